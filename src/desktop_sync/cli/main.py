@@ -1,5 +1,117 @@
-"""Placeholder entry point; replaced by the real CLI in this same change."""
+"""The ``desktop-sync`` command: the same engine without a window.
+
+Exit codes are a public contract (``desktop_sync.exitcodes``). Nothing here ever
+prints a traceback: a usage or configuration problem is one line on stderr and
+exit 2; a bug is one line naming the log file and exit 1, with the details in
+the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from desktop_sync import __version__
+from desktop_sync.cli.context import CommandError, Context
+from desktop_sync.cli.journal_cmds import journal_cmd
+from desktop_sync.cli.pending import PENDING_COMMANDS
+from desktop_sync.cli.profile_cmds import profile_group
+from desktop_sync.config import AppPaths, ConfigError
+from desktop_sync.exitcodes import Exit
+from desktop_sync.i18n import tr
+from desktop_sync.logsetup import setup_logging
+from desktop_sync.redact import scrub
+from desktop_sync.runlock import LockHeld
+
+log = logging.getLogger(__name__)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        return super().invoke(ctx)
+
+
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
+@click.version_option(__version__, "--version", prog_name="desktop-sync")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="DESKTOP_SYNC_HOME",
+    help="keep config, data and logs in this one folder (also DESKTOP_SYNC_HOME)",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    default=None,
+    help="profile to use (default: the only one, or 'default')",
+)
+@click.pass_context
+def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) -> None:  # fmt: skip
+    """desktop-sync: keeps 1C and Bitrix24 in step, under a person's supervision.
+
+    Without a command, opens the window.
+    """
+    paths = AppPaths.resolve(home)
+    paths.ensure()
+    setup_logging(paths.log_file)
+    click_ctx.obj = Context(paths=paths, profile_name=profile_name)
+    if click_ctx.invoked_subcommand is None:
+        from desktop_sync.cli.gui_launch import launch_gui
+
+        sys.exit(launch_gui(click_ctx.obj))
+
+
+cli.add_command(profile_group)
+cli.add_command(journal_cmd)
+for _command in PENDING_COMMANDS:
+    cli.add_command(_command)
+
+
+def _fail(message: str, code: Exit) -> int:
+    click.echo(f"desktop-sync: {scrub(message)}", err=True)
+    return int(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (for tests and ``main``)."""
+    try:
+        cli.main(args=argv, prog_name="desktop-sync", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return int(Exit.USAGE)
+    except click.UsageError as exc:
+        hint = f" ({tr('see')} `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        return _fail(exc.format_message().splitlines()[0] + hint, Exit.USAGE)
+    except click.exceptions.Abort:
+        return _fail(tr("cancelled"), Exit.USAGE)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        return _fail(exc.format_message(), Exit.USAGE)
+    except ConfigError as exc:
+        return _fail(str(exc), Exit.USAGE)
+    except CommandError as exc:
+        return _fail(str(exc), exc.code)
+    except LockHeld as exc:
+        return _fail(str(exc), Exit.LOCKED)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        return _fail(tr("interrupted"), Exit.PARTIAL)
+    except Exception:
+        log.exception("internal error")
+        from desktop_sync.config import AppPaths as _Paths
+
+        where = _Paths.resolve().log_file
+        return _fail(
+            tr("internal error — this is a bug; the details are in {log}").format(log=where),
+            Exit.INTERNAL,
+        )
+    return int(Exit.OK)
 
 
 def main() -> None:
-    raise SystemExit(0)
+    sys.exit(run(sys.argv[1:]))

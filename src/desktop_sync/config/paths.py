@@ -1,0 +1,50 @@
+"""Where config, data and logs live: platformdirs, or one folder given by --home."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "desktop-sync"
+HOME_ENV = "DESKTOP_SYNC_HOME"
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
+        """``home`` (or ``$DESKTOP_SYNC_HOME``) puts everything in one folder."""
+        chosen = home if home is not None else os.environ.get(HOME_ENV) or None
+        if chosen is not None:
+            root = Path(chosen).expanduser().resolve()
+            return cls(root / "config", root / "data", root / "logs")
+        return cls(
+            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def profiles_file(self) -> Path:
+        return self.config_dir / "profiles.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "desktop-sync.log"
+
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    def lock_path(self, profile_uuid: str) -> Path:
+        return self.data_dir / "locks" / f"{profile_uuid}.lock"
+
+    def ensure(self) -> None:
+        for d in (self.config_dir, self.data_dir, self.log_dir):
+            d.mkdir(parents=True, exist_ok=True)

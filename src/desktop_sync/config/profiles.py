@@ -1,0 +1,239 @@
+"""Profiles: named connection settings, kept as a readable JSON file.
+
+A profile never holds a secret: the 1C password and the Bitrix24 webhook URL live
+in the OS keyring (``config.secrets``), keyed by the profile's stable UUID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+import zoneinfo
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_sync.config.errors import ConfigError
+from desktop_sync.config.urls import check_url
+from desktop_sync.i18n import tr
+
+CONFIGURATIONS = ("bp30", "ut11")
+CRM_KINDS = ("bitrix24",)
+STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled")
+_NAME = re.compile(r"^[\w][\w .-]{0,63}$")
+FILE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    onec_url: str
+    onec_user: str
+    crm_url: str
+    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    configuration: str = "bp30"
+    organization: str = ""
+    onec_timezone: str = "Europe/Moscow"
+    crm_kind: str = "bitrix24"
+    stages: dict[str, str] = field(default_factory=dict)  # meaning -> CRM stage id
+    warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse name -> store id
+    filters: dict[str, str] = field(default_factory=dict)
+    schedule_minutes: int = 0  # 0 = no automatic runs
+    journal_url: str = ""  # empty = the SQLite file in the data dir
+    demo: bool = False
+
+    def validate(self) -> Profile:
+        if not _NAME.match(self.name):
+            raise ConfigError(
+                tr(
+                    "profile name «{name}»: use letters, digits, spaces, '.', '-' or '_' "
+                    "(at most 64)"
+                ).format(name=self.name)
+            )
+        onec_url = check_url(self.onec_url, tr("1C URL"))
+        crm_url = check_url(self.crm_url, tr("CRM URL"))
+        if not self.onec_user.strip():
+            raise ConfigError(tr("1C user: must not be empty"))
+        if self.configuration not in CONFIGURATIONS:
+            raise ConfigError(
+                tr("configuration «{value}»: expected one of {allowed}").format(
+                    value=self.configuration, allowed=", ".join(CONFIGURATIONS)
+                )
+            )
+        if self.crm_kind not in CRM_KINDS:
+            raise ConfigError(
+                tr("CRM kind «{value}»: only bitrix24 is supported").format(value=self.crm_kind)
+            )
+        try:
+            zoneinfo.ZoneInfo(self.onec_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                tr(
+                    "1C server time zone «{value}»: not a known zone "
+                    "(e.g. Europe/Moscow, Asia/Yekaterinburg)"
+                ).format(value=self.onec_timezone)
+            ) from None
+        for meaning in self.stages:
+            if meaning not in STAGE_MEANINGS:
+                raise ConfigError(
+                    tr("stage.{meaning}: unknown meaning; expected one of {allowed}").format(
+                        meaning=meaning, allowed=", ".join(STAGE_MEANINGS)
+                    )
+                )
+        if self.schedule_minutes < 0:
+            raise ConfigError(tr("schedule.minutes: must be 0 (off) or a positive number"))
+        try:
+            uuid.UUID(self.uuid)
+        except ValueError:
+            raise ConfigError(
+                tr("profile {name}: damaged uuid «{value}»").format(name=self.name, value=self.uuid)
+            ) from None
+        return replace(self, onec_url=onec_url, crm_url=crm_url, onec_user=self.onec_user.strip())
+
+    def with_setting(self, key: str, value: str) -> Profile:
+        """Apply ``profile set NAME KEY VALUE``."""
+        head, _, rest = key.partition(".")
+        if head == "stage" and rest:
+            stages = dict(self.stages)
+            if value:
+                stages[rest] = value
+            else:
+                stages.pop(rest, None)
+            return replace(self, stages=stages).validate()
+        if head == "warehouse" and rest:
+            warehouses = dict(self.warehouses)
+            if value:
+                if not value.isdigit():
+                    raise ConfigError(
+                        tr("{key}: the Bitrix24 store id must be a number").format(key=key)
+                    )
+                warehouses[rest] = value
+            else:
+                warehouses.pop(rest, None)
+            return replace(self, warehouses=warehouses)
+        if head == "filter" and rest:
+            filters = dict(self.filters)
+            if value:
+                filters[rest] = value
+            else:
+                filters.pop(rest, None)
+            return replace(self, filters=filters)
+        simple = {
+            "onec.url": "onec_url",
+            "onec.user": "onec_user",
+            "onec.timezone": "onec_timezone",
+            "crm.url": "crm_url",
+            "configuration": "configuration",
+            "organization": "organization",
+            "journal.url": "journal_url",
+        }
+        if key in simple:
+            changes: dict[str, Any] = {simple[key]: value}
+            return replace(self, **changes).validate()
+        if key == "schedule.minutes":
+            try:
+                minutes = int(value)
+            except ValueError:
+                raise ConfigError(
+                    tr("schedule.minutes: expected a whole number of minutes")
+                ) from None
+            return replace(self, schedule_minutes=minutes).validate()
+        raise ConfigError(
+            tr("unknown setting «{key}»; known: {known}").format(
+                key=key,
+                known=f"stage.<{'|'.join(STAGE_MEANINGS)}>, warehouse.<1C>, filter.<name>, "
+                + ", ".join([*simple, "schedule.minutes"]),
+            )
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Profile:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class ProfileStore:
+    """The profiles file: read whole, written whole and atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Profile]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {p["name"]: Profile.from_json(p) for p in data.get("profiles", [])}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                tr("the profiles file {path} is damaged: {error}").format(path=self.path, error=exc)
+            ) from None
+
+    def save(self, profiles: dict[str, Profile]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = {
+            "version": FILE_VERSION,
+            "profiles": [p.to_json() for p in sorted(profiles.values(), key=lambda p: p.name)],
+        }
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".profiles-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(body, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, name: str | None) -> Profile:
+        """The named profile, or the only one, or ``default``."""
+        profiles = self.load()
+        if name is not None:
+            if name not in profiles:
+                raise ConfigError(
+                    tr("no profile «{name}»; see `desktop-sync profile list`").format(name=name)
+                )
+            return profiles[name]
+        if len(profiles) == 1:
+            return next(iter(profiles.values()))
+        if "default" in profiles:
+            return profiles["default"]
+        if not profiles:
+            raise ConfigError(tr("no profile yet; create one with `desktop-sync profile add`"))
+        raise ConfigError(
+            tr("several profiles ({names}); choose one with --profile NAME").format(
+                names=", ".join(sorted(profiles))
+            )
+        )
+
+    def add(self, profile: Profile) -> Profile:
+        profile = profile.validate()
+        profiles = self.load()
+        if profile.name in profiles:
+            raise ConfigError(tr("profile «{name}» already exists").format(name=profile.name))
+        profiles[profile.name] = profile
+        self.save(profiles)
+        return profile
+
+    def put(self, profile: Profile) -> Profile:
+        profile = profile.validate()
+        profiles = self.load()
+        profiles[profile.name] = profile
+        self.save(profiles)
+        return profile
+
+    def remove(self, name: str) -> Profile:
+        profiles = self.load()
+        if name not in profiles:
+            raise ConfigError(tr("no profile «{name}»").format(name=name))
+        removed = profiles.pop(name)
+        self.save(profiles)
+        return removed

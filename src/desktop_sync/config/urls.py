@@ -1,0 +1,84 @@
+"""Checking connection URLs: secrets never travel over plain HTTP off the machine."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from desktop_sync.config.errors import ConfigError
+from desktop_sync.i18n import tr
+
+_WEBHOOK_PATH = re.compile(r"^/rest/(\d+)/([^/]+)/?$")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str) -> str:
+    """Validate a connection URL; returns it without a trailing slash.
+
+    Refuses anything but http(s), a URL with a user or password in it, and plain
+    ``http://`` to any host but a loopback address.
+    """
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            tr("{what}: «{url}» is not an http(s) URL").format(what=what, url=_safe(text))
+        )
+    if parts.username or parts.password:
+        raise ConfigError(
+            tr("{what}: put no user or password in the URL; they go to the keyring").format(
+                what=what
+            )
+        )
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ConfigError(
+            tr("{what}: the port in «{url}» is not a number").format(what=what, url=_safe(text))
+        ) from None
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            tr(
+                "{what}: plain http:// to {host} would send the password unencrypted; "
+                "use https:// (http:// is allowed only to this computer)"
+            ).format(what=what, host=parts.hostname)
+        )
+    return text.rstrip("/")
+
+
+def check_webhook(webhook: str, crm_url: str) -> str:
+    """Validate a Bitrix24 inbound webhook URL against the profile's portal URL."""
+    text = check_url(webhook, tr("Bitrix24 webhook"))
+    parts = urlsplit(text)
+    if not _WEBHOOK_PATH.match(parts.path + "/"):
+        raise ConfigError(
+            tr(
+                "Bitrix24 webhook: expected an address like https://portal.bitrix24.ru/rest/1/"
+                "<code>/ (Bitrix24 → Developer resources → Inbound webhook)"
+            )
+        )
+    portal = urlsplit(crm_url)
+    if (parts.hostname, parts.port) != (portal.hostname, portal.port):
+        raise ConfigError(
+            tr(
+                "Bitrix24 webhook: it points to {host}, but the profile's portal is {portal}"
+            ).format(host=parts.hostname, portal=portal.hostname)
+        )
+    return text + "/"
+
+
+def _safe(text: str) -> str:
+    from desktop_sync.redact import scrub
+
+    return scrub(text)

@@ -1,0 +1,110 @@
+"""Translations for every user-visible string: Russian first, English second.
+
+Source strings are English; ``resources/locale/<lang>/desktop_sync.po`` holds the
+translations and is read directly at start-up (no compile step, nothing to forget
+in a frozen build). The GUI uses the same catalog through ``tr``, so the CLI, the
+engine's reasons and the window always say the same words.
+
+Language: ``DESKTOP_SYNC_LANG`` (``ru`` or ``en``) if set, else the system locale
+when it is English, else Russian.
+"""
+
+from __future__ import annotations
+
+import ast
+import locale
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("ru", "en")
+LANG_ENV = "DESKTOP_SYNC_LANG"
+_current: list[str] = []
+
+
+def resources_dir() -> Path:
+    """``resources/`` beside the source tree, or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "resources"
+        if (candidate / "locale").is_dir():
+            return candidate
+    return here.parent / "resources"
+
+
+def _system_language() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value[:2].lower()
+    try:
+        code = locale.getlocale()[0] or ""
+    except ValueError:
+        code = ""
+    return code[:2].lower()
+
+
+def language() -> str:
+    if _current:
+        return _current[0]
+    chosen = os.environ.get(LANG_ENV, "").strip().lower()[:2]
+    if chosen not in LANGUAGES:
+        chosen = "en" if _system_language() == "en" else "ru"
+    _current.append(chosen)
+    return chosen
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    _current[:] = [lang]
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """A minimal .po reader: msgid/msgstr pairs with continuation lines."""
+    catalog: dict[str, str] = {}
+    msgid: list[str] = []
+    msgstr: list[str] = []
+    target: list[str] | None = None
+
+    def flush() -> None:
+        key, value = "".join(msgid), "".join(msgstr)
+        if key and value:
+            catalog[key] = value
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("msgid "):
+            flush()
+            msgid, msgstr = [], []
+            target = msgid
+            line = line[6:]
+        elif line.startswith("msgstr "):
+            target = msgstr
+            line = line[7:]
+        if target is not None and line.startswith('"'):
+            target.append(ast.literal_eval(line))
+    flush()
+    return catalog
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    path = resources_dir() / "locale" / lang / "desktop_sync.po"
+    if not path.is_file():
+        return {}
+    return parse_po(path.read_text(encoding="utf-8"))
+
+
+def tr(text: str) -> str:
+    """Translate ``text`` (an English source string) to the current language."""
+    lang = language()
+    if lang == "en":
+        return text
+    return catalog(lang).get(text, text)

@@ -1,0 +1,87 @@
+"""Column types that keep money exact and time zones explicit on any database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Dialect, String, Text
+from sqlalchemy.types import TypeDecorator
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """A Decimal stored as its exact text: SQLite has no exact numeric type."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as UTC ISO text; naive values are refused."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: the journal stores aware UTC times")
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _encode(o: object) -> Any:
+    if isinstance(o, Decimal):
+        return {"$dec": str(o)}
+    if isinstance(o, dt.datetime | dt.date):
+        return {"$date": o.isoformat()}
+    raise TypeError(f"cannot store {type(o).__name__} in the journal")
+
+
+def _decode(d: dict[str, Any]) -> Any:
+    if len(d) == 1:
+        if "$dec" in d:
+            return Decimal(d["$dec"])
+        if "$date" in d:
+            text = d["$date"]
+            return (
+                dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+            )
+    return d
+
+
+def dumps_journal(value: Any) -> str:
+    """JSON that brings Decimals, dates and times back exactly as they went in."""
+    return json.dumps(value, default=_encode, ensure_ascii=False, sort_keys=True)
+
+
+def loads_journal(text: str) -> Any:
+    return json.loads(text, object_hook=_decode)
+
+
+class JsonDecimal(TypeDecorator[Any]):
+    """JSON with Decimals and dates kept exact and typed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else dumps_journal(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else loads_journal(value)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

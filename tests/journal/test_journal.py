@@ -1,0 +1,139 @@
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
+from desktop_sync.journal.db import sqlite_url
+from desktop_sync.redact import register_secret
+
+PROFILE = "3f2b1c9e-0000-4000-8000-000000000001"
+
+
+@pytest.fixture(params=["file", "second_url"])
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    if request.param == "file":
+        url = sqlite_url(tmp_path / "data" / "journal.sqlite3")
+    else:  # another SQLAlchemy URL form and driver spelling, as a shared journal would use
+        url = f"sqlite+pysqlite:///{tmp_path / 'other.db'}"
+    j = Journal.open(url, PROFILE)
+    yield j
+    j.close()
+
+
+def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:
+    j = Journal.open(sqlite_url(tmp_path / "j.sqlite3"), PROFILE)
+    try:
+        with j.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        j.close()
+
+
+def test_run_operations_and_states(journal: Journal) -> None:
+    run = journal.start_run("apply", trigger="cli")
+    op = journal.add_operation(
+        run, flow="F1", kind="create", target_system="onec", entity_type="invoice",
+        source_id="17", idempotency_key="k1", reason="Счёт № 17: новый",
+        before=None, after={"total": Decimal("1499.99")},
+    )  # fmt: skip
+    journal.set_operation_state(op, OpState.SENDING)
+    assert [o.id for o in journal.unfinished_by_key(["k1"])] == [op]
+    journal.set_operation_state(op, OpState.APPLIED, target_id="guid-1")
+    with pytest.raises(ValueError, match="never rewritten"):
+        journal.set_operation_state(op, OpState.FAILED)
+    stored = journal.operations(run)[0]
+    assert stored.state == "applied"
+    assert stored.attempts == 1
+    assert stored.after == {"total": Decimal("1499.99")}
+    assert journal.applied_keys() == {"k1"}
+    journal.finish_run(run, RunOutcome.DONE, {"planned": 1, "applied": 1})
+    r = journal.runs()[0]
+    assert r.outcome == "done"
+    assert r.finished_at is not None and r.finished_at.tzinfo is not None
+
+
+def test_interrupted_runs_are_closed(journal: Journal) -> None:
+    run = journal.start_run("apply")
+    assert journal.close_interrupted_runs() == [run]
+    assert journal.runs()[0].outcome == "crashed"
+    assert journal.close_interrupted_runs() == []
+
+
+def test_links_keep_both_sides_values(journal: Journal) -> None:
+    journal.save_link("company", "guid-a", None, onec_values={"inn": "7707083893"})
+    journal.save_link("company", "guid-a", "42", crm_values={"title": "ООО «Д'Артаньян»"})
+    link = journal.link("company", crm_id="42")
+    assert link is not None
+    assert link.onec_ref == "guid-a"
+    assert link.onec_values == {"inn": "7707083893"}
+    assert link.crm_values == {"title": "ООО «Д'Артаньян»"}
+    assert journal.link("company", onec_ref="nope") is None
+    assert len(journal.links("company")) == 1
+
+
+def test_cursors(journal: Journal) -> None:
+    assert journal.cursor("crm", "invoice") is None
+    when = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC).isoformat()
+    journal.set_cursor("crm", "invoice", {"updated_after": when})
+    journal.set_cursor("crm", "invoice", {"updated_after": when, "max_id": 9})
+    assert journal.cursor("crm", "invoice") == {"updated_after": when, "max_id": 9}
+
+
+def test_inbox_dedup_and_resolution(journal: Journal) -> None:
+    first, new = journal.raise_item(
+        InboxKind.ATTENTION, "F7:inn:guid-a", flow="F7", entity_type="counterparty",
+        record_label="ООО «Ромашка»", field="ИНН", message="неверное контрольное число",
+        action="исправьте ИНН в 1С",
+    )  # fmt: skip
+    again, new_again = journal.raise_item(InboxKind.ATTENTION, "F7:inn:guid-a", message="x")
+    assert new and not new_again and first == again
+    assert len(journal.inbox()) == 1
+    journal.resolve_item(first, {"skip": True}, by="Бухгалтер")
+    with pytest.raises(ValueError, match="already resolved"):
+        journal.resolve_item(first, {"skip": True})
+    assert journal.inbox() == []
+    closed = journal.inbox(open_only=False)[0]
+    assert closed.resolved_by == "Бухгалтер"
+
+
+def test_items_no_longer_raised_are_closed(journal: Journal) -> None:
+    journal.raise_item(InboxKind.CONFLICT, "F2:a")
+    journal.raise_item(InboxKind.CONFLICT, "F2:b")
+    assert journal.close_items_not_in({"F2:a"}, prefix="F2:") == 1
+    assert [i.dedup_key for i in journal.inbox()] == ["F2:a"]
+
+
+def test_secrets_never_reach_the_journal(journal: Journal) -> None:
+    register_secret("https://shop.bitrix24.ru/rest/1/s3cr3tc0de/")
+    run = journal.start_run("apply")
+    op = journal.add_operation(run, flow="F1", kind="create", target_system="crm",
+                               entity_type="invoice")  # fmt: skip
+    journal.set_operation_state(
+        op, OpState.FAILED,
+        error="POST https://shop.bitrix24.ru/rest/1/s3cr3tc0de/crm.item.add failed",
+    )  # fmt: skip
+    journal.finish_run(run, RunOutcome.PARTIAL, {}, message="Authorization: Basic dXNlcjpwYXNz")
+    dump = "\n".join(journal.engine.raw_connection().driver_connection.iterdump())  # type: ignore[union-attr]
+    assert "s3cr3tc0de" not in dump
+    assert "dXNlcjpwYXNz" not in dump
+    assert "crm.item.add failed" in dump
+
+
+def test_naive_datetimes_are_refused(journal: Journal) -> None:
+    from sqlalchemy.exc import StatementError
+
+    from desktop_sync.journal.models import SyncRun
+
+    run = journal.start_run("apply")
+    with journal.session() as s:
+        r = s.get(SyncRun, run)
+        assert r is not None
+        r.finished_at = dt.datetime(2026, 1, 1)  # naive: the point of the test
+        with pytest.raises(StatementError, match="naive"):
+            s.flush()
+        s.rollback()
