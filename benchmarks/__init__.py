@@ -1,0 +1,1 @@
+"""Benchmarks: ratios against stated floors (see README)."""
