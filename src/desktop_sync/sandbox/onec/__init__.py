@@ -1,1 +1,151 @@
-"""desktop_sync.sandbox.onec."""
+"""A faithful local 1C:Бухгалтерия 3.0 OData sandbox (research/onec.md is the reference).
+
+    with start(seed=1, size="small") as sb:
+        httpx.get(sb.url + "/Catalog_Контрагенты?$format=json", auth=(sb.user, sb.password))
+
+``faults`` grammar: see :mod:`desktop_sync.sandbox.onec.faults`.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+from types import TracebackType
+
+from desktop_sync.sandbox.dataset import build
+from desktop_sync.sandbox.onec.faults import Faults
+from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
+from desktop_sync.sandbox.onec.server import App, Handler, Server, Stats
+from desktop_sync.sandbox.onec.store import Record, Store
+
+CONFIGURATIONS = ("bp30", "ut11")
+TIMEZONE = "Europe/Moscow"
+
+__all__ = ["OnecSandbox", "Store", "start"]
+
+
+class OnecSandbox:
+    """A running sandbox; stop it (or use ``with``) to free the port and threads."""
+
+    def __init__(
+        self,
+        server: Server,
+        app: App,
+        store: Store,
+        configuration: str,
+        url: str,
+        ca_file: pathlib.Path | None,
+    ) -> None:
+        self._server = server
+        self._app = app
+        self.store = store
+        self.configuration = configuration
+        self.url = url
+        self.ca_file = ca_file
+        self.user = USER
+        self.password = PASSWORD
+        self.limited_user = LIMITED_USER
+        self.limited_password = LIMITED_PASSWORD
+        self.timezone = TIMEZONE
+        self.faults: Faults = app.faults
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            name="onec-sandbox",
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def stats(self) -> Stats:
+        return self._app.stats
+
+    @property
+    def request_count(self) -> int:
+        return self._app.stats.requests
+
+    @property
+    def hang_seconds(self) -> float:
+        return self._app.hang_seconds
+
+    @hang_seconds.setter
+    def hang_seconds(self, value: float) -> None:
+        self._app.hang_seconds = value
+
+    # --- acting as a user in 1C --------------------------------------------------------
+
+    def edit(self, entity_set: str, ref: str, **changes: object) -> Record:
+        """Change fields and write, as in the 1C form (DataVersion changes)."""
+        return self.store.update(entity_set, ref, dict(changes))
+
+    def post(self, entity_set: str, ref: str) -> Record:
+        return self.store.post(entity_set, ref)
+
+    def unpost(self, entity_set: str, ref: str) -> Record:
+        return self.store.unpost(entity_set, ref)
+
+    def mark_deleted(self, entity_set: str, ref: str, mark: bool = True) -> Record:
+        return self.store.mark_deleted(entity_set, ref, mark)
+
+    def delete(self, entity_set: str, ref: str) -> None:
+        self.store.delete(entity_set, ref)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._app.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> OnecSandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    seed: int = 1,
+    size: str = "small",
+    configuration: str = "bp30",
+    faults: str = "",
+    tls_dir: pathlib.Path | None = None,
+    base: str = "accounting",
+) -> OnecSandbox:
+    """Build the seeded base and serve it on ``host:port`` (0 = a free port)."""
+    if configuration == "ut11":
+        raise ValueError("configuration 'ut11' is not yet available: only 'bp30' for now")
+    if configuration not in CONFIGURATIONS:
+        raise ValueError(f"unknown configuration {configuration!r}: bp30 or ut11")
+    from desktop_sync.sandbox.onec import bp30
+    from desktop_sync.sandbox.onec import seed as seeding
+
+    store = Store(bp30.build_schema())
+    seeding.seed(store, build(seed, size))
+    fault_plan = Faults(faults, seed)
+    server = Server((host, port), Handler)
+    scheme = "http"
+    ca_file = None
+    if tls_dir is not None:
+        from desktop_sync.sandbox.tls import make_tls, server_context
+
+        files = make_tls(tls_dir)
+        server.socket = server_context(files).wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+        ca_file = files.ca_file
+    real_port = server.server_address[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"{scheme}://{shown_host}:{real_port}/{base}/odata/standard.odata"
+    app = App(store, base, fault_plan, url)
+    handler = type("BoundHandler", (Handler,), {"app": app})
+    server.RequestHandlerClass = handler
+    return OnecSandbox(server, app, store, configuration, url, ca_file)

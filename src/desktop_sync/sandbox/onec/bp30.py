@@ -1,0 +1,518 @@
+"""1C:Бухгалтерия предприятия 3.0: the composition the sandbox publishes.
+
+Entity and field names follow research/onec.md A7 (real BP JSON where captured).
+Where the research names no field list (Организации, Склады, ПКО, returns), the
+fields are the ones BP 3.0 is known to have and the flows need; see
+docs/decisions/onec-sandbox.md.
+"""
+
+from __future__ import annotations
+
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.sandbox.onec.schema import (
+    AccountingRegister,
+    EntitySet,
+    Schema,
+    SetKind,
+    TabularPart,
+    boolean,
+    composite,
+    date,
+    enum,
+    int64,
+    memo,
+    number,
+    ref,
+    text,
+)
+
+CATALOG = SetKind.CATALOG
+DOCUMENT = SetKind.DOCUMENT
+
+ACCOUNTS = "ChartOfAccounts_Хозрасчетный"
+BANK_ACCOUNTS = "Catalog_БанковскиеСчета"
+COUNTERPARTIES = "Catalog_Контрагенты"
+CONTRACTS = "Catalog_ДоговорыКонтрагентов"
+CURRENCIES = "Catalog_Валюты"
+ORGANIZATIONS = "Catalog_Организации"
+PRODUCTS = "Catalog_Номенклатура"
+UNITS = "Catalog_КлассификаторЕдиницИзмерения"
+WAREHOUSES = "Catalog_Склады"
+INVOICES = "Document_СчетНаОплатуПокупателю"
+SHIPMENTS = "Document_РеализацияТоваровУслуг"
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "ЮридическоеФизическоеЛицо": ("ЮридическоеЛицо", "ФизическоеЛицо"),
+    "ВидыДоговоровКонтрагентов": (
+        "СПокупателем",
+        "СПоставщиком",
+        "СКомитентом",
+        "СКомиссионером",
+        "Прочее",
+    ),
+    "СтавкиНДС": tuple(r.value for r in VatRate),
+    # Not captured from a live base: the kinds BP 3.0 shows in the product card.
+    "ВидыСтавокНДС": ("Общая", "Льготная", "Нулевая", "БезНДС"),
+    "ТипыКонтактнойИнформации": ("Адрес", "Телефон", "АдресЭлектроннойПочты", "ВебСтраница"),
+    "ВидыОперацийПоступлениеДенежныхСредств": (
+        "ОплатаПокупателя",
+        "ВозвратОтПоставщика",
+        "ПрочееПоступление",
+    ),
+    "ВидыОперацийСписаниеДенежныхСредств": (
+        "ВозвратПокупателю",
+        "ОплатаПоставщику",
+        "ПрочееСписание",
+    ),
+    "ВидыОперацийПКО": ("ОплатаПокупателя", "ВозвратОтПоставщика", "ПрочийПриход"),
+    "ВидыОперацийРКО": ("ВозвратПокупателю", "ОплатаПоставщику", "ПрочийРасход"),
+    "ВидыОперацийОперацияПоПлатежнойКарте": ("ОплатаПокупателя", "ВозвратПокупателю"),
+    "ВидыОперацийРеализацияТоваров": ("Товары", "Услуги", "ТоварыУслуги"),
+    "СпособыПогашенияЗадолженности": ("Автоматически", "ПоДокументу", "НеПогашать"),
+    "ВидыСчетов": ("Активный", "Пассивный", "АктивноПассивный"),
+}
+
+
+def _payment_rows() -> TabularPart:
+    return TabularPart(
+        "РасшифровкаПлатежа",
+        (
+            int64("LineNumber"),
+            ref("ДоговорКонтрагента", CONTRACTS),
+            ref("СчетНаОплату", INVOICES),
+            number("СуммаПлатежа"),
+            number("СуммаВзаиморасчетов"),
+            number("КурсВзаиморасчетов"),
+            int64("КратностьВзаиморасчетов"),
+            enum("СтавкаНДС", "СтавкиНДС"),
+            number("СуммаНДС"),
+            enum("СпособПогашенияЗадолженности", "СпособыПогашенияЗадолженности"),
+            ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
+            ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+        ),
+    )
+
+
+_PAYMENT_ROW_CHECKS = (
+    ("РасшифровкаПлатежа", "ДоговорКонтрагента_Key", "Договор"),
+    ("РасшифровкаПлатежа", "СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
+)
+
+
+def build_schema() -> Schema:
+    s = Schema("bp30", enums=dict(ENUMS))
+    s.add(EntitySet(CURRENCIES, CATALOG, (text("НаименованиеПолное"),), code_length=3))
+    s.add(
+        EntitySet(
+            BANK_ACCOUNTS,
+            CATALOG,
+            (*composite("Owner"), text("НомерСчета"), ref("ВалютаДенежныхСредств", CURRENCIES)),
+        )
+    )
+    s.add(
+        EntitySet(
+            ORGANIZATIONS,
+            CATALOG,
+            (
+                text("НаименованиеПолное"),
+                text("НаименованиеСокращенное"),
+                text("ИНН"),
+                text("КПП"),
+                enum("ЮридическоеФизическоеЛицо", "ЮридическоеФизическоеЛицо"),
+                ref("ОсновнойБанковскийСчет", BANK_ACCOUNTS),
+                text("Префикс"),
+            ),
+        )
+    )
+    s.add(
+        EntitySet(
+            COUNTERPARTIES,
+            CATALOG,
+            (
+                text("НаименованиеПолное"),
+                enum("ЮридическоеФизическоеЛицо", "ЮридическоеФизическоеЛицо"),
+                text("ИНН"),
+                text("КПП"),
+                text("КодПоОКПО"),
+                text("РегистрационныйНомер"),
+                ref("ГоловнойКонтрагент", COUNTERPARTIES),
+                ref("ОсновнойБанковскийСчет", BANK_ACCOUNTS),
+                ref("ОсновнойДоговорКонтрагента", CONTRACTS),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "КонтактнаяИнформация",
+                    (
+                        int64("LineNumber"),
+                        enum("Тип", "ТипыКонтактнойИнформации"),
+                        text("Представление"),
+                        text("АдресЭП"),
+                        text("НомерТелефона"),
+                        memo("ЗначенияПолей"),
+                    ),
+                ),
+            ),
+            hierarchical=True,
+            code_length=9,
+        )
+    )
+    s.add(
+        EntitySet(
+            CONTRACTS,
+            CATALOG,
+            (
+                ref("Организация", ORGANIZATIONS),
+                enum("ВидДоговора", "ВидыДоговоровКонтрагентов"),
+                ref("ВалютаВзаиморасчетов", CURRENCIES),
+                text("Номер"),
+                date("Дата"),
+                int64("СрокОплаты"),
+                memo("Комментарий"),
+            ),
+            owner=COUNTERPARTIES,
+        )
+    )
+    s.add(
+        EntitySet(
+            UNITS,
+            CATALOG,
+            (text("НаименованиеПолное"), text("МеждународноеСокращение")),
+            code_length=3,
+        )
+    )
+    s.add(EntitySet("Catalog_ВидыНоменклатуры", CATALOG, (boolean("Услуга"),)))
+    s.add(
+        EntitySet(
+            PRODUCTS,
+            CATALOG,
+            (
+                text("НаименованиеПолное"),
+                text("Артикул"),
+                ref("ВидНоменклатуры", "Catalog_ВидыНоменклатуры"),
+                ref("ЕдиницаИзмерения", UNITS),
+                boolean("Услуга"),
+                enum("ВидСтавкиНДС", "ВидыСтавокНДС"),
+                enum("УдалитьСтавкаНДС", "СтавкиНДС"),
+                memo("Комментарий"),
+            ),
+            hierarchical=True,
+            code_length=11,
+        )
+    )
+    s.add(EntitySet(WAREHOUSES, CATALOG, (), hierarchical=True))
+    s.add(
+        EntitySet(
+            "Catalog_ТипыЦенНоменклатуры",
+            CATALOG,
+            (ref("ВалютаЦены", CURRENCIES), boolean("ЦенаВключаетНДС")),
+        )
+    )
+    s.add(
+        EntitySet(
+            "ChartOfCharacteristicTypes_ВидыСубконтоХозрасчетные",
+            SetKind.CHART_OF_CHARACTERISTIC_TYPES,
+            (),
+        )
+    )
+    s.add(
+        EntitySet(
+            ACCOUNTS,
+            SetKind.CHART_OF_ACCOUNTS,
+            (enum("Вид", "ВидыСчетов"), boolean("Количественный"), boolean("Валютный")),
+            tabular=(
+                TabularPart(
+                    "ExtDimensionTypes",
+                    (
+                        int64("LineNumber"),
+                        ref(
+                            "ExtDimensionType",
+                            "ChartOfCharacteristicTypes_ВидыСубконтоХозрасчетные",
+                        ),
+                        boolean("TurnoversOnly"),
+                        boolean("Суммовой"),
+                        boolean("Количественный"),
+                    ),
+                ),
+            ),
+            hierarchical=True,
+        )
+    )
+
+    goods_row = (
+        int64("LineNumber"),
+        ref("Номенклатура", PRODUCTS),
+        number("Количество"),
+        number("Цена"),
+        number("Сумма"),
+        enum("СтавкаНДС", "СтавкиНДС"),
+        number("СуммаНДС"),
+    )
+    s.add(
+        EntitySet(
+            INVOICES,
+            DOCUMENT,
+            (
+                ref("Организация", ORGANIZATIONS),
+                ref("Склад", WAREHOUSES),
+                ref("Контрагент", COUNTERPARTIES),
+                ref("ДоговорКонтрагента", CONTRACTS),
+                ref("СтруктурнаяЕдиница", BANK_ACCOUNTS),
+                ref("ВалютаДокумента", CURRENCIES),
+                number("КурсВзаиморасчетов"),
+                int64("КратностьВзаиморасчетов"),
+                ref("ТипЦен", "Catalog_ТипыЦенНоменклатуры"),
+                boolean("СуммаВключаетНДС"),
+                boolean("ДокументБезНДС"),
+                number("СуммаДокумента"),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары",
+                    (
+                        *goods_row[:2],
+                        text("Содержание"),
+                        *goods_row[2:5],
+                        number("ПроцентСкидки"),
+                        number("СуммаСкидки"),
+                        *goods_row[5:],
+                    ),
+                ),
+            ),
+            number_prefix="0000-",
+            presentation="Счет на оплату покупателю",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+                ("ДоговорКонтрагента_Key", "Договор"),
+                ("СтруктурнаяЕдиница_Key", "Банковский счет"),
+            ),
+            required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
+        )
+    )
+    payment_header = (
+        ref("Организация", ORGANIZATIONS),
+        ref("Контрагент", COUNTERPARTIES),
+        ref("ВалютаДокумента", CURRENCIES),
+        number("СуммаДокумента"),
+        memo("Комментарий"),
+    )
+    s.add(
+        EntitySet(
+            "Document_ПоступлениеНаРасчетныйСчет",
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийПоступлениеДенежныхСредств"),
+                *payment_header,
+                ref("СчетОрганизации", BANK_ACCOUNTS),
+                ref("СчетБанк", ACCOUNTS),
+                memo("НазначениеПлатежа"),
+                text("НомерВходящегоДокумента"),
+                date("ДатаВходящегоДокумента"),
+            ),
+            tabular=(_payment_rows(),),
+            presentation="Поступление на расчетный счет",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+                ("СчетОрганизации_Key", "Банковский счет"),
+                ("СчетБанк_Key", "Счет учета"),
+            ),
+            required_in_rows=_PAYMENT_ROW_CHECKS,
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_ПриходныйКассовыйОрдер",
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийПКО"),
+                *payment_header,
+                ref("СчетКасса", ACCOUNTS),
+                text("ПринятоОт"),
+                text("Основание"),
+            ),
+            tabular=(_payment_rows(),),
+            number_prefix="0000-",
+            presentation="Приходный кассовый ордер",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+                ("СчетКасса_Key", "Счет кассы"),
+            ),
+            required_in_rows=_PAYMENT_ROW_CHECKS,
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_ОперацияПоПлатежнойКарте",
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийОперацияПоПлатежнойКарте"),
+                *payment_header,
+                ref("СчетОрганизации", BANK_ACCOUNTS),
+                memo("НазначениеПлатежа"),
+            ),
+            tabular=(_payment_rows(),),
+            presentation="Операция по платежной карте",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+            ),
+            required_in_rows=_PAYMENT_ROW_CHECKS,
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_СписаниеСРасчетногоСчета",
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийСписаниеДенежныхСредств"),
+                *payment_header,
+                ref("СчетОрганизации", BANK_ACCOUNTS),
+                ref("СчетБанк", ACCOUNTS),
+                memo("НазначениеПлатежа"),
+            ),
+            tabular=(_payment_rows(),),
+            presentation="Списание с расчетного счета",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+                ("СчетОрганизации_Key", "Банковский счет"),
+                ("СчетБанк_Key", "Счет учета"),
+            ),
+            required_in_rows=_PAYMENT_ROW_CHECKS,
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_РасходныйКассовыйОрдер",
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийРКО"),
+                *payment_header,
+                ref("СчетКасса", ACCOUNTS),
+                text("Выдать"),
+                text("Основание"),
+            ),
+            tabular=(_payment_rows(),),
+            presentation="Расходный кассовый ордер",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Контрагент_Key", "Контрагент"),
+                ("СчетКасса_Key", "Счет кассы"),
+            ),
+            required_in_rows=_PAYMENT_ROW_CHECKS,
+        )
+    )
+    sale_accounts = (
+        ref("СчетУчета", ACCOUNTS),
+        ref("СчетДоходов", ACCOUNTS),
+        ref("СчетРасходов", ACCOUNTS),
+    )
+    s.add(
+        EntitySet(
+            SHIPMENTS,
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийРеализацияТоваров"),
+                ref("Организация", ORGANIZATIONS),
+                ref("Склад", WAREHOUSES),
+                ref("Контрагент", COUNTERPARTIES),
+                ref("ДоговорКонтрагента", CONTRACTS),
+                ref("СчетНаОплатуПокупателю", INVOICES),
+                ref("ВалютаДокумента", CURRENCIES),
+                number("КурсВзаиморасчетов"),
+                int64("КратностьВзаиморасчетов"),
+                boolean("СуммаВключаетНДС"),
+                number("СуммаДокумента"),
+                ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
+                ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart("Товары", (*goods_row, *sale_accounts, *composite("Субконто"))),
+                TabularPart(
+                    "Услуги",
+                    (
+                        *goods_row[:2],
+                        text("Содержание"),
+                        *goods_row[2:],
+                        ref("СчетДоходов", ACCOUNTS),
+                        *composite("Субконто"),
+                    ),
+                ),
+            ),
+            presentation="Реализация (акт, накладная, УПД)",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Склад_Key", "Склад"),
+                ("Контрагент_Key", "Контрагент"),
+                ("ДоговорКонтрагента_Key", "Договор"),
+                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
+            ),
+            required_in_rows=(
+                ("Товары", "Номенклатура_Key", "Номенклатура"),
+                ("Товары", "СчетУчета_Key", "Счет учета"),
+                ("Товары", "СчетДоходов_Key", "Счет доходов"),
+                ("Услуги", "Номенклатура_Key", "Номенклатура"),
+                ("Услуги", "СчетДоходов_Key", "Счет доходов"),
+            ),
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_ВозвратТоваровОтПокупателя",
+            DOCUMENT,
+            (
+                ref("Организация", ORGANIZATIONS),
+                ref("Склад", WAREHOUSES),
+                ref("Контрагент", COUNTERPARTIES),
+                ref("ДоговорКонтрагента", CONTRACTS),
+                ref("ДокументРеализации", SHIPMENTS),
+                ref("ВалютаДокумента", CURRENCIES),
+                boolean("СуммаВключаетНДС"),
+                number("СуммаДокумента"),
+                ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары", (*goods_row, ref("СчетУчета", ACCOUNTS), number("Себестоимость"))
+                ),
+            ),
+            presentation="Возврат товаров от покупателя",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Склад_Key", "Склад"),
+                ("Контрагент_Key", "Контрагент"),
+                ("ДоговорКонтрагента_Key", "Договор"),
+                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
+            ),
+            required_in_rows=(
+                ("Товары", "Номенклатура_Key", "Номенклатура"),
+                ("Товары", "СчетУчета_Key", "Счет учета"),
+            ),
+        )
+    )
+    s.add(
+        EntitySet(
+            "Document_ОперацияБух",
+            DOCUMENT,
+            (
+                ref("Организация", ORGANIZATIONS),
+                number("СуммаОперации"),
+                text("Содержание"),
+                memo("Комментарий"),
+            ),
+            presentation="Операция",
+            required_for_posting=(("Организация_Key", "Организация"),),
+        )
+    )
+    s.registers["AccountingRegister_Хозрасчетный"] = AccountingRegister(
+        "AccountingRegister_Хозрасчетный",
+        dimensions=(ref("Организация", ORGANIZATIONS),),
+        resources=("Сумма", "Количество"),
+    )
+    return s

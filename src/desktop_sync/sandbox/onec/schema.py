@@ -1,0 +1,234 @@
+"""The metadata model the sandbox serves: entity sets, their fields and types.
+
+One :class:`Schema` per configuration (``bp30`` now, ``ut11`` later) is built by
+its own module (``bp30.py``) from these plain pieces, so a second configuration is
+added beside the first without touching the server, the query engine or the
+serializers. Names and shapes follow research/onec.md A2 and A7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+EMPTY_DATE = "0001-01-01T00:00:00"
+
+
+class Kind(Enum):
+    """A field's value kind; each maps to one Edm type (A2 "Values")."""
+
+    GUID = "guid"  # Ref_Key, X_Key
+    STRING = "string"
+    TEXT = "text"  # unlimited-length string: 1C cannot compare it in a filter
+    BOOL = "bool"
+    DOUBLE = "double"
+    INT64 = "int64"  # a JSON *string* in 1C's answers
+    DATETIME = "datetime"
+    ENUM = "enum"  # enumeration value name, "" when empty
+    COMPOSITE = "composite"  # X + X_Type
+    COMPOSITE_TYPE = "composite_type"  # the X_Type half
+
+    @property
+    def edm(self) -> str:
+        return _EDM.get(self.value, "Edm.String")
+
+
+_EDM = {
+    "guid": "Edm.Guid",
+    "bool": "Edm.Boolean",
+    "double": "Edm.Double",
+    "int64": "Edm.Int64",
+    "datetime": "Edm.DateTime",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    target: str = ""  # for a reference (X_Key): the entity set it points at
+    enum: str = ""  # for an enumeration: its name (Перечисление.X)
+
+    @property
+    def nav_name(self) -> str:
+        """The navigation property of a reference: ``Контрагент`` for ``Контрагент_Key``."""
+        return self.name[: -len("_Key")] if self.name.endswith("_Key") else ""
+
+
+def ref(name: str, target: str) -> Field:
+    return Field(f"{name}_Key", Kind.GUID, target=target)
+
+
+def text(name: str) -> Field:
+    return Field(name, Kind.STRING)
+
+
+def memo(name: str) -> Field:
+    return Field(name, Kind.TEXT)
+
+
+def boolean(name: str) -> Field:
+    return Field(name, Kind.BOOL)
+
+
+def number(name: str) -> Field:
+    return Field(name, Kind.DOUBLE)
+
+
+def int64(name: str) -> Field:
+    return Field(name, Kind.INT64)
+
+
+def date(name: str) -> Field:
+    return Field(name, Kind.DATETIME)
+
+
+def enum(name: str, enum_name: str) -> Field:
+    return Field(name, Kind.ENUM, enum=enum_name)
+
+
+def composite(name: str) -> tuple[Field, Field]:
+    return Field(name, Kind.COMPOSITE), Field(f"{name}_Type", Kind.COMPOSITE_TYPE)
+
+
+@dataclass(frozen=True, slots=True)
+class TabularPart:
+    name: str
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+class SetKind(Enum):
+    CATALOG = "Catalog"
+    DOCUMENT = "Document"
+    CHART_OF_ACCOUNTS = "ChartOfAccounts"
+    CHART_OF_CHARACTERISTIC_TYPES = "ChartOfCharacteristicTypes"
+    VIRTUAL = "Virtual"  # a virtual table's result rows (no standard fields)
+
+
+STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
+    SetKind.CATALOG: (
+        Field("Ref_Key", Kind.GUID),
+        text("DataVersion"),
+        boolean("DeletionMark"),
+        boolean("Predefined"),
+        text("PredefinedDataName"),
+        text("Code"),
+        text("Description"),
+    ),
+    SetKind.DOCUMENT: (
+        Field("Ref_Key", Kind.GUID),
+        text("DataVersion"),
+        boolean("DeletionMark"),
+        text("Number"),
+        date("Date"),
+        boolean("Posted"),
+    ),
+    SetKind.CHART_OF_ACCOUNTS: (
+        Field("Ref_Key", Kind.GUID),
+        text("DataVersion"),
+        boolean("DeletionMark"),
+        boolean("Predefined"),
+        text("PredefinedDataName"),
+        text("Code"),
+        text("Description"),
+        boolean("OffBalance"),
+        text("Order"),
+    ),
+    SetKind.CHART_OF_CHARACTERISTIC_TYPES: (
+        Field("Ref_Key", Kind.GUID),
+        text("DataVersion"),
+        boolean("DeletionMark"),
+        boolean("Predefined"),
+        text("PredefinedDataName"),
+        text("Code"),
+        text("Description"),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySet:
+    """One published object: ``Catalog_Контрагенты``, ``Document_…``."""
+
+    name: str
+    kind: SetKind
+    fields: tuple[Field, ...]
+    tabular: tuple[TabularPart, ...] = ()
+    hierarchical: bool = False
+    owner: str = ""  # subordinate catalog: Owner_Key points here
+    code_length: int = 9
+    number_prefix: str = "0000-"
+    presentation: str = ""  # "Счет на оплату покупателю" for documents' messages
+    required_for_posting: tuple[tuple[str, str], ...] = ()  # (field, its title)
+    required_in_rows: tuple[tuple[str, str, str], ...] = ()  # (tabular, field, title)
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        std = STANDARD_FIELDS.get(self.kind, ())
+        extra: list[Field] = []
+        if self.hierarchical:
+            extra += [ref("Parent", self.name), boolean("IsFolder")]
+        if self.owner:
+            extra.append(ref("Owner", self.owner))
+        return std + tuple(extra) + self.fields
+
+    def field(self, name: str) -> Field | None:
+        for f in self.all_fields:
+            if f.name == name:
+                return f
+        return None
+
+    def tabular_part(self, name: str) -> TabularPart | None:
+        for t in self.tabular:
+            if t.name == name:
+                return t
+        return None
+
+    @property
+    def is_document(self) -> bool:
+        return self.kind is SetKind.DOCUMENT
+
+    @property
+    def type_name(self) -> str:
+        return f"StandardODATA.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingRegister:
+    """An accounting register: only its virtual tables are served (A4)."""
+
+    name: str
+    dimensions: tuple[Field, ...]
+    resources: tuple[str, ...]  # Сумма, Количество
+    ext_dimensions: int = 3
+
+
+@dataclass(slots=True)
+class Schema:
+    """A configuration's published composition."""
+
+    configuration: str
+    sets: dict[str, EntitySet] = field(default_factory=dict)
+    registers: dict[str, AccountingRegister] = field(default_factory=dict)
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def add(self, entity_set: EntitySet) -> None:
+        self.sets[entity_set.name] = entity_set
+
+    def get(self, name: str) -> EntitySet | None:
+        return self.sets.get(name)
+
+    def tabular_set(self, name: str) -> tuple[EntitySet, TabularPart] | None:
+        """``Document_X_Товары`` → (Document_X, Товары)."""
+        for s in self.sets.values():
+            for t in s.tabular:
+                if f"{s.name}_{t.name}" == name:
+                    return s, t
+        return None

@@ -1,0 +1,692 @@
+"""Fill a BP 3.0 store from the shared seeded story (``sandbox.dataset``).
+
+Besides what the data set holds, the 1C side gets what a real base has and the
+CRM never sees: a supplier and a tax office among counterparties, contracts
+"с покупателем", the organization's bank account, the chart of accounts, a few
+deletion-marked records, returns of goods, opening stock (an «Операция» posting to
+41.01) and one closed period (дата запрета изменения).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from desktop_sync.domain.entities import (
+    CounterpartyKind,
+    InvoiceLine,
+    PaymentKind,
+    ProductKind,
+)
+from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
+from desktop_sync.sandbox.dataset import (
+    ORGANIZATION_INN,
+    ORGANIZATION_KPP,
+    ORGANIZATION_NAME,
+    Dataset,
+    ref,
+)
+from desktop_sync.sandbox.onec import bp30
+from desktop_sync.sandbox.onec.schema import ZERO_GUID
+from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
+from desktop_sync.sandbox.onec.values import UNDEFINED
+
+PREFIX = "СВ00-"
+CURRENCY_REF = ref("currency", "643")
+BANK_ACCOUNT_REF = ref("bank_account", "organization")
+NOMENCLATURE = "StandardODATA.Catalog_Номенклатура"
+WAREHOUSE = "StandardODATA.Catalog_Склады"
+
+ACCOUNTS = (
+    ("00", "Вспомогательный счет", "АктивноПассивный", False, ()),
+    ("41", "Товары", "Активный", True, ("Номенклатура", "Партии", "Склады")),
+    ("41.01", "Товары на складах", "Активный", True, ("Номенклатура", "Партии", "Склады")),
+    ("50", "Касса", "Активный", False, ()),
+    ("50.01", "Касса организации", "Активный", False, ()),
+    ("51", "Расчетные счета", "Активный", False, ()),
+    (
+        "62",
+        "Расчеты с покупателями и заказчиками",
+        "АктивноПассивный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
+    (
+        "62.01",
+        "Расчеты с покупателями и заказчиками",
+        "Активный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
+    (
+        "62.02",
+        "Расчеты по авансам полученным",
+        "Пассивный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
+    (
+        "90.01.1",
+        "Выручка по деятельности с основной системой налогообложения",
+        "Пассивный",
+        False,
+        (),
+    ),
+    (
+        "90.02.1",
+        "Себестоимость продаж по деятельности с основной системой налогообложения",
+        "Активный",
+        False,
+        (),
+    ),
+)
+EXT_TYPES = (
+    "Номенклатура",
+    "Партии",
+    "Склады",
+    "Контрагенты",
+    "Договоры",
+    "ДокументыРасчетовСКонтрагентами",
+)
+
+USER = "Бухгалтер"
+PASSWORD = "Пароль-2026"
+LIMITED_USER = "Менеджер"
+LIMITED_PASSWORD = "менеджер"
+
+
+def account_ref(code: str) -> str:
+    return ref("account", code)
+
+
+def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
+
+
+def _number(text: str) -> str:
+    digits = "".join(ch for ch in text if ch.isdigit()) or "0"
+    return f"{PREFIX}{int(digits):06d}"
+
+
+def _legal_kind(kind: CounterpartyKind) -> str:
+    # BP 3.0 knows only ЮридическоеЛицо / ФизическоеЛицо (A7): a sole trader is a
+    # ФизическоеЛицо with a 12-digit ИНН.
+    return "ЮридическоеЛицо" if kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
+
+
+_VAT_KIND = {
+    VatRate.VAT22: "Общая",
+    VatRate.VAT20: "Общая",
+    VatRate.VAT10: "Льготная",
+    VatRate.VAT0: "Нулевая",
+    VatRate.WITHOUT: "БезНДС",
+}
+
+
+def seed(store: Store, ds: Dataset) -> None:
+    store.number_prefix = PREFIX
+    store.closed_until = dt.date(2025, 11, 30)
+    store.posting_rules.update(
+        {
+            bp30.SHIPMENTS: _post_shipment,
+            "Document_ВозвратТоваровОтПокупателя": _post_return,
+            "Document_ОперацияБух": _post_operation,
+        }
+    )
+    store.users[USER] = User(PASSWORD)
+    store.users[LIMITED_USER] = User(
+        LIMITED_PASSWORD,
+        read={
+            bp30.COUNTERPARTIES,
+            bp30.CONTRACTS,
+            bp30.PRODUCTS,
+            bp30.UNITS,
+            bp30.INVOICES,
+            bp30.ORGANIZATIONS,
+            bp30.CURRENCIES,
+            bp30.WAREHOUSES,
+        },
+        write={bp30.INVOICES},
+        rls={bp30.COUNTERPARTIES: lambda r: r["ЮридическоеФизическоеЛицо"] != "ФизическоеЛицо"},
+    )
+    ins = store.insert
+    ins(
+        bp30.CURRENCIES,
+        {
+            "Ref_Key": CURRENCY_REF,
+            "Code": "643",
+            "Description": "руб.",
+            "НаименованиеПолное": "Российский рубль",
+        },
+    )
+    for i, name in enumerate(EXT_TYPES, start=1):
+        ins(
+            "ChartOfCharacteristicTypes_ВидыСубконтоХозрасчетные",
+            {
+                "Ref_Key": ref("ext_dimension_type", name),
+                "Code": f"{i:05d}",
+                "Description": name,
+                "Predefined": True,
+                "PredefinedDataName": name,
+            },
+        )
+    for code, title, kind, quantitative, subconto in ACCOUNTS:
+        parent = code.rsplit(".", 1)[0] if "." in code else ""
+        ins(
+            bp30.ACCOUNTS,
+            {
+                "Ref_Key": account_ref(code),
+                "Code": code,
+                "Description": title,
+                "Predefined": True,
+                "PredefinedDataName": "Счет" + code.replace(".", "_"),
+                "Parent_Key": account_ref(parent) if parent else ZERO_GUID,
+                "Вид": kind,
+                "Количественный": quantitative,
+                "Order": code,
+                "ExtDimensionTypes": [
+                    {
+                        "LineNumber": n,
+                        "ExtDimensionType_Key": ref("ext_dimension_type", name),
+                        "TurnoversOnly": name == "Партии" and False,
+                        "Суммовой": True,
+                        "Количественный": quantitative,
+                    }
+                    for n, name in enumerate(subconto, start=1)
+                ],
+            },
+        )
+    ins(
+        bp30.BANK_ACCOUNTS,
+        {
+            "Ref_Key": BANK_ACCOUNT_REF,
+            "Description": "40702810900000012345, ПАО СБЕРБАНК",
+            "Owner": ds.organization_ref,
+            "Owner_Type": "StandardODATA.Catalog_Организации",
+            "НомерСчета": "40702810900000012345",
+            "ВалютаДенежныхСредств_Key": CURRENCY_REF,
+        },
+    )
+    ins(
+        bp30.ORGANIZATIONS,
+        {
+            "Ref_Key": ds.organization_ref,
+            "Description": ORGANIZATION_NAME,
+            "НаименованиеПолное": "Общество с ограниченной ответственностью «Северный ветер»",
+            "НаименованиеСокращенное": ORGANIZATION_NAME,
+            "ИНН": ORGANIZATION_INN,
+            "КПП": ORGANIZATION_KPP,
+            "ЮридическоеФизическоеЛицо": "ЮридическоеЛицо",
+            "ОсновнойБанковскийСчет_Key": BANK_ACCOUNT_REF,
+            "Префикс": "СВ",
+        },
+    )
+    for unit in ds.units:
+        ins(
+            bp30.UNITS,
+            {
+                "Ref_Key": unit.onec_ref or ref("unit", unit.okei),
+                "Code": unit.okei,
+                "Description": unit.name,
+                "НаименованиеПолное": unit.name,
+            },
+        )
+    kinds = {
+        ProductKind.GOODS: ref("product_kind", "goods"),
+        ProductKind.SERVICE: ref("product_kind", "service"),
+    }
+    ins("Catalog_ВидыНоменклатуры", {"Ref_Key": kinds[ProductKind.GOODS], "Description": "Товары"})
+    ins(
+        "Catalog_ВидыНоменклатуры",
+        {"Ref_Key": kinds[ProductKind.SERVICE], "Description": "Услуги", "Услуга": True},
+    )
+    for wh in ds.warehouses:
+        ins(bp30.WAREHOUSES, {"Ref_Key": wh.onec_ref, "Description": wh.name})
+    for pt in ds.price_types:
+        ins(
+            "Catalog_ТипыЦенНоменклатуры",
+            {
+                "Ref_Key": pt.onec_ref,
+                "Description": pt.name,
+                "ВалютаЦены_Key": CURRENCY_REF,
+                "ЦенаВключаетНДС": True,
+            },
+        )
+    _seed_counterparties(store, ds)
+    for i, p in enumerate(ds.products):
+        assert p.onec_ref is not None
+        ins(
+            bp30.PRODUCTS,
+            {
+                "Ref_Key": p.onec_ref,
+                "Description": p.name,
+                "НаименованиеПолное": p.name,
+                "Артикул": p.article,
+                "ВидНоменклатуры_Key": kinds[p.kind],
+                "ЕдиницаИзмерения_Key": (p.unit.onec_ref or ref("unit", p.unit.okei))
+                if p.unit
+                else ZERO_GUID,
+                "Услуга": p.kind is ProductKind.SERVICE,
+                "ВидСтавкиНДС": _VAT_KIND[p.vat_rate],
+                "DeletionMark": i % 29 == 28 and p.onec_ref not in ds.products_in_crm,
+            },
+        )
+        if p.price is not None:
+            store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
+    _seed_invoices(store, ds)
+    _seed_payments(store, ds)
+    _seed_shipments_and_stock(store, ds)
+
+
+def _seed_counterparties(store: Store, ds: Dataset) -> None:
+    heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
+    extra = (
+        (
+            ref("onec-only", "supplier"),
+            "ООО «Поставщик-Опт»",
+            "ЮридическоеЛицо",
+            "7707083893",
+            "770701001",
+            "СПоставщиком",
+        ),
+        (
+            ref("onec-only", "tax"),
+            "ИФНС России № 15 по г. Москве",
+            "ЮридическоеЛицо",
+            "7715044490",
+            "771501001",
+            "Прочее",
+        ),
+    )
+    for cref, name, legal, inn, kpp, contract_kind in extra:
+        store.insert(
+            bp30.COUNTERPARTIES,
+            {
+                "Ref_Key": cref,
+                "Description": name,
+                "НаименованиеПолное": name,
+                "ЮридическоеФизическоеЛицо": legal,
+                "ИНН": inn,
+                "КПП": kpp,
+            },
+        )
+        store.insert(
+            bp30.CONTRACTS,
+            {
+                "Ref_Key": ref("contract", cref),
+                "Owner_Key": cref,
+                "Description": "Основной договор",
+                "Организация_Key": ds.organization_ref,
+                "ВидДоговора": contract_kind,
+                "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
+            },
+        )
+    n = 0
+    for cp in ds.counterparties:
+        if cp.onec_ref not in ds.counterparties_in_onec:
+            continue
+        n += 1
+        head = heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None
+        contact = []
+        if cp.phone:
+            contact.append(
+                {
+                    "LineNumber": 1,
+                    "Тип": "Телефон",
+                    "Представление": cp.phone,
+                    "НомерТелефона": cp.phone,
+                }
+            )
+        if cp.email:
+            contact.append(
+                {
+                    "LineNumber": len(contact) + 1,
+                    "Тип": "АдресЭлектроннойПочты",
+                    "Представление": cp.email,
+                    "АдресЭП": cp.email,
+                }
+            )
+        store.insert(
+            bp30.COUNTERPARTIES,
+            {
+                "Ref_Key": cp.onec_ref,
+                "Description": cp.name,
+                "НаименованиеПолное": cp.full_name or cp.name,
+                "ЮридическоеФизическоеЛицо": _legal_kind(cp.kind),
+                "ИНН": cp.inn,
+                "КПП": cp.kpp,
+                "ГоловнойКонтрагент_Key": head if head and head != cp.onec_ref else ZERO_GUID,
+                "ОсновнойДоговорКонтрагента_Key": ds.contracts[cp.onec_ref or ""],
+                "КонтактнаяИнформация": contact,
+                "DeletionMark": n % 41 == 40,
+            },
+        )
+        store.insert(
+            bp30.CONTRACTS,
+            {
+                "Ref_Key": ds.contracts[cp.onec_ref or ""],
+                "Owner_Key": cp.onec_ref,
+                "Description": "Основной договор",
+                "Организация_Key": ds.organization_ref,
+                "ВидДоговора": "СПокупателем",
+                "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
+                "СрокОплаты": 5,
+            },
+        )
+
+
+def _rows(lines: tuple[InvoiceLine, ...]) -> list[Record]:
+    return [
+        {
+            "LineNumber": n,
+            "Номенклатура_Key": ln.product_ref or ZERO_GUID,
+            "Содержание": "",
+            "Количество": ln.quantity,
+            "Цена": ln.price,
+            "Сумма": ln.amount,
+            "СтавкаНДС": ln.vat_rate.value,
+            "СуммаНДС": ln.vat_amount,
+        }
+        for n, ln in enumerate(lines, start=1)
+    ]
+
+
+def _seed_invoices(store: Store, ds: Dataset) -> None:
+    for i, inv in enumerate(ds.onec_invoices):
+        store.insert(
+            bp30.INVOICES,
+            {
+                "Ref_Key": inv.onec_ref,
+                "Number": _number(inv.number),
+                "Date": _at(inv.date, 10, i % 3600),
+                "Организация_Key": ds.organization_ref,
+                "Контрагент_Key": inv.counterparty_ref,
+                "ДоговорКонтрагента_Key": inv.contract_ref,
+                "СтруктурнаяЕдиница_Key": BANK_ACCOUNT_REF,
+                "ВалютаДокумента_Key": CURRENCY_REF,
+                "КурсВзаиморасчетов": Decimal(1),
+                "КратностьВзаиморасчетов": 1,
+                "Склад_Key": ds.warehouses[0].onec_ref,
+                "СуммаВключаетНДС": True,
+                "СуммаДокумента": inv.total,
+                "Комментарий": inv.comment,
+                "Товары": _rows(inv.lines),
+            },
+        )
+        if inv.posted:
+            store.rows[bp30.INVOICES][inv.onec_ref or ""]["Posted"] = True
+
+
+_PAYMENT_DOCS = {
+    PaymentKind.BANK: ("Document_ПоступлениеНаРасчетныйСчет", "ОплатаПокупателя"),
+    PaymentKind.CASH: ("Document_ПриходныйКассовыйОрдер", "ОплатаПокупателя"),
+    PaymentKind.CARD: ("Document_ОперацияПоПлатежнойКарте", "ОплатаПокупателя"),
+    PaymentKind.BANK_REFUND: ("Document_СписаниеСРасчетногоСчета", "ВозвратПокупателю"),
+    PaymentKind.CASH_REFUND: ("Document_РасходныйКассовыйОрдер", "ВозвратПокупателю"),
+}
+
+
+def _seed_payments(store: Store, ds: Dataset) -> None:
+    names = {c.onec_ref: c.name for c in ds.counterparties}
+    for i, p in enumerate(ds.payments):
+        set_name, operation = _PAYMENT_DOCS[p.kind]
+        rate = calculated_rate(standard_rate(p.date))
+        rows = [
+            {
+                "LineNumber": a.line_no,
+                "ДоговорКонтрагента_Key": ds.contracts.get(p.counterparty_ref or "", ZERO_GUID),
+                "СчетНаОплату_Key": a.invoice_ref or ZERO_GUID,
+                "СуммаПлатежа": a.amount,
+                "СуммаВзаиморасчетов": a.amount,
+                "КурсВзаиморасчетов": Decimal(1),
+                "КратностьВзаиморасчетов": 1,
+                "СтавкаНДС": rate.value,
+                "СуммаНДС": vat_in_sum(a.amount, rate),
+                "СпособПогашенияЗадолженности": "ПоДокументу" if a.invoice_ref else "Автоматически",
+                "СчетУчетаРасчетовСКонтрагентом_Key": account_ref("62.01"),
+                "СчетУчетаРасчетовПоАвансам_Key": account_ref("62.02"),
+            }
+            for a in p.allocations
+        ]
+        values: Record = {
+            "Ref_Key": p.onec_ref,
+            "Number": _number(p.number),
+            "Date": _at(p.date, 11, i % 3600),
+            "ВидОперации": operation,
+            "Организация_Key": ds.organization_ref,
+            "Контрагент_Key": p.counterparty_ref or ZERO_GUID,
+            "ВалютаДокумента_Key": CURRENCY_REF,
+            "СуммаДокумента": p.amount,
+            "РасшифровкаПлатежа": rows,
+            "DeletionMark": p.deleted,
+        }
+        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND, PaymentKind.CARD):
+            values["СчетОрганизации_Key"] = BANK_ACCOUNT_REF
+            values["НазначениеПлатежа"] = p.purpose
+        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND):
+            values["СчетБанк_Key"] = account_ref("51")
+        if p.kind is PaymentKind.CASH:
+            values.update(
+                {
+                    "СчетКасса_Key": account_ref("50.01"),
+                    "Основание": p.purpose,
+                    "ПринятоОт": names.get(p.counterparty_ref, ""),
+                }
+            )
+        if p.kind is PaymentKind.CASH_REFUND:
+            values.update(
+                {
+                    "СчетКасса_Key": account_ref("50.01"),
+                    "Основание": p.purpose,
+                    "Выдать": names.get(p.counterparty_ref, ""),
+                }
+            )
+        rec = store.insert(set_name, values)
+        rec["Posted"] = p.posted and not p.deleted
+
+
+def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
+    products = {p.onec_ref: p for p in ds.products}
+    moved: dict[tuple[str, str], Decimal] = {}
+    shipments = store.schema.sets[bp30.SHIPMENTS]
+    returns = store.schema.sets["Document_ВозвратТоваровОтПокупателя"]
+    for i, sh in enumerate(ds.shipments):
+        wh = ds.warehouses[0 if i % 3 else 1].onec_ref or ""
+        goods: list[Record] = []
+        services: list[Record] = []
+        for ln in sh.lines:
+            p = products.get(ln.product_ref)
+            row = _rows((ln,))[0]
+            if p is not None and p.kind is ProductKind.SERVICE:
+                row.pop("Содержание")
+                row.update(
+                    {"Содержание": ln.product_name, "СчетДоходов_Key": account_ref("90.01.1")}
+                )
+                services.append(row | {"LineNumber": len(services) + 1})
+            else:
+                row.pop("Содержание")
+                row.update(
+                    {
+                        "СчетУчета_Key": account_ref("41.01"),
+                        "СчетДоходов_Key": account_ref("90.01.1"),
+                        "СчетРасходов_Key": account_ref("90.02.1"),
+                    }
+                )
+                goods.append(row | {"LineNumber": len(goods) + 1})
+                key = (ln.product_ref or "", wh)
+                moved[key] = moved.get(key, Decimal(0)) + ln.quantity
+        contract = ds.contracts.get(sh.counterparty_ref or "", ZERO_GUID)
+        rec = store.insert(
+            bp30.SHIPMENTS,
+            {
+                "Ref_Key": sh.onec_ref,
+                "Number": _number(sh.number),
+                "Date": _at(sh.date, 15, i),
+                "ВидОперации": "Товары" if goods else "Услуги",
+                "Организация_Key": ds.organization_ref,
+                "Склад_Key": wh,
+                "Контрагент_Key": sh.counterparty_ref,
+                "ДоговорКонтрагента_Key": contract,
+                "СчетНаОплатуПокупателю_Key": sh.invoice_ref or ZERO_GUID,
+                "ВалютаДокумента_Key": CURRENCY_REF,
+                "КурсВзаиморасчетов": Decimal(1),
+                "КратностьВзаиморасчетов": 1,
+                "СуммаВключаетНДС": True,
+                "СуммаДокумента": sh.total,
+                "Товары": goods,
+                "Услуги": services,
+                "СчетУчетаРасчетовСКонтрагентом_Key": account_ref("62.01"),
+                "СчетУчетаРасчетовПоАвансам_Key": account_ref("62.02"),
+            },
+        )
+        if sh.posted:
+            store.movements.extend(_post_shipment(store, shipments, rec))
+            rec["Posted"] = True
+        ret_day = sh.date + dt.timedelta(days=3)
+        if i % 4 == 1 and goods and ret_day <= ds.today:
+            first = goods[0]
+            price: Decimal = first["Цена"]
+            rate = VatRate.from_onec(first["СтавкаНДС"])
+            ret = store.insert(
+                returns.name,
+                {
+                    "Ref_Key": ref("return", i),
+                    "Number": _number(str(i // 4 + 1)),
+                    "Date": _at(ret_day, 12, i),
+                    "Организация_Key": ds.organization_ref,
+                    "Склад_Key": wh,
+                    "Контрагент_Key": sh.counterparty_ref,
+                    "ДоговорКонтрагента_Key": contract,
+                    "ДокументРеализации_Key": sh.onec_ref,
+                    "ВалютаДокумента_Key": CURRENCY_REF,
+                    "СуммаВключаетНДС": True,
+                    "СуммаДокумента": price,
+                    "СчетУчетаРасчетовСКонтрагентом_Key": account_ref("62.01"),
+                    "Товары": [
+                        {
+                            "LineNumber": 1,
+                            "Номенклатура_Key": first["Номенклатура_Key"],
+                            "Количество": Decimal(1),
+                            "Цена": price,
+                            "Сумма": price,
+                            "СтавкаНДС": rate.value,
+                            "СуммаНДС": vat_in_sum(price, rate),
+                            "СчетУчета_Key": account_ref("41.01"),
+                        }
+                    ],
+                },
+            )
+            store.movements.extend(_post_return(store, returns, ret))
+            ret["Posted"] = True
+            key = (first["Номенклатура_Key"], wh)
+            moved[key] = moved.get(key, Decimal(0)) - 1
+    # Opening stock: what is left now (ds.stock) plus what was moved since.
+    opening: dict[tuple[str, str], Decimal] = dict(moved)
+    for level in ds.stock:
+        key = (level.product_ref, level.warehouse_ref)
+        opening[key] = opening.get(key, Decimal(0)) + level.quantity
+    op_ref = ref("operation", "opening-stock")
+    day = ds.today - dt.timedelta(days=125)
+    rec = store.insert(
+        "Document_ОперацияБух",
+        {
+            "Ref_Key": op_ref,
+            "Number": _number("1"),
+            "Date": _at(day, 9),
+            "Организация_Key": ds.organization_ref,
+            "Содержание": "Ввод остатков товаров",
+        },
+    )
+    period = rec["Date"]
+    for (product, wh), qty in sorted(opening.items()):
+        if qty == 0:
+            continue
+        cost = store.unit_cost.get(product, Decimal(0))
+        store.movements.append(
+            Movement(
+                period,
+                op_ref,
+                "StandardODATA.Document_ОперацияБух",
+                ds.organization_ref,
+                account_ref("41.01"),
+                account_ref("00"),
+                ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+                (),
+                (qty * cost).quantize(Decimal("0.01")),
+                quantity_dr=qty,
+            )
+        )
+    rec["Posted"] = True
+    rec["СуммаОперации"] = sum(
+        (m.amount for m in store.movements if m.recorder == op_ref), Decimal(0)
+    )
+
+
+def _post_operation(store: Store, s: object, rec: Record) -> list[Movement]:
+    # Re-posting the opening operation is not modelled: it keeps no movements.
+    return []
+
+
+def _stock_rows(store: Store, rec: Record, tabular: str) -> list[tuple[str, Decimal, Decimal]]:
+    out = []
+    for row in rec.get(tabular, []):
+        product = row["Номенклатура_Key"]
+        qty: Decimal = row["Количество"]
+        cost = (qty * store.unit_cost.get(product, Decimal(0))).quantize(Decimal("0.01"))
+        out.append((product, qty, cost))
+    return out
+
+
+def _post_shipment(store: Store, s: object, rec: Record) -> list[Movement]:
+    wh = rec["Склад_Key"]
+    moves = [
+        Movement(
+            rec["Date"],
+            rec["Ref_Key"],
+            "StandardODATA." + bp30.SHIPMENTS,
+            rec["Организация_Key"],
+            account_ref("90.02.1"),
+            account_ref("41.01"),
+            (),
+            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+            cost,
+            quantity_cr=qty,
+        )
+        for product, qty, cost in _stock_rows(store, rec, "Товары")
+    ]
+    moves.append(
+        Movement(
+            rec["Date"],
+            rec["Ref_Key"],
+            "StandardODATA." + bp30.SHIPMENTS,
+            rec["Организация_Key"],
+            account_ref("62.01"),
+            account_ref("90.01.1"),
+            (
+                (rec["Контрагент_Key"], "StandardODATA.Catalog_Контрагенты"),
+                (rec["ДоговорКонтрагента_Key"], "StandardODATA.Catalog_ДоговорыКонтрагентов"),
+            ),
+            (),
+            rec["СуммаДокумента"],
+        )
+    )
+    return moves
+
+
+def _post_return(store: Store, s: object, rec: Record) -> list[Movement]:
+    wh = rec["Склад_Key"]
+    return [
+        Movement(
+            rec["Date"],
+            rec["Ref_Key"],
+            "StandardODATA.Document_ВозвратТоваровОтПокупателя",
+            rec["Организация_Key"],
+            account_ref("41.01"),
+            account_ref("90.02.1"),
+            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+            (),
+            cost,
+            quantity_dr=qty,
+        )
+        for product, qty, cost in _stock_rows(store, rec, "Товары")
+    ]

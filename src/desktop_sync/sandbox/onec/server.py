@@ -1,0 +1,788 @@
+"""The HTTP side: routing, Basic auth, rights, query options, writes, faults."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+import threading
+import time
+from collections import Counter
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+from desktop_sync.sandbox.onec import errors as E  # noqa: N812
+from desktop_sync.sandbox.onec import render
+from desktop_sync.sandbox.onec.errors import ODataError, bad_query
+from desktop_sync.sandbox.onec.faults import Faults
+from desktop_sync.sandbox.onec.filters import Evaluator, Guid, Parser
+from desktop_sync.sandbox.onec.schema import (
+    ZERO_GUID,
+    EntitySet,
+    Field,
+    Kind,
+    SetKind,
+    composite,
+    number,
+    ref,
+)
+from desktop_sync.sandbox.onec.store import Record, Store, User
+from desktop_sync.sandbox.onec.values import GUID_RE, coerce, parse_datetime
+
+KEY_RE = re.compile(r"^(?P<set>[^(/]+)\((?P<key>[^)]*)\)(?:/(?P<rest>.*))?$")
+LOGIN_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>1С:Предприятие</title></head>'
+    '<body><form method="post"><h1>Вход в 1С:Предприятие</h1><label>Пользователь '
+    '<input name="user"></label><label>Пароль <input type="password" name="pwd">'
+    "</label><button>Войти</button></form></body></html>"
+)
+GATEWAY_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+    "</h1></center><hr><center>Apache/2.4.58 (Win64)</center></body></html>"
+)
+UNAVAILABLE_PAGE = (
+    "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable"
+    "</h1><p>The server is temporarily unable to service your request.</p></body></html>"
+)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.by_method: Counter[str] = Counter()
+        self.by_set: Counter[str] = Counter()
+
+    def count(self, method: str, target: str) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_method[method] += 1
+            self.by_set[target] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.by_method.clear()
+            self.by_set.clear()
+
+
+class Response:
+    def __init__(
+        self,
+        status: int,
+        body: str | bytes = b"",
+        content_type: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+        self.content_type = content_type
+        self.headers = headers or {}
+
+
+class App:
+    """Everything but the socket: takes a parsed request, returns a :class:`Response`."""
+
+    def __init__(self, store: Store, base: str, faults: Faults, root_url: str) -> None:
+        self.store = store
+        self.base = base
+        self.prefix = f"/{base}/odata/standard.odata"
+        self.faults = faults
+        self.root = root_url
+        self.stats = Stats()
+        self.stopping = threading.Event()
+        self.hang_seconds = 30.0
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _updated(self) -> str:
+        return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @staticmethod
+    def wants_json(query: dict[str, str], headers: dict[str, str]) -> bool:
+        fmt = query.get("$format", "").lower()
+        if fmt:
+            if fmt == "json" or fmt.startswith("application/json"):
+                return True
+            if fmt in ("atom", "xml") or fmt.startswith("application/atom"):
+                return False
+            raise ODataError(400, E.BAD_REPRESENTATION, f"Неверный формат: {fmt}")
+        accept = headers.get("accept", "").lower()
+        return "application/json" in accept
+
+    def error(self, err: ODataError, as_json: bool) -> Response:
+        headers: dict[str, str] = {}
+        if as_json:
+            return Response(
+                err.status,
+                render.error_json(err.code, err.message),
+                "application/json;charset=utf-8",
+                headers,
+            )
+        return Response(
+            err.status,
+            render.error_xml(err.code, err.message),
+            "application/xml;charset=utf-8",
+            headers,
+        )
+
+    def authenticate(self, header: str) -> User | None:
+        if not header.lower().startswith("basic "):
+            return None
+        try:
+            raw = base64.b64decode(header[6:].strip(), validate=True)
+            user, _, password = raw.decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        found = self.store.users.get(user)
+        if found is None or found.password != password:
+            return None
+        return found
+
+    # --- entry point -----------------------------------------------------------------
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> Response | str:
+        """A response, or a fault kind the socket layer must act out (timeout, drop)."""
+        path, _, qs = raw_path.partition("?")
+        path = unquote(path)
+        query: dict[str, str] = {}
+        for item in filter(None, qs.split("&")):
+            k, _, v = item.partition("=")
+            # '+' is kept literally (a space must be %20): the stricter reading.
+            query[unquote(k)] = unquote(v)
+        target = path[len(self.prefix) :].lstrip("/") if path.startswith(self.prefix) else path
+        self.stats.count(method, target.split("(")[0].split("/")[0] or "/")
+        if self.faults.delay:
+            self.stopping.wait(self.faults.delay)
+        fault = self.faults.draw()
+        if fault in ("timeout", "drop"):
+            return fault
+        if fault == "html200":
+            return Response(200, LOGIN_PAGE, "text/html; charset=utf-8")
+        if fault == "html":
+            return Response(502, GATEWAY_PAGE, "text/html")
+        if fault == "503":
+            return Response(503, UNAVAILABLE_PAGE, "text/html", {"Retry-After": "1"})
+        as_json = (
+            "json" in query.get("$format", "").lower()
+            or "application/json" in headers.get("accept", "").lower()
+        )
+        if not path.startswith(self.prefix):
+            return Response(404, "<html><body><h1>404 Not Found</h1></body></html>", "text/html")
+        user = self.authenticate(headers.get("authorization", ""))
+        if user is None:
+            return Response(
+                401,
+                "Unauthorized",
+                "text/plain; charset=utf-8",
+                {"WWW-Authenticate": 'Basic realm="1C:Enterprise"'},
+            )
+        if fault == "500":
+            return self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
+        try:
+            as_json = self.wants_json(query, headers)
+            return self.route(method, target, query, headers, body, user, as_json)
+        except ODataError as err:
+            return self.error(err, as_json)
+
+    def route(
+        self,
+        method: str,
+        target: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        user: User,
+        as_json: bool,
+    ) -> Response:
+        if target in ("", "/"):
+            self.only(method, "GET")
+            return Response(
+                200,
+                render.service_document(self.store.schema, self.root),
+                "application/xml;charset=utf-8",
+            )
+        if target == "$metadata":
+            self.only(method, "GET")
+            return Response(
+                200, render.metadata(self.store.schema), "application/xml;charset=utf-8"
+            )
+        for reg in self.store.schema.registers.values():
+            if target == reg.name or target.startswith(reg.name + "/"):
+                return self.register(
+                    method, target[len(reg.name) :].lstrip("/"), query, user, as_json
+                )
+        m = KEY_RE.match(target)
+        if m:
+            name, key_text, rest = m.group("set"), m.group("key"), m.group("rest") or ""
+        else:
+            name, _, rest = target.partition("/")
+            key_text = None
+        tab = self.store.schema.tabular_set(name)
+        if tab is not None:
+            return self.tabular(method, tab[0], tab[1].name, key_text, query, user, as_json)
+        entity = self.store.schema.get(name)
+        if entity is None:
+            # Outside the composition: 404 (A1). Code 6 or 8 is an open question.
+            raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{name}'")
+        if key_text is None:
+            if rest == "$count":
+                self.only(method, "GET")
+                self.can_read(user, entity)
+                rows = self.select_rows(entity, query, user)
+                return Response(200, "\ufeff" + str(len(rows)), "text/plain;charset=utf-8")
+            if rest:
+                raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
+            if method == "GET":
+                return self.get_set(entity, query, user, as_json)
+            if method == "POST":
+                return self.create(entity, body, user, as_json)
+            raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
+        key = self.parse_key(key_text)
+        if rest:
+            action = rest[:-2] if rest.endswith("()") else rest
+            if action in ("Post", "Unpost"):
+                self.only(method, "POST")
+                if not entity.is_document:
+                    raise ODataError(400, E.METHOD_NOT_FOUND, f"Метод {action} не найден")
+                self.can_write(user, entity)
+                self.visible(user, entity, self.store.require(entity.name, key))
+                if action == "Post":
+                    self.store.post(entity.name, key)
+                else:
+                    self.store.unpost(entity.name, key)
+                return Response(200)
+            nav = entity.field(action + "_Key")
+            if nav is None or not nav.target or method != "GET":
+                raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
+            self.can_read(user, entity)
+            rec = self.store.require(entity.name, key)
+            target_set = self.store.entity_set(nav.target)
+            self.can_read(user, target_set)
+            return self.single(
+                target_set, self.store.require(nav.target, rec[nav.name]), query, user, as_json
+            )
+        if method == "GET":
+            self.can_read(user, entity)
+            if "$expand" in query:
+                raise ODataError(
+                    400, E.NOT_SUPPORTED, "$expand не поддерживается для отдельной сущности"
+                )
+            rec = self.store.require(entity.name, key)
+            return self.single(entity, rec, query, user, as_json)
+        if method in ("PATCH", "MERGE", "PUT"):
+            return self.modify(entity, key, body, headers, user, as_json, full=method == "PUT")
+        if method == "DELETE":
+            self.can_write(user, entity)
+            self.visible(user, entity, self.store.require(entity.name, key))
+            self.store.delete(entity.name, key)
+            return Response(200)
+        raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
+
+    # --- rights ------------------------------------------------------------------------
+
+    @staticmethod
+    def only(method: str, allowed: str) -> None:
+        if method != allowed:
+            raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
+
+    @staticmethod
+    def can_read(user: User, entity: EntitySet) -> None:
+        if not user.can_read(entity.name):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+
+    @staticmethod
+    def can_write(user: User, entity: EntitySet) -> None:
+        if not user.can_read(entity.name) or not user.can_write(entity.name):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+
+    @staticmethod
+    def visible(user: User, entity: EntitySet, rec: Record) -> None:
+        rule = user.rls.get(entity.name)
+        if rule is not None and not rule(rec):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+
+    # --- reading -----------------------------------------------------------------------
+
+    @staticmethod
+    def parse_key(text: str) -> str:
+        m = re.fullmatch(r"guid'([^']*)'", text.strip())
+        if m is None:
+            raise ODataError(400, E.KEY_MISSING, f"Неверный ключ сущности: ({text})")
+        if not GUID_RE.match(m.group(1)):
+            raise ODataError(400, E.BAD_VALUE, f"Неверный литерал guid'{m.group(1)}'")
+        return m.group(1).lower()
+
+    def evaluator(self, entity: EntitySet) -> Evaluator:
+        return Evaluator(entity, self.store.get, self.store.schema.get)
+
+    def select_rows(self, entity: EntitySet, query: dict[str, str], user: User) -> list[Record]:
+        rows = self.store.all(entity.name)
+        text = query.get("$filter")
+        if text:
+            ev = self.evaluator(entity)
+            node = Parser(text).parse()
+            ev.check(node)
+            rows = [r for r in rows if ev.matches(node, r)]
+        rule = user.rls.get(entity.name)
+        if rule is not None:
+            hidden = [r for r in rows if not rule(r)]
+            if hidden:
+                if query.get("allowedOnly", "").lower() != "true":
+                    raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+                rows = [r for r in rows if rule(r)]
+        return rows
+
+    def order(self, entity: EntitySet, rows: list[Record], text: str) -> list[Record]:
+        ev = self.evaluator(entity)
+        keys: list[tuple[str, bool]] = []
+        for item in text.split(","):
+            words = item.split()
+            if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
+                raise bad_query(f"Неверное значение параметра $orderby: '{text}'")
+            ev.check(("path", words[0]))
+            keys.append((words[0], len(words) == 2 and words[1] == "desc"))
+
+        def sort_value(rec: Record, path: str) -> tuple[int, Any]:
+            v = ev.eval(("path", path), rec, {})
+            if v is None:
+                return (0, "")
+            if isinstance(v, Guid):
+                return (1, v.value)
+            if hasattr(v, "value") and hasattr(v, "type_"):
+                return (1, v.value)
+            if isinstance(v, bool | int):
+                return (1, Decimal(int(v)))
+            return (1, v)
+
+        out = list(rows)
+        for path, desc in reversed(keys):
+            try:
+                out.sort(key=lambda r, p=path: sort_value(r, p), reverse=desc)  # type: ignore[misc]
+            except TypeError:
+                raise bad_query(f"Неверное значение параметра $orderby: '{text}'") from None
+        return out
+
+    @staticmethod
+    def _int_option(query: dict[str, str], name: str) -> int | None:
+        text = query.get(name)
+        if text is None:
+            return None
+        if not text.isdigit():
+            raise bad_query(f"Неверное значение параметра {name}: '{text}'")
+        return int(text)
+
+    def presentation(self, entity: EntitySet, base: str, rec: Record) -> str:
+        if base in ("", "Ref"):
+            return self._present(entity, rec)
+        f = entity.field(base + "_Key")
+        if f is None or not f.target or rec.get(f.name) == ZERO_GUID:
+            return str(rec.get(base, ""))
+        target = self.store.get(f.target, rec[f.name])
+        return self._present(self.store.entity_set(f.target), target) if target else ""
+
+    @staticmethod
+    def _present(entity: EntitySet, rec: Record) -> str:
+        if entity.is_document:
+            on = rec["Date"]
+            when = on.strftime("%d.%m.%Y %H:%M:%S") if on else ""
+            return f"{entity.presentation or entity.name} {rec['Number']} от {when}"
+        return str(rec.get("Description", ""))
+
+    def render_entity(
+        self,
+        entity: EntitySet,
+        rec: Record,
+        query: dict[str, str],
+        user: User,
+        links: bool,
+        expand: list[str],
+    ) -> dict[str, Any]:
+        selection = render.Selection(entity, query.get("$select"))
+        expanded: dict[str, dict[str, Any] | None] = {}
+        for nav in expand:
+            f = entity.field(nav + "_Key")
+            target = self.store.schema.get(f.target) if f and f.target else None
+            if f is None or target is None:
+                continue
+            self.can_read(user, target)
+            other = self.store.get(f.target, rec[f.name])
+            expanded[nav] = (
+                render.entity_json(target, other, render.Selection(target, None), links=links)
+                if other
+                else None
+            )
+        return render.entity_json(
+            entity,
+            rec,
+            selection,
+            links=links,
+            expanded=expanded,
+            presentation=lambda base, r: self.presentation(entity, base, r),
+        )
+
+    def parse_expand(self, entity: EntitySet, query: dict[str, str]) -> list[str]:
+        text = query.get("$expand", "")
+        navs: list[str] = []
+        for item in filter(None, (x.strip() for x in text.split(","))):
+            if item == "*":
+                navs.extend(f.nav_name for f in entity.all_fields if f.target and f.nav_name)
+                continue
+            if entity.tabular_part(item.split("/")[0]) is not None:
+                raise ODataError(
+                    400, E.NOT_SUPPORTED, f"$expand не поддерживается для табличной части '{item}'"
+                )
+            f = entity.field(item + "_Key")
+            if f is None or not f.target:
+                raise bad_query(f"Неверное значение параметра $expand: '{item}'")
+            navs.append(item)
+        return navs
+
+    def get_set(
+        self, entity: EntitySet, query: dict[str, str], user: User, as_json: bool
+    ) -> Response:
+        self.can_read(user, entity)
+        rows = self.select_rows(entity, query, user)
+        inline = query.get("$inlinecount")
+        if inline not in (None, "allpages", "none"):
+            raise bad_query(f"Неверное значение параметра $inlinecount: '{inline}'")
+        count = len(rows) if inline == "allpages" else None
+        if "$orderby" in query:
+            rows = self.order(entity, rows, query["$orderby"])
+        skip = self._int_option(query, "$skip")
+        top = self._int_option(query, "$top")
+        if skip:  # $skip is applied first, whatever the order in the URL (A3)
+            rows = rows[skip:]
+        if top is not None:
+            rows = rows[:top]
+        expand = self.parse_expand(entity, query)
+        links = "nometadata" not in query.get("$format", "")
+        data = [self.render_entity(entity, r, query, user, links, expand) for r in rows]
+        if as_json:
+            env: dict[str, Any] = {}
+            if links:
+                env["odata.metadata"] = f"{self.root}/$metadata#{entity.name}"
+            if count is not None:
+                env["odata.count"] = str(count)
+            env["value"] = data
+            return Response(200, render.dumps(env), "application/json;charset=utf-8")
+        return Response(
+            200,
+            render.atom_feed(entity, self.root, data, self._updated(), count),
+            "application/atom+xml;type=feed;charset=utf-8",
+        )
+
+    def single(
+        self,
+        entity: EntitySet,
+        rec: Record,
+        query: dict[str, str],
+        user: User,
+        as_json: bool,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        self.visible(user, entity, rec)
+        links = "nometadata" not in query.get("$format", "")
+        data = self.render_entity(entity, rec, query, user, links, [])
+        if as_json:
+            env: dict[str, Any] = {}
+            if links:
+                env["odata.metadata"] = f"{self.root}/$metadata#{entity.name}/@Element"
+            env.update(data)
+            return Response(status, render.dumps(env), "application/json;charset=utf-8", headers)
+        return Response(
+            status,
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            + render.atom_entry(entity, self.root, data, self._updated(), top=True),
+            "application/atom+xml;type=entry;charset=utf-8",
+            headers,
+        )
+
+    def tabular(
+        self,
+        method: str,
+        owner: EntitySet,
+        tab: str,
+        key_text: str | None,
+        query: dict[str, str],
+        user: User,
+        as_json: bool,
+    ) -> Response:
+        if method == "POST":
+            raise ODataError(
+                400, E.TABULAR_CREATE, "Cоздание строк табличной части напрямую не поддерживается"
+            )
+        self.only(method, "GET")
+        self.can_read(user, owner)
+        part = owner.tabular_part(tab)
+        assert part is not None
+        rows: list[dict[str, Any]] = []
+        for rec in self.store.all(owner.name):
+            for row in rec.get(tab, []):
+                rows.append(render.row_json(owner, part, rec["Ref_Key"], row, None))
+        name = f"{owner.name}_{tab}"
+        if key_text is not None:
+            m = re.fullmatch(r"Ref_Key=guid'([^']*)',LineNumber=(\d+)", key_text)
+            if m is None:
+                raise ODataError(400, E.KEY_MISSING, f"Неверный ключ сущности: ({key_text})")
+            found = [
+                r
+                for r in rows
+                if r["Ref_Key"] == m.group(1).lower() and r["LineNumber"] == m.group(2)
+            ]
+            if not found:
+                raise ODataError(
+                    404, E.NOT_FOUND, f'Экземпляр сущности "{tab}" не найден по переданному ключу.'
+                )
+            return Response(
+                200,
+                render.dumps(
+                    {"odata.metadata": f"{self.root}/$metadata#{name}/@Element", **found[0]}
+                ),
+                "application/json;charset=utf-8",
+            )
+        skip = self._int_option(query, "$skip") or 0
+        top = self._int_option(query, "$top")
+        rows = rows[skip:] if top is None else rows[skip : skip + top]
+        return Response(
+            200,
+            render.dumps({"odata.metadata": f"{self.root}/$metadata#{name}", "value": rows}),
+            "application/json;charset=utf-8",
+        )
+
+    # --- writing -----------------------------------------------------------------------
+
+    @staticmethod
+    def parse_body(body: bytes) -> dict[str, Any]:
+        def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for k, v in pairs:
+                if k in out:
+                    raise ODataError(400, E.DUPLICATE_PROPERTY, f"Повторяющееся имя свойства '{k}'")
+                out[k] = v
+            return out
+
+        try:
+            data = json.loads(
+                body.decode("utf-8"), parse_float=Decimal, object_pairs_hook=no_duplicates
+            )
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ODataError(
+                400, E.BAD_REQUEST, "Неверный формат запроса: ожидается JSON-объект"
+            ) from None
+        if not isinstance(data, dict):
+            raise ODataError(400, E.BAD_REQUEST, "Неверный формат запроса: ожидается JSON-объект")
+        return data
+
+    def values(self, entity: EntitySet, data: dict[str, Any], creating: bool) -> Record:
+        """Coerce a written body; unknown properties are silently ignored (A5)."""
+        out: Record = {}
+        schema = self.store.schema
+        for name, value in data.items():
+            if name.endswith("@odata.bind"):
+                nav = name[: -len("@odata.bind")]
+                f = entity.field(nav + "_Key")
+                m = re.fullmatch(r"(?:.*/)?([^/(]+)\(guid'([^']*)'\)", str(value))
+                if f is None or m is None or m.group(1) != f.target:
+                    raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
+                out[f.name] = coerce(f, m.group(2), schema, entity.name)
+                continue
+            if "@" in name or name.startswith("odata."):
+                continue
+            tab = entity.tabular_part(name)
+            if tab is not None:
+                if not isinstance(value, list):
+                    raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
+                rows = []
+                for row in value:
+                    if not isinstance(row, dict):
+                        raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
+                    if "LineNumber" not in row:
+                        # Observed: rows without LineNumber fail with 500/-1 (M1).
+                        raise ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE)
+                    clean: Record = {
+                        f.name: coerce(f, None, schema, name) if f.kind is Kind.GUID else _blank(f)
+                        for f in tab.fields
+                    }
+                    for k, v in row.items():
+                        f = tab.field(k)
+                        if f is not None:
+                            clean[k] = coerce(f, v, schema, f"{entity.name}.{name}")
+                    rows.append(clean)
+                out[name] = rows
+                continue
+            f = entity.field(name)
+            if f is None or name in ("DataVersion", "Predefined", "PredefinedDataName"):
+                continue
+            if name == "Ref_Key" and not creating:
+                continue
+            if name == "Posted" and creating:
+                continue
+            out[name] = coerce(f, value, schema, entity.name)
+        return out
+
+    def create(self, entity: EntitySet, body: bytes, user: User, as_json: bool) -> Response:
+        self.can_write(user, entity)
+        values = self.values(entity, self.parse_body(body), creating=True)
+        rec = self.store.insert(entity.name, values)
+        location = f"{self.root}/{render.entity_key(entity, rec)}"
+        return self.single(
+            entity, rec, {}, user, as_json, status=201, headers={"Location": location}
+        )
+
+    def modify(
+        self,
+        entity: EntitySet,
+        key: str,
+        body: bytes,
+        headers: dict[str, str],
+        user: User,
+        as_json: bool,
+        full: bool,
+    ) -> Response:
+        self.can_write(user, entity)
+        rec = self.store.require(entity.name, key)
+        self.visible(user, entity, rec)
+        expected = headers.get("if-match")
+        if expected and expected not in ("*", rec["DataVersion"]):
+            # DOC says 412; HC saw it ignored. The sandbox enforces it (stricter).
+            raise ODataError(
+                412, E.INTERNAL, "Версия объекта не совпадает: объект изменен другим пользователем"
+            )
+        changes = self.values(entity, self.parse_body(body), creating=False)
+        if full:
+            blank = self.store.blank(entity)
+            for keep in ("Ref_Key", "DataVersion", "Code", "Number", "Posted"):
+                blank.pop(keep, None)
+            changes = {**blank, **changes}
+        new = self.store.update(entity.name, key, changes)
+        return self.single(entity, new, {}, user, as_json)
+
+    # --- virtual tables ----------------------------------------------------------------
+
+    def register(
+        self, method: str, rest: str, query: dict[str, str], user: User, as_json: bool
+    ) -> Response:
+        name = "AccountingRegister_Хозрасчетный"
+        if not rest:
+            # Record sets by recorder are not served by the sandbox (not needed by the sync).
+            raise ODataError(
+                501, E.NOT_SUPPORTED, "Чтение наборов записей регистра не поддерживается песочницей"
+            )
+        m = re.fullmatch(r"(?P<fn>[A-Za-z]+)(?:\((?P<args>.*)\))?", rest, re.DOTALL)
+        if m is None or m.group("fn") != "Balance":
+            raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
+        self.only(method, "GET")
+        params = _function_params(m.group("args") or "")
+        for k in ("Period", "AccountCondition", "Condition", "ExtraDimensions"):
+            if k in query and k not in params:
+                params[k] = query[k].strip("'") if k != "Period" else query[k]
+        before = None
+        if "Period" in params:
+            pm = re.fullmatch(r"datetime'([^']*)'", params["Period"])
+            if pm is None:
+                raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period")
+            try:
+                before = parse_datetime(pm.group(1))
+            except ValueError:
+                raise ODataError(
+                    400, E.BAD_FUNCTION, "Неверное значение параметра Period"
+                ) from None
+        rows = self.store.balance(before)
+        row_set = _balance_set(name)
+        ev = Evaluator(row_set, self.store.get, self.store.schema.get)
+        for text in (params.get("AccountCondition"), params.get("Condition"), query.get("$filter")):
+            if text:
+                node = Parser(text).parse()
+                ev.check(node)
+                rows = [r for r in rows if ev.matches(node, r)]
+        selection = render.Selection(row_set, query.get("$select"))
+        data = [{k: v for k, v in r.items() if selection.has(k)} for r in rows]
+        env = {"odata.metadata": f"{self.root}/$metadata#{name}_Balance", "value": data}
+        return Response(200, render.dumps(env), "application/json;charset=utf-8")
+
+
+def _blank(f: Field) -> Any:
+    from desktop_sync.sandbox.onec.values import default
+
+    return default(f)
+
+
+def _function_params(text: str) -> dict[str, str]:
+    """``Period=datetime'…',Condition='X eq guid'…''``: inner quotes are not doubled (A4)."""
+    names = ("Period", "AccountCondition", "Condition", "ExtraDimensions", "Dimensions")
+    marks = list(re.finditer(r"(?:^|,)\s*(" + "|".join(names) + r")\s*=", text))
+    out: dict[str, str] = {}
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        value = text[m.end() : end].strip()
+        if m.group(1) != "Period" and len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1]
+        out[m.group(1)] = value
+    if text.strip() and not marks:
+        raise ODataError(400, E.BAD_FUNCTION, f"Неверные аргументы функции: {text}")
+    return out
+
+
+def _balance_set(name: str) -> EntitySet:
+    fields: list[Field] = [
+        ref("Account", "ChartOfAccounts_Хозрасчетный"),
+        ref("Организация", "Catalog_Организации"),
+    ]
+    for i in (1, 2, 3):
+        fields.extend(composite(f"ExtDimension{i}"))
+    for r in ("Сумма", "Количество"):
+        for suffix in ("Balance", "BalanceDr", "BalanceCr"):
+            fields.append(number(r + suffix))
+    return EntitySet(f"{name}_Balance", SetKind.VIRTUAL, tuple(fields))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Apache/2.4.58 (Win64)"
+    sys_version = ""
+    app: App
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        result = self.app.handle(self.command, self.path, headers, body)
+        if isinstance(result, str):
+            if result == "timeout":
+                self.app.stopping.wait(self.app.hang_seconds)
+            self.close_connection = True
+            return
+        self.send_response(result.status)
+        if result.content_type:
+            self.send_header("Content-Type", result.content_type)
+        for k, v in result.headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(result.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(result.body)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def sleep_until(event: threading.Event, seconds: float) -> None:
+    """Wait, but wake at once when the sandbox stops."""
+    deadline = time.monotonic() + seconds
+    while not event.is_set() and time.monotonic() < deadline:
+        event.wait(min(0.05, deadline - time.monotonic()))
