@@ -1,0 +1,138 @@
+"""``batch``: up to 50 commands in one request (research/bitrix24.md §3 "Batch").
+
+Each command is ``method?query``; the query is parsed with PHP's ``parse_str``,
+then every text value is searched for ``$result[..]``, ``$next[..]``,
+``$total[..]``, ``$time[..]``, ``$error[..]`` (regex
+``\\$(result|next|total|time|error)([^\\s]*)``), walked key by key until a key is
+missing:
+
+- a value that *is* the placeholder becomes the resolved value, whatever it is
+  (an int, or the parent array when the path is cut short);
+- a placeholder inside longer text is replaced only when the resolved value is
+  text or a number; otherwise the literal text stays.
+
+HTTP status is always 200; errors go to ``result_error[key]``; ``halt=1`` stops
+at the first error and leaves later keys out; empty maps come back as ``[]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_sync.sandbox.bitrix24.errors import RestError
+from desktop_sync.sandbox.bitrix24.phpquery import parse_str
+from desktop_sync.sandbox.bitrix24.registry import as_dict, yes
+
+MAX_COMMANDS = 50
+PLACEHOLDER = re.compile(r"\$(result|next|total|time|error)([^\s]*)", re.IGNORECASE)
+_PATH = re.compile(r"\[([^\]]*)\]")
+NOT_ALLOWED = {"batch"}
+
+
+@dataclass
+class SubResult:
+    result: Any = None
+    total: int | None = None
+    next: int | None = None
+    time: dict[str, Any] | None = None
+    error: RestError | None = None
+
+
+@dataclass
+class BatchState:
+    result: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] = field(default_factory=dict)
+    total: dict[str, Any] = field(default_factory=dict)
+    next: dict[str, Any] = field(default_factory=dict)
+    time: dict[str, Any] = field(default_factory=dict)
+
+    def source(self, kind: str) -> dict[str, Any]:
+        return {
+            "result": self.result,
+            "error": self.error,
+            "total": self.total,
+            "next": self.next,
+            "time": self.time,
+        }[kind.lower()]
+
+
+def _walk(data: Any, path: str) -> Any:
+    node = data
+    for key in _PATH.findall(path):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            break
+    return node
+
+
+def substitute(value: Any, state: BatchState) -> Any:
+    if isinstance(value, dict):
+        return {k: substitute(v, state) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, state) for v in value]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    whole = PLACEHOLDER.fullmatch(value)
+    if whole:
+        return _walk(state.source(whole.group(1)), whole.group(2))
+
+    def repl(m: re.Match[str]) -> str:
+        resolved = _walk(state.source(m.group(1)), m.group(2))
+        if isinstance(resolved, bool) or not isinstance(resolved, (str, int, float)):
+            return m.group(0)
+        return str(resolved)
+
+    return PLACEHOLDER.sub(repl, value)
+
+
+Runner = Callable[[str, dict[str, Any]], SubResult]
+
+
+def run_batch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
+    halt = yes(params.get("halt", 0))
+    commands = as_dict(params.get("cmd"))
+    state = BatchState()
+    for index, (key, command) in enumerate(commands.items()):
+        if index >= MAX_COMMANDS:
+            state.error[key] = {
+                "error": "ERROR_BATCH_LENGTH_EXCEEDED",
+                "error_description": "Max batch length exceeded",
+            }
+            continue
+        method_name, _, query = str(command).partition("?")
+        method_name = method_name.strip().lower()
+        if method_name.endswith(".json"):
+            method_name = method_name[:-5]
+        if method_name in NOT_ALLOWED:
+            sub = SubResult(
+                error=RestError(
+                    400, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"
+                )
+            )
+        else:
+            sub = run(method_name, substitute(parse_str(query), state))
+        if sub.error is not None:
+            state.error[key] = sub.error.body()
+            if halt:
+                break
+            continue
+        state.result[key] = sub.result
+        if sub.total is not None:
+            state.total[key] = sub.total
+        if sub.next is not None:
+            state.next[key] = sub.next
+        if sub.time is not None:
+            state.time[key] = sub.time
+    return {
+        "result": state.result,
+        "result_error": state.error,
+        "result_total": state.total,
+        "result_next": state.next,
+        "result_time": state.time,
+    }

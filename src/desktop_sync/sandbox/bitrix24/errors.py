@@ -1,0 +1,42 @@
+"""Errors a method raises; the server turns them into the portal's status and body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RestError(Exception):
+    """``{"error": code, "error_description": description}`` with an HTTP status.
+
+    ``code`` keeps the portal's own zoo: ``""`` for legacy CRM, ``0`` or big
+    numbers for requisites and catalog, text for duplicates, ``NOT_FOUND``...
+    """
+
+    def __init__(self, status: int, code: Any, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.code = code
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "error_description": self.description}
+
+
+def method_not_found() -> RestError:
+    return RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+
+
+def insufficient_scope() -> RestError:
+    return RestError(403, "insufficient_scope", "")
+
+
+def access_denied(code: Any = "ACCESS_DENIED", description: str = "Access denied") -> RestError:
+    return RestError(403, code, description)
+
+
+def bad_argument(description: str, code: Any = "INVALID_ARG_VALUE") -> RestError:
+    return RestError(400, code, description)
+
+
+def not_found(description: str, code: Any = "NOT_FOUND") -> RestError:
+    return RestError(400, code, description)

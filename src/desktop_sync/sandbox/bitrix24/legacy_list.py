@@ -1,0 +1,73 @@
+"""The legacy CRM list (CDBResult): UPPER_CASE fields, text values, ``start`` floored to 50."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from desktop_sync.sandbox.bitrix24.query import (
+    FilterRules,
+    compile_filter,
+    paginate,
+    resolver,
+    sort_rows,
+)
+from desktop_sync.sandbox.bitrix24.registry import Outcome, as_list, legacy
+
+
+def select_fields(
+    select: Any, fields: Sequence[str], multi: Sequence[str] = (), ufs: Sequence[str] = ()
+) -> list[str]:
+    """``*`` (default) = every plain field; ``UF_*`` = custom fields; multifields by name."""
+    wanted = [str(s) for s in as_list(select)]
+    if not wanted:
+        wanted = ["*", "UF_*"]
+    lookup = {f.upper(): f for f in [*fields, *multi, *ufs]}
+    out: list[str] = []
+    for name in wanted:
+        up = name.upper()
+        if up == "*":
+            out.extend(f for f in fields if f not in out)
+        elif up == "UF_*":
+            out.extend(f for f in ufs if f not in out)
+        elif up in lookup and lookup[up] not in out:
+            out.append(lookup[up])
+    if "ID" not in out and "ID" in fields:
+        out.insert(0, "ID")
+    return out
+
+
+def legacy_list(
+    params: dict[str, Any],
+    rows: Iterable[dict[str, Any]],
+    fields: Sequence[str],
+    *,
+    multi: Sequence[str] = (),
+    samples: dict[str, Any] | None = None,
+) -> Outcome:
+    names = list(fields) + list(multi)
+    rules = FilterRules(resolver(names), strict=False, allow_logic=False, samples=samples or {})
+    test = compile_filter(params.get("filter") or params.get("FILTER"), rules)
+    matched = [r for r in rows if test(r)]
+    ordered = sort_rows(matched, params.get("order") or params.get("ORDER"), resolver(names), "ID")
+    page = paginate(ordered, params.get("start", 0), legacy=True)
+    chosen = select_fields(params.get("select") or params.get("SELECT"), fields, multi)
+    result = [{f: legacy(r.get(f)) for f in chosen} for r in page.rows]
+    return Outcome(
+        result,
+        page.total,
+        page.next,
+        rows=len(result),
+        skipped=page.skipped,
+        counted=page.counted,
+    )
+
+
+def samples_of(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """One non-empty typed value per field, for coercing filter values."""
+    out: dict[str, Any] = {}
+    for row in rows:
+        for k, v in row.items():
+            if k not in out and v not in (None, "", []):
+                out[k] = v
+    return out

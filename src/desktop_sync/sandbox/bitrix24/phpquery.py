@@ -1,0 +1,89 @@
+"""PHP's ``parse_str`` as the portal applies it to query strings, forms and batch commands.
+
+``filter[>ID]=5&select[]=ID&select[]=TITLE`` becomes
+``{"filter": {">ID": "5"}, "select": ["ID", "TITLE"]}``. PHP arrays are ordered
+maps; an array whose keys are exactly ``0..n-1`` becomes a Python list (as
+``json_encode`` would write it), any other array a dict with text keys. Every
+leaf is a string, as in PHP.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote_plus
+
+_KEY = re.compile(r"\[([^\]]*)\]")
+
+
+def parse_str(query: str) -> dict[str, Any]:
+    """Parse ``query`` like PHP's ``parse_str`` (last value wins, ``[]`` appends)."""
+    root: dict[str, Any] = {}
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition("=")
+        key = unquote_plus(raw_key)
+        value = unquote_plus(raw_value)
+        head, path = _split_key(key)
+        if not head:
+            continue
+        _assign(root, head, path, value)
+    result: dict[str, Any] = normalize(root)
+    return result
+
+
+def _split_key(key: str) -> tuple[str, list[str]]:
+    bracket = key.find("[")
+    if bracket <= 0:
+        # PHP turns spaces and dots in the top-level name into underscores.
+        return key.replace(" ", "_").replace(".", "_"), []
+    head = key[:bracket].replace(" ", "_").replace(".", "_")
+    path: list[str] = []
+    pos = bracket
+    while pos < len(key):
+        m = _KEY.match(key, pos)
+        if not m:
+            break  # PHP ignores anything after an unmatched bracket
+        path.append(m.group(1))
+        pos = m.end()
+    return head, path
+
+
+def _assign(container: dict[str, Any], head: str, path: list[str], value: str) -> None:
+    if not path:
+        container[head] = value
+        return
+    node = container.get(head)
+    if not isinstance(node, dict):
+        node = {}
+        container[head] = node
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if part == "":
+            part = str(_next_index(node))
+        if last:
+            node[part] = value
+        else:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+
+
+def _next_index(node: dict[str, Any]) -> int:
+    ints = [int(k) for k in node if k.lstrip("-").isdigit()]
+    return max(ints) + 1 if ints else 0
+
+
+def normalize(value: Any) -> Any:
+    """Turn dicts keyed ``"0".."n-1"`` into lists, recursively (``json_encode``'s rule)."""
+    if isinstance(value, dict):
+        items = {str(k): normalize(v) for k, v in value.items()}
+        if items and list(items) == [str(i) for i in range(len(items))]:
+            return list(items.values())
+        return items
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value

@@ -1,0 +1,252 @@
+"""Filters with prefix operators, orders and pages, as the portal's list methods apply them.
+
+- Filter keys carry an operator prefix: ``>= > <= < @ !@ % =% %= !% != ! =``
+  (research/bitrix24.md §4). ``crm.item.list`` also takes nested
+  ``{"logic": "OR", "0": {...}, "1": {...}}``; legacy lists do not.
+- Values arrive as text (GET, forms, batch commands) or typed (JSON); they are
+  converted to the type of the field before comparing, as the portal's ORM does.
+- Datetimes with an offset are converted; without one they are read in the
+  portal's time zone (§8).
+- Pages hold 50 rows. ``start`` is ``intval``-ed; ``-1`` skips the COUNT query
+  (no ``total`` row count, no ``next``); ORM lists use ``start`` as an exact
+  offset, legacy lists floor it to a multiple of 50 (§2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from desktop_sync.sandbox.bitrix24.errors import bad_argument
+from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ
+
+PAGE = 50
+_OP = re.compile(r"^(>=|<=|!=|!@|=%|%=|!%|>|<|@|%|=|!)?(.+)$", re.DOTALL)
+
+Row = dict[str, Any]
+Resolver = Callable[[str], str | None]
+
+
+def intval(value: Any) -> int:
+    """PHP ``intval``: leading digits of text, 0 for anything else."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        return int(value)
+    if isinstance(value, str):
+        m = re.match(r"\s*([+-]?\d+)", value)
+        return int(m.group(1)) if m else 0
+    return 0
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=PORTAL_TZ)
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        try:
+            parsed = dt.datetime.strptime(text, "%d.%m.%Y")
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=PORTAL_TZ)
+
+
+def coerce_like(sample: Any, value: Any) -> Any:
+    """Convert a filter value to the type of the row's field (``sample``)."""
+    if isinstance(value, list):
+        return [coerce_like(sample, v) for v in value]
+    if isinstance(sample, bool):
+        return str(value) in ("1", "Y", "y", "true", "True") or value is True
+    if isinstance(sample, int):
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            return None
+    if isinstance(sample, Decimal):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            return None
+    if isinstance(sample, dt.datetime):
+        return parse_datetime(value)
+    if value is None:
+        return None
+    return str(value)
+
+
+def _like(pattern: str, text: str) -> bool:
+    regex = "^" + ".*".join(re.escape(p) for p in pattern.split("%")) + "$"
+    return re.match(regex, text, re.IGNORECASE | re.DOTALL) is not None
+
+
+def _compare(op: str, actual: Any, wanted: Any) -> bool:
+    if op in ("@", "!@"):
+        values = wanted if isinstance(wanted, list) else [wanted]
+        values = [v for v in values if v is not None]
+        hit = any(_eq(actual, v) for v in values)
+        return hit if op == "@" else not hit
+    if op in ("%", "!%"):
+        hit = (
+            wanted is not None
+            and actual is not None
+            and (str(wanted).casefold() in str(actual).casefold())
+        )
+        return hit if op == "%" else not hit
+    if op in ("=%", "%="):
+        if actual is None or wanted is None:
+            return False
+        pattern = (
+            str(wanted) if "%" in str(wanted) else (f"{wanted}%" if op == "=%" else f"%{wanted}")
+        )
+        return _like(pattern, str(actual))
+    if op in ("", "="):
+        if isinstance(wanted, list):
+            return any(_eq(actual, v) for v in wanted)
+        return _eq(actual, wanted)
+    if op in ("!", "!="):
+        if isinstance(wanted, list):
+            return not any(_eq(actual, v) for v in wanted)
+        return not _eq(actual, wanted)
+    if actual is None or wanted is None or isinstance(wanted, list):
+        return False
+    try:
+        if op == ">":
+            return bool(actual > wanted)
+        if op == ">=":
+            return bool(actual >= wanted)
+        if op == "<":
+            return bool(actual < wanted)
+        if op == "<=":
+            return bool(actual <= wanted)
+    except TypeError:
+        return False
+    return False
+
+
+def _eq(actual: Any, wanted: Any) -> bool:
+    if wanted is None or wanted == "":
+        return actual is None or actual == "" or actual == []
+    if isinstance(actual, list):
+        return any(_eq(a, wanted) for a in actual)
+    if isinstance(actual, str) and isinstance(wanted, str):
+        return actual.casefold() == wanted.casefold()
+    return bool(actual == wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRules:
+    resolve: Resolver
+    strict: bool  # unknown field -> 400 INVALID_ARG_VALUE (crm.item); else ignored
+    allow_logic: bool
+    samples: dict[str, Any]  # a typed sample value per field, for coercion
+
+
+def compile_filter(raw: Any, rules: FilterRules) -> Callable[[Row], bool]:
+    if raw in (None, "", []):
+        return lambda row: True
+    if not isinstance(raw, dict):
+        raise bad_argument("Parameter 'filter' must be array.")
+    logic = str(raw.get("logic", raw.get("LOGIC", "AND"))).upper() if rules.allow_logic else "AND"
+    tests: list[Callable[[Row], bool]] = []
+    for key, value in raw.items():
+        if rules.allow_logic and key.upper() == "LOGIC":
+            continue
+        if (
+            rules.allow_logic
+            and (key.isdigit() or isinstance(value, dict))
+            and isinstance(value, dict)
+        ):
+            tests.append(compile_filter(value, rules))
+            continue
+        m = _OP.match(key)
+        if not m:
+            continue
+        op, name = m.group(1) or "", m.group(2)
+        field_name = rules.resolve(name)
+        if field_name is None:
+            if rules.strict:
+                raise bad_argument(f"Invalid filter: field '{name}' is not allowed in filter")
+            continue
+        sample = rules.samples.get(field_name)
+        wanted = coerce_like(sample, value) if sample is not None else value
+        if isinstance(wanted, dict):
+            wanted = list(wanted.values())
+        tests.append(_field_test(op, field_name, wanted))
+    if logic == "OR" and rules.allow_logic:
+        return lambda row: any(t(row) for t in tests) if tests else True
+    return lambda row: all(t(row) for t in tests)
+
+
+def _field_test(op: str, field_name: str, wanted: Any) -> Callable[[Row], bool]:
+    return lambda row: _compare(op, row.get(field_name), wanted)
+
+
+def sort_rows(rows: list[Row], order: Any, resolve: Resolver, default: str) -> list[Row]:
+    keys: list[tuple[str, bool]] = []
+    if isinstance(order, dict):
+        for name, direction in order.items():
+            field_name = resolve(str(name))
+            if field_name is not None:
+                keys.append((field_name, str(direction).upper() == "DESC"))
+    if not keys:
+        keys = [(default, False)]
+    result = list(rows)
+    for field_name, desc in reversed(keys):
+        result.sort(key=_key_of(field_name), reverse=desc)
+    return result
+
+
+def _key_of(field_name: str) -> Callable[[Row], tuple[int, Any]]:
+    return lambda row: _sort_key(row.get(field_name))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (0, 0)
+    if isinstance(value, str):
+        return (1, value.casefold())
+    if isinstance(value, dt.datetime):
+        return (2, value.timestamp())
+    if isinstance(value, (int, Decimal)):
+        return (2, value)
+    return (3, str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Row]
+    total: int | None
+    next: int | None
+    skipped: int
+    counted: int
+
+
+def paginate(rows: Sequence[Row], start: Any, *, legacy: bool) -> Page:
+    offset = intval(start)
+    if offset == -1:
+        # nTopCount: no COUNT query. Open question 5 (legacy: total 0 or absent?):
+        # legacy lists leave it out, the stricter case for a client.
+        return Page(list(rows[:PAGE]), None if legacy else 0, None, 0, 0)
+    offset = max(offset, 0)
+    if legacy:
+        offset = (offset // PAGE) * PAGE
+    chunk = list(rows[offset : offset + PAGE])
+    total = len(rows)
+    nxt = offset + len(chunk) if offset + len(chunk) < total else None
+    return Page(chunk, total, nxt, offset, total)
+
+
+def resolver(names: Sequence[str]) -> Resolver:
+    """Case-insensitive field lookup."""
+    table = {n.lower(): n for n in names}
+    return lambda name: table.get(name.lower())

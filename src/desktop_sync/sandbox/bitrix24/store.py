@@ -1,0 +1,159 @@
+"""The portal's in-memory data: tables of rows in native Python values.
+
+Rows hold ints, ``Decimal``, aware ``datetime``, text and lists; the method
+modules render them per family (legacy UPPER_CASE strings, ORM numbers). All
+access goes through ``Store.lock`` (the server runs one method at a time, as a
+portal runs one PHP request's method: no interleaving inside a call).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+PORTAL_TZ = dt.timezone(dt.timedelta(hours=3))  # Europe/Moscow, no DST
+
+ALL_SCOPES = frozenset(
+    {"crm", "catalog", "user", "user_brief", "user_basic", "userfieldconfig", "department"}
+)
+
+
+@dataclass
+class Table:
+    """Rows keyed by id; ids grow and are never reused (as auto-increment)."""
+
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 1
+
+    def insert(self, row: dict[str, Any], key: str = "ID") -> int:
+        new_id = self.next_id
+        self.next_id += 1
+        row[key] = new_id
+        self.rows[new_id] = row
+        return new_id
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(list(self.rows.values()))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    last_name: str
+    admin: bool
+    email: str = ""
+
+    def sees_all(self) -> bool:
+        """Admins read everything; others only what is assigned to them ("own" rights)."""
+        return self.admin
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    user_id: int
+    code: str
+    scopes: frozenset[str]
+    expires: dt.datetime | None = None
+
+
+def now_portal() -> dt.datetime:
+    return dt.datetime.now(PORTAL_TZ).replace(microsecond=0)
+
+
+def iso(value: dt.datetime) -> str:
+    """PHP ``date('c')`` in the portal's time zone: ``2026-03-16T10:00:00+03:00``."""
+    return value.astimezone(PORTAL_TZ).replace(microsecond=0).isoformat()
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """A date-only field as the portal returns it: midnight in its time zone."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=PORTAL_TZ)
+
+
+@dataclass
+class Store:
+    users: dict[int, User] = field(default_factory=dict)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
+    companies: Table = field(default_factory=Table)
+    contacts: Table = field(default_factory=Table)
+    requisites: Table = field(default_factory=Table)
+    requisite_links: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
+    presets: list[dict[str, Any]] = field(default_factory=list)
+    multifield_ids: Table = field(default_factory=Table)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    items: Table = field(default_factory=Table)
+    product_rows: Table = field(default_factory=Table)
+    payments: Table = field(default_factory=Table)
+    payment_products: Table = field(default_factory=Table)
+    comments: Table = field(default_factory=Table)
+    userfields: Table = field(default_factory=Table)
+    catalogs: list[dict[str, Any]] = field(default_factory=list)
+    products: Table = field(default_factory=Table)
+    prices: Table = field(default_factory=Table)
+    price_types: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    vats: list[dict[str, Any]] = field(default_factory=list)
+    stores: Table = field(default_factory=Table)
+    store_products: Table = field(default_factory=Table)
+    documents: Table = field(default_factory=Table)
+    document_elements: Table = field(default_factory=Table)
+    inventory_mode: bool = True
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # --- users and webhooks -------------------------------------------------
+
+    def add_webhook(
+        self,
+        user_id: int = 1,
+        scopes: frozenset[str] | set[str] | tuple[str, ...] = ALL_SCOPES,
+        *,
+        code: str | None = None,
+        expires: dt.datetime | None = None,
+    ) -> Webhook:
+        if user_id not in self.users:
+            raise ValueError(f"no user {user_id}")
+        hook = Webhook(user_id, code or secrets.token_hex(8), frozenset(scopes), expires)
+        self.webhooks[hook.code] = hook
+        return hook
+
+    # --- rights -------------------------------------------------------------
+
+    def company_visible(self, user: User, row: dict[str, Any]) -> bool:
+        return user.sees_all() or row.get("ASSIGNED_BY_ID") == user.id
+
+    def item_visible(self, user: User, row: dict[str, Any]) -> bool:
+        return user.sees_all() or row.get("assignedById") == user.id
+
+    # --- the smart invoice's custom fields ------------------------------------
+
+    def invoice_userfields(self) -> list[dict[str, Any]]:
+        return [f for f in self.userfields if f["entityId"] == "CRM_SMART_INVOICE"]
+
+    def invoice_stages(self, category_id: int) -> list[dict[str, Any]]:
+        entity = f"SMART_INVOICE_STAGE_{category_id}"
+        return [s for s in self.statuses if s["ENTITY_ID"] == entity]
+
+    # --- stock --------------------------------------------------------------
+
+    def stock_row(self, product_id: int, store_id: int) -> dict[str, Any]:
+        for row in self.store_products:
+            if row["productId"] == product_id and row["storeId"] == store_id:
+                return row
+        row = {
+            "productId": product_id,
+            "storeId": store_id,
+            "amount": Decimal(0),
+            "quantityReserved": Decimal(0),
+        }
+        self.store_products.insert(row, "id")
+        return row

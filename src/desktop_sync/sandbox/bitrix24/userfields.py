@@ -1,0 +1,219 @@
+"""``userfieldconfig.*``: the custom fields of the smart invoice (research §4 "Payments").
+
+A field ``UF_CRM_SMART_INVOICE_ONEC_NUMBER`` is read and written by ``crm.item.*``
+as ``ufCrmSmartInvoiceOnecNumber`` (or under its original name with
+``useOriginalUfNames=Y``). Adding or changing a field needs the scopes
+``userfieldconfig`` and ``crm`` and a user allowed to change CRM settings (an
+administrator here). Stricter than some portals: the name must start with
+``UF_CRM_SMART_INVOICE_`` for ``entityId=CRM_SMART_INVOICE`` and use only
+``A-Z``, ``0-9`` and ``_`` (at most 50 characters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, insufficient_scope
+from desktop_sync.sandbox.bitrix24.query import paginate, parse_datetime
+from desktop_sync.sandbox.bitrix24.registry import (
+    Ctx,
+    Outcome,
+    as_dict,
+    as_int,
+    method,
+    orm,
+    param,
+    yes,
+)
+from desktop_sync.sandbox.bitrix24.store import day_start, iso
+
+TYPES = frozenset(
+    {
+        "string",
+        "integer",
+        "double",
+        "boolean",
+        "date",
+        "datetime",
+        "enumeration",
+        "money",
+        "url",
+        "employee",
+    }
+)
+_NAME = re.compile(r"^UF_[A-Z0-9_]{1,47}$")
+PREFIX = {"CRM_SMART_INVOICE": "UF_CRM_SMART_INVOICE_"}
+
+
+def camel_uf_name(name: str) -> str:
+    parts = name.lower().split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:] if p)
+
+
+def coerce_uf_value(field: dict[str, Any], value: Any) -> Any:
+    """Store a written value natively; ``ValueError`` when it does not fit the type."""
+    if field["multiple"] == "Y":
+        values = (
+            value
+            if isinstance(value, list)
+            else (list(value.values()) if isinstance(value, dict) else [value])
+        )
+        return [_coerce_one(field["userTypeId"], v) for v in values if v not in (None, "")]
+    return _coerce_one(field["userTypeId"], value)
+
+
+def _coerce_one(kind: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if kind == "double":
+        try:
+            return Decimal(str(value).replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(value) from None
+    if kind == "integer":
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ValueError(value) from None
+    if kind == "boolean":
+        return yes(value) or str(value) == "1"
+    if kind in ("date", "datetime"):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(value)
+        return day_start(parsed.date()) if kind == "date" else parsed
+    return str(value)
+
+
+def render_uf_value(field: dict[str, Any], value: Any) -> Any:
+    if field["multiple"] == "Y":
+        return [_render_one(field["userTypeId"], v) for v in (value or [])]
+    if value is None:
+        return None
+    return _render_one(field["userTypeId"], value)
+
+
+def _render_one(kind: str, value: Any) -> Any:
+    if kind == "boolean":
+        return "Y" if value else "N"
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    return orm(value)
+
+
+def _check_rights(ctx: Ctx, module_id: Any) -> None:
+    if str(module_id or "") != "crm":
+        raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
+    if "crm" not in ctx.hook.scopes:
+        raise insufficient_scope()
+    if not ctx.user.admin:
+        raise access_denied(description="Access denied")
+
+
+def _render(field: dict[str, Any]) -> dict[str, Any]:
+    return orm(field)  # type: ignore[no-any-return]
+
+
+@method("userfieldconfig.add", "userfieldconfig")
+def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    _check_rights(ctx, param(params, "moduleId"))
+    data = as_dict(param(params, "field"))
+    entity = str(data.get("entityId") or "")
+    name = str(data.get("fieldName") or "")
+    kind = str(data.get("userTypeId") or "")
+    if entity not in PREFIX:
+        raise RestError(400, "ERROR_ARGUMENT", f"entityId '{entity}' is not supported")
+    if not _NAME.match(name) or not name.startswith(PREFIX[entity]):
+        raise RestError(
+            400,
+            "ERROR_ARGUMENT",
+            f"fieldName must match {PREFIX[entity]}[A-Z0-9_] (at most 50 characters)",
+        )
+    if kind not in TYPES:
+        raise RestError(400, "ERROR_ARGUMENT", f"userTypeId '{kind}' is not supported")
+    if any(f["fieldName"] == name for f in ctx.store.userfields):
+        raise RestError(400, "ERROR_CORE", "A user field with the same name already exists")
+    label = as_dict(data.get("editFormLabel"))
+    field = {
+        "entityId": entity,
+        "fieldName": name,
+        "userTypeId": kind,
+        "xmlId": data.get("xmlId"),
+        "sort": as_int(data.get("sort"), 100),
+        "multiple": "Y" if yes(data.get("multiple")) else "N",
+        "mandatory": "Y" if yes(data.get("mandatory")) else "N",
+        "showFilter": str(data.get("showFilter") or "N"),
+        "showInList": str(data.get("showInList") or "Y"),
+        "editInList": str(data.get("editInList") or "Y"),
+        "isSearchable": str(data.get("isSearchable") or "N"),
+        "settings": as_dict(data.get("settings")),
+        "editFormLabel": {str(k): str(v) for k, v in label.items()},
+        "listColumnLabel": {
+            str(k): str(v) for k, v in as_dict(data.get("listColumnLabel") or label).items()
+        },
+    }
+    ctx.store.userfields.insert(field, "id")
+    return Outcome({"field": _render(field)}, writes=1)
+
+
+@method("userfieldconfig.list", "userfieldconfig")
+def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    if str(param(params, "moduleId") or "") != "crm":
+        raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
+    filt = as_dict(param(params, "filter"))
+    rows = list(ctx.store.userfields)
+    for key, value in filt.items():
+        rows = [r for r in rows if str(r.get(key.lstrip("="))) == str(value)]
+    page = paginate(rows, params.get("start", 0), legacy=False)
+    return Outcome(
+        {"fields": [_render(f) for f in page.rows]},
+        page.total,
+        page.next,
+        rows=len(page.rows),
+        skipped=page.skipped,
+        counted=page.counted,
+    )
+
+
+def _field(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    field = ctx.store.userfields.rows.get(as_int(param(params, "id")))
+    if field is None:
+        raise RestError(400, "NOT_FOUND", "Field not found")
+    return field
+
+
+@method("userfieldconfig.get", "userfieldconfig")
+def uf_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    return Outcome({"field": _render(_field(ctx, params))}, rows=1)
+
+
+@method("userfieldconfig.update", "userfieldconfig")
+def uf_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    _check_rights(ctx, param(params, "moduleId"))
+    field = _field(ctx, params)
+    data = as_dict(param(params, "field"))
+    for key in (
+        "sort",
+        "mandatory",
+        "showFilter",
+        "showInList",
+        "editInList",
+        "xmlId",
+        "settings",
+        "editFormLabel",
+        "listColumnLabel",
+    ):
+        if key in data:
+            field[key] = as_int(data[key]) if key == "sort" else data[key]
+    return Outcome({"field": _render(field)}, writes=1)
+
+
+@method("userfieldconfig.delete", "userfieldconfig")
+def uf_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    _check_rights(ctx, param(params, "moduleId"))
+    field = _field(ctx, params)
+    del ctx.store.userfields.rows[field["id"]]
+    return Outcome(True, writes=1)
