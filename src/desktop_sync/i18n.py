@@ -108,3 +108,8 @@ def tr(text: str) -> str:
     if lang == "en":
         return text
     return catalog(lang).get(text, text)
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a string for translation where it is defined; translate it with ``tr`` later."""
+    return text

@@ -1,0 +1,177 @@
+"""Linking records across the two systems. Pure: no I/O.
+
+Counterparties are matched per requisite (a CRM company may hold several: head
+office and branches): by link, then by our own origin mark, then ИНН+КПП, then ИНН
+alone only when it is unique on both sides and no КПП disagrees. Never by name: a
+name match is only a suggestion for a person. Two candidates are an attention item,
+never a guess. Products: link, then the 1C GUID in ``xmlId``, then an article that
+is unique on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from desktop_sync.domain.entities import Counterparty, Product
+from desktop_sync.engine.normalize import text
+from desktop_sync.engine.snapshot import CrmCompany, CrmProduct, CrmRequisite
+from desktop_sync.i18n import tr
+from desktop_sync.journal import LinkValues
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+ORIGINATOR = "desktop-sync"
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    onec_ref: str
+    crm_key: str  # counterparty: "company/requisite"; product: "id"
+    rule: str  # link | origin | inn_kpp | inn | xml_id | article
+    known: bool  # already in the link table
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguity:
+    onec_ref: str | None
+    crm_keys: tuple[str, ...]
+    onec_refs: tuple[str, ...]
+    field: str
+    message: str
+
+
+@dataclass
+class MatchResult:
+    pairs: dict[str, Pair] = field(default_factory=dict)  # by onec ref
+    by_crm: dict[str, str] = field(default_factory=dict)  # crm key -> onec ref
+    ambiguous: list[Ambiguity] = field(default_factory=list)
+    name_suggestions: dict[str, list[str]] = field(default_factory=dict)  # onec ref -> crm keys
+
+    def add(self, pair: Pair) -> None:
+        self.pairs[pair.onec_ref] = pair
+        self.by_crm[pair.crm_key] = pair.onec_ref
+
+
+def _requisites(companies: dict[int, CrmCompany]) -> list[tuple[CrmRequisite, CrmCompany]]:
+    out: list[tuple[CrmRequisite, CrmCompany]] = []
+    for company in companies.values():
+        if company.requisites:
+            out.extend((rq, company) for rq in company.requisites)
+        else:
+            out.append((CrmRequisite(company.company.crm_id or 0, None, "", ""), company))
+    return out
+
+
+def match_counterparties(
+    onec: dict[str, Counterparty],
+    crm: dict[int, CrmCompany],
+    links: list[LinkValues],
+) -> MatchResult:
+    result = MatchResult()
+    reqs = _requisites(crm)
+    by_key = {rq.key: (rq, co) for rq, co in reqs}
+    # 1. the link table
+    for link in links:
+        if link.onec_ref in onec and link.crm_id in by_key:
+            result.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
+    # 2. our own origin mark: a company created by us whose link was lost in a crash
+    for rq, co in reqs:
+        if (
+            rq.key not in result.by_crm
+            and co.originator_id == ORIGINATOR
+            and co.origin_id in onec
+            and co.origin_id not in result.pairs
+            and (not rq.inn or rq.inn == text(onec[co.origin_id].inn))
+        ):
+            result.add(Pair(co.origin_id, rq.key, "origin", known=False))
+    # 3./4. requisites
+    free_reqs = [(rq, co) for rq, co in reqs if rq.key not in result.by_crm and rq.inn]
+    crm_by_inn: dict[str, list[CrmRequisite]] = defaultdict(list)
+    for rq, _co in free_reqs:
+        crm_by_inn[rq.inn].append(rq)
+    onec_by_inn: dict[str, list[Counterparty]] = defaultdict(list)
+    for cp in onec.values():
+        if cp.onec_ref and cp.onec_ref not in result.pairs and text(cp.inn):
+            onec_by_inn[text(cp.inn)].append(cp)
+    for inn, cps in sorted(onec_by_inn.items()):
+        candidates = crm_by_inn.get(inn, [])
+        if not candidates:
+            continue
+        for cp in cps:
+            assert cp.onec_ref is not None
+            kpp = text(cp.kpp)
+            exact = [rq for rq in candidates if kpp and rq.kpp == kpp]
+            same_kpp_in_onec = [c for c in cps if text(c.kpp) == kpp]
+            if len(exact) == 1 and len(same_kpp_in_onec) == 1:
+                if exact[0].key not in result.by_crm:
+                    result.add(Pair(cp.onec_ref, exact[0].key, "inn_kpp", known=False))
+                continue
+            if len(exact) > 1 or len(same_kpp_in_onec) > 1:
+                result.ambiguous.append(Ambiguity(
+                    cp.onec_ref, tuple(rq.key for rq in exact),
+                    tuple(c.onec_ref or "" for c in same_kpp_in_onec), "inn",
+                    tr("INN {inn} KPP {kpp}: {crm} records in the CRM, {onec} in 1C").format(
+                        inn=inn, kpp=kpp, crm=len(exact), onec=len(same_kpp_in_onec)),
+                ))  # fmt: skip
+                continue
+            # ИНН alone: exactly one on each side, and no КПП that disagrees
+            no_conflict = [rq for rq in candidates if not rq.kpp or not kpp or rq.kpp == kpp]
+            if len(candidates) == 1 and len(cps) == 1 and len(no_conflict) == 1:
+                if candidates[0].key not in result.by_crm:
+                    result.add(Pair(cp.onec_ref, candidates[0].key, "inn", known=False))
+            elif len(no_conflict) > 1:
+                result.ambiguous.append(Ambiguity(
+                    cp.onec_ref, tuple(rq.key for rq in no_conflict),
+                    tuple(c.onec_ref or "" for c in cps), "inn",
+                    tr("INN {inn}: {crm} fitting requisites in the CRM").format(
+                        inn=inn, crm=len(no_conflict)),
+                ))  # fmt: skip
+    # 5. names: suggestions only
+    crm_by_name: dict[str, list[str]] = defaultdict(list)
+    for rq, co in reqs:
+        if rq.key not in result.by_crm:
+            crm_by_name[text(co.company.name).casefold()].append(rq.key)
+    for cp in onec.values():
+        if cp.onec_ref and cp.onec_ref not in result.pairs:
+            keys = crm_by_name.get(text(cp.name).casefold())
+            if keys:
+                result.name_suggestions[cp.onec_ref] = keys
+    return result
+
+
+def match_products(
+    onec: dict[str, Product],
+    crm: dict[int, CrmProduct],
+    links: list[LinkValues],
+) -> MatchResult:
+    result = MatchResult()
+    for link in links:
+        if link.onec_ref in onec and link.crm_id is not None and int(link.crm_id) in crm:
+            result.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
+    for pid, cp in crm.items():
+        key = str(pid)
+        xml = cp.xml_id.strip().lower()
+        if key in result.by_crm or not GUID.match(xml):
+            continue
+        if xml in onec and xml not in result.pairs:
+            result.add(Pair(xml, key, "xml_id", known=False))
+    onec_by_article: dict[str, list[str]] = defaultdict(list)
+    for ref, p in onec.items():
+        if ref not in result.pairs and text(p.article):
+            onec_by_article[text(p.article)].append(ref)
+    crm_by_article: dict[str, list[str]] = defaultdict(list)
+    for pid, cp in crm.items():
+        if str(pid) not in result.by_crm and text(cp.product.article):
+            crm_by_article[text(cp.product.article)].append(str(pid))
+    for article, refs in sorted(onec_by_article.items()):
+        keys = crm_by_article.get(article, [])
+        if len(refs) == 1 and len(keys) == 1:
+            result.add(Pair(refs[0], keys[0], "article", known=False))
+        elif keys:
+            result.ambiguous.append(Ambiguity(
+                refs[0] if len(refs) == 1 else None, tuple(keys), tuple(refs), "article",
+                tr("article «{article}»: {onec} products in 1C, {crm} in the CRM").format(
+                    article=article, onec=len(refs), crm=len(keys)),
+            ))  # fmt: skip
+    return result

@@ -1,0 +1,216 @@
+"""What the engine hands to its callers (CLI, GUI): plans, operations, progress, summaries.
+
+Plain, frozen data: no I/O, no Qt. The GUI shows these; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Flow(StrEnum):
+    F1 = "F1"  # invoice CRM -> 1C
+    F2 = "F2"  # later changes of an invoice
+    F3 = "F3"  # payments 1C -> CRM
+    F4 = "F4"  # shipments and returns 1C -> CRM
+    F5 = "F5"  # products 1C -> CRM
+    F6 = "F6"  # stock 1C -> CRM
+    F7 = "F7"  # counterparties <-> companies
+
+
+ALL_FLOWS: tuple[Flow, ...] = tuple(Flow)
+
+
+class System(StrEnum):
+    ONEC = "onec"
+    CRM = "crm"
+
+    @property
+    def other(self) -> System:
+        return System.CRM if self is System.ONEC else System.ONEC
+
+
+class OpKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    LINK = "link"  # record exists on both sides: only the link is new
+    POST = "post"
+    SET_PAYMENT_STATE = "set_payment_state"
+    SET_SHIPMENT_STATE = "set_shipment_state"
+    MOVE_STOCK = "move_stock"
+    TIMELINE = "timeline"
+
+
+class ItemKind(StrEnum):
+    CONFLICT = "conflict"
+    ATTENTION = "attention"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field's value before and after an operation (for the plan review)."""
+
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One write the plan proposes. ``op_id`` is stable across runs for the same intent."""
+
+    op_id: str
+    flow: Flow
+    kind: OpKind
+    target: System
+    entity_type: str
+    source_id: str
+    target_id: str | None
+    idempotency_key: str
+    reason: str
+    record_label: str
+    changes: tuple[FieldChange, ...] = ()
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A conflict or an attention item: it names the record, the field and what to do."""
+
+    key: str  # stable: the same problem raised twice is one inbox item
+    kind: ItemKind
+    flow: Flow
+    entity_type: str
+    record_id: str
+    record_label: str
+    field: str
+    message: str
+    action: str = ""
+    onec_value: Any = None
+    crm_value: Any = None
+    base_value: Any = None
+    blocks: tuple[str, ...] = ()  # op_ids that wait for this item
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    operations: tuple[Operation, ...]
+    items: tuple[Item, ...]
+    flows: tuple[Flow, ...] = ALL_FLOWS
+    full: bool = True  # a full reconciliation (not only what changed since the last run)
+
+    def by_flow(self) -> dict[Flow, list[Operation]]:
+        out: dict[Flow, list[Operation]] = {}
+        for op in self.operations:
+            out.setdefault(op.flow, []).append(op)
+        return out
+
+    @property
+    def conflicts(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.kind is ItemKind.CONFLICT)
+
+    @property
+    def attention(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.kind is ItemKind.ATTENTION)
+
+    def is_empty(self) -> bool:
+        return not self.operations and not self.items
+
+
+class Stage(StrEnum):
+    CONNECT = "connect"
+    READ_ONEC = "read_onec"
+    READ_CRM = "read_crm"
+    PLAN = "plan"
+    RESUME = "resume"
+    APPLY = "apply"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    stage: Stage
+    done: int = 0
+    total: int = 0
+    current: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def no_progress(_: Progress) -> None:
+    return None
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    WAITING = "waiting"
+    PARTIAL = "partial"
+    CANNOT_CONNECT = "cannot_connect"
+    CANCELLED = "cancelled"
+
+
+COUNT_KEYS = ("planned", "applied", "failed", "conflict", "attention", "skipped")
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    mode: str  # dry_run | apply
+    outcome: Outcome
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    per_flow: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (record label, reason)
+    message: str = ""
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+    def count(self, key: str, flow: Flow, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+        bucket = self.per_flow.setdefault(flow.value, dict.fromkeys(COUNT_KEYS, 0))
+        bucket[key] = bucket.get(key, 0) + n
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "mode": self.mode,
+            "outcome": self.outcome.value,
+            "counts": dict(self.counts),
+            "flows": {k: dict(v) for k, v in sorted(self.per_flow.items())},
+            "failures": [{"record": r, "reason": m} for r, m in self.failures],
+            "message": self.message,
+        }
+
+
+def plan_counts(plan: Plan) -> Counter[str]:
+    c: Counter[str] = Counter()
+    c["planned"] = len(plan.operations)
+    c["conflict"] = len(plan.conflicts)
+    c["attention"] = len(plan.attention)
+    return c
+
+
+NAMESPACE = uuid.UUID("0f6c2a8e-3d5b-4e0b-9a1f-7c1d5e2b8a40")
+
+
+def idempotency_key(profile_uuid: str, flow: Flow, entity_type: str, source_id: str) -> str:
+    """(profile, flow, source id) — never the source's version, or an edit makes a twin."""
+    return str(uuid.uuid5(NAMESPACE, f"{profile_uuid}/{flow.value}/{entity_type}/{source_id}"))
+
+
+def onec_ref_for(key: str) -> str:
+    """The deterministic ``Ref_Key`` sent on POST for a create key."""
+    return str(uuid.uuid5(NAMESPACE, f"onec-ref/{key}"))
+
+
+def crm_xml_id_for(key: str) -> str:
+    """What goes into a CRM record's ``xmlId``/``ORIGIN_ID`` for a create key."""
+    return f"ds-{key}"

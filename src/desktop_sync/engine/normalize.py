@@ -1,0 +1,103 @@
+"""Normalized values: what the 3-way diff compares.
+
+Both systems' records are turned into the same plain shape (strings, Decimals
+rounded as money, ISO dates, row tables as one list), so "equal" means equal to the
+kopeck and a value read back after our write compares equal to what we wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.domain.entities import Counterparty, Invoice, InvoiceLine, Product
+from desktop_sync.domain.money import round_money
+from desktop_sync.i18n import N_, tr
+
+Values = dict[str, Any]
+
+_SPACES = re.compile(r"\s+")
+
+
+def text(value: str | None) -> str:
+    """Trim and collapse whitespace; nothing else (quotes and case are real data)."""
+    return _SPACES.sub(" ", value or "").strip()
+
+
+def phone(value: str | None) -> str:
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
+    return digits
+
+
+def qty(value: Decimal) -> str:
+    """A quantity with no trailing zeros: 2, 2.5, 0.125."""
+    q = value.normalize()
+    return format(q, "f") if q != q.to_integral_value() else str(int(q))
+
+
+def counterparty_values(cp: Counterparty) -> Values:
+    return {
+        "name": text(cp.name),
+        "inn": text(cp.inn),
+        "kpp": text(cp.kpp),
+        "phone": phone(cp.phone),
+        "email": text(cp.email).lower(),
+    }
+
+
+def product_values(p: Product) -> Values:
+    return {
+        "name": text(p.name),
+        "article": text(p.article),
+        "kind": p.kind.value,
+        "unit": p.unit.okei if p.unit else "",
+        "vat": p.vat_rate.value,
+    }
+
+
+def line_values(line: InvoiceLine, product_id: str) -> list[Any]:
+    return [
+        product_id,
+        qty(line.quantity),
+        str(round_money(line.price)) if line.price == line.price.quantize(Decimal("0.01"))
+        else format(line.price.normalize(), "f"),
+        str(round_money(line.total_with_vat)),
+        line.vat_rate.value,
+    ]  # fmt: skip
+
+
+def invoice_values(inv: Invoice, counterparty_id: str, product_ids: list[str]) -> Values:
+    """``counterparty_id``/``product_ids`` are already mapped to the 1C side's refs."""
+    return {
+        "date": inv.date.isoformat(),
+        "counterparty": counterparty_id,
+        "rows": [line_values(ln, pid) for ln, pid in zip(inv.lines, product_ids, strict=True)],
+        "total": str(inv.total),
+        "currency": inv.currency,
+    }
+
+
+_LABELS: dict[str, str] = {
+    "name": N_("Name"),
+    "inn": N_("INN"),
+    "kpp": N_("KPP"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "article": N_("Article"),
+    "kind": N_("Kind"),
+    "unit": N_("Unit"),
+    "vat": N_("VAT rate"),
+    "date": N_("Date"),
+    "counterparty": N_("Counterparty"),
+    "rows": N_("Rows"),
+    "total": N_("Total"),
+    "currency": N_("Currency"),
+}
+
+
+def label(field: str) -> str:
+    """The field's name in the user's language."""
+    return tr(_LABELS.get(field, field))

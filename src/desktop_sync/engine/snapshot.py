@@ -1,0 +1,110 @@
+"""What a sync read from both systems, as domain objects plus the CRM's own keys.
+
+Readers (``engine.readers``) fill it; the matcher and the planner only read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.domain.entities import (
+    Contract,
+    Counterparty,
+    Invoice,
+    Payment,
+    Product,
+    Return,
+    Shipment,
+    StockLevel,
+    Warehouse,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CrmRequisite:
+    """One requisite of a CRM company: the unit counterparties are matched on."""
+
+    company_id: int
+    requisite_id: int | None
+    inn: str
+    kpp: str
+    xml_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The CRM side's id of a counterparty link: ``company`` or ``company/requisite``."""
+        return (
+            f"{self.company_id}/{self.requisite_id}"
+            if self.requisite_id is not None
+            else str(self.company_id)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CrmCompany:
+    company: Counterparty  # crm_id set; requisites listed
+    requisites: tuple[CrmRequisite, ...]
+    originator_id: str = ""
+    origin_id: str = ""
+    updated: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrmProduct:
+    product: Product  # crm_id set
+    xml_id: str = ""
+    updated: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrmInvoice:
+    invoice: Invoice  # crm_id set; counterparty_crm_id = company id
+    xml_id: str = ""
+    stage_id: str = ""
+    account_number: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)  # our custom fields, by meaning
+    updated: dt.datetime | None = None
+
+
+@dataclass
+class OnecData:
+    organization_ref: str | None = None
+    counterparties: dict[str, Counterparty] = field(default_factory=dict)
+    contracts: dict[str, list[Contract]] = field(default_factory=dict)  # by counterparty ref
+    products: dict[str, Product] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    shipments: dict[str, Shipment] = field(default_factory=dict)
+    returns: dict[str, Return] = field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    stock: list[StockLevel] = field(default_factory=list)
+
+
+@dataclass
+class CrmData:
+    companies: dict[int, CrmCompany] = field(default_factory=dict)
+    products: dict[int, CrmProduct] = field(default_factory=dict)
+    invoices: dict[int, CrmInvoice] = field(default_factory=dict)
+    stores: dict[int, Warehouse] = field(default_factory=dict)
+    stock: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (product, store)
+    stages: dict[str, str] = field(default_factory=dict)  # stage id -> name
+
+
+@dataclass
+class ReadStats:
+    onec_requests: int = 0
+    crm_requests: int = 0
+    onec_rows: int = 0
+    crm_rows: int = 0
+
+
+@dataclass
+class Snapshot:
+    onec: OnecData
+    crm: CrmData
+    full: bool = True
+    read_at: dt.datetime | None = None
+    stats: ReadStats = field(default_factory=ReadStats)
