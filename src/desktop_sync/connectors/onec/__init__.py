@@ -1,1 +1,56 @@
-"""desktop_sync.connectors.onec."""
+"""The 1C:Enterprise OData client (BP 3.0 now; UT 11 beside it later)."""
+
+from desktop_sync.connectors.onec.client import (
+    Changes,
+    OnecClient,
+    Organization,
+    comment_with_key,
+    ref_for_key,
+)
+from desktop_sync.connectors.onec.errors import (
+    OnecAccessDenied,
+    OnecAlreadyExists,
+    OnecAuthError,
+    OnecBadRequest,
+    OnecBadResponse,
+    OnecConflict,
+    OnecConnectionError,
+    OnecError,
+    OnecNotFound,
+    OnecPostingError,
+    OnecProfileError,
+    OnecServerError,
+    OnecTimeout,
+    OnecUnavailable,
+)
+from desktop_sync.connectors.onec.literals import Guid, Query
+from desktop_sync.connectors.onec.profiles import BP30, Problem, Profile
+from desktop_sync.connectors.onec.transport import CreateResult
+
+__all__ = [
+    "BP30",
+    "Changes",
+    "CreateResult",
+    "Guid",
+    "OnecAccessDenied",
+    "OnecAlreadyExists",
+    "OnecAuthError",
+    "OnecBadRequest",
+    "OnecBadResponse",
+    "OnecClient",
+    "OnecConflict",
+    "OnecConnectionError",
+    "OnecError",
+    "OnecNotFound",
+    "OnecPostingError",
+    "OnecProfileError",
+    "OnecServerError",
+    "OnecTimeout",
+    "OnecUnavailable",
+    "Organization",
+    "Problem",
+    "Profile",
+    "Query",
+    "comment_with_key",
+    "ref_for_key",
+]

@@ -1,0 +1,702 @@
+"""The 1C client the engine uses: domain objects in, domain objects out.
+
+Built on :class:`Transport` (the OData conversation) and a configuration
+:class:`Profile` (every 1C name). Creates use a deterministic ``Ref_Key`` (UUID5
+of the idempotency key) and repeat the key in ``Комментарий``
+(DESIGN.md "Idempotency"); creating and posting are separate calls, so the
+engine can journal each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from desktop_sync.connectors.onec import convert
+from desktop_sync.connectors.onec import literals as lit
+from desktop_sync.connectors.onec.errors import OnecError, OnecProfileError
+from desktop_sync.connectors.onec.literals import Guid, Query
+from desktop_sync.connectors.onec.metadata import Metadata
+from desktop_sync.connectors.onec.profiles import Problem, Profile, profile
+from desktop_sync.connectors.onec.transport import CreateResult, Transport
+from desktop_sync.domain.entities import (
+    Allocation,
+    Contract,
+    Counterparty,
+    CounterpartyKind,
+    Invoice,
+    Payment,
+    PaymentKind,
+    PriceType,
+    Product,
+    ProductKind,
+    Return,
+    Shipment,
+    StockLevel,
+    Unit,
+    Warehouse,
+)
+from desktop_sync.domain.requisites import validate_inn, validate_kpp
+
+KEY_NAMESPACE = uuid.UUID("1c0da7a0-5e1d-4c3b-9d6e-0de5c7a11c01")
+MARK = "desktop-sync:"
+RUB_CODE = "643"
+
+
+def ref_for_key(key: str) -> str:
+    """The deterministic Ref_Key of a create key."""
+    return str(uuid.uuid5(KEY_NAMESPACE, key))
+
+
+def comment_with_key(comment: str, key: str) -> str:
+    return f"{comment} [{MARK}{key}]".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    name: str
+    inn: str
+    kpp: str
+    onec_ref: str
+    bank_account_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The difference between two ``Ref_Key → DataVersion`` scans."""
+
+    created: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]  # deleted physically (or now outside the window)
+    versions: dict[str, str]
+
+
+class OnecClient(Transport):
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+        transport: httpx.BaseTransport | None = None,
+        configuration: str | Profile = "bp30",
+        timezone: str = "Europe/Moscow",
+        organization: str | None = None,
+        page_size: int | None = 1000,
+        retries: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        super().__init__(
+            url,
+            user,
+            password,
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            retries=retries,
+            backoff=backoff,
+            **kwargs,
+        )
+        self.profile = (
+            configuration if isinstance(configuration, Profile) else profile(configuration)
+        )
+        self.tz = ZoneInfo(timezone)
+        self.page_size = page_size
+        self._organization = organization
+        self._cache: dict[str, Any] = {}
+
+    def __enter__(self) -> OnecClient:
+        return self
+
+    # --- connection and profile check --------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        """Everything the profile needs that this base does not publish (empty = fine)."""
+        meta = self.metadata()
+        self._cache["metadata"] = meta
+        return self.profile.validate(meta)
+
+    def connect(self) -> Metadata:
+        """Read ``$metadata`` and refuse a base that lacks what the profile needs."""
+        problems = self.check()
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise OnecProfileError(first.message + more, entity=first.entity, field=first.field)
+        meta: Metadata = self._cache["metadata"]
+        return meta
+
+    def readable(self, logical: str) -> bool | None:
+        """Can this user read the set? ``None`` when the answer says neither."""
+        from desktop_sync.connectors.onec.errors import OnecAccessDenied
+
+        try:
+            self.fetch(self.profile.set(logical), Query(select=("Ref_Key",), top=1))
+        except OnecAccessDenied:
+            return False
+        return True
+
+    def hidden_rows(self, logical: str) -> bool:
+        """Does record-level security hide rows of this set from the user (allowedOnly)?"""
+        from desktop_sync.connectors.onec.errors import OnecAccessDenied
+
+        entity = self.profile.set(logical)
+        try:
+            self.fetch(entity, Query(select=("Ref_Key",)))
+        except OnecAccessDenied:
+            self.fetch(entity, Query(select=("Ref_Key",), top=1, allowed_only=True))
+            return True
+        return False
+
+    def _read(self, logical: str, query: Query | None = None) -> list[dict[str, Any]]:
+        return self.read_all(self.profile.set(logical), query, self.page_size)
+
+    def _one_by_code(self, logical: str, code: str) -> dict[str, Any] | None:
+        rows = self.fetch(self.profile.set(logical), Query(filter=lit.eq("Code", code)))
+        return rows[0] if rows else None
+
+    # --- catalogs ----------------------------------------------------------------------
+
+    def organizations(self) -> list[Organization]:
+        rows = self._read("organizations")
+        return [
+            Organization(
+                str(r["Description"]),
+                str(r.get("ИНН") or ""),
+                str(r.get("КПП") or ""),
+                str(r["Ref_Key"]),
+                convert.ref(r.get("ОсновнойБанковскийСчет_Key")),
+            )
+            for r in rows
+            if not r.get("DeletionMark")
+        ]
+
+    def organization(self) -> Organization:
+        """The profile's organization: by ref, name or ИНН, or the only one in the base."""
+        if "organization" in self._cache:
+            org: Organization = self._cache["organization"]
+            return org
+        orgs = self.organizations()
+        wanted = self._organization
+        found = [o for o in orgs if wanted in (o.onec_ref, o.name, o.inn)] if wanted else orgs
+        if len(found) != 1:
+            what = f"«{wanted}»" if wanted else "one organization"
+            raise OnecError(
+                f"1C has {len(found)} organizations matching {what}: name the organization "
+                "in the profile",
+                entity=self.profile.set("organizations"),
+            )
+        self._cache["organization"] = found[0]
+        return found[0]
+
+    def counterparties(self) -> list[Counterparty]:
+        rows = self._read("counterparties", Query(filter=lit.eq("IsFolder", False)))
+        return [convert.counterparty(r) for r in rows]
+
+    def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
+        flt = lit.eq("Owner_Key", Guid(counterparty_ref)) if counterparty_ref else ""
+        return [
+            convert.contract(r)
+            for r in self._read("contracts", Query(filter=flt))
+            if not r.get("DeletionMark")
+        ]
+
+    def units(self) -> list[Unit]:
+        if "units" not in self._cache:
+            self._cache["units"] = [convert.unit(r) for r in self._read("units")]
+        units: list[Unit] = self._cache["units"]
+        return units
+
+    def warehouses(self) -> list[Warehouse]:
+        rows = self._read("warehouses", Query(filter=lit.eq("IsFolder", False)))
+        return [convert.warehouse(r) for r in rows if not r.get("DeletionMark")]
+
+    def price_types(self) -> list[PriceType]:
+        # BP has no "base" flag: the first price type by code is taken as the base one.
+        rows = self._read("price_types", Query(orderby=("Code",)))
+        first = rows[0]["Ref_Key"] if rows else None
+        return [convert.price_type(r, first) for r in rows if not r.get("DeletionMark")]
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.tz).date()
+
+    def products(self) -> list[Product]:
+        units = {u.onec_ref or "": u for u in self.units()}
+        rows = self._read("products", Query(filter=lit.eq("IsFolder", False)))
+        today = self.today()
+        return [convert.product(r, units, today) for r in rows]
+
+    def _product_names(self) -> dict[str, Product]:
+        if "products" not in self._cache:
+            self._cache["products"] = {p.onec_ref or "": p for p in self.products()}
+        names: dict[str, Product] = self._cache["products"]
+        return names
+
+    # --- documents ---------------------------------------------------------------------
+
+    def _window(self, since: dt.date | None, until: dt.date | None) -> str:
+        return lit.and_(
+            lit.ge("Date", since) if since else "",
+            lit.lt("Date", until + dt.timedelta(days=1)) if until else "",
+        )
+
+    def invoices(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Invoice]:
+        entity = self.profile.set("invoices")
+        names = self._product_names()
+        out = []
+        for r in self._read("invoices", Query(filter=self._window(since, until))):
+            included = bool(r.get("СуммаВключаетНДС", True))
+            day = convert.date(r.get("Date"))
+            if day is None:
+                continue
+            out.append(
+                Invoice(
+                    number=convert.printed_number(str(r.get("Number") or "")),
+                    date=day,
+                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    lines=tuple(convert.lines(r.get("Товары") or [], entity, included, names)),
+                    onec_ref=str(r["Ref_Key"]),
+                    contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
+                    comment=str(r.get("Комментарий") or ""),
+                    posted=bool(r.get("Posted")),
+                    deleted=bool(r.get("DeletionMark")),
+                )
+            )
+        return out
+
+    def payments(
+        self,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
+    ) -> list[Payment]:
+        out: list[Payment] = []
+        for kind in kinds:
+            entity = self.profile.payment_sets[kind]
+            rows = self.read_all(entity, Query(filter=self._window(since, until)), self.page_size)
+            for r in rows:
+                day = convert.date(r.get("Date"))
+                if day is None:
+                    continue
+                allocations = tuple(
+                    Allocation(
+                        amount=convert.number(row.get("СуммаПлатежа"), entity, "СуммаПлатежа"),
+                        invoice_ref=convert.ref(row.get("СчетНаОплату_Key")),
+                        contract_ref=convert.ref(row.get("ДоговорКонтрагента_Key")),
+                        line_no=int(str(row.get("LineNumber") or 1)),
+                    )
+                    for row in r.get("РасшифровкаПлатежа") or []
+                )
+                out.append(
+                    Payment(
+                        number=convert.printed_number(str(r.get("Number") or "")),
+                        date=day,
+                        kind=kind,
+                        amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
+                        counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                        allocations=allocations,
+                        purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
+                        posted=bool(r.get("Posted")),
+                        deleted=bool(r.get("DeletionMark")),
+                        onec_ref=str(r["Ref_Key"]),
+                    )
+                )
+        return out
+
+    def shipments(
+        self, since: dt.date | None = None, until: dt.date | None = None
+    ) -> list[Shipment]:
+        entity = self.profile.set("shipments")
+        names = self._product_names()
+        out = []
+        for r in self._read("shipments", Query(filter=self._window(since, until))):
+            day = convert.date(r.get("Date"))
+            if day is None:
+                continue
+            included = bool(r.get("СуммаВключаетНДС", True))
+            goods = convert.lines(r.get("Товары") or [], entity, included, names)
+            services = convert.lines(
+                r.get("Услуги") or [], entity, included, names, start=len(goods) + 1
+            )
+            out.append(
+                Shipment(
+                    number=convert.printed_number(str(r.get("Number") or "")),
+                    date=day,
+                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    lines=tuple(goods + services),
+                    invoice_ref=convert.ref(r.get("СчетНаОплатуПокупателю_Key")),
+                    posted=bool(r.get("Posted")),
+                    deleted=bool(r.get("DeletionMark")),
+                    onec_ref=str(r["Ref_Key"]),
+                )
+            )
+        return out
+
+    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Return]:
+        entity = self.profile.set("returns")
+        names = self._product_names()
+        rows = self._read("returns", Query(filter=self._window(since, until)))
+        shipment_refs = sorted(
+            {
+                r["ДокументРеализации_Key"]
+                for r in rows
+                if convert.ref(r.get("ДокументРеализации_Key"))
+            }
+        )
+        invoice_of = {
+            str(s["Ref_Key"]): convert.ref(s.get("СчетНаОплатуПокупателю_Key"))
+            for s in self.by_refs(
+                self.profile.set("shipments"),
+                shipment_refs,
+                ("Ref_Key", "СчетНаОплатуПокупателю_Key"),
+            )
+        }
+        out = []
+        for r in rows:
+            day = convert.date(r.get("Date"))
+            if day is None:
+                continue
+            shipment = convert.ref(r.get("ДокументРеализации_Key"))
+            out.append(
+                Return(
+                    number=convert.printed_number(str(r.get("Number") or "")),
+                    date=day,
+                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    lines=tuple(
+                        convert.lines(
+                            r.get("Товары") or [],
+                            entity,
+                            bool(r.get("СуммаВключаетНДС", True)),
+                            names,
+                        )
+                    ),
+                    shipment_ref=shipment,
+                    invoice_ref=invoice_of.get(shipment or ""),
+                    posted=bool(r.get("Posted")),
+                    deleted=bool(r.get("DeletionMark")),
+                    onec_ref=str(r["Ref_Key"]),
+                )
+            )
+        return out
+
+    # --- stock -------------------------------------------------------------------------
+
+    def account_ref(self, code: str) -> str:
+        key = f"account:{code}"
+        if key not in self._cache:
+            row = self._one_by_code("accounts", code)
+            if row is None:
+                raise OnecProfileError(
+                    f"1C has no account {code} in {self.profile.set('accounts')}",
+                    entity=self.profile.set("accounts"),
+                    field="Code",
+                )
+            self._cache[key] = str(row["Ref_Key"])
+        found: str = self._cache[key]
+        return found
+
+    def stock(self, as_of: dt.datetime | None = None) -> list[StockLevel]:
+        """Quantities on the goods account per product and warehouse (A7 "Stock in BP").
+
+        ``as_of`` (aware) is converted to the 1C server's zone; the balance is taken
+        just before that moment. Without it, the balance after all movements.
+        """
+        period = ""
+        moment = as_of.astimezone(self.tz) if as_of else None
+        taken = moment or dt.datetime.now(self.tz).replace(microsecond=0)
+        if moment is not None:
+            period = lit.datetime(moment.replace(tzinfo=None))
+        account = self.account_ref(self.profile.goods_account)
+        org = self.organization().onec_ref
+        rows = self.balance(
+            self.profile.accounting_register,
+            period=period,
+            account_condition=f"Account_Key eq {lit.guid(account)}",
+            filter=lit.eq("Организация_Key", Guid(org)),
+        )
+        out = []
+        for r in rows:
+            product = warehouse = None
+            for i in (1, 2, 3):
+                t = r.get(f"ExtDimension{i}_Type")
+                if t == self.profile.product_type:
+                    product = convert.ref(r.get(f"ExtDimension{i}"))
+                elif t == self.profile.warehouse_type:
+                    warehouse = convert.ref(r.get(f"ExtDimension{i}"))
+            if product is None:
+                continue
+            out.append(
+                StockLevel(
+                    product,
+                    warehouse or "",
+                    convert.number(
+                        r.get("КоличествоBalance"),
+                        self.profile.accounting_register,
+                        "КоличествоBalance",
+                    ),
+                    as_of=moment,
+                )
+            )
+        return out
+
+    # --- change detection --------------------------------------------------------------
+
+    def scan(self, logical: str, since: dt.date | None = None) -> dict[str, str]:
+        """``Ref_Key → DataVersion`` in one light request; documents by a date window.
+
+        1C cannot say what changed since a moment (A9): a back-dated document edit is
+        seen only when its date falls inside the window, and a physical deletion only
+        as a key missing from the scan.
+        """
+        flt = self._window(since, None) if since else ""
+        return self.versions(self.profile.set(logical), flt)
+
+    def changes(
+        self, logical: str, previous: dict[str, str], since: dt.date | None = None
+    ) -> Changes:
+        now = self.scan(logical, since)
+        created = tuple(k for k in now if k not in previous)
+        changed = tuple(k for k, v in now.items() if k in previous and previous[k] != v)
+        removed = tuple(k for k in previous if k not in now)
+        return Changes(created, changed, removed, now)
+
+    # --- writes ------------------------------------------------------------------------
+
+    def currency_ref(self) -> str:
+        if "rub" not in self._cache:
+            row = self._one_by_code("currencies", RUB_CODE)
+            if row is None:
+                raise OnecProfileError(
+                    "1C has no currency 643 (рубль)",
+                    entity=self.profile.set("currencies"),
+                    field="Code",
+                )
+            self._cache["rub"] = str(row["Ref_Key"])
+        found: str = self._cache["rub"]
+        return found
+
+    def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult:
+        entity = self.profile.set("counterparties")
+        if cp.inn:
+            try:
+                validate_inn(cp.inn)
+                if cp.kpp:
+                    validate_kpp(cp.kpp)
+            except ValueError as exc:
+                raise OnecError(
+                    f"counterparty «{cp.name}»: {exc}",
+                    entity=entity,
+                    field=getattr(exc, "field", "ИНН"),
+                ) from None
+        legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
+        contacts = []
+        if cp.phone:
+            contacts.append(
+                {
+                    "LineNumber": "1",
+                    "Тип": "Телефон",
+                    "Представление": cp.phone,
+                    "НомерТелефона": cp.phone,
+                }
+            )
+        if cp.email:
+            contacts.append(
+                {
+                    "LineNumber": str(len(contacts) + 1),
+                    "Тип": "АдресЭлектроннойПочты",
+                    "Представление": cp.email,
+                    "АдресЭП": cp.email,
+                }
+            )
+        body = {
+            "Ref_Key": ref_for_key(key),
+            "Description": cp.name,
+            "НаименованиеПолное": cp.full_name or cp.name,
+            "ЮридическоеФизическоеЛицо": legal,
+            "ИНН": cp.inn,
+            "КПП": cp.kpp,
+            "Комментарий": comment_with_key("", key),
+            "КонтактнаяИнформация": contacts,
+        }
+        return self.create(entity, body)
+
+    def create_contract(
+        self, counterparty_ref: str, key: str, name: str = "Основной договор"
+    ) -> CreateResult:
+        entity = self.profile.set("contracts")
+        body = {
+            "Ref_Key": ref_for_key(key),
+            "Description": name,
+            "Owner_Key": counterparty_ref,
+            "Организация_Key": self.organization().onec_ref,
+            "ВидДоговора": self.profile.customer_contract_kind,
+            "ВалютаВзаиморасчетов_Key": self.currency_ref(),
+            "Комментарий": comment_with_key("", key),
+        }
+        return self.create(entity, body)
+
+    def create_counterparty_with_contract(
+        self, cp: Counterparty, key: str
+    ) -> tuple[CreateResult, CreateResult]:
+        """Counterparty, then its contract «с покупателем» (1C makes none over OData)."""
+        made = self.create_counterparty(cp, key)
+        contract = self.create_contract(made.ref, key + "/contract")
+        return made, contract
+
+    def customer_contract(self, counterparty_ref: str) -> str | None:
+        for c in self.contracts(counterparty_ref):
+            if c.kind == self.profile.customer_contract_kind:
+                return c.onec_ref
+        return None
+
+    def create_product(self, product: Product, key: str) -> CreateResult:
+        entity = self.profile.set("products")
+        unit_ref = None
+        if product.unit is not None:
+            unit_ref = next((u.onec_ref for u in self.units() if u.okei == product.unit.okei), None)
+            if unit_ref is None:
+                raise OnecError(
+                    f"product «{product.name}»: 1C has no unit with ОКЕИ code {product.unit.okei}",
+                    entity=entity,
+                    field="ЕдиницаИзмерения_Key",
+                )
+        is_service = product.kind is ProductKind.SERVICE
+        kinds = self._read("product_kinds")
+        kind_ref = next((k["Ref_Key"] for k in kinds if bool(k.get("Услуга")) == is_service), None)
+        body: dict[str, Any] = {
+            "Ref_Key": ref_for_key(key),
+            "Description": product.name,
+            "НаименованиеПолное": product.name,
+            "Артикул": product.article,
+            "Услуга": is_service,
+            "ВидСтавкиНДС": convert.RATE_TO_VAT_KIND.get(product.vat_rate, "Общая"),
+            "Комментарий": comment_with_key("", key),
+        }
+        if unit_ref:
+            body["ЕдиницаИзмерения_Key"] = unit_ref
+        if kind_ref:
+            body["ВидНоменклатуры_Key"] = kind_ref
+        return self.create(entity, body)
+
+    def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
+        """Every field posting needs (1C fills no form defaults over OData, A7)."""
+        entity = self.profile.set("invoices")
+        if not invoice.counterparty_ref:
+            raise OnecError(
+                f"invoice {invoice.number}: no counterparty in 1C yet",
+                entity=entity,
+                field="Контрагент_Key",
+            )
+        contract_ref = invoice.contract_ref or self.customer_contract(invoice.counterparty_ref)
+        if not contract_ref:
+            raise OnecError(
+                f"invoice {invoice.number}: the counterparty has no contract «с покупателем» in 1C",
+                entity=entity,
+                field="ДоговорКонтрагента_Key",
+            )
+        org = self.organization()
+        if not org.bank_account_ref:
+            raise OnecError(
+                f"organization «{org.name}» has no main bank account in 1C",
+                entity=self.profile.set("organizations"),
+                field="ОсновнойБанковскийСчет_Key",
+            )
+        rows = []
+        for n, line in enumerate(invoice.lines, start=1):
+            if not line.product_ref:
+                raise OnecError(
+                    f"invoice {invoice.number}, row {n} «{line.product_name}»: the product "
+                    "is not in 1C",
+                    entity=entity,
+                    field="Товары/Номенклатура_Key",
+                )
+            rows.append(
+                {
+                    "LineNumber": str(n),
+                    "Номенклатура_Key": line.product_ref,
+                    "Содержание": line.product_name,
+                    "Количество": line.quantity,
+                    "Цена": line.price,
+                    "Сумма": line.amount,
+                    "СуммаСкидки": line.discount,
+                    "СтавкаНДС": line.vat_rate.onec_name,
+                    "СуммаНДС": line.vat_amount,
+                }
+            )
+        included = invoice.lines[0].vat_included if invoice.lines else True
+        return {
+            "Ref_Key": ref_for_key(key),
+            "Date": convert.to_onec_date(invoice.date),
+            "Организация_Key": org.onec_ref,
+            "Контрагент_Key": invoice.counterparty_ref,
+            "ДоговорКонтрагента_Key": contract_ref,
+            "СтруктурнаяЕдиница_Key": org.bank_account_ref,
+            "ВалютаДокумента_Key": self.currency_ref(),
+            "КурсВзаиморасчетов": 1,
+            "КратностьВзаиморасчетов": "1",
+            "СуммаВключаетНДС": included,
+            "СуммаДокумента": invoice.total,
+            "Комментарий": comment_with_key(invoice.comment, key),
+            "Товары": rows,
+        }
+
+    def create_invoice(self, invoice: Invoice, key: str) -> CreateResult:
+        """Create (not post) a СчетНаОплатуПокупателю; repeating the key makes no twin."""
+        return self.create(self.profile.set("invoices"), self.invoice_body(invoice, key))
+
+    def post_invoice(self, ref: str) -> None:
+        self.post(self.profile.set("invoices"), ref)
+
+    def invoice(self, ref: str) -> Invoice | None:
+        entity = self.profile.set("invoices")
+        r = self.find(entity, ref)
+        if r is None:
+            return None
+        day = convert.date(r.get("Date"))
+        assert day is not None
+        return Invoice(
+            number=convert.printed_number(str(r.get("Number") or "")),
+            date=day,
+            counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+            lines=tuple(
+                convert.lines(
+                    r.get("Товары") or [],
+                    entity,
+                    bool(r.get("СуммаВключаетНДС", True)),
+                    self._product_names(),
+                )
+            ),
+            onec_ref=str(r["Ref_Key"]),
+            contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
+            comment=str(r.get("Комментарий") or ""),
+            posted=bool(r.get("Posted")),
+            deleted=bool(r.get("DeletionMark")),
+        )
+
+    def find_created(self, logical: str, key: str, since: dt.date | None = None) -> str | None:
+        """Find a record whose create outcome is unknown: by its Ref_Key, else by the key
+        in Комментарий (a base that ignored the client's Ref_Key). 1C cannot filter an
+        unlimited string, so the comments are scanned (documents within ``since``)."""
+        entity = self.profile.set(logical)
+        if self.find(entity, ref_for_key(key), ("Ref_Key",)) is not None:
+            return ref_for_key(key)
+        flt = (
+            self._window(since, None)
+            if since and logical in ("invoices", "shipments", "returns")
+            else ""
+        )
+        marker = f"[{MARK}{key}]"
+        for r in self._read(logical, Query(filter=flt, select=("Ref_Key", "Комментарий"))):
+            if marker in str(r.get("Комментарий") or ""):
+                return str(r["Ref_Key"])
+        return None

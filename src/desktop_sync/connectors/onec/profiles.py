@@ -1,0 +1,225 @@
+"""Configuration profiles: every 1C name the client uses, in one place per configuration.
+
+1C silently ignores unknown fields on writes (research/onec.md A5), so a
+misspelt or unpublished field would lose data without a word. The profile is
+therefore checked against the live ``$metadata`` (:meth:`Profile.validate`) when
+connecting and by ``check``. UT 11 gets its own profile beside ``BP30``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from desktop_sync.connectors.onec.metadata import Metadata
+from desktop_sync.domain.entities import PaymentKind
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    entity: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    title: str
+    sets: dict[str, str]  # logical name -> entity set
+    fields: dict[str, tuple[str, ...]]  # logical name -> fields the client uses
+    payment_sets: dict[PaymentKind, str]
+    writes: tuple[str, ...]  # logical names the flows create or change
+    vat_as_enum: bool = True  # rows carry СтавкаНДС names (BP); UT: СтавкаНДС_Key
+    goods_account: str = "41.01"
+    receivables_account: str = "62.01"
+    advances_account: str = "62.02"
+    income_account: str = "90.01.1"
+    cost_account: str = "90.02.1"
+    bank_account_code: str = "51"
+    cash_account_code: str = "50.01"
+    accounting_register: str = "AccountingRegister_Хозрасчетный"
+    product_type: str = "StandardODATA.Catalog_Номенклатура"
+    warehouse_type: str = "StandardODATA.Catalog_Склады"
+    customer_contract_kind: str = "СПокупателем"
+    functions: tuple[str, ...] = ("Post", "Unpost", "Balance")
+    number_prefix_fallback: str = field(default="")
+
+    def set(self, logical: str) -> str:
+        return self.sets[logical]
+
+    def validate(self, meta: Metadata) -> list[Problem]:
+        """Everything the profile needs that the base does not publish."""
+        problems: list[Problem] = []
+        for logical, entity in self.sets.items():
+            if entity not in meta.sets:
+                problems.append(
+                    Problem(
+                        entity,
+                        "",
+                        f"1C does not publish {entity} over OData: add it to the OData "
+                        "composition (processing «Настройка стандартного интерфейса OData» or "
+                        "УстановитьСоставСтандартногоИнтерфейсаOData)",
+                    )
+                )
+                continue
+            for f in self.fields.get(logical, ()):
+                if not meta.has(entity, f):
+                    problems.append(
+                        Problem(
+                            entity,
+                            f,
+                            f"1C publishes {entity} without the field {f}: the configuration "
+                            f"is not {self.title}, or it is a different version",
+                        )
+                    )
+        for fn in self.functions:
+            if fn not in meta.functions:
+                problems.append(Problem("", fn, f"1C publishes no function {fn}"))
+        return problems
+
+
+_DOC = ("Ref_Key", "DataVersion", "DeletionMark", "Number", "Date", "Posted")
+_CAT = ("Ref_Key", "DataVersion", "DeletionMark", "Code", "Description")
+_PAY = (
+    *_DOC,
+    "Контрагент_Key",
+    "СуммаДокумента",
+    "Организация_Key",
+    "РасшифровкаПлатежа",
+    "РасшифровкаПлатежа/СчетНаОплату_Key",
+    "РасшифровкаПлатежа/СуммаПлатежа",
+    "РасшифровкаПлатежа/ДоговорКонтрагента_Key",
+    "РасшифровкаПлатежа/LineNumber",
+)
+
+BP30 = Profile(
+    name="bp30",
+    title="1С:Бухгалтерия предприятия 3.0",
+    sets={
+        "organizations": "Catalog_Организации",
+        "counterparties": "Catalog_Контрагенты",
+        "contracts": "Catalog_ДоговорыКонтрагентов",
+        "products": "Catalog_Номенклатура",
+        "product_kinds": "Catalog_ВидыНоменклатуры",
+        "units": "Catalog_КлассификаторЕдиницИзмерения",
+        "warehouses": "Catalog_Склады",
+        "price_types": "Catalog_ТипыЦенНоменклатуры",
+        "currencies": "Catalog_Валюты",
+        "bank_accounts": "Catalog_БанковскиеСчета",
+        "accounts": "ChartOfAccounts_Хозрасчетный",
+        "invoices": "Document_СчетНаОплатуПокупателю",
+        "bank_receipts": "Document_ПоступлениеНаРасчетныйСчет",
+        "cash_receipts": "Document_ПриходныйКассовыйОрдер",
+        "card_payments": "Document_ОперацияПоПлатежнойКарте",
+        "bank_refunds": "Document_СписаниеСРасчетногоСчета",
+        "cash_refunds": "Document_РасходныйКассовыйОрдер",
+        "shipments": "Document_РеализацияТоваровУслуг",
+        "returns": "Document_ВозвратТоваровОтПокупателя",
+    },
+    fields={
+        "organizations": (*_CAT, "ИНН", "КПП", "ОсновнойБанковскийСчет_Key"),
+        "counterparties": (
+            *_CAT,
+            "НаименованиеПолное",
+            "ЮридическоеФизическоеЛицо",
+            "ИНН",
+            "КПП",
+            "ГоловнойКонтрагент_Key",
+            "Комментарий",
+            "IsFolder",
+            "КонтактнаяИнформация",
+        ),
+        "contracts": (
+            *_CAT,
+            "Owner_Key",
+            "Организация_Key",
+            "ВидДоговора",
+            "ВалютаВзаиморасчетов_Key",
+            "Комментарий",
+        ),
+        "products": (
+            *_CAT,
+            "НаименованиеПолное",
+            "Артикул",
+            "ЕдиницаИзмерения_Key",
+            "Услуга",
+            "ВидСтавкиНДС",
+            "ВидНоменклатуры_Key",
+            "IsFolder",
+            "Комментарий",
+        ),
+        "units": _CAT,
+        "warehouses": _CAT,
+        "price_types": _CAT,
+        "currencies": _CAT,
+        "accounts": ("Ref_Key", "Code"),
+        "invoices": (
+            *_DOC,
+            "Организация_Key",
+            "Контрагент_Key",
+            "ДоговорКонтрагента_Key",
+            "СтруктурнаяЕдиница_Key",
+            "ВалютаДокумента_Key",
+            "СуммаВключаетНДС",
+            "СуммаДокумента",
+            "Комментарий",
+            "Товары",
+            "Товары/LineNumber",
+            "Товары/Номенклатура_Key",
+            "Товары/Количество",
+            "Товары/Цена",
+            "Товары/Сумма",
+            "Товары/СтавкаНДС",
+            "Товары/СуммаНДС",
+            "Товары/СуммаСкидки",
+        ),
+        "bank_receipts": (*_PAY, "НазначениеПлатежа", "СчетОрганизации_Key"),
+        "cash_receipts": (*_PAY, "Основание"),
+        "card_payments": _PAY,
+        "bank_refunds": (*_PAY, "НазначениеПлатежа"),
+        "cash_refunds": (*_PAY, "Основание"),
+        "shipments": (
+            *_DOC,
+            "Контрагент_Key",
+            "СчетНаОплатуПокупателю_Key",
+            "Склад_Key",
+            "СуммаВключаетНДС",
+            "Товары",
+            "Услуги",
+            "Товары/Номенклатура_Key",
+            "Товары/Количество",
+            "Товары/Цена",
+            "Товары/Сумма",
+            "Товары/СтавкаНДС",
+            "Товары/СуммаНДС",
+        ),
+        "returns": (
+            *_DOC,
+            "Контрагент_Key",
+            "ДокументРеализации_Key",
+            "Товары",
+            "Товары/Номенклатура_Key",
+            "Товары/Количество",
+            "Товары/Сумма",
+        ),
+    },
+    payment_sets={
+        PaymentKind.BANK: "Document_ПоступлениеНаРасчетныйСчет",
+        PaymentKind.CASH: "Document_ПриходныйКассовыйОрдер",
+        PaymentKind.CARD: "Document_ОперацияПоПлатежнойКарте",
+        PaymentKind.BANK_REFUND: "Document_СписаниеСРасчетногоСчета",
+        PaymentKind.CASH_REFUND: "Document_РасходныйКассовыйОрдер",
+    },
+    writes=("counterparties", "contracts", "products", "invoices"),
+)
+
+PROFILES: dict[str, Profile] = {"bp30": BP30}
+
+
+def profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        if name == "ut11":
+            raise ValueError("configuration 'ut11' is not yet available") from None
+        raise ValueError(f"unknown 1C configuration {name!r}: bp30") from None

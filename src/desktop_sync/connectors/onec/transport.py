@@ -1,0 +1,515 @@
+"""The OData conversation with 1C: requests, retries, and turning answers into errors.
+
+Reads (GET) are retried with exponential backoff on what may pass: a dropped
+connection, a timeout, 502/503/504 from the web server, a 500 from 1C, a mangled
+body. Writes are sent once: a write whose outcome is unknown raises
+``OnecConnectionError(outcome_unknown=True)`` and the engine decides.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+import httpx
+
+from desktop_sync.connectors.onec import errors as err
+from desktop_sync.connectors.onec import literals as lit
+from desktop_sync.connectors.onec.literals import Query, query_string
+from desktop_sync.connectors.onec.metadata import Metadata, parse
+from desktop_sync.domain.money import loads_decimal
+from desktop_sync.redact import register_secret
+
+_PATH_SAFE = "/()'=,:$_"
+_LOGIN_HINTS = ("<form", "password", "пароль", "вход", "login", "авториз")
+_FIELD_IN_MESSAGE = re.compile(r"(?:свойства|Свойство|поле|Поле)\s+['\"«]([^'\"»]+)['\"»]")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateResult:
+    """A create's outcome: ``created`` is False when the Ref_Key existed already."""
+
+    record: dict[str, Any]
+    created: bool
+
+    @property
+    def ref(self) -> str:
+        return str(self.record["Ref_Key"])
+
+
+def encode_json(obj: Any) -> bytes:
+    """JSON with Decimal as a bare number (1C's Edm.Double) and Cyrillic kept."""
+    out: list[str] = []
+    _encode(obj, out)
+    return "".join(out).encode("utf-8")
+
+
+def _encode(obj: Any, out: list[str]) -> None:
+    if isinstance(obj, dict):
+        out.append("{")
+        for i, (k, v) in enumerate(obj.items()):
+            out.append(("," if i else "") + json.dumps(str(k), ensure_ascii=False) + ":")
+            _encode(v, out)
+        out.append("}")
+    elif isinstance(obj, list | tuple):
+        out.append("[")
+        for i, v in enumerate(obj):
+            out.append("," if i else "")
+            _encode(v, out)
+        out.append("]")
+    elif isinstance(obj, Decimal):
+        if not obj.is_finite():
+            raise ValueError(f"cannot send {obj} to 1C")
+        out.append(format(obj, "f"))
+    elif isinstance(obj, float):
+        raise TypeError("floats are never sent to 1C: use Decimal")
+    elif obj is None or isinstance(obj, str | int | bool):
+        out.append(json.dumps(obj, ensure_ascii=False))
+    else:
+        raise TypeError(f"cannot send {type(obj).__name__} to 1C")
+
+
+class Transport:
+    """Low-level OData operations against one 1C publication."""
+
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+        transport: httpx.BaseTransport | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        register_secret(password)
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.requests = 0
+        self._http = httpx.Client(
+            auth=httpx.BasicAuth(user.encode("utf-8"), password.encode("utf-8")),
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "desktop-sync"},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the wire ----------------------------------------------------------------------
+
+    def _full_url(self, path: str, params: list[tuple[str, str]]) -> str:
+        url = f"{self.url}/{quote(path, safe=_PATH_SAFE)}" if path else self.url + "/"
+        return f"{url}?{query_string(params)}" if params else url
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        *,
+        entity: str = "",
+        expect: str = "json",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Send one request (reads retried); returns parsed JSON, bytes, or None."""
+        write = method != "GET"
+        url = self._full_url(path, params or [])
+        content = encode_json(body) if body is not None else None
+        send_headers = dict(headers or {})
+        if content is not None:
+            send_headers["Content-Type"] = "application/json;charset=utf-8"
+        attempts = 1 if write else self.retries + 1
+        for attempt in range(attempts):
+            try:
+                self.requests += 1
+                resp = self._http.request(method, url, content=content, headers=send_headers)
+            except httpx.TimeoutException:
+                error: err.OnecError = err.OnecTimeout(
+                    f"1C did not answer in time while {_doing(method, entity)}",
+                    outcome_unknown=write,
+                    entity=entity,
+                )
+            except httpx.TransportError as exc:
+                unknown = write and not isinstance(exc, httpx.ConnectError)
+                error = err.OnecConnectionError(
+                    f"cannot reach 1C while {_doing(method, entity)}: {type(exc).__name__}",
+                    outcome_unknown=unknown,
+                    entity=entity,
+                )
+            else:
+                try:
+                    return self._answer(resp, entity, expect)
+                except err.OnecError as exc:
+                    error = exc
+            if write or not error.retryable or attempt == attempts - 1:
+                raise error
+            self._sleep(self.backoff * (2**attempt))
+        raise AssertionError("unreachable")
+
+    def _answer(self, resp: httpx.Response, entity: str, expect: str) -> Any:
+        status = resp.status_code
+        ctype = resp.headers.get("content-type", "").lower()
+        body = resp.content
+        if 200 <= status < 300:
+            if _is_html(ctype, body):
+                text = body.decode("utf-8", "replace").lower()
+                if any(h in text for h in _LOGIN_HINTS):
+                    raise err.OnecAuthError(
+                        "1C answered with its login page instead of data: the user name or "
+                        "password is not accepted by this publication",
+                        entity=entity,
+                        status=status,
+                    )
+                raise err.OnecBadResponse(
+                    f"1C answered with a web page instead of data for {entity or 'the request'}",
+                    entity=entity,
+                    status=status,
+                )
+            if expect == "none" or not body.strip():
+                return None
+            if expect == "bytes":
+                return body
+            try:
+                return loads_decimal(body.decode("utf-8-sig"))
+            except (ValueError, UnicodeDecodeError):
+                raise err.OnecBadResponse(
+                    f"1C sent malformed JSON for {entity or 'the request'}",
+                    entity=entity,
+                    status=status,
+                ) from None
+        code, message = _odata_error(body)
+        field = ""
+        m = _FIELD_IN_MESSAGE.search(message)
+        if m:
+            field = m.group(1)
+        kw: dict[str, Any] = {
+            "entity": entity,
+            "field": field,
+            "status": status,
+            "onec_code": code,
+            "onec_message": message,
+        }
+        what = entity or "the request"
+        if status == 401:
+            if code == "20" and "www-authenticate" not in resp.headers:
+                raise err.OnecAccessDenied(f"the 1C user has no right to this data: {what}", **kw)
+            raise err.OnecAuthError("1C did not accept the user name or password", **kw)
+        if status == 403:
+            raise err.OnecAccessDenied(f"the 1C user has no right to this data: {what}", **kw)
+        if status == 404:
+            if code == "9":
+                raise err.OnecNotFound(f"1C has no such record in {what}", **kw)
+            raise err.OnecNotFound(
+                f"1C does not publish {what} over OData: add it to the OData composition", **kw
+            )
+        if status == 412:
+            raise err.OnecConflict(f"the record in {what} was changed in 1C meanwhile", **kw)
+        if code == "15":
+            raise err.OnecAlreadyExists(f"a record with this key already exists in {what}", **kw)
+        if status in (502, 503, 504):
+            raise err.OnecUnavailable(
+                f"the web server in front of 1C answered {status}: 1C is restarting or busy", **kw
+            )
+        if status >= 500:
+            detail = f": {message}" if message else ""
+            raise err.OnecServerError(f"1C failed while handling {what}{detail}", **kw)
+        if 400 <= status < 500:
+            where = f" (field {field})" if field else ""
+            raise err.OnecBadRequest(
+                f"1C refused the request for {what}{where}: {message or status}", **kw
+            )
+        raise err.OnecBadResponse(f"unexpected answer {status} from 1C for {what}", **kw)
+
+    # --- generic operations ------------------------------------------------------------
+
+    def metadata(self) -> Metadata:
+        raw = self.request("GET", "$metadata", expect="bytes", entity="$metadata")
+        if not isinstance(raw, bytes):
+            raise err.OnecBadResponse("1C sent an empty $metadata", entity="$metadata")
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise err.OnecBadResponse(
+                f"1C sent unreadable $metadata: {exc}", entity="$metadata"
+            ) from None
+
+    def fetch(self, entity: str, query: Query | None = None) -> list[dict[str, Any]]:
+        data = self.request("GET", entity, (query or Query()).params(), entity=entity)
+        return _values(data, entity)
+
+    def pages(self, entity: str, query: Query, page_size: int) -> Iterator[list[dict[str, Any]]]:
+        """``$top``/``$skip`` pages in a stable order until a short page (A3)."""
+        skip = 0
+        while True:
+            q = Query(
+                filter=query.filter,
+                select=query.select,
+                expand=query.expand,
+                orderby=query.orderby or ("Ref_Key",),
+                top=page_size,
+                skip=skip,
+                allowed_only=query.allowed_only,
+            )
+            page = self.fetch(entity, q)
+            yield page
+            if len(page) < page_size:
+                return
+            skip += page_size
+
+    def read_all(
+        self, entity: str, query: Query | None = None, page_size: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every matching record, once: one request, or pages when ``page_size`` is set.
+
+        Pages can shift when 1C's order is not stable or records change meanwhile;
+        rows are de-duplicated by Ref_Key, and if the total (``$inlinecount`` on the
+        first page) shows rows were missed, the missing ones are read by key.
+        """
+        query = query or Query()
+        if page_size is None:
+            return self.fetch(entity, query)
+        first = Query(
+            filter=query.filter,
+            select=query.select,
+            expand=query.expand,
+            orderby=query.orderby or ("Ref_Key",),
+            top=page_size,
+            inlinecount=True,
+            allowed_only=query.allowed_only,
+        )
+        data = self.request("GET", entity, first.params(), entity=entity)
+        rows = _values(data, entity)
+        total = int(str(data.get("odata.count", len(rows))))
+        seen: dict[str, dict[str, Any]] = {str(r.get("Ref_Key")): r for r in rows}
+        if len(rows) == page_size:
+            later = Query(
+                filter=query.filter,
+                select=query.select,
+                expand=query.expand,
+                orderby=first.orderby,
+                allowed_only=query.allowed_only,
+            )
+            skip = page_size
+            while True:
+                later.top, later.skip = page_size, skip
+                page = self.fetch(entity, later)
+                for r in page:
+                    seen.setdefault(str(r.get("Ref_Key")), r)
+                if len(page) < page_size:
+                    break
+                skip += page_size
+        if len(seen) < total:
+            scan = self.fetch(
+                entity,
+                Query(filter=query.filter, select=("Ref_Key",), allowed_only=query.allowed_only),
+            )
+            missing = [str(r["Ref_Key"]) for r in scan if str(r["Ref_Key"]) not in seen]
+            for r in self.by_refs(entity, missing, query.select):
+                seen[str(r["Ref_Key"])] = r
+        return list(seen.values())
+
+    def by_refs(
+        self, entity: str, refs: list[str], select: tuple[str, ...] = (), chunk: int = 25
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(refs), chunk):
+            part = refs[i : i + chunk]
+            out.extend(self.fetch(entity, Query(filter=lit.any_of("Ref_Key", part), select=select)))
+        return out
+
+    def count(self, entity: str, filter: str = "") -> int:
+        params = [("$filter", filter)] if filter else []
+        raw = self.request("GET", f"{entity}/$count", params, entity=entity, expect="bytes")
+        text = (raw or b"").decode("utf-8-sig").strip()
+        if not text.isdigit():
+            raise err.OnecBadResponse(
+                f"1C sent a count that is not a number for {entity}", entity=entity
+            )
+        return int(text)
+
+    def get(self, entity: str, ref: str, select: tuple[str, ...] = ()) -> dict[str, Any]:
+        q = Query(select=select)
+        data = self.request("GET", _key(entity, ref), q.params(), entity=entity)
+        if not isinstance(data, dict):
+            raise err.OnecBadResponse(f"1C sent no record for {entity}", entity=entity)
+        return data
+
+    def find(self, entity: str, ref: str, select: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        try:
+            return self.get(entity, ref, select)
+        except err.OnecNotFound as exc:
+            if exc.onec_code == "9":
+                return None
+            raise
+
+    def versions(self, entity: str, filter: str = "") -> dict[str, str]:
+        """The light scan: ``Ref_Key → DataVersion`` of every matching record, one request."""
+        rows = self.fetch(entity, Query(filter=filter, select=("Ref_Key", "DataVersion")))
+        return {str(r["Ref_Key"]): str(r["DataVersion"]) for r in rows}
+
+    def create(self, entity: str, body: dict[str, Any]) -> CreateResult:
+        """POST once. With ``Ref_Key`` in ``body``, code 15 means "made before": read it."""
+        try:
+            data = self.request("POST", entity, [("$format", "json")], body, entity=entity)
+        except err.OnecAlreadyExists:
+            ref = body.get("Ref_Key")
+            if not ref:
+                raise
+            return CreateResult(self.get(entity, str(ref)), created=False)
+        if not isinstance(data, dict) or "Ref_Key" not in data:
+            raise err.OnecBadResponse(
+                f"1C did not return the created record of {entity}", entity=entity
+            )
+        return CreateResult(data, created=True)
+
+    def update(
+        self, entity: str, ref: str, changes: dict[str, Any], if_match: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"If-Match": if_match} if if_match else None
+        data = self.request(
+            "PATCH",
+            _key(entity, ref),
+            [("$format", "json")],
+            changes,
+            entity=entity,
+            headers=headers,
+        )
+        if not isinstance(data, dict):
+            raise err.OnecBadResponse(
+                f"1C did not return the changed record of {entity}", entity=entity
+            )
+        return data
+
+    def mark_deleted(self, entity: str, ref: str, mark: bool = True) -> dict[str, Any]:
+        return self.update(entity, ref, {"DeletionMark": mark})
+
+    def delete(self, entity: str, ref: str) -> None:
+        self.request(
+            "DELETE", _key(entity, ref), [("$format", "json")], entity=entity, expect="none"
+        )
+
+    def post(self, entity: str, ref: str, operational: bool = False) -> None:
+        self._posting("Post", entity, ref, operational)
+
+    def unpost(self, entity: str, ref: str) -> None:
+        self._posting("Unpost", entity, ref, False)
+
+    def _posting(self, action: str, entity: str, ref: str, operational: bool) -> None:
+        params = [
+            ("PostingModeOperational", "true" if operational else "false"),
+            ("$format", "json"),
+        ]
+        try:
+            self.request(
+                "POST", f"{_key(entity, ref)}/{action}", params, entity=entity, expect="none"
+            )
+        except err.OnecServerError as exc:
+            verb = "post" if action == "Post" else "unpost"
+            raise err.OnecPostingError(
+                f"1C refused to {verb} the document {entity}({ref}): {exc.onec_message}",
+                entity=entity,
+                field=exc.field,
+                status=exc.status,
+                onec_code=exc.onec_code,
+                onec_message=exc.onec_message,
+            ) from None
+
+    def balance(
+        self,
+        register: str,
+        *,
+        period: str = "",
+        account_condition: str = "",
+        condition: str = "",
+        filter: str = "",
+        select: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """``Register/Balance(Period=…,AccountCondition='…',Condition='…')`` (A4).
+
+        The conditions go inside the parentheses with their inner quotes not doubled,
+        as DOC's example shows; ``period`` is a ``datetime'…'`` literal.
+        """
+        args = []
+        if period:
+            args.append(f"Period={period}")
+        if account_condition:
+            args.append(f"AccountCondition='{account_condition}'")
+        if condition:
+            args.append(f"Condition='{condition}'")
+        q = Query(filter=filter, select=select)
+        data = self.request(
+            "GET", f"{register}/Balance({','.join(args)})", q.params(), entity=register
+        )
+        return _values(data, register)
+
+
+def _key(entity: str, ref: str) -> str:
+    return f"{entity}({lit.guid(ref)})"
+
+
+def _values(data: Any, entity: str) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+        raise err.OnecBadResponse(
+            f"1C sent an answer without a list of records for {entity}", entity=entity
+        )
+    return data["value"]  # type: ignore[no-any-return]
+
+
+def _is_html(ctype: str, body: bytes) -> bool:
+    head = body.lstrip()[:15].lower()
+    return "text/html" in ctype or head.startswith((b"<!doctype", b"<html"))
+
+
+def _odata_error(body: bytes) -> tuple[str, str]:
+    """1C's ``odata.error`` (JSON) or ``m:error`` (XML); ("", "") for anything else."""
+    text = body.decode("utf-8", "replace").lstrip("\ufeff").strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+            e = data["odata.error"]
+            msg = e.get("message", "")
+            return str(e.get("code", "")), str(
+                msg.get("value", "") if isinstance(msg, dict) else msg
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return "", ""
+    if text.startswith("<?xml") or text.startswith("<m:error"):
+        try:
+            root = ET.fromstring(text)  # noqa: S314 - error body of the user's own 1C
+        except ET.ParseError:
+            return "", ""
+        ns = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
+        return (root.findtext(f"{ns}code") or "", root.findtext(f"{ns}message") or "")
+    return "", ""
+
+
+def _doing(method: str, entity: str) -> str:
+    what = entity or "the service"
+    return {
+        "GET": f"reading {what}",
+        "POST": f"writing to {what}",
+        "PATCH": f"changing {what}",
+        "DELETE": f"deleting from {what}",
+    }.get(method, what)
