@@ -17,7 +17,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, insufficient_scope
-from desktop_sync.sandbox.bitrix24.query import paginate, parse_datetime
+from desktop_sync.sandbox.bitrix24.query import (
+    FilterRules,
+    compile_filter,
+    paginate,
+    parse_datetime,
+    resolver,
+    sort_rows,
+)
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
     Outcome,
@@ -163,10 +170,13 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if str(param(params, "moduleId") or "") != "crm":
         raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
-    filt = as_dict(param(params, "filter"))
-    rows = list(ctx.store.userfields)
-    for key, value in filt.items():
-        rows = [r for r in rows if str(r.get(key.lstrip("="))) == str(value)]
+    names = ["id", "entityId", "fieldName", "userTypeId", "xmlId", "sort", "multiple",
+             "mandatory", "showFilter", "showInList", "editInList", "isSearchable"]
+    rules = FilterRules(resolver(names), strict=True, allow_logic=False,
+                        samples={"id": 0, "sort": 0})
+    test = compile_filter(param(params, "filter"), rules)
+    rows = sort_rows([r for r in ctx.store.userfields if test(r)], param(params, "order"),
+                     resolver(names), "id")
     page = paginate(rows, params.get("start", 0), legacy=False)
     return Outcome(
         {"fields": [_render(f) for f in page.rows]},

@@ -1,0 +1,696 @@
+"""``Bitrix24Client``: the domain-level reads and writes the sync engine needs.
+
+Reads use the fast ID scan and batches (rows of 50 invoices per request);
+writes carry their idempotency keys where DESIGN.md puts them (company
+``ORIGINATOR_ID``+``ORIGIN_ID``, requisite ``XML_ID``, invoice and product
+``xmlId``, store document ``title``) and each has a ``find_*`` lookup so that a
+write whose outcome is unknown can be resolved before any retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import mapping
+from desktop_sync.connectors.bitrix24.errors import Bitrix24Error, Bitrix24PermissionError
+from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS, CustomField
+from desktop_sync.connectors.bitrix24.models import (
+    CrmCompany,
+    CrmInvoice,
+    CrmProduct,
+    CustomFieldInfo,
+    Stage,
+    StoreAmount,
+    StoreDocument,
+)
+from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.domain.entities import (
+    Counterparty,
+    CounterpartyKind,
+    InvoiceLine,
+    PriceType,
+    Product,
+    ProductKind,
+    Requisite,
+    Unit,
+    Warehouse,
+)
+from desktop_sync.domain.vat import VatRate
+
+INVOICE = 31
+COMPANY_SELECT = ["*", "UF_*", "PHONE", "EMAIL"]
+PRESET = {
+    CounterpartyKind.ORGANIZATION: 1,
+    CounterpartyKind.SOLE_TRADER: 2,
+    CounterpartyKind.PERSON: 3,
+}
+NEEDED_SCOPES = ("crm", "catalog", "userfieldconfig")
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("a naive datetime cannot be sent to Bitrix24: give it a time zone")
+    return value.isoformat()
+
+
+class Bitrix24Client(RestClient):
+    """The Bitrix24 side of the sync, over an inbound webhook."""
+
+    _iblock: int | None = None
+
+    # --- portal ---------------------------------------------------------------------
+
+    def scopes(self) -> list[str]:
+        return [str(s) for s in self.call("scope").result or []]
+
+    def current_user(self) -> dict[str, Any]:
+        result = self.call("profile").result
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    def missing_scopes(self, needed: Iterable[str] = NEEDED_SCOPES) -> list[str]:
+        have = set(self.scopes())
+        return [s for s in needed if s not in have]
+
+    # --- companies and requisites ----------------------------------------------------------
+
+    def company_rows(self, modified_since: dt.datetime | None = None) -> list[dict[str, Any]]:
+        flt: dict[str, Any] = {}
+        if modified_since is not None:
+            flt[">=DATE_MODIFY"] = _iso(modified_since)
+        return list(self.scan("crm.company.list", {"select": COMPANY_SELECT, "filter": flt}))
+
+    def requisite_rows(self, entity_type: int = 4) -> list[dict[str, Any]]:
+        return list(self.scan("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": entity_type}}))
+
+    def companies(self, modified_since: dt.datetime | None = None) -> list[CrmCompany]:
+        """Companies the webhook's user can see, each with its requisites (oldest first)."""
+        rows = self.company_rows(modified_since)
+        by_owner: dict[int, list[dict[str, Any]]] = {}
+        for req in self.requisite_rows(4):
+            owner = mapping.as_int(req.get("ENTITY_ID"))
+            if owner is not None:
+                by_owner.setdefault(owner, []).append(req)
+        return [
+            mapping.company(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
+            for r in rows
+            if r.get("IS_MY_COMPANY") != "Y"
+        ]
+
+    def contacts(self) -> list[CrmCompany]:
+        rows = list(self.scan("crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}))
+        by_owner: dict[int, list[dict[str, Any]]] = {}
+        for req in self.requisite_rows(3):
+            by_owner.setdefault(mapping.as_int(req.get("ENTITY_ID")) or 0, []).append(req)
+        return [
+            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, [])) for r in rows
+        ]
+
+    def find_company_by_origin(self, originator_id: str, origin_id: str) -> int | None:
+        rows = (
+            self.call(
+                "crm.company.list",
+                {
+                    "filter": {"=ORIGINATOR_ID": originator_id, "=ORIGIN_ID": origin_id},
+                    "select": ["ID"],
+                    "order": {"ID": "ASC"},
+                    "start": -1,
+                },
+            ).result
+            or []
+        )
+        return mapping.as_int(rows[0]["ID"]) if rows else None
+
+    def find_requisites(self, inn: str, kpp: str | None = None) -> list[Requisite]:
+        flt: dict[str, Any] = {"RQ_INN": inn}
+        if kpp is not None:
+            flt["RQ_KPP"] = kpp
+        rows = self.call("crm.requisite.list", {"filter": flt, "order": {"ID": "ASC"}}).result
+        return [mapping.requisite(r) for r in rows or []]
+
+    def requisite_owner(self, requisite_id: int) -> tuple[int, int]:
+        """-> (entity type, entity id) the requisite belongs to."""
+        row = self.call(
+            "crm.requisite.get", {"id": requisite_id}, what=f"requisite {requisite_id}"
+        ).result
+        return int(row["ENTITY_TYPE_ID"]), int(row["ENTITY_ID"])
+
+    def find_requisite_by_xml_id(self, xml_id: str) -> int | None:
+        rows = (
+            self.call(
+                "crm.requisite.list", {"filter": {"=XML_ID": xml_id}, "select": ["ID"], "start": -1}
+            ).result
+            or []
+        )
+        return mapping.as_int(rows[0]["ID"]) if rows else None
+
+    def add_company(
+        self,
+        cp: Counterparty,
+        *,
+        originator_id: str,
+        origin_id: str,
+        assigned_by: int | None = None,
+    ) -> int:
+        fields: dict[str, Any] = {
+            "TITLE": cp.name,
+            "COMPANY_TYPE": "CUSTOMER",
+            "ORIGINATOR_ID": originator_id,
+            "ORIGIN_ID": origin_id,
+        }
+        if cp.phone:
+            fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
+        if cp.email:
+            fields["EMAIL"] = [{"VALUE": cp.email, "VALUE_TYPE": "WORK"}]
+        if assigned_by is not None:
+            fields["ASSIGNED_BY_ID"] = assigned_by
+        result = self.call(
+            "crm.company.add", {"fields": fields}, what=f"company «{cp.name}»"
+        ).result
+        return int(result)
+
+    def update_company(self, company_id: int, fields: Mapping[str, Any]) -> None:
+        self.call(
+            "crm.company.update",
+            {"id": company_id, "fields": dict(fields)},
+            what=f"company {company_id}",
+        )
+
+    def add_requisite(
+        self,
+        owner_id: int,
+        req: Requisite,
+        *,
+        name: str,
+        kind: CounterpartyKind = CounterpartyKind.ORGANIZATION,
+        xml_id: str | None = None,
+        owner_type: int = 4,
+    ) -> int:
+        fields: dict[str, Any] = {
+            "ENTITY_TYPE_ID": owner_type,
+            "ENTITY_ID": owner_id,
+            "PRESET_ID": PRESET[kind],
+            "NAME": {1: "Организация", 2: "ИП", 3: "Физ. лицо"}[PRESET[kind]],
+            "RQ_INN": req.inn,
+            "ACTIVE": "Y",
+        }
+        if kind is CounterpartyKind.ORGANIZATION:
+            fields["RQ_KPP"] = req.kpp
+            fields["RQ_COMPANY_NAME"] = name
+            fields["RQ_COMPANY_FULL_NAME"] = req.full_name or name
+        else:
+            fields["RQ_NAME"] = name
+        if xml_id is not None:
+            fields["XML_ID"] = xml_id
+        result = self.call(
+            "crm.requisite.add", {"fields": fields}, what=f"requisite ИНН {req.inn} of «{name}»"
+        ).result
+        return int(result)
+
+    def link_invoice_requisite(
+        self, invoice_id: int, requisite_id: int, my_requisite_id: int = 0
+    ) -> None:
+        self.call(
+            "crm.requisite.link.register",
+            {
+                "fields": {
+                    "ENTITY_TYPE_ID": INVOICE,
+                    "ENTITY_ID": invoice_id,
+                    "REQUISITE_ID": requisite_id,
+                    "BANK_DETAIL_ID": 0,
+                    "MC_REQUISITE_ID": my_requisite_id,
+                    "MC_BANK_DETAIL_ID": 0,
+                }
+            },
+            what=f"invoice {invoice_id}",
+        )
+
+    def find_companies_by_phone(self, phones: Sequence[str]) -> list[int]:
+        result = self.call(
+            "crm.duplicate.findbycomm",
+            {"type": "PHONE", "values": list(phones)[:20], "entity_type": "COMPANY"},
+        ).result
+        if isinstance(result, Mapping):
+            return [int(i) for i in result.get("COMPANY", [])]
+        return []
+
+    # --- catalog ---------------------------------------------------------------------------
+
+    def product_iblock(self) -> int:
+        if self._iblock is None:
+            cats = (self.call("catalog.catalog.list").result or {}).get("catalogs") or []
+            main = [c for c in cats if not c.get("productIblockId")]
+            if not main:
+                raise Bitrix24Error("Bitrix24 has no product catalog (catalog.catalog.list).")
+            self._iblock = int(main[0]["iblockId"])
+        return self._iblock
+
+    def measures(self) -> list[Unit]:
+        rows = (self.call("catalog.measure.list").result or {}).get("measures") or []
+        return [
+            Unit(okei=str(r["code"]).zfill(3), name=str(r.get("symbol") or ""), crm_id=int(r["id"]))
+            for r in rows
+        ]
+
+    def vat_rates(self) -> dict[int, VatRate]:
+        rows = (self.call("catalog.vat.list").result or {}).get("vats") or []
+        out: dict[int, VatRate] = {}
+        for r in rows:
+            try:
+                out[int(r["id"])] = mapping.vat_from_rate(r.get("rate"))
+            except ValueError:
+                continue  # a rate that is no Russian VAT: a product using it is reported
+        return out
+
+    def vat_id(self, rate: VatRate) -> int | None:
+        for vat_id, r in self.vat_rates().items():
+            if r is rate or (
+                r.percent == rate.percent
+                and r is not VatRate.WITHOUT
+                and rate is not VatRate.WITHOUT
+            ):
+                return vat_id
+        return None
+
+    def price_types(self) -> list[PriceType]:
+        rows = (self.call("catalog.priceType.list").result or {}).get("priceTypes") or []
+        return [
+            PriceType(name=str(r["name"]), crm_id=int(r["id"]), base=r.get("base") == "Y")
+            for r in rows
+        ]
+
+    def stores(self) -> list[Warehouse]:
+        rows = list(self.scan("catalog.store.list", {}, id_field="id", items_key="stores"))
+        return [Warehouse(name=str(r["title"]), crm_id=int(r["id"])) for r in rows]
+
+    def base_prices(self) -> dict[int, Decimal]:
+        base = next((p.crm_id for p in self.price_types() if p.base), None)
+        if base is None:
+            return {}
+        rows = self.scan(
+            "catalog.price.list",
+            {"filter": {"catalogGroupId": base}},
+            id_field="id",
+            items_key="prices",
+        )
+        return {int(r["productId"]): mapping.as_decimal(r["price"], "a price") for r in rows}
+
+    def products(self, modified_since: dt.datetime | None = None) -> list[CrmProduct]:
+        flt: dict[str, Any] = {"iblockId": self.product_iblock()}
+        if modified_since is not None:
+            flt[">=timestampX"] = _iso(modified_since)
+        rows = self.scan(
+            "catalog.product.list",
+            {
+                "select": [
+                    "id",
+                    "iblockId",
+                    "name",
+                    "xmlId",
+                    "active",
+                    "type",
+                    "measure",
+                    "vatId",
+                    "vatIncluded",
+                    "timestampX",
+                ],
+                "filter": flt,
+            },
+            id_field="id",
+            items_key="products",
+        )
+        measures = {u.crm_id: u for u in self.measures() if u.crm_id is not None}
+        vats = self.vat_rates()
+        prices = self.base_prices()
+        return [mapping.product(r, measures, vats, prices.get(int(r["id"]))) for r in rows]
+
+    def find_product_by_xml_id(self, xml_id: str) -> int | None:
+        result = (
+            self.call(
+                "catalog.product.list",
+                {
+                    "select": ["id", "iblockId"],
+                    "start": -1,
+                    "filter": {"iblockId": self.product_iblock(), "=xmlId": xml_id},
+                },
+            ).result
+            or {}
+        )
+        rows = result.get("products") or []
+        return int(rows[0]["id"]) if rows else None
+
+    def add_product(self, product: Product, *, xml_id: str) -> int:
+        measure = None
+        if product.unit is not None:
+            measure = next((u.crm_id for u in self.measures() if u.okei == product.unit.okei), None)
+        fields: dict[str, Any] = {
+            "iblockId": self.product_iblock(),
+            "name": product.name,
+            "xmlId": xml_id,
+            "vatIncluded": "Y",
+            "vatId": self.vat_id(product.vat_rate),
+            "measure": measure,
+        }
+        method = (
+            "catalog.product.service.add"
+            if product.kind is ProductKind.SERVICE
+            else "catalog.product.add"
+        )
+        result = self.call(method, {"fields": fields}, what=f"product «{product.name}»").result
+        new_id = int(result["element"]["id"])
+        if product.price is not None:
+            base = next((p.crm_id for p in self.price_types() if p.base), None)
+            if base is not None:
+                self.call(
+                    "catalog.price.add",
+                    {
+                        "fields": {
+                            "productId": new_id,
+                            "catalogGroupId": base,
+                            "price": product.price,
+                            "currency": "RUB",
+                        }
+                    },
+                    what=f"price of «{product.name}»",
+                )
+        return new_id
+
+    # --- invoices ----------------------------------------------------------------------------
+
+    def invoice_category(self) -> int:
+        cats = (self.call("crm.category.list", {"entityTypeId": INVOICE}).result or {}).get(
+            "categories"
+        ) or []
+        default = [c for c in cats if c.get("isDefault") == "Y"] or cats
+        if not default:
+            raise Bitrix24Error("Smart invoices have no pipeline in this Bitrix24.")
+        return int(default[0]["id"])
+
+    def stages(self, category_id: int | None = None) -> list[Stage]:
+        cat = self.invoice_category() if category_id is None else category_id
+        rows = (
+            self.call(
+                "crm.status.list",
+                {"filter": {"ENTITY_ID": f"SMART_INVOICE_STAGE_{cat}"}, "order": {"SORT": "ASC"}},
+            ).result
+            or []
+        )
+        return [mapping.stage(r) for r in rows]
+
+    def invoice_items(
+        self,
+        updated_since: dt.datetime | None = None,
+        extra_filter: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        flt: dict[str, Any] = dict(extra_filter or {})
+        if updated_since is not None:
+            flt[">=updatedTime"] = _iso(updated_since)
+        return list(
+            self.scan(
+                "crm.item.list",
+                {"entityTypeId": INVOICE, "filter": flt, "select": ["*", "ufCrm*"]},
+                id_field="id",
+                items_key="items",
+            )
+        )
+
+    def product_rows(self, invoice_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Rows of many invoices: one ``productrow.list`` per invoice, 50 per batch."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        params = {str(i): {"filter": {"=ownerType": "SI", "=ownerId": i}} for i in invoice_ids}
+        for key, result in self.get_many("crm.item.productrow.list", params).items():
+            out[int(key)] = list((result or {}).get("productRows") or [])
+        for invoice_id, rows in out.items():
+            if len(rows) >= 50:  # more than a page: read the rest
+                start = 50
+                while True:
+                    more = self.call(
+                        "crm.item.productrow.list",
+                        {"filter": {"=ownerType": "SI", "=ownerId": invoice_id}, "start": start},
+                    )
+                    rows.extend((more.result or {}).get("productRows") or [])
+                    if more.next is None:
+                        break
+                    start = more.next
+        return out
+
+    def invoices(
+        self,
+        updated_since: dt.datetime | None = None,
+        *,
+        with_rows: bool = True,
+        extra_filter: Mapping[str, Any] | None = None,
+    ) -> list[CrmInvoice]:
+        """Smart invoices (with rows and our custom fields), oldest id first."""
+        items = self.invoice_items(updated_since, extra_filter)
+        rows = self.product_rows([int(i["id"]) for i in items]) if with_rows else {}
+        return [mapping.invoice(i, rows.get(int(i["id"]), [])) for i in items]
+
+    def invoice(self, invoice_id: int) -> CrmInvoice:
+        item = self.call(
+            "crm.item.get",
+            {"entityTypeId": INVOICE, "id": invoice_id},
+            what=f"invoice {invoice_id}",
+        ).result["item"]
+        rows = self.product_rows([invoice_id])[invoice_id]
+        return mapping.invoice(item, rows)
+
+    def invoice_ids(self) -> list[int]:
+        """Every invoice id the user can see: the periodic reconciliation finds deletions."""
+        return [
+            int(r["id"])
+            for r in self.scan(
+                "crm.item.list",
+                {"entityTypeId": INVOICE, "select": ["id"]},
+                id_field="id",
+                items_key="items",
+            )
+        ]
+
+    def find_invoice_by_xml_id(self, xml_id: str) -> int | None:
+        result = (
+            self.call(
+                "crm.item.list",
+                {
+                    "entityTypeId": INVOICE,
+                    "filter": {"=xmlId": xml_id},
+                    "select": ["id"],
+                    "start": -1,
+                },
+            ).result
+            or {}
+        )
+        items = result.get("items") or []
+        return int(items[0]["id"]) if items else None
+
+    def add_invoice(self, fields: Mapping[str, Any], *, xml_id: str) -> int:
+        data = {**fields, "xmlId": xml_id}
+        result = self.call(
+            "crm.item.add",
+            {"entityTypeId": INVOICE, "fields": data},
+            what=f"invoice {fields.get('accountNumber', xml_id)}",
+        ).result
+        return int(result["item"]["id"])
+
+    def update_invoice(self, invoice_id: int, fields: Mapping[str, Any]) -> CrmInvoice:
+        result = self.call(
+            "crm.item.update",
+            {"entityTypeId": INVOICE, "id": invoice_id, "fields": dict(fields)},
+            what=f"invoice {invoice_id}",
+        ).result
+        return mapping.invoice(result["item"], [])
+
+    def set_sync_fields(self, invoice_id: int, **values: Any) -> None:
+        """Write our custom fields (keys of ``fields.SYNC_FIELDS``: paid=Decimal(...))."""
+        by_key = {f.key: f for f in SYNC_FIELDS}
+        fields: dict[str, Any] = {}
+        for key, value in values.items():
+            spec = by_key[key]
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            fields[spec.camel] = list(value) if spec.multiple else value
+        self.update_invoice(invoice_id, fields)
+
+    def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
+        rows = [mapping.product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
+        self.call(
+            "crm.item.productrow.set",
+            {"ownerType": "SI", "ownerId": invoice_id, "productRows": rows},
+            what=f"rows of invoice {invoice_id}",
+        )
+
+    def add_timeline_comment(self, invoice_id: int, text: str) -> int:
+        result = self.call(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31", "COMMENT": text}},
+            what=f"timeline of invoice {invoice_id}",
+        ).result
+        return int(result)
+
+    def timeline_comments(self, invoice_id: int) -> list[str]:
+        rows = (
+            self.call(
+                "crm.timeline.comment.list",
+                {"filter": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31"}},
+            ).result
+            or []
+        )
+        return [str(r.get("COMMENT") or "") for r in rows]
+
+    # --- custom fields (setup) --------------------------------------------------------------
+
+    def custom_fields(self) -> list[CustomFieldInfo]:
+        rows = self.scan(
+            "userfieldconfig.list",
+            {"moduleId": "crm", "filter": {"entityId": "CRM_SMART_INVOICE"}},
+            id_field="id",
+            items_key="fields",
+        )
+        return [
+            CustomFieldInfo(
+                int(r["id"]), str(r["fieldName"]), str(r["userTypeId"]), r.get("multiple") == "Y"
+            )
+            for r in rows
+        ]
+
+    def missing_custom_fields(self) -> list[CustomField]:
+        have = {f.name for f in self.custom_fields()}
+        return [f for f in SYNC_FIELDS if f.name not in have]
+
+    def add_custom_field(self, spec: CustomField) -> int:
+        result = self.call(
+            "userfieldconfig.add",
+            {
+                "moduleId": "crm",
+                "field": {
+                    "entityId": "CRM_SMART_INVOICE",
+                    "fieldName": spec.name,
+                    "userTypeId": spec.user_type,
+                    "multiple": "Y" if spec.multiple else "N",
+                    "editFormLabel": {"ru": spec.label_ru, "en": spec.label_en},
+                    "listColumnLabel": {"ru": spec.label_ru, "en": spec.label_en},
+                    "showFilter": "Y",
+                    "showInList": "Y",
+                },
+            },
+            what=f"custom field «{spec.label_ru}»",
+        ).result
+        return int(result["field"]["id"])
+
+    def setup_custom_fields(self) -> list[CustomField]:
+        """Create the missing sync fields; returns those created (nothing on a second run)."""
+        missing_scopes = self.missing_scopes(("crm", "userfieldconfig"))
+        if missing_scopes:
+            raise Bitrix24PermissionError(
+                "The webhook lacks the permissions "
+                + ", ".join(missing_scopes)
+                + " needed to create the custom fields: edit the webhook in Bitrix24.",
+                method="userfieldconfig.add",
+            )
+        created = []
+        for spec in self.missing_custom_fields():
+            self.add_custom_field(spec)
+            created.append(spec)
+        return created
+
+    # --- stock -----------------------------------------------------------------------------
+
+    def inventory_enabled(self) -> bool:
+        return self.call("catalog.document.mode.status").result in ("Y", True)
+
+    def store_amounts(self, product_ids: Sequence[int] | None = None) -> list[StoreAmount]:
+        flt: dict[str, Any] = {}
+        if product_ids is not None:
+            flt["@productId"] = list(product_ids)
+        rows = self.scan(
+            "catalog.storeproduct.list", {"filter": flt}, id_field="id", items_key="storeProducts"
+        )
+        return [
+            StoreAmount(
+                int(r["productId"]),
+                int(r["storeId"]),
+                mapping.as_decimal(r.get("amount"), "an amount"),
+                mapping.as_decimal(r.get("quantityReserved"), "an amount"),
+            )
+            for r in rows
+        ]
+
+    def find_store_document(self, title: str) -> StoreDocument | None:
+        result = (
+            self.call(
+                "catalog.document.list",
+                {"filter": {"=title": title}, "start": -1, "order": {"id": "ASC"}},
+            ).result
+            or {}
+        )
+        rows = result.get("documents") or []
+        return _document(rows[0]) if rows else None
+
+    def add_store_document(
+        self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""
+    ) -> StoreDocument:
+        if doc_type not in ("S", "D"):
+            raise ValueError("the sync writes only S (оприходование) and D (списание) documents")
+        result = self.call(
+            "catalog.document.add",
+            {
+                "fields": {
+                    "docType": doc_type,
+                    "title": title,
+                    "docNumber": doc_number,
+                    "currency": "RUB",
+                    "commentary": comment,
+                }
+            },
+            what=f"store document «{title}»",
+        ).result
+        return _document(result["document"])
+
+    def add_document_element(
+        self,
+        doc: StoreDocument,
+        product_id: int,
+        store_id: int,
+        amount: Decimal,
+        purchasing_price: Decimal = Decimal(0),
+    ) -> int:
+        side = "storeTo" if doc.doc_type == "S" else "storeFrom"
+        result = self.call(
+            "catalog.document.element.add",
+            {
+                "fields": {
+                    "docId": doc.id,
+                    "elementId": product_id,
+                    side: store_id,
+                    "amount": amount,
+                    "purchasingPrice": purchasing_price,
+                }
+            },
+            what=f"row of store document «{doc.title}»",
+        ).result
+        return int(result["documentElement"]["id"])
+
+    def document_elements(self, doc_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.scan(
+                "catalog.document.element.list",
+                {"filter": {"docId": doc_id}},
+                id_field="id",
+                items_key="documentElements",
+            )
+        )
+
+    def conduct_document(self, doc_id: int) -> None:
+        self.call("catalog.document.conduct", {"id": doc_id}, what=f"store document {doc_id}")
+
+
+def _document(row: Mapping[str, Any]) -> StoreDocument:
+    return StoreDocument(
+        int(row["id"]),
+        str(row["docType"]),
+        str(row.get("title") or ""),
+        str(row.get("docNumber") or ""),
+        str(row.get("status") or ""),
+    )

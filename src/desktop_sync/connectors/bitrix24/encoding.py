@@ -1,0 +1,49 @@
+"""PHP's ``http_build_query``, for batch command strings.
+
+``{"filter": {">ID": 5}, "select": ["ID", "TITLE"]}`` becomes
+``filter%5B%3EID%5D=5&select%5B0%5D=ID&select%5B1%5D=TITLE``: keys nested with
+brackets, lists indexed, ``urlencode`` (spaces as ``+``), ``True``/``False`` as
+``1``/``0``, ``None`` left out (PHP drops nulls, so a null cannot travel in a
+batch command: research §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote_plus
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _pairs(prefix: str, value: Any, out: list[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _pairs(f"{prefix}[{k}]", v, out)
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _pairs(f"{prefix}[{i}]", v, out)
+        return
+    out.append(f"{quote_plus(prefix, safe='')}={quote_plus(_scalar(value), safe='')}")
+
+
+def http_build_query(params: Mapping[str, Any]) -> str:
+    out: list[str] = []
+    for key, value in params.items():
+        _pairs(str(key), value, out)
+    return "&".join(out)

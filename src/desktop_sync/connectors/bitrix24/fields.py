@@ -1,0 +1,60 @@
+"""The smart invoice's custom fields that ``setup`` creates (DESIGN.md "setup").
+
+Field names follow research/bitrix24.md §4: ``UF_CRM_SMART_INVOICE_<CODE>``,
+read and written by ``crm.item.*`` in camelCase (``ufCrmSmartInvoice<Code>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "UF_CRM_SMART_INVOICE_"
+
+
+def camel(name: str) -> str:
+    parts = name.lower().split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:] if p)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    key: str  # our name for it
+    name: str  # UF_CRM_SMART_INVOICE_...
+    user_type: str
+    label_ru: str
+    label_en: str
+    multiple: bool = False
+
+    @property
+    def camel(self) -> str:
+        return camel(self.name)
+
+
+SYNC_FIELDS: tuple[CustomField, ...] = (
+    CustomField("onec_number", PREFIX + "DS_ONEC_NUMBER", "string", "Номер в 1С", "1C number"),
+    CustomField("onec_date", PREFIX + "DS_ONEC_DATE", "date", "Дата в 1С", "1C date"),
+    CustomField("paid", PREFIX + "DS_PAID", "double", "Оплачено", "Paid"),
+    CustomField(
+        "outstanding", PREFIX + "DS_OUTSTANDING", "double", "Осталось оплатить", "Outstanding"
+    ),
+    CustomField(
+        "last_payment_date",
+        PREFIX + "DS_LAST_PAYMENT",
+        "date",
+        "Дата последней оплаты",
+        "Last payment date",
+    ),
+    CustomField("payments", PREFIX + "DS_PAYMENTS", "string", "Оплаты", "Payments", multiple=True),
+    CustomField("shipped", PREFIX + "DS_SHIPPED", "double", "Отгружено", "Shipped amount"),
+    CustomField(
+        "shipment_doc",
+        PREFIX + "DS_SHIPMENT_DOC",
+        "string",
+        "Документ отгрузки",
+        "Shipment document",
+    ),
+    CustomField(
+        "sync_status", PREFIX + "DS_SYNC_STATUS", "string", "Статус синхронизации", "Sync status"
+    ),
+)
+BY_KEY = {f.key: f for f in SYNC_FIELDS}
