@@ -50,11 +50,27 @@ INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CR
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A person's resolution of an inbox item, as the next plan applies it.
+
+    ``action``: ``take_onec`` | ``take_crm`` | ``value`` | ``skip`` | ``confirm``.
+    A conflict's decision holds only while both sides still have the values the
+    person saw; a new change makes it a new conflict.
+    """
+
+    action: str
+    value: Any = None
+    onec_value: Any = None
+    crm_value: Any = None
+
+
+@dataclass(frozen=True)
 class PlanSettings:
     profile_uuid: str
     send_stage: str = ""
     flows: tuple[Flow, ...] = ALL_FLOWS
     full: bool = True
+    decisions: dict[str, Decision] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,7 @@ class _Builder:
         self.settings = settings
         self.ops: dict[str, Operation] = {}
         self.items: dict[str, Item] = {}
+        self.skipped: set[str] = set()  # blocked by an item the person chose to skip
 
     def key(self, flow: Flow, entity_type: str, source_id: str) -> str:
         return idempotency_key(self.settings.profile_uuid, flow, entity_type, source_id)
@@ -107,6 +124,12 @@ class _Builder:
         return op.op_id
 
     def item(self, item: Item) -> None:
+        decision = self.settings.decisions.get(item.key)
+        if decision is not None and decision.action == "confirm":
+            return  # the person confirmed: what it blocked may go ahead
+        if decision is not None and decision.action == "skip":
+            self.skipped.update(item.blocks)  # neither shown again nor done
+            return
         existing = self.items.get(item.key)
         if existing is None:
             self.items[item.key] = item
@@ -115,7 +138,7 @@ class _Builder:
             self.items[item.key] = replace(existing, blocks=blocks)
 
     def build(self) -> Plan:
-        blocked = {b for i in self.items.values() for b in i.blocks}
+        blocked = {b for i in self.items.values() for b in i.blocks} | self.skipped
         # An operation that depends on a blocked one is blocked too.
         changed = True
         while changed:
@@ -422,10 +445,20 @@ def _three_way(
             or (master is System.ONEC and changed_2)
             or (master is System.CRM and changed_1)
         )
+        record_id = link.onec_ref or ""
+        conflict_key = f"{flow.value}:conflict:{entity_type}:{record_id}:{f}"
+        decision = b.settings.decisions.get(conflict_key) if conflict else None
+        if decision is not None and (decision.onec_value, decision.crm_value) == (now_1, now_2):
+            if decision.action == "take_onec":
+                to_crm[f] = now_1
+            elif decision.action == "take_crm":
+                to_onec[f] = now_2
+            elif decision.action == "value":
+                to_crm[f] = to_onec[f] = decision.value
+            continue  # "skip": leave both as they are until one of them changes again
         if conflict:
-            record_id = link.onec_ref or ""
             b.item(Item(
-                key=f"{flow.value}:conflict:{entity_type}:{record_id}:{f}",
+                key=conflict_key,
                 kind=ItemKind.CONFLICT, flow=flow, entity_type=entity_type,
                 record_id=record_id, record_label=label, field=nz.label(f),
                 message=(
