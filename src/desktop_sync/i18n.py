@@ -1,8 +1,8 @@
 """Translations for every user-visible string: Russian first, English second.
 
-Source strings are English; ``resources/locale/<lang>/desktop_sync.po`` holds the
-translations and is read directly at start-up (no compile step, nothing to forget
-in a frozen build). The GUI uses the same catalog through ``tr``, so the CLI, the
+Source strings are English; ``resources/locale/<lang>/*.po`` hold the
+translations (one file per area, merged), read directly at start-up (no compile
+step, nothing to forget in a frozen build). The GUI uses the same catalog through ``tr``, so the CLI, the
 engine's reasons and the window always say the same words.
 
 Language: ``DESKTOP_SYNC_LANG`` (``ru`` or ``en``) if set, else the system locale
@@ -96,10 +96,12 @@ def parse_po(text: str) -> dict[str, str]:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    path = resources_dir() / "locale" / lang / "desktop_sync.po"
-    if not path.is_file():
-        return {}
-    return parse_po(path.read_text(encoding="utf-8"))
+    """All ``*.po`` files of a language, merged (one per area: core, gui...)."""
+    merged: dict[str, str] = {}
+    folder = resources_dir() / "locale" / lang
+    for path in sorted(folder.glob("*.po")):
+        merged.update(parse_po(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def tr(text: str) -> str:
@@ -110,6 +112,6 @@ def tr(text: str) -> str:
     return catalog(lang).get(text, text)
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention
+def N_(text: str) -> str:
     """Mark a string for translation where it is defined; translate it with ``tr`` later."""
     return text

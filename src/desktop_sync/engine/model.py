@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from desktop_sync.connectors.onec.client import ref_for_key
+
 
 class Flow(StrEnum):
     F1 = "F1"  # invoice CRM -> 1C
@@ -207,8 +209,8 @@ def idempotency_key(profile_uuid: str, flow: Flow, entity_type: str, source_id: 
 
 
 def onec_ref_for(key: str) -> str:
-    """The deterministic ``Ref_Key`` sent on POST for a create key."""
-    return str(uuid.uuid5(NAMESPACE, f"onec-ref/{key}"))
+    """The deterministic ``Ref_Key`` the 1C client sends on POST for a create key."""
+    return ref_for_key(key)
 
 
 def crm_xml_id_for(key: str) -> str:
