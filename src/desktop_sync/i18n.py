@@ -2,8 +2,8 @@
 
 Source strings are English; ``resources/locale/<lang>/*.po`` hold the
 translations (one file per area, merged), read directly at start-up (no compile
-step, nothing to forget in a frozen build). The GUI uses the same catalog through ``tr``, so the CLI, the
-engine's reasons and the window always say the same words.
+step, nothing to forget in a frozen build). The GUI uses the same catalog through
+``tr``, so the CLI, the engine's reasons and the window always say the same words.
 
 Language: ``DESKTOP_SYNC_LANG`` (``ru`` or ``en``) if set, else the system locale
 when it is English, else Russian.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -194,8 +195,11 @@ class RestClient:
         max_wait: float = 900.0,
     ) -> None:
         self._origin, self._path = _check_url(webhook_url)
+        tls: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        )
         self._http = httpx.Client(
-            timeout=timeout, verify=verify, transport=transport, follow_redirects=False
+            timeout=timeout, verify=tls, transport=transport, follow_redirects=False
         )
         self.clock = clock
         self.sleep = sleep

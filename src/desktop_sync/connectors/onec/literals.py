@@ -107,8 +107,9 @@ def substringof(needle: str, field_name: str) -> str:
 
 
 def and_(*parts: str) -> str:
+    """Each part parenthesized, so an ``or`` inside one can never widen the whole."""
     kept = [p for p in parts if p]
-    return " and ".join(f"({p})" if " or " in p else p for p in kept)
+    return " and ".join(f"({p})" for p in kept) if len(kept) > 1 else "".join(kept)
 
 
 def or_(*parts: str) -> str:

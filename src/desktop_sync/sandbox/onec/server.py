@@ -13,7 +13,7 @@ from collections import Counter
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from desktop_sync.sandbox.onec import errors as E  # noqa: N812
 from desktop_sync.sandbox.onec import render
@@ -190,6 +190,11 @@ class App:
             return self.route(method, target, query, headers, body, user, as_json)
         except ODataError as err:
             return self.error(err, as_json)
+        except Exception:  # a sandbox bug still answers as 1C's internal error would
+            import traceback
+
+            traceback.print_exc()
+            return self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
 
     def route(
         self,
@@ -632,7 +637,7 @@ class App:
         self.can_write(user, entity)
         values = self.values(entity, self.parse_body(body), creating=True)
         rec = self.store.insert(entity.name, values)
-        location = f"{self.root}/{render.entity_key(entity, rec)}"
+        location = quote(f"{self.root}/{render.entity_key(entity, rec)}", safe=":/()'=,$")
         return self.single(
             entity, rec, {}, user, as_json, status=201, headers={"Location": location}
         )
