@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 
+from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmInvoice, CrmProduct
 from desktop_sync.domain.entities import (
     Contract,
     Counterparty,
     CounterpartyKind,
     Invoice,
     Product,
+    Requisite,
     Unit,
     make_line,
 )
@@ -28,15 +30,7 @@ from desktop_sync.engine.planner import (
     build_plan,
     invoice_values_onec,
 )
-from desktop_sync.engine.snapshot import (
-    CrmCompany,
-    CrmData,
-    CrmInvoice,
-    CrmProduct,
-    CrmRequisite,
-    OnecData,
-    Snapshot,
-)
+from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
 from desktop_sync.journal import LinkValues
 
 D = Decimal
@@ -51,10 +45,22 @@ def cp(ref: str, name: str, inn: str = INN, kpp: str = "770801001") -> Counterpa
     return Counterparty(name, CounterpartyKind.ORGANIZATION, inn=inn, kpp=kpp, onec_ref=ref)
 
 
+NOW = dt.datetime(2026, 3, 16, 12, tzinfo=dt.UTC)
+
+
 def company(cid: int, name: str, *reqs: tuple[int, str, str], origin: str = "") -> CrmCompany:
-    c = Counterparty(name, CounterpartyKind.ORGANIZATION, crm_id=cid)
-    return CrmCompany(c, tuple(CrmRequisite(cid, r, inn, kpp) for r, inn, kpp in reqs),
-                      originator_id="desktop-sync" if origin else "", origin_id=origin)  # fmt: skip
+    rqs = tuple(Requisite(inn, kpp, crm_id=r) for r, inn, kpp in reqs)
+    c = Counterparty(name, CounterpartyKind.ORGANIZATION, crm_id=cid, requisites=rqs)
+    return CrmCompany(c, "desktop-sync" if origin else None, origin or None, False, None, NOW)
+
+
+def product(p: Product, xml_id: str | None) -> CrmProduct:
+    return CrmProduct(p, xml_id, 23, True, NOW)
+
+
+def crm_invoice(inv: Invoice, stage: str = "DT31_1:N") -> CrmInvoice:
+    return CrmInvoice(inv, None, stage, 1, inv.counterparty_crm_id, None, None, inv.total,
+                      inv.vat_total, False, NOW, NOW, None)  # fmt: skip
 
 
 PAPER = Product("Бумага «Снегурочка»", article="A-1", unit=Unit("796", "шт"),
@@ -152,14 +158,14 @@ def _crm_invoice(stage: str = "DT31_1:S", product_crm_id: int | None = 100) -> C
     line = make_line(1, PAPER.name, D(2), D("300"), VatRate.VAT22, product_crm_id=product_crm_id)
     inv = Invoice("СЧ-1", dt.date(2026, 3, 2), None, (line,), crm_id=31,
                   counterparty_crm_id=5, counterparty_name="Ромашка")  # fmt: skip
-    return CrmInvoice(inv, stage_id=stage, account_number="СЧ-1")
+    return crm_invoice(inv, stage)
 
 
 def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
     onec = OnecData(products={P1: PAPER})
     crm = CrmData(
         companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-        products={100: CrmProduct(Product(PAPER.name, article="A-1", crm_id=100), xml_id=P1)},
+        products={100: product(Product(PAPER.name, article="A-1", crm_id=100), P1)},
         invoices={31: _crm_invoice()},
     )  # fmt: skip
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
@@ -246,11 +252,11 @@ def test_f2_one_c_is_master_after_sending() -> None:
         onec_ref="i1",
     )
     line = make_line(1, PAPER.name, D(2), D("300"), VatRate.VAT22, product_crm_id=100)
-    ci = CrmInvoice(Invoice("СЧ-1", inv.date, None, (line,), crm_id=31, counterparty_crm_id=5))
+    ci = crm_invoice(Invoice("СЧ-1", inv.date, None, (line,), crm_id=31, counterparty_crm_id=5))
     onec = OnecData(counterparties={"c1": cp("c1", "Ромашка")}, invoices={"i1": changed},
                     products={P1: PAPER})  # fmt: skip
     crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-                  products={100: CrmProduct(Product(PAPER.name, crm_id=100), xml_id=P1)},
+                  products={100: product(Product(PAPER.name, crm_id=100), P1)},
                   invoices={31: ci})  # fmt: skip
     links = Links({
         INVOICE: [LinkValues(INVOICE, "i1", "31", base, dict(base))],
@@ -262,7 +268,7 @@ def test_f2_one_c_is_master_after_sending() -> None:
     assert op.target is System.CRM and set(op.payload["values"]) == {"rows", "total"}
     # A CRM-side edit of the sent invoice is a conflict.
     onec.invoices["i1"] = inv
-    ci2 = CrmInvoice(Invoice("СЧ-1", inv.date, None, (make_line(
+    ci2 = crm_invoice(Invoice("СЧ-1", inv.date, None, (make_line(
         1, PAPER.name, D(5), D("300"), VatRate.VAT22, product_crm_id=100),), crm_id=31,
         counterparty_crm_id=5))  # fmt: skip
     crm.invoices[31] = ci2
@@ -277,7 +283,7 @@ def test_contract_is_reused_when_present() -> None:
                     contracts={"c1": [Contract("Договор", "c1", "СПокупателем", "k1")]},
                     products={P1: PAPER})  # fmt: skip
     crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-                  products={100: CrmProduct(Product(PAPER.name, crm_id=100), xml_id=P1)},
+                  products={100: product(Product(PAPER.name, crm_id=100), P1)},
                   invoices={31: _crm_invoice()})  # fmt: skip
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
     assert "contract" not in {op.entity_type for op in plan.operations}

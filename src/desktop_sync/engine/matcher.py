@@ -14,9 +14,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
 from desktop_sync.domain.entities import Counterparty, Product
 from desktop_sync.engine.normalize import text
-from desktop_sync.engine.snapshot import CrmCompany, CrmProduct, CrmRequisite
+from desktop_sync.engine.snapshot import CrmRequisite, requisites_of
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 
@@ -54,13 +55,7 @@ class MatchResult:
 
 
 def _requisites(companies: dict[int, CrmCompany]) -> list[tuple[CrmRequisite, CrmCompany]]:
-    out: list[tuple[CrmRequisite, CrmCompany]] = []
-    for company in companies.values():
-        if company.requisites:
-            out.extend((rq, company) for rq in company.requisites)
-        else:
-            out.append((CrmRequisite(company.company.crm_id or 0, None, "", ""), company))
-    return out
+    return [(rq, co) for co in companies.values() for rq in requisites_of(co)]
 
 
 def match_counterparties(
@@ -80,6 +75,7 @@ def match_counterparties(
         if (
             rq.key not in result.by_crm
             and co.originator_id == ORIGINATOR
+            and co.origin_id is not None
             and co.origin_id in onec
             and co.origin_id not in result.pairs
             and (not rq.inn or rq.inn == text(onec[co.origin_id].inn))
@@ -131,7 +127,7 @@ def match_counterparties(
     crm_by_name: dict[str, list[str]] = defaultdict(list)
     for rq, co in reqs:
         if rq.key not in result.by_crm:
-            crm_by_name[text(co.company.name).casefold()].append(rq.key)
+            crm_by_name[text(co.counterparty.name).casefold()].append(rq.key)
     for cp in onec.values():
         if cp.onec_ref and cp.onec_ref not in result.pairs:
             keys = crm_by_name.get(text(cp.name).casefold())
@@ -151,7 +147,7 @@ def match_products(
             result.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
     for pid, cp in crm.items():
         key = str(pid)
-        xml = cp.xml_id.strip().lower()
+        xml = (cp.xml_id or "").strip().lower()
         if key in result.by_crm or not GUID.match(xml):
             continue
         if xml in onec and xml not in result.pairs:

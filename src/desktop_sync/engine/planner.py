@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmInvoice
 from desktop_sync.domain.entities import (
     Contract,
     Counterparty,
@@ -38,7 +39,7 @@ from desktop_sync.engine.model import (
     idempotency_key,
     onec_ref_for,
 )
-from desktop_sync.engine.snapshot import CrmCompany, CrmInvoice, CrmRequisite, Snapshot
+from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 
@@ -200,7 +201,7 @@ def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
 
 def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     """The CRM company seen through one of its requisites, as a counterparty."""
-    return replace(co.company, inn=rq.inn, kpp=rq.kpp, requisites=())
+    return replace(co.counterparty, inn=rq.inn, kpp=rq.kpp, requisites=())
 
 
 class _Counterparties:
@@ -213,8 +214,7 @@ class _Counterparties:
         )
         self.requisites: dict[str, tuple[CrmRequisite, CrmCompany]] = {}
         for co in snap.crm.companies.values():
-            reqs = co.requisites or (CrmRequisite(co.company.crm_id or 0, None, "", ""),)
-            for rq in reqs:
+            for rq in requisites_of(co):
                 self.requisites[rq.key] = (rq, co)
         self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
@@ -346,7 +346,8 @@ class _Counterparties:
         else:
             kind = (
                 CounterpartyKind.ORGANIZATION if len(rq.inn) == 10
-                else co.company.kind if co.company.kind is not CounterpartyKind.ORGANIZATION
+                else co.counterparty.kind
+                if co.counterparty.kind is not CounterpartyKind.ORGANIZATION
                 else CounterpartyKind.SOLE_TRADER
             )  # fmt: skip
             cp = replace(cp, kind=kind, onec_ref=new_ref)
@@ -596,16 +597,9 @@ class _Invoices:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
         if company is None:
             return None
-        if len(company.requisites) == 1:
-            return company.requisites[0].key
-        if not company.requisites:
-            return str(company.company.crm_id)
-        # Several requisites: the invoice's requisite must be named by the CRM invoice.
-        chosen = ci.fields.get("requisite_id")
-        for rq in company.requisites:
-            if str(rq.requisite_id) == str(chosen):
-                return rq.key
-        return None
+        reqs = requisites_of(company)
+        # Several requisites (head office and branches) and none chosen: a person decides.
+        return reqs[0].key if len(reqs) == 1 else None
 
     def send(self) -> None:
         """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""
@@ -724,7 +718,7 @@ class _Invoices:
                 replace(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
             ),
             comment=tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
-                number=ci.account_number or inv.number, id=crm_id, key=key),
+                number=inv.number, id=crm_id, key=key),
         )  # fmt: skip
         self.b.op(Operation(
             op_id=op_id, flow=Flow.F1, kind=OpKind.CREATE, target=System.ONEC,

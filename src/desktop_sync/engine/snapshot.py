@@ -1,4 +1,5 @@
-"""What a sync read from both systems, as domain objects plus the CRM's own keys.
+"""What a sync read from both systems: domain objects, and the CRM's own wrappers
+(``connectors.bitrix24.models``) where the CRM holds more than the domain does.
 
 Readers (``engine.readers``) fill it; the matcher and the planner only read it.
 """
@@ -8,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmInvoice, CrmProduct
 from desktop_sync.domain.entities import (
     Contract,
     Counterparty,
@@ -31,7 +32,6 @@ class CrmRequisite:
     requisite_id: int | None
     inn: str
     kpp: str
-    xml_id: str = ""
 
     @property
     def key(self) -> str:
@@ -43,30 +43,15 @@ class CrmRequisite:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CrmCompany:
-    company: Counterparty  # crm_id set; requisites listed
-    requisites: tuple[CrmRequisite, ...]
-    originator_id: str = ""
-    origin_id: str = ""
-    updated: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CrmProduct:
-    product: Product  # crm_id set
-    xml_id: str = ""
-    updated: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CrmInvoice:
-    invoice: Invoice  # crm_id set; counterparty_crm_id = company id
-    xml_id: str = ""
-    stage_id: str = ""
-    account_number: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)  # our custom fields, by meaning
-    updated: dt.datetime | None = None
+def requisites_of(co: CrmCompany) -> tuple[CrmRequisite, ...]:
+    """A company's requisites as match units (a company without any is one unit)."""
+    cid = co.counterparty.crm_id or 0
+    if not co.counterparty.requisites:
+        return (CrmRequisite(cid, None, "", ""),)
+    return tuple(
+        CrmRequisite(cid, rq.crm_id, rq.inn.strip(), rq.kpp.strip())
+        for rq in co.counterparty.requisites
+    )
 
 
 @dataclass
