@@ -371,7 +371,11 @@ class RestClient:
                     status=status,
                 )
             self.counters.retries += 1
-            self.throttle.full()
+            if self.throttle_on:
+                self.throttle.full()  # the next acquire waits for the bucket to drain
+            else:
+                # the refused request counted too: wait for more than one drained slot
+                self.sleep(min(attempt, 5) * 1.5 / self.throttle.rate)
             return True
         if code == "OPERATION_TIME_LIMIT" or status == 429:
             self.counters.got_429 += 1

@@ -170,13 +170,27 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if str(param(params, "moduleId") or "") != "crm":
         raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
-    names = ["id", "entityId", "fieldName", "userTypeId", "xmlId", "sort", "multiple",
-             "mandatory", "showFilter", "showInList", "editInList", "isSearchable"]
-    rules = FilterRules(resolver(names), strict=True, allow_logic=False,
-                        samples={"id": 0, "sort": 0})
+    names = [
+        "id",
+        "entityId",
+        "fieldName",
+        "userTypeId",
+        "xmlId",
+        "sort",
+        "multiple",
+        "mandatory",
+        "showFilter",
+        "showInList",
+        "editInList",
+        "isSearchable",
+    ]
+    rules = FilterRules(
+        resolver(names), strict=True, allow_logic=False, samples={"id": 0, "sort": 0}
+    )
     test = compile_filter(param(params, "filter"), rules)
-    rows = sort_rows([r for r in ctx.store.userfields if test(r)], param(params, "order"),
-                     resolver(names), "id")
+    rows = sort_rows(
+        [r for r in ctx.store.userfields if test(r)], param(params, "order"), resolver(names), "id"
+    )
     page = paginate(rows, params.get("start", 0), legacy=False)
     return Outcome(
         {"fields": [_render(f) for f in page.rows]},
