@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desktop_sync.connectors.onec import Guid, Query
-from desktop_sync.connectors.onec import convert
+from desktop_sync.connectors.onec import Guid, Query, convert
 from desktop_sync.connectors.onec import literals as lit
 
 
@@ -41,8 +40,15 @@ def test_field_names_cannot_smuggle_operators() -> None:
 
 
 def test_query_params_and_encoding() -> None:
-    q = Query(filter=lit.eq("Description", "A & B+C"), select=("Ref_Key",), top=5, skip=10,
-              orderby=("Code desc",), inlinecount=True, allowed_only=True)
+    q = Query(
+        filter=lit.eq("Description", "A & B+C"),
+        select=("Ref_Key",),
+        top=5,
+        skip=10,
+        orderby=("Code desc",),
+        inlinecount=True,
+        allowed_only=True,
+    )
     qs = lit.query_string(q.params())
     assert "%20" in qs and "+" not in qs.replace("%2B", "")
     assert "%26" in qs and "$top=5" in qs and "$skip=10" in qs

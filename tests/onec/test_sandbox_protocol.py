@@ -34,7 +34,8 @@ def js(r: httpx.Response) -> Any:
 
 def first_invoice(http: httpx.Client, sb: OnecSandbox) -> dict[str, Any]:
     rows: list[dict[str, Any]] = js(get(http, sb, INVOICES, **{"$format": "json", "$top": "1"}))[
-        "value"]
+        "value"
+    ]
     return rows[0]
 
 
@@ -42,7 +43,7 @@ def test_atom_is_default_and_json_on_request(http: httpx.Client, sandbox: OnecSa
     r = get(http, sandbox, "Catalog_Склады")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/atom+xml")
-    assert "<m:properties>" in r.text and "<d:Ref_Key m:type=\"Edm.Guid\">" in r.text
+    assert "<m:properties>" in r.text and '<d:Ref_Key m:type="Edm.Guid">' in r.text
     r = http.get(f"{sandbox.url}/Catalog_Склады", headers={"Accept": "application/json"})
     assert r.headers["content-type"].startswith("application/json")
     data = r.json()
@@ -56,13 +57,13 @@ def test_values_in_1c_form(http: httpx.Client, sandbox: OnecSandbox) -> None:
     row = inv["Товары"][0]
     assert row["LineNumber"] == "1" and row["Ref_Key"] == inv["Ref_Key"]
     assert inv["ТипЦен_Key"] == ZERO
-    assert inv["Контрагент@navigationLinkUrl"] == (
-        f"{INVOICES}(guid'{inv['Ref_Key']}')/Контрагент")
+    assert inv["Контрагент@navigationLinkUrl"] == (f"{INVOICES}(guid'{inv['Ref_Key']}')/Контрагент")
     assert "@odata.navigationLinkUrl" not in r_text(inv)
     assert row["СтавкаНДС"] in ("НДС22", "НДС20", "НДС10", "НДС0", "БезНДС")
     assert len(inv["DataVersion"]) == 12 and inv["DataVersion"].endswith("=")
-    contract = js(get(http, sandbox, "Catalog_ДоговорыКонтрагентов",
-                      **{"$format": "json", "$top": "1"}))["value"][0]
+    contract = js(
+        get(http, sandbox, "Catalog_ДоговорыКонтрагентов", **{"$format": "json", "$top": "1"})
+    )["value"][0]
     assert contract["Дата"] == "0001-01-01T00:00:00"
     acc = js(get(http, sandbox, "Catalog_БанковскиеСчета", **{"$format": "json"}))["value"][0]
     assert acc["Owner_Type"] == "StandardODATA.Catalog_Организации"
@@ -95,8 +96,10 @@ def test_metadata_and_service_document(http: httpx.Client, sandbox: OnecSandbox)
 def test_inlinecount_skip_first_and_count(http: httpx.Client, sandbox: OnecSandbox) -> None:
     everything = js(get(http, sandbox, INVOICES, **{"$format": "json", "$select": "Ref_Key"}))
     refs = [r["Ref_Key"] for r in everything["value"]]
-    r = http.get(f"{sandbox.url}/{INVOICES}?$top=3&$skip=2&$format=json&$select=Ref_Key"
-                 "&$inlinecount=allpages")
+    r = http.get(
+        f"{sandbox.url}/{INVOICES}?$top=3&$skip=2&$format=json&$select=Ref_Key"
+        "&$inlinecount=allpages"
+    )
     data = js(r)
     assert data["odata.count"] == str(len(refs))
     assert [x["Ref_Key"] for x in data["value"]] == refs[2:5]
@@ -110,17 +113,21 @@ def err(r: httpx.Response) -> tuple[int, str, str]:
     return r.status_code, e["code"], e["message"]["value"]
 
 
-@pytest.mark.parametrize(("flt", "code"), [
-    ("tolower(Description) eq 'а'", "21"),
-    ("length(Description) gt 3", "21"),
-    ("contains(Description,'а')", "21"),
-    ("Ref_Key eq guid'51'", "14"),
-    ("НетТакогоПоля eq 1", "14"),
-    ("Description eq 'незакрытая", "14"),
-])
+@pytest.mark.parametrize(
+    ("flt", "code"),
+    [
+        ("tolower(Description) eq 'а'", "21"),
+        ("length(Description) gt 3", "21"),
+        ("contains(Description,'а')", "21"),
+        ("Ref_Key eq guid'51'", "14"),
+        ("НетТакогоПоля eq 1", "14"),
+        ("Description eq 'незакрытая", "14"),
+    ],
+)
 def test_filter_errors(http: httpx.Client, sandbox: OnecSandbox, flt: str, code: str) -> None:
-    status, got, _ = err(get(http, sandbox, "Catalog_Контрагенты",
-                             **{"$format": "json", "$filter": flt}))
+    status, got, _ = err(
+        get(http, sandbox, "Catalog_Контрагенты", **{"$format": "json", "$filter": flt})
+    )
     assert (status, got) == (400, code)
 
 
@@ -130,35 +137,83 @@ def names(r: httpx.Response) -> list[str]:
 
 def test_filter_features(http: httpx.Client, sandbox: OnecSandbox) -> None:
     f = {"$format": "json", "$select": "Description"}
-    got = names(get(http, sandbox, "Catalog_Контрагенты",
-                    **f, **{"$filter": "substringof('o''neill', Description)"}))
+    got = names(
+        get(
+            http,
+            sandbox,
+            "Catalog_Контрагенты",
+            **f,
+            **{"$filter": "substringof('o''neill', Description)"},
+        )
+    )
     assert got == ["АО «O'Neill Трейд» (филиал)"]
-    got = names(get(http, sandbox, "Catalog_Контрагенты",
-                    **f, **{"$filter": "like(Description, 'ООО «Р%')"}))
+    got = names(
+        get(
+            http, sandbox, "Catalog_Контрагенты", **f, **{"$filter": "like(Description, 'ООО «Р%')"}
+        )
+    )
     assert got and all(n.startswith("ООО «Р") for n in got)
-    got = names(get(http, sandbox, "Catalog_Номенклатура",
-                    **f, **{"$filter": "substringof('24\"', Description) and Услуга eq false"}))
+    got = names(
+        get(
+            http,
+            sandbox,
+            "Catalog_Номенклатура",
+            **f,
+            **{"$filter": "substringof('24\"', Description) and Услуга eq false"},
+        )
+    )
     assert got and all('24"' in n for n in got)
     # navigation path and lambda on a tabular part
-    cp = js(get(http, sandbox, INVOICES, **{"$format": "json", "$top": "1",
-                                             "$expand": "Контрагент"}))["value"][0]
+    cp = js(
+        get(http, sandbox, INVOICES, **{"$format": "json", "$top": "1", "$expand": "Контрагент"})
+    )["value"][0]
     inn = cp["Контрагент"]["ИНН"]
-    rows = js(get(http, sandbox, INVOICES, **{"$format": "json", "$select": "Ref_Key",
-                                               "$filter": f"Контрагент/ИНН eq '{inn}'"}))
+    rows = js(
+        get(
+            http,
+            sandbox,
+            INVOICES,
+            **{"$format": "json", "$select": "Ref_Key", "$filter": f"Контрагент/ИНН eq '{inn}'"},
+        )
+    )
     assert cp["Ref_Key"] in [x["Ref_Key"] for x in rows["value"]]
-    rows = js(get(http, sandbox, INVOICES, **{
-        "$format": "json", "$select": "Ref_Key,Товары/Цена",
-        "$filter": "Товары/any(d: d/Цена gt 40000)"}))["value"]
+    rows = js(
+        get(
+            http,
+            sandbox,
+            INVOICES,
+            **{
+                "$format": "json",
+                "$select": "Ref_Key,Товары/Цена",
+                "$filter": "Товары/any(d: d/Цена gt 40000)",
+            },
+        )
+    )["value"]
     assert rows and all(any(t["Цена"] > 40000 for t in r["Товары"]) for r in rows)
 
 
 def test_composite_needs_cast(http: httpx.Client, sandbox: OnecSandbox) -> None:
     acc = js(get(http, sandbox, "Catalog_БанковскиеСчета", **{"$format": "json"}))["value"][0]
     owner = acc["Owner"]
-    bare = js(get(http, sandbox, "Catalog_БанковскиеСчета",
-                  **{"$format": "json", "$filter": f"Owner eq guid'{owner}'"}))["value"]
-    cast = js(get(http, sandbox, "Catalog_БанковскиеСчета", **{
-        "$format": "json", "$filter": f"Owner eq cast(guid'{owner}', 'Catalog_Организации')"}))
+    bare = js(
+        get(
+            http,
+            sandbox,
+            "Catalog_БанковскиеСчета",
+            **{"$format": "json", "$filter": f"Owner eq guid'{owner}'"},
+        )
+    )["value"]
+    cast = js(
+        get(
+            http,
+            sandbox,
+            "Catalog_БанковскиеСчета",
+            **{
+                "$format": "json",
+                "$filter": f"Owner eq cast(guid'{owner}', 'Catalog_Организации')",
+            },
+        )
+    )
     assert bare == [] and len(cast["value"]) == 1
 
 
@@ -175,8 +230,12 @@ def test_not_found_and_unpublished(http: httpx.Client, sandbox: OnecSandbox) -> 
 
 def test_expand_rules(http: httpx.Client, sandbox: OnecSandbox) -> None:
     inv = first_invoice(http, sandbox)
-    r = get(http, sandbox, f"{INVOICES}(guid'{inv['Ref_Key']}')",
-            **{"$format": "json", "$expand": "Контрагент"})
+    r = get(
+        http,
+        sandbox,
+        f"{INVOICES}(guid'{inv['Ref_Key']}')",
+        **{"$format": "json", "$expand": "Контрагент"},
+    )
     assert r.status_code == 400
     r = get(http, sandbox, INVOICES, **{"$format": "json", "$expand": "Товары"})
     assert r.status_code == 400
@@ -205,8 +264,12 @@ def test_writes_as_1c_does(fresh: OnecSandbox) -> None:
     with httpx.Client(auth=(fresh.user, fresh.password), timeout=5) as c:
         base = fresh.url
         key = "11111111-2222-3333-4444-555555555555"
-        body = {"Ref_Key": key, "Description": "ООО «Новый»", "НетТакогоПоля": 1,
-                "ЮридическоеФизическоеЛицо": "ЮридическоеЛицо"}
+        body = {
+            "Ref_Key": key,
+            "Description": "ООО «Новый»",
+            "НетТакогоПоля": 1,
+            "ЮридическоеФизическоеЛицо": "ЮридическоеЛицо",
+        }
         r = c.post(f"{base}/Catalog_Контрагенты?$format=json", json=body)
         assert r.status_code == 201
         assert unquote(r.headers["location"]) == f"{base}/Catalog_Контрагенты(guid'{key}')"
@@ -214,17 +277,18 @@ def test_writes_as_1c_does(fresh: OnecSandbox) -> None:
         assert created["Ref_Key"] == key and created["Code"] and "НетТакогоПоля" not in created
         again = c.post(f"{base}/Catalog_Контрагенты?$format=json", json=body)
         assert err(again)[1] == "15"
-        r = c.patch(f"{base}/Catalog_Контрагенты(guid'{key}')?$format=json",
-                    json={"ИНН": "7707083893"})
+        r = c.patch(
+            f"{base}/Catalog_Контрагенты(guid'{key}')?$format=json", json={"ИНН": "7707083893"}
+        )
         assert r.status_code == 200 and r.json()["DataVersion"] != created["DataVersion"]
         assert r.json()["Description"] == "ООО «Новый»"  # PATCH is partial
-        r = c.patch(f"{base}/Catalog_Контрагенты(guid'{key}')?$format=json",
-                    json={"DeletionMark": True})
+        r = c.patch(
+            f"{base}/Catalog_Контрагенты(guid'{key}')?$format=json", json={"DeletionMark": True}
+        )
         assert r.json()["DeletionMark"] is True
         r = c.post(f"{base}/{INVOICES}_Товары?$format=json", json={"LineNumber": "1"})
         assert err(r)[:2] == (400, "13")
-        r = c.post(f"{base}/{INVOICES}?$format=json",
-                   json={"Товары": [{"Количество": 1}]})
+        r = c.post(f"{base}/{INVOICES}?$format=json", json={"Товары": [{"Количество": 1}]})
         assert err(r)[:2] == (500, "-1")
         r = c.delete(f"{base}/Catalog_Контрагенты(guid'{key}')")
         assert r.status_code == 200
@@ -237,17 +301,27 @@ def test_tabular_part_replaced_whole(fresh: OnecSandbox) -> None:
         url = f"{fresh.url}/{INVOICES}(guid'{ref}')?$format=json"
         before = c.get(url).json()
         row = before["Товары"][0]
-        r = c.patch(url, json={"Товары": [{"LineNumber": "1",
-                                           "Номенклатура_Key": row["Номенклатура_Key"],
-                                           "Количество": 3, "Цена": 10, "Сумма": 30}]})
+        r = c.patch(
+            url,
+            json={
+                "Товары": [
+                    {
+                        "LineNumber": "1",
+                        "Номенклатура_Key": row["Номенклатура_Key"],
+                        "Количество": 3,
+                        "Цена": 10,
+                        "Сумма": 30,
+                    }
+                ]
+            },
+        )
         after = r.json()
         assert len(after["Товары"]) == 1 and after["Товары"][0]["Сумма"] == 30
         assert after["Товары"][0]["СтавкаНДС"] == ""  # not merged with the old row
 
 
 def test_post_and_unpost(fresh: OnecSandbox) -> None:
-    ref = next(r for r, rec in fresh.store.rows[INVOICES].items()
-               if rec["Date"].year == 2026)
+    ref = next(r for r, rec in fresh.store.rows[INVOICES].items() if rec["Date"].year == 2026)
     with httpx.Client(auth=(fresh.user, fresh.password), timeout=5) as c:
         url = f"{fresh.url}/{INVOICES}(guid'{ref}')"
         version = c.get(f"{url}?$format=json").json()["DataVersion"]
@@ -262,29 +336,44 @@ def test_post_and_unpost(fresh: OnecSandbox) -> None:
 
 
 def test_closed_period_refuses_posting(fresh: OnecSandbox) -> None:
-    ref = next(r for r, rec in fresh.store.rows[INVOICES].items()
-               if rec["Date"].date() <= fresh.store.closed_until)  # type: ignore[operator]
+    ref = next(
+        r
+        for r, rec in fresh.store.rows[INVOICES].items()
+        if rec["Date"].date() <= fresh.store.closed_until
+    )  # type: ignore[operator]
     with httpx.Client(auth=(fresh.user, fresh.password), timeout=5) as c:
         status, code, message = err(
-            c.post(f"{fresh.url}/{INVOICES}(guid'{ref}')/Post?$format=json"))
+            c.post(f"{fresh.url}/{INVOICES}(guid'{ref}')/Post?$format=json")
+        )
         assert (status, code) == (500, "-1") and "закрытый период" in message
 
 
 def test_if_match_is_enforced(fresh: OnecSandbox) -> None:
     ref = next(iter(fresh.store.rows["Catalog_Склады"]))
     with httpx.Client(auth=(fresh.user, fresh.password), timeout=5) as c:
-        r = c.patch(f"{fresh.url}/Catalog_Склады(guid'{ref}')?$format=json",
-                    json={"Description": "x"}, headers={"If-Match": "AAAAAQAAAAA="})
+        r = c.patch(
+            f"{fresh.url}/Catalog_Склады(guid'{ref}')?$format=json",
+            json={"Description": "x"},
+            headers={"If-Match": "AAAAAQAAAAA="},
+        )
         assert r.status_code == 412
 
 
 def test_balance_virtual_table(http: httpx.Client, sandbox: OnecSandbox) -> None:
-    acc = js(get(http, sandbox, "ChartOfAccounts_Хозрасчетный",
-                 **{"$format": "json", "$filter": "Code eq '41.01'"}))["value"][0]["Ref_Key"]
+    acc = js(
+        get(
+            http,
+            sandbox,
+            "ChartOfAccounts_Хозрасчетный",
+            **{"$format": "json", "$filter": "Code eq '41.01'"},
+        )
+    )["value"][0]["Ref_Key"]
     wh = sandbox.store.all("Catalog_Склады")[0]["Ref_Key"]
-    path = (f"AccountingRegister_Хозрасчетный/Balance(Period=datetime'2030-01-01T00:00:00',"
-            f"AccountCondition='Account_Key eq guid'{acc}'',"
-            f"Condition='ExtDimension3 eq cast(guid'{wh}', 'Catalog_Склады')')")
+    path = (
+        f"AccountingRegister_Хозрасчетный/Balance(Period=datetime'2030-01-01T00:00:00',"
+        f"AccountCondition='Account_Key eq guid'{acc}'',"
+        f"Condition='ExtDimension3 eq cast(guid'{wh}', 'Catalog_Склады')')"
+    )
     data = js(get(http, sandbox, path, **{"$format": "json"}))
     assert data["value"]
     for row in data["value"]:

@@ -444,7 +444,7 @@ class OnecClient(Transport):
                         self.profile.accounting_register,
                         "КоличествоBalance",
                     ),
-                    as_of=moment,
+                    as_of=taken,
                 )
             )
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ class Transport:
         self._http = httpx.Client(
             auth=httpx.BasicAuth(user.encode("utf-8"), password.encode("utf-8")),
             timeout=timeout,
-            verify=verify,
+            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "desktop-sync"},
             follow_redirects=False,

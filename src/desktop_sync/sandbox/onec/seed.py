@@ -268,7 +268,7 @@ def seed(store: Store, ds: Dataset) -> None:
                 else ZERO_GUID,
                 "Услуга": p.kind is ProductKind.SERVICE,
                 "ВидСтавкиНДС": _VAT_KIND[p.vat_rate],
-                "DeletionMark": i % 29 == 28 and p.onec_ref not in ds.products_in_crm,
+                "DeletionMark": i % 30 == 8 and p.onec_ref not in ds.products_in_crm,
             },
         )
         if p.price is not None:
@@ -358,7 +358,8 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
                 "ГоловнойКонтрагент_Key": head if head and head != cp.onec_ref else ZERO_GUID,
                 "ОсновнойДоговорКонтрагента_Key": ds.contracts[cp.onec_ref or ""],
                 "КонтактнаяИнформация": contact,
-                "DeletionMark": n % 41 == 40,
+                # A few marked for deletion: only ones the CRM does not know.
+                "DeletionMark": n % 7 == 5 and cp.onec_ref not in ds.counterparties_in_crm,
             },
         )
         store.insert(

@@ -1,0 +1,173 @@
+"""Every error case turns into a clear typed error; reads retry, writes never do."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from desktop_sync.connectors.onec import (
+    OnecAuthError,
+    OnecBadRequest,
+    OnecBadResponse,
+    OnecClient,
+    OnecConnectionError,
+    OnecNotFound,
+    OnecServerError,
+    OnecTimeout,
+    OnecUnavailable,
+    Query,
+)
+from desktop_sync.sandbox.onec import OnecSandbox
+
+from .conftest import make_client
+
+URL = "http://1c.local/accounting/odata/standard.odata"
+SECRET = "Сек-ретный-пароль"
+
+
+def test_wrong_password(sandbox: OnecSandbox) -> None:
+    with (
+        OnecClient(sandbox.url, sandbox.user, SECRET, backoff=0.001) as c,
+        pytest.raises(OnecAuthError) as e,
+    ):
+        c.warehouses()
+    text = f"{e.value} {e.value!r} {e.value.onec_message}"
+    assert SECRET not in text and "Basic" not in text and e.value.status == 401
+
+
+def test_read_retried_after_a_500(sandbox: OnecSandbox, client: OnecClient) -> None:
+    sandbox.faults.force("500")
+    before = sandbox.request_count
+    assert len(client.warehouses()) == 2
+    assert sandbox.request_count - before == 2
+
+
+def test_read_retried_after_503_and_drop(sandbox: OnecSandbox, client: OnecClient) -> None:
+    sandbox.faults.force("503")
+    sandbox.faults.force("drop")
+    assert len(client.warehouses()) == 2
+
+
+def test_read_gives_up_after_retries(sandbox: OnecSandbox, client: OnecClient) -> None:
+    sandbox.faults.force("500", 4)
+    with pytest.raises(OnecServerError) as e:
+        client.warehouses()
+    assert e.value.onec_code == "-1" and "внутренняя ошибка" in e.value.onec_message
+
+
+def test_write_is_never_retried(sandbox: OnecSandbox, client: OnecClient) -> None:
+    sandbox.faults.force("500")
+    before = sandbox.request_count
+    with pytest.raises(OnecServerError):
+        client.create("Catalog_Склады", {"Description": "не будет"})
+    assert sandbox.request_count - before == 1
+    sandbox.faults.force("drop")
+    with pytest.raises(OnecConnectionError) as e:
+        client.create("Catalog_Склады", {"Description": "не будет"})
+    assert e.value.outcome_unknown
+    assert not any(r["Description"] == "не будет" for r in sandbox.store.all("Catalog_Склады"))
+
+
+def test_login_page_with_200_is_an_auth_error(sandbox: OnecSandbox, client: OnecClient) -> None:
+    sandbox.faults.force("html200")
+    before = sandbox.request_count
+    with pytest.raises(OnecAuthError, match="login page"):
+        client.warehouses()
+    assert sandbox.request_count - before == 1
+
+
+def test_timeout(sandbox: OnecSandbox) -> None:
+    sandbox.hang_seconds = 1.0
+    sandbox.faults.force("timeout")
+    with make_client(sandbox, timeout=0.2, retries=0) as c, pytest.raises(OnecTimeout):
+        c.warehouses()
+
+
+def test_unpublished_entity_and_bad_filter(client: OnecClient) -> None:
+    with pytest.raises(OnecNotFound) as e:
+        client.fetch("Catalog_ФизическиеЛица")
+    assert "publish" in str(e.value) and e.value.entity == "Catalog_ФизическиеЛица"
+    with pytest.raises(OnecBadRequest) as e2:
+        client.fetch("Catalog_Контрагенты", Query(filter="tolower(Description) eq 'а'"))
+    assert e2.value.onec_code == "21"
+
+
+def mock(handler: httpx.MockTransport) -> OnecClient:
+    return OnecClient(
+        URL, "Бухгалтер", SECRET, transport=handler, backoff=0.0, sleep=lambda _: None
+    )
+
+
+def test_malformed_json_is_a_bad_response() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(
+            200, content=b'{"value": [', headers={"content-type": "application/json"}
+        )
+
+    with mock(httpx.MockTransport(handler)) as c, pytest.raises(OnecBadResponse):
+        c.warehouses()
+    assert len(calls) == 4  # retried: a proxy may have cut the body
+    auth = calls[0].headers["authorization"]
+    assert auth.startswith("Basic ")
+
+
+def test_gateway_page_and_unexpected_shapes() -> None:
+    pages = iter(
+        [
+            httpx.Response(
+                502,
+                text="<html><body>502 Bad Gateway</body></html>",
+                headers={"content-type": "text/html"},
+            ),
+        ]
+        * 4
+    )
+    with mock(httpx.MockTransport(lambda r: next(pages))) as c, pytest.raises(OnecUnavailable):
+        c.warehouses()
+    shape = httpx.MockTransport(lambda r: httpx.Response(200, json={"x": 1}))
+    with mock(shape) as c, pytest.raises(OnecBadResponse, match="list of records"):
+        c.warehouses()
+    with (
+        mock(
+            httpx.MockTransport(
+                lambda r: httpx.Response(
+                    200,
+                    text="<html><body>Проверка</body></html>",
+                    headers={"content-type": "text/html"},
+                )
+            )
+        ) as c,
+        pytest.raises(OnecBadResponse, match="web page"),
+    ):
+        c.warehouses()
+
+
+def test_write_timeout_is_outcome_unknown_connect_error_is_not() -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with mock(httpx.MockTransport(timeout)) as c, pytest.raises(OnecTimeout) as e:
+        c.create("Catalog_Склады", {"Description": "x"})
+    assert e.value.outcome_unknown
+    with mock(httpx.MockTransport(refused)) as c, pytest.raises(OnecConnectionError) as e2:
+        c.create("Catalog_Склады", {"Description": "x"})
+    assert not e2.value.outcome_unknown and SECRET not in str(e2.value)
+
+
+def test_xml_error_body_is_understood() -> None:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><m:error xmlns:m="http://schemas.microsoft'
+        '.com/ado/2007/08/dataservices/metadata"><m:code>9</m:code><m:message>Экземпляр '
+        'сущности "Склады" не найден по переданному ключу.</m:message></m:error>'
+    )
+    transport = httpx.MockTransport(
+        lambda r: httpx.Response(404, text=body, headers={"content-type": "application/xml"})
+    )
+    with mock(transport) as c:
+        assert c.find("Catalog_Склады", "00000000-0000-0000-0000-000000000001") is None
