@@ -424,6 +424,7 @@ def _three_way(
     master: System | None,
     fields: Iterable[str],
     identity: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Propagate what changed on one side; a change on both (or on the non-master)
     is a conflict with both values and the base."""
@@ -486,7 +487,8 @@ def _three_way(
                 name=label, fields=", ".join(nz.label(f) for f in to_crm)),
             record_label=label,
             changes=tuple(FieldChange(f, nz.label(f), crm_v.get(f), v) for f, v in to_crm.items()),
-            payload={"values": to_crm, "onec_values": onec_v, "crm_values": crm_v},
+            payload={"values": to_crm, "onec_values": onec_v, "crm_values": crm_v,
+                     **(extra or {})},
         ))  # fmt: skip
     if to_onec:
         b.op(Operation(
@@ -727,7 +729,13 @@ class _Invoices:
                 label=label, buyer=inv.counterparty_name or "—"),
             record_label=label,
             changes=(FieldChange("total", nz.label("total"), None, inv.total),),
-            payload={"invoice": onec_invoice, "crm_id": crm_id},
+            payload={
+                "invoice": onec_invoice,
+                "crm_id": crm_id,
+                "crm_values": nz.invoice_values(inv, counterparty_ref or "", product_refs)
+                if len(product_refs) == len(inv.lines)
+                else {},
+            },
             depends_on=tuple(dict.fromkeys(deps)),
         ))  # fmt: skip
         self.b.op(Operation(
@@ -763,9 +771,15 @@ class _Invoices:
             crm_v = self.crm_values(ci)
             if crm_v is None:
                 continue
+            lines = tuple(
+                replace(ln, product_crm_id=_int_or_none(
+                    self.products.match.pairs[ln.product_ref].crm_key
+                    if ln.product_ref in self.products.match.pairs else None))
+                for ln in inv.lines
+            )  # fmt: skip
             _three_way(
                 self.b, Flow.F2, INVOICE, link, onec_v, crm_v, label, master=System.ONEC,
-                fields=("date", "counterparty", "rows", "total"),
+                fields=("date", "counterparty", "rows", "total"), extra={"lines": lines},
             )  # fmt: skip
 
     def crm_values(self, ci: CrmInvoice) -> dict[str, Any] | None:
@@ -775,6 +789,10 @@ class _Invoices:
         refs = [self.products.onec_ref_of_crm(ln.product_crm_id) or f"crm:{ln.product_crm_id}"
                 for ln in ci.invoice.lines]  # fmt: skip
         return nz.invoice_values(ci.invoice, cp_ref or f"crm:{key}", refs)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def invoice_values_onec(inv: Invoice) -> dict[str, Any]:

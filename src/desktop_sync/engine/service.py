@@ -1,0 +1,377 @@
+"""The sync as the CLI and the GUI use it: open, prepare (read + plan), apply.
+
+``prepare`` reads both systems and returns the snapshot and the plan; nothing is
+written to either system. ``apply`` executes the plan minus what the person
+unticked, under the profile's run lock, journalling every step. ``run`` does both
+at once for the command line and the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_sync import __version__
+from desktop_sync.config import AppPaths, Profile
+from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
+from desktop_sync.connectors.bitrix24 import (
+    Bitrix24AuthError,
+    Bitrix24Client,
+    Bitrix24Error,
+    Bitrix24PermissionError,
+    Bitrix24ServerError,
+)
+from desktop_sync.connectors.onec import (
+    OnecAuthError,
+    OnecClient,
+    OnecConnectionError,
+    OnecError,
+    OnecProfileError,
+    OnecUnavailable,
+)
+from desktop_sync.engine.executor import Cancelled as ApplyCancelled
+from desktop_sync.engine.executor import Writer, execute, resume_unfinished
+from desktop_sync.engine.model import (
+    ALL_FLOWS,
+    Flow,
+    Item,
+    ItemKind,
+    Outcome,
+    Plan,
+    Progress,
+    ProgressFn,
+    RunSummary,
+    Stage,
+    System,
+    no_progress,
+)
+from desktop_sync.engine.planner import (
+    COUNTERPARTY,
+    INVOICE,
+    PRODUCT,
+    Decision,
+    Links,
+    PlanSettings,
+    build_plan,
+)
+from desktop_sync.engine.read import Cancelled, read_crm, read_onec
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.engine.write_crm import CrmWriter
+from desktop_sync.engine.write_onec import OnecWriter
+from desktop_sync.i18n import tr
+from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
+from desktop_sync.journal.db import sqlite_url
+from desktop_sync.redact import register_secret, scrub
+from desktop_sync.runlock import RunLock
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Cancelled", "ConnectError", "StalePlan", "SyncService"]
+
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE)
+
+
+class ConnectError(Exception):
+    """Cannot connect to or log in to one of the systems (exit code 5)."""
+
+
+class StalePlan(Exception):
+    """Another run changed the systems after this plan was made: prepare again."""
+
+
+@dataclass
+class _Prepared:
+    last_run_id: int
+
+
+def _connect_message(system: str, exc: Exception) -> str:
+    return tr("{system}: {reason}").format(system=system, reason=scrub(str(exc)))
+
+
+class SyncService:
+    def __init__(self, profile: Profile, paths: AppPaths, onec: OnecClient,
+                 crm: Bitrix24Client, journal: Journal) -> None:  # fmt: skip
+        self.profile = profile
+        self.paths = paths
+        self.onec = onec
+        self.crm = crm
+        self.journal = journal
+        self.writers: dict[System, Writer] = {System.ONEC: OnecWriter(onec),
+                                              System.CRM: CrmWriter(crm)}  # fmt: skip
+        self._connected = False
+        self._prepared: dict[int, _Prepared] = {}
+
+    @classmethod
+    def open(cls, profile: Profile, paths: AppPaths, *, verify: bool | str = True,
+             crm_throttle: bool = True) -> SyncService:  # fmt: skip
+        """Build the clients and open the journal; no request leaves yet."""
+        secrets = SecretStore(profile.uuid)
+        try:
+            password = secrets.get(SecretKind.ONEC_PASSWORD)
+            webhook = secrets.get(SecretKind.CRM_SECRET)
+        except KeyringUnavailable as exc:
+            raise ConnectError(str(exc)) from None
+        if password is None:
+            raise ConnectError(
+                tr(
+                    "the 1C password of profile «{name}» is not set: enter it in the connection "
+                    "settings, or set {env}"
+                ).format(name=profile.name, env=SecretKind.ONEC_PASSWORD.env)
+            )
+        if webhook is None:
+            raise ConnectError(
+                tr(
+                    "the Bitrix24 webhook of profile «{name}» is not set: enter it in the "
+                    "connection settings, or set {env}"
+                ).format(name=profile.name, env=SecretKind.CRM_SECRET.env)
+            )
+        register_secret(password)
+        register_secret(webhook)
+        journal = Journal.open(
+            profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid
+        )
+        onec = OnecClient(
+            profile.onec_url, profile.onec_user, password, verify=verify,
+            configuration=profile.configuration, timezone=profile.onec_timezone,
+            organization=profile.organization or None,
+        )  # fmt: skip
+        crm = Bitrix24Client(webhook, verify=verify, throttle=crm_throttle)
+        return cls(profile, paths, onec, crm, journal)
+
+    def close(self) -> None:
+        self.onec.close()
+        self.crm.close()
+        self.journal.close()
+
+    def __enter__(self) -> SyncService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connecting ---------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Log in to both systems and check that the 1C base publishes what we need."""
+        if self._connected:
+            return
+        try:
+            self.onec.connect()
+            self.onec.organization()
+        except (OnecAuthError, OnecConnectionError, OnecUnavailable, OnecProfileError) as exc:
+            raise ConnectError(_connect_message("1С", exc)) from None
+        except OnecError as exc:
+            raise ConnectError(_connect_message("1С", exc)) from None
+        try:
+            missing = self.crm.missing_scopes()
+        except (Bitrix24AuthError, Bitrix24ServerError, Bitrix24PermissionError) as exc:
+            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        except Bitrix24Error as exc:
+            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        if missing:
+            raise ConnectError(
+                tr(
+                    "Bitrix24: the webhook lacks the permissions {scopes}; add them to the "
+                    "inbound webhook"
+                ).format(scopes=", ".join(missing))
+            )
+        self._connected = True
+
+    # -- preparing ----------------------------------------------------------------------
+
+    def _decisions(self) -> dict[str, Decision]:
+        out: dict[str, Decision] = {}
+        for item in self.journal.inbox(open_only=False):
+            if item.state != "resolved" or not item.resolution:
+                continue
+            r = item.resolution
+            if "action" not in r:
+                continue
+            out[item.dedup_key] = Decision(
+                str(r["action"]), r.get("value"),
+                r.get("onec_value"), r.get("crm_value"),
+            )  # fmt: skip
+        return out
+
+    def prepare(
+        self,
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        flows: tuple[Flow, ...] | None = None,
+    ) -> tuple[Snapshot, Plan]:
+        """Read both systems and plan. Settles interrupted writes of earlier runs first."""
+        cancel = cancel or threading.Event()
+        progress(Progress(Stage.CONNECT))
+        self.connect()
+        progress(Progress(Stage.RESUME))
+        try:
+            resume_unfinished(self.journal, self.writers)
+            onec = read_onec(self.onec, progress, cancel)
+            crm = read_crm(self.crm, progress, cancel)
+        except OnecError as exc:
+            raise ConnectError(_connect_message("1С", exc)) from None
+        except Bitrix24Error as exc:
+            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        snapshot = Snapshot(onec=onec, crm=crm, full=True)
+        progress(Progress(Stage.PLAN))
+        links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
+        settings = PlanSettings(
+            self.profile.uuid, send_stage=self.profile.stages.get("send", ""),
+            flows=flows or ALL_FLOWS, decisions=self._decisions(),
+        )  # fmt: skip
+        plan = build_plan(snapshot, links, settings)
+        runs = self.journal.runs(limit=1)
+        self._prepared[id(plan)] = _Prepared(runs[0].id if runs else 0)
+        return snapshot, plan
+
+    # -- applying -----------------------------------------------------------------------
+
+    def _record_items(self, plan: Plan, run_id: int, summary: RunSummary) -> None:
+        keys: set[str] = set()
+        for item in plan.items:
+            keys.add(item.key)
+            self.journal.raise_item(
+                InboxKind.CONFLICT if item.kind is ItemKind.CONFLICT else InboxKind.ATTENTION,
+                item.key, run_id=run_id, **_item_fields(item),
+            )  # fmt: skip
+            summary.count("conflict" if item.kind is ItemKind.CONFLICT else "attention",
+                          item.flow)  # fmt: skip
+        if plan.full:
+            for flow in plan.flows:
+                self.journal.close_items_not_in(keys, prefix=f"{flow.value}:")
+
+    def _outcome(self, summary: RunSummary) -> Outcome:
+        if summary.counts.get("failed", 0):
+            return Outcome.PARTIAL
+        if summary.counts.get("conflict", 0) or summary.counts.get("attention", 0):
+            return Outcome.WAITING
+        return Outcome.DONE
+
+    def apply(
+        self,
+        plan: Plan,
+        exclude: set[str] | frozenset[str] = frozenset(),
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        trigger: str = "manual",
+    ) -> RunSummary:
+        """Execute ``plan`` minus ``exclude`` (op ids the person unticked)."""
+        cancel = cancel or threading.Event()
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            prepared = self._prepared.get(id(plan))
+            runs = self.journal.runs(limit=1)
+            latest = runs[0].id if runs else 0
+            if prepared is not None and latest != prepared.last_run_id:
+                raise StalePlan(tr("another synchronisation ran after this plan was made; "
+                                   "refresh and review the plan again"))  # fmt: skip
+            return self._apply_locked(plan, set(exclude), progress, cancel, trigger)
+
+    def _apply_locked(self, plan: Plan, exclude: set[str], progress: ProgressFn,
+                      cancel: threading.Event, trigger: str) -> RunSummary:  # fmt: skip
+        self.journal.close_interrupted_runs()
+        run_id = self.journal.start_run("apply", trigger=trigger, app_version=__version__)
+        summary = RunSummary(run_id, "apply", Outcome.DONE)
+        try:
+            self._record_items(plan, run_id, summary)
+            chosen = []
+            for op in plan.operations:
+                summary.count("planned", op.flow)
+                if op.op_id in exclude or any(d in exclude for d in op.depends_on):
+                    exclude.add(op.op_id)
+                    self.journal.add_operation(
+                        run_id, flow=op.flow.value, kind=op.kind.value,
+                        target_system=op.target.value, entity_type=op.entity_type,
+                        source_id=op.source_id, target_id=op.target_id or "",
+                        idempotency_key=op.idempotency_key, reason=op.reason,
+                        state=OpState.SKIPPED.value, error=tr("unticked in the plan"),
+                    )  # fmt: skip
+                    summary.count("skipped", op.flow)
+                else:
+                    chosen.append(op)
+            try:
+                execute(chosen, journal=self.journal, run_id=run_id, writers=self.writers,
+                        summary=summary, progress=progress, cancel=cancel)  # fmt: skip
+                summary.outcome = self._outcome(summary)
+            except ApplyCancelled:
+                summary.outcome = Outcome.CANCELLED
+                summary.message = tr("cancelled by the user; what was done is kept")
+        except BaseException as exc:
+            self.journal.finish_run(run_id, RunOutcome.CRASHED, summary.counts, message=str(exc))
+            raise
+        self.journal.finish_run(run_id, _run_outcome(summary.outcome), _counts(summary),
+                                message=summary.message)  # fmt: skip
+        progress(Progress(Stage.DONE))
+        return summary
+
+    def dry_run(
+        self,
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        flows: tuple[Flow, ...] | None = None,
+        trigger: str = "manual",
+    ) -> tuple[RunSummary, Plan]:
+        """Read both systems and plan, journal the plan; write nothing to either system."""
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            self.journal.close_interrupted_runs()
+            _snapshot, plan = self.prepare(progress, cancel, flows)
+            run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
+            summary = RunSummary(run_id, "dry_run", Outcome.DONE)
+            for op in plan.operations:
+                summary.count("planned", op.flow)
+            self._record_items(plan, run_id, summary)
+            summary.outcome = Outcome.WAITING if plan.items else Outcome.DONE
+            self.journal.finish_run(run_id, _run_outcome(summary.outcome), _counts(summary))
+            return summary, plan
+
+    def run(
+        self,
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        flows: tuple[Flow, ...] | None = None,
+        trigger: str = "cli",
+    ) -> tuple[RunSummary, Plan]:
+        """Prepare and apply at once (command line, scheduler): all of the plan."""
+        cancel = cancel or threading.Event()
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            self.journal.close_interrupted_runs()
+            _snapshot, plan = self.prepare(progress, cancel, flows)
+            return self._apply_locked(plan, set(), progress, cancel, trigger), plan
+
+    # -- the inbox ----------------------------------------------------------------------
+
+    def resolve(self, item_id: int, action: str, value: Any = None, by: str = "") -> None:
+        """Record a person's decision; the next plan carries it out."""
+        if action not in ("take_onec", "take_crm", "value", "skip", "confirm"):
+            raise ValueError(f"unknown resolution {action!r}")
+        item = next((i for i in self.journal.inbox() if i.id == item_id), None)
+        if item is None:
+            raise KeyError(item_id)
+        self.journal.resolve_item(item_id, {
+            "action": action, "value": value,
+            "onec_value": item.onec_value, "crm_value": item.crm_value,
+        }, by=by)  # fmt: skip
+
+
+def _item_fields(item: Item) -> dict[str, Any]:
+    return {
+        "flow": item.flow.value, "entity_type": item.entity_type, "record_id": item.record_id,
+        "record_label": item.record_label, "field": item.field, "message": item.message,
+        "action": item.action, "onec_value": item.onec_value, "crm_value": item.crm_value,
+        "base_value": item.base_value,
+    }  # fmt: skip
+
+
+def _counts(summary: RunSummary) -> dict[str, Any]:
+    return {**summary.counts, "flows": summary.per_flow}
+
+
+def _run_outcome(outcome: Outcome) -> RunOutcome:
+    return {
+        Outcome.DONE: RunOutcome.DONE,
+        Outcome.WAITING: RunOutcome.WAITING,
+        Outcome.PARTIAL: RunOutcome.PARTIAL,
+        Outcome.CANNOT_CONNECT: RunOutcome.CANNOT_CONNECT,
+        Outcome.CANCELLED: RunOutcome.CANCELLED,
+    }[outcome]

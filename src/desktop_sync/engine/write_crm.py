@@ -1,0 +1,161 @@
+"""Writes to Bitrix24, as the executor asks for them (``Writer`` protocol).
+
+Keys on the CRM side (DESIGN.md): a company carries ``ORIGINATOR_ID=desktop-sync``
+and ``ORIGIN_ID=<1C Ref_Key>``; its requisite ``XML_ID=<1C Ref_Key>``; a product
+``xmlId=<1C Ref_Key>``. A create whose outcome is unknown is found by them, and a
+half-made company (no requisite yet) is completed, never made twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import (
+    Bitrix24Client,
+    Bitrix24Error,
+    Bitrix24RateLimited,
+    Bitrix24ServerError,
+)
+from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
+from desktop_sync.engine.matcher import ORIGINATOR
+from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
+from desktop_sync.i18n import tr
+
+
+def translate(exc: Bitrix24Error) -> Exception:
+    if isinstance(exc, Bitrix24ServerError):
+        if getattr(exc, "outcome_unknown", False):
+            return OutcomeUnknown(str(exc))
+        return TemporaryFailure(str(exc))
+    if isinstance(exc, Bitrix24RateLimited):
+        return TemporaryFailure(str(exc))
+    return WriteError(str(exc))
+
+
+def _updated(op: Operation, values: Mapping[str, Any]) -> Applied:
+    """After an update: the CRM now holds ``values``; the link's base moves with it."""
+    assert op.target_id is not None
+    return Applied(
+        op.target_id, op.entity_type, onec_ref=op.source_id, crm_id=op.target_id,
+        onec_values=dict(op.payload["onec_values"]),
+        crm_values={**op.payload["crm_values"], **values},
+    )  # fmt: skip
+
+
+class CrmWriter:
+    def __init__(self, client: Bitrix24Client) -> None:
+        self.client = client
+
+    def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        try:
+            return self._apply(op, results)
+        except Bitrix24Error as exc:
+            raise translate(exc) from None
+
+    # -- creates ------------------------------------------------------------------------
+
+    def _company(self, cp: Counterparty, onec_ref: str, company_id: int | None) -> Applied:
+        c = self.client
+        if company_id is None:
+            company_id = c.add_company(cp, originator_id=ORIGINATOR, origin_id=onec_ref)
+        requisite_id = c.find_requisite_by_xml_id(onec_ref) if cp.inn else None
+        if requisite_id is None and cp.inn:
+            requisite_id = c.add_requisite(
+                company_id, Requisite(cp.inn, cp.kpp, cp.full_name or cp.name),
+                name=cp.name, kind=cp.kind, xml_id=onec_ref,
+            )  # fmt: skip
+        key = f"{company_id}/{requisite_id}" if requisite_id is not None else str(company_id)
+        values = nz.counterparty_values(cp)
+        return Applied(key, COUNTERPARTY, onec_ref=onec_ref, crm_id=key,
+                       onec_values=values, crm_values=values)  # fmt: skip
+
+    def _product(self, p: Product, onec_ref: str, product_id: int | None) -> Applied:
+        if product_id is None:
+            product_id = self.client.add_product(p, xml_id=onec_ref)
+        values = nz.product_values(p)
+        crm_values = {**values, "article": ""}  # the CRM catalog holds no article
+        return Applied(str(product_id), PRODUCT, onec_ref=onec_ref, crm_id=str(product_id),
+                       onec_values=values, crm_values=crm_values)  # fmt: skip
+
+    def _apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        c = self.client
+        if op.entity_type == COUNTERPARTY and op.kind is OpKind.CREATE:
+            return self._company(op.payload["counterparty"], op.source_id, None)
+        if op.entity_type == PRODUCT and op.kind is OpKind.CREATE:
+            return self._product(op.payload["product"], op.source_id, None)
+        if op.entity_type == INVOICE_BACK:
+            made = results.get(str(op.payload["from_op"]))
+            if made is None:
+                raise WriteError(tr("the invoice was not created in 1C"))
+            crm_id = int(op.payload["crm_id"])
+            c.set_sync_fields(
+                crm_id,
+                onec_number=str(made.result["number"]),
+                onec_date=dt.date.fromisoformat(str(made.result["date"])),
+                sync_status=tr("sent to 1C"),
+            )  # fmt: skip
+            return Applied(str(crm_id))
+        if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
+            values = dict(op.payload["values"])
+            assert op.target_id is not None
+            company_id = int(op.target_id.split("/")[0])
+            if "name" in values:
+                c.update_company(company_id, {"TITLE": values["name"]})
+            return _updated(op, values)
+        if op.entity_type == PRODUCT and op.kind is OpKind.UPDATE:
+            values = dict(op.payload["values"])
+            assert op.target_id is not None
+            fields: dict[str, Any] = {}
+            if "name" in values:
+                fields["name"] = values["name"]
+            if fields:
+                c.call("catalog.product.update", {"id": int(op.target_id), "fields": fields},
+                       what=f"product {op.target_id}")  # fmt: skip
+            return _updated(op, values)
+        if op.entity_type == INVOICE and op.kind is OpKind.UPDATE:
+            values = dict(op.payload["values"])
+            assert op.target_id is not None
+            crm_id = int(op.target_id)
+            if "rows" in values or "total" in values:
+                c.set_product_rows(crm_id, op.payload["lines"])
+            if "date" in values:
+                c.update_invoice(crm_id, {"begindate": values["date"]})
+            return _updated(op, values)
+        raise WriteError(
+            tr("desktop-sync cannot make this change in the CRM: {what}").format(
+                what=f"{op.kind.value} {op.entity_type}")
+        )  # fmt: skip
+
+    def lookup(self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+               ) -> Applied | None:  # fmt: skip
+        if kind != OpKind.CREATE.value:
+            return None
+        onec_ref = str(payload.get("source_id") or "")
+        values = dict(payload.get("changes") or {})
+        try:
+            if entity_type == COUNTERPARTY:
+                company_id = self.client.find_company_by_origin(ORIGINATOR, onec_ref)
+                if company_id is None:
+                    return None
+                cp = Counterparty(
+                    str(values.get("name") or ""),
+                    CounterpartyKind.ORGANIZATION if values.get("kpp")
+                    else CounterpartyKind.SOLE_TRADER,
+                    inn=str(values.get("inn") or ""), kpp=str(values.get("kpp") or ""),
+                )  # fmt: skip
+                return self._company(cp, onec_ref, company_id)  # completes a half-made one
+            if entity_type == PRODUCT:
+                product_id = self.client.find_product_by_xml_id(onec_ref)
+                if product_id is None:
+                    return None
+                return Applied(str(product_id), PRODUCT, onec_ref=onec_ref,
+                               crm_id=str(product_id), onec_values=values,
+                               crm_values={**values, "article": ""})  # fmt: skip
+        except Bitrix24Error as exc:
+            raise translate(exc) from None
+        return None

@@ -1,0 +1,122 @@
+"""Writes to 1C, as the executor asks for them (``Writer`` protocol)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from desktop_sync.connectors.onec import (
+    OnecBadRequest,
+    OnecClient,
+    OnecConflict,
+    OnecConnectionError,
+    OnecError,
+    OnecServerError,
+    OnecTimeout,
+    OnecUnavailable,
+)
+from desktop_sync.domain.entities import Contract, Counterparty, Invoice
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
+from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.planner import CONTRACT, COUNTERPARTY, INVOICE, invoice_values_onec
+from desktop_sync.i18n import tr
+
+_LOGICAL = {COUNTERPARTY: "counterparties", CONTRACT: "contracts", INVOICE: "invoices"}
+
+
+def translate(exc: OnecError) -> Exception:
+    """A 1C error as the executor's kind: unknown outcome, temporary, or refused."""
+    if isinstance(exc, OnecTimeout):
+        return OutcomeUnknown(str(exc))
+    if isinstance(exc, OnecConnectionError | OnecUnavailable | OnecServerError):
+        return TemporaryFailure(str(exc))
+    if isinstance(exc, OnecBadRequest | OnecConflict):
+        return WriteError(str(exc), field=getattr(exc, "field", "") or "")
+    return WriteError(str(exc), field=getattr(exc, "field", "") or "")
+
+
+class OnecWriter:
+    def __init__(self, client: OnecClient) -> None:
+        self.client = client
+
+    def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        try:
+            return self._apply(op)
+        except OnecError as exc:
+            raise translate(exc) from None
+
+    def _apply(self, op: Operation) -> Applied:
+        c = self.client
+        if op.entity_type == COUNTERPARTY and op.kind is OpKind.CREATE:
+            cp: Counterparty = op.payload["counterparty"]
+            made = c.create_counterparty(cp, op.idempotency_key)
+            return Applied(
+                made.ref, COUNTERPARTY, onec_ref=made.ref, crm_id=op.source_id,
+                onec_values=nz.counterparty_values(cp), crm_values=nz.counterparty_values(cp),
+            )  # fmt: skip
+        if op.entity_type == CONTRACT and op.kind is OpKind.CREATE:
+            contract: Contract = op.payload["contract"]
+            made = c.create_contract(contract.counterparty_ref, op.idempotency_key, contract.name)
+            return Applied(made.ref)
+        if op.entity_type == INVOICE and op.kind is OpKind.CREATE:
+            inv: Invoice = op.payload["invoice"]
+            made = c.create_invoice(inv, op.idempotency_key)
+            return self._invoice_applied(made.ref, op)
+        if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
+            values = dict(op.payload["values"])
+            body: dict[str, Any] = {}
+            if "name" in values:
+                body["Description"] = values["name"]
+            if not body:
+                raise WriteError(tr("nothing that 1C can take was changed"))
+            assert op.target_id is not None
+            c.update(c.profile.set("counterparties"), op.target_id, body)
+            merged = {**op.payload["onec_values"], **values}
+            return Applied(
+                op.target_id, COUNTERPARTY, onec_ref=op.target_id, crm_id=op.source_id,
+                onec_values=merged, crm_values=dict(op.payload["crm_values"]),
+            )  # fmt: skip
+        raise WriteError(
+            tr("desktop-sync cannot make this change in 1C: {what}").format(
+                what=f"{op.kind.value} {op.entity_type}")
+        )  # fmt: skip
+
+    def _invoice_applied(self, ref: str, op: Operation) -> Applied:
+        back = self.client.invoice(ref)
+        if back is None:
+            raise OutcomeUnknown(tr("the invoice was sent but 1C does not show it yet"))
+        values = invoice_values_onec(back)
+        return Applied(
+            ref, INVOICE, onec_ref=ref, crm_id=str(op.payload["crm_id"]), onec_values=values,
+            crm_values=dict(op.payload.get("crm_values") or values),
+            result={"number": back.number, "date": back.date.isoformat()},
+        )  # fmt: skip
+
+    def lookup(self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+               ) -> Applied | None:  # fmt: skip
+        if kind != OpKind.CREATE.value or entity_type not in _LOGICAL:
+            return None
+        try:
+            ref = self.client.find_created(_LOGICAL[entity_type], key)
+            if ref is None:
+                return None
+            if entity_type == INVOICE:
+                back = self.client.invoice(ref)
+                if back is None:
+                    return None
+                values = invoice_values_onec(back)
+                return Applied(
+                    ref, INVOICE, onec_ref=ref, crm_id=str(payload.get("crm_id") or
+                                                          payload.get("source_id")),
+                    onec_values=values, crm_values=values,
+                    result={"number": back.number, "date": back.date.isoformat()},
+                )  # fmt: skip
+            if entity_type == COUNTERPARTY:
+                return Applied(ref, COUNTERPARTY, onec_ref=ref,
+                               crm_id=str(payload.get("source_id")),
+                               onec_values=dict(payload.get("changes") or {}),
+                               crm_values=dict(payload.get("changes") or {}))  # fmt: skip
+            return Applied(ref)
+        except OnecError as exc:
+            raise translate(exc) from None
