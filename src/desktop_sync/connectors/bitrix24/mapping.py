@@ -210,7 +210,8 @@ def invoice_line(n: int, row: Mapping[str, Any]) -> InvoiceLine:
     """A product row as the document states it (see the module doc of rows in the sandbox).
 
     ``price`` is final (after discount, with tax). With ``taxIncluded=Y`` the line
-    amount includes VAT; with ``N`` it is the amount without VAT and VAT comes on top.
+    amount includes VAT; with ``N`` it is the amount without VAT and VAT comes on top
+    (``priceExclusive`` is rounded per unit, so it is not multiplied back).
     """
     qty = as_decimal(row.get("quantity"), "a quantity")
     price = as_decimal(row.get("price"), "a price")
@@ -227,7 +228,11 @@ def invoice_line(n: int, row: Mapping[str, Any]) -> InvoiceLine:
         unit_price = brutto if brutto else price
         vat_amount = vat_in_sum(amount, vat)
     else:
-        amount = round_money(exclusive * qty)
+        # the portal sums price x quantity (with tax); the amount without VAT is taken back
+        # from that sum so the row's total stays within a kopeck of the CRM's
+        gross = round_money(price * qty)
+        pct = vat.percent or Decimal(0)
+        amount = round_money(gross * 100 / (100 + pct))
         unit_price = netto if netto else exclusive
         vat_amount = vat_on_top(amount, vat)
     discount = round_money(unit_price * qty - amount) if unit_price * qty > amount else ZERO

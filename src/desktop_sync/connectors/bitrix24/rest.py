@@ -668,7 +668,11 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
             f"Bitrix24's limits stopped {method} ({what}); the run will resume later.", **kwargs
         )
     if status >= 500:
+        unknown = not is_read(method)
+        tail = " The change may or may not have been saved." if unknown else ""
         return Bitrix24ServerError(
-            f"Bitrix24 failed on {method} ({what}), HTTP {status}." + detail, **kwargs
+            f"Bitrix24 failed on {method} ({what}), HTTP {status}.{detail}{tail}",
+            outcome_unknown=unknown,
+            **kwargs,
         )
     return Bitrix24RequestError(f"Bitrix24 refused {method} for the {what}.{detail}", **kwargs)

@@ -1,0 +1,127 @@
+"""Domain reads through the real client, over loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.domain.entities import CounterpartyKind, ProductKind
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
+
+
+def test_every_invoice_of_the_medium_set_with_rows_and_no_503(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(medium.add_webhook())
+    before = medium.stats.requests
+    rejected = (medium.stats.rejected_503, medium.stats.rejected_429)
+    invoices = client.invoices()
+    assert (medium.stats.rejected_503, medium.stats.rejected_429) == rejected
+    assert len(invoices) == len(medium.store.items)
+    requests = medium.stats.requests - before
+    assert requests <= 2 + len(invoices) // 50 + 1  # scan + one batch per 50 invoices
+    rows_by_owner: dict[int, int] = {}
+    for row in medium.store.product_rows:
+        rows_by_owner[row["ownerId"]] = rows_by_owner.get(row["ownerId"], 0) + 1
+    for inv in invoices:
+        assert len(inv.invoice.lines) == rows_by_owner.get(inv.invoice.crm_id or 0, 0)
+        assert isinstance(inv.opportunity, Decimal)
+        assert inv.updated.tzinfo is not None
+    # the CRM's total is the sum of rows with VAT: exact when VAT is in the price; with VAT
+    # on top each row may differ by a kopeck (a real difference the engine reports)
+    for inv in invoices[:300]:
+        if all(ln.vat_included for ln in inv.invoice.lines):
+            assert inv.invoice.total == inv.opportunity, inv.invoice.number
+        else:
+            slack = Decimal("0.01") * len(inv.invoice.lines)
+            assert abs(inv.invoice.total - inv.opportunity) <= slack, inv.invoice.number
+
+
+def test_every_list_of_the_medium_set(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(medium.add_webhook())
+    companies = client.companies()
+    assert len(companies) == len(medium.store.companies) - 1  # without our own company
+    products = client.products()
+    assert len(products) == len(medium.store.products)
+    assert len(client.store_amounts()) == len(medium.store.store_products)
+    assert len(client.contacts()) == len(medium.store.contacts)
+
+
+def test_companies_with_requisites_branch_and_sole_traders(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    companies = client.companies()
+    with_two = [c for c in companies if len(c.counterparty.requisites) == 2]
+    assert with_two, "a head company with its branch"
+    head, branch = with_two[0].counterparty.requisites
+    assert head.inn == branch.inn and head.kpp != branch.kpp
+    traders = [c for c in companies if c.counterparty.kind is CounterpartyKind.SOLE_TRADER]
+    assert traders and all(
+        len(c.counterparty.inn) == 12 and not c.counterparty.kpp for c in traders
+    )
+    titles = [c.counterparty.name for c in companies]
+    assert len(titles) != len(set(titles)), "a duplicate company"
+    assert any("'" in t for t in titles) and any("«" in t for t in titles)
+    assert all(c.origin_id is None and c.originator_id is None for c in companies)
+
+
+def test_products_measures_vat_and_prices(client: Bitrix24Client) -> None:
+    products = client.products()
+    assert {p.product.kind for p in products} == {ProductKind.GOODS, ProductKind.SERVICE}
+    assert all(p.product.onec_ref is None for p in products)  # nothing linked to 1C yet
+    assert all(p.xml_id == str(p.product.crm_id) for p in products)
+    rates = {p.product.vat_rate for p in products}
+    assert {VatRate.VAT22, VatRate.WITHOUT, VatRate.VAT0, VatRate.VAT10} <= rates
+    assert all(p.product.unit is not None for p in products)
+    assert all(isinstance(p.product.price, Decimal) for p in products)
+    assert {u.okei for u in client.measures()} >= {"796", "006", "356"}
+    assert [w.name for w in client.stores()] == ["Основной склад", "Склад «Южный»"]
+    assert [p.base for p in client.price_types()] == [True, False]
+
+
+def test_invoices_stages_and_rows(client: Bitrix24Client) -> None:
+    stages = client.stages()
+    assert [s.semantics for s in stages if s.id.endswith((":P", ":D"))] == ["success", "failure"]
+    invoices = client.invoices()
+    assert {i.stage_id for i in invoices} >= {"DT31_1:N", "DT31_1:S", "DT31_1:P", "DT31_1:D"}
+    lines = [ln for i in invoices for ln in i.invoice.lines]
+    assert any(not ln.vat_included for ln in lines) and any(ln.vat_included for ln in lines)
+    assert any(ln.discount > 0 for ln in lines)
+    assert all(i.xml_id is None for i in invoices)
+
+
+def test_incremental_read_by_updated_time(client: Bitrix24Client, portal: Bitrix24Sandbox) -> None:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    assert client.invoices(updated_since=since) == []
+    portal.move_stage(2, "DT31_1:P")
+    portal.edit_row(
+        next(r["id"] for r in portal.store.product_rows if r["ownerId"] == 5), quantity=Decimal(3)
+    )
+    changed = client.invoices(updated_since=since)
+    assert [i.invoice.crm_id for i in changed] == [2, 5]
+    assert changed[0].stage_id == "DT31_1:P"
+
+
+def test_reconciliation_finds_deleted_invoices(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    before = set(client.invoice_ids())
+    portal.delete_item(4)
+    assert before - set(client.invoice_ids()) == {4}
+
+
+def test_manager_sees_fewer_companies_and_invoices(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    admin = make_client(portal.webhook)
+    manager = make_client(portal.manager_webhook())
+    all_companies = admin.companies()
+    mine = manager.companies()
+    assert 0 < len(mine) < len(all_companies)
+    assert all(c.assigned_by == 2 for c in mine)
+    assert 0 < len(manager.invoices()) < len(admin.invoices())

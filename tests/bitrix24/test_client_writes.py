@@ -1,0 +1,178 @@
+"""Writes the engine makes, with their idempotency keys and lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from desktop_sync.connectors.bitrix24 import (
+    SYNC_FIELDS,
+    Bitrix24AccessDenied,
+    Bitrix24Client,
+    Bitrix24RequestError,
+)
+from desktop_sync.domain.entities import (
+    Counterparty,
+    CounterpartyKind,
+    Product,
+    ProductKind,
+    Requisite,
+    Unit,
+    make_line,
+)
+from desktop_sync.domain.requisites import make_inn
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
+
+TRICKY = "ООО «Д'Артаньян \"и\" O'Neill» & Ко 100%"
+
+
+def test_company_with_tricky_name_round_trips_and_is_found_by_its_key(
+    client: Bitrix24Client,
+) -> None:
+    cp = Counterparty(
+        TRICKY, CounterpartyKind.ORGANIZATION, phone="+7 900 000-00-00", email="a@b.ru"
+    )
+    assert client.find_company_by_origin("desktop-sync:p1", "cp-1") is None
+    company_id = client.add_company(cp, originator_id="desktop-sync:p1", origin_id="cp-1")
+    assert client.find_company_by_origin("desktop-sync:p1", "cp-1") == company_id
+    inn = make_inn("770111222")
+    req_id = client.add_requisite(
+        company_id, Requisite(inn, "770101001", TRICKY), name=TRICKY, xml_id="rq-key-1"
+    )
+    assert client.find_requisite_by_xml_id("rq-key-1") == req_id
+    assert client.requisite_owner(req_id) == (4, company_id)
+    assert [r.crm_id for r in client.find_requisites(inn, "770101001")] == [req_id]
+    found = next(c for c in client.companies() if c.counterparty.crm_id == company_id)
+    assert found.counterparty.name == TRICKY
+    assert found.counterparty.inn == inn and found.origin_id == "cp-1"
+    assert found.counterparty.phone == "+7 900 000-00-00"
+    assert client.find_companies_by_phone(["79000000000"]) == [company_id]
+
+
+def test_tricky_values_travel_through_batch_too(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    reply = client.batch(
+        {"a": ("crm.company.add", {"fields": {"TITLE": TRICKY, "COMMENTS": "a+b=c&d?e#f"}})}
+    )
+    row = portal.store.companies.rows[int(reply.results["a"])]
+    assert (row["TITLE"], row["COMMENTS"]) == (TRICKY, "a+b=c&d?e#f")
+
+
+def test_product_with_xml_id_and_price(client: Bitrix24Client) -> None:
+    product = Product(
+        "Услуга «Настройка» д'Артаньяна",
+        ProductKind.SERVICE,
+        unit=Unit("356", "ч"),
+        vat_rate=VatRate.VAT22,
+        price=Decimal("1500.50"),
+    )
+    key = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert client.find_product_by_xml_id(key) is None
+    new_id = client.add_product(product, xml_id=key)
+    assert client.find_product_by_xml_id(key) == new_id
+    got = next(p for p in client.products() if p.product.crm_id == new_id)
+    assert got.product.name == product.name and got.product.kind is ProductKind.SERVICE
+    assert got.product.onec_ref == key and got.product.price == Decimal("1500.50")
+    assert got.product.vat_rate is VatRate.VAT22 and got.product.unit is not None
+    assert got.product.unit.okei == "356"
+
+
+def test_invoice_create_rows_fields_and_timeline(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    client.setup_custom_fields()
+    key = "ds:p1:F1:inv-1"
+    assert client.find_invoice_by_xml_id(key) is None
+    invoice_id = client.add_invoice(
+        {"title": TRICKY, "companyId": 2, "stageId": "DT31_1:N", "accountNumber": "ДС-1"},
+        xml_id=key,
+    )
+    assert client.find_invoice_by_xml_id(key) == invoice_id
+    lines = [
+        make_line(1, "Бумага «Снегурочка»", Decimal(3), Decimal("333.33"), VatRate.VAT22),
+        make_line(2, "Доставка", Decimal(1), Decimal(1000), VatRate.WITHOUT),
+        make_line(3, "Кабель", Decimal(10), Decimal("12.5"), VatRate.VAT10, vat_included=False),
+    ]
+    client.set_product_rows(invoice_id, lines)
+    client.set_sync_fields(
+        invoice_id,
+        onec_number="17",
+        onec_date=dt.date(2026, 3, 1),
+        paid=Decimal("1000.00"),
+        outstanding=Decimal("1137.49"),
+        payments=["2026-03-02 №5 1000,00"],
+        sync_status="Передан в 1С",
+    )
+    inv = client.invoice(invoice_id)
+    assert inv.invoice.total == inv.opportunity == Decimal("2137.49")
+    assert [ln.amount for ln in inv.invoice.lines] == [
+        Decimal("999.99"),
+        Decimal("1000.00"),
+        Decimal("125.00"),
+    ]
+    assert inv.fields.onec_number == "17" and inv.fields.onec_date == dt.date(2026, 3, 1)
+    assert inv.fields.paid == Decimal("1000.00") and inv.fields.outstanding == Decimal("1137.49")
+    assert inv.fields.payments == ("2026-03-02 №5 1000,00",)
+    assert inv.invoice.number == "ДС-1" and inv.xml_id == key
+    comment_id = client.add_timeline_comment(invoice_id, "Оплата 1000,00 ₽ по п/п №5 «банк»")
+    assert comment_id > 0
+    assert client.timeline_comments(invoice_id) == ["Оплата 1000,00 ₽ по п/п №5 «банк»"]
+    client.set_product_rows(invoice_id, lines[:1])  # set replaces every row
+    assert len(client.invoice(invoice_id).invoice.lines) == 1
+
+
+def test_invalid_stage_is_refused_with_the_field_named(client: Bitrix24Client) -> None:
+    with pytest.raises(Bitrix24RequestError, match="Стадия"):
+        client.add_invoice({"stageId": "DT31_1:NOPE"}, xml_id="x")
+
+
+def test_setup_on_fresh_portal_then_again(client: Bitrix24Client, portal: Bitrix24Sandbox) -> None:
+    assert len(client.missing_custom_fields()) == len(SYNC_FIELDS)
+    created = client.setup_custom_fields()
+    assert len(created) == len(SYNC_FIELDS)
+    assert client.setup_custom_fields() == []
+    assert client.missing_custom_fields() == []
+    item = client.call("crm.item.get", {"entityTypeId": 31, "id": 1}).result["item"]
+    assert all(f.camel in item for f in SYNC_FIELDS)
+    original = client.call(
+        "crm.item.get", {"entityTypeId": 31, "id": 1, "useOriginalUfNames": "Y"}
+    ).result["item"]
+    assert all(f.name in original for f in SYNC_FIELDS)
+
+
+def test_setup_needs_an_administrator(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    manager = make_client(portal.manager_webhook())
+    with pytest.raises(Bitrix24AccessDenied, match="custom field"):
+        manager.setup_custom_fields()
+
+
+def test_store_documents_move_stock(client: Bitrix24Client, portal: Bitrix24Sandbox) -> None:
+    assert client.inventory_enabled()
+    amounts = {(a.product_id, a.store_id): a.amount for a in client.store_amounts()}
+    (product_id, store_id), before = next(iter(amounts.items()))
+    title = "desktop-sync ds:p1:F6:1"
+    assert client.find_store_document(title) is None
+    doc = client.add_store_document("S", title=title, doc_number="1")
+    assert client.find_store_document(title) == doc
+    client.add_document_element(doc, product_id, store_id, Decimal("5.5"))
+    client.conduct_document(doc.id)
+    after = {(a.product_id, a.store_id): a.amount for a in client.store_amounts([product_id])}
+    assert after[(product_id, store_id)] == before + Decimal("5.5")
+    out = client.add_store_document("D", title="desktop-sync ds:p1:F6:2")
+    client.add_document_element(out, product_id, store_id, Decimal(2))
+    client.conduct_document(out.id)
+    final = {(a.product_id, a.store_id): a.amount for a in client.store_amounts([product_id])}
+    assert final[(product_id, store_id)] == before + Decimal("3.5")
+    with pytest.raises(Bitrix24RequestError, match="Conducted"):
+        client.add_document_element(out, product_id, store_id, Decimal(1))
+    too_much = client.add_store_document("D", title="desktop-sync ds:p1:F6:3")
+    client.add_document_element(too_much, product_id, store_id, Decimal(10**6))
+    with pytest.raises(Bitrix24RequestError, match="Insufficient"):
+        client.conduct_document(too_much.id)
