@@ -234,7 +234,9 @@ class OnecClient(Transport):
         units = {u.onec_ref or "": u for u in self.units()}
         rows = self._read("products", Query(filter=lit.eq("IsFolder", False)))
         today = self.today()
-        return [convert.product(r, units, today) for r in rows]
+        products = [convert.product(r, units, today) for r in rows]
+        self._cache["products"] = {p.onec_ref or "": p for p in products}  # names for rows
+        return products
 
     def _product_names(self) -> dict[str, Product]:
         if "products" not in self._cache:

@@ -68,6 +68,7 @@ class Selection:
         self.fields: set[str] = set()
         self.tabular: dict[str, set[str] | None] = {}
         self.presentations: set[str] = set()
+        self.navs: dict[str, list[str]] = {}
         self.no_tabular = False
         if self.all or text is None:
             return
@@ -80,6 +81,11 @@ class Selection:
                 self.no_tabular = True
             elif name == "*":
                 self.all = True
+            elif (
+                "/" in name and (nav := entity.field(name.split("/", 1)[0] + "_Key")) and nav.target
+            ):
+                # A field of an expanded reference: ``Контрагент/ИНН`` with $expand.
+                self.navs.setdefault(name.split("/", 1)[0], []).append(name.split("/", 1)[1])
             elif "/" in name:
                 tab, sub = name.split("/", 1)
                 part = entity.tabular_part(tab)

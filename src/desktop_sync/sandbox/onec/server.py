@@ -410,6 +410,9 @@ class App:
         expand: list[str],
     ) -> dict[str, Any]:
         selection = render.Selection(entity, query.get("$select"))
+        for nav in selection.navs:
+            if nav not in expand:
+                raise bad_query(f"Поле '{nav}' в $select требует $expand={nav}")
         expanded: dict[str, dict[str, Any] | None] = {}
         for nav in expand:
             f = entity.field(nav + "_Key")
@@ -418,8 +421,9 @@ class App:
                 continue
             self.can_read(user, target)
             other = self.store.get(f.target, rec[f.name])
+            sub = ",".join(selection.navs[nav]) if nav in selection.navs else None
             expanded[nav] = (
-                render.entity_json(target, other, render.Selection(target, None), links=links)
+                render.entity_json(target, other, render.Selection(target, sub), links=links)
                 if other
                 else None
             )
@@ -751,6 +755,8 @@ def _balance_set(name: str) -> EntitySet:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once: no delayed-ACK stall
+    wbufsize = 1 << 16
     server_version = "Apache/2.4.58 (Win64)"
     sys_version = ""
     app: App
