@@ -77,7 +77,9 @@ def test_profile_lifecycle_never_writes_secrets(tmp_path: Path) -> None:
         (["profile", "show", "nobody"], "no profile"),
         (["profile", "set", "x"], "Missing argument"),
         (["no-such-command"], "No such command"),
-        (["sync", "--apply"], "not available"),
+        (["setup"], "not available"),
+        (["sync", "--apply"], "no profile yet"),
+        (["sync"], "exactly one of"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], reason: str) -> None:

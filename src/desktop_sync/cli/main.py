@@ -18,6 +18,8 @@ from desktop_sync.cli.context import CommandError, Context
 from desktop_sync.cli.journal_cmds import journal_cmd
 from desktop_sync.cli.pending import PENDING_COMMANDS
 from desktop_sync.cli.profile_cmds import profile_group
+from desktop_sync.cli.sandbox_cmd import sandbox_cmd
+from desktop_sync.cli.sync_cmds import inbox_group, sync_cmd
 from desktop_sync.config import AppPaths, ConfigError
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
@@ -28,12 +30,7 @@ from desktop_sync.runlock import LockHeld
 log = logging.getLogger(__name__)
 
 
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context) -> object:
-        return super().invoke(ctx)
-
-
-@click.group(cls=_Group, invoke_without_command=True,
+@click.group(invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
 @click.version_option(__version__, "--version", prog_name="desktop-sync")
 @click.option(
@@ -66,6 +63,9 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
 
 cli.add_command(profile_group)
 cli.add_command(journal_cmd)
+cli.add_command(sync_cmd)
+cli.add_command(inbox_group)
+cli.add_command(sandbox_cmd)
 for _command in PENDING_COMMANDS:
     cli.add_command(_command)
 

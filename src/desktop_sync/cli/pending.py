@@ -24,8 +24,5 @@ PENDING_COMMANDS: list[click.Command] = [
     _pending("demo", "Start both sandboxes with seeded data and open the app on them."),
     _pending("setup", "Create the CRM custom fields the sync needs (admin rights)."),
     _pending("check", "Connect to both systems and report what is missing."),
-    _pending("sync", "Read both systems, plan, and (with --apply) synchronise."),
-    _pending("inbox", "Conflicts and attention items waiting for a person."),
     _pending("status", "An invoice's payment and shipment state."),
-    _pending("sandbox", "Serve the 1C and Bitrix24 sandboxes until interrupted."),
 ]

@@ -1,0 +1,203 @@
+"""``desktop-sync sync``, ``inbox`` and ``check``: the engine without a window."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
+from desktop_sync.cli.journal_cmds import open_journal
+from desktop_sync.engine.model import COUNT_KEYS, Flow, Outcome, Plan, Progress, RunSummary
+from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
+from desktop_sync.exitcodes import Exit
+from desktop_sync.i18n import tr
+
+OUTCOME_EXIT = {
+    Outcome.DONE: Exit.OK,
+    Outcome.WAITING: Exit.WAITING,
+    Outcome.PARTIAL: Exit.PARTIAL,
+    Outcome.CANNOT_CONNECT: Exit.CANNOT_CONNECT,
+    Outcome.CANCELLED: Exit.PARTIAL,
+}
+
+
+def _flows(only: str | None) -> tuple[Flow, ...] | None:
+    if not only:
+        return None
+    out = []
+    for part in only.split(","):
+        name = part.strip().upper()
+        try:
+            out.append(Flow(name))
+        except ValueError:
+            raise CommandError(
+                tr("--only: unknown flow «{name}»; flows are F1 … F7").format(name=part.strip())
+            ) from None
+    return tuple(out)
+
+
+def _value(v: Any) -> str:
+    if v is None or v == "":
+        return "—"
+    if isinstance(v, list):
+        return tr("{n} rows").format(n=len(v))
+    return str(v)
+
+
+def print_plan(plan: Plan) -> None:
+    if plan.is_empty():
+        echo(tr("Nothing to do: both systems agree."))
+        return
+    for flow, ops in sorted(plan.by_flow().items()):
+        echo(f"[{flow.value}] " + tr("{n} operations").format(n=len(ops)))
+        for op in ops:
+            echo(f"  • {op.reason}")
+            for ch in op.changes[:6]:
+                echo(f"      {ch.label}: {_value(ch.before)} → {_value(ch.after)}")
+    if plan.items:
+        echo(tr("Waiting for a person ({n}):").format(n=len(plan.items)))
+        for item in plan.items:
+            kind = tr("conflict") if item.kind.value == "conflict" else tr("attention")
+            echo(f"  ! [{item.flow.value}] {kind}: {item.record_label} — {item.field}: "
+                 f"{item.message}" + (f" → {item.action}" if item.action else ""))  # fmt: skip
+
+
+def print_summary(summary: RunSummary) -> None:
+    c = summary.counts
+    echo(
+        tr("Run #{run} ({mode}): planned {planned}, applied {applied}, failed {failed}, "
+           "conflicts {conflict}, attention {attention}, skipped {skipped}.").format(
+            run=summary.run_id, mode=summary.mode, **{k: c.get(k, 0) for k in COUNT_KEYS})
+    )  # fmt: skip
+    for record, reason in summary.failures[:20]:
+        echo(f"  ✗ {record}: {reason}")
+    if summary.message:
+        echo(summary.message)
+
+
+def _progress(quiet: bool) -> Any:
+    def show(p: Progress) -> None:
+        if quiet or not sys.stderr.isatty():
+            return
+        text = f"{p.stage.value} {p.done}/{p.total} {p.current}"[:100]
+        click.echo(f"\r{text:<100}", err=True, nl=False)
+
+    return show
+
+
+@click.command("sync")
+@click.option("--dry-run", "dry_run", is_flag=True, help="read both systems and print the plan")
+@click.option("--apply", "apply_", is_flag=True, help="carry out the plan (minus what waits)")
+@click.option("--only", default=None, help="only these flows, e.g. F1,F7")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@pass_context
+def sync_cmd(ctx: Context, dry_run: bool, apply_: bool, only: str | None, as_json: bool) -> None:
+    """Read both systems, plan, and (with --apply) synchronise."""
+    if dry_run == apply_:
+        raise CommandError(tr("choose exactly one of --dry-run and --apply"))
+    flows = _flows(only)
+    profile = ctx.store.get(ctx.profile_name)
+    try:
+        with SyncService.open(profile, ctx.paths) as svc:
+            if dry_run:
+                summary, plan = svc.dry_run(_progress(as_json), flows=flows, trigger="cli")
+            else:
+                summary, plan = svc.run(_progress(as_json), flows=flows, trigger="cli")
+    except ConnectError as exc:
+        if as_json:
+            emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
+        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    except (Cancelled, StalePlan) as exc:
+        raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
+    if not as_json and sys.stderr.isatty():
+        click.echo("", err=True)
+    if as_json:
+        data = summary.to_json()
+        if dry_run:
+            data["plan"] = [{"flow": op.flow.value, "kind": op.kind.value, "reason": op.reason}
+                            for op in plan.operations]  # fmt: skip
+        data["waiting"] = [{"kind": i.kind.value, "flow": i.flow.value,
+                            "record": i.record_label, "field": i.field, "message": i.message,
+                            "action": i.action} for i in plan.items]  # fmt: skip
+        emit_json(data)
+    else:
+        if dry_run:
+            print_plan(plan)
+        print_summary(summary)
+    code = OUTCOME_EXIT[summary.outcome]
+    if code != Exit.OK:
+        raise SystemExit(int(code))
+
+
+@click.group("inbox", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def inbox_group(click_ctx: click.Context, as_json: bool) -> None:
+    """Conflicts and attention items waiting for a person."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(inbox_list, as_json=as_json)
+
+
+@inbox_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@pass_context
+def inbox_list(ctx: Context, as_json: bool) -> None:
+    """List what waits for a person."""
+    journal = open_journal(ctx)
+    try:
+        items = journal.inbox()
+    finally:
+        journal.close()
+    if as_json:
+        emit_json({"items": [{
+            "id": i.id, "kind": i.kind, "flow": i.flow, "record": i.record_label,
+            "field": i.field, "message": i.message, "action": i.action,
+            "onec_value": i.onec_value, "crm_value": i.crm_value, "base_value": i.base_value,
+        } for i in items]})  # fmt: skip
+        return
+    if not items:
+        echo(tr("The inbox is empty: nothing waits for a person."))
+        return
+    for i in items:
+        kind = tr("conflict") if i.kind == "conflict" else tr("attention")
+        echo(f"#{i.id} [{i.flow}] {kind}: {i.record_label} — {i.field}: {i.message}")
+        if i.kind == "conflict":
+            echo(f"      1С: {_value(i.onec_value)} | CRM: {_value(i.crm_value)} | "
+                 + tr("last synced") + f": {_value(i.base_value)}")  # fmt: skip
+        if i.action:
+            echo(f"      → {i.action}")
+
+
+@inbox_group.command("resolve")
+@click.argument("item_id", type=int)
+@click.option("--take", type=click.Choice(["onec", "crm", "value"]), default=None)
+@click.option("--value", "value", default=None, help="with --take value: the value to keep")
+@click.option("--skip", is_flag=True, help="leave it as it is")
+@click.option("--confirm", is_flag=True, help="confirm what the item proposes")
+@pass_context
+def inbox_resolve(ctx: Context, item_id: int, take: str | None, value: str | None,
+                  skip: bool, confirm: bool) -> None:  # fmt: skip
+    """Resolve one item; the next synchronisation carries the decision out."""
+    chosen = [x for x in (take, skip or None, confirm or None) if x]
+    if len(chosen) != 1:
+        raise CommandError(tr("choose exactly one of --take, --skip and --confirm"))
+    if take == "value" and value is None:
+        raise CommandError(tr("--take value needs --value VALUE"))
+    action = (
+        "skip" if skip else "confirm" if confirm
+        else {"onec": "take_onec", "crm": "take_crm", "value": "value"}[str(take)]
+    )  # fmt: skip
+    journal = open_journal(ctx)
+    try:
+        item = next((i for i in journal.inbox() if i.id == item_id), None)
+        if item is None:
+            raise CommandError(tr("no open inbox item #{id}").format(id=item_id))
+        journal.resolve_item(item_id, {
+            "action": action, "value": value,
+            "onec_value": item.onec_value, "crm_value": item.crm_value,
+        })  # fmt: skip
+    finally:
+        journal.close()
+    echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=item_id))
