@@ -171,3 +171,19 @@ def test_xml_error_body_is_understood() -> None:
     )
     with mock(transport) as c:
         assert c.find("Catalog_Склады", "00000000-0000-0000-0000-000000000001") is None
+
+
+def test_reads_survive_random_faults() -> None:
+    from desktop_sync.sandbox.onec import start
+
+    with start(seed=5, faults="500:0.15,503:0.1,drop:0.05,html:0.05") as sb:
+        with make_client(sb, retries=8, page_size=5) as c:
+            invoices = c.invoices()
+        assert len(invoices) == len(sb.store.all("Document_СчетНаОплатуПокупателю"))
+        assert sb.request_count > c.requests - 1  # every attempt reached the server
+
+
+def test_bad_enum_value_names_the_field(fresh_client: OnecClient) -> None:
+    with pytest.raises(OnecBadRequest) as e:
+        fresh_client.create("Catalog_Контрагенты", {"ЮридическоеФизическоеЛицо": "Юрлицо"})
+    assert e.value.onec_code == "4" and e.value.field == "ЮридическоеФизическоеЛицо"

@@ -187,3 +187,20 @@ def test_tls_sandbox_with_generated_ca(tmp_path: object) -> None:
         assert sb.url.startswith("https://") and sb.ca_file is not None
         with make_client(sb, verify=str(sb.ca_file)) as c:
             assert len(c.warehouses()) == 2
+
+
+def test_check_report(sandbox: OnecSandbox) -> None:
+    before = len(sandbox.store.all("Catalog_Контрагенты"))
+    with make_client(sandbox) as c:
+        full = c.report()
+    assert full.ok and full.configuration.startswith("1С:Бухгалтерия")
+    with OnecClient(
+        sandbox.url, sandbox.limited_user, sandbox.limited_password, backoff=0.001
+    ) as c:
+        limited = c.report()
+    by = {e.logical: e for e in limited.entities}
+    assert not limited.ok
+    assert by["bank_receipts"].readable is False
+    assert by["invoices"].readable and by["invoices"].writable is True
+    assert by["counterparties"].rows_hidden and by["counterparties"].writable is False
+    assert len(sandbox.store.all("Catalog_Контрагенты")) == before  # probes wrote nothing

@@ -404,3 +404,27 @@ def test_fault_spec_grammar() -> None:
         Faults("teapot:0.1")
     with pytest.raises(ValueError):
         Faults("500")
+
+
+def test_select_double_star_and_presentation(http: httpx.Client, sandbox: OnecSandbox) -> None:
+    row = js(get(http, sandbox, INVOICES, **{"$format": "json", "$top": "1", "$select": "**"}))[
+        "value"
+    ][0]
+    assert "Товары" not in row and "Контрагент_Key" in row
+    row = js(
+        get(
+            http,
+            sandbox,
+            INVOICES,
+            **{"$format": "json", "$top": "1", "$select": "Ref_Key,Контрагент____Presentation"},
+        )
+    )["value"][0]
+    assert set(row) == {"Ref_Key", "Контрагент____Presentation"}
+    assert row["Контрагент____Presentation"]
+
+
+def test_nometadata_json(http: httpx.Client, sandbox: OnecSandbox) -> None:
+    r = get(http, sandbox, "Catalog_Склады", **{"$format": "application/json;odata=nometadata"})
+    data = r.json()
+    assert "odata.metadata" not in data
+    assert not any("@navigationLinkUrl" in k for k in data["value"][0])

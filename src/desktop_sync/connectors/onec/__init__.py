@@ -2,6 +2,8 @@
 
 from desktop_sync.connectors.onec.client import (
     Changes,
+    CheckReport,
+    EntityAccess,
     OnecClient,
     Organization,
     comment_with_key,
@@ -30,6 +32,8 @@ from desktop_sync.connectors.onec.transport import CreateResult
 __all__ = [
     "BP30",
     "Changes",
+    "CheckReport",
+    "EntityAccess",
     "CreateResult",
     "Guid",
     "OnecAccessDenied",

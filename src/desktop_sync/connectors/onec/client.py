@@ -77,6 +77,31 @@ class Changes:
     versions: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class EntityAccess:
+    """One object the flows need: published, readable, writable (None = not needed)."""
+
+    logical: str
+    entity: str
+    published: bool
+    readable: bool
+    writable: bool | None
+    rows_hidden: bool  # record-level security hides rows: reads need allowedOnly
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    configuration: str
+    problems: tuple[Problem, ...]
+    entities: tuple[EntityAccess, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(
+            e.readable and e.writable is not False for e in self.entities
+        )
+
+
 class OnecClient(Transport):
     def __init__(
         self,
@@ -136,12 +161,61 @@ class OnecClient(Transport):
         meta: Metadata = self._cache["metadata"]
         return meta
 
+    def report(self) -> CheckReport:
+        """What ``desktop-sync check`` shows for 1C: reachable, configuration, rights.
+
+        Raises the connection/auth errors as they are (the caller maps them to exit
+        codes); everything else is collected into the report.
+        """
+        problems = self.check()
+        missing = {p.entity for p in problems if not p.field}
+        entities: list[EntityAccess] = []
+        for logical, entity in self.profile.sets.items():
+            if entity in missing:
+                entities.append(EntityAccess(logical, entity, False, False, False, False))
+                continue
+            readable = bool(self.readable(logical))
+            hidden = self.hidden_rows(logical) if readable else False
+            writable = (
+                self.writable(logical) if readable and logical in self.profile.writes else None
+            )
+            entities.append(EntityAccess(logical, entity, True, readable, writable, hidden))
+        return CheckReport(self.profile.title, tuple(problems), tuple(entities))
+
+    def writable(self, logical: str) -> bool:
+        """Probe write rights without writing: POST a record with the Ref_Key of an
+        existing one. 1C checks rights before it writes, so a user without the right
+        gets code 20, a user with it gets code 15 ("already exists") and nothing is
+        created. (Order of the two checks in a live 1C is an assumption; see
+        docs/decisions/onec-client.md.)"""
+        from desktop_sync.connectors.onec.errors import OnecAccessDenied, OnecAlreadyExists
+
+        entity = self.profile.set(logical)
+        rows = self.fetch(entity, Query(select=("Ref_Key",), top=1, allowed_only=True))
+        if not rows:
+            return True  # nothing to probe with; the first real write will tell
+        try:
+            self.request(
+                "POST",
+                entity,
+                [("$format", "json")],
+                {"Ref_Key": rows[0]["Ref_Key"]},
+                entity=entity,
+            )
+        except OnecAccessDenied:
+            return False
+        except OnecAlreadyExists:
+            return True
+        raise OnecError(f"the write probe created a record in {entity}", entity=entity)
+
     def readable(self, logical: str) -> bool | None:
         """Can this user read the set? ``None`` when the answer says neither."""
         from desktop_sync.connectors.onec.errors import OnecAccessDenied
 
         try:
-            self.fetch(self.profile.set(logical), Query(select=("Ref_Key",), top=1))
+            self.fetch(
+                self.profile.set(logical), Query(select=("Ref_Key",), top=1, allowed_only=True)
+            )
         except OnecAccessDenied:
             return False
         return True
