@@ -10,6 +10,7 @@ deletion-marked records, returns of goods, opening stock (an «Операция�
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from desktop_sync.domain.entities import (
@@ -95,6 +96,7 @@ LIMITED_USER = "Менеджер"
 LIMITED_PASSWORD = "менеджер"
 
 
+@functools.cache
 def account_ref(code: str) -> str:
     return ref("account", code)
 

@@ -79,6 +79,7 @@ class Store:
         self.unit_cost: dict[str, Decimal] = {}
         self._version = 0
         self._codes: dict[str, int] = {}
+        self._blanks: dict[str, Record] = {}
         self._numbers: dict[tuple[str, int], int] = {}
         self.number_prefix = "0000-"
 
@@ -136,18 +137,32 @@ class Store:
     # --- writing ---------------------------------------------------------------------
 
     def blank(self, s: EntitySet) -> Record:
-        rec: Record = {f.name: default(f) for f in s.all_fields}
+        template = self._blanks.get(s.name)
+        if template is None:
+            template = {f.name: default(f) for f in s.all_fields}
+            self._blanks[s.name] = template
+        rec = dict(template)
         for t in s.tabular:
             rec[t.name] = []
         return rec
 
-    @staticmethod
-    def _complete_rows(s: EntitySet, values: Record) -> Record:
+    def _blank_row(self, s: EntitySet, tab: str) -> Record:
+        key = f"{s.name}/{tab}"
+        template = self._blanks.get(key)
+        if template is None:
+            part = s.tabular_part(tab)
+            assert part is not None
+            template = {f.name: default(f) for f in part.fields}
+            self._blanks[key] = template
+        return template
+
+    def _complete_rows(self, s: EntitySet, values: Record) -> Record:
         """Fill every row of a written tabular part with defaults for missing fields."""
         out = dict(values)
         for t in s.tabular:
             if t.name in out:
-                out[t.name] = [{f.name: default(f) for f in t.fields} | row for row in out[t.name]]
+                blank = self._blank_row(s, t.name)
+                out[t.name] = [blank | row for row in out[t.name]]
         return out
 
     def insert(self, name: str, values: Record) -> Record:
