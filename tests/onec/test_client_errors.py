@@ -187,3 +187,17 @@ def test_bad_enum_value_names_the_field(fresh_client: OnecClient) -> None:
     with pytest.raises(OnecBadRequest) as e:
         fresh_client.create("Catalog_Контрагенты", {"ЮридическоеФизическоеЛицо": "Юрлицо"})
     assert e.value.onec_code == "4" and e.value.field == "ЮридическоеФизическоеЛицо"
+
+
+def test_conflict_and_tabular_create_are_typed(fresh_client: OnecClient) -> None:
+    from desktop_sync.connectors.onec import OnecConflict
+
+    wh = fresh_client.warehouses()[0]
+    assert wh.onec_ref is not None
+    with pytest.raises(OnecConflict):
+        fresh_client.update(
+            "Catalog_Склады", wh.onec_ref, {"Description": "x"}, if_match="AAAAAQAAAAA="
+        )
+    with pytest.raises(OnecBadRequest) as e:
+        fresh_client.create("Document_СчетНаОплатуПокупателю_Товары", {"LineNumber": "1"})
+    assert e.value.onec_code == "13"

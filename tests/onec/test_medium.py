@@ -25,7 +25,9 @@ def test_full_read_of_the_medium_set(medium: OnecSandbox) -> None:
         products = c.products()
         invoices = c.invoices()
         requests = c.requests
-    assert len(counterparties) == len(ds.counterparties_in_onec) + 2  # + supplier, tax office
+    assert (
+        len(counterparties) == len(ds.counterparties_in_onec) + 3
+    )  # + supplier, tax office, largest
     assert len({p.onec_ref for p in products}) == len(ds.products)
     assert len({i.onec_ref for i in invoices}) == len(ds.onec_invoices)
     pages = (

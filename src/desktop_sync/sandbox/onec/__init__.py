@@ -18,7 +18,6 @@ from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSW
 from desktop_sync.sandbox.onec.server import App, Handler, Server, Stats
 from desktop_sync.sandbox.onec.store import Record, Store
 
-CONFIGURATIONS = ("bp30", "ut11")
 TIMEZONE = "Europe/Moscow"
 
 __all__ = ["OnecSandbox", "Store", "start"]
@@ -87,6 +86,10 @@ class OnecSandbox:
     def mark_deleted(self, entity_set: str, ref: str, mark: bool = True) -> Record:
         return self.store.mark_deleted(entity_set, ref, mark)
 
+    def add(self, entity_set: str, **values: object) -> Record:
+        """Create a record as a user would in the form (Code/Number assigned by 1C)."""
+        return self.store.insert(entity_set, dict(values))
+
     def delete(self, entity_set: str, ref: str) -> None:
         self.store.delete(entity_set, ref)
 
@@ -110,6 +113,21 @@ class OnecSandbox:
         self.stop()
 
 
+def _build_store(configuration: str, seed: int, size: str) -> Store:
+    """Each configuration brings its composition (schema) and its seeding; the server,
+    query engine and serializers are shared. UT 11 will add a branch here."""
+    if configuration == "bp30":
+        from desktop_sync.sandbox.onec import bp30
+        from desktop_sync.sandbox.onec import seed as seeding
+
+        store = Store(bp30.build_schema())
+        seeding.seed(store, build(seed, size))
+        return store
+    if configuration == "ut11":
+        raise ValueError("configuration 'ut11' is not yet available: only 'bp30' for now")
+    raise ValueError(f"unknown configuration {configuration!r}: bp30 or ut11")
+
+
 def start(
     host: str = "127.0.0.1",
     port: int = 0,
@@ -122,15 +140,7 @@ def start(
     base: str = "accounting",
 ) -> OnecSandbox:
     """Build the seeded base and serve it on ``host:port`` (0 = a free port)."""
-    if configuration == "ut11":
-        raise ValueError("configuration 'ut11' is not yet available: only 'bp30' for now")
-    if configuration not in CONFIGURATIONS:
-        raise ValueError(f"unknown configuration {configuration!r}: bp30 or ut11")
-    from desktop_sync.sandbox.onec import bp30
-    from desktop_sync.sandbox.onec import seed as seeding
-
-    store = Store(bp30.build_schema())
-    seeding.seed(store, build(seed, size))
+    store = _build_store(configuration, seed, size)
     fault_plan = Faults(faults, seed)
     server = Server((host, port), Handler)
     scheme = "http"

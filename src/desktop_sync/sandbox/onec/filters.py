@@ -394,7 +394,7 @@ class Evaluator:
                 case "concat":
                     return text(args[0]) + text(args[1])
                 case "substring":
-                    start = int(args[1]) - 1 if False else int(args[1])
+                    start = int(args[1])  # 0-based, as OData v3 defines it
                     s = text(args[0])
                     return s[start:] if len(args) == 2 else s[start : start + int(args[2])]
                 case "like":

@@ -19,6 +19,7 @@ from desktop_sync.domain.entities import (
     PaymentKind,
     ProductKind,
 )
+from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
 from desktop_sync.sandbox.dataset import (
     ORGANIZATION_INN,
@@ -298,6 +299,15 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
             "7715044490",
             "771501001",
             "Прочее",
+        ),
+        # A largest taxpayer: its КПП has Latin letters in positions 5-6.
+        (
+            ref("onec-only", "largest"),
+            "ПАО «Крупнейший покупатель»",
+            "ЮридическоеЛицо",
+            make_inn("770812345"),
+            "7708AK001",
+            "СПокупателем",
         ),
     )
     for cref, name, legal, inn, kpp, contract_kind in extra:
