@@ -125,3 +125,12 @@ def test_manager_sees_fewer_companies_and_invoices(
     assert 0 < len(mine) < len(all_companies)
     assert all(c.assigned_by == 2 for c in mine)
     assert 0 < len(manager.invoices()) < len(admin.invoices())
+
+
+def test_rows_of_a_group_beyond_one_page_are_read_on(client: Bitrix24Client) -> None:
+    many = [{"productName": f"Позиция {n}", "price": n, "quantity": 1} for n in range(1, 71)]
+    client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": 3, "productRows": many})
+    by_id = {i.invoice.crm_id: i for i in client.invoices()}
+    assert len(by_id[3].invoice.lines) == 70
+    assert by_id[3].opportunity == Decimal(sum(range(1, 71)))
+    assert [ln.product_name for ln in by_id[3].invoice.lines][-1] == "Позиция 70"

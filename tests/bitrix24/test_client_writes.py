@@ -176,3 +176,22 @@ def test_store_documents_move_stock(client: Bitrix24Client, portal: Bitrix24Sand
     client.add_document_element(too_much, product_id, store_id, Decimal(10**6))
     with pytest.raises(Bitrix24RequestError, match="Insufficient"):
         client.conduct_document(too_much.id)
+
+
+def test_check_reports_what_is_missing_then_nothing(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    from desktop_sync.connectors.bitrix24 import check
+
+    admin = make_client(portal.webhook)
+    report = check(admin)
+    assert report.reachable and report.is_admin and report.sees_everything
+    assert report.scopes_missing == [] and report.smart_invoices
+    assert len(report.stages) == 6 and report.inventory_management is True
+    assert len(report.custom_fields_missing) == len(SYNC_FIELDS) and not report.ok
+    admin.setup_custom_fields()
+    assert check(admin).ok
+    manager = check(make_client(portal.manager_webhook(scopes=("crm",))))
+    assert not manager.sees_everything and manager.scopes_missing == ["catalog", "userfieldconfig"]
+    broken = check(make_client(portal.url + "/rest/1/nope/"))
+    assert not broken.reachable and "webhook" in broken.problems[0]

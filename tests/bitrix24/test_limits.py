@@ -118,3 +118,31 @@ def test_deep_offset_paging_costs_more_than_the_id_scan(
     client2.invoice_ids()
     scan_operating = client2.budget._usage["crm.item.list"].operating
     assert offset_operating > 3 * scan_operating  # and it grows with the square of the size
+
+
+def test_bucket_semantics_with_and_without_counting_refusals() -> None:
+    from desktop_sync.sandbox.bitrix24.limits import LeakyBucket
+
+    now = [0.0]
+    lenient = LeakyBucket(lambda: now[0])
+    strict = LeakyBucket(lambda: now[0], count_refused=True)
+    for bucket in (lenient, strict):
+        assert all(bucket.hit() for _ in range(50))
+        assert not bucket.hit()
+        assert not bucket.hit()
+    now[0] = 0.5  # one request drained
+    assert lenient.hit()
+    assert not strict.hit()  # the two refusals filled it further
+
+
+def test_client_recovers_even_when_refusals_count(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    limited.portal.bucket.count_refused = True
+    client = make_client(
+        limited.webhook, throttle=False, clock=fake_clock.time, sleep=fake_clock.sleep
+    )
+    for _ in range(80):
+        client.call("scope")
+    assert limited.stats.rejected_503 > 0
+    assert client.counters.got_503 == limited.stats.rejected_503

@@ -1,6 +1,7 @@
 """Bitrix24 REST client (httpx): webhook, batch, leaky-bucket throttle, ID-scan paging,
 error mapping, custom fields. Returns domain objects."""
 
+from desktop_sync.connectors.bitrix24.check import CheckReport, check
 from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24AccessDenied,
@@ -40,6 +41,7 @@ __all__ = [
     "Bitrix24RequestError",
     "Bitrix24ScopeError",
     "Bitrix24ServerError",
+    "CheckReport",
     "CrmCompany",
     "CrmInvoice",
     "CrmProduct",
@@ -50,4 +52,5 @@ __all__ = [
     "StoreAmount",
     "StoreDocument",
     "SyncFields",
+    "check",
 ]

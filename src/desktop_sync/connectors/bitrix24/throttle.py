@@ -1,9 +1,10 @@
 """A proactive mirror of the portal's limits, so a healthy run never gets a 503 or a 429.
 
 - :class:`RequestThrottle` mirrors the leaky bucket (research/bitrix24.md §3:
-  50 burst, 2 per second; Enterprise 250/5). It keeps ``margin`` requests of
-  head-room for other users of the same portal, and after a 503 assumes the
-  portal's bucket is full.
+  50 burst, 2 per second; Enterprise 250/5). ``margin`` keeps head-room for
+  other clients behind the same IP (none by default: the portal counts a request
+  when it arrives, after the client counted it, so the mirror is never behind);
+  after a 503 it assumes the portal's bucket is full.
 - :class:`OperatingBudget` follows ``time.operating`` (the method's operating
   seconds in the portal's 10-minute window, already cumulative) and
   ``operating_reset_at`` per method; before a call whose method is near the limit
@@ -26,7 +27,7 @@ WINDOW = 600.0
 
 class RequestThrottle:
     def __init__(
-        self, clock: Clock, sleep: Sleep, *, burst: int = 50, rate: float = 2.0, margin: int = 2
+        self, clock: Clock, sleep: Sleep, *, burst: int = 50, rate: float = 2.0, margin: int = 0
     ) -> None:
         self.clock = clock
         self.sleep = sleep

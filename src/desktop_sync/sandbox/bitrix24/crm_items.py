@@ -582,8 +582,9 @@ def productrow_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     keys = {k.lstrip("="): k for k in filt}
     if "ownerType" not in keys or "ownerId" not in keys:
         raise bad_argument("Filter must contain both '=ownerType' and '=ownerId'")
-    owner_ids = [as_int(v) for v in as_list(filt[keys["ownerId"]])]
-    for oid in owner_ids:
+    # a list value is an IN, as in the portal's ORM filters
+    owner_ids = {as_int(v) for v in as_list(filt[keys["ownerId"]])}
+    for oid in sorted(owner_ids):
         _owner(ctx, filt[keys["ownerType"]], oid)
     matched = sorted(
         (r for r in ctx.store.product_rows if r["ownerId"] in owner_ids),

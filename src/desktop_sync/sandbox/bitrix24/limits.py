@@ -3,8 +3,13 @@
 **Leaky bucket** (research/bitrix24.md §3): every HTTP request adds 1 to a
 counter that drains at ``rate`` per second; a request that would take it above
 ``burst`` gets 503 ``QUERY_LIMIT_EXCEEDED``. A batch is one request. Open
-question 2 (does a rejected request count?) is answered the stricter way: it
-does, so a client that hammers a full bucket keeps it full.
+question 2 (does a refused request count?) is *not* answered the stricter way by
+default: a refused request does not fill the bucket, as in nginx's ``limit_req``
+(the limiter sits in front of the portal) and as fast_bitrix24 assumes (it
+records only successful requests and recovers from 503 bursts on real portals;
+with refused requests counted it exhausts its retries, see
+docs/decisions/bitrix24-client.md). ``count_refused=True`` gives the stricter
+behaviour for tests.
 
 **Operating time** (§3, core ``loadlimiter.php``): per (webhook, method), ten
 60-second buckets; a call is checked *before* it runs, and once the recorded
@@ -66,10 +71,13 @@ def operating_cost(
 class LeakyBucket:
     """Per-portal request counter; thread-safe."""
 
-    def __init__(self, clock: Clock, burst: int = 50, rate: float = 2.0) -> None:
+    def __init__(
+        self, clock: Clock, burst: int = 50, rate: float = 2.0, *, count_refused: bool = False
+    ) -> None:
         self.clock = clock
         self.burst = burst
         self.rate = rate
+        self.count_refused = count_refused
         self.level = 0.0
         self._last = clock()
         self._lock = threading.Lock()
@@ -80,8 +88,12 @@ class LeakyBucket:
             now = self.clock()
             self.level = max(0.0, self.level - (now - self._last) * self.rate)
             self._last = now
-            self.level += 1.0  # stricter: a refused request counts too
-            return self.level <= self.burst
+            if self.level + 1.0 > self.burst:
+                if self.count_refused:
+                    self.level += 1.0
+                return False
+            self.level += 1.0
+            return True
 
 
 @dataclass
