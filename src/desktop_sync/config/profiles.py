@@ -43,6 +43,7 @@ class Profile:
     filters: dict[str, str] = field(default_factory=dict)
     schedule_minutes: int = 0  # 0 = no automatic runs
     journal_url: str = ""  # empty = the SQLite file in the data dir
+    crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
     demo: bool = False
 
     def validate(self) -> Profile:
@@ -133,6 +134,10 @@ class Profile:
         if key in simple:
             changes: dict[str, Any] = {simple[key]: value}
             return replace(self, **changes).validate()
+        if key == "crm.throttle":
+            if value not in ("on", "off"):
+                raise ConfigError(tr("crm.throttle: expected on or off"))
+            return replace(self, crm_throttle=value == "on")
         if key == "schedule.minutes":
             try:
                 minutes = int(value)
@@ -145,7 +150,7 @@ class Profile:
             tr("unknown setting «{key}»; known: {known}").format(
                 key=key,
                 known=f"stage.<{'|'.join(STAGE_MEANINGS)}>, warehouse.<1C>, filter.<name>, "
-                + ", ".join([*simple, "schedule.minutes"]),
+                + ", ".join([*simple, "schedule.minutes", "crm.throttle"]),
             )
         )
 

@@ -105,7 +105,7 @@ class SyncService:
 
     @classmethod
     def open(cls, profile: Profile, paths: AppPaths, *, verify: bool | str = True,
-             crm_throttle: bool = True) -> SyncService:  # fmt: skip
+             crm_throttle: bool | None = None) -> SyncService:  # fmt: skip
         """Build the clients and open the journal; no request leaves yet."""
         secrets = SecretStore(profile.uuid)
         try:
@@ -137,7 +137,8 @@ class SyncService:
             configuration=profile.configuration, timezone=profile.onec_timezone,
             organization=profile.organization or None,
         )  # fmt: skip
-        crm = Bitrix24Client(webhook, verify=verify, throttle=crm_throttle)
+        throttle = profile.crm_throttle if crm_throttle is None else crm_throttle
+        crm = Bitrix24Client(webhook, verify=verify, throttle=throttle)
         return cls(profile, paths, onec, crm, journal)
 
     def close(self) -> None:

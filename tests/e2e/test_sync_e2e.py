@@ -1,0 +1,212 @@
+"""The engine end to end: real clients, both sandboxes, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.config.secrets import SecretKind, SecretStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.engine.model import Flow, OpKind, Outcome
+from desktop_sync.engine.service import ConnectError
+
+from .conftest import World, make_world
+
+
+def crm_state(world: World) -> dict[str, Counter[str]]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        companies = c.companies()
+        products = c.products()
+    return {
+        "origins": Counter(co.origin_id or f"none-{co.counterparty.crm_id}" for co in companies),
+        "xml": Counter(p.xml_id or f"none-{p.product.crm_id}" for p in products),
+        "inn_kpp": Counter(
+            f"{rq.inn}/{rq.kpp}" for co in companies for rq in co.counterparty.requisites
+        ),  # fmt: skip
+    }
+
+
+def onec_state(world: World) -> Counter[str]:
+    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as c:
+        return Counter(f"{cp.inn}/{cp.kpp}" for cp in c.counterparties() if cp.inn)
+
+
+def test_dry_run_writes_nothing(world: World) -> None:
+    before_crm, before_onec = crm_state(world), onec_state(world)
+    writes_before = sum(n for m, n in world.onec.stats.by_method.items() if m != "GET")
+    with world.service() as svc:
+        summary, plan = svc.dry_run()
+    assert summary.counts["planned"] == len(plan.operations) > 0
+    assert summary.counts["applied"] == 0
+    assert crm_state(world) == before_crm
+    assert onec_state(world) == before_onec
+    writes_after = sum(n for m, n in world.onec.stats.by_method.items() if m != "GET")
+    assert writes_after == writes_before
+
+
+def test_apply_converges_and_second_apply_does_nothing(world: World) -> None:
+    with world.service() as svc:
+        first, plan = svc.run()
+    assert first.counts["applied"] == len(plan.operations) > 0
+    assert first.counts["failed"] == 0
+    assert first.outcome in (Outcome.DONE, Outcome.WAITING)
+    state = crm_state(world)
+    ours = {k: v for k, v in state["origins"].items() if not k.startswith("none-")}
+    assert ours and max(ours.values()) == 1  # no twin companies
+    with world.service() as svc:
+        second, plan2 = svc.run()
+    assert plan2.operations == ()
+    assert second.counts["applied"] == 0
+    assert crm_state(world) == state
+
+
+def test_new_counterparty_in_1c_reaches_crm_once(world: World) -> None:
+    with world.service() as svc:
+        svc.run()
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F7,))
+    assert plan.operations == ()
+    assert summary.outcome in (Outcome.DONE, Outcome.WAITING)
+
+
+def test_wrong_password_is_a_clear_connect_error(world: World,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("DESKTOP_SYNC_ONEC_PASSWORD", "wrong-пароль")
+    with world.service() as svc, pytest.raises(ConnectError) as info:
+        svc.dry_run()
+    text = str(info.value)
+    assert text.startswith("1С")
+    assert "wrong-пароль" not in text and world.crm.webhook not in text
+
+
+def test_cli_sync_json_and_exit_codes(world: World) -> None:
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {**os.environ, **world.env(), "DESKTOP_SYNC_LANG": "en",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+    dry = subprocess.run([exe, "sync", "--dry-run", "--json"], capture_output=True, text=True,
+                         env=env, timeout=120, check=False)  # fmt: skip
+    data = json.loads(dry.stdout)
+    assert dry.returncode in (0, 3), dry.stderr
+    assert data["mode"] == "dry_run"
+    for key in ("planned", "applied", "failed", "conflict", "attention", "skipped"):
+        assert key in data["counts"]
+    assert data["flows"]["F7"]["planned"] > 0
+    applied = subprocess.run([exe, "sync", "--apply", "--json"], capture_output=True, text=True,
+                             env=env, timeout=300, check=False)  # fmt: skip
+    result = json.loads(applied.stdout)
+    assert applied.returncode in (0, 3), applied.stderr
+    assert result["counts"]["applied"] == data["counts"]["planned"]
+    assert world.crm.webhook not in applied.stdout + applied.stderr
+    bad = subprocess.run([exe, "sync", "--apply"], capture_output=True, text=True,
+                         env={**env, "DESKTOP_SYNC_ONEC_PASSWORD": "nope"}, timeout=120,
+                         check=False)  # fmt: skip
+    assert bad.returncode == 5
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in bad.stderr
+
+
+def _journal_states(db: Path) -> Counter[str]:
+    if not db.exists():
+        return Counter()
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return Counter(s for (s,) in con.execute("SELECT state FROM operation"))
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return Counter()
+
+
+@pytest.mark.parametrize("kill_after", [3, 25])
+def test_killed_apply_is_finished_without_twins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                kill_after: int) -> None:  # fmt: skip
+    """SIGKILL a real `desktop-sync sync --apply` mid-run; the next run finishes the job."""
+    gen = make_world(tmp_path, monkeypatch, onec_faults="delay:0.05")
+    world = next(gen)
+    try:
+        exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+        assert exe
+        env = {**os.environ, **world.env(),
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+        db = world.paths.journal_path()
+        proc = subprocess.Popen([exe, "sync", "--apply", "--json"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        killed_in = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            states = _journal_states(db)
+            if states["applied"] >= kill_after:
+                killed_in = "sending" if states["sending"] else "between"
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        proc.wait(30)
+        assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+        assert killed_in
+        # The next run settles what was in flight, then finishes the rest: no twins.
+        with world.service() as svc:
+            summary, _plan = svc.run()
+            assert summary.counts["failed"] == 0
+            runs = svc.journal.runs()
+            assert runs[-1].outcome == "crashed"  # the killed run, closed by the next
+        state = crm_state(world)
+        ours = {k: v for k, v in state["origins"].items() if not k.startswith("none-")}
+        assert ours and max(ours.values()) == 1
+        xml = {k: v for k, v in state["xml"].items() if not k.startswith("none-")}
+        assert xml and max(xml.values()) == 1
+        assert max(onec_state(world).values()) <= 2  # a head office and its branch at most
+        with world.service() as svc:
+            _s, plan = svc.run()
+        assert [op for op in plan.operations if op.kind is OpKind.CREATE] == []
+    finally:
+        gen.close()
+
+
+def test_secrets_stored_in_keyring_work(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a keyring (our in-memory backend here), the environment is not needed."""
+    store = SecretStore(world.profile.uuid)
+    store.set(SecretKind.ONEC_PASSWORD, world.onec.password)
+    store.set(SecretKind.CRM_SECRET, world.crm.webhook)
+    monkeypatch.delenv("DESKTOP_SYNC_ONEC_PASSWORD")
+    monkeypatch.delenv("DESKTOP_SYNC_CRM_SECRET")
+    with world.service() as svc:
+        summary, _plan = svc.dry_run()
+    assert summary.counts["planned"] > 0
+
+
+def test_lost_answers_are_looked_up_not_repeated(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The portal applies a create but the answer is lost: found by key, never made twice."""
+    faults = "drop:0.4@crm.company.add,drop:0.4@catalog.product.add,drop:0.4@crm.requisite.add"
+    gen = make_world(tmp_path, monkeypatch, crm_faults=faults)
+    world = next(gen)
+    try:
+        with world.service() as svc:
+            first, plan = svc.run()
+        assert first.counts["applied"] + first.counts["failed"] == len(plan.operations)
+        with world.service() as svc:
+            svc.run()
+            _s, plan3 = svc.run()
+        assert [op for op in plan3.operations if op.kind is OpKind.CREATE] == []
+        state = crm_state(world)
+        ours = {k: v for k, v in state["origins"].items() if not k.startswith("none-")}
+        assert ours and max(ours.values()) == 1
+        xml = {k: v for k, v in state["xml"].items() if not k.startswith("none-")}
+        assert xml and max(xml.values()) == 1
+        inn = {k: v for k, v in state["inn_kpp"].items() if k != "/"}
+        assert max(inn.values()) <= 2  # the portal's own seed + ours, never more
+    finally:
+        gen.close()
