@@ -44,8 +44,9 @@ def test_logs_are_scrubbed(tmp_path: Path) -> None:
     try:
         register_secret("Sup3r-Secret")
         log = logging.getLogger("desktop_sync.test")
-        log.warning("connecting with %s to %s", "Sup3r-Secret",
-                    "https://p.bitrix24.ru/rest/7/hookcode1/")  # fmt: skip
+        log.warning(
+            "connecting with %s to %s", "Sup3r-Secret", "https://p.bitrix24.ru/rest/7/hookcode1/"
+        )
         try:
             raise RuntimeError("failed at https://p.bitrix24.ru/rest/7/hookcode2/x")
         except RuntimeError:

@@ -52,8 +52,9 @@ def test_production_code_does_not_import_sandbox() -> None:
 def test_engine_and_connectors_do_not_import_gui_or_cli() -> None:
     for layer in ("engine", "connectors", "journal", "domain", "config"):
         for path in (SRC / layer).rglob("*.py"):
-            bad = {n for n in _imports(path)
-                   if n.startswith(("desktop_sync.gui", "desktop_sync.cli"))}  # fmt: skip
+            bad = {
+                n for n in _imports(path) if n.startswith(("desktop_sync.gui", "desktop_sync.cli"))
+            }
             assert not bad, (path, bad)
 
 
@@ -72,7 +73,8 @@ def test_imports_without_pyside6(package: str) -> None:
         "importlib.import_module('desktop_sync.cli.main')\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

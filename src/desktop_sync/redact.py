@@ -17,15 +17,27 @@ _PATTERNS = (
     # Bitrix24 inbound webhook: /rest/<user id>/<code>/ — the code is the secret.
     (re.compile(r"(/rest/\d+/)[^/\s\"']+"), r"\1" + MASK),
     # userinfo in URLs
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@", re.IGNORECASE),
-     r"\1" + MASK + "@"),
+    (
+        re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@", re.IGNORECASE),
+        r"\1" + MASK + "@",
+    ),
     # Authorization headers (Basic / Bearer)
-    (re.compile(r"(authorization[\"']?\s*[:=]\s*[\"']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+",
-                re.IGNORECASE), r"\1\2 " + MASK),
+    (
+        re.compile(
+            r"(authorization[\"']?\s*[:=]\s*[\"']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+",
+            re.IGNORECASE,
+        ),
+        r"\1\2 " + MASK,
+    ),
     # OAuth / REST tokens in query strings or bodies
-    (re.compile(r"\b(auth|access_token|refresh_token|password|client_secret)=([^&\s\"']+)",
-                re.IGNORECASE), r"\1=" + MASK),
-)  # fmt: skip
+    (
+        re.compile(
+            r"\b(auth|access_token|refresh_token|password|client_secret)=([^&\s\"']+)",
+            re.IGNORECASE,
+        ),
+        r"\1=" + MASK,
+    ),
+)
 
 _lock = threading.Lock()
 _known: set[str] = set()

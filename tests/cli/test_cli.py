@@ -23,14 +23,26 @@ def run(
     full_env["DESKTOP_SYNC_HOME"] = str(home)
     full_env["DESKTOP_SYNC_LANG"] = "en"
     full_env.update(env or {})
-    return subprocess.run([EXE, *args], capture_output=True, text=True, env=full_env,
-                          timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [EXE, *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+    )
 
 
-ADD = ["profile", "add", "shop", "--onec-url", "http://127.0.0.1:8/base/odata/standard.odata",
-       "--onec-user", "Бухгалтер", "--crm-url", "http://127.0.0.1:9"]  # fmt: skip
-CANARY = {"DESKTOP_SYNC_ONEC_PASSWORD": "Pa55-canary",
-          "DESKTOP_SYNC_CRM_SECRET": "http://127.0.0.1:9/rest/1/canarycode/"}  # fmt: skip
+ADD = [
+    "profile",
+    "add",
+    "shop",
+    "--onec-url",
+    "http://127.0.0.1:8/base/odata/standard.odata",
+    "--onec-user",
+    "Бухгалтер",
+    "--crm-url",
+    "http://127.0.0.1:9",
+]
+CANARY = {
+    "DESKTOP_SYNC_ONEC_PASSWORD": "Pa55-canary",
+    "DESKTOP_SYNC_CRM_SECRET": "http://127.0.0.1:9/rest/1/canarycode/",
+}
 
 
 def _all_bytes(root: Path) -> bytes:
@@ -69,10 +81,34 @@ def test_profile_lifecycle_never_writes_secrets(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (["profile", "add", "x", "--onec-url", "not a url", "--onec-user", "u",
-          "--crm-url", "https://b.bitrix24.ru"], "not an http(s) URL"),
-        (["profile", "add", "x", "--onec-url", "http://10.0.0.5/base/odata/standard.odata",
-          "--onec-user", "u", "--crm-url", "https://b.bitrix24.ru"], "unencrypted"),
+        (
+            [
+                "profile",
+                "add",
+                "x",
+                "--onec-url",
+                "not a url",
+                "--onec-user",
+                "u",
+                "--crm-url",
+                "https://b.bitrix24.ru",
+            ],
+            "not an http(s) URL",
+        ),
+        (
+            [
+                "profile",
+                "add",
+                "x",
+                "--onec-url",
+                "http://10.0.0.5/base/odata/standard.odata",
+                "--onec-user",
+                "u",
+                "--crm-url",
+                "https://b.bitrix24.ru",
+            ],
+            "unencrypted",
+        ),
         (["profile", "add", "x", "--onec-url", "https://1c.ru/b"], "Missing option"),
         (["profile", "show", "nobody"], "no profile"),
         (["profile", "set", "x"], "Missing argument"),
@@ -81,7 +117,7 @@ def test_profile_lifecycle_never_writes_secrets(tmp_path: Path) -> None:
         (["sync", "--apply"], "no profile yet"),
         (["sync"], "exactly one of"),
     ],
-)  # fmt: skip
+)
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], reason: str) -> None:
     result = run(tmp_path, *args)
     assert result.returncode == 2, result
@@ -93,8 +129,19 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], reas
 
 def test_webhook_secret_is_not_echoed_when_bad(tmp_path: Path) -> None:
     env = {"DESKTOP_SYNC_CRM_SECRET": "https://evil.example/rest/1/topsecret/"}
-    result = run(tmp_path, "profile", "add", "s", "--onec-url", "https://1c.ru/b",
-                 "--onec-user", "u", "--crm-url", "https://shop.bitrix24.ru", env=env)  # fmt: skip
+    result = run(
+        tmp_path,
+        "profile",
+        "add",
+        "s",
+        "--onec-url",
+        "https://1c.ru/b",
+        "--onec-user",
+        "u",
+        "--crm-url",
+        "https://shop.bitrix24.ru",
+        env=env,
+    )
     assert result.returncode == 2
     assert "topsecret" not in result.stderr + result.stdout
 
@@ -106,8 +153,12 @@ def test_version_help_and_module(tmp_path: Path) -> None:
     assert helptext.returncode == 0
     for command in ("profile", "sync", "journal", "demo", "sandbox", "inbox", "status"):
         assert command in helptext.stdout
-    module = subprocess.run([sys.executable, "-m", "desktop_sync", "--version"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    module = subprocess.run(
+        [sys.executable, "-m", "desktop_sync", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert module.returncode == 0 and version.stdout == module.stdout
 
 

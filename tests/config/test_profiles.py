@@ -7,17 +7,26 @@ from desktop_sync.config.urls import check_url, check_webhook
 
 
 def _profile(**kw: str) -> Profile:
-    base = {"name": "shop", "onec_url": "https://1c.example.ru/base/odata/standard.odata",
-            "onec_user": "Бухгалтер", "crm_url": "https://shop.bitrix24.ru"}  # fmt: skip
+    base = {
+        "name": "shop",
+        "onec_url": "https://1c.example.ru/base/odata/standard.odata",
+        "onec_user": "Бухгалтер",
+        "crm_url": "https://shop.bitrix24.ru",
+    }
     base.update(kw)
     return Profile(**base)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]:9/x", "http://127.5.5.5/x",
-     "https://1c.example.ru/base/odata/standard.odata"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1:8080/x",
+        "http://localhost/x",
+        "http://[::1]:9/x",
+        "http://127.5.5.5/x",
+        "https://1c.example.ru/base/odata/standard.odata",
+    ],
+)
 def test_allowed_urls(url: str) -> None:
     assert check_url(url + "/", "1C URL") == url
 

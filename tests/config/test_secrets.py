@@ -112,8 +112,12 @@ def test_real_secret_service_roundtrip(tmp_path: object) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
     result = subprocess.run(
         ["dbus-run-session", "--", "sh", "-c", shell],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
     if result.returncode != 0 and "SecretService" not in result.stdout:
         pytest.skip(f"Secret Service could not start here: {result.stderr.strip()[:200]}")
     assert result.stdout.startswith("ok"), result.stdout + result.stderr

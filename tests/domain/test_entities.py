@@ -41,15 +41,40 @@ def test_vat_on_top_rows() -> None:
 def test_payment_state_partial_refund_and_unposted() -> None:
     inv = _invoice()
     pays = [
-        Payment("1", dt.date(2026, 3, 3), PaymentKind.BANK, D("1000"), "cp",
-                (Allocation(D("1000"), "inv"),)),
-        Payment("2", dt.date(2026, 3, 5), PaymentKind.CARD, D("700"), "cp",
-                (Allocation(D("499.99"), "inv"), Allocation(D("200.01"), "other"))),
-        Payment("3", dt.date(2026, 3, 6), PaymentKind.BANK_REFUND, D("100"), "cp",
-                (Allocation(D("100"), "inv"),)),
-        Payment("4", dt.date(2026, 3, 7), PaymentKind.BANK, D("100"), "cp",
-                (Allocation(D("100"), "inv"),), posted=False),
-    ]  # fmt: skip
+        Payment(
+            "1",
+            dt.date(2026, 3, 3),
+            PaymentKind.BANK,
+            D("1000"),
+            "cp",
+            (Allocation(D("1000"), "inv"),),
+        ),
+        Payment(
+            "2",
+            dt.date(2026, 3, 5),
+            PaymentKind.CARD,
+            D("700"),
+            "cp",
+            (Allocation(D("499.99"), "inv"), Allocation(D("200.01"), "other")),
+        ),
+        Payment(
+            "3",
+            dt.date(2026, 3, 6),
+            PaymentKind.BANK_REFUND,
+            D("100"),
+            "cp",
+            (Allocation(D("100"), "inv"),),
+        ),
+        Payment(
+            "4",
+            dt.date(2026, 3, 7),
+            PaymentKind.BANK,
+            D("100"),
+            "cp",
+            (Allocation(D("100"), "inv"),),
+            posted=False,
+        ),
+    ]
     state = payment_state("inv", inv.total, pays)
     assert state.paid == D("1399.99")
     assert state.outstanding == D("100.00")
@@ -60,10 +85,19 @@ def test_payment_state_partial_refund_and_unposted() -> None:
 
 def test_overpayment_is_visible() -> None:
     state = payment_state(
-        "inv", D("100"),
-        [Payment("1", dt.date(2026, 1, 1), PaymentKind.CASH, D("150"), "cp",
-                 (Allocation(D("150"), "inv"),))],
-    )  # fmt: skip
+        "inv",
+        D("100"),
+        [
+            Payment(
+                "1",
+                dt.date(2026, 1, 1),
+                PaymentKind.CASH,
+                D("150"),
+                "cp",
+                (Allocation(D("150"), "inv"),),
+            )
+        ],
+    )
     assert state.fully_paid
     assert state.overpaid == D("50.00")
     assert state.outstanding == D("0.00")

@@ -31,9 +31,15 @@ class World:
         }
 
 
-def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rate_limit: bool = False,
-               send_stage: str = "DT31_1:S", onec_faults: str = "",
-               crm_faults: str = "") -> Iterator[World]:  # fmt: skip
+def make_world(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    rate_limit: bool = False,
+    send_stage: str = "DT31_1:S",
+    onec_faults: str = "",
+    crm_faults: str = "",
+) -> Iterator[World]:
     one = onec.start(port=0, faults=onec_faults)
     crm = bitrix24.start(port=0, rate_limit=rate_limit, faults=crm_faults)
     try:
@@ -42,10 +48,13 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rate_limit: b
         monkeypatch.setenv("DESKTOP_SYNC_ONEC_PASSWORD", one.password)
         monkeypatch.setenv("DESKTOP_SYNC_CRM_SECRET", crm.webhook)
         profile = Profile(
-            name="shop", onec_url=one.url, onec_user=one.user, crm_url=crm.url,
+            name="shop",
+            onec_url=one.url,
+            onec_user=one.user,
+            crm_url=crm.url,
             stages={"send": send_stage} if send_stage else {},
             crm_throttle=rate_limit,  # the sandbox limits nothing: no need to pace
-        )  # fmt: skip
+        )
         profile = ProfileStore(paths.profiles_file).add(profile)
         yield World(one, crm, paths, profile)
     finally:

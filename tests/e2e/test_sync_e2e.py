@@ -33,7 +33,7 @@ def crm_state(world: World) -> dict[str, Counter[str]]:
         "xml": Counter(p.xml_id or f"none-{p.product.crm_id}" for p in products),
         "inn_kpp": Counter(
             f"{rq.inn}/{rq.kpp}" for co in companies for rq in co.counterparty.requisites
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -80,8 +80,9 @@ def test_new_counterparty_in_1c_reaches_crm_once(world: World) -> None:
     assert summary.outcome in (Outcome.DONE, Outcome.WAITING)
 
 
-def test_wrong_password_is_a_clear_connect_error(world: World,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_wrong_password_is_a_clear_connect_error(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DESKTOP_SYNC_ONEC_PASSWORD", "wrong-пароль")
     with world.service() as svc, pytest.raises(ConnectError) as info:
         svc.dry_run()
@@ -93,25 +94,46 @@ def test_wrong_password_is_a_clear_connect_error(world: World,
 def test_cli_sync_json_and_exit_codes(world: World) -> None:
     exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
     assert exe
-    env = {**os.environ, **world.env(), "DESKTOP_SYNC_LANG": "en",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
-    dry = subprocess.run([exe, "sync", "--dry-run", "--json"], capture_output=True, text=True,
-                         env=env, timeout=120, check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        **world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    dry = subprocess.run(
+        [exe, "sync", "--dry-run", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     data = json.loads(dry.stdout)
     assert dry.returncode in (0, 3), dry.stderr
     assert data["mode"] == "dry_run"
     for key in ("planned", "applied", "failed", "conflict", "attention", "skipped"):
         assert key in data["counts"]
     assert data["flows"]["F7"]["planned"] > 0
-    applied = subprocess.run([exe, "sync", "--apply", "--json"], capture_output=True, text=True,
-                             env=env, timeout=300, check=False)  # fmt: skip
+    applied = subprocess.run(
+        [exe, "sync", "--apply", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     result = json.loads(applied.stdout)
     assert applied.returncode in (0, 3), applied.stderr
     assert result["counts"]["applied"] == data["counts"]["planned"]
     assert world.crm.webhook not in applied.stdout + applied.stderr
-    bad = subprocess.run([exe, "sync", "--apply"], capture_output=True, text=True,
-                         env={**env, "DESKTOP_SYNC_ONEC_PASSWORD": "nope"}, timeout=120,
-                         check=False)  # fmt: skip
+    bad = subprocess.run(
+        [exe, "sync", "--apply"],
+        capture_output=True,
+        text=True,
+        env={**env, "DESKTOP_SYNC_ONEC_PASSWORD": "nope"},
+        timeout=120,
+        check=False,
+    )
     assert bad.returncode == 5
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "Traceback" not in bad.stderr
@@ -131,19 +153,27 @@ def _journal_states(db: Path) -> Counter[str]:
 
 
 @pytest.mark.parametrize("kill_after", [3, 25])
-def test_killed_apply_is_finished_without_twins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                kill_after: int) -> None:  # fmt: skip
+def test_killed_apply_is_finished_without_twins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_after: int
+) -> None:
     """SIGKILL a real `desktop-sync sync --apply` mid-run; the next run finishes the job."""
     gen = make_world(tmp_path, monkeypatch, onec_faults="delay:0.05")
     world = next(gen)
     try:
         exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
         assert exe
-        env = {**os.environ, **world.env(),
-               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+        env = {
+            **os.environ,
+            **world.env(),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
         db = world.paths.journal_path()
-        proc = subprocess.Popen([exe, "sync", "--apply", "--json"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [exe, "sync", "--apply", "--json"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         killed_in = ""
         while time.monotonic() < deadline and proc.poll() is None:
@@ -187,8 +217,9 @@ def test_secrets_stored_in_keyring_work(world: World, monkeypatch: pytest.Monkey
     assert summary.counts["planned"] > 0
 
 
-def test_lost_answers_are_looked_up_not_repeated(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_lost_answers_are_looked_up_not_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The portal applies a create but the answer is lost: found by key, never made twice."""
     faults = "drop:0.4@crm.company.add,drop:0.4@catalog.product.add,drop:0.4@crm.requisite.add"
     gen = make_world(tmp_path, monkeypatch, crm_faults=faults)

@@ -59,12 +59,30 @@ def product(p: Product, xml_id: str | None) -> CrmProduct:
 
 
 def crm_invoice(inv: Invoice, stage: str = "DT31_1:N") -> CrmInvoice:
-    return CrmInvoice(inv, None, stage, 1, inv.counterparty_crm_id, None, None, inv.total,
-                      inv.vat_total, False, NOW, NOW, None)  # fmt: skip
+    return CrmInvoice(
+        inv,
+        None,
+        stage,
+        1,
+        inv.counterparty_crm_id,
+        None,
+        None,
+        inv.total,
+        inv.vat_total,
+        False,
+        NOW,
+        NOW,
+        None,
+    )
 
 
-PAPER = Product("Бумага «Снегурочка»", article="A-1", unit=Unit("796", "шт"),
-                vat_rate=VatRate.VAT22, onec_ref=P1)  # fmt: skip
+PAPER = Product(
+    "Бумага «Снегурочка»",
+    article="A-1",
+    unit=Unit("796", "шт"),
+    vat_rate=VatRate.VAT22,
+    onec_ref=P1,
+)
 
 
 def onec_invoice(ref: str, cp_ref: str) -> Invoice:
@@ -77,9 +95,11 @@ def snapshot(onec: OnecData, crm: CrmData) -> Snapshot:
 
 
 def test_customer_missing_in_crm_is_created_once() -> None:
-    onec = OnecData(counterparties={"c1": cp("c1", "ООО «Д'Артаньян»")},
-                    invoices={"i1": onec_invoice("i1", "c1"), "i2": onec_invoice("i2", "c1")},
-                    products={P1: PAPER})  # fmt: skip
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "ООО «Д'Артаньян»")},
+        invoices={"i1": onec_invoice("i1", "c1"), "i2": onec_invoice("i2", "c1")},
+        products={P1: PAPER},
+    )
     plan = build_plan(snapshot(onec, CrmData()), Links(), SETTINGS)
     creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
     assert [(op.flow, op.entity_type, op.target) for op in creates] == [
@@ -106,7 +126,7 @@ def test_match_by_inn_kpp_proposes_a_link_and_branch_is_separate() -> None:
         },
         invoices={"i1": onec_invoice("i1", "c1"), "i2": onec_invoice("i2", "c2")},
         products={P1: PAPER},
-    )  # fmt: skip
+    )
     crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))})
     plan = build_plan(snapshot(onec, crm), Links(), PlanSettings(PROFILE, flows=(Flow.F7,)))
     kinds = {(op.source_id, op.kind) for op in plan.operations}
@@ -116,12 +136,15 @@ def test_match_by_inn_kpp_proposes_a_link_and_branch_is_separate() -> None:
 
 
 def test_two_candidates_are_an_attention_item_not_a_guess() -> None:
-    onec = OnecData(counterparties={"c1": cp("c1", "Ромашка")},
-                    invoices={"i1": onec_invoice("i1", "c1")})  # fmt: skip
-    crm = CrmData(companies={
-        5: company(5, "Ромашка", (50, INN, "770801001")),
-        6: company(6, "Ромашка дубль", (60, INN, "770801001")),
-    })  # fmt: skip
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "Ромашка")}, invoices={"i1": onec_invoice("i1", "c1")}
+    )
+    crm = CrmData(
+        companies={
+            5: company(5, "Ромашка", (50, INN, "770801001")),
+            6: company(6, "Ромашка дубль", (60, INN, "770801001")),
+        }
+    )
     plan = build_plan(snapshot(onec, crm), Links(), PlanSettings(PROFILE, flows=(Flow.F7,)))
     assert plan.operations == ()
     (item,) = plan.items
@@ -130,8 +153,9 @@ def test_two_candidates_are_an_attention_item_not_a_guess() -> None:
 
 
 def test_never_matched_by_name_alone() -> None:
-    onec = OnecData(counterparties={"c1": cp("c1", "ООО «Ромашка»")},
-                    invoices={"i1": onec_invoice("i1", "c1")})  # fmt: skip
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "ООО «Ромашка»")}, invoices={"i1": onec_invoice("i1", "c1")}
+    )
     crm = CrmData(companies={7: company(7, "ООО «Ромашка»", (70, INN2, "500101001"))})
     plan = build_plan(snapshot(onec, crm), Links(), PlanSettings(PROFILE, flows=(Flow.F7,)))
     assert all(op.kind is not OpKind.LINK for op in plan.operations)
@@ -156,8 +180,15 @@ def test_invalid_inn_is_reported_and_not_sent() -> None:
 
 def _crm_invoice(stage: str = "DT31_1:S", product_crm_id: int | None = 100) -> CrmInvoice:
     line = make_line(1, PAPER.name, D(2), D("300"), VatRate.VAT22, product_crm_id=product_crm_id)
-    inv = Invoice("СЧ-1", dt.date(2026, 3, 2), None, (line,), crm_id=31,
-                  counterparty_crm_id=5, counterparty_name="Ромашка")  # fmt: skip
+    inv = Invoice(
+        "СЧ-1",
+        dt.date(2026, 3, 2),
+        None,
+        (line,),
+        crm_id=31,
+        counterparty_crm_id=5,
+        counterparty_name="Ромашка",
+    )
     return crm_invoice(inv, stage)
 
 
@@ -167,7 +198,7 @@ def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
         companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
         products={100: product(Product(PAPER.name, article="A-1", crm_id=100), P1)},
         invoices={31: _crm_invoice()},
-    )  # fmt: skip
+    )
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
     order = [(op.flow, op.kind, op.entity_type) for op in plan.operations]
     assert order == [
@@ -188,8 +219,10 @@ def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
 
 
 def test_f1_waits_for_the_stage_and_for_catalog_products() -> None:
-    crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-                  invoices={31: _crm_invoice(stage="DT31_1:N")})  # fmt: skip
+    crm = CrmData(
+        companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
+        invoices={31: _crm_invoice(stage="DT31_1:N")},
+    )
     assert build_plan(snapshot(OnecData(), crm), Links(), SETTINGS).operations == ()
     crm.invoices[31] = _crm_invoice(product_crm_id=None)
     plan = build_plan(snapshot(OnecData(), crm), Links(), SETTINGS)
@@ -209,8 +242,9 @@ def test_f1_waits_for_the_stage_and_for_catalog_products() -> None:
         ("Старое", "Старое", "nothing"),
     ],
 )
-def test_three_way_diff_for_linked_counterparties(onec_name: str, crm_name: str,
-                                                  expect: str) -> None:  # fmt: skip
+def test_three_way_diff_for_linked_counterparties(
+    onec_name: str, crm_name: str, expect: str
+) -> None:
     onec = OnecData(counterparties={"c1": cp("c1", onec_name)})
     crm = CrmData(companies={5: company(5, crm_name, (50, INN, "770801001"))})
     base = {"name": "Старое", "inn": INN, "kpp": "770801001", "phone": "", "email": ""}
@@ -253,24 +287,36 @@ def test_f2_one_c_is_master_after_sending() -> None:
     )
     line = make_line(1, PAPER.name, D(2), D("300"), VatRate.VAT22, product_crm_id=100)
     ci = crm_invoice(Invoice("СЧ-1", inv.date, None, (line,), crm_id=31, counterparty_crm_id=5))
-    onec = OnecData(counterparties={"c1": cp("c1", "Ромашка")}, invoices={"i1": changed},
-                    products={P1: PAPER})  # fmt: skip
-    crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-                  products={100: product(Product(PAPER.name, crm_id=100), P1)},
-                  invoices={31: ci})  # fmt: skip
-    links = Links({
-        INVOICE: [LinkValues(INVOICE, "i1", "31", base, dict(base))],
-        COUNTERPARTY: [LinkValues(COUNTERPARTY, "c1", "5/50", {}, {})],
-        "product": [LinkValues("product", P1, "100", {}, {})],
-    })  # fmt: skip
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "Ромашка")}, invoices={"i1": changed}, products={P1: PAPER}
+    )
+    crm = CrmData(
+        companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
+        products={100: product(Product(PAPER.name, crm_id=100), P1)},
+        invoices={31: ci},
+    )
+    links = Links(
+        {
+            INVOICE: [LinkValues(INVOICE, "i1", "31", base, dict(base))],
+            COUNTERPARTY: [LinkValues(COUNTERPARTY, "c1", "5/50", {}, {})],
+            "product": [LinkValues("product", P1, "100", {}, {})],
+        }
+    )
     plan = build_plan(snapshot(onec, crm), links, PlanSettings(PROFILE, flows=(Flow.F2,)))
     (op,) = plan.operations
     assert op.target is System.CRM and set(op.payload["values"]) == {"rows", "total"}
     # A CRM-side edit of the sent invoice is a conflict.
     onec.invoices["i1"] = inv
-    ci2 = crm_invoice(Invoice("СЧ-1", inv.date, None, (make_line(
-        1, PAPER.name, D(5), D("300"), VatRate.VAT22, product_crm_id=100),), crm_id=31,
-        counterparty_crm_id=5))  # fmt: skip
+    ci2 = crm_invoice(
+        Invoice(
+            "СЧ-1",
+            inv.date,
+            None,
+            (make_line(1, PAPER.name, D(5), D("300"), VatRate.VAT22, product_crm_id=100),),
+            crm_id=31,
+            counterparty_crm_id=5,
+        )
+    )
     crm.invoices[31] = ci2
     plan = build_plan(snapshot(onec, crm), links, PlanSettings(PROFILE, flows=(Flow.F2,)))
     assert plan.operations == ()
@@ -279,12 +325,16 @@ def test_f2_one_c_is_master_after_sending() -> None:
 
 
 def test_contract_is_reused_when_present() -> None:
-    onec = OnecData(counterparties={"c1": cp("c1", "Ромашка")},
-                    contracts={"c1": [Contract("Договор", "c1", "СПокупателем", "k1")]},
-                    products={P1: PAPER})  # fmt: skip
-    crm = CrmData(companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-                  products={100: product(Product(PAPER.name, crm_id=100), P1)},
-                  invoices={31: _crm_invoice()})  # fmt: skip
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "Ромашка")},
+        contracts={"c1": [Contract("Договор", "c1", "СПокупателем", "k1")]},
+        products={P1: PAPER},
+    )
+    crm = CrmData(
+        companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
+        products={100: product(Product(PAPER.name, crm_id=100), P1)},
+        invoices={31: _crm_invoice()},
+    )
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
     assert "contract" not in {op.entity_type for op in plan.operations}
     create = next(op for op in plan.operations if op.entity_type == INVOICE)

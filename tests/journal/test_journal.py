@@ -37,10 +37,17 @@ def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:
 def test_run_operations_and_states(journal: Journal) -> None:
     run = journal.start_run("apply", trigger="cli")
     op = journal.add_operation(
-        run, flow="F1", kind="create", target_system="onec", entity_type="invoice",
-        source_id="17", idempotency_key="k1", reason="Счёт № 17: новый",
-        before=None, after={"total": Decimal("1499.99")},
-    )  # fmt: skip
+        run,
+        flow="F1",
+        kind="create",
+        target_system="onec",
+        entity_type="invoice",
+        source_id="17",
+        idempotency_key="k1",
+        reason="Счёт № 17: новый",
+        before=None,
+        after={"total": Decimal("1499.99")},
+    )
     journal.set_operation_state(op, OpState.SENDING)
     assert [o.id for o in journal.unfinished_by_key(["k1"])] == [op]
     journal.set_operation_state(op, OpState.APPLIED, target_id="guid-1")
@@ -86,10 +93,15 @@ def test_cursors(journal: Journal) -> None:
 
 def test_inbox_dedup_and_resolution(journal: Journal) -> None:
     first, new = journal.raise_item(
-        InboxKind.ATTENTION, "F7:inn:guid-a", flow="F7", entity_type="counterparty",
-        record_label="ООО «Ромашка»", field="ИНН", message="неверное контрольное число",
+        InboxKind.ATTENTION,
+        "F7:inn:guid-a",
+        flow="F7",
+        entity_type="counterparty",
+        record_label="ООО «Ромашка»",
+        field="ИНН",
+        message="неверное контрольное число",
         action="исправьте ИНН в 1С",
-    )  # fmt: skip
+    )
     again, new_again = journal.raise_item(InboxKind.ATTENTION, "F7:inn:guid-a", message="x")
     assert new and not new_again and first == again
     assert len(journal.inbox()) == 1
@@ -111,12 +123,14 @@ def test_items_no_longer_raised_are_closed(journal: Journal) -> None:
 def test_secrets_never_reach_the_journal(journal: Journal) -> None:
     register_secret("https://shop.bitrix24.ru/rest/1/s3cr3tc0de/")
     run = journal.start_run("apply")
-    op = journal.add_operation(run, flow="F1", kind="create", target_system="crm",
-                               entity_type="invoice")  # fmt: skip
+    op = journal.add_operation(
+        run, flow="F1", kind="create", target_system="crm", entity_type="invoice"
+    )
     journal.set_operation_state(
-        op, OpState.FAILED,
+        op,
+        OpState.FAILED,
         error="POST https://shop.bitrix24.ru/rest/1/s3cr3tc0de/crm.item.add failed",
-    )  # fmt: skip
+    )
     journal.finish_run(run, RunOutcome.PARTIAL, {}, message="Authorization: Basic dXNlcjpwYXNz")
     dump = "\n".join(journal.engine.raw_connection().driver_connection.iterdump())  # type: ignore[union-attr]
     assert "s3cr3tc0de" not in dump

@@ -24,17 +24,22 @@ def test_first_schema_migrates_with_data(tmp_path: Path) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         assert migrate(conn, target=1) == 1
-        conn.execute(text(
-            "INSERT INTO sync_run (profile_uuid, started_at, trigger, started_by, mode, outcome,"
-            " counts, message, app_version) VALUES ('p', '2026-01-01T00:00:00+00:00', 'cli', '',"
-            " 'apply', 'done', '{}', 'первый запуск', '0.0.1')"
-        ))  # fmt: skip
-        conn.execute(text(
-            "INSERT INTO inbox (profile_uuid, kind, flow, entity_type, record_id, record_label,"
-            " field, message, action, state, resolved_by, created_at) VALUES ('p', 'attention',"
-            " 'F7', 'counterparty', 'g', 'ООО «Ромашка»', 'ИНН', 'm', 'a', 'open', '',"
-            " '2026-01-01T00:00:00+00:00')"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO sync_run (profile_uuid, started_at, trigger, started_by, mode,"
+                " outcome, counts, message, app_version) VALUES ('p',"
+                " '2026-01-01T00:00:00+00:00', 'cli', '', 'apply', 'done', '{}',"
+                " 'первый запуск', '0.0.1')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO inbox (profile_uuid, kind, flow, entity_type, record_id, record_label,"
+                " field, message, action, state, resolved_by, created_at) VALUES ('p', 'attention',"
+                " 'F7', 'counterparty', 'g', 'ООО «Ромашка»', 'ИНН', 'm', 'a', 'open', '',"
+                " '2026-01-01T00:00:00+00:00')"
+            )
+        )
     engine.dispose()
 
     migrated = open_engine(url)

@@ -13,8 +13,20 @@ from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal
 from desktop_sync.journal.db import sqlite_url
 
-OP_COLUMNS = ("id", "flow", "kind", "target_system", "entity_type", "source_id", "target_id",
-              "state", "reason", "error", "attempts", "updated_at")  # fmt: skip
+OP_COLUMNS = (
+    "id",
+    "flow",
+    "kind",
+    "target_system",
+    "entity_type",
+    "source_id",
+    "target_id",
+    "state",
+    "reason",
+    "error",
+    "attempts",
+    "updated_at",
+)
 
 
 def open_journal(ctx: Context) -> Journal:
@@ -47,17 +59,30 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
         if run_id is None and export is None:
             runs = journal.runs()
             if as_json:
-                emit_json({"runs": [{
-                    "run": r.id, "started_at": r.started_at.isoformat(), "mode": r.mode,
-                    "trigger": r.trigger, "outcome": r.outcome, "counts": r.counts,
-                    "message": r.message,
-                } for r in runs]})  # fmt: skip
+                emit_json(
+                    {
+                        "runs": [
+                            {
+                                "run": r.id,
+                                "started_at": r.started_at.isoformat(),
+                                "mode": r.mode,
+                                "trigger": r.trigger,
+                                "outcome": r.outcome,
+                                "counts": r.counts,
+                                "message": r.message,
+                            }
+                            for r in runs
+                        ]
+                    }
+                )
                 return
             if not runs:
                 echo(tr("The journal is empty: no synchronisation has run yet."))
             for r in runs:
-                echo(f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{r.mode}\t{r.outcome}\t"
-                     f"{r.counts.get('applied', 0)}/{r.counts.get('planned', 0)}")  # fmt: skip
+                echo(
+                    f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{r.mode}\t{r.outcome}\t"
+                    f"{r.counts.get('applied', 0)}/{r.counts.get('planned', 0)}"
+                )
             return
         ops = (
             journal.operations(run_id)
@@ -81,7 +106,9 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
             emit_json({"run": run_id, "operations": [_op_row(op) for op in ops]})
             return
         for op in ops:
-            echo(f"{op.id}\t{op.flow}\t{op.kind}\t{op.state}\t{op.reason}"
-                 + (f"\t{op.error}" if op.error else ""))  # fmt: skip
+            echo(
+                f"{op.id}\t{op.flow}\t{op.kind}\t{op.state}\t{op.reason}"
+                + (f"\t{op.error}" if op.error else "")
+            )
     finally:
         journal.close()

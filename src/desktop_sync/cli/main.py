@@ -30,8 +30,7 @@ from desktop_sync.runlock import LockHeld
 log = logging.getLogger(__name__)
 
 
-@click.group(invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="desktop-sync")
 @click.option(
     "--home",
@@ -46,7 +45,7 @@ log = logging.getLogger(__name__)
     help="profile to use (default: the only one, or 'default')",
 )
 @click.pass_context
-def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) -> None:  # fmt: skip
+def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) -> None:
     """desktop-sync: keeps 1C and Bitrix24 in step, under a person's supervision.
 
     Without a command, opens the window.

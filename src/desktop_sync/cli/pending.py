@@ -12,8 +12,11 @@ from desktop_sync.i18n import tr
 
 
 def _pending(name: str, help_text: str) -> click.Command:
-    @click.command(name, help=help_text, context_settings={"ignore_unknown_options": True,
-                                                            "allow_extra_args": True})  # fmt: skip
+    @click.command(
+        name,
+        help=help_text,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
     def command() -> None:
         raise CommandError(tr("`{name}` is not available in this version yet").format(name=name))
 

@@ -31,9 +31,10 @@ def _secret_from_input(kind: SecretKind) -> str | None:
         return value
     if sys.stdin.isatty():
         prompt = (
-            tr("1C password") if kind is SecretKind.ONEC_PASSWORD
+            tr("1C password")
+            if kind is SecretKind.ONEC_PASSWORD
             else tr("Bitrix24 inbound webhook URL (https://portal/rest/USER/CODE/)")
-        )  # fmt: skip
+        )
         entered: str = click.prompt(prompt, hide_input=True, default="", show_default=False)
         return entered or None
     return None
@@ -55,13 +56,28 @@ def _secret_from_input(kind: SecretKind) -> str | None:
     "--onec-timezone", default="Europe/Moscow", show_default=True, help="the 1C server's time zone"
 )
 @pass_context
-def add(ctx: Context, name: str, onec_url: str, onec_user: str, crm_url: str, crm_kind: str,
-        configuration: str, organization: str, onec_timezone: str) -> None:  # fmt: skip
+def add(
+    ctx: Context,
+    name: str,
+    onec_url: str,
+    onec_user: str,
+    crm_url: str,
+    crm_kind: str,
+    configuration: str,
+    organization: str,
+    onec_timezone: str,
+) -> None:
     """Create a profile; secrets go to the OS keyring (or come from the environment)."""
     profile = Profile(
-        name=name, onec_url=onec_url, onec_user=onec_user, crm_url=crm_url, crm_kind=crm_kind,
-        configuration=configuration, organization=organization, onec_timezone=onec_timezone,
-    ).validate()  # fmt: skip
+        name=name,
+        onec_url=onec_url,
+        onec_user=onec_user,
+        crm_url=crm_url,
+        crm_kind=crm_kind,
+        configuration=configuration,
+        organization=organization,
+        onec_timezone=onec_timezone,
+    ).validate()
     if name in ctx.store.load():
         raise CommandError(tr("profile «{name}» already exists").format(name=name))
     password = _secret_from_input(SecretKind.ONEC_PASSWORD)
@@ -119,11 +135,21 @@ def list_(ctx: Context, as_json: bool) -> None:
     """List the profiles."""
     profiles = ctx.store.load()
     if as_json:
-        emit_json({"profiles": [
-            {"name": p.name, "uuid": p.uuid, "configuration": p.configuration,
-             "onec_url": p.onec_url, "crm_url": p.crm_url, "demo": p.demo}
-            for p in sorted(profiles.values(), key=lambda p: p.name)
-        ]})  # fmt: skip
+        emit_json(
+            {
+                "profiles": [
+                    {
+                        "name": p.name,
+                        "uuid": p.uuid,
+                        "configuration": p.configuration,
+                        "onec_url": p.onec_url,
+                        "crm_url": p.crm_url,
+                        "demo": p.demo,
+                    }
+                    for p in sorted(profiles.values(), key=lambda p: p.name)
+                ]
+            }
+        )
         return
     if not profiles:
         echo(tr("No profiles yet. Create one with `desktop-sync profile add`."))

@@ -60,17 +60,20 @@ def print_plan(plan: Plan) -> None:
         echo(tr("Waiting for a person ({n}):").format(n=len(plan.items)))
         for item in plan.items:
             kind = tr("conflict") if item.kind.value == "conflict" else tr("attention")
-            echo(f"  ! [{item.flow.value}] {kind}: {item.record_label} — {item.field}: "
-                 f"{item.message}" + (f" → {item.action}" if item.action else ""))  # fmt: skip
+            echo(
+                f"  ! [{item.flow.value}] {kind}: {item.record_label} — {item.field}: "
+                f"{item.message}" + (f" → {item.action}" if item.action else "")
+            )
 
 
 def print_summary(summary: RunSummary) -> None:
     c = summary.counts
     echo(
-        tr("Run #{run} ({mode}): planned {planned}, applied {applied}, failed {failed}, "
-           "conflicts {conflict}, attention {attention}, skipped {skipped}.").format(
-            run=summary.run_id, mode=summary.mode, **{k: c.get(k, 0) for k in COUNT_KEYS})
-    )  # fmt: skip
+        tr(
+            "Run #{run} ({mode}): planned {planned}, applied {applied}, failed {failed}, "
+            "conflicts {conflict}, attention {attention}, skipped {skipped}."
+        ).format(run=summary.run_id, mode=summary.mode, **{k: c.get(k, 0) for k in COUNT_KEYS})
+    )
     for record, reason in summary.failures[:20]:
         echo(f"  ✗ {record}: {reason}")
     if summary.message:
@@ -116,11 +119,21 @@ def sync_cmd(ctx: Context, dry_run: bool, apply_: bool, only: str | None, as_jso
     if as_json:
         data = summary.to_json()
         if dry_run:
-            data["plan"] = [{"flow": op.flow.value, "kind": op.kind.value, "reason": op.reason}
-                            for op in plan.operations]  # fmt: skip
-        data["waiting"] = [{"kind": i.kind.value, "flow": i.flow.value,
-                            "record": i.record_label, "field": i.field, "message": i.message,
-                            "action": i.action} for i in plan.items]  # fmt: skip
+            data["plan"] = [
+                {"flow": op.flow.value, "kind": op.kind.value, "reason": op.reason}
+                for op in plan.operations
+            ]
+        data["waiting"] = [
+            {
+                "kind": i.kind.value,
+                "flow": i.flow.value,
+                "record": i.record_label,
+                "field": i.field,
+                "message": i.message,
+                "action": i.action,
+            }
+            for i in plan.items
+        ]
         emit_json(data)
     else:
         if dry_run:
@@ -151,11 +164,25 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
     finally:
         journal.close()
     if as_json:
-        emit_json({"items": [{
-            "id": i.id, "kind": i.kind, "flow": i.flow, "record": i.record_label,
-            "field": i.field, "message": i.message, "action": i.action,
-            "onec_value": i.onec_value, "crm_value": i.crm_value, "base_value": i.base_value,
-        } for i in items]})  # fmt: skip
+        emit_json(
+            {
+                "items": [
+                    {
+                        "id": i.id,
+                        "kind": i.kind,
+                        "flow": i.flow,
+                        "record": i.record_label,
+                        "field": i.field,
+                        "message": i.message,
+                        "action": i.action,
+                        "onec_value": i.onec_value,
+                        "crm_value": i.crm_value,
+                        "base_value": i.base_value,
+                    }
+                    for i in items
+                ]
+            }
+        )
         return
     if not items:
         echo(tr("The inbox is empty: nothing waits for a person."))
@@ -164,8 +191,11 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
         kind = tr("conflict") if i.kind == "conflict" else tr("attention")
         echo(f"#{i.id} [{i.flow}] {kind}: {i.record_label} — {i.field}: {i.message}")
         if i.kind == "conflict":
-            echo(f"      1С: {_value(i.onec_value)} | CRM: {_value(i.crm_value)} | "
-                 + tr("last synced") + f": {_value(i.base_value)}")  # fmt: skip
+            echo(
+                f"      1С: {_value(i.onec_value)} | CRM: {_value(i.crm_value)} | "
+                + tr("last synced")
+                + f": {_value(i.base_value)}"
+            )
         if i.action:
             echo(f"      → {i.action}")
 
@@ -177,8 +207,9 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
 @click.option("--skip", is_flag=True, help="leave it as it is")
 @click.option("--confirm", is_flag=True, help="confirm what the item proposes")
 @pass_context
-def inbox_resolve(ctx: Context, item_id: int, take: str | None, value: str | None,
-                  skip: bool, confirm: bool) -> None:  # fmt: skip
+def inbox_resolve(
+    ctx: Context, item_id: int, take: str | None, value: str | None, skip: bool, confirm: bool
+) -> None:
     """Resolve one item; the next synchronisation carries the decision out."""
     chosen = [x for x in (take, skip or None, confirm or None) if x]
     if len(chosen) != 1:
@@ -186,18 +217,26 @@ def inbox_resolve(ctx: Context, item_id: int, take: str | None, value: str | Non
     if take == "value" and value is None:
         raise CommandError(tr("--take value needs --value VALUE"))
     action = (
-        "skip" if skip else "confirm" if confirm
+        "skip"
+        if skip
+        else "confirm"
+        if confirm
         else {"onec": "take_onec", "crm": "take_crm", "value": "value"}[str(take)]
-    )  # fmt: skip
+    )
     journal = open_journal(ctx)
     try:
         item = next((i for i in journal.inbox() if i.id == item_id), None)
         if item is None:
             raise CommandError(tr("no open inbox item #{id}").format(id=item_id))
-        journal.resolve_item(item_id, {
-            "action": action, "value": value,
-            "onec_value": item.onec_value, "crm_value": item.crm_value,
-        })  # fmt: skip
+        journal.resolve_item(
+            item_id,
+            {
+                "action": action,
+                "value": value,
+                "onec_value": item.onec_value,
+                "crm_value": item.crm_value,
+            },
+        )
     finally:
         journal.close()
     echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=item_id))

@@ -71,8 +71,9 @@ class Writer(Protocol):
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied: ...
 
-    def lookup(self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-               ) -> Applied | None: ...  # fmt: skip
+    def lookup(
+        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+    ) -> Applied | None: ...
 
 
 class Cancelled(Exception):
@@ -94,8 +95,9 @@ def resume_unfinished(journal: Journal, writers: Mapping[System, Writer]) -> tup
     for row in journal.unfinished_by_key():
         writer = writers.get(System(row.target_system))
         if writer is None or not row.idempotency_key:
-            journal.set_operation_state(row.id, OpState.FAILED,
-                                        error=tr("interrupted; will be planned again"))  # fmt: skip
+            journal.set_operation_state(
+                row.id, OpState.FAILED, error=tr("interrupted; will be planned again")
+            )
             missing += 1
             continue
         payload = dict(row.after or {})
@@ -106,13 +108,15 @@ def resume_unfinished(journal: Journal, writers: Mapping[System, Writer]) -> tup
             continue
         if hit is None:
             journal.set_operation_state(
-                row.id, OpState.FAILED,
+                row.id,
+                OpState.FAILED,
                 error=tr("interrupted before it reached the target; will be planned again"),
-            )  # fmt: skip
+            )
             missing += 1
             continue
-        journal.set_operation_state(row.id, OpState.APPLIED, target_id=hit.target_id,
-                                    step="found_on_resume")  # fmt: skip
+        journal.set_operation_state(
+            row.id, OpState.APPLIED, target_id=hit.target_id, step="found_on_resume"
+        )
         _save_link(journal, hit, row.run_id)
         found += 1
     return found, missing
@@ -122,9 +126,13 @@ def _save_link(journal: Journal, applied: Applied, run_id: int) -> None:
     if applied.link_type is None:
         return
     journal.save_link(
-        applied.link_type, applied.onec_ref, applied.crm_id,
-        onec_values=applied.onec_values, crm_values=applied.crm_values, run_id=run_id,
-    )  # fmt: skip
+        applied.link_type,
+        applied.onec_ref,
+        applied.crm_id,
+        onec_values=applied.onec_values,
+        crm_values=applied.crm_values,
+        run_id=run_id,
+    )
 
 
 def _after_image(op: Operation) -> dict[str, Any]:
@@ -162,25 +170,34 @@ def execute(
         progress(Progress(Stage.APPLY, index, total, op.reason))
         if cancel.is_set():
             for rest in ops[index:]:
-                journal.add_operation(run_id, **_row(rest), state=OpState.SKIPPED.value,
-                                      error=tr("cancelled by the user"))  # fmt: skip
+                journal.add_operation(
+                    run_id,
+                    **_row(rest),
+                    state=OpState.SKIPPED.value,
+                    error=tr("cancelled by the user"),
+                )
                 summary.count("skipped", rest.flow)
             raise Cancelled
         if any(dep in held for dep in op.depends_on):
             held.add(op.op_id)
-            journal.add_operation(run_id, **_row(op), state=OpState.SKIPPED.value,
-                                  error=tr("waits for a step that did not succeed"))  # fmt: skip
+            journal.add_operation(
+                run_id,
+                **_row(op),
+                state=OpState.SKIPPED.value,
+                error=tr("waits for a step that did not succeed"),
+            )
             summary.count("skipped", op.flow)
             continue
         op_row = journal.add_operation(run_id, **_row(op))
         if op.kind is OpKind.LINK:
             applied = Applied(
-                target_id=op.target_id or "", link_type=op.entity_type,
+                target_id=op.target_id or "",
+                link_type=op.entity_type,
                 onec_ref=op.source_id if op.target is System.CRM else op.target_id,
                 crm_id=op.target_id if op.target is System.CRM else op.source_id,
                 onec_values=dict(op.payload.get("onec_values", {})),
                 crm_values=dict(op.payload.get("crm_values", {})),
-            )  # fmt: skip
+            )
             journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
             _save_link(journal, applied, run_id)
             results[op.op_id] = applied
@@ -195,8 +212,9 @@ def execute(
             hit = None
             if op.idempotency_key:
                 try:
-                    hit = writer.lookup(op.entity_type, op.kind.value, op.idempotency_key,
-                                        _after_image(op))  # fmt: skip
+                    hit = writer.lookup(
+                        op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
+                    )
                 except (OutcomeUnknown, TemporaryFailure):
                     hit = None
             if hit is None:
@@ -215,14 +233,20 @@ def execute(
             held.add(op.op_id)
             _count_failure(summary, op, scrub(str(exc)))
             journal.raise_item(
-                InboxKind.ATTENTION, f"{op.flow.value}:refused:{op.op_id}",
-                run_id=run_id, operation_id=op_row, flow=op.flow.value,
-                entity_type=op.entity_type, record_id=op.source_id,
-                record_label=op.record_label, field=exc.field,
+                InboxKind.ATTENTION,
+                f"{op.flow.value}:refused:{op.op_id}",
+                run_id=run_id,
+                operation_id=op_row,
+                flow=op.flow.value,
+                entity_type=op.entity_type,
+                record_id=op.source_id,
+                record_label=op.record_label,
+                field=exc.field,
                 message=tr("{system} refused: {reason}").format(
-                    system="1С" if op.target is System.ONEC else "CRM", reason=str(exc)),
+                    system="1С" if op.target is System.ONEC else "CRM", reason=str(exc)
+                ),
                 action=tr("correct the record and run the synchronisation again"),
-            )  # fmt: skip
+            )
             summary.count("attention", op.flow)
             continue
         after = {**_after_image(op), "result": applied.result}

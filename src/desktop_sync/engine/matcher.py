@@ -104,12 +104,17 @@ def match_counterparties(
                     result.add(Pair(cp.onec_ref, exact[0].key, "inn_kpp", known=False))
                 continue
             if len(exact) > 1 or len(same_kpp_in_onec) > 1:
-                result.ambiguous.append(Ambiguity(
-                    cp.onec_ref, tuple(rq.key for rq in exact),
-                    tuple(c.onec_ref or "" for c in same_kpp_in_onec), "inn",
-                    tr("INN {inn} KPP {kpp}: {crm} records in the CRM, {onec} in 1C").format(
-                        inn=inn, kpp=kpp, crm=len(exact), onec=len(same_kpp_in_onec)),
-                ))  # fmt: skip
+                result.ambiguous.append(
+                    Ambiguity(
+                        cp.onec_ref,
+                        tuple(rq.key for rq in exact),
+                        tuple(c.onec_ref or "" for c in same_kpp_in_onec),
+                        "inn",
+                        tr("INN {inn} KPP {kpp}: {crm} records in the CRM, {onec} in 1C").format(
+                            inn=inn, kpp=kpp, crm=len(exact), onec=len(same_kpp_in_onec)
+                        ),
+                    )
+                )
                 continue
             # ИНН alone: exactly one on each side, and no КПП that disagrees
             no_conflict = [rq for rq in candidates if not rq.kpp or not kpp or rq.kpp == kpp]
@@ -117,12 +122,17 @@ def match_counterparties(
                 if candidates[0].key not in result.by_crm:
                     result.add(Pair(cp.onec_ref, candidates[0].key, "inn", known=False))
             elif len(no_conflict) > 1:
-                result.ambiguous.append(Ambiguity(
-                    cp.onec_ref, tuple(rq.key for rq in no_conflict),
-                    tuple(c.onec_ref or "" for c in cps), "inn",
-                    tr("INN {inn}: {crm} fitting requisites in the CRM").format(
-                        inn=inn, crm=len(no_conflict)),
-                ))  # fmt: skip
+                result.ambiguous.append(
+                    Ambiguity(
+                        cp.onec_ref,
+                        tuple(rq.key for rq in no_conflict),
+                        tuple(c.onec_ref or "" for c in cps),
+                        "inn",
+                        tr("INN {inn}: {crm} fitting requisites in the CRM").format(
+                            inn=inn, crm=len(no_conflict)
+                        ),
+                    )
+                )
     # 5. names: suggestions only
     crm_by_name: dict[str, list[str]] = defaultdict(list)
     for rq, co in reqs:
@@ -165,9 +175,15 @@ def match_products(
         if len(refs) == 1 and len(keys) == 1:
             result.add(Pair(refs[0], keys[0], "article", known=False))
         elif keys:
-            result.ambiguous.append(Ambiguity(
-                refs[0] if len(refs) == 1 else None, tuple(keys), tuple(refs), "article",
-                tr("article «{article}»: {onec} products in 1C, {crm} in the CRM").format(
-                    article=article, onec=len(refs), crm=len(keys)),
-            ))  # fmt: skip
+            result.ambiguous.append(
+                Ambiguity(
+                    refs[0] if len(refs) == 1 else None,
+                    tuple(keys),
+                    tuple(refs),
+                    "article",
+                    tr("article «{article}»: {onec} products in 1C, {crm} in the CRM").format(
+                        article=article, onec=len(refs), crm=len(keys)
+                    ),
+                )
+            )
     return result

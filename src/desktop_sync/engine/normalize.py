@@ -62,11 +62,12 @@ def line_values(line: InvoiceLine, product_id: str) -> list[Any]:
     return [
         product_id,
         qty(line.quantity),
-        str(round_money(line.price)) if line.price == line.price.quantize(Decimal("0.01"))
+        str(round_money(line.price))
+        if line.price == line.price.quantize(Decimal("0.01"))
         else format(line.price.normalize(), "f"),
         str(round_money(line.total_with_vat)),
         line.vat_rate.value,
-    ]  # fmt: skip
+    ]
 
 
 def invoice_values(inv: Invoice, counterparty_id: str, product_ids: list[str]) -> Values:

@@ -232,16 +232,24 @@ class _Counterparties:
             "inn_kpp": tr("same INN and KPP"),
             "inn": tr("same INN, the only one on both sides"),
         }.get(rule, rule)
-        return self.b.op(Operation(
-            op_id=f"F7:link:{onec_ref}", flow=Flow.F7, kind=OpKind.LINK, target=System.CRM,
-            entity_type=COUNTERPARTY, source_id=onec_ref, target_id=crm_key,
-            idempotency_key="",
-            reason=tr("{name}: found in the CRM ({rule}); will be linked").format(
-                name=self._label(cp), rule=rule_text),
-            record_label=self._label(cp),
-            changes=_changes(crm_v, onec_v),
-            payload={"onec_values": onec_v, "crm_values": crm_v},
-        ))  # fmt: skip
+        return self.b.op(
+            Operation(
+                op_id=f"F7:link:{onec_ref}",
+                flow=Flow.F7,
+                kind=OpKind.LINK,
+                target=System.CRM,
+                entity_type=COUNTERPARTY,
+                source_id=onec_ref,
+                target_id=crm_key,
+                idempotency_key="",
+                reason=tr("{name}: found in the CRM ({rule}); will be linked").format(
+                    name=self._label(cp), rule=rule_text
+                ),
+                record_label=self._label(cp),
+                changes=_changes(crm_v, onec_v),
+                payload={"onec_values": onec_v, "crm_values": crm_v},
+            )
+        )
 
     def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
         """An op id after which the 1C counterparty exists (and is linked) in the CRM."""
@@ -261,35 +269,63 @@ class _Counterparties:
         op_id = f"F7:create_crm:{onec_ref}"
         if problem is not None:
             field_name, message = problem
-            self.b.item(Item(
-                key=f"F7:requisite:{onec_ref}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-                entity_type=COUNTERPARTY, record_id=onec_ref, record_label=self._label(cp),
-                field=nz.label(field_name), message=message,
-                action=tr("correct the counterparty's requisites in 1C; the next run sends it"),
-                onec_value=getattr(cp, field_name), blocks=(op_id,),
-            ))  # fmt: skip
+            self.b.item(
+                Item(
+                    key=f"F7:requisite:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=onec_ref,
+                    record_label=self._label(cp),
+                    field=nz.label(field_name),
+                    message=message,
+                    action=tr("correct the counterparty's requisites in 1C; the next run sends it"),
+                    onec_value=getattr(cp, field_name),
+                    blocks=(op_id,),
+                )
+            )
         key = self.b.key(Flow.F7, COUNTERPARTY, onec_ref)
         suggestion = self.match.name_suggestions.get(onec_ref)
         if suggestion:
-            self.b.item(Item(
-                key=f"F7:name:{onec_ref}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-                entity_type=COUNTERPARTY, record_id=onec_ref, record_label=self._label(cp),
-                field=nz.label("name"),
-                message=tr("a CRM company has the same name but other requisites; "
-                           "names are never matched automatically"),
-                action=tr("if it is the same company, add the INN/KPP to it in the CRM; "
-                          "otherwise a new company will be created"),
-                crm_value=", ".join(suggestion), blocks=(op_id,),
-            ))  # fmt: skip
-        self.b.op(Operation(
-            op_id=op_id, flow=Flow.F7, kind=OpKind.CREATE, target=System.CRM,
-            entity_type=COUNTERPARTY, source_id=onec_ref, target_id=None, idempotency_key=key,
-            reason=tr("{name}: not in the CRM yet; a company with requisites will be created "
-                      "({why})").format(name=self._label(cp), why=why),
-            record_label=self._label(cp),
-            changes=_changes({}, nz.counterparty_values(cp)),
-            payload={"counterparty": cp},
-        ))  # fmt: skip
+            self.b.item(
+                Item(
+                    key=f"F7:name:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=onec_ref,
+                    record_label=self._label(cp),
+                    field=nz.label("name"),
+                    message=tr(
+                        "a CRM company has the same name but other requisites; "
+                        "names are never matched automatically"
+                    ),
+                    action=tr(
+                        "if it is the same company, add the INN/KPP to it in the CRM; "
+                        "otherwise a new company will be created"
+                    ),
+                    crm_value=", ".join(suggestion),
+                    blocks=(op_id,),
+                )
+            )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.CRM,
+                entity_type=COUNTERPARTY,
+                source_id=onec_ref,
+                target_id=None,
+                idempotency_key=key,
+                reason=tr(
+                    "{name}: not in the CRM yet; a company with requisites will be created ({why})"
+                ).format(name=self._label(cp), why=why),
+                record_label=self._label(cp),
+                changes=_changes({}, nz.counterparty_values(cp)),
+                payload={"counterparty": cp},
+            )
+        )
         self.crm_ready[onec_ref] = op_id
         return op_id
 
@@ -297,14 +333,24 @@ class _Counterparties:
         cp = self.snap.onec.counterparties[onec_ref]
         amb = next(a for a in self.match.ambiguous if a.onec_ref == onec_ref)
         blocked = f"F7:ambiguous:{onec_ref}"
-        self.b.item(Item(
-            key=f"F7:ambiguous:{onec_ref}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-            entity_type=COUNTERPARTY, record_id=onec_ref, record_label=self._label(cp),
-            field=nz.label(amb.field), message=amb.message,
-            action=tr("several records fit; link the right one by hand or correct the "
-                      "requisites, then run again"),
-            crm_value=", ".join(amb.crm_keys), blocks=(blocked,),
-        ))  # fmt: skip
+        self.b.item(
+            Item(
+                key=f"F7:ambiguous:{onec_ref}",
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F7,
+                entity_type=COUNTERPARTY,
+                record_id=onec_ref,
+                record_label=self._label(cp),
+                field=nz.label(amb.field),
+                message=amb.message,
+                action=tr(
+                    "several records fit; link the right one by hand or correct the "
+                    "requisites, then run again"
+                ),
+                crm_value=", ".join(amb.crm_keys),
+                blocks=(blocked,),
+            )
+        )
         self.crm_ready[onec_ref] = blocked
         return blocked
 
@@ -324,51 +370,85 @@ class _Counterparties:
         if crm_key in self.onec_ready:
             return self.onec_ready[crm_key], new_ref
         if any(crm_key in a.crm_keys for a in self.match.ambiguous):
-            self.b.item(Item(
-                key=f"F7:ambiguous_crm:{crm_key}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-                entity_type=COUNTERPARTY, record_id=crm_key, record_label=label,
-                field=nz.label("inn"),
-                message=tr("several 1C counterparties fit this company's requisites"),
-                action=tr("leave one counterparty with these requisites in 1C, or mark the "
-                          "others for deletion"),
-                blocks=(op_id,),
-            ))  # fmt: skip
+            self.b.item(
+                Item(
+                    key=f"F7:ambiguous_crm:{crm_key}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=crm_key,
+                    record_label=label,
+                    field=nz.label("inn"),
+                    message=tr("several 1C counterparties fit this company's requisites"),
+                    action=tr(
+                        "leave one counterparty with these requisites in 1C, or mark the "
+                        "others for deletion"
+                    ),
+                    blocks=(op_id,),
+                )
+            )
         if not rq.inn:
-            self.b.item(Item(
-                key=f"F7:no_requisite:{crm_key}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-                entity_type=COUNTERPARTY, record_id=crm_key, record_label=label,
-                field=nz.label("inn"),
-                message=tr("the CRM company has no requisites (INN), so it cannot be found "
-                           "or created in 1C safely"),
-                action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
-                blocks=(op_id,),
-            ))  # fmt: skip
+            self.b.item(
+                Item(
+                    key=f"F7:no_requisite:{crm_key}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=crm_key,
+                    record_label=label,
+                    field=nz.label("inn"),
+                    message=tr(
+                        "the CRM company has no requisites (INN), so it cannot be found "
+                        "or created in 1C safely"
+                    ),
+                    action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
+                    blocks=(op_id,),
+                )
+            )
         else:
             kind = (
-                CounterpartyKind.ORGANIZATION if len(rq.inn) == 10
+                CounterpartyKind.ORGANIZATION
+                if len(rq.inn) == 10
                 else co.counterparty.kind
                 if co.counterparty.kind is not CounterpartyKind.ORGANIZATION
                 else CounterpartyKind.SOLE_TRADER
-            )  # fmt: skip
+            )
             cp = replace(cp, kind=kind, onec_ref=new_ref)
             problem = _requisite_problem(cp)
             if problem is not None:
-                self.b.item(Item(
-                    key=f"F7:requisite_crm:{crm_key}", kind=ItemKind.ATTENTION, flow=Flow.F7,
-                    entity_type=COUNTERPARTY, record_id=crm_key, record_label=label,
-                    field=nz.label(problem[0]), message=problem[1],
-                    action=tr("correct the requisite in the CRM; the next run sends it"),
-                    crm_value=getattr(cp, problem[0]), blocks=(op_id,),
-                ))  # fmt: skip
-        self.b.op(Operation(
-            op_id=op_id, flow=Flow.F7, kind=OpKind.CREATE, target=System.ONEC,
-            entity_type=COUNTERPARTY, source_id=crm_key, target_id=new_ref,
-            idempotency_key=key,
-            reason=tr("{name}: not in 1C yet; a counterparty will be created ({why})").format(
-                name=label, why=why),
-            record_label=label, changes=_changes({}, nz.counterparty_values(cp)),
-            payload={"counterparty": cp},
-        ))  # fmt: skip
+                self.b.item(
+                    Item(
+                        key=f"F7:requisite_crm:{crm_key}",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F7,
+                        entity_type=COUNTERPARTY,
+                        record_id=crm_key,
+                        record_label=label,
+                        field=nz.label(problem[0]),
+                        message=problem[1],
+                        action=tr("correct the requisite in the CRM; the next run sends it"),
+                        crm_value=getattr(cp, problem[0]),
+                        blocks=(op_id,),
+                    )
+                )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=COUNTERPARTY,
+                source_id=crm_key,
+                target_id=new_ref,
+                idempotency_key=key,
+                reason=tr("{name}: not in 1C yet; a counterparty will be created ({why})").format(
+                    name=label, why=why
+                ),
+                record_label=label,
+                changes=_changes({}, nz.counterparty_values(cp)),
+                payload={"counterparty": cp},
+            )
+        )
         self.onec_ready[crm_key] = op_id
         return op_id, new_ref
 
@@ -382,15 +462,24 @@ class _Counterparties:
         key = self.b.key(Flow.F7, CONTRACT, onec_ref)
         ref = onec_ref_for(key)
         contract = Contract(tr("Main contract"), onec_ref, "СПокупателем", ref)
-        op_id = self.b.op(Operation(
-            op_id=f"F7:contract:{onec_ref}", flow=Flow.F7, kind=OpKind.CREATE,
-            target=System.ONEC, entity_type=CONTRACT, source_id=onec_ref, target_id=ref,
-            idempotency_key=key,
-            reason=tr("{name}: has no contract with the buyer in 1C; one will be created").format(
-                name=label),
-            record_label=label, payload={"contract": contract},
-            depends_on=(after,) if after else (),
-        ))  # fmt: skip
+        op_id = self.b.op(
+            Operation(
+                op_id=f"F7:contract:{onec_ref}",
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=CONTRACT,
+                source_id=onec_ref,
+                target_id=ref,
+                idempotency_key=key,
+                reason=tr(
+                    "{name}: has no contract with the buyer in 1C; one will be created"
+                ).format(name=label),
+                record_label=label,
+                payload={"contract": contract},
+                depends_on=(after,) if after else (),
+            )
+        )
         return op_id, ref
 
     def diff_linked(self) -> None:
@@ -406,10 +495,17 @@ class _Counterparties:
             onec_v = nz.counterparty_values(cp)
             crm_v = nz.counterparty_values(_crm_counterparty(co, rq))
             _three_way(
-                self.b, Flow.F7, COUNTERPARTY, link, onec_v, crm_v, self._label(cp),
-                master=None, fields=("name", "phone", "email", "inn", "kpp"),
+                self.b,
+                Flow.F7,
+                COUNTERPARTY,
+                link,
+                onec_v,
+                crm_v,
+                self._label(cp),
+                master=None,
+                fields=("name", "phone", "email", "inn", "kpp"),
                 identity=("inn", "kpp"),
-            )  # fmt: skip
+            )
 
 
 def _three_way(
@@ -459,49 +555,83 @@ def _three_way(
                 to_crm[f] = to_onec[f] = decision.value
             continue  # "skip": leave both as they are until one of them changes again
         if conflict:
-            b.item(Item(
-                key=conflict_key,
-                kind=ItemKind.CONFLICT, flow=flow, entity_type=entity_type,
-                record_id=record_id, record_label=label, field=nz.label(f),
-                message=(
-                    tr("changed in both 1C and the CRM since the last sync") if changed_1
-                    and changed_2 else tr("changed in the CRM, but 1C is the master of this "
-                                          "record") if master is System.ONEC
-                    else tr("changed in 1C, but the CRM is the master of this record")
-                    if master is System.CRM else
-                    tr("a requisite changed; it identifies the record, so a person decides")
-                ),
-                action=tr("choose the value to keep: 1C, CRM, or type the right one"),
-                onec_value=now_1, crm_value=now_2, base_value=base_1 if changed_1 else base_2,
-            ))  # fmt: skip
+            b.item(
+                Item(
+                    key=conflict_key,
+                    kind=ItemKind.CONFLICT,
+                    flow=flow,
+                    entity_type=entity_type,
+                    record_id=record_id,
+                    record_label=label,
+                    field=nz.label(f),
+                    message=(
+                        tr("changed in both 1C and the CRM since the last sync")
+                        if changed_1 and changed_2
+                        else tr("changed in the CRM, but 1C is the master of this record")
+                        if master is System.ONEC
+                        else tr("changed in 1C, but the CRM is the master of this record")
+                        if master is System.CRM
+                        else tr(
+                            "a requisite changed; it identifies the record, so a person decides"
+                        )
+                    ),
+                    action=tr("choose the value to keep: 1C, CRM, or type the right one"),
+                    onec_value=now_1,
+                    crm_value=now_2,
+                    base_value=base_1 if changed_1 else base_2,
+                )
+            )
         elif changed_1:
             to_crm[f] = now_1
         else:
             to_onec[f] = now_2
     if to_crm:
-        b.op(Operation(
-            op_id=f"{flow.value}:update_crm:{entity_type}:{link.onec_ref}", flow=flow,
-            kind=OpKind.UPDATE, target=System.CRM, entity_type=entity_type,
-            source_id=link.onec_ref or "", target_id=link.crm_id, idempotency_key="",
-            reason=tr("{name}: changed in 1C ({fields}); the CRM will be updated").format(
-                name=label, fields=", ".join(nz.label(f) for f in to_crm)),
-            record_label=label,
-            changes=tuple(FieldChange(f, nz.label(f), crm_v.get(f), v) for f, v in to_crm.items()),
-            payload={"values": to_crm, "onec_values": onec_v, "crm_values": crm_v,
-                     **(extra or {})},
-        ))  # fmt: skip
+        b.op(
+            Operation(
+                op_id=f"{flow.value}:update_crm:{entity_type}:{link.onec_ref}",
+                flow=flow,
+                kind=OpKind.UPDATE,
+                target=System.CRM,
+                entity_type=entity_type,
+                source_id=link.onec_ref or "",
+                target_id=link.crm_id,
+                idempotency_key="",
+                reason=tr("{name}: changed in 1C ({fields}); the CRM will be updated").format(
+                    name=label, fields=", ".join(nz.label(f) for f in to_crm)
+                ),
+                record_label=label,
+                changes=tuple(
+                    FieldChange(f, nz.label(f), crm_v.get(f), v) for f, v in to_crm.items()
+                ),
+                payload={
+                    "values": to_crm,
+                    "onec_values": onec_v,
+                    "crm_values": crm_v,
+                    **(extra or {}),
+                },
+            )
+        )
     if to_onec:
-        b.op(Operation(
-            op_id=f"{flow.value}:update_onec:{entity_type}:{link.onec_ref}", flow=flow,
-            kind=OpKind.UPDATE, target=System.ONEC, entity_type=entity_type,
-            source_id=link.crm_id or "", target_id=link.onec_ref, idempotency_key="",
-            reason=tr("{name}: changed in the CRM ({fields}); 1C will be updated").format(
-                name=label, fields=", ".join(nz.label(f) for f in to_onec)),
-            record_label=label,
-            changes=tuple(
-                FieldChange(f, nz.label(f), onec_v.get(f), v) for f, v in to_onec.items()),
-            payload={"values": to_onec, "onec_values": onec_v, "crm_values": crm_v},
-        ))  # fmt: skip
+        b.op(
+            Operation(
+                op_id=f"{flow.value}:update_onec:{entity_type}:{link.onec_ref}",
+                flow=flow,
+                kind=OpKind.UPDATE,
+                target=System.ONEC,
+                entity_type=entity_type,
+                source_id=link.crm_id or "",
+                target_id=link.onec_ref,
+                idempotency_key="",
+                reason=tr("{name}: changed in the CRM ({fields}); 1C will be updated").format(
+                    name=label, fields=", ".join(nz.label(f) for f in to_onec)
+                ),
+                record_label=label,
+                changes=tuple(
+                    FieldChange(f, nz.label(f), onec_v.get(f), v) for f, v in to_onec.items()
+                ),
+                payload={"values": to_onec, "onec_values": onec_v, "crm_values": crm_v},
+            )
+        )
 
 
 # -- products (F5) ------------------------------------------------------------------------
@@ -527,37 +657,64 @@ class _Products:
             if not pair.known:
                 crm_p = self.snap.crm.products[int(pair.crm_key)].product
                 onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
-                op_id = self.b.op(Operation(
-                    op_id=f"F5:link:{onec_ref}", flow=Flow.F5, kind=OpKind.LINK,
-                    target=System.CRM, entity_type=PRODUCT, source_id=onec_ref,
-                    target_id=pair.crm_key, idempotency_key="",
-                    reason=tr("{name}: found in the CRM catalog (by {rule}); will be linked")
-                    .format(name=p.name, rule=tr("1C GUID") if pair.rule == "xml_id"
-                            else tr("article")),
-                    record_label=p.name, changes=_changes(crm_v, onec_v),
-                    payload={"onec_values": onec_v, "crm_values": crm_v},
-                ))  # fmt: skip
+                op_id = self.b.op(
+                    Operation(
+                        op_id=f"F5:link:{onec_ref}",
+                        flow=Flow.F5,
+                        kind=OpKind.LINK,
+                        target=System.CRM,
+                        entity_type=PRODUCT,
+                        source_id=onec_ref,
+                        target_id=pair.crm_key,
+                        idempotency_key="",
+                        reason=tr(
+                            "{name}: found in the CRM catalog (by {rule}); will be linked"
+                        ).format(
+                            name=p.name,
+                            rule=tr("1C GUID") if pair.rule == "xml_id" else tr("article"),
+                        ),
+                        record_label=p.name,
+                        changes=_changes(crm_v, onec_v),
+                        payload={"onec_values": onec_v, "crm_values": crm_v},
+                    )
+                )
             self.crm_ready[onec_ref] = op_id
             return op_id or None
         op_id = f"F5:create_crm:{onec_ref}"
         amb = [a for a in self.match.ambiguous if onec_ref in a.onec_refs]
         if amb:
-            self.b.item(Item(
-                key=f"F5:ambiguous:{onec_ref}", kind=ItemKind.ATTENTION, flow=Flow.F5,
-                entity_type=PRODUCT, record_id=onec_ref, record_label=p.name,
-                field=nz.label("article"), message=amb[0].message,
-                action=tr("make the article unique, or link the product by hand"),
-                blocks=(op_id,),
-            ))  # fmt: skip
-        self.b.op(Operation(
-            op_id=op_id, flow=Flow.F5, kind=OpKind.CREATE, target=System.CRM,
-            entity_type=PRODUCT, source_id=onec_ref, target_id=None,
-            idempotency_key=self.b.key(Flow.F5, PRODUCT, onec_ref),
-            reason=tr("{name}: not in the CRM catalog yet; will be created ({why})").format(
-                name=p.name, why=why),
-            record_label=p.name, changes=_changes({}, nz.product_values(p)),
-            payload={"product": p},
-        ))  # fmt: skip
+            self.b.item(
+                Item(
+                    key=f"F5:ambiguous:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F5,
+                    entity_type=PRODUCT,
+                    record_id=onec_ref,
+                    record_label=p.name,
+                    field=nz.label("article"),
+                    message=amb[0].message,
+                    action=tr("make the article unique, or link the product by hand"),
+                    blocks=(op_id,),
+                )
+            )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F5,
+                kind=OpKind.CREATE,
+                target=System.CRM,
+                entity_type=PRODUCT,
+                source_id=onec_ref,
+                target_id=None,
+                idempotency_key=self.b.key(Flow.F5, PRODUCT, onec_ref),
+                reason=tr("{name}: not in the CRM catalog yet; will be created ({why})").format(
+                    name=p.name, why=why
+                ),
+                record_label=p.name,
+                changes=_changes({}, nz.product_values(p)),
+                payload={"product": p},
+            )
+        )
         self.crm_ready[onec_ref] = op_id
         return op_id
 
@@ -573,10 +730,16 @@ class _Products:
             if p is None or cp is None:
                 continue
             _three_way(
-                self.b, Flow.F5, PRODUCT, link, nz.product_values(p),
-                nz.product_values(cp.product), p.name, master=System.ONEC,
+                self.b,
+                Flow.F5,
+                PRODUCT,
+                link,
+                nz.product_values(p),
+                nz.product_values(cp.product),
+                p.name,
+                master=System.ONEC,
                 fields=("name", "article", "unit", "vat"),
-            )  # fmt: skip
+            )
 
 
 # -- invoices (F1, F2) --------------------------------------------------------------------
@@ -587,8 +750,9 @@ def _invoice_label(inv: Invoice) -> str:
 
 
 class _Invoices:
-    def __init__(self, b: _Builder, snap: Snapshot, links: Links, cps: _Counterparties,
-                 products: _Products) -> None:  # fmt: skip
+    def __init__(
+        self, b: _Builder, snap: Snapshot, links: Links, cps: _Counterparties, products: _Products
+    ) -> None:
         self.b = b
         self.snap = snap
         self.links = links
@@ -607,18 +771,25 @@ class _Invoices:
         """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""
         stage = self.b.settings.send_stage
         candidates = [
-            ci for ci in self.snap.crm.invoices.values()
+            ci
+            for ci in self.snap.crm.invoices.values()
             if self.links.crm(INVOICE, str(ci.invoice.crm_id)) is None
-        ]  # fmt: skip
+        ]
         if not stage:
             if candidates:
-                self.b.item(Item(
-                    key="F1:no_send_stage", kind=ItemKind.ATTENTION, flow=Flow.F1,
-                    entity_type=INVOICE, record_id="", record_label=tr("Profile settings"),
-                    field="stage.send",
-                    message=tr("no CRM stage is chosen as “send to 1C”, so no invoice is sent"),
-                    action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
-                ))  # fmt: skip
+                self.b.item(
+                    Item(
+                        key="F1:no_send_stage",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F1,
+                        entity_type=INVOICE,
+                        record_id="",
+                        record_label=tr("Profile settings"),
+                        field="stage.send",
+                        message=tr("no CRM stage is chosen as “send to 1C”, so no invoice is sent"),
+                        action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
+                    )
+                )
             return
         for ci in sorted(candidates, key=lambda c: c.invoice.crm_id or 0):
             if ci.stage_id == stage:
@@ -633,13 +804,24 @@ class _Invoices:
         new_ref = onec_ref_for(key)
         deps: list[str] = []
 
-        def attention(suffix: str, field_name: str, message: str, action: str,
-                      value: Any = None) -> None:  # fmt: skip
-            self.b.item(Item(
-                key=f"F1:{suffix}:{crm_id}", kind=ItemKind.ATTENTION, flow=Flow.F1,
-                entity_type=INVOICE, record_id=crm_id, record_label=label, field=field_name,
-                message=message, action=action, crm_value=value, blocks=(op_id,),
-            ))  # fmt: skip
+        def attention(
+            suffix: str, field_name: str, message: str, action: str, value: Any = None
+        ) -> None:
+            self.b.item(
+                Item(
+                    key=f"F1:{suffix}:{crm_id}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F1,
+                    entity_type=INVOICE,
+                    record_id=crm_id,
+                    record_label=label,
+                    field=field_name,
+                    message=message,
+                    action=action,
+                    crm_value=value,
+                    blocks=(op_id,),
+                )
+            )
 
         if inv.currency != "RUB":
             attention(
@@ -715,38 +897,60 @@ class _Invoices:
                     if dep:
                         deps.append(dep)
         onec_invoice = replace(
-            inv, onec_ref=new_ref, counterparty_ref=counterparty_ref, contract_ref=contract_ref,
+            inv,
+            onec_ref=new_ref,
+            counterparty_ref=counterparty_ref,
+            contract_ref=contract_ref,
             lines=tuple(
                 replace(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
             ),
             comment=tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
-                number=inv.number, id=crm_id, key=key),
-        )  # fmt: skip
-        self.b.op(Operation(
-            op_id=op_id, flow=Flow.F1, kind=OpKind.CREATE, target=System.ONEC,
-            entity_type=INVOICE, source_id=crm_id, target_id=new_ref, idempotency_key=key,
-            reason=tr("{label}: new, will be created in 1C for {buyer}").format(
-                label=label, buyer=inv.counterparty_name or "—"),
-            record_label=label,
-            changes=(FieldChange("total", nz.label("total"), None, inv.total),),
-            payload={
-                "invoice": onec_invoice,
-                "crm_id": crm_id,
-                "crm_values": nz.invoice_values(inv, counterparty_ref or "", product_refs)
-                if len(product_refs) == len(inv.lines)
-                else {},
-            },
-            depends_on=tuple(dict.fromkeys(deps)),
-        ))  # fmt: skip
-        self.b.op(Operation(
-            op_id=f"F1:number_back:{crm_id}", flow=Flow.F1, kind=OpKind.UPDATE,
-            target=System.CRM, entity_type=INVOICE_BACK, source_id=new_ref, target_id=crm_id,
-            idempotency_key="",
-            reason=tr("{label}: the 1C number and date will be written to the CRM invoice").format(
-                label=label),
-            record_label=label, payload={"from_op": op_id, "crm_id": crm_id},
-            depends_on=(op_id,),
-        ))  # fmt: skip
+                number=inv.number, id=crm_id, key=key
+            ),
+        )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F1,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=INVOICE,
+                source_id=crm_id,
+                target_id=new_ref,
+                idempotency_key=key,
+                reason=tr("{label}: new, will be created in 1C for {buyer}").format(
+                    label=label, buyer=inv.counterparty_name or "—"
+                ),
+                record_label=label,
+                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
+                payload={
+                    "invoice": onec_invoice,
+                    "crm_id": crm_id,
+                    "crm_values": nz.invoice_values(inv, counterparty_ref or "", product_refs)
+                    if len(product_refs) == len(inv.lines)
+                    else {},
+                },
+                depends_on=tuple(dict.fromkeys(deps)),
+            )
+        )
+        self.b.op(
+            Operation(
+                op_id=f"F1:number_back:{crm_id}",
+                flow=Flow.F1,
+                kind=OpKind.UPDATE,
+                target=System.CRM,
+                entity_type=INVOICE_BACK,
+                source_id=new_ref,
+                target_id=crm_id,
+                idempotency_key="",
+                reason=tr(
+                    "{label}: the 1C number and date will be written to the CRM invoice"
+                ).format(label=label),
+                record_label=label,
+                payload={"from_op": op_id, "crm_id": crm_id},
+                depends_on=(op_id,),
+            )
+        )
 
     def diff_linked(self) -> None:
         """F2: after sending, 1C is the master of a linked invoice."""
@@ -759,35 +963,56 @@ class _Invoices:
                 continue
             label = _invoice_label(inv)
             if inv.deleted:
-                self.b.item(Item(
-                    key=f"F2:deleted:{link.onec_ref}", kind=ItemKind.CONFLICT, flow=Flow.F2,
-                    entity_type=INVOICE, record_id=link.onec_ref, record_label=label,
-                    field=tr("deletion mark"),
-                    message=tr("marked for deletion in 1C, still active in the CRM"),
-                    action=tr("decline the invoice in the CRM, or clear the mark in 1C"),
-                ))  # fmt: skip
+                self.b.item(
+                    Item(
+                        key=f"F2:deleted:{link.onec_ref}",
+                        kind=ItemKind.CONFLICT,
+                        flow=Flow.F2,
+                        entity_type=INVOICE,
+                        record_id=link.onec_ref,
+                        record_label=label,
+                        field=tr("deletion mark"),
+                        message=tr("marked for deletion in 1C, still active in the CRM"),
+                        action=tr("decline the invoice in the CRM, or clear the mark in 1C"),
+                    )
+                )
                 continue
             onec_v = invoice_values_onec(inv)
             crm_v = self.crm_values(ci)
             if crm_v is None:
                 continue
             lines = tuple(
-                replace(ln, product_crm_id=_int_or_none(
-                    self.products.match.pairs[ln.product_ref].crm_key
-                    if ln.product_ref in self.products.match.pairs else None))
+                replace(
+                    ln,
+                    product_crm_id=_int_or_none(
+                        self.products.match.pairs[ln.product_ref].crm_key
+                        if ln.product_ref in self.products.match.pairs
+                        else None
+                    ),
+                )
                 for ln in inv.lines
-            )  # fmt: skip
+            )
             _three_way(
-                self.b, Flow.F2, INVOICE, link, onec_v, crm_v, label, master=System.ONEC,
-                fields=("date", "counterparty", "rows", "total"), extra={"lines": lines},
-            )  # fmt: skip
+                self.b,
+                Flow.F2,
+                INVOICE,
+                link,
+                onec_v,
+                crm_v,
+                label,
+                master=System.ONEC,
+                fields=("date", "counterparty", "rows", "total"),
+                extra={"lines": lines},
+            )
 
     def crm_values(self, ci: CrmInvoice) -> dict[str, Any] | None:
         """The CRM invoice in 1C terms (counterparty and products mapped by links)."""
         key = self._company_key(ci)
         cp_ref = self.cps.match.by_crm.get(key) if key else None
-        refs = [self.products.onec_ref_of_crm(ln.product_crm_id) or f"crm:{ln.product_crm_id}"
-                for ln in ci.invoice.lines]  # fmt: skip
+        refs = [
+            self.products.onec_ref_of_crm(ln.product_crm_id) or f"crm:{ln.product_crm_id}"
+            for ln in ci.invoice.lines
+        ]
         return nz.invoice_values(ci.invoice, cp_ref or f"crm:{key}", refs)
 
 

@@ -15,8 +15,9 @@ class Cancelled(Exception):
     """The person pressed Cancel; nothing half-done is left behind."""
 
 
-def _step(cancel: threading.Event, progress: ProgressFn, stage: Stage, done: int, total: int,
-          what: str) -> None:  # fmt: skip
+def _step(
+    cancel: threading.Event, progress: ProgressFn, stage: Stage, done: int, total: int, what: str
+) -> None:
     if cancel.is_set():
         raise Cancelled
     progress(Progress(stage, done, total, what))

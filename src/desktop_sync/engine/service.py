@@ -91,21 +91,35 @@ def _connect_message(system: str, exc: Exception) -> str:
 
 
 class SyncService:
-    def __init__(self, profile: Profile, paths: AppPaths, onec: OnecClient,
-                 crm: Bitrix24Client, journal: Journal) -> None:  # fmt: skip
+    def __init__(
+        self,
+        profile: Profile,
+        paths: AppPaths,
+        onec: OnecClient,
+        crm: Bitrix24Client,
+        journal: Journal,
+    ) -> None:
         self.profile = profile
         self.paths = paths
         self.onec = onec
         self.crm = crm
         self.journal = journal
-        self.writers: dict[System, Writer] = {System.ONEC: OnecWriter(onec),
-                                              System.CRM: CrmWriter(crm)}  # fmt: skip
+        self.writers: dict[System, Writer] = {
+            System.ONEC: OnecWriter(onec),
+            System.CRM: CrmWriter(crm),
+        }
         self._connected = False
         self._prepared: dict[int, _Prepared] = {}
 
     @classmethod
-    def open(cls, profile: Profile, paths: AppPaths, *, verify: bool | str = True,
-             crm_throttle: bool | None = None) -> SyncService:  # fmt: skip
+    def open(
+        cls,
+        profile: Profile,
+        paths: AppPaths,
+        *,
+        verify: bool | str = True,
+        crm_throttle: bool | None = None,
+    ) -> SyncService:
         """Build the clients and open the journal; no request leaves yet."""
         secrets = SecretStore(profile.uuid)
         try:
@@ -133,10 +147,14 @@ class SyncService:
             profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid
         )
         onec = OnecClient(
-            profile.onec_url, profile.onec_user, password, verify=verify,
-            configuration=profile.configuration, timezone=profile.onec_timezone,
+            profile.onec_url,
+            profile.onec_user,
+            password,
+            verify=verify,
+            configuration=profile.configuration,
+            timezone=profile.onec_timezone,
             organization=profile.organization or None,
-        )  # fmt: skip
+        )
         throttle = profile.crm_throttle if crm_throttle is None else crm_throttle
         crm = Bitrix24Client(webhook, verify=verify, throttle=throttle)
         return cls(profile, paths, onec, crm, journal)
@@ -191,9 +209,11 @@ class SyncService:
             if "action" not in r:
                 continue
             out[item.dedup_key] = Decision(
-                str(r["action"]), r.get("value"),
-                r.get("onec_value"), r.get("crm_value"),
-            )  # fmt: skip
+                str(r["action"]),
+                r.get("value"),
+                r.get("onec_value"),
+                r.get("crm_value"),
+            )
         return out
 
     def prepare(
@@ -219,9 +239,11 @@ class SyncService:
         progress(Progress(Stage.PLAN))
         links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
         settings = PlanSettings(
-            self.profile.uuid, send_stage=self.profile.stages.get("send", ""),
-            flows=flows or ALL_FLOWS, decisions=self._decisions(),
-        )  # fmt: skip
+            self.profile.uuid,
+            send_stage=self.profile.stages.get("send", ""),
+            flows=flows or ALL_FLOWS,
+            decisions=self._decisions(),
+        )
         plan = build_plan(snapshot, links, settings)
         runs = self.journal.runs(limit=1)
         self._prepared[id(plan)] = _Prepared(runs[0].id if runs else 0)
@@ -235,10 +257,11 @@ class SyncService:
             keys.add(item.key)
             self.journal.raise_item(
                 InboxKind.CONFLICT if item.kind is ItemKind.CONFLICT else InboxKind.ATTENTION,
-                item.key, run_id=run_id, **_item_fields(item),
-            )  # fmt: skip
-            summary.count("conflict" if item.kind is ItemKind.CONFLICT else "attention",
-                          item.flow)  # fmt: skip
+                item.key,
+                run_id=run_id,
+                **_item_fields(item),
+            )
+            summary.count("conflict" if item.kind is ItemKind.CONFLICT else "attention", item.flow)
         if plan.full:
             for flow in plan.flows:
                 self.journal.close_items_not_in(keys, prefix=f"{flow.value}:")
@@ -265,12 +288,22 @@ class SyncService:
             runs = self.journal.runs(limit=1)
             latest = runs[0].id if runs else 0
             if prepared is not None and latest != prepared.last_run_id:
-                raise StalePlan(tr("another synchronisation ran after this plan was made; "
-                                   "refresh and review the plan again"))  # fmt: skip
+                raise StalePlan(
+                    tr(
+                        "another synchronisation ran after this plan was made; "
+                        "refresh and review the plan again"
+                    )
+                )
             return self._apply_locked(plan, set(exclude), progress, cancel, trigger)
 
-    def _apply_locked(self, plan: Plan, exclude: set[str], progress: ProgressFn,
-                      cancel: threading.Event, trigger: str) -> RunSummary:  # fmt: skip
+    def _apply_locked(
+        self,
+        plan: Plan,
+        exclude: set[str],
+        progress: ProgressFn,
+        cancel: threading.Event,
+        trigger: str,
+    ) -> RunSummary:
         self.journal.close_interrupted_runs()
         run_id = self.journal.start_run("apply", trigger=trigger, app_version=__version__)
         summary = RunSummary(run_id, "apply", Outcome.DONE)
@@ -282,18 +315,31 @@ class SyncService:
                 if op.op_id in exclude or any(d in exclude for d in op.depends_on):
                     exclude.add(op.op_id)
                     self.journal.add_operation(
-                        run_id, flow=op.flow.value, kind=op.kind.value,
-                        target_system=op.target.value, entity_type=op.entity_type,
-                        source_id=op.source_id, target_id=op.target_id or "",
-                        idempotency_key=op.idempotency_key, reason=op.reason,
-                        state=OpState.SKIPPED.value, error=tr("unticked in the plan"),
-                    )  # fmt: skip
+                        run_id,
+                        flow=op.flow.value,
+                        kind=op.kind.value,
+                        target_system=op.target.value,
+                        entity_type=op.entity_type,
+                        source_id=op.source_id,
+                        target_id=op.target_id or "",
+                        idempotency_key=op.idempotency_key,
+                        reason=op.reason,
+                        state=OpState.SKIPPED.value,
+                        error=tr("unticked in the plan"),
+                    )
                     summary.count("skipped", op.flow)
                 else:
                     chosen.append(op)
             try:
-                execute(chosen, journal=self.journal, run_id=run_id, writers=self.writers,
-                        summary=summary, progress=progress, cancel=cancel)  # fmt: skip
+                execute(
+                    chosen,
+                    journal=self.journal,
+                    run_id=run_id,
+                    writers=self.writers,
+                    summary=summary,
+                    progress=progress,
+                    cancel=cancel,
+                )
                 summary.outcome = self._outcome(summary)
             except ApplyCancelled:
                 summary.outcome = Outcome.CANCELLED
@@ -301,8 +347,9 @@ class SyncService:
         except BaseException as exc:
             self.journal.finish_run(run_id, RunOutcome.CRASHED, summary.counts, message=str(exc))
             raise
-        self.journal.finish_run(run_id, _run_outcome(summary.outcome), _counts(summary),
-                                message=summary.message)  # fmt: skip
+        self.journal.finish_run(
+            run_id, _run_outcome(summary.outcome), _counts(summary), message=summary.message
+        )
         progress(Progress(Stage.DONE))
         return summary
 
@@ -349,19 +396,31 @@ class SyncService:
         item = next((i for i in self.journal.inbox() if i.id == item_id), None)
         if item is None:
             raise KeyError(item_id)
-        self.journal.resolve_item(item_id, {
-            "action": action, "value": value,
-            "onec_value": item.onec_value, "crm_value": item.crm_value,
-        }, by=by)  # fmt: skip
+        self.journal.resolve_item(
+            item_id,
+            {
+                "action": action,
+                "value": value,
+                "onec_value": item.onec_value,
+                "crm_value": item.crm_value,
+            },
+            by=by,
+        )
 
 
 def _item_fields(item: Item) -> dict[str, Any]:
     return {
-        "flow": item.flow.value, "entity_type": item.entity_type, "record_id": item.record_id,
-        "record_label": item.record_label, "field": item.field, "message": item.message,
-        "action": item.action, "onec_value": item.onec_value, "crm_value": item.crm_value,
+        "flow": item.flow.value,
+        "entity_type": item.entity_type,
+        "record_id": item.record_id,
+        "record_label": item.record_label,
+        "field": item.field,
+        "message": item.message,
+        "action": item.action,
+        "onec_value": item.onec_value,
+        "crm_value": item.crm_value,
         "base_value": item.base_value,
-    }  # fmt: skip
+    }
 
 
 def _counts(summary: RunSummary) -> dict[str, Any]:

@@ -41,10 +41,13 @@ def _updated(op: Operation, values: Mapping[str, Any]) -> Applied:
     """After an update: the CRM now holds ``values``; the link's base moves with it."""
     assert op.target_id is not None
     return Applied(
-        op.target_id, op.entity_type, onec_ref=op.source_id, crm_id=op.target_id,
+        op.target_id,
+        op.entity_type,
+        onec_ref=op.source_id,
+        crm_id=op.target_id,
         onec_values=dict(op.payload["onec_values"]),
         crm_values={**op.payload["crm_values"], **values},
-    )  # fmt: skip
+    )
 
 
 class CrmWriter:
@@ -66,21 +69,31 @@ class CrmWriter:
         requisite_id = c.find_requisite_by_xml_id(onec_ref) if cp.inn else None
         if requisite_id is None and cp.inn:
             requisite_id = c.add_requisite(
-                company_id, Requisite(cp.inn, cp.kpp, cp.full_name or cp.name),
-                name=cp.name, kind=cp.kind, xml_id=onec_ref,
-            )  # fmt: skip
+                company_id,
+                Requisite(cp.inn, cp.kpp, cp.full_name or cp.name),
+                name=cp.name,
+                kind=cp.kind,
+                xml_id=onec_ref,
+            )
         key = f"{company_id}/{requisite_id}" if requisite_id is not None else str(company_id)
         values = nz.counterparty_values(cp)
-        return Applied(key, COUNTERPARTY, onec_ref=onec_ref, crm_id=key,
-                       onec_values=values, crm_values=values)  # fmt: skip
+        return Applied(
+            key, COUNTERPARTY, onec_ref=onec_ref, crm_id=key, onec_values=values, crm_values=values
+        )
 
     def _product(self, p: Product, onec_ref: str, product_id: int | None) -> Applied:
         if product_id is None:
             product_id = self.client.add_product(p, xml_id=onec_ref)
         values = nz.product_values(p)
         crm_values = {**values, "article": ""}  # the CRM catalog holds no article
-        return Applied(str(product_id), PRODUCT, onec_ref=onec_ref, crm_id=str(product_id),
-                       onec_values=values, crm_values=crm_values)  # fmt: skip
+        return Applied(
+            str(product_id),
+            PRODUCT,
+            onec_ref=onec_ref,
+            crm_id=str(product_id),
+            onec_values=values,
+            crm_values=crm_values,
+        )
 
     def _apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         c = self.client
@@ -98,7 +111,7 @@ class CrmWriter:
                 onec_number=str(made.result["number"]),
                 onec_date=dt.date.fromisoformat(str(made.result["date"])),
                 sync_status=tr("sent to 1C"),
-            )  # fmt: skip
+            )
             return Applied(str(crm_id))
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
@@ -114,8 +127,11 @@ class CrmWriter:
             if "name" in values:
                 fields["name"] = values["name"]
             if fields:
-                c.call("catalog.product.update", {"id": int(op.target_id), "fields": fields},
-                       what=f"product {op.target_id}")  # fmt: skip
+                c.call(
+                    "catalog.product.update",
+                    {"id": int(op.target_id), "fields": fields},
+                    what=f"product {op.target_id}",
+                )
             return _updated(op, values)
         if op.entity_type == INVOICE and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
@@ -128,11 +144,13 @@ class CrmWriter:
             return _updated(op, values)
         raise WriteError(
             tr("desktop-sync cannot make this change in the CRM: {what}").format(
-                what=f"{op.kind.value} {op.entity_type}")
-        )  # fmt: skip
+                what=f"{op.kind.value} {op.entity_type}"
+            )
+        )
 
-    def lookup(self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-               ) -> Applied | None:  # fmt: skip
+    def lookup(
+        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+    ) -> Applied | None:
         if kind != OpKind.CREATE.value:
             return None
         onec_ref = str(payload.get("source_id") or "")
@@ -144,18 +162,25 @@ class CrmWriter:
                     return None
                 cp = Counterparty(
                     str(values.get("name") or ""),
-                    CounterpartyKind.ORGANIZATION if values.get("kpp")
+                    CounterpartyKind.ORGANIZATION
+                    if values.get("kpp")
                     else CounterpartyKind.SOLE_TRADER,
-                    inn=str(values.get("inn") or ""), kpp=str(values.get("kpp") or ""),
-                )  # fmt: skip
+                    inn=str(values.get("inn") or ""),
+                    kpp=str(values.get("kpp") or ""),
+                )
                 return self._company(cp, onec_ref, company_id)  # completes a half-made one
             if entity_type == PRODUCT:
                 product_id = self.client.find_product_by_xml_id(onec_ref)
                 if product_id is None:
                     return None
-                return Applied(str(product_id), PRODUCT, onec_ref=onec_ref,
-                               crm_id=str(product_id), onec_values=values,
-                               crm_values={**values, "article": ""})  # fmt: skip
+                return Applied(
+                    str(product_id),
+                    PRODUCT,
+                    onec_ref=onec_ref,
+                    crm_id=str(product_id),
+                    onec_values=values,
+                    crm_values={**values, "article": ""},
+                )
         except Bitrix24Error as exc:
             raise translate(exc) from None
         return None

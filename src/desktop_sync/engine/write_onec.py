@@ -52,9 +52,13 @@ class OnecWriter:
             cp: Counterparty = op.payload["counterparty"]
             made = c.create_counterparty(cp, op.idempotency_key)
             return Applied(
-                made.ref, COUNTERPARTY, onec_ref=made.ref, crm_id=op.source_id,
-                onec_values=nz.counterparty_values(cp), crm_values=nz.counterparty_values(cp),
-            )  # fmt: skip
+                made.ref,
+                COUNTERPARTY,
+                onec_ref=made.ref,
+                crm_id=op.source_id,
+                onec_values=nz.counterparty_values(cp),
+                crm_values=nz.counterparty_values(cp),
+            )
         if op.entity_type == CONTRACT and op.kind is OpKind.CREATE:
             contract: Contract = op.payload["contract"]
             made = c.create_contract(contract.counterparty_ref, op.idempotency_key, contract.name)
@@ -74,13 +78,18 @@ class OnecWriter:
             c.update(c.profile.set("counterparties"), op.target_id, body)
             merged = {**op.payload["onec_values"], **values}
             return Applied(
-                op.target_id, COUNTERPARTY, onec_ref=op.target_id, crm_id=op.source_id,
-                onec_values=merged, crm_values=dict(op.payload["crm_values"]),
-            )  # fmt: skip
+                op.target_id,
+                COUNTERPARTY,
+                onec_ref=op.target_id,
+                crm_id=op.source_id,
+                onec_values=merged,
+                crm_values=dict(op.payload["crm_values"]),
+            )
         raise WriteError(
             tr("desktop-sync cannot make this change in 1C: {what}").format(
-                what=f"{op.kind.value} {op.entity_type}")
-        )  # fmt: skip
+                what=f"{op.kind.value} {op.entity_type}"
+            )
+        )
 
     def _invoice_applied(self, ref: str, op: Operation) -> Applied:
         back = self.client.invoice(ref)
@@ -88,13 +97,18 @@ class OnecWriter:
             raise OutcomeUnknown(tr("the invoice was sent but 1C does not show it yet"))
         values = invoice_values_onec(back)
         return Applied(
-            ref, INVOICE, onec_ref=ref, crm_id=str(op.payload["crm_id"]), onec_values=values,
+            ref,
+            INVOICE,
+            onec_ref=ref,
+            crm_id=str(op.payload["crm_id"]),
+            onec_values=values,
             crm_values=dict(op.payload.get("crm_values") or values),
             result={"number": back.number, "date": back.date.isoformat()},
-        )  # fmt: skip
+        )
 
-    def lookup(self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-               ) -> Applied | None:  # fmt: skip
+    def lookup(
+        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+    ) -> Applied | None:
         if kind != OpKind.CREATE.value or entity_type not in _LOGICAL:
             return None
         try:
@@ -107,16 +121,23 @@ class OnecWriter:
                     return None
                 values = invoice_values_onec(back)
                 return Applied(
-                    ref, INVOICE, onec_ref=ref, crm_id=str(payload.get("crm_id") or
-                                                          payload.get("source_id")),
-                    onec_values=values, crm_values=values,
+                    ref,
+                    INVOICE,
+                    onec_ref=ref,
+                    crm_id=str(payload.get("crm_id") or payload.get("source_id")),
+                    onec_values=values,
+                    crm_values=values,
                     result={"number": back.number, "date": back.date.isoformat()},
-                )  # fmt: skip
+                )
             if entity_type == COUNTERPARTY:
-                return Applied(ref, COUNTERPARTY, onec_ref=ref,
-                               crm_id=str(payload.get("source_id")),
-                               onec_values=dict(payload.get("changes") or {}),
-                               crm_values=dict(payload.get("changes") or {}))  # fmt: skip
+                return Applied(
+                    ref,
+                    COUNTERPARTY,
+                    onec_ref=ref,
+                    crm_id=str(payload.get("source_id")),
+                    onec_values=dict(payload.get("changes") or {}),
+                    crm_values=dict(payload.get("changes") or {}),
+                )
             return Applied(ref)
         except OnecError as exc:
             raise translate(exc) from None

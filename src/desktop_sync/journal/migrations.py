@@ -36,7 +36,8 @@ Step = Callable[[Connection], None]
 def _v1(conn: Connection) -> None:
     md = MetaData()
     Table(
-        "sync_run", md,
+        "sync_run",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("profile_uuid", String(36), nullable=False, index=True),
         Column("started_at", String(32), nullable=False),
@@ -48,9 +49,10 @@ def _v1(conn: Connection) -> None:
         Column("counts", Text, nullable=False),
         Column("message", Text, nullable=False),
         Column("app_version", String(32), nullable=False),
-    )  # fmt: skip
+    )
     Table(
-        "operation", md,
+        "operation",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("run_id", Integer, ForeignKey("sync_run.id", ondelete="CASCADE"), nullable=False),
         Column("flow", String(8), nullable=False),
@@ -72,9 +74,10 @@ def _v1(conn: Connection) -> None:
         Index("ix_operation_run", "run_id"),
         Index("ix_operation_key", "idempotency_key"),
         Index("ix_operation_state", "state"),
-    )  # fmt: skip
+    )
     Table(
-        "entity_link", md,
+        "entity_link",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("profile_uuid", String(36), nullable=False),
         Column("entity_type", String(32), nullable=False),
@@ -86,17 +89,19 @@ def _v1(conn: Connection) -> None:
         Column("run_id", Integer, ForeignKey("sync_run.id", ondelete="SET NULL")),
         UniqueConstraint("profile_uuid", "entity_type", "onec_ref", name="uq_link_onec"),
         UniqueConstraint("profile_uuid", "entity_type", "crm_id", name="uq_link_crm"),
-    )  # fmt: skip
+    )
     Table(
-        "cursor", md,
+        "cursor",
+        md,
         Column("profile_uuid", String(36), primary_key=True),
         Column("system", String(8), primary_key=True),
         Column("entity", String(64), primary_key=True),
         Column("value", Text, nullable=False),
         Column("updated_at", String(32), nullable=False),
-    )  # fmt: skip
+    )
     Table(
-        "inbox", md,
+        "inbox",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("profile_uuid", String(36), nullable=False),
         Column("run_id", Integer, ForeignKey("sync_run.id", ondelete="SET NULL")),
@@ -118,7 +123,7 @@ def _v1(conn: Connection) -> None:
         Column("resolved_at", String(32)),
         Column("created_at", String(32), nullable=False),
         Index("ix_inbox_open", "profile_uuid", "state"),
-    )  # fmt: skip
+    )
     md.create_all(conn)
 
 

@@ -224,8 +224,9 @@ class Journal:
 
     # -- links ----------------------------------------------------------------------
 
-    def link(self, entity_type: str, *, onec_ref: str | None = None,
-             crm_id: str | None = None) -> LinkValues | None:  # fmt: skip
+    def link(
+        self, entity_type: str, *, onec_ref: str | None = None, crm_id: str | None = None
+    ) -> LinkValues | None:
         if onec_ref is None and crm_id is None:
             raise ValueError("a link is looked up by onec_ref or crm_id")
         stmt = select(EntityLink).where(
@@ -297,8 +298,11 @@ class Journal:
         with self.session() as s:
             row = s.get(Cursor, (self.profile_uuid, system, entity))
             if row is None:
-                s.add(Cursor(profile_uuid=self.profile_uuid, system=system, entity=entity,
-                             value=value))  # fmt: skip
+                s.add(
+                    Cursor(
+                        profile_uuid=self.profile_uuid, system=system, entity=entity, value=value
+                    )
+                )
             else:
                 row.value = value
                 row.updated_at = utcnow()

@@ -70,22 +70,49 @@ UNITS = (
 
 _ORG_FORMS = ("ООО", "АО", "ПАО", "ЗАО")
 _ORG_WORDS = (
-    "Ромашка", "Север", "Восток-Снаб", "Техноторг", "Глобус", "Альфа", "Вектор",
-    "Д'Артаньян и партнёры", "Берёзка", "Луч", "Меридиан", "Сибирь", "Кедр",
-    "O'Neill Трейд", "Полюс", "Заря", "Радуга", "Гранит", "Старт", "Волга",
+    "Ромашка",
+    "Север",
+    "Восток-Снаб",
+    "Техноторг",
+    "Глобус",
+    "Альфа",
+    "Вектор",
+    "Д'Артаньян и партнёры",
+    "Берёзка",
+    "Луч",
+    "Меридиан",
+    "Сибирь",
+    "Кедр",
+    "O'Neill Трейд",
+    "Полюс",
+    "Заря",
+    "Радуга",
+    "Гранит",
+    "Старт",
+    "Волга",
 )
 _SURNAMES = ("Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Соколов")
 _NAMES = ("Иван", "Пётр", "Сергей", "Алексей", "Дмитрий", "Андрей")
 _PATRONYMICS = ("Иванович", "Петрович", "Сергеевич", "Алексеевич")
 _GOODS = (
-    ("Бумага офисная А4", "778"), ("Картридж HP 85A", "796"), ("Ручка шариковая", "796"),
-    ("Степлер «Кнопка»", "796"), ("Папка-регистратор", "796"), ("Вода питьевая 19 л", "796"),
-    ("Кофе зерновой", "166"), ("Кабель UTP 5e", "006"), ("Чистящее средство", "112"),
-    ("Монитор 24\"", "796"), ("Клавиатура", "796"), ("Мышь беспроводная", "796"),
+    ("Бумага офисная А4", "778"),
+    ("Картридж HP 85A", "796"),
+    ("Ручка шариковая", "796"),
+    ("Степлер «Кнопка»", "796"),
+    ("Папка-регистратор", "796"),
+    ("Вода питьевая 19 л", "796"),
+    ("Кофе зерновой", "166"),
+    ("Кабель UTP 5e", "006"),
+    ("Чистящее средство", "112"),
+    ('Монитор 24"', "796"),
+    ("Клавиатура", "796"),
+    ("Мышь беспроводная", "796"),
 )
 _SERVICES = (
-    ("Доставка по городу", "356"), ("Монтаж оборудования", "356"),
-    ("Консультация специалиста", "356"), ("Настройка ПО", "356"),
+    ("Доставка по городу", "356"),
+    ("Монтаж оборудования", "356"),
+    ("Консультация специалиста", "356"),
+    ("Настройка ПО", "356"),
 )
 
 
@@ -121,26 +148,36 @@ class Dataset:
 def _counterparty(rng: random.Random, i: int) -> Counterparty:
     r = ref("counterparty", i)
     roll = i % 8
-    phone = f"+7 (9{rng.randint(10, 99)}) {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+    a, b, c, d = rng.randint(10, 99), rng.randint(100, 999), rng.randint(10, 99), rng.randint(10, 99)
+    phone = f"+7 (9{a}) {b}-{c}-{d}"
     if roll == 6:
         name = f"ИП {rng.choice(_SURNAMES)} {rng.choice(_NAMES)[0]}. {rng.choice(_PATRONYMICS)[0]}."
         inn = make_inn(f"77{rng.randint(10_000_000, 99_999_999)}")
-        return Counterparty(name, CounterpartyKind.SOLE_TRADER, inn=inn, full_name=name,
-                            onec_ref=r, phone=phone)
+        return Counterparty(
+            name, CounterpartyKind.SOLE_TRADER, inn=inn, full_name=name, onec_ref=r, phone=phone
+        )
     if roll == 7:
         name = f"{rng.choice(_SURNAMES)} {rng.choice(_NAMES)} {rng.choice(_PATRONYMICS)}"
         inn = make_inn(f"50{rng.randint(10_000_000, 99_999_999)}") if i % 16 == 7 else ""
-        return Counterparty(name, CounterpartyKind.PERSON, inn=inn, full_name=name,
-                            onec_ref=r, phone=phone)
+        return Counterparty(
+            name, CounterpartyKind.PERSON, inn=inn, full_name=name, onec_ref=r, phone=phone
+        )
     word = _ORG_WORDS[i % len(_ORG_WORDS)]
     form = _ORG_FORMS[i % len(_ORG_FORMS)]
     suffix = "" if i < len(_ORG_WORDS) else f" {i // len(_ORG_WORDS) + 1}"
     name = f"{form} «{word}{suffix}»"
     inn = make_inn(f"{rng.randint(10, 99)}{rng.randint(1_000_000, 9_999_999)}")
     kpp = f"{inn[:4]}01001"
-    return Counterparty(name, CounterpartyKind.ORGANIZATION, inn=inn, kpp=kpp,
-                        full_name=f"Общество «{word}{suffix}»", onec_ref=r, phone=phone,
-                        email=f"info{i}@example.ru")
+    return Counterparty(
+        name,
+        CounterpartyKind.ORGANIZATION,
+        inn=inn,
+        kpp=kpp,
+        full_name=f"Общество «{word}{suffix}»",
+        onec_ref=r,
+        phone=phone,
+        email=f"info{i}@example.ru",
+    )
 
 
 def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> Dataset:
@@ -167,8 +204,12 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         ds.counterparties.append(cp)
         if cp.kind is CounterpartyKind.ORGANIZATION and i % 10 == 3:
             branch = Counterparty(
-                f"{cp.name} (филиал)", cp.kind, inn=cp.inn, kpp=f"{cp.inn[:4]}02002",
-                full_name=cp.full_name + " (филиал)", onec_ref=ref("counterparty", i, "branch"),
+                f"{cp.name} (филиал)",
+                cp.kind,
+                inn=cp.inn,
+                kpp=f"{cp.inn[:4]}02002",
+                full_name=cp.full_name + " (филиал)",
+                onec_ref=ref("counterparty", i, "branch"),
             )
             ds.counterparties.append(branch)
     for j, cp in enumerate(ds.counterparties):
@@ -188,11 +229,17 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         unit = next(u for u in UNITS if u.okei == okei)
         vat = (VatRate.VAT22, VatRate.VAT22, VatRate.VAT10, VatRate.WITHOUT, VatRate.VAT0)[i % 5]
         price = Decimal(rng.randint(50, 50_000)) + Decimal(rng.randint(0, 99)) / 100
-        ds.products.append(Product(
-            name, ProductKind.SERVICE if is_service else ProductKind.GOODS,
-            article=f"СВ-{i:05d}", unit=unit, vat_rate=vat, price=price,
-            onec_ref=ref("product", i),
-        ))
+        ds.products.append(
+            Product(
+                name,
+                ProductKind.SERVICE if is_service else ProductKind.GOODS,
+                article=f"СВ-{i:05d}",
+                unit=unit,
+                vat_rate=vat,
+                price=price,
+                onec_ref=ref("product", i),
+            )
+        )
         if i % 3 != 2:
             ds.products_in_crm.add(ref("product", i))
 
@@ -209,8 +256,17 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             if rate in (VatRate.VAT22, VatRate.VAT20):
                 rate = standard_rate(on)
             assert p.price is not None
-            out.append(make_line(k, p.name, qty, p.price, rate, product_ref=p.onec_ref,
-                                 unit_okei=p.unit.okei if p.unit else "796"))
+            out.append(
+                make_line(
+                    k,
+                    p.name,
+                    qty,
+                    p.price,
+                    rate,
+                    product_ref=p.onec_ref,
+                    unit_okei=p.unit.okei if p.unit else "796",
+                )
+            )
         return tuple(out)
 
     # 1C invoices: 2/3 of the total; dates over the last ~120 days (crossing 2026-01-01).
@@ -220,22 +276,34 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         cp = customers[i % len(customers)]
         on = start + dt.timedelta(days=(i * 120) // max(n_onec, 1))
         assert cp.onec_ref is not None
-        ds.onec_invoices.append(Invoice(
-            number=f"{i + 1}", date=on, counterparty_ref=cp.onec_ref,
-            lines=lines(1 + i % 4, on), onec_ref=ref("invoice", i),
-            counterparty_name=cp.name, contract_ref=ds.contracts[cp.onec_ref], posted=False,
-            comment="" if i % 7 else "Срочно; звонить бухгалтеру",
-        ))
+        ds.onec_invoices.append(
+            Invoice(
+                number=f"{i + 1}",
+                date=on,
+                counterparty_ref=cp.onec_ref,
+                lines=lines(1 + i % 4, on),
+                onec_ref=ref("invoice", i),
+                counterparty_name=cp.name,
+                contract_ref=ds.contracts[cp.onec_ref],
+                posted=False,
+                comment="" if i % 7 else "Срочно; звонить бухгалтеру",
+            )
+        )
 
     # CRM invoices: the rest; no 1C ref yet (waiting to be sent).
     for i in range(n["invoices"] - n_onec):
         cp = crm_customers[i % len(crm_customers)]
         on = today - dt.timedelta(days=i % 20)
-        ds.crm_invoices.append(Invoice(
-            number=f"СЧ-{i + 1:04d}", date=on, counterparty_ref=cp.onec_ref,
-            lines=lines(1 + i % 3, on), counterparty_name=cp.name,
-            stage=("DT31_1:N", "DT31_1:S", "DT31_1:N", "DT31_1:SE")[i % 4],
-        ))
+        ds.crm_invoices.append(
+            Invoice(
+                number=f"СЧ-{i + 1:04d}",
+                date=on,
+                counterparty_ref=cp.onec_ref,
+                lines=lines(1 + i % 3, on),
+                counterparty_name=cp.name,
+                stage=("DT31_1:N", "DT31_1:S", "DT31_1:N", "DT31_1:SE")[i % 4],
+            )
+        )
 
     # Payments against 1C invoices.
     pay_no = 0
@@ -253,54 +321,126 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             continue
         total_ = inv.total
         if pattern in (0, 1, 2):  # paid in full by bank
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, total_,
-                                       inv.counterparty_ref, (Allocation(total_, inv.onec_ref),),
-                                       purpose=f"Оплата по счёту № {inv.number} от "
-                                       f"{inv.date:%d.%m.%Y}", onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    total_,
+                    inv.counterparty_ref,
+                    (Allocation(total_, inv.onec_ref),),
+                    purpose=f"Оплата по счёту № {inv.number} от {inv.date:%d.%m.%Y}",
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
         elif pattern == 3:  # partial, then the rest by card
             half = (total_ / 2).quantize(Decimal("0.01"))
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, half,
-                                       inv.counterparty_ref, (Allocation(half, inv.onec_ref),),
-                                       purpose=f"Частичная оплата по счёту № {inv.number}",
-                                       onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    half,
+                    inv.counterparty_ref,
+                    (Allocation(half, inv.onec_ref),),
+                    purpose=f"Частичная оплата по счёту № {inv.number}",
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
             rest = total_ - half
-            ds.payments.append(Payment(next_no(), pay_day + dt.timedelta(days=1),
-                                       PaymentKind.CARD, rest, inv.counterparty_ref,
-                                       (Allocation(rest, inv.onec_ref),),
-                                       onec_ref=ref("payment", i, 1)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day + dt.timedelta(days=1),
+                    PaymentKind.CARD,
+                    rest,
+                    inv.counterparty_ref,
+                    (Allocation(rest, inv.onec_ref),),
+                    onec_ref=ref("payment", i, 1),
+                )
+            )
         elif pattern == 4:  # partial only
             part = (total_ * Decimal("0.3")).quantize(Decimal("0.01"))
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.CASH, part,
-                                       inv.counterparty_ref, (Allocation(part, inv.onec_ref),),
-                                       onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.CASH,
+                    part,
+                    inv.counterparty_ref,
+                    (Allocation(part, inv.onec_ref),),
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
         elif pattern == 5:  # a receipt naming no invoice, only the number in the purpose
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, total_,
-                                       inv.counterparty_ref, (Allocation(total_, None),),
-                                       purpose=f"Оплата по сч. {inv.number} за товары, "
-                                       "в т.ч. НДС", onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    total_,
+                    inv.counterparty_ref,
+                    (Allocation(total_, None),),
+                    purpose=f"Оплата по сч. {inv.number} за товары, в т.ч. НДС",
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
         elif pattern == 6 and i + 1 < len(ds.onec_invoices):  # one receipt, two invoices
             other = ds.onec_invoices[i + 1]
             amount = total_ + other.total
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, amount,
-                                       inv.counterparty_ref,
-                                       (Allocation(total_, inv.onec_ref, line_no=1),
-                                        Allocation(other.total, other.onec_ref, line_no=2)),
-                                       purpose=f"Оплата по счетам № {inv.number}, "
-                                       f"{other.number}", onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    amount,
+                    inv.counterparty_ref,
+                    (
+                        Allocation(total_, inv.onec_ref, line_no=1),
+                        Allocation(other.total, other.onec_ref, line_no=2),
+                    ),
+                    purpose=f"Оплата по счетам № {inv.number}, {other.number}",
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
         elif pattern == 8:  # paid, then part refunded
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, total_,
-                                       inv.counterparty_ref, (Allocation(total_, inv.onec_ref),),
-                                       onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    total_,
+                    inv.counterparty_ref,
+                    (Allocation(total_, inv.onec_ref),),
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
             refund = (total_ / 10).quantize(Decimal("0.01"))
-            ds.payments.append(Payment(next_no(), pay_day + dt.timedelta(days=2),
-                                       PaymentKind.BANK_REFUND, refund, inv.counterparty_ref,
-                                       (Allocation(refund, inv.onec_ref),),
-                                       purpose="Возврат излишне уплаченных средств",
-                                       onec_ref=ref("payment", i, 1)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day + dt.timedelta(days=2),
+                    PaymentKind.BANK_REFUND,
+                    refund,
+                    inv.counterparty_ref,
+                    (Allocation(refund, inv.onec_ref),),
+                    purpose="Возврат излишне уплаченных средств",
+                    onec_ref=ref("payment", i, 1),
+                )
+            )
         elif pattern == 9:  # entered but not posted yet
-            ds.payments.append(Payment(next_no(), pay_day, PaymentKind.BANK, total_,
-                                       inv.counterparty_ref, (Allocation(total_, inv.onec_ref),),
-                                       posted=False, onec_ref=ref("payment", i, 0)))
+            ds.payments.append(
+                Payment(
+                    next_no(),
+                    pay_day,
+                    PaymentKind.BANK,
+                    total_,
+                    inv.counterparty_ref,
+                    (Allocation(total_, inv.onec_ref),),
+                    posted=False,
+                    onec_ref=ref("payment", i, 0),
+                )
+            )
 
     # Shipments for the first ~half of the invoices.
     for i, inv in enumerate(ds.onec_invoices[: len(ds.onec_invoices) // 2]):
@@ -308,13 +448,29 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         if ship_day > today:
             continue
         ship_lines = tuple(
-            make_line(ln.line_no, ln.product_name, ln.quantity, ln.price,
-                      standard_rate(ship_day) if ln.vat_rate in (VatRate.VAT20, VatRate.VAT22)
-                      else ln.vat_rate, product_ref=ln.product_ref, unit_okei=ln.unit_okei)
+            make_line(
+                ln.line_no,
+                ln.product_name,
+                ln.quantity,
+                ln.price,
+                standard_rate(ship_day)
+                if ln.vat_rate in (VatRate.VAT20, VatRate.VAT22)
+                else ln.vat_rate,
+                product_ref=ln.product_ref,
+                unit_okei=ln.unit_okei,
+            )
             for ln in inv.lines
         )
-        ds.shipments.append(Shipment(f"{i + 1}", ship_day, inv.counterparty_ref, ship_lines,
-                                     invoice_ref=inv.onec_ref, onec_ref=ref("shipment", i)))
+        ds.shipments.append(
+            Shipment(
+                f"{i + 1}",
+                ship_day,
+                inv.counterparty_ref,
+                ship_lines,
+                invoice_ref=inv.onec_ref,
+                onec_ref=ref("shipment", i),
+            )
+        )
 
     # Stock of goods in both warehouses.
     for k, p in enumerate(goods):
@@ -323,6 +479,9 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             if (k + w) % 4 == 3:
                 continue
             assert wh.onec_ref is not None
-            ds.stock.append(StockLevel(p.onec_ref, wh.onec_ref,
-                                       Decimal(rng.randint(0, 500)) / (1 if k % 3 else 4)))
+            ds.stock.append(
+                StockLevel(
+                    p.onec_ref, wh.onec_ref, Decimal(rng.randint(0, 500)) / (1 if k % 3 else 4)
+                )
+            )
     return ds
