@@ -195,3 +195,28 @@ def test_check_reports_what_is_missing_then_nothing(
     assert not manager.sees_everything and manager.scopes_missing == ["catalog", "userfieldconfig"]
     broken = check(make_client(portal.url + "/rest/1/nope/"))
     assert not broken.reachable and "webhook" in broken.problems[0]
+
+
+def test_full_payment_sum_comes_from_the_rows(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    inv = client.invoice(1)
+    payment_id = client.add_full_payment(1)
+    (payment,) = client.payments(1)
+    assert payment["id"] == payment_id and payment["paid"] == "Y"
+    assert Decimal(str(payment["sum"])) == inv.opportunity
+    assert client.invoice(1).updated == inv.updated  # paying does not touch the invoice
+
+
+def test_contacts_prices_and_product_updates(client: Bitrix24Client) -> None:
+    person = Counterparty("О'Коннор Мария Ивановна", CounterpartyKind.PERSON, phone="+79001112233")
+    contact_id = client.add_contact(person, originator_id="ds", origin_id="p-1")
+    assert client.find_contact_by_origin("ds", "p-1") == contact_id
+    found = next(c for c in client.contacts() if c.counterparty.crm_id == contact_id)
+    assert found.counterparty.name == "О'Коннор Мария Ивановна" and found.entity == "contact"
+    product = client.products()[0]
+    assert product.product.crm_id is not None
+    client.set_base_price(product.product.crm_id, Decimal("99.99"))
+    client.update_product(product.product.crm_id, {"name": "Бумага «Снежинка»"})
+    again = next(p for p in client.products() if p.product.crm_id == product.product.crm_id)
+    assert again.product.price == Decimal("99.99") and again.product.name == "Бумага «Снежинка»"

@@ -175,6 +175,37 @@ class Bitrix24Client(RestClient):
         ).result
         return int(result)
 
+    def find_contact_by_origin(self, originator_id: str, origin_id: str) -> int | None:
+        rows = (
+            self.call(
+                "crm.contact.list",
+                {
+                    "filter": {"=ORIGINATOR_ID": originator_id, "=ORIGIN_ID": origin_id},
+                    "select": ["ID"],
+                    "order": {"ID": "ASC"},
+                    "start": -1,
+                },
+            ).result
+            or []
+        )
+        return mapping.as_int(rows[0]["ID"]) if rows else None
+
+    def add_contact(self, cp: Counterparty, *, originator_id: str, origin_id: str) -> int:
+        """A private person becomes a contact (its requisite: preset 3, owner type 3)."""
+        parts = cp.name.split()
+        parts += [""] * (3 - len(parts))
+        fields: dict[str, Any] = {
+            "LAST_NAME": parts[0],
+            "NAME": parts[1],
+            "SECOND_NAME": " ".join(parts[2:]).strip(),
+            "ORIGINATOR_ID": originator_id,
+            "ORIGIN_ID": origin_id,
+        }
+        if cp.phone:
+            fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
+        result = self.call("crm.contact.add", {"fields": fields}, what=f"contact «{cp.name}»")
+        return int(result.result)
+
     def update_company(self, company_id: int, fields: Mapping[str, Any]) -> None:
         self.call(
             "crm.company.update",
@@ -381,6 +412,46 @@ class Bitrix24Client(RestClient):
                 )
         return new_id
 
+    def update_product(self, product_id: int, fields: Mapping[str, Any]) -> None:
+        self.call(
+            "catalog.product.update",
+            {"id": product_id, "fields": dict(fields)},
+            what=f"product {product_id}",
+        )
+
+    def set_base_price(self, product_id: int, price: Decimal) -> None:
+        """Write the base price (update the existing price row, or add one)."""
+        base = next((p.crm_id for p in self.price_types() if p.base), None)
+        if base is None:
+            raise Bitrix24Error("Bitrix24 has no base price type (catalog.priceType.list).")
+        rows = (
+            self.call(
+                "catalog.price.list",
+                {"filter": {"productId": product_id, "catalogGroupId": base}},
+            ).result
+            or {}
+        ).get("prices") or []
+        what = f"price of product {product_id}"
+        if rows:
+            self.call(
+                "catalog.price.update",
+                {"id": rows[0]["id"], "fields": {"price": price, "currency": "RUB"}},
+                what=what,
+            )
+        else:
+            self.call(
+                "catalog.price.add",
+                {
+                    "fields": {
+                        "productId": product_id,
+                        "catalogGroupId": base,
+                        "price": price,
+                        "currency": "RUB",
+                    }
+                },
+                what=what,
+            )
+
     # --- invoices ----------------------------------------------------------------------------
 
     def invoice_category(self) -> int:
@@ -560,6 +631,39 @@ class Bitrix24Client(RestClient):
             or []
         )
         return [str(r.get("COMMENT") or "") for r in rows]
+
+    def add_full_payment(self, invoice_id: int) -> int:
+        """A Bitrix24 payment covering every row, marked paid (research §4: a payment's
+        sum cannot be set; it is the rows attached to it). Used once an invoice is paid
+        in full so that Bitrix24's own widgets agree with our custom fields."""
+        what = f"payment of invoice {invoice_id}"
+        payment_id = int(
+            self.call(
+                "crm.item.payment.add",
+                {"entityTypeId": INVOICE, "entityId": invoice_id},
+                what=what,
+            ).result
+        )
+        rows = self.product_rows([invoice_id])[invoice_id]
+        if rows:
+            self.batch(
+                {
+                    f"r{row['id']}": (
+                        "crm.item.payment.product.add",
+                        {"paymentId": payment_id, "rowId": row["id"], "quantity": row["quantity"]},
+                    )
+                    for row in rows[:49]
+                },
+                what=what,
+            )
+        self.call("crm.item.payment.pay", {"id": payment_id}, what=what)
+        return payment_id
+
+    def payments(self, invoice_id: int) -> list[dict[str, Any]]:
+        result = self.call(
+            "crm.item.payment.list", {"entityTypeId": INVOICE, "entityId": invoice_id}
+        ).result
+        return list(result or [])
 
     # --- custom fields (setup) --------------------------------------------------------------
 
