@@ -148,7 +148,8 @@ class Dataset:
 def _counterparty(rng: random.Random, i: int) -> Counterparty:
     r = ref("counterparty", i)
     roll = i % 8
-    a, b, c, d = rng.randint(10, 99), rng.randint(100, 999), rng.randint(10, 99), rng.randint(10, 99)
+    a, b = rng.randint(10, 99), rng.randint(100, 999)
+    c, d = rng.randint(10, 99), rng.randint(10, 99)
     phone = f"+7 (9{a}) {b}-{c}-{d}"
     if roll == 6:
         name = f"ИП {rng.choice(_SURNAMES)} {rng.choice(_NAMES)[0]}. {rng.choice(_PATRONYMICS)[0]}."
