@@ -35,6 +35,7 @@ class FakeClock:
 def portal() -> Iterator[Bitrix24Sandbox]:
     with start(size="small", rate_limit=False) as sandbox:
         yield sandbox
+        assert sandbox.stats.internal_errors == []  # no sandbox bug answered as a 500
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def medium() -> Iterator[Bitrix24Sandbox]:
     """The medium set, read-only: tests using it must not write."""
     with start(size="medium", rate_limit=True) as sandbox:
         yield sandbox
+        assert sandbox.stats.internal_errors == []
 
 
 @pytest.fixture

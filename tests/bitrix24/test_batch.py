@@ -132,3 +132,17 @@ def test_scan_pages_through_hundreds_with_few_requests(
     assert len(ids) > 1000
     # one plain call, then 2500 rows per batch request
     assert medium.stats.requests - before == 1 + (len(ids) - 50) // 2500 + 1
+
+
+def test_numeric_command_keys_come_back_as_lists(
+    portal: Bitrix24Sandbox, http: httpx.Client
+) -> None:
+    res = http.post(
+        portal.webhook + "batch", json={"cmd": ["scope", "crm.company.get?id=2"]}
+    ).json()["result"]
+    assert isinstance(res["result"], list) and res["result"][1]["ID"] == "2"
+    assert isinstance(res["result_time"], list)
+
+
+def test_describe_for_the_sandbox_command(portal: Bitrix24Sandbox) -> None:
+    assert portal.describe() == {"kind": "bitrix24", "url": portal.url, "webhook": portal.webhook}

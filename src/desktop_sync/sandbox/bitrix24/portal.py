@@ -62,6 +62,13 @@ class Bitrix24Sandbox:
         self._thread.start()
         self._stopped = False
 
+    def describe(self) -> dict[str, str]:
+        """The ``"crm"`` object of ``desktop-sync sandbox --json`` (DESIGN.md)."""
+        out = {"kind": "bitrix24", "url": self.url, "webhook": self.webhook}
+        if self.ca_file is not None:
+            out["ca_file"] = str(self.ca_file)
+        return out
+
     # --- webhooks ----------------------------------------------------------------
 
     def webhook_url(self, user_id: int, code: str) -> str:

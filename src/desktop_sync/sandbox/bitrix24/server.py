@@ -82,6 +82,7 @@ class Stats:
     rejected_429: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     log: list[LogEntry] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)  # sandbox bugs, should stay empty
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -93,12 +94,18 @@ class Stats:
             self.rejected_429 = 0
             self.faults.clear()
             self.log.clear()
+            self.internal_errors.clear()
 
 
 def php_json(value: Any) -> Any:
-    """Empty maps become ``[]``, as PHP's ``json_encode`` writes an empty array."""
+    """PHP arrays as ``json_encode`` writes them: an empty map is ``[]``, and a map keyed
+    exactly ``0..n-1`` (e.g. batch commands with numeric keys) is a list."""
     if isinstance(value, dict):
-        return [] if not value else {k: php_json(v) for k, v in value.items()}
+        if not value:
+            return []
+        if list(value) == [str(i) for i in range(len(value))]:
+            return [php_json(v) for v in value.values()]
+        return {k: php_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [php_json(v) for v in value]
     if isinstance(value, Decimal):
@@ -170,6 +177,10 @@ class Portal:
         except RestError as exc:
             self._time(start, self.cost_model.base, hook, method, True)
             return SubResult(error=exc)
+        except Exception as exc:  # a sandbox bug: answer as PHP's fatal error would
+            with self.stats.lock:
+                self.stats.internal_errors.append(f"{method}: {exc!r}")
+            return SubResult(error=RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"))
         cost = operating_cost(
             self.cost_model,
             rows=outcome.rows,
