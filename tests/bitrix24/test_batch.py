@@ -146,3 +146,22 @@ def test_numeric_command_keys_come_back_as_lists(
 
 def test_describe_for_the_sandbox_command(portal: Bitrix24Sandbox) -> None:
     assert portal.describe() == {"kind": "bitrix24", "url": portal.url, "webhook": portal.webhook}
+
+
+def test_batch_all_splits_and_reports_unknown_writes(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(portal.webhook)
+    commands = {
+        f"add{i}": ("crm.company.add", {"fields": {"TITLE": f"ООО «Партия {i}»"}})
+        for i in range(120)
+    }
+    before = len(portal.store.companies)
+    portal.set_faults("drop:0.5@batch")
+    reply = client.batch_all(commands)
+    assert len(reply.results) + len(reply.unknown) == 120 and reply.unknown
+    assert len(reply.unknown) % 50 in (0, 20)  # whole chunks
+    # a dropped batch was executed: the lookups find every "unknown" company
+    titles = {r["TITLE"] for r in portal.store.companies}
+    assert all(commands[k][1]["fields"]["TITLE"] in titles for k in reply.unknown)
+    assert len(portal.store.companies) == before + 120

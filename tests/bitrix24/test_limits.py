@@ -146,3 +146,15 @@ def test_client_recovers_even_when_refusals_count(
         client.call("scope")
     assert limited.stats.rejected_503 > 0
     assert client.counters.got_503 == limited.stats.rejected_503
+
+
+def test_batch_commands_refused_for_operating_time_are_rerun(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    limited.portal.cost_model = CostModel(base=0.5)
+    limited.set_operating_limit(2.0)
+    client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
+    reply = client.batch({f"c{i}": ("crm.company.get", {"id": 2 + i}) for i in range(8)})
+    assert reply.errors == {}
+    assert sorted(reply.results) == sorted(f"c{i}" for i in range(8))
+    assert limited.stats.rejected_429 > 0  # some were refused, then re-run after the reset

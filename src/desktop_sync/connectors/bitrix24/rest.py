@@ -162,6 +162,7 @@ class BatchReply:
     totals: dict[str, int] = field(default_factory=dict)
     nexts: dict[str, int] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()  # not run (after an error with halt)
+    unknown: tuple[str, ...] = ()  # writes whose outcome is unknown (batch_all only)
 
 
 @dataclass
@@ -454,7 +455,65 @@ class RestClient:
                     self._backoff(attempt)
                     continue
                 self._raise_for("batch", status, data, what)
-            return self._batch_reply(commands, data, halt)
+            reply = self._batch_reply(commands, data, halt)
+            return self._retry_limited(commands, reply, halt, what)
+
+    def _retry_limited(
+        self,
+        commands: Mapping[str, tuple[str, Params]],
+        reply: BatchReply,
+        halt: bool,
+        what: str,
+    ) -> BatchReply:
+        """Re-run commands the portal refused for a limit (it did not run them).
+
+        Only when no command refers to another (``$result``...): a re-run alone
+        would resolve its references against nothing.
+        """
+        for _ in range(self.max_retries):
+            limited = [
+                k
+                for k, e in reply.errors.items()
+                if e.code in ("OPERATION_TIME_LIMIT", "QUERY_LIMIT_EXCEEDED")
+            ]
+            if not limited or halt or any(_has_reference(p) for _, p in commands.values()):
+                return reply
+            again = self.batch({k: commands[k] for k in limited}, what=what)
+            for key in limited:
+                reply.errors.pop(key, None)
+            reply.results.update(again.results)
+            reply.errors.update(again.errors)
+            reply.totals.update(again.totals)
+            reply.nexts.update(again.nexts)
+        return reply
+
+    def batch_all(
+        self, commands: Mapping[str, tuple[str, Params]], *, what: str = ""
+    ) -> BatchReply:
+        """Any number of independent commands, 50 per batch, merged into one reply.
+
+        A batch that times out or breaks does not stop the rest: its writes are
+        listed in ``unknown`` (look them up before any retry), its reads in ``errors``.
+        """
+        merged = BatchReply()
+        keys = list(commands)
+        unknown: list[str] = []
+        for start in range(0, len(keys), MAX_BATCH):
+            chunk = {k: commands[k] for k in keys[start : start + MAX_BATCH]}
+            try:
+                reply = self.batch(chunk, what=what)
+            except Bitrix24ServerError as exc:
+                unknown.extend(exc.unknown_keys)
+                for key in chunk:
+                    if key not in exc.unknown_keys:
+                        merged.errors[key] = exc
+                continue
+            merged.results.update(reply.results)
+            merged.errors.update(reply.errors)
+            merged.totals.update(reply.totals)
+            merged.nexts.update(reply.nexts)
+        merged.unknown = tuple(unknown)
+        return merged
 
     def _batch_reply(
         self, commands: Mapping[str, tuple[str, Params]], data: Mapping[str, Any], halt: bool
@@ -577,6 +636,16 @@ def _rows(result: Any, items_key: str | None, method: str) -> list[dict[str, Any
             f"Bitrix24 answered {method} with no list of rows.", method=method
         )
     return [r for r in result if isinstance(r, dict)]
+
+
+def _has_reference(value: Any) -> bool:
+    if isinstance(value, str):
+        return "$" in value
+    if isinstance(value, Mapping):
+        return any(_has_reference(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_reference(v) for v in value)
+    return False
 
 
 def _as_map(value: Any) -> dict[str, Any]:
