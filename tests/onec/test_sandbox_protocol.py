@@ -428,3 +428,27 @@ def test_nometadata_json(http: httpx.Client, sandbox: OnecSandbox) -> None:
     data = r.json()
     assert "odata.metadata" not in data
     assert not any("@navigationLinkUrl" in k for k in data["value"][0])
+
+
+def test_atom_feed_and_entry_are_well_formed(http: httpx.Client, sandbox: OnecSandbox) -> None:
+    from xml.etree import ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    m = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
+    d = "{http://schemas.microsoft.com/ado/2007/08/dataservices}"
+    r = get(http, sandbox, INVOICES, **{"$top": "2", "$inlinecount": "allpages"})
+    feed = ET.fromstring(r.content)
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 2 and feed.findtext(f"{m}count") == str(len(sandbox.store.all(INVOICES)))
+    props = entries[0].find(f"{atom}content/{m}properties")
+    assert props is not None
+    rows = props.find(f"{d}Товары")
+    assert rows is not None and rows.get(f"{m}type") == (
+        f"Collection(StandardODATA.{INVOICES}_Товары_RowType)"
+    )
+    assert props.find(f"{d}КратностьВзаиморасчетов").get(f"{m}type") == "Edm.Int64"  # type: ignore[union-attr]
+    ref = props.findtext(f"{d}Ref_Key")
+    one = get(http, sandbox, f"{INVOICES}(guid'{ref}')")
+    assert ET.fromstring(one.content).tag == f"{atom}entry"
+    bad = get(http, sandbox, f"{INVOICES}(guid'{ZERO}')")
+    assert ET.fromstring(bad.content).findtext(f"{m}code") == "9"

@@ -647,7 +647,9 @@ class OnecClient(Transport):
                     field="ЕдиницаИзмерения_Key",
                 )
         is_service = product.kind is ProductKind.SERVICE
-        kinds = self._read("product_kinds")
+        if "product_kinds" not in self._cache:
+            self._cache["product_kinds"] = self._read("product_kinds")
+        kinds: list[dict[str, Any]] = self._cache["product_kinds"]
         kind_ref = next((k["Ref_Key"] for k in kinds if bool(k.get("Услуга")) == is_service), None)
         body: dict[str, Any] = {
             "Ref_Key": ref_for_key(key),

@@ -132,7 +132,8 @@ class Store:
         return rec
 
     def all(self, name: str) -> list[Record]:
-        return list(self.rows[name].values())
+        with self.lock:
+            return list(self.rows[name].values())
 
     # --- writing ---------------------------------------------------------------------
 
