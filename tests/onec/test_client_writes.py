@@ -204,3 +204,25 @@ def test_check_report(sandbox: OnecSandbox) -> None:
     assert by["invoices"].readable and by["invoices"].writable is True
     assert by["counterparties"].rows_hidden and by["counterparties"].writable is False
     assert len(sandbox.store.all("Catalog_Контрагенты")) == before  # probes wrote nothing
+
+
+def test_lost_answer_then_retry_makes_no_twin(fresh: OnecSandbox, fresh_client: OnecClient) -> None:
+    from desktop_sync.connectors.onec import OnecConnectionError
+
+    cp = fresh_client.invoices()[0].counterparty_ref
+    product = next(p for p in fresh_client.products() if not p.deleted)
+    line = make_line(
+        1, product.name, Decimal(2), Decimal("99.90"), VatRate.VAT22, product_ref=product.onec_ref
+    )
+    invoice = Invoice("СЧ-7", dt.date(2026, 3, 16), cp, (line,))
+    fresh.faults.force("lost", method="POST")
+    with pytest.raises(OnecConnectionError) as e:
+        fresh_client.create_invoice(invoice, "p1/F1/crm-invoice-7")
+    assert e.value.outcome_unknown
+    assert fresh_client.find_created("invoices", "p1/F1/crm-invoice-7") == ref_for_key(
+        "p1/F1/crm-invoice-7"
+    )
+    again = fresh_client.create_invoice(invoice, "p1/F1/crm-invoice-7")
+    assert not again.created
+    same = [r for r in fresh.store.all(INVOICES) if "crm-invoice-7" in r["Комментарий"]]
+    assert len(same) == 1

@@ -7,7 +7,8 @@ Grammar of ``faults`` (``--faults``): comma-separated ``kind:value`` items.
 - ``html:F``     502 Bad Gateway HTML page from the web server (Apache/IIS)
 - ``html200:F``  HTTP 200 with an HTML login page instead of data (A1)
 - ``timeout:F``  no answer: the connection hangs until the client gives up
-- ``drop:F``     the connection is closed without an answer
+- ``drop:F``     the connection is closed without an answer (the request is not handled)
+- ``lost:F``     the request is handled (a write is done), then the answer is lost
 - ``delay:S``    every answer is delayed by S seconds (not a fraction)
 
 Example: ``"500:0.1,timeout:0.05,html200:0.05"``. Fractions are drawn from a
@@ -21,7 +22,7 @@ import random
 import threading
 from collections import deque
 
-KINDS = ("500", "503", "html", "html200", "timeout", "drop")
+KINDS = ("500", "503", "html", "html200", "timeout", "drop", "lost")
 
 
 class Faults:
@@ -29,7 +30,7 @@ class Faults:
         self.fractions: list[tuple[str, float]] = []
         self.delay = 0.0
         self._rng = random.Random(f"faults/{seed}")
-        self._forced: deque[str] = deque()
+        self._forced: deque[tuple[str, str | None]] = deque()
         self._lock = threading.Lock()
         for item in filter(None, (p.strip() for p in spec.split(","))):
             kind, sep, value = item.partition(":")
@@ -48,21 +49,23 @@ class Faults:
             else:
                 raise ValueError(f"unknown fault {kind!r}: one of {', '.join(KINDS)}, delay")
 
-    def force(self, kind: str, count: int = 1) -> None:
-        """Make the next ``count`` requests fail with ``kind``."""
+    def force(self, kind: str, count: int = 1, method: str | None = None) -> None:
+        """Make the next ``count`` requests (of ``method`` only, if given) fail with ``kind``."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
-            self._forced.extend([kind] * count)
+            self._forced.extend([(kind, method)] * count)
 
     def clear(self) -> None:
         with self._lock:
             self._forced.clear()
 
-    def draw(self) -> str | None:
+    def draw(self, method: str = "GET") -> str | None:
         with self._lock:
-            if self._forced:
-                return self._forced.popleft()
+            for i, (kind, only) in enumerate(self._forced):
+                if only is None or only == method:
+                    del self._forced[i]
+                    return kind
             if not self.fractions:
                 return None
             r = self._rng.random()

@@ -160,7 +160,7 @@ class App:
         self.stats.count(method, target.split("(")[0].split("/")[0] or "/")
         if self.faults.delay:
             self.stopping.wait(self.faults.delay)
-        fault = self.faults.draw()
+        fault = self.faults.draw(method)
         if fault in ("timeout", "drop"):
             return fault
         if fault == "html200":
@@ -187,14 +187,16 @@ class App:
             return self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
         try:
             as_json = self.wants_json(query, headers)
-            return self.route(method, target, query, headers, body, user, as_json)
+            result = self.route(method, target, query, headers, body, user, as_json)
         except ODataError as err:
-            return self.error(err, as_json)
+            result = self.error(err, as_json)
         except Exception:  # a sandbox bug still answers as 1C's internal error would
             import traceback
 
             traceback.print_exc()
-            return self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
+            result = self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
+        # "lost": 1C did the work, the answer never reached the client.
+        return "drop" if fault == "lost" else result
 
     def route(
         self,
