@@ -484,7 +484,7 @@ def _invoice_table(snap: Snapshot, links: list[LinkValues], marks: _Marks) -> Ta
             Row(f"crm-inv:{cid}", None, right, state, (), note, right["date"],
                 str(right["counterparty"]), None, str(cid), _search(right))
         )  # fmt: skip
-    return Table(INVOICE, cols, tuple(rows))
+    return Table(INVOICE, cols, _newest_first(rows))
 
 
 def _crm_invoice_values(snap: Snapshot, crm_id: int) -> dict[str, Any]:
@@ -512,11 +512,12 @@ def _crm_invoice_values(snap: Snapshot, crm_id: int) -> dict[str, Any]:
 # -- payments ------------------------------------------------------------------------------
 
 
-def _payment_table(snap: Snapshot, links: list[LinkValues], marks: _Marks) -> Table:
+def _payment_table(snap: Snapshot, invoice_links: list[LinkValues], marks: _Marks) -> Table:
+    """A payment is on the CRM side when the CRM invoice it pays lists it."""
     cols = PAYMENT_COLUMNS
     crm_of = {
         link.onec_ref: int(link.crm_id)
-        for link in links
+        for link in invoice_links
         if link.onec_ref and link.crm_id and link.crm_id.isdigit()
     }
     rows: list[Row] = []
@@ -571,7 +572,7 @@ def _payment_table(snap: Snapshot, links: list[LinkValues], marks: _Marks) -> Ta
             Row(f"pay:{ref}", left, right, state, (), mnote or note, p.date,
                 str(left["counterparty"]), ref, ",".join(crm_ids) or None, _search(left, right))
         )  # fmt: skip
-    return Table(PAYMENT, cols, tuple(rows))
+    return Table(PAYMENT, cols, _newest_first(rows))
 
 
 # -- stock ---------------------------------------------------------------------------------
@@ -622,6 +623,10 @@ def _stock_table(
     return Table(STOCK, cols, tuple(rows))
 
 
+def _newest_first(rows: list[Row]) -> tuple[Row, ...]:
+    return tuple(sorted(rows, key=lambda r: r.date or dt.date.min, reverse=True))
+
+
 # -- all of it -----------------------------------------------------------------------------
 
 
@@ -642,7 +647,7 @@ def build_views(
     products = _products(snap)
     return Views(
         invoices=_invoice_table(snap, links.get(INVOICE, []), m),
-        payments=_payment_table(snap, links.get(PAYMENT, []), m),
+        payments=_payment_table(snap, links.get(INVOICE, []), m),
         stock=_stock_table(snap, links.get(PRODUCT, []), m, warehouse_map or {}),
         counterparties=_counterparty_table(snap, links.get(COUNTERPARTY, []), m, customers),
         products=_product_table(snap, links.get(PRODUCT, []), m, products),

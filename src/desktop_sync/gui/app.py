@@ -1,0 +1,70 @@
+"""Starting the window: ``run_gui`` (from the CLI) and ``main`` (the gui-script)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_sync.config import AppPaths
+from desktop_sync.gui.qtcompat import pin_singletons
+from desktop_sync.logsetup import setup_logging
+
+log = logging.getLogger(__name__)
+
+
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
+    """An exception in a GUI slot: logged with its traceback, shown as one calm line."""
+    log.error("unexpected error in the window", exc_info=(exc_type, exc, tb))  # type: ignore[arg-type]
+    from desktop_sync.gui.errors import plain_message
+
+    app = QApplication.instance()
+    controller = getattr(app, "_desktop_sync_controller", None) if app else None
+    if controller is not None:
+        controller.show_error(plain_message(exc)[0])
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    pin_singletons()
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("desktop-sync")
+    app.setOrganizationName("desktop-sync")
+    app.setQuitOnLastWindowClosed(True)
+    return app
+
+
+def run_gui(paths: AppPaths, profile_name: str | None) -> int:
+    """Open the main window on ``profile_name`` (or the remembered/only one); block until quit."""
+    from desktop_sync.gui.controllers.main_controller import MainController, apply_saved_language
+    from desktop_sync.gui.resources import app_icon
+
+    paths.ensure()
+    setup_logging(paths.log_file)
+    apply_saved_language(paths)
+    app = create_app()
+    app.setWindowIcon(app_icon())
+    controller = MainController(paths, profile_name)
+    app._desktop_sync_controller = controller  # type: ignore[attr-defined]
+    previous_hook = sys.excepthook
+    sys.excepthook = _excepthook
+    try:
+        controller.window.show()
+        code = app.exec()
+    finally:
+        controller.shutdown()
+        sys.excepthook = previous_hook
+        app._desktop_sync_controller = None  # type: ignore[attr-defined]
+    return int(code)
+
+
+def main() -> None:
+    """``desktop-sync-gui``: the window, with ``--home`` honoured through the environment."""
+    sys.exit(run_gui(AppPaths.resolve(), None))

@@ -1,0 +1,1 @@
+"""Widgets and objects that hold the window's logic."""

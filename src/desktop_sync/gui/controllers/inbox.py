@@ -1,0 +1,164 @@
+"""The inbox tab: pick items (one or many alike), then take 1C, take CRM, type a value,
+skip, or confirm. The decision is recorded by the controller in a worker; the next
+plan carries it out.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_sync.gui import fmt, labels
+from desktop_sync.gui.models.inbox_model import InboxEntry, InboxModel
+from desktop_sync.i18n import tr
+
+
+class InboxWidget(QWidget):
+    resolve_requested = Signal(list, str, object)  # item ids, action, value
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = InboxModel(self)
+        lay = QVBoxLayout(self)
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        lay.addWidget(self.headline)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        for col, width in enumerate((130, 260, 120, 150, 150, 150, 320)):
+            self.table.setColumnWidth(col, width)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([420, 160])
+        lay.addWidget(split, 1)
+
+        row = QHBoxLayout()
+        self.take_onec = QPushButton(tr("Take the 1C value"))
+        self.take_crm = QPushButton(tr("Take the CRM value"))
+        self.edit = QPushButton(tr("Type the right value…"))
+        self.confirm = QPushButton(tr("Confirm"))
+        self.skip = QPushButton(tr("Skip"))
+        self.select_alike = QPushButton(tr("Select all alike"))
+        for b in (self.take_onec, self.take_crm, self.edit, self.confirm, self.skip):
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(self.select_alike)
+        lay.addLayout(row)
+
+        self.take_onec.clicked.connect(lambda: self._resolve("take_onec"))
+        self.take_crm.clicked.connect(lambda: self._resolve("take_crm"))
+        self.confirm.clicked.connect(lambda: self._resolve("confirm"))
+        self.skip.clicked.connect(lambda: self._resolve("skip"))
+        self.edit.clicked.connect(self._edit)
+        self.select_alike.clicked.connect(self._select_alike)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self._selection_changed()
+
+    def set_entries(self, entries: list[InboxEntry]) -> None:
+        self.model.set_entries(entries)
+        n = len(entries)
+        conflicts = sum(1 for e in entries if e.is_conflict)
+        self.headline.setText(
+            tr("Nothing waits for you.")
+            if not n
+            else tr(
+                "{n} items wait for you: {c} conflicts and {a} that need attention. "
+                "Select one or several alike, then choose what to do."
+            ).format(n=n, c=conflicts, a=n - conflicts)
+        )
+
+    def selected(self) -> list[InboxEntry]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.entry(r) for r in rows]
+
+    def _selection_changed(self, *_: object) -> None:
+        sel = self.selected()
+        conflicts = bool(sel) and all(e.is_conflict for e in sel)
+        attention = bool(sel) and all(not e.is_conflict for e in sel)
+        self.take_onec.setEnabled(conflicts)
+        self.take_crm.setEnabled(conflicts)
+        self.edit.setEnabled(conflicts)
+        self.confirm.setEnabled(attention)
+        self.skip.setEnabled(bool(sel))
+        self.select_alike.setEnabled(len(sel) == 1)
+        self.detail.setHtml(_detail_html(sel[0]) if len(sel) == 1 else "")
+
+    def _resolve(self, action: str, value: object = None) -> None:
+        sel = self.selected()
+        if sel:
+            self.resolve_requested.emit([e.id for e in sel], action, value)
+
+    def _edit(self) -> None:
+        sel = self.selected()
+        if not sel:
+            return
+        text, ok = QInputDialog.getText(
+            self, tr("The right value"), tr("{field}:").format(field=sel[0].field),
+            text=fmt.value(sel[0].onec_value) if sel[0].onec_value is not None else "",
+        )  # fmt: skip
+        if ok:
+            self._resolve("value", text.strip())
+
+    def _select_alike(self) -> None:
+        sel = self.selected()
+        if len(sel) != 1:
+            return
+        first = sel[0]
+        selection = self.table.selectionModel()
+        for r, e in enumerate(self.model.entries()):
+            if (e.kind, e.entity_type, e.field, e.message) == (
+                first.kind, first.entity_type, first.field, first.message,
+            ):  # fmt: skip
+                selection.select(
+                    self.model.index(r, 0),
+                    selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+                )
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _detail_html(e: InboxEntry) -> str:
+    parts = [
+        f"<b>{_esc(e.record_label)}</b> — {_esc(e.field)}",
+        f"<span style='color:gray'>{_esc(labels.flow(e.flow))}</span>",
+        f"<p>{_esc(e.message)}</p>",
+    ]
+    if e.is_conflict:
+        parts.append(
+            "<table cellpadding=4>"
+            f"<tr><td>{tr('1C value')}</td><td><b>{_esc(fmt.value(e.onec_value))}</b></td></tr>"
+            f"<tr><td>{tr('CRM value')}</td><td><b>{_esc(fmt.value(e.crm_value))}</b></td></tr>"
+            f"<tr><td>{tr('Last synced')}</td><td>{_esc(fmt.value(e.base_value))}</td></tr>"
+            "</table>"
+        )
+    if e.action:
+        parts.append(f"<p><i>{tr('What to do')}:</i> {_esc(e.action)}</p>")
+    return "".join(parts)

@@ -1,0 +1,263 @@
+"""The journal tab: runs, the operations of the chosen run (filterable), CSV export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_sync.gui import fmt, labels
+from desktop_sync.i18n import tr
+
+
+@dataclass(frozen=True, slots=True)
+class RunEntry:
+    id: int
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    trigger: str
+    mode: str
+    outcome: str
+    counts: dict[str, Any]
+    message: str
+    started_by: str
+
+    @classmethod
+    def from_row(cls, r: Any) -> RunEntry:
+        return cls(r.id, r.started_at, r.finished_at, r.trigger, r.mode, r.outcome,
+                   dict(r.counts or {}), r.message or "", r.started_by or "")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OpEntry:
+    id: int
+    flow: str
+    kind: str
+    target_system: str
+    entity_type: str
+    source_id: str
+    target_id: str
+    reason: str
+    before: Any
+    after: Any
+    state: str
+    error: str
+    updated_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, o: Any) -> OpEntry:
+        return cls(o.id, o.flow, o.kind, o.target_system, o.entity_type, o.source_id or "",
+                   o.target_id or "", o.reason or "", o.before, o.after, o.state, o.error or "",
+                   o.updated_at)  # fmt: skip
+
+
+_STATE_COLOURS = {"applied": "#2e7d32", "failed": "#c62828", "outcome_unknown": "#b26a00",
+                  "skipped": "#546e7a", "waiting": "#ad1457"}  # fmt: skip
+_OUTCOME_COLOURS = {
+    "done": "#2e7d32",
+    "waiting": "#ad1457",
+    "partial": "#b26a00",
+    "cannot_connect": "#c62828",
+    "crashed": "#c62828",
+    "cancelled": "#546e7a",
+}
+
+CSV_HEADER = ("run", "operation", "flow", "kind", "target", "entity", "source_id", "target_id",
+              "state", "reason", "error", "before", "after", "updated_at")  # fmt: skip
+
+
+def write_csv(path: Path, run: RunEntry | None, ops: list[OpEntry]) -> int:
+    """Operations as CSV (UTF-8 with BOM and ';' so Excel opens Cyrillic right)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(CSV_HEADER)
+        for o in ops:
+            w.writerow([
+                run.id if run else "", o.id, o.flow, o.kind, o.target_system, o.entity_type,
+                o.source_id, o.target_id, o.state, o.reason, o.error,
+                fmt.value(o.before) if o.before else "", fmt.value(o.after) if o.after else "",
+                o.updated_at.isoformat() if o.updated_at else "",
+            ])  # fmt: skip
+    return len(ops)
+
+
+def _item(text: str, colour: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if colour:
+        item.setForeground(QBrush(QColor(colour)))
+    return item
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    t.verticalHeader().hide()
+    t.verticalHeader().setDefaultSectionSize(26)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return t
+
+
+class JournalWidget(QWidget):
+    run_selected = Signal(int)
+    export_requested = Signal(str)  # path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs: list[RunEntry] = []
+        self.ops: list[OpEntry] = []
+        self.current_run: RunEntry | None = None
+        lay = QVBoxLayout(self)
+        self.runs_table = _table(
+            [
+                tr("Run"),
+                tr("Started"),
+                tr("How"),
+                tr("Outcome"),
+                tr("Applied"),
+                tr("Failed"),
+                tr("Waiting"),
+                tr("Message"),
+            ]
+        )
+        for col, w in enumerate((60, 140, 210, 250, 80, 80, 80)):
+            self.runs_table.setColumnWidth(col, w)
+        self.ops_table = _table([tr("Flow"), tr("What"), tr("Record"), tr("State"), tr("Why"),
+                                 tr("Before → after"), tr("Error")])  # fmt: skip
+        for col, w in enumerate((60, 200, 200, 110, 330, 220)):
+            self.ops_table.setColumnWidth(col, w)
+        bar = QHBoxLayout()
+        self.state_filter = QComboBox()
+        self.state_filter.addItem(tr("All operations"), "")
+        for s in ("applied", "failed", "outcome_unknown", "skipped", "waiting"):
+            self.state_filter.addItem(labels.op_state(s), s)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("Find a record in this run…"))
+        self.search.setClearButtonEnabled(True)
+        self.export_button = QPushButton(tr("Export to CSV…"))
+        self.ops_title = QLabel()
+        bar.addWidget(self.ops_title, 1)
+        bar.addWidget(self.search)
+        bar.addWidget(self.state_filter)
+        bar.addWidget(self.export_button)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addLayout(bar)
+        bl.addWidget(self.ops_table)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.runs_table)
+        split.addWidget(bottom)
+        split.setSizes([260, 420])
+        lay.addWidget(split)
+        self.runs_table.itemSelectionChanged.connect(self._run_changed)
+        self.state_filter.currentIndexChanged.connect(self._fill_ops)
+        self.search.textChanged.connect(self._fill_ops)
+        self.export_button.clicked.connect(self._ask_export)
+        self.export_button.setEnabled(False)
+
+    def set_runs(self, runs: list[RunEntry]) -> None:
+        selected = self.current_run.id if self.current_run else None
+        self.runs = runs
+        t = self.runs_table
+        t.setRowCount(len(runs))
+        for r, run in enumerate(runs):
+            c = run.counts
+            how = f"{labels.mode(run.mode)}, {labels.trigger(run.trigger)}"
+            waiting = int(c.get("conflict", 0)) + int(c.get("attention", 0))
+            cells = [
+                _item(str(run.id)),
+                _item(fmt.date(run.started_at)),
+                _item(how),
+                _item(labels.outcome(run.outcome), _OUTCOME_COLOURS.get(run.outcome)),
+                _item(str(c.get("applied", 0))),
+                _item(str(c.get("failed", 0))),
+                _item(str(waiting)),
+                _item(run.message),
+            ]
+            for col, cell in enumerate(cells):
+                t.setItem(r, col, cell)
+        if runs:
+            row = next((i for i, x in enumerate(runs) if x.id == selected), 0)
+            t.selectRow(row)
+
+    def _run_changed(self) -> None:
+        rows = self.runs_table.selectionModel().selectedRows()
+        if rows:
+            run = self.runs[rows[0].row()]
+            self.current_run = run
+            self.ops_title.setText(tr("Run {id}: operations").format(id=run.id))
+            self.run_selected.emit(run.id)
+
+    def set_operations(self, run_id: int, ops: list[OpEntry]) -> None:
+        if self.current_run is None or self.current_run.id != run_id:
+            return
+        self.ops = ops
+        self._fill_ops()
+
+    def visible_ops(self) -> list[OpEntry]:
+        state = self.state_filter.currentData()
+        q = self.search.text().strip().casefold()
+        return [
+            o for o in self.ops
+            if (not state or o.state == state)
+            and (not q or q in f"{o.reason} {o.source_id} {o.target_id} {o.error}".casefold())
+        ]  # fmt: skip
+
+    def _fill_ops(self, *_: object) -> None:
+        ops = self.visible_ops()
+        t = self.ops_table
+        t.setRowCount(len(ops))
+        for r, o in enumerate(ops):
+            change = ""
+            if o.before or o.after:
+                change = f"{fmt.value(o.before)} → {fmt.value(o.after)}"
+            cells = [
+                _item(o.flow),
+                _item(f"{labels.kind(o.kind)} {labels.target(o.target_system)}"),
+                _item(o.target_id or o.source_id),
+                _item(labels.op_state(o.state), _STATE_COLOURS.get(o.state)),
+                _item(o.reason),
+                _item(change),
+                _item(o.error, "#c62828" if o.error else None),
+            ]
+            cells[4].setToolTip(o.reason)
+            cells[6].setToolTip(o.error)
+            for col, cell in enumerate(cells):
+                t.setItem(r, col, cell)
+        self.export_button.setEnabled(self.current_run is not None)
+
+    def _ask_export(self) -> None:
+        if self.current_run is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export the journal"), f"journal-run-{self.current_run.id}.csv",
+            tr("CSV files (*.csv)"),
+        )  # fmt: skip
+        if path:
+            self.export_requested.emit(path)

@@ -1,0 +1,54 @@
+"""Numbers and dates as the person's language writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.domain.money import format_rub, round_money
+from desktop_sync.i18n import language
+
+NBSP = "\u00a0"
+
+
+def money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    if language() == "ru":
+        return format_rub(value)
+    q = round_money(value)
+    return f"{q:,.2f}{NBSP}₽"
+
+
+def qty(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    q = value.normalize()
+    text = format(q, "f") if q != q.to_integral_value() else f"{int(q):,}"
+    return text.replace(",", NBSP).replace(".", ",") if language() == "ru" else text
+
+
+def date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = value.astimezone() if value.tzinfo else value
+        return f"{local:%d.%m.%Y %H:%M}" if language() == "ru" else f"{local:%Y-%m-%d %H:%M}"
+    return f"{value:%d.%m.%Y}" if language() == "ru" else f"{value:%Y-%m-%d}"
+
+
+def value(v: Any) -> str:
+    """Any journal or plan value, readable: money-like Decimals, dates, row tables."""
+    if v is None:
+        return "—"
+    if isinstance(v, Decimal):
+        return money(v) if v == v.quantize(Decimal("0.01")) else qty(v)
+    if isinstance(v, dt.date):
+        return date(v)
+    if isinstance(v, list | tuple):
+        return "; ".join(value(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {value(x)}" for k, x in v.items())
+    text = str(v)
+    return text if text else "—"

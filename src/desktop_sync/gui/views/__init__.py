@@ -1,0 +1,1 @@
+"""Widgets that only lay out and style (no logic after creation)."""

@@ -1,0 +1,265 @@
+"""The main window's layout: toolbar, filters, the side-by-side tabs, the progress strip.
+
+Only layout and styling; :mod:`desktop_sync.gui.controllers.main_controller` gives
+it life.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStatusBar,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_sync.engine.views import SyncState
+from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel
+from desktop_sync.gui.views.side_by_side_view import SideBySideView
+from desktop_sync.i18n import tr
+
+STYLE = """
+QLabel[sideTitle="true"] { font-weight: 600; padding: 2px 6px; border-left: 4px solid #1565c0; }
+QLabel#crmTitle { border-left-color: #6a1b9a; }
+QPushButton#syncButton { font-weight: 600; padding: 6px 18px; background: #1565c0; color: white;
+    border: 1px solid #0d47a1; border-radius: 4px; }
+QPushButton#syncButton:disabled { background: #90a4ae; border-color: #78909c; }
+QPushButton#syncButton:hover { background: #1976d2; }
+QLabel[pill="true"] { padding: 2px 8px; border-radius: 9px; border: 1px solid palette(mid); }
+QLabel#messageLine { padding: 4px 8px; border-radius: 4px; }
+QLabel#messageLine[level="error"] { background: rgba(198, 40, 40, 0.12); color: palette(text); }
+QLabel#messageLine[level="info"] { background: rgba(21, 101, 192, 0.10); color: palette(text); }
+QFrame#progressStrip { border-top: 1px solid palette(mid); }
+"""
+
+
+class ConnectionPill(QLabel):
+    """``● 1C: connected`` — colour and words."""
+
+    COLOURS: ClassVar[dict[str, str]] = {
+        "unknown": "#78909c",
+        "ok": "#2e7d32",
+        "busy": "#b26a00",
+        "error": "#c62828",
+    }
+
+    def __init__(self, system: str) -> None:
+        super().__init__()
+        self.system = system
+        self.setProperty("pill", True)
+        self.set_state("unknown", tr("not checked"))
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        colour = self.COLOURS.get(state, "#78909c")
+        self.setText(f'<span style="color:{colour}">●</span> {self.system}: {text}')
+        self.setToolTip(f"{self.system}: {text}")
+
+
+class FilterBar(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("Search: number, name, INN, amount…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        self.pending = QCheckBox(tr("Pending only"))
+        self.period = QCheckBox(tr("Period"))
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        today = QDate.currentDate()
+        for d, value in ((self.date_from, today.addMonths(-3)), (self.date_to, today)):
+            d.setCalendarPopup(True)
+            d.setDate(value)
+            d.setEnabled(False)
+            d.setDisplayFormat("dd.MM.yyyy")
+        self.counterparty = QLineEdit()
+        self.counterparty.setPlaceholderText(tr("Counterparty"))
+        self.counterparty.setClearButtonEnabled(True)
+        self.counterparty.setMaximumWidth(200)
+        self.state = QComboBox()
+        self.state.addItem(tr("All states"), None)
+        for s in SyncState:
+            self.state.addItem(s.label, s)
+            self.state.setItemData(
+                self.state.count() - 1, STATE_COLOURS[s], Qt.ItemDataRole.ToolTipRole
+            )
+        self.count = QLabel()
+        self.count.setObjectName("rowCount")
+        lay.addWidget(self.search, 2)
+        lay.addWidget(self.pending)
+        lay.addWidget(self.period)
+        lay.addWidget(self.date_from)
+        lay.addWidget(QLabel("–"))
+        lay.addWidget(self.date_to)
+        lay.addWidget(self.counterparty, 1)
+        lay.addWidget(self.state)
+        lay.addWidget(self.count)
+
+
+class MainWindowView(QMainWindow):
+    """Tabs: invoices, payments, stock, counterparties, products, inbox, journal, lookup."""
+
+    DATA_TABS = ("invoices", "payments", "stock", "counterparties", "products")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(tr("desktop-sync — 1C and Bitrix24"))
+        self.resize(1400, 820)
+        self.setStyleSheet(STYLE)
+
+        # actions
+        self.act_sync = QAction(tr("Synchronize…"), self)
+        self.act_sync.setShortcut(QKeySequence("Ctrl+S"))
+        self.act_refresh = QAction(tr("Refresh"), self)
+        self.act_refresh.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.act_cancel = QAction(tr("Cancel"), self)
+        self.act_cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.act_new_profile = QAction(tr("New connection…"), self)
+        self.act_edit_profile = QAction(tr("Connection settings…"), self)
+        self.act_open_log = QAction(tr("Open the log"), self)
+        self.act_quit = QAction(tr("Quit"), self)
+        self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.act_lang_ru = QAction("Русский", self)
+        self.act_lang_en = QAction("English", self)
+        for a in (self.act_lang_ru, self.act_lang_en):
+            a.setCheckable(True)
+        self.act_schedule = QAction(tr("Automatic synchronisation…"), self)
+        self.act_about = QAction(tr("About"), self)
+
+        menu = self.menuBar()
+        m_file = menu.addMenu(tr("&Connection"))
+        m_file.addAction(self.act_new_profile)
+        m_file.addAction(self.act_edit_profile)
+        m_file.addSeparator()
+        m_file.addAction(self.act_quit)
+        m_sync = menu.addMenu(tr("&Synchronisation"))
+        m_sync.addAction(self.act_refresh)
+        m_sync.addAction(self.act_sync)
+        m_sync.addAction(self.act_cancel)
+        m_sync.addSeparator()
+        m_sync.addAction(self.act_schedule)
+        m_settings = menu.addMenu(tr("S&ettings"))
+        m_lang = m_settings.addMenu(tr("Language"))
+        m_lang.addAction(self.act_lang_ru)
+        m_lang.addAction(self.act_lang_en)
+        m_help = menu.addMenu(tr("&Help"))
+        m_help.addAction(self.act_open_log)
+        m_help.addAction(self.act_about)
+
+        central = QWidget()
+        root = QVBoxLayout(central)
+        root.setContentsMargins(10, 8, 10, 4)
+        root.setSpacing(8)
+
+        # top bar: profile, connections, refresh, synchronize
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(QLabel(tr("Profile:")))
+        self.profile = QComboBox()
+        self.profile.setMinimumWidth(180)
+        self.profile.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        top.addWidget(self.profile)
+        self.onec_state = ConnectionPill(tr("1C"))
+        self.crm_state = ConnectionPill(tr("Bitrix24"))
+        top.addWidget(self.onec_state)
+        top.addWidget(self.crm_state)
+        top.addStretch(1)
+        self.last_read = QLabel()
+        self.last_read.setObjectName("lastRead")
+        top.addWidget(self.last_read)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setDefaultAction(self.act_refresh)
+        self.refresh_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.refresh_button.setToolTip(tr("Read both systems again (F5)"))
+        top.addWidget(self.refresh_button)
+        self.sync_button = QPushButton(tr("Synchronize"))
+        self.sync_button.setObjectName("syncButton")
+        self.sync_button.setToolTip(tr("Read both systems, review the plan, apply it (Ctrl+S)"))
+        self.sync_button.setDefault(True)
+        top.addWidget(self.sync_button)
+        root.addLayout(top)
+
+        # one calm line for messages
+        self.message = QLabel()
+        self.message.setObjectName("messageLine")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        root.addWidget(self.message)
+
+        self.filters = FilterBar()
+        root.addWidget(self.filters)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.models: dict[str, SideBySideModel] = {}
+        self.tables: dict[str, SideBySideView] = {}
+        titles = {
+            "invoices": tr("Invoices"),
+            "payments": tr("Payments"),
+            "stock": tr("Stock"),
+            "counterparties": tr("Counterparties"),
+            "products": tr("Products"),
+        }
+        for key in self.DATA_TABS:
+            model = SideBySideModel(parent=self)
+            view = SideBySideView(model)
+            self.models[key] = model
+            self.tables[key] = view
+            self.tabs.addTab(view, titles[key])
+        root.addWidget(self.tabs, 1)
+
+        # progress strip
+        self.progress_strip = QFrame()
+        self.progress_strip.setObjectName("progressStrip")
+        strip = QHBoxLayout(self.progress_strip)
+        strip.setContentsMargins(0, 4, 0, 0)
+        self.progress_label = QLabel()
+        self.progress_label.setSizePolicy(
+            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred
+        )
+        self.progress = QProgressBar()
+        self.progress.setMinimumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        strip.addWidget(self.progress_label, 1)
+        strip.addWidget(self.progress)
+        strip.addWidget(self.cancel_button)
+        self.progress_strip.hide()
+        root.addWidget(self.progress_strip)
+
+        self.setCentralWidget(central)
+        self.setStatusBar(QStatusBar())
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        return self.tabs.addTab(widget, title)
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        if not text:
+            self.message.hide()
+            return
+        self.message.setProperty("level", level)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+        self.message.show()

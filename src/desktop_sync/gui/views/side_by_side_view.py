@@ -1,0 +1,151 @@
+"""Two tables, 1C on the left and the CRM on the right, over one model: rows stay aligned.
+
+Both views share the model and its selection; scrolling one scrolls the other,
+and a click on either header sorts both.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_sync.gui.models.side_by_side import CRM, ONEC, STATE, SideBySideModel
+from desktop_sync.i18n import tr
+
+ROW_HEIGHT = 26
+
+
+def _table() -> QTableView:
+    view = QTableView()
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    vh = view.verticalHeader()
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: fast and aligned
+    vh.setDefaultSectionSize(ROW_HEIGHT)
+    vh.hide()
+    hh = view.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    hh.setHighlightSections(False)
+    hh.setSortIndicatorShown(True)
+    hh.setMinimumSectionSize(48)
+    hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return view
+
+
+def _titled(title: str, view: QTableView, object_name: str) -> QWidget:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    label = QLabel(title)
+    label.setObjectName(object_name)
+    label.setProperty("sideTitle", True)
+    lay.addWidget(label)
+    lay.addWidget(view)
+    return box
+
+
+class SideBySideView(QWidget):
+    """1C | state | CRM: three views over one model, one selection, one scroll position."""
+
+    def __init__(self, model: SideBySideModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.left = _table()
+        self.middle = _table()
+        self.right = _table()
+        self.views = (self.left, self.middle, self.right)
+        self.selection = QItemSelectionModel(model, self)
+        for v in self.views:
+            v.setModel(model)
+            v.setSelectionModel(self.selection)
+        self.left.setObjectName("onecTable")
+        self.middle.setObjectName("stateTable")
+        self.right.setObjectName("crmTable")
+        for v in (self.left, self.middle):
+            v.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.middle.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.middle.horizontalHeader().setStretchLastSection(True)
+        self.middle.setMinimumWidth(200)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(_titled(tr("1C:Enterprise"), self.left, "onecTitle"))
+        split.addWidget(_titled(tr("Sync state"), self.middle, "stateTitle"))
+        split.addWidget(_titled(tr("Bitrix24 CRM"), self.right, "crmTitle"))
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setStretchFactor(2, 1)
+        split.setSizes([520, 250, 520])
+        self.splitter = split
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+        bars = [v.verticalScrollBar() for v in self.views]
+        for src in bars:
+            for dst in bars:
+                if src is not dst:
+                    src.valueChanged.connect(dst.setValue)
+        for v in self.views:
+            v.horizontalHeader().sortIndicatorChanged.connect(
+                lambda _s, _o, owner=v: self._sorted(owner)
+            )
+        model.modelReset.connect(self.apply_columns)
+        self.apply_columns()
+
+    def _sorted(self, owner: QTableView) -> None:
+        """Only the header that was clicked shows the sort arrow."""
+        for v in self.views:
+            if v is not owner:
+                hh = v.horizontalHeader()
+                hh.blockSignals(True)
+                hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+                hh.blockSignals(False)
+
+    def apply_columns(self) -> None:
+        m = self.model
+        shown = (m.side_columns(ONEC), m.side_columns(STATE), m.side_columns(CRM))
+        for view, cols in zip(self.views, shown, strict=True):
+            for c in range(m.columnCount()):
+                view.setColumnHidden(c, c not in cols)
+        for c, w in _widths(m).items():
+            for view in self.views:
+                view.setColumnWidth(c, w)
+
+    def selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.selection.selectedIndexes()})
+
+
+_WIDTHS = {
+    "number": 110, "date": 96, "counterparty": 210, "total": 130, "paid": 130,
+    "outstanding": 130, "stage": 150, "shipped": 130, "kind": 120, "amount": 130,
+    "invoice": 120, "product": 240, "warehouse": 160, "quantity": 90, "name": 240,
+    "inn": 120, "kpp": 100, "phone": 130, "email": 190, "article": 110, "unit": 70, "vat": 90,
+}  # fmt: skip
+
+
+def _widths(m: SideBySideModel) -> dict[int, int]:
+    out: dict[int, int] = {}
+    cols = m.table.columns
+    for c in range(m.columnCount()):
+        if c == m.state_column:
+            out[c] = 250
+        else:
+            key = cols[c % (len(cols) + 1) if c < len(cols) else c - len(cols) - 1].key
+            out[c] = _WIDTHS.get(key, 120)
+    return out

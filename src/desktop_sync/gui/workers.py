@@ -1,0 +1,121 @@
+"""Long work off the GUI thread: a ``QRunnable`` with its signals on a separate ``QObject``.
+
+A task is a plain function ``fn(progress, cancel) -> result``. The worker calls it
+in a pool thread; every progress report, the result and any exception travel back
+by queued signals. An exception never escapes: it is logged with its traceback and
+emitted as one plain sentence (``failed``), so a dialog waiting for ``done`` is
+always released.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from desktop_sync.gui.errors import plain_message
+
+log = logging.getLogger(__name__)
+
+Task = Callable[[Callable[[Any], None], threading.Event], Any]
+
+
+class Signals(QObject):
+    """What a worker reports. Lives in the GUI thread; emitted from the pool thread."""
+
+    progress = Signal(object)
+    done = Signal(object)
+    failed = Signal(str, object)  # plain sentence, the exception
+    finished = Signal()  # after done or failed, always
+
+
+class Worker(QRunnable):
+    def __init__(self, task: Task, name: str = "task") -> None:
+        super().__init__()
+        self.task = task
+        self.name = name
+        self.cancel = threading.Event()
+        self.signals = Signals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:  # runs in a pool thread
+        signals = self.signals
+        try:
+            result = self.task(signals.progress.emit, self.cancel)
+        except Exception as exc:  # every error reaches the person as one sentence
+            message, expected = plain_message(exc)
+            if expected:
+                log.warning("%s: %s", self.name, message)
+            else:
+                log.exception("%s failed unexpectedly", self.name)
+            signals.failed.emit(message, exc)
+        else:
+            signals.done.emit(result)
+        finally:
+            signals.finished.emit()
+
+
+class Runner(QObject):
+    """Starts workers on its own pool (one thread: the service is used by one at a time)."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, threads: int = 1) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._active: list[Worker] = []
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._active)
+
+    def start(
+        self,
+        task: Task,
+        *,
+        name: str = "task",
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[str, object], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> Worker:
+        worker = Worker(task, name)
+        s = worker.signals
+        if on_progress is not None:
+            s.progress.connect(on_progress)
+
+        def done(result: Any) -> None:
+            self._finished(worker)  # not busy any more when the callback starts the next task
+            if on_done is not None:
+                on_done(result)
+
+        def failed(message: str, exc: object) -> None:
+            self._finished(worker)
+            if on_failed is not None:
+                on_failed(message, exc)
+
+        s.done.connect(done)
+        s.failed.connect(failed)
+        self._active.append(worker)
+        if len(self._active) == 1:
+            self.busy_changed.emit(True)
+        self.pool.start(worker)
+        return worker
+
+    def _finished(self, worker: Worker) -> None:
+        if worker in self._active:
+            self._active.remove(worker)
+            if not self._active:
+                self.busy_changed.emit(False)
+
+    def cancel_all(self) -> None:
+        for worker in self._active:
+            worker.cancel.set()
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Cancel what runs and wait for the pool (closing the window)."""
+        self.cancel_all()
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,55 @@
+"""Both sandboxes and a profile pointing at them, for the window's end-to-end tests and the
+screenshot command. Secrets travel by the environment variables, never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config.secrets import CRM_SECRET_ENV, ONEC_PASSWORD_ENV
+
+
+@dataclass
+class SandboxEnv:
+    paths: AppPaths
+    profile: Profile
+    onec: object
+    crm: object
+
+
+@contextmanager
+def sandbox_env(home: Path, size: str = "small", schedule_minutes: int = 0) -> Iterator[SandboxEnv]:
+    from desktop_sync.sandbox import bitrix24, onec
+
+    onec_sb = onec.start(port=0, size=size)
+    crm_sb = bitrix24.start(port=0, size=size, rate_limit=False)
+    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
+    try:
+        os.environ[ONEC_PASSWORD_ENV] = onec_sb.password
+        os.environ[CRM_SECRET_ENV] = crm_sb.webhook
+        paths = AppPaths.resolve(home)
+        paths.ensure()
+        profile = Profile(
+            name="demo",
+            onec_url=onec_sb.url,
+            onec_user=onec_sb.user,
+            crm_url=crm_sb.url,
+            stages={"send": "DT31_1:UC_TO1C"},
+            schedule_minutes=schedule_minutes,
+            demo=True,
+        )
+        profile = ProfileStore(paths.profiles_file).put(profile)
+        yield SandboxEnv(paths, profile, onec_sb, crm_sb)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        crm_sb.stop()
+        onec_sb.stop()

@@ -1,0 +1,112 @@
+"""Workers: long work off the GUI thread, the event loop stays responsive, errors are calm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from desktop_sync.engine.model import Progress, Stage
+from desktop_sync.engine.read import Cancelled
+from desktop_sync.gui.workers import Runner
+
+
+class StallMeter:
+    """A 5 ms timer; the longest gap between its ticks is the longest stall of the loop."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.clock = QElapsedTimer()
+        self.last = 0
+        self.worst = 0
+        self.ticks = 0
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last = 0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+        self.ticks += 1
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def _long_task(seconds: float, steps: int = 40):
+    def task(progress, cancel: threading.Event) -> str:
+        for i in range(steps):
+            if cancel.is_set():
+                raise Cancelled
+            time.sleep(seconds / steps)  # stands for network and database work
+            sum(range(20_000))  # and some CPU
+            progress(Progress(Stage.APPLY, i + 1, steps, f"operation {i + 1}"))
+        return "finished"
+
+    return task
+
+
+def test_long_task_keeps_the_event_loop_responsive(qtbot) -> None:
+    runner = Runner()
+    meter = StallMeter()
+    seen: list[Progress] = []
+    results: list[str] = []
+    meter.start()
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(runner.busy_changed, timeout=10_000, check_params_cb=lambda b: not b):
+        runner.start(_long_task(1.0), on_progress=seen.append, on_done=results.append)
+    took = time.perf_counter() - t0
+    meter.stop()
+    assert results == ["finished"]
+    assert [p.done for p in seen] == list(range(1, 41)) and seen[-1].current == "operation 40"
+    # the task took about a second; the GUI thread never stopped for more than a fraction
+    assert took >= 0.9
+    assert meter.ticks > 50
+    assert meter.worst < 100, f"longest stall {meter.worst} ms during a {took:.2f} s task"
+    assert not runner.busy
+
+
+def test_cancel_sets_the_event_and_ends_calmly(qtbot) -> None:
+    runner = Runner()
+    failures: list[str] = []
+    worker = runner.start(_long_task(5.0, steps=500), on_failed=lambda m, _e: failures.append(m))
+    qtbot.waitUntil(lambda: runner.busy, timeout=2000)
+    runner.cancel_all()
+    assert worker.cancel.is_set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    assert failures == ["Cancelled. Nothing half-done was left behind."]
+
+
+def test_unexpected_error_is_logged_and_shown_as_one_line(qtbot, caplog) -> None:
+    runner = Runner()
+    failures: list[str] = []
+
+    def broken(progress, cancel):
+        raise ZeroDivisionError("division by zero")
+
+    with caplog.at_level(logging.ERROR, logger="desktop_sync.gui.workers"):
+        runner.start(broken, name="broken", on_failed=lambda m, _e: failures.append(m))
+        qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    (message,) = failures
+    assert "\n" not in message and "Traceback" not in message
+    assert "ZeroDivisionError" in message and "log" in message
+    assert any(r.exc_info for r in caplog.records)  # the traceback went to the log
+
+
+def test_known_errors_become_plain_sentences() -> None:
+    from desktop_sync.engine.service import ConnectError
+    from desktop_sync.gui.errors import plain_message
+    from desktop_sync.runlock import LockHeld
+
+    assert (
+        plain_message(ConnectError("1С: wrong password"))[0] == "Cannot connect: 1С: wrong password"
+    )
+    text, expected = plain_message(LockHeld("held"))
+    assert expected and "Another synchronisation" in text
