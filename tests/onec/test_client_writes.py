@@ -226,3 +226,15 @@ def test_lost_answer_then_retry_makes_no_twin(fresh: OnecSandbox, fresh_client: 
     assert not again.created
     same = [r for r in fresh.store.all(INVOICES) if "crm-invoice-7" in r["Комментарий"]]
     assert len(same) == 1
+
+
+def test_allowed_only_reads_what_rls_lets_through(sandbox: OnecSandbox) -> None:
+    with OnecClient(
+        sandbox.url,
+        sandbox.limited_user,
+        sandbox.limited_password,
+        backoff=0.001,
+        allowed_only=True,
+    ) as c:
+        cps = c.counterparties()
+    assert cps and all(cp.kind is CounterpartyKind.ORGANIZATION for cp in cps)

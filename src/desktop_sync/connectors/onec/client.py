@@ -116,6 +116,7 @@ class OnecClient(Transport):
         timezone: str = "Europe/Moscow",
         organization: str | None = None,
         page_size: int | None = 1000,
+        allowed_only: bool = False,
         retries: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] | None = None,
@@ -137,6 +138,9 @@ class OnecClient(Transport):
         )
         self.tz = ZoneInfo(timezone)
         self.page_size = page_size
+        # Read only the rows record-level security lets this user see (allowedOnly=true);
+        # without it 1C refuses a whole set that holds one hidden row (code 20).
+        self.allowed_only = allowed_only
         self._organization = organization
         self._cache: dict[str, Any] = {}
 
@@ -233,6 +237,8 @@ class OnecClient(Transport):
         return False
 
     def _read(self, logical: str, query: Query | None = None) -> list[dict[str, Any]]:
+        query = query or Query()
+        query.allowed_only = query.allowed_only or self.allowed_only
         return self.read_all(self.profile.set(logical), query, self.page_size)
 
     def _one_by_code(self, logical: str, code: str) -> dict[str, Any] | None:
@@ -359,7 +365,8 @@ class OnecClient(Transport):
         out: list[Payment] = []
         for kind in kinds:
             entity = self.profile.payment_sets[kind]
-            rows = self.read_all(entity, Query(filter=self._window(since, until)), self.page_size)
+            query = Query(filter=self._window(since, until), allowed_only=self.allowed_only)
+            rows = self.read_all(entity, query, self.page_size)
             for r in rows:
                 day = convert.date(r.get("Date"))
                 if day is None:
@@ -712,6 +719,13 @@ class OnecClient(Transport):
                 }
             )
         included = invoice.lines[0].vat_included if invoice.lines else True
+        if any(line.vat_included != included for line in invoice.lines):
+            raise OnecError(
+                f"invoice {invoice.number}: some rows include VAT and some do not; a 1C "
+                "invoice has one setting for all rows",
+                entity=entity,
+                field="СуммаВключаетНДС",
+            )
         return {
             "Ref_Key": ref_for_key(key),
             "Date": convert.to_onec_date(invoice.date),
