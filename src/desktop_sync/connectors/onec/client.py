@@ -187,30 +187,25 @@ class OnecClient(Transport):
         return CheckReport(self.profile.title, tuple(problems), tuple(entities))
 
     def writable(self, logical: str) -> bool:
-        """Probe write rights without writing: POST a record with the Ref_Key of an
-        existing one. 1C checks rights before it writes, so a user without the right
-        gets code 20, a user with it gets code 15 ("already exists") and nothing is
-        created. (Order of the two checks in a live 1C is an assumption; see
-        docs/decisions/onec-client.md.)"""
-        from desktop_sync.connectors.onec.errors import OnecAccessDenied, OnecAlreadyExists
+        """Probe write rights without changing data: PATCH an existing record with an
+        empty body and an ``If-Match`` that cannot match. No right → code 20; right →
+        412 (DOC 17.4.13.1.5). A base that ignores ``If-Match`` (HC saw that) answers
+        200 after writing the record unchanged: still no data changed, only its
+        DataVersion. A POST probe was rejected: a base that ignores client keys would
+        create an empty record (see docs/decisions/onec-client.md)."""
+        from desktop_sync.connectors.onec.errors import OnecAccessDenied, OnecConflict
 
         entity = self.profile.set(logical)
         rows = self.fetch(entity, Query(select=("Ref_Key",), top=1, allowed_only=True))
         if not rows:
             return True  # nothing to probe with; the first real write will tell
         try:
-            self.request(
-                "POST",
-                entity,
-                [("$format", "json")],
-                {"Ref_Key": rows[0]["Ref_Key"]},
-                entity=entity,
-            )
+            self.update(entity, str(rows[0]["Ref_Key"]), {}, if_match="desktop-sync-probe")
         except OnecAccessDenied:
             return False
-        except OnecAlreadyExists:
+        except OnecConflict:
             return True
-        raise OnecError(f"the write probe created a record in {entity}", entity=entity)
+        return True
 
     def readable(self, logical: str) -> bool | None:
         """Can this user read the set? ``None`` when the answer says neither."""
