@@ -195,16 +195,21 @@ class OnecClient(Transport):
         create an empty record (see docs/decisions/onec-client.md)."""
         from desktop_sync.connectors.onec.errors import OnecAccessDenied, OnecConflict
 
+        from desktop_sync.connectors.onec.errors import OnecServerError
+
         entity = self.profile.set(logical)
-        rows = self.fetch(entity, Query(select=("Ref_Key",), top=1, allowed_only=True))
+        # A document probe takes an unposted one, so even a base that ignores If-Match
+        # re-posts nothing.
+        flt = lit.eq("Posted", False) if entity.startswith("Document_") else ""
+        rows = self.fetch(entity, Query(filter=flt, select=("Ref_Key",), top=1, allowed_only=True))
         if not rows:
             return True  # nothing to probe with; the first real write will tell
         try:
             self.update(entity, str(rows[0]["Ref_Key"]), {}, if_match="desktop-sync-probe")
         except OnecAccessDenied:
             return False
-        except OnecConflict:
-            return True
+        except (OnecConflict, OnecServerError):
+            return True  # past the rights check: refused for another reason
         return True
 
     def readable(self, logical: str) -> bool | None:
