@@ -20,7 +20,13 @@ import httpx
 
 from desktop_sync.connectors.onec import convert
 from desktop_sync.connectors.onec import literals as lit
-from desktop_sync.connectors.onec.errors import OnecError, OnecProfileError
+from desktop_sync.connectors.onec.errors import (
+    OnecAccessDenied,
+    OnecConflict,
+    OnecError,
+    OnecProfileError,
+    OnecServerError,
+)
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.metadata import Metadata
 from desktop_sync.connectors.onec.profiles import Problem, Profile, profile
@@ -193,9 +199,6 @@ class OnecClient(Transport):
         200 after writing the record unchanged: still no data changed, only its
         DataVersion. A POST probe was rejected: a base that ignores client keys would
         create an empty record (see docs/decisions/onec-client.md)."""
-        from desktop_sync.connectors.onec.errors import OnecAccessDenied, OnecConflict
-
-        from desktop_sync.connectors.onec.errors import OnecServerError
 
         entity = self.profile.set(logical)
         # A document probe takes an unposted one, so even a base that ignores If-Match
@@ -214,7 +217,6 @@ class OnecClient(Transport):
 
     def readable(self, logical: str) -> bool | None:
         """Can this user read the set? ``None`` when the answer says neither."""
-        from desktop_sync.connectors.onec.errors import OnecAccessDenied
 
         try:
             self.fetch(
@@ -226,7 +228,6 @@ class OnecClient(Transport):
 
     def hidden_rows(self, logical: str) -> bool:
         """Does record-level security hide rows of this set from the user (allowedOnly)?"""
-        from desktop_sync.connectors.onec.errors import OnecAccessDenied
 
         entity = self.profile.set(logical)
         try:
