@@ -190,3 +190,11 @@ def test_services_in_shipments_are_lines(client: OnecClient) -> None:
     products = {p.onec_ref: p for p in client.products()}
     lines = [ln for s in client.shipments() for ln in s.lines]
     assert any(products[ln.product_ref or ""].kind is ProductKind.SERVICE for ln in lines)
+
+
+def test_configuration_is_detected(client: OnecClient) -> None:
+    from desktop_sync.connectors.onec.metadata import Metadata
+    from desktop_sync.connectors.onec.profiles import detect
+
+    assert detect(client.metadata()) == "bp30"
+    assert detect(Metadata(sets={"Catalog_Контрагенты": set()})) is None

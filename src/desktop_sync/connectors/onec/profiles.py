@@ -215,6 +215,24 @@ BP30 = Profile(
 
 PROFILES: dict[str, Profile] = {"bp30": BP30}
 
+# What tells one configuration from another in $metadata (objects only it has).
+_MARKERS = {
+    "bp30": ("Document_СчетНаОплатуПокупателю", "ChartOfAccounts_Хозрасчетный"),
+    "ut11": ("Document_ЗаказКлиента", "Catalog_Партнеры", "Catalog_СоглашенияСКлиентами"),
+}
+
+
+def detect(meta: Metadata) -> str | None:
+    """``bp30``/``ut11`` from the published objects, or ``None`` when neither fits.
+
+    Only what is published can be seen: a base that publishes too little is
+    reported as unknown rather than guessed.
+    """
+    for name, markers in _MARKERS.items():
+        if all(m in meta.sets for m in markers):
+            return name
+    return None
+
 
 def profile(name: str) -> Profile:
     try:
