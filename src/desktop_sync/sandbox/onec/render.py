@@ -31,14 +31,16 @@ def dumps(obj: Any) -> str:
 
 
 def _write(obj: Any, out: list[str]) -> None:
-    if isinstance(obj, dict):
+    if isinstance(obj, str):
+        out.append(_string(obj))
+    elif isinstance(obj, dict):
         out.append("{")
         first = True
         for k, v in obj.items():
             if not first:
                 out.append(",")
             first = False
-            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(_string(k))
             out.append(":")
             _write(v, out)
         out.append("}")
@@ -49,12 +51,23 @@ def _write(obj: Any, out: list[str]) -> None:
                 out.append(",")
             _write(v, out)
         out.append("]")
+    elif obj is True:
+        out.append("true")
+    elif obj is False:
+        out.append("false")
+    elif obj is None:
+        out.append("null")
     elif isinstance(obj, Decimal):
         out.append(format_decimal(obj))
+    elif isinstance(obj, int):
+        out.append(str(obj))
     elif isinstance(obj, dt.datetime):
-        out.append(json.dumps(format_datetime(obj)))
+        out.append(_string(format_datetime(obj)))
     else:
         out.append(json.dumps(obj, ensure_ascii=False))
+
+
+_string = json.encoder.encode_basestring
 
 
 # --- selection ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ serializers. Names and shapes follow research/onec.md A2 and A7.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -92,16 +93,17 @@ def composite(name: str) -> tuple[Field, Field]:
     return Field(name, Kind.COMPOSITE), Field(f"{name}_Type", Kind.COMPOSITE_TYPE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TabularPart:
     name: str
     fields: tuple[Field, ...]
 
+    @cached_property
+    def _index(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> Field | None:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._index.get(name)
 
 
 class SetKind(Enum):
@@ -153,7 +155,7 @@ STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EntitySet:
     """One published object: ``Catalog_Контрагенты``, ``Document_…``."""
 
@@ -169,7 +171,7 @@ class EntitySet:
     required_for_posting: tuple[tuple[str, str], ...] = ()  # (field, its title)
     required_in_rows: tuple[tuple[str, str, str], ...] = ()  # (tabular, field, title)
 
-    @property
+    @cached_property
     def all_fields(self) -> tuple[Field, ...]:
         std = STANDARD_FIELDS.get(self.kind, ())
         extra: list[Field] = []
@@ -179,17 +181,19 @@ class EntitySet:
             extra.append(ref("Owner", self.owner))
         return std + tuple(extra) + self.fields
 
+    @cached_property
+    def _index(self) -> dict[str, Field]:
+        return {f.name: f for f in self.all_fields}
+
+    @cached_property
+    def _tabular_index(self) -> dict[str, TabularPart]:
+        return {t.name: t for t in self.tabular}
+
     def field(self, name: str) -> Field | None:
-        for f in self.all_fields:
-            if f.name == name:
-                return f
-        return None
+        return self._index.get(name)
 
     def tabular_part(self, name: str) -> TabularPart | None:
-        for t in self.tabular:
-            if t.name == name:
-                return t
-        return None
+        return self._tabular_index.get(name)
 
     @property
     def is_document(self) -> bool:
