@@ -9,8 +9,8 @@ serializers. Names and shapes follow research/onec.md A2 and A7.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from enum import Enum
+from functools import cached_property
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 EMPTY_DATE = "0001-01-01T00:00:00"
