@@ -39,6 +39,7 @@ def make_world(
     send_stage: str = "DT31_1:S",
     onec_faults: str = "",
     crm_faults: str = "",
+    setup: bool = True,
 ) -> Iterator[World]:
     one = onec.start(port=0, faults=onec_faults)
     crm = bitrix24.start(port=0, rate_limit=rate_limit, faults=crm_faults)
@@ -56,7 +57,11 @@ def make_world(
             crm_throttle=rate_limit,  # the sandbox limits nothing: no need to pace
         )
         profile = ProfileStore(paths.profiles_file).add(profile)
-        yield World(one, crm, paths, profile)
+        world = World(one, crm, paths, profile)
+        if setup:  # what the portal administrator does once
+            with world.service() as svc:
+                svc.setup()
+        yield world
     finally:
         one.stop()
         crm.stop()

@@ -24,8 +24,6 @@ def _pending(name: str, help_text: str) -> click.Command:
 
 
 PENDING_COMMANDS: list[click.Command] = [
-    _pending("demo", "Start both sandboxes with seeded data and open the app on them."),
-    _pending("setup", "Create the CRM custom fields the sync needs (admin rights)."),
     _pending("check", "Connect to both systems and report what is missing."),
     _pending("status", "An invoice's payment and shipment state."),
 ]

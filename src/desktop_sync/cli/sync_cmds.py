@@ -240,3 +240,22 @@ def inbox_resolve(
     finally:
         journal.close()
     echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=item_id))
+
+
+@click.command("setup")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@pass_context
+def setup_cmd(ctx: Context, as_json: bool) -> None:
+    """Create the CRM custom fields the sync needs (admin rights)."""
+    profile = ctx.store.get(ctx.profile_name)
+    try:
+        with SyncService.open(profile, ctx.paths) as svc:
+            created = svc.setup()
+    except ConnectError as exc:
+        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    if as_json:
+        emit_json({"created": created})
+    elif created:
+        echo(tr("Created in Bitrix24: {fields}.").format(fields=", ".join(created)))
+    else:
+        echo(tr("Bitrix24 already has every field desktop-sync needs."))

@@ -103,6 +103,21 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """A person's resolution of an inbox item, as the next plan applies it.
+
+    ``action``: ``take_onec`` | ``take_crm`` | ``value`` | ``skip`` | ``confirm``.
+    A conflict's decision holds only while both sides still have the values the
+    person saw; a new change makes it a new conflict.
+    """
+
+    action: str
+    value: Any = None
+    onec_value: Any = None
+    crm_value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     operations: tuple[Operation, ...]
     items: tuple[Item, ...]

@@ -28,6 +28,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult, match_counterparties, match_products
 from desktop_sync.engine.model import (
     ALL_FLOWS,
+    Decision,
     FieldChange,
     Flow,
     Item,
@@ -39,6 +40,7 @@ from desktop_sync.engine.model import (
     idempotency_key,
     onec_ref_for,
 )
+from desktop_sync.engine.money import PAYMENT_NOTE, MoneySettings, plan_money
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
@@ -51,26 +53,14 @@ INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CR
 
 
 @dataclass(frozen=True)
-class Decision:
-    """A person's resolution of an inbox item, as the next plan applies it.
-
-    ``action``: ``take_onec`` | ``take_crm`` | ``value`` | ``skip`` | ``confirm``.
-    A conflict's decision holds only while both sides still have the values the
-    person saw; a new change makes it a new conflict.
-    """
-
-    action: str
-    value: Any = None
-    onec_value: Any = None
-    crm_value: Any = None
-
-
-@dataclass(frozen=True)
 class PlanSettings:
     profile_uuid: str
     send_stage: str = ""
+    paid_stage: str = ""
+    partly_paid_stage: str = ""
     flows: tuple[Flow, ...] = ALL_FLOWS
     full: bool = True
+    missing_crm_fields: tuple[str, ...] = ()  # our custom fields the portal lacks
     decisions: dict[str, Decision] = field(default_factory=dict)
 
 
@@ -767,6 +757,10 @@ class _Invoices:
         # Several requisites (head office and branches) and none chosen: a person decides.
         return reqs[0].key if len(reqs) == 1 else None
 
+    def _buyer(self, ci: CrmInvoice) -> str:
+        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
+        return company.counterparty.name if company else ""
+
     def send(self) -> None:
         """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""
         stage = self.b.settings.send_stage
@@ -842,7 +836,17 @@ class _Invoices:
             )
         company_key = self._company_key(ci)
         counterparty_ref: str | None = None
-        if company_key is None:
+        if company_key is None and ci.contact_id and not ci.company_id:
+            attention(
+                "contact",
+                nz.label("counterparty"),
+                tr(
+                    "the buyer is a contact (a private person); invoices of private "
+                    "persons are not sent to 1C by this version"
+                ),
+                tr("enter this invoice in 1C by hand, or issue it to a company"),
+            )
+        elif company_key is None:
             attention(
                 "no_company",
                 nz.label("counterparty"),
@@ -919,7 +923,7 @@ class _Invoices:
                 target_id=new_ref,
                 idempotency_key=key,
                 reason=tr("{label}: new, will be created in 1C for {buyer}").format(
-                    label=label, buyer=inv.counterparty_name or "—"
+                    label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
                 ),
                 record_label=label,
                 changes=(FieldChange("total", nz.label("total"), None, inv.total),),
@@ -1078,4 +1082,54 @@ def build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.send()
     if Flow.F2 in flows:
         invoices.diff_linked()
+    if flows & {Flow.F3, Flow.F4}:
+        _money(b, snap, links, settings, flows)
+    if settings.missing_crm_fields:
+        _block_custom_field_writes(b, settings)
     return b.build()
+
+
+FIELD_WRITERS = (INVOICE_BACK, "invoice_payment", "invoice_shipment")
+
+
+def _block_custom_field_writes(b: _Builder, settings: PlanSettings) -> None:
+    """Without our custom fields the portal silently drops what we write into them."""
+    blocked = tuple(op.op_id for op in b.ops.values() if op.entity_type in FIELD_WRITERS)
+    if not blocked:
+        return
+    b.item(Item(
+        key="F3:setup", kind=ItemKind.ATTENTION, flow=Flow.F3, entity_type="invoice",
+        record_id="", record_label=tr("Bitrix24 settings"), field=tr("custom fields"),
+        message=tr("the smart invoice lacks the fields desktop-sync writes to ({fields}), so "
+                   "payments, shipments and 1C numbers cannot be shown there").format(
+            fields=", ".join(settings.missing_crm_fields)),
+        action=tr("ask the portal administrator to run: desktop-sync setup"),
+        blocks=blocked,
+    ))  # fmt: skip
+
+
+def _money(b: _Builder, snap: Snapshot, links: Links, settings: PlanSettings,
+           flows: set[Flow]) -> None:  # fmt: skip
+    ops: list[Operation] = []
+    items: list[Item] = []
+    docs: dict[str, list[tuple[str, Any]]] = {}
+    for sh in snap.onec.shipments.values():
+        if sh.invoice_ref:
+            docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
+    for ret in snap.onec.returns.values():
+        if ret.invoice_ref:
+            docs.setdefault(ret.invoice_ref, []).append(("return", ret))
+    plan_money(
+        ops=ops, items=items, decisions=settings.decisions,
+        invoice_links=links.of(INVOICE),
+        note_links={link.onec_ref for link in links.of(PAYMENT_NOTE) if link.onec_ref},
+        onec_invoices=snap.onec.invoices, payments=snap.onec.payments,
+        shipments_by_invoice=docs, crm_invoices=snap.crm.invoices,
+        settings=MoneySettings(settings.paid_stage, settings.partly_paid_stage,
+                               settings.send_stage),
+        flows=flows, key=b.key,
+    )  # fmt: skip
+    for op in ops:
+        b.op(op)
+    for item in items:
+        b.item(item)

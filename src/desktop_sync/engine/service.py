@@ -35,6 +35,7 @@ from desktop_sync.engine.executor import Cancelled as ApplyCancelled
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished
 from desktop_sync.engine.model import (
     ALL_FLOWS,
+    Decision,
     Flow,
     Item,
     ItemKind,
@@ -47,11 +48,11 @@ from desktop_sync.engine.model import (
     System,
     no_progress,
 )
+from desktop_sync.engine.money import PAYMENT_NOTE
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
     INVOICE,
     PRODUCT,
-    Decision,
     Links,
     PlanSettings,
     build_plan,
@@ -70,7 +71,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Cancelled", "ConnectError", "StalePlan", "SyncService"]
 
-LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE)
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE)
 
 
 class ConnectError(Exception):
@@ -231,6 +232,7 @@ class SyncService:
             resume_unfinished(self.journal, self.writers)
             onec = read_onec(self.onec, progress, cancel)
             crm = read_crm(self.crm, progress, cancel)
+            missing_fields = tuple(f.label_en for f in self.crm.missing_custom_fields())
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
         except Bitrix24Error as exc:
@@ -241,6 +243,9 @@ class SyncService:
         settings = PlanSettings(
             self.profile.uuid,
             send_stage=self.profile.stages.get("send", ""),
+            paid_stage=self.profile.stages.get("paid", ""),
+            partly_paid_stage=self.profile.stages.get("partly_paid", ""),
+            missing_crm_fields=missing_fields,
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
         )
@@ -386,6 +391,16 @@ class SyncService:
             self.journal.close_interrupted_runs()
             _snapshot, plan = self.prepare(progress, cancel, flows)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
+
+    # -- setup --------------------------------------------------------------------------
+
+    def setup(self) -> list[str]:
+        """Create the CRM custom fields the sync writes to; returns the names created."""
+        self.connect()
+        try:
+            return [f.label_en for f in self.crm.setup_custom_fields()]
+        except Bitrix24PermissionError as exc:
+            raise ConnectError(_connect_message("Битрикс24", exc)) from None
 
     # -- the inbox ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import (
@@ -23,6 +24,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
 from desktop_sync.engine.matcher import ORIGINATOR
 from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.money import INVOICE_PAYMENT, INVOICE_SHIPMENT, PAYMENT_NOTE
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
 from desktop_sync.i18n import tr
 
@@ -35,6 +37,11 @@ def translate(exc: Bitrix24Error) -> Exception:
     if isinstance(exc, Bitrix24RateLimited):
         return TemporaryFailure(str(exc))
     return WriteError(str(exc))
+
+
+def _marker(key: str) -> str:
+    """Written into a timeline comment so that a lost answer can be found by its key."""
+    return f"[desktop-sync:{key}]"
 
 
 def _updated(op: Operation, values: Mapping[str, Any]) -> Applied:
@@ -106,13 +113,31 @@ class CrmWriter:
             if made is None:
                 raise WriteError(tr("the invoice was not created in 1C"))
             crm_id = int(op.payload["crm_id"])
-            c.set_sync_fields(
-                crm_id,
-                onec_number=str(made.result["number"]),
-                onec_date=dt.date.fromisoformat(str(made.result["date"])),
-                sync_status=tr("sent to 1C"),
-            )
+            fields: dict[str, Any] = {
+                "onec_number": str(made.result["number"]),
+                "onec_date": dt.date.fromisoformat(str(made.result["date"])),
+                "sync_status": tr("sent to 1C"),
+            }
+            if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
+                fields["outstanding"] = Decimal(str(made.result["total"]))
+            c.set_sync_fields(crm_id, **fields)
             return Applied(str(crm_id))
+        if op.entity_type == INVOICE_PAYMENT:
+            crm_id = int(op.payload["crm_id"])
+            c.set_sync_fields(crm_id, **dict(op.payload["fields"]))
+            if op.payload.get("stage"):
+                c.update_invoice(crm_id, {"stageId": op.payload["stage"]})
+            return Applied(str(crm_id))
+        if op.entity_type == INVOICE_SHIPMENT:
+            crm_id = int(op.payload["crm_id"])
+            c.set_sync_fields(crm_id, **dict(op.payload["fields"]))
+            return Applied(str(crm_id))
+        if op.entity_type == PAYMENT_NOTE:
+            crm_id = int(op.payload["crm_id"])
+            text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
+            comment_id = c.add_timeline_comment(crm_id, text)
+            return Applied(str(comment_id), PAYMENT_NOTE, onec_ref=op.source_id,
+                           crm_id=str(comment_id))  # fmt: skip
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             assert op.target_id is not None
@@ -123,13 +148,13 @@ class CrmWriter:
         if op.entity_type == PRODUCT and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             assert op.target_id is not None
-            fields: dict[str, Any] = {}
+            changes: dict[str, Any] = {}
             if "name" in values:
-                fields["name"] = values["name"]
-            if fields:
+                changes["name"] = values["name"]
+            if changes:
                 c.call(
                     "catalog.product.update",
-                    {"id": int(op.target_id), "fields": fields},
+                    {"id": int(op.target_id), "fields": changes},
                     what=f"product {op.target_id}",
                 )
             return _updated(op, values)

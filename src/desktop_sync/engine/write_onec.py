@@ -103,7 +103,7 @@ class OnecWriter:
             crm_id=str(op.payload["crm_id"]),
             onec_values=values,
             crm_values=dict(op.payload.get("crm_values") or values),
-            result={"number": back.number, "date": back.date.isoformat()},
+            result={"number": back.number, "date": back.date.isoformat(), "total": back.total},
         )
 
     def lookup(
@@ -127,7 +127,11 @@ class OnecWriter:
                     crm_id=str(payload.get("crm_id") or payload.get("source_id")),
                     onec_values=values,
                     crm_values=values,
-                    result={"number": back.number, "date": back.date.isoformat()},
+                    result={
+                        "number": back.number,
+                        "date": back.date.isoformat(),
+                        "total": back.total,
+                    },
                 )
             if entity_type == COUNTERPARTY:
                 return Applied(

@@ -134,6 +134,9 @@ class Dataset:
     counterparties_in_crm: set[str] = field(default_factory=set)
     products: list[Product] = field(default_factory=list)
     products_in_crm: set[str] = field(default_factory=set)
+    # CRM products loaded earlier by the standard 1C catalog exchange: their xmlId
+    # is the 1C GUID. The others were typed into the CRM by hand.
+    products_exchanged: set[str] = field(default_factory=set)
     units: tuple[Unit, ...] = UNITS
     warehouses: list[Warehouse] = field(default_factory=list)
     price_types: list[PriceType] = field(default_factory=list)
@@ -243,6 +246,8 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         )
         if i % 3 != 2:
             ds.products_in_crm.add(ref("product", i))
+            if i % 10 != 1:
+                ds.products_exchanged.add(ref("product", i))
 
     customers = [c for c in ds.counterparties if c.onec_ref in ds.counterparties_in_onec]
     crm_customers = [c for c in ds.counterparties if c.onec_ref in ds.counterparties_in_crm]

@@ -13,8 +13,9 @@
 - smart invoices in every stage with product and service rows, discounts, VAT
   included or not.
 
-Nothing is linked to 1C yet: no ``xmlId``/``ORIGIN_ID`` holds a 1C GUID (a
-catalog product's ``xmlId`` is its own id, the portal's default).
+Nothing is linked by desktop-sync yet: no ``ORIGIN_ID`` holds a 1C GUID. Catalog
+products that came from 1C's standard catalog exchange carry the 1C GUID in
+``xmlId`` (``Dataset.products_exchanged``); those typed in by hand have their own id.
 """
 
 from __future__ import annotations
@@ -436,7 +437,8 @@ def _seed_products(store: Store, ds: Dataset, created: dt.datetime) -> dict[str,
             "timestampX": when,
         }
         product_id = store.products.insert(row, "id")
-        row["xmlId"] = str(product_id)
+        # Loaded by the standard 1C exchange: xmlId is the 1C GUID; typed by hand: its id.
+        row["xmlId"] = p.onec_ref if p.onec_ref in ds.products_exchanged else str(product_id)
         store.prices.insert(
             {
                 "productId": product_id,

@@ -1,0 +1,181 @@
+"""``desktop-sync demo [--headless]``: both sandboxes, a ``demo`` profile, the window.
+
+The sandboxes serve the small seeded data set on free loopback ports for as long
+as this process lives; closing the window (or the end of the headless run) stops
+them. The ``demo`` profile is created, or refreshed with a new UUID so that a
+fresh sandbox never meets the journal links of an earlier demo session.
+
+Secrets: the sandboxes' demo password and webhook never touch the disk and no OS
+keyring is needed.
+
+- ``--headless`` puts them in ``DESKTOP_SYNC_ONEC_PASSWORD`` and
+  ``DESKTOP_SYNC_CRM_SECRET`` of this process (the environment wins over the
+  keyring; the process runs exactly one profile).
+- The window keeps them in an in-memory keyring instead, and clears those two
+  variables from this process: the window lists every profile, and an environment
+  secret would be used for *any* of them — choosing a real profile would then read
+  the sandbox's CRM and write into the real 1C. With the in-memory keyring the
+  demo secrets belong to the demo profile's UUID alone, and a real profile opened
+  in the demo window finds no secret and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from desktop_sync.cli.context import CommandError, Context, echo, pass_context
+from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config.secrets import SecretKind
+from desktop_sync.i18n import tr
+
+log = logging.getLogger(__name__)
+
+DEMO_PROFILE = "demo"
+DEMO_SEED = 1
+DEMO_SIZE = "small"
+DEMO_SEND_STAGE = "DT31_1:S"
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoSandboxes:
+    onec_url: str
+    onec_user: str
+    onec_password: str
+    crm_url: str
+    crm_webhook: str
+
+
+@contextmanager
+def running_sandboxes(host: str = "127.0.0.1") -> Iterator[DemoSandboxes]:
+    """Both sandboxes on free ports of ``host``, stopped when the block ends."""
+    from desktop_sync.sandbox import bitrix24, onec
+
+    one = onec.start(host, 0, seed=DEMO_SEED, size=DEMO_SIZE, configuration="bp30")
+    try:
+        crm = bitrix24.start(host, 0, seed=DEMO_SEED, size=DEMO_SIZE, rate_limit=False)
+    except BaseException:
+        one.stop()
+        raise
+    try:
+        yield DemoSandboxes(one.url, one.user, one.password, crm.url, crm.webhook)
+    finally:
+        crm.stop()
+        one.stop()
+
+
+def check_demo_name_free(store: ProfileStore) -> None:
+    """A real profile that happens to be called ``demo`` is never overwritten."""
+    existing = store.load().get(DEMO_PROFILE)
+    if existing is not None and not existing.demo:
+        raise CommandError(
+            tr(
+                "a profile named «{name}» exists and is not a demo profile; "
+                "rename or remove it to run the demo"
+            ).format(name=DEMO_PROFILE)
+        )
+
+
+def demo_profile(store: ProfileStore, boxes: DemoSandboxes) -> Profile:
+    """Create or refresh the ``demo`` profile (a new UUID: a fresh journal for fresh data)."""
+    check_demo_name_free(store)
+    profile = Profile(
+        name=DEMO_PROFILE,
+        onec_url=boxes.onec_url,
+        onec_user=boxes.onec_user,
+        crm_url=boxes.crm_url,
+        configuration="bp30",
+        stages={"send": DEMO_SEND_STAGE},
+        crm_throttle=False,  # the sandbox runs with its rate limit off
+        demo=True,
+    ).validate()
+    store.put(profile)
+    return profile
+
+
+def _secrets_in_environment(boxes: DemoSandboxes) -> None:
+    os.environ[SecretKind.ONEC_PASSWORD.env] = boxes.onec_password
+    os.environ[SecretKind.CRM_SECRET.env] = boxes.crm_webhook
+
+
+def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
+    import keyring
+
+    from desktop_sync.config.memory_keyring import MemoryKeyring
+    from desktop_sync.config.secrets import SecretStore
+
+    for kind in SecretKind:
+        os.environ.pop(kind.env, None)
+    keyring.set_keyring(MemoryKeyring())
+    store = SecretStore(profile.uuid)
+    store.set(SecretKind.ONEC_PASSWORD, boxes.onec_password)
+    store.set(SecretKind.CRM_SECRET, boxes.crm_webhook)
+
+
+def _headless(paths: AppPaths, profile: Profile) -> int:
+    from desktop_sync.cli.sync_cmds import OUTCOME_EXIT, print_plan, print_summary
+    from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
+    from desktop_sync.exitcodes import Exit
+
+    try:
+        with SyncService.open(profile, paths) as svc:
+            echo(tr("== Dry run: what a synchronisation would change"))
+            summary, plan = svc.dry_run(trigger="cli")
+            print_plan(plan)
+            print_summary(summary)
+            echo()
+            echo(tr("== Synchronisation"))
+            summary, _plan = svc.run(trigger="cli")
+            print_summary(summary)
+    except ConnectError as exc:
+        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    except (Cancelled, StalePlan) as exc:
+        raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
+    return int(OUTCOME_EXIT[summary.outcome])
+
+
+def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
+    if smoke:
+        from desktop_sync.cli.smoke_cmd import run_gui_until_ready
+
+        return run_gui_until_ready(ctx.paths, profile.name, wait_for_data=True)
+    from desktop_sync.cli.gui_launch import launch_gui
+
+    return launch_gui(Context(paths=ctx.paths, profile_name=profile.name))
+
+
+@click.command("demo")
+@click.option(
+    "--headless", is_flag=True, help="no window: run a full demo synchronisation and print it"
+)
+@click.option("--smoke", is_flag=True, hidden=True, help="open the window, wait for data, quit")
+@pass_context
+def demo_cmd(ctx: Context, headless: bool, smoke: bool) -> None:
+    """Start both sandboxes with seeded data and open the app on them."""
+    code: int
+    check_demo_name_free(ctx.store)
+    with running_sandboxes() as boxes:
+        profile = demo_profile(ctx.store, boxes)
+        echo(
+            tr("Demo data: 1C sandbox at {onec}, Bitrix24 sandbox at {crm}.").format(
+                onec=boxes.onec_url, crm=boxes.crm_url
+            )
+        )
+        echo(
+            tr("Profile «{name}» points at them; the sandboxes stop when this ends.").format(
+                name=profile.name
+            )
+        )
+        if headless:
+            _secrets_in_environment(boxes)
+            code = _headless(ctx.paths, profile)
+        else:
+            _secrets_in_memory_keyring(profile, boxes)
+            code = _window(ctx, profile, smoke)
+    if code:
+        raise SystemExit(int(code))

@@ -1,0 +1,328 @@
+"""The money flows, planned: payments (F3) and shipments (F4), 1C → CRM. Pure.
+
+For every invoice known on both sides, the CRM invoice's custom fields must carry
+the full current state computed from 1C (paid, outstanding, last payment date, the
+list of payments; shipped amount and document), so a repeat is harmless. Each
+payment gets one timeline entry (keyed, never two), and the invoice moves to the
+"paid" stage only when allocated payments minus refunds cover its total — and back
+out when a refund or an un-posting uncovers it.
+
+A receipt whose breakdown names no invoice is matched by the invoice number in its
+purpose, or by counterparty and amount, and waits for the accountant to confirm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.domain.entities import Allocation, Invoice, Payment, PaymentKind, payment_state
+from desktop_sync.domain.money import ZERO, format_rub, round_money
+from desktop_sync.engine.model import (
+    Decision,
+    FieldChange,
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    System,
+)
+from desktop_sync.i18n import N_, tr
+from desktop_sync.journal import LinkValues
+
+INVOICE_PAYMENT = "invoice_payment"
+PAYMENT_NOTE = "payment_note"
+INVOICE_SHIPMENT = "invoice_shipment"
+
+_KIND_LABEL = {
+    PaymentKind.BANK: N_("bank transfer"),
+    PaymentKind.CASH: N_("cash"),
+    PaymentKind.CARD: N_("card"),
+    PaymentKind.BANK_REFUND: N_("refund by bank"),
+    PaymentKind.CASH_REFUND: N_("refund in cash"),
+}
+_NUMBER_IN_PURPOSE = re.compile(r"сч(?:[её]т\w*|\.)?\s*(?:№|N|No\.?)?\s*(\d[\w/-]*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MoneySettings:
+    paid_stage: str = ""
+    partly_paid_stage: str = ""
+    send_stage: str = ""
+
+
+def payment_line(p: Payment, share: Decimal) -> str:
+    """One entry of the invoice's payments list, as the manager reads it."""
+    sign = "−" if p.kind.is_refund else ""
+    return tr("No. {number} of {date}: {sign}{amount} ({kind})").format(
+        number=p.number, date=f"{p.date:%d.%m.%Y}", sign=sign, amount=format_rub(share),
+        kind=tr(_KIND_LABEL[p.kind]),
+    )  # fmt: skip
+
+
+def _share(p: Payment, invoice_ref: str) -> Decimal:
+    return round_money(sum((a.amount for a in p.allocations if a.invoice_ref == invoice_ref), ZERO))
+
+
+def _candidates(p: Payment, alloc: Allocation, invoices: list[Invoice],
+                outstanding: dict[str, Decimal]) -> list[Invoice]:  # fmt: skip
+    """Invoices an unallocated receipt row probably pays: by number in the purpose,
+    else by counterparty and an amount equal to what is still owed."""
+    same_cp = [i for i in invoices if i.counterparty_ref == p.counterparty_ref]
+    numbers = {m.group(1).lstrip("0") for m in _NUMBER_IN_PURPOSE.finditer(p.purpose or "")}
+    by_number = [i for i in same_cp if i.number.lstrip("0") in numbers]
+    if by_number:
+        return by_number
+    return [i for i in same_cp if i.onec_ref and outstanding.get(i.onec_ref) == alloc.amount]
+
+
+def plan_money(
+    *,
+    ops: list[Operation],
+    items: list[Item],
+    decisions: dict[str, Decision],
+    invoice_links: list[LinkValues],
+    note_links: set[str],
+    onec_invoices: dict[str, Invoice],
+    payments: dict[str, Payment],
+    shipments_by_invoice: dict[str, list[tuple[str, Any]]],
+    crm_invoices: dict[int, Any],
+    settings: MoneySettings,
+    flows: set[Flow],
+    key: Callable[[Flow, str, str], str],
+) -> None:
+    """Append F3/F4 operations and items. ``key(flow, entity, source)`` makes create keys;
+    ``note_links`` holds the ids of payment notes already on a CRM timeline."""
+    linked = {
+        link.onec_ref: int(link.crm_id)
+        for link in invoice_links
+        if link.onec_ref and link.crm_id and link.crm_id.isdigit()
+        and link.onec_ref in onec_invoices and int(link.crm_id) in crm_invoices
+    }  # fmt: skip
+    invoices = [onec_invoices[r] for r in linked]
+
+    # Allocation rows that name an invoice, plus unallocated rows a person confirmed.
+    by_invoice: dict[str, list[Payment]] = defaultdict(list)
+    base_outstanding = {i.onec_ref or "": i.total for i in invoices}
+    for p in sorted(payments.values(), key=lambda x: (x.date, x.number)):
+        allocations = list(p.allocations)
+        for n, alloc in enumerate(p.allocations):
+            if alloc.invoice_ref is not None or p.kind.is_refund or not p.is_effective:
+                continue
+            if Flow.F3 not in flows:
+                continue
+            found = _candidates(p, alloc, invoices, base_outstanding)
+            label = tr("Payment No. {number} of {date}").format(
+                number=p.number, date=f"{p.date:%d.%m.%Y}"
+            )
+            if len(found) == 1:
+                target = found[0]
+                item_key = f"F3:allocate:{p.onec_ref}:{alloc.line_no}:{target.onec_ref}"
+                decision = decisions.get(item_key)
+                if decision is not None and decision.action == "confirm":
+                    allocations[n] = replace(alloc, invoice_ref=target.onec_ref)
+                    continue
+                if decision is not None:
+                    continue  # skipped by the person
+                items.append(Item(
+                    key=item_key, kind=ItemKind.ATTENTION, flow=Flow.F3,
+                    entity_type="payment", record_id=p.onec_ref or "", record_label=label,
+                    field=tr("Invoice"),
+                    message=tr("{amount} names no invoice; it looks like payment of invoice "
+                               "No. {invoice} (purpose: «{purpose}»)").format(
+                        amount=format_rub(alloc.amount), invoice=target.number,
+                        purpose=p.purpose or "—"),
+                    action=tr("confirm the allocation, or allocate the payment in 1C"),
+                    onec_value=target.number,
+                ))  # fmt: skip
+            elif found:
+                items.append(Item(
+                    key=f"F3:allocate_many:{p.onec_ref}:{alloc.line_no}", kind=ItemKind.ATTENTION,
+                    flow=Flow.F3, entity_type="payment", record_id=p.onec_ref or "",
+                    record_label=label, field=tr("Invoice"),
+                    message=tr("{amount} names no invoice; several invoices fit: {numbers}").format(
+                        amount=format_rub(alloc.amount),
+                        numbers=", ".join(i.number for i in found)),
+                    action=tr("allocate the payment to invoices in 1C"),
+                ))  # fmt: skip
+        effective = replace(p, allocations=tuple(allocations))
+        for ref in {a.invoice_ref for a in effective.allocations if a.invoice_ref in linked}:
+            assert ref is not None
+            by_invoice[ref].append(effective)
+
+    for onec_ref, crm_id in sorted(linked.items(), key=lambda kv: kv[1]):
+        inv = onec_invoices[onec_ref]
+        ci = crm_invoices[crm_id]
+        label = tr("Invoice No. {number} of {date}").format(
+            number=inv.number, date=f"{inv.date:%d.%m.%Y}"
+        )
+        if Flow.F3 in flows:
+            _plan_payments(ops, items, inv, crm_id, ci, by_invoice.get(onec_ref, []), label,
+                           note_links, settings, key)  # fmt: skip
+        if Flow.F4 in flows:
+            _plan_shipments(ops, items, inv, crm_id, ci, shipments_by_invoice.get(onec_ref, []),
+                            label)  # fmt: skip
+
+
+def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id: int, ci: Any,
+                   pays: list[Payment], label: str, note_links: set[str],
+                   settings: MoneySettings,
+                   key: Callable[[Flow, str, str], str]) -> None:  # fmt: skip
+    ref = inv.onec_ref or ""
+    state = payment_state(ref, inv.total, pays)
+    desired: dict[str, Any] = {
+        "onec_number": inv.number,
+        "onec_date": inv.date,
+        "paid": state.paid,
+        "outstanding": state.outstanding,
+        "last_payment_date": state.last_payment_date,
+        "payments": tuple(payment_line(p, _share(p, ref)) for p in state.payments),
+    }
+    current = ci.fields
+    now = {
+        "onec_number": current.onec_number,
+        "onec_date": current.onec_date,
+        "paid": round_money(current.paid) if current.paid is not None else None,
+        "outstanding": round_money(current.outstanding)
+        if current.outstanding is not None else None,
+        "last_payment_date": current.last_payment_date,
+        "payments": tuple(current.payments),
+    }  # fmt: skip
+    if not state.payments and now["paid"] in (None, ZERO) and not now["payments"]:
+        # Nothing paid: only what is owed (and the 1C number) needs to be there.
+        desired_changes: dict[str, Any] = {
+            k: desired[k]
+            for k in ("onec_number", "onec_date", "outstanding")
+            if now[k] != desired[k]
+        }
+    else:
+        desired_changes = {k: v for k, v in desired.items() if now[k] != v}
+    stage: str | None = None
+    if settings.paid_stage:
+        if state.fully_paid and ci.stage_id != settings.paid_stage:
+            stage = settings.paid_stage
+        elif not state.fully_paid and ci.stage_id == settings.paid_stage:
+            stage = (settings.partly_paid_stage if state.paid > 0 and settings.partly_paid_stage
+                     else settings.send_stage) or None  # fmt: skip
+        elif (state.partly_paid and settings.partly_paid_stage
+              and ci.stage_id == settings.send_stage):  # fmt: skip
+            stage = settings.partly_paid_stage
+    if desired_changes or stage:
+        if state.fully_paid:
+            why = tr("paid in full")
+        elif state.partly_paid:
+            why = tr("paid {paid} of {total}, {left} outstanding").format(
+                paid=format_rub(state.paid),
+                total=format_rub(inv.total),
+                left=format_rub(state.outstanding),
+            )
+        else:
+            why = tr("not paid")
+        ops.append(Operation(
+            op_id=f"F3:state:{ref}", flow=Flow.F3, kind=OpKind.SET_PAYMENT_STATE,
+            target=System.CRM, entity_type=INVOICE_PAYMENT, source_id=ref,
+            target_id=str(crm_id), idempotency_key="",
+            reason=tr("{label}: {why}; the CRM invoice will show it").format(label=label, why=why),
+            record_label=label,
+            changes=tuple(_change(k, now[k], v) for k, v in desired_changes.items())
+            + ((_change("stage", ci.stage_id, stage),) if stage else ()),
+            payload={"crm_id": crm_id, "fields": desired, "stage": stage},
+        ))  # fmt: skip
+    if state.overpaid > 0:
+        items.append(Item(
+            key=f"F3:overpaid:{ref}", kind=ItemKind.ATTENTION, flow=Flow.F3,
+            entity_type="invoice", record_id=ref, record_label=label, field=tr("Paid"),
+            message=tr("overpaid by {amount}: an advance of the customer").format(
+                amount=format_rub(state.overpaid)),
+            action=tr("offset the advance against another invoice, or refund it, in 1C"),
+            onec_value=state.paid, crm_value=inv.total,
+        ))  # fmt: skip
+    for p in pays:
+        if not p.onec_ref:
+            continue
+        note_id = f"{p.onec_ref}/{ref}"
+        if note_id in note_links:
+            continue
+        share = _share(p, ref)
+        text = tr("1C: payment {line}").format(line=payment_line(p, share))
+        ops.append(Operation(
+            op_id=f"F3:note:{note_id}", flow=Flow.F3, kind=OpKind.TIMELINE, target=System.CRM,
+            entity_type=PAYMENT_NOTE, source_id=note_id, target_id=str(crm_id),
+            idempotency_key=key(Flow.F3, PAYMENT_NOTE, note_id),
+            reason=tr("{label}: payment No. {number} will be noted on the timeline").format(
+                label=label, number=p.number),
+            record_label=label, payload={"crm_id": crm_id, "text": text},
+        ))  # fmt: skip
+
+
+def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id: int, ci: Any,
+                    docs: list[tuple[str, Any]], label: str) -> None:  # fmt: skip
+    ref = inv.onec_ref or ""
+    shipped = ZERO
+    last_doc = ""
+    for kind, doc in sorted(docs, key=lambda d: (d[1].date, d[1].number)):
+        if not doc.posted or doc.deleted:
+            continue
+        if kind == "shipment":
+            shipped += doc.total
+            last_doc = tr("No. {number} of {date}").format(
+                number=doc.number, date=f"{doc.date:%d.%m.%Y}"
+            )
+        else:
+            shipped -= doc.total
+    shipped = round_money(shipped)
+    current = ci.fields
+    now_shipped = round_money(current.shipped) if current.shipped is not None else None
+    if not docs and now_shipped in (None, ZERO):
+        return
+    changes: dict[str, Any] = {}
+    if now_shipped != shipped:
+        changes["shipped"] = shipped
+    if (current.shipment_doc or "") != last_doc:
+        changes["shipment_doc"] = last_doc
+    if changes:
+        ops.append(Operation(
+            op_id=f"F4:state:{ref}", flow=Flow.F4, kind=OpKind.SET_SHIPMENT_STATE,
+            target=System.CRM, entity_type=INVOICE_SHIPMENT, source_id=ref,
+            target_id=str(crm_id), idempotency_key="",
+            reason=tr("{label}: shipped {amount}; the CRM invoice will show it").format(
+                label=label, amount=format_rub(shipped)),
+            record_label=label,
+            changes=tuple(_change(k, {"shipped": now_shipped,
+                                      "shipment_doc": current.shipment_doc}[k], v)
+                          for k, v in changes.items()),
+            payload={"crm_id": crm_id, "fields": changes},
+        ))  # fmt: skip
+    if shipped > inv.total:
+        items.append(Item(
+            key=f"F4:above_invoice:{ref}", kind=ItemKind.ATTENTION, flow=Flow.F4,
+            entity_type="invoice", record_id=ref, record_label=label, field=tr("Shipped"),
+            message=tr("shipped {shipped}, more than the invoice's {total} (e.g. VAT 22% on a "
+                       "2026 shipment of a 2025 invoice at 20%); “paid” is measured against the "
+                       "invoice").format(shipped=format_rub(shipped), total=format_rub(inv.total)),
+            action=tr("check the shipment in 1C; if the VAT rate change explains it, ask the "
+                      "customer to pay the difference"),
+            onec_value=shipped, crm_value=inv.total,
+        ))  # fmt: skip
+
+
+_LABELS = {
+    "onec_number": N_("1C number"),
+    "onec_date": N_("1C date"),
+    "paid": N_("Paid"),
+    "outstanding": N_("Outstanding"),
+    "last_payment_date": N_("Last payment"),
+    "payments": N_("Payments"),
+    "stage": N_("Stage"),
+    "shipped": N_("Shipped"),
+    "shipment_doc": N_("Shipment document"),
+}
+
+
+def _change(field: str, before: Any, after: Any) -> FieldChange:
+    return FieldChange(field, tr(_LABELS[field]), before, after)

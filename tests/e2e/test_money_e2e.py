@@ -1,0 +1,164 @@
+"""F3/F4 end to end: the accountant enters a payment in 1C; the CRM invoice shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.engine.model import Flow
+from desktop_sync.engine.planner import INVOICE
+
+from .conftest import World, make_world
+
+BANK = "Document_ПоступлениеНаРасчетныйСчет"
+REFUND = "Document_СписаниеСРасчетногоСчета"
+
+
+@pytest.fixture
+def paid_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    gen = make_world(tmp_path, monkeypatch)
+    world = next(gen)
+    profile = world.profile.with_setting("stage.paid", "DT31_1:P")
+    ProfileStore(world.paths.profiles_file).put(profile)
+    world.profile = profile
+    yield world
+    gen.close()
+
+
+def _sent_invoice(world: World) -> tuple[str, int, Decimal]:
+    """Run the first sync (F1 sends CRM invoices to 1C); return one linked invoice."""
+    with world.service() as svc:
+        svc.run()
+        links = svc.journal.links(INVOICE)
+    assert links, "F1 sent no invoice"
+    link = links[0]
+    assert link.onec_ref and link.crm_id
+    with world.service() as svc:
+        inv = svc.onec.invoice(link.onec_ref)
+    assert inv is not None
+    return link.onec_ref, int(link.crm_id), inv.total
+
+
+def _receipt(world: World, invoice_ref: str, amount: Decimal, number: str, day: int,
+             set_name: str = BANK) -> str:  # fmt: skip
+    inv = world.onec.store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
+    # Accounts as the accountant's form fills them: copied from a seeded document.
+    like = next(iter(world.onec.store.rows[set_name].values()))
+    row_like = like["РасшифровкаПлатежа"][0]
+    rec = world.onec.add(
+        set_name,
+        Number=number,
+        Date=dt.datetime(2026, 3, day, 10),
+        ВидОперации="ОплатаПокупателя" if set_name == BANK else "ВозвратПокупателю",
+        Организация_Key=inv["Организация_Key"],
+        Контрагент_Key=inv["Контрагент_Key"],
+        СуммаДокумента=amount,
+        НазначениеПлатежа="Оплата по счёту",
+        СчетОрганизации_Key=like["СчетОрганизации_Key"],
+        СчетБанк_Key=like["СчетБанк_Key"],
+        РасшифровкаПлатежа=[{
+            "LineNumber": 1, "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
+            "СчетНаОплату_Key": invoice_ref, "СуммаПлатежа": amount,
+            "СуммаВзаиморасчетов": amount, "СтавкаНДС": "НДС22_122",
+            "СчетУчетаРасчетовСКонтрагентом_Key": row_like["СчетУчетаРасчетовСКонтрагентом_Key"],
+            "СчетУчетаРасчетовПоАвансам_Key": row_like["СчетУчетаРасчетовПоАвансам_Key"],
+        }],
+    )  # fmt: skip
+    ref = str(rec["Ref_Key"])
+    world.onec.post(set_name, ref)
+    return ref
+
+
+def _crm(world: World, crm_id: int) -> tuple[Any, str, list[str]]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        inv = c.invoice(crm_id)
+        return inv.fields, inv.stage_id, c.timeline_comments(crm_id)
+
+
+def test_partial_full_refund_and_unposting(paid_world: World) -> None:
+    world = paid_world
+    onec_ref, crm_id, total = _sent_invoice(world)
+    fields, _stage, _notes = _crm(world, crm_id)
+    assert fields.outstanding == total and fields.onec_number
+
+    part = (total * Decimal("0.4")).quantize(Decimal("0.01"))
+    first = _receipt(world, onec_ref, part, "501", 17)
+    with world.service() as svc:
+        summary, _plan = svc.run(flows=(Flow.F3,))
+    assert summary.counts["failed"] == 0
+    fields, stage, notes = _crm(world, crm_id)
+    assert fields.paid == part
+    assert fields.outstanding == total - part
+    assert fields.last_payment_date == dt.date(2026, 3, 17)
+    assert len(fields.payments) == 1 and "501" in fields.payments[0]
+    assert stage != "DT31_1:P"
+    assert sum("501" in n for n in notes) == 1
+
+    _receipt(world, onec_ref, total - part, "502", 18)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+        _s, again = svc.run(flows=(Flow.F3,))
+    assert again.operations == ()  # converged: nothing twice
+    fields, stage, notes = _crm(world, crm_id)
+    assert fields.paid == total and fields.outstanding == 0
+    assert stage == "DT31_1:P"
+    assert sum("501" in n for n in notes) == 1 and sum("502" in n for n in notes) == 1
+
+    # The first receipt is un-posted in 1C: the CRM shows less paid and leaves "paid".
+    world.onec.unpost(BANK, first)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+    fields, stage, _notes = _crm(world, crm_id)
+    assert fields.paid == total - part
+    assert fields.outstanding == part
+    assert stage != "DT31_1:P"
+
+
+def test_refund_lowers_paid(paid_world: World) -> None:
+    world = paid_world
+    onec_ref, crm_id, total = _sent_invoice(world)
+    _receipt(world, onec_ref, total, "601", 17)
+    _receipt(world, onec_ref, Decimal("100.00"), "602", 19, set_name=REFUND)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+    fields, stage, _notes = _crm(world, crm_id)
+    assert fields.paid == total - Decimal("100.00")
+    assert fields.outstanding == Decimal("100.00")
+    assert stage != "DT31_1:P"
+    assert any("−" in line for line in fields.payments)
+
+
+def test_overpayment_is_an_attention_item(paid_world: World) -> None:
+    world = paid_world
+    onec_ref, _crm_id, total = _sent_invoice(world)
+    _receipt(world, onec_ref, total + Decimal("1000.00"), "701", 17)
+    with world.service() as svc:
+        _summary, plan = svc.run(flows=(Flow.F3,))
+    (item,) = [i for i in plan.items if i.key.startswith("F3:overpaid")]
+    assert "advance" in item.message
+
+
+def test_missing_custom_fields_block_field_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = make_world(tmp_path, monkeypatch, setup=False)
+    world = next(gen)
+    try:
+        with world.service() as svc:
+            summary, plan = svc.run()
+        assert any(i.key == "F3:setup" for i in plan.items)
+        assert all(op.entity_type != "invoice_number" for op in plan.operations)
+        assert summary.counts["failed"] == 0
+        with world.service() as svc:
+            assert svc.setup()  # the administrator runs setup
+            _s, plan2 = svc.run()
+        assert any(op.flow is Flow.F3 for op in plan2.operations)  # numbers and sums now go
+        assert not any(i.key == "F3:setup" for i in plan2.items)
+    finally:
+        gen.close()
