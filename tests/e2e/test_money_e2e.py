@@ -46,7 +46,7 @@ def _sent_invoice(world: World) -> tuple[str, int, Decimal]:
 
 
 def _receipt(world: World, invoice_ref: str, amount: Decimal, number: str, day: int,
-             set_name: str = BANK) -> str:  # fmt: skip
+             set_name: str = BANK, *, allocate: bool = True, purpose: str = "") -> str:  # fmt: skip
     inv = world.onec.store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
     # Accounts as the accountant's form fills them: copied from a seeded document.
     like = next(iter(world.onec.store.rows[set_name].values()))
@@ -59,12 +59,13 @@ def _receipt(world: World, invoice_ref: str, amount: Decimal, number: str, day: 
         Организация_Key=inv["Организация_Key"],
         Контрагент_Key=inv["Контрагент_Key"],
         СуммаДокумента=amount,
-        НазначениеПлатежа="Оплата по счёту",
+        НазначениеПлатежа=purpose or "Оплата по счёту",
         СчетОрганизации_Key=like["СчетОрганизации_Key"],
         СчетБанк_Key=like["СчетБанк_Key"],
         РасшифровкаПлатежа=[{
             "LineNumber": 1, "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
-            "СчетНаОплату_Key": invoice_ref, "СуммаПлатежа": amount,
+            "СчетНаОплату_Key": invoice_ref if allocate else "00000000-0000-0000-0000-000000000000",
+            "СуммаПлатежа": amount,
             "СуммаВзаиморасчетов": amount, "СтавкаНДС": "НДС22_122",
             "СчетУчетаРасчетовСКонтрагентом_Key": row_like["СчетУчетаРасчетовСКонтрагентом_Key"],
             "СчетУчетаРасчетовПоАвансам_Key": row_like["СчетУчетаРасчетовПоАвансам_Key"],
@@ -162,3 +163,88 @@ def test_missing_custom_fields_block_field_writes(
         assert not any(i.key == "F3:setup" for i in plan2.items)
     finally:
         gen.close()
+
+
+SHIPMENT = "Document_РеализацияТоваровУслуг"
+
+
+def _shipment(world: World, invoice_ref: str, number: str, share: Decimal = Decimal(1)) -> str:
+    """A Реализация against the invoice, as the accountant makes it "на основании"."""
+    store = world.onec.store
+    inv = store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
+    like = next(r for r in store.rows[SHIPMENT].values() if r["Товары"])
+    row_like = like["Товары"][0]
+    rows = []
+    for n, row in enumerate(inv["Товары"], start=1):
+        qty = (row["Количество"] * share).quantize(Decimal("0.001"))
+        amount = (row["Цена"] * qty).quantize(Decimal("0.01"))
+        rows.append({
+            "LineNumber": n, "Номенклатура_Key": row["Номенклатура_Key"], "Количество": qty,
+            "Цена": row["Цена"], "Сумма": amount, "СтавкаНДС": row["СтавкаНДС"],
+            "СуммаНДС": Decimal("0"), "СчетУчета_Key": row_like["СчетУчета_Key"],
+            "СчетДоходов_Key": row_like["СчетДоходов_Key"],
+            "СчетРасходов_Key": row_like["СчетРасходов_Key"],
+        })  # fmt: skip
+    rec = world.onec.add(
+        SHIPMENT, Number=number, Date=dt.datetime(2026, 3, 20, 15), ВидОперации="Товары",
+        Организация_Key=inv["Организация_Key"], Склад_Key=like["Склад_Key"],
+        Контрагент_Key=inv["Контрагент_Key"], ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
+        СчетНаОплатуПокупателю_Key=invoice_ref, ВалютаДокумента_Key=like["ВалютаДокумента_Key"],
+        СуммаВключаетНДС=True, СуммаДокумента=sum((r["Сумма"] for r in rows), Decimal(0)),
+        Товары=rows, Услуги=[],
+        СчетУчетаРасчетовСКонтрагентом_Key=like["СчетУчетаРасчетовСКонтрагентом_Key"],
+        СчетУчетаРасчетовПоАвансам_Key=like["СчетУчетаРасчетовПоАвансам_Key"],
+    )  # fmt: skip
+    ref = str(rec["Ref_Key"])
+    world.onec.post(SHIPMENT, ref)
+    return ref
+
+
+def test_shipment_reaches_the_crm_invoice(paid_world: World) -> None:
+    world = paid_world
+    onec_ref, crm_id, _total = _sent_invoice(world)
+    ref = _shipment(world, onec_ref, "801")
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F4,))
+        assert summary.counts["failed"] == 0
+        _s, again = svc.run(flows=(Flow.F4,))
+    assert again.operations == ()
+    fields, _stage, _notes = _crm(world, crm_id)
+    shipped = sum((r["Сумма"] for r in world.onec.store.rows[SHIPMENT][ref]["Товары"]), Decimal(0))
+    assert fields.shipped == shipped
+    assert fields.shipment_doc and "801" in fields.shipment_doc
+    world.onec.unpost(SHIPMENT, ref)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F4,))
+    fields, _stage, _notes = _crm(world, crm_id)
+    assert fields.shipped == 0
+
+
+def test_unallocated_receipt_waits_for_confirmation(paid_world: World) -> None:
+    world = paid_world
+    onec_ref, crm_id, total = _sent_invoice(world)
+    with world.service() as svc:
+        inv = svc.onec.invoice(onec_ref)
+    assert inv is not None
+    _receipt(
+        world,
+        onec_ref,
+        total,
+        "901",
+        18,
+        allocate=False,
+        purpose=f"Оплата по сч. {inv.number} от {inv.date:%d.%m.%Y}, в т.ч. НДС",
+    )
+    with world.service() as svc:
+        _summary, plan = svc.run(flows=(Flow.F3,))
+    (item,) = [i for i in plan.items if i.key.startswith("F3:allocate:")]
+    assert inv.number in item.message and "confirm" in item.action
+    fields, _stage, _notes = _crm(world, crm_id)
+    assert not fields.paid  # nothing applied before a person confirms
+    with world.service() as svc:
+        open_item = next(i for i in svc.journal.inbox() if i.dedup_key == item.key)
+        svc.resolve(open_item.id, "confirm", by="Бухгалтер")
+        svc.run(flows=(Flow.F3,))
+    fields, stage, _notes = _crm(world, crm_id)
+    assert fields.paid == total
+    assert stage == "DT31_1:P"

@@ -1117,8 +1117,11 @@ def _money(b: _Builder, snap: Snapshot, links: Links, settings: PlanSettings,
         if sh.invoice_ref:
             docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
     for ret in snap.onec.returns.values():
-        if ret.invoice_ref:
-            docs.setdefault(ret.invoice_ref, []).append(("return", ret))
+        # A BP return names its shipment; the shipment names the invoice.
+        shipment = snap.onec.shipments.get(ret.shipment_ref or "")
+        invoice_ref = ret.invoice_ref or (shipment.invoice_ref if shipment else None)
+        if invoice_ref:
+            docs.setdefault(invoice_ref, []).append(("return", ret))
     plan_money(
         ops=ops, items=items, decisions=settings.decisions,
         invoice_links=links.of(INVOICE),

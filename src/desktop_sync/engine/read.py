@@ -42,6 +42,7 @@ def read_onec(client: OnecClient, progress: ProgressFn, cancel: threading.Event)
     data.payments = {p.onec_ref: p for p in client.payments() if p.onec_ref}
     _step(cancel, progress, Stage.READ_ONEC, 5, steps, tr("Shipments"))
     data.shipments = {s.onec_ref: s for s in client.shipments() if s.onec_ref}
+    data.returns = {r.onec_ref: r for r in client.returns() if r.onec_ref}
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     _step(cancel, progress, Stage.READ_ONEC, steps, steps, "")
     return data
