@@ -238,3 +238,41 @@ def test_allowed_only_reads_what_rls_lets_through(sandbox: OnecSandbox) -> None:
     ) as c:
         cps = c.counterparties()
     assert cps and all(cp.kind is CounterpartyKind.ORGANIZATION for cp in cps)
+
+
+def test_every_written_field_is_in_the_profile(fresh_client: OnecClient) -> None:
+    """1C ignores unknown fields on writes: every field the client sends must be one the
+    profile validates against $metadata."""
+    sent: list[tuple[str, dict[str, object]]] = []
+    real_create = fresh_client.create
+
+    def spy(entity: str, body: dict[str, object]):  # type: ignore[no-untyped-def]
+        sent.append((entity, body))
+        return real_create(entity, body)
+
+    fresh_client.create = spy  # type: ignore[method-assign]
+    cp, _contract = fresh_client.create_counterparty_with_contract(new_customer(), "spy/cp")
+    fresh_client.create_product(
+        Product("Услуга «Спай»", ProductKind.SERVICE, unit=Unit("356", "ч")), "spy/product"
+    )
+    product = next(p for p in fresh_client.products() if not p.deleted)
+    line = make_line(
+        1, product.name, Decimal(1), Decimal(10), VatRate.VAT22, product_ref=product.onec_ref
+    )
+    fresh_client.create_invoice(Invoice("1", dt.date(2026, 3, 16), cp.ref, (line,)), "spy/inv")
+    profile = fresh_client.profile
+    logical = {v: k for k, v in profile.sets.items()}
+    for entity, body in sent:
+        allowed = set(profile.fields[logical[entity]])
+        for key, value in body.items():
+            assert key in allowed, (entity, key)
+            if isinstance(value, list):
+                for row in value:
+                    for sub in row:
+                        assert f"{key}/{sub}" in allowed, (entity, key, sub)
+    assert {e for e, _ in sent} == {
+        "Catalog_Контрагенты",
+        "Catalog_ДоговорыКонтрагентов",
+        "Catalog_Номенклатура",
+        INVOICES,
+    }
