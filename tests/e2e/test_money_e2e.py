@@ -205,7 +205,7 @@ def test_shipment_reaches_the_crm_invoice(paid_world: World) -> None:
     onec_ref, crm_id, _total = _sent_invoice(world)
     ref = _shipment(world, onec_ref, "801")
     with world.service() as svc:
-        summary, plan = svc.run(flows=(Flow.F4,))
+        summary, _plan = svc.run(flows=(Flow.F4,))
         assert summary.counts["failed"] == 0
         _s, again = svc.run(flows=(Flow.F4,))
     assert again.operations == ()
