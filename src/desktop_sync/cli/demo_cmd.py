@@ -111,7 +111,7 @@ def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
 
     for kind in SecretKind:
         os.environ.pop(kind.env, None)
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(MemoryKeyring())  # type: ignore[no-untyped-call]
     store = SecretStore(profile.uuid)
     store.set(SecretKind.ONEC_PASSWORD, boxes.onec_password)
     store.set(SecretKind.CRM_SECRET, boxes.crm_webhook)
