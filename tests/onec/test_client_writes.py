@@ -276,3 +276,12 @@ def test_every_written_field_is_in_the_profile(fresh_client: OnecClient) -> None
         "Catalog_Номенклатура",
         INVOICES,
     }
+
+
+def test_long_names_are_cut_as_1c_does(fresh_client: OnecClient) -> None:
+    long_name = "ООО «" + "Очень длинное наименование " * 6 + "»"
+    made = fresh_client.create_counterparty(
+        Counterparty(long_name, CounterpartyKind.ORGANIZATION), "p1/F7/long"
+    )
+    assert made.record["Description"] == long_name[:100]
+    assert made.record["НаименованиеПолное"] == long_name  # unlimited in the sandbox

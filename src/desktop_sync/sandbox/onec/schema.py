@@ -13,6 +13,10 @@ from enum import Enum
 from functools import cached_property
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+# 1C cuts a string to its declared length without a word when it is assigned. BP's
+# catalog names are String(100) in the objects the sync writes (not verified on a live
+# base for every catalog; the same 100 is used for all).
+DESCRIPTION_LENGTH = 100
 EMPTY_DATE = "0001-01-01T00:00:00"
 
 
@@ -50,6 +54,7 @@ class Field:
     kind: Kind
     target: str = ""  # for a reference (X_Key): the entity set it points at
     enum: str = ""  # for an enumeration: its name (Перечисление.X)
+    length: int = 0  # a string's fixed length (0 = not limited here)
 
     @property
     def nav_name(self) -> str:
@@ -61,8 +66,8 @@ def ref(name: str, target: str) -> Field:
     return Field(f"{name}_Key", Kind.GUID, target=target)
 
 
-def text(name: str) -> Field:
-    return Field(name, Kind.STRING)
+def text(name: str, length: int = 0) -> Field:
+    return Field(name, Kind.STRING, length=length)
 
 
 def memo(name: str) -> Field:
@@ -122,7 +127,7 @@ STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
         boolean("Predefined"),
         text("PredefinedDataName"),
         text("Code"),
-        text("Description"),
+        text("Description", DESCRIPTION_LENGTH),
     ),
     SetKind.DOCUMENT: (
         Field("Ref_Key", Kind.GUID),
@@ -139,7 +144,7 @@ STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
         boolean("Predefined"),
         text("PredefinedDataName"),
         text("Code"),
-        text("Description"),
+        text("Description", DESCRIPTION_LENGTH),
         boolean("OffBalance"),
         text("Order"),
     ),
@@ -150,7 +155,7 @@ STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
         boolean("Predefined"),
         text("PredefinedDataName"),
         text("Code"),
-        text("Description"),
+        text("Description", DESCRIPTION_LENGTH),
     ),
 }
 

@@ -96,7 +96,8 @@ def coerce(f: Field, value: Any, schema: Schema, owner: str) -> Value:
                     return ""
                 if not isinstance(value, str):
                     raise ValueError
-                return value
+                # 1C silently cuts a string to the attribute's length.
+                return value[: f.length] if f.length else value
     except (ValueError, InvalidOperation):
         raise _bad(f, value, owner) from None
 
