@@ -127,6 +127,8 @@ class OnecClient(Transport):
         backoff: float = 0.5,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        # The profile first: an unknown configuration must not leave a client open.
+        chosen = configuration if isinstance(configuration, Profile) else profile(configuration)
         kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         super().__init__(
             url,
@@ -139,9 +141,7 @@ class OnecClient(Transport):
             backoff=backoff,
             **kwargs,
         )
-        self.profile = (
-            configuration if isinstance(configuration, Profile) else profile(configuration)
-        )
+        self.profile = chosen
         self.tz = ZoneInfo(timezone)
         self.page_size = page_size
         # Read only the rows record-level security lets this user see (allowedOnly=true);

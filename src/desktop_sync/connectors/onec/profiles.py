@@ -8,7 +8,7 @@ connecting and by ``check``. UT 11 gets its own profile beside ``BP30``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from desktop_sync.connectors.onec.metadata import Metadata
 from desktop_sync.domain.entities import PaymentKind
@@ -42,7 +42,6 @@ class Profile:
     warehouse_type: str = "StandardODATA.Catalog_Склады"
     customer_contract_kind: str = "СПокупателем"
     functions: tuple[str, ...] = ("Post", "Unpost", "Balance")
-    number_prefix_fallback: str = field(default="")
 
     def set(self, logical: str) -> str:
         return self.sets[logical]
