@@ -73,8 +73,13 @@ def test_companies_with_requisites_branch_and_sole_traders(
 def test_products_measures_vat_and_prices(client: Bitrix24Client) -> None:
     products = client.products()
     assert {p.product.kind for p in products} == {ProductKind.GOODS, ProductKind.SERVICE}
-    assert all(p.product.onec_ref is None for p in products)  # nothing linked to 1C yet
-    assert all(p.xml_id == str(p.product.crm_id) for p in products)
+    # products loaded by 1C's standard exchange carry the 1C GUID in xmlId; those typed
+    # in by hand keep the portal's default, their own id
+    exchanged = [p for p in products if p.product.onec_ref is not None]
+    by_hand = [p for p in products if p.product.onec_ref is None]
+    assert exchanged and by_hand
+    assert all(p.xml_id == p.product.onec_ref for p in exchanged)
+    assert all(p.xml_id == str(p.product.crm_id) for p in by_hand)
     rates = {p.product.vat_rate for p in products}
     assert {VatRate.VAT22, VatRate.WITHOUT, VatRate.VAT0, VatRate.VAT10} <= rates
     assert all(p.product.unit is not None for p in products)

@@ -21,9 +21,8 @@ from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     compile_filter,
-    paginate,
+    list_page,
     resolver,
-    sort_rows,
 )
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
@@ -145,10 +144,18 @@ def _list(
 ) -> Outcome:
     resolve = resolver(list(schema))
     rules = FilterRules(resolve, strict=True, allow_logic=True, samples=schema)
-    test = compile_filter(param(params, "filter"), rules)
-    matched = [r for r in rows if test(r)]
-    ordered = sort_rows(matched, param(params, "order"), resolve, "id")
-    page = paginate(ordered, params.get("start", 0), legacy=False)
+    raw_filter = param(params, "filter")
+    test = compile_filter(raw_filter, rules)
+    page = list_page(
+        rows,
+        test,
+        order=param(params, "order"),
+        resolve=resolve,
+        id_field="id",
+        start=params.get("start", 0),
+        legacy=False,
+        raw_filter=raw_filter,
+    )
     select_raw = [str(s) for s in as_list(param(params, "select"))]
     if select_raw and "*" not in select_raw:
         names = [n for n in (resolve(s) for s in select_raw) if n is not None]

@@ -21,9 +21,9 @@ from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, bad_a
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     compile_filter,
+    list_page,
     paginate,
     parse_datetime,
-    sort_rows,
 )
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
@@ -184,10 +184,18 @@ def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
             "boolean": True,
         }.get(uf["userTypeId"], "")
     rules = FilterRules(resolve, strict=True, allow_logic=True, samples=samples)
-    test = compile_filter(param(params, "filter"), rules)
-    matched = [r for r in _visible_items(ctx) if test(r)]
-    ordered = sort_rows(matched, param(params, "order"), resolve, "id")
-    page = paginate(ordered, params.get("start", 0), legacy=False)
+    raw_filter = param(params, "filter")
+    test = compile_filter(raw_filter, rules)
+    page = list_page(
+        _visible_items(ctx),
+        test,
+        order=param(params, "order"),
+        resolve=resolve,
+        id_field="id",
+        start=params.get("start", 0),
+        legacy=False,
+        raw_filter=raw_filter,
+    )
     select = _select(ctx.store, param(params, "select"))
     original = yes(param(params, "useOriginalUfNames"))
     items = [render_item(ctx.store, r, select=select, original_uf=original) for r in page.rows]
@@ -260,7 +268,7 @@ def _apply_item_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) ->
 
 def recalc_opportunity(store: Store, row: dict[str, Any]) -> bool:
     """Recompute opportunity/taxValue from rows unless manual; True if it changed."""
-    rows = [r for r in store.product_rows if r["ownerType"] == "SI" and r["ownerId"] == row["id"]]
+    rows = store.rows_of(row["id"])
     before = (row.get("opportunity"), row.get("taxValue"))
     row["taxValue"] = sum((rowcalc.row_tax(r) for r in rows), Decimal("0.00"))
     if rows and row.get("isManualOpportunity") != "Y":
@@ -347,7 +355,7 @@ def item_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def item_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _get_item(ctx, params)
     del ctx.store.items.rows[row["id"]]
-    for r in [r for r in ctx.store.product_rows if r["ownerId"] == row["id"]]:
+    for r in ctx.store.rows_of(row["id"]):
         del ctx.store.product_rows.rows[r["id"]]
     return Outcome([], writes=1)
 
@@ -518,7 +526,7 @@ def productrow_set(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     owner = _owner(ctx, param(params, "ownerType"), param(params, "ownerId"))
     raw_rows = [as_dict(r) for r in as_list(param(params, "productRows"))]
     new_rows = [_build_row(ctx, owner, r, (i + 1) * 10) for i, r in enumerate(raw_rows)]
-    for old in [r for r in ctx.store.product_rows if r["ownerId"] == owner["id"]]:
+    for old in ctx.store.rows_of(owner["id"]):
         del ctx.store.product_rows.rows[old["id"]]  # set replaces all rows
     for r in new_rows:
         ctx.store.product_rows.insert(r, "id")
@@ -534,7 +542,7 @@ def productrow_set(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def productrow_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     fields = as_dict(param(params, "fields"))
     owner = _owner(ctx, fields.get("ownerType"), fields.get("ownerId"))
-    count = sum(1 for r in ctx.store.product_rows if r["ownerId"] == owner["id"])
+    count = len(ctx.store.rows_of(owner["id"]))
     row = _build_row(ctx, owner, fields, (count + 1) * 10)
     ctx.store.product_rows.insert(row, "id")
     _after_rows_change(ctx, owner)
@@ -587,7 +595,7 @@ def productrow_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     for oid in sorted(owner_ids):
         _owner(ctx, filt[keys["ownerType"]], oid)
     matched = sorted(
-        (r for r in ctx.store.product_rows if r["ownerId"] in owner_ids),
+        (r for oid in owner_ids for r in ctx.store.rows_of(oid)),
         key=lambda r: (r["ownerId"], r["sort"], r["id"]),
     )
     page = paginate(matched, params.get("start", 0), legacy=False)

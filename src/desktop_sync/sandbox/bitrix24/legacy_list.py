@@ -8,9 +8,8 @@ from typing import Any
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     compile_filter,
-    paginate,
+    list_page,
     resolver,
-    sort_rows,
 )
 from desktop_sync.sandbox.bitrix24.registry import Outcome, as_list, legacy
 
@@ -47,10 +46,18 @@ def legacy_list(
 ) -> Outcome:
     names = list(fields) + list(multi)
     rules = FilterRules(resolver(names), strict=False, allow_logic=False, samples=samples or {})
-    test = compile_filter(params.get("filter") or params.get("FILTER"), rules)
-    matched = [r for r in rows if test(r)]
-    ordered = sort_rows(matched, params.get("order") or params.get("ORDER"), resolver(names), "ID")
-    page = paginate(ordered, params.get("start", 0), legacy=True)
+    raw_filter = params.get("filter") or params.get("FILTER")
+    test = compile_filter(raw_filter, rules)
+    page = list_page(
+        list(rows),
+        test,
+        order=params.get("order") or params.get("ORDER"),
+        resolve=resolver(names),
+        id_field="ID",
+        start=params.get("start", 0),
+        legacy=True,
+        raw_filter=raw_filter,
+    )
     chosen = select_fields(params.get("select") or params.get("SELECT"), fields, multi)
     result = [{f: legacy(r.get(f)) for f in chosen} for r in page.rows]
     return Outcome(

@@ -109,6 +109,27 @@ class Store:
     document_elements: Table = field(default_factory=Table)
     inventory_mode: bool = True
     lock: threading.RLock = field(default_factory=threading.RLock)
+    _rows_key: tuple[int, int] = (-1, -1)
+    _rows_index: dict[int, list[int]] = field(default_factory=dict)
+    _stock_index: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def rows_of(self, owner_id: int) -> list[dict[str, Any]]:
+        """The product rows of one invoice, in insertion order (an index, rebuilt on change)."""
+        table = self.product_rows
+        key = (len(table.rows), table.next_id)
+        old_len, old_next = self._rows_key
+        if key != self._rows_key:
+            if old_len >= 0 and key[0] - old_len == key[1] - old_next:
+                for row_id in range(old_next, key[1]):  # only inserts since: extend
+                    row = table.rows[row_id]
+                    self._rows_index.setdefault(row["ownerId"], []).append(row_id)
+            else:
+                index: dict[int, list[int]] = {}
+                for row_id, row in table.rows.items():
+                    index.setdefault(row["ownerId"], []).append(row_id)
+                self._rows_index = index
+            self._rows_key = key
+        return [table.rows[i] for i in self._rows_index.get(owner_id, []) if i in table.rows]
 
     # --- users and webhooks -------------------------------------------------
 
@@ -146,14 +167,14 @@ class Store:
     # --- stock --------------------------------------------------------------
 
     def stock_row(self, product_id: int, store_id: int) -> dict[str, Any]:
-        for row in self.store_products:
-            if row["productId"] == product_id and row["storeId"] == store_id:
-                return row
+        known = self._stock_index.get((product_id, store_id))
+        if known is not None and known in self.store_products.rows:
+            return self.store_products.rows[known]
         row = {
             "productId": product_id,
             "storeId": store_id,
             "amount": Decimal(0),
             "quantityReserved": Decimal(0),
         }
-        self.store_products.insert(row, "id")
+        self._stock_index[(product_id, store_id)] = self.store_products.insert(row, "id")
         return row
