@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desktop_sync.sandbox.onec.errors import (
     ALREADY_EXISTS,
@@ -82,6 +83,11 @@ class Store:
         self._blanks: dict[str, Record] = {}
         self._numbers: dict[tuple[str, int], int] = {}
         self.number_prefix = "0000-"
+        self.timezone = "Europe/Moscow"
+
+    def now(self) -> dt.datetime:
+        """The 1C server's naive local time."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None, microsecond=0)
 
     # --- versions, codes, numbers -------------------------------------------------
 
@@ -179,8 +185,8 @@ class Store:
                 raise ODataError(400, ALREADY_EXISTS, "Сущность с указанным ключом уже существует.")
             rec["Ref_Key"] = key
             if s.is_document:
-                if rec["Date"] is None:
-                    rec["Date"] = dt.datetime.now().replace(microsecond=0)
+                if rec["Date"] is None:  # 1C puts the server's local "now"
+                    rec["Date"] = self.now()
                 if not rec["Number"]:
                     rec["Number"] = self._next_number(s, rec["Date"].year)
                 else:
