@@ -105,15 +105,20 @@ def test_summary_lists_failures_and_what_waits(qtbot) -> None:
 
 
 def _entry(i: int, kind: str, field: str = "Phone", message: str = "changed in both") -> InboxEntry:
+    onec = "+7 900" if kind == "conflict" else None
     return InboxEntry(i, kind, "F7", "counterparty", f"r{i}", f"ООО «{i}»", field, message,
-                      "choose", "+7 900" if kind == "conflict" else None, "+7 901", "+7 000")  # fmt: skip
+                      "choose", onec, "+7 901", "+7 000")  # fmt: skip
 
 
 def test_inbox_actions_and_bulk(qtbot) -> None:
     inbox = InboxWidget()
     qtbot.addWidget(inbox)
-    entries = [_entry(1, "conflict"), _entry(2, "conflict"), _entry(3, "attention", "Payment", "confirm?"),
-               _entry(4, "conflict", "INN", "other")]  # fmt: skip
+    entries = [
+        _entry(1, "conflict"),
+        _entry(2, "conflict"),
+        _entry(3, "attention", "Payment", "confirm?"),
+        _entry(4, "conflict", "INN", "other"),
+    ]
     inbox.set_entries(entries)
     assert "4 items wait for you: 3 conflicts" in inbox.headline.text()
     assert not inbox.take_onec.isEnabled() and not inbox.confirm.isEnabled()

@@ -126,8 +126,9 @@ def _big(n: int) -> Table:
         values = {"number": f"СЧ-{i}", "date": dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000),
                   "counterparty": f"Контрагент {i % 500}", "total": total, "paid": D(0),
                   "outstanding": total, "stage": "Новый", "shipped": D(0)}  # fmt: skip
+        search = values["number"].casefold()
         rows.append(Row(f"r{i}", values, values, state, date=values["date"],
-                        counterparty=values["counterparty"], search=values["number"].casefold()))  # fmt: skip
+                        counterparty=values["counterparty"], search=search))  # fmt: skip
     return _table(rows)
 
 

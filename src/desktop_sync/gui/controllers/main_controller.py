@@ -36,7 +36,7 @@ from desktop_sync.gui import labels
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntry, write_csv
 from desktop_sync.gui.controllers.lookup import LookupWidget
-from desktop_sync.gui.controllers.plan_review import PlanReviewDialog
+from desktop_sync.gui.controllers.plan_review import PlanReviewDialog, PlanRow, plan_rows
 from desktop_sync.gui.controllers.wizard import ConnectionWizard
 from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.models.side_by_side import RowFilter
@@ -70,6 +70,7 @@ class Loaded:
     inbox: list[InboxEntry]
     runs: list[RunEntry]
     read_at: dt.datetime
+    plan_rows: dict[Any, list[PlanRow]]
 
 
 def _journal_state(svc: Any) -> tuple[list[InboxEntry], list[RunEntry]]:
@@ -90,6 +91,12 @@ def _marks(svc: Any, inbox: list[InboxEntry]) -> list[Mark]:
     return marks
 
 
+def _open_service(profile: Profile, paths: AppPaths) -> Any:
+    from desktop_sync.engine.service import SyncService
+
+    return SyncService.open(profile, paths)
+
+
 def _read_task(svc: Any, warehouse_map: dict[str, str]) -> Callable[..., Loaded]:
     """Read both systems and build everything the window shows, off the GUI thread."""
 
@@ -99,15 +106,22 @@ def _read_task(svc: Any, warehouse_map: dict[str, str]) -> Callable[..., Loaded]
         links = {t: svc.journal.links(t) for t in (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT)}
         views = build_views(snap, links, plan, _marks(svc, inbox), warehouse_map)
         return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
-                      dt.datetime.now().astimezone())  # fmt: skip
+                      dt.datetime.now().astimezone(), plan_rows(plan))  # fmt: skip
 
     return task
 
 
 class MainController(QObject):
-    def __init__(self, paths: AppPaths, profile_name: str | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        profile_name: str | None = None,
+        open_service: Callable[[Profile, AppPaths], Any] | None = None,
+    ) -> None:
+        """``open_service`` builds the service for a profile (default ``SyncService.open``)."""
         super().__init__()
         self.paths = paths
+        self.open_service = open_service or _open_service
         self.settings = QSettings(str(paths.config_dir / "gui.ini"), QSettings.Format.IniFormat)
         self.window = MainWindowView()
         self.window.setWindowIcon(app_icon())
@@ -223,12 +237,12 @@ class MainController(QObject):
         self.window.crm_state.set_state("busy", tr("connecting…"))
         self._setup_schedule()
 
-        def task(progress: Callable[[Any], None], cancel: threading.Event) -> Any:
-            from desktop_sync.engine.service import SyncService
+        open_service = self.open_service
 
+        def task(progress: Callable[[Any], None], cancel: threading.Event) -> Any:
             if old is not None:
                 old.close()
-            svc = SyncService.open(profile, self.paths)
+            svc = open_service(profile, self.paths)
             try:
                 return svc, _journal_state(svc)
             except BaseException:
@@ -324,7 +338,7 @@ class MainController(QObject):
 
     def _review(self, loaded: Loaded) -> None:
         self._loaded(loaded)
-        dialog = PlanReviewDialog(loaded.plan, self.window)
+        dialog = PlanReviewDialog(loaded.plan, self.window, loaded.plan_rows)
         self.plan_dialog = dialog
         dialog.accepted.connect(lambda: self.apply(loaded.plan, dialog.excluded()))
         dialog.finished.connect(self._review_closed)

@@ -5,7 +5,9 @@ depends on it (the service would skip those anyway; the person sees it here firs
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.model import ItemKind, Operation, Plan, System
+from desktop_sync.engine.model import Flow, ItemKind, Operation, Plan, System
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import tr
 
@@ -30,16 +32,52 @@ OpRole = Qt.ItemDataRole.UserRole
 def _changes_text(op: Operation) -> str:
     if not op.changes:
         return tr("new record") if op.kind.value == "create" else ""
-    return "\n".join(f"{c.label}: {fmt.value(c.before)} → {fmt.value(c.after)}" for c in op.changes)
+    return "; ".join(f"{c.label}: {fmt.value(c.before)} → {fmt.value(c.after)}" for c in op.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """One operation's texts, computed off the GUI thread (see :func:`plan_rows`)."""
+
+    op_id: str
+    record: str
+    what: str
+    reason: str
+    changes: str
+
+
+def plan_rows(plan: Plan) -> dict[Flow, list[PlanRow]]:
+    """The review's texts by flow. Pure Python: the read worker calls it."""
+    out: dict[Flow, list[PlanRow]] = {}
+    for flow, ops in sorted(plan.by_flow().items()):
+        out[flow] = [
+            PlanRow(op.op_id, op.record_label, f"{labels.kind(op.kind)} {labels.target(op.target)}",
+                    op.reason, _changes_text(op))
+            for op in ops
+        ]  # fmt: skip
+    return out
+
+
+CHUNK = 400  # items added per turn of the event loop
 
 
 class PlanReviewDialog(QDialog):
-    def __init__(self, plan: Plan, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        parent: QWidget | None = None,
+        rows: dict[Flow, list[PlanRow]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.plan = plan
+        self.rows = rows if rows is not None else plan_rows(plan)
         self.setWindowTitle(tr("Review the plan"))
         self.resize(1100, 640)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self.groups: list[QTreeWidgetItem] = []
+        self._bulk = False
+        self.filled = False
+        self._scheduled = False
         self._dependents: dict[str, list[str]] = {}
         for op in plan.operations:
             for dep in op.depends_on:
@@ -57,8 +95,8 @@ class PlanReviewDialog(QDialog):
             [tr("Record"), tr("What will be done"), tr("Why"), tr("Before → after")]
         )
         self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(False)
-        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(True)  # thousands of operations stay instant
+        self.tree.setWordWrap(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         hh = self.tree.header()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -94,23 +132,22 @@ class PlanReviewDialog(QDialog):
     def _fill(self) -> None:
         bold = self.font()
         bold.setBold(True)
-        for flow, ops in sorted(self.plan.by_flow().items()):
-            group = QTreeWidgetItem(self.tree, [f"{labels.flow(flow)} ({len(ops)})"])
-            group.setFirstColumnSpanned(True)
+        groups: list[QTreeWidgetItem] = []
+        self._pending: list[tuple[QTreeWidgetItem, list[PlanRow]]] = []
+        for flow, rows in self.rows.items():
+            group = QTreeWidgetItem([f"{labels.flow(flow)} ({len(rows)})"])
             group.setFont(0, bold)
             group.setFlags(
                 group.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
             )
             group.setCheckState(0, Qt.CheckState.Checked)
-            for op in ops:
-                what = f"{labels.kind(op.kind)} {labels.target(op.target)}"
-                item = QTreeWidgetItem(group, [op.record_label, what, op.reason, _changes_text(op)])
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.CheckState.Checked)
-                item.setData(0, OpRole, op.op_id)
-                item.setToolTip(2, op.reason)
-                self._items[op.op_id] = item
-            group.setExpanded(True)
+            groups.append(group)
+            self._pending.append((group, list(rows)))
+        self.groups = groups
+        self.tree.addTopLevelItems(groups)
+        for group in groups:
+            group.setFirstColumnSpanned(True)
+        self._fill_more()  # the first screenful now, the rest turn by turn
         if self.plan.items:
             waiting = QTreeWidgetItem(
                 self.tree,
@@ -118,6 +155,7 @@ class PlanReviewDialog(QDialog):
             )
             waiting.setFirstColumnSpanned(True)
             waiting.setFont(0, bold)
+            children = []
             for it in self.plan.items:
                 kind = tr("Conflict") if it.kind is ItemKind.CONFLICT else tr("Needs attention")
                 values = ""
@@ -126,12 +164,50 @@ class PlanReviewDialog(QDialog):
                         onec=fmt.value(it.onec_value), crm=fmt.value(it.crm_value)
                     )
                 child = QTreeWidgetItem(
-                    waiting, [it.record_label, f"{kind}: {it.field}", it.message, values]
+                    [it.record_label, f"{kind}: {it.field}", it.message, values]
                 )
                 child.setToolTip(2, it.action or it.message)
+                children.append(child)
+            waiting.addChildren(children)
             waiting.setExpanded(True)
 
+    def _fill_more(self) -> None:
+        """Add up to ``CHUNK`` operations; a plan of thousands never stalls the window."""
+        budget = CHUNK
+        self._bulk = True
+        try:
+            while self._pending and budget > 0:
+                group, rows = self._pending[0]
+                take, rest = rows[:budget], rows[budget:]
+                children = []
+                for r in take:
+                    item = QTreeWidgetItem([r.record, r.what, r.reason, r.changes])
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(0, Qt.CheckState.Checked)
+                    item.setData(0, OpRole, r.op_id)
+                    item.setToolTip(2, r.reason)
+                    item.setToolTip(3, r.changes.replace("; ", "\n"))
+                    self._items[r.op_id] = item
+                    children.append(item)
+                group.addChildren(children)
+                if group.childCount() == len(children):
+                    group.setExpanded(True)
+                budget -= len(take)
+                if rest:
+                    self._pending[0] = (group, rest)
+                else:
+                    self._pending.pop(0)
+        finally:
+            self._bulk = False
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(0, self._next_chunk)
+        else:
+            self.filled = True
+
     def _changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if self._bulk:
+            return
         op_id = item.data(0, OpRole)
         if column == 0 and op_id and item.checkState(0) == Qt.CheckState.Unchecked:
             for dep in self._dependents.get(op_id, []):
@@ -140,11 +216,28 @@ class PlanReviewDialog(QDialog):
                     child.setCheckState(0, Qt.CheckState.Unchecked)
         self._update_headline()
 
+    def _next_chunk(self) -> None:
+        self._scheduled = False
+        if self._pending:
+            self._fill_more()
+
+    def finish_filling(self) -> None:
+        while self._pending:
+            self._fill_more()
+
     def _set_all(self, state: Qt.CheckState) -> None:
-        for item in self._items.values():
-            item.setCheckState(0, state)
+        self.finish_filling()
+        self._bulk = True
+        try:
+            for group in self.groups:  # a tristate group passes its state to its children
+                group.setCheckState(0, state)
+        finally:
+            self._bulk = False
+        self._update_headline()
 
     def set_checked(self, op_id: str, checked: bool) -> None:
+        if op_id not in self._items:
+            self.finish_filling()
         self._items[op_id].setCheckState(
             0, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         )
@@ -158,7 +251,8 @@ class PlanReviewDialog(QDialog):
         }
 
     def _update_headline(self) -> None:
-        chosen = [op for op in self.plan.operations if op.op_id not in self.excluded()]
+        excluded = self.excluded()
+        chosen = [op for op in self.plan.operations if op.op_id not in excluded]
         to_onec = sum(1 for op in chosen if op.target is System.ONEC)
         to_crm = len(chosen) - to_onec
         text = tr(

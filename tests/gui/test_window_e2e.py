@@ -1,0 +1,169 @@
+"""The real window against both sandboxes: open the demo profile, Synchronize, untick one
+operation, apply, read the summary, confirm an inbox item, look an invoice up, export
+the journal; and a long run cancelled mid-way. No sleeps: signals and waitUntil.
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_sync.engine.model import Plan, Progress, Stage
+from desktop_sync.engine.read import Cancelled
+from desktop_sync.gui.controllers.main_controller import MainController
+from tests.gui.sandbox_env import sandbox_env
+from tests.gui.test_workers import StallMeter
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    with sandbox_env(tmp_path / "home") as e:
+        yield e
+
+
+def fast_open(profile, paths):
+    """The service as the window opens it, without the client-side Bitrix24 throttle
+    (the sandbox runs with its rate limit off)."""
+    from desktop_sync.engine.service import SyncService
+
+    return SyncService.open(profile, paths, crm_throttle=False)
+
+
+@pytest.fixture
+def window(qtbot, env):
+    controller = MainController(env.paths, "demo", open_service=fast_open)
+    qtbot.addWidget(controller.window)
+    controller.window.show()
+    yield controller
+    controller.shutdown()
+
+
+def _idle(qtbot, c: MainController, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(lambda: c.svc is not None and not c.runner.busy, timeout=timeout)
+
+
+def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, window, tmp_path):
+    c = window
+    w = c.window
+    meter = StallMeter()
+    meter.start()
+    qtbot.waitUntil(lambda: c.snapshot is not None, timeout=30_000)
+    _idle(qtbot, c)
+    assert c.last_error == ""
+    assert w.onec_state.state == "ok" and w.crm_state.state == "ok"
+    assert w.models["invoices"].rowCount() > 0 and w.models["counterparties"].rowCount() > 0
+
+    # Synchronize: the plan is shown for review
+    qtbot.mouseClick(w.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=30_000)
+    dialog = c.plan_dialog
+    plan: Plan = dialog.plan
+    assert plan.operations, "the seeded story has work to do"
+    unticked = plan.operations[-1].op_id
+    dialog.set_checked(unticked, False)
+    assert unticked in dialog.excluded()
+    dialog.apply_button.click()
+
+    # the summary
+    qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=60_000)
+    summary = c.last_summary
+    assert summary is not None
+    assert summary.counts["skipped"] >= 1
+    assert summary.counts["applied"] == len(plan.operations) - summary.counts["skipped"]
+    assert summary.counts["failed"] == 0
+    waiting = summary.counts["attention"] + summary.counts["conflict"]
+    assert c.summary_dialog.count_labels["Applied"].text() == f"<b>{summary.counts['applied']}</b>"
+    c.summary_dialog.accept()  # "Open the Inbox"
+    assert w.tabs.currentIndex() == c.inbox_tab
+    _idle(qtbot, c)
+    meter.stop()
+
+    # the inbox, with its badge
+    entries = c.inbox.model.entries()
+    assert len(entries) == waiting > 0
+    assert w.tabs.tabText(c.inbox_tab) == f"Inbox ({waiting})"
+    attention = next(i for i, e in enumerate(entries) if not e.is_conflict)
+    c.inbox.table.selectRow(attention)
+    assert c.inbox.confirm.isEnabled()
+    c.inbox.confirm.click()
+    qtbot.waitUntil(lambda: len(c.inbox.model.entries()) == waiting - 1, timeout=10_000)
+    assert "decisions recorded" in w.message.text()
+    assert w.tabs.tabText(c.inbox_tab) == f"Inbox ({waiting - 1})"
+
+    # the invoice lookup answers from the last read
+    inv = next(iter(c.snapshot.onec.invoices.values()))
+    c.lookup.query.setText(f"{inv.number}/{inv.date.year}")
+    c.lookup.search()
+    assert [s.number for s in c.lookup.results] == [inv.number]
+    assert "Paid" in c.lookup.detail.toPlainText()
+
+    # the journal: the run, its operations, exported to CSV
+    qtbot.waitUntil(lambda: bool(c.journal.runs), timeout=10_000)
+    run = c.journal.runs[0]
+    assert run.id == summary.run_id and run.outcome == "waiting"
+    qtbot.waitUntil(lambda: len(c.journal.ops) == len(plan.operations), timeout=10_000)
+    assert any(o.state == "skipped" for o in c.journal.ops)
+    path = tmp_path / "journal.csv"
+    c.export_journal(path)
+    qtbot.waitUntil(lambda: path.exists() and "exported" in w.message.text(), timeout=10_000)
+    with path.open(encoding="utf-8-sig") as fh:
+        assert len(list(csv.reader(fh, delimiter=";"))) == len(plan.operations) + 1
+
+    # the window never froze while all this read, planned and wrote over HTTP
+    print(f"longest event-loop stall during read + review + apply: {meter.worst} ms")
+    assert meter.worst < 250, f"longest event-loop stall: {meter.worst} ms"
+
+
+class SlowService:
+    """Stands in for the service: a long read that honours the cancel event."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.journal = real.journal
+        self.started = threading.Event()
+
+    def prepare(self, progress, cancel, flows=None):
+        self.started.set()
+        for i in range(1000):
+            if cancel.is_set():
+                raise Cancelled
+            progress(Progress(Stage.READ_ONEC, i, 1000, f"page {i}"))
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_cancel_a_long_run_midway(qtbot, window):
+    c = window
+    _idle(qtbot, c)
+    slow = SlowService(c.svc)
+    c.svc = slow
+    c.window.act_refresh.trigger()  # F5
+    qtbot.waitUntil(lambda: c.window.progress.maximum() == 1000, timeout=10_000)
+    assert c.window.progress_strip.isVisible() and "Reading 1C" in c.window.progress_label.text()
+    qtbot.mouseClick(c.window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not c.runner.busy, timeout=10_000)
+    assert c.last_error == "Cancelled. Nothing half-done was left behind."
+    assert not c.window.progress_strip.isVisible()
+    assert c.window.sync_button.isEnabled()
+
+
+def test_a_wrong_password_is_one_calm_sentence(qtbot, env, monkeypatch):
+    monkeypatch.setenv("DESKTOP_SYNC_ONEC_PASSWORD", "wrong")
+    c = MainController(env.paths, "demo", open_service=fast_open)
+    qtbot.addWidget(c.window)
+    try:
+        qtbot.waitUntil(lambda: bool(c.last_error), timeout=30_000)
+        assert c.last_error.startswith("Cannot connect: ")
+        assert "\n" not in c.last_error and "Traceback" not in c.last_error
+        assert c.window.onec_state.state == "error"
+        assert c.window.message.isVisibleTo(c.window)
+    finally:
+        c.shutdown()
