@@ -42,6 +42,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.money import PAYMENT_NOTE, MoneySettings, plan_money
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
+from desktop_sync.engine.stock import plan_stock
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 
@@ -61,6 +62,7 @@ class PlanSettings:
     flows: tuple[Flow, ...] = ALL_FLOWS
     full: bool = True
     missing_crm_fields: tuple[str, ...] = ()  # our custom fields the portal lacks
+    warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
     decisions: dict[str, Decision] = field(default_factory=dict)
 
 
@@ -1084,9 +1086,31 @@ def build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
         _money(b, snap, links, settings, flows)
+    if Flow.F6 in flows and settings.warehouses:
+        _stock(b, snap, links, settings)
     if settings.missing_crm_fields:
         _block_custom_field_writes(b, settings)
     return b.build()
+
+
+def _stock(b: _Builder, snap: Snapshot, links: Links, settings: PlanSettings) -> None:
+    ops: list[Operation] = []
+    items: list[Item] = []
+    product_links = {
+        link.onec_ref: int(link.crm_id)
+        for link in links.of(PRODUCT)
+        if link.onec_ref and link.crm_id and link.crm_id.isdigit()
+    }  # fmt: skip
+    plan_stock(
+        ops=ops, items=items, profile_uuid=settings.profile_uuid,
+        warehouses=snap.onec.warehouses, mapping=settings.warehouses, stock=snap.onec.stock,
+        crm_stock=snap.crm.stock, products=snap.onec.products, product_links=product_links,
+        key=b.key,
+    )  # fmt: skip
+    for op in ops:
+        b.op(op)
+    for item in items:
+        b.item(item)
 
 
 FIELD_WRITERS = (INVOICE_BACK, "invoice_payment", "invoice_shipment")

@@ -23,7 +23,8 @@ def _step(
     progress(Progress(stage, done, total, what))
 
 
-def read_onec(client: OnecClient, progress: ProgressFn, cancel: threading.Event) -> OnecData:
+def read_onec(client: OnecClient, progress: ProgressFn, cancel: threading.Event,
+              *, stock: bool = False) -> OnecData:  # fmt: skip
     """Everything the flows need from 1C, for the profile's organization."""
     steps = 6
     data = OnecData()
@@ -44,11 +45,14 @@ def read_onec(client: OnecClient, progress: ProgressFn, cancel: threading.Event)
     data.shipments = {s.onec_ref: s for s in client.shipments() if s.onec_ref}
     data.returns = {r.onec_ref: r for r in client.returns() if r.onec_ref}
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
+    if stock:
+        data.stock = client.stock()
     _step(cancel, progress, Stage.READ_ONEC, steps, steps, "")
     return data
 
 
-def read_crm(client: Bitrix24Client, progress: ProgressFn, cancel: threading.Event) -> CrmData:
+def read_crm(client: Bitrix24Client, progress: ProgressFn, cancel: threading.Event,
+             *, stock: bool = False) -> CrmData:  # fmt: skip
     steps = 4
     data = CrmData()
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
@@ -62,5 +66,7 @@ def read_crm(client: Bitrix24Client, progress: ProgressFn, cancel: threading.Eve
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     data.stages = {s.id: s.name for s in client.stages()}
     data.stores = {w.crm_id: w for w in client.stores() if w.crm_id is not None}
+    if stock:
+        data.stock = {(a.product_id, a.store_id): a.amount for a in client.store_amounts()}
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
     return data

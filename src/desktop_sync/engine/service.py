@@ -230,8 +230,9 @@ class SyncService:
         progress(Progress(Stage.RESUME))
         try:
             resume_unfinished(self.journal, self.writers)
-            onec = read_onec(self.onec, progress, cancel)
-            crm = read_crm(self.crm, progress, cancel)
+            stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
+            onec = read_onec(self.onec, progress, cancel, stock=stock)
+            crm = read_crm(self.crm, progress, cancel, stock=stock)
             missing_fields = tuple(f.label_en for f in self.crm.missing_custom_fields())
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
@@ -246,6 +247,7 @@ class SyncService:
             paid_stage=self.profile.stages.get("paid", ""),
             partly_paid_stage=self.profile.stages.get("partly_paid", ""),
             missing_crm_fields=missing_fields,
+            warehouses=dict(self.profile.warehouses),
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
         )

@@ -26,6 +26,7 @@ from desktop_sync.engine.matcher import ORIGINATOR
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.money import INVOICE_PAYMENT, INVOICE_SHIPMENT, PAYMENT_NOTE
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
+from desktop_sync.engine.stock import STORE_DOCUMENT, document_title
 from desktop_sync.i18n import tr
 
 
@@ -132,6 +133,8 @@ class CrmWriter:
             crm_id = int(op.payload["crm_id"])
             c.set_sync_fields(crm_id, **dict(op.payload["fields"]))
             return Applied(str(crm_id))
+        if op.entity_type == STORE_DOCUMENT:
+            return self._store_document(op)
         if op.entity_type == PAYMENT_NOTE:
             crm_id = int(op.payload["crm_id"])
             text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
@@ -173,39 +176,87 @@ class CrmWriter:
             )
         )
 
+    def _store_document(self, op: Operation) -> Applied:
+        """Create (or find and finish) the store document; rows against fresh balances."""
+        c = self.client
+        store_id = int(op.payload["store_id"])
+        doc_type = str(op.payload["doc_type"])
+        target = {int(p): Decimal(str(q)) for p, q in dict(op.payload["target"]).items()}
+        title = str(op.payload["title"])
+        doc = c.find_store_document(title)
+        if doc is not None and doc.status != "N":
+            return Applied(str(doc.id))  # conducted before (an answer was lost)
+        fresh = {
+            a.product_id: a.amount
+            for a in c.store_amounts(sorted(target))
+            if a.store_id == store_id
+        }
+        rows = {}
+        for pid, want in target.items():
+            delta = want - fresh.get(pid, Decimal(0))
+            amount = delta if doc_type == "S" else -delta
+            if amount > 0:
+                rows[pid] = amount
+        if doc is None:
+            if not rows:
+                return Applied("")  # the balances already agree
+            doc = c.add_store_document(doc_type, title=title, comment=op.reason)
+        present = {int(e["elementId"]) for e in c.document_elements(doc.id)}
+        for pid, amount in rows.items():
+            if pid not in present:
+                c.add_document_element(doc, pid, store_id, amount)
+        if present or rows:
+            c.conduct_document(doc.id)
+        return Applied(str(doc.id))
+
     def lookup(
         self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
     ) -> Applied | None:
+        try:
+            return self._lookup(entity_type, kind, key, payload)
+        except Bitrix24Error as exc:
+            raise translate(exc) from None
+
+    def _lookup(
+        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
+    ) -> Applied | None:
+        if entity_type == STORE_DOCUMENT:
+            doc = self.client.find_store_document(document_title(key))
+            # An unconducted document is finished by the next plan, never counted as done.
+            return Applied(str(doc.id)) if doc is not None and doc.status != "N" else None
+        if entity_type == PAYMENT_NOTE:
+            texts = self.client.timeline_comments(int(payload["crm_id"]))
+            if any(_marker(key) in t for t in texts):
+                note = str(payload.get("source_id") or "")
+                return Applied(f"key:{key}", PAYMENT_NOTE, onec_ref=note, crm_id=f"key:{key}")
+            return None
         if kind != OpKind.CREATE.value:
             return None
         onec_ref = str(payload.get("source_id") or "")
         values = dict(payload.get("changes") or {})
-        try:
-            if entity_type == COUNTERPARTY:
-                company_id = self.client.find_company_by_origin(ORIGINATOR, onec_ref)
-                if company_id is None:
-                    return None
-                cp = Counterparty(
-                    str(values.get("name") or ""),
-                    CounterpartyKind.ORGANIZATION
-                    if values.get("kpp")
-                    else CounterpartyKind.SOLE_TRADER,
-                    inn=str(values.get("inn") or ""),
-                    kpp=str(values.get("kpp") or ""),
-                )
-                return self._company(cp, onec_ref, company_id)  # completes a half-made one
-            if entity_type == PRODUCT:
-                product_id = self.client.find_product_by_xml_id(onec_ref)
-                if product_id is None:
-                    return None
-                return Applied(
-                    str(product_id),
-                    PRODUCT,
-                    onec_ref=onec_ref,
-                    crm_id=str(product_id),
-                    onec_values=values,
-                    crm_values={**values, "article": ""},
-                )
-        except Bitrix24Error as exc:
-            raise translate(exc) from None
+        if entity_type == COUNTERPARTY:
+            company_id = self.client.find_company_by_origin(ORIGINATOR, onec_ref)
+            if company_id is None:
+                return None
+            cp = Counterparty(
+                str(values.get("name") or ""),
+                CounterpartyKind.ORGANIZATION
+                if values.get("kpp")
+                else CounterpartyKind.SOLE_TRADER,
+                inn=str(values.get("inn") or ""),
+                kpp=str(values.get("kpp") or ""),
+            )
+            return self._company(cp, onec_ref, company_id)  # completes a half-made one
+        if entity_type == PRODUCT:
+            product_id = self.client.find_product_by_xml_id(onec_ref)
+            if product_id is None:
+                return None
+            return Applied(
+                str(product_id),
+                PRODUCT,
+                onec_ref=onec_ref,
+                crm_id=str(product_id),
+                onec_values=values,
+                crm_values={**values, "article": ""},
+            )
         return None

@@ -1,0 +1,105 @@
+"""F6, planned: stock per mapped warehouse, 1C → CRM. Pure.
+
+Bitrix24 balances are read-only: they change only through store documents, ``S``
+(оприходование, adds) and ``D`` (списание, removes). For each mapped warehouse the
+plan proposes at most one document of each type, whose rows bring the CRM to 1C's
+quantities. The document's title carries a key computed from the target
+quantities, so a run killed half-way finds its own unfinished document (status
+``N``) and completes it instead of making a second one. The writer re-reads the
+balances just before writing and computes each row against them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal
+
+from desktop_sync.domain.entities import Product, StockLevel, Warehouse
+from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
+from desktop_sync.i18n import tr
+
+STORE_DOCUMENT = "store_document"
+
+
+def document_title(key: str) -> str:
+    """The store document's title: it carries the key that finds it again."""
+    return f"desktop-sync {key}"
+
+
+def _qty(value: Decimal) -> str:
+    q = value.normalize()
+    return format(q, "f") if q != q.to_integral_value() else str(int(q))
+
+
+def plan_stock(
+    *,
+    ops: list[Operation],
+    items: list[Item],
+    profile_uuid: str,
+    warehouses: dict[str, Warehouse],
+    mapping: dict[str, str],
+    stock: list[StockLevel],
+    crm_stock: dict[tuple[int, int], Decimal],
+    products: dict[str, Product],
+    product_links: dict[str, int],
+    key: Callable[[Flow, str, str], str],
+) -> None:
+    """``mapping``: 1C warehouse name -> CRM store id (the profile's warehouse.* settings);
+    ``product_links``: 1C product ref -> CRM product id."""
+    by_name = {w.name: w for w in warehouses.values()}
+    for name, store in sorted(mapping.items()):
+        wh = by_name.get(name)
+        if wh is None or not store.isdigit():
+            items.append(Item(
+                key=f"F6:warehouse:{name}", kind=ItemKind.ATTENTION, flow=Flow.F6,
+                entity_type="warehouse", record_id=name, record_label=name,
+                field=tr("Warehouse"),
+                message=tr("the profile maps warehouse «{name}», but 1C has no such warehouse")
+                .format(name=name),
+                action=tr("correct the name: desktop-sync profile set NAME warehouse.<1C name> "
+                          "<store id>"),
+            ))  # fmt: skip
+            continue
+        store_id = int(store)
+        target: dict[int, Decimal] = {}
+        for level in stock:
+            if level.warehouse_ref != wh.onec_ref:
+                continue
+            pid = product_links.get(level.product_ref)
+            if pid is not None:
+                target[pid] = target.get(pid, Decimal(0)) + level.quantity
+        for pid, sid in crm_stock:
+            if sid == store_id and pid in product_links.values() and pid not in target:
+                target[pid] = Decimal(0)  # 1C has none left: the CRM must show none
+        names = {pid: products[ref].name for ref, pid in product_links.items() if ref in products}
+        for doc_type, sign in (("S", 1), ("D", -1)):
+            rows = {
+                pid: want for pid, want in sorted(target.items())
+                if sign * (want - crm_stock.get((pid, store_id), Decimal(0))) > 0
+            }  # fmt: skip
+            if not rows:
+                continue
+            digest = hashlib.sha256(
+                ";".join(f"{pid}={_qty(q)}" for pid, q in sorted(rows.items())).encode()
+            ).hexdigest()[:16]
+            source = f"{store_id}/{doc_type}/{digest}"
+            op_key = key(Flow.F6, STORE_DOCUMENT, source)
+            what = tr("stock receipt") if doc_type == "S" else tr("stock write-off")
+            ops.append(Operation(
+                op_id=f"F6:{store_id}:{doc_type}", flow=Flow.F6, kind=OpKind.MOVE_STOCK,
+                target=System.CRM, entity_type=STORE_DOCUMENT, source_id=source,
+                target_id=str(store_id), idempotency_key=op_key,
+                reason=tr("«{warehouse}»: {n} products differ from 1C; a {what} document will "
+                          "bring the CRM store to 1C's quantities").format(
+                    warehouse=name, n=len(rows), what=what),
+                record_label=name,
+                changes=tuple(
+                    FieldChange(str(pid), names.get(pid, str(pid)),
+                                crm_stock.get((pid, store_id), Decimal(0)), q)
+                    for pid, q in rows.items()
+                ),
+                payload={"store_id": store_id, "doc_type": doc_type,
+                         "target": {str(p): q for p, q in rows.items()},
+                         "title": document_title(op_key)},
+            ))  # fmt: skip
