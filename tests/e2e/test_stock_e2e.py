@@ -1,0 +1,51 @@
+"""F6 end to end: CRM store balances brought to 1C's, through S/D store documents."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.engine.model import Flow
+from desktop_sync.engine.planner import PRODUCT
+
+from .conftest import World
+
+
+def _map_warehouse(world: World) -> tuple[str, int]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        stores = c.stores()
+    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as o:
+        warehouses = o.warehouses()
+    name = warehouses[0].name
+    store = next(s for s in stores if s.name == name)
+    assert store.crm_id is not None
+    profile = world.profile.with_setting(f"warehouse.{name}", str(store.crm_id))
+    ProfileStore(world.paths.profiles_file).put(profile)
+    world.profile = profile
+    return name, store.crm_id
+
+
+def test_stock_follows_1c(world: World) -> None:
+    name, store_id = _map_warehouse(world)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F7, Flow.F5))  # products linked first
+        summary, plan = svc.run(flows=(Flow.F6,))
+        assert summary.counts["failed"] == 0, summary.failures
+        assert any(op.flow is Flow.F6 for op in plan.operations)
+        _s, again = svc.run(flows=(Flow.F6,))
+        links = {link.onec_ref: int(link.crm_id or 0) for link in svc.journal.links(PRODUCT)}
+        warehouse_ref = next(w for w in svc.onec.warehouses() if w.name == name).onec_ref
+        levels = [lv for lv in svc.onec.stock() if lv.warehouse_ref == warehouse_ref]
+    assert again.operations == ()  # converged
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+    checked = 0
+    for level in levels:
+        pid = links.get(level.product_ref)
+        if pid is None:
+            continue
+        assert amounts.get((pid, store_id), Decimal(0)) == level.quantity, level
+        checked += 1
+    assert checked > 0
