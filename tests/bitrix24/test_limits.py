@@ -158,3 +158,16 @@ def test_batch_commands_refused_for_operating_time_are_rerun(
     assert reply.errors == {}
     assert sorted(reply.results) == sorted(f"c{i}" for i in range(8))
     assert limited.stats.rejected_429 > 0  # some were refused, then re-run after the reset
+
+
+def test_429_is_waited_out_even_without_the_proactive_throttle(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    limited.portal.cost_model = CostModel(base=0.5)
+    limited.set_operating_limit(1.0)
+    client = make_client(
+        limited.webhook, throttle=False, clock=fake_clock.time, sleep=fake_clock.sleep
+    )
+    for _ in range(4):
+        client.call("crm.company.list", {"start": -1})
+    assert limited.stats.rejected_429 >= 1 and fake_clock.slept >= 500

@@ -390,6 +390,8 @@ class RestClient:
                     status=status,
                 )
             self.counters.retries += 1
+            if not self.throttle_on:  # no proactive wait will come: wait here
+                self.sleep(max(0.0, until - self.clock()))
             return True
         return False
 
