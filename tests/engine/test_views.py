@@ -180,7 +180,8 @@ def test_plan_items_and_errors_outweigh_differences(snap: Snapshot) -> None:
     assert cps["cp:c1"].state is SyncState.CONFLICT and "changed in both" in cps["cp:c1"].note
     products = {r.key: r for r in views.products.rows}
     assert products["p:p1"].state is SyncState.DIFFERS
-    assert "changed in 1C" in products["p:p1"].note
+    assert products["p:p1"].note == "update in the CRM"  # a few words in the state column
+    assert "changed in 1C" in products["p:p1"].detail  # the whole reason in its tooltip
     invoices = {r.key: r for r in views.invoices.rows}
     assert invoices["inv:i2"].state is SyncState.ERROR
     assert invoices["inv:i2"].note == "1C refused: the period is closed"

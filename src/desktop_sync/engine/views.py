@@ -98,6 +98,7 @@ class Mark:
     record_id: str
     kind: str  # "conflict" | "attention" | "error" | "planned"
     message: str
+    short: str = ""  # a few words for the state column ("create in 1C")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class Row:
     onec_id: str | None = None
     crm_id: str | None = None
     search: str = ""  # lower-cased text of both sides, for the search box
+    detail: str = ""  # the whole story (plan reasons, inbox messages), for a tooltip
 
     @property
     def pending(self) -> bool:
@@ -221,7 +223,11 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
     for op in plan.operations:
         for rid in (op.source_id, op.target_id):
             if rid:
-                out.append(Mark(op.entity_type, rid, "planned", op.reason))
+                short = tr("{action} {where}").format(
+                    action=tr(_OP_KINDS.get(op.kind.value, op.kind.value)).lower(),
+                    where=tr("in 1C") if op.target.value == "onec" else tr("in the CRM"),
+                )
+                out.append(Mark(op.entity_type, rid, "planned", op.reason, short))
     for item in plan.items:
         kind = "conflict" if item.kind is ItemKind.CONFLICT else "attention"
         text = f"{item.field}: {item.message}" if item.field else item.message
@@ -231,7 +237,8 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
 
 def _state(
     base: SyncState, differs: Sequence[str], marks: Sequence[Mark], table_cols: Sequence[Column]
-) -> tuple[SyncState, str]:
+) -> tuple[SyncState, str, str]:
+    """(state, a short note for the state column, the whole story for a tooltip)."""
     labels = {c.key: tr(c.label) for c in table_cols}
     for kind, state in (
         ("error", SyncState.ERROR),
@@ -240,16 +247,30 @@ def _state(
     ):
         found = [m.message for m in marks if m.kind == kind]
         if found:
-            return state, "; ".join(dict.fromkeys(found))
-    planned = [m.message for m in marks if m.kind == "planned"]
+            text = "; ".join(dict.fromkeys(found))
+            return state, text, text
+    planned = [m for m in marks if m.kind == "planned"]
+    detail = "\n".join(dict.fromkeys(m.message for m in planned))
     if base is SyncState.IN_SYNC and (differs or planned):
         base = SyncState.DIFFERS
     if differs:
         note = ", ".join(labels.get(d, d) for d in differs)
-        return base, note
+        return base, note, "\n".join(x for x in (note, detail) if x)
     if planned:
-        return base, "; ".join(dict.fromkeys(planned))
-    return base, ""
+        return base, "; ".join(dict.fromkeys(m.short or m.message for m in planned)), detail
+    return base, "", ""
+
+
+_OP_KINDS = {
+    "create": N_("Create"),
+    "update": N_("Update"),
+    "link": N_("Link"),
+    "post": N_("Post"),
+    "set_payment_state": N_("Update payments"),
+    "set_shipment_state": N_("Update shipment"),
+    "move_stock": N_("Move stock"),
+    "timeline": N_("Add to the timeline"),
+}
 
 
 def _search(*parts: Mapping[str, Any] | None) -> str:
@@ -307,12 +328,12 @@ def _counterparty_table(
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
         else:
             base = SyncState.ONLY_ONEC
-        state, note = _state(base, differs, marks.of([COUNTERPARTY], [ref, crm_key]), cols)
+        state, note, detail = _state(base, differs, marks.of([COUNTERPARTY], [ref, crm_key]), cols)
         if base is SyncState.DIFFERS and not note:
             note = tr("found by INN; will be linked")
         rows.append(
             Row(f"cp:{ref}", left, right, state, tuple(differs), note, None, cp.name, ref,
-                crm_key, _search(left, right))
+                crm_key, _search(left, right), detail)
         )  # fmt: skip
     for key, (rq, co) in sorted(crm_units.items(), key=lambda kv: kv[1][1].counterparty.name):
         if key in used_crm or co.is_my_company:
@@ -324,10 +345,10 @@ def _counterparty_table(
             "phone": nz.phone(co.counterparty.phone),
             "email": nz.text(co.counterparty.email).lower(),
         }
-        state, note = _state(SyncState.ONLY_CRM, (), marks.of([COUNTERPARTY], [key]), cols)
+        state, note, detail = _state(SyncState.ONLY_CRM, (), marks.of([COUNTERPARTY], [key]), cols)
         rows.append(
             Row(f"crm-cp:{key}", None, right, state, (), note, None, co.counterparty.name,
-                None, key, _search(right))
+                None, key, _search(right), detail)
         )  # fmt: skip
     return Table(COUNTERPARTY, cols, tuple(rows))
 
@@ -370,19 +391,19 @@ def _product_table(
                 != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
             ]
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
-        state, note = _state(base, differs, marks.of([PRODUCT], [ref, crm_key]), cols)
+        state, note, detail = _state(base, differs, marks.of([PRODUCT], [ref, crm_key]), cols)
         rows.append(
             Row(f"p:{ref}", left, right, state, tuple(differs), note, None, "", ref, crm_key,
-                _search(left, right))
+                _search(left, right), detail)
         )  # fmt: skip
     for pid, cp in sorted(snap.crm.products.items(), key=lambda kv: kv[1].product.name):
         if str(pid) in used:
             continue
         right = _product_values(cp.product.name, nz.product_values(cp.product))
-        state, note = _state(SyncState.ONLY_CRM, (), marks.of([PRODUCT], [str(pid)]), cols)
+        state, note, detail = _state(SyncState.ONLY_CRM, (), marks.of([PRODUCT], [str(pid)]), cols)
         rows.append(
             Row(f"crm-p:{pid}", None, right, state, (), note, None, "", None, str(pid),
-                _search(right))
+                _search(right), detail)
         )  # fmt: skip
     return Table(PRODUCT, cols, tuple(rows))
 
@@ -470,19 +491,21 @@ def _invoice_table(snap: Snapshot, links: list[LinkValues], marks: _Marks) -> Ta
             differs = [k for k in _INVOICE_COMPARED if left[k] != right[k]]
             base = SyncState.IN_SYNC
         ids = [ref, str(crm_id) if crm_id is not None else None]
-        state, note = _state(base, differs, marks.of([INVOICE, "invoice_number"], ids), cols)
+        state, note, detail = _state(
+            base, differs, marks.of([INVOICE, "invoice_number"], ids), cols
+        )
         rows.append(
             Row(f"inv:{ref}", left, right, state, tuple(differs), note, inv.date,
-                str(left["counterparty"]), ref, ids[1], _search(left, right))
+                str(left["counterparty"]), ref, ids[1], _search(left, right), detail)
         )  # fmt: skip
     for cid in sorted(snap.crm.invoices, reverse=True):
         if cid in used:
             continue
         right = _crm_invoice_values(snap, cid)
-        state, note = _state(SyncState.ONLY_CRM, (), marks.of([INVOICE], [str(cid)]), cols)
+        state, note, detail = _state(SyncState.ONLY_CRM, (), marks.of([INVOICE], [str(cid)]), cols)
         rows.append(
             Row(f"crm-inv:{cid}", None, right, state, (), note, right["date"],
-                str(right["counterparty"]), None, str(cid), _search(right))
+                str(right["counterparty"]), None, str(cid), _search(right), detail)
         )  # fmt: skip
     return Table(INVOICE, cols, _newest_first(rows))
 
@@ -567,10 +590,11 @@ def _payment_table(snap: Snapshot, invoice_links: list[LinkValues], marks: _Mark
             else:
                 note = tr("its invoice is not in the CRM")
         marked = marks.of([PAYMENT], [ref, *crm_ids])
-        state, mnote = _state(base, (), marked, cols)
+        state, mnote, detail = _state(base, (), marked, cols)
         rows.append(
             Row(f"pay:{ref}", left, right, state, (), mnote or note, p.date,
-                str(left["counterparty"]), ref, ",".join(crm_ids) or None, _search(left, right))
+                str(left["counterparty"]), ref, ",".join(crm_ids) or None, _search(left, right),
+                detail)
         )  # fmt: skip
     return Table(PAYMENT, cols, _newest_first(rows))
 
@@ -615,10 +639,10 @@ def _stock_table(
             if amount != level.quantity:
                 differs = ["quantity"]
         key = f"{level.product_ref}/{level.warehouse_ref}"
-        state, mnote = _state(base, differs, marks.of([STOCK], [key]), cols)
+        state, mnote, detail = _state(base, differs, marks.of([STOCK], [key]), cols)
         rows.append(
             Row(f"st:{key}", left, right, state, tuple(differs), mnote or note, None, "",
-                key, None, _search(left, right))
+                key, None, _search(left, right), detail)
         )  # fmt: skip
     return Table(STOCK, cols, tuple(rows))
 

@@ -47,14 +47,17 @@ class InboxWidget(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
-        for col, width in enumerate((130, 260, 120, 150, 150, 150, 320)):
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for col, width in enumerate((150, 250, 130, 150, 150, 150, 420)):
             self.table.setColumnWidth(col, width)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([420, 160])
+        split.setSizes([560, 140])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         lay.addWidget(split, 1)
 
         row = QHBoxLayout()
@@ -83,6 +86,9 @@ class InboxWidget(QWidget):
     def set_entries(self, entries: list[InboxEntry]) -> None:
         self.model.set_entries(entries)
         n = len(entries)
+        any_conflict = any(e.is_conflict for e in entries)
+        for col in (3, 4, 5):  # the values only mean something for conflicts
+            self.table.setColumnHidden(col, not any_conflict)
         conflicts = sum(1 for e in entries if e.is_conflict)
         self.headline.setText(
             tr("Nothing waits for you.")
@@ -147,7 +153,7 @@ def _esc(text: str) -> str:
 
 def _detail_html(e: InboxEntry) -> str:
     parts = [
-        f"<b>{_esc(e.record_label)}</b> — {_esc(e.field)}",
+        f"<b>{_esc(e.record_label)}</b> — {_esc(e.field)}<br>",
         f"<span style='color:gray'>{_esc(labels.flow(e.flow))}</span>",
         f"<p>{_esc(e.message)}</p>",
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -24,6 +24,7 @@ from desktop_sync.engine.views import InvoiceStatus
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
 
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 Finder = Callable[[str], list[InvoiceStatus]]
 
 
@@ -53,13 +54,16 @@ class LookupWidget(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, w in enumerate((100, 100, 260, 130, 130, 130, 130)):
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        for col, w in enumerate((90, 96, 230, 125, 125, 125, 125)):
             self.table.setColumnWidth(col, w)
         self.detail = QTextBrowser()
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([800, 400])
+        split.setSizes([900, 420])
         lay.addWidget(split, 1)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -78,7 +82,12 @@ class LookupWidget(QWidget):
             cells = [s.number, fmt.date(s.date), s.counterparty, fmt.money(s.total)]
             cells += [fmt.money(s.paid), fmt.money(s.outstanding), fmt.money(s.shipped), s.stage]
             for c, text in enumerate(cells):
-                t.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if 3 <= c <= 6:  # money
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                t.setItem(r, c, item)
         if self.results:
             t.selectRow(0)
         else:

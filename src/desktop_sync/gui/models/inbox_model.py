@@ -50,7 +50,7 @@ COLUMNS = (
     ("field", N_("Field")),
     ("onec", N_("1C value")),
     ("crm", N_("CRM value")),
-    ("base", N_("Last synced")),
+    ("base", N_("Before")),
     ("message", N_("What is wrong")),
     ("action", N_("What to do")),
 )
@@ -110,6 +110,8 @@ class InboxModel(QAbstractTableModel):
             return f"{labels.flow(e.flow)}\n{e.message}\n{e.action}".strip()
         if role == EntryRole:
             return e
+        if role == Qt.ItemDataRole.ToolTipRole and key in ("message", "action"):
+            return self._value(e, key)
         if role == Qt.ItemDataRole.ForegroundRole and key == "kind":
             return QBrush(QColor("#c62828" if e.is_conflict else "#ad1457"))
         return None

@@ -44,7 +44,7 @@ STATE_SYMBOLS: dict[SyncState, str] = {
     SyncState.ONLY_ONEC: "◧",
     SyncState.ONLY_CRM: "◨",
     SyncState.CONFLICT: "⚠",
-    SyncState.WAITING: "✋",
+    SyncState.WAITING: "!",
     SyncState.ERROR: "✖",
 }
 
@@ -220,7 +220,7 @@ class SideBySideModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if side == STATE or (side != STATE and self._table.columns[i].key in row.differs):
-                return row.state_text()
+                return f"{row.state.label}\n{row.detail}" if row.detail else row.state_text()
             return None
         return None
 
