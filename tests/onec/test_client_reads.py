@@ -198,3 +198,18 @@ def test_configuration_is_detected(client: OnecClient) -> None:
 
     assert detect(client.metadata()) == "bp30"
     assert detect(Metadata(sets={"Catalog_Контрагенты": set()})) is None
+
+
+def test_prices_from_the_register(client: OnecClient) -> None:
+    products = {p.onec_ref: p for p in client.products()}
+    for p in DS.products:
+        assert products[p.onec_ref].price == p.price
+    wholesale = next(t for t in client.price_types() if not t.base)
+    assert wholesale.onec_ref is not None
+    cheaper = client.prices(wholesale.onec_ref)
+    first = DS.products[0]
+    assert first.price is not None and first.onec_ref is not None
+    assert cheaper[first.onec_ref] == (first.price * Decimal("0.9")).quantize(Decimal("0.01"))
+    old = client.prices(as_of=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    assert old[first.onec_ref] == (first.price * Decimal("0.8")).quantize(Decimal("0.01"))
+    assert client.prices(as_of=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) == {}

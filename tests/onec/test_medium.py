@@ -33,4 +33,4 @@ def test_full_read_of_the_medium_set(medium: OnecSandbox) -> None:
     pages = (
         (len(counterparties) // 500 + 1) + (len(products) // 500 + 1) + (len(invoices) // 500 + 1)
     )
-    assert requests == pages + 1  # + the units read once for products
+    assert requests == pages + 3  # + units, price types and prices, each read once

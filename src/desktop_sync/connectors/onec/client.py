@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,11 @@ from desktop_sync.domain.requisites import validate_inn, validate_kpp
 KEY_NAMESPACE = uuid.UUID("1c0da7a0-5e1d-4c3b-9d6e-0de5c7a11c01")
 MARK = "desktop-sync:"
 RUB_CODE = "643"
+
+
+def _light(entity: str) -> tuple[str, ...]:
+    """The cheapest $select for a probe: registers have no Ref_Key."""
+    return () if "Register_" in entity else ("Ref_Key",)
 
 
 def ref_for_key(key: str) -> str:
@@ -219,9 +225,8 @@ class OnecClient(Transport):
         """Can this user read the set? ``None`` when the answer says neither."""
 
         try:
-            self.fetch(
-                self.profile.set(logical), Query(select=("Ref_Key",), top=1, allowed_only=True)
-            )
+            entity = self.profile.set(logical)
+            self.fetch(entity, Query(select=_light(entity), top=1, allowed_only=True))
         except OnecAccessDenied:
             return False
         return True
@@ -231,9 +236,9 @@ class OnecClient(Transport):
 
         entity = self.profile.set(logical)
         try:
-            self.fetch(entity, Query(select=("Ref_Key",)))
+            self.fetch(entity, Query(select=_light(entity)))
         except OnecAccessDenied:
-            self.fetch(entity, Query(select=("Ref_Key",), top=1, allowed_only=True))
+            self.fetch(entity, Query(select=_light(entity), top=1, allowed_only=True))
             return True
         return False
 
@@ -311,11 +316,40 @@ class OnecClient(Transport):
     def today(self) -> dt.date:
         return dt.datetime.now(self.tz).date()
 
-    def products(self) -> list[Product]:
+    def prices(
+        self, price_type_ref: str | None = None, as_of: dt.datetime | None = None
+    ) -> dict[str, Decimal]:
+        """Product → price of a price type (the base one by default), as of a moment
+        (aware; now by default): the register's SliceLast (BP keeps prices there)."""
+        if price_type_ref is None:
+            base = [t for t in self.price_types() if t.base]
+            if not base:
+                return {}
+            price_type_ref = base[0].onec_ref
+        assert price_type_ref is not None
+        period = ""
+        if as_of is not None:
+            period = lit.datetime(as_of.astimezone(self.tz).replace(tzinfo=None))
+        entity = self.profile.set("prices")
+        rows = self.slice_last(
+            entity,
+            period=period,
+            condition=f"ТипЦен_Key eq {lit.guid(price_type_ref)}",
+            select=("Номенклатура_Key", "Цена"),
+        )
+        return {
+            str(r["Номенклатура_Key"]): convert.number(r.get("Цена"), entity, "Цена") for r in rows
+        }
+
+    def products(self, with_prices: bool = True) -> list[Product]:
+        """Products with the base price type's current price (two more requests)."""
         units = {u.onec_ref or "": u for u in self.units()}
         rows = self._read("products", Query(filter=lit.eq("IsFolder", False)))
         today = self.today()
         products = [convert.product(r, units, today) for r in rows]
+        if with_prices:
+            prices = self.prices()
+            products = [replace(p, price=prices.get(p.onec_ref or "")) for p in products]
         self._cache["products"] = {p.onec_ref or "": p for p in products}  # names for rows
         return products
 

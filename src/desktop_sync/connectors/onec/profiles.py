@@ -41,7 +41,7 @@ class Profile:
     product_type: str = "StandardODATA.Catalog_Номенклатура"
     warehouse_type: str = "StandardODATA.Catalog_Склады"
     customer_contract_kind: str = "СПокупателем"
-    functions: tuple[str, ...] = ("Post", "Unpost", "Balance")
+    functions: tuple[str, ...] = ("Post", "Unpost", "Balance", "SliceLast")
 
     def set(self, logical: str) -> str:
         return self.sets[logical]
@@ -109,6 +109,7 @@ BP30 = Profile(
         "cash_refunds": "Document_РасходныйКассовыйОрдер",
         "shipments": "Document_РеализацияТоваровУслуг",
         "returns": "Document_ВозвратТоваровОтПокупателя",
+        "prices": "InformationRegister_ЦеныНоменклатуры_RecordType",
     },
     # Every field the client reads or writes: 1C ignores unknown fields on writes,
     # so a field missing here would be lost without a word (checked by a test).
@@ -155,6 +156,7 @@ BP30 = Profile(
         "currencies": _CAT,
         "bank_accounts": ("Ref_Key",),
         "accounts": ("Ref_Key", "Code"),
+        "prices": ("Period", "Номенклатура_Key", "ТипЦен_Key", "Цена"),
         "invoices": (
             *_DOC,
             "Организация_Key",

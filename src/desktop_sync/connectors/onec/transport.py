@@ -437,6 +437,21 @@ class Transport:
                 onec_message=exc.onec_message,
             ) from None
 
+    def slice_last(
+        self,
+        entity: str,
+        *,
+        period: str = "",
+        condition: str = "",
+        filter: str = "",
+        select: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """``Register_RecordType/SliceLast(Period=…,Condition='…')``: the latest record per
+        dimensions at a moment (A4, A8 "Prices")."""
+        q = Query(filter=filter, select=select)
+        path = f"{entity}/SliceLast{_args(Period=period, Condition=condition)}"
+        return _values(self.request("GET", path, q.params(), entity=entity), entity)
+
     def balance(
         self,
         register: str,
@@ -464,6 +479,15 @@ class Transport:
             "GET", f"{register}/Balance({','.join(args)})", q.params(), entity=register
         )
         return _values(data, register)
+
+
+def _args(**params: str) -> str:
+    """``(Period=…,Condition='…')``; inner quotes are not doubled (A4)."""
+    parts = []
+    for name, value in params.items():
+        if value:
+            parts.append(f"{name}={value}" if name == "Period" else f"{name}='{value}'")
+    return "(" + ",".join(parts) + ")"
 
 
 def _key(entity: str, ref: str) -> str:

@@ -12,6 +12,7 @@ from desktop_sync.domain.vat import VatRate
 from desktop_sync.sandbox.onec.schema import (
     AccountingRegister,
     EntitySet,
+    InformationRegister,
     Schema,
     SetKind,
     TabularPart,
@@ -40,6 +41,7 @@ UNITS = "Catalog_КлассификаторЕдиницИзмерения"
 WAREHOUSES = "Catalog_Склады"
 INVOICES = "Document_СчетНаОплатуПокупателю"
 SHIPMENTS = "Document_РеализацияТоваровУслуг"
+PRICES = "InformationRegister_ЦеныНоменклатуры"
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "ЮридическоеФизическоеЛицо": ("ЮридическоеЛицо", "ФизическоеЛицо"),
@@ -509,6 +511,12 @@ def build_schema() -> Schema:
             presentation="Операция",
             required_for_posting=(("Организация_Key", "Организация"),),
         )
+    )
+    s.info_registers[PRICES] = InformationRegister(
+        PRICES,
+        dimensions=(ref("Номенклатура", PRODUCTS), ref("ТипЦен", "Catalog_ТипыЦенНоменклатуры")),
+        resources=(number("Цена"),),
+        attributes=(ref("Валюта", CURRENCIES),),
     )
     s.registers["AccountingRegister_Хозрасчетный"] = AccountingRegister(
         "AccountingRegister_Хозрасчетный",

@@ -309,6 +309,8 @@ def _published_sets(schema: Schema) -> list[str]:
     for s in schema.sets.values():
         names.append(s.name)
         names.extend(f"{s.name}_{t.name}" for t in s.tabular)
+    names.extend(f"{i.name}_RecordType" for i in schema.info_registers.values())
+    names.extend(schema.registers)
     return names
 
 
@@ -382,6 +384,29 @@ def metadata(schema: Schema) -> str:
                 f'<Parameter Name="bindingParameter" Type="StandardODATA.{s.name}"/>'
                 '<Parameter Name="PostingModeOperational" Type="Edm.Boolean"/></FunctionImport>'
             )
+    for info in schema.info_registers.values():
+        rec_type = f"{info.name}_RecordType"
+        keys = "".join(
+            f'<PropertyRef Name="{f.name}"/>' for f in (info.record_fields[0], *info.dimensions)
+        )
+        types.append(
+            f'<EntityType Name="{rec_type}"><Key>{keys}</Key>'
+            + "".join(_prop(f, f.name != "Period") for f in info.record_fields)
+            + "</EntityType>"
+        )
+        sets.append(f'<EntitySet Name="{rec_type}" EntityType="StandardODATA.{rec_type}"/>')
+        types.append(
+            f'<ComplexType Name="{info.name}_SliceLast">'
+            + "".join(_prop(f) for f in info.record_fields)
+            + "</ComplexType>"
+        )
+        functions.append(
+            f'<FunctionImport Name="SliceLast" IsBindable="true" '
+            f'ReturnType="Collection(StandardODATA.{info.name}_SliceLast)">'
+            f'<Parameter Name="bindingParameter" Type="StandardODATA.{rec_type}"/>'
+            '<Parameter Name="Period" Type="Edm.DateTime"/>'
+            '<Parameter Name="Condition" Type="Edm.String"/></FunctionImport>'
+        )
     for reg in schema.registers.values():
         row_type = f"{reg.name}_Balance"
         props = [

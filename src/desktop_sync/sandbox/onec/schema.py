@@ -219,6 +219,28 @@ class AccountingRegister:
     ext_dimensions: int = 3
 
 
+@dataclass(frozen=True, slots=True)
+class InformationRegister:
+    """A periodic information register subordinate to a recorder (BP's prices).
+
+    Served as ``<name>_RecordType`` (flat records) and its ``SliceLast`` virtual table.
+    """
+
+    name: str
+    dimensions: tuple[Field, ...]
+    resources: tuple[Field, ...]
+    attributes: tuple[Field, ...] = ()
+
+    @property
+    def record_fields(self) -> tuple[Field, ...]:
+        return (Field("Period", Kind.DATETIME), *self.dimensions, *self.resources, *self.attributes)
+
+    @property
+    def slice_set(self) -> EntitySet:
+        """The SliceLast row type as an entity set, for filters and $select."""
+        return EntitySet(f"{self.name}_SliceLast", SetKind.VIRTUAL, self.record_fields)
+
+
 @dataclass(slots=True)
 class Schema:
     """A configuration's published composition."""
@@ -226,6 +248,7 @@ class Schema:
     configuration: str
     sets: dict[str, EntitySet] = field(default_factory=dict)
     registers: dict[str, AccountingRegister] = field(default_factory=dict)
+    info_registers: dict[str, InformationRegister] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, entity_set: EntitySet) -> None:

@@ -276,9 +276,38 @@ def seed(store: Store, ds: Dataset) -> None:
         )
         if p.price is not None:
             store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
+            _seed_prices(store, ds, p.onec_ref, p.price)
     _seed_invoices(store, ds)
     _seed_payments(store, ds)
     _seed_shipments_and_stock(store, ds)
+
+
+def _seed_prices(store: Store, ds: Dataset, product: str, price: Decimal) -> None:
+    """The base price type carries the story's price (set before the story begins); the
+    other types are a tenth lower, and an older retail price shows SliceLast at work."""
+    start = _at(ds.today - dt.timedelta(days=150), 0)
+    records = store.info_records[bp30.PRICES]
+    for n, pt in enumerate(ds.price_types):
+        value = price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01"))
+        if pt.base:
+            records.append(
+                {
+                    "Period": start - dt.timedelta(days=200),
+                    "Номенклатура_Key": product,
+                    "ТипЦен_Key": pt.onec_ref,
+                    "Цена": (price * Decimal("0.8")).quantize(Decimal("0.01")),
+                    "Валюта_Key": CURRENCY_REF,
+                }
+            )
+        records.append(
+            {
+                "Period": start + dt.timedelta(seconds=n),
+                "Номенклатура_Key": product,
+                "ТипЦен_Key": pt.onec_ref,
+                "Цена": value,
+                "Валюта_Key": CURRENCY_REF,
+            }
+        )
 
 
 def _seed_counterparties(store: Store, ds: Dataset) -> None:

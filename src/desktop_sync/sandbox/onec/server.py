@@ -24,6 +24,7 @@ from desktop_sync.sandbox.onec.schema import (
     ZERO_GUID,
     EntitySet,
     Field,
+    InformationRegister,
     Kind,
     SetKind,
     composite,
@@ -31,7 +32,7 @@ from desktop_sync.sandbox.onec.schema import (
     ref,
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
-from desktop_sync.sandbox.onec.values import GUID_RE, coerce, parse_datetime
+from desktop_sync.sandbox.onec.values import GUID_RE, coerce, parse_datetime, to_json
 
 KEY_RE = re.compile(r"^(?P<set>[^(/]+)\((?P<key>[^)]*)\)(?:/(?P<rest>.*))?$")
 LOGIN_PAGE = (
@@ -220,6 +221,9 @@ class App:
             return Response(
                 200, render.metadata(self.store.schema), "application/xml;charset=utf-8"
             )
+        for info in self.store.schema.info_registers.values():
+            if target.startswith(info.name):
+                return self.info_register(method, info, target[len(info.name) :], query, user)
         for reg in self.store.schema.registers.values():
             if target == reg.name or target.startswith(reg.name + "/"):
                 return self.register(
@@ -682,6 +686,8 @@ class App:
         self, method: str, rest: str, query: dict[str, str], user: User, as_json: bool
     ) -> Response:
         name = "AccountingRegister_Хозрасчетный"
+        if not user.can_read(name):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
         if not rest:
             # Record sets by recorder are not served by the sandbox (not needed by the sync).
             raise ODataError(
@@ -695,29 +701,73 @@ class App:
         for k in ("Period", "AccountCondition", "Condition", "ExtraDimensions"):
             if k in query and k not in params:
                 params[k] = query[k].strip("'") if k != "Period" else query[k]
-        before = None
-        if "Period" in params:
-            pm = re.fullmatch(r"datetime'([^']*)'", params["Period"])
-            if pm is None:
-                raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period")
-            try:
-                before = parse_datetime(pm.group(1))
-            except ValueError:
-                raise ODataError(
-                    400, E.BAD_FUNCTION, "Неверное значение параметра Period"
-                ) from None
+        before = _period(params.get("Period"))
         rows = self.store.balance(before)
-        row_set = _balance_set(name)
+        conditions = (params.get("AccountCondition"), params.get("Condition"))
+        return self.virtual(_balance_set(name), rows, conditions, query)
+
+    def virtual(
+        self,
+        row_set: EntitySet,
+        rows: list[Record],
+        conditions: tuple[str | None, ...],
+        query: dict[str, str],
+    ) -> Response:
+        """A virtual table's rows: conditions inside the table, then $filter, $orderby,
+        $skip, $top, $select on the result (A4)."""
         ev = Evaluator(row_set, self.store.get, self.store.schema.get)
-        for text in (params.get("AccountCondition"), params.get("Condition"), query.get("$filter")):
+        for text in (*conditions, query.get("$filter")):
             if text:
                 node = Parser(text).parse()
                 ev.check(node)
                 rows = [r for r in rows if ev.matches(node, r)]
+        if "$orderby" in query:
+            rows = self.order(row_set, rows, query["$orderby"])
+        skip = self._int_option(query, "$skip")
+        top = self._int_option(query, "$top")
+        rows = rows[skip or 0 :] if top is None else rows[skip or 0 : (skip or 0) + top]
         selection = render.Selection(row_set, query.get("$select"))
-        data = [{k: v for k, v in r.items() if selection.has(k)} for r in rows]
-        env = {"odata.metadata": f"{self.root}/$metadata#{name}_Balance", "value": data}
+        data = [
+            {f.name: to_json(f, r.get(f.name)) for f in row_set.all_fields if selection.has(f.name)}
+            for r in rows
+        ]
+        env = {"odata.metadata": f"{self.root}/$metadata#{row_set.name}", "value": data}
         return Response(200, render.dumps(env), "application/json;charset=utf-8")
+
+    def info_register(
+        self, method: str, reg: InformationRegister, rest: str, query: dict[str, str], user: User
+    ) -> Response:
+        self.only(method, "GET")
+        if not user.can_read(f"{reg.name}_RecordType"):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+        if not rest.startswith("_RecordType") and not rest.startswith("/"):
+            raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{reg.name}{rest}'")
+        rest = rest.removeprefix("_RecordType").lstrip("/")
+        row_set = EntitySet(f"{reg.name}_RecordType", SetKind.VIRTUAL, reg.record_fields)
+        if not rest:
+            return self.virtual(row_set, list(self.store.info_records[reg.name]), (), query)
+        m = re.fullmatch(r"SliceLast(?:\((?P<args>.*)\))?", rest, re.DOTALL)
+        if m is None:
+            raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
+        params = _function_params(m.group("args") or "")
+        for k in ("Period", "Condition"):
+            if k in query and k not in params:
+                params[k] = query[k].strip("'") if k != "Period" else query[k]
+        at = _period(params.get("Period"))
+        rows = self.store.slice_last(reg.name, at)
+        return self.virtual(reg.slice_set, rows, (params.get("Condition"),), query)
+
+
+def _period(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    pm = re.fullmatch(r"datetime'([^']*)'", text)
+    if pm is None:
+        raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period")
+    try:
+        return parse_datetime(pm.group(1))
+    except ValueError:
+        raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period") from None
 
 
 def _blank(f: Field) -> Any:

@@ -74,6 +74,7 @@ class Store:
         self.lock = threading.RLock()
         self.rows: dict[str, dict[str, Record]] = {name: {} for name in schema.sets}
         self.movements: list[Movement] = []
+        self.info_records: dict[str, list[Record]] = {n: [] for n in schema.info_registers}
         self.closed_until = closed_until
         self.users: dict[str, User] = {}
         self.posting_rules: dict[str, PostingRule] = {}
@@ -361,6 +362,20 @@ class Store:
             row["КоличествоBalanceCr"] = -qty if qty < 0 else Decimal(0)
             out.append(row)
         return out
+
+    def slice_last(self, name: str, at: dt.datetime | None) -> list[Record]:
+        """The latest record per dimension set with ``Period`` ≤ ``at`` (СрезПоследних)."""
+        reg = self.schema.info_registers[name]
+        dims = [f.name for f in reg.dimensions]
+        latest: dict[tuple[Any, ...], Record] = {}
+        with self.lock:
+            for rec in self.info_records[name]:
+                if at is not None and rec["Period"] > at:
+                    continue
+                key = tuple(rec[d] for d in dims)
+                if key not in latest or latest[key]["Period"] <= rec["Period"]:
+                    latest[key] = rec
+        return list(latest.values())
 
     def snapshot(self, name: str, key: str) -> Record:
         with self.lock:
