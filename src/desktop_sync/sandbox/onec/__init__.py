@@ -1,9 +1,21 @@
 """A faithful local 1C:Бухгалтерия 3.0 OData sandbox (research/onec.md is the reference).
 
-    with start(seed=1, size="small") as sb:
+    with start(seed=1, size="small") as sb:        # a free port on 127.0.0.1
         httpx.get(sb.url + "/Catalog_Контрагенты?$format=json", auth=(sb.user, sb.password))
 
-``faults`` grammar: see :mod:`desktop_sync.sandbox.onec.faults`.
+- ``sb.url`` is the OData root; ``sb.user``/``sb.password`` a full-rights user
+  (Cyrillic name); ``sb.limited_user``/``sb.limited_password`` a user with partial
+  rights and record-level security; ``sb.timezone`` the server's zone.
+- ``sb.store`` is the infobase; ``sb.edit``/``post``/``unpost``/``mark_deleted``/
+  ``delete``/``add`` act as a user in 1C would (DataVersion changes).
+- ``sb.request_count`` and ``sb.stats`` (by method, by set) count requests served.
+- ``faults`` grammar: see :mod:`desktop_sync.sandbox.onec.faults`;
+  ``sb.faults.force(kind, n, method=None)`` forces the next answers;
+  ``sb.hang_seconds`` is how long a ``timeout`` fault holds the line.
+- ``tls_dir`` serves HTTPS with a generated CA (``sb.ca_file``).
+- ``python -m desktop_sync.sandbox.onec`` serves it alone (first line: JSON).
+
+docs/decisions/onec-sandbox.md lists what is modelled and where it is stricter.
 """
 
 from __future__ import annotations
