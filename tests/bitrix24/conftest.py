@@ -38,7 +38,7 @@ def portal() -> Iterator[Bitrix24Sandbox]:
         assert sandbox.stats.internal_errors == []  # no sandbox bug answered as a 500
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def medium() -> Iterator[Bitrix24Sandbox]:
     """The medium set, read-only: tests using it must not write."""
     with start(size="medium", rate_limit=True) as sandbox:
