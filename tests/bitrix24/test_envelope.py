@@ -262,3 +262,32 @@ def test_https_with_generated_ca(tmp_path: object) -> None:
             assert c.post(sandbox.webhook + "scope").status_code == 200
         with Bitrix24Client(sandbox.webhook, verify=str(sandbox.ca_file)) as client:
             assert "crm" in client.scopes()
+
+
+def test_price_modify_deletes_prices_not_listed(
+    portal: Bitrix24Sandbox, http: httpx.Client
+) -> None:
+    url = portal.webhook
+    http.post(
+        url + "catalog.price.add",
+        json={"fields": {"productId": 1, "catalogGroupId": 2, "price": 10, "currency": "RUB"}},
+    )
+    before = http.post(url + "catalog.price.list", json={"filter": {"productId": 1}}).json()[
+        "result"
+    ]["prices"]
+    assert {p["catalogGroupId"] for p in before} == {1, 2}
+    http.post(
+        url + "catalog.price.modify",
+        json={
+            "fields": {
+                "product": {
+                    "id": 1,
+                    "prices": [{"catalogGroupId": 1, "price": 77.5, "currency": "RUB"}],
+                }
+            }
+        },
+    )
+    after = http.post(url + "catalog.price.list", json={"filter": {"productId": 1}}).json()[
+        "result"
+    ]["prices"]
+    assert [(p["catalogGroupId"], p["price"]) for p in after] == [(1, 77.5)]

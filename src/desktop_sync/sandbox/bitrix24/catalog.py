@@ -440,6 +440,42 @@ def price_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(True, writes=1)
 
 
+@method("catalog.price.modify", "catalog")
+def price_modify(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    """Set a product's prices to exactly the list given: any price not listed is deleted."""
+    _admin(ctx)
+    product = as_dict(as_dict(param(params, "fields")).get("product"))
+    product_id = as_int(product.get("id"))
+    if product_id not in ctx.store.products.rows:
+        raise catalog_error("Product is not exists", 200040300020)
+    wanted = [as_dict(p) for p in as_list(product.get("prices"))]
+    existing = [r for r in ctx.store.prices if r["productId"] == product_id]
+    keep: set[int] = set()
+    out = []
+    for data in wanted:
+        row: dict[str, Any] | None = None
+        if data.get("id") is not None:
+            row = ctx.store.prices.rows.get(as_int(data["id"]))
+        if row is None:
+            row = {
+                "currency": "RUB",
+                "quantityFrom": None,
+                "quantityTo": None,
+                "extraId": None,
+                "price": Decimal(0),
+            }
+            _apply_price(ctx, row, {**data, "productId": product_id})
+            ctx.store.prices.insert(row, "id")
+        else:
+            _apply_price(ctx, row, {**data, "productId": product_id})
+        keep.add(row["id"])
+        out.append(orm(row))
+    for row in existing:
+        if row["id"] not in keep:
+            del ctx.store.prices.rows[row["id"]]
+    return Outcome({"prices": out}, rows=len(out), writes=max(1, len(out)))
+
+
 # --- stores and stock ---------------------------------------------------------------------
 
 
