@@ -224,6 +224,10 @@ def test_fault_grammar() -> None:
         ("timeout", 0.05, None),
         ("html502", 0.05, "crm.item.list"),
     ]
+    from desktop_sync.sandbox.bitrix24.faults import FaultPlan
+
+    plan = FaultPlan("503burst:1", seed=1)
+    assert [plan.draw("scope") for _ in range(5)] == ["503"] * 5
     for bad in ("500", "boom:0.1", "500:2"):
         with pytest.raises(ValueError):
             parse_faults(bad)
@@ -240,3 +244,12 @@ def test_faults_given_at_start_are_seeded() -> None:
                 client.call("scope")
             counts.append(sandbox.stats.faults["500"])
     assert counts[0] == counts[1] > 0
+
+
+def test_client_rides_out_a_503_burst(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    portal.set_faults("503burst:0.2")
+    client = make_client(portal.webhook)
+    assert len(client.invoices()) == len(portal.store.items)
+    assert client.counters.got_503 == portal.stats.rejected_503 > 0

@@ -10,6 +10,8 @@ random generator seeded with the sandbox seed, so a run is reproducible. Kinds:
 - ``html500``, ``html502``, ``html504``: that status with an nginx-style HTML
   page instead of JSON; not executed;
 - ``503``: a 503 ``QUERY_LIMIT_EXCEEDED`` as if the bucket were full; not executed;
+- ``503burst``: the same for this request and the next four (a burst of five,
+  as when another application behind the same IP floods the portal);
 - ``timeout``: the method **is** executed, then the server holds the connection
   for ``timeout_seconds`` (default 3 s) and closes it without an answer;
 - ``drop``: the method **is** executed and the connection is closed without an
@@ -50,7 +52,10 @@ def parse_faults(spec: str) -> list[Fault]:
         if not 0.0 <= probability <= 1.0:
             raise ValueError(f"fault {part!r}: probability must be between 0 and 1")
         kind = kind.strip().lower()
-        valid = kind in {"timeout", "drop", "badjson"} or kind.removeprefix("html").isdigit()
+        valid = (
+            kind in {"timeout", "drop", "badjson", "503burst"}
+            or kind.removeprefix("html").isdigit()
+        )
         if not valid:
             raise ValueError(f"fault {part!r}: unknown kind {kind!r}")
         faults.append(Fault(kind, probability, method.strip().lower() or None))
@@ -63,12 +68,17 @@ class FaultPlan:
         self._rng = random.Random(f"faults/{seed}")
         self._lock = threading.Lock()
         self.timeout_seconds = 3.0
+        self.burst_length = 5
+        self._burst_left = 0
 
     def draw(self, method: str) -> str | None:
         """The fault kind to apply to this request, if any."""
         if not self.faults:
             return None
         with self._lock:
+            if self._burst_left > 0:
+                self._burst_left -= 1
+                return "503"
             roll = self._rng.random()
         acc = 0.0
         for fault in self.faults:
@@ -76,5 +86,9 @@ class FaultPlan:
                 continue
             acc += fault.probability
             if roll < acc:
+                if fault.kind == "503burst":
+                    with self._lock:
+                        self._burst_left = self.burst_length - 1
+                    return "503"
                 return fault.kind
         return None
