@@ -156,7 +156,7 @@ def test_never_matched_by_name_alone() -> None:
     onec = OnecData(
         counterparties={"c1": cp("c1", "ООО «Ромашка»")}, invoices={"i1": onec_invoice("i1", "c1")}
     )
-    crm = CrmData(companies={7: company(7, "ООО «Ромашка»", (70, INN2, "500101001"))})
+    crm = CrmData(companies={7: company(7, "ООО «Ромашка»")})  # no requisites at all
     plan = build_plan(snapshot(onec, crm), Links(), PlanSettings(PROFILE, flows=(Flow.F7,)))
     assert all(op.kind is not OpKind.LINK for op in plan.operations)
     assert plan.operations == ()  # creation waits for the person
@@ -166,6 +166,16 @@ def test_never_matched_by_name_alone() -> None:
     decided = PlanSettings(PROFILE, flows=(Flow.F7,), decisions={item.key: Decision("confirm")})
     plan2 = build_plan(snapshot(onec, crm), Links(), decided)
     assert [op.kind for op in plan2.operations] == [OpKind.CREATE]
+
+
+def test_a_namesake_with_other_requisites_is_another_company() -> None:
+    onec = OnecData(
+        counterparties={"c1": cp("c1", "ООО «Ромашка»")}, invoices={"i1": onec_invoice("i1", "c1")}
+    )
+    crm = CrmData(companies={7: company(7, "ООО «Ромашка»", (70, INN2, "500101001"))})
+    plan = build_plan(snapshot(onec, crm), Links(), PlanSettings(PROFILE, flows=(Flow.F7,)))
+    assert [op.kind for op in plan.operations] == [OpKind.CREATE]
+    assert plan.items == ()
 
 
 def test_invalid_inn_is_reported_and_not_sent() -> None:

@@ -133,10 +133,11 @@ def match_counterparties(
                         ),
                     )
                 )
-    # 5. names: suggestions only
+    # 5. names: suggestions only, and only for CRM companies without an ИНН (a namesake
+    #    with other requisites is another company, not a candidate)
     crm_by_name: dict[str, list[str]] = defaultdict(list)
     for rq, co in reqs:
-        if rq.key not in result.by_crm:
+        if rq.key not in result.by_crm and not rq.inn:
             crm_by_name[text(co.counterparty.name).casefold()].append(rq.key)
     for cp in onec.values():
         if cp.onec_ref and cp.onec_ref not in result.pairs:

@@ -289,7 +289,7 @@ class _Counterparties:
                     record_label=self._label(cp),
                     field=nz.label("name"),
                     message=tr(
-                        "a CRM company has the same name but other requisites; "
+                        "a CRM company without requisites has the same name; "
                         "names are never matched automatically"
                     ),
                     action=tr(
