@@ -117,6 +117,18 @@ def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
     store.set(SecretKind.CRM_SECRET, boxes.crm_webhook)
 
 
+def _setup_crm(paths: AppPaths, profile: Profile) -> None:
+    """What an administrator runs once (``desktop-sync setup``): the CRM's custom fields."""
+    from desktop_sync.engine.service import ConnectError, SyncService
+    from desktop_sync.exitcodes import Exit
+
+    try:
+        with SyncService.open(profile, paths) as svc:
+            svc.setup()
+    except ConnectError as exc:
+        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+
+
 def _headless(paths: AppPaths, profile: Profile) -> int:
     from desktop_sync.cli.sync_cmds import OUTCOME_EXIT, print_plan, print_summary
     from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
@@ -173,9 +185,11 @@ def demo_cmd(ctx: Context, headless: bool, smoke: bool) -> None:
         )
         if headless:
             _secrets_in_environment(boxes)
+            _setup_crm(ctx.paths, profile)
             code = _headless(ctx.paths, profile)
         else:
             _secrets_in_memory_keyring(profile, boxes)
+            _setup_crm(ctx.paths, profile)
             code = _window(ctx, profile, smoke)
     if code:
         raise SystemExit(int(code))
