@@ -213,3 +213,11 @@ def test_prices_from_the_register(client: OnecClient) -> None:
     old = client.prices(as_of=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
     assert old[first.onec_ref] == (first.price * Decimal("0.8")).quantize(Decimal("0.01"))
     assert client.prices(as_of=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) == {}
+
+
+def test_invoice_by_printed_number_and_year(client: OnecClient) -> None:
+    inv = DS.onec_invoices[12]
+    found = client.invoices_by_number(inv.number, inv.date.year)
+    assert [i.onec_ref for i in found] == [inv.onec_ref]
+    assert client.invoices_by_number(inv.number, inv.date.year - 3) == []
+    assert client.invoices_by_number("0", 2026) == []

@@ -368,10 +368,13 @@ class OnecClient(Transport):
         )
 
     def invoices(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Invoice]:
+        return self._invoices(Query(filter=self._window(since, until)))
+
+    def _invoices(self, query: Query) -> list[Invoice]:
         entity = self.profile.set("invoices")
         names = self._product_names()
         out = []
-        for r in self._read("invoices", Query(filter=self._window(since, until))):
+        for r in self._read("invoices", query):
             included = bool(r.get("СуммаВключаетНДС", True))
             day = convert.date(r.get("Date"))
             if day is None:
@@ -390,6 +393,20 @@ class OnecClient(Transport):
                 )
             )
         return out
+
+    def invoices_by_number(self, printed: str, year: int) -> list[Invoice]:
+        """Invoices whose printed number (no prefix, no leading zeros) and year match:
+        1C numbers restart every year and carry a prefix the user never types."""
+        digits = printed.strip().lstrip("0")
+        if not digits:
+            return []
+        flt = lit.and_(
+            f"endswith(Number, {lit.string(digits)})",
+            lit.ge("Date", dt.date(year, 1, 1)),
+            lit.lt("Date", dt.date(year + 1, 1, 1)),
+        )
+        found = self._invoices(Query(filter=flt))
+        return [i for i in found if i.number == digits]
 
     def payments(
         self,
