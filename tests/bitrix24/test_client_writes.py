@@ -220,3 +220,14 @@ def test_contacts_prices_and_product_updates(client: Bitrix24Client) -> None:
     client.update_product(product.product.crm_id, {"name": "Бумага «Снежинка»"})
     again = next(p for p in client.products() if p.product.crm_id == product.product.crm_id)
     assert again.product.price == Decimal("99.99") and again.product.name == "Бумага «Снежинка»"
+
+
+def test_updates_move_modification_times(client: Bitrix24Client, portal: Bitrix24Sandbox) -> None:
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    client.update_company(2, {"TITLE": "ООО «Ромашка-Д'Арт»", "COMMENTS": "из 1С"})
+    changed = client.companies(modified_since=before)
+    assert [c.counterparty.name for c in changed] == ["ООО «Ромашка-Д'Арт»"]
+    updated = client.update_invoice(1, {"stageId": "DT31_1:S", "comments": "«тест»"})
+    assert updated.stage_id == "DT31_1:S" and updated.invoice.comment == "«тест»"
+    assert portal.store.items.rows[1]["previousStageId"] == "DT31_1:N"
+    assert [i.invoice.crm_id for i in client.invoices(updated_since=before)] == [1]
