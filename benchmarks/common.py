@@ -1,0 +1,172 @@
+"""What every benchmark shares: a result row, a virtual clock, a sandboxed world."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.throttle import OperatingBudget, RequestThrottle
+from desktop_sync.engine.service import SyncService
+from desktop_sync.sandbox import bitrix24, onec
+
+BURST = 50  # research/bitrix24.md §3: the published leaky bucket of a non-Enterprise portal
+RATE = 2.0  # requests per second drained
+PAGE = 50  # rows per list page (IRestService::LIST_LIMIT)
+BATCH = 50  # commands per batch
+
+BUCKET = "leaky bucket 50 burst, 2/s (published limit, research/bitrix24.md §3)"
+FEWEST = "fewest requests: ceil(rows/50) pages, 50 pages per batch"
+ONEC_FEWEST = "1C has no rate limit: fewest requests a read needs (one per entity set)"
+MODEL = "sandbox cost model (OUR ESTIMATE, limits.py CostModel)"
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    group: str
+    name: str
+    value: float | None
+    unit: str
+    floor: float | None = None
+    floor_source: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or self.floor is None or self.floor <= 0:
+            return None
+        return self.value / self.floor
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ratio"] = self.ratio
+        return out
+
+
+def pages(rows: int) -> int:
+    return max(1, math.ceil(rows / PAGE))
+
+
+def fewest_requests(*row_counts: int) -> int:
+    """Each list's pages, all carried 50 to a batch (a batch is one request)."""
+    return max(1, math.ceil(sum(pages(n) for n in row_counts) / BATCH))
+
+
+def bucket_seconds(requests: int, start_level: float = 0.0) -> float:
+    """The least time the bucket lets ``requests`` through, starting ``start_level`` full."""
+    return max(0.0, (start_level + requests - BURST) / RATE)
+
+
+class VirtualClock:
+    """Real time plus every second the client was told to sleep (which it does not).
+
+    The portal's bucket and the client's throttle both read it, so a run under the
+    2/s limit costs only its real processing time, and reports the time a real run
+    would take: real elapsed + waited.
+    """
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self.slept = 0.0
+
+    def now(self) -> float:
+        with self._lock:
+            return time.time() + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            self._offset += seconds
+            self.slept += seconds
+
+
+def pace(client: Bitrix24Client, clock: VirtualClock, *, full: bool = False) -> None:
+    """Drive a client's throttle (and retry back-off) from ``clock``."""
+    client.clock = clock.now
+    client.sleep = clock.sleep
+    client.throttle = RequestThrottle(clock.now, clock.sleep, burst=BURST, rate=RATE)
+    client.budget = OperatingBudget(clock.now, clock.sleep, limit=client.budget.limit)
+    client.throttle_on = True
+    if full:
+        client.throttle.level = float(BURST)
+
+
+def fill_bucket(portal: bitrix24.Bitrix24Sandbox, level: float = BURST) -> None:
+    bucket = portal.portal.bucket
+    with bucket._lock:
+        bucket.level = level
+        bucket._last = bucket.clock()
+
+
+@dataclass
+class World:
+    """Both sandboxes, a profile and a private home, as tests/e2e/conftest.py builds them."""
+
+    onec: onec.OnecSandbox
+    crm: bitrix24.Bitrix24Sandbox
+    paths: AppPaths
+    profile: Profile
+
+    def service(self) -> SyncService:
+        return SyncService.open(self.profile, self.paths)
+
+
+@contextmanager
+def world(size: str, *, seed: int = 1, rate_limit: bool = False) -> Iterator[World]:
+    saved = {
+        k: os.environ.get(k)
+        for k in ("DESKTOP_SYNC_HOME", "DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET")
+    }
+    import keyring
+
+    from desktop_sync.config.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())  # type: ignore[no-untyped-call]  # never the user's
+    one = onec.start(port=0, seed=seed, size=size)
+    crm = bitrix24.start(port=0, seed=seed, size=size, rate_limit=rate_limit)
+    with tempfile.TemporaryDirectory(prefix="ds-bench-") as tmp:
+        try:
+            home = Path(tmp) / "home"
+            os.environ["DESKTOP_SYNC_HOME"] = str(home)
+            os.environ["DESKTOP_SYNC_ONEC_PASSWORD"] = one.password
+            os.environ["DESKTOP_SYNC_CRM_SECRET"] = crm.webhook
+            paths = AppPaths.resolve(home)
+            paths.ensure()
+            profile = Profile(
+                name="bench",
+                onec_url=one.url,
+                onec_user=one.user,
+                crm_url=crm.url,
+                stages={"send": "DT31_1:S"},
+                crm_throttle=rate_limit,
+            )
+            profile = ProfileStore(paths.profiles_file).add(profile)
+            w = World(one, crm, paths, profile)
+            with w.service() as svc:
+                svc.setup()
+            yield w
+        finally:
+            one.stop()
+            crm.stop()
+            MemoryKeyring.clear()
+            keyring.set_keyring(previous)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v

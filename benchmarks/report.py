@@ -1,0 +1,84 @@
+"""The table, the JSON file and the chart."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Row
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def table(rows: list[Row]) -> str:
+    out: list[str] = []
+    group = None
+    width = max((len(r.name) for r in rows), default=20)
+    for r in rows:
+        if r.group != group:
+            group = r.group
+            out.append("")
+            out.append(f"== {group}")
+            out.append(
+                f"  {'measure':<{width}}  {'value':>10} {'unit':<7} {'floor':>9}  "
+                f"{'ratio':>6}  floor from / note"
+            )
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
+        why = "; ".join(x for x in (r.floor_source if r.floor is not None else "", r.note) if x)
+        out.append(
+            f"  {r.name:<{width}}  {_num(r.value):>10} {r.unit:<7} {_num(r.floor):>9}  "
+            f"{ratio:>6}  {why}"
+        )
+    return "\n".join(out).lstrip("\n")
+
+
+def write_json(rows: list[Row], path: Path, meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"meta": meta, "rows": [r.to_json() for r in rows]}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), "utf-8")
+
+
+def write_chart(rows: list[Row], path: Path) -> str:
+    """A bar chart of every ratio against its floor (log scale); '' or why not drawn."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "no chart: matplotlib is not installed (pip install -e '.[bench]')"
+    ratios = [(f"{r.group[:28]}… {r.name}"[:90], r.ratio) for r in rows if r.ratio is not None]
+    if not ratios:
+        return "no chart: no ratios"
+    fig, ax = plt.subplots(figsize=(11, 0.32 * len(ratios) + 1.5))
+    labels = [n for n, _ in ratios]
+    values = [float(v) for _, v in ratios if v is not None]
+    ax.barh(range(len(values)), values, color=["#3a7" if v <= 1.5 else "#c63" for v in values])
+    ax.set_yticks(range(len(values)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    if max(values) / max(min(values), 1e-9) > 20:
+        ax.set_xscale("log")
+    ax.set_xlabel("measured ÷ floor (1 = at the floor)")
+    ax.set_title("desktop-sync benchmarks: ratio to the floor")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return ""
+
+
+def finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,107 @@
+"""``python -m benchmarks [--quick] [--size medium] [--no-peers]``: run them all, print a table.
+
+Writes ``benchmarks/results/<UTC timestamp>.json`` and ``.png`` (git-ignored).
+Nothing here asserts a time: the numbers are printed with their floors, where
+each floor comes from, and measured ÷ floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+from benchmarks import crm_reads, engine, peers, sync
+from benchmarks.common import Row
+from benchmarks.report import table, write_chart, write_json
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+NOT_YET = (
+    "Not measured, because the feature does not exist yet: money flows F3/F4/F6 "
+    "(payments, shipments, stock) in the sync benchmarks; GUI event-loop stall / p99 during "
+    "a sync; the UT 11 configuration (the 1C sandbox has only bp30)."
+)
+
+
+def _step(name: str, fn: Callable[[], list[Row]], rows: list[Row], log: bool) -> None:
+    t0 = time.perf_counter()
+    try:
+        got = fn()
+    except Exception as exc:
+        got = [Row(name, "FAILED", None, "", note=f"{type(exc).__name__}: {exc}"[:300])]
+    rows.extend(got)
+    if log:
+        print(f"   {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+
+def collect(
+    *, quick: bool, size: str, with_peers: bool, rss: bool = True, log: bool = True
+) -> list[Row]:
+    rows: list[Row] = []
+    read_size = "small" if quick else size
+    sync_sizes = ("small",) if quick else ("small", size)
+    _step("CRM reads", lambda: crm_reads.run(read_size, quick=quick), rows, log)
+    if with_peers:
+        _step("peers", lambda: peers.run(read_size), rows, log)
+    for s in sync_sizes:
+        _step(f"sync {s}", partial(_sync, s, rate_limit=False), rows, log)
+    _step(
+        f"sync {sync_sizes[-1]} rate limit",
+        lambda: _sync(sync_sizes[-1], rate_limit=True),
+        rows,
+        log,
+    )
+    _step(
+        "planner", lambda: engine.planner_rows((2_000,) if quick else (10_000, 100_000)), rows, log
+    )
+    _step("journal", lambda: engine.journal_rows(200 if quick else 2_000), rows, log)
+    if rss:
+        _step("memory", lambda: [sync.peak_rss(sync_sizes[-1])], rows, log)
+    return rows
+
+
+def _sync(size: str, *, rate_limit: bool) -> list[Row]:
+    series = sync.run_series(size, rate_limit=rate_limit)
+    out = sync.rows_for(size, series, rate_limit=rate_limit)
+    if not rate_limit:
+        out.extend(sync.onec_floor_rows(size, series))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="CI-sized: small set, no peers")
+    ap.add_argument("--size", default="medium", choices=("small", "medium", "large"))
+    ap.add_argument("--no-peers", action="store_true", help="skip b24pysdk / fast-bitrix24")
+    ap.add_argument("--no-files", action="store_true", help="do not write JSON / PNG")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    started = dt.datetime.now(dt.UTC)
+    rows = collect(
+        quick=args.quick,
+        size=args.size,
+        with_peers=not (args.quick or args.no_peers),
+        rss=not args.quick,
+    )
+    print(table(rows))
+    print()
+    print(NOT_YET)
+    if not args.no_files:
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        meta = {
+            "started": started.isoformat(),
+            "argv": list(argv if argv is not None else sys.argv[1:]),
+            "python": sys.version,
+            "platform": platform.platform(),
+            "not_measured": NOT_YET,
+        }
+        write_json(rows, args.out / f"{stamp}.json", meta)
+        why = write_chart(rows, args.out / f"{stamp}.png")
+        print(f"results: {args.out / stamp}.json" + (f" ({why})" if why else f", {stamp}.png"))
+    return 1 if any(r.name == "FAILED" for r in rows) else 0

@@ -1,0 +1,330 @@
+"""First full sync and incremental syncs with 0 / 0.1 % / 1 % / 10 % of records changed.
+
+A changed record is a linked counterparty or product renamed, alternately in 1C
+(counterparty, product) and in the CRM (company title), so both directions work.
+Requests to each system are counted by the sandboxes, bytes by an httpx response
+hook on both clients (``Content-Length``), rows as what the snapshot holds. Both
+slopes (extra requests per changed record) are printed: the CRM side should
+follow the changes, the 1C side can only grow by its light scan.
+
+With ``rate_limit=True`` the portal's bucket and our throttle run on a virtual
+clock (``common.VirtualClock``): the time printed is real work + the waits a real
+2/s portal would impose, without waiting them.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from benchmarks.common import (
+    BATCH,
+    BUCKET,
+    ONEC_FEWEST,
+    Row,
+    VirtualClock,
+    World,
+    bucket_seconds,
+    fill_bucket,
+    pace,
+    world,
+)
+from desktop_sync.engine.service import SyncService
+from desktop_sync.engine.snapshot import Snapshot
+
+CHANGES = (0.0, 0.001, 0.01, 0.1)
+
+
+@dataclass
+class RunStats:
+    label: str
+    changed: int
+    onec_requests: int
+    crm_requests: int
+    onec_bytes: int
+    crm_bytes: int
+    seconds: float
+    real_seconds: float
+    rows: int
+    operations: int
+    applied: int
+    failed: int
+    crm_writes: int
+
+
+class _Bytes:
+    def __init__(self) -> None:
+        self.total = 0
+
+    def hook(self, response: httpx.Response) -> None:
+        self.total += int(response.headers.get("content-length") or 0)
+
+
+def _hook(client: Any, meter: _Bytes) -> None:
+    http: httpx.Client = client._http
+    http.event_hooks = {**http.event_hooks, "response": [*http.event_hooks["response"], meter.hook]}
+
+
+def _rows(snap: Snapshot) -> int:
+    o, c = snap.onec, snap.crm
+    return (
+        len(o.counterparties)
+        + len(o.products)
+        + sum(1 + len(i.lines) for i in o.invoices.values())
+        + len(o.payments)
+        + len(o.shipments)
+        + len(c.companies)
+        + sum(len(co.counterparty.requisites) for co in c.companies.values())
+        + len(c.products)
+        + sum(1 + len(i.invoice.lines) for i in c.invoices.values())
+    )
+
+
+def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) -> RunStats:
+    o0, c0 = w.onec.request_count, w.crm.stats.requests
+    writes0 = sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m))
+    ob, cb = _Bytes(), _Bytes()
+    real0 = time.perf_counter()
+    v0 = clock.now() if clock else 0.0
+    with SyncService.open(w.profile, w.paths) as svc:
+        _hook(svc.onec, ob)
+        _hook(svc.crm, cb)
+        if clock is not None:
+            pace(svc.crm, clock)
+        snap, plan = svc.prepare()
+        summary = svc.apply(plan)
+    real = time.perf_counter() - real0
+    return RunStats(
+        label=label,
+        changed=changed,
+        onec_requests=w.onec.request_count - o0,
+        crm_requests=w.crm.stats.requests - c0,
+        onec_bytes=ob.total,
+        crm_bytes=cb.total,
+        seconds=(clock.now() - v0) if clock else real,
+        real_seconds=real,
+        rows=_rows(snap),
+        operations=len(plan.operations),
+        applied=summary.counts.get("applied", 0),
+        failed=summary.counts.get("failed", 0),
+        crm_writes=sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m)) - writes0,
+    )
+
+
+def _is_read(method: str) -> bool:
+    from desktop_sync.connectors.bitrix24.rest import is_read
+
+    return method == "batch" or is_read(method)
+
+
+def change(w: World, count: int, salt: str) -> int:
+    """Rename ``count`` linked records, alternating 1C counterparty, 1C product, CRM company."""
+    if count <= 0:
+        return 0
+    with SyncService.open(w.profile, w.paths) as svc:
+        cps = [link for link in svc.journal.links("counterparty") if link.onec_ref and link.crm_id]
+        prods = [link for link in svc.journal.links("product") if link.onec_ref]
+    done = 0
+    i = 0
+    while done < count and i < 3 * count + 3:
+        kind = i % 3
+        n = i // 3
+        i += 1
+        if kind == 0 and n < len(cps):
+            ref = str(cps[n].onec_ref)
+            w.onec.edit("Catalog_Контрагенты", ref, Description=f"Бенч {salt} {n}")
+        elif kind == 1 and n < len(prods):
+            w.onec.edit(
+                "Catalog_Номенклатура", str(prods[n].onec_ref), Description=f"Товар {salt} {n}"
+            )
+        elif kind == 2 and len(cps) - 1 - n >= 0:
+            company = str(cps[len(cps) - 1 - n].crm_id).split("/")[0]
+            w.crm.edit_company(int(company), TITLE=f"ООО «Бенч {salt} {n}»")
+        else:
+            continue
+        done += 1
+    return done
+
+
+def linked_records(w: World) -> int:
+    with SyncService.open(w.profile, w.paths) as svc:
+        return len(svc.journal.links("counterparty")) + len(svc.journal.links("product"))
+
+
+def run_series(
+    size: str, *, rate_limit: bool, changes: tuple[float, ...] = CHANGES
+) -> list[RunStats]:
+    out: list[RunStats] = []
+    with world(size, rate_limit=rate_limit) as w:
+        clock: VirtualClock | None = None
+        if rate_limit:
+            clock = VirtualClock()
+            w.crm.set_clock(clock.now)
+        out.append(sync_once(w, "first full sync", 0, clock))
+        base = linked_records(w)
+        for pct in changes:
+            if clock is not None:
+                fill_bucket(w.crm, 0.0)
+            n = change(w, round(base * pct), f"{pct}")
+            out.append(sync_once(w, f"incremental {pct * 100:g}% changed", n, clock))
+    return out
+
+
+def slope(points: list[tuple[int, int]]) -> float:
+    """Least-squares slope of (changed, requests)."""
+    if len(points) < 2:
+        return 0.0
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else 0.0
+
+
+def rows_for(size: str, series: list[RunStats], *, rate_limit: bool) -> list[Row]:
+    group = f"Sync ({size}, rate limit {'on, virtual clock' if rate_limit else 'off'})"
+    out: list[Row] = []
+    first_onec = series[0].onec_requests
+    for s in series:
+        info = s.__dict__.copy()
+        crm_floor = None
+        crm_source = ""
+        if rate_limit:
+            crm_floor = bucket_seconds(s.crm_requests) or None
+            crm_source = BUCKET + " for the requests made"
+        out.append(
+            Row(
+                group,
+                f"{s.label}: CRM requests",
+                s.crm_requests,
+                "req",
+                note=f"{s.crm_writes} write calls for {s.operations} ops "
+                f"(batched 50 a request they would need {-(-s.crm_writes // BATCH)}); "
+                f"{s.crm_bytes / 1e6:.1f} MB",
+                extra=info,
+            )
+        )
+        out.append(
+            Row(
+                group,
+                f"{s.label}: 1C requests",
+                s.onec_requests,
+                "req",
+                note=f"{s.onec_bytes / 1e6:.1f} MB read; {s.rows} rows in the snapshot",
+            )
+        )
+        out.append(
+            Row(
+                group,
+                f"{s.label}: wall time",
+                s.seconds,
+                "s",
+                crm_floor,
+                crm_source,
+                f"{s.applied} applied, {s.failed} failed; changed {s.changed}"
+                + (f"; real work {s.real_seconds:.1f} s" if rate_limit else ""),
+            )
+        )
+    incr = list(series[1:])
+    crm_slope = slope([(s.changed, s.crm_requests) for s in incr])
+    onec_slope = slope([(s.changed, s.onec_requests) for s in incr])
+    crm_read = min((s.crm_requests - s.crm_writes) for s in incr) if incr else 0
+    out.append(
+        Row(
+            group,
+            "slope: CRM requests per changed record",
+            crm_slope,
+            "req/rec",
+            note=f"{crm_read} read requests even with nothing changed: the engine re-reads "
+            "everything (no incremental read yet)",
+        )
+    )
+    out.append(
+        Row(
+            group,
+            "slope: 1C requests per changed record",
+            onec_slope,
+            "req/rec",
+            note=f"first sync {first_onec} requests; unchanged run "
+            f"{incr[0].onec_requests if incr else 0}",
+        )
+    )
+    return out
+
+
+def onec_floor_rows(size: str, series: list[RunStats]) -> list[Row]:
+    """1C has no rate limit: the floor of a read is one request per entity set it needs."""
+    if len(series) < 2:
+        return []
+    sets = 8  # organization, counterparties, contracts, products, invoices, payments,
+    # shipments, warehouses: read_onec's entity sets
+    unchanged = series[1]
+    return [
+        Row(
+            f"Sync ({size}, rate limit off)",
+            "unchanged run: 1C read requests",
+            unchanged.onec_requests,
+            "req",
+            sets,
+            ONEC_FEWEST,
+            "paged reads and lookups cost more than one request per set",
+        )
+    ]
+
+
+def peak_rss(size: str) -> Row:
+    """Peak RSS of a full sync in a fresh process (ru_maxrss of the child)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, benchmarks.sync as s\n"
+        f"r = s.run_series({size!r}, rate_limit=False, changes=())\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=1800, check=False
+    )
+    try:
+        kb = int(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return Row(
+            "Memory",
+            f"peak RSS, full sync ({size})",
+            None,
+            "MB",
+            note=f"failed: {proc.stderr.strip()[-160:]}",
+        )
+    del before
+    return Row(
+        "Memory",
+        f"peak RSS, full sync ({size})",
+        kb / 1024,
+        "MB",
+        note="whole process incl. both sandboxes in it (ru_maxrss)",
+    )
+
+
+def traced_peak(size: str) -> Row:
+    """Python-heap peak of the sync alone (tracemalloc; sandboxes started before tracing)."""
+    with world(size) as w:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            sync_once(w, "full", 0, None)
+            _cur, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return Row(
+        "Memory",
+        f"Python heap peak of a full sync ({size})",
+        peak / 2**20,
+        "MB",
+        note="tracemalloc; includes the sandboxes' allocations while serving",
+    )

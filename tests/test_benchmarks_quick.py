@@ -1,0 +1,37 @@
+"""The benchmarks cannot rot: ``python -m benchmarks --quick`` runs, quickly, without error.
+
+No time is asserted here (benchmarks are numbers to read, not pass/fail); only
+that every benchmark still runs against today's engine and sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmarks_run(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DESKTOP_SYNC_HOME": str(tmp_path / "home")}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path / "results")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    took = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "FAILED" not in proc.stdout
+    for group in ("CRM read", "Sync (small", "Engine", "Journal"):
+        assert group in proc.stdout
+    assert "does not exist yet" in proc.stdout  # what is not measured is said
+    assert list((tmp_path / "results").glob("*.json"))
+    assert took < 90, f"--quick took {took:.0f} s"
