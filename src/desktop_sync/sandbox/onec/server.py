@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import re
 import threading
-import time
 from collections import Counter
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,16 +21,13 @@ from desktop_sync.sandbox.onec.filters import Evaluator, Guid, Parser
 from desktop_sync.sandbox.onec.schema import (
     ZERO_GUID,
     EntitySet,
-    Field,
     InformationRegister,
-    Kind,
     SetKind,
-    composite,
-    number,
-    ref,
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
-from desktop_sync.sandbox.onec.values import GUID_RE, coerce, parse_datetime, to_json
+from desktop_sync.sandbox.onec.values import GUID_RE, to_json
+from desktop_sync.sandbox.onec.virtual import balance_set, function_params, period_param
+from desktop_sync.sandbox.onec.writes import coerce_body, parse_body
 
 KEY_RE = re.compile(r"^(?P<set>[^(/]+)\((?P<key>[^)]*)\)(?:/(?P<rest>.*))?$")
 LOGIN_PAGE = (
@@ -574,78 +569,9 @@ class App:
 
     # --- writing -----------------------------------------------------------------------
 
-    @staticmethod
-    def parse_body(body: bytes) -> dict[str, Any]:
-        def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for k, v in pairs:
-                if k in out:
-                    raise ODataError(400, E.DUPLICATE_PROPERTY, f"Повторяющееся имя свойства '{k}'")
-                out[k] = v
-            return out
-
-        try:
-            data = json.loads(
-                body.decode("utf-8"), parse_float=Decimal, object_pairs_hook=no_duplicates
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ODataError(
-                400, E.BAD_REQUEST, "Неверный формат запроса: ожидается JSON-объект"
-            ) from None
-        if not isinstance(data, dict):
-            raise ODataError(400, E.BAD_REQUEST, "Неверный формат запроса: ожидается JSON-объект")
-        return data
-
-    def values(self, entity: EntitySet, data: dict[str, Any], creating: bool) -> Record:
-        """Coerce a written body; unknown properties are silently ignored (A5)."""
-        out: Record = {}
-        schema = self.store.schema
-        for name, value in data.items():
-            if name.endswith("@odata.bind"):
-                nav = name[: -len("@odata.bind")]
-                f = entity.field(nav + "_Key")
-                m = re.fullmatch(r"(?:.*/)?([^/(]+)\(guid'([^']*)'\)", str(value))
-                if f is None or m is None or m.group(1) != f.target:
-                    raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
-                out[f.name] = coerce(f, m.group(2), schema, entity.name)
-                continue
-            if "@" in name or name.startswith("odata."):
-                continue
-            tab = entity.tabular_part(name)
-            if tab is not None:
-                if not isinstance(value, list):
-                    raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
-                rows = []
-                for row in value:
-                    if not isinstance(row, dict):
-                        raise ODataError(400, E.BAD_VALUE, f"Неверное значение свойства '{name}'")
-                    if "LineNumber" not in row:
-                        # Observed: rows without LineNumber fail with 500/-1 (M1).
-                        raise ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE)
-                    clean: Record = {
-                        f.name: coerce(f, None, schema, name) if f.kind is Kind.GUID else _blank(f)
-                        for f in tab.fields
-                    }
-                    for k, v in row.items():
-                        f = tab.field(k)
-                        if f is not None:
-                            clean[k] = coerce(f, v, schema, f"{entity.name}.{name}")
-                    rows.append(clean)
-                out[name] = rows
-                continue
-            f = entity.field(name)
-            if f is None or name in ("DataVersion", "Predefined", "PredefinedDataName"):
-                continue
-            if name == "Ref_Key" and not creating:
-                continue
-            if name == "Posted" and creating:
-                continue
-            out[name] = coerce(f, value, schema, entity.name)
-        return out
-
     def create(self, entity: EntitySet, body: bytes, user: User, as_json: bool) -> Response:
         self.can_write(user, entity)
-        values = self.values(entity, self.parse_body(body), creating=True)
+        values = coerce_body(self.store.schema, entity, parse_body(body), creating=True)
         rec = self.store.insert(entity.name, values)
         location = quote(f"{self.root}/{render.entity_key(entity, rec)}", safe=":/()'=,$")
         return self.single(
@@ -671,7 +597,7 @@ class App:
             raise ODataError(
                 412, E.INTERNAL, "Версия объекта не совпадает: объект изменен другим пользователем"
             )
-        changes = self.values(entity, self.parse_body(body), creating=False)
+        changes = coerce_body(self.store.schema, entity, parse_body(body), creating=False)
         if full:
             blank = self.store.blank(entity)
             for keep in ("Ref_Key", "DataVersion", "Code", "Number", "Posted"):
@@ -697,14 +623,14 @@ class App:
         if m is None or m.group("fn") != "Balance":
             raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
         self.only(method, "GET")
-        params = _function_params(m.group("args") or "")
+        params = function_params(m.group("args") or "")
         for k in ("Period", "AccountCondition", "Condition", "ExtraDimensions"):
             if k in query and k not in params:
                 params[k] = query[k].strip("'") if k != "Period" else query[k]
-        before = _period(params.get("Period"))
+        before = period_param(params.get("Period"))
         rows = self.store.balance(before)
         conditions = (params.get("AccountCondition"), params.get("Condition"))
-        return self.virtual(_balance_set(name), rows, conditions, query)
+        return self.virtual(balance_set(name), rows, conditions, query)
 
     def virtual(
         self,
@@ -749,60 +675,13 @@ class App:
         m = re.fullmatch(r"SliceLast(?:\((?P<args>.*)\))?", rest, re.DOTALL)
         if m is None:
             raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
-        params = _function_params(m.group("args") or "")
+        params = function_params(m.group("args") or "")
         for k in ("Period", "Condition"):
             if k in query and k not in params:
                 params[k] = query[k].strip("'") if k != "Period" else query[k]
-        at = _period(params.get("Period"))
+        at = period_param(params.get("Period"))
         rows = self.store.slice_last(reg.name, at)
         return self.virtual(reg.slice_set, rows, (params.get("Condition"),), query)
-
-
-def _period(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    pm = re.fullmatch(r"datetime'([^']*)'", text)
-    if pm is None:
-        raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period")
-    try:
-        return parse_datetime(pm.group(1))
-    except ValueError:
-        raise ODataError(400, E.BAD_FUNCTION, "Неверное значение параметра Period") from None
-
-
-def _blank(f: Field) -> Any:
-    from desktop_sync.sandbox.onec.values import default
-
-    return default(f)
-
-
-def _function_params(text: str) -> dict[str, str]:
-    """``Period=datetime'…',Condition='X eq guid'…''``: inner quotes are not doubled (A4)."""
-    names = ("Period", "AccountCondition", "Condition", "ExtraDimensions", "Dimensions")
-    marks = list(re.finditer(r"(?:^|,)\s*(" + "|".join(names) + r")\s*=", text))
-    out: dict[str, str] = {}
-    for i, m in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        value = text[m.end() : end].strip()
-        if m.group(1) != "Period" and len(value) >= 2 and value[0] == value[-1] == "'":
-            value = value[1:-1]
-        out[m.group(1)] = value
-    if text.strip() and not marks:
-        raise ODataError(400, E.BAD_FUNCTION, f"Неверные аргументы функции: {text}")
-    return out
-
-
-def _balance_set(name: str) -> EntitySet:
-    fields: list[Field] = [
-        ref("Account", "ChartOfAccounts_Хозрасчетный"),
-        ref("Организация", "Catalog_Организации"),
-    ]
-    for i in (1, 2, 3):
-        fields.extend(composite(f"ExtDimension{i}"))
-    for r in ("Сумма", "Количество"):
-        for suffix in ("Balance", "BalanceDr", "BalanceCr"):
-            fields.append(number(r + suffix))
-    return EntitySet(f"{name}_Balance", SetKind.VIRTUAL, tuple(fields))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -842,10 +721,3 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-
-
-def sleep_until(event: threading.Event, seconds: float) -> None:
-    """Wait, but wake at once when the sandbox stops."""
-    deadline = time.monotonic() + seconds
-    while not event.is_set() and time.monotonic() < deadline:
-        event.wait(min(0.05, deadline - time.monotonic()))
