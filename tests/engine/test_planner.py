@@ -349,3 +349,23 @@ def test_contract_is_reused_when_present() -> None:
     assert "contract" not in {op.entity_type for op in plan.operations}
     create = next(op for op in plan.operations if op.entity_type == INVOICE)
     assert create.payload["invoice"].contract_ref == "k1"
+
+
+def test_unlinked_crm_product_with_a_namesake_in_1c_is_linked_after_confirmation() -> None:
+    onec = OnecData(products={P1: PAPER})
+    typed_by_hand = product(Product(PAPER.name, crm_id=100), "100")  # xmlId = its own id
+    crm = CrmData(
+        companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
+        products={100: typed_by_hand},
+        invoices={31: _crm_invoice()},
+    )
+    plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
+    assert all(op.flow is not Flow.F1 for op in plan.operations)
+    (item,) = [i for i in plan.items if i.key.startswith("F5:name:")]
+    assert item.onec_value == PAPER.name
+    decided = PlanSettings(
+        PROFILE, send_stage="DT31_1:S", decisions={item.key: Decision("confirm")}
+    )
+    plan2 = build_plan(snapshot(onec, crm), Links(), decided)
+    kinds = [(op.flow, op.kind) for op in plan2.operations]
+    assert (Flow.F5, OpKind.LINK) in kinds and (Flow.F1, OpKind.CREATE) in kinds

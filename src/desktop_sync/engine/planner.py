@@ -25,7 +25,7 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import MatchResult, match_counterparties, match_products
+from desktop_sync.engine.matcher import MatchResult, Pair, match_counterparties, match_products
 from desktop_sync.engine.model import (
     ALL_FLOWS,
     Decision,
@@ -636,6 +636,7 @@ class _Products:
         self.links = links
         self.match = match_products(snap.onec.products, snap.crm.products, links.of(PRODUCT))
         self.crm_ready: dict[str, str] = {}
+        self._confirmed_by_person()
 
     def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
         if onec_ref in self.crm_ready:
@@ -663,7 +664,10 @@ class _Products:
                             "{name}: found in the CRM catalog (by {rule}); will be linked"
                         ).format(
                             name=p.name,
-                            rule=tr("1C GUID") if pair.rule == "xml_id" else tr("article"),
+                            rule={
+                                "xml_id": tr("1C GUID"),
+                                "confirmed": tr("a person's confirmation"),
+                            }.get(pair.rule, tr("article")),
                         ),
                         record_label=p.name,
                         changes=_changes(crm_v, onec_v),
@@ -712,6 +716,34 @@ class _Products:
 
     def onec_ref_of_crm(self, crm_id: int | None) -> str | None:
         return None if crm_id is None else self.match.by_crm.get(str(crm_id))
+
+    def _confirmed_by_person(self) -> None:
+        """Pairs a person confirmed in the inbox (a same-name suggestion)."""
+        for key, decision in self.b.settings.decisions.items():
+            if not key.startswith("F5:name:") or decision.action != "confirm":
+                continue
+            _f, _n, crm_key, onec_ref = key.split(":", 3)
+            if (
+                onec_ref in self.snap.onec.products
+                and crm_key.isdigit()
+                and int(crm_key) in self.snap.crm.products
+                and onec_ref not in self.match.pairs
+                and crm_key not in self.match.by_crm
+            ):
+                self.match.add(Pair(onec_ref, crm_key, "confirmed", known=False))
+
+    def same_name(self, crm_id: int) -> str | None:
+        """The one unlinked 1C product named exactly like the CRM product, if any."""
+        crm = self.snap.crm.products.get(crm_id)
+        if crm is None:
+            return None
+        name = nz.text(crm.product.name).casefold()
+        found = [
+            ref
+            for ref, p in self.snap.onec.products.items()
+            if ref not in self.match.pairs and nz.text(p.name).casefold() == name
+        ]
+        return found[0] if len(found) == 1 else None
 
     def diff_linked(self) -> None:
         for link in self.links.of(PRODUCT):
@@ -882,6 +914,28 @@ class _Invoices:
                     tr("pick the product from the catalog in the CRM invoice row"),
                     line.product_name,
                 )
+            elif (ref is None or ref not in self.snap.onec.products) and (
+                suggested := self.products.same_name(line.product_crm_id)
+            ):
+                self.b.item(
+                    Item(
+                        key=f"F5:name:{line.product_crm_id}:{suggested}",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F5,
+                        entity_type=PRODUCT,
+                        record_id=str(line.product_crm_id),
+                        record_label=line.product_name,
+                        field=nz.label("name"),
+                        message=tr(
+                            "the CRM product is not linked to 1C; 1C has one product with "
+                            "the same name"
+                        ),
+                        action=tr("confirm that they are the same product, and they are linked"),
+                        onec_value=self.snap.onec.products[suggested].name,
+                        crm_value=line.product_name,
+                        blocks=(op_id,),
+                    )
+                )
             elif ref is None or ref not in self.snap.onec.products:
                 attention(
                     f"product{line.product_crm_id}",
@@ -890,8 +944,9 @@ class _Invoices:
                         n=line.line_no, name=line.product_name
                     ),
                     tr(
-                        "create the product in 1C (1C is the master of products); "
-                        "the next run links it by its article"
+                        "create it in 1C under the same name (1C is the master of products), or "
+                        "give the 1C product and the CRM product the same name; then confirm "
+                        "the link the next run proposes"
                     ),
                     line.product_name,
                 )
