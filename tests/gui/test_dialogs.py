@@ -171,7 +171,7 @@ def test_journal_filter_and_csv(qtbot, tmp_path: Path) -> None:
                 "failed", "1C refused; the period is closed", now),
     ]  # fmt: skip
     widget.set_operations(3, ops)
-    assert widget.ops_table.rowCount() == 2
+    assert widget.ops_model.rowCount() == 2
     widget.state_filter.setCurrentIndex(widget.state_filter.findData("failed"))
     assert [o.id for o in widget.visible_ops()] == [2]
     widget.search.setText("ромашка")

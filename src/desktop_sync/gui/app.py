@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths
@@ -13,6 +14,8 @@ from desktop_sync.gui.qtcompat import pin_singletons
 from desktop_sync.logsetup import setup_logging
 
 log = logging.getLogger(__name__)
+
+SMOKE_ENV = "DESKTOP_SYNC_GUI_QUIT_AFTER_MS"  # smoke tests: quit after this many ms
 
 
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
@@ -55,11 +58,16 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
     app._desktop_sync_controller = controller  # type: ignore[attr-defined]
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
+    smoke_ms = os.environ.get(SMOKE_ENV, "")
+    if smoke_ms.isdigit():  # the smoke test of a build: open, then quit by itself
+        QTimer.singleShot(int(smoke_ms), controller.quit)
     try:
         controller.window.show()
         code = app.exec()
     finally:
         controller.shutdown()
+        controller.window.deleteLater()
+        app.processEvents()  # a late "quit" must not end the caller's next event loop
         sys.excepthook = previous_hook
         app._desktop_sync_controller = None  # type: ignore[attr-defined]
     return int(code)

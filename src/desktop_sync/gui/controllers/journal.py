@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt, labels
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,63 @@ def write_csv(path: Path, run: RunEntry | None, ops: list[OpEntry]) -> int:
     return len(ops)
 
 
+OP_HEADERS = (N_("Flow"), N_("What"), N_("Record"), N_("State"), N_("Why"),
+              N_("Before → after"), N_("Error"))  # fmt: skip
+
+
+class OpsModel(QAbstractTableModel):
+    """A run's operations: a model, so a run of thousands opens at once."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._ops: list[OpEntry] = []
+
+    def set_ops(self, ops: list[OpEntry]) -> None:
+        self.beginResetModel()
+        self._ops = ops
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ops)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(OP_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return tr(OP_HEADERS[section])
+        return None
+
+    def _text(self, o: OpEntry, col: int) -> str:
+        if col == 0:
+            return o.flow
+        if col == 1:
+            return f"{labels.kind(o.kind)} {labels.target(o.target_system)}"
+        if col == 2:
+            return o.target_id or o.source_id
+        if col == 3:
+            return labels.op_state(o.state)
+        if col == 4:
+            return o.reason
+        if col == 5:
+            return f"{fmt.value(o.before)} → {fmt.value(o.after)}" if o.before or o.after else ""
+        return o.error
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        o = self._ops[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._text(o, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 3 and o.state in _STATE_COLOURS:
+                return QBrush(QColor(_STATE_COLOURS[o.state]))
+            if col == 6 and o.error:
+                return QBrush(QColor("#c62828"))
+        return None
+
+
 def _item(text: str, colour: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -147,8 +211,19 @@ class JournalWidget(QWidget):
         )
         for col, w in enumerate((60, 140, 210, 250, 80, 80, 80)):
             self.runs_table.setColumnWidth(col, w)
-        self.ops_table = _table([tr("Flow"), tr("What"), tr("Record"), tr("State"), tr("Why"),
-                                 tr("Before → after"), tr("Error")])  # fmt: skip
+        self.ops_model = OpsModel(self)
+        self.ops_table = QTableView()
+        self.ops_table.setModel(self.ops_model)
+        self.ops_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.ops_table.setAlternatingRowColors(True)
+        self.ops_table.setWordWrap(False)
+        self.ops_table.verticalHeader().hide()
+        self.ops_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.ops_table.verticalHeader().setDefaultSectionSize(26)
+        self.ops_table.horizontalHeader().setStretchLastSection(True)
+        self.ops_table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         for col, w in enumerate((60, 200, 200, 110, 330, 220)):
             self.ops_table.setColumnWidth(col, w)
         bar = QHBoxLayout()
@@ -230,26 +305,7 @@ class JournalWidget(QWidget):
         ]  # fmt: skip
 
     def _fill_ops(self, *_: object) -> None:
-        ops = self.visible_ops()
-        t = self.ops_table
-        t.setRowCount(len(ops))
-        for r, o in enumerate(ops):
-            change = ""
-            if o.before or o.after:
-                change = f"{fmt.value(o.before)} → {fmt.value(o.after)}"
-            cells = [
-                _item(o.flow),
-                _item(f"{labels.kind(o.kind)} {labels.target(o.target_system)}"),
-                _item(o.target_id or o.source_id),
-                _item(labels.op_state(o.state), _STATE_COLOURS.get(o.state)),
-                _item(o.reason),
-                _item(change),
-                _item(o.error, "#c62828" if o.error else None),
-            ]
-            cells[4].setToolTip(o.reason)
-            cells[6].setToolTip(o.error)
-            for col, cell in enumerate(cells):
-                t.setItem(r, col, cell)
+        self.ops_model.set_ops(self.visible_ops())
         self.export_button.setEnabled(self.current_run is not None)
 
     def _ask_export(self) -> None:

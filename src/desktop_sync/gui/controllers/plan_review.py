@@ -58,7 +58,7 @@ def plan_rows(plan: Plan) -> dict[Flow, list[PlanRow]]:
     return out
 
 
-CHUNK = 400  # items added per turn of the event loop
+CHUNK = 200  # items added per turn of the event loop
 
 
 class PlanReviewDialog(QDialog):

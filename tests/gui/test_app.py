@@ -1,0 +1,113 @@
+"""The entry point, the connection wizard, and the schedule (same run lock as everyone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_sync.config import AppPaths, ProfileStore
+from desktop_sync.config.secrets import SecretKind, SecretStore
+from desktop_sync.gui.controllers.main_controller import MainController
+from desktop_sync.gui.controllers.wizard import ConnectionWizard
+from desktop_sync.runlock import RunLock
+from tests.gui.sandbox_env import sandbox_env
+from tests.gui.test_window_e2e import fast_open
+
+
+def test_desktop_sync_without_a_command_opens_the_window(tmp_path: Path) -> None:
+    """The CLI's contract: ``desktop-sync`` alone runs ``gui.app.run_gui`` (in a fresh process,
+    as a person starts it; the smoke hook closes it after a moment)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_SYNC_GUI_QUIT_AFTER_MS="300")
+    home = tmp_path / "home"
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_sync", "--home", str(home)],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (home / "logs").is_dir() and (home / "config").is_dir()
+
+
+def test_wizard_saves_the_profile_and_secrets_and_tests_the_connection(
+    qtbot, tmp_path: Path
+) -> None:
+    from desktop_sync.sandbox import bitrix24, onec
+
+    paths = AppPaths.resolve(tmp_path / "home")
+    paths.ensure()
+    onec_sb = onec.start(port=0)
+    crm_sb = bitrix24.start(port=0, rate_limit=False)
+    controller = MainController(paths, None, open_service=fast_open)
+    qtbot.addWidget(controller.window)
+    try:
+        wizard = ConnectionWizard(paths, controller.runner, None, controller.window)
+        qtbot.addWidget(wizard)
+        wizard.name.setText("office")
+        wizard.onec_url.setText(onec_sb.url)
+        wizard.onec_user.setText(onec_sb.user)
+        wizard.onec_password.setText(onec_sb.password)
+        wizard.crm_url.setText(crm_sb.url)
+        wizard.crm_webhook.setText(crm_sb.webhook)
+        wizard.schedule.setValue(10)
+        assert wizard.onec_password.echoMode() == wizard.onec_password.EchoMode.Password
+        with qtbot.waitSignal(wizard.saved, timeout=30_000):
+            wizard.test_button.click()
+        assert wizard.tested, wizard.result.text()
+        assert "connection works" in wizard.result.text()
+        assert wizard.onec_password.text() == "" and wizard.crm_webhook.text() == ""
+        profile = ProfileStore(paths.profiles_file).get("office")
+        assert profile.schedule_minutes == 10
+        secrets = SecretStore(profile.uuid)
+        assert secrets.get(SecretKind.ONEC_PASSWORD) == onec_sb.password
+        assert secrets.get(SecretKind.CRM_SECRET) == crm_sb.webhook
+        # nothing secret was written to the profiles file
+        text = paths.profiles_file.read_text(encoding="utf-8")
+        assert onec_sb.password not in text and crm_sb.webhook not in text
+    finally:
+        controller.shutdown()
+        crm_sb.stop()
+        onec_sb.stop()
+
+
+def test_wizard_reports_a_bad_setting_in_words(qtbot, tmp_path: Path) -> None:
+    paths = AppPaths.resolve(tmp_path / "home")
+    controller = MainController(paths, None)
+    qtbot.addWidget(controller.window)
+    try:
+        wizard = ConnectionWizard(paths, controller.runner)
+        qtbot.addWidget(wizard)
+        wizard.onec_url.setText("not a url")
+        wizard.onec_user.setText("Бухгалтер")
+        wizard.crm_url.setText("https://example.bitrix24.ru")
+        wizard.test_button.click()
+        qtbot.waitUntil(lambda: wizard.test_button.isEnabled(), timeout=10_000)
+        assert not wizard.tested
+        assert "1C URL" in wizard.result.text() and "Traceback" not in wizard.result.text()
+    finally:
+        controller.shutdown()
+
+
+def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_path: Path) -> None:
+    with sandbox_env(tmp_path / "home", schedule_minutes=5) as env:
+        c = MainController(env.paths, "demo", open_service=fast_open)
+        qtbot.addWidget(c.window)
+        try:
+            qtbot.waitUntil(lambda: c.snapshot is not None and not c.runner.busy, timeout=30_000)
+            assert c.schedule.isActive() and c.schedule.interval() == 5 * 60_000
+            # another process (a scheduled CLI run) holds the profile's lock
+            with RunLock(env.paths.lock_path(env.profile.uuid)):
+                c.scheduled_run()
+                qtbot.waitUntil(lambda: not c.runner.busy and bool(c.last_error), timeout=30_000)
+            assert "Another synchronisation" in c.last_error
+            c.last_error = ""
+            c.scheduled_run()
+            qtbot.waitUntil(lambda: c.last_summary is not None, timeout=60_000)
+            qtbot.waitUntil(lambda: not c.runner.busy, timeout=30_000)
+            assert c.journal.runs[0].trigger == "schedule"
+            assert c.last_summary.counts["applied"] > 0
+            assert c.last_summary.counts["skipped"] == 0
+        finally:
+            c.shutdown()
