@@ -231,3 +231,12 @@ def test_updates_move_modification_times(client: Bitrix24Client, portal: Bitrix2
     assert updated.stage_id == "DT31_1:S" and updated.invoice.comment == "«тест»"
     assert portal.store.items.rows[1]["previousStageId"] == "DT31_1:N"
     assert [i.invoice.crm_id for i in client.invoices(updated_since=before)] == [1]
+
+
+def test_custom_fields_accept_the_underscore_form_on_write(client: Bitrix24Client) -> None:
+    client.setup_custom_fields()
+    client.update_invoice(
+        2, {"ufCrm_SMART_INVOICE_DS_ONEC_NUMBER": "42", "UF_CRM_SMART_INVOICE_DS_PAID": "10.50"}
+    )
+    fields = client.invoice(2).fields
+    assert fields.onec_number == "42" and fields.paid == Decimal("10.50")

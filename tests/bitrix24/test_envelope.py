@@ -291,3 +291,22 @@ def test_price_modify_deletes_prices_not_listed(
         "result"
     ]["prices"]
     assert [(p["catalogGroupId"], p["price"]) for p in after] == [(1, 77.5)]
+
+
+def test_item_list_order_is_validated(portal: Bitrix24Sandbox, http: httpx.Client) -> None:
+    url = portal.webhook + "crm.item.list"
+    r = post(http, url, {"entityTypeId": 31, "order": {"nonsense": "ASC"}})
+    assert r.status_code == 400 and "not allowed in order" in r.json()["error_description"]
+    r = post(http, url, {"entityTypeId": 31, "order": {"id": "UP"}})
+    assert r.status_code == 400 and "ASC, DESC" in r.json()["error_description"]
+    r = post(
+        http,
+        url,
+        {
+            "entityTypeId": 31,
+            "order": {"updatedTime": "DESC", "id": "ASC"},
+            "select": ["id", "updatedTime"],
+        },
+    )
+    times = [i["updatedTime"] for i in r.json()["result"]["items"]]
+    assert times == sorted(times, reverse=True)

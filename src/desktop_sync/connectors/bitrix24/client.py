@@ -485,7 +485,11 @@ class Bitrix24Client(RestClient):
         return list(
             self.scan(
                 "crm.item.list",
-                {"entityTypeId": INVOICE, "filter": flt, "select": ["*", "ufCrm*"]},
+                {
+                    "entityTypeId": INVOICE,
+                    "filter": flt,
+                    "select": ["*"],
+                },  # "*" includes the custom fields
                 id_field="id",
                 items_key="items",
             )

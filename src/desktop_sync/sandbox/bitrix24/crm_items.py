@@ -121,6 +121,8 @@ def _resolve_field(store: Store) -> Any:
     for uf in _uf_map(store):
         lookup[uf.lower()] = uf
         lookup[camel_uf_name(uf).lower()] = uf
+        # the form many integrations write, "ufCrm_SMART_INVOICE_…", is accepted too
+        lookup[("ufCrm_" + uf.removeprefix("UF_CRM_")).lower()] = uf
     return lambda name: lookup.get(name.lower())
 
 
@@ -147,9 +149,6 @@ def _select(store: Store, raw: Any) -> list[str] | None:
     resolve = _resolve_field(store)
     out = ["id"]
     for name in wanted:
-        if name.lower() in ("uf_*", "ufcrm*"):
-            out.extend(_uf_map(store))
-            continue
         field_name = resolve(name)
         if field_name is not None and field_name not in out:
             out.append(field_name)
@@ -173,6 +172,21 @@ def _get_item(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _check_order(order: Any, resolve: Any) -> None:
+    if order in (None, "", []):
+        return
+    if not isinstance(order, dict):
+        raise bad_argument("Parameter 'order' must be array.")
+    for name, direction in order.items():
+        if resolve(str(name)) is None:
+            raise bad_argument(f"Invalid order: field '{name}' is not allowed in order")
+        if str(direction).upper() not in ("ASC", "DESC"):
+            raise bad_argument(
+                "Invalid order: allowed sort directions are ASC, DESC. "
+                f"But got '{direction}' for field '{name}'"
+            )
+
+
 @method("crm.item.list", "crm")
 def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _check_entity(params)
@@ -189,6 +203,7 @@ def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     rules = FilterRules(resolve, strict=True, allow_logic=True, samples=samples)
     raw_filter = param(params, "filter")
     test = compile_filter(raw_filter, rules)
+    _check_order(param(params, "order"), resolve)
     page = list_page(
         _visible_items(ctx),
         test,
