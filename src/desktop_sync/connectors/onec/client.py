@@ -10,7 +10,6 @@ engine can journal each step.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -19,8 +18,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from desktop_sync.connectors.onec import convert
+from desktop_sync.connectors.onec import bodies, convert
 from desktop_sync.connectors.onec import literals as lit
+from desktop_sync.connectors.onec.bodies import MARK
+from desktop_sync.connectors.onec.bodies import comment_with_key as comment_with_key
+from desktop_sync.connectors.onec.bodies import ref_for_key as ref_for_key
 from desktop_sync.connectors.onec.errors import (
     OnecAccessDenied,
     OnecConflict,
@@ -36,7 +38,6 @@ from desktop_sync.domain.entities import (
     Allocation,
     Contract,
     Counterparty,
-    CounterpartyKind,
     Invoice,
     Payment,
     PaymentKind,
@@ -49,25 +50,13 @@ from desktop_sync.domain.entities import (
     Unit,
     Warehouse,
 )
-from desktop_sync.domain.requisites import validate_inn, validate_kpp
 
-KEY_NAMESPACE = uuid.UUID("1c0da7a0-5e1d-4c3b-9d6e-0de5c7a11c01")
-MARK = "desktop-sync:"
 RUB_CODE = "643"
 
 
 def _light(entity: str) -> tuple[str, ...]:
     """The cheapest $select for a probe: registers have no Ref_Key."""
     return () if "Register_" in entity else ("Ref_Key",)
-
-
-def ref_for_key(key: str) -> str:
-    """The deterministic Ref_Key of a create key."""
-    return str(uuid.uuid5(KEY_NAMESPACE, key))
-
-
-def comment_with_key(comment: str, key: str) -> str:
-    return f"{comment} [{MARK}{key}]".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,28 +360,28 @@ class OnecClient(Transport):
         return self._invoices(Query(filter=self._window(since, until)))
 
     def _invoices(self, query: Query) -> list[Invoice]:
+        rows = self._read("invoices", query)
+        return [inv for r in rows if (inv := self._invoice_from(r)) is not None]
+
+    def _invoice_from(self, r: dict[str, Any]) -> Invoice | None:
         entity = self.profile.set("invoices")
-        names = self._product_names()
-        out = []
-        for r in self._read("invoices", query):
-            included = bool(r.get("СуммаВключаетНДС", True))
-            day = convert.date(r.get("Date"))
-            if day is None:
-                continue
-            out.append(
-                Invoice(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
-                    lines=tuple(convert.lines(r.get("Товары") or [], entity, included, names)),
-                    onec_ref=str(r["Ref_Key"]),
-                    contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
-                    comment=str(r.get("Комментарий") or ""),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                )
-            )
-        return out
+        day = convert.date(r.get("Date"))
+        if day is None:
+            return None
+        included = bool(r.get("СуммаВключаетНДС", True))
+        return Invoice(
+            number=convert.printed_number(str(r.get("Number") or "")),
+            date=day,
+            counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+            lines=tuple(
+                convert.lines(r.get("Товары") or [], entity, included, self._product_names())
+            ),
+            onec_ref=str(r["Ref_Key"]),
+            contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
+            comment=str(r.get("Комментарий") or ""),
+            posted=bool(r.get("Posted")),
+            deleted=bool(r.get("DeletionMark")),
+        )
 
     def invoices_by_number(self, printed: str, year: int) -> list[Invoice]:
         """Invoices whose printed number (no prefix, no leading zeros) and year match:
@@ -622,63 +611,20 @@ class OnecClient(Transport):
 
     def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult:
         entity = self.profile.set("counterparties")
-        if cp.inn:
-            try:
-                validate_inn(cp.inn)
-                if cp.kpp:
-                    validate_kpp(cp.kpp)
-            except ValueError as exc:
-                raise OnecError(
-                    f"counterparty «{cp.name}»: {exc}",
-                    entity=entity,
-                    field=getattr(exc, "field", "ИНН"),
-                ) from None
-        legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
-        contacts = []
-        if cp.phone:
-            contacts.append(
-                {
-                    "LineNumber": "1",
-                    "Тип": "Телефон",
-                    "Представление": cp.phone,
-                    "НомерТелефона": cp.phone,
-                }
-            )
-        if cp.email:
-            contacts.append(
-                {
-                    "LineNumber": str(len(contacts) + 1),
-                    "Тип": "АдресЭлектроннойПочты",
-                    "Представление": cp.email,
-                    "АдресЭП": cp.email,
-                }
-            )
-        body = {
-            "Ref_Key": ref_for_key(key),
-            "Description": cp.name,
-            "НаименованиеПолное": cp.full_name or cp.name,
-            "ЮридическоеФизическоеЛицо": legal,
-            "ИНН": cp.inn,
-            "КПП": cp.kpp,
-            "Комментарий": comment_with_key("", key),
-            "КонтактнаяИнформация": contacts,
-        }
-        return self.create(entity, body)
+        return self.create(entity, bodies.counterparty(cp, key, entity))
 
     def create_contract(
         self, counterparty_ref: str, key: str, name: str = "Основной договор"
     ) -> CreateResult:
-        entity = self.profile.set("contracts")
-        body = {
-            "Ref_Key": ref_for_key(key),
-            "Description": name,
-            "Owner_Key": counterparty_ref,
-            "Организация_Key": self.organization().onec_ref,
-            "ВидДоговора": self.profile.customer_contract_kind,
-            "ВалютаВзаиморасчетов_Key": self.currency_ref(),
-            "Комментарий": comment_with_key("", key),
-        }
-        return self.create(entity, body)
+        body = bodies.contract(
+            counterparty_ref,
+            key,
+            name,
+            self.organization().onec_ref,
+            self.currency_ref(),
+            self.profile.customer_contract_kind,
+        )
+        return self.create(self.profile.set("contracts"), body)
 
     def create_counterparty_with_contract(
         self, cp: Counterparty, key: str
@@ -710,20 +656,7 @@ class OnecClient(Transport):
             self._cache["product_kinds"] = self._read("product_kinds")
         kinds: list[dict[str, Any]] = self._cache["product_kinds"]
         kind_ref = next((k["Ref_Key"] for k in kinds if bool(k.get("Услуга")) == is_service), None)
-        body: dict[str, Any] = {
-            "Ref_Key": ref_for_key(key),
-            "Description": product.name,
-            "НаименованиеПолное": product.name,
-            "Артикул": product.article,
-            "Услуга": is_service,
-            "ВидСтавкиНДС": convert.RATE_TO_VAT_KIND.get(product.vat_rate, "Общая"),
-            "Комментарий": comment_with_key("", key),
-        }
-        if unit_ref:
-            body["ЕдиницаИзмерения_Key"] = unit_ref
-        if kind_ref:
-            body["ВидНоменклатуры_Key"] = kind_ref
-        return self.create(entity, body)
+        return self.create(entity, bodies.product(product, key, unit_ref, kind_ref))
 
     def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
         """Every field posting needs (1C fills no form defaults over OData, A7)."""
@@ -748,51 +681,15 @@ class OnecClient(Transport):
                 entity=self.profile.set("organizations"),
                 field="ОсновнойБанковскийСчет_Key",
             )
-        rows = []
-        for n, line in enumerate(invoice.lines, start=1):
-            if not line.product_ref:
-                raise OnecError(
-                    f"invoice {invoice.number}, row {n} «{line.product_name}»: the product "
-                    "is not in 1C",
-                    entity=entity,
-                    field="Товары/Номенклатура_Key",
-                )
-            rows.append(
-                {
-                    "LineNumber": str(n),
-                    "Номенклатура_Key": line.product_ref,
-                    "Содержание": line.product_name,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": line.amount,
-                    "СуммаСкидки": line.discount,
-                    "СтавкаНДС": line.vat_rate.onec_name,
-                    "СуммаНДС": line.vat_amount,
-                }
-            )
-        included = invoice.lines[0].vat_included if invoice.lines else True
-        if any(line.vat_included != included for line in invoice.lines):
-            raise OnecError(
-                f"invoice {invoice.number}: some rows include VAT and some do not; a 1C "
-                "invoice has one setting for all rows",
-                entity=entity,
-                field="СуммаВключаетНДС",
-            )
-        return {
-            "Ref_Key": ref_for_key(key),
-            "Date": convert.to_onec_date(invoice.date),
-            "Организация_Key": org.onec_ref,
-            "Контрагент_Key": invoice.counterparty_ref,
-            "ДоговорКонтрагента_Key": contract_ref,
-            "СтруктурнаяЕдиница_Key": org.bank_account_ref,
-            "ВалютаДокумента_Key": self.currency_ref(),
-            "КурсВзаиморасчетов": 1,
-            "КратностьВзаиморасчетов": "1",
-            "СуммаВключаетНДС": included,
-            "СуммаДокумента": invoice.total,
-            "Комментарий": comment_with_key(invoice.comment, key),
-            "Товары": rows,
-        }
+        return bodies.invoice(
+            invoice,
+            key,
+            entity,
+            org.onec_ref,
+            org.bank_account_ref,
+            contract_ref,
+            self.currency_ref(),
+        )
 
     def create_invoice(self, invoice: Invoice, key: str) -> CreateResult:
         """Create (not post) a СчетНаОплатуПокупателю; repeating the key makes no twin."""
@@ -802,30 +699,8 @@ class OnecClient(Transport):
         self.post(self.profile.set("invoices"), ref)
 
     def invoice(self, ref: str) -> Invoice | None:
-        entity = self.profile.set("invoices")
-        r = self.find(entity, ref)
-        if r is None:
-            return None
-        day = convert.date(r.get("Date"))
-        assert day is not None
-        return Invoice(
-            number=convert.printed_number(str(r.get("Number") or "")),
-            date=day,
-            counterparty_ref=convert.ref(r.get("Контрагент_Key")),
-            lines=tuple(
-                convert.lines(
-                    r.get("Товары") or [],
-                    entity,
-                    bool(r.get("СуммаВключаетНДС", True)),
-                    self._product_names(),
-                )
-            ),
-            onec_ref=str(r["Ref_Key"]),
-            contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
-            comment=str(r.get("Комментарий") or ""),
-            posted=bool(r.get("Posted")),
-            deleted=bool(r.get("DeletionMark")),
-        )
+        r = self.find(self.profile.set("invoices"), ref)
+        return None if r is None else self._invoice_from(r)
 
     def find_created(self, logical: str, key: str, since: dt.date | None = None) -> str | None:
         """Find a record whose create outcome is unknown: by its Ref_Key, else by the key

@@ -1,0 +1,166 @@
+"""Write bodies for 1C: every field posting needs, keys, and the checks made before
+anything is sent (a bad ИНН, a row without a product, mixed VAT modes).
+
+Over OData 1C fills no form defaults (research/onec.md A7), so the bodies carry
+organization, contract, bank account and currency explicitly. Each create carries a
+deterministic ``Ref_Key`` (UUID5 of the idempotency key) and the key in
+``Комментарий`` (DESIGN.md "Idempotency").
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from desktop_sync.connectors.onec import convert
+from desktop_sync.connectors.onec.errors import OnecError
+from desktop_sync.domain.entities import (
+    Counterparty,
+    CounterpartyKind,
+    Invoice,
+    Product,
+    ProductKind,
+)
+from desktop_sync.domain.requisites import validate_inn, validate_kpp
+
+KEY_NAMESPACE = uuid.UUID("1c0da7a0-5e1d-4c3b-9d6e-0de5c7a11c01")
+MARK = "desktop-sync:"
+
+
+def ref_for_key(key: str) -> str:
+    """The deterministic Ref_Key of a create key."""
+    return str(uuid.uuid5(KEY_NAMESPACE, key))
+
+
+def comment_with_key(comment: str, key: str) -> str:
+    return f"{comment} [{MARK}{key}]".strip()
+
+
+def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
+    if cp.inn:
+        try:
+            validate_inn(cp.inn)
+            if cp.kpp:
+                validate_kpp(cp.kpp)
+        except ValueError as exc:
+            raise OnecError(
+                f"counterparty «{cp.name}»: {exc}",
+                entity=entity,
+                field=getattr(exc, "field", "ИНН"),
+            ) from None
+    contacts: list[dict[str, Any]] = []
+    if cp.phone:
+        contacts.append(
+            {
+                "LineNumber": "1",
+                "Тип": "Телефон",
+                "Представление": cp.phone,
+                "НомерТелефона": cp.phone,
+            }
+        )
+    if cp.email:
+        contacts.append(
+            {
+                "LineNumber": str(len(contacts) + 1),
+                "Тип": "АдресЭлектроннойПочты",
+                "Представление": cp.email,
+                "АдресЭП": cp.email,
+            }
+        )
+    legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
+    return {
+        "Ref_Key": ref_for_key(key),
+        "Description": cp.name,
+        "НаименованиеПолное": cp.full_name or cp.name,
+        "ЮридическоеФизическоеЛицо": legal,
+        "ИНН": cp.inn,
+        "КПП": cp.kpp,
+        "Комментарий": comment_with_key("", key),
+        "КонтактнаяИнформация": contacts,
+    }
+
+
+def contract(
+    counterparty_ref: str, key: str, name: str, organization_ref: str, currency_ref: str, kind: str
+) -> dict[str, Any]:
+    return {
+        "Ref_Key": ref_for_key(key),
+        "Description": name,
+        "Owner_Key": counterparty_ref,
+        "Организация_Key": organization_ref,
+        "ВидДоговора": kind,
+        "ВалютаВзаиморасчетов_Key": currency_ref,
+        "Комментарий": comment_with_key("", key),
+    }
+
+
+def product(p: Product, key: str, unit_ref: str | None, kind_ref: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Ref_Key": ref_for_key(key),
+        "Description": p.name,
+        "НаименованиеПолное": p.name,
+        "Артикул": p.article,
+        "Услуга": p.kind is ProductKind.SERVICE,
+        "ВидСтавкиНДС": convert.RATE_TO_VAT_KIND.get(p.vat_rate, "Общая"),
+        "Комментарий": comment_with_key("", key),
+    }
+    if unit_ref:
+        body["ЕдиницаИзмерения_Key"] = unit_ref
+    if kind_ref:
+        body["ВидНоменклатуры_Key"] = kind_ref
+    return body
+
+
+def invoice(
+    inv: Invoice,
+    key: str,
+    entity: str,
+    organization_ref: str,
+    bank_account_ref: str,
+    contract_ref: str,
+    currency_ref: str,
+) -> dict[str, Any]:
+    rows = []
+    for n, line in enumerate(inv.lines, start=1):
+        if not line.product_ref:
+            raise OnecError(
+                f"invoice {inv.number}, row {n} «{line.product_name}»: the product is not in 1C",
+                entity=entity,
+                field="Товары/Номенклатура_Key",
+            )
+        rows.append(
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_ref,
+                "Содержание": line.product_name,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "СуммаСкидки": line.discount,
+                "СтавкаНДС": line.vat_rate.onec_name,
+                "СуммаНДС": line.vat_amount,
+            }
+        )
+    included = inv.lines[0].vat_included if inv.lines else True
+    if any(line.vat_included != included for line in inv.lines):
+        raise OnecError(
+            f"invoice {inv.number}: some rows include VAT and some do not; a 1C invoice has "
+            "one setting for all rows",
+            entity=entity,
+            field="СуммаВключаетНДС",
+        )
+    return {
+        "Ref_Key": ref_for_key(key),
+        "Date": convert.to_onec_date(inv.date),
+        "Организация_Key": organization_ref,
+        "Контрагент_Key": inv.counterparty_ref,
+        "ДоговорКонтрагента_Key": contract_ref,
+        "СтруктурнаяЕдиница_Key": bank_account_ref,
+        "ВалютаДокумента_Key": currency_ref,
+        "КурсВзаиморасчетов": 1,
+        "КратностьВзаиморасчетов": "1",
+        "СуммаВключаетНДС": included,
+        "СуммаДокумента": inv.total,
+        "Комментарий": comment_with_key(inv.comment, key),
+        "Товары": rows,
+    }
