@@ -253,3 +253,44 @@ def test_client_rides_out_a_503_burst(
     client = make_client(portal.webhook)
     assert len(client.invoices()) == len(portal.store.items)
     assert client.counters.got_503 == portal.stats.rejected_503 > 0
+
+
+def test_userfieldconfig_errors_as_documented(
+    portal: Bitrix24Sandbox, http: httpx.Client, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    hook = portal.add_webhook(scopes=("userfieldconfig",))
+    r = http.post(hook + "userfieldconfig.list", json={"moduleId": "crm"})
+    assert r.status_code == 400 and r.json() == {
+        "error": "",
+        "error_description": "The current method required more scopes. (crm)",
+    }
+    with pytest.raises(Bitrix24ScopeError):
+        make_client(hook).custom_fields()
+    bad = {
+        "moduleId": "crm",
+        "field": {
+            "entityId": "CRM_SMART_INVOICE",
+            "fieldName": "UF_CRM_7_X",
+            "userTypeId": "string",
+        },
+    }
+    r = http.post(portal.webhook + "userfieldconfig.add", json=bad)
+    assert r.json()["error_description"] == "You cannot create custom fields"
+    good = {
+        "moduleId": "crm",
+        "field": {
+            "entityId": "CRM_SMART_INVOICE",
+            "fieldName": "UF_CRM_SMART_INVOICE_X",
+            "userTypeId": "string",
+            "showInList": "N",
+        },
+    }
+    field = http.post(portal.webhook + "userfieldconfig.add", json=good).json()["result"]["field"]
+    assert isinstance(field["id"], str) and field["sort"] == "100" and field["showInList"] == "Y"
+    again = http.post(portal.webhook + "userfieldconfig.add", json=good).json()
+    assert again == {
+        "error": "",
+        "error_description": "Field UF_CRM_SMART_INVOICE_X already exists",
+    }
+    r = http.post(portal.manager_webhook() + "userfieldconfig.add", json=good)
+    assert r.status_code == 400 and r.json()["error_description"] == "Access denied"

@@ -672,9 +672,12 @@ class Bitrix24Client(RestClient):
     # --- custom fields (setup) --------------------------------------------------------------
 
     def custom_fields(self) -> list[CustomFieldInfo]:
+        """The smart invoice's custom fields. ``entityId`` is not among the documented
+        filter fields of ``userfieldconfig.list``, so every CRM field is listed and
+        the invoice's are kept here."""
         rows = self.scan(
             "userfieldconfig.list",
-            {"moduleId": "crm", "filter": {"entityId": "CRM_SMART_INVOICE"}},
+            {"moduleId": "crm"},
             id_field="id",
             items_key="fields",
         )
@@ -683,6 +686,7 @@ class Bitrix24Client(RestClient):
                 int(r["id"]), str(r["fieldName"]), str(r["userTypeId"]), r.get("multiple") == "Y"
             )
             for r in rows
+            if r.get("entityId") == "CRM_SMART_INVOICE"
         ]
 
     def missing_custom_fields(self) -> list[CustomField]:

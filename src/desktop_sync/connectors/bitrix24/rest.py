@@ -707,7 +707,7 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
             f"({code_text or status}). Create a new inbound webhook and save it in the profile.",
             **kwargs,
         )
-    if code_text == "insufficient_scope":
+    if code_text == "insufficient_scope" or "required more scopes" in low:
         return Bitrix24ScopeError(
             f"The webhook has no permission for {method} ({what}): edit the webhook in "
             f"Bitrix24 and tick the '{method.split('.')[0]}' permission.",

@@ -4,9 +4,13 @@ A field ``UF_CRM_SMART_INVOICE_ONEC_NUMBER`` is read and written by ``crm.item.*
 as ``ufCrmSmartInvoiceOnecNumber`` (or under its original name with
 ``useOriginalUfNames=Y``). Adding or changing a field needs the scopes
 ``userfieldconfig`` and ``crm`` and a user allowed to change CRM settings (an
-administrator here). Stricter than some portals: the name must start with
-``UF_CRM_SMART_INVOICE_`` for ``entityId=CRM_SMART_INVOICE`` and use only
-``A-Z``, ``0-9`` and ``_`` (at most 50 characters).
+administrator here). As documented (apidocs userfieldconfig-add/list): the
+name must start with ``UF_{entityId}_`` and use only ``A-Z``, ``0-9`` and ``_``
+(at most 50 characters); errors are HTTP 400 with an empty code ("Access
+denied", "You cannot create custom fields", "The 'FIELD_NAME' field is not
+found", "Field … already exists", "The current method required more scopes.
+(crm)"); ``id`` and ``sort`` come back as text; ``showInList`` and
+``listColumnLabel`` are not taken by ``add``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, insufficient_scope
+from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     compile_filter,
@@ -111,17 +115,39 @@ def _render_one(kind: str, value: Any) -> Any:
     return orm(value)
 
 
-def _check_rights(ctx: Ctx, module_id: Any) -> None:
+def _uf_error(description: str) -> RestError:
+    return RestError(400, "", description)
+
+
+def _check_module(ctx: Ctx, module_id: Any) -> None:
     if str(module_id or "") != "crm":
-        raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
+        raise _uf_error("No settings for UserFieldAccess")
     if "crm" not in ctx.hook.scopes:
-        raise insufficient_scope()
+        raise _uf_error("The current method required more scopes. (crm)")
+
+
+def _check_rights(ctx: Ctx, module_id: Any) -> None:
+    _check_module(ctx, module_id)
     if not ctx.user.admin:
-        raise access_denied(description="Access denied")
+        raise _uf_error("Access denied")
+
+
+_LANGS = ("ru", "en")
 
 
 def _render(field: dict[str, Any]) -> dict[str, Any]:
-    return orm(field)  # type: ignore[no-any-return]
+    out: dict[str, Any] = {}
+    for key, value in field.items():
+        if key in ("id", "sort"):
+            out[key] = str(value)
+        elif isinstance(value, dict):
+            out[key] = dict(value)
+        else:
+            out[key] = value
+    out["languageId"] = {lang: lang for lang in _LANGS}
+    for key in ("listColumnLabel", "listFilterLabel", "errorMessage", "helpMessage"):
+        out.setdefault(key, dict.fromkeys(_LANGS))
+    return out
 
 
 @method("userfieldconfig.add", "userfieldconfig")
@@ -131,18 +157,16 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     entity = str(data.get("entityId") or "")
     name = str(data.get("fieldName") or "")
     kind = str(data.get("userTypeId") or "")
-    if entity not in PREFIX:
-        raise RestError(400, "ERROR_ARGUMENT", f"entityId '{entity}' is not supported")
-    if not _NAME.match(name) or not name.startswith(PREFIX[entity]):
-        raise RestError(
-            400,
-            "ERROR_ARGUMENT",
-            f"fieldName must match {PREFIX[entity]}[A-Z0-9_] (at most 50 characters)",
-        )
+    if not name:
+        raise _uf_error("The 'FIELD_NAME' field is not found.")
+    if not kind:
+        raise _uf_error("The 'USER_TYPE_ID' field is not found.")
+    if entity not in PREFIX or not _NAME.match(name) or not name.startswith(PREFIX[entity]):
+        raise _uf_error("You cannot create custom fields")
     if kind not in TYPES:
-        raise RestError(400, "ERROR_ARGUMENT", f"userTypeId '{kind}' is not supported")
-    if any(f["fieldName"] == name for f in ctx.store.userfields):
-        raise RestError(400, "ERROR_CORE", "A user field with the same name already exists")
+        raise _uf_error("Fail to create new user field")
+    if any(f["fieldName"] == name and f["entityId"] == entity for f in ctx.store.userfields):
+        raise _uf_error(f"Field {name} already exists")
     label = as_dict(data.get("editFormLabel"))
     field = {
         "entityId": entity,
@@ -153,14 +177,13 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "multiple": "Y" if yes(data.get("multiple")) else "N",
         "mandatory": "Y" if yes(data.get("mandatory")) else "N",
         "showFilter": str(data.get("showFilter") or "N"),
-        "showInList": str(data.get("showInList") or "Y"),
+        "showInList": "Y",  # not taken by add
         "editInList": str(data.get("editInList") or "Y"),
         "isSearchable": str(data.get("isSearchable") or "N"),
         "settings": as_dict(data.get("settings")),
         "editFormLabel": {str(k): str(v) for k, v in label.items()},
-        "listColumnLabel": {
-            str(k): str(v) for k, v in as_dict(data.get("listColumnLabel") or label).items()
-        },
+        "helpMessage": {str(k): str(v) for k, v in as_dict(data.get("helpMessage")).items()}
+        or dict.fromkeys(_LANGS),
     }
     ctx.store.userfields.insert(field, "id")
     return Outcome({"field": _render(field)}, writes=1)
@@ -168,8 +191,7 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("userfieldconfig.list", "userfieldconfig")
 def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    if str(param(params, "moduleId") or "") != "crm":
-        raise RestError(400, "ERROR_ARGUMENT", "moduleId: only 'crm' is supported")
+    _check_module(ctx, param(params, "moduleId"))
     names = [
         "id",
         "entityId",
@@ -205,12 +227,13 @@ def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def _field(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     field = ctx.store.userfields.rows.get(as_int(param(params, "id")))
     if field is None:
-        raise RestError(400, "NOT_FOUND", "Field not found")
+        raise _uf_error("The user field is not found")
     return field
 
 
 @method("userfieldconfig.get", "userfieldconfig")
 def uf_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    _check_module(ctx, param(params, "moduleId"))
     return Outcome({"field": _render(_field(ctx, params))}, rows=1)
 
 
