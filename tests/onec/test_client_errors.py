@@ -201,3 +201,13 @@ def test_conflict_and_tabular_create_are_typed(fresh_client: OnecClient) -> None
     with pytest.raises(OnecBadRequest) as e:
         fresh_client.create("Document_СчетНаОплатуПокупателю_Товары", {"LineNumber": "1"})
     assert e.value.onec_code == "13"
+
+
+def test_set_faults_while_running(fresh: OnecSandbox) -> None:
+    fresh.set_faults("500:1", timeout_seconds=0.5)
+    with make_client(fresh, retries=1) as c, pytest.raises(OnecServerError):
+        c.warehouses()
+    fresh.set_faults("")
+    with make_client(fresh) as c:
+        assert len(c.warehouses()) == 2
+    assert fresh.hang_seconds == 0.5

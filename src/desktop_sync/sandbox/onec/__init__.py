@@ -46,6 +46,7 @@ class OnecSandbox:
         configuration: str,
         url: str,
         ca_file: pathlib.Path | None,
+        seed: int = 1,
     ) -> None:
         self._server = server
         self._app = app
@@ -59,6 +60,7 @@ class OnecSandbox:
         self.limited_password = LIMITED_PASSWORD
         self.timezone = TIMEZONE
         self.faults: Faults = app.faults
+        self._seed = seed
         self._thread = threading.Thread(
             target=server.serve_forever,
             name="onec-sandbox",
@@ -82,6 +84,15 @@ class OnecSandbox:
     @hang_seconds.setter
     def hang_seconds(self, value: float) -> None:
         self._app.hang_seconds = value
+
+    def set_faults(self, spec: str, timeout_seconds: float | None = None) -> None:
+        """Replace the fault plan while running (same grammar as ``start(faults=…)``);
+        ``timeout_seconds`` is how long a ``timeout`` fault holds the line."""
+        fresh = Faults(spec, self._seed)
+        self.faults.fractions[:] = fresh.fractions
+        self.faults.delay = fresh.delay
+        if timeout_seconds is not None:
+            self.hang_seconds = timeout_seconds
 
     # --- acting as a user in 1C --------------------------------------------------------
 
@@ -170,4 +181,4 @@ def start(
     app = App(store, base, fault_plan, url)
     handler = type("BoundHandler", (Handler,), {"app": app})
     server.RequestHandlerClass = handler
-    return OnecSandbox(server, app, store, configuration, url, ca_file)
+    return OnecSandbox(server, app, store, configuration, url, ca_file, seed)
