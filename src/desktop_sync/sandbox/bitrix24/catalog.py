@@ -127,7 +127,7 @@ DOC_TYPES = {"A", "S", "M", "R", "D"}
 
 
 def denied() -> RestError:
-    return RestError(403, ACCESS_DENIED, "Access denied")
+    return RestError(400, ACCESS_DENIED, "Access denied")  # HTTP 400, as documented
 
 
 def catalog_error(description: str, code: Any = 0) -> RestError:
@@ -157,6 +157,9 @@ def _list(
         raw_filter=raw_filter,
     )
     select_raw = [str(s) for s in as_list(param(params, "select"))]
+    if not select_raw and required_select:
+        # catalog.product.list: select is required and must name id and iblockId
+        raise catalog_error(f"Required select fields: {', '.join(required_select)}", 200040400001)
     if select_raw and "*" not in select_raw:
         names = [n for n in (resolve(s) for s in select_raw) if n is not None]
         missing = [r for r in required_select if r not in names]
