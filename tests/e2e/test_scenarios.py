@@ -105,7 +105,7 @@ def test_same_field_changed_on_both_sides_is_a_conflict(world: World) -> None:
 
 def test_invalid_inn_waits_and_nothing_is_created(world: World) -> None:
     with world.service() as svc:
-        snap, plan = svc.prepare(flows=(Flow.F7,))
+        _snap, plan = svc.prepare(flows=(Flow.F7,))
     create = next(op for op in plan.operations if op.kind is OpKind.CREATE)
     world.onec.edit(COUNTERPARTIES, create.source_id, ИНН="7707083894")
     with world.service() as svc:

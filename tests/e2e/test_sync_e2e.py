@@ -241,3 +241,29 @@ def test_lost_answers_are_looked_up_not_repeated(
         assert max(inn.values()) <= 2  # the portal's own seed + ours, never more
     finally:
         gen.close()
+
+
+def test_incremental_reads_cost_less_and_still_see_changes(world: World) -> None:
+    """After the first run, an unchanged CRM is read with a fraction of the requests."""
+    with world.service() as svc:
+        svc.run()
+    crm0, onec0 = world.crm.stats.requests, world.onec.stats.requests
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+    crm_quiet, onec_quiet = world.crm.stats.requests - crm0, world.onec.stats.requests - onec0
+    assert plan.operations == ()
+    crm1, onec1 = world.crm.stats.requests, world.onec.stats.requests
+    with world.service() as svc:
+        _snap, plan = svc.prepare(full=True)
+    crm_full, onec_full = world.crm.stats.requests - crm1, world.onec.stats.requests - onec1
+    assert plan.operations == ()
+    assert onec_quiet < onec_full  # unchanged sets are only scanned, not read
+    assert crm_quiet <= crm_full
+    # A change on each side is still seen by the next incremental read.
+    with world.service() as svc:
+        link = next(lk for lk in svc.journal.links("counterparty") if "/" in (lk.crm_id or ""))
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.update_company(int((link.crm_id or "0").split("/")[0]), {"TITLE": "Новое «имя»"})
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+    assert [op.kind for op in plan.operations] == [OpKind.UPDATE]

@@ -94,9 +94,12 @@ def _progress(quiet: bool) -> Any:
 @click.option("--dry-run", "dry_run", is_flag=True, help="read both systems and print the plan")
 @click.option("--apply", "apply_", is_flag=True, help="carry out the plan (minus what waits)")
 @click.option("--only", default=None, help="only these flows, e.g. F1,F7")
+@click.option("--full", is_flag=True, help="read everything (a full reconciliation)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_context
-def sync_cmd(ctx: Context, dry_run: bool, apply_: bool, only: str | None, as_json: bool) -> None:
+def sync_cmd(
+    ctx: Context, dry_run: bool, apply_: bool, only: str | None, full: bool, as_json: bool
+) -> None:
     """Read both systems, plan, and (with --apply) synchronise."""
     if dry_run == apply_:
         raise CommandError(tr("choose exactly one of --dry-run and --apply"))
@@ -105,9 +108,11 @@ def sync_cmd(ctx: Context, dry_run: bool, apply_: bool, only: str | None, as_jso
     try:
         with SyncService.open(profile, ctx.paths) as svc:
             if dry_run:
-                summary, plan = svc.dry_run(_progress(as_json), flows=flows, trigger="cli")
+                summary, plan = svc.dry_run(
+                    _progress(as_json), flows=flows, trigger="cli", full=full
+                )
             else:
-                summary, plan = svc.run(_progress(as_json), flows=flows, trigger="cli")
+                summary, plan = svc.run(_progress(as_json), flows=flows, trigger="cli", full=full)
     except ConnectError as exc:
         if as_json:
             emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})

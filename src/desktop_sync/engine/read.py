@@ -1,14 +1,35 @@
-"""Reading both systems into a :class:`Snapshot` (the network part of a sync)."""
+"""Reading both systems into a :class:`Snapshot` (the network part of a sync).
+
+After the first run the read is incremental, starting from the cached snapshot:
+
+- the CRM says what changed: companies, products and invoices modified since the
+  newest change seen last time (minus an overlap, for clock skew and for records
+  written while we were reading) are read again and replace their cached copies;
+- 1C cannot say what changed (research/onec.md A9): a light ``Ref_Key,DataVersion``
+  scan of each document and catalog set tells whether the set changed, and only
+  changed sets are read again.
+
+A full reconciliation (everything read, deletions seen) runs when there is no
+usable cache, when it is older than :data:`FULL_EVERY`, or when asked for.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
+
+FULL_EVERY = dt.timedelta(hours=24)
+OVERLAP = dt.timedelta(minutes=10)
 
 
 class Cancelled(Exception):
@@ -23,50 +44,131 @@ def _step(
     progress(Progress(stage, done, total, what))
 
 
-def read_onec(client: OnecClient, progress: ProgressFn, cancel: threading.Event,
-              *, stock: bool = False) -> OnecData:  # fmt: skip
-    """Everything the flows need from 1C, for the profile's organization."""
-    steps = 6
-    data = OnecData()
-    _step(cancel, progress, Stage.READ_ONEC, 0, steps, tr("Organization"))
-    org = client.organization()
-    data.organization_ref = org.onec_ref
-    _step(cancel, progress, Stage.READ_ONEC, 1, steps, tr("Counterparties"))
+@dataclass(frozen=True)
+class _Group:
+    """Sets of 1C read together: re-read when any of their scans changed."""
+
+    label: str
+    logicals: tuple[str, ...]
+    load: Callable[[OnecClient, OnecData], None]
+    fields: tuple[str, ...]  # the OnecData fields it fills
+
+
+def _counterparties(client: OnecClient, data: OnecData) -> None:
     data.counterparties = {c.onec_ref: c for c in client.counterparties() if c.onec_ref}
+    data.contracts = {}
     for contract in client.contracts():
         data.contracts.setdefault(contract.counterparty_ref, []).append(contract)
-    _step(cancel, progress, Stage.READ_ONEC, 2, steps, tr("Products"))
+
+
+def _products(client: OnecClient, data: OnecData) -> None:
     data.products = {p.onec_ref: p for p in client.products() if p.onec_ref}
-    _step(cancel, progress, Stage.READ_ONEC, 3, steps, tr("Customer invoices"))
+
+
+def _invoices(client: OnecClient, data: OnecData) -> None:
     data.invoices = {i.onec_ref: i for i in client.invoices() if i.onec_ref}
-    _step(cancel, progress, Stage.READ_ONEC, 4, steps, tr("Payments"))
+
+
+def _payments(client: OnecClient, data: OnecData) -> None:
     data.payments = {p.onec_ref: p for p in client.payments() if p.onec_ref}
-    _step(cancel, progress, Stage.READ_ONEC, 5, steps, tr("Shipments"))
+
+
+def _shipments(client: OnecClient, data: OnecData) -> None:
     data.shipments = {s.onec_ref: s for s in client.shipments() if s.onec_ref}
     data.returns = {r.onec_ref: r for r in client.returns() if r.onec_ref}
+
+
+GROUPS = (
+    _Group(N_("Counterparties"), ("counterparties", "contracts"), _counterparties,
+           ("counterparties", "contracts")),
+    _Group(N_("Products"), ("products",), _products, ("products",)),
+    _Group(N_("Customer invoices"), ("invoices",), _invoices, ("invoices",)),
+    _Group(N_("Payments"), ("bank_receipts", "cash_receipts", "card_payments", "bank_refunds",
+                            "cash_refunds"), _payments, ("payments",)),
+    _Group(N_("Shipments"), ("shipments", "returns"), _shipments, ("shipments", "returns")),
+)  # fmt: skip
+
+
+def read_onec(
+    client: OnecClient,
+    progress: ProgressFn,
+    cancel: threading.Event,
+    *,
+    stock: bool = False,
+    previous: Cached | None = None,
+) -> tuple[OnecData, dict[str, dict[str, str]]]:
+    """Everything the flows need from 1C; with ``previous``, only the changed sets."""
+    steps = len(GROUPS) + 2
+    data = OnecData()
+    _step(cancel, progress, Stage.READ_ONEC, 0, steps, tr("Organization"))
+    data.organization_ref = client.organization().onec_ref
+    # The light scan first: what is read after it can only be newer than it.
+    versions = {lg: client.scan(lg) for group in GROUPS for lg in group.logicals}
+    for n, group in enumerate(GROUPS, start=1):
+        _step(cancel, progress, Stage.READ_ONEC, n, steps, tr(group.label))
+        if previous is not None and all(
+            previous.onec_versions.get(lg) == versions[lg] for lg in group.logicals
+        ):
+            for name in group.fields:  # unchanged since the last read: reuse it
+                setattr(data, name, getattr(previous.onec, name))
+            continue
+        group.load(client, data)
+    _step(cancel, progress, Stage.READ_ONEC, steps - 1, steps, tr("Warehouses"))
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     if stock:
         data.stock = client.stock()
     _step(cancel, progress, Stage.READ_ONEC, steps, steps, "")
-    return data
+    return data, versions
 
 
-def read_crm(client: Bitrix24Client, progress: ProgressFn, cancel: threading.Event,
-             *, stock: bool = False) -> CrmData:  # fmt: skip
+def _newest(data: CrmData) -> dt.datetime | None:
+    stamps: list[dt.datetime] = [c.modified for c in data.companies.values()]
+    stamps += [p.modified for p in data.products.values() if p.modified is not None]
+    stamps += [i.updated for i in data.invoices.values()]
+    return max(stamps) if stamps else None
+
+
+def read_crm(
+    client: Bitrix24Client,
+    progress: ProgressFn,
+    cancel: threading.Event,
+    *,
+    stock: bool = False,
+    previous: Cached | None = None,
+) -> tuple[CrmData, dt.datetime | None]:
+    """The CRM side; with ``previous``, only what changed since its cursor."""
     steps = 4
     data = CrmData()
+    since = (
+        previous.crm_cursor - OVERLAP
+        if previous is not None and previous.crm_cursor is not None
+        else None
+    )
+    incremental = previous is not None and since is not None
+
+    def merge(old: dict[int, Any], new: dict[int, Any]) -> dict[int, Any]:
+        return {**old, **new} if incremental else new
+
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
-    data.companies = {
-        c.counterparty.crm_id: c for c in client.companies() if c.counterparty.crm_id is not None
-    }
+    companies = {
+        c.counterparty.crm_id: c
+        for c in client.companies(since)
+        if c.counterparty.crm_id is not None
+    }  # fmt: skip
+    data.companies = merge(previous.crm.companies if previous else {}, companies)
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
-    data.products = {p.product.crm_id: p for p in client.products() if p.product.crm_id}
+    products = {p.product.crm_id: p for p in client.products(since) if p.product.crm_id}
+    data.products = merge(previous.crm.products if previous else {}, products)
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
-    data.invoices = {i.invoice.crm_id: i for i in client.invoices() if i.invoice.crm_id}
+    invoices = {i.invoice.crm_id: i for i in client.invoices(since) if i.invoice.crm_id}
+    data.invoices = merge(previous.crm.invoices if previous else {}, invoices)
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
-    data.stages = {s.id: s.name for s in client.stages()}
-    data.stores = {w.crm_id: w for w in client.stores() if w.crm_id is not None}
+    if previous is not None and previous.crm.stages:
+        data.stages, data.stores = previous.crm.stages, previous.crm.stores
+    else:
+        data.stages = {s.id: s.name for s in client.stages()}
+        data.stores = {w.crm_id: w for w in client.stores() if w.crm_id is not None}
     if stock:
         data.stock = {(a.product_id, a.store_id): a.amount for a in client.store_amounts()}
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
-    return data
+    return data, _newest(data)

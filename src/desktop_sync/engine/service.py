@@ -8,6 +8,7 @@ at once for the command line and the scheduler.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from desktop_sync.connectors.onec import (
     OnecProfileError,
     OnecUnavailable,
 )
+from desktop_sync.engine.cache import Cached, cache_path
+from desktop_sync.engine.cache import load as load_cache
+from desktop_sync.engine.cache import save as save_cache
 from desktop_sync.engine.executor import Cancelled as ApplyCancelled
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished
 from desktop_sync.engine.model import (
@@ -57,7 +61,7 @@ from desktop_sync.engine.planner import (
     PlanSettings,
     build_plan,
 )
-from desktop_sync.engine.read import Cancelled, read_crm, read_onec
+from desktop_sync.engine.read import FULL_EVERY, Cancelled, read_crm, read_onec
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_onec import OnecWriter
@@ -222,23 +226,37 @@ class SyncService:
         progress: ProgressFn = no_progress,
         cancel: threading.Event | None = None,
         flows: tuple[Flow, ...] | None = None,
+        *,
+        full: bool = False,
     ) -> tuple[Snapshot, Plan]:
-        """Read both systems and plan. Settles interrupted writes of earlier runs first."""
+        """Read both systems and plan. Settles interrupted writes of earlier runs first.
+
+        Incremental after the first run; ``full`` forces a full reconciliation."""
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
         self.connect()
         progress(Progress(Stage.RESUME))
+        cache_file = cache_path(self.paths.data_dir, self.profile.uuid)
+        previous = None if full else load_cache(cache_file, self.profile.uuid)
+        now = dt.datetime.now(dt.UTC)
+        if previous is not None and now - previous.full_at > FULL_EVERY:
+            previous = None  # the periodic full reconciliation: deletions and drift
         try:
             resume_unfinished(self.journal, self.writers)
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
-            onec = read_onec(self.onec, progress, cancel, stock=stock)
-            crm = read_crm(self.crm, progress, cancel, stock=stock)
+            onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
+            crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
             missing_fields = tuple(f.label_en for f in self.crm.missing_custom_fields())
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
         except Bitrix24Error as exc:
             raise ConnectError(_connect_message("Битрикс24", exc)) from None
-        snapshot = Snapshot(onec=onec, crm=crm, full=True)
+        save_cache(cache_file, Cached(
+            self.profile.uuid, onec, crm,
+            full_at=now if previous is None else previous.full_at,
+            crm_cursor=cursor, onec_versions=versions,
+        ))  # fmt: skip
+        snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
         links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
         settings = PlanSettings(
@@ -366,11 +384,13 @@ class SyncService:
         cancel: threading.Event | None = None,
         flows: tuple[Flow, ...] | None = None,
         trigger: str = "manual",
+        *,
+        full: bool = False,
     ) -> tuple[RunSummary, Plan]:
         """Read both systems and plan, journal the plan; write nothing to either system."""
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             self.journal.close_interrupted_runs()
-            _snapshot, plan = self.prepare(progress, cancel, flows)
+            _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
             run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
             summary = RunSummary(run_id, "dry_run", Outcome.DONE)
             for op in plan.operations:
@@ -386,12 +406,14 @@ class SyncService:
         cancel: threading.Event | None = None,
         flows: tuple[Flow, ...] | None = None,
         trigger: str = "cli",
+        *,
+        full: bool = False,
     ) -> tuple[RunSummary, Plan]:
         """Prepare and apply at once (command line, scheduler): all of the plan."""
         cancel = cancel or threading.Event()
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             self.journal.close_interrupted_runs()
-            _snapshot, plan = self.prepare(progress, cancel, flows)
+            _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
 
     # -- setup --------------------------------------------------------------------------
