@@ -310,3 +310,13 @@ def test_item_list_order_is_validated(portal: Bitrix24Sandbox, http: httpx.Clien
     )
     times = [i["updatedTime"] for i in r.json()["result"]["items"]]
     assert times == sorted(times, reverse=True)
+
+
+def test_timeline_comment_reads_only_lower_case_fields(
+    portal: Bitrix24Sandbox, http: httpx.Client
+) -> None:
+    body = {"ENTITY_ID": 1, "ENTITY_TYPE": "dynamic_31", "COMMENT": "«Оплата» д'Арт"}
+    r = post(http, portal.webhook + "crm.timeline.comment.add", {"FIELDS": body})
+    assert r.status_code == 400
+    r = post(http, portal.webhook + "crm.timeline.comment.add", {"fields": body})
+    assert r.status_code == 200 and isinstance(r.json()["result"], int)

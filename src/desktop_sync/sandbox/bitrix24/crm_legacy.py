@@ -583,7 +583,8 @@ def _comment_owner(ctx: Ctx, etype_name: str, entity_id: int) -> None:
 
 @method("crm.timeline.comment.add", "crm")
 def comment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    fields = {k.upper(): v for k, v in as_dict(param(params, "fields")).items()}
+    # since crm 23.100.0 only a lower-case "fields" key is read (Fields/FIELDS are not)
+    fields = {k.upper(): v for k, v in as_dict(params.get("fields")).items()}
     text = str(fields.get("COMMENT") or "")
     if not text.strip():
         raise legacy_error("Empty comment message.")
@@ -634,7 +635,7 @@ def comment_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _comment(ctx, params)
     if row["AUTHOR_ID"] != ctx.user.id and not ctx.user.admin:
         raise legacy_error("Access denied.", status=403)
-    fields = {k.upper(): v for k, v in as_dict(param(params, "fields")).items()}
+    fields = {k.upper(): v for k, v in as_dict(params.get("fields")).items()}
     if "COMMENT" in fields:
         row["COMMENT"] = str(fields["COMMENT"])
     return Outcome(row["ID"], writes=1)
