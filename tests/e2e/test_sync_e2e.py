@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,30 @@ def test_incremental_reads_cost_less_and_still_see_changes(world: World) -> None
     with world.service() as svc:
         _snap, plan = svc.prepare()
     assert [op.kind for op in plan.operations] == [OpKind.UPDATE]
+
+
+def test_check_and_status_commands(world: World) -> None:
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {**os.environ, **world.env(), "DESKTOP_SYNC_LANG": "en",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+    check = subprocess.run([exe, "check", "--json"], capture_output=True, text=True, env=env,
+                           timeout=120, check=False)  # fmt: skip
+    report = json.loads(check.stdout)
+    assert check.returncode == 0, report["problems"]
+    assert report["ok"] and report["onec"]["configuration"]
+    with world.service() as svc:
+        svc.run()
+        link = svc.journal.links("invoice")[0]
+        inv = svc.onec.invoice(link.onec_ref or "")
+    assert inv is not None
+    for query in (str(link.crm_id), f"{inv.number}/{inv.date.year}"):
+        status = subprocess.run([exe, "status", query, "--json"], capture_output=True,
+                                text=True, env=env, timeout=120, check=False)  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        data = json.loads(status.stdout)
+        assert data["crm_id"] == int(link.crm_id or 0)
+        assert Decimal(str(data["onec"]["outstanding"])) == inv.total
+    missing = subprocess.run([exe, "status", "no-such-invoice"], capture_output=True, text=True,
+                             env=env, timeout=120, check=False)  # fmt: skip
+    assert missing.returncode == 2 and "no invoice" in missing.stderr

@@ -17,11 +17,11 @@ from desktop_sync import __version__
 from desktop_sync.cli.context import CommandError, Context
 from desktop_sync.cli.demo_cmd import demo_cmd
 from desktop_sync.cli.journal_cmds import journal_cmd
-from desktop_sync.cli.pending import PENDING_COMMANDS
 from desktop_sync.cli.profile_cmds import profile_group
 from desktop_sync.cli.sandbox_cmd import sandbox_cmd
 from desktop_sync.cli.smoke_cmd import smoke_gui_cmd, smoke_keyring_cmd
-from desktop_sync.cli.sync_cmds import inbox_group, setup_cmd, sync_cmd
+from desktop_sync.cli.status_cmd import status_cmd
+from desktop_sync.cli.sync_cmds import check_cmd, inbox_group, setup_cmd, sync_cmd
 from desktop_sync.config import AppPaths, ConfigError
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
@@ -67,12 +67,12 @@ cli.add_command(journal_cmd)
 cli.add_command(sync_cmd)
 cli.add_command(inbox_group)
 cli.add_command(setup_cmd)
+cli.add_command(check_cmd)
+cli.add_command(status_cmd)
 cli.add_command(sandbox_cmd)
 cli.add_command(demo_cmd)
 cli.add_command(smoke_gui_cmd)
 cli.add_command(smoke_keyring_cmd)
-for _command in PENDING_COMMANDS:
-    cli.add_command(_command)
 
 
 def _fail(message: str, code: Exit) -> int:

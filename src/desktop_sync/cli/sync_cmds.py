@@ -264,3 +264,102 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
         echo(tr("Created in Bitrix24: {fields}.").format(fields=", ".join(created)))
     else:
         echo(tr("Bitrix24 already has every field desktop-sync needs."))
+
+
+@click.command("check")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@pass_context
+def check_cmd(ctx: Context, as_json: bool) -> None:
+    """Connect to both systems: configuration, rights, what is missing and how to fix it."""
+    from desktop_sync.connectors.bitrix24.check import check as crm_check
+
+    profile = ctx.store.get(ctx.profile_name)
+    problems: list[str] = []
+    try:
+        with SyncService.open(profile, ctx.paths) as svc:
+            try:
+                onec = svc.onec.report()
+            except Exception as exc:  # connection and login errors: exit 5 below
+                raise ConnectError(f"1С: {exc}") from None
+            crm = crm_check(svc.crm)
+    except ConnectError as exc:
+        if as_json:
+            emit_json({"ok": False, "message": str(exc)})
+        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    problems += [f"1С: {p.message}" for p in onec.problems]
+    problems += [
+        tr("1C: the user cannot read {entity}").format(entity=e.entity)
+        for e in onec.entities
+        if e.published and not e.readable
+    ]
+    problems += [
+        tr("1C: the user cannot write {entity}").format(entity=e.entity)
+        for e in onec.entities
+        if e.writable is False and e.published
+    ]
+    problems += [f"Битрикс24: {p}" for p in crm.problems]
+    if not profile.stages.get("send"):
+        problems.append(
+            tr(
+                "no CRM stage is chosen as “send to 1C”: desktop-sync profile set {name} "
+                "stage.send <stage id>"
+            ).format(name=profile.name)
+        )
+    stages = [{"id": s.id, "name": s.name} for s in crm.stages]
+    known = {s.id for s in crm.stages}
+    problems += [
+        tr("stage.{meaning}: the CRM has no stage {stage}").format(meaning=m, stage=sid)
+        for m, sid in profile.stages.items()
+        if known and sid not in known
+    ]
+    if as_json:
+        emit_json(
+            {
+                "ok": not problems,
+                "onec": {
+                    "configuration": onec.configuration,
+                    "entities": [
+                        {
+                            "name": e.logical,
+                            "entity": e.entity,
+                            "published": e.published,
+                            "readable": e.readable,
+                            "writable": e.writable,
+                            "rows_hidden": e.rows_hidden,
+                        }
+                        for e in onec.entities
+                    ],
+                },
+                "crm": {
+                    "user": crm.user,
+                    "admin": crm.is_admin,
+                    "scopes_missing": crm.scopes_missing,
+                    "custom_fields_missing": crm.custom_fields_missing,
+                    "inventory": crm.inventory_management,
+                    "sees_everything": crm.sees_everything,
+                    "stages": stages,
+                },
+                "problems": problems,
+            }
+        )
+    else:
+        echo(
+            tr("1C: configuration {configuration}, {n} objects checked").format(
+                configuration=onec.configuration, n=len(onec.entities)
+            )
+        )
+        echo(
+            tr("Bitrix24: user {user}{admin}; stages: {stages}").format(
+                user=crm.user or "—",
+                admin=tr(" (administrator)") if crm.is_admin else "",
+                stages=", ".join(f"{s['id']} {s['name']}" for s in stages) or "—",
+            )
+        )
+        if problems:
+            echo(tr("To fix:"))
+            for p in problems:
+                echo(f"  • {p}")
+        else:
+            echo(tr("Everything is in place."))
+    if problems:
+        raise SystemExit(int(Exit.USAGE))
