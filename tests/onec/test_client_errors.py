@@ -211,3 +211,42 @@ def test_set_faults_while_running(fresh: OnecSandbox) -> None:
     with make_client(fresh) as c:
         assert len(c.warehouses()) == 2
     assert fresh.hang_seconds == 0.5
+
+
+def test_retry_after_is_honoured_on_503() -> None:
+    slept: list[float] = []
+    answers = iter(
+        [
+            httpx.Response(503, text="busy", headers={"retry-after": "2"}),
+            httpx.Response(200, json={"value": []}),
+        ]
+    )
+    with OnecClient(
+        URL,
+        "Бухгалтер",
+        SECRET,
+        transport=httpx.MockTransport(lambda r: next(answers)),
+        backoff=0.01,
+        sleep=slept.append,
+    ) as c:
+        assert c.warehouses() == []
+    assert slept == [2.0]
+
+
+def test_wrong_configuration_is_named(sandbox: OnecSandbox) -> None:
+    from desktop_sync.connectors.onec import OnecProfileError
+    from desktop_sync.connectors.onec.profiles import BP30, Profile
+
+    ut_like = Profile(
+        "ut11",
+        "1С:Управление торговлей 11",
+        {"orders": "Document_ЗаказКлиента"},
+        {},
+        BP30.payment_sets,
+        (),
+    )
+    with (
+        make_client(sandbox, configuration=ut_like) as c,
+        pytest.raises(OnecProfileError, match="looks like configuration 'bp30'"),
+    ):
+        c.connect()

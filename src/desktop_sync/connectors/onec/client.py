@@ -32,7 +32,7 @@ from desktop_sync.connectors.onec.errors import (
 )
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.metadata import Metadata
-from desktop_sync.connectors.onec.profiles import Problem, Profile, profile
+from desktop_sync.connectors.onec.profiles import Problem, Profile, detect, profile
 from desktop_sync.connectors.onec.transport import CreateResult, Transport
 from desktop_sync.domain.entities import (
     Allocation,
@@ -160,6 +160,14 @@ class OnecClient(Transport):
         """Read ``$metadata`` and refuse a base that lacks what the profile needs."""
         problems = self.check()
         if problems:
+            found = detect(self._cache["metadata"])
+            if found is not None and found != self.profile.name:
+                raise OnecProfileError(
+                    f"this 1C base looks like configuration '{found}', but the profile says "
+                    f"'{self.profile.name}' ({self.profile.title}): change the profile's "
+                    "configuration",
+                    entity="$metadata",
+                )
             first = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise OnecProfileError(first.message + more, entity=first.entity, field=first.field)

@@ -143,6 +143,7 @@ class Transport:
             send_headers["Content-Type"] = "application/json;charset=utf-8"
         attempts = 1 if write else self.retries + 1
         for attempt in range(attempts):
+            retry_after = 0.0
             try:
                 self.requests += 1
                 resp = self._http.request(method, url, content=content, headers=send_headers)
@@ -164,9 +165,10 @@ class Transport:
                     return self._answer(resp, entity, expect)
                 except err.OnecError as exc:
                     error = exc
+                    retry_after = _retry_after(resp.headers.get("retry-after", ""))
             if write or not error.retryable or attempt == attempts - 1:
                 raise error
-            self._sleep(self.backoff * (2**attempt))
+            self._sleep(max(self.backoff * (2**attempt), min(retry_after, 30.0)))
         raise AssertionError("unreachable")
 
     def _answer(self, resp: httpx.Response, entity: str, expect: str) -> Any:
@@ -488,6 +490,14 @@ def _args(**params: str) -> str:
         if value:
             parts.append(f"{name}={value}" if name == "Period" else f"{name}='{value}'")
     return "(" + ",".join(parts) + ")"
+
+
+def _retry_after(value: str) -> float:
+    """Seconds from a ``Retry-After`` header (the HTTP-date form is ignored)."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
 
 
 def _key(entity: str, ref: str) -> str:
