@@ -167,3 +167,59 @@ def test_a_wrong_password_is_one_calm_sentence(qtbot, env, monkeypatch):
         assert c.window.message.isVisibleTo(c.window)
     finally:
         c.shutdown()
+
+
+def test_closing_during_a_run_cancels_first_and_never_blocks(qtbot, window):
+    c = window
+    _idle(qtbot, c)
+    slow = SlowService(c.svc)
+    c.svc = slow
+    c.refresh()
+    qtbot.waitUntil(slow.started.is_set, timeout=10_000)
+    t0 = time.perf_counter()
+    c.window.close()
+    assert time.perf_counter() - t0 < 0.2  # the close returned at once
+    assert c.window.isVisible() and "Finishing the current step" in c.window.message.text()
+    qtbot.waitUntil(lambda: not c.window.isVisible(), timeout=10_000)
+    assert c.svc is None  # shut down cleanly once the worker stopped
+
+
+def test_resolve_a_conflict_take_1c(qtbot, window, env):
+    """The same counterparty renamed in both systems: a conflict; take 1C; the next plan
+    carries the 1C name to the CRM and the conflict is gone."""
+    c = window
+    _idle(qtbot, c)
+    # a first run links the counterparties
+    c.synchronize()
+    qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=30_000)
+    c.plan_dialog.accept()
+    qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=60_000)
+    _idle(qtbot, c)
+    link = next(lk for lk in c.svc.journal.links("counterparty") if lk.crm_id and lk.onec_ref)
+    company_id = int(link.crm_id.split("/")[0])
+    env.onec.edit("Catalog_Контрагенты", link.onec_ref, Description="ООО «Имя из 1С»")
+    env.crm.edit_company(company_id, TITLE="ООО «Имя из CRM»")
+    c.summary_dialog.reject()
+    c.summary_dialog = None
+    c.synchronize()
+    qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=30_000)
+    conflicts = [i for i in c.plan_dialog.plan.items if i.kind.value == "conflict"]
+    assert [(i.onec_value, i.crm_value) for i in conflicts] == [
+        ("ООО «Имя из 1С»", "ООО «Имя из CRM»")
+    ]
+    c.plan_dialog.accept()
+    qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=60_000)
+    _idle(qtbot, c)
+    row = next(i for i, e in enumerate(c.inbox.model.entries()) if e.is_conflict)
+    c.inbox.table.selectRow(row)
+    assert "ООО «Имя из CRM»" in c.inbox.detail.toPlainText()
+    before = len(c.inbox.model.entries())
+    c.inbox.take_onec.click()
+    qtbot.waitUntil(lambda: len(c.inbox.model.entries()) == before - 1, timeout=10_000)
+    c.summary_dialog.reject()
+    c.refresh()
+    qtbot.waitUntil(lambda: not c.runner.busy, timeout=30_000)
+    _idle(qtbot, c)
+    assert not [i for i in c.plan.items if i.kind.value == "conflict"]
+    update = next(op for op in c.plan.operations if op.source_id == link.onec_ref)
+    assert any(ch.after == "ООО «Имя из 1С»" for ch in update.changes)

@@ -110,3 +110,29 @@ def test_known_errors_become_plain_sentences() -> None:
     )
     text, expected = plain_message(LockHeld("held"))
     assert expected and "Another synchronisation" in text
+
+
+def test_no_cyclic_collection_while_a_worker_runs(qtbot) -> None:
+    import gc
+
+    from desktop_sync.gui.gcpolicy import CollectorPolicy
+
+    runner = Runner()
+    policy = CollectorPolicy()
+    runner.busy_changed.connect(policy.set_busy)
+    states: list[bool] = []
+
+    def task(progress, cancel):
+        progress(gc.isenabled())
+        return None
+
+    try:
+        runner.start(task, on_progress=states.append)
+        qtbot.waitUntil(lambda: not runner.busy and bool(states), timeout=5000)
+        assert states == [False]  # a full collection would hold the GIL and freeze the window
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        policy.collect_fully()
+    finally:
+        policy.stop()
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -38,6 +38,7 @@ from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntr
 from desktop_sync.gui.controllers.lookup import LookupWidget
 from desktop_sync.gui.controllers.plan_review import PlanReviewDialog, PlanRow, plan_rows
 from desktop_sync.gui.controllers.wizard import ConnectionWizard
+from desktop_sync.gui.gcpolicy import CollectorPolicy
 from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.models.side_by_side import RowFilter
 from desktop_sync.gui.resources import app_icon
@@ -126,6 +127,8 @@ class MainController(QObject):
         self.window = MainWindowView()
         self.window.setWindowIcon(app_icon())
         self.runner = Runner(self)
+        self.collector = CollectorPolicy(self)
+        self.runner.busy_changed.connect(self.collector.set_busy)
         self.svc: Any = None
         self.profile: Profile | None = None
         self.snapshot: Snapshot | None = None
@@ -137,6 +140,7 @@ class MainController(QObject):
         self.last_summary: RunSummary | None = None
         self.last_error = ""
         self._closing = False
+        self._quit_when_idle = ""  # "close" | "quit": what to do once the worker stops
         self._run_kind = ""
 
         w = self.window
@@ -418,6 +422,10 @@ class MainController(QObject):
         w.act_refresh.setEnabled(ready)
         w.act_cancel.setEnabled(busy)
         w.profile.setEnabled(not busy)
+        if not busy and self._quit_when_idle:
+            then = self.quit if self._quit_when_idle == "quit" else self.window.close
+            self._quit_when_idle = ""
+            QTimer.singleShot(0, then)
 
     # -- filters -------------------------------------------------------------------------
 
@@ -660,10 +668,22 @@ class MainController(QObject):
                 )
                 event.ignore()
                 return True
+            if self.runner.busy:  # never block the window on a request in flight
+                self._quit_when_idle = "close"
+                self.cancel()
+                self.window.show_message(
+                    tr("Finishing the current step, then the window closes."), "info"
+                )
+                event.ignore()
+                return True
             self.shutdown()
         return super().eventFilter(obj, event)
 
     def quit(self) -> None:
+        if self.runner.busy:
+            self._quit_when_idle = "quit"
+            self.cancel()
+            return
         self.shutdown()
         self._closing = True
         self.window.close()
@@ -684,6 +704,7 @@ class MainController(QObject):
             self.svc = None
         if self.tray is not None:
             self.tray.hide()
+        self.collector.stop()
 
 
 def apply_saved_language(paths: AppPaths) -> None:
