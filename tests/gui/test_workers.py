@@ -124,7 +124,7 @@ def test_no_cyclic_collection_while_a_worker_runs(qtbot) -> None:
 
     def task(progress, cancel):
         progress(gc.isenabled())
-        return None
+        return
 
     try:
         runner.start(task, on_progress=states.append)
