@@ -139,3 +139,28 @@ def test_rows_of_a_group_beyond_one_page_are_read_on(client: Bitrix24Client) -> 
     assert len(by_id[3].invoice.lines) == 70
     assert by_id[3].opportunity == Decimal(sum(range(1, 71)))
     assert [ln.product_name for ln in by_id[3].invoice.lines][-1] == "Позиция 70"
+
+
+def test_rows_fall_back_to_one_command_per_invoice(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    """A portal that refuses a list of owners gets one command per invoice."""
+    from desktop_sync.sandbox.bitrix24 import registry
+    from desktop_sync.sandbox.bitrix24.errors import bad_argument
+
+    scopes, original = registry.METHODS["crm.item.productrow.list"]
+
+    def strict(ctx: registry.Ctx, params: dict[str, object]) -> registry.Outcome:
+        flt = params.get("filter")
+        owner = flt.get("=ownerId") if isinstance(flt, dict) else None
+        if isinstance(owner, list):
+            raise bad_argument("Invalid filter: field 'ownerId' has invalid value")
+        return original(ctx, params)
+
+    registry.METHODS["crm.item.productrow.list"] = (scopes, strict)
+    try:
+        invoices = client.invoices()
+    finally:
+        registry.METHODS["crm.item.productrow.list"] = (scopes, original)
+    assert all(inv.invoice.lines for inv in invoices)
+    assert portal.stats.subcalls["crm.item.productrow.list"] > len(invoices)

@@ -17,6 +17,7 @@ from typing import Any
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24Error,
+    Bitrix24NotFound,
     Bitrix24PermissionError,
     Bitrix24RequestError,
 )
@@ -517,7 +518,9 @@ class Bitrix24Client(RestClient):
             for n, grp in enumerate(chunk):
                 key = f"g{n}"
                 if key in reply.errors:
-                    if group > 1 and isinstance(reply.errors[key], Bitrix24RequestError):
+                    if group > 1 and isinstance(
+                        reply.errors[key], (Bitrix24RequestError, Bitrix24NotFound)
+                    ):
                         out.update(self.product_rows(grp, group=1))
                         continue
                     raise reply.errors[key]
