@@ -63,6 +63,19 @@ def test_wizard_saves_the_profile_and_secrets_and_tests_the_connection(
         secrets = SecretStore(profile.uuid)
         assert secrets.get(SecretKind.ONEC_PASSWORD) == onec_sb.password
         assert secrets.get(SecretKind.CRM_SECRET) == crm_sb.webhook
+        # the mapping page lists the CRM's real stages and both systems' warehouses
+        send = wizard.stage_boxes["send"]
+        names = [send.itemText(i) for i in range(send.count())]
+        assert len(names) > 3 and "—" in names
+        send.setCurrentIndex(send.findData("DT31_1:UC_TO1C"))
+        assert wizard.store_boxes, "1C warehouses are listed"
+        box = next(iter(wizard.store_boxes.values()))
+        box.setCurrentIndex(1)
+        with qtbot.waitSignal(wizard.saved, timeout=10_000):
+            wizard.accept()
+        saved = ProfileStore(paths.profiles_file).get("office")
+        assert saved.stages == {"send": "DT31_1:UC_TO1C"}
+        assert list(saved.warehouses.values()) == [box.currentData()]
         # nothing secret was written to the profiles file
         text = paths.profiles_file.read_text(encoding="utf-8")
         assert onec_sb.password not in text and crm_sb.webhook not in text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -27,7 +28,7 @@ from desktop_sync.config import AppPaths, Profile, ProfileStore
 from desktop_sync.config.profiles import CONFIGURATIONS
 from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.gui.workers import Runner
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 
 def _secret_edit() -> QLineEdit:
@@ -36,12 +37,23 @@ def _secret_edit() -> QLineEdit:
     return edit
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What a successful test brings back: the systems' real stages and warehouses."""
+
+    message: str
+    stages: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+    onec_warehouses: list[str] = field(default_factory=list)
+    crm_stores: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+
+
 def save_and_test(
     paths: AppPaths, profile: Profile, secrets: dict[SecretKind, str], *, test: bool = True
-) -> Callable[[Callable[[Any], None], threading.Event], str]:
-    """A worker task: validate and save the profile, store the secrets, log in to both."""
+) -> Callable[[Callable[[Any], None], threading.Event], Checked]:
+    """A worker task: validate and save the profile, store the secrets, log in to both,
+    and read the CRM's invoice stages and both systems' warehouses for the mapping."""
 
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Checked:
         from desktop_sync.engine.service import SyncService
 
         checked = profile.validate()
@@ -51,16 +63,42 @@ def save_and_test(
                 store.set(kind, value)
         ProfileStore(paths.profiles_file).put(checked)
         if not test:
-            return tr("Saved.")
+            return Checked(tr("Saved."))
         progress(tr("Connecting to 1C and Bitrix24…"))
         svc = SyncService.open(checked, paths)
         try:
             svc.connect()
+            stages = [(st.id, st.name) for st in svc.crm.stages()]
+            warehouses = sorted(w.name for w in svc.onec.warehouses())
+            stores = [(str(w.crm_id), w.name) for w in svc.crm.stores() if w.crm_id is not None]
         finally:
             svc.close()
-        return tr("Both systems answered: the connection works.")
+        return Checked(
+            tr("Both systems answered: the connection works."), stages, warehouses, stores
+        )
 
     return task
+
+
+def save_mapping(
+    paths: AppPaths, name: str, stages: dict[str, str], warehouses: dict[str, str]
+) -> Callable[[Callable[[Any], None], threading.Event], str]:
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
+        store = ProfileStore(paths.profiles_file)
+        profile = store.get(name)
+        store.put(dataclasses.replace(profile, stages=stages, warehouses=warehouses))
+        return name
+
+    return task
+
+
+_MEANINGS = {
+    "send": N_("Send to 1C (creates the invoice in 1C)"),
+    "paid": N_("Paid in full"),
+    "partly_paid": N_("Partly paid"),
+    "shipped": N_("Shipped"),
+    "cancelled": N_("Cancelled"),
+}
 
 
 class ConnectionWizard(QWizard):
@@ -161,6 +199,22 @@ class ConnectionWizard(QWizard):
         self.test_button.clicked.connect(self.test)
         self.tested = False
 
+        # 4. stages and warehouses, from the systems themselves
+        self.page_map = QWizardPage()
+        self.page_map.setTitle(tr("Stages and warehouses"))
+        self.page_map.setSubTitle(
+            tr("Which CRM stage means what, and which CRM store each 1C warehouse is.")
+        )
+        self.map_form = QFormLayout(self.page_map)
+        self.stage_boxes: dict[str, QComboBox] = {}
+        self.store_boxes: dict[str, QComboBox] = {}
+        self.map_hint = QLabel(tr("Test the connection first: the lists come from the systems."))
+        self.map_hint.setWordWrap(True)
+        self.map_form.addRow(self.map_hint)
+        self.addPage(self.page_map)
+        self.checked: Checked | None = None
+        self.saved_name = ""
+
     def profile(self) -> Profile:
         base = self.original or Profile(name="", onec_url="", onec_user="", crm_url="")
         return dataclasses.replace(
@@ -189,9 +243,66 @@ class ConnectionWizard(QWizard):
             save_and_test(self.paths, profile, self.secrets()),
             name="test connection",
             on_progress=lambda text: self.result.setText(str(text)),
-            on_done=lambda msg: self._tested(True, str(msg), profile.name),
+            on_done=lambda checked: self._checked(checked, profile),
             on_failed=lambda msg, _exc: self._tested(False, msg, profile.name),
         )
+
+    def _checked(self, checked: Checked, profile: Profile) -> None:
+        self._fill_mapping(checked, profile)
+        self._tested(True, checked.message, profile.name)
+
+    def _fill_mapping(self, checked: Checked, profile: Profile) -> None:
+        self.checked = checked
+        self.map_hint.setText(tr("Leave a line empty when it does not apply."))
+        for meaning, label in _MEANINGS.items():
+            box = self.stage_boxes.get(meaning)
+            if box is None:
+                box = QComboBox()
+                self.stage_boxes[meaning] = box
+                self.map_form.addRow(tr(label), box)
+            box.clear()
+            box.addItem("—", "")
+            for sid, name in checked.stages:
+                box.addItem(name, sid)
+            box.setCurrentIndex(max(0, box.findData(profile.stages.get(meaning, ""))))
+        for wh in checked.onec_warehouses:
+            box = self.store_boxes.get(wh)
+            if box is None:
+                box = QComboBox()
+                self.store_boxes[wh] = box
+                self.map_form.addRow(tr("1C warehouse «{name}»").format(name=wh), box)
+            box.clear()
+            box.addItem("—", "")
+            for sid, name in checked.crm_stores:
+                box.addItem(name, sid)
+            box.setCurrentIndex(max(0, box.findData(profile.warehouses.get(wh, ""))))
+
+    def mapping(self) -> tuple[dict[str, str], dict[str, str]]:
+        stages = {m: str(b.currentData()) for m, b in self.stage_boxes.items() if b.currentData()}
+        stores = {w: str(b.currentData()) for w, b in self.store_boxes.items() if b.currentData()}
+        return stages, stores
+
+    def accept(self) -> None:
+        """Done: the mapping is saved (in a worker) before the wizard closes."""
+        if not self.saved_name or self.checked is None:
+            super().accept()
+            return
+        stages, stores = self.mapping()
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+        self.runner.start(
+            save_mapping(self.paths, self.saved_name, stages, stores),
+            name="save mapping",
+            on_done=self._mapping_saved,
+            on_failed=lambda msg, _exc: self._mapping_failed(msg),
+        )
+
+    def _mapping_saved(self, name: str) -> None:
+        self.saved.emit(name)
+        super().accept()
+
+    def _mapping_failed(self, message: str) -> None:
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        self.map_hint.setText(message)
 
     def _tested(self, ok: bool, message: str, name: str) -> None:
         self.test_button.setEnabled(True)
@@ -201,5 +312,6 @@ class ConnectionWizard(QWizard):
         if ok:  # the secrets are in the keyring now: nothing of them stays on screen
             self.onec_password.clear()
             self.crm_webhook.clear()
-        if ProfileStore(self.paths.profiles_file).load().get(name) is not None:
+        if ok:
+            self.saved_name = name
             self.saved.emit(name)

@@ -92,8 +92,13 @@ class SideBySideView(QWidget):
         split.setStretchFactor(2, 1)
         split.setSizes([520, 250, 520])
         self.splitter = split
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("color: gray; padding: 6px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.empty)
         lay.addWidget(split)
 
         bars = [v.verticalScrollBar() for v in self.views]
@@ -117,7 +122,20 @@ class SideBySideView(QWidget):
                 hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
                 hh.blockSignals(False)
 
+    def _update_empty(self) -> None:
+        m = self.model
+        if m.rowCount():
+            self.empty.hide()
+            return
+        self.empty.setText(
+            tr("No rows match the filters.")
+            if m.total_count()
+            else tr("Nothing here yet. Refresh (F5) reads both systems.")
+        )
+        self.empty.show()
+
     def apply_columns(self) -> None:
+        self._update_empty()
         m = self.model
         shown = (m.side_columns(ONEC), m.side_columns(STATE), m.side_columns(CRM))
         for view, cols in zip(self.views, shown, strict=True):
