@@ -114,6 +114,15 @@ def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, wind
     with path.open(encoding="utf-8-sig") as fh:
         assert len(list(csv.reader(fh, delimiter=";"))) == len(plan.operations) + 1
 
+    # "why is this number different?": a record's history from the journal
+    model = w.models["counterparties"]
+    row = next(model.row_at(r) for r in range(model.rowCount()) if model.row_at(r).crm)
+    c.show_history(row)
+    qtbot.waitUntil(lambda: c.history_dialog is not None, timeout=10_000)
+    assert c.history_dialog.model.rowCount() >= 1
+    assert c.history_dialog.model.data(c.history_dialog.model.index(0, 3)) == "Applied"
+    c.history_dialog.close()
+
     # the window never froze while all this read, planned and wrote over HTTP
     print(f"longest event-loop stall during read + review + apply: {meter.worst} ms")
     assert meter.worst < 250, f"longest event-loop stall: {meter.worst} ms"

@@ -33,6 +33,7 @@ from desktop_sync.engine.views import (
     find_invoices,
 )
 from desktop_sync.gui import labels
+from desktop_sync.gui.controllers.history import History, HistoryDialog, history_task
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntry, write_csv
 from desktop_sync.gui.controllers.lookup import LookupWidget
@@ -137,6 +138,7 @@ class MainController(QObject):
         self.plan_dialog: PlanReviewDialog | None = None
         self.summary_dialog: SummaryDialog | None = None
         self.wizard: ConnectionWizard | None = None
+        self.history_dialog: HistoryDialog | None = None
         self.last_summary: RunSummary | None = None
         self.last_error = ""
         self._closing = False
@@ -186,6 +188,13 @@ class MainController(QObject):
         f.date_from.dateChanged.connect(self.apply_filters)
         f.date_to.dateChanged.connect(self.apply_filters)
         w.tabs.currentChanged.connect(self._tab_changed)
+        for i in range(len(MainWindowView.DATA_TABS)):
+            w.tabs.setTabToolTip(i, tr("Double-click a row to see its history in the journal."))
+        for table in w.tables.values():
+            for view in table.views:
+                view.doubleClicked.connect(
+                    lambda index, m=table.model: self.show_history(m.row_at(index.row()))
+                )
 
         self.schedule = QTimer(self)
         self.schedule.timeout.connect(self.scheduled_run)
@@ -540,6 +549,19 @@ class MainController(QObject):
                           on_done=lambda n: self.window.show_message(
                               tr("{n} operations exported to {path}").format(n=n, path=path),
                               "info"))  # fmt: skip
+
+    def show_history(self, row: Any) -> None:
+        """Why is this number different? Every journalled change of the record."""
+        if self.svc is None or self.runner.busy:
+            return
+
+        def done(history: History) -> None:
+            dialog = HistoryDialog(history, self.window)
+            self.history_dialog = dialog
+            dialog.open()
+
+        self.runner.start(history_task(self.svc, row), name="history", on_done=done,
+                          on_failed=self._failed)  # fmt: skip
 
     # -- lookup --------------------------------------------------------------------------
 
