@@ -183,3 +183,23 @@ def test_journal_filter_and_csv(qtbot, tmp_path: Path) -> None:
     assert rows[0][:3] == ["run", "operation", "flow"]
     assert rows[2][8] == "failed" and rows[2][10] == "1C refused; the period is closed"
     assert "Ромашка" in rows[1][9]
+
+
+def test_journal_exports_xlsx(tmp_path: Path) -> None:
+    import zipfile
+
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    run = RunEntry(3, now, now, "manual", "apply", "done", {}, "", "anna")
+    ops = [OpEntry(1, "F7", "update", "crm", "counterparty", "c1", "5", "ООО «Ромашка» & Co <1>",
+                   None, None, "applied", "", now)]  # fmt: skip
+    path = tmp_path / "journal.xlsx"
+    assert write_csv(path, run, ops) == 1
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        assert "[Content_Types].xml" in z.namelist()
+    assert "ООО «Ромашка» &amp; Co &lt;1&gt;" in sheet
+    assert '<c r="A2"><v>3</v></c>' in sheet  # the run id is a number
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(sheet)  # well-formed

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt, labels
+from desktop_sync.gui.xlsx import write_xlsx
 from desktop_sync.i18n import N_, tr
 
 
@@ -93,19 +94,28 @@ CSV_HEADER = ("run", "operation", "flow", "kind", "target", "entity", "source_id
               "state", "reason", "error", "before", "after", "updated_at")  # fmt: skip
 
 
+def _export_rows(run: RunEntry | None, ops: list[OpEntry]) -> list[list[object]]:
+    return [
+        [run.id if run else "", o.id, o.flow, o.kind, o.target_system, o.entity_type,
+         o.source_id, o.target_id, o.state, o.reason, o.error,
+         fmt.value(o.before) if o.before else "", fmt.value(o.after) if o.after else "",
+         o.updated_at.isoformat() if o.updated_at else ""]
+        for o in ops
+    ]  # fmt: skip
+
+
 def write_csv(path: Path, run: RunEntry | None, ops: list[OpEntry]) -> int:
-    """Operations as CSV (UTF-8 with BOM and ';' so Excel opens Cyrillic right)."""
+    """Operations as CSV (UTF-8 with BOM and ';' so Excel opens Cyrillic right), or as
+    .xlsx when the name ends so."""
+    rows = _export_rows(run, ops)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx(path, CSV_HEADER, rows)
+        return len(rows)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
         w.writerow(CSV_HEADER)
-        for o in ops:
-            w.writerow([
-                run.id if run else "", o.id, o.flow, o.kind, o.target_system, o.entity_type,
-                o.source_id, o.target_id, o.state, o.reason, o.error,
-                fmt.value(o.before) if o.before else "", fmt.value(o.after) if o.after else "",
-                o.updated_at.isoformat() if o.updated_at else "",
-            ])  # fmt: skip
-    return len(ops)
+        w.writerows(rows)
+    return len(rows)
 
 
 OP_HEADERS = (N_("Flow"), N_("What"), N_("Record"), N_("State"), N_("Why"),
@@ -234,7 +244,7 @@ class JournalWidget(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Find a record in this run…"))
         self.search.setClearButtonEnabled(True)
-        self.export_button = QPushButton(tr("Export to CSV…"))
+        self.export_button = QPushButton(tr("Export (CSV, XLSX)…"))
         self.ops_title = QLabel()
         bar.addWidget(self.ops_title, 1)
         bar.addWidget(self.search)
@@ -313,7 +323,7 @@ class JournalWidget(QWidget):
             return
         path, _ = QFileDialog.getSaveFileName(
             self, tr("Export the journal"), f"journal-run-{self.current_run.id}.csv",
-            tr("CSV files (*.csv)"),
+            tr("CSV files (*.csv);;Excel workbooks (*.xlsx)"),
         )  # fmt: skip
         if path:
             self.export_requested.emit(path)
