@@ -28,6 +28,7 @@ def main(out: Path, lang: str) -> list[Path]:
     from desktop_sync.engine.service import SyncService
     from desktop_sync.gui.controllers.main_controller import MainController
     from desktop_sync.gui.resources import app_icon
+    from desktop_sync.gui.views.main_window import MainWindowView
     from desktop_sync.i18n import set_language
     from tests.gui.sandbox_env import sandbox_env
 
@@ -75,6 +76,11 @@ def main(out: Path, lang: str) -> list[Path]:
         c.summary_dialog.accept()
         c.inbox.table.selectRow(0)
         shot(w, "inbox")
+        wait(lambda: not c.runner.busy)
+        w.tabs.setCurrentIndex(MainWindowView.DATA_TABS.index("counterparties"))
+        shot(w, "counterparties")
+        w.tabs.setCurrentIndex(MainWindowView.DATA_TABS.index("payments"))
+        shot(w, "payments")
         w.tabs.setCurrentIndex(c.lookup_tab)
         inv = sorted(c.snapshot.onec.invoices.values(), key=lambda i: i.date)[-3]
         c.lookup.query.setText(inv.counterparty_name or inv.number)

@@ -164,9 +164,9 @@ PAYMENT_COLUMNS = (
     Column("number", N_("Number")),
     Column("date", N_("Date"), ColumnKind.DATE),
     Column("counterparty", N_("Counterparty")),
-    Column("kind", N_("Kind")),
     Column("amount", N_("Amount"), ColumnKind.MONEY),
     Column("invoice", N_("Invoice")),
+    Column("kind", N_("Kind")),
 )
 STOCK_COLUMNS = (
     Column("product", N_("Product")),

@@ -150,7 +150,7 @@ class SideBySideView(QWidget):
 
 
 _WIDTHS = {
-    "number": 110, "date": 96, "counterparty": 210, "total": 130, "paid": 130,
+    "number": 90, "date": 92, "counterparty": 200, "total": 130, "paid": 130,
     "outstanding": 130, "stage": 150, "shipped": 130, "kind": 120, "amount": 130,
     "invoice": 120, "product": 240, "warehouse": 160, "quantity": 90, "name": 240,
     "inn": 120, "kpp": 100, "phone": 130, "email": 190, "article": 110, "unit": 70, "vat": 90,
@@ -162,7 +162,7 @@ def _widths(m: SideBySideModel) -> dict[int, int]:
     cols = m.table.columns
     for c in range(m.columnCount()):
         if c == m.state_column:
-            out[c] = 250
+            out[c] = 240
         else:
             key = cols[c % (len(cols) + 1) if c < len(cols) else c - len(cols) - 1].key
             out[c] = _WIDTHS.get(key, 120)
