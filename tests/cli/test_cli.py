@@ -113,7 +113,6 @@ def test_profile_lifecycle_never_writes_secrets(tmp_path: Path) -> None:
         (["profile", "show", "nobody"], "no profile"),
         (["profile", "set", "x"], "Missing argument"),
         (["no-such-command"], "No such command"),
-        (["setup"], "not available"),
         (["sync", "--apply"], "no profile yet"),
         (["sync"], "exactly one of"),
     ],

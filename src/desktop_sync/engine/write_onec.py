@@ -27,8 +27,8 @@ _LOGICAL = {COUNTERPARTY: "counterparties", CONTRACT: "contracts", INVOICE: "inv
 
 def translate(exc: OnecError) -> Exception:
     """A 1C error as the executor's kind: unknown outcome, temporary, or refused."""
-    if isinstance(exc, OnecTimeout):
-        return OutcomeUnknown(str(exc))
+    if isinstance(exc, OnecTimeout) or getattr(exc, "outcome_unknown", False):
+        return OutcomeUnknown(str(exc))  # the write may have reached 1C
     if isinstance(exc, OnecConnectionError | OnecUnavailable | OnecServerError):
         return TemporaryFailure(str(exc))
     if isinstance(exc, OnecBadRequest | OnecConflict):
