@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -248,3 +249,128 @@ def test_unallocated_receipt_waits_for_confirmation(paid_world: World) -> None:
     fields, stage, _notes = _crm(world, crm_id)
     assert fields.paid == total
     assert stage == "DT31_1:P"
+
+
+CARD = "Document_ОперацияПоПлатежнойКарте"
+RETURN = "Document_ВозвратТоваровОтПокупателя"
+
+
+def _sent_invoices(world: World) -> list[tuple[str, int, Decimal]]:
+    with world.service() as svc:
+        svc.run()
+        out = []
+        for link in svc.journal.links(INVOICE):
+            inv = svc.onec.invoice(link.onec_ref or "")
+            assert inv is not None and link.crm_id
+            out.append((link.onec_ref or "", int(link.crm_id), inv.total))
+    return out
+
+
+def _document_like(world: World, set_name: str, **values: Any) -> str:
+    """A new document made like a seeded one of the same kind (as "copy" in 1C's form)."""
+    like = copy.deepcopy(next(iter(world.onec.store.rows[set_name].values())))
+    for name in ("Ref_Key", "DataVersion", "Posted", "Number"):
+        like.pop(name, None)
+    like.update(values)
+    rec = world.onec.add(set_name, **like)
+    ref = str(rec["Ref_Key"])
+    world.onec.post(set_name, ref)
+    return ref
+
+
+def _rows_for(world: World, set_name: str, allocations: list[tuple[str, Decimal]]) -> list[Any]:
+    template = next(iter(world.onec.store.rows[set_name].values()))["РасшифровкаПлатежа"][0]
+    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
+    rows = []
+    for n, (invoice_ref, amount) in enumerate(allocations, start=1):
+        row = copy.deepcopy(template)
+        row.update({
+            "LineNumber": n, "СчетНаОплату_Key": invoice_ref, "СуммаПлатежа": amount,
+            "СуммаВзаиморасчетов": amount,
+            "ДоговорКонтрагента_Key": invoices[invoice_ref]["ДоговорКонтрагента_Key"],
+        })  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def test_one_receipt_pays_two_invoices(paid_world: World) -> None:
+    world = paid_world
+    sent = _sent_invoices(world)
+    assert len(sent) >= 2
+    (ref_a, crm_a, total_a), (ref_b, crm_b, total_b) = sent[:2]
+    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
+    _document_like(
+        world, BANK, Number="1001", Date=dt.datetime(2026, 3, 18, 9),
+        Контрагент_Key=invoices[ref_a]["Контрагент_Key"], СуммаДокумента=total_a + total_b,
+        НазначениеПлатежа="Оплата по двум счетам",
+        РасшифровкаПлатежа=_rows_for(world, BANK, [(ref_a, total_a), (ref_b, total_b)]),
+    )  # fmt: skip
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+        _s, again = svc.run(flows=(Flow.F3,))
+    assert again.operations == ()
+    for crm_id, total in ((crm_a, total_a), (crm_b, total_b)):
+        fields, stage, notes = _crm(world, crm_id)
+        assert fields.paid == total and stage == "DT31_1:P"
+        assert sum("1001" in n for n in notes) == 1
+
+
+def test_card_payment(paid_world: World) -> None:
+    world = paid_world
+    ref, crm_id, total = _sent_invoices(world)[0]
+    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
+    _document_like(
+        world, CARD, Number="1101", Date=dt.datetime(2026, 3, 18, 12),
+        Контрагент_Key=invoices[ref]["Контрагент_Key"], СуммаДокумента=total,
+        РасшифровкаПлатежа=_rows_for(world, CARD, [(ref, total)]),
+    )  # fmt: skip
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+    fields, stage, _notes = _crm(world, crm_id)
+    assert fields.paid == total and stage == "DT31_1:P"
+    assert any("card" in line for line in fields.payments)
+
+
+def test_partial_return_lowers_shipped(paid_world: World) -> None:
+    world = paid_world
+    ref, crm_id, _total = _sent_invoices(world)[0]
+    shipment = _shipment(world, ref, "1201")
+    shipped_row = world.onec.store.rows[SHIPMENT][shipment]["Товары"][0]
+    back = shipped_row["Цена"]
+    ret_row = copy.deepcopy(next(iter(world.onec.store.rows[RETURN].values()))["Товары"][0])
+    ret_row.update({"Номенклатура_Key": shipped_row["Номенклатура_Key"], "Количество": Decimal(1),
+                    "Цена": back, "Сумма": back, "СтавкаНДС": shipped_row["СтавкаНДС"]})  # fmt: skip
+    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
+    _document_like(
+        world, RETURN, Number="1202", Date=dt.datetime(2026, 3, 22, 12),
+        Контрагент_Key=invoices[ref]["Контрагент_Key"],
+        ДоговорКонтрагента_Key=invoices[ref]["ДоговорКонтрагента_Key"],
+        ДокументРеализации_Key=shipment, СуммаДокумента=back, Товары=[ret_row],
+    )  # fmt: skip
+    with world.service() as svc:
+        svc.run(flows=(Flow.F4,))
+    fields, _stage, _notes = _crm(world, crm_id)
+    full = sum((r["Сумма"] for r in world.onec.store.rows[SHIPMENT][shipment]["Товары"]),
+               Decimal(0))  # fmt: skip
+    assert fields.shipped == full - back
+
+
+def test_december_invoice_shipped_in_january_at_22_percent(paid_world: World) -> None:
+    """Invoice of 20.12.2025 at 20%, shipment of 15.01.2026 at 22%: an attention item."""
+    world = paid_world
+    ref, _crm_id, _total = _sent_invoices(world)[0]
+    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
+    world.onec.edit("Document_СчетНаОплатуПокупателю", ref, Date=dt.datetime(2025, 12, 20, 10))
+    shipment = _shipment(world, ref, "1301")
+    rows = copy.deepcopy(world.onec.store.rows[SHIPMENT][shipment]["Товары"])
+    for row in rows:  # the same goods, the 2026 rate on top of the 2025 net price
+        row["Цена"] = (row["Цена"] * Decimal("122") / Decimal("120")).quantize(Decimal("0.01"))
+        row["Сумма"] = (row["Цена"] * row["Количество"]).quantize(Decimal("0.01"))
+    world.onec.unpost(SHIPMENT, shipment)
+    world.onec.edit(SHIPMENT, shipment, Date=dt.datetime(2026, 1, 15, 10), Товары=rows)
+    world.onec.post(SHIPMENT, shipment)
+    assert invoices[ref]["Date"].year == 2025
+    with world.service() as svc:
+        _s, plan = svc.run(flows=(Flow.F4,))
+    (item,) = [i for i in plan.items if i.key.startswith("F4:above_invoice")]
+    assert "22%" in item.message and "paid" in item.message

@@ -49,3 +49,45 @@ def test_stock_follows_1c(world: World) -> None:
         assert amounts.get((pid, store_id), Decimal(0)) == level.quantity, level
         checked += 1
     assert checked > 0
+
+
+def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
+    """A person changed the CRM balances by hand: 1C (the master) brings them back, by an
+    S document in one store and a D document in the other; an unmapped store is untouched."""
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        stores = c.stores()
+    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as o:
+        warehouses = o.warehouses()
+    mapped = [next(s for s in stores if s.name == w.name) for w in warehouses[:2]]
+    profile = world.profile
+    for w, s in zip(warehouses[:2], mapped, strict=True):
+        profile = profile.with_setting(f"warehouse.{w.name}", str(s.crm_id))
+    ProfileStore(world.paths.profiles_file).put(profile)
+    world.profile = profile
+    with world.service() as svc:
+        svc.run(flows=(Flow.F7, Flow.F5))
+        svc.run(flows=(Flow.F6,))  # converge first
+        links = [int(lk.crm_id or 0) for lk in svc.journal.links(PRODUCT)]
+    store_a, store_b = (s.crm_id or 0 for s in mapped)
+    rows = world.crm.store.store_products.rows.values()
+    in_a = next(r for r in rows if r["storeId"] == store_a and r["productId"] in links
+                and r["amount"] > 1)  # fmt: skip
+    in_b = next(r for r in rows if r["storeId"] == store_b and r["productId"] in links)
+    untouched = {(r["productId"], r["storeId"]): r["amount"] for r in rows
+                 if r["storeId"] not in (store_a, store_b)}  # fmt: skip
+    want_a, want_b = in_a["amount"], in_b["amount"]
+    in_a["amount"] -= 1  # sold without a document: the CRM shows too little in A
+    in_b["amount"] += 5  # counted twice: too much in B
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F6,))
+        assert summary.counts["failed"] == 0
+        kinds = sorted(op.payload["doc_type"] for op in plan.operations)
+        assert kinds == ["D", "S"]
+        _s, again = svc.run(flows=(Flow.F6,))
+    assert again.operations == ()
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+    assert amounts[(in_a["productId"], store_a)] == want_a
+    assert amounts[(in_b["productId"], store_b)] == want_b
+    for key, amount in untouched.items():
+        assert amounts.get(key, Decimal(0)) == amount

@@ -292,6 +292,9 @@ def test_check_and_status_commands(world: World) -> None:
         data = json.loads(status.stdout)
         assert data["crm_id"] == int(link.crm_id or 0)
         assert Decimal(str(data["onec"]["outstanding"])) == inv.total
+        for key in ("total", "paid", "outstanding", "payments", "shipped", "stage"):
+            assert key in data
+        assert Decimal(str(data["outstanding"])) == inv.total
     missing = subprocess.run([exe, "status", "no-such-invoice"], capture_output=True, text=True,
                              env=env, timeout=120, check=False)  # fmt: skip
     assert missing.returncode == 2 and "no invoice" in missing.stderr

@@ -107,6 +107,20 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
             ],
             "shipped": shipped,
         }
+    # The contract's top-level summary: what a script reads first.
+    summary = data.get("onec", {})
+    data.update(
+        {
+            "total": summary.get("total", ci.invoice.total if ci else None),
+            "paid": summary.get("paid"),
+            "outstanding": summary.get("outstanding"),
+            "payments": summary.get("payments", []),
+            "shipped": summary.get("shipped"),
+            "stage": data.get("crm", {}).get("stage"),
+            "onec_number": f"{inv.number}/{inv.date.year}" if inv else None,
+            "crm_number": ci.invoice.number if ci else None,
+        }
+    )
     if as_json:
         emit_json(data)
         return
