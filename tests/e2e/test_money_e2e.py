@@ -46,8 +46,17 @@ def _sent_invoice(world: World) -> tuple[str, int, Decimal]:
     return link.onec_ref, int(link.crm_id), inv.total
 
 
-def _receipt(world: World, invoice_ref: str, amount: Decimal, number: str, day: int,
-             set_name: str = BANK, *, allocate: bool = True, purpose: str = "") -> str:  # fmt: skip
+def _receipt(
+    world: World,
+    invoice_ref: str,
+    amount: Decimal,
+    number: str,
+    day: int,
+    set_name: str = BANK,
+    *,
+    allocate: bool = True,
+    purpose: str = "",
+) -> str:
     inv = world.onec.store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
     # Accounts as the accountant's form fills them: copied from a seeded document.
     like = next(iter(world.onec.store.rows[set_name].values()))
@@ -63,15 +72,23 @@ def _receipt(world: World, invoice_ref: str, amount: Decimal, number: str, day: 
         НазначениеПлатежа=purpose or "Оплата по счёту",
         СчетОрганизации_Key=like["СчетОрганизации_Key"],
         СчетБанк_Key=like["СчетБанк_Key"],
-        РасшифровкаПлатежа=[{
-            "LineNumber": 1, "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
-            "СчетНаОплату_Key": invoice_ref if allocate else "00000000-0000-0000-0000-000000000000",
-            "СуммаПлатежа": amount,
-            "СуммаВзаиморасчетов": amount, "СтавкаНДС": "НДС22_122",
-            "СчетУчетаРасчетовСКонтрагентом_Key": row_like["СчетУчетаРасчетовСКонтрагентом_Key"],
-            "СчетУчетаРасчетовПоАвансам_Key": row_like["СчетУчетаРасчетовПоАвансам_Key"],
-        }],
-    )  # fmt: skip
+        РасшифровкаПлатежа=[
+            {
+                "LineNumber": 1,
+                "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
+                "СчетНаОплату_Key": invoice_ref
+                if allocate
+                else "00000000-0000-0000-0000-000000000000",
+                "СуммаПлатежа": amount,
+                "СуммаВзаиморасчетов": amount,
+                "СтавкаНДС": "НДС22_122",
+                "СчетУчетаРасчетовСКонтрагентом_Key": row_like[
+                    "СчетУчетаРасчетовСКонтрагентом_Key"
+                ],
+                "СчетУчетаРасчетовПоАвансам_Key": row_like["СчетУчетаРасчетовПоАвансам_Key"],
+            }
+        ],
+    )
     ref = str(rec["Ref_Key"])
     world.onec.post(set_name, ref)
     return ref
@@ -179,23 +196,38 @@ def _shipment(world: World, invoice_ref: str, number: str, share: Decimal = Deci
     for n, row in enumerate(inv["Товары"], start=1):
         qty = (row["Количество"] * share).quantize(Decimal("0.001"))
         amount = (row["Цена"] * qty).quantize(Decimal("0.01"))
-        rows.append({
-            "LineNumber": n, "Номенклатура_Key": row["Номенклатура_Key"], "Количество": qty,
-            "Цена": row["Цена"], "Сумма": amount, "СтавкаНДС": row["СтавкаНДС"],
-            "СуммаНДС": Decimal("0"), "СчетУчета_Key": row_like["СчетУчета_Key"],
-            "СчетДоходов_Key": row_like["СчетДоходов_Key"],
-            "СчетРасходов_Key": row_like["СчетРасходов_Key"],
-        })  # fmt: skip
+        rows.append(
+            {
+                "LineNumber": n,
+                "Номенклатура_Key": row["Номенклатура_Key"],
+                "Количество": qty,
+                "Цена": row["Цена"],
+                "Сумма": amount,
+                "СтавкаНДС": row["СтавкаНДС"],
+                "СуммаНДС": Decimal("0"),
+                "СчетУчета_Key": row_like["СчетУчета_Key"],
+                "СчетДоходов_Key": row_like["СчетДоходов_Key"],
+                "СчетРасходов_Key": row_like["СчетРасходов_Key"],
+            }
+        )
     rec = world.onec.add(
-        SHIPMENT, Number=number, Date=dt.datetime(2026, 3, 20, 15), ВидОперации="Товары",
-        Организация_Key=inv["Организация_Key"], Склад_Key=like["Склад_Key"],
-        Контрагент_Key=inv["Контрагент_Key"], ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
-        СчетНаОплатуПокупателю_Key=invoice_ref, ВалютаДокумента_Key=like["ВалютаДокумента_Key"],
-        СуммаВключаетНДС=True, СуммаДокумента=sum((r["Сумма"] for r in rows), Decimal(0)),
-        Товары=rows, Услуги=[],
+        SHIPMENT,
+        Number=number,
+        Date=dt.datetime(2026, 3, 20, 15),
+        ВидОперации="Товары",
+        Организация_Key=inv["Организация_Key"],
+        Склад_Key=like["Склад_Key"],
+        Контрагент_Key=inv["Контрагент_Key"],
+        ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
+        СчетНаОплатуПокупателю_Key=invoice_ref,
+        ВалютаДокумента_Key=like["ВалютаДокумента_Key"],
+        СуммаВключаетНДС=True,
+        СуммаДокумента=sum((r["Сумма"] for r in rows), Decimal(0)),
+        Товары=rows,
+        Услуги=[],
         СчетУчетаРасчетовСКонтрагентом_Key=like["СчетУчетаРасчетовСКонтрагентом_Key"],
         СчетУчетаРасчетовПоАвансам_Key=like["СчетУчетаРасчетовПоАвансам_Key"],
-    )  # fmt: skip
+    )
     ref = str(rec["Ref_Key"])
     world.onec.post(SHIPMENT, ref)
     return ref
@@ -284,11 +316,15 @@ def _rows_for(world: World, set_name: str, allocations: list[tuple[str, Decimal]
     rows = []
     for n, (invoice_ref, amount) in enumerate(allocations, start=1):
         row = copy.deepcopy(template)
-        row.update({
-            "LineNumber": n, "СчетНаОплату_Key": invoice_ref, "СуммаПлатежа": amount,
-            "СуммаВзаиморасчетов": amount,
-            "ДоговорКонтрагента_Key": invoices[invoice_ref]["ДоговорКонтрагента_Key"],
-        })  # fmt: skip
+        row.update(
+            {
+                "LineNumber": n,
+                "СчетНаОплату_Key": invoice_ref,
+                "СуммаПлатежа": amount,
+                "СуммаВзаиморасчетов": amount,
+                "ДоговорКонтрагента_Key": invoices[invoice_ref]["ДоговорКонтрагента_Key"],
+            }
+        )
         rows.append(row)
     return rows
 
@@ -300,11 +336,15 @@ def test_one_receipt_pays_two_invoices(paid_world: World) -> None:
     (ref_a, crm_a, total_a), (ref_b, crm_b, total_b) = sent[:2]
     invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
     _document_like(
-        world, BANK, Number="1001", Date=dt.datetime(2026, 3, 18, 9),
-        Контрагент_Key=invoices[ref_a]["Контрагент_Key"], СуммаДокумента=total_a + total_b,
+        world,
+        BANK,
+        Number="1001",
+        Date=dt.datetime(2026, 3, 18, 9),
+        Контрагент_Key=invoices[ref_a]["Контрагент_Key"],
+        СуммаДокумента=total_a + total_b,
         НазначениеПлатежа="Оплата по двум счетам",
         РасшифровкаПлатежа=_rows_for(world, BANK, [(ref_a, total_a), (ref_b, total_b)]),
-    )  # fmt: skip
+    )
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
         _s, again = svc.run(flows=(Flow.F3,))
@@ -320,10 +360,14 @@ def test_card_payment(paid_world: World) -> None:
     ref, crm_id, total = _sent_invoices(world)[0]
     invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
     _document_like(
-        world, CARD, Number="1101", Date=dt.datetime(2026, 3, 18, 12),
-        Контрагент_Key=invoices[ref]["Контрагент_Key"], СуммаДокумента=total,
+        world,
+        CARD,
+        Number="1101",
+        Date=dt.datetime(2026, 3, 18, 12),
+        Контрагент_Key=invoices[ref]["Контрагент_Key"],
+        СуммаДокумента=total,
         РасшифровкаПлатежа=_rows_for(world, CARD, [(ref, total)]),
-    )  # fmt: skip
+    )
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
     fields, stage, _notes = _crm(world, crm_id)
@@ -338,20 +382,33 @@ def test_partial_return_lowers_shipped(paid_world: World) -> None:
     shipped_row = world.onec.store.rows[SHIPMENT][shipment]["Товары"][0]
     back = shipped_row["Цена"]
     ret_row = copy.deepcopy(next(iter(world.onec.store.rows[RETURN].values()))["Товары"][0])
-    ret_row.update({"Номенклатура_Key": shipped_row["Номенклатура_Key"], "Количество": Decimal(1),
-                    "Цена": back, "Сумма": back, "СтавкаНДС": shipped_row["СтавкаНДС"]})  # fmt: skip
+    ret_row.update(
+        {
+            "Номенклатура_Key": shipped_row["Номенклатура_Key"],
+            "Количество": Decimal(1),
+            "Цена": back,
+            "Сумма": back,
+            "СтавкаНДС": shipped_row["СтавкаНДС"],
+        }
+    )
     invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
     _document_like(
-        world, RETURN, Number="1202", Date=dt.datetime(2026, 3, 22, 12),
+        world,
+        RETURN,
+        Number="1202",
+        Date=dt.datetime(2026, 3, 22, 12),
         Контрагент_Key=invoices[ref]["Контрагент_Key"],
         ДоговорКонтрагента_Key=invoices[ref]["ДоговорКонтрагента_Key"],
-        ДокументРеализации_Key=shipment, СуммаДокумента=back, Товары=[ret_row],
-    )  # fmt: skip
+        ДокументРеализации_Key=shipment,
+        СуммаДокумента=back,
+        Товары=[ret_row],
+    )
     with world.service() as svc:
         svc.run(flows=(Flow.F4,))
     fields, _stage, _notes = _crm(world, crm_id)
-    full = sum((r["Сумма"] for r in world.onec.store.rows[SHIPMENT][shipment]["Товары"]),
-               Decimal(0))  # fmt: skip
+    full = sum(
+        (r["Сумма"] for r in world.onec.store.rows[SHIPMENT][shipment]["Товары"]), Decimal(0)
+    )
     assert fields.shipped == full - back
 
 

@@ -31,20 +31,25 @@ def test_manager_moves_an_invoice_to_the_send_stage(world: World) -> None:
         sent = {link.crm_id for link in svc.journal.links(INVOICE)}
     with crm(world) as c:
         waiting = [
-            i for i in c.invoices()
-            if i.stage_id == "DT31_1:N" and str(i.invoice.crm_id) not in sent
-            and i.company_id and len(i.invoice.lines) > 0
-        ]  # fmt: skip
+            i
+            for i in c.invoices()
+            if i.stage_id == "DT31_1:N"
+            and str(i.invoice.crm_id) not in sent
+            and i.company_id
+            and len(i.invoice.lines) > 0
+        ]
         assert waiting
         target = waiting[0]
         c.update_invoice(target.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
     with world.service() as svc:
         _summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
         created = [
-            op for op in plan.operations
-            if op.flow is Flow.F1 and op.kind is OpKind.CREATE
+            op
+            for op in plan.operations
+            if op.flow is Flow.F1
+            and op.kind is OpKind.CREATE
             and op.source_id == str(target.invoice.crm_id)
-        ]  # fmt: skip
+        ]
         blocked = [i for i in plan.items if i.record_id == str(target.invoice.crm_id)]
         assert created or blocked  # sent, or waiting for a person with a reason
         if created:
@@ -193,8 +198,9 @@ def test_product_deleted_in_1c_is_never_deleted_in_crm(world: World) -> None:
 def test_crm_row_without_catalog_product_is_an_attention_item(world: World) -> None:
     with crm(world) as c:
         inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.company_id)
-        free_row = make_line(1, "Доставка курьером «Быстро»", Decimal(1), Decimal("500"),
-                             VatRate.VAT22)  # fmt: skip
+        free_row = make_line(
+            1, "Доставка курьером «Быстро»", Decimal(1), Decimal("500"), VatRate.VAT22
+        )
         c.set_product_rows(inv.invoice.crm_id or 0, [free_row])
         c.update_invoice(inv.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
     with world.service() as svc:

@@ -70,11 +70,15 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
         links = [int(lk.crm_id or 0) for lk in svc.journal.links(PRODUCT)]
     store_a, store_b = (s.crm_id or 0 for s in mapped)
     rows = world.crm.store.store_products.rows.values()
-    in_a = next(r for r in rows if r["storeId"] == store_a and r["productId"] in links
-                and r["amount"] > 1)  # fmt: skip
+    in_a = next(
+        r for r in rows if r["storeId"] == store_a and r["productId"] in links and r["amount"] > 1
+    )
     in_b = next(r for r in rows if r["storeId"] == store_b and r["productId"] in links)
-    untouched = {(r["productId"], r["storeId"]): r["amount"] for r in rows
-                 if r["storeId"] not in (store_a, store_b)}  # fmt: skip
+    untouched = {
+        (r["productId"], r["storeId"]): r["amount"]
+        for r in rows
+        if r["storeId"] not in (store_a, store_b)
+    }
     want_a, want_b = in_a["amount"], in_b["amount"]
     in_a["amount"] -= 1  # sold without a document: the CRM shows too little in A
     in_b["amount"] += 5  # counted twice: too much in B

@@ -273,10 +273,15 @@ def test_incremental_reads_cost_less_and_still_see_changes(world: World) -> None
 def test_check_and_status_commands(world: World) -> None:
     exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
     assert exe
-    env = {**os.environ, **world.env(), "DESKTOP_SYNC_LANG": "en",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
-    check = subprocess.run([exe, "check", "--json"], capture_output=True, text=True, env=env,
-                           timeout=120, check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        **world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    check = subprocess.run(
+        [exe, "check", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     report = json.loads(check.stdout)
     assert check.returncode == 0, report["problems"]
     assert report["ok"] and report["onec"]["configuration"]
@@ -286,8 +291,14 @@ def test_check_and_status_commands(world: World) -> None:
         inv = svc.onec.invoice(link.onec_ref or "")
     assert inv is not None
     for query in (str(link.crm_id), f"{inv.number}/{inv.date.year}"):
-        status = subprocess.run([exe, "status", query, "--json"], capture_output=True,
-                                text=True, env=env, timeout=120, check=False)  # fmt: skip
+        status = subprocess.run(
+            [exe, "status", query, "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
         assert status.returncode == 0, status.stderr
         data = json.loads(status.stdout)
         assert data["crm_id"] == int(link.crm_id or 0)
@@ -295,6 +306,12 @@ def test_check_and_status_commands(world: World) -> None:
         for key in ("total", "paid", "outstanding", "payments", "shipped", "stage"):
             assert key in data
         assert Decimal(str(data["outstanding"])) == inv.total
-    missing = subprocess.run([exe, "status", "no-such-invoice"], capture_output=True, text=True,
-                             env=env, timeout=120, check=False)  # fmt: skip
+    missing = subprocess.run(
+        [exe, "status", "no-such-invoice"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert missing.returncode == 2 and "no invoice" in missing.stderr
