@@ -285,7 +285,8 @@ def check_keyring(s: Smoke) -> None:
         s.skips.append(f"{name}: {why}")
         print(f"[skip] {name}: {why}", flush=True)
         return
-    if not s.judge(name, result.returncode, result.stdout, result.stderr, (0,)):
+    if not s.judge(f"{name}: exit code, stderr", result.returncode, result.stdout,
+                   result.stderr, (0,)):  # fmt: skip
         return
     report = _last_json(result.stdout) or {}
     if report.get("roundtrip") != "ok" or "SecretService" not in str(report.get("backend")):
