@@ -57,23 +57,21 @@ def crm_state(world: World) -> dict[str, Counter[str]]:
         "companies": Counter(str(c.get("TITLE") or c.get("NAME") or "") for c in companies),
         "requisites": Counter(f"{r.get('RQ_INN')}/{r.get('RQ_KPP')}" for r in requisites),
         "product_xml": Counter(str(p.get("xmlId") or "") for p in products),
-        "invoices": Counter(
-            f"{i.get('stageId')}|{_ds_fields(i)}" for i in items if i.get("entityTypeId") == 31
-        ),
+        "invoices": Counter(f"{i.get('id')}|{i.get('stageId')}|{_ds_fields(i)}" for i in items),
     }
 
 
 def _ds_fields(item: dict[str, Any]) -> str:
-    """Our custom fields on a smart invoice, without the per-run ones (times)."""
-    keep = sorted(
-        (k, str(v))
-        for k, v in item.items()
-        if k.lower().startswith("ufcrmsmartinvoiceds")
-        and v not in (None, "", [])
-        and "date" not in k.lower()
-        and "status" not in k.lower()
-    )
-    return ";".join(f"{k}={v}" for k, v in keep)
+    """Our custom fields on a smart invoice: which are set, and the amounts (1C numbers
+    depend on the order documents were created in, which faults change)."""
+    out: list[str] = []
+    for k in sorted(item):
+        if not k.upper().startswith("UF_CRM_SMART_INVOICE_DS_") or item[k] in (None, "", []):
+            continue
+        name = k.upper().removeprefix("UF_CRM_SMART_INVOICE_DS_")
+        kept = name in ("OUTSTANDING", "PAID", "SYNC_STATUS", "SHIPPED")
+        out.append(f"{name}={item[k]}" if kept else name)
+    return ";".join(out)
 
 
 def onec_state(world: World) -> dict[str, Counter[str]]:
