@@ -102,3 +102,18 @@ _LABELS: dict[str, str] = {
 def label(field: str) -> str:
     """The field's name in the user's language."""
     return tr(_LABELS.get(field, field))
+
+
+_VALUES: dict[str, dict[str, str]] = {
+    "kind": {"goods": N_("goods"), "service": N_("service")},
+    "vat": {"БезНДС": N_("without VAT")},
+}
+
+
+def display(field: str, value: Any) -> Any:
+    """A normalized value as the person reads it (kinds and codes in words)."""
+    if isinstance(value, str) and value in _VALUES.get(field, {}):
+        return tr(_VALUES[field][value])
+    if field == "vat" and isinstance(value, str) and value.startswith("НДС"):
+        return value.removeprefix("НДС").replace("_", "/") + "%"
+    return value

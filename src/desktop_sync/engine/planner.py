@@ -93,10 +93,11 @@ def _fmt_date(inv: Invoice) -> str:
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
+    """What a person sees in the plan: labelled fields, values in their words."""
     return tuple(
-        FieldChange(k, nz.label(k), before.get(k), after[k])
+        FieldChange(k, nz.label(k), nz.display(k, before.get(k)), nz.display(k, after[k]))
         for k in sorted(after)
-        if before.get(k) != after[k]
+        if before.get(k) != after[k] and (k in before or after[k] not in ("", None))
     )
 
 
@@ -315,7 +316,7 @@ class _Counterparties:
                 ).format(name=self._label(cp), why=why),
                 record_label=self._label(cp),
                 changes=_changes({}, nz.counterparty_values(cp)),
-                payload={"counterparty": cp},
+                payload={"counterparty": cp, "values": nz.counterparty_values(cp)},
             )
         )
         self.crm_ready[onec_ref] = op_id
@@ -438,7 +439,7 @@ class _Counterparties:
                 ),
                 record_label=label,
                 changes=_changes({}, nz.counterparty_values(cp)),
-                payload={"counterparty": cp},
+                payload={"counterparty": cp, "values": nz.counterparty_values(cp)},
             )
         )
         self.onec_ready[crm_key] = op_id
@@ -650,6 +651,7 @@ class _Products:
             if not pair.known:
                 crm_p = self.snap.crm.products[int(pair.crm_key)].product
                 onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
+                crm_v["article"] = onec_v["article"]  # the CRM catalog holds no article
                 op_id = self.b.op(
                     Operation(
                         op_id=f"F5:link:{onec_ref}",
@@ -708,7 +710,7 @@ class _Products:
                 ),
                 record_label=p.name,
                 changes=_changes({}, nz.product_values(p)),
-                payload={"product": p},
+                payload={"product": p, "values": nz.product_values(p)},
             )
         )
         self.crm_ready[onec_ref] = op_id

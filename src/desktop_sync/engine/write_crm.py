@@ -233,7 +233,7 @@ class CrmWriter:
         if kind != OpKind.CREATE.value:
             return None
         onec_ref = str(payload.get("source_id") or "")
-        values = dict(payload.get("changes") or {})
+        values = dict(payload.get("values") or {})
         if entity_type == COUNTERPARTY:
             company_id = self.client.find_company_by_origin(ORIGINATOR, onec_ref)
             if company_id is None:

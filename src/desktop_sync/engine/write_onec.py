@@ -139,8 +139,8 @@ class OnecWriter:
                     COUNTERPARTY,
                     onec_ref=ref,
                     crm_id=str(payload.get("source_id")),
-                    onec_values=dict(payload.get("changes") or {}),
-                    crm_values=dict(payload.get("changes") or {}),
+                    onec_values=dict(payload.get("values") or {}),
+                    crm_values=dict(payload.get("values") or {}),
                 )
             return Applied(ref)
         except OnecError as exc:
