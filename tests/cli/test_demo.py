@@ -23,12 +23,17 @@ SUMMARY = re.compile(
 )
 
 
-def run(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    home: Path, *args: str, timeout: float = 120, display: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     env["DESKTOP_SYNC_HOME"] = str(home)
     env["DESKTOP_SYNC_LANG"] = "en"
     env["QT_QPA_PLATFORM"] = "offscreen"
+    if not display:
+        for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+            env.pop(var, None)
     return subprocess.run(
         [EXE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
@@ -116,3 +121,11 @@ def test_demo_is_listed_and_no_longer_pending(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "--headless" in result.stdout
     assert "not available" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux display check")
+def test_demo_without_a_display_points_to_headless(tmp_path: Path) -> None:
+    result = run(tmp_path / "home", "demo", display=False)
+    assert result.returncode == 2
+    assert "demo --headless" in result.stderr
+    assert "Traceback" not in result.stderr

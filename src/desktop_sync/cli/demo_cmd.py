@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -117,6 +118,13 @@ def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
     store.set(SecretKind.CRM_SECRET, boxes.crm_webhook)
 
 
+def _has_display() -> bool:
+    """False on a Linux machine with no display, where Qt would abort instead of opening."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def _setup_crm(paths: AppPaths, profile: Profile) -> None:
     """What an administrator runs once (``desktop-sync setup``): the CRM's custom fields."""
     from desktop_sync.engine.service import ConnectError, SyncService
@@ -170,6 +178,10 @@ def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
 def demo_cmd(ctx: Context, headless: bool, smoke: bool) -> None:
     """Start both sandboxes with seeded data and open the app on them."""
     code: int
+    if not headless and not _has_display():
+        raise CommandError(
+            tr("no display here to open the window on; run `desktop-sync demo --headless`")
+        )
     check_demo_name_free(ctx.store)
     with running_sandboxes() as boxes:
         profile = demo_profile(ctx.store, boxes)
