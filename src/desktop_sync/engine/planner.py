@@ -578,53 +578,50 @@ def _three_way(
             to_crm[f] = now_1
         else:
             to_onec[f] = now_2
-    if to_crm:
-        b.op(
-            Operation(
-                op_id=f"{flow.value}:update_crm:{entity_type}:{link.onec_ref}",
-                flow=flow,
-                kind=OpKind.UPDATE,
-                target=System.CRM,
-                entity_type=entity_type,
-                source_id=link.onec_ref or "",
-                target_id=link.crm_id,
-                idempotency_key="",
-                reason=tr("{name}: changed in 1C ({fields}); the CRM will be updated").format(
-                    name=label, fields=", ".join(nz.label(f) for f in to_crm)
-                ),
-                record_label=label,
-                changes=tuple(
-                    FieldChange(f, nz.label(f), crm_v.get(f), v) for f, v in to_crm.items()
-                ),
-                payload={
-                    "values": to_crm,
-                    "onec_values": onec_v,
-                    "crm_values": crm_v,
-                    **(extra or {}),
-                },
-            )
+    for target, values in ((System.CRM, to_crm), (System.ONEC, to_onec)):
+        if values:
+            _update(b, flow, entity_type, link, target, values, onec_v, crm_v, label, extra)
+
+
+def _update(
+    b: _Builder,
+    flow: Flow,
+    entity_type: str,
+    link: LinkValues,
+    target: System,
+    values: dict[str, Any],
+    onec_v: dict[str, Any],
+    crm_v: dict[str, Any],
+    label: str,
+    extra: dict[str, Any] | None,
+) -> None:
+    """One update of ``target`` with what changed on the other side."""
+    to_crm = target is System.CRM
+    current = crm_v if to_crm else onec_v
+    reason = (
+        tr("{name}: changed in 1C ({fields}); the CRM will be updated")
+        if to_crm
+        else tr("{name}: changed in the CRM ({fields}); 1C will be updated")
+    )
+    b.op(
+        Operation(
+            op_id=f"{flow.value}:update_{target.value}:{entity_type}:{link.onec_ref}",
+            flow=flow,
+            kind=OpKind.UPDATE,
+            target=target,
+            entity_type=entity_type,
+            source_id=(link.onec_ref if to_crm else link.crm_id) or "",
+            target_id=link.crm_id if to_crm else link.onec_ref,
+            idempotency_key="",
+            reason=reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
+            record_label=label,
+            changes=tuple(
+                FieldChange(f, nz.label(f), nz.display(f, current.get(f)), nz.display(f, v))
+                for f, v in values.items()
+            ),
+            payload={"values": values, "onec_values": onec_v, "crm_values": crm_v, **(extra or {})},
         )
-    if to_onec:
-        b.op(
-            Operation(
-                op_id=f"{flow.value}:update_onec:{entity_type}:{link.onec_ref}",
-                flow=flow,
-                kind=OpKind.UPDATE,
-                target=System.ONEC,
-                entity_type=entity_type,
-                source_id=link.crm_id or "",
-                target_id=link.onec_ref,
-                idempotency_key="",
-                reason=tr("{name}: changed in the CRM ({fields}); 1C will be updated").format(
-                    name=label, fields=", ".join(nz.label(f) for f in to_onec)
-                ),
-                record_label=label,
-                changes=tuple(
-                    FieldChange(f, nz.label(f), onec_v.get(f), v) for f, v in to_onec.items()
-                ),
-                payload={"values": to_onec, "onec_values": onec_v, "crm_values": crm_v},
-            )
-        )
+    )
 
 
 # -- products (F5) ------------------------------------------------------------------------
