@@ -63,6 +63,7 @@ class PlanSettings:
     full: bool = True
     missing_crm_fields: tuple[str, ...] = ()  # our custom fields the portal lacks
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
+    inventory_off: bool = False  # the portal's inventory management (store documents) is off
     decisions: dict[str, Decision] = field(default_factory=dict)
 
 
@@ -1140,7 +1141,27 @@ def build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
         _money(b, snap, links, settings, flows)
-    if Flow.F6 in flows and settings.warehouses:
+    if Flow.F6 in flows and settings.warehouses and settings.inventory_off:
+        b.item(
+            Item(
+                key="F6:inventory_off",
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F6,
+                entity_type="warehouse",
+                record_id="",
+                record_label=tr("Bitrix24 settings"),
+                field=tr("inventory management"),
+                message=tr(
+                    "store balances change only through store documents, and inventory "
+                    "management is off in this Bitrix24, so stock is not sent"
+                ),
+                action=tr(
+                    "switch on inventory management in Bitrix24 (CRM → Products and "
+                    "warehouses → Inventory management), or remove the warehouse mapping"
+                ),
+            )
+        )
+    elif Flow.F6 in flows and settings.warehouses:
         _stock(b, snap, links, settings)
     if settings.missing_crm_fields:
         _block_custom_field_writes(b, settings)

@@ -247,6 +247,7 @@ class SyncService:
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
             missing_fields = tuple(f.label_en for f in self.crm.missing_custom_fields())
+            inventory_off = stock and not self.crm.inventory_enabled()
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
         except Bitrix24Error as exc:
@@ -266,6 +267,7 @@ class SyncService:
             partly_paid_stage=self.profile.stages.get("partly_paid", ""),
             missing_crm_fields=missing_fields,
             warehouses=dict(self.profile.warehouses),
+            inventory_off=inventory_off,
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
         )
