@@ -124,3 +124,54 @@ def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_pat
             assert c.last_summary.counts["skipped"] == 0
         finally:
             c.shutdown()
+
+
+def test_a_missing_keyring_is_a_clear_sentence_never_plaintext(qtbot, tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    paths = AppPaths.resolve(tmp_path / "home")
+    controller = MainController(paths, None)
+    qtbot.addWidget(controller.window)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        wizard = ConnectionWizard(paths, controller.runner)
+        qtbot.addWidget(wizard)
+        wizard.onec_url.setText("http://127.0.0.1:9/odata")
+        wizard.onec_user.setText("Бухгалтер")
+        wizard.onec_password.setText("s3cret-Пароль")
+        wizard.crm_url.setText("http://127.0.0.1:9")
+        wizard.test_button.click()
+        qtbot.waitUntil(lambda: wizard.test_button.isEnabled(), timeout=10_000)
+        assert "The password store is not available" in wizard.result.text()
+        assert "s3cret" not in wizard.result.text()
+        assert wizard.onec_password.text() == "s3cret-Пароль"  # kept, so nothing is retyped
+        assert not paths.profiles_file.exists() or "s3cret" not in paths.profiles_file.read_text()
+    finally:
+        keyring.set_keyring(previous)
+        controller.shutdown()
+
+
+def test_an_exception_in_a_slot_is_one_calm_line(qtbot, tmp_path: Path, caplog) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_sync.gui.app import _excepthook
+
+    controller = MainController(AppPaths.resolve(tmp_path / "home"), None)
+    qtbot.addWidget(controller.window)
+    app = QApplication.instance()
+    app._desktop_sync_controller = controller
+    try:
+        try:
+            raise KeyError("boom")
+        except KeyError as exc:
+            _excepthook(type(exc), exc, exc.__traceback__)
+        assert controller.last_error.startswith(
+            "Something went wrong inside the program (KeyError)"
+        )
+        assert "Traceback" not in controller.window.message.text()
+        assert any(r.exc_info for r in caplog.records if r.levelname == "ERROR")
+    finally:
+        app._desktop_sync_controller = None
+        controller.shutdown()

@@ -94,9 +94,14 @@ def _marks(svc: Any, inbox: list[InboxEntry]) -> list[Mark]:
 
 
 def _open_service(profile: Profile, paths: AppPaths) -> Any:
+    from urllib.parse import urlsplit
+
     from desktop_sync.engine.service import SyncService
 
-    return SyncService.open(profile, paths)
+    # the demo's sandbox portal runs without rate limits: no client-side throttle either
+    host = urlsplit(profile.crm_url).hostname or ""
+    local_demo = profile.demo and host in ("127.0.0.1", "localhost", "::1")
+    return SyncService.open(profile, paths, crm_throttle=not local_demo)
 
 
 def _read_task(svc: Any, warehouse_map: dict[str, str]) -> Callable[..., Loaded]:
