@@ -86,17 +86,6 @@ class DataCase:
     exact: bool = True  # with no error: the value arrives in the CRM exactly as in 1C
 
 
-NEGATIVE_QTY_BUG = (
-    "engine/planner.py _Invoices._send_one checks a row only for a catalog product: a CRM "
-    "row with quantity or price ≤ 0 is sent to 1C as is (a 1C invoice with Количество -2, "
-    "or Цена -105.26, and a negative total), no attention item; DESIGN.md 'Bad input … a "
-    "negative quantity gets a clear message that names the record and the field'"
-)
-EMPTY_NAME_BUG = (
-    "engine/planner.py _Counterparties.ensure_in_crm checks only ИНН/КПП (_requisite_problem): "
-    "a 1C counterparty with an empty name is created in the CRM as a nameless company (the "
-    "portal titles it «Компания №N») with an empty RQ_COMPANY_NAME, no attention item"
-)
 # Each case gets its own record: the n-th in-scope 1C counterparty / product, or the
 # CRM invoice with the given id (moved to the "send" stage).
 HUGE = "Я" * 3000
@@ -115,7 +104,7 @@ ONEC_CP_CASES: dict[str, DataCase] = {
     ),
     "name-percent": DataCase("onec_cp", {"Description": "ООО «100% %s %d %% %20»"}),
     "name-html": DataCase("onec_cp", {"Description": "<b>ООО «Тег»</b> &amp; &lt;"}),
-    "name-empty": DataCase("onec_cp", {"Description": ""}, ("name",), bug=EMPTY_NAME_BUG),
+    "name-empty": DataCase("onec_cp", {"Description": ""}, ("name",)),
     "name-huge": DataCase("onec_cp", {"Description": HUGE}, exact=False),
 }
 ONEC_PRODUCT_CASES: dict[str, DataCase] = {
@@ -127,15 +116,15 @@ ONEC_PRODUCT_CASES: dict[str, DataCase] = {
 CRM_INVOICE_CASES: dict[str, tuple[int, DataCase]] = {
     "row-negative-quantity": (
         1,
-        DataCase("crm_invoice", {"quantity": Decimal(-2)}, ("СЧ-", "quantit"), NEGATIVE_QTY_BUG),
+        DataCase("crm_invoice", {"quantity": Decimal(-2)}, ("СЧ-", "quantit")),
     ),
     "row-zero-quantity": (
         3,
-        DataCase("crm_invoice", {"quantity": Decimal(0)}, ("СЧ-", "quantit"), NEGATIVE_QTY_BUG),
+        DataCase("crm_invoice", {"quantity": Decimal(0)}, ("СЧ-", "quantit")),
     ),
     "row-negative-price": (
         7,
-        DataCase("crm_invoice", {"price": Decimal("-100.00")}, ("СЧ-", "price"), NEGATIVE_QTY_BUG),
+        DataCase("crm_invoice", {"price": Decimal("-100.00")}, ("СЧ-", "price")),
     ),
     "row-not-a-catalog-product": (
         13,
@@ -362,16 +351,6 @@ def test_bad_transport(
     tally.passed += 1
 
 
-UNKNOWN_VAT_BUG = (
-    "connectors/bitrix24/mapping.py:221-224 raises Bitrix24BadResponse for a row whose "
-    "taxRate is not a Russian VAT rate, inside Bitrix24Client.invoices(); read_crm lets it "
-    "out and SyncService.prepare turns it into ConnectError: the whole run (and every later "
-    "run) ends with exit 5 over one row, and the message names the product, not the invoice. "
-    "DESIGN.md: an attention item naming the record and the field, never blocking the rest"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=UNKNOWN_VAT_BUG)
 def test_unknown_vat_rate_in_a_crm_row_is_an_attention_item(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tally: Tally
 ) -> None:

@@ -177,7 +177,9 @@ def _topological(ops: tuple[Operation, ...]) -> tuple[Operation, ...]:
 
 
 def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
-    """(field, message) when the counterparty's ИНН/КПП cannot be sent on."""
+    """(field, message) when the counterparty's name, ИНН or КПП cannot be sent on."""
+    if not cp.name.strip():
+        return "name", tr("the name is empty")
     if cp.kind is CounterpartyKind.PERSON and not cp.inn:
         return None
     try:
@@ -214,6 +216,10 @@ class _Counterparties:
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
 
     def _label(self, cp: Counterparty) -> str:
+        if not cp.name.strip():  # nothing to recognise it by but its requisites and ref
+            return tr("counterparty without a name (INN {inn}, 1C ref {ref})").format(
+                inn=cp.inn or "—", ref=cp.onec_ref or "—"
+            )
         return f"{cp.name} (ИНН {cp.inn})" if cp.inn else cp.name
 
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
@@ -273,7 +279,7 @@ class _Counterparties:
                     record_label=self._label(cp),
                     field=nz.label(field_name),
                     message=message,
-                    action=tr("correct the counterparty's requisites in 1C; the next run sends it"),
+                    action=tr("correct the counterparty in 1C; the next run sends it"),
                     onec_value=getattr(cp, field_name),
                     blocks=(op_id,),
                 )
@@ -795,6 +801,23 @@ class _Invoices:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
         return company.counterparty.name if company else ""
 
+    def unreadable(self) -> None:
+        """CRM invoices whose data could not be understood: named, never guessed."""
+        for crm_id, why in sorted(self.snap.crm.unreadable.items()):
+            self.b.item(
+                Item(
+                    key=f"F1:unreadable:{crm_id}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F1,
+                    entity_type=INVOICE,
+                    record_id=str(crm_id),
+                    record_label=tr("CRM invoice id {id}").format(id=crm_id),
+                    field=nz.label("rows"),
+                    message=why,
+                    action=tr("correct the invoice in the CRM; the rest of the run goes on"),
+                )
+            )
+
     def send(self) -> None:
         """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""
         stage = self.b.settings.send_stage
@@ -901,6 +924,19 @@ class _Invoices:
             )
             if dep_c:
                 deps.append(dep_c)
+        for line in inv.lines:
+            bad = [(tr("Quantity"), "qty", line.quantity)] if line.quantity <= 0 else []
+            bad += [(tr("Price"), "price", line.price)] if line.price < 0 else []
+            for field_name, code, value in bad:
+                attention(
+                    f"row{line.line_no}_{code}",
+                    field_name,
+                    tr("row {n} «{name}»: {field} is {value}").format(
+                        n=line.line_no, name=line.product_name, field=field_name, value=value
+                    ),
+                    tr("correct the row in the CRM invoice; a return is a separate document"),
+                    str(value),
+                )
         product_refs: list[str] = []
         for line in inv.lines:
             ref = self.products.onec_ref_of_crm(line.product_crm_id)
@@ -1136,6 +1172,7 @@ def build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
             products.ensure_in_crm(ref, tr("sold to customers"))
         products.diff_linked()
     if Flow.F1 in flows:
+        invoices.unreadable()
         invoices.send()
     if Flow.F2 in flows:
         invoices.diff_linked()

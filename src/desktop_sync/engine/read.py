@@ -160,8 +160,21 @@ def read_crm(
     products = {p.product.crm_id: p for p in client.products(since) if p.product.crm_id}
     data.products = merge(previous.crm.products if previous else {}, products)
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
-    invoices = {i.invoice.crm_id: i for i in client.invoices(since) if i.invoice.crm_id}
+    unreadable: dict[int, str] = {}
+    invoices = {
+        i.invoice.crm_id: i
+        for i in client.invoices(since, unreadable=unreadable)
+        if i.invoice.crm_id
+    }
     data.invoices = merge(previous.crm.invoices if previous else {}, invoices)
+    for crm_id in unreadable:
+        data.invoices.pop(crm_id, None)  # an older readable copy must not stand in for it
+    data.unreadable = {
+        **(previous.crm.unreadable if previous and incremental else {}),
+        **unreadable,
+    }
+    for crm_id in invoices:
+        data.unreadable.pop(crm_id, None)  # read fine this time
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and previous.crm.stages:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores

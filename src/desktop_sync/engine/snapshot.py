@@ -76,6 +76,7 @@ class CrmData:
     stores: dict[int, Warehouse] = field(default_factory=dict)
     stock: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (product, store)
     stages: dict[str, str] = field(default_factory=dict)  # stage id -> name
+    unreadable: dict[int, str] = field(default_factory=dict)  # invoice id -> why
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.errors import (
+    Bitrix24BadResponse,
     Bitrix24Error,
     Bitrix24NotFound,
     Bitrix24PermissionError,
@@ -542,11 +543,26 @@ class Bitrix24Client(RestClient):
         *,
         with_rows: bool = True,
         extra_filter: Mapping[str, Any] | None = None,
+        unreadable: dict[int, str] | None = None,
     ) -> list[CrmInvoice]:
-        """Smart invoices (with rows and our custom fields), oldest id first."""
+        """Smart invoices (with rows and our custom fields), oldest id first.
+
+        With ``unreadable``, an invoice whose data cannot be understood (a row with a tax
+        rate that is no Russian VAT rate, say) is left out and named there with the
+        reason, instead of failing the whole read over one record.
+        """
         items = self.invoice_items(updated_since, extra_filter)
         rows = self.product_rows([int(i["id"]) for i in items]) if with_rows else {}
-        return [mapping.invoice(i, rows.get(int(i["id"]), [])) for i in items]
+        out: list[CrmInvoice] = []
+        for item in items:
+            try:
+                out.append(mapping.invoice(item, rows.get(int(item["id"]), [])))
+            except Bitrix24BadResponse as exc:
+                if unreadable is None:
+                    raise
+                number = item.get("accountNumber") or item["id"]
+                unreadable[int(item["id"])] = f"{number}: {exc}"
+        return out
 
     def invoice(self, invoice_id: int) -> CrmInvoice:
         item = self.call(
