@@ -155,7 +155,15 @@ def world(size: str, *, seed: int = 1, rate_limit: bool = False) -> Iterator[Wor
                 stages={"send": "DT31_1:S"},
                 crm_throttle=rate_limit,
             )
-            profile = ProfileStore(paths.profiles_file).add(profile)
+            store = ProfileStore(paths.profiles_file)
+            profile = store.add(profile)
+            # map every 1C warehouse to the CRM store of the same name: stock (F6) runs too
+            stores = {str(r["title"]): int(r["id"]) for r in crm.store.stores.rows.values()}
+            for wh in one.store.all("Catalog_Склады"):
+                name = str(wh.get("Description") or "")
+                if name in stores:
+                    profile = profile.with_setting(f"warehouse.{name}", str(stores[name]))
+            store.put(profile)
             w = World(one, crm, paths, profile)
             with w.service() as svc:
                 svc.setup()

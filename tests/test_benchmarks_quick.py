@@ -33,5 +33,6 @@ def test_quick_benchmarks_run(tmp_path: Path) -> None:
     for group in ("CRM read", "Sync (small", "Engine", "Journal"):
         assert group in proc.stdout
     assert "does not exist yet" in proc.stdout  # what is not measured is said
+    assert "GUI responsiveness" in proc.stdout
     assert list((tmp_path / "results").glob("*.json"))
     assert took < 90, f"--quick took {took:.0f} s"

@@ -34,10 +34,10 @@ from .checks import (
     journal_problems,
     open_world,
     secrets_found,
-    service,
     state,
 )
 from .conftest import Tally, soak_enabled
+from .test_faults import converge
 
 ONEC_DELAY = "delay:0.01"  # spreads a small run over a second or two: room for kills
 
@@ -84,8 +84,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
         first = cli_apply(world)
         seconds = time.monotonic() - t0
         assert first.returncode in (Exit.OK, Exit.WAITING), first.stderr
-        second = cli_apply(world)
-        assert second.returncode in (Exit.OK, Exit.WAITING), second.stderr
+        converge(world)  # later runs still have work (money flows follow the 1C numbers)
         yield Reference(state(world), seconds)
 
 
@@ -131,9 +130,7 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
         outputs += [final.stdout, final.stderr]
         assert final.returncode in (Exit.OK, Exit.WAITING), final.stderr
         assert json.loads(final.stdout)["counts"]["failed"] == 0
-        with service(world) as svc:
-            _s, plan = svc.dry_run()
-        assert plan.operations == (), plan.operations[:3]
+        converge(world)
         lost, dup, lines = diff(reference.state, state(world))
         tally.lost += lost
         tally.duplicated += dup
