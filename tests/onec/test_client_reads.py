@@ -39,15 +39,6 @@ def test_profile_problem_names_entity_and_field(sandbox: OnecSandbox) -> None:
     assert "СуммаАванса" in str(e.value) or "ВозвратТоваровОтКлиента" in str(e.value)
 
 
-def test_ut11_is_announced_not_faked(sandbox: OnecSandbox) -> None:
-    with pytest.raises(ValueError, match="not yet available"):
-        make_client(sandbox, configuration="ut11")
-    from desktop_sync.sandbox.onec import start
-
-    with pytest.raises(ValueError, match="not yet available"):
-        start(configuration="ut11")
-
-
 def test_counterparties_match_the_story(client: OnecClient) -> None:
     got = {c.onec_ref: c for c in client.counterparties()}
     for cp in DS.counterparties:

@@ -1,4 +1,5 @@
-"""A faithful local 1C:Бухгалтерия 3.0 OData sandbox (research/onec.md is the reference).
+"""A faithful local 1C OData sandbox: Бухгалтерия 3.0 (``bp30``) or Управление торговлей 11
+(``ut11``); research/onec.md is the reference.
 
     with start(seed=1, size="small") as sb:        # a free port on 127.0.0.1
         httpx.get(sb.url + "/Catalog_Контрагенты?$format=json", auth=(sb.user, sb.password))
@@ -138,7 +139,7 @@ class OnecSandbox:
 
 def _build_store(configuration: str, seed: int, size: str) -> Store:
     """Each configuration brings its composition (schema) and its seeding; the server,
-    query engine and serializers are shared. UT 11 will add a branch here."""
+    query engine and serializers are shared."""
     if configuration == "bp30":
         from desktop_sync.sandbox.onec import bp30
         from desktop_sync.sandbox.onec import seed as seeding
@@ -147,7 +148,11 @@ def _build_store(configuration: str, seed: int, size: str) -> Store:
         seeding.seed(store, build(seed, size))
         return store
     if configuration == "ut11":
-        raise ValueError("configuration 'ut11' is not yet available: only 'bp30' for now")
+        from desktop_sync.sandbox.onec import ut11, ut11_seed
+
+        store = Store(ut11.build_schema())
+        ut11_seed.seed(store, build(seed, size))
+        return store
     raise ValueError(f"unknown configuration {configuration!r}: bp30 or ut11")
 
 

@@ -14,7 +14,14 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from desktop_sync.sandbox.onec.schema import EntitySet, Field, Kind, Schema, TabularPart
+from desktop_sync.sandbox.onec.schema import (
+    AccumulationRegister,
+    EntitySet,
+    Field,
+    Kind,
+    Schema,
+    TabularPart,
+)
 from desktop_sync.sandbox.onec.values import format_datetime, format_decimal, to_json
 
 NS_ATOM = "http://www.w3.org/2005/Atom"
@@ -311,6 +318,8 @@ def _published_sets(schema: Schema) -> list[str]:
         names.extend(f"{s.name}_{t.name}" for t in s.tabular)
     names.extend(f"{i.name}_RecordType" for i in schema.info_registers.values())
     names.extend(schema.registers)
+    for acc in schema.accumulation.values():
+        names.extend((acc.name, f"{acc.name}_RecordType"))
     return names
 
 
@@ -440,6 +449,8 @@ def metadata(schema: Schema) -> str:
             '<Property Name="Recorder_Type" Type="Edm.String" Nullable="false"/></EntityType>'
         )
         sets.append(f'<EntitySet Name="{reg.name}" EntityType="StandardODATA.{reg.name}"/>')
+    for acc in schema.accumulation.values():
+        _accumulation_metadata(acc, types, sets, functions)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">'
@@ -453,4 +464,47 @@ def metadata(schema: Schema) -> str:
         + "".join(assoc_sets)
         + "".join(functions)
         + "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"
+    )
+
+
+def _accumulation_metadata(
+    acc: AccumulationRegister, types: list[str], sets: list[str], functions: list[str]
+) -> None:
+    """An accumulation register as [UTX] shows it: the record set keyed by
+    ``Recorder``/``Recorder_Type`` with a ``RecordSet`` collection, the flat
+    ``_RecordType``, and the bound ``Balance`` function with its row type."""
+    rec_type = f"{acc.name}_RecordType"
+    record_props = "".join(
+        _prop(f, f.name not in ("Recorder", "Recorder_Type", "LineNumber"))
+        for f in acc.record_fields
+    )
+    types.append(
+        f'<EntityType Name="{acc.name}" OpenType="true"><Key><PropertyRef Name="Recorder"/>'
+        '<PropertyRef Name="Recorder_Type"/></Key>'
+        '<Property Name="Recorder" Type="Edm.String" Nullable="false"/>'
+        f'<Property Name="RecordSet" Type="Collection(StandardODATA.{acc.name}_RowType)" '
+        'Nullable="false"/>'
+        '<Property Name="Recorder_Type" Type="Edm.String" Nullable="false"/></EntityType>'
+    )
+    types.append(f'<ComplexType Name="{acc.name}_RowType">{record_props}</ComplexType>')
+    types.append(
+        f'<EntityType Name="{rec_type}" OpenType="true"><Key><PropertyRef Name="Recorder"/>'
+        '<PropertyRef Name="LineNumber"/><PropertyRef Name="Recorder_Type"/></Key>'
+        f"{record_props}</EntityType>"
+    )
+    sets.append(f'<EntitySet Name="{acc.name}" EntityType="StandardODATA.{acc.name}"/>')
+    sets.append(f'<EntitySet Name="{rec_type}" EntityType="StandardODATA.{rec_type}"/>')
+    row_type = f"{acc.name}_Balance"
+    types.append(
+        f'<ComplexType Name="{row_type}">'
+        + "".join(_prop(f) for f in acc.balance_set.fields)
+        + "</ComplexType>"
+    )
+    functions.append(
+        f'<FunctionImport Name="Balance" IsBindable="true" '
+        f'ReturnType="Collection(StandardODATA.{row_type})">'
+        f'<Parameter Name="bindingParameter" Type="StandardODATA.{acc.name}"/>'
+        '<Parameter Name="Period" Type="Edm.DateTime"/>'
+        '<Parameter Name="Condition" Type="Edm.String"/>'
+        '<Parameter Name="Dimensions" Type="Edm.String"/></FunctionImport>'
     )

@@ -1,7 +1,7 @@
 """The metadata model the sandbox serves: entity sets, their fields and types.
 
-One :class:`Schema` per configuration (``bp30`` now, ``ut11`` later) is built by
-its own module (``bp30.py``) from these plain pieces, so a second configuration is
+One :class:`Schema` per configuration (``bp30``, ``ut11``) is built by
+its own module (``bp30.py``, ``ut11.py``) from these plain pieces, so a second configuration is
 added beside the first without touching the server, the query engine or the
 serializers. Names and shapes follow research/onec.md A2 and A7.
 """
@@ -241,6 +241,41 @@ class InformationRegister:
         return EntitySet(f"{self.name}_SliceLast", SetKind.VIRTUAL, self.record_fields)
 
 
+@dataclass(frozen=True, slots=True)
+class AccumulationRegister:
+    """A balance accumulation register (UT's ``ТоварыНаСкладах``): records with
+    ``RecordType`` Receipt/Expense per recorder; served as ``<name>_RecordType`` (flat
+    records) and its ``Balance`` virtual table (A4: resources get the ``Balance``
+    suffix; ``Period``, ``Condition`` and ``Dimensions`` parameters)."""
+
+    name: str
+    dimensions: tuple[Field, ...]
+    resources: tuple[str, ...]
+
+    @property
+    def record_fields(self) -> tuple[Field, ...]:
+        return (
+            Field("Recorder", Kind.STRING),
+            Field("Recorder_Type", Kind.STRING),
+            Field("Period", Kind.DATETIME),
+            int64("LineNumber"),
+            boolean("Active"),
+            text("RecordType"),
+            *self.dimensions,
+            *(number(r) for r in self.resources),
+        )
+
+    @property
+    def record_set(self) -> EntitySet:
+        return EntitySet(f"{self.name}_RecordType", SetKind.VIRTUAL, self.record_fields)
+
+    @property
+    def balance_set(self) -> EntitySet:
+        """The Balance row type: dimensions keep their names, resources get ``Balance``."""
+        fields = (*self.dimensions, *(number(f"{r}Balance") for r in self.resources))
+        return EntitySet(f"{self.name}_Balance", SetKind.VIRTUAL, fields)
+
+
 @dataclass(slots=True)
 class Schema:
     """A configuration's published composition."""
@@ -249,6 +284,7 @@ class Schema:
     sets: dict[str, EntitySet] = field(default_factory=dict)
     registers: dict[str, AccountingRegister] = field(default_factory=dict)
     info_registers: dict[str, InformationRegister] = field(default_factory=dict)
+    accumulation: dict[str, AccumulationRegister] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, entity_set: EntitySet) -> None:

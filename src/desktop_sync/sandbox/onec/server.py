@@ -20,6 +20,7 @@ from desktop_sync.sandbox.onec.faults import Faults
 from desktop_sync.sandbox.onec.filters import Evaluator, Guid, Parser
 from desktop_sync.sandbox.onec.schema import (
     ZERO_GUID,
+    AccumulationRegister,
     EntitySet,
     InformationRegister,
     SetKind,
@@ -216,6 +217,9 @@ class App:
             return Response(
                 200, render.metadata(self.store.schema), "application/xml;charset=utf-8"
             )
+        for acc in self.store.schema.accumulation.values():
+            if target == acc.name or target.startswith((acc.name + "/", acc.name + "_")):
+                return self.accumulation_register(method, acc, target[len(acc.name) :], query, user)
         for info in self.store.schema.info_registers.values():
             if target.startswith(info.name):
                 return self.info_register(method, info, target[len(info.name) :], query, user)
@@ -682,6 +686,44 @@ class App:
         at = period_param(params.get("Period"))
         rows = self.store.slice_last(reg.name, at)
         return self.virtual(reg.slice_set, rows, (params.get("Condition"),), query)
+
+    def accumulation_register(
+        self,
+        method: str,
+        reg: AccumulationRegister,
+        rest: str,
+        query: dict[str, str],
+        user: User,
+    ) -> Response:
+        """``<reg>_RecordType`` (flat records) and ``<reg>/Balance(Period=…,Condition=…)``
+        (A4; parameters in the path or the query string, inner quotes not doubled)."""
+        self.only(method, "GET")
+        if not user.can_read(reg.name):
+            raise ODataError(401, E.ACCESS, "Нарушение прав доступа!")
+        if rest == "_RecordType":
+            with self.store.lock:
+                rows = list(self.store.accumulation[reg.name])
+            return self.virtual(reg.record_set, rows, (), query)
+        if not rest.startswith("/"):
+            if not rest:
+                # Record sets by recorder are not served (the sync does not need them).
+                raise ODataError(
+                    501,
+                    E.NOT_SUPPORTED,
+                    "Чтение наборов записей регистра не поддерживается песочницей",
+                )
+            raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{reg.name}{rest}'")
+        m = re.fullmatch(r"/(?P<fn>[A-Za-z]+)(?:\((?P<args>.*)\))?", rest, re.DOTALL)
+        if m is None or m.group("fn") != "Balance":
+            # Turnovers/BalanceAndTurnovers are not modelled: the stricter answer.
+            raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
+        params = function_params(m.group("args") or "")
+        for k in ("Period", "Condition", "Dimensions"):
+            if k in query and k not in params:
+                params[k] = query[k].strip("'") if k != "Period" else query[k]
+        before = period_param(params.get("Period"))
+        rows = self.store.accumulation_balance(reg.name, before)
+        return self.virtual(reg.balance_set, rows, (params.get("Condition"),), query)
 
 
 class Handler(BaseHTTPRequestHandler):

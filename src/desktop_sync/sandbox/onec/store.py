@@ -75,6 +75,8 @@ class Store:
         self.rows: dict[str, dict[str, Record]] = {name: {} for name in schema.sets}
         self.movements: list[Movement] = []
         self.info_records: dict[str, list[Record]] = {n: [] for n in schema.info_registers}
+        # Accumulation registers (UT): flat records, each naming its Recorder.
+        self.accumulation: dict[str, list[Record]] = {n: [] for n in schema.accumulation}
         self.closed_until = closed_until
         self.users: dict[str, User] = {}
         self.posting_rules: dict[str, PostingRule] = {}
@@ -212,6 +214,7 @@ class Store:
             new = copy.deepcopy(rec)
             new.update({k: v for k, v in changes.items() if k not in ("Ref_Key", "Posted")})
             saved = list(self.movements)
+            saved_acc = {n: list(v) for n, v in self.accumulation.items()}
             try:
                 if s.is_document:
                     # A posted document written again is re-posted; PATCH {"Posted": …}
@@ -223,6 +226,7 @@ class Store:
                         self._post(s, new)
             except ODataError:
                 self.movements = saved
+                self.accumulation = saved_acc
                 raise
             new["DataVersion"] = self._next_version()
             self.rows[name][rec["Ref_Key"]] = new
@@ -319,6 +323,9 @@ class Store:
     def _unpost(self, s: EntitySet, rec: Record) -> None:
         key = rec["Ref_Key"]
         self.movements = [m for m in self.movements if m.recorder != key]
+        for name, records in self.accumulation.items():
+            if any(r["Recorder"] == key for r in records):
+                self.accumulation[name] = [r for r in records if r["Recorder"] != key]
         rec["Posted"] = False
 
     # --- accounting register -----------------------------------------------------------
@@ -360,6 +367,53 @@ class Store:
             row["КоличествоBalance"] = qty
             row["КоличествоBalanceDr"] = qty if qty > 0 else Decimal(0)
             row["КоличествоBalanceCr"] = -qty if qty < 0 else Decimal(0)
+            out.append(row)
+        return out
+
+    # --- accumulation registers ----------------------------------------------------------
+
+    def accumulate(
+        self, name: str, s: EntitySet, rec: Record, receipt: bool, values: Record
+    ) -> None:
+        """One record of an accumulation register made by posting ``rec``."""
+        reg = self.schema.accumulation[name]
+        mine = [r for r in self.accumulation[name] if r["Recorder"] == rec["Ref_Key"]]
+        row: Record = {
+            "Recorder": rec["Ref_Key"],
+            "Recorder_Type": s.type_name,
+            "Period": rec["Date"],
+            "LineNumber": len(mine) + 1,
+            "Active": True,
+            "RecordType": "Receipt" if receipt else "Expense",
+        }
+        for f in reg.dimensions:
+            row[f.name] = values.get(f.name, ZERO_GUID)
+        for r in reg.resources:
+            row[r] = values.get(r, Decimal(0))
+        self.accumulation[name].append(row)
+
+    def accumulation_balance(self, name: str, before: dt.datetime | None) -> list[Record]:
+        """Balance per dimension set just before ``before`` (all records without it)."""
+        reg = self.schema.accumulation[name]
+        dims = [f.name for f in reg.dimensions]
+        totals: dict[tuple[Any, ...], list[Decimal]] = {}
+        with self.lock:
+            for r in self.accumulation[name]:
+                if before is not None and r["Period"] >= before:
+                    continue
+                sign = 1 if r["RecordType"] == "Receipt" else -1
+                acc = totals.setdefault(
+                    tuple(r[d] for d in dims), [Decimal(0)] * len(reg.resources)
+                )
+                for i, res in enumerate(reg.resources):
+                    acc[i] += sign * r[res]
+        out: list[Record] = []
+        for key, amounts in totals.items():
+            if all(a == 0 for a in amounts):
+                continue
+            row: Record = dict(zip(dims, key, strict=True))
+            for res, amount in zip(reg.resources, amounts, strict=True):
+                row[f"{res}Balance"] = amount
             out.append(row)
         return out
 

@@ -1,0 +1,836 @@
+"""Fill a UT 11 store from the shared seeded story (``sandbox.dataset``).
+
+The same business as the BP base, told in UT's terms: every counterparty of the
+story keeps its Ref_Key, ИНН and КПП and belongs to a partner (a head office and its
+branch share one); each partner has an agreement, each counterparty a contract with
+the client; the story's 1C invoices are customer orders (same Ref_Key and number),
+payments and shipments name the order, returns name the shipment, stock is
+``ТоварыНаСкладах`` (opening balance + postings = the story's stock), and posted
+orders reserve goods (``КОтгрузке``) where there is enough in stock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, PaymentKind, ProductKind
+from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
+from desktop_sync.sandbox.dataset import (
+    ORGANIZATION_INN,
+    ORGANIZATION_KPP,
+    ORGANIZATION_NAME,
+    Dataset,
+    ref,
+)
+from desktop_sync.sandbox.onec import ut11
+from desktop_sync.sandbox.onec.errors import business
+from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
+from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
+from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
+from desktop_sync.sandbox.onec.values import UNDEFINED
+
+PREFIX = "СВ00-"
+CURRENCY_REF = ref("currency", "643")
+BANK_ACCOUNT_REF = ref("bank_account", "organization")
+CASH_DESK_REF = ref("cash_desk", "main")
+TYPICAL_AGREEMENT_REF = ref("agreement", "typical")
+ORDER_TYPE = "StandardODATA." + ut11.ORDERS
+SHIPMENT_TYPE = "StandardODATA." + ut11.SHIPMENTS
+PRODUCT_TYPE = "StandardODATA." + ut11.PRODUCTS
+RESERVING = ("КОбеспечению", "КОтгрузке")
+FROM_STOCK = ("СоСклада", "Отгрузить")
+
+
+def vat_ref(rate: VatRate) -> str:
+    return ref("vat_rate", rate.value)
+
+
+def partner_ref(counterparty_ref: str) -> str:
+    return ref("partner", counterparty_ref)
+
+
+def agreement_ref(partner: str) -> str:
+    return ref("agreement", partner)
+
+
+def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
+
+
+def _number(text: str) -> str:
+    digits = "".join(ch for ch in text if ch.isdigit()) or "0"
+    return f"{PREFIX}{int(digits):06d}"
+
+
+def _kinds(kind: CounterpartyKind) -> tuple[str, str, str]:
+    """(partner ЮрФизЛицо, counterparty ЮрФизЛицо, ЮридическоеФизическоеЛицо)."""
+    if kind is CounterpartyKind.ORGANIZATION:
+        return "Компания", "ЮрЛицо", "ЮридическоеЛицо"
+    if kind is CounterpartyKind.SOLE_TRADER:
+        return "ЧастноеЛицо", "ИндивидуальныйПредприниматель", "ФизическоеЛицо"
+    return "ЧастноеЛицо", "ФизЛицо", "ФизическоеЛицо"
+
+
+def seed(store: Store, ds: Dataset) -> None:
+    store.number_prefix = PREFIX
+    store.closed_until = dt.date(2025, 11, 30)
+    store.posting_rules.update(
+        {
+            ut11.ORDERS: post_order,
+            ut11.SHIPMENTS: post_shipment,
+            ut11.RETURNS: post_return,
+        }
+    )
+    store.users[USER] = User(PASSWORD)
+    store.users[LIMITED_USER] = User(
+        LIMITED_PASSWORD,
+        read={
+            ut11.PARTNERS,
+            ut11.COUNTERPARTIES,
+            ut11.AGREEMENTS,
+            ut11.CONTRACTS,
+            ut11.PRODUCTS,
+            ut11.PACKAGES,
+            ut11.VAT_RATES,
+            ut11.ORDERS,
+            ut11.ORGANIZATIONS,
+            ut11.CURRENCIES,
+            ut11.WAREHOUSES,
+        },
+        write={ut11.ORDERS},
+        rls={ut11.COUNTERPARTIES: lambda r: r["ЮрФизЛицо"] != "ФизЛицо"},
+    )
+    ins = store.insert
+    ins(
+        ut11.CURRENCIES,
+        {
+            "Ref_Key": CURRENCY_REF,
+            "Code": "643",
+            "Description": "руб.",
+            "НаименованиеПолное": "Российский рубль",
+        },
+    )
+    ins(
+        ut11.ORGANIZATIONS,
+        {
+            "Ref_Key": ds.organization_ref,
+            "Description": ORGANIZATION_NAME,
+            "НаименованиеПолное": "Общество с ограниченной ответственностью «Северный ветер»",
+            "НаименованиеСокращенное": ORGANIZATION_NAME,
+            "ИНН": ORGANIZATION_INN,
+            "КПП": ORGANIZATION_KPP,
+            "ЮрФизЛицо": "ЮрЛицо",
+            "БанковскийСчетПоУмолчанию_Key": BANK_ACCOUNT_REF,
+            "Префикс": "СВ",
+        },
+    )
+    ins(
+        ut11.BANK_ACCOUNTS,
+        {
+            "Ref_Key": BANK_ACCOUNT_REF,
+            "Owner_Key": ds.organization_ref,
+            "Description": "40702810900000012345, ПАО СБЕРБАНК",
+            "НомерСчета": "40702810900000012345",
+            "ВалютаДенежныхСредств_Key": CURRENCY_REF,
+        },
+    )
+    ins(
+        ut11.CASH_DESKS,
+        {
+            "Ref_Key": CASH_DESK_REF,
+            "Owner_Key": ds.organization_ref,
+            "Description": "Основная касса",
+            "ВалютаДенежныхСредств_Key": CURRENCY_REF,
+        },
+    )
+    for n, rate in enumerate(VatRate, start=1):
+        ins(
+            ut11.VAT_RATES,
+            {
+                "Ref_Key": vat_ref(rate),
+                "Code": f"{n:09d}",
+                "Description": _vat_title(rate),
+                "Ставка": rate.percent or Decimal(0),
+                "Расчетная": rate.is_calculated,
+                "НеОблагается": rate is VatRate.WITHOUT,
+                "ПеречислениеСтавкаНДС": rate.value,
+            },
+        )
+    for unit in ds.units:
+        ins(
+            ut11.PACKAGES,
+            {
+                "Ref_Key": unit.onec_ref or ref("unit", unit.okei),
+                "Code": unit.okei,
+                "Description": unit.name,
+                "НаименованиеПолное": unit.name,
+                "ТипИзмеряемойВеличины": "Время" if unit.okei == "356" else "Количество",
+            },
+        )
+    for wh in ds.warehouses:
+        ins(ut11.WAREHOUSES, {"Ref_Key": wh.onec_ref, "Description": wh.name})
+    for pt in ds.price_types:
+        ins(
+            ut11.PRICE_TYPES,
+            {
+                "Ref_Key": pt.onec_ref,
+                "Description": pt.name,
+                "ВалютаЦены_Key": CURRENCY_REF,
+                "ЦенаВключаетНДС": True,
+                "Основной": pt.base,
+            },
+        )
+    _seed_products(store, ds)
+    _seed_partners(store, ds)
+    _seed_documents(store, ds)
+
+
+def _vat_title(rate: VatRate) -> str:
+    if rate is VatRate.WITHOUT:
+        return "Без НДС"
+    percent = rate.percent or Decimal(0)
+    if rate.is_calculated:
+        return f"{percent}% / {100 + percent}%"
+    return f"{percent}%"
+
+
+KIND_GOODS = ref("product_kind", "goods")
+KIND_SERVICE = ref("product_kind", "service")
+KIND_VARIANTS = ref("product_kind", "goods-characteristics")
+
+
+def characteristic_refs(product: str) -> tuple[str, str]:
+    return ref("characteristic", product, 1), ref("characteristic", product, 2)
+
+
+def _seed_products(store: Store, ds: Dataset) -> None:
+    ins = store.insert
+    for kref, name, kind, chars in (
+        (KIND_GOODS, "Товары", "Товар", "НеИспользовать"),
+        (KIND_SERVICE, "Услуги", "Услуга", "НеИспользовать"),
+        (KIND_VARIANTS, "Товары с характеристиками", "Товар", "ИндивидуальныеДляНоменклатуры"),
+    ):
+        ins(
+            ut11.PRODUCT_KINDS,
+            {
+                "Ref_Key": kref,
+                "Description": name,
+                "ТипНоменклатуры": kind,
+                "ИспользованиеХарактеристик": chars,
+                "ИспользоватьУпаковки": kind == "Товар",
+            },
+        )
+    start = _at(ds.today - dt.timedelta(days=150), 0)
+    for i, p in enumerate(ds.products):
+        assert p.onec_ref is not None
+        goods = p.kind is ProductKind.GOODS
+        variants = goods and i % 7 == 3
+        packaged = goods and i % 4 == 0
+        unit_ref = (p.unit.onec_ref or ref("unit", p.unit.okei)) if p.unit else ZERO_GUID
+        ins(
+            ut11.PRODUCTS,
+            {
+                "Ref_Key": p.onec_ref,
+                "Description": p.name,
+                "НаименованиеПолное": p.name,
+                "Артикул": p.article,
+                "ВидНоменклатуры_Key": KIND_VARIANTS
+                if variants
+                else (KIND_GOODS if goods else KIND_SERVICE),
+                "ТипНоменклатуры": "Товар" if goods else "Услуга",
+                "ЕдиницаИзмерения_Key": unit_ref,
+                "СтавкаНДС_Key": vat_ref(p.vat_rate),
+                "ИспользоватьУпаковки": packaged,
+                "ИспользованиеХарактеристик": "ИндивидуальныеДляНоменклатуры"
+                if variants
+                else "НеИспользовать",
+                "DeletionMark": i % 30 == 8 and p.onec_ref not in ds.products_in_crm,
+            },
+        )
+        if variants:
+            colours = ("синий", "чёрный")
+            for cref, colour in zip(characteristic_refs(p.onec_ref), colours, strict=True):
+                ins(
+                    ut11.CHARACTERISTICS,
+                    {
+                        "Ref_Key": cref,
+                        "Owner": p.onec_ref,
+                        "Owner_Type": PRODUCT_TYPE,
+                        "Description": colour,
+                        "НаименованиеПолное": f"{p.name}, {colour}",
+                    },
+                )
+        if packaged:
+            ins(
+                ut11.PACKAGES,
+                {
+                    "Ref_Key": ref("package", p.onec_ref),
+                    "Owner": p.onec_ref,
+                    "Owner_Type": PRODUCT_TYPE,
+                    "Description": "Коробка (10 шт)",
+                    "НаименованиеПолное": "Коробка (10 шт)",
+                    "ТипИзмеряемойВеличины": "Упаковка",
+                    "ЕдиницаИзмерения_Key": unit_ref,
+                    "Числитель": Decimal(10),
+                    "Знаменатель": Decimal(1),
+                },
+            )
+        if p.price is None:
+            continue
+        store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
+        records = store.info_records[ut11.PRICES]
+        for n, pt in enumerate(ds.price_types):
+            value = p.price if pt.base else (p.price * Decimal("0.9")).quantize(Decimal("0.01"))
+            if pt.base:
+                records.append(
+                    {
+                        "Period": start - dt.timedelta(days=200),
+                        "Номенклатура_Key": p.onec_ref,
+                        "Характеристика_Key": ZERO_GUID,
+                        "ВидЦены_Key": pt.onec_ref,
+                        "Цена": (p.price * Decimal("0.8")).quantize(Decimal("0.01")),
+                        "Упаковка_Key": ZERO_GUID,
+                        "Валюта_Key": CURRENCY_REF,
+                    }
+                )
+            records.append(
+                {
+                    "Period": start + dt.timedelta(seconds=n),
+                    "Номенклатура_Key": p.onec_ref,
+                    "Характеристика_Key": ZERO_GUID,
+                    "ВидЦены_Key": pt.onec_ref,
+                    "Цена": value,
+                    "Упаковка_Key": ZERO_GUID,
+                    "Валюта_Key": CURRENCY_REF,
+                }
+            )
+
+
+def _seed_partners(store: Store, ds: Dataset) -> None:
+    """A partner per head counterparty; a branch (same ИНН, other КПП) joins its head's
+    partner. The typical agreement serves partners without one of their own."""
+    base_price = next((pt.onec_ref for pt in ds.price_types if pt.base), ZERO_GUID)
+    store.insert(
+        ut11.AGREEMENTS,
+        {
+            "Ref_Key": TYPICAL_AGREEMENT_REF,
+            "Description": "Продажи по договорам (типовое)",
+            "Организация_Key": ds.organization_ref,
+            "Типовое": True,
+            "Статус": "Действует",
+            "ВидЦен_Key": base_price,
+            "Валюта_Key": CURRENCY_REF,
+            "ЦенаВключаетНДС": True,
+            "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+            "ХозяйственнаяОперация": "РеализацияКлиенту",
+            "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
+            "ИспользуютсяДоговорыКонтрагентов": True,
+        },
+    )
+    heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
+    n = 0
+    for cp in ds.counterparties:
+        if cp.onec_ref not in ds.counterparties_in_onec:
+            continue
+        n += 1
+        head = heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None
+        owner = head if head and head in ds.counterparties_in_onec else cp.onec_ref
+        partner = partner_ref(owner or "")
+        p_kind, cp_kind, legal = _kinds(cp.kind)
+        contacts = []
+        if cp.phone:
+            contacts.append(
+                {
+                    "LineNumber": 1,
+                    "Тип": "Телефон",
+                    "Представление": cp.phone,
+                    "НомерТелефона": cp.phone,
+                }
+            )
+        if cp.email:
+            contacts.append(
+                {
+                    "LineNumber": len(contacts) + 1,
+                    "Тип": "АдресЭлектроннойПочты",
+                    "Представление": cp.email,
+                    "АдресЭП": cp.email,
+                }
+            )
+        if store.get(ut11.PARTNERS, partner) is None:
+            name = cp.name.removesuffix(" (филиал)")
+            store.insert(
+                ut11.PARTNERS,
+                {
+                    "Ref_Key": partner,
+                    "Description": name,
+                    "НаименованиеПолное": cp.full_name or name,
+                    "ЮрФизЛицо": p_kind,
+                    "Клиент": True,
+                    "КонтактнаяИнформация": contacts,
+                },
+            )
+            store.insert(
+                ut11.AGREEMENTS,
+                {
+                    "Ref_Key": agreement_ref(partner),
+                    "Description": f"Основное соглашение с {name}",
+                    "Партнер_Key": partner,
+                    "Контрагент_Key": cp.onec_ref,
+                    "Организация_Key": ds.organization_ref,
+                    "Статус": "Действует",
+                    "ДатаНачалаДействия": _at(ds.today - dt.timedelta(days=400), 0),
+                    "ВидЦен_Key": ds.price_types[0].onec_ref,
+                    "Валюта_Key": CURRENCY_REF,
+                    "ЦенаВключаетНДС": True,
+                    "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+                    "ХозяйственнаяОперация": "РеализацияКлиенту",
+                    "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
+                    "ИспользуютсяДоговорыКонтрагентов": True,
+                },
+            )
+        store.insert(
+            ut11.COUNTERPARTIES,
+            {
+                "Ref_Key": cp.onec_ref,
+                "Партнер_Key": partner,
+                "Description": cp.name,
+                "НаименованиеПолное": cp.full_name or cp.name,
+                "ЮрФизЛицо": cp_kind,
+                "ЮридическоеФизическоеЛицо": legal,
+                "ИНН": cp.inn,
+                "КПП": cp.kpp,
+                "ОбособленноеПодразделение": bool(head and head != cp.onec_ref),
+                "ГоловнойКонтрагент_Key": head if head and head != cp.onec_ref else ZERO_GUID,
+                "КонтактнаяИнформация": contacts,
+                "DeletionMark": n % 7 == 5 and cp.onec_ref not in ds.counterparties_in_crm,
+            },
+        )
+        store.insert(
+            ut11.CONTRACTS,
+            {
+                "Ref_Key": ds.contracts[cp.onec_ref or ""],
+                "Description": "Основной договор",
+                "Партнер_Key": partner,
+                "Контрагент_Key": cp.onec_ref,
+                "Организация_Key": ds.organization_ref,
+                "ТипДоговора": "СКлиентом",
+                "Статус": "Действует",
+                "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
+                "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
+            },
+        )
+
+
+def _row(
+    store: Store, ln: InvoiceLine, n: int, price_type: str, extra: Record | None = None
+) -> Record:
+    product = store.get(ut11.PRODUCTS, ln.product_ref or ZERO_GUID)
+    characteristic = ZERO_GUID
+    if product is not None and product["ИспользованиеХарактеристик"] != "НеИспользовать":
+        characteristic = characteristic_refs(product["Ref_Key"])[0]
+    return {
+        "LineNumber": n,
+        "КодСтроки": n,
+        "Номенклатура_Key": ln.product_ref or ZERO_GUID,
+        "Характеристика_Key": characteristic,
+        "Упаковка_Key": ZERO_GUID,
+        "КоличествоУпаковок": ln.quantity,
+        "Количество": ln.quantity,
+        "ВидЦены_Key": price_type,
+        "Цена": ln.price,
+        "СуммаРучнойСкидки": ln.discount,
+        "Сумма": ln.amount,
+        "СтавкаНДС_Key": vat_ref(ln.vat_rate),
+        "СуммаНДС": ln.vat_amount,
+        "СуммаСНДС": ln.total_with_vat,
+        **(extra or {}),
+    }
+
+
+def _is_goods(store: Store, product: str) -> bool:
+    rec = store.get(ut11.PRODUCTS, product)
+    return rec is not None and rec["ТипНоменклатуры"] == "Товар"
+
+
+def _seed_documents(store: Store, ds: Dataset) -> None:
+    base_price = next((pt.onec_ref or "" for pt in ds.price_types if pt.base), ZERO_GUID)
+    partner_of = {str(r["Ref_Key"]): str(r["Партнер_Key"]) for r in store.all(ut11.COUNTERPARTIES)}
+    ship_wh: dict[str, str] = {}
+    for i, sh in enumerate(ds.shipments):
+        ship_wh[sh.invoice_ref or ""] = ds.warehouses[0 if i % 3 else 1].onec_ref or ""
+    shipped = set(ship_wh)
+    # Free stock while seeding: orders reserve only what is there (СоСклада), the rest
+    # waits for supply (Требуется).
+    free: dict[tuple[str, str], Decimal] = {}
+    for level in ds.stock:
+        free[(level.product_ref, level.warehouse_ref)] = level.quantity
+    orders = store.schema.sets[ut11.ORDERS]
+    for i, inv in enumerate(ds.onec_invoices):
+        assert inv.onec_ref is not None
+        cp = inv.counterparty_ref or ""
+        wh = ship_wh.get(inv.onec_ref, ds.warehouses[0].onec_ref or "")
+        if inv.onec_ref in shipped:
+            status = "Закрыт"
+        else:
+            status = "КОтгрузке" if i % 2 == 0 else "НеСогласован"
+        rows = []
+        for n, ln in enumerate(inv.lines, start=1):
+            key = (ln.product_ref or "", wh)
+            option = "Отгрузить" if inv.onec_ref in shipped else "Требуется"
+            goods = _is_goods(store, key[0])
+            if status == "КОтгрузке" and goods and free.get(key, Decimal(0)) >= ln.quantity:
+                free[key] -= ln.quantity
+                option = "СоСклада"
+            if not goods:
+                option = "НеТребуется"
+            rows.append(
+                _row(
+                    store,
+                    ln,
+                    n,
+                    base_price,
+                    {"ВариантОбеспечения": option, "Склад_Key": wh, "Содержание": ""},
+                )
+            )
+        rec = store.insert(
+            ut11.ORDERS,
+            {
+                "Ref_Key": inv.onec_ref,
+                "Number": _number(inv.number),
+                "Date": _at(inv.date, 10, i % 3600),
+                "Организация_Key": ds.organization_ref,
+                "Партнер_Key": partner_of.get(cp, ZERO_GUID),
+                "Контрагент_Key": cp,
+                "Соглашение_Key": agreement_ref(partner_of.get(cp, "")),
+                "Договор_Key": inv.contract_ref or ZERO_GUID,
+                "Склад_Key": wh,
+                "Валюта_Key": CURRENCY_REF,
+                "ЦенаВключаетНДС": True,
+                "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+                "ХозяйственнаяОперация": "РеализацияКлиенту",
+                "Статус": status,
+                "ЖелаемаяДатаОтгрузки": _at(inv.date + dt.timedelta(days=5), 0),
+                "ФормаОплаты": "Безналичная",
+                "СуммаДокумента": inv.total,
+                "Комментарий": inv.comment,
+                "Товары": rows,
+                "ЭтапыГрафикаОплаты": [
+                    {
+                        "LineNumber": 1,
+                        "ВариантОплаты": "КредитПослеОтгрузки",
+                        "ДатаПлатежа": _at(inv.date + dt.timedelta(days=5), 0),
+                        "ПроцентПлатежа": Decimal(100),
+                        "СуммаПлатежа": inv.total,
+                    }
+                ],
+            },
+        )
+        if status != "НеСогласован":
+            post_order(store, orders, rec)
+            rec["Posted"] = True
+    _seed_payments(store, ds, partner_of)
+    _seed_shipments_and_stock(store, ds, partner_of, ship_wh)
+
+
+_PAYMENT_DOCS = {
+    PaymentKind.BANK: (ut11.BANK_RECEIPTS, "ПоступлениеОплатыОтКлиента"),
+    PaymentKind.CASH: (ut11.CASH_RECEIPTS, "ПоступлениеОплатыОтКлиента"),
+    PaymentKind.CARD: (ut11.CARD_PAYMENTS, "ПоступлениеОплатыОтКлиента"),
+    PaymentKind.BANK_REFUND: (ut11.BANK_REFUNDS, "ВозвратОплатыКлиенту"),
+    PaymentKind.CASH_REFUND: (ut11.CASH_REFUNDS, "ВозвратОплатыКлиенту"),
+}
+
+
+def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> None:
+    names = {c.onec_ref: c.name for c in ds.counterparties}
+    for i, p in enumerate(ds.payments):
+        set_name, operation = _PAYMENT_DOCS[p.kind]
+        rate = calculated_rate(standard_rate(p.date))
+        cp = p.counterparty_ref or ""
+        rows = [
+            {
+                "LineNumber": a.line_no,
+                "Партнер_Key": partner_of.get(cp, ZERO_GUID),
+                "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
+                "Заказ": a.invoice_ref or "",
+                "Заказ_Type": ORDER_TYPE if a.invoice_ref else UNDEFINED,
+                "Сумма": a.amount,
+                "СуммаВзаиморасчетов": a.amount,
+                "СтавкаНДС_Key": vat_ref(rate),
+                "СуммаНДС": vat_in_sum(a.amount, rate),
+                "ВариантОплаты": "КредитПослеОтгрузки",
+            }
+            for a in p.allocations
+        ]
+        values: Record = {
+            "Ref_Key": p.onec_ref,
+            "Number": _number(p.number),
+            "Date": _at(p.date, 11, i % 3600),
+            "ХозяйственнаяОперация": operation,
+            "Организация_Key": ds.organization_ref,
+            "Контрагент_Key": cp or ZERO_GUID,
+            "Валюта_Key": CURRENCY_REF,
+            "СуммаДокумента": p.amount,
+            "РасшифровкаПлатежа": rows,
+            "DeletionMark": p.deleted,
+        }
+        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND, PaymentKind.CARD):
+            values["БанковскийСчет_Key"] = BANK_ACCOUNT_REF
+            values["НазначениеПлатежа"] = p.purpose
+        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND):
+            values["ПроведеноБанком"] = True
+        if p.kind in (PaymentKind.CASH, PaymentKind.CASH_REFUND):
+            values["Касса_Key"] = CASH_DESK_REF
+            values["Основание"] = p.purpose
+            who = "ПринятоОт" if p.kind is PaymentKind.CASH else "Выдать"
+            values[who] = names.get(p.counterparty_ref, "")
+        rec = store.insert(set_name, values)
+        rec["Posted"] = p.posted and not p.deleted
+
+
+def _seed_shipments_and_stock(
+    store: Store, ds: Dataset, partner_of: dict[str, str], ship_wh: dict[str, str]
+) -> None:
+    base_price = next((pt.onec_ref or "" for pt in ds.price_types if pt.base), ZERO_GUID)
+    moved: dict[tuple[str, str, str], Decimal] = {}
+    shipments = store.schema.sets[ut11.SHIPMENTS]
+    returns = store.schema.sets[ut11.RETURNS]
+    for i, sh in enumerate(ds.shipments):
+        wh = ship_wh.get(sh.invoice_ref or "", ds.warehouses[0].onec_ref or "")
+        cp = sh.counterparty_ref or ""
+        order = {"ЗаказКлиента": sh.invoice_ref or "", "ЗаказКлиента_Type": ORDER_TYPE}
+        rows = [_row(store, ln, n, base_price, order) for n, ln in enumerate(sh.lines, start=1)]
+        for row in rows:
+            if _is_goods(store, row["Номенклатура_Key"]):
+                key = (row["Номенклатура_Key"], row["Характеристика_Key"], wh)
+                moved[key] = moved.get(key, Decimal(0)) + row["Количество"]
+        partner = partner_of.get(cp, ZERO_GUID)
+        rec = store.insert(
+            ut11.SHIPMENTS,
+            {
+                "Ref_Key": sh.onec_ref,
+                "Number": _number(sh.number),
+                "Date": _at(sh.date, 15, i),
+                "Организация_Key": ds.organization_ref,
+                "Партнер_Key": partner,
+                "Контрагент_Key": cp,
+                "Соглашение_Key": agreement_ref(partner),
+                "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
+                "Склад_Key": wh,
+                "Валюта_Key": CURRENCY_REF,
+                "ЦенаВключаетНДС": True,
+                "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+                "ХозяйственнаяОперация": "РеализацияКлиенту",
+                "Статус": "Отгружено",
+                **order,
+                "СуммаДокумента": sh.total,
+                "Товары": rows,
+            },
+        )
+        if sh.posted:
+            post_shipment(store, shipments, rec)
+            rec["Posted"] = True
+        ret_day = sh.date + dt.timedelta(days=3)
+        goods = [r for r in rows if _is_goods(store, r["Номенклатура_Key"])]
+        if i % 4 == 1 and goods and ret_day <= ds.today:
+            first = goods[0]
+            price: Decimal = first["Цена"]
+            rate = VatRate.from_onec(
+                next(r.value for r in VatRate if vat_ref(r) == first["СтавкаНДС_Key"])
+            )
+            ret = store.insert(
+                ut11.RETURNS,
+                {
+                    "Ref_Key": ref("return", i),
+                    "Number": _number(str(i // 4 + 1)),
+                    "Date": _at(ret_day, 12, i),
+                    "Организация_Key": ds.organization_ref,
+                    "Партнер_Key": partner,
+                    "Контрагент_Key": cp,
+                    "Соглашение_Key": agreement_ref(partner),
+                    "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
+                    "Склад_Key": wh,
+                    "Валюта_Key": CURRENCY_REF,
+                    "ЦенаВключаетНДС": True,
+                    "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+                    "ХозяйственнаяОперация": "ВозвратТоваровОтКлиента",
+                    "СуммаДокумента": price,
+                    "Товары": [
+                        {
+                            **first,
+                            "LineNumber": 1,
+                            "КодСтроки": 1,
+                            "КоличествоУпаковок": Decimal(1),
+                            "Количество": Decimal(1),
+                            "Сумма": price,
+                            "СуммаРучнойСкидки": Decimal(0),
+                            "СуммаНДС": vat_in_sum(price, rate),
+                            "СуммаСНДС": price,
+                            "ДокументРеализации": sh.onec_ref,
+                            "ДокументРеализации_Type": SHIPMENT_TYPE,
+                        }
+                    ],
+                },
+            )
+            for k in ("ЗаказКлиента", "ЗаказКлиента_Type"):
+                ret["Товары"][0].pop(k, None)
+            post_return(store, returns, ret)
+            ret["Posted"] = True
+            key = (first["Номенклатура_Key"], first["Характеристика_Key"], wh)
+            moved[key] = moved.get(key, Decimal(0)) - 1
+    # Opening stock (ввод остатков before the story): now (ds.stock) plus what moved.
+    opening: dict[tuple[str, str, str], Decimal] = dict(moved)
+    for level in ds.stock:
+        product = store.get(ut11.PRODUCTS, level.product_ref)
+        characteristic = ZERO_GUID
+        if product is not None and product["ИспользованиеХарактеристик"] != "НеИспользовать":
+            characteristic = characteristic_refs(level.product_ref)[0]
+        key = (level.product_ref, characteristic, level.warehouse_ref)
+        opening[key] = opening.get(key, Decimal(0)) + level.quantity
+    day = _at(ds.today - dt.timedelta(days=125), 9)
+    opening_doc = EntitySet("Document_ВводОстатков", shipments.kind, ())
+    pseudo: Record = {"Ref_Key": ref("operation", "opening-stock"), "Date": day}
+    for (product_ref, characteristic, wh), qty in sorted(opening.items()):
+        if qty:
+            store.accumulate(
+                ut11.STOCK,
+                opening_doc,
+                pseudo,
+                True,
+                {
+                    "Номенклатура_Key": product_ref,
+                    "Характеристика_Key": characteristic,
+                    "Склад_Key": wh,
+                    "ВНаличии": qty,
+                },
+            )
+
+
+# --- posting rules -------------------------------------------------------------------
+
+
+def _title(s: EntitySet, rec: Record) -> str:
+    on = rec["Date"]
+    when = on.strftime("%d.%m.%Y %H:%M:%S") if on else ""
+    return f"{s.presentation} {rec['Number']} от {when}"
+
+
+def _check_sale(store: Store, s: EntitySet, rec: Record) -> None:
+    """What UT checks when a sale document is posted: the counterparty belongs to the
+    partner, the agreement is the partner's (or typical) and in force, a contract is
+    given when the agreement uses contracts and is the counterparty's, characteristics
+    are filled for goods that use them."""
+    problems: list[str] = []
+    partner = rec["Партнер_Key"]
+    cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
+    if cp is not None and cp["Партнер_Key"] != partner:
+        problems.append("Контрагент не относится к партнеру (клиенту) документа")
+    agreement = store.get(ut11.AGREEMENTS, rec.get("Соглашение_Key") or ZERO_GUID)
+    if "Соглашение_Key" in rec and rec["Соглашение_Key"] != ZERO_GUID:
+        if agreement is None:
+            problems.append('Поле "Соглашение" заполнено неверно')
+        else:
+            if not agreement["Типовое"] and agreement["Партнер_Key"] != partner:
+                problems.append("Соглашение заключено с другим партнером")
+            if agreement["Статус"] != "Действует":
+                problems.append('Соглашение не в статусе "Действует"')
+            if agreement["ИспользуютсяДоговорыКонтрагентов"] and rec["Договор_Key"] == ZERO_GUID:
+                problems.append('Поле "Договор" не заполнено')
+    if rec["Договор_Key"] != ZERO_GUID:
+        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
+        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
+            problems.append("Договор заключен с другим контрагентом")
+        elif contract["ТипДоговора"] != "СКлиентом":
+            problems.append('Договор не с клиентом (тип договора не "С клиентом")')
+    for row in rec.get("Товары", []):
+        product = store.get(ut11.PRODUCTS, row["Номенклатура_Key"])
+        if (
+            product is not None
+            and product["ИспользованиеХарактеристик"] != "НеИспользовать"
+            and row["Характеристика_Key"] == ZERO_GUID
+        ):
+            problems.append(
+                f'Не заполнена колонка "Характеристика" в строке {row["LineNumber"]} '
+                'списка "Товары"'
+            )
+    if problems:
+        raise business(f'Не удалось провести "{_title(s, rec)}"!\n' + "\n".join(problems))
+
+
+def post_order(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """An order in work reserves goods to ship from stock (КОтгрузке)."""
+    _check_sale(store, s, rec)
+    if rec["Статус"] not in RESERVING:
+        return []
+    for row in rec.get("Товары", []):
+        if row["Отменено"] or row["ВариантОбеспечения"] not in FROM_STOCK:
+            continue
+        if not _is_goods(store, row["Номенклатура_Key"]):
+            continue
+        store.accumulate(
+            ut11.STOCK,
+            s,
+            rec,
+            True,
+            {
+                "Номенклатура_Key": row["Номенклатура_Key"],
+                "Характеристика_Key": row["Характеристика_Key"],
+                "Склад_Key": row_wh
+                if (row_wh := row["Склад_Key"]) != ZERO_GUID
+                else rec["Склад_Key"],
+                "КОтгрузке": row["Количество"],
+            },
+        )
+    return []
+
+
+def post_shipment(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Goods leave the warehouse (ВНаличии); what the order reserved there is released."""
+    _check_sale(store, s, rec)
+    reserved: dict[tuple[str, str, str], Decimal] = {}
+    order = rec.get("ЗаказКлиента") or ""
+    if order:
+        for r in store.accumulation[ut11.STOCK]:
+            if r["Recorder"] == order:
+                key = (r["Номенклатура_Key"], r["Характеристика_Key"], r["Склад_Key"])
+                reserved[key] = reserved.get(key, Decimal(0)) + r["КОтгрузке"]
+    for row in rec.get("Товары", []):
+        if not _is_goods(store, row["Номенклатура_Key"]):
+            continue
+        key = (row["Номенклатура_Key"], row["Характеристика_Key"], rec["Склад_Key"])
+        release = min(reserved.get(key, Decimal(0)), row["Количество"])
+        reserved[key] = reserved.get(key, Decimal(0)) - release
+        store.accumulate(
+            ut11.STOCK,
+            s,
+            rec,
+            False,
+            {
+                "Номенклатура_Key": key[0],
+                "Характеристика_Key": key[1],
+                "Склад_Key": key[2],
+                "ВНаличии": row["Количество"],
+                "КОтгрузке": release,
+            },
+        )
+    return []
+
+
+def post_return(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    for row in rec.get("Товары", []):
+        if not _is_goods(store, row["Номенклатура_Key"]):
+            continue
+        store.accumulate(
+            ut11.STOCK,
+            s,
+            rec,
+            True,
+            {
+                "Номенклатура_Key": row["Номенклатура_Key"],
+                "Характеристика_Key": row["Характеристика_Key"],
+                "Склад_Key": rec["Склад_Key"],
+                "ВНаличии": row["Количество"],
+            },
+        )
+    return []
