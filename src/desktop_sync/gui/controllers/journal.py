@@ -267,6 +267,8 @@ class JournalWidget(QWidget):
         self.export_button.setEnabled(False)
 
     def set_runs(self, runs: list[RunEntry]) -> None:
+        if runs == self.runs:
+            return  # nothing new: no rebuild, the selection stays
         selected = self.current_run.id if self.current_run else None
         self.runs = runs
         t = self.runs_table

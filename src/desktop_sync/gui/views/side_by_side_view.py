@@ -110,7 +110,9 @@ class SideBySideView(QWidget):
             v.horizontalHeader().sortIndicatorChanged.connect(
                 lambda _s, _o, owner=v: self._sorted(owner)
             )
-        model.modelReset.connect(self.apply_columns)
+        self._layout: tuple[str, ...] = ()
+        model.modelReset.connect(self._model_reset)
+        self._model_reset()
         self.apply_columns()
 
     def _sorted(self, owner: QTableView) -> None:
@@ -133,6 +135,13 @@ class SideBySideView(QWidget):
             else tr("Nothing here yet. Refresh (F5) reads both systems.")
         )
         self.empty.show()
+
+    def _model_reset(self) -> None:
+        self._update_empty()
+        layout = tuple(c.key for c in self.model.table.columns)
+        if layout != self._layout:  # keep the widths the person chose across refreshes
+            self._layout = layout
+            self.apply_columns()
 
     def apply_columns(self) -> None:
         self._update_empty()
