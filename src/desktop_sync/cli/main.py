@@ -8,6 +8,7 @@ the log.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -15,13 +16,6 @@ import click
 
 from desktop_sync import __version__
 from desktop_sync.cli.context import CommandError, Context
-from desktop_sync.cli.demo_cmd import demo_cmd
-from desktop_sync.cli.journal_cmds import journal_cmd
-from desktop_sync.cli.profile_cmds import profile_group
-from desktop_sync.cli.sandbox_cmd import sandbox_cmd
-from desktop_sync.cli.smoke_cmd import smoke_gui_cmd, smoke_keyring_cmd
-from desktop_sync.cli.status_cmd import status_cmd
-from desktop_sync.cli.sync_cmds import check_cmd, inbox_group, setup_cmd, sync_cmd
 from desktop_sync.config import AppPaths, ConfigError
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
@@ -31,8 +25,41 @@ from desktop_sync.runlock import LockHeld
 
 log = logging.getLogger(__name__)
 
+# Each command's module is imported only when that command runs (or --help lists it):
+# `desktop-sync --version` and a scheduled `sync` do not pay for the others' imports.
+COMMANDS: dict[str, str] = {
+    "profile": "desktop_sync.cli.profile_cmds:profile_group",
+    "sync": "desktop_sync.cli.sync_cmds:sync_cmd",
+    "inbox": "desktop_sync.cli.sync_cmds:inbox_group",
+    "setup": "desktop_sync.cli.sync_cmds:setup_cmd",
+    "check": "desktop_sync.cli.sync_cmds:check_cmd",
+    "status": "desktop_sync.cli.status_cmd:status_cmd",
+    "journal": "desktop_sync.cli.journal_cmds:journal_cmd",
+    "sandbox": "desktop_sync.cli.sandbox_cmd:sandbox_cmd",
+    "demo": "desktop_sync.cli.demo_cmd:demo_cmd",
+    "smoke-gui": "desktop_sync.cli.smoke_cmd:smoke_gui_cmd",
+    "smoke-keyring": "desktop_sync.cli.smoke_cmd:smoke_keyring_cmd",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", prog_name="desktop-sync")
 @click.option(
     "--home",
@@ -60,19 +87,6 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
         from desktop_sync.cli.gui_launch import launch_gui
 
         sys.exit(launch_gui(click_ctx.obj))
-
-
-cli.add_command(profile_group)
-cli.add_command(journal_cmd)
-cli.add_command(sync_cmd)
-cli.add_command(inbox_group)
-cli.add_command(setup_cmd)
-cli.add_command(check_cmd)
-cli.add_command(status_cmd)
-cli.add_command(sandbox_cmd)
-cli.add_command(demo_cmd)
-cli.add_command(smoke_gui_cmd)
-cli.add_command(smoke_keyring_cmd)
 
 
 def _fail(message: str, code: Exit) -> int:
