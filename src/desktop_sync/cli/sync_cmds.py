@@ -9,7 +9,7 @@ import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
 from desktop_sync.cli.journal_cmds import open_journal
-from desktop_sync.engine.model import COUNT_KEYS, Flow, Outcome, Plan, Progress, RunSummary
+from desktop_sync.engine.model import COUNT_KEYS, Flow, OpKind, Outcome, Plan, Progress, RunSummary
 from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
@@ -54,6 +54,8 @@ def print_plan(plan: Plan) -> None:
         echo(f"[{flow.value}] " + tr("{n} operations").format(n=len(ops)))
         for op in ops:
             echo(f"  • {op.reason}")
+            if op.kind is OpKind.CREATE:
+                continue  # the reason says it all; the fields are in --json and the window
             for ch in op.changes[:6]:
                 echo(f"      {ch.label}: {_value(ch.before)} → {_value(ch.after)}")
     if plan.items:
