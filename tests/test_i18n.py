@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from desktop_sync.i18n import catalog, parse_po, resources_dir, set_language, tr
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "desktop_sync"
@@ -54,4 +56,28 @@ def test_switching_language() -> None:
         set_language("en")
         assert tr("cancelled") == "cancelled"
     finally:
+        set_language("en")
+
+
+def test_russian_is_the_default_unless_the_system_speaks_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_sync import i18n
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE", "DESKTOP_SYNC_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    cases = {
+        "C.UTF-8": "ru",
+        "POSIX": "ru",
+        "ru_RU.UTF-8": "ru",
+        "en_GB.UTF-8": "en",
+        "de_DE.UTF-8": "ru",
+    }
+    try:
+        for value, expected in cases.items():
+            monkeypatch.setenv("LANG", value)
+            i18n._current.clear()
+            assert i18n.language() == expected, value
+    finally:
+        i18n._current.clear()
         set_language("en")

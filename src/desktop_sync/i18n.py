@@ -37,15 +37,22 @@ def resources_dir() -> Path:
 
 
 def _system_language() -> str:
+    """The user's language code from the environment (POSIX) or the OS locale (Windows).
+
+    A "C"/"POSIX" locale says nothing about the person, so it does not count as
+    English: Russian stays the default there.
+    """
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = os.environ.get(var, "")
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+        if value:
+            if value in ("C", "POSIX") or value.startswith(("C.", "POSIX.")):
+                return ""
             return value[:2].lower()
     try:
         code = locale.getlocale()[0] or ""
     except ValueError:
         code = ""
-    return code[:2].lower()
+    return "en" if code.lower().startswith(("en", "english")) else code[:2].lower()
 
 
 def language() -> str:
