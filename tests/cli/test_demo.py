@@ -129,3 +129,43 @@ def test_demo_without_a_display_points_to_headless(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "demo --headless" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_window_gets_secrets_for_the_demo_only_and_closing_it_stops_sandboxes(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process, with the window replaced by a probe: what the window would see."""
+    import socket
+    import uuid
+    from urllib.parse import urlsplit
+
+    from desktop_sync.cli import gui_launch
+    from desktop_sync.cli.context import Context
+    from desktop_sync.cli.main import run as cli_run
+    from desktop_sync.config import ProfileStore
+    from desktop_sync.config.secrets import SecretKind, SecretStore
+
+    monkeypatch.setenv("DESKTOP_SYNC_CRM_SECRET", "http://127.0.0.1:9/rest/1/usersown/")
+    seen: dict[str, str | None] = {}
+
+    def probe(ctx: Context) -> int:
+        profile = ProfileStore(ctx.paths.profiles_file).load()["demo"]
+        seen["profile"] = ctx.profile_name
+        seen["demo"] = SecretStore(profile.uuid).get(SecretKind.CRM_SECRET)
+        seen["other"] = SecretStore(str(uuid.uuid4())).get(SecretKind.CRM_SECRET)
+        for url in (profile.onec_url, profile.crm_url):
+            parts = urlsplit(url)
+            socket.create_connection((parts.hostname, parts.port), timeout=5).close()
+        seen["onec_url"], seen["crm_url"] = profile.onec_url, profile.crm_url
+        return 0
+
+    monkeypatch.setattr(gui_launch, "launch_gui", probe)
+    assert cli_run(["demo"]) == 0
+    assert seen["profile"] == "demo"
+    assert str(seen["demo"]).startswith(f"{seen['crm_url']}/rest/"), "the sandbox's webhook"
+    # A user's environment secret must not leak into the demo, nor the demo's into others.
+    assert seen["other"] is None
+    for url in (str(seen["onec_url"]), str(seen["crm_url"])):
+        parts = urlsplit(url)
+        with pytest.raises(OSError):
+            socket.create_connection((parts.hostname, parts.port), timeout=2).close()
