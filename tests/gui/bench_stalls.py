@@ -26,14 +26,14 @@ def main(size: str) -> int:
 
     pin_singletons()
     from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
 
     from desktop_sync.engine.service import SyncService
+    from desktop_sync.gui.app import create_app
     from desktop_sync.gui.controllers import main_controller as mc
     from tests.gui.sandbox_env import sandbox_env
     from tests.gui.test_workers import StallMeter
 
-    app = QApplication.instance() or QApplication([])
+    app = create_app()  # as the program starts it (switch interval included)
 
     def wait(cond, timeout: float = 900) -> None:
         start = time.monotonic()

@@ -29,8 +29,14 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: object) -
         controller.show_error(plain_message(exc)[0])
 
 
+SWITCH_INTERVAL = 0.002  # seconds; Python's default is 0.005
+
+
 def create_app(argv: list[str] | None = None) -> QApplication:
     pin_singletons()
+    # The worker runs Python too: hand the GIL back and forth more often, so the GUI
+    # thread waits less for it (medium benchmark, one run each: stall 235 -> 129 ms).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app = QApplication.instance()
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(
