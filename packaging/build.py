@@ -58,6 +58,10 @@ def build(onefile: bool, clean: bool) -> Path:
     started = time.monotonic()
     subprocess.run(cmd, check=True, env=env, cwd=buildinfo.ROOT)
     target = DIST if onefile else DIST / "desktop-sync"
+    if sys.platform.startswith("linux"):
+        # Beside the executable, to install the menu entry by hand (see the packaging note).
+        shutil.copy2(buildinfo.RESOURCES / "desktop-sync.desktop", target)
+        shutil.copy2(buildinfo.RESOURCES / "icons" / "desktop-sync.png", target)
     print(f"== built {target} in {time.monotonic() - started:.0f} s, "
           f"{folder_size(target) / 2**20:.1f} MiB", flush=True)  # fmt: skip
     return target
