@@ -148,7 +148,6 @@ class MainController(QObject):
         self.last_error = ""
         self._closing = False
         self._quit_when_idle = ""  # "close" | "quit": what to do once the worker stops
-        self._run_kind = ""
 
         w = self.window
         self.inbox = InboxWidget()
@@ -289,7 +288,6 @@ class MainController(QObject):
         svc = self.svc
         warehouse_map = dict(self.profile.warehouses) if self.profile else {}
         self._start_progress(tr("Reading both systems…"))
-        self._run_kind = "read"
         self.runner.start(_read_task(svc, warehouse_map), name="refresh", on_done=self._loaded,
                           on_failed=self._connect_failed, on_progress=self._progress)  # fmt: skip
 
@@ -350,7 +348,6 @@ class MainController(QObject):
         warehouse_map = dict(self.profile.warehouses) if self.profile else {}
         self._start_progress(tr("Reading both systems…"))
         self.last_error = ""
-        self._run_kind = "read"
         self.runner.start(_read_task(svc, warehouse_map), name="synchronize", on_done=self._review,
                           on_failed=self._connect_failed, on_progress=self._progress)  # fmt: skip
 
@@ -376,7 +373,6 @@ class MainController(QObject):
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> RunSummary:
             return svc.apply(plan, exclude, progress, cancel, trigger=trigger)
 
-        self._run_kind = "apply"
         self.runner.start(task, name="apply", on_done=self._applied,
                           on_failed=self._apply_failed, on_progress=self._progress)  # fmt: skip
 
@@ -596,7 +592,6 @@ class MainController(QObject):
             return summary
 
         self._start_progress(tr("Automatic synchronisation…"))
-        self._run_kind = "schedule"
         self.runner.start(task, name="scheduled run", on_done=self._scheduled_done,
                           on_failed=self._scheduled_failed, on_progress=self._progress)  # fmt: skip
 
