@@ -95,6 +95,9 @@ class CheckReport:
     configuration: str
     problems: tuple[Problem, ...]
     entities: tuple[EntityAccess, ...]
+    # What $metadata says the base is (bp30/ut11), whatever the profile says; None when
+    # the published objects fit neither.
+    detected: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,17 @@ class CheckReport:
 
 
 class OnecClient(Transport):
+    def __new__(cls, *args: Any, **kwargs: Any) -> OnecClient:
+        """``configuration="ut11"`` gives the UT 11 mapping (:mod:`.ut11`): the same
+        methods, the same domain objects, UT's structure."""
+        chosen = kwargs.get("configuration", "bp30")
+        name = chosen.name if isinstance(chosen, Profile) else chosen
+        if cls is OnecClient and name == "ut11":
+            from desktop_sync.connectors.onec.ut11 import Ut11Client
+
+            return super().__new__(Ut11Client)
+        return super().__new__(cls)
+
     def __init__(
         self,
         url: str,
@@ -193,7 +207,8 @@ class OnecClient(Transport):
                 self.writable(logical) if readable and logical in self.profile.writes else None
             )
             entities.append(EntityAccess(logical, entity, True, readable, writable, hidden))
-        return CheckReport(self.profile.title, tuple(problems), tuple(entities))
+        found = detect(self._cache["metadata"])
+        return CheckReport(self.profile.title, tuple(problems), tuple(entities), found)
 
     def writable(self, logical: str) -> bool:
         """Probe write rights without changing data: PATCH an existing record with an

@@ -3,7 +3,7 @@
 1C silently ignores unknown fields on writes (research/onec.md A5), so a
 misspelt or unpublished field would lose data without a word. The profile is
 therefore checked against the live ``$metadata`` (:meth:`Profile.validate`) when
-connecting and by ``check``. UT 11 gets its own profile beside ``BP30``.
+connecting and by ``check``. ``UT11`` (1C:Управление торговлей 11) stands beside ``BP30``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ class Profile:
     warehouse_type: str = "StandardODATA.Catalog_Склады"
     customer_contract_kind: str = "СПокупателем"
     functions: tuple[str, ...] = ("Post", "Unpost", "Balance", "SliceLast")
+    # UT 11: the accumulation register of stock (its Balance table) and the type the
+    # payment rows' composite ``Заказ`` names an order with.
+    stock_register: str = ""
+    order_type: str = ""
 
     def set(self, logical: str) -> str:
         return self.sets[logical]
@@ -207,7 +211,188 @@ BP30 = Profile(
     writes=("counterparties", "contracts", "products", "invoices"),
 )
 
-PROFILES: dict[str, Profile] = {"bp30": BP30}
+_UT_ROWS = (
+    "LineNumber",
+    "КодСтроки",
+    "Номенклатура_Key",
+    "Характеристика_Key",
+    "Упаковка_Key",
+    "КоличествоУпаковок",
+    "Количество",
+    "ВидЦены_Key",
+    "Цена",
+    "СуммаРучнойСкидки",
+    "Сумма",
+    "СтавкаНДС_Key",
+    "СуммаНДС",
+    "СуммаСНДС",
+)
+_UT_SALE = (
+    *_DOC,
+    "Организация_Key",
+    "Партнер_Key",
+    "Контрагент_Key",
+    "Соглашение_Key",
+    "Договор_Key",
+    "Склад_Key",
+    "Валюта_Key",
+    "ЦенаВключаетНДС",
+    "НалогообложениеНДС",
+    "ХозяйственнаяОперация",
+    "СуммаДокумента",
+    "Комментарий",
+    "Товары",
+)
+_UT_PAY = (
+    *_DOC, "Контрагент_Key", "СуммаДокумента", "Организация_Key", "ХозяйственнаяОперация",
+    "РасшифровкаПлатежа",
+    *(f"РасшифровкаПлатежа/{f}" for f in (
+        "LineNumber", "Партнер_Key", "Договор_Key", "Заказ", "Заказ_Type", "Сумма")),
+)  # fmt: skip
+
+UT11 = Profile(
+    name="ut11",
+    title="1С:Управление торговлей 11",
+    sets={
+        "organizations": "Catalog_Организации",
+        "partners": "Catalog_Партнеры",
+        "counterparties": "Catalog_Контрагенты",
+        "agreements": "Catalog_СоглашенияСКлиентами",
+        "contracts": "Catalog_ДоговорыКонтрагентов",
+        "products": "Catalog_Номенклатура",
+        "product_kinds": "Catalog_ВидыНоменклатуры",
+        # Units and packages are one catalog in UT 11: a unit has no owner, a package
+        # belongs to one product.
+        "units": "Catalog_УпаковкиЕдиницыИзмерения",
+        "characteristics": "Catalog_ХарактеристикиНоменклатуры",
+        "vat_rates": "Catalog_СтавкиНДС",
+        "warehouses": "Catalog_Склады",
+        "price_types": "Catalog_ВидыЦен",
+        "currencies": "Catalog_Валюты",
+        "invoices": "Document_ЗаказКлиента",
+        "bank_receipts": "Document_ПоступлениеБезналичныхДенежныхСредств",
+        "cash_receipts": "Document_ПриходныйКассовыйОрдер",
+        "card_payments": "Document_ОперацияПоПлатежнойКарте",
+        "bank_refunds": "Document_СписаниеБезналичныхДенежныхСредств",
+        "cash_refunds": "Document_РасходныйКассовыйОрдер",
+        "shipments": "Document_РеализацияТоваровУслуг",
+        "returns": "Document_ВозвратТоваровОтКлиента",
+        "prices": "InformationRegister_ЦеныНоменклатуры25_RecordType",
+        "stock": "AccumulationRegister_ТоварыНаСкладах_RecordType",
+    },
+    fields={
+        "organizations": (*_CAT, "ИНН", "КПП", "БанковскийСчетПоУмолчанию_Key"),
+        "partners": (*_CAT, "IsFolder", "НаименованиеПолное", "ЮрФизЛицо", "Клиент", "Комментарий"),
+        "counterparties": (
+            *_CAT,
+            "Партнер_Key",
+            "НаименованиеПолное",
+            "ЮрФизЛицо",
+            "ЮридическоеФизическоеЛицо",
+            "ИНН",
+            "КПП",
+            "ГоловнойКонтрагент_Key",
+            "Комментарий",
+            "КонтактнаяИнформация",
+            *(
+                f"КонтактнаяИнформация/{f}"
+                for f in ("LineNumber", "Тип", "Представление", "НомерТелефона", "АдресЭП")
+            ),
+        ),
+        "agreements": (
+            *_CAT,
+            "Партнер_Key",
+            "Контрагент_Key",
+            "Организация_Key",
+            "Типовое",
+            "Статус",
+            "ДатаНачалаДействия",
+            "ДатаОкончанияДействия",
+            "ВидЦен_Key",
+            "НалогообложениеНДС",
+            "ИспользуютсяДоговорыКонтрагентов",
+        ),
+        "contracts": (
+            *_CAT,
+            "Партнер_Key",
+            "Контрагент_Key",
+            "Организация_Key",
+            "ТипДоговора",
+            "Статус",
+            "ВалютаВзаиморасчетов_Key",
+            "ПорядокРасчетов",
+            "Комментарий",
+        ),
+        "products": (
+            *_CAT,
+            "IsFolder",
+            "НаименованиеПолное",
+            "Артикул",
+            "ВидНоменклатуры_Key",
+            "ТипНоменклатуры",
+            "ЕдиницаИзмерения_Key",
+            "СтавкаНДС_Key",
+            "ИспользованиеХарактеристик",
+            "Комментарий",
+        ),
+        "product_kinds": ("Ref_Key", "ТипНоменклатуры", "ИспользованиеХарактеристик"),
+        "units": (*_CAT, "Owner", "Owner_Type", "ЕдиницаИзмерения_Key", "Числитель", "Знаменатель"),
+        "characteristics": (*_CAT, "Owner", "Owner_Type"),
+        "vat_rates": (*_CAT, "ПеречислениеСтавкаНДС"),
+        "warehouses": (*_CAT, "IsFolder"),
+        "price_types": (*_CAT, "Основной"),
+        "currencies": _CAT,
+        "prices": ("Period", "Номенклатура_Key", "Характеристика_Key", "ВидЦены_Key", "Цена"),
+        "stock": ("Номенклатура_Key", "Характеристика_Key", "Склад_Key", "ВНаличии", "КОтгрузке"),
+        "invoices": (
+            *_UT_SALE,
+            "Статус",
+            "ЖелаемаяДатаОтгрузки",
+            "ФормаОплаты",
+            "ЭтапыГрафикаОплаты",
+            *(f"Товары/{f}" for f in (*_UT_ROWS, "ВариантОбеспечения", "Склад_Key", "Отменено")),
+            *(
+                f"ЭтапыГрафикаОплаты/{f}"
+                for f in (
+                    "LineNumber",
+                    "ВариантОплаты",
+                    "ДатаПлатежа",
+                    "ПроцентПлатежа",
+                    "СуммаПлатежа",
+                )
+            ),
+        ),
+        "bank_receipts": (*_UT_PAY, "НазначениеПлатежа"),
+        "cash_receipts": (*_UT_PAY, "Основание"),
+        "card_payments": (*_UT_PAY, "НазначениеПлатежа"),
+        "bank_refunds": (*_UT_PAY, "НазначениеПлатежа"),
+        "cash_refunds": (*_UT_PAY, "Основание"),
+        "shipments": (
+            *_UT_SALE,
+            "ЗаказКлиента",
+            "ЗаказКлиента_Type",
+            *(f"Товары/{f}" for f in _UT_ROWS),
+        ),
+        "returns": (
+            *_UT_SALE,
+            *(f"Товары/{f}" for f in (*_UT_ROWS, "ДокументРеализации", "ДокументРеализации_Type")),
+        ),
+    },
+    payment_sets={
+        PaymentKind.BANK: "Document_ПоступлениеБезналичныхДенежныхСредств",
+        PaymentKind.CASH: "Document_ПриходныйКассовыйОрдер",
+        PaymentKind.CARD: "Document_ОперацияПоПлатежнойКарте",
+        PaymentKind.BANK_REFUND: "Document_СписаниеБезналичныхДенежныхСредств",
+        PaymentKind.CASH_REFUND: "Document_РасходныйКассовыйОрдер",
+    },
+    writes=("partners", "counterparties", "contracts", "products", "invoices"),
+    vat_as_enum=False,
+    customer_contract_kind="СКлиентом",
+    stock_register="AccumulationRegister_ТоварыНаСкладах",
+    order_type="StandardODATA.Document_ЗаказКлиента",
+)
+
+PROFILES: dict[str, Profile] = {"bp30": BP30, "ut11": UT11}
 
 # What tells one configuration from another in $metadata (objects only it has).
 _MARKERS = {
@@ -232,6 +417,4 @@ def profile(name: str) -> Profile:
     try:
         return PROFILES[name]
     except KeyError:
-        if name == "ut11":
-            raise ValueError("configuration 'ut11' is not yet available") from None
-        raise ValueError(f"unknown 1C configuration {name!r}: bp30") from None
+        raise ValueError(f"unknown 1C configuration {name!r}: bp30 or ut11") from None

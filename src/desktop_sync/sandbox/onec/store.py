@@ -77,6 +77,7 @@ class Store:
         self.info_records: dict[str, list[Record]] = {n: [] for n in schema.info_registers}
         # Accumulation registers (UT): flat records, each naming its Recorder.
         self.accumulation: dict[str, list[Record]] = {n: [] for n in schema.accumulation}
+        self._acc_by_recorder: dict[str, dict[str, list[Record]]] = {}
         self.closed_until = closed_until
         self.users: dict[str, User] = {}
         self.posting_rules: dict[str, PostingRule] = {}
@@ -227,6 +228,7 @@ class Store:
             except ODataError:
                 self.movements = saved
                 self.accumulation = saved_acc
+                self._acc_by_recorder.clear()
                 raise
             new["DataVersion"] = self._next_version()
             self.rows[name][rec["Ref_Key"]] = new
@@ -324,8 +326,9 @@ class Store:
         key = rec["Ref_Key"]
         self.movements = [m for m in self.movements if m.recorder != key]
         for name, records in self.accumulation.items():
-            if any(r["Recorder"] == key for r in records):
+            if self.recorded(name, key):
                 self.accumulation[name] = [r for r in records if r["Recorder"] != key]
+                self._acc_by_recorder.pop(name, None)
         rec["Posted"] = False
 
     # --- accounting register -----------------------------------------------------------
@@ -377,7 +380,7 @@ class Store:
     ) -> None:
         """One record of an accumulation register made by posting ``rec``."""
         reg = self.schema.accumulation[name]
-        mine = [r for r in self.accumulation[name] if r["Recorder"] == rec["Ref_Key"]]
+        mine = self.recorded(name, rec["Ref_Key"])
         row: Record = {
             "Recorder": rec["Ref_Key"],
             "Recorder_Type": s.type_name,
@@ -391,6 +394,17 @@ class Store:
         for r in reg.resources:
             row[r] = values.get(r, Decimal(0))
         self.accumulation[name].append(row)
+        mine.append(row)
+
+    def recorded(self, name: str, recorder: str) -> list[Record]:
+        """The records one document made in an accumulation register (an index)."""
+        index = self._acc_by_recorder.get(name)
+        if index is None:
+            index = {}
+            for r in self.accumulation[name]:
+                index.setdefault(r["Recorder"], []).append(r)
+            self._acc_by_recorder[name] = index
+        return index.setdefault(recorder, [])
 
     def accumulation_balance(self, name: str, before: dt.datetime | None) -> list[Record]:
         """Balance per dimension set just before ``before`` (all records without it)."""

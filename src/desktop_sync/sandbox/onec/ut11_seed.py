@@ -97,6 +97,9 @@ def seed(store: Store, ds: Dataset) -> None:
             ut11.ORGANIZATIONS,
             ut11.CURRENCIES,
             ut11.WAREHOUSES,
+            ut11.PRICE_TYPES,
+            ut11.CHARACTERISTICS,
+            f"{ut11.PRICES}_RecordType",
         },
         write={ut11.ORDERS},
         rls={ut11.COUNTERPARTIES: lambda r: r["ЮрФизЛицо"] != "ФизЛицо"},
@@ -791,10 +794,11 @@ def post_shipment(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
     reserved: dict[tuple[str, str, str], Decimal] = {}
     order = rec.get("ЗаказКлиента") or ""
     if order:
-        for r in store.accumulation[ut11.STOCK]:
-            if r["Recorder"] == order:
-                key = (r["Номенклатура_Key"], r["Характеристика_Key"], r["Склад_Key"])
-                reserved[key] = reserved.get(key, Decimal(0)) + r["КОтгрузке"]
+        # What the order reserved (other shipments against it are not netted out: a
+        # partial shipment followed by another is not modelled).
+        for r in store.recorded(ut11.STOCK, order):
+            key = (r["Номенклатура_Key"], r["Характеристика_Key"], r["Склад_Key"])
+            reserved[key] = reserved.get(key, Decimal(0)) + r["КОтгрузке"]
     for row in rec.get("Товары", []):
         if not _is_goods(store, row["Номенклатура_Key"]):
             continue
