@@ -63,6 +63,15 @@ def test_wizard_saves_the_profile_and_secrets_and_tests_the_connection(
         secrets = SecretStore(profile.uuid)
         assert secrets.get(SecretKind.ONEC_PASSWORD) == onec_sb.password
         assert secrets.get(SecretKind.CRM_SECRET) == crm_sb.webhook
+        # "Prepare the CRM": the custom fields, created once, then already there
+        assert wizard.prepare_button.isEnabled()
+        wizard.prepare_button.click()
+        qtbot.waitUntil(lambda: wizard.prepare_button.isEnabled(), timeout=30_000)
+        first = wizard.prepare_result.text()
+        assert "Created in the CRM" in first or "already has" in first, first
+        wizard.prepare_button.click()
+        qtbot.waitUntil(lambda: wizard.prepare_button.isEnabled(), timeout=30_000)
+        assert "already has every field" in wizard.prepare_result.text()
         # the mapping page lists the CRM's real stages and both systems' warehouses
         send = wizard.stage_boxes["send"]
         names = [send.itemText(i) for i in range(send.count())]

@@ -80,6 +80,24 @@ def save_and_test(
     return task
 
 
+def prepare_crm(
+    paths: AppPaths, name: str
+) -> Callable[[Callable[[Any], None], threading.Event], str]:
+    """``desktop-sync setup`` from the window: the CRM fields the sync writes to."""
+
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
+        from desktop_sync.engine.service import SyncService
+
+        profile = ProfileStore(paths.profiles_file).get(name)
+        with SyncService.open(profile, paths) as svc:
+            created = svc.setup()
+        if not created:
+            return tr("The CRM already has every field the synchronisation writes to.")
+        return tr("Created in the CRM: {fields}.").format(fields=", ".join(created))
+
+    return task
+
+
 def save_mapping(
     paths: AppPaths, name: str, stages: dict[str, str], warehouses: dict[str, str]
 ) -> Callable[[Callable[[Any], None], threading.Event], str]:
@@ -194,7 +212,17 @@ class ConnectionWizard(QWizard):
         self.result = QLabel()
         self.result.setWordWrap(True)
         lay.addWidget(self.test_button)
-        lay.addWidget(self.result, 1)
+        lay.addWidget(self.result)
+        self.prepare_button = QPushButton(tr("Prepare the CRM (administrator rights)"))
+        self.prepare_button.setToolTip(
+            tr("Creates the invoice fields the synchronisation writes to: 1C number, paid, …")
+        )
+        self.prepare_button.setEnabled(False)
+        self.prepare_result = QLabel()
+        self.prepare_result.setWordWrap(True)
+        lay.addWidget(self.prepare_button)
+        lay.addWidget(self.prepare_result, 1)
+        self.prepare_button.clicked.connect(self.prepare)
         self.addPage(self.page_test)
         self.test_button.clicked.connect(self.test)
         self.tested = False
@@ -245,6 +273,24 @@ class ConnectionWizard(QWizard):
             on_progress=lambda text: self.result.setText(str(text)),
             on_done=lambda checked: self._checked(checked, profile),
             on_failed=lambda msg, _exc: self._tested(False, msg, profile.name),
+        )
+
+    def prepare(self) -> None:
+        if not self.saved_name:
+            return
+        self.prepare_button.setEnabled(False)
+        self.prepare_result.setText(tr("Checking…"))
+
+        def done(message: str, ok: bool = True) -> None:
+            self.prepare_button.setEnabled(True)
+            colour = "#2e7d32" if ok else "#c62828"
+            self.prepare_result.setText(f'<span style="color:{colour}">●</span> {message}')
+
+        self.runner.start(
+            prepare_crm(self.paths, self.saved_name),
+            name="prepare the CRM",
+            on_done=lambda msg: done(str(msg)),
+            on_failed=lambda msg, _exc: done(msg, ok=False),
         )
 
     def _checked(self, checked: Checked, profile: Profile) -> None:
@@ -314,4 +360,5 @@ class ConnectionWizard(QWizard):
             self.crm_webhook.clear()
         if ok:
             self.saved_name = name
+            self.prepare_button.setEnabled(True)
             self.saved.emit(name)
