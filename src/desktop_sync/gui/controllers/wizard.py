@@ -167,7 +167,7 @@ class ConnectionWizard(QWizard):
         form.addRow(tr("Profile name"), self.name)
         form.addRow(tr("1C OData address"), self.onec_url)
         form.addRow(tr("1C user"), self.onec_user)
-        form.addRow(tr("1C password"), self.onec_password)
+        form.addRow(tr("1C user's password"), self.onec_password)
         form.addRow(tr("Configuration"), self.configuration)
         form.addRow(tr("Organization"), self.organization)
         form.addRow(tr("1C server time zone"), self.timezone)
