@@ -40,8 +40,9 @@ def make_world(
     onec_faults: str = "",
     crm_faults: str = "",
     setup: bool = True,
+    configuration: str = "bp30",
 ) -> Iterator[World]:
-    one = onec.start(port=0, faults=onec_faults)
+    one = onec.start(port=0, faults=onec_faults, configuration=configuration)
     crm = bitrix24.start(port=0, rate_limit=rate_limit, faults=crm_faults)
     try:
         paths = AppPaths.resolve(tmp_path / "home")
@@ -53,6 +54,7 @@ def make_world(
             onec_url=one.url,
             onec_user=one.user,
             crm_url=crm.url,
+            configuration=configuration,
             stages={"send": send_stage} if send_stage else {},
             crm_throttle=rate_limit,  # the sandbox limits nothing: no need to pace
         )
