@@ -106,8 +106,9 @@ def test_summary_lists_failures_and_what_waits(qtbot) -> None:
 
 def _entry(i: int, kind: str, field: str = "Phone", message: str = "changed in both") -> InboxEntry:
     onec = "+7 900" if kind == "conflict" else None
+    key = f"F3:allocate:p{i}:1:i{i}" if kind == "attention" else f"F7:conflict:c:r{i}:phone"
     return InboxEntry(i, kind, "F7", "counterparty", f"r{i}", f"ООО «{i}»", field, message,
-                      "choose", onec, "+7 901", "+7 000")  # fmt: skip
+                      "choose", onec, "+7 901", "+7 000", key)  # fmt: skip
 
 
 def test_inbox_actions_and_bulk(qtbot) -> None:

@@ -87,7 +87,10 @@ def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, wind
     entries = c.inbox.model.entries()
     assert len(entries) == waiting > 0
     assert w.tabs.tabText(c.inbox_tab) == f"Inbox ({waiting})"
-    attention = next(i for i, e in enumerate(entries) if not e.is_conflict)
+    fix_in_data = next(i for i, e in enumerate(entries) if not e.confirmable)
+    c.inbox.table.selectRow(fix_in_data)
+    assert not c.inbox.confirm.isEnabled()  # nothing to confirm: the data must be fixed
+    attention = next(i for i, e in enumerate(entries) if e.confirmable)
     c.inbox.table.selectRow(attention)
     assert c.inbox.confirm.isEnabled()
     c.inbox.confirm.click()

@@ -9,7 +9,16 @@ import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
 from desktop_sync.cli.journal_cmds import open_journal
-from desktop_sync.engine.model import COUNT_KEYS, Flow, OpKind, Outcome, Plan, Progress, RunSummary
+from desktop_sync.engine.model import (
+    COUNT_KEYS,
+    Flow,
+    OpKind,
+    Outcome,
+    Plan,
+    Progress,
+    RunSummary,
+    confirmable,
+)
 from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
@@ -235,6 +244,10 @@ def inbox_resolve(
         item = next((i for i in journal.inbox() if i.id == item_id), None)
         if item is None:
             raise CommandError(tr("no open inbox item #{id}").format(id=item_id))
+        if action == "confirm" and not confirmable(item.dedup_key):
+            raise CommandError(
+                tr("this item proposes nothing to confirm: {action}").format(action=item.action)
+            )
         journal.resolve_item(
             item_id,
             {

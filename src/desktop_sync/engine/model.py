@@ -102,6 +102,17 @@ class Item:
     blocks: tuple[str, ...] = ()  # op_ids that wait for this item
 
 
+CONFIRMABLE = ("F7:name:", "F5:name:", "F3:allocate:")
+
+
+def confirmable(item_key: str) -> bool:
+    """Items whose proposal a person may confirm (a link by name, a payment allocation).
+
+    Everything else is fixed in the data; a "confirm" there would send bad data on.
+    """
+    return item_key.startswith(CONFIRMABLE)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A person's resolution of an inbox item, as the next plan applies it.

@@ -37,6 +37,7 @@ from desktop_sync.engine.model import (
     OpKind,
     Plan,
     System,
+    confirmable,
     idempotency_key,
     onec_ref_for,
 )
@@ -120,7 +121,7 @@ class _Builder:
 
     def item(self, item: Item) -> None:
         decision = self.settings.decisions.get(item.key)
-        if decision is not None and decision.action == "confirm":
+        if decision is not None and decision.action == "confirm" and confirmable(item.key):
             return  # the person confirmed: what it blocked may go ahead
         if decision is not None and decision.action == "skip":
             self.skipped.update(item.blocks)  # neither shown again nor done

@@ -50,6 +50,7 @@ from desktop_sync.engine.model import (
     RunSummary,
     Stage,
     System,
+    confirmable,
     no_progress,
 )
 from desktop_sync.engine.money import PAYMENT_NOTE
@@ -437,6 +438,10 @@ class SyncService:
         item = next((i for i in self.journal.inbox() if i.id == item_id), None)
         if item is None:
             raise KeyError(item_id)
+        if action == "confirm" and not confirmable(item.dedup_key):
+            raise ValueError(
+                tr("this item proposes nothing to confirm: {action}").format(action=item.action)
+            )
         self.journal.resolve_item(
             item_id,
             {

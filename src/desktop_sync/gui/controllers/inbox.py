@@ -110,7 +110,7 @@ class InboxWidget(QWidget):
         self.take_onec.setEnabled(conflicts)
         self.take_crm.setEnabled(conflicts)
         self.edit.setEnabled(conflicts)
-        self.confirm.setEnabled(attention)
+        self.confirm.setEnabled(attention and all(e.confirmable for e in sel))
         self.skip.setEnabled(bool(sel))
         self.select_alike.setEnabled(len(sel) == 1)
         self.detail.setHtml(_detail_html(sel[0]) if len(sel) == 1 else "")

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_sync.engine.model import confirmable
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import N_, tr
 
@@ -30,17 +31,23 @@ class InboxEntry:
     onec_value: Any
     crm_value: Any
     base_value: Any
+    key: str = ""
 
     @property
     def is_conflict(self) -> bool:
         return self.kind == "conflict"
+
+    @property
+    def confirmable(self) -> bool:
+        """Only a proposal (a link by name, a payment allocation) can be confirmed."""
+        return confirmable(self.key)
 
     @classmethod
     def from_row(cls, row: Any) -> InboxEntry:
         return cls(
             row.id, row.kind, row.flow or "", row.entity_type or "", row.record_id or "",
             row.record_label or "", row.field or "", row.message or "", row.action or "",
-            row.onec_value, row.crm_value, row.base_value,
+            row.onec_value, row.crm_value, row.base_value, row.dedup_key or "",
         )  # fmt: skip
 
 
