@@ -8,6 +8,7 @@ free stock.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +27,7 @@ from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Flow, OpKind, Outcome
-from desktop_sync.engine.planner import PRODUCT
+from desktop_sync.engine.planner import INVOICE, PRODUCT
 from desktop_sync.sandbox.onec import ut11
 from tests.e2e.conftest import World, make_world
 from tests.e2e.test_sync_e2e import _journal_states, crm_state
@@ -214,3 +216,169 @@ def _reserve_one(world: World, warehouse: str, linked: set[str | None]) -> None:
         ],
     )
     sb.post(ut11.ORDERS, order["Ref_Key"])
+
+
+# --- money flows (F3/F4) on UT: payments and shipments hang on the order ---------------
+
+
+@pytest.fixture
+def paid_ut_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    gen = make_world(tmp_path, monkeypatch, configuration="ut11")
+    world = next(gen)
+    world.profile = world.profile.with_setting("stage.paid", "DT31_1:P")
+    ProfileStore(world.paths.profiles_file).put(world.profile)
+    yield world
+    gen.close()
+
+
+def _sent_order(world: World) -> tuple[str, int, Decimal]:
+    with world.service() as svc:
+        svc.run()
+        links = svc.journal.links(INVOICE)
+    assert links, "F1 sent no invoice"
+    link = links[0]
+    assert link.onec_ref and link.crm_id
+    order = world.onec.store.get(ut11.ORDERS, link.onec_ref)
+    assert order is not None
+    return link.onec_ref, int(link.crm_id), order["СуммаДокумента"]
+
+
+def _ut_payment(
+    world: World,
+    order_ref: str,
+    amount: Decimal,
+    number: str,
+    day: int,
+    set_name: str = ut11.BANK_RECEIPTS,
+) -> str:
+    """A payment as the cashier enters it in UT: the order in РасшифровкаПлатежа."""
+    order = world.onec.store.get(ut11.ORDERS, order_ref)
+    assert order is not None
+    like = next(iter(world.onec.store.rows[ut11.BANK_RECEIPTS].values()))
+    refund = set_name in (ut11.BANK_REFUNDS, ut11.CASH_REFUNDS)
+    extra: dict[str, object] = {}
+    if set_name in (ut11.CASH_RECEIPTS, ut11.CASH_REFUNDS):
+        extra["Касса_Key"] = next(iter(world.onec.store.rows[ut11.CASH_DESKS]))
+    else:
+        extra["БанковскийСчет_Key"] = like["БанковскийСчет_Key"]
+    rec = world.onec.add(
+        set_name,
+        Number=number,
+        Date=dt.datetime(2026, 3, day, 10),
+        ХозяйственнаяОперация="ВозвратОплатыКлиенту" if refund else "ПоступлениеОплатыОтКлиента",
+        Организация_Key=order["Организация_Key"],
+        Контрагент_Key=order["Контрагент_Key"],
+        Валюта_Key=order["Валюта_Key"],
+        СуммаДокумента=amount,
+        РасшифровкаПлатежа=[
+            {
+                "LineNumber": 1,
+                "Партнер_Key": order["Партнер_Key"],
+                "Договор_Key": order["Договор_Key"],
+                "Заказ": order_ref,
+                "Заказ_Type": "StandardODATA." + ut11.ORDERS,
+                "Сумма": amount,
+                "СуммаВзаиморасчетов": amount,
+            }
+        ],
+        **extra,
+    )
+    world.onec.post(set_name, rec["Ref_Key"])
+    return str(rec["Ref_Key"])
+
+
+def _crm_fields(world: World, crm_id: int) -> tuple[Any, str]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        inv = c.invoice(crm_id)
+        return inv.fields, inv.stage_id
+
+
+def test_payments_on_the_order_reach_the_crm(paid_ut_world: World) -> None:
+    world = paid_ut_world
+    order_ref, crm_id, total = _sent_order(world)
+    part = (total * Decimal("0.4")).quantize(Decimal("0.01"))
+    first = _ut_payment(world, order_ref, part, "501", 17)
+    with world.service() as svc:
+        summary, _plan = svc.run(flows=(Flow.F3,))
+    assert summary.counts["failed"] == 0, summary.failures
+    fields, stage = _crm_fields(world, crm_id)
+    assert (fields.paid, fields.outstanding) == (part, total - part) and stage != "DT31_1:P"
+    cash = (total - part - Decimal("10.00")).quantize(Decimal("0.01"))
+    _ut_payment(world, order_ref, cash, "502", 18, set_name=ut11.CASH_RECEIPTS)
+    _ut_payment(world, order_ref, Decimal("10.00"), "503", 18, set_name=ut11.CARD_PAYMENTS)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+        _s, again = svc.run(flows=(Flow.F3,))
+    assert again.operations == ()
+    fields, stage = _crm_fields(world, crm_id)
+    assert fields.paid == total and fields.outstanding == 0 and stage == "DT31_1:P"
+    world.onec.unpost(ut11.BANK_RECEIPTS, first)  # un-applied in the CRM, never deleted
+    _ut_payment(world, order_ref, Decimal("5.00"), "504", 19, set_name=ut11.BANK_REFUNDS)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F3,))
+    fields, stage = _crm_fields(world, crm_id)
+    assert fields.paid == total - part - Decimal("5.00") and stage != "DT31_1:P"
+
+
+def test_shipment_and_return_on_the_order_reach_the_crm(paid_ut_world: World) -> None:
+    world = paid_ut_world
+    order_ref, crm_id, _total = _sent_order(world)
+    sb = world.onec
+    order = sb.store.get(ut11.ORDERS, order_ref)
+    assert order is not None
+    fields_of = {f.name for f in sb.store.schema.sets[ut11.SHIPMENTS].tabular[0].fields}
+    rows = [
+        {k: v for k, v in r.items() if k in fields_of}
+        | {"ЗаказКлиента": order_ref, "ЗаказКлиента_Type": "StandardODATA." + ut11.ORDERS}
+        for r in order["Товары"]
+    ]
+    header = {
+        k: order[k]
+        for k in ("Организация_Key", "Партнер_Key", "Контрагент_Key", "Соглашение_Key",
+                  "Договор_Key", "Склад_Key", "Валюта_Key", "ЦенаВключаетНДС")
+    }  # fmt: skip
+    shipment = sb.add(
+        ut11.SHIPMENTS,
+        **header,
+        Number="801",
+        Date=dt.datetime(2026, 3, 20, 15),
+        ЗаказКлиента=order_ref,
+        ЗаказКлиента_Type="StandardODATA." + ut11.ORDERS,
+        СуммаДокумента=order["СуммаДокумента"],
+        Товары=rows,
+    )
+    sb.post(ut11.SHIPMENTS, shipment["Ref_Key"])
+    with world.service() as svc:
+        summary, _plan = svc.run(flows=(Flow.F4,))
+        assert summary.counts["failed"] == 0, summary.failures
+        _s, again = svc.run(flows=(Flow.F4,))
+    assert again.operations == ()
+    fields, _stage = _crm_fields(world, crm_id)
+    shipped = sum((r["Сумма"] for r in rows), Decimal(0))
+    assert fields.shipped == shipped and "801" in (fields.shipment_doc or "")
+    first = rows[0]
+    back = first["Цена"]
+    ret = sb.add(
+        ut11.RETURNS,
+        **header,
+        Number="802",
+        Date=dt.datetime(2026, 3, 22, 12),
+        СуммаДокумента=back,
+        Товары=[
+            {k: v for k, v in first.items() if not k.startswith("ЗаказКлиента")}
+            | {
+                "LineNumber": 1,
+                "Количество": Decimal(1),
+                "КоличествоУпаковок": Decimal(1),
+                "Сумма": back,
+                "СуммаСНДС": back,
+                "ДокументРеализации": shipment["Ref_Key"],
+                "ДокументРеализации_Type": "StandardODATA." + ut11.SHIPMENTS,
+            }
+        ],
+    )
+    sb.post(ut11.RETURNS, ret["Ref_Key"])
+    with world.service() as svc:
+        svc.run(flows=(Flow.F4,))
+    fields, _stage = _crm_fields(world, crm_id)
+    assert fields.shipped == shipped - back
