@@ -315,3 +315,25 @@ def test_check_and_status_commands(world: World) -> None:
         check=False,
     )
     assert missing.returncode == 2 and "no invoice" in missing.stderr
+
+
+def test_journal_export_csv_and_xlsx(world: World, tmp_path: Path) -> None:
+    import csv
+    import zipfile
+
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe
+    with world.service() as svc:
+        svc.run()
+    env = {**os.environ, **world.env(), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    for name in ("ops.csv", "ops.xlsx"):
+        out = tmp_path / name
+        done = subprocess.run([exe, "journal", "--export", str(out)], capture_output=True,
+                              text=True, env=env, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    with (tmp_path / "ops.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert rows and {"flow", "state", "reason"} <= set(rows[0])
+    with zipfile.ZipFile(tmp_path / "ops.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert rows[0]["reason"][:20] in sheet.replace("&amp;", "&").replace("&quot;", '"')

@@ -12,6 +12,7 @@ from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pas
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal
 from desktop_sync.journal.db import sqlite_url
+from desktop_sync.xlsx import write_xlsx
 
 OP_COLUMNS = (
     "id",
@@ -48,7 +49,7 @@ def _op_row(op: Any) -> dict[str, Any]:
     "export",
     type=click.Path(dir_okay=False),
     default=None,
-    help="write the operations to FILE.csv",
+    help="write the operations to FILE.csv or FILE.xlsx",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_context
@@ -93,13 +94,17 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
             raise CommandError(tr("no run #{run} in this profile's journal").format(run=run_id))
         if export is not None:
             path = Path(export)
-            if path.suffix.lower() != ".csv":
-                raise CommandError(tr("export: only .csv files are supported"))
-            with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=OP_COLUMNS, delimiter=";")
-                writer.writeheader()
-                for op in ops:
-                    writer.writerow(_op_row(op))
+            suffix = path.suffix.lower()
+            if suffix == ".xlsx":
+                write_xlsx(path, OP_COLUMNS, ([_op_row(op)[c] for c in OP_COLUMNS] for op in ops))
+            elif suffix == ".csv":
+                with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                    writer = csv.DictWriter(fh, fieldnames=OP_COLUMNS, delimiter=";")
+                    writer.writeheader()
+                    for op in ops:
+                        writer.writerow(_op_row(op))
+            else:
+                raise CommandError(tr("export: the file must end in .csv or .xlsx"))
             echo(tr("{n} operations written to {file}").format(n=len(ops), file=path))
             return
         if as_json:

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt, labels
-from desktop_sync.gui.xlsx import write_xlsx
 from desktop_sync.i18n import N_, tr
+from desktop_sync.xlsx import write_xlsx
 
 
 @dataclass(frozen=True, slots=True)
