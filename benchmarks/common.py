@@ -126,7 +126,9 @@ class World:
 
 
 @contextmanager
-def world(size: str, *, seed: int = 1, rate_limit: bool = False) -> Iterator[World]:
+def world(
+    size: str, *, seed: int = 1, rate_limit: bool = False, configuration: str = "bp30"
+) -> Iterator[World]:
     saved = {
         k: os.environ.get(k)
         for k in ("DESKTOP_SYNC_HOME", "DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET")
@@ -137,7 +139,7 @@ def world(size: str, *, seed: int = 1, rate_limit: bool = False) -> Iterator[Wor
 
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())  # type: ignore[no-untyped-call]  # never the user's
-    one = onec.start(port=0, seed=seed, size=size)
+    one = onec.start(port=0, seed=seed, size=size, configuration=configuration)
     crm = bitrix24.start(port=0, seed=seed, size=size, rate_limit=rate_limit)
     with tempfile.TemporaryDirectory(prefix="ds-bench-") as tmp:
         try:
@@ -154,12 +156,14 @@ def world(size: str, *, seed: int = 1, rate_limit: bool = False) -> Iterator[Wor
                 crm_url=crm.url,
                 stages={"send": "DT31_1:S"},
                 crm_throttle=rate_limit,
+                configuration=configuration,
             )
             store = ProfileStore(paths.profiles_file)
             profile = store.add(profile)
             # map every 1C warehouse to the CRM store of the same name: stock (F6) runs too
             stores = {str(r["title"]): int(r["id"]) for r in crm.store.stores.rows.values()}
-            for wh in one.store.all("Catalog_Склады"):
+            sets = one.store.rows
+            for wh in one.store.all("Catalog_Склады") if "Catalog_Склады" in sets else []:
                 name = str(wh.get("Description") or "")
                 if name in stores:
                     profile = profile.with_setting(f"warehouse.{name}", str(stores[name]))

@@ -25,13 +25,13 @@ TICK_MS = 5
 def _child(size: str) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from benchmarks.common import world
     from desktop_sync.engine.service import SyncService
+    from desktop_sync.gui.app import create_app
     from desktop_sync.gui.controllers.main_controller import MainController
 
-    app = QApplication.instance() or QApplication([])
+    app = create_app([])  # as the program starts it (GIL switch interval included)
     gaps: list[int] = []
     clock = QElapsedTimer()
     last = [0]

@@ -158,10 +158,14 @@ def linked_records(w: World) -> int:
 
 
 def run_series(
-    size: str, *, rate_limit: bool, changes: tuple[float, ...] = CHANGES
+    size: str,
+    *,
+    rate_limit: bool,
+    changes: tuple[float, ...] = CHANGES,
+    configuration: str = "bp30",
 ) -> list[RunStats]:
     out: list[RunStats] = []
-    with world(size, rate_limit=rate_limit) as w:
+    with world(size, rate_limit=rate_limit, configuration=configuration) as w:
         clock: VirtualClock | None = None
         if rate_limit:
             clock = VirtualClock()
@@ -191,8 +195,11 @@ def slope(points: list[tuple[int, int]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / den if den else 0.0
 
 
-def rows_for(size: str, series: list[RunStats], *, rate_limit: bool) -> list[Row]:
-    group = f"Sync ({size}, rate limit {'on, virtual clock' if rate_limit else 'off'})"
+def rows_for(
+    size: str, series: list[RunStats], *, rate_limit: bool, configuration: str = "bp30"
+) -> list[Row]:
+    conf = "" if configuration == "bp30" else f"{configuration}, "
+    group = f"Sync ({conf}{size}, rate limit {'on, virtual clock' if rate_limit else 'off'})"
     out: list[Row] = []
     for s in series:
         info = s.__dict__.copy()
