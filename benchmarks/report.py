@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +61,10 @@ def write_chart(rows: list[Row], path: Path) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "no chart: matplotlib is not installed (pip install -e '.[bench]')"
-    ratios = [(f"{r.group[:28]}… {r.name}"[:90], r.ratio) for r in rows if r.ratio is not None]
+    ratios = [(_label(r), r.ratio) for r in rows if r.ratio is not None]
     if not ratios:
         return "no chart: no ratios"
-    fig, ax = plt.subplots(figsize=(11, 0.32 * len(ratios) + 1.5))
+    fig, ax = plt.subplots(figsize=(13, 0.36 * len(ratios) + 1.5))
     labels = [n for n, _ in ratios]
     values = [float(v) for _, v in ratios if v is not None]
     ax.barh(range(len(values)), values, color=["#3a7" if v <= 1.5 else "#c63" for v in values])
@@ -80,5 +82,36 @@ def write_chart(rows: list[Row], path: Path) -> str:
     return ""
 
 
+def _label(r: Row) -> str:
+    group = r.group
+    for long, short in (
+        ("rate limit on, ", ""),
+        ("https, bucket full at start, real time", "peers"),
+        (", window open → Synchronize → Apply, Qt offscreen", ""),
+        ("responsiveness ", ""),
+    ):
+        group = group.replace(long, short)
+    return textwrap.shorten(f"{group}: {r.name}", 80)
+
+
+def rows_from_json(path: Path) -> list[Row]:
+    data = json.loads(path.read_text("utf-8"))
+    fields = ("group", "name", "value", "unit", "floor", "floor_source", "note", "extra")
+    return [Row(**{k: d[k] for k in fields}) for d in data["rows"]]
+
+
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks.report RESULT.json``: draw the chart of an earlier run again."""
+    for arg in argv:
+        src = Path(arg)
+        why = write_chart(rows_from_json(src), src.with_suffix(".png"))
+        print(why or f"{src.with_suffix('.png')}")
+    return 0
+
+
 def finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
