@@ -7,6 +7,7 @@ work anyway and leave no secret on disk.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -160,7 +161,15 @@ def test_window_gets_secrets_for_the_demo_only_and_closing_it_stops_sandboxes(
         return 0
 
     monkeypatch.setattr(gui_launch, "launch_gui", probe)
-    assert cli_run(["demo"]) == 0
+    root = logging.getLogger()
+    handlers_before, level_before = list(root.handlers), root.level
+    try:
+        assert cli_run(["demo"]) == 0
+    finally:  # the CLI installs its log file handler: leave logging as other tests expect it
+        for handler in [h for h in root.handlers if h not in handlers_before]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level_before)
     assert seen["profile"] == "demo"
     assert str(seen["demo"]).startswith(f"{seen['crm_url']}/rest/"), "the sandbox's webhook"
     # A user's environment secret must not leak into the demo, nor the demo's into others.
