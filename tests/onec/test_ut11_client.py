@@ -77,7 +77,9 @@ def test_profile_validates_and_check_names_the_configuration(ut: OnecSandbox) ->
     with make_client(ut) as bp:
         with pytest.raises(OnecProfileError, match="looks like configuration 'ut11'"):
             bp.connect()
-        assert bp.report().detected == "ut11"
+        wrong = bp.report()
+        assert wrong.detected == "ut11" and not wrong.ok
+        assert "looks like configuration 'ut11'" in wrong.problems[0].message
 
 
 def test_bp_base_is_told_from_ut(sandbox: OnecSandbox) -> None:
@@ -127,6 +129,12 @@ def test_products_vat_packages_and_characteristics(ut_client: OnecClient) -> Non
     chars = ut_client.characteristics()
     assert chars and all(ch.product_ref in got for ch in chars)
     assert VatRate.VAT22_122 in ut_client.vat_rates().values()
+    limits = ut_client.product_limits()
+    assert {pk.product_ref for pk in packages} | {ch.product_ref for ch in chars} == set(limits)
+    assert any(
+        "package «Коробка (10 шт)» (10 base units)" in m for ms in limits.values() for m in ms
+    )
+    assert any("2 characteristics" in m for ms in limits.values() for m in ms)
 
 
 def test_orders_are_the_storys_invoices(ut_client: OnecClient) -> None:

@@ -9,6 +9,7 @@ free stock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -382,3 +383,22 @@ def test_shipment_and_return_on_the_order_reach_the_crm(paid_ut_world: World) ->
         svc.run(flows=(Flow.F4,))
     fields, _stage = _crm_fields(world, crm_id)
     assert fields.shipped == shipped - back
+
+
+def test_check_command_names_the_configuration(ut_world: World) -> None:
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {
+        **os.environ,
+        **ut_world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    check = subprocess.run(
+        [exe, "check", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    report = json.loads(check.stdout)
+    assert check.returncode == 0, report["problems"]
+    assert report["ok"] and report["onec"]["configuration"] == "1С:Управление торговлей 11"
+    names = {e["name"]: e for e in report["onec"]["entities"]}
+    assert names["partners"]["writable"] and names["invoices"]["entity"] == ut11.ORDERS

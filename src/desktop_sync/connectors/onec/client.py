@@ -208,6 +208,18 @@ class OnecClient(Transport):
             )
             entities.append(EntityAccess(logical, entity, True, readable, writable, hidden))
         found = detect(self._cache["metadata"])
+        if found is not None and found != self.profile.name:
+            # Say first what the base is: the missing objects below follow from it.
+            problems.insert(
+                0,
+                Problem(
+                    "$metadata",
+                    "",
+                    f"this 1C base looks like configuration '{found}', but the profile says "
+                    f"'{self.profile.name}' ({self.profile.title}): change the profile's "
+                    "configuration",
+                ),
+            )
         return CheckReport(self.profile.title, tuple(problems), tuple(entities), found)
 
     def writable(self, logical: str) -> bool:

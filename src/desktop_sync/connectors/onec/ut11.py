@@ -326,6 +326,25 @@ class Ut11Client(OnecClient):
                 )
         return out
 
+    def product_limits(self) -> dict[str, list[str]]:
+        """Product ref → what a CRM catalog product cannot hold of it (F5 says so rather
+        than dropping it silently): packages beyond the base unit and characteristics."""
+        out: dict[str, list[str]] = {}
+        for pk in self.packages():
+            out.setdefault(pk.product_ref, []).append(
+                f"package «{pk.name}» ({pk.quantity.normalize():f} base units): the CRM "
+                "product keeps the base unit only"
+            )
+        chars: dict[str, list[str]] = {}
+        for ch in self.characteristics():
+            chars.setdefault(ch.product_ref, []).append(ch.name)
+        for product, names in chars.items():
+            out.setdefault(product, []).append(
+                f"{len(names)} characteristics ({', '.join(sorted(names))}): the CRM product "
+                "has none; orders from the CRM cannot name one"
+            )
+        return out
+
     def price_types(self) -> list[PriceType]:
         """UT marks the main price type (``Основной``); without a mark, the first by code."""
         rows = self._read("price_types", Query(orderby=("Code",)))
