@@ -31,6 +31,7 @@ from desktop_sync.domain.entities import (
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.sandbox.dataset import build
 from desktop_sync.sandbox.onec import OnecSandbox, start, ut11
+from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
 from .conftest import make_client
 
@@ -257,6 +258,10 @@ def test_counterparty_with_partner_contract_then_order_then_post(
     assert rec["Соглашение_Key"] == ut11_typical()  # a new partner has none of its own
     assert comment_with_key("из CRM", key) == rec["Комментарий"]
     assert not c.create_invoice(invoice, key).created  # a retry makes no twin
+    # UT made the order's settlement object when the order was written.
+    settles = ut_fresh.store.get(ut11.SETTLEMENT_OBJECTS, settlement_ref(order.ref))
+    assert settles is not None and settles["Объект"] == order.ref
+    assert settles["Партнер_Key"] == partner
     twins = c.fetch(ORDERS, Query(filter=lit.eq("Контрагент_Key", lit.Guid(made.ref))))
     assert len(twins) == 1
 
@@ -289,6 +294,24 @@ def test_what_ut_cannot_take_is_refused_before_sending(
     with pytest.raises(OnecError, match="no VAT rate НДС7"):
         c.create_invoice(Invoice("2", dt.date(2026, 3, 16), cp, (seven,)), "p1/F1/seven")
     assert len(ut_fresh.store.all(ORDERS)) == before
+
+
+def test_a_payment_row_settling_no_order_names_none(
+    ut_fresh: OnecSandbox, fresh_ut_client: OnecClient
+) -> None:
+    """The settlement object of something else (a shipment settled on its own) is not
+    an order: the allocation waits for the accountant."""
+    pay = next(p for p in DS.payments if p.allocations[0].invoice_ref and p.posted)
+    row_object = settlement_ref(pay.allocations[0].invoice_ref or "")
+    ut_fresh.edit(
+        ut11.SETTLEMENT_OBJECTS,
+        row_object,
+        Объект=DS.shipments[0].onec_ref,
+        Объект_Type="StandardODATA." + ut11.SHIPMENTS,
+    )
+    got = next(p for p in fresh_ut_client.payments() if p.onec_ref == pay.onec_ref)
+    assert got.allocations[0].invoice_ref is None
+    assert got.allocations[0].amount == pay.allocations[0].amount
 
 
 def ut11_vat(rate: VatRate) -> str:

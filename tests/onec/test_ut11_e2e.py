@@ -30,6 +30,7 @@ from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.planner import INVOICE, PRODUCT
 from desktop_sync.sandbox.onec import ut11
+from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 from tests.e2e.conftest import World, make_world
 from tests.e2e.test_sync_e2e import _journal_states, crm_state
 
@@ -276,8 +277,7 @@ def _ut_payment(
                 "LineNumber": 1,
                 "Партнер_Key": order["Партнер_Key"],
                 "Договор_Key": order["Договор_Key"],
-                "Заказ": order_ref,
-                "Заказ_Type": "StandardODATA." + ut11.ORDERS,
+                "ОбъектРасчетов_Key": settlement_ref(order_ref),
                 "Сумма": amount,
                 "СуммаВзаиморасчетов": amount,
             }

@@ -247,7 +247,7 @@ _UT_PAY = (
     *_DOC, "Контрагент_Key", "СуммаДокумента", "Организация_Key", "ХозяйственнаяОперация",
     "РасшифровкаПлатежа",
     *(f"РасшифровкаПлатежа/{f}" for f in (
-        "LineNumber", "Партнер_Key", "Договор_Key", "Заказ", "Заказ_Type", "Сумма")),
+        "LineNumber", "Партнер_Key", "Договор_Key", "ОбъектРасчетов_Key", "Сумма")),
 )  # fmt: skip
 
 UT11 = Profile(
@@ -270,6 +270,8 @@ UT11 = Profile(
         "price_types": "Catalog_ВидыЦен",
         "currencies": "Catalog_Валюты",
         "invoices": "Document_ЗаказКлиента",
+        # What a payment row settles (UT 11.5): its Объект is the order.
+        "settlement_objects": "Catalog_ОбъектыРасчетов",
         "bank_receipts": "Document_ПоступлениеБезналичныхДенежныхСредств",
         "cash_receipts": "Document_ПриходныйКассовыйОрдер",
         "card_payments": "Document_ОперацияПоПлатежнойКарте",
@@ -339,6 +341,7 @@ UT11 = Profile(
         "units": (*_CAT, "Owner", "Owner_Type", "ЕдиницаИзмерения_Key", "Числитель", "Знаменатель"),
         "characteristics": (*_CAT, "Owner", "Owner_Type"),
         "vat_rates": (*_CAT, "ПеречислениеСтавкаНДС"),
+        "settlement_objects": ("Ref_Key", "DataVersion", "Объект", "Объект_Type"),
         "warehouses": (*_CAT, "IsFolder"),
         "price_types": (*_CAT, "Основной"),
         "currencies": _CAT,

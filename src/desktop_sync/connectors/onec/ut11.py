@@ -13,7 +13,8 @@ BP (research/onec.md A8):
   filled when the agreement uses contracts;
 - VAT is a reference to ``Catalog_СтавкиНДС`` (a rate the catalog lacks is an error,
   never a default); goods have packages and characteristics;
-- payments (``РасшифровкаПлатежа.Заказ``), shipments (``ЗаказКлиента``) and returns
+- payments (``РасшифровкаПлатежа.ОбъектРасчетов_Key``, a settlement object whose
+  ``Объект`` is the order), shipments (``ЗаказКлиента``) and returns
   (``Товары.ДокументРеализации``) hang on the order;
 - stock is ``AccumulationRegister_ТоварыНаСкладах``: ``ВНаличии`` minus what is
   promised to customers (``КОтгрузке``) is the free stock F6 sends.
@@ -475,37 +476,58 @@ class Ut11Client(OnecClient):
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[Payment]:
         out: list[Payment] = []
+        read: list[tuple[PaymentKind, str, dict[str, Any]]] = []
         for kind in kinds:
             entity = self.profile.payment_sets[kind]
             query = Query(filter=self._window(since, until), allowed_only=self.allowed_only)
-            for r in self.read_all(entity, query, self.page_size):
-                day = convert.date(r.get("Date"))
-                if day is None:
-                    continue
-                allocations = tuple(
-                    Allocation(
-                        amount=convert.number(row.get("Сумма"), entity, "Сумма"),
-                        invoice_ref=self._order_of(row.get("Заказ"), row.get("Заказ_Type")),
-                        contract_ref=convert.ref(row.get("Договор_Key")),
-                        line_no=int(str(row.get("LineNumber") or 1)),
-                    )
-                    for row in r.get("РасшифровкаПлатежа") or []
+            read.extend((kind, entity, r) for r in self.read_all(entity, query, self.page_size))
+        order_of = self._settled_orders(
+            {
+                ref
+                for _k, _e, r in read
+                for row in r.get("РасшифровкаПлатежа") or []
+                if (ref := convert.ref(row.get("ОбъектРасчетов_Key")))
+            }
+        )
+        for kind, entity, r in read:
+            day = convert.date(r.get("Date"))
+            if day is None:
+                continue
+            allocations = tuple(
+                Allocation(
+                    amount=convert.number(row.get("Сумма"), entity, "Сумма"),
+                    invoice_ref=order_of.get(convert.ref(row.get("ОбъектРасчетов_Key")) or ""),
+                    contract_ref=convert.ref(row.get("Договор_Key")),
+                    line_no=int(str(row.get("LineNumber") or 1)),
                 )
-                out.append(
-                    Payment(
-                        number=convert.printed_number(str(r.get("Number") or "")),
-                        date=day,
-                        kind=kind,
-                        amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
-                        counterparty_ref=convert.ref(r.get("Контрагент_Key")),
-                        allocations=allocations,
-                        purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
-                        posted=bool(r.get("Posted")),
-                        deleted=bool(r.get("DeletionMark")),
-                        onec_ref=str(r["Ref_Key"]),
-                    )
+                for row in r.get("РасшифровкаПлатежа") or []
+            )
+            out.append(
+                Payment(
+                    number=convert.printed_number(str(r.get("Number") or "")),
+                    date=day,
+                    kind=kind,
+                    amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
+                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    allocations=allocations,
+                    purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
+                    posted=bool(r.get("Posted")),
+                    deleted=bool(r.get("DeletionMark")),
+                    onec_ref=str(r["Ref_Key"]),
                 )
+            )
         return out
+
+    def _settled_orders(self, refs: set[str]) -> dict[str, str]:
+        """Settlement object → the order it stands for (objects of anything else, such
+        as a shipment settled without an order, name no order)."""
+        entity = self.profile.set("settlement_objects")
+        rows = self.by_refs(entity, sorted(refs), ("Ref_Key", "Объект", "Объект_Type"))
+        return {
+            str(r["Ref_Key"]): order
+            for r in rows
+            if (order := self._order_of(r.get("Объект"), r.get("Объект_Type")))
+        }
 
     def shipments(
         self, since: dt.date | None = None, until: dt.date | None = None

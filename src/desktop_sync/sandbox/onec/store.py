@@ -66,6 +66,9 @@ class User:
 
 
 PostingRule = Callable[["Store", EntitySet, Record], list[Movement]]
+# What a configuration does when an object is written (UT: an order gets its settlement
+# object), run inside the store's lock after every insert and update of that set.
+WriteHook = Callable[["Store", EntitySet, Record], None]
 
 
 class Store:
@@ -81,6 +84,7 @@ class Store:
         self.closed_until = closed_until
         self.users: dict[str, User] = {}
         self.posting_rules: dict[str, PostingRule] = {}
+        self.write_hooks: dict[str, WriteHook] = {}
         self.unit_cost: dict[str, Decimal] = {}
         self._version = 0
         self._codes: dict[str, int] = {}
@@ -203,6 +207,9 @@ class Store:
                     self.note_code(s, rec["Code"])
             rec["DataVersion"] = self._next_version()
             self.rows[name][key] = rec
+            hook = self.write_hooks.get(name)
+            if hook is not None:
+                hook(self, s, rec)
             return rec
 
     def update(self, name: str, key: str, changes: Record) -> Record:
@@ -232,6 +239,9 @@ class Store:
                 raise
             new["DataVersion"] = self._next_version()
             self.rows[name][rec["Ref_Key"]] = new
+            hook = self.write_hooks.get(name)
+            if hook is not None:
+                hook(self, s, new)
             return new
 
     def delete(self, name: str, key: str) -> None:

@@ -52,6 +52,7 @@ VAT_RATES = "Catalog_СтавкиНДС"
 WAREHOUSES = "Catalog_Склады"
 PRICE_TYPES = "Catalog_ВидыЦен"
 ORDERS = "Document_ЗаказКлиента"
+SETTLEMENT_OBJECTS = "Catalog_ОбъектыРасчетов"
 BANK_RECEIPTS = "Document_ПоступлениеБезналичныхДенежныхСредств"
 CASH_RECEIPTS = "Document_ПриходныйКассовыйОрдер"
 CARD_PAYMENTS = "Document_ОперацияПоПлатежнойКарте"
@@ -98,6 +99,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "СтатусыЗаказовКлиентов": ("НеСогласован", "КОбеспечению", "КОтгрузке", "Закрыт"),
     "ВариантыОбеспечения": ("Отгрузить", "СоСклада", "Требуется", "НеТребуется", "КОбеспечению"),
     "СтатусыРеализацийТоваровУслуг": ("КОтгрузке", "ВПути", "Отгружено"),
+    "ТипыОбъектовРасчетов": ("РасчетыСКлиентами", "РасчетыСПоставщиками"),
     "ФормыОплаты": ("Наличная", "Безналичная", "ПлатежнаяКарта"),
     "ВариантыОплатыКлиентом": ("ПредоплатаДоОтгрузки", "КредитПослеОтгрузки", "АвансДоОбеспечения"),
 }
@@ -116,18 +118,17 @@ _CONTACTS = TabularPart(
 
 
 def _payment_rows() -> TabularPart:
-    """РасшифровкаПлатежа of UT's cash documents: the partner and the order per row.
-
-    UT 11.5 keeps the settlement object in ``ОбъектРасчетов_Key`` (a catalog of its
-    own); earlier 11.x name the order in the composite ``Заказ``. The sandbox serves
-    the composite (the client names it in one place, the profile)."""
+    """РасшифровкаПлатежа of UT's cash documents: the partner and the settlement object
+    per row. UT 11.5 names what a payment settles in ``ОбъектРасчетов_Key`` (a catalog
+    whose ``Объект`` is the order), as the [UTX] registers show; earlier 11.x named
+    the order directly (``Заказ``). The sandbox serves the 11.5 form only."""
     return TabularPart(
         "РасшифровкаПлатежа",
         (
             int64("LineNumber"),
             ref("Партнер", PARTNERS),
             ref("Договор", CONTRACTS),
-            *composite("Заказ"),
+            ref("ОбъектРасчетов", SETTLEMENT_OBJECTS),
             number("Сумма"),
             number("СуммаВзаиморасчетов"),
             ref("СтавкаНДС", VAT_RATES),
@@ -371,6 +372,21 @@ def build_schema() -> Schema:
                 memo("Комментарий"),
             ),
             code_length=9,
+        )
+    )
+    s.add(
+        EntitySet(
+            SETTLEMENT_OBJECTS,
+            CATALOG,
+            (
+                *composite("Объект"),
+                enum("ТипОбъектаРасчетов", "ТипыОбъектовРасчетов"),
+                ref("Организация", ORGANIZATIONS),
+                ref("Партнер", PARTNERS),
+                ref("Контрагент", COUNTERPARTIES),
+                ref("Договор", CONTRACTS),
+                ref("Валюта", CURRENCIES),
+            ),
         )
     )
     sale_header = (

@@ -28,7 +28,6 @@ from desktop_sync.sandbox.onec.errors import business
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
 from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
-from desktop_sync.sandbox.onec.values import UNDEFINED
 
 PREFIX = "СВ00-"
 CURRENCY_REF = ref("currency", "643")
@@ -52,6 +51,32 @@ def partner_ref(counterparty_ref: str) -> str:
 
 def agreement_ref(partner: str) -> str:
     return ref("agreement", partner)
+
+
+def settlement_ref(order: str) -> str:
+    return ref("settlement_object", order)
+
+
+def settlement_object(store: Store, s: EntitySet, rec: Record) -> None:
+    """UT makes (and keeps up to date) the settlement object of an order when the order
+    is written: payments name it, not the order."""
+    values: Record = {
+        "Description": f"{s.presentation} {rec['Number']}",
+        "Объект": rec["Ref_Key"],
+        "Объект_Type": s.type_name,
+        "ТипОбъектаРасчетов": "РасчетыСКлиентами",
+        "Организация_Key": rec["Организация_Key"],
+        "Партнер_Key": rec["Партнер_Key"],
+        "Контрагент_Key": rec["Контрагент_Key"],
+        "Договор_Key": rec["Договор_Key"],
+        "Валюта_Key": rec["Валюта_Key"],
+    }
+    key = settlement_ref(rec["Ref_Key"])
+    existing = store.get(ut11.SETTLEMENT_OBJECTS, key)
+    if existing is None:
+        store.insert(ut11.SETTLEMENT_OBJECTS, {"Ref_Key": key, **values})
+    elif any(existing[k] != v for k, v in values.items()):
+        store.update(ut11.SETTLEMENT_OBJECTS, key, values)
 
 
 def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
@@ -82,6 +107,7 @@ def seed(store: Store, ds: Dataset) -> None:
             ut11.RETURNS: post_return,
         }
     )
+    store.write_hooks[ut11.ORDERS] = settlement_object
     store.users[USER] = User(PASSWORD)
     store.users[LIMITED_USER] = User(
         LIMITED_PASSWORD,
@@ -556,8 +582,7 @@ def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> Non
                 "LineNumber": a.line_no,
                 "Партнер_Key": partner_of.get(cp, ZERO_GUID),
                 "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
-                "Заказ": a.invoice_ref or "",
-                "Заказ_Type": ORDER_TYPE if a.invoice_ref else UNDEFINED,
+                "ОбъектРасчетов_Key": settlement_ref(a.invoice_ref) if a.invoice_ref else ZERO_GUID,
                 "Сумма": a.amount,
                 "СуммаВзаиморасчетов": a.amount,
                 "СтавкаНДС_Key": vat_ref(rate),
