@@ -229,9 +229,11 @@ def execute(
             summary.message = summary.message or scrub(str(exc))
             continue
         except WriteError as exc:
+            # A permanent refusal (bad data, a posting 1C will not accept) waits for a
+            # person in the inbox: it is not a failure that makes every run "partial".
             journal.set_operation_state(op_row, OpState.FAILED, error=str(exc))
             held.add(op.op_id)
-            _count_failure(summary, op, scrub(str(exc)))
+            summary.failures.append((op.record_label, scrub(str(exc))))
             journal.raise_item(
                 InboxKind.ATTENTION,
                 f"{op.flow.value}:refused:{op.op_id}",
