@@ -105,7 +105,13 @@ def test_counterparties_partners_and_contracts(ut_client: OnecClient) -> None:
     assert any(not p.company for p in partners)  # private persons and sole traders
     contracts = ut_client.contracts()
     assert {c.counterparty_ref for c in contracts} == set(got)
-    assert all(c.kind == "СПокупателем" for c in contracts)  # UT's «СКлиентом»
+    kinds = {c.counterparty_ref: c.kind for c in contracts}
+    assert all(
+        kinds[cp.onec_ref or ""] == "СПокупателем"
+        for cp in DS.counterparties
+        if cp.onec_ref in DS.counterparties_in_onec
+    )  # UT's «СКлиентом»
+    assert sorted(kinds.values()).count("СПоставщиком") == 1  # 1C-only: a supplier
     first = next(iter(got))
     assert ut_client.customer_contract(first) == DS.contracts[first]
 

@@ -521,8 +521,13 @@ class Ut11Client(OnecClient):
     def _settled_orders(self, refs: set[str]) -> dict[str, str]:
         """Settlement object → the order it stands for (objects of anything else, such
         as a shipment settled without an order, name no order)."""
-        entity = self.profile.set("settlement_objects")
-        rows = self.by_refs(entity, sorted(refs), ("Ref_Key", "Объект", "Объект_Type"))
+        if not refs:
+            return {}
+        select = ("Ref_Key", "Объект", "Объект_Type")
+        if len(refs) <= 50:  # a few: by key; many: the whole catalog in a few pages
+            rows = self.by_refs(self.profile.set("settlement_objects"), sorted(refs), select)
+        else:
+            rows = self._read("settlement_objects", Query(select=select))
         return {
             str(r["Ref_Key"]): order
             for r in rows
@@ -567,13 +572,14 @@ class Ut11Client(OnecClient):
             return None
 
         refs = sorted({s for r in rows if (s := shipment_of(r))})
+        select = ("Ref_Key", "ЗаказКлиента", "ЗаказКлиента_Type")
+        if len(refs) <= 50:  # a few: by key; many: one light read of every shipment
+            found = self.by_refs(self.profile.set("shipments"), refs, select)
+        else:
+            found = self._read("shipments", Query(select=select))
         order_of = {
             str(s["Ref_Key"]): self._order_of(s.get("ЗаказКлиента"), s.get("ЗаказКлиента_Type"))
-            for s in self.by_refs(
-                self.profile.set("shipments"),
-                refs,
-                ("Ref_Key", "ЗаказКлиента", "ЗаказКлиента_Type"),
-            )
+            for s in found
         }
         out = []
         for r in rows:
@@ -648,15 +654,24 @@ class Ut11Client(OnecClient):
 
     def _partner_for(self, cp: Counterparty, key: str) -> str:
         """The partner a new counterparty joins: the one partner of counterparties with
-        the same ИНН (a branch joins its head office), else a new partner."""
+        the same ИНН when it is a customer (a branch joins its head office), else a new
+        partner."""
         entity = self.profile.set("counterparties")
         if cp.inn:
             same = self.fetch(
                 entity, Query(filter=lit.eq("ИНН", cp.inn), select=("Ref_Key", "Партнер_Key"))
             )
-            partners = {p for r in same if (p := convert.ref(r.get("Партнер_Key")))}
-            if len(partners) == 1:
-                return partners.pop()
+            partners = sorted({p for r in same if (p := convert.ref(r.get("Партнер_Key")))})
+            # Only a customer partner is joined: a supplier-only partner is not made a
+            # customer behind the user's back. Two customer partners: a new one, the
+            # person merges them in 1C if they are one business.
+            customers = [
+                r["Ref_Key"]
+                for r in self.by_refs(self.profile.set("partners"), partners, ("Ref_Key", "Клиент"))
+                if r.get("Клиент")
+            ]
+            if len(customers) == 1:
+                return str(customers[0])
         company, _kind, _legal2 = _legal(cp.kind)
         body = {
             "Ref_Key": ref_for_key(key + "/partner"),

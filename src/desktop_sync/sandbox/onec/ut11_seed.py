@@ -15,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 
 from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, PaymentKind, ProductKind
+from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
 from desktop_sync.sandbox.dataset import (
     ORGANIZATION_INN,
@@ -357,6 +358,7 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
             "ИспользуютсяДоговорыКонтрагентов": True,
         },
     )
+    _seed_onec_only(store, ds)
     heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
     n = 0
     for cp in ds.counterparties:
@@ -447,6 +449,59 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
                 "Статус": "Действует",
                 "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
                 "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
+            },
+        )
+
+
+def _seed_onec_only(store: Store, ds: Dataset) -> None:
+    """What the BP base has beside the story, told in UT's terms: a supplier and a tax
+    office (partners that are no customers) and a largest taxpayer (Latin letters in
+    its КПП) that is a customer."""
+    extra = (
+        ("supplier", "ООО «Поставщик-Опт»", "7707083893", "770701001", "СПоставщиком"),
+        ("tax", "ИФНС России № 15 по г. Москве", "7715044490", "771501001", "Прочее"),
+        ("largest", "ПАО «Крупнейший покупатель»", make_inn("770812345"), "7708AK001", "СКлиентом"),
+    )
+    for tag, name, inn, kpp, contract_kind in extra:
+        cref = ref("onec-only", tag)
+        partner = partner_ref(cref)
+        customer = contract_kind == "СКлиентом"
+        store.insert(
+            ut11.PARTNERS,
+            {
+                "Ref_Key": partner,
+                "Description": name,
+                "НаименованиеПолное": name,
+                "ЮрФизЛицо": "Компания",
+                "Клиент": customer,
+                "Поставщик": contract_kind == "СПоставщиком",
+                "ПрочиеОтношения": contract_kind == "Прочее",
+            },
+        )
+        store.insert(
+            ut11.COUNTERPARTIES,
+            {
+                "Ref_Key": cref,
+                "Партнер_Key": partner,
+                "Description": name,
+                "НаименованиеПолное": name,
+                "ЮрФизЛицо": "ЮрЛицо",
+                "ЮридическоеФизическоеЛицо": "ЮридическоеЛицо",
+                "ИНН": inn,
+                "КПП": kpp,
+            },
+        )
+        store.insert(
+            ut11.CONTRACTS,
+            {
+                "Ref_Key": ref("contract", cref),
+                "Description": "Основной договор",
+                "Партнер_Key": partner,
+                "Контрагент_Key": cref,
+                "Организация_Key": ds.organization_ref,
+                "ТипДоговора": contract_kind,
+                "Статус": "Действует",
+                "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
             },
         )
 
