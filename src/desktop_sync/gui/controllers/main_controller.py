@@ -249,7 +249,9 @@ class MainController(QObject):
         self.profile = profile
         self.snapshot = None
         self.plan = None
-        self.settings.setValue("profile", profile.name)
+        self.window.demo_badge.setVisible(profile.demo)
+        if not profile.demo:  # a demo's sandboxes end with it: never reopen it by default
+            self.settings.setValue("profile", profile.name)
         self.window.onec_state.set_state("busy", tr("connecting…"))
         self.window.crm_state.set_state("busy", tr("connecting…"))
         self._setup_schedule()

@@ -183,6 +183,14 @@ class MainWindowView(QMainWindow):
         self.crm_state = ConnectionPill(tr("Bitrix24"))
         top.addWidget(self.onec_state)
         top.addWidget(self.crm_state)
+        self.demo_badge = QLabel(tr("Demo data: local sandboxes, not your 1C or CRM"))
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setStyleSheet(
+            "QLabel#demoBadge { background: #fff3cd; color: #7a5200; border: 1px solid #e0b84c;"
+            " border-radius: 9px; padding: 2px 10px; font-weight: bold; }"
+        )
+        self.demo_badge.setVisible(False)
+        top.addWidget(self.demo_badge)
         top.addStretch(1)
         self.last_read = QLabel()
         self.last_read.setObjectName("lastRead")
