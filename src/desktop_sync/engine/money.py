@@ -49,6 +49,9 @@ _KIND_LABEL = {
 _NUMBER_IN_PURPOSE = re.compile(r"сч(?:[её]т\w*|\.)?\s*(?:№|N|No\.?)?\s*(\d[\w/-]*)", re.IGNORECASE)
 
 
+SENT = "отправлен в 1С"  # the sync-status field once the invoice is in 1C (for the managers)
+
+
 @dataclass(frozen=True)
 class MoneySettings:
     paid_stage: str = ""
@@ -182,6 +185,7 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
         "outstanding": state.outstanding,
         "last_payment_date": state.last_payment_date,
         "payments": tuple(payment_line(p, _share(p, ref)) for p in state.payments),
+        "sync_status": SENT,
     }
     current = ci.fields
     now = {
@@ -192,16 +196,11 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
         if current.outstanding is not None else None,
         "last_payment_date": current.last_payment_date,
         "payments": tuple(current.payments),
+        "sync_status": current.sync_status,
     }  # fmt: skip
-    if not state.payments and now["paid"] in (None, ZERO) and not now["payments"]:
-        # Nothing paid: only what is owed (and the 1C number) needs to be there.
-        desired_changes: dict[str, Any] = {
-            k: desired[k]
-            for k in ("onec_number", "onec_date", "outstanding")
-            if now[k] != desired[k]
-        }
-    else:
-        desired_changes = {k: v for k, v in desired.items() if now[k] != v}
+    # The same full state whichever way the invoice got here (sent by us in this run,
+    # or an earlier run killed half-way): a person and a re-run see identical fields.
+    desired_changes = {k: v for k, v in desired.items() if now[k] != v}
     stage: str | None = None
     if settings.paid_stage:
         if state.fully_paid and ci.stage_id != settings.paid_stage:
@@ -312,6 +311,7 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
 
 
 _LABELS = {
+    "sync_status": N_("Sync status"),
     "onec_number": N_("1C number"),
     "onec_date": N_("1C date"),
     "paid": N_("Paid"),

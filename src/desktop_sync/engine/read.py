@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.domain.entities import Requisite
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
@@ -150,12 +151,20 @@ def read_crm(
         return {**old, **new} if incremental else new
 
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
+    requisites: dict[int, tuple[Requisite, ...]] = {}
     companies = {
         c.counterparty.crm_id: c
-        for c in client.companies(since)
+        for c in client.companies(since, requisites=requisites)
         if c.counterparty.crm_id is not None
-    }  # fmt: skip
+    }
     data.companies = merge(previous.crm.companies if previous else {}, companies)
+    if incremental:  # a requisite added later does not move its company's DATE_MODIFY
+        data.companies = {
+            cid: replace(
+                co, counterparty=replace(co.counterparty, requisites=requisites.get(cid, ()))
+            )
+            for cid, co in data.companies.items()
+        }
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
     products = {p.product.crm_id: p for p in client.products(since) if p.product.crm_id}
     data.products = merge(previous.crm.products if previous else {}, products)

@@ -24,7 +24,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
 from desktop_sync.engine.matcher import ORIGINATOR
 from desktop_sync.engine.model import Operation, OpKind
-from desktop_sync.engine.money import INVOICE_PAYMENT, INVOICE_SHIPMENT, PAYMENT_NOTE
+from desktop_sync.engine.money import INVOICE_PAYMENT, INVOICE_SHIPMENT, PAYMENT_NOTE, SENT
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
 from desktop_sync.engine.stock import STORE_DOCUMENT, document_title
 from desktop_sync.i18n import tr
@@ -117,10 +117,11 @@ class CrmWriter:
             fields: dict[str, Any] = {
                 "onec_number": str(made.result["number"]),
                 "onec_date": dt.date.fromisoformat(str(made.result["date"])),
-                "sync_status": tr("sent to 1C"),
+                "sync_status": SENT,
             }
             if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
                 fields["outstanding"] = Decimal(str(made.result["total"]))
+                fields["paid"] = Decimal("0.00")
             c.set_sync_fields(crm_id, **fields)
             return Applied(str(crm_id))
         if op.entity_type == INVOICE_PAYMENT:

@@ -91,14 +91,31 @@ class Bitrix24Client(RestClient):
     def requisite_rows(self, entity_type: int = 4) -> list[dict[str, Any]]:
         return list(self.scan("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": entity_type}}))
 
-    def companies(self, modified_since: dt.datetime | None = None) -> list[CrmCompany]:
-        """Companies the webhook's user can see, each with its requisites (oldest first)."""
+    def companies(
+        self,
+        modified_since: dt.datetime | None = None,
+        *,
+        requisites: dict[int, tuple[Requisite, ...]] | None = None,
+    ) -> list[CrmCompany]:
+        """Companies the webhook's user can see, each with its requisites (oldest first).
+
+        Every requisite is read whatever ``modified_since`` says (adding one does not
+        touch its company's DATE_MODIFY); with ``requisites``, they are also handed
+        back by owner, so an incremental reader can refresh unchanged companies too.
+        """
         rows = self.company_rows(modified_since)
         by_owner: dict[int, list[dict[str, Any]]] = {}
         for req in self.requisite_rows(4):
             owner = mapping.as_int(req.get("ENTITY_ID"))
             if owner is not None:
                 by_owner.setdefault(owner, []).append(req)
+        if requisites is not None:
+            requisites.update(
+                {
+                    owner: tuple(mapping.requisite(r) for r in reqs)
+                    for owner, reqs in by_owner.items()
+                }
+            )
         return [
             mapping.company(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
             for r in rows
