@@ -203,9 +203,30 @@ class CrmWriter:
                 return Applied("")  # the balances already agree
             doc = c.add_store_document(doc_type, title=title, comment=op.reason)
         present = {int(e["elementId"]) for e in c.document_elements(doc.id)}
-        for pid, amount in rows.items():
-            if pid not in present:
-                c.add_document_element(doc, pid, store_id, amount)
+        side = "storeTo" if doc.doc_type == "S" else "storeFrom"
+        commands = {
+            f"e{pid}": (
+                "catalog.document.element.add",
+                {
+                    "fields": {
+                        "docId": doc.id,
+                        "elementId": pid,
+                        side: store_id,
+                        "amount": amount,
+                        "purchasingPrice": Decimal(0),
+                    }
+                },
+            )
+            for pid, amount in rows.items()
+            if pid not in present
+        }
+        # 50 rows a request; a lost answer leaves the document unconducted (status N),
+        # and the next plan finds it and adds only the rows it still lacks.
+        reply = c.batch_all(commands, what=f"rows of store document «{doc.title}»")
+        if reply.unknown:
+            raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
+        if reply.errors:
+            raise next(iter(reply.errors.values()))
         if present or rows:
             c.conduct_document(doc.id)
         return Applied(str(doc.id))
