@@ -109,6 +109,20 @@ def test_balance_free_stock_and_conditions(ut: OnecSandbox) -> None:
     assert flat.status_code == 200 and {"Recorder", "RecordType", "ВНаличии"} <= set(
         flat.json()["value"][0]
     )
+    # Dimensions: only the named ones, the others summed; the Condition sees them all.
+    grouped = _get(
+        ut,
+        f"{ut11.STOCK}/Balance(Condition='Склад_Key eq guid'{wh}'',Dimensions='Номенклатура')",
+    ).json()["value"]
+    assert grouped and set(grouped[0]) == {
+        "Номенклатура_Key",
+        "ВНаличииBalance",
+        "КОтгрузкеBalance",
+    }
+    assert {r["Номенклатура_Key"]: Decimal(str(r["ВНаличииBalance"])) for r in grouped} == {
+        k: v for k, v in on_hand.items() if v
+    }
+    assert _get(ut, f"{ut11.STOCK}/Balance(Dimensions='Цвет')").status_code == 400
     assert _get(ut, ut11.STOCK).status_code == 501
     assert _get(ut, f"{ut11.STOCK}/Turnovers()").status_code == 400
 

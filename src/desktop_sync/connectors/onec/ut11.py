@@ -31,7 +31,7 @@ from desktop_sync.connectors.onec import convert
 from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.bodies import comment_with_key, ref_for_key
 from desktop_sync.connectors.onec.client import OnecClient, Organization
-from desktop_sync.connectors.onec.errors import OnecError
+from desktop_sync.connectors.onec.errors import OnecBadResponse, OnecError
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.transport import CreateResult
 from desktop_sync.domain.entities import (
@@ -617,11 +617,20 @@ class Ut11Client(OnecClient):
         taken = moment or dt.datetime.now(self.tz).replace(microsecond=0)
         if moment is not None:
             period = lit.datetime(moment.replace(tzinfo=None))
-        rows = self.balance(
-            register,
-            period=period,
-            select=("Номенклатура_Key", "Склад_Key", "ВНаличииBalance", "КОтгрузкеBalance"),
+        # Characteristics, series, purposes and rooms are summed by 1C (Dimensions, A4).
+        args = ([f"Period={period}"] if period else []) + ["Dimensions='Номенклатура,Склад'"]
+        select = ("Номенклатура_Key", "Склад_Key", "ВНаличииBalance", "КОтгрузкеBalance")
+        data = self.request(
+            "GET",
+            f"{register}/Balance({','.join(args)})",
+            Query(select=select).params(),
+            entity=register,
         )
+        if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+            raise OnecBadResponse(
+                f"1C sent an answer without a list of records for {register}", entity=register
+            )
+        rows: list[dict[str, Any]] = data["value"]
         totals: dict[tuple[str, str], list[Decimal]] = {}
         for r in rows:
             product = convert.ref(r.get("Номенклатура_Key"))

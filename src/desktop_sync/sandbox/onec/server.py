@@ -723,7 +723,38 @@ class App:
                 params[k] = query[k].strip("'") if k != "Period" else query[k]
         before = period_param(params.get("Period"))
         rows = self.store.accumulation_balance(reg.name, before)
-        return self.virtual(reg.balance_set, rows, (params.get("Condition"),), query)
+        row_set = reg.balance_set
+        if params.get("Dimensions"):
+            # Only the named dimensions, the others summed (the Condition still sees
+            # every dimension: it filters inside the table, before grouping).
+            wanted = [d.strip() for d in params["Dimensions"].split(",") if d.strip()]
+            names = {f.name for f in reg.dimensions}
+            bad = [d for d in wanted if d not in names and d + "_Key" not in names]
+            if bad:
+                raise ODataError(
+                    400, E.BAD_FUNCTION, f"Неверное значение параметра Dimensions: {bad[0]}"
+                )
+            keep = [d if d in names else d + "_Key" for d in wanted]
+            if params.get("Condition"):
+                node = Parser(params["Condition"]).parse()
+                ev = Evaluator(row_set, self.store.get, self.store.schema.get)
+                ev.check(node)
+                rows = [r for r in rows if ev.matches(node, r)]
+                params["Condition"] = ""
+            grouped: dict[tuple[Any, ...], Record] = {}
+            balances = [f"{res}Balance" for res in reg.resources]
+            for r in rows:
+                key = tuple(r[k] for k in keep)
+                acc = grouped.setdefault(key, {k: r[k] for k in keep} | dict.fromkeys(balances, 0))
+                for b in balances:
+                    acc[b] += r[b]
+            rows = [g for g in grouped.values() if any(g[b] for b in balances)]
+            row_set = EntitySet(
+                row_set.name,
+                SetKind.VIRTUAL,
+                tuple(f for f in row_set.fields if f.name in keep or f.name in balances),
+            )
+        return self.virtual(row_set, rows, (params.get("Condition"),), query)
 
 
 class Handler(BaseHTTPRequestHandler):
