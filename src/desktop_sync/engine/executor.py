@@ -71,6 +71,16 @@ class Writer(Protocol):
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied: ...
 
+    def batch_size(self, op: Operation) -> int:
+        """How many operations like ``op`` may go in one request (≤ 1: one at a time)."""
+        ...
+
+    def apply_many(
+        self, ops: list[Operation], results: Mapping[str, Applied]
+    ) -> list[Applied | Exception]:
+        """Several independent writes of one kind; one outcome each, in order."""
+        ...
+
     def lookup(
         self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
     ) -> Applied | None: ...
@@ -152,6 +162,122 @@ def _before_image(op: Operation) -> dict[str, Any]:
     return {"changes": {c.field: c.before for c in op.changes}}
 
 
+class _Run:
+    """One apply: the journal rows, the results so far, what is held back."""
+
+    def __init__(
+        self, journal: Journal, run_id: int, writers: Mapping[System, Writer], summary: RunSummary
+    ) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.writers = writers
+        self.summary = summary
+        self.results: dict[str, Applied] = {}
+        self.held: set[str] = set()
+
+    def skip(self, op: Operation, why: str) -> None:
+        self.journal.add_operation(self.run_id, **_row(op), state=OpState.SKIPPED.value, error=why)
+        self.summary.count("skipped", op.flow)
+
+    def link(self, op: Operation) -> None:
+        op_row = self.journal.add_operation(self.run_id, **_row(op))
+        applied = Applied(
+            target_id=op.target_id or "",
+            link_type=op.entity_type,
+            onec_ref=op.source_id if op.target is System.CRM else op.target_id,
+            crm_id=op.target_id if op.target is System.CRM else op.source_id,
+            onec_values=dict(op.payload.get("onec_values", {})),
+            crm_values=dict(op.payload.get("crm_values", {})),
+        )
+        self.journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
+        _save_link(self.journal, applied, self.run_id)
+        self.results[op.op_id] = applied
+        self.summary.count("applied", op.flow)
+
+    def sending(self, op: Operation) -> int:
+        """The journal row, committed as "sending" before the request leaves."""
+        op_row = self.journal.add_operation(self.run_id, **_row(op))
+        self.journal.set_operation_state(op_row, OpState.SENDING)
+        return op_row
+
+    def settle(self, op: Operation, op_row: int, outcome: Applied | Exception) -> None:
+        """Journal what became of one write: applied, unknown (looked up), failed, refused."""
+        journal, summary = self.journal, self.summary
+        if isinstance(outcome, OutcomeUnknown):
+            journal.set_operation_state(op_row, OpState.OUTCOME_UNKNOWN, error=str(outcome))
+            hit = None
+            if op.idempotency_key:
+                try:
+                    hit = self.writers[op.target].lookup(
+                        op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
+                    )
+                except (OutcomeUnknown, TemporaryFailure):
+                    hit = None
+            if hit is None:
+                self.held.add(op.op_id)
+                _count_failure(summary, op, tr("no answer; checked again on the next run"))
+                return
+            outcome = hit
+        if isinstance(outcome, TemporaryFailure):
+            journal.set_operation_state(op_row, OpState.FAILED, error=str(outcome))
+            self.held.add(op.op_id)
+            _count_failure(summary, op, scrub(str(outcome)))
+            summary.message = summary.message or scrub(str(outcome))
+            return
+        if isinstance(outcome, WriteError):
+            # A permanent refusal (bad data, a posting 1C will not accept) waits for a
+            # person in the inbox: it is not a failure that makes every run "partial".
+            journal.set_operation_state(op_row, OpState.FAILED, error=str(outcome))
+            self.held.add(op.op_id)
+            summary.failures.append((op.record_label, scrub(str(outcome))))
+            journal.raise_item(
+                InboxKind.ATTENTION,
+                f"{op.flow.value}:refused:{op.op_id}",
+                run_id=self.run_id,
+                operation_id=op_row,
+                flow=op.flow.value,
+                entity_type=op.entity_type,
+                record_id=op.source_id,
+                record_label=op.record_label,
+                field=outcome.field,
+                message=tr("{system} refused: {reason}").format(
+                    system="1С" if op.target is System.ONEC else "CRM", reason=str(outcome)
+                ),
+                action=tr("correct the record and run the synchronisation again"),
+            )
+            summary.count("attention", op.flow)
+            return
+        if isinstance(outcome, Exception):
+            raise outcome
+        after = {**_after_image(op), "result": outcome.result}
+        journal.set_operation_state(
+            op_row, OpState.APPLIED, target_id=outcome.target_id, after=after
+        )
+        _save_link(journal, outcome, self.run_id)
+        self.results[op.op_id] = outcome
+        summary.count("applied", op.flow)
+
+
+def _batch_of(ops: list[Operation], start: int, writer: Writer, run: _Run) -> list[Operation]:
+    """Consecutive creates of one kind that depend on nothing still pending: one request."""
+    size = writer.batch_size(ops[start])
+    if size <= 1:
+        return [ops[start]]
+    first = ops[start]
+    group = [first]
+    for op in ops[start + 1 :]:
+        if len(group) >= size or (op.target, op.entity_type, op.kind) != (
+            first.target,
+            first.entity_type,
+            first.kind,
+        ):
+            break
+        if any(d not in run.results for d in op.depends_on):
+            break
+        group.append(op)
+    return group
+
+
 def execute(
     ops: list[Operation],
     *,
@@ -162,102 +288,44 @@ def execute(
     progress: ProgressFn,
     cancel: threading.Event,
 ) -> None:
-    """Apply ``ops`` in order; a failed or unknown step holds back what depends on it."""
-    results: dict[str, Applied] = {}
-    held: set[str] = set()
+    """Apply ``ops`` in order; a failed or unknown step holds back what depends on it.
+
+    Independent creates of one kind (companies, products) go to the CRM 25 to a batch
+    request when the writer offers ``apply_many``: each is journalled "sending" before
+    the batch leaves, and each is settled on its own afterwards.
+    """
+    run = _Run(journal, run_id, writers, summary)
     total = len(ops)
-    for index, op in enumerate(ops):
+    index = 0
+    while index < total:
+        op = ops[index]
         progress(Progress(Stage.APPLY, index, total, op.reason))
         if cancel.is_set():
             for rest in ops[index:]:
-                journal.add_operation(
-                    run_id,
-                    **_row(rest),
-                    state=OpState.SKIPPED.value,
-                    error=tr("cancelled by the user"),
-                )
-                summary.count("skipped", rest.flow)
+                run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
-        if any(dep in held for dep in op.depends_on):
-            held.add(op.op_id)
-            journal.add_operation(
-                run_id,
-                **_row(op),
-                state=OpState.SKIPPED.value,
-                error=tr("waits for a step that did not succeed"),
-            )
-            summary.count("skipped", op.flow)
+        if any(dep in run.held for dep in op.depends_on):
+            run.held.add(op.op_id)
+            run.skip(op, tr("waits for a step that did not succeed"))
+            index += 1
             continue
-        op_row = journal.add_operation(run_id, **_row(op))
         if op.kind is OpKind.LINK:
-            applied = Applied(
-                target_id=op.target_id or "",
-                link_type=op.entity_type,
-                onec_ref=op.source_id if op.target is System.CRM else op.target_id,
-                crm_id=op.target_id if op.target is System.CRM else op.source_id,
-                onec_values=dict(op.payload.get("onec_values", {})),
-                crm_values=dict(op.payload.get("crm_values", {})),
-            )
-            journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
-            _save_link(journal, applied, run_id)
-            results[op.op_id] = applied
-            summary.count("applied", op.flow)
+            run.link(op)
+            index += 1
             continue
         writer = writers[op.target]
-        journal.set_operation_state(op_row, OpState.SENDING)  # committed before the write
-        try:
-            applied = writer.apply(op, results)
-        except OutcomeUnknown as exc:
-            journal.set_operation_state(op_row, OpState.OUTCOME_UNKNOWN, error=str(exc))
-            hit = None
-            if op.idempotency_key:
-                try:
-                    hit = writer.lookup(
-                        op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
-                    )
-                except (OutcomeUnknown, TemporaryFailure):
-                    hit = None
-            if hit is None:
-                held.add(op.op_id)
-                _count_failure(summary, op, tr("no answer; checked again on the next run"))
-                continue
-            applied = hit
-        except TemporaryFailure as exc:
-            journal.set_operation_state(op_row, OpState.FAILED, error=str(exc))
-            held.add(op.op_id)
-            _count_failure(summary, op, scrub(str(exc)))
-            summary.message = summary.message or scrub(str(exc))
-            continue
-        except WriteError as exc:
-            # A permanent refusal (bad data, a posting 1C will not accept) waits for a
-            # person in the inbox: it is not a failure that makes every run "partial".
-            journal.set_operation_state(op_row, OpState.FAILED, error=str(exc))
-            held.add(op.op_id)
-            summary.failures.append((op.record_label, scrub(str(exc))))
-            journal.raise_item(
-                InboxKind.ATTENTION,
-                f"{op.flow.value}:refused:{op.op_id}",
-                run_id=run_id,
-                operation_id=op_row,
-                flow=op.flow.value,
-                entity_type=op.entity_type,
-                record_id=op.source_id,
-                record_label=op.record_label,
-                field=exc.field,
-                message=tr("{system} refused: {reason}").format(
-                    system="1С" if op.target is System.ONEC else "CRM", reason=str(exc)
-                ),
-                action=tr("correct the record and run the synchronisation again"),
-            )
-            summary.count("attention", op.flow)
-            continue
-        after = {**_after_image(op), "result": applied.result}
-        journal.set_operation_state(
-            op_row, OpState.APPLIED, target_id=applied.target_id, after=after
-        )
-        _save_link(journal, applied, run_id)
-        results[op.op_id] = applied
-        summary.count("applied", op.flow)
+        group = _batch_of(ops, index, writer, run)
+        rows = [run.sending(g) for g in group]  # committed before the write
+        if len(group) == 1:
+            try:
+                outcomes: list[Applied | Exception] = [writer.apply(op, run.results)]
+            except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+                outcomes = [exc]
+        else:
+            outcomes = writer.apply_many(group, run.results)
+        for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
+            run.settle(g, op_row, outcome)
+        index += len(group)
     progress(Progress(Stage.APPLY, total, total, ""))
 
 

@@ -140,8 +140,9 @@ class CrmWriter:
             crm_id = int(op.payload["crm_id"])
             text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
             comment_id = c.add_timeline_comment(crm_id, text)
-            return Applied(str(comment_id), PAYMENT_NOTE, onec_ref=op.source_id,
-                           crm_id=str(comment_id))  # fmt: skip
+            return Applied(
+                str(comment_id), PAYMENT_NOTE, onec_ref=op.source_id, crm_id=str(comment_id)
+            )
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             assert op.target_id is not None
@@ -175,6 +176,85 @@ class CrmWriter:
             tr("desktop-sync cannot make this change in the CRM: {what}").format(
                 what=f"{op.kind.value} {op.entity_type}"
             )
+        )
+
+    BATCH = 25  # creates per batch request: two commands each (company + requisite)
+
+    def batch_size(self, op: Operation) -> int:
+        if op.kind is OpKind.CREATE and op.entity_type in (COUNTERPARTY, PRODUCT):
+            return self.BATCH
+        return 1
+
+    def apply_many(
+        self, ops: list[Operation], results: Mapping[str, Applied]
+    ) -> list[Applied | Exception]:
+        """Companies or products, created in one batch request; one outcome each.
+
+        A record whose text holds a ``$`` goes alone: inside a batch, Bitrix24 would read
+        ``$result[…]`` in a name as a reference to another command's answer.
+        """
+        if any(
+            "$" in repr(op.payload.get("counterparty") or op.payload.get("product")) for op in ops
+        ):
+            plain = [
+                op
+                for op in ops
+                if "$" not in repr(op.payload.get("counterparty") or op.payload.get("product"))
+            ]
+            done = dict(
+                zip(
+                    (op.op_id for op in plain),
+                    self.apply_many(plain, results) if plain else [],
+                    strict=True,
+                )
+            )
+            return [done[op.op_id] if op.op_id in done else self._one(op, results) for op in ops]
+        try:
+            if ops[0].entity_type == COUNTERPARTY:
+                made = self.client.add_companies(
+                    [(op.payload["counterparty"], op.source_id) for op in ops],
+                    originator_id=ORIGINATOR,
+                )
+                return [
+                    translate(m)
+                    if isinstance(m, Bitrix24Error)
+                    else m
+                    if isinstance(m, Exception)
+                    else self._company_made(op, m)
+                    for op, m in zip(ops, made, strict=True)
+                ]
+            ids = self.client.add_products([(op.payload["product"], op.source_id) for op in ops])
+            return [
+                translate(m)
+                if isinstance(m, Bitrix24Error)
+                else m
+                if isinstance(m, Exception)
+                else self._product(op.payload["product"], op.source_id, m)
+                for op, m in zip(ops, ids, strict=True)
+            ]
+        except Bitrix24Error as exc:
+            return [translate(exc) for _ in ops]
+
+    def _one(self, op: Operation, results: Mapping[str, Applied]) -> Applied | Exception:
+        try:
+            return self.apply(op, results)
+        except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+            return exc
+
+    def _company_made(self, op: Operation, ids: tuple[int, int | None]) -> Applied:
+        company_id, requisite_id = ids
+        cp: Counterparty = op.payload["counterparty"]
+        if requisite_id is None and cp.inn:
+            return self._company(cp, op.source_id, company_id)  # add the missing requisite
+        key = f"{company_id}/{requisite_id}" if requisite_id is not None else str(company_id)
+        values = nz.counterparty_values(cp)
+        return Applied(
+            key,
+            COUNTERPARTY,
+            onec_ref=op.source_id,
+            crm_id=key,
+            onec_values=values,
+            crm_values=values,
         )
 
     def _store_document(self, op: Operation) -> Applied:

@@ -106,6 +106,20 @@ class OnecWriter:
             result={"number": back.number, "date": back.date.isoformat(), "total": back.total},
         )
 
+    def batch_size(self, op: Operation) -> int:
+        return 1  # 1C's OData has no batch of creates worth the risk: one at a time
+
+    def apply_many(
+        self, ops: list[Operation], results: Mapping[str, Applied]
+    ) -> list[Applied | Exception]:
+        out: list[Applied | Exception] = []
+        for op in ops:
+            try:
+                out.append(self.apply(op, results))
+            except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+                out.append(exc)
+        return out
+
     def lookup(
         self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
     ) -> Applied | None:

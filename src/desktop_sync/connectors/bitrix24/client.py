@@ -10,7 +10,7 @@ write whose outcome is unknown can be resolved before any retry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24NotFound,
     Bitrix24PermissionError,
     Bitrix24RequestError,
+    Bitrix24ServerError,
 )
 from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS, CustomField
 from desktop_sync.connectors.bitrix24.models import (
@@ -32,7 +33,7 @@ from desktop_sync.connectors.bitrix24.models import (
     StoreAmount,
     StoreDocument,
 )
-from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.connectors.bitrix24.rest import BatchReply, Params, RestClient
 from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
@@ -177,18 +178,7 @@ class Bitrix24Client(RestClient):
         origin_id: str,
         assigned_by: int | None = None,
     ) -> int:
-        fields: dict[str, Any] = {
-            "TITLE": cp.name,
-            "COMPANY_TYPE": "CUSTOMER",
-            "ORIGINATOR_ID": originator_id,
-            "ORIGIN_ID": origin_id,
-        }
-        if cp.phone:
-            fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
-        if cp.email:
-            fields["EMAIL"] = [{"VALUE": cp.email, "VALUE_TYPE": "WORK"}]
-        if assigned_by is not None:
-            fields["ASSIGNED_BY_ID"] = assigned_by
+        fields = company_fields(cp, originator_id, origin_id, assigned_by)
         result = self.call(
             "crm.company.add", {"fields": fields}, what=f"company «{cp.name}»"
         ).result
@@ -242,22 +232,9 @@ class Bitrix24Client(RestClient):
         xml_id: str | None = None,
         owner_type: int = 4,
     ) -> int:
-        fields: dict[str, Any] = {
-            "ENTITY_TYPE_ID": owner_type,
-            "ENTITY_ID": owner_id,
-            "PRESET_ID": PRESET[kind],
-            "NAME": {1: "Организация", 2: "ИП", 3: "Физ. лицо"}[PRESET[kind]],
-            "RQ_INN": req.inn,
-            "ACTIVE": "Y",
-        }
-        if kind is CounterpartyKind.ORGANIZATION:
-            fields["RQ_KPP"] = req.kpp
-            fields["RQ_COMPANY_NAME"] = name
-            fields["RQ_COMPANY_FULL_NAME"] = req.full_name or name
-        else:
-            fields["RQ_NAME"] = name
-        if xml_id is not None:
-            fields["XML_ID"] = xml_id
+        fields = requisite_fields(
+            owner_id, req, name=name, kind=kind, xml_id=xml_id, owner_type=owner_type
+        )
         result = self.call(
             "crm.requisite.add", {"fields": fields}, what=f"requisite ИНН {req.inn} of «{name}»"
         ).result
@@ -300,6 +277,13 @@ class Bitrix24Client(RestClient):
                 raise Bitrix24Error("Bitrix24 has no product catalog (catalog.catalog.list).")
             self._iblock = int(main[0]["iblockId"])
         return self._iblock
+
+    def _cached(self, name: str, read: Callable[[], Any]) -> Any:
+        """Reference lists (measures, VAT rates, price types) read once per client."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_ref_cache", {})
+        if name not in cache:
+            cache[name] = read()
+        return cache[name]
 
     def measures(self) -> list[Unit]:
         rows = (self.call("catalog.measure.list").result or {}).get("measures") or []
@@ -395,16 +379,18 @@ class Bitrix24Client(RestClient):
         rows = result.get("products") or []
         return int(rows[0]["id"]) if rows else None
 
-    def add_product(self, product: Product, *, xml_id: str) -> int:
+    def _product_add(self, product: Product, xml_id: str) -> tuple[str, dict[str, Any]]:
         measure = None
         if product.unit is not None:
-            measure = next((u.crm_id for u in self.measures() if u.okei == product.unit.okei), None)
+            units = self._cached("measures", self.measures)
+            measure = next((u.crm_id for u in units if u.okei == product.unit.okei), None)
+        vats = self._cached("vats", self.vat_rates)
         fields: dict[str, Any] = {
             "iblockId": self.product_iblock(),
             "name": product.name,
             "xmlId": xml_id,
             "vatIncluded": "Y",
-            "vatId": self.vat_id(product.vat_rate),
+            "vatId": next((i for i, r in vats.items() if r is product.vat_rate), None),
             "measure": measure,
         }
         method = (
@@ -412,24 +398,82 @@ class Bitrix24Client(RestClient):
             if product.kind is ProductKind.SERVICE
             else "catalog.product.add"
         )
-        result = self.call(method, {"fields": fields}, what=f"product «{product.name}»").result
+        return method, {"fields": fields}
+
+    def _price_add(self, product: Product, product_id: int | str) -> dict[str, Any] | None:
+        if product.price is None:
+            return None
+        base = next((p.crm_id for p in self._cached("prices", self.price_types) if p.base), None)
+        if base is None:
+            return None
+        return {
+            "fields": {
+                "productId": product_id,
+                "catalogGroupId": base,
+                "price": product.price,
+                "currency": "RUB",
+            }
+        }
+
+    def add_product(self, product: Product, *, xml_id: str) -> int:
+        method, params = self._product_add(product, xml_id)
+        result = self.call(method, params, what=f"product «{product.name}»").result
         new_id = int(result["element"]["id"])
-        if product.price is not None:
-            base = next((p.crm_id for p in self.price_types() if p.base), None)
-            if base is not None:
-                self.call(
-                    "catalog.price.add",
-                    {
-                        "fields": {
-                            "productId": new_id,
-                            "catalogGroupId": base,
-                            "price": product.price,
-                            "currency": "RUB",
-                        }
-                    },
-                    what=f"price of «{product.name}»",
-                )
+        price = self._price_add(product, new_id)
+        if price is not None:
+            self.call("catalog.price.add", price, what=f"price of «{product.name}»")
         return new_id
+
+    def add_products(self, items: Sequence[tuple[Product, str]]) -> list[int | Exception]:
+        """Many products (with their base price), 25 to a batch request.
+
+        One outcome per item, in order: the new id, or the error — a
+        ``Bitrix24ServerError`` with ``outcome_unknown`` when the answer was lost.
+        """
+        commands: dict[str, tuple[str, Params]] = {}
+        for n, (product, xml_id) in enumerate(items):
+            commands[f"p{n}"] = self._product_add(product, xml_id)
+            price = self._price_add(product, f"$result[p{n}][element][id]")
+            if price is not None:
+                commands[f"q{n}"] = ("catalog.price.add", price)
+        reply = self.batch_all(commands, what="products")
+        return [
+            _outcome(reply, f"p{n}", lambda r: int(r["element"]["id"])) for n in range(len(items))
+        ]
+
+    def add_companies(
+        self, items: Sequence[tuple[Counterparty, str]], *, originator_id: str
+    ) -> list[tuple[int, int | None] | Exception]:
+        """Many companies, each with its requisite (``XML_ID`` = ``ORIGIN_ID``), 25 to a
+        batch request. One outcome per item: (company id, requisite id or None), or the
+        error of the company's creation."""
+        commands: dict[str, tuple[str, Params]] = {}
+        for n, (cp, origin_id) in enumerate(items):
+            commands[f"c{n}"] = (
+                "crm.company.add",
+                {"fields": company_fields(cp, originator_id, origin_id, None)},
+            )
+            if cp.inn:
+                req = Requisite(cp.inn, cp.kpp, cp.full_name or cp.name)
+                commands[f"r{n}"] = (
+                    "crm.requisite.add",
+                    {
+                        "fields": requisite_fields(
+                            f"$result[c{n}]", req, name=cp.name, kind=cp.kind, xml_id=origin_id
+                        )
+                    },
+                )
+        reply = self.batch_all(commands, what="companies")
+        out: list[tuple[int, int | None] | Exception] = []
+        for n, (cp, _origin) in enumerate(items):
+            company = _outcome(reply, f"c{n}", int)
+            if isinstance(company, Exception):
+                out.append(company)
+                continue
+            requisite = _outcome(reply, f"r{n}", int) if cp.inn else None
+            # A requisite that failed is added by the lookup of the next run (by XML_ID).
+            out.append((company, requisite if isinstance(requisite, int) else None))
+        return out
 
     def update_product(self, product_id: int, fields: Mapping[str, Any]) -> None:
         self.call(
@@ -854,6 +898,70 @@ class Bitrix24Client(RestClient):
 
     def conduct_document(self, doc_id: int) -> None:
         self.call("catalog.document.conduct", {"id": doc_id}, what=f"store document {doc_id}")
+
+
+def company_fields(
+    cp: Counterparty, originator_id: str, origin_id: str, assigned_by: int | None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "TITLE": cp.name,
+        "COMPANY_TYPE": "CUSTOMER",
+        "ORIGINATOR_ID": originator_id,
+        "ORIGIN_ID": origin_id,
+    }
+    if cp.phone:
+        fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
+    if cp.email:
+        fields["EMAIL"] = [{"VALUE": cp.email, "VALUE_TYPE": "WORK"}]
+    if assigned_by is not None:
+        fields["ASSIGNED_BY_ID"] = assigned_by
+    return fields
+
+
+def requisite_fields(
+    owner_id: int | str,
+    req: Requisite,
+    *,
+    name: str,
+    kind: CounterpartyKind = CounterpartyKind.ORGANIZATION,
+    xml_id: str | None = None,
+    owner_type: int = 4,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "ENTITY_TYPE_ID": owner_type,
+        "ENTITY_ID": owner_id,
+        "PRESET_ID": PRESET[kind],
+        "NAME": {1: "Организация", 2: "ИП", 3: "Физ. лицо"}[PRESET[kind]],
+        "RQ_INN": req.inn,
+        "ACTIVE": "Y",
+    }
+    if kind is CounterpartyKind.ORGANIZATION:
+        fields["RQ_KPP"] = req.kpp
+        fields["RQ_COMPANY_NAME"] = name
+        fields["RQ_COMPANY_FULL_NAME"] = req.full_name or name
+    else:
+        fields["RQ_NAME"] = name
+    if xml_id is not None:
+        fields["XML_ID"] = xml_id
+    return fields
+
+
+def _outcome(reply: BatchReply, key: str, convert: Callable[[Any], int]) -> int | Exception:
+    """One batch command's outcome: its converted result, or why there is none."""
+    if key in reply.unknown:
+        return Bitrix24ServerError(
+            "Bitrix24 did not answer the batch that carried this write.", outcome_unknown=True
+        )
+    if key in reply.errors:
+        error: Exception = reply.errors[key]
+        return error
+    if key not in reply.results:
+        return Bitrix24BadResponse("Bitrix24 left a batch command without a result.")
+    try:
+        value: int = convert(reply.results[key])
+        return value
+    except (KeyError, TypeError, ValueError):
+        return Bitrix24BadResponse(f"Bitrix24 answered {key} in an unknown shape.")
 
 
 def _rows_params(invoice_ids: Sequence[int], start: int) -> dict[str, Any]:
