@@ -305,8 +305,9 @@ TRANSPORT_CASES: dict[str, TransportCase] = {
     "onec-login-page-with-200": TransportCase(_onec_always("html200"), ("1С",), True),
     "onec-html-502": TransportCase(_onec_always("html"), ("1С",), True),
     "crm-expired-webhook": TransportCase(_expired_webhook, ("Битрикс24",), True),
+    # creates travel in batches now; an update is still a call of its own
     "crm-html-page-on-writes": TransportCase(
-        _crm("html502:1@crm.company.add"), ("crm.company.add", "HTML"), False
+        _crm("html502:1@crm.item.update"), ("crm.item.update", "HTML"), False
     ),
     # names the document kind, not which document: the journal row carries the record
     "onec-500-on-writes": TransportCase(

@@ -258,23 +258,24 @@ class _Run:
         summary.count("applied", op.flow)
 
 
-def _batch_of(ops: list[Operation], start: int, writer: Writer, run: _Run) -> list[Operation]:
-    """Consecutive creates of one kind that depend on nothing still pending: one request."""
-    size = writer.batch_size(ops[start])
-    if size <= 1:
-        return [ops[start]]
-    first = ops[start]
+def _batch_of(
+    first: Operation, pending: list[Operation], writer: Writer, run: _Run
+) -> list[Operation]:
+    """``first`` and the later creates of its kind that depend on nothing still pending:
+    one request. They are taken out of ``pending``."""
+    size = writer.batch_size(first)
     group = [first]
-    for op in ops[start + 1 :]:
-        if len(group) >= size or (op.target, op.entity_type, op.kind) != (
-            first.target,
-            first.entity_type,
-            first.kind,
+    if size <= 1:
+        return group
+    kind = (first.target, first.entity_type, first.kind)
+    for op in list(pending):
+        if len(group) >= size:
+            break
+        if (op.target, op.entity_type, op.kind) == kind and all(
+            d in run.results for d in op.depends_on
         ):
-            break
-        if any(d not in run.results for d in op.depends_on):
-            break
-        group.append(op)
+            group.append(op)
+            pending.remove(op)
     return group
 
 
@@ -296,25 +297,26 @@ def execute(
     """
     run = _Run(journal, run_id, writers, summary)
     total = len(ops)
-    index = 0
-    while index < total:
-        op = ops[index]
-        progress(Progress(Stage.APPLY, index, total, op.reason))
+    pending = list(ops)
+    done = 0
+    while pending:
+        op = pending.pop(0)
+        progress(Progress(Stage.APPLY, done, total, op.reason))
         if cancel.is_set():
-            for rest in ops[index:]:
+            for rest in [op, *pending]:
                 run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
         if any(dep in run.held for dep in op.depends_on):
             run.held.add(op.op_id)
             run.skip(op, tr("waits for a step that did not succeed"))
-            index += 1
+            done += 1
             continue
         if op.kind is OpKind.LINK:
             run.link(op)
-            index += 1
+            done += 1
             continue
         writer = writers[op.target]
-        group = _batch_of(ops, index, writer, run)
+        group = _batch_of(op, pending, writer, run)
         rows = [run.sending(g) for g in group]  # committed before the write
         if len(group) == 1:
             try:
@@ -325,7 +327,7 @@ def execute(
             outcomes = writer.apply_many(group, run.results)
         for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
             run.settle(g, op_row, outcome)
-        index += len(group)
+        done += len(group)
     progress(Progress(Stage.APPLY, total, total, ""))
 
 
