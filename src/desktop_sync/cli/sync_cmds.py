@@ -333,6 +333,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
                 "ok": not problems,
                 "onec": {
                     "configuration": onec.configuration,
+                    "detected": onec.detected,
                     "entities": [
                         {
                             "name": e.logical,
@@ -359,8 +360,13 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
         )
     else:
         echo(
-            tr("1C: configuration {configuration}, {n} objects checked").format(
-                configuration=onec.configuration, n=len(onec.entities)
+            tr(
+                "1C: configuration {configuration} (the base looks like {detected}), "
+                "{n} objects checked"
+            ).format(
+                configuration=onec.configuration,
+                detected=onec.detected or "—",
+                n=len(onec.entities),
             )
         )
         echo(

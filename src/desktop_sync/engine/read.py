@@ -80,11 +80,13 @@ def _shipments(client: OnecClient, data: OnecData) -> None:
 
 
 GROUPS = (
-    _Group(N_("Counterparties"), ("counterparties", "contracts"), _counterparties,
+    _Group(N_("Counterparties"), ("counterparties", "contracts", "partners", "agreements"),
+           _counterparties,
            ("counterparties", "contracts")),
     _Group(N_("Products"), ("products",), _products, ("products",)),
     _Group(N_("Customer invoices"), ("invoices",), _invoices, ("invoices",)),
     _Group(N_("Payments"), ("bank_receipts", "cash_receipts", "card_payments", "bank_refunds",
+                            "settlement_objects",
                             "cash_refunds"), _payments, ("payments",)),
     _Group(N_("Shipments"), ("shipments", "returns"), _shipments, ("shipments", "returns")),
 )  # fmt: skip
@@ -104,11 +106,16 @@ def read_onec(
     _step(cancel, progress, Stage.READ_ONEC, 0, steps, tr("Organization"))
     data.organization_ref = client.organization().onec_ref
     # The light scan first: what is read after it can only be newer than it.
-    versions = {lg: client.scan(lg) for group in GROUPS for lg in group.logicals}
+    # Only the sets this configuration has (UT's partners, agreements and settlement
+    # objects; BP has none of them).
+    published = client.profile.sets
+    versions = {lg: client.scan(lg) for group in GROUPS for lg in group.logicals if lg in published}
     for n, group in enumerate(GROUPS, start=1):
         _step(cancel, progress, Stage.READ_ONEC, n, steps, tr(group.label))
         if previous is not None and all(
-            previous.onec_versions.get(lg) == versions[lg] for lg in group.logicals
+            previous.onec_versions.get(lg) == versions[lg]
+            for lg in group.logicals
+            if lg in published
         ):
             for name in group.fields:  # unchanged since the last read: reuse it
                 setattr(data, name, getattr(previous.onec, name))

@@ -68,7 +68,7 @@ def plan_stock(
                 continue
             pid = product_links.get(level.product_ref)
             if pid is not None:
-                target[pid] = target.get(pid, Decimal(0)) + level.quantity
+                target[pid] = target.get(pid, Decimal(0)) + level.free
         for pid, sid in crm_stock:
             if sid == store_id and pid in product_links.values() and pid not in target:
                 target[pid] = Decimal(0)  # 1C has none left: the CRM must show none

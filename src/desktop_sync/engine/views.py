@@ -614,7 +614,7 @@ def _stock_table(
         wh = snap.onec.warehouses.get(level.warehouse_ref)
         pname = p.name if p else level.product_ref
         wname = wh.name if wh else level.warehouse_ref
-        left: dict[str, Any] = {"product": pname, "warehouse": wname, "quantity": level.quantity}
+        left: dict[str, Any] = {"product": pname, "warehouse": wname, "quantity": level.free}
         store_id = warehouse_map.get(wname)
         pair = match.pairs.get(level.product_ref)
         right: dict[str, Any] | None = None
@@ -636,7 +636,7 @@ def _stock_table(
                 "quantity": amount,
             }
             base = SyncState.IN_SYNC
-            if amount != level.quantity:
+            if amount != level.free:
                 differs = ["quantity"]
         key = f"{level.product_ref}/{level.warehouse_ref}"
         state, mnote, detail = _state(base, differs, marks.of([STOCK], [key]), cols)
