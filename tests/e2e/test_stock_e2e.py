@@ -95,3 +95,16 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
     assert amounts[(in_b["productId"], store_b)] == want_b
     for key, amount in untouched.items():
         assert amounts.get(key, Decimal(0)) == amount
+
+
+def test_stock_of_products_created_in_the_same_run(world: World) -> None:
+    """A fresh portal with a warehouse mapped: one apply creates the products and brings
+    the store to 1C's quantities; the second apply plans nothing."""
+    _map_warehouse(world)
+    with world.service() as svc:
+        summary, plan = svc.run()
+        assert summary.counts["failed"] == 0, summary.failures
+        stock_ops = [op for op in plan.operations if op.flow is Flow.F6]
+        assert any(op.payload.get("pending") for op in stock_ops)
+        _s, again = svc.run()
+    assert again.operations == ()

@@ -1213,12 +1213,19 @@ def _stock(b: _Builder, snap: Snapshot, links: Links, settings: PlanSettings) ->
         link.onec_ref: int(link.crm_id)
         for link in links.of(PRODUCT)
         if link.onec_ref and link.crm_id and link.crm_id.isdigit()
-    }  # fmt: skip
+    }
+    pending: dict[str, str] = {}
+    for op in b.ops.values():  # products this plan links or creates: their stock too
+        if op.flow is Flow.F5 and op.entity_type == PRODUCT and op.source_id not in product_links:
+            if op.kind is OpKind.LINK and op.target_id and op.target_id.isdigit():
+                product_links[op.source_id] = int(op.target_id)
+            elif op.kind is OpKind.CREATE:
+                pending[op.source_id] = op.op_id  # fmt: skip
     plan_stock(
         ops=ops, items=items, profile_uuid=settings.profile_uuid,
         warehouses=snap.onec.warehouses, mapping=settings.warehouses, stock=snap.onec.stock,
         crm_stock=snap.crm.stock, products=snap.onec.products, product_links=product_links,
-        key=b.key,
+        key=b.key, pending=pending,
     )  # fmt: skip
     for op in ops:
         b.op(op)

@@ -44,22 +44,35 @@ def plan_stock(
     products: dict[str, Product],
     product_links: dict[str, int],
     key: Callable[[Flow, str, str], str],
+    pending: dict[str, str] | None = None,
 ) -> None:
     """``mapping``: 1C warehouse name -> CRM store id (the profile's warehouse.* settings);
-    ``product_links``: 1C product ref -> CRM product id."""
+    ``product_links``: 1C product ref -> CRM product id; ``pending``: 1C product ref ->
+    the op that creates it in the CRM in this same plan (its stock follows it at once)."""
+    pending = pending or {}
+    ref_of = {pid: ref for ref, pid in product_links.items()}
     by_name = {w.name: w for w in warehouses.values()}
     for name, store in sorted(mapping.items()):
         wh = by_name.get(name)
         if wh is None or not store.isdigit():
-            items.append(Item(
-                key=f"F6:warehouse:{name}", kind=ItemKind.ATTENTION, flow=Flow.F6,
-                entity_type="warehouse", record_id=name, record_label=name,
-                field=tr("Warehouse"),
-                message=tr("the profile maps warehouse «{name}», but 1C has no such warehouse")
-                .format(name=name),
-                action=tr("correct the name: desktop-sync profile set NAME warehouse.<1C name> "
-                          "<store id>"),
-            ))  # fmt: skip
+            items.append(
+                Item(
+                    key=f"F6:warehouse:{name}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F6,
+                    entity_type="warehouse",
+                    record_id=name,
+                    record_label=name,
+                    field=tr("Warehouse"),
+                    message=tr(
+                        "the profile maps warehouse «{name}», but 1C has no such warehouse"
+                    ).format(name=name),
+                    action=tr(
+                        "correct the name: desktop-sync profile set NAME warehouse.<1C name> "
+                        "<store id>"
+                    ),
+                )
+            )
             continue
         store_id = int(store)
         target: dict[int, Decimal] = {}
@@ -73,33 +86,60 @@ def plan_stock(
             if sid == store_id and pid in product_links.values() and pid not in target:
                 target[pid] = Decimal(0)  # 1C has none left: the CRM must show none
         names = {pid: products[ref].name for ref, pid in product_links.items() if ref in products}
+        new: dict[str, Decimal] = {}  # products created in this run: their CRM stock is 0
+        for level in stock:
+            if level.warehouse_ref == wh.onec_ref and level.product_ref in pending:
+                new[level.product_ref] = new.get(level.product_ref, Decimal(0)) + level.free
+        new = {ref: q for ref, q in new.items() if q > 0}
         for doc_type, sign in (("S", 1), ("D", -1)):
             rows = {
-                pid: want for pid, want in sorted(target.items())
+                pid: want
+                for pid, want in sorted(target.items())
                 if sign * (want - crm_stock.get((pid, store_id), Decimal(0))) > 0
-            }  # fmt: skip
-            if not rows:
+            }
+            rows_new = new if doc_type == "S" else {}
+            if not rows and not rows_new:
                 continue
+            # The key names 1C refs, not CRM ids: the same target after a restart (when
+            # this run's new products have their ids) gives the same document title.
+            wanted = [(ref_of[pid], q) for pid, q in rows.items()] + list(rows_new.items())
             digest = hashlib.sha256(
-                ";".join(f"{pid}={_qty(q)}" for pid, q in sorted(rows.items())).encode()
+                ";".join(f"{ref}={_qty(q)}" for ref, q in sorted(wanted)).encode()
             ).hexdigest()[:16]
             source = f"{store_id}/{doc_type}/{digest}"
             op_key = key(Flow.F6, STORE_DOCUMENT, source)
             what = tr("stock receipt") if doc_type == "S" else tr("stock write-off")
-            ops.append(Operation(
-                op_id=f"F6:{store_id}:{doc_type}", flow=Flow.F6, kind=OpKind.MOVE_STOCK,
-                target=System.CRM, entity_type=STORE_DOCUMENT, source_id=source,
-                target_id=str(store_id), idempotency_key=op_key,
-                reason=tr("«{warehouse}»: {n} products differ from 1C; a {what} document will "
-                          "bring the CRM store to 1C's quantities").format(
-                    warehouse=name, n=len(rows), what=what),
-                record_label=name,
-                changes=tuple(
-                    FieldChange(str(pid), names.get(pid, str(pid)),
-                                crm_stock.get((pid, store_id), Decimal(0)), q)
-                    for pid, q in rows.items()
-                ),
-                payload={"store_id": store_id, "doc_type": doc_type,
-                         "target": {str(p): q for p, q in rows.items()},
-                         "title": document_title(op_key)},
-            ))  # fmt: skip
+            ops.append(
+                Operation(
+                    op_id=f"F6:{store_id}:{doc_type}",
+                    flow=Flow.F6,
+                    kind=OpKind.MOVE_STOCK,
+                    target=System.CRM,
+                    entity_type=STORE_DOCUMENT,
+                    source_id=source,
+                    target_id=str(store_id),
+                    idempotency_key=op_key,
+                    reason=tr(
+                        "«{warehouse}»: {n} products differ from 1C; a {what} document will "
+                        "bring the CRM store to 1C's quantities"
+                    ).format(warehouse=name, n=len(rows) + len(rows_new), what=what),
+                    record_label=name,
+                    changes=tuple(
+                        FieldChange(
+                            str(pid),
+                            names.get(pid, str(pid)),
+                            crm_stock.get((pid, store_id), Decimal(0)),
+                            q,
+                        )
+                        for pid, q in rows.items()
+                    ),
+                    payload={
+                        "store_id": store_id,
+                        "doc_type": doc_type,
+                        "target": {str(p): q for p, q in rows.items()},
+                        "pending": {pending[ref]: q for ref, q in rows_new.items()},
+                        "title": document_title(op_key),
+                    },
+                    depends_on=tuple(sorted(pending[ref] for ref in rows_new)),
+                )
+            )

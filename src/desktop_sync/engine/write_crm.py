@@ -135,7 +135,7 @@ class CrmWriter:
             c.set_sync_fields(crm_id, **dict(op.payload["fields"]))
             return Applied(str(crm_id))
         if op.entity_type == STORE_DOCUMENT:
-            return self._store_document(op)
+            return self._store_document(op, results)
         if op.entity_type == PAYMENT_NOTE:
             crm_id = int(op.payload["crm_id"])
             text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
@@ -257,12 +257,17 @@ class CrmWriter:
             crm_values=values,
         )
 
-    def _store_document(self, op: Operation) -> Applied:
+    def _store_document(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         """Create (or find and finish) the store document; rows against fresh balances."""
         c = self.client
         store_id = int(op.payload["store_id"])
         doc_type = str(op.payload["doc_type"])
         target = {int(p): Decimal(str(q)) for p, q in dict(op.payload["target"]).items()}
+        for op_id, q in dict(op.payload.get("pending") or {}).items():
+            made = results.get(op_id)  # a product created earlier in this run
+            if made is None or not made.target_id.isdigit():
+                raise WriteError(tr("a product of this document was not created in the CRM"))
+            target[int(made.target_id)] = Decimal(str(q))
         title = str(op.payload["title"])
         doc = c.find_store_document(title)
         if doc is not None and doc.status != "N":
