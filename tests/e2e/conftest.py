@@ -1,4 +1,9 @@
-"""End-to-end fixtures: both sandboxes over real HTTP on loopback, a private home."""
+"""End-to-end fixtures: both sandboxes over real HTTP on loopback, a private home.
+
+Every test that takes ``world`` (or ``configuration``) runs twice: on 1C:Бухгалтерия 3.0
+and on 1C:Управление торговлей 11. ``world.story`` makes 1C documents the way that
+configuration's forms do (see ``story.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from desktop_sync.config import AppPaths, Profile, ProfileStore
 from desktop_sync.engine.service import SyncService
 from desktop_sync.sandbox import bitrix24, onec
 
+from .story import STORIES, Story
+
+CONFIGURATIONS = ("bp30", "ut11")
+
 
 @dataclass
 class World:
@@ -19,6 +28,14 @@ class World:
     crm: bitrix24.Bitrix24Sandbox
     paths: AppPaths
     profile: Profile
+
+    @property
+    def configuration(self) -> str:
+        return self.profile.configuration
+
+    @property
+    def story(self) -> Story:
+        return STORIES[self.configuration](self.onec)
 
     def service(self) -> SyncService:
         return SyncService.open(self.profile, self.paths)
@@ -69,6 +86,11 @@ def make_world(
         crm.stop()
 
 
+@pytest.fixture(params=CONFIGURATIONS)
+def configuration(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    yield from make_world(tmp_path, monkeypatch)
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str) -> Iterator[World]:
+    yield from make_world(tmp_path, monkeypatch, configuration=configuration)

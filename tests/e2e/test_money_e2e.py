@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -16,14 +15,12 @@ from desktop_sync.engine.model import Flow
 from desktop_sync.engine.planner import INVOICE
 
 from .conftest import World, make_world
-
-BANK = "Document_ПоступлениеНаРасчетныйСчет"
-REFUND = "Document_СписаниеСРасчетногоСчета"
+from .story import Doc
 
 
 @pytest.fixture
-def paid_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    gen = make_world(tmp_path, monkeypatch)
+def paid_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str) -> Any:
+    gen = make_world(tmp_path, monkeypatch, configuration=configuration)
     world = next(gen)
     profile = world.profile.with_setting("stage.paid", "DT31_1:P")
     ProfileStore(world.paths.profiles_file).put(profile)
@@ -34,16 +31,7 @@ def paid_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def _sent_invoice(world: World) -> tuple[str, int, Decimal]:
     """Run the first sync (F1 sends CRM invoices to 1C); return one linked invoice."""
-    with world.service() as svc:
-        svc.run()
-        links = svc.journal.links(INVOICE)
-    assert links, "F1 sent no invoice"
-    link = links[0]
-    assert link.onec_ref and link.crm_id
-    with world.service() as svc:
-        inv = svc.onec.invoice(link.onec_ref)
-    assert inv is not None
-    return link.onec_ref, int(link.crm_id), inv.total
+    return _sent_invoices(world)[0]
 
 
 def _receipt(
@@ -52,46 +40,14 @@ def _receipt(
     amount: Decimal,
     number: str,
     day: int,
-    set_name: str = BANK,
+    kind: str = "bank",
     *,
     allocate: bool = True,
     purpose: str = "",
-) -> str:
-    inv = world.onec.store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
-    # Accounts as the accountant's form fills them: copied from a seeded document.
-    like = next(iter(world.onec.store.rows[set_name].values()))
-    row_like = like["РасшифровкаПлатежа"][0]
-    rec = world.onec.add(
-        set_name,
-        Number=number,
-        Date=dt.datetime(2026, 3, day, 10),
-        ВидОперации="ОплатаПокупателя" if set_name == BANK else "ВозвратПокупателю",
-        Организация_Key=inv["Организация_Key"],
-        Контрагент_Key=inv["Контрагент_Key"],
-        СуммаДокумента=amount,
-        НазначениеПлатежа=purpose or "Оплата по счёту",
-        СчетОрганизации_Key=like["СчетОрганизации_Key"],
-        СчетБанк_Key=like["СчетБанк_Key"],
-        РасшифровкаПлатежа=[
-            {
-                "LineNumber": 1,
-                "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
-                "СчетНаОплату_Key": invoice_ref
-                if allocate
-                else "00000000-0000-0000-0000-000000000000",
-                "СуммаПлатежа": amount,
-                "СуммаВзаиморасчетов": amount,
-                "СтавкаНДС": "НДС22_122",
-                "СчетУчетаРасчетовСКонтрагентом_Key": row_like[
-                    "СчетУчетаРасчетовСКонтрагентом_Key"
-                ],
-                "СчетУчетаРасчетовПоАвансам_Key": row_like["СчетУчетаРасчетовПоАвансам_Key"],
-            }
-        ],
+) -> Doc:
+    return world.story.payment(
+        [(invoice_ref, amount)], number, day, kind, allocate=allocate, purpose=purpose
     )
-    ref = str(rec["Ref_Key"])
-    world.onec.post(set_name, ref)
-    return ref
 
 
 def _crm(world: World, crm_id: int) -> tuple[Any, str, list[str]]:
@@ -130,7 +86,7 @@ def test_partial_full_refund_and_unposting(paid_world: World) -> None:
     assert sum("501" in n for n in notes) == 1 and sum("502" in n for n in notes) == 1
 
     # The first receipt is un-posted in 1C: the CRM shows less paid and leaves "paid".
-    world.onec.unpost(BANK, first)
+    world.story.unpost(first)
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
     fields, stage, _notes = _crm(world, crm_id)
@@ -143,7 +99,7 @@ def test_refund_lowers_paid(paid_world: World) -> None:
     world = paid_world
     onec_ref, crm_id, total = _sent_invoice(world)
     _receipt(world, onec_ref, total, "601", 17)
-    _receipt(world, onec_ref, Decimal("100.00"), "602", 19, set_name=REFUND)
+    _receipt(world, onec_ref, Decimal("100.00"), "602", 19, "refund")
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
     fields, stage, _notes = _crm(world, crm_id)
@@ -183,70 +139,19 @@ def test_missing_custom_fields_block_field_writes(
         gen.close()
 
 
-SHIPMENT = "Document_РеализацияТоваровУслуг"
-
-
-def _shipment(world: World, invoice_ref: str, number: str, share: Decimal = Decimal(1)) -> str:
-    """A Реализация against the invoice, as the accountant makes it "на основании"."""
-    store = world.onec.store
-    inv = store.rows["Document_СчетНаОплатуПокупателю"][invoice_ref]
-    like = next(r for r in store.rows[SHIPMENT].values() if r["Товары"])
-    row_like = like["Товары"][0]
-    rows = []
-    for n, row in enumerate(inv["Товары"], start=1):
-        qty = (row["Количество"] * share).quantize(Decimal("0.001"))
-        amount = (row["Цена"] * qty).quantize(Decimal("0.01"))
-        rows.append(
-            {
-                "LineNumber": n,
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "Количество": qty,
-                "Цена": row["Цена"],
-                "Сумма": amount,
-                "СтавкаНДС": row["СтавкаНДС"],
-                "СуммаНДС": Decimal("0"),
-                "СчетУчета_Key": row_like["СчетУчета_Key"],
-                "СчетДоходов_Key": row_like["СчетДоходов_Key"],
-                "СчетРасходов_Key": row_like["СчетРасходов_Key"],
-            }
-        )
-    rec = world.onec.add(
-        SHIPMENT,
-        Number=number,
-        Date=dt.datetime(2026, 3, 20, 15),
-        ВидОперации="Товары",
-        Организация_Key=inv["Организация_Key"],
-        Склад_Key=like["Склад_Key"],
-        Контрагент_Key=inv["Контрагент_Key"],
-        ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
-        СчетНаОплатуПокупателю_Key=invoice_ref,
-        ВалютаДокумента_Key=like["ВалютаДокумента_Key"],
-        СуммаВключаетНДС=True,
-        СуммаДокумента=sum((r["Сумма"] for r in rows), Decimal(0)),
-        Товары=rows,
-        Услуги=[],
-        СчетУчетаРасчетовСКонтрагентом_Key=like["СчетУчетаРасчетовСКонтрагентом_Key"],
-        СчетУчетаРасчетовПоАвансам_Key=like["СчетУчетаРасчетовПоАвансам_Key"],
-    )
-    ref = str(rec["Ref_Key"])
-    world.onec.post(SHIPMENT, ref)
-    return ref
-
-
 def test_shipment_reaches_the_crm_invoice(paid_world: World) -> None:
     world = paid_world
     onec_ref, crm_id, _total = _sent_invoice(world)
-    ref = _shipment(world, onec_ref, "801")
+    doc = world.story.shipment(onec_ref, "801")
     with world.service() as svc:
         summary, _plan = svc.run(flows=(Flow.F4,))
         assert summary.counts["failed"] == 0
         _s, again = svc.run(flows=(Flow.F4,))
     assert again.operations == ()
     fields, _stage, _notes = _crm(world, crm_id)
-    shipped = sum((r["Сумма"] for r in world.onec.store.rows[SHIPMENT][ref]["Товары"]), Decimal(0))
-    assert fields.shipped == shipped
+    assert fields.shipped == world.story.shipped(doc.ref)
     assert fields.shipment_doc and "801" in fields.shipment_doc
-    world.onec.unpost(SHIPMENT, ref)
+    world.story.unpost(doc)
     with world.service() as svc:
         svc.run(flows=(Flow.F4,))
     fields, _stage, _notes = _crm(world, crm_id)
@@ -283,10 +188,6 @@ def test_unallocated_receipt_waits_for_confirmation(paid_world: World) -> None:
     assert stage == "DT31_1:P"
 
 
-CARD = "Document_ОперацияПоПлатежнойКарте"
-RETURN = "Document_ВозвратТоваровОтПокупателя"
-
-
 def _sent_invoices(world: World) -> list[tuple[str, int, Decimal]]:
     with world.service() as svc:
         svc.run()
@@ -295,38 +196,8 @@ def _sent_invoices(world: World) -> list[tuple[str, int, Decimal]]:
             inv = svc.onec.invoice(link.onec_ref or "")
             assert inv is not None and link.crm_id
             out.append((link.onec_ref or "", int(link.crm_id), inv.total))
+    assert out, "F1 sent no invoice"
     return out
-
-
-def _document_like(world: World, set_name: str, **values: Any) -> str:
-    """A new document made like a seeded one of the same kind (as "copy" in 1C's form)."""
-    like = copy.deepcopy(next(iter(world.onec.store.rows[set_name].values())))
-    for name in ("Ref_Key", "DataVersion", "Posted", "Number"):
-        like.pop(name, None)
-    like.update(values)
-    rec = world.onec.add(set_name, **like)
-    ref = str(rec["Ref_Key"])
-    world.onec.post(set_name, ref)
-    return ref
-
-
-def _rows_for(world: World, set_name: str, allocations: list[tuple[str, Decimal]]) -> list[Any]:
-    template = next(iter(world.onec.store.rows[set_name].values()))["РасшифровкаПлатежа"][0]
-    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
-    rows = []
-    for n, (invoice_ref, amount) in enumerate(allocations, start=1):
-        row = copy.deepcopy(template)
-        row.update(
-            {
-                "LineNumber": n,
-                "СчетНаОплату_Key": invoice_ref,
-                "СуммаПлатежа": amount,
-                "СуммаВзаиморасчетов": amount,
-                "ДоговорКонтрагента_Key": invoices[invoice_ref]["ДоговорКонтрагента_Key"],
-            }
-        )
-        rows.append(row)
-    return rows
 
 
 def test_one_receipt_pays_two_invoices(paid_world: World) -> None:
@@ -334,16 +205,8 @@ def test_one_receipt_pays_two_invoices(paid_world: World) -> None:
     sent = _sent_invoices(world)
     assert len(sent) >= 2
     (ref_a, crm_a, total_a), (ref_b, crm_b, total_b) = sent[:2]
-    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
-    _document_like(
-        world,
-        BANK,
-        Number="1001",
-        Date=dt.datetime(2026, 3, 18, 9),
-        Контрагент_Key=invoices[ref_a]["Контрагент_Key"],
-        СуммаДокумента=total_a + total_b,
-        НазначениеПлатежа="Оплата по двум счетам",
-        РасшифровкаПлатежа=_rows_for(world, BANK, [(ref_a, total_a), (ref_b, total_b)]),
+    world.story.payment(
+        [(ref_a, total_a), (ref_b, total_b)], "1001", 18, purpose="Оплата по двум счетам"
     )
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
@@ -355,78 +218,41 @@ def test_one_receipt_pays_two_invoices(paid_world: World) -> None:
         assert sum("1001" in n for n in notes) == 1
 
 
-def test_card_payment(paid_world: World) -> None:
+def test_card_and_cash_payments(paid_world: World) -> None:
     world = paid_world
     ref, crm_id, total = _sent_invoices(world)[0]
-    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
-    _document_like(
-        world,
-        CARD,
-        Number="1101",
-        Date=dt.datetime(2026, 3, 18, 12),
-        Контрагент_Key=invoices[ref]["Контрагент_Key"],
-        СуммаДокумента=total,
-        РасшифровкаПлатежа=_rows_for(world, CARD, [(ref, total)]),
-    )
+    cash = (total / 2).quantize(Decimal("0.01"))
+    _receipt(world, ref, total - cash, "1101", 18, "card")
+    _receipt(world, ref, cash, "1102", 18, "cash")
     with world.service() as svc:
         svc.run(flows=(Flow.F3,))
     fields, stage, _notes = _crm(world, crm_id)
     assert fields.paid == total and stage == "DT31_1:P"
     assert any("card" in line for line in fields.payments)
+    assert any("cash" in line for line in fields.payments)
 
 
 def test_partial_return_lowers_shipped(paid_world: World) -> None:
     world = paid_world
     ref, crm_id, _total = _sent_invoices(world)[0]
-    shipment = _shipment(world, ref, "1201")
-    shipped_row = world.onec.store.rows[SHIPMENT][shipment]["Товары"][0]
-    back = shipped_row["Цена"]
-    ret_row = copy.deepcopy(next(iter(world.onec.store.rows[RETURN].values()))["Товары"][0])
-    ret_row.update(
-        {
-            "Номенклатура_Key": shipped_row["Номенклатура_Key"],
-            "Количество": Decimal(1),
-            "Цена": back,
-            "Сумма": back,
-            "СтавкаНДС": shipped_row["СтавкаНДС"],
-        }
-    )
-    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
-    _document_like(
-        world,
-        RETURN,
-        Number="1202",
-        Date=dt.datetime(2026, 3, 22, 12),
-        Контрагент_Key=invoices[ref]["Контрагент_Key"],
-        ДоговорКонтрагента_Key=invoices[ref]["ДоговорКонтрагента_Key"],
-        ДокументРеализации_Key=shipment,
-        СуммаДокумента=back,
-        Товары=[ret_row],
-    )
+    shipment = world.story.shipment(ref, "1201")
+    back = world.story.return_one(ref, shipment.ref, "1202")
     with world.service() as svc:
         svc.run(flows=(Flow.F4,))
     fields, _stage, _notes = _crm(world, crm_id)
-    full = sum(
-        (r["Сумма"] for r in world.onec.store.rows[SHIPMENT][shipment]["Товары"]), Decimal(0)
-    )
-    assert fields.shipped == full - back
+    assert fields.shipped == world.story.shipped(shipment.ref) - back
 
 
 def test_december_invoice_shipped_in_january_at_22_percent(paid_world: World) -> None:
     """Invoice of 20.12.2025 at 20%, shipment of 15.01.2026 at 22%: an attention item."""
     world = paid_world
+    story = world.story
     ref, _crm_id, _total = _sent_invoices(world)[0]
-    invoices = world.onec.store.rows["Document_СчетНаОплатуПокупателю"]
-    world.onec.edit("Document_СчетНаОплатуПокупателю", ref, Date=dt.datetime(2025, 12, 20, 10))
-    shipment = _shipment(world, ref, "1301")
-    rows = copy.deepcopy(world.onec.store.rows[SHIPMENT][shipment]["Товары"])
-    for row in rows:  # the same goods, the 2026 rate on top of the 2025 net price
-        row["Цена"] = (row["Цена"] * Decimal("122") / Decimal("120")).quantize(Decimal("0.01"))
-        row["Сумма"] = (row["Цена"] * row["Количество"]).quantize(Decimal("0.01"))
-    world.onec.unpost(SHIPMENT, shipment)
-    world.onec.edit(SHIPMENT, shipment, Date=dt.datetime(2026, 1, 15, 10), Товары=rows)
-    world.onec.post(SHIPMENT, shipment)
-    assert invoices[ref]["Date"].year == 2025
+    story.redate_invoice(ref, dt.datetime(2025, 12, 20, 10))
+    shipment = story.shipment(ref, "1301")
+    # the same goods, the 2026 rate on top of the 2025 net price
+    story.reprice_shipment(shipment.ref, dt.datetime(2026, 1, 15, 10), Decimal("122") / 120)
+    assert story.invoice(ref)["Date"].year == 2025
     with world.service() as svc:
         _s, plan = svc.run(flows=(Flow.F4,))
     (item,) = [i for i in plan.items if i.key.startswith("F4:above_invoice")]

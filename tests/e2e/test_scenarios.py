@@ -12,7 +12,6 @@ from desktop_sync.domain.entities import make_line
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine.model import Flow, ItemKind, OpKind
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, PRODUCT
-from desktop_sync.sandbox.onec.bp30 import COUNTERPARTIES, PRODUCTS
 
 from .conftest import World
 
@@ -22,7 +21,7 @@ def crm(world: World) -> Bitrix24Client:
 
 
 def onec(world: World) -> OnecClient:
-    return OnecClient(world.onec.url, world.onec.user, world.onec.password)
+    return world.story.client()
 
 
 def test_manager_moves_an_invoice_to_the_send_stage(world: World) -> None:
@@ -88,7 +87,7 @@ def test_company_renamed_in_crm_reaches_1c(world: World) -> None:
 
 def test_same_field_changed_on_both_sides_is_a_conflict(world: World) -> None:
     ref, key = _linked_counterparty(world)
-    world.onec.edit(COUNTERPARTIES, ref, Description="Имя из 1С")
+    world.onec.edit(world.story.counterparties, ref, Description="Имя из 1С")
     with crm(world) as c:
         c.update_company(int(key.split("/")[0]), {"TITLE": "Имя из CRM"})
     with world.service() as svc:
@@ -112,7 +111,7 @@ def test_invalid_inn_waits_and_nothing_is_created(world: World) -> None:
     with world.service() as svc:
         _snap, plan = svc.prepare(flows=(Flow.F7,))
     create = next(op for op in plan.operations if op.kind is OpKind.CREATE)
-    world.onec.edit(COUNTERPARTIES, create.source_id, ИНН="7707083894")
+    world.onec.edit(world.story.counterparties, create.source_id, ИНН="7707083894")
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7,))
         (item,) = [i for i in plan.items if i.record_id == create.source_id]
@@ -135,10 +134,10 @@ def _creates(world: World) -> list[str]:
 
 def test_branch_is_a_separate_counterparty(world: World) -> None:
     head, branch = _creates(world)[:2]
-    inn = world.onec.store.rows[COUNTERPARTIES][head]["ИНН"]
-    kpp = world.onec.store.rows[COUNTERPARTIES][head]["КПП"]
+    inn = world.onec.store.rows[world.story.counterparties][head]["ИНН"]
+    kpp = world.onec.store.rows[world.story.counterparties][head]["КПП"]
     branch_kpp = kpp[:4] + "02" + kpp[6:]
-    world.onec.edit(COUNTERPARTIES, branch, ИНН=inn, КПП=branch_kpp)
+    world.onec.edit(world.story.counterparties, branch, ИНН=inn, КПП=branch_kpp)
     with world.service() as svc:
         summary, _plan = svc.run(flows=(Flow.F7,))
         assert summary.counts["failed"] == 0
@@ -155,12 +154,12 @@ def test_duplicate_counterparty_in_1c_is_an_attention_item(world: World) -> None
     with world.service() as svc:
         _snap, plan = svc.prepare(flows=(Flow.F7,))
     link_op = next(op for op in plan.operations if op.kind is OpKind.LINK)
-    original = world.onec.store.rows[COUNTERPARTIES][link_op.source_id]
+    original = world.onec.store.rows[world.story.counterparties][link_op.source_id]
     twin = copy.deepcopy(original)
     twin.update({"Ref_Key": str(uuid.uuid4()), "Code": ""})
     for name in ("DataVersion", "Code"):
         twin.pop(name, None)
-    world.onec.add(COUNTERPARTIES, **twin)
+    world.onec.add(world.story.counterparties, **twin)
     with world.service() as svc:
         _summary, plan = svc.run(flows=(Flow.F7,))
     assert link_op.source_id in {i.record_id for i in plan.items}
@@ -172,7 +171,7 @@ TRICKY = "ООО «Д'Артаньян \"и\" O'Neill» & Ко 100%"
 
 def test_quotes_and_apostrophes_survive(world: World) -> None:
     ref = _creates(world)[0]
-    world.onec.edit(COUNTERPARTIES, ref, Description=TRICKY)
+    world.onec.edit(world.story.counterparties, ref, Description=TRICKY)
     with world.service() as svc:
         _summary, plan = svc.run(flows=(Flow.F7,))
         assert any(TRICKY in op.reason for op in plan.operations)
@@ -187,7 +186,7 @@ def test_product_deleted_in_1c_is_never_deleted_in_crm(world: World) -> None:
     with world.service() as svc:
         svc.run(flows=(Flow.F5,))
         link = next(lk for lk in svc.journal.links(PRODUCT) if lk.onec_ref and lk.crm_id)
-    world.onec.mark_deleted(PRODUCTS, link.onec_ref or "")
+    world.onec.mark_deleted(world.story.products, link.onec_ref or "")
     with world.service() as svc:
         summary, _plan = svc.run(flows=(Flow.F5,))
         assert summary.counts["failed"] == 0

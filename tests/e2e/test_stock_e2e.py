@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Flow
 from desktop_sync.engine.planner import PRODUCT
 
@@ -16,7 +15,7 @@ from .conftest import World
 def _map_warehouse(world: World) -> tuple[str, int]:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         stores = c.stores()
-    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as o:
+    with world.story.client() as o:
         warehouses = o.warehouses()
     name = warehouses[0].name
     store = next(s for s in stores if s.name == name)
@@ -56,7 +55,7 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
     S document in one store and a D document in the other; an unmapped store is untouched."""
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         stores = c.stores()
-    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as o:
+    with world.story.client() as o:
         warehouses = o.warehouses()
     mapped = [next(s for s in stores if s.name == w.name) for w in warehouses[:2]]
     profile = world.profile

@@ -18,7 +18,6 @@ import pytest
 
 from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.service import ConnectError
 
@@ -39,7 +38,7 @@ def crm_state(world: World) -> dict[str, Counter[str]]:
 
 
 def onec_state(world: World) -> Counter[str]:
-    with OnecClient(world.onec.url, world.onec.user, world.onec.password) as c:
+    with world.story.client() as c:
         return Counter(f"{cp.inn}/{cp.kpp}" for cp in c.counterparties() if cp.inn)
 
 
@@ -155,10 +154,10 @@ def _journal_states(db: Path) -> Counter[str]:
 
 @pytest.mark.parametrize("kill_after", [3, 25])
 def test_killed_apply_is_finished_without_twins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_after: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_after: int, configuration: str
 ) -> None:
     """SIGKILL a real `desktop-sync sync --apply` mid-run; the next run finishes the job."""
-    gen = make_world(tmp_path, monkeypatch, onec_faults="delay:0.05")
+    gen = make_world(tmp_path, monkeypatch, onec_faults="delay:0.05", configuration=configuration)
     world = next(gen)
     try:
         exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
@@ -219,14 +218,14 @@ def test_secrets_stored_in_keyring_work(world: World, monkeypatch: pytest.Monkey
 
 
 def test_lost_answers_are_looked_up_not_repeated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str
 ) -> None:
     """The portal applies a create but the answer is lost: found by key, never made twice."""
     faults = (
         "drop:0.4@crm.company.add,drop:0.4@catalog.product.add,drop:0.4@crm.requisite.add,"
         "drop:0.4@batch"  # creates travel in batches: a lost batch loses all its answers
     )
-    gen = make_world(tmp_path, monkeypatch, crm_faults=faults)
+    gen = make_world(tmp_path, monkeypatch, crm_faults=faults, configuration=configuration)
     world = next(gen)
     try:
         with world.service() as svc:

@@ -1,0 +1,168 @@
+"""What only UT 11 has, end to end: customer orders with partner, agreement and
+contract; free stock (not on hand) in the CRM; ``check`` naming the configuration.
+
+The guarantees every configuration shares (dry run writes nothing, apply converges, a
+second apply does nothing, kills leave no twins, the money flows) run on UT 11 in
+tests/e2e, which is parametrized over both configurations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.engine.model import Flow, OpKind, Outcome
+from desktop_sync.engine.planner import PRODUCT
+from desktop_sync.sandbox.onec import ut11
+
+from .conftest import World, make_world
+from .test_sync_e2e import crm_state
+
+
+@pytest.fixture
+def ut_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from make_world(tmp_path, monkeypatch, configuration="ut11")
+
+
+def _client(world: World) -> OnecClient:
+    return OnecClient(world.onec.url, world.onec.user, world.onec.password, configuration="ut11")
+
+
+def test_apply_converges_orders_and_second_apply_does_nothing(ut_world: World) -> None:
+    world = ut_world
+    orders_before = len(world.onec.store.all(ut11.ORDERS))
+    with world.service() as svc:
+        first, plan = svc.run()
+    assert first.counts["applied"] == len(plan.operations) > 0
+    assert first.counts["failed"] == 0, first.failures
+    assert first.outcome in (Outcome.DONE, Outcome.WAITING)
+    state = crm_state(world)
+    ours = {k: v for k, v in state["origins"].items() if not k.startswith("none-")}
+    assert ours and max(ours.values()) == 1
+    # F1 made customer orders, each with partner, agreement and a contract of its
+    # counterparty; every new counterparty has a partner.
+    f1 = [op for op in plan.operations if op.flow is Flow.F1 and op.kind is OpKind.CREATE]
+    orders = world.onec.store.all(ut11.ORDERS)
+    assert f1 and len(orders) == orders_before + len(f1)
+    store = world.onec.store
+    for rec in orders:
+        cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
+        assert cp is not None and cp["Партнер_Key"] == rec["Партнер_Key"]
+        assert store.get(ut11.AGREEMENTS, rec["Соглашение_Key"]) is not None
+        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
+        assert contract is not None and contract["Контрагент_Key"] == rec["Контрагент_Key"]
+    with world.service() as svc:
+        second, plan2 = svc.run()
+    assert plan2.operations == ()
+    assert second.counts["applied"] == 0
+    assert crm_state(world) == state
+
+
+def test_free_stock_reaches_the_crm(ut_world: World) -> None:
+    world = ut_world
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        stores = c.stores()
+    with _client(world) as o:
+        name = o.warehouses()[0].name
+    store = next(s for s in stores if s.name == name)
+    assert store.crm_id is not None
+    world.profile = world.profile.with_setting(f"warehouse.{name}", str(store.crm_id))
+    ProfileStore(world.paths.profiles_file).put(world.profile)
+    with world.service() as svc:
+        svc.run(flows=(Flow.F7, Flow.F5))
+        links = {link.onec_ref: int(link.crm_id or 0) for link in svc.journal.links(PRODUCT)}
+    _reserve_one(world, name, set(links))
+    with world.service() as svc:
+        summary, _plan = svc.run(flows=(Flow.F6,))
+        assert summary.counts["failed"] == 0, summary.failures
+        _s, again = svc.run(flows=(Flow.F6,))
+        links = {link.onec_ref: int(link.crm_id or 0) for link in svc.journal.links(PRODUCT)}
+    assert again.operations == ()
+    with _client(world) as o:
+        wh = next(w for w in o.warehouses() if w.name == name).onec_ref
+        balance = [lv for lv in o.stock_balance() if lv.warehouse_ref == wh]  # type: ignore[attr-defined]
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+    checked = reserved = 0
+    for level in balance:
+        pid = links.get(level.product_ref)
+        if pid is None:
+            continue
+        free = max(level.quantity - level.reserved, Decimal(0))
+        assert amounts.get((pid, store.crm_id), Decimal(0)) == free, level
+        checked += 1
+        reserved += level.reserved > 0
+    assert checked > 0 and reserved > 0  # the CRM shows free stock, not what is on hand
+
+
+def _reserve_one(world: World, warehouse: str, linked: set[str | None]) -> None:
+    """A manager puts a linked product in stock on a new order «к отгрузке»: 1C reserves
+    it, so free stock is below what is on hand."""
+    sb = world.onec
+    wh = next(r for r in sb.store.all(ut11.WAREHOUSES) if r["Description"] == warehouse)
+    level = next(
+        r
+        for r in sb.store.accumulation_balance(ut11.STOCK, None)
+        if r["Склад_Key"] == wh["Ref_Key"]
+        and r["Номенклатура_Key"] in linked
+        and r["ВНаличииBalance"] - r["КОтгрузкеBalance"] >= 1
+    )
+    product = sb.store.get(ut11.PRODUCTS, level["Номенклатура_Key"])
+    assert product is not None
+    template = next(r for r in sb.store.all(ut11.ORDERS) if r["Posted"])
+    header = {
+        k: template[k]
+        for k in ("Организация_Key", "Партнер_Key", "Контрагент_Key", "Соглашение_Key",
+                  "Договор_Key", "Валюта_Key")
+    }  # fmt: skip
+    order = sb.add(
+        ut11.ORDERS,
+        **header,
+        Склад_Key=wh["Ref_Key"],
+        Статус="КОтгрузке",
+        Товары=[
+            {
+                "LineNumber": 1,
+                "Номенклатура_Key": product["Ref_Key"],
+                "Характеристика_Key": level["Характеристика_Key"],
+                "Количество": Decimal(1),
+                "КоличествоУпаковок": Decimal(1),
+                "Цена": Decimal(100),
+                "Сумма": Decimal(100),
+                "СтавкаНДС_Key": product["СтавкаНДС_Key"],
+                "ВариантОбеспечения": "СоСклада",
+                "Склад_Key": wh["Ref_Key"],
+            }
+        ],
+    )
+    sb.post(ut11.ORDERS, order["Ref_Key"])
+
+
+def test_check_command_names_the_configuration(ut_world: World) -> None:
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {
+        **os.environ,
+        **ut_world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    check = subprocess.run(
+        [exe, "check", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    report = json.loads(check.stdout)
+    assert check.returncode == 0, report["problems"]
+    assert report["ok"] and report["onec"]["configuration"] == "1С:Управление торговлей 11"
+    names = {e["name"]: e for e in report["onec"]["entities"]}
+    assert names["partners"]["writable"] and names["invoices"]["entity"] == ut11.ORDERS
