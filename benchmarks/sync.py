@@ -271,23 +271,29 @@ def rows_for(
     return out
 
 
-def onec_floor_rows(size: str, series: list[RunStats]) -> list[Row]:
-    """1C has no rate limit: the floor of a read is one request per entity set it needs."""
+def onec_floor_rows(size: str, series: list[RunStats], configuration: str = "bp30") -> list[Row]:
+    """1C has no rate limit and cannot say what changed: the floor of an unchanged read is
+    one light scan per entity set the flows read, plus the organization and the
+    warehouses (BP 3.0: 13 sets; UT 11 adds partners, agreements, settlement objects)."""
+    from desktop_sync.connectors.onec.profiles import PROFILES
+    from desktop_sync.engine.read import GROUPS
+
     unchanged_runs = [s for s in series if s.label.startswith("incremental 0%")]
     if not unchanged_runs:
         return []
-    sets = 8  # organization, counterparties, contracts, products, invoices, payments,
-    # shipments, warehouses: read_onec's entity sets
+    published = PROFILES[configuration].sets
+    sets = 2 + sum(lg in published for g in GROUPS for lg in g.logicals)
     unchanged = unchanged_runs[0]
+    conf = "" if configuration == "bp30" else f"{configuration}, "
     return [
         Row(
-            f"Sync ({size}, rate limit off)",
+            f"Sync ({conf}{size}, rate limit off)",
             "unchanged run: 1C read requests",
             unchanged.onec_requests,
             "req",
             sets,
-            ONEC_FEWEST,
-            "paged reads and lookups cost more than one request per set",
+            ONEC_FEWEST + ": a light scan of each",
+            "beyond the scans: lookups (contracts, stock) and pages of what did change",
         )
     ]
 
