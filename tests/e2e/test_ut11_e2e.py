@@ -22,6 +22,7 @@ import pytest
 from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.domain.requisites import make_inn
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.sandbox.onec import ut11
@@ -88,7 +89,7 @@ def test_free_stock_reaches_the_crm(ut_world: World) -> None:
         assert summary.counts["failed"] == 0, summary.failures
         _s, again = svc.run(flows=(Flow.F6,))
         links = {link.onec_ref: int(link.crm_id or 0) for link in svc.journal.links(PRODUCT)}
-    assert again.operations == ()
+    assert again.operations == (), [(op.reason, op.changes) for op in again.operations]
     with _client(world) as o:
         wh = next(w for w in o.warehouses() if w.name == name).onec_ref
         balance = [lv for lv in o.stock_balance() if lv.warehouse_ref == wh]  # type: ignore[attr-defined]
@@ -166,3 +167,75 @@ def test_check_command_names_the_configuration(ut_world: World) -> None:
     assert report["ok"] and report["onec"]["configuration"] == "1С:Управление торговлей 11"
     names = {e["name"]: e for e in report["onec"]["entities"]}
     assert names["partners"]["writable"] and names["invoices"]["entity"] == ut11.ORDERS
+
+
+def _second_counterparty(world: World, head: str, name: str) -> str:
+    """The partner of ``head`` gets a second legal entity (another ИНН) which buys too:
+    a copy of one of head's orders names it."""
+    sb = world.onec
+    rec = sb.store.get(ut11.COUNTERPARTIES, head)
+    assert rec is not None
+    new = sb.add(
+        ut11.COUNTERPARTIES,
+        Description=name,
+        НаименованиеПолное=name,
+        Партнер_Key=rec["Партнер_Key"],
+        ЮрФизЛицо="ЮрЛицо",
+        ЮридическоеФизическоеЛицо="ЮридическоеЛицо",
+        ИНН=make_inn("770812345"),
+        КПП="770801001",
+    )
+    order = next(r for r in sb.store.all(ut11.ORDERS) if r["Контрагент_Key"] == head)
+    values = {k: v for k, v in order.items() if k not in ("Ref_Key", "DataVersion", "Number")}
+    values.update(Контрагент_Key=new["Ref_Key"], Posted=False)
+    sb.add(ut11.ORDERS, **values)
+    return str(new["Ref_Key"])
+
+
+def test_partner_is_one_company_with_a_requisite_per_counterparty(ut_world: World) -> None:
+    """F7 on UT: a partner's counterparties become requisites of one CRM company; each
+    keeps its own name there, so renaming one never renames the other."""
+    world = ut_world
+    with world.service() as svc:
+        _snap, plan = svc.prepare(flows=(Flow.F7,))
+    head = next(
+        op.source_id
+        for op in plan.operations
+        if op.kind is OpKind.CREATE
+        and op.target.value == "crm"
+        and "ООО" in op.record_label
+        and not world.story.row(ut11.COUNTERPARTIES, op.source_id)["DeletionMark"]
+    )
+    second = _second_counterparty(world, head, "ООО «Ромашка-Юг»")
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F7,))
+        assert summary.counts["failed"] == 0, summary.failures
+        ops = {op.source_id: op for op in plan.operations if op.source_id in (head, second)}
+        # whichever comes first makes the company; the other joins it
+        assert sum("company of its partner" in op.reason for op in ops.values()) == 1
+        link_head = svc.journal.link("counterparty", onec_ref=head)
+        link_second = svc.journal.link("counterparty", onec_ref=second)
+        _s, again = svc.run(flows=(Flow.F7,))
+    assert again.operations == (), [(op.reason, op.changes) for op in again.operations]
+    assert link_head and link_second and link_head.crm_id and link_second.crm_id
+    company_id = link_head.crm_id.split("/")[0]
+    assert link_second.crm_id.split("/")[0] == company_id  # one company ...
+    assert link_second.crm_id != link_head.crm_id  # ... a requisite each
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        (company,) = [co for co in c.companies() if co.counterparty.crm_id == int(company_id)]
+    names = {rq.name for rq in company.counterparty.requisites}
+    assert "ООО «Ромашка-Юг»" in names and len(company.counterparty.requisites) == 2
+    title = company.counterparty.name
+    head_name = world.story.row(ut11.COUNTERPARTIES, head)["Description"]
+
+    world.onec.edit(ut11.COUNTERPARTIES, second, Description="ООО «Ромашка-Юг» д'Арк")
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F7,))
+        assert [op.target.value for op in plan.operations] == ["crm"]
+        _s, again = svc.run(flows=(Flow.F7,))
+    assert again.operations == (), [(op.reason, op.changes) for op in again.operations]
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        (company,) = [co for co in c.companies() if co.counterparty.crm_id == int(company_id)]
+    assert company.counterparty.name == title  # the title stays the partner's
+    assert "ООО «Ромашка-Юг» д'Арк" in {rq.name for rq in company.counterparty.requisites}
+    assert world.story.row(ut11.COUNTERPARTIES, head)["Description"] == head_name

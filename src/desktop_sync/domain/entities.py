@@ -37,6 +37,7 @@ class Requisite:
     kpp: str = ""
     full_name: str = ""
     crm_id: int | None = None
+    name: str = ""  # the short name the requisite carries (ООО «Ромашка»)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,9 @@ class Counterparty:
     email: str = ""
     requisites: tuple[Requisite, ...] = ()
     deleted: bool = False
+    # UT 11: the Партнёр (the customer) this legal entity belongs to; several
+    # counterparties of one partner are one CRM company with a requisite each.
+    partner_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,8 +271,10 @@ def _batch_of(
     for op in list(pending):
         if len(group) >= size:
             break
-        if (op.target, op.entity_type, op.kind) == kind and all(
-            d in run.results for d in op.depends_on
+        if (
+            (op.target, op.entity_type, op.kind) == kind
+            and writer.batch_size(op) > 1
+            and all(d in run.results for d in op.depends_on)
         ):
             group.append(op)
             pending.remove(op)

@@ -133,6 +133,10 @@ class _Builder:
             blocks = tuple(dict.fromkeys(existing.blocks + item.blocks))
             self.items[item.key] = replace(existing, blocks=blocks)
 
+    def is_blocked(self, op_id: str) -> bool:
+        """Held back by an item raised so far (or skipped by the person)."""
+        return op_id in self.skipped or any(op_id in i.blocks for i in self.items.values())
+
     def build(self) -> Plan:
         blocked = {b for i in self.items.values() for b in i.blocks} | self.skipped
         # An operation that depends on a blocked one is blocked too.
@@ -197,8 +201,22 @@ def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
 
 
 def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
-    """The CRM company seen through one of its requisites, as a counterparty."""
-    return replace(co.counterparty, inn=rq.inn, kpp=rq.kpp, requisites=())
+    """The CRM company seen through one of its requisites, as a counterparty.
+
+    A company holding several requisites (a UT partner's legal entities, a head office
+    and its branch) is several counterparties: each is named by its requisite, so
+    renaming one never renames the others through the company's title.
+    """
+    name = rq.name if rq.shared and rq.name else co.counterparty.name
+    return replace(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
+
+
+def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
+    """Where a name change goes in the CRM: the requisite when the company is shared."""
+    if not rq.shared or rq.requisite_id is None:
+        return {}
+    field = "RQ_COMPANY_NAME" if rq.kpp else "RQ_NAME"
+    return {"requisite_id": rq.requisite_id, "requisite_field": field}
 
 
 class _Counterparties:
@@ -268,6 +286,7 @@ class _Counterparties:
             return self._ambiguous(onec_ref)
         problem = _requisite_problem(cp)
         op_id = f"F7:create_crm:{onec_ref}"
+        company_id, company_of = self._partner_company(cp)
         if problem is not None:
             field_name, message = problem
             self.b.item(
@@ -309,6 +328,17 @@ class _Counterparties:
                     blocks=(op_id,),
                 )
             )
+        payload: dict[str, Any] = {"counterparty": cp, "values": nz.counterparty_values(cp)}
+        if company_id is not None or company_of is not None:
+            reason = tr(
+                "{name}: not in the CRM yet; its requisites will be added to the company of "
+                "its partner in 1C ({why})"
+            )
+            payload.update(company_id=company_id, company_of=company_of)
+        else:
+            reason = tr(
+                "{name}: not in the CRM yet; a company with requisites will be created ({why})"
+            )
         self.b.op(
             Operation(
                 op_id=op_id,
@@ -319,16 +349,36 @@ class _Counterparties:
                 source_id=onec_ref,
                 target_id=None,
                 idempotency_key=key,
-                reason=tr(
-                    "{name}: not in the CRM yet; a company with requisites will be created ({why})"
-                ).format(name=self._label(cp), why=why),
+                reason=reason.format(name=self._label(cp), why=why),
                 record_label=self._label(cp),
                 changes=_changes({}, nz.counterparty_values(cp)),
-                payload={"counterparty": cp, "values": nz.counterparty_values(cp)},
+                payload=payload,
+                depends_on=(company_of,) if company_of else (),
             )
         )
         self.crm_ready[onec_ref] = op_id
         return op_id
+
+    def _partner_company(self, cp: Counterparty) -> tuple[int | None, str | None]:
+        """UT 11: (company id, op id making it) of another counterparty of the same
+        partner: the partner is one CRM company, its counterparties its requisites.
+
+        A sibling linked already gives its company; one created earlier in this plan
+        gives its operation (only when nothing holds that operation back).
+        """
+        if not cp.partner_ref or not cp.inn:  # a requisite carries the INN: none, no join
+            return None, None
+        made: str | None = None
+        for ref, sib in sorted(self.snap.onec.counterparties.items()):
+            if ref == cp.onec_ref or sib.partner_ref != cp.partner_ref or sib.deleted:
+                continue
+            pair = self.match.pairs.get(ref)
+            if pair is not None:
+                return int(pair.crm_key.split("/")[0]), None
+            op_id = self.crm_ready.get(ref, "")
+            if made is None and op_id.startswith("F7:create_crm:") and not self.b.is_blocked(op_id):
+                made = op_id
+        return None, made
 
     def _ambiguous(self, onec_ref: str) -> str:
         cp = self.snap.onec.counterparties[onec_ref]
@@ -504,8 +554,13 @@ class _Counterparties:
                 crm_v,
                 self._label(cp),
                 master=None,
-                fields=("name", "phone", "email", "inn", "kpp"),
+                # a company of several legal entities: its phone and e-mail are the
+                # company's (the partner's), not any one counterparty's
+                fields=("name", "inn", "kpp")
+                if rq.shared
+                else ("name", "phone", "email", "inn", "kpp"),
                 identity=("inn", "kpp"),
+                extra=_requisite_extra(rq),
             )
 
 

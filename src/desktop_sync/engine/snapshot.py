@@ -32,6 +32,8 @@ class CrmRequisite:
     requisite_id: int | None
     inn: str
     kpp: str
+    name: str = ""  # the requisite's own name (RQ_COMPANY_NAME / RQ_NAME)
+    shared: bool = False  # the company holds other requisites too
 
     @property
     def key(self) -> str:
@@ -48,8 +50,9 @@ def requisites_of(co: CrmCompany) -> tuple[CrmRequisite, ...]:
     cid = co.counterparty.crm_id or 0
     if not co.counterparty.requisites:
         return (CrmRequisite(cid, None, "", ""),)
+    shared = len(co.counterparty.requisites) > 1
     return tuple(
-        CrmRequisite(cid, rq.crm_id, rq.inn.strip(), rq.kpp.strip())
+        CrmRequisite(cid, rq.crm_id, rq.inn.strip(), rq.kpp.strip(), rq.name.strip(), shared)
         for rq in co.counterparty.requisites
     )
 

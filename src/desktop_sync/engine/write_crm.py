@@ -89,6 +89,19 @@ class CrmWriter:
             key, COUNTERPARTY, onec_ref=onec_ref, crm_id=key, onec_values=values, crm_values=values
         )
 
+    @staticmethod
+    def _partner_company(op: Operation, results: Mapping[str, Applied]) -> int | None:
+        """UT 11: the company the counterparty joins (its partner's), if any."""
+        if op.payload.get("company_id") is not None:
+            return int(op.payload["company_id"])
+        made_by = op.payload.get("company_of")
+        if not made_by:
+            return None
+        made = results.get(str(made_by))
+        if made is None:
+            raise WriteError(tr("the company of the partner was not created in the CRM"))
+        return int(made.target_id.split("/")[0])
+
     def _product(self, p: Product, onec_ref: str, product_id: int | None) -> Applied:
         if product_id is None:
             product_id = self.client.add_product(p, xml_id=onec_ref)
@@ -106,7 +119,9 @@ class CrmWriter:
     def _apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         c = self.client
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.CREATE:
-            return self._company(op.payload["counterparty"], op.source_id, None)
+            return self._company(
+                op.payload["counterparty"], op.source_id, self._partner_company(op, results)
+            )
         if op.entity_type == PRODUCT and op.kind is OpKind.CREATE:
             return self._product(op.payload["product"], op.source_id, None)
         if op.entity_type == INVOICE_BACK:
@@ -147,7 +162,13 @@ class CrmWriter:
             values = dict(op.payload["values"])
             assert op.target_id is not None
             company_id = int(op.target_id.split("/")[0])
-            if "name" in values:
+            if "name" in values and op.payload.get("requisite_id"):
+                # one of several requisites of the company: its own name, not the title
+                c.update_requisite(
+                    int(op.payload["requisite_id"]),
+                    {str(op.payload.get("requisite_field") or "RQ_COMPANY_NAME"): values["name"]},
+                )
+            elif "name" in values:
                 c.update_company(company_id, {"TITLE": values["name"]})
             return _updated(op, values)
         if op.entity_type == PRODUCT and op.kind is OpKind.UPDATE:
@@ -181,7 +202,8 @@ class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
 
     def batch_size(self, op: Operation) -> int:
-        if op.kind is OpKind.CREATE and op.entity_type in (COUNTERPARTY, PRODUCT):
+        joins = op.payload.get("company_id") is not None or op.payload.get("company_of")
+        if op.kind is OpKind.CREATE and op.entity_type in (COUNTERPARTY, PRODUCT) and not joins:
             return self.BATCH
         return 1
 
@@ -343,8 +365,11 @@ class CrmWriter:
         values = dict(payload.get("values") or {})
         if entity_type == COUNTERPARTY:
             company_id = self.client.find_company_by_origin(ORIGINATOR, onec_ref)
-            if company_id is None:
-                return None
+            if company_id is None:  # a requisite added to a partner's company?
+                requisite_id = self.client.find_requisite_by_xml_id(onec_ref)
+                if requisite_id is None:
+                    return None
+                _owner_type, company_id = self.client.requisite_owner(requisite_id)
             cp = Counterparty(
                 str(values.get("name") or ""),
                 CounterpartyKind.ORGANIZATION

@@ -222,6 +222,13 @@ class Bitrix24Client(RestClient):
             what=f"company {company_id}",
         )
 
+    def update_requisite(self, requisite_id: int, fields: Mapping[str, Any]) -> None:
+        self.call(
+            "crm.requisite.update",
+            {"id": requisite_id, "fields": dict(fields)},
+            what=f"requisite {requisite_id}",
+        )
+
     def add_requisite(
         self,
         owner_id: int,

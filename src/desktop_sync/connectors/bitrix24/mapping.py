@@ -107,6 +107,7 @@ def requisite(row: Mapping[str, Any]) -> Requisite:
             or ""
         ),
         crm_id=as_int(row.get("ID")),
+        name=str(row.get("RQ_COMPANY_NAME") or row.get("RQ_NAME") or ""),
     )
 
 

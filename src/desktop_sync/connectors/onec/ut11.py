@@ -199,6 +199,7 @@ class Ut11Client(OnecClient):
         ]
 
     def partner_of(self, counterparty_ref: str) -> str | None:
+        """The counterparty's Партнёр."""
         row = self.get(self.profile.set("counterparties"), counterparty_ref, ("Партнер_Key",))
         return convert.ref(row.get("Партнер_Key"))
 
@@ -207,7 +208,7 @@ class Ut11Client(OnecClient):
 
     @staticmethod
     def _counterparty(rec: dict[str, Any]) -> Counterparty:
-        cp = convert.counterparty(rec)
+        cp = replace(convert.counterparty(rec), partner_ref=convert.ref(rec.get("Партнер_Key")))
         kind = _KIND_OF.get(str(rec.get("ЮрФизЛицо") or ""))
         return replace(cp, kind=kind) if kind is not None else cp
 
