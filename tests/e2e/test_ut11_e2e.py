@@ -239,3 +239,48 @@ def test_partner_is_one_company_with_a_requisite_per_counterparty(ut_world: Worl
     assert company.counterparty.name == title  # the title stays the partner's
     assert "ООО «Ромашка-Юг» д'Арк" in {rq.name for rq in company.counterparty.requisites}
     assert world.story.row(ut11.COUNTERPARTIES, head)["Description"] == head_name
+
+
+def test_products_with_packages_and_characteristics_are_sent_and_said(ut_world: World) -> None:
+    """F5 on UT: such products go to the CRM in their base unit; the plan says, per
+    product, what the CRM cannot hold; nothing waits for it, and it is said once."""
+    world = ut_world
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F5,))
+        assert summary.counts["failed"] == 0, summary.failures
+        packages = [i for i in plan.items if i.key.startswith("F5:packages:")]
+        chars = [i for i in plan.items if i.key.startswith("F5:characteristics:")]
+        assert packages and chars
+        assert all(not i.blocks for i in packages + chars)
+        created = {op.source_id for op in plan.operations if op.kind is OpKind.CREATE}
+        assert {i.record_id for i in packages + chars} <= created | {
+            op.source_id for op in plan.operations if op.kind is OpKind.LINK
+        }
+        item = packages[0]
+        assert "Коробка" in item.message and item.field == "Unit" and item.record_label
+        assert "characteristics" in chars[0].message
+        _s, again = svc.run(flows=(Flow.F5,))
+    assert again.operations == () and not [
+        i for i in again.items if i.key.startswith(("F5:packages:", "F5:characteristics:"))
+    ]
+
+
+def test_orders_go_to_the_warehouse_the_profile_names(ut_world: World) -> None:
+    world = ut_world
+    warehouses = sorted(world.onec.store.all(ut11.WAREHOUSES), key=lambda r: r["Code"])
+    chosen = next(r for r in warehouses[1:] if not r["IsFolder"] and not r["DeletionMark"])
+    world.profile = world.profile.with_setting("onec.warehouse", "Нет такого склада")
+    ProfileStore(world.paths.profiles_file).put(world.profile)
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert not svc.journal.links("invoice")  # no order made anywhere else
+        problems = [i for i in svc.journal.inbox() if "Нет такого склада" in i.message]
+    assert problems and summary.counts["failed"] == 0
+    world.profile = world.profile.with_setting("onec.warehouse", chosen["Description"])
+    ProfileStore(world.paths.profiles_file).put(world.profile)
+    before = {r["Ref_Key"] for r in world.onec.store.all(ut11.ORDERS)}
+    with world.service() as svc:
+        summary, _plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    made = [r for r in world.onec.store.all(ut11.ORDERS) if r["Ref_Key"] not in before]
+    assert made and {r["Склад_Key"] for r in made} == {chosen["Ref_Key"]}

@@ -136,12 +136,13 @@ def test_products_vat_packages_and_characteristics(ut_client: OnecClient) -> Non
     chars = ut_client.characteristics()
     assert chars and all(ch.product_ref in got for ch in chars)
     assert VatRate.VAT22_122 in ut_client.vat_rates().values()
-    limits = ut_client.product_limits()
-    assert {pk.product_ref for pk in packages} | {ch.product_ref for ch in chars} == set(limits)
-    assert any(
-        "package «Коробка (10 шт)» (10 base units)" in m for ms in limits.values() for m in ms
-    )
-    assert any("2 characteristics" in m for ms in limits.values() for m in ms)
+    # products carry them, for F5 to say what the CRM cannot hold
+    products = {p.onec_ref: p for p in ut_client.products(with_prices=False)}
+    for pk in packages:
+        assert (pk.name, pk.quantity) in products[pk.product_ref].packages
+    for ch in chars:
+        assert ch.name in products[ch.product_ref].characteristics
+    assert any(len(p.characteristics) == 2 for p in products.values())
 
 
 def test_orders_are_the_storys_invoices(ut_client: OnecClient) -> None:

@@ -36,6 +36,7 @@ class Profile:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     configuration: str = "bp30"
     organization: str = ""
+    order_warehouse: str = ""  # UT 11: the 1C warehouse of orders made from the CRM
     onec_timezone: str = "Europe/Moscow"
     crm_kind: str = "bitrix24"
     stages: dict[str, str] = field(default_factory=dict)  # meaning -> CRM stage id
@@ -129,6 +130,7 @@ class Profile:
             "crm.url": "crm_url",
             "configuration": "configuration",
             "organization": "organization",
+            "onec.warehouse": "order_warehouse",
             "journal.url": "journal_url",
         }
         if key in simple:

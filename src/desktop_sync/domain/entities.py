@@ -104,6 +104,10 @@ class Product:
     onec_ref: str | None = None
     crm_id: int | None = None
     deleted: bool = False
+    # UT 11: packages ("Коробка (10 шт)", base units in one) and characteristics
+    # (sizes, colours): 1C sells by them, a CRM catalog product holds neither.
+    packages: tuple[tuple[str, Decimal], ...] = ()
+    characteristics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

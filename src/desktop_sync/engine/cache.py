@@ -20,7 +20,7 @@ from desktop_sync.engine.snapshot import CrmData, OnecData
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: products carry UT packages and characteristics
 
 
 @dataclass

@@ -22,6 +22,7 @@ from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
     Invoice,
+    Product,
 )
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
@@ -706,6 +707,8 @@ class _Products:
         if p is None:
             return None
         pair = self.match.pairs.get(onec_ref)
+        if pair is None or not pair.known:
+            self._what_the_crm_cannot_hold(p, onec_ref)
         if pair is not None:
             op_id = ""
             if not pair.known:
@@ -775,6 +778,56 @@ class _Products:
         )
         self.crm_ready[onec_ref] = op_id
         return op_id
+
+    def _what_the_crm_cannot_hold(self, p: Product, onec_ref: str) -> None:
+        """UT 11 packages and characteristics: the CRM product keeps the base unit and
+        has no characteristics. Said once, when the product enters the CRM; nothing is
+        held back by it."""
+        if p.packages:
+            names = ", ".join(f"«{name}» = {qty.normalize():f}" for name, qty in p.packages)
+            self.b.item(
+                Item(
+                    key=f"F5:packages:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F5,
+                    entity_type=PRODUCT,
+                    record_id=onec_ref,
+                    record_label=p.name,
+                    field=nz.label("unit"),
+                    message=tr(
+                        "1C sells it in packages ({packages} base units); the CRM product "
+                        "keeps the base unit only, so CRM invoices count base units"
+                    ).format(packages=names),
+                    action=tr(
+                        "nothing to do if the base unit suits the managers; the product is "
+                        "sent with it"
+                    ),
+                    onec_value=names,
+                )
+            )
+        if p.characteristics:
+            names = ", ".join(p.characteristics)
+            self.b.item(
+                Item(
+                    key=f"F5:characteristics:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F5,
+                    entity_type=PRODUCT,
+                    record_id=onec_ref,
+                    record_label=p.name,
+                    field=tr("Characteristics"),
+                    message=tr(
+                        "1C keeps {count} characteristics of it ({names}); the CRM product "
+                        "has none, and its stock is sent summed over them"
+                    ).format(count=len(p.characteristics), names=names),
+                    action=tr(
+                        "CRM invoices with this product cannot say which characteristic: "
+                        "such an order is entered in 1C by hand, or sell a product without "
+                        "characteristics"
+                    ),
+                    onec_value=names,
+                )
+            )
 
     def onec_ref_of_crm(self, crm_id: int | None) -> str | None:
         return None if crm_id is None else self.match.by_crm.get(str(crm_id))

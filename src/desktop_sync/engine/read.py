@@ -83,7 +83,7 @@ GROUPS = (
     _Group(N_("Counterparties"), ("counterparties", "contracts", "partners", "agreements"),
            _counterparties,
            ("counterparties", "contracts")),
-    _Group(N_("Products"), ("products",), _products, ("products",)),
+    _Group(N_("Products"), ("products", "characteristics"), _products, ("products",)),
     _Group(N_("Customer invoices"), ("invoices",), _invoices, ("invoices",)),
     _Group(N_("Payments"), ("bank_receipts", "cash_receipts", "card_payments", "bank_refunds",
                             "settlement_objects",

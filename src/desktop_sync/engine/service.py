@@ -160,6 +160,7 @@ class SyncService:
             configuration=profile.configuration,
             timezone=profile.onec_timezone,
             organization=profile.organization or None,
+            warehouse=profile.order_warehouse or None,
         )
         throttle = profile.crm_throttle if crm_throttle is None else crm_throttle
         crm = Bitrix24Client(webhook, verify=verify, throttle=throttle)

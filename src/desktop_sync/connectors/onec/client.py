@@ -130,6 +130,7 @@ class OnecClient(Transport):
         configuration: str | Profile = "bp30",
         timezone: str = "Europe/Moscow",
         organization: str | None = None,
+        warehouse: str | None = None,
         page_size: int | None = 1000,
         allowed_only: bool = False,
         retries: int = 3,
@@ -157,6 +158,7 @@ class OnecClient(Transport):
         # without it 1C refuses a whole set that holds one hidden row (code 20).
         self.allowed_only = allowed_only
         self._organization = organization
+        self._warehouse = warehouse  # UT 11: the warehouse of orders made from the CRM
         self._cache: dict[str, Any] = {}
 
     def __enter__(self) -> OnecClient:

@@ -328,25 +328,6 @@ class Ut11Client(OnecClient):
                 )
         return out
 
-    def product_limits(self) -> dict[str, list[str]]:
-        """Product ref → what a CRM catalog product cannot hold of it (F5 says so rather
-        than dropping it silently): packages beyond the base unit and characteristics."""
-        out: dict[str, list[str]] = {}
-        for pk in self.packages():
-            out.setdefault(pk.product_ref, []).append(
-                f"package «{pk.name}» ({pk.quantity.normalize():f} base units): the CRM "
-                "product keeps the base unit only"
-            )
-        chars: dict[str, list[str]] = {}
-        for ch in self.characteristics():
-            chars.setdefault(ch.product_ref, []).append(ch.name)
-        for product, names in chars.items():
-            out.setdefault(product, []).append(
-                f"{len(names)} characteristics ({', '.join(sorted(names))}): the CRM product "
-                "has none; orders from the CRM cannot name one"
-            )
-        return out
-
     def price_types(self) -> list[PriceType]:
         """UT marks the main price type (``Основной``); without a mark, the first by code."""
         rows = self._read("price_types", Query(orderby=("Code",)))
@@ -402,6 +383,20 @@ class Ut11Client(OnecClient):
                     deleted=bool(r.get("DeletionMark")),
                 )
             )
+        packages: dict[str, list[tuple[str, Decimal]]] = {}
+        for pk in self.packages():
+            packages.setdefault(pk.product_ref, []).append((pk.name, pk.quantity))
+        chars: dict[str, list[str]] = {}
+        for ch in self.characteristics():
+            chars.setdefault(ch.product_ref, []).append(ch.name)
+        out = [
+            replace(
+                p,
+                packages=tuple(sorted(packages.get(p.onec_ref or "", ()))),
+                characteristics=tuple(sorted(chars.get(p.onec_ref or "", ()))),
+            )
+            for p in out
+        ]
         if with_prices:
             prices = self.prices()
             out = [replace(p, price=prices.get(p.onec_ref or "")) for p in out]
@@ -800,10 +795,19 @@ class Ut11Client(OnecClient):
         return self.create(entity, body)
 
     def _warehouse_ref(self) -> str:
-        """The order's warehouse: the only one, else the first by code (UT requires one;
-        the profile does not name it yet)."""
+        """The order's warehouse (UT requires one): the one the profile names
+        (``onec.warehouse``), else the first by code."""
         rows = self._read("warehouses", Query(filter=lit.eq("IsFolder", False), orderby=("Code",)))
         rows = [r for r in rows if not r.get("DeletionMark")]
+        if self._warehouse:
+            named = [r for r in rows if str(r.get("Description") or "") == self._warehouse]
+            if not named:
+                raise OnecError(
+                    f"1C has no warehouse «{self._warehouse}» (the profile's onec.warehouse)",
+                    entity=self.profile.set("warehouses"),
+                    field="Склад_Key",
+                )
+            rows = named
         if not rows:
             raise OnecError(
                 "1C has no warehouse for the order",
