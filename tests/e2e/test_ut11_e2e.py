@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,9 @@ import pytest
 from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.domain.entities import make_line
 from desktop_sync.domain.requisites import make_inn
+from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.sandbox.onec import ut11
@@ -284,3 +287,29 @@ def test_orders_go_to_the_warehouse_the_profile_names(ut_world: World) -> None:
     assert summary.counts["failed"] == 0, summary.failures
     made = [r for r in world.onec.store.all(ut11.ORDERS) if r["Ref_Key"] not in before]
     assert made and {r["Склад_Key"] for r in made} == {chosen["Ref_Key"]}
+
+
+def test_crm_invoice_of_a_product_with_characteristics_waits_unwritten(ut_world: World) -> None:
+    """The CRM row cannot name a characteristic: the order waits with the reason, and
+    1C is not even asked (no failing write each run)."""
+    world = ut_world
+    with world.service() as svc:
+        svc.run(flows=(Flow.F7, Flow.F5))
+        links = {lk.onec_ref: int(lk.crm_id or 0) for lk in svc.journal.links(PRODUCT)}
+    with _client(world) as o:
+        ref = next(ch.product_ref for ch in o.characteristics() if ch.product_ref in links)
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.company_id)
+        crm_id = inv.invoice.crm_id or 0
+        row = replace(
+            make_line(1, "Футболка", Decimal(2), Decimal("500"), VatRate.VAT22),
+            product_crm_id=links[ref],
+        )
+        c.set_product_rows(crm_id, [row])
+        c.update_invoice(crm_id, {"stageId": "DT31_1:S"})
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F1,))
+    assert summary.counts["failed"] == 0, summary.failures
+    (item,) = [i for i in plan.items if i.key == f"F1:row1_characteristic:{crm_id}"]
+    assert "characteristics" in item.message and item.blocks
+    assert all(op.source_id != str(crm_id) for op in plan.operations)

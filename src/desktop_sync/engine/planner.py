@@ -1097,6 +1097,24 @@ class _Invoices:
                 )
             else:
                 product_refs.append(ref)
+                if self.snap.onec.products[ref].characteristics:
+                    attention(
+                        f"row{line.line_no}_characteristic",
+                        tr("Characteristics"),
+                        tr(
+                            "row {n}: in 1C «{name}» is sold by characteristics ({names}); "
+                            "the CRM row cannot say which"
+                        ).format(
+                            n=line.line_no,
+                            name=line.product_name,
+                            names=", ".join(self.snap.onec.products[ref].characteristics),
+                        ),
+                        tr(
+                            "enter this order in 1C by hand with the characteristic, then "
+                            "skip this item"
+                        ),
+                        line.product_name,
+                    )
                 link = self.products.match.pairs.get(ref)
                 if link is not None and not link.known:
                     dep = self.products.ensure_in_crm(ref, label)
