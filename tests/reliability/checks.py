@@ -22,9 +22,9 @@ from tests.e2e.conftest import World, make_world
 open_world = contextmanager(make_world)  # ``with open_world(tmp_path, monkeypatch, ...) as w``
 
 ORIGINATOR = "desktop-sync"
-CP_SET = "Catalog_Контрагенты"
+CP_SET = "Catalog_Контрагенты"  # the same name in BP 3.0 and UT 11
 CONTRACT_SET = "Catalog_ДоговорыКонтрагентов"
-INVOICE_SET = "Document_СчетНаОплатуПокупателю"
+CONFIGURATIONS = ("bp30", "ut11")
 
 
 def _short_sleep(seconds: float) -> None:
@@ -83,12 +83,14 @@ def onec_state(world: World) -> dict[str, Counter[str]]:
         c = by_ref.get(str(ref).lower())
         return f"{c.get('ИНН')}/{c.get('КПП')}" if c else "?"
 
-    invoices = st.all(INVOICE_SET)
+    invoices = st.all(world.story.invoices)  # BP: СчетНаОплату; UT: ЗаказКлиента
     return {
         "counterparties": Counter(
             f"{c.get('ИНН')}/{c.get('КПП')}/{c.get('Description')}" for c in cps
         ),
-        "contracts": Counter(who(c.get("Owner_Key")) for c in st.all(CONTRACT_SET)),
+        "contracts": Counter(
+            who(c.get("Owner_Key") or c.get("Контрагент_Key")) for c in st.all(CONTRACT_SET)
+        ),
         "invoices": Counter(
             f"{who(i.get('Контрагент_Key'))}|{i.get('СуммаДокумента')}|{len(i.get('Товары') or [])}"
             for i in invoices
@@ -134,7 +136,7 @@ def creates_exactly_once(world: World, ops: tuple[Operation, ...]) -> list[str]:
         elif op.target is System.CRM and op.entity_type == PRODUCT:
             n = cs["product_xml"][op.source_id]
         elif op.target is System.ONEC and op.entity_type in (COUNTERPARTY, INVOICE, "contract"):
-            name = {COUNTERPARTY: CP_SET, INVOICE: INVOICE_SET, "contract": CONTRACT_SET}[
+            name = {COUNTERPARTY: CP_SET, INVOICE: world.story.invoices, "contract": CONTRACT_SET}[
                 op.entity_type
             ]
             n = 1 if world.onec.store.get(name, str(op.target_id)) is not None else 0

@@ -25,8 +25,8 @@ from desktop_sync.journal import OpState
 from tests.e2e.conftest import World
 
 from .checks import (
+    CONFIGURATIONS,
     CP_SET,
-    INVOICE_SET,
     creates_exactly_once,
     journal_problems,
     open_world,
@@ -178,11 +178,16 @@ def _texts(world: World, plan_items: list[Any]) -> list[str]:
     return out
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "configuration" in metafunc.fixturenames:
+        metafunc.parametrize("configuration", CONFIGURATIONS, scope="module")
+
+
 @pytest.fixture(scope="module")
-def data_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DataWorld]:
+def data_world(tmp_path_factory: pytest.TempPathFactory, configuration: str) -> Iterator[DataWorld]:
     with (
         pytest.MonkeyPatch.context() as mp,
-        open_world(tmp_path_factory.mktemp("bad"), mp) as world,
+        open_world(tmp_path_factory.mktemp("bad"), mp, configuration=configuration) as world,
     ):
         records = _mutate(world)
         outcome = Outcome()
@@ -208,7 +213,7 @@ def _crm_company(world: World, origin: str) -> list[dict[str, Any]]:
 def _onec_invoices_of(world: World, invoice_id: str) -> int:
     return sum(
         f"(id {invoice_id})" in str(i.get("Комментарий") or "")
-        for i in world.onec.store.all(INVOICE_SET)
+        for i in world.onec.store.all(world.story.invoices)
     )
 
 

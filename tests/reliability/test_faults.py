@@ -16,6 +16,7 @@ from desktop_sync.sandbox.onec.faults import Faults
 from tests.e2e.conftest import World
 
 from .checks import (
+    CONFIGURATIONS,
     State,
     creates_exactly_once,
     diff,
@@ -54,6 +55,8 @@ SETTLE_RUNS = 5
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "configuration" in metafunc.fixturenames:
+        metafunc.parametrize("configuration", CONFIGURATIONS, scope="module")
     if "case" in metafunc.fixturenames:
         cases = SOAK_CASES if soak_enabled(metafunc.config) else CI_CASES
         seeds = (1, 2) if soak_enabled(metafunc.config) else (1,)
@@ -62,11 +65,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[State]:
-    """The fault-free end state (same seed, same data)."""
+def reference(tmp_path_factory: pytest.TempPathFactory, configuration: str) -> Iterator[State]:
+    """The fault-free end state (same seed, same data, same 1C configuration)."""
     with (
         pytest.MonkeyPatch.context() as mp,
-        open_world(tmp_path_factory.mktemp("ref"), mp) as world,
+        open_world(tmp_path_factory.mktemp("ref"), mp, configuration=configuration) as world,
     ):
         converge(world)
         yield state(world)
@@ -104,13 +107,14 @@ def test_faults_then_clean_runs_converge(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     case: tuple[str, int],
+    configuration: str,
     reference: State,
     tally: Tally,
 ) -> None:
     name, seed = case
     crm_faults, onec_faults = (SOAK_CASES | CI_CASES)[name]
     tally.tried += 1
-    with open_world(tmp_path, monkeypatch) as world:
+    with open_world(tmp_path, monkeypatch, configuration=configuration) as world:
         with service(world) as svc:
             _s, plan0 = svc.dry_run()
         # faulted runs: each one ends in a defined outcome, never a crash

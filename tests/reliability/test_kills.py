@@ -29,6 +29,7 @@ from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
 
 from .checks import (
+    CONFIGURATIONS,
     State,
     diff,
     journal_problems,
@@ -75,10 +76,12 @@ class Reference:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
+def reference(tmp_path_factory: pytest.TempPathFactory, configuration: str) -> Iterator[Reference]:
     with (
         pytest.MonkeyPatch.context() as mp,
-        open_world(tmp_path_factory.mktemp("ref"), mp, onec_faults=ONEC_DELAY) as world,
+        open_world(
+            tmp_path_factory.mktemp("ref"), mp, onec_faults=ONEC_DELAY, configuration=configuration
+        ) as world,
     ):
         t0 = time.monotonic()
         first = cli_apply(world)
@@ -89,6 +92,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "configuration" in metafunc.fixturenames:
+        metafunc.parametrize("configuration", CONFIGURATIONS, scope="module")
     if "seed" in metafunc.fixturenames:
         soak = soak_enabled(metafunc.config)
         metafunc.parametrize("seed", range(1, 9) if soak else (1, 2))
@@ -102,12 +107,15 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
     reference: Reference,
     seed: int,
     kills: int,
+    configuration: str,
     tally: Tally,
 ) -> None:
     rng = random.Random(f"kills/{seed}")
     tally.tried += 1
     outputs: list[str] = []
-    with open_world(tmp_path, monkeypatch, onec_faults=ONEC_DELAY) as world:
+    with open_world(
+        tmp_path, monkeypatch, onec_faults=ONEC_DELAY, configuration=configuration
+    ) as world:
         killed = 0
         for _ in range(kills):
             proc = subprocess.Popen(
