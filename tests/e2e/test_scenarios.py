@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
-from desktop_sync.domain.entities import make_line
+from desktop_sync.domain.entities import CounterpartyKind, Requisite, make_line
+from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine.model import Flow, ItemKind, OpKind
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, PRODUCT
@@ -207,3 +208,39 @@ def test_crm_row_without_catalog_product_is_an_attention_item(world: World) -> N
     (item,) = [i for i in plan.items if i.key.startswith(f"F1:row1:{inv.invoice.crm_id}")]
     assert "not a catalog product" in item.message and "Быстро" in item.message
     assert all(op.source_id != str(inv.invoice.crm_id) for op in plan.operations)
+
+
+def test_invoice_names_one_of_several_requisites_of_its_company(world: World) -> None:
+    """A company holds a second legal entity; the manager picks it on the invoice: 1C
+    gets that counterparty (on UT under the partner of the company's other one) and
+    the order is its. Without a choice the invoice waits for one."""
+    ref, key = _linked_counterparty(world)
+    company_id = int(key.split("/")[0])
+    inn, kpp, name = make_inn("773412345"), "773401001", "ООО «Второе лицо»"
+    with crm(world) as c:
+        second = c.add_requisite(
+            company_id, Requisite(inn, kpp, name), name=name, kind=CounterpartyKind.ORGANIZATION
+        )
+        inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.invoice.lines)
+        crm_id = inv.invoice.crm_id or 0
+        c.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
+    with world.service() as svc:
+        _summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
+    (item,) = [i for i in plan.items if i.key == f"F1:no_company:{crm_id}"]
+    assert "several requisites" in item.message
+    with crm(world) as c:
+        c.link_invoice_requisite(crm_id, second)
+        c.update_invoice(crm_id, {"title": "Счёт с выбранным реквизитом"})  # saved by the form
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
+        assert summary.counts["failed"] == 0, summary.failures
+        link = svc.journal.link(INVOICE, crm_id=str(crm_id))
+        cp_link = svc.journal.link(COUNTERPARTY, crm_id=f"{company_id}/{second}")
+        assert link is not None and link.onec_ref and cp_link is not None and cp_link.onec_ref
+        made = svc.onec.invoice(link.onec_ref)
+    assert made is not None and made.counterparty_ref == cp_link.onec_ref
+    new = world.story.row(world.story.counterparties, cp_link.onec_ref)
+    assert (new["ИНН"], new["КПП"]) == (inn, kpp)
+    if world.configuration == "ut11":  # one company, one partner
+        old = world.story.row(world.story.counterparties, ref)
+        assert new["Партнер_Key"] == old["Партнер_Key"]

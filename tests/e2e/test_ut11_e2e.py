@@ -245,27 +245,25 @@ def test_partner_is_one_company_with_a_requisite_per_counterparty(ut_world: Worl
 
 
 def test_products_with_packages_and_characteristics_are_sent_and_said(ut_world: World) -> None:
-    """F5 on UT: such products go to the CRM in their base unit; the plan says, per
-    product, what the CRM cannot hold; nothing waits for it, and it is said once."""
+    """F5 on UT: such products go to the CRM in their base unit; the plan says, in the
+    operation that sends each, what the CRM cannot hold; nothing waits for it."""
     world = ut_world
+    with _client(world) as o:
+        packaged = {pk.product_ref for pk in o.packages()}
+        varied = {ch.product_ref for ch in o.characteristics()}
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F5,))
         assert summary.counts["failed"] == 0, summary.failures
-        packages = [i for i in plan.items if i.key.startswith("F5:packages:")]
-        chars = [i for i in plan.items if i.key.startswith("F5:characteristics:")]
-        assert packages and chars
-        assert all(not i.blocks for i in packages + chars)
-        created = {op.source_id for op in plan.operations if op.kind is OpKind.CREATE}
-        assert {i.record_id for i in packages + chars} <= created | {
-            op.source_id for op in plan.operations if op.kind is OpKind.LINK
-        }
-        item = packages[0]
-        assert "Коробка" in item.message and item.field == "Unit" and item.record_label
-        assert "characteristics" in chars[0].message
+        sent = {op.source_id: op for op in plan.operations if op.flow is Flow.F5}
+        assert packaged & set(sent) and varied & set(sent)
+        for ref in packaged & set(sent):
+            assert "«Коробка (10 шт)» = 10" in sent[ref].reason, sent[ref].reason
+        for ref in varied & set(sent):
+            assert "characteristics" in sent[ref].reason
+        plain = set(sent) - packaged - varied
+        assert plain and all("stay in 1C" not in sent[r].reason for r in plain)
         _s, again = svc.run(flows=(Flow.F5,))
-    assert again.operations == () and not [
-        i for i in again.items if i.key.startswith(("F5:packages:", "F5:characteristics:"))
-    ]
+    assert again.operations == ()
 
 
 def test_orders_go_to_the_warehouse_the_profile_names(ut_world: World) -> None:

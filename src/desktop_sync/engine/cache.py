@@ -20,7 +20,7 @@ from desktop_sync.engine.snapshot import CrmData, OnecData
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: products carry UT packages and characteristics
+FORMAT = 3  # 2: products carry UT packages and characteristics; 3: invoice requisites
 
 
 @dataclass

@@ -465,7 +465,9 @@ class _Counterparties:
                 if co.counterparty.kind is not CounterpartyKind.ORGANIZATION
                 else CounterpartyKind.SOLE_TRADER
             )
-            cp = replace(cp, kind=kind, onec_ref=new_ref)
+            cp = replace(
+                cp, kind=kind, onec_ref=new_ref, partner_ref=self._partner_in_onec(co, crm_key)
+            )
             problem = _requisite_problem(cp)
             if problem is not None:
                 self.b.item(
@@ -503,6 +505,17 @@ class _Counterparties:
         )
         self.onec_ready[crm_key] = op_id
         return op_id, new_ref
+
+    def _partner_in_onec(self, co: CrmCompany, crm_key: str) -> str | None:
+        """UT 11: the partner of another requisite of the same company that is a 1C
+        counterparty already; the new counterparty joins it (one company, one partner).
+        BP 3.0 has no partners: None."""
+        for rq in requisites_of(co):
+            ref = self.match.by_crm.get(rq.key) if rq.key != crm_key else None
+            sibling = self.snap.onec.counterparties.get(ref or "")
+            if sibling is not None and sibling.partner_ref:
+                return sibling.partner_ref
+        return None
 
     def ensure_contract(
         self, onec_ref: str, after: str | None, label: str
@@ -707,8 +720,6 @@ class _Products:
         if p is None:
             return None
         pair = self.match.pairs.get(onec_ref)
-        if pair is None or not pair.known:
-            self._what_the_crm_cannot_hold(p, onec_ref)
         if pair is not None:
             op_id = ""
             if not pair.known:
@@ -733,7 +744,8 @@ class _Products:
                                 "xml_id": tr("1C GUID"),
                                 "confirmed": tr("a person's confirmation"),
                             }.get(pair.rule, tr("article")),
-                        ),
+                        )
+                        + self._cannot_hold(p),
                         record_label=p.name,
                         changes=_changes(crm_v, onec_v),
                         payload={"onec_values": onec_v, "crm_values": crm_v},
@@ -770,7 +782,8 @@ class _Products:
                 idempotency_key=self.b.key(Flow.F5, PRODUCT, onec_ref),
                 reason=tr("{name}: not in the CRM catalog yet; will be created ({why})").format(
                     name=p.name, why=why
-                ),
+                )
+                + self._cannot_hold(p),
                 record_label=p.name,
                 changes=_changes({}, nz.product_values(p)),
                 payload={"product": p, "values": nz.product_values(p)},
@@ -779,55 +792,29 @@ class _Products:
         self.crm_ready[onec_ref] = op_id
         return op_id
 
-    def _what_the_crm_cannot_hold(self, p: Product, onec_ref: str) -> None:
-        """UT 11 packages and characteristics: the CRM product keeps the base unit and
-        has no characteristics. Said once, when the product enters the CRM; nothing is
-        held back by it."""
+    @staticmethod
+    def _cannot_hold(p: Product) -> str:
+        """UT 11 packages and characteristics, said in the operation's reason: the CRM
+        product keeps the base unit and has no characteristics. (An inbox item per
+        product would bury real problems under hundreds of notes; nothing here needs a
+        person's decision.)"""
+        notes: list[str] = []
         if p.packages:
             names = ", ".join(f"«{name}» = {qty.normalize():f}" for name, qty in p.packages)
-            self.b.item(
-                Item(
-                    key=f"F5:packages:{onec_ref}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F5,
-                    entity_type=PRODUCT,
-                    record_id=onec_ref,
-                    record_label=p.name,
-                    field=nz.label("unit"),
-                    message=tr(
-                        "1C sells it in packages ({packages} base units); the CRM product "
-                        "keeps the base unit only, so CRM invoices count base units"
-                    ).format(packages=names),
-                    action=tr(
-                        "nothing to do if the base unit suits the managers; the product is "
-                        "sent with it"
-                    ),
-                    onec_value=names,
-                )
+            notes.append(
+                tr(
+                    "packages {packages} base units stay in 1C: the CRM product keeps the "
+                    "base unit, CRM invoices count base units"
+                ).format(packages=names)
             )
         if p.characteristics:
-            names = ", ".join(p.characteristics)
-            self.b.item(
-                Item(
-                    key=f"F5:characteristics:{onec_ref}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F5,
-                    entity_type=PRODUCT,
-                    record_id=onec_ref,
-                    record_label=p.name,
-                    field=tr("Characteristics"),
-                    message=tr(
-                        "1C keeps {count} characteristics of it ({names}); the CRM product "
-                        "has none, and its stock is sent summed over them"
-                    ).format(count=len(p.characteristics), names=names),
-                    action=tr(
-                        "CRM invoices with this product cannot say which characteristic: "
-                        "such an order is entered in 1C by hand, or sell a product without "
-                        "characteristics"
-                    ),
-                    onec_value=names,
-                )
+            notes.append(
+                tr(
+                    "characteristics {names} stay in 1C: the CRM product has none, its stock "
+                    "is their sum, and a CRM invoice with it waits for an order entered in 1C"
+                ).format(names=", ".join(p.characteristics))
             )
+        return "".join(f"; {n}" for n in notes)
 
     def onec_ref_of_crm(self, crm_id: int | None) -> str | None:
         return None if crm_id is None else self.match.by_crm.get(str(crm_id))
@@ -903,8 +890,11 @@ class _Invoices:
         if company is None:
             return None
         reqs = requisites_of(company)
-        # Several requisites (head office and branches) and none chosen: a person decides.
-        return reqs[0].key if len(reqs) == 1 else None
+        if len(reqs) == 1:
+            return reqs[0].key
+        # Several requisites (head office and branches, a UT partner's legal entities):
+        # the one the manager chose on the invoice; none chosen, a person decides.
+        return next((rq.key for rq in reqs if rq.requisite_id == ci.requisite_id), None)
 
     def _buyer(self, ci: CrmInvoice) -> str:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)

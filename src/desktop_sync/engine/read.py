@@ -182,6 +182,20 @@ def read_crm(
         for i in client.invoices(since, unreadable=unreadable)
         if i.invoice.crm_id
     }
+
+    # A buyer with several requisites (a head office and its branch, a UT partner's
+    # legal entities): which one the manager chose on the invoice, read for the
+    # invoices read now (a new choice moves the invoice's updatedTime).
+    def held(company_id: int | None) -> int:
+        company = data.companies.get(company_id or -1)
+        return len(company.counterparty.requisites) if company is not None else 0
+
+    several = [iid for iid, inv in invoices.items() if held(inv.company_id) > 1]
+    if several:
+        chosen = client.invoice_requisites(several)
+        invoices.update(
+            {iid: replace(invoices[iid], requisite_id=chosen.get(iid)) for iid in several}
+        )
     data.invoices = merge(previous.crm.invoices if previous else {}, invoices)
     for crm_id in unreadable:
         data.invoices.pop(crm_id, None)  # an older readable copy must not stand in for it

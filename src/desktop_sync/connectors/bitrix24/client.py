@@ -247,6 +247,31 @@ class Bitrix24Client(RestClient):
         ).result
         return int(result)
 
+    def invoice_requisites(self, invoice_ids: Sequence[int]) -> dict[int, int]:
+        """The buyer's requisite chosen on each invoice (``crm.requisite.link.get``, 50
+        to a batch request); an invoice without a choice is left out. A failure other
+        than "no link" is raised: a missing choice must not be invented by an outage."""
+        commands: dict[str, tuple[str, Params]] = {
+            f"i{iid}": ("crm.requisite.link.get", {"entityTypeId": INVOICE, "entityId": iid})
+            for iid in invoice_ids
+        }
+        reply = self.batch_all(commands, what="requisites chosen on invoices")
+        out: dict[int, int] = {}
+        for iid in invoice_ids:
+            key = f"i{iid}"
+            error = reply.errors.get(key)
+            if error is not None and not isinstance(
+                error, (Bitrix24NotFound, Bitrix24RequestError)
+            ):
+                raise error
+            if key in reply.unknown:
+                raise Bitrix24ServerError("Bitrix24 did not answer a batch of reads.")
+            row = reply.results.get(key)
+            requisite = mapping.as_int(row.get("REQUISITE_ID")) if isinstance(row, dict) else None
+            if requisite:
+                out[iid] = requisite
+        return out
+
     def link_invoice_requisite(
         self, invoice_id: int, requisite_id: int, my_requisite_id: int = 0
     ) -> None:

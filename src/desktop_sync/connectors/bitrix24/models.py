@@ -42,6 +42,7 @@ class CrmInvoice:
     updated: dt.datetime
     assigned_by: int | None
     fields: SyncFields = field(default_factory=SyncFields)
+    requisite_id: int | None = None  # the buyer's requisite chosen on the invoice
 
 
 @dataclass(frozen=True, slots=True)

@@ -662,6 +662,8 @@ class Ut11Client(OnecClient):
         the same ИНН when it is a customer (a branch joins its head office), else a new
         partner."""
         entity = self.profile.set("counterparties")
+        if cp.partner_ref:  # the partner of its siblings: one CRM company, one partner
+            return cp.partner_ref
         if cp.inn:
             same = self.fetch(
                 entity, Query(filter=lit.eq("ИНН", cp.inn), select=("Ref_Key", "Партнер_Key"))
