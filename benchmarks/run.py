@@ -30,7 +30,12 @@ NOT_YET = (
 )
 
 
+ONLY: tuple[str, ...] = ()  # step names to run (prefixes); empty = all
+
+
 def _step(name: str, fn: Callable[[], list[Row]], rows: list[Row], log: bool) -> None:
+    if ONLY and not any(name.startswith(o) for o in ONLY):
+        return
     t0 = time.perf_counter()
     try:
         got = fn()
@@ -95,7 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true", help="skip b24pysdk / fast-bitrix24")
     ap.add_argument("--no-files", action="store_true", help="do not write JSON / PNG")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated steps to run, by name prefix (e.g. 'sync medium,sync ut11')",
+    )
     args = ap.parse_args(argv)
+    global ONLY
+    ONLY = tuple(o.strip() for o in args.only.split(",") if o.strip())
     started = dt.datetime.now(dt.UTC)
     load = os.getloadavg()
     rows = collect(

@@ -286,7 +286,15 @@ def test_check_and_status_commands(world: World) -> None:
     )
     report = json.loads(check.stdout)
     assert check.returncode == 0, report["problems"]
-    assert report["ok"] and report["onec"]["configuration"]
+    # check says which configuration it found and what the user may read and write
+    names = {e["name"]: e for e in report["onec"]["entities"]}
+    assert report["ok"] and names["invoices"]["writable"]
+    assert names["invoices"]["entity"] == world.story.invoices
+    if world.configuration == "ut11":
+        assert report["onec"]["configuration"] == "1С:Управление торговлей 11"
+        assert names["partners"]["writable"]
+    else:
+        assert "Бухгалтерия" in report["onec"]["configuration"]
     with world.service() as svc:
         svc.run()
         link = svc.journal.links("invoice")[0]

@@ -8,11 +8,6 @@ tests/e2e, which is parametrized over both configurations.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -151,25 +146,6 @@ def _reserve_one(world: World, warehouse: str, linked: set[str | None]) -> None:
         ],
     )
     sb.post(ut11.ORDERS, order["Ref_Key"])
-
-
-def test_check_command_names_the_configuration(ut_world: World) -> None:
-    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {
-        **os.environ,
-        **ut_world.env(),
-        "DESKTOP_SYNC_LANG": "en",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-    check = subprocess.run(
-        [exe, "check", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    report = json.loads(check.stdout)
-    assert check.returncode == 0, report["problems"]
-    assert report["ok"] and report["onec"]["configuration"] == "1С:Управление торговлей 11"
-    names = {e["name"]: e for e in report["onec"]["entities"]}
-    assert names["partners"]["writable"] and names["invoices"]["entity"] == ut11.ORDERS
 
 
 def _second_counterparty(world: World, head: str, name: str) -> str:

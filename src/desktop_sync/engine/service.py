@@ -236,6 +236,7 @@ class SyncService:
         Incremental after the first run; ``full`` forces a full reconciliation."""
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
+        self.onec.forget()  # lookups of an earlier run in this session may be stale
         self.connect()
         progress(Progress(Stage.RESUME))
         cache_file = cache_path(self.paths.data_dir, self.profile.uuid)

@@ -172,6 +172,11 @@ class OnecClient(Transport):
         self._cache["metadata"] = meta
         return self.profile.validate(meta)
 
+    def forget(self) -> None:
+        """Drop what earlier lookups kept (organization, units, agreements…): the next
+        run sees 1C as it is now. A run keeps them; the service calls this per run."""
+        self._cache.clear()
+
     def connect(self) -> Metadata:
         """Read ``$metadata`` and refuse a base that lacks what the profile needs."""
         problems = self.check()

@@ -239,7 +239,7 @@ class Ut11Client(OnecClient):
 
     def agreements(self) -> list[Agreement]:
         out = []
-        for r in self._read("agreements"):
+        for r in self._cached("agreements", "agreements"):
             if r.get("DeletionMark") or r.get("Статус") != "Действует":
                 continue
             out.append(
@@ -258,7 +258,7 @@ class Ut11Client(OnecClient):
     def agreement_for(self, partner_ref: str, counterparty_ref: str, on: dt.date) -> Agreement:
         """The partner's own agreement in force, else the one typical agreement. Several
         candidates are a question for a person, never a guess."""
-        rows = {str(r["Ref_Key"]): r for r in self._read("agreements")}
+        rows = {str(r["Ref_Key"]): r for r in self._cached("agreements", "agreements")}
         usable = [
             a
             for a in self.agreements()
@@ -799,7 +799,8 @@ class Ut11Client(OnecClient):
     def _warehouse_ref(self) -> str:
         """The order's warehouse (UT requires one): the one the profile names
         (``onec.warehouse``), else the first by code."""
-        rows = self._read("warehouses", Query(filter=lit.eq("IsFolder", False), orderby=("Code",)))
+        query = Query(filter=lit.eq("IsFolder", False), orderby=("Code",))
+        rows = self._cached("warehouses", "warehouses", query)
         rows = [r for r in rows if not r.get("DeletionMark")]
         if self._warehouse:
             named = [r for r in rows if str(r.get("Description") or "") == self._warehouse]
