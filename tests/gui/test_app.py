@@ -184,3 +184,21 @@ def test_an_exception_in_a_slot_is_one_calm_line(qtbot, tmp_path: Path, caplog) 
     finally:
         app._desktop_sync_controller = None
         controller.shutdown()
+
+
+def test_wizard_order_warehouse_is_for_ut_only(qtbot, tmp_path: Path) -> None:
+    paths = AppPaths.resolve(tmp_path / "home")
+    controller = MainController(paths, None)
+    qtbot.addWidget(controller.window)
+    try:
+        wizard = ConnectionWizard(paths, controller.runner)
+        qtbot.addWidget(wizard)
+        assert not wizard.order_warehouse.isEnabled()  # BP 3.0 invoices name no warehouse
+        wizard.configuration.setCurrentIndex(wizard.configuration.findData("ut11"))
+        assert wizard.order_warehouse.isEnabled()
+        wizard.order_warehouse.setText(" Склад «Южный» ")
+        wizard.name.setText("trade")
+        profile = wizard.profile()
+        assert (profile.configuration, profile.order_warehouse) == ("ut11", "Склад «Южный»")
+    finally:
+        controller.shutdown()

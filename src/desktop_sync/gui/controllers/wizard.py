@@ -164,6 +164,17 @@ class ConnectionWizard(QWizard):
         self.organization = QLineEdit(p.organization if p else "")
         self.organization.setPlaceholderText(tr("name or INN; empty: the only one"))
         self.timezone = QLineEdit(p.onec_timezone if p else "Europe/Moscow")
+        self.order_warehouse = QLineEdit(p.order_warehouse if p else "")
+        self.order_warehouse.setPlaceholderText(tr("1C warehouse name; empty: the first by code"))
+        self.order_warehouse.setToolTip(
+            tr("UT 11 only: the warehouse of customer orders made from CRM invoices")
+        )
+
+        def configuration_changed() -> None:
+            self.order_warehouse.setEnabled(self.configuration.currentData() == "ut11")
+
+        self.configuration.currentIndexChanged.connect(configuration_changed)
+        configuration_changed()
         form.addRow(tr("Profile name"), self.name)
         form.addRow(tr("1C OData address"), self.onec_url)
         form.addRow(tr("1C user"), self.onec_user)
@@ -171,6 +182,7 @@ class ConnectionWizard(QWizard):
         form.addRow(tr("Configuration"), self.configuration)
         form.addRow(tr("Organization"), self.organization)
         form.addRow(tr("1C server time zone"), self.timezone)
+        form.addRow(tr("Warehouse of orders"), self.order_warehouse)
         self.addPage(self.page_onec)
 
         # 2. CRM
@@ -253,6 +265,7 @@ class ConnectionWizard(QWizard):
             configuration=str(self.configuration.currentData()),
             organization=self.organization.text().strip(),
             onec_timezone=self.timezone.text().strip() or "Europe/Moscow",
+            order_warehouse=self.order_warehouse.text().strip(),
             crm_url=self.crm_url.text().strip(),
             schedule_minutes=self.schedule.value(),
         )
