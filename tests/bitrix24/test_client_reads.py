@@ -164,3 +164,26 @@ def test_rows_fall_back_to_one_command_per_invoice(
         registry.METHODS["crm.item.productrow.list"] = (scopes, original)
     assert all(inv.invoice.lines for inv in invoices)
     assert portal.stats.subcalls["crm.item.productrow.list"] > len(invoices)
+
+
+def test_reference_lists_in_one_request_and_read_on_past_a_page() -> None:
+    """Catalogs, measures, VAT rates and price types travel in one batch request; a
+    portal with more than 50 measures (the whole ОКЕИ imported) has all of them read."""
+    from desktop_sync.sandbox.bitrix24 import start
+
+    with start(size="small", rate_limit=False) as portal:
+        first = len(portal.store.measures)
+        for n in range(70):
+            portal.store.measures.append(
+                {"id": 1000 + n, "code": f"{900 + n}", "measureTitle": f"Единица {n}",
+                 "symbol": f"е{n}", "symbolIntl": "", "symbolLetterIntl": "", "isDefault": "N"}
+            )  # fmt: skip
+        with Bitrix24Client(portal.webhook, throttle=False) as c:
+            portal.stats.reset()
+            assert c.product_iblock() and c.vat_rates() and c.price_types()
+            assert portal.stats.requests == 1 + 1  # the batch, then the measures' 2nd page
+            assert len(c.measures()) == first + 70
+            assert portal.stats.requests == 2  # read once per client
+            c.forget()
+            c.measures()
+            assert portal.stats.requests == 4

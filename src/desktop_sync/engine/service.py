@@ -237,6 +237,7 @@ class SyncService:
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
         self.onec.forget()  # lookups of an earlier run in this session may be stale
+        self.crm.forget()
         self.connect()
         progress(Progress(Stage.RESUME))
         cache_file = cache_path(self.paths.data_dir, self.profile.uuid)

@@ -63,6 +63,15 @@ def _iso(value: dt.datetime) -> str:
     return value.isoformat()
 
 
+# The catalog's reference lists, read together in one batch request (items key -> method).
+_REFERENCE_LISTS = {
+    "catalogs": "catalog.catalog.list",
+    "measures": "catalog.measure.list",
+    "vats": "catalog.vat.list",
+    "priceTypes": "catalog.priceType.list",
+}
+
+
 class Bitrix24Client(RestClient):
     """The Bitrix24 side of the sync, over an inbound webhook."""
 
@@ -301,9 +310,39 @@ class Bitrix24Client(RestClient):
 
     # --- catalog ---------------------------------------------------------------------------
 
+    def _reference(self, key: str) -> list[dict[str, Any]]:
+        """One of the catalog's reference lists (catalogs, measures, VAT rates, price
+        types). The four travel in one batch request, once per client until
+        :meth:`forget`; a list longer than a page is read on, page by page."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_ref_cache", {})
+        if "lists" not in cache:
+            reply = self.batch(
+                {k: (m, {}) for k, m in _REFERENCE_LISTS.items()},
+                what="catalog reference lists",
+            )
+            lists: dict[str, list[dict[str, Any]]] = {}
+            for k, method in _REFERENCE_LISTS.items():
+                if k in reply.errors:
+                    raise reply.errors[k]
+                rows = list((reply.results.get(k) or {}).get(k) or [])
+                start = reply.nexts.get(k)
+                while start:
+                    page = self.call(method, {"start": start})
+                    rows += (page.result or {}).get(k) or []
+                    start = page.next
+                lists[k] = rows
+            cache["lists"] = lists
+        found: list[dict[str, Any]] = cache["lists"][key]
+        return found
+
+    def forget(self) -> None:
+        """Drop the reference lists read so far: the next run sees the portal as it is."""
+        self.__dict__.pop("_ref_cache", None)
+        self._iblock = None
+
     def product_iblock(self) -> int:
         if self._iblock is None:
-            cats = (self.call("catalog.catalog.list").result or {}).get("catalogs") or []
+            cats = self._reference("catalogs")
             main = [c for c in cats if not c.get("productIblockId")]
             if not main:
                 raise Bitrix24Error("Bitrix24 has no product catalog (catalog.catalog.list).")
@@ -318,14 +357,14 @@ class Bitrix24Client(RestClient):
         return cache[name]
 
     def measures(self) -> list[Unit]:
-        rows = (self.call("catalog.measure.list").result or {}).get("measures") or []
+        rows = self._reference("measures")
         return [
             Unit(okei=str(r["code"]).zfill(3), name=str(r.get("symbol") or ""), crm_id=int(r["id"]))
             for r in rows
         ]
 
     def vat_rates(self) -> dict[int, VatRate]:
-        rows = (self.call("catalog.vat.list").result or {}).get("vats") or []
+        rows = self._reference("vats")
         out: dict[int, VatRate] = {}
         for r in rows:
             try:
@@ -345,7 +384,7 @@ class Bitrix24Client(RestClient):
         return None
 
     def price_types(self) -> list[PriceType]:
-        rows = (self.call("catalog.priceType.list").result or {}).get("priceTypes") or []
+        rows = self._reference("priceTypes")
         return [
             PriceType(name=str(r["name"]), crm_id=int(r["id"]), base=r.get("base") == "Y")
             for r in rows
