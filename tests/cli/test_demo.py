@@ -49,9 +49,10 @@ def _all_bytes(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
 
 
-def test_headless_demo_syncs_and_keeps_no_secret(tmp_path: Path) -> None:
+@pytest.mark.parametrize("configuration", ["bp30", "ut11"])
+def test_headless_demo_syncs_and_keeps_no_secret(tmp_path: Path, configuration: str) -> None:
     home = tmp_path / "home"
-    result = run(home, "demo", "--headless")
+    result = run(home, "demo", "--headless", "--configuration", configuration)
     # 0 done, or 3 done with items waiting for a person: both are a successful run.
     assert result.returncode in (0, 3), result.stdout[-2000:] + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -64,7 +65,7 @@ def test_headless_demo_syncs_and_keeps_no_secret(tmp_path: Path) -> None:
     assert result.returncode == (3 if int(applied[6]) + int(applied[5]) else 0)
 
     demo = _profiles(home)["demo"]
-    assert demo["demo"] is True
+    assert demo["demo"] is True and demo["configuration"] == configuration
     assert demo["crm_throttle"] is False
     assert demo["stages"] == {"send": "DT31_1:S"}
     assert str(demo["onec_url"]).startswith("http://127.0.0.1:")

@@ -53,11 +53,13 @@ class DemoSandboxes:
 
 
 @contextmanager
-def running_sandboxes(host: str = "127.0.0.1") -> Iterator[DemoSandboxes]:
+def running_sandboxes(
+    host: str = "127.0.0.1", configuration: str = "bp30"
+) -> Iterator[DemoSandboxes]:
     """Both sandboxes on free ports of ``host``, stopped when the block ends."""
     from desktop_sync.sandbox import bitrix24, onec
 
-    one = onec.start(host, 0, seed=DEMO_SEED, size=DEMO_SIZE, configuration="bp30")
+    one = onec.start(host, 0, seed=DEMO_SEED, size=DEMO_SIZE, configuration=configuration)
     try:
         crm = bitrix24.start(host, 0, seed=DEMO_SEED, size=DEMO_SIZE, rate_limit=False)
     except BaseException:
@@ -82,7 +84,7 @@ def check_demo_name_free(store: ProfileStore) -> None:
         )
 
 
-def demo_profile(store: ProfileStore, boxes: DemoSandboxes) -> Profile:
+def demo_profile(store: ProfileStore, boxes: DemoSandboxes, configuration: str = "bp30") -> Profile:
     """Create or refresh the ``demo`` profile (a new UUID: a fresh journal for fresh data)."""
     check_demo_name_free(store)
     profile = Profile(
@@ -90,7 +92,7 @@ def demo_profile(store: ProfileStore, boxes: DemoSandboxes) -> Profile:
         onec_url=boxes.onec_url,
         onec_user=boxes.onec_user,
         crm_url=boxes.crm_url,
-        configuration="bp30",
+        configuration=configuration,
         stages={"send": DEMO_SEND_STAGE},
         crm_throttle=False,  # the sandbox runs with its rate limit off
         demo=True,
@@ -173,9 +175,16 @@ def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
 @click.option(
     "--headless", is_flag=True, help="no window: run a full demo synchronisation and print it"
 )
+@click.option(
+    "--configuration",
+    type=click.Choice(["bp30", "ut11"]),
+    default="bp30",
+    show_default=True,
+    help="the 1C configuration of the demo base (bp30: Бухгалтерия 3.0, ut11: УТ 11)",
+)
 @click.option("--smoke", is_flag=True, hidden=True, help="open the window, wait for data, quit")
 @pass_context
-def demo_cmd(ctx: Context, headless: bool, smoke: bool) -> None:
+def demo_cmd(ctx: Context, headless: bool, configuration: str, smoke: bool) -> None:
     """Start both sandboxes with seeded data and open the app on them."""
     code: int
     if not headless and not _has_display():
@@ -183,8 +192,8 @@ def demo_cmd(ctx: Context, headless: bool, smoke: bool) -> None:
             tr("no display here to open the window on; run `desktop-sync demo --headless`")
         )
     check_demo_name_free(ctx.store)
-    with running_sandboxes() as boxes:
-        profile = demo_profile(ctx.store, boxes)
+    with running_sandboxes(configuration=configuration) as boxes:
+        profile = demo_profile(ctx.store, boxes, configuration)
         echo(
             tr("Demo data: 1C sandbox at {onec}, Bitrix24 sandbox at {crm}.").format(
                 onec=boxes.onec_url, crm=boxes.crm_url

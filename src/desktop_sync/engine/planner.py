@@ -247,6 +247,8 @@ class _Counterparties:
         rq, co = self.requisites[crm_key]
         crm_cp = _crm_counterparty(co, rq)
         onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
+        if rq.shared:  # a shared company's phone and e-mail are its own (see diff_linked)
+            crm_v.update(phone=onec_v["phone"], email=onec_v["email"])
         rule_text = {
             "origin": tr("created by desktop-sync earlier"),
             "inn_kpp": tr("same INN and KPP"),
