@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.gui.make_screenshots docs/screenshots [ru] [en]
 
-(offscreen: ``QT_QPA_PLATFORM`` defaults to ``offscreen``).
+(offscreen: ``QT_QPA_PLATFORM`` defaults to ``offscreen``; ``CONFIGURATION=ut11`` for a
+UT 11 base).
 
 Main window (invoices), the plan review, the inbox after a run, the invoice lookup.
 """
@@ -56,7 +57,11 @@ def main(out: Path, lang: str) -> list[Path]:
         widget.grab().save(str(path))
         saved.append(path)
 
-    with tempfile.TemporaryDirectory() as tmp, sandbox_env(Path(tmp) / "home") as env:
+    configuration = os.environ.get("CONFIGURATION", "bp30")
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox_env(Path(tmp) / "home", configuration=configuration) as env,
+    ):
         c = MainController(
             env.paths, "demo",
             open_service=lambda p, a: SyncService.open(p, a, crm_throttle=False),

@@ -23,10 +23,12 @@ class SandboxEnv:
 
 
 @contextmanager
-def sandbox_env(home: Path, size: str = "small", schedule_minutes: int = 0) -> Iterator[SandboxEnv]:
+def sandbox_env(
+    home: Path, size: str = "small", schedule_minutes: int = 0, configuration: str = "bp30"
+) -> Iterator[SandboxEnv]:
     from desktop_sync.sandbox import bitrix24, onec
 
-    onec_sb = onec.start(port=0, size=size)
+    onec_sb = onec.start(port=0, size=size, configuration=configuration)
     crm_sb = bitrix24.start(port=0, size=size, rate_limit=False)
     saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
     try:
@@ -39,6 +41,7 @@ def sandbox_env(home: Path, size: str = "small", schedule_minutes: int = 0) -> I
             onec_url=onec_sb.url,
             onec_user=onec_sb.user,
             crm_url=crm_sb.url,
+            configuration=configuration,
             stages={"send": "DT31_1:UC_TO1C"},
             schedule_minutes=schedule_minutes,
             demo=True,
