@@ -1,0 +1,280 @@
+"""What the planner's parts share: entity types, settings, links, the builder that
+keeps operations and items unique and ordered, and the 3-way diff of linked records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.model import (
+    ALL_FLOWS,
+    Decision,
+    FieldChange,
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    Plan,
+    System,
+    confirmable,
+    idempotency_key,
+)
+from desktop_sync.i18n import tr
+from desktop_sync.journal import LinkValues
+
+COUNTERPARTY = "counterparty"
+CONTRACT = "contract"
+PRODUCT = "product"
+INVOICE = "invoice"
+INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CRM
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    profile_uuid: str
+    send_stage: str = ""
+    paid_stage: str = ""
+    partly_paid_stage: str = ""
+    flows: tuple[Flow, ...] = ALL_FLOWS
+    full: bool = True
+    missing_crm_fields: tuple[str, ...] = ()  # our custom fields the portal lacks
+    warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
+    inventory_off: bool = False  # the portal's inventory management (store documents) is off
+    decisions: dict[str, Decision] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The link table, per entity type, as the journal holds it before the run."""
+
+    by_type: dict[str, list[LinkValues]] = field(default_factory=dict)
+
+    def of(self, entity_type: str) -> list[LinkValues]:
+        return self.by_type.get(entity_type, [])
+
+    def onec(self, entity_type: str, onec_ref: str) -> LinkValues | None:
+        for link in self.of(entity_type):
+            if link.onec_ref == onec_ref:
+                return link
+        return None
+
+    def crm(self, entity_type: str, crm_id: str) -> LinkValues | None:
+        for link in self.of(entity_type):
+            if link.crm_id == crm_id:
+                return link
+        return None
+
+
+def fmt_date(inv: Invoice) -> str:
+    return f"{inv.date:%d.%m.%Y}"
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
+    """What a person sees in the plan: labelled fields, values in their words."""
+    return tuple(
+        FieldChange(k, nz.label(k), nz.display(k, before.get(k)), nz.display(k, after[k]))
+        for k in sorted(after)
+        if before.get(k) != after[k] and (k in before or after[k] not in ("", None))
+    )
+
+
+class Builder:
+    """Collects operations and items; keeps them unique and ordered."""
+
+    def __init__(self, settings: PlanSettings) -> None:
+        self.settings = settings
+        self.ops: dict[str, Operation] = {}
+        self.items: dict[str, Item] = {}
+        self.skipped: set[str] = set()  # blocked by an item the person chose to skip
+
+    def key(self, flow: Flow, entity_type: str, source_id: str) -> str:
+        return idempotency_key(self.settings.profile_uuid, flow, entity_type, source_id)
+
+    def op(self, op: Operation) -> str:
+        self.ops.setdefault(op.op_id, op)
+        return op.op_id
+
+    def item(self, item: Item) -> None:
+        decision = self.settings.decisions.get(item.key)
+        if decision is not None and decision.action == "confirm" and confirmable(item.key):
+            return  # the person confirmed: what it blocked may go ahead
+        if decision is not None and decision.action == "skip":
+            self.skipped.update(item.blocks)  # neither shown again nor done
+            return
+        existing = self.items.get(item.key)
+        if existing is None:
+            self.items[item.key] = item
+        elif item.blocks:
+            blocks = tuple(dict.fromkeys(existing.blocks + item.blocks))
+            self.items[item.key] = replace(existing, blocks=blocks)
+
+    def is_blocked(self, op_id: str) -> bool:
+        """Held back by an item raised so far (or skipped by the person)."""
+        return op_id in self.skipped or any(op_id in i.blocks for i in self.items.values())
+
+    def build(self) -> Plan:
+        blocked = {b for i in self.items.values() for b in i.blocks} | self.skipped
+        # An operation that depends on a blocked one is blocked too.
+        changed = True
+        while changed:
+            changed = False
+            for op in self.ops.values():
+                if op.op_id not in blocked and any(d in blocked for d in op.depends_on):
+                    blocked.add(op.op_id)
+                    changed = True
+        ops = tuple(op for op in self.ops.values() if op.op_id not in blocked)
+        return Plan(
+            operations=topological(ops),
+            items=tuple(sorted(self.items.values(), key=lambda i: (i.flow, i.key))),
+            flows=self.settings.flows,
+            full=self.settings.full,
+        )
+
+
+def topological(ops: tuple[Operation, ...]) -> tuple[Operation, ...]:
+    """Dependencies first; otherwise keep the planner's (deterministic) order."""
+    by_id = {op.op_id: op for op in ops}
+    done: set[str] = set()
+    out: list[Operation] = []
+
+    def visit(op: Operation, trail: tuple[str, ...] = ()) -> None:
+        if op.op_id in done:
+            return
+        if op.op_id in trail:
+            raise ValueError(f"dependency cycle through {op.op_id}")
+        for dep in op.depends_on:
+            if dep in by_id:
+                visit(by_id[dep], (*trail, op.op_id))
+        done.add(op.op_id)
+        out.append(op)
+
+    for op in ops:
+        visit(op)
+    return tuple(out)
+
+
+def three_way(
+    b: Builder,
+    flow: Flow,
+    entity_type: str,
+    link: LinkValues,
+    onec_v: dict[str, Any],
+    crm_v: dict[str, Any],
+    label: str,
+    *,
+    master: System | None,
+    fields: Iterable[str],
+    identity: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Propagate what changed on one side; a change on both (or on the non-master)
+    is a conflict with both values and the base."""
+    to_crm: dict[str, Any] = {}
+    to_onec: dict[str, Any] = {}
+    base_crm_update: dict[str, Any] = {}
+    identity = set(identity)
+    for f in fields:
+        now_1, now_2 = onec_v.get(f), crm_v.get(f)
+        base_1, base_2 = link.onec_values.get(f), link.crm_values.get(f)
+        changed_1, changed_2 = now_1 != base_1, now_2 != base_2
+        if not changed_1 and not changed_2:
+            continue
+        if now_1 == now_2:
+            base_crm_update[f] = now_1  # both reached the same value: nothing to write
+            continue
+        conflict = (
+            (changed_1 and changed_2)
+            or (f in identity)
+            or (master is System.ONEC and changed_2)
+            or (master is System.CRM and changed_1)
+        )
+        record_id = link.onec_ref or ""
+        conflict_key = f"{flow.value}:conflict:{entity_type}:{record_id}:{f}"
+        decision = b.settings.decisions.get(conflict_key) if conflict else None
+        if decision is not None and (decision.onec_value, decision.crm_value) == (now_1, now_2):
+            if decision.action == "take_onec":
+                to_crm[f] = now_1
+            elif decision.action == "take_crm":
+                to_onec[f] = now_2
+            elif decision.action == "value":
+                to_crm[f] = to_onec[f] = decision.value
+            continue  # "skip": leave both as they are until one of them changes again
+        if conflict:
+            b.item(
+                Item(
+                    key=conflict_key,
+                    kind=ItemKind.CONFLICT,
+                    flow=flow,
+                    entity_type=entity_type,
+                    record_id=record_id,
+                    record_label=label,
+                    field=nz.label(f),
+                    message=(
+                        tr("changed in both 1C and the CRM since the last sync")
+                        if changed_1 and changed_2
+                        else tr("changed in the CRM, but 1C is the master of this record")
+                        if master is System.ONEC
+                        else tr("changed in 1C, but the CRM is the master of this record")
+                        if master is System.CRM
+                        else tr(
+                            "a requisite changed; it identifies the record, so a person decides"
+                        )
+                    ),
+                    action=tr("choose the value to keep: 1C, CRM, or type the right one"),
+                    onec_value=now_1,
+                    crm_value=now_2,
+                    base_value=base_1 if changed_1 else base_2,
+                )
+            )
+        elif changed_1:
+            to_crm[f] = now_1
+        else:
+            to_onec[f] = now_2
+    for target, values in ((System.CRM, to_crm), (System.ONEC, to_onec)):
+        if values:
+            _update(b, flow, entity_type, link, target, values, onec_v, crm_v, label, extra)
+
+
+def _update(
+    b: Builder,
+    flow: Flow,
+    entity_type: str,
+    link: LinkValues,
+    target: System,
+    values: dict[str, Any],
+    onec_v: dict[str, Any],
+    crm_v: dict[str, Any],
+    label: str,
+    extra: dict[str, Any] | None,
+) -> None:
+    """One update of ``target`` with what changed on the other side."""
+    to_crm = target is System.CRM
+    current = crm_v if to_crm else onec_v
+    reason = (
+        tr("{name}: changed in 1C ({fields}); the CRM will be updated")
+        if to_crm
+        else tr("{name}: changed in the CRM ({fields}); 1C will be updated")
+    )
+    b.op(
+        Operation(
+            op_id=f"{flow.value}:update_{target.value}:{entity_type}:{link.onec_ref}",
+            flow=flow,
+            kind=OpKind.UPDATE,
+            target=target,
+            entity_type=entity_type,
+            source_id=(link.onec_ref if to_crm else link.crm_id) or "",
+            target_id=link.crm_id if to_crm else link.onec_ref,
+            idempotency_key="",
+            reason=reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
+            record_label=label,
+            changes=tuple(
+                FieldChange(f, nz.label(f), nz.display(f, current.get(f)), nz.display(f, v))
+                for f, v in values.items()
+            ),
+            payload={"values": values, "onec_values": onec_v, "crm_values": crm_v, **(extra or {})},
+        )
+    )

@@ -1,0 +1,449 @@
+"""F7: counterparties both ways, matched by ИНН/КПП (never by name); a UT partner is
+one CRM company with a requisite per counterparty."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from desktop_sync.connectors.bitrix24.models import CrmCompany
+from desktop_sync.domain.entities import (
+    Contract,
+    Counterparty,
+    CounterpartyKind,
+)
+from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import MatchResult, match_counterparties
+from desktop_sync.engine.model import (
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    System,
+    onec_ref_for,
+)
+from desktop_sync.engine.plan_base import (
+    CONTRACT,
+    COUNTERPARTY,
+    Builder,
+    Links,
+    field_changes,
+    three_way,
+)
+from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
+from desktop_sync.i18n import tr
+
+
+def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
+    """(field, message) when the counterparty's name, ИНН or КПП cannot be sent on."""
+    if not cp.name.strip():
+        return "name", tr("the name is empty")
+    if cp.kind is CounterpartyKind.PERSON and not cp.inn:
+        return None
+    try:
+        validate_inn(cp.inn)
+        if cp.kind is CounterpartyKind.ORGANIZATION:
+            if not cp.kpp:
+                return "kpp", tr("an organization needs a KPP")
+            validate_kpp(cp.kpp)
+        elif cp.kpp:
+            return "kpp", tr("only an organization has a KPP")
+    except RequisiteError as exc:
+        return ("inn" if exc.field == "ИНН" else "kpp"), str(exc)
+    return None
+
+
+def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
+    """The CRM company seen through one of its requisites, as a counterparty.
+
+    A company holding several requisites (a UT partner's legal entities, a head office
+    and its branch) is several counterparties: each is named by its requisite, so
+    renaming one never renames the others through the company's title.
+    """
+    name = rq.name if rq.shared and rq.name else co.counterparty.name
+    return replace(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
+
+
+def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
+    """Where a name change goes in the CRM: the requisite when the company is shared."""
+    if not rq.shared or rq.requisite_id is None:
+        return {}
+    field = "RQ_COMPANY_NAME" if rq.kpp else "RQ_NAME"
+    return {"requisite_id": rq.requisite_id, "requisite_field": field}
+
+
+class Counterparties:
+    def __init__(self, b: Builder, snap: Snapshot, links: Links) -> None:
+        self.b = b
+        self.snap = snap
+        self.links = links
+        self.match: MatchResult = match_counterparties(
+            snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY)
+        )
+        self.requisites: dict[str, tuple[CrmRequisite, CrmCompany]] = {}
+        for co in snap.crm.companies.values():
+            for rq in requisites_of(co):
+                self.requisites[rq.key] = (rq, co)
+        self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
+        self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
+
+    def _label(self, cp: Counterparty) -> str:
+        if not cp.name.strip():  # nothing to recognise it by but its requisites and ref
+            return tr("counterparty without a name (INN {inn}, 1C ref {ref})").format(
+                inn=cp.inn or "—", ref=cp.onec_ref or "—"
+            )
+        return f"{cp.name} (ИНН {cp.inn})" if cp.inn else cp.name
+
+    def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
+        cp = self.snap.onec.counterparties[onec_ref]
+        rq, co = self.requisites[crm_key]
+        crm_cp = _crm_counterparty(co, rq)
+        onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
+        if rq.shared:  # a shared company's phone and e-mail are its own (see diff_linked)
+            crm_v.update(phone=onec_v["phone"], email=onec_v["email"])
+        rule_text = {
+            "origin": tr("created by desktop-sync earlier"),
+            "inn_kpp": tr("same INN and KPP"),
+            "inn": tr("same INN, the only one on both sides"),
+        }.get(rule, rule)
+        return self.b.op(
+            Operation(
+                op_id=f"F7:link:{onec_ref}",
+                flow=Flow.F7,
+                kind=OpKind.LINK,
+                target=System.CRM,
+                entity_type=COUNTERPARTY,
+                source_id=onec_ref,
+                target_id=crm_key,
+                idempotency_key="",
+                reason=tr("{name}: found in the CRM ({rule}); will be linked").format(
+                    name=self._label(cp), rule=rule_text
+                ),
+                record_label=self._label(cp),
+                changes=field_changes(crm_v, onec_v),
+                payload={"onec_values": onec_v, "crm_values": crm_v},
+            )
+        )
+
+    def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
+        """An op id after which the 1C counterparty exists (and is linked) in the CRM."""
+        if onec_ref in self.crm_ready:
+            return self.crm_ready[onec_ref] or None
+        cp = self.snap.onec.counterparties.get(onec_ref)
+        if cp is None:
+            return None
+        pair = self.match.pairs.get(onec_ref)
+        if pair is not None:
+            op_id = "" if pair.known else self.link_op(onec_ref, pair.crm_key, pair.rule)
+            self.crm_ready[onec_ref] = op_id
+            return op_id or None
+        if any(a.onec_ref == onec_ref for a in self.match.ambiguous):
+            return self._ambiguous(onec_ref)
+        problem = _requisite_problem(cp)
+        op_id = f"F7:create_crm:{onec_ref}"
+        company_id, company_of = self._partner_company(cp)
+        if problem is not None:
+            field_name, message = problem
+            self.b.item(
+                Item(
+                    key=f"F7:requisite:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=onec_ref,
+                    record_label=self._label(cp),
+                    field=nz.label(field_name),
+                    message=message,
+                    action=tr("correct the counterparty in 1C; the next run sends it"),
+                    onec_value=getattr(cp, field_name),
+                    blocks=(op_id,),
+                )
+            )
+        key = self.b.key(Flow.F7, COUNTERPARTY, onec_ref)
+        suggestion = self.match.name_suggestions.get(onec_ref)
+        if suggestion:
+            self.b.item(
+                Item(
+                    key=f"F7:name:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=onec_ref,
+                    record_label=self._label(cp),
+                    field=nz.label("name"),
+                    message=tr(
+                        "a CRM company without requisites has the same name; "
+                        "names are never matched automatically"
+                    ),
+                    action=tr(
+                        "if it is the same company, add the INN/KPP to it in the CRM; "
+                        "otherwise a new company will be created"
+                    ),
+                    crm_value=", ".join(suggestion),
+                    blocks=(op_id,),
+                )
+            )
+        payload: dict[str, Any] = {"counterparty": cp, "values": nz.counterparty_values(cp)}
+        if company_id is not None or company_of is not None:
+            reason = tr(
+                "{name}: not in the CRM yet; its requisites will be added to the company of "
+                "its partner in 1C ({why})"
+            )
+            payload.update(company_id=company_id, company_of=company_of)
+        else:
+            reason = tr(
+                "{name}: not in the CRM yet; a company with requisites will be created ({why})"
+            )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.CRM,
+                entity_type=COUNTERPARTY,
+                source_id=onec_ref,
+                target_id=None,
+                idempotency_key=key,
+                reason=reason.format(name=self._label(cp), why=why),
+                record_label=self._label(cp),
+                changes=field_changes({}, nz.counterparty_values(cp)),
+                payload=payload,
+                depends_on=(company_of,) if company_of else (),
+            )
+        )
+        self.crm_ready[onec_ref] = op_id
+        return op_id
+
+    def _partner_company(self, cp: Counterparty) -> tuple[int | None, str | None]:
+        """UT 11: (company id, op id making it) of another counterparty of the same
+        partner: the partner is one CRM company, its counterparties its requisites.
+
+        A sibling linked already gives its company; one created earlier in this plan
+        gives its operation (only when nothing holds that operation back).
+        """
+        if not cp.partner_ref or not cp.inn:  # a requisite carries the INN: none, no join
+            return None, None
+        made: str | None = None
+        for ref, sib in sorted(self.snap.onec.counterparties.items()):
+            if ref == cp.onec_ref or sib.partner_ref != cp.partner_ref or sib.deleted:
+                continue
+            pair = self.match.pairs.get(ref)
+            if pair is not None:
+                return int(pair.crm_key.split("/")[0]), None
+            op_id = self.crm_ready.get(ref, "")
+            if made is None and op_id.startswith("F7:create_crm:") and not self.b.is_blocked(op_id):
+                made = op_id
+        return None, made
+
+    def _ambiguous(self, onec_ref: str) -> str:
+        cp = self.snap.onec.counterparties[onec_ref]
+        amb = next(a for a in self.match.ambiguous if a.onec_ref == onec_ref)
+        blocked = f"F7:ambiguous:{onec_ref}"
+        self.b.item(
+            Item(
+                key=f"F7:ambiguous:{onec_ref}",
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F7,
+                entity_type=COUNTERPARTY,
+                record_id=onec_ref,
+                record_label=self._label(cp),
+                field=nz.label(amb.field),
+                message=amb.message,
+                action=tr(
+                    "several records fit; link the right one by hand or correct the "
+                    "requisites, then run again"
+                ),
+                crm_value=", ".join(amb.crm_keys),
+                blocks=(blocked,),
+            )
+        )
+        self.crm_ready[onec_ref] = blocked
+        return blocked
+
+    def ensure_in_onec(self, crm_key: str, why: str) -> tuple[str | None, str | None]:
+        """(op id, 1C ref) after which the CRM counterparty exists in 1C."""
+        onec_ref = self.match.by_crm.get(crm_key)
+        if onec_ref is not None:
+            pair = self.match.pairs[onec_ref]
+            op_id = "" if pair.known else self.link_op(onec_ref, crm_key, pair.rule)
+            return op_id or None, onec_ref
+        rq, co = self.requisites[crm_key]
+        cp = _crm_counterparty(co, rq)
+        label = self._label(cp)
+        op_id = f"F7:create_onec:{crm_key}"
+        key = self.b.key(Flow.F7, COUNTERPARTY, crm_key)
+        new_ref = onec_ref_for(key)
+        if crm_key in self.onec_ready:
+            return self.onec_ready[crm_key], new_ref
+        if any(crm_key in a.crm_keys for a in self.match.ambiguous):
+            self.b.item(
+                Item(
+                    key=f"F7:ambiguous_crm:{crm_key}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=crm_key,
+                    record_label=label,
+                    field=nz.label("inn"),
+                    message=tr("several 1C counterparties fit this company's requisites"),
+                    action=tr(
+                        "leave one counterparty with these requisites in 1C, or mark the "
+                        "others for deletion"
+                    ),
+                    blocks=(op_id,),
+                )
+            )
+        if not rq.inn:
+            self.b.item(
+                Item(
+                    key=f"F7:no_requisite:{crm_key}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F7,
+                    entity_type=COUNTERPARTY,
+                    record_id=crm_key,
+                    record_label=label,
+                    field=nz.label("inn"),
+                    message=tr(
+                        "the CRM company has no requisites (INN), so it cannot be found "
+                        "or created in 1C safely"
+                    ),
+                    action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
+                    blocks=(op_id,),
+                )
+            )
+        else:
+            kind = (
+                CounterpartyKind.ORGANIZATION
+                if len(rq.inn) == 10
+                else co.counterparty.kind
+                if co.counterparty.kind is not CounterpartyKind.ORGANIZATION
+                else CounterpartyKind.SOLE_TRADER
+            )
+            cp = replace(
+                cp, kind=kind, onec_ref=new_ref, partner_ref=self._partner_in_onec(co, crm_key)
+            )
+            problem = _requisite_problem(cp)
+            if problem is not None:
+                self.b.item(
+                    Item(
+                        key=f"F7:requisite_crm:{crm_key}",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F7,
+                        entity_type=COUNTERPARTY,
+                        record_id=crm_key,
+                        record_label=label,
+                        field=nz.label(problem[0]),
+                        message=problem[1],
+                        action=tr("correct the requisite in the CRM; the next run sends it"),
+                        crm_value=getattr(cp, problem[0]),
+                        blocks=(op_id,),
+                    )
+                )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=COUNTERPARTY,
+                source_id=crm_key,
+                target_id=new_ref,
+                idempotency_key=key,
+                reason=tr("{name}: not in 1C yet; a counterparty will be created ({why})").format(
+                    name=label, why=why
+                ),
+                record_label=label,
+                changes=field_changes({}, nz.counterparty_values(cp)),
+                payload={"counterparty": cp, "values": nz.counterparty_values(cp)},
+            )
+        )
+        self.onec_ready[crm_key] = op_id
+        return op_id, new_ref
+
+    def _partner_in_onec(self, co: CrmCompany, crm_key: str) -> str | None:
+        """UT 11: the partner of another requisite of the same company that is a 1C
+        counterparty already; the new counterparty joins it (one company, one partner).
+        BP 3.0 has no partners: None."""
+        for rq in requisites_of(co):
+            ref = self.match.by_crm.get(rq.key) if rq.key != crm_key else None
+            sibling = self.snap.onec.counterparties.get(ref or "")
+            if sibling is not None and sibling.partner_ref:
+                return sibling.partner_ref
+        return None
+
+    def ensure_contract(
+        self, onec_ref: str, after: str | None, label: str
+    ) -> tuple[str | None, str]:
+        """(op id, contract ref) for the counterparty's contract with the buyer."""
+        for c in self.snap.onec.contracts.get(onec_ref, []):
+            if c.kind == "СПокупателем" and c.onec_ref:
+                return None, c.onec_ref
+        key = self.b.key(Flow.F7, CONTRACT, onec_ref)
+        ref = onec_ref_for(key)
+        contract = Contract(tr("Main contract"), onec_ref, "СПокупателем", ref)
+        op_id = self.b.op(
+            Operation(
+                op_id=f"F7:contract:{onec_ref}",
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=CONTRACT,
+                source_id=onec_ref,
+                target_id=ref,
+                idempotency_key=key,
+                reason=tr(
+                    "{name}: has no contract with the buyer in 1C; one will be created"
+                ).format(name=label),
+                record_label=label,
+                payload={"contract": contract},
+                depends_on=(after,) if after else (),
+            )
+        )
+        return op_id, ref
+
+    def diff_linked(self) -> None:
+        """F7 both ways for linked counterparties: a 3-way diff per field."""
+        for link in self.links.of(COUNTERPARTY):
+            if link.onec_ref is None or link.crm_id is None:
+                continue
+            cp = self.snap.onec.counterparties.get(link.onec_ref)
+            found = self.requisites.get(link.crm_id)
+            if cp is None or found is None:
+                continue  # not read this time (incremental) or deleted: see deletions
+            rq, co = found
+            onec_v = nz.counterparty_values(cp)
+            crm_v = nz.counterparty_values(_crm_counterparty(co, rq))
+            three_way(
+                self.b,
+                Flow.F7,
+                COUNTERPARTY,
+                link,
+                onec_v,
+                crm_v,
+                self._label(cp),
+                master=None,
+                # a company of several legal entities: its phone and e-mail are the
+                # company's (the partner's), not any one counterparty's
+                fields=("name", "inn", "kpp")
+                if rq.shared
+                else ("name", "phone", "email", "inn", "kpp"),
+                identity=("inn", "kpp"),
+                extra=_requisite_extra(rq),
+            )
+
+
+def customers_in_scope(snap: Snapshot) -> list[str]:
+    """1C counterparties that customer documents refer to (customers only)."""
+    refs: dict[str, None] = {}
+    for inv in sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number)):
+        if inv.counterparty_ref and not inv.deleted:
+            refs.setdefault(inv.counterparty_ref)
+    for pay in sorted(snap.onec.payments.values(), key=lambda p: (p.date, p.number)):
+        if pay.counterparty_ref and pay.is_effective and not pay.kind.is_refund:
+            refs.setdefault(pay.counterparty_ref)
+    for sh in sorted(snap.onec.shipments.values(), key=lambda s: (s.date, s.number)):
+        if sh.counterparty_ref and not sh.deleted:
+            refs.setdefault(sh.counterparty_ref)
+    return [r for r in refs if r in snap.onec.counterparties]

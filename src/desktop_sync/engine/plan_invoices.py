@@ -1,0 +1,403 @@
+"""F1/F2: a CRM invoice at the "send" stage becomes a 1C invoice (BP) or customer
+order (UT) with its counterparty and contract; afterwards 1C is its master."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from desktop_sync.connectors.bitrix24.models import CrmInvoice
+from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.model import (
+    FieldChange,
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    System,
+    onec_ref_for,
+)
+from desktop_sync.engine.plan_base import (
+    INVOICE,
+    INVOICE_BACK,
+    PRODUCT,
+    Builder,
+    Links,
+    fmt_date,
+    three_way,
+)
+from desktop_sync.engine.plan_counterparties import Counterparties
+from desktop_sync.engine.plan_products import Products
+from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.i18n import tr
+
+
+def _invoice_label(inv: Invoice) -> str:
+    return tr("Invoice No. {number} of {date}").format(number=inv.number, date=fmt_date(inv))
+
+
+class Invoices:
+    def __init__(
+        self, b: Builder, snap: Snapshot, links: Links, cps: Counterparties, products: Products
+    ) -> None:
+        self.b = b
+        self.snap = snap
+        self.links = links
+        self.cps = cps
+        self.products = products
+
+    def _company_key(self, ci: CrmInvoice) -> str | None:
+        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
+        if company is None:
+            return None
+        reqs = requisites_of(company)
+        if len(reqs) == 1:
+            return reqs[0].key
+        # Several requisites (head office and branches, a UT partner's legal entities):
+        # the one the manager chose on the invoice; none chosen, a person decides.
+        return next((rq.key for rq in reqs if rq.requisite_id == ci.requisite_id), None)
+
+    def _buyer(self, ci: CrmInvoice) -> str:
+        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
+        return company.counterparty.name if company else ""
+
+    def unreadable(self) -> None:
+        """CRM invoices whose data could not be understood: named, never guessed."""
+        for crm_id, why in sorted(self.snap.crm.unreadable.items()):
+            self.b.item(
+                Item(
+                    key=f"F1:unreadable:{crm_id}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F1,
+                    entity_type=INVOICE,
+                    record_id=str(crm_id),
+                    record_label=tr("CRM invoice id {id}").format(id=crm_id),
+                    field=nz.label("rows"),
+                    message=why,
+                    action=tr("correct the invoice in the CRM; the rest of the run goes on"),
+                )
+            )
+
+    def send(self) -> None:
+        """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""
+        stage = self.b.settings.send_stage
+        candidates = [
+            ci
+            for ci in self.snap.crm.invoices.values()
+            if self.links.crm(INVOICE, str(ci.invoice.crm_id)) is None
+        ]
+        if not stage:
+            if candidates:
+                self.b.item(
+                    Item(
+                        key="F1:no_send_stage",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F1,
+                        entity_type=INVOICE,
+                        record_id="",
+                        record_label=tr("Profile settings"),
+                        field="stage.send",
+                        message=tr("no CRM stage is chosen as “send to 1C”, so no invoice is sent"),
+                        action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
+                    )
+                )
+            return
+        for ci in sorted(candidates, key=lambda c: c.invoice.crm_id or 0):
+            if ci.stage_id == stage:
+                self._send_one(ci)
+
+    def _send_one(self, ci: CrmInvoice) -> None:
+        inv = ci.invoice
+        crm_id = str(inv.crm_id)
+        label = _invoice_label(inv)
+        op_id = f"F1:create_onec:{crm_id}"
+        key = self.b.key(Flow.F1, INVOICE, crm_id)
+        new_ref = onec_ref_for(key)
+        deps: list[str] = []
+
+        def attention(
+            suffix: str, field_name: str, message: str, action: str, value: Any = None
+        ) -> None:
+            self.b.item(
+                Item(
+                    key=f"F1:{suffix}:{crm_id}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F1,
+                    entity_type=INVOICE,
+                    record_id=crm_id,
+                    record_label=label,
+                    field=field_name,
+                    message=message,
+                    action=action,
+                    crm_value=value,
+                    blocks=(op_id,),
+                )
+            )
+
+        if inv.currency != "RUB":
+            attention(
+                "currency",
+                nz.label("currency"),
+                tr("the invoice is in {currency}; only roubles are synchronised").format(
+                    currency=inv.currency
+                ),
+                tr("issue the invoice in roubles, or enter it in 1C by hand"),
+                inv.currency,
+            )
+        if not inv.lines:
+            attention(
+                "no_rows",
+                nz.label("rows"),
+                tr("the invoice has no rows"),
+                tr("add the goods or services to the invoice in the CRM"),
+            )
+        company_key = self._company_key(ci)
+        counterparty_ref: str | None = None
+        if company_key is None and ci.contact_id and not ci.company_id:
+            attention(
+                "contact",
+                nz.label("counterparty"),
+                tr(
+                    "the buyer is a contact (a private person); invoices of private "
+                    "persons are not sent to 1C by this version"
+                ),
+                tr("enter this invoice in 1C by hand, or issue it to a company"),
+            )
+        elif company_key is None:
+            attention(
+                "no_company",
+                nz.label("counterparty"),
+                tr(
+                    "the invoice names no company (or a company with several requisites "
+                    "and none chosen)"
+                ),
+                tr("choose the buyer company and its requisite in the CRM invoice"),
+            )
+        else:
+            dep, counterparty_ref = self.cps.ensure_in_onec(company_key, label)
+            if dep:
+                deps.append(dep)
+        contract_ref: str | None = None
+        if counterparty_ref is not None:
+            dep_c, contract_ref = self.cps.ensure_contract(
+                counterparty_ref, deps[-1] if deps else None, inv.counterparty_name or label
+            )
+            if dep_c:
+                deps.append(dep_c)
+        for line in inv.lines:
+            bad = [(tr("Quantity"), "qty", line.quantity)] if line.quantity <= 0 else []
+            bad += [(tr("Price"), "price", line.price)] if line.price < 0 else []
+            for field_name, code, value in bad:
+                attention(
+                    f"row{line.line_no}_{code}",
+                    field_name,
+                    tr("row {n} «{name}»: {field} is {value}").format(
+                        n=line.line_no, name=line.product_name, field=field_name, value=value
+                    ),
+                    tr("correct the row in the CRM invoice; a return is a separate document"),
+                    str(value),
+                )
+        product_refs: list[str] = []
+        for line in inv.lines:
+            ref = self.products.onec_ref_of_crm(line.product_crm_id)
+            if line.product_crm_id in (None, 0):
+                attention(
+                    f"row{line.line_no}",
+                    nz.label("rows"),
+                    tr("row {n} «{name}» is not a catalog product").format(
+                        n=line.line_no, name=line.product_name
+                    ),
+                    tr("pick the product from the catalog in the CRM invoice row"),
+                    line.product_name,
+                )
+            elif (ref is None or ref not in self.snap.onec.products) and (
+                suggested := self.products.same_name(line.product_crm_id)
+            ):
+                self.b.item(
+                    Item(
+                        key=f"F5:name:{line.product_crm_id}:{suggested}",
+                        kind=ItemKind.ATTENTION,
+                        flow=Flow.F5,
+                        entity_type=PRODUCT,
+                        record_id=str(line.product_crm_id),
+                        record_label=line.product_name,
+                        field=nz.label("name"),
+                        message=tr(
+                            "the CRM product is not linked to 1C; 1C has one product with "
+                            "the same name"
+                        ),
+                        action=tr("confirm that they are the same product, and they are linked"),
+                        onec_value=self.snap.onec.products[suggested].name,
+                        crm_value=line.product_name,
+                        blocks=(op_id,),
+                    )
+                )
+            elif ref is None or ref not in self.snap.onec.products:
+                attention(
+                    f"product{line.product_crm_id}",
+                    nz.label("rows"),
+                    tr("row {n}: product «{name}» exists only in the CRM").format(
+                        n=line.line_no, name=line.product_name
+                    ),
+                    tr(
+                        "create it in 1C under the same name (1C is the master of products), or "
+                        "give the 1C product and the CRM product the same name; then confirm "
+                        "the link the next run proposes"
+                    ),
+                    line.product_name,
+                )
+            else:
+                product_refs.append(ref)
+                if self.snap.onec.products[ref].characteristics:
+                    attention(
+                        f"row{line.line_no}_characteristic",
+                        tr("Characteristics"),
+                        tr(
+                            "row {n}: in 1C «{name}» is sold by characteristics ({names}); "
+                            "the CRM row cannot say which"
+                        ).format(
+                            n=line.line_no,
+                            name=line.product_name,
+                            names=", ".join(self.snap.onec.products[ref].characteristics),
+                        ),
+                        tr(
+                            "enter this order in 1C by hand with the characteristic, then "
+                            "skip this item"
+                        ),
+                        line.product_name,
+                    )
+                link = self.products.match.pairs.get(ref)
+                if link is not None and not link.known:
+                    dep = self.products.ensure_in_crm(ref, label)
+                    if dep:
+                        deps.append(dep)
+        onec_invoice = replace(
+            inv,
+            onec_ref=new_ref,
+            counterparty_ref=counterparty_ref,
+            contract_ref=contract_ref,
+            lines=tuple(
+                replace(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
+            ),
+            comment=tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
+                number=inv.number, id=crm_id, key=key
+            ),
+        )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F1,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=INVOICE,
+                source_id=crm_id,
+                target_id=new_ref,
+                idempotency_key=key,
+                reason=tr("{label}: new, will be created in 1C for {buyer}").format(
+                    label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
+                ),
+                record_label=label,
+                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
+                payload={
+                    "invoice": onec_invoice,
+                    "crm_id": crm_id,
+                    "crm_values": nz.invoice_values(inv, counterparty_ref or "", product_refs)
+                    if len(product_refs) == len(inv.lines)
+                    else {},
+                },
+                depends_on=tuple(dict.fromkeys(deps)),
+            )
+        )
+        self.b.op(
+            Operation(
+                op_id=f"F1:number_back:{crm_id}",
+                flow=Flow.F1,
+                kind=OpKind.UPDATE,
+                target=System.CRM,
+                entity_type=INVOICE_BACK,
+                source_id=new_ref,
+                target_id=crm_id,
+                idempotency_key="",
+                reason=tr(
+                    "{label}: the 1C number and date will be written to the CRM invoice"
+                ).format(label=label),
+                record_label=label,
+                payload={"from_op": op_id, "crm_id": crm_id},
+                depends_on=(op_id,),
+            )
+        )
+
+    def diff_linked(self) -> None:
+        """F2: after sending, 1C is the master of a linked invoice."""
+        for link in self.links.of(INVOICE):
+            if link.onec_ref is None or link.crm_id is None:
+                continue
+            inv = self.snap.onec.invoices.get(link.onec_ref)
+            ci = self.snap.crm.invoices.get(int(link.crm_id))
+            if inv is None or ci is None:
+                continue
+            label = _invoice_label(inv)
+            if inv.deleted:
+                self.b.item(
+                    Item(
+                        key=f"F2:deleted:{link.onec_ref}",
+                        kind=ItemKind.CONFLICT,
+                        flow=Flow.F2,
+                        entity_type=INVOICE,
+                        record_id=link.onec_ref,
+                        record_label=label,
+                        field=tr("deletion mark"),
+                        message=tr("marked for deletion in 1C, still active in the CRM"),
+                        action=tr("decline the invoice in the CRM, or clear the mark in 1C"),
+                    )
+                )
+                continue
+            onec_v = invoice_values_onec(inv)
+            crm_v = self.crm_values(ci)
+            if crm_v is None:
+                continue
+            lines = tuple(
+                replace(
+                    ln,
+                    product_crm_id=_int_or_none(
+                        self.products.match.pairs[ln.product_ref].crm_key
+                        if ln.product_ref in self.products.match.pairs
+                        else None
+                    ),
+                )
+                for ln in inv.lines
+            )
+            three_way(
+                self.b,
+                Flow.F2,
+                INVOICE,
+                link,
+                onec_v,
+                crm_v,
+                label,
+                master=System.ONEC,
+                fields=("date", "counterparty", "rows", "total"),
+                extra={"lines": lines},
+            )
+
+    def crm_values(self, ci: CrmInvoice) -> dict[str, Any] | None:
+        """The CRM invoice in 1C terms (counterparty and products mapped by links)."""
+        key = self._company_key(ci)
+        cp_ref = self.cps.match.by_crm.get(key) if key else None
+        refs = [
+            self.products.onec_ref_of_crm(ln.product_crm_id) or f"crm:{ln.product_crm_id}"
+            for ln in ci.invoice.lines
+        ]
+        return nz.invoice_values(ci.invoice, cp_ref or f"crm:{key}", refs)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def invoice_values_onec(inv: Invoice) -> dict[str, Any]:
+    return nz.invoice_values(
+        inv, inv.counterparty_ref or "", [ln.product_ref or "" for ln in inv.lines]
+    )

@@ -1,0 +1,205 @@
+"""F5: products 1C → CRM (1C is their master); what the CRM cannot hold is said."""
+
+from __future__ import annotations
+
+from desktop_sync.domain.entities import (
+    Invoice,
+    Product,
+)
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import Pair, match_products
+from desktop_sync.engine.model import (
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    System,
+)
+from desktop_sync.engine.plan_base import (
+    PRODUCT,
+    Builder,
+    Links,
+    field_changes,
+    three_way,
+)
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.i18n import tr
+
+
+class Products:
+    def __init__(self, b: Builder, snap: Snapshot, links: Links) -> None:
+        self.b = b
+        self.snap = snap
+        self.links = links
+        self.match = match_products(snap.onec.products, snap.crm.products, links.of(PRODUCT))
+        self.crm_ready: dict[str, str] = {}
+        self._confirmed_by_person()
+
+    def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
+        if onec_ref in self.crm_ready:
+            return self.crm_ready[onec_ref] or None
+        p = self.snap.onec.products.get(onec_ref)
+        if p is None:
+            return None
+        pair = self.match.pairs.get(onec_ref)
+        if pair is not None:
+            op_id = ""
+            if not pair.known:
+                crm_p = self.snap.crm.products[int(pair.crm_key)].product
+                onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
+                crm_v["article"] = onec_v["article"]  # the CRM catalog holds no article
+                op_id = self.b.op(
+                    Operation(
+                        op_id=f"F5:link:{onec_ref}",
+                        flow=Flow.F5,
+                        kind=OpKind.LINK,
+                        target=System.CRM,
+                        entity_type=PRODUCT,
+                        source_id=onec_ref,
+                        target_id=pair.crm_key,
+                        idempotency_key="",
+                        reason=tr(
+                            "{name}: found in the CRM catalog (by {rule}); will be linked"
+                        ).format(
+                            name=p.name,
+                            rule={
+                                "xml_id": tr("1C GUID"),
+                                "confirmed": tr("a person's confirmation"),
+                            }.get(pair.rule, tr("article")),
+                        )
+                        + self._cannot_hold(p),
+                        record_label=p.name,
+                        changes=field_changes(crm_v, onec_v),
+                        payload={"onec_values": onec_v, "crm_values": crm_v},
+                    )
+                )
+            self.crm_ready[onec_ref] = op_id
+            return op_id or None
+        op_id = f"F5:create_crm:{onec_ref}"
+        amb = [a for a in self.match.ambiguous if onec_ref in a.onec_refs]
+        if amb:
+            self.b.item(
+                Item(
+                    key=f"F5:ambiguous:{onec_ref}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F5,
+                    entity_type=PRODUCT,
+                    record_id=onec_ref,
+                    record_label=p.name,
+                    field=nz.label("article"),
+                    message=amb[0].message,
+                    action=tr("make the article unique, or link the product by hand"),
+                    blocks=(op_id,),
+                )
+            )
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F5,
+                kind=OpKind.CREATE,
+                target=System.CRM,
+                entity_type=PRODUCT,
+                source_id=onec_ref,
+                target_id=None,
+                idempotency_key=self.b.key(Flow.F5, PRODUCT, onec_ref),
+                reason=tr("{name}: not in the CRM catalog yet; will be created ({why})").format(
+                    name=p.name, why=why
+                )
+                + self._cannot_hold(p),
+                record_label=p.name,
+                changes=field_changes({}, nz.product_values(p)),
+                payload={"product": p, "values": nz.product_values(p)},
+            )
+        )
+        self.crm_ready[onec_ref] = op_id
+        return op_id
+
+    @staticmethod
+    def _cannot_hold(p: Product) -> str:
+        """UT 11 packages and characteristics, said in the operation's reason: the CRM
+        product keeps the base unit and has no characteristics. (An inbox item per
+        product would bury real problems under hundreds of notes; nothing here needs a
+        person's decision.)"""
+        notes: list[str] = []
+        if p.packages:
+            names = ", ".join(f"«{name}» = {qty.normalize():f}" for name, qty in p.packages)
+            notes.append(
+                tr(
+                    "packages {packages} base units stay in 1C: the CRM product keeps the "
+                    "base unit, CRM invoices count base units"
+                ).format(packages=names)
+            )
+        if p.characteristics:
+            notes.append(
+                tr(
+                    "characteristics {names} stay in 1C: the CRM product has none, its stock "
+                    "is their sum, and a CRM invoice with it waits for an order entered in 1C"
+                ).format(names=", ".join(p.characteristics))
+            )
+        return "".join(f"; {n}" for n in notes)
+
+    def onec_ref_of_crm(self, crm_id: int | None) -> str | None:
+        return None if crm_id is None else self.match.by_crm.get(str(crm_id))
+
+    def _confirmed_by_person(self) -> None:
+        """Pairs a person confirmed in the inbox (a same-name suggestion)."""
+        for key, decision in self.b.settings.decisions.items():
+            if not key.startswith("F5:name:") or decision.action != "confirm":
+                continue
+            _f, _n, crm_key, onec_ref = key.split(":", 3)
+            if (
+                onec_ref in self.snap.onec.products
+                and crm_key.isdigit()
+                and int(crm_key) in self.snap.crm.products
+                and onec_ref not in self.match.pairs
+                and crm_key not in self.match.by_crm
+            ):
+                self.match.add(Pair(onec_ref, crm_key, "confirmed", known=False))
+
+    def same_name(self, crm_id: int) -> str | None:
+        """The one unlinked 1C product named exactly like the CRM product, if any."""
+        crm = self.snap.crm.products.get(crm_id)
+        if crm is None:
+            return None
+        name = nz.text(crm.product.name).casefold()
+        found = [
+            ref
+            for ref, p in self.snap.onec.products.items()
+            if ref not in self.match.pairs and nz.text(p.name).casefold() == name
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def diff_linked(self) -> None:
+        for link in self.links.of(PRODUCT):
+            if link.onec_ref is None or link.crm_id is None:
+                continue
+            p = self.snap.onec.products.get(link.onec_ref)
+            cp = self.snap.crm.products.get(int(link.crm_id))
+            if p is None or cp is None:
+                continue
+            three_way(
+                self.b,
+                Flow.F5,
+                PRODUCT,
+                link,
+                nz.product_values(p),
+                nz.product_values(cp.product),
+                p.name,
+                master=System.ONEC,
+                fields=("name", "article", "unit", "vat"),
+            )
+
+
+def products_in_scope(snap: Snapshot) -> list[str]:
+    refs: dict[str, None] = {}
+    docs: list[Invoice] = sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number))
+    for doc in docs:
+        for ln in doc.lines:
+            if ln.product_ref:
+                refs.setdefault(ln.product_ref)
+    for sh in sorted(snap.onec.shipments.values(), key=lambda s: (s.date, s.number)):
+        for ln in sh.lines:
+            if ln.product_ref:
+                refs.setdefault(ln.product_ref)
+    return [r for r in refs if r in snap.onec.products]
