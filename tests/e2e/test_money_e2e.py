@@ -84,6 +84,9 @@ def test_partial_full_refund_and_unposting(paid_world: World) -> None:
     assert fields.paid == total and fields.outstanding == 0
     assert stage == "DT31_1:P"
     assert sum("501" in n for n in notes) == 1 and sum("502" in n for n in notes) == 1
+    # Bitrix24's own payment of the whole invoice, marked paid (its widgets agree)
+    (payment,) = _bitrix_payments(world, crm_id)
+    assert payment["paid"] == "Y" and Decimal(str(payment["sum"])) == total
 
     # The first receipt is un-posted in 1C: the CRM shows less paid and leaves "paid".
     world.story.unpost(first)
@@ -93,6 +96,17 @@ def test_partial_full_refund_and_unposting(paid_world: World) -> None:
     assert fields.paid == total - part
     assert fields.outstanding == part
     assert stage != "DT31_1:P"
+    (payment,) = _bitrix_payments(world, crm_id)  # the same payment, not a second one
+    assert payment["paid"] == "N"
+    with world.service() as svc:
+        _s, again = svc.run(flows=(Flow.F3,))
+    assert again.operations == ()
+
+
+def _bitrix_payments(world: World, crm_id: int) -> list[dict[str, Any]]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        found = c.call("crm.item.payment.list", {"entityTypeId": 31, "entityId": crm_id}).result
+    return list(found or [])
 
 
 def test_refund_lowers_paid(paid_world: World) -> None:

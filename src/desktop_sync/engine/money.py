@@ -38,6 +38,7 @@ from desktop_sync.journal import LinkValues
 INVOICE_PAYMENT = "invoice_payment"
 PAYMENT_NOTE = "payment_note"
 INVOICE_SHIPMENT = "invoice_shipment"
+CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
 
 _KIND_LABEL = {
     PaymentKind.BANK: N_("bank transfer"),
@@ -92,6 +93,7 @@ def plan_money(
     invoice_links: list[LinkValues],
     note_links: set[str],
     onec_invoices: dict[str, Invoice],
+    crm_payments: dict[str, LinkValues] | None = None,
     payments: dict[str, Payment],
     shipments_by_invoice: dict[str, list[tuple[str, Any]]],
     crm_invoices: dict[int, Any],
@@ -167,9 +169,44 @@ def plan_money(
         if Flow.F3 in flows:
             _plan_payments(ops, items, inv, crm_id, ci, by_invoice.get(onec_ref, []), label,
                            note_links, settings, key)  # fmt: skip
+            _plan_crm_payment(ops, inv, crm_id, ci, by_invoice.get(onec_ref, []), label,
+                              (crm_payments or {}).get(onec_ref), key)  # fmt: skip
         if Flow.F4 in flows:
             _plan_shipments(ops, items, inv, crm_id, ci, shipments_by_invoice.get(onec_ref, []),
                             label)  # fmt: skip
+
+
+def _plan_crm_payment(ops: list[Operation], inv: Invoice, crm_id: int, ci: Any,
+                      pays: list[Payment], label: str, made: LinkValues | None,
+                      key: Callable[[Flow, str, str], str]) -> None:  # fmt: skip
+    """Bitrix24's own payment follows 1C: paid in full there, a payment of the whole
+    invoice marked paid here (so the portal's widgets and reports agree); no longer
+    paid in full, that payment (ours: the journal links it) marked unpaid."""
+    ref = inv.onec_ref or ""
+    fully_paid = payment_state(ref, inv.total, pays).fully_paid
+    paid_here = bool(made is not None and made.crm_values.get("paid"))
+    if fully_paid == paid_here or (made is None and not fully_paid):
+        return
+    if fully_paid:
+        reason = tr("{label}: paid in full; a Bitrix24 payment of the invoice will be marked paid")
+    else:
+        reason = tr("{label}: no longer paid in full in 1C; its Bitrix24 payment will be marked "
+                    "unpaid")  # fmt: skip
+    ops.append(Operation(
+        op_id=f"F3:crm_payment:{ref}", flow=Flow.F3,
+        kind=OpKind.CREATE if made is None else OpKind.SET_PAYMENT_STATE,
+        target=System.CRM, entity_type=CRM_PAYMENT, source_id=ref,
+        target_id=made.crm_id if made is not None else None,
+        idempotency_key=key(Flow.F3, CRM_PAYMENT, ref) if made is None else "",
+        reason=reason.format(label=label), record_label=label,
+        changes=(_change("crm_payment", _paid_word(paid_here), _paid_word(fully_paid)),),
+        payload={"crm_id": crm_id, "total": ci.opportunity, "paid": fully_paid,
+                 "payment_id": made.crm_id if made is not None else None},
+    ))  # fmt: skip
+
+
+def _paid_word(paid: bool) -> str:
+    return tr("payment paid") if paid else tr("payment not paid")
 
 
 def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id: int, ci: Any,
@@ -321,6 +358,7 @@ _LABELS = {
     "stage": N_("Stage"),
     "shipped": N_("Shipped"),
     "shipment_doc": N_("Shipment document"),
+    "crm_payment": N_("Bitrix24 payment"),
 }
 
 

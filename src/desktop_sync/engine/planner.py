@@ -23,7 +23,7 @@ from desktop_sync.engine.model import (
     OpKind,
     Plan,
 )
-from desktop_sync.engine.money import PAYMENT_NOTE, MoneySettings, plan_money
+from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
 from desktop_sync.engine.plan_base import (
     CONTRACT,
     COUNTERPARTY,
@@ -171,6 +171,7 @@ def _money(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings,
         ops=ops, items=items, decisions=settings.decisions,
         invoice_links=links.of(INVOICE),
         note_links={link.onec_ref for link in links.of(PAYMENT_NOTE) if link.onec_ref},
+        crm_payments={lk.onec_ref: lk for lk in links.of(CRM_PAYMENT) if lk.onec_ref},
         onec_invoices=snap.onec.invoices, payments=snap.onec.payments,
         shipments_by_invoice=docs, crm_invoices=snap.crm.invoices,
         settings=MoneySettings(settings.paid_stage, settings.partly_paid_stage,

@@ -53,7 +53,7 @@ from desktop_sync.engine.model import (
     confirmable,
     no_progress,
 )
-from desktop_sync.engine.money import PAYMENT_NOTE
+from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
     INVOICE,
@@ -76,7 +76,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Cancelled", "ConnectError", "StalePlan", "SyncService"]
 
-LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE)
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT)
 
 
 class ConnectError(Exception):

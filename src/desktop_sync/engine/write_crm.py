@@ -24,7 +24,13 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
 from desktop_sync.engine.matcher import ORIGINATOR
 from desktop_sync.engine.model import Operation, OpKind
-from desktop_sync.engine.money import INVOICE_PAYMENT, INVOICE_SHIPMENT, PAYMENT_NOTE, SENT
+from desktop_sync.engine.money import (
+    CRM_PAYMENT,
+    INVOICE_PAYMENT,
+    INVOICE_SHIPMENT,
+    PAYMENT_NOTE,
+    SENT,
+)
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
 from desktop_sync.engine.stock import STORE_DOCUMENT, document_title
 from desktop_sync.i18n import tr
@@ -151,6 +157,8 @@ class CrmWriter:
             return Applied(str(crm_id))
         if op.entity_type == STORE_DOCUMENT:
             return self._store_document(op, results)
+        if op.entity_type == CRM_PAYMENT:
+            return self._crm_payment(op)
         if op.entity_type == PAYMENT_NOTE:
             crm_id = int(op.payload["crm_id"])
             text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
@@ -202,6 +210,8 @@ class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
 
     def batch_size(self, op: Operation) -> int:
+        if op.entity_type == CRM_PAYMENT and op.kind is OpKind.CREATE:
+            return self.BATCH
         joins = op.payload.get("company_id") is not None or op.payload.get("company_of")
         if op.kind is OpKind.CREATE and op.entity_type in (COUNTERPARTY, PRODUCT) and not joins:
             return self.BATCH
@@ -214,7 +224,13 @@ class CrmWriter:
 
         A record whose text holds a ``$`` goes alone: inside a batch, Bitrix24 would read
         ``$result[…]`` in a name as a reference to another command's answer.
+        Bitrix24 payments of whole invoices go in few requests too.
         """
+        if ops[0].entity_type == CRM_PAYMENT:
+            try:
+                return self._crm_payments(ops)
+            except Bitrix24Error as exc:
+                return [translate(exc) for _ in ops]
         if any(
             "$" in repr(op.payload.get("counterparty") or op.payload.get("product")) for op in ops
         ):
@@ -277,6 +293,52 @@ class CrmWriter:
             crm_id=key,
             onec_values=values,
             crm_values=values,
+        )
+
+    def _crm_payment(self, op: Operation) -> Applied:
+        """Bitrix24's payment of the whole invoice, paid or unpaid as 1C says."""
+        made = self._crm_payments([op])[0]
+        if isinstance(made, Exception):
+            raise made
+        return made
+
+    def _crm_payments(self, ops: list[Operation]) -> list[Applied | Exception]:
+        """New payments of whole invoices in a few batch requests; a known one is only
+        marked paid or unpaid."""
+        out: dict[int, Applied | Exception] = {}
+        new = [(n, op) for n, op in enumerate(ops) if op.payload.get("payment_id") is None]
+        for n, op in enumerate(ops):
+            if op.payload.get("payment_id") is not None:
+                payment_id = int(op.payload["payment_id"])
+                try:
+                    self.client.set_payment_paid(payment_id, bool(op.payload["paid"]))
+                    out[n] = self._payment_applied(op, payment_id)
+                except Bitrix24Error as exc:
+                    out[n] = translate(exc)
+        if new:
+            made = self.client.full_payments(
+                [(int(op.payload["crm_id"]), Decimal(str(op.payload["total"]))) for _n, op in new]
+            )
+            for (n, op), m in zip(new, made, strict=True):
+                out[n] = (
+                    translate(m)
+                    if isinstance(m, Bitrix24Error)
+                    else m
+                    if isinstance(m, Exception)
+                    else self._payment_applied(op, m)
+                )
+        return [out[n] for n in range(len(ops))]
+
+    @staticmethod
+    def _payment_applied(op: Operation, payment_id: int) -> Applied:
+        paid = bool(op.payload["paid"])
+        return Applied(
+            str(payment_id),
+            CRM_PAYMENT,
+            onec_ref=op.source_id,
+            crm_id=str(payment_id),
+            onec_values={"paid": paid},
+            crm_values={"paid": paid},
         )
 
     def _store_document(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
