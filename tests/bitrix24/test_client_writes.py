@@ -200,12 +200,20 @@ def test_check_reports_what_is_missing_then_nothing(
 def test_full_payment_sum_comes_from_the_rows(
     client: Bitrix24Client, portal: Bitrix24Sandbox
 ) -> None:
-    inv = client.invoice(1)
-    payment_id = client.add_full_payment(1)
-    (payment,) = client.payments(1)
-    assert payment["id"] == payment_id and payment["paid"] == "Y"
-    assert Decimal(str(payment["sum"])) == inv.opportunity
-    assert client.invoice(1).updated == inv.updated  # paying does not touch the invoice
+    """One payment per invoice, all rows attached, paid; many invoices in few requests;
+    a second call (a retry after a lost answer) finds the same payments by their sums."""
+    invoices = [client.invoice(i) for i in range(1, 13)]
+    wanted = [(i.invoice.crm_id or 0, i.opportunity) for i in invoices if i.invoice.lines]
+    portal.stats.reset()
+    made = client.full_payments(wanted)
+    assert all(isinstance(m, int) for m in made), made
+    assert portal.stats.requests <= 4  # payment lists, rows, 1-2 batches of writes
+    for (iid, total), payment_id in zip(wanted, made, strict=True):
+        (payment,) = client.payments(iid)
+        assert payment["id"] == payment_id and payment["paid"] == "Y"
+        assert Decimal(str(payment["sum"])) == total
+    assert client.full_payments(wanted) == made  # no second payment
+    assert client.invoice(1).updated == invoices[0].updated  # paying does not touch it
 
 
 def test_contacts_prices_and_product_updates(client: Bitrix24Client) -> None:

@@ -866,33 +866,6 @@ class Bitrix24Client(RestClient):
         )
         return [str(r.get("COMMENT") or "") for r in rows]
 
-    def add_full_payment(self, invoice_id: int) -> int:
-        """A Bitrix24 payment covering every row, marked paid (research §4: a payment's
-        sum cannot be set; it is the rows attached to it). Used once an invoice is paid
-        in full so that Bitrix24's own widgets agree with our custom fields."""
-        what = f"payment of invoice {invoice_id}"
-        payment_id = int(
-            self.call(
-                "crm.item.payment.add",
-                {"entityTypeId": INVOICE, "entityId": invoice_id},
-                what=what,
-            ).result
-        )
-        rows = self.product_rows([invoice_id])[invoice_id]
-        if rows:
-            self.batch(
-                {
-                    f"r{row['id']}": (
-                        "crm.item.payment.product.add",
-                        {"paymentId": payment_id, "rowId": row["id"], "quantity": row["quantity"]},
-                    )
-                    for row in rows[:49]
-                },
-                what=what,
-            )
-        self.call("crm.item.payment.pay", {"id": payment_id}, what=what)
-        return payment_id
-
     def payments(self, invoice_id: int) -> list[dict[str, Any]]:
         result = self.call(
             "crm.item.payment.list", {"entityTypeId": INVOICE, "entityId": invoice_id}
