@@ -22,6 +22,7 @@ from desktop_sync.domain.entities import (
     ProductKind,
 )
 from desktop_sync.domain.requisites import validate_inn, validate_kpp
+from desktop_sync.i18n import tr
 
 KEY_NAMESPACE = uuid.UUID("1c0da7a0-5e1d-4c3b-9d6e-0de5c7a11c01")
 MARK = "desktop-sync:"
@@ -44,7 +45,7 @@ def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
                 validate_kpp(cp.kpp)
         except ValueError as exc:
             raise OnecError(
-                f"counterparty «{cp.name}»: {exc}",
+                tr("counterparty «{name}»: {error}").format(name=cp.name, error=exc),
                 entity=entity,
                 field=getattr(exc, "field", "ИНН"),
             ) from None
@@ -124,7 +125,11 @@ def invoice(
     for n, line in enumerate(inv.lines, start=1):
         if not line.product_ref:
             raise OnecError(
-                f"invoice {inv.number}, row {n} «{line.product_name}»: the product is not in 1C",
+                tr("{what}: the product is not in 1C").format(
+                    what=tr("invoice {number}, row {n} «{name}»").format(
+                        number=inv.number, n=n, name=line.product_name
+                    )
+                ),
                 entity=entity,
                 field="Товары/Номенклатура_Key",
             )
@@ -144,8 +149,10 @@ def invoice(
     included = inv.lines[0].vat_included if inv.lines else True
     if any(line.vat_included != included for line in inv.lines):
         raise OnecError(
-            f"invoice {inv.number}: some rows include VAT and some do not; a 1C invoice has "
-            "one setting for all rows",
+            tr(
+                "invoice {number}: some rows include VAT and some do not; a 1C invoice has "
+                "one setting for all rows"
+            ).format(number=inv.number),
             entity=entity,
             field="СуммаВключаетНДС",
         )

@@ -50,6 +50,7 @@ from desktop_sync.domain.entities import (
     Unit,
     Warehouse,
 )
+from desktop_sync.i18n import tr
 
 RUB_CODE = "643"
 
@@ -307,10 +308,13 @@ class OnecClient(Transport):
         wanted = self._organization
         found = [o for o in orgs if wanted in (o.onec_ref, o.name, o.inn)] if wanted else orgs
         if len(found) != 1:
-            what = f"«{wanted}»" if wanted else "one organization"
             raise OnecError(
-                f"1C has {len(found)} organizations matching {what}: name the organization "
-                "in the profile",
+                (
+                    tr("1C has {count} organizations matching «{wanted}»")
+                    if wanted
+                    else tr("1C has {count} organizations and the profile names none")
+                ).format(count=len(found), wanted=wanted)
+                + tr(": name the organization in the profile (setting organization)"),
                 entity=self.profile.set("organizations"),
             )
         self._cache["organization"] = found[0]
@@ -689,7 +693,9 @@ class OnecClient(Transport):
             unit_ref = next((u.onec_ref for u in self.units() if u.okei == product.unit.okei), None)
             if unit_ref is None:
                 raise OnecError(
-                    f"product «{product.name}»: 1C has no unit with ОКЕИ code {product.unit.okei}",
+                    tr("product «{name}»: 1C has no unit with ОКЕИ code {code}").format(
+                        name=product.name, code=product.unit.okei
+                    ),
                     entity=entity,
                     field="ЕдиницаИзмерения_Key",
                 )
@@ -705,21 +711,23 @@ class OnecClient(Transport):
         entity = self.profile.set("invoices")
         if not invoice.counterparty_ref:
             raise OnecError(
-                f"invoice {invoice.number}: no counterparty in 1C yet",
+                tr("invoice {number}: no counterparty in 1C yet").format(number=invoice.number),
                 entity=entity,
                 field="Контрагент_Key",
             )
         contract_ref = invoice.contract_ref or self.customer_contract(invoice.counterparty_ref)
         if not contract_ref:
             raise OnecError(
-                f"invoice {invoice.number}: the counterparty has no contract «с покупателем» in 1C",
+                tr(
+                    "invoice {number}: the counterparty has no contract «с покупателем» in 1C"
+                ).format(number=invoice.number),
                 entity=entity,
                 field="ДоговорКонтрагента_Key",
             )
         org = self.organization()
         if not org.bank_account_ref:
             raise OnecError(
-                f"organization «{org.name}» has no main bank account in 1C",
+                tr("organization «{name}» has no main bank account in 1C").format(name=org.name),
                 entity=self.profile.set("organizations"),
                 field="ОсновнойБанковскийСчет_Key",
             )

@@ -53,6 +53,7 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.domain.requisites import validate_inn, validate_kpp
 from desktop_sync.domain.vat import VatRate, standard_rate
+from desktop_sync.i18n import tr
 
 UNDEFINED = "StandardODATA.Undefined"
 CUSTOMER = "СКлиентом"  # UT's ТипДоговора of a contract with a customer
@@ -147,7 +148,9 @@ class Ut11Client(OnecClient):
         rate = self.vat_rates().get(ref)
         if rate is None:
             raise OnecError(
-                f"1C names a VAT rate {ref} that {self.profile.set('vat_rates')} does not hold",
+                tr("1C names a VAT rate {ref} that {catalog} does not hold").format(
+                    ref=ref, catalog=self.profile.set("vat_rates")
+                ),
                 entity=entity,
                 field="СтавкаНДС_Key",
             )
@@ -159,7 +162,9 @@ class Ut11Client(OnecClient):
             if known is rate:
                 return ref
         raise OnecError(
-            f"{what}: 1C has no VAT rate {rate.value} in {self.profile.set('vat_rates')}",
+            tr("{what}: 1C has no VAT rate {rate} in {catalog}").format(
+                what=what, rate=rate.value, catalog=self.profile.set("vat_rates")
+            ),
             entity=entity,
             field="СтавкаНДС_Key",
         )
@@ -275,12 +280,17 @@ class Ut11Client(OnecClient):
         candidates = own or [a for a in usable if a.typical]
         if len(candidates) != 1:
             raise OnecError(
-                f"1C has {len(candidates)} agreements in force for this customer on {on}: "
-                + (
-                    "make one agreement with the client (Соглашение с клиентом) or one typical"
+                (
+                    tr(
+                        "1C has no agreement in force for this customer on {date}: make one "
+                        "agreement with the client (Соглашение с клиентом) or one typical"
+                    )
                     if not candidates
-                    else "leave one in force"
-                ),
+                    else tr(
+                        "1C has {count} agreements in force for this customer on {date}: "
+                        "leave one in force"
+                    )
+                ).format(count=len(candidates), date=f"{on:%d.%m.%Y}"),
                 entity=self.profile.set("agreements"),
                 field="Соглашение_Key",
             )
@@ -700,7 +710,7 @@ class Ut11Client(OnecClient):
                     validate_kpp(cp.kpp)
             except ValueError as exc:
                 raise OnecError(
-                    f"counterparty «{cp.name}»: {exc}",
+                    tr("counterparty «{name}»: {error}").format(name=cp.name, error=exc),
                     entity=entity,
                     field=getattr(exc, "field", "ИНН"),
                 ) from None
@@ -740,7 +750,7 @@ class Ut11Client(OnecClient):
         partner = self.partner_of(counterparty_ref)
         if partner is None:
             raise OnecError(
-                "the counterparty has no partner in 1C: UT makes no contract without one",
+                tr("the counterparty has no partner in 1C: UT makes no contract without one"),
                 entity=self.profile.set("counterparties"),
                 field="Партнер_Key",
             )
@@ -765,7 +775,9 @@ class Ut11Client(OnecClient):
             unit_ref = next((u.onec_ref for u in self.units() if u.okei == product.unit.okei), None)
             if unit_ref is None:
                 raise OnecError(
-                    f"product «{product.name}»: 1C has no unit with ОКЕИ code {product.unit.okei}",
+                    tr("product «{name}»: 1C has no unit with ОКЕИ code {code}").format(
+                        name=product.name, code=product.unit.okei
+                    ),
                     entity=entity,
                     field="ЕдиницаИзмерения_Key",
                 )
@@ -806,14 +818,16 @@ class Ut11Client(OnecClient):
             named = [r for r in rows if str(r.get("Description") or "") == self._warehouse]
             if not named:
                 raise OnecError(
-                    f"1C has no warehouse «{self._warehouse}» (the profile's onec.warehouse)",
+                    tr("1C has no warehouse «{name}» (the profile's onec.warehouse)").format(
+                        name=self._warehouse
+                    ),
                     entity=self.profile.set("warehouses"),
                     field="Склад_Key",
                 )
             rows = named
         if not rows:
             raise OnecError(
-                "1C has no warehouse for the order",
+                tr("1C has no warehouse for the order"),
                 entity=self.profile.set("warehouses"),
                 field="Склад_Key",
             )
@@ -826,14 +840,16 @@ class Ut11Client(OnecClient):
         entity = self.profile.set("invoices")
         if not invoice.counterparty_ref:
             raise OnecError(
-                f"invoice {invoice.number}: no counterparty in 1C yet",
+                tr("invoice {number}: no counterparty in 1C yet").format(number=invoice.number),
                 entity=entity,
                 field="Контрагент_Key",
             )
         partner = self.partner_of(invoice.counterparty_ref)
         if partner is None:
             raise OnecError(
-                f"invoice {invoice.number}: the counterparty has no partner in 1C",
+                tr("invoice {number}: the counterparty has no partner in 1C").format(
+                    number=invoice.number
+                ),
                 entity=self.profile.set("counterparties"),
                 field="Партнер_Key",
             )
@@ -845,39 +861,47 @@ class Ut11Client(OnecClient):
             )
             if not contract_ref:
                 raise OnecError(
-                    f"invoice {invoice.number}: the agreement «{agreement.name}» uses contracts "
-                    "and the counterparty has no contract with the client in 1C",
+                    tr(
+                        "invoice {number}: the agreement «{agreement}» uses contracts and the "
+                        "counterparty has no contract with the client in 1C"
+                    ).format(number=invoice.number, agreement=agreement.name),
                     entity=entity,
                     field="Договор_Key",
                 )
         included = invoice.lines[0].vat_included if invoice.lines else True
         if any(line.vat_included != included for line in invoice.lines):
             raise OnecError(
-                f"invoice {invoice.number}: some rows include VAT and some do not; a 1C order "
-                "has one setting for all rows",
+                tr(
+                    "invoice {number}: some rows include VAT and some do not; a 1C order has "
+                    "one setting for all rows"
+                ).format(number=invoice.number),
                 entity=entity,
                 field="ЦенаВключаетНДС",
             )
         warehouse = self._warehouse_ref()
         rows = []
         for n, line in enumerate(invoice.lines, start=1):
-            what = f"invoice {invoice.number}, row {n} «{line.product_name}»"
+            what = tr("invoice {number}, row {n} «{name}»").format(
+                number=invoice.number, n=n, name=line.product_name
+            )
             if not line.product_ref:
                 raise OnecError(
-                    f"{what}: the product is not in 1C", entity=entity,
+                    tr("{what}: the product is not in 1C").format(what=what), entity=entity,
                     field="Товары/Номенклатура_Key",
                 )  # fmt: skip
             product = self._product_row(line.product_ref)
             if product is None:
                 raise OnecError(
-                    f"{what}: the product is not in 1C", entity=entity,
+                    tr("{what}: the product is not in 1C").format(what=what), entity=entity,
                     field="Товары/Номенклатура_Key",
                 )  # fmt: skip
             if product.get("ИспользованиеХарактеристик") not in ("НеИспользовать", "", None):
                 # The CRM row cannot say which characteristic: refuse rather than pick one.
                 raise OnecError(
-                    f"{what}: the product has characteristics in 1C and the CRM row does not "
-                    "say which one",
+                    tr(
+                        "{what}: the product has characteristics in 1C and the CRM row does "
+                        "not say which one"
+                    ).format(what=what),
                     entity=entity,
                     field="Товары/Характеристика_Key",
                 )
