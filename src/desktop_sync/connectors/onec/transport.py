@@ -26,6 +26,7 @@ from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.literals import Query, query_string
 from desktop_sync.connectors.onec.metadata import Metadata, parse
 from desktop_sync.domain.money import loads_decimal
+from desktop_sync.i18n import tr
 from desktop_sync.redact import register_secret
 
 _PATH_SAFE = "/()'=,:$_"
@@ -149,14 +150,18 @@ class Transport:
                 resp = self._http.request(method, url, content=content, headers=send_headers)
             except httpx.TimeoutException:
                 error: err.OnecError = err.OnecTimeout(
-                    f"1C did not answer in time while {_doing(method, entity)}",
+                    tr("1C did not answer in time while {doing}").format(
+                        doing=_doing(method, entity)
+                    ),
                     outcome_unknown=write,
                     entity=entity,
                 )
             except httpx.TransportError as exc:
                 unknown = write and not isinstance(exc, httpx.ConnectError)
                 error = err.OnecConnectionError(
-                    f"cannot reach 1C while {_doing(method, entity)}: {type(exc).__name__}",
+                    tr("cannot reach 1C while {doing}: {error}").format(
+                        doing=_doing(method, entity), error=type(exc).__name__
+                    ),
                     outcome_unknown=unknown,
                     entity=entity,
                 )
@@ -180,13 +185,17 @@ class Transport:
                 text = body.decode("utf-8", "replace").lower()
                 if any(h in text for h in _LOGIN_HINTS):
                     raise err.OnecAuthError(
-                        "1C answered with its login page instead of data: the user name or "
-                        "password is not accepted by this publication",
+                        tr(
+                            "1C answered with its login page instead of data: the user name "
+                            "or password is not accepted by this publication"
+                        ),
                         entity=entity,
                         status=status,
                     )
                 raise err.OnecBadResponse(
-                    f"1C answered with a web page instead of data for {entity or 'the request'}",
+                    tr("1C answered with a web page instead of data for {what}").format(
+                        what=entity or tr("the request")
+                    ),
                     entity=entity,
                     status=status,
                 )
@@ -198,7 +207,9 @@ class Transport:
                 return loads_decimal(body.decode("utf-8-sig"))
             except (ValueError, UnicodeDecodeError):
                 raise err.OnecBadResponse(
-                    f"1C sent malformed JSON for {entity or 'the request'}",
+                    tr("1C sent malformed JSON for {what}").format(
+                        what=entity or tr("the request")
+                    ),
                     entity=entity,
                     status=status,
                 ) from None
@@ -214,34 +225,52 @@ class Transport:
             "onec_code": code,
             "onec_message": message,
         }
-        what = entity or "the request"
+        what = entity or tr("the request")
         if status == 401:
             if code == "20" and "www-authenticate" not in resp.headers:
-                raise err.OnecAccessDenied(f"the 1C user has no right to this data: {what}", **kw)
-            raise err.OnecAuthError("1C did not accept the user name or password", **kw)
+                raise err.OnecAccessDenied(
+                    tr("the 1C user has no right to this data: {what}").format(what=what), **kw
+                )
+            raise err.OnecAuthError(tr("1C did not accept the user name or password"), **kw)
         if status == 403:
-            raise err.OnecAccessDenied(f"the 1C user has no right to this data: {what}", **kw)
+            raise err.OnecAccessDenied(
+                tr("the 1C user has no right to this data: {what}").format(what=what), **kw
+            )
         if status == 404:
             if code == "9":
-                raise err.OnecNotFound(f"1C has no such record in {what}", **kw)
+                raise err.OnecNotFound(
+                    tr("1C has no such record in {what}").format(what=what), **kw
+                )
             raise err.OnecNotFound(
-                f"1C does not publish {what} over OData: add it to the OData composition", **kw
+                tr("1C does not publish {what} over OData: add it to the OData composition").format(
+                    what=what
+                ),
+                **kw,
             )
         if status == 412:
-            raise err.OnecConflict(f"the record in {what} was changed in 1C meanwhile", **kw)
+            raise err.OnecConflict(
+                tr("the record in {what} was changed in 1C meanwhile").format(what=what), **kw
+            )
         if code == "15":
             raise err.OnecAlreadyExists(f"a record with this key already exists in {what}", **kw)
         if status in (502, 503, 504):
             raise err.OnecUnavailable(
-                f"the web server in front of 1C answered {status}: 1C is restarting or busy", **kw
+                tr(
+                    "the web server in front of 1C answered {status}: 1C is restarting or busy"
+                ).format(status=status),
+                **kw,
             )
         if status >= 500:
             detail = f": {message}" if message else ""
-            raise err.OnecServerError(f"1C failed while handling {what}{detail}", **kw)
+            raise err.OnecServerError(
+                tr("1C failed while handling {what}").format(what=what) + detail, **kw
+            )
         if 400 <= status < 500:
-            where = f" (field {field})" if field else ""
+            where = tr(" (field {field})").format(field=field) if field else ""
             raise err.OnecBadRequest(
-                f"1C refused the request for {what}{where}: {message or status}", **kw
+                tr("1C refused the request for {what}").format(what=what)
+                + f"{where}: {message or status}",
+                **kw,
             )
         raise err.OnecBadResponse(f"unexpected answer {status} from 1C for {what}", **kw)
 
@@ -541,10 +570,11 @@ def _odata_error(body: bytes) -> tuple[str, str]:
 
 
 def _doing(method: str, entity: str) -> str:
-    what = entity or "the service"
-    return {
-        "GET": f"reading {what}",
-        "POST": f"writing to {what}",
-        "PATCH": f"changing {what}",
-        "DELETE": f"deleting from {what}",
-    }.get(method, what)
+    what = entity or tr("the service")
+    doing = {
+        "GET": tr("reading {what}"),
+        "POST": tr("writing to {what}"),
+        "PATCH": tr("changing {what}"),
+        "DELETE": tr("deleting from {what}"),
+    }.get(method, "{what}")
+    return doing.format(what=what)
