@@ -66,6 +66,13 @@ def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     return replace(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
 
 
+def _compared(rq: CrmRequisite) -> tuple[str, ...]:
+    """The fields a counterparty and its CRM requisite are kept equal in. A company of
+    several legal entities has its own phone and e-mail (the partner's), not any one
+    counterparty's: those are not compared."""
+    return ("name", "inn", "kpp") if rq.shared else ("name", "phone", "email", "inn", "kpp")
+
+
 def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
     """Where a name change goes in the CRM: the requisite when the company is shared."""
     if not rq.shared or rq.requisite_id is None:
@@ -101,8 +108,7 @@ class Counterparties:
         rq, co = self.requisites[crm_key]
         crm_cp = _crm_counterparty(co, rq)
         onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
-        if rq.shared:  # a shared company's phone and e-mail are its own (see diff_linked)
-            crm_v.update(phone=onec_v["phone"], email=onec_v["email"])
+        crm_v.update({f: v for f, v in onec_v.items() if f not in _compared(rq)})
         rule_text = {
             "origin": tr("created by desktop-sync earlier"),
             "inn_kpp": tr("same INN and KPP"),
@@ -424,11 +430,7 @@ class Counterparties:
                 crm_v,
                 self._label(cp),
                 master=None,
-                # a company of several legal entities: its phone and e-mail are the
-                # company's (the partner's), not any one counterparty's
-                fields=("name", "inn", "kpp")
-                if rq.shared
-                else ("name", "phone", "email", "inn", "kpp"),
+                fields=_compared(rq),
                 identity=("inn", "kpp"),
                 extra=_requisite_extra(rq),
             )

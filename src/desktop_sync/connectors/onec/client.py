@@ -450,37 +450,30 @@ class OnecClient(Transport):
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[Payment]:
         out: list[Payment] = []
+        for kind, entity, r in self._payment_rows(since, until, kinds):
+            allocations = tuple(
+                Allocation(
+                    amount=convert.number(row.get("СуммаПлатежа"), entity, "СуммаПлатежа"),
+                    invoice_ref=convert.ref(row.get("СчетНаОплату_Key")),
+                    contract_ref=convert.ref(row.get("ДоговорКонтрагента_Key")),
+                    line_no=int(str(row.get("LineNumber") or 1)),
+                )
+                for row in r.get("РасшифровкаПлатежа") or []
+            )
+            payment = payment_header(kind, entity, r, allocations)
+            if payment is not None:
+                out.append(payment)
+        return out
+
+    def _payment_rows(
+        self, since: dt.date | None, until: dt.date | None, kinds: tuple[PaymentKind, ...]
+    ) -> list[tuple[PaymentKind, str, dict[str, Any]]]:
+        """Every payment document of ``kinds`` in the window: (kind, entity set, row)."""
+        out: list[tuple[PaymentKind, str, dict[str, Any]]] = []
         for kind in kinds:
             entity = self.profile.payment_sets[kind]
             query = Query(filter=self._window(since, until), allowed_only=self.allowed_only)
-            rows = self.read_all(entity, query, self.page_size)
-            for r in rows:
-                day = convert.date(r.get("Date"))
-                if day is None:
-                    continue
-                allocations = tuple(
-                    Allocation(
-                        amount=convert.number(row.get("СуммаПлатежа"), entity, "СуммаПлатежа"),
-                        invoice_ref=convert.ref(row.get("СчетНаОплату_Key")),
-                        contract_ref=convert.ref(row.get("ДоговорКонтрагента_Key")),
-                        line_no=int(str(row.get("LineNumber") or 1)),
-                    )
-                    for row in r.get("РасшифровкаПлатежа") or []
-                )
-                out.append(
-                    Payment(
-                        number=convert.printed_number(str(r.get("Number") or "")),
-                        date=day,
-                        kind=kind,
-                        amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
-                        counterparty_ref=convert.ref(r.get("Контрагент_Key")),
-                        allocations=allocations,
-                        purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
-                        posted=bool(r.get("Posted")),
-                        deleted=bool(r.get("DeletionMark")),
-                        onec_ref=str(r["Ref_Key"]),
-                    )
-                )
+            out.extend((kind, entity, r) for r in self.read_all(entity, query, self.page_size))
         return out
 
     def shipments(
@@ -769,3 +762,25 @@ class OnecClient(Transport):
             if marker in str(r.get("Комментарий") or ""):
                 return str(r["Ref_Key"])
         return None
+
+
+def payment_header(
+    kind: PaymentKind, entity: str, r: dict[str, Any], allocations: tuple[Allocation, ...]
+) -> Payment | None:
+    """A payment document's header (the same fields in BP 3.0 and UT 11); None without
+    a date."""
+    day = convert.date(r.get("Date"))
+    if day is None:
+        return None
+    return Payment(
+        number=convert.printed_number(str(r.get("Number") or "")),
+        date=day,
+        kind=kind,
+        amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
+        counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+        allocations=allocations,
+        purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
+        posted=bool(r.get("Posted")),
+        deleted=bool(r.get("DeletionMark")),
+        onec_ref=str(r["Ref_Key"]),
+    )

@@ -30,7 +30,7 @@ from typing import Any
 from desktop_sync.connectors.onec import convert
 from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.bodies import comment_with_key, ref_for_key
-from desktop_sync.connectors.onec.client import OnecClient, Organization
+from desktop_sync.connectors.onec.client import OnecClient, Organization, payment_header
 from desktop_sync.connectors.onec.errors import OnecBadResponse, OnecError
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.transport import CreateResult
@@ -481,12 +481,8 @@ class Ut11Client(OnecClient):
         until: dt.date | None = None,
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[Payment]:
-        out: list[Payment] = []
-        read: list[tuple[PaymentKind, str, dict[str, Any]]] = []
-        for kind in kinds:
-            entity = self.profile.payment_sets[kind]
-            query = Query(filter=self._window(since, until), allowed_only=self.allowed_only)
-            read.extend((kind, entity, r) for r in self.read_all(entity, query, self.page_size))
+        """As BP's, but a row names the order's settlement object, not the order."""
+        read = self._payment_rows(since, until, kinds)
         order_of = self._settled_orders(
             {
                 ref
@@ -495,10 +491,8 @@ class Ut11Client(OnecClient):
                 if (ref := convert.ref(row.get("ОбъектРасчетов_Key")))
             }
         )
+        out: list[Payment] = []
         for kind, entity, r in read:
-            day = convert.date(r.get("Date"))
-            if day is None:
-                continue
             allocations = tuple(
                 Allocation(
                     amount=convert.number(row.get("Сумма"), entity, "Сумма"),
@@ -508,20 +502,9 @@ class Ut11Client(OnecClient):
                 )
                 for row in r.get("РасшифровкаПлатежа") or []
             )
-            out.append(
-                Payment(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    kind=kind,
-                    amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
-                    allocations=allocations,
-                    purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                    onec_ref=str(r["Ref_Key"]),
-                )
-            )
+            payment = payment_header(kind, entity, r, allocations)
+            if payment is not None:
+                out.append(payment)
         return out
 
     def _settled_orders(self, refs: set[str]) -> dict[str, str]:
