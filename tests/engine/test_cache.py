@@ -1,0 +1,90 @@
+"""The snapshot cache is data, never code: a planted or damaged file means a full read."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.engine import cache
+from tests.e2e.conftest import World, make_world
+
+
+@pytest.fixture
+def bp_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from make_world(tmp_path, monkeypatch)
+
+
+class _Planted:
+    """What an attacker's pickle does when loaded: runs a command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _cache_file(world: World) -> Path:
+    return cache.cache_path(world.paths.data_dir, world.profile.uuid)
+
+
+def test_snapshot_round_trips_exactly(bp_world: World) -> None:
+    with bp_world.service() as svc:
+        svc.run()
+    path = _cache_file(bp_world)
+    cached = cache.load(path, bp_world.profile.uuid)
+    assert cached is not None
+    assert cached.onec.counterparties and cached.crm.companies
+    assert cache.decode(cache.encode(cached), bp_world.profile.uuid) == cached
+    assert not path.read_bytes().startswith(b"\x80")  # not a pickle
+
+
+def test_planted_pickle_runs_nothing_and_means_a_full_read(
+    bp_world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with bp_world.service() as svc:
+        svc.run()
+    path = _cache_file(bp_world)
+    marker = tmp_path / "planted-code-ran"
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    with caplog.at_level(logging.WARNING), bp_world.service() as svc:
+        snap, plan = svc.prepare()
+    assert not marker.exists(), "the cache file ran code"
+    assert snap.full, "a discarded cache must mean a full read"
+    assert not plan.operations  # nothing changed since the last run
+    assert any("discarded" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # truncated
+        lambda b: b[:20] + b"\x00" * 64 + b[84:],  # overwritten in the middle
+        lambda b: b"",  # empty
+        lambda b: b"garbage" * 10,
+    ],
+    ids=["truncated", "zeroed", "empty", "garbage"],
+)
+def test_damaged_cache_is_discarded(bp_world: World, damage: object) -> None:
+    with bp_world.service() as svc:
+        svc.run()
+    path = _cache_file(bp_world)
+    assert callable(damage)
+    path.write_bytes(damage(path.read_bytes()))
+    assert cache.load(path, bp_world.profile.uuid) is None
+    with bp_world.service() as svc:
+        snap, _plan = svc.prepare()
+    assert snap.full
+
+
+def test_cache_of_another_profile_is_not_used(bp_world: World) -> None:
+    with bp_world.service() as svc:
+        svc.run()
+    path = _cache_file(bp_world)
+    assert cache.load(path, "someone-else") is None
+    assert path.exists()  # not damage: kept
