@@ -77,6 +77,11 @@ _HangingKeyring.__name__ = "HangingKeyring"
 
 def test_locked_keyring_does_not_hang(monkeypatch: pytest.MonkeyPatch) -> None:
     keyring.set_keyring(_HangingKeyring())
+    monkeypatch.setattr(
+        secrets_mod,
+        "ALLOWED_BACKENDS",
+        secrets_mod.ALLOWED_BACKENDS | {f"{__name__}._HangingKeyring"},
+    )
     monkeypatch.setattr(secrets_mod, "_LOCKED_TIMEOUT", 0.2)
     with pytest.raises(KeyringUnavailable, match="unlock"):
         SecretStore("p").get(SecretKind.CRM_SECRET)
@@ -121,3 +126,52 @@ def test_real_secret_service_roundtrip(tmp_path: object) -> None:
     if result.returncode != 0 and "SecretService" not in result.stdout:
         pytest.skip(f"Secret Service could not start here: {result.stderr.strip()[:200]}")
     assert result.stdout.startswith("ok"), result.stdout + result.stderr
+
+
+class SecureVault(keyring.backend.KeyringBackend):
+    """A plain JSON file under a reassuring name: not on the allow-list, so refused."""
+
+    priority = 10
+
+    def __init__(self, path: object = None) -> None:
+        super().__init__()
+        self.written: dict[str, str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.written.get(username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.written[username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.written.pop(username, None)
+
+
+def test_unknown_backend_under_any_name_is_refused() -> None:
+    vault = SecureVault()
+    keyring.set_keyring(vault)
+    info = backend_info()
+    assert not info.usable
+    assert "SecureVault" in info.name
+    with pytest.raises(KeyringUnavailable, match="never stored in plain text"):
+        SecretStore("p").set(SecretKind.CRM_SECRET, "https://x.bitrix24.ru/rest/1/abc/")
+    assert vault.written == {}
+
+
+def test_chain_never_falls_through_to_an_unknown_backend() -> None:
+    """keyring's chainer tries the next backend when one fails; we use only allowed ones."""
+    from keyring.backends.chainer import ChainerBackend
+
+    from desktop_sync.config.memory_keyring import MemoryKeyring
+
+    vault = SecureVault()
+
+    class Chain(ChainerBackend):
+        backends = (vault, MemoryKeyring())  # the unknown one first
+
+    keyring.set_keyring(Chain())
+    assert backend_info().usable
+    assert backend_info().name.endswith("MemoryKeyring")
+    SecretStore("p").set(SecretKind.ONEC_PASSWORD, "секрет")
+    assert vault.written == {}
+    assert SecretStore("p").get(SecretKind.ONEC_PASSWORD) == "секрет"

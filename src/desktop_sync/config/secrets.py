@@ -27,9 +27,22 @@ CRM_SECRET_ENV = "DESKTOP_SYNC_CRM_SECRET"
 _LOCKED_TIMEOUT = 15.0
 _T = TypeVar("_T")
 
-# Backends that would write secrets to disk in plain text (or not at all), by class.
-_REFUSED_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
-_REFUSED_NAMES = ("PlaintextKeyring", "UncryptedFileKeyring", "EncryptedKeyring")
+# The keyring backends secrets may go to, by exact module and class: the operating
+# systems' own stores (Windows Credential Manager, macOS Keychain, Secret Service,
+# KWallet) and our in-memory one (tests and the demo: nothing touches disk). An
+# allow-list, not a deny-list: a backend under any other name, however it calls
+# itself, is refused (issue 16, item 4).
+ALLOWED_BACKENDS: frozenset[str] = frozenset(
+    {
+        "keyring.backends.Windows.WinVaultKeyring",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "desktop_sync.config.memory_keyring.MemoryKeyring",
+    }
+)
 
 
 class SecretKind(Enum):
@@ -61,19 +74,31 @@ def _backends(backend: keyring.backend.KeyringBackend) -> list[keyring.backend.K
     return list(inner) if inner else [backend]
 
 
-def _refused(backend: keyring.backend.KeyringBackend) -> bool:
+def _qualified(backend: keyring.backend.KeyringBackend) -> str:
     cls = type(backend)
-    return cls.__module__.startswith(_REFUSED_MODULES) or cls.__name__ in _REFUSED_NAMES
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _secure_backend() -> keyring.backend.KeyringBackend | None:
+    """The highest-priority allowed backend, used directly.
+
+    Never keyring's chainer itself: when its first backend fails, the chainer falls
+    through to the next one, which may be a file in plain text.
+    """
+    for backend in _backends(keyring.get_keyring()):
+        if _qualified(backend) in ALLOWED_BACKENDS:
+            return backend
+    return None
 
 
 def backend_info() -> BackendInfo:
     """Which keyring backend would be used, and whether it is acceptable."""
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    safe = [b for b in _backends(backend) if not _refused(b)]
-    if not safe:
-        return BackendInfo(False, name, "no secure keyring backend on this computer")
-    return BackendInfo(True, name)
+    backend = _secure_backend()
+    if backend is None:
+        return BackendInfo(
+            False, _qualified(keyring.get_keyring()), "no secure keyring backend on this computer"
+        )
+    return BackendInfo(True, _qualified(backend))
 
 
 def _call_with_timeout(fn: Callable[[], _T], what: str) -> _T:
@@ -114,23 +139,25 @@ class SecretStore:
     def _username(self, kind: SecretKind) -> str:
         return f"{self.profile_uuid}:{kind.value}"
 
-    def _require_backend(self) -> None:
-        info = backend_info()
-        if not info.usable:
+    def _require_backend(self) -> keyring.backend.KeyringBackend:
+        backend = _secure_backend()
+        if backend is None:
+            info = backend_info()
             raise KeyringUnavailable(
                 f"{info.reason} ({info.name}); secrets are never stored in plain text: set "
                 f"{ONEC_PASSWORD_ENV} and {CRM_SECRET_ENV} for each run instead"
             )
+        return backend
 
     def get(self, kind: SecretKind) -> str | None:
         """The secret from the environment, else from the keyring; ``None`` if nowhere."""
         value = os.environ.get(kind.env)
         if not value:
-            info = backend_info()
-            if not info.usable:
+            backend = _secure_backend()
+            if backend is None:
                 return None
             value = _call_with_timeout(
-                lambda: keyring.get_password(SERVICE, self._username(kind)),
+                lambda: backend.get_password(SERVICE, self._username(kind)),
                 f"reading the {kind.label}",
             )
         register_secret(value)
@@ -138,19 +165,20 @@ class SecretStore:
 
     def set(self, kind: SecretKind, value: str) -> None:
         register_secret(value)
-        self._require_backend()
+        backend = self._require_backend()
         _call_with_timeout(
-            lambda: keyring.set_password(SERVICE, self._username(kind), value),
+            lambda: backend.set_password(SERVICE, self._username(kind), value),
             f"saving the {kind.label}",
         )
 
     def delete(self, kind: SecretKind) -> None:
-        if not backend_info().usable:
+        backend = _secure_backend()
+        if backend is None:
             return
 
         def _delete() -> None:
             with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing stored
-                keyring.delete_password(SERVICE, self._username(kind))
+                backend.delete_password(SERVICE, self._username(kind))
 
         _call_with_timeout(_delete, f"deleting the {kind.label}")
 
