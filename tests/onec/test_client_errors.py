@@ -21,7 +21,7 @@ from desktop_sync.sandbox.onec import OnecSandbox
 
 from .conftest import make_client
 
-URL = "http://1c.local/accounting/odata/standard.odata"
+URL = "https://1c.local/accounting/odata/standard.odata"
 SECRET = "Сек-ретный-пароль"
 
 

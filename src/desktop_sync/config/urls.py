@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from desktop_sync.config.errors import ConfigError
 from desktop_sync.i18n import tr
+from desktop_sync.netaddr import is_loopback
+
+__all__ = ["check_url", "check_webhook", "is_loopback"]
 
 _WEBHOOK_PATH = re.compile(r"^/rest/(\d+)/([^/]+)/?$")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
-        ".localhost"
-    ):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str, what: str) -> str:

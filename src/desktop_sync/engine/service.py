@@ -17,6 +17,7 @@ from typing import Any
 from desktop_sync import __version__
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
+from desktop_sync.config.urls import check_webhook
 from desktop_sync.connectors.bitrix24 import (
     Bitrix24AuthError,
     Bitrix24Client,
@@ -61,6 +62,7 @@ from desktop_sync.engine.planner import (
     Links,
     PlanSettings,
     build_plan,
+    key_scope,
 )
 from desktop_sync.engine.read import FULL_EVERY, Cancelled, read_crm, read_onec
 from desktop_sync.engine.snapshot import Snapshot
@@ -126,7 +128,13 @@ class SyncService:
         verify: bool | str = True,
         crm_throttle: bool | None = None,
     ) -> SyncService:
-        """Build the clients and open the journal; no request leaves yet."""
+        """Build the clients and open the journal; no request leaves yet.
+
+        The profile is validated again here, whatever file it came from (a hand-edited
+        ``profiles.json`` is not checked when typed), and the webhook must belong to
+        the profile's portal: a secret never leaves for a place the profile does not name.
+        """
+        profile = profile.validate()
         secrets = SecretStore(profile.uuid)
         try:
             password = secrets.get(SecretKind.ONEC_PASSWORD)
@@ -149,6 +157,7 @@ class SyncService:
             )
         register_secret(password)
         register_secret(webhook)
+        check_webhook(webhook, profile.crm_url)
         journal = Journal.open(
             profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid
         )
@@ -156,7 +165,8 @@ class SyncService:
             profile.onec_url,
             profile.onec_user,
             password,
-            verify=verify,
+            # A self-signed 1C publication: its CA file, added for 1C only.
+            verify=profile.onec_ca_file if verify is True and profile.onec_ca_file else verify,
             configuration=profile.configuration,
             timezone=profile.onec_timezone,
             organization=profile.organization or None,
@@ -265,7 +275,7 @@ class SyncService:
         progress(Progress(Stage.PLAN))
         links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
         settings = PlanSettings(
-            self.profile.uuid,
+            key_scope(self.profile.crm_url, self.profile.uuid),
             send_stage=self.profile.stages.get("send", ""),
             paid_stage=self.profile.stages.get("paid", ""),
             partly_paid_stage=self.profile.stages.get("partly_paid", ""),

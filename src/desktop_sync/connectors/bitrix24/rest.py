@@ -16,9 +16,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +44,10 @@ from desktop_sync.connectors.bitrix24.throttle import (
     OperatingBudget,
     RequestThrottle,
 )
+from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.domain.money import dumps_decimal, loads_decimal
+from desktop_sync.i18n import tr
+from desktop_sync.netaddr import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -117,21 +118,12 @@ for _name in ("httpx", "httpcore"):
         logging.getLogger(_name).addFilter(_SCRUBBER)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(url: str) -> tuple[str, str]:
     """-> (origin, path) of a webhook URL; refuses plain http off loopback."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Bitrix24Error("The Bitrix24 address is not a web address (https://…).")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise Bitrix24Error(
             f"Refusing to send the Bitrix24 webhook over plain http to {parts.hostname}: use https."
         )
@@ -196,12 +188,16 @@ class RestClient:
         max_wait: float = 900.0,
     ) -> None:
         self._origin, self._path = _check_url(webhook_url)
-        tls: bool | ssl.SSLContext = (
-            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-        )
-        self._http = httpx.Client(
-            timeout=timeout, verify=tls, transport=transport, follow_redirects=False
-        )
+        try:
+            self._http = make_client(
+                self._origin,
+                timeout=timeout,
+                verify=verify,
+                transport=transport,
+                follow_redirects=False,
+            )
+        except CertificateFileError as exc:
+            raise Bitrix24Error(str(exc)) from None
         self.clock = clock
         self.sleep = sleep
         self.throttle_on = throttle
@@ -259,7 +255,7 @@ class RestClient:
         parts = urlsplit(location)
         if not parts.hostname:
             return
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise Bitrix24Error(
                 f"Bitrix24 redirected to plain http on {parts.hostname}: "
                 "refusing to send the webhook there."
@@ -675,6 +671,13 @@ def _as_error(exc: Exception, method: str, what: str, *, outcome_unknown: bool) 
         status = exc.status
     elif isinstance(exc, httpx.TimeoutException):
         text = f"Bitrix24 did not answer {method} ({what}) in time."
+        status = None
+    elif isinstance(exc, httpx.ConnectError) and certificate_problem(exc):
+        text = tr(
+            "Cannot verify the certificate of the Bitrix24 portal: {reason}. If an antivirus "
+            "or a corporate proxy inspects connections, its root certificate must be "
+            "installed in the system's certificate store."
+        ).format(reason=certificate_problem(exc))
         status = None
     elif isinstance(exc, httpx.ConnectError):
         text = f"Cannot connect to Bitrix24 for {method} ({what}): the portal is unreachable."

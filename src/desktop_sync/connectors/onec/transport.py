@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
 
 import httpx
 
+from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.connectors.onec import errors as err
 from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.literals import Query, query_string
 from desktop_sync.connectors.onec.metadata import Metadata, parse
 from desktop_sync.domain.money import loads_decimal
 from desktop_sync.i18n import tr
+from desktop_sync.netaddr import may_carry_secret
 from desktop_sync.redact import register_secret
 
 _PATH_SAFE = "/()'=,:$_"
@@ -95,19 +96,32 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         register_secret(password)
+        if not may_carry_secret(url):
+            # Checked here as well as in the profile: the password goes out in Basic
+            # auth with every request, so never over plain http off this computer.
+            raise err.OnecError(
+                tr(
+                    "the 1C address «{url}» is not https: the password would travel "
+                    "unencrypted (plain http:// is allowed only to this computer)"
+                ).format(url=url)
+            )
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
         self.requests = 0
-        self._http = httpx.Client(
-            auth=httpx.BasicAuth(user.encode("utf-8"), password.encode("utf-8")),
-            timeout=timeout,
-            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "desktop-sync"},
-            follow_redirects=False,
-        )
+        try:
+            self._http = make_client(
+                self.url,
+                auth=httpx.BasicAuth(user.encode("utf-8"), password.encode("utf-8")),
+                timeout=timeout,
+                verify=verify,
+                transport=transport,
+                headers={"Accept": "application/json", "User-Agent": "desktop-sync"},
+                follow_redirects=False,
+            )
+        except CertificateFileError as exc:
+            raise err.OnecProfileError(f"onec.ca_file: {exc}") from None
 
     def close(self) -> None:
         self._http.close()
@@ -158,8 +172,15 @@ class Transport:
                 )
             except httpx.TransportError as exc:
                 unknown = write and not isinstance(exc, httpx.ConnectError)
+                problem = certificate_problem(exc)
                 error = err.OnecConnectionError(
-                    tr("cannot reach 1C while {doing}: {error}").format(
+                    tr(
+                        "cannot verify the certificate of 1C at {host} while {doing}: "
+                        "{reason}. If the 1C publication has a certificate of its own, "
+                        "give its file: desktop-sync profile set PROFILE onec.ca_file FILE"
+                    ).format(host=_host(self.url), doing=_doing(method, entity), reason=problem)
+                    if problem
+                    else tr("cannot reach 1C while {doing}: {error}").format(
                         doing=_doing(method, entity), error=type(exc).__name__
                     ),
                     outcome_unknown=unknown,
@@ -567,6 +588,10 @@ def _odata_error(body: bytes) -> tuple[str, str]:
         ns = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
         return (root.findtext(f"{ns}code") or "", root.findtext(f"{ns}message") or "")
     return "", ""
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.rpartition("@")[2]
 
 
 def _doing(method: str, entity: str) -> str:
