@@ -435,7 +435,14 @@ class SyncService:
     # -- setup --------------------------------------------------------------------------
 
     def setup(self) -> list[str]:
-        """Create the CRM custom fields the sync writes to; returns the names created."""
+        """Create the CRM custom fields the sync writes to; returns the names created.
+
+        Under the profile's run lock: never beside a running synchronisation.
+        """
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            return self._setup_locked()
+
+    def _setup_locked(self) -> list[str]:
         self.connect()
         try:
             return [f.label_en for f in self.crm.setup_custom_fields()]
@@ -445,7 +452,15 @@ class SyncService:
     # -- the inbox ----------------------------------------------------------------------
 
     def resolve(self, item_id: int, action: str, value: Any = None, by: str = "") -> None:
-        """Record a person's decision; the next plan carries it out."""
+        """Record a person's decision; the next plan carries it out.
+
+        Under the profile's run lock, so a decision never lands in the middle of a run
+        that is applying the same item.
+        """
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            self._resolve_locked(item_id, action, value, by)
+
+    def _resolve_locked(self, item_id: int, action: str, value: Any, by: str) -> None:
         if action not in ("take_onec", "take_crm", "value", "skip", "confirm"):
             raise ValueError(f"unknown resolution {action!r}")
         item = next((i for i in self.journal.inbox() if i.id == item_id), None)
