@@ -67,6 +67,9 @@ def print_plan(plan: Plan) -> None:
                 continue  # the reason says it all; the fields are in --json and the window
             for ch in op.changes[:6]:
                 echo(f"      {ch.label}: {_value(ch.before)} → {_value(ch.after)}")
+    links = sum(1 for op in plan.operations if op.kind is OpKind.LINK)
+    if links:
+        echo(tr("Already in both systems, to be linked, not created: {n}.").format(n=links))
     if plan.items:
         echo(tr("Waiting for a person ({n}):").format(n=len(plan.items)))
         for item in plan.items:
@@ -85,6 +88,12 @@ def print_summary(summary: RunSummary) -> None:
             "conflicts {conflict}, attention {attention}, skipped {skipped}."
         ).format(run=summary.run_id, mode=summary.mode, **{k: c.get(k, 0) for k in COUNT_KEYS})
     )
+    if c.get("relinked", 0):
+        echo(
+            tr("Relinked to records that already existed (nothing created for them): {n}.").format(
+                n=c["relinked"]
+            )
+        )
     for record, reason in summary.failures[:20]:
         echo(f"  ✗ {record}: {reason}")
     if summary.message:

@@ -46,6 +46,9 @@ class Applied:
     result: dict[str, Any] = field(default_factory=dict)  # for dependent operations
 
 
+FOUND = "found"  # in ``Applied.result``: a create found its record already there
+
+
 class WriteError(Exception):
     """A write the target refused for a reason that will not pass by itself.
 
@@ -188,11 +191,13 @@ class _Run:
             crm_id=op.target_id if op.target is System.CRM else op.source_id,
             onec_values=dict(op.payload.get("onec_values", {})),
             crm_values=dict(op.payload.get("crm_values", {})),
+            result=dict(op.payload.get("result") or {}),
         )
         self.journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
         _save_link(self.journal, applied, self.run_id)
         self.results[op.op_id] = applied
         self.summary.count("applied", op.flow)
+        self.summary.count("relinked", op.flow)  # found where it is: nothing created
 
     def sending(self, op: Operation) -> int:
         """The journal row, committed as "sending" before the request leaves."""
@@ -256,6 +261,8 @@ class _Run:
         _save_link(journal, outcome, self.run_id)
         self.results[op.op_id] = outcome
         summary.count("applied", op.flow)
+        if outcome.result.get(FOUND):  # a create that found its record: relinked
+            summary.count("relinked", op.flow)
 
 
 def _batch_of(

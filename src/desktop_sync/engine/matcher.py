@@ -10,12 +10,14 @@ is unique on both sides.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
 from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
-from desktop_sync.domain.entities import Counterparty, Product
+from desktop_sync.domain.entities import Counterparty, Invoice, Product
 from desktop_sync.engine.normalize import text
 from desktop_sync.engine.snapshot import CrmRequisite, requisites_of
 from desktop_sync.i18n import tr
@@ -188,3 +190,81 @@ def match_products(
                 )
             )
     return result
+
+
+# -- invoices sent earlier (a lost journal, a profile added again) -----------------------
+
+OUR_MARK = "[desktop-sync:"
+_CRM_ID_IN_COMMENT = re.compile(r"\(id (\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class SentInvoice:
+    """Where a CRM invoice already is in 1C, found by what the records carry."""
+
+    onec_ref: str | None  # None: several candidates, a person decides
+    rule: str  # key | comment | number
+    candidates: tuple[str, ...] = ()
+
+
+def find_sent_invoice(
+    crm_invoice: Invoice,
+    onec_number: str | None,
+    onec_date: dt.date | None,
+    key: str,
+    key_ref: str,
+    onec: Mapping[str, Invoice],
+    taken: Set[str],
+) -> SentInvoice | None:
+    """The 1C document made from ``crm_invoice`` earlier, if 1C holds one.
+
+    In this order: the Ref_Key its create key gives (or the key in its comment); a
+    document of ours whose comment names this CRM invoice's id (checked against the 1C
+    number the CRM invoice carries, or else its date and total); the 1C number and date
+    written back into the CRM invoice (with the same total). ``taken``: 1C documents
+    linked to another CRM invoice already. Two candidates are ``onec_ref=None``.
+    """
+    if key_ref in onec and key_ref not in taken:
+        return SentInvoice(key_ref, "key")
+    marker = f"{OUR_MARK}{key}]"
+    free = {ref: inv for ref, inv in onec.items() if ref not in taken}
+    by_key = sorted(ref for ref, inv in free.items() if marker in inv.comment)
+    if len(by_key) == 1:
+        return SentInvoice(by_key[0], "key")
+    crm_id = str(crm_invoice.crm_id)
+    ours = [
+        (ref, inv)
+        for ref, inv in free.items()
+        if OUR_MARK in inv.comment
+        and any(m == crm_id for m in _CRM_ID_IN_COMMENT.findall(inv.comment))
+    ]
+    if onec_number:
+        fitting = [
+            ref
+            for ref, inv in ours
+            if text(inv.number) == text(onec_number)
+            and (onec_date is None or inv.date.year == onec_date.year)
+        ]
+    else:
+        fitting = [
+            ref
+            for ref, inv in ours
+            if inv.date == crm_invoice.date and inv.total == crm_invoice.total
+        ]
+    if len(fitting) == 1:
+        return SentInvoice(fitting[0], "comment")
+    if len(fitting) > 1:
+        return SentInvoice(None, "comment", tuple(sorted(fitting)))
+    if onec_number and onec_date is not None:
+        numbered = sorted(
+            ref
+            for ref, inv in free.items()
+            if text(inv.number) == text(onec_number)
+            and inv.date == onec_date
+            and inv.total == crm_invoice.total
+        )
+        if len(numbered) == 1:
+            return SentInvoice(numbered[0], "number")
+        if len(numbered) > 1:
+            return SentInvoice(None, "number", tuple(numbered))
+    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine import normalize as nz
@@ -33,9 +34,25 @@ INVOICE = "invoice"
 INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CRM
 
 
+def key_scope(crm_url: str, fallback: str) -> str:
+    """What create keys are derived from: the pair of systems, not the profile's random
+    uuid. A 1C source is its Ref_Key (a GUID, unique anywhere); a CRM source is an id of
+    one portal, so the portal's address scopes the keys. A profile removed and added
+    again, or a lost journal, then makes the same keys and finds what exists."""
+    parts = urlsplit(crm_url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not host:
+        return fallback
+    return f"crm:{host}:{port}" if port and port not in (80, 443) else f"crm:{host}"
+
+
 @dataclass(frozen=True)
 class PlanSettings:
-    profile_uuid: str
+    profile_uuid: str  # the scope of create keys: ``key_scope`` (the uuid only without a URL)
     send_stage: str = ""
     paid_stage: str = ""
     partly_paid_stage: str = ""

@@ -9,6 +9,7 @@ from typing import Any
 from desktop_sync.connectors.bitrix24.models import CrmInvoice
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import find_sent_invoice
 from desktop_sync.engine.model import (
     FieldChange,
     Flow,
@@ -47,6 +48,7 @@ class Invoices:
         self.links = links
         self.cps = cps
         self.products = products
+        self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice
 
     def _company_key(self, ci: CrmInvoice) -> str | None:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
@@ -115,6 +117,8 @@ class Invoices:
         op_id = f"F1:create_onec:{crm_id}"
         key = self.b.key(Flow.F1, INVOICE, crm_id)
         new_ref = onec_ref_for(key)
+        if self._adopt(ci, key, new_ref, label):
+            return  # already in 1C (a lost journal, a profile added again): relinked
         deps: list[str] = []
 
         def attention(
@@ -328,6 +332,97 @@ class Invoices:
                 depends_on=(op_id,),
             )
         )
+
+    def _adopt(self, ci: CrmInvoice, key: str, new_ref: str, label: str) -> bool:
+        """Look the invoice up in 1C before creating it: by its key, the CRM id in our
+        comment, the 1C number written back to the CRM. Found: a link, nothing created
+        (and the 1C number written back when the CRM lacks it). Two candidates: a person
+        decides, nothing created."""
+        inv, crm_id = ci.invoice, str(ci.invoice.crm_id)
+        if self._taken is None:
+            self._taken = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
+        found = find_sent_invoice(
+            inv,
+            ci.fields.onec_number,
+            ci.fields.onec_date,
+            key,
+            new_ref,
+            self.snap.onec.invoices,
+            self._taken,
+        )
+        if found is None:
+            return False
+        if found.onec_ref is None:
+            self.b.item(
+                Item(
+                    key=f"F1:sent_twice:{crm_id}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F1,
+                    entity_type=INVOICE,
+                    record_id=crm_id,
+                    record_label=label,
+                    field=tr("1C document"),
+                    message=tr(
+                        "1C already holds {n} documents made from this CRM invoice: {numbers}"
+                    ).format(
+                        n=len(found.candidates),
+                        numbers=", ".join(
+                            self.snap.onec.invoices[r].year_number for r in found.candidates
+                        ),
+                    ),
+                    action=tr(
+                        "mark the extra documents for deletion in 1C; the remaining one is linked"
+                    ),
+                )
+            )
+            return True
+        ref = found.onec_ref
+        self._taken.add(ref)
+        doc = self.snap.onec.invoices[ref]
+        onec_v = invoice_values_onec(doc)
+        crm_v = self.crm_values(ci) or {}
+        link_id = self.b.op(
+            Operation(
+                op_id=f"F1:link:{crm_id}",
+                flow=Flow.F1,
+                kind=OpKind.LINK,
+                target=System.ONEC,
+                entity_type=INVOICE,
+                source_id=crm_id,
+                target_id=ref,
+                idempotency_key="",
+                reason=tr(
+                    "{label}: already in 1C as No. {number} of {date}; will be linked, "
+                    "not created again"
+                ).format(label=label, number=doc.number, date=fmt_date(doc)),
+                record_label=label,
+                payload={
+                    "onec_values": onec_v,
+                    "crm_values": crm_v,
+                    "result": {"number": doc.number, "date": doc.date.isoformat()},
+                },
+            )
+        )
+        if ci.fields.onec_number != doc.number or ci.fields.onec_date != doc.date:
+            self.b.op(
+                Operation(
+                    op_id=f"F1:number_back:{crm_id}",
+                    flow=Flow.F1,
+                    kind=OpKind.UPDATE,
+                    target=System.CRM,
+                    entity_type=INVOICE_BACK,
+                    source_id=ref,
+                    target_id=crm_id,
+                    idempotency_key="",
+                    reason=tr(
+                        "{label}: the 1C number and date will be written to the CRM invoice"
+                    ).format(label=label),
+                    record_label=label,
+                    payload={"from_op": link_id, "crm_id": crm_id},
+                    depends_on=(link_id,),
+                )
+            )
+        return True
 
     def diff_linked(self) -> None:
         """F2: after sending, 1C is the master of a linked invoice."""

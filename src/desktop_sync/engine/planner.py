@@ -33,6 +33,7 @@ from desktop_sync.engine.plan_base import (
     Builder,
     Links,
     PlanSettings,
+    key_scope,
 )
 from desktop_sync.engine.plan_counterparties import Counterparties, customers_in_scope
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
@@ -53,6 +54,7 @@ __all__ = [
     "build_plan",
     "customers_in_scope",
     "invoice_values_onec",
+    "key_scope",
     "products_in_scope",
 ]
 

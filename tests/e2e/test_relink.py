@@ -1,0 +1,115 @@
+"""Idempotency that survives the journal: a new profile or a lost journal adopts what exists.
+
+After a full synchronisation, the profile is removed and added again (a new random
+identity, an empty link table), or the journal file is deleted or emptied. The next
+run must create nothing that already exists on either side: every record is found by
+what the systems themselves carry (the 1C Ref_Key in the CRM company's ORIGIN_ID and
+the requisite's XML_ID, the product's xmlId, the CRM invoice's id in the 1C document,
+ИНН/КПП) and relinked, and the plan and the summary say how many.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from desktop_sync.config import Profile, ProfileStore
+from desktop_sync.engine.model import OpKind
+from tests.reliability.checks import diff, state
+
+from .conftest import World
+
+
+def _full_sync(world: World) -> None:
+    """Runs until nothing is left to do (money flows follow the 1C numbers)."""
+    for _ in range(4):
+        with world.service() as svc:
+            summary, plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        if not plan.operations:
+            return
+    raise AssertionError(f"no convergence: {[op.op_id for op in plan.operations[:5]]}")
+
+
+def _cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        **world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_sync", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def _creates(plan_ops: tuple[object, ...]) -> list[str]:
+    return [op.op_id for op in plan_ops if getattr(op, "kind", None) is OpKind.CREATE]
+
+
+def _after_relink_nothing_is_created(
+    world: World, before: dict[str, dict[str, Counter[str]]]
+) -> None:
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+        assert _creates(plan.operations) == [], _creates(plan.operations)[:10]
+        relinks = [op for op in plan.operations if op.kind is OpKind.LINK]
+        assert relinks, "the plan relinks what exists"
+        summary = svc.apply(plan)
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    assert summary.counts.get("relinked", 0) == len(relinks)
+    lost, dup, lines = diff(before, state(world))
+    assert (lost, dup) == (0, 0), "\n".join(lines[:20])
+    # and the run after that has nothing left to do
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+    assert _creates(plan.operations) == []
+
+
+def test_profile_removed_and_added_again_creates_nothing(world: World) -> None:
+    _full_sync(world)
+    before = state(world)
+    old = world.profile
+    # what `desktop-sync profile remove` and `profile add` do, through the config API
+    store = ProfileStore(world.paths.profiles_file)
+    store.remove(old.name)
+    fresh = Profile(
+        name=old.name,
+        onec_url=old.onec_url,
+        onec_user=old.onec_user,
+        crm_url=old.crm_url,
+        configuration=old.configuration,
+        stages=dict(old.stages),
+        crm_throttle=False,
+    ).validate()
+    store.add(fresh)
+    world.profile = ProfileStore(world.paths.profiles_file).get(old.name)
+    assert world.profile.uuid != old.uuid
+    _after_relink_nothing_is_created(world, before)
+
+
+def test_journal_deleted_creates_nothing(world: World) -> None:
+    _full_sync(world)
+    before = state(world)
+    journal: Path = world.paths.journal_path()
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{journal}{extra}").unlink(missing_ok=True)
+    _after_relink_nothing_is_created(world, before)
+
+
+def test_journal_emptied_creates_nothing(world: World) -> None:
+    _full_sync(world)
+    before = state(world)
+    journal: Path = world.paths.journal_path()
+    for extra in ("-wal", "-shm"):
+        Path(f"{journal}{extra}").unlink(missing_ok=True)
+    journal.write_bytes(b"")
+    _after_relink_nothing_is_created(world, before)
