@@ -1,0 +1,58 @@
+"""Where a CRM invoice already is in 1C, by what the records carry (no journal needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from desktop_sync.domain.entities import Invoice, make_line
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.engine.matcher import find_sent_invoice
+
+DAY = dt.date(2026, 3, 2)
+LINE = make_line(1, "Услуга", Decimal("2"), Decimal("100.00"), VatRate.VAT22)
+
+
+def crm(crm_id: int = 7) -> Invoice:
+    return Invoice("7", DAY, None, (LINE,), crm_id=crm_id)
+
+
+def onec(number: str, comment: str, day: dt.date = DAY) -> Invoice:
+    return Invoice(number, day, "cp", (LINE,), comment=comment)
+
+
+OURS = "Из счёта Битрикс24 7 (id 7); ключ desktop-sync k-old [desktop-sync:k-old]"
+
+
+def test_by_the_ref_of_the_key() -> None:
+    found = find_sent_invoice(crm(), None, None, "k", "ref-k", {"ref-k": onec("1", "")}, set())
+    assert found is not None and (found.onec_ref, found.rule) == ("ref-k", "key")
+
+
+def test_an_older_key_by_the_crm_id_in_our_comment_and_the_number_written_back() -> None:
+    docs = {"a": onec("12", OURS), "b": onec("13", OURS.replace("(id 7)", "(id 8)"))}
+    found = find_sent_invoice(crm(), "12", DAY, "k-new", "ref-new", docs, set())
+    assert found is not None and (found.onec_ref, found.rule) == ("a", "comment")
+    # the CRM lost its 1C number (killed before it was written back): date and total
+    found = find_sent_invoice(crm(), None, None, "k-new", "ref-new", docs, set())
+    assert found is not None and found.onec_ref == "a"
+
+
+def test_a_comment_without_our_mark_or_a_linked_document_is_not_taken() -> None:
+    plain = {"a": onec("12", "Из счёта Битрикс24 7 (id 7)")}
+    assert find_sent_invoice(crm(), None, None, "k", "ref-k", plain, set()) is None
+    assert (
+        find_sent_invoice(crm(), None, None, "k", "ref-k", {"a": onec("12", OURS)}, {"a"}) is None
+    )
+
+
+def test_the_1c_number_written_back_alone() -> None:
+    docs = {"a": onec("12", "typed by hand"), "b": onec("12", "", dt.date(2025, 3, 2))}
+    found = find_sent_invoice(crm(), "12", DAY, "k", "ref-k", docs, set())
+    assert found is not None and (found.onec_ref, found.rule) == ("a", "number")
+
+
+def test_two_candidates_are_for_a_person() -> None:
+    docs = {"a": onec("12", OURS), "b": onec("12", OURS)}
+    found = find_sent_invoice(crm(), "12", DAY, "k", "ref-k", docs, set())
+    assert found is not None and found.onec_ref is None and found.candidates == ("a", "b")
