@@ -12,6 +12,7 @@ from desktop_sync.domain.vat import VatRate
 from desktop_sync.sandbox.onec.schema import (
     AccountingRegister,
     EntitySet,
+    Field,
     InformationRegister,
     Schema,
     SetKind,
@@ -42,6 +43,10 @@ WAREHOUSES = "Catalog_Склады"
 INVOICES = "Document_СчетНаОплатуПокупателю"
 SHIPMENTS = "Document_РеализацияТоваровУслуг"
 PRICES = "InformationRegister_ЦеныНоменклатуры"
+PRICE_TYPES = "Catalog_ТипыЦенНоменклатуры"
+PRICE_SETTINGS = "Document_УстановкаЦенНоменклатуры"
+RECEIPTS = "Document_ПоступлениеТоваровУслуг"
+MOVES = "Document_ПеремещениеТоваров"
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "ЮридическоеФизическоеЛицо": ("ЮридическоеЛицо", "ФизическоеЛицо"),
@@ -70,6 +75,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "ВидыОперацийРКО": ("ВозвратПокупателю", "ОплатаПоставщику", "ПрочийРасход"),
     "ВидыОперацийОперацияПоПлатежнойКарте": ("ОплатаПокупателя", "ВозвратПокупателю"),
     "ВидыОперацийРеализацияТоваров": ("Товары", "Услуги", "ТоварыУслуги"),
+    "ВидыОперацийПоступлениеТоваровУслуг": ("Товары", "Услуги", "ТоварыУслуги"),
     "СпособыПогашенияЗадолженности": ("Автоматически", "ПоДокументу", "НеПогашать"),
     "ВидыСчетов": ("Активный", "Пассивный", "АктивноПассивный"),
 }
@@ -205,7 +211,7 @@ def build_schema() -> Schema:
     s.add(EntitySet(WAREHOUSES, CATALOG, (), hierarchical=True))
     s.add(
         EntitySet(
-            "Catalog_ТипыЦенНоменклатуры",
+            PRICE_TYPES,
             CATALOG,
             (ref("ВалютаЦены", CURRENCIES), boolean("ЦенаВключаетНДС")),
         )
@@ -263,7 +269,7 @@ def build_schema() -> Schema:
                 ref("ВалютаДокумента", CURRENCIES),
                 number("КурсВзаиморасчетов"),
                 int64("КратностьВзаиморасчетов"),
-                ref("ТипЦен", "Catalog_ТипыЦенНоменклатуры"),
+                ref("ТипЦен", PRICE_TYPES),
                 boolean("СуммаВключаетНДС"),
                 boolean("ДокументБезНДС"),
                 number("СуммаДокумента"),
@@ -512,9 +518,10 @@ def build_schema() -> Schema:
             required_for_posting=(("Организация_Key", "Организация"),),
         )
     )
+    _add_stock_documents(s, goods_row)
     s.info_registers[PRICES] = InformationRegister(
         PRICES,
-        dimensions=(ref("Номенклатура", PRODUCTS), ref("ТипЦен", "Catalog_ТипыЦенНоменклатуры")),
+        dimensions=(ref("Номенклатура", PRODUCTS), ref("ТипЦен", PRICE_TYPES)),
         resources=(number("Цена"),),
         attributes=(ref("Валюта", CURRENCIES),),
     )
@@ -524,3 +531,104 @@ def build_schema() -> Schema:
         resources=("Сумма", "Количество"),
     )
     return s
+
+
+def _add_stock_documents(s: Schema, goods_row: tuple[Field, ...]) -> None:
+    """What the accountant does to prices and stock (not captured from a live base; the
+    fields BP 3.0 is known to have): the price-setting document, the recorder of
+    ``ЦеныНоменклатуры``; goods receipts from a supplier (Дт 41.01, 19.03 — Кт 60.01);
+    moves between warehouses (41.01 → 41.01). See docs/decisions/onec-sandbox.md."""
+    s.add(
+        EntitySet(
+            PRICE_SETTINGS,
+            DOCUMENT,
+            (
+                ref("ТипЦен", PRICE_TYPES),
+                boolean("НеПроводитьНулевыеЗначения"),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары",
+                    (int64("LineNumber"), ref("Номенклатура", PRODUCTS), number("Цена")),
+                ),
+            ),
+            presentation="Установка цен номенклатуры",
+            required_for_posting=(("ТипЦен_Key", "Тип цен"),),
+            required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
+        )
+    )
+    s.add(
+        EntitySet(
+            RECEIPTS,
+            DOCUMENT,
+            (
+                enum("ВидОперации", "ВидыОперацийПоступлениеТоваровУслуг"),
+                ref("Организация", ORGANIZATIONS),
+                ref("Склад", WAREHOUSES),
+                ref("Контрагент", COUNTERPARTIES),
+                ref("ДоговорКонтрагента", CONTRACTS),
+                ref("ВалютаДокумента", CURRENCIES),
+                number("КурсВзаиморасчетов"),
+                int64("КратностьВзаиморасчетов"),
+                boolean("СуммаВключаетНДС"),
+                number("СуммаДокумента"),
+                ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
+                ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+                text("НомерВходящегоДокумента"),
+                date("ДатаВходящегоДокумента"),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары",
+                    (*goods_row, ref("СчетУчета", ACCOUNTS), ref("СчетУчетаНДС", ACCOUNTS)),
+                ),
+            ),
+            presentation="Поступление (акт, накладная, УПД)",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Склад_Key", "Склад"),
+                ("Контрагент_Key", "Контрагент"),
+                ("ДоговорКонтрагента_Key", "Договор"),
+                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
+            ),
+            required_in_rows=(
+                ("Товары", "Номенклатура_Key", "Номенклатура"),
+                ("Товары", "СчетУчета_Key", "Счет учета"),
+            ),
+        )
+    )
+    s.add(
+        EntitySet(
+            MOVES,
+            DOCUMENT,
+            (
+                ref("Организация", ORGANIZATIONS),
+                ref("СкладОтправитель", WAREHOUSES),
+                ref("СкладПолучатель", WAREHOUSES),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары",
+                    (
+                        int64("LineNumber"),
+                        ref("Номенклатура", PRODUCTS),
+                        number("Количество"),
+                        ref("СчетУчета", ACCOUNTS),
+                    ),
+                ),
+            ),
+            presentation="Перемещение товаров",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("СкладОтправитель_Key", "Склад-отправитель"),
+                ("СкладПолучатель_Key", "Склад-получатель"),
+            ),
+            required_in_rows=(
+                ("Товары", "Номенклатура_Key", "Номенклатура"),
+                ("Товары", "СчетУчета_Key", "Счет учета"),
+            ),
+        )
+    )

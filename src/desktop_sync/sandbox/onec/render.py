@@ -395,18 +395,22 @@ def metadata(schema: Schema) -> str:
             )
     for info in schema.info_registers.values():
         rec_type = f"{info.name}_RecordType"
+        # Subordinate to a recorder: a record is keyed by its recorder and line ([UTX]).
         keys = "".join(
-            f'<PropertyRef Name="{f.name}"/>' for f in (info.record_fields[0], *info.dimensions)
+            f'<PropertyRef Name="{k}"/>' for k in ("Recorder", "LineNumber", "Recorder_Type")
         )
         types.append(
             f'<EntityType Name="{rec_type}"><Key>{keys}</Key>'
-            + "".join(_prop(f, f.name != "Period") for f in info.record_fields)
+            + "".join(
+                _prop(f, f.name not in ("Period", "Recorder", "Recorder_Type", "LineNumber"))
+                for f in info.record_fields
+            )
             + "</EntityType>"
         )
         sets.append(f'<EntitySet Name="{rec_type}" EntityType="StandardODATA.{rec_type}"/>')
         types.append(
             f'<ComplexType Name="{info.name}_SliceLast">'
-            + "".join(_prop(f) for f in info.record_fields)
+            + "".join(_prop(f) for f in info.slice_fields)
             + "</ComplexType>"
         )
         functions.append(

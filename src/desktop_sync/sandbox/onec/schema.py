@@ -233,12 +233,27 @@ class InformationRegister:
 
     @property
     def record_fields(self) -> tuple[Field, ...]:
+        """A flat record: its recorder (``Recorder`` + ``Recorder_Type``, as [UTX] shows
+        for a register with several recorder types), line and activity besides the
+        period, dimensions, resources and attributes."""
+        return (
+            Field("Period", Kind.DATETIME),
+            Field("Recorder", Kind.STRING),
+            Field("Recorder_Type", Kind.STRING),
+            int64("LineNumber"),
+            boolean("Active"),
+            *self.slice_fields[1:],
+        )
+
+    @property
+    def slice_fields(self) -> tuple[Field, ...]:
+        """A virtual table's row: no recorder, as 1C's СрезПоследних."""
         return (Field("Period", Kind.DATETIME), *self.dimensions, *self.resources, *self.attributes)
 
     @property
     def slice_set(self) -> EntitySet:
         """The SliceLast row type as an entity set, for filters and $select."""
-        return EntitySet(f"{self.name}_SliceLast", SetKind.VIRTUAL, self.record_fields)
+        return EntitySet(f"{self.name}_SliceLast", SetKind.VIRTUAL, self.slice_fields)
 
 
 @dataclass(frozen=True, slots=True)

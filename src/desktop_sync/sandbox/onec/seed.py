@@ -29,7 +29,8 @@ from desktop_sync.sandbox.dataset import (
     ref,
 )
 from desktop_sync.sandbox.onec import bp30
-from desktop_sync.sandbox.onec.schema import ZERO_GUID
+from desktop_sync.sandbox.onec.errors import business
+from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 from desktop_sync.sandbox.onec.values import UNDEFINED
 
@@ -41,11 +42,40 @@ WAREHOUSE = "StandardODATA.Catalog_Склады"
 
 ACCOUNTS = (
     ("00", "Вспомогательный счет", "АктивноПассивный", False, ()),
+    ("19", "НДС по приобретенным ценностям", "Активный", False, ("Контрагенты",)),
+    (
+        "19.03",
+        "НДС по приобретенным материально-производственным запасам",
+        "Активный",
+        False,
+        ("Контрагенты", "ДокументыРасчетовСКонтрагентами"),
+    ),
     ("41", "Товары", "Активный", True, ("Номенклатура", "Партии", "Склады")),
     ("41.01", "Товары на складах", "Активный", True, ("Номенклатура", "Партии", "Склады")),
     ("50", "Касса", "Активный", False, ()),
     ("50.01", "Касса организации", "Активный", False, ()),
     ("51", "Расчетные счета", "Активный", False, ()),
+    (
+        "60",
+        "Расчеты с поставщиками и подрядчиками",
+        "АктивноПассивный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
+    (
+        "60.01",
+        "Расчеты с поставщиками и подрядчиками",
+        "Пассивный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
+    (
+        "60.02",
+        "Расчеты по авансам выданным",
+        "Активный",
+        False,
+        ("Контрагенты", "Договоры", "ДокументыРасчетовСКонтрагентами"),
+    ),
     (
         "62",
         "Расчеты с покупателями и заказчиками",
@@ -134,6 +164,9 @@ def seed(store: Store, ds: Dataset) -> None:
             bp30.SHIPMENTS: _post_shipment,
             "Document_ВозвратТоваровОтПокупателя": _post_return,
             "Document_ОперацияБух": _post_operation,
+            bp30.PRICE_SETTINGS: post_prices,
+            bp30.RECEIPTS: post_receipt,
+            bp30.MOVES: post_move,
         }
     )
     store.users[USER] = User(PASSWORD)
@@ -256,6 +289,7 @@ def seed(store: Store, ds: Dataset) -> None:
             },
         )
     _seed_counterparties(store, ds)
+    priced: list[tuple[str, Decimal]] = []
     for i, p in enumerate(ds.products):
         assert p.onec_ref is not None
         ins(
@@ -276,38 +310,49 @@ def seed(store: Store, ds: Dataset) -> None:
         )
         if p.price is not None:
             store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
-            _seed_prices(store, ds, p.onec_ref, p.price)
+            priced.append((p.onec_ref, p.price))
+    _seed_prices(store, ds, priced)
     _seed_invoices(store, ds)
     _seed_payments(store, ds)
     _seed_shipments_and_stock(store, ds)
 
 
-def _seed_prices(store: Store, ds: Dataset, product: str, price: Decimal) -> None:
-    """The base price type carries the story's price (set before the story begins); the
-    other types are a tenth lower, and an older retail price shows SliceLast at work."""
+def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -> None:
+    """Prices are set the way 1C users set them: by posted price-setting documents
+    (before the story begins). The base price type carries the story's price; the
+    other types are a tenth lower; an older base price shows SliceLast at work."""
     start = _at(ds.today - dt.timedelta(days=150), 0)
-    records = store.info_records[bp30.PRICES]
+    docs = store.schema.sets[bp30.PRICE_SETTINGS]
+    settings: list[tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]] = []
+    base = [pt for pt in ds.price_types if pt.base]
+    for pt in base:
+        older = [(p, (price * Decimal("0.8")).quantize(Decimal("0.01"))) for p, price in priced]
+        before = start - dt.timedelta(days=200)
+        settings.append((f"older-{pt.onec_ref}", before, str(pt.onec_ref), older))
     for n, pt in enumerate(ds.price_types):
-        value = price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01"))
-        if pt.base:
-            records.append(
-                {
-                    "Period": start - dt.timedelta(days=200),
-                    "Номенклатура_Key": product,
-                    "ТипЦен_Key": pt.onec_ref,
-                    "Цена": (price * Decimal("0.8")).quantize(Decimal("0.01")),
-                    "Валюта_Key": CURRENCY_REF,
-                }
-            )
-        records.append(
+        rows = [
+            (p, price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01")))
+            for p, price in priced
+        ]
+        when = start + dt.timedelta(seconds=n)
+        settings.append((str(pt.onec_ref), when, str(pt.onec_ref), rows))
+    for k, (tag, when, price_type, rows) in enumerate(settings, start=1):
+        rec = store.insert(
+            bp30.PRICE_SETTINGS,
             {
-                "Period": start + dt.timedelta(seconds=n),
-                "Номенклатура_Key": product,
-                "ТипЦен_Key": pt.onec_ref,
-                "Цена": value,
-                "Валюта_Key": CURRENCY_REF,
-            }
+                "Ref_Key": ref("price_setting", tag),
+                "Number": _number(str(k)),
+                "Date": when,
+                "ТипЦен_Key": price_type,
+                "Товары": [
+                    {"LineNumber": n, "Номенклатура_Key": p, "Цена": price}
+                    for n, (p, price) in enumerate(rows, start=1)
+                ],
+            },
         )
+        # Posted before the closed period ended: the rule runs without the period check.
+        post_prices(store, docs, rec)
+        rec["Posted"] = True
 
 
 def _seed_counterparties(store: Store, ds: Dataset) -> None:
@@ -731,4 +776,131 @@ def _post_return(store: Store, s: object, rec: Record) -> list[Movement]:
             quantity_dr=qty,
         )
         for product, qty, cost in _stock_rows(store, rec, "Товары")
+    ]
+
+
+def _refuse(s: EntitySet, rec: Record, problems: list[str]) -> None:
+    if problems:
+        on = rec["Date"]
+        when = on.strftime("%d.%m.%Y %H:%M:%S") if on else ""
+        raise business(
+            f'Не удалось провести "{s.presentation} {rec["Number"]} от {when}"!\n'
+            + "\n".join(problems)
+        )
+
+
+def _zero_quantities(rec: Record) -> list[str]:
+    return [
+        f'Не заполнена колонка "Количество" в строке {row["LineNumber"]} списка "Товары"'
+        for row in rec.get("Товары", [])
+        if row["Количество"] <= 0
+    ]
+
+
+def post_prices(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Установка цен номенклатуры: one ``ЦеныНоменклатуры`` record per row, dated by the
+    document; a zero price is recorded unless «Не проводить нулевые значения» is set."""
+    price_type = store.get(bp30.PRICE_TYPES, rec["ТипЦен_Key"])
+    currency = price_type["ВалютаЦены_Key"] if price_type else ZERO_GUID
+    rows = [
+        {
+            "LineNumber": row["LineNumber"],
+            "Номенклатура_Key": row["Номенклатура_Key"],
+            "ТипЦен_Key": rec["ТипЦен_Key"],
+            "Цена": row["Цена"],
+            "Валюта_Key": currency,
+        }
+        for row in rec.get("Товары", [])
+        if row["Цена"] or not rec["НеПроводитьНулевыеЗначения"]
+    ]
+    store.record_info(bp30.PRICES, s, rec, rows)
+    return []
+
+
+def _check_contract(store: Store, rec: Record, kind: str, title: str) -> list[str]:
+    contract = store.get(bp30.CONTRACTS, rec["ДоговорКонтрагента_Key"])
+    if contract is None:
+        return []
+    problems = []
+    if contract["Owner_Key"] != rec["Контрагент_Key"]:
+        problems.append("Договор не соответствует контрагенту документа")
+    if contract["ВидДоговора"] != kind:
+        problems.append(f"Вид договора не соответствует виду операции документа ({title})")
+    return problems
+
+
+def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Поступление товаров: Дт 41.01 (product, warehouse) Кт 60.01 at the price without
+    VAT, quantity in; the VAT Дт 19.03 Кт 60.01. The contract must be «с поставщиком»."""
+    _refuse(
+        s,
+        rec,
+        _check_contract(store, rec, "СПоставщиком", "с поставщиком") + _zero_quantities(rec),
+    )
+    wh = rec["Склад_Key"]
+    party = (
+        (rec["Контрагент_Key"], "StandardODATA." + bp30.COUNTERPARTIES),
+        (rec["ДоговорКонтрагента_Key"], "StandardODATA." + bp30.CONTRACTS),
+    )
+    moves: list[Movement] = []
+    for row in rec.get("Товары", []):
+        vat: Decimal = row["СуммаНДС"]
+        net: Decimal = row["Сумма"] - vat if rec["СуммаВключаетНДС"] else row["Сумма"]
+        moves.append(
+            Movement(
+                rec["Date"],
+                rec["Ref_Key"],
+                s.type_name,
+                rec["Организация_Key"],
+                row["СчетУчета_Key"],
+                rec["СчетУчетаРасчетовСКонтрагентом_Key"],
+                ((row["Номенклатура_Key"], NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+                party,
+                net,
+                quantity_dr=row["Количество"],
+            )
+        )
+        if vat:
+            vat_account = row["СчетУчетаНДС_Key"]
+            moves.append(
+                Movement(
+                    rec["Date"],
+                    rec["Ref_Key"],
+                    s.type_name,
+                    rec["Организация_Key"],
+                    vat_account if vat_account != ZERO_GUID else account_ref("19.03"),
+                    rec["СчетУчетаРасчетовСКонтрагентом_Key"],
+                    (party[0],),
+                    party,
+                    vat,
+                )
+            )
+    return moves
+
+
+def post_move(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Перемещение товаров: 41.01 of the receiving warehouse from 41.01 of the sending
+    one, at the sandbox's unit cost."""
+    problems = _zero_quantities(rec)
+    if rec["СкладОтправитель_Key"] == rec["СкладПолучатель_Key"]:
+        problems.append("Склад-получатель совпадает со складом-отправителем")
+    _refuse(s, rec, problems)
+    src, dst = rec["СкладОтправитель_Key"], rec["СкладПолучатель_Key"]
+    return [
+        Movement(
+            rec["Date"],
+            rec["Ref_Key"],
+            s.type_name,
+            rec["Организация_Key"],
+            row["СчетУчета_Key"],
+            row["СчетУчета_Key"],
+            ((product, NOMENCLATURE), ("", UNDEFINED), (dst, WAREHOUSE)),
+            ((product, NOMENCLATURE), ("", UNDEFINED), (src, WAREHOUSE)),
+            cost,
+            quantity_dr=qty,
+            quantity_cr=qty,
+        )
+        for row, (product, qty, cost) in zip(
+            rec.get("Товары", []), _stock_rows(store, rec, "Товары"), strict=True
+        )
     ]

@@ -223,18 +223,22 @@ class Store:
             new.update({k: v for k, v in changes.items() if k not in ("Ref_Key", "Posted")})
             saved = list(self.movements)
             saved_acc = {n: list(v) for n, v in self.accumulation.items()}
+            saved_info = {n: list(v) for n, v in self.info_records.items()}
             try:
                 if s.is_document:
                     # A posted document written again is re-posted; PATCH {"Posted": …}
                     # is treated as /Post or /Unpost with the same checks (the stricter
                     # reading of an open question in research/onec.md).
-                    want = bool(changes.get("Posted", rec["Posted"]))
+                    # A deletion mark set by PATCH unposts, as the mark does in 1C.
+                    marked = bool(new["DeletionMark"]) and not rec["DeletionMark"]
+                    want = bool(changes.get("Posted", rec["Posted"] and not marked))
                     self._unpost(s, new)
                     if want:
                         self._post(s, new)
             except ODataError:
                 self.movements = saved
                 self.accumulation = saved_acc
+                self.info_records = saved_info
                 self._acc_by_recorder.clear()
                 raise
             new["DataVersion"] = self._next_version()
@@ -257,9 +261,23 @@ class Store:
         with self.lock:
             s = self.entity_set(name)
             rec = self.require(name, key)
-            if rec["Posted"]:
-                self._unpost(s, rec)
-            self._post(s, rec)
+            # A refused re-posting leaves the document and its records as they were
+            # (1C posts in one transaction).
+            was_posted = rec["Posted"]
+            saved = list(self.movements)
+            saved_acc = {n: list(v) for n, v in self.accumulation.items()}
+            saved_info = {n: list(v) for n, v in self.info_records.items()}
+            try:
+                if was_posted:
+                    self._unpost(s, rec)
+                self._post(s, rec)
+            except ODataError:
+                self.movements = saved
+                self.accumulation = saved_acc
+                self.info_records = saved_info
+                self._acc_by_recorder.clear()
+                rec["Posted"] = was_posted
+                raise
             rec["DataVersion"] = self._next_version()
             return rec
 
@@ -339,6 +357,9 @@ class Store:
             if self.recorded(name, key):
                 self.accumulation[name] = [r for r in records if r["Recorder"] != key]
                 self._acc_by_recorder.pop(name, None)
+        for name, records in self.info_records.items():
+            if any(r.get("Recorder") == key for r in records):
+                self.info_records[name] = [r for r in records if r.get("Recorder") != key]
         rec["Posted"] = False
 
     # --- accounting register -----------------------------------------------------------
@@ -440,6 +461,44 @@ class Store:
                 row[f"{res}Balance"] = amount
             out.append(row)
         return out
+
+    # --- information registers subordinate to a recorder -------------------------------
+
+    def record_info(self, name: str, s: EntitySet, rec: Record, rows: list[Record]) -> None:
+        """The records one posted document makes in a periodic information register
+        (BP's and UT's prices): ``Period`` = the document's date. As in 1C, a register's
+        record is unique by period and dimensions, whatever its recorder: a second
+        price of the same product and type at the same moment is refused."""
+        reg = self.schema.info_registers[name]
+        dims = [f.name for f in reg.dimensions]
+        taken = {
+            (r["Period"], *(r[d] for d in dims))
+            for r in self.info_records[name]
+            if r.get("Recorder") != rec["Ref_Key"]
+        }
+        made: list[Record] = []
+        for values in rows:
+            row: Record = {
+                "Period": rec["Date"],
+                "Recorder": rec["Ref_Key"],
+                "Recorder_Type": s.type_name,
+                "LineNumber": len(made) + 1,
+                "Active": True,
+            }
+            for f in (*reg.dimensions, *reg.resources, *reg.attributes):
+                row[f.name] = values.get(f.name, default(f))
+            key = (row["Period"], *(row[d] for d in dims))
+            if key in taken:
+                short = name.split("_", 1)[-1]
+                line = values.get("LineNumber", "")
+                raise business(
+                    f'Не удалось провести "{self._title(s, rec)}"!\n'
+                    f'Запись с такими ключевыми полями существует! (регистр сведений "{short}", '
+                    f"период {rec['Date']:%d.%m.%Y %H:%M:%S}, строка {line})"
+                )
+            taken.add(key)
+            made.append(row)
+        self.info_records[name].extend(made)
 
     def slice_last(self, name: str, at: dt.datetime | None) -> list[Record]:
         """The latest record per dimension set with ``Period`` ≤ ``at`` (СрезПоследних)."""

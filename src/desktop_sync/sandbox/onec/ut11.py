@@ -62,6 +62,9 @@ SHIPMENTS = "Document_РеализацияТоваровУслуг"
 RETURNS = "Document_ВозвратТоваровОтКлиента"
 STOCK = "AccumulationRegister_ТоварыНаСкладах"
 PRICES = "InformationRegister_ЦеныНоменклатуры25"
+PRICE_SETTINGS = "Document_УстановкаЦенНоменклатуры"
+RECEIPTS = "Document_ПриобретениеТоваровУслуг"
+MOVES = "Document_ПеремещениеТоваров"
 
 CHARACTERISTIC_USE = "ВариантыИспользованияХарактеристикНоменклатуры"
 
@@ -95,7 +98,11 @@ ENUMS: dict[str, tuple[str, ...]] = {
         "ВозвратТоваровОтКлиента",
         "ПрочееПоступлениеДенежныхСредств",
         "ОплатаПоставщику",
+        "ЗакупкаУПоставщика",
+        "ПеремещениеТоваров",
     ),
+    # Prices take effect only from an agreed document (not captured from a live base).
+    "СтатусыУстановокЦенНоменклатуры": ("НеСогласован", "Согласован"),
     "СтатусыЗаказовКлиентов": ("НеСогласован", "КОбеспечению", "КОтгрузке", "Закрыт"),
     "ВариантыОбеспечения": ("Отгрузить", "СоСклада", "Требуется", "НеТребуется", "КОбеспечению"),
     "СтатусыРеализацийТоваровУслуг": ("КОтгрузке", "ВПути", "Отгружено"),
@@ -531,6 +538,7 @@ def build_schema() -> Schema:
             required_in_rows=goods_checks,
         )
     )
+    _add_stock_documents(s, sale_header)
     s.info_registers[PRICES] = InformationRegister(
         PRICES,
         dimensions=(
@@ -556,3 +564,89 @@ def build_schema() -> Schema:
         resources=("ВНаличии", "КОтгрузке"),
     )
     return s
+
+
+def _add_stock_documents(s: Schema, sale_header: tuple[Field, ...]) -> None:
+    """What the accountant does to prices and stock (fields UT 11.5 is known to have; not
+    captured from a live base): the price-setting document, the recorder of
+    ``ЦеныНоменклатуры25`` (its prices count once it is «Согласован»); goods bought from
+    a supplier (``ВНаличии`` in); moves between warehouses (out of one, into the other).
+    See docs/decisions/onec-ut11.md."""
+    s.add(
+        EntitySet(
+            PRICE_SETTINGS,
+            DOCUMENT,
+            (enum("Статус", "СтатусыУстановокЦенНоменклатуры"), memo("Комментарий")),
+            tabular=(
+                TabularPart("ВидыЦен", (int64("LineNumber"), ref("ВидЦены", PRICE_TYPES))),
+                TabularPart(
+                    "Товары",
+                    (
+                        int64("LineNumber"),
+                        ref("Номенклатура", PRODUCTS),
+                        ref("Характеристика", CHARACTERISTICS),
+                        ref("ВидЦены", PRICE_TYPES),
+                        ref("Упаковка", PACKAGES),
+                        number("Цена"),
+                    ),
+                ),
+            ),
+            presentation="Установка цен номенклатуры",
+            required_for_posting=(("Статус", "Статус"),),
+            required_in_rows=(
+                ("Товары", "Номенклатура_Key", "Номенклатура"),
+                ("Товары", "ВидЦены_Key", "Вид цены"),
+            ),
+        )
+    )
+    header = tuple(f for f in sale_header if f.name != "Соглашение_Key")
+    s.add(
+        EntitySet(
+            RECEIPTS,
+            DOCUMENT,
+            (*header, text("НомерВходящегоДокумента"), date("ДатаВходящегоДокумента")),
+            tabular=(TabularPart("Товары", _goods_row()),),
+            presentation="Приобретение товаров и услуг",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("Партнер_Key", "Поставщик"),
+                ("Контрагент_Key", "Контрагент"),
+                ("Склад_Key", "Склад"),
+                ("Валюта_Key", "Валюта"),
+            ),
+            required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
+        )
+    )
+    s.add(
+        EntitySet(
+            MOVES,
+            DOCUMENT,
+            (
+                enum("ХозяйственнаяОперация", "ХозяйственныеОперации"),
+                ref("Организация", ORGANIZATIONS),
+                ref("СкладОтправитель", WAREHOUSES),
+                ref("СкладПолучатель", WAREHOUSES),
+                memo("Комментарий"),
+            ),
+            tabular=(
+                TabularPart(
+                    "Товары",
+                    (
+                        int64("LineNumber"),
+                        ref("Номенклатура", PRODUCTS),
+                        ref("Характеристика", CHARACTERISTICS),
+                        ref("Упаковка", PACKAGES),
+                        number("КоличествоУпаковок"),
+                        number("Количество"),
+                    ),
+                ),
+            ),
+            presentation="Перемещение товаров",
+            required_for_posting=(
+                ("Организация_Key", "Организация"),
+                ("СкладОтправитель_Key", "Склад-отправитель"),
+                ("СкладПолучатель_Key", "Склад-получатель"),
+            ),
+            required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
+        )
+    )

@@ -106,6 +106,9 @@ def seed(store: Store, ds: Dataset) -> None:
             ut11.ORDERS: post_order,
             ut11.SHIPMENTS: post_shipment,
             ut11.RETURNS: post_return,
+            ut11.PRICE_SETTINGS: post_prices,
+            ut11.RECEIPTS: post_receipt,
+            ut11.MOVES: post_move,
         }
     )
     store.write_hooks[ut11.ORDERS] = settlement_object
@@ -251,7 +254,7 @@ def _seed_products(store: Store, ds: Dataset) -> None:
                 "ИспользоватьУпаковки": kind == "Товар",
             },
         )
-    start = _at(ds.today - dt.timedelta(days=150), 0)
+    priced: list[tuple[str, Decimal]] = []
     for i, p in enumerate(ds.products):
         assert p.onec_ref is not None
         goods = p.kind is ProductKind.GOODS
@@ -309,32 +312,52 @@ def _seed_products(store: Store, ds: Dataset) -> None:
         if p.price is None:
             continue
         store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
-        records = store.info_records[ut11.PRICES]
-        for n, pt in enumerate(ds.price_types):
-            value = p.price if pt.base else (p.price * Decimal("0.9")).quantize(Decimal("0.01"))
-            if pt.base:
-                records.append(
+        priced.append((p.onec_ref, p.price))
+    _seed_prices(store, ds, priced)
+
+
+def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -> None:
+    """Prices set by agreed, posted price-setting documents before the story: the base
+    type carries the story's price, the others a tenth lower; an older base price shows
+    SliceLast at work (as in the BP base)."""
+    start = _at(ds.today - dt.timedelta(days=150), 0)
+    docs = store.schema.sets[ut11.PRICE_SETTINGS]
+    settings: list[tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]] = []
+    for pt in ds.price_types:
+        if pt.base:
+            older = [(p, (price * Decimal("0.8")).quantize(Decimal("0.01"))) for p, price in priced]
+            before = start - dt.timedelta(days=200)
+            settings.append((f"older-{pt.onec_ref}", before, str(pt.onec_ref), older))
+    for n, pt in enumerate(ds.price_types):
+        rows = [
+            (p, price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01")))
+            for p, price in priced
+        ]
+        when = start + dt.timedelta(seconds=n)
+        settings.append((str(pt.onec_ref), when, str(pt.onec_ref), rows))
+    for k, (tag, when, price_type, rows) in enumerate(settings, start=1):
+        rec = store.insert(
+            ut11.PRICE_SETTINGS,
+            {
+                "Ref_Key": ref("price_setting", tag),
+                "Number": _number(str(k)),
+                "Date": when,
+                "Статус": "Согласован",
+                "ВидыЦен": [{"LineNumber": 1, "ВидЦены_Key": price_type}],
+                "Товары": [
                     {
-                        "Period": start - dt.timedelta(days=200),
-                        "Номенклатура_Key": p.onec_ref,
-                        "Характеристика_Key": ZERO_GUID,
-                        "ВидЦены_Key": pt.onec_ref,
-                        "Цена": (p.price * Decimal("0.8")).quantize(Decimal("0.01")),
-                        "Упаковка_Key": ZERO_GUID,
-                        "Валюта_Key": CURRENCY_REF,
+                        "LineNumber": n,
+                        "Номенклатура_Key": p,
+                        "ВидЦены_Key": price_type,
+                        "Цена": price,
                     }
-                )
-            records.append(
-                {
-                    "Period": start + dt.timedelta(seconds=n),
-                    "Номенклатура_Key": p.onec_ref,
-                    "Характеристика_Key": ZERO_GUID,
-                    "ВидЦены_Key": pt.onec_ref,
-                    "Цена": value,
-                    "Упаковка_Key": ZERO_GUID,
-                    "Валюта_Key": CURRENCY_REF,
-                }
-            )
+                    for n, (p, price) in enumerate(rows, start=1)
+                ],
+            },
+        )
+        # Posted before the closed period ended: the rule runs without the period check.
+        post_prices(store, docs, rec)
+        rec["Posted"] = True
 
 
 def _seed_partners(store: Store, ds: Dataset) -> None:
@@ -917,4 +940,116 @@ def post_return(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
                 "ВНаличии": row["Количество"],
             },
         )
+    return []
+
+
+def post_prices(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Установка цен номенклатуры: once «Согласован», one ``ЦеныНоменклатуры25`` record
+    per row, dated by the document; a document not agreed records nothing."""
+    if rec["Статус"] != "Согласован":
+        return []
+    rows = []
+    for row in rec.get("Товары", []):
+        price_type = store.get(ut11.PRICE_TYPES, row["ВидЦены_Key"])
+        rows.append(
+            {
+                "LineNumber": row["LineNumber"],
+                "Номенклатура_Key": row["Номенклатура_Key"],
+                "Характеристика_Key": row["Характеристика_Key"],
+                "ВидЦены_Key": row["ВидЦены_Key"],
+                "Цена": row["Цена"],
+                "Упаковка_Key": row["Упаковка_Key"],
+                "Валюта_Key": price_type["ВалютаЦены_Key"] if price_type else ZERO_GUID,
+            }
+        )
+    store.record_info(ut11.PRICES, s, rec, rows)
+    return []
+
+
+def _goods_problems(store: Store, rec: Record) -> list[str]:
+    """Rows of goods: a quantity, and a characteristic where the product uses them."""
+    problems = []
+    for row in rec.get("Товары", []):
+        if row["Количество"] <= 0:
+            problems.append(
+                f'Не заполнена колонка "Количество" в строке {row["LineNumber"]} списка "Товары"'
+            )
+        product = store.get(ut11.PRODUCTS, row["Номенклатура_Key"])
+        if (
+            product is not None
+            and product["ИспользованиеХарактеристик"] != "НеИспользовать"
+            and row["Характеристика_Key"] == ZERO_GUID
+        ):
+            problems.append(
+                f'Не заполнена колонка "Характеристика" в строке {row["LineNumber"]} '
+                'списка "Товары"'
+            )
+    return problems
+
+
+def _refuse(s: EntitySet, rec: Record, problems: list[str]) -> None:
+    if problems:
+        raise business(f'Не удалось провести "{_title(s, rec)}"!\n' + "\n".join(problems))
+
+
+def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Приобретение товаров: goods come into the warehouse (``ВНаличии``). The partner
+    must be a supplier, the counterparty the partner's, a contract «с поставщиком»."""
+    problems = []
+    partner = store.get(ut11.PARTNERS, rec["Партнер_Key"])
+    if partner is not None and not partner["Поставщик"]:
+        problems.append("Партнер не является поставщиком")
+    cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
+    if cp is not None and cp["Партнер_Key"] != rec["Партнер_Key"]:
+        problems.append("Контрагент не относится к партнеру (поставщику) документа")
+    if rec["Договор_Key"] != ZERO_GUID:
+        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
+        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
+            problems.append("Договор заключен с другим контрагентом")
+        elif contract["ТипДоговора"] != "СПоставщиком":
+            problems.append('Договор не с поставщиком (тип договора не "С поставщиком")')
+    _refuse(s, rec, problems + _goods_problems(store, rec))
+    for row in rec.get("Товары", []):
+        if not _is_goods(store, row["Номенклатура_Key"]):
+            continue
+        store.accumulate(
+            ut11.STOCK,
+            s,
+            rec,
+            True,
+            {
+                "Номенклатура_Key": row["Номенклатура_Key"],
+                "Характеристика_Key": row["Характеристика_Key"],
+                "Склад_Key": rec["Склад_Key"],
+                "ВНаличии": row["Количество"],
+            },
+        )
+    return []
+
+
+def post_move(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
+    """Перемещение товаров: out of the sending warehouse, into the receiving one."""
+    problems = _goods_problems(store, rec)
+    if rec["СкладОтправитель_Key"] == rec["СкладПолучатель_Key"]:
+        problems.append("Склад-получатель совпадает со складом-отправителем")
+    _refuse(s, rec, problems)
+    for row in rec.get("Товары", []):
+        if not _is_goods(store, row["Номенклатура_Key"]):
+            continue
+        for wh, receipt in (
+            (rec["СкладОтправитель_Key"], False),
+            (rec["СкладПолучатель_Key"], True),
+        ):
+            store.accumulate(
+                ut11.STOCK,
+                s,
+                rec,
+                receipt,
+                {
+                    "Номенклатура_Key": row["Номенклатура_Key"],
+                    "Характеристика_Key": row["Характеристика_Key"],
+                    "Склад_Key": wh,
+                    "ВНаличии": row["Количество"],
+                },
+            )
     return []
