@@ -148,6 +148,7 @@ class MainController(QObject):
         self.last_error = ""
         self._closing = False
         self._quit_when_idle = ""  # "close" | "quit": what to do once the worker stops
+        self._refresh_pending = False  # a refresh asked for while the worker was busy
 
         w = self.window
         self.inbox = InboxWidget()
@@ -235,7 +236,9 @@ class MainController(QObject):
             select = str(self.settings.value("profile", "")) or None
         if select not in profiles:
             select = "default" if "default" in profiles else sorted(profiles)[0]
+        combo.blockSignals(True)  # opened once, below, not also by the index change
         combo.setCurrentIndex(combo.findData(select))
+        combo.blockSignals(False)
         self._profile_chosen()
 
     def _profile_chosen(self, *_: object) -> None:
@@ -285,8 +288,12 @@ class MainController(QObject):
     # -- reading -------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.svc is None or self.runner.busy:
+        if self.svc is None:
             return
+        if self.runner.busy:  # run it once the worker is free: never dropped silently
+            self._refresh_pending = True
+            return
+        self._refresh_pending = False
         svc = self.svc
         warehouse_map = dict(self.profile.warehouses) if self.profile else {}
         self._start_progress(tr("Reading both systems…"))
@@ -434,6 +441,8 @@ class MainController(QObject):
         w.act_refresh.setEnabled(ready)
         w.act_cancel.setEnabled(busy)
         w.profile.setEnabled(not busy)
+        if not busy and self._refresh_pending and not self._quit_when_idle:
+            QTimer.singleShot(0, self.refresh)  # after the callback that freed the worker
         if not busy and self._quit_when_idle:
             then = self.quit if self._quit_when_idle == "quit" else self.window.close
             self._quit_when_idle = ""
@@ -654,7 +663,10 @@ class MainController(QObject):
         self.show_error(message)
 
     def open_log(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.log_file)))
+        from desktop_sync.logsetup import current_log_file
+
+        where = current_log_file() or self.paths.gui_log_file
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(where)))
 
     def about(self) -> None:
         from desktop_sync import __version__
