@@ -3,11 +3,15 @@ order (UT) with its counterparty and contract; afterwards 1C is its master."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24.models import CrmInvoice
 from desktop_sync.domain.entities import Invoice
+from desktop_sync.domain.money import format_rub
+from desktop_sync.domain.vat import vat_on_top
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import find_sent_invoice
 from desktop_sync.engine.model import (
@@ -37,6 +41,54 @@ from desktop_sync.i18n import tr
 
 def _invoice_label(inv: Invoice) -> str:
     return tr("Invoice No. {number} of {date}").format(number=inv.number, date=fmt_date(inv))
+
+
+EARLIEST = dt.date(2000, 1, 1)  # before it, a date is an empty or mistyped one (1899-12-31)
+AHEAD = dt.timedelta(days=366)  # an invoice dated more than a year ahead is a typo
+
+
+def plausible_date(day: dt.date, today: dt.date | None = None) -> bool:
+    """Whether an invoice date can be meant: not before 2000, not over a year ahead."""
+    return EARLIEST <= day <= (today or dt.date.today()) + AHEAD
+
+
+def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
+    """Where a kopeck of VAT rounding goes, in words (the plan and the journal say it).
+
+    The rows keep the manager's prices and the CRM's row sums, so the totals agree.
+    VAT on top: the CRM rounds the price with VAT per unit, so a row's VAT is what
+    makes its total the CRM's and may differ from 1C's own sum × rate. VAT in the
+    price: 1C computes it on each row's sum, the CRM per unit; the total still agrees.
+    """
+    notes: list[str] = []
+    for line in inv.lines:
+        if line.vat_included:
+            continue
+        formula = vat_on_top(line.amount, line.vat_rate)
+        if formula != line.vat_amount:
+            notes.append(
+                tr(
+                    "row {n}: VAT {vat} instead of {formula} ({rate} of {amount}) so that the "
+                    "row's total is the CRM's {total} (the CRM rounds the price with VAT per unit)"
+                ).format(
+                    n=line.line_no,
+                    vat=format_rub(line.vat_amount),
+                    formula=format_rub(formula),
+                    rate=nz.display("vat", line.vat_rate.value),
+                    amount=format_rub(line.amount),
+                    total=format_rub(line.total_with_vat),
+                )
+            )
+    if crm_vat is not None and crm_vat != inv.vat_total:
+        notes.append(
+            tr(
+                "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
+                "the total {total} is the same"
+            ).format(
+                onec=format_rub(inv.vat_total), crm=format_rub(crm_vat), total=format_rub(inv.total)
+            )
+        )
+    return notes
 
 
 class Invoices:
@@ -149,6 +201,17 @@ class Invoices:
                 ),
                 tr("issue the invoice in roubles, or enter it in 1C by hand"),
                 inv.currency,
+            )
+        if not plausible_date(inv.date):
+            attention(
+                "date",
+                nz.label("date"),
+                tr(
+                    "the invoice is dated {date}: an empty or mistyped date (before 2000 or more "
+                    "than a year ahead); 1C would file it under that date"
+                ).format(date=fmt_date(inv)),
+                tr("correct the invoice date in the CRM"),
+                inv.date.isoformat(),
             )
         if not inv.lines:
             attention(
@@ -289,6 +352,13 @@ class Invoices:
                 number=inv.number, id=crm_id, key=key
             ),
         )
+        reason = tr("{label}: new, will be created in 1C for {buyer}").format(
+            label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
+        )
+        notes = rounding_notes(inv, ci.tax_value)
+        changes = [FieldChange("total", nz.label("total"), None, inv.total)]
+        if inv.vat_total != ci.tax_value:
+            changes.append(FieldChange("vat", tr("VAT"), ci.tax_value, inv.vat_total))
         self.b.op(
             Operation(
                 op_id=op_id,
@@ -299,11 +369,9 @@ class Invoices:
                 source_id=crm_id,
                 target_id=new_ref,
                 idempotency_key=key,
-                reason=tr("{label}: new, will be created in 1C for {buyer}").format(
-                    label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
-                ),
+                reason="; ".join([reason, *notes]),
                 record_label=label,
-                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
+                changes=tuple(changes),
                 payload={
                     "invoice": onec_invoice,
                     "crm_id": crm_id,

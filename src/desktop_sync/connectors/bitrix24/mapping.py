@@ -34,7 +34,7 @@ from desktop_sync.domain.entities import (
     Unit,
 )
 from desktop_sync.domain.money import ZERO, round_money, to_decimal
-from desktop_sync.domain.vat import VatRate, vat_in_sum, vat_on_top
+from desktop_sync.domain.vat import VatRate, vat_in_sum
 
 PRESET_KIND = {
     1: CounterpartyKind.ORGANIZATION,
@@ -208,11 +208,16 @@ def product(
 
 
 def invoice_line(n: int, row: Mapping[str, Any]) -> InvoiceLine:
-    """A product row as the document states it (see the module doc of rows in the sandbox).
+    """A product row as the manager wrote it, in the shape a 1C row takes.
 
-    ``price`` is final (after discount, with tax). With ``taxIncluded=Y`` the line
-    amount includes VAT; with ``N`` it is the amount without VAT and VAT comes on top
-    (``priceExclusive`` is rounded per unit, so it is not multiplied back).
+    ``price`` is final (after discount, with tax) and the portal's row sum is
+    ``price × quantity``: that sum is kept to the kopeck. The unit price is the
+    manager's: ``price`` itself when VAT is included and there is no discount;
+    ``priceBrutto`` (before the discount) when there is one; without VAT on top,
+    ``priceExclusive`` / ``priceNetto``. Never a price derived back from rounded
+    per-unit figures, so 1C's price × quantity − discount equals the row sum. With VAT
+    on top the portal rounds the price with tax per unit: the VAT is what makes the
+    row sum agree, and the plan says when it differs from 1C's own formula.
     """
     qty = as_decimal(row.get("quantity"), "a quantity")
     price = as_decimal(row.get("price"), "a price")
@@ -224,19 +229,21 @@ def invoice_line(n: int, row: Mapping[str, Any]) -> InvoiceLine:
     except ValueError as exc:
         raise Bitrix24BadResponse(f"Invoice row «{row.get('productName')}»: {exc}") from None
     included = yes(row.get("taxIncluded"))
+    gross = round_money(price * qty)  # the portal's row sum, with tax
+    discounted = bool(netto) and netto != exclusive
     if included:
-        amount = round_money(price * qty)
-        unit_price = brutto if brutto else price
+        amount = gross
+        own_price = price
+        unit_price = brutto if discounted and brutto else price
         vat_amount = vat_in_sum(amount, vat)
     else:
-        # the portal sums price x quantity (with tax); the amount without VAT is taken back
-        # from that sum so the row's total stays within a kopeck of the CRM's
-        gross = round_money(price * qty)
-        pct = vat.percent or Decimal(0)
-        amount = round_money(gross * 100 / (100 + pct))
-        unit_price = netto if netto else exclusive
-        vat_amount = vat_on_top(amount, vat)
-    discount = round_money(unit_price * qty - amount) if unit_price * qty > amount else ZERO
+        own_price = exclusive if exclusive or not price else _net(price, vat)
+        amount = round_money(own_price * qty)
+        unit_price = netto if discounted else own_price
+        vat_amount = gross - amount  # the row sum with tax stays the portal's
+    discount = round_money(unit_price * qty) - amount
+    if discount < 0:  # a per-unit rounding above the final price: no discount invented
+        unit_price, discount = own_price, ZERO
     code = as_int(row.get("measureCode"))
     return InvoiceLine(
         line_no=n,
@@ -251,6 +258,12 @@ def invoice_line(n: int, row: Mapping[str, Any]) -> InvoiceLine:
         product_crm_id=as_int(row.get("productId")) or None,
         unit_okei=f"{code:03d}" if code is not None else "796",
     )
+
+
+def _net(price: Decimal, vat: VatRate) -> Decimal:
+    """The price without VAT, when the portal did not say it (rounded per unit, as it does)."""
+    pct = vat.percent or Decimal(0)
+    return round_money(price * 100 / (100 + pct))
 
 
 def sync_fields(item: Mapping[str, Any]) -> SyncFields:
