@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -206,7 +207,7 @@ def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
     onec = OnecData(products={P1: PAPER})
     crm = CrmData(
         companies={5: company(5, "Ромашка", (50, INN, "770801001"))},
-        products={100: product(Product(PAPER.name, article="A-1", crm_id=100), P1)},
+        products={100: product(replace(PAPER, onec_ref=None, crm_id=100), P1)},
         invoices={31: _crm_invoice()},
     )
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)

@@ -48,6 +48,11 @@ def counterparty_values(cp: Counterparty) -> Values:
     }
 
 
+def price(value: Decimal | None) -> str:
+    """A price as money text; "" when there is none."""
+    return "" if value is None else str(round_money(value))
+
+
 def product_values(p: Product) -> Values:
     return {
         "name": text(p.name),
@@ -55,6 +60,7 @@ def product_values(p: Product) -> Values:
         "kind": p.kind.value,
         "unit": p.unit.okei if p.unit else "",
         "vat": p.vat_rate.value,
+        "price": price(p.price),
     }
 
 
@@ -91,6 +97,7 @@ _LABELS: dict[str, str] = {
     "kind": N_("Kind"),
     "unit": N_("Unit"),
     "vat": N_("VAT rate"),
+    "price": N_("Base price"),
     "date": N_("Date"),
     "counterparty": N_("Counterparty"),
     "rows": N_("Rows"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from desktop_sync.domain.entities import (
     Invoice,
     Product,
@@ -9,6 +12,7 @@ from desktop_sync.domain.entities import (
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import Pair, match_products
 from desktop_sync.engine.model import (
+    FieldChange,
     Flow,
     Item,
     ItemKind,
@@ -25,6 +29,7 @@ from desktop_sync.engine.plan_base import (
 )
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
+from desktop_sync.journal import LinkValues
 
 
 class Products:
@@ -46,34 +51,7 @@ class Products:
         if pair is not None:
             op_id = ""
             if not pair.known:
-                crm_p = self.snap.crm.products[int(pair.crm_key)].product
-                onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
-                crm_v["article"] = onec_v["article"]  # the CRM catalog holds no article
-                op_id = self.b.op(
-                    Operation(
-                        op_id=f"F5:link:{onec_ref}",
-                        flow=Flow.F5,
-                        kind=OpKind.LINK,
-                        target=System.CRM,
-                        entity_type=PRODUCT,
-                        source_id=onec_ref,
-                        target_id=pair.crm_key,
-                        idempotency_key="",
-                        reason=tr(
-                            "{name}: found in the CRM catalog (by {rule}); will be linked"
-                        ).format(
-                            name=p.name,
-                            rule={
-                                "xml_id": tr("1C GUID"),
-                                "confirmed": tr("a person's confirmation"),
-                            }.get(pair.rule, tr("article")),
-                        )
-                        + self._cannot_hold(p),
-                        record_label=p.name,
-                        changes=field_changes(crm_v, onec_v),
-                        payload={"onec_values": onec_v, "crm_values": crm_v},
-                    )
-                )
+                op_id = self._link(p, onec_ref, pair)
             self.crm_ready[onec_ref] = op_id
             return op_id or None
         op_id = f"F5:create_crm:{onec_ref}"
@@ -113,6 +91,48 @@ class Products:
             )
         )
         self.crm_ready[onec_ref] = op_id
+        return op_id
+
+    def _link(self, p: Product, onec_ref: str, pair: Pair) -> str:
+        """Link a product found in the CRM catalog; what differs goes to the CRM (1C is
+        the master) in an update right after, in the same run.
+
+        The link's 1C base holds the CRM's values of the fields that differ, so an
+        update that does not get through is planned again by the next run."""
+        crm_p = self.snap.crm.products[int(pair.crm_key)].product
+        onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
+        differ = {f: onec_v[f] for f in compared(onec_v) if onec_v[f] != crm_v[f]}
+        op_id = self.b.op(
+            Operation(
+                op_id=f"F5:link:{onec_ref}",
+                flow=Flow.F5,
+                kind=OpKind.LINK,
+                target=System.CRM,
+                entity_type=PRODUCT,
+                source_id=onec_ref,
+                target_id=pair.crm_key,
+                idempotency_key="",
+                reason=tr("{name}: found in the CRM catalog (by {rule}); will be linked").format(
+                    name=p.name,
+                    rule={
+                        "xml_id": tr("1C GUID"),
+                        "confirmed": tr("a person's confirmation"),
+                    }.get(pair.rule, tr("article")),
+                )
+                + self._cannot_hold(p),
+                record_label=p.name,
+                payload={
+                    "onec_values": {**onec_v, **{f: crm_v[f] for f in differ}},
+                    "crm_values": crm_v,
+                },
+            )
+        )
+        if differ:
+            self.b.op(
+                update_crm(
+                    onec_ref, pair.crm_key, p.name, differ, onec_v, crm_v, depends_on=(op_id,)
+                )
+            )
         return op_id
 
     @staticmethod
@@ -178,17 +198,79 @@ class Products:
             cp = self.snap.crm.products.get(int(link.crm_id))
             if p is None or cp is None:
                 continue
+            onec_v, crm_v = nz.product_values(p), nz.product_values(cp.product)
+            fields = compared(onec_v)
             three_way(
                 self.b,
                 Flow.F5,
                 PRODUCT,
-                link,
-                nz.product_values(p),
-                nz.product_values(cp.product),
+                _with_new_fields(link, fields, crm_v),
+                onec_v,
+                crm_v,
                 p.name,
                 master=System.ONEC,
-                fields=("name", "article", "unit", "vat"),
+                fields=fields,
             )
+
+
+# What F5 keeps equal: the fields a CRM catalog product holds and desktop-sync writes.
+# The article and the kind are not among them: the CRM catalog has no article (it is
+# only a matching key), and a product's type is fixed when it is created.
+SYNCED = ("name", "unit", "vat", "price")
+
+
+def compared(onec_v: dict[str, Any]) -> tuple[str, ...]:
+    """The synced fields of one product: its base price only when 1C has one (a CRM
+    price is never removed because 1C has none)."""
+    return tuple(f for f in SYNCED if f != "price" or onec_v.get("price"))
+
+
+def _with_new_fields(
+    link: LinkValues, fields: tuple[str, ...], crm_v: dict[str, Any]
+) -> LinkValues:
+    """A field a link's base does not hold yet (a link made before the field was
+    compared) is taken as changed in 1C, the master: its value goes to the CRM, and no
+    "changed in the CRM" is imagined."""
+    new = [f for f in fields if f not in link.onec_values and f not in link.crm_values]
+    if not new:
+        return link
+    return replace(
+        link,
+        onec_values={**link.onec_values, **dict.fromkeys(new)},
+        crm_values={**link.crm_values, **{f: crm_v.get(f) for f in new}},
+    )
+
+
+def update_crm(
+    onec_ref: str,
+    crm_id: str,
+    label: str,
+    values: dict[str, Any],
+    onec_v: dict[str, Any],
+    crm_v: dict[str, Any],
+    depends_on: tuple[str, ...] = (),
+) -> Operation:
+    """The CRM product update that carries ``values`` (what differs) from 1C."""
+    return Operation(
+        op_id=f"{Flow.F5.value}:update_crm:{PRODUCT}:{onec_ref}",
+        flow=Flow.F5,
+        kind=OpKind.UPDATE,
+        target=System.CRM,
+        entity_type=PRODUCT,
+        source_id=onec_ref,
+        target_id=crm_id,
+        idempotency_key="",
+        reason=tr("{name}: changed in 1C ({fields}); the CRM will be updated").format(
+            name=label, fields=", ".join(nz.label(f) for f in values)
+        ),
+        record_label=label,
+        changes=tuple(
+            FieldChange(f, nz.label(f), nz.display(f, crm_v.get(f)), nz.display(f, v))
+            for f, v in values.items()
+        ),
+        payload={"values": values, "onec_values": onec_v, "crm_values": crm_v},
+        depends_on=depends_on,
+    )
 
 
 def products_in_scope(snap: Snapshot) -> list[str]:

@@ -110,6 +110,7 @@ def read_onec(
     # objects; BP has none of them).
     published = client.profile.sets
     versions = {lg: client.scan(lg) for group in GROUPS for lg in group.logicals if lg in published}
+    reloaded = False
     for n, group in enumerate(GROUPS, start=1):
         _step(cancel, progress, Stage.READ_ONEC, n, steps, tr(group.label))
         if previous is not None and all(
@@ -121,6 +122,13 @@ def read_onec(
                 setattr(data, name, getattr(previous.onec, name))
             continue
         group.load(client, data)
+        if group.load is _products:
+            reloaded = True
+    if not reloaded and data.products:
+        # A price is a register record: no catalog version moves with it, so the base
+        # prices are read again on every run (one light request).
+        prices = client.prices()
+        data.products = {ref: replace(p, price=prices.get(ref)) for ref, p in data.products.items()}
     _step(cancel, progress, Stage.READ_ONEC, steps - 1, steps, tr("Warehouses"))
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     if stock:
@@ -173,8 +181,16 @@ def read_crm(
             for cid, co in data.companies.items()
         }
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
-    products = {p.product.crm_id: p for p in client.products(since) if p.product.crm_id}
+    prices = client.base_prices()
+    products = {
+        p.product.crm_id: p for p in client.products(since, prices=prices) if p.product.crm_id
+    }
     data.products = merge(previous.crm.products if previous else {}, products)
+    if incremental:  # a new price does not move its product's timestampX
+        data.products = {
+            pid: replace(cp, product=replace(cp.product, price=prices.get(pid)))
+            for pid, cp in data.products.items()
+        }
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
     unreadable: dict[int, str] = {}
     invoices = {

@@ -20,6 +20,7 @@ from desktop_sync.connectors.bitrix24 import (
     Bitrix24ServerError,
 )
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
+from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
 from desktop_sync.engine.matcher import ORIGINATOR
@@ -31,6 +32,7 @@ from desktop_sync.engine.money import (
     PAYMENT_NOTE,
     SENT,
 )
+from desktop_sync.engine.plan_products import SYNCED as PRODUCT_SYNCED
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
 from desktop_sync.engine.stock import STORE_DOCUMENT, document_title
 from desktop_sync.i18n import tr
@@ -180,18 +182,7 @@ class CrmWriter:
                 c.update_company(company_id, {"TITLE": values["name"]})
             return _updated(op, values)
         if op.entity_type == PRODUCT and op.kind is OpKind.UPDATE:
-            values = dict(op.payload["values"])
-            assert op.target_id is not None
-            changes: dict[str, Any] = {}
-            if "name" in values:
-                changes["name"] = values["name"]
-            if changes:
-                c.call(
-                    "catalog.product.update",
-                    {"id": int(op.target_id), "fields": changes},
-                    what=f"product {op.target_id}",
-                )
-            return _updated(op, values)
+            return self._product_update(op)
         if op.entity_type == INVOICE and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             assert op.target_id is not None
@@ -206,6 +197,72 @@ class CrmWriter:
                 what=f"{op.kind.value} {op.entity_type}"
             )
         )
+
+    def _product_update(self, op: Operation) -> Applied:
+        """Every changed field reaches the CRM product (name, unit, VAT, base price), or
+        the update is refused before anything is written: never "applied" with a field
+        left behind."""
+        c = self.client
+        values = dict(op.payload["values"])
+        assert op.target_id is not None
+        product_id = int(op.target_id)
+        label = op.record_label
+        unknown = [f for f in values if f not in PRODUCT_SYNCED]
+        if unknown:
+            raise WriteError(
+                tr("desktop-sync cannot change {fields} of a CRM product").format(
+                    fields=", ".join(nz.label(f) for f in unknown)
+                ),
+                field=nz.label(unknown[0]),
+            )
+        fields: dict[str, Any] = {}
+        if "name" in values:
+            if not nz.text(values["name"]):
+                raise WriteError(
+                    tr("«{name}»: the name is empty").format(name=label), field=nz.label("name")
+                )
+            fields["name"] = values["name"]
+        if "unit" in values:
+            measure = c.measure_id(str(values["unit"])) if values["unit"] else None
+            if measure is None:
+                raise WriteError(
+                    tr(
+                        "«{name}»: the CRM has no unit of measure with OKEI code {code}; add it "
+                        "in the CRM's units of measure"
+                    ).format(name=label, code=values["unit"] or "—"),
+                    field=nz.label("unit"),
+                )
+            fields["measure"] = measure
+        if "vat" in values:
+            rate = VatRate(values["vat"])
+            vat_id = c.vat_id(rate)
+            if vat_id is None:
+                raise WriteError(
+                    tr(
+                        "«{name}»: the CRM has no VAT rate {rate}; add it in the CRM's VAT rates"
+                    ).format(name=label, rate=nz.display("vat", values["vat"])),
+                    field=nz.label("vat"),
+                )
+            fields["vatId"] = vat_id
+            fields["vatIncluded"] = "Y"
+        price = None
+        if "price" in values:
+            try:
+                price = Decimal(str(values["price"]))
+            except ArithmeticError:
+                price = None
+            if price is None or price < 0:
+                raise WriteError(
+                    tr("«{name}»: the base price «{price}» is not a price").format(
+                        name=label, price=values["price"]
+                    ),
+                    field=nz.label("price"),
+                )
+        if fields:
+            c.update_product(product_id, fields)
+        if price is not None:
+            c.set_base_price(product_id, price)
+        return _updated(op, values)
 
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
 

@@ -442,6 +442,11 @@ class Bitrix24Client(RestClient):
             for r in rows
         ]
 
+    def measure_id(self, okei: str) -> int | None:
+        """The portal's unit of measure with this ОКЕИ code, if it has one."""
+        code = okei.zfill(3)
+        return next((u.crm_id for u in self.measures() if u.okei == code), None)
+
     def vat_rates(self) -> dict[int, VatRate]:
         rows = self._reference("vats")
         out: dict[int, VatRate] = {}
@@ -485,7 +490,14 @@ class Bitrix24Client(RestClient):
         )
         return {int(r["productId"]): mapping.as_decimal(r["price"], "a price") for r in rows}
 
-    def products(self, modified_since: dt.datetime | None = None) -> list[CrmProduct]:
+    def products(
+        self,
+        modified_since: dt.datetime | None = None,
+        *,
+        prices: Mapping[int, Decimal] | None = None,
+    ) -> list[CrmProduct]:
+        """Catalog products with their base price (``prices``: the base prices already
+        read, see :meth:`base_prices`)."""
         flt: dict[str, Any] = {"iblockId": self.product_iblock()}
         if modified_since is not None:
             flt[">=timestampX"] = _iso(modified_since)
@@ -511,7 +523,8 @@ class Bitrix24Client(RestClient):
         )
         measures = {u.crm_id: u for u in self.measures() if u.crm_id is not None}
         vats = self.vat_rates()
-        prices = self.base_prices()
+        if prices is None:
+            prices = self.base_prices()
         return [mapping.product(r, measures, vats, prices.get(int(r["id"]))) for r in rows]
 
     def find_product_by_xml_id(self, xml_id: str) -> int | None:

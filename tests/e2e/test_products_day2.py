@@ -1,0 +1,211 @@
+"""F5 on the second day: products after the first full sync, on both configurations.
+
+What the accountant does in 1C (a VAT kind, a unit, a price) must reach the CRM product,
+and a sync with nobody touching either system must plan nothing and raise nothing.
+Every change is made through the systems' public APIs (1C's OData, Bitrix24's REST),
+checked through them, never from the journal alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.domain.entities import Product
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.engine.model import Flow, ItemKind, Operation, OpKind, Plan
+from desktop_sync.engine.planner import PRODUCT
+from desktop_sync.sandbox.onec import bp30, ut11
+
+from .conftest import World
+
+
+def _open_items(world: World) -> set[str]:
+    with world.service() as svc:
+        return {i.dedup_key for i in svc.journal.inbox()}
+
+
+def _crm_product(world: World, crm_id: int) -> Product:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        return next(p.product for p in c.products() if p.product.crm_id == crm_id)
+
+
+def _linked(world: World) -> dict[str, int]:
+    """1C product ref → CRM product id, as the journal links them."""
+    with world.service() as svc:
+        return {
+            link.onec_ref: int(link.crm_id)
+            for link in svc.journal.links(PRODUCT)
+            if link.onec_ref and link.crm_id and link.crm_id.isdigit()
+        }
+
+
+def _onec_products(world: World) -> dict[str, Product]:
+    with world.story.client() as c:
+        return {p.onec_ref: p for p in c.products() if p.onec_ref}
+
+
+def _f5(plan: Plan) -> list[Operation]:
+    return [op for op in plan.operations if op.flow is Flow.F5]
+
+
+def _first_sync(world: World) -> None:
+    with world.service() as svc:
+        summary, _plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+
+
+def _quiet(world: World, *, full: bool = False) -> None:
+    """A sync with nobody touching either system: 0 planned, no item added."""
+    before = _open_items(world)
+    with world.service() as svc:
+        summary, plan = svc.run(full=full)
+    assert [op.reason for op in plan.operations] == []
+    assert [i.key for i in plan.conflicts] == []
+    assert _open_items(world) <= before
+    assert summary.counts["failed"] == 0, summary.failures
+
+
+def _a_goods_product(world: World, linked: dict[str, int]) -> tuple[str, int, Product]:
+    """A linked goods product (no characteristics) and its CRM id."""
+    products = _onec_products(world)
+    ref = next(
+        r
+        for r in sorted(linked)
+        if r in products
+        and products[r].kind.value == "goods"
+        and not products[r].characteristics
+        and not products[r].packages
+        and products[r].vat_rate is not VatRate.VAT10
+        and products[r].price is not None
+    )
+    return ref, linked[ref], products[ref]
+
+
+def test_second_sync_after_the_first_plans_nothing_and_raises_nothing(world: World) -> None:
+    _first_sync(world)
+    # The CRM catalog holds no article: the first sync's links must not compare one.
+    assert _linked(world)
+    _quiet(world)
+    _quiet(world, full=True)
+
+
+def _set_vat_reduced(world: World, ref: str) -> None:
+    """The accountant sets the product's VAT to the reduced 10 % (BP: ВидСтавкиНДС =
+    «Льготная»; UT: СтавкаНДС_Key = the catalog's 10 % rate)."""
+    with world.story.client() as c:
+        c.connect()
+        if world.configuration == "bp30":
+            c.update(bp30.PRODUCTS, ref, {"ВидСтавкиНДС": "Льготная"})
+            return
+        assert isinstance(c, OnecClient)
+        rates = c.vat_rates()  # type: ignore[attr-defined]
+        reduced = next(k for k, r in rates.items() if r is VatRate.VAT10)
+        c.update(ut11.PRODUCTS, ref, {"СтавкаНДС_Key": reduced})
+
+
+def test_vat_change_in_1c_reaches_the_crm_product(world: World) -> None:
+    _first_sync(world)
+    ref, crm_id, _p = _a_goods_product(world, _linked(world))
+    _set_vat_reduced(world, ref)
+    with world.service() as svc:
+        summary, plan = svc.run()
+    (op,) = [op for op in _f5(plan) if op.source_id == ref]
+    assert op.kind is OpKind.UPDATE
+    assert summary.counts["failed"] == 0, summary.failures
+    assert _crm_product(world, crm_id).vat_rate is VatRate.VAT10
+    _quiet(world)
+
+
+def test_unit_change_in_1c_reaches_the_crm_product(world: World) -> None:
+    _first_sync(world)
+    ref, crm_id, p = _a_goods_product(world, _linked(world))
+    with Bitrix24Client(world.crm.webhook, throttle=False) as crm:
+        crm_units = {u.okei for u in crm.measures()}
+    with world.story.client() as c:
+        c.connect()
+        other = next(
+            u
+            for u in c.units()
+            if p.unit is not None and u.okei != p.unit.okei and u.okei in crm_units
+        )
+        c.update(world.story.products, ref, {"ЕдиницаИзмерения_Key": other.onec_ref})
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert [op.kind for op in _f5(plan) if op.source_id == ref] == [OpKind.UPDATE]
+    assert summary.counts["failed"] == 0, summary.failures
+    unit = _crm_product(world, crm_id).unit
+    assert unit is not None and unit.okei == other.okei
+    _quiet(world)
+
+
+def set_base_price(world: World, ref: str, price: Decimal) -> None:
+    """The accountant sets a new base price as of now (the price register's record a
+    price-setting document makes)."""
+    with world.story.client() as c:
+        c.connect()
+        base = next(t for t in c.price_types() if t.base)
+    when = dt.datetime.now().replace(microsecond=0)
+    if world.configuration == "bp30":
+        world.onec.store.info_records[bp30.PRICES].append(
+            {
+                "Period": when,
+                "Номенклатура_Key": ref,
+                "ТипЦен_Key": base.onec_ref,
+                "Цена": price,
+            }
+        )
+    else:
+        records = world.onec.store.info_records[ut11.PRICES]
+        like = next(r for r in records if r["Номенклатура_Key"] == ref)
+        records.append({**like, "Period": when, "ВидЦены_Key": base.onec_ref, "Цена": price})
+    with world.story.client() as c:
+        assert c.prices()[ref] == price
+
+
+def test_price_change_in_1c_reaches_the_crm_base_price(world: World) -> None:
+    _first_sync(world)
+    ref, crm_id, p = _a_goods_product(world, _linked(world))
+    assert _crm_product(world, crm_id).price == p.price  # the first sync agreed
+    new = (p.price or Decimal(0)) + Decimal("100.01")
+    set_base_price(world, ref, new)
+    with world.service() as svc:
+        summary, plan = svc.run()
+    (op,) = [op for op in _f5(plan) if op.source_id == ref]
+    assert op.kind is OpKind.UPDATE and "price" in op.payload["values"]
+    assert summary.counts["failed"] == 0, summary.failures
+    assert _crm_product(world, crm_id).price == new
+    _quiet(world)
+
+
+def test_every_linked_product_agrees_after_the_first_sync(world: World) -> None:
+    """Name, unit, VAT and base price of each linked pair, read from both systems."""
+    _first_sync(world)
+    onec = _onec_products(world)
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        crm = {p.product.crm_id: p.product for p in c.products()}
+    differ = []
+    for ref, crm_id in _linked(world).items():
+        a, b = onec[ref], crm[crm_id]
+        for name, x, y in (
+            ("name", a.name, b.name),
+            ("unit", a.unit.okei if a.unit else "", b.unit.okei if b.unit else ""),
+            ("vat", a.vat_rate, b.vat_rate),
+            ("price", a.price, b.price if a.price is not None else None),
+        ):
+            if x != y:
+                differ.append((a.name, name, x, y))
+    assert differ == []
+
+
+def test_changed_in_crm_product_is_one_conflict_not_an_article(world: World) -> None:
+    _first_sync(world)
+    ref, crm_id, _p = _a_goods_product(world, _linked(world))
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.update_product(crm_id, {"name": "Переименовано в CRM"})
+    with world.service() as svc:
+        _s, plan = svc.run()
+    items = [i for i in plan.items if i.flow is Flow.F5]
+    assert [(i.kind, i.record_id, i.field) for i in items] == [(ItemKind.CONFLICT, ref, "Name")]
