@@ -27,7 +27,18 @@ from desktop_sync.i18n import tr
     "--configuration", type=click.Choice(["bp30", "ut11"]), default="bp30", show_default=True
 )
 @click.option("--rate-limit", type=click.Choice(["on", "off"]), default="on", show_default=True)
-@click.option("--faults", default="", help="e.g. 500:0.05,timeout:0.02 (see docs)")
+@click.option(
+    "--faults",
+    default="",
+    help=(
+        "faults to inject, each aimed at a side: onec:KIND:F or crm:KIND:F, comma-separated "
+        "(F a fraction 0..1), e.g. onec:500:0.05,onec:lost:0.01,crm:503:0.05,"
+        "crm:500:1@crm.item.list. 1C: 500, 503, html, html200, timeout, drop, lost, "
+        "delay:SECONDS. Bitrix24: 500/502/504, html500/html502/html504, 503, 503burst, "
+        "timeout, drop, badjson, KIND:F@method. An item without a side goes to both and "
+        "must be known to both (500, 503, timeout, drop)."
+    ),
+)
 @click.option("--tls", is_flag=True, help="serve https with a generated CA")
 @click.option("--json", "as_json", is_flag=True, help="first stdout line: the connection JSON")
 def sandbox_cmd(
@@ -48,6 +59,7 @@ def sandbox_cmd(
 
     if not is_loopback(host):
         raise CommandError(tr("the sandboxes serve only on this computer (a loopback address)"))
+    sides = _faults(faults)
     tls_dir = Path(tempfile.mkdtemp(prefix="desktop-sync-ca-")) if tls else None
     try:
         one = onec.start(
@@ -56,7 +68,7 @@ def sandbox_cmd(
             seed=seed,
             size=size,
             configuration=configuration,
-            faults=faults,
+            faults=sides["onec"],
             tls_dir=tls_dir,
         )
     except ValueError as exc:
@@ -68,7 +80,7 @@ def sandbox_cmd(
             seed=seed,
             size=size,
             rate_limit=rate_limit == "on",
-            faults=faults,
+            faults=sides["crm"],
             tls_dir=tls_dir,
         )
     except ValueError as exc:
@@ -112,3 +124,38 @@ def sandbox_cmd(
     finally:
         one.stop()
         crm.stop()
+
+
+def _faults(spec: str) -> dict[str, str]:
+    """Each side's part of ``--faults``, or a usage error naming the item and the fix."""
+    from desktop_sync.sandbox.faults import FaultSpecError, split_faults
+
+    try:
+        return split_faults(spec)
+    except FaultSpecError as exc:
+        if exc.side is not None:
+            raise CommandError(
+                tr("--faults: «{item}» is not a fault the {side} sandbox knows ({detail})").format(
+                    item=exc.item, side=_SIDE_NAMES[exc.side](), detail=exc.detail
+                )
+            ) from None
+        if exc.known:
+            raise CommandError(
+                tr(
+                    "--faults: «{item}» names no side and only the {side} sandbox knows it: "
+                    "write {fix}"
+                ).format(
+                    item=exc.item,
+                    side=_SIDE_NAMES[exc.known](),
+                    fix=f"{exc.known}:{exc.item}",
+                )
+            ) from None
+        raise CommandError(
+            tr(
+                "--faults: «{item}» is not a fault ({detail}); write SIDE:KIND:FRACTION, "
+                "e.g. onec:500:0.05 or crm:503:0.05"
+            ).format(item=exc.item, detail=exc.detail)
+        ) from None
+
+
+_SIDE_NAMES = {"onec": lambda: tr("1C"), "crm": lambda: tr("Bitrix24")}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +22,27 @@ class TlsFiles:
     key_file: Path
 
 
+_LOCK = threading.Lock()
+
+
 def make_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
-    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``."""
+    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``, or take
+    the ones already there: every sandbox served from one directory has one CA, so the
+    ``ca_file`` announced verifies both (a second CA used to overwrite the first)."""
+    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    with _LOCK:
+        if not all(f.is_file() for f in (files.ca_file, files.cert_file, files.key_file)):
+            _generate(files, hosts)
+    return files
+
+
+def _generate(files: TlsFiles, hosts: tuple[str, ...]) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    directory.mkdir(parents=True, exist_ok=True)
+    files.ca_file.parent.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "desktop-sync sandbox CA")])
@@ -81,7 +95,6 @@ def make_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"
         )
         .sign(ca_key, hashes.SHA256())
     )
-    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
     files.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     files.key_file.write_bytes(
@@ -91,7 +104,6 @@ def make_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"
             serialization.NoEncryption(),
         )
     )
-    return files
 
 
 def server_context(files: TlsFiles) -> ssl.SSLContext:
