@@ -6,10 +6,11 @@ it life.
 
 from __future__ import annotations
 
+import html
 from typing import ClassVar
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QDate, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +59,7 @@ class ConnectionPill(QLabel):
         "busy": "#b26a00",
         "error": "#c62828",
     }
+    MAX_TEXT_WIDTH = 200  # pixels of text before it is elided (the tooltip has it all)
 
     def __init__(self, system: str) -> None:
         super().__init__()
@@ -68,7 +70,11 @@ class ConnectionPill(QLabel):
     def set_state(self, state: str, text: str) -> None:
         self.state = state
         colour = self.COLOURS.get(state, "#78909c")
-        self.setText(f'<span style="color:{colour}">●</span> {self.system}: {text}')
+        # a long error never widens the window: the pill shows its start, the tooltip all
+        short = self.fontMetrics().elidedText(
+            f"{self.system}: {text}", Qt.TextElideMode.ElideRight, self.MAX_TEXT_WIDTH
+        )
+        self.setText(f'<span style="color:{colour}">●</span> {html.escape(short)}')
         self.setToolTip(f"{self.system}: {text}")
 
 
@@ -103,7 +109,13 @@ class FilterBar(QWidget):
             self.state.setItemData(
                 self.state.count() - 1, STATE_COLOURS[s], Qt.ItemDataRole.ToolTipRole
             )
-        self.count = QLabel()
+        # long state names never force the window wider than a laptop's screen
+        self.state.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.state.setMinimumContentsLength(14)
+        self.search.setMinimumWidth(160)
+        self.count = QLabel()  # shown in the window's status bar (MainWindowView)
         self.count.setObjectName("rowCount")
         lay.addWidget(self.search, 2)
         lay.addWidget(self.pending)
@@ -113,18 +125,27 @@ class FilterBar(QWidget):
         lay.addWidget(self.date_to)
         lay.addWidget(self.counterparty, 1)
         lay.addWidget(self.state)
-        lay.addWidget(self.count)
 
 
 class MainWindowView(QMainWindow):
     """Tabs: invoices, payments, stock, counterparties, products, inbox, journal, lookup."""
 
     DATA_TABS = ("invoices", "payments", "stock", "counterparties", "products")
+    PREFERRED = QSize(1400, 820)
+
+    @classmethod
+    def first_size(cls) -> QSize:
+        """1400×820 where the screen has room; else the screen's free area (a laptop)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return cls.PREFERRED
+        free = screen.availableGeometry().size()
+        return cls.PREFERRED.boundedTo(QSize(free.width() - 16, free.height() - 40))
 
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(tr("desktop-sync — 1C and Bitrix24"))
-        self.resize(1400, 820)
+        self.resize(self.first_size())
         self.setStyleSheet(STYLE)
 
         # actions
@@ -189,12 +210,13 @@ class MainWindowView(QMainWindow):
             "QLabel#demoBadge { background: #fff3cd; color: #7a5200; border: 1px solid #e0b84c;"
             " border-radius: 9px; padding: 2px 10px; font-weight: bold; }"
         )
+        self.demo_badge.setWordWrap(True)  # two short lines on a narrow screen
+        self.demo_badge.setMaximumWidth(220)
         self.demo_badge.setVisible(False)
         top.addWidget(self.demo_badge)
         top.addStretch(1)
-        self.last_read = QLabel()
+        self.last_read = QLabel()  # in the status bar: the top row stays laptop-narrow
         self.last_read.setObjectName("lastRead")
-        top.addWidget(self.last_read)
         self.refresh_button = QToolButton()
         self.refresh_button.setDefaultAction(self.act_refresh)
         self.refresh_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -258,6 +280,8 @@ class MainWindowView(QMainWindow):
 
         self.setCentralWidget(central)
         self.setStatusBar(QStatusBar())
+        self.statusBar().addPermanentWidget(self.last_read)
+        self.statusBar().addPermanentWidget(self.filters.count)  # rows shown / to act on
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         return self.tabs.addTab(widget, title)
