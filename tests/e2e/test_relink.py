@@ -10,14 +10,17 @@ the requisite's XML_ID, the product's xmlId, the CRM invoice's id in the 1C docu
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 from desktop_sync.config import Profile, ProfileStore
 from desktop_sync.engine.model import OpKind
+from desktop_sync.engine.service import SyncService
 from tests.reliability.checks import diff, state
 
 from .conftest import World
@@ -113,3 +116,24 @@ def test_journal_emptied_creates_nothing(world: World) -> None:
         Path(f"{journal}{extra}").unlink(missing_ok=True)
     journal.write_bytes(b"")
     _after_relink_nothing_is_created(world, before)
+
+
+def test_a_plan_read_before_another_profiles_run_creates_nothing_twice(world: World) -> None:
+    """Two profiles on the same pair of systems (each its own journal rows): the first
+    reads its plan, the second synchronises, then the first applies its plan. Each of
+    its creates looks its key (or ИНН/КПП) up before writing, and relinks."""
+    store = ProfileStore(world.paths.profiles_file)
+    other = store.add(dataclasses.replace(world.profile, name="shop2", uuid=str(uuid.uuid4())))
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+        creates = _creates(plan.operations)
+        assert creates
+        with SyncService.open(other, world.paths) as svc2:
+            done, _plan2 = svc2.run()
+        assert done.counts.get("failed", 0) == 0, done.failures
+        made = state(world)
+        summary = svc.apply(plan)
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    assert summary.counts.get("relinked", 0) >= len(creates)
+    lost, dup, lines = diff(made, state(world))
+    assert (lost, dup) == (0, 0), "\n".join(lines[:20])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +19,18 @@ from desktop_sync.connectors.bitrix24 import (
     Bitrix24Error,
     Bitrix24RateLimited,
     Bitrix24ServerError,
+    lookup,
 )
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
+from desktop_sync.engine.executor import (
+    FOUND,
+    Applied,
+    OutcomeUnknown,
+    TemporaryFailure,
+    WriteError,
+)
 from desktop_sync.engine.matcher import ORIGINATOR
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.money import (
@@ -78,11 +86,28 @@ class CrmWriter:
 
     # -- creates ------------------------------------------------------------------------
 
-    def _company(self, cp: Counterparty, onec_ref: str, company_id: int | None) -> Applied:
+    def _company(
+        self,
+        cp: Counterparty,
+        onec_ref: str,
+        company_id: int | None,
+        *,
+        look_up: bool = True,
+        requisite_id: int | None = None,
+    ) -> Applied:
+        """The company (or a partner's company) with the counterparty's requisite. Its
+        key is looked up first: a company made before (by another run or profile, or
+        a run whose journal is gone) is completed and relinked, never made twice."""
         c = self.client
+        found = False
+        if company_id is None and look_up:
+            company_id = c.find_company_by_origin(ORIGINATOR, onec_ref)
+            found = company_id is not None
         if company_id is None:
             company_id = c.add_company(cp, originator_id=ORIGINATOR, origin_id=onec_ref)
-        requisite_id = c.find_requisite_by_xml_id(onec_ref) if cp.inn else None
+        if requisite_id is None and cp.inn:
+            requisite_id = c.find_requisite_by_xml_id(onec_ref)
+            found = found or requisite_id is not None
         if requisite_id is None and cp.inn:
             requisite_id = c.add_requisite(
                 company_id,
@@ -94,7 +119,13 @@ class CrmWriter:
         key = f"{company_id}/{requisite_id}" if requisite_id is not None else str(company_id)
         values = nz.counterparty_values(cp)
         return Applied(
-            key, COUNTERPARTY, onec_ref=onec_ref, crm_id=key, onec_values=values, crm_values=values
+            key,
+            COUNTERPARTY,
+            onec_ref=onec_ref,
+            crm_id=key,
+            onec_values=values,
+            crm_values=values,
+            result={FOUND: True} if found else {},
         )
 
     @staticmethod
@@ -110,7 +141,12 @@ class CrmWriter:
             raise WriteError(tr("the company of the partner was not created in the CRM"))
         return int(made.target_id.split("/")[0])
 
-    def _product(self, p: Product, onec_ref: str, product_id: int | None) -> Applied:
+    def _product(
+        self, p: Product, onec_ref: str, product_id: int | None, *, found: bool = False
+    ) -> Applied:
+        if product_id is None:
+            product_id = self.client.find_product_by_xml_id(onec_ref)  # made before?
+            found = product_id is not None
         if product_id is None:
             product_id = self.client.add_product(p, xml_id=onec_ref)
         values = nz.product_values(p)
@@ -122,6 +158,7 @@ class CrmWriter:
             crm_id=str(product_id),
             onec_values=values,
             crm_values=crm_values,
+            result={FOUND: True} if found else {},
         )
 
     def _apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
@@ -163,6 +200,12 @@ class CrmWriter:
             return self._crm_payment(op)
         if op.entity_type == PAYMENT_NOTE:
             crm_id = int(op.payload["crm_id"])
+            if any(_marker(op.idempotency_key) in t for t in c.timeline_comments(crm_id)):
+                # noted before (a lost journal, a profile added again): never twice
+                key = f"key:{op.idempotency_key}"
+                return Applied(
+                    key, PAYMENT_NOTE, onec_ref=op.source_id, crm_id=key, result={FOUND: True}
+                )
             text = f"{op.payload['text']} {_marker(op.idempotency_key)}"
             comment_id = c.add_timeline_comment(crm_id, text)
             return Applied(
@@ -305,6 +348,20 @@ class CrmWriter:
             )
             return [done[op.op_id] if op.op_id in done else self._one(op, results) for op in ops]
         try:
+            found = self._found_before(ops)
+        except Bitrix24Error as exc:
+            return [translate(exc) for _ in ops]
+        if found:
+            rest = [op for op in ops if op.op_id not in found]
+            made_now = dict(
+                zip(
+                    (op.op_id for op in rest),
+                    self.apply_many(rest, results) if rest else [],
+                    strict=True,
+                )
+            )
+            return [found.get(op.op_id) or made_now[op.op_id] for op in ops]
+        try:
             if ops[0].entity_type == COUNTERPARTY:
                 made = self.client.add_companies(
                     [(op.payload["counterparty"], op.source_id) for op in ops],
@@ -329,6 +386,37 @@ class CrmWriter:
             ]
         except Bitrix24Error as exc:
             return [translate(exc) for _ in ops]
+
+    def _found_before(self, ops: list[Operation]) -> dict[str, Applied | Exception]:
+        """Creates whose key is on a CRM record already (one batch request for all):
+        completed where half-made, relinked, never made twice."""
+        refs = [op.source_id for op in ops]
+        out: dict[str, Applied | Exception] = {}
+        if ops[0].entity_type == COUNTERPARTY:
+            companies = lookup.companies_by_origin(self.client, ORIGINATOR, refs)
+            for op in ops:
+                if op.source_id not in companies:
+                    continue
+                company_id, requisite_id = companies[op.source_id]
+                if company_id is None and requisite_id is not None:
+                    _owner, company_id = self.client.requisite_owner(requisite_id)
+                cp: Counterparty = op.payload["counterparty"]
+                try:
+                    made = self._company(
+                        cp, op.source_id, company_id, look_up=False, requisite_id=requisite_id
+                    )
+                except Bitrix24Error as exc:
+                    out[op.op_id] = translate(exc)
+                    continue
+                out[op.op_id] = replace(made, result={FOUND: True})
+        elif ops[0].entity_type == PRODUCT:
+            products = lookup.products_by_xml_id(self.client, refs)
+            for op in ops:
+                if op.source_id in products:
+                    out[op.op_id] = self._product(
+                        op.payload["product"], op.source_id, products[op.source_id], found=True
+                    )
+        return out
 
     def _one(self, op: Operation, results: Mapping[str, Applied]) -> Applied | Exception:
         try:

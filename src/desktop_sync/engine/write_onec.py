@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from desktop_sync.connectors.onec import (
@@ -17,7 +18,13 @@ from desktop_sync.connectors.onec import (
 )
 from desktop_sync.domain.entities import Contract, Counterparty, Invoice
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import Applied, OutcomeUnknown, TemporaryFailure, WriteError
+from desktop_sync.engine.executor import (
+    FOUND,
+    Applied,
+    OutcomeUnknown,
+    TemporaryFailure,
+    WriteError,
+)
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.planner import CONTRACT, COUNTERPARTY, INVOICE, invoice_values_onec
 from desktop_sync.i18n import tr
@@ -50,14 +57,15 @@ class OnecWriter:
         c = self.client
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.CREATE:
             cp: Counterparty = op.payload["counterparty"]
-            made = c.create_counterparty(cp, op.idempotency_key)
+            ref, found = self._counterparty(cp, op)
             return Applied(
-                made.ref,
+                ref,
                 COUNTERPARTY,
-                onec_ref=made.ref,
+                onec_ref=ref,
                 crm_id=op.source_id,
                 onec_values=nz.counterparty_values(cp),
                 crm_values=nz.counterparty_values(cp),
+                result={FOUND: True} if found else {},
             )
         if op.entity_type == CONTRACT and op.kind is OpKind.CREATE:
             contract: Contract = op.payload["contract"]
@@ -65,8 +73,14 @@ class OnecWriter:
             return Applied(made.ref)
         if op.entity_type == INVOICE and op.kind is OpKind.CREATE:
             inv: Invoice = op.payload["invoice"]
+            # The key's Ref_Key goes with the POST: 1C answers "made before" for a document
+            # this key made already (another run or profile, a lost journal): relinked.
             made = c.create_invoice(inv, op.idempotency_key)
-            return self._invoice_applied(made.ref, op)
+            applied = self._invoice_applied(made.ref, op)
+            if not made.created:
+                applied = replace(applied, result={**applied.result, FOUND: True})
+                applied.result.pop("total", None)  # paid or not: F3 says, not "all owed"
+            return applied
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             body: dict[str, Any] = {}
@@ -90,6 +104,25 @@ class OnecWriter:
                 what=f"{op.kind.value} {op.entity_type}"
             )
         )
+
+    def _counterparty(self, cp: Counterparty, op: Operation) -> tuple[str, bool]:
+        """(ref, found): a counterparty with the same ИНН/КПП made since the plan was
+        read (by another run or profile) is relinked, never made twice; else created
+        under the key's Ref_Key (1C says "made before" for a repeat)."""
+        c = self.client
+        if cp.inn:
+            same = c.find_counterparties(cp.inn, cp.kpp)
+            if len(same) == 1:
+                return same[0], True
+            if len(same) > 1:
+                raise WriteError(
+                    tr("1C already has {n} counterparties with INN {inn} KPP {kpp}").format(
+                        n=len(same), inn=cp.inn, kpp=cp.kpp or "—"
+                    ),
+                    field="ИНН",
+                )
+        made = c.create_counterparty(cp, op.idempotency_key)
+        return made.ref, not made.created
 
     def _invoice_applied(self, ref: str, op: Operation) -> Applied:
         back = self.client.invoice(ref)

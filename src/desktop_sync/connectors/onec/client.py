@@ -324,6 +324,17 @@ class OnecClient(Transport):
         rows = self._read("counterparties", Query(filter=lit.eq("IsFolder", False)))
         return [convert.counterparty(r) for r in rows]
 
+    def find_counterparties(self, inn: str, kpp: str = "") -> list[str]:
+        """Refs of the counterparties (not marked for deletion) with this ИНН and КПП:
+        what a create from the CRM looks up first (one request)."""
+        flt = lit.and_(
+            lit.eq("IsFolder", False),
+            lit.eq("ИНН", inn),
+            lit.eq("КПП", kpp) if kpp else "",
+        )
+        rows = self._read("counterparties", Query(filter=flt, select=("Ref_Key", "DeletionMark")))
+        return sorted(str(r["Ref_Key"]) for r in rows if not r.get("DeletionMark"))
+
     def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
         flt = lit.eq("Owner_Key", Guid(counterparty_ref)) if counterparty_ref else ""
         return [
