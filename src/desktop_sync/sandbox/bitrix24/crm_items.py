@@ -138,18 +138,21 @@ def render_item(
         if select is None or uf_name in select:
             key = uf_name if original_uf else camel_uf_name(uf_name)
             out[key] = render_uf_value(uf, row.get(uf_name))
-    out["entityTypeId"] = INVOICE
+    if select is None or "entityTypeId" in select:
+        out["entityTypeId"] = INVOICE
     return out
 
 
 def _select(store: Store, raw: Any) -> list[str] | None:
+    """The keys an answer carries: only the selected ones, as the portal answers (no
+    ``id`` or ``entityTypeId`` added behind the caller's back)."""
     wanted = [str(s) for s in as_list(raw)]
     if not wanted or "*" in wanted:
         return None
     resolve = _resolve_field(store)
-    out = ["id"]
+    out: list[str] = []
     for name in wanted:
-        field_name = resolve(name)
+        field_name = "entityTypeId" if name == "entityTypeId" else resolve(name)
         if field_name is not None and field_name not in out:
             out.append(field_name)
     return out

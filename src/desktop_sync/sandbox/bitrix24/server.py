@@ -32,6 +32,7 @@ from desktop_sync.sandbox.bitrix24.batch import SubResult, run_batch
 from desktop_sync.sandbox.bitrix24.errors import RestError, insufficient_scope, method_not_found
 from desktop_sync.sandbox.bitrix24.faults import KINDS_EXECUTED, FaultPlan
 from desktop_sync.sandbox.bitrix24.limits import (
+    WINDOW,
     CostModel,
     LeakyBucket,
     OperatingLimiter,
@@ -150,8 +151,9 @@ class Portal:
             operating, reset_at = (
                 self.operating.record(hook.code, method, cost) if record else (0.0, None)
             )
-            if reset_at is not None:
-                out["operating_reset_at"] = reset_at
+            # A cloud portal always says when the method's window resets: with nothing
+            # recorded for it yet, ten minutes after this call's start.
+            out["operating_reset_at"] = reset_at if reset_at is not None else int(start + WINDOW)
             out["operating"] = round(operating, 4)
         return out
 
