@@ -137,3 +137,27 @@ def test_a_plan_read_before_another_profiles_run_creates_nothing_twice(world: Wo
     assert summary.counts.get("relinked", 0) >= len(creates)
     lost, dup, lines = diff(made, state(world))
     assert (lost, dup) == (0, 0), "\n".join(lines[:20])
+
+
+def test_payment_notes_are_not_written_twice_after_the_journal_is_lost(world: World) -> None:
+    from desktop_sync.connectors.bitrix24 import Bitrix24Client
+    from desktop_sync.engine.planner import INVOICE
+
+    _full_sync(world)
+    with world.service() as svc:
+        link = svc.journal.links(INVOICE)[0]
+        inv = svc.onec.invoice(link.onec_ref or "")
+    assert inv is not None and link.crm_id
+    world.story.payment([(link.onec_ref or "", inv.total / 2)], "4242", 18)
+    _full_sync(world)
+
+    def notes() -> int:
+        with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+            return sum("4242" in t for t in c.timeline_comments(int(link.crm_id or 0)))
+
+    assert notes() == 1
+    journal: Path = world.paths.journal_path()
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{journal}{extra}").unlink(missing_ok=True)
+    _full_sync(world)  # relinks the invoice, then F3 finds the note by its key
+    assert notes() == 1
