@@ -1,9 +1,14 @@
 """The sync as the CLI and the GUI use it: open, prepare (read + plan), apply.
 
-``prepare`` reads both systems and returns the snapshot and the plan; nothing is
-written to either system. ``apply`` executes the plan minus what the person
-unticked, under the profile's run lock, journalling every step. ``run`` does both
-at once for the command line and the scheduler.
+``prepare`` reads both systems and returns the snapshot and the plan; it writes
+nothing anywhere (not to either system, the journal or the snapshot cache), so a
+window refresh or ``status`` beside a running synchronisation cannot disturb it.
+``apply`` executes the plan minus what the person unticked, under the profile's run
+lock, journalling every step; what needs writing besides (settling the operations an
+interrupted run left unfinished, keeping the snapshot cache) happens only there,
+under the lock. A plan is stale when any run applied anything after its read began:
+``apply`` refuses it (:class:`StalePlan`), since its creates may already exist. ``run``
+does both at once for the command line and the scheduler.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ class StalePlan(Exception):
 
 @dataclass
 class _Prepared:
-    last_run_id: int
+    mark: int  # the journal's applied operations when the read began
+    cache: Cached  # what the read saw, kept as the snapshot cache under the run lock
 
 
 def _connect_message(system: str, exc: Exception) -> str:
@@ -241,14 +247,19 @@ class SyncService:
         *,
         full: bool = False,
     ) -> tuple[Snapshot, Plan]:
-        """Read both systems and plan. Settles interrupted writes of earlier runs first.
+        """Read both systems and plan; write nothing anywhere (no run lock needed).
 
-        Incremental after the first run; ``full`` forces a full reconciliation."""
+        Incremental after the first run; ``full`` forces a full reconciliation.
+        Operations an interrupted run left unfinished are settled by ``run``,
+        ``dry_run`` and ``apply`` under the run lock, never here."""
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
         self.onec.forget()  # lookups of an earlier run in this session may be stale
         self.crm.forget()
         self.connect()
+        # Taken before anything is read: what any run applies from now on makes this
+        # plan stale, even a write that lands while we are reading.
+        mark = self.journal.applied_count()
         progress(Progress(Stage.RESUME))
         cache_file = cache_path(self.paths.data_dir, self.profile.uuid)
         previous = None if full else load_cache(cache_file, self.profile.uuid)
@@ -256,7 +267,6 @@ class SyncService:
         if previous is not None and now - previous.full_at > FULL_EVERY:
             previous = None  # the periodic full reconciliation: deletions and drift
         try:
-            resume_unfinished(self.journal, self.writers)
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
@@ -266,11 +276,11 @@ class SyncService:
             raise ConnectError(_connect_message("1С", exc)) from None
         except Bitrix24Error as exc:
             raise ConnectError(_connect_message("Битрикс24", exc)) from None
-        save_cache(cache_file, Cached(
+        cached = Cached(
             self.profile.uuid, onec, crm,
             full_at=now if previous is None else previous.full_at,
             crm_cursor=cursor, onec_versions=versions,
-        ))  # fmt: skip
+        )  # fmt: skip
         snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
         links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
@@ -286,9 +296,25 @@ class SyncService:
             decisions=self._decisions(),
         )
         plan = build_plan(snapshot, links, settings)
-        runs = self.journal.runs(limit=1)
-        self._prepared[id(plan)] = _Prepared(runs[0].id if runs else 0)
+        self._prepared[id(plan)] = _Prepared(mark, cached)
         return snapshot, plan
+
+    def _settle_locked(self) -> None:
+        """Under the run lock: runs a killed process left "running" are closed, and the
+        operations they left "sending"/"outcome unknown" are looked up by their keys."""
+        self.journal.close_interrupted_runs()
+        try:
+            resume_unfinished(self.journal, self.writers)
+        except OnecError as exc:
+            raise ConnectError(_connect_message("1С", exc)) from None
+        except Bitrix24Error as exc:
+            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+
+    def _keep_cache(self, plan: Plan) -> None:
+        """Under the run lock: the plan's read becomes the next incremental read's start."""
+        prepared = self._prepared.get(id(plan))
+        if prepared is not None:
+            save_cache(cache_path(self.paths.data_dir, self.profile.uuid), prepared.cache)
 
     # -- applying -----------------------------------------------------------------------
 
@@ -326,15 +352,20 @@ class SyncService:
         cancel = cancel or threading.Event()
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             prepared = self._prepared.get(id(plan))
-            runs = self.journal.runs(limit=1)
-            latest = runs[0].id if runs else 0
-            if prepared is not None and latest != prepared.last_run_id:
+            self.connect()
+            self._settle_locked()
+            if prepared is None or self.journal.applied_count() != prepared.mark:
+                # Another run (or the settling of an interrupted one) applied something
+                # after this plan's read began: its creates may exist by now.
+                self._prepared.pop(id(plan), None)
                 raise StalePlan(
                     tr(
-                        "another synchronisation ran after this plan was made; "
-                        "refresh and review the plan again"
+                        "another synchronisation changed the systems after this plan was "
+                        "read; nothing was written. Read both systems again, review the new "
+                        "plan and apply it"
                     )
                 )
+            self._keep_cache(plan)
             return self._apply_locked(plan, set(exclude), progress, cancel, trigger)
 
     def _apply_locked(
@@ -405,8 +436,10 @@ class SyncService:
     ) -> tuple[RunSummary, Plan]:
         """Read both systems and plan, journal the plan; write nothing to either system."""
         with RunLock(self.paths.lock_path(self.profile.uuid)):
-            self.journal.close_interrupted_runs()
+            self.connect()
+            self._settle_locked()
             _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
+            self._keep_cache(plan)
             run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
             summary = RunSummary(run_id, "dry_run", Outcome.DONE)
             for op in plan.operations:
@@ -428,8 +461,10 @@ class SyncService:
         """Prepare and apply at once (command line, scheduler): all of the plan."""
         cancel = cancel or threading.Event()
         with RunLock(self.paths.lock_path(self.profile.uuid)):
-            self.journal.close_interrupted_runs()
+            self.connect()
+            self._settle_locked()
             _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
+            self._keep_cache(plan)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
 
     # -- setup --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_sync.journal.db import open_engine, session_factory
@@ -208,6 +208,22 @@ class Journal:
             stmt = stmt.where(Operation.idempotency_key.in_(list(keys)))
         with self.session() as s:
             return list(s.scalars(stmt.order_by(Operation.id)))
+
+    def applied_count(self) -> int:
+        """How many operations of this profile were ever applied: a mark that moves
+        whenever any run (or the settling of an interrupted one) writes anything.
+        Applied operations are never rewritten or removed, so an equal count means
+        nothing was applied in between."""
+        stmt = (
+            select(func.count(Operation.id))
+            .join(SyncRun)
+            .where(
+                SyncRun.profile_uuid == self.profile_uuid,
+                Operation.state == OpState.APPLIED.value,
+            )
+        )
+        with self.session() as s:
+            return int(s.scalar(stmt) or 0)
 
     def applied_keys(self) -> set[str]:
         stmt = (
