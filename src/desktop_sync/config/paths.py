@@ -17,6 +17,7 @@ class AppPaths:
     config_dir: Path
     data_dir: Path
     log_dir: Path
+    home: Path | None = None  # the one folder of --home / DESKTOP_SYNC_HOME, if given
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
@@ -24,7 +25,7 @@ class AppPaths:
         chosen = home if home is not None else os.environ.get(HOME_ENV) or None
         if chosen is not None:
             root = Path(chosen).expanduser().resolve()
-            return cls(root / "config", root / "data", root / "logs")
+            return cls(root / "config", root / "data", root / "logs", root)
         return cls(
             Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
@@ -37,7 +38,13 @@ class AppPaths:
 
     @property
     def log_file(self) -> Path:
+        """The commands' log (``desktop-sync sync`` …, scheduled tasks)."""
         return self.log_dir / "desktop-sync.log"
+
+    @property
+    def gui_log_file(self) -> Path:
+        """The window's log: a file of its own, never shared with a command running beside it."""
+        return self.log_dir / "desktop-sync-gui.log"
 
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"

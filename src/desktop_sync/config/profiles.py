@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_sync.config.errors import ConfigError
+from desktop_sync.config.files import replace_file
 from desktop_sync.config.urls import check_url
 from desktop_sync.i18n import tr
 
@@ -38,11 +39,13 @@ class Profile:
     organization: str = ""
     order_warehouse: str = ""  # UT 11: the 1C warehouse of orders made from the CRM
     onec_timezone: str = "Europe/Moscow"
+    onec_ca_file: str = ""  # a 1C publication's own certificate, added to the system's roots
     crm_kind: str = "bitrix24"
     stages: dict[str, str] = field(default_factory=dict)  # meaning -> CRM stage id
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse name -> store id
     filters: dict[str, str] = field(default_factory=dict)
     schedule_minutes: int = 0  # 0 = no automatic runs
+    start_at_logon: bool = False  # open the window (and its schedule) when the user logs on
     journal_url: str = ""  # empty = the SQLite file in the data dir
     crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
     demo: bool = False
@@ -72,6 +75,13 @@ class Profile:
         try:
             zoneinfo.ZoneInfo(self.onec_timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            if not zoneinfo.available_timezones():
+                raise ConfigError(
+                    tr(
+                        "1C server time zone «{value}»: this computer has no time-zone "
+                        "database; reinstall desktop-sync (it carries the tzdata package)"
+                    ).format(value=self.onec_timezone)
+                ) from None
             raise ConfigError(
                 tr(
                     "1C server time zone «{value}»: not a known zone "
@@ -85,6 +95,10 @@ class Profile:
                         meaning=meaning, allowed=", ".join(STAGE_MEANINGS)
                     )
                 )
+        if self.onec_ca_file and not Path(self.onec_ca_file).is_file():
+            raise ConfigError(
+                tr("onec.ca_file: there is no file {path}").format(path=self.onec_ca_file)
+            )
         if self.schedule_minutes < 0:
             raise ConfigError(tr("schedule.minutes: must be 0 (off) or a positive number"))
         try:
@@ -132,6 +146,7 @@ class Profile:
             "organization": "organization",
             "onec.warehouse": "order_warehouse",
             "journal.url": "journal_url",
+            "onec.ca_file": "onec_ca_file",
         }
         if key in simple:
             changes: dict[str, Any] = {simple[key]: value}
@@ -140,6 +155,10 @@ class Profile:
             if value not in ("on", "off"):
                 raise ConfigError(tr("crm.throttle: expected on or off"))
             return replace(self, crm_throttle=value == "on")
+        if key == "schedule.at_logon":
+            if value not in ("on", "off"):
+                raise ConfigError(tr("schedule.at_logon: expected on or off"))
+            return replace(self, start_at_logon=value == "on")
         if key == "schedule.minutes":
             try:
                 minutes = int(value)
@@ -152,7 +171,7 @@ class Profile:
             tr("unknown setting «{key}»; known: {known}").format(
                 key=key,
                 known=f"stage.<{'|'.join(STAGE_MEANINGS)}>, warehouse.<1C>, filter.<name>, "
-                + ", ".join([*simple, "schedule.minutes", "crm.throttle"]),
+                + ", ".join([*simple, "schedule.minutes", "schedule.at_logon", "crm.throttle"]),
             )
         )
 
@@ -195,7 +214,7 @@ class ProfileStore:
                 fh.write("\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            Path(tmp).replace(self.path)
+            replace_file(Path(tmp), self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

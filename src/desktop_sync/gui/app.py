@@ -11,7 +11,10 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths
 from desktop_sync.gui.qtcompat import pin_singletons
+from desktop_sync.gui.single_instance import SingleInstance, ask_running_instance, instance_key
+from desktop_sync.i18n import tr
 from desktop_sync.logsetup import setup_logging
+from desktop_sync.stdio import prepare_stdio
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +59,19 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
     from desktop_sync.gui.resources import app_icon
 
     paths.ensure()
-    setup_logging(paths.log_file)
+    setup_logging(paths.gui_log_file)
     apply_saved_language(paths)
     app = create_app()
+    key = instance_key(paths.config_dir, _instance_suffix(paths, profile_name))
+    if ask_running_instance(key):
+        log.info("a window is already open for %s: brought it forward", paths.config_dir)
+        return 0
     app.setWindowIcon(app_icon())
     controller = MainController(paths, profile_name)
+    single = SingleInstance(key)
+    if not single.listen():
+        log.warning("single-instance listener not started: %s", single.server.errorString())
+    single.activated.connect(controller.show_window)
     app._desktop_sync_controller = controller  # type: ignore[attr-defined]
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
@@ -76,9 +87,52 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
         app.processEvents()  # a late "quit" must not end the caller's next event loop
         sys.excepthook = previous_hook
         app._desktop_sync_controller = None  # type: ignore[attr-defined]
+        single.close()
+        single.deleteLater()
     return int(code)
 
 
+def _instance_suffix(paths: AppPaths, profile_name: str | None) -> str:
+    """The demo has a window of its own; every other start shares the one window."""
+    from desktop_sync.config import ProfileStore
+
+    try:
+        profile = ProfileStore(paths.profiles_file).load().get(profile_name or "")
+    except Exception:  # a damaged file is the window's to report, not this check's
+        return ""
+    return "demo" if profile is not None and profile.demo else ""
+
+
+def show_startup_error(text: str) -> None:
+    """A message box for an error before (or instead of) the window: no console to read."""
+    try:
+        from PySide6.QtWidgets import QMessageBox
+
+        create_app()
+        QMessageBox.critical(None, "desktop-sync", text)
+    except Exception:  # no display at all: the log has it
+        log.exception("cannot show the start-up error")
+
+
 def main() -> None:
-    """``desktop-sync-gui``: the window, with ``--home`` honoured through the environment."""
-    sys.exit(run_gui(AppPaths.resolve(), None))
+    """``desktop-sync-gui``: the window, with ``--home`` honoured through the environment.
+
+    Started without a console (pythonw), so a failure to start is shown in a message
+    box and written to the log, never lost on a stderr nobody sees.
+    """
+    prepare_stdio()
+    try:
+        paths = AppPaths.resolve()
+        code = run_gui(paths, None)
+    except Exception as exc:
+        log.exception("the window could not start")
+        from desktop_sync.gui.errors import plain_message
+        from desktop_sync.logsetup import current_log_file
+
+        where = current_log_file()
+        text = plain_message(exc)[0]
+        if where is not None:
+            text += "\n\n" + tr("Details are in the log: {log}").format(log=where)
+        show_startup_error(text)
+        code = 1
+    sys.exit(code)

@@ -94,6 +94,17 @@ CSV_HEADER = ("run", "operation", "flow", "kind", "target", "entity", "source_id
               "state", "reason", "error", "before", "after", "updated_at")  # fmt: skip
 
 
+def default_export_path(run_id: int) -> Path:
+    """An absolute default for the export dialog: the user's Documents folder.
+
+    A bare file name would be resolved against the working directory, which for a
+    Start-menu shortcut is the program folder (not writable, or lost on upgrade).
+    """
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / f"journal-run-{run_id}.csv"
+
+
 def _export_rows(run: RunEntry | None, ops: list[OpEntry]) -> list[list[object]]:
     return [
         [run.id if run else "", o.id, o.flow, o.kind, o.target_system, o.entity_type,
@@ -324,7 +335,7 @@ class JournalWidget(QWidget):
         if self.current_run is None:
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, tr("Export the journal"), f"journal-run-{self.current_run.id}.csv",
+            self, tr("Export the journal"), str(default_export_path(self.current_run.id)),
             tr("CSV files (*.csv);;Excel workbooks (*.xlsx)"),
         )  # fmt: skip
         if path:
