@@ -327,8 +327,9 @@ class OnecClient(Transport):
     def find_counterparties(self, inn: str, kpp: str = "") -> list[str]:
         """Refs of the counterparties (not marked for deletion) with this ИНН and КПП:
         what a create from the CRM looks up first (one request)."""
+        folders = "IsFolder" in self.profile.fields.get("counterparties", ())  # not in UT 11
         flt = lit.and_(
-            lit.eq("IsFolder", False),
+            lit.eq("IsFolder", False) if folders else "",
             lit.eq("ИНН", inn),
             lit.eq("КПП", kpp) if kpp else "",
         )

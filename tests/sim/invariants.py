@@ -1,0 +1,343 @@
+"""What must hold after every day's sync, read through both systems' public APIs.
+
+(2) every linked pair agrees on the fields the sync owns; (4) no duplicates on either
+side; "lost": a CRM invoice sent to 1C that has no 1C twin and waits for nobody.
+The pairs are found the way a person would check them: a company and a counterparty
+by ИНН/КПП, a product by the 1C reference in the CRM product's ``xmlId``, an invoice
+by the CRM id the 1C document names in its comment. (1), (3) and (5) are checked by
+the runner (``sim.py``), which sees the plans and the journal file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
+
+from .people import CrmUser, OnecUser
+
+CENT = Decimal("0.01")
+BP_RATES = {
+    "НДС22": Decimal(22),
+    "НДС20": Decimal(20),
+    "НДС10": Decimal(10),
+    "НДС0": Decimal(0),
+    "БезНДС": None,
+}
+BP_KIND_RATES = {
+    "Общая": Decimal(22),
+    "Льготная": Decimal(10),
+    "Нулевая": Decimal(0),
+    "БезНДС": None,
+}
+CRM_ID_IN_COMMENT = re.compile(r"\(id (\d+)\)")
+
+
+def money(x: Decimal) -> Decimal:
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def dec(v: Any) -> Decimal:
+    return Decimal(str(v)) if v not in (None, "") else Decimal(0)
+
+
+def _uf(item: dict[str, Any], name: str) -> Any:
+    """One of our custom fields on a smart invoice, whatever the key's spelling."""
+    want = "dsx" + name.lower().replace("_", "")
+    for k, v in item.items():
+        flat = k.lower().replace("_", "")
+        if flat.endswith(want[3:]) and "ds" in flat and flat.startswith("ufcrm"):
+            return v
+    return None
+
+
+@dataclass
+class Finding:
+    check: str  # "pairs", "duplicates", "lost"
+    record: str
+    field: str
+    onec: Any
+    crm: Any
+    defect: str = ""  # a known defect being fixed elsewhere (see KNOWN)
+
+    def __str__(self) -> str:
+        known = f"  [known: {self.defect}]" if self.defect else ""
+        return (
+            f"{self.check}: {self.record}: {self.field}: 1C {self.onec!r} / CRM {self.crm!r}{known}"
+        )
+
+
+@dataclass
+class Snapshot:
+    """What both systems say right now (read over HTTP, as a person's checklist)."""
+
+    cps: list[dict[str, Any]] = field(default_factory=list)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: list[dict[str, Any]] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)  # 1C unit ref -> ОКЕИ code
+    ut_rates: dict[str, Decimal | None] = field(default_factory=dict)
+    paid: dict[str, Decimal] = field(default_factory=dict)  # 1C invoice ref -> paid
+    shipped: dict[str, Decimal] = field(default_factory=dict)
+    companies: list[dict[str, Any]] = field(default_factory=list)
+    requisites: list[dict[str, Any]] = field(default_factory=list)
+    crm_products: list[dict[str, Any]] = field(default_factory=list)
+    items: dict[int, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    measures: dict[int, str] = field(default_factory=dict)  # measure id -> ОКЕИ code
+    vats: dict[int, Decimal | None] = field(default_factory=dict)
+
+
+def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
+    s = Snapshot()
+    ut = sets.configuration == "ut11"
+    s.cps = onec.list(sets.counterparties)
+    s.products = {str(p["Ref_Key"]).lower(): p for p in onec.list(sets.products)}
+    s.invoices = onec.list(sets.invoices)
+    units = "Catalog_УпаковкиЕдиницыИзмерения" if ut else "Catalog_КлассификаторЕдиницИзмерения"
+    s.units = {str(u["Ref_Key"]): str(u.get("Code") or "").strip() for u in onec.list(units)}
+    if ut:
+        for r in onec.list("Catalog_СтавкиНДС"):
+            rate = r.get("Ставка")
+            s.ut_rates[str(r["Ref_Key"])] = None if r.get("БезНДС") or rate is None else dec(rate)
+    settle = (
+        {settlement_ref(str(i["Ref_Key"])): str(i["Ref_Key"]) for i in s.invoices} if ut else {}
+    )
+    for kind, set_name in sets.payment_sets.items():
+        for doc in onec.list(set_name):
+            if not doc.get("Posted") or doc.get("DeletionMark"):
+                continue
+            sign = -1 if kind == "refund" else 1
+            for row in doc.get("РасшифровкаПлатежа") or []:
+                if ut:
+                    ref = settle.get(str(row.get("ОбъектРасчетов_Key")))
+                    amount = dec(row.get("Сумма"))
+                else:
+                    ref = str(row.get("СчетНаОплату_Key"))
+                    amount = dec(row.get("СуммаПлатежа"))
+                if ref:
+                    s.paid[ref] = s.paid.get(ref, Decimal(0)) + sign * amount
+    for set_name, sign in ((sets.shipments, 1), (sets.returns, -1)):
+        ships = {str(d["Ref_Key"]): d for d in onec.list(sets.shipments)}
+        for doc in onec.list(set_name):
+            if not doc.get("Posted") or doc.get("DeletionMark"):
+                continue
+            if sign == 1:
+                ref = str(
+                    doc.get("СчетНаОплатуПокупателю_Key") if not ut else doc.get("ЗаказКлиента")
+                )
+            elif ut:
+                base = ships.get(str((doc.get("Товары") or [{}])[0].get("ДокументРеализации")))
+                ref = str(base.get("ЗаказКлиента")) if base else ""
+            else:
+                base = ships.get(str(doc.get("ДокументРеализации_Key")))
+                ref = str(base.get("СчетНаОплатуПокупателю_Key")) if base else ""
+            s.shipped[ref] = s.shipped.get(ref, Decimal(0)) + sign * dec(doc.get("СуммаДокумента"))
+    s.companies = crm.list_all("crm.company.list", {"select": ["*"]})
+    s.requisites = crm.list_all("crm.requisite.list", {"select": ["*"]})
+    s.crm_products = crm.list_all(
+        "catalog.product.list",
+        {
+            "select": ["id", "iblockId", "name", "xmlId", "measure", "vatId", "active"],
+            "filter": {"iblockId": 25},
+        },
+        key="products",
+    )
+    items = crm.list_all("crm.item.list", {"entityTypeId": 31, "select": ["*", "uf*"]}, "items")
+    s.items = {int(i["id"]): i for i in items}
+    for inv in s.invoices:  # the rows of CRM invoices that have a 1C twin
+        m = CRM_ID_IN_COMMENT.search(str(inv.get("Комментарий") or ""))
+        if m and int(m.group(1)) in s.items and int(m.group(1)) not in s.rows:
+            flt = {"=ownerType": "SI", "=ownerId": int(m.group(1))}
+            s.rows[int(m.group(1))] = crm.list_all(
+                "crm.item.productrow.list", {"filter": flt}, "productRows"
+            )
+    s.measures = {
+        int(m["id"]): str(m["code"]) for m in crm.call("catalog.measure.list", {})["measures"]
+    }
+    s.vats = {
+        int(v["id"]): (None if v.get("rate") is None else dec(v["rate"]))
+        for v in crm.call("catalog.vat.list", {})["vats"]
+    }
+    return s
+
+
+def _row_rate(row: dict[str, Any], s: Snapshot) -> Decimal | None:
+    if "СтавкаНДС_Key" in row:
+        return s.ut_rates.get(str(row["СтавкаНДС_Key"]))
+    return BP_RATES.get(str(row.get("СтавкаНДС")), Decimal(-1))
+
+
+def check(s: Snapshot, sets: Any) -> list[Finding]:
+    out: list[Finding] = []
+    ut = sets.configuration == "ut11"
+
+    # counterparties <-> company requisites, by ИНН/КПП
+    onec_by = defaultdict(list)
+    for c in s.cps:
+        if c.get("ИНН") and not c.get("DeletionMark") and not c.get("IsFolder"):
+            onec_by[(str(c["ИНН"]), str(c.get("КПП") or ""))].append(c)
+    company = {int(c["ID"]): c for c in s.companies}
+    crm_by = defaultdict(list)
+    for rq in s.requisites:
+        if rq.get("RQ_INN") and int(rq.get("ENTITY_TYPE_ID") or 0) == 4:
+            crm_by[(str(rq["RQ_INN"]), str(rq.get("RQ_KPP") or ""))].append(rq)
+    per_company = Counter(int(rq["ENTITY_ID"]) for rq in s.requisites)
+    for key, rqs in crm_by.items():
+        cps = onec_by.get(key, [])
+        if len(rqs) > 1:
+            out.append(
+                Finding(
+                    "duplicates", f"ИНН/КПП {key[0]}/{key[1]}", "CRM requisites", len(cps), len(rqs)
+                )
+            )
+        if len(cps) != 1 or len(rqs) != 1:
+            continue
+        cp, rq = cps[0], rqs[0]
+        co = company.get(int(rq["ENTITY_ID"]))
+        if co is None:
+            continue
+        shared = per_company[int(rq["ENTITY_ID"])] > 1
+        crm_name = rq.get("RQ_COMPANY_NAME") if shared else co.get("TITLE")
+        if str(cp.get("Description") or "").strip() != str(crm_name or "").strip():
+            out.append(
+                Finding(
+                    "pairs",
+                    f"counterparty ИНН/КПП {key[0]}/{key[1]}",
+                    "name",
+                    cp.get("Description"),
+                    crm_name,
+                )
+            )
+    for key, cps in onec_by.items():
+        if len(cps) > 1:
+            out.append(
+                Finding(
+                    "duplicates",
+                    f"ИНН/КПП {key[0]}/{key[1]}",
+                    "1C counterparties",
+                    len(cps),
+                    len(crm_by.get(key, [])),
+                )
+            )
+
+    # products, by the 1C reference in xmlId
+    xml = Counter(str(p.get("xmlId") or "").lower() for p in s.crm_products)
+    for x, n in xml.items():
+        if n > 1 and x in s.products:
+            out.append(Finding("duplicates", f"product {x}", "CRM products with this xmlId", 1, n))
+    for p in s.crm_products:
+        ref = str(p.get("xmlId") or "").lower()
+        op = s.products.get(ref)
+        if op is None or op.get("DeletionMark"):
+            continue
+        label = f"product «{op.get('Description')}» ({ref})"
+        if str(op.get("Description") or "") != str(p.get("name") or ""):
+            out.append(Finding("pairs", label, "name", op.get("Description"), p.get("name")))
+        okei = s.units.get(str(op.get("ЕдиницаИзмерения_Key")), "")
+        crm_okei = s.measures.get(int(p.get("measure") or 0), "")
+        if okei and okei != crm_okei:
+            out.append(
+                Finding(
+                    "pairs",
+                    label,
+                    "unit (ОКЕИ)",
+                    okei,
+                    crm_okei,
+                    defect="product update carries the name only",
+                )
+            )
+        if not ut and op.get("ВидСтавкиНДС") in BP_KIND_RATES:
+            rate = BP_KIND_RATES[str(op["ВидСтавкиНДС"])]
+            crm_rate = s.vats.get(int(p.get("vatId") or 0), Decimal(-1))
+            if rate != crm_rate:
+                out.append(
+                    Finding(
+                        "pairs",
+                        label,
+                        "VAT",
+                        rate,
+                        crm_rate,
+                        defect="product update carries the name only",
+                    )
+                )
+
+    # invoices, by the CRM id in the 1C document's comment
+    twins: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for inv in s.invoices:
+        m = CRM_ID_IN_COMMENT.search(str(inv.get("Комментарий") or ""))
+        if m and "desktop-sync" in str(inv.get("Комментарий")) and not inv.get("DeletionMark"):
+            twins[int(m.group(1))].append(inv)
+    for crm_id, invs in twins.items():
+        if len(invs) > 1:
+            out.append(Finding("duplicates", f"CRM invoice {crm_id}", "1C invoices", len(invs), 1))
+        inv = invs[0]
+        item = s.items.get(crm_id)
+        label = f"invoice {inv.get('Number')} (CRM {crm_id})"
+        if item is None:
+            out.append(Finding("lost", label, "CRM invoice", inv.get("Number"), None))
+            continue
+        out += _invoice(s, inv, item, s.rows.get(crm_id, []), label)
+    return out
+
+
+def _invoice(
+    s: Snapshot, inv: dict[str, Any], item: dict[str, Any], rows: list[dict[str, Any]], label: str
+) -> list[Finding]:
+    out: list[Finding] = []
+    ref = str(inv["Ref_Key"])
+    total = dec(inv.get("СуммаДокумента"))
+    included = bool(inv.get("СуммаВключаетНДС", inv.get("ЦенаВключаетНДС", True)))
+    if money(dec(item.get("opportunity"))) != total:
+        out.append(Finding("pairs", label, "total", total, item.get("opportunity")))
+    orows = sorted(inv.get("Товары") or [], key=lambda r: int(r.get("LineNumber") or 0))
+    crows = sorted(rows, key=lambda r: (int(r.get("sort") or 0), int(r.get("id") or 0)))
+    if len(orows) != len(crows):
+        out.append(Finding("pairs", label, "number of rows", len(orows), len(crows)))
+    xml = {int(p["id"]): str(p.get("xmlId") or "").lower() for p in s.crm_products}
+    for n, (o, c) in enumerate(zip(orows, crows, strict=False), start=1):
+        where = f"{label} row {n}"
+        if str(o.get("Номенклатура_Key")).lower() != xml.get(int(c.get("productId") or 0)):
+            out.append(
+                Finding("pairs", where, "product", o.get("Номенклатура_Key"), c.get("productId"))
+            )
+        if dec(o.get("Количество")) != dec(c.get("quantity")):
+            out.append(Finding("pairs", where, "quantity", o.get("Количество"), c.get("quantity")))
+        rate = _row_rate(o, s)
+        crm_rate = None if c.get("taxRate") is None else dec(c["taxRate"])
+        if rate != crm_rate:
+            out.append(Finding("pairs", where, "VAT", rate, crm_rate))
+        gross = dec(o.get("Сумма")) + (Decimal(0) if included else dec(o.get("СуммаНДС")))
+        crm_gross = money(dec(c.get("price")) * dec(c.get("quantity")))
+        if money(gross) != crm_gross:
+            out.append(Finding("pairs", where, "sum with VAT", gross, crm_gross))
+        price_x_qty = money(dec(o.get("Цена")) * dec(o.get("Количество")))
+        if price_x_qty != money(dec(o.get("Сумма"))):
+            out.append(
+                Finding(
+                    "pairs",
+                    where,
+                    "1C Цена × Количество ≠ Сумма",
+                    price_x_qty,
+                    o.get("Сумма"),
+                    defect="row price taken from the CRM's rounded gross",
+                )
+            )
+    paid = money(s.paid.get(ref, Decimal(0)))
+    outstanding = max(total - paid, Decimal(0))
+    for name, want in (("paid", paid), ("outstanding", outstanding)):
+        got = _uf(item, name)
+        if got is None and want == 0 and name == "paid":
+            continue
+        if got is None or money(dec(got)) != want:
+            out.append(Finding("pairs", label, name, want, got))
+    shipped = money(s.shipped.get(ref, Decimal(0)))
+    got = _uf(item, "shipped")
+    if not (got in (None, "") and shipped == 0) and (
+        got in (None, "") or money(dec(got)) != shipped
+    ):
+        out.append(Finding("pairs", label, "shipped", shipped, got))
+    return out

@@ -1,0 +1,391 @@
+"""The day-after-day simulation: live a day, synchronise as the accountant does, check.
+
+``simulate(world, seed, days)`` runs ``days`` days of ``business.Business`` on a world
+(both sandboxes on loopback, a profile, a private home). Each day ends with the
+accountant's ``sync --apply`` — through the real CLI or the service it uses, sometimes
+after a dry run, sometimes killed half-way (a real subprocess, SIGKILL), sometimes
+under sandbox faults — and, some days, a decision in the inbox. Then the invariants:
+
+1. a second sync the same day plans 0 operations and adds no inbox item;
+2. linked pairs agree on every field the sync owns (``invariants.check``);
+3. every inbox item is one the generator expected, and every expected one is there;
+4. no duplicates on either side;
+5. the journal has nothing left in "sending" or "outcome unknown".
+
+A failure names the seed, the day, the differing field and the action log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.engine.model import Plan
+from desktop_sync.engine.service import ConnectError, SyncService
+from desktop_sync.journal import InboxState
+from desktop_sync.sandbox import bitrix24, onec
+from tests.e2e.conftest import World
+from tests.e2e.story import STORIES
+from tests.reliability.checks import journal_problems
+
+from . import invariants
+from .business import SEND_STAGE, Business
+from .people import CrmUser, OnecUser
+
+# Known defects being fixed by others (issue 15). A finding or inbox item they explain
+# is counted and printed, not failed; DESKTOP_SYNC_SIM_STRICT=1 fails on them too.
+KNOWN_ITEMS = {
+    "F5 article compared against a CRM value that does not exist": lambda key, field: (
+        key.startswith("F5:conflict:product:") and key.endswith(":article")
+    ),
+}
+MODES = ("service", "service", "cli", "dry+apply", "kill", "faults-onec", "faults-crm")
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    days: int = 0
+    actions: int = 0
+    syncs: int = 0
+    dry_runs: int = 0
+    kills: int = 0
+    faults: int = 0
+    decisions: int = 0
+    expected: int = 0
+    seen: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    known: Counter[str] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        known = ", ".join(f"{k}: {n}" for k, n in sorted(self.known.items())) or "none"
+        return (
+            f"simulation: {self.runs} runs, {self.days} days, {self.actions} actions, "
+            f"{self.syncs} syncs ({self.dry_runs} dry runs first), {self.kills} kills, "
+            f"{self.faults} faulted syncs, {self.decisions} inbox decisions; inbox items "
+            f"expected {self.expected} / seen {self.seen}; duplicates {self.duplicates}, "
+            f"lost {self.lost}; known defects tolerated: {known}"
+        )
+
+
+def strict() -> bool:
+    return os.environ.get("DESKTOP_SYNC_SIM_STRICT", "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[World]:
+    """Both sandboxes (of ``size``) on loopback, a profile, a private home, the CRM
+    fields the portal administrator creates once."""
+    one = onec.start(port=0, configuration=configuration, size=size)
+    crm = bitrix24.start(port=0, rate_limit=False, size=size)
+    saved = {
+        k: os.environ.get(k) for k in ("DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET")
+    }
+    try:
+        paths = AppPaths.resolve(tmp / "home")
+        paths.ensure()
+        os.environ["DESKTOP_SYNC_ONEC_PASSWORD"] = one.password
+        os.environ["DESKTOP_SYNC_CRM_SECRET"] = crm.webhook
+        profile = ProfileStore(paths.profiles_file).add(
+            Profile(
+                name="shop",
+                onec_url=one.url,
+                onec_user=one.user,
+                crm_url=crm.url,
+                configuration=configuration,
+                stages={"send": SEND_STAGE},
+                crm_throttle=False,
+            )
+        )
+        world = World(one, crm, paths, profile)
+        with world.service() as svc:
+            svc.setup()
+        yield world
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        one.stop()
+        crm.stop()
+
+
+def _short_sleep(seconds: float) -> None:
+    time.sleep(min(seconds, 0.01))
+
+
+def service(world: World) -> SyncService:
+    svc = world.service()
+    svc.crm.sleep = _short_sleep  # only the back-off is cut; every retry still happens
+    svc.onec._sleep = _short_sleep
+    return svc
+
+
+def _exe() -> str:
+    exe = shutil.which("desktop-sync", path=str(Path(sys.executable).parent))
+    assert exe, "desktop-sync is not installed in this venv (pip install -e .)"
+    return exe
+
+
+def _env(world: World) -> dict[str, str]:
+    return {
+        **os.environ,
+        **world.env(),
+        "DESKTOP_SYNC_LANG": "en",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+
+
+class SimulationFailed(AssertionError):
+    pass
+
+
+class Simulation:
+    def __init__(self, world: World, seed: int, tally: Tally) -> None:
+        self.world = world
+        self.seed = seed
+        self.tally = tally
+        self.rng = random.Random(f"sim/{world.configuration}/{seed}")
+        self.onec_user = OnecUser(world.onec.url, world.onec.user, world.onec.password)
+        self.crm_user = CrmUser(world.crm.webhook)
+        self.sets = STORIES[world.configuration]
+        self.biz = Business(
+            self.onec_user,
+            self.crm_user,
+            world.configuration,
+            self.sets,
+            random.Random(f"business/{world.configuration}/{seed}"),
+        )
+        self.biz.contact_invoices = strict()
+        self.baseline: set[str] = set()  # items of the seeded data, before day 1
+        self.day = 0
+        self.known_seen: set[str] = set()
+        self.failed: list[str] = []
+
+    def close(self) -> None:
+        self.onec_user.close()
+        self.crm_user.close()
+
+    # --- failing well --------------------------------------------------------------------
+
+    def fail(self, what: str, lines: list[str]) -> None:
+        log = "\n".join(self.biz.log[-60:]) or "(no actions)"
+        detail = "\n".join(f"  {x}" for x in lines[:30])
+        raise SimulationFailed(
+            f"{what} — configuration {self.world.configuration}, seed {self.seed}, "
+            f"day {self.day}\n{detail}\naction log (last 60):\n{log}"
+        )
+
+    # --- syncing ------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        with service(self.world) as svc:
+            summary, plan = svc.run()
+            self.tally.syncs += 1
+            if summary.counts.get("failed", 0):
+                self.failed = [
+                    f"{op.entity_type} {op.source_id}: {op.error}"
+                    for op in svc.journal.operations(summary.run_id)
+                    if op.state == "failed"
+                ]
+            else:
+                self.failed = []
+        return plan
+
+    def cli(self) -> None:
+        proc = subprocess.run(
+            [_exe(), "sync", "--apply", "--json"],
+            capture_output=True,
+            text=True,
+            env=_env(self.world),
+            timeout=300,
+            check=False,
+        )
+        self.tally.syncs += 1
+        if proc.returncode not in (0, 3):
+            self.fail(
+                f"`desktop-sync sync --apply` exited {proc.returncode}",
+                proc.stderr.splitlines()[-10:] + proc.stdout.splitlines()[-5:],
+            )
+
+    def kill(self) -> None:
+        self.world.onec.set_faults("delay:0.02")  # room for a kill in the middle
+        try:
+            proc = subprocess.Popen(
+                [_exe(), "sync", "--apply", "--json"],
+                env=_env(self.world),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(self.rng.uniform(0.3, 1.5))
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                self.tally.kills += 1
+                self.biz.log.append(f"day {self.day:>2} (sync killed half-way)")
+            proc.wait(timeout=120)
+            self.tally.syncs += 1
+        finally:
+            self.world.onec.set_faults("")
+
+    def faulted(self, side: str) -> None:
+        spec = self.rng.choice(("500:0.2", "drop:0.1", "500:0.1,drop:0.05"))
+        if side == "onec":
+            self.world.onec.set_faults(spec)
+        else:
+            self.world.crm.set_faults(spec.replace("drop", "drop"))
+        try:
+            self.tally.faults += 1
+            self.biz.log.append(f"day {self.day:>2} (sync under {side} faults {spec})")
+            with contextlib.suppress(ConnectError):
+                self.run()
+        finally:
+            self.world.onec.set_faults("")
+            self.world.crm.set_faults("")
+
+    def sync_day(self) -> None:
+        mode = self.rng.choice(MODES)
+        self.biz.log.append(f"day {self.day:>2} accountant: sync ({mode})")
+        if mode == "dry+apply":
+            with service(self.world) as svc:
+                svc.dry_run()
+            self.tally.dry_runs += 1
+            self.run()
+        elif mode == "cli":
+            self.cli()
+        elif mode == "kill":
+            self.kill()
+            self.run()  # the next run settles what was in flight and finishes the day
+        elif mode.startswith("faults"):
+            self.faulted(mode.removeprefix("faults-"))
+            self.run()
+        else:
+            self.run()
+
+    def decide(self) -> None:
+        """Some days the accountant opens the inbox and settles a conflict (1C wins)."""
+        if not self.biz.conflicts or self.rng.random() < 0.4:
+            return
+        key = self.biz.conflicts.pop(0)
+        with service(self.world) as svc:
+            item = next((i for i in svc.journal.inbox() if i.dedup_key == key), None)
+            if item is None:
+                self.fail("an expected conflict is not in the inbox", [key])
+                return
+            svc.resolve(item.id, "take_onec", by="accountant")
+        self.biz.expected = [e for e in self.biz.expected if e.prefix != key]
+        self.biz.log.append(f"day {self.day:>2} accountant: inbox {key}: take 1C")
+        self.tally.decisions += 1
+        self.run()
+
+    # --- the checks ----------------------------------------------------------------------
+
+    def open_items(self) -> set[str]:
+        with service(self.world) as svc:
+            return {i.dedup_key for i in svc.journal.inbox() if i.state == InboxState.OPEN.value}
+
+    def known(self, key: str, field_name: str) -> str:
+        return next((d for d, f in KNOWN_ITEMS.items() if f(key, field_name)), "")
+
+    def check_day(self, snap: invariants.Snapshot | None = None) -> None:
+        before = self.open_items()
+        last_failed = self.failed
+        plan = self.run()  # (1) the second sync of the day
+        if plan.operations:
+            self.fail(
+                "(1) a second sync the same day plans operations",
+                [f"{op.op_id}: {op.reason}" for op in plan.operations]
+                + [f"failed in the day's sync: {x}" for x in last_failed],
+            )
+        added = self.open_items() - before
+        if added:
+            self.fail("(1) a second sync the same day adds inbox items", sorted(added))
+        problems = journal_problems(self.world.paths.journal_path())  # (5)
+        if problems:
+            self.fail("(5) the journal is not settled", problems)
+        snap = invariants.read(self.onec_user, self.crm_user, self.sets)
+        findings = invariants.check(snap, self.sets)  # (2), (4), lost
+        real = [f for f in findings if not f.defect or strict()]
+        for f in findings:
+            if f.defect and not strict():
+                self.tally.known[f.defect] += 1
+        self.tally.duplicates += sum(1 for f in real if f.check == "duplicates")
+        self.tally.lost += sum(1 for f in real if f.check == "lost")
+        if real:
+            self.fail("(2)/(4) the systems disagree", [str(f) for f in real])
+        self.check_inbox(plan, snap)
+
+    def check_inbox(self, plan: Plan, snap: invariants.Snapshot) -> None:
+        """(3) every item is expected, every expected one is there."""
+        derived = []
+        for inv in snap.invoices:
+            ref = str(inv["Ref_Key"])
+            total = invariants.dec(inv.get("СуммаДокумента"))
+            if snap.paid.get(ref, 0) > total:
+                derived.append(f"F3:overpaid:{ref}")
+            if snap.shipped.get(ref, 0) > total:
+                derived.append(f"F4:above_invoice:{ref}")
+        items = {i.key: i for i in plan.items}
+        unexpected, known = [], []
+        for key, item in sorted(items.items()):
+            if key in self.baseline or any(key.startswith(d) for d in derived):
+                continue
+            if any(e.matches(key, item.record_label) for e in self.biz.expected):
+                continue
+            defect = self.known(key, item.field)
+            if defect and not strict():
+                known.append(key)
+                if key not in self.known_seen:
+                    self.known_seen.add(key)
+                    self.tally.known[defect] += 1
+                continue
+            unexpected.append(f"{key}: {item.record_label}: {item.field}: {item.message}")
+        if unexpected:
+            self.fail("(3) inbox items nobody caused", unexpected)
+        missing = [
+            f"{e.prefix} {e.needle}: {e.why}"
+            for e in self.biz.expected
+            if e.required and not any(e.matches(k, i.record_label) for k, i in items.items())
+        ]
+        missing += [d for d in derived if not any(k.startswith(d) for k in items)]
+        if missing:
+            self.fail(
+                "(3) expected inbox items are not there",
+                missing
+                + [
+                    f"(present: {k}: {i.record_label}: {i.message})"
+                    for k, i in sorted(items.items())
+                ],
+            )
+        self.tally.expected += len([e for e in self.biz.expected if e.required]) + len(derived)
+        self.tally.seen += len(items) - len(known) - len(self.baseline & set(items))
+
+    # --- the whole life -----------------------------------------------------------------
+
+    def live(self, days: int, actions: tuple[int, int]) -> None:
+        self.tally.runs += 1
+        plan = self.run()  # the first synchronisation of the seeded data
+        self.baseline = {i.key for i in plan.items if not self.known(i.key, i.field)}
+        self.day = 0
+        self.check_day()
+        for day in range(1, days + 1):
+            self.day = day
+            before = len(self.biz.log)
+            self.biz.live_day(day, self.rng.randint(*actions))
+            self.tally.actions += len(self.biz.log) - before
+            self.sync_day()
+            self.decide()
+            self.check_day()
+            self.tally.days += 1
