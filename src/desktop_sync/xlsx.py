@@ -1,79 +1,50 @@
-"""A minimal .xlsx writer (one sheet, text and numbers) on the standard library alone.
+"""The journal export as an Excel workbook, written by XlsxWriter.
 
-Enough for the journal export an accountant opens in Excel or LibreOffice; no
-styles, no formulas. Decimals and ints become numbers, everything else text.
+One sheet: a bold header row, then text and numbers (Decimal and int become
+numbers, everything else text). XlsxWriter escapes what XML cannot hold (control
+characters such as ``\\x0b`` that error texts from the systems can carry), so
+Excel and LibreOffice always open the file; see docs/decisions/cli-progress-and-export.md.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_PKG = "http://schemas.openxmlformats.org/package/2006"
-_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_CONTENT_TYPES = (
-    f'{_XML}<Types xmlns="{_PKG}/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
-    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
-    "</Types>"
-)
-_RELS = (
-    f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
-    f'<Relationship Id="rId1" Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WORKBOOK = (
-    f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}">'
-    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
-    f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>"
-)
+import xlsxwriter
+
+_SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
-def _column(n: int) -> str:
-    name = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        name = chr(65 + rem) + name
-    return name
-
-
-def _cell(ref: str, value: object) -> str:
-    if isinstance(value, bool) or value is None or value == "":
-        return (
-            "" if value in (None, "") else f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
-        )
-    if isinstance(value, int | Decimal):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    text = escape(str(value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-
-
-def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]],
-               sheet: str = "Journal") -> None:  # fmt: skip
-    lines = [_XML.strip(),
-             f'<worksheet xmlns="{_MAIN}">',
-             "<sheetData>"]  # fmt: skip
-    for r, values in enumerate([header, *rows], start=1):
-        cells = "".join(_cell(f"{_column(c)}{r}", v) for c, v in enumerate(values))
-        lines.append(f'<row r="{r}">{cells}</row>')
-    lines.append("</sheetData></worksheet>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK.format(name=escape(sheet[:31])))
-        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", "\n".join(lines))
+def write_xlsx(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Journal"
+) -> None:
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    try:
+        ws = workbook.add_worksheet(sheet.translate(_SHEET_NAME_FORBIDDEN)[:31] or "Sheet1")
+        bold = workbook.add_format({"bold": True})
+        widths = [len(h) for h in header]
+        for c, title in enumerate(header):
+            ws.write_string(0, c, title, bold)
+        r = 0
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, bool):
+                    ws.write_string(r, c, str(value))
+                elif isinstance(value, int | Decimal):
+                    ws.write_number(r, c, float(value) if isinstance(value, Decimal) else value)
+                else:
+                    text = str(value)
+                    ws.write_string(r, c, text)
+                    if c < len(widths):
+                        widths[c] = max(widths[c], min(len(text), 60))
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width + 2)
+        ws.freeze_panes(1, 0)
+        if r:
+            ws.autofilter(0, 0, r, max(len(header) - 1, 0))
+    finally:
+        workbook.close()

@@ -171,10 +171,16 @@ def test_journal_command_on_empty_journal(tmp_path: Path) -> None:
 def test_internal_error_exits_1_without_traceback(tmp_path: Path) -> None:
     home = tmp_path / "h"
     assert run(home, *ADD).returncode == 0
-    # A journal file that is not a database: a bug-class failure, reported in one line.
+    # A sound database whose schema says version 1 but holds none of its tables: a state
+    # no desktop-sync writes (a bug-class failure), reported in one line. (A file that is
+    # not a database at all is a damaged journal: tests/cli/test_environment.py.)
+    import sqlite3
+
     data = home / "data"
     data.mkdir(parents=True, exist_ok=True)
-    (data / "journal.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    with sqlite3.connect(data / "journal.sqlite3") as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version VALUES (1)")
     result = run(home, "journal")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -19,7 +19,7 @@ import pytest
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 SUMMARY = re.compile(
-    r"Run #(\d+) \((dry_run|apply)\): planned (\d+), applied (\d+), failed (\d+), "
+    r"Run #(\d+) \((dry run|apply)\): planned (\d+), applied (\d+), failed (\d+), "
     r"conflicts (\d+), attention (\d+), skipped (\d+)\."
 )
 
@@ -57,7 +57,7 @@ def test_headless_demo_syncs_and_keeps_no_secret(tmp_path: Path, configuration: 
     assert result.returncode in (0, 3), result.stdout[-2000:] + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     runs = SUMMARY.findall(result.stdout)
-    assert [r[1] for r in runs] == ["dry_run", "apply"], result.stdout[-2000:]
+    assert [r[1] for r in runs] == ["dry run", "apply"], result.stdout[-2000:]
     dry, applied = runs
     assert int(dry[2]) > 0, "the seeded demo data gives the sync something to do"
     assert dry[3] == "0", "a dry run applies nothing"

@@ -27,9 +27,31 @@ class Context:
     paths: AppPaths
     profile_name: str | None
 
+    def __post_init__(self) -> None:
+        if self.profile_name is None:
+            self.profile_name = default_profile(self.store)
+
     @property
     def store(self) -> ProfileStore:
         return ProfileStore(self.paths.profiles_file)
+
+
+def default_profile(store: ProfileStore) -> str | None:
+    """The one real profile when the demo's is beside it: the demo never gets in the way.
+
+    ``desktop-sync demo`` leaves a ``demo`` profile (pointing at sandboxes that stop
+    with it); a command without ``--profile`` on a machine with one real profile
+    means that one. None leaves the choice to the store (the only one, or an error
+    naming them).
+    """
+    try:
+        profiles = store.load()
+    except Exception:  # a broken profiles.json is reported by the command itself
+        return None
+    real = [name for name, p in profiles.items() if not p.demo]
+    if len(real) == 1 and len(profiles) > 1:
+        return real[0]
+    return None
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -37,8 +59,16 @@ pass_context = click.make_pass_decorator(Context)
 
 def emit_json(obj: Any) -> None:
     """One JSON object on stdout (the ``--json`` contract)."""
-    sys.stdout.write(dumps_decimal(obj) + "\n")
+    text = dumps_decimal(obj) + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a test's capture
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    # UTF-8 whatever the console or code page: json.loads and ConvertFrom-Json expect it.
     sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def echo(text: str = "") -> None:

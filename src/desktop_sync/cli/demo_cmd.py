@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -120,13 +119,6 @@ def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
     store.set(SecretKind.CRM_SECRET, boxes.crm_webhook)
 
 
-def _has_display() -> bool:
-    """False on a Linux machine with no display, where Qt would abort instead of opening."""
-    if not sys.platform.startswith("linux"):
-        return True
-    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
-
-
 def _setup_crm(paths: AppPaths, profile: Profile) -> None:
     """What an administrator runs once (``desktop-sync setup``): the CRM's custom fields."""
     from desktop_sync.engine.service import ConnectError, SyncService
@@ -140,25 +132,45 @@ def _setup_crm(paths: AppPaths, profile: Profile) -> None:
 
 
 def _headless(paths: AppPaths, profile: Profile) -> int:
+    from desktop_sync.cli.progress import TerminalProgress, enabled
     from desktop_sync.cli.sync_cmds import OUTCOME_EXIT, print_plan, print_summary
     from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
     from desktop_sync.exitcodes import Exit
 
     try:
-        with SyncService.open(profile, paths) as svc:
+        with SyncService.open(profile, paths) as svc, TerminalProgress(enabled(False)) as bar:
             echo(tr("== Dry run: what a synchronisation would change"))
-            summary, plan = svc.dry_run(trigger="cli")
+            summary, plan = svc.dry_run(bar, trigger="cli")
             print_plan(plan)
             print_summary(summary)
             echo()
             echo(tr("== Synchronisation"))
-            summary, _plan = svc.run(trigger="cli")
+            summary, _plan = svc.run(bar, trigger="cli")
             print_summary(summary)
     except ConnectError as exc:
         raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
     except (Cancelled, StalePlan) as exc:
         raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
-    return int(OUTCOME_EXIT[summary.outcome])
+    code = int(OUTCOME_EXIT[summary.outcome])
+    echo()
+    echo(exit_meaning(code))
+    return code
+
+
+def exit_meaning(code: int) -> str:
+    """What the demo's exit code says, for a person who sees it in a script or CI."""
+    from desktop_sync.exitcodes import Exit
+
+    meanings = {
+        Exit.OK: tr("Exit code 0: done, nothing waits for a person."),
+        Exit.WAITING: tr(
+            "Exit code 3: done; some items wait for a person (the demo data holds conflicts "
+            "and attention items on purpose) — this is the expected end of the demo."
+        ),
+        Exit.PARTIAL: tr("Exit code 4: some changes failed; the next run resumes them."),
+        Exit.CANNOT_CONNECT: tr("Exit code 5: a sandbox could not be reached."),
+    }
+    return meanings.get(Exit(code), tr("Exit code {code}.").format(code=code))
 
 
 def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
@@ -187,10 +199,10 @@ def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
 def demo_cmd(ctx: Context, headless: bool, configuration: str, smoke: bool) -> None:
     """Start both sandboxes with seeded data and open the app on them."""
     code: int
-    if not headless and not _has_display():
-        raise CommandError(
-            tr("no display here to open the window on; run `desktop-sync demo --headless`")
-        )
+    if not headless:
+        from desktop_sync.cli.gui_launch import check_can_open_window
+
+        check_can_open_window()
     check_demo_name_free(ctx.store)
     with running_sandboxes(configuration=configuration) as boxes:
         profile = demo_profile(ctx.store, boxes, configuration)

@@ -1,15 +1,99 @@
-"""Opening the window from the CLI: Qt is imported only here, and only on demand."""
+"""Opening the window from the CLI: Qt is imported only here, and only on demand.
+
+Before Qt is touched, what it needs is checked, because Qt does not give reasons:
+with no display, or without one of the X11 libraries of its ``xcb`` platform, it
+aborts the process (SIGABRT, «Reinstalling the application may fix this
+problem»). On Linux we look for a display first, then for each library of the
+``xcb`` platform, and name the Debian/Ubuntu packages that are missing.
+"""
 
 from __future__ import annotations
 
+import ctypes.util
 import importlib
+import os
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from desktop_sync.cli.context import CommandError, Context
 from desktop_sync.i18n import tr
 
+# What Qt 6's xcb platform plugin loads: the library name for find_library, and the
+# Debian/Ubuntu package that provides it.
+XCB_LIBRARIES: tuple[tuple[str, str], ...] = (
+    ("xcb", "libxcb1"),
+    ("X11-xcb", "libx11-xcb1"),
+    ("xcb-cursor", "libxcb-cursor0"),
+    ("xcb-icccm", "libxcb-icccm4"),
+    ("xcb-keysyms", "libxcb-keysyms1"),
+    ("xcb-image", "libxcb-image0"),
+    ("xcb-render-util", "libxcb-render-util0"),
+    ("xcb-randr", "libxcb-randr0"),
+    ("xcb-shape", "libxcb-shape0"),
+    ("xcb-shm", "libxcb-shm0"),
+    ("xcb-sync", "libxcb-sync1"),
+    ("xcb-xfixes", "libxcb-xfixes0"),
+    ("xcb-xkb", "libxcb-xkb1"),
+    ("xkbcommon", "libxkbcommon0"),
+    ("xkbcommon-x11", "libxkbcommon-x11-0"),
+    ("fontconfig", "libfontconfig1"),
+    ("EGL", "libegl1"),
+    ("GL", "libgl1"),
+    ("dbus-1", "libdbus-1-3"),
+)
+
+
+def _platform(env: Mapping[str, str]) -> str:
+    """The Qt platform plugin that would be used: QT_QPA_PLATFORM, else by the session."""
+    chosen = env.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if chosen:
+        return chosen
+    if env.get("WAYLAND_DISPLAY"):
+        return "wayland"
+    return "xcb"
+
+
+def missing_packages(
+    find: Callable[[str], str | None] = ctypes.util.find_library,
+) -> list[str]:
+    """Debian packages of the xcb platform's libraries that are not installed."""
+    return [package for name, package in XCB_LIBRARIES if not find(name)]
+
+
+def check_can_open_window(
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+    find: Callable[[str], str | None] = ctypes.util.find_library,
+) -> None:
+    """Raise a one-line :class:`CommandError` (exit 2) when Qt could not open a window."""
+    if not platform.startswith("linux"):
+        return  # Windows and macOS: the installer carries what Qt needs
+    env = os.environ if env is None else env
+    qpa = _platform(env)
+    if qpa in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
+        return
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        raise CommandError(
+            tr(
+                "no display here to open the window on (neither DISPLAY nor WAYLAND_DISPLAY "
+                "is set); use the command line instead (`desktop-sync --help`), or "
+                "`desktop-sync demo --headless` for the demo"
+            )
+        )
+    if qpa == "xcb":
+        missing = missing_packages(find)
+        if missing:
+            raise CommandError(
+                tr(
+                    "the window needs system libraries that are not installed; install them "
+                    "with: sudo apt install {packages}"
+                ).format(packages=" ".join(missing))
+            )
+
 
 def launch_gui(ctx: Context) -> int:
+    check_can_open_window()
     try:
         app: Any = importlib.import_module("desktop_sync.gui.app")
     except ModuleNotFoundError as exc:

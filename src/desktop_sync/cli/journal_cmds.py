@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import Journal
 from desktop_sync.journal.db import sqlite_url
 from desktop_sync.xlsx import write_xlsx
@@ -30,6 +30,58 @@ OP_COLUMNS = (
 )
 
 
+# The export's column headers, in the person's language (the JSON keeps OP_COLUMNS).
+HEADERS: dict[str, str] = {
+    "id": N_("No."),
+    "flow": N_("Flow"),
+    "kind": N_("Operation"),
+    "target_system": N_("Written to"),
+    "entity_type": N_("Record type"),
+    "source_id": N_("Source record"),
+    "target_id": N_("Target record"),
+    "state": N_("State"),
+    "reason": N_("Reason"),
+    "error": N_("Error"),
+    "attempts": N_("Attempts"),
+    "updated_at": N_("Changed at"),
+}
+# Journal words (run modes, outcomes, operation states) for people; JSON keeps the codes.
+WORDS: dict[str, str] = {
+    "dry_run": N_("dry run"),
+    "apply": N_("apply"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "waiting": N_("waiting"),
+    "partial": N_("partly failed"),
+    "cannot_connect": N_("no connection"),
+    "cancelled": N_("cancelled"),
+    "crashed": N_("interrupted"),
+    "planned": N_("planned"),
+    "sending": N_("sending"),
+    "applied": N_("applied"),
+    "outcome_unknown": N_("outcome unknown"),
+    "failed": N_("failed"),
+    "skipped": N_("skipped"),
+    "create": N_("create"),
+    "update": N_("update"),
+    "link": N_("link"),
+    "post": N_("post"),
+    "set_payment_state": N_("payment state"),
+    "set_shipment_state": N_("shipment state"),
+    "move_stock": N_("stock"),
+    "timeline": N_("timeline entry"),
+    "onec": N_("1C"),
+    "crm": N_("CRM"),
+}
+
+
+def word(code: str | None) -> str:
+    """A journal code (``apply``, ``waiting`` …) in the person's language."""
+    if not code:
+        return "—"
+    return tr(WORDS[code]) if code in WORDS else code
+
+
 def open_journal(ctx: Context) -> Journal:
     profile = ctx.store.get(ctx.profile_name)
     url = profile.journal_url or sqlite_url(ctx.paths.journal_path())
@@ -40,6 +92,12 @@ def _op_row(op: Any) -> dict[str, Any]:
     row = {c: getattr(op, c) for c in OP_COLUMNS}
     row["updated_at"] = op.updated_at.isoformat()
     return row
+
+
+def _export_value(column: str, value: Any) -> Any:
+    if column in ("state", "kind", "target_system"):
+        return word(value)
+    return value
 
 
 @click.command("journal")
@@ -81,8 +139,10 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
                 echo(tr("The journal is empty: no synchronisation has run yet."))
             for r in runs:
                 echo(
-                    f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{r.mode}\t{r.outcome}\t"
-                    f"{r.counts.get('applied', 0)}/{r.counts.get('planned', 0)}"
+                    f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{word(r.mode)}\t{word(r.outcome)}\t"
+                    + tr("applied {applied} of {planned}").format(
+                        applied=r.counts.get("applied", 0), planned=r.counts.get("planned", 0)
+                    )
                 )
             return
         ops = (
@@ -95,16 +155,23 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
         if export is not None:
             path = Path(export)
             suffix = path.suffix.lower()
-            if suffix == ".xlsx":
-                write_xlsx(path, OP_COLUMNS, ([_op_row(op)[c] for c in OP_COLUMNS] for op in ops))
-            elif suffix == ".csv":
-                with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                    writer = csv.DictWriter(fh, fieldnames=OP_COLUMNS, delimiter=";")
-                    writer.writeheader()
-                    for op in ops:
-                        writer.writerow(_op_row(op))
-            else:
+            if suffix not in (".csv", ".xlsx"):
                 raise CommandError(tr("export: the file must end in .csv or .xlsx"))
+            if not path.parent.is_dir():
+                raise CommandError(
+                    tr(
+                        "export: the folder {folder} does not exist; create it or choose another"
+                    ).format(folder=path.parent)
+                )
+            header = [tr(HEADERS[c]) for c in OP_COLUMNS]
+            rows = ([_export_value(c, _op_row(op)[c]) for c in OP_COLUMNS] for op in ops)
+            if suffix == ".xlsx":
+                write_xlsx(path, header, rows, sheet=tr("Journal"))
+            else:
+                with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                    writer = csv.writer(fh, delimiter=";")
+                    writer.writerow(header)
+                    writer.writerows(rows)
             echo(tr("{n} operations written to {file}").format(n=len(ops), file=path))
             return
         if as_json:
@@ -112,7 +179,7 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
             return
         for op in ops:
             echo(
-                f"{op.id}\t{op.flow}\t{op.kind}\t{op.state}\t{op.reason}"
+                f"{op.id}\t{op.flow}\t{word(op.kind)}\t{word(op.state)}\t{op.reason}"
                 + (f"\t{op.error}" if op.error else "")
             )
     finally:

@@ -24,7 +24,26 @@ def find(query: str, snap: Snapshot, links: list[LinkValues]) -> tuple[str | Non
     by_crm = {int(lk.crm_id): lk.onec_ref for lk in links if lk.crm_id and lk.crm_id.isdigit()}
     by_onec = {lk.onec_ref: int(lk.crm_id) for lk in links if lk.onec_ref and lk.crm_id}
     text = query.strip()
+    lowered = text.lower()
+    if lowered.startswith(("crm:", "id:")):
+        crm_id_text = text.split(":", 1)[1].strip()
+        if crm_id_text.isdigit() and int(crm_id_text) in snap.crm.invoices:
+            return by_crm.get(int(crm_id_text)), int(crm_id_text)
+        return None, None
     if text.isdigit() and int(text) in snap.crm.invoices:
+        same_number = [
+            inv
+            for inv in snap.onec.invoices.values()
+            if inv.number.lstrip("0") == text.lstrip("0") and inv.onec_ref != by_crm.get(int(text))
+        ]
+        if same_number:
+            raise CommandError(
+                tr(
+                    "«{query}» is both the CRM id of an invoice and a 1C invoice number: say "
+                    "which — `status crm:{query}` for the CRM id, `status {query}/{year}` for "
+                    "the 1C number"
+                ).format(query=text, year=max(i.date.year for i in same_number))
+            )
         return by_crm.get(int(text)), int(text)
     for crm_id, ci in snap.crm.invoices.items():
         if ci.invoice.number == text:
@@ -52,7 +71,8 @@ def find(query: str, snap: Snapshot, links: list[LinkValues]) -> tuple[str | Non
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_context
 def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
-    """An invoice by CRM id, account number, or 1C number[/year]: paid, owed, shipped."""
+    """An invoice by CRM id (crm:ID), account number, or 1C number[/year]: paid, owed,
+    shipped."""
     profile = ctx.store.get(ctx.profile_name)
     try:
         with SyncService.open(profile, ctx.paths) as svc:

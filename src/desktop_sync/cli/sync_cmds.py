@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import sys
+from decimal import Decimal
 from typing import Any
 
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.cli.journal_cmds import open_journal
+from desktop_sync.cli.journal_cmds import open_journal, word
+from desktop_sync.cli.progress import TerminalProgress, enabled
+from desktop_sync.engine import decisions
 from desktop_sync.engine.model import (
     COUNT_KEYS,
     Flow,
     OpKind,
     Outcome,
     Plan,
-    Progress,
     RunSummary,
-    confirmable,
 )
 from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
 from desktop_sync.exitcodes import Exit
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import language, tr
 
 OUTCOME_EXIT = {
     Outcome.DONE: Exit.OK,
@@ -47,12 +47,30 @@ def _flows(only: str | None) -> tuple[Flow, ...] | None:
     return tuple(out)
 
 
-def _value(v: Any) -> str:
+MONEY_FIELDS = frozenset({"price", "total", "amount", "paid", "outstanding", "sum"})
+
+
+def _value(v: Any, field: str = "") -> str:
     if v is None or v == "":
         return "—"
     if isinstance(v, list):
         return tr("{n} rows").format(n=len(v))
+    if isinstance(v, Decimal):
+        return amount(v)
+    if field in MONEY_FIELDS and isinstance(v, str | int | float):
+        try:
+            return amount(Decimal(str(v)))
+        except ArithmeticError:
+            return str(v)
     return str(v)
+
+
+def amount(v: Decimal) -> str:
+    """An amount with two decimals: ``7,50`` in Russian, ``7.50`` in English."""
+    text = f"{v:,.2f}"
+    if language() == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
 
 
 def print_plan(plan: Plan) -> None:
@@ -66,7 +84,8 @@ def print_plan(plan: Plan) -> None:
             if op.kind is OpKind.CREATE:
                 continue  # the reason says it all; the fields are in --json and the window
             for ch in op.changes[:6]:
-                echo(f"      {ch.label}: {_value(ch.before)} → {_value(ch.after)}")
+                before, after = _value(ch.before, ch.field), _value(ch.after, ch.field)
+                echo(f"      {ch.label}: {before} → {after}")
     links = sum(1 for op in plan.operations if op.kind is OpKind.LINK)
     if links:
         echo(tr("Already in both systems, to be linked, not created: {n}.").format(n=links))
@@ -86,7 +105,9 @@ def print_summary(summary: RunSummary) -> None:
         tr(
             "Run #{run} ({mode}): planned {planned}, applied {applied}, failed {failed}, "
             "conflicts {conflict}, attention {attention}, skipped {skipped}."
-        ).format(run=summary.run_id, mode=summary.mode, **{k: c.get(k, 0) for k in COUNT_KEYS})
+        ).format(
+            run=summary.run_id, mode=word(summary.mode), **{k: c.get(k, 0) for k in COUNT_KEYS}
+        )
     )
     if c.get("relinked", 0):
         echo(
@@ -98,16 +119,6 @@ def print_summary(summary: RunSummary) -> None:
         echo(f"  ✗ {record}: {reason}")
     if summary.message:
         echo(summary.message)
-
-
-def _progress(quiet: bool) -> Any:
-    def show(p: Progress) -> None:
-        if quiet or not sys.stderr.isatty():
-            return
-        text = f"{p.stage.value} {p.done}/{p.total} {p.current}"[:100]
-        click.echo(f"\r{text:<100}", err=True, nl=False)
-
-    return show
 
 
 @click.command("sync")
@@ -126,21 +137,17 @@ def sync_cmd(
     flows = _flows(only)
     profile = ctx.store.get(ctx.profile_name)
     try:
-        with SyncService.open(profile, ctx.paths) as svc:
+        with SyncService.open(profile, ctx.paths) as svc, TerminalProgress(enabled(as_json)) as bar:
             if dry_run:
-                summary, plan = svc.dry_run(
-                    _progress(as_json), flows=flows, trigger="cli", full=full
-                )
+                summary, plan = svc.dry_run(bar, flows=flows, trigger="cli", full=full)
             else:
-                summary, plan = svc.run(_progress(as_json), flows=flows, trigger="cli", full=full)
+                summary, plan = svc.run(bar, flows=flows, trigger="cli", full=full)
     except ConnectError as exc:
         if as_json:
             emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
         raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
     except (Cancelled, StalePlan) as exc:
         raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
-    if not as_json and sys.stderr.isatty():
-        click.echo("", err=True)
     if as_json:
         data = summary.to_json()
         if dry_run:
@@ -225,17 +232,36 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
             echo(f"      → {i.action}")
 
 
+def _item_number(text: str) -> int:
+    """``10`` or ``#10`` (as `inbox` lists it)."""
+    digits = text.strip().lstrip("#№").strip()
+    if not digits.isdigit():
+        raise CommandError(
+            tr(
+                "«{text}» is not an inbox item number; `desktop-sync inbox` lists them as #10"
+            ).format(text=text)
+        )
+    return int(digits)
+
+
 @inbox_group.command("resolve")
-@click.argument("item_id", type=int)
-@click.option("--take", type=click.Choice(["onec", "crm", "value"]), default=None)
+@click.argument("item_id")
+@click.option(
+    "--take",
+    type=click.Choice(["onec", "crm", "value"]),
+    default=None,
+    help="keep the value from 1C (onec), from the CRM (crm), or your own (value, with --value)",
+)
 @click.option("--value", "value", default=None, help="with --take value: the value to keep")
 @click.option("--skip", is_flag=True, help="leave it as it is")
 @click.option("--confirm", is_flag=True, help="confirm what the item proposes")
 @pass_context
 def inbox_resolve(
-    ctx: Context, item_id: int, take: str | None, value: str | None, skip: bool, confirm: bool
+    ctx: Context, item_id: str, take: str | None, value: str | None, skip: bool, confirm: bool
 ) -> None:
-    """Resolve one item; the next synchronisation carries the decision out."""
+    """Resolve one item (its number from `inbox`, e.g. 10 or #10); the next synchronisation
+    carries the decision out."""
+    number = _item_number(item_id)
     chosen = [x for x in (take, skip or None, confirm or None) if x]
     if len(chosen) != 1:
         raise CommandError(tr("choose exactly one of --take, --skip and --confirm"))
@@ -250,25 +276,18 @@ def inbox_resolve(
     )
     journal = open_journal(ctx)
     try:
-        item = next((i for i in journal.inbox() if i.id == item_id), None)
-        if item is None:
-            raise CommandError(tr("no open inbox item #{id}").format(id=item_id))
-        if action == "confirm" and not confirmable(item.dedup_key):
+        try:
+            decisions.resolve(journal, number, action, value)
+        except KeyError:
+            raise CommandError(tr("no open inbox item #{id}").format(id=number)) from None
+        except decisions.DecisionRefused as exc:
+            # refused when made, with the reason; the item stays open
             raise CommandError(
-                tr("this item proposes nothing to confirm: {action}").format(action=item.action)
-            )
-        journal.resolve_item(
-            item_id,
-            {
-                "action": action,
-                "value": value,
-                "onec_value": item.onec_value,
-                "crm_value": item.crm_value,
-            },
-        )
+                tr("Item #{id} stays open: {reason}").format(id=number, reason=exc)
+            ) from None
     finally:
         journal.close()
-    echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=item_id))
+    echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=number))
 
 
 @click.command("setup")
@@ -276,12 +295,26 @@ def inbox_resolve(
 @pass_context
 def setup_cmd(ctx: Context, as_json: bool) -> None:
     """Create the CRM custom fields the sync needs (admin rights)."""
+    from desktop_sync.connectors.bitrix24 import Bitrix24Error, Bitrix24PermissionError
+
     profile = ctx.store.get(ctx.profile_name)
     try:
         with SyncService.open(profile, ctx.paths) as svc:
             created = svc.setup()
     except ConnectError as exc:
         raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    except Bitrix24PermissionError as exc:
+        raise CommandError(f"{tr('Bitrix24')}: {exc}", Exit.CANNOT_CONNECT) from None
+    except Bitrix24Error as exc:
+        # A 500, an HTML page, a dropped answer: what was created stays, and a second
+        # `setup` creates only what is still missing (it looks before it adds).
+        raise CommandError(
+            tr(
+                "Bitrix24 did not finish creating the fields ({reason}); run `desktop-sync "
+                "setup` again: fields already created are kept and not made twice"
+            ).format(reason=exc),
+            Exit.PARTIAL,
+        ) from None
     if as_json:
         emit_json({"created": created})
     elif created:

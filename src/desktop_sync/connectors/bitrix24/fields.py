@@ -29,6 +29,13 @@ class CustomField:
     def camel(self) -> str:
         return camel(self.name)
 
+    @property
+    def label(self) -> str:
+        """The label in the person's language: the same words the portal shows."""
+        from desktop_sync.i18n import language
+
+        return self.label_en if language() == "en" else self.label_ru
+
 
 SYNC_FIELDS: tuple[CustomField, ...] = (
     CustomField("onec_number", PREFIX + "DS_ONEC_NUMBER", "string", "Номер в 1С", "1C number"),
