@@ -90,9 +90,12 @@ class Counterparties:
             snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY)
         )
         self.requisites: dict[str, tuple[CrmRequisite, CrmCompany]] = {}
+        self.by_requisites: dict[tuple[str, str], list[str]] = {}  # (ИНН, КПП) -> crm keys
         for co in snap.crm.companies.values():
             for rq in requisites_of(co):
                 self.requisites[rq.key] = (rq, co)
+                if rq.inn:
+                    self.by_requisites.setdefault((rq.inn, rq.kpp), []).append(rq.key)
         self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
 
@@ -301,6 +304,8 @@ class Counterparties:
                     blocks=(op_id,),
                 )
             )
+        if rq.inn:
+            self._same_requisites(crm_key, op_id)
         if not rq.inn:
             self.b.item(
                 Item(
@@ -368,6 +373,59 @@ class Counterparties:
         self.onec_ready[crm_key] = op_id
         return op_id, new_ref
 
+    def _same_requisites(self, crm_key: str, op_id: str) -> None:
+        """Two CRM companies (or requisites) with the same ИНН and КПП must not become two
+        1C counterparties with identical requisites: one item names both, nothing is
+        created for either until a person merges them or corrects one."""
+        rq, _co = self.requisites[crm_key]
+        others = [k for k in self.by_requisites.get((rq.inn, rq.kpp), []) if k != crm_key]
+        in_onec = sorted(
+            ref
+            for ref, cp in self.snap.onec.counterparties.items()
+            if not cp.deleted
+            and nz.text(cp.inn) == rq.inn
+            and nz.text(cp.kpp) == rq.kpp
+            and self.match.pairs.get(ref) is not None
+        )
+        if not others and not in_onec:
+            return
+        keys = sorted({crm_key, *others}, key=_crm_key_order)
+        names = [self._company_name(k) for k in keys]
+        if others:
+            message = tr(
+                "{names}: the same INN {inn} and KPP {kpp} in the CRM; 1C would get two "
+                "counterparties with identical requisites"
+            ).format(names=", ".join(names), inn=rq.inn, kpp=rq.kpp or "—")
+        else:
+            message = tr(
+                "{names}: 1C already has a counterparty with INN {inn} and KPP {kpp}, linked to "
+                "another CRM company; 1C would get two with identical requisites"
+            ).format(names=", ".join(names), inn=rq.inn, kpp=rq.kpp or "—")
+        self.b.item(
+            Item(
+                key=f"F7:same_requisites:{rq.inn}/{rq.kpp}",
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F7,
+                entity_type=COUNTERPARTY,
+                record_id=", ".join(keys),
+                record_label=" / ".join(names),
+                field=nz.label("inn"),
+                message=message,
+                action=tr(
+                    "merge the companies in the CRM, or correct the requisites of the one that "
+                    "is wrong; the next run links or creates it"
+                ),
+                crm_value=", ".join(names),
+                onec_value=", ".join(in_onec) or None,
+                blocks=(op_id,),
+            )
+        )
+
+    def _company_name(self, crm_key: str) -> str:
+        rq, co = self.requisites[crm_key]
+        name = _crm_counterparty(co, rq).name or co.counterparty.name
+        return f"«{name}» (id {crm_key.split('/')[0]})"
+
     def _partner_in_onec(self, co: CrmCompany, crm_key: str) -> str | None:
         """UT 11: the partner of another requisite of the same company that is a 1C
         counterparty already; the new counterparty joins it (one company, one partner).
@@ -434,6 +492,10 @@ class Counterparties:
                 identity=("inn", "kpp"),
                 extra=_requisite_extra(rq),
             )
+
+
+def _crm_key_order(key: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in key.split("/"))
 
 
 def customers_in_scope(snap: Snapshot) -> list[str]:
