@@ -230,11 +230,12 @@ class _Run:
             summary.message = summary.message or scrub(str(outcome))
             return
         if isinstance(outcome, WriteError):
-            # A permanent refusal (bad data, a posting 1C will not accept) waits for a
-            # person in the inbox: it is not a failure that makes every run "partial".
+            # A permanent refusal (bad data, a posting 1C will not accept) is a failed
+            # operation (the summary counts it) and waits for a person in the inbox;
+            # skipping that item keeps the same write out of later plans.
             journal.set_operation_state(op_row, OpState.FAILED, error=str(outcome))
             self.held.add(op.op_id)
-            summary.failures.append((op.record_label, scrub(str(outcome))))
+            _count_failure(summary, op, scrub(str(outcome)))
             journal.raise_item(
                 InboxKind.ATTENTION,
                 f"{op.flow.value}:refused:{op.op_id}",

@@ -126,6 +126,7 @@ class Decision:
     value: Any = None
     onec_value: Any = None
     crm_value: Any = None
+    changes: Any = None  # a refused write's changes: skipping it holds while they are these
 
 
 @dataclass(frozen=True, slots=True)

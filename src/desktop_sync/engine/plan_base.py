@@ -135,6 +135,10 @@ class Builder:
 
     def build(self) -> Plan:
         blocked = {b for i in self.items.values() for b in i.blocks} | self.skipped
+        for op in self.ops.values():  # a refused write the person chose to skip
+            d = self.settings.decisions.get(f"{op.flow.value}:refused:{op.op_id}")
+            if d is not None and d.action == "skip" and d.changes == planned_changes(op):
+                blocked.add(op.op_id)
         # An operation that depends on a blocked one is blocked too.
         changed = True
         while changed:
@@ -150,6 +154,11 @@ class Builder:
             flows=self.settings.flows,
             full=self.settings.full,
         )
+
+
+def planned_changes(op: Operation) -> dict[str, Any]:
+    """What an operation would write, as the journal keeps it (field → new value)."""
+    return {c.field: c.after for c in op.changes}
 
 
 def topological(ops: tuple[Operation, ...]) -> tuple[Operation, ...]:

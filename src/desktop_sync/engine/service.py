@@ -38,6 +38,7 @@ from desktop_sync.connectors.onec import (
     OnecProfileError,
     OnecUnavailable,
 )
+from desktop_sync.engine import decisions
 from desktop_sync.engine.cache import Cached, cache_path
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
@@ -56,7 +57,6 @@ from desktop_sync.engine.model import (
     RunSummary,
     Stage,
     System,
-    confirmable,
     no_progress,
 )
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
@@ -236,6 +236,7 @@ class SyncService:
                 r.get("value"),
                 r.get("onec_value"),
                 r.get("crm_value"),
+                r.get("changes"),
             )
         return out
 
@@ -270,7 +271,7 @@ class SyncService:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
-            missing_fields = tuple(f.label_en for f in self.crm.missing_custom_fields())
+            missing_fields = tuple(f.label for f in self.crm.missing_custom_fields())
             inventory_off = stock and not self.crm.inventory_enabled()
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
@@ -480,7 +481,7 @@ class SyncService:
     def _setup_locked(self) -> list[str]:
         self.connect()
         try:
-            return [f.label_en for f in self.crm.setup_custom_fields()]
+            return [f.label for f in self.crm.setup_custom_fields()]
         except Bitrix24PermissionError as exc:
             raise ConnectError(_connect_message("Битрикс24", exc)) from None
 
@@ -496,25 +497,9 @@ class SyncService:
             self._resolve_locked(item_id, action, value, by)
 
     def _resolve_locked(self, item_id: int, action: str, value: Any, by: str) -> None:
-        if action not in ("take_onec", "take_crm", "value", "skip", "confirm"):
-            raise ValueError(f"unknown resolution {action!r}")
-        item = next((i for i in self.journal.inbox() if i.id == item_id), None)
-        if item is None:
-            raise KeyError(item_id)
-        if action == "confirm" and not confirmable(item.dedup_key):
-            raise ValueError(
-                tr("this item proposes nothing to confirm: {action}").format(action=item.action)
-            )
-        self.journal.resolve_item(
-            item_id,
-            {
-                "action": action,
-                "value": value,
-                "onec_value": item.onec_value,
-                "crm_value": item.crm_value,
-            },
-            by=by,
-        )
+        # A decision the engine cannot carry out is refused here (DecisionRefused, a
+        # ValueError with the reason); the item stays open.
+        decisions.resolve(self.journal, item_id, action, value, by=by)
 
 
 def _item_fields(item: Item) -> dict[str, Any]:
