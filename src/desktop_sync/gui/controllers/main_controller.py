@@ -93,6 +93,22 @@ def _marks(svc: Any, inbox: list[InboxEntry]) -> list[Mark]:
     return marks
 
 
+def status_line(pending: int, inbox: list[InboxEntry], plan: Plan) -> str:
+    """What Synchronize will do, in the same numbers as the Inbox tab.
+
+    The Inbox is the one list of what waits; the read finds items the journal does not
+    hold yet, and says they join the Inbox with the next synchronisation.
+    """
+    waiting = {e.key for e in inbox}
+    new = sum(1 for item in plan.items if item.key not in waiting)
+    text = tr("{ops} changes are ready to apply. In the Inbox: {items}.").format(
+        ops=pending, items=len(inbox)
+    )
+    if new:
+        text += " " + tr("{new} more will join it when you synchronize.").format(new=new)
+    return text
+
+
 def _open_service(profile: Profile, paths: AppPaths) -> Any:
     from urllib.parse import urlsplit
 
@@ -314,11 +330,7 @@ class MainController(QObject):
         self.window.last_read.setText(tr("Read at {time}").format(time=f"{loaded.read_at:%H:%M}"))
         if not self.last_error:
             self.window.show_message("")
-        self.window.statusBar().showMessage(
-            tr("{ops} changes are ready to apply; {items} items wait for a person.").format(
-                ops=pending, items=len(loaded.plan.items)
-            )
-        )
+        self.window.statusBar().showMessage(status_line(pending, loaded.inbox, loaded.plan))
         self.lookup.search()
 
     def set_views(self, views: Views) -> None:

@@ -127,7 +127,10 @@ class PlanReviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         row.addWidget(self.buttons)
         lay.addLayout(row)
+        for button in (self.tick_all, self.untick_all):
+            button.setAutoDefault(False)  # Enter means Apply, never "tick all"
         self._update_headline()
+        self.apply_button.setFocus()
 
     def _fill(self) -> None:
         bold = self.font()
@@ -266,4 +269,8 @@ class PlanReviewDialog(QDialog):
                 else ""
             )
         self.headline.setText(text)
-        self.apply_button.setEnabled(bool(chosen))
+        # Items alone still need a run: it is what puts them in the Inbox.
+        self.apply_button.setEnabled(bool(chosen) or bool(self.plan.items))
+        self.apply_button.setText(
+            tr("Apply") if chosen or not self.plan.items else tr("Put in the Inbox")
+        )
