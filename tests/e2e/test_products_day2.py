@@ -141,27 +141,28 @@ def test_unit_change_in_1c_reaches_the_crm_product(world: World) -> None:
     _quiet(world)
 
 
+PRICE_SETTING = "Document_УстановкаЦенНоменклатуры"
+
+
 def set_base_price(world: World, ref: str, price: Decimal) -> None:
-    """The accountant sets a new base price as of now (the price register's record a
-    price-setting document makes)."""
+    """The accountant sets a new base price as 1C users do: a price-setting document
+    (УстановкаЦенНоменклатуры), written and posted over OData, dated a moment ago."""
     with world.story.client() as c:
         c.connect()
-        base = next(t for t in c.price_types() if t.base)
-    when = dt.datetime.now().replace(microsecond=0)
-    if world.configuration == "bp30":
-        world.onec.store.info_records[bp30.PRICES].append(
-            {
-                "Period": when,
-                "Номенклатура_Key": ref,
-                "ТипЦен_Key": base.onec_ref,
-                "Цена": price,
+        base = next(t for t in c.price_types() if t.base).onec_ref
+        when = (dt.datetime.now(c.tz) - dt.timedelta(seconds=1)).replace(tzinfo=None, microsecond=0)
+        row = {"LineNumber": 1, "Номенклатура_Key": ref, "Цена": price}
+        if world.configuration == "bp30":
+            body = {"Date": when.isoformat(), "ТипЦен_Key": base, "Товары": [row]}
+        else:
+            body = {
+                "Date": when.isoformat(),
+                "Статус": "Согласован",
+                "ВидыЦен": [{"LineNumber": 1, "ВидЦены_Key": base}],
+                "Товары": [{**row, "ВидЦены_Key": base}],
             }
-        )
-    else:
-        records = world.onec.store.info_records[ut11.PRICES]
-        like = next(r for r in records if r["Номенклатура_Key"] == ref)
-        records.append({**like, "Period": when, "ВидЦены_Key": base.onec_ref, "Цена": price})
-    with world.story.client() as c:
+        made = c.create(PRICE_SETTING, body)
+        c.post(PRICE_SETTING, made.ref)
         assert c.prices()[ref] == price
 
 
