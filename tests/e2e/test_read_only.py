@@ -192,3 +192,46 @@ def test_a_dry_run_in_between_does_not_make_a_plan_stale(world: World) -> None:
         summary = window.apply(plan)
     assert summary.counts.get("failed", 0) == 0, summary.failures
     assert summary.counts.get("applied", 0) >= len(plan.operations)
+
+
+class _Killed(BaseException):
+    """The process dies right after a write reached the system, before it is journalled."""
+
+
+class _KilledAfterFirstWrite(_HeldAtFirstWrite):
+    def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        self.inner.apply(op, results)
+        raise _Killed
+
+    def apply_many(
+        self, ops: list[Operation], results: Mapping[str, Applied]
+    ) -> list[Applied | Exception]:
+        self.inner.apply_many(ops, results)
+        raise _Killed
+
+
+def test_a_killed_runs_writes_are_settled_under_the_lock_and_make_the_plan_stale(
+    world: World,
+) -> None:
+    """A run dies after its first write reached the system. The window's read leaves
+    the unfinished operations alone; applying its plan settles them under the lock,
+    finds the records, and refuses the plan (its creates exist now). Read again, the
+    plan creates nothing twice."""
+    with world.service() as svc:
+        never = threading.Event()
+        for system in (System.ONEC, System.CRM):
+            svc.writers[system] = _KilledAfterFirstWrite(svc.writers[system], never, never)
+        with pytest.raises(_Killed):
+            svc.run()
+    with world.service() as window:
+        unfinished = {k for k, v in _states(window).items() if v == OpState.SENDING.value}
+        assert unfinished
+        _snap, plan = window.prepare()
+        assert {k for k, v in _states(window).items() if v == OpState.SENDING.value} == unfinished
+        with pytest.raises(StalePlan):
+            window.apply(plan)
+        states = _states(window)
+        assert {states[k] for k in unfinished} == {OpState.APPLIED.value}  # found, linked
+        _snap, plan = window.prepare()
+        window.apply(plan)
+    assert _crm_twins(world) == {}
