@@ -20,10 +20,11 @@ import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.mapping import invoice_line
+from desktop_sync.domain.entities import Invoice
 from desktop_sync.domain.money import round_money
 from desktop_sync.domain.vat import vat_in_sum
 from desktop_sync.engine.model import Flow, OpKind
-from desktop_sync.engine.plan_invoices import plausible_date
+from desktop_sync.engine.plan_invoices import plausible_date, rounding_notes
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.sandbox.bitrix24 import rows as portal
 from tests.e2e.conftest import CONFIGURATIONS, World, make_world
@@ -204,3 +205,14 @@ def test_implausible_invoice_date_waits_with_the_invoice_and_the_field(
     assert item.field == "Date" and item.record_id == str(crm_id)
     assert "Invoice No." in item.record_label
     assert dt.date.fromisoformat(day).strftime("%d.%m.%Y") in item.message
+
+
+def test_a_fraction_of_a_kopeck_in_the_crms_price_is_said() -> None:
+    row = {"productName": "Товар", "price": "100.005", "quantity": "2", "taxRate": "22",
+           "taxIncluded": "Y", "priceExclusive": "81.97", "priceNetto": "81.97",
+           "priceBrutto": "100.005"}  # fmt: skip
+    line = invoice_line(1, row)
+    assert (line.price, line.amount, line.discount) == (D("100.005"), D("200.01"), D(0))
+    inv = Invoice("7", dt.date(2026, 3, 2), None, (line,))
+    (note,) = rounding_notes(inv)
+    assert "100.005" in note and "fraction of a kopeck" in note

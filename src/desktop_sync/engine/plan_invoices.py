@@ -10,7 +10,7 @@ from typing import Any
 
 from desktop_sync.connectors.bitrix24.models import CrmInvoice
 from desktop_sync.domain.entities import Invoice
-from desktop_sync.domain.money import format_rub
+from desktop_sync.domain.money import KOPECK, format_rub
 from desktop_sync.domain.vat import vat_on_top
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import find_sent_invoice
@@ -62,6 +62,13 @@ def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
     """
     notes: list[str] = []
     for line in inv.lines:
+        if line.price != line.price.quantize(KOPECK):
+            notes.append(
+                tr(
+                    "row {n}: the CRM's price {price} has a fraction of a kopeck; the row's sum "
+                    "{amount} is the CRM's"
+                ).format(n=line.line_no, price=line.price, amount=format_rub(line.amount))
+            )
         if line.vat_included:
             continue
         formula = vat_on_top(line.amount, line.vat_rate)
