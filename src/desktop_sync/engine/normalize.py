@@ -111,16 +111,44 @@ def label(field: str) -> str:
     return tr(_LABELS.get(field, field))
 
 
+# Units by their ОКЕИ code (the all-Russian classifier 1C and the CRM both use), as a
+# person writes them; a code not here is shown as it is.
+_UNITS: dict[str, str] = {
+    "796": N_("pcs"),
+    "778": N_("pack"),
+    "839": N_("set"),
+    "704": N_("kit"),
+    "715": N_("pair"),
+    "625": N_("sheet"),
+    "166": N_("kg"),
+    "163": N_("g"),
+    "168": N_("t"),
+    "006": N_("m"),
+    "055": N_("m²"),
+    "113": N_("m³"),
+    "112": N_("l"),
+    "356": N_("h"),
+    "355": N_("min"),
+    "359": N_("day"),
+    "362": N_("month"),
+    "366": N_("year"),
+    "539": N_("person-hour"),
+    "792": N_("person"),
+}
+
 _VALUES: dict[str, dict[str, str]] = {
     "kind": {"goods": N_("goods"), "service": N_("service")},
     "vat": {"БезНДС": N_("without VAT")},
+    "unit": _UNITS,
 }
+
+_NBSP = "\u00a0"
 
 
 def display(field: str, value: Any) -> Any:
-    """A normalized value as the person reads it (kinds and codes in words)."""
+    """A normalized value as the person reads it (kinds, units and VAT codes in words)."""
     if isinstance(value, str) and value in _VALUES.get(field, {}):
         return tr(_VALUES[field][value])
     if field == "vat" and isinstance(value, str) and value.startswith("НДС"):
-        return value.removeprefix("НДС").replace("_", "/") + "%"
+        return value.removeprefix("НДС").replace("_", "/") + _NBSP + "%"
     return value

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.views import ColumnKind, Row, SyncState, Table
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
@@ -187,7 +188,8 @@ class SideBySideModel(QAbstractTableModel):
             return fmt.qty(v)
         if kind is ColumnKind.DATE and isinstance(v, dt.date):
             return fmt.date(v)
-        return str(v)
+        # codes in words: «Товар», «шт», «22 %», not goods/796/НДС22
+        return str(nz.display(self._table.columns[i].key, v))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
