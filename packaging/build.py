@@ -67,6 +67,11 @@ def build(onefile: bool, clean: bool) -> Path:
     return target
 
 
+def numeric_version(info: buildinfo.BuildInfo) -> str:
+    """Windows' four-number file version: 0.2.0rc1 -> 0.2.0.0 (Inno Setup refuses letters)."""
+    return ".".join(str(n) for n in info.numeric)
+
+
 def installer() -> Path:
     if os.name != "nt":
         raise SystemExit("the installer is built on Windows (Inno Setup)")
@@ -75,8 +80,9 @@ def installer() -> Path:
         raise SystemExit("Inno Setup 6 (iscc) not found: install it, or run without --installer")
     info = buildinfo.read_info()
     subprocess.run(
-        [iscc, f"/DAppVersion={info.version}", f"/DSourceDir={DIST / 'desktop-sync'}",
-         f"/DIconFile={WORK / 'desktop-sync.ico'}", f"/O{DIST}", str(ISS)],
+        [iscc, f"/DAppVersion={info.version}", f"/DAppNumericVersion={numeric_version(info)}",
+         f"/DSourceDir={DIST / 'desktop-sync'}", f"/DIconFile={WORK / 'desktop-sync.ico'}",
+         f"/O{DIST}", str(ISS)],
         check=True,
     )  # fmt: skip
     out = DIST / f"desktop-sync-{info.version}-setup.exe"
@@ -89,9 +95,17 @@ def main() -> None:
     parser.add_argument("--onefile", action="store_true", help="one file per executable")
     parser.add_argument("--installer", action="store_true", help="Windows: Inno Setup too")
     parser.add_argument("--clean", action="store_true", help="drop PyInstaller's cache first")
+    parser.add_argument(
+        "--installer-only",
+        action="store_true",
+        help="Windows: the installer from the build already made (signed in between)",
+    )
     args = parser.parse_args()
-    if args.installer and args.onefile:
+    if (args.installer or args.installer_only) and args.onefile:
         parser.error("the installer packs the one-folder build; drop --onefile")
+    if args.installer_only:
+        installer()
+        return
     build(args.onefile, args.clean)
     if args.installer:
         installer()

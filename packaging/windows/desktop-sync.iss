@@ -1,6 +1,9 @@
-; Inno Setup 6 script for desktop-sync: packs the one-folder PyInstaller build.
+﻿; Inno Setup 6 script for desktop-sync: packs the one-folder PyInstaller build.
+; Saved as UTF-8 with a byte-order mark, which is how Inno Setup knows it is UTF-8 (the
+; Russian texts below); without the mark it would read the file in the ANSI code page.
 ; Built by `python packaging/build.py --installer`, which passes:
-;   /DAppVersion=<version from pyproject.toml>
+;   /DAppVersion=<version from pyproject.toml, e.g. 0.2.0rc1>
+;   /DAppNumericVersion=<the same as four numbers, e.g. 0.2.0.0: Windows' file version>
 ;   /DSourceDir=<packaging\dist\desktop-sync>
 ;   /DIconFile=<packaging\build\desktop-sync.ico>
 ; Per-user install by default (no administrator rights: an accountant's PC), with
@@ -10,6 +13,10 @@
 
 #ifndef AppVersion
   #error AppVersion must be given: iscc /DAppVersion=0.1.0 ...
+#endif
+#ifndef AppNumericVersion
+  ; VersionInfoVersion takes numbers only: a pre-release (0.2.0rc1) would be refused.
+  #define AppNumericVersion "0.0.0.0"
 #endif
 #ifndef SourceDir
   #define SourceDir "..\dist\desktop-sync"
@@ -30,7 +37,8 @@ AppName={#AppName}
 AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
 AppPublisher={#AppPublisher}
-VersionInfoVersion={#AppVersion}
+VersionInfoVersion={#AppNumericVersion}
+VersionInfoProductTextVersion={#AppVersion}
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
@@ -52,9 +60,21 @@ ChangesEnvironment=yes
 Name: "russian"; MessagesFile: "compiler:Languages\Russian.isl"
 Name: "english"; MessagesFile: "compiler:Default.isl"
 
+[CustomMessages]
+russian.AddToPath=Добавить desktop-sync в PATH (командная строка, запланированные задания)
+english.AddToPath=Add desktop-sync to PATH (command line, scheduled tasks)
+russian.DemoShortcut=демонстрация
+english.DemoShortcut=demo
+
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
-Name: "addtopath"; Description: "Add desktop-sync to PATH (command line, scheduled tasks)"; Flags: unchecked
+Name: "addtopath"; Description: "{cm:AddToPath}"; Flags: unchecked
+
+[InstallDelete]
+; An upgrade replaces the program folder's libraries whole: files of the earlier
+; version that this one no longer has (an old Qt plugin, a removed module) would
+; otherwise pile up in _internal and could be loaded by mistake.
+Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
@@ -62,7 +82,7 @@ Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 [Icons]
 ; The Start-menu shortcut opens the window (no console); the uninstaller gets one too.
 Name: "{group}\{#AppName}"; Filename: "{app}\{#GuiExe}"; WorkingDir: "{app}"
-Name: "{group}\{#AppName} demo"; Filename: "{app}\{#GuiExe}"; Parameters: "demo"; WorkingDir: "{app}"
+Name: "{group}\{#AppName} ({cm:DemoShortcut})"; Filename: "{app}\{#GuiExe}"; Parameters: "demo"; WorkingDir: "{app}"
 Name: "{group}\{cm:UninstallProgram,{#AppName}}"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#GuiExe}"; WorkingDir: "{app}"; Tasks: desktopicon
 
