@@ -24,7 +24,7 @@ from desktop_sync.domain.entities import Invoice
 from desktop_sync.domain.money import round_money
 from desktop_sync.domain.vat import vat_in_sum
 from desktop_sync.engine.model import Flow, OpKind
-from desktop_sync.engine.plan_invoices import plausible_date, rounding_notes
+from desktop_sync.engine.plan_invoices import plausible_date, repriced_as_base, rounding_notes
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.sandbox.bitrix24 import rows as portal
 from tests.e2e.conftest import CONFIGURATIONS, World, make_world
@@ -216,3 +216,14 @@ def test_a_fraction_of_a_kopeck_in_the_crms_price_is_said() -> None:
     inv = Invoice("7", dt.date(2026, 3, 2), None, (line,))
     (note,) = rounding_notes(inv)
     assert "100.005" in note and "fraction of a kopeck" in note
+
+
+def test_an_invoice_sent_before_the_fix_is_not_a_conflict_after_the_upgrade() -> None:
+    """Its base holds 1234.55 (derived back from the CRM's rounding); the CRM row now
+    reads 1234.56 with the same sum: nobody edited it. A changed sum is still an edit."""
+    base = {"rows": [["p1", "3", "1234.55", "3703.68", "НДС22"]], "total": "3703.68"}
+    now = {"rows": [["p1", "3", "1234.56", "3703.68", "НДС22"]], "total": "3703.68"}
+    assert repriced_as_base(now, base) == base
+    edited = {"rows": [["p1", "4", "1234.56", "4938.24", "НДС22"]], "total": "4938.24"}
+    assert repriced_as_base(edited, base) == edited
+    assert repriced_as_base(now, {}) == now

@@ -528,6 +528,7 @@ class Invoices:
             crm_v = self.crm_values(ci)
             if crm_v is None:
                 continue
+            crm_v = repriced_as_base(crm_v, link.crm_values)
             lines = tuple(
                 replace(
                     ln,
@@ -561,6 +562,25 @@ class Invoices:
             for ln in ci.invoice.lines
         ]
         return nz.invoice_values(ci.invoice, cp_ref or f"crm:{key}", refs)
+
+
+def repriced_as_base(now: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The CRM's rows with the base's unit prices where only the price differs.
+
+    Before the rows kept the manager's price, a sent invoice's base held the price
+    derived back from the CRM's rounded figures (1234.55 for 1234.56). The same row
+    (product, quantity, sum with VAT, rate) read now is not an edit by anyone: it must
+    not become a conflict after an upgrade. An edit that changes a row's sum still does.
+    """
+    rows, old = now.get("rows"), base.get("rows")
+    if not (isinstance(rows, list) and isinstance(old, list) and len(rows) == len(old)):
+        return now
+    for r, b in zip(rows, old, strict=True):
+        if not (isinstance(r, list) and isinstance(b, list) and len(r) == len(b) == 5):
+            return now
+        if r[:2] + r[3:] != b[:2] + b[3:]:  # product, quantity | sum with VAT, rate
+            return now
+    return {**now, "rows": old}
 
 
 def _int_or_none(value: str | None) -> int | None:
