@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
 from desktop_sync.gui.workers import Runner
-from desktop_sync.i18n import language, set_language, tr
+from desktop_sync.i18n import LANG_ENV, language, set_language, tr
 
 log = logging.getLogger(__name__)
 
@@ -690,10 +691,27 @@ class MainController(QObject):
         )  # fmt: skip
 
     def set_language(self, lang: str) -> None:
+        """Saved for the next start, and said so; nothing switches half-way now.
+
+        Menus, tables, dialogs and the journal's words all change together when the
+        window opens again: a window half in one language and half in the other is
+        worse than a restart.
+        """
         self.settings.setValue("language", lang)
         self.window.act_lang_ru.setChecked(lang == "ru")
         self.window.act_lang_en.setChecked(lang == "en")
-        set_language(lang)
+        if lang == language():
+            self.window.show_message("")
+            return
+        if os.environ.get(LANG_ENV, "").strip():
+            self.window.show_message(
+                tr(
+                    "This computer's settings fix the language of desktop-sync; "
+                    "ask whoever installed it to change them."
+                ),
+                "info",
+            )
+            return
         self.window.show_message(tr("The language changes the next time the window opens."), "info")
 
     def open_wizard(self, profile: Profile | None) -> None:
@@ -756,6 +774,9 @@ class MainController(QObject):
 
 
 def apply_saved_language(paths: AppPaths) -> None:
+    """The language chosen in the window, unless DESKTOP_SYNC_LANG says otherwise."""
+    if os.environ.get(LANG_ENV, "").strip():
+        return  # the environment wins (an integrator's choice, a test's)
     settings = QSettings(str(paths.config_dir / "gui.ini"), QSettings.Format.IniFormat)
     lang = str(settings.value("language", "") or "")
     if lang in ("ru", "en"):
