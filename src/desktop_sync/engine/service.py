@@ -94,6 +94,9 @@ class StalePlan(Exception):
     """Another run changed the systems after this plan was made: prepare again."""
 
 
+_KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
+
+
 @dataclass
 class _Prepared:
     mark: int  # the journal's applied operations when the read began
@@ -298,6 +301,8 @@ class SyncService:
         )
         plan = build_plan(snapshot, links, settings)
         self._prepared[id(plan)] = _Prepared(mark, cached)
+        while len(self._prepared) > _KEEP_PREPARED:  # a window refreshed all day long
+            del self._prepared[next(iter(self._prepared))]
         return snapshot, plan
 
     def _settle_locked(self) -> None:
