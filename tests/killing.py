@@ -2,7 +2,8 @@
 
 POSIX has ``SIGKILL``; Windows has none (``signal.SIGKILL`` does not exist there) and
 ``os.kill`` with any other signal calls ``TerminateProcess``, which is just as abrupt:
-no ``finally``, no ``atexit``, no flush.
+no ``finally``, no ``atexit``, no flush. The killed process's exit code differs:
+``-SIGKILL`` on POSIX, the number given to ``TerminateProcess`` on Windows.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 
 HARD_KILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
+KILLED_CODE: int = HARD_KILL if sys.platform == "win32" else -HARD_KILL
 
 
 def kill_hard(target: int | subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
@@ -20,3 +23,8 @@ def kill_hard(target: int | subprocess.Popen[bytes] | subprocess.Popen[str]) -> 
     pid = target if isinstance(target, int) else target.pid
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, HARD_KILL)
+
+
+def was_killed(returncode: int | None) -> bool:
+    """True when ``returncode`` is what ``kill_hard`` leaves behind."""
+    return returncode == KILLED_CODE

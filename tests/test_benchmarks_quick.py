@@ -24,6 +24,7 @@ def test_quick_benchmarks_run(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=120,
         check=False,
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +13,7 @@ import pytest
 from desktop_sync.logsetup import close_logging, setup_logging
 from desktop_sync.redact import register_secret, scrub
 from desktop_sync.runlock import LockHeld, RunLock
+from tests.killing import kill_hard
 
 
 @pytest.mark.parametrize(
@@ -79,13 +78,15 @@ def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
         "print('held', flush=True)\n"
         "time.sleep(60)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, encoding="utf-8"
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "held"
         with pytest.raises(LockHeld, match=str(proc.pid)):
             RunLock(path).acquire()
-        os.kill(proc.pid, signal.SIGKILL)
+        kill_hard(proc)
         proc.wait(10)
     finally:
         if proc.poll() is None:

@@ -24,7 +24,13 @@ def run(
     full_env["DESKTOP_SYNC_LANG"] = "en"
     full_env.update(env or {})
     return subprocess.run(
-        [EXE, *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+        [EXE, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=full_env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -156,6 +162,7 @@ def test_version_help_and_module(tmp_path: Path) -> None:
         [sys.executable, "-m", "desktop_sync", "--version"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         check=False,
     )
     assert module.returncode == 0 and version.stdout == module.stdout

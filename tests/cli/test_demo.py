@@ -36,7 +36,13 @@ def run(
         for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
             env.pop(var, None)
     return subprocess.run(
-        [EXE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        [EXE, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -66,6 +66,7 @@ def test_the_command_says_which_side_and_how_to_write_it(tmp_path: Path) -> None
             [EXE, "sandbox", *args],
             capture_output=True,
             text=True,
+            encoding="utf-8",
             env=_env(tmp_path, "ru"),
             timeout=60,
             check=False,
@@ -85,6 +86,7 @@ def test_the_command_says_which_side_and_how_to_write_it(tmp_path: Path) -> None
         [EXE, "sandbox", "--help"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=_env(tmp_path),
         timeout=60,
         check=False,
@@ -98,6 +100,7 @@ def _serve(home: Path, args: list[str]) -> tuple[subprocess.Popen[str], dict[str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        encoding="utf-8",
         env=_env(home),
     )
     assert proc.stdout is not None

@@ -119,6 +119,7 @@ def test_real_secret_service_roundtrip(tmp_path: object) -> None:
         ["dbus-run-session", "--", "sh", "-c", shell],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=60,
         env=env,
         check=False,

@@ -48,6 +48,7 @@ def _cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "desktop_sync", *args],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=env,
         timeout=120,
         check=False,

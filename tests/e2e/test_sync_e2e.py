@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.service import ConnectError
+from tests.killing import kill_hard, was_killed
 
 from .conftest import World, make_world
 
@@ -104,6 +104,7 @@ def test_cli_sync_json_and_exit_codes(world: World) -> None:
         [exe, "sync", "--dry-run", "--json"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=env,
         timeout=120,
         check=False,
@@ -118,6 +119,7 @@ def test_cli_sync_json_and_exit_codes(world: World) -> None:
         [exe, "sync", "--apply", "--json"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=env,
         timeout=300,
         check=False,
@@ -130,6 +132,7 @@ def test_cli_sync_json_and_exit_codes(world: World) -> None:
         [exe, "sync", "--apply"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env={**env, "DESKTOP_SYNC_ONEC_PASSWORD": "nope"},
         timeout=120,
         check=False,
@@ -180,11 +183,11 @@ def test_killed_apply_is_finished_without_twins(
             states = _journal_states(db)
             if states["applied"] >= kill_after:
                 killed_in = "sending" if states["sending"] else "between"
-                os.kill(proc.pid, signal.SIGKILL)
+                kill_hard(proc)
                 break
             time.sleep(0.01)
         proc.wait(30)
-        assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+        assert was_killed(proc.returncode), "the run ended before it could be killed"
         assert killed_in
         # The next run settles what was in flight, then finishes the rest: no twins.
         with world.service() as svc:
@@ -282,7 +285,13 @@ def test_check_and_status_commands(world: World) -> None:
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
     check = subprocess.run(
-        [exe, "check", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
+        [exe, "check", "--json"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
     )
     report = json.loads(check.stdout)
     assert check.returncode == 0, report["problems"]
@@ -305,6 +314,7 @@ def test_check_and_status_commands(world: World) -> None:
             [exe, "status", query, "--json"],
             capture_output=True,
             text=True,
+            encoding="utf-8",
             env=env,
             timeout=120,
             check=False,
@@ -320,6 +330,7 @@ def test_check_and_status_commands(world: World) -> None:
         [exe, "status", "no-such-invoice"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=env,
         timeout=120,
         check=False,
@@ -339,7 +350,8 @@ def test_journal_export_csv_and_xlsx(world: World, tmp_path: Path) -> None:
     for name in ("ops.csv", "ops.xlsx"):
         out = tmp_path / name
         done = subprocess.run([exe, "journal", "--export", str(out)], capture_output=True,
-                              text=True, env=env, timeout=120, check=False)  # fmt: skip
+                              text=True, encoding="utf-8", env=env, timeout=120,
+                              check=False)  # fmt: skip
         assert done.returncode == 0, done.stderr
     with (tmp_path / "ops.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))

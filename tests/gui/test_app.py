@@ -24,7 +24,7 @@ def test_desktop_sync_without_a_command_opens_the_window(tmp_path: Path) -> None
     home = tmp_path / "home"
     done = subprocess.run(
         [sys.executable, "-m", "desktop_sync", "--home", str(home)],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env, capture_output=True, text=True, encoding="utf-8", timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

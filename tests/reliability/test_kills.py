@@ -15,7 +15,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
+from tests.killing import kill_hard, was_killed
 
 from .checks import (
     CONFIGURATIONS,
@@ -63,6 +63,7 @@ def cli_apply(world: World, timeout: float = 120) -> subprocess.CompletedProcess
         [_exe(), "sync", "--apply", "--json"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=_env(world),
         timeout=timeout,
         check=False,
@@ -124,14 +125,19 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                encoding="utf-8",
             )
             time.sleep(rng.uniform(0.05, 1.0) * reference.seconds)
             if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
+                kill_hard(proc)
                 killed += 1
             out, err = proc.communicate(timeout=60)
             outputs += [out, err]
-            assert proc.returncode in (-signal.SIGKILL, Exit.OK, Exit.WAITING, Exit.PARTIAL), err
+            assert was_killed(proc.returncode) or proc.returncode in (
+                Exit.OK,
+                Exit.WAITING,
+                Exit.PARTIAL,
+            ), err
             assert journal_problems_integrity_only(world) == []
         # restart: the next run settles what was in flight and finishes the job
         final = cli_apply(world)
