@@ -221,3 +221,26 @@ def test_logon_start_on_linux_through_the_cli(tmp_path: Path) -> None:
     off = run_cli(home, "profile", "set", "shop", "schedule.at_logon", "off", extra_env=xdg)
     assert off.returncode == 0, off.stderr
     assert not entry.exists()
+
+
+def test_wizard_turns_the_logon_start_on_and_off(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from desktop_sync.config import autostart
+    from desktop_sync.gui.controllers.wizard import save_and_test
+
+    calls: list[tuple[bool, str]] = []
+    monkeypatch.setattr(autostart, "apply", lambda on, name, home: calls.append((on, name)))
+    paths = AppPaths.resolve(tmp_path)
+    profile = _profile()
+    save = save_and_test(paths, profile, {}, test=False)
+    save(lambda _p: None, threading.Event())
+    assert calls == []  # off and never on: another profile's logon start is left alone
+    for on in (True, True, False):
+        import dataclasses
+
+        task = save_and_test(paths, dataclasses.replace(profile, start_at_logon=on), {}, test=False)
+        task(lambda _p: None, threading.Event())
+    assert calls == [(True, "shop"), (False, "shop")]

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -61,7 +62,13 @@ def save_and_test(
         for kind, value in secrets.items():
             if value:
                 store.set(kind, value)
-        ProfileStore(paths.profiles_file).put(checked)
+        profiles = ProfileStore(paths.profiles_file)
+        before = profiles.load().get(checked.name)
+        profiles.put(checked)
+        if checked.start_at_logon != bool(before and before.start_at_logon):
+            from desktop_sync.config import autostart
+
+            autostart.apply(checked.start_at_logon, checked.name, paths.home)
         if not test:
             return Checked(tr("Saved."))
         progress(tr("Connecting to 1C and Bitrix24…"))
@@ -208,6 +215,9 @@ class ConnectionWizard(QWizard):
         form2.addRow(tr("Portal address"), self.crm_url)
         form2.addRow(tr("Inbound webhook"), self.crm_webhook)
         form2.addRow(tr("Synchronise automatically every"), self.schedule)
+        self.at_logon = QCheckBox(tr("Open the window at logon, so the schedule runs"))
+        self.at_logon.setChecked(bool(p and p.start_at_logon))
+        form2.addRow("", self.at_logon)
         self.addPage(self.page_crm)
 
         # 3. test
@@ -268,6 +278,7 @@ class ConnectionWizard(QWizard):
             order_warehouse=self.order_warehouse.text().strip(),
             crm_url=self.crm_url.text().strip(),
             schedule_minutes=self.schedule.value(),
+            start_at_logon=self.at_logon.isChecked(),
         )
 
     def secrets(self) -> dict[SecretKind, str]:
