@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from desktop_sync.i18n import catalog, parse_po, resources_dir, set_language, tr
+from desktop_sync.i18n import (
+    PLURAL_SEPARATOR,
+    catalog,
+    ntr,
+    parse_po,
+    resources_dir,
+    set_language,
+    tr,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "desktop_sync"
 
 
-def _tr_literals() -> dict[str, str]:
+def _tr_literals(names: tuple[str, ...] = ("tr", "N_", "ntr")) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -20,7 +28,7 @@ def _tr_literals() -> dict[str, str]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id in ("tr", "N_")
+                and node.func.id in names
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
@@ -40,7 +48,37 @@ def test_translations_keep_placeholders() -> None:
 
     ru = catalog("ru")
     for source, target in ru.items():
-        assert set(re.findall(r"\{\w+\}", source)) == set(re.findall(r"\{\w+\}", target)), source
+        for form in target.split(PLURAL_SEPARATOR):
+            assert set(re.findall(r"\{\w+\}", source)) == set(re.findall(r"\{\w+\}", form)), source
+
+
+def test_plural_strings_have_three_russian_forms() -> None:
+    ru = catalog("ru")
+    for text, where in _tr_literals(("ntr",)).items():
+        forms = ru.get(text, "").split(PLURAL_SEPARATOR)
+        assert len(forms) == 3 and all(forms), f"{where}: «{text}» needs msgstr[0..2]"
+
+
+def test_plural_forms_follow_each_language() -> None:
+    po = (
+        'msgid "{n} item waits"\nmsgid_plural "{n} items wait"\n'
+        'msgstr[0] "{n} пункт ждёт"\nmsgstr[1] "{n} пункта ждут"\nmsgstr[2] "{n} пунктов ждут"\n'
+    )
+    assert parse_po(po)["{n} item waits"].split(PLURAL_SEPARATOR)[2] == "{n} пунктов ждут"
+    try:
+        set_language("ru")
+        said = {
+            n: ntr("{n} item waits for you", "{n} items wait for you", n) for n in (1, 3, 5, 21)
+        }
+        assert said[1].startswith("{n} пункт ") and said[21].startswith("{n} пункт ")
+        assert "пункта" in said[3] and "пунктов" in said[5]
+        set_language("en")
+        assert ntr("{n} item waits for you", "{n} items wait for you", 1) == (
+            "{n} item waits for you"
+        )
+        assert ntr("{n} item waits for you", "{n} items wait for you", 2).startswith("{n} items")
+    finally:
+        set_language("en")
 
 
 def test_po_parser_handles_continuations_and_quotes() -> None:

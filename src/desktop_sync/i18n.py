@@ -12,9 +12,11 @@ when it is English, else Russian.
 from __future__ import annotations
 
 import ast
+import gettext
 import locale
 import os
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -71,17 +73,31 @@ def set_language(lang: str) -> None:
     _current[:] = [lang]
 
 
+# GNU gettext's Plural-Forms of each language (the gettext manual's table), evaluated
+# by the standard library's own parser of that C expression (gettext.c2py).
+_PLURAL_FORMS = {
+    "ru": "n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2",
+    "en": "n != 1",
+}
+PLURAL_SEPARATOR = "\x00"  # plural forms of one entry, joined as in a .mo file
+
+
 def parse_po(text: str) -> dict[str, str]:
-    """A minimal .po reader: msgid/msgstr pairs with continuation lines."""
+    """A minimal .po reader: msgid/msgstr pairs with continuation lines.
+
+    A plural entry (``msgid_plural`` with ``msgstr[0]``, ``msgstr[1]``…) is stored under
+    its singular msgid, its forms joined by ``PLURAL_SEPARATOR``.
+    """
     catalog: dict[str, str] = {}
     msgid: list[str] = []
-    msgstr: list[str] = []
+    forms: dict[int, list[str]] = {}
     target: list[str] | None = None
 
     def flush() -> None:
-        key, value = "".join(msgid), "".join(msgstr)
-        if key and value:
-            catalog[key] = value
+        key = "".join(msgid)
+        values = ["".join(forms[i]) for i in sorted(forms)]
+        if key and values and all(values):
+            catalog[key] = PLURAL_SEPARATOR.join(values)
 
     for raw in text.splitlines():
         line = raw.strip()
@@ -89,16 +105,28 @@ def parse_po(text: str) -> dict[str, str]:
             continue
         if line.startswith("msgid "):
             flush()
-            msgid, msgstr = [], []
+            msgid, forms = [], {}
             target = msgid
             line = line[6:]
+        elif line.startswith("msgid_plural "):
+            target = None  # the English plural lives in the source code
+            continue
         elif line.startswith("msgstr "):
-            target = msgstr
+            target = forms.setdefault(0, [])
             line = line[7:]
+        elif line.startswith("msgstr["):
+            index, _, line = line[7:].partition("]")
+            target = forms.setdefault(int(index), [])
+            line = line.strip()
         if target is not None and line.startswith('"'):
             target.append(ast.literal_eval(line))
     flush()
     return catalog
+
+
+@cache
+def _plural_index(lang: str) -> Callable[[int], int]:
+    return gettext.c2py(_PLURAL_FORMS[lang])
 
 
 @cache
@@ -117,6 +145,21 @@ def tr(text: str) -> str:
     if lang == "en":
         return text
     return catalog(lang).get(text, text)
+
+
+def ntr(singular: str, plural: str, n: int) -> str:
+    """The form of ``singular``/``plural`` (English sources) for ``n`` in the current language.
+
+    ``{n}`` in the text is not filled in here: ``ntr(…).format(n=n)``.
+    """
+    lang = language()
+    if lang == "en":
+        return singular if n == 1 else plural
+    forms = catalog(lang).get(singular, "").split(PLURAL_SEPARATOR)
+    index = _plural_index(lang)(abs(n))
+    if len(forms) <= index or not forms[index]:
+        return singular if n == 1 else plural
+    return forms[index]
 
 
 def N_(text: str) -> str:

@@ -95,7 +95,7 @@ def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, wind
     assert c.inbox.confirm.isEnabled()
     c.inbox.confirm.click()
     qtbot.waitUntil(lambda: len(c.inbox.model.entries()) == waiting - 1, timeout=10_000)
-    assert "decisions recorded" in w.message.text()
+    assert "1 decision recorded" in w.message.text()
     assert w.tabs.tabText(c.inbox_tab) == f"Inbox ({waiting - 1})"
 
     # the invoice lookup answers from the last read

@@ -47,7 +47,7 @@ from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
 from desktop_sync.gui.workers import Runner
-from desktop_sync.i18n import LANG_ENV, language, set_language, tr
+from desktop_sync.i18n import LANG_ENV, language, ntr, set_language, tr
 
 log = logging.getLogger(__name__)
 
@@ -521,7 +521,10 @@ class MainController(QObject):
         )
         if self.tray is not None:
             self.tray.setToolTip(
-                tr("desktop-sync: {n} items wait for you").format(n=n) if n else "desktop-sync"
+                "desktop-sync: "
+                + ntr("{n} item waits for you", "{n} items wait for you", n).format(n=n)
+                if n
+                else "desktop-sync"
             )
 
     def resolve(self, ids: list[int], action: str, value: object) -> None:
@@ -538,9 +541,11 @@ class MainController(QObject):
         def done(entries: list[InboxEntry]) -> None:
             self._show_inbox(entries)
             self.window.show_message(
-                tr("{n} decisions recorded; the next synchronisation carries them out.").format(
-                    n=len(ids)
-                ),
+                ntr(
+                    "{n} decision recorded; the next synchronisation carries it out.",
+                    "{n} decisions recorded; the next synchronisation carries them out.",
+                    len(ids),
+                ).format(n=len(ids)),
                 "info",
             )
 
