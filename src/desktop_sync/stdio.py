@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-_state: dict[str, bool] = {"windowless": False}
+_state: dict[str, bool] = {"windowless": False, "person": True}
 
 
 def _null_stream(mode: str) -> IO[str]:
@@ -113,12 +113,22 @@ else:
 show_message: Callable[[str, str], None] = _message_box
 
 
+def person_present(present: bool) -> None:
+    """Whether a person started this (the window, the demo) or a scheduler did (``sync``).
+
+    A message box waits for a click: a scheduled run without a console must never stop on
+    one, so its errors go to the log (and the exit code) only.
+    """
+    _state["person"] = present
+
+
 def report_startup_error(text: str) -> None:
     """An error a console user would read on stderr: in a box when there is no console."""
-    if windowless():
+    if windowless() and _state["person"]:
         with contextlib.suppress(Exception):
             show_message("desktop-sync", text)
 
 
 def _reset_for_tests() -> None:
     _state["windowless"] = False
+    _state["person"] = True

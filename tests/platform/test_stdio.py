@@ -121,12 +121,17 @@ def test_windowless_executable_survives_cli_use(tmp_path: Path) -> None:
     shown = _windowless(home, tmp_path, "profile", "show", "shop", "--json")
     assert shown["code"] == 0, shown  # sys.stdout.write on None
     synced = _windowless(home, tmp_path, "sync", "--dry-run")
-    # No secret and nothing listening: a clear failure, never an internal error (1).
+    # No secret and nothing listening: a clear failure, never an internal error (1); a
+    # scheduled run must never wait on a message box: the log has it.
     assert synced["code"] in (2, 5), synced
-    boxes = synced["boxes"]
-    assert isinstance(boxes, list) and len(boxes) == 1 and "desktop-sync:" in boxes[0]
+    assert synced["boxes"] == []
     log = (home / "logs" / "desktop-sync.log").read_text(encoding="utf-8")
-    assert boxes[0].split("desktop-sync: ", 1)[1][:40] in log
+    assert "profile «shop»" in log or "shop" in log.split("(exit ")[0]
+    # What a person started (the Start-menu demo, the window) shows its error in a box.
+    bad = _windowless(home, tmp_path, "demo", "--configuration", "nonesuch")
+    assert bad["code"] == 2, bad
+    boxes = bad["boxes"]
+    assert isinstance(boxes, list) and len(boxes) == 1 and "desktop-sync:" in boxes[0]
 
 
 def test_secret_prompt_only_on_a_real_console(monkeypatch: pytest.MonkeyPatch) -> None:
