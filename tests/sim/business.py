@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
+from .invariants import base_price_type
 from .people import CrmUser, OnecUser, PersonError
 
 NO_REF = "00000000-0000-0000-0000-000000000000"
@@ -373,11 +374,38 @@ class Business:
                 needle=self.companies[inv.company_id].name,
             )
             self.expect("F1:", f"invoice {crm_id} waits for its buyer", str(crm_id), required=False)
+        for n in self._by_characteristics(crm_id):
+            self.expect(
+                f"F1:row{n}_characteristic:{crm_id}",
+                f"invoice {crm_id} row {n}: a UT product sold by characteristics",
+            )
         if crm_id in self._only_crm:
             self.expect(
                 "F1:product", f"invoice {crm_id} names a CRM-only product", needle=str(crm_id)
             )
         return "moved to the send stage"
+
+    def _by_characteristics(self, crm_id: int) -> list[int]:
+        """Rows (1-based) naming a UT product sold by characteristics: the CRM row cannot
+        say which one, so the order waits for the accountant."""
+        if self.configuration != "ut11":
+            return []
+        rows = self.crm.call(
+            "crm.item.productrow.list", {"filter": {"=ownerType": "SI", "=ownerId": crm_id}}
+        )
+        rows = rows["productRows"] if isinstance(rows, dict) else rows
+        xml = {int(p["id"]): str(p.get("xmlId") or "").lower() for p in self.crm_products()}
+        with_chars = {
+            str(p["Ref_Key"]).lower()
+            for p in self.onec.list(self.sets.products)
+            if p.get("ИспользованиеХарактеристик") not in (None, "", "НеИспользовать")
+        }
+        rows = sorted(rows, key=lambda r: (int(r.get("sort") or 0), int(r.get("id") or 0)))
+        return [
+            n
+            for n, r in enumerate(rows, start=1)
+            if xml.get(int(r.get("productId") or 0)) in with_chars
+        ]
 
     def m_edit_rows(self) -> str | None:
         drafts = [i for i in self.invoices.values() if not i.sent]
@@ -521,6 +549,42 @@ class Business:
         unit = self.rng.choice([u for u in units if u["Ref_Key"] != p.get("ЕдиницаИзмерения_Key")])
         self.onec.edit(self.sets.products, p["Ref_Key"], {"ЕдиницаИзмерения_Key": unit["Ref_Key"]})
         return f"product {p['Ref_Key']} «{p['Description']}»: unit → {unit.get('Description')}"
+
+    def a_set_price(self) -> str | None:
+        """A new price through the price-setting document, as 1C users do: a copy of an
+        earlier one (same price type), one or two products, posted."""
+        ps = self._customer_products()
+        if not ps:
+            return None
+        set_name = "Document_УстановкаЦенНоменклатуры"
+        like = self.template(set_name, "Товары")
+        row_like = dict(like["Товары"][0])
+        base = base_price_type(self.onec, self.configuration)
+        if self.configuration == "ut11":
+            row_like["ВидЦены_Key"] = base
+            like["ВидыЦен"] = [{"LineNumber": 1, "ВидЦены_Key": base}]
+            like["Статус"] = "Согласован"
+        else:
+            like["ТипЦен_Key"] = base
+        rows = []
+        for n, p in enumerate(self.rng.sample(ps, min(len(ps), self.rng.randint(1, 2))), 1):
+            row = dict(row_like)
+            price = Decimal(self.rng.randint(5000, 2000000)) / 100
+            row.update(LineNumber=n, Номенклатура_Key=p["Ref_Key"], Цена=price)
+            if "Характеристика_Key" in row:
+                row["Характеристика_Key"] = NO_REF
+            rows.append(row)
+        values = {
+            k: v
+            for k, v in like.items()
+            if k not in ("Ref_Key", "DataVersion", "Posted", "Number", "Товары") and "@" not in k
+        }
+        values.update(Date=self.at(9), Товары=rows)
+        rec = self.onec.add(set_name, values)
+        self.onec.post(set_name, rec["Ref_Key"])
+        return f"price-setting {rec['Ref_Key']}: " + ", ".join(
+            f"{r['Номенклатура_Key']} {r['Цена']}" for r in rows
+        )
 
     def a_rename_counterparty(self) -> str | None:
         """The accountant renames a counterparty the CRM has; if the manager renamed the
@@ -851,6 +915,7 @@ class Business:
             ("accountant", 2, self.a_rename_product),
             ("accountant", 1, self.a_product_vat),
             ("accountant", 1, self.a_product_unit),
+            ("accountant", 2, self.a_set_price),
             ("accountant", 1, self.a_rename_counterparty),
             ("accountant", 1, self.a_mark_product_deleted),
             ("accountant", 7, self.a_payment),

@@ -21,6 +21,7 @@ from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 from .people import CrmUser, OnecUser
 
 CENT = Decimal("0.01")
+NO_REF = "00000000-0000-0000-0000-000000000000"
 BP_RATES = {
     "НДС22": Decimal(22),
     "НДС20": Decimal(20),
@@ -89,6 +90,40 @@ class Snapshot:
     rows: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     measures: dict[int, str] = field(default_factory=dict)  # measure id -> ОКЕИ code
     vats: dict[int, Decimal | None] = field(default_factory=dict)
+    base_prices: dict[str, Decimal] = field(default_factory=dict)  # 1C ref -> base price
+    crm_prices: dict[int, Decimal] = field(default_factory=dict)  # CRM product -> base price
+    compared: Counter[str] = field(default_factory=Counter)  # pairs checked, by kind
+
+
+PRICE_SETTINGS = "Document_УстановкаЦенНоменклатуры"
+
+
+def base_price_type(onec: OnecUser, configuration: str) -> str:
+    """The 1C price type the CRM's base price follows: UT's «Основной» one, else (and
+    in BP, which has no mark) the first by code."""
+    name = "Catalog_ВидыЦен" if configuration == "ut11" else "Catalog_ТипыЦенНоменклатуры"
+    rows = sorted(onec.list(name), key=lambda r: str(r.get("Code") or ""))
+    marked = [r for r in rows if r.get("Основной")]
+    return str((marked or rows)[0]["Ref_Key"])
+
+
+def base_prices(onec: OnecUser, configuration: str) -> dict[str, Decimal]:
+    """Product -> its base price, as the posted price-setting documents say (the last
+    one wins; in UT only an agreed «Согласован» one counts, and only product prices,
+    not a characteristic's)."""
+    base = base_price_type(onec, configuration)
+    docs = [d for d in onec.list(PRICE_SETTINGS) if d.get("Posted") and not d.get("DeletionMark")]
+    docs.sort(key=lambda d: (str(d.get("Date")), str(d.get("Number"))))
+    out: dict[str, Decimal] = {}
+    for d in docs:
+        if configuration == "ut11" and d.get("Статус") != "Согласован":
+            continue
+        for row in d.get("Товары") or []:
+            kind = row.get("ВидЦены_Key") if configuration == "ut11" else d.get("ТипЦен_Key")
+            if str(kind) != base or str(row.get("Характеристика_Key") or NO_REF) != NO_REF:
+                continue
+            out[str(row["Номенклатура_Key"]).lower()] = dec(row.get("Цена"))
+    return out
 
 
 def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
@@ -102,7 +137,7 @@ def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
     if ut:
         for r in onec.list("Catalog_СтавкиНДС"):
             rate = r.get("Ставка")
-            s.ut_rates[str(r["Ref_Key"])] = None if r.get("БезНДС") or rate is None else dec(rate)
+            s.ut_rates[str(r["Ref_Key"])] = None if r.get("НеОблагается") else dec(rate)
     settle = (
         {settlement_ref(str(i["Ref_Key"])): str(i["Ref_Key"]) for i in s.invoices} if ut else {}
     )
@@ -136,6 +171,23 @@ def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
                 base = ships.get(str(doc.get("ДокументРеализации_Key")))
                 ref = str(base.get("СчетНаОплатуПокупателю_Key")) if base else ""
             s.shipped[ref] = s.shipped.get(ref, Decimal(0)) + sign * dec(doc.get("СуммаДокумента"))
+    s.base_prices = base_prices(onec, sets.configuration)
+    base_group = next(
+        int(t["id"])
+        for t in crm.call("catalog.priceType.list", {})["priceTypes"]
+        if t.get("base") in ("Y", True)
+    )
+    s.crm_prices = {
+        int(r["productId"]): dec(r.get("price"))
+        for r in crm.list_all(
+            "catalog.price.list",
+            {
+                "select": ["productId", "catalogGroupId", "price"],
+                "filter": {"catalogGroupId": base_group},
+            },
+            key="prices",
+        )
+    }
     s.companies = crm.list_all("crm.company.list", {"select": ["*"]})
     s.requisites = crm.list_all("crm.requisite.list", {"select": ["*"]})
     s.crm_products = crm.list_all(
@@ -171,7 +223,9 @@ def _row_rate(row: dict[str, Any], s: Snapshot) -> Decimal | None:
     return BP_RATES.get(str(row.get("СтавкаНДС")), Decimal(-1))
 
 
-def check(s: Snapshot, sets: Any) -> list[Finding]:
+def check(s: Snapshot, sets: Any, product_links: set[tuple[str, str]]) -> list[Finding]:
+    """``product_links``: (1C ref, CRM id) of the products the sync linked (its journal
+    says which products it manages: customers' only; the values come from the APIs)."""
     out: list[Finding] = []
     ut = sets.configuration == "ut11"
 
@@ -197,6 +251,7 @@ def check(s: Snapshot, sets: Any) -> list[Finding]:
         if len(cps) != 1 or len(rqs) != 1:
             continue
         cp, rq = cps[0], rqs[0]
+        s.compared["counterparties"] += 1
         co = company.get(int(rq["ENTITY_ID"]))
         if co is None:
             continue
@@ -232,11 +287,15 @@ def check(s: Snapshot, sets: Any) -> list[Finding]:
     for p in s.crm_products:
         ref = str(p.get("xmlId") or "").lower()
         op = s.products.get(ref)
-        if op is None or op.get("DeletionMark"):
+        if op is None or op.get("DeletionMark") or (ref, str(p["id"])) not in product_links:
             continue
+        s.compared["products"] += 1
         label = f"product «{op.get('Description')}» ({ref})"
         if str(op.get("Description") or "") != str(p.get("name") or ""):
             out.append(Finding("pairs", label, "name", op.get("Description"), p.get("name")))
+        price = s.base_prices.get(ref)
+        if price is not None and money(price) != money(s.crm_prices.get(int(p["id"]), Decimal(-1))):
+            out.append(Finding("pairs", label, "base price", price, s.crm_prices.get(int(p["id"]))))
         okei = s.units.get(str(op.get("ЕдиницаИзмерения_Key")), "")
         crm_okei = s.measures.get(int(p.get("measure") or 0), "")
         if okei and okei != crm_okei:
@@ -247,7 +306,6 @@ def check(s: Snapshot, sets: Any) -> list[Finding]:
                     "unit (ОКЕИ)",
                     okei,
                     crm_okei,
-                    defect="product update carries the name only",
                 )
             )
         if not ut and op.get("ВидСтавкиНДС") in BP_KIND_RATES:
@@ -261,7 +319,6 @@ def check(s: Snapshot, sets: Any) -> list[Finding]:
                         "VAT",
                         rate,
                         crm_rate,
-                        defect="product update carries the name only",
                     )
                 )
 
@@ -280,6 +337,7 @@ def check(s: Snapshot, sets: Any) -> list[Finding]:
         if item is None:
             out.append(Finding("lost", label, "CRM invoice", inv.get("Number"), None))
             continue
+        s.compared["invoices"] += 1
         out += _invoice(s, inv, item, s.rows.get(crm_id, []), label)
     return out
 
@@ -314,16 +372,17 @@ def _invoice(
         crm_gross = money(dec(c.get("price")) * dec(c.get("quantity")))
         if money(gross) != crm_gross:
             out.append(Finding("pairs", where, "sum with VAT", gross, crm_gross))
-        price_x_qty = money(dec(o.get("Цена")) * dec(o.get("Количество")))
+        # 1C's own arithmetic: Цена × Количество − СуммаСкидки = Сумма
+        discount = dec(o.get("СуммаСкидки", o.get("СуммаРучнойСкидки")))  # BP / UT
+        price_x_qty = money(dec(o.get("Цена")) * dec(o.get("Количество"))) - discount
         if price_x_qty != money(dec(o.get("Сумма"))):
             out.append(
                 Finding(
                     "pairs",
                     where,
-                    "1C Цена × Количество ≠ Сумма",
+                    "1C Цена × Количество − СуммаСкидки ≠ Сумма",
                     price_x_qty,
                     o.get("Сумма"),
-                    defect="row price taken from the CRM's rounded gross",
                 )
             )
     paid = money(s.paid.get(ref, Decimal(0)))

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
 from desktop_sync.engine.model import Plan
+from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.engine.service import ConnectError, SyncService
 from desktop_sync.journal import InboxState
 from desktop_sync.sandbox import bitrix24, onec
@@ -68,15 +69,17 @@ class Tally:
     duplicates: int = 0
     lost: int = 0
     known: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[str] = field(default_factory=Counter)  # pair checks made, by kind
 
     def line(self) -> str:
         known = ", ".join(f"{k}: {n}" for k, n in sorted(self.known.items())) or "none"
+        pairs = ", ".join(f"{k} {n}" for k, n in sorted(self.pairs.items())) or "none"
         return (
             f"simulation: {self.runs} runs, {self.days} days, {self.actions} actions, "
             f"{self.syncs} syncs ({self.dry_runs} dry runs first), {self.kills} kills, "
             f"{self.faults} faulted syncs, {self.decisions} inbox decisions; inbox items "
             f"expected {self.expected} / seen {self.seen}; duplicates {self.duplicates}, "
-            f"lost {self.lost}; known defects tolerated: {known}"
+            f"lost {self.lost}; pair checks: {pairs}; known defects tolerated: {known}"
         )
 
 
@@ -317,7 +320,13 @@ class Simulation:
         if problems:
             self.fail("(5) the journal is not settled", problems)
         snap = invariants.read(self.onec_user, self.crm_user, self.sets)
-        findings = invariants.check(snap, self.sets)  # (2), (4), lost
+        with service(self.world) as svc:
+            links = {
+                (str(link.onec_ref).lower(), str(link.crm_id))
+                for link in svc.journal.links(PRODUCT)
+            }
+        findings = invariants.check(snap, self.sets, links)  # (2), (4), lost
+        self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
         for f in findings:
             if f.defect and not strict():
