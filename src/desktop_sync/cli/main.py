@@ -11,17 +11,25 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 from desktop_sync import __version__
 from desktop_sync.cli.context import CommandError, Context
+from desktop_sync.cli.failures import explain, private_files, private_folders
+from desktop_sync.cli.words import (
+    hoist_global_options,
+    install_click_translations,
+    translate_command,
+)
 from desktop_sync.config import AppPaths, ConfigError
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
-from desktop_sync.logsetup import setup_logging
+from desktop_sync.logsetup import current_log_file, setup_logging
 from desktop_sync.redact import scrub
 from desktop_sync.runlock import LockHeld
+from desktop_sync.stdio import person_present, prepare_stdio, report_startup_error
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +59,7 @@ class LazyGroup(click.Group):
             module, _, attr = COMMANDS[cmd_name].partition(":")
             command = getattr(importlib.import_module(module), attr)
             assert isinstance(command, click.Command)
-            return command
+            return translate_command(command)
         return super().get_command(ctx, cmd_name)
 
 
@@ -81,7 +89,13 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
     """
     paths = AppPaths.resolve(home)
     paths.ensure()
-    setup_logging(paths.log_file)
+    private_folders(paths)
+    opens_window = click_ctx.invoked_subcommand is None
+    # A box for errors only where a person clicked (window, demo); never for a scheduled run.
+    person_present(click_ctx.invoked_subcommand in (None, "demo"))
+    setup_logging(paths.gui_log_file if opens_window else paths.log_file)
+    if paths.home is not None:
+        _warn_network_home(paths.home)
     click_ctx.obj = Context(paths=paths, profile_name=profile_name)
     if click_ctx.invoked_subcommand is None:
         from desktop_sync.cli.gui_launch import launch_gui
@@ -89,15 +103,36 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
         sys.exit(launch_gui(click_ctx.obj))
 
 
+def _warn_network_home(home: Path) -> None:
+    from desktop_sync.config.netdrive import is_network_path
+
+    if is_network_path(home):
+        text = tr(
+            "warning: {home} is on a network drive; the journal (SQLite) may be damaged "
+            "there. Keep --home on a local disk."
+        ).format(home=home)
+        log.warning("%s", text)
+        click.echo(f"desktop-sync: {text}", err=True)
+
+
 def _fail(message: str, code: Exit) -> int:
-    click.echo(f"desktop-sync: {scrub(message)}", err=True)
+    text = f"desktop-sync: {scrub(message)}"
+    click.echo(text, err=True)
+    if current_log_file() is not None:  # before logging is set up, stderr alone
+        log.warning("%s (exit %d)", text, int(code))
+    report_startup_error(text)  # the windowless executable has no stderr: a message box
     return int(code)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for tests and ``main``)."""
+    prepare_stdio()
+    logging.raiseExceptions = False  # a log that cannot be written never prints a traceback
+    private_files()
+    install_click_translations()
+    translate_command(cli)
     try:
-        cli.main(args=argv, prog_name="desktop-sync", standalone_mode=False)
+        cli.main(args=hoist_global_options(argv), prog_name="desktop-sync", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
         return int(Exit.USAGE)
@@ -120,11 +155,14 @@ def run(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return _fail(tr("interrupted"), Exit.PARTIAL)
-    except Exception:
+    except Exception as exc:
+        known = explain(exc)
+        if known is not None:
+            return _fail(*known)
         log.exception("internal error")
         from desktop_sync.config import AppPaths as _Paths
 
-        where = _Paths.resolve().log_file
+        where = current_log_file() or _Paths.resolve().log_file
         return _fail(
             tr("internal error — this is a bug; the details are in {log}").format(log=where),
             Exit.INTERNAL,
