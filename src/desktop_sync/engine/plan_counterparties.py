@@ -97,6 +97,7 @@ class Counterparties:
                 if rq.inn:
                     self.by_requisites.setdefault((rq.inn, rq.kpp), []).append(rq.key)
         self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
+        self.joins: dict[int, list[str]] = {}  # CRM company -> ops adding a requisite to it
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
 
     def _label(self, cp: Counterparty) -> str:
@@ -195,6 +196,8 @@ class Counterparties:
                 )
             )
         payload: dict[str, Any] = {"counterparty": cp, "values": nz.counterparty_values(cp)}
+        if company_id is not None:
+            self.joins.setdefault(company_id, []).append(op_id)
         if company_id is not None or company_of is not None:
             reason = tr(
                 "{name}: not in the CRM yet; its requisites will be added to the company of "
@@ -224,6 +227,10 @@ class Counterparties:
         )
         self.crm_ready[onec_ref] = op_id
         return op_id
+
+    def adds_requisite(self, company_id: int | None) -> bool:
+        """Whether this plan adds a requisite to the CRM company (F7, before F1 runs)."""
+        return any(not self.b.is_blocked(op) for op in self.joins.get(company_id or -1, []))
 
     def _partner_company(self, cp: Counterparty) -> tuple[int | None, str | None]:
         """UT 11: (company id, op id making it) of another counterparty of the same

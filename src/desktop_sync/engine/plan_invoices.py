@@ -109,16 +109,27 @@ class Invoices:
         self.products = products
         self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice
 
-    def _company_key(self, ci: CrmInvoice) -> str | None:
+    def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
         if company is None:
             return None
         reqs = requisites_of(company)
-        if len(reqs) == 1:
+        # F7 may add requisites to this company earlier in this same run (a UT partner's
+        # other counterparty): F1 reads the company as it will be after F7, not as read,
+        # so the outcome is the same whether or not a killed run added them already.
+        if len(reqs) == 1 and not self.cps.adds_requisite(company.counterparty.crm_id):
             return reqs[0].key
         # Several requisites (head office and branches, a UT partner's legal entities):
         # the one the manager chose on the invoice; none chosen, a person decides.
-        return next((rq.key for rq in reqs if rq.requisite_id == ci.requisite_id), None)
+        chosen = next((rq.key for rq in reqs if rq.requisite_id == ci.requisite_id), None)
+        if chosen is None and onec_counterparty:
+            # A sent invoice: the requisite of its 1C counterparty is still the company's,
+            # so nothing changed in the CRM (a requisite added later is not a change).
+            chosen = next(
+                (rq.key for rq in reqs if self.cps.match.by_crm.get(rq.key) == onec_counterparty),
+                None,
+            )
+        return chosen
 
     def _buyer(self, ci: CrmInvoice) -> str:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
@@ -525,7 +536,7 @@ class Invoices:
                 )
                 continue
             onec_v = invoice_values_onec(inv)
-            crm_v = self.crm_values(ci)
+            crm_v = self.crm_values(ci, inv.counterparty_ref)
             if crm_v is None:
                 continue
             crm_v = repriced_as_base(crm_v, link.crm_values)
@@ -553,9 +564,12 @@ class Invoices:
                 extra={"lines": lines},
             )
 
-    def crm_values(self, ci: CrmInvoice) -> dict[str, Any] | None:
-        """The CRM invoice in 1C terms (counterparty and products mapped by links)."""
-        key = self._company_key(ci)
+    def crm_values(
+        self, ci: CrmInvoice, onec_counterparty: str | None = None
+    ) -> dict[str, Any] | None:
+        """The CRM invoice in 1C terms (counterparty and products mapped by links);
+        ``onec_counterparty``: the 1C document's, for an invoice sent already."""
+        key = self._company_key(ci, onec_counterparty)
         cp_ref = self.cps.match.by_crm.get(key) if key else None
         refs = [
             self.products.onec_ref_of_crm(ln.product_crm_id) or f"crm:{ln.product_crm_id}"
