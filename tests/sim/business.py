@@ -98,6 +98,8 @@ class Business:
     _products: list[dict[str, Any]] = field(default_factory=list)
     _templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)  # keys a person will decide on
+    to_confirm: list[tuple[str, str]] = field(default_factory=list)  # (payment, invoice) refs
+    confirmed: list[tuple[str, str]] = field(default_factory=list)
     # Invoices to a CRM contact (a private person) are off until the defect found by this
     # simulation is fixed: the engine keys companies and contacts by the bare CRM id in one
     # dict, so an invoice of contact 6 goes to 1C for company 6's counterparty (seed 1,
@@ -651,6 +653,35 @@ class Business:
 
     _payments: list[tuple[str, str]] = field(default_factory=list)
 
+    def a_unallocated_payment(self) -> str | None:
+        """A bank statement that names no invoice, only «по счёту № N» in its purpose:
+        the sync proposes the invoice and waits for the accountant to confirm."""
+        if self.configuration != "bp30":
+            return None
+        owed = [
+            i
+            for i in self._sent_invoices()
+            if not any(r.get("СчетНаОплату_Key") == i["Ref_Key"] for r in self._allocated_rows())
+        ]
+        if not owed:
+            return None
+        inv = self.rng.choice(owed)
+        number = str(inv["Number"]).split("-")[-1].lstrip("0")
+        ref = self._payment(
+            [(inv, Decimal(str(inv["СуммаДокумента"])))], "bank", allocate=False, number=number
+        )
+        self._payments.append(("bank", ref))
+        self.expect("F3:allocate", f"payment {ref} names no invoice", needle=ref)
+        self.to_confirm.append((ref, str(inv["Ref_Key"])))
+        return f"bank receipt {ref} naming no invoice, purpose «по счёту № {number}»"
+
+    def _allocated_rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for set_name in set(self.sets.payment_sets.values()):
+            for d in self.onec.list(set_name):
+                rows += d.get("РасшифровкаПлатежа") or []
+        return rows
+
     def a_refund(self) -> str | None:
         invs = self._sent_invoices()
         if not invs:
@@ -664,7 +695,11 @@ class Business:
     def a_unpost_payment(self) -> str | None:
         if not self._payments:
             return None
-        kind, ref = self.rng.choice(self._payments)
+        waiting = {p for p, _i in self.to_confirm}
+        payments = [(k, r) for k, r in self._payments if r not in waiting]
+        if not payments:
+            return None
+        kind, ref = self.rng.choice(payments)
         set_name = self.sets.payment_sets[kind]
         doc = self.onec.get(set_name, ref)
         if doc.get("Posted"):
@@ -673,7 +708,14 @@ class Business:
         self.onec.post(set_name, ref)
         return f"{kind} {ref} posted again"
 
-    def _payment(self, alloc: list[tuple[dict[str, Any], Decimal]], kind: str) -> str:
+    def _payment(
+        self,
+        alloc: list[tuple[dict[str, Any], Decimal]],
+        kind: str,
+        *,
+        allocate: bool = True,
+        number: str = "",
+    ) -> str:
         set_name = self.sets.payment_sets[kind]
         first = alloc[0][0]
         if self.configuration == "bp30":
@@ -685,7 +727,7 @@ class Business:
                 row.update(
                     LineNumber=n,
                     ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
-                    СчетНаОплату_Key=inv["Ref_Key"],
+                    СчетНаОплату_Key=inv["Ref_Key"] if allocate else NO_REF,
                     СуммаПлатежа=amount,
                     СуммаВзаиморасчетов=amount,
                 )
@@ -704,7 +746,7 @@ class Business:
                 РасшифровкаПлатежа=rows,
             )
             if "НазначениеПлатежа" in values:
-                values["НазначениеПлатежа"] = f"Оплата по счёту № {first['Number']}"
+                values["НазначениеПлатежа"] = f"Оплата по счёту № {number or first['Number']}"
             if kind == "bank":
                 values["ВидОперации"] = "ОплатаПокупателя"
             elif kind == "refund":
@@ -920,6 +962,7 @@ class Business:
             ("accountant", 1, self.a_mark_product_deleted),
             ("accountant", 7, self.a_payment),
             ("accountant", 1, self.a_refund),
+            ("accountant", 3, self.a_unallocated_payment),
             ("accountant", 2, self.a_unpost_payment),
             ("accountant", 4, self.a_shipment),
             ("accountant", 1, self.a_return),

@@ -126,7 +126,12 @@ def base_prices(onec: OnecUser, configuration: str) -> dict[str, Decimal]:
     return out
 
 
-def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
+def read(
+    onec: OnecUser, crm: CrmUser, sets: Any, confirmed: dict[str, str] | None = None
+) -> Snapshot:
+    """``confirmed``: payment ref -> invoice ref the accountant confirmed in the inbox
+    for a receipt row that names no invoice."""
+    confirmed = confirmed or {}
     s = Snapshot()
     ut = sets.configuration == "ut11"
     s.cps = onec.list(sets.counterparties)
@@ -153,6 +158,8 @@ def read(onec: OnecUser, crm: CrmUser, sets: Any) -> Snapshot:
                 else:
                     ref = str(row.get("СчетНаОплату_Key"))
                     amount = dec(row.get("СуммаПлатежа"))
+                    if ref == NO_REF:
+                        ref = confirmed.get(str(doc["Ref_Key"]), "")
                 if ref:
                     s.paid[ref] = s.paid.get(ref, Decimal(0)) + sign * amount
     for set_name, sign in ((sets.shipments, 1), (sets.returns, -1)):

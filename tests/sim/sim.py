@@ -278,8 +278,34 @@ class Simulation:
         else:
             self.run()
 
+    def confirm(self) -> None:
+        """Some days the accountant confirms the invoice the sync proposed for a receipt
+        that names none."""
+        if not self.biz.to_confirm or self.rng.random() < 0.4:
+            return
+        pay, inv = self.biz.to_confirm.pop(0)
+        with service(self.world) as svc:
+            item = next(
+                (
+                    i
+                    for i in svc.journal.inbox()
+                    if i.dedup_key.startswith(f"F3:allocate:{pay}:") and i.dedup_key.endswith(inv)
+                ),
+                None,
+            )
+            if item is None:
+                self.fail("a proposed allocation is not in the inbox", [pay, inv])
+                return
+            svc.resolve(item.id, "confirm", by="accountant")
+        self.biz.expected = [e for e in self.biz.expected if e.needle != pay]
+        self.biz.confirmed.append((pay, inv))
+        self.biz.log.append(f"day {self.day:>2} accountant: inbox {item.dedup_key}: confirm")
+        self.tally.decisions += 1
+        self.run()
+
     def decide(self) -> None:
         """Some days the accountant opens the inbox and settles a conflict (1C wins)."""
+        self.confirm()
         if not self.biz.conflicts or self.rng.random() < 0.4:
             return
         key = self.biz.conflicts.pop(0)
@@ -319,7 +345,7 @@ class Simulation:
         problems = journal_problems(self.world.paths.journal_path())  # (5)
         if problems:
             self.fail("(5) the journal is not settled", problems)
-        snap = invariants.read(self.onec_user, self.crm_user, self.sets)
+        snap = invariants.read(self.onec_user, self.crm_user, self.sets, dict(self.biz.confirmed))
         with service(self.world) as svc:
             links = {
                 (str(link.onec_ref).lower(), str(link.crm_id))
