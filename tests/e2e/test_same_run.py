@@ -32,7 +32,7 @@ from .conftest import World, make_world
 world_of = contextmanager(make_world)
 
 
-def _branch_of_a_partner(world: World) -> tuple[int, int] | None:
+def branch_of_a_partner(world: World) -> tuple[int, int] | None:
     """UT 11: a new branch (same ИНН, another КПП) of a linked-to-be counterparty's
     partner, a customer in 1C documents and not in the CRM; and a CRM invoice of the
     company at the "send" stage with no requisite chosen. -> (company id, invoice id)."""
@@ -101,11 +101,11 @@ def test_f1_reads_the_requisites_f7_adds_in_the_same_run(
     tmp_path: Path, configuration: str
 ) -> None:
     with _world(tmp_path / "whole", configuration) as whole:
-        scenario = _branch_of_a_partner(whole)
+        scenario = branch_of_a_partner(whole)
         _settle(whole)  # uninterrupted
         end_whole, inbox_whole = state(whole), _inbox(whole)
     with _world(tmp_path / "killed", configuration) as killed:
-        assert _branch_of_a_partner(killed) == scenario
+        assert branch_of_a_partner(killed) == scenario
         with killed.service() as svc:  # a run killed right after F7's writes
             svc.run(flows=(Flow.F7,))
         _settle(killed)

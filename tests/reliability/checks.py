@@ -98,6 +98,14 @@ def onec_state(world: World) -> dict[str, Counter[str]]:
     }
 
 
+def inbox_state(world: World) -> Counter[str]:
+    """What waits for a person, by kind: flow, rule and field (ids and 1C numbers depend
+    on the order records were made in, which kills and faults change)."""
+    with service(world) as svc:
+        items = svc.journal.inbox()
+    return Counter(f"{i.kind}|{':'.join(i.dedup_key.split(':')[:2])}|{i.field}" for i in items)
+
+
 State = dict[str, dict[str, Counter[str]]]
 
 

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,14 @@ import pytest
 
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
+from tests.e2e.test_same_run import branch_of_a_partner
 from tests.killing import kill_hard, was_killed
 
 from .checks import (
     CONFIGURATIONS,
     State,
     diff,
+    inbox_state,
     journal_problems,
     open_world,
     secrets_found,
@@ -74,6 +77,7 @@ def cli_apply(world: World, timeout: float = 120) -> subprocess.CompletedProcess
 class Reference:
     state: State
     seconds: float  # one uninterrupted CLI apply, start-up included
+    inbox: Counter[str]  # what waits for a person at the end
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +88,13 @@ def reference(tmp_path_factory: pytest.TempPathFactory, configuration: str) -> I
             tmp_path_factory.mktemp("ref"), mp, onec_faults=ONEC_DELAY, configuration=configuration
         ) as world,
     ):
+        branch_of_a_partner(world)
         t0 = time.monotonic()
         first = cli_apply(world)
         seconds = time.monotonic() - t0
         assert first.returncode in (Exit.OK, Exit.WAITING), first.stderr
         converge(world)  # later runs still have work (money flows follow the 1C numbers)
-        yield Reference(state(world), seconds)
+        yield Reference(state(world), seconds, inbox_state(world))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -117,6 +122,7 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
     with open_world(
         tmp_path, monkeypatch, onec_faults=ONEC_DELAY, configuration=configuration
     ) as world:
+        branch_of_a_partner(world)  # UT 11: F7 joins a requisite F1 must see in the same run
         killed = 0
         for _ in range(kills):
             proc = subprocess.Popen(
@@ -149,6 +155,9 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
         tally.lost += lost
         tally.duplicated += dup
         assert (lost, dup) == (0, 0), "\n".join(lines[:20])
+        # the same end state includes what waits for a person (UT 11: an invoice sent or
+        # waiting, a conflict nobody caused, must not depend on where a run was killed)
+        assert inbox_state(world) == reference.inbox
         assert journal_problems(world.paths.journal_path()) == []
         assert secrets_found(world, *outputs) == []
         tally.passed += 1
