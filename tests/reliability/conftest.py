@@ -44,6 +44,7 @@ class Tally:
     passed: int = 0
     lost: int = 0
     duplicated: int = 0
+    kills: int = 0  # processes actually killed (a run may end before its moment)
     notes: list[str] = field(default_factory=list)
 
 
@@ -64,5 +65,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for name, t in sorted(TALLIES.items()):
         terminalreporter.write_line(
             f"{name:<10} tried {t.tried:>3}  passed {t.passed:>3}  "
-            f"lost {t.lost}  duplicated {t.duplicated}"
+            f"lost {t.lost}  duplicated {t.duplicated}" + (f"  kills {t.kills}" if t.kills else "")
         )

@@ -102,7 +102,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("configuration", CONFIGURATIONS, scope="module")
     if "seed" in metafunc.fixturenames:
         soak = soak_enabled(metafunc.config)
-        metafunc.parametrize("seed", range(1, 9) if soak else (1, 2))
+        # soak: 26 seeds x 4 kills x 2 configurations = 208 moments to kill at
+        metafunc.parametrize("seed", range(1, 27) if soak else (1, 2))
     if "kills" in metafunc.fixturenames:
         metafunc.parametrize("kills", (4,) if soak_enabled(metafunc.config) else (2,))
 
@@ -137,6 +138,7 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
             if proc.poll() is None:
                 kill_hard(proc)
                 killed += 1
+                tally.kills += 1
             out, err = proc.communicate(timeout=60)
             outputs += [out, err]
             assert was_killed(proc.returncode) or proc.returncode in (
