@@ -227,3 +227,27 @@ def test_an_invoice_sent_before_the_fix_is_not_a_conflict_after_the_upgrade() ->
     edited = {"rows": [["p1", "4", "1234.56", "4938.24", "НДС22"]], "total": "4938.24"}
     assert repriced_as_base(edited, base) == edited
     assert repriced_as_base(now, {}) == now
+
+
+def test_vat_on_top_reaches_1c_with_the_net_price_and_the_crms_total(world: World) -> None:
+    crm_id = _new_crm_invoice(
+        world, [{"price": "1234.5546", "quantity": 3, "taxRate": 22, "taxIncluded": "N"}]
+    )
+    with world.service() as svc:
+        summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        (op,) = [o for o in plan.operations if o.op_id == f"F1:create_onec:{crm_id}"]
+        link = svc.journal.link(INVOICE, crm_id=str(crm_id))
+        assert link is not None and link.onec_ref
+    with world.story.client() as onec:
+        made = onec.invoice(link.onec_ref)
+    with _crm(world) as c:
+        ci = c.invoice(crm_id)
+    assert made is not None
+    (ln,) = made.lines
+    assert (ln.price, ln.amount, ln.vat_amount, ln.discount) == (
+        D("1011.93"), D("3035.79"), D("667.86"), D(0),
+    )  # fmt: skip
+    assert not ln.vat_included and ln.price * ln.quantity == ln.amount
+    assert made.total == ci.opportunity == D("3703.65")
+    assert "667,86" in op.reason and "667,87" in op.reason, op.reason
