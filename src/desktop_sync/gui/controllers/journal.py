@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.gui import fmt, labels
+from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.i18n import N_, tr
 from desktop_sync.xlsx import write_xlsx
 
@@ -139,6 +140,7 @@ class OpsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._ops: list[OpEntry] = []
+        self.namer: Callable[[OpEntry], str] = journal_names.namer(None)
 
     def set_ops(self, ops: list[OpEntry]) -> None:
         self.beginResetModel()
@@ -158,18 +160,21 @@ class OpsModel(QAbstractTableModel):
 
     def _text(self, o: OpEntry, col: int) -> str:
         if col == 0:
-            return o.flow
+            return labels.flow(o.flow)
         if col == 1:
             return f"{labels.kind(o.kind)} {labels.target(o.target_system)}"
         if col == 2:
-            return o.target_id or o.source_id
+            return self.namer(o)
         if col == 3:
             return labels.op_state(o.state)
         if col == 4:
             return o.reason
         if col == 5:
-            return f"{fmt.value(o.before)} → {fmt.value(o.after)}" if o.before or o.after else ""
+            return journal_names.changes_text(o.before, o.after)
         return o.error
+
+    def op_at(self, row: int) -> OpEntry:
+        return self._ops[row]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
@@ -211,6 +216,7 @@ def _table(headers: list[str]) -> QTableWidget:
 class JournalWidget(QWidget):
     run_selected = Signal(int)
     export_requested = Signal(str)  # path
+    record_requested = Signal(object)  # an OpEntry double-clicked: its record's history
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,6 +277,15 @@ class JournalWidget(QWidget):
         split.addWidget(bottom)
         split.setSizes([260, 420])
         lay.addWidget(split)
+        for table in (self.runs_table, self.ops_table):  # headers never clipped
+            table.horizontalHeader().setMinimumSectionSize(40)
+        rh = self.runs_table.horizontalHeader()
+        for col in (0, 4, 5, 6):
+            rh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.ops_table.doubleClicked.connect(
+            lambda index: self.record_requested.emit(self.ops_model.op_at(index.row()))
+        )
+        self.ops_table.setToolTip(tr("Double-click an operation to see its record's history."))
         self.runs_table.itemSelectionChanged.connect(self._run_changed)
         self.state_filter.currentIndexChanged.connect(self._fill_ops)
         self.search.textChanged.connect(self._fill_ops)
@@ -312,6 +327,11 @@ class JournalWidget(QWidget):
             self.ops_title.setText(tr("Run {id}: operations").format(id=run.id))
             self.run_selected.emit(run.id)
 
+    def set_names(self, namer: Callable[[OpEntry], str]) -> None:
+        """Records by name, from the last read of both systems."""
+        self.ops_model.namer = namer
+        self._fill_ops()
+
     def set_operations(self, run_id: int, ops: list[OpEntry]) -> None:
         if self.current_run is None or self.current_run.id != run_id:
             return
@@ -324,7 +344,7 @@ class JournalWidget(QWidget):
         return [
             o for o in self.ops
             if (not state or o.state == state)
-            and (not q or q in f"{o.reason} {o.source_id} {o.target_id} {o.error}".casefold())
+            and (not q or q in f"{self.ops_model.namer(o)} {o.reason} {o.error}".casefold())
         ]  # fmt: skip
 
     def _fill_ops(self, *_: object) -> None:

@@ -33,7 +33,7 @@ from desktop_sync.engine.views import (
     build_views,
     find_invoices,
 )
-from desktop_sync.gui import labels
+from desktop_sync.gui import journal_names, labels
 from desktop_sync.gui.controllers.history import History, HistoryDialog, history_task
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntry, write_csv
@@ -92,6 +92,20 @@ def _marks(svc: Any, inbox: list[InboxEntry]) -> list[Mark]:
                     if rid:
                         marks.append(Mark(op.entity_type, rid, "error", op.error or op.reason))
     return marks
+
+
+@dataclass(frozen=True)
+class _RecordRef:
+    """What the history dialog needs of a record found from the journal, not a table."""
+
+    onec_id: str | None
+    crm_id: str | None
+    onec: dict[str, str] | None
+    crm: dict[str, str] | None
+    key: str
+
+    def state_text(self) -> str:
+        return tr("Not in the tables now")
 
 
 def status_line(pending: int, inbox: list[InboxEntry], plan: Plan) -> str:
@@ -195,6 +209,7 @@ class MainController(QObject):
         self.inbox.resolve_requested.connect(self.resolve)
         self.journal.run_selected.connect(self.load_operations)
         self.journal.export_requested.connect(lambda p: self.export_journal(Path(p)))
+        self.journal.record_requested.connect(self.show_operation_history)
         self.runner.busy_changed.connect(self._busy_changed)
 
         f = w.filters
@@ -325,6 +340,7 @@ class MainController(QObject):
         self.window.onec_state.set_state("ok", tr("connected"))
         self.window.crm_state.set_state("ok", tr("connected"))
         self.set_views(loaded.views)
+        self.journal.set_names(journal_names.namer(loaded.snapshot))
         self._show_inbox(loaded.inbox)
         self.journal.set_runs(loaded.runs)
         pending = len(loaded.plan.operations)
@@ -592,6 +608,22 @@ class MainController(QObject):
 
         self.runner.start(history_task(self.svc, row), name="history", on_done=done,
                           on_failed=self._failed)  # fmt: skip
+
+    def show_operation_history(self, op: Any) -> None:
+        """Double-click in the journal: every journalled change of that operation's record."""
+        ids = {i for i in (op.source_id, op.target_id) if i}
+        for model in self.window.models.values():  # the record's row, when a table has it
+            for row in model.table.rows:
+                if ids & {row.onec_id, row.crm_id}:
+                    self.show_history(row)
+                    return
+        name = self.journal.ops_model.namer(op)
+        one, crm = (
+            (op.target_id, op.source_id)
+            if op.target_system == "onec"
+            else (op.source_id, op.target_id)
+        )
+        self.show_history(_RecordRef(one or None, crm or None, {"name": name}, None, name))
 
     # -- lookup --------------------------------------------------------------------------
 

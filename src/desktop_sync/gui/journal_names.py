@@ -1,0 +1,122 @@
+"""Names of journalled records, for people: the journal keeps ids, the window shows names.
+
+The journal's operations hold the ids of both sides (a 1C reference, a CRM id such as
+``16`` or ``16/17`` for a company's requisite). Here they are turned into what the
+person knows the record by, from the last read of both systems; an id the read does
+not know falls back to the name the operation itself carried, then to the id said
+plainly ("CRM No. 16").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.gui import fmt
+from desktop_sync.i18n import tr
+
+_CRM_GROUP = {
+    "counterparty": "company",
+    "contract": "company",
+    "product": "product",
+    "stock": "product",
+    "invoice": "invoice",
+    "invoice_number": "invoice",
+    "invoice_payment": "invoice",
+    "payment_note": "invoice",
+    "invoice_shipment": "invoice",
+    "crm_payment": "invoice",
+}
+
+
+class _Op(Protocol):
+    entity_type: str
+    source_id: str
+    target_id: str
+    target_system: str
+    after: Any
+
+
+def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
+    """(group, id) -> a person's name of the record; 1C refs under the group ``ref``."""
+    names: dict[tuple[str, str], str] = {}
+    if snapshot is None:
+        return names
+    one, crm = snapshot.onec, snapshot.crm
+    for ref, c in one.counterparties.items():
+        names[("ref", ref)] = c.name
+    for ref, p in one.products.items():
+        names[("ref", ref)] = p.name
+    for ref, inv in one.invoices.items():
+        names[("ref", ref)] = tr("invoice {number} of {date}").format(
+            number=inv.number, date=fmt.date(inv.date)
+        )
+    for ref, pay in one.payments.items():
+        names[("ref", ref)] = tr("payment {number} of {date}").format(
+            number=pay.number, date=fmt.date(pay.date)
+        )
+    for ref, doc in (*one.shipments.items(), *one.returns.items()):
+        names[("ref", ref)] = tr("document {number} of {date}").format(
+            number=doc.number, date=fmt.date(doc.date)
+        )
+    for cid, co in crm.companies.items():
+        names[("company", str(cid))] = co.counterparty.name
+        for rq in requisites_of(co):
+            names[("company", rq.key)] = rq.name or co.counterparty.name
+    for pid, cp in crm.products.items():
+        names[("product", str(pid))] = cp.product.name
+    for iid, ci in crm.invoices.items():
+        names[("invoice", str(iid))] = tr("CRM invoice {number}").format(
+            number=ci.invoice.number or iid
+        )
+    return names
+
+
+def namer(snapshot: Snapshot | None) -> Callable[[_Op], str]:
+    """A function naming an operation's record, built once per read."""
+    names = index(snapshot)
+
+    def name(op: _Op) -> str:
+        group = _CRM_GROUP.get(op.entity_type, op.entity_type)
+        for ident in (op.target_id, op.source_id):
+            for part in filter(None, (ident or "").split(",")):
+                found = names.get(("ref", part)) or names.get((group, part))
+                if found:
+                    return found
+        carried = _carried_name(op.after)
+        if carried:
+            return carried
+        crm_id = op.target_id if op.target_system == "crm" else op.source_id
+        if crm_id and crm_id.replace("/", "").isdigit():
+            return tr("CRM No. {id}").format(id=crm_id)
+        return tr("a record the last read did not see")
+
+    return name
+
+
+def _carried_name(after: Any) -> str:
+    if not isinstance(after, Mapping):
+        return ""
+    values = after.get("values")
+    if isinstance(values, Mapping):
+        for key in ("name", "title", "number"):
+            if values.get(key):
+                return str(values[key])
+    return ""
+
+
+def changes_text(before: Any, after: Any) -> str:
+    """«Наименование: «А» → «Б»; ИНН: — → 7701…» from the operation's images."""
+    new = after.get("changes") if isinstance(after, Mapping) else None
+    old = before.get("changes") if isinstance(before, Mapping) else None
+    if not isinstance(new, Mapping) or not new:
+        return ""
+    old = old if isinstance(old, Mapping) else {}
+    parts = []
+    for field, value in new.items():
+        was = nz.display(field, old.get(field))
+        now = nz.display(field, value)
+        parts.append(f"{nz.label(field)}: {fmt.value(was)} → {fmt.value(now)}")
+    return "; ".join(parts)
