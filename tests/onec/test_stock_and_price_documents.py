@@ -40,7 +40,8 @@ UT 11 (``start(configuration="ut11")``)::
                    "Цена": 1234.56}]}
     # goods in (ВНаличии of ТоварыНаСкладах): a supplier partner and its counterparty
     POST R/Document_ПриобретениеТоваровУслуг?$format=json
-      {"Date": …, "Организация_Key": <org>, "Партнер_Key": <supplier's partner>,
+      {"Date": …, "Организация_Key": <org>,
+       "Партнер_Key": ref("partner", ref("onec-only", "supplier")),  # Поставщик = true
        "Контрагент_Key": ref("onec-only", "supplier"),
        "Договор_Key": ref("contract", ref("onec-only", "supplier")),
        "Склад_Key": <wh>, "Валюта_Key": <RUB>,
