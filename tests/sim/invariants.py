@@ -263,7 +263,10 @@ def check(s: Snapshot, sets: Any, product_links: set[tuple[str, str]]) -> list[F
         if co is None:
             continue
         shared = per_company[int(rq["ENTITY_ID"])] > 1
-        crm_name = rq.get("RQ_COMPANY_NAME") if shared else co.get("TITLE")
+        # a company of several requisites keeps each one's name in the requisite
+        # (an organization's RQ_COMPANY_NAME, a sole trader's RQ_NAME)
+        in_rq = rq.get("RQ_COMPANY_NAME") if key[1] else rq.get("RQ_NAME")
+        crm_name = in_rq if shared else co.get("TITLE")
         if str(cp.get("Description") or "").strip() != str(crm_name or "").strip():
             out.append(
                 Finding(

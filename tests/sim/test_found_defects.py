@@ -3,10 +3,18 @@ before its fix (real clients against the sandboxes over loopback)."""
 
 from __future__ import annotations
 
+import random
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
 
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.sandbox import onec
+
+from .business import SEND_STAGE, inn10
+from .people import CrmUser
+from .sim import open_world, service
 
 
 @pytest.mark.parametrize("configuration", ["bp30", "ut11"])
@@ -24,3 +32,59 @@ def test_counterparty_lookup_before_create_works_on_both_configurations(
             found = c.find_counterparties(str(seeded["ИНН"]), str(seeded["КПП"]))
             assert str(seeded["Ref_Key"]) in found
             assert c.find_counterparties("0000000000", "000001001") == []
+
+
+@pytest.mark.parametrize("configuration", ["bp30", "ut11"])
+def test_invoice_mixing_vat_included_rows_waits_instead_of_being_planned_every_run(
+    tmp_path: Path, configuration: str
+) -> None:
+    """A CRM invoice with one row «VAT included» and one «VAT on top» cannot become one
+    1C document (one setting for all rows). It was planned as a create on every run and
+    refused by the connector each time, so a second sync never planned 0 operations
+    (simulation seed 1, day 3). Now it waits in the inbox, named, and is not planned."""
+    with open_world(tmp_path, configuration) as world:
+        crm = CrmUser(world.crm.webhook)
+        try:
+            with service(world) as svc:
+                svc.run()
+            product = next(
+                p
+                for p in crm.list_all(
+                    "catalog.product.list",
+                    {"select": ["id", "iblockId", "name", "xmlId"], "filter": {"iblockId": 25}},
+                    key="products",
+                )
+                if len(str(p.get("xmlId") or "")) == 36
+            )
+            inn = inn10(random.Random(15))
+            company = int(crm.call("crm.company.add", {"fields": {"TITLE": "ООО «Смешанный»"}}))
+            crm.call(
+                "crm.requisite.add",
+                {"fields": {"ENTITY_TYPE_ID": 4, "ENTITY_ID": company, "PRESET_ID": 1,
+                            "NAME": "Организация", "RQ_COMPANY_NAME": "ООО «Смешанный»",
+                            "RQ_INN": inn, "RQ_KPP": inn[:4] + "01001"}},
+            )  # fmt: skip
+            item = crm.call(
+                "crm.item.add",
+                {"entityTypeId": 31, "fields": {"title": "Смешанный НДС", "companyId": company,
+                                                "stageId": "DT31_1:N", "currencyId": "RUB"}},
+            )["item"]  # fmt: skip
+            rows = [
+                {"productId": int(product["id"]), "price": Decimal("1234.56"),
+                 "quantity": Decimal(3), "taxRate": Decimal(22), "taxIncluded": inc}
+                for inc in ("Y", "N")
+            ]  # fmt: skip
+            crm.call("crm.item.productrow.set",
+                     {"ownerType": "SI", "ownerId": item["id"], "productRows": rows})  # fmt: skip
+            crm.call("crm.item.update", {"entityTypeId": 31, "id": item["id"],
+                                         "fields": {"stageId": SEND_STAGE}})  # fmt: skip
+            with service(world) as svc:
+                svc.run()
+            with service(world) as svc:
+                _summary, plan = svc.run()
+            ours = [op.op_id for op in plan.operations if op.source_id == str(item["id"])]
+            assert ours == []
+            waiting = [i for i in plan.items if i.key.endswith(f":{item['id']}")]
+            assert [i.key for i in waiting] == [f"F1:vat_included:{item['id']}"]
+        finally:
+            crm.close()

@@ -238,6 +238,18 @@ class Invoices:
                 tr("the invoice has no rows"),
                 tr("add the goods or services to the invoice in the CRM"),
             )
+        if len({line.vat_included for line in inv.lines}) > 1:
+            # One 1C document has one "VAT included" setting: refused here, not planned
+            # and refused by the connector on every run.
+            attention(
+                "vat_included",
+                nz.label("rows"),
+                tr(
+                    "invoice {number}: some rows include VAT and some do not; a 1C invoice has "
+                    "one setting for all rows"
+                ).format(number=inv.number),
+                tr("correct the invoice in the CRM; the rest of the run goes on"),
+            )
         company_key = self._company_key(ci)
         counterparty_ref: str | None = None
         if company_key is None and ci.contact_id and not ci.company_id:
