@@ -77,7 +77,13 @@ def _sqlite(exc: sqlite3.Error) -> tuple[str, Exit] | None:
             Exit.USAGE,
         )
     if "disk i/o error" in text:
-        return tr("the disk failed while writing the journal (input/output error)"), Exit.PARTIAL
+        return (
+            tr(
+                "cannot write the journal: the disk is full or failing (input/output error); "
+                "free some space and run again"
+            ),
+            Exit.PARTIAL,
+        )
     return None
 
 

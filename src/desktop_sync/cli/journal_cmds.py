@@ -12,7 +12,6 @@ from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pas
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import Journal
 from desktop_sync.journal.db import sqlite_url
-from desktop_sync.xlsx import write_xlsx
 
 OP_COLUMNS = (
     "id",
@@ -166,6 +165,8 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
             header = [tr(HEADERS[c]) for c in OP_COLUMNS]
             rows = ([_export_value(c, _op_row(op)[c]) for c in OP_COLUMNS] for op in ops)
             if suffix == ".xlsx":
+                from desktop_sync.xlsx import write_xlsx  # XlsxWriter only when asked for
+
                 write_xlsx(path, header, rows, sheet=tr("Journal"))
             else:
                 with path.open("w", encoding="utf-8-sig", newline="") as fh:

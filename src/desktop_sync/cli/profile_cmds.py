@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -17,7 +16,8 @@ from desktop_sync.config.secrets import (
     backend_info,
 )
 from desktop_sync.config.urls import check_webhook
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
+from desktop_sync.stdio import stdin_is_console
 
 
 @click.group("profile")
@@ -25,11 +25,11 @@ def profile_group() -> None:
     """Connection profiles: one 1C base + organization + one CRM portal."""
 
 
-def _secret_from_input(kind: SecretKind) -> str | None:
+def _secret_from_input(kind: SecretKind, ask: bool = True) -> str | None:
     value = os.environ.get(kind.env)
     if value:
         return value
-    if sys.stdin.isatty():
+    if ask and stdin_is_console():  # not isatty(): on Windows NUL is a tty
         prompt = (
             tr("1C password")
             if kind is SecretKind.ONEC_PASSWORD
@@ -43,7 +43,10 @@ def _secret_from_input(kind: SecretKind) -> str | None:
 @profile_group.command("add")
 @click.argument("name")
 @click.option(
-    "--onec-url", required=True, help="1C OData root: https://host/base/odata/standard.odata"
+    "--onec-url",
+    required=True,
+    help="1C OData root: https://host/base/odata/standard.odata (the OData path is added "
+    "when only the publication is given)",
 )
 @click.option("--onec-user", required=True, help="1C user name (Cyrillic is fine)")
 @click.option("--crm-url", required=True, help="Bitrix24 portal URL: https://company.bitrix24.ru")
@@ -68,6 +71,7 @@ def add(
     onec_timezone: str,
 ) -> None:
     """Create a profile; secrets go to the OS keyring (or come from the environment)."""
+    onec_url = complete_odata_url(onec_url)
     profile = Profile(
         name=name,
         onec_url=onec_url,
@@ -80,11 +84,14 @@ def add(
     ).validate()
     if name in ctx.store.load():
         raise CommandError(tr("profile «{name}» already exists").format(name=name))
-    password = _secret_from_input(SecretKind.ONEC_PASSWORD)
-    webhook = _secret_from_input(SecretKind.CRM_SECRET)
+    info = backend_info()
+    if not info.usable:
+        # Said before anything is asked: a secret typed here could not be kept.
+        echo(no_keyring_message())
+    password = _secret_from_input(SecretKind.ONEC_PASSWORD, ask=info.usable)
+    webhook = _secret_from_input(SecretKind.CRM_SECRET, ask=info.usable)
     if webhook:
         webhook = check_webhook(webhook, profile.crm_url)
-    info = backend_info()
     secrets = SecretStore(profile.uuid)
     stored: list[str] = []
     if info.usable:
@@ -101,14 +108,7 @@ def add(
     echo(tr("Profile «{name}» created.").format(name=name))
     if stored:
         echo(tr("Saved in the system keyring: {what}.").format(what=", ".join(stored)))
-    if not info.usable:
-        echo(
-            tr(
-                "No secure keyring on this computer: no secret was saved. "
-                "Each run takes them from {env1} and {env2}."
-            ).format(env1=SecretKind.ONEC_PASSWORD.env, env2=SecretKind.CRM_SECRET.env)
-        )
-    elif not password or not webhook:
+    if info.usable and (not password or not webhook):
         echo(
             tr("Missing secrets will be asked for later, or taken from {env1} and {env2}.").format(
                 env1=SecretKind.ONEC_PASSWORD.env, env2=SecretKind.CRM_SECRET.env
@@ -116,16 +116,58 @@ def add(
         )
 
 
-def _secret_state(profile: Profile, kind: SecretKind) -> str:
+ODATA_PATH = "/odata/standard.odata"
+
+
+def complete_odata_url(url: str) -> str:
+    """``https://host/base`` → ``https://host/base/odata/standard.odata``, said aloud."""
+    from urllib.parse import urlsplit
+
+    text = url.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return url  # the profile's own check names what is wrong
+    if parts.path.lower().endswith(ODATA_PATH):
+        return text
+    if "/odata" in parts.path.lower():
+        raise CommandError(
+            tr(
+                "--onec-url: «{url}» has an OData path other than {path}; give the "
+                "publication's address, e.g. https://server/base{path}"
+            ).format(url=text, path=ODATA_PATH)
+        )
+    completed = text + ODATA_PATH
+    echo(
+        tr(
+            "The 1C address has no OData path; using {url} (1C's standard OData interface "
+            "of that publication)."
+        ).format(url=completed)
+    )
+    return completed
+
+
+def no_keyring_message() -> str:
+    return tr(
+        "No secure keyring on this computer, so no secret is asked for or saved. "
+        "Each run takes them from the environment: {env1} = the 1C password, "
+        "{env2} = the whole Bitrix24 inbound webhook URL "
+        "(https://portal.bitrix24.ru/rest/1/code/)."
+    ).format(env1=SecretKind.ONEC_PASSWORD.env, env2=SecretKind.CRM_SECRET.env)
+
+
+def _secret_state(profile: Profile, kind: SecretKind, as_json: bool) -> str:
+    def say(text: str) -> str:
+        return text if as_json else tr(text)
+
     if os.environ.get(kind.env):
-        return f"from {kind.env}"
+        return say("from {env}").format(env=kind.env)
     if not backend_info().usable:
-        return "not stored (no secure keyring)"
+        return say("not stored (no secure keyring)")
     try:
         value = SecretStore(profile.uuid).get(kind)
     except KeyringUnavailable as exc:
-        return f"unknown ({exc})"
-    return "stored in the keyring" if value else "missing"
+        return say("unknown ({reason})").format(reason=exc)
+    return say("stored in the keyring") if value else say("missing")
 
 
 @profile_group.command("list")
@@ -166,19 +208,57 @@ def show(ctx: Context, name: str, as_json: bool) -> None:
     """Show a profile's settings (never its secrets)."""
     profile = ctx.store.get(name)
     data = profile.to_json()
-    data["secrets"] = {kind.value: _secret_state(profile, kind) for kind in SecretKind}
+    data["secrets"] = {kind.value: _secret_state(profile, kind, as_json) for kind in SecretKind}
     if as_json:
         emit_json(data)
         return
-    width = max(len(k) for k in data)
+    labels = {k: tr(SETTING_LABELS[k]) if k in SETTING_LABELS else k for k in data}
+    width = max(len(label) for label in labels.values())
     for key, value in data.items():
+        label = labels[key]
         if isinstance(value, dict):
             if not value:
-                echo(f"{key:<{width}}  —")
+                echo(f"{label:<{width}}  —")
             for sub, v in value.items():
-                echo(f"{key:<{width}}  {sub}: {v}")
+                sub_label = tr(SETTING_LABELS[sub]) if sub in SETTING_LABELS else sub
+                echo(f"{label:<{width}}  {sub_label}: {_shown(v)}")
         else:
-            echo(f"{key:<{width}}  {value if value != '' else '—'}")
+            echo(f"{label:<{width}}  {_shown(value)}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return tr("yes") if value else tr("no")
+    return "—" if value in ("", None) else str(value)
+
+
+# `profile show` in words; `--json` keeps the keys.
+SETTING_LABELS = {
+    "name": N_("Name"),
+    "onec_url": N_("1C address"),
+    "onec_user": N_("1C user"),
+    "crm_url": N_("CRM portal"),
+    "uuid": N_("Identifier"),
+    "configuration": N_("1C configuration"),
+    "organization": N_("1C organization"),
+    "order_warehouse": N_("Warehouse of orders"),
+    "onec_timezone": N_("1C time zone"),
+    "onec_ca_file": N_("1C certificate file"),
+    "crm_kind": N_("CRM kind"),
+    "stages": N_("CRM stages"),
+    "warehouses": N_("Warehouses → CRM stores"),
+    "filters": N_("Filters"),
+    "schedule_minutes": N_("Schedule, minutes"),
+    "start_at_logon": N_("Start at logon"),
+    "journal_url": N_("Journal database"),
+    "crm_throttle": N_("Pace CRM requests"),
+    "demo": N_("Demo profile"),
+    "secrets": N_("Secrets"),
+    "onec_password": N_("1C password"),
+    "crm_secret": N_("Bitrix24 webhook"),
+    "send": N_("send to 1C"),
+    "paid": N_("paid"),
+}
 
 
 @profile_group.command("set")
@@ -191,6 +271,23 @@ def set_(ctx: Context, name: str, key: str, value: str) -> None:
     profile = ctx.store.get(name).with_setting(key, value)
     ctx.store.put(profile)
     echo(tr("{name}: {key} = {value}").format(name=name, key=key, value=value or "—"))
+    if key == "schedule.at_logon":
+        _apply_logon_start(ctx, profile)
+
+
+def _apply_logon_start(ctx: Context, profile: Profile) -> None:
+    from desktop_sync.config import autostart
+
+    try:
+        done = autostart.apply(profile.start_at_logon, profile.name, ctx.paths.home)
+    except OSError as exc:
+        raise CommandError(
+            tr("cannot set the start at logon: {reason}").format(reason=exc.strerror or exc)
+        ) from None
+    if not done:
+        echo(tr("Starting at logon is not supported on this system; nothing was changed."))
+    elif profile.start_at_logon:
+        echo(tr("The window will open at logon, and run the schedule."))
 
 
 @profile_group.command("remove")

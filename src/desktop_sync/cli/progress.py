@@ -13,8 +13,6 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from tqdm import tqdm
-
 from desktop_sync.engine.model import Progress, Stage
 from desktop_sync.i18n import N_, tr
 
@@ -43,7 +41,7 @@ class TerminalProgress:
 
     def __init__(self, on: bool) -> None:
         self.on = on
-        self._bar: tqdm[Any] | None = None
+        self._bar: Any = None  # a tqdm bar; tqdm is imported only when one is drawn
         self._stage: Stage | None = None
         self._lock = threading.Lock()
 
@@ -56,6 +54,8 @@ class TerminalProgress:
                 self._stage = p.stage
                 if p.stage is Stage.DONE:
                     return
+                from tqdm import tqdm
+
                 self._bar = tqdm(
                     total=p.total or None,
                     desc=tr(_STAGES.get(p.stage, str(p.stage))),

@@ -55,6 +55,9 @@ def install_click_translations() -> None:
             module._ = _gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext  # type: ignore[attr-defined]
+    # Named in «'abc' is not a valid integer»: the types' own names.
+    click.types.IntParamType.name = tr("integer")
+    click.types.FloatParamType.name = tr("float")
 
 
 def translate_command(command: click.Command) -> click.Command:
@@ -66,6 +69,10 @@ def translate_command(command: click.Command) -> click.Command:
         command.help = tr(inspect.cleandoc(command.help))
     if command.short_help:
         command.short_help = tr(command.short_help)
+    if command.options_metavar:
+        command.options_metavar = tr(command.options_metavar)
+    if isinstance(command, click.Group) and command.subcommand_metavar:
+        command.subcommand_metavar = tr(command.subcommand_metavar)
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             param.help = tr(param.help)
