@@ -93,11 +93,17 @@ def _secure_backend() -> keyring.backend.KeyringBackend | None:
 
 def backend_info() -> BackendInfo:
     """Which keyring backend would be used, and whether it is acceptable."""
-    backend = _secure_backend()
-    if backend is None:
-        return BackendInfo(
-            False, _qualified(keyring.get_keyring()), "no secure keyring backend on this computer"
-        )
+    try:
+        backend = _secure_backend()
+        if backend is None:
+            return BackendInfo(
+                False,
+                _qualified(keyring.get_keyring()),
+                "no secure keyring backend on this computer",
+            )
+    except Exception as exc:  # a backend that cannot even load (PYTHON_KEYRING_BACKEND)
+        name = os.environ.get("PYTHON_KEYRING_BACKEND", "keyring")
+        return BackendInfo(False, name, f"the keyring backend cannot load ({exc})")
     return BackendInfo(True, _qualified(backend))
 
 

@@ -272,21 +272,24 @@ class RestClient:
             data = None
         if not isinstance(data, dict):
             kind = (
-                "an HTML page"
+                tr("an HTML page")
                 if "html" in ctype or response.content.lstrip()[:1] == b"<"
-                else "a malformed answer"
+                else tr("a malformed answer")
             )
             if response.status_code >= 500:
                 raise Bitrix24ServerError(
-                    f"Bitrix24 failed on {method} ({what}): HTTP {response.status_code} with "
-                    f"{kind} instead of data.",
+                    tr(
+                        "Bitrix24 failed on {method} ({what}): HTTP {status} with {kind} "
+                        "instead of data."
+                    ).format(method=method, what=what, status=response.status_code, kind=kind),
                     method=method,
                     status=response.status_code,
                     what=what,
                 )
             raise Bitrix24BadResponse(
-                f"Bitrix24 sent {kind} instead of data for {method} ({what}), "
-                f"HTTP {response.status_code}.",
+                tr(
+                    "Bitrix24 sent {kind} instead of data for {method} ({what}), HTTP {status}."
+                ).format(kind=kind, method=method, what=what, status=response.status_code),
                 method=method,
                 status=response.status_code,
                 what=what,
@@ -670,7 +673,9 @@ def _as_error(exc: Exception, method: str, what: str, *, outcome_unknown: bool) 
         text = str(exc)
         status = exc.status
     elif isinstance(exc, httpx.TimeoutException):
-        text = f"Bitrix24 did not answer {method} ({what}) in time."
+        text = tr("Bitrix24 did not answer {method} ({what}) in time.").format(
+            method=method, what=what
+        )
         status = None
     elif isinstance(exc, httpx.ConnectError) and certificate_problem(exc):
         text = tr(
@@ -680,13 +685,19 @@ def _as_error(exc: Exception, method: str, what: str, *, outcome_unknown: bool) 
         ).format(reason=certificate_problem(exc))
         status = None
     elif isinstance(exc, httpx.ConnectError):
-        text = f"Cannot connect to Bitrix24 for {method} ({what}): the portal is unreachable."
+        text = tr(
+            "Cannot connect to Bitrix24 for {method} ({what}): the portal is unreachable."
+        ).format(method=method, what=what)
         status = None
     else:
-        text = f"The connection to Bitrix24 broke during {method} ({what})."
+        text = tr("The connection to Bitrix24 broke during {method} ({what}).").format(
+            method=method, what=what
+        )
         status = None
     if outcome_unknown:
-        text += " The change may or may not have been saved: it will be checked before a retry."
+        text += " " + tr(
+            "The change may or may not have been saved: it will be checked before a retry."
+        )
     return Bitrix24ServerError(
         text, outcome_unknown=outcome_unknown, method=method, status=status, what=what
     )
@@ -696,7 +707,7 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
     """Turn the portal's ``{error, error_description}`` into a typed error in plain words."""
     code_text = str(code) if code is not None else ""
     low = text.lower()
-    detail = f" Bitrix24 said: {text}" if text else ""
+    detail = " " + tr("Bitrix24 said: {text}").format(text=text) if text else ""
     kwargs: dict[str, Any] = {"method": method, "code": code, "status": status, "what": what}
     if status == 401 or code_text in (
         "NO_AUTH_FOUND",
@@ -706,14 +717,18 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
         "INVALID_REQUEST",
     ):
         return Bitrix24AuthError(
-            "Bitrix24 refused the webhook: it is wrong, deleted or expired "
-            f"({code_text or status}). Create a new inbound webhook and save it in the profile.",
+            tr(
+                "Bitrix24 refused the webhook: it is wrong, deleted or expired ({code}). "
+                "Create a new inbound webhook and save it in the profile."
+            ).format(code=code_text or status),
             **kwargs,
         )
     if code_text == "insufficient_scope" or "required more scopes" in low:
         return Bitrix24ScopeError(
-            f"The webhook has no permission for {method} ({what}): edit the webhook in "
-            f"Bitrix24 and tick the '{method.split('.')[0]}' permission.",
+            tr(
+                "The webhook has no permission for {method} ({what}): edit the webhook in "
+                "Bitrix24 and tick the '{scope}' permission."
+            ).format(method=method, what=what, scope=method.split(".")[0]),
             **kwargs,
         )
     if (
@@ -721,8 +736,11 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
         or "access denied" in low
     ):
         return Bitrix24AccessDenied(
-            f"The webhook's user may not do {method} on this {what}: ask the Bitrix24 "
-            "administrator for the rights, or use an administrator's webhook." + detail,
+            tr(
+                "The webhook's user may not do {method} on this {what}: ask the Bitrix24 "
+                "administrator for the rights, or use an administrator's webhook."
+            ).format(method=method, what=what)
+            + detail,
             **kwargs,
         )
     if code_text == "ERROR_METHOD_NOT_FOUND":
@@ -743,9 +761,13 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
         )
     if status >= 500:
         unknown = not is_read(method)
-        tail = " The change may or may not have been saved." if unknown else ""
+        tail = " " + tr("The change may or may not have been saved.") if unknown else ""
         return Bitrix24ServerError(
-            f"Bitrix24 failed on {method} ({what}), HTTP {status}.{detail}{tail}",
+            tr("Bitrix24 failed on {method} ({what}), HTTP {status}.").format(
+                method=method, what=what, status=status
+            )
+            + detail
+            + tail,
             outcome_unknown=unknown,
             **kwargs,
         )

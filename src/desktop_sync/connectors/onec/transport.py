@@ -181,7 +181,7 @@ class Transport:
                     ).format(host=_host(self.url), doing=_doing(method, entity), reason=problem)
                     if problem
                     else tr("cannot reach 1C while {doing}: {error}").format(
-                        doing=_doing(method, entity), error=type(exc).__name__
+                        doing=_doing(method, entity), error=_transport_words(exc)
                     ),
                     outcome_unknown=unknown,
                     entity=entity,
@@ -207,8 +207,10 @@ class Transport:
                 if any(h in text for h in _LOGIN_HINTS):
                     raise err.OnecAuthError(
                         tr(
-                            "1C answered with its login page instead of data: the user name "
-                            "or password is not accepted by this publication"
+                            "1C answered with a login page instead of data (HTTP 200): the web "
+                            "server in front of 1C did not pass the login on; this is not a "
+                            "wrong password — check that the publication allows OData with "
+                            "Basic authentication, and run again if it was a passing fault"
                         ),
                         entity=entity,
                         status=status,
@@ -560,6 +562,19 @@ def _values(data: Any, entity: str) -> list[dict[str, Any]]:
             f"1C sent an answer without a list of records for {entity}", entity=entity
         )
     return data["value"]  # type: ignore[no-any-return]
+
+
+def _transport_words(exc: httpx.TransportError) -> str:
+    """What went wrong on the line, in words (never an exception class)."""
+    if isinstance(exc, httpx.ConnectError):
+        return tr("the server does not answer at this address (is 1C's web server running?)")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return tr("the connection was closed without an answer")
+    if isinstance(exc, httpx.ProxyError):
+        return tr("the proxy refused the connection")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return tr("the address is not an http(s) address")
+    return tr("the connection failed")
 
 
 def _is_html(ctype: str, body: bytes) -> bool:
