@@ -15,7 +15,7 @@ from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.domain.entities import Product
 from desktop_sync.domain.vat import VatRate
-from desktop_sync.engine.model import Flow, ItemKind, Operation, OpKind, Plan
+from desktop_sync.engine.model import Flow, Operation, OpKind, Plan
 from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.sandbox.onec import bp30, ut11
 
@@ -64,6 +64,7 @@ def _quiet(world: World, *, full: bool = False) -> None:
         summary, plan = svc.run(full=full)
     assert [op.reason for op in plan.operations] == []
     assert [i.key for i in plan.conflicts] == []
+    assert [i.key for i in plan.items if i.key not in before] == []  # nothing new
     assert _open_items(world) <= before
     assert summary.counts["failed"] == 0, summary.failures
 
@@ -208,5 +209,40 @@ def test_changed_in_crm_product_is_one_conflict_not_an_article(world: World) -> 
         c.update_product(crm_id, {"name": "Переименовано в CRM"})
     with world.service() as svc:
         _s, plan = svc.run()
-    items = [i for i in plan.items if i.flow is Flow.F5]
-    assert [(i.kind, i.record_id, i.field) for i in items] == [(ItemKind.CONFLICT, ref, "Name")]
+    # one conflict, about the name: no article, nothing else
+    assert [(i.record_id, i.field) for i in plan.conflicts if i.flow is Flow.F5] == [(ref, "Name")]
+
+
+def test_a_crm_product_of_the_same_name_waits_for_a_person(world: World) -> None:
+    """1C sells a product whose name an unlinked CRM product has: no second product of
+    that name is made in the CRM until a person says whether they are the same."""
+
+    def names() -> list[str]:
+        with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+            return sorted(p.product.name for p in c.products())
+
+    before = names()
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    waiting = [i for i in plan.items if i.key.startswith("F5:name:")]
+    assert waiting and all(b.startswith("F5:create_crm:") for i in waiting for b in i.blocks)
+    after = names()
+    assert all(after.count(str(i.crm_value)) == before.count(str(i.crm_value)) for i in waiting)
+    _quiet(world)  # the same items, nothing new, on the second day
+    same, other = waiting[0], waiting[-1]
+    with world.service() as svc:
+        keys = {i.dedup_key: i.id for i in svc.journal.inbox()}
+        svc.resolve(keys[same.key], "confirm")
+        if other is not same:
+            svc.resolve(keys[other.key], "skip")
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    ref = same.key.split(":", 3)[3]
+    assert [(op.kind, op.target_id) for op in _f5(plan) if op.source_id == ref][:1] == [
+        (OpKind.LINK, same.record_id)
+    ]
+    if other is not same:
+        other_ref = other.key.split(":", 3)[3]
+        assert [op.kind for op in _f5(plan) if op.source_id == other_ref] == [OpKind.CREATE]
+    _quiet(world)

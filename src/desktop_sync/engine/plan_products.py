@@ -71,6 +71,7 @@ class Products:
                     blocks=(op_id,),
                 )
             )
+        self._same_name_in_crm(p, onec_ref, op_id)
         self.b.op(
             Operation(
                 op_id=op_id,
@@ -176,6 +177,46 @@ class Products:
                 and crm_key not in self.match.by_crm
             ):
                 self.match.add(Pair(onec_ref, crm_key, "confirmed", known=False))
+
+    def _same_name_in_crm(self, p: Product, onec_ref: str, op_id: str) -> None:
+        """An unlinked CRM product named exactly like the 1C product about to be created:
+        the create waits for a person (as a company of the same name does in F7), or the
+        CRM would hold two products of one name and the next run would suggest linking a
+        product that is already linked. Confirmed: linked instead; skipped: created."""
+        name = nz.text(p.name).casefold()
+        found = [
+            pid
+            for pid, cp in self.snap.crm.products.items()
+            if str(pid) not in self.match.by_crm and nz.text(cp.product.name).casefold() == name
+        ]
+        if len(found) != 1:
+            return
+        key = f"F5:name:{found[0]}:{onec_ref}"
+        decision = self.b.settings.decisions.get(key)
+        if decision is not None and decision.action == "skip":
+            return  # not the same product: a new one is created
+        self.b.item(
+            Item(
+                key=key,
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F5,
+                entity_type=PRODUCT,
+                record_id=str(found[0]),
+                record_label=p.name,
+                field=nz.label("name"),
+                message=tr(
+                    "the CRM catalog has a product of the same name that is not linked to 1C; "
+                    "names are never matched automatically"
+                ),
+                action=tr(
+                    "confirm that they are the same product, and they are linked; or skip, "
+                    "and a new CRM product is created"
+                ),
+                onec_value=p.name,
+                crm_value=self.snap.crm.products[found[0]].product.name,
+                blocks=(op_id,),
+            )
+        )
 
     def same_name(self, crm_id: int) -> str | None:
         """The one unlinked 1C product named exactly like the CRM product, if any."""
