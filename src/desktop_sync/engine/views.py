@@ -716,6 +716,7 @@ class InvoiceStatus:
     onec_ref: str | None
     crm_id: int | None
     stage: str
+    crm_number: str = ""  # the CRM's own account number (e.g. СЧ-0014), the manager's
 
     @property
     def year_number(self) -> str:
@@ -767,6 +768,7 @@ def find_invoices(
             status = InvoiceStatus(
                 ci.invoice.number, ci.invoice.date, name, v["total"], v["paid"],
                 v["outstanding"], v["shipped"], (), (), None, cid, str(v["stage"]),
+                ci.invoice.number,
             )  # fmt: skip
             result.append(status)
     result.sort(key=lambda s: (s.date, s.number), reverse=True)
@@ -797,13 +799,15 @@ def _status(snap: Snapshot, inv: Invoice, crm_of: Mapping[str, int]) -> InvoiceS
         if sh.invoice_ref == ref and sh.posted and not sh.deleted
     )
     cid = crm_of.get(ref, inv.crm_id)
-    stage = ""
+    stage = crm_number = ""
     if cid is not None and cid in snap.crm.invoices:
         sid = snap.crm.invoices[cid].stage_id
         stage = snap.crm.stages.get(sid, sid)
+        crm_number = snap.crm.invoices[cid].invoice.number
     return InvoiceStatus(
         inv.number, inv.date, _counterparty_name(snap, inv), inv.total, st.paid, st.outstanding,
         _shipped_by_invoice(snap).get(ref, ZERO), lines, ships, inv.onec_ref, cid, stage,
+        crm_number,
     )  # fmt: skip
 
 

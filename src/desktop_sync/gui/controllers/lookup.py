@@ -4,6 +4,7 @@ each payment and shipment at a glance. Answers from the last read; touches nothi
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -43,10 +44,10 @@ class LookupWidget(QWidget):
         self.hint = QLabel(tr("The answer comes from the last read of both systems."))
         self.hint.setStyleSheet("color: gray")
         lay.addWidget(self.hint)
-        self.table = QTableWidget(0, 8)
+        self.table = QTableWidget(0, 9)
         self.table.setHorizontalHeaderLabels([
-            tr("Number"), tr("Date"), tr("Counterparty"), tr("Total"), tr("Paid"),
-            tr("Outstanding"), tr("Shipped"), tr("Stage"),
+            tr("No. in 1C"), tr("No. in the CRM"), tr("Date"), tr("Counterparty"), tr("Total"),
+            tr("Paid"), tr("Outstanding"), tr("Shipped"), tr("Stage"),
         ])  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -57,9 +58,19 @@ class LookupWidget(QWidget):
         self.table.horizontalHeader().setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
-        for col, w in enumerate((90, 96, 230, 125, 125, 125, 125)):
-            self.table.setColumnWidth(col, w)
+        self.table.horizontalHeader().setMinimumSectionSize(60)
+        self.table.horizontalHeader().setSectionResizeMode(
+            3,
+            QHeaderView.ResizeMode.Stretch,  # the name takes what is left; nothing clipped
+        )
+        self.table.horizontalHeader().setStretchLastSection(False)
+        for col in (0, 1, 2, 4, 5, 6, 7, 8):
+            self.table.horizontalHeader().setSectionResizeMode(
+                col, QHeaderView.ResizeMode.ResizeToContents
+            )
+        self.portal = ""  # the profile's Bitrix24 address: a link opens the invoice there
         self.detail = QTextBrowser()
+        self.detail.setOpenExternalLinks(True)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -79,11 +90,13 @@ class LookupWidget(QWidget):
         t = self.table
         t.setRowCount(len(self.results))
         for r, s in enumerate(self.results):
-            cells = [s.number, fmt.date(s.date), s.counterparty, fmt.money(s.total)]
-            cells += [fmt.money(s.paid), fmt.money(s.outstanding), fmt.money(s.shipped), s.stage]
+            cells = [s.number if s.onec_ref else "—", s.crm_number or "—", fmt.date(s.date)]
+            cells += [s.counterparty, fmt.money(s.total), fmt.money(s.paid)]
+            cells += [fmt.money(s.outstanding), fmt.money(s.shipped), s.stage]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if 3 <= c <= 6:  # money
+                item.setToolTip(text)
+                if 4 <= c <= 7:  # money
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -98,15 +111,24 @@ class LookupWidget(QWidget):
     def _show_detail(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
-            self.detail.setHtml(status_html(self.results[rows[0].row()]))
+            self.detail.setHtml(status_html(self.results[rows[0].row()], self.portal))
 
 
-def status_html(s: InvoiceStatus) -> str:
+def invoice_url(portal: str, crm_id: int) -> str:
+    """The smart invoice's card on the portal (entity type 31)."""
+    return f"{portal.rstrip('/')}/crm/type/31/details/{crm_id}/"
+
+
+def status_html(s: InvoiceStatus, portal: str = "") -> str:
     paid_colour = "#2e7d32" if s.outstanding == 0 and s.total > 0 else "#b26a00"
+    numbers = []
+    if s.onec_ref:
+        numbers.append(tr("in 1C: {number}").format(number=html.escape(s.number)))
+    if s.crm_number:
+        numbers.append(tr("in the CRM: {number}").format(number=html.escape(s.crm_number)))
     lines = [
-        "<h3>"
-        + tr("Invoice {number} of {date}").format(number=s.number, date=fmt.date(s.date))
-        + "</h3>",
+        "<h3>" + tr("Invoice of {date}").format(date=fmt.date(s.date)) + "</h3>",
+        f"<p>{tr('Number')} " + " · ".join(numbers) + "</p>",
         f"<p>{s.counterparty}</p>",
         "<table cellpadding=3>",
         f"<tr><td>{tr('Total')}</td><td align=right><b>{fmt.money(s.total)}</b></td></tr>",
@@ -118,8 +140,15 @@ def status_html(s: InvoiceStatus) -> str:
         "</table>",
     ]
     if s.crm_id is not None:
-        lines.append(f"<p>{tr('In the CRM: invoice {id}').format(id=s.crm_id)}"
-                     + (f" — {s.stage}" if s.stage else "") + "</p>")  # fmt: skip
+        stage = tr("Stage in the CRM: {stage}").format(stage=html.escape(s.stage or "—"))
+        link = (
+            f' · <a href="{html.escape(invoice_url(portal, s.crm_id))}">'
+            + tr("Open in Bitrix24")
+            + "</a>"
+            if portal
+            else ""
+        )
+        lines.append(f"<p>{stage}{link}</p>")
     else:
         lines.append(f"<p>{tr('Not in the CRM yet.')}</p>")
     lines.append(f"<h4>{tr('Payments')}</h4>")

@@ -285,6 +285,7 @@ class MainController(QObject):
         self.snapshot = None
         self.plan = None
         self.window.demo_badge.setVisible(profile.demo)
+        self.lookup.portal = profile.crm_url
         if not profile.demo:  # a demo's sandboxes end with it: never reopen it by default
             self.settings.setValue("profile", profile.name)
         self.window.onec_state.set_state("busy", tr("connecting…"))
