@@ -18,7 +18,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from desktop_sync.config import Profile, ProfileStore
+from desktop_sync.config import ProfileStore
 from desktop_sync.engine.model import OpKind
 from desktop_sync.engine.service import SyncService
 from tests.reliability.checks import diff, state
@@ -82,19 +82,26 @@ def test_profile_removed_and_added_again_creates_nothing(world: World) -> None:
     _full_sync(world)
     before = state(world)
     old = world.profile
-    # what `desktop-sync profile remove` and `profile add` do, through the config API
-    store = ProfileStore(world.paths.profiles_file)
-    store.remove(old.name)
-    fresh = Profile(
-        name=old.name,
-        onec_url=old.onec_url,
-        onec_user=old.onec_user,
-        crm_url=old.crm_url,
-        configuration=old.configuration,
-        stages=dict(old.stages),
-        crm_throttle=False,
-    ).validate()
-    store.add(fresh)
+    removed = _cli(world, "profile", "remove", old.name)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    added = _cli(
+        world,
+        "profile",
+        "add",
+        old.name,
+        "--onec-url",
+        old.onec_url,
+        "--onec-user",
+        old.onec_user,
+        "--crm-url",
+        old.crm_url,
+        "--configuration",
+        old.configuration,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    for key, value in (("stage.send", old.stages["send"]), ("crm.throttle", "off")):
+        done = _cli(world, "profile", "set", old.name, key, value)
+        assert done.returncode == 0, done.stdout + done.stderr
     world.profile = ProfileStore(world.paths.profiles_file).get(old.name)
     assert world.profile.uuid != old.uuid
     _after_relink_nothing_is_created(world, before)
