@@ -264,7 +264,6 @@ class SyncService:
         # Taken before anything is read: what any run applies from now on makes this
         # plan stale, even a write that lands while we are reading.
         mark = self.journal.applied_count()
-        progress(Progress(Stage.RESUME))
         cache_file = cache_path(self.paths.data_dir, self.profile.uuid)
         previous = None if full else load_cache(cache_file, self.profile.uuid)
         now = dt.datetime.now(dt.UTC)
@@ -305,10 +304,11 @@ class SyncService:
             del self._prepared[next(iter(self._prepared))]
         return snapshot, plan
 
-    def _settle_locked(self) -> None:
+    def _settle_locked(self, progress: ProgressFn) -> None:
         """Under the run lock: runs a killed process left "running" are closed, and the
         operations they left "sending"/"outcome unknown" are looked up by their keys."""
         self.journal.close_interrupted_runs()
+        progress(Progress(Stage.RESUME))
         try:
             resume_unfinished(self.journal, self.writers)
         except OnecError as exc:
@@ -359,7 +359,7 @@ class SyncService:
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             prepared = self._prepared.get(id(plan))
             self.connect()
-            self._settle_locked()
+            self._settle_locked(progress)
             if prepared is None or self.journal.applied_count() != prepared.mark:
                 # Another run (or the settling of an interrupted one) applied something
                 # after this plan's read began: its creates may exist by now.
@@ -443,7 +443,7 @@ class SyncService:
         """Read both systems and plan, journal the plan; write nothing to either system."""
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             self.connect()
-            self._settle_locked()
+            self._settle_locked(progress)
             _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
             self._keep_cache(plan)
             run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
@@ -468,7 +468,7 @@ class SyncService:
         cancel = cancel or threading.Event()
         with RunLock(self.paths.lock_path(self.profile.uuid)):
             self.connect()
-            self._settle_locked()
+            self._settle_locked(progress)
             _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
             self._keep_cache(plan)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
