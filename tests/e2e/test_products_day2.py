@@ -246,3 +246,19 @@ def test_a_crm_product_of_the_same_name_waits_for_a_person(world: World) -> None
         other_ref = other.key.split(":", 3)[3]
         assert [op.kind for op in _f5(plan) if op.source_id == other_ref] == [OpKind.CREATE]
     _quiet(world)
+
+
+def test_the_window_shows_linked_products_in_step_after_the_first_sync(world: World) -> None:
+    """The product table compares what F5 keeps equal: no «Article» difference for every
+    linked product (the CRM catalog has none), the base price shown beside."""
+    from desktop_sync.engine.views import SyncState, build_views
+
+    _first_sync(world)
+    with world.service() as svc:
+        snap, plan = svc.prepare()
+        links = {PRODUCT: svc.journal.links(PRODUCT)}
+    table = build_views(snap, links, plan).products
+    linked = {f"p:{ref}" for ref in _linked(world)}
+    rows = [r for r in table.rows if r.key in linked]
+    assert rows and "price" in [c.key for c in table.columns]
+    assert [(r.key, r.differs) for r in rows if r.state is not SyncState.IN_SYNC] == []

@@ -24,6 +24,7 @@ from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import match_counterparties, match_products
 from desktop_sync.engine.model import ItemKind, Plan
+from desktop_sync.engine.plan_products import compared
 from desktop_sync.engine.snapshot import Snapshot, requisites_of
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
@@ -186,6 +187,7 @@ PRODUCT_COLUMNS = (
     Column("kind", N_("Kind")),
     Column("unit", N_("Unit")),
     Column("vat", N_("VAT rate")),
+    Column("price", N_("Base price")),
 )
 
 _PAYMENT_KINDS = {
@@ -384,10 +386,11 @@ def _product_table(
             used.add(crm_key)
             cp = snap.crm.products[int(crm_key)]
             right = _product_values(cp.product.name, nz.product_values(cp.product))
-            differs = [
+            differs = [  # what F5 keeps equal: never the article, which the CRM lacks
                 c.key
                 for c in cols
-                if (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
+                if c.key in compared(left)
+                and (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
                 != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
             ]
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
