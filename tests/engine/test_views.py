@@ -147,6 +147,8 @@ def test_invoices_are_row_aligned_by_link_with_native_values(snap: Snapshot) -> 
     assert linked.state is SyncState.DIFFERS and linked.differs == ("shipped",)
     assert "Shipped" in linked.state_text()
     assert rows["inv:i2"].state is SyncState.ONLY_ONEC and rows["inv:i2"].crm is None
+    # different, but Synchronize plans nothing for these: nothing to act on
+    assert not linked.pending and not rows["inv:i2"].pending
     assert rows["crm-inv:102"].state is SyncState.ONLY_CRM and rows["crm-inv:102"].onec is None
     # newest first, both sides interleaved
     assert [r.date for r in views.invoices.rows] == sorted(
@@ -179,7 +181,9 @@ def test_plan_items_and_errors_outweigh_differences(snap: Snapshot) -> None:
     cps = {r.key: r for r in views.counterparties.rows}
     assert cps["cp:c1"].state is SyncState.CONFLICT and "changed in both" in cps["cp:c1"].note
     products = {r.key: r for r in views.products.rows}
-    assert products["p:p1"].state is SyncState.DIFFERS
+    # what Synchronize will do is the state, not "differs" (issue 19, item 2)
+    assert products["p:p1"].state is SyncState.WILL_CHANGE and products["p:p1"].pending
+    assert products["p:p1"].state_text() == "Synchronize will: update in the CRM"
     assert products["p:p1"].note == "update in the CRM"  # a few words in the state column
     assert "changed in 1C" in products["p:p1"].detail  # the whole reason in its tooltip
     invoices = {r.key: r for r in views.invoices.rows}
@@ -205,7 +209,8 @@ def test_payments_and_stock(snap: Snapshot) -> None:
 
 def test_search_text_and_pending(snap: Snapshot) -> None:
     row = next(r for r in build_views(snap, _links()).invoices.rows if r.key == "inv:i1")
-    assert "ромашка" in row.search and "сч-0001" in row.search and row.pending
+    assert "ромашка" in row.search and "сч-0001" in row.search
+    assert not row.pending  # it differs, but no plan was given: nothing will change
 
 
 @pytest.mark.parametrize(

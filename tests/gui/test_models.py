@@ -98,13 +98,14 @@ def test_empty_cells_sort_last_and_state_by_weight(qtbot) -> None:
 def test_filters(qtbot) -> None:
     rows = [
         _row(1, "100", state=SyncState.IN_SYNC, day=5, cp="ООО «Ромашка»"),
-        _row(2, "200", state=SyncState.DIFFERS, day=10, cp="АО «Север»"),
+        _row(2, "200", state=SyncState.WILL_CHANGE, day=10, cp="АО «Север»"),
         _row(3, "300", state=SyncState.CONFLICT, day=20, cp="ООО «Ромашка»"),
+        _row(4, "400", state=SyncState.DIFFERS, day=25, cp="ИП Петров"),
     ]
     model = SideBySideModel(_table(rows))
     keys = lambda: [model.row_at(r).key for r in range(model.rowCount())]  # noqa: E731
     model.set_filter(RowFilter(pending_only=True))
-    assert keys() == ["r2", "r3"]
+    assert keys() == ["r2", "r3"]  # a difference Synchronize leaves is not "to act on"
     model.set_filter(RowFilter(date_from=dt.date(2026, 1, 6), date_to=dt.date(2026, 1, 15)))
     assert keys() == ["r2"]
     model.set_filter(RowFilter(counterparty="ромашка"))
@@ -114,7 +115,8 @@ def test_filters(qtbot) -> None:
     model.set_filter(RowFilter(search="СЕВЕР"))
     assert keys() == ["r2"]
     model.set_filter(RowFilter())
-    assert model.rowCount() == 3 and model.total_count() == 3 and model.pending_count() == 2
+    assert model.rowCount() == 4 and model.total_count() == 4 and model.pending_count() == 2
+    assert model.waiting_count() == 1
     assert model.data(model.index(0, 0), RowRole) is rows[0]
 
 

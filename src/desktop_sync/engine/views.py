@@ -45,6 +45,7 @@ class SyncState(StrEnum):
     CONFLICT = "conflict"
     WAITING = "waiting"
     ERROR = "error"
+    WILL_CHANGE = "will_change"  # Synchronize will write something for this record
 
     @property
     def label(self) -> str:
@@ -65,16 +66,22 @@ _STATE_LABELS: dict[SyncState, str] = {
     SyncState.CONFLICT: N_("Conflict"),
     SyncState.WAITING: N_("Waiting for a person"),
     SyncState.ERROR: N_("Error"),
+    SyncState.WILL_CHANGE: N_("Synchronize will"),
 }
 _STATE_WEIGHT: dict[SyncState, int] = {
-    SyncState.ERROR: 6,
-    SyncState.CONFLICT: 5,
-    SyncState.WAITING: 4,
+    SyncState.ERROR: 7,
+    SyncState.CONFLICT: 6,
+    SyncState.WAITING: 5,
+    SyncState.WILL_CHANGE: 4,
     SyncState.DIFFERS: 3,
     SyncState.ONLY_ONEC: 2,
     SyncState.ONLY_CRM: 2,
     SyncState.IN_SYNC: 0,
 }
+
+
+_WAITS = frozenset({SyncState.ERROR, SyncState.CONFLICT, SyncState.WAITING})
+_ACTS = _WAITS | {SyncState.WILL_CHANGE}
 
 
 class ColumnKind(StrEnum):
@@ -119,7 +126,17 @@ class Row:
 
     @property
     def pending(self) -> bool:
-        return self.state is not SyncState.IN_SYNC
+        """Synchronize will change this record, or it waits for a person.
+
+        Not "differs" alone: an old 1C invoice or a CRM invoice not at the send stage
+        is different on the two sides and Synchronize rightly leaves it.
+        """
+        return self.state in _ACTS
+
+    @property
+    def waits(self) -> bool:
+        """It needs a person: a conflict, an attention item, an error."""
+        return self.state in _WAITS
 
     def state_text(self) -> str:
         """``Differs: Total, Paid`` — the state and what it is about, in one line."""
@@ -253,13 +270,14 @@ def _state(
             return state, text, text
     planned = [m for m in marks if m.kind == "planned"]
     detail = "\n".join(dict.fromkeys(m.message for m in planned))
-    if base is SyncState.IN_SYNC and (differs or planned):
+    what = ", ".join(labels.get(d, d) for d in differs)
+    if planned:  # what Synchronize will do, first: «Synchronize will: create in 1C»
+        note = "; ".join(dict.fromkeys(m.short or m.message for m in planned))
+        return SyncState.WILL_CHANGE, note, "\n".join(x for x in (what, detail) if x)
+    if base is SyncState.IN_SYNC and differs:
         base = SyncState.DIFFERS
     if differs:
-        note = ", ".join(labels.get(d, d) for d in differs)
-        return base, note, "\n".join(x for x in (note, detail) if x)
-    if planned:
-        return base, "; ".join(dict.fromkeys(m.short or m.message for m in planned)), detail
+        return base, what, what
     return base, "", ""
 
 

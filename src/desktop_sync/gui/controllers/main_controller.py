@@ -522,9 +522,16 @@ class MainController(QObject):
         if index >= len(MainWindowView.DATA_TABS):
             return
         model = w.models[MainWindowView.DATA_TABS[index]]
+        waiting = model.waiting_count()
         w.filters.count.setText(
-            tr("{shown} of {total} rows · {pending} pending").format(
-                shown=model.rowCount(), total=model.total_count(), pending=model.pending_count()
+            tr(
+                "{shown} of {total} rows · Synchronize will change {changes} · "
+                "wait for you: {waiting}"
+            ).format(
+                shown=model.rowCount(),
+                total=model.total_count(),
+                changes=model.pending_count() - waiting,
+                waiting=waiting,
             )
         )
 

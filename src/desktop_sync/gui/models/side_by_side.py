@@ -38,6 +38,7 @@ STATE_COLOURS: dict[SyncState, str] = {
     SyncState.CONFLICT: "#c62828",
     SyncState.WAITING: "#ad1457",
     SyncState.ERROR: "#b71c1c",
+    SyncState.WILL_CHANGE: "#1565c0",
 }
 STATE_SYMBOLS: dict[SyncState, str] = {
     SyncState.IN_SYNC: "✓",
@@ -47,6 +48,7 @@ STATE_SYMBOLS: dict[SyncState, str] = {
     SyncState.CONFLICT: "⚠",
     SyncState.WAITING: "!",
     SyncState.ERROR: "✖",
+    SyncState.WILL_CHANGE: "→",
 }
 
 
@@ -143,6 +145,9 @@ class SideBySideModel(QAbstractTableModel):
 
     def pending_count(self) -> int:
         return sum(1 for r in self._table.rows if r.pending)
+
+    def waiting_count(self) -> int:
+        return sum(1 for r in self._table.rows if r.waits)
 
     def row_at(self, row: int) -> Row:
         return self._rows[row]

@@ -88,7 +88,10 @@ class FilterBar(QWidget):
         self.search.setPlaceholderText(tr("Search: number, name, INN, amount…"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(220)
-        self.pending = QCheckBox(tr("Pending only"))
+        self.pending = QCheckBox(tr("Changes and decisions only"))
+        self.pending.setToolTip(
+            tr("Rows Synchronize will change, and rows that wait for your decision")
+        )
         self.period = QCheckBox(tr("Period"))
         self.date_from = QDateEdit()
         self.date_to = QDateEdit()
