@@ -46,7 +46,7 @@ from desktop_sync.connectors.bitrix24.throttle import (
 )
 from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.domain.money import dumps_decimal, loads_decimal
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 from desktop_sync.netaddr import is_loopback
 
 log = logging.getLogger(__name__)
@@ -66,32 +66,32 @@ _READ_VERBS = {
 _BASIC = {"scope", "profile", "app.info", "methods", "user.current"}
 
 _NOUNS = (
-    ("crm.item.productrow", "invoice product row"),
-    ("crm.item.payment", "invoice payment"),
-    ("crm.item", "smart invoice"),
-    ("crm.company", "company"),
-    ("crm.contact", "contact"),
-    ("crm.requisite.link", "requisite link"),
-    ("crm.requisite", "requisite"),
-    ("crm.timeline.comment", "timeline comment"),
-    ("crm.status", "stage list"),
-    ("crm.category", "invoice pipeline"),
-    ("crm.duplicate", "duplicate search"),
-    ("catalog.document.element", "store document row"),
-    ("catalog.document", "store document"),
-    ("catalog.product", "product"),
-    ("catalog.price", "price"),
-    ("catalog.store", "store"),
-    ("catalog.storeproduct", "stock balance"),
-    ("userfieldconfig", "custom field"),
+    ("crm.item.productrow", N_("invoice product row")),
+    ("crm.item.payment", N_("invoice payment")),
+    ("crm.item", N_("smart invoice")),
+    ("crm.company", N_("company")),
+    ("crm.contact", N_("contact")),
+    ("crm.requisite.link", N_("requisite link")),
+    ("crm.requisite", N_("requisite")),
+    ("crm.timeline.comment", N_("timeline comment")),
+    ("crm.status", N_("stage list")),
+    ("crm.category", N_("invoice pipeline")),
+    ("crm.duplicate", N_("duplicate search")),
+    ("catalog.document.element", N_("store document row")),
+    ("catalog.document", N_("store document")),
+    ("catalog.product", N_("product")),
+    ("catalog.price", N_("price")),
+    ("catalog.store", N_("store")),
+    ("catalog.storeproduct", N_("stock balance")),
+    ("userfieldconfig", N_("custom field")),
 )
 
 
 def noun(method: str) -> str:
     for prefix, text in _NOUNS:
         if method.startswith(prefix):
-            return text
-    return "record"
+            return tr(text)
+    return tr("record")
 
 
 def is_read(method: str) -> bool:
@@ -365,7 +365,9 @@ class RestClient:
             self.counters.got_503 += 1
             if attempt > self.max_retries * 2:
                 raise Bitrix24RateLimited(
-                    f"Bitrix24 kept refusing {method}: too many requests. Try again later.",
+                    tr(
+                        "Bitrix24 kept refusing {method}: too many requests. Try again later."
+                    ).format(method=method),
                     method=method,
                     code=code,
                     status=status,
@@ -382,8 +384,10 @@ class RestClient:
             until = self.budget.block(method)
             if attempt > self.max_retries or until - self.clock() > self.max_wait:
                 raise Bitrix24RateLimited(
-                    f"Bitrix24 has blocked {method} for its operation-time limit; "
-                    "the run will resume later.",
+                    tr(
+                        "Bitrix24 has blocked {method} for its operation-time limit; "
+                        "the run will resume later."
+                    ).format(method=method),
                     method=method,
                     code=code,
                     status=status,
@@ -745,7 +749,10 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
         )
     if code_text == "ERROR_METHOD_NOT_FOUND":
         return Bitrix24NotFound(
-            f"This Bitrix24 does not offer {method} (not on this plan or turned off).", **kwargs
+            tr("This Bitrix24 does not offer {method} (not on this plan or turned off).").format(
+                method=method
+            ),
+            **kwargs,
         )
     if (
         code_text in ("NOT_FOUND", "OWNER_NOT_FOUND", "200040300020")
@@ -753,11 +760,16 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
         or "is not exists" in low
     ):
         return Bitrix24NotFound(
-            f"The {what} was not found in Bitrix24 ({method}).{detail}", **kwargs
+            tr("The {what} was not found in Bitrix24 ({method}).").format(what=what, method=method)
+            + detail,
+            **kwargs,
         )
     if code_text in ("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"):
         return Bitrix24RateLimited(
-            f"Bitrix24's limits stopped {method} ({what}); the run will resume later.", **kwargs
+            tr("Bitrix24's limits stopped {method} ({what}); the run will resume later.").format(
+                method=method, what=what
+            ),
+            **kwargs,
         )
     if status >= 500:
         unknown = not is_read(method)
@@ -771,4 +783,7 @@ def map_error(method: str, status: int, code: Any, text: str, what: str) -> Bitr
             outcome_unknown=unknown,
             **kwargs,
         )
-    return Bitrix24RequestError(f"Bitrix24 refused {method} for the {what}.{detail}", **kwargs)
+    return Bitrix24RequestError(
+        tr("Bitrix24 refused {method} for the {what}.").format(method=method, what=what) + detail,
+        **kwargs,
+    )
