@@ -156,7 +156,7 @@ def test_certificate_problem_in_words() -> None:
     assert certificate_problem(httpx.ConnectError("connection refused")) is None
 
 
-def test_profile_ca_file_setting(tmp_path: Path) -> None:
+def test_profile_ca_file_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_sync.config import ConfigError, Profile
 
     ca = tmp_path / "ca.pem"
@@ -167,3 +167,5 @@ def test_profile_ca_file_setting(tmp_path: Path) -> None:
     assert profile.with_setting("onec.ca_file", str(ca)).onec_ca_file == str(ca)
     with pytest.raises(ConfigError, match=r"onec\.ca_file"):
         profile.with_setting("onec.ca_file", str(tmp_path / "missing.pem"))
+    monkeypatch.chdir(tmp_path)
+    assert profile.with_setting("onec.ca_file", "ca.pem").onec_ca_file == str(ca.resolve())

@@ -148,6 +148,9 @@ class Profile:
             "journal.url": "journal_url",
             "onec.ca_file": "onec_ca_file",
         }
+        if key == "onec.ca_file" and value:
+            # Kept absolute: a scheduled run starts in another working folder.
+            value = str(Path(value).expanduser().resolve())
         if key in simple:
             changes: dict[str, Any] = {simple[key]: value}
             return replace(self, **changes).validate()
