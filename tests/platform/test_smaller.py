@@ -221,6 +221,11 @@ def test_logon_start_on_linux_through_the_cli(tmp_path: Path) -> None:
     off = run_cli(home, "profile", "set", "shop", "schedule.at_logon", "off", extra_env=xdg)
     assert off.returncode == 0, off.stderr
     assert not entry.exists()
+    again = run_cli(home, "profile", "set", "shop", "schedule.at_logon", "on", extra_env=xdg)
+    assert again.returncode == 0 and entry.exists(), again.stderr
+    removed = run_cli(home, "profile", "remove", "shop", extra_env=xdg)
+    assert removed.returncode == 0, removed.stderr
+    assert not entry.exists()  # a removed profile is not opened at logon
 
 
 def test_wizard_turns_the_logon_start_on_and_off(

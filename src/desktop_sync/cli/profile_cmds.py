@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import click
@@ -301,4 +302,6 @@ def remove(ctx: Context, name: str) -> None:
     except KeyringUnavailable as exc:
         raise CommandError(str(exc)) from None
     ctx.store.remove(name)
+    if profile.start_at_logon:  # nothing left to open at logon for it
+        _apply_logon_start(ctx, dataclasses.replace(profile, start_at_logon=False))
     echo(tr("Profile «{name}» removed.").format(name=name))
