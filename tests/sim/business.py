@@ -263,9 +263,9 @@ class Business:
         return f"contact {cid} «Симов-{n} Иван»"
 
     def _rows(self, included: str = "") -> list[dict[str, Any]]:
-        """1–4 catalog rows. VAT is included in all rows' prices or in none: an invoice
-        mixing both is refused by 1C on every run (a defect reported separately, see
-        the report of issue 15), so the manager here does not mix them."""
+        """1–4 catalog rows. VAT is included in all rows' prices or in none, except now
+        and then: 1C has one setting per document, so such an invoice waits in the inbox
+        (F1:vat_included) until the manager corrects it."""
         products = self._products or self.linked_products()
         self._products = products
         included = included or ("Y" if self.rng.random() < 0.8 else "N")
@@ -280,7 +280,7 @@ class Business:
                 "price": price,
                 "quantity": Decimal(self.rng.choice((1, 1, 2, 3, 5, 10, 12))),
                 "taxRate": rate,
-                "taxIncluded": included,
+                "taxIncluded": included if self.rng.random() > 0.03 else "YN".replace(included, ""),
                 "measureCode": 796,
             }
             if self.rng.random() < 0.2:  # a discount, per cent
@@ -376,6 +376,9 @@ class Business:
                 needle=self.companies[inv.company_id].name,
             )
             self.expect("F1:", f"invoice {crm_id} waits for its buyer", str(crm_id), required=False)
+        rows = self._rows_of(crm_id)
+        if len({r.get("taxIncluded") for r in rows}) > 1:
+            self.expect(f"F1:vat_included:{crm_id}", f"invoice {crm_id} mixes VAT in and on top")
         for n in self._by_characteristics(crm_id):
             self.expect(
                 f"F1:row{n}_characteristic:{crm_id}",
@@ -387,15 +390,18 @@ class Business:
             )
         return "moved to the send stage"
 
+    def _rows_of(self, crm_id: int) -> list[dict[str, Any]]:
+        rows = self.crm.call(
+            "crm.item.productrow.list", {"filter": {"=ownerType": "SI", "=ownerId": crm_id}}
+        )
+        return list(rows["productRows"] if isinstance(rows, dict) else rows)
+
     def _by_characteristics(self, crm_id: int) -> list[int]:
         """Rows (1-based) naming a UT product sold by characteristics: the CRM row cannot
         say which one, so the order waits for the accountant."""
         if self.configuration != "ut11":
             return []
-        rows = self.crm.call(
-            "crm.item.productrow.list", {"filter": {"=ownerType": "SI", "=ownerId": crm_id}}
-        )
-        rows = rows["productRows"] if isinstance(rows, dict) else rows
+        rows = self._rows_of(crm_id)
         xml = {int(p["id"]): str(p.get("xmlId") or "").lower() for p in self.crm_products()}
         with_chars = {
             str(p["Ref_Key"]).lower()
@@ -581,7 +587,9 @@ class Business:
             for k, v in like.items()
             if k not in ("Ref_Key", "DataVersion", "Posted", "Number", "Товары") and "@" not in k
         }
-        values.update(Date=self.at(9), Товары=rows)
+        # one price per product and moment: a second document the same minute gets its own
+        when = self.at(9).replace(second=self.next_serial() % 60)
+        values.update(Date=when, Товары=rows)
         rec = self.onec.add(set_name, values)
         self.onec.post(set_name, rec["Ref_Key"])
         return f"price-setting {rec['Ref_Key']}: " + ", ".join(

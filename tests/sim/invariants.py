@@ -410,3 +410,29 @@ def _invoice(
     ):
         out.append(Finding("pairs", label, "shipped", shipped, got))
     return out
+
+
+def check_stock(
+    levels: list[Any],
+    warehouse_names: dict[str, str],
+    crm_amounts: dict[tuple[int, int], Decimal],
+    mapping: dict[str, str],
+    product_links: set[tuple[str, str]],
+) -> list[Finding]:
+    """Stock per mapped warehouse: what 1C holds (BP: on hand; UT: free, on hand minus
+    what is promised to customers) equals the CRM store's amount, for every product the
+    sync manages. ``levels``: 1C balances (product_ref, warehouse_ref, quantity)."""
+    onec_qty: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for lv in levels:
+        name = warehouse_names.get(str(lv.warehouse_ref), "")
+        onec_qty[(str(lv.product_ref).lower(), name)] += Decimal(lv.quantity)
+    out: list[Finding] = []
+    for ref, crm_id in sorted(product_links):
+        if not crm_id.isdigit():
+            continue
+        for name, store in sorted(mapping.items()):
+            want = onec_qty.get((ref, name), Decimal(0))
+            got = crm_amounts.get((int(crm_id), int(store)), Decimal(0))
+            if want != got:
+                out.append(Finding("pairs", f"stock of {ref} in «{name}»", "quantity", want, got))
+    return out

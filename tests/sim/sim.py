@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Plan
 from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.engine.service import ConnectError, SyncService
@@ -101,8 +102,23 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
         paths.ensure()
         os.environ["DESKTOP_SYNC_ONEC_PASSWORD"] = one.password
         os.environ["DESKTOP_SYNC_CRM_SECRET"] = crm.webhook
+        crm_user, onec_user = CrmUser(crm.webhook), OnecUser(one.url, one.user, one.password)
+        try:
+            found = crm_user.call("catalog.store.list", {"select": ["id", "title"]})["stores"]
+            stores = {str(s["title"]): str(s["id"]) for s in found}
+            names = [
+                str(w["Description"])
+                for w in onec_user.list("Catalog_Склады")
+                if not w.get("IsFolder")
+            ]
+        finally:
+            crm_user.close()
+            onec_user.close()
+        # what the administrator maps once: each 1C warehouse to the CRM store of its name
+        mapping = {n: stores[n] for n in names if n in stores}
         profile = ProfileStore(paths.profiles_file).add(
             Profile(
+                warehouses=mapping,
                 name="shop",
                 onec_url=one.url,
                 onec_user=one.user,
@@ -226,7 +242,7 @@ class Simulation:
             )
 
     def kill(self) -> None:
-        self.world.onec.set_faults("delay:0.02")  # room for a kill in the middle
+        self.world.onec.set_faults("delay:0.05")  # room for a kill in the middle
         try:
             proc = subprocess.Popen(
                 [_exe(), "sync", "--apply", "--json"],
@@ -234,7 +250,7 @@ class Simulation:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(self.rng.uniform(0.3, 1.5))
+            time.sleep(self.rng.uniform(0.4, 2.0))
             if proc.poll() is None:
                 kill_hard(proc)
                 self.tally.kills += 1
@@ -352,6 +368,7 @@ class Simulation:
                 for link in svc.journal.links(PRODUCT)
             }
         findings = invariants.check(snap, self.sets, links)  # (2), (4), lost
+        findings += self.stock_findings(links)
         self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
         for f in findings:
@@ -362,6 +379,26 @@ class Simulation:
         if real:
             self.fail("(2)/(4) the systems disagree", [str(f) for f in real])
         self.check_inbox(plan, snap)
+
+    def stock_findings(self, links: set[tuple[str, str]]) -> list[invariants.Finding]:
+        """(2) stock per mapped warehouse. 1C's balances are read with the 1C client (its
+        register arithmetic: BP's 41.01 balance, UT's free stock); the CRM's over REST."""
+        w = self.world
+        with OnecClient(
+            w.onec.url, w.onec.user, w.onec.password, configuration=w.configuration
+        ) as c:
+            levels = c.stock()
+            names = {str(x.onec_ref): x.name for x in c.warehouses()}
+        amounts = {
+            (int(r["productId"]), int(r["storeId"])): invariants.dec(r.get("amount"))
+            for r in self.crm_user.list_all(
+                "catalog.storeproduct.list",
+                {"select": ["productId", "storeId", "amount"]},
+                key="storeProducts",
+            )
+        }
+        self.tally.pairs["stock"] += len(links) * len(w.profile.warehouses)
+        return invariants.check_stock(levels, names, amounts, dict(w.profile.warehouses), links)
 
     def check_inbox(self, plan: Plan, snap: invariants.Snapshot) -> None:
         """(3) every item is expected, every expected one is there."""

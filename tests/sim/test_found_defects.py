@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.sandbox import onec
 
 from .business import SEND_STAGE, inn10
 from .people import CrmUser
-from .sim import open_world, service
+from .sim import Simulation, Tally, open_world, service
 
 
 @pytest.mark.parametrize("configuration", ["bp30", "ut11"])
@@ -88,3 +89,30 @@ def test_invoice_mixing_vat_included_rows_waits_instead_of_being_planned_every_r
             assert [i.key for i in waiting] == [f"F1:vat_included:{item['id']}"]
         finally:
             crm.close()
+
+
+@pytest.mark.parametrize("configuration", ["bp30", "ut11"])
+def test_one_product_waiting_in_the_inbox_does_not_hold_back_a_warehouse_stock(
+    tmp_path: Path, configuration: str
+) -> None:
+    """The seeded catalog has a CRM product of the same name as a 1C product (F5:name,
+    a person confirms). The warehouse's store document waited for that product's create,
+    which the item blocks, so no stock at all reached the CRM (simulation seed 1, day 0,
+    with the warehouses mapped). Now the other products' stock goes; that one follows
+    once it is confirmed."""
+    with open_world(tmp_path, configuration) as world:
+        assert world.profile.warehouses
+        with service(world) as svc:
+            _summary, plan = svc.run()
+        assert any(i.key.startswith("F5:name:") for i in plan.items)
+        sim = Simulation(world, 1, Tally())
+        try:
+            with service(world) as svc:
+                _summary, plan = svc.run()
+                links = {
+                    (str(k.onec_ref).lower(), str(k.crm_id)) for k in svc.journal.links(PRODUCT)
+                }
+            assert plan.operations == ()
+            assert [str(f) for f in sim.stock_findings(links)] == []
+        finally:
+            sim.close()

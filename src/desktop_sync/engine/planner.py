@@ -118,7 +118,12 @@ def _stock(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings) -> 
         if link.onec_ref and link.crm_id and link.crm_id.isdigit()
     }
     pending: dict[str, str] = {}
+    # A create that waits for a person (an item blocks it) is not pending: the store
+    # document must not wait for it, or one product holds back the whole warehouse.
+    waiting = {x for item in b.items.values() for x in item.blocks} | b.skipped
     for op in b.ops.values():  # products this plan links or creates: their stock too
+        if op.op_id in waiting:
+            continue
         if op.flow is Flow.F5 and op.entity_type == PRODUCT and op.source_id not in product_links:
             if op.kind is OpKind.LINK and op.target_id and op.target_id.isdigit():
                 product_links[op.source_id] = int(op.target_id)
