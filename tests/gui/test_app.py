@@ -147,13 +147,15 @@ def test_a_missing_keyring_is_a_clear_sentence_never_plaintext(qtbot, tmp_path: 
     try:
         wizard = ConnectionWizard(paths, controller.runner)
         qtbot.addWidget(wizard)
+        wizard.name.setText("office")
         wizard.onec_url.setText("http://127.0.0.1:9/odata")
         wizard.onec_user.setText("Бухгалтер")
         wizard.onec_password.setText("s3cret-Пароль")
         wizard.crm_url.setText("http://127.0.0.1:9")
         wizard.test_button.click()
         qtbot.waitUntil(lambda: wizard.test_button.isEnabled(), timeout=10_000)
-        assert "The password store is not available" in wizard.result.text()
+        assert "no safe password store" in wizard.result.text()  # no environment variables
+        assert "DESKTOP_SYNC" not in wizard.result.text()
         assert "s3cret" not in wizard.result.text()
         assert wizard.onec_password.text() == "s3cret-Пароль"  # kept, so nothing is retyped
         assert not paths.profiles_file.exists() or "s3cret" not in paths.profiles_file.read_text()

@@ -22,6 +22,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.plan_base import (
     PRODUCT,
+    PRODUCT_SYNCED,
     Builder,
     Links,
     field_changes,
@@ -116,7 +117,7 @@ class Products:
                 reason=tr("{name}: found in the CRM catalog (by {rule}); will be linked").format(
                     name=p.name,
                     rule={
-                        "xml_id": tr("1C GUID"),
+                        "xml_id": tr("the mark of 1C's catalog exchange"),
                         "confirmed": tr("a person's confirmation"),
                     }.get(pair.rule, tr("article")),
                 )
@@ -254,10 +255,7 @@ class Products:
             )
 
 
-# What F5 keeps equal: the fields a CRM catalog product holds and desktop-sync writes.
-# The article and the kind are not among them: the CRM catalog has no article (it is
-# only a matching key), and a product's type is fixed when it is created.
-SYNCED = ("name", "unit", "vat", "price")
+SYNCED = PRODUCT_SYNCED  # what F5 keeps equal (see plan_base)
 
 
 def compared(onec_v: dict[str, Any]) -> tuple[str, ...]:

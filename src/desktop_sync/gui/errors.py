@@ -5,6 +5,11 @@ from __future__ import annotations
 from desktop_sync.i18n import tr
 
 
+def in_words(text: str) -> str:
+    """A connector's sentence without OData's own names of things (``$metadata``)."""
+    return text.replace("$metadata", tr("the base's list of published objects"))
+
+
 def plain_message(exc: BaseException) -> tuple[str, bool]:
     """``(sentence, expected)``; ``expected`` is False for a bug (logged with traceback)."""
     from desktop_sync.config.errors import ConfigError
@@ -17,7 +22,7 @@ def plain_message(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, Cancelled | ApplyCancelled):
         return tr("Cancelled. Nothing half-done was left behind."), True
     if isinstance(exc, ConnectError):
-        return tr("Cannot connect: {reason}").format(reason=str(exc)), True
+        return tr("Cannot connect: {reason}").format(reason=in_words(str(exc))), True
     if isinstance(exc, LockHeld):
         return tr(
             "Another synchronisation of this profile is running; try again when it ends."
@@ -25,7 +30,13 @@ def plain_message(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, StalePlan):
         return str(exc), True
     if isinstance(exc, KeyringUnavailable):
-        return tr("The password store is not available: {reason}").format(reason=str(exc)), True
+        # the command line's hint (environment variables) means nothing to a person here
+        return tr(
+            "This computer has no safe password store, and desktop-sync never keeps "
+            "passwords in plain files. Unlock or set up the system's password store "
+            "(Windows Credential Manager, macOS Keychain, GNOME Keyring or KWallet) "
+            "and try again."
+        ), True
     if isinstance(exc, ConfigError):
         return str(exc), True
     if isinstance(exc, OSError):

@@ -39,7 +39,7 @@ from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntry, write_csv
 from desktop_sync.gui.controllers.lookup import LookupWidget
 from desktop_sync.gui.controllers.plan_review import PlanReviewDialog, PlanRow, plan_rows
-from desktop_sync.gui.controllers.wizard import ConnectionWizard
+from desktop_sync.gui.controllers.wizard import ConnectionWizard, ScheduleDialog
 from desktop_sync.gui.gcpolicy import CollectorPolicy
 from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.models.side_by_side import RowFilter
@@ -175,6 +175,7 @@ class MainController(QObject):
         self.summary_dialog: SummaryDialog | None = None
         self.wizard: ConnectionWizard | None = None
         self.history_dialog: HistoryDialog | None = None
+        self.schedule_dialog: ScheduleDialog | None = None
         self.last_summary: RunSummary | None = None
         self.last_error = ""
         self._closing = False
@@ -200,7 +201,7 @@ class MainController(QObject):
         w.act_open_log.triggered.connect(self.open_log)
         w.act_quit.triggered.connect(self.quit)
         w.act_about.triggered.connect(self.about)
-        w.act_schedule.triggered.connect(lambda: self.open_wizard(self.profile))
+        w.act_schedule.triggered.connect(self.open_schedule)
         w.act_lang_ru.triggered.connect(lambda: self.set_language("ru"))
         w.act_lang_en.triggered.connect(lambda: self.set_language("en"))
         w.act_lang_ru.setChecked(language() == "ru")
@@ -759,12 +760,53 @@ class MainController(QObject):
             return
         self.window.show_message(tr("The language changes the next time the window opens."), "info")
 
-    def open_wizard(self, profile: Profile | None) -> None:
-        wizard = ConnectionWizard(self.paths, self.runner, profile, self.window)
+    def open_wizard(self, profile: Profile | None, warehouses: bool = False) -> None:
+        """The connection wizard; ``warehouses``: straight to the warehouse mapping."""
+        wizard = ConnectionWizard(
+            self.paths, self.runner, profile, self.window, frozenset(self.profiles)
+        )
         self.wizard = wizard
         wizard.saved.connect(self._wizard_saved)
-        wizard.finished.connect(lambda _r: setattr(self, "wizard", None))
+        wizard.finished.connect(lambda _r: self._wizard_closed(wizard))
+        if warehouses and profile is not None:
+            wizard.go_to_warehouses()
         wizard.open()
+
+    def _wizard_closed(self, wizard: ConnectionWizard) -> None:
+        if self.wizard is wizard:
+            self.wizard = None
+
+    def open_schedule(self) -> None:
+        """A dialog of its own: how often, and at logon."""
+        if self.profile is None:
+            self.open_wizard(None)
+            return
+        dialog = ScheduleDialog(self.paths, self.runner, self.profile, self.window)
+        self.schedule_dialog = dialog
+        dialog.saved.connect(self._schedule_saved)
+        dialog.finished.connect(lambda _r: setattr(self, "schedule_dialog", None))
+        dialog.open()
+
+    def _schedule_saved(self, name: str) -> None:
+        try:
+            self.profiles = ProfileStore(self.paths.profiles_file).load()
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            return
+        if self.profile is not None and name == self.profile.name and name in self.profiles:
+            self.profile = self.profiles[name]  # the service keeps its connection
+            self._setup_schedule()
+            minutes = self.profile.schedule_minutes
+            self.window.show_message(
+                ntr(
+                    "Synchronised automatically every {n} minute.",
+                    "Synchronised automatically every {n} minutes.",
+                    minutes,
+                ).format(n=minutes)
+                if minutes
+                else tr("Automatic synchronisation is off."),
+                "info",
+            )
 
     def _wizard_saved(self, name: str) -> None:
         self.load_profiles(name)

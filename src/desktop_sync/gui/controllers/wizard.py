@@ -4,16 +4,22 @@ never shown again, never logged), and a test of both connections run in a worker
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,9 +31,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
 from desktop_sync.config.profiles import CONFIGURATIONS
 from desktop_sync.config.secrets import SecretKind, SecretStore
+from desktop_sync.config.urls import check_url, check_webhook
 from desktop_sync.gui.workers import Runner
 from desktop_sync.i18n import N_, tr
 
@@ -72,19 +79,163 @@ def save_and_test(
         if not test:
             return Checked(tr("Saved."))
         progress(tr("Connecting to 1C and Bitrix24…"))
-        svc = SyncService.open(checked, paths)
         try:
-            svc.connect()
-            stages = [(st.id, st.name) for st in svc.crm.stages()]
-            warehouses = sorted(w.name for w in svc.onec.warehouses())
-            stores = [(str(w.crm_id), w.name) for w in svc.crm.stores() if w.crm_id is not None]
-        finally:
-            svc.close()
+            svc = SyncService.open(checked, paths)
+            try:
+                svc.connect()
+                stages = [(st.id, st.name) for st in svc.crm.stages()]
+                warehouses = sorted(w.name for w in svc.onec.warehouses())
+                stores = [(str(w.crm_id), w.name) for w in svc.crm.stores() if w.crm_id is not None]
+            finally:
+                svc.close()
+        except BaseException:
+            if before is None:  # a new connection that does not work is not kept half-made
+                forget(paths, checked)
+            raise
         return Checked(
             tr("Both systems answered: the connection works."), stages, warehouses, stores
         )
 
     return task
+
+
+def forget(paths: AppPaths, profile: Profile) -> None:
+    """Remove a profile the wizard saved for its check: the profile, its secrets, its
+    start at logon. Nothing of a connection that never worked stays behind."""
+    with contextlib.suppress(ConfigError):
+        ProfileStore(paths.profiles_file).remove(profile.name)
+    try:
+        SecretStore(profile.uuid).delete_all()
+    except Exception:  # no keyring: nothing was stored in it either
+        logging.getLogger(__name__).info("no secrets to remove for the abandoned profile")
+    if profile.start_at_logon:
+        from desktop_sync.config import autostart
+
+        autostart.apply(False, profile.name, paths.home)
+
+
+def forget_task(
+    paths: AppPaths, profile: Profile
+) -> Callable[[Callable[[Any], None], threading.Event], None]:
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> None:
+        forget(paths, profile)
+
+    return task
+
+
+_NAME = re.compile(r"^[\w][\w .-]{0,63}$")  # as config.profiles checks it
+
+# The time zones of Russia by a city a person knows (1C servers keep local time).
+TIME_ZONES = (
+    ("Europe/Kaliningrad", N_("Kaliningrad"), 2),
+    ("Europe/Moscow", N_("Moscow, St Petersburg"), 3),
+    ("Europe/Samara", N_("Samara, Izhevsk"), 4),
+    ("Asia/Yekaterinburg", N_("Yekaterinburg, Chelyabinsk, Perm"), 5),
+    ("Asia/Omsk", N_("Omsk"), 6),
+    ("Asia/Novosibirsk", N_("Novosibirsk, Barnaul, Tomsk"), 7),
+    ("Asia/Krasnoyarsk", N_("Krasnoyarsk, Kemerovo"), 7),
+    ("Asia/Irkutsk", N_("Irkutsk, Ulan-Ude"), 8),
+    ("Asia/Yakutsk", N_("Yakutsk, Chita"), 9),
+    ("Asia/Vladivostok", N_("Vladivostok, Khabarovsk"), 10),
+    ("Asia/Magadan", N_("Magadan, Sakhalin"), 11),
+    ("Asia/Kamchatka", N_("Petropavlovsk-Kamchatsky, Anadyr"), 12),
+)
+
+
+def time_zone_box(current: str) -> QComboBox:
+    """A list of cities; a zone set elsewhere (the command line) is kept as it is."""
+    box = QComboBox()
+    for zone, city, hours in TIME_ZONES:
+        box.addItem(f"{tr(city)} (UTC+{hours})", zone)
+    if box.findData(current) < 0:
+        box.addItem(current, current)
+    box.setCurrentIndex(box.findData(current))
+    return box
+
+
+def proposed_name(organization: str, onec_url: str, crm_url: str) -> str:
+    """A profile name a person recognises: the organization, else the portal, else the base."""
+    org = re.sub(r"[^\w .-]+", " ", organization).strip()
+    org = re.sub(r"\s+", " ", org)
+    if org and not org.isdigit():  # an INN says nothing as a name
+        return org[:64].strip()
+    host = urlsplit(crm_url.strip()).hostname or ""
+    if host and not host.replace(".", "").isdigit() and host != "localhost":
+        return host.split(".")[0][:64]
+    path = [p for p in urlsplit(onec_url.strip()).path.split("/") if p]
+    if path and path[0].lower() != "odata":
+        return re.sub(r"[^\w .-]+", " ", path[0]).strip()[:64]
+    return ""
+
+
+def page_problems(wizard: ConnectionWizard, page: QWizardPage) -> list[str]:
+    """Every problem of a page at once, in the words of its fields."""
+    out: list[str] = []
+    new = wizard.original is None
+
+    def url(text: str, what: str) -> None:
+        if not text.strip():
+            out.append(tr("{what}: fill it in").format(what=what))
+            return
+        try:
+            check_url(text, what)
+        except ConfigError as exc:
+            out.append(str(exc))
+
+    if page is wizard.page_onec:
+        name = wizard.name.text().strip()
+        if not name:
+            out.append(tr("Profile name: fill it in"))
+        elif not _NAME.match(name):
+            out.append(
+                tr("Profile name: use letters, digits, spaces, '.', '-' or '_' (at most 64)")
+            )
+        elif new and name in wizard.existing:
+            out.append(
+                tr("Profile name: a connection «{name}» exists already; choose another").format(
+                    name=name
+                )
+            )
+        url(wizard.onec_url.text(), tr("1C OData address"))
+        if not wizard.onec_user.text().strip():
+            out.append(tr("1C user: fill it in"))
+        if new and not wizard.onec_password.text():
+            out.append(tr("1C user's password: fill it in"))
+    elif page is wizard.page_crm:
+        crm = wizard.crm_url.text()
+        url(crm, tr("Portal address"))
+        hook = wizard.crm_webhook.text().strip()
+        if new and not hook:
+            out.append(tr("Inbound webhook: fill it in"))
+        elif hook and not out:
+            try:
+                check_webhook(hook, crm)
+            except ConfigError as exc:
+                out.append(str(exc))
+    elif page is wizard.page_test and not wizard.tested:
+        out.append(
+            tr("Save and test the connection first: the next page's lists come from the systems.")
+        )
+    return out
+
+
+class CheckedPage(QWizardPage):
+    """A page that lists all of its problems at once when Next is pressed."""
+
+    def __init__(self, wizard: ConnectionWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.problems = QLabel()
+        self.problems.setObjectName("pageProblems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c62828;")
+        self.problems.hide()
+
+    def validatePage(self) -> bool:
+        found = page_problems(self._wizard, self)
+        self.problems.setText("\n".join(f"• {p}" for p in found))
+        self.problems.setVisible(bool(found))
+        return not found
 
 
 def prepare_crm(
@@ -131,12 +282,18 @@ class ConnectionWizard(QWizard):
 
     def __init__(
         self, paths: AppPaths, runner: Runner, profile: Profile | None = None,
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, existing: frozenset[str] = frozenset(),
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self.paths = paths
         self.runner = runner
         self.original = profile
+        self.existing = existing  # profile names taken already
+        self._name_typed = profile is not None  # a name typed by hand is never replaced
+        # one uuid for every test of a new connection (its secrets are filed under it)
+        self._base = profile or Profile(name="", onec_url="", onec_user="", crm_url="")
+        self._to_map = False
+        self._proposed = ""
         self.setWindowTitle(tr("Connection settings") if profile else tr("New connection"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setMinimumSize(640, 480)
@@ -147,16 +304,29 @@ class ConnectionWizard(QWizard):
         p = profile
 
         # 1. 1C
-        self.page_onec = QWizardPage()
+        self.page_onec = CheckedPage(self)
         self.page_onec.setTitle(tr("1C:Enterprise"))
         self.page_onec.setSubTitle(
             tr("Where the 1C base publishes OData, and who the program logs in as.")
         )
         form = QFormLayout(self.page_onec)
-        self.name = QLineEdit(p.name if p else "default")
+        self.name = QLineEdit(p.name if p else "")
         self.name.setEnabled(p is None)
+        self.name.setPlaceholderText(tr("proposed from the organization or the portal"))
+        self.name.textEdited.connect(lambda _t: setattr(self, "_name_typed", True))
         self.onec_url = QLineEdit(p.onec_url if p else "")
         self.onec_url.setPlaceholderText("https://server/base/odata/standard.odata")
+        self.onec_url_help = QLabel(
+            tr(
+                "In 1C: Administration → Publishing on a web server. The address of the "
+                "publication with /odata/standard.odata at the end, e.g. "
+                "https://server/base/odata/standard.odata"
+            )
+        )
+        self.onec_url_help.setWordWrap(True)
+        self.onec_url_help.setObjectName("hint")
+        self.onec_url_help.setStyleSheet("color: palette(dark);")
+        self.onec_url_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.onec_user = QLineEdit(p.onec_user if p else "")
         self.onec_password = _secret_edit()
         self.onec_password.setPlaceholderText(
@@ -170,7 +340,7 @@ class ConnectionWizard(QWizard):
             self.configuration.setCurrentIndex(max(0, CONFIGURATIONS.index(p.configuration)))
         self.organization = QLineEdit(p.organization if p else "")
         self.organization.setPlaceholderText(tr("name or INN; empty: the only one"))
-        self.timezone = QLineEdit(p.onec_timezone if p else "Europe/Moscow")
+        self.timezone = time_zone_box(p.onec_timezone if p else "Europe/Moscow")
         self.order_warehouse = QLineEdit(p.order_warehouse if p else "")
         self.order_warehouse.setPlaceholderText(tr("1C warehouse name; empty: the first by code"))
         self.order_warehouse.setToolTip(
@@ -182,18 +352,20 @@ class ConnectionWizard(QWizard):
 
         self.configuration.currentIndexChanged.connect(configuration_changed)
         configuration_changed()
-        form.addRow(tr("Profile name"), self.name)
         form.addRow(tr("1C OData address"), self.onec_url)
+        form.addRow("", self.onec_url_help)
         form.addRow(tr("1C user"), self.onec_user)
         form.addRow(tr("1C user's password"), self.onec_password)
         form.addRow(tr("Configuration"), self.configuration)
         form.addRow(tr("Organization"), self.organization)
         form.addRow(tr("1C server time zone"), self.timezone)
         form.addRow(tr("Warehouse of orders"), self.order_warehouse)
+        form.addRow(tr("Profile name"), self.name)
+        form.addRow(self.page_onec.problems)
         self.addPage(self.page_onec)
 
         # 2. CRM
-        self.page_crm = QWizardPage()
+        self.page_crm = CheckedPage(self)
         self.page_crm.setTitle(tr("Bitrix24"))
         self.page_crm.setSubTitle(
             tr("The portal's address and an inbound webhook with the crm and catalog rights.")
@@ -218,10 +390,13 @@ class ConnectionWizard(QWizard):
         self.at_logon = QCheckBox(tr("Open the window at logon, so the schedule runs"))
         self.at_logon.setChecked(bool(p and p.start_at_logon))
         form2.addRow("", self.at_logon)
+        form2.addRow(self.page_crm.problems)
         self.addPage(self.page_crm)
+        for edit in (self.organization, self.onec_url, self.crm_url):
+            edit.textChanged.connect(self._propose_name)
 
         # 3. test
-        self.page_test = QWizardPage()
+        self.page_test = CheckedPage(self)
         self.page_test.setTitle(tr("Check the connection"))
         self.page_test.setSubTitle(
             tr(
@@ -244,6 +419,7 @@ class ConnectionWizard(QWizard):
         self.prepare_result.setWordWrap(True)
         lay.addWidget(self.prepare_button)
         lay.addWidget(self.prepare_result, 1)
+        lay.addWidget(self.page_test.problems)
         self.prepare_button.clicked.connect(self.prepare)
         self.addPage(self.page_test)
         self.test_button.clicked.connect(self.test)
@@ -266,7 +442,7 @@ class ConnectionWizard(QWizard):
         self.saved_name = ""
 
     def profile(self) -> Profile:
-        base = self.original or Profile(name="", onec_url="", onec_user="", crm_url="")
+        base = self._base
         return dataclasses.replace(
             base,
             name=self.name.text().strip(),
@@ -274,12 +450,32 @@ class ConnectionWizard(QWizard):
             onec_user=self.onec_user.text().strip(),
             configuration=str(self.configuration.currentData()),
             organization=self.organization.text().strip(),
-            onec_timezone=self.timezone.text().strip() or "Europe/Moscow",
+            onec_timezone=str(self.timezone.currentData() or "Europe/Moscow"),
             order_warehouse=self.order_warehouse.text().strip(),
             crm_url=self.crm_url.text().strip(),
             schedule_minutes=self.schedule.value(),
             start_at_logon=self.at_logon.isChecked(),
         )
+
+    def _propose_name(self, *_: object) -> None:
+        if self._name_typed or self.name.text() not in ("", self._proposed):
+            return  # a name a person gave is never replaced
+        self._proposed = proposed_name(
+            self.organization.text(), self.onec_url.text(), self.crm_url.text()
+        )
+        self.name.setText(self._proposed)
+
+    def go_to_warehouses(self) -> None:
+        """Open at the warehouses: the connection is tested (the lists come from the
+        systems), then the mapping page is shown. Call before ``open()``."""
+        self.setStartId(self.pageIds()[2])
+        self._to_map = True
+
+    def reject(self) -> None:
+        """Cancel: a new connection whose check failed (or never ran) is not kept."""
+        if self.original is None and self.saved_name and not self.tested:
+            self.runner.start(forget_task(self.paths, self.profile()), name="forget profile")
+        super().reject()
 
     def secrets(self) -> dict[SecretKind, str]:
         return {
@@ -320,6 +516,14 @@ class ConnectionWizard(QWizard):
     def _checked(self, checked: Checked, profile: Profile) -> None:
         self._fill_mapping(checked, profile)
         self._tested(True, checked.message, profile.name)
+        if self._to_map and self.currentPage() is self.page_test:
+            self._to_map = False
+            self.next()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._to_map and not self.tested and self.test_button.isEnabled():
+            self.test()
 
     def _fill_mapping(self, checked: Checked, profile: Profile) -> None:
         self.checked = checked
@@ -386,3 +590,93 @@ class ConnectionWizard(QWizard):
             self.saved_name = name
             self.prepare_button.setEnabled(True)
             self.saved.emit(name)
+
+
+def save_schedule(
+    paths: AppPaths, name: str, minutes: int, at_logon: bool
+) -> Callable[[Callable[[Any], None], threading.Event], Profile]:
+    """The schedule alone: the interval and the start at logon (written only on a change)."""
+
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Profile:
+        store = ProfileStore(paths.profiles_file)
+        before = store.get(name)
+        after = store.put(
+            dataclasses.replace(before, schedule_minutes=minutes, start_at_logon=at_logon)
+        )
+        if after.start_at_logon != before.start_at_logon:
+            from desktop_sync.config import autostart
+
+            autostart.apply(after.start_at_logon, after.name, paths.home)
+        return after
+
+    return task
+
+
+class ScheduleDialog(QDialog):
+    """Connection → Automatic synchronisation…: how often, and whether at logon."""
+
+    saved = Signal(str)  # profile name
+
+    def __init__(
+        self, paths: AppPaths, runner: Runner, profile: Profile, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.runner = runner
+        self.profile = profile
+        self.setWindowTitle(tr("Automatic synchronisation"))
+        lay = QVBoxLayout(self)
+        intro = QLabel(
+            tr(
+                "While the window is open (or in the tray), «{name}» is synchronised on its "
+                "own: what needs no decision is applied, the rest waits in the Inbox and the "
+                "tray says so."
+            ).format(name=profile.name)
+        )
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.minutes = QSpinBox()
+        self.minutes.setRange(0, 24 * 60)
+        self.minutes.setSingleStep(15)
+        self.minutes.setSuffix(tr(" min"))
+        self.minutes.setSpecialValueText(tr("off"))
+        self.minutes.setValue(profile.schedule_minutes)
+        form.addRow(tr("Synchronise automatically every"), self.minutes)
+        self.at_logon = QCheckBox(tr("Open the window at logon, so the schedule runs"))
+        self.at_logon.setChecked(profile.start_at_logon)
+        form.addRow("", self.at_logon)
+        lay.addLayout(form)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.hide()
+        lay.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+
+    def accept(self) -> None:
+        self.buttons.setEnabled(False)
+        self.runner.start(
+            save_schedule(
+                self.paths, self.profile.name, self.minutes.value(), self.at_logon.isChecked()
+            ),
+            name="save schedule",
+            on_done=self._saved,
+            on_failed=lambda msg, _exc: self._failed(msg),
+        )
+
+    def _saved(self, profile: Profile) -> None:
+        self.saved.emit(profile.name)
+        super().accept()
+
+    def _failed(self, message: str) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(message)
+        self.error.show()
