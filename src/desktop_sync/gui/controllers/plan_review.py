@@ -1,20 +1,29 @@
 """The plan before it is applied: grouped by flow, each operation with its reason and
 before/after values, a checkbox to leave it out. Unticking an operation unticks what
 depends on it (the service would skip those anyway; the person sees it here first).
+
+Thousands of operations stay reviewable: a search box, filters by kind and by target
+system, totals per section (counts and sums of money), and one row per invoice (its
+creation in 1C and the write-back of the 1C number to the CRM tick together).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -22,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.model import Flow, ItemKind, Operation, Plan, System
+from desktop_sync.engine.model import Flow, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import tr
 
@@ -37,25 +46,97 @@ def _changes_text(op: Operation) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PlanRow:
-    """One operation's texts, computed off the GUI thread (see :func:`plan_rows`)."""
+    """One row's texts, computed off the GUI thread (see :func:`plan_rows`).
+
+    ``companions``: operations shown and ticked with this one (the 1C number written
+    back to the CRM invoice that this row creates in 1C)."""
 
     op_id: str
     record: str
     what: str
     reason: str
     changes: str
+    kind: str = ""
+    target: str = ""
+    amount: Decimal | None = None
+    companions: tuple[str, ...] = field(default_factory=tuple)
+
+    def text(self) -> str:
+        """What the search box looks in, lower case."""
+        return f"{self.record}\n{self.what}\n{self.reason}\n{self.changes}".casefold()
+
+
+def _reason(op: Operation) -> str:
+    """The reason without the record's name in front: the name has its own column."""
+    label = op.record_label
+    for sep in (": ", " — ", " - "):
+        if label and op.reason.startswith(label + sep):
+            return op.reason[len(label) + len(sep) :]
+    return op.reason
+
+
+def _amount(op: Operation) -> Decimal | None:
+    """The money an operation concerns, for a section's sum: an invoice's total."""
+    payload: Any = op.payload or {}
+    invoice = payload.get("invoice") if hasattr(payload, "get") else None
+    total = getattr(invoice, "total", None)
+    if isinstance(total, Decimal):
+        return total
+    value = payload.get("total") if hasattr(payload, "get") else None
+    return value if isinstance(value, Decimal) else None
+
+
+def _companion_of(op: Operation, ids: set[str]) -> str | None:
+    """The operation this one only completes (the number back after the create)."""
+    payload: Any = op.payload or {}
+    parent = payload.get("from_op") if hasattr(payload, "get") else None
+    if isinstance(parent, str) and parent in ids and op.depends_on == (parent,):
+        return parent
+    return None
 
 
 def plan_rows(plan: Plan) -> dict[Flow, list[PlanRow]]:
-    """The review's texts by flow. Pure Python: the read worker calls it."""
+    """The review's rows by flow. Pure Python: the read worker calls it."""
+    ids = {op.op_id for op in plan.operations}
+    companions: dict[str, list[Operation]] = {}
+    for op in plan.operations:
+        parent = _companion_of(op, ids)
+        if parent is not None:
+            companions.setdefault(parent, []).append(op)
+    carried = {c.op_id for cs in companions.values() for c in cs}
     out: dict[Flow, list[PlanRow]] = {}
     for flow, ops in sorted(plan.by_flow().items()):
-        out[flow] = [
-            PlanRow(op.op_id, op.record_label, f"{labels.kind(op.kind)} {labels.target(op.target)}",
-                    op.reason, _changes_text(op))
-            for op in ops
-        ]  # fmt: skip
+        rows = []
+        for op in ops:
+            if op.op_id in carried:
+                continue
+            with_it = companions.get(op.op_id, [])
+            what = f"{labels.kind(op.kind)} {labels.target(op.target)}"
+            reason, changes = _reason(op), _changes_text(op)
+            if with_it:
+                what = tr("{what}; the 1C number to the CRM").format(what=what)
+                reason = "; ".join([reason, *(_reason(c) for c in with_it)])
+                changes = "; ".join(t for t in [changes, *map(_changes_text, with_it)] if t)
+            rows.append(
+                PlanRow(op.op_id, op.record_label, what, reason, changes, op.kind.value,
+                        op.target.value, _amount(op), tuple(c.op_id for c in with_it))
+            )  # fmt: skip
+        if rows:
+            out[flow] = rows
     return out
+
+
+def section_title(flow: Flow, rows: list[PlanRow]) -> str:
+    """«Invoices from the CRM to 1C (12) · create: 10, update: 2 · sum: 1 234,00 ₽»."""
+    counts = Counter(r.kind for r in rows)
+    kinds = ", ".join(
+        f"{labels.kind(k).lower()}: {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    )
+    text = f"{labels.flow(flow)} ({len(rows)}) · {kinds}"
+    amounts = [r.amount for r in rows if r.amount is not None]
+    if amounts:
+        text += " · " + tr("sum: {amount}").format(amount=fmt.money(sum(amounts, Decimal(0))))
+    return text
 
 
 CHUNK = 200  # items added per turn of the event loop
@@ -74,6 +155,11 @@ class PlanReviewDialog(QDialog):
         self.setWindowTitle(tr("Review the plan"))
         self.resize(1100, 640)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._row_of: dict[str, PlanRow] = {}
+        self._carrier: dict[str, str] = {  # a companion operation -> the row that shows it
+            c: r.op_id for rows_ in self.rows.values() for r in rows_ for c in r.companions
+        }
+        self._waiting: list[QTreeWidgetItem] = []
         self.groups: list[QTreeWidgetItem] = []
         self._bulk = False
         self.filled = False
@@ -89,6 +175,34 @@ class PlanReviewDialog(QDialog):
         self.headline.setObjectName("planHeadline")
         lay.addWidget(self.headline)
 
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("Search: name, number, INN, reason…"))
+        self.search.setClearButtonEnabled(True)
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem(tr("All kinds"), "")
+        present = {op.kind for op in plan.operations}
+        for k in OpKind:
+            if k in present:
+                self.kind_filter.addItem(labels.kind(k), k.value)
+        self.target_filter = QComboBox()
+        self.target_filter.addItem(tr("Both systems"), "")
+        self.target_filter.addItem(tr("In 1C"), System.ONEC.value)
+        self.target_filter.addItem(tr("In the CRM"), System.CRM.value)
+        self.shown = QLabel()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.kind_filter)
+        bar.addWidget(self.target_filter)
+        bar.addWidget(self.shown)
+        lay.addLayout(bar)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.kind_filter.currentIndexChanged.connect(self.apply_filter)
+        self.target_filter.currentIndexChanged.connect(self.apply_filter)
+
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(
@@ -101,9 +215,9 @@ class PlanReviewDialog(QDialog):
         hh = self.tree.header()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 300)
-        self.tree.setColumnWidth(1, 190)
-        self.tree.setColumnWidth(2, 340)
+        self.tree.setColumnWidth(0, 260)
+        self.tree.setColumnWidth(1, 200)
+        self.tree.setColumnWidth(2, 420)
         lay.addWidget(self.tree, 1)
         self._fill()
         self.tree.itemChanged.connect(self._changed)
@@ -138,7 +252,7 @@ class PlanReviewDialog(QDialog):
         groups: list[QTreeWidgetItem] = []
         self._pending: list[tuple[QTreeWidgetItem, list[PlanRow]]] = []
         for flow, rows in self.rows.items():
-            group = QTreeWidgetItem([f"{labels.flow(flow)} ({len(rows)})"])
+            group = QTreeWidgetItem([section_title(flow, list(rows))])
             group.setFont(0, bold)
             group.setFlags(
                 group.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
@@ -171,6 +285,7 @@ class PlanReviewDialog(QDialog):
                 )
                 child.setToolTip(2, it.action or it.message)
                 children.append(child)
+                self._waiting.append(child)
             waiting.addChildren(children)
             waiting.setExpanded(True)
 
@@ -188,9 +303,11 @@ class PlanReviewDialog(QDialog):
                     item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     item.setCheckState(0, Qt.CheckState.Checked)
                     item.setData(0, OpRole, r.op_id)
+                    item.setToolTip(0, r.record)
                     item.setToolTip(2, r.reason)
                     item.setToolTip(3, r.changes.replace("; ", "\n"))
                     self._items[r.op_id] = item
+                    self._row_of[r.op_id] = r
                     children.append(item)
                 group.addChildren(children)
                 if group.childCount() == len(children):
@@ -213,10 +330,12 @@ class PlanReviewDialog(QDialog):
             return
         op_id = item.data(0, OpRole)
         if column == 0 and op_id and item.checkState(0) == Qt.CheckState.Unchecked:
-            for dep in self._dependents.get(op_id, []):
-                child = self._items.get(dep)
-                if child is not None and child.checkState(0) != Qt.CheckState.Unchecked:
-                    child.setCheckState(0, Qt.CheckState.Unchecked)
+            row = self._row_of.get(op_id)
+            for one in (op_id, *(row.companions if row else ())):
+                for dep in self._dependents.get(one, []):
+                    child = self._items.get(self._carrier.get(dep, dep))
+                    if child is not None and child.checkState(0) != Qt.CheckState.Unchecked:
+                        child.setCheckState(0, Qt.CheckState.Unchecked)
         self._update_headline()
 
     def _next_chunk(self) -> None:
@@ -239,6 +358,7 @@ class PlanReviewDialog(QDialog):
         self._update_headline()
 
     def set_checked(self, op_id: str, checked: bool) -> None:
+        op_id = self._carrier.get(op_id, op_id)  # a companion ticks with its row
         if op_id not in self._items:
             self.finish_filling()
         self._items[op_id].setCheckState(
@@ -246,12 +366,54 @@ class PlanReviewDialog(QDialog):
         )
 
     def excluded(self) -> set[str]:
-        """The op ids the person unticked."""
-        return {
-            op_id
-            for op_id, item in self._items.items()
-            if item.checkState(0) != Qt.CheckState.Checked
-        }
+        """The op ids the person unticked (a row's companions with it)."""
+        out: set[str] = set()
+        for op_id, item in self._items.items():
+            if item.checkState(0) != Qt.CheckState.Checked:
+                out.add(op_id)
+                out.update(self._row_of[op_id].companions)
+        return out
+
+    def apply_filter(self, *_: object) -> None:
+        """Hide the rows the search, the kind and the target leave out; count what shows."""
+        self._filter_timer.stop()
+        self.finish_filling()
+        words = self.search.text().casefold().split()
+        kind = self.kind_filter.currentData() or ""
+        target = self.target_filter.currentData() or ""
+        shown = total = 0
+        self.tree.setUpdatesEnabled(False)
+        try:
+            for group in self.groups:
+                visible = 0
+                for i in range(group.childCount()):
+                    item = group.child(i)
+                    row = self._row_of.get(str(item.data(0, OpRole)))
+                    ok = row is not None and (
+                        (not kind or row.kind == kind)
+                        and (not target or row.target == target)
+                        and all(w in row.text() for w in words)
+                    )
+                    item.setHidden(not ok)
+                    visible += ok
+                total += group.childCount()
+                shown += visible
+                group.setHidden(visible == 0)
+            for item in self._waiting:
+                text = "\n".join(item.text(c) for c in range(4)).casefold()
+                ok = not kind and not target and all(w in text for w in words)
+                item.setHidden(not ok)
+                if item.parent() is not None:
+                    item.parent().setHidden(
+                        all(item.parent().child(i).isHidden()
+                            for i in range(item.parent().childCount()))
+                    )  # fmt: skip
+        finally:
+            self.tree.setUpdatesEnabled(True)
+        filtered = bool(words or kind or target)
+        self.shown.setText(
+            tr("shown {shown} of {total}").format(shown=shown, total=total) if filtered else ""
+        )
 
     def _update_headline(self) -> None:
         excluded = self.excluded()
