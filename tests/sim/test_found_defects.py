@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,39 @@ def test_one_product_waiting_in_the_inbox_does_not_hold_back_a_warehouse_stock(
             assert [str(f) for f in sim.stock_findings(links)] == []
         finally:
             sim.close()
+
+
+def test_a_negative_1c_balance_shows_zero_in_the_crm_and_waits_named() -> None:
+    """BP lets a shipment take a warehouse below zero (no stock control). F6 tried to
+    write the CRM store down to −1; Bitrix24 refused the write-off ("Insufficient
+    quantity") on every run, so a second sync never planned 0 (simulation seed 1, day 4).
+    Now the CRM shows 0 and an attention item names the product, the warehouse and the
+    1C balance."""
+    from desktop_sync.domain.entities import Product, StockLevel, Warehouse
+    from desktop_sync.engine.stock import plan_stock
+
+    ops: list[Any] = []
+    items: list[Any] = []
+    plan_stock(
+        ops=ops,
+        items=items,
+        profile_uuid="p",
+        warehouses={"w": Warehouse(name="Южный", onec_ref="w")},
+        mapping={"Южный": "2"},
+        stock=[
+            StockLevel("a", "w", Decimal(-1)),
+            StockLevel("b", "w", Decimal(3)),
+        ],
+        crm_stock={(1, 2): Decimal(4), (2, 2): Decimal(5)},
+        products={
+            "a": Product(name="Степлер", onec_ref="a"),
+            "b": Product(name="Бумага", onec_ref="b"),
+        },
+        product_links={"a": 1, "b": 2},
+        key=lambda flow, entity, source: f"{flow.value}/{entity}/{source}",
+    )
+    (op,) = ops
+    assert op.payload["doc_type"] == "D"
+    assert op.payload["target"] == {"1": Decimal(0), "2": Decimal(3)}
+    assert [i.key for i in items] == ["F6:negative:2:a"]
+    assert items[0].onec_value == Decimal(-1)

@@ -86,6 +86,29 @@ def plan_stock(
             if sid == store_id and pid in product_links.values() and pid not in target:
                 target[pid] = Decimal(0)  # 1C has none left: the CRM must show none
         names = {pid: products[ref].name for ref, pid in product_links.items() if ref in products}
+        for pid, want in sorted(target.items()):
+            if want >= 0:
+                continue
+            # BP lets a shipment take a warehouse below zero; a CRM store cannot hold
+            # less than nothing (Bitrix24 refuses the write-off): 0 there, and said.
+            target[pid] = Decimal(0)
+            items.append(
+                Item(
+                    key=f"F6:negative:{store_id}:{ref_of.get(pid, pid)}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F6,
+                    entity_type="stock",
+                    record_id=str(ref_of.get(pid, pid)),
+                    record_label=names.get(pid, str(pid)),
+                    field=tr("Stock"),
+                    message=tr(
+                        "1C shows {qty} in «{warehouse}», below zero; the CRM store shows 0"
+                    ).format(qty=_qty(want), warehouse=name),
+                    action=tr("post the missing receipt, or correct the shipment, in 1C"),
+                    onec_value=want,
+                    crm_value=Decimal(0),
+                )
+            )
         new: dict[str, Decimal] = {}  # products created in this run: their CRM stock is 0
         for level in stock:
             if level.warehouse_ref == wh.onec_ref and level.product_ref in pending:
