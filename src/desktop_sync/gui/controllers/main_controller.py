@@ -181,6 +181,7 @@ class MainController(QObject):
         self._closing = False
         self._quit_when_idle = ""  # "close" | "quit": what to do once the worker stops
         self._refresh_pending = False  # a refresh asked for while the worker was busy
+        self._summary_pending: RunSummary | None = None  # shown once the re-read is done
 
         w = self.window
         self.inbox = InboxWidget()
@@ -228,6 +229,9 @@ class MainController(QObject):
         w.tabs.currentChanged.connect(self._tab_changed)
         for i in range(len(MainWindowView.DATA_TABS)):
             w.tabs.setTabToolTip(i, tr("Double-click a row to see its history in the journal."))
+        w.tables["stock"].notice_action.connect(
+            lambda: self.open_wizard(self.profile, warehouses=True)
+        )
         for table in w.tables.values():
             for view in table.views:
                 view.doubleClicked.connect(
@@ -331,11 +335,43 @@ class MainController(QObject):
         svc = self.svc
         warehouse_map = dict(self.profile.warehouses) if self.profile else {}
         self._start_progress(tr("Reading both systems…"))
+        self._set_phase("reading")
         self.runner.start(_read_task(svc, warehouse_map), name="refresh", on_done=self._loaded,
                           on_failed=self._connect_failed, on_progress=self._progress)  # fmt: skip
 
+    def _set_phase(self, phase: str) -> None:
+        """The tables' empty states and the status line follow what is happening now."""
+        for table in self.window.tables.values():
+            table.set_phase(phase)
+        if phase == "reading":
+            self.window.statusBar().showMessage(tr("Reading both systems…"))
+
+    def _show_pending_summary(self) -> None:
+        summary, self._summary_pending = self._summary_pending, None
+        if summary is None:
+            return
+        dialog = SummaryDialog(summary, self.window)
+        self.summary_dialog = dialog
+        dialog.accepted.connect(lambda: self.window.tabs.setCurrentIndex(self.inbox_tab))
+        dialog.open()
+
+    def _stock_notice(self) -> None:
+        stock = self.window.tables["stock"]
+        if self.profile is not None and not self.profile.warehouses:
+            stock.set_notice(
+                tr(
+                    "No 1C warehouse is mapped to a CRM store, so stock is not sent to the "
+                    "CRM. Map the warehouses in the connection settings."
+                ),
+                tr("Map warehouses…"),
+            )
+        else:
+            stock.set_notice("")
+
     def _loaded(self, loaded: Loaded) -> None:
         self._end_progress()
+        self._stock_notice()
+        self._set_phase("read")
         self.snapshot = loaded.snapshot
         self.plan = loaded.plan
         self.invoice_links = loaded.invoice_links
@@ -351,6 +387,7 @@ class MainController(QObject):
             self.window.show_message("")
         self.window.statusBar().showMessage(status_line(pending, loaded.inbox, loaded.plan))
         self.lookup.search()
+        self._show_pending_summary()
 
     def set_views(self, views: Views) -> None:
         for key, table in zip(MainWindowView.DATA_TABS, views.tables(), strict=True):
@@ -359,6 +396,9 @@ class MainController(QObject):
 
     def _connect_failed(self, message: str, exc: object) -> None:
         self._end_progress()
+        self._set_phase("read" if self.snapshot is not None else "unread")
+        self.window.statusBar().clearMessage()
+        self._show_pending_summary()
         from desktop_sync.engine.service import ConnectError
 
         if isinstance(exc, ConnectError):
@@ -387,6 +427,7 @@ class MainController(QObject):
         svc = self.svc
         warehouse_map = dict(self.profile.warehouses) if self.profile else {}
         self._start_progress(tr("Reading both systems…"))
+        self._set_phase("reading")
         self.last_error = ""
         self.runner.start(_read_task(svc, warehouse_map), name="synchronize", on_done=self._review,
                           on_failed=self._connect_failed, on_progress=self._progress)  # fmt: skip
@@ -409,6 +450,7 @@ class MainController(QObject):
             return
         svc = self.svc
         self._start_progress(tr("Applying the changes…"))
+        self.window.statusBar().showMessage(tr("Applying the changes…"))
 
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> RunSummary:
             return svc.apply(plan, exclude, progress, cancel, trigger=trigger)
@@ -417,13 +459,18 @@ class MainController(QObject):
                           on_failed=self._apply_failed, on_progress=self._progress)  # fmt: skip
 
     def _applied(self, summary: RunSummary) -> None:
+        """The summary follows the re-read, so it and the tables tell the same story."""
         self._end_progress()
         self.last_summary = summary
-        dialog = SummaryDialog(summary, self.window)
-        self.summary_dialog = dialog
-        dialog.accepted.connect(lambda: self.window.tabs.setCurrentIndex(self.inbox_tab))
-        dialog.open()
+        self._summary_pending = summary
         self.refresh()
+        if self.svc is None:
+            self._show_pending_summary()
+            return
+        self._start_progress(tr("Done; reading both systems again to show the result…"))
+        self.window.statusBar().showMessage(
+            tr("Done; reading both systems again to show the result…")
+        )
 
     def _apply_failed(self, message: str, exc: object) -> None:
         self._end_progress()

@@ -6,11 +6,14 @@ and a click on either header sorts both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -60,7 +63,13 @@ def _titled(title: str, view: QTableView, object_name: str) -> QWidget:
 
 
 class SideBySideView(QWidget):
-    """1C | state | CRM: three views over one model, one selection, one scroll position."""
+    """1C | state | CRM: three views over one model, one selection, one scroll position.
+
+    Above the tables, a notice can say why the tab shows little or nothing (no warehouse
+    mapped) with a button that fixes it; the empty state follows the real phase
+    (reading, read, not read yet)."""
+
+    notice_action = Signal()
 
     def __init__(self, model: SideBySideModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,8 +105,25 @@ class SideBySideView(QWidget):
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: gray; padding: 6px;")
+        self.empty.setWordWrap(True)
+        self.phase = "unread"  # "unread" | "reading" | "read"
+        self.notice = QFrame()
+        self.notice.setObjectName("tabNotice")
+        self.notice.setStyleSheet(
+            "QFrame#tabNotice { background: rgba(178, 106, 0, 0.10); border-radius: 4px; }"
+        )
+        row = QHBoxLayout(self.notice)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.notice_text = QLabel()
+        self.notice_text.setWordWrap(True)
+        self.notice_button = QPushButton()
+        self.notice_button.clicked.connect(self.notice_action)
+        row.addWidget(self.notice_text, 1)
+        row.addWidget(self.notice_button)
+        self.notice.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.notice)
         lay.addWidget(self.empty)
         lay.addWidget(split)
 
@@ -124,17 +150,36 @@ class SideBySideView(QWidget):
                 hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
                 hh.blockSignals(False)
 
+    def set_phase(self, phase: str) -> None:
+        """``reading`` while both systems are read, ``read`` after, ``unread`` before."""
+        self.phase = phase
+        self._update_empty()
+
+    def set_notice(self, text: str, button: str = "") -> None:
+        """A reason the tab is short of rows, and the button that fixes it; "" hides it."""
+        self.notice_text.setText(text)
+        self.notice_button.setText(button)
+        self.notice_button.setVisible(bool(button))
+        self.notice.setVisible(bool(text))
+        self._update_empty()
+
     def _update_empty(self) -> None:
         m = self.model
         if m.rowCount():
             self.empty.hide()
             return
-        self.empty.setText(
-            tr("No rows match the filters.")
-            if m.total_count()
-            else tr("Nothing here yet. Refresh (F5) reads both systems.")
-        )
-        self.empty.show()
+        if m.total_count():
+            text = tr("No rows match the filters.")
+        elif self.phase == "reading":
+            text = tr("Reading both systems…")
+        elif not self.notice.isHidden():
+            text = ""  # the notice above says why
+        elif self.phase == "read":
+            text = tr("Neither system has anything of this kind.")
+        else:
+            text = tr("Nothing here yet. Refresh (F5) reads both systems.")
+        self.empty.setText(text)
+        self.empty.setVisible(bool(text))
 
     def _model_reset(self) -> None:
         self._update_empty()

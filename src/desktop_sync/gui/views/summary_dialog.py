@@ -48,7 +48,11 @@ class SummaryDialog(QDialog):
         grid.setHorizontalSpacing(24)
         rows = (
             (tr("Applied"), c.get("applied", 0)),
-            (tr("Failed, with reasons below"), c.get("failed", 0)),
+            # «reasons below» only when there are failures and reasons to read below
+            (
+                tr("Failed, with reasons below") if summary.failures else tr("Failed"),
+                c.get("failed", 0),
+            ),
             (tr("Left out by you"), c.get("skipped", 0)),
             (tr("Wait for a person"), waiting),
         )
