@@ -7,6 +7,7 @@ settings are stood in for by ``urllib.request``'s functions, which on Windows re
 
 from __future__ import annotations
 
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -119,6 +120,46 @@ def test_untrusted_1c_certificate_is_named_and_a_ca_file_fixes_it(tmp_path: Path
             sb.url, sb.user, sb.password, timezone=sb.timezone, timeout=5, verify=str(sb.ca_file)
         ) as client:
             assert len(client.warehouses()) == 2
+
+
+def _under_wine() -> bool:
+    if sys.platform != "win32":
+        return False
+    import ctypes
+
+    return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
+
+
+@pytest.mark.skipif(_under_wine(), reason="Wine's crypt32 does not refuse an unknown root")
+def test_a_1c_by_name_goes_through_the_os_trust_store(tmp_path: Path) -> None:
+    """By host name: truststore (the Windows store there), plus the profile's CA file."""
+    from desktop_sync.sandbox.onec import start
+
+    with start(seed=1, size="small", tls_dir=tmp_path / "tls") as sb:
+        url = sb.url.replace("127.0.0.1", "localhost")
+        kw: dict[str, object] = {"timezone": sb.timezone, "timeout": 5, "backoff": 0.001}
+        with (
+            OnecClient(url, sb.user, sb.password, **kw) as client,  # type: ignore[arg-type]
+            pytest.raises(OnecConnectionError, match="certificate"),
+        ):
+            client.warehouses()
+        kw["verify"] = str(sb.ca_file)
+        with OnecClient(url, sb.user, sb.password, **kw) as client:  # type: ignore[arg-type]
+            assert len(client.warehouses()) == 2
+
+
+def test_an_ip_address_is_checked_by_openssl_not_by_windows_name_rules() -> None:
+    """CryptoAPI's SSL policy does not match IP addresses in a certificate (a LAN 1C at
+    https://192.168.1.10/ would always be "for another address" on Windows)."""
+    import truststore
+
+    from desktop_sync.connectors.http import tls_context
+
+    assert isinstance(tls_context(host="1c.example.ru"), truststore.SSLContext)
+    by_ip = tls_context(host="192.168.1.10")
+    assert not isinstance(by_ip, truststore.SSLContext)
+    assert by_ip.check_hostname and by_ip.verify_mode.name == "CERT_REQUIRED"
+    assert not isinstance(tls_context(host="[::1]"), truststore.SSLContext)
 
 
 def test_untrusted_bitrix24_certificate_is_named(tmp_path: Path) -> None:

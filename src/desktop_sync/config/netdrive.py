@@ -8,6 +8,7 @@ be damaged. ``--home`` on such a drive is allowed, with a warning.
 from __future__ import annotations
 
 import os
+import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def is_network_path(path: Path, *, platform: str = sys.platform, mounts: str | N
         except OSError:
             return False
     best, fstype = "", ""
-    target = os.path.abspath(text)
+    target = posixpath.abspath(path.as_posix())
     for line in mounts.splitlines():
         fields = line.split()
         if len(fields) < 3:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 import urllib.request
 from typing import Any
@@ -29,9 +30,19 @@ from desktop_sync.i18n import N_, tr
 from desktop_sync.netaddr import is_loopback
 
 
-def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
-    """A verifying context on the OS trust store, plus ``ca_file`` when given."""
-    ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+def tls_context(ca_file: str | None = None, host: str = "") -> ssl.SSLContext:
+    """A verifying context on the OS trust store, plus ``ca_file`` when given.
+
+    A server addressed by its IP address (a LAN 1C at https://192.168.1.10/…) is the
+    exception: Windows' own name check (CryptoAPI's SSL policy, which truststore uses)
+    does not match IP addresses in a certificate, so there OpenSSL checks the chain and
+    the name, against the system's roots (which Python loads from the Windows store too)
+    and ``ca_file``.
+    """
+    if _is_ip(host):
+        ctx = ssl.create_default_context()
+    else:
+        ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if ca_file:
         try:
             ctx.load_verify_locations(cafile=ca_file)
@@ -42,6 +53,14 @@ def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
                 )
             ) from None
     return ctx
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class CertificateFileError(ValueError):
@@ -77,7 +96,11 @@ def make_client(
     """An ``httpx.Client`` for one server: ``verify`` is True, False, or a CA file to add."""
     # False: a test against a sandbox with a throwaway certificate.
     tls: bool | ssl.SSLContext = (
-        False if verify is False else tls_context(verify if isinstance(verify, str) else None)
+        False
+        if verify is False
+        else tls_context(
+            verify if isinstance(verify, str) else None, urlsplit(base_url).hostname or ""
+        )
     )
     return httpx.Client(
         verify=tls,
