@@ -431,7 +431,9 @@ def check_stock(
         if not crm_id.isdigit():
             continue
         for name, store in sorted(mapping.items()):
-            want = onec_qty.get((ref, name), Decimal(0))
+            # a CRM store holds no less than nothing: a negative 1C balance shows as 0 there
+            # (and waits in the inbox: see Simulation.check_inbox)
+            want = max(onec_qty.get((ref, name), Decimal(0)), Decimal(0))
             got = crm_amounts.get((int(crm_id), int(store)), Decimal(0))
             if want != got:
                 out.append(Finding("pairs", f"stock of {ref} in «{name}»", "quantity", want, got))

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
@@ -193,6 +194,7 @@ class Simulation:
         self.day = 0
         self.known_seen: set[str] = set()
         self.failed: list[str] = []
+        self.negative: set[str] = set()
 
     def close(self) -> None:
         self.onec_user.close()
@@ -398,6 +400,18 @@ class Simulation:
             )
         }
         self.tally.pairs["stock"] += len(links) * len(w.profile.warehouses)
+        linked = {ref for ref, _crm in links}
+        by_name = dict(w.profile.warehouses)
+        totals: dict[tuple[str, str], Decimal] = {}
+        for lv in levels:
+            name = names.get(str(lv.warehouse_ref), "")
+            k = (str(lv.product_ref).lower(), name)
+            totals[k] = totals.get(k, Decimal(0)) + lv.quantity
+        self.negative = {  # expected F6:negative items
+            f"F6:negative:{by_name[name]}:{ref}"
+            for (ref, name), q in totals.items()
+            if q < 0 and name in by_name and ref in linked
+        }
         return invariants.check_stock(levels, names, amounts, dict(w.profile.warehouses), links)
 
     def check_inbox(self, plan: Plan, snap: invariants.Snapshot) -> None:
@@ -410,6 +424,7 @@ class Simulation:
                 derived.append(f"F3:overpaid:{ref}")
             if snap.shipped.get(ref, 0) > total:
                 derived.append(f"F4:above_invoice:{ref}")
+        derived += sorted(self.negative)
         items = {i.key: i for i in plan.items}
         unexpected, known = [], []
         for key, item in sorted(items.items()):
