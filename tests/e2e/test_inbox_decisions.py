@@ -167,3 +167,37 @@ def test_cli_refuses_and_keeps_the_item_open(world: World) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert item.dedup_key not in _open(world)
+
+
+def test_a_change_no_writer_carries_waits_and_is_never_journalled_as_done(
+    world: World,
+) -> None:
+    """A 1C phone change: the CRM company's phone is not written by desktop-sync, so it is
+    not planned as an update journalled "applied" that never arrives (after which the
+    CRM's old phone looked like a CRM change and was sent back to 1C on every run): one
+    attention item, the same every run; skipped, it is gone."""
+    _first_sync(world)
+    with world.service() as svc:
+        links = svc.journal.links("counterparty")
+    link = next(lk for lk in links if lk.onec_values.get("phone") and lk.onec_ref)
+    record = world.onec.store.get(world.story.counterparties, link.onec_ref or "")
+    assert record is not None
+    contacts = [dict(r) for r in record["КонтактнаяИнформация"]]
+    phone = next(r for r in contacts if r["Тип"] == "Телефон")
+    phone["НомерТелефона"] = phone["Представление"] = "+7 (495) 111-22-33"
+    with world.story.client() as c:
+        c.connect()
+        c.update(
+            world.story.counterparties, link.onec_ref or "", {"КонтактнаяИнформация": contacts}
+        )
+    for _day in range(2):
+        with world.service() as svc:
+            summary, plan = svc.run()
+        assert [op.reason for op in plan.operations] == []
+        assert summary.counts["failed"] == 0, summary.failures
+        (item,) = [i for i in plan.items if ":unwritable:" in i.key]
+        assert item.field == "Phone" and item.onec_value == "74951112233"
+    with world.service() as svc:
+        row = next(i for i in svc.journal.inbox() if i.dedup_key == item.key)
+        svc.resolve(row.id, "skip")
+    _quiet(world)

@@ -16,21 +16,11 @@ from typing import Any
 
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.model import System, confirmable
-from desktop_sync.engine.plan_base import COUNTERPARTY, INVOICE, PRODUCT
-from desktop_sync.engine.plan_products import SYNCED as PRODUCT_SYNCED
+from desktop_sync.engine.plan_base import PRODUCT, WRITABLE
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal
 
 ACTIONS = ("take_onec", "take_crm", "value", "skip", "confirm")
-
-# The fields an update of each system carries, per record type (the writers'
-# abilities): a decision that needs any other write is refused.
-WRITABLE: dict[tuple[System, str], frozenset[str]] = {
-    (System.CRM, PRODUCT): frozenset(PRODUCT_SYNCED),
-    (System.CRM, COUNTERPARTY): frozenset({"name"}),
-    (System.ONEC, COUNTERPARTY): frozenset({"name"}),
-    (System.CRM, INVOICE): frozenset({"rows", "total", "date"}),
-}
 
 _WRITES: dict[str, tuple[System, ...]] = {
     "take_onec": (System.CRM,),  # the 1C value goes to the CRM

@@ -33,6 +33,23 @@ PRODUCT = "product"
 INVOICE = "invoice"
 INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CRM
 
+# What F5 keeps equal: the fields a CRM catalog product holds and desktop-sync writes.
+# The article and the kind are not among them: the CRM catalog has no article (it is
+# only a matching key), and a product's type is fixed when it is created.
+PRODUCT_SYNCED = ("name", "unit", "vat", "price")
+
+# The fields an update of each system carries, per record type (what the writers can
+# do). A change of any other field is never planned as a write, which would be
+# journalled as done and come back on every run: it waits for a person instead.
+WRITABLE: dict[tuple[System, str], frozenset[str]] = {
+    (System.CRM, PRODUCT): frozenset(PRODUCT_SYNCED),
+    (System.ONEC, PRODUCT): frozenset(),  # 1C leads products
+    (System.CRM, COUNTERPARTY): frozenset({"name"}),
+    (System.ONEC, COUNTERPARTY): frozenset({"name"}),
+    (System.CRM, INVOICE): frozenset({"rows", "total", "date"}),
+    (System.ONEC, INVOICE): frozenset(),  # after sending, 1C leads the invoice
+}
+
 
 def key_scope(crm_url: str, fallback: str) -> str:
     """What create keys are derived from: the pair of systems, not the profile's random
@@ -261,8 +278,48 @@ def three_way(
         else:
             to_onec[f] = now_2
     for target, values in ((System.CRM, to_crm), (System.ONEC, to_onec)):
+        writable = WRITABLE.get((target, entity_type))
+        for f in [f for f in values if writable is not None and f not in writable]:
+            del values[f]
+            _unwritable(b, flow, entity_type, link, target, f, onec_v, crm_v, label)
         if values:
             _update(b, flow, entity_type, link, target, values, onec_v, crm_v, label, extra)
+
+
+def _unwritable(
+    b: Builder,
+    flow: Flow,
+    entity_type: str,
+    link: LinkValues,
+    target: System,
+    f: str,
+    onec_v: dict[str, Any],
+    crm_v: dict[str, Any],
+    label: str,
+) -> None:
+    """A change desktop-sync cannot write to ``target``: a person carries it over (or
+    skips it). The base stays, so it is said again until both sides agree."""
+    system = "1С" if target is System.ONEC else "CRM"
+    source = "CRM" if target is System.ONEC else "1С"
+    b.item(
+        Item(
+            key=f"{flow.value}:unwritable:{entity_type}:{link.onec_ref or ''}:{f}",
+            kind=ItemKind.ATTENTION,
+            flow=flow,
+            entity_type=entity_type,
+            record_id=link.onec_ref or "",
+            record_label=label,
+            field=nz.label(f),
+            message=tr(
+                "changed in {source}, but desktop-sync does not write «{field}» to {system}"
+            ).format(source=source, field=nz.label(f), system=system),
+            action=tr("change it in {system} by hand (then both agree), or skip").format(
+                system=system
+            ),
+            onec_value=onec_v.get(f),
+            crm_value=crm_v.get(f),
+        )
+    )
 
 
 def _update(

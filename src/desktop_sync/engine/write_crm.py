@@ -32,7 +32,7 @@ from desktop_sync.engine.executor import (
     WriteError,
 )
 from desktop_sync.engine.matcher import ORIGINATOR
-from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.model import Operation, OpKind, System
 from desktop_sync.engine.money import (
     CRM_PAYMENT,
     INVOICE_PAYMENT,
@@ -40,6 +40,7 @@ from desktop_sync.engine.money import (
     PAYMENT_NOTE,
     SENT,
 )
+from desktop_sync.engine.plan_base import WRITABLE
 from desktop_sync.engine.plan_products import SYNCED as PRODUCT_SYNCED
 from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, INVOICE_BACK, PRODUCT
 from desktop_sync.engine.stock import STORE_DOCUMENT, document_title
@@ -59,6 +60,19 @@ def translate(exc: Bitrix24Error) -> Exception:
 def _marker(key: str) -> str:
     """Written into a timeline comment so that a lost answer can be found by its key."""
     return f"[desktop-sync:{key}]"
+
+
+def _only_writable(values: Mapping[str, Any], writable: frozenset[str], system: str) -> None:
+    """Refuse, before writing anything, an update with a field this writer never carries:
+    it would be journalled as applied and never reach the system."""
+    cannot = [f for f in values if f not in writable]
+    if cannot:
+        raise WriteError(
+            tr("desktop-sync does not write {fields} to {system}").format(
+                fields=", ".join(nz.label(f) for f in cannot), system=system
+            ),
+            field=nz.label(cannot[0]),
+        )
 
 
 def _updated(op: Operation, values: Mapping[str, Any]) -> Applied:
@@ -214,6 +228,7 @@ class CrmWriter:
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
             assert op.target_id is not None
+            _only_writable(values, WRITABLE[(System.CRM, COUNTERPARTY)], "CRM")
             company_id = int(op.target_id.split("/")[0])
             if "name" in values and op.payload.get("requisite_id"):
                 # one of several requisites of the company: its own name, not the title

@@ -25,7 +25,8 @@ from desktop_sync.engine.executor import (
     TemporaryFailure,
     WriteError,
 )
-from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.model import Operation, OpKind, System
+from desktop_sync.engine.plan_base import WRITABLE
 from desktop_sync.engine.planner import CONTRACT, COUNTERPARTY, INVOICE, invoice_values_onec
 from desktop_sync.i18n import tr
 
@@ -83,6 +84,14 @@ class OnecWriter:
             return applied
         if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
             values = dict(op.payload["values"])
+            cannot = [f for f in values if f not in WRITABLE[(System.ONEC, COUNTERPARTY)]]
+            if cannot:  # never journalled as applied with a field left behind
+                raise WriteError(
+                    tr("desktop-sync does not write {fields} to {system}").format(
+                        fields=", ".join(nz.label(f) for f in cannot), system="1С"
+                    ),
+                    field=nz.label(cannot[0]),
+                )
             body: dict[str, Any] = {}
             if "name" in values:
                 body["Description"] = values["name"]
