@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+# Under Wine (.ci/wine/run) the QT_* variables of the caller do not reach Windows
+# programs: this is where the Windows Python gets its offscreen platform.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["DESKTOP_SYNC_LANG"] = "en"
 for _var in ("DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET", "DESKTOP_SYNC_HOME"):
@@ -36,3 +39,49 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "home"
     monkeypatch.setenv("DESKTOP_SYNC_HOME", str(root))
     return root
+
+
+# ---- Windows: tests known to fail there until their fix lands (issue 24) -------------
+# The Windows run (.ci/wine/run, and the GitHub Windows job) marks these xfail on
+# Windows only, so it stays a gate for everything else meanwhile. xfail is strict: a
+# test that passes again fails as XPASS, and its line here is removed. A test can also
+# carry @pytest.mark.windows_known("reason") itself.
+WINDOWS_KNOWN: dict[str, str] = {}
+# Known failures that would hang (a prompt waiting on a console): not run at all.
+WINDOWS_KNOWN_HANGS: frozenset[str] = frozenset()
+# Modules that cannot even be imported on Windows (POSIX-only imports at module level):
+# not collected there, and said so at the end of the run.
+WINDOWS_UNIMPORTABLE: dict[str, str] = {
+    "cli/test_environment.py": "imports `resource` (POSIX rlimits) at module level",
+}
+collect_ignore = list(WINDOWS_UNIMPORTABLE) if sys.platform == "win32" else []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if sys.platform == "win32":
+        for path, why in WINDOWS_UNIMPORTABLE.items():
+            terminalreporter.write_line(f"not collected on Windows: tests/{path}: {why}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "windows_known(reason): fails on Windows until its issue-24 fix lands "
+        "(strict xfail there, nothing elsewhere)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if sys.platform != "win32":
+        return
+    for item in items:
+        marker = item.get_closest_marker("windows_known")
+        base = item.nodeid.split("[", 1)[0]
+        reason = WINDOWS_KNOWN.get(item.nodeid) or WINDOWS_KNOWN.get(base, "")
+        if marker is not None:
+            reason = str(marker.args[0]) if marker.args else "issue 24"
+        if reason:
+            hangs = item.nodeid in WINDOWS_KNOWN_HANGS or base in WINDOWS_KNOWN_HANGS
+            item.add_marker(
+                pytest.mark.xfail(reason=f"known on Windows: {reason}", strict=True, run=not hangs)
+            )
