@@ -89,3 +89,12 @@ def test_a_skipped_refused_write_stays_out_while_it_would_be_the_same() -> None:
     other = Builder(PlanSettings("p", decisions={key: skip}))
     other.op(_update("006"))  # the accountant changed the unit again: a new write
     assert [o.op_id for o in other.build().operations] == [op.op_id]
+
+
+def test_the_window_says_why_a_decision_is_refused() -> None:
+    from desktop_sync.gui.errors import plain_message
+
+    with pytest.raises(DecisionRefused) as info:
+        check(conflict("product", "name", "F5"), "take_crm")
+    message, expected = plain_message(info.value)
+    assert expected and "1C leads products" in message

@@ -14,6 +14,7 @@ def plain_message(exc: BaseException) -> tuple[str, bool]:
     """``(sentence, expected)``; ``expected`` is False for a bug (logged with traceback)."""
     from desktop_sync.config.errors import ConfigError
     from desktop_sync.config.secrets import KeyringUnavailable
+    from desktop_sync.engine.decisions import DecisionRefused
     from desktop_sync.engine.executor import Cancelled as ApplyCancelled
     from desktop_sync.engine.read import Cancelled
     from desktop_sync.engine.service import ConnectError, StalePlan
@@ -27,7 +28,7 @@ def plain_message(exc: BaseException) -> tuple[str, bool]:
         return tr(
             "Another synchronisation of this profile is running; try again when it ends."
         ), True
-    if isinstance(exc, StalePlan):
+    if isinstance(exc, StalePlan | DecisionRefused):  # a decision refused: the reason
         return str(exc), True
     if isinstance(exc, KeyringUnavailable):
         # the command line's hint (environment variables) means nothing to a person here
