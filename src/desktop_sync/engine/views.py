@@ -89,6 +89,7 @@ class ColumnKind(StrEnum):
     MONEY = "money"
     DATE = "date"
     QTY = "qty"
+    PHONE = "phone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,7 @@ COUNTERPARTY_COLUMNS = (
     Column("name", N_("Name")),
     Column("inn", N_("INN")),
     Column("kpp", N_("KPP")),
-    Column("phone", N_("Phone")),
+    Column("phone", N_("Phone"), ColumnKind.PHONE),
     Column("email", N_("E-mail")),
 )
 PRODUCT_COLUMNS = (

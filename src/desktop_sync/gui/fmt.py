@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,17 @@ def date(value: dt.date | None) -> str:
         local = value.astimezone() if value.tzinfo else value
         return f"{local:%d.%m.%Y %H:%M}" if language() == "ru" else f"{local:%Y-%m-%d %H:%M}"
     return f"{value:%d.%m.%Y}" if language() == "ru" else f"{value:%Y-%m-%d}"
+
+
+def phone(text: str) -> str:
+    """A Russian number as people write it: +7 (495) 123-45-67; anything else as it is."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 11 and digits[0] in "78":
+        digits = digits[1:]
+    if len(digits) != 10 or re.search(r"[^\d\s()+\-.]", text):
+        return text  # an extension, a foreign number, words: never mangled
+    d = digits
+    return f"+7 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}"
 
 
 def value(v: Any) -> str:

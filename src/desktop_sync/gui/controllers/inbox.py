@@ -21,16 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt, labels
+from desktop_sync.gui.controllers.lookup import invoice_url
 from desktop_sync.gui.models.inbox_model import InboxEntry, InboxModel
 from desktop_sync.i18n import tr
 
 
+def crm_invoice_id(e: InboxEntry) -> int | None:
+    """The CRM invoice an item is about (F1 items name the CRM invoice by its id)."""
+    if e.entity_type == "invoice" and e.key.startswith("F1:") and e.record_id.isdigit():
+        return int(e.record_id)
+    return None
+
+
 class InboxWidget(QWidget):
     resolve_requested = Signal(list, str, object)  # item ids, action, value
+    open_url = Signal(str)  # an address to open in the browser
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = InboxModel(self)
+        self.portal = ""  # the profile's Bitrix24 address
         lay = QVBoxLayout(self)
         self.headline = QLabel()
         self.headline.setWordWrap(True)
@@ -67,7 +77,11 @@ class InboxWidget(QWidget):
         self.confirm = QPushButton(tr("Confirm"))
         self.skip = QPushButton(tr("Skip"))
         self.select_alike = QPushButton(tr("Select all alike"))
-        for b in (self.take_onec, self.take_crm, self.edit, self.confirm, self.skip):
+        self.open_crm = QPushButton(tr("Open the invoice in Bitrix24"))
+        self.open_crm.setToolTip(
+            tr("Choose the company and its requisite there, or correct the invoice")
+        )
+        for b in (self.open_crm, self.take_onec, self.take_crm, self.edit, self.confirm, self.skip):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.select_alike)
@@ -78,6 +92,7 @@ class InboxWidget(QWidget):
         self.confirm.clicked.connect(lambda: self._resolve("confirm"))
         self.skip.clicked.connect(lambda: self._resolve("skip"))
         self.edit.clicked.connect(self._edit)
+        self.open_crm.clicked.connect(self._open_crm)
         self.select_alike.clicked.connect(self._select_alike)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)
@@ -113,7 +128,17 @@ class InboxWidget(QWidget):
         self.confirm.setEnabled(attention and all(e.confirmable for e in sel))
         self.skip.setEnabled(bool(sel))
         self.select_alike.setEnabled(len(sel) == 1)
+        self.open_crm.setVisible(len(sel) == 1 and self._invoice_url(sel[0]) != "")
         self.detail.setHtml(_detail_html(sel[0]) if len(sel) == 1 else "")
+
+    def _invoice_url(self, e: InboxEntry) -> str:
+        crm_id = crm_invoice_id(e)
+        return invoice_url(self.portal, crm_id) if crm_id is not None and self.portal else ""
+
+    def _open_crm(self) -> None:
+        sel = self.selected()
+        if len(sel) == 1 and (url := self._invoice_url(sel[0])):
+            self.open_url.emit(url)
 
     def _resolve(self, action: str, value: object = None) -> None:
         sel = self.selected()
@@ -167,4 +192,16 @@ def _detail_html(e: InboxEntry) -> str:
         )
     if e.action:
         parts.append(f"<p><i>{tr('What to do')}:</i> {_esc(e.action)}</p>")
+    if e.key.startswith("F1:no_company:"):
+        parts.append(
+            "<p>"
+            + _esc(
+                tr(
+                    "«Open the invoice in Bitrix24»: in the invoice card, in the client "
+                    "block, choose the company and its requisite and save. The next "
+                    "synchronisation sends the invoice to 1C."
+                )
+            )
+            + "</p>"
+        )
     return "".join(parts)

@@ -177,6 +177,7 @@ class MainController(QObject):
         self.history_dialog: HistoryDialog | None = None
         self.schedule_dialog: ScheduleDialog | None = None
         self.last_summary: RunSummary | None = None
+        self.last_notification: tuple[str, str] | None = None  # what the tray said last
         self.last_error = ""
         self._closing = False
         self._quit_when_idle = ""  # "close" | "quit": what to do once the worker stops
@@ -209,6 +210,7 @@ class MainController(QObject):
         w.act_lang_en.setChecked(language() == "en")
         w.profile.currentIndexChanged.connect(self._profile_chosen)
         self.inbox.resolve_requested.connect(self.resolve)
+        self.inbox.open_url.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.journal.run_selected.connect(self.load_operations)
         self.journal.export_requested.connect(lambda p: self.export_journal(Path(p)))
         self.journal.record_requested.connect(self.show_operation_history)
@@ -291,6 +293,7 @@ class MainController(QObject):
         self.plan = None
         self.window.demo_badge.setVisible(profile.demo)
         self.lookup.portal = profile.crm_url
+        self.inbox.portal = profile.crm_url
         if not profile.demo:  # a demo's sandboxes end with it: never reopen it by default
             self.settings.setValue("profile", profile.name)
         self.window.onec_state.set_state("busy", tr("connecting…"))
@@ -717,11 +720,18 @@ class MainController(QObject):
         self.last_summary = summary
         waiting = summary.counts.get("conflict", 0) + summary.counts.get("attention", 0)
         if summary.outcome in (Outcome.PARTIAL, Outcome.CANNOT_CONNECT) or waiting:
+            title = (
+                ntr("{n} item waits for you in the Inbox", "{n} items wait for you in the Inbox",
+                    waiting).format(n=waiting)
+                if waiting and summary.outcome not in (Outcome.PARTIAL, Outcome.CANNOT_CONNECT)
+                else labels.outcome(summary.outcome)
+            )  # fmt: skip
             self.notify(
-                labels.outcome(summary.outcome),
+                title,
                 tr("Applied: {a}. Failed: {f}. Wait for you: {w}.").format(
                     a=summary.counts.get("applied", 0), f=summary.counts.get("failed", 0),
-                    w=waiting),
+                    w=waiting)
+                + (" " + tr("Click to open the Inbox.") if waiting else ""),
             )  # fmt: skip
         self.refresh()
 
@@ -742,6 +752,7 @@ class MainController(QObject):
         tray.setContextMenu(menu)
         self._tray_menu = menu
         tray.activated.connect(lambda _r: self.show_window())
+        tray.messageClicked.connect(self.open_inbox)  # the notification says what waits
         tray.setToolTip("desktop-sync")
         tray.show()
         self.tray = tray
@@ -750,7 +761,12 @@ class MainController(QObject):
         self.show_window()
         self.synchronize()
 
+    def open_inbox(self) -> None:
+        self.show_window()
+        self.window.tabs.setCurrentIndex(self.inbox_tab)
+
     def notify(self, title: str, text: str) -> None:
+        self.last_notification = (title, text)
         if self.tray is not None:
             self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
 

@@ -193,6 +193,8 @@ class SideBySideModel(QAbstractTableModel):
             return fmt.qty(v)
         if kind is ColumnKind.DATE and isinstance(v, dt.date):
             return fmt.date(v)
+        if kind is ColumnKind.PHONE:
+            return fmt.phone(str(v))
         # codes in words: «Товар», «шт», «22 %», not goods/796/НДС22
         return str(nz.display(self._table.columns[i].key, v))
 

@@ -241,6 +241,9 @@ class MainWindowView(QMainWindow):
         root.addWidget(self.message)
 
         self.filters = FilterBar()
+        keep = self.filters.sizePolicy()  # hidden on Inbox/Journal/Lookup: the tabs stay put
+        keep.setRetainSizeWhenHidden(True)
+        self.filters.setSizePolicy(keep)
         root.addWidget(self.filters)
 
         self.tabs = QTabWidget()
