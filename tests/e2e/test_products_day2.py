@@ -262,3 +262,23 @@ def test_the_window_shows_linked_products_in_step_after_the_first_sync(world: Wo
     rows = [r for r in table.rows if r.key in linked]
     assert rows and "price" in [c.key for c in table.columns]
     assert [(r.key, r.differs) for r in rows if r.state is not SyncState.IN_SYNC] == []
+
+
+def test_a_product_with_a_unit_the_crm_lacks_is_refused_not_defaulted(world: World) -> None:
+    """Created with no unit, the CRM product would differ from 1C for ever (the next run
+    saw a CRM change); refused with the reason instead, counted as failed, and skipping it
+    keeps it out."""
+    from .test_inbox_decisions import _unit_the_crm_lacks
+
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+    create = next(op for op in _f5(plan) if op.kind is OpKind.CREATE)
+    _unit_the_crm_lacks(world, create.source_id)
+    with world.service() as svc:
+        summary, plan = svc.run()
+        assert summary.counts["failed"] == 1, summary.failures
+        (item,) = [i for i in svc.journal.inbox() if ":refused:" in i.dedup_key]
+        assert item.field == "Unit" and "055" in item.message
+        assert svc.journal.link(PRODUCT, onec_ref=create.source_id) is None
+        svc.resolve(item.id, "skip")
+    _quiet(world)

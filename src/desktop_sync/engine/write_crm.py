@@ -162,6 +162,9 @@ class CrmWriter:
             product_id = self.client.find_product_by_xml_id(onec_ref)  # made before?
             found = product_id is not None
         if product_id is None:
+            refused = self._cannot_create(p)
+            if refused is not None:
+                raise refused
             product_id = self.client.add_product(p, xml_id=onec_ref)
         values = nz.product_values(p)
         crm_values = {**values, "article": ""}  # the CRM catalog holds no article
@@ -255,6 +258,27 @@ class CrmWriter:
                 what=f"{op.kind.value} {op.entity_type}"
             )
         )
+
+    def _cannot_create(self, p: Product) -> WriteError | None:
+        """A unit or VAT rate the portal lacks: the product is refused, never created with
+        a silent default (which the next run would read as a change made in the CRM)."""
+        c = self.client
+        if p.unit is not None and c.measure_id(p.unit.okei) is None:
+            return WriteError(
+                tr(
+                    "«{name}»: the CRM has no unit of measure with OKEI code {code}; add it "
+                    "in the CRM's units of measure"
+                ).format(name=p.name, code=p.unit.okei),
+                field=nz.label("unit"),
+            )
+        if c.vat_id(p.vat_rate) is None:
+            return WriteError(
+                tr(
+                    "«{name}»: the CRM has no VAT rate {rate}; add it in the CRM's VAT rates"
+                ).format(name=p.name, rate=nz.display("vat", p.vat_rate.value)),
+                field=nz.label("vat"),
+            )
+        return None
 
     def _product_update(self, op: Operation) -> Applied:
         """Every changed field reaches the CRM product (name, unit, VAT, base price), or
@@ -376,6 +400,25 @@ class CrmWriter:
                 )
             )
             return [found.get(op.op_id) or made_now[op.op_id] for op in ops]
+        if ops[0].entity_type == PRODUCT:
+            try:
+                refused = {
+                    op.op_id: r
+                    for op in ops
+                    if (r := self._cannot_create(op.payload["product"])) is not None
+                }
+            except Bitrix24Error as exc:
+                return [translate(exc) for _ in ops]
+            if refused:
+                rest = [op for op in ops if op.op_id not in refused]
+                made_now = dict(
+                    zip(
+                        (op.op_id for op in rest),
+                        self.apply_many(rest, results) if rest else [],
+                        strict=True,
+                    )
+                )
+                return [refused.get(op.op_id) or made_now[op.op_id] for op in ops]
         try:
             if ops[0].entity_type == COUNTERPARTY:
                 made = self.client.add_companies(
