@@ -103,7 +103,7 @@ def hoist_global_options(argv: list[str] | None) -> list[str] | None:
         if name in GLOBAL_OPTIONS:
             if "=" in arg:
                 front.append(arg)
-            elif i + 1 < len(argv):
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("-"):
                 front.extend(argv[i : i + 2])
                 i += 1
             else:
