@@ -563,6 +563,7 @@ class MainController(QObject):
     def _tab_changed(self, index: int) -> None:
         data_tab = index < len(MainWindowView.DATA_TABS)
         self.window.filters.setVisible(data_tab)
+        self.window.filters.count.setVisible(data_tab)  # a data tab's rows, not the Inbox's
         self._update_counts()
         if index == self.lookup_tab:
             self.lookup.query.setFocus()

@@ -316,14 +316,15 @@ class ConnectionWizard(QWizard):
         self.name.textEdited.connect(lambda _t: setattr(self, "_name_typed", True))
         self.onec_url = QLineEdit(p.onec_url if p else "")
         self.onec_url.setPlaceholderText("https://server/base/odata/standard.odata")
-        self.onec_url_help = QLabel(
-            tr(
-                "In 1C: Administration → Publishing on a web server. The address of the "
-                "publication with /odata/standard.odata at the end, e.g. "
-                "https://server/base/odata/standard.odata"
+        self.onec_url_help = QLabel(  # lines of its own: a wrapped label leaves a gap
+            "\n".join(
+                (
+                    tr("In 1C: Administration → Publishing on a web server."),
+                    tr("The publication's address with /odata/standard.odata at the end,"),
+                    tr("e.g. https://server/base/odata/standard.odata"),
+                )
             )
         )
-        self.onec_url_help.setWordWrap(True)
         self.onec_url_help.setObjectName("hint")
         self.onec_url_help.setStyleSheet("color: palette(dark);")
         self.onec_url_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

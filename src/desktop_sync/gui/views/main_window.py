@@ -65,6 +65,8 @@ class ConnectionPill(QLabel):
         super().__init__()
         self.system = system
         self.setProperty("pill", True)
+        # as tall as its text: a wrapped badge beside it never stretches it into a box
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_state("unknown", tr("not checked"))
 
     def set_state(self, state: str, text: str) -> None:
@@ -214,7 +216,8 @@ class MainWindowView(QMainWindow):
             " border-radius: 9px; padding: 2px 10px; font-weight: bold; }"
         )
         self.demo_badge.setWordWrap(True)  # two short lines on a narrow screen
-        self.demo_badge.setMaximumWidth(220)
+        self.demo_badge.setMaximumWidth(380)
+        self.demo_badge.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.demo_badge.setVisible(False)
         top.addWidget(self.demo_badge)
         top.addStretch(1)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -99,7 +100,7 @@ class SideBySideView(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
         split.setStretchFactor(2, 1)
-        split.setSizes([520, 250, 520])
+        split.setSizes([500, 300, 500])
         self.splitter = split
         self.empty = QLabel()
         self.empty.setObjectName("emptyState")
@@ -109,6 +110,7 @@ class SideBySideView(QWidget):
         self.phase = "unread"  # "unread" | "reading" | "read"
         self.notice = QFrame()
         self.notice.setObjectName("tabNotice")
+        self.notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.notice.setStyleSheet(
             "QFrame#tabNotice { background: rgba(178, 106, 0, 0.10); border-radius: 4px; }"
         )
@@ -207,7 +209,7 @@ _WIDTHS = {
     "number": 90, "date": 92, "counterparty": 200, "total": 130, "paid": 130,
     "outstanding": 130, "stage": 150, "shipped": 130, "kind": 120, "amount": 130,
     "invoice": 120, "product": 240, "warehouse": 160, "quantity": 90, "name": 240,
-    "inn": 120, "kpp": 100, "phone": 130, "email": 190, "article": 110, "unit": 70, "vat": 90,
+    "inn": 120, "kpp": 100, "phone": 150, "email": 190, "article": 110, "unit": 70, "vat": 90,
 }  # fmt: skip
 
 
@@ -216,7 +218,7 @@ def _widths(m: SideBySideModel) -> dict[int, int]:
     cols = m.table.columns
     for c in range(m.columnCount()):
         if c == m.state_column:
-            out[c] = 240
+            out[c] = 290
         else:
             key = cols[c % (len(cols) + 1) if c < len(cols) else c - len(cols) - 1].key
             out[c] = _WIDTHS.get(key, 120)
