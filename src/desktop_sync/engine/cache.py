@@ -96,8 +96,9 @@ def load(path: Path, profile_uuid: str) -> Cached | None:
     try:
         cached = decode(data, profile_uuid)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        # Not removed here: a read writes nothing (a window's refresh may run beside a
+        # synchronisation); the next run's save under the run lock replaces it.
         log.warning("snapshot cache %s discarded (%s): full read", path, exc)
-        drop(path)
         return None
     if cached is None:
         log.info("snapshot cache %s is of another version or profile: full read", path)
