@@ -815,9 +815,10 @@ class Business:
                         "Номенклатура_Key": row["Номенклатура_Key"],
                         "Количество": qty,
                         "Цена": price,
-                        "Сумма": money(price * qty),
+                        # the invoice's row, in part: its sum (after the discount) and VAT
+                        "Сумма": money(Decimal(str(row["Сумма"])) * share),
                         "СтавкаНДС": row["СтавкаНДС"],
-                        "СуммаНДС": Decimal(0),
+                        "СуммаНДС": money(Decimal(str(row["СуммаНДС"])) * share),
                         **{
                             k: row_like[k]
                             for k in ("СчетУчета_Key", "СчетДоходов_Key", "СчетРасходов_Key")
@@ -833,7 +834,7 @@ class Business:
                 "ДоговорКонтрагента_Key": inv["ДоговорКонтрагента_Key"],
                 "СчетНаОплатуПокупателю_Key": inv["Ref_Key"],
                 "ВалютаДокумента_Key": like["ВалютаДокумента_Key"],
-                "СуммаВключаетНДС": True,
+                "СуммаВключаетНДС": bool(inv.get("СуммаВключаетНДС", True)),
                 "Товары": rows,
                 "Услуги": [],
                 "СчетУчетаРасчетовСКонтрагентом_Key": like["СчетУчетаРасчетовСКонтрагентом_Key"],
@@ -847,11 +848,13 @@ class Business:
             rows = []
             for n, row in enumerate(inv["Товары"], start=1):
                 qty = (Decimal(str(row["Количество"])) * share).quantize(Decimal("0.001"))
-                amount = money(Decimal(str(row["Цена"])) * qty)
+                amount = money(Decimal(str(row["Сумма"])) * share)
+                vat = money(Decimal(str(row.get("СуммаНДС") or 0)) * share)
                 new = {k: v for k, v in row.items() if not k.startswith("ЗаказКлиента")} | link
-                new.update(LineNumber=n, Количество=qty, КоличествоУпаковок=qty, Сумма=amount)
-                if "СуммаСНДС" in new:
-                    new["СуммаСНДС"] = amount
+                new.update(
+                    LineNumber=n, Количество=qty, КоличествоУпаковок=qty, Сумма=amount, СуммаНДС=vat
+                )
+                new["СуммаСНДС"] = amount if inv.get("ЦенаВключаетНДС", True) else amount + vat
                 rows.append(new)
             values = {
                 k: inv[k]
@@ -867,7 +870,10 @@ class Business:
                 )
             }
             values.update(link, Date=self.at(15), Товары=rows)
-        values["СуммаДокумента"] = sum((r["Сумма"] for r in rows), Decimal(0))
+        included = bool(values.get("СуммаВключаетНДС", values.get("ЦенаВключаетНДС", True)))
+        values["СуммаДокумента"] = sum(
+            (r["Сумма"] + (Decimal(0) if included else r["СуммаНДС"]) for r in rows), Decimal(0)
+        )
         rec = self.onec.add(self.sets.shipments, values)
         self.onec.post(self.sets.shipments, rec["Ref_Key"])
         self._shipments.append((str(rec["Ref_Key"]), str(inv["Ref_Key"])))
@@ -883,7 +889,14 @@ class Business:
         if not ship.get("Posted") or not ship.get("Товары"):
             return None
         first = ship["Товары"][0]
-        back = Decimal(str(first["Цена"]))
+        shipped_qty = Decimal(str(first["Количество"]))
+        if shipped_qty < 1:
+            return None
+        # one unit back, at the unit's share of the row's sum and VAT
+        back = money(Decimal(str(first["Сумма"])) / shipped_qty)
+        vat = money(Decimal(str(first.get("СуммаНДС") or 0)) / shipped_qty)
+        included = bool(ship.get("СуммаВключаетНДС", ship.get("ЦенаВключаетНДС", True)))
+        total = back if included else back + vat
         inv = self.onec.get(self.sets.invoices, inv_ref)
         if self.configuration == "bp30":
             like = self.template(self.sets.returns, "Товары")
@@ -895,6 +908,7 @@ class Business:
                 Цена=back,
                 Сумма=back,
                 СтавкаНДС=first["СтавкаНДС"],
+                СуммаНДС=vat,
             )
             values = {
                 k: v
@@ -907,7 +921,8 @@ class Business:
                 Контрагент_Key=inv["Контрагент_Key"],
                 ДоговорКонтрагента_Key=inv["ДоговорКонтрагента_Key"],
                 ДокументРеализации_Key=ship_ref,
-                СуммаДокумента=back,
+                СуммаВключаетНДС=included,
+                СуммаДокумента=total,
                 Товары=[row],
             )
         else:
@@ -929,15 +944,19 @@ class Business:
                 LineNumber=1,
                 Количество=Decimal(1),
                 КоличествоУпаковок=Decimal(1),
+                Цена=back,
                 Сумма=back,
-                СуммаСНДС=back,
+                СуммаНДС=vat,
+                СуммаСНДС=total,
+                ПроцентРучнойСкидки=Decimal(0),
+                СуммаРучнойСкидки=Decimal(0),
                 ДокументРеализации=ship_ref,
                 ДокументРеализации_Type="StandardODATA." + self.sets.shipments,
             )
-            values.update(Date=self.at(16), СуммаДокумента=back, Товары=[row])
+            values.update(Date=self.at(16), СуммаДокумента=total, Товары=[row])
         rec = self.onec.add(self.sets.returns, values)
         self.onec.post(self.sets.returns, rec["Ref_Key"])
-        return f"return {rec['Ref_Key']}: one unit of shipment {ship_ref} (−{back})"
+        return f"return {rec['Ref_Key']}: one unit of shipment {ship_ref} (−{total})"
 
     def a_unpost_shipment(self) -> str | None:
         if not self._shipments:
@@ -949,6 +968,171 @@ class Business:
             return f"shipment {ship_ref} un-posted"
         self.onec.post(self.sets.shipments, ship_ref)
         return f"shipment {ship_ref} posted again"
+
+    # stock ---------------------------------------------------------------------------
+
+    def _goods(self) -> list[dict[str, Any]]:
+        if self.configuration == "ut11":
+            return [
+                p
+                for p in self._customer_products()
+                if p.get("ТипНоменклатуры") == "Товар"
+                and p.get("ИспользованиеХарактеристик") in (None, "", "НеИспользовать")
+            ]
+        return [p for p in self._customer_products() if not p.get("Услуга")]
+
+    def _warehouses(self) -> list[dict[str, Any]]:
+        return [w for w in self.onec.list("Catalog_Склады") if not w.get("IsFolder")]
+
+    def _account(self, code: str) -> str:
+        rows = self.onec.list("ChartOfAccounts_Хозрасчетный", select="Ref_Key,Code")
+        return str(next(r["Ref_Key"] for r in rows if str(r.get("Code")).strip() == code))
+
+    def a_goods_receipt(self) -> str | None:
+        """Goods bought from a supplier arrive at a warehouse (posted)."""
+        goods, whs = self._goods(), self._warehouses()
+        if not goods or not whs:
+            return None
+        wh = self.rng.choice(whs)
+        picked = self.rng.sample(goods, min(len(goods), self.rng.randint(1, 3)))
+        qty = {str(p["Ref_Key"]): Decimal(self.rng.randint(1, 40)) for p in picked}
+        price = {r: Decimal(self.rng.randint(1000, 300000)) / 100 for r in qty}
+        if self.configuration == "bp30":
+            contract = (
+                next(
+                    (
+                        c
+                        for c in self.onec.list("Catalog_ДоговорыКонтрагентов")
+                        if c.get("ВидДоговора") == "СПоставщиком"
+                    ),
+                    None,
+                )
+                or self.onec.list("Catalog_ДоговорыКонтрагентов", top=1)[0]
+            )
+            inv = self.template(self.sets.invoices)
+            goods_account, vat_account = self._account("41.01"), self._account("19.03")
+            rows = [
+                {
+                    "LineNumber": n,
+                    "Номенклатура_Key": r,
+                    "Количество": q,
+                    "Цена": price[r],
+                    "Сумма": money(price[r] * q),
+                    "СтавкаНДС": "НДС22",
+                    "СуммаНДС": money(money(price[r] * q) * 22 / 122),
+                    "СчетУчета_Key": goods_account,
+                    "СчетУчетаНДС_Key": vat_account,
+                }
+                for n, (r, q) in enumerate(qty.items(), start=1)
+            ]
+            values: dict[str, Any] = {
+                "Date": self.at(8),
+                "ВидОперации": "Товары",
+                "Организация_Key": inv["Организация_Key"],
+                "Склад_Key": wh["Ref_Key"],
+                "Контрагент_Key": contract["Owner_Key"],
+                "ДоговорКонтрагента_Key": contract["Ref_Key"],
+                "ВалютаДокумента_Key": inv["ВалютаДокумента_Key"],
+                "СуммаВключаетНДС": True,
+                "СчетУчетаРасчетовСКонтрагентом_Key": self._account("60.01"),
+                "СчетУчетаРасчетовПоАвансам_Key": self._account("60.02"),
+                "НомерВходящегоДокумента": f"ВХ-{self.next_serial()}",
+                "Товары": rows,
+            }
+            set_name = "Document_ПоступлениеТоваровУслуг"
+        else:
+            order = self.template(self.sets.invoices, "Товары")
+            row_like = dict(order["Товары"][0])
+            supplier = next(
+                c
+                for c in self.onec.list("Catalog_ДоговорыКонтрагентов")
+                if c.get("ТипДоговора") == "СПоставщиком"
+            )
+            rows = []
+            for n, (r, q) in enumerate(qty.items(), start=1):
+                row = {k: v for k, v in row_like.items() if not k.startswith("ЗаказКлиента")}
+                amount = money(price[r] * q)
+                row.update(
+                    LineNumber=n,
+                    КодСтроки=n,
+                    Номенклатура_Key=r,
+                    Характеристика_Key=NO_REF,
+                    Упаковка_Key=NO_REF,
+                    Количество=q,
+                    КоличествоУпаковок=q,
+                    Цена=price[r],
+                    Сумма=amount,
+                    СуммаСНДС=amount,
+                    ПроцентРучнойСкидки=Decimal(0),
+                    СуммаРучнойСкидки=Decimal(0),
+                )
+                rows.append(row)
+            values = {k: order[k] for k in ("Организация_Key", "Валюта_Key", "ЦенаВключаетНДС")}
+            values.update(
+                Партнер_Key=supplier["Партнер_Key"],
+                Контрагент_Key=supplier["Контрагент_Key"],
+                Договор_Key=supplier["Ref_Key"],
+            )
+            values.update(
+                Date=self.at(8),
+                Склад_Key=wh["Ref_Key"],
+                Товары=rows,
+                ХозяйственнаяОперация="ЗакупкаУПоставщика",
+                НомерВходящегоДокумента=f"ВХ-{self.next_serial()}",
+            )
+            set_name = "Document_ПриобретениеТоваровУслуг"
+        values["СуммаДокумента"] = sum((r["Сумма"] for r in rows), Decimal(0))
+        rec = self.onec.add(set_name, values)
+        self.onec.post(set_name, rec["Ref_Key"])
+        return f"goods receipt {rec['Ref_Key']} into «{wh['Description']}»: " + ", ".join(
+            f"{r[:8]}×{q}" for r, q in qty.items()
+        )
+
+    def a_move(self) -> str | None:
+        """Goods moved between warehouses: what the source holds, at most."""
+        from desktop_sync.connectors.onec import OnecClient
+
+        whs = self._warehouses()
+        goods = {str(p["Ref_Key"]) for p in self._goods()}
+        if len(whs) < 2 or not goods:
+            return None
+        src, dst = self.rng.sample(whs, 2)
+        with OnecClient(
+            self.onec.url, self.onec.user, self.onec.password, configuration=self.configuration
+        ) as c:
+            levels = (
+                [lv for lv in c.stock_balance() if lv.warehouse_ref == src["Ref_Key"]]
+                if self.configuration == "ut11"
+                else [lv for lv in c.stock() if lv.warehouse_ref == src["Ref_Key"]]
+            )
+        have = [lv for lv in levels if lv.product_ref in goods and lv.quantity - lv.reserved >= 1]
+        if not have:
+            return None
+        lv = self.rng.choice(have)
+        qty = Decimal(self.rng.randint(1, int(min(lv.quantity - lv.reserved, 10))))
+        row: dict[str, Any] = {
+            "LineNumber": 1,
+            "Номенклатура_Key": lv.product_ref,
+            "Количество": qty,
+        }
+        values: dict[str, Any] = {
+            "Date": self.at(13),
+            "Организация_Key": self.template(self.sets.invoices)["Организация_Key"],
+            "СкладОтправитель_Key": src["Ref_Key"],
+            "СкладПолучатель_Key": dst["Ref_Key"],
+            "Товары": [row],
+        }
+        if self.configuration == "bp30":
+            row["СчетУчета_Key"] = self._account("41.01")
+        else:
+            row.update(КоличествоУпаковок=qty, Характеристика_Key=NO_REF, Упаковка_Key=NO_REF)
+            values["ХозяйственнаяОперация"] = "ПеремещениеТоваров"
+        rec = self.onec.add("Document_ПеремещениеТоваров", values)
+        self.onec.post("Document_ПеремещениеТоваров", rec["Ref_Key"])
+        return (
+            f"move {rec['Ref_Key']}: {lv.product_ref[:8]}×{qty} "
+            f"«{src['Description']}» → «{dst['Description']}»"
+        )
 
     # --- a day --------------------------------------------------------------------------
 
@@ -975,6 +1159,8 @@ class Business:
             ("accountant", 4, self.a_shipment),
             ("accountant", 1, self.a_return),
             ("accountant", 1, self.a_unpost_shipment),
+            ("accountant", 2, self.a_goods_receipt),
+            ("accountant", 2, self.a_move),
         ]
 
     def live_day(self, day: int, n_actions: int, disabled: frozenset[str] = frozenset()) -> None:

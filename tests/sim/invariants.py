@@ -177,7 +177,15 @@ def read(
             else:
                 base = ships.get(str(doc.get("ДокументРеализации_Key")))
                 ref = str(base.get("СчетНаОплатуПокупателю_Key")) if base else ""
-            s.shipped[ref] = s.shipped.get(ref, Decimal(0)) + sign * dec(doc.get("СуммаДокумента"))
+            included = bool(doc.get("СуммаВключаетНДС", doc.get("ЦенаВключаетНДС", True)))
+            amount = sum(
+                (
+                    dec(r.get("Сумма")) + (Decimal(0) if included else dec(r.get("СуммаНДС")))
+                    for r in doc.get("Товары") or []
+                ),
+                Decimal(0),
+            )
+            s.shipped[ref] = s.shipped.get(ref, Decimal(0)) + sign * amount
     s.base_prices = base_prices(onec, sets.configuration)
     base_group = next(
         int(t["id"])

@@ -45,6 +45,7 @@ class OnecUser:
 
     def __init__(self, url: str, user: str, password: str) -> None:
         self.url = url.rstrip("/")
+        self.user, self.password = user, password
         self.http = httpx.Client(auth=(user, password), timeout=30)
 
     def close(self) -> None:

@@ -161,10 +161,12 @@ def _exe() -> str:
 
 
 def _env(world: World) -> dict[str, str]:
+    """The CLI in the same language as the service in this process: the texts written
+    to the CRM (payments list, shipment document) follow the running language, so
+    runs in two languages rewrite each other's (reported to the lead, issue 15)."""
     return {
         **os.environ,
         **world.env(),
-        "DESKTOP_SYNC_LANG": "en",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
 
@@ -354,7 +356,11 @@ class Simulation:
         if plan.operations:
             self.fail(
                 "(1) a second sync the same day plans operations",
-                [f"{op.op_id}: {op.reason}" for op in plan.operations]
+                [
+                    f"{op.op_id}: {op.reason}; "
+                    + "; ".join(f"{c.field}: {c.before!r} → {c.after!r}" for c in op.changes[:6])
+                    for op in plan.operations
+                ]
                 + [f"failed in the day's sync: {x}" for x in last_failed],
             )
         added = self.open_items() - before
