@@ -99,6 +99,19 @@ def test_one_row_per_invoice_totals_search_and_filters(qtbot) -> None:
     assert dialog.apply_button.isDefault()
 
 
+def test_prices_kept_as_text_are_shown_as_money(qtbot) -> None:
+    from desktop_sync.engine.model import FieldChange
+
+    op = Operation(
+        "F5:update:p", Flow.F5, OpKind.UPDATE, System.CRM, "product", "p", "5", "",
+        "Степлер: changed in 1C (Base price); the CRM will be updated", "Степлер",
+        (FieldChange("price", "Base price", "32401.63", "34106.98"),),
+    )  # fmt: skip
+    dialog = PlanReviewDialog(Plan((op,), ()))
+    qtbot.addWidget(dialog)
+    assert dialog._items[op.op_id].text(3) == "Base price: 32,401.63\u00a0₽ → 34,106.98\u00a0₽"
+
+
 def test_demo_plan_has_no_guids_and_reasons_are_not_cut_by_names(qtbot, tmp_path: Path) -> None:
     before = language()
     set_language("ru")

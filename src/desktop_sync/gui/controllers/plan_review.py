@@ -38,10 +38,25 @@ from desktop_sync.i18n import tr
 OpRole = Qt.ItemDataRole.UserRole
 
 
+_MONEY_FIELDS = frozenset({"price", "total", "amount", "paid", "outstanding", "opportunity"})
+
+
+def _value(field_name: str, v: Any) -> str:
+    """A value as the person writes it; a price kept as text (32401.63) as money."""
+    if field_name in _MONEY_FIELDS and isinstance(v, str):
+        try:
+            return fmt.money(Decimal(v))
+        except ArithmeticError:
+            return fmt.value(v)
+    return fmt.value(v)
+
+
 def _changes_text(op: Operation) -> str:
     if not op.changes:
         return tr("new record") if op.kind.value == "create" else ""
-    return "; ".join(f"{c.label}: {fmt.value(c.before)} → {fmt.value(c.after)}" for c in op.changes)
+    return "; ".join(
+        f"{c.label}: {_value(c.field, c.before)} → {_value(c.field, c.after)}" for c in op.changes
+    )
 
 
 @dataclass(frozen=True, slots=True)
