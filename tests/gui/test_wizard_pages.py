@@ -174,3 +174,33 @@ def test_automatic_synchronisation_opens_a_schedule_dialog_of_its_own(
         assert c.schedule.isActive() and c.schedule.interval() == 30 * 60_000
     finally:
         c.shutdown()
+
+
+def test_a_new_connection_whose_last_check_failed_is_forgotten_on_cancel(
+    qtbot, tmp_path: Path
+) -> None:
+    from tests.gui.sandbox_env import sandbox_env
+
+    with sandbox_env(tmp_path / "sb") as env:
+        owner = QObject()
+        runner = Runner(owner)
+        w = ConnectionWizard(env.paths, runner, None)
+        qtbot.addWidget(w)
+        w.name.setText("Ромашка")
+        w.onec_url.setText(env.onec.url)
+        w.onec_user.setText(env.onec.user)
+        w.onec_password.setText(env.onec.password)
+        w.crm_url.setText(env.crm.url)
+        w.crm_webhook.setText(env.crm.webhook)
+        with qtbot.waitSignal(w.saved, timeout=30_000):
+            w.test()
+        assert w.tested and "Ромашка" in ProfileStore(env.paths.profiles_file).load()
+        w.onec_url.setText(f"http://127.0.0.1:{_closed_port()}/base/odata/standard.odata")
+        w.test()
+        qtbot.waitUntil(lambda: w.test_button.isEnabled(), timeout=30_000)
+        assert not w.tested
+        with qtbot.waitSignal(w.saved, timeout=10_000) as blocker:
+            w.reject()
+        assert blocker.args == [""]
+        assert "Ромашка" not in ProfileStore(env.paths.profiles_file).load()
+        runner.wait(10_000)

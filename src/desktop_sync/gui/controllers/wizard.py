@@ -475,7 +475,11 @@ class ConnectionWizard(QWizard):
     def reject(self) -> None:
         """Cancel: a new connection whose check failed (or never ran) is not kept."""
         if self.original is None and self.saved_name and not self.tested:
-            self.runner.start(forget_task(self.paths, self.profile()), name="forget profile")
+            self.runner.start(  # the window, which showed it after the first check, forgets too
+                forget_task(self.paths, self.profile()),
+                name="forget profile",
+                on_done=lambda _r: self.saved.emit(""),
+            )
         super().reject()
 
     def secrets(self) -> dict[SecretKind, str]:
