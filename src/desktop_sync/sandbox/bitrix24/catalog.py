@@ -20,6 +20,7 @@ from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
+    candidates,
     compile_filter,
     list_page,
     resolver,
@@ -136,16 +137,19 @@ def catalog_error(description: str, code: Any = 0) -> RestError:
 
 def _list(
     params: dict[str, Any],
-    rows: list[dict[str, Any]],
+    rows: list[dict[str, Any]] | Table,
     schema: dict[str, Any],
     key: str,
     *,
     required_select: tuple[str, ...] = (),
+    indexed: tuple[str, ...] = (),
 ) -> Outcome:
     resolve = resolver(list(schema))
     rules = FilterRules(resolve, strict=True, allow_logic=True, samples=schema)
     raw_filter = param(params, "filter")
     test = compile_filter(raw_filter, rules)
+    if isinstance(rows, Table):
+        rows = candidates(rows, raw_filter, resolve, id_field="id", indexed=indexed)
     page = list_page(
         rows,
         test,
@@ -376,7 +380,7 @@ def product_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.price.list", "catalog")
 def price_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, list(ctx.store.prices), PRICE_FIELDS, "prices")
+    return _list(params, ctx.store.prices, PRICE_FIELDS, "prices")
 
 
 def _apply_price(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -497,7 +501,13 @@ def store_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.storeproduct.list", "catalog")
 def stock_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, list(ctx.store.store_products), STOCK_FIELDS, "storeProducts")
+    return _list(
+        params,
+        ctx.store.store_products,
+        STOCK_FIELDS,
+        "storeProducts",
+        indexed=("productId", "storeId"),
+    )
 
 
 @method("catalog.storeproduct.get", "catalog")
@@ -523,7 +533,7 @@ def mode_status(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.document.list", "catalog")
 def document_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, list(ctx.store.documents), DOCUMENT_FIELDS, "documents")
+    return _list(params, ctx.store.documents, DOCUMENT_FIELDS, "documents")
 
 
 def _document(ctx: Ctx, doc_id: Any) -> dict[str, Any]:
@@ -594,7 +604,10 @@ def document_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _elements(store_table: Table, doc_id: int) -> list[dict[str, Any]]:
-    return [e for e in store_table if e["docId"] == doc_id]
+    index = store_table.index("docId")
+    if index is None:
+        return [e for e in store_table if e["docId"] == doc_id]
+    return [store_table.rows[i] for i in index.get(doc_id, ())]
 
 
 def _movements(doc: dict[str, Any], element: dict[str, Any]) -> list[tuple[int, Decimal]]:
@@ -655,7 +668,13 @@ def document_cancel(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.document.element.list", "catalog")
 def element_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, list(ctx.store.document_elements), ELEMENT_FIELDS, "documentElements")
+    return _list(
+        params,
+        ctx.store.document_elements,
+        ELEMENT_FIELDS,
+        "documentElements",
+        indexed=("docId",),
+    )
 
 
 def _element_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ payment never moves the stage by itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, bad_argument, not_found
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
+    candidates,
     compile_filter,
     list_page,
     paginate,
@@ -158,8 +160,13 @@ def _select(store: Store, raw: Any) -> list[str] | None:
     return out
 
 
-def _visible_items(ctx: Ctx) -> list[dict[str, Any]]:
-    rows = list(ctx.store.items.rows.values())
+def _visible_items(
+    ctx: Ctx, raw_filter: Any = None, resolve: Callable[[str], str | None] | None = None
+) -> list[dict[str, Any]]:
+    if resolve is None:
+        rows = ctx.store.items.ordered()
+    else:  # an id list or id range is looked up, not scanned
+        rows = candidates(ctx.store.items, raw_filter, resolve, id_field="id")
     if ctx.user.sees_all():
         return rows
     return [r for r in rows if ctx.store.item_visible(ctx.user, r)]
@@ -208,7 +215,7 @@ def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     test = compile_filter(raw_filter, rules)
     _check_order(param(params, "order"), resolve)
     page = list_page(
-        _visible_items(ctx),
+        _visible_items(ctx, raw_filter, resolve),
         test,
         order=param(params, "order"),
         resolve=resolve,

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.errors import bad_argument
-from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ
+from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ, Table
 
 PAGE = 50
 _OP = re.compile(r"^(>=|<=|!=|!@|=%|%=|!%|>|<|@|%|=|!)?(.+)$", re.DOTALL)
@@ -190,7 +190,36 @@ def compile_filter(raw: Any, rules: FilterRules) -> Callable[[Row], bool]:
 
 
 def _field_test(op: str, field_name: str, wanted: Any) -> Callable[[Row], bool]:
+    members = _int_set(wanted) if op in ("@", "!@", "", "=") else None
+    if members is not None:
+        # the same answer as _compare, by hashing: an IN of 20,000 ids costs one lookup a row
+        hit = op in ("@", "", "=")
+
+        def test(row: Row) -> bool:
+            actual = row.get(field_name)
+            if isinstance(actual, list):
+                found = any(_hashable_in(a, members) for a in actual)
+            else:
+                found = _hashable_in(actual, members)
+            return found if hit else not found
+
+        return test
     return lambda row: _compare(op, row.get(field_name), wanted)
+
+
+def _int_set(wanted: Any) -> frozenset[int] | None:
+    """A non-empty list of plain ints as a set (``_eq`` of ints is ``==``); else None."""
+    if not isinstance(wanted, list):
+        return None
+    if not wanted or not all(type(v) is int for v in wanted):
+        return None
+    return frozenset(wanted)
+
+
+def _hashable_in(actual: Any, members: frozenset[int]) -> bool:
+    if isinstance(actual, (int, float, Decimal)):  # bool is an int: True == 1, as _eq compares
+        return actual in members
+    return False
 
 
 def sort_rows(rows: list[Row], order: Any, resolve: Resolver, default: str) -> list[Row]:
@@ -254,23 +283,83 @@ def resolver(names: Sequence[str]) -> Resolver:
     return lambda name: table.get(name.lower())
 
 
-def _id_lower_bound(raw_filter: Any, resolve: Resolver, id_field: str) -> tuple[int, bool] | None:
-    """(value, inclusive) of a top-level ``>id``/``>=id`` filter, if any."""
+def _id_bound(
+    raw_filter: Any, resolve: Resolver, id_field: str, ops: tuple[str, str]
+) -> tuple[int, bool] | None:
+    """(value, inclusive) of a top-level ``>id``/``>=id`` (or ``<``/``<=``) filter, if any."""
     if not isinstance(raw_filter, dict):
         return None
     if str(raw_filter.get("logic", raw_filter.get("LOGIC", "AND"))).upper() == "OR":
         return None
     for key, value in raw_filter.items():
         m = _OP.match(str(key))
-        if not m or m.group(1) not in (">", ">=") or resolve(m.group(2)) != id_field:
+        if not m or m.group(1) not in ops or resolve(m.group(2)) != id_field:
             continue
         if isinstance(value, (list, dict)):
             continue
         try:
-            return int(str(value).strip()), m.group(1) == ">="
+            return int(str(value).strip()), m.group(1) in (">=", "<=")
         except ValueError:
             continue
     return None
+
+
+def _int_values(value: Any) -> set[int] | None:
+    values = list(value.values()) if isinstance(value, dict) else value
+    values = values if isinstance(values, list) else [values]
+    out: set[int] = set()
+    for v in values:
+        if isinstance(v, bool) or v is None or isinstance(v, (list, dict)):
+            return None
+        try:
+            out.add(int(str(v).strip()))
+        except ValueError:
+            return None
+    return out or None
+
+
+def candidates(
+    table: Table,
+    raw_filter: Any,
+    resolve: Resolver,
+    *,
+    id_field: str,
+    indexed: Sequence[str] = (),
+) -> list[Row]:
+    """The rows of ``table`` that can match ``raw_filter``, in ascending id order.
+
+    A top-level ``=``/``@`` of ids, or of a field named in ``indexed`` (a foreign key
+    that never changes after insert), is answered from an index instead of a scan, as
+    the portal's database does; the filter itself is still applied to what comes back,
+    so the answer is the same. Otherwise every row.
+    """
+    if not isinstance(raw_filter, dict) or (
+        str(raw_filter.get("logic", raw_filter.get("LOGIC", "AND"))).upper() == "OR"
+    ):
+        return table.ordered()
+    best: list[int] | None = None
+    for key, value in raw_filter.items():
+        m = _OP.match(str(key))
+        if not m or (m.group(1) or "") not in ("", "=", "@"):
+            continue
+        name = resolve(m.group(2))
+        if name is None or (name != id_field and name not in indexed):
+            continue
+        wanted = _int_values(value)
+        if wanted is None:
+            continue
+        if name == id_field:
+            ids = sorted(i for i in wanted if i in table.rows)
+        else:
+            index = table.index(name)
+            if index is None:
+                continue
+            ids = sorted(i for v in wanted for i in index.get(v, ()))
+        if best is None or len(ids) < len(best):
+            best = ids
+    if best is None:
+        return table.ordered()
+    return [table.rows[i] for i in best if i in table.rows]
 
 
 def list_page(
@@ -297,13 +386,21 @@ def list_page(
     if not by_id:
         matched = [r for r in rows if test(r)]
         return paginate(sort_rows(matched, order, resolve, id_field), start, legacy=legacy)
-    candidates: Sequence[Row] = rows
-    bound = _id_lower_bound(raw_filter, resolve, id_field)
-    if bound is not None:
-        ids = [r.get(id_field) or 0 for r in rows]
-        cut = (bisect.bisect_left if bound[1] else bisect.bisect_right)(ids, bound[0])
-        candidates = rows[cut:]
+    chosen: Sequence[Row] = rows
+    lower = _id_bound(raw_filter, resolve, id_field, (">", ">="))
+    upper = _id_bound(raw_filter, resolve, id_field, ("<", "<="))
+    if lower is not None or upper is not None:
+
+        def key(r: Row) -> int:
+            return int(r.get(id_field) or 0)
+
+        lo, hi = 0, len(rows)
+        if lower is not None:
+            lo = (bisect.bisect_left if lower[1] else bisect.bisect_right)(rows, lower[0], key=key)
+        if upper is not None:
+            hi = (bisect.bisect_right if upper[1] else bisect.bisect_left)(rows, upper[0], key=key)
+        chosen = rows[lo : max(lo, hi)]
     if intval(start) == -1:
-        first = list(itertools.islice((r for r in candidates if test(r)), PAGE))
+        first = list(itertools.islice((r for r in chosen if test(r)), PAGE))
         return Page(first, None if legacy else 0, None, 0, 0)
-    return paginate([r for r in candidates if test(r)], start, legacy=legacy)
+    return paginate([r for r in chosen if test(r)], start, legacy=legacy)

@@ -29,6 +29,11 @@ class Table:
 
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
+    _version: tuple[int, int] = field(default=(-1, -1), repr=False, compare=False)
+    _ordered: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    _indexes: dict[str, dict[int, list[int]] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def insert(self, row: dict[str, Any], key: str = "ID") -> int:
         new_id = self.next_id
@@ -42,6 +47,61 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def _fresh(self) -> None:
+        """Drop the derived lists when rows were added or removed since they were built.
+
+        Rows are only ever inserted (``next_id`` grows) or deleted (the count falls), so
+        ``(count, next_id)`` changes with every change of membership.
+        """
+        version = (len(self.rows), self.next_id)
+        if version == self._version:
+            return
+        old_len, old_next = self._version
+        if old_len >= 0 and version[0] - old_len == version[1] - old_next:
+            # only inserts since: extend what was built, as a database updates its index
+            added = [(i, self.rows[i]) for i in range(old_next, version[1])]
+            if self._ordered is not None:
+                self._ordered.extend(row for _, row in added)
+            for name, index in list(self._indexes.items()):
+                if index is None:
+                    continue
+                for row_id, row in added:
+                    value = row.get(name)
+                    if type(value) is not int:
+                        self._indexes[name] = None
+                        break
+                    index.setdefault(value, []).append(row_id)
+        else:
+            self._ordered = None
+            self._indexes = {}
+        self._version = version
+
+    def ordered(self) -> list[dict[str, Any]]:
+        """The rows in ascending id order (as stored); shared, do not modify the list."""
+        self._fresh()
+        if self._ordered is None:
+            self._ordered = list(self.rows.values())
+        return self._ordered
+
+    def index(self, name: str) -> dict[int, list[int]] | None:
+        """Ids by the value of a field that never changes after insert (a foreign key).
+
+        None when some row holds a value that is not a plain int: an index would then
+        disagree with the filter's comparison, and the caller scans instead.
+        """
+        self._fresh()
+        if name not in self._indexes:
+            built: dict[int, list[int]] = {}
+            plain = True
+            for row_id, row in self.rows.items():
+                value = row.get(name)
+                if type(value) is not int:
+                    plain = False
+                    break
+                built.setdefault(value, []).append(row_id)
+            self._indexes[name] = built if plain else None
+        return self._indexes[name]
 
 
 @dataclass(frozen=True, slots=True)
