@@ -1110,11 +1110,10 @@ class Business:
             return None
         lv = self.rng.choice(have)
         qty = Decimal(self.rng.randint(1, int(min(lv.quantity - lv.reserved, 10))))
-        row: dict[str, Any] = {
-            "LineNumber": 1,
-            "Номенклатура_Key": lv.product_ref,
-            "Количество": qty,
-        }
+        return self.move(src, dst, lv.product_ref, qty)
+
+    def move(self, src: dict[str, Any], dst: dict[str, Any], product: str, qty: Decimal) -> str:
+        row: dict[str, Any] = {"LineNumber": 1, "Номенклатура_Key": product, "Количество": qty}
         values: dict[str, Any] = {
             "Date": self.at(13),
             "Организация_Key": self.template(self.sets.invoices)["Организация_Key"],
@@ -1130,7 +1129,7 @@ class Business:
         rec = self.onec.add("Document_ПеремещениеТоваров", values)
         self.onec.post("Document_ПеремещениеТоваров", rec["Ref_Key"])
         return (
-            f"move {rec['Ref_Key']}: {lv.product_ref[:8]}×{qty} "
+            f"move {rec['Ref_Key']}: {product[:8]}×{qty} "
             f"«{src['Description']}» → «{dst['Description']}»"
         )
 

@@ -197,6 +197,7 @@ class Simulation:
         self.known_seen: set[str] = set()
         self.failed: list[str] = []
         self.negative: set[str] = set()
+        self.last_plan = Plan(operations=(), items=(), flows=(), full=False)
 
     def close(self) -> None:
         self.onec_user.close()
@@ -217,6 +218,7 @@ class Simulation:
     def run(self) -> Plan:
         with service(self.world) as svc:
             summary, plan = svc.run()
+            self.last_plan = plan
             self.tally.syncs += 1
             if summary.counts.get("failed", 0):
                 self.failed = [
@@ -351,7 +353,7 @@ class Simulation:
 
     def check_day(self, snap: invariants.Snapshot | None = None) -> None:
         before = self.open_items()
-        last_failed = self.failed
+        last_failed, last_plan = self.failed, self.last_plan
         plan = self.run()  # (1) the second sync of the day
         if plan.operations:
             self.fail(
@@ -361,7 +363,13 @@ class Simulation:
                     + "; ".join(f"{c.field}: {c.before!r} → {c.after!r}" for c in op.changes[:6])
                     for op in plan.operations
                 ]
-                + [f"failed in the day's sync: {x}" for x in last_failed],
+                + [f"failed in the day's sync: {x}" for x in last_failed]
+                + [
+                    f"the day's sync did: {op.op_id}: "
+                    + "; ".join(f"{c.field}: {c.before!r} → {c.after!r}" for c in op.changes[:6])
+                    for op in last_plan.operations
+                    if op.flow.value in {o.flow.value for o in plan.operations}
+                ],
             )
         added = self.open_items() - before
         if added:

@@ -153,3 +153,45 @@ def test_a_negative_1c_balance_shows_zero_in_the_crm_and_waits_named() -> None:
     assert op.payload["target"] == {"1": Decimal(0), "2": Decimal(3)}
     assert [i.key for i in items] == ["F6:negative:2:a"]
     assert items[0].onec_value == Decimal(-1)
+
+
+@pytest.mark.parametrize("configuration", ["bp30", "ut11"])
+def test_stock_that_returns_to_an_earlier_quantity_is_written_again(
+    tmp_path: Path, configuration: str
+) -> None:
+    """A store document's key was computed from its target quantities only; when stock
+    went back to a quantity written before (2 moved out, back in, out again), the new
+    write-off had the key of the old, conducted one, was taken as done, and the CRM
+    kept the old balance: planned again on every run (simulation seed 1, day 5)."""
+    with open_world(tmp_path, configuration) as world:
+        sim = Simulation(world, 1, Tally())
+        try:
+            sim.run()
+            biz = sim.biz
+            biz.day = 1
+            whs = biz._warehouses()
+            goods = {str(p["Ref_Key"]) for p in biz._goods()}
+            with OnecClient(
+                world.onec.url, world.onec.user, world.onec.password, configuration=configuration
+            ) as c:
+                levels = c.stock_balance() if configuration == "ut11" else c.stock()
+            lv = next(
+                x
+                for x in levels
+                if x.product_ref in goods
+                and x.warehouse_ref == whs[0]["Ref_Key"]
+                and x.quantity - x.reserved >= 2
+            )
+            a, b = whs[0], whs[1]
+            for src, dst in ((a, b), (b, a), (a, b)):
+                biz.move(src, dst, lv.product_ref, Decimal(2))
+                sim.run()
+            with service(world) as svc:
+                _summary, plan = svc.run()
+                links = {
+                    (str(k.onec_ref).lower(), str(k.crm_id)) for k in svc.journal.links(PRODUCT)
+                }
+            assert [op.op_id for op in plan.operations] == []
+            assert [str(f) for f in sim.stock_findings(links)] == []
+        finally:
+            sim.close()

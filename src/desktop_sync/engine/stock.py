@@ -125,9 +125,15 @@ def plan_stock(
                 continue
             # The key names 1C refs, not CRM ids: the same target after a restart (when
             # this run's new products have their ids) gives the same document title.
-            wanted = [(ref_of[pid], q) for pid, q in rows.items()] + list(rows_new.items())
+            # With the CRM's quantities before the move: stock that comes back to a target
+            # written before (moved out, in, out again) is a new document, not the old one.
+            # A restart before the document is conducted sees the same quantities: same key.
+            wanted = [
+                (ref_of[pid], q, crm_stock.get((pid, store_id), Decimal(0)))
+                for pid, q in rows.items()
+            ] + [(ref, q, Decimal(0)) for ref, q in rows_new.items()]
             digest = hashlib.sha256(
-                ";".join(f"{ref}={_qty(q)}" for ref, q in sorted(wanted)).encode()
+                ";".join(f"{ref}={_qty(f)}>{_qty(q)}" for ref, q, f in sorted(wanted)).encode()
             ).hexdigest()[:16]
             source = f"{store_id}/{doc_type}/{digest}"
             op_key = key(Flow.F6, STORE_DOCUMENT, source)

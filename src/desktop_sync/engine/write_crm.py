@@ -557,8 +557,6 @@ class CrmWriter:
             target[int(made.target_id)] = Decimal(str(q))
         title = str(op.payload["title"])
         doc = c.find_store_document(title)
-        if doc is not None and doc.status != "N":
-            return Applied(str(doc.id))  # conducted before (an answer was lost)
         fresh = {
             a.product_id: a.amount
             for a in c.store_amounts(sorted(target))
@@ -570,6 +568,10 @@ class CrmWriter:
             amount = delta if doc_type == "S" else -delta
             if amount > 0:
                 rows[pid] = amount
+        if doc is not None and doc.status != "N":
+            if not rows:
+                return Applied(str(doc.id))  # conducted before (an answer was lost)
+            doc = None  # an earlier move of the same quantities: this one is new
         if doc is None:
             if not rows:
                 return Applied("")  # the balances already agree

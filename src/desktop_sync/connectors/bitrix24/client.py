@@ -971,7 +971,8 @@ class Bitrix24Client(RestClient):
         result = (
             self.call(
                 "catalog.document.list",
-                {"filter": {"=title": title}, "start": -1, "order": {"id": "ASC"}},
+                # the newest: an unfinished one after earlier conducted ones of the title
+                {"filter": {"=title": title}, "start": -1, "order": {"id": "DESC"}},
             ).result
             or {}
         )
