@@ -111,3 +111,25 @@ def test_scheduled_run_with_items_waiting_notifies_and_opens_the_inbox(
             qtbot.waitUntil(lambda: not c.runner.busy, timeout=60_000)
         finally:
             c.shutdown()
+
+
+def test_the_journal_reason_does_not_repeat_the_record_name(qtbot) -> None:
+    import datetime as dt
+
+    from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, without_name
+
+    assert without_name("ООО «Ромашка» (ИНН 4139910919): found in the CRM", "ООО «Ромашка»") == (
+        "found in the CRM"
+    )
+    assert without_name("changed in 1C: price", "ООО «Ромашка»") == "changed in 1C: price"
+    widget = JournalWidget()
+    qtbot.addWidget(widget)
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    op = OpEntry(1, "F7", "link", "crm", "counterparty", "c1", "5",
+                 "ООО «Ромашка» (ИНН 4139910919): found in the CRM (same INN and KPP)",
+                 None, None, "applied", "", now)  # fmt: skip
+    m = widget.ops_model
+    m.namer = lambda o: "ООО «Ромашка»"
+    m.set_ops([op])
+    assert m.data(m.index(0, 4)) == "found in the CRM (same INN and KPP)"
+    assert m.data(m.index(0, 4), Qt.ItemDataRole.ToolTipRole).startswith("ООО «Ромашка» (ИНН")

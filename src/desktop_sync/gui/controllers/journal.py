@@ -168,7 +168,7 @@ class OpsModel(QAbstractTableModel):
         if col == 3:
             return labels.op_state(o.state)
         if col == 4:
-            return o.reason
+            return without_name(o.reason, self.namer(o))
         if col == 5:
             return journal_names.changes_text(o.before, o.after)
         return o.error
@@ -181,6 +181,8 @@ class OpsModel(QAbstractTableModel):
             return None
         o = self._ops[index.row()]
         col = index.column()
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return o.reason  # the whole sentence
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(o, col)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -189,6 +191,16 @@ class OpsModel(QAbstractTableModel):
             if col == 6 and o.error:
                 return QBrush(QColor("#c62828"))
         return None
+
+
+def without_name(reason: str, name: str) -> str:
+    """The reason without the record's name in front: the name has a column of its own,
+    and a reason cut off by a name it repeats says nothing («ООО «Ромашка» (ИНН …): …»)."""
+    if name and reason.startswith(name):
+        cut = reason.find(": ", len(name))
+        if 0 <= cut <= len(name) + 40:
+            return reason[cut + 2 :]
+    return reason
 
 
 def _item(text: str, colour: str | None = None) -> QTableWidgetItem:
@@ -251,7 +263,7 @@ class JournalWidget(QWidget):
         self.ops_table.horizontalHeader().setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
-        for col, w in enumerate((60, 200, 200, 110, 330, 220)):
+        for col, w in enumerate((180, 150, 200, 100, 360, 220)):  # the flow in words too
             self.ops_table.setColumnWidth(col, w)
         bar = QHBoxLayout()
         self.state_filter = QComboBox()
