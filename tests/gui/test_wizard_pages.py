@@ -80,6 +80,8 @@ def test_each_page_lists_every_problem_at_once(wizard) -> None:
     w.name.setText("Ромашка")
     w.onec_url.setText("http://1c.example.ru/base/odata/standard.odata")
     w.onec_user.setText("Бухгалтер")
+    # the list follows each correction as it is typed
+    assert not any("1C user:" in p for p in w.page_onec.problems.text().splitlines())
     w.onec_password.setText("secret")
     w.next()
     assert w.currentId() == first

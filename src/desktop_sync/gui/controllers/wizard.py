@@ -395,6 +395,9 @@ class ConnectionWizard(QWizard):
         self.addPage(self.page_crm)
         for edit in (self.organization, self.onec_url, self.crm_url):
             edit.textChanged.connect(self._propose_name)
+        for edit in (self.name, self.onec_url, self.onec_user, self.onec_password,
+                     self.crm_url, self.crm_webhook):  # fmt: skip
+            edit.textChanged.connect(self._recheck)
 
         # 3. test
         self.page_test = CheckedPage(self)
@@ -457,6 +460,14 @@ class ConnectionWizard(QWizard):
             schedule_minutes=self.schedule.value(),
             start_at_logon=self.at_logon.isChecked(),
         )
+
+    def _recheck(self, *_: object) -> None:
+        """Once a page has listed its problems, the list follows each correction."""
+        page = self.currentPage()
+        if isinstance(page, CheckedPage) and not page.problems.isHidden():
+            found = page_problems(self, page)
+            page.problems.setText("\n".join(f"• {p}" for p in found))
+            page.problems.setVisible(bool(found))
 
     def _propose_name(self, *_: object) -> None:
         if self._name_typed or self.name.text() not in ("", self._proposed):
