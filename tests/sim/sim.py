@@ -491,3 +491,10 @@ class Simulation:
             self.decide()
             self.check_day()
             self.tally.days += 1
+            if os.environ.get("DESKTOP_SYNC_SIM_PROGRESS"):
+                print(
+                    f"sim {self.world.configuration} seed {self.seed}: day {day} ok "
+                    f"({len(self.biz.log)} log lines, {self.tally.syncs} syncs so far)",
+                    file=sys.stderr,
+                    flush=True,
+                )
