@@ -107,7 +107,7 @@ def test_summary_lists_failures_and_what_waits(qtbot) -> None:
 
 def _entry(i: int, kind: str, field: str = "Phone", message: str = "changed in both") -> InboxEntry:
     onec = "+7 900" if kind == "conflict" else None
-    key = f"F3:allocate:p{i}:1:i{i}" if kind == "attention" else f"F7:conflict:c:r{i}:phone"
+    key = f"F3:allocate:p{i}:1:i{i}" if kind == "attention" else f"F7:conflict:c:r{i}:name"
     return InboxEntry(i, kind, "F7", "counterparty", f"r{i}", f"ООО «{i}»", field, message,
                       "choose", onec, "+7 901", "+7 000", key)  # fmt: skip
 
@@ -207,3 +207,18 @@ def test_journal_exports_xlsx(tmp_path: Path) -> None:
     import xml.dom.minidom
 
     xml.dom.minidom.parseString(sheet)  # well-formed
+
+
+def test_inbox_disables_a_choice_the_engine_cannot_carry_out(qtbot) -> None:
+    """A product's conflict: 1C leads products, so «Take the CRM value» and «Edit» are
+    off; «Take the 1C value» and «Skip» stay."""
+    inbox = InboxWidget()
+    qtbot.addWidget(inbox)
+    product = InboxEntry(
+        1, "conflict", "F5", "product", "p1", "Бумага", "Name", "changed in CRM",
+        "choose", "Бумага", "Бумага А4", "Бумага", "F5:conflict:product:p1:name",
+    )  # fmt: skip
+    inbox.set_entries([product])
+    inbox.table.selectRow(0)
+    assert inbox.take_onec.isEnabled() and inbox.skip.isEnabled()
+    assert not inbox.take_crm.isEnabled() and not inbox.edit.isEnabled()

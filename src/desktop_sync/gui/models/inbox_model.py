@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_sync.engine.decisions import DecisionRefused, ItemView, check
 from desktop_sync.engine.model import confirmable
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import N_, tr
@@ -36,6 +37,16 @@ class InboxEntry:
     @property
     def is_conflict(self) -> bool:
         return self.kind == "conflict"
+
+    def allows(self, action: str) -> bool:
+        """Whether the engine can carry out this decision (see engine/decisions.py): a
+        button for one it cannot is disabled rather than refused after the click."""
+        view = ItemView(self.key, self.kind, self.entity_type, self.field, self.record_label)
+        try:
+            check(view, action, "-" if action == "value" else None)
+        except DecisionRefused:
+            return False
+        return True
 
     @property
     def confirmable(self) -> bool:
