@@ -69,6 +69,11 @@ def test_a_second_desktop_sync_only_brings_the_window_forward(tmp_path: Path) ->
         assert first.poll() is None  # the first one is still the window
         log = (home / "logs" / "desktop-sync-gui.log").read_text(encoding="utf-8")
         assert "already open" in log
+        deadline = time.monotonic() + 10
+        while "brought forward" not in log:  # the first window heard it
+            assert time.monotonic() < deadline, log[-2000:]
+            time.sleep(0.2)
+            log = (home / "logs" / "desktop-sync-gui.log").read_text(encoding="utf-8")
     finally:
         first.kill()
         first.wait(10)

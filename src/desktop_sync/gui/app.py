@@ -71,7 +71,7 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
     single = SingleInstance(key)
     if not single.listen():
         log.warning("single-instance listener not started: %s", single.server.errorString())
-    single.activated.connect(controller.show_window)
+    single.activated.connect(lambda: _bring_forward(controller))
     app._desktop_sync_controller = controller  # type: ignore[attr-defined]
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
@@ -89,6 +89,11 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
         app._desktop_sync_controller = None  # type: ignore[attr-defined]
         single.close()
     return int(code)
+
+
+def _bring_forward(controller: object) -> None:
+    log.info("another start asked for the window: brought forward")
+    controller.show_window()  # type: ignore[attr-defined]
 
 
 def _instance_suffix(paths: AppPaths, profile_name: str | None) -> str:

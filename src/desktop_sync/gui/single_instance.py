@@ -65,15 +65,9 @@ class SingleInstance(QObject):
         self.server.close()
 
     def _on_connection(self) -> None:
+        # A connection is the request: the "show" it carries may be gone before it is
+        # read (a Windows named pipe drops what a client wrote once it has closed).
+        # Each connection stays the server's child and goes with it: a few per day at most.
         while self.server.hasPendingConnections():
-            # Each connection stays the server's child and goes with it: a few per day at most.
-            conn = self.server.nextPendingConnection()
-            conn.readyRead.connect(lambda c=conn: self._read(c))
-            if conn.bytesAvailable():
-                self._read(conn)
-
-    def _read(self, conn: QLocalSocket) -> None:
-        data = bytes(conn.readAll().data())
-        if b"show" in data:
-            conn.close()
-            self.activated.emit()
+            self.server.nextPendingConnection().close()
+        self.activated.emit()
