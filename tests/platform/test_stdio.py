@@ -225,3 +225,14 @@ def test_prepare_stdio_keeps_a_console_and_fixes_a_pipe() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode("utf-8").splitlines()
     assert lines[0] == "utf-8 utf-8" and lines[1] == "₽ → ✓"
+
+
+def test_nul_is_not_a_console() -> None:
+    """On Windows ``NUL`` says ``isatty() == True``; GetConsoleMode tells the truth."""
+    code = "from desktop_sync.stdio import stdin_is_console; print(stdin_is_console())"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, encoding="utf-8", timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
