@@ -282,3 +282,24 @@ def test_a_product_with_a_unit_the_crm_lacks_is_refused_not_defaulted(world: Wor
         assert svc.journal.link(PRODUCT, onec_ref=create.source_id) is None
         svc.resolve(item.id, "skip")
     _quiet(world)
+
+
+def test_a_service_is_updated_through_the_services_method(world: World) -> None:
+    """A service renamed in 1C: the CRM service is updated as it was made
+    (catalog.product.service.update), its new name read back."""
+    _first_sync(world)
+    products = _onec_products(world)
+    ref, crm_id = next(
+        (r, c) for r, c in sorted(_linked(world).items()) if products[r].kind.value == "service"
+    )
+    with world.story.client() as c:
+        c.connect()
+        c.update(world.story.products, ref, {"Description": "Услуга (новое имя)"})
+    world.crm.stats.reset()
+    with world.service() as svc:
+        summary, _plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    assert world.crm.stats.calls["catalog.product.service.update"] == 1
+    assert world.crm.stats.calls["catalog.product.update"] == 0
+    assert _crm_product(world, crm_id).name == "Услуга (новое имя)"
+    _quiet(world)

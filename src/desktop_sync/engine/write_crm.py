@@ -21,7 +21,13 @@ from desktop_sync.connectors.bitrix24 import (
     Bitrix24ServerError,
     lookup,
 )
-from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
+from desktop_sync.domain.entities import (
+    Counterparty,
+    CounterpartyKind,
+    Product,
+    ProductKind,
+    Requisite,
+)
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import (
@@ -341,7 +347,8 @@ class CrmWriter:
                     field=nz.label("price"),
                 )
         if fields:
-            c.update_product(product_id, fields)
+            service = op.payload["crm_values"].get("kind") == ProductKind.SERVICE.value
+            c.update_product(product_id, fields, service=service)
         if price is not None:
             c.set_base_price(product_id, price)
         return _updated(op, values)

@@ -638,9 +638,13 @@ class Bitrix24Client(RestClient):
             out.append((company, requisite if isinstance(requisite, int) else None))
         return out
 
-    def update_product(self, product_id: int, fields: Mapping[str, Any]) -> None:
+    def update_product(
+        self, product_id: int, fields: Mapping[str, Any], *, service: bool = False
+    ) -> None:
+        """A catalog product's fields; a service through the services' own method, as it
+        was created (``catalog.product.service.update``)."""
         self.call(
-            "catalog.product.update",
+            "catalog.product.service.update" if service else "catalog.product.update",
             {"id": product_id, "fields": dict(fields)},
             what=f"product {product_id}",
         )
