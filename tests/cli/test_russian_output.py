@@ -206,3 +206,26 @@ def test_the_plan_prints_amounts_the_russian_way() -> None:
         assert _value(Decimal("7.5")) == "7.50"
     finally:
         set_language("en")
+
+
+def test_the_lock_of_a_running_synchronisation_is_said_in_russian(
+    session: tuple[Path, dict[str, str]],
+) -> None:
+    import json
+
+    from desktop_sync.config import AppPaths
+    from desktop_sync.runlock import RunLock
+
+    home, env = session
+    run(home, "profile", "add", "shop", "--onec-url", env["ONEC_URL"], "--onec-user", "u",
+        "--crm-url", env["CRM_URL"], env=env)  # fmt: skip
+    profiles = json.loads((home / "config" / "profiles.json").read_text(encoding="utf-8"))
+    uuid = profiles["profiles"][0]["uuid"]
+    with RunLock(AppPaths.resolve(home).lock_path(uuid)):
+        text = run(home, "sync", "--apply", env=env)
+    assert "идёт другая синхронизация этого профиля" in text, text
+    import getpass
+    import socket
+
+    names = {getpass.getuser(), socket.gethostname()}  # the holder's user and machine
+    assert latin_words(text) - names == set(), text
