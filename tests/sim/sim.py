@@ -197,6 +197,9 @@ class Simulation:
         self.known_seen: set[str] = set()
         self.failed: list[str] = []
         self.negative: set[str] = set()
+        self.expected_ever: set[str] = set()
+        self.seen_ever: set[str] = set()
+        self.counted = (0, 0)
         self.last_plan = Plan(operations=(), items=(), flows=(), full=False)
 
     def close(self) -> None:
@@ -471,8 +474,14 @@ class Simulation:
                     for k, i in sorted(items.items())
                 ],
             )
-        self.tally.expected += len([e for e in self.biz.expected if e.required]) + len(derived)
-        self.tally.seen += len(items) - len(known) - len(self.baseline & set(items))
+        # distinct over the run: what the generator expected (its actions' items and
+        # the states it caused: overpaid, shipped above, negative stock) vs items seen
+        self.expected_ever |= {f"{e.prefix}|{e.needle}" for e in self.biz.expected if e.required}
+        self.expected_ever |= set(derived)
+        self.seen_ever |= set(items) - set(known) - self.baseline
+        self.tally.expected += len(self.expected_ever) - self.counted[0]
+        self.tally.seen += len(self.seen_ever) - self.counted[1]
+        self.counted = (len(self.expected_ever), len(self.seen_ever))
 
     # --- the whole life -----------------------------------------------------------------
 
