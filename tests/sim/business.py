@@ -664,13 +664,14 @@ class Business:
     def a_unallocated_payment(self) -> str | None:
         """A bank statement that names no invoice, only «по счёту № N» in its purpose:
         the sync proposes the invoice and waits for the accountant to confirm."""
-        if self.configuration != "bp30":
-            return None
-        owed = [
-            i
-            for i in self._sent_invoices()
-            if not any(r.get("СчетНаОплату_Key") == i["Ref_Key"] for r in self._allocated_rows())
-        ]
+        field = "СчетНаОплату_Key" if self.configuration == "bp30" else "ОбъектРасчетов_Key"
+
+        def named(inv: dict[str, Any]) -> str:
+            ref = str(inv["Ref_Key"])
+            return ref if self.configuration == "bp30" else settlement_ref(ref)
+
+        allocated = {str(r.get(field)) for r in self._allocated_rows()}
+        owed = [i for i in self._sent_invoices() if named(i) not in allocated]
         if not owed:
             return None
         inv = self.rng.choice(owed)
@@ -771,7 +772,7 @@ class Business:
                     "LineNumber": n,
                     "Партнер_Key": inv["Партнер_Key"],
                     "Договор_Key": inv["Договор_Key"],
-                    "ОбъектРасчетов_Key": settlement_ref(inv["Ref_Key"]),
+                    "ОбъектРасчетов_Key": settlement_ref(inv["Ref_Key"]) if allocate else NO_REF,
                     "Сумма": amount,
                     "СуммаВзаиморасчетов": amount,
                 }
@@ -786,7 +787,9 @@ class Business:
                 "Контрагент_Key": first["Контрагент_Key"],
                 "Валюта_Key": first["Валюта_Key"],
                 "СуммаДокумента": sum((a for _i, a in alloc), Decimal(0)),
-                "НазначениеПлатежа": f"Оплата по заказу № {first['Number']}",
+                "НазначениеПлатежа": f"Оплата по счёту № {number}"
+                if number
+                else f"Оплата по заказу № {first['Number']}",
                 "РасшифровкаПлатежа": rows,
                 **extra,
             }

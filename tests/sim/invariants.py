@@ -155,6 +155,8 @@ def read(
                 if ut:
                     ref = settle.get(str(row.get("ОбъектРасчетов_Key")))
                     amount = dec(row.get("Сумма"))
+                    if str(row.get("ОбъектРасчетов_Key")) == NO_REF:
+                        ref = confirmed.get(str(doc["Ref_Key"]), "")
                 else:
                     ref = str(row.get("СчетНаОплату_Key"))
                     amount = dec(row.get("СуммаПлатежа"))
