@@ -291,8 +291,20 @@ def test_without_a_keyring_nothing_is_asked_that_would_be_thrown_away(tmp_path: 
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.execve(EXE, argv, env)
+    import select
+    import time
+
     out = b""
-    while True:
+    prompted = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            if out.rsplit(b"\n", 1)[-1].rstrip().endswith(b":"):
+                prompted = True  # it sits at a prompt: a secret asked for nothing
+                os.kill(pid, signal.SIGKILL)
+                break
+            continue
         try:
             chunk = os.read(fd, 65536)
         except OSError:
@@ -300,8 +312,12 @@ def test_without_a_keyring_nothing_is_asked_that_would_be_thrown_away(tmp_path: 
         if not chunk:
             break
         out += chunk
+    else:
+        prompted = True  # still running after a minute
+        os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     text = out.decode("utf-8", "replace")
+    assert not prompted, f"profile add waited at a prompt: {text!r}"
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "password" not in text.split("No secure keyring")[0].lower()
     assert "1C password:" not in text and "rest/USER/CODE" not in text  # no prompt
