@@ -626,6 +626,28 @@ class Business:
         self.onec.mark_deleted(self.sets.products, rec["Ref_Key"])
         return f"product {rec['Ref_Key']} «Черновик {n}» created and marked for deletion"
 
+    def a_mark_invoice_deleted(self) -> str | None:
+        """The accountant marks a 1C invoice made from the CRM for deletion (nothing paid
+        or shipped on it): 1C no longer has it, the CRM still does — a conflict for a
+        person (../shared/domain.md: Deletion)."""
+        touched = {inv for _s, inv in self._shipments} | {
+            str(r.get("СчетНаОплату_Key")) for r in self._allocated_rows()
+        }
+        if self.configuration == "ut11":
+            touched |= {
+                inv["Ref_Key"]
+                for inv in self._sent_invoices()
+                if settlement_ref(str(inv["Ref_Key"]))
+                in {str(r.get("ОбъектРасчетов_Key")) for r in self._allocated_rows()}
+            }
+        cands = [i for i in self._sent_invoices() if str(i["Ref_Key"]) not in touched]
+        if not cands or self.rng.random() < 0.5:
+            return None
+        inv = self.rng.choice(cands)
+        self.onec.mark_deleted(self.sets.invoices, inv["Ref_Key"])
+        self.expect(f"F2:deleted:{inv['Ref_Key']}", f"invoice {inv['Number']} marked deleted")
+        return f"invoice {inv['Number']} ({inv['Ref_Key']}) marked for deletion"
+
     # payments ------------------------------------------------------------------------
 
     def _sent_invoices(self) -> list[dict[str, Any]]:
@@ -1154,6 +1176,7 @@ class Business:
             ("accountant", 2, self.a_set_price),
             ("accountant", 1, self.a_rename_counterparty),
             ("accountant", 1, self.a_mark_product_deleted),
+            ("accountant", 1, self.a_mark_invoice_deleted),
             ("accountant", 7, self.a_payment),
             ("accountant", 1, self.a_refund),
             ("accountant", 3, self.a_unallocated_payment),

@@ -240,9 +240,16 @@ def _row_rate(row: dict[str, Any], s: Snapshot) -> Decimal | None:
     return BP_RATES.get(str(row.get("СтавкаНДС")), Decimal(-1))
 
 
-def check(s: Snapshot, sets: Any, product_links: set[tuple[str, str]]) -> list[Finding]:
+def check(
+    s: Snapshot,
+    sets: Any,
+    product_links: set[tuple[str, str]],
+    waiting: frozenset[str] = frozenset(),
+) -> list[Finding]:
     """``product_links``: (1C ref, CRM id) of the products the sync linked (its journal
-    says which products it manages: customers' only; the values come from the APIs)."""
+    says which products it manages: customers' only; the values come from the APIs).
+    ``waiting``: keys of the inbox items open now: a field both sides changed differs
+    until a person decides (the conflict is checked by the inbox invariant)."""
     out: list[Finding] = []
     ut = sets.configuration == "ut11"
 
@@ -277,7 +284,11 @@ def check(s: Snapshot, sets: Any, product_links: set[tuple[str, str]]) -> list[F
         # (an organization's RQ_COMPANY_NAME, a sole trader's RQ_NAME)
         in_rq = rq.get("RQ_COMPANY_NAME") if key[1] else rq.get("RQ_NAME")
         crm_name = in_rq if shared else co.get("TITLE")
-        if str(cp.get("Description") or "").strip() != str(crm_name or "").strip():
+        conflict = f"F7:conflict:counterparty:{cp['Ref_Key']}:name"
+        if (
+            conflict not in waiting
+            and str(cp.get("Description") or "").strip() != str(crm_name or "").strip()
+        ):
             out.append(
                 Finding(
                     "pairs",

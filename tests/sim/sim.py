@@ -386,7 +386,8 @@ class Simulation:
                 (str(link.onec_ref).lower(), str(link.crm_id))
                 for link in svc.journal.links(PRODUCT)
             }
-        findings = invariants.check(snap, self.sets, links)  # (2), (4), lost
+        waiting = frozenset(i.key for i in plan.items)
+        findings = invariants.check(snap, self.sets, links, waiting)  # (2), (4), lost
         findings += self.stock_findings(links)
         self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
