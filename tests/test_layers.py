@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "desktop_sync"
-NON_GUI = ["domain", "connectors", "engine", "journal", "config", "cli", "sandbox"]
+NON_GUI = ["domain", "connectors", "engine", "journal", "config", "cli", "sandbox", "printing"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -83,3 +83,17 @@ def test_imports_without_pyside6(package: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_printing_renders_from_plain_data() -> None:
+    """The printed forms take plain data: no Qt, no connectors, engine, journal or CLI."""
+    for path in (SRC / "printing").rglob("*.py"):
+        bad = {
+            n
+            for n in _imports(path)
+            if n.startswith(("desktop_sync.", "PySide6"))
+            and not n.startswith(
+                ("desktop_sync.domain", "desktop_sync.i18n", "desktop_sync.printing")
+            )
+        }
+        assert not bad, (path, bad)

@@ -1,0 +1,473 @@
+"""The invoice «Счёт на оплату» as a one-page PDF, in the layout 1C prints.
+
+From top to bottom, as 1C:Бухгалтерия and 1C:Управление торговлей print it: the
+payee's bank details in a ruled block (bank, БИК, correspondent account, ИНН, КПП,
+account, payee) with the payment QR code beside it, the title «Счёт на оплату № … от …»,
+«Поставщик» and «Покупатель» with their requisites, the rows, «Итого», «В том числе
+НДС» per rate (or «Без налога (НДС)»), «Всего к оплате», «Всего наименований N, на
+сумму …», the total in words with kopecks, the payment purpose and the signature lines.
+
+The words on the form are Russian whatever the window's language: the document goes to
+a Russian buyer and its bank, so they are fixed text here, not interface strings.
+
+Libraries, none of it hand-written (docs/decisions/printable-invoice.md): fpdf2 draws the
+PDF with DejaVu Sans embedded (``resources/fonts``), segno makes the QR code, num2words
+says the sum in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+from num2words import num2words
+
+from desktop_sync.domain.money import ZERO, round_money
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.i18n import resources_dir
+
+# ---------------------------------------------------------------------------------
+# Data
+
+
+class PrintingError(ValueError):
+    """The invoice cannot be printed; the message names the record and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A seller or a buyer as the form shows it."""
+
+    name: str
+    inn: str = ""
+    kpp: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    """The seller's settlement account and its bank."""
+
+    account: str  # расчётный счёт, 20 digits
+    bank_name: str
+    bic: str  # БИК, 9 digits
+    correspondent_account: str = ""  # корр. счёт, 20 digits ("" for the Bank of Russia)
+    bank_city: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    name: str
+    quantity: Decimal
+    unit: str
+    price: Decimal
+    amount: Decimal  # the row's sum as 1C holds it
+    vat_rate: VatRate = VatRate.WITHOUT
+    vat_amount: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class PrintableInvoice:
+    number: str
+    date: dt.date
+    seller: Party
+    bank: BankAccount
+    buyer: Party
+    rows: Sequence[InvoiceRow]
+    prices_include_vat: bool = True
+    purpose: str = ""  # назначение платежа; by default «Оплата по счёту № … от …»
+    director: str = ""  # руководитель (for the signature line)
+    accountant: str = ""  # главный бухгалтер
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def subtotal(self) -> Decimal:
+        """«Итого»: the sum of the rows."""
+        return sum((r.amount for r in self.rows), ZERO)
+
+    def vat_by_rate(self) -> list[tuple[VatRate, Decimal]]:
+        """VAT per rate, in the order the rates first appear in the rows."""
+        totals: dict[VatRate, Decimal] = {}
+        for row in self.rows:
+            totals[row.vat_rate] = totals.get(row.vat_rate, ZERO) + row.vat_amount
+        return list(totals.items())
+
+    @property
+    def vat_total(self) -> Decimal:
+        return sum((r.vat_amount for r in self.rows), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """«Всего к оплате»."""
+        if self.prices_include_vat:
+            return round_money(self.subtotal)
+        return round_money(self.subtotal + self.vat_total)
+
+    @property
+    def title(self) -> str:
+        return f"Счёт на оплату № {self.number} от {self.date:%d.%m.%Y}"
+
+    @property
+    def payment_purpose(self) -> str:
+        if self.purpose:
+            return self.purpose
+        text = f"Оплата по счёту № {self.number} от {self.date:%d.%m.%Y}"
+        vat = self.vat_by_rate()
+        if any(rate.percent for rate, _ in vat):
+            parts = [f"НДС {_rate_text(rate)} {money_text(amount)} руб." for rate, amount in vat]
+            return f"{text}, в т.ч. " + ", ".join(parts)
+        return f"{text}, без налога (НДС)"
+
+
+# ---------------------------------------------------------------------------------
+# Text
+
+
+def money_text(value: Decimal) -> str:
+    """``1234567.5`` → ``1 234 567,50`` (a no-break space between thousands)."""
+    text = f"{round_money(value):,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def quantity_text(value: Decimal) -> str:
+    """``3`` → ``3``, ``2.500`` → ``2,5``."""
+    if value == value.to_integral_value():
+        return f"{int(value):,}".replace(",", "\u00a0")
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def _rate_text(rate: VatRate) -> str:
+    percent = rate.percent
+    if percent is None:
+        return "без НДС"
+    if rate.is_calculated:
+        base = int(percent)
+        return f"{base}/{100 + base}"
+    return f"{int(percent)}%"
+
+
+def amount_in_words(value: Decimal) -> str:
+    """«Сто двадцать три рубля 45 копеек»: roubles in words, kopecks in digits.
+
+    num2words says it; we only capitalise, as the form does. Older num2words releases
+    (the newest with a Windows wheel) join the two parts with a comma: dropped.
+    """
+    text = num2words(round_money(value), lang="ru", to="currency", currency="RUB", cents=False)
+    text = " ".join(str(text).replace(",", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------
+# The payment QR code: ГОСТ Р 56042-2014
+
+_GOST_HEADER = "ST0001" + "2"  # format ST, version 0001, encoding 2 = UTF-8
+_GOST_SEPARATORS = "|#;:^~"
+# Maximum lengths of the standard's fields (table 1 and 2).
+_GOST_LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210}
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def gost_payload(invoice: PrintableInvoice) -> str:
+    """The payment string of ГОСТ Р 56042-2014, UTF-8 («ST00012»).
+
+    ``ST00012|Name=…|PersonalAcc=…|BankName=…|BIC=…|CorrespAcc=…|PayeeINN=…|KPP=…|
+    Purpose=…|Sum=<kopecks>``: the five mandatory fields first, then the additional
+    ones. The separator is the character after the header; «|» unless a value holds it,
+    then the first of ``#;:^~`` no value holds. Line breaks become spaces; values longer
+    than the standard allows are cut to its limit.
+    """
+    fields = _gost_fields(invoice)
+    values = "".join(v for _, v in fields)
+    sep = next((s for s in _GOST_SEPARATORS if s not in values), None)
+    if sep is None:
+        raise PrintingError(
+            f"{invoice.title}: the payment details hold every separator the QR code may use"
+        )
+    return sep.join([_GOST_HEADER, *(f"{k}={v}" for k, v in fields)])
+
+
+def _gost_fields(invoice: PrintableInvoice) -> list[tuple[str, str]]:
+    seller, bank = invoice.seller, invoice.bank
+    problems = []
+    if len(_digits(bank.account)) != 20:
+        problems.append("расчётный счёт (20 цифр)")
+    if len(_digits(bank.bic)) != 9:
+        problems.append("БИК (9 цифр)")
+    if not bank.bank_name.strip():
+        problems.append("банк")
+    if not seller.name.strip():
+        problems.append("наименование организации")
+    if problems:
+        raise PrintingError(
+            f"{invoice.title}: для QR-кода оплаты не заполнено или неверно: " + ", ".join(problems)
+        )
+    kopecks = int(round_money(invoice.total) * 100)
+    raw = [
+        ("Name", seller.name),
+        ("PersonalAcc", _digits(bank.account)),
+        ("BankName", bank.bank_name),
+        ("BIC", _digits(bank.bic)),
+        ("CorrespAcc", _digits(bank.correspondent_account) or "0"),
+        ("PayeeINN", _digits(seller.inn)),
+        ("KPP", _digits(seller.kpp)),
+        ("Purpose", invoice.payment_purpose),
+        ("Sum", str(kopecks)),
+    ]
+    fields = []
+    for key, value in raw:
+        text = " ".join(value.split())
+        if not text:
+            continue
+        limit = _GOST_LIMITS.get(key)
+        fields.append((key, text[:limit] if limit else text))
+    return fields
+
+
+def qr_png(payload: str, scale: int = 8) -> bytes:
+    """The QR code as PNG: byte mode in UTF-8 without an ECI header (what banks read),
+    level M, the standard's quiet zone of four modules."""
+    qr = segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
+    out = io.BytesIO()
+    qr.save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------
+# The PDF
+
+
+@cache
+def _font_dir() -> Path:
+    return resources_dir() / "fonts"
+
+
+_FONT = "DejaVu"
+_LINE = 0.2  # ruled lines, mm
+_THICK = 0.6
+
+
+def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
+    """The whole invoice as PDF bytes (A4 portrait, one page for up to ~25 rows)."""
+    if not invoice.rows:
+        raise PrintingError(f"{invoice.title}: в счёте нет строк")
+    payload = gost_payload(invoice)
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_title(invoice.title)
+    pdf.set_author(invoice.seller.name)
+    pdf.set_creator("desktop-sync")
+    pdf.set_creation_date(dt.datetime.combine(invoice.date, dt.time(), tzinfo=dt.UTC))
+    pdf.add_font(_FONT, "", str(_font_dir() / "DejaVuSans.ttf"))
+    pdf.add_font(_FONT, "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+    pdf.set_margins(15, 12, 12)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    _bank_block(pdf, invoice, payload)
+    _title(pdf, invoice)
+    _parties(pdf, invoice)
+    _rows(pdf, invoice)
+    _totals(pdf, invoice)
+    _signatures(pdf, invoice)
+    return bytes(pdf.output())
+
+
+def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
+    """The ruled block of the payee's bank details, the QR code at its right."""
+    pdf.set_draw_color(0)
+    pdf.set_line_width(_LINE)
+    x0, y0 = pdf.l_margin, pdf.get_y()
+    qr_size = 38.0
+    width = pdf.w - pdf.l_margin - pdf.r_margin - qr_size - 3
+    c1 = width * 0.58  # bank / payee
+    c2 = width * 0.11  # «БИК», «Сч. №»
+    c3 = width - c1 - c2
+    half = c1 / 2
+    h = 5.0
+    bank = inv.bank
+    pdf.set_font(_FONT, "", 9)
+    # Rows 1-2: the bank (two lines) | БИК / Сч. № | bic / correspondent account
+    pdf.rect(x0, y0, c1, 2 * h)
+    pdf.set_xy(x0 + 1, y0 + 0.5)
+    bank_line = bank.bank_name + (f", г. {bank.bank_city}" if bank.bank_city else "")
+    pdf.multi_cell(c1 - 2, 4, bank_line, new_x=XPos.LMARGIN, new_y=YPos.NEXT, max_line_height=4)
+    pdf.set_font(_FONT, "", 7)
+    pdf.set_xy(x0 + 1, y0 + 2 * h - 3.5)
+    pdf.cell(c1 - 2, 3, "Банк получателя")
+    pdf.set_font(_FONT, "", 9)
+    pdf.rect(x0 + c1, y0, c2, h)
+    pdf.rect(x0 + c1, y0 + h, c2, h)
+    pdf.rect(x0 + c1 + c2, y0, c3, h)
+    pdf.rect(x0 + c1 + c2, y0 + h, c3, h)
+    pdf.set_xy(x0 + c1, y0)
+    pdf.cell(c2, h, " БИК")
+    pdf.cell(c3, h, " " + _digits(bank.bic))
+    pdf.set_xy(x0 + c1, y0 + h)
+    pdf.cell(c2, h, " Сч. №")
+    pdf.cell(c3, h, " " + _digits(bank.correspondent_account))
+    # Row 3: ИНН | КПП | Сч. № | account
+    y = y0 + 2 * h
+    pdf.rect(x0, y, half, h)
+    pdf.rect(x0 + half, y, half, h)
+    pdf.set_xy(x0, y)
+    pdf.cell(half, h, f" ИНН {_digits(inv.seller.inn)}")
+    pdf.cell(half, h, f" КПП {_digits(inv.seller.kpp)}")
+    # Rows 3-5: the payee (three lines) | Сч. № | account
+    pdf.rect(x0, y + h, c1, 2 * h)
+    pdf.set_xy(x0 + 1, y + h + 0.5)
+    pdf.multi_cell(c1 - 2, 4, inv.seller.name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(_FONT, "", 7)
+    pdf.set_xy(x0 + 1, y + 3 * h - 3.5)
+    pdf.cell(c1 - 2, 3, "Получатель")
+    pdf.set_font(_FONT, "", 9)
+    pdf.rect(x0 + c1, y, c2, 3 * h)
+    pdf.rect(x0 + c1 + c2, y, c3, 3 * h)
+    pdf.set_xy(x0 + c1, y)
+    pdf.cell(c2, h, " Сч. №")
+    pdf.cell(c3, h, " " + _digits(bank.account))
+    # The QR code, to the right of the block, and what it is for.
+    qr_x = pdf.w - pdf.r_margin - qr_size
+    pdf.image(io.BytesIO(qr_png(payload)), x=qr_x, y=y0 - 2, w=qr_size, h=qr_size)
+    pdf.set_font(_FONT, "", 6)
+    pdf.set_xy(qr_x, y0 - 2 + qr_size - 1)
+    pdf.cell(qr_size, 3, "QR-код для оплаты", align="C")
+    pdf.set_xy(x0, max(y + 3 * h, y0 + qr_size + 1) + 4)
+
+
+def _title(pdf: FPDF, inv: PrintableInvoice) -> None:
+    pdf.set_font(_FONT, "B", 14)
+    pdf.multi_cell(0, 7, inv.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    y = pdf.get_y() + 1.5
+    pdf.set_line_width(_THICK)
+    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+    pdf.set_line_width(_LINE)
+    pdf.set_y(y + 3)
+
+
+def _requisites(party: Party) -> str:
+    parts = [party.name]
+    if party.inn:
+        parts.append(f"ИНН {party.inn}")
+    if party.kpp:
+        parts.append(f"КПП {party.kpp}")
+    if party.address:
+        parts.append(party.address)
+    return ", ".join(parts)
+
+
+def _parties(pdf: FPDF, inv: PrintableInvoice) -> None:
+    label_w = 32.0
+    for label, party in (
+        ("Поставщик\n(Исполнитель):", inv.seller),
+        ("Покупатель\n(Заказчик):", inv.buyer),
+    ):
+        y = pdf.get_y()
+        pdf.set_font(_FONT, "", 9)
+        pdf.multi_cell(label_w, 4, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.set_font(_FONT, "B", 9)
+        pdf.set_xy(pdf.l_margin + label_w, y)
+        pdf.multi_cell(0, 4, _requisites(party), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + 8) + 2)
+    pdf.ln(1)
+
+
+def _rows(pdf: FPDF, inv: PrintableInvoice) -> None:
+    pdf.set_font(_FONT, "", 8.5)
+    pdf.set_line_width(_LINE)
+    headings = ("№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена", "Сумма")
+    with pdf.table(
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        align="LEFT",
+        col_widths=(8, 84, 17, 12, 22, 24),
+        text_align=("CENTER", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT"),
+        line_height=4.5,
+        padding=0.8,
+        first_row_as_headings=True,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(255, 255, 255)),
+    ) as table:
+        table.row(headings)
+        for n, row in enumerate(inv.rows, start=1):
+            table.row(
+                (
+                    str(n),
+                    row.name,
+                    quantity_text(row.quantity),
+                    row.unit,
+                    money_text(row.price),
+                    money_text(row.amount),
+                )
+            )
+    pdf.ln(2)
+
+
+def _totals(pdf: FPDF, inv: PrintableInvoice) -> None:
+    lines: list[tuple[str, str]] = [("Итого:", money_text(inv.subtotal))]
+    vat = inv.vat_by_rate()
+    if any(rate.percent for rate, _ in vat):
+        label = "В том числе НДС" if inv.prices_include_vat else "Сумма НДС"
+        for rate, amount in vat:
+            if rate.percent is None:
+                lines.append(("Без налога (НДС):", "-"))
+            else:
+                lines.append((f"{label} ({_rate_text(rate)}):", money_text(amount)))
+    else:
+        lines.append(("Без налога (НДС):", "-"))
+    lines.append(("Всего к оплате:", money_text(inv.total)))
+    pdf.set_font(_FONT, "B", 9)
+    value_w = 30.0
+    for label, value in lines:
+        pdf.cell(pdf.w - pdf.l_margin - pdf.r_margin - value_w, 5, label, align="R")
+        pdf.cell(value_w, 5, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(_FONT, "", 9)
+    pdf.cell(
+        0,
+        5,
+        f"Всего наименований {len(inv.rows)}, на сумму {money_text(inv.total)} руб.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.set_font(_FONT, "B", 9)
+    pdf.multi_cell(0, 5, amount_in_words(inv.total), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.set_font(_FONT, "", 8)
+    pdf.multi_cell(
+        0, 4, "Назначение платежа: " + inv.payment_purpose, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    for note in inv.notes:
+        pdf.multi_cell(0, 4, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    y = pdf.get_y() + 2
+    pdf.set_line_width(_THICK)
+    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+    pdf.set_line_width(_LINE)
+    pdf.set_y(y + 8)
+
+
+def _signatures(pdf: FPDF, inv: PrintableInvoice) -> None:
+    pdf.set_font(_FONT, "B", 9)
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    y = pdf.get_y()
+    for i, (label, name) in enumerate(
+        (("Руководитель", inv.director), ("Бухгалтер", inv.accountant))
+    ):
+        x = pdf.l_margin + i * width
+        pdf.set_xy(x, y)
+        pdf.cell(26, 5, label)
+        pdf.set_font(_FONT, "", 9)
+        line_x0, line_x1 = x + 27, x + width - 4
+        pdf.line(line_x0, y + 5, line_x1, y + 5)
+        if name:
+            pdf.set_xy(line_x0, y)
+            pdf.cell(line_x1 - line_x0, 5, name, align="R")
+        pdf.set_font(_FONT, "B", 9)
+    pdf.set_y(y + 10)

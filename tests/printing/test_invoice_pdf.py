@@ -1,0 +1,207 @@
+"""The printed invoice: its text read back with pypdf, its QR code decoded with zxing-cpp."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.printing import (
+    BankAccount,
+    InvoiceRow,
+    Party,
+    PrintableInvoice,
+    PrintingError,
+    amount_in_words,
+    gost_payload,
+    render_invoice_pdf,
+)
+
+SELLER = Party("ООО «Ромашка»", "7701234567", "770101001", "г. Москва, ул. Ленина, д. 1")
+BANK = BankAccount(
+    "40702810900000012345", "ПАО «Сбербанк»", "044525225", "30101810400000000225", "Москва"
+)
+BUYER = Party("ООО «Д'Артаньян и партнёры»", "5001007322", "500101001")
+
+
+def invoice(**changes: object) -> PrintableInvoice:
+    base: dict[str, object] = {
+        "number": "28",
+        "date": dt.date(2026, 3, 3),
+        "seller": SELLER,
+        "bank": BANK,
+        "buyer": BUYER,
+        "rows": [
+            InvoiceRow(
+                "Стол письменный «Классик»",
+                D("2"),
+                "шт",
+                D("15000.00"),
+                D("30000.00"),
+                VatRate.VAT22,
+                D("5409.84"),
+            ),
+            InvoiceRow(
+                "Доставка", D("1"), "усл", D("1500.00"), D("1500.00"), VatRate.VAT22, D("270.49")
+            ),
+            InvoiceRow(
+                "Кабель ВВГ 3×2,5",
+                D("12.5"),
+                "м",
+                D("98.76"),
+                D("1234.50"),
+                VatRate.VAT10,
+                D("112.23"),
+            ),
+        ],
+    }
+    base.update(changes)
+    return PrintableInvoice(**base)  # type: ignore[arg-type]
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def decoded_qr(data: bytes) -> str:
+    """The QR code as a picture taken out of the PDF, read by a decoder."""
+    reader = PdfReader(io.BytesIO(data))
+    images = [img for page in reader.pages for img in page.images]
+    assert len(images) == 1
+    picture = Image.open(io.BytesIO(images[0].data))
+    found = zxingcpp.read_barcodes(picture)
+    assert len(found) == 1
+    assert found[0].format == zxingcpp.BarcodeFormat.QRCode
+    return found[0].text
+
+
+def test_the_pdf_holds_requisites_rows_vat_and_words() -> None:
+    data = render_invoice_pdf(invoice())
+    assert data.startswith(b"%PDF-")
+    text = pdf_text(data)
+    for expected in (
+        "Счёт на оплату № 28 от 03.03.2026",
+        "ООО «Ромашка»",
+        "ИНН 7701234567",
+        "КПП 770101001",
+        "40702810900000012345",
+        "ПАО «Сбербанк»",
+        "044525225",
+        "30101810400000000225",
+        "ООО «Д'Артаньян и партнёры», ИНН 5001007322, КПП 500101001",
+        "Стол письменный «Классик»",
+        "Доставка",
+        "Кабель ВВГ 3×2,5",
+        "12,5",
+        "15 000,00",
+        "30 000,00",
+        "1 234,50",
+        "Итого: 32 734,50",
+        "В том числе НДС (22%): 5 680,33",
+        "В том числе НДС (10%): 112,23",
+        "Всего к оплате: 32 734,50",
+        "Всего наименований 3, на сумму 32 734,50 руб.",
+        "Тридцать две тысячи семьсот тридцать четыре рубля 50 копеек",
+    ):
+        assert expected in text, expected
+
+
+def test_the_qr_code_decodes_to_the_exact_gost_string() -> None:
+    inv = invoice()
+    expected = (
+        "ST00012|Name=ООО «Ромашка»|PersonalAcc=40702810900000012345"
+        "|BankName=ПАО «Сбербанк»|BIC=044525225|CorrespAcc=30101810400000000225"
+        "|PayeeINN=7701234567|KPP=770101001"
+        "|Purpose=Оплата по счёту № 28 от 03.03.2026, в т.ч. НДС 22% 5 680,33 руб.,"
+        " НДС 10% 112,23 руб.|Sum=3273450"
+    )
+    assert gost_payload(inv) == expected
+    assert decoded_qr(render_invoice_pdf(inv)) == expected
+
+
+def test_prices_without_vat_add_it_to_the_total() -> None:
+    rows = [
+        InvoiceRow(
+            "Услуга «Монтаж»", D("1"), "усл", D("100.00"), D("100.00"), VatRate.VAT20, D("20.00")
+        )
+    ]
+    inv = invoice(rows=rows, prices_include_vat=False)
+    assert inv.total == D("120.00")
+    text = pdf_text(render_invoice_pdf(inv))
+    assert "Итого: 100,00" in text
+    assert "Сумма НДС (20%): 20,00" in text
+    assert "Всего к оплате: 120,00" in text
+    assert "Сто двадцать рублей 00 копеек" in text
+    assert decoded_qr(render_invoice_pdf(inv)).endswith("|Sum=12000")
+
+
+def test_without_vat_the_form_says_so() -> None:
+    rows = [InvoiceRow("Консультация", D("3"), "ч", D("0.15"), D("0.45"))]
+    inv = invoice(rows=rows)
+    text = pdf_text(render_invoice_pdf(inv))
+    assert "Без налога (НДС): -" in text
+    assert "Ноль рублей 45 копеек" in text
+    assert gost_payload(inv).endswith(
+        "|Purpose=Оплата по счёту № 28 от 03.03.2026, без налога (НДС)|Sum=45"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("123.45", "Сто двадцать три рубля 45 копеек"),
+        ("1.01", "Один рубль 01 копейка"),
+        ("21.00", "Двадцать один рубль 00 копеек"),
+        ("2.22", "Два рубля 22 копейки"),
+        ("1000000.02", "Один миллион рублей 02 копейки"),
+        (
+            "1234567.89",
+            "Один миллион двести тридцать четыре тысячи пятьсот шестьдесят семь рублей 89 копеек",
+        ),
+    ],
+)
+def test_amount_in_words(value: str, words: str) -> None:
+    assert amount_in_words(D(value)) == words
+
+
+def test_a_value_holding_the_separator_moves_it() -> None:
+    seller = Party("ООО «Альфа|Бета»", "7701234567", "770101001")
+    payload = gost_payload(invoice(seller=seller))
+    assert payload.startswith("ST00012#Name=ООО «Альфа|Бета»#PersonalAcc=")
+    assert decoded_qr(render_invoice_pdf(invoice(seller=seller))) == payload
+
+
+def test_line_breaks_and_long_values_follow_the_standard() -> None:
+    bank = BankAccount(
+        "40702810900000012345", "АО «Очень\nдлинное название банка» " + "x" * 60, "044525225", ""
+    )
+    payload = gost_payload(invoice(bank=bank))
+    fields = dict(part.split("=", 1) for part in payload.split("|")[1:])
+    assert "\n" not in payload
+    assert len(fields["BankName"]) == 45
+    assert fields["BankName"].startswith("АО «Очень длинное название банка»")
+    assert fields["CorrespAcc"] == "0"
+
+
+def test_missing_bank_details_are_named() -> None:
+    bank = BankAccount("4070281", "", "04452", "")
+    with pytest.raises(PrintingError) as err:
+        render_invoice_pdf(invoice(bank=bank))
+    message = str(err.value)
+    assert message.startswith("Счёт на оплату № 28 от 03.03.2026:")
+    assert "расчётный счёт" in message
+    assert "БИК" in message
+    assert "банк" in message
+
+
+def test_an_invoice_without_rows_is_refused() -> None:
+    with pytest.raises(PrintingError, match="в счёте нет строк"):
+        render_invoice_pdf(invoice(rows=[]))
