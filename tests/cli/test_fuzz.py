@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -129,7 +131,7 @@ def commands(export_targets: list[str]) -> st.SearchStrategy[list[str]]:
     )
     body = st.one_of(profile_add, profile_other, sync, inbox, journal, others)
     junk = _maybe(st.sampled_from(JUNK).map(lambda j: [j]))
-    profile = _option("--profile", NAMES)
+    profile = _option("--profile", ["shop", "shop", "shop", *NAMES])
     return st.tuples(profile, body, junk, profile, st.booleans()).map(
         lambda t: (t[0] + t[1] + t[2] + t[3]) if t[4] else (t[1] + t[0] + t[2] + t[3])
     )
@@ -194,12 +196,20 @@ def test_random_command_lines_keep_the_contract(
         str(exports / "j.xlsx"),
         str(exports / "j.txt"),
         str(exports / "no" / "such" / "j.csv"),
+        str(exports / "missing" / "j.xlsx"),
         str(exports),
-        str(homes["a-file"] / "j.csv"),
+        "HOME/j.csv",  # inside the home: a file when the home is a file
     ]
-    home = data.draw(st.sampled_from(sorted(homes)), label="home")
-    argv = data.draw(commands(targets), label="argv")
-    full = ["--home", str(homes[home]), *argv]
+    kind = data.draw(st.sampled_from(sorted(homes)), label="home")
+    # Each example on its own copy of the home: examples stay independent (a
+    # `profile remove` in one does not change what the next one meets).
+    home = Path(tempfile.mkdtemp(dir=tmp_path_factory.getbasetemp())) / kind
+    if homes[kind].is_dir():
+        shutil.copytree(homes[kind], home)
+    elif homes[kind].exists():
+        shutil.copy(homes[kind], home)
+    argv = data.draw(commands([t.replace("HOME", str(home)) for t in targets]), label="argv")
+    full = ["--home", str(home), *argv]
     os.environ.pop("DESKTOP_SYNC_ONEC_PASSWORD", None)
     code, out, err = invoke(full)
     check_contract(full, code, out, err)
@@ -235,3 +245,53 @@ def test_unreachable_systems_are_exit_5(tmp_path: Path, argv: list[str]) -> None
                 os.environ[k] = v
     check_contract(argv, code, out, err)
     assert code == 5, err
+
+
+# Beside the random ones, every representative command on every kind of home.
+GRID = [
+    ["sync", "--dry-run"],
+    ["sync", "--apply", "--only", "F9"],
+    ["sync", "--dry-run", "--profile", "shop"],
+    ["check", "--json"],
+    ["setup"],
+    ["status", "crm:x"],
+    ["status", "1", "--profile", "nobody"],
+    ["inbox"],
+    ["inbox", "resolve", "#10", "--skip"],
+    ["inbox", "resolve", "10", "--take", "value"],
+    ["journal", "--run", "999999"],
+    ["journal", "--export", "EXPORTS/no/such/j.csv"],
+    ["journal", "--export", "EXPORTS/missing/j.xlsx"],
+    ["journal", "--export", "EXPORTS/j.txt"],
+    ["journal", "--export", "HOME/j.csv"],
+    ["journal", "--export", "EXPORTS"],
+    ["profile", "add", "x", "--onec-url", "https://example.com/base", "--onec-user", "u",
+     "--crm-url", "https://s.bitrix24.ru"],
+    ["profile", "add", "y", "--onec-url", "http://10.0.0.1/b", "--onec-user", "u",
+     "--crm-url", "https://s.bitrix24.ru"],
+    ["profile", "set", "shop", "bogus", "1"],
+    ["profile", "set", "shop", "schedule_minutes", "-5"],
+    ["profile", "show", "shop"],
+    ["profile", "remove", "nobody"],
+    ["no-such-command"],
+    ["sync", "--bogus"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["fresh", "unreachable", "a-file"])
+def test_every_representative_command_on_every_home(
+    homes: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for argv in GRID:
+        home = tmp_path / "homes" / str(GRID.index(argv)) / kind
+        home.parent.mkdir(parents=True)
+        if homes[kind].is_dir():
+            shutil.copytree(homes[kind], home)
+        elif homes[kind].exists():
+            shutil.copy(homes[kind], home)
+        args = [a.replace("EXPORTS", str(exports)).replace("HOME", str(home)) for a in argv]
+        full = ["--home", str(home), *args]
+        code, out, err = invoke(full)
+        check_contract(full, code, out, err)
