@@ -299,7 +299,7 @@ def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
     # Rows 1-2: the bank (two lines) | БИК / Сч. № | bic / correspondent account
     pdf.rect(x0, y0, c1, 2 * h)
     pdf.set_xy(x0 + 1, y0 + 0.5)
-    bank_line = bank.bank_name + (f", г. {bank.bank_city}" if bank.bank_city else "")
+    bank_line = bank.bank_name + (f", {bank.bank_city}" if bank.bank_city else "")
     pdf.multi_cell(c1 - 2, 4, bank_line, new_x=XPos.LMARGIN, new_y=YPos.NEXT, max_line_height=4)
     pdf.set_font(_FONT, "", 7)
     pdf.set_xy(x0 + 1, y0 + 2 * h - 3.5)

@@ -1,6 +1,7 @@
 """The 1C:Enterprise OData client (BP 3.0 now; UT 11 beside it later)."""
 
 from desktop_sync.connectors.onec.client import (
+    BankDetails,
     Changes,
     CheckReport,
     EntityAccess,
@@ -31,6 +32,7 @@ from desktop_sync.connectors.onec.transport import CreateResult
 
 __all__ = [
     "BP30",
+    "BankDetails",
     "Changes",
     "CheckReport",
     "CreateResult",

@@ -27,6 +27,7 @@ from desktop_sync.connectors.onec.errors import (
     OnecAccessDenied,
     OnecConflict,
     OnecError,
+    OnecNotFound,
     OnecProfileError,
     OnecServerError,
 )
@@ -67,6 +68,22 @@ class Organization:
     kpp: str
     onec_ref: str
     bank_account_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BankDetails:
+    """The organization's settlement account and its bank, as an invoice prints them."""
+
+    account: str  # НомерСчета
+    bank_name: str
+    bic: str  # the bank's Code
+    correspondent_account: str  # КоррСчет
+    city: str
+
+
+# The catalog of banks a bank account's ``Банк_Key`` points to: «КлассификаторБанков»
+# since БСП 3.1 (UT 11.5, newer BP 3.0 releases), «Банки» before.
+BANK_SETS = ("Catalog_КлассификаторБанков", "Catalog_Банки")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +336,60 @@ class OnecClient(Transport):
             )
         self._cache["organization"] = found[0]
         return found[0]
+
+    bank_accounts_set = "Catalog_БанковскиеСчета"  # UT 11: …СчетаОрганизаций
+
+    def bank_details(self) -> BankDetails:
+        """The profile organization's main bank account and its bank (for the invoice).
+
+        Three reads by key: the account, then its bank in whichever catalog of banks
+        the base publishes.
+        """
+        if "bank_details" in self._cache:
+            cached: BankDetails = self._cache["bank_details"]
+            return cached
+        org = self.organization()
+        entity = self.bank_accounts_set
+        account = (
+            self.find(entity, org.bank_account_ref, ("Ref_Key", "НомерСчета", "Банк_Key"))
+            if org.bank_account_ref
+            else None
+        )
+        if account is None:
+            raise OnecError(
+                tr(
+                    "The organization «{name}» has no main bank account in 1C: choose it in "
+                    "the organization's card (field «Основной банковский счёт»)"
+                ).format(name=org.name),
+                entity=entity,
+            )
+        bank: dict[str, Any] | None = None
+        bank_ref = convert.ref(account.get("Банк_Key"))
+        for bank_set in BANK_SETS if bank_ref else ():
+            try:
+                bank = self.find(
+                    bank_set, str(bank_ref), ("Code", "Description", "КоррСчет", "Город")
+                )
+            except OnecNotFound:  # this catalog is not published: the other name
+                continue
+            break
+        if bank is None:
+            raise OnecError(
+                tr(
+                    "The bank account {account} of «{name}» names no bank in 1C: fill in "
+                    "«Банк» in the bank account's card"
+                ).format(account=account.get("НомерСчета") or "", name=org.name),
+                entity=entity,
+            )
+        details = BankDetails(
+            str(account.get("НомерСчета") or "").strip(),
+            str(bank.get("Description") or "").strip(),
+            str(bank.get("Code") or "").strip(),
+            str(bank.get("КоррСчет") or "").strip(),
+            str(bank.get("Город") or "").strip(),
+        )
+        self._cache["bank_details"] = details
+        return details
 
     def counterparties(self) -> list[Counterparty]:
         rows = self._read("counterparties", Query(filter=lit.eq("IsFolder", False)))

@@ -121,6 +121,8 @@ _KIND_OF = {
 class Ut11Client(OnecClient):
     """:class:`OnecClient` for 1C:Управление торговлей 11 (chosen by ``configuration``)."""
 
+    bank_accounts_set = "Catalog_БанковскиеСчетаОрганизаций"
+
     # --- lookups -------------------------------------------------------------------------
 
     def _cached(self, key: str, logical: str, query: Query | None = None) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ DOCUMENT = SetKind.DOCUMENT
 
 ACCOUNTS = "ChartOfAccounts_Хозрасчетный"
 BANK_ACCOUNTS = "Catalog_БанковскиеСчета"
+BANKS = "Catalog_Банки"  # banks of the account (БИК in Code); newer releases: КлассификаторБанков
 COUNTERPARTIES = "Catalog_Контрагенты"
 CONTRACTS = "Catalog_ДоговорыКонтрагентов"
 CURRENCIES = "Catalog_Валюты"
@@ -112,9 +113,22 @@ def build_schema() -> Schema:
     s.add(EntitySet(CURRENCIES, CATALOG, (text("НаименованиеПолное"),), code_length=3))
     s.add(
         EntitySet(
+            BANKS,
+            CATALOG,
+            (text("КоррСчет", 20), text("Город"), text("Адрес"), text("Телефоны")),
+            code_length=9,
+        )
+    )
+    s.add(
+        EntitySet(
             BANK_ACCOUNTS,
             CATALOG,
-            (*composite("Owner"), text("НомерСчета"), ref("ВалютаДенежныхСредств", CURRENCIES)),
+            (
+                *composite("Owner"),
+                text("НомерСчета"),
+                ref("Банк", BANKS),
+                ref("ВалютаДенежныхСредств", CURRENCIES),
+            ),
         )
     )
     s.add(

@@ -37,6 +37,10 @@ from desktop_sync.sandbox.onec.values import UNDEFINED
 PREFIX = "СВ00-"
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
+BANK_REF = ref("bank", "044525225")
+BANK_BIC = "044525225"
+BANK_NAME = "ПАО СБЕРБАНК"
+BANK_CORRESPONDENT_ACCOUNT = "30101810400000000225"
 NOMENCLATURE = "StandardODATA.Catalog_Номенклатура"
 WAREHOUSE = "StandardODATA.Catalog_Склады"
 
@@ -233,6 +237,18 @@ def seed(store: Store, ds: Dataset) -> None:
             },
         )
     ins(
+        bp30.BANKS,
+        {
+            "Ref_Key": BANK_REF,
+            "Code": BANK_BIC,
+            "Description": BANK_NAME,
+            "КоррСчет": BANK_CORRESPONDENT_ACCOUNT,
+            "Город": "г. Москва",
+            "Адрес": "117312, г. Москва, ул. Вавилова, д. 19",
+            "Телефоны": "",
+        },
+    )
+    ins(
         bp30.BANK_ACCOUNTS,
         {
             "Ref_Key": BANK_ACCOUNT_REF,
@@ -240,6 +256,7 @@ def seed(store: Store, ds: Dataset) -> None:
             "Owner": ds.organization_ref,
             "Owner_Type": "StandardODATA.Catalog_Организации",
             "НомерСчета": "40702810900000012345",
+            "Банк_Key": BANK_REF,
             "ВалютаДенежныхСредств_Key": CURRENCY_REF,
         },
     )

@@ -39,6 +39,7 @@ DOCUMENT = SetKind.DOCUMENT
 CURRENCIES = "Catalog_Валюты"
 ORGANIZATIONS = "Catalog_Организации"
 BANK_ACCOUNTS = "Catalog_БанковскиеСчетаОрганизаций"
+BANKS = "Catalog_КлассификаторБанков"  # БИК in Code
 CASH_DESKS = "Catalog_Кассы"
 PARTNERS = "Catalog_Партнеры"
 COUNTERPARTIES = "Catalog_Контрагенты"
@@ -214,9 +215,21 @@ def build_schema() -> Schema:
     )
     s.add(
         EntitySet(
+            BANKS,
+            CATALOG,
+            (text("КоррСчет", 20), text("Город"), text("Адрес"), text("Телефоны")),
+            code_length=9,
+        )
+    )
+    s.add(
+        EntitySet(
             BANK_ACCOUNTS,
             CATALOG,
-            (text("НомерСчета"), ref("ВалютаДенежныхСредств", CURRENCIES)),
+            (
+                text("НомерСчета"),
+                ref("Банк", BANKS),
+                ref("ВалютаДенежныхСредств", CURRENCIES),
+            ),
             owner=ORGANIZATIONS,
         )
     )

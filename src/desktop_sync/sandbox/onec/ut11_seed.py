@@ -27,7 +27,16 @@ from desktop_sync.sandbox.dataset import (
 from desktop_sync.sandbox.onec import ut11
 from desktop_sync.sandbox.onec.errors import business
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
-from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
+from desktop_sync.sandbox.onec.seed import (
+    BANK_BIC,
+    BANK_CORRESPONDENT_ACCOUNT,
+    BANK_NAME,
+    BANK_REF,
+    LIMITED_PASSWORD,
+    LIMITED_USER,
+    PASSWORD,
+    USER,
+)
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 
 PREFIX = "СВ00-"
@@ -159,12 +168,25 @@ def seed(store: Store, ds: Dataset) -> None:
         },
     )
     ins(
+        ut11.BANKS,
+        {
+            "Ref_Key": BANK_REF,
+            "Code": BANK_BIC,
+            "Description": BANK_NAME,
+            "КоррСчет": BANK_CORRESPONDENT_ACCOUNT,
+            "Город": "г. Москва",
+            "Адрес": "117312, г. Москва, ул. Вавилова, д. 19",
+            "Телефоны": "",
+        },
+    )
+    ins(
         ut11.BANK_ACCOUNTS,
         {
             "Ref_Key": BANK_ACCOUNT_REF,
             "Owner_Key": ds.organization_ref,
             "Description": "40702810900000012345, ПАО СБЕРБАНК",
             "НомерСчета": "40702810900000012345",
+            "Банк_Key": BANK_REF,
             "ВалютаДенежныхСредств_Key": CURRENCY_REF,
         },
     )
