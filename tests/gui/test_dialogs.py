@@ -103,6 +103,17 @@ def test_summary_lists_failures_and_what_waits(qtbot) -> None:
     assert dialog.failures.item(0).text() == "Invoice 12: 1C refused: the period is closed"
     assert dialog.count_labels["Wait for a person"].text() == "<b>2</b>"
     assert dialog.inbox_button is not None
+    assert "Found in both systems and linked, not created" not in dialog.count_labels
+
+
+def test_summary_says_how_many_were_relinked(qtbot) -> None:
+    summary = RunSummary(8, "apply", Outcome.DONE)
+    summary.counts.update(applied=3, relinked=130)  # a lost journal: found, not created
+    dialog = SummaryDialog(summary)
+    qtbot.addWidget(dialog)
+    assert dialog.count_labels["Found in both systems and linked, not created"].text() == (
+        "<b>130</b>"
+    )
 
 
 def _entry(i: int, kind: str, field: str = "Phone", message: str = "changed in both") -> InboxEntry:

@@ -56,6 +56,8 @@ class SummaryDialog(QDialog):
             (tr("Left out by you"), c.get("skipped", 0)),
             (tr("Wait for a person"), waiting),
         )
+        if c.get("relinked", 0):  # found already there (a journal lost, a profile re-added)
+            rows = (*rows, (tr("Found in both systems and linked, not created"), c["relinked"]))
         self.count_labels: dict[str, QLabel] = {}
         for r, (name, n) in enumerate(rows):
             grid.addWidget(QLabel(name), r, 0)
