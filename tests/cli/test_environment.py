@@ -531,13 +531,40 @@ def test_missing_qt_libraries_are_named_by_their_debian_packages() -> None:
     def find(name: str) -> str | None:
         return None if name in missing else f"lib{name}.so"
 
-    with pytest.raises(CommandError) as err:
-        check_can_open_window({"DISPLAY": ":0"}, "linux", find)
+    with pytest.raises(CommandError) as err:  # named even before the display is asked
+        check_can_open_window({"DISPLAY": ":0"}, "linux", find, lambda _d: False)
     assert "libxcb-icccm4 libxcb-keysyms1" in str(err.value)
     assert "cursor" not in str(err.value)
-    check_can_open_window({"DISPLAY": ":0"}, "linux", lambda _n: "found.so")  # all there
+    check_can_open_window({"DISPLAY": ":0"}, "linux", lambda _n: "found.so", lambda _d: True)
     check_can_open_window({"QT_QPA_PLATFORM": "offscreen"}, "linux", find)  # no xcb needed
     check_can_open_window({}, "win32", find)  # the installer carries them
+
+
+def test_a_display_without_an_x_server_gives_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Qt aborts (SIGABRT) when DISPLAY names no server; we ask the socket first."""
+    import socket
+
+    from desktop_sync.cli.gui_launch import x_display_answers
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("X11 sockets on Linux")
+    free = next(n for n in range(170, 200) if not x_display_answers(f":{n}", 0.5))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
+    env.pop("QT_QPA_PLATFORM", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.update(DISPLAY=f":{free}", DESKTOP_SYNC_HOME=str(tmp_path / "h"), DESKTOP_SYNC_LANG="en")
+    result = subprocess.run([EXE], capture_output=True, text=True, env=env, timeout=60, check=False)
+    line = one_line(result)
+    assert result.returncode == 2
+    assert f":{free} does not answer" in line
+    # A server listening on the display's socket is found.
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(f"\0/tmp/.X11-unix/X{free}")
+        server.listen(1)
+        assert x_display_answers(f":{free}")
+        assert x_display_answers(f"unix:{free}.0")
+    assert not x_display_answers("127.0.0.1:" + str(free), 0.5)
+    assert x_display_answers("not a display")
 
 
 def test_the_window_on_this_machine_names_what_is_missing(tmp_path: Path) -> None:

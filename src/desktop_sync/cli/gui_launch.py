@@ -9,9 +9,11 @@ problem»). On Linux we look for a display first, then for each library of the
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import importlib
 import os
+import socket
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -61,15 +63,44 @@ def missing_packages(
     return [package for name, package in XCB_LIBRARIES if not find(name)]
 
 
+def x_display_answers(display: str, timeout: float = 2.0) -> bool:
+    """Whether an X server listens for ``display`` (``:0``, ``unix:1``, ``host:10.0``).
+
+    Qt aborts the process when it cannot connect; this asks the same socket first.
+    A display we cannot parse counts as answering (Qt will say what it finds).
+    """
+    host, sep, rest = display.rpartition(":")
+    number = rest.split(".", 1)[0]
+    if not sep or not number.isdigit():
+        return True
+    if host in ("", "unix") or host.startswith("/"):
+        names = [f"\0/tmp/.X11-unix/X{number}", f"/tmp/.X11-unix/X{number}"]  # noqa: S108
+        if host.startswith("/"):  # macOS launchd-style paths: not ours to judge
+            return True
+        for name in names:
+            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(timeout)
+                sock.connect(name)
+                return True
+        return False
+    try:
+        with socket.create_connection((host, 6000 + int(number)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def check_can_open_window(
     env: Mapping[str, str] | None = None,
     platform: str = sys.platform,
     find: Callable[[str], str | None] = ctypes.util.find_library,
+    answers: Callable[[str], bool] | None = None,
 ) -> None:
     """Raise a one-line :class:`CommandError` (exit 2) when Qt could not open a window."""
     if not platform.startswith("linux"):
         return  # Windows and macOS: the installer carries what Qt needs
     env = os.environ if env is None else env
+    answers = answers or x_display_answers
     qpa = _platform(env)
     if qpa in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
         return
@@ -90,6 +121,13 @@ def check_can_open_window(
                     "with: sudo apt install {packages}"
                 ).format(packages=" ".join(missing))
             )
+    if qpa == "xcb" and env.get("DISPLAY") and not answers(env["DISPLAY"]):
+        raise CommandError(
+            tr(
+                "the display {display} does not answer (no X server there); start the "
+                "desktop session, or use the command line (`desktop-sync --help`)"
+            ).format(display=env["DISPLAY"])
+        )
 
 
 def launch_gui(ctx: Context) -> int:
