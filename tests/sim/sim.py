@@ -21,6 +21,7 @@ import contextlib
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -53,7 +54,7 @@ KNOWN_ITEMS: dict[str, Callable[[str, str], bool]] = {
     # row price rounding were fixed (c817e9d, 37eb85a); an entry here names the defect
     # and matches only its items (key, field).
 }
-MODES = ("service", "service", "cli", "dry+apply", "kill", "faults-onec", "faults-crm")
+MODES = ("service", "service", "cli", "dry+apply", "kill", "kill", "faults-onec", "faults-crm")
 
 
 @dataclass
@@ -259,7 +260,7 @@ class Simulation:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(self.rng.uniform(0.4, 2.0))
+            self._wait_for_writes(proc, self.rng.randint(1, 5))
             if proc.poll() is None:
                 kill_hard(proc)
                 self.tally.kills += 1
@@ -268,6 +269,27 @@ class Simulation:
             self.tally.syncs += 1
         finally:
             self.world.onec.set_faults("")
+
+    def _wait_for_writes(self, proc: subprocess.Popen[bytes], writes: int) -> None:
+        """Until the running sync has journalled ``writes`` operations (or ended): the
+        kill lands at the same point of the run whatever the machine's speed, so a
+        seed replays the same day."""
+        db = self.world.paths.journal_path()
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if db.exists():
+                with contextlib.suppress(sqlite3.Error):
+                    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+                    try:
+                        (n,) = con.execute(
+                            "SELECT count(*) FROM operation WHERE run_id = "
+                            "(SELECT max(id) FROM sync_run) AND state != 'planned'"
+                        ).fetchone()
+                    finally:
+                        con.close()
+                    if n >= writes:
+                        return
+            time.sleep(0.005)
 
     def faulted(self, side: str) -> None:
         spec = self.rng.choice(("500:0.2", "drop:0.1", "500:0.1,drop:0.05"))
