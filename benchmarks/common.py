@@ -42,6 +42,9 @@ class Row:
     floor_source: str = ""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    wall_s: float | None = None  # wall time of what this line measured
+    cpu_s: float | None = None  # CPU time of our process over the same span (all threads)
+    step_times: bool = False  # wall_s / cpu_s are of the whole benchmark step, not this line
 
     @property
     def ratio(self) -> float | None:
@@ -53,6 +56,29 @@ class Row:
         out = asdict(self)
         out["ratio"] = self.ratio
         return out
+
+
+class Timer:
+    """Wall and CPU time (``time.process_time``: every thread of this process) of a span."""
+
+    def __init__(self) -> None:
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def __enter__(self) -> Timer:
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> Timer:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        return self
 
 
 def pages(rows: int) -> int:

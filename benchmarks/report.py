@@ -35,14 +35,20 @@ def table(rows: list[Row]) -> str:
             out.append(f"== {group}")
             out.append(
                 f"  {'measure':<{width}}  {'value':>10} {'unit':<7} {'floor':>9}  "
-                f"{'ratio':>6}  floor from / note"
+                f"{'ratio':>6}  {'wall s':>8} {'CPU s':>8}  floor from / note"
             )
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
         why = "; ".join(x for x in (r.floor_source if r.floor is not None else "", r.note) if x)
+        mark = "*" if r.step_times else " "
         out.append(
             f"  {r.name:<{width}}  {_num(r.value):>10} {r.unit:<7} {_num(r.floor):>9}  "
-            f"{ratio:>6}  {why}"
+            f"{ratio:>6}  {_num(r.wall_s):>8}{mark}{_num(r.cpu_s):>8}{mark} {why}"
         )
+    out.append("")
+    out.append(
+        "wall s / CPU s: the line's own span; CPU is this process's (every thread, sandboxes "
+        "included when they run in it); * = the whole step's, the line has no span of its own"
+    )
     return "\n".join(out).lstrip("\n")
 
 
