@@ -27,7 +27,7 @@ from desktop_sync.engine.model import (
     System,
 )
 from desktop_sync.i18n import tr
-from desktop_sync.journal import InboxKind, Journal, OpState
+from desktop_sync.journal import InboxKind, Journal, LinkWrite, OpState
 from desktop_sync.redact import scrub
 
 log = logging.getLogger(__name__)
@@ -177,12 +177,25 @@ class _Run:
         self.summary = summary
         self.results: dict[str, Applied] = {}
         self.held: set[str] = set()
+        # applied writes of the batch being settled, journalled together by flush()
+        self._applied: list[tuple[int, str, dict[str, Any]]] = []
+        self._links: list[LinkWrite] = []
+
+    def flush(self) -> None:
+        """Journal the batch's applied writes and their links: a few bulk statements."""
+        self.journal.settle_applied(self._applied)
+        self.journal.save_links(self._links, run_id=self.run_id)
+        self._applied, self._links = [], []
 
     def skip(self, op: Operation, why: str) -> None:
         self.journal.add_operation(self.run_id, **_row(op), state=OpState.SKIPPED.value, error=why)
         self.summary.count("skipped", op.flow)
 
     def link(self, op: Operation) -> None:
+        with self.journal.transaction():
+            self._link(op)
+
+    def _link(self, op: Operation) -> None:
         op_row = self.journal.add_operation(self.run_id, **_row(op))
         applied = Applied(
             target_id=op.target_id or "",
@@ -199,11 +212,12 @@ class _Run:
         self.summary.count("applied", op.flow)
         self.summary.count("relinked", op.flow)  # found where it is: nothing created
 
-    def sending(self, op: Operation) -> int:
-        """The journal row, committed as "sending" before the request leaves."""
-        op_row = self.journal.add_operation(self.run_id, **_row(op))
-        self.journal.set_operation_state(op_row, OpState.SENDING)
-        return op_row
+    def sending(self, ops: list[Operation]) -> list[int]:
+        """The journal rows, committed as "sending" (one transaction) before the request leaves."""
+        with self.journal.transaction():
+            return self.journal.add_operations(
+                self.run_id, [_row(op) for op in ops], OpState.SENDING
+            )
 
     def settle(self, op: Operation, op_row: int, outcome: Applied | Exception) -> None:
         """Journal what became of one write: applied, unknown (looked up), failed, refused."""
@@ -256,10 +270,17 @@ class _Run:
         if isinstance(outcome, Exception):
             raise outcome
         after = {**_after_image(op), "result": outcome.result}
-        journal.set_operation_state(
-            op_row, OpState.APPLIED, target_id=outcome.target_id, after=after
-        )
-        _save_link(journal, outcome, self.run_id)
+        self._applied.append((op_row, outcome.target_id, after))
+        if outcome.link_type is not None:
+            self._links.append(
+                LinkWrite(
+                    outcome.link_type,
+                    outcome.onec_ref,
+                    outcome.crm_id,
+                    outcome.onec_values,
+                    outcome.crm_values,
+                )
+            )
         self.results[op.op_id] = outcome
         summary.count("applied", op.flow)
         if outcome.result.get(FOUND):  # a create that found its record: relinked
@@ -313,8 +334,9 @@ def execute(
         op = pending.pop(0)
         progress(Progress(Stage.APPLY, done, total, op.reason))
         if cancel.is_set():
-            for rest in [op, *pending]:
-                run.skip(rest, tr("cancelled by the user"))
+            with journal.transaction():
+                for rest in [op, *pending]:
+                    run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
         if any(dep in run.held for dep in op.depends_on):
             run.held.add(op.op_id)
@@ -327,7 +349,7 @@ def execute(
             continue
         writer = writers[op.target]
         group = _batch_of(op, pending, writer, run)
-        rows = [run.sending(g) for g in group]  # committed before the write
+        rows = run.sending(group)  # committed before the write
         if len(group) == 1:
             try:
                 outcomes: list[Applied | Exception] = [writer.apply(op, run.results)]
@@ -335,8 +357,10 @@ def execute(
                 outcomes = [exc]
         else:
             outcomes = writer.apply_many(group, run.results)
-        for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
-            run.settle(g, op_row, outcome)
+        with journal.transaction():  # the batch's settlements: one commit
+            for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
+                run.settle(g, op_row, outcome)
+            run.flush()
         done += len(group)
     progress(Progress(Stage.APPLY, total, total, ""))
 
