@@ -88,6 +88,8 @@ class Smoke:
             QT_QPA_PLATFORM="offscreen",
             # No keyring prompts outside the keyring step: secrets come from the environment.
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+            # No system time-zone database, as on Windows: the build must carry tzdata.
+            PYTHONTZPATH="",
         )
         env.update(extra)
         return env
