@@ -36,8 +36,9 @@ ALLOWED = {
 # The commands themselves are typed as they are.
 ALLOWED |= {
     "profile", "add", "list", "show", "set", "remove", "sync", "inbox", "resolve", "setup",
-    "check", "status", "journal", "sandbox", "demo",
+    "check", "status", "journal", "sandbox", "demo", "invoice", "pdf",
 }  # fmt: skip
+ALLOWED |= {"QR", "QR-", "PDF"}  # the printed invoice (F11): «QR-код»
 # Data from the sandboxes' seeded records («Картридж HP 85A», «Кабель UTP 5e»).
 DATA_WORDS = {"HP", "A", "UTP", "shop"}  # the seeded goods, the profile name
 
@@ -107,6 +108,8 @@ HELP_PAGES = [
     ["journal"],
     ["sandbox"],
     ["demo"],
+    ["invoice"],
+    ["invoice", "pdf"],
 ]
 MISTAKES = [
     ["--bogus"],

@@ -205,3 +205,17 @@ def test_missing_bank_details_are_named() -> None:
 def test_an_invoice_without_rows_is_refused() -> None:
     with pytest.raises(PrintingError, match="в счёте нет строк"):
         render_invoice_pdf(invoice(rows=[]))
+
+
+def test_the_purpose_names_only_the_vat_there_is() -> None:
+    rows = [
+        InvoiceRow("Монтаж", D("1"), "ч", D("100.00"), D("100.00"), VatRate.VAT0, D("0.00")),
+        InvoiceRow("Бумага", D("1"), "шт", D("122.00"), D("122.00"), VatRate.VAT22, D("22.00")),
+        InvoiceRow("Книга", D("1"), "шт", D("50.00"), D("50.00")),
+    ]
+    inv = invoice(rows=rows)
+    assert inv.payment_purpose == ("Оплата по счёту № 28 от 03.03.2026, в т.ч. НДС 22% 22,00 руб.")
+    text = pdf_text(render_invoice_pdf(inv))
+    assert "В том числе НДС (0%): 0,00" in text
+    assert "В том числе НДС (22%): 22,00" in text
+    assert "Без налога (НДС): -" in text

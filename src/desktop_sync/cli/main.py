@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "setup": "desktop_sync.cli.sync_cmds:setup_cmd",
     "check": "desktop_sync.cli.sync_cmds:check_cmd",
     "status": "desktop_sync.cli.status_cmd:status_cmd",
+    "invoice": "desktop_sync.cli.invoice_cmd:invoice_group",
     "journal": "desktop_sync.cli.journal_cmds:journal_cmd",
     "sandbox": "desktop_sync.cli.sandbox_cmd:sandbox_cmd",
     "demo": "desktop_sync.cli.demo_cmd:demo_cmd",

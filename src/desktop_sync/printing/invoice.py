@@ -121,8 +121,8 @@ class PrintableInvoice:
         if self.purpose:
             return self.purpose
         text = f"Оплата по счёту № {self.number} от {self.date:%d.%m.%Y}"
-        vat = self.vat_by_rate()
-        if any(rate.percent for rate, _ in vat):
+        vat = [(rate, amount) for rate, amount in self.vat_by_rate() if rate.percent and amount]
+        if vat:
             parts = [f"НДС {_rate_text(rate)} {money_text(amount)} руб." for rate, amount in vat]
             return f"{text}, в т.ч. " + ", ".join(parts)
         return f"{text}, без налога (НДС)"

@@ -1,0 +1,75 @@
+"""A 1C invoice of the snapshot, with the seller's bank from 1C, as printable data (F11).
+
+The printing package takes plain data; this module gathers it: the rows, their units
+and VAT from the 1C document, the buyer from 1C's counterparty, the seller and its bank
+account from 1C's organization (``OnecClient.organization`` and ``bank_details``).
+"""
+
+from __future__ import annotations
+
+from desktop_sync.connectors.onec import BankDetails, Organization
+from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.printing import BankAccount, InvoiceRow, Party, PrintableInvoice
+
+
+def seller_party(org: Organization) -> Party:
+    return Party(org.name, org.inn, org.kpp)
+
+
+def seller_bank(details: BankDetails) -> BankAccount:
+    return BankAccount(
+        details.account,
+        details.bank_name,
+        details.bic,
+        details.correspondent_account,
+        details.city,
+    )
+
+
+def _unit_names(snap: Snapshot) -> dict[str, str]:
+    """ОКЕИ code → the short name 1C's products use for it ("796" → "шт")."""
+    names: dict[str, str] = {}
+    for product in snap.onec.products.values():
+        if product.unit is not None and product.unit.name:
+            names.setdefault(product.unit.okei, product.unit.name)
+    return names
+
+
+def printable_invoice(
+    snap: Snapshot, inv: Invoice, seller: Party, bank: BankAccount
+) -> PrintableInvoice:
+    """The 1C invoice ``inv`` as the printed form shows it."""
+    units = _unit_names(snap)
+    rows = []
+    for line in inv.lines:
+        product = snap.onec.products.get(line.product_ref or "")
+        unit = (
+            product.unit.name
+            if product is not None and product.unit is not None and product.unit.name
+            else units.get(line.unit_okei, "")
+        )
+        rows.append(
+            InvoiceRow(
+                line.product_name,
+                line.quantity,
+                unit,
+                line.price,
+                line.amount,
+                line.vat_rate,
+                line.vat_amount,
+            )
+        )
+    cp = snap.onec.counterparties.get(inv.counterparty_ref or "")
+    buyer = (
+        Party(cp.name, cp.inn, cp.kpp) if cp is not None else Party(inv.counterparty_name or "—")
+    )
+    return PrintableInvoice(
+        number=inv.number,
+        date=inv.date,
+        seller=seller,
+        bank=bank,
+        buyer=buyer,
+        rows=rows,
+        prices_include_vat=all(line.vat_included for line in inv.lines),
+    )
