@@ -9,6 +9,7 @@ write whose outcome is unknown can be resolved before any retry.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -32,6 +33,8 @@ from desktop_sync.connectors.bitrix24.models import (
     Stage,
     StoreAmount,
     StoreDocument,
+    TimelineComment,
+    TimelineFile,
 )
 from desktop_sync.connectors.bitrix24.rest import BatchReply, Params, RestClient
 from desktop_sync.domain.entities import (
@@ -865,13 +868,52 @@ class Bitrix24Client(RestClient):
             what=f"rows of invoice {invoice_id}",
         )
 
-    def add_timeline_comment(self, invoice_id: int, text: str) -> int:
+    def add_timeline_comment(
+        self, invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] = ()
+    ) -> int:
+        """A comment on the invoice's timeline; ``files`` (name, content) go with it, in
+        Base64 without line breaks, as ``FILES: [[name, base64], …]``."""
+        fields: dict[str, Any] = {
+            "ENTITY_ID": invoice_id,
+            "ENTITY_TYPE": "dynamic_31",
+            "COMMENT": text,
+        }
+        if files:
+            fields["FILES"] = [
+                [name, base64.b64encode(data).decode("ascii")] for name, data in files
+            ]
         result = self.call(
             "crm.timeline.comment.add",
-            {"fields": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31", "COMMENT": text}},
+            {"fields": fields},
             what=f"timeline of invoice {invoice_id}",
         ).result
         return int(result)
+
+    def timeline(self, invoice_id: int) -> list[TimelineComment]:
+        """The invoice's timeline comments with their files (``FILES`` keyed by file id)."""
+        rows = (
+            self.call(
+                "crm.timeline.comment.list",
+                {
+                    "filter": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31"},
+                    "select": ["ID", "COMMENT", "FILES"],
+                },
+            ).result
+            or []
+        )
+        out = []
+        for r in rows:
+            raw = r.get("FILES") or {}
+            items = raw.values() if isinstance(raw, dict) else raw
+            files = tuple(
+                TimelineFile(
+                    int(f.get("id") or 0), str(f.get("name") or ""), int(f.get("size") or 0)
+                )
+                for f in items
+                if isinstance(f, dict)
+            )
+            out.append(TimelineComment(int(r.get("ID") or 0), str(r.get("COMMENT") or ""), files))
+        return out
 
     def timeline_comments(self, invoice_id: int) -> list[str]:
         rows = (

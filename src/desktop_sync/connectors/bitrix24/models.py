@@ -97,3 +97,19 @@ class CustomFieldInfo:
     name: str
     user_type: str
     multiple: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineFile:
+    """A file attached to a timeline comment, as the portal lists it."""
+
+    id: int
+    name: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineComment:
+    id: int
+    text: str
+    files: tuple[TimelineFile, ...] = ()

@@ -7,6 +7,8 @@ UPPER_CASE fields with text values; ``add`` answers the new id, ``update`` and
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -581,6 +583,39 @@ def _comment_owner(ctx: Ctx, etype_name: str, entity_id: int) -> None:
         raise legacy_error("Access denied.", status=403)
 
 
+def _comment_files(ctx: Ctx, raw: Any) -> dict[str, dict[str, Any]]:
+    """``FILES``: ``[[name, base64], …]`` (JSON) or ``FILES[0][0]=…&FILES[0][1]=…`` (form).
+
+    Stored as the portal shows them back: an object keyed by the file's id with ``id``,
+    ``name``, ``size``, ``urlDownload`` and ``urlShow``. Content that is not Base64 is
+    refused, as the portal refuses a file it cannot save.
+    """
+    if raw in (None, "", []):
+        return {}
+    pairs = list(raw.values()) if isinstance(raw, dict) else list(raw)
+    files: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        items = list(pair.values()) if isinstance(pair, dict) else list(pair)
+        if len(items) < 2 or not str(items[0]).strip():
+            raise legacy_error("Invalid file description: [name, base64 content] expected.")
+        name, content = str(items[0]), str(items[1])
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise legacy_error(f"Could not save file {name}.") from None
+        file_id = ctx.store.next_file_id()
+        ctx.store.files[file_id] = (name, data)
+        url = f"/bitrix/tools/crm_show_file.php?fileId={file_id}&ownerTypeId=0"
+        files[str(file_id)] = {
+            "id": file_id,
+            "name": name,
+            "size": len(data),
+            "urlDownload": url,
+            "urlShow": url + "&show=y",
+        }
+    return files
+
+
 @method("crm.timeline.comment.add", "crm")
 def comment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     # since crm 23.100.0 only a lower-case "fields" key is read (Fields/FIELDS are not)
@@ -597,7 +632,7 @@ def comment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "ENTITY_TYPE": etype.lower(),
         "AUTHOR_ID": ctx.user.id,
         "COMMENT": text,
-        "FILES": [],
+        "FILES": _comment_files(ctx, fields.get("FILES")),
     }
     return Outcome(ctx.store.comments.insert(row), writes=1)
 

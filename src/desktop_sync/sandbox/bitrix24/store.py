@@ -156,6 +156,8 @@ class Store:
     payments: Table = field(default_factory=Table)
     payment_products: Table = field(default_factory=Table)
     comments: Table = field(default_factory=Table)
+    # timeline files: id -> (name, content)
+    files: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     userfields: Table = field(default_factory=Table)
     catalogs: list[dict[str, Any]] = field(default_factory=list)
     products: Table = field(default_factory=Table)
@@ -172,6 +174,9 @@ class Store:
     _rows_key: tuple[int, int] = (-1, -1)
     _rows_index: dict[int, list[int]] = field(default_factory=dict)
     _stock_index: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def next_file_id(self) -> int:
+        return max(self.files, default=0) + 1
 
     def rows_of(self, owner_id: int) -> list[dict[str, Any]]:
         """The product rows of one invoice, in insertion order (an index, rebuilt on change)."""
