@@ -100,7 +100,11 @@ def fast_bitrix24(what: str) -> Reader:
             b = fb.Bitrix(webhook, verbose=False)
             if what == "invoices":
                 items = b.get_all("crm.item.list", {"entityTypeId": 31})
-                rows = b.call("crm.item.productrow.list", [_rows_cmd(g) for g in _groups(items)])
+                # fast-bitrix24's encoder escapes "=" in a key with a plain value but not in
+                # a key with a list (filter[=ownerId][0]=…), which PHP's parse_str splits at
+                # that "=": the unprefixed ownerId (also an IN, as documented) is its way
+                cmds = [{"filter": {"=ownerType": "SI", "ownerId": g}} for g in _groups(items)]
+                rows = b.call("crm.item.productrow.list", cmds)
                 return len(items) + _count(rows)
             if what == "companies":
                 cos = b.get_all("crm.company.list", {"select": ["*", "UF_*", "PHONE", "EMAIL"]})
