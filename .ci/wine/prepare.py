@@ -15,7 +15,8 @@ Called by ``.ci/wine/setup`` with the Linux CI interpreter (it needs pip and
 - the project itself as an editable install (like ``pip install -e`` in ``.ci/run``):
   its dist-info (version, entry points) and a ``.pth`` to ``src`` as Windows sees it,
   plus real console-script launchers (``desktop-sync.exe``) beside ``python.exe``,
-  where the tests look for them.
+  where the tests look for them;
+- ``sitecustomize.py``: stand-ins for what Wine 8.0 lacks (``CopyFile2``).
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def install(root: Path) -> Path:
     shutil.rmtree(site / "bin", ignore_errors=True)  # Linux shebang scripts
     for pth in site.glob("__editable__*.pth"):
         pth.write_text(winpath(REPO / "src") + "\r\n", encoding="utf-8")
+    shutil.copy(HERE / "sitecustomize.py", site / "sitecustomize.py")  # Wine's gaps
     return site
 
 
