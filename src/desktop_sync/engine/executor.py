@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -287,27 +287,60 @@ class _Run:
             summary.count("relinked", op.flow)
 
 
-def _batch_of(
-    first: Operation, pending: list[Operation], writer: Writer, run: _Run
-) -> list[Operation]:
+class _Pending:
+    """The operations still to apply, in plan order; taking one is O(1) (a plan of the
+    large set has tens of thousands: copying or shifting the list per step was O(n²))."""
+
+    def __init__(self, ops: list[Operation]) -> None:
+        self.ops = ops
+        self.taken = [False] * len(ops)
+        self.next = 0
+
+    def __bool__(self) -> bool:
+        self._skip()
+        return self.next < len(self.ops)
+
+    def _skip(self) -> None:
+        while self.next < len(self.ops) and self.taken[self.next]:
+            self.next += 1
+
+    def pop(self) -> Operation:
+        self._skip()
+        self.taken[self.next] = True
+        self.next += 1
+        return self.ops[self.next - 1]
+
+    def rest(self) -> list[Operation]:
+        return [op for i, op in enumerate(self.ops) if i >= self.next and not self.taken[i]]
+
+    def take_like(self, size: int, fits: Callable[[Operation], bool]) -> list[Operation]:
+        """Up to ``size`` later operations that ``fits``, in order, taken out."""
+        out: list[Operation] = []
+        for i in range(self.next, len(self.ops)):
+            if len(out) >= size:
+                break
+            if not self.taken[i] and fits(self.ops[i]):
+                self.taken[i] = True
+                out.append(self.ops[i])
+        return out
+
+
+def _batch_of(first: Operation, pending: _Pending, writer: Writer, run: _Run) -> list[Operation]:
     """``first`` and the later creates of its kind that depend on nothing still pending:
     one request. They are taken out of ``pending``."""
     size = writer.batch_size(first)
-    group = [first]
     if size <= 1:
-        return group
+        return [first]
     kind = (first.target, first.entity_type, first.kind)
-    for op in list(pending):
-        if len(group) >= size:
-            break
-        if (
+
+    def fits(op: Operation) -> bool:
+        return (
             (op.target, op.entity_type, op.kind) == kind
             and writer.batch_size(op) > 1
             and all(d in run.results for d in op.depends_on)
-        ):
-            group.append(op)
-            pending.remove(op)
-    return group
+        )
+
+    return [first, *pending.take_like(size - 1, fits)]
 
 
 def execute(
@@ -328,14 +361,14 @@ def execute(
     """
     run = _Run(journal, run_id, writers, summary)
     total = len(ops)
-    pending = list(ops)
+    pending = _Pending(list(ops))
     done = 0
     while pending:
-        op = pending.pop(0)
+        op = pending.pop()
         progress(Progress(Stage.APPLY, done, total, op.reason))
         if cancel.is_set():
             with journal.transaction():
-                for rest in [op, *pending]:
+                for rest in [op, *pending.rest()]:
                     run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
         if any(dep in run.held for dep in op.depends_on):

@@ -6,6 +6,7 @@ Plain, frozen data: no I/O, no Qt. The GUI shows these; the CLI prints them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -230,6 +231,7 @@ def plan_counts(plan: Plan) -> Counter[str]:
 NAMESPACE = uuid.UUID("0f6c2a8e-3d5b-4e0b-9a1f-7c1d5e2b8a40")
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a plan asks for the same keys many times
 def idempotency_key(profile_uuid: str, flow: Flow, entity_type: str, source_id: str) -> str:
     """(profile, flow, source id) — never the source's version, or an edit makes a twin."""
     return str(uuid.uuid5(NAMESPACE, f"{profile_uuid}/{flow.value}/{entity_type}/{source_id}"))

@@ -124,6 +124,8 @@ class Builder:
         self.ops: dict[str, Operation] = {}
         self.items: dict[str, Item] = {}
         self.skipped: set[str] = set()  # blocked by an item the person chose to skip
+        self._blocks: set[str] = set()  # every op id some raised item blocks
+        self._item_blocks: dict[str, set[str]] = {}  # per item key, for repeated raises
 
     def key(self, flow: Flow, entity_type: str, source_id: str) -> str:
         return idempotency_key(self.settings.profile_uuid, flow, entity_type, source_id)
@@ -139,16 +141,22 @@ class Builder:
         if decision is not None and decision.action == "skip":
             self.skipped.update(item.blocks)  # neither shown again nor done
             return
+        self._blocks.update(item.blocks)
         existing = self.items.get(item.key)
         if existing is None:
             self.items[item.key] = item
         elif item.blocks:
-            blocks = tuple(dict.fromkeys(existing.blocks + item.blocks))
-            self.items[item.key] = replace(existing, blocks=blocks)
+            # the same item raised again (a product on many invoices): add what it newly
+            # blocks; nothing is rebuilt when it blocks nothing new
+            known = self._item_blocks.setdefault(item.key, set(existing.blocks))
+            fresh = tuple(dict.fromkeys(b for b in item.blocks if b not in known))
+            if fresh:
+                known.update(fresh)
+                self.items[item.key] = replace(existing, blocks=existing.blocks + fresh)
 
     def is_blocked(self, op_id: str) -> bool:
         """Held back by an item raised so far (or skipped by the person)."""
-        return op_id in self.skipped or any(op_id in i.blocks for i in self.items.values())
+        return op_id in self.skipped or op_id in self._blocks
 
     def build(self) -> Plan:
         blocked = {b for i in self.items.values() for b in i.blocks} | self.skipped
