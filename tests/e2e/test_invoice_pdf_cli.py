@@ -7,7 +7,6 @@ the PDF's text and its QR code are read back (pypdf, zxing-cpp) and compared wit
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -15,13 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import zxingcpp
-from PIL import Image
-from pypdf import PdfReader
-
 from desktop_sync.printing import amount_in_words
 from desktop_sync.sandbox.dataset import ORGANIZATION_INN, ORGANIZATION_KPP, ORGANIZATION_NAME
 
+from ..printing.pdf_reading import decoded_qr, pdf_text
 from .conftest import World
 
 
@@ -45,17 +41,6 @@ def _run(world: World, *args: str, lang: str = "en") -> subprocess.CompletedProc
     )
 
 
-def _text(data: bytes) -> str:
-    pages = PdfReader(io.BytesIO(data)).pages
-    return " ".join(" ".join(p.extract_text() for p in pages).replace("\u00a0", " ").split())
-
-
-def _qr(data: bytes) -> str:
-    (image,) = [img for page in PdfReader(io.BytesIO(data)).pages for img in page.images]
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.data)))
-    return code.text
-
-
 def test_invoice_pdf_by_number_and_by_crm_id(world: World, tmp_path: Path) -> None:
     with world.service() as svc:
         svc.run()
@@ -72,7 +57,7 @@ def test_invoice_pdf_by_number_and_by_crm_id(world: World, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert str(by_number) in done.stdout
     data = by_number.read_bytes()
-    text = _text(data)
+    text = pdf_text(data)
     for expected in (
         f"№ {inv.number} от {inv.date:%d.%m.%Y}",
         ORGANIZATION_NAME,
@@ -89,7 +74,7 @@ def test_invoice_pdf_by_number_and_by_crm_id(world: World, tmp_path: Path) -> No
         *(line.product_name for line in inv.lines),
     ):
         assert expected in text, expected
-    payload = _qr(data)
+    payload = decoded_qr(data)
     assert payload.startswith(
         f"ST00012|Name={ORGANIZATION_NAME}|PersonalAcc={bank.account}|BankName={bank.bank_name}"
         f"|BIC={bank.bic}|CorrespAcc={bank.correspondent_account}"
@@ -104,7 +89,7 @@ def test_invoice_pdf_by_number_and_by_crm_id(world: World, tmp_path: Path) -> No
     report = json.loads(done.stdout)
     assert report["file"] == str(by_crm)
     assert report["onec_number"] == inv.year_number
-    assert _qr(by_crm.read_bytes()) == payload
+    assert decoded_qr(by_crm.read_bytes()) == payload
 
     missing = _run(world, "invoice", "pdf", "no-such-invoice", lang="ru")
     assert missing.returncode == 2

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal as D
 
 import pytest
-import zxingcpp
-from PIL import Image
-from pypdf import PdfReader
 
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.printing import (
@@ -22,6 +18,8 @@ from desktop_sync.printing import (
     gost_payload,
     render_invoice_pdf,
 )
+
+from .pdf_reading import decoded_qr, pdf_text
 
 SELLER = Party("ООО «Ромашка»", "7701234567", "770101001", "г. Москва, ул. Ленина, д. 1")
 BANK = BankAccount(
@@ -63,24 +61,6 @@ def invoice(**changes: object) -> PrintableInvoice:
     }
     base.update(changes)
     return PrintableInvoice(**base)  # type: ignore[arg-type]
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    return " ".join(text.replace("\u00a0", " ").split())
-
-
-def decoded_qr(data: bytes) -> str:
-    """The QR code as a picture taken out of the PDF, read by a decoder."""
-    reader = PdfReader(io.BytesIO(data))
-    images = [img for page in reader.pages for img in page.images]
-    assert len(images) == 1
-    picture = Image.open(io.BytesIO(images[0].data))
-    found = zxingcpp.read_barcodes(picture)
-    assert len(found) == 1
-    assert found[0].format == zxingcpp.BarcodeFormat.QRCode
-    return found[0].text
 
 
 def test_the_pdf_holds_requisites_rows_vat_and_words() -> None:

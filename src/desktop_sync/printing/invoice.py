@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,10 +27,15 @@ from functools import cache
 from pathlib import Path
 
 import segno
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 from num2words import num2words
+
+with warnings.catch_warnings():
+    # Without Pillow (the frozen build leaves it out) fpdf2 warns that it cannot add
+    # raster images; the invoice has none: its QR code is drawn as rectangles.
+    warnings.filterwarnings("ignore", message="Pillow could not be imported", category=UserWarning)
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+    from fpdf.fonts import FontFace
 
 from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.domain.vat import VatRate
@@ -236,10 +242,9 @@ def _gost_fields(invoice: PrintableInvoice) -> list[tuple[str, str]]:
 
 
 def qr_png(payload: str, scale: int = 8) -> bytes:
-    """The QR code as PNG: byte mode in UTF-8 without an ECI header (what banks read),
-    level M, the standard's quiet zone of four modules."""
-    qr = segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
+    """The QR code as PNG (for a screen), with the standard's quiet zone of four modules."""
     out = io.BytesIO()
+    qr = _qr_code(payload)
     qr.save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
 
@@ -337,11 +342,34 @@ def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
     pdf.cell(c3, h, " " + _digits(bank.account))
     # The QR code, to the right of the block, and what it is for.
     qr_x = pdf.w - pdf.r_margin - qr_size
-    pdf.image(io.BytesIO(qr_png(payload)), x=qr_x, y=y0 - 2, w=qr_size, h=qr_size)
+    _draw_qr(pdf, payload, qr_x, y0 - 2, qr_size)
     pdf.set_font(_FONT, "", 6)
     pdf.set_xy(qr_x, y0 - 2 + qr_size - 1)
     pdf.cell(qr_size, 3, "QR-код для оплаты", align="C")
     pdf.set_xy(x0, max(y + 3 * h, y0 + qr_size + 1) + 4)
+
+
+def _qr_code(payload: str) -> segno.QRCode:
+    """Byte mode in UTF-8 without an ECI header (what bank apps read), level M."""
+    return segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
+
+
+def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled rectangles, one per run of dark modules in a row: sharp at
+    any printer's resolution, and no raster image (so no imaging library) in the PDF.
+    The standard's quiet zone of four modules is inside ``size``."""
+    qr = _qr_code(payload)
+    width, _ = qr.symbol_size(scale=1, border=4)
+    module = size / width
+    pdf.set_fill_color(0)
+    for r, row in enumerate(qr.matrix_iter(scale=1, border=4)):
+        start = None
+        for c, dark in enumerate((*row, 0)):
+            if dark and start is None:
+                start = c
+            elif not dark and start is not None:
+                pdf.rect(x + start * module, y + r * module, (c - start) * module, module, "F")
+                start = None
 
 
 def _title(pdf: FPDF, inv: PrintableInvoice) -> None:
