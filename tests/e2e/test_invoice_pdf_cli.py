@@ -95,3 +95,17 @@ def test_invoice_pdf_by_number_and_by_crm_id(world: World, tmp_path: Path) -> No
     assert missing.returncode == 2
     assert "no-such-invoice" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+    # The organization's bank account names no bank in 1C: said in Russian, exit 2.
+    accounts = {"bp30": "Catalog_БанковскиеСчета", "ut11": "Catalog_БанковскиеСчетаОрганизаций"}
+    entity = accounts[world.configuration]
+    for row in world.onec.store.all(entity):
+        world.onec.store.update(
+            entity, str(row["Ref_Key"]), {"Банк_Key": "00000000-0000-0000-0000-000000000000"}
+        )
+    no_bank = _run(world, "invoice", "pdf", inv.year_number, "-o", str(tmp_path / "x.pdf"),
+                   lang="ru")  # fmt: skip
+    assert no_bank.returncode == 2, no_bank.stderr
+    assert "не указан банк" in no_bank.stderr and bank.account in no_bank.stderr
+    assert "Traceback" not in no_bank.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -199,3 +199,16 @@ def test_the_purpose_names_only_the_vat_there_is() -> None:
     assert "В том числе НДС (0%): 0,00" in text
     assert "В том числе НДС (22%): 22,00" in text
     assert "Без налога (НДС): -" in text
+
+
+def test_a_long_invoice_runs_onto_more_pages() -> None:
+    rows = [
+        InvoiceRow(f"Товар «{n}» с длинным названием, которое не помещается в одну строку "
+                   "таблицы счёта и переносится", D("1"), "шт", D("10.00"), D("10.00"))
+        for n in range(1, 61)
+    ]  # fmt: skip
+    data = render_invoice_pdf(invoice(rows=rows))
+    text = pdf_text(data)
+    assert "Товар «60»" in text and "Всего наименований 60, на сумму 600,00 руб." in text
+    assert "Шестьсот рублей 00 копеек" in text
+    assert decoded_qr(data).endswith("|Sum=60000")

@@ -16,7 +16,12 @@ from pathlib import Path
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.connectors.onec import OnecError
+from desktop_sync.connectors.onec import (
+    OnecAuthError,
+    OnecConnectionError,
+    OnecError,
+    OnecUnavailable,
+)
 from desktop_sync.engine.cache import cache_path
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.invoice_print import printable_invoice, seller_bank, seller_party
@@ -134,8 +139,12 @@ def pdf_cmd(ctx: Context, invoice: str, output: Path | None, as_json: bool) -> N
                 seller = seller_party(svc.onec.organization())
                 bank = seller_bank(svc.onec.bank_details())
             except OnecError as exc:
+                unreachable = isinstance(
+                    exc, (OnecConnectionError, OnecUnavailable, OnecAuthError)
+                )  # otherwise what 1C holds is missing: a thing for the person to fill in
                 raise CommandError(
-                    tr("1C: {reason}").format(reason=exc), Exit.CANNOT_CONNECT
+                    tr("1C: {reason}").format(reason=exc),
+                    Exit.CANNOT_CONNECT if unreachable else Exit.USAGE,
                 ) from None
     except ConnectError as exc:
         raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
