@@ -30,6 +30,7 @@ def test_prints_without_pillow_and_says_nothing() -> None:
         [sys.executable, "-W", "default", "-c", CODE],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=120,
         check=False,
     )
