@@ -24,7 +24,7 @@ from benchmarks.report import table, write_chart, write_json
 RESULTS = Path(__file__).resolve().parent / "results"
 
 NOT_YET = (
-    "Not measured here: the large set (`python -m benchmarks large`, separate: minutes to "
+    "Not measured: the large set (`python -m benchmarks large`, separate: minutes to "
     "build, its first sync measured without the rate limit); the money (F3/F4) and stock (F6) "
     "flows run inside every sync (1C warehouses mapped to the CRM stores of the same name) "
     "and are not measured on their own."

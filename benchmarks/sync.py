@@ -56,6 +56,8 @@ class RunStats:
     applied: int
     failed: int
     crm_writes: int
+    cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
+    top_writes: str = ""  # the CRM methods written most, e.g. "crm.item.update 123"
 
 
 class _Bytes:
@@ -91,6 +93,8 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     writes0 = sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m))
     ob, cb = _Bytes(), _Bytes()
     real0 = time.perf_counter()
+    cpu0 = time.process_time()
+    calls0 = dict(w.crm.stats.calls)
     v0 = clock.now() if clock else 0.0
     with SyncService.open(w.profile, w.paths) as svc:
         _hook(svc.onec, ob)
@@ -100,6 +104,13 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         snap, plan = svc.prepare()
         summary = svc.apply(plan)
     real = time.perf_counter() - real0
+    cpu = time.process_time() - cpu0
+    written = {
+        m: n - calls0.get(m, 0)
+        for m, n in w.crm.stats.calls.items()
+        if not _is_read(m) and n > calls0.get(m, 0)
+    }
+    top = ", ".join(f"{m} {n}" for m, n in sorted(written.items(), key=lambda x: -x[1])[:3])
     return RunStats(
         label=label,
         changed=changed,
@@ -114,6 +125,8 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         applied=summary.counts.get("applied", 0),
         failed=summary.counts.get("failed", 0),
         crm_writes=sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m)) - writes0,
+        cpu_seconds=cpu,
+        top_writes=top,
     )
 
 
@@ -215,9 +228,12 @@ def rows_for(
                 s.crm_requests,
                 "req",
                 note=f"{s.crm_writes} write calls for {s.operations} ops "
-                f"(batched 50 a request they would need {-(-s.crm_writes // BATCH)}); "
-                f"{s.crm_bytes / 1e6:.1f} MB",
+                f"(batched 50 a request they would need {-(-s.crm_writes // BATCH)}"
+                + (f"; most: {s.top_writes}" if s.top_writes else "")
+                + f"); {s.crm_bytes / 1e6:.1f} MB",
                 extra=info,
+                wall_s=s.real_seconds,
+                cpu_s=s.cpu_seconds,
             )
         )
         out.append(
@@ -227,6 +243,8 @@ def rows_for(
                 s.onec_requests,
                 "req",
                 note=f"{s.onec_bytes / 1e6:.1f} MB read; {s.rows} rows in the snapshot",
+                wall_s=s.real_seconds,
+                cpu_s=s.cpu_seconds,
             )
         )
         out.append(
@@ -239,6 +257,8 @@ def rows_for(
                 crm_source,
                 f"{s.applied} applied, {s.failed} failed; changed {s.changed}"
                 + (f"; real work {s.real_seconds:.1f} s" if rate_limit else ""),
+                wall_s=s.real_seconds,
+                cpu_s=s.cpu_seconds,
             )
         )
     incr = [s for s in series if s.label.startswith("incremental")]

@@ -56,3 +56,29 @@ def test_two_candidates_are_for_a_person() -> None:
     docs = {"a": onec("12", OURS), "b": onec("12", OURS)}
     found = find_sent_invoice(crm(), "12", DAY, "k", "ref-k", docs, set())
     assert found is not None and found.onec_ref is None and found.candidates == ("a", "b")
+
+
+class _NoScan(dict[str, Invoice]):
+    """1C invoices that may be looked up by ref but not scanned."""
+
+    def items(self):  # type: ignore[override]
+        raise AssertionError("scanned every 1C invoice for one CRM invoice")
+
+    def values(self):  # type: ignore[override]
+        raise AssertionError("scanned every 1C invoice for one CRM invoice")
+
+
+def test_many_invoices_are_looked_up_in_an_index_built_once() -> None:
+    """Issue 18: each CRM invoice scanned every 1C invoice (100 s for a plan of 20,000)."""
+    from desktop_sync.engine.matcher import SentIndex
+
+    plain = {"a": onec("12", OURS), "b": onec("12", OURS), "c": onec("13", "by hand")}
+    index = SentIndex(plain)
+    docs = _NoScan(plain)
+    index.onec = docs
+    for number, key, want in (("12", "k", (None, "comment")), ("13", "k2", ("c", "number"))):
+        found = find_sent_invoice(crm(), number, DAY, key, "ref-x", docs, set(), index)
+        assert found is not None and (found.onec_ref, found.rule) == want
+    assert find_sent_invoice(crm(), "14", DAY, "k3", "ref-x", docs, set(), index) is None
+    found = find_sent_invoice(crm(), None, None, "k-old", "ref-x", docs, {"b"}, index)
+    assert found is not None and (found.onec_ref, found.rule) == ("a", "key")

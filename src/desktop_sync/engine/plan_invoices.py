@@ -13,7 +13,7 @@ from desktop_sync.domain.entities import Invoice
 from desktop_sync.domain.money import KOPECK, format_rub
 from desktop_sync.domain.vat import vat_on_top
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import find_sent_invoice
+from desktop_sync.engine.matcher import SentIndex, find_sent_invoice
 from desktop_sync.engine.model import (
     FieldChange,
     Flow,
@@ -108,6 +108,7 @@ class Invoices:
         self.cps = cps
         self.products = products
         self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice
+        self._sent_index: SentIndex | None = None  # the 1C invoices, indexed once a plan
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
@@ -439,6 +440,8 @@ class Invoices:
         inv, crm_id = ci.invoice, str(ci.invoice.crm_id)
         if self._taken is None:
             self._taken = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
+        if self._sent_index is None:
+            self._sent_index = SentIndex(self.snap.onec.invoices)
         found = find_sent_invoice(
             inv,
             ci.fields.onec_number,
@@ -447,6 +450,7 @@ class Invoices:
             new_ref,
             self.snap.onec.invoices,
             self._taken,
+            self._sent_index,
         )
         if found is None:
             return False
