@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
@@ -217,13 +218,28 @@ def read(
     )
     items = crm.list_all("crm.item.list", {"entityTypeId": 31, "select": ["*", "uf*"]}, "items")
     s.items = {int(i["id"]): i for i in items}
-    for inv in s.invoices:  # the rows of CRM invoices that have a 1C twin
-        m = CRM_ID_IN_COMMENT.search(str(inv.get("Комментарий") or ""))
-        if m and int(m.group(1)) in s.items and int(m.group(1)) not in s.rows:
-            flt = {"=ownerType": "SI", "=ownerId": int(m.group(1))}
-            s.rows[int(m.group(1))] = crm.list_all(
-                "crm.item.productrow.list", {"filter": flt}, "productRows"
-            )
+    twins = sorted(  # the rows of CRM invoices that have a 1C twin, 50 to a batch
+        {
+            int(m.group(1))
+            for inv in s.invoices
+            if (m := CRM_ID_IN_COMMENT.search(str(inv.get("Комментарий") or "")))
+            and int(m.group(1)) in s.items
+        }
+    )
+    for n in range(0, len(twins), 50):
+        cmd = {
+            f"r{i}": "crm.item.productrow.list?"
+            + urlencode({"filter[=ownerType]": "SI", "filter[=ownerId]": i})
+            for i in twins[n : n + 50]
+        }
+        answers = crm.call("batch", {"halt": 0, "cmd": cmd})["result"] or {}
+        for i in twins[n : n + 50]:
+            got = answers.get(f"r{i}")
+            rows = got["productRows"] if isinstance(got, dict) else got
+            if rows is None or len(rows) >= 50:  # an error or a second page: one by one
+                flt = {"=ownerType": "SI", "=ownerId": i}
+                rows = crm.list_all("crm.item.productrow.list", {"filter": flt}, "productRows")
+            s.rows[i] = list(rows)
     s.measures = {
         int(m["id"]): str(m["code"]) for m in crm.call("catalog.measure.list", {})["measures"]
     }
