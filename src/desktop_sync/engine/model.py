@@ -237,6 +237,7 @@ def idempotency_key(profile_uuid: str, flow: Flow, entity_type: str, source_id: 
     return str(uuid.uuid5(NAMESPACE, f"{profile_uuid}/{flow.value}/{entity_type}/{source_id}"))
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def onec_ref_for(key: str) -> str:
     """The deterministic ``Ref_Key`` the 1C client sends on POST for a create key."""
     return ref_for_key(key)

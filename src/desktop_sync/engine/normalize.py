@@ -7,6 +7,7 @@ kopeck and a value read back after our write compares equal to what we wrote.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ Values = dict[str, Any]
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a plan normalises the same names many times
 def text(value: str | None) -> str:
     """Trim and collapse whitespace; nothing else (quotes and case are real data)."""
     return _SPACES.sub(" ", value or "").strip()
