@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from desktop_sync.sandbox import bitrix24, onec
+from tests.killing import kill_hard
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 CONTRACT = {0, 2, 3, 4, 5, 6}
@@ -302,7 +303,7 @@ def test_without_a_keyring_nothing_is_asked_that_would_be_thrown_away(tmp_path: 
         if not ready:
             if out.rsplit(b"\n", 1)[-1].rstrip().endswith(b":"):
                 prompted = True  # it sits at a prompt: a secret asked for nothing
-                os.kill(pid, signal.SIGKILL)
+                kill_hard(pid)
                 break
             continue
         try:
@@ -314,7 +315,7 @@ def test_without_a_keyring_nothing_is_asked_that_would_be_thrown_away(tmp_path: 
         out += chunk
     else:
         prompted = True  # still running after a minute
-        os.kill(pid, signal.SIGKILL)
+        kill_hard(pid)
     _, status = os.waitpid(pid, 0)
     text = out.decode("utf-8", "replace")
     assert not prompted, f"profile add waited at a prompt: {text!r}"
@@ -553,7 +554,9 @@ def test_a_display_without_an_x_server_gives_one_line_and_exit_2(tmp_path: Path)
     env.pop("QT_QPA_PLATFORM", None)
     env.pop("WAYLAND_DISPLAY", None)
     env.update(DISPLAY=f":{free}", DESKTOP_SYNC_HOME=str(tmp_path / "h"), DESKTOP_SYNC_LANG="en")
-    result = subprocess.run([EXE], capture_output=True, text=True, env=env, timeout=60, check=False)
+    result = subprocess.run(
+        [EXE], capture_output=True, text=True, encoding="utf-8", env=env, timeout=60, check=False
+    )
     line = one_line(result)
     assert result.returncode == 2
     assert f":{free} does not answer" in line

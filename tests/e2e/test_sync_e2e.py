@@ -309,7 +309,9 @@ def test_check_and_status_commands(world: World) -> None:
         link = svc.journal.links("invoice")[0]
         inv = svc.onec.invoice(link.onec_ref or "")
     assert inv is not None
-    for query in (str(link.crm_id), f"{inv.number}/{inv.date.year}"):
+    # A bare number can be both a CRM id and a 1C number (then `status` asks which):
+    # crm:ID says it is the CRM id.
+    for query in (f"crm:{link.crm_id}", f"{inv.number}/{inv.date.year}"):
         status = subprocess.run(
             [exe, "status", query, "--json"],
             capture_output=True,
@@ -355,7 +357,7 @@ def test_journal_export_csv_and_xlsx(world: World, tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
     with (tmp_path / "ops.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
-    assert rows and {"flow", "state", "reason"} <= set(rows[0])
+    assert rows and {"Flow", "State", "Reason"} <= set(rows[0])  # headers in words
     with zipfile.ZipFile(tmp_path / "ops.xlsx") as book:
-        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert rows[0]["reason"][:20] in sheet.replace("&amp;", "&").replace("&quot;", '"')
+        strings = book.read("xl/sharedStrings.xml").decode("utf-8")
+    assert rows[0]["Reason"][:20] in strings.replace("&amp;", "&").replace("&quot;", '"')
