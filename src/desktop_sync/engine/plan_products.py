@@ -56,6 +56,9 @@ class Products:
             self.crm_ready[onec_ref] = op_id
             return op_id or None
         op_id = f"F5:create_crm:{onec_ref}"
+        if self._nameless(p, onec_ref, blocks=(op_id,)):
+            self.crm_ready[onec_ref] = ""
+            return None
         amb = [a for a in self.match.ambiguous if onec_ref in a.onec_refs]
         if amb:
             self.b.item(
@@ -94,6 +97,36 @@ class Products:
         )
         self.crm_ready[onec_ref] = op_id
         return op_id
+
+    def _nameless(self, p: Product, onec_ref: str, blocks: tuple[str, ...] = ()) -> bool:
+        """A 1C product with an empty name waits for a person, named by what it has.
+
+        The CRM keeps no product without a name; sending one would be refused on every
+        run. One attention item says which product (its article or code) and what to
+        do; nothing is written for it until 1C names it.
+        """
+        if nz.text(p.name):
+            return False
+        label = (
+            tr("a product without a name (article {article})").format(article=p.article)
+            if p.article
+            else tr("a product without a name")
+        )
+        self.b.item(
+            Item(
+                key=f"F5:noname:{onec_ref}",
+                kind=ItemKind.ATTENTION,
+                flow=Flow.F5,
+                entity_type=PRODUCT,
+                record_id=onec_ref,
+                record_label=label,
+                field=nz.label("name"),
+                message=tr("the name is empty in 1C; the CRM cannot keep a product without one"),
+                action=tr("fill in the product's name in 1C; the next synchronisation sends it"),
+                blocks=blocks,
+            )
+        )
+        return True
 
     def _link(self, p: Product, onec_ref: str, pair: Pair) -> str:
         """Link a product found in the CRM catalog; what differs goes to the CRM (1C is
@@ -240,6 +273,8 @@ class Products:
             cp = self.snap.crm.products.get(int(link.crm_id))
             if p is None or cp is None:
                 continue
+            if self._nameless(p, link.onec_ref):
+                continue  # nothing is sent until 1C names it again
             onec_v, crm_v = nz.product_values(p), nz.product_values(cp.product)
             fields = compared(onec_v)
             three_way(
