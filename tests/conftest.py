@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,18 +55,28 @@ WINDOWS_KNOWN: dict[str, str] = {
 }
 # Known failures that would hang (a prompt waiting on a console): not run at all.
 WINDOWS_KNOWN_HANGS: frozenset[str] = frozenset()
-# Modules that cannot even be imported on Windows (POSIX-only imports at module level):
-# not collected there, and said so at the end of the run.
-WINDOWS_UNIMPORTABLE: dict[str, str] = {
-    "cli/test_environment.py": "imports `resource` (POSIX rlimits) at module level",
-}
-collect_ignore = list(WINDOWS_UNIMPORTABLE) if sys.platform == "win32" else []
+# Modules that cannot even be imported on Windows: a POSIX-only standard module
+# (fcntl, resource, termios, pty…) imported at module level. Not collected there, and
+# named at the end of the run; the fix is to import it inside the tests that need it.
+POSIX_ONLY = re.compile(r"^(?:import|from) (fcntl|grp|pty|pwd|resource|termios|tty)\b", re.M)
+_not_on_windows: dict[str, str] = {}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if sys.platform != "win32" or collection_path.suffix != ".py":
+        return None
+    found = POSIX_ONLY.search(collection_path.read_text(encoding="utf-8"))
+    if found is None:
+        return None
+    _not_on_windows[collection_path.name] = found.group(1)
+    return True
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if sys.platform == "win32":
-        for path, why in WINDOWS_UNIMPORTABLE.items():
-            terminalreporter.write_line(f"not collected on Windows: tests/{path}: {why}")
+    for name, module in sorted(_not_on_windows.items()):
+        terminalreporter.write_line(
+            f"not collected on Windows: {name} imports {module} (POSIX only) at module level"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
