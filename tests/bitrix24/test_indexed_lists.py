@@ -151,3 +151,34 @@ def test_client_reads_stock_of_many_products_through_the_index(
     stores = len(portal.store.stores.rows)
     assert len(amounts) == 150 * stores
     assert {a.product_id for a in amounts} == set(product_ids[:150])
+
+
+def test_products_by_xml_id_and_prices_by_product_follow_updates(
+    portal: Bitrix24Sandbox,
+) -> None:
+    """Issue 18: a product looked up by xmlId and a product's prices were scans of the
+    whole catalog per call; now indexes, which must follow an xmlId or productId changed."""
+    products = sorted(portal.store.products.rows)
+    first, second = products[0], products[1]
+    iblock = portal.store.products.rows[first]["iblockId"]
+
+    def by_xml(xml_id: str) -> list[int]:
+        body = _call(
+            portal,
+            "catalog.product.list",
+            {"select": ["id", "iblockId"], "filter": {"iblockId": iblock, "=xmlId": xml_id}},
+        )
+        return [int(r["id"]) for r in body["result"]["products"]]
+
+    def prices_of(product_id: int) -> set[int]:
+        rows = _all(portal, "catalog.price.list", "prices", {"productId": product_id})
+        return {int(r["id"]) for r in rows}
+
+    assert by_xml("MIXED-Case-1") == []  # builds the index
+    _call(portal, "catalog.product.update", {"id": first, "fields": {"xmlId": "Mixed-Case-1"}})
+    assert by_xml("mixed-case-1") == [first]  # text compares casefolded, as the scan did
+    before = prices_of(second)
+    moved = next(iter(prices_of(first)))
+    _call(portal, "catalog.price.update", {"id": moved, "fields": {"productId": second}})
+    assert prices_of(second) == before | {moved}
+    assert moved not in prices_of(first)

@@ -242,7 +242,14 @@ def _product_list(ctx: Ctx, params: dict[str, Any], kinds: set[int], key: str) -
     filt = as_dict(param(params, "filter"))
     if not any(k.lstrip("=").lower() == "iblockid" for k in filt):
         raise catalog_error("Required filter fields: iblockId", 200040400002)
-    rows = [r for r in ctx.store.products if r["type"] in kinds]
+    found = candidates(
+        ctx.store.products,
+        param(params, "filter"),
+        resolver(list(PRODUCT_FIELDS)),
+        id_field="id",
+        indexed_text=("xmlId",),
+    )
+    rows = [r for r in found if r["type"] in kinds]
     return _list(params, rows, PRODUCT_FIELDS, key, required_select=("id", "iblockId"))
 
 
@@ -278,6 +285,15 @@ def service_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _apply_product(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
+    before = row.get("xmlId")
+    try:
+        _apply_product_fields(ctx, row, fields)
+    finally:
+        if row.get("id") in ctx.store.products.rows and row.get("xmlId") != before:
+            ctx.store.products.invalidate()  # its index by xmlId
+
+
+def _apply_product_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
     resolve = resolver(list(PRODUCT_FIELDS))
     for key, value in fields.items():
         name = resolve(key)
@@ -380,10 +396,19 @@ def product_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.price.list", "catalog")
 def price_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, ctx.store.prices, PRICE_FIELDS, "prices")
+    return _list(params, ctx.store.prices, PRICE_FIELDS, "prices", indexed=("productId",))
 
 
 def _apply_price(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
+    before = row.get("productId")
+    try:
+        _apply_price_fields(ctx, row, fields)
+    finally:
+        if row.get("id") in ctx.store.prices.rows and row.get("productId") != before:
+            ctx.store.prices.invalidate()  # its index by productId
+
+
+def _apply_price_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
     resolve = resolver(list(PRICE_FIELDS))
     for key, value in fields.items():
         name = resolve(key)
@@ -456,7 +481,12 @@ def price_modify(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if product_id not in ctx.store.products.rows:
         raise catalog_error("Product is not exists", 200040300020)
     wanted = [as_dict(p) for p in as_list(product.get("prices"))]
-    existing = [r for r in ctx.store.prices if r["productId"] == product_id]
+    index = ctx.store.prices.index("productId")
+    existing = (
+        [ctx.store.prices.rows[i] for i in index.get(product_id, ())]
+        if index is not None
+        else [r for r in ctx.store.prices if r["productId"] == product_id]
+    )
     keep: set[int] = set()
     out = []
     for data in wanted:

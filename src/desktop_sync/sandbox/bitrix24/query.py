@@ -318,6 +318,17 @@ def _int_values(value: Any) -> set[int] | None:
     return out or None
 
 
+def _text_values(value: Any) -> set[str] | None:
+    values = list(value.values()) if isinstance(value, dict) else value
+    values = values if isinstance(values, list) else [values]
+    out: set[str] = set()
+    for v in values:
+        if v is None or isinstance(v, (bool, list, dict)) or str(v) == "":
+            return None  # an empty value matches empty fields, which no index holds
+        out.add(str(v).casefold())
+    return out or None
+
+
 def candidates(
     table: Table,
     raw_filter: Any,
@@ -325,11 +336,12 @@ def candidates(
     *,
     id_field: str,
     indexed: Sequence[str] = (),
+    indexed_text: Sequence[str] = (),
 ) -> list[Row]:
     """The rows of ``table`` that can match ``raw_filter``, in ascending id order.
 
-    A top-level ``=``/``@`` of ids, or of a field named in ``indexed`` (a foreign key
-    that never changes after insert), is answered from an index instead of a scan, as
+    A top-level ``=``/``@`` of ids, or of a field named in ``indexed`` (ints) or
+    ``indexed_text`` (text, compared casefolded), is answered from an index instead of a scan, as
     the portal's database does; the filter itself is still applied to what comes back,
     so the answer is the same. Otherwise every row.
     """
@@ -343,9 +355,11 @@ def candidates(
         if not m or (m.group(1) or "") not in ("", "=", "@"):
             continue
         name = resolve(m.group(2))
-        if name is None or (name != id_field and name not in indexed):
+        if name is None or (name != id_field and name not in indexed and name not in indexed_text):
             continue
-        wanted = _int_values(value)
+        wanted: set[Any] | None = (
+            _text_values(value) if name in indexed_text else _int_values(value)
+        )
         if wanted is None:
             continue
         if name == id_field:

@@ -23,6 +23,22 @@ ALL_SCOPES = frozenset(
 )
 
 
+_UNINDEXABLE = object()
+
+
+def _index_key(value: Any) -> Any:
+    """The key of a value in an equality index: an int as is, text casefolded (the
+    filter compares text so); None for empty (never found by an index); anything else
+    makes the field unindexable."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str):
+        return value.casefold() if value else None
+    if value is None:
+        return None
+    return _UNINDEXABLE
+
+
 @dataclass
 class Table:
     """Rows keyed by id; ids grow and are never reused (as auto-increment)."""
@@ -31,7 +47,7 @@ class Table:
     next_id: int = 1
     _version: tuple[int, int] = field(default=(-1, -1), repr=False, compare=False)
     _ordered: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
-    _indexes: dict[str, dict[int, list[int]] | None] = field(
+    _indexes: dict[str, dict[Any, list[int]] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -67,11 +83,12 @@ class Table:
                 if index is None:
                     continue
                 for row_id, row in added:
-                    value = row.get(name)
-                    if type(value) is not int:
+                    key = _index_key(row.get(name))
+                    if key is _UNINDEXABLE:
                         self._indexes[name] = None
                         break
-                    index.setdefault(value, []).append(row_id)
+                    if key is not None:
+                        index.setdefault(key, []).append(row_id)
         else:
             self._ordered = None
             self._indexes = {}
@@ -84,22 +101,28 @@ class Table:
             self._ordered = list(self.rows.values())
         return self._ordered
 
-    def index(self, name: str) -> dict[int, list[int]] | None:
-        """Ids by the value of a field that never changes after insert (a foreign key).
+    def invalidate(self) -> None:
+        """A row's indexed field was changed in place: the indexes are built again."""
+        self._indexes = {}
 
-        None when some row holds a value that is not a plain int: an index would then
-        disagree with the filter's comparison, and the caller scans instead.
+    def index(self, name: str) -> dict[Any, list[int]] | None:
+        """Ids by the value of a field (ints as is, text casefolded; empty values left out).
+
+        A field changed in place must be followed by :meth:`invalidate`. None when some
+        row holds a value that is neither an int nor text: an index would then disagree
+        with the filter's comparison, and the caller scans instead.
         """
         self._fresh()
         if name not in self._indexes:
-            built: dict[int, list[int]] = {}
+            built: dict[Any, list[int]] = {}
             plain = True
             for row_id, row in self.rows.items():
-                value = row.get(name)
-                if type(value) is not int:
+                key = _index_key(row.get(name))
+                if key is _UNINDEXABLE:
                     plain = False
                     break
-                built.setdefault(value, []).append(row_id)
+                if key is not None:
+                    built.setdefault(key, []).append(row_id)
             self._indexes[name] = built if plain else None
         return self._indexes[name]
 
