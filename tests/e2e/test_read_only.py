@@ -145,7 +145,7 @@ def test_refresh_and_status_during_a_run_write_nothing(
                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
         status = subprocess.run(
             [exe, "status", f"crm:{invoice_id}", "--json"],
-            capture_output=True, text=True, env=env, timeout=120, check=False,
+            capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
         )  # fmt: skip
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["crm_id"] == invoice_id
