@@ -249,7 +249,7 @@ def test_f1_waits_for_the_stage_and_for_catalog_products() -> None:
         ("Новое", "Старое", "update_crm"),
         ("Старое", "Новое", "update_onec"),
         ("Новое-1С", "Новое-CRM", "conflict"),
-        ("Одно", "Одно", "nothing"),
+        ("Одно", "Одно", "rebase"),  # both reached it: the base takes it, nothing written
         ("Старое", "Старое", "nothing"),
     ],
 )
@@ -263,6 +263,11 @@ def test_three_way_diff_for_linked_counterparties(
     plan = build_plan(snapshot(onec, crm), links, PlanSettings(PROFILE, flows=(Flow.F7,)))
     if expect == "nothing":
         assert plan.is_empty()
+    elif expect == "rebase":
+        (op,) = plan.operations
+        assert op.kind is OpKind.LINK and op.op_id.split(":")[1] == "rebase"
+        assert op.payload["onec_values"]["name"] == op.payload["crm_values"]["name"] == "Одно"
+        assert plan.items == ()
     elif expect == "conflict":
         assert plan.operations == ()
         (item,) = plan.conflicts

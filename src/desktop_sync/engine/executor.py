@@ -210,7 +210,8 @@ class _Run:
         _save_link(self.journal, applied, self.run_id)
         self.results[op.op_id] = applied
         self.summary.count("applied", op.flow)
-        self.summary.count("relinked", op.flow)  # found where it is: nothing created
+        if not op.payload.get("rebase"):
+            self.summary.count("relinked", op.flow)  # found where it is: nothing created
 
     def sending(self, ops: list[Operation]) -> list[int]:
         """The journal rows, committed as "sending" (one transaction) before the request leaves."""

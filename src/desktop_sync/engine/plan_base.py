@@ -292,6 +292,43 @@ def three_way(
             _unwritable(b, flow, entity_type, link, target, f, onec_v, crm_v, label)
         if values:
             _update(b, flow, entity_type, link, target, values, onec_v, crm_v, label, extra)
+    if base_crm_update and not to_crm and not to_onec:
+        _rebase(b, flow, entity_type, link, base_crm_update, label)
+
+
+def _rebase(
+    b: Builder,
+    flow: Flow,
+    entity_type: str,
+    link: LinkValues,
+    agreed: dict[str, Any],
+    label: str,
+) -> None:
+    """Both systems reached the same value (a write whose run was killed before it was
+    settled, or the same edit made by hand on both sides): the link's base takes it,
+    so that a later change on one side is that side's change, not a conflict."""
+    b.op(
+        Operation(
+            op_id=f"{flow.value}:rebase:{entity_type}:{link.onec_ref}",
+            flow=flow,
+            kind=OpKind.LINK,
+            target=System.CRM,
+            entity_type=entity_type,
+            source_id=link.onec_ref or "",
+            target_id=link.crm_id,
+            idempotency_key="",
+            reason=tr(
+                "{name}: 1C and the CRM already agree ({fields}); nothing to write, "
+                "the journal takes it as the last synchronised value"
+            ).format(name=label, fields=", ".join(nz.label(f) for f in agreed)),
+            record_label=label,
+            payload={
+                "onec_values": {**link.onec_values, **agreed},
+                "crm_values": {**link.crm_values, **agreed},
+                "rebase": True,
+            },
+        )
+    )
 
 
 def _unwritable(
