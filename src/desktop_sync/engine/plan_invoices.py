@@ -413,6 +413,10 @@ class Invoices:
                 depends_on=tuple(dict.fromkeys(deps)),
             )
         )
+        self._number_back(crm_id, new_ref, op_id, label)
+
+    def _number_back(self, crm_id: str, onec_ref: str, after: str, label: str) -> None:
+        """The 1C number and date written back to the CRM invoice once ``after`` is done."""
         self.b.op(
             Operation(
                 op_id=f"F1:number_back:{crm_id}",
@@ -420,15 +424,15 @@ class Invoices:
                 kind=OpKind.UPDATE,
                 target=System.CRM,
                 entity_type=INVOICE_BACK,
-                source_id=new_ref,
+                source_id=onec_ref,
                 target_id=crm_id,
                 idempotency_key="",
                 reason=tr(
                     "{label}: the 1C number and date will be written to the CRM invoice"
                 ).format(label=label),
                 record_label=label,
-                payload={"from_op": op_id, "crm_id": crm_id},
-                depends_on=(op_id,),
+                payload={"from_op": after, "crm_id": crm_id},
+                depends_on=(after,),
             )
         )
 
@@ -506,24 +510,7 @@ class Invoices:
             )
         )
         if ci.fields.onec_number != doc.number or ci.fields.onec_date != doc.date:
-            self.b.op(
-                Operation(
-                    op_id=f"F1:number_back:{crm_id}",
-                    flow=Flow.F1,
-                    kind=OpKind.UPDATE,
-                    target=System.CRM,
-                    entity_type=INVOICE_BACK,
-                    source_id=ref,
-                    target_id=crm_id,
-                    idempotency_key="",
-                    reason=tr(
-                        "{label}: the 1C number and date will be written to the CRM invoice"
-                    ).format(label=label),
-                    record_label=label,
-                    payload={"from_op": link_id, "crm_id": crm_id},
-                    depends_on=(link_id,),
-                )
-            )
+            self._number_back(crm_id, ref, link_id, label)
         return True
 
     def diff_linked(self) -> None:
