@@ -56,3 +56,24 @@ def sandbox_env(
                 os.environ[k] = v
         crm_sb.stop()
         onec_sb.stop()
+
+
+@contextmanager
+def loaded_window(qtbot: object, env: SandboxEnv, profile: str = "demo") -> Iterator[object]:
+    """The window on ``profile``, its first read of both systems done; shut down after."""
+    from desktop_sync.engine.service import SyncService
+    from desktop_sync.gui.controllers.main_controller import MainController
+
+    c = MainController(
+        env.paths,
+        profile,
+        open_service=lambda p, paths: SyncService.open(p, paths, crm_throttle=False),
+    )
+    qtbot.addWidget(c.window)  # type: ignore[attr-defined]
+    try:
+        qtbot.waitUntil(  # type: ignore[attr-defined]
+            lambda: c.snapshot is not None and not c.runner.busy, timeout=60_000
+        )
+        yield c
+    finally:
+        c.shutdown()

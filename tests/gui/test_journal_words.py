@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 from desktop_sync.engine.service import SyncService
-from desktop_sync.gui.controllers.main_controller import MainController
 from desktop_sync.i18n import language, set_language
-from tests.gui.sandbox_env import sandbox_env
+from tests.gui.sandbox_env import loaded_window, sandbox_env
 
 INTERNALS = re.compile(
     r"\bF\d\b|changes:|source_id|target_id|^\d+(/\d+)?$|[0-9a-f]{8}-[0-9a-f]{4}-", re.I
@@ -23,16 +22,7 @@ def test_journal_names_records_and_opens_history(qtbot, tmp_path: Path) -> None:
         with sandbox_env(tmp_path / "home") as env:
             with SyncService.open(env.profile, env.paths, crm_throttle=False) as svc:
                 svc.run(trigger="cli")
-            c = MainController(
-                env.paths,
-                "demo",
-                open_service=lambda p, paths: SyncService.open(p, paths, crm_throttle=False),
-            )
-            qtbot.addWidget(c.window)
-            try:
-                qtbot.waitUntil(
-                    lambda: c.snapshot is not None and not c.runner.busy, timeout=60_000
-                )
+            with loaded_window(qtbot, env) as c:
                 qtbot.waitUntil(lambda: bool(c.journal.ops), timeout=30_000)
                 model = c.journal.ops_model
                 assert model.rowCount() > 0
@@ -50,7 +40,5 @@ def test_journal_names_records_and_opens_history(qtbot, tmp_path: Path) -> None:
                 qtbot.waitUntil(lambda: c.history_dialog is not None, timeout=10_000)
                 assert c.history_dialog.model.rowCount() >= 1
                 c.history_dialog.close()
-            finally:
-                c.shutdown()
     finally:
         set_language(before)

@@ -6,22 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_sync.engine.service import SyncService
-from desktop_sync.gui.controllers.main_controller import MainController
-from tests.gui.sandbox_env import sandbox_env
+from tests.gui.sandbox_env import loaded_window, sandbox_env
 
 
 def test_lookup_by_the_crm_number_labels_both_and_links_to_bitrix24(qtbot, tmp_path: Path):
     with sandbox_env(tmp_path / "home") as env:
         with SyncService.open(env.profile, env.paths, crm_throttle=False) as svc:
             svc.run(trigger="cli")  # invoices sent to 1C: both numbers exist
-        c = MainController(
-            env.paths,
-            "demo",
-            open_service=lambda p, paths: SyncService.open(p, paths, crm_throttle=False),
-        )
-        qtbot.addWidget(c.window)
-        try:
-            qtbot.waitUntil(lambda: c.snapshot is not None and not c.runner.busy, timeout=60_000)
+        with loaded_window(qtbot, env) as c:
             links = {lk.crm_id for lk in c.invoice_links if lk.onec_ref}
             cid, ci = next(
                 (i, ci)
@@ -40,5 +32,3 @@ def test_lookup_by_the_crm_number_labels_both_and_links_to_bitrix24(qtbot, tmp_p
             html = c.lookup.detail.toHtml()
             assert crm_number in html and hit.number in html
             assert f"/crm/type/31/details/{cid}/" in html and "Open in Bitrix24" in html
-        finally:
-            c.shutdown()
