@@ -24,7 +24,11 @@ from desktop_sync.domain.entities import Invoice
 from desktop_sync.domain.money import round_money
 from desktop_sync.domain.vat import vat_in_sum
 from desktop_sync.engine.model import Flow, OpKind
-from desktop_sync.engine.plan_invoices import plausible_date, repriced_as_base, rounding_notes
+from desktop_sync.engine.plan_invoice_checks import (
+    plausible_date,
+    repriced_as_base,
+    rounding_notes,
+)
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.sandbox.bitrix24 import rows as portal
 from tests.e2e.conftest import CONFIGURATIONS, World, make_world

@@ -3,15 +3,11 @@ order (UT) with its counterparty and contract; afterwards 1C is its master."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24.models import CrmInvoice
-from desktop_sync.domain.entities import Invoice
-from desktop_sync.domain.money import KOPECK, format_rub
-from desktop_sync.domain.vat import vat_on_top
+from desktop_sync.domain.entities import Invoice, InvoiceLine
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import SentIndex, find_sent_invoice
 from desktop_sync.engine.model import (
@@ -34,68 +30,18 @@ from desktop_sync.engine.plan_base import (
     three_way,
 )
 from desktop_sync.engine.plan_counterparties import Counterparties
+from desktop_sync.engine.plan_invoice_checks import (
+    Refusals,
+    check_buyer,
+    check_invoice,
+    check_rows,
+    invoice_label,
+    repriced_as_base,
+    rounding_notes,
+)
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot, requisites_of
 from desktop_sync.i18n import tr
-
-
-def _invoice_label(inv: Invoice) -> str:
-    return tr("Invoice No. {number} of {date}").format(number=inv.number, date=fmt_date(inv))
-
-
-EARLIEST = dt.date(2000, 1, 1)  # before it, a date is an empty or mistyped one (1899-12-31)
-AHEAD = dt.timedelta(days=366)  # an invoice dated more than a year ahead is a typo
-
-
-def plausible_date(day: dt.date, today: dt.date | None = None) -> bool:
-    """Whether an invoice date can be meant: not before 2000, not over a year ahead."""
-    return EARLIEST <= day <= (today or dt.date.today()) + AHEAD
-
-
-def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
-    """Where a kopeck of VAT rounding goes, in words (the plan and the journal say it).
-
-    The rows keep the manager's prices and the CRM's row sums, so the totals agree.
-    VAT on top: the CRM rounds the price with VAT per unit, so a row's VAT is what
-    makes its total the CRM's and may differ from 1C's own sum × rate. VAT in the
-    price: 1C computes it on each row's sum, the CRM per unit; the total still agrees.
-    """
-    notes: list[str] = []
-    for line in inv.lines:
-        if line.price != line.price.quantize(KOPECK):
-            notes.append(
-                tr(
-                    "row {n}: the CRM's price {price} has a fraction of a kopeck; the row's sum "
-                    "{amount} is the CRM's"
-                ).format(n=line.line_no, price=line.price, amount=format_rub(line.amount))
-            )
-        if line.vat_included:
-            continue
-        formula = vat_on_top(line.amount, line.vat_rate)
-        if formula != line.vat_amount:
-            notes.append(
-                tr(
-                    "row {n}: VAT {vat} instead of {formula} ({rate} of {amount}) so that the "
-                    "row's total is the CRM's {total} (the CRM rounds the price with VAT per unit)"
-                ).format(
-                    n=line.line_no,
-                    vat=format_rub(line.vat_amount),
-                    formula=format_rub(formula),
-                    rate=nz.display("vat", line.vat_rate.value),
-                    amount=format_rub(line.amount),
-                    total=format_rub(line.total_with_vat),
-                )
-            )
-    if crm_vat is not None and crm_vat != inv.vat_total:
-        notes.append(
-            tr(
-                "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
-                "the total {total} is the same"
-            ).format(
-                onec=format_rub(inv.vat_total), crm=format_rub(crm_vat), total=format_rub(inv.total)
-            )
-        )
-    return notes
 
 
 class Invoices:
@@ -184,193 +130,20 @@ class Invoices:
     def _send_one(self, ci: CrmInvoice) -> None:
         inv = ci.invoice
         crm_id = str(inv.crm_id)
-        label = _invoice_label(inv)
+        label = invoice_label(inv)
         op_id = f"F1:create_onec:{crm_id}"
         key = self.b.key(Flow.F1, INVOICE, crm_id)
         new_ref = onec_ref_for(key)
         if self._adopt(ci, key, new_ref, label):
             return  # already in 1C (a lost journal, a profile added again): relinked
+        say = Refusals(self.b, crm_id, label, op_id)
+        check_invoice(say, inv)
         deps: list[str] = []
-
-        def attention(
-            suffix: str, field_name: str, message: str, action: str, value: Any = None
-        ) -> None:
-            self.b.item(
-                Item(
-                    key=f"F1:{suffix}:{crm_id}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F1,
-                    entity_type=INVOICE,
-                    record_id=crm_id,
-                    record_label=label,
-                    field=field_name,
-                    message=message,
-                    action=action,
-                    crm_value=value,
-                    blocks=(op_id,),
-                )
-            )
-
-        if inv.currency != "RUB":
-            attention(
-                "currency",
-                nz.label("currency"),
-                tr("the invoice is in {currency}; only roubles are synchronised").format(
-                    currency=inv.currency
-                ),
-                tr("issue the invoice in roubles, or enter it in 1C by hand"),
-                inv.currency,
-            )
-        if not plausible_date(inv.date):
-            attention(
-                "date",
-                nz.label("date"),
-                tr(
-                    "the invoice is dated {date}: an empty or mistyped date (before 2000 or more "
-                    "than a year ahead); 1C would file it under that date"
-                ).format(date=fmt_date(inv)),
-                tr("correct the invoice date in the CRM"),
-                inv.date.isoformat(),
-            )
-        if not inv.lines:
-            attention(
-                "no_rows",
-                nz.label("rows"),
-                tr("the invoice has no rows"),
-                tr("add the goods or services to the invoice in the CRM"),
-            )
-        if len({line.vat_included for line in inv.lines}) > 1:
-            # One 1C document has one "VAT included" setting: refused here, not planned
-            # and refused by the connector on every run.
-            attention(
-                "vat_included",
-                nz.label("rows"),
-                tr(
-                    "invoice {number}: some rows include VAT and some do not; a 1C invoice has "
-                    "one setting for all rows"
-                ).format(number=inv.number),
-                tr("correct the invoice in the CRM; the rest of the run goes on"),
-            )
-        company_key = self._company_key(ci)
-        counterparty_ref: str | None = None
-        if company_key is None and ci.contact_id and not ci.company_id:
-            attention(
-                "contact",
-                nz.label("counterparty"),
-                tr(
-                    "the buyer is a contact (a private person); invoices of private "
-                    "persons are not sent to 1C by this version"
-                ),
-                tr("enter this invoice in 1C by hand, or issue it to a company"),
-            )
-        elif company_key is None:
-            attention(
-                "no_company",
-                nz.label("counterparty"),
-                tr(
-                    "the invoice names no company (or a company with several requisites "
-                    "and none chosen)"
-                ),
-                tr("choose the buyer company and its requisite in the CRM invoice"),
-            )
-        else:
-            dep, counterparty_ref = self.cps.ensure_in_onec(company_key, label)
-            if dep:
-                deps.append(dep)
-        contract_ref: str | None = None
-        if counterparty_ref is not None:
-            dep_c, contract_ref = self.cps.ensure_contract(
-                counterparty_ref, deps[-1] if deps else None, inv.counterparty_name or label
-            )
-            if dep_c:
-                deps.append(dep_c)
-        for line in inv.lines:
-            bad = [(tr("Quantity"), "qty", line.quantity)] if line.quantity <= 0 else []
-            bad += [(tr("Price"), "price", line.price)] if line.price < 0 else []
-            for field_name, code, value in bad:
-                attention(
-                    f"row{line.line_no}_{code}",
-                    field_name,
-                    tr("row {n} «{name}»: {field} is {value}").format(
-                        n=line.line_no, name=line.product_name, field=field_name, value=value
-                    ),
-                    tr("correct the row in the CRM invoice; a return is a separate document"),
-                    str(value),
-                )
-        product_refs: list[str] = []
-        for line in inv.lines:
-            ref = self.products.onec_ref_of_crm(line.product_crm_id)
-            if line.product_crm_id in (None, 0):
-                attention(
-                    f"row{line.line_no}",
-                    nz.label("rows"),
-                    tr("row {n} «{name}» is not a catalog product").format(
-                        n=line.line_no, name=line.product_name
-                    ),
-                    tr("pick the product from the catalog in the CRM invoice row"),
-                    line.product_name,
-                )
-            elif (ref is None or ref not in self.snap.onec.products) and (
-                suggested := self.products.same_name(line.product_crm_id)
-            ):
-                self.b.item(
-                    Item(
-                        key=f"F5:name:{line.product_crm_id}:{suggested}",
-                        kind=ItemKind.ATTENTION,
-                        flow=Flow.F5,
-                        entity_type=PRODUCT,
-                        record_id=str(line.product_crm_id),
-                        record_label=line.product_name,
-                        field=nz.label("name"),
-                        message=tr(
-                            "the CRM product is not linked to 1C; 1C has one product with "
-                            "the same name"
-                        ),
-                        action=tr("confirm that they are the same product, and they are linked"),
-                        onec_value=self.snap.onec.products[suggested].name,
-                        crm_value=line.product_name,
-                        blocks=(op_id,),
-                    )
-                )
-            elif ref is None or ref not in self.snap.onec.products:
-                attention(
-                    f"product{line.product_crm_id}",
-                    nz.label("rows"),
-                    tr("row {n}: product «{name}» exists only in the CRM").format(
-                        n=line.line_no, name=line.product_name
-                    ),
-                    tr(
-                        "create it in 1C under the same name (1C is the master of products), or "
-                        "give the 1C product and the CRM product the same name; then confirm "
-                        "the link the next run proposes"
-                    ),
-                    line.product_name,
-                )
-            else:
-                product_refs.append(ref)
-                if self.snap.onec.products[ref].characteristics:
-                    attention(
-                        f"row{line.line_no}_characteristic",
-                        tr("Characteristics"),
-                        tr(
-                            "row {n}: in 1C «{name}» is sold by characteristics ({names}); "
-                            "the CRM row cannot say which"
-                        ).format(
-                            n=line.line_no,
-                            name=line.product_name,
-                            names=", ".join(self.snap.onec.products[ref].characteristics),
-                        ),
-                        tr(
-                            "enter this order in 1C by hand with the characteristic, then "
-                            "skip this item"
-                        ),
-                        line.product_name,
-                    )
-                link = self.products.match.pairs.get(ref)
-                if link is not None and not link.known:
-                    dep = self.products.ensure_in_crm(ref, label)
-                    if dep:
-                        deps.append(dep)
+        counterparty_ref, contract_ref = self._buyer_refs(ci, say, deps)
+        check_rows(say, inv)
+        product_refs = [
+            ref for line in inv.lines if (ref := self._row_product(line, say, deps)) is not None
+        ]
         onec_invoice = replace(
             inv,
             onec_ref=new_ref,
@@ -414,6 +187,103 @@ class Invoices:
             )
         )
         self._number_back(crm_id, new_ref, op_id, label)
+
+    def _buyer_refs(
+        self, ci: CrmInvoice, say: Refusals, deps: list[str]
+    ) -> tuple[str | None, str | None]:
+        """(1C counterparty, contract) of the invoice's buyer; what makes them exist in 1C
+        is added to ``deps``; no buyer to name: an attention item."""
+        company_key = self._company_key(ci)
+        if company_key is None:
+            check_buyer(say, bool(ci.contact_id and not ci.company_id))
+            return None, None
+        dep, counterparty_ref = self.cps.ensure_in_onec(company_key, say.label)
+        if dep:
+            deps.append(dep)
+        if counterparty_ref is None:
+            return None, None
+        dep_c, contract_ref = self.cps.ensure_contract(
+            counterparty_ref, deps[-1] if deps else None, ci.invoice.counterparty_name or say.label
+        )
+        if dep_c:
+            deps.append(dep_c)
+        return counterparty_ref, contract_ref
+
+    def _row_product(self, line: InvoiceLine, say: Refusals, deps: list[str]) -> str | None:
+        """The 1C product of one CRM invoice row (made to exist in the CRM's links when it
+        is matched but not linked yet); none: an attention item holds the invoice back."""
+        ref = self.products.onec_ref_of_crm(line.product_crm_id)
+        if line.product_crm_id in (None, 0):
+            say.attention(
+                f"row{line.line_no}",
+                nz.label("rows"),
+                tr("row {n} «{name}» is not a catalog product").format(
+                    n=line.line_no, name=line.product_name
+                ),
+                tr("pick the product from the catalog in the CRM invoice row"),
+                line.product_name,
+            )
+        elif (ref is None or ref not in self.snap.onec.products) and (
+            suggested := self.products.same_name(line.product_crm_id)
+        ):
+            self.b.item(
+                Item(
+                    key=f"F5:name:{line.product_crm_id}:{suggested}",
+                    kind=ItemKind.ATTENTION,
+                    flow=Flow.F5,
+                    entity_type=PRODUCT,
+                    record_id=str(line.product_crm_id),
+                    record_label=line.product_name,
+                    field=nz.label("name"),
+                    message=tr(
+                        "the CRM product is not linked to 1C; 1C has one product with the same name"
+                    ),
+                    action=tr("confirm that they are the same product, and they are linked"),
+                    onec_value=self.snap.onec.products[suggested].name,
+                    crm_value=line.product_name,
+                    blocks=(say.op_id,),
+                )
+            )
+        elif ref is None or ref not in self.snap.onec.products:
+            say.attention(
+                f"product{line.product_crm_id}",
+                nz.label("rows"),
+                tr("row {n}: product «{name}» exists only in the CRM").format(
+                    n=line.line_no, name=line.product_name
+                ),
+                tr(
+                    "create it in 1C under the same name (1C is the master of products), or "
+                    "give the 1C product and the CRM product the same name; then confirm "
+                    "the link the next run proposes"
+                ),
+                line.product_name,
+            )
+        else:
+            if self.snap.onec.products[ref].characteristics:
+                say.attention(
+                    f"row{line.line_no}_characteristic",
+                    tr("Characteristics"),
+                    tr(
+                        "row {n}: in 1C «{name}» is sold by characteristics ({names}); "
+                        "the CRM row cannot say which"
+                    ).format(
+                        n=line.line_no,
+                        name=line.product_name,
+                        names=", ".join(self.snap.onec.products[ref].characteristics),
+                    ),
+                    tr(
+                        "enter this order in 1C by hand with the characteristic, then "
+                        "skip this item"
+                    ),
+                    line.product_name,
+                )
+            link = self.products.match.pairs.get(ref)
+            if link is not None and not link.known:
+                dep = self.products.ensure_in_crm(ref, say.label)
+                if dep:
+                    deps.append(dep)
+            return ref
+        return None
 
     def _number_back(self, crm_id: str, onec_ref: str, after: str, label: str) -> None:
         """The 1C number and date written back to the CRM invoice once ``after`` is done."""
@@ -522,7 +392,7 @@ class Invoices:
             ci = self.snap.crm.invoices.get(int(link.crm_id))
             if inv is None or ci is None:
                 continue
-            label = _invoice_label(inv)
+            label = invoice_label(inv)
             if inv.deleted:
                 self.b.item(
                     Item(
@@ -579,25 +449,6 @@ class Invoices:
             for ln in ci.invoice.lines
         ]
         return nz.invoice_values(ci.invoice, cp_ref or f"crm:{key}", refs)
-
-
-def repriced_as_base(now: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    """The CRM's rows with the base's unit prices where only the price differs.
-
-    Before the rows kept the manager's price, a sent invoice's base held the price
-    derived back from the CRM's rounded figures (1234.55 for 1234.56). The same row
-    (product, quantity, sum with VAT, rate) read now is not an edit by anyone: it must
-    not become a conflict after an upgrade. An edit that changes a row's sum still does.
-    """
-    rows, old = now.get("rows"), base.get("rows")
-    if not (isinstance(rows, list) and isinstance(old, list) and len(rows) == len(old)):
-        return now
-    for r, b in zip(rows, old, strict=True):
-        if not (isinstance(r, list) and isinstance(b, list) and len(r) == len(b) == 5):
-            return now
-        if r[:2] + r[3:] != b[:2] + b[3:]:  # product, quantity | sum with VAT, rate
-            return now
-    return {**now, "rows": old}
 
 
 def _int_or_none(value: str | None) -> int | None:
