@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from desktop_sync.sandbox.onec import errors as E  # noqa: N812
-from desktop_sync.sandbox.onec import render
+from desktop_sync.sandbox.onec import index, render
 from desktop_sync.sandbox.onec.errors import ODataError, bad_query
 from desktop_sync.sandbox.onec.faults import Faults
 from desktop_sync.sandbox.onec.filters import Evaluator, Guid, Parser
@@ -23,6 +23,7 @@ from desktop_sync.sandbox.onec.schema import (
     AccumulationRegister,
     EntitySet,
     InformationRegister,
+    Kind,
     SetKind,
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
@@ -333,13 +334,16 @@ class App:
         return Evaluator(entity, self.store.get, self.store.schema.get)
 
     def select_rows(self, entity: EntitySet, query: dict[str, str], user: User) -> list[Record]:
-        rows = self.store.all(entity.name)
         text = query.get("$filter")
         if text:
             ev = self.evaluator(entity)
             node = Parser(text).parse()
             ev.check(node)
+            with self.store.lock:
+                rows = index.candidates(self.store.rows[entity.name], node)
             rows = [r for r in rows if ev.matches(node, r)]
+        else:
+            rows = self.store.all(entity.name)
         rule = user.rls.get(entity.name)
         if rule is not None:
             hidden = [r for r in rows if not rule(r)]
@@ -350,6 +354,10 @@ class App:
         return rows
 
     def order(self, entity: EntitySet, rows: list[Record], text: str) -> list[Record]:
+        descending = index.by_ref_key(text)
+        key_field = entity.field("Ref_Key")
+        if descending is not None and key_field is not None and key_field.kind is Kind.GUID:
+            return index.sort_by_key(rows, descending)
         ev = self.evaluator(entity)
         keys: list[tuple[str, bool]] = []
         for item in text.split(","):
