@@ -21,7 +21,6 @@ from typing import Any
 
 from desktop_sync import __version__
 from desktop_sync.config import AppPaths, Profile
-from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
 from desktop_sync.config.urls import check_webhook
 from desktop_sync.connectors.bitrix24 import (
     Bitrix24AuthError,
@@ -38,12 +37,20 @@ from desktop_sync.connectors.onec import (
     OnecProfileError,
     OnecUnavailable,
 )
-from desktop_sync.engine import decisions
+from desktop_sync.engine import front
 from desktop_sync.engine.cache import Cached, cache_path
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
 from desktop_sync.engine.executor import Cancelled as ApplyCancelled
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished
+from desktop_sync.engine.facade import (
+    ConnectError,
+    JournalDoor,
+    StalePlan,
+    open_journal,
+    profile_secrets,
+)
+from desktop_sync.engine.lookup import InvoiceStatus
 from desktop_sync.engine.model import (
     ALL_FLOWS,
     Decision,
@@ -70,12 +77,12 @@ from desktop_sync.engine.planner import (
     key_scope,
 )
 from desktop_sync.engine.read import FULL_EVERY, Cancelled, read_crm, read_onec
+from desktop_sync.engine.records import SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_onec import OnecWriter
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
-from desktop_sync.journal.db import sqlite_url
 from desktop_sync.redact import register_secret, scrub
 from desktop_sync.runlock import RunLock
 
@@ -84,14 +91,6 @@ log = logging.getLogger(__name__)
 __all__ = ["Cancelled", "ConnectError", "StalePlan", "SyncService"]
 
 LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT)
-
-
-class ConnectError(Exception):
-    """Cannot connect to or log in to one of the systems (exit code 5)."""
-
-
-class StalePlan(Exception):
-    """Another run changed the systems after this plan was made: prepare again."""
 
 
 _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
@@ -107,7 +106,10 @@ def _connect_message(system: str, exc: Exception) -> str:
     return tr("{system}: {reason}").format(system=system, reason=scrub(str(exc)))
 
 
-class SyncService:
+class SyncService(JournalDoor):
+    """The one door the CLI and the window use: the journal's half (:class:`JournalDoor`)
+    and, connected, check, setup, read/plan/apply, settings choices and invoice lookup."""
+
     def __init__(
         self,
         profile: Profile,
@@ -116,11 +118,9 @@ class SyncService:
         crm: Bitrix24Client,
         journal: Journal,
     ) -> None:
-        self.profile = profile
-        self.paths = paths
+        super().__init__(profile, paths, journal)
         self.onec = onec
         self.crm = crm
-        self.journal = journal
         self.writers: dict[System, Writer] = {
             System.ONEC: OnecWriter(onec),
             System.CRM: CrmWriter(crm),
@@ -144,32 +144,11 @@ class SyncService:
         the profile's portal: a secret never leaves for a place the profile does not name.
         """
         profile = profile.validate()
-        secrets = SecretStore(profile.uuid)
-        try:
-            password = secrets.get(SecretKind.ONEC_PASSWORD)
-            webhook = secrets.get(SecretKind.CRM_SECRET)
-        except KeyringUnavailable as exc:
-            raise ConnectError(str(exc)) from None
-        if password is None:
-            raise ConnectError(
-                tr(
-                    "the 1C password of profile «{name}» is not set: enter it in the connection "
-                    "settings, or set {env}"
-                ).format(name=profile.name, env=SecretKind.ONEC_PASSWORD.env)
-            )
-        if webhook is None:
-            raise ConnectError(
-                tr(
-                    "the Bitrix24 webhook of profile «{name}» is not set: enter it in the "
-                    "connection settings, or set {env}"
-                ).format(name=profile.name, env=SecretKind.CRM_SECRET.env)
-            )
+        password, webhook = profile_secrets(profile)
         register_secret(password)
         register_secret(webhook)
         check_webhook(webhook, profile.crm_url)
-        journal = Journal.open(
-            profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid
-        )
+        journal = open_journal(profile, paths)
         onec = OnecClient(
             profile.onec_url,
             profile.onec_user,
@@ -188,13 +167,7 @@ class SyncService:
     def close(self) -> None:
         self.onec.close()
         self.crm.close()
-        self.journal.close()
-
-    def __enter__(self) -> SyncService:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().close()
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -273,8 +246,8 @@ class SyncService:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
-            missing_fields = tuple(f.label for f in self.crm.missing_custom_fields())
-            inventory_off = stock and not self.crm.inventory_enabled()
+            missing_fields = tuple(f.label for f in self.crm.userfields.missing_custom_fields())
+            inventory_off = stock and not self.crm.inventory.enabled()
         except OnecError as exc:
             raise ConnectError(_connect_message("1С", exc)) from None
         except Bitrix24Error as exc:
@@ -486,40 +459,35 @@ class SyncService:
     def _setup_locked(self) -> list[str]:
         self.connect()
         try:
-            return [f.label for f in self.crm.setup_custom_fields()]
+            return [f.label for f in self.crm.userfields.setup_custom_fields()]
         except Bitrix24PermissionError as exc:
             raise ConnectError(_connect_message("Битрикс24", exc)) from None
 
-    # -- the inbox ----------------------------------------------------------------------
+    # -- what the fronts ask besides ----------------------------------------------------
 
-    def resolve(self, item_id: int, action: str, value: Any = None, by: str = "") -> None:
-        """Record a person's decision; the next plan carries it out.
+    def check(self) -> front.Checked:
+        """Connect to both systems: configuration, rights, what is missing."""
+        return front.check(self)
 
-        Under the profile's run lock, so a decision never lands in the middle of a run
-        that is applying the same item.
-        """
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
-            self._resolve_locked(item_id, action, value, by)
+    def setting_choices(self) -> SettingChoices:
+        """The CRM stages and stores and the 1C warehouses the settings can point at."""
+        return front.setting_choices(self)
 
-    def _resolve_locked(self, item_id: int, action: str, value: Any, by: str) -> None:
-        # A decision the engine cannot carry out is refused here (DecisionRefused, a
-        # ValueError with the reason); the item stays open.
-        decisions.resolve(self.journal, item_id, action, value, by=by)
+    def invoice_status(self, query: str) -> InvoiceStatus:
+        """One invoice (``crm:ID``, account number, 1C number[/year]) as read now."""
+        return front.invoice_status(self, query)
+
+    def invoice_for_print(self, query: str) -> front.ForPrint:
+        """The 1C invoice to print, with the seller and its bank read from 1C now."""
+        return front.for_print(self, query)
+
+
+_ITEM_FIELDS = ("entity_type", "record_id", "record_label", "field", "message", "action",
+                "onec_value", "crm_value", "base_value")  # fmt: skip
 
 
 def _item_fields(item: Item) -> dict[str, Any]:
-    return {
-        "flow": item.flow.value,
-        "entity_type": item.entity_type,
-        "record_id": item.record_id,
-        "record_label": item.record_label,
-        "field": item.field,
-        "message": item.message,
-        "action": item.action,
-        "onec_value": item.onec_value,
-        "crm_value": item.crm_value,
-        "base_value": item.base_value,
-    }
+    return {"flow": item.flow.value, **{f: getattr(item, f) for f in _ITEM_FIELDS}}
 
 
 def _counts(summary: RunSummary) -> dict[str, Any]:
@@ -527,10 +495,4 @@ def _counts(summary: RunSummary) -> dict[str, Any]:
 
 
 def _run_outcome(outcome: Outcome) -> RunOutcome:
-    return {
-        Outcome.DONE: RunOutcome.DONE,
-        Outcome.WAITING: RunOutcome.WAITING,
-        Outcome.PARTIAL: RunOutcome.PARTIAL,
-        Outcome.CANNOT_CONNECT: RunOutcome.CANNOT_CONNECT,
-        Outcome.CANCELLED: RunOutcome.CANCELLED,
-    }[outcome]
+    return RunOutcome(outcome.value)  # the same words: done, waiting, partial, …

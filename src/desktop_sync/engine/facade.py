@@ -1,0 +1,171 @@
+"""The journal's half of the door: runs, operations, the inbox, links and the export.
+
+:class:`JournalDoor` answers from the local journal alone: no secret is read and no
+system is reached, so ``desktop-sync journal`` and ``inbox`` work while 1C is down.
+:class:`desktop_sync.engine.service.SyncService` is a ``JournalDoor`` that also
+connects; the fronts hold one or the other and never the journal itself.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Self
+
+from desktop_sync.config import AppPaths, Profile
+from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
+from desktop_sync.engine import decisions
+from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
+from desktop_sync.i18n import tr
+from desktop_sync.journal import Journal, LinkValues
+from desktop_sync.journal.db import sqlite_url
+from desktop_sync.runlock import RunLock
+
+__all__ = [
+    "ConnectError",
+    "ExportError",
+    "JournalDoor",
+    "StalePlan",
+    "export_table",
+    "open_journal",
+    "profile_secrets",
+]
+
+
+class ConnectError(Exception):
+    """Cannot connect to or log in to one of the systems (exit code 5)."""
+
+
+class StalePlan(Exception):
+    """Another run changed the systems after this plan was made: prepare again."""
+
+
+class ExportError(ValueError):
+    """The export cannot be written where the person asked (the message says why)."""
+
+
+def open_journal(profile: Profile, paths: AppPaths) -> Journal:
+    """The profile's journal: its own URL, or the SQLite file in the data folder."""
+    return Journal.open(profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid)
+
+
+def profile_secrets(profile: Profile) -> tuple[str, str]:
+    """The profile's 1C password and Bitrix24 webhook from the OS keyring (or the
+    environment); a missing one is a :class:`ConnectError` saying where to enter it."""
+    secrets = SecretStore(profile.uuid)
+    try:
+        password = secrets.get(SecretKind.ONEC_PASSWORD)
+        webhook = secrets.get(SecretKind.CRM_SECRET)
+    except KeyringUnavailable as exc:
+        raise ConnectError(str(exc)) from None
+    if password is None:
+        raise ConnectError(
+            tr(
+                "the 1C password of profile «{name}» is not set: enter it in the connection "
+                "settings, or set {env}"
+            ).format(name=profile.name, env=SecretKind.ONEC_PASSWORD.env)
+        )
+    if webhook is None:
+        raise ConnectError(
+            tr(
+                "the Bitrix24 webhook of profile «{name}» is not set: enter it in the "
+                "connection settings, or set {env}"
+            ).format(name=profile.name, env=SecretKind.CRM_SECRET.env)
+        )
+    return password, webhook
+
+
+class JournalDoor:
+    """Everything the fronts read from (or decide in) the journal of one profile."""
+
+    def __init__(self, profile: Profile, paths: AppPaths, journal: Journal) -> None:
+        self.profile = profile
+        self.paths = paths
+        self.journal = journal
+
+    @classmethod
+    def open_journal_only(cls, profile: Profile, paths: AppPaths) -> JournalDoor:
+        """The journal alone: no secret is read, no request leaves."""
+        return JournalDoor(profile, paths, open_journal(profile, paths))
+
+    def close(self) -> None:
+        self.journal.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs and operations ------------------------------------------------------------
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        return [RunRecord.of(r) for r in self.journal.runs(limit=limit)]
+
+    def find_run(self, run_id: int) -> RunRecord | None:
+        row = self.journal.run(run_id)
+        return None if row is None else RunRecord.of(row)
+
+    def operations(self, run_id: int | None = None) -> list[OperationRecord]:
+        """One run's operations; ``None``: every run's, newest run first."""
+        if run_id is not None:
+            return [OperationRecord.of(o) for o in self.journal.operations(run_id)]
+        return [
+            OperationRecord.of(o)
+            for r in self.journal.runs(limit=1_000_000)
+            for o in self.journal.operations(r.id)
+        ]
+
+    def failed_in_last_apply(self) -> list[OperationRecord]:
+        """What the latest run failed to write, if it was an apply (the window marks it)."""
+        runs = self.journal.runs(limit=1)
+        if not runs or runs[0].mode != "apply":
+            return []
+        return [OperationRecord.of(o) for o in self.journal.operations(runs[0].id)
+                if o.state == "failed"]  # fmt: skip
+
+    # -- the inbox and links ------------------------------------------------------------
+
+    def inbox(self, *, open_only: bool = True) -> list[InboxRecord]:
+        return [InboxRecord.of(i) for i in self.journal.inbox(open_only=open_only)]
+
+    def resolve(self, item_id: int, action: str, value: Json = None, by: str = "") -> None:
+        """Record a person's decision; the next plan carries it out.
+
+        Under the profile's run lock, so a decision never lands in the middle of a run
+        that is applying the same item. Raises ``KeyError`` for no open item of that
+        number and :class:`decisions.DecisionRefused` (with the reason) for a decision
+        the engine cannot carry out; the item then stays open.
+        """
+        with RunLock(self.paths.lock_path(self.profile.uuid)):
+            decisions.resolve(self.journal, item_id, action, value, by=by)
+
+    def links(self, entity_type: str) -> list[LinkValues]:
+        """The records of one type known on both sides (with their last synced values)."""
+        return self.journal.links(entity_type)
+
+
+def export_table(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[Json]], *, sheet: str
+) -> None:
+    """Write a table to ``path``: CSV (``;``, UTF-8 with BOM, as Excel opens it) or XLSX."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ExportError(tr("export: the file must end in .csv or .xlsx"))
+    if not path.parent.is_dir():
+        raise ExportError(
+            tr("export: the folder {folder} does not exist; create it or choose another").format(
+                folder=path.parent
+            )
+        )
+    if suffix == ".xlsx":
+        from desktop_sync.xlsx import write_xlsx  # XlsxWriter only when asked for
+
+        write_xlsx(path, list(header), rows, sheet=sheet)
+        return
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(header)
+        writer.writerows(rows)

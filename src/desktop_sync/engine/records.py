@@ -1,0 +1,147 @@
+"""What the door hands the fronts from the journal and the systems: plain frozen records.
+
+The journal's rows are ORM objects bound to a session; the CLI and the window get
+these copies instead (no session, no lazy loading, nothing to close). JSON columns
+(a field's value on each side, an operation's before/after) stay JSON: ``Json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any, Self
+
+from desktop_sync.engine.lookup import InvoiceLookupError, InvoiceStatus, PaymentLine
+from desktop_sync.engine.model import (
+    COUNT_KEYS,
+    Flow,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    Outcome,
+    Plan,
+    Progress,
+    ProgressFn,
+    RunSummary,
+    Stage,
+    System,
+)
+from desktop_sync.journal import LinkValues
+
+# The door's vocabulary is named here too (the plan and its parts, a run's summary and
+# progress, the invoice lookup's answer), so that a front imports it from the door.
+
+Json = Any  # a value decoded from a JSON column: str, number, Decimal, list, dict or None
+
+
+class _FromRow:
+    """``Record.of(row)``: the record's fields taken by name from a journal row."""
+
+    @classmethod
+    def of(cls, row: object) -> Self:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord(_FromRow):
+    """One synchronisation run (a dry run or an apply) as the journal keeps it."""
+
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    trigger: str  # manual | schedule | cli
+    started_by: str
+    mode: str  # dry_run | apply
+    outcome: str  # running | done | waiting | partial | cannot_connect | cancelled | crashed
+    counts: dict[str, Json]
+    message: str
+    app_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperationRecord(_FromRow):
+    """One write a run planned or made."""
+
+    id: int
+    run_id: int
+    flow: str
+    kind: str
+    target_system: str  # onec | crm
+    entity_type: str
+    source_id: str
+    target_id: str
+    idempotency_key: str
+    reason: str
+    before: dict[str, Json] | None
+    after: dict[str, Json] | None
+    state: str
+    error: str
+    attempts: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRecord(_FromRow):
+    """A conflict or an attention item waiting for (or decided by) a person."""
+
+    id: int
+    run_id: int | None
+    kind: str  # conflict | attention
+    flow: str
+    entity_type: str
+    record_id: str
+    record_label: str
+    field: str
+    onec_value: Json
+    crm_value: Json
+    base_value: Json
+    message: str
+    action: str
+    dedup_key: str
+    state: str  # open | resolved
+    resolution: dict[str, Json] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Something a setting can point at: a CRM stage, a CRM store, a 1C warehouse."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChoices:
+    """What the connection settings offer, read from both systems."""
+
+    stages: tuple[Choice, ...]  # the CRM invoice stages
+    stores: tuple[Choice, ...]  # the CRM stores (inventory)
+    warehouses: tuple[str, ...]  # the 1C warehouses, by name
+
+
+__all__ = [
+    "COUNT_KEYS",
+    "Choice",
+    "Flow",
+    "InboxRecord",
+    "InvoiceLookupError",
+    "InvoiceStatus",
+    "Item",
+    "ItemKind",
+    "Json",
+    "LinkValues",
+    "OpKind",
+    "Operation",
+    "OperationRecord",
+    "Outcome",
+    "PaymentLine",
+    "Plan",
+    "Progress",
+    "ProgressFn",
+    "RunRecord",
+    "RunSummary",
+    "SettingChoices",
+    "Stage",
+    "System",
+]
