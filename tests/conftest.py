@@ -18,6 +18,17 @@ for _var in ("DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET", "DESKTOP_S
     os.environ.pop(_var, None)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Registered here, not in tests/sim or tests/reliability, so that `pytest --soak`
+    # works without naming a folder (a sub-folder's conftest is read too late for that).
+    parser.addoption(
+        "--soak",
+        action="store_true",
+        default=False,
+        help="simulation and reliability harness: the soak size (60 days, more seeds)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _memory_keyring() -> Iterator[None]:
     """Every test gets the project's in-memory keyring; the user's is never touched."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import shutil
 import signal
 import sqlite3
@@ -175,6 +174,8 @@ def test_a_damaged_journal_is_said_in_russian(tmp_path: Path) -> None:
 
 def _file_size_limit(limit: int) -> object:
     def limit_writes() -> None:
+        import resource  # POSIX only: the module is collected on Windows too
+
         # Every write past `limit` bytes fails with EFBIG, as writes to a full disk
         # fail with ENOSPC; the signal that would kill the process is ignored.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -212,6 +213,7 @@ def read_only(folder: Path) -> Iterator[bool]:
             subprocess.run([chattr, "-i", str(folder)], check=False)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a folder made read-only by POSIX permissions")
 @pytest.mark.parametrize("what", ["fresh", "existing"])
 def test_a_read_only_home_gives_one_line_and_exit_2(tmp_path: Path, what: str) -> None:
     home = tmp_path / "home"
@@ -277,6 +279,7 @@ def test_every_keyring_backend_is_said_not_crashed_on(tmp_path: Path, backend: s
     assert "DESKTOP_SYNC_ONEC_PASSWORD" in one_line(synced)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal is POSIX")
 def test_without_a_keyring_nothing_is_asked_that_would_be_thrown_away(tmp_path: Path) -> None:
     """With a terminal and no keyring, `profile add` says so and asks for nothing."""
     import pty

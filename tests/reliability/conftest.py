@@ -18,15 +18,6 @@ from dataclasses import dataclass, field
 import pytest
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--soak",
-        action="store_true",
-        default=False,
-        help="reliability harness: the larger soak (more seeds, rates and kills)",
-    )
-
-
 def soak_enabled(config: pytest.Config) -> bool:
     return bool(config.getoption("--soak", default=False)) or os.environ.get(
         "DESKTOP_SYNC_SOAK", ""

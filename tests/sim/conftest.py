@@ -7,7 +7,6 @@ printed at the end of the session."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
@@ -17,22 +16,8 @@ from .sim import Tally
 TALLY = Tally()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    # tests/reliability registers the same option when it is loaded first
-    with contextlib.suppress(ValueError):
-        parser.addoption(
-            "--soak",
-            action="store_true",
-            default=False,
-            help="simulation (and reliability harness): the soak size",
-        )
-
-
 def soak_enabled(config: pytest.Config) -> bool:
-    try:
-        option = bool(config.getoption("--soak"))
-    except ValueError:  # run alone: tests/reliability did not register the option
-        option = False
+    option = bool(config.getoption("--soak", default=False))
     return option or os.environ.get("DESKTOP_SYNC_SOAK", "") not in ("", "0")
 
 
