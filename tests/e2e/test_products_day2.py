@@ -251,7 +251,7 @@ def test_a_crm_product_of_the_same_name_waits_for_a_person(world: World) -> None
 def test_the_window_shows_linked_products_in_step_after_the_first_sync(world: World) -> None:
     """The product table compares what F5 keeps equal: no «Article» difference for every
     linked product (the CRM catalog has none), the base price shown beside."""
-    from desktop_sync.engine.views import SyncState, build_views
+    from desktop_sync.readmodel import SyncState, build_views
 
     _first_sync(world)
     with world.service() as svc:

@@ -27,7 +27,7 @@ from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine.model import Flow, Item, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.engine.normalize import counterparty_values
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
-from desktop_sync.engine.views import (
+from desktop_sync.readmodel import (
     COUNTERPARTY,
     INVOICE,
     PRODUCT,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_sync.engine.views import INVOICE_COLUMNS, Row, SyncState, Table
+from desktop_sync.readmodel import INVOICE_COLUMNS, Row, SyncState, Table
 from desktop_sync.gui.models.side_by_side import (
     RowFilter,
     RowRole,

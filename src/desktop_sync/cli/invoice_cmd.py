@@ -29,7 +29,7 @@ from desktop_sync.engine.model import Flow
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.engine.service import ConnectError, SyncService
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.engine.views import InvoiceStatus, find_invoices
+from desktop_sync.readmodel import InvoiceStatus, find_invoices
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
 from desktop_sync.printing import PrintingError, render_invoice_pdf

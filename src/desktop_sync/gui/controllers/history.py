@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
-from desktop_sync.engine.views import Row
+from desktop_sync.readmodel import Row
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers.journal import OpEntry, OpsModel, RunEntry
 from desktop_sync.i18n import tr

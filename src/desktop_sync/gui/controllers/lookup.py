@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.views import InvoiceStatus
+from desktop_sync.readmodel import InvoiceStatus
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
 from desktop_sync.engine.model import Outcome, Plan, Progress, RunSummary, Stage
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.engine.views import (
+from desktop_sync.readmodel import (
     COUNTERPARTY,
     INVOICE,
     PAYMENT,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.views import SyncState
+from desktop_sync.readmodel import SyncState
 from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
 from desktop_sync.i18n import tr

@@ -1,0 +1,152 @@
+"""The counterparties and products tables: 1C's records beside the CRM's they match."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import match_counterparties, match_products
+from desktop_sync.engine.plan_products import compared
+from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.i18n import tr
+from desktop_sync.journal import LinkValues
+from desktop_sync.readmodel.marks import Marks, search, state_of
+from desktop_sync.readmodel.rows import (
+    COUNTERPARTY,
+    COUNTERPARTY_COLUMNS,
+    PRODUCT,
+    PRODUCT_COLUMNS,
+    Row,
+    SyncState,
+    Table,
+)
+
+# -- counterparties ------------------------------------------------------------------------
+
+
+def counterparty_table(
+    snap: Snapshot, links: list[LinkValues], marks: Marks, extra_onec: set[str]
+) -> Table:
+    cols = COUNTERPARTY_COLUMNS
+    onec = snap.onec.counterparties
+    match = match_counterparties(onec, snap.crm.companies, links)
+    crm_units = {rq.key: (rq, co) for co in snap.crm.companies.values() for rq in requisites_of(co)}
+    rows: list[Row] = []
+    used_crm: set[str] = set()
+    shown_onec = [
+        ref for ref, cp in onec.items() if ref in match.pairs or ref in extra_onec or cp.crm_id
+    ]
+    for ref in sorted(shown_onec, key=lambda r: nz.text(onec[r].name).casefold()):
+        cp = onec[ref]
+        left: dict[str, Any] = dict(nz.counterparty_values(cp))
+        left["name"] = cp.name
+        pair = match.pairs.get(ref)
+        right: dict[str, Any] | None = None
+        crm_key: str | None = None
+        differs: list[str] = []
+        if pair is not None and pair.crm_key in crm_units:
+            crm_key = pair.crm_key
+            used_crm.add(crm_key)
+            rq, co = crm_units[crm_key]
+            right = {
+                "name": co.counterparty.name,
+                "inn": rq.inn,
+                "kpp": rq.kpp,
+                "phone": nz.phone(co.counterparty.phone),
+                "email": nz.text(co.counterparty.email).lower(),
+            }
+            differs = [
+                c.key
+                for c in cols
+                if (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
+                != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
+            ]
+            base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
+        else:
+            base = SyncState.ONLY_ONEC
+        state, note, detail = state_of(
+            base, differs, marks.of([COUNTERPARTY], [ref, crm_key]), cols
+        )
+        if base is SyncState.DIFFERS and not note:
+            note = tr("found by INN; will be linked")
+        rows.append(
+            Row(f"cp:{ref}", left, right, state, tuple(differs), note, None, cp.name, ref,
+                crm_key, search(left, right), detail)
+        )  # fmt: skip
+    for key, (rq, co) in sorted(crm_units.items(), key=lambda kv: kv[1][1].counterparty.name):
+        if key in used_crm or co.is_my_company:
+            continue
+        right = {
+            "name": co.counterparty.name,
+            "inn": rq.inn,
+            "kpp": rq.kpp,
+            "phone": nz.phone(co.counterparty.phone),
+            "email": nz.text(co.counterparty.email).lower(),
+        }
+        state, note, detail = state_of(
+            SyncState.ONLY_CRM, (), marks.of([COUNTERPARTY], [key]), cols
+        )
+        rows.append(
+            Row(f"crm-cp:{key}", None, right, state, (), note, None, co.counterparty.name,
+                None, key, search(right), detail)
+        )  # fmt: skip
+    return Table(COUNTERPARTY, cols, tuple(rows))
+
+
+# -- products ------------------------------------------------------------------------------
+
+
+def _product_values(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    out["name"] = name
+    return out
+
+
+def product_table(
+    snap: Snapshot, links: list[LinkValues], marks: Marks, extra_onec: set[str]
+) -> Table:
+    cols = PRODUCT_COLUMNS
+    onec = snap.onec.products
+    match = match_products(onec, snap.crm.products, links)
+    rows: list[Row] = []
+    used: set[str] = set()
+    shown = [ref for ref, p in onec.items() if ref in match.pairs or ref in extra_onec or p.crm_id]
+    for ref in sorted(shown, key=lambda r: nz.text(onec[r].name).casefold()):
+        p = onec[ref]
+        left = _product_values(p.name, nz.product_values(p))
+        pair = match.pairs.get(ref)
+        right: dict[str, Any] | None = None
+        crm_key: str | None = None
+        differs: list[str] = []
+        base = SyncState.ONLY_ONEC
+        if pair is not None and pair.crm_key.isdigit() and int(pair.crm_key) in snap.crm.products:
+            crm_key = pair.crm_key
+            used.add(crm_key)
+            cp = snap.crm.products[int(crm_key)]
+            right = _product_values(cp.product.name, nz.product_values(cp.product))
+            differs = [  # what F5 keeps equal: never the article, which the CRM lacks
+                c.key
+                for c in cols
+                if c.key in compared(left)
+                and (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
+                != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
+            ]
+            base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
+        state, note, detail = state_of(base, differs, marks.of([PRODUCT], [ref, crm_key]), cols)
+        rows.append(
+            Row(f"p:{ref}", left, right, state, tuple(differs), note, None, "", ref, crm_key,
+                search(left, right), detail)
+        )  # fmt: skip
+    for pid, cp in sorted(snap.crm.products.items(), key=lambda kv: kv[1].product.name):
+        if str(pid) in used:
+            continue
+        right = _product_values(cp.product.name, nz.product_values(cp.product))
+        state, note, detail = state_of(
+            SyncState.ONLY_CRM, (), marks.of([PRODUCT], [str(pid)]), cols
+        )
+        rows.append(
+            Row(f"crm-p:{pid}", None, right, state, (), note, None, "", None, str(pid),
+                search(right), detail)
+        )  # fmt: skip
+    return Table(PRODUCT, cols, tuple(rows))
