@@ -244,13 +244,13 @@ def test_every_written_field_is_in_the_profile(fresh_client: OnecClient) -> None
     """1C ignores unknown fields on writes: every field the client sends must be one the
     profile validates against $metadata."""
     sent: list[tuple[str, dict[str, object]]] = []
-    real_create = fresh_client.create
+    real_create = fresh_client.transport.create
 
     def spy(entity: str, body: dict[str, object]):  # type: ignore[no-untyped-def]
         sent.append((entity, body))
         return real_create(entity, body)
 
-    fresh_client.create = spy  # type: ignore[method-assign]
+    fresh_client.transport.create = spy  # type: ignore[method-assign]
     cp, _contract = fresh_client.create_counterparty_with_contract(new_customer(), "spy/cp")
     fresh_client.create_product(
         Product("Услуга «Спай»", ProductKind.SERVICE, unit=Unit("356", "ч")), "spy/product"

@@ -18,7 +18,7 @@ from desktop_sync.connectors.onec import (
     ref_for_key,
 )
 from desktop_sync.connectors.onec import literals as lit
-from desktop_sync.connectors.onec.ut11 import Ut11Client
+from desktop_sync.connectors.onec.ut11 import Ut11
 from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
@@ -65,7 +65,7 @@ def fresh_ut_client(ut_fresh: OnecSandbox) -> Iterator[OnecClient]:
 
 def test_profile_validates_and_check_names_the_configuration(ut: OnecSandbox) -> None:
     with make_client(ut, configuration="ut11") as c:
-        assert isinstance(c, Ut11Client)
+        assert isinstance(c.config, Ut11)
         assert c.check() == []
         c.connect()
         report = c.report()
@@ -91,7 +91,7 @@ def test_bp_base_is_told_from_ut(sandbox: OnecSandbox) -> None:
 
 
 def test_counterparties_partners_and_contracts(ut_client: OnecClient) -> None:
-    assert isinstance(ut_client, Ut11Client)
+    assert isinstance(ut_client.config, Ut11)
     got = {c.onec_ref: c for c in ut_client.counterparties()}
     for cp in DS.counterparties:
         if cp.onec_ref in DS.counterparties_in_onec:
@@ -117,7 +117,7 @@ def test_counterparties_partners_and_contracts(ut_client: OnecClient) -> None:
 
 
 def test_products_vat_packages_and_characteristics(ut_client: OnecClient) -> None:
-    assert isinstance(ut_client, Ut11Client)
+    assert isinstance(ut_client.config, Ut11)
     got = {p.onec_ref: p for p in ut_client.products()}
     for p in DS.products:
         mine = got[p.onec_ref]
@@ -192,7 +192,7 @@ def test_payments_shipments_and_returns_hang_on_the_order(ut_client: OnecClient)
 
 
 def test_free_stock_per_warehouse(ut_client: OnecClient) -> None:
-    assert isinstance(ut_client, Ut11Client)
+    assert isinstance(ut_client.config, Ut11)
     balance = ut_client.stock_balance()
     on_hand = {(lv.product_ref, lv.warehouse_ref): lv.quantity for lv in balance}
     want = {(lv.product_ref, lv.warehouse_ref): lv.quantity for lv in DS.stock}
@@ -218,7 +218,7 @@ def new_customer(inn: str = "7707083893", kpp: str = "7707AB001") -> Counterpart
 
 
 def _goods(c: OnecClient) -> Product:
-    assert isinstance(c, Ut11Client)
+    assert isinstance(c.config, Ut11)
     with_chars = {ch.product_ref for ch in c.characteristics()}
     return next(
         p
@@ -231,7 +231,7 @@ def test_counterparty_with_partner_contract_then_order_then_post(
     ut_fresh: OnecSandbox, fresh_ut_client: OnecClient
 ) -> None:
     c = fresh_ut_client
-    assert isinstance(c, Ut11Client)
+    assert isinstance(c.config, Ut11)
     made, contract = c.create_counterparty_with_contract(new_customer(), "p1/F7/crm-company-5")
     assert made.created and contract.created and made.ref == ref_for_key("p1/F7/crm-company-5")
     partner = c.partner_of(made.ref)
@@ -285,7 +285,7 @@ def test_what_ut_cannot_take_is_refused_before_sending(
     ut_fresh: OnecSandbox, fresh_ut_client: OnecClient
 ) -> None:
     c = fresh_ut_client
-    assert isinstance(c, Ut11Client)
+    assert isinstance(c.config, Ut11)
     cp = DS.onec_invoices[0].counterparty_ref
     with_chars = c.characteristics()[0].product_ref
     line = make_line(1, "x", Decimal(1), Decimal(10), VatRate.VAT22, product_ref=with_chars)
@@ -368,13 +368,13 @@ def test_lost_answer_then_retry_makes_no_twin(
 def test_every_written_field_is_in_the_profile(fresh_ut_client: OnecClient) -> None:
     c = fresh_ut_client
     sent: list[tuple[str, dict[str, object]]] = []
-    real_create = c.create
+    real_create = c.transport.create
 
     def spy(entity: str, body: dict[str, object]):  # type: ignore[no-untyped-def]
         sent.append((entity, body))
         return real_create(entity, body)
 
-    c.create = spy  # type: ignore[method-assign]
+    c.transport.create = spy  # type: ignore[method-assign]
     cp, _contract = c.create_counterparty_with_contract(new_customer(), "spy/cp")
     c.create_product(Product("Услуга «Спай»", ProductKind.SERVICE, unit=Unit("356", "ч")), "spy/p")
     product = _goods(c)

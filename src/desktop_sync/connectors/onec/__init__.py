@@ -1,4 +1,4 @@
-"""The 1C:Enterprise OData client (BP 3.0 now; UT 11 beside it later)."""
+"""The 1C:Enterprise OData client: BP 3.0 and UT 11, each a mapping over one transport."""
 
 from desktop_sync.connectors.onec.client import (
     BankDetails,

@@ -37,21 +37,27 @@ def comment_with_key(comment: str, key: str) -> str:
     return f"{comment} [{MARK}{key}]".strip()
 
 
-def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
-    if cp.inn:
-        try:
-            validate_inn(cp.inn)
-            if cp.kpp:
-                validate_kpp(cp.kpp)
-        except ValueError as exc:
-            raise OnecError(
-                tr("counterparty «{name}»: {error}").format(name=cp.name, error=exc),
-                entity=entity,
-                field=getattr(exc, "field", "ИНН"),
-            ) from None
-    contacts: list[dict[str, Any]] = []
+def check_requisites(cp: Counterparty, entity: str) -> None:
+    """A bad ИНН or КПП is refused before anything is sent, naming the counterparty."""
+    if not cp.inn:
+        return
+    try:
+        validate_inn(cp.inn)
+        if cp.kpp:
+            validate_kpp(cp.kpp)
+    except ValueError as exc:
+        raise OnecError(
+            tr("counterparty «{name}»: {error}").format(name=cp.name, error=exc),
+            entity=entity,
+            field=getattr(exc, "field", "ИНН"),
+        ) from None
+
+
+def contacts(cp: Counterparty) -> list[dict[str, Any]]:
+    """The phone and e-mail rows of ``КонтактнаяИнформация`` (the same in BP and UT)."""
+    rows: list[dict[str, Any]] = []
     if cp.phone:
-        contacts.append(
+        rows.append(
             {
                 "LineNumber": "1",
                 "Тип": "Телефон",
@@ -60,14 +66,19 @@ def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
             }
         )
     if cp.email:
-        contacts.append(
+        rows.append(
             {
-                "LineNumber": str(len(contacts) + 1),
+                "LineNumber": str(len(rows) + 1),
                 "Тип": "АдресЭлектроннойПочты",
                 "Представление": cp.email,
                 "АдресЭП": cp.email,
             }
         )
+    return rows
+
+
+def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
+    check_requisites(cp, entity)
     legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
     return {
         "Ref_Key": ref_for_key(key),
@@ -77,7 +88,7 @@ def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
         "ИНН": cp.inn,
         "КПП": cp.kpp,
         "Комментарий": comment_with_key("", key),
-        "КонтактнаяИнформация": contacts,
+        "КонтактнаяИнформация": contacts(cp),
     }
 
 

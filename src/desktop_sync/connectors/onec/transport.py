@@ -8,31 +8,25 @@ body. Writes are sent once: a write whose outcome is unknown raises
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlsplit
-from xml.etree import ElementTree as ET
+from urllib.parse import quote
 
 import httpx
 
 from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.connectors.onec import errors as err
 from desktop_sync.connectors.onec import literals as lit
+from desktop_sync.connectors.onec import wire
 from desktop_sync.connectors.onec.literals import Query, query_string
 from desktop_sync.connectors.onec.metadata import Metadata, parse
-from desktop_sync.domain.money import loads_decimal
 from desktop_sync.i18n import tr
 from desktop_sync.netaddr import may_carry_secret
 from desktop_sync.redact import register_secret
 
 _PATH_SAFE = "/()'=,:$_"
-_LOGIN_HINTS = ("<form", "password", "пароль", "вход", "login", "авториз")
-_FIELD_IN_MESSAGE = re.compile(r"(?:свойства|Свойство|поле|Поле)\s+['\"«]([^'\"»]+)['\"»]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,38 +39,6 @@ class CreateResult:
     @property
     def ref(self) -> str:
         return str(self.record["Ref_Key"])
-
-
-def encode_json(obj: Any) -> bytes:
-    """JSON with Decimal as a bare number (1C's Edm.Double) and Cyrillic kept."""
-    out: list[str] = []
-    _encode(obj, out)
-    return "".join(out).encode("utf-8")
-
-
-def _encode(obj: Any, out: list[str]) -> None:
-    if isinstance(obj, dict):
-        out.append("{")
-        for i, (k, v) in enumerate(obj.items()):
-            out.append(("," if i else "") + json.dumps(str(k), ensure_ascii=False) + ":")
-            _encode(v, out)
-        out.append("}")
-    elif isinstance(obj, list | tuple):
-        out.append("[")
-        for i, v in enumerate(obj):
-            out.append("," if i else "")
-            _encode(v, out)
-        out.append("]")
-    elif isinstance(obj, Decimal):
-        if not obj.is_finite():
-            raise ValueError(f"cannot send {obj} to 1C")
-        out.append(format(obj, "f"))
-    elif isinstance(obj, float):
-        raise TypeError("floats are never sent to 1C: use Decimal")
-    elif obj is None or isinstance(obj, str | int | bool):
-        out.append(json.dumps(obj, ensure_ascii=False))
-    else:
-        raise TypeError(f"cannot send {type(obj).__name__} to 1C")
 
 
 class Transport:
@@ -152,7 +114,7 @@ class Transport:
         """Send one request (reads retried); returns parsed JSON, bytes, or None."""
         write = method != "GET"
         url = self._full_url(path, params or [])
-        content = encode_json(body) if body is not None else None
+        content = wire.encode_json(body) if body is not None else None
         send_headers = dict(headers or {})
         if content is not None:
             send_headers["Content-Type"] = "application/json;charset=utf-8"
@@ -165,7 +127,7 @@ class Transport:
             except httpx.TimeoutException:
                 error: err.OnecError = err.OnecTimeout(
                     tr("1C did not answer in time while {doing}").format(
-                        doing=_doing(method, entity)
+                        doing=wire.doing(method, entity)
                     ),
                     outcome_unknown=write,
                     entity=entity,
@@ -178,17 +140,19 @@ class Transport:
                         "cannot verify the certificate of 1C at {host} while {doing}: "
                         "{reason}. If the 1C publication has a certificate of its own, "
                         "give its file: desktop-sync profile set PROFILE onec.ca_file FILE"
-                    ).format(host=_host(self.url), doing=_doing(method, entity), reason=problem)
+                    ).format(
+                        host=wire.host(self.url), doing=wire.doing(method, entity), reason=problem
+                    )
                     if problem
                     else tr("cannot reach 1C while {doing}: {error}").format(
-                        doing=_doing(method, entity), error=_transport_words(exc)
+                        doing=wire.doing(method, entity), error=wire.transport_words(exc)
                     ),
                     outcome_unknown=unknown,
                     entity=entity,
                 )
             else:
                 try:
-                    return self._answer(resp, entity, expect)
+                    return wire.answer(resp, entity, expect)
                 except err.OnecError as exc:
                     error = exc
                     retry_after = _retry_after(resp.headers.get("retry-after", ""))
@@ -196,108 +160,6 @@ class Transport:
                 raise error
             self._sleep(max(self.backoff * (2**attempt), min(retry_after, 30.0)))
         raise AssertionError("unreachable")
-
-    def _answer(self, resp: httpx.Response, entity: str, expect: str) -> Any:
-        status = resp.status_code
-        ctype = resp.headers.get("content-type", "").lower()
-        body = resp.content
-        if 200 <= status < 300:
-            if _is_html(ctype, body):
-                text = body.decode("utf-8", "replace").lower()
-                if any(h in text for h in _LOGIN_HINTS):
-                    raise err.OnecAuthError(
-                        tr(
-                            "1C answered with a login page instead of data (HTTP 200): the web "
-                            "server in front of 1C did not pass the login on; this is not a "
-                            "wrong password — check that the publication allows OData with "
-                            "Basic authentication, and run again if it was a passing fault"
-                        ),
-                        entity=entity,
-                        status=status,
-                    )
-                raise err.OnecBadResponse(
-                    tr("1C answered with a web page instead of data for {what}").format(
-                        what=entity or tr("the request")
-                    ),
-                    entity=entity,
-                    status=status,
-                )
-            if expect == "none" or not body.strip():
-                return None
-            if expect == "bytes":
-                return body
-            try:
-                return loads_decimal(body.decode("utf-8-sig"))
-            except (ValueError, UnicodeDecodeError):
-                raise err.OnecBadResponse(
-                    tr("1C sent malformed JSON for {what}").format(
-                        what=entity or tr("the request")
-                    ),
-                    entity=entity,
-                    status=status,
-                ) from None
-        code, message = _odata_error(body)
-        field = ""
-        m = _FIELD_IN_MESSAGE.search(message)
-        if m:
-            field = m.group(1)
-        kw: dict[str, Any] = {
-            "entity": entity,
-            "field": field,
-            "status": status,
-            "onec_code": code,
-            "onec_message": message,
-        }
-        what = entity or tr("the request")
-        if status == 401:
-            if code == "20" and "www-authenticate" not in resp.headers:
-                raise err.OnecAccessDenied(
-                    tr("the 1C user has no right to this data: {what}").format(what=what), **kw
-                )
-            raise err.OnecAuthError(tr("1C did not accept the user name or password"), **kw)
-        if status == 403:
-            raise err.OnecAccessDenied(
-                tr("the 1C user has no right to this data: {what}").format(what=what), **kw
-            )
-        if status == 404:
-            if code == "9":
-                raise err.OnecNotFound(
-                    tr("1C has no such record in {what}").format(what=what), **kw
-                )
-            raise err.OnecNotFound(
-                tr("1C does not publish {what} over OData: add it to the OData composition").format(
-                    what=what
-                ),
-                **kw,
-            )
-        if status == 412:
-            raise err.OnecConflict(
-                tr("the record in {what} was changed in 1C meanwhile").format(what=what), **kw
-            )
-        if code == "15":
-            raise err.OnecAlreadyExists(f"a record with this key already exists in {what}", **kw)
-        if status in (502, 503, 504):
-            raise err.OnecUnavailable(
-                tr(
-                    "the web server in front of 1C answered {status}: 1C is restarting or busy"
-                ).format(status=status),
-                **kw,
-            )
-        if status >= 500:
-            detail = f": {message}" if message else ""
-            raise err.OnecServerError(
-                tr("1C failed while handling {what}").format(what=what) + detail, **kw
-            )
-        if 400 <= status < 500:
-            where = tr(" (field {field})").format(field=field) if field else ""
-            raise err.OnecBadRequest(
-                tr("1C refused the request for {what}").format(what=what)
-                + f"{where}: {message or status}",
-                **kw,
-            )
-        raise err.OnecBadResponse(f"unexpected answer {status} from 1C for {what}", **kw)
-
-    # --- generic operations ------------------------------------------------------------
 
     def metadata(self) -> Metadata:
         raw = self.request("GET", "$metadata", expect="bytes", entity="$metadata")
@@ -312,7 +174,7 @@ class Transport:
 
     def fetch(self, entity: str, query: Query | None = None) -> list[dict[str, Any]]:
         data = self.request("GET", entity, (query or Query()).params(), entity=entity)
-        return _values(data, entity)
+        return wire.values(data, entity)
 
     def pages(self, entity: str, query: Query, page_size: int) -> Iterator[list[dict[str, Any]]]:
         """``$top``/``$skip`` pages in a stable order until a short page (A3)."""
@@ -355,7 +217,7 @@ class Transport:
             allowed_only=query.allowed_only,
         )
         data = self.request("GET", entity, first.params(), entity=entity)
-        rows = _values(data, entity)
+        rows = wire.values(data, entity)
         total = int(str(data.get("odata.count", len(rows))))
         seen: dict[str, dict[str, Any]] = {str(r.get("Ref_Key")): r for r in rows}
         if len(rows) == page_size:
@@ -406,7 +268,7 @@ class Transport:
 
     def get(self, entity: str, ref: str, select: tuple[str, ...] = ()) -> dict[str, Any]:
         q = Query(select=select)
-        data = self.request("GET", _key(entity, ref), q.params(), entity=entity)
+        data = self.request("GET", wire.key_path(entity, ref), q.params(), entity=entity)
         if not isinstance(data, dict):
             raise err.OnecBadResponse(f"1C sent no record for {entity}", entity=entity)
         return data
@@ -445,7 +307,7 @@ class Transport:
         headers = {"If-Match": if_match} if if_match else None
         data = self.request(
             "PATCH",
-            _key(entity, ref),
+            wire.key_path(entity, ref),
             [("$format", "json")],
             changes,
             entity=entity,
@@ -462,7 +324,11 @@ class Transport:
 
     def delete(self, entity: str, ref: str) -> None:
         self.request(
-            "DELETE", _key(entity, ref), [("$format", "json")], entity=entity, expect="none"
+            "DELETE",
+            wire.key_path(entity, ref),
+            [("$format", "json")],
+            entity=entity,
+            expect="none",
         )
 
     def post(self, entity: str, ref: str, operational: bool = False) -> None:
@@ -478,7 +344,11 @@ class Transport:
         ]
         try:
             self.request(
-                "POST", f"{_key(entity, ref)}/{action}", params, entity=entity, expect="none"
+                "POST",
+                f"{wire.key_path(entity, ref)}/{action}",
+                params,
+                entity=entity,
+                expect="none",
             )
         except err.OnecServerError as exc:
             verb = "post" if action == "Post" else "unpost"
@@ -504,7 +374,7 @@ class Transport:
         dimensions at a moment (A4, A8 "Prices")."""
         q = Query(filter=filter, select=select)
         path = f"{entity}/SliceLast{_args(Period=period, Condition=condition)}"
-        return _values(self.request("GET", path, q.params(), entity=entity), entity)
+        return wire.values(self.request("GET", path, q.params(), entity=entity), entity)
 
     def balance(
         self,
@@ -513,10 +383,12 @@ class Transport:
         period: str = "",
         account_condition: str = "",
         condition: str = "",
+        dimensions: str = "",
         filter: str = "",
         select: tuple[str, ...] = (),
     ) -> list[dict[str, Any]]:
-        """``Register/Balance(Period=…,AccountCondition='…',Condition='…')`` (A4).
+        """``Register/Balance(Period=…,AccountCondition='…',Condition='…',Dimensions='…')``
+        (A4).
 
         The conditions go inside the parentheses with their inner quotes not doubled,
         as DOC's example shows; ``period`` is a ``datetime'…'`` literal.
@@ -528,11 +400,13 @@ class Transport:
             args.append(f"AccountCondition='{account_condition}'")
         if condition:
             args.append(f"Condition='{condition}'")
+        if dimensions:
+            args.append(f"Dimensions='{dimensions}'")
         q = Query(filter=filter, select=select)
         data = self.request(
             "GET", f"{register}/Balance({','.join(args)})", q.params(), entity=register
         )
-        return _values(data, register)
+        return wire.values(data, register)
 
 
 def _args(**params: str) -> str:
@@ -550,71 +424,3 @@ def _retry_after(value: str) -> float:
         return max(0.0, float(value))
     except ValueError:
         return 0.0
-
-
-def _key(entity: str, ref: str) -> str:
-    return f"{entity}({lit.guid(ref)})"
-
-
-def _values(data: Any, entity: str) -> list[dict[str, Any]]:
-    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
-        raise err.OnecBadResponse(
-            f"1C sent an answer without a list of records for {entity}", entity=entity
-        )
-    return data["value"]  # type: ignore[no-any-return]
-
-
-def _transport_words(exc: httpx.TransportError) -> str:
-    """What went wrong on the line, in words (never an exception class)."""
-    if isinstance(exc, httpx.ConnectError):
-        return tr("the server does not answer at this address (is 1C's web server running?)")
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return tr("the connection was closed without an answer")
-    if isinstance(exc, httpx.ProxyError):
-        return tr("the proxy refused the connection")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return tr("the address is not an http(s) address")
-    return tr("the connection failed")
-
-
-def _is_html(ctype: str, body: bytes) -> bool:
-    head = body.lstrip()[:15].lower()
-    return "text/html" in ctype or head.startswith((b"<!doctype", b"<html"))
-
-
-def _odata_error(body: bytes) -> tuple[str, str]:
-    """1C's ``odata.error`` (JSON) or ``m:error`` (XML); ("", "") for anything else."""
-    text = body.decode("utf-8", "replace").lstrip("\ufeff").strip()
-    if text.startswith("{"):
-        try:
-            data = json.loads(text)
-            e = data["odata.error"]
-            msg = e.get("message", "")
-            return str(e.get("code", "")), str(
-                msg.get("value", "") if isinstance(msg, dict) else msg
-            )
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return "", ""
-    if text.startswith("<?xml") or text.startswith("<m:error"):
-        try:
-            root = ET.fromstring(text)  # noqa: S314 - error body of the user's own 1C
-        except ET.ParseError:
-            return "", ""
-        ns = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
-        return (root.findtext(f"{ns}code") or "", root.findtext(f"{ns}message") or "")
-    return "", ""
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc.rpartition("@")[2]
-
-
-def _doing(method: str, entity: str) -> str:
-    what = entity or tr("the service")
-    doing = {
-        "GET": tr("reading {what}"),
-        "POST": tr("writing to {what}"),
-        "PATCH": tr("changing {what}"),
-        "DELETE": tr("deleting from {what}"),
-    }.get(method, "{what}")
-    return doing.format(what=what)
