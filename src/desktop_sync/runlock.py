@@ -30,13 +30,14 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from desktop_sync.errors import Locked
 from desktop_sync.i18n import tr
 
 LOCK_OFFSET = 2**30  # Windows: the locked byte (the file itself stays empty)
 _ATTEMPTS = 5  # a lock file replaced between open and lock: open it again
 
 
-class LockHeld(Exception):
+class LockHeld(Locked):
     """Another run holds this profile's lock."""
 
 

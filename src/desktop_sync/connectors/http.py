@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 import truststore
 
+from desktop_sync.errors import BadConfiguration
 from desktop_sync.i18n import N_, tr
 from desktop_sync.netaddr import is_loopback
 
@@ -63,7 +64,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-class CertificateFileError(ValueError):
+class CertificateFileError(BadConfiguration, ValueError):
     """A profile's CA file is missing or not a certificate."""
 
 

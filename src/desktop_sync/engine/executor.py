@@ -26,6 +26,7 @@ from desktop_sync.engine.model import (
     Stage,
     System,
 )
+from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, LinkWrite, OpState
 from desktop_sync.redact import scrub
@@ -87,10 +88,6 @@ class Writer(Protocol):
     def lookup(
         self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
     ) -> Applied | None: ...
-
-
-class Cancelled(Exception):
-    pass
 
 
 def _count_failure(summary: RunSummary, op: Operation, message: str) -> None:

@@ -27,14 +27,11 @@ from desktop_sync.domain.entities import Requisite
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
+from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import N_, tr
 
 FULL_EVERY = dt.timedelta(hours=24)
 OVERLAP = dt.timedelta(minutes=10)
-
-
-class Cancelled(Exception):
-    """The person pressed Cancel; nothing half-done is left behind."""
 
 
 def _step(

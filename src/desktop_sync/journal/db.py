@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_sync.errors import Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal.migrations import migrate
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class JournalDamaged(Exception):
+class JournalDamaged(Transient):
     """The journal file is damaged; it was moved aside (``kept_as``) for a fresh start."""
 
     def __init__(self, path: Path, kept_as: Path | None, detail: str) -> None:

@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from desktop_sync.errors import (
+    CannotConnect,
+    Refused,
+    SyncError,
+    Transient,
+)
+
 _WEBHOOK = re.compile(r"/rest/\d+/[^/\s?#]+")
 
 
@@ -18,8 +25,12 @@ def scrub(text: str) -> str:
     return _WEBHOOK.sub("/rest/***", text)
 
 
-class Bitrix24Error(Exception):
-    """Base of every Bitrix24 error. ``code`` and ``status`` are the portal's, when any."""
+class Bitrix24Error(SyncError):
+    """Base of every Bitrix24 error. ``code`` and ``status`` are the portal's, when any.
+
+    Each subclass is in one category of :mod:`desktop_sync.errors`; the base itself
+    is "refused by the system".
+    """
 
     def __init__(
         self,
@@ -41,11 +52,11 @@ class Bitrix24Error(Exception):
         return str(self)
 
 
-class Bitrix24AuthError(Bitrix24Error):
+class Bitrix24AuthError(CannotConnect, Bitrix24Error):
     """The webhook is wrong, deleted or expired (401)."""
 
 
-class Bitrix24PermissionError(Bitrix24Error):
+class Bitrix24PermissionError(Refused, Bitrix24Error):
     """The webhook may not do this: a missing scope or the user's rights."""
 
 
@@ -57,19 +68,19 @@ class Bitrix24AccessDenied(Bitrix24PermissionError):
     """The webhook's user has no right to the record or the setting."""
 
 
-class Bitrix24NotFound(Bitrix24Error):
+class Bitrix24NotFound(Refused, Bitrix24Error):
     """The record (or the method) does not exist."""
 
 
-class Bitrix24RequestError(Bitrix24Error):
+class Bitrix24RequestError(Refused, Bitrix24Error):
     """Bitrix24 refused the data sent (a field value, a filter, a missing parameter)."""
 
 
-class Bitrix24RateLimited(Bitrix24Error):
+class Bitrix24RateLimited(Transient, Bitrix24Error):
     """503 ``QUERY_LIMIT_EXCEEDED`` or 429 ``OPERATION_TIME_LIMIT`` persisted past the retries."""
 
 
-class Bitrix24ServerError(Bitrix24Error):
+class Bitrix24ServerError(Transient, Bitrix24Error):
     """A 5xx, a timeout or a dropped connection.
 
     ``outcome_unknown`` is true when a write may or may not have been applied:
@@ -89,5 +100,5 @@ class Bitrix24ServerError(Bitrix24Error):
         self.unknown_keys = unknown_keys
 
 
-class Bitrix24BadResponse(Bitrix24Error):
+class Bitrix24BadResponse(Transient, Bitrix24Error):
     """An answer that is not the portal's JSON (an HTML page, cut or malformed JSON)."""

@@ -7,11 +7,22 @@ ever carries the password or an Authorization header: texts are scrubbed.
 
 from __future__ import annotations
 
+from desktop_sync.errors import (
+    BadConfiguration,
+    CannotConnect,
+    Refused,
+    SyncError,
+    Transient,
+)
 from desktop_sync.redact import scrub
 
 
-class OnecError(Exception):
-    """Base class. ``retryable``: the same read may succeed later."""
+class OnecError(SyncError):
+    """Base class. ``retryable``: the same read may succeed later.
+
+    Each subclass is in one category of :mod:`desktop_sync.errors`; the base itself
+    is "refused by the system".
+    """
 
     retryable = False
 
@@ -34,7 +45,7 @@ class OnecError(Exception):
         super().__init__(self.message)
 
 
-class OnecConnectionError(OnecError):
+class OnecConnectionError(CannotConnect, OnecError):
     """1C or the web server in front of it cannot be reached, or dropped the line.
 
     ``outcome_unknown`` is set for a write whose request may have reached 1C: the
@@ -48,41 +59,41 @@ class OnecConnectionError(OnecError):
         self.outcome_unknown = outcome_unknown
 
 
-class OnecTimeout(OnecConnectionError):
+class OnecTimeout(Transient, OnecConnectionError):
     """No answer in time."""
 
 
-class OnecUnavailable(OnecError):
+class OnecUnavailable(Transient, OnecError):
     """The web server answered 502/503/504: 1C is restarting or overloaded."""
 
     retryable = True
 
 
-class OnecAuthError(OnecError):
+class OnecAuthError(CannotConnect, OnecError):
     """Wrong user name or password, or 1C showed its login page instead of data."""
 
 
-class OnecAccessDenied(OnecError):
+class OnecAccessDenied(Refused, OnecError):
     """The 1C user may not read or change this object (1C code 20)."""
 
 
-class OnecNotFound(OnecError):
+class OnecNotFound(Refused, OnecError):
     """The object is not published in the OData composition, or the record is gone."""
 
 
-class OnecAlreadyExists(OnecError):
+class OnecAlreadyExists(Refused, OnecError):
     """A record with this Ref_Key exists already (1C code 15)."""
 
 
-class OnecConflict(OnecError):
+class OnecConflict(Refused, OnecError):
     """Someone changed the record since it was read (HTTP 412)."""
 
 
-class OnecBadRequest(OnecError):
+class OnecBadRequest(Refused, OnecError):
     """1C refused the request itself: a bad filter, value or function (code 14, 21, 4…)."""
 
 
-class OnecServerError(OnecError):
+class OnecServerError(Transient, OnecError):
     """1C answered 500: an internal error or a business rule (code -1)."""
 
     retryable = True
@@ -94,11 +105,11 @@ class OnecPostingError(OnecServerError):
     retryable = False
 
 
-class OnecBadResponse(OnecError):
+class OnecBadResponse(Transient, OnecError):
     """The answer is not what 1C sends: malformed JSON, or an HTML page."""
 
     retryable = True
 
 
-class OnecProfileError(OnecError):
+class OnecProfileError(BadConfiguration, OnecError):
     """The base does not publish an object or field the configuration profile needs."""
