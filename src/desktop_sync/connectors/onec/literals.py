@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
@@ -77,28 +78,20 @@ def literal(value: object) -> str:
     raise TypeError(f"no OData literal for {type(value).__name__}")
 
 
-def eq(field_name: str, value: object) -> str:
-    return f"{name(field_name)} eq {literal(value)}"
+def _comparison(op: str) -> Callable[[str, object], str]:
+    def compare(field_name: str, value: object) -> str:
+        return f"{name(field_name)} {op} {literal(value)}"
+
+    compare.__name__ = op
+    return compare
 
 
-def ne(field_name: str, value: object) -> str:
-    return f"{name(field_name)} ne {literal(value)}"
-
-
-def ge(field_name: str, value: object) -> str:
-    return f"{name(field_name)} ge {literal(value)}"
-
-
-def le(field_name: str, value: object) -> str:
-    return f"{name(field_name)} le {literal(value)}"
-
-
-def lt(field_name: str, value: object) -> str:
-    return f"{name(field_name)} lt {literal(value)}"
-
-
-def gt(field_name: str, value: object) -> str:
-    return f"{name(field_name)} gt {literal(value)}"
+eq = _comparison("eq")
+ne = _comparison("ne")
+ge = _comparison("ge")
+le = _comparison("le")
+lt = _comparison("lt")
+gt = _comparison("gt")
 
 
 def substringof(needle: str, field_name: str) -> str:
