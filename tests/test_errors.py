@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import inspect
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +14,7 @@ from desktop_sync.connectors.http import CertificateFileError
 from desktop_sync.connectors.onec import errors as onec
 from desktop_sync.errors import Category, SyncError, category_of, describe
 from desktop_sync.exitcodes import Exit
-from desktop_sync.i18n import set_language
+from desktop_sync.i18n import language, set_language
 
 EXPECTED_EXIT = {
     Category.CANNOT_CONNECT: Exit.CANNOT_CONNECT,
@@ -27,10 +28,11 @@ EXPECTED_EXIT = {
 
 
 @pytest.fixture
-def russian() -> object:
+def russian() -> Iterator[None]:
+    before = language()
     set_language("ru")
     yield None
-    set_language("ru")
+    set_language(before)
 
 
 def _cyrillic(text: str) -> bool:
@@ -39,7 +41,7 @@ def _cyrillic(text: str) -> bool:
 
 @pytest.mark.parametrize("category", list(Category))
 def test_every_category_has_russian_words_and_its_exit_code(
-    category: Category, russian: object
+    category: Category, russian: None
 ) -> None:
     assert _cyrillic(category.title), category
     assert _cyrillic(category.message), category
@@ -123,7 +125,7 @@ def test_own_errors_are_in_their_category() -> None:
     assert category_of(JournalDamaged.__new__(JournalDamaged)) is Category.TRANSIENT
 
 
-def test_describe_words_for_the_command_line_and_the_window(russian: object) -> None:
+def test_describe_words_for_the_command_line_and_the_window(russian: None) -> None:
     said = describe(onec.OnecAuthError("1С не приняла имя пользователя или пароль"))
     assert said.exit_code is Exit.CANNOT_CONNECT and said.expected
     assert said.reason == "1С не приняла имя пользователя или пароль"
@@ -133,7 +135,7 @@ def test_describe_words_for_the_command_line_and_the_window(russian: object) -> 
     assert said.sentence == "Отменено. Ничего не осталось сделанным наполовину."
 
 
-def test_describe_the_environment_and_a_bug(russian: object) -> None:
+def test_describe_the_environment_and_a_bug(russian: None) -> None:
     full = describe(OSError(errno.ENOSPC, "No space left on device", "/tmp/x"))
     assert full.exit_code is Exit.PARTIAL and full.expected and "/tmp/x" in full.reason
     bug = describe(KeyError("x"))
