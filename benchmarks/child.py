@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.common import FEWEST, Row, World, fewest_requests, world
+from benchmarks.common import FEWEST, Row, World, crm_lists, fewest_requests, world
 
 _CODE = """
 import json, resource, sys, time
@@ -54,6 +54,7 @@ class ChildRun:
     onec_requests: int
     crm_requests: int
     error: str = ""
+    outcome: str = ""
 
 
 def sync_in_child(w: World, label: str, timeout: float = 7200) -> ChildRun:
@@ -83,6 +84,7 @@ def sync_in_child(w: World, label: str, timeout: float = 7200) -> ChildRun:
         int(got["rss_kb"]) / 1024,
         onec_n,
         crm_n,
+        outcome=str(got.get("outcome", "")),
     )
 
 
@@ -111,14 +113,7 @@ def large(size: str = "large") -> list[Row]:
     t0 = time.perf_counter()
     with world(size) as w:
         built = time.perf_counter() - t0
-        store = w.crm.store
-        crm_rows = (
-            len(store.companies)
-            + len(store.requisites)
-            + len(store.products)
-            + len(store.items)
-            + len(store.product_rows)
-        )
+        lists = crm_lists(w.crm)
         runs = [sync_in_child(w, "first full sync"), sync_in_child(w, "unchanged run")]
     group = f"Large set ({size}), sync in its own process"
     rows.append(Row(group, "building both sandboxes", built, "s", note="not part of any sync"))
@@ -131,11 +126,12 @@ def large(size: str = "large") -> list[Row]:
                 run.wall or None,
                 "s",
                 note=run.error or f"{run.operations:,} operations; {outcome or 'nothing to do'}",
+                extra={"counts": run.counts, "error": run.error, "outcome": run.outcome},
                 wall_s=run.wall or None,
                 cpu_s=run.cpu or None,
             )
         )
-        floor = fewest_requests(crm_rows) if run.label.startswith("first") else None
+        floor = fewest_requests(*lists.values()) if run.label.startswith("first") else None
         rows.append(
             Row(
                 group,

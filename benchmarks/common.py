@@ -90,6 +90,20 @@ def fewest_requests(*row_counts: int) -> int:
     return max(1, math.ceil(sum(pages(n) for n in row_counts) / BATCH))
 
 
+def crm_lists(portal: bitrix24.Bitrix24Sandbox) -> dict[str, int]:
+    """Rows of every CRM list a full read takes (invoice rows and stock included)."""
+    st = portal.store
+    return {
+        "companies": len(st.companies),
+        "requisites": len(st.requisites),
+        "products": len(st.products),
+        "prices": len(st.prices),
+        "invoices": len(st.items),
+        "product rows": len(st.product_rows),
+        "stock": len(st.store_products),
+    }
+
+
 def bucket_seconds(requests: int, start_level: float = 0.0) -> float:
     """The least time the bucket lets ``requests`` through, starting ``start_level`` full."""
     return max(0.0, (start_level + requests - BURST) / RATE)
@@ -122,13 +136,13 @@ class VirtualClock:
 
 def pace(client: Bitrix24Client, clock: VirtualClock, *, full: bool = False) -> None:
     """Drive a client's throttle (and retry back-off) from ``clock``."""
-    client.clock = clock.now
-    client.sleep = clock.sleep
-    client.throttle = RequestThrottle(clock.now, clock.sleep, burst=BURST, rate=RATE)
-    client.budget = OperatingBudget(clock.now, clock.sleep, limit=client.budget.limit)
-    client.throttle_on = True
+    client.rest.clock = clock.now
+    client.rest.sleep = clock.sleep
+    client.rest.throttle = RequestThrottle(clock.now, clock.sleep, burst=BURST, rate=RATE)
+    client.rest.budget = OperatingBudget(clock.now, clock.sleep, limit=client.rest.budget.limit)
+    client.rest.throttle_on = True
     if full:
-        client.throttle.level = float(BURST)
+        client.rest.throttle.level = float(BURST)
 
 
 def fill_bucket(portal: bitrix24.Bitrix24Sandbox, level: float = BURST) -> None:

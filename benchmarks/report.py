@@ -103,7 +103,10 @@ def _label(r: Row) -> str:
 def rows_from_json(path: Path) -> list[Row]:
     data = json.loads(path.read_text("utf-8"))
     fields = ("group", "name", "value", "unit", "floor", "floor_source", "note", "extra")
-    return [Row(**{k: d[k] for k in fields}) for d in data["rows"]]
+    spans = ("wall_s", "cpu_s", "step_times")  # absent from files of before issue 18
+    return [
+        Row(**{k: d[k] for k in fields}, **{k: d[k] for k in spans if k in d}) for d in data["rows"]
+    ]
 
 
 def main(argv: list[str]) -> int:

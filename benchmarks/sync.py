@@ -31,6 +31,8 @@ from benchmarks.common import (
     VirtualClock,
     World,
     bucket_seconds,
+    crm_lists,
+    fewest_requests,
     fill_bucket,
     pace,
     world,
@@ -57,6 +59,7 @@ class RunStats:
     failed: int
     crm_writes: int
     cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
+    crm_read_floor: int = 0  # fewest CRM requests to read what the portal held at the start
     top_writes: str = ""  # the CRM methods written most, e.g. "crm.item.update 123"
 
 
@@ -90,6 +93,7 @@ def _rows(snap: Snapshot) -> int:
 
 def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) -> RunStats:
     o0, c0 = w.onec.request_count, w.crm.stats.requests
+    read_floor = fewest_requests(*crm_lists(w.crm).values())
     writes0 = sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m))
     ob, cb = _Bytes(), _Bytes()
     real0 = time.perf_counter()
@@ -98,7 +102,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     v0 = clock.now() if clock else 0.0
     with SyncService.open(w.profile, w.paths) as svc:
         _hook(svc.onec, ob)
-        _hook(svc.crm, cb)
+        _hook(svc.crm.rest, cb)
         if clock is not None:
             pace(svc.crm, clock)
         snap, plan = svc.prepare()
@@ -127,6 +131,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         crm_writes=sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m)) - writes0,
         cpu_seconds=cpu,
         top_writes=top,
+        crm_read_floor=read_floor,
     )
 
 

@@ -35,5 +35,7 @@ def test_quick_benchmarks_run(tmp_path: Path) -> None:
         assert group in proc.stdout
     assert "Not measured:" in proc.stdout  # what is not measured is said
     assert "GUI responsiveness" in proc.stdout
+    assert "Issue 18: goals" in proc.stdout  # every goal line, measured or said not to be
+    assert "planner, 100,000 entities, CPU time" in proc.stdout
     assert list((tmp_path / "results").glob("*.json"))
     assert took < 90, f"--quick took {took:.0f} s"
