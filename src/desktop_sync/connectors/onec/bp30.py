@@ -35,6 +35,13 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.i18n import tr
 
+# What a goods-account balance row is read for: its subconto (product, warehouse) and
+# the quantity.
+_STOCK_FIELDS = (
+    *(f"ExtDimension{i}{t}" for i in (1, 2, 3) for t in ("", "_Type")),
+    "КоличествоBalance",
+)
+
 
 class Bp30(Configuration):
     """1С:Бухгалтерия предприятия 3.0."""
@@ -42,7 +49,7 @@ class Bp30(Configuration):
     # --- catalogs ---------------------------------------------------------------------
 
     def counterparties(self) -> list[Counterparty]:
-        rows = self.read("counterparties", Query(filter=lit.eq("IsFolder", False)))
+        rows = self.rows("counterparties", Query(filter=lit.eq("IsFolder", False)))
         return [convert.counterparty(r) for r in rows]
 
     def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
@@ -68,7 +75,7 @@ class Bp30(Configuration):
     def products(self, with_prices: bool = True) -> list[Product]:
         """Products with the base price type's current price (two more requests)."""
         units = {u.onec_ref or "": u for u in self.units()}
-        rows = self.read("products", Query(filter=lit.eq("IsFolder", False)))
+        rows = self.rows("products", Query(filter=lit.eq("IsFolder", False)))
         today = self.today()
         products = [convert.product(r, units, today) for r in rows]
         if with_prices:
@@ -127,7 +134,7 @@ class Bp30(Configuration):
         entity = self.profile.set("shipments")
         names = self.product_names()
         out = []
-        for r in self.read("shipments", Query(filter=self.window(since, until))):
+        for r in self.rows("shipments", Query(filter=self.window(since, until))):
             day = convert.date(r.get("Date"))
             if day is None:
                 continue
@@ -214,6 +221,7 @@ class Bp30(Configuration):
             period=period,
             account_condition=f"Account_Key eq {lit.guid(account)}",
             filter=lit.eq("Организация_Key", Guid(org)),
+            select=_STOCK_FIELDS,
         )
         out = []
         for r in rows:

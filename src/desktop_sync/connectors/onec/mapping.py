@@ -13,11 +13,12 @@ calls, so the engine can journal each step.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from desktop_sync.connectors.onec import convert
+from desktop_sync.connectors.onec import convert, paging
 from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.bodies import MARK, ref_for_key
 from desktop_sync.connectors.onec.errors import OnecError, OnecNotFound, OnecProfileError
@@ -151,9 +152,23 @@ class Configuration:
     # --- reading helpers --------------------------------------------------------------
 
     def read(self, logical: str, query: Query | None = None) -> list[dict[str, Any]]:
+        """Every matching record of a set (a lookup or a small set), as one list."""
+        return list(self.rows(logical, query))
+
+    def rows(self, logical: str, query: Query | None = None) -> Iterator[dict[str, Any]]:
+        """The matching records a page at a time (one request per page), only the
+        fields the profile names unless the query selects others."""
         query = query or Query()
         query.allowed_only = query.allowed_only or self.allowed_only
-        return self.odata.read_all(self.profile.set(logical), query, self.page_size)
+        query.select = query.select or self.read_fields(logical)
+        return paging.rows(self.odata, self.profile.set(logical), query, self.page_size)
+
+    def read_fields(self, logical: str) -> tuple[str, ...]:
+        """``$select`` of a set: the profile's fields (checked against ``$metadata``),
+        a tabular part by the columns named, not whole."""
+        fields = self.profile.fields.get(logical, ())
+        parts = {f.split("/", 1)[0] for f in fields if "/" in f}
+        return tuple(f for f in fields if f not in parts)
 
     def cached(self, key: str, logical: str, query: Query | None = None) -> list[dict[str, Any]]:
         """A lookup read once per run (see :meth:`forget`)."""
@@ -181,6 +196,14 @@ class Configuration:
             self._cache[key] = str(row["Ref_Key"])
         found: str = self._cache[key]
         return found
+
+    def by_refs_or_all(
+        self, logical: str, refs: set[str], select: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """A few records by key; many: one light read of the whole set in pages."""
+        if len(refs) <= 50:
+            return self.odata.by_refs(self.profile.set(logical), sorted(refs), select)
+        return self.read(logical, Query(select=select))
 
     def window(self, since: dt.date | None, until: dt.date | None) -> str:
         return lit.and_(
@@ -374,7 +397,7 @@ class Configuration:
         return self._invoices(Query(filter=self.window(since, until)))
 
     def _invoices(self, query: Query) -> list[Invoice]:
-        rows = self.read("invoices", query)
+        rows = self.rows("invoices", query)
         return [inv for r in rows if (inv := self.invoice_from(r)) is not None]
 
     def invoices_by_number(self, printed: str, year: int) -> list[Invoice]:
@@ -396,12 +419,11 @@ class Configuration:
     ) -> list[tuple[PaymentKind, str, dict[str, Any]]]:
         """Every payment document of ``kinds`` in the window: (kind, entity set, row)."""
         out: list[tuple[PaymentKind, str, dict[str, Any]]] = []
+        logical = {entity: name for name, entity in self.profile.sets.items()}
         for kind in kinds:
             entity = self.profile.payment_sets[kind]
-            query = Query(filter=self.window(since, until), allowed_only=self.allowed_only)
-            out.extend(
-                (kind, entity, r) for r in self.odata.read_all(entity, query, self.page_size)
-            )
+            query = Query(filter=self.window(since, until))
+            out.extend((kind, entity, r) for r in self.rows(logical[entity], query))
         return out
 
     # --- change detection -------------------------------------------------------------

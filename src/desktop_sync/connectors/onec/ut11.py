@@ -49,6 +49,9 @@ from desktop_sync.domain.entities import Counterparty, Invoice, InvoiceLine, Pay
 from desktop_sync.domain.vat import VatRate, standard_rate
 from desktop_sync.i18n import tr
 
+# What an order row needs of its product: goods or a service, characteristics or none.
+_ORDER_FIELDS = ("ТипНоменклатуры", "ИспользованиеХарактеристик")
+
 
 class Ut11(Configuration):
     """1C:Управление торговлей 11."""
@@ -113,7 +116,7 @@ class Ut11(Configuration):
         )
 
     def counterparties(self) -> list[Counterparty]:
-        return [ub.counterparty_from(r) for r in self.read("counterparties")]
+        return [ub.counterparty_from(r) for r in self.rows("counterparties")]
 
     def contracts(self, counterparty_ref: str | None = None) -> list[e.Contract]:
         """Contracts in force; a contract with a customer has the domain kind
@@ -153,8 +156,9 @@ class Ut11(Configuration):
             chars.setdefault(ch.product_ref, []).append(ch.name)
         prices = self.prices() if with_prices else {}
         out = []
-        rows = self.read("products", Query(filter=lit.eq("IsFolder", False)))
-        for r in rows:
+        kept: dict[str, dict[str, Any]] = {}  # what an order row needs of each product
+        for r in self.rows("products", Query(filter=lit.eq("IsFolder", False))):
+            kept[str(r["Ref_Key"])] = {f: r.get(f) for f in _ORDER_FIELDS}
             ref = str(r["Ref_Key"])
             rate_ref = convert.ref(r.get("СтавкаНДС_Key"))
             out.append(
@@ -176,13 +180,13 @@ class Ut11(Configuration):
                 )
             )
         self._cache["products"] = {p.onec_ref or "": p for p in out}
-        self._cache["product_rows"] = {str(r["Ref_Key"]): r for r in rows}
+        self._cache["product_rows"] = kept
         return out
 
     def _product_row(self, ref: str) -> dict[str, Any] | None:
         rows: dict[str, dict[str, Any]] = self._cache.get("product_rows") or {}
         if ref not in rows:
-            found = self.odata.find(self.profile.set("products"), ref)
+            found = self.odata.find(self.profile.set("products"), ref, _ORDER_FIELDS)
             if found is None:
                 return None
             rows[ref] = found
@@ -249,22 +253,12 @@ class Ut11(Configuration):
                 out.append(payment)
         return out
 
-    def _by_refs_or_all(
-        self, logical: str, refs: set[str], select: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
-        """A few records by key; many: one light read of the whole set in pages."""
-        if len(refs) <= 50:
-            return self.odata.by_refs(self.profile.set(logical), sorted(refs), select)
-        return self.read(logical, Query(select=select))
-
     def _settled_orders(self, refs: set[str]) -> dict[str, str]:
         """Settlement object → the order it stands for (objects of anything else, such
         as a shipment settled without an order, name no order)."""
         if not refs:
             return {}
-        rows = self._by_refs_or_all(
-            "settlement_objects", refs, ("Ref_Key", "Объект", "Объект_Type")
-        )
+        rows = self.by_refs_or_all("settlement_objects", refs, ("Ref_Key", "Объект", "Объект_Type"))
         return {
             str(r["Ref_Key"]): order
             for r in rows
@@ -276,7 +270,7 @@ class Ut11(Configuration):
     ) -> list[e.Shipment]:
         entity = self.profile.set("shipments")
         out = []
-        for r in self.read("shipments", Query(filter=self.window(since, until))):
+        for r in self.rows("shipments", Query(filter=self.window(since, until))):
             day = convert.date(r.get("Date"))
             if day is None:
                 continue
@@ -311,7 +305,7 @@ class Ut11(Configuration):
         select = ("Ref_Key", "ЗаказКлиента", "ЗаказКлиента_Type")
         order_of = {
             str(s["Ref_Key"]): self._order_of(s.get("ЗаказКлиента"), s.get("ЗаказКлиента_Type"))
-            for s in self._by_refs_or_all("shipments", refs, select)
+            for s in self.by_refs_or_all("shipments", refs, select)
         }
         out = []
         for r in rows:
