@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from desktop_sync.domain.entities import (
@@ -192,7 +192,6 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
     n = SIZES[size]
     today = today or dt.date(2026, 3, 16)
     ds = Dataset(seed=seed, size=size, today=today, organization_ref=ref("organization"))
-
     ds.warehouses = [
         Warehouse("Основной склад", onec_ref=ref("warehouse", 1)),
         Warehouse("Склад «Южный»", onec_ref=ref("warehouse", 2)),
@@ -201,9 +200,19 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
         PriceType("Розничная", onec_ref=ref("price_type", 1), base=True),
         PriceType("Оптовая", onec_ref=ref("price_type", 2)),
     ]
+    # the order of the steps is the order of the random draws: keep it
+    _add_counterparties(ds, rng, n["counterparties"])
+    _add_products(ds, rng, n["products"])
+    _add_invoices(ds, rng, n["invoices"])
+    _add_payments(ds)
+    _add_shipments(ds)
+    _add_stock(ds, rng)
+    return ds
 
-    # Counterparties: every 10th organization gets a branch (same ИНН, other КПП).
-    for i in range(n["counterparties"]):
+
+def _add_counterparties(ds: Dataset, rng: random.Random, count: int) -> None:
+    """Every 10th organization gets a branch (same ИНН, other КПП)."""
+    for i in range(count):
         cp = _counterparty(rng, i)
         ds.counterparties.append(cp)
         if cp.kind is CounterpartyKind.ORGANIZATION and i % 10 == 3:
@@ -225,8 +234,9 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             ds.counterparties_in_crm.add(cp.onec_ref)
         ds.contracts[cp.onec_ref] = ref("contract", cp.onec_ref)
 
-    # Products
-    for i in range(n["products"]):
+
+def _add_products(ds: Dataset, rng: random.Random, count: int) -> None:
+    for i in range(count):
         is_service = i % 5 == 4
         base_name, okei = (_SERVICES if is_service else _GOODS)[i % (4 if is_service else 12)]
         name = base_name if i < 16 else f"{base_name} (вариант {i})"
@@ -249,35 +259,39 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             if i % 10 != 1:
                 ds.products_exchanged.add(ref("product", i))
 
+
+def _lines(ds: Dataset, rng: random.Random, count: int, on: dt.date) -> tuple[InvoiceLine, ...]:
+    chosen = rng.sample(ds.products, k=min(count, len(ds.products)))
+    out = []
+    for k, p in enumerate(chosen, start=1):
+        qty = Decimal(rng.randint(1, 20)) if p.kind is ProductKind.GOODS else Decimal(1)
+        assert p.price is not None
+        out.append(
+            make_line(
+                k,
+                p.name,
+                qty,
+                p.price,
+                _rate_on(p.vat_rate, on),
+                product_ref=p.onec_ref,
+                unit_okei=p.unit.okei if p.unit else "796",
+            )
+        )
+    return tuple(out)
+
+
+def _rate_on(rate: VatRate, on: dt.date) -> VatRate:
+    """The standard rate of the day for a standard-rated line; any other rate as is."""
+    return standard_rate(on) if rate in (VatRate.VAT22, VatRate.VAT20) else rate
+
+
+def _add_invoices(ds: Dataset, rng: random.Random, count: int) -> None:
+    """1C invoices: 2/3 of the total, dated over the last ~120 days (crossing 2026-01-01);
+    CRM invoices: the rest, with no 1C ref yet (waiting to be sent)."""
     customers = [c for c in ds.counterparties if c.onec_ref in ds.counterparties_in_onec]
     crm_customers = [c for c in ds.counterparties if c.onec_ref in ds.counterparties_in_crm]
-    goods = [p for p in ds.products if p.kind is ProductKind.GOODS]
-
-    def lines(count: int, on: dt.date) -> tuple[InvoiceLine, ...]:
-        chosen = rng.sample(ds.products, k=min(count, len(ds.products)))
-        out = []
-        for k, p in enumerate(chosen, start=1):
-            qty = Decimal(rng.randint(1, 20)) if p.kind is ProductKind.GOODS else Decimal(1)
-            rate = p.vat_rate
-            if rate in (VatRate.VAT22, VatRate.VAT20):
-                rate = standard_rate(on)
-            assert p.price is not None
-            out.append(
-                make_line(
-                    k,
-                    p.name,
-                    qty,
-                    p.price,
-                    rate,
-                    product_ref=p.onec_ref,
-                    unit_okei=p.unit.okei if p.unit else "796",
-                )
-            )
-        return tuple(out)
-
-    # 1C invoices: 2/3 of the total; dates over the last ~120 days (crossing 2026-01-01).
-    n_onec = n["invoices"] * 2 // 3
-    start = today - dt.timedelta(days=120)
+    n_onec = count * 2 // 3
+    start = ds.today - dt.timedelta(days=120)
     for i in range(n_onec):
         cp = customers[i % len(customers)]
         on = start + dt.timedelta(days=(i * 120) // max(n_onec, 1))
@@ -287,7 +301,7 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
                 number=f"{i + 1}",
                 date=on,
                 counterparty_ref=cp.onec_ref,
-                lines=lines(1 + i % 4, on),
+                lines=_lines(ds, rng, 1 + i % 4, on),
                 onec_ref=ref("invoice", i),
                 counterparty_name=cp.name,
                 contract_ref=ds.contracts[cp.onec_ref],
@@ -295,163 +309,109 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
                 comment="" if i % 7 else "Срочно; звонить бухгалтеру",
             )
         )
-
-    # CRM invoices: the rest; no 1C ref yet (waiting to be sent).
-    for i in range(n["invoices"] - n_onec):
+    for i in range(count - n_onec):
         cp = crm_customers[i % len(crm_customers)]
-        on = today - dt.timedelta(days=i % 20)
+        on = ds.today - dt.timedelta(days=i % 20)
         ds.crm_invoices.append(
             Invoice(
                 number=f"СЧ-{i + 1:04d}",
                 date=on,
                 counterparty_ref=cp.onec_ref,
-                lines=lines(1 + i % 3, on),
+                lines=_lines(ds, rng, 1 + i % 3, on),
                 counterparty_name=cp.name,
                 stage=("DT31_1:N", "DT31_1:S", "DT31_1:N", "DT31_1:SE")[i % 4],
             )
         )
 
-    # Payments against 1C invoices.
-    pay_no = 0
 
-    def next_no() -> str:
-        nonlocal pay_no
-        pay_no += 1
-        return f"{pay_no}"
-
+def _add_payments(ds: Dataset) -> None:
+    """Payments against 1C invoices, in ten patterns (one per invoice, by its position)."""
+    numbers = iter(range(1, 10 * len(ds.onec_invoices) + 2))
     for i, inv in enumerate(ds.onec_invoices):
-        assert inv.onec_ref is not None
-        pattern = i % 10
         pay_day = inv.date + dt.timedelta(days=3)
-        if pay_day > today:
-            continue
-        total_ = inv.total
-        if pattern in (0, 1, 2):  # paid in full by bank
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    total_,
-                    inv.counterparty_ref,
-                    (Allocation(total_, inv.onec_ref),),
-                    purpose=f"Оплата по счёту № {inv.number} от {inv.date:%d.%m.%Y}",
-                    onec_ref=ref("payment", i, 0),
-                )
+        if pay_day <= ds.today:
+            nxt = ds.onec_invoices[i + 1] if i + 1 < len(ds.onec_invoices) else None
+            for p in _payments_of(i, inv, pay_day, nxt):
+                ds.payments.append(replace(p, number=str(next(numbers))))
+
+
+def _pay(
+    inv: Invoice,
+    key: tuple[int, int],
+    day: dt.date,
+    kind: PaymentKind,
+    amount: Decimal,
+    *,
+    purpose: str = "",
+    posted: bool = True,
+    allocations: tuple[Allocation, ...] | None = None,
+) -> Payment:
+    """A payment of the invoice's buyer, allocated to it unless ``allocations`` say."""
+    return Payment(
+        "",
+        day,
+        kind,
+        amount,
+        inv.counterparty_ref,
+        allocations if allocations is not None else (Allocation(amount, inv.onec_ref),),
+        purpose=purpose,
+        posted=posted,
+        onec_ref=ref("payment", *key),
+    )
+
+
+def _payments_of(i: int, inv: Invoice, day: dt.date, nxt: Invoice | None) -> list[Payment]:
+    total, bank, first, second = inv.total, PaymentKind.BANK, (i, 0), (i, 1)
+    match i % 10:
+        case 0 | 1 | 2:  # paid in full by bank
+            purpose = f"Оплата по счёту № {inv.number} от {inv.date:%d.%m.%Y}"
+            return [_pay(inv, first, day, bank, total, purpose=purpose)]
+        case 3:  # partial, then the rest by card
+            half = (total / 2).quantize(Decimal("0.01"))
+            purpose = f"Частичная оплата по счёту № {inv.number}"
+            return [
+                _pay(inv, first, day, bank, half, purpose=purpose),
+                _pay(inv, second, day + dt.timedelta(days=1), PaymentKind.CARD, total - half),
+            ]
+        case 4:  # partial only
+            part = (total * Decimal("0.3")).quantize(Decimal("0.01"))
+            return [_pay(inv, first, day, PaymentKind.CASH, part)]
+        case 5:  # a receipt naming no invoice, only the number in the purpose
+            purpose = f"Оплата по сч. {inv.number} за товары, в т.ч. НДС"
+            none = (Allocation(total, None),)
+            return [_pay(inv, first, day, bank, total, purpose=purpose, allocations=none)]
+        case 6 if nxt is not None:  # one receipt, two invoices
+            both = (
+                Allocation(total, inv.onec_ref, line_no=1),
+                Allocation(nxt.total, nxt.onec_ref, line_no=2),
             )
-        elif pattern == 3:  # partial, then the rest by card
-            half = (total_ / 2).quantize(Decimal("0.01"))
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    half,
-                    inv.counterparty_ref,
-                    (Allocation(half, inv.onec_ref),),
-                    purpose=f"Частичная оплата по счёту № {inv.number}",
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
-            rest = total_ - half
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day + dt.timedelta(days=1),
-                    PaymentKind.CARD,
-                    rest,
-                    inv.counterparty_ref,
-                    (Allocation(rest, inv.onec_ref),),
-                    onec_ref=ref("payment", i, 1),
-                )
-            )
-        elif pattern == 4:  # partial only
-            part = (total_ * Decimal("0.3")).quantize(Decimal("0.01"))
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.CASH,
-                    part,
-                    inv.counterparty_ref,
-                    (Allocation(part, inv.onec_ref),),
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
-        elif pattern == 5:  # a receipt naming no invoice, only the number in the purpose
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    total_,
-                    inv.counterparty_ref,
-                    (Allocation(total_, None),),
-                    purpose=f"Оплата по сч. {inv.number} за товары, в т.ч. НДС",
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
-        elif pattern == 6 and i + 1 < len(ds.onec_invoices):  # one receipt, two invoices
-            other = ds.onec_invoices[i + 1]
-            amount = total_ + other.total
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    amount,
-                    inv.counterparty_ref,
-                    (
-                        Allocation(total_, inv.onec_ref, line_no=1),
-                        Allocation(other.total, other.onec_ref, line_no=2),
-                    ),
-                    purpose=f"Оплата по счетам № {inv.number}, {other.number}",
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
-        elif pattern == 8:  # paid, then part refunded
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    total_,
-                    inv.counterparty_ref,
-                    (Allocation(total_, inv.onec_ref),),
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
-            refund = (total_ / 10).quantize(Decimal("0.01"))
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day + dt.timedelta(days=2),
+            purpose = f"Оплата по счетам № {inv.number}, {nxt.number}"
+            amount = total + nxt.total
+            return [_pay(inv, first, day, bank, amount, purpose=purpose, allocations=both)]
+        case 8:  # paid, then part refunded
+            refund = (total / 10).quantize(Decimal("0.01"))
+            back = "Возврат излишне уплаченных средств"
+            return [
+                _pay(inv, first, day, bank, total),
+                _pay(
+                    inv,
+                    second,
+                    day + dt.timedelta(days=2),
                     PaymentKind.BANK_REFUND,
                     refund,
-                    inv.counterparty_ref,
-                    (Allocation(refund, inv.onec_ref),),
-                    purpose="Возврат излишне уплаченных средств",
-                    onec_ref=ref("payment", i, 1),
-                )
-            )
-        elif pattern == 9:  # entered but not posted yet
-            ds.payments.append(
-                Payment(
-                    next_no(),
-                    pay_day,
-                    PaymentKind.BANK,
-                    total_,
-                    inv.counterparty_ref,
-                    (Allocation(total_, inv.onec_ref),),
-                    posted=False,
-                    onec_ref=ref("payment", i, 0),
-                )
-            )
+                    purpose=back,
+                ),
+            ]
+        case 9:  # entered but not posted yet
+            return [_pay(inv, first, day, bank, total, posted=False)]
+    return []
 
-    # Shipments for the first ~half of the invoices.
+
+def _add_shipments(ds: Dataset) -> None:
+    """Shipments for the first ~half of the invoices."""
     for i, inv in enumerate(ds.onec_invoices[: len(ds.onec_invoices) // 2]):
         ship_day = inv.date + dt.timedelta(days=5)
-        if ship_day > today:
+        if ship_day > ds.today:
             continue
         ship_lines = tuple(
             make_line(
@@ -459,9 +419,7 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
                 ln.product_name,
                 ln.quantity,
                 ln.price,
-                standard_rate(ship_day)
-                if ln.vat_rate in (VatRate.VAT20, VatRate.VAT22)
-                else ln.vat_rate,
+                _rate_on(ln.vat_rate, ship_day),
                 product_ref=ln.product_ref,
                 unit_okei=ln.unit_okei,
             )
@@ -478,7 +436,10 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
             )
         )
 
-    # Stock of goods in both warehouses.
+
+def _add_stock(ds: Dataset, rng: random.Random) -> None:
+    """Stock of goods in both warehouses."""
+    goods = [p for p in ds.products if p.kind is ProductKind.GOODS]
     for k, p in enumerate(goods):
         assert p.onec_ref is not None
         for w, wh in enumerate(ds.warehouses):
@@ -490,4 +451,3 @@ def build(seed: int = 1, size: str = "small", today: dt.date | None = None) -> D
                     p.onec_ref, wh.onec_ref, Decimal(rng.randint(0, 500)) / (1 if k % 3 else 4)
                 )
             )
-    return ds
