@@ -128,6 +128,7 @@ class SyncError(Exception):
     """The root of every error desktop-sync raises on purpose."""
 
     kind: ClassVar[Category] = Category.REFUSED
+    system: ClassVar[str] = ""  # the system that said so ("1С", "Битрикс24"), if any
 
     @property
     def category(self) -> Category:

@@ -23,12 +23,11 @@ from desktop_sync.cli.words import (
     install_click_translations,
     translate_command,
 )
-from desktop_sync.config import AppPaths, ConfigError
+from desktop_sync.config import AppPaths
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import tr
 from desktop_sync.logsetup import current_log_file, setup_logging
 from desktop_sync.redact import scrub
-from desktop_sync.runlock import LockHeld
 from desktop_sync.stdio import person_present, prepare_stdio, report_startup_error
 
 log = logging.getLogger(__name__)
@@ -146,17 +145,13 @@ def run(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.ClickException as exc:
         return _fail(exc.format_message(), Exit.USAGE)
-    except ConfigError as exc:
-        return _fail(str(exc), Exit.USAGE)
     except CommandError as exc:
         return _fail(str(exc), exc.code)
-    except LockHeld as exc:
-        return _fail(str(exc), Exit.LOCKED)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return _fail(tr("interrupted"), Exit.PARTIAL)
-    except Exception as exc:
+    except Exception as exc:  # ours, the environment's or a bug: one door, errors.describe
         known = explain(exc)
         if known is not None:
             return _fail(*known)

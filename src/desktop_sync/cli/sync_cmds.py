@@ -19,7 +19,7 @@ from desktop_sync.engine.model import (
     Plan,
     RunSummary,
 )
-from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
+from desktop_sync.engine.service import ConnectError, SyncService
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import language, tr
 
@@ -142,12 +142,10 @@ def sync_cmd(
                 summary, plan = svc.dry_run(bar, flows=flows, trigger="cli", full=full)
             else:
                 summary, plan = svc.run(bar, flows=flows, trigger="cli", full=full)
-    except ConnectError as exc:
+    except ConnectError as exc:  # words and exit code 5: errors.describe, in cli.main
         if as_json:
             emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
-    except (Cancelled, StalePlan) as exc:
-        raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
+        raise
     if as_json:
         data = summary.to_json()
         if dry_run:
@@ -301,8 +299,6 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
     try:
         with SyncService.open(profile, ctx.paths) as svc:
             created = svc.setup()
-    except ConnectError as exc:
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
     except Bitrix24PermissionError as exc:
         raise CommandError(f"{tr('Bitrix24')}: {exc}", Exit.CANNOT_CONNECT) from None
     except Bitrix24Error as exc:
@@ -342,7 +338,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
     except ConnectError as exc:
         if as_json:
             emit_json({"ok": False, "message": str(exc)})
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+        raise
     problems += [f"1С: {p.message}" for p in onec.problems]
     problems += [
         tr("1C: the user cannot read {entity}").format(entity=e.entity)

@@ -17,6 +17,7 @@ from typing import Any
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.model import System, confirmable
 from desktop_sync.engine.plan_base import PRODUCT, WRITABLE
+from desktop_sync.errors import Refused
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal
 
@@ -29,7 +30,7 @@ _WRITES: dict[str, tuple[System, ...]] = {
 }
 
 
-class DecisionRefused(ValueError):
+class DecisionRefused(Refused, ValueError):
     """A decision the engine cannot carry out; the message says why, in the user's words."""
 
 

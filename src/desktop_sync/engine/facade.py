@@ -15,11 +15,15 @@ from typing import Self
 
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
+from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
+from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.engine import decisions
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
+from desktop_sync.errors import CannotConnect, SyncError, Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal, LinkValues
 from desktop_sync.journal.db import sqlite_url
+from desktop_sync.redact import scrub
 from desktop_sync.runlock import RunLock
 
 __all__ = [
@@ -33,11 +37,20 @@ __all__ = [
 ]
 
 
-class ConnectError(Exception):
+# What either system answered, already in words and in its category (desktop_sync.errors).
+SYSTEM_ERRORS = (OnecError, Bitrix24Error)
+
+
+class ConnectError(CannotConnect):
     """Cannot connect to or log in to one of the systems (exit code 5)."""
 
+    @classmethod
+    def of(cls, exc: SyncError) -> ConnectError:
+        """A system's error met while connecting or reading, named by its system."""
+        return cls(tr("{system}: {reason}").format(system=exc.system, reason=scrub(str(exc))))
 
-class StalePlan(Exception):
+
+class StalePlan(Transient):
     """Another run changed the systems after this plan was made: prepare again."""
 
 

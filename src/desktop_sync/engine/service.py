@@ -22,28 +22,15 @@ from typing import Any
 from desktop_sync import __version__
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.urls import check_webhook
-from desktop_sync.connectors.bitrix24 import (
-    Bitrix24AuthError,
-    Bitrix24Client,
-    Bitrix24Error,
-    Bitrix24PermissionError,
-    Bitrix24ServerError,
-)
-from desktop_sync.connectors.onec import (
-    OnecAuthError,
-    OnecClient,
-    OnecConnectionError,
-    OnecError,
-    OnecProfileError,
-    OnecUnavailable,
-)
+from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24PermissionError
+from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine import front
 from desktop_sync.engine.cache import Cached, cache_path
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
-from desktop_sync.engine.executor import Cancelled as ApplyCancelled
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished
 from desktop_sync.engine.facade import (
+    SYSTEM_ERRORS,
     ConnectError,
     JournalDoor,
     StalePlan,
@@ -76,14 +63,15 @@ from desktop_sync.engine.planner import (
     build_plan,
     key_scope,
 )
-from desktop_sync.engine.read import FULL_EVERY, Cancelled, read_crm, read_onec
+from desktop_sync.engine.read import FULL_EVERY, read_crm, read_onec
 from desktop_sync.engine.records import SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_onec import OnecWriter
+from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
-from desktop_sync.redact import register_secret, scrub
+from desktop_sync.redact import register_secret
 from desktop_sync.runlock import RunLock
 
 log = logging.getLogger(__name__)
@@ -100,10 +88,6 @@ _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 class _Prepared:
     mark: int  # the journal's applied operations when the read began
     cache: Cached  # what the read saw, kept as the snapshot cache under the run lock
-
-
-def _connect_message(system: str, exc: Exception) -> str:
-    return tr("{system}: {reason}").format(system=system, reason=scrub(str(exc)))
 
 
 class SyncService(JournalDoor):
@@ -178,16 +162,9 @@ class SyncService(JournalDoor):
         try:
             self.onec.connect()
             self.onec.organization()
-        except (OnecAuthError, OnecConnectionError, OnecUnavailable, OnecProfileError) as exc:
-            raise ConnectError(_connect_message("1С", exc)) from None
-        except OnecError as exc:
-            raise ConnectError(_connect_message("1С", exc)) from None
-        try:
             missing = self.crm.missing_scopes()
-        except (Bitrix24AuthError, Bitrix24ServerError, Bitrix24PermissionError) as exc:
-            raise ConnectError(_connect_message("Битрикс24", exc)) from None
-        except Bitrix24Error as exc:
-            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        except SYSTEM_ERRORS as exc:
+            raise ConnectError.of(exc) from None
         if missing:
             raise ConnectError(
                 tr(
@@ -248,10 +225,8 @@ class SyncService(JournalDoor):
             crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
             missing_fields = tuple(f.label for f in self.crm.userfields.missing_custom_fields())
             inventory_off = stock and not self.crm.inventory.enabled()
-        except OnecError as exc:
-            raise ConnectError(_connect_message("1С", exc)) from None
-        except Bitrix24Error as exc:
-            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        except SYSTEM_ERRORS as exc:
+            raise ConnectError.of(exc) from None
         cached = Cached(
             self.profile.uuid, onec, crm,
             full_at=now if previous is None else previous.full_at,
@@ -284,10 +259,8 @@ class SyncService(JournalDoor):
         progress(Progress(Stage.RESUME))
         try:
             resume_unfinished(self.journal, self.writers)
-        except OnecError as exc:
-            raise ConnectError(_connect_message("1С", exc)) from None
-        except Bitrix24Error as exc:
-            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+        except SYSTEM_ERRORS as exc:
+            raise ConnectError.of(exc) from None
 
     def _keep_cache(self, plan: Plan) -> None:
         """Under the run lock: the plan's read becomes the next incremental read's start."""
@@ -392,7 +365,7 @@ class SyncService(JournalDoor):
                     cancel=cancel,
                 )
                 summary.outcome = self._outcome(summary)
-            except ApplyCancelled:
+            except Cancelled:
                 summary.outcome = Outcome.CANCELLED
                 summary.message = tr("cancelled by the user; what was done is kept")
         except BaseException as exc:
@@ -461,7 +434,7 @@ class SyncService(JournalDoor):
         try:
             return [f.label for f in self.crm.userfields.setup_custom_fields()]
         except Bitrix24PermissionError as exc:
-            raise ConnectError(_connect_message("Битрикс24", exc)) from None
+            raise ConnectError.of(exc) from None
 
     # -- what the fronts ask besides ----------------------------------------------------
 

@@ -32,6 +32,8 @@ class Bitrix24Error(SyncError):
     is "refused by the system".
     """
 
+    system = "Битрикс24"
+
     def __init__(
         self,
         message: str,

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from desktop_sync.connectors import retry
 from desktop_sync.connectors.bitrix24 import paging
 from desktop_sync.connectors.bitrix24.encoding import http_build_query
 from desktop_sync.connectors.bitrix24.envelope import (
@@ -82,6 +83,14 @@ _LOST = (
     Bitrix24ServerError,
     Bitrix24BadResponse,
 )
+
+
+class _Again(Exception):
+    """A failure worth another try; ``final`` is raised when no try is left."""
+
+    def __init__(self, final: Bitrix24Error) -> None:
+        super().__init__(str(final))
+        self.final = final
 
 
 class RestClient:
@@ -240,31 +249,61 @@ class RestClient:
     ) -> Mapping[str, Any]:
         """One request, retried while that is safe: the answer's JSON body, or an error.
 
-        ``lost`` turns a request whose answer never came into the error to raise."""
-        attempt = 0
+        ``lost`` turns a request whose answer never came into the error to raise. A
+        failure is retried by the connectors' one policy (:mod:`..retry`: back-off with
+        jitter); the portal's limits are waited out inside each try (:meth:`_paced`).
+        """
+        try:
+            for attempt in retry.attempts(
+                self.max_retries,
+                base=0.5,
+                cap=8.0,
+                worth_retrying=lambda exc: isinstance(exc, _Again),
+                sleep=lambda: self.sleep,
+                counted=self._count_retry,
+            ):
+                with attempt:
+                    return self._paced(method, body, limits=limits, read=read, what=what, lost=lost)
+        except _Again as again:
+            raise again.final from None
+        raise AssertionError("unreachable")
+
+    def _paced(
+        self,
+        method: str,
+        body: Params,
+        *,
+        limits: list[str],
+        read: bool,
+        what: str,
+        lost: Callable[[Exception], Bitrix24Error],
+    ) -> Mapping[str, Any]:
+        """One try: sent when the limits allow, re-sent while the portal refuses it for a
+        limit (it did not run it); a failure worth another try is raised as ``_Again``."""
+        refused = 0
         while True:
-            attempt += 1
+            refused += 1
             self._wait_limits(limits)
             self.counters.requests += 1
             try:
                 response = self._post(method, body)
                 data = self._decode(method, response, what)
             except _LOST as exc:
-                not_sent = isinstance(exc, httpx.ConnectError)
-                if (read or not_sent) and attempt <= self.max_retries:
-                    self._backoff(attempt)
-                    continue
+                if read or isinstance(exc, httpx.ConnectError):  # a read, or never sent
+                    raise _Again(lost(exc)) from None
                 raise lost(exc) from None
             status = response.status_code
-            if "error" in data:
-                if self._retry_limit(method, status, data, attempt):
-                    continue
-                if status >= 500 and read and attempt <= self.max_retries:
-                    self._backoff(attempt)
-                    continue
+            if "error" not in data:
+                result: Mapping[str, Any] = data
+                return result
+            if self._retry_limit(method, status, data, refused):
+                continue
+            try:
                 self._raise_for(method, status, data, what)
-            result: Mapping[str, Any] = data
-            return result
+            except Bitrix24Error as error:
+                if status >= 500 and read:
+                    raise _Again(error) from None
+                raise
 
     def call(self, method: str, params: Params | None = None, *, what: str = "") -> Reply:
         """Call one method; returns its ``result`` and envelope or raises a typed error."""
@@ -326,9 +365,8 @@ class RestClient:
             return True
         return False
 
-    def _backoff(self, attempt: int) -> None:
+    def _count_retry(self) -> None:
         self.counters.retries += 1
-        self.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
 
     # --- batch -------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ class OnecError(SyncError):
     """
 
     retryable = False
+    system = "1С"
+    retry_after = 0.0  # seconds the server asked to wait (Retry-After), when it did
 
     def __init__(
         self,

@@ -1,6 +1,7 @@
 """The OData conversation with 1C: requests, retries, and turning answers into errors.
 
-Reads (GET) are retried with exponential backoff on what may pass: a dropped
+Reads (GET) are retried by the connectors' one policy (:mod:`..retry`: exponential
+back-off with jitter, at least the server's Retry-After) on what may pass: a dropped
 connection, a timeout, 502/503/504 from the web server, a 500 from 1C, a mangled
 body. Writes are sent once: a write whose outcome is unknown raises
 ``OnecConnectionError(outcome_unknown=True)`` and the engine decides.
@@ -16,12 +17,14 @@ from urllib.parse import quote
 
 import httpx
 
+from desktop_sync.connectors import retry
 from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.connectors.onec import errors as err
 from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec import wire
 from desktop_sync.connectors.onec.literals import Query, query_string
 from desktop_sync.connectors.onec.metadata import Metadata, parse
+from desktop_sync.connectors.retry import RETRY_AFTER_CAP
 from desktop_sync.i18n import tr
 from desktop_sync.netaddr import may_carry_secret
 from desktop_sync.redact import register_secret
@@ -118,48 +121,60 @@ class Transport:
         send_headers = dict(headers or {})
         if content is not None:
             send_headers["Content-Type"] = "application/json;charset=utf-8"
-        attempts = 1 if write else self.retries + 1
-        for attempt in range(attempts):
-            retry_after = 0.0
-            try:
-                self.requests += 1
-                resp = self._http.request(method, url, content=content, headers=send_headers)
-            except httpx.TimeoutException:
-                error: err.OnecError = err.OnecTimeout(
-                    tr("1C did not answer in time while {doing}").format(
-                        doing=wire.doing(method, entity)
-                    ),
-                    outcome_unknown=write,
-                    entity=entity,
-                )
-            except httpx.TransportError as exc:
-                unknown = write and not isinstance(exc, httpx.ConnectError)
-                problem = certificate_problem(exc)
-                error = err.OnecConnectionError(
-                    tr(
-                        "cannot verify the certificate of 1C at {host} while {doing}: "
-                        "{reason}. If the 1C publication has a certificate of its own, "
-                        "give its file: desktop-sync profile set PROFILE onec.ca_file FILE"
-                    ).format(
-                        host=wire.host(self.url), doing=wire.doing(method, entity), reason=problem
-                    )
-                    if problem
-                    else tr("cannot reach 1C while {doing}: {error}").format(
-                        doing=wire.doing(method, entity), error=wire.transport_words(exc)
-                    ),
-                    outcome_unknown=unknown,
-                    entity=entity,
-                )
-            else:
-                try:
-                    return wire.answer(resp, entity, expect)
-                except err.OnecError as exc:
-                    error = exc
-                    retry_after = _retry_after(resp.headers.get("retry-after", ""))
-            if write or not error.retryable or attempt == attempts - 1:
-                raise error
-            self._sleep(max(self.backoff * (2**attempt), min(retry_after, 30.0)))
+        for attempt in retry.attempts(
+            0 if write else self.retries,
+            base=self.backoff,
+            cap=RETRY_AFTER_CAP,
+            worth_retrying=lambda exc: isinstance(exc, err.OnecError) and exc.retryable,
+            sleep=lambda: self._sleep,
+        ):
+            with attempt:
+                return self._once(method, url, content, send_headers, entity, expect)
         raise AssertionError("unreachable")
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        entity: str,
+        expect: str,
+    ) -> Any:
+        """One exchange: the answer, or the error in the user's words (its category set)."""
+        write = method != "GET"
+        try:
+            self.requests += 1
+            resp = self._http.request(method, url, content=content, headers=headers)
+        except httpx.TimeoutException:
+            raise err.OnecTimeout(
+                tr("1C did not answer in time while {doing}").format(
+                    doing=wire.doing(method, entity)
+                ),
+                outcome_unknown=write,
+                entity=entity,
+            ) from None
+        except httpx.TransportError as exc:
+            unknown = write and not isinstance(exc, httpx.ConnectError)
+            problem = certificate_problem(exc)
+            raise err.OnecConnectionError(
+                tr(
+                    "cannot verify the certificate of 1C at {host} while {doing}: "
+                    "{reason}. If the 1C publication has a certificate of its own, "
+                    "give its file: desktop-sync profile set PROFILE onec.ca_file FILE"
+                ).format(host=wire.host(self.url), doing=wire.doing(method, entity), reason=problem)
+                if problem
+                else tr("cannot reach 1C while {doing}: {error}").format(
+                    doing=wire.doing(method, entity), error=wire.transport_words(exc)
+                ),
+                outcome_unknown=unknown,
+                entity=entity,
+            ) from None
+        try:
+            return wire.answer(resp, entity, expect)
+        except err.OnecError as exc:
+            exc.retry_after = _retry_after(resp.headers.get("retry-after", ""))
+            raise
 
     def metadata(self) -> Metadata:
         raw = self.request("GET", "$metadata", expect="bytes", entity="$metadata")
