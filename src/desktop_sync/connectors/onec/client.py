@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from desktop_sync.connectors.onec import access
+from desktop_sync.connectors.onec import access, paging
 from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
 from desktop_sync.connectors.onec.bodies import comment_with_key as comment_with_key
 from desktop_sync.connectors.onec.bodies import ref_for_key as ref_for_key
@@ -230,10 +230,10 @@ class OnecClient:
     def read_all(
         self, entity: str, query: Query | None = None, page_size: int | None = None
     ) -> list[dict[str, Any]]:
-        return self.transport.read_all(entity, query, page_size)
+        return paging.read_all(self.transport, entity, query, page_size)
 
     def pages(self, entity: str, query: Query, page_size: int) -> Iterator[list[dict[str, Any]]]:
-        return self.transport.pages(entity, query, page_size)
+        return paging.read_pages(self.transport, entity, query, page_size)
 
     def by_refs(
         self, entity: str, refs: list[str], select: tuple[str, ...] = ()

@@ -416,15 +416,14 @@ class Configuration:
 
     def payment_rows(
         self, since: dt.date | None, until: dt.date | None, kinds: tuple[PaymentKind, ...]
-    ) -> list[tuple[PaymentKind, str, dict[str, Any]]]:
-        """Every payment document of ``kinds`` in the window: (kind, entity set, row)."""
-        out: list[tuple[PaymentKind, str, dict[str, Any]]] = []
+    ) -> Iterator[tuple[PaymentKind, str, dict[str, Any]]]:
+        """Every payment document of ``kinds`` in the window: (kind, entity set, row),
+        a page at a time."""
         logical = {entity: name for name, entity in self.profile.sets.items()}
         for kind in kinds:
             entity = self.profile.payment_sets[kind]
             query = Query(filter=self.window(since, until))
-            out.extend((kind, entity, r) for r in self.rows(logical[entity], query))
-        return out
+            yield from ((kind, entity, r) for r in self.rows(logical[entity], query))
 
     # --- change detection -------------------------------------------------------------
 

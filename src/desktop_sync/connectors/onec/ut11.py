@@ -228,7 +228,7 @@ class Ut11(Configuration):
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[e.Payment]:
         """As BP's, but a row names the order's settlement object, not the order."""
-        read = self.payment_rows(since, until, kinds)
+        read = list(self.payment_rows(since, until, kinds))
         order_of = self._settled_orders(
             {
                 ref
