@@ -29,7 +29,7 @@ def _open_items(world: World) -> set[str]:
 
 def _crm_product(world: World, crm_id: int) -> Product:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        return next(p.product for p in c.products() if p.product.crm_id == crm_id)
+        return next(p.product for p in c.catalog.products() if p.product.crm_id == crm_id)
 
 
 def _linked(world: World) -> dict[str, int]:
@@ -124,7 +124,7 @@ def test_unit_change_in_1c_reaches_the_crm_product(world: World) -> None:
     _first_sync(world)
     ref, crm_id, p = _a_goods_product(world, _linked(world))
     with Bitrix24Client(world.crm.webhook, throttle=False) as crm:
-        crm_units = {u.okei for u in crm.measures()}
+        crm_units = {u.okei for u in crm.catalog.measures()}
     with world.story.client() as c:
         c.connect()
         other = next(
@@ -176,7 +176,7 @@ def test_price_change_in_1c_reaches_the_crm_base_price(world: World) -> None:
     with world.service() as svc:
         summary, plan = svc.run()
     (op,) = [op for op in _f5(plan) if op.source_id == ref]
-    assert op.kind is OpKind.UPDATE and "price" in op.payload["values"]
+    assert op.kind is OpKind.UPDATE and "price" in op.payload.values
     assert summary.counts["failed"] == 0, summary.failures
     assert _crm_product(world, crm_id).price == new
     _quiet(world)
@@ -187,7 +187,7 @@ def test_every_linked_product_agrees_after_the_first_sync(world: World) -> None:
     _first_sync(world)
     onec = _onec_products(world)
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        crm = {p.product.crm_id: p.product for p in c.products()}
+        crm = {p.product.crm_id: p.product for p in c.catalog.products()}
     differ = []
     for ref, crm_id in _linked(world).items():
         a, b = onec[ref], crm[crm_id]
@@ -206,7 +206,7 @@ def test_changed_in_crm_product_is_one_conflict_not_an_article(world: World) -> 
     _first_sync(world)
     ref, crm_id, _p = _a_goods_product(world, _linked(world))
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        c.update_product(crm_id, {"name": "Переименовано в CRM"})
+        c.catalog.update_product(crm_id, {"name": "Переименовано в CRM"})
     with world.service() as svc:
         _s, plan = svc.run()
     # one conflict, about the name: no article, nothing else
@@ -219,7 +219,7 @@ def test_a_crm_product_of_the_same_name_waits_for_a_person(world: World) -> None
 
     def names() -> list[str]:
         with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-            return sorted(p.product.name for p in c.products())
+            return sorted(p.product.name for p in c.catalog.products())
 
     before = names()
     with world.service() as svc:

@@ -19,7 +19,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,6 +26,7 @@ from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.cache import cache_path
 from desktop_sync.engine.executor import Applied, Writer
 from desktop_sync.engine.model import Flow, Operation, OpKind, RunSummary, System
+from desktop_sync.engine.ops import Unsettled
 from desktop_sync.engine.service import StalePlan, SyncService
 from desktop_sync.journal import OpState
 
@@ -57,10 +57,8 @@ class _HeldAtFirstWrite:
     def batch_size(self, op: Operation) -> int:
         return self.inner.batch_size(op)
 
-    def lookup(
-        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-    ) -> Applied | None:
-        return self.inner.lookup(entity_type, kind, key, payload)
+    def lookup(self, op: Unsettled) -> Applied | None:
+        return self.inner.lookup(op)
 
 
 class _ScheduledRun:
@@ -117,8 +115,8 @@ def _states(svc: SyncService) -> dict[int, str]:
 def _crm_twins(world: World) -> dict[str, int]:
     """CRM companies and products that exist more than once under one sync key."""
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        origins = Counter(co.origin_id for co in c.companies() if co.origin_id)
-        xml = Counter(p.xml_id for p in c.products() if p.xml_id)
+        origins = Counter(co.origin_id for co in c.companies.read() if co.origin_id)
+        xml = Counter(p.xml_id for p in c.catalog.products() if p.xml_id)
     return {k: n for k, n in (origins + xml).items() if n > 1}
 
 
@@ -128,10 +126,10 @@ def test_refresh_and_status_during_a_run_write_nothing(
     with world.service() as svc:  # yesterday's run: the cache exists, all is linked
         svc.run()
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:  # today's new work
-        invoice_id = c.invoice_ids()[0]
-        waiting = [i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.company_id]
+        invoice_id = c.invoices.invoice_ids()[0]
+        waiting = [i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.company_id]
         for inv in waiting[:3]:
-            c.update_invoice(inv.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
+            c.invoices.update_invoice(inv.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
     scheduled.start()
     cache_before = _cache_bytes(world)  # as the run left it before its first write
     assert cache_before is not None

@@ -14,7 +14,7 @@ from .conftest import World
 
 def _map_warehouse(world: World) -> tuple[str, int]:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        stores = c.stores()
+        stores = c.inventory.stores()
     with world.story.client() as o:
         warehouses = o.warehouses()
     name = warehouses[0].name
@@ -39,7 +39,7 @@ def test_stock_follows_1c(world: World) -> None:
         levels = [lv for lv in svc.onec.stock() if lv.warehouse_ref == warehouse_ref]
     assert again.operations == ()  # converged
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.inventory.store_amounts()}
     checked = 0
     for level in levels:
         pid = links.get(level.product_ref)
@@ -54,7 +54,7 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
     """A person changed the CRM balances by hand: 1C (the master) brings them back, by an
     S document in one store and a D document in the other; an unmapped store is untouched."""
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        stores = c.stores()
+        stores = c.inventory.stores()
     with world.story.client() as o:
         warehouses = o.warehouses()
     mapped = [next(s for s in stores if s.name == w.name) for w in warehouses[:2]]
@@ -84,12 +84,12 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F6,))
         assert summary.counts["failed"] == 0
-        kinds = sorted(op.payload["doc_type"] for op in plan.operations)
+        kinds = sorted(op.payload.doc_type for op in plan.operations)
         assert kinds == ["D", "S"]
         _s, again = svc.run(flows=(Flow.F6,))
     assert again.operations == ()
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.inventory.store_amounts()}
     assert amounts[(in_a["productId"], store_a)] == want_a
     assert amounts[(in_b["productId"], store_b)] == want_b
     for key, amount in untouched.items():
@@ -108,6 +108,6 @@ def test_stock_of_products_created_in_the_same_run(world: World) -> None:
         summary, plan = svc.run()
         assert summary.counts["failed"] == 0, summary.failures
         stock_ops = [op for op in plan.operations if op.flow is Flow.F6]
-        assert any(op.payload.get("pending") for op in stock_ops)
+        assert any(op.payload.pending for op in stock_ops)
         _s, again = svc.run()
     assert again.operations == ()

@@ -220,7 +220,7 @@ def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
         (Flow.F1, OpKind.UPDATE, "invoice_number"),
     ]
     create = plan.operations[3]
-    sent = create.payload["invoice"]
+    sent = create.payload.invoice
     assert sent.counterparty_ref == plan.operations[0].target_id  # deterministic ref
     assert sent.contract_ref == plan.operations[1].target_id
     assert sent.lines[0].product_ref == P1
@@ -266,7 +266,7 @@ def test_three_way_diff_for_linked_counterparties(
     elif expect == "rebase":
         (op,) = plan.operations
         assert op.kind is OpKind.LINK and op.op_id.split(":")[1] == "rebase"
-        assert op.payload["onec_values"]["name"] == op.payload["crm_values"]["name"] == "Одно"
+        assert op.payload.onec_values["name"] == op.payload.crm_values["name"] == "Одно"
         assert plan.items == ()
     elif expect == "conflict":
         assert plan.operations == ()
@@ -285,7 +285,7 @@ def test_three_way_diff_for_linked_counterparties(
             },
         )
         (op,) = build_plan(snapshot(onec, crm), links, decided).operations
-        assert op.target is System.CRM and op.payload["values"] == {"name": "Новое-1С"}
+        assert op.target is System.CRM and op.payload.values == {"name": "Новое-1С"}
     else:
         (op,) = plan.operations
         assert op.op_id.split(":")[1] == expect
@@ -320,7 +320,7 @@ def test_f2_one_c_is_master_after_sending() -> None:
     )
     plan = build_plan(snapshot(onec, crm), links, PlanSettings(PROFILE, flows=(Flow.F2,)))
     (op,) = plan.operations
-    assert op.target is System.CRM and set(op.payload["values"]) == {"rows", "total"}
+    assert op.target is System.CRM and set(op.payload.values) == {"rows", "total"}
     # A CRM-side edit of the sent invoice is a conflict.
     onec.invoices["i1"] = inv
     ci2 = crm_invoice(
@@ -354,7 +354,7 @@ def test_contract_is_reused_when_present() -> None:
     plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
     assert "contract" not in {op.entity_type for op in plan.operations}
     create = next(op for op in plan.operations if op.entity_type == INVOICE)
-    assert create.payload["invoice"].contract_ref == "k1"
+    assert create.payload.invoice.contract_ref == "k1"
 
 
 def test_unlinked_crm_product_with_a_namesake_in_1c_is_linked_after_confirmation() -> None:

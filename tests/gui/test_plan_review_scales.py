@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop_sync.engine.model import Flow, Operation, OpKind, Plan, System
+from desktop_sync.engine.ops import InvoiceCreate, NumberBack
 from desktop_sync.engine.service import SyncService
 from desktop_sync.gui.controllers.main_controller import MainController
 from desktop_sync.gui.controllers.plan_review import PlanReviewDialog
@@ -28,12 +29,12 @@ def _invoice_ops(n: int, total: str) -> tuple[Operation, Operation]:
     create = Operation(
         f"F1:create_onec:{n}", Flow.F1, OpKind.CREATE, System.ONEC, "invoice", str(n), None,
         f"key{n}", f"{label}: new, will be created in 1C for ООО «Ромашка {n}»", label,
-        payload={"invoice": _Invoice(Decimal(total)), "crm_id": n},
+        payload=InvoiceCreate(_Invoice(Decimal(total)), str(n), {}),  # type: ignore[arg-type]
     )  # fmt: skip
     back = Operation(
         f"F1:number_back:{n}", Flow.F1, OpKind.UPDATE, System.CRM, "invoice_back", "", str(n),
         "", f"{label}: the 1C number and date will be written to the CRM invoice", label,
-        payload={"from_op": create.op_id, "crm_id": n}, depends_on=(create.op_id,),
+        payload=NumberBack(create.op_id, str(n)), depends_on=(create.op_id,),
     )  # fmt: skip
     return create, back
 

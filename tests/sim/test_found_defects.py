@@ -149,8 +149,8 @@ def test_a_negative_1c_balance_shows_zero_in_the_crm_and_waits_named() -> None:
         key=lambda flow, entity, source: f"{flow.value}/{entity}/{source}",
     )
     (op,) = ops
-    assert op.payload["doc_type"] == "D"
-    assert op.payload["target"] == {"1": Decimal(0), "2": Decimal(3)}
+    assert op.payload.doc_type == "D"
+    assert op.payload.target == {"1": Decimal(0), "2": Decimal(3)}
     assert [i.key for i in items] == ["F6:negative:2:a"]
     assert items[0].onec_value == Decimal(-1)
 

@@ -26,6 +26,7 @@ from desktop_sync.engine.model import (
     Stage,
     System,
 )
+from desktop_sync.engine.ops import LinkOnly, Unsettled, journal_image
 from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, LinkWrite, OpState
@@ -85,9 +86,9 @@ class Writer(Protocol):
         """Several independent writes of one kind; one outcome each, in order."""
         ...
 
-    def lookup(
-        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-    ) -> Applied | None: ...
+    def lookup(self, op: Unsettled) -> Applied | None:
+        """The record an unsettled operation made, found by its key; None: not made."""
+        ...
 
 
 def _count_failure(summary: RunSummary, op: Operation, message: str) -> None:
@@ -110,9 +111,15 @@ def resume_unfinished(journal: Journal, writers: Mapping[System, Writer]) -> tup
             )
             missing += 1
             continue
-        payload = dict(row.after or {})
+        unsettled = Unsettled.from_image(row.entity_type, row.kind, row.idempotency_key, row.after)
+        if unsettled is None:
+            journal.set_operation_state(
+                row.id, OpState.FAILED, error=tr("interrupted; will be planned again")
+            )
+            missing += 1
+            continue
         try:
-            hit = writer.lookup(row.entity_type, row.kind, row.idempotency_key, payload)
+            hit = writer.lookup(unsettled)
         except (OutcomeUnknown, TemporaryFailure) as exc:
             log.warning("cannot settle operation %s yet: %s", row.id, exc)
             continue
@@ -152,9 +159,7 @@ def _after_image(op: Operation) -> dict[str, Any]:
     }
     image["source_id"] = op.source_id
     image["target_id"] = op.target_id or ""
-    for name in ("crm_id", "from_op", "values"):
-        if name in op.payload:
-            image[name] = op.payload[name]
+    image.update(journal_image(op.payload))
     return image
 
 
@@ -189,25 +194,22 @@ class _Run:
         self.summary.count("skipped", op.flow)
 
     def link(self, op: Operation) -> None:
-        with self.journal.transaction():
-            self._link(op)
-
-    def _link(self, op: Operation) -> None:
         op_row = self.journal.add_operation(self.run_id, **_row(op))
+        link = op.payload if isinstance(op.payload, LinkOnly) else LinkOnly({}, {})
         applied = Applied(
             target_id=op.target_id or "",
             link_type=op.entity_type,
             onec_ref=op.source_id if op.target is System.CRM else op.target_id,
             crm_id=op.target_id if op.target is System.CRM else op.source_id,
-            onec_values=dict(op.payload.get("onec_values", {})),
-            crm_values=dict(op.payload.get("crm_values", {})),
-            result=dict(op.payload.get("result") or {}),
+            onec_values=dict(link.onec_values),
+            crm_values=dict(link.crm_values),
+            result=dict(link.result),
         )
         self.journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
         _save_link(self.journal, applied, self.run_id)
         self.results[op.op_id] = applied
         self.summary.count("applied", op.flow)
-        if not op.payload.get("rebase"):
+        if not link.rebase:
             self.summary.count("relinked", op.flow)  # found where it is: nothing created
 
     def sending(self, ops: list[Operation]) -> list[int]:
@@ -223,11 +225,12 @@ class _Run:
         if isinstance(outcome, OutcomeUnknown):
             journal.set_operation_state(op_row, OpState.OUTCOME_UNKNOWN, error=str(outcome))
             hit = None
-            if op.idempotency_key:
+            unsettled = Unsettled.from_image(
+                op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
+            )
+            if op.idempotency_key and unsettled is not None:
                 try:
-                    hit = self.writers[op.target].lookup(
-                        op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
-                    )
+                    hit = self.writers[op.target].lookup(unsettled)
                 except (OutcomeUnknown, TemporaryFailure):
                     hit = None
             if hit is None:
@@ -341,6 +344,83 @@ def _batch_of(first: Operation, pending: _Pending, writer: Writer, run: _Run) ->
     return [first, *pending.take_like(size - 1, fits)]
 
 
+_DEFERRED_KINDS = frozenset({OpKind.UPDATE, OpKind.SET_PAYMENT_STATE, OpKind.SET_SHIPMENT_STATE})
+
+
+class _Deferred:
+    """Single-record updates the writer batches (the 1C number written back, payment and
+    shipment fields), held until their batch is full, until a later operation needs one
+    of them or touches the same record, or the plan's end: each batch is one request,
+    each operation still journalled and settled on its own."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[System, str, OpKind], list[Operation]] = {}
+        self.ids: set[str] = set()
+        self.records: set[tuple[System, str]] = set()
+
+    @staticmethod
+    def wanted(op: Operation, writer: Writer) -> bool:
+        return op.kind in _DEFERRED_KINDS and writer.batch_size(op) > 1
+
+    def needed_by(self, op: Operation) -> bool:
+        """``op`` waits for a held operation, or writes a record one of them writes."""
+        return bool(self.ids) and (
+            any(d in self.ids for d in op.depends_on)
+            or (op.target, op.target_id or "") in self.records
+        )
+
+    def add(self, op: Operation, size: int) -> list[Operation] | None:
+        """Hold ``op``; its batch when full."""
+        group = self.groups.setdefault((op.target, op.entity_type, op.kind), [])
+        group.append(op)
+        self.ids.add(op.op_id)
+        self.records.add((op.target, op.target_id or ""))
+        if len(group) < size:
+            return None
+        return self._take(op)
+
+    def _take(self, op: Operation) -> list[Operation]:
+        group = self.groups.pop((op.target, op.entity_type, op.kind))
+        self.ids.difference_update(o.op_id for o in group)
+        self.records = {(o.target, o.target_id or "") for g in self.groups.values() for o in g}
+        return group
+
+    def take_all(self) -> list[list[Operation]]:
+        groups = list(self.groups.values())
+        self.groups, self.ids, self.records = {}, set(), set()
+        return groups
+
+
+def _write(group: list[Operation], writer: Writer, run: _Run) -> None:
+    """One request's writes: journalled "sending" (committed) first, then settled."""
+    rows = run.sending(group)  # committed before the write
+    if len(group) == 1:
+        try:
+            outcomes: list[Applied | Exception] = [writer.apply(group[0], run.results)]
+        except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+            outcomes = [exc]
+    else:
+        outcomes = writer.apply_many(group, run.results)
+    with run.journal.transaction():  # the batch's settlements: one commit
+        for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
+            run.settle(g, op_row, outcome)
+        run.flush()
+
+
+def _links(first: Operation, pending: _Pending, run: _Run) -> list[Operation]:
+    """``first`` and later links that wait for nothing: journalled in one transaction
+    (a link writes nothing to either system)."""
+
+    def fits(op: Operation) -> bool:
+        return op.kind is OpKind.LINK and all(d in run.results for d in op.depends_on)
+
+    group = [first, *pending.take_like(49, fits)]
+    with run.journal.transaction():
+        for op in group:
+            run.link(op)
+    return group
+
+
 def execute(
     ops: list[Operation],
     *,
@@ -354,45 +434,50 @@ def execute(
     """Apply ``ops`` in order; a failed or unknown step holds back what depends on it.
 
     Independent creates of one kind (companies, products) go to the CRM 25 to a batch
-    request when the writer offers ``apply_many``: each is journalled "sending" before
-    the batch leaves, and each is settled on its own afterwards.
+    request when the writer offers ``apply_many``, single-record updates 50 to a batch
+    (``_Deferred``): each is journalled "sending" before the batch leaves, and each is
+    settled on its own afterwards.
     """
     run = _Run(journal, run_id, writers, summary)
     total = len(ops)
     pending = _Pending(list(ops))
+    deferred = _Deferred()
     done = 0
+
+    def write(group: list[Operation]) -> None:
+        nonlocal done
+        _write(group, writers[group[0].target], run)
+        done += len(group)
+
     while pending:
         op = pending.pop()
         progress(Progress(Stage.APPLY, done, total, op.reason))
         if cancel.is_set():
             with journal.transaction():
-                for rest in [op, *pending.rest()]:
+                held = [o for g in deferred.take_all() for o in g]
+                for rest in [*held, op, *pending.rest()]:
                     run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
+        if deferred.needed_by(op):
+            for group in deferred.take_all():
+                write(group)
         if any(dep in run.held for dep in op.depends_on):
             run.held.add(op.op_id)
             run.skip(op, tr("waits for a step that did not succeed"))
             done += 1
             continue
         if op.kind is OpKind.LINK:
-            run.link(op)
-            done += 1
+            done += len(_links(op, pending, run))
             continue
         writer = writers[op.target]
-        group = _batch_of(op, pending, writer, run)
-        rows = run.sending(group)  # committed before the write
-        if len(group) == 1:
-            try:
-                outcomes: list[Applied | Exception] = [writer.apply(op, run.results)]
-            except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
-                outcomes = [exc]
-        else:
-            outcomes = writer.apply_many(group, run.results)
-        with journal.transaction():  # the batch's settlements: one commit
-            for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
-                run.settle(g, op_row, outcome)
-            run.flush()
-        done += len(group)
+        if deferred.wanted(op, writer):
+            full = deferred.add(op, writer.batch_size(op))
+            if full is not None:
+                write(full)
+            continue
+        write(_batch_of(op, pending, writer, run))
+    for group in deferred.take_all():
+        write(group)
     progress(Progress(Stage.APPLY, total, total, ""))
 
 

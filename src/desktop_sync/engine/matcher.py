@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
 from desktop_sync.domain.entities import Counterparty, Invoice, Product
 from desktop_sync.engine.normalize import text
+from desktop_sync.engine.ops import ORIGINATOR as ORIGINATOR
 from desktop_sync.engine.snapshot import CrmRequisite, requisites_of
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-ORIGINATOR = "desktop-sync"
 
 
 @dataclass(frozen=True, slots=True)

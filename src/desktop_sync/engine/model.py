@@ -9,12 +9,13 @@ import datetime as dt
 import functools
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from desktop_sync.connectors.onec.client import ref_for_key
+from desktop_sync.engine.ops import NO_PAYLOAD, EntityType, Payload
 
 
 class Flow(StrEnum):
@@ -67,20 +68,21 @@ class FieldChange:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One write the plan proposes. ``op_id`` is stable across runs for the same intent."""
+    """One write the plan proposes. ``op_id`` is stable across runs for the same intent;
+    ``payload`` is what the writer needs, one type per kind of operation (``ops``)."""
 
     op_id: str
     flow: Flow
     kind: OpKind
     target: System
-    entity_type: str
+    entity_type: EntityType
     source_id: str
     target_id: str | None
     idempotency_key: str
     reason: str
     record_label: str
     changes: tuple[FieldChange, ...] = ()
-    payload: Mapping[str, Any] = field(default_factory=dict)
+    payload: Payload = NO_PAYLOAD
     depends_on: tuple[str, ...] = ()
 
 

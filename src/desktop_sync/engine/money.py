@@ -32,13 +32,21 @@ from desktop_sync.engine.model import (
     OpKind,
     System,
 )
+from desktop_sync.engine.ops import (
+    SENT,
+    CrmPayment,
+    EntityType,
+    PaymentNote,
+    PaymentState,
+    ShipmentState,
+)
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
 
-INVOICE_PAYMENT = "invoice_payment"
-PAYMENT_NOTE = "payment_note"
-INVOICE_SHIPMENT = "invoice_shipment"
-CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
+INVOICE_PAYMENT = EntityType.INVOICE_PAYMENT
+PAYMENT_NOTE = EntityType.PAYMENT_NOTE
+INVOICE_SHIPMENT = EntityType.INVOICE_SHIPMENT
+CRM_PAYMENT = EntityType.CRM_PAYMENT  # Bitrix24's own payment of a fully paid invoice
 
 _KIND_LABEL = {
     PaymentKind.BANK: N_("bank transfer"),
@@ -48,9 +56,6 @@ _KIND_LABEL = {
     PaymentKind.CASH_REFUND: N_("refund in cash"),
 }
 _NUMBER_IN_PURPOSE = re.compile(r"сч(?:[её]т\w*|\.)?\s*(?:№|N|No\.?)?\s*(\d[\w/-]*)", re.IGNORECASE)
-
-
-SENT = "отправлен в 1С"  # the sync-status field once the invoice is in 1C (for the managers)
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,8 @@ def _plan_crm_payment(ops: list[Operation], inv: Invoice, crm_id: int, ci: Any,
         idempotency_key=key(Flow.F3, CRM_PAYMENT, ref) if made is None else "",
         reason=reason.format(label=label), record_label=label,
         changes=(_change("crm_payment", _paid_word(paid_here), _paid_word(fully_paid)),),
-        payload={"crm_id": crm_id, "total": ci.opportunity, "paid": fully_paid,
-                 "payment_id": made.crm_id if made is not None else None},
+        payload=CrmPayment(crm_id, ci.opportunity, fully_paid,
+                           made.crm_id if made is not None else None),
     ))  # fmt: skip
 
 
@@ -267,7 +272,7 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
             record_label=label,
             changes=tuple(_change(k, now[k], v) for k, v in desired_changes.items())
             + ((_change("stage", ci.stage_id, stage),) if stage else ()),
-            payload={"crm_id": crm_id, "fields": desired, "stage": stage},
+            payload=PaymentState(crm_id, desired, stage),
         ))  # fmt: skip
     if state.overpaid > 0:
         items.append(Item(
@@ -292,7 +297,7 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
             idempotency_key=key(Flow.F3, PAYMENT_NOTE, note_id),
             reason=tr("{label}: payment No. {number} will be noted on the timeline").format(
                 label=label, number=p.number),
-            record_label=label, payload={"crm_id": crm_id, "text": text},
+            record_label=label, payload=PaymentNote(crm_id, text),
         ))  # fmt: skip
 
 
@@ -332,7 +337,7 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
             changes=tuple(_change(k, {"shipped": now_shipped,
                                       "shipment_doc": current.shipment_doc}[k], v)
                           for k, v in changes.items()),
-            payload={"crm_id": crm_id, "fields": changes},
+            payload=ShipmentState(crm_id, changes),
         ))  # fmt: skip
     if shipped > inv.total:
         items.append(Item(

@@ -24,30 +24,31 @@ from desktop_sync.engine.model import (
     confirmable,
     idempotency_key,
 )
+from desktop_sync.engine.ops import (
+    CRM_WRITABLE,
+    ONEC_WRITABLE,
+    UPDATES,
+    EntityType,
+    LinkOnly,
+)
+from desktop_sync.engine.ops import (
+    PRODUCT_SYNCED as PRODUCT_SYNCED,
+)
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 
-COUNTERPARTY = "counterparty"
-CONTRACT = "contract"
-PRODUCT = "product"
-INVOICE = "invoice"
-INVOICE_BACK = "invoice_number"  # the 1C number and date written back to the CRM
-
-# What F5 keeps equal: the fields a CRM catalog product holds and desktop-sync writes.
-# The article and the kind are not among them: the CRM catalog has no article (it is
-# only a matching key), and a product's type is fixed when it is created.
-PRODUCT_SYNCED = ("name", "unit", "vat", "price")
+COUNTERPARTY = EntityType.COUNTERPARTY
+CONTRACT = EntityType.CONTRACT
+PRODUCT = EntityType.PRODUCT
+INVOICE = EntityType.INVOICE
+INVOICE_BACK = EntityType.INVOICE_BACK  # the 1C number and date written back to the CRM
 
 # The fields an update of each system carries, per record type (what the writers can
-# do). A change of any other field is never planned as a write, which would be
+# do, ``ops``). A change of any other field is never planned as a write, which would be
 # journalled as done and come back on every run: it waits for a person instead.
 WRITABLE: dict[tuple[System, str], frozenset[str]] = {
-    (System.CRM, PRODUCT): frozenset(PRODUCT_SYNCED),
-    (System.ONEC, PRODUCT): frozenset(),  # 1C leads products
-    (System.CRM, COUNTERPARTY): frozenset({"name"}),
-    (System.ONEC, COUNTERPARTY): frozenset({"name"}),
-    (System.CRM, INVOICE): frozenset({"rows", "total", "date"}),
-    (System.ONEC, INVOICE): frozenset(),  # after sending, 1C leads the invoice
+    **{(System.CRM, e): f for e, f in CRM_WRITABLE.items()},
+    **{(System.ONEC, e): f for e, f in ONEC_WRITABLE.items()},
 }
 
 
@@ -313,7 +314,7 @@ def _rebase(
             flow=flow,
             kind=OpKind.LINK,
             target=System.CRM,
-            entity_type=entity_type,
+            entity_type=EntityType(entity_type),
             source_id=link.onec_ref or "",
             target_id=link.crm_id,
             idempotency_key="",
@@ -322,11 +323,11 @@ def _rebase(
                 "the journal takes it as the last synchronised value"
             ).format(name=label, fields=", ".join(nz.label(f) for f in agreed)),
             record_label=label,
-            payload={
-                "onec_values": {**link.onec_values, **agreed},
-                "crm_values": {**link.crm_values, **agreed},
-                "rebase": True,
-            },
+            payload=LinkOnly(
+                onec_values={**link.onec_values, **agreed},
+                crm_values={**link.crm_values, **agreed},
+                rebase=True,
+            ),
         )
     )
 
@@ -393,7 +394,7 @@ def _update(
             flow=flow,
             kind=OpKind.UPDATE,
             target=target,
-            entity_type=entity_type,
+            entity_type=EntityType(entity_type),
             source_id=(link.onec_ref if to_crm else link.crm_id) or "",
             target_id=link.crm_id if to_crm else link.onec_ref,
             idempotency_key="",
@@ -403,6 +404,8 @@ def _update(
                 FieldChange(f, nz.label(f), nz.display(f, current.get(f)), nz.display(f, v))
                 for f, v in values.items()
             ),
-            payload={"values": values, "onec_values": onec_v, "crm_values": crm_v, **(extra or {})},
+            payload=UPDATES[EntityType(entity_type)](
+                values=values, onec_values=onec_v, crm_values=crm_v, **(extra or {})
+            ),
         )
     )

@@ -24,6 +24,7 @@ from desktop_sync.engine.model import (
     System,
     onec_ref_for,
 )
+from desktop_sync.engine.ops import ContractCreate, CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import (
     CONTRACT,
     COUNTERPARTY,
@@ -133,7 +134,7 @@ class Counterparties:
                 ),
                 record_label=self._label(cp),
                 changes=field_changes(crm_v, onec_v),
-                payload={"onec_values": onec_v, "crm_values": crm_v},
+                payload=LinkOnly(onec_v, crm_v),
             )
         )
 
@@ -195,7 +196,7 @@ class Counterparties:
                     blocks=(op_id,),
                 )
             )
-        payload: dict[str, Any] = {"counterparty": cp, "values": nz.counterparty_values(cp)}
+        payload = CounterpartyCreate(cp, nz.counterparty_values(cp))
         if company_id is not None:
             self.joins.setdefault(company_id, []).append(op_id)
         if company_id is not None or company_of is not None:
@@ -203,7 +204,7 @@ class Counterparties:
                 "{name}: not in the CRM yet; its requisites will be added to the company of "
                 "its partner in 1C ({why})"
             )
-            payload.update(company_id=company_id, company_of=company_of)
+            payload = replace(payload, company_id=company_id, company_of=company_of)
         else:
             reason = tr(
                 "{name}: not in the CRM yet; a company with requisites will be created ({why})"
@@ -374,7 +375,7 @@ class Counterparties:
                 ),
                 record_label=label,
                 changes=field_changes({}, nz.counterparty_values(cp)),
-                payload={"counterparty": cp, "values": nz.counterparty_values(cp)},
+                payload=CounterpartyCreate(cp, nz.counterparty_values(cp)),
             )
         )
         self.onec_ready[crm_key] = op_id
@@ -468,7 +469,7 @@ class Counterparties:
                     "{name}: has no contract with the buyer in 1C; one will be created"
                 ).format(name=label),
                 record_label=label,
-                payload={"contract": contract},
+                payload=ContractCreate(contract),
                 depends_on=(after,) if after else (),
             )
         )

@@ -20,6 +20,7 @@ from desktop_sync.engine.model import (
     System,
     onec_ref_for,
 )
+from desktop_sync.engine.ops import InvoiceCreate, LinkOnly, NumberBack
 from desktop_sync.engine.plan_base import (
     INVOICE,
     INVOICE_BACK,
@@ -176,13 +177,13 @@ class Invoices:
                 reason="; ".join([reason, *notes]),
                 record_label=label,
                 changes=tuple(changes),
-                payload={
-                    "invoice": onec_invoice,
-                    "crm_id": crm_id,
-                    "crm_values": nz.invoice_values(inv, counterparty_ref or "", product_refs)
+                payload=InvoiceCreate(
+                    onec_invoice,
+                    crm_id,
+                    nz.invoice_values(inv, counterparty_ref or "", product_refs)
                     if len(product_refs) == len(inv.lines)
                     else {},
-                },
+                ),
                 depends_on=tuple(dict.fromkeys(deps)),
             )
         )
@@ -301,7 +302,7 @@ class Invoices:
                     "{label}: the 1C number and date will be written to the CRM invoice"
                 ).format(label=label),
                 record_label=label,
-                payload={"from_op": after, "crm_id": crm_id},
+                payload=NumberBack(after, crm_id),
                 depends_on=(after,),
             )
         )
@@ -372,11 +373,9 @@ class Invoices:
                     "not created again"
                 ).format(label=label, number=doc.number, date=fmt_date(doc)),
                 record_label=label,
-                payload={
-                    "onec_values": onec_v,
-                    "crm_values": crm_v,
-                    "result": {"number": doc.number, "date": doc.date.isoformat()},
-                },
+                payload=LinkOnly(
+                    onec_v, crm_v, result={"number": doc.number, "date": doc.date.isoformat()}
+                ),
             )
         )
         if ci.fields.onec_number != doc.number or ci.fields.onec_date != doc.date:

@@ -20,6 +20,7 @@ from desktop_sync.engine.model import (
     OpKind,
     System,
 )
+from desktop_sync.engine.ops import LinkOnly, ProductCreate, ProductUpdate
 from desktop_sync.engine.plan_base import (
     PRODUCT,
     PRODUCT_SYNCED,
@@ -92,7 +93,7 @@ class Products:
                 + self._cannot_hold(p),
                 record_label=p.name,
                 changes=field_changes({}, nz.product_values(p)),
-                payload={"product": p, "values": nz.product_values(p)},
+                payload=ProductCreate(p, nz.product_values(p)),
             )
         )
         self.crm_ready[onec_ref] = op_id
@@ -156,10 +157,7 @@ class Products:
                 )
                 + self._cannot_hold(p),
                 record_label=p.name,
-                payload={
-                    "onec_values": {**onec_v, **{f: crm_v[f] for f in differ}},
-                    "crm_values": crm_v,
-                },
+                payload=LinkOnly({**onec_v, **{f: crm_v[f] for f in differ}}, crm_v),
             )
         )
         if differ:
@@ -342,7 +340,7 @@ def update_crm(
             FieldChange(f, nz.label(f), nz.display(f, crm_v.get(f)), nz.display(f, v))
             for f, v in values.items()
         ),
-        payload={"values": values, "onec_values": onec_v, "crm_values": crm_v},
+        payload=ProductUpdate(values, onec_v, crm_v),
         depends_on=depends_on,
     )
 

@@ -17,14 +17,11 @@ from decimal import Decimal
 
 from desktop_sync.domain.entities import Product, StockLevel, Warehouse
 from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
+from desktop_sync.engine.ops import EntityType, StoreDocument
+from desktop_sync.engine.ops import document_title as document_title
 from desktop_sync.i18n import tr
 
-STORE_DOCUMENT = "store_document"
-
-
-def document_title(key: str) -> str:
-    """The store document's title: it carries the key that finds it again."""
-    return f"desktop-sync {key}"
+STORE_DOCUMENT = EntityType.STORE_DOCUMENT
 
 
 def _qty(value: Decimal) -> str:
@@ -162,13 +159,13 @@ def plan_stock(
                         )
                         for pid, q in rows.items()
                     ),
-                    payload={
-                        "store_id": store_id,
-                        "doc_type": doc_type,
-                        "target": {str(p): q for p, q in rows.items()},
-                        "pending": {pending[ref]: q for ref, q in rows_new.items()},
-                        "title": document_title(op_key),
-                    },
+                    payload=StoreDocument(
+                        store_id=store_id,
+                        doc_type=doc_type,
+                        target={str(p): q for p, q in rows.items()},
+                        pending={pending[ref]: q for ref, q in rows_new.items()},
+                        title=document_title(op_key),
+                    ),
                     depends_on=tuple(sorted(pending[ref] for ref in rows_new)),
                 )
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +16,7 @@ from desktop_sync.connectors.onec import (
     OnecTimeout,
     OnecUnavailable,
 )
-from desktop_sync.domain.entities import Contract, Counterparty, Invoice
+from desktop_sync.domain.entities import Counterparty, Invoice
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import (
     FOUND,
@@ -25,12 +25,30 @@ from desktop_sync.engine.executor import (
     TemporaryFailure,
     WriteError,
 )
-from desktop_sync.engine.model import Operation, OpKind, System
-from desktop_sync.engine.plan_base import WRITABLE
-from desktop_sync.engine.planner import CONTRACT, COUNTERPARTY, INVOICE, invoice_values_onec
+from desktop_sync.engine.model import Operation, OpKind
+from desktop_sync.engine.ops import (
+    ONEC_WRITABLE,
+    ContractCreate,
+    CounterpartyCreate,
+    CounterpartyUpdate,
+    EntityType,
+    InvoiceCreate,
+    Unsettled,
+)
 from desktop_sync.i18n import tr
 
-_LOGICAL = {COUNTERPARTY: "counterparties", CONTRACT: "contracts", INVOICE: "invoices"}
+_LOGICAL = {
+    EntityType.COUNTERPARTY: "counterparties",
+    EntityType.CONTRACT: "contracts",
+    EntityType.INVOICE: "invoices",
+}
+Single = Callable[[Operation], Applied]
+
+
+def invoice_values_onec(inv: Invoice) -> dict[str, Any]:
+    """A 1C invoice's compared values (its counterparty and products by 1C ref)."""
+    refs = [ln.product_ref or "" for ln in inv.lines]
+    return nz.invoice_values(inv, inv.counterparty_ref or "", refs)
 
 
 def translate(exc: OnecError) -> Exception:
@@ -47,71 +65,86 @@ def translate(exc: OnecError) -> Exception:
 class OnecWriter:
     def __init__(self, client: OnecClient) -> None:
         self.client = client
+        self._single: dict[type, Single] = {
+            CounterpartyCreate: self._create_counterparty,
+            ContractCreate: self._create_contract,
+            InvoiceCreate: self._create_invoice,
+            CounterpartyUpdate: self._update_counterparty,
+        }
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        handler = self._single.get(type(op.payload))
+        if handler is None:
+            raise WriteError(
+                tr("desktop-sync cannot make this change in 1C: {what}").format(
+                    what=f"{op.kind.value} {op.entity_type}"
+                )
+            )
         try:
-            return self._apply(op)
+            return handler(op)
         except OnecError as exc:
             raise translate(exc) from None
 
-    def _apply(self, op: Operation) -> Applied:
+    def _create_counterparty(self, op: Operation) -> Applied:
+        p = op.payload
+        assert isinstance(p, CounterpartyCreate)
+        ref, found = self._counterparty(p.counterparty, op)
+        values = nz.counterparty_values(p.counterparty)
+        return Applied(
+            ref,
+            EntityType.COUNTERPARTY,
+            onec_ref=ref,
+            crm_id=op.source_id,
+            onec_values=values,
+            crm_values=values,
+            result={FOUND: True} if found else {},
+        )
+
+    def _create_contract(self, op: Operation) -> Applied:
+        assert isinstance(op.payload, ContractCreate)
+        contract = op.payload.contract
+        made = self.client.create_contract(
+            contract.counterparty_ref, op.idempotency_key, contract.name
+        )
+        return Applied(made.ref)
+
+    def _create_invoice(self, op: Operation) -> Applied:
+        p = op.payload
+        assert isinstance(p, InvoiceCreate)
+        # The key's Ref_Key goes with the POST: 1C answers "made before" for a document
+        # this key made already (another run or profile, a lost journal): relinked.
+        made = self.client.create_invoice(p.invoice, op.idempotency_key)
+        back = self.client.invoice(made.ref)
+        if back is None:
+            raise OutcomeUnknown(tr("the invoice was sent but 1C does not show it yet"))
+        applied = _invoice_applied(back, made.ref, p.crm_id, p.crm_values)
+        if not made.created:
+            applied = replace(applied, result={**applied.result, FOUND: True})
+            applied.result.pop("total", None)  # paid or not: F3 says, not "all owed"
+        return applied
+
+    def _update_counterparty(self, op: Operation) -> Applied:
+        p = op.payload
+        assert isinstance(p, CounterpartyUpdate) and op.target_id is not None
+        cannot = [f for f in p.values if f not in ONEC_WRITABLE[EntityType.COUNTERPARTY]]
+        if cannot:  # never journalled as applied with a field left behind
+            raise WriteError(
+                tr("desktop-sync does not write {fields} to {system}").format(
+                    fields=", ".join(nz.label(f) for f in cannot), system="1С"
+                ),
+                field=nz.label(cannot[0]),
+            )
+        if "name" not in p.values:
+            raise WriteError(tr("nothing that 1C can take was changed"))
         c = self.client
-        if op.entity_type == COUNTERPARTY and op.kind is OpKind.CREATE:
-            cp: Counterparty = op.payload["counterparty"]
-            ref, found = self._counterparty(cp, op)
-            return Applied(
-                ref,
-                COUNTERPARTY,
-                onec_ref=ref,
-                crm_id=op.source_id,
-                onec_values=nz.counterparty_values(cp),
-                crm_values=nz.counterparty_values(cp),
-                result={FOUND: True} if found else {},
-            )
-        if op.entity_type == CONTRACT and op.kind is OpKind.CREATE:
-            contract: Contract = op.payload["contract"]
-            made = c.create_contract(contract.counterparty_ref, op.idempotency_key, contract.name)
-            return Applied(made.ref)
-        if op.entity_type == INVOICE and op.kind is OpKind.CREATE:
-            inv: Invoice = op.payload["invoice"]
-            # The key's Ref_Key goes with the POST: 1C answers "made before" for a document
-            # this key made already (another run or profile, a lost journal): relinked.
-            made = c.create_invoice(inv, op.idempotency_key)
-            applied = self._invoice_applied(made.ref, op)
-            if not made.created:
-                applied = replace(applied, result={**applied.result, FOUND: True})
-                applied.result.pop("total", None)  # paid or not: F3 says, not "all owed"
-            return applied
-        if op.entity_type == COUNTERPARTY and op.kind is OpKind.UPDATE:
-            values = dict(op.payload["values"])
-            cannot = [f for f in values if f not in WRITABLE[(System.ONEC, COUNTERPARTY)]]
-            if cannot:  # never journalled as applied with a field left behind
-                raise WriteError(
-                    tr("desktop-sync does not write {fields} to {system}").format(
-                        fields=", ".join(nz.label(f) for f in cannot), system="1С"
-                    ),
-                    field=nz.label(cannot[0]),
-                )
-            body: dict[str, Any] = {}
-            if "name" in values:
-                body["Description"] = values["name"]
-            if not body:
-                raise WriteError(tr("nothing that 1C can take was changed"))
-            assert op.target_id is not None
-            c.update(c.profile.set("counterparties"), op.target_id, body)
-            merged = {**op.payload["onec_values"], **values}
-            return Applied(
-                op.target_id,
-                COUNTERPARTY,
-                onec_ref=op.target_id,
-                crm_id=op.source_id,
-                onec_values=merged,
-                crm_values=dict(op.payload["crm_values"]),
-            )
-        raise WriteError(
-            tr("desktop-sync cannot make this change in 1C: {what}").format(
-                what=f"{op.kind.value} {op.entity_type}"
-            )
+        c.update(c.profile.set("counterparties"), op.target_id, {"Description": p.values["name"]})
+        return Applied(
+            op.target_id,
+            EntityType.COUNTERPARTY,
+            onec_ref=op.target_id,
+            crm_id=op.source_id,
+            onec_values={**p.onec_values, **p.values},
+            crm_values=dict(p.crm_values),
         )
 
     def _counterparty(self, cp: Counterparty, op: Operation) -> tuple[str, bool]:
@@ -133,21 +166,6 @@ class OnecWriter:
         made = c.create_counterparty(cp, op.idempotency_key)
         return made.ref, not made.created
 
-    def _invoice_applied(self, ref: str, op: Operation) -> Applied:
-        back = self.client.invoice(ref)
-        if back is None:
-            raise OutcomeUnknown(tr("the invoice was sent but 1C does not show it yet"))
-        values = invoice_values_onec(back)
-        return Applied(
-            ref,
-            INVOICE,
-            onec_ref=ref,
-            crm_id=str(op.payload["crm_id"]),
-            onec_values=values,
-            crm_values=dict(op.payload.get("crm_values") or values),
-            result={"number": back.number, "date": back.date.isoformat(), "total": back.total},
-        )
-
     def batch_size(self, op: Operation) -> int:
         return 1  # 1C's OData has no batch of creates worth the risk: one at a time
 
@@ -162,42 +180,43 @@ class OnecWriter:
                 out.append(exc)
         return out
 
-    def lookup(
-        self, entity_type: str, kind: str, key: str, payload: Mapping[str, Any]
-    ) -> Applied | None:
-        if kind != OpKind.CREATE.value or entity_type not in _LOGICAL:
+    def lookup(self, op: Unsettled) -> Applied | None:
+        if op.kind != OpKind.CREATE.value or op.entity_type not in _LOGICAL:
             return None
         try:
-            ref = self.client.find_created(_LOGICAL[entity_type], key)
+            ref = self.client.find_created(_LOGICAL[op.entity_type], op.key)
             if ref is None:
                 return None
-            if entity_type == INVOICE:
+            if op.entity_type is EntityType.INVOICE:
                 back = self.client.invoice(ref)
                 if back is None:
                     return None
-                values = invoice_values_onec(back)
+                return _invoice_applied(back, ref, op.crm_id or op.source_id)
+            if op.entity_type is EntityType.COUNTERPARTY:
                 return Applied(
                     ref,
-                    INVOICE,
+                    EntityType.COUNTERPARTY,
                     onec_ref=ref,
-                    crm_id=str(payload.get("crm_id") or payload.get("source_id")),
-                    onec_values=values,
-                    crm_values=values,
-                    result={
-                        "number": back.number,
-                        "date": back.date.isoformat(),
-                        "total": back.total,
-                    },
-                )
-            if entity_type == COUNTERPARTY:
-                return Applied(
-                    ref,
-                    COUNTERPARTY,
-                    onec_ref=ref,
-                    crm_id=str(payload.get("source_id")),
-                    onec_values=dict(payload.get("values") or {}),
-                    crm_values=dict(payload.get("values") or {}),
+                    crm_id=op.source_id,
+                    onec_values=dict(op.values),
+                    crm_values=dict(op.values),
                 )
             return Applied(ref)
         except OnecError as exc:
             raise translate(exc) from None
+
+
+def _invoice_applied(
+    back: Invoice, ref: str, crm_id: str, crm_values: Mapping[str, Any] | None = None
+) -> Applied:
+    """The invoice as 1C holds it now (its number, date and total for the CRM)."""
+    values = invoice_values_onec(back)
+    return Applied(
+        ref,
+        EntityType.INVOICE,
+        onec_ref=ref,
+        crm_id=crm_id,
+        onec_values=values,
+        crm_values=dict(crm_values or values),
+        result={"number": back.number, "date": back.date.isoformat(), "total": back.total},
+    )

@@ -92,19 +92,17 @@ def _reason(op: Operation) -> str:
 
 def _amount(op: Operation) -> Decimal | None:
     """The money an operation concerns, for a section's sum: an invoice's total."""
-    payload: Any = op.payload or {}
-    invoice = payload.get("invoice") if hasattr(payload, "get") else None
+    invoice = getattr(op.payload, "invoice", None)
     total = getattr(invoice, "total", None)
     if isinstance(total, Decimal):
         return total
-    value = payload.get("total") if hasattr(payload, "get") else None
+    value = getattr(op.payload, "total", None)
     return value if isinstance(value, Decimal) else None
 
 
 def _companion_of(op: Operation, ids: set[str]) -> str | None:
     """The operation this one only completes (the number back after the create)."""
-    payload: Any = op.payload or {}
-    parent = payload.get("from_op") if hasattr(payload, "get") else None
+    parent = getattr(op.payload, "from_op", None)
     if isinstance(parent, str) and parent in ids and op.depends_on == (parent,):
         return parent
     return None

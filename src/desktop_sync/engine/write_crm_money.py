@@ -1,0 +1,161 @@
+"""The CRM invoice's single-record writes, many to a batch request: the 1C number
+written back, payment and shipment fields, Bitrix24's own payments; and the payment
+notes on the invoice's timeline. Each operation gets its own outcome.
+
+An outcome is an ``Applied``, a ``WriteError`` decided here, or the connector's
+``Bitrix24Error`` (the writer translates it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.updates import (
+    Command,
+    Updates,
+    invoice_fields,
+    payment_paid,
+    sync_fields,
+)
+from desktop_sync.engine.executor import FOUND, Applied, WriteError
+from desktop_sync.engine.model import Operation
+from desktop_sync.engine.ops import (
+    SENT,
+    CrmPayment,
+    EntityType,
+    NumberBack,
+    PaymentNote,
+    PaymentState,
+    ShipmentState,
+)
+from desktop_sync.i18n import tr
+
+Outcome = Applied | Exception
+
+
+def marker(key: str) -> str:
+    """Written into a timeline comment so that a lost answer can be found by its key."""
+    return f"[desktop-sync:{key}]"
+
+
+def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Command]:
+    made = results.get(p.from_op)
+    if made is None:
+        raise WriteError(tr("the invoice was not created in 1C"))
+    fields: dict[str, Any] = {
+        "onec_number": str(made.result["number"]),
+        "onec_date": dt.date.fromisoformat(str(made.result["date"])),
+        "sync_status": SENT,
+    }
+    if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
+        fields["outstanding"] = Decimal(str(made.result["total"]))
+        fields["paid"] = Decimal("0.00")
+    return [invoice_fields(int(p.crm_id), sync_fields(fields))]
+
+
+def commands(op: Operation, results: Mapping[str, Applied]) -> list[Command]:
+    """What one update sends; a ``WriteError`` when it cannot be sent."""
+    p = op.payload
+    if isinstance(p, NumberBack):
+        return _number_back(p, results)
+    if isinstance(p, PaymentState):
+        out = [invoice_fields(p.crm_id, sync_fields(p.fields))]
+        if p.stage:
+            out.append(invoice_fields(p.crm_id, {"stageId": p.stage}))
+        return out
+    if isinstance(p, ShipmentState):
+        return [invoice_fields(p.crm_id, sync_fields(p.fields))]
+    if isinstance(p, CrmPayment) and p.payment_id is not None:
+        return [payment_paid(int(p.payment_id), p.paid)]
+    raise WriteError(
+        tr("desktop-sync cannot make this change in the CRM: {what}").format(
+            what=f"{op.kind.value} {op.entity_type}"
+        )
+    )
+
+
+def updates(
+    client: Updates, ops: Sequence[Operation], results: Mapping[str, Applied]
+) -> list[Outcome]:
+    """Each operation's commands, all of them in as few batch requests as fit."""
+    out: dict[int, Outcome] = {}
+    sent: list[tuple[int, list[Command]]] = []
+    for n, op in enumerate(ops):
+        try:
+            sent.append((n, commands(op, results)))
+        except WriteError as exc:
+            out[n] = exc
+    answers = client.run([c for _n, c in sent], what="invoices") if sent else []
+    for (n, _c), error in zip(sent, answers, strict=True):
+        out[n] = error if error is not None else _done(ops[n])
+    return [out[n] for n in range(len(ops))]
+
+
+def _done(op: Operation) -> Applied:
+    p = op.payload
+    if isinstance(p, CrmPayment):
+        assert p.payment_id is not None
+        return _payment_applied(op, p, int(p.payment_id))
+    return Applied(str(getattr(p, "crm_id", op.target_id or "")))
+
+
+def crm_payments(client: Bitrix24Client, batch: Updates, ops: Sequence[Operation]) -> list[Outcome]:
+    """New payments of whole invoices in a few batch requests; a known one is only
+    marked paid or unpaid (in one batch request too)."""
+    out: dict[int, Outcome] = {}
+    known = [n for n, op in enumerate(ops) if _payment(op).payment_id is not None]
+    for n, outcome in zip(known, updates(batch, [ops[n] for n in known], {}), strict=True):
+        out[n] = outcome
+    new = [n for n in range(len(ops)) if n not in out]
+    if new:
+        made = client.payments.full_payments(
+            [(_payment(ops[n]).crm_id, Decimal(str(_payment(ops[n]).total))) for n in new]
+        )
+        for n, m in zip(new, made, strict=True):
+            out[n] = (
+                m if isinstance(m, Exception) else _payment_applied(ops[n], _payment(ops[n]), m)
+            )
+    return [out[n] for n in range(len(ops))]
+
+
+def _payment(op: Operation) -> CrmPayment:
+    assert isinstance(op.payload, CrmPayment)
+    return op.payload
+
+
+def _payment_applied(op: Operation, p: CrmPayment, payment_id: int) -> Applied:
+    return Applied(
+        str(payment_id),
+        EntityType.CRM_PAYMENT,
+        onec_ref=op.source_id,
+        crm_id=str(payment_id),
+        onec_values={"paid": p.paid},
+        crm_values={"paid": p.paid},
+    )
+
+
+def payment_note(client: Bitrix24Client, op: Operation, p: PaymentNote) -> Applied:
+    """A 1C payment on the invoice's timeline, with our key in it: never twice."""
+    if any(marker(op.idempotency_key) in t for t in client.timeline.comment_texts(p.crm_id)):
+        # noted before (a lost journal, a profile added again): never twice
+        return note_found(op.idempotency_key, op.source_id)
+    comment_id = client.timeline.add_comment(p.crm_id, f"{p.text} {marker(op.idempotency_key)}")
+    return Applied(
+        str(comment_id), EntityType.PAYMENT_NOTE, onec_ref=op.source_id, crm_id=str(comment_id)
+    )
+
+
+def note_found(key: str, source_id: str, *, relinked: bool = True) -> Applied:
+    """The note made before under ``key`` (``relinked``: counted as found, not made)."""
+    found = f"key:{key}"
+    return Applied(
+        found,
+        EntityType.PAYMENT_NOTE,
+        onec_ref=source_id,
+        crm_id=found,
+        result={FOUND: True} if relinked else {},
+    )

@@ -1,0 +1,101 @@
+"""F6 written: the CRM store document that brings a store to 1C's quantities.
+
+The document is created (or found by its title and finished), its rows computed
+against the balances read just before writing; a lost answer leaves it unconducted
+(status N), and the next plan finds it and adds only the rows it still lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client, StoreDocument
+from desktop_sync.engine.executor import Applied, OutcomeUnknown, WriteError
+from desktop_sync.engine.model import Operation
+from desktop_sync.engine.ops import StoreDocument as Move
+from desktop_sync.engine.ops import document_title
+from desktop_sync.i18n import tr
+
+
+def _target(p: Move, results: Mapping[str, Applied]) -> dict[int, Decimal]:
+    """The wanted quantity by CRM product id (products created earlier in this run too)."""
+    target = {int(pid): Decimal(str(q)) for pid, q in p.target.items()}
+    for op_id, q in p.pending.items():
+        made = results.get(op_id)
+        if made is None or not made.target_id.isdigit():
+            raise WriteError(tr("a product of this document was not created in the CRM"))
+        target[int(made.target_id)] = Decimal(str(q))
+    return target
+
+
+def _rows(client: Bitrix24Client, p: Move, target: dict[int, Decimal]) -> dict[int, Decimal]:
+    """The amount each row moves, against fresh balances (only what still differs)."""
+    fresh = {
+        a.product_id: a.amount
+        for a in client.inventory.store_amounts(sorted(target))
+        if a.store_id == p.store_id
+    }
+    rows = {}
+    for pid, want in target.items():
+        delta = want - fresh.get(pid, Decimal(0))
+        amount = delta if p.doc_type == "S" else -delta
+        if amount > 0:
+            rows[pid] = amount
+    return rows
+
+
+def store_document(
+    client: Bitrix24Client, op: Operation, p: Move, results: Mapping[str, Applied]
+) -> Applied:
+    """Create (or find and finish) the store document; rows against fresh balances."""
+    target = _target(p, results)
+    doc = client.inventory.find_store_document(p.title)
+    rows = _rows(client, p, target)
+    if doc is not None and doc.status != "N":
+        if not rows:
+            return Applied(str(doc.id))  # conducted before (an answer was lost)
+        doc = None  # an earlier move of the same quantities: this one is new
+    if doc is None:
+        if not rows:
+            return Applied("")  # the balances already agree
+        doc = client.inventory.add_store_document(p.doc_type, title=p.title, comment=op.reason)
+    present = {int(e["elementId"]) for e in client.inventory.document_elements(doc.id)}
+    _add_rows(client, doc, p.store_id, {pid: a for pid, a in rows.items() if pid not in present})
+    if present or rows:
+        client.inventory.conduct_document(doc.id)
+    return Applied(str(doc.id))
+
+
+def _add_rows(
+    client: Bitrix24Client, doc: StoreDocument, store_id: int, rows: dict[int, Decimal]
+) -> None:
+    """50 rows a request; a lost answer leaves the document unconducted."""
+    side = "storeTo" if doc.doc_type == "S" else "storeFrom"
+    commands: dict[str, tuple[str, Mapping[str, Any]]] = {
+        f"e{pid}": (
+            "catalog.document.element.add",
+            {
+                "fields": {
+                    "docId": doc.id,
+                    "elementId": pid,
+                    side: store_id,
+                    "amount": amount,
+                    "purchasingPrice": Decimal(0),
+                }
+            },
+        )
+        for pid, amount in rows.items()
+    }
+    reply = client.batch_all(commands, what=f"rows of store document «{doc.title}»")
+    if reply.unknown:
+        raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
+    if reply.errors:
+        raise next(iter(reply.errors.values()))
+
+
+def find_conducted(client: Bitrix24Client, key: str) -> Applied | None:
+    """An unconducted document is finished by the next plan, never counted as done."""
+    doc = client.inventory.find_store_document(document_title(key))
+    return Applied(str(doc.id)) if doc is not None and doc.status != "N" else None
