@@ -206,29 +206,18 @@ class App:
         user: User,
         as_json: bool,
     ) -> Response:
-        if target in ("", "/"):
+        if target in ("", "/", "$metadata"):
             self.only(method, "GET")
-            return Response(
-                200,
-                render.service_document(self.store.schema, self.root),
-                "application/xml;charset=utf-8",
+            schema = self.store.schema
+            text = (
+                render.metadata(schema)
+                if target == "$metadata"
+                else render.service_document(schema, self.root)
             )
-        if target == "$metadata":
-            self.only(method, "GET")
-            return Response(
-                200, render.metadata(self.store.schema), "application/xml;charset=utf-8"
-            )
-        for acc in self.store.schema.accumulation.values():
-            if target == acc.name or target.startswith((acc.name + "/", acc.name + "_")):
-                return self.accumulation_register(method, acc, target[len(acc.name) :], query, user)
-        for info in self.store.schema.info_registers.values():
-            if target.startswith(info.name):
-                return self.info_register(method, info, target[len(info.name) :], query, user)
-        for reg in self.store.schema.registers.values():
-            if target == reg.name or target.startswith(reg.name + "/"):
-                return self.register(
-                    method, target[len(reg.name) :].lstrip("/"), query, user, as_json
-                )
+            return Response(200, text, "application/xml;charset=utf-8")
+        found = self.register_route(method, target, query, user, as_json)
+        if found is not None:
+            return found
         m = KEY_RE.match(target)
         if m:
             name, key_text, rest = m.group("set"), m.group("key"), m.group("rest") or ""
@@ -243,42 +232,102 @@ class App:
             # Outside the composition: 404 (A1). Code 6 or 8 is an open question.
             raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{name}'")
         if key_text is None:
-            if rest == "$count":
-                self.only(method, "GET")
-                self.can_read(user, entity)
-                rows = self.select_rows(entity, query, user)
-                return Response(200, "\ufeff" + str(len(rows)), "text/plain;charset=utf-8")
-            if rest:
-                raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
-            if method == "GET":
-                return self.get_set(entity, query, user, as_json)
-            if method == "POST":
-                return self.create(entity, body, user, as_json)
-            raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
+            return self.collection(method, entity, rest, target, query, body, user, as_json)
         key = self.parse_key(key_text)
         if rest:
-            action = rest[:-2] if rest.endswith("()") else rest
-            if action in ("Post", "Unpost"):
-                self.only(method, "POST")
-                if not entity.is_document:
-                    raise ODataError(400, E.METHOD_NOT_FOUND, f"Метод {action} не найден")
-                self.can_write(user, entity)
-                self.visible(user, entity, self.store.require(entity.name, key))
-                if action == "Post":
-                    self.store.post(entity.name, key)
-                else:
-                    self.store.unpost(entity.name, key)
-                return Response(200)
-            nav = entity.field(action + "_Key")
-            if nav is None or not nav.target or method != "GET":
-                raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
+            return self.record_path(method, entity, key, rest, target, query, user, as_json)
+        return self.record(method, entity, key, query, headers, body, user, as_json)
+
+    def register_route(
+        self, method: str, target: str, query: dict[str, str], user: User, as_json: bool
+    ) -> Response | None:
+        """The answer when ``target`` is in a register; None otherwise."""
+        schema = self.store.schema
+        for acc in schema.accumulation.values():
+            if target == acc.name or target.startswith((acc.name + "/", acc.name + "_")):
+                return self.accumulation_register(method, acc, target[len(acc.name) :], query, user)
+        for info in schema.info_registers.values():
+            if target.startswith(info.name):
+                return self.info_register(method, info, target[len(info.name) :], query, user)
+        for reg in schema.registers.values():
+            if target == reg.name or target.startswith(reg.name + "/"):
+                return self.register(
+                    method, target[len(reg.name) :].lstrip("/"), query, user, as_json
+                )
+        return None
+
+    def collection(
+        self,
+        method: str,
+        entity: EntitySet,
+        rest: str,
+        target: str,
+        query: dict[str, str],
+        body: bytes,
+        user: User,
+        as_json: bool,
+    ) -> Response:
+        """``Set``, ``Set/$count``: read, count or create."""
+        if rest == "$count":
+            self.only(method, "GET")
             self.can_read(user, entity)
-            rec = self.store.require(entity.name, key)
-            target_set = self.store.entity_set(nav.target)
-            self.can_read(user, target_set)
-            return self.single(
-                target_set, self.store.require(nav.target, rec[nav.name]), query, user, as_json
-            )
+            rows = self.select_rows(entity, query, user)
+            return Response(200, "\ufeff" + str(len(rows)), "text/plain;charset=utf-8")
+        if rest:
+            raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
+        if method == "GET":
+            return self.get_set(entity, query, user, as_json)
+        if method == "POST":
+            return self.create(entity, body, user, as_json)
+        raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
+
+    def record_path(
+        self,
+        method: str,
+        entity: EntitySet,
+        key: str,
+        rest: str,
+        target: str,
+        query: dict[str, str],
+        user: User,
+        as_json: bool,
+    ) -> Response:
+        """``Set(guid'…')/Post()``, ``/Unpost()`` or ``/Navigation``."""
+        action = rest[:-2] if rest.endswith("()") else rest
+        if action in ("Post", "Unpost"):
+            self.only(method, "POST")
+            if not entity.is_document:
+                raise ODataError(400, E.METHOD_NOT_FOUND, f"Метод {action} не найден")
+            self.can_write(user, entity)
+            self.visible(user, entity, self.store.require(entity.name, key))
+            if action == "Post":
+                self.store.post(entity.name, key)
+            else:
+                self.store.unpost(entity.name, key)
+            return Response(200)
+        nav = entity.field(action + "_Key")
+        if nav is None or not nav.target or method != "GET":
+            raise ODataError(400, E.BAD_URL, f"Неверный URL: {target}")
+        self.can_read(user, entity)
+        rec = self.store.require(entity.name, key)
+        target_set = self.store.entity_set(nav.target)
+        self.can_read(user, target_set)
+        return self.single(
+            target_set, self.store.require(nav.target, rec[nav.name]), query, user, as_json
+        )
+
+    def record(
+        self,
+        method: str,
+        entity: EntitySet,
+        key: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        user: User,
+        as_json: bool,
+    ) -> Response:
+        """``Set(guid'…')``: read, change or delete one record."""
         if method == "GET":
             self.can_read(user, entity)
             if "$expand" in query:
@@ -712,57 +761,71 @@ class App:
             with self.store.lock:
                 rows = list(self.store.accumulation[reg.name])
             return self.virtual(reg.record_set, rows, (), query)
-        if not rest.startswith("/"):
-            if not rest:
-                # Record sets by recorder are not served (the sync does not need them).
-                raise ODataError(
-                    501,
-                    E.NOT_SUPPORTED,
-                    "Чтение наборов записей регистра не поддерживается песочницей",
-                )
-            raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{reg.name}{rest}'")
-        m = re.fullmatch(r"/(?P<fn>[A-Za-z]+)(?:\((?P<args>.*)\))?", rest, re.DOTALL)
-        if m is None or m.group("fn") != "Balance":
-            # Turnovers/BalanceAndTurnovers are not modelled: the stricter answer.
-            raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
-        params = function_params(m.group("args") or "")
-        for k in ("Period", "Condition", "Dimensions"):
-            if k in query and k not in params:
-                params[k] = query[k].strip("'") if k != "Period" else query[k]
-        before = period_param(params.get("Period"))
-        rows = self.store.accumulation_balance(reg.name, before)
+        params = _balance_params(reg, rest, query)
+        rows = self.store.accumulation_balance(reg.name, period_param(params.get("Period")))
         row_set = reg.balance_set
         if params.get("Dimensions"):
             # Only the named dimensions, the others summed (the Condition still sees
             # every dimension: it filters inside the table, before grouping).
-            wanted = [d.strip() for d in params["Dimensions"].split(",") if d.strip()]
-            names = {f.name for f in reg.dimensions}
-            bad = [d for d in wanted if d not in names and d + "_Key" not in names]
-            if bad:
-                raise ODataError(
-                    400, E.BAD_FUNCTION, f"Неверное значение параметра Dimensions: {bad[0]}"
-                )
-            keep = [d if d in names else d + "_Key" for d in wanted]
+            keep = _dimensions(reg, params["Dimensions"])
             if params.get("Condition"):
                 node = Parser(params["Condition"]).parse()
                 ev = Evaluator(row_set, self.store.get, self.store.schema.get)
                 ev.check(node)
                 rows = [r for r in rows if ev.matches(node, r)]
                 params["Condition"] = ""
-            grouped: dict[tuple[Any, ...], Record] = {}
-            balances = [f"{res}Balance" for res in reg.resources]
-            for r in rows:
-                key = tuple(r[k] for k in keep)
-                acc = grouped.setdefault(key, {k: r[k] for k in keep} | dict.fromkeys(balances, 0))
-                for b in balances:
-                    acc[b] += r[b]
-            rows = [g for g in grouped.values() if any(g[b] for b in balances)]
-            row_set = EntitySet(
-                row_set.name,
-                SetKind.VIRTUAL,
-                tuple(f for f in row_set.fields if f.name in keep or f.name in balances),
-            )
+            row_set, rows = _grouped(reg, row_set, rows, keep)
         return self.virtual(row_set, rows, (params.get("Condition"),), query)
+
+
+def _balance_params(reg: AccumulationRegister, rest: str, query: dict[str, str]) -> dict[str, str]:
+    """The parameters of ``<reg>/Balance(…)``, from the path or the query string."""
+    if not rest.startswith("/"):
+        if not rest:
+            # Record sets by recorder are not served (the sync does not need them).
+            raise ODataError(
+                501,
+                E.NOT_SUPPORTED,
+                "Чтение наборов записей регистра не поддерживается песочницей",
+            )
+        raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{reg.name}{rest}'")
+    m = re.fullmatch(r"/(?P<fn>[A-Za-z]+)(?:\((?P<args>.*)\))?", rest, re.DOTALL)
+    if m is None or m.group("fn") != "Balance":
+        # Turnovers/BalanceAndTurnovers are not modelled: the stricter answer.
+        raise ODataError(400, E.BAD_FUNCTION, f"Неверная функция или аргументы: {rest}")
+    params = function_params(m.group("args") or "")
+    for k in ("Period", "Condition", "Dimensions"):
+        if k in query and k not in params:
+            params[k] = query[k].strip("'") if k != "Period" else query[k]
+    return params
+
+
+def _dimensions(reg: AccumulationRegister, text: str) -> list[str]:
+    """The field names of ``Dimensions='A,B'`` (a reference named without ``_Key``)."""
+    wanted = [d.strip() for d in text.split(",") if d.strip()]
+    names = {f.name for f in reg.dimensions}
+    bad = [d for d in wanted if d not in names and d + "_Key" not in names]
+    if bad:
+        raise ODataError(400, E.BAD_FUNCTION, f"Неверное значение параметра Dimensions: {bad[0]}")
+    return [d if d in names else d + "_Key" for d in wanted]
+
+
+def _grouped(
+    reg: AccumulationRegister, row_set: EntitySet, rows: list[Record], keep: list[str]
+) -> tuple[EntitySet, list[Record]]:
+    """Balances summed by the ``keep`` dimensions; groups that sum to nothing left out."""
+    grouped: dict[tuple[Any, ...], Record] = {}
+    balances = [f"{res}Balance" for res in reg.resources]
+    for r in rows:
+        key = tuple(r[k] for k in keep)
+        acc = grouped.setdefault(key, {k: r[k] for k in keep} | dict.fromkeys(balances, 0))
+        for b in balances:
+            acc[b] += r[b]
+    fields = tuple(f for f in row_set.fields if f.name in keep or f.name in balances)
+    return (
+        EntitySet(row_set.name, SetKind.VIRTUAL, fields),
+        [g for g in grouped.values() if any(g[b] for b in balances)],
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
