@@ -41,40 +41,40 @@ class ReadSpec:
 
 
 def _invoices(c: Bitrix24Client) -> int:
-    return sum(1 + len(i.invoice.lines) for i in c.invoices())
+    return sum(1 + len(i.invoice.lines) for i in c.invoices.read())
 
 
 def _invoice_lists(c: Bitrix24Client) -> dict[str, int]:
-    items = c.invoice_items()
-    rows = c.product_rows([int(i["id"]) for i in items])
+    items = c.invoices.invoice_items()
+    rows = c.invoices.product_rows([int(i["id"]) for i in items])
     return {"crm.item.list": len(items), "crm.item.productrow.list": sum(map(len, rows.values()))}
 
 
 def _companies(c: Bitrix24Client) -> int:
-    return sum(1 + len(co.counterparty.requisites) for co in c.companies())
+    return sum(1 + len(co.counterparty.requisites) for co in c.companies.read())
 
 
 def _company_lists(c: Bitrix24Client) -> dict[str, int]:
     return {
-        "crm.company.list": len(c.company_rows()),
-        "crm.requisite.list": len(c.requisite_rows()),
+        "crm.company.list": len(c.companies.company_rows()),
+        "crm.requisite.list": len(c.companies.requisite_rows()),
     }
 
 
 def _catalog(c: Bitrix24Client) -> int:
-    return len(c.products())
+    return len(c.catalog.products())
 
 
 def _catalog_lists(c: Bitrix24Client) -> dict[str, int]:
     prods = c.scan(
         "catalog.product.list",
-        {"select": ["id", "iblockId"], "filter": {"iblockId": c.product_iblock()}},
+        {"select": ["id", "iblockId"], "filter": {"iblockId": c.catalog.product_iblock()}},
         id_field="id",
         items_key="products",
     )
     return {
         "catalog.product.list": sum(1 for _ in prods),
-        "catalog.price.list": len(c.base_prices()),
+        "catalog.price.list": len(c.catalog.base_prices()),
     }
 
 

@@ -80,11 +80,11 @@ def ours(what: str) -> Reader:
         c = Bitrix24Client(webhook, verify=str(ca), throttle=True)
         with c:
             if what == "invoices":
-                return sum(1 + len(i.invoice.lines) for i in c.invoices())
+                return sum(1 + len(i.invoice.lines) for i in c.invoices.read())
             if what == "companies":
-                return sum(1 + len(co.counterparty.requisites) for co in c.companies())
-            prices = c.base_prices()  # read once, handed to the product read
-            return len(c.products(prices=prices)) + len(prices)
+                return sum(1 + len(co.counterparty.requisites) for co in c.companies.read())
+            prices = c.catalog.base_prices()  # read once, handed to the product read
+            return len(c.catalog.products(prices=prices)) + len(prices)
 
     return read
 

@@ -127,7 +127,7 @@ def test_scan_pages_through_hundreds_with_few_requests(
 ) -> None:
     client = make_client(medium.webhook)
     before = medium.stats.requests
-    ids = client.invoice_ids()
+    ids = client.invoices.invoice_ids()
     assert ids == sorted(medium.store.items.rows)
     assert len(ids) > 1000
     # one plain call, then 2500 rows per batch request

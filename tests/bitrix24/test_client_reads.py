@@ -18,7 +18,7 @@ def test_every_invoice_of_the_medium_set_with_rows_and_no_503(
     client = make_client(medium.add_webhook())
     before = medium.stats.requests
     rejected = (medium.stats.rejected_503, medium.stats.rejected_429)
-    invoices = client.invoices()
+    invoices = client.invoices.read()
     assert (medium.stats.rejected_503, medium.stats.rejected_429) == rejected
     assert len(invoices) == len(medium.store.items)
     requests = medium.stats.requests - before
@@ -44,18 +44,18 @@ def test_every_list_of_the_medium_set(
     medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
 ) -> None:
     client = make_client(medium.add_webhook())
-    companies = client.companies()
+    companies = client.companies.read()
     assert len(companies) == len(medium.store.companies) - 1  # without our own company
-    products = client.products()
+    products = client.catalog.products()
     assert len(products) == len(medium.store.products)
-    assert len(client.store_amounts()) == len(medium.store.store_products)
-    assert len(client.contacts()) == len(medium.store.contacts)
+    assert len(client.inventory.store_amounts()) == len(medium.store.store_products)
+    assert len(client.companies.contacts()) == len(medium.store.contacts)
 
 
 def test_companies_with_requisites_branch_and_sole_traders(
     client: Bitrix24Client, portal: Bitrix24Sandbox
 ) -> None:
-    companies = client.companies()
+    companies = client.companies.read()
     with_two = [c for c in companies if len(c.counterparty.requisites) == 2]
     assert with_two, "a head company with its branch"
     head, branch = with_two[0].counterparty.requisites
@@ -71,7 +71,7 @@ def test_companies_with_requisites_branch_and_sole_traders(
 
 
 def test_products_measures_vat_and_prices(client: Bitrix24Client) -> None:
-    products = client.products()
+    products = client.catalog.products()
     assert {p.product.kind for p in products} == {ProductKind.GOODS, ProductKind.SERVICE}
     # products loaded by 1C's standard exchange carry the 1C GUID in xmlId; those typed
     # in by hand keep the portal's default, their own id
@@ -84,15 +84,15 @@ def test_products_measures_vat_and_prices(client: Bitrix24Client) -> None:
     assert {VatRate.VAT22, VatRate.WITHOUT, VatRate.VAT0, VatRate.VAT10} <= rates
     assert all(p.product.unit is not None for p in products)
     assert all(isinstance(p.product.price, Decimal) for p in products)
-    assert {u.okei for u in client.measures()} >= {"796", "006", "356"}
-    assert [w.name for w in client.stores()] == ["Основной склад", "Склад «Южный»"]
-    assert [p.base for p in client.price_types()] == [True, False]
+    assert {u.okei for u in client.catalog.measures()} >= {"796", "006", "356"}
+    assert [w.name for w in client.inventory.stores()] == ["Основной склад", "Склад «Южный»"]
+    assert [p.base for p in client.catalog.price_types()] == [True, False]
 
 
 def test_invoices_stages_and_rows(client: Bitrix24Client) -> None:
-    stages = client.stages()
+    stages = client.invoices.stages()
     assert [s.semantics for s in stages if s.id.endswith((":P", ":D"))] == ["success", "failure"]
-    invoices = client.invoices()
+    invoices = client.invoices.read()
     assert {i.stage_id for i in invoices} >= {"DT31_1:N", "DT31_1:S", "DT31_1:P", "DT31_1:D"}
     lines = [ln for i in invoices for ln in i.invoice.lines]
     assert any(not ln.vat_included for ln in lines) and any(ln.vat_included for ln in lines)
@@ -102,12 +102,12 @@ def test_invoices_stages_and_rows(client: Bitrix24Client) -> None:
 
 def test_incremental_read_by_updated_time(client: Bitrix24Client, portal: Bitrix24Sandbox) -> None:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    assert client.invoices(updated_since=since) == []
+    assert client.invoices.read(updated_since=since) == []
     portal.move_stage(2, "DT31_1:P")
     portal.edit_row(
         next(r["id"] for r in portal.store.product_rows if r["ownerId"] == 5), quantity=Decimal(3)
     )
-    changed = client.invoices(updated_since=since)
+    changed = client.invoices.read(updated_since=since)
     assert [i.invoice.crm_id for i in changed] == [2, 5]
     assert changed[0].stage_id == "DT31_1:P"
 
@@ -115,9 +115,9 @@ def test_incremental_read_by_updated_time(client: Bitrix24Client, portal: Bitrix
 def test_reconciliation_finds_deleted_invoices(
     client: Bitrix24Client, portal: Bitrix24Sandbox
 ) -> None:
-    before = set(client.invoice_ids())
+    before = set(client.invoices.invoice_ids())
     portal.delete_item(4)
-    assert before - set(client.invoice_ids()) == {4}
+    assert before - set(client.invoices.invoice_ids()) == {4}
 
 
 def test_manager_sees_fewer_companies_and_invoices(
@@ -125,17 +125,17 @@ def test_manager_sees_fewer_companies_and_invoices(
 ) -> None:
     admin = make_client(portal.webhook)
     manager = make_client(portal.manager_webhook())
-    all_companies = admin.companies()
-    mine = manager.companies()
+    all_companies = admin.companies.read()
+    mine = manager.companies.read()
     assert 0 < len(mine) < len(all_companies)
     assert all(c.assigned_by == 2 for c in mine)
-    assert 0 < len(manager.invoices()) < len(admin.invoices())
+    assert 0 < len(manager.invoices.read()) < len(admin.invoices.read())
 
 
 def test_rows_of_a_group_beyond_one_page_are_read_on(client: Bitrix24Client) -> None:
     many = [{"productName": f"Позиция {n}", "price": n, "quantity": 1} for n in range(1, 71)]
     client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": 3, "productRows": many})
-    by_id = {i.invoice.crm_id: i for i in client.invoices()}
+    by_id = {i.invoice.crm_id: i for i in client.invoices.read()}
     assert len(by_id[3].invoice.lines) == 70
     assert by_id[3].opportunity == Decimal(sum(range(1, 71)))
     assert [ln.product_name for ln in by_id[3].invoice.lines][-1] == "Позиция 70"
@@ -159,7 +159,7 @@ def test_rows_fall_back_to_one_command_per_invoice(
 
     registry.METHODS["crm.item.productrow.list"] = (scopes, strict)
     try:
-        invoices = client.invoices()
+        invoices = client.invoices.read()
     finally:
         registry.METHODS["crm.item.productrow.list"] = (scopes, original)
     assert all(inv.invoice.lines for inv in invoices)
@@ -180,10 +180,10 @@ def test_reference_lists_in_one_request_and_read_on_past_a_page() -> None:
             )  # fmt: skip
         with Bitrix24Client(portal.webhook, throttle=False) as c:
             portal.stats.reset()
-            assert c.product_iblock() and c.vat_rates() and c.price_types()
+            assert c.catalog.product_iblock() and c.catalog.vat_rates() and c.catalog.price_types()
             assert portal.stats.requests == 1 + 1  # the batch, then the measures' 2nd page
-            assert len(c.measures()) == first + 70
+            assert len(c.catalog.measures()) == first + 70
             assert portal.stats.requests == 2  # read once per client
             c.forget()
-            c.measures()
+            c.catalog.measures()
             assert portal.stats.requests == 4

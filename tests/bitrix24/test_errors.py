@@ -33,7 +33,7 @@ def test_wrong_webhook_is_an_auth_error_without_the_secret(
     url = portal.url + "/rest/1/s3cr3tc0de/"
     client = make_client(url)
     with pytest.raises(Bitrix24AuthError) as info:
-        client.companies()
+        client.companies.read()
     text = str(info.value) + repr(info.value) + repr(client)
     assert "s3cr3tc0de" not in text
     assert "webhook" in str(info.value)
@@ -44,10 +44,10 @@ def test_missing_scope_names_the_method_and_the_permission(
 ) -> None:
     client = make_client(portal.add_webhook(scopes=("crm",)))
     with pytest.raises(Bitrix24ScopeError, match=r"catalog\.catalog\.list.*'catalog'"):
-        client.products()
+        client.catalog.products()
     assert client.missing_scopes() == ["catalog", "userfieldconfig"]
     with pytest.raises(Bitrix24Error, match="userfieldconfig"):
-        client.setup_custom_fields()
+        client.userfields.setup_custom_fields()
 
 
 def test_manager_cannot_read_an_invoice_assigned_to_someone_else(
@@ -56,12 +56,12 @@ def test_manager_cannot_read_an_invoice_assigned_to_someone_else(
     manager = make_client(portal.manager_webhook())
     foreign = next(i for i in portal.store.items if i["assignedById"] != 2)
     with pytest.raises(Bitrix24AccessDenied, match=f"invoice {foreign['id']}"):
-        manager.invoice(foreign["id"])
+        manager.invoices.get(foreign["id"])
 
 
 def test_not_found_names_the_record(client: Bitrix24Client) -> None:
     with pytest.raises(Bitrix24NotFound, match="invoice 4242"):
-        client.invoice(4242)
+        client.invoices.get(4242)
     with pytest.raises(Bitrix24NotFound, match="does not offer"):
         client.call("crm.deal.nonexistent")
 
@@ -71,7 +71,7 @@ def test_fault_injected_500_is_retried_on_reads(
 ) -> None:
     portal.set_faults("500:0.3,html502:0.2")
     client = make_client(portal.webhook)
-    invoices = client.invoices()
+    invoices = client.invoices.read()
     assert len(invoices) == len(portal.store.items)
     assert portal.stats.faults["500"] + portal.stats.faults["html502"] > 0
     assert client.counters.retries > 0
@@ -99,9 +99,11 @@ def test_timed_out_write_is_outcome_unknown_and_found_by_its_key(
 
     cp = Counterparty("ООО «Тайм-аут»", CounterpartyKind.ORGANIZATION)
     with pytest.raises(Bitrix24ServerError) as info:
-        client.add_company(cp, originator_id="ds", origin_id="k-1")
+        client.companies.add_company(cp, originator_id="ds", origin_id="k-1")
     assert info.value.outcome_unknown and "may or may not" in str(info.value)
-    assert client.find_company_by_origin("ds", "k-1") is not None  # it was saved after all
+    assert (
+        client.companies.find_company_by_origin("ds", "k-1") is not None
+    )  # it was saved after all
 
 
 def test_timed_out_batch_reports_its_writes(
@@ -251,7 +253,7 @@ def test_client_rides_out_a_503_burst(
 ) -> None:
     portal.set_faults("503burst:0.2")
     client = make_client(portal.webhook)
-    assert len(client.invoices()) == len(portal.store.items)
+    assert len(client.invoices.read()) == len(portal.store.items)
     assert client.counters.got_503 == portal.stats.rejected_503 > 0
 
 
@@ -265,7 +267,7 @@ def test_userfieldconfig_errors_as_documented(
         "error_description": "The current method required more scopes. (crm)",
     }
     with pytest.raises(Bitrix24ScopeError):
-        make_client(hook).custom_fields()
+        make_client(hook).userfields.custom_fields()
     bad = {
         "moduleId": "crm",
         "field": {

@@ -145,7 +145,7 @@ def test_client_reads_stock_of_many_products_through_the_index(
     product_ids = _many_stock_rows(portal, products=200)
     client = Bitrix24Client(portal.webhook, sleep=lambda s: None)
     try:
-        amounts = client.store_amounts(product_ids[:150])
+        amounts = client.inventory.store_amounts(product_ids[:150])
     finally:
         client.close()
     stores = len(portal.store.stores.rows)

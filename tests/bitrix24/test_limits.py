@@ -88,7 +88,7 @@ def test_client_budget_avoids_429(
     for _ in range(10):
         client.call("crm.company.list", {"start": -1})
     assert limited.stats.rejected_429 == 0
-    assert client.budget.waited > 0
+    assert client.rest.budget.waited > 0
 
 
 def test_too_long_a_block_is_reported_not_waited(
@@ -115,11 +115,11 @@ def test_deep_offset_paging_costs_more_than_the_id_scan(
     total = len(medium.store.items)
     for start_at in range(0, total, 50):
         client.call("crm.item.list", {"entityTypeId": 31, "select": ["id"], "start": start_at})
-    offset_operating = client.budget._usage["crm.item.list"].operating
+    offset_operating = client.rest.budget._usage["crm.item.list"].operating
     hook2 = medium.add_webhook()
     client2 = make_client(hook2, sleep=time.sleep)
-    client2.invoice_ids()
-    scan_operating = client2.budget._usage["crm.item.list"].operating
+    client2.invoices.invoice_ids()
+    scan_operating = client2.rest.budget._usage["crm.item.list"].operating
     assert offset_operating > 3 * scan_operating  # and it grows with the square of the size
 
 

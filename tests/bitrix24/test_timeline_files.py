@@ -46,16 +46,16 @@ def test_a_comment_carries_the_pdf_and_lists_it_back(
     client: Bitrix24Client, portal: Bitrix24Sandbox
 ) -> None:
     invoice_id = _invoice_id(portal)
-    comment_id = client.add_timeline_comment(
+    comment_id = client.timeline.add_comment(
         invoice_id, "Счёт № 28 от 03.03.2026 (PDF)", [("Счёт_28_от_03.03.2026.pdf", PDF)]
     )
-    (comment,) = [c for c in client.timeline(invoice_id) if c.id == comment_id]
+    (comment,) = [c for c in client.timeline.comments(invoice_id) if c.id == comment_id]
     assert comment.text == "Счёт № 28 от 03.03.2026 (PDF)"
     (file,) = comment.files
     assert file.name == "Счёт_28_от_03.03.2026.pdf" and file.size == len(PDF)
     assert portal.store.files[file.id] == ("Счёт_28_от_03.03.2026.pdf", PDF)
-    plain = client.add_timeline_comment(invoice_id, "без файла")
-    assert [c.files for c in client.timeline(invoice_id) if c.id == plain] == [()]
+    plain = client.timeline.add_comment(invoice_id, "без файла")
+    assert [c.files for c in client.timeline.comments(invoice_id) if c.id == plain] == [()]
 
 
 def test_get_shows_files_keyed_by_id(portal: Bitrix24Sandbox, http: httpx.Client) -> None:
@@ -101,5 +101,5 @@ def test_refused_as_the_portal_refuses(
 
 def test_the_client_says_which_invoice(client: Bitrix24Client) -> None:
     with pytest.raises(Bitrix24Error) as err:
-        client.add_timeline_comment(999999, "Счёт", [("счёт.pdf", PDF)])
+        client.timeline.add_comment(999999, "Счёт", [("счёт.pdf", PDF)])
     assert "999999" in str(err.value)

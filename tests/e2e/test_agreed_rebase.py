@@ -28,7 +28,7 @@ def test_a_value_both_sides_reached_becomes_the_base(world: World) -> None:
     # the write landed in the CRM, the run died before the journal heard of it
     set_base_price(world, ref, agreed)
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        c.set_base_price(crm_id, agreed)
+        c.catalog.set_base_price(crm_id, agreed)
     with world.service() as svc:
         summary, plan = svc.run()
     assert [i.key for i in plan.conflicts] == []

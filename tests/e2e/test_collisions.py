@@ -17,7 +17,7 @@ from .conftest import World
 def _company(c: Bitrix24Client, name: str, inn: str, kpp: str) -> int:
     """What a manager does: a company, then its requisite (no key of ours on either)."""
     company_id = int(c.call("crm.company.add", {"fields": {"TITLE": name}}).result)
-    c.add_requisite(
+    c.companies.add_requisite(
         company_id, Requisite(inn, kpp, name), name=name, kind=CounterpartyKind.ORGANIZATION
     )
     return company_id
@@ -33,12 +33,12 @@ def test_two_crm_companies_with_the_same_inn_and_kpp_wait_naming_both(world: Wor
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         first = _company(c, "ООО «Север»", inn, kpp)
         second = _company(c, "ООО «Север-Торг»", inn, kpp)
-        drafts = [i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.invoice.lines]
+        drafts = [i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.invoice.lines]
         assert len(drafts) >= 2
         invoices = []
         for inv, company_id in zip(drafts, (first, second), strict=False):
             crm_id = inv.invoice.crm_id or 0
-            c.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
+            c.invoices.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
             invoices.append(str(crm_id))
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
@@ -66,12 +66,14 @@ def test_a_crm_company_with_the_requisites_of_a_linked_one_is_not_created_in_1c(
     with world.service() as svc:
         svc.run()
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        linked = next(co for co in c.companies() if co.origin_id and co.counterparty.requisites)
+        linked = next(
+            co for co in c.companies.read() if co.origin_id and co.counterparty.requisites
+        )
         rq = next(r for r in linked.counterparty.requisites if r.kpp)
         twin = _company(c, "ООО «Двойник»", rq.inn, rq.kpp or "")
-        draft = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.invoice.lines)
+        draft = next(i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.invoice.lines)
         crm_id = draft.invoice.crm_id or 0
-        c.update_invoice(crm_id, {"companyId": twin, "stageId": "DT31_1:S"})
+        c.invoices.update_invoice(crm_id, {"companyId": twin, "stageId": "DT31_1:S"})
     before = _onec_requisites(world)[f"{rq.inn}/{rq.kpp}"]
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))

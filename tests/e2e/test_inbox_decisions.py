@@ -42,7 +42,7 @@ def _a_linked_product(world: World) -> tuple[str, int, str]:
 
 def _crm_name(world: World, crm_id: int) -> str:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        return next(p.product.name for p in c.products() if p.product.crm_id == crm_id)
+        return next(p.product.name for p in c.catalog.products() if p.product.crm_id == crm_id)
 
 
 def _renamed_in_crm(world: World) -> tuple[str, int, str, InboxItem]:
@@ -50,7 +50,7 @@ def _renamed_in_crm(world: World) -> tuple[str, int, str, InboxItem]:
     _first_sync(world)
     ref, crm_id, name = _a_linked_product(world)
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        c.update_product(crm_id, {"name": "Имя из CRM"})
+        c.catalog.update_product(crm_id, {"name": "Имя из CRM"})
     with world.service() as svc:
         _s, plan = svc.run()
         assert [(i.record_id, i.field) for i in plan.conflicts if i.flow is Flow.F5] == [

@@ -52,8 +52,8 @@ def _receipt(
 
 def _crm(world: World, crm_id: int) -> tuple[Any, str, list[str]]:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        inv = c.invoice(crm_id)
-        return inv.fields, inv.stage_id, c.timeline_comments(crm_id)
+        inv = c.invoices.get(crm_id)
+        return inv.fields, inv.stage_id, c.timeline.comment_texts(crm_id)
 
 
 def test_partial_full_refund_and_unposting(paid_world: World) -> None:

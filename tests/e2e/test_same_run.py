@@ -67,9 +67,9 @@ def branch_of_a_partner(world: World) -> tuple[int, int] | None:
         )
     company_id = company.counterparty.crm_id or 0
     with Bitrix24Client(world.crm.webhook, throttle=False) as crm:
-        draft = next(i for i in crm.invoices() if i.stage_id == "DT31_1:N" and i.invoice.lines)
+        draft = next(i for i in crm.invoices.read() if i.stage_id == "DT31_1:N" and i.invoice.lines)
         crm_id = draft.invoice.crm_id or 0
-        crm.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
+        crm.invoices.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
     return company_id, crm_id
 
 
@@ -132,9 +132,11 @@ def test_a_requisite_added_to_the_company_of_a_sent_invoice_is_no_conflict(world
     with world.service() as svc:
         links = svc.journal.links(INVOICE)
     with Bitrix24Client(world.crm.webhook, throttle=False) as crm:
-        companies = {co.counterparty.crm_id: co for co in crm.companies()}
+        companies = {co.counterparty.crm_id: co for co in crm.companies.read()}
         sent = [
-            crm.invoice(int(lk.crm_id or 0)) for lk in links if lk.crm_id and lk.crm_id.isdigit()
+            crm.invoices.get(int(lk.crm_id or 0))
+            for lk in links
+            if lk.crm_id and lk.crm_id.isdigit()
         ]
         ci = next(
             i
@@ -143,7 +145,7 @@ def test_a_requisite_added_to_the_company_of_a_sent_invoice_is_no_conflict(world
             and len(companies[i.company_id].counterparty.requisites) == 1
             and not i.requisite_id
         )
-        crm.add_requisite(
+        crm.companies.add_requisite(
             ci.company_id or 0,
             Requisite(make_inn("772912345"), "772901001", "ООО «Филиал»"),
             name="ООО «Филиал»",

@@ -32,7 +32,7 @@ def test_manager_moves_an_invoice_to_the_send_stage(world: World) -> None:
     with crm(world) as c:
         waiting = [
             i
-            for i in c.invoices()
+            for i in c.invoices.read()
             if i.stage_id == "DT31_1:N"
             and str(i.invoice.crm_id) not in sent
             and i.company_id
@@ -40,7 +40,7 @@ def test_manager_moves_an_invoice_to_the_send_stage(world: World) -> None:
         ]
         assert waiting
         target = waiting[0]
-        c.update_invoice(target.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
+        c.invoices.update_invoice(target.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
     with world.service() as svc:
         _summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
         created = [
@@ -59,7 +59,7 @@ def test_manager_moves_an_invoice_to_the_send_stage(world: World) -> None:
             assert inv is not None
             assert inv.total == target.invoice.total  # to the kopeck
             with crm(world) as c:
-                assert c.invoice(target.invoice.crm_id or 0).fields.onec_number == inv.number
+                assert c.invoices.get(target.invoice.crm_id or 0).fields.onec_number == inv.number
 
 
 def _linked_counterparty(world: World) -> tuple[str, str]:
@@ -75,7 +75,7 @@ def test_company_renamed_in_crm_reaches_1c(world: World) -> None:
     ref, key = _linked_counterparty(world)
     new_name = "ООО «Новое имя» д'Арк"
     with crm(world) as c:
-        c.update_company(int(key.split("/")[0]), {"TITLE": new_name})
+        c.companies.update_company(int(key.split("/")[0]), {"TITLE": new_name})
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7,))
         assert [op.target.value for op in plan.operations] == ["onec"]
@@ -90,7 +90,7 @@ def test_same_field_changed_on_both_sides_is_a_conflict(world: World) -> None:
     ref, key = _linked_counterparty(world)
     world.onec.edit(world.story.counterparties, ref, Description="Имя из 1С")
     with crm(world) as c:
-        c.update_company(int(key.split("/")[0]), {"TITLE": "Имя из CRM"})
+        c.companies.update_company(int(key.split("/")[0]), {"TITLE": "Имя из CRM"})
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7,))
         assert plan.operations == ()
@@ -123,7 +123,7 @@ def test_invalid_inn_waits_and_nothing_is_created(world: World) -> None:
         again, _p = svc.run(flows=(Flow.F7,))
         assert again.counts["failed"] == 0 and again.outcome.value == "waiting"
     with crm(world) as c:
-        assert all(co.origin_id != create.source_id for co in c.companies())
+        assert all(co.origin_id != create.source_id for co in c.companies.read())
 
 
 def _creates(world: World) -> list[str]:
@@ -147,7 +147,7 @@ def test_branch_is_a_separate_counterparty(world: World) -> None:
     assert head_link and branch_link
     assert head_link.crm_id != branch_link.crm_id  # never merged
     with crm(world) as c:
-        pairs = {(rq.inn, rq.kpp) for co in c.companies() for rq in co.counterparty.requisites}
+        pairs = {(rq.inn, rq.kpp) for co in c.companies.read() for rq in co.counterparty.requisites}
     assert (inn, kpp) in pairs and (inn, branch_kpp) in pairs
 
 
@@ -179,7 +179,7 @@ def test_quotes_and_apostrophes_survive(world: World) -> None:
         _s, again = svc.run(flows=(Flow.F7,))
     assert again.operations == ()
     with crm(world) as c:
-        (company,) = [co for co in c.companies() if co.origin_id == ref]
+        (company,) = [co for co in c.companies.read() if co.origin_id == ref]
     assert company.counterparty.name == TRICKY
 
 
@@ -192,17 +192,17 @@ def test_product_deleted_in_1c_is_never_deleted_in_crm(world: World) -> None:
         summary, _plan = svc.run(flows=(Flow.F5,))
         assert summary.counts["failed"] == 0
     with crm(world) as c:
-        assert int(link.crm_id or 0) in {p.product.crm_id for p in c.products()}
+        assert int(link.crm_id or 0) in {p.product.crm_id for p in c.catalog.products()}
 
 
 def test_crm_row_without_catalog_product_is_an_attention_item(world: World) -> None:
     with crm(world) as c:
-        inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.company_id)
+        inv = next(i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.company_id)
         free_row = make_line(
             1, "Доставка курьером «Быстро»", Decimal(1), Decimal("500"), VatRate.VAT22
         )
-        c.set_product_rows(inv.invoice.crm_id or 0, [free_row])
-        c.update_invoice(inv.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
+        c.invoices.set_product_rows(inv.invoice.crm_id or 0, [free_row])
+        c.invoices.update_invoice(inv.invoice.crm_id or 0, {"stageId": "DT31_1:S"})
     with world.service() as svc:
         _summary, plan = svc.dry_run()
     (item,) = [i for i in plan.items if i.key.startswith(f"F1:row1:{inv.invoice.crm_id}")]
@@ -218,19 +218,21 @@ def test_invoice_names_one_of_several_requisites_of_its_company(world: World) ->
     company_id = int(key.split("/")[0])
     inn, kpp, name = make_inn("773412345"), "773401001", "ООО «Второе лицо»"
     with crm(world) as c:
-        second = c.add_requisite(
+        second = c.companies.add_requisite(
             company_id, Requisite(inn, kpp, name), name=name, kind=CounterpartyKind.ORGANIZATION
         )
-        inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.invoice.lines)
+        inv = next(i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.invoice.lines)
         crm_id = inv.invoice.crm_id or 0
-        c.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
+        c.invoices.update_invoice(crm_id, {"companyId": company_id, "stageId": "DT31_1:S"})
     with world.service() as svc:
         _summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
     (item,) = [i for i in plan.items if i.key == f"F1:no_company:{crm_id}"]
     assert "several requisites" in item.message
     with crm(world) as c:
-        c.link_invoice_requisite(crm_id, second)
-        c.update_invoice(crm_id, {"title": "Счёт с выбранным реквизитом"})  # saved by the form
+        c.invoices.link_invoice_requisite(crm_id, second)
+        c.invoices.update_invoice(
+            crm_id, {"title": "Счёт с выбранным реквизитом"}
+        )  # saved by the form
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F7, Flow.F5, Flow.F1))
         assert summary.counts["failed"] == 0, summary.failures

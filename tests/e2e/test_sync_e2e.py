@@ -26,8 +26,8 @@ from .conftest import World, make_world
 
 def crm_state(world: World) -> dict[str, Counter[str]]:
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        companies = c.companies()
-        products = c.products()
+        companies = c.companies.read()
+        products = c.catalog.products()
     return {
         "origins": Counter(co.origin_id or f"none-{co.counterparty.crm_id}" for co in companies),
         "xml": Counter(p.xml_id or f"none-{p.product.crm_id}" for p in products),
@@ -269,7 +269,9 @@ def test_incremental_reads_cost_less_and_still_see_changes(world: World) -> None
     with world.service() as svc:
         link = next(lk for lk in svc.journal.links("counterparty") if "/" in (lk.crm_id or ""))
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        c.update_company(int((link.crm_id or "0").split("/")[0]), {"TITLE": "Новое «имя»"})
+        c.companies.update_company(
+            int((link.crm_id or "0").split("/")[0]), {"TITLE": "Новое «имя»"}
+        )
     with world.service() as svc:
         _snap, plan = svc.prepare()
     assert [op.kind for op in plan.operations] == [OpKind.UPDATE]

@@ -71,7 +71,7 @@ def test_apply_converges_orders_and_second_apply_does_nothing(ut_world: World) -
 def test_free_stock_reaches_the_crm(ut_world: World) -> None:
     world = ut_world
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        stores = c.stores()
+        stores = c.inventory.stores()
     with _client(world) as o:
         name = o.warehouses()[0].name
     store = next(s for s in stores if s.name == name)
@@ -92,7 +92,7 @@ def test_free_stock_reaches_the_crm(ut_world: World) -> None:
         wh = next(w for w in o.warehouses() if w.name == name).onec_ref
         balance = [lv for lv in o.stock_balance() if lv.warehouse_ref == wh]  # type: ignore[attr-defined]
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        amounts = {(a.product_id, a.store_id): a.amount for a in c.store_amounts()}
+        amounts = {(a.product_id, a.store_id): a.amount for a in c.inventory.store_amounts()}
     checked = reserved = 0
     for level in balance:
         pid = links.get(level.product_ref)
@@ -201,7 +201,7 @@ def test_partner_is_one_company_with_a_requisite_per_counterparty(ut_world: Worl
     assert link_second.crm_id.split("/")[0] == company_id  # one company ...
     assert link_second.crm_id != link_head.crm_id  # ... a requisite each
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        (company,) = [co for co in c.companies() if co.counterparty.crm_id == int(company_id)]
+        (company,) = [co for co in c.companies.read() if co.counterparty.crm_id == int(company_id)]
     names = {rq.name for rq in company.counterparty.requisites}
     assert "ООО «Ромашка-Юг»" in names and len(company.counterparty.requisites) == 2
     title = company.counterparty.name
@@ -214,7 +214,7 @@ def test_partner_is_one_company_with_a_requisite_per_counterparty(ut_world: Worl
         _s, again = svc.run(flows=(Flow.F7,))
     assert again.operations == (), [(op.reason, op.changes) for op in again.operations]
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        (company,) = [co for co in c.companies() if co.counterparty.crm_id == int(company_id)]
+        (company,) = [co for co in c.companies.read() if co.counterparty.crm_id == int(company_id)]
     assert company.counterparty.name == title  # the title stays the partner's
     assert "ООО «Ромашка-Юг» д'Арк" in {rq.name for rq in company.counterparty.requisites}
     assert world.story.row(ut11.COUNTERPARTIES, head)["Description"] == head_name
@@ -274,14 +274,14 @@ def test_crm_invoice_of_a_product_with_characteristics_waits_unwritten(ut_world:
     with _client(world) as o:
         ref = next(ch.product_ref for ch in o.characteristics() if ch.product_ref in links)
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-        inv = next(i for i in c.invoices() if i.stage_id == "DT31_1:N" and i.company_id)
+        inv = next(i for i in c.invoices.read() if i.stage_id == "DT31_1:N" and i.company_id)
         crm_id = inv.invoice.crm_id or 0
         row = replace(
             make_line(1, "Футболка", Decimal(2), Decimal("500"), VatRate.VAT22),
             product_crm_id=links[ref],
         )
-        c.set_product_rows(crm_id, [row])
-        c.update_invoice(crm_id, {"stageId": "DT31_1:S"})
+        c.invoices.set_product_rows(crm_id, [row])
+        c.invoices.update_invoice(crm_id, {"stageId": "DT31_1:S"})
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F1,))
     assert summary.counts["failed"] == 0, summary.failures

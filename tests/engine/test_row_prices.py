@@ -134,22 +134,22 @@ def _new_crm_invoice(world: World, rows: list[dict[str, Any]], day: str = "2026-
         svc.run()
         link = svc.journal.links(INVOICE)[0]
     with _crm(world) as c:
-        sent = c.invoice(int(link.crm_id or 0))
+        sent = c.invoices.get(int(link.crm_id or 0))
         product_id = sent.invoice.lines[0].product_crm_id
-        chosen = c.invoice_requisites([sent.invoice.crm_id or 0])
-        new_id = c.add_invoice(
+        chosen = c.invoices.invoice_requisites([sent.invoice.crm_id or 0])
+        new_id = c.invoices.add_invoice(
             {"title": "Счёт с копейками", "companyId": sent.company_id, "currencyId": "RUB",
              "begindate": day, "stageId": "DT31_1:N"},
             xml_id=f"test-{uuid.uuid4()}",
         )  # fmt: skip
         if sent.invoice.crm_id in chosen:
-            c.link_invoice_requisite(new_id, chosen[sent.invoice.crm_id or 0])
+            c.invoices.link_invoice_requisite(new_id, chosen[sent.invoice.crm_id or 0])
         c.call(
             "crm.item.productrow.set",
             {"ownerType": "SI", "ownerId": new_id,
              "productRows": [{"productId": product_id, **r} for r in rows]},
         )  # fmt: skip
-        c.update_invoice(new_id, {"stageId": "DT31_1:S"})
+        c.invoices.update_invoice(new_id, {"stageId": "DT31_1:S"})
     return new_id
 
 
@@ -176,7 +176,7 @@ def test_rows_reach_1c_with_the_managers_price(world: World) -> None:
     with world.story.client() as onec:
         made = onec.invoice(link.onec_ref)
     with _crm(world) as c:
-        ci = c.invoice(crm_id)
+        ci = c.invoices.get(crm_id)
     assert made is not None
     got = [(ln.price, ln.quantity, ln.amount, ln.discount) for ln in made.lines]
     assert got == [
@@ -246,7 +246,7 @@ def test_vat_on_top_reaches_1c_with_the_net_price_and_the_crms_total(world: Worl
     with world.story.client() as onec:
         made = onec.invoice(link.onec_ref)
     with _crm(world) as c:
-        ci = c.invoice(crm_id)
+        ci = c.invoices.get(crm_id)
     assert made is not None
     (ln,) = made.lines
     assert (ln.price, ln.amount, ln.vat_amount, ln.discount) == (

@@ -38,7 +38,7 @@ def service(world: World) -> SyncService:
     still happens, so what is tested is the logic, not the clock.
     """
     svc = world.service()
-    svc.crm.sleep = _short_sleep
+    svc.crm.rest.sleep = _short_sleep
     svc.onec._sleep = _short_sleep
     return svc
 

@@ -150,7 +150,7 @@ def _short_sleep(seconds: float) -> None:
 
 def service(world: World) -> SyncService:
     svc = world.service()
-    svc.crm.sleep = _short_sleep  # only the back-off is cut; every retry still happens
+    svc.crm.rest.sleep = _short_sleep  # only the back-off is cut; every retry still happens
     svc.onec._sleep = _short_sleep
     return svc
 

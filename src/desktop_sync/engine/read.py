@@ -166,7 +166,7 @@ def read_crm(
     requisites: dict[int, tuple[Requisite, ...]] = {}
     companies = {
         c.counterparty.crm_id: c
-        for c in client.companies(since, requisites=requisites)
+        for c in client.companies.read(since, requisites=requisites)
         if c.counterparty.crm_id is not None
     }
     data.companies = merge(previous.crm.companies if previous else {}, companies)
@@ -178,9 +178,11 @@ def read_crm(
             for cid, co in data.companies.items()
         }
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
-    prices = client.base_prices()
+    prices = client.catalog.base_prices()
     products = {
-        p.product.crm_id: p for p in client.products(since, prices=prices) if p.product.crm_id
+        p.product.crm_id: p
+        for p in client.catalog.products(since, prices=prices)
+        if p.product.crm_id
     }
     data.products = merge(previous.crm.products if previous else {}, products)
     if incremental:  # a new price does not move its product's timestampX
@@ -192,7 +194,7 @@ def read_crm(
     unreadable: dict[int, str] = {}
     invoices = {
         i.invoice.crm_id: i
-        for i in client.invoices(since, unreadable=unreadable)
+        for i in client.invoices.read(since, unreadable=unreadable)
         if i.invoice.crm_id
     }
 
@@ -205,7 +207,7 @@ def read_crm(
 
     several = [iid for iid, inv in invoices.items() if held(inv.company_id) > 1]
     if several:
-        chosen = client.invoice_requisites(several)
+        chosen = client.invoices.invoice_requisites(several)
         invoices.update(
             {iid: replace(invoices[iid], requisite_id=chosen.get(iid)) for iid in several}
         )
@@ -222,9 +224,11 @@ def read_crm(
     if previous is not None and previous.crm.stages:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores
     else:
-        data.stages = {s.id: s.name for s in client.stages()}
-        data.stores = {w.crm_id: w for w in client.stores() if w.crm_id is not None}
+        data.stages = {s.id: s.name for s in client.invoices.stages()}
+        data.stores = {w.crm_id: w for w in client.inventory.stores() if w.crm_id is not None}
     if stock:
-        data.stock = {(a.product_id, a.store_id): a.amount for a in client.store_amounts()}
+        data.stock = {
+            (a.product_id, a.store_id): a.amount for a in client.inventory.store_amounts()
+        }
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
     return data, _newest(data)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desktop_sync.connectors.bitrix24.client import NEEDED_SCOPES, Bitrix24Client
+from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES
+from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.models import Stage
 
@@ -37,8 +38,8 @@ class CheckReport:
 def check(client: Bitrix24Client) -> CheckReport:
     report = CheckReport()
     try:
-        profile = client.current_user()
-        report.scopes_granted = client.scopes()
+        profile = client.access.current_user()
+        report.scopes_granted = client.access.scopes()
     except Bitrix24Error as exc:
         report.problems.append(str(exc))
         return report
@@ -58,13 +59,15 @@ def check(client: Bitrix24Client) -> CheckReport:
         )
     if "crm" in report.scopes_granted:
         try:
-            report.stages = client.stages()
+            report.stages = client.invoices.stages()
             report.smart_invoices = True
         except Bitrix24Error as exc:
             report.problems.append(f"Smart invoices are not available: {exc}")
     if "userfieldconfig" in report.scopes_granted and report.smart_invoices:
         try:
-            report.custom_fields_missing = [f.name for f in client.missing_custom_fields()]
+            report.custom_fields_missing = [
+                f.name for f in client.userfields.missing_custom_fields()
+            ]
         except Bitrix24Error as exc:
             report.problems.append(str(exc))
         if report.custom_fields_missing:
@@ -74,7 +77,7 @@ def check(client: Bitrix24Client) -> CheckReport:
             )
     if "catalog" in report.scopes_granted:
         try:
-            report.inventory_management = client.inventory_enabled()
+            report.inventory_management = client.inventory.enabled()
         except Bitrix24Error as exc:
             report.problems.append(str(exc))
         if report.inventory_management is False:

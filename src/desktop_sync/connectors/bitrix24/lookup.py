@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.client import Bitrix24Client
-from desktop_sync.connectors.bitrix24.rest import BatchReply, Params
+from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
 
 
 def _first_id(rows: Any, key: str = "ID") -> int | None:
@@ -67,7 +67,7 @@ def products_by_xml_id(client: Bitrix24Client, xml_ids: Sequence[str]) -> dict[s
     """``xmlId -> product id`` for the products found."""
     if not xml_ids:
         return {}
-    iblock = client.product_iblock()
+    iblock = client.catalog.product_iblock()
     commands: dict[str, tuple[str, Params]] = {
         f"p{n}": (
             "catalog.product.list",

@@ -83,9 +83,13 @@ def save_and_test(
             svc = SyncService.open(checked, paths)
             try:
                 svc.connect()
-                stages = [(st.id, st.name) for st in svc.crm.stages()]
+                stages = [(st.id, st.name) for st in svc.crm.invoices.stages()]
                 warehouses = sorted(w.name for w in svc.onec.warehouses())
-                stores = [(str(w.crm_id), w.name) for w in svc.crm.stores() if w.crm_id is not None]
+                stores = [
+                    (str(w.crm_id), w.name)
+                    for w in svc.crm.inventory.stores()
+                    if w.crm_id is not None
+                ]
             finally:
                 svc.close()
         except BaseException:

@@ -1,0 +1,28 @@
+"""What the webhook may do: its user and its scopes (``profile``, ``scope``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from desktop_sync.connectors.bitrix24.rest import RestClient
+
+NEEDED_SCOPES = ("crm", "catalog", "userfieldconfig")
+
+
+class Access:
+    """The webhook's user and the permissions (scopes) it was given."""
+
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
+
+    def scopes(self) -> list[str]:
+        return [str(s) for s in self.rest.call("scope").result or []]
+
+    def current_user(self) -> dict[str, Any]:
+        result = self.rest.call("profile").result
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    def missing_scopes(self, needed: Iterable[str] = NEEDED_SCOPES) -> list[str]:
+        have = set(self.scopes())
+        return [s for s in needed if s not in have]

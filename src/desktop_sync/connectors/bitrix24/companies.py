@@ -1,0 +1,275 @@
+"""Companies, contacts and their requisites (``crm.company.*``, ``crm.contact.*``,
+``crm.requisite.*``). Keys: company ``ORIGINATOR_ID``+``ORIGIN_ID``, requisite ``XML_ID``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import mapping
+from desktop_sync.connectors.bitrix24.envelope import Params, outcome
+from desktop_sync.connectors.bitrix24.models import CrmCompany
+from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.connectors.bitrix24.timestamps import iso
+from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
+
+COMPANY_SELECT = ["*", "UF_*", "PHONE", "EMAIL"]
+PRESET = {
+    CounterpartyKind.ORGANIZATION: 1,
+    CounterpartyKind.SOLE_TRADER: 2,
+    CounterpartyKind.PERSON: 3,
+}
+
+
+class Companies:
+    """The CRM's buyers: companies (and private persons as contacts) with requisites."""
+
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
+
+    def company_rows(self, modified_since: dt.datetime | None = None) -> list[dict[str, Any]]:
+        flt: dict[str, Any] = {}
+        if modified_since is not None:
+            flt[">=DATE_MODIFY"] = iso(modified_since)
+        return list(self.rest.scan("crm.company.list", {"select": COMPANY_SELECT, "filter": flt}))
+
+    def requisite_rows(self, entity_type: int = 4) -> list[dict[str, Any]]:
+        return list(
+            self.rest.scan("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": entity_type}})
+        )
+
+    def read(
+        self,
+        modified_since: dt.datetime | None = None,
+        *,
+        requisites: dict[int, tuple[Requisite, ...]] | None = None,
+    ) -> list[CrmCompany]:
+        """Companies the webhook's user can see, each with its requisites (oldest first).
+
+        Every requisite is read whatever ``modified_since`` says (adding one does not
+        touch its company's DATE_MODIFY); with ``requisites``, they are also handed
+        back by owner, so an incremental reader can refresh unchanged companies too.
+        """
+        rows = self.company_rows(modified_since)
+        by_owner: dict[int, list[dict[str, Any]]] = {}
+        for req in self.requisite_rows(4):
+            owner = mapping.as_int(req.get("ENTITY_ID"))
+            if owner is not None:
+                by_owner.setdefault(owner, []).append(req)
+        if requisites is not None:
+            requisites.update(
+                {
+                    owner: tuple(mapping.requisite(r) for r in reqs)
+                    for owner, reqs in by_owner.items()
+                }
+            )
+        return [
+            mapping.company(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
+            for r in rows
+            if r.get("IS_MY_COMPANY") != "Y"
+        ]
+
+    def contacts(self) -> list[CrmCompany]:
+        rows = list(self.rest.scan("crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}))
+        by_owner: dict[int, list[dict[str, Any]]] = {}
+        for req in self.requisite_rows(3):
+            by_owner.setdefault(mapping.as_int(req.get("ENTITY_ID")) or 0, []).append(req)
+        return [
+            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, [])) for r in rows
+        ]
+
+    def _find_by_origin(self, method: str, originator_id: str, origin_id: str) -> int | None:
+        rows = (
+            self.rest.call(
+                method,
+                {
+                    "filter": {"=ORIGINATOR_ID": originator_id, "=ORIGIN_ID": origin_id},
+                    "select": ["ID"],
+                    "order": {"ID": "ASC"},
+                    "start": -1,
+                },
+            ).result
+            or []
+        )
+        return mapping.as_int(rows[0]["ID"]) if rows else None
+
+    def find_company_by_origin(self, originator_id: str, origin_id: str) -> int | None:
+        return self._find_by_origin("crm.company.list", originator_id, origin_id)
+
+    def find_contact_by_origin(self, originator_id: str, origin_id: str) -> int | None:
+        return self._find_by_origin("crm.contact.list", originator_id, origin_id)
+
+    def find_requisites(self, inn: str, kpp: str | None = None) -> list[Requisite]:
+        flt: dict[str, Any] = {"RQ_INN": inn}
+        if kpp is not None:
+            flt["RQ_KPP"] = kpp
+        rows = self.rest.call("crm.requisite.list", {"filter": flt, "order": {"ID": "ASC"}}).result
+        return [mapping.requisite(r) for r in rows or []]
+
+    def requisite_owner(self, requisite_id: int) -> tuple[int, int]:
+        """-> (entity type, entity id) the requisite belongs to."""
+        row = self.rest.call(
+            "crm.requisite.get", {"id": requisite_id}, what=f"requisite {requisite_id}"
+        ).result
+        return int(row["ENTITY_TYPE_ID"]), int(row["ENTITY_ID"])
+
+    def find_requisite_by_xml_id(self, xml_id: str) -> int | None:
+        rows = (
+            self.rest.call(
+                "crm.requisite.list", {"filter": {"=XML_ID": xml_id}, "select": ["ID"], "start": -1}
+            ).result
+            or []
+        )
+        return mapping.as_int(rows[0]["ID"]) if rows else None
+
+    def add_company(
+        self,
+        cp: Counterparty,
+        *,
+        originator_id: str,
+        origin_id: str,
+        assigned_by: int | None = None,
+    ) -> int:
+        fields = company_fields(cp, originator_id, origin_id, assigned_by)
+        result = self.rest.call(
+            "crm.company.add", {"fields": fields}, what=f"company «{cp.name}»"
+        ).result
+        return int(result)
+
+    def add_companies(
+        self, items: Sequence[tuple[Counterparty, str]], *, originator_id: str
+    ) -> list[tuple[int, int | None] | Exception]:
+        """Many companies, each with its requisite (``XML_ID`` = ``ORIGIN_ID``), 25 to a
+        batch request. One outcome per item: (company id, requisite id or None), or the
+        error of the company's creation."""
+        commands: dict[str, tuple[str, Params]] = {}
+        for n, (cp, origin_id) in enumerate(items):
+            commands[f"c{n}"] = (
+                "crm.company.add",
+                {"fields": company_fields(cp, originator_id, origin_id, None)},
+            )
+            if cp.inn:
+                req = Requisite(cp.inn, cp.kpp, cp.full_name or cp.name)
+                commands[f"r{n}"] = (
+                    "crm.requisite.add",
+                    {
+                        "fields": requisite_fields(
+                            f"$result[c{n}]", req, name=cp.name, kind=cp.kind, xml_id=origin_id
+                        )
+                    },
+                )
+        reply = self.rest.batch_all(commands, what="companies")
+        out: list[tuple[int, int | None] | Exception] = []
+        for n, (cp, _origin) in enumerate(items):
+            company = outcome(reply, f"c{n}", int)
+            if isinstance(company, Exception):
+                out.append(company)
+                continue
+            requisite = outcome(reply, f"r{n}", int) if cp.inn else None
+            # A requisite that failed is added by the lookup of the next run (by XML_ID).
+            out.append((company, requisite if isinstance(requisite, int) else None))
+        return out
+
+    def add_contact(self, cp: Counterparty, *, originator_id: str, origin_id: str) -> int:
+        """A private person becomes a contact (its requisite: preset 3, owner type 3)."""
+        parts = cp.name.split()
+        parts += [""] * (3 - len(parts))
+        fields: dict[str, Any] = {
+            "LAST_NAME": parts[0],
+            "NAME": parts[1],
+            "SECOND_NAME": " ".join(parts[2:]).strip(),
+            "ORIGINATOR_ID": originator_id,
+            "ORIGIN_ID": origin_id,
+        }
+        if cp.phone:
+            fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
+        result = self.rest.call("crm.contact.add", {"fields": fields}, what=f"contact «{cp.name}»")
+        return int(result.result)
+
+    def update_company(self, company_id: int, fields: Mapping[str, Any]) -> None:
+        self.rest.call(
+            "crm.company.update",
+            {"id": company_id, "fields": dict(fields)},
+            what=f"company {company_id}",
+        )
+
+    def update_requisite(self, requisite_id: int, fields: Mapping[str, Any]) -> None:
+        self.rest.call(
+            "crm.requisite.update",
+            {"id": requisite_id, "fields": dict(fields)},
+            what=f"requisite {requisite_id}",
+        )
+
+    def add_requisite(
+        self,
+        owner_id: int,
+        req: Requisite,
+        *,
+        name: str,
+        kind: CounterpartyKind = CounterpartyKind.ORGANIZATION,
+        xml_id: str | None = None,
+        owner_type: int = 4,
+    ) -> int:
+        fields = requisite_fields(
+            owner_id, req, name=name, kind=kind, xml_id=xml_id, owner_type=owner_type
+        )
+        result = self.rest.call(
+            "crm.requisite.add", {"fields": fields}, what=f"requisite ИНН {req.inn} of «{name}»"
+        ).result
+        return int(result)
+
+    def find_companies_by_phone(self, phones: Sequence[str]) -> list[int]:
+        result = self.rest.call(
+            "crm.duplicate.findbycomm",
+            {"type": "PHONE", "values": list(phones)[:20], "entity_type": "COMPANY"},
+        ).result
+        if isinstance(result, Mapping):
+            return [int(i) for i in result.get("COMPANY", [])]
+        return []
+
+
+def company_fields(
+    cp: Counterparty, originator_id: str, origin_id: str, assigned_by: int | None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "TITLE": cp.name,
+        "COMPANY_TYPE": "CUSTOMER",
+        "ORIGINATOR_ID": originator_id,
+        "ORIGIN_ID": origin_id,
+    }
+    if cp.phone:
+        fields["PHONE"] = [{"VALUE": cp.phone, "VALUE_TYPE": "WORK"}]
+    if cp.email:
+        fields["EMAIL"] = [{"VALUE": cp.email, "VALUE_TYPE": "WORK"}]
+    if assigned_by is not None:
+        fields["ASSIGNED_BY_ID"] = assigned_by
+    return fields
+
+
+def requisite_fields(
+    owner_id: int | str,
+    req: Requisite,
+    *,
+    name: str,
+    kind: CounterpartyKind = CounterpartyKind.ORGANIZATION,
+    xml_id: str | None = None,
+    owner_type: int = 4,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "ENTITY_TYPE_ID": owner_type,
+        "ENTITY_ID": owner_id,
+        "PRESET_ID": PRESET[kind],
+        "NAME": {1: "Организация", 2: "ИП", 3: "Физ. лицо"}[PRESET[kind]],
+        "RQ_INN": req.inn,
+        "ACTIVE": "Y",
+    }
+    if kind is CounterpartyKind.ORGANIZATION:
+        fields["RQ_KPP"] = req.kpp
+        fields["RQ_COMPANY_NAME"] = name
+        fields["RQ_COMPANY_FULL_NAME"] = req.full_name or name
+    else:
+        fields["RQ_NAME"] = name
+    if xml_id is not None:
+        fields["XML_ID"] = xml_id
+    return fields
