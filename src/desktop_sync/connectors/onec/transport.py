@@ -10,7 +10,7 @@ body. Writes are sent once: a write whose outcome is unknown raises
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -190,77 +190,6 @@ class Transport:
     def fetch(self, entity: str, query: Query | None = None) -> list[dict[str, Any]]:
         data = self.request("GET", entity, (query or Query()).params(), entity=entity)
         return wire.values(data, entity)
-
-    def pages(self, entity: str, query: Query, page_size: int) -> Iterator[list[dict[str, Any]]]:
-        """``$top``/``$skip`` pages in a stable order until a short page (A3)."""
-        skip = 0
-        while True:
-            q = Query(
-                filter=query.filter,
-                select=query.select,
-                expand=query.expand,
-                orderby=query.orderby or ("Ref_Key",),
-                top=page_size,
-                skip=skip,
-                allowed_only=query.allowed_only,
-            )
-            page = self.fetch(entity, q)
-            yield page
-            if len(page) < page_size:
-                return
-            skip += page_size
-
-    def read_all(
-        self, entity: str, query: Query | None = None, page_size: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Every matching record, once: one request, or pages when ``page_size`` is set.
-
-        Pages can shift when 1C's order is not stable or records change meanwhile;
-        rows are de-duplicated by Ref_Key, and if the total (``$inlinecount`` on the
-        first page) shows rows were missed, the missing ones are read by key.
-        """
-        query = query or Query()
-        if page_size is None:
-            return self.fetch(entity, query)
-        first = Query(
-            filter=query.filter,
-            select=query.select,
-            expand=query.expand,
-            orderby=query.orderby or ("Ref_Key",),
-            top=page_size,
-            inlinecount=True,
-            allowed_only=query.allowed_only,
-        )
-        data = self.request("GET", entity, first.params(), entity=entity)
-        rows = wire.values(data, entity)
-        total = int(str(data.get("odata.count", len(rows))))
-        seen: dict[str, dict[str, Any]] = {str(r.get("Ref_Key")): r for r in rows}
-        if len(rows) == page_size:
-            later = Query(
-                filter=query.filter,
-                select=query.select,
-                expand=query.expand,
-                orderby=first.orderby,
-                allowed_only=query.allowed_only,
-            )
-            skip = page_size
-            while True:
-                later.top, later.skip = page_size, skip
-                page = self.fetch(entity, later)
-                for r in page:
-                    seen.setdefault(str(r.get("Ref_Key")), r)
-                if len(page) < page_size:
-                    break
-                skip += page_size
-        if len(seen) < total:
-            scan = self.fetch(
-                entity,
-                Query(filter=query.filter, select=("Ref_Key",), allowed_only=query.allowed_only),
-            )
-            missing = [str(r["Ref_Key"]) for r in scan if str(r["Ref_Key"]) not in seen]
-            for r in self.by_refs(entity, missing, query.select):
-                seen[str(r["Ref_Key"])] = r
-        return list(seen.values())
 
     def by_refs(
         self, entity: str, refs: list[str], select: tuple[str, ...] = (), chunk: int = 25
