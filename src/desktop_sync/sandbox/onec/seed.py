@@ -10,7 +10,6 @@ deletion-marked records, returns of goods, opening stock (an «Операция�
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal
 
 from desktop_sync.domain.entities import (
@@ -28,9 +27,9 @@ from desktop_sync.sandbox.dataset import (
     Dataset,
     ref,
 )
-from desktop_sync.sandbox.onec import bp30
-from desktop_sync.sandbox.onec.errors import business
-from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
+from desktop_sync.sandbox.onec import bp30, bp30_posting
+from desktop_sync.sandbox.onec.bp30_posting import NOMENCLATURE, WAREHOUSE, account_ref
+from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 from desktop_sync.sandbox.onec.values import UNDEFINED
 
@@ -41,8 +40,6 @@ BANK_REF = ref("bank", "044525225")
 BANK_BIC = "044525225"
 BANK_NAME = "ПАО СБЕРБАНК"
 BANK_CORRESPONDENT_ACCOUNT = "30101810400000000225"
-NOMENCLATURE = "StandardODATA.Catalog_Номенклатура"
-WAREHOUSE = "StandardODATA.Catalog_Склады"
 
 ACCOUNTS = (
     ("00", "Вспомогательный счет", "АктивноПассивный", False, ()),
@@ -131,11 +128,6 @@ LIMITED_USER = "Менеджер"
 LIMITED_PASSWORD = "менеджер"
 
 
-@functools.cache
-def account_ref(code: str) -> str:
-    return ref("account", code)
-
-
 def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
 
@@ -163,16 +155,7 @@ _VAT_KIND = {
 def seed(store: Store, ds: Dataset) -> None:
     store.number_prefix = PREFIX
     store.closed_until = dt.date(2025, 11, 30)
-    store.posting_rules.update(
-        {
-            bp30.SHIPMENTS: _post_shipment,
-            "Document_ВозвратТоваровОтПокупателя": _post_return,
-            "Document_ОперацияБух": _post_operation,
-            bp30.PRICE_SETTINGS: post_prices,
-            bp30.RECEIPTS: post_receipt,
-            bp30.MOVES: post_move,
-        }
-    )
+    bp30_posting.install(store)
     store.users[USER] = User(PASSWORD)
     store.users[LIMITED_USER] = User(
         LIMITED_PASSWORD,
@@ -368,7 +351,7 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
             },
         )
         # Posted before the closed period ended: the rule runs without the period check.
-        post_prices(store, docs, rec)
+        bp30_posting.post_prices(store, docs, rec)
         rec["Posted"] = True
 
 
@@ -644,7 +627,7 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
             },
         )
         if sh.posted:
-            store.movements.extend(_post_shipment(store, shipments, rec))
+            store.movements.extend(bp30_posting.post_shipment(store, shipments, rec))
             rec["Posted"] = True
         ret_day = sh.date + dt.timedelta(days=3)
         if i % 4 == 1 and goods and ret_day <= ds.today:
@@ -680,7 +663,7 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
                     ],
                 },
             )
-            store.movements.extend(_post_return(store, returns, ret))
+            store.movements.extend(bp30_posting.post_return(store, returns, ret))
             ret["Posted"] = True
             key = (first["Номенклатура_Key"], wh)
             moved[key] = moved.get(key, Decimal(0)) - 1
@@ -724,200 +707,3 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
     rec["СуммаОперации"] = sum(
         (m.amount for m in store.movements if m.recorder == op_ref), Decimal(0)
     )
-
-
-def _post_operation(store: Store, s: object, rec: Record) -> list[Movement]:
-    # Re-posting the opening operation is not modelled: it keeps no movements.
-    return []
-
-
-def _stock_rows(store: Store, rec: Record, tabular: str) -> list[tuple[str, Decimal, Decimal]]:
-    out = []
-    for row in rec.get(tabular, []):
-        product = row["Номенклатура_Key"]
-        qty: Decimal = row["Количество"]
-        cost = (qty * store.unit_cost.get(product, Decimal(0))).quantize(Decimal("0.01"))
-        out.append((product, qty, cost))
-    return out
-
-
-def _post_shipment(store: Store, s: object, rec: Record) -> list[Movement]:
-    wh = rec["Склад_Key"]
-    moves = [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA." + bp30.SHIPMENTS,
-            rec["Организация_Key"],
-            account_ref("90.02.1"),
-            account_ref("41.01"),
-            (),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
-            cost,
-            quantity_cr=qty,
-        )
-        for product, qty, cost in _stock_rows(store, rec, "Товары")
-    ]
-    moves.append(
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA." + bp30.SHIPMENTS,
-            rec["Организация_Key"],
-            account_ref("62.01"),
-            account_ref("90.01.1"),
-            (
-                (rec["Контрагент_Key"], "StandardODATA.Catalog_Контрагенты"),
-                (rec["ДоговорКонтрагента_Key"], "StandardODATA.Catalog_ДоговорыКонтрагентов"),
-            ),
-            (),
-            rec["СуммаДокумента"],
-        )
-    )
-    return moves
-
-
-def _post_return(store: Store, s: object, rec: Record) -> list[Movement]:
-    wh = rec["Склад_Key"]
-    return [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA.Document_ВозвратТоваровОтПокупателя",
-            rec["Организация_Key"],
-            account_ref("41.01"),
-            account_ref("90.02.1"),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
-            (),
-            cost,
-            quantity_dr=qty,
-        )
-        for product, qty, cost in _stock_rows(store, rec, "Товары")
-    ]
-
-
-def _refuse(s: EntitySet, rec: Record, problems: list[str]) -> None:
-    if problems:
-        on = rec["Date"]
-        when = on.strftime("%d.%m.%Y %H:%M:%S") if on else ""
-        raise business(
-            f'Не удалось провести "{s.presentation} {rec["Number"]} от {when}"!\n'
-            + "\n".join(problems)
-        )
-
-
-def _zero_quantities(rec: Record) -> list[str]:
-    return [
-        f'Не заполнена колонка "Количество" в строке {row["LineNumber"]} списка "Товары"'
-        for row in rec.get("Товары", [])
-        if row["Количество"] <= 0
-    ]
-
-
-def post_prices(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Установка цен номенклатуры: one ``ЦеныНоменклатуры`` record per row, dated by the
-    document; a zero price is recorded unless «Не проводить нулевые значения» is set."""
-    price_type = store.get(bp30.PRICE_TYPES, rec["ТипЦен_Key"])
-    currency = price_type["ВалютаЦены_Key"] if price_type else ZERO_GUID
-    rows = [
-        {
-            "LineNumber": row["LineNumber"],
-            "Номенклатура_Key": row["Номенклатура_Key"],
-            "ТипЦен_Key": rec["ТипЦен_Key"],
-            "Цена": row["Цена"],
-            "Валюта_Key": currency,
-        }
-        for row in rec.get("Товары", [])
-        if row["Цена"] or not rec["НеПроводитьНулевыеЗначения"]
-    ]
-    store.record_info(bp30.PRICES, s, rec, rows)
-    return []
-
-
-def _check_contract(store: Store, rec: Record, kind: str, title: str) -> list[str]:
-    contract = store.get(bp30.CONTRACTS, rec["ДоговорКонтрагента_Key"])
-    if contract is None:
-        return []
-    problems = []
-    if contract["Owner_Key"] != rec["Контрагент_Key"]:
-        problems.append("Договор не соответствует контрагенту документа")
-    if contract["ВидДоговора"] != kind:
-        problems.append(f"Вид договора не соответствует виду операции документа ({title})")
-    return problems
-
-
-def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Поступление товаров: Дт 41.01 (product, warehouse) Кт 60.01 at the price without
-    VAT, quantity in; the VAT Дт 19.03 Кт 60.01. The contract must be «с поставщиком»."""
-    _refuse(
-        s,
-        rec,
-        _check_contract(store, rec, "СПоставщиком", "с поставщиком") + _zero_quantities(rec),
-    )
-    wh = rec["Склад_Key"]
-    party = (
-        (rec["Контрагент_Key"], "StandardODATA." + bp30.COUNTERPARTIES),
-        (rec["ДоговорКонтрагента_Key"], "StandardODATA." + bp30.CONTRACTS),
-    )
-    moves: list[Movement] = []
-    for row in rec.get("Товары", []):
-        vat: Decimal = row["СуммаНДС"]
-        net: Decimal = row["Сумма"] - vat if rec["СуммаВключаетНДС"] else row["Сумма"]
-        moves.append(
-            Movement(
-                rec["Date"],
-                rec["Ref_Key"],
-                s.type_name,
-                rec["Организация_Key"],
-                row["СчетУчета_Key"],
-                rec["СчетУчетаРасчетовСКонтрагентом_Key"],
-                ((row["Номенклатура_Key"], NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
-                party,
-                net,
-                quantity_dr=row["Количество"],
-            )
-        )
-        if vat:
-            vat_account = row["СчетУчетаНДС_Key"]
-            moves.append(
-                Movement(
-                    rec["Date"],
-                    rec["Ref_Key"],
-                    s.type_name,
-                    rec["Организация_Key"],
-                    vat_account if vat_account != ZERO_GUID else account_ref("19.03"),
-                    rec["СчетУчетаРасчетовСКонтрагентом_Key"],
-                    (party[0],),
-                    party,
-                    vat,
-                )
-            )
-    return moves
-
-
-def post_move(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Перемещение товаров: 41.01 of the receiving warehouse from 41.01 of the sending
-    one, at the sandbox's unit cost."""
-    problems = _zero_quantities(rec)
-    if rec["СкладОтправитель_Key"] == rec["СкладПолучатель_Key"]:
-        problems.append("Склад-получатель совпадает со складом-отправителем")
-    _refuse(s, rec, problems)
-    src, dst = rec["СкладОтправитель_Key"], rec["СкладПолучатель_Key"]
-    return [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            s.type_name,
-            rec["Организация_Key"],
-            row["СчетУчета_Key"],
-            row["СчетУчета_Key"],
-            ((product, NOMENCLATURE), ("", UNDEFINED), (dst, WAREHOUSE)),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (src, WAREHOUSE)),
-            cost,
-            quantity_dr=qty,
-            quantity_cr=qty,
-        )
-        for row, (product, qty, cost) in zip(
-            rec.get("Товары", []), _stock_rows(store, rec, "Товары"), strict=True
-        )
-    ]

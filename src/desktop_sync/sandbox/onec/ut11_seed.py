@@ -24,8 +24,7 @@ from desktop_sync.sandbox.dataset import (
     Dataset,
     ref,
 )
-from desktop_sync.sandbox.onec import ut11
-from desktop_sync.sandbox.onec.errors import business
+from desktop_sync.sandbox.onec import ut11, ut11_posting
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
 from desktop_sync.sandbox.onec.seed import (
     BANK_BIC,
@@ -37,7 +36,8 @@ from desktop_sync.sandbox.onec.seed import (
     PASSWORD,
     USER,
 )
-from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
+from desktop_sync.sandbox.onec.store import Record, Store, User
+from desktop_sync.sandbox.onec.ut11_posting import is_goods, settlement_ref
 
 PREFIX = "СВ00-"
 CURRENCY_REF = ref("currency", "643")
@@ -47,8 +47,6 @@ TYPICAL_AGREEMENT_REF = ref("agreement", "typical")
 ORDER_TYPE = "StandardODATA." + ut11.ORDERS
 SHIPMENT_TYPE = "StandardODATA." + ut11.SHIPMENTS
 PRODUCT_TYPE = "StandardODATA." + ut11.PRODUCTS
-RESERVING = ("КОбеспечению", "КОтгрузке")
-FROM_STOCK = ("СоСклада", "Отгрузить")
 
 
 def vat_ref(rate: VatRate) -> str:
@@ -61,32 +59,6 @@ def partner_ref(counterparty_ref: str) -> str:
 
 def agreement_ref(partner: str) -> str:
     return ref("agreement", partner)
-
-
-def settlement_ref(order: str) -> str:
-    return ref("settlement_object", order)
-
-
-def settlement_object(store: Store, s: EntitySet, rec: Record) -> None:
-    """UT makes (and keeps up to date) the settlement object of an order when the order
-    is written: payments name it, not the order."""
-    values: Record = {
-        "Description": f"{s.presentation} {rec['Number']}",
-        "Объект": rec["Ref_Key"],
-        "Объект_Type": s.type_name,
-        "ТипОбъектаРасчетов": "РасчетыСКлиентами",
-        "Организация_Key": rec["Организация_Key"],
-        "Партнер_Key": rec["Партнер_Key"],
-        "Контрагент_Key": rec["Контрагент_Key"],
-        "Договор_Key": rec["Договор_Key"],
-        "Валюта_Key": rec["Валюта_Key"],
-    }
-    key = settlement_ref(rec["Ref_Key"])
-    existing = store.get(ut11.SETTLEMENT_OBJECTS, key)
-    if existing is None:
-        store.insert(ut11.SETTLEMENT_OBJECTS, {"Ref_Key": key, **values})
-    elif any(existing[k] != v for k, v in values.items()):
-        store.update(ut11.SETTLEMENT_OBJECTS, key, values)
 
 
 def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
@@ -110,17 +82,7 @@ def _kinds(kind: CounterpartyKind) -> tuple[str, str, str]:
 def seed(store: Store, ds: Dataset) -> None:
     store.number_prefix = PREFIX
     store.closed_until = dt.date(2025, 11, 30)
-    store.posting_rules.update(
-        {
-            ut11.ORDERS: post_order,
-            ut11.SHIPMENTS: post_shipment,
-            ut11.RETURNS: post_return,
-            ut11.PRICE_SETTINGS: post_prices,
-            ut11.RECEIPTS: post_receipt,
-            ut11.MOVES: post_move,
-        }
-    )
-    store.write_hooks[ut11.ORDERS] = settlement_object
+    ut11_posting.install(store)
     store.users[USER] = User(PASSWORD)
     store.users[LIMITED_USER] = User(
         LIMITED_PASSWORD,
@@ -378,7 +340,7 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
             },
         )
         # Posted before the closed period ended: the rule runs without the period check.
-        post_prices(store, docs, rec)
+        ut11_posting.post_prices(store, docs, rec)
         rec["Posted"] = True
 
 
@@ -577,11 +539,6 @@ def _row(
     }
 
 
-def _is_goods(store: Store, product: str) -> bool:
-    rec = store.get(ut11.PRODUCTS, product)
-    return rec is not None and rec["ТипНоменклатуры"] == "Товар"
-
-
 def _seed_documents(store: Store, ds: Dataset) -> None:
     base_price = next((pt.onec_ref or "" for pt in ds.price_types if pt.base), ZERO_GUID)
     partner_of = {str(r["Ref_Key"]): str(r["Партнер_Key"]) for r in store.all(ut11.COUNTERPARTIES)}
@@ -607,7 +564,7 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
         for n, ln in enumerate(inv.lines, start=1):
             key = (ln.product_ref or "", wh)
             option = "Отгрузить" if inv.onec_ref in shipped else "Требуется"
-            goods = _is_goods(store, key[0])
+            goods = is_goods(store, key[0])
             if status == "КОтгрузке" and goods and free.get(key, Decimal(0)) >= ln.quantity:
                 free[key] -= ln.quantity
                 option = "СоСклада"
@@ -656,7 +613,7 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
             },
         )
         if status != "НеСогласован":
-            post_order(store, orders, rec)
+            ut11_posting.post_order(store, orders, rec)
             rec["Posted"] = True
     _seed_payments(store, ds, partner_of)
     _seed_shipments_and_stock(store, ds, partner_of, ship_wh)
@@ -730,7 +687,7 @@ def _seed_shipments_and_stock(
         order = {"ЗаказКлиента": sh.invoice_ref or "", "ЗаказКлиента_Type": ORDER_TYPE}
         rows = [_row(store, ln, n, base_price, order) for n, ln in enumerate(sh.lines, start=1)]
         for row in rows:
-            if _is_goods(store, row["Номенклатура_Key"]):
+            if is_goods(store, row["Номенклатура_Key"]):
                 key = (row["Номенклатура_Key"], row["Характеристика_Key"], wh)
                 moved[key] = moved.get(key, Decimal(0)) + row["Количество"]
         partner = partner_of.get(cp, ZERO_GUID)
@@ -757,10 +714,10 @@ def _seed_shipments_and_stock(
             },
         )
         if sh.posted:
-            post_shipment(store, shipments, rec)
+            ut11_posting.post_shipment(store, shipments, rec)
             rec["Posted"] = True
         ret_day = sh.date + dt.timedelta(days=3)
-        goods = [r for r in rows if _is_goods(store, r["Номенклатура_Key"])]
+        goods = [r for r in rows if is_goods(store, r["Номенклатура_Key"])]
         if i % 4 == 1 and goods and ret_day <= ds.today:
             first = goods[0]
             price: Decimal = first["Цена"]
@@ -803,7 +760,7 @@ def _seed_shipments_and_stock(
             )
             for k in ("ЗаказКлиента", "ЗаказКлиента_Type"):
                 ret["Товары"][0].pop(k, None)
-            post_return(store, returns, ret)
+            ut11_posting.post_return(store, returns, ret)
             ret["Posted"] = True
             key = (first["Номенклатура_Key"], first["Характеристика_Key"], wh)
             moved[key] = moved.get(key, Decimal(0)) - 1
@@ -833,245 +790,3 @@ def _seed_shipments_and_stock(
                     "ВНаличии": qty,
                 },
             )
-
-
-# --- posting rules -------------------------------------------------------------------
-
-
-def _title(s: EntitySet, rec: Record) -> str:
-    on = rec["Date"]
-    when = on.strftime("%d.%m.%Y %H:%M:%S") if on else ""
-    return f"{s.presentation} {rec['Number']} от {when}"
-
-
-def _check_sale(store: Store, s: EntitySet, rec: Record) -> None:
-    """What UT checks when a sale document is posted: the counterparty belongs to the
-    partner, the agreement is the partner's (or typical) and in force, a contract is
-    given when the agreement uses contracts and is the counterparty's, characteristics
-    are filled for goods that use them."""
-    problems: list[str] = []
-    partner = rec["Партнер_Key"]
-    cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
-    if cp is not None and cp["Партнер_Key"] != partner:
-        problems.append("Контрагент не относится к партнеру (клиенту) документа")
-    agreement = store.get(ut11.AGREEMENTS, rec.get("Соглашение_Key") or ZERO_GUID)
-    if "Соглашение_Key" in rec and rec["Соглашение_Key"] != ZERO_GUID:
-        if agreement is None:
-            problems.append('Поле "Соглашение" заполнено неверно')
-        else:
-            if not agreement["Типовое"] and agreement["Партнер_Key"] != partner:
-                problems.append("Соглашение заключено с другим партнером")
-            if agreement["Статус"] != "Действует":
-                problems.append('Соглашение не в статусе "Действует"')
-            if agreement["ИспользуютсяДоговорыКонтрагентов"] and rec["Договор_Key"] == ZERO_GUID:
-                problems.append('Поле "Договор" не заполнено')
-    if rec["Договор_Key"] != ZERO_GUID:
-        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
-        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
-            problems.append("Договор заключен с другим контрагентом")
-        elif contract["ТипДоговора"] != "СКлиентом":
-            problems.append('Договор не с клиентом (тип договора не "С клиентом")')
-    for row in rec.get("Товары", []):
-        product = store.get(ut11.PRODUCTS, row["Номенклатура_Key"])
-        if (
-            product is not None
-            and product["ИспользованиеХарактеристик"] != "НеИспользовать"
-            and row["Характеристика_Key"] == ZERO_GUID
-        ):
-            problems.append(
-                f'Не заполнена колонка "Характеристика" в строке {row["LineNumber"]} '
-                'списка "Товары"'
-            )
-    if problems:
-        raise business(f'Не удалось провести "{_title(s, rec)}"!\n' + "\n".join(problems))
-
-
-def post_order(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """An order in work reserves goods to ship from stock (КОтгрузке)."""
-    _check_sale(store, s, rec)
-    if rec["Статус"] not in RESERVING:
-        return []
-    for row in rec.get("Товары", []):
-        if row["Отменено"] or row["ВариантОбеспечения"] not in FROM_STOCK:
-            continue
-        if not _is_goods(store, row["Номенклатура_Key"]):
-            continue
-        store.accumulate(
-            ut11.STOCK,
-            s,
-            rec,
-            True,
-            {
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "Характеристика_Key": row["Характеристика_Key"],
-                "Склад_Key": row_wh
-                if (row_wh := row["Склад_Key"]) != ZERO_GUID
-                else rec["Склад_Key"],
-                "КОтгрузке": row["Количество"],
-            },
-        )
-    return []
-
-
-def post_shipment(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Goods leave the warehouse (ВНаличии); what the order reserved there is released."""
-    _check_sale(store, s, rec)
-    reserved: dict[tuple[str, str, str], Decimal] = {}
-    order = rec.get("ЗаказКлиента") or ""
-    if order:
-        # What the order reserved (other shipments against it are not netted out: a
-        # partial shipment followed by another is not modelled).
-        for r in store.recorded(ut11.STOCK, order):
-            key = (r["Номенклатура_Key"], r["Характеристика_Key"], r["Склад_Key"])
-            reserved[key] = reserved.get(key, Decimal(0)) + r["КОтгрузке"]
-    for row in rec.get("Товары", []):
-        if not _is_goods(store, row["Номенклатура_Key"]):
-            continue
-        key = (row["Номенклатура_Key"], row["Характеристика_Key"], rec["Склад_Key"])
-        release = min(reserved.get(key, Decimal(0)), row["Количество"])
-        reserved[key] = reserved.get(key, Decimal(0)) - release
-        store.accumulate(
-            ut11.STOCK,
-            s,
-            rec,
-            False,
-            {
-                "Номенклатура_Key": key[0],
-                "Характеристика_Key": key[1],
-                "Склад_Key": key[2],
-                "ВНаличии": row["Количество"],
-                "КОтгрузке": release,
-            },
-        )
-    return []
-
-
-def post_return(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    for row in rec.get("Товары", []):
-        if not _is_goods(store, row["Номенклатура_Key"]):
-            continue
-        store.accumulate(
-            ut11.STOCK,
-            s,
-            rec,
-            True,
-            {
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "Характеристика_Key": row["Характеристика_Key"],
-                "Склад_Key": rec["Склад_Key"],
-                "ВНаличии": row["Количество"],
-            },
-        )
-    return []
-
-
-def post_prices(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Установка цен номенклатуры: once «Согласован», one ``ЦеныНоменклатуры25`` record
-    per row, dated by the document; a document not agreed records nothing."""
-    if rec["Статус"] != "Согласован":
-        return []
-    rows = []
-    for row in rec.get("Товары", []):
-        price_type = store.get(ut11.PRICE_TYPES, row["ВидЦены_Key"])
-        rows.append(
-            {
-                "LineNumber": row["LineNumber"],
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "Характеристика_Key": row["Характеристика_Key"],
-                "ВидЦены_Key": row["ВидЦены_Key"],
-                "Цена": row["Цена"],
-                "Упаковка_Key": row["Упаковка_Key"],
-                "Валюта_Key": price_type["ВалютаЦены_Key"] if price_type else ZERO_GUID,
-            }
-        )
-    store.record_info(ut11.PRICES, s, rec, rows)
-    return []
-
-
-def _goods_problems(store: Store, rec: Record) -> list[str]:
-    """Rows of goods: a quantity, and a characteristic where the product uses them."""
-    problems = []
-    for row in rec.get("Товары", []):
-        if row["Количество"] <= 0:
-            problems.append(
-                f'Не заполнена колонка "Количество" в строке {row["LineNumber"]} списка "Товары"'
-            )
-        product = store.get(ut11.PRODUCTS, row["Номенклатура_Key"])
-        if (
-            product is not None
-            and product["ИспользованиеХарактеристик"] != "НеИспользовать"
-            and row["Характеристика_Key"] == ZERO_GUID
-        ):
-            problems.append(
-                f'Не заполнена колонка "Характеристика" в строке {row["LineNumber"]} '
-                'списка "Товары"'
-            )
-    return problems
-
-
-def _refuse(s: EntitySet, rec: Record, problems: list[str]) -> None:
-    if problems:
-        raise business(f'Не удалось провести "{_title(s, rec)}"!\n' + "\n".join(problems))
-
-
-def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Приобретение товаров: goods come into the warehouse (``ВНаличии``). The partner
-    must be a supplier, the counterparty the partner's, a contract «с поставщиком»."""
-    problems = []
-    partner = store.get(ut11.PARTNERS, rec["Партнер_Key"])
-    if partner is not None and not partner["Поставщик"]:
-        problems.append("Партнер не является поставщиком")
-    cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
-    if cp is not None and cp["Партнер_Key"] != rec["Партнер_Key"]:
-        problems.append("Контрагент не относится к партнеру (поставщику) документа")
-    if rec["Договор_Key"] != ZERO_GUID:
-        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
-        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
-            problems.append("Договор заключен с другим контрагентом")
-        elif contract["ТипДоговора"] != "СПоставщиком":
-            problems.append('Договор не с поставщиком (тип договора не "С поставщиком")')
-    _refuse(s, rec, problems + _goods_problems(store, rec))
-    for row in rec.get("Товары", []):
-        if not _is_goods(store, row["Номенклатура_Key"]):
-            continue
-        store.accumulate(
-            ut11.STOCK,
-            s,
-            rec,
-            True,
-            {
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "Характеристика_Key": row["Характеристика_Key"],
-                "Склад_Key": rec["Склад_Key"],
-                "ВНаличии": row["Количество"],
-            },
-        )
-    return []
-
-
-def post_move(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Перемещение товаров: out of the sending warehouse, into the receiving one."""
-    problems = _goods_problems(store, rec)
-    if rec["СкладОтправитель_Key"] == rec["СкладПолучатель_Key"]:
-        problems.append("Склад-получатель совпадает со складом-отправителем")
-    _refuse(s, rec, problems)
-    for row in rec.get("Товары", []):
-        if not _is_goods(store, row["Номенклатура_Key"]):
-            continue
-        for wh, receipt in (
-            (rec["СкладОтправитель_Key"], False),
-            (rec["СкладПолучатель_Key"], True),
-        ):
-            store.accumulate(
-                ut11.STOCK,
-                s,
-                rec,
-                receipt,
-                {
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "Характеристика_Key": row["Характеристика_Key"],
-                    "Склад_Key": wh,
-                    "ВНаличии": row["Количество"],
-                },
-            )
-    return []
