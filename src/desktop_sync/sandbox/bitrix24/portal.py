@@ -6,10 +6,8 @@ import datetime as dt
 import pathlib
 import ssl
 import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.crm_items import recalc_opportunity
@@ -17,10 +15,11 @@ from desktop_sync.sandbox.bitrix24.dataset_bridge import Dataset
 from desktop_sync.sandbox.bitrix24.seed import ADMIN_ID, MANAGER_ID, seed
 from desktop_sync.sandbox.bitrix24.server import Portal, PortalServer, Stats
 from desktop_sync.sandbox.bitrix24.store import ALL_SCOPES, Store, now_portal
+from desktop_sync.sandbox.serving import Serving
 from desktop_sync.sandbox.tls import make_tls, server_context
 
 
-class Bitrix24Sandbox:
+class Bitrix24Sandbox(Serving):
     """A seeded Bitrix24 cloud portal served over HTTP(S) on a background thread."""
 
     def __init__(
@@ -53,14 +52,7 @@ class Bitrix24Sandbox:
         self.url = f"{scheme}://{self.host}:{self.port}"
         admin = self.store.add_webhook(ADMIN_ID, ALL_SCOPES)
         self.webhook = self.webhook_url(admin.user_id, admin.code)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"bitrix24-sandbox-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        self._stopped = False
+        self._serve(self._server, self.portal.stopping, f"bitrix24-sandbox-{self.port}")
 
     def describe(self) -> dict[str, str]:
         """The ``"crm"`` object of ``desktop-sync sandbox --json`` (DESIGN.md)."""
@@ -158,28 +150,6 @@ class Bitrix24Sandbox:
     def delete_item(self, item_id: int) -> None:
         with self.store.lock:
             del self.store.items.rows[item_id]
-
-    # --- lifecycle -----------------------------------------------------------------------
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        self.portal.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Bitrix24Sandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"Bitrix24Sandbox(url={self.url!r})"

@@ -22,21 +22,20 @@ docs/decisions/onec-sandbox.md lists what is modelled and where it is stricter.
 from __future__ import annotations
 
 import pathlib
-import threading
-from types import TracebackType
 
 from desktop_sync.sandbox.dataset import build
 from desktop_sync.sandbox.onec.faults import Faults
 from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
 from desktop_sync.sandbox.onec.server import App, Handler, Server, Stats
 from desktop_sync.sandbox.onec.store import Record, Store
+from desktop_sync.sandbox.serving import Serving
 
 TIMEZONE = "Europe/Moscow"
 
 __all__ = ["OnecSandbox", "Store", "start"]
 
 
-class OnecSandbox:
+class OnecSandbox(Serving):
     """A running sandbox; stop it (or use ``with``) to free the port and threads."""
 
     def __init__(
@@ -62,13 +61,7 @@ class OnecSandbox:
         self.timezone = TIMEZONE
         self.faults: Faults = app.faults
         self._seed = seed
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            name="onec-sandbox",
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(server, app.stopping, "onec-sandbox")
 
     @property
     def stats(self) -> Stats:
@@ -116,25 +109,6 @@ class OnecSandbox:
 
     def delete(self, entity_set: str, ref: str) -> None:
         self.store.delete(entity_set, ref)
-
-    # --- lifecycle ---------------------------------------------------------------------
-
-    def stop(self) -> None:
-        self._app.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> OnecSandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _build_store(configuration: str, seed: int, size: str) -> Store:
