@@ -31,9 +31,9 @@ from desktop_sync.sandbox.onec import bp30, bp30_posting
 from desktop_sync.sandbox.onec.bp30_posting import NOMENCLATURE, WAREHOUSE, account_ref
 from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
+from desktop_sync.sandbox.onec.story import PREFIX, at, number, price_settings, unit_cost
 from desktop_sync.sandbox.onec.values import UNDEFINED
 
-PREFIX = "СВ00-"
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
 BANK_REF = ref("bank", "044525225")
@@ -126,15 +126,6 @@ USER = "Бухгалтер"
 PASSWORD = "Пароль-2026"
 LIMITED_USER = "Менеджер"
 LIMITED_PASSWORD = "менеджер"
-
-
-def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
-
-
-def _number(text: str) -> str:
-    digits = "".join(ch for ch in text if ch.isdigit()) or "0"
-    return f"{PREFIX}{int(digits):06d}"
 
 
 def _legal_kind(kind: CounterpartyKind) -> str:
@@ -309,7 +300,7 @@ def seed(store: Store, ds: Dataset) -> None:
             },
         )
         if p.price is not None:
-            store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
+            store.unit_cost[p.onec_ref] = unit_cost(p.price)
             priced.append((p.onec_ref, p.price))
     _seed_prices(store, ds, priced)
     _seed_invoices(store, ds)
@@ -321,27 +312,13 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
     """Prices are set the way 1C users set them: by posted price-setting documents
     (before the story begins). The base price type carries the story's price; the
     other types are a tenth lower; an older base price shows SliceLast at work."""
-    start = _at(ds.today - dt.timedelta(days=150), 0)
     docs = store.schema.sets[bp30.PRICE_SETTINGS]
-    settings: list[tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]] = []
-    base = [pt for pt in ds.price_types if pt.base]
-    for pt in base:
-        older = [(p, (price * Decimal("0.8")).quantize(Decimal("0.01"))) for p, price in priced]
-        before = start - dt.timedelta(days=200)
-        settings.append((f"older-{pt.onec_ref}", before, str(pt.onec_ref), older))
-    for n, pt in enumerate(ds.price_types):
-        rows = [
-            (p, price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01")))
-            for p, price in priced
-        ]
-        when = start + dt.timedelta(seconds=n)
-        settings.append((str(pt.onec_ref), when, str(pt.onec_ref), rows))
-    for k, (tag, when, price_type, rows) in enumerate(settings, start=1):
+    for k, (tag, when, price_type, rows) in enumerate(price_settings(ds, priced), start=1):
         rec = store.insert(
             bp30.PRICE_SETTINGS,
             {
                 "Ref_Key": ref("price_setting", tag),
-                "Number": _number(str(k)),
+                "Number": number(str(k)),
                 "Date": when,
                 "ТипЦен_Key": price_type,
                 "Товары": [
@@ -484,8 +461,8 @@ def _seed_invoices(store: Store, ds: Dataset) -> None:
             bp30.INVOICES,
             {
                 "Ref_Key": inv.onec_ref,
-                "Number": _number(inv.number),
-                "Date": _at(inv.date, 10, i % 3600),
+                "Number": number(inv.number),
+                "Date": at(inv.date, 10, i % 3600),
                 "Организация_Key": ds.organization_ref,
                 "Контрагент_Key": inv.counterparty_ref,
                 "ДоговорКонтрагента_Key": inv.contract_ref,
@@ -537,8 +514,8 @@ def _seed_payments(store: Store, ds: Dataset) -> None:
         ]
         values: Record = {
             "Ref_Key": p.onec_ref,
-            "Number": _number(p.number),
-            "Date": _at(p.date, 11, i % 3600),
+            "Number": number(p.number),
+            "Date": at(p.date, 11, i % 3600),
             "ВидОперации": operation,
             "Организация_Key": ds.organization_ref,
             "Контрагент_Key": p.counterparty_ref or ZERO_GUID,
@@ -607,8 +584,8 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
             bp30.SHIPMENTS,
             {
                 "Ref_Key": sh.onec_ref,
-                "Number": _number(sh.number),
-                "Date": _at(sh.date, 15, i),
+                "Number": number(sh.number),
+                "Date": at(sh.date, 15, i),
                 "ВидОперации": "Товары" if goods else "Услуги",
                 "Организация_Key": ds.organization_ref,
                 "Склад_Key": wh,
@@ -638,8 +615,8 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
                 returns.name,
                 {
                     "Ref_Key": ref("return", i),
-                    "Number": _number(str(i // 4 + 1)),
-                    "Date": _at(ret_day, 12, i),
+                    "Number": number(str(i // 4 + 1)),
+                    "Date": at(ret_day, 12, i),
                     "Организация_Key": ds.organization_ref,
                     "Склад_Key": wh,
                     "Контрагент_Key": sh.counterparty_ref,
@@ -678,8 +655,8 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
         "Document_ОперацияБух",
         {
             "Ref_Key": op_ref,
-            "Number": _number("1"),
-            "Date": _at(day, 9),
+            "Number": number("1"),
+            "Date": at(day, 9),
             "Организация_Key": ds.organization_ref,
             "Содержание": "Ввод остатков товаров",
         },

@@ -37,9 +37,9 @@ from desktop_sync.sandbox.onec.seed import (
     USER,
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
+from desktop_sync.sandbox.onec.story import PREFIX, at, number, price_settings, unit_cost
 from desktop_sync.sandbox.onec.ut11_posting import is_goods, settlement_ref
 
-PREFIX = "СВ00-"
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
 CASH_DESK_REF = ref("cash_desk", "main")
@@ -59,15 +59,6 @@ def partner_ref(counterparty_ref: str) -> str:
 
 def agreement_ref(partner: str) -> str:
     return ref("agreement", partner)
-
-
-def _at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
-
-
-def _number(text: str) -> str:
-    digits = "".join(ch for ch in text if ch.isdigit()) or "0"
-    return f"{PREFIX}{int(digits):06d}"
 
 
 def _kinds(kind: CounterpartyKind) -> tuple[str, str, str]:
@@ -295,7 +286,7 @@ def _seed_products(store: Store, ds: Dataset) -> None:
             )
         if p.price is None:
             continue
-        store.unit_cost[p.onec_ref] = (p.price * Decimal("0.6")).quantize(Decimal("0.01"))
+        store.unit_cost[p.onec_ref] = unit_cost(p.price)
         priced.append((p.onec_ref, p.price))
     _seed_prices(store, ds, priced)
 
@@ -304,27 +295,13 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
     """Prices set by agreed, posted price-setting documents before the story: the base
     type carries the story's price, the others a tenth lower; an older base price shows
     SliceLast at work (as in the BP base)."""
-    start = _at(ds.today - dt.timedelta(days=150), 0)
     docs = store.schema.sets[ut11.PRICE_SETTINGS]
-    settings: list[tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]] = []
-    for pt in ds.price_types:
-        if pt.base:
-            older = [(p, (price * Decimal("0.8")).quantize(Decimal("0.01"))) for p, price in priced]
-            before = start - dt.timedelta(days=200)
-            settings.append((f"older-{pt.onec_ref}", before, str(pt.onec_ref), older))
-    for n, pt in enumerate(ds.price_types):
-        rows = [
-            (p, price if pt.base else (price * Decimal("0.9")).quantize(Decimal("0.01")))
-            for p, price in priced
-        ]
-        when = start + dt.timedelta(seconds=n)
-        settings.append((str(pt.onec_ref), when, str(pt.onec_ref), rows))
-    for k, (tag, when, price_type, rows) in enumerate(settings, start=1):
+    for k, (tag, when, price_type, rows) in enumerate(price_settings(ds, priced), start=1):
         rec = store.insert(
             ut11.PRICE_SETTINGS,
             {
                 "Ref_Key": ref("price_setting", tag),
-                "Number": _number(str(k)),
+                "Number": number(str(k)),
                 "Date": when,
                 "Статус": "Согласован",
                 "ВидыЦен": [{"LineNumber": 1, "ВидЦены_Key": price_type}],
@@ -417,7 +394,7 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
                     "Контрагент_Key": cp.onec_ref,
                     "Организация_Key": ds.organization_ref,
                     "Статус": "Действует",
-                    "ДатаНачалаДействия": _at(ds.today - dt.timedelta(days=400), 0),
+                    "ДатаНачалаДействия": at(ds.today - dt.timedelta(days=400), 0),
                     "ВидЦен_Key": ds.price_types[0].onec_ref,
                     "Валюта_Key": CURRENCY_REF,
                     "ЦенаВключаетНДС": True,
@@ -583,8 +560,8 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
             ut11.ORDERS,
             {
                 "Ref_Key": inv.onec_ref,
-                "Number": _number(inv.number),
-                "Date": _at(inv.date, 10, i % 3600),
+                "Number": number(inv.number),
+                "Date": at(inv.date, 10, i % 3600),
                 "Организация_Key": ds.organization_ref,
                 "Партнер_Key": partner_of.get(cp, ZERO_GUID),
                 "Контрагент_Key": cp,
@@ -596,7 +573,7 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
                 "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
                 "ХозяйственнаяОперация": "РеализацияКлиенту",
                 "Статус": status,
-                "ЖелаемаяДатаОтгрузки": _at(inv.date + dt.timedelta(days=5), 0),
+                "ЖелаемаяДатаОтгрузки": at(inv.date + dt.timedelta(days=5), 0),
                 "ФормаОплаты": "Безналичная",
                 "СуммаДокумента": inv.total,
                 "Комментарий": inv.comment,
@@ -605,7 +582,7 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
                     {
                         "LineNumber": 1,
                         "ВариантОплаты": "КредитПослеОтгрузки",
-                        "ДатаПлатежа": _at(inv.date + dt.timedelta(days=5), 0),
+                        "ДатаПлатежа": at(inv.date + dt.timedelta(days=5), 0),
                         "ПроцентПлатежа": Decimal(100),
                         "СуммаПлатежа": inv.total,
                     }
@@ -650,8 +627,8 @@ def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> Non
         ]
         values: Record = {
             "Ref_Key": p.onec_ref,
-            "Number": _number(p.number),
-            "Date": _at(p.date, 11, i % 3600),
+            "Number": number(p.number),
+            "Date": at(p.date, 11, i % 3600),
             "ХозяйственнаяОперация": operation,
             "Организация_Key": ds.organization_ref,
             "Контрагент_Key": cp or ZERO_GUID,
@@ -695,8 +672,8 @@ def _seed_shipments_and_stock(
             ut11.SHIPMENTS,
             {
                 "Ref_Key": sh.onec_ref,
-                "Number": _number(sh.number),
-                "Date": _at(sh.date, 15, i),
+                "Number": number(sh.number),
+                "Date": at(sh.date, 15, i),
                 "Организация_Key": ds.organization_ref,
                 "Партнер_Key": partner,
                 "Контрагент_Key": cp,
@@ -728,8 +705,8 @@ def _seed_shipments_and_stock(
                 ut11.RETURNS,
                 {
                     "Ref_Key": ref("return", i),
-                    "Number": _number(str(i // 4 + 1)),
-                    "Date": _at(ret_day, 12, i),
+                    "Number": number(str(i // 4 + 1)),
+                    "Date": at(ret_day, 12, i),
                     "Организация_Key": ds.organization_ref,
                     "Партнер_Key": partner,
                     "Контрагент_Key": cp,
@@ -773,7 +750,7 @@ def _seed_shipments_and_stock(
             characteristic = characteristic_refs(level.product_ref)[0]
         key = (level.product_ref, characteristic, level.warehouse_ref)
         opening[key] = opening.get(key, Decimal(0)) + level.quantity
-    day = _at(ds.today - dt.timedelta(days=125), 9)
+    day = at(ds.today - dt.timedelta(days=125), 9)
     opening_doc = EntitySet("Document_ВводОстатков", shipments.kind, ())
     pseudo: Record = {"Ref_Key": ref("operation", "opening-stock"), "Date": day}
     for (product_ref, characteristic, wh), qty in sorted(opening.items()):

@@ -1,0 +1,54 @@
+"""What both 1C configurations seed alike from the shared story: times, numbers, prices.
+
+BP 3.0 (``seed.py``) and UT 11 (``ut11_seed.py``) tell the same business in their own
+documents; the dates, numbers and prices those documents carry are chosen here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from desktop_sync.sandbox.dataset import Dataset
+
+PREFIX = "СВ00-"
+CENT = Decimal("0.01")
+
+# (tag, date, price type, rows of (product, price)) of one price-setting document
+PriceSetting = tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]
+
+
+def at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:
+    """``day`` at ``hour``, ``second`` seconds past (apart documents of one day)."""
+    return dt.datetime.combine(day, dt.time(hour, second // 60 % 60, second % 60))
+
+
+def number(text: str) -> str:
+    """The 1C number of a story number: the base's prefix and six digits."""
+    digits = "".join(ch for ch in text if ch.isdigit()) or "0"
+    return f"{PREFIX}{int(digits):06d}"
+
+
+def unit_cost(price: Decimal) -> Decimal:
+    """What a unit cost the company: the sandbox's cost of goods sold."""
+    return (price * Decimal("0.6")).quantize(CENT)
+
+
+def price_settings(ds: Dataset, priced: list[tuple[str, Decimal]]) -> list[PriceSetting]:
+    """Prices as 1C users set them: by price-setting documents before the story begins.
+    The base price type carries the story's price, the others a tenth lower; an older
+    base price (a fifth lower, 200 days before) shows SliceLast at work."""
+    start = at(ds.today - dt.timedelta(days=150), 0)
+    settings: list[PriceSetting] = []
+    for pt in ds.price_types:
+        if pt.base:
+            older = [(p, (price * Decimal("0.8")).quantize(CENT)) for p, price in priced]
+            before = start - dt.timedelta(days=200)
+            settings.append((f"older-{pt.onec_ref}", before, str(pt.onec_ref), older))
+    for n, pt in enumerate(ds.price_types):
+        rows = [
+            (p, price if pt.base else (price * Decimal("0.9")).quantize(CENT))
+            for p, price in priced
+        ]
+        settings.append((str(pt.onec_ref), start + dt.timedelta(seconds=n), str(pt.onec_ref), rows))
+    return settings
