@@ -70,7 +70,7 @@ CONNECTOR_CATEGORIES = {
     b24.Bitrix24ServerError: Category.TRANSIENT,
     b24.Bitrix24BadResponse: Category.TRANSIENT,
     onec.OnecError: Category.REFUSED,
-    onec.OnecConnectionError: Category.CANNOT_CONNECT,
+    onec.OnecConnectionError: Category.TRANSIENT,
     onec.OnecTimeout: Category.TRANSIENT,
     onec.OnecUnavailable: Category.TRANSIENT,
     onec.OnecAuthError: Category.CANNOT_CONNECT,

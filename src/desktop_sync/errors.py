@@ -14,9 +14,8 @@ window turn any exception into words and an exit code through one function,
 
 A class's category is its ``kind``; an error whose ``outcome_unknown`` is set (a
 write that may or may not have landed) is :attr:`Category.OUTCOME_UNKNOWN` whatever
-its class. Read it with :func:`category_of`, not ``isinstance``: a connector error
-that is a subclass of another (a 1C timeout is a connection error) may also be an
-instance of its parent's category.
+its class. Read it with :func:`category_of` rather than ``isinstance`` for that
+reason.
 
 This module imports only the exit codes and ``tr``: connectors, engine, journal,
 config, the command line and the window can all import it.
@@ -60,11 +59,6 @@ class Category(enum.Enum):
     @property
     def exit_code(self) -> Exit:
         return _EXIT[self]
-
-    @property
-    def passes(self) -> bool:
-        """May pass by itself: the same write is tried again on the next run."""
-        return self in (Category.TRANSIENT, Category.CANNOT_CONNECT)
 
 
 _WORDS: dict[Category, tuple[str, str]] = {
@@ -142,13 +136,14 @@ class SyncError(Exception):
 
 
 class CannotConnect(SyncError):
-    """A system cannot be reached, or refused the login."""
+    """A system refused the login, or could not be reached while connecting or reading."""
 
     kind = Category.CANNOT_CONNECT
 
 
 class Transient(SyncError):
-    """Refused or unanswered for a reason that may pass (limits, a system restarting)."""
+    """Refused or unanswered for a reason that may pass (limits, a system restarting or
+    out of reach for a moment): the same write is tried again on the next run."""
 
     kind = Category.TRANSIENT
 
@@ -187,8 +182,9 @@ class Locked(SyncError):
     kind = Category.LOCKED
 
 
-def category_of(exc: BaseException) -> Category | None:
-    """The category of ``exc``; None when it is not one of ours (a bug or the environment)."""
+def category_of(exc: object) -> Category | None:
+    """The category of ``exc``; None when it is not one of ours (a bug, the environment,
+    or not an error at all)."""
     return exc.category if isinstance(exc, SyncError) else None
 
 

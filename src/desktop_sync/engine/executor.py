@@ -27,7 +27,15 @@ from desktop_sync.engine.model import (
     System,
 )
 from desktop_sync.engine.ops import LinkOnly, Unsettled, journal_image
-from desktop_sync.errors import Cancelled
+from desktop_sync.errors import (
+    Cancelled,
+    Category,
+    Refused,
+    SyncError,
+    Transient,
+    category_of,
+)
+from desktop_sync.errors import OutcomeUnknown as OutcomeUnknown  # the writers raise it
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, LinkWrite, OpState
 from desktop_sync.redact import scrub
@@ -51,7 +59,7 @@ class Applied:
 FOUND = "found"  # in ``Applied.result``: a create found its record already there
 
 
-class WriteError(Exception):
+class WriteError(Refused):
     """A write the target refused for a reason that will not pass by itself.
 
     ``field`` names the field when the target said which; the message is the
@@ -63,12 +71,13 @@ class WriteError(Exception):
         self.field = field
 
 
-class OutcomeUnknown(Exception):
-    """The request may or may not have been applied (timeout, connection lost)."""
-
-
-class TemporaryFailure(Exception):
+class TemporaryFailure(Transient):
     """Refused for a reason that may pass (limits, a system down): retry next run."""
+
+
+def _may_pass(exc: BaseException) -> bool:
+    """A look-up that failed for a reason that may pass: it is tried again next run."""
+    return category_of(exc) in (Category.OUTCOME_UNKNOWN, Category.TRANSIENT)
 
 
 class Writer(Protocol):
@@ -120,7 +129,9 @@ def resume_unfinished(journal: Journal, writers: Mapping[System, Writer]) -> tup
             continue
         try:
             hit = writer.lookup(unsettled)
-        except (OutcomeUnknown, TemporaryFailure) as exc:
+        except SyncError as exc:
+            if not _may_pass(exc):
+                raise
             log.warning("cannot settle operation %s yet: %s", row.id, exc)
             continue
         if hit is None:
@@ -222,7 +233,9 @@ class _Run:
     def settle(self, op: Operation, op_row: int, outcome: Applied | Exception) -> None:
         """Journal what became of one write: applied, unknown (looked up), failed, refused."""
         journal, summary = self.journal, self.summary
-        if isinstance(outcome, OutcomeUnknown):
+        # The connectors' errors arrive as they are: their category decides (errors.py).
+        kind = category_of(outcome)
+        if kind is Category.OUTCOME_UNKNOWN:
             journal.set_operation_state(op_row, OpState.OUTCOME_UNKNOWN, error=str(outcome))
             hit = None
             unsettled = Unsettled.from_image(
@@ -231,20 +244,22 @@ class _Run:
             if op.idempotency_key and unsettled is not None:
                 try:
                     hit = self.writers[op.target].lookup(unsettled)
-                except (OutcomeUnknown, TemporaryFailure):
+                except SyncError as exc:
+                    if not _may_pass(exc):
+                        raise
                     hit = None
             if hit is None:
                 self.held.add(op.op_id)
                 _count_failure(summary, op, tr("no answer; checked again on the next run"))
                 return
-            outcome = hit
-        if isinstance(outcome, TemporaryFailure):
+            outcome, kind = hit, None
+        if kind is Category.TRANSIENT:
             journal.set_operation_state(op_row, OpState.FAILED, error=str(outcome))
             self.held.add(op.op_id)
             _count_failure(summary, op, scrub(str(outcome)))
             summary.message = summary.message or scrub(str(outcome))
             return
-        if isinstance(outcome, WriteError):
+        if kind is not None:  # refused, a login refused, a wrong setting
             # A permanent refusal (bad data, a posting 1C will not accept) is a failed
             # operation (the summary counts it) and waits for a person in the inbox;
             # skipping that item keeps the same write out of later plans.
@@ -260,7 +275,7 @@ class _Run:
                 entity_type=op.entity_type,
                 record_id=op.source_id,
                 record_label=op.record_label,
-                field=outcome.field,
+                field=getattr(outcome, "field", "") or "",
                 message=tr("{system} refused: {reason}").format(
                     system="1С" if op.target is System.ONEC else "CRM", reason=str(outcome)
                 ),
@@ -397,7 +412,7 @@ def _write(group: list[Operation], writer: Writer, run: _Run) -> None:
     if len(group) == 1:
         try:
             outcomes: list[Applied | Exception] = [writer.apply(group[0], run.results)]
-        except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+        except SyncError as exc:
             outcomes = [exc]
     else:
         outcomes = writer.apply_many(group, run.results)

@@ -47,7 +47,7 @@ class OnecError(SyncError):
         super().__init__(self.message)
 
 
-class OnecConnectionError(CannotConnect, OnecError):
+class OnecConnectionError(Transient, OnecError):
     """1C or the web server in front of it cannot be reached, or dropped the line.
 
     ``outcome_unknown`` is set for a write whose request may have reached 1C: the
@@ -61,7 +61,7 @@ class OnecConnectionError(CannotConnect, OnecError):
         self.outcome_unknown = outcome_unknown
 
 
-class OnecTimeout(Transient, OnecConnectionError):
+class OnecTimeout(OnecConnectionError):
     """No answer in time."""
 
 
