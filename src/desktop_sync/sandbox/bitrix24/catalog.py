@@ -284,37 +284,63 @@ def service_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"service": _render_product(_product(ctx, params, {7}))}, rows=1)
 
 
-def _apply_product(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
-    before = row.get("xmlId")
+def _reindexed(
+    table: Table, row: dict[str, Any], field_name: str, apply: Callable[[], None]
+) -> None:
+    """``apply`` a change to a stored ``row``; the table's index follows its ``field_name``."""
+    before = row.get(field_name)
     try:
-        _apply_product_fields(ctx, row, fields)
+        apply()
     finally:
-        if row.get("id") in ctx.store.products.rows and row.get("xmlId") != before:
-            ctx.store.products.invalidate()  # its index by xmlId
+        if row.get("id") in table.rows and row.get(field_name) != before:
+            table.invalidate()
+
+
+def _set_fields(
+    row: dict[str, Any],
+    fields: dict[str, Any],
+    schema: dict[str, Any],
+    fixed: tuple[str, ...],
+    *,
+    blank_is_none: bool,
+) -> None:
+    """Each known field of ``fields`` into ``row``, typed like the schema's sample; the
+    ``fixed`` ones (set by the portal) and unknown ones ignored, as the portal does."""
+    resolve = resolver(list(schema))
+    for key, value in fields.items():
+        name = resolve(key)
+        if name is None or name in fixed:
+            continue
+        sample = schema[name]
+        if blank_is_none and value in (None, ""):
+            row[name] = None if isinstance(sample, (int, Decimal)) or value is None else ""
+        elif isinstance(sample, int):
+            row[name] = as_int(value)
+        elif isinstance(sample, Decimal):
+            row[name] = rowcalc.dec(value)
+        else:
+            row[name] = str(value)
+
+
+_PRODUCT_FIXED = (
+    "id",
+    "type",
+    "dateCreate",
+    "timestampX",
+    "quantity",
+    "quantityReserved",
+    "createdBy",
+    "modifiedBy",
+)
+
+
+def _apply_product(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
+    table = ctx.store.products  # its index by xmlId
+    _reindexed(table, row, "xmlId", lambda: _apply_product_fields(ctx, row, fields))
 
 
 def _apply_product_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
-    resolve = resolver(list(PRODUCT_FIELDS))
-    for key, value in fields.items():
-        name = resolve(key)
-        if name is None or name in (
-            "id",
-            "type",
-            "dateCreate",
-            "timestampX",
-            "quantity",
-            "quantityReserved",
-            "createdBy",
-            "modifiedBy",
-        ):
-            continue
-        sample = PRODUCT_FIELDS[name]
-        if isinstance(sample, int):
-            row[name] = None if value in (None, "") else as_int(value)
-        elif isinstance(sample, Decimal):
-            row[name] = None if value in (None, "") else rowcalc.dec(value)
-        else:
-            row[name] = None if value is None else str(value)
+    _set_fields(row, fields, PRODUCT_FIELDS, _PRODUCT_FIXED, blank_is_none=True)
     if row.get("measure") is not None and row["measure"] not in {
         m["id"] for m in ctx.store.measures
     }:
@@ -355,32 +381,35 @@ def _product_add(ctx: Ctx, params: dict[str, Any], kind: int) -> dict[str, Any]:
     return row
 
 
+def _written(row: dict[str, Any]) -> Outcome:
+    return Outcome({"element": _render_product(row)}, rows=1, writes=1)
+
+
+def _product_update(ctx: Ctx, params: dict[str, Any], kinds: set[int]) -> Outcome:
+    _admin(ctx)
+    row = _product(ctx, params, kinds)
+    _apply_product(ctx, row, as_dict(param(params, "fields")))
+    return _written(row)
+
+
 @method("catalog.product.add", "catalog")
 def product_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _product_add(ctx, params, TYPE_PRODUCT)
-    return Outcome({"element": _render_product(row)}, rows=1, writes=1)
+    return _written(_product_add(ctx, params, TYPE_PRODUCT))
 
 
 @method("catalog.product.service.add", "catalog")
 def service_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _product_add(ctx, params, TYPE_SERVICE)
-    return Outcome({"element": _render_product(row)}, rows=1, writes=1)
+    return _written(_product_add(ctx, params, TYPE_SERVICE))
 
 
 @method("catalog.product.update", "catalog")
 def product_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
-    row = _product(ctx, params, {1, 7})
-    _apply_product(ctx, row, as_dict(param(params, "fields")))
-    return Outcome({"element": _render_product(row)}, rows=1, writes=1)
+    return _product_update(ctx, params, {1, 7})
 
 
 @method("catalog.product.service.update", "catalog")
 def service_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
-    row = _product(ctx, params, {7})
-    _apply_product(ctx, row, as_dict(param(params, "fields")))
-    return Outcome({"element": _render_product(row)}, rows=1, writes=1)
+    return _product_update(ctx, params, {7})
 
 
 @method("catalog.product.delete", "catalog")
@@ -400,28 +429,12 @@ def price_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _apply_price(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
-    before = row.get("productId")
-    try:
-        _apply_price_fields(ctx, row, fields)
-    finally:
-        if row.get("id") in ctx.store.prices.rows and row.get("productId") != before:
-            ctx.store.prices.invalidate()  # its index by productId
+    table = ctx.store.prices  # its index by productId
+    _reindexed(table, row, "productId", lambda: _apply_price_fields(ctx, row, fields))
 
 
 def _apply_price_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
-    resolve = resolver(list(PRICE_FIELDS))
-    for key, value in fields.items():
-        name = resolve(key)
-        if name is None or name in ("id", "timestampX"):
-            continue
-        sample = PRICE_FIELDS[name]
-        row[name] = (
-            as_int(value)
-            if isinstance(sample, int)
-            else rowcalc.dec(value)
-            if isinstance(sample, Decimal)
-            else str(value)
-        )
+    _set_fields(row, fields, PRICE_FIELDS, ("id", "timestampX"), blank_is_none=False)
     if row.get("productId") not in ctx.store.products.rows:
         raise catalog_error("Product is not exists", 200040300020)
     if row.get("catalogGroupId") not in {p["id"] for p in ctx.store.price_types}:
@@ -429,9 +442,7 @@ def _apply_price_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -
     row["timestampX"] = now_portal()
 
 
-@method("catalog.price.add", "catalog")
-def price_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
+def _new_price(ctx: Ctx, fields: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "currency": "RUB",
         "quantityFrom": None,
@@ -439,35 +450,42 @@ def price_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "extraId": None,
         "price": Decimal(0),
     }
-    _apply_price(ctx, row, as_dict(param(params, "fields")))
+    _apply_price(ctx, row, fields)
     ctx.store.prices.insert(row, "id")
+    return row
+
+
+def _price(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    row = ctx.store.prices.rows.get(as_int(param(params, "id")))
+    if row is None:
+        raise catalog_error("Price is not exists", 200040300020)
+    return row
+
+
+@method("catalog.price.add", "catalog")
+def price_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    _admin(ctx)
+    row = _new_price(ctx, as_dict(param(params, "fields")))
     return Outcome({"price": orm(row)}, rows=1, writes=1)
 
 
 @method("catalog.price.update", "catalog")
 def price_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _admin(ctx)
-    row = ctx.store.prices.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Price is not exists", 200040300020)
+    row = _price(ctx, params)
     _apply_price(ctx, row, as_dict(param(params, "fields")))
     return Outcome({"price": orm(row)}, rows=1, writes=1)
 
 
 @method("catalog.price.get", "catalog")
 def price_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = ctx.store.prices.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Price is not exists", 200040300020)
-    return Outcome({"price": orm(row)}, rows=1)
+    return Outcome({"price": orm(_price(ctx, params))}, rows=1)
 
 
 @method("catalog.price.delete", "catalog")
 def price_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _admin(ctx)
-    row = ctx.store.prices.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Price is not exists", 200040300020)
+    row = _price(ctx, params)
     del ctx.store.prices.rows[row["id"]]
     return Outcome(True, writes=1)
 
@@ -494,15 +512,7 @@ def price_modify(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         if data.get("id") is not None:
             row = ctx.store.prices.rows.get(as_int(data["id"]))
         if row is None:
-            row = {
-                "currency": "RUB",
-                "quantityFrom": None,
-                "quantityTo": None,
-                "extraId": None,
-                "price": Decimal(0),
-            }
-            _apply_price(ctx, row, {**data, "productId": product_id})
-            ctx.store.prices.insert(row, "id")
+            row = _new_price(ctx, {**data, "productId": product_id})
         else:
             _apply_price(ctx, row, {**data, "productId": product_id})
         keep.add(row["id"])
