@@ -120,37 +120,31 @@ def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
 
 
 def _setup_crm(paths: AppPaths, profile: Profile) -> None:
-    """What an administrator runs once (``desktop-sync setup``): the CRM's custom fields."""
-    from desktop_sync.engine.service import ConnectError, SyncService
-    from desktop_sync.exitcodes import Exit
+    """What an administrator runs once (``desktop-sync setup``): the CRM's custom fields.
 
-    try:
-        with SyncService.open(profile, paths) as svc:
-            svc.setup()
-    except ConnectError as exc:
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
+    A failure reaches ``cli.main`` as it is: words and exit code from ``errors.describe``.
+    """
+    from desktop_sync.engine.service import SyncService
+
+    with SyncService.open(profile, paths) as svc:
+        svc.setup()
 
 
 def _headless(paths: AppPaths, profile: Profile) -> int:
     from desktop_sync.cli.progress import TerminalProgress, enabled
     from desktop_sync.cli.sync_cmds import OUTCOME_EXIT, print_plan, print_summary
-    from desktop_sync.engine.service import Cancelled, ConnectError, StalePlan, SyncService
-    from desktop_sync.exitcodes import Exit
+    from desktop_sync.engine.service import SyncService
 
-    try:
-        with SyncService.open(profile, paths) as svc, TerminalProgress(enabled(False)) as bar:
-            echo(tr("== Dry run: what a synchronisation would change"))
-            summary, plan = svc.dry_run(bar, trigger="cli")
-            print_plan(plan)
-            print_summary(summary)
-            echo()
-            echo(tr("== Synchronisation"))
-            summary, _plan = svc.run(bar, trigger="cli")
-            print_summary(summary)
-    except ConnectError as exc:
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
-    except (Cancelled, StalePlan) as exc:
-        raise CommandError(str(exc) or tr("cancelled"), Exit.PARTIAL) from None
+    # A failure reaches cli.main as it is: words and exit code from errors.describe.
+    with SyncService.open(profile, paths) as svc, TerminalProgress(enabled(False)) as bar:
+        echo(tr("== Dry run: what a synchronisation would change"))
+        summary, plan = svc.dry_run(bar, trigger="cli")
+        print_plan(plan)
+        print_summary(summary)
+        echo()
+        echo(tr("== Synchronisation"))
+        summary, _plan = svc.run(bar, trigger="cli")
+        print_summary(summary)
     code = int(OUTCOME_EXIT[summary.outcome])
     echo()
     echo(exit_meaning(code))
