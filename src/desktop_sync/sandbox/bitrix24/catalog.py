@@ -33,6 +33,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     as_list,
     method,
     orm,
+    paged,
     param,
 )
 from desktop_sync.sandbox.bitrix24.store import Table, now_portal
@@ -172,9 +173,7 @@ def _list(
     else:
         names = list(schema)
     out = [{n: orm(r.get(n)) for n in names} for r in page.rows]
-    return Outcome(
-        {key: out}, page.total, page.next, rows=len(out), skipped=page.skipped, counted=page.counted
-    )
+    return paged({key: out}, len(out), page)
 
 
 def _admin(ctx: Ctx) -> None:

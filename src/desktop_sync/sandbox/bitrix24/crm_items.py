@@ -26,6 +26,8 @@ from desktop_sync.sandbox.bitrix24.query import (
     list_page,
     paginate,
     parse_datetime,
+    resolver,
+    sort_rows,
 )
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
@@ -35,6 +37,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     as_list,
     method,
     orm,
+    paged,
     param,
     yes,
 )
@@ -227,14 +230,7 @@ def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     select = _select(ctx.store, param(params, "select"))
     original = yes(param(params, "useOriginalUfNames"))
     items = [render_item(ctx.store, r, select=select, original_uf=original) for r in page.rows]
-    return Outcome(
-        {"items": items},
-        page.total,
-        page.next,
-        rows=len(items),
-        skipped=page.skipped,
-        counted=page.counted,
-    )
+    return paged({"items": items}, len(items), page)
 
 
 @method("crm.item.get", "crm")
@@ -475,6 +471,9 @@ _ROW_OUT = (
 )
 
 
+_ROW_FIELD = resolver(_ROW_OUT)
+
+
 def _owner(ctx: Ctx, owner_type: Any, owner_id: Any) -> dict[str, Any]:
     kind = str(owner_type or "")
     if kind == "I":
@@ -622,20 +621,19 @@ def productrow_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     owner_ids = {as_int(v) for v in as_list(filt[keys["ownerId"]])}
     for oid in sorted(owner_ids):
         _owner(ctx, filt[keys["ownerType"]], oid)
+    # the other keys filter as in any ORM list (``>id`` for the ID scan); ``order`` sorts
+    others = {k: v for k, v in filt.items() if k.lstrip("=") not in ("ownerType", "ownerId")}
+    test = compile_filter(others, FilterRules(_ROW_FIELD, strict=False, allow_logic=False,
+                                              samples={"id": 0, "sort": 0}))  # fmt: skip
     matched = sorted(
-        (r for oid in owner_ids for r in ctx.store.rows_of(oid)),
+        (r for oid in owner_ids for r in ctx.store.rows_of(oid) if test(r)),
         key=lambda r: (r["ownerId"], r["sort"], r["id"]),
     )
+    if isinstance(param(params, "order"), dict):
+        matched = sort_rows(matched, param(params, "order"), _ROW_FIELD, "id")
     page = paginate(matched, params.get("start", 0), legacy=False)
     out = [_render_row(r) for r in page.rows]
-    return Outcome(
-        {"productRows": out},
-        page.total,
-        page.next,
-        rows=len(out),
-        skipped=page.skipped,
-        counted=page.counted,
-    )
+    return paged({"productRows": out}, len(out), page)
 
 
 # --- payments -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from desktop_sync.sandbox.bitrix24.query import (
     list_page,
     resolver,
 )
-from desktop_sync.sandbox.bitrix24.registry import Outcome, as_list, legacy
+from desktop_sync.sandbox.bitrix24.registry import Outcome, as_list, legacy, paged
 
 
 def select_fields(
@@ -60,14 +60,7 @@ def legacy_list(
     )
     chosen = select_fields(params.get("select") or params.get("SELECT"), fields, multi)
     result = [{f: legacy(r.get(f)) for f in chosen} for r in page.rows]
-    return Outcome(
-        result,
-        page.total,
-        page.next,
-        rows=len(result),
-        skipped=page.skipped,
-        counted=page.counted,
-    )
+    return paged(result, len(result), page)
 
 
 def samples_of(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_sync.sandbox.bitrix24.store import Store, User, Webhook, iso
+
+if TYPE_CHECKING:
+    from desktop_sync.sandbox.bitrix24.query import Page
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,19 @@ class Outcome:
     skipped: int = 0
     counted: int = 0
     writes: int = 0
+
+
+def paged(result: Any, rendered: int, page: Page) -> Outcome:
+    """A list method's outcome: ``result`` (``rendered`` rows of ``page``) and the page's
+    total, next start and what it scanned."""
+    return Outcome(
+        result,
+        page.total,
+        page.next,
+        rows=rendered,
+        skipped=page.skipped,
+        counted=page.counted,
+    )
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Outcome]

@@ -413,86 +413,75 @@ def _seed_products(store: Store, ds: Dataset, created: dt.datetime) -> dict[str,
         stale = n % 7 == 3  # the catalog is behind 1C: an old name or an old price
         name = f"{p.name} (старое название)" if stale and n % 2 else p.name
         price = (p.price * Decimal("0.95")).quantize(Decimal("0.01")) if stale else p.price
-        when = created + dt.timedelta(hours=n)
-        row: dict[str, Any] = {
-            "iblockId": PRODUCT_IBLOCK,
-            "name": name,
-            "code": None,
-            "xmlId": None,
-            "active": "Y",
-            "sort": 500,
-            "type": 7 if p.kind is ProductKind.SERVICE else 1,
-            "measure": measure_by_okei.get(p.unit.okei if p.unit else "796", 1),
-            "vatId": vat_id_for(p.vat_rate),
-            "vatIncluded": "Y",
-            "purchasingPrice": None,
-            "purchasingCurrency": "RUB",
-            "quantity": Decimal(0),
-            "quantityReserved": Decimal(0),
-            "iblockSectionId": None,
-            "detailText": None,
-            "createdBy": ADMIN_ID,
-            "modifiedBy": ADMIN_ID,
-            "dateCreate": when,
-            "timestampX": when,
-        }
-        product_id = store.products.insert(row, "id")
-        # Loaded by the standard 1C exchange: xmlId is the 1C GUID; typed by hand: its id.
-        row["xmlId"] = p.onec_ref if p.onec_ref in ds.products_exchanged else str(product_id)
-        store.prices.insert(
-            {
-                "productId": product_id,
-                "catalogGroupId": 1,
-                "price": price,
-                "currency": "RUB",
-                "quantityFrom": None,
-                "quantityTo": None,
-                "extraId": None,
-                "timestampX": when,
-            },
-            "id",
+        product_id = _add_product(
+            store,
+            name,
+            price,
+            created + dt.timedelta(hours=n),
+            type_=7 if p.kind is ProductKind.SERVICE else 1,
+            measure=measure_by_okei.get(p.unit.okei if p.unit else "796", 1),
+            vat_id=vat_id_for(p.vat_rate),
+            by=ADMIN_ID,
+            # Loaded by the standard 1C exchange: xmlId is the 1C GUID; typed by hand: its id.
+            xml_id=p.onec_ref if p.onec_ref in ds.products_exchanged else None,
         )
         out[p.onec_ref] = product_id
-    only_crm = store.products.insert(
-        {
-            "iblockId": PRODUCT_IBLOCK,
-            "name": "Подарочный сертификат «Д'Артаньян»",
-            "code": None,
-            "xmlId": None,
-            "active": "Y",
-            "sort": 500,
-            "type": 7,
-            "measure": 1,
-            "vatId": 1,
-            "vatIncluded": "Y",
-            "purchasingPrice": None,
-            "purchasingCurrency": "RUB",
-            "quantity": Decimal(0),
-            "quantityReserved": Decimal(0),
-            "iblockSectionId": None,
-            "detailText": None,
-            "createdBy": MANAGER_ID,
-            "modifiedBy": MANAGER_ID,
-            "dateCreate": created,
-            "timestampX": created,
-        },
-        "id",
-    )
-    store.products.rows[only_crm]["xmlId"] = str(only_crm)
+    name = "Подарочный сертификат «Д'Артаньян»"
+    _add_product(store, name, Decimal(5000), created, type_=7, measure=1, vat_id=1, by=MANAGER_ID)
+    return out
+
+
+def _add_product(
+    store: Store,
+    name: str,
+    price: Decimal,
+    when: dt.datetime,
+    *,
+    type_: int,
+    measure: int,
+    vat_id: int,
+    by: int,
+    xml_id: str | None = None,
+) -> int:
+    """A catalog product and its base price; ``xml_id`` None: the portal's default, its id."""
+    row: dict[str, Any] = {
+        "iblockId": PRODUCT_IBLOCK,
+        "name": name,
+        "code": None,
+        "xmlId": None,
+        "active": "Y",
+        "sort": 500,
+        "type": type_,
+        "measure": measure,
+        "vatId": vat_id,
+        "vatIncluded": "Y",
+        "purchasingPrice": None,
+        "purchasingCurrency": "RUB",
+        "quantity": Decimal(0),
+        "quantityReserved": Decimal(0),
+        "iblockSectionId": None,
+        "detailText": None,
+        "createdBy": by,
+        "modifiedBy": by,
+        "dateCreate": when,
+        "timestampX": when,
+    }
+    product_id = store.products.insert(row, "id")
+    row["xmlId"] = xml_id if xml_id is not None else str(product_id)
     store.prices.insert(
         {
-            "productId": only_crm,
+            "productId": product_id,
             "catalogGroupId": 1,
-            "price": Decimal(5000),
+            "price": price,
             "currency": "RUB",
             "quantityFrom": None,
             "quantityTo": None,
             "extraId": None,
-            "timestampX": created,
+            "timestampX": when,
         },
         "id",
     )
-    return out
+    return product_id
 
 
 def _seed_stock(store: Store, ds: Dataset, products: dict[str, int]) -> None:

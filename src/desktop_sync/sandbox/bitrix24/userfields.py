@@ -36,6 +36,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     as_int,
     method,
     orm,
+    paged,
     param,
     yes,
 )
@@ -214,14 +215,7 @@ def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         [r for r in ctx.store.userfields if test(r)], param(params, "order"), resolver(names), "id"
     )
     page = paginate(rows, params.get("start", 0), legacy=False)
-    return Outcome(
-        {"fields": [_render(f) for f in page.rows]},
-        page.total,
-        page.next,
-        rows=len(page.rows),
-        skipped=page.skipped,
-        counted=page.counted,
-    )
+    return paged({"fields": [_render(f) for f in page.rows]}, len(page.rows), page)
 
 
 def _field(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
