@@ -8,6 +8,7 @@ import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from desktop_sync.engine import cache
@@ -88,3 +89,36 @@ def test_cache_of_another_profile_is_not_used(bp_world: World) -> None:
     path = _cache_file(bp_world)
     assert cache.load(path, "someone-else") is None
     assert path.exists()  # not damage: kept
+
+
+def test_written_and_read_in_frames_so_no_call_holds_the_gil_long(
+    bp_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One msgspec call holds the GIL: a medium snapshot in one call stopped the window
+    for 150-500 ms. Each call now encodes or decodes at most ``FRAME`` records."""
+    with bp_world.service() as svc:
+        svc.run()
+    cached = cache.load(_cache_file(bp_world), bp_world.profile.uuid)
+    assert cached is not None
+    monkeypatch.setattr(cache, "FRAME", 5)
+    pieces: list[int] = []
+    real = cache._encoder
+
+    class Counting:
+        def encode(self, obj: object) -> bytes:
+            data = real.encode(obj)
+            pieces.append(len(data))
+            return data
+
+    monkeypatch.setattr(cache, "_encoder", Counting())
+    data = cache.encode(cached)
+    assert len(pieces) > 20 and max(pieces) < len(data) / 5, (len(pieces), max(pieces))
+    assert cache.decode(data, bp_world.profile.uuid) == cached
+    # a file cut exactly between two frames is told from a whole one
+    view = memoryview(data)
+    pos, ends = len(cache.MAGIC), []
+    while pos < len(data):
+        pos += 4 + int.from_bytes(view[pos : pos + 4], "big")
+        ends.append(pos)
+    with pytest.raises(msgspec.DecodeError):
+        cache.decode(data[: ends[len(ends) // 2]], bp_world.profile.uuid)

@@ -10,16 +10,26 @@ The file is MessagePack decoded by msgspec against the ``Cached`` type: a data
 format, never code. Loading a file someone else put in the cache folder can at worst
 fail validation (and be discarded with a warning); it cannot run anything, unlike
 the pickle this replaced (docs/decisions/snapshot-cache.md).
+
+It is written and read in frames of at most ``FRAME`` records of one collection (the
+snapshot without its collections first, then each collection in parts): encoding or
+decoding one call holds the GIL, and a medium snapshot in one call held it for
+150-500 ms while the window waited. Between frames the window's thread runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import tempfile
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -28,8 +38,9 @@ from desktop_sync.engine.snapshot import CrmData, OnecData
 log = logging.getLogger(__name__)
 
 # 2: products carry UT packages and characteristics; 3: invoice requisites;
-# 4: MessagePack validated by type instead of pickle
-FORMAT = 4
+# 4: MessagePack validated by type instead of pickle; 5: in frames
+FORMAT = 5
+FRAME = 256  # records of one collection per frame (a few ms to encode or decode)
 MAGIC = b"DSYNC-SNAPSHOT\x00"  # file header: what this file is, before any decoding
 
 
@@ -50,21 +61,78 @@ class Cached:
 class _Header:
     format: int
     profile_uuid: str
+    frames: int = 0  # how many frames follow: a file cut short is told from a whole one
 
 
+_SIDES: dict[str, type[OnecData] | type[CrmData]] = {"onec": OnecData, "crm": CrmData}
 _encoder = msgspec.msgpack.Encoder()
 _header_decoder = msgspec.msgpack.Decoder(_Header)
 _decoder = msgspec.msgpack.Decoder(Cached)
+_key_decoder = msgspec.msgpack.Decoder(tuple[str, str])
+
+
+@functools.cache
+def _collections(side: str) -> tuple[str, ...]:
+    """The fields of a side that hold records (dicts and lists), written in frames."""
+    cls = _SIDES[side]
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        f.name for f in dataclasses.fields(cls) if typing.get_origin(hints[f.name]) in (dict, list)
+    )
+
+
+@functools.cache
+def _part_decoder(side: str, name: str) -> msgspec.msgpack.Decoder[Any]:
+    return msgspec.msgpack.Decoder(typing.get_type_hints(_SIDES[side])[name])
+
+
+def _frames(cached: Cached) -> Iterator[bytes]:
+    """The snapshot without its collections, then (key, part) pairs of each collection."""
+    shells = {}
+    for side in _SIDES:
+        data = getattr(cached, side)
+        empty = {name: type(getattr(data, name))() for name in _collections(side)}
+        shells[side] = dataclasses.replace(data, **empty)
+    yield _encoder.encode(dataclasses.replace(cached, **shells))
+    for side in _SIDES:
+        data = getattr(cached, side)
+        for name in _collections(side):
+            value = getattr(data, name)
+            items = list(value.items()) if isinstance(value, dict) else list(value)
+            for i in range(0, len(items), FRAME):
+                chunk = items[i : i + FRAME]
+                yield _encoder.encode((side, name))
+                yield _encoder.encode(dict(chunk) if isinstance(value, dict) else chunk)
+
+
+def _split(view: memoryview) -> Iterator[memoryview]:
+    pos = 0
+    while pos < len(view):
+        size = int.from_bytes(view[pos : pos + 4], "big")
+        pos += 4
+        if pos + size > len(view):
+            raise msgspec.DecodeError("the snapshot file is cut short")
+        yield view[pos : pos + size]
+        pos += size
 
 
 def cache_path(data_dir: Path, profile_uuid: str) -> Path:
     return data_dir / "cache" / f"{profile_uuid}.snapshot"
 
 
+def _framed(cached: Cached) -> list[bytes]:
+    """The file's pieces: the magic, then each frame after its 4-byte length."""
+    frames = list(_frames(cached))
+    out = [MAGIC]
+    for frame in (_encoder.encode(_Header(cached.format, cached.profile_uuid, len(frames))),
+                  *frames):  # fmt: skip
+        out += (len(frame).to_bytes(4, "big"), frame)
+    return out
+
+
 def encode(cached: Cached) -> bytes:
-    """The file's bytes: the magic, a small header, then the snapshot."""
-    header = _encoder.encode(_Header(cached.format, cached.profile_uuid))
-    return MAGIC + len(header).to_bytes(4, "big") + header + _encoder.encode(cached)
+    """The file's bytes: the magic, a small header, then the snapshot in frames."""
+    return b"".join(_framed(cached))
 
 
 def decode(data: bytes, profile_uuid: str) -> Cached | None:
@@ -74,14 +142,28 @@ def decode(data: bytes, profile_uuid: str) -> Cached | None:
     """
     if not data.startswith(MAGIC):
         raise msgspec.DecodeError("not a desktop-sync snapshot")
-    rest = memoryview(data)[len(MAGIC) :]
-    size = int.from_bytes(rest[:4], "big")
-    header = _header_decoder.decode(rest[4 : 4 + size])
+    parts = _split(memoryview(data)[len(MAGIC) :])
+    header = _header_decoder.decode(next(parts, b""))
     if header.format != FORMAT or header.profile_uuid != profile_uuid:
         return None  # another version or profile: not damage, just not usable
-    cached = _decoder.decode(rest[4 + size :])
+    cached = _decoder.decode(next(parts, b""))
     if cached.format != FORMAT or cached.profile_uuid != profile_uuid:
         return None
+    seen = 1
+    for key in parts:
+        side, name = _key_decoder.decode(key)
+        payload = next(parts, None)
+        if side not in _SIDES or name not in _collections(side) or payload is None:
+            raise msgspec.DecodeError("the snapshot file has a frame it cannot place")
+        part = _part_decoder(side, name).decode(payload)
+        target = getattr(getattr(cached, side), name)
+        if isinstance(target, dict):
+            target.update(part)
+        else:
+            target.extend(part)
+        seen += 2
+    if seen != header.frames:
+        raise msgspec.DecodeError("the snapshot file is cut short")
     return cached
 
 
@@ -107,11 +189,11 @@ def load(path: Path, profile_uuid: str) -> Cached | None:
 
 def save(path: Path, cached: Cached) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = encode(cached)
+    pieces = _framed(cached)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.writelines(pieces)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
