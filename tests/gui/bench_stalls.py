@@ -42,17 +42,22 @@ def main(size: str) -> int:
             if time.monotonic() - start > timeout:
                 raise TimeoutError
 
-    slowest: dict[str, float] = {}
-    for name in ("_loaded", "_review", "_applied", "_progress", "_show_inbox"):
-        original = getattr(mc.MainController, name)
+    from desktop_sync.gui.controllers.inbox_actions import InboxActions
+    from desktop_sync.gui.controllers.progress import ProgressStrip
 
-        def timed(self, *args, _original=original, _name=name):
+    slowest: dict[str, float] = {}
+    handlers = [(mc.MainController, n) for n in ("_loaded", "_review", "_applied")]
+    handlers += [(ProgressStrip, "show"), (InboxActions, "show")]
+    for cls, name in handlers:
+        original = getattr(cls, name)
+
+        def timed(self, *args, _original=original, _name=f"{cls.__name__}.{name}"):
             t = time.perf_counter()
             result = _original(self, *args)
             slowest[_name] = max(slowest.get(_name, 0.0), (time.perf_counter() - t) * 1000)
             return result
 
-        setattr(mc.MainController, name, timed)
+        setattr(cls, name, timed)
 
     with tempfile.TemporaryDirectory() as tmp, sandbox_env(Path(tmp) / "home", size=size) as env:
         c = mc.MainController(

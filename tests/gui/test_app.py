@@ -55,8 +55,8 @@ def test_wizard_saves_the_profile_and_secrets_and_tests_the_connection(
         assert wizard.onec_password.echoMode() == wizard.onec_password.EchoMode.Password
         with qtbot.waitSignal(wizard.saved, timeout=30_000):
             wizard.test_button.click()
-        assert wizard.tested, wizard.result.text()
-        assert "connection works" in wizard.result.text()
+        assert wizard.tested, wizard.test_result.text()
+        assert "connection works" in wizard.test_result.text()
         assert wizard.onec_password.text() == "" and wizard.crm_webhook.text() == ""
         profile = ProfileStore(paths.profiles_file).get("office")
         assert profile.schedule_minutes == 10
@@ -107,7 +107,9 @@ def test_wizard_reports_a_bad_setting_in_words(qtbot, tmp_path: Path) -> None:
         wizard.test_button.click()
         qtbot.waitUntil(lambda: wizard.test_button.isEnabled(), timeout=10_000)
         assert not wizard.tested
-        assert "1C URL" in wizard.result.text() and "Traceback" not in wizard.result.text()
+        assert (
+            "1C URL" in wizard.test_result.text() and "Traceback" not in wizard.test_result.text()
+        )
     finally:
         controller.shutdown()
 
@@ -118,14 +120,14 @@ def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_pat
         qtbot.addWidget(c.window)
         try:
             qtbot.waitUntil(lambda: c.snapshot is not None and not c.runner.busy, timeout=30_000)
-            assert c.schedule.isActive() and c.schedule.interval() == 5 * 60_000
+            assert c.scheduler.timer.isActive() and c.scheduler.timer.interval() == 5 * 60_000
             # another process (a scheduled CLI run) holds the profile's lock
             with RunLock(env.paths.lock_path(env.profile.uuid)):
-                c.scheduled_run()
+                c.scheduler.run()
                 qtbot.waitUntil(lambda: not c.runner.busy and bool(c.last_error), timeout=30_000)
             assert "Another synchronisation" in c.last_error
             c.last_error = ""
-            c.scheduled_run()
+            c.scheduler.run()
             qtbot.waitUntil(lambda: c.last_summary is not None, timeout=60_000)
             qtbot.waitUntil(lambda: not c.runner.busy, timeout=30_000)
             assert c.journal.runs[0].trigger == "schedule"
@@ -154,9 +156,9 @@ def test_a_missing_keyring_is_a_clear_sentence_never_plaintext(qtbot, tmp_path: 
         wizard.crm_url.setText("http://127.0.0.1:9")
         wizard.test_button.click()
         qtbot.waitUntil(lambda: wizard.test_button.isEnabled(), timeout=10_000)
-        assert "no safe password store" in wizard.result.text()  # no environment variables
-        assert "DESKTOP_SYNC" not in wizard.result.text()
-        assert "s3cret" not in wizard.result.text()
+        assert "no safe password store" in wizard.test_result.text()  # no environment variables
+        assert "DESKTOP_SYNC" not in wizard.test_result.text()
+        assert "s3cret" not in wizard.test_result.text()
         assert wizard.onec_password.text() == "s3cret-Пароль"  # kept, so nothing is retyped
         assert not paths.profiles_file.exists() or "s3cret" not in paths.profiles_file.read_text()
     finally:

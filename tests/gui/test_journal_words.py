@@ -37,8 +37,8 @@ def test_journal_names_records_and_opens_history(qtbot, tmp_path: Path) -> None:
                 assert any("«" in n or "ООО" in n or "ИП" in n for n in names), names[:5]
                 # double-click: the record's history
                 c.journal.ops_table.doubleClicked.emit(model.index(0, 2))
-                qtbot.waitUntil(lambda: c.history_dialog is not None, timeout=10_000)
-                assert c.history_dialog.model.rowCount() >= 1
-                c.history_dialog.close()
+                qtbot.waitUntil(lambda: c.records.history_dialog is not None, timeout=10_000)
+                assert c.records.history_dialog.model.rowCount() >= 1
+                c.records.history_dialog.close()
     finally:
         set_language(before)

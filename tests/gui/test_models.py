@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_sync.readmodel import INVOICE_COLUMNS, Row, SyncState, Table
 from desktop_sync.gui.models.side_by_side import (
     RowFilter,
     RowRole,
@@ -17,6 +16,7 @@ from desktop_sync.gui.models.side_by_side import (
     SortRole,
 )
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
+from desktop_sync.readmodel import INVOICE_COLUMNS, Row, SyncState, Table
 
 D = Decimal
 STATES = list(SyncState)

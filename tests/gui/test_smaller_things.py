@@ -96,16 +96,16 @@ def test_scheduled_run_with_items_waiting_notifies_and_opens_the_inbox(
             filled = [p for p in phones if p and p != "None"]
             assert filled and all(re.fullmatch(r"\+7 \(\d{3}\) \d{3}-\d{2}-\d{2}", p)
                                   for p in filled), filled[:5]  # fmt: skip
-            if c.tray is None:  # no tray on the offscreen platform: the same icon, unshown
-                c._make_tray()
+            if c.tray.icon is None:  # no tray on the offscreen platform: the same icon, unshown
+                c.tray.make()
             c.window.tabs.setCurrentIndex(0)
-            c.scheduled_run()
-            qtbot.waitUntil(lambda: c.last_notification is not None, timeout=120_000)
-            title, text = c.last_notification
+            c.scheduler.run()
+            qtbot.waitUntil(lambda: c.tray.last_notification is not None, timeout=120_000)
+            title, text = c.tray.last_notification
             assert "Inbox" in title and "wait" in title, title
             assert "open the Inbox" in text
             c.window.hide()
-            c.tray.messageClicked.emit()
+            c.tray.icon.messageClicked.emit()
             assert c.window.isVisible()
             assert c.window.tabs.currentIndex() == c.inbox_tab
             qtbot.waitUntil(lambda: not c.runner.busy, timeout=60_000)

@@ -112,7 +112,7 @@ def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, wind
     qtbot.waitUntil(lambda: len(c.journal.ops) == len(plan.operations), timeout=10_000)
     assert any(o.state == "skipped" for o in c.journal.ops)
     path = tmp_path / "journal.csv"
-    c.export_journal(path)
+    c.records.export(path)
     qtbot.waitUntil(lambda: path.exists() and "exported" in w.message.text(), timeout=10_000)
     with path.open(encoding="utf-8-sig") as fh:
         assert len(list(csv.reader(fh, delimiter=";"))) == len(plan.operations) + 1
@@ -120,11 +120,13 @@ def test_synchronize_review_untick_apply_summary_inbox_lookup_export(qtbot, wind
     # "why is this number different?": a record's history from the journal
     model = w.models["counterparties"]
     row = next(model.row_at(r) for r in range(model.rowCount()) if model.row_at(r).crm)
-    c.show_history(row)
-    qtbot.waitUntil(lambda: c.history_dialog is not None, timeout=10_000)
-    assert c.history_dialog.model.rowCount() >= 1
-    assert c.history_dialog.model.data(c.history_dialog.model.index(0, 3)) == "Applied"
-    c.history_dialog.close()
+    c.records.show_history(row)
+    qtbot.waitUntil(lambda: c.records.history_dialog is not None, timeout=10_000)
+    assert c.records.history_dialog.model.rowCount() >= 1
+    assert (
+        c.records.history_dialog.model.data(c.records.history_dialog.model.index(0, 3)) == "Applied"
+    )
+    c.records.history_dialog.close()
 
     # the window never froze while all this read, planned and wrote over HTTP
     print(f"longest event-loop stall during read + review + apply: {meter.worst} ms")

@@ -113,8 +113,10 @@ def test_failed_check_in_russian_words_and_cancel_leaves_no_profile(qtbot, wizar
     w.next()
     assert w.currentPage() is w.page_test
     w.test_button.click()
-    qtbot.waitUntil(lambda: w.test_button.isEnabled() and "●" in w.result.text(), timeout=30_000)
-    text = w.result.text()
+    qtbot.waitUntil(
+        lambda: w.test_button.isEnabled() and "●" in w.test_result.text(), timeout=30_000
+    )
+    text = w.test_result.text()
     assert "1С" in text and not INTERNALS.search(text), text
     assert not w.tested
     profiles = w.paths.profiles_file
@@ -142,7 +144,7 @@ def test_no_keyring_said_without_environment_variables(qtbot, wizard, russian) -
         qtbot.waitUntil(lambda: w.test_button.isEnabled(), timeout=30_000)
     finally:
         keyring.set_keyring(previous)
-    text = w.result.text()
+    text = w.test_result.text()
     assert "хранилищ" in text and not INTERNALS.search(text), text
 
 
@@ -173,7 +175,7 @@ def test_automatic_synchronisation_opens_a_schedule_dialog_of_its_own(
         d.accept()
         qtbot.waitUntil(lambda: c.schedule_dialog is None, timeout=10_000)
         assert ProfileStore(paths.profiles_file).get("Ромашка").schedule_minutes == 30
-        assert c.schedule.isActive() and c.schedule.interval() == 30 * 60_000
+        assert c.scheduler.timer.isActive() and c.scheduler.timer.interval() == 30 * 60_000
     finally:
         c.shutdown()
 

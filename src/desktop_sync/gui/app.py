@@ -55,7 +55,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def run_gui(paths: AppPaths, profile_name: str | None) -> int:
     """Open the main window on ``profile_name`` (or the remembered/only one); block until quit."""
-    from desktop_sync.gui.controllers.main_controller import MainController, apply_saved_language
+    from desktop_sync.gui.controllers.language import apply_saved_language
+    from desktop_sync.gui.controllers.main_controller import MainController
     from desktop_sync.gui.resources import app_icon
 
     paths.ensure()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from desktop_sync.domain.entities import Return, Shipment
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.snapshot import Snapshot, requisites_of
 from desktop_sync.gui import fmt
@@ -31,12 +32,19 @@ _CRM_GROUP = {
 }
 
 
-class _Op(Protocol):
-    entity_type: str
-    source_id: str
-    target_id: str
-    target_system: str
-    after: Any
+class Op(Protocol):
+    """What naming reads of an operation (read-only: a journal entry is frozen)."""
+
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def target_id(self) -> str: ...
+    @property
+    def target_system(self) -> str: ...
+    @property
+    def after(self) -> Any: ...
 
 
 def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
@@ -57,7 +65,8 @@ def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
         names[("ref", ref)] = tr("payment {number} of {date}").format(
             number=pay.number, date=fmt.date(pay.date)
         )
-    for ref, doc in (*one.shipments.items(), *one.returns.items()):
+    docs: list[tuple[str, Shipment | Return]] = [*one.shipments.items(), *one.returns.items()]
+    for ref, doc in docs:
         names[("ref", ref)] = tr("document {number} of {date}").format(
             number=doc.number, date=fmt.date(doc.date)
         )
@@ -74,11 +83,11 @@ def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
     return names
 
 
-def namer(snapshot: Snapshot | None) -> Callable[[_Op], str]:
+def namer(snapshot: Snapshot | None) -> Callable[[Op], str]:
     """A function naming an operation's record, built once per read."""
     names = index(snapshot)
 
-    def name(op: _Op) -> str:
+    def name(op: Op) -> str:
         group = _CRM_GROUP.get(op.entity_type, op.entity_type)
         for ident in (op.target_id, op.source_id):
             for part in filter(None, (ident or "").split(",")):

@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
-from desktop_sync.readmodel import Row
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers.journal import OpEntry, OpsModel, RunEntry
 from desktop_sync.i18n import tr
 
+if TYPE_CHECKING:
+    from desktop_sync.engine.service import SyncService
+
+
+class HistoryRecord(Protocol):
+    """A record whose history is asked for: a table's row, or one named by the journal."""
+
+    @property
+    def onec_id(self) -> str | None: ...
+    @property
+    def crm_id(self) -> str | None: ...
+    @property
+    def onec(self) -> Mapping[str, Any] | None: ...
+    @property
+    def crm(self) -> Mapping[str, Any] | None: ...
+    @property
+    def key(self) -> str: ...
+    def state_text(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class History:
-    row: Row
+    row: HistoryRecord
     entries: list[tuple[RunEntry, OpEntry]]
 
 
 def history_task(
-    svc: Any, row: Row, runs: int = 100
+    svc: SyncService, row: HistoryRecord, runs: int = 100
 ) -> Callable[[Callable[[Any], None], threading.Event], History]:
     """Operations on the row's ids (either side) in the last ``runs`` runs, newest first."""
     ids = {i for i in (row.onec_id, row.crm_id) if i}
@@ -30,11 +48,11 @@ def history_task(
 
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> History:
         found: list[tuple[RunEntry, OpEntry]] = []
-        for run in svc.journal.runs(limit=runs):
+        for run in svc.runs(limit=runs):
             if cancel.is_set():
                 break
             entry = RunEntry.from_row(run)
-            for op in svc.journal.operations(run.id):
+            for op in svc.operations(run.id):
                 if op.source_id in ids or op.target_id in ids:
                     found.append((entry, OpEntry.from_row(op)))
         return History(row, found)

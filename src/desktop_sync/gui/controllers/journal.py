@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_sync.engine.records import OperationRecord, RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.i18n import N_, tr
 from desktop_sync.xlsx import write_xlsx
@@ -52,7 +53,7 @@ class RunEntry:
     started_by: str
 
     @classmethod
-    def from_row(cls, r: Any) -> RunEntry:
+    def from_row(cls, r: RunRecord) -> RunEntry:
         return cls(r.id, r.started_at, r.finished_at, r.trigger, r.mode, r.outcome,
                    dict(r.counts or {}), r.message or "", r.started_by or "")  # fmt: skip
 
@@ -74,7 +75,7 @@ class OpEntry:
     updated_at: dt.datetime | None
 
     @classmethod
-    def from_row(cls, o: Any) -> OpEntry:
+    def from_row(cls, o: OperationRecord) -> OpEntry:
         return cls(o.id, o.flow, o.kind, o.target_system, o.entity_type, o.source_id or "",
                    o.target_id or "", o.reason or "", o.before, o.after, o.state, o.error or "",
                    o.updated_at)  # fmt: skip

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.readmodel import InvoiceStatus
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
+from desktop_sync.readmodel import InvoiceStatus
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 Finder = Callable[[str], list[InvoiceStatus]]

@@ -401,6 +401,8 @@ class PlanReviewDialog(QDialog):
                 visible = 0
                 for i in range(group.childCount()):
                     item = group.child(i)
+                    if item is None:
+                        continue
                     row = self._row_of.get(str(item.data(0, OpRole)))
                     ok = row is not None and (
                         (not kind or row.kind == kind)
@@ -416,11 +418,10 @@ class PlanReviewDialog(QDialog):
                 text = "\n".join(item.text(c) for c in range(4)).casefold()
                 ok = not kind and not target and all(w in text for w in words)
                 item.setHidden(not ok)
-                if item.parent() is not None:
-                    item.parent().setHidden(
-                        all(item.parent().child(i).isHidden()
-                            for i in range(item.parent().childCount()))
-                    )  # fmt: skip
+                parent = item.parent()
+                if parent is not None:
+                    children = (parent.child(i) for i in range(parent.childCount()))
+                    parent.setHidden(all(ch is None or ch.isHidden() for ch in children))
         finally:
             self.tree.setUpdatesEnabled(True)
         filtered = bool(words or kind or target)

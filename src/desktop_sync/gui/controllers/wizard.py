@@ -4,172 +4,46 @@ never shown again, never logged), and a test of both connections run in a worker
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 import re
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
-from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
+from desktop_sync.config import AppPaths, ConfigError, Profile
 from desktop_sync.config.profiles import CONFIGURATIONS
-from desktop_sync.config.secrets import SecretKind, SecretStore
+from desktop_sync.config.secrets import SecretKind
 from desktop_sync.config.urls import check_url, check_webhook
+from desktop_sync.gui.controllers.wizard_fields import (
+    at_logon_box,
+    minutes_box,
+    proposed_name,
+    secret_edit,
+    time_zone_box,
+)
+from desktop_sync.gui.controllers.wizard_tasks import (
+    Checked,
+    forget,
+    forget_task,
+    prepare_crm,
+    save_and_test,
+    save_mapping,
+)
 from desktop_sync.gui.workers import Runner
 from desktop_sync.i18n import N_, tr
 
-
-def _secret_edit() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What a successful test brings back: the systems' real stages and warehouses."""
-
-    message: str
-    stages: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
-    onec_warehouses: list[str] = field(default_factory=list)
-    crm_stores: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
-
-
-def save_and_test(
-    paths: AppPaths, profile: Profile, secrets: dict[SecretKind, str], *, test: bool = True
-) -> Callable[[Callable[[Any], None], threading.Event], Checked]:
-    """A worker task: validate and save the profile, store the secrets, log in to both,
-    and read the CRM's invoice stages and both systems' warehouses for the mapping."""
-
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Checked:
-        from desktop_sync.engine.service import SyncService
-
-        checked = profile.validate()
-        store = SecretStore(checked.uuid)
-        for kind, value in secrets.items():
-            if value:
-                store.set(kind, value)
-        profiles = ProfileStore(paths.profiles_file)
-        before = profiles.load().get(checked.name)
-        profiles.put(checked)
-        if checked.start_at_logon != bool(before and before.start_at_logon):
-            from desktop_sync.config import autostart
-
-            autostart.apply(checked.start_at_logon, checked.name, paths.home)
-        if not test:
-            return Checked(tr("Saved."))
-        progress(tr("Connecting to 1C and Bitrix24…"))
-        try:
-            svc = SyncService.open(checked, paths)
-            try:
-                svc.connect()
-                stages = [(st.id, st.name) for st in svc.crm.invoices.stages()]
-                warehouses = sorted(w.name for w in svc.onec.warehouses())
-                stores = [
-                    (str(w.crm_id), w.name)
-                    for w in svc.crm.inventory.stores()
-                    if w.crm_id is not None
-                ]
-            finally:
-                svc.close()
-        except BaseException:
-            if before is None:  # a new connection that does not work is not kept half-made
-                forget(paths, checked)
-            raise
-        return Checked(
-            tr("Both systems answered: the connection works."), stages, warehouses, stores
-        )
-
-    return task
-
-
-def forget(paths: AppPaths, profile: Profile) -> None:
-    """Remove a profile the wizard saved for its check: the profile, its secrets, its
-    start at logon. Nothing of a connection that never worked stays behind."""
-    with contextlib.suppress(ConfigError):
-        ProfileStore(paths.profiles_file).remove(profile.name)
-    try:
-        SecretStore(profile.uuid).delete_all()
-    except Exception:  # no keyring: nothing was stored in it either
-        logging.getLogger(__name__).info("no secrets to remove for the abandoned profile")
-    if profile.start_at_logon:
-        from desktop_sync.config import autostart
-
-        autostart.apply(False, profile.name, paths.home)
-
-
-def forget_task(
-    paths: AppPaths, profile: Profile
-) -> Callable[[Callable[[Any], None], threading.Event], None]:
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> None:
-        forget(paths, profile)
-
-    return task
-
-
 _NAME = re.compile(r"^[\w][\w .-]{0,63}$")  # as config.profiles checks it
-
-# The time zones of Russia by a city a person knows (1C servers keep local time).
-TIME_ZONES = (
-    ("Europe/Kaliningrad", N_("Kaliningrad"), 2),
-    ("Europe/Moscow", N_("Moscow, St Petersburg"), 3),
-    ("Europe/Samara", N_("Samara, Izhevsk"), 4),
-    ("Asia/Yekaterinburg", N_("Yekaterinburg, Chelyabinsk, Perm"), 5),
-    ("Asia/Omsk", N_("Omsk"), 6),
-    ("Asia/Novosibirsk", N_("Novosibirsk, Barnaul, Tomsk"), 7),
-    ("Asia/Krasnoyarsk", N_("Krasnoyarsk, Kemerovo"), 7),
-    ("Asia/Irkutsk", N_("Irkutsk, Ulan-Ude"), 8),
-    ("Asia/Yakutsk", N_("Yakutsk, Chita"), 9),
-    ("Asia/Vladivostok", N_("Vladivostok, Khabarovsk"), 10),
-    ("Asia/Magadan", N_("Magadan, Sakhalin"), 11),
-    ("Asia/Kamchatka", N_("Petropavlovsk-Kamchatsky, Anadyr"), 12),
-)
-
-
-def time_zone_box(current: str) -> QComboBox:
-    """A list of cities; a zone set elsewhere (the command line) is kept as it is."""
-    box = QComboBox()
-    for zone, city, hours in TIME_ZONES:
-        box.addItem(f"{tr(city)} (UTC+{hours})", zone)
-    if box.findData(current) < 0:
-        box.addItem(current, current)
-    box.setCurrentIndex(box.findData(current))
-    return box
-
-
-def proposed_name(organization: str, onec_url: str, crm_url: str) -> str:
-    """A profile name a person recognises: the organization, else the portal, else the base."""
-    org = re.sub(r"[^\w .-]+", " ", organization).strip()
-    org = re.sub(r"\s+", " ", org)
-    if org and not org.isdigit():  # an INN says nothing as a name
-        return org[:64].strip()
-    host = urlsplit(crm_url.strip()).hostname or ""
-    if host and not host.replace(".", "").isdigit() and host != "localhost":
-        return host.split(".")[0][:64]
-    path = [p for p in urlsplit(onec_url.strip()).path.split("/") if p]
-    if path and path[0].lower() != "odata":
-        return re.sub(r"[^\w .-]+", " ", path[0]).strip()[:64]
-    return ""
 
 
 def page_problems(wizard: ConnectionWizard, page: QWizardPage) -> list[str]:
@@ -242,36 +116,6 @@ class CheckedPage(QWizardPage):
         return not found
 
 
-def prepare_crm(
-    paths: AppPaths, name: str
-) -> Callable[[Callable[[Any], None], threading.Event], str]:
-    """``desktop-sync setup`` from the window: the CRM fields the sync writes to."""
-
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
-        from desktop_sync.engine.service import SyncService
-
-        profile = ProfileStore(paths.profiles_file).get(name)
-        with SyncService.open(profile, paths) as svc:
-            created = svc.setup()
-        if not created:
-            return tr("The CRM already has every field the synchronisation writes to.")
-        return tr("Created in the CRM: {fields}.").format(fields=", ".join(created))
-
-    return task
-
-
-def save_mapping(
-    paths: AppPaths, name: str, stages: dict[str, str], warehouses: dict[str, str]
-) -> Callable[[Callable[[Any], None], threading.Event], str]:
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
-        store = ProfileStore(paths.profiles_file)
-        profile = store.get(name)
-        store.put(dataclasses.replace(profile, stages=stages, warehouses=warehouses))
-        return name
-
-    return task
-
-
 _MEANINGS = {
     "send": N_("Send to 1C (creates the invoice in 1C)"),
     "paid": N_("Paid in full"),
@@ -333,7 +177,7 @@ class ConnectionWizard(QWizard):
         self.onec_url_help.setStyleSheet("color: palette(dark);")
         self.onec_url_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.onec_user = QLineEdit(p.onec_user if p else "")
-        self.onec_password = _secret_edit()
+        self.onec_password = secret_edit()
         self.onec_password.setPlaceholderText(
             tr("stored in the keyring; leave empty to keep") if p else ""
         )
@@ -378,22 +222,17 @@ class ConnectionWizard(QWizard):
         form2 = QFormLayout(self.page_crm)
         self.crm_url = QLineEdit(p.crm_url if p else "")
         self.crm_url.setPlaceholderText("https://company.bitrix24.ru")
-        self.crm_webhook = _secret_edit()
+        self.crm_webhook = secret_edit()
         self.crm_webhook.setPlaceholderText(
             tr("stored in the keyring; leave empty to keep")
             if p
             else "https://company.bitrix24.ru/rest/1/…/"
         )
-        self.schedule = QSpinBox()
-        self.schedule.setRange(0, 24 * 60)
-        self.schedule.setSuffix(tr(" min"))
-        self.schedule.setSpecialValueText(tr("off"))
-        self.schedule.setValue(p.schedule_minutes if p else 0)
+        self.schedule = minutes_box(p.schedule_minutes if p else 0)
         form2.addRow(tr("Portal address"), self.crm_url)
         form2.addRow(tr("Inbound webhook"), self.crm_webhook)
         form2.addRow(tr("Synchronise automatically every"), self.schedule)
-        self.at_logon = QCheckBox(tr("Open the window at logon, so the schedule runs"))
-        self.at_logon.setChecked(bool(p and p.start_at_logon))
+        self.at_logon = at_logon_box(bool(p and p.start_at_logon))
         form2.addRow("", self.at_logon)
         form2.addRow(self.page_crm.problems)
         self.addPage(self.page_crm)
@@ -414,10 +253,10 @@ class ConnectionWizard(QWizard):
         )
         lay = QVBoxLayout(self.page_test)
         self.test_button = QPushButton(tr("Save and test the connection"))
-        self.result = QLabel()
-        self.result.setWordWrap(True)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
         lay.addWidget(self.test_button)
-        lay.addWidget(self.result)
+        lay.addWidget(self.test_result)
         self.prepare_button = QPushButton(tr("Prepare the CRM (administrator rights)"))
         self.prepare_button.setToolTip(
             tr("Creates the invoice fields the synchronisation writes to: 1C number, paid, …")
@@ -505,12 +344,12 @@ class ConnectionWizard(QWizard):
 
     def test(self) -> None:
         self.test_button.setEnabled(False)
-        self.result.setText(tr("Checking…"))
+        self.test_result.setText(tr("Checking…"))
         profile = self.profile()
         self.runner.start(
             save_and_test(self.paths, profile, self.secrets()),
             name="test connection",
-            on_progress=lambda text: self.result.setText(str(text)),
+            on_progress=lambda text: self.test_result.setText(str(text)),
             on_done=lambda checked: self._checked(checked, profile),
             on_failed=lambda msg, _exc: self._tested(False, msg, profile.name),
         )
@@ -540,7 +379,7 @@ class ConnectionWizard(QWizard):
             self._to_map = False
             self.next()
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._to_map and not self.tested and self.test_button.isEnabled():
             self.test()
@@ -601,7 +440,7 @@ class ConnectionWizard(QWizard):
     def _tested(self, ok: bool, message: str, name: str) -> None:
         self.test_button.setEnabled(True)
         colour = "#2e7d32" if ok else "#c62828"
-        self.result.setText(f'<span style="color:{colour}">●</span> {message}')
+        self.test_result.setText(f'<span style="color:{colour}">●</span> {message}')
         self.tested = ok
         if ok:  # the secrets are in the keyring now: nothing of them stays on screen
             self.onec_password.clear()
@@ -612,91 +451,4 @@ class ConnectionWizard(QWizard):
             self.saved.emit(name)
 
 
-def save_schedule(
-    paths: AppPaths, name: str, minutes: int, at_logon: bool
-) -> Callable[[Callable[[Any], None], threading.Event], Profile]:
-    """The schedule alone: the interval and the start at logon (written only on a change)."""
-
-    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Profile:
-        store = ProfileStore(paths.profiles_file)
-        before = store.get(name)
-        after = store.put(
-            dataclasses.replace(before, schedule_minutes=minutes, start_at_logon=at_logon)
-        )
-        if after.start_at_logon != before.start_at_logon:
-            from desktop_sync.config import autostart
-
-            autostart.apply(after.start_at_logon, after.name, paths.home)
-        return after
-
-    return task
-
-
-class ScheduleDialog(QDialog):
-    """Connection → Automatic synchronisation…: how often, and whether at logon."""
-
-    saved = Signal(str)  # profile name
-
-    def __init__(
-        self, paths: AppPaths, runner: Runner, profile: Profile, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.runner = runner
-        self.profile = profile
-        self.setWindowTitle(tr("Automatic synchronisation"))
-        lay = QVBoxLayout(self)
-        intro = QLabel(
-            tr(
-                "While the window is open (or in the tray), «{name}» is synchronised on its "
-                "own: what needs no decision is applied, the rest waits in the Inbox and the "
-                "tray says so."
-            ).format(name=profile.name)
-        )
-        intro.setWordWrap(True)
-        lay.addWidget(intro)
-        form = QFormLayout()
-        self.minutes = QSpinBox()
-        self.minutes.setRange(0, 24 * 60)
-        self.minutes.setSingleStep(15)
-        self.minutes.setSuffix(tr(" min"))
-        self.minutes.setSpecialValueText(tr("off"))
-        self.minutes.setValue(profile.schedule_minutes)
-        form.addRow(tr("Synchronise automatically every"), self.minutes)
-        self.at_logon = QCheckBox(tr("Open the window at logon, so the schedule runs"))
-        self.at_logon.setChecked(profile.start_at_logon)
-        form.addRow("", self.at_logon)
-        lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.hide()
-        lay.addWidget(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        lay.addWidget(self.buttons)
-
-    def accept(self) -> None:
-        self.buttons.setEnabled(False)
-        self.runner.start(
-            save_schedule(
-                self.paths, self.profile.name, self.minutes.value(), self.at_logon.isChecked()
-            ),
-            name="save schedule",
-            on_done=self._saved,
-            on_failed=lambda msg, _exc: self._failed(msg),
-        )
-
-    def _saved(self, profile: Profile) -> None:
-        self.saved.emit(profile.name)
-        super().accept()
-
-    def _failed(self, message: str) -> None:
-        self.buttons.setEnabled(True)
-        self.error.setText(message)
-        self.error.show()
+__all__ = ["Checked", "ConnectionWizard", "forget", "proposed_name", "save_and_test"]

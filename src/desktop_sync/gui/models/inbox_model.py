@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop_sync.engine.decisions import DecisionRefused, ItemView, check
 from desktop_sync.engine.model import confirmable
+from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import N_, tr
 
@@ -54,7 +55,7 @@ class InboxEntry:
         return confirmable(self.key)
 
     @classmethod
-    def from_row(cls, row: Any) -> InboxEntry:
+    def from_row(cls, row: InboxRecord) -> InboxEntry:
         return cls(
             row.id, row.kind, row.flow or "", row.entity_type or "", row.record_id or "",
             row.record_label or "", row.field or "", row.message or "", row.action or "",

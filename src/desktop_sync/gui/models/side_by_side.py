@@ -19,9 +19,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_sync.engine import normalize as nz
-from desktop_sync.readmodel import ColumnKind, Row, SyncState, Table
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
+from desktop_sync.readmodel import ColumnKind, Row, SyncState, Table
 
 SortRole = Qt.ItemDataRole.UserRole  # native, comparable values
 RowRole = Qt.ItemDataRole.UserRole + 1  # the backing Row

@@ -10,7 +10,7 @@ import html
 from typing import ClassVar
 
 from PySide6.QtCore import QDate, QSize, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.readmodel import SyncState
 from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
 from desktop_sync.i18n import tr
+from desktop_sync.readmodel import SyncState
 
 STYLE = """
 QLabel[sideTitle="true"] { font-weight: 600; padding: 2px 6px; border-left: 4px solid #1565c0; }
@@ -141,7 +141,7 @@ class MainWindowView(QMainWindow):
     @classmethod
     def first_size(cls) -> QSize:
         """1400×820 where the screen has room; else the screen's free area (a laptop)."""
-        screen = QGuiApplication.primaryScreen()
+        screen: QScreen | None = QGuiApplication.primaryScreen()  # None: no screen at all
         if screen is None:
             return cls.PREFERRED
         free = screen.availableGeometry().size()
@@ -291,6 +291,20 @@ class MainWindowView(QMainWindow):
         self.setStatusBar(QStatusBar())
         self.statusBar().addPermanentWidget(self.last_read)
         self.statusBar().addPermanentWidget(self.filters.count)  # rows shown / to act on
+
+    def show_stock_notice(self, mapped: bool) -> None:
+        """Stock goes to the CRM only for mapped warehouses: say so where it shows."""
+        stock = self.tables["stock"]
+        if mapped:
+            stock.set_notice("")
+            return
+        stock.set_notice(
+            tr(
+                "No 1C warehouse is mapped to a CRM store, so stock is not sent to the "
+                "CRM. Map the warehouses in the connection settings."
+            ),
+            tr("Map warehouses…"),
+        )
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         return self.tabs.addTab(widget, title)

@@ -46,7 +46,7 @@ class SummaryDialog(QDialog):
         waiting = c.get("conflict", 0) + c.get("attention", 0)
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
-        rows = (
+        rows: list[tuple[str, int]] = [
             (tr("Applied"), c.get("applied", 0)),
             # «reasons below» only when there are failures and reasons to read below
             (
@@ -55,9 +55,9 @@ class SummaryDialog(QDialog):
             ),
             (tr("Left out by you"), c.get("skipped", 0)),
             (tr("Wait for a person"), waiting),
-        )
+        ]
         if c.get("relinked", 0):  # found already there (a journal lost, a profile re-added)
-            rows = (*rows, (tr("Found in both systems and linked, not created"), c["relinked"]))
+            rows.append((tr("Found in both systems and linked, not created"), c["relinked"]))
         self.count_labels: dict[str, QLabel] = {}
         for r, (name, n) in enumerate(rows):
             grid.addWidget(QLabel(name), r, 0)
