@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import inspect
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,31 @@ def test_errors_module_imports_nothing_of_ours_but_exit_codes_and_words() -> Non
         if isinstance(node, ast.ImportFrom) and node.module and "desktop_sync" in node.module
     }
     assert top == {"desktop_sync.exitcodes", "desktop_sync.i18n"}
+
+
+def test_a_system_error_reaching_a_front_is_said_not_called_a_bug() -> None:
+    from desktop_sync.cli.failures import explain
+    from desktop_sync.gui.errors import plain_message
+
+    refused = onec.OnecBadRequest(
+        "1C refused the request for Catalog_Контрагенты (field ИНН): bad value", field="ИНН"
+    )
+    # before: the command line called it an internal error (exit 1), the window a bug
+    assert explain(refused) == (str(refused), Exit.PARTIAL)
+    assert plain_message(refused) == (str(refused), True)
+    assert explain(errors.Cancelled()) is not None
+    assert explain(b24.Bitrix24AuthError("the webhook is wrong")) == (
+        "the webhook is wrong",
+        Exit.CANNOT_CONNECT,
+    )
+
+
+def test_a_damaged_journal_is_said_in_the_window_too(tmp_path: Path) -> None:
+    from desktop_sync.gui.errors import plain_message
+    from desktop_sync.journal.db import JournalDamaged
+
+    damaged = JournalDamaged(
+        tmp_path / "journal.sqlite", tmp_path / "journal.damaged", "file is not a database"
+    )
+    text, expected = plain_message(damaged)  # before: "something went wrong inside"
+    assert expected and "journal.sqlite" in text

@@ -296,3 +296,19 @@ def test_userfieldconfig_errors_as_documented(
     }
     r = http.post(portal.manager_webhook() + "userfieldconfig.add", json=good)
     assert r.status_code == 400 and r.json()["error_description"] == "Access denied"
+
+
+def test_read_retries_back_off_exponentially_with_jitter(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    # the connectors' one retry policy: 0.5 s · 2ⁿ plus up to 0.5 s of jitter, so that
+    # clients failing together do not come back in step (the bucket waits are apart)
+    portal.set_faults("500:1@scope")
+    slept: list[float] = []
+    client = make_client(portal.webhook, throttle=False, sleep=slept.append, max_retries=3)
+    with pytest.raises(Bitrix24ServerError):
+        client.call("scope")
+    assert len(slept) == 3 and client.counters.retries == 3
+    for n, wait in enumerate(slept):
+        assert 0.5 * 2**n <= wait <= 0.5 * 2**n + 0.5, (n, wait)
+    assert slept != [0.5, 1.0, 2.0]  # not the bare exponential: jittered

@@ -250,3 +250,18 @@ def test_wrong_configuration_is_named(sandbox: OnecSandbox) -> None:
         pytest.raises(OnecProfileError, match="looks like configuration 'bp30'"),
     ):
         c.connect()
+
+
+def test_read_retries_back_off_exponentially_with_jitter() -> None:
+    # the connectors' one retry policy: backoff · 2ⁿ plus up to backoff of jitter
+    slept: list[float] = []
+    busy = httpx.MockTransport(lambda r: httpx.Response(503, text="busy"))
+    with (
+        OnecClient(URL, "Бухгалтер", SECRET, transport=busy, backoff=0.5, sleep=slept.append) as c,
+        pytest.raises(OnecUnavailable),
+    ):
+        c.warehouses()
+    assert len(slept) == 3
+    for n, wait in enumerate(slept):
+        assert 0.5 * 2**n <= wait <= 0.5 * 2**n + 0.5, (n, wait)
+    assert slept != [0.5, 1.0, 2.0]  # not the bare exponential: jittered
