@@ -321,26 +321,19 @@ def contact_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "DATE_CREATE": now,
         "DATE_MODIFY": now,
     }
-    _apply_fields(
-        ctx.store,
-        row,
-        as_dict(param(params, "fields")),
-        CONTACT_FIELDS,
-        {"ASSIGNED_BY_ID", "COMPANY_ID"},
-    )
+    _apply_contact_fields(ctx, row, params)
     return Outcome(ctx.store.contacts.insert(row), writes=1)
+
+
+def _apply_contact_fields(ctx: Ctx, row: dict[str, Any], params: dict[str, Any]) -> None:
+    fields = as_dict(param(params, "fields"))
+    _apply_fields(ctx.store, row, fields, CONTACT_FIELDS, {"ASSIGNED_BY_ID", "COMPANY_ID"})
 
 
 @method("crm.contact.update", "crm")
 def contact_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _contact(ctx, params)
-    _apply_fields(
-        ctx.store,
-        row,
-        as_dict(param(params, "fields")),
-        CONTACT_FIELDS,
-        {"ASSIGNED_BY_ID", "COMPANY_ID"},
-    )
+    _apply_contact_fields(ctx, row, params)
     row["DATE_MODIFY"] = now_portal()
     return Outcome(True, writes=1)
 

@@ -25,6 +25,39 @@ def account_ref(code: str) -> str:
     return ref("account", code)
 
 
+Ext = tuple[tuple[str, str], ...]
+
+
+def _move(
+    rec: Record,
+    recorder_type: str,
+    dr: tuple[str, Ext],
+    cr: tuple[str, Ext],
+    amount: Decimal,
+    quantity_dr: Decimal = Decimal(0),
+    quantity_cr: Decimal = Decimal(0),
+) -> Movement:
+    """One Дт/Кт record of the document ``rec``: (account, subconto) on each side."""
+    return Movement(
+        rec["Date"],
+        rec["Ref_Key"],
+        recorder_type,
+        rec["Организация_Key"],
+        dr[0],
+        cr[0],
+        dr[1],
+        cr[1],
+        amount,
+        quantity_dr=quantity_dr,
+        quantity_cr=quantity_cr,
+    )
+
+
+def stock_place(product: str, warehouse: str) -> Ext:
+    """The subconto of 41.01: the product, no batch, the warehouse."""
+    return ((product, NOMENCLATURE), ("", UNDEFINED), (warehouse, WAREHOUSE))
+
+
 def install(store: Store) -> None:
     """The rules of every document the sandbox posts, by entity set."""
     store.posting_rules.update(
@@ -55,53 +88,35 @@ def _stock_rows(store: Store, rec: Record, tabular: str) -> list[tuple[str, Deci
 
 
 def post_shipment(store: Store, s: object, rec: Record) -> list[Movement]:
-    wh = rec["Склад_Key"]
+    wh, kind = rec["Склад_Key"], "StandardODATA." + bp30.SHIPMENTS
     moves = [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA." + bp30.SHIPMENTS,
-            rec["Организация_Key"],
-            account_ref("90.02.1"),
-            account_ref("41.01"),
-            (),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+        _move(
+            rec,
+            kind,
+            (account_ref("90.02.1"), ()),
+            (account_ref("41.01"), stock_place(product, wh)),
             cost,
             quantity_cr=qty,
         )
         for product, qty, cost in _stock_rows(store, rec, "Товары")
     ]
-    moves.append(
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA." + bp30.SHIPMENTS,
-            rec["Организация_Key"],
-            account_ref("62.01"),
-            account_ref("90.01.1"),
-            (
-                (rec["Контрагент_Key"], "StandardODATA.Catalog_Контрагенты"),
-                (rec["ДоговорКонтрагента_Key"], "StandardODATA.Catalog_ДоговорыКонтрагентов"),
-            ),
-            (),
-            rec["СуммаДокумента"],
-        )
+    party = (
+        (rec["Контрагент_Key"], "StandardODATA.Catalog_Контрагенты"),
+        (rec["ДоговорКонтрагента_Key"], "StandardODATA.Catalog_ДоговорыКонтрагентов"),
     )
+    debt = (account_ref("62.01"), party)
+    moves.append(_move(rec, kind, debt, (account_ref("90.01.1"), ()), rec["СуммаДокумента"]))
     return moves
 
 
 def post_return(store: Store, s: object, rec: Record) -> list[Movement]:
-    wh = rec["Склад_Key"]
+    wh, kind = rec["Склад_Key"], "StandardODATA.Document_ВозвратТоваровОтПокупателя"
     return [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
-            "StandardODATA.Document_ВозвратТоваровОтПокупателя",
-            rec["Организация_Key"],
-            account_ref("41.01"),
-            account_ref("90.02.1"),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
-            (),
+        _move(
+            rec,
+            kind,
+            (account_ref("41.01"), stock_place(product, wh)),
+            (account_ref("90.02.1"), ()),
             cost,
             quantity_dr=qty,
         )
@@ -154,39 +169,26 @@ def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
         (rec["Контрагент_Key"], "StandardODATA." + bp30.COUNTERPARTIES),
         (rec["ДоговорКонтрагента_Key"], "StandardODATA." + bp30.CONTRACTS),
     )
+    owed = (rec["СчетУчетаРасчетовСКонтрагентом_Key"], party)
     moves: list[Movement] = []
     for row in rec.get("Товары", []):
         vat: Decimal = row["СуммаНДС"]
         net: Decimal = row["Сумма"] - vat if rec["СуммаВключаетНДС"] else row["Сумма"]
+        place = stock_place(row["Номенклатура_Key"], wh)
         moves.append(
-            Movement(
-                rec["Date"],
-                rec["Ref_Key"],
+            _move(
+                rec,
                 s.type_name,
-                rec["Организация_Key"],
-                row["СчетУчета_Key"],
-                rec["СчетУчетаРасчетовСКонтрагентом_Key"],
-                ((row["Номенклатура_Key"], NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
-                party,
+                (row["СчетУчета_Key"], place),
+                owed,
                 net,
                 quantity_dr=row["Количество"],
             )
         )
         if vat:
             vat_account = row["СчетУчетаНДС_Key"]
-            moves.append(
-                Movement(
-                    rec["Date"],
-                    rec["Ref_Key"],
-                    s.type_name,
-                    rec["Организация_Key"],
-                    vat_account if vat_account != ZERO_GUID else account_ref("19.03"),
-                    rec["СчетУчетаРасчетовСКонтрагентом_Key"],
-                    (party[0],),
-                    party,
-                    vat,
-                )
-            )
+            account = vat_account if vat_account != ZERO_GUID else account_ref("19.03")
+            moves.append(_move(rec, s.type_name, (account, (party[0],)), owed, vat))
     return moves
 
 
@@ -199,15 +201,11 @@ def post_move(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
     refuse(s, rec, problems)
     src, dst = rec["СкладОтправитель_Key"], rec["СкладПолучатель_Key"]
     return [
-        Movement(
-            rec["Date"],
-            rec["Ref_Key"],
+        _move(
+            rec,
             s.type_name,
-            rec["Организация_Key"],
-            row["СчетУчета_Key"],
-            row["СчетУчета_Key"],
-            ((product, NOMENCLATURE), ("", UNDEFINED), (dst, WAREHOUSE)),
-            ((product, NOMENCLATURE), ("", UNDEFINED), (src, WAREHOUSE)),
+            (row["СчетУчета_Key"], stock_place(product, dst)),
+            (row["СчетУчета_Key"], stock_place(product, src)),
             cost,
             quantity_dr=qty,
             quantity_cr=qty,

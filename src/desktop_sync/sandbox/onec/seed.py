@@ -28,11 +28,10 @@ from desktop_sync.sandbox.dataset import (
     ref,
 )
 from desktop_sync.sandbox.onec import bp30, bp30_posting
-from desktop_sync.sandbox.onec.bp30_posting import NOMENCLATURE, WAREHOUSE, account_ref
+from desktop_sync.sandbox.onec.bp30_posting import account_ref, stock_place
 from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 from desktop_sync.sandbox.onec.story import PREFIX, at, number, price_settings, unit_cost
-from desktop_sync.sandbox.onec.values import UNDEFINED
 
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
@@ -674,7 +673,7 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
                 ds.organization_ref,
                 account_ref("41.01"),
                 account_ref("00"),
-                ((product, NOMENCLATURE), ("", UNDEFINED), (wh, WAREHOUSE)),
+                stock_place(product, wh),
                 (),
                 (qty * cost).quantize(Decimal("0.01")),
                 quantity_dr=qty,

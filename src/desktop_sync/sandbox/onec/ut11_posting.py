@@ -86,14 +86,23 @@ def _check_sale(store: Store, s: EntitySet, rec: Record) -> None:
                 problems.append('Соглашение не в статусе "Действует"')
             if agreement["ИспользуютсяДоговорыКонтрагентов"] and rec["Договор_Key"] == ZERO_GUID:
                 problems.append('Поле "Договор" не заполнено')
-    if rec["Договор_Key"] != ZERO_GUID:
-        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
-        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
-            problems.append("Договор заключен с другим контрагентом")
-        elif contract["ТипДоговора"] != "СКлиентом":
-            problems.append('Договор не с клиентом (тип договора не "С клиентом")')
+    problems.extend(_contract_problems(store, rec, "СКлиентом", "с клиентом", "С клиентом"))
     problems.extend(filter(None, (_no_characteristic(store, r) for r in rec.get("Товары", []))))
     refuse(s, rec, problems)
+
+
+def _contract_problems(
+    store: Store, rec: Record, kind: str, with_whom: str, kind_title: str
+) -> list[str]:
+    """The document's contract (if any) must be its counterparty's and of ``kind``."""
+    if rec["Договор_Key"] == ZERO_GUID:
+        return []
+    contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
+    if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
+        return ["Договор заключен с другим контрагентом"]
+    if contract["ТипДоговора"] != kind:
+        return [f'Договор не {with_whom} (тип договора не "{kind_title}")']
+    return []
 
 
 def post_order(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
@@ -243,12 +252,9 @@ def post_receipt(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
     cp = store.get(ut11.COUNTERPARTIES, rec["Контрагент_Key"])
     if cp is not None and cp["Партнер_Key"] != rec["Партнер_Key"]:
         problems.append("Контрагент не относится к партнеру (поставщику) документа")
-    if rec["Договор_Key"] != ZERO_GUID:
-        contract = store.get(ut11.CONTRACTS, rec["Договор_Key"])
-        if contract is None or contract["Контрагент_Key"] != rec["Контрагент_Key"]:
-            problems.append("Договор заключен с другим контрагентом")
-        elif contract["ТипДоговора"] != "СПоставщиком":
-            problems.append('Договор не с поставщиком (тип договора не "С поставщиком")')
+    problems.extend(
+        _contract_problems(store, rec, "СПоставщиком", "с поставщиком", "С поставщиком")
+    )
     refuse(s, rec, problems + _goods_problems(store, rec))
     _goods_in(store, s, rec)
     return []
