@@ -123,3 +123,24 @@ def test_an_unchanged_ut_read_is_at_most_twice_bp() -> None:
     assert ut_bytes <= 2 * bp_bytes, (ut_bytes, bp_bytes)
     # The light scans, the organization, prices and warehouses: nothing read in full.
     assert bp_requests <= 20 and ut_requests <= 24, (bp_requests, ut_requests)
+
+
+def test_repeated_values_are_held_once(base: OnecSandbox) -> None:
+    """A product or counterparty named by many documents, and a number repeated over
+    many rows, are one object in memory (the large set in 300 MB)."""
+    with make_client(base, configuration=base.configuration) as c:
+        invoices = c.invoices()
+        versions = c.scan("invoices")
+    by_product: dict[str, list[object]] = {}
+    numbers: dict[str, list[object]] = {}
+    for inv in invoices:
+        for line in inv.lines:
+            by_product.setdefault(line.product_ref or "", []).append(line.product_ref)
+            numbers.setdefault(str(line.price), []).append(line.price)
+    repeated = [refs for refs in by_product.values() if len(refs) > 1]
+    assert repeated and all(r is refs[0] for refs in repeated for r in refs)
+    prices = [ps for ps in numbers.values() if len(ps) > 1]
+    assert prices and all(p is ps[0] for ps in prices for p in ps)
+    # The scan's keys and the records' own keys are the same strings.
+    keys = {k: k for k in versions}
+    assert all(keys[inv.onec_ref] is inv.onec_ref for inv in invoices)

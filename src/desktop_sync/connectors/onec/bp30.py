@@ -99,7 +99,7 @@ class Bp30(Configuration):
             lines=tuple(
                 convert.lines(r.get("Товары") or [], entity, included, self.product_names())
             ),
-            onec_ref=str(r["Ref_Key"]),
+            onec_ref=convert.key(r["Ref_Key"]),
             contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
             comment=str(r.get("Комментарий") or ""),
             posted=bool(r.get("Posted")),
@@ -152,7 +152,7 @@ class Bp30(Configuration):
                     invoice_ref=convert.ref(r.get("СчетНаОплатуПокупателю_Key")),
                     posted=bool(r.get("Posted")),
                     deleted=bool(r.get("DeletionMark")),
-                    onec_ref=str(r["Ref_Key"]),
+                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -199,7 +199,7 @@ class Bp30(Configuration):
                     invoice_ref=invoice_of.get(shipment or ""),
                     posted=bool(r.get("Posted")),
                     deleted=bool(r.get("DeletionMark")),
-                    onec_ref=str(r["Ref_Key"]),
+                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out

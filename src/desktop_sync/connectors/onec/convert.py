@@ -8,6 +8,8 @@ Numbers arrive as ``Decimal`` (the transport parses JSON so); Int64 arrives as t
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import sys
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,11 +42,18 @@ RATE_TO_VAT_KIND = {
 }
 
 
+def key(value: Any) -> str:
+    """A record's own ``Ref_Key``, interned: the snapshot, its index and the scan of
+    versions share one string per record."""
+    return sys.intern(str(value))
+
+
 def ref(value: Any) -> str | None:
-    """A reference: the zero GUID (and "") is "no reference"."""
+    """A reference: the zero GUID (and "") is "no reference". Interned: the same
+    counterparty or product named by thousands of documents is one string in memory."""
     if value in (None, "", ZERO_GUID):
         return None
-    return str(value)
+    return sys.intern(str(value))
 
 
 def timestamp(value: Any, tz: ZoneInfo) -> dt.datetime | None:
@@ -72,9 +81,17 @@ def to_onec_date(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00"
 
 
+@functools.lru_cache(maxsize=4096)
+def _whole(value: int) -> Decimal:
+    """A whole number as one shared Decimal (quantities repeat: 1, 2, 10…)."""
+    return Decimal(value)
+
+
 def number(value: Any, entity: str = "", field: str = "") -> Decimal:
     if value is None:
         return ZERO
+    if type(value) is int:
+        return _whole(value)
     try:
         return to_decimal(value)
     except ValueError:
@@ -126,7 +143,7 @@ def counterparty(rec: dict[str, Any]) -> Counterparty:
         inn=inn,
         kpp=str(rec.get("КПП") or "").strip(),
         full_name=str(rec.get("НаименованиеПолное") or ""),
-        onec_ref=str(rec["Ref_Key"]),
+        onec_ref=key(rec["Ref_Key"]),
         phone=phone,
         email=email,
         deleted=bool(rec.get("DeletionMark")),
@@ -138,7 +155,7 @@ def contract(rec: dict[str, Any]) -> Contract:
         name=str(rec.get("Description") or ""),
         counterparty_ref=str(rec.get("Owner_Key")),
         kind=str(rec.get("ВидДоговора") or ""),
-        onec_ref=str(rec["Ref_Key"]),
+        onec_ref=key(rec["Ref_Key"]),
     )
 
 
@@ -146,18 +163,18 @@ def unit(rec: dict[str, Any]) -> Unit:
     return Unit(
         okei=str(rec.get("Code") or "").strip(),
         name=str(rec.get("Description") or ""),
-        onec_ref=str(rec["Ref_Key"]),
+        onec_ref=key(rec["Ref_Key"]),
     )
 
 
 def warehouse(rec: dict[str, Any]) -> Warehouse:
-    return Warehouse(name=str(rec.get("Description") or ""), onec_ref=str(rec["Ref_Key"]))
+    return Warehouse(name=str(rec.get("Description") or ""), onec_ref=key(rec["Ref_Key"]))
 
 
 def price_type(rec: dict[str, Any], base_ref: str | None = None) -> PriceType:
     return PriceType(
         name=str(rec.get("Description") or ""),
-        onec_ref=str(rec["Ref_Key"]),
+        onec_ref=key(rec["Ref_Key"]),
         base=base_ref == rec["Ref_Key"],
     )
 
@@ -171,7 +188,7 @@ def product(rec: dict[str, Any], units: dict[str, Unit], today: dt.date) -> Prod
         article=str(rec.get("Артикул") or ""),
         unit=units.get(str(rec.get("ЕдиницаИзмерения_Key"))),
         vat_rate=rate,
-        onec_ref=str(rec["Ref_Key"]),
+        onec_ref=key(rec["Ref_Key"]),
         deleted=bool(rec.get("DeletionMark")),
     )
 
@@ -190,7 +207,7 @@ def lines(
         out.append(
             InvoiceLine(
                 line_no=n,
-                product_name=str(row.get("Содержание") or (p.name if p else "")),
+                product_name=line_name(row.get("Содержание"), p),
                 quantity=number(row.get("Количество"), entity, "Количество"),
                 price=number(row.get("Цена"), entity, "Цена"),
                 amount=number(row.get("Сумма"), entity, "Сумма"),
@@ -203,3 +220,10 @@ def lines(
             )
         )
     return out
+
+
+def line_name(text: Any, product: Product | None) -> str:
+    """A row's product name: the product's own string when the row repeats it."""
+    if product is not None and (not text or text == product.name):
+        return product.name
+    return str(text or "")

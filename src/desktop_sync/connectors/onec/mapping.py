@@ -235,7 +235,7 @@ class Configuration:
                 str(r["Description"]),
                 str(r.get("ИНН") or ""),
                 str(r.get("КПП") or ""),
-                str(r["Ref_Key"]),
+                convert.key(r["Ref_Key"]),
                 convert.ref(r.get(self.organization_account_field)),
             )
             for r in self.read("organizations")
@@ -322,7 +322,7 @@ class Configuration:
             lit.eq("КПП", kpp) if kpp else "",
         )
         rows = self.read("counterparties", Query(filter=flt, select=("Ref_Key", "DeletionMark")))
-        return sorted(str(r["Ref_Key"]) for r in rows if not r.get("DeletionMark"))
+        return sorted(convert.key(r["Ref_Key"]) for r in rows if not r.get("DeletionMark"))
 
     def customer_contract(self, counterparty_ref: str) -> str | None:
         for c in self.contracts(counterparty_ref):
@@ -482,5 +482,5 @@ class Configuration:
         marker = f"[{MARK}{key}]"
         for r in self.read(logical, Query(filter=flt, select=("Ref_Key", "Комментарий"))):
             if marker in str(r.get("Комментарий") or ""):
-                return str(r["Ref_Key"])
+                return convert.key(r["Ref_Key"])
         return None

@@ -72,7 +72,7 @@ def payment_header(
         purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
         posted=bool(r.get("Posted")),
         deleted=bool(r.get("DeletionMark")),
-        onec_ref=str(r["Ref_Key"]),
+        onec_ref=convert.key(r["Ref_Key"]),
     )
 
 

@@ -9,6 +9,7 @@ body. Writes are sent once: a write whose outcome is unknown raises
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,7 +229,7 @@ class Transport:
     def versions(self, entity: str, filter: str = "") -> dict[str, str]:
         """The light scan: ``Ref_Key → DataVersion`` of every matching record, one request."""
         rows = self.fetch(entity, Query(filter=filter, select=("Ref_Key", "DataVersion")))
-        return {str(r["Ref_Key"]): str(r["DataVersion"]) for r in rows}
+        return {sys.intern(str(r["Ref_Key"])): str(r["DataVersion"]) for r in rows}
 
     def create(self, entity: str, body: dict[str, Any]) -> CreateResult:
         """POST once. With ``Ref_Key`` in ``body``, code 15 means "made before": read it."""

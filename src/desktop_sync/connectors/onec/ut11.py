@@ -95,14 +95,14 @@ class Ut11(Configuration):
         for r in self.read("counterparties", Query(select=("Ref_Key", "Партнер_Key"))):
             p = convert.ref(r.get("Партнер_Key"))
             if p:
-                owned.setdefault(p, []).append(str(r["Ref_Key"]))
+                owned.setdefault(p, []).append(convert.key(r["Ref_Key"]))
         rows = self.read("partners", Query(filter=lit.eq("IsFolder", False)))
         return [
             Partner(
                 str(r.get("Description") or ""),
-                str(r["Ref_Key"]),
+                convert.key(r["Ref_Key"]),
                 r.get("ЮрФизЛицо") == "Компания",
-                tuple(owned.get(str(r["Ref_Key"]), ())),
+                tuple(owned.get(convert.key(r["Ref_Key"]), ())),
                 bool(r.get("DeletionMark")),
             )
             for r in rows
@@ -132,7 +132,7 @@ class Ut11(Configuration):
                     name=str(r.get("Description") or ""),
                     counterparty_ref=str(r.get("Контрагент_Key")),
                     kind=ub.DOMAIN_CUSTOMER if kind == ub.CUSTOMER else kind,
-                    onec_ref=str(r["Ref_Key"]),
+                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -158,8 +158,8 @@ class Ut11(Configuration):
         out = []
         kept: dict[str, dict[str, Any]] = {}  # what an order row needs of each product
         for r in self.rows("products", Query(filter=lit.eq("IsFolder", False))):
-            kept[str(r["Ref_Key"])] = {f: r.get(f) for f in _ORDER_FIELDS}
-            ref = str(r["Ref_Key"])
+            kept[convert.key(r["Ref_Key"])] = {f: r.get(f) for f in _ORDER_FIELDS}
+            ref = convert.key(r["Ref_Key"])
             rate_ref = convert.ref(r.get("СтавкаНДС_Key"))
             out.append(
                 e.Product(
@@ -210,7 +210,7 @@ class Ut11(Configuration):
             date=day,
             counterparty_ref=convert.ref(r.get("Контрагент_Key")),
             lines=self._doc_lines(r, self.profile.set("invoices")),
-            onec_ref=str(r["Ref_Key"]),
+            onec_ref=convert.key(r["Ref_Key"]),
             contract_ref=convert.ref(r.get("Договор_Key")),
             comment=str(r.get("Комментарий") or ""),
             posted=bool(r.get("Posted")),
@@ -260,7 +260,7 @@ class Ut11(Configuration):
             return {}
         rows = self.by_refs_or_all("settlement_objects", refs, ("Ref_Key", "Объект", "Объект_Type"))
         return {
-            str(r["Ref_Key"]): order
+            convert.key(r["Ref_Key"]): order
             for r in rows
             if (order := self._order_of(r.get("Объект"), r.get("Объект_Type")))
         }
@@ -283,7 +283,7 @@ class Ut11(Configuration):
                     invoice_ref=self._order_of(r.get("ЗаказКлиента"), r.get("ЗаказКлиента_Type")),
                     posted=bool(r.get("Posted")),
                     deleted=bool(r.get("DeletionMark")),
-                    onec_ref=str(r["Ref_Key"]),
+                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -323,7 +323,7 @@ class Ut11(Configuration):
                     invoice_ref=order_of.get(shipment or ""),
                     posted=bool(r.get("Posted")),
                     deleted=bool(r.get("DeletionMark")),
-                    onec_ref=str(r["Ref_Key"]),
+                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out

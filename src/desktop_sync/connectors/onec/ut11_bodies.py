@@ -72,7 +72,7 @@ def in_force(row: dict[str, Any], on: dt.date) -> bool:
 def agreement(r: dict[str, Any]) -> Agreement:
     return Agreement(
         str(r.get("Description") or ""),
-        str(r["Ref_Key"]),
+        convert.key(r["Ref_Key"]),
         convert.ref(r.get("Партнер_Key")),
         bool(r.get("Типовое")),
         bool(r.get("ИспользуютсяДоговорыКонтрагентов")),

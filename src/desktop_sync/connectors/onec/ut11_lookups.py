@@ -43,7 +43,7 @@ class Ut11Lookups:
         for r in self.cached("vat_rates", "vat_rates"):
             if r.get("DeletionMark"):
                 continue
-            out[str(r["Ref_Key"])] = convert.vat_rate(
+            out[convert.key(r["Ref_Key"])] = convert.vat_rate(
                 r.get("ПеречислениеСтавкаНДС"), entity, "ПеречислениеСтавкаНДС"
             )
         return out
@@ -86,7 +86,7 @@ class Ut11Lookups:
     def agreement_for(self, partner_ref: str, counterparty_ref: str, on: dt.date) -> Agreement:
         """The partner's own agreement in force, else the one typical agreement. Several
         candidates are a question for a person, never a guess."""
-        rows = {str(r["Ref_Key"]): r for r in self.cached("agreements", "agreements")}
+        rows = {convert.key(r["Ref_Key"]): r for r in self.cached("agreements", "agreements")}
         usable = [
             a
             for a in self.agreements()
@@ -145,7 +145,7 @@ class Ut11Lookups:
                     owner,
                     convert.ref(r.get("ЕдиницаИзмерения_Key")),
                     num / den if den else num,
-                    str(r["Ref_Key"]),
+                    convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -158,7 +158,9 @@ class Ut11Lookups:
                 continue
             if product_ref is None or owner == product_ref:
                 out.append(
-                    Characteristic(str(r.get("Description") or ""), owner, str(r["Ref_Key"]))
+                    Characteristic(
+                        str(r.get("Description") or ""), owner, convert.key(r["Ref_Key"])
+                    )
                 )
         return out
 
@@ -179,7 +181,7 @@ class Ut11Lookups:
             out.append(
                 InvoiceLine(
                     line_no=len(out) + 1,
-                    product_name=str(row.get("Содержание") or (p.name if p else "")),
+                    product_name=convert.line_name(row.get("Содержание"), p),
                     quantity=convert.number(row.get("Количество"), entity, "Количество"),
                     price=convert.number(row.get("Цена"), entity, "Цена"),
                     amount=convert.number(row.get("Сумма"), entity, "Сумма"),

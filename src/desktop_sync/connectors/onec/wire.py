@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from decimal import Decimal
@@ -14,8 +15,11 @@ import httpx
 
 from desktop_sync.connectors.onec import errors as err
 from desktop_sync.connectors.onec import literals as lit
-from desktop_sync.domain.money import loads_decimal
 from desktop_sync.i18n import tr
+
+# Every non-integer number as an exact Decimal, one shared object per spelling: a
+# price or a VAT amount repeated over thousands of rows is held once (issue 18).
+_decimal = functools.lru_cache(maxsize=1 << 16)(Decimal)
 
 _LOGIN_HINTS = ("<form", "password", "пароль", "вход", "login", "авториз")
 _FIELD_IN_MESSAGE = re.compile(r"(?:свойства|Свойство|поле|Поле)\s+['\"«]([^'\"»]+)['\"»]")
@@ -84,7 +88,7 @@ def answer(resp: httpx.Response, entity: str, expect: str) -> Any:
         if expect == "bytes":
             return body
         try:
-            return loads_decimal(body.decode("utf-8-sig"))
+            return json.loads(body.decode("utf-8-sig"), parse_float=_decimal)
         except (ValueError, UnicodeDecodeError):
             raise err.OnecBadResponse(
                 tr("1C sent malformed JSON for {what}").format(what=entity or tr("the request")),
