@@ -7,7 +7,7 @@ import functools
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -59,42 +59,54 @@ def _encode(obj: Any, out: list[str]) -> None:
 
 def answer(resp: httpx.Response, entity: str, expect: str) -> Any:
     """The answer's JSON (or bytes, or None), or the error it means, in words."""
+    if not 200 <= resp.status_code < 300:
+        _refuse(resp, entity)
+    return _data(resp, entity, expect)
+
+
+def _data(resp: httpx.Response, entity: str, expect: str) -> Any:
+    """A 2xx answer's content; a web page instead of data is an error."""
     status = resp.status_code
     ctype = resp.headers.get("content-type", "").lower()
     body = resp.content
-    if 200 <= status < 300:
-        if _is_html(ctype, body):
-            text = body.decode("utf-8", "replace").lower()
-            if any(h in text for h in _LOGIN_HINTS):
-                raise err.OnecAuthError(
-                    tr(
-                        "1C answered with a login page instead of data (HTTP 200): the web "
-                        "server in front of 1C did not pass the login on; this is not a "
-                        "wrong password — check that the publication allows OData with "
-                        "Basic authentication, and run again if it was a passing fault"
-                    ),
-                    entity=entity,
-                    status=status,
-                )
-            raise err.OnecBadResponse(
-                tr("1C answered with a web page instead of data for {what}").format(
-                    what=entity or tr("the request")
+    if _is_html(ctype, body):
+        text = body.decode("utf-8", "replace").lower()
+        if any(h in text for h in _LOGIN_HINTS):
+            raise err.OnecAuthError(
+                tr(
+                    "1C answered with a login page instead of data (HTTP 200): the web "
+                    "server in front of 1C did not pass the login on; this is not a "
+                    "wrong password — check that the publication allows OData with "
+                    "Basic authentication, and run again if it was a passing fault"
                 ),
                 entity=entity,
                 status=status,
             )
-        if expect == "none" or not body.strip():
-            return None
-        if expect == "bytes":
-            return body
-        try:
-            return json.loads(body.decode("utf-8-sig"), parse_float=_decimal)
-        except (ValueError, UnicodeDecodeError):
-            raise err.OnecBadResponse(
-                tr("1C sent malformed JSON for {what}").format(what=entity or tr("the request")),
-                entity=entity,
-                status=status,
-            ) from None
+        raise err.OnecBadResponse(
+            tr("1C answered with a web page instead of data for {what}").format(
+                what=entity or tr("the request")
+            ),
+            entity=entity,
+            status=status,
+        )
+    if expect == "none" or not body.strip():
+        return None
+    if expect == "bytes":
+        return body
+    try:
+        return json.loads(body.decode("utf-8-sig"), parse_float=_decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise err.OnecBadResponse(
+            tr("1C sent malformed JSON for {what}").format(what=entity or tr("the request")),
+            entity=entity,
+            status=status,
+        ) from None
+
+
+def _refuse(resp: httpx.Response, entity: str) -> NoReturn:
+    """Raise the error a non-2xx answer means (1C's code and message kept)."""
+    status = resp.status_code
+    body = resp.content
     code, message = _odata_error(body)
     field = ""
     m = _FIELD_IN_MESSAGE.search(message)
