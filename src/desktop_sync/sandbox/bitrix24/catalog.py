@@ -755,14 +755,20 @@ def element_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"documentElement": orm(row)}, rows=1, writes=1)
 
 
-@method("catalog.document.element.update", "catalog")
-def element_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+def _open_element(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    """The element ``id`` of a document not conducted yet, for a change (admin only)."""
     _admin(ctx)
     row = ctx.store.document_elements.rows.get(as_int(param(params, "id")))
     if row is None:
         raise catalog_error("Document element not found", "ERROR_DOCUMENT_STATUS")
     if _document(ctx, row["docId"])["status"] != "N":
         raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
+    return row
+
+
+@method("catalog.document.element.update", "catalog")
+def element_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    row = _open_element(ctx, params)
     trial = dict(row)
     _element_fields(ctx, trial, as_dict(param(params, "fields")))
     row.update(trial)
@@ -771,11 +777,6 @@ def element_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.document.element.delete", "catalog")
 def element_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
-    row = ctx.store.document_elements.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Document element not found", "ERROR_DOCUMENT_STATUS")
-    if _document(ctx, row["docId"])["status"] != "N":
-        raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
+    row = _open_element(ctx, params)
     del ctx.store.document_elements.rows[row["id"]]
     return Outcome(True, writes=1)

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -80,6 +81,18 @@ class Response:
         self.body = body.encode("utf-8") if isinstance(body, str) else body
         self.content_type = content_type
         self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a route needs of one request besides its target."""
+
+    method: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    user: User
+    as_json: bool
 
 
 class App:
@@ -185,7 +198,7 @@ class App:
             return self.error(ODataError(500, E.INTERNAL, E.INTERNAL_MESSAGE), as_json)
         try:
             as_json = self.wants_json(query, headers)
-            result = self.route(method, target, query, headers, body, user, as_json)
+            result = self.route(Request(method, query, headers, body, user, as_json), target)
         except ODataError as err:
             result = self.error(err, as_json)
         except Exception:  # a sandbox bug still answers as 1C's internal error would
@@ -196,16 +209,8 @@ class App:
         # "lost": 1C did the work, the answer never reached the client.
         return "drop" if fault == "lost" else result
 
-    def route(
-        self,
-        method: str,
-        target: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: bytes,
-        user: User,
-        as_json: bool,
-    ) -> Response:
+    def route(self, req: Request, target: str) -> Response:
+        method, query, user, as_json = req.method, req.query, req.user, req.as_json
         if target in ("", "/", "$metadata"):
             self.only(method, "GET")
             schema = self.store.schema
@@ -232,11 +237,11 @@ class App:
             # Outside the composition: 404 (A1). Code 6 or 8 is an open question.
             raise ODataError(404, E.BAD_URL, f"Не найден ресурс '{name}'")
         if key_text is None:
-            return self.collection(method, entity, rest, target, query, body, user, as_json)
+            return self.collection(req, entity, rest, target)
         key = self.parse_key(key_text)
         if rest:
-            return self.record_path(method, entity, key, rest, target, query, user, as_json)
-        return self.record(method, entity, key, query, headers, body, user, as_json)
+            return self.record_path(req, entity, key, rest, target)
+        return self.record(req, entity, key)
 
     def register_route(
         self, method: str, target: str, query: dict[str, str], user: User, as_json: bool
@@ -256,18 +261,9 @@ class App:
                 )
         return None
 
-    def collection(
-        self,
-        method: str,
-        entity: EntitySet,
-        rest: str,
-        target: str,
-        query: dict[str, str],
-        body: bytes,
-        user: User,
-        as_json: bool,
-    ) -> Response:
+    def collection(self, req: Request, entity: EntitySet, rest: str, target: str) -> Response:
         """``Set``, ``Set/$count``: read, count or create."""
+        method, query, user, as_json = req.method, req.query, req.user, req.as_json
         if rest == "$count":
             self.only(method, "GET")
             self.can_read(user, entity)
@@ -278,21 +274,14 @@ class App:
         if method == "GET":
             return self.get_set(entity, query, user, as_json)
         if method == "POST":
-            return self.create(entity, body, user, as_json)
+            return self.create(entity, req.body, user, as_json)
         raise ODataError(405, E.METHOD_NOT_ALLOWED, f"Метод {method} не поддерживается")
 
     def record_path(
-        self,
-        method: str,
-        entity: EntitySet,
-        key: str,
-        rest: str,
-        target: str,
-        query: dict[str, str],
-        user: User,
-        as_json: bool,
+        self, req: Request, entity: EntitySet, key: str, rest: str, target: str
     ) -> Response:
         """``Set(guid'…')/Post()``, ``/Unpost()`` or ``/Navigation``."""
+        method, user = req.method, req.user
         action = rest[:-2] if rest.endswith("()") else rest
         if action in ("Post", "Unpost"):
             self.only(method, "POST")
@@ -312,22 +301,12 @@ class App:
         rec = self.store.require(entity.name, key)
         target_set = self.store.entity_set(nav.target)
         self.can_read(user, target_set)
-        return self.single(
-            target_set, self.store.require(nav.target, rec[nav.name]), query, user, as_json
-        )
+        other = self.store.require(nav.target, rec[nav.name])
+        return self.single(target_set, other, req.query, user, req.as_json)
 
-    def record(
-        self,
-        method: str,
-        entity: EntitySet,
-        key: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: bytes,
-        user: User,
-        as_json: bool,
-    ) -> Response:
+    def record(self, req: Request, entity: EntitySet, key: str) -> Response:
         """``Set(guid'…')``: read, change or delete one record."""
+        method, query, user, as_json = req.method, req.query, req.user, req.as_json
         if method == "GET":
             self.can_read(user, entity)
             if "$expand" in query:
@@ -337,7 +316,8 @@ class App:
             rec = self.store.require(entity.name, key)
             return self.single(entity, rec, query, user, as_json)
         if method in ("PATCH", "MERGE", "PUT"):
-            return self.modify(entity, key, body, headers, user, as_json, full=method == "PUT")
+            full = method == "PUT"
+            return self.modify(entity, key, req.body, req.headers, user, as_json, full=full)
         if method == "DELETE":
             self.can_write(user, entity)
             self.visible(user, entity, self.store.require(entity.name, key))

@@ -651,6 +651,22 @@ def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> Non
         rec["Posted"] = p.posted and not p.deleted
 
 
+def _sale_header(ds: Dataset, partner: str, cp: str, wh: str, operation: str) -> Record:
+    """The header a shipment and a return share: who, under what, from where, with VAT."""
+    return {
+        "Организация_Key": ds.organization_ref,
+        "Партнер_Key": partner,
+        "Контрагент_Key": cp,
+        "Соглашение_Key": agreement_ref(partner),
+        "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
+        "Склад_Key": wh,
+        "Валюта_Key": CURRENCY_REF,
+        "ЦенаВключаетНДС": True,
+        "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+        "ХозяйственнаяОперация": operation,
+    }
+
+
 def _seed_shipments_and_stock(
     store: Store, ds: Dataset, partner_of: dict[str, str], ship_wh: dict[str, str]
 ) -> None:
@@ -674,16 +690,7 @@ def _seed_shipments_and_stock(
                 "Ref_Key": sh.onec_ref,
                 "Number": number(sh.number),
                 "Date": at(sh.date, 15, i),
-                "Организация_Key": ds.organization_ref,
-                "Партнер_Key": partner,
-                "Контрагент_Key": cp,
-                "Соглашение_Key": agreement_ref(partner),
-                "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
-                "Склад_Key": wh,
-                "Валюта_Key": CURRENCY_REF,
-                "ЦенаВключаетНДС": True,
-                "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
-                "ХозяйственнаяОперация": "РеализацияКлиенту",
+                **_sale_header(ds, partner, cp, wh, "РеализацияКлиенту"),
                 "Статус": "Отгружено",
                 **order,
                 "СуммаДокумента": sh.total,
@@ -707,16 +714,7 @@ def _seed_shipments_and_stock(
                     "Ref_Key": ref("return", i),
                     "Number": number(str(i // 4 + 1)),
                     "Date": at(ret_day, 12, i),
-                    "Организация_Key": ds.organization_ref,
-                    "Партнер_Key": partner,
-                    "Контрагент_Key": cp,
-                    "Соглашение_Key": agreement_ref(partner),
-                    "Договор_Key": ds.contracts.get(cp, ZERO_GUID),
-                    "Склад_Key": wh,
-                    "Валюта_Key": CURRENCY_REF,
-                    "ЦенаВключаетНДС": True,
-                    "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
-                    "ХозяйственнаяОперация": "ВозвратТоваровОтКлиента",
+                    **_sale_header(ds, partner, cp, wh, "ВозвратТоваровОтКлиента"),
                     "СуммаДокумента": price,
                     "Товары": [
                         {
