@@ -72,7 +72,18 @@ def match_counterparties(
     for link in links:
         if link.onec_ref in onec and link.crm_id in by_key:
             result.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
-    # 2. our own origin mark: a company created by us whose link was lost in a crash
+    _by_origin(result, onec, reqs)
+    _by_requisites(result, onec, reqs)
+    _name_suggestions(result, onec, reqs)
+    return result
+
+
+def _by_origin(
+    result: MatchResult,
+    onec: dict[str, Counterparty],
+    reqs: list[tuple[CrmRequisite, CrmCompany]],
+) -> None:
+    """2. our own origin mark: a company created by us whose link was lost in a crash."""
     for rq, co in reqs:
         if (
             rq.key not in result.by_crm
@@ -83,7 +94,14 @@ def match_counterparties(
             and (not rq.inn or rq.inn == text(onec[co.origin_id].inn))
         ):
             result.add(Pair(co.origin_id, rq.key, "origin", known=False))
-    # 3./4. requisites
+
+
+def _by_requisites(
+    result: MatchResult,
+    onec: dict[str, Counterparty],
+    reqs: list[tuple[CrmRequisite, CrmCompany]],
+) -> None:
+    """3./4. ИНН+КПП; ИНН alone only when unique on both sides with no КПП disagreeing."""
     free_reqs = [(rq, co) for rq, co in reqs if rq.key not in result.by_crm and rq.inn]
     crm_by_inn: dict[str, list[CrmRequisite]] = defaultdict(list)
     for rq, _co in free_reqs:
@@ -94,49 +112,70 @@ def match_counterparties(
             onec_by_inn[text(cp.inn)].append(cp)
     for inn, cps in sorted(onec_by_inn.items()):
         candidates = crm_by_inn.get(inn, [])
-        if not candidates:
-            continue
-        for cp in cps:
-            assert cp.onec_ref is not None
-            kpp = text(cp.kpp)
-            exact = [rq for rq in candidates if kpp and rq.kpp == kpp]
-            same_kpp_in_onec = [c for c in cps if text(c.kpp) == kpp]
-            if len(exact) == 1 and len(same_kpp_in_onec) == 1:
-                if exact[0].key not in result.by_crm:
-                    result.add(Pair(cp.onec_ref, exact[0].key, "inn_kpp", known=False))
-                continue
-            if len(exact) > 1 or len(same_kpp_in_onec) > 1:
-                result.ambiguous.append(
-                    Ambiguity(
-                        cp.onec_ref,
-                        tuple(rq.key for rq in exact),
-                        tuple(c.onec_ref or "" for c in same_kpp_in_onec),
-                        "inn",
-                        tr("INN {inn} KPP {kpp}: {crm} records in the CRM, {onec} in 1C").format(
-                            inn=inn, kpp=kpp, crm=len(exact), onec=len(same_kpp_in_onec)
-                        ),
-                    )
-                )
-                continue
-            # ИНН alone: exactly one on each side, and no КПП that disagrees
-            no_conflict = [rq for rq in candidates if not rq.kpp or not kpp or rq.kpp == kpp]
-            if len(candidates) == 1 and len(cps) == 1 and len(no_conflict) == 1:
-                if candidates[0].key not in result.by_crm:
-                    result.add(Pair(cp.onec_ref, candidates[0].key, "inn", known=False))
-            elif len(no_conflict) > 1:
-                result.ambiguous.append(
-                    Ambiguity(
-                        cp.onec_ref,
-                        tuple(rq.key for rq in no_conflict),
-                        tuple(c.onec_ref or "" for c in cps),
-                        "inn",
-                        tr("INN {inn}: {crm} fitting requisites in the CRM").format(
-                            inn=inn, crm=len(no_conflict)
-                        ),
-                    )
-                )
-    # 5. names: suggestions only, and only for CRM companies without an ИНН (a namesake
-    #    with other requisites is another company, not a candidate)
+        for cp in cps if candidates else ():
+            _by_inn(result, inn, cp, cps, candidates)
+
+
+def _by_inn(
+    result: MatchResult,
+    inn: str,
+    cp: Counterparty,
+    cps: list[Counterparty],
+    candidates: list[CrmRequisite],
+) -> None:
+    """One 1C counterparty among ``cps`` (all of ИНН ``inn``) and the CRM requisites
+    of that ИНН: a pair, an ambiguity, or nothing."""
+    assert cp.onec_ref is not None
+    kpp = text(cp.kpp)
+    exact = [rq for rq in candidates if kpp and rq.kpp == kpp]
+    same_kpp_in_onec = [c for c in cps if text(c.kpp) == kpp]
+    if len(exact) == 1 and len(same_kpp_in_onec) == 1:
+        if exact[0].key not in result.by_crm:
+            result.add(Pair(cp.onec_ref, exact[0].key, "inn_kpp", known=False))
+        return
+    if len(exact) > 1 or len(same_kpp_in_onec) > 1:
+        message = tr("INN {inn} KPP {kpp}: {crm} records in the CRM, {onec} in 1C").format(
+            inn=inn, kpp=kpp, crm=len(exact), onec=len(same_kpp_in_onec)
+        )
+        _ambiguous_inn(result, cp.onec_ref, exact, same_kpp_in_onec, message)
+        return
+    # ИНН alone: exactly one on each side, and no КПП that disagrees
+    no_conflict = [rq for rq in candidates if not rq.kpp or not kpp or rq.kpp == kpp]
+    if len(candidates) == 1 and len(cps) == 1 and len(no_conflict) == 1:
+        if candidates[0].key not in result.by_crm:
+            result.add(Pair(cp.onec_ref, candidates[0].key, "inn", known=False))
+    elif len(no_conflict) > 1:
+        message = tr("INN {inn}: {crm} fitting requisites in the CRM").format(
+            inn=inn, crm=len(no_conflict)
+        )
+        _ambiguous_inn(result, cp.onec_ref, no_conflict, cps, message)
+
+
+def _ambiguous_inn(
+    result: MatchResult,
+    onec_ref: str,
+    crm: list[CrmRequisite],
+    onec: list[Counterparty],
+    message: str,
+) -> None:
+    result.ambiguous.append(
+        Ambiguity(
+            onec_ref,
+            tuple(rq.key for rq in crm),
+            tuple(c.onec_ref or "" for c in onec),
+            "inn",
+            message,
+        )
+    )
+
+
+def _name_suggestions(
+    result: MatchResult,
+    onec: dict[str, Counterparty],
+    reqs: list[tuple[CrmRequisite, CrmCompany]],
+) -> None:
+    """5. names: suggestions only, and only for CRM companies without an ИНН (a namesake
+    with other requisites is another company, not a candidate)."""
     crm_by_name: dict[str, list[str]] = defaultdict(list)
     for rq, co in reqs:
         if rq.key not in result.by_crm and not rq.inn:
@@ -146,7 +185,6 @@ def match_counterparties(
             keys = crm_by_name.get(text(cp.name).casefold())
             if keys:
                 result.name_suggestions[cp.onec_ref] = keys
-    return result
 
 
 def match_products(

@@ -120,47 +120,9 @@ def plan_money(
     by_invoice: dict[str, list[Payment]] = defaultdict(list)
     base_outstanding = {i.onec_ref or "": i.total for i in invoices}
     for p in sorted(payments.values(), key=lambda x: (x.date, x.number)):
-        allocations = list(p.allocations)
-        for n, alloc in enumerate(p.allocations):
-            if alloc.invoice_ref is not None or p.kind.is_refund or not p.is_effective:
-                continue
-            if Flow.F3 not in flows:
-                continue
-            found = _candidates(p, alloc, invoices, base_outstanding)
-            label = tr("Payment No. {number} of {date}").format(
-                number=p.number, date=f"{p.date:%d.%m.%Y}"
-            )
-            if len(found) == 1:
-                target = found[0]
-                item_key = f"F3:allocate:{p.onec_ref}:{alloc.line_no}:{target.onec_ref}"
-                decision = decisions.get(item_key)
-                if decision is not None and decision.action == "confirm":
-                    allocations[n] = replace(alloc, invoice_ref=target.onec_ref)
-                    continue
-                if decision is not None:
-                    continue  # skipped by the person
-                items.append(Item(
-                    key=item_key, kind=ItemKind.ATTENTION, flow=Flow.F3,
-                    entity_type="payment", record_id=p.onec_ref or "", record_label=label,
-                    field=tr("Invoice"),
-                    message=tr("{amount} names no invoice; it looks like payment of invoice "
-                               "No. {invoice} (purpose: «{purpose}»)").format(
-                        amount=format_rub(alloc.amount), invoice=target.number,
-                        purpose=p.purpose or "—"),
-                    action=tr("confirm the allocation, or allocate the payment in 1C"),
-                    onec_value=target.number,
-                ))  # fmt: skip
-            elif found:
-                items.append(Item(
-                    key=f"F3:allocate_many:{p.onec_ref}:{alloc.line_no}", kind=ItemKind.ATTENTION,
-                    flow=Flow.F3, entity_type="payment", record_id=p.onec_ref or "",
-                    record_label=label, field=tr("Invoice"),
-                    message=tr("{amount} names no invoice; several invoices fit: {numbers}").format(
-                        amount=format_rub(alloc.amount),
-                        numbers=", ".join(i.number for i in found)),
-                    action=tr("allocate the payment to invoices in 1C"),
-                ))  # fmt: skip
-        effective = replace(p, allocations=tuple(allocations))
+        effective = p
+        if Flow.F3 in flows and not p.kind.is_refund and p.is_effective:
+            effective = _allocated(p, items, decisions, invoices, base_outstanding)
         for ref in {a.invoice_ref for a in effective.allocations if a.invoice_ref in linked}:
             assert ref is not None
             by_invoice[ref].append(effective)
@@ -179,6 +141,53 @@ def plan_money(
         if Flow.F4 in flows:
             _plan_shipments(ops, items, inv, crm_id, ci, shipments_by_invoice.get(onec_ref, []),
                             label)  # fmt: skip
+
+
+def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],
+               invoices: list[Invoice], outstanding: dict[str, Decimal]) -> Payment:  # fmt: skip
+    """The receipt with its rows that name no invoice allocated where a person confirmed
+    the invoice they probably pay; the others wait for a person as items."""
+    allocations = list(p.allocations)
+    for n, alloc in enumerate(p.allocations):
+        if alloc.invoice_ref is not None:
+            continue
+        found = _candidates(p, alloc, invoices, outstanding)
+        label = tr("Payment No. {number} of {date}").format(
+            number=p.number, date=f"{p.date:%d.%m.%Y}"
+        )
+        if len(found) == 1:
+            target = found[0]
+            item_key = f"F3:allocate:{p.onec_ref}:{alloc.line_no}:{target.onec_ref}"
+            decision = decisions.get(item_key)
+            if decision is not None and decision.action == "confirm":
+                allocations[n] = replace(alloc, invoice_ref=target.onec_ref)
+                continue
+            if decision is not None:
+                continue  # skipped by the person
+            items.append(Item(
+                key=item_key, kind=ItemKind.ATTENTION, flow=Flow.F3,
+                entity_type="payment", record_id=p.onec_ref or "", record_label=label,
+                field=tr("Invoice"),
+                message=tr("{amount} names no invoice; it looks like payment of invoice "
+                           "No. {invoice} (purpose: «{purpose}»)").format(
+                    amount=format_rub(alloc.amount), invoice=target.number,
+                    purpose=p.purpose or "—"),
+                action=tr("confirm the allocation, or allocate the payment in 1C"),
+                onec_value=target.number,
+            ))  # fmt: skip
+        elif found:
+            items.append(Item(
+                key=f"F3:allocate_many:{p.onec_ref}:{alloc.line_no}", kind=ItemKind.ATTENTION,
+                flow=Flow.F3, entity_type="payment", record_id=p.onec_ref or "",
+                record_label=label, field=tr("Invoice"),
+                message=tr("{amount} names no invoice; several invoices fit: {numbers}").format(
+                    amount=format_rub(alloc.amount),
+                    numbers=", ".join(i.number for i in found)),
+                action=tr("allocate the payment to invoices in 1C"),
+            ))  # fmt: skip
+    if allocations == list(p.allocations):
+        return p
+    return replace(p, allocations=tuple(allocations))
 
 
 def _plan_crm_payment(ops: list[Operation], inv: Invoice, crm_id: int, ci: Any,

@@ -225,89 +225,111 @@ def three_way(
 ) -> None:
     """Propagate what changed on one side; a change on both (or on the non-master)
     is a conflict with both values and the base."""
+    d = _Diff(b, flow, entity_type, link, onec_v, crm_v, label, master, frozenset(identity))
     to_crm: dict[str, Any] = {}
     to_onec: dict[str, Any] = {}
-    base_crm_update: dict[str, Any] = {}
-    identity = set(identity)
+    agreed: dict[str, Any] = {}  # both reached the same value: nothing to write
     for f in fields:
-        now_1, now_2 = onec_v.get(f), crm_v.get(f)
-        base_1, base_2 = link.onec_values.get(f), link.crm_values.get(f)
-        changed_1, changed_2 = now_1 != base_1, now_2 != base_2
-        if not changed_1 and not changed_2:
-            continue
-        if now_1 == now_2:
-            base_crm_update[f] = now_1  # both reached the same value: nothing to write
-            continue
-        conflict = (
-            (changed_1 and changed_2)
-            or (f in identity)
-            or (master is System.ONEC and changed_2)
-            or (master is System.CRM and changed_1)
-        )
-        record_id = link.onec_ref or ""
-        conflict_key = f"{flow.value}:conflict:{entity_type}:{record_id}:{f}"
-        decision = b.settings.decisions.get(conflict_key) if conflict else None
-        if decision is not None and (decision.onec_value, decision.crm_value) == (now_1, now_2):
-            if decision.action == "take_onec":
-                to_crm[f] = now_1
-            elif decision.action == "take_crm":
-                to_onec[f] = now_2
-            elif decision.action == "value":
-                to_crm[f] = to_onec[f] = decision.value
-            continue  # "skip": leave both as they are until one of them changes again
-        if conflict:
-            b.item(
-                Item(
-                    key=conflict_key,
-                    kind=ItemKind.CONFLICT,
-                    flow=flow,
-                    entity_type=entity_type,
-                    record_id=record_id,
-                    record_label=label,
-                    field=nz.label(f),
-                    message=(
-                        tr("changed in both 1C and the CRM since the last sync")
-                        if changed_1 and changed_2
-                        else tr("changed in the CRM, but 1C is the master of this record")
-                        if master is System.ONEC
-                        else tr("changed in 1C, but the CRM is the master of this record")
-                        if master is System.CRM
-                        else tr(
-                            "a requisite changed; it identifies the record, so a person decides"
-                        )
-                    ),
-                    action=tr("choose the value to keep: 1C, CRM, or type the right one"),
-                    onec_value=now_1,
-                    crm_value=now_2,
-                    base_value=base_1 if changed_1 else base_2,
-                )
-            )
-        elif changed_1:
-            to_crm[f] = now_1
-        else:
-            to_onec[f] = now_2
+        _diff_field(d, f, to_crm, to_onec, agreed)
     for target, values in ((System.CRM, to_crm), (System.ONEC, to_onec)):
         writable = WRITABLE.get((target, entity_type))
         for f in [f for f in values if writable is not None and f not in writable]:
             del values[f]
-            _unwritable(b, flow, entity_type, link, target, f, onec_v, crm_v, label)
+            _unwritable(d, target, f)
         if values:
-            _update(b, flow, entity_type, link, target, values, onec_v, crm_v, label, extra)
-    if base_crm_update and not to_crm and not to_onec:
-        _rebase(b, flow, entity_type, link, base_crm_update, label)
+            _update(d, target, values, extra)
+    if agreed and not to_crm and not to_onec:
+        _rebase(d, agreed)
 
 
-def _rebase(
-    b: Builder,
-    flow: Flow,
-    entity_type: str,
-    link: LinkValues,
+@dataclass(frozen=True, slots=True)
+class _Diff:
+    """One linked record's 3-way diff: both systems' values now, the link's base."""
+
+    b: Builder
+    flow: Flow
+    entity_type: str
+    link: LinkValues
+    onec_v: dict[str, Any]
+    crm_v: dict[str, Any]
+    label: str
+    master: System | None
+    identity: frozenset[str]
+
+
+def _diff_field(
+    d: _Diff,
+    f: str,
+    to_crm: dict[str, Any],
+    to_onec: dict[str, Any],
     agreed: dict[str, Any],
-    label: str,
 ) -> None:
+    """One field: unchanged, agreed, carried to the other side, decided by a person
+    before, or a conflict."""
+    now_1, now_2 = d.onec_v.get(f), d.crm_v.get(f)
+    base_1, base_2 = d.link.onec_values.get(f), d.link.crm_values.get(f)
+    changed_1, changed_2 = now_1 != base_1, now_2 != base_2
+    if not changed_1 and not changed_2:
+        return
+    if now_1 == now_2:
+        agreed[f] = now_1
+        return
+    conflict = (
+        (changed_1 and changed_2)
+        or (f in d.identity)
+        or (d.master is System.ONEC and changed_2)
+        or (d.master is System.CRM and changed_1)
+    )
+    if not conflict:
+        if changed_1:
+            to_crm[f] = now_1
+        else:
+            to_onec[f] = now_2
+        return
+    record_id = d.link.onec_ref or ""
+    conflict_key = f"{d.flow.value}:conflict:{d.entity_type}:{record_id}:{f}"
+    decision = d.b.settings.decisions.get(conflict_key)
+    if decision is not None and (decision.onec_value, decision.crm_value) == (now_1, now_2):
+        if decision.action == "take_onec":
+            to_crm[f] = now_1
+        elif decision.action == "take_crm":
+            to_onec[f] = now_2
+        elif decision.action == "value":
+            to_crm[f] = to_onec[f] = decision.value
+        return  # "skip": leave both as they are until one of them changes again
+    d.b.item(
+        Item(
+            key=conflict_key,
+            kind=ItemKind.CONFLICT,
+            flow=d.flow,
+            entity_type=d.entity_type,
+            record_id=record_id,
+            record_label=d.label,
+            field=nz.label(f),
+            message=_conflict_message(changed_1 and changed_2, d.master),
+            action=tr("choose the value to keep: 1C, CRM, or type the right one"),
+            onec_value=now_1,
+            crm_value=now_2,
+            base_value=base_1 if changed_1 else base_2,
+        )
+    )
+
+
+def _conflict_message(both: bool, master: System | None) -> str:
+    if both:
+        return tr("changed in both 1C and the CRM since the last sync")
+    if master is System.ONEC:
+        return tr("changed in the CRM, but 1C is the master of this record")
+    if master is System.CRM:
+        return tr("changed in 1C, but the CRM is the master of this record")
+    return tr("a requisite changed; it identifies the record, so a person decides")
+
+
+def _rebase(d: _Diff, agreed: dict[str, Any]) -> None:
     """Both systems reached the same value (a write whose run was killed before it was
     settled, or the same edit made by hand on both sides): the link's base takes it,
     so that a later change on one side is that side's change, not a conflict."""
+    b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
     b.op(
         Operation(
             op_id=f"{flow.value}:rebase:{entity_type}:{link.onec_ref}",
@@ -332,19 +354,11 @@ def _rebase(
     )
 
 
-def _unwritable(
-    b: Builder,
-    flow: Flow,
-    entity_type: str,
-    link: LinkValues,
-    target: System,
-    f: str,
-    onec_v: dict[str, Any],
-    crm_v: dict[str, Any],
-    label: str,
-) -> None:
+def _unwritable(d: _Diff, target: System, f: str) -> None:
     """A change desktop-sync cannot write to ``target``: a person carries it over (or
     skips it). The base stays, so it is said again until both sides agree."""
+    b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
+    onec_v, crm_v = d.onec_v, d.crm_v
     system = "1С" if target is System.ONEC else "CRM"
     source = "CRM" if target is System.ONEC else "1С"
     b.item(
@@ -368,19 +382,10 @@ def _unwritable(
     )
 
 
-def _update(
-    b: Builder,
-    flow: Flow,
-    entity_type: str,
-    link: LinkValues,
-    target: System,
-    values: dict[str, Any],
-    onec_v: dict[str, Any],
-    crm_v: dict[str, Any],
-    label: str,
-    extra: dict[str, Any] | None,
-) -> None:
+def _update(d: _Diff, target: System, values: dict[str, Any], extra: dict[str, Any] | None) -> None:
     """One update of ``target`` with what changed on the other side."""
+    b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
+    onec_v, crm_v = d.onec_v, d.crm_v
     to_crm = target is System.CRM
     current = crm_v if to_crm else onec_v
     reason = (
