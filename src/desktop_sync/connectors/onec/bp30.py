@@ -88,22 +88,17 @@ class Bp30(Configuration):
 
     def invoice_from(self, r: dict[str, Any]) -> Invoice | None:
         entity = self.profile.set("invoices")
-        day = convert.date(r.get("Date"))
-        if day is None:
+        h = convert.head(r)
+        if h is None:
             return None
         included = bool(r.get("СуммаВключаетНДС", True))
         return Invoice(
-            number=convert.printed_number(str(r.get("Number") or "")),
-            date=day,
-            counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+            **h,
             lines=tuple(
                 convert.lines(r.get("Товары") or [], entity, included, self.product_names())
             ),
-            onec_ref=convert.key(r["Ref_Key"]),
             contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
             comment=str(r.get("Комментарий") or ""),
-            posted=bool(r.get("Posted")),
-            deleted=bool(r.get("DeletionMark")),
         )
 
     def payments(
@@ -135,8 +130,8 @@ class Bp30(Configuration):
         names = self.product_names()
         out = []
         for r in self.rows("shipments", Query(filter=self.window(since, until))):
-            day = convert.date(r.get("Date"))
-            if day is None:
+            h = convert.head(r)
+            if h is None:
                 continue
             included = bool(r.get("СуммаВключаетНДС", True))
             goods = convert.lines(r.get("Товары") or [], entity, included, names)
@@ -145,14 +140,9 @@ class Bp30(Configuration):
             )
             out.append(
                 Shipment(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    **h,
                     lines=tuple(goods + services),
                     invoice_ref=convert.ref(r.get("СчетНаОплатуПокупателю_Key")),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -178,15 +168,13 @@ class Bp30(Configuration):
         }
         out = []
         for r in rows:
-            day = convert.date(r.get("Date"))
-            if day is None:
+            h = convert.head(r)
+            if h is None:
                 continue
             shipment = convert.ref(r.get("ДокументРеализации_Key"))
             out.append(
                 Return(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    **h,
                     lines=tuple(
                         convert.lines(
                             r.get("Товары") or [],
@@ -197,9 +185,6 @@ class Bp30(Configuration):
                     ),
                     shipment_ref=shipment,
                     invoice_ref=invoice_of.get(shipment or ""),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out

@@ -102,6 +102,22 @@ def number(value: Any, entity: str = "", field: str = "") -> Decimal:
         ) from None
 
 
+def head(r: dict[str, Any]) -> dict[str, Any] | None:
+    """A document's header as the domain has it (number as printed, date, counterparty,
+    posted, deleted, its key); None without a date."""
+    day = date(r.get("Date"))
+    if day is None:
+        return None
+    return {
+        "number": printed_number(str(r.get("Number") or "")),
+        "date": day,
+        "counterparty_ref": ref(r.get("Контрагент_Key")),
+        "posted": bool(r.get("Posted")),
+        "deleted": bool(r.get("DeletionMark")),
+        "onec_ref": key(r["Ref_Key"]),
+    }
+
+
 def printed_number(value: str) -> str:
     """``СВ00-000012`` → ``12``: the number as 1C prints it (no prefix, no leading zeros)."""
     text = value.rsplit("-", 1)[-1] if "-" in value else value

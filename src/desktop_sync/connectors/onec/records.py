@@ -59,20 +59,15 @@ def payment_header(
 ) -> Payment | None:
     """A payment document's header (the same fields in BP 3.0 and UT 11); None without
     a date."""
-    day = convert.date(r.get("Date"))
-    if day is None:
+    h = convert.head(r)
+    if h is None:
         return None
     return Payment(
-        number=convert.printed_number(str(r.get("Number") or "")),
-        date=day,
+        **h,
         kind=kind,
         amount=convert.number(r.get("СуммаДокумента"), entity, "СуммаДокумента"),
-        counterparty_ref=convert.ref(r.get("Контрагент_Key")),
         allocations=allocations,
         purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
-        posted=bool(r.get("Posted")),
-        deleted=bool(r.get("DeletionMark")),
-        onec_ref=convert.key(r["Ref_Key"]),
     )
 
 

@@ -202,19 +202,14 @@ class Ut11(Configuration):
         )
 
     def invoice_from(self, r: dict[str, Any]) -> Invoice | None:
-        day = convert.date(r.get("Date"))
-        if day is None:
+        h = convert.head(r)
+        if h is None:
             return None
         return Invoice(
-            number=convert.printed_number(str(r.get("Number") or "")),
-            date=day,
-            counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+            **h,
             lines=self._doc_lines(r, self.profile.set("invoices")),
-            onec_ref=convert.key(r["Ref_Key"]),
             contract_ref=convert.ref(r.get("Договор_Key")),
             comment=str(r.get("Комментарий") or ""),
-            posted=bool(r.get("Posted")),
-            deleted=bool(r.get("DeletionMark")),
         )
 
     def _order_of(self, value: Any, type_: Any) -> str | None:
@@ -271,19 +266,14 @@ class Ut11(Configuration):
         entity = self.profile.set("shipments")
         out = []
         for r in self.rows("shipments", Query(filter=self.window(since, until))):
-            day = convert.date(r.get("Date"))
-            if day is None:
+            h = convert.head(r)
+            if h is None:
                 continue
             out.append(
                 e.Shipment(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    **h,
                     lines=self._doc_lines(r, entity),
                     invoice_ref=self._order_of(r.get("ЗаказКлиента"), r.get("ЗаказКлиента_Type")),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
@@ -309,21 +299,16 @@ class Ut11(Configuration):
         }
         out = []
         for r in rows:
-            day = convert.date(r.get("Date"))
-            if day is None:
+            h = convert.head(r)
+            if h is None:
                 continue
             shipment = shipment_of(r)
             out.append(
                 e.Return(
-                    number=convert.printed_number(str(r.get("Number") or "")),
-                    date=day,
-                    counterparty_ref=convert.ref(r.get("Контрагент_Key")),
+                    **h,
                     lines=self._doc_lines(r, entity),
                     shipment_ref=shipment,
                     invoice_ref=order_of.get(shipment or ""),
-                    posted=bool(r.get("Posted")),
-                    deleted=bool(r.get("DeletionMark")),
-                    onec_ref=convert.key(r["Ref_Key"]),
                 )
             )
         return out
