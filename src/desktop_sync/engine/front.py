@@ -55,8 +55,8 @@ class ForPrint:
 def check(svc: SyncService) -> Checked:
     try:
         onec = svc.onec.report()
-    except Exception as exc:  # connection and login errors: the caller's exit 5
-        raise ConnectError(f"1С: {exc}") from None
+    except OnecError as exc:  # connection and login errors: exit 5 (errors.describe)
+        raise ConnectError.of(exc) from None
     return Checked(onec, crm_check(svc.crm))
 
 
