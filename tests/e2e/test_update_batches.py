@@ -12,7 +12,7 @@ import pytest
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.executor import Applied, Writer
 from desktop_sync.engine.model import Operation, System
-from desktop_sync.engine.ops import EntityType, NumberBack, Unsettled
+from desktop_sync.engine.ops import EntityType, NumberBack, ProductUpdate, Unsettled
 from desktop_sync.journal import OpState
 
 from .conftest import World
@@ -102,3 +102,30 @@ def test_a_run_killed_after_an_update_batch_is_finished_without_repeats(world: W
     assert [op for op in plan2.operations if op.entity_type is EntityType.INVOICE_BACK] == []
     numbers = _numbers(world)
     assert all(numbers[crm_id] for crm_id in crm_ids)
+
+
+def test_product_renames_travel_in_batches(world: World) -> None:
+    """Products renamed in 1C: the CRM catalog takes every change through batch
+    requests, not a request (or three, with a price) a product."""
+    from .test_products_day2 import _first_sync, _linked, _onec_products
+
+    _first_sync(world)
+    products = _onec_products(world)
+    linked = sorted(r for r in _linked(world) if products[r].kind.value != "service")[:6]
+    assert len(linked) > 1
+    with world.story.client() as c:
+        c.connect()
+        for n, ref in enumerate(linked):
+            c.update(world.story.products, ref, {"Description": f"Товар (новое имя {n})"})
+    world.crm.stats.reset()
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    updates = [op for op in plan.operations if isinstance(op.payload, ProductUpdate)]
+    assert len(updates) == len(linked)
+    stats = world.crm.stats
+    assert stats.calls["catalog.product.update"] == 0  # no single update request
+    assert stats.subcalls["catalog.product.update"] == len(linked)
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        names = {p.product.name for p in c.catalog.products()}
+    assert {f"Товар (новое имя {n})" for n in range(len(linked))} <= names

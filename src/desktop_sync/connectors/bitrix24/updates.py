@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from desktop_sync.connectors.bitrix24.envelope import Params, outcome
+from desktop_sync.connectors.bitrix24.catalog import Catalog
+from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, Params, outcome
+from desktop_sync.connectors.bitrix24.errors import Bitrix24Error, Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
 from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -51,18 +54,76 @@ class Updates:
         self.rest = rest
 
     def run(self, writes: Sequence[Sequence[Command]], what: str) -> list[Exception | None]:
-        """Each record's commands; its outcome: None (all done) or its first error."""
-        commands: dict[str, Command] = {
-            f"w{n}x{k}": command
-            for n, record in enumerate(writes)
-            for k, command in enumerate(record)
-        }
-        if not commands:
-            return [None for _ in writes]
-        methods = ", ".join(sorted({method for method, _params in commands.values()}))
-        reply = self.rest.batch_all(commands, what=f"{methods}: {what}")
-        out: list[Exception | None] = []
-        for n, record in enumerate(writes):
-            errors = (outcome(reply, f"w{n}x{k}", lambda _r: 1) for k in range(len(record)))
-            out.append(next((e for e in errors if isinstance(e, Exception)), None))
+        """Each record's commands; its outcome: None (all done) or its first error. A
+        record's commands go in one request; a request whose answer is lost gives each
+        of its records that error (``outcome_unknown``), naming what was sent."""
+        out: list[Exception | None] = [None] * len(writes)
+        for chunk in _chunks(writes):
+            commands = {f"w{n}x{k}": c for n in chunk for k, c in enumerate(writes[n])}
+            methods = ", ".join(sorted({method for method, _params in commands.values()}))
+            try:
+                reply = self.rest.batch(commands, what=f"{methods}: {what}")
+            except Bitrix24ServerError as exc:
+                for n in chunk:
+                    out[n] = exc
+                continue
+            for n in chunk:
+                errors = (outcome(reply, f"w{n}x{k}", lambda _r: 1) for k in range(len(writes[n])))
+                out[n] = next((e for e in errors if isinstance(e, Exception)), None)
         return out
+
+
+def _chunks(writes: Sequence[Sequence[Command]]) -> list[list[int]]:
+    """Records by index, as many to a request as their commands fit in one batch."""
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for n, record in enumerate(writes):
+        if not record:
+            continue
+        if size + len(record) > MAX_BATCH and chunks[-1]:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(n)
+        size += len(record)
+    return [c for c in chunks if c]
+
+
+def base_price_type(catalog: Catalog) -> int:
+    """The base price type's id (a portal without one cannot take a price)."""
+    base = next((p.crm_id for p in catalog.price_types() if p.base), None)
+    if base is None:
+        raise Bitrix24Error("Bitrix24 has no base price type (catalog.priceType.list).")
+    return base
+
+
+def base_price_rows(
+    rest: RestClient, base: int, product_ids: Sequence[int]
+) -> dict[int, int | None]:
+    """Each product's base price row (None: it has none yet), 50 products a request."""
+    reply = rest.batch_all(
+        {
+            f"p{pid}": (
+                "catalog.price.list",
+                {"filter": {"productId": pid, "catalogGroupId": base}},
+            )
+            for pid in dict.fromkeys(product_ids)
+        },
+        what="prices of products",
+    )
+    if reply.errors or reply.unknown:
+        raise next(iter(reply.errors.values()), None) or Bitrix24ServerError(
+            "Bitrix24 did not answer a read of prices."
+        )
+    out: dict[int, int | None] = {}
+    for pid in product_ids:
+        rows = (reply.results.get(f"p{pid}") or {}).get("prices") or []
+        out[pid] = int(rows[0]["id"]) if rows else None
+    return out
+
+
+def base_price(product_id: int, price: Decimal, base: int, row: int | None) -> Command:
+    """Write the base price: update its row, or add one."""
+    if row is not None:
+        return "catalog.price.update", {"id": row, "fields": {"price": price, "currency": "RUB"}}
+    fields = {"productId": product_id, "catalogGroupId": base, "price": price, "currency": "RUB"}
+    return "catalog.price.add", {"fields": fields}

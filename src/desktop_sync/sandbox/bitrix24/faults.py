@@ -71,8 +71,9 @@ class FaultPlan:
         self.burst_length = 5
         self._burst_left = 0
 
-    def draw(self, method: str) -> str | None:
-        """The fault kind to apply to this request, if any."""
+    def draw(self, method: str, carried: frozenset[str] = frozenset()) -> str | None:
+        """The fault kind to apply to this request, if any. ``carried``: the methods of a
+        batch request's commands (a fault limited to one of them hits the whole batch)."""
         if not self.faults:
             return None
         with self._lock:
@@ -82,7 +83,7 @@ class FaultPlan:
             roll = self._rng.random()
         acc = 0.0
         for fault in self.faults:
-            if fault.method is not None and fault.method != method:
+            if fault.method is not None and fault.method != method and fault.method not in carried:
                 continue
             acc += fault.probability
             if roll < acc:

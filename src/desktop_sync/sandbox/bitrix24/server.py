@@ -242,6 +242,13 @@ def _from_ts(ts: float) -> Any:
     return dt.datetime.fromtimestamp(ts, PORTAL_TZ)
 
 
+def _carried(params: dict[str, Any]) -> frozenset[str]:
+    """The methods of a batch request's commands (``cmd[key]=method?query``)."""
+    cmd = params.get("cmd")
+    commands = cmd.values() if isinstance(cmd, dict) else []
+    return frozenset(_method_name(str(c).partition("?")[0]) for c in commands)
+
+
 def _method_name(raw: str) -> str:
     name = raw.strip("/").lower()  # the core lower-cases method names
     for suffix in (".json", ".xml"):
@@ -354,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
         self, portal: Portal, parts: list[str], params: dict[str, Any]
     ) -> tuple[int, Any, str, int | None, str | None]:
         method = _method_name("/".join(parts[2:] if parts and parts[0].isdigit() else parts))
-        fault = portal.faults.draw(method)
+        fault = portal.faults.draw(method, _carried(params) if method == "batch" else frozenset())
         if fault is not None:
             with portal.stats.lock:
                 portal.stats.faults[fault] += 1
