@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt
+from desktop_sync.gui.debounce import debounced
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import InvoiceStatus
 
@@ -76,10 +77,7 @@ class LookupWidget(QWidget):
         split.addWidget(self.detail)
         split.setSizes([900, 420])
         lay.addWidget(split, 1)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self.search)
+        self._debounce = debounced(self, 200, self.search)
         self.query.textChanged.connect(lambda _t: self._debounce.start())
         self.query.returnPressed.connect(self.search)
         self.table.itemSelectionChanged.connect(self._show_detail)

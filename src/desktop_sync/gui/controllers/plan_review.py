@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_sync.engine.model import Flow, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.gui import fmt, labels
+from desktop_sync.gui.debounce import debounced
 from desktop_sync.i18n import tr
 
 OpRole = Qt.ItemDataRole.UserRole
@@ -208,10 +209,7 @@ class PlanReviewDialog(QDialog):
         bar.addWidget(self.target_filter)
         bar.addWidget(self.shown)
         lay.addLayout(bar)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(200)
-        self._filter_timer.timeout.connect(self.apply_filter)
+        self._filter_timer = debounced(self, 200, self.apply_filter)
         self.search.textChanged.connect(lambda _t: self._filter_timer.start())
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
         self.target_filter.currentIndexChanged.connect(self.apply_filter)

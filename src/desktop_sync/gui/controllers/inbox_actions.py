@@ -1,0 +1,67 @@
+"""The Inbox tab's decisions, recorded through the door in the worker, and what the
+window says of what waits (the tab's title, the tray's tooltip)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from desktop_sync.gui.controllers.inbox import InboxWidget
+from desktop_sync.gui.controllers.tray import Tray
+from desktop_sync.gui.models.inbox_model import InboxEntry
+from desktop_sync.gui.views.main_window import MainWindowView
+from desktop_sync.gui.workers import Runner
+from desktop_sync.i18n import ntr, tr
+
+if TYPE_CHECKING:
+    from desktop_sync.engine.service import SyncService
+
+
+class InboxHost(Protocol):
+    runner: Runner
+    window: MainWindowView
+    inbox: InboxWidget
+    inbox_tab: int
+    tray: Tray
+
+    @property
+    def svc(self) -> SyncService | None: ...
+    def show_error(self, message: str) -> None: ...
+
+
+class InboxActions:
+    def __init__(self, host: InboxHost) -> None:
+        self.host = host
+        host.inbox.resolve_requested.connect(self.resolve)
+
+    def show(self, entries: list[InboxEntry]) -> None:
+        h = self.host
+        h.inbox.set_entries(entries)
+        n = len(entries)
+        h.window.tabs.setTabText(h.inbox_tab, tr("Inbox ({n})").format(n=n) if n else tr("Inbox"))
+        h.tray.set_waiting(n)
+
+    def resolve(self, ids: list[int], action: str, value: object) -> None:
+        h, svc = self.host, self.host.svc
+        if svc is None:
+            return
+
+        def task(progress: Callable[[Any], None], cancel: threading.Event) -> list[InboxEntry]:
+            for item_id in ids:
+                svc.resolve(item_id, action, value, by="")
+            return [InboxEntry.from_row(r) for r in svc.inbox()]
+
+        def done(entries: list[InboxEntry]) -> None:
+            self.show(entries)
+            h.window.show_message(
+                ntr(
+                    "{n} decision recorded; the next synchronisation carries it out.",
+                    "{n} decisions recorded; the next synchronisation carries them out.",
+                    len(ids),
+                ).format(n=len(ids)),
+                "info",
+            )
+
+        h.runner.start(task, name="resolve", on_done=done,
+                       on_failed=lambda message, _exc: h.show_error(message))  # fmt: skip

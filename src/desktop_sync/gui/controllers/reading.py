@@ -1,0 +1,115 @@
+"""The main window's reads, run in the worker: everything the window shows is built here,
+off the GUI thread, so that the GUI thread only hands finished tables to its views.
+
+Every question goes through the door (:class:`~desktop_sync.engine.service.SyncService`);
+nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_sync.config import AppPaths, Profile
+from desktop_sync.engine.records import Flow, LinkValues, Plan
+from desktop_sync.engine.service import SyncService
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.gui import journal_names
+from desktop_sync.gui.controllers.journal import RunEntry
+from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows
+from desktop_sync.gui.models.inbox_model import InboxEntry
+from desktop_sync.i18n import tr
+from desktop_sync.readmodel import COUNTERPARTY, INVOICE, PAYMENT, PRODUCT, Mark, Views, build_views
+
+Namer = Callable[[journal_names.Op], str]
+
+
+@dataclass
+class Loaded:
+    """What one read brings back to the GUI thread."""
+
+    snapshot: Snapshot
+    plan: Plan
+    views: Views
+    invoice_links: list[LinkValues]
+    inbox: list[InboxEntry]
+    runs: list[RunEntry]
+    read_at: dt.datetime
+    plan_rows: dict[Flow, list[PlanRow]]
+    names: Namer  # the journal's records named from this read
+
+
+def journal_state(svc: SyncService) -> tuple[list[InboxEntry], list[RunEntry]]:
+    inbox = [InboxEntry.from_row(r) for r in svc.inbox()]
+    runs = [RunEntry.from_row(r) for r in svc.runs(limit=200)]
+    return inbox, runs
+
+
+def marks(svc: SyncService, inbox: list[InboxEntry]) -> list[Mark]:
+    """The inbox's items and what the last apply failed, marked on the tables' rows."""
+    out = [Mark(e.entity_type, e.record_id, e.kind, f"{e.field}: {e.message}") for e in inbox]
+    for op in svc.failed_in_last_apply():
+        for rid in (op.source_id, op.target_id):
+            if rid:
+                out.append(Mark(op.entity_type, rid, "error", op.error or op.reason))
+    return out
+
+
+def open_service(profile: Profile, paths: AppPaths) -> SyncService:
+    """The door for a profile; the demo's sandbox portal runs without rate limits, so
+    the client does not throttle either."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(profile.crm_url).hostname or ""
+    local_demo = profile.demo and host in ("127.0.0.1", "localhost", "::1")
+    return SyncService.open(profile, paths, crm_throttle=not local_demo)
+
+
+def read_task(
+    svc: SyncService, warehouse_map: dict[str, str]
+) -> Callable[[Callable[[Any], None], threading.Event], Loaded]:
+    """Read both systems and build everything the window shows, off the GUI thread."""
+
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Loaded:
+        snap, plan = svc.prepare(progress, cancel)
+        inbox, runs = journal_state(svc)
+        links = {t: svc.links(t) for t in (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT)}
+        views = build_views(snap, links, plan, marks(svc, inbox), warehouse_map)
+        return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
+                      dt.datetime.now().astimezone(), plan_rows(plan),
+                      journal_names.namer(snap))  # fmt: skip
+
+    return task
+
+
+def status_line(pending: int, inbox: list[InboxEntry], plan: Plan) -> str:
+    """What Synchronize will do, in the same numbers as the Inbox tab.
+
+    The Inbox is the one list of what waits; the read finds items the journal does not
+    hold yet, and says they join the Inbox with the next synchronisation.
+    """
+    waiting = {e.key for e in inbox}
+    new = sum(1 for item in plan.items if item.key not in waiting)
+    text = tr("{ops} changes are ready to apply. In the Inbox: {items}.").format(
+        ops=pending, items=len(inbox)
+    )
+    if new:
+        text += " " + tr("{new} more will join it when you synchronize.").format(new=new)
+    return text
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """What the history dialog needs of a record found from the journal, not a table."""
+
+    onec_id: str | None
+    crm_id: str | None
+    onec: dict[str, str] | None
+    crm: dict[str, str] | None
+    key: str
+
+    def state_text(self) -> str:
+        return tr("Not in the tables now")
