@@ -16,10 +16,9 @@ from desktop_sync.connectors.onec import literals as lit
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.mapping import Configuration
-from desktop_sync.connectors.onec.records import payment_header
+from desktop_sync.connectors.onec.records import payments_of
 from desktop_sync.connectors.onec.transport import CreateResult
 from desktop_sync.domain.entities import (
-    Allocation,
     Contract,
     Counterparty,
     Invoice,
@@ -107,21 +106,12 @@ class Bp30(Configuration):
         until: dt.date | None = None,
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[Payment]:
-        out: list[Payment] = []
-        for kind, entity, r in self.payment_rows(since, until, kinds):
-            allocations = tuple(
-                Allocation(
-                    amount=convert.number(row.get("СуммаПлатежа"), entity, "СуммаПлатежа"),
-                    invoice_ref=convert.ref(row.get("СчетНаОплату_Key")),
-                    contract_ref=convert.ref(row.get("ДоговорКонтрагента_Key")),
-                    line_no=int(str(row.get("LineNumber") or 1)),
-                )
-                for row in r.get("РасшифровкаПлатежа") or []
-            )
-            payment = payment_header(kind, entity, r, allocations)
-            if payment is not None:
-                out.append(payment)
-        return out
+        return payments_of(
+            self.payment_rows(since, until, kinds),
+            amount="СуммаПлатежа",
+            contract="ДоговорКонтрагента_Key",
+            invoice_of=lambda row: convert.ref(row.get("СчетНаОплату_Key")),
+        )
 
     def shipments(
         self, since: dt.date | None = None, until: dt.date | None = None

@@ -38,20 +38,7 @@ from desktop_sync.connectors.onec.records import (
 )
 from desktop_sync.connectors.onec.transport import CreateResult, Transport
 from desktop_sync.connectors.onec.ut11 import Ut11
-from desktop_sync.domain.entities import (
-    Contract,
-    Counterparty,
-    Invoice,
-    Payment,
-    PaymentKind,
-    PriceType,
-    Product,
-    Return,
-    Shipment,
-    StockLevel,
-    Unit,
-    Warehouse,
-)
+from desktop_sync.domain import entities as e
 from desktop_sync.domain.vat import VatRate
 
 __all__ = [
@@ -206,21 +193,6 @@ class OnecClient:
 
     # --- the OData operations (tests and tools use them directly) ------------------------
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        params: list[tuple[str, str]] | None = None,
-        body: Any = None,
-        *,
-        entity: str = "",
-        expect: str = "json",
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        return self.transport.request(
-            method, path, params, body, entity=entity, expect=expect, headers=headers
-        )
-
     def metadata(self) -> Metadata:
         return self.transport.metadata()
 
@@ -283,25 +255,25 @@ class OnecClient:
     def bank_details(self) -> BankDetails:
         return self.config.bank_details()
 
-    def counterparties(self) -> list[Counterparty]:
+    def counterparties(self) -> list[e.Counterparty]:
         return self.config.counterparties()
 
     def find_counterparties(self, inn: str, kpp: str = "") -> list[str]:
         return self.config.find_counterparties(inn, kpp)
 
-    def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
+    def contracts(self, counterparty_ref: str | None = None) -> list[e.Contract]:
         return self.config.contracts(counterparty_ref)
 
     def customer_contract(self, counterparty_ref: str) -> str | None:
         return self.config.customer_contract(counterparty_ref)
 
-    def units(self) -> list[Unit]:
+    def units(self) -> list[e.Unit]:
         return self.config.units()
 
-    def warehouses(self) -> list[Warehouse]:
+    def warehouses(self) -> list[e.Warehouse]:
         return self.config.warehouses()
 
-    def price_types(self) -> list[PriceType]:
+    def price_types(self) -> list[e.PriceType]:
         return self.config.price_types()
 
     def today(self) -> dt.date:
@@ -312,7 +284,7 @@ class OnecClient:
     ) -> dict[str, Decimal]:
         return self.config.prices(price_type_ref, as_of)
 
-    def products(self, with_prices: bool = True) -> list[Product]:
+    def products(self, with_prices: bool = True) -> list[e.Product]:
         return self.config.products(with_prices)
 
     def vat_rates(self) -> dict[str, VatRate]:
@@ -335,29 +307,31 @@ class OnecClient:
 
     # --- documents ---------------------------------------------------------------------
 
-    def invoices(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Invoice]:
+    def invoices(
+        self, since: dt.date | None = None, until: dt.date | None = None
+    ) -> list[e.Invoice]:
         return self.config.invoices(since, until)
 
-    def invoices_by_number(self, printed: str, year: int) -> list[Invoice]:
+    def invoices_by_number(self, printed: str, year: int) -> list[e.Invoice]:
         return self.config.invoices_by_number(printed, year)
 
-    def invoice(self, ref: str) -> Invoice | None:
+    def invoice(self, ref: str) -> e.Invoice | None:
         return self.config.invoice(ref)
 
     def payments(
         self,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
-    ) -> list[Payment]:
+        kinds: tuple[e.PaymentKind, ...] = tuple(e.PaymentKind),
+    ) -> list[e.Payment]:
         return self.config.payments(since, until, kinds)
 
     def shipments(
         self, since: dt.date | None = None, until: dt.date | None = None
-    ) -> list[Shipment]:
+    ) -> list[e.Shipment]:
         return self.config.shipments(since, until)
 
-    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Return]:
+    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[e.Return]:
         return self.config.returns(since, until)
 
     # --- stock and change detection ------------------------------------------------------
@@ -365,10 +339,10 @@ class OnecClient:
     def account_ref(self, code: str) -> str:
         return self.config.account_ref(code)
 
-    def stock(self, as_of: dt.datetime | None = None) -> list[StockLevel]:
+    def stock(self, as_of: dt.datetime | None = None) -> list[e.StockLevel]:
         return self.config.stock(as_of)
 
-    def stock_balance(self, as_of: dt.datetime | None = None) -> list[StockLevel]:
+    def stock_balance(self, as_of: dt.datetime | None = None) -> list[e.StockLevel]:
         return self.config.stock_balance(as_of)
 
     def scan(self, logical: str, since: dt.date | None = None) -> dict[str, str]:
@@ -384,7 +358,7 @@ class OnecClient:
     def currency_ref(self) -> str:
         return self.config.currency_ref()
 
-    def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult:
+    def create_counterparty(self, cp: e.Counterparty, key: str) -> CreateResult:
         return self.config.create_counterparty(cp, key)
 
     def create_contract(
@@ -393,17 +367,17 @@ class OnecClient:
         return self.config.create_contract(counterparty_ref, key, name)
 
     def create_counterparty_with_contract(
-        self, cp: Counterparty, key: str
+        self, cp: e.Counterparty, key: str
     ) -> tuple[CreateResult, CreateResult]:
         return self.config.create_counterparty_with_contract(cp, key)
 
-    def create_product(self, product: Product, key: str) -> CreateResult:
+    def create_product(self, product: e.Product, key: str) -> CreateResult:
         return self.config.create_product(product, key)
 
-    def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
+    def invoice_body(self, invoice: e.Invoice, key: str) -> dict[str, Any]:
         return self.config.invoice_body(invoice, key)
 
-    def create_invoice(self, invoice: Invoice, key: str) -> CreateResult:
+    def create_invoice(self, invoice: e.Invoice, key: str) -> CreateResult:
         return self.config.create_invoice(invoice, key)
 
     def post_invoice(self, ref: str) -> None:

@@ -3,6 +3,7 @@ configuration's mapping works with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,33 @@ def payment_header(
         allocations=allocations,
         purpose=str(r.get("НазначениеПлатежа") or r.get("Основание") or ""),
     )
+
+
+def payments_of(
+    rows: Iterable[tuple[PaymentKind, str, dict[str, Any]]],
+    *,
+    amount: str,
+    contract: str,
+    invoice_of: Callable[[dict[str, Any]], str | None],
+) -> list[Payment]:
+    """Payments from their documents: the header, and each ``РасшифровкаПлатежа`` row
+    as an allocation (the configuration names the amount and contract fields and says
+    which invoice a row settles)."""
+    out: list[Payment] = []
+    for kind, entity, r in rows:
+        allocations = tuple(
+            Allocation(
+                amount=convert.number(row.get(amount), entity, amount),
+                invoice_ref=invoice_of(row),
+                contract_ref=convert.ref(row.get(contract)),
+                line_no=int(str(row.get("LineNumber") or 1)),
+            )
+            for row in r.get("РасшифровкаПлатежа") or []
+        )
+        payment = payment_header(kind, entity, r, allocations)
+        if payment is not None:
+            out.append(payment)
+    return out
 
 
 # UT 11 only (BP 3.0 has no partners, packages or characteristics).

@@ -39,7 +39,7 @@ from desktop_sync.connectors.onec.records import (
     Package,
     Partner,
     Settings,
-    payment_header,
+    payments_of,
 )
 from desktop_sync.connectors.onec.transport import CreateResult, Transport
 from desktop_sync.connectors.onec.ut11_bodies import GOODS, Agreement
@@ -232,21 +232,12 @@ class Ut11(Configuration):
                 if (ref := convert.ref(row.get("ОбъектРасчетов_Key")))
             }
         )
-        out: list[e.Payment] = []
-        for kind, entity, r in read:
-            allocations = tuple(
-                e.Allocation(
-                    amount=convert.number(row.get("Сумма"), entity, "Сумма"),
-                    invoice_ref=order_of.get(convert.ref(row.get("ОбъектРасчетов_Key")) or ""),
-                    contract_ref=convert.ref(row.get("Договор_Key")),
-                    line_no=int(str(row.get("LineNumber") or 1)),
-                )
-                for row in r.get("РасшифровкаПлатежа") or []
-            )
-            payment = payment_header(kind, entity, r, allocations)
-            if payment is not None:
-                out.append(payment)
-        return out
+        return payments_of(
+            read,
+            amount="Сумма",
+            contract="Договор_Key",
+            invoice_of=lambda row: order_of.get(convert.ref(row.get("ОбъектРасчетов_Key")) or ""),
+        )
 
     def _settled_orders(self, refs: set[str]) -> dict[str, str]:
         """Settlement object → the order it stands for (objects of anything else, such
