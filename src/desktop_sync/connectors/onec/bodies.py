@@ -106,14 +106,17 @@ def contract(
     }
 
 
-def product(p: Product, key: str, unit_ref: str | None, kind_ref: str | None) -> dict[str, Any]:
+def product(
+    p: Product, key: str, unit_ref: str | None, kind_ref: str | None, own: dict[str, Any]
+) -> dict[str, Any]:
+    """A product to create: the fields every configuration has, then its ``own``
+    (BP: ``Услуга`` and ``ВидСтавкиНДС``; UT: ``ТипНоменклатуры`` and ``СтавкаНДС_Key``)."""
     body: dict[str, Any] = {
         "Ref_Key": ref_for_key(key),
         "Description": p.name,
         "НаименованиеПолное": p.name,
         "Артикул": p.article,
-        "Услуга": p.kind is ProductKind.SERVICE,
-        "ВидСтавкиНДС": convert.RATE_TO_VAT_KIND.get(p.vat_rate, "Общая"),
+        **own,
         "Комментарий": comment_with_key("", key),
     }
     if unit_ref:
@@ -121,6 +124,14 @@ def product(p: Product, key: str, unit_ref: str | None, kind_ref: str | None) ->
     if kind_ref:
         body["ВидНоменклатуры_Key"] = kind_ref
     return body
+
+
+def bp_product(p: Product) -> dict[str, Any]:
+    """What BP 3.0 says of a product beyond its name: service or goods, its VAT kind."""
+    return {
+        "Услуга": p.kind is ProductKind.SERVICE,
+        "ВидСтавкиНДС": convert.RATE_TO_VAT_KIND.get(p.vat_rate, "Общая"),
+    }
 
 
 def invoice(

@@ -238,7 +238,8 @@ class Bp30(Configuration):
         is_service = product.kind is ProductKind.SERVICE
         kinds = self.cached("product_kinds", "product_kinds")
         kind_ref = next((k["Ref_Key"] for k in kinds if bool(k.get("Услуга")) == is_service), None)
-        return self.odata.create(entity, bodies.product(product, key, unit_ref, kind_ref))
+        body = bodies.product(product, key, unit_ref, kind_ref, bodies.bp_product(product))
+        return self.odata.create(entity, body)
 
     def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
         """Every field posting needs (1C fills no form defaults over OData, A7)."""

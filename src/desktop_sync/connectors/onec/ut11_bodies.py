@@ -128,21 +128,12 @@ def contract(
 def product(
     p: Product, key: str, vat_ref: str, unit_ref: str | None, kind_ref: str | None
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "Ref_Key": ref_for_key(key),
-        "Description": p.name,
-        "НаименованиеПолное": p.name,
-        "Артикул": p.article,
+    own = {
         "ТипНоменклатуры": "Товар" if p.kind is Kind.GOODS else "Услуга",
         "СтавкаНДС_Key": vat_ref,
         "ИспользованиеХарактеристик": "НеИспользовать",
-        "Комментарий": comment_with_key("", key),
     }
-    if unit_ref:
-        body["ЕдиницаИзмерения_Key"] = unit_ref
-    if kind_ref:
-        body["ВидНоменклатуры_Key"] = kind_ref
-    return body
+    return bodies.product(p, key, unit_ref, kind_ref, own)
 
 
 @dataclass(frozen=True, slots=True)
