@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
+from desktop_sync.engine.facade import ExportError, JournalDoor, export_table
+from desktop_sync.engine.records import OperationRecord
 from desktop_sync.i18n import N_, tr
-from desktop_sync.journal import Journal
-from desktop_sync.journal.db import sqlite_url
 
 OP_COLUMNS = (
     "id",
@@ -81,13 +80,12 @@ def word(code: str | None) -> str:
     return tr(WORDS[code]) if code in WORDS else code
 
 
-def open_journal(ctx: Context) -> Journal:
-    profile = ctx.store.get(ctx.profile_name)
-    url = profile.journal_url or sqlite_url(ctx.paths.journal_path())
-    return Journal.open(url, profile.uuid)
+def open_door(ctx: Context) -> JournalDoor:
+    """The profile's journal through the door: no secret is read, nothing is reached."""
+    return JournalDoor.open_journal_only(ctx.store.get(ctx.profile_name), ctx.paths)
 
 
-def _op_row(op: Any) -> dict[str, Any]:
+def _op_row(op: OperationRecord) -> dict[str, Any]:
     row = {c: getattr(op, c) for c in OP_COLUMNS}
     row["updated_at"] = op.updated_at.isoformat()
     return row
@@ -112,76 +110,59 @@ def _export_value(column: str, value: Any) -> Any:
 @pass_context
 def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: bool) -> None:
     """Every run and every change the sync made."""
-    journal = open_journal(ctx)
-    try:
+    with open_door(ctx) as door:
         if run_id is None and export is None:
-            runs = journal.runs()
-            if as_json:
-                emit_json(
-                    {
-                        "runs": [
-                            {
-                                "run": r.id,
-                                "started_at": r.started_at.isoformat(),
-                                "mode": r.mode,
-                                "trigger": r.trigger,
-                                "outcome": r.outcome,
-                                "counts": r.counts,
-                                "message": r.message,
-                            }
-                            for r in runs
-                        ]
-                    }
-                )
-                return
-            if not runs:
-                echo(tr("The journal is empty: no synchronisation has run yet."))
-            for r in runs:
-                echo(
-                    f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{word(r.mode)}\t{word(r.outcome)}\t"
-                    + tr("applied {applied} of {planned}").format(
-                        applied=r.counts.get("applied", 0), planned=r.counts.get("planned", 0)
-                    )
-                )
+            _list_runs(door, as_json)
             return
-        ops = (
-            journal.operations(run_id)
-            if run_id is not None
-            else [op for r in journal.runs(limit=1_000_000) for op in journal.operations(r.id)]
-        )
-        if run_id is not None and journal.run(run_id) is None:
+        if run_id is not None and door.find_run(run_id) is None:
             raise CommandError(tr("no run #{run} in this profile's journal").format(run=run_id))
-        if export is not None:
-            path = Path(export)
-            suffix = path.suffix.lower()
-            if suffix not in (".csv", ".xlsx"):
-                raise CommandError(tr("export: the file must end in .csv or .xlsx"))
-            if not path.parent.is_dir():
-                raise CommandError(
-                    tr(
-                        "export: the folder {folder} does not exist; create it or choose another"
-                    ).format(folder=path.parent)
-                )
-            header = [tr(HEADERS[c]) for c in OP_COLUMNS]
-            rows = ([_export_value(c, _op_row(op)[c]) for c in OP_COLUMNS] for op in ops)
-            if suffix == ".xlsx":
-                from desktop_sync.xlsx import write_xlsx  # XlsxWriter only when asked for
+        ops = door.operations(run_id)
+    if export is not None:
+        path = Path(export)
+        header = [tr(HEADERS[c]) for c in OP_COLUMNS]
+        rows = ([_export_value(c, _op_row(op)[c]) for c in OP_COLUMNS] for op in ops)
+        try:
+            export_table(path, header, rows, sheet=tr("Journal"))
+        except ExportError as exc:
+            raise CommandError(str(exc)) from None
+        echo(tr("{n} operations written to {file}").format(n=len(ops), file=path))
+        return
+    if as_json:
+        emit_json({"run": run_id, "operations": [_op_row(op) for op in ops]})
+        return
+    for op in ops:
+        echo(
+            f"{op.id}\t{op.flow}\t{word(op.kind)}\t{word(op.state)}\t{op.reason}"
+            + (f"\t{op.error}" if op.error else "")
+        )
 
-                write_xlsx(path, header, rows, sheet=tr("Journal"))
-            else:
-                with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                    writer = csv.writer(fh, delimiter=";")
-                    writer.writerow(header)
-                    writer.writerows(rows)
-            echo(tr("{n} operations written to {file}").format(n=len(ops), file=path))
-            return
-        if as_json:
-            emit_json({"run": run_id, "operations": [_op_row(op) for op in ops]})
-            return
-        for op in ops:
-            echo(
-                f"{op.id}\t{op.flow}\t{word(op.kind)}\t{word(op.state)}\t{op.reason}"
-                + (f"\t{op.error}" if op.error else "")
+
+def _list_runs(door: JournalDoor, as_json: bool) -> None:
+    runs = door.runs()
+    if as_json:
+        emit_json(
+            {
+                "runs": [
+                    {
+                        "run": r.id,
+                        "started_at": r.started_at.isoformat(),
+                        "mode": r.mode,
+                        "trigger": r.trigger,
+                        "outcome": r.outcome,
+                        "counts": r.counts,
+                        "message": r.message,
+                    }
+                    for r in runs
+                ]
+            }
+        )
+        return
+    if not runs:
+        echo(tr("The journal is empty: no synchronisation has run yet."))
+    for r in runs:
+        echo(
+            f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{word(r.mode)}\t{word(r.outcome)}\t"
+            + tr("applied {applied} of {planned}").format(
+                applied=r.counts.get("applied", 0), planned=r.counts.get("planned", 0)
             )
-    finally:
-        journal.close()
+        )

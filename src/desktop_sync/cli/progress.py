@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from types import TracebackType
 from typing import Any
 
-from desktop_sync.engine.model import Progress, Stage
+from desktop_sync.engine.records import Progress, Stage
 from desktop_sync.i18n import N_, tr
 
 _STAGES = {
@@ -90,10 +89,5 @@ class TerminalProgress:
     def __enter__(self) -> TerminalProgress:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -7,63 +7,45 @@ from typing import Any
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.domain.entities import payment_state
 from desktop_sync.domain.money import format_rub
-from desktop_sync.engine.model import Flow
-from desktop_sync.engine.money import payment_line
-from desktop_sync.engine.planner import INVOICE
-from desktop_sync.engine.service import ConnectError, SyncService
-from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.exitcodes import Exit
+from desktop_sync.engine.records import InvoiceLookupError, InvoiceStatus
+from desktop_sync.engine.service import SyncService
 from desktop_sync.i18n import tr
-from desktop_sync.journal import LinkValues
 
 
-def find(query: str, snap: Snapshot, links: list[LinkValues]) -> tuple[str | None, int | None]:
-    """(1C ref, CRM id) of the invoice a person named: CRM id, account number, 1C number[/year]."""
-    by_crm = {int(lk.crm_id): lk.onec_ref for lk in links if lk.crm_id and lk.crm_id.isdigit()}
-    by_onec = {lk.onec_ref: int(lk.crm_id) for lk in links if lk.onec_ref and lk.crm_id}
-    text = query.strip()
-    lowered = text.lower()
-    if lowered.startswith(("crm:", "id:")):
-        crm_id_text = text.split(":", 1)[1].strip()
-        if crm_id_text.isdigit() and int(crm_id_text) in snap.crm.invoices:
-            return by_crm.get(int(crm_id_text)), int(crm_id_text)
-        return None, None
-    if text.isdigit() and int(text) in snap.crm.invoices:
-        same_number = [
-            inv
-            for inv in snap.onec.invoices.values()
-            if inv.number.lstrip("0") == text.lstrip("0") and inv.onec_ref != by_crm.get(int(text))
-        ]
-        if same_number:
-            raise CommandError(
-                tr(
-                    "«{query}» is both the CRM id of an invoice and a 1C invoice number: say "
-                    "which — `status crm:{query}` for the CRM id, `status {query}/{year}` for "
-                    "the 1C number"
-                ).format(query=text, year=max(i.date.year for i in same_number))
-            )
-        return by_crm.get(int(text)), int(text)
-    for crm_id, ci in snap.crm.invoices.items():
-        if ci.invoice.number == text:
-            return by_crm.get(crm_id), crm_id
-    number, _, year = text.partition("/")
-    found = [
-        inv
-        for inv in snap.onec.invoices.values()
-        if inv.number.lstrip("0") == number.lstrip("0") and (not year or str(inv.date.year) == year)
-    ]
-    if len(found) > 1:
-        raise CommandError(
-            tr(
-                "1C has {n} invoices No. {number} (numbers restart every year): add the year, "
-                "e.g. {number}/{year}"
-            ).format(n=len(found), number=number, year=max(i.date.year for i in found))
-        )
-    if found and found[0].onec_ref:
-        return found[0].onec_ref, by_onec.get(found[0].onec_ref)
-    return None, None
+def status_data(st: InvoiceStatus) -> dict[str, Any]:
+    """The ``--json`` contract: the 1C side, the CRM side, and a summary on top."""
+    data: dict[str, Any] = {"crm_id": st.crm_id, "onec_ref": st.onec_ref}
+    if st.crm_total is not None:
+        data["crm"] = {"number": st.crm_number, "stage": st.stage, "total": st.crm_total}
+    if st.in_onec:
+        data["onec"] = {
+            "number": st.number,
+            "date": st.date.isoformat(),
+            "counterparty": st.counterparty,
+            "total": st.total,
+            "paid": st.paid,
+            "outstanding": st.outstanding,
+            "fully_paid": st.fully_paid,
+            "last_payment_date": st.last_payment_date.isoformat() if st.last_payment_date else None,
+            "payments": [line.text for line in st.payments],
+            "shipped": st.shipped,
+        }
+    # The contract's top-level summary: what a script reads first.
+    summary = data.get("onec", {})
+    data.update(
+        {
+            "total": summary.get("total", st.crm_total),
+            "paid": summary.get("paid"),
+            "outstanding": summary.get("outstanding"),
+            "payments": summary.get("payments", []),
+            "shipped": summary.get("shipped"),
+            "stage": data.get("crm", {}).get("stage"),
+            "onec_number": st.year_number if st.in_onec else None,
+            "crm_number": st.crm_number if st.crm_total is not None else None,
+        }
+    )
+    return data
 
 
 @click.command("status")
@@ -76,71 +58,10 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
     profile = ctx.store.get(ctx.profile_name)
     try:
         with SyncService.open(profile, ctx.paths) as svc:
-            snap, _plan = svc.prepare(flows=(Flow.F3, Flow.F4))
-            links = svc.journal.links(INVOICE)
-    except ConnectError as exc:
-        raise CommandError(str(exc), Exit.CANNOT_CONNECT) from None
-    onec_ref, crm_id = find(invoice, snap, links)
-    if onec_ref is None and crm_id is None:
-        raise CommandError(tr("no invoice «{query}» in 1C or in the CRM").format(query=invoice))
-    data: dict[str, Any] = {"crm_id": crm_id, "onec_ref": onec_ref}
-    ci = snap.crm.invoices.get(crm_id) if crm_id is not None else None
-    if ci is not None:
-        data["crm"] = {
-            "number": ci.invoice.number,
-            "stage": snap.crm.stages.get(ci.stage_id, ci.stage_id),
-            "total": ci.invoice.total,
-        }
-    inv = snap.onec.invoices.get(onec_ref) if onec_ref else None
-    if inv is not None:
-        state = payment_state(onec_ref or "", inv.total, list(snap.onec.payments.values()))
-        shipped = sum(
-            (
-                s.total
-                for s in snap.onec.shipments.values()
-                if s.invoice_ref == onec_ref and s.posted and not s.deleted
-            ),
-            start=inv.total * 0,
-        )
-        data["onec"] = {
-            "number": inv.number,
-            "date": inv.date.isoformat(),
-            "counterparty": snap.onec.counterparties[inv.counterparty_ref].name
-            if inv.counterparty_ref in snap.onec.counterparties
-            else "",
-            "total": inv.total,
-            "paid": state.paid,
-            "outstanding": state.outstanding,
-            "fully_paid": state.fully_paid,
-            "last_payment_date": state.last_payment_date.isoformat()
-            if state.last_payment_date
-            else None,
-            "payments": [
-                payment_line(
-                    p,
-                    sum(
-                        (a.amount for a in p.allocations if a.invoice_ref == onec_ref),
-                        start=inv.total * 0,
-                    ),
-                )
-                for p in state.payments
-            ],
-            "shipped": shipped,
-        }
-    # The contract's top-level summary: what a script reads first.
-    summary = data.get("onec", {})
-    data.update(
-        {
-            "total": summary.get("total", ci.invoice.total if ci else None),
-            "paid": summary.get("paid"),
-            "outstanding": summary.get("outstanding"),
-            "payments": summary.get("payments", []),
-            "shipped": summary.get("shipped"),
-            "stage": data.get("crm", {}).get("stage"),
-            "onec_number": f"{inv.number}/{inv.date.year}" if inv else None,
-            "crm_number": ci.invoice.number if ci else None,
-        }
-    )
+            st = svc.invoice_status(invoice)
+    except InvoiceLookupError as exc:
+        raise CommandError(str(exc)) from None
+    data = status_data(st)
     if as_json:
         emit_json(data)
         return
@@ -149,7 +70,7 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
         echo(
             tr("Invoice No. {number} of {date} — {counterparty}").format(
                 number=o["number"],
-                date=inv.date.strftime("%d.%m.%Y") if inv else "",
+                date=st.date.strftime("%d.%m.%Y"),
                 counterparty=o["counterparty"] or "—",
             )
         )
@@ -166,7 +87,7 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
     if "crm" in data:
         echo(
             tr("In the CRM: invoice {number} (id {id}), stage «{stage}»").format(
-                number=data["crm"]["number"], id=crm_id, stage=data["crm"]["stage"]
+                number=data["crm"]["number"], id=st.crm_id, stage=data["crm"]["stage"]
             )
         )
     else:

@@ -8,18 +8,18 @@ from typing import Any
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.cli.journal_cmds import open_journal, word
+from desktop_sync.cli.journal_cmds import open_door, word
 from desktop_sync.cli.progress import TerminalProgress, enabled
-from desktop_sync.engine import decisions
-from desktop_sync.engine.model import (
+from desktop_sync.engine.records import (
     COUNT_KEYS,
+    DecisionRefused,
     Flow,
     OpKind,
     Outcome,
     Plan,
     RunSummary,
 )
-from desktop_sync.engine.service import ConnectError, SyncService
+from desktop_sync.engine.service import ConnectError, SetupIncomplete, SyncService
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import language, tr
 
@@ -188,11 +188,8 @@ def inbox_group(click_ctx: click.Context, as_json: bool) -> None:
 @pass_context
 def inbox_list(ctx: Context, as_json: bool) -> None:
     """List what waits for a person."""
-    journal = open_journal(ctx)
-    try:
-        items = journal.inbox()
-    finally:
-        journal.close()
+    with open_door(ctx) as door:
+        items = door.inbox()
     if as_json:
         emit_json(
             {
@@ -272,19 +269,16 @@ def inbox_resolve(
         if confirm
         else {"onec": "take_onec", "crm": "take_crm", "value": "value"}[str(take)]
     )
-    journal = open_journal(ctx)
-    try:
+    with open_door(ctx) as door:
         try:
-            decisions.resolve(journal, number, action, value)
+            door.resolve(number, action, value)
         except KeyError:
             raise CommandError(tr("no open inbox item #{id}").format(id=number)) from None
-        except decisions.DecisionRefused as exc:
+        except DecisionRefused as exc:
             # refused when made, with the reason; the item stays open
             raise CommandError(
                 tr("Item #{id} stays open: {reason}").format(id=number, reason=exc)
             ) from None
-    finally:
-        journal.close()
     echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=number))
 
 
@@ -293,15 +287,11 @@ def inbox_resolve(
 @pass_context
 def setup_cmd(ctx: Context, as_json: bool) -> None:
     """Create the CRM custom fields the sync needs (admin rights)."""
-    from desktop_sync.connectors.bitrix24 import Bitrix24Error, Bitrix24PermissionError
-
     profile = ctx.store.get(ctx.profile_name)
     try:
         with SyncService.open(profile, ctx.paths) as svc:
             created = svc.setup()
-    except Bitrix24PermissionError as exc:
-        raise CommandError(f"{tr('Bitrix24')}: {exc}", Exit.CANNOT_CONNECT) from None
-    except Bitrix24Error as exc:
+    except SetupIncomplete as exc:
         # A 500, an HTML page, a dropped answer: what was created stays, and a second
         # `setup` creates only what is still missing (it looks before it adds).
         raise CommandError(
@@ -324,17 +314,12 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
 @pass_context
 def check_cmd(ctx: Context, as_json: bool) -> None:
     """Connect to both systems: configuration, rights, what is missing and how to fix it."""
-    from desktop_sync.connectors.bitrix24.check import check as crm_check
-
     profile = ctx.store.get(ctx.profile_name)
     problems: list[str] = []
     try:
         with SyncService.open(profile, ctx.paths) as svc:
-            try:
-                onec = svc.onec.report()
-            except Exception as exc:  # connection and login errors: exit 5 below
-                raise ConnectError(f"1С: {exc}") from None
-            crm = crm_check(svc.crm)
+            checked = svc.check()
+        onec, crm = checked.onec, checked.crm
     except ConnectError as exc:
         if as_json:
             emit_json({"ok": False, "message": str(exc)})

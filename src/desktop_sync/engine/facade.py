@@ -30,6 +30,7 @@ __all__ = [
     "ConnectError",
     "ExportError",
     "JournalDoor",
+    "SetupIncomplete",
     "StalePlan",
     "export_table",
     "open_journal",
@@ -52,6 +53,11 @@ class ConnectError(CannotConnect):
 
 class StalePlan(Transient):
     """Another run changed the systems after this plan was made: prepare again."""
+
+
+class SetupIncomplete(Transient):
+    """The CRM stopped part-way through creating the custom fields (the reason is the
+    CRM's); what was created stays, and a second ``setup`` makes only what is missing."""
 
 
 class ExportError(ValueError):

@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Self
 
+from desktop_sync.engine import normalize
+from desktop_sync.engine.decisions import DecisionRefused, ItemView
+from desktop_sync.engine.decisions import check as check_decision
 from desktop_sync.engine.lookup import InvoiceLookupError, InvoiceStatus, PaymentLine
 from desktop_sync.engine.model import (
     COUNT_KEYS,
@@ -26,8 +29,11 @@ from desktop_sync.engine.model import (
     RunSummary,
     Stage,
     System,
+    confirmable,
 )
+from desktop_sync.engine.snapshot import Snapshot, requisites_of
 from desktop_sync.journal import LinkValues
+from desktop_sync.journal.db import JournalDamaged
 
 # The door's vocabulary is named here too (the plan and its parts, a run's summary and
 # progress, the invoice lookup's answer), so that a front imports it from the door.
@@ -123,12 +129,15 @@ class SettingChoices:
 __all__ = [
     "COUNT_KEYS",
     "Choice",
+    "DecisionRefused",
     "Flow",
     "InboxRecord",
     "InvoiceLookupError",
     "InvoiceStatus",
     "Item",
     "ItemKind",
+    "ItemView",
+    "JournalDamaged",
     "Json",
     "LinkValues",
     "OpKind",
@@ -142,6 +151,11 @@ __all__ = [
     "RunRecord",
     "RunSummary",
     "SettingChoices",
+    "Snapshot",
     "Stage",
     "System",
+    "check_decision",
+    "confirmable",
+    "normalize",
+    "requisites_of",
 ]

@@ -22,7 +22,11 @@ from typing import Any
 from desktop_sync import __version__
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.urls import check_webhook
-from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24PermissionError
+from desktop_sync.connectors.bitrix24 import (
+    Bitrix24Client,
+    Bitrix24Error,
+    Bitrix24PermissionError,
+)
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine import front
 from desktop_sync.engine.cache import Cached, cache_path
@@ -33,6 +37,7 @@ from desktop_sync.engine.facade import (
     SYSTEM_ERRORS,
     ConnectError,
     JournalDoor,
+    SetupIncomplete,
     StalePlan,
     open_journal,
     profile_secrets,
@@ -76,11 +81,9 @@ from desktop_sync.runlock import RunLock
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Cancelled", "ConnectError", "StalePlan", "SyncService"]
+__all__ = ["Cancelled", "ConnectError", "SetupIncomplete", "StalePlan", "SyncService"]
 
 LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT)
-
-
 _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 
 
@@ -388,10 +391,7 @@ class SyncService(JournalDoor):
     ) -> tuple[RunSummary, Plan]:
         """Read both systems and plan, journal the plan; write nothing to either system."""
         with RunLock(self.paths.lock_path(self.profile.uuid)):
-            self.connect()
-            self._settle_locked(progress)
-            _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
-            self._keep_cache(plan)
+            plan = self._plan_locked(progress, cancel, flows, full)
             run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
             summary = RunSummary(run_id, "dry_run", Outcome.DONE)
             for op in plan.operations:
@@ -413,11 +413,23 @@ class SyncService(JournalDoor):
         """Prepare and apply at once (command line, scheduler): all of the plan."""
         cancel = cancel or threading.Event()
         with RunLock(self.paths.lock_path(self.profile.uuid)):
-            self.connect()
-            self._settle_locked(progress)
-            _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
-            self._keep_cache(plan)
+            plan = self._plan_locked(progress, cancel, flows, full)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
+
+    def _plan_locked(
+        self,
+        progress: ProgressFn,
+        cancel: threading.Event | None,
+        flows: tuple[Flow, ...] | None,
+        full: bool,
+    ) -> Plan:
+        """Under the run lock: settle what an interrupted run left, read, plan, and keep
+        the read as the next incremental read's start."""
+        self.connect()
+        self._settle_locked(progress)
+        _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
+        self._keep_cache(plan)
+        return plan
 
     # -- setup --------------------------------------------------------------------------
 
@@ -435,6 +447,8 @@ class SyncService(JournalDoor):
             return [f.label for f in self.crm.userfields.setup_custom_fields()]
         except Bitrix24PermissionError as exc:
             raise ConnectError.of(exc) from None
+        except Bitrix24Error as exc:  # a 500, an HTML page, a dropped answer
+            raise SetupIncomplete(str(exc)) from None
 
     # -- what the fronts ask besides ----------------------------------------------------
 

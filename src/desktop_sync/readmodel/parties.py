@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Container, Mapping
+from typing import Any, Protocol
 
+from desktop_sync.connectors.bitrix24.models import CrmCompany
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import match_counterparties, match_products
 from desktop_sync.engine.plan_products import compared
-from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel.marks import Marks, search, state_of
@@ -17,12 +18,55 @@ from desktop_sync.readmodel.rows import (
     COUNTERPARTY_COLUMNS,
     PRODUCT,
     PRODUCT_COLUMNS,
+    Column,
     Row,
     SyncState,
     Table,
 )
 
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def crm_id(self) -> object: ...
+
+
+def _shown(onec: Mapping[str, _Named], pairs: Mapping[str, object], extra: set[str]) -> list[str]:
+    """The 1C records a table shows (matched, in use, or once sent), by name."""
+    shown = [ref for ref, r in onec.items() if ref in pairs or ref in extra or r.crm_id]
+    return sorted(shown, key=lambda r: nz.text(onec[r].name).casefold())
+
+
+def _differs(
+    cols: tuple[Column, ...],
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+    only: Container[str] | None = None,
+) -> list[str]:
+    """The columns whose values differ (names compared with their spaces normalised)."""
+
+    def value(side: Mapping[str, Any], key: str) -> Any:
+        return nz.text(str(side[key])) if key == "name" else side[key]
+
+    return [
+        c.key
+        for c in cols
+        if (only is None or c.key in only) and value(left, c.key) != value(right, c.key)
+    ]
+
+
 # -- counterparties ------------------------------------------------------------------------
+
+
+def _company_values(rq: CrmRequisite, co: CrmCompany) -> dict[str, Any]:
+    return {
+        "name": co.counterparty.name,
+        "inn": rq.inn,
+        "kpp": rq.kpp,
+        "phone": nz.phone(co.counterparty.phone),
+        "email": nz.text(co.counterparty.email).lower(),
+    }
 
 
 def counterparty_table(
@@ -34,10 +78,7 @@ def counterparty_table(
     crm_units = {rq.key: (rq, co) for co in snap.crm.companies.values() for rq in requisites_of(co)}
     rows: list[Row] = []
     used_crm: set[str] = set()
-    shown_onec = [
-        ref for ref, cp in onec.items() if ref in match.pairs or ref in extra_onec or cp.crm_id
-    ]
-    for ref in sorted(shown_onec, key=lambda r: nz.text(onec[r].name).casefold()):
+    for ref in _shown(onec, match.pairs, extra_onec):
         cp = onec[ref]
         left: dict[str, Any] = dict(nz.counterparty_values(cp))
         left["name"] = cp.name
@@ -49,19 +90,8 @@ def counterparty_table(
             crm_key = pair.crm_key
             used_crm.add(crm_key)
             rq, co = crm_units[crm_key]
-            right = {
-                "name": co.counterparty.name,
-                "inn": rq.inn,
-                "kpp": rq.kpp,
-                "phone": nz.phone(co.counterparty.phone),
-                "email": nz.text(co.counterparty.email).lower(),
-            }
-            differs = [
-                c.key
-                for c in cols
-                if (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
-                != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
-            ]
+            right = _company_values(rq, co)
+            differs = _differs(cols, left, right)
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
         else:
             base = SyncState.ONLY_ONEC
@@ -77,13 +107,7 @@ def counterparty_table(
     for key, (rq, co) in sorted(crm_units.items(), key=lambda kv: kv[1][1].counterparty.name):
         if key in used_crm or co.is_my_company:
             continue
-        right = {
-            "name": co.counterparty.name,
-            "inn": rq.inn,
-            "kpp": rq.kpp,
-            "phone": nz.phone(co.counterparty.phone),
-            "email": nz.text(co.counterparty.email).lower(),
-        }
+        right = _company_values(rq, co)
         state, note, detail = state_of(
             SyncState.ONLY_CRM, (), marks.of([COUNTERPARTY], [key]), cols
         )
@@ -111,8 +135,7 @@ def product_table(
     match = match_products(onec, snap.crm.products, links)
     rows: list[Row] = []
     used: set[str] = set()
-    shown = [ref for ref, p in onec.items() if ref in match.pairs or ref in extra_onec or p.crm_id]
-    for ref in sorted(shown, key=lambda r: nz.text(onec[r].name).casefold()):
+    for ref in _shown(onec, match.pairs, extra_onec):
         p = onec[ref]
         left = _product_values(p.name, nz.product_values(p))
         pair = match.pairs.get(ref)
@@ -125,13 +148,8 @@ def product_table(
             used.add(crm_key)
             cp = snap.crm.products[int(crm_key)]
             right = _product_values(cp.product.name, nz.product_values(cp.product))
-            differs = [  # what F5 keeps equal: never the article, which the CRM lacks
-                c.key
-                for c in cols
-                if c.key in compared(left)
-                and (nz.text(str(left[c.key])) if c.key == "name" else left[c.key])
-                != (nz.text(str(right[c.key])) if c.key == "name" else right[c.key])
-            ]
+            # what F5 keeps equal: never the article, which the CRM lacks
+            differs = _differs(cols, left, right, compared(left))
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
         state, note, detail = state_of(base, differs, marks.of([PRODUCT], [ref, crm_key]), cols)
         rows.append(
