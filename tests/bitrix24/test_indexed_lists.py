@@ -182,3 +182,68 @@ def test_products_by_xml_id_and_prices_by_product_follow_updates(
     _call(portal, "catalog.price.update", {"id": moved, "fields": {"productId": second}})
     assert prices_of(second) == before | {moved}
     assert moved not in prices_of(first)
+
+
+def _legacy(portal: Bitrix24Sandbox, method: str, flt: dict[str, Any]) -> list[int]:
+    out: list[int] = []
+    start_at: Any = 0
+    while start_at is not None:
+        body = _call(portal, method, {"filter": flt, "select": ["ID"], "start": start_at})
+        out.extend(int(r["ID"]) for r in body["result"])
+        start_at = body.get("next")
+    return out
+
+
+def test_companies_and_requisites_by_key_are_looked_up_not_scanned(
+    portal: Bitrix24Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = portal.store
+    company = next(iter(store.companies.rows.values()))
+    _call(portal, "crm.company.update", {"id": company["ID"], "fields": {"ORIGIN_ID": "1c-Key"}})
+    requisite = next(r for r in store.requisites.rows.values() if r.get("RQ_INN"))
+    scanned: list[str] = []
+    real_iter, real_ordered = Table.__iter__, Table.ordered
+    watched = (store.companies, store.requisites)
+
+    def spy_iter(self: Table) -> Iterator[dict[str, Any]]:
+        if any(self is t for t in watched):
+            scanned.append("iter")
+        return real_iter(self)
+
+    def spy_ordered(self: Table) -> list[dict[str, Any]]:
+        if any(self is t for t in watched):
+            scanned.append("ordered")
+        return real_ordered(self)
+
+    monkeypatch.setattr(Table, "__iter__", spy_iter)
+    monkeypatch.setattr(Table, "ordered", spy_ordered)
+    origin = str(company["ORIGIN_ID"])
+    assert _legacy(portal, "crm.company.list", {"=ORIGIN_ID": origin.upper()}) == [
+        i for i, r in store.companies.rows.items() if str(r.get("ORIGIN_ID")) == origin
+    ]
+    inn = str(requisite["RQ_INN"])
+    assert _legacy(portal, "crm.requisite.list", {"RQ_INN": inn}) == [
+        i for i, r in store.requisites.rows.items() if r.get("RQ_INN") == inn
+    ]
+    owners = [int(requisite["ENTITY_ID"]), 999_999]
+    assert _legacy(portal, "crm.requisite.list", {"@ENTITY_ID": owners}) == [
+        i for i, r in store.requisites.rows.items() if r["ENTITY_ID"] == owners[0]
+    ]
+    assert scanned == []  # answered from the indexes
+    # a filter on a field with no index is a scan, with the same answer as before
+    everything = _legacy(portal, "crm.company.list", {})
+    assert everything == sorted(store.companies.rows)
+    assert scanned
+
+
+def test_a_key_changed_by_update_is_found_by_its_new_value(portal: Bitrix24Sandbox) -> None:
+    company = next(iter(portal.store.companies.rows.values()))
+    old = "1c-key"
+    _call(portal, "crm.company.update", {"id": company["ID"], "fields": {"ORIGIN_ID": old}})
+    assert _legacy(portal, "crm.company.list", {"=ORIGIN_ID": old}) == [company["ID"]]
+    _call(portal, "crm.company.update", {"id": company["ID"], "fields": {"ORIGIN_ID": "new-key"}})
+    assert _legacy(portal, "crm.company.list", {"=ORIGIN_ID": old}) == []
+    assert _legacy(portal, "crm.company.list", {"=ORIGIN_ID": "NEW-key"}) == [company["ID"]]
+    requisite = next(iter(portal.store.requisites.rows.values()))
+    _call(portal, "crm.requisite.update", {"id": requisite["ID"], "fields": {"RQ_INN": "123"}})
+    assert requisite["ID"] in _legacy(portal, "crm.requisite.list", {"RQ_INN": "123"})

@@ -15,6 +15,7 @@ from typing import Any
 
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.legacy_list import legacy_list, select_fields
+from desktop_sync.sandbox.bitrix24.query import candidates, resolver
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
     Outcome,
@@ -25,7 +26,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     method,
     param,
 )
-from desktop_sync.sandbox.bitrix24.store import Store, now_portal
+from desktop_sync.sandbox.bitrix24.store import Store, Table, now_portal
 
 _T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -146,6 +147,21 @@ def _apply_fields(
     names: tuple[str, ...],
     int_fields: set[str],
 ) -> None:
+    before = [row.get(k) for k in _WATCHED]
+    _set_fields(store, row, fields, names, int_fields)
+    if [row.get(k) for k in _WATCHED] != before:
+        for table in (store.companies, store.contacts, store.requisites):
+            if table.rows.get(row.get("ID", 0)) is row:
+                table.invalidate()  # an indexed field changed in place
+
+
+def _set_fields(
+    store: Store,
+    row: dict[str, Any],
+    fields: dict[str, Any],
+    names: tuple[str, ...],
+    int_fields: set[str],
+) -> None:
     upper = {k.upper(): v for k, v in fields.items()}
     for name in names:
         if name in ("ID", "DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIFY_BY_ID"):
@@ -178,9 +194,36 @@ def _render_full(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 # --- companies ------------------------------------------------------------------
 
 
+def _pool(
+    table: Table,
+    params: dict[str, Any],
+    names: list[str],
+    *,
+    indexed: tuple[str, ...] = (),
+    indexed_text: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """The rows a list's filter can match, from an index where it names an indexed field
+    (as the portal's database does); the filter itself is applied after, so the answer
+    is that of a scan."""
+    raw_filter = params.get("filter") or params.get("FILTER")
+    return candidates(
+        table,
+        raw_filter,
+        resolver(names),
+        id_field="ID",
+        indexed=indexed,
+        indexed_text=indexed_text,
+    )
+
+
+_BY_ORIGIN = ("ORIGIN_ID", "ORIGINATOR_ID")
+_WATCHED = (*_BY_ORIGIN, "COMPANY_ID", "ENTITY_ID", "RQ_INN", "XML_ID")  # indexed fields
+
+
 @method("crm.company.list", "crm")
 def company_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    rows = [r for r in ctx.store.companies if ctx.store.company_visible(ctx.user, r)]
+    pool = _pool(ctx.store.companies, params, [*COMPANY_FIELDS, *MULTI], indexed_text=_BY_ORIGIN)
+    rows = [r for r in pool if ctx.store.company_visible(ctx.user, r)]
     return legacy_list(params, rows, COMPANY_FIELDS, multi=MULTI, samples=_SAMPLES)
 
 
@@ -284,7 +327,14 @@ def _field_meta(names: tuple[str, ...]) -> dict[str, Any]:
 
 @method("crm.contact.list", "crm")
 def contact_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    rows = [r for r in ctx.store.contacts if ctx.store.company_visible(ctx.user, r)]
+    pool = _pool(
+        ctx.store.contacts,
+        params,
+        [*CONTACT_FIELDS, *MULTI],
+        indexed=("COMPANY_ID",),
+        indexed_text=_BY_ORIGIN,
+    )
+    rows = [r for r in pool if ctx.store.company_visible(ctx.user, r)]
     return legacy_list(params, rows, CONTACT_FIELDS, multi=MULTI, samples=_SAMPLES)
 
 
@@ -353,7 +403,14 @@ def requisite_error(description: str) -> RestError:
 
 @method("crm.requisite.list", "crm")
 def requisite_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    rows = [r for r in ctx.store.requisites if _requisite_owner_visible(ctx, r)]
+    pool = _pool(
+        ctx.store.requisites,
+        params,
+        list(REQUISITE_FIELDS),
+        indexed=("ENTITY_ID",),
+        indexed_text=("RQ_INN", "XML_ID"),
+    )
+    rows = [r for r in pool if _requisite_owner_visible(ctx, r)]
     return legacy_list(params, rows, REQUISITE_FIELDS, samples=_SAMPLES)
 
 

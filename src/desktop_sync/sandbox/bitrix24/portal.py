@@ -146,6 +146,7 @@ class Bitrix24Sandbox(Serving):
             row = self.store.companies.rows[company_id]
             row.update(fields)
             row["DATE_MODIFY"] = now_portal()
+            self.store.companies.invalidate()  # a field of its indexes may have changed
 
     def delete_item(self, item_id: int) -> None:
         with self.store.lock:
