@@ -27,17 +27,18 @@ from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine.model import Flow, Item, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.engine.normalize import counterparty_values
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
+from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel import (
     COUNTERPARTY,
     INVOICE,
     PRODUCT,
     Mark,
+    Matches,
     SyncState,
     build_views,
     empty_snapshot,
     find_invoices,
 )
-from desktop_sync.journal import LinkValues
 
 D = Decimal
 NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -238,3 +239,28 @@ def test_invoice_status_has_payments_and_shipments(snap: Snapshot) -> None:
 def test_empty_snapshot_gives_empty_tables() -> None:
     views = build_views(empty_snapshot(), {})
     assert all(not t.rows for t in views.tables())
+
+
+def test_the_tables_take_the_planners_match_instead_of_matching_again(
+    snap: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the planner's match, the read model matches nothing itself; without it, it
+    matches each kind once for every table (the products once for products and stock)."""
+    import desktop_sync.readmodel as rm
+    from desktop_sync.engine import matcher
+
+    calls: list[str] = []
+    for name in ("match_counterparties", "match_products"):
+        real = getattr(matcher, name)
+        monkeypatch.setattr(rm, name, lambda *a, _n=name, _f=real: calls.append(_n) or _f(*a))
+    links = _links()
+    build_views(snap, links, warehouse_map={"Основной склад": "1"})
+    assert sorted(calls) == ["match_counterparties", "match_products"]
+    given = Matches(
+        matcher.match_counterparties(snap.onec.counterparties, snap.crm.companies, []),
+        matcher.MatchResult(),  # the planner matched no product
+    )
+    calls.clear()
+    views = build_views(snap, links, warehouse_map={"Основной склад": "1"}, matches=given)
+    assert calls == []
+    assert {r.state for r in views.products.rows if r.onec is not None} == {SyncState.ONLY_ONEC}

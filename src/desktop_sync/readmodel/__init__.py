@@ -9,8 +9,10 @@ window shows; the GUI only formats and sorts them. The invoice lookup is the doo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from desktop_sync.engine.lookup import InvoiceStatus, PaymentLine, find_invoices
+from desktop_sync.engine.matcher import MatchResult, match_counterparties, match_products
 from desktop_sync.engine.records import Plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
 from desktop_sync.journal import LinkValues
@@ -39,27 +41,43 @@ from desktop_sync.readmodel.rows import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Which 1C record is which CRM record: the planner's answer, when it gives one."""
+
+    counterparties: MatchResult
+    products: MatchResult
+
+
 def build_views(
     snap: Snapshot,
     links: Mapping[str, list[LinkValues]],
     plan: Plan | None = None,
     marks: Iterable[Mark] = (),
     warehouse_map: Mapping[str, str] | None = None,
+    matches: Matches | None = None,
 ) -> Views:
-    """All five tables. ``links`` maps an entity type to the journal's links of it."""
+    """All five tables. ``links`` maps an entity type to the journal's links of it.
+
+    ``matches`` is what the planner matched for the same read; without it the records
+    are matched here, once for all the tables (the same rules, the same answer)."""
     m = Marks()
     for mark in marks_from_plan(plan) if plan is not None else ():
         m.add(mark)
     for mark in marks:
         m.add(mark)
-    customers = _customers(snap)
-    products = _products(snap)
+    if matches is None:
+        matches = Matches(
+            match_counterparties(snap.onec.counterparties, snap.crm.companies,
+                                 links.get(COUNTERPARTY, [])),
+            match_products(snap.onec.products, snap.crm.products, links.get(PRODUCT, [])),
+        )  # fmt: skip
     return Views(
         invoices=invoice_table(snap, links.get(INVOICE, []), m),
         payments=payment_table(snap, links.get(INVOICE, []), m),
-        stock=stock_table(snap, links.get(PRODUCT, []), m, warehouse_map or {}),
-        counterparties=counterparty_table(snap, links.get(COUNTERPARTY, []), m, customers),
-        products=product_table(snap, links.get(PRODUCT, []), m, products),
+        stock=stock_table(snap, matches.products, m, warehouse_map or {}),
+        counterparties=counterparty_table(snap, matches.counterparties, m, _customers(snap)),
+        products=product_table(snap, matches.products, m, _products(snap)),
     )
 
 
@@ -98,6 +116,7 @@ __all__ = [
     "ColumnKind",
     "InvoiceStatus",
     "Mark",
+    "Matches",
     "PaymentLine",
     "Row",
     "SyncState",

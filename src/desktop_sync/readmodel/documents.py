@@ -18,7 +18,7 @@ from desktop_sync.engine.lookup import (
     payments_by_invoice,
     shipped_by_invoice,
 )
-from desktop_sync.engine.matcher import match_products
+from desktop_sync.engine.matcher import MatchResult
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
@@ -174,10 +174,9 @@ def payment_table(snap: Snapshot, invoice_links: list[LinkValues], marks: Marks)
 
 
 def stock_table(
-    snap: Snapshot, product_links: list[LinkValues], marks: Marks, warehouse_map: Mapping[str, str]
+    snap: Snapshot, match: MatchResult, marks: Marks, warehouse_map: Mapping[str, str]
 ) -> Table:
     cols = STOCK_COLUMNS
-    match = match_products(snap.onec.products, snap.crm.products, product_links)
     stores = {str(k): v for k, v in snap.crm.stores.items()}
     rows: list[Row] = []
     for level in sorted(snap.onec.stock, key=lambda s: (s.product_ref, s.warehouse_ref)):

@@ -7,11 +7,10 @@ from typing import Any, Protocol
 
 from desktop_sync.connectors.bitrix24.models import CrmCompany
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import match_counterparties, match_products
+from desktop_sync.engine.matcher import MatchResult
 from desktop_sync.engine.plan_products import compared
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import tr
-from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel.marks import Marks, search, state_of
 from desktop_sync.readmodel.rows import (
     COUNTERPARTY,
@@ -70,11 +69,10 @@ def _company_values(rq: CrmRequisite, co: CrmCompany) -> dict[str, Any]:
 
 
 def counterparty_table(
-    snap: Snapshot, links: list[LinkValues], marks: Marks, extra_onec: set[str]
+    snap: Snapshot, match: MatchResult, marks: Marks, extra_onec: set[str]
 ) -> Table:
     cols = COUNTERPARTY_COLUMNS
     onec = snap.onec.counterparties
-    match = match_counterparties(onec, snap.crm.companies, links)
     crm_units = {rq.key: (rq, co) for co in snap.crm.companies.values() for rq in requisites_of(co)}
     rows: list[Row] = []
     used_crm: set[str] = set()
@@ -127,12 +125,9 @@ def _product_values(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def product_table(
-    snap: Snapshot, links: list[LinkValues], marks: Marks, extra_onec: set[str]
-) -> Table:
+def product_table(snap: Snapshot, match: MatchResult, marks: Marks, extra_onec: set[str]) -> Table:
     cols = PRODUCT_COLUMNS
     onec = snap.onec.products
-    match = match_products(onec, snap.crm.products, links)
     rows: list[Row] = []
     used: set[str] = set()
     for ref in _shown(onec, match.pairs, extra_onec):
