@@ -234,7 +234,7 @@ class Creates:
                 requisite_id=requisite_id,
             )
         except Bitrix24Error as exc:
-            return exc  # the writer translates it
+            return exc  # in its category already: the executor decides (errors.py)
         return replace(made, result={FOUND: True})
 
     def _company_made(self, op: Operation, ids: tuple[int, int | None]) -> Applied:

@@ -6,25 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from desktop_sync.connectors.onec import (
-    OnecBadRequest,
-    OnecClient,
-    OnecConflict,
-    OnecConnectionError,
-    OnecError,
-    OnecServerError,
-    OnecTimeout,
-    OnecUnavailable,
-)
+from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.domain.entities import Counterparty, Invoice
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import (
-    FOUND,
-    Applied,
-    OutcomeUnknown,
-    TemporaryFailure,
-    WriteError,
-)
+from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.ops import (
     ONEC_WRITABLE,
@@ -35,6 +20,7 @@ from desktop_sync.engine.ops import (
     InvoiceCreate,
     Unsettled,
 )
+from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
 _LOGICAL = {
@@ -49,17 +35,6 @@ def invoice_values_onec(inv: Invoice) -> dict[str, Any]:
     """A 1C invoice's compared values (its counterparty and products by 1C ref)."""
     refs = [ln.product_ref or "" for ln in inv.lines]
     return nz.invoice_values(inv, inv.counterparty_ref or "", refs)
-
-
-def translate(exc: OnecError) -> Exception:
-    """A 1C error as the executor's kind: unknown outcome, temporary, or refused."""
-    if isinstance(exc, OnecTimeout) or getattr(exc, "outcome_unknown", False):
-        return OutcomeUnknown(str(exc))  # the write may have reached 1C
-    if isinstance(exc, OnecConnectionError | OnecUnavailable | OnecServerError):
-        return TemporaryFailure(str(exc))
-    if isinstance(exc, OnecBadRequest | OnecConflict):
-        return WriteError(str(exc), field=getattr(exc, "field", "") or "")
-    return WriteError(str(exc), field=getattr(exc, "field", "") or "")
 
 
 class OnecWriter:
@@ -80,10 +55,7 @@ class OnecWriter:
                     what=f"{op.kind.value} {op.entity_type}"
                 )
             )
-        try:
-            return handler(op)
-        except OnecError as exc:
-            raise translate(exc) from None
+        return handler(op)  # a 1C error is in its category already (errors.py)
 
     def _create_counterparty(self, op: Operation) -> Applied:
         p = op.payload
@@ -176,34 +148,31 @@ class OnecWriter:
         for op in ops:
             try:
                 out.append(self.apply(op, results))
-            except (OutcomeUnknown, TemporaryFailure, WriteError) as exc:
+            except SyncError as exc:
                 out.append(exc)
         return out
 
     def lookup(self, op: Unsettled) -> Applied | None:
         if op.kind != OpKind.CREATE.value or op.entity_type not in _LOGICAL:
             return None
-        try:
-            ref = self.client.find_created(_LOGICAL[op.entity_type], op.key)
-            if ref is None:
+        ref = self.client.find_created(_LOGICAL[op.entity_type], op.key)
+        if ref is None:
+            return None
+        if op.entity_type is EntityType.INVOICE:
+            back = self.client.invoice(ref)
+            if back is None:
                 return None
-            if op.entity_type is EntityType.INVOICE:
-                back = self.client.invoice(ref)
-                if back is None:
-                    return None
-                return _invoice_applied(back, ref, op.crm_id or op.source_id)
-            if op.entity_type is EntityType.COUNTERPARTY:
-                return Applied(
-                    ref,
-                    EntityType.COUNTERPARTY,
-                    onec_ref=ref,
-                    crm_id=op.source_id,
-                    onec_values=dict(op.values),
-                    crm_values=dict(op.values),
-                )
-            return Applied(ref)
-        except OnecError as exc:
-            raise translate(exc) from None
+            return _invoice_applied(back, ref, op.crm_id or op.source_id)
+        if op.entity_type is EntityType.COUNTERPARTY:
+            return Applied(
+                ref,
+                EntityType.COUNTERPARTY,
+                onec_ref=ref,
+                crm_id=op.source_id,
+                onec_values=dict(op.values),
+                crm_values=dict(op.values),
+            )
+        return Applied(ref)
 
 
 def _invoice_applied(
