@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from socketserver import BaseServer
-from types import TracebackType
 from typing import Self
 
 
@@ -39,10 +38,5 @@ class Serving:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

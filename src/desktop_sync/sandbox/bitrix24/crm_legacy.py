@@ -148,20 +148,6 @@ def _apply_fields(
     int_fields: set[str],
 ) -> None:
     before = [row.get(k) for k in _WATCHED]
-    _set_fields(store, row, fields, names, int_fields)
-    if [row.get(k) for k in _WATCHED] != before:
-        for table in (store.companies, store.contacts, store.requisites):
-            if table.rows.get(row.get("ID", 0)) is row:
-                table.invalidate()  # an indexed field changed in place
-
-
-def _set_fields(
-    store: Store,
-    row: dict[str, Any],
-    fields: dict[str, Any],
-    names: tuple[str, ...],
-    int_fields: set[str],
-) -> None:
     upper = {k.upper(): v for k, v in fields.items()}
     for name in names:
         if name in ("ID", "DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIFY_BY_ID"):
@@ -181,6 +167,10 @@ def _set_fields(
             row[name] = [*row.get(name, []), *entries]
     row["HAS_PHONE"] = "Y" if row.get("PHONE") else "N"
     row["HAS_EMAIL"] = "Y" if row.get("EMAIL") else "N"
+    if [row.get(k) for k in _WATCHED] != before:
+        for table in (store.companies, store.contacts, store.requisites):
+            if table.rows.get(row.get("ID", 0)) is row:
+                table.invalidate()  # an indexed field changed in place
 
 
 def _render_full(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -44,6 +44,15 @@ CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
 CASH_DESK_REF = ref("cash_desk", "main")
 TYPICAL_AGREEMENT_REF = ref("agreement", "typical")
+# the terms of every seeded agreement with a client: roubles, VAT included, by contracts
+AGREEMENT_TERMS: Record = {
+    "Валюта_Key": CURRENCY_REF,
+    "ЦенаВключаетНДС": True,
+    "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
+    "ХозяйственнаяОперация": "РеализацияКлиенту",
+    "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
+    "ИспользуютсяДоговорыКонтрагентов": True,
+}
 ORDER_TYPE = "StandardODATA." + ut11.ORDERS
 SHIPMENT_TYPE = "StandardODATA." + ut11.SHIPMENTS
 PRODUCT_TYPE = "StandardODATA." + ut11.PRODUCTS
@@ -334,12 +343,7 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
             "Типовое": True,
             "Статус": "Действует",
             "ВидЦен_Key": base_price,
-            "Валюта_Key": CURRENCY_REF,
-            "ЦенаВключаетНДС": True,
-            "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
-            "ХозяйственнаяОперация": "РеализацияКлиенту",
-            "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
-            "ИспользуютсяДоговорыКонтрагентов": True,
+            **AGREEMENT_TERMS,
         },
     )
     _seed_onec_only(store, ds)
@@ -396,12 +400,7 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
                     "Статус": "Действует",
                     "ДатаНачалаДействия": at(ds.today - dt.timedelta(days=400), 0),
                     "ВидЦен_Key": ds.price_types[0].onec_ref,
-                    "Валюта_Key": CURRENCY_REF,
-                    "ЦенаВключаетНДС": True,
-                    "НалогообложениеНДС": "ПродажаОблагаетсяНДС",
-                    "ХозяйственнаяОперация": "РеализацияКлиенту",
-                    "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
-                    "ИспользуютсяДоговорыКонтрагентов": True,
+                    **AGREEMENT_TERMS,
                 },
             )
         store.insert(
