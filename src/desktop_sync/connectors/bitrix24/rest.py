@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,6 +84,19 @@ _LOST = (
     Bitrix24ServerError,
     Bitrix24BadResponse,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Exchange:
+    """One request as the retry loop sees it: where it goes, what it carries, whether it
+    only reads, and what to raise if its answer never comes (``lost``)."""
+
+    method: str
+    body: Params
+    limits: list[str]  # the methods whose operating time it spends
+    read: bool
+    what: str
+    lost: Callable[[Exception], Bitrix24Error]
 
 
 class _Again(Exception):
@@ -237,16 +251,7 @@ class RestClient:
             )
         self.throttle.acquire()
 
-    def _exchange(
-        self,
-        method: str,
-        body: Params,
-        *,
-        limits: list[str],
-        read: bool,
-        what: str,
-        lost: Callable[[Exception], Bitrix24Error],
-    ) -> Mapping[str, Any]:
+    def _exchange(self, ex: _Exchange) -> Mapping[str, Any]:
         """One request, retried while that is safe: the answer's JSON body, or an error.
 
         ``lost`` turns a request whose answer never came into the error to raise. A
@@ -263,35 +268,27 @@ class RestClient:
                 counted=self._count_retry,
             ):
                 with attempt:
-                    return self._paced(method, body, limits=limits, read=read, what=what, lost=lost)
+                    return self._paced(ex)
         except _Again as again:
             raise again.final from None
         raise AssertionError("unreachable")
 
-    def _paced(
-        self,
-        method: str,
-        body: Params,
-        *,
-        limits: list[str],
-        read: bool,
-        what: str,
-        lost: Callable[[Exception], Bitrix24Error],
-    ) -> Mapping[str, Any]:
+    def _paced(self, ex: _Exchange) -> Mapping[str, Any]:
         """One try: sent when the limits allow, re-sent while the portal refuses it for a
         limit (it did not run it); a failure worth another try is raised as ``_Again``."""
+        method, what = ex.method, ex.what
         refused = 0
         while True:
             refused += 1
-            self._wait_limits(limits)
+            self._wait_limits(ex.limits)
             self.counters.requests += 1
             try:
-                response = self._post(method, body)
+                response = self._post(method, ex.body)
                 data = self._decode(method, response, what)
             except _LOST as exc:
-                if read or isinstance(exc, httpx.ConnectError):  # a read, or never sent
-                    raise _Again(lost(exc)) from None
-                raise lost(exc) from None
+                if ex.read or isinstance(exc, httpx.ConnectError):  # a read, or never sent
+                    raise _Again(ex.lost(exc)) from None
+                raise ex.lost(exc) from None
             status = response.status_code
             if "error" not in data:
                 result: Mapping[str, Any] = data
@@ -301,7 +298,7 @@ class RestClient:
             try:
                 self._raise_for(method, status, data, what)
             except Bitrix24Error as error:
-                if status >= 500 and read:
+                if status >= 500 and ex.read:
                     raise _Again(error) from None
                 raise
 
@@ -311,12 +308,14 @@ class RestClient:
         what = what or noun(method)
         read = is_read(method)
         data = self._exchange(
-            method,
-            params or {},
-            limits=[method],
-            read=read,
-            what=what,
-            lost=lambda exc: as_error(exc, method, what, outcome_unknown=not read),
+            _Exchange(
+                method,
+                params or {},
+                [method],
+                read,
+                what,
+                lambda exc: as_error(exc, method, what, outcome_unknown=not read),
+            )
         )
         self.budget.observe(method, data.get("time"))
         return Reply(
@@ -403,12 +402,7 @@ class RestClient:
             )
 
         data = self._exchange(
-            "batch",
-            {"halt": 1 if halt else 0, "cmd": cmd},
-            limits=methods,
-            read=read,
-            what=what,
-            lost=lost,
+            _Exchange("batch", {"halt": 1 if halt else 0, "cmd": cmd}, methods, read, what, lost)
         )
         reply = self._batch_reply(commands, data, halt)
         return self._retry_limited(commands, reply, halt, what)
