@@ -304,6 +304,9 @@ class PlanReviewDialog(QDialog):
         """Add up to ``CHUNK`` operations; a plan of thousands never stalls the window."""
         budget = CHUNK
         self._bulk = True
+        checkable = (
+            QTreeWidgetItem().flags() | Qt.ItemFlag.ItemIsUserCheckable
+        )  # once: enum | is slow
         try:
             while self._pending and budget > 0:
                 group, rows = self._pending[0]
@@ -311,7 +314,7 @@ class PlanReviewDialog(QDialog):
                 children = []
                 for r in take:
                     item = QTreeWidgetItem([r.record, r.what, r.reason, r.changes])
-                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setFlags(checkable)
                     item.setCheckState(0, Qt.CheckState.Checked)
                     item.setData(0, OpRole, r.op_id)
                     item.setToolTip(0, r.record)
