@@ -17,7 +17,8 @@ write that may or may not have landed) is :attr:`Category.OUTCOME_UNKNOWN` whate
 its class. Read it with :func:`category_of` rather than ``isinstance`` for that
 reason.
 
-This module imports only the exit codes and ``tr``: connectors, engine, journal,
+At import it needs only the exit codes and ``tr`` (the keyring's error class and the
+redaction of secrets are looked up when describing), so connectors, engine, journal,
 config, the command line and the window can all import it.
 """
 
