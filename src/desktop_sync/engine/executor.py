@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from desktop_sync.engine.model import (
     Operation,
@@ -78,6 +78,22 @@ class TemporaryFailure(Transient):
 def _may_pass(exc: BaseException) -> bool:
     """A look-up that failed for a reason that may pass: it is tried again next run."""
     return category_of(exc) in (Category.OUTCOME_UNKNOWN, Category.TRANSIENT)
+
+
+H = TypeVar("H")
+
+
+def refused_kind(op: Operation, refusal: str) -> WriteError:
+    """A kind of operation this writer does not make (``refusal`` names ``{what}``)."""
+    return WriteError(refusal.format(what=f"{op.kind.value} {op.entity_type}"))
+
+
+def handler_for(table: Mapping[type, H], op: Operation, refusal: str) -> H:
+    """A writer's handler for ``op``'s payload type, from its table."""
+    handler = table.get(type(op.payload))
+    if handler is None:
+        raise refused_kind(op, refusal)
+    return handler
 
 
 class Writer(Protocol):

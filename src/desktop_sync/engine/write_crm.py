@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24Error
 from desktop_sync.connectors.bitrix24.updates import Updates
 from desktop_sync.engine import write_crm_money as money
-from desktop_sync.engine.executor import Applied, WriteError
+from desktop_sync.engine.executor import Applied, handler_for
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     CounterpartyCreate,
@@ -81,13 +81,9 @@ class CrmWriter:
     # -- the executor's side -------------------------------------------------------------
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
-        handler = self._single.get(type(op.payload))
-        if handler is None:
-            raise WriteError(
-                tr("desktop-sync cannot make this change in the CRM: {what}").format(
-                    what=f"{op.kind.value} {op.entity_type}"
-                )
-            )
+        handler = handler_for(
+            self._single, op, tr("desktop-sync cannot make this change in the CRM: {what}")
+        )
         return handler(op, results)  # a Bitrix24 error is in its category already
 
     def batch_size(self, op: Operation) -> int:

@@ -21,7 +21,7 @@ from desktop_sync.connectors.bitrix24.updates import (
     payment_paid,
     sync_fields,
 )
-from desktop_sync.engine.executor import FOUND, Applied, WriteError
+from desktop_sync.engine.executor import FOUND, Applied, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     SENT,
@@ -71,11 +71,7 @@ def commands(op: Operation, results: Mapping[str, Applied]) -> list[Command]:
         return [invoice_fields(p.crm_id, sync_fields(p.fields))]
     if isinstance(p, CrmPayment) and p.payment_id is not None:
         return [payment_paid(int(p.payment_id), p.paid)]
-    raise WriteError(
-        tr("desktop-sync cannot make this change in the CRM: {what}").format(
-            what=f"{op.kind.value} {op.entity_type}"
-        )
-    )
+    raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))
 
 
 def updates(

@@ -28,7 +28,7 @@ from desktop_sync.connectors.bitrix24.updates import (
 from desktop_sync.domain.entities import ProductKind
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import Applied, WriteError
+from desktop_sync.engine.executor import Applied, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     CRM_WRITABLE,
@@ -149,11 +149,7 @@ class LinkedUpdates:
             return self._product(op, p, prices)
         if isinstance(p, InvoiceUpdate):
             return self._invoice(op, p)
-        raise WriteError(
-            tr("desktop-sync cannot make this change in the CRM: {what}").format(
-                what=f"{op.kind.value} {op.entity_type}"
-            )
-        )
+        raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))
 
     @staticmethod
     def _counterparty(op: Operation, p: CounterpartyUpdate) -> list[Command]:

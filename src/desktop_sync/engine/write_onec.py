@@ -9,7 +9,7 @@ from typing import Any
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.domain.entities import Counterparty, Invoice
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
+from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError, handler_for
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.ops import (
     ONEC_WRITABLE,
@@ -48,13 +48,9 @@ class OnecWriter:
         }
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
-        handler = self._single.get(type(op.payload))
-        if handler is None:
-            raise WriteError(
-                tr("desktop-sync cannot make this change in 1C: {what}").format(
-                    what=f"{op.kind.value} {op.entity_type}"
-                )
-            )
+        handler = handler_for(
+            self._single, op, tr("desktop-sync cannot make this change in 1C: {what}")
+        )
         return handler(op)  # a 1C error is in its category already (errors.py)
 
     def _create_counterparty(self, op: Operation) -> Applied:

@@ -6,7 +6,10 @@ read and written by ``crm.item.*`` in camelCase (``ufCrmSmartInvoice<Code>``).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 PREFIX = "UF_CRM_SMART_INVOICE_"
 
@@ -65,3 +68,14 @@ SYNC_FIELDS: tuple[CustomField, ...] = (
     ),
 )
 BY_KEY = {f.key: f for f in SYNC_FIELDS}
+
+
+def sync_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Our custom fields by their keys (``paid=Decimal(…)``) as the invoice's fields."""
+    fields: dict[str, Any] = {}
+    for key, value in values.items():
+        spec = BY_KEY[key]
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        fields[spec.camel] = list(value) if spec.multiple else value
+    return fields

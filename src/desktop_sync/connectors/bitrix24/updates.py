@@ -10,7 +10,6 @@ run simply plans what still differs.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,24 +17,13 @@ from typing import Any
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, Params, outcome
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error, Bitrix24ServerError
-from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS
+from desktop_sync.connectors.bitrix24.fields import sync_values
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
 from desktop_sync.connectors.bitrix24.rest import RestClient
 
 Command = tuple[str, Params]
 
-_BY_KEY = {f.key: f for f in SYNC_FIELDS}
-
-
-def sync_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Our custom fields by their keys (``paid=Decimal(…)``) as the invoice's fields."""
-    fields: dict[str, Any] = {}
-    for key, value in values.items():
-        spec = _BY_KEY[key]
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        fields[spec.camel] = list(value) if spec.multiple else value
-    return fields
+sync_fields = sync_values  # our custom fields by their keys, as the invoice's fields
 
 
 def invoice_fields(invoice_id: int, fields: Mapping[str, Any]) -> Command:
