@@ -35,6 +35,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     orm,
     paged,
     param,
+    removed,
 )
 from desktop_sync.sandbox.bitrix24.store import Table, now_portal
 
@@ -415,8 +416,7 @@ def service_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def product_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _admin(ctx)
     row = _product(ctx, params, {1, 7})
-    del ctx.store.products.rows[row["id"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.products, row["id"])
 
 
 # --- prices ----------------------------------------------------------------------------
@@ -485,8 +485,7 @@ def price_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def price_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _admin(ctx)
     row = _price(ctx, params)
-    del ctx.store.prices.rows[row["id"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.prices, row["id"])
 
 
 @method("catalog.price.modify", "catalog")
@@ -618,12 +617,18 @@ def document_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"document": orm(row)}, rows=1, writes=1)
 
 
-@method("catalog.document.update", "catalog")
-def document_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+def _open_document(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    """The document ``id``, not conducted, for a change (admin only)."""
     _admin(ctx)
     row = _document(ctx, param(params, "id"))
     if row["status"] == "Y":
         raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
+    return row
+
+
+@method("catalog.document.update", "catalog")
+def document_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    row = _open_document(ctx, params)
     fields = as_dict(param(params, "fields"))
     for key in ("title", "docNumber", "commentary", "currency"):
         if key in fields:
@@ -634,12 +639,8 @@ def document_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.document.delete", "catalog")
 def document_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
-    row = _document(ctx, param(params, "id"))
-    if row["status"] == "Y":
-        raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
-    del ctx.store.documents.rows[row["id"]]
-    return Outcome(True, writes=1)
+    row = _open_document(ctx, params)
+    return removed(ctx.store.documents, row["id"])
 
 
 def _elements(store_table: Table, doc_id: int) -> list[dict[str, Any]]:
@@ -679,11 +680,16 @@ def _apply_stock(ctx: Ctx, doc: dict[str, Any], sign: int) -> None:
             product["quantity"] = (product.get("quantity") or Decimal(0)) + delta
 
 
-@method("catalog.document.conduct", "catalog")
-def document_conduct(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+def _inventory_document(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    """The document ``id`` to conduct or cancel: admin only, inventory management on."""
     _admin(ctx)
     _mode_on(ctx)
-    doc = _document(ctx, param(params, "id"))
+    return _document(ctx, param(params, "id"))
+
+
+@method("catalog.document.conduct", "catalog")
+def document_conduct(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+    doc = _inventory_document(ctx, params)
     if doc["status"] == "Y":
         raise catalog_error("Document already conducted", "ERROR_DOCUMENT_STATUS")
     if not _elements(ctx.store.document_elements, doc["id"]):
@@ -695,9 +701,7 @@ def document_conduct(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.document.cancel", "catalog")
 def document_cancel(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    _admin(ctx)
-    _mode_on(ctx)
-    doc = _document(ctx, param(params, "id"))
+    doc = _inventory_document(ctx, params)
     if doc["status"] != "Y":
         raise catalog_error("Document is not conducted", "ERROR_DOCUMENT_STATUS")
     _apply_stock(ctx, doc, -1)
@@ -778,5 +782,4 @@ def element_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 @method("catalog.document.element.delete", "catalog")
 def element_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _open_element(ctx, params)
-    del ctx.store.document_elements.rows[row["id"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.document_elements, row["id"])

@@ -39,6 +39,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     orm,
     paged,
     param,
+    removed,
     yes,
 )
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
@@ -738,8 +739,7 @@ def payment_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 @method("crm.item.payment.delete", "crm")
 def payment_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     p = _payment(ctx, params)
-    del ctx.store.payments.rows[p["id"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.payments, p["id"])
 
 
 @method("crm.item.payment.product.add", "crm")

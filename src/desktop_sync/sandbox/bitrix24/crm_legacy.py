@@ -25,6 +25,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     legacy,
     method,
     param,
+    removed,
 )
 from desktop_sync.sandbox.bitrix24.store import Store, Table, now_portal
 
@@ -279,8 +280,7 @@ def company_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 @method("crm.company.delete", "crm")
 def company_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _company(ctx, params, not_found="Company is not found")
-    del ctx.store.companies.rows[row["ID"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.companies, row["ID"])
 
 
 @method("crm.company.fields", "crm")
@@ -476,8 +476,7 @@ def requisite_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 @method("crm.requisite.delete", "crm")
 def requisite_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _requisite(ctx, params)
-    del ctx.store.requisites.rows[row["ID"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.requisites, row["ID"])
 
 
 @method("crm.requisite.fields", "crm")
@@ -719,8 +718,7 @@ def comment_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 @method("crm.timeline.comment.delete", "crm")
 def comment_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     row = _comment(ctx, params)
-    del ctx.store.comments.rows[row["ID"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.comments, row["ID"])
 
 
 def company_select(select: Any) -> list[str]:

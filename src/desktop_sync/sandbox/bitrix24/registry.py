@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from desktop_sync.sandbox.bitrix24.store import Store, User, Webhook, iso
+from desktop_sync.sandbox.bitrix24.store import Store, Table, User, Webhook, iso
 
 if TYPE_CHECKING:
     from desktop_sync.sandbox.bitrix24.query import Page
@@ -32,6 +32,12 @@ class Outcome:
     skipped: int = 0
     counted: int = 0
     writes: int = 0
+
+
+def removed(table: Table, row_id: int) -> Outcome:
+    """Delete one stored row; the portal answers ``true``, one write."""
+    del table.rows[row_id]
+    return Outcome(True, writes=1)
 
 
 def paged(result: Any, rendered: int, page: Page) -> Outcome:

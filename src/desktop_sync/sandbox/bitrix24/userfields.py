@@ -38,6 +38,7 @@ from desktop_sync.sandbox.bitrix24.registry import (
     orm,
     paged,
     param,
+    removed,
     yes,
 )
 from desktop_sync.sandbox.bitrix24.store import day_start, iso
@@ -256,5 +257,4 @@ def uf_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def uf_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _check_rights(ctx, param(params, "moduleId"))
     field = _field(ctx, params)
-    del ctx.store.userfields.rows[field["id"]]
-    return Outcome(True, writes=1)
+    return removed(ctx.store.userfields, field["id"])
