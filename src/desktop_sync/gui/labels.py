@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_sync.engine.model import Flow, OpKind, Outcome, System
+from desktop_sync.engine.records import Flow, OpKind, Outcome, System
 from desktop_sync.i18n import N_, tr
 
 _FLOWS = {

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.model import Flow, ItemKind, Operation, OpKind, Plan, System
+from desktop_sync.engine.records import Flow, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.debounce import debounced
 from desktop_sync.i18n import tr

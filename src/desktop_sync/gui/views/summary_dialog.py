@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.model import Outcome, RunSummary
+from desktop_sync.engine.records import Outcome, RunSummary
 from desktop_sync.gui import labels
 from desktop_sync.i18n import tr
 
