@@ -31,7 +31,14 @@ from desktop_sync.sandbox.onec import bp30, bp30_posting
 from desktop_sync.sandbox.onec.bp30_posting import account_ref, stock_place
 from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
-from desktop_sync.sandbox.onec.story import PREFIX, at, number, price_settings, unit_cost
+from desktop_sync.sandbox.onec.story import (
+    PREFIX,
+    at,
+    contact_rows,
+    number,
+    price_settings,
+    unit_cost,
+)
 
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
@@ -389,25 +396,7 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
             continue
         n += 1
         head = heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None
-        contact = []
-        if cp.phone:
-            contact.append(
-                {
-                    "LineNumber": 1,
-                    "Тип": "Телефон",
-                    "Представление": cp.phone,
-                    "НомерТелефона": cp.phone,
-                }
-            )
-        if cp.email:
-            contact.append(
-                {
-                    "LineNumber": len(contact) + 1,
-                    "Тип": "АдресЭлектроннойПочты",
-                    "Представление": cp.email,
-                    "АдресЭП": cp.email,
-                }
-            )
+        contact = contact_rows(cp)
         store.insert(
             bp30.COUNTERPARTIES,
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from desktop_sync.domain.entities import Counterparty
 from desktop_sync.sandbox.dataset import Dataset
 
 PREFIX = "СВ00-"
@@ -52,3 +53,27 @@ def price_settings(ds: Dataset, priced: list[tuple[str, Decimal]]) -> list[Price
         ]
         settings.append((str(pt.onec_ref), start + dt.timedelta(seconds=n), str(pt.onec_ref), rows))
     return settings
+
+
+def contact_rows(cp: Counterparty) -> list[dict[str, object]]:
+    """The counterparty's phone and e-mail as rows of КонтактнаяИнформация."""
+    rows: list[dict[str, object]] = []
+    if cp.phone:
+        rows.append(
+            {
+                "LineNumber": 1,
+                "Тип": "Телефон",
+                "Представление": cp.phone,
+                "НомерТелефона": cp.phone,
+            }
+        )
+    if cp.email:
+        rows.append(
+            {
+                "LineNumber": len(rows) + 1,
+                "Тип": "АдресЭлектроннойПочты",
+                "Представление": cp.email,
+                "АдресЭП": cp.email,
+            }
+        )
+    return rows

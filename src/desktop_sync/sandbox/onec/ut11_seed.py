@@ -37,7 +37,14 @@ from desktop_sync.sandbox.onec.seed import (
     USER,
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
-from desktop_sync.sandbox.onec.story import PREFIX, at, number, price_settings, unit_cost
+from desktop_sync.sandbox.onec.story import (
+    PREFIX,
+    at,
+    contact_rows,
+    number,
+    price_settings,
+    unit_cost,
+)
 from desktop_sync.sandbox.onec.ut11_posting import is_goods, settlement_ref
 
 CURRENCY_REF = ref("currency", "643")
@@ -357,25 +364,7 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
         owner = head if head and head in ds.counterparties_in_onec else cp.onec_ref
         partner = partner_ref(owner or "")
         p_kind, cp_kind, legal = _kinds(cp.kind)
-        contacts = []
-        if cp.phone:
-            contacts.append(
-                {
-                    "LineNumber": 1,
-                    "Тип": "Телефон",
-                    "Представление": cp.phone,
-                    "НомерТелефона": cp.phone,
-                }
-            )
-        if cp.email:
-            contacts.append(
-                {
-                    "LineNumber": len(contacts) + 1,
-                    "Тип": "АдресЭлектроннойПочты",
-                    "Представление": cp.email,
-                    "АдресЭП": cp.email,
-                }
-            )
+        contacts = contact_rows(cp)
         if store.get(ut11.PARTNERS, partner) is None:
             name = cp.name.removesuffix(" (филиал)")
             store.insert(
