@@ -13,7 +13,7 @@ import pytest
 
 from desktop_sync.connectors.onec import BankDetails, OnecClient, OnecError
 from desktop_sync.sandbox.onec import OnecSandbox, start
-from desktop_sync.sandbox.onec.seed import BANK_REF
+from desktop_sync.sandbox.onec.story import BANK_REF
 
 
 @pytest.fixture(params=["bp30", "ut11"])

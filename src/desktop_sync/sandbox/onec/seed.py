@@ -21,17 +21,16 @@ from desktop_sync.domain.entities import (
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
 from desktop_sync.sandbox.dataset import (
-    ORGANIZATION_INN,
-    ORGANIZATION_KPP,
-    ORGANIZATION_NAME,
     Dataset,
     ref,
 )
-from desktop_sync.sandbox.onec import bp30, bp30_posting
+from desktop_sync.sandbox.onec import bp30, bp30_posting, story
 from desktop_sync.sandbox.onec.bp30_posting import account_ref, stock_place
 from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 from desktop_sync.sandbox.onec.story import (
+    BANK_ACCOUNT_REF,
+    CURRENCY_REF,
     PREFIX,
     at,
     contact_rows,
@@ -39,13 +38,6 @@ from desktop_sync.sandbox.onec.story import (
     price_settings,
     unit_cost,
 )
-
-CURRENCY_REF = ref("currency", "643")
-BANK_ACCOUNT_REF = ref("bank_account", "organization")
-BANK_REF = ref("bank", "044525225")
-BANK_BIC = "044525225"
-BANK_NAME = "ПАО СБЕРБАНК"
-BANK_CORRESPONDENT_ACCOUNT = "30101810400000000225"
 
 ACCOUNTS = (
     ("00", "Вспомогательный счет", "АктивноПассивный", False, ()),
@@ -170,15 +162,7 @@ def seed(store: Store, ds: Dataset) -> None:
         rls={bp30.COUNTERPARTIES: lambda r: r["ЮридическоеФизическоеЛицо"] != "ФизическоеЛицо"},
     )
     ins = store.insert
-    ins(
-        bp30.CURRENCIES,
-        {
-            "Ref_Key": CURRENCY_REF,
-            "Code": "643",
-            "Description": "руб.",
-            "НаименованиеПолное": "Российский рубль",
-        },
-    )
+    ins(bp30.CURRENCIES, story.rouble())
     for i, name in enumerate(EXT_TYPES, start=1):
         ins(
             "ChartOfCharacteristicTypes_ВидыСубконтоХозрасчетные",
@@ -216,42 +200,15 @@ def seed(store: Store, ds: Dataset) -> None:
                 ],
             },
         )
-    ins(
-        bp30.BANKS,
-        {
-            "Ref_Key": BANK_REF,
-            "Code": BANK_BIC,
-            "Description": BANK_NAME,
-            "КоррСчет": BANK_CORRESPONDENT_ACCOUNT,
-            "Город": "г. Москва",
-            "Адрес": "117312, г. Москва, ул. Вавилова, д. 19",
-            "Телефоны": "",
-        },
-    )
-    ins(
-        bp30.BANK_ACCOUNTS,
-        {
-            "Ref_Key": BANK_ACCOUNT_REF,
-            "Description": "40702810900000012345, ПАО СБЕРБАНК",
-            "Owner": ds.organization_ref,
-            "Owner_Type": "StandardODATA.Catalog_Организации",
-            "НомерСчета": "40702810900000012345",
-            "Банк_Key": BANK_REF,
-            "ВалютаДенежныхСредств_Key": CURRENCY_REF,
-        },
-    )
+    ins(bp30.BANKS, story.bank())
+    owner = {"Owner": ds.organization_ref, "Owner_Type": "StandardODATA.Catalog_Организации"}
+    ins(bp30.BANK_ACCOUNTS, story.bank_account() | owner)
     ins(
         bp30.ORGANIZATIONS,
-        {
-            "Ref_Key": ds.organization_ref,
-            "Description": ORGANIZATION_NAME,
-            "НаименованиеПолное": "Общество с ограниченной ответственностью «Северный ветер»",
-            "НаименованиеСокращенное": ORGANIZATION_NAME,
-            "ИНН": ORGANIZATION_INN,
-            "КПП": ORGANIZATION_KPP,
+        story.organization(ds)
+        | {
             "ЮридическоеФизическоеЛицо": "ЮридическоеЛицо",
             "ОсновнойБанковскийСчет_Key": BANK_ACCOUNT_REF,
-            "Префикс": "СВ",
         },
     )
     for unit in ds.units:

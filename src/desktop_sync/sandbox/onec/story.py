@@ -10,9 +10,22 @@ import datetime as dt
 from decimal import Decimal
 
 from desktop_sync.domain.entities import Counterparty
-from desktop_sync.sandbox.dataset import Dataset
+from desktop_sync.sandbox.dataset import (
+    ORGANIZATION_INN,
+    ORGANIZATION_KPP,
+    ORGANIZATION_NAME,
+    Dataset,
+    ref,
+)
 
 PREFIX = "СВ00-"
+CURRENCY_REF = ref("currency", "643")
+BANK_ACCOUNT_REF = ref("bank_account", "organization")
+BANK_REF = ref("bank", "044525225")
+BANK_BIC = "044525225"
+BANK_NAME = "ПАО СБЕРБАНК"
+BANK_CORRESPONDENT_ACCOUNT = "30101810400000000225"
+ACCOUNT_NUMBER = "40702810900000012345"
 CENT = Decimal("0.01")
 
 # (tag, date, price type, rows of (product, price)) of one price-setting document
@@ -77,3 +90,49 @@ def contact_rows(cp: Counterparty) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def rouble() -> dict[str, object]:
+    return {
+        "Ref_Key": CURRENCY_REF,
+        "Code": "643",
+        "Description": "руб.",
+        "НаименованиеПолное": "Российский рубль",
+    }
+
+
+def bank() -> dict[str, object]:
+    """The organization's bank (its БИК in Code)."""
+    return {
+        "Ref_Key": BANK_REF,
+        "Code": BANK_BIC,
+        "Description": BANK_NAME,
+        "КоррСчет": BANK_CORRESPONDENT_ACCOUNT,
+        "Город": "г. Москва",
+        "Адрес": "117312, г. Москва, ул. Вавилова, д. 19",
+        "Телефоны": "",
+    }
+
+
+def bank_account() -> dict[str, object]:
+    """The organization's settlement account at that bank (its owner named by the caller)."""
+    return {
+        "Ref_Key": BANK_ACCOUNT_REF,
+        "Description": f"{ACCOUNT_NUMBER}, {BANK_NAME}",
+        "НомерСчета": ACCOUNT_NUMBER,
+        "Банк_Key": BANK_REF,
+        "ВалютаДенежныхСредств_Key": CURRENCY_REF,
+    }
+
+
+def organization(ds: Dataset) -> dict[str, object]:
+    """ООО «Северный ветер»: names and codes (the kind of person named by the caller)."""
+    return {
+        "Ref_Key": ds.organization_ref,
+        "Description": ORGANIZATION_NAME,
+        "НаименованиеПолное": "Общество с ограниченной ответственностью «Северный ветер»",
+        "НаименованиеСокращенное": ORGANIZATION_NAME,
+        "ИНН": ORGANIZATION_INN,
+        "КПП": ORGANIZATION_KPP,
+        "Префикс": "СВ",
+    }

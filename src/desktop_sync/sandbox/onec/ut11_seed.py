@@ -18,19 +18,12 @@ from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, PaymentK
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
 from desktop_sync.sandbox.dataset import (
-    ORGANIZATION_INN,
-    ORGANIZATION_KPP,
-    ORGANIZATION_NAME,
     Dataset,
     ref,
 )
-from desktop_sync.sandbox.onec import ut11, ut11_posting
+from desktop_sync.sandbox.onec import story, ut11, ut11_posting
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
 from desktop_sync.sandbox.onec.seed import (
-    BANK_BIC,
-    BANK_CORRESPONDENT_ACCOUNT,
-    BANK_NAME,
-    BANK_REF,
     LIMITED_PASSWORD,
     LIMITED_USER,
     PASSWORD,
@@ -38,6 +31,8 @@ from desktop_sync.sandbox.onec.seed import (
 )
 from desktop_sync.sandbox.onec.store import Record, Store, User
 from desktop_sync.sandbox.onec.story import (
+    BANK_ACCOUNT_REF,
+    CURRENCY_REF,
     PREFIX,
     at,
     contact_rows,
@@ -47,8 +42,6 @@ from desktop_sync.sandbox.onec.story import (
 )
 from desktop_sync.sandbox.onec.ut11_posting import is_goods, settlement_ref
 
-CURRENCY_REF = ref("currency", "643")
-BANK_ACCOUNT_REF = ref("bank_account", "organization")
 CASH_DESK_REF = ref("cash_desk", "main")
 TYPICAL_AGREEMENT_REF = ref("agreement", "typical")
 # the terms of every seeded agreement with a client: roubles, VAT included, by contracts
@@ -113,52 +106,14 @@ def seed(store: Store, ds: Dataset) -> None:
         rls={ut11.COUNTERPARTIES: lambda r: r["ЮрФизЛицо"] != "ФизЛицо"},
     )
     ins = store.insert
-    ins(
-        ut11.CURRENCIES,
-        {
-            "Ref_Key": CURRENCY_REF,
-            "Code": "643",
-            "Description": "руб.",
-            "НаименованиеПолное": "Российский рубль",
-        },
-    )
+    ins(ut11.CURRENCIES, story.rouble())
     ins(
         ut11.ORGANIZATIONS,
-        {
-            "Ref_Key": ds.organization_ref,
-            "Description": ORGANIZATION_NAME,
-            "НаименованиеПолное": "Общество с ограниченной ответственностью «Северный ветер»",
-            "НаименованиеСокращенное": ORGANIZATION_NAME,
-            "ИНН": ORGANIZATION_INN,
-            "КПП": ORGANIZATION_KPP,
-            "ЮрФизЛицо": "ЮрЛицо",
-            "БанковскийСчетПоУмолчанию_Key": BANK_ACCOUNT_REF,
-            "Префикс": "СВ",
-        },
+        story.organization(ds)
+        | {"ЮрФизЛицо": "ЮрЛицо", "БанковскийСчетПоУмолчанию_Key": BANK_ACCOUNT_REF},
     )
-    ins(
-        ut11.BANKS,
-        {
-            "Ref_Key": BANK_REF,
-            "Code": BANK_BIC,
-            "Description": BANK_NAME,
-            "КоррСчет": BANK_CORRESPONDENT_ACCOUNT,
-            "Город": "г. Москва",
-            "Адрес": "117312, г. Москва, ул. Вавилова, д. 19",
-            "Телефоны": "",
-        },
-    )
-    ins(
-        ut11.BANK_ACCOUNTS,
-        {
-            "Ref_Key": BANK_ACCOUNT_REF,
-            "Owner_Key": ds.organization_ref,
-            "Description": "40702810900000012345, ПАО СБЕРБАНК",
-            "НомерСчета": "40702810900000012345",
-            "Банк_Key": BANK_REF,
-            "ВалютаДенежныхСредств_Key": CURRENCY_REF,
-        },
-    )
+    ins(ut11.BANKS, story.bank())
+    ins(ut11.BANK_ACCOUNTS, story.bank_account() | {"Owner_Key": ds.organization_ref})
     ins(
         ut11.CASH_DESKS,
         {
