@@ -23,6 +23,7 @@ from BP (research/onec.md A8):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -222,22 +223,29 @@ class Ut11(Configuration):
         until: dt.date | None = None,
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
     ) -> list[e.Payment]:
-        """As BP's, but a row names the order's settlement object, not the order."""
-        read = list(self.payment_rows(since, until, kinds))
-        order_of = self._settled_orders(
-            {
-                ref
-                for _k, _e, r in read
-                for row in r.get("РасшифровкаПлатежа") or []
-                if (ref := convert.ref(row.get("ОбъектРасчетов_Key")))
-            }
-        )
-        return payments_of(
-            read,
+        """As BP's, but a row names the order's settlement object, not the order: the
+        documents are read a page at a time with the settlement objects, which are then
+        turned into orders."""
+        settled = payments_of(
+            self.payment_rows(since, until, kinds),
             amount="Сумма",
             contract="Договор_Key",
-            invoice_of=lambda row: order_of.get(convert.ref(row.get("ОбъектРасчетов_Key")) or ""),
+            invoice_of=lambda row: convert.ref(row.get("ОбъектРасчетов_Key")),
         )
+        order_of = self._settled_orders(
+            {a.invoice_ref for p in settled for a in p.allocations if a.invoice_ref}
+        )
+        return [
+            replace(
+                p,
+                allocations=tuple(
+                    replace(a, invoice_ref=order_of.get(a.invoice_ref or "")) for a in p.allocations
+                ),
+            )
+            if p.allocations
+            else p
+            for p in settled
+        ]
 
     def _settled_orders(self, refs: set[str]) -> dict[str, str]:
         """Settlement object → the order it stands for (objects of anything else, such
