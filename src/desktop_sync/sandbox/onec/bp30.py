@@ -108,6 +108,38 @@ _PAYMENT_ROW_CHECKS = (
 )
 
 
+_ORG_AND_PARTY = (("Организация_Key", "Организация"), ("Контрагент_Key", "Контрагент"))
+# what posting a trade document (sale, return, receipt) requires filled
+_TRADE_REQUIRED = (
+    ("Организация_Key", "Организация"),
+    ("Склад_Key", "Склад"),
+    ("Контрагент_Key", "Контрагент"),
+    ("ДоговорКонтрагента_Key", "Договор"),
+    ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
+)
+# who and where a trade document (invoice, sale, return, receipt) names first
+_TRADE_PARTIES = (
+    ref("Организация", ORGANIZATIONS),
+    ref("Склад", WAREHOUSES),
+    ref("Контрагент", COUNTERPARTIES),
+    ref("ДоговорКонтрагента", CONTRACTS),
+)
+# how a sale or a receipt is settled: currency, rate, VAT, total, settlement accounts
+_SETTLEMENT = (
+    ref("ВалютаДокумента", CURRENCIES),
+    number("КурсВзаиморасчетов"),
+    int64("КратностьВзаиморасчетов"),
+    boolean("СуммаВключаетНДС"),
+    number("СуммаДокумента"),
+    ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
+    ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+)
+_GOODS_ACCOUNTED = (
+    ("Товары", "Номенклатура_Key", "Номенклатура"),
+    ("Товары", "СчетУчета_Key", "Счет учета"),
+)
+
+
 def build_schema() -> Schema:
     s = Schema("bp30", enums=dict(ENUMS))
     s.add(EntitySet(CURRENCIES, CATALOG, (text("НаименованиеПолное"),), code_length=3))
@@ -275,10 +307,7 @@ def build_schema() -> Schema:
             INVOICES,
             DOCUMENT,
             (
-                ref("Организация", ORGANIZATIONS),
-                ref("Склад", WAREHOUSES),
-                ref("Контрагент", COUNTERPARTIES),
-                ref("ДоговорКонтрагента", CONTRACTS),
+                *_TRADE_PARTIES,
                 ref("СтруктурнаяЕдиница", BANK_ACCOUNTS),
                 ref("ВалютаДокумента", CURRENCIES),
                 number("КурсВзаиморасчетов"),
@@ -320,114 +349,63 @@ def build_schema() -> Schema:
         number("СуммаДокумента"),
         memo("Комментарий"),
     )
-    s.add(
-        EntitySet(
+    bank = (ref("СчетОрганизации", BANK_ACCOUNTS),)
+    bank_account = (("СчетОрганизации_Key", "Банковский счет"), ("СчетБанк_Key", "Счет учета"))
+    cash_account = (("СчетКасса_Key", "Счет кассы"),)
+    for name, operations, presentation, own, required in (
+        (
             "Document_ПоступлениеНаРасчетныйСчет",
-            DOCUMENT,
+            "ВидыОперацийПоступлениеДенежныхСредств",
+            "Поступление на расчетный счет",
             (
-                enum("ВидОперации", "ВидыОперацийПоступлениеДенежныхСредств"),
-                *payment_header,
-                ref("СчетОрганизации", BANK_ACCOUNTS),
+                *bank,
                 ref("СчетБанк", ACCOUNTS),
                 memo("НазначениеПлатежа"),
                 text("НомерВходящегоДокумента"),
                 date("ДатаВходящегоДокумента"),
             ),
-            tabular=(_payment_rows(),),
-            presentation="Поступление на расчетный счет",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Контрагент_Key", "Контрагент"),
-                ("СчетОрганизации_Key", "Банковский счет"),
-                ("СчетБанк_Key", "Счет учета"),
-            ),
-            required_in_rows=_PAYMENT_ROW_CHECKS,
-        )
-    )
-    s.add(
-        EntitySet(
+            bank_account,
+        ),
+        (
             "Document_ПриходныйКассовыйОрдер",
-            DOCUMENT,
-            (
-                enum("ВидОперации", "ВидыОперацийПКО"),
-                *payment_header,
-                ref("СчетКасса", ACCOUNTS),
-                text("ПринятоОт"),
-                text("Основание"),
-            ),
-            tabular=(_payment_rows(),),
-            number_prefix="0000-",
-            presentation="Приходный кассовый ордер",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Контрагент_Key", "Контрагент"),
-                ("СчетКасса_Key", "Счет кассы"),
-            ),
-            required_in_rows=_PAYMENT_ROW_CHECKS,
-        )
-    )
-    s.add(
-        EntitySet(
+            "ВидыОперацийПКО",
+            "Приходный кассовый ордер",
+            (ref("СчетКасса", ACCOUNTS), text("ПринятоОт"), text("Основание")),
+            cash_account,
+        ),
+        (
             "Document_ОперацияПоПлатежнойКарте",
-            DOCUMENT,
-            (
-                enum("ВидОперации", "ВидыОперацийОперацияПоПлатежнойКарте"),
-                *payment_header,
-                ref("СчетОрганизации", BANK_ACCOUNTS),
-                memo("НазначениеПлатежа"),
-            ),
-            tabular=(_payment_rows(),),
-            presentation="Операция по платежной карте",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Контрагент_Key", "Контрагент"),
-            ),
-            required_in_rows=_PAYMENT_ROW_CHECKS,
-        )
-    )
-    s.add(
-        EntitySet(
+            "ВидыОперацийОперацияПоПлатежнойКарте",
+            "Операция по платежной карте",
+            (*bank, memo("НазначениеПлатежа")),
+            (),
+        ),
+        (
             "Document_СписаниеСРасчетногоСчета",
-            DOCUMENT,
-            (
-                enum("ВидОперации", "ВидыОперацийСписаниеДенежныхСредств"),
-                *payment_header,
-                ref("СчетОрганизации", BANK_ACCOUNTS),
-                ref("СчетБанк", ACCOUNTS),
-                memo("НазначениеПлатежа"),
-            ),
-            tabular=(_payment_rows(),),
-            presentation="Списание с расчетного счета",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Контрагент_Key", "Контрагент"),
-                ("СчетОрганизации_Key", "Банковский счет"),
-                ("СчетБанк_Key", "Счет учета"),
-            ),
-            required_in_rows=_PAYMENT_ROW_CHECKS,
-        )
-    )
-    s.add(
-        EntitySet(
+            "ВидыОперацийСписаниеДенежныхСредств",
+            "Списание с расчетного счета",
+            (*bank, ref("СчетБанк", ACCOUNTS), memo("НазначениеПлатежа")),
+            bank_account,
+        ),
+        (
             "Document_РасходныйКассовыйОрдер",
-            DOCUMENT,
-            (
-                enum("ВидОперации", "ВидыОперацийРКО"),
-                *payment_header,
-                ref("СчетКасса", ACCOUNTS),
-                text("Выдать"),
-                text("Основание"),
-            ),
-            tabular=(_payment_rows(),),
-            presentation="Расходный кассовый ордер",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Контрагент_Key", "Контрагент"),
-                ("СчетКасса_Key", "Счет кассы"),
-            ),
-            required_in_rows=_PAYMENT_ROW_CHECKS,
+            "ВидыОперацийРКО",
+            "Расходный кассовый ордер",
+            (ref("СчетКасса", ACCOUNTS), text("Выдать"), text("Основание")),
+            cash_account,
+        ),
+    ):
+        s.add(
+            EntitySet(
+                name,
+                DOCUMENT,
+                (enum("ВидОперации", operations), *payment_header, *own),
+                tabular=(_payment_rows(),),
+                presentation=presentation,
+                required_for_posting=(*_ORG_AND_PARTY, *required),
+                required_in_rows=_PAYMENT_ROW_CHECKS,
+            )
         )
-    )
     sale_accounts = (
         ref("СчетУчета", ACCOUNTS),
         ref("СчетДоходов", ACCOUNTS),
@@ -439,18 +417,9 @@ def build_schema() -> Schema:
             DOCUMENT,
             (
                 enum("ВидОперации", "ВидыОперацийРеализацияТоваров"),
-                ref("Организация", ORGANIZATIONS),
-                ref("Склад", WAREHOUSES),
-                ref("Контрагент", COUNTERPARTIES),
-                ref("ДоговорКонтрагента", CONTRACTS),
+                *_TRADE_PARTIES,
                 ref("СчетНаОплатуПокупателю", INVOICES),
-                ref("ВалютаДокумента", CURRENCIES),
-                number("КурсВзаиморасчетов"),
-                int64("КратностьВзаиморасчетов"),
-                boolean("СуммаВключаетНДС"),
-                number("СуммаДокумента"),
-                ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
-                ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+                *_SETTLEMENT,
                 memo("Комментарий"),
             ),
             tabular=(
@@ -467,16 +436,9 @@ def build_schema() -> Schema:
                 ),
             ),
             presentation="Реализация (акт, накладная, УПД)",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Склад_Key", "Склад"),
-                ("Контрагент_Key", "Контрагент"),
-                ("ДоговорКонтрагента_Key", "Договор"),
-                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
-            ),
+            required_for_posting=_TRADE_REQUIRED,
             required_in_rows=(
-                ("Товары", "Номенклатура_Key", "Номенклатура"),
-                ("Товары", "СчетУчета_Key", "Счет учета"),
+                *_GOODS_ACCOUNTED,
                 ("Товары", "СчетДоходов_Key", "Счет доходов"),
                 ("Услуги", "Номенклатура_Key", "Номенклатура"),
                 ("Услуги", "СчетДоходов_Key", "Счет доходов"),
@@ -488,10 +450,7 @@ def build_schema() -> Schema:
             "Document_ВозвратТоваровОтПокупателя",
             DOCUMENT,
             (
-                ref("Организация", ORGANIZATIONS),
-                ref("Склад", WAREHOUSES),
-                ref("Контрагент", COUNTERPARTIES),
-                ref("ДоговорКонтрагента", CONTRACTS),
+                *_TRADE_PARTIES,
                 ref("ДокументРеализации", SHIPMENTS),
                 ref("ВалютаДокумента", CURRENCIES),
                 boolean("СуммаВключаетНДС"),
@@ -505,17 +464,8 @@ def build_schema() -> Schema:
                 ),
             ),
             presentation="Возврат товаров от покупателя",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Склад_Key", "Склад"),
-                ("Контрагент_Key", "Контрагент"),
-                ("ДоговорКонтрагента_Key", "Договор"),
-                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
-            ),
-            required_in_rows=(
-                ("Товары", "Номенклатура_Key", "Номенклатура"),
-                ("Товары", "СчетУчета_Key", "Счет учета"),
-            ),
+            required_for_posting=_TRADE_REQUIRED,
+            required_in_rows=_GOODS_ACCOUNTED,
         )
     )
     s.add(
@@ -578,17 +528,8 @@ def _add_stock_documents(s: Schema, goods_row: tuple[Field, ...]) -> None:
             DOCUMENT,
             (
                 enum("ВидОперации", "ВидыОперацийПоступлениеТоваровУслуг"),
-                ref("Организация", ORGANIZATIONS),
-                ref("Склад", WAREHOUSES),
-                ref("Контрагент", COUNTERPARTIES),
-                ref("ДоговорКонтрагента", CONTRACTS),
-                ref("ВалютаДокумента", CURRENCIES),
-                number("КурсВзаиморасчетов"),
-                int64("КратностьВзаиморасчетов"),
-                boolean("СуммаВключаетНДС"),
-                number("СуммаДокумента"),
-                ref("СчетУчетаРасчетовСКонтрагентом", ACCOUNTS),
-                ref("СчетУчетаРасчетовПоАвансам", ACCOUNTS),
+                *_TRADE_PARTIES,
+                *_SETTLEMENT,
                 text("НомерВходящегоДокумента"),
                 date("ДатаВходящегоДокумента"),
                 memo("Комментарий"),
@@ -600,17 +541,8 @@ def _add_stock_documents(s: Schema, goods_row: tuple[Field, ...]) -> None:
                 ),
             ),
             presentation="Поступление (акт, накладная, УПД)",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Склад_Key", "Склад"),
-                ("Контрагент_Key", "Контрагент"),
-                ("ДоговорКонтрагента_Key", "Договор"),
-                ("СчетУчетаРасчетовСКонтрагентом_Key", "Счет расчетов"),
-            ),
-            required_in_rows=(
-                ("Товары", "Номенклатура_Key", "Номенклатура"),
-                ("Товары", "СчетУчета_Key", "Счет учета"),
-            ),
+            required_for_posting=_TRADE_REQUIRED,
+            required_in_rows=_GOODS_ACCOUNTED,
         )
     )
     s.add(
@@ -640,9 +572,6 @@ def _add_stock_documents(s: Schema, goods_row: tuple[Field, ...]) -> None:
                 ("СкладОтправитель_Key", "Склад-отправитель"),
                 ("СкладПолучатель_Key", "Склад-получатель"),
             ),
-            required_in_rows=(
-                ("Товары", "Номенклатура_Key", "Номенклатура"),
-                ("Товары", "СчетУчета_Key", "Счет учета"),
-            ),
+            required_in_rows=_GOODS_ACCOUNTED,
         )
     )
