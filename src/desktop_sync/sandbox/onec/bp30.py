@@ -9,6 +9,7 @@ docs/decisions/onec-sandbox.md.
 from __future__ import annotations
 
 from desktop_sync.domain.vat import VatRate
+from desktop_sync.sandbox.onec import shared_sets
 from desktop_sync.sandbox.onec.schema import (
     AccountingRegister,
     EntitySet,
@@ -142,15 +143,8 @@ _GOODS_ACCOUNTED = (
 
 def build_schema() -> Schema:
     s = Schema("bp30", enums=dict(ENUMS))
-    s.add(EntitySet(CURRENCIES, CATALOG, (text("НаименованиеПолное"),), code_length=3))
-    s.add(
-        EntitySet(
-            BANKS,
-            CATALOG,
-            (text("КоррСчет", 20), text("Город"), text("Адрес"), text("Телефоны")),
-            code_length=9,
-        )
-    )
+    s.add(shared_sets.currencies(CURRENCIES))
+    s.add(shared_sets.banks(BANKS))
     s.add(
         EntitySet(
             BANK_ACCOUNTS,
@@ -194,19 +188,7 @@ def build_schema() -> Schema:
                 ref("ОсновнойДоговорКонтрагента", CONTRACTS),
                 memo("Комментарий"),
             ),
-            tabular=(
-                TabularPart(
-                    "КонтактнаяИнформация",
-                    (
-                        int64("LineNumber"),
-                        enum("Тип", "ТипыКонтактнойИнформации"),
-                        text("Представление"),
-                        text("АдресЭП"),
-                        text("НомерТелефона"),
-                        memo("ЗначенияПолей"),
-                    ),
-                ),
-            ),
+            tabular=(shared_sets.CONTACTS,),
             hierarchical=True,
             code_length=9,
         )
@@ -545,33 +527,10 @@ def _add_stock_documents(s: Schema, goods_row: tuple[Field, ...]) -> None:
             required_in_rows=_GOODS_ACCOUNTED,
         )
     )
-    s.add(
-        EntitySet(
-            MOVES,
-            DOCUMENT,
-            (
-                ref("Организация", ORGANIZATIONS),
-                ref("СкладОтправитель", WAREHOUSES),
-                ref("СкладПолучатель", WAREHOUSES),
-                memo("Комментарий"),
-            ),
-            tabular=(
-                TabularPart(
-                    "Товары",
-                    (
-                        int64("LineNumber"),
-                        ref("Номенклатура", PRODUCTS),
-                        number("Количество"),
-                        ref("СчетУчета", ACCOUNTS),
-                    ),
-                ),
-            ),
-            presentation="Перемещение товаров",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("СкладОтправитель_Key", "Склад-отправитель"),
-                ("СкладПолучатель_Key", "Склад-получатель"),
-            ),
-            required_in_rows=_GOODS_ACCOUNTED,
-        )
+    rows = (
+        int64("LineNumber"),
+        ref("Номенклатура", PRODUCTS),
+        number("Количество"),
+        ref("СчетУчета", ACCOUNTS),
     )
+    s.add(shared_sets.moves(MOVES, (), rows, _GOODS_ACCOUNTED))

@@ -14,6 +14,7 @@ docs/decisions/onec-ut11.md.
 from __future__ import annotations
 
 from desktop_sync.domain.vat import VatRate
+from desktop_sync.sandbox.onec import shared_sets
 from desktop_sync.sandbox.onec.schema import (
     AccumulationRegister,
     EntitySet,
@@ -112,17 +113,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "ВариантыОплатыКлиентом": ("ПредоплатаДоОтгрузки", "КредитПослеОтгрузки", "АвансДоОбеспечения"),
 }
 
-_CONTACTS = TabularPart(
-    "КонтактнаяИнформация",
-    (
-        int64("LineNumber"),
-        enum("Тип", "ТипыКонтактнойИнформации"),
-        text("Представление"),
-        text("АдресЭП"),
-        text("НомерТелефона"),
-        memo("ЗначенияПолей"),
-    ),
-)
+_CONTACTS = shared_sets.CONTACTS
 
 
 def _payment_rows() -> TabularPart:
@@ -197,7 +188,7 @@ def _cash_document(name: str, presentation: str, own: tuple[Field, ...]) -> Enti
 
 def build_schema() -> Schema:
     s = Schema("ut11", enums=dict(ENUMS))
-    s.add(EntitySet(CURRENCIES, CATALOG, (text("НаименованиеПолное"),), code_length=3))
+    s.add(shared_sets.currencies(CURRENCIES))
     s.add(
         EntitySet(
             ORGANIZATIONS,
@@ -213,14 +204,7 @@ def build_schema() -> Schema:
             ),
         )
     )
-    s.add(
-        EntitySet(
-            BANKS,
-            CATALOG,
-            (text("КоррСчет", 20), text("Город"), text("Адрес"), text("Телефоны")),
-            code_length=9,
-        )
-    )
+    s.add(shared_sets.banks(BANKS))
     s.add(
         EntitySet(
             BANK_ACCOUNTS,
@@ -630,36 +614,14 @@ def _add_stock_documents(s: Schema, sale_header: tuple[Field, ...]) -> None:
             required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
         )
     )
-    s.add(
-        EntitySet(
-            MOVES,
-            DOCUMENT,
-            (
-                enum("ХозяйственнаяОперация", "ХозяйственныеОперации"),
-                ref("Организация", ORGANIZATIONS),
-                ref("СкладОтправитель", WAREHOUSES),
-                ref("СкладПолучатель", WAREHOUSES),
-                memo("Комментарий"),
-            ),
-            tabular=(
-                TabularPart(
-                    "Товары",
-                    (
-                        int64("LineNumber"),
-                        ref("Номенклатура", PRODUCTS),
-                        ref("Характеристика", CHARACTERISTICS),
-                        ref("Упаковка", PACKAGES),
-                        number("КоличествоУпаковок"),
-                        number("Количество"),
-                    ),
-                ),
-            ),
-            presentation="Перемещение товаров",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("СкладОтправитель_Key", "Склад-отправитель"),
-                ("СкладПолучатель_Key", "Склад-получатель"),
-            ),
-            required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
-        )
+    rows = (
+        int64("LineNumber"),
+        ref("Номенклатура", PRODUCTS),
+        ref("Характеристика", CHARACTERISTICS),
+        ref("Упаковка", PACKAGES),
+        number("КоличествоУпаковок"),
+        number("Количество"),
     )
+    operation = (enum("ХозяйственнаяОперация", "ХозяйственныеОперации"),)
+    required = (("Товары", "Номенклатура_Key", "Номенклатура"),)
+    s.add(shared_sets.moves(MOVES, operation, rows, required))
