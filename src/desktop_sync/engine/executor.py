@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from desktop_sync.engine.apply_order import Deferred, Pending
 from desktop_sync.engine.model import (
     Operation,
     OpKind,
@@ -179,6 +180,20 @@ def _save_link(journal: Journal, applied: Applied, run_id: int) -> None:
     )
 
 
+def _linked(op: Operation) -> Applied:
+    """What a link operation settles: both sides' values become the link's base."""
+    link = op.payload if isinstance(op.payload, LinkOnly) else LinkOnly({}, {})
+    return Applied(
+        target_id=op.target_id or "",
+        link_type=op.entity_type,
+        onec_ref=op.source_id if op.target is System.CRM else op.target_id,
+        crm_id=op.target_id if op.target is System.CRM else op.source_id,
+        onec_values=dict(link.onec_values),
+        crm_values=dict(link.crm_values),
+        result=dict(link.result),
+    )
+
+
 def _after_image(op: Operation) -> dict[str, Any]:
     """What the journal keeps of an operation's intent (values, never secrets)."""
     image: dict[str, Any] = {
@@ -220,24 +235,24 @@ class _Run:
         self.journal.add_operation(self.run_id, **_row(op), state=OpState.SKIPPED.value, error=why)
         self.summary.count("skipped", op.flow)
 
-    def link(self, op: Operation) -> None:
-        op_row = self.journal.add_operation(self.run_id, **_row(op))
-        link = op.payload if isinstance(op.payload, LinkOnly) else LinkOnly({}, {})
-        applied = Applied(
-            target_id=op.target_id or "",
-            link_type=op.entity_type,
-            onec_ref=op.source_id if op.target is System.CRM else op.target_id,
-            crm_id=op.target_id if op.target is System.CRM else op.source_id,
-            onec_values=dict(link.onec_values),
-            crm_values=dict(link.crm_values),
-            result=dict(link.result),
-        )
-        self.journal.set_operation_state(op_row, OpState.APPLIED, target_id=applied.target_id)
-        _save_link(self.journal, applied, self.run_id)
-        self.results[op.op_id] = applied
-        self.summary.count("applied", op.flow)
-        if not link.rebase:
-            self.summary.count("relinked", op.flow)  # found where it is: nothing created
+    def links(self, ops: list[Operation]) -> None:
+        """Records found on both sides: journalled applied and linked, a few bulk
+        statements in one transaction (nothing is written to either system)."""
+        made = [_linked(op) for op in ops]
+        with self.journal.transaction():
+            self.journal.add_operations(self.run_id, [_row(op) for op in ops], OpState.APPLIED)
+            self.journal.save_links(
+                [
+                    LinkWrite(op.entity_type, a.onec_ref, a.crm_id, a.onec_values, a.crm_values)
+                    for op, a in zip(ops, made, strict=True)
+                ],
+                run_id=self.run_id,
+            )
+        for op, applied in zip(ops, made, strict=True):
+            self.results[op.op_id] = applied
+            self.summary.count("applied", op.flow)
+            if not (isinstance(op.payload, LinkOnly) and op.payload.rebase):
+                self.summary.count("relinked", op.flow)  # found where it is: nothing created
 
     def sending(self, ops: list[Operation]) -> list[int]:
         """The journal rows, committed as "sending" (one transaction) before the request leaves."""
@@ -319,45 +334,7 @@ class _Run:
             summary.count("relinked", op.flow)
 
 
-class _Pending:
-    """The operations still to apply, in plan order; taking one is O(1) (a plan of the
-    large set has tens of thousands: copying or shifting the list per step was O(n²))."""
-
-    def __init__(self, ops: list[Operation]) -> None:
-        self.ops = ops
-        self.taken = [False] * len(ops)
-        self.next = 0
-
-    def __bool__(self) -> bool:
-        self._skip()
-        return self.next < len(self.ops)
-
-    def _skip(self) -> None:
-        while self.next < len(self.ops) and self.taken[self.next]:
-            self.next += 1
-
-    def pop(self) -> Operation:
-        self._skip()
-        self.taken[self.next] = True
-        self.next += 1
-        return self.ops[self.next - 1]
-
-    def rest(self) -> list[Operation]:
-        return [op for i, op in enumerate(self.ops) if i >= self.next and not self.taken[i]]
-
-    def take_like(self, size: int, fits: Callable[[Operation], bool]) -> list[Operation]:
-        """Up to ``size`` later operations that ``fits``, in order, taken out."""
-        out: list[Operation] = []
-        for i in range(self.next, len(self.ops)):
-            if len(out) >= size:
-                break
-            if not self.taken[i] and fits(self.ops[i]):
-                self.taken[i] = True
-                out.append(self.ops[i])
-        return out
-
-
-def _batch_of(first: Operation, pending: _Pending, writer: Writer, run: _Run) -> list[Operation]:
+def _batch_of(first: Operation, pending: Pending, writer: Writer, run: _Run) -> list[Operation]:
     """``first`` and the later creates of its kind that depend on nothing still pending:
     one request. They are taken out of ``pending``."""
     size = writer.batch_size(first)
@@ -373,53 +350,6 @@ def _batch_of(first: Operation, pending: _Pending, writer: Writer, run: _Run) ->
         )
 
     return [first, *pending.take_like(size - 1, fits)]
-
-
-_DEFERRED_KINDS = frozenset({OpKind.UPDATE, OpKind.SET_PAYMENT_STATE, OpKind.SET_SHIPMENT_STATE})
-
-
-class _Deferred:
-    """Single-record updates the writer batches (the 1C number written back, payment and
-    shipment fields), held until their batch is full, until a later operation needs one
-    of them or touches the same record, or the plan's end: each batch is one request,
-    each operation still journalled and settled on its own."""
-
-    def __init__(self) -> None:
-        self.groups: dict[tuple[System, str, OpKind], list[Operation]] = {}
-        self.ids: set[str] = set()
-        self.records: set[tuple[System, str]] = set()
-
-    @staticmethod
-    def wanted(op: Operation, writer: Writer) -> bool:
-        return op.kind in _DEFERRED_KINDS and writer.batch_size(op) > 1
-
-    def needed_by(self, op: Operation) -> bool:
-        """``op`` waits for a held operation, or writes a record one of them writes."""
-        return bool(self.ids) and (
-            any(d in self.ids for d in op.depends_on)
-            or (op.target, op.target_id or "") in self.records
-        )
-
-    def add(self, op: Operation, size: int) -> list[Operation] | None:
-        """Hold ``op``; its batch when full."""
-        group = self.groups.setdefault((op.target, op.entity_type, op.kind), [])
-        group.append(op)
-        self.ids.add(op.op_id)
-        self.records.add((op.target, op.target_id or ""))
-        if len(group) < size:
-            return None
-        return self._take(op)
-
-    def _take(self, op: Operation) -> list[Operation]:
-        group = self.groups.pop((op.target, op.entity_type, op.kind))
-        self.ids.difference_update(o.op_id for o in group)
-        self.records = {(o.target, o.target_id or "") for g in self.groups.values() for o in g}
-        return group
-
-    def take_all(self) -> list[list[Operation]]:
-        groups = list(self.groups.values())
-        self.groups, self.ids, self.records = {}, set(), set()
-        return groups
 
 
 def _write(group: list[Operation], writer: Writer, run: _Run) -> None:
@@ -438,7 +368,7 @@ def _write(group: list[Operation], writer: Writer, run: _Run) -> None:
         run.flush()
 
 
-def _links(first: Operation, pending: _Pending, run: _Run) -> list[Operation]:
+def _links(first: Operation, pending: Pending, run: _Run) -> list[Operation]:
     """``first`` and later links that wait for nothing: journalled in one transaction
     (a link writes nothing to either system)."""
 
@@ -446,9 +376,7 @@ def _links(first: Operation, pending: _Pending, run: _Run) -> list[Operation]:
         return op.kind is OpKind.LINK and all(d in run.results for d in op.depends_on)
 
     group = [first, *pending.take_like(49, fits)]
-    with run.journal.transaction():
-        for op in group:
-            run.link(op)
+    run.links(group)
     return group
 
 
@@ -466,13 +394,13 @@ def execute(
 
     Independent creates of one kind (companies, products) go to the CRM 25 to a batch
     request when the writer offers ``apply_many``, single-record updates 50 to a batch
-    (``_Deferred``): each is journalled "sending" before the batch leaves, and each is
+    (``Deferred``): each is journalled "sending" before the batch leaves, and each is
     settled on its own afterwards.
     """
     run = _Run(journal, run_id, writers, summary)
     total = len(ops)
-    pending = _Pending(list(ops))
-    deferred = _Deferred()
+    pending = Pending(list(ops))
+    deferred = Deferred()
     done = 0
 
     def write(group: list[Operation]) -> None:
@@ -501,7 +429,7 @@ def execute(
             done += len(_links(op, pending, run))
             continue
         writer = writers[op.target]
-        if deferred.wanted(op, writer):
+        if deferred.wanted(op, writer.batch_size(op)):
             full = deferred.add(op, writer.batch_size(op))
             if full is not None:
                 write(full)

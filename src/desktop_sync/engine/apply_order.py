@@ -1,0 +1,98 @@
+"""Which operations of a plan go to a system together, and when (the executor's order).
+
+``Pending``: the operations still to apply, in plan order, taken one by one or a batch
+of one kind at a time. ``Deferred``: single-record updates held until a batch of them
+is full or something needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from desktop_sync.engine.model import Operation, OpKind, System
+
+
+class Pending:
+    """The operations still to apply, in plan order; taking one is O(1) (a plan of the
+    large set has tens of thousands: copying or shifting the list per step was O(n²))."""
+
+    def __init__(self, ops: list[Operation]) -> None:
+        self.ops = ops
+        self.taken = [False] * len(ops)
+        self.next = 0
+
+    def __bool__(self) -> bool:
+        self._skip()
+        return self.next < len(self.ops)
+
+    def _skip(self) -> None:
+        while self.next < len(self.ops) and self.taken[self.next]:
+            self.next += 1
+
+    def pop(self) -> Operation:
+        self._skip()
+        self.taken[self.next] = True
+        self.next += 1
+        return self.ops[self.next - 1]
+
+    def rest(self) -> list[Operation]:
+        return [op for i, op in enumerate(self.ops) if i >= self.next and not self.taken[i]]
+
+    def take_like(self, size: int, fits: Callable[[Operation], bool]) -> list[Operation]:
+        """Up to ``size`` later operations that ``fits``, in order, taken out."""
+        out: list[Operation] = []
+        for i in range(self.next, len(self.ops)):
+            if len(out) >= size:
+                break
+            if not self.taken[i] and fits(self.ops[i]):
+                self.taken[i] = True
+                out.append(self.ops[i])
+        return out
+
+
+_DEFERRED_KINDS = frozenset({OpKind.UPDATE, OpKind.SET_PAYMENT_STATE, OpKind.SET_SHIPMENT_STATE})
+
+
+class Deferred:
+    """Single-record updates the writer batches (the 1C number written back, payment and
+    shipment fields), held until their batch is full, until a later operation needs one
+    of them or touches the same record, or the plan's end: each batch is one request,
+    each operation still journalled and settled on its own."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[System, str, OpKind], list[Operation]] = {}
+        self.ids: set[str] = set()
+        self.records: set[tuple[System, str]] = set()
+
+    @staticmethod
+    def wanted(op: Operation, batch_size: int) -> bool:
+        """``op`` is a single-record update its writer batches."""
+        return op.kind in _DEFERRED_KINDS and batch_size > 1
+
+    def needed_by(self, op: Operation) -> bool:
+        """``op`` waits for a held operation, or writes a record one of them writes."""
+        return bool(self.ids) and (
+            any(d in self.ids for d in op.depends_on)
+            or (op.target, op.target_id or "") in self.records
+        )
+
+    def add(self, op: Operation, size: int) -> list[Operation] | None:
+        """Hold ``op``; its batch when full."""
+        group = self.groups.setdefault((op.target, op.entity_type, op.kind), [])
+        group.append(op)
+        self.ids.add(op.op_id)
+        self.records.add((op.target, op.target_id or ""))
+        if len(group) < size:
+            return None
+        return self._take(op)
+
+    def _take(self, op: Operation) -> list[Operation]:
+        group = self.groups.pop((op.target, op.entity_type, op.kind))
+        self.ids.difference_update(o.op_id for o in group)
+        self.records = {(o.target, o.target_id or "") for g in self.groups.values() for o in g}
+        return group
+
+    def take_all(self) -> list[list[Operation]]:
+        groups = list(self.groups.values())
+        self.groups, self.ids, self.records = {}, set(), set()
+        return groups
