@@ -82,3 +82,33 @@ def test_an_unsettled_row_of_the_older_version_is_read_back() -> None:
     assert invoice is not None and invoice.crm_id == "12"
     assert Unsettled.from_image("store_document", "move_stock", "k4", None) is not None
     assert Unsettled.from_image("no_longer_written", "create", "k5", {}) is None
+
+
+def test_writers_import_no_planning() -> None:
+    """The writers know operations through ``ops`` and ``model`` only: not the planner,
+    its parts (entity names, writable fields) or the matcher."""
+    import ast
+    from pathlib import Path
+
+    import desktop_sync.engine as engine
+
+    planning = {
+        "planner", "plan_base", "plan_counterparties", "plan_invoices", "plan_products",
+        "plan_invoice_checks", "stock", "matcher", "money", "decisions",
+    }  # fmt: skip
+    root = Path(engine.__file__).parent
+    writers = sorted(root.glob("write_*.py"))
+    assert len(writers) >= 5
+    for path in writers:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {
+            alias.name.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "desktop_sync.engine"
+            for alias in node.names
+        }
+        assert not imported & planning, (path.name, imported & planning)
