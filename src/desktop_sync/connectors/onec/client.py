@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -36,7 +36,7 @@ from desktop_sync.connectors.onec.records import (
     Partner,
     Settings,
 )
-from desktop_sync.connectors.onec.transport import CreateResult, Transport
+from desktop_sync.connectors.onec.transport import Connection, CreateResult, Transport
 from desktop_sync.connectors.onec.ut11 import Ut11
 from desktop_sync.domain import entities as e
 from desktop_sync.domain.vat import VatRate
@@ -73,34 +73,20 @@ class OnecClient:
         user: str,
         password: str,
         *,
-        timeout: float = 30.0,
-        verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
         configuration: str | Profile = "bp30",
         timezone: str = "Europe/Moscow",
         organization: str | None = None,
         warehouse: str | None = None,
         page_size: int | None = 1000,
         allowed_only: bool = False,
-        retries: int = 3,
-        backoff: float = 0.5,
-        sleep: Callable[[float], None] | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
+        """``connection``: how to reach the publication (timeout, certificate check,
+        retries; see :class:`Transport`)."""
         # The profile first: an unknown configuration must not leave a client open.
         chosen = configuration if isinstance(configuration, Profile) else profile(configuration)
         ZoneInfo(timezone)  # an unknown zone, too
-        kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
-        self.transport = Transport(
-            url,
-            user,
-            password,
-            timeout=timeout,
-            verify=verify,
-            transport=transport,
-            retries=retries,
-            backoff=backoff,
-            **kwargs,
-        )
+        self.transport = Transport(url, user, password, **connection)
         settings = Settings(timezone, organization, warehouse, page_size, allowed_only)
         self.config = configuration_for(self.transport, chosen, settings)
 

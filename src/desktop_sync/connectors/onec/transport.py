@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -43,6 +43,17 @@ class CreateResult:
     @property
     def ref(self) -> str:
         return str(self.record["Ref_Key"])
+
+
+class Connection(TypedDict, total=False):
+    """How to reach a publication, beyond its address and login (all optional)."""
+
+    timeout: float
+    verify: bool | str
+    transport: httpx.BaseTransport | None
+    retries: int
+    backoff: float
+    sleep: Callable[[float], None]
 
 
 class Transport:
