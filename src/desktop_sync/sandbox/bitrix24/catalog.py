@@ -27,6 +27,7 @@ from desktop_sync.sandbox.bitrix24.query import (
 )
 from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
+    Handler,
     Outcome,
     as_dict,
     as_int,
@@ -191,48 +192,35 @@ def catalog_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"catalogs": cats}, total=len(cats), rows=len(cats))
 
 
-@method("catalog.measure.list", "catalog")
-def measure_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    schema = {
-        "id": 0,
-        "code": "",
-        "measureTitle": "",
-        "symbol": "",
-        "symbolIntl": "",
-        "symbolLetterIntl": "",
-        "isDefault": "",
-    }
-    return _list(params, ctx.store.measures, schema, "measures")
+_MEASURE_FIELDS = dict.fromkeys(
+    ("code", "measureTitle", "symbol", "symbolIntl", "symbolLetterIntl", "isDefault"), ""
+)
+_VAT_FIELDS = {"name": "", "rate": Decimal(0), "active": "", "sort": 0, "excludeVat": ""}
+_PRICE_TYPE_FIELDS = {"name": "", "base": "", "sort": 0, "xmlId": "", "createdBy": 0}
+# the reference lists: (method, rows of the store, the list's key, fields after the id)
+_REFERENCE_LISTS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("catalog.measure.list", "measures", "measures", _MEASURE_FIELDS),
+    ("catalog.vat.list", "vats", "vats", {**_VAT_FIELDS, "timestampX": _T}),
+    (
+        "catalog.pricetype.list",
+        "price_types",
+        "priceTypes",
+        {**_PRICE_TYPE_FIELDS, "modifiedBy": 0, "dateCreate": _T, "timestampX": _T},
+    ),
+)
 
 
-@method("catalog.vat.list", "catalog")
-def vat_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    schema = {
-        "id": 0,
-        "name": "",
-        "rate": Decimal(0),
-        "active": "",
-        "sort": 0,
-        "excludeVat": "",
-        "timestampX": _T,
-    }
-    return _list(params, ctx.store.vats, schema, "vats")
+def _reference_list(attr: str, key: str, fields: dict[str, Any]) -> Handler:
+    schema = {"id": 0, **fields}
+
+    def handler(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+        return _list(params, getattr(ctx.store, attr), schema, key)
+
+    return handler
 
 
-@method("catalog.pricetype.list", "catalog")
-def price_type_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    schema = {
-        "id": 0,
-        "name": "",
-        "base": "",
-        "sort": 0,
-        "xmlId": "",
-        "createdBy": 0,
-        "modifiedBy": 0,
-        "dateCreate": _T,
-        "timestampX": _T,
-    }
-    return _list(params, ctx.store.price_types, schema, "priceTypes")
+for _name, _attr, _key, _fields in _REFERENCE_LISTS:
+    method(_name, "catalog")(_reference_list(_attr, _key, _fields))
 
 
 # --- products and services -----------------------------------------------------------

@@ -25,9 +25,9 @@ import pathlib
 
 from desktop_sync.sandbox.dataset import build
 from desktop_sync.sandbox.onec.faults import Faults
-from desktop_sync.sandbox.onec.seed import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
 from desktop_sync.sandbox.onec.server import App, Handler, Server, Stats
 from desktop_sync.sandbox.onec.store import Record, Store
+from desktop_sync.sandbox.onec.story import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
 from desktop_sync.sandbox.serving import Serving
 
 TIMEZONE = "Europe/Moscow"

@@ -31,7 +31,8 @@ from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
 from desktop_sync.sandbox.onec.story import (
     BANK_ACCOUNT_REF,
     CURRENCY_REF,
-    PREFIX,
+    LIMITED_PASSWORD,
+    LIMITED_USER,
     at,
     contact_rows,
     number,
@@ -120,11 +121,6 @@ EXT_TYPES = (
     "ДокументыРасчетовСКонтрагентами",
 )
 
-USER = "Бухгалтер"
-PASSWORD = "Пароль-2026"
-LIMITED_USER = "Менеджер"
-LIMITED_PASSWORD = "менеджер"
-
 
 def _legal_kind(kind: CounterpartyKind) -> str:
     # BP 3.0 knows only ЮридическоеЛицо / ФизическоеЛицо (A7): a sole trader is a
@@ -142,10 +138,7 @@ _VAT_KIND = {
 
 
 def seed(store: Store, ds: Dataset) -> None:
-    store.number_prefix = PREFIX
-    store.closed_until = dt.date(2025, 11, 30)
-    bp30_posting.install(store)
-    store.users[USER] = User(PASSWORD)
+    story.open_base(store, bp30_posting.install)
     store.users[LIMITED_USER] = User(
         LIMITED_PASSWORD,
         read={

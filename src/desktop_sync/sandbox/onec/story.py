@@ -7,6 +7,7 @@ documents; the dates, numbers and prices those documents carry are chosen here o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from desktop_sync.domain.entities import Counterparty
@@ -17,8 +18,14 @@ from desktop_sync.sandbox.dataset import (
     Dataset,
     ref,
 )
+from desktop_sync.sandbox.onec.store import Store, User
 
 PREFIX = "СВ00-"
+CLOSED_UNTIL = dt.date(2025, 11, 30)  # дата запрета изменения данных
+USER = "Бухгалтер"  # full rights
+PASSWORD = "Пароль-2026"
+LIMITED_USER = "Менеджер"  # partial rights and record-level security
+LIMITED_PASSWORD = "менеджер"
 CURRENCY_REF = ref("currency", "643")
 BANK_ACCOUNT_REF = ref("bank_account", "organization")
 BANK_REF = ref("bank", "044525225")
@@ -30,6 +37,15 @@ CENT = Decimal("0.01")
 
 # (tag, date, price type, rows of (product, price)) of one price-setting document
 PriceSetting = tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]
+
+
+def open_base(store: Store, install: Callable[[Store], None]) -> None:
+    """A new base of the company: its numbering, closed period, posting rules (``install``)
+    and the accountant with full rights."""
+    store.number_prefix = PREFIX
+    store.closed_until = CLOSED_UNTIL
+    install(store)
+    store.users[USER] = User(PASSWORD)
 
 
 def at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:

@@ -23,17 +23,12 @@ from desktop_sync.sandbox.dataset import (
 )
 from desktop_sync.sandbox.onec import story, ut11, ut11_posting
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
-from desktop_sync.sandbox.onec.seed import (
-    LIMITED_PASSWORD,
-    LIMITED_USER,
-    PASSWORD,
-    USER,
-)
 from desktop_sync.sandbox.onec.store import Record, Store, User
 from desktop_sync.sandbox.onec.story import (
     BANK_ACCOUNT_REF,
     CURRENCY_REF,
-    PREFIX,
+    LIMITED_PASSWORD,
+    LIMITED_USER,
     at,
     contact_rows,
     number,
@@ -80,10 +75,7 @@ def _kinds(kind: CounterpartyKind) -> tuple[str, str, str]:
 
 
 def seed(store: Store, ds: Dataset) -> None:
-    store.number_prefix = PREFIX
-    store.closed_until = dt.date(2025, 11, 30)
-    ut11_posting.install(store)
-    store.users[USER] = User(PASSWORD)
+    story.open_base(store, ut11_posting.install)
     store.users[LIMITED_USER] = User(
         LIMITED_PASSWORD,
         read={
