@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
@@ -71,8 +72,19 @@ def emit_json(obj: Any) -> None:
     buffer.flush()
 
 
+def json_fields(record: object, spec: str) -> dict[str, Any]:
+    """A record as a ``--json`` object, in ``spec``'s order: ``"id kind record=record_label"``
+    names the keys (``key=attribute`` when they differ); times as ISO 8601."""
+    out: dict[str, Any] = {}
+    for item in spec.split():
+        key, _, attr = item.partition("=")
+        value = getattr(record, attr or key)
+        out[key] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return out
+
+
 def echo(text: str = "") -> None:
     click.echo(text)
 
 
-__all__ = ["CommandError", "Context", "echo", "emit_json", "json", "pass_context"]
+__all__ = ["CommandError", "Context", "echo", "emit_json", "json", "json_fields", "pass_context"]

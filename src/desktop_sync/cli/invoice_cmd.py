@@ -16,8 +16,7 @@ from pathlib import Path
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
-from desktop_sync.engine.records import InvoiceLookupError
-from desktop_sync.engine.service import SyncService
+from desktop_sync.cli.door import ask
 from desktop_sync.i18n import tr
 from desktop_sync.printing import PrintingError, render_invoice_pdf
 
@@ -57,12 +56,7 @@ def _write(path: Path, data: bytes) -> None:
 @pass_context
 def pdf_cmd(ctx: Context, invoice: str, output: Path | None, as_json: bool) -> None:
     """The invoice as PDF with the payment QR code, by 1C number[/year] or crm:ID."""
-    profile = ctx.store.get(ctx.profile_name)
-    try:
-        with SyncService.open(profile, ctx.paths) as svc:
-            found = svc.invoice_for_print(invoice)
-    except InvoiceLookupError as exc:
-        raise CommandError(str(exc)) from None
+    found = ask(ctx, lambda svc: svc.invoice_for_print(invoice))
     printable, inv, hit = found.printable, found.invoice, found.found
     try:
         data = render_invoice_pdf(printable)

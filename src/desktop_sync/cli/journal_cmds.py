@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
+from desktop_sync.cli.context import (
+    CommandError,
+    Context,
+    echo,
+    emit_json,
+    json_fields,
+    pass_context,
+)
 from desktop_sync.engine.facade import ExportError, JournalDoor, export_table
 from desktop_sync.engine.records import OperationRecord
 from desktop_sync.i18n import N_, tr
@@ -140,22 +147,8 @@ def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: b
 def _list_runs(door: JournalDoor, as_json: bool) -> None:
     runs = door.runs()
     if as_json:
-        emit_json(
-            {
-                "runs": [
-                    {
-                        "run": r.id,
-                        "started_at": r.started_at.isoformat(),
-                        "mode": r.mode,
-                        "trigger": r.trigger,
-                        "outcome": r.outcome,
-                        "counts": r.counts,
-                        "message": r.message,
-                    }
-                    for r in runs
-                ]
-            }
-        )
+        spec = "run=id started_at mode trigger outcome counts message"
+        emit_json({"runs": [json_fields(r, spec) for r in runs]})
         return
     if not runs:
         echo(tr("The journal is empty: no synchronisation has run yet."))

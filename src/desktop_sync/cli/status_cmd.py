@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
+from desktop_sync.cli.context import Context, echo, emit_json, pass_context
+from desktop_sync.cli.door import ask
 from desktop_sync.domain.money import format_rub
-from desktop_sync.engine.records import InvoiceLookupError, InvoiceStatus
-from desktop_sync.engine.service import SyncService
+from desktop_sync.engine.records import InvoiceStatus
 from desktop_sync.i18n import tr
 
 
@@ -55,12 +55,7 @@ def status_data(st: InvoiceStatus) -> dict[str, Any]:
 def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
     """An invoice by CRM id (crm:ID), account number, or 1C number[/year]: paid, owed,
     shipped."""
-    profile = ctx.store.get(ctx.profile_name)
-    try:
-        with SyncService.open(profile, ctx.paths) as svc:
-            st = svc.invoice_status(invoice)
-    except InvoiceLookupError as exc:
-        raise CommandError(str(exc)) from None
+    st = ask(ctx, lambda svc: svc.invoice_status(invoice))
     data = status_data(st)
     if as_json:
         emit_json(data)

@@ -7,11 +7,20 @@ from typing import Any
 
 import click
 
-from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
+from desktop_sync.cli.context import (
+    CommandError,
+    Context,
+    echo,
+    emit_json,
+    json_fields,
+    pass_context,
+)
 from desktop_sync.cli.journal_cmds import open_door, word
 from desktop_sync.cli.progress import TerminalProgress, enabled
+from desktop_sync.config import Profile
 from desktop_sync.engine.records import (
     COUNT_KEYS,
+    Checked,
     DecisionRefused,
     Flow,
     OpKind,
@@ -191,25 +200,8 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
     with open_door(ctx) as door:
         items = door.inbox()
     if as_json:
-        emit_json(
-            {
-                "items": [
-                    {
-                        "id": i.id,
-                        "kind": i.kind,
-                        "flow": i.flow,
-                        "record": i.record_label,
-                        "field": i.field,
-                        "message": i.message,
-                        "action": i.action,
-                        "onec_value": i.onec_value,
-                        "crm_value": i.crm_value,
-                        "base_value": i.base_value,
-                    }
-                    for i in items
-                ]
-            }
-        )
+        spec = "id kind flow record=record_label field message action onec_value crm_value "
+        emit_json({"items": [json_fields(i, spec + "base_value") for i in items]})
         return
     if not items:
         echo(tr("The inbox is empty: nothing waits for a person."))
@@ -315,16 +307,26 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
 def check_cmd(ctx: Context, as_json: bool) -> None:
     """Connect to both systems: configuration, rights, what is missing and how to fix it."""
     profile = ctx.store.get(ctx.profile_name)
-    problems: list[str] = []
     try:
         with SyncService.open(profile, ctx.paths) as svc:
             checked = svc.check()
-        onec, crm = checked.onec, checked.crm
     except ConnectError as exc:
         if as_json:
             emit_json({"ok": False, "message": str(exc)})
         raise
-    problems += [f"1С: {p.message}" for p in onec.problems]
+    problems = _check_problems(profile, checked)
+    if as_json:
+        emit_json(_check_json(checked, problems))
+    else:
+        _print_check(checked, problems)
+    if problems:
+        raise SystemExit(int(Exit.USAGE))
+
+
+def _check_problems(profile: Profile, checked: Checked) -> list[str]:
+    """What to fix, each in one line: 1C's, the CRM's, and the profile's stages."""
+    onec, crm = checked.onec, checked.crm
+    problems = [f"1С: {p.message}" for p in onec.problems]
     problems += [
         tr("1C: the user cannot read {entity}").format(entity=e.entity)
         for e in onec.entities
@@ -343,67 +345,59 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
                 "stage.send <stage id>"
             ).format(name=profile.name)
         )
-    stages = [{"id": s.id, "name": s.name} for s in crm.stages]
     known = {s.id for s in crm.stages}
     problems += [
         tr("stage.{meaning}: the CRM has no stage {stage}").format(meaning=m, stage=sid)
         for m, sid in profile.stages.items()
         if known and sid not in known
     ]
-    if as_json:
-        emit_json(
-            {
-                "ok": not problems,
-                "onec": {
-                    "configuration": onec.configuration,
-                    "detected": onec.detected,
-                    "entities": [
-                        {
-                            "name": e.logical,
-                            "entity": e.entity,
-                            "published": e.published,
-                            "readable": e.readable,
-                            "writable": e.writable,
-                            "rows_hidden": e.rows_hidden,
-                        }
-                        for e in onec.entities
-                    ],
-                },
-                "crm": {
-                    "user": crm.user,
-                    "admin": crm.is_admin,
-                    "scopes_missing": crm.scopes_missing,
-                    "custom_fields_missing": crm.custom_fields_missing,
-                    "inventory": crm.inventory_management,
-                    "sees_everything": crm.sees_everything,
-                    "stages": stages,
-                },
-                "problems": problems,
-            }
+    return problems
+
+
+def _check_json(checked: Checked, problems: list[str]) -> dict[str, Any]:
+    onec, crm = checked.onec, checked.crm
+    entity = "name=logical entity published readable writable rows_hidden"
+    return {
+        "ok": not problems,
+        "onec": {
+            "configuration": onec.configuration,
+            "detected": onec.detected,
+            "entities": [json_fields(e, entity) for e in onec.entities],
+        },
+        "crm": {
+            **json_fields(
+                crm,
+                "user admin=is_admin scopes_missing custom_fields_missing "
+                "inventory=inventory_management sees_everything",
+            ),
+            "stages": [{"id": s.id, "name": s.name} for s in crm.stages],
+        },
+        "problems": problems,
+    }
+
+
+def _print_check(checked: Checked, problems: list[str]) -> None:
+    onec, crm = checked.onec, checked.crm
+    echo(
+        tr(
+            "1C: configuration {configuration} (the base looks like {detected}), "
+            "{n} objects checked"
+        ).format(
+            configuration=onec.configuration,
+            detected=onec.detected or "—",
+            n=len(onec.entities),
         )
-    else:
-        echo(
-            tr(
-                "1C: configuration {configuration} (the base looks like {detected}), "
-                "{n} objects checked"
-            ).format(
-                configuration=onec.configuration,
-                detected=onec.detected or "—",
-                n=len(onec.entities),
-            )
+    )
+    echo(
+        tr("Bitrix24: user {user}{admin}; stages: {stages}").format(
+            user=crm.user or "—",
+            admin=tr(" (administrator)") if crm.is_admin else "",
+            stages=", ".join(f"{s.id} {s.name}" for s in crm.stages) or "—",
         )
-        echo(
-            tr("Bitrix24: user {user}{admin}; stages: {stages}").format(
-                user=crm.user or "—",
-                admin=tr(" (administrator)") if crm.is_admin else "",
-                stages=", ".join(f"{s['id']} {s['name']}" for s in stages) or "—",
-            )
-        )
-        if problems:
-            echo(tr("To fix:"))
-            for p in problems:
-                echo(f"  • {p}")
-        else:
-            echo(tr("Everything is in place."))
+    )
     if problems:
-        raise SystemExit(int(Exit.USAGE))
+        echo(tr("To fix:"))
+        for p in problems:
+            echo(f"  • {p}")
+    else:
+        echo(tr("Everything is in place."))

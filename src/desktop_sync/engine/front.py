@@ -6,10 +6,8 @@ the service's methods of the same names are the door (the fronts call those).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop_sync.connectors.bitrix24.check import CheckReport as CrmCheck
 from desktop_sync.connectors.bitrix24.check import check as crm_check
 from desktop_sync.connectors.onec import (
     OnecAuthError,
@@ -17,8 +15,6 @@ from desktop_sync.connectors.onec import (
     OnecError,
     OnecUnavailable,
 )
-from desktop_sync.connectors.onec.client import CheckReport as OnecCheck
-from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine import lookup
 from desktop_sync.engine.cache import cache_path
 from desktop_sync.engine.cache import load as load_cache
@@ -26,30 +22,12 @@ from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.invoice_print import printable_invoice, seller_bank, seller_party
 from desktop_sync.engine.model import Flow
 from desktop_sync.engine.planner import INVOICE
-from desktop_sync.engine.records import Choice, SettingChoices
+from desktop_sync.engine.records import Checked, Choice, ForPrint, SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
-from desktop_sync.printing import PrintableInvoice
 
 if TYPE_CHECKING:
     from desktop_sync.engine.service import SyncService
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """What ``check`` found on each side (the problems to fix, in each report)."""
-
-    onec: OnecCheck
-    crm: CrmCheck
-
-
-@dataclass(frozen=True, slots=True)
-class ForPrint:
-    """A 1C invoice ready to print, and how the lookup found it."""
-
-    printable: PrintableInvoice
-    invoice: Invoice
-    found: lookup.InvoiceStatus
 
 
 def check(svc: SyncService) -> Checked:

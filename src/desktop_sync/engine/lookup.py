@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from desktop_sync.domain.entities import Invoice, Payment, payment_state
 from desktop_sync.domain.money import ZERO, round_money
@@ -107,24 +108,9 @@ def crm_counterparty_name(snap: Snapshot, company_id: int | None, fallback: str)
     return fallback
 
 
-@dataclass(frozen=True, slots=True)
-class CrmFigures:
-    """A CRM invoice's figures as its custom fields show them."""
-
-    number: str
-    date: dt.date
-    counterparty: str
-    total: Decimal
-    paid: Decimal
-    outstanding: Decimal
-    stage: str
-    shipped: Decimal
-
-    def as_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-
-def crm_figures(snap: Snapshot, crm_id: int) -> CrmFigures:
+def crm_figures(snap: Snapshot, crm_id: int) -> dict[str, Any]:
+    """A CRM invoice's figures as its custom fields show them, by the invoice table's
+    column keys."""
     ci = snap.crm.invoices[crm_id]
     inv = ci.invoice
     total = round_money(ci.opportunity)
@@ -134,11 +120,16 @@ def crm_figures(snap: Snapshot, crm_id: int) -> CrmFigures:
         if ci.fields.outstanding is not None
         else round_money(max(total - paid, ZERO))
     )
-    return CrmFigures(
-        inv.number, inv.date, crm_counterparty_name(snap, ci.company_id, inv.counterparty_name),
-        total, paid, outstanding, snap.crm.stages.get(ci.stage_id, ci.stage_id),
-        ZERO if ci.fields.shipped is None else round_money(ci.fields.shipped),
-    )  # fmt: skip
+    return {
+        "number": inv.number,
+        "date": inv.date,
+        "counterparty": crm_counterparty_name(snap, ci.company_id, inv.counterparty_name),
+        "total": total,
+        "paid": paid,
+        "outstanding": outstanding,
+        "stage": snap.crm.stages.get(ci.stage_id, ci.stage_id),
+        "shipped": ZERO if ci.fields.shipped is None else round_money(ci.fields.shipped),
+    }
 
 
 def crm_of(links: Iterable[LinkValues]) -> dict[str, int]:
@@ -196,9 +187,9 @@ def crm_status(snap: Snapshot, crm_id: int, onec_ref: str | None = None) -> Invo
     ci = snap.crm.invoices[crm_id]
     v = crm_figures(snap, crm_id)
     return InvoiceStatus(
-        ci.invoice.number, ci.invoice.date, v.counterparty, v.total, v.paid, v.outstanding,
-        v.shipped, (), (), onec_ref, crm_id, str(v.stage), ci.invoice.number, False,
-        ci.invoice.total,
+        ci.invoice.number, ci.invoice.date, v["counterparty"], v["total"], v["paid"],
+        v["outstanding"], v["shipped"], (), (), onec_ref, crm_id, str(v["stage"]),
+        ci.invoice.number, False, ci.invoice.total,
     )  # fmt: skip
 
 

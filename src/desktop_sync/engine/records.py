@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Self
 
+from desktop_sync.connectors.bitrix24.check import CheckReport as CrmCheck
+from desktop_sync.connectors.onec.client import CheckReport as OnecCheck
+from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine import normalize
 from desktop_sync.engine.decisions import DecisionRefused, ItemView
 from desktop_sync.engine.decisions import check as check_decision
@@ -34,6 +37,7 @@ from desktop_sync.engine.model import (
 from desktop_sync.engine.snapshot import Snapshot, requisites_of
 from desktop_sync.journal import LinkValues
 from desktop_sync.journal.db import JournalDamaged
+from desktop_sync.printing import PrintableInvoice
 
 # The door's vocabulary is named here too (the plan and its parts, a run's summary and
 # progress, the invoice lookup's answer), so that a front imports it from the door.
@@ -126,11 +130,30 @@ class SettingChoices:
     warehouses: tuple[str, ...]  # the 1C warehouses, by name
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What ``check`` found on each side (the problems to fix, in each report)."""
+
+    onec: OnecCheck
+    crm: CrmCheck
+
+
+@dataclass(frozen=True, slots=True)
+class ForPrint:
+    """A 1C invoice ready to print, and how the lookup found it."""
+
+    printable: PrintableInvoice
+    invoice: Invoice
+    found: InvoiceStatus
+
+
 __all__ = [
     "COUNT_KEYS",
+    "Checked",
     "Choice",
     "DecisionRefused",
     "Flow",
+    "ForPrint",
     "InboxRecord",
     "InvoiceLookupError",
     "InvoiceStatus",

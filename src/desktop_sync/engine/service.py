@@ -69,7 +69,7 @@ from desktop_sync.engine.planner import (
     key_scope,
 )
 from desktop_sync.engine.read import FULL_EVERY, read_crm, read_onec
-from desktop_sync.engine.records import SettingChoices
+from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_onec import OnecWriter
@@ -452,7 +452,7 @@ class SyncService(JournalDoor):
 
     # -- what the fronts ask besides ----------------------------------------------------
 
-    def check(self) -> front.Checked:
+    def check(self) -> Checked:
         """Connect to both systems: configuration, rights, what is missing."""
         return front.check(self)
 
@@ -464,7 +464,7 @@ class SyncService(JournalDoor):
         """One invoice (``crm:ID``, account number, 1C number[/year]) as read now."""
         return front.invoice_status(self, query)
 
-    def invoice_for_print(self, query: str) -> front.ForPrint:
+    def invoice_for_print(self, query: str) -> ForPrint:
         """The 1C invoice to print, with the seller and its bank read from 1C now."""
         return front.for_print(self, query)
 

@@ -79,7 +79,7 @@ def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Tabl
         base = SyncState.ONLY_ONEC
         if crm_id is not None and crm_id in snap.crm.invoices:
             used.add(crm_id)
-            right = crm_figures(snap, crm_id).as_dict()
+            right = crm_figures(snap, crm_id)
             differs = [k for k in _INVOICE_COMPARED if left[k] != right[k]]
             base = SyncState.IN_SYNC
         ids = [ref, str(crm_id) if crm_id is not None else None]
@@ -93,7 +93,7 @@ def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Tabl
     for cid in sorted(snap.crm.invoices, reverse=True):
         if cid in used:
             continue
-        right = crm_figures(snap, cid).as_dict()
+        right = crm_figures(snap, cid)
         state, note, detail = state_of(
             SyncState.ONLY_CRM, (), marks.of([INVOICE], [str(cid)]), cols
         )
