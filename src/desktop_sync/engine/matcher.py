@@ -56,6 +56,21 @@ class MatchResult:
         self.by_crm[pair.crm_key] = pair.onec_ref
 
 
+@dataclass(frozen=True)
+class Matches:
+    """What the planner matched, so that what shows the records side by side (the
+    window's read model) need not match again. Pairs by 1C ref, ``by_crm`` the other
+    way; ``known``: linked before this plan.
+
+    ``counterparties``: CRM key "company/requisite"; ``products``: CRM product id (with
+    the pairs a person confirmed); ``invoices``: CRM invoice id, linked before or found
+    in 1C by this plan (rule ``key`` | ``comment`` | ``number``)."""
+
+    counterparties: MatchResult
+    products: MatchResult
+    invoices: MatchResult
+
+
 def _requisites(companies: dict[int, CrmCompany]) -> list[tuple[CrmRequisite, CrmCompany]]:
     return [(rq, co) for co in companies.values() for rq in requisites_of(co)]
 

@@ -12,10 +12,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.onec.client import ref_for_key
 from desktop_sync.engine.ops import NO_PAYLOAD, EntityType, Payload
+
+if TYPE_CHECKING:
+    from desktop_sync.engine.matcher import Matches
 
 
 class Flow(StrEnum):
@@ -138,6 +141,7 @@ class Plan:
     items: tuple[Item, ...]
     flows: tuple[Flow, ...] = ALL_FLOWS
     full: bool = True  # a full reconciliation (not only what changed since the last run)
+    matches: Matches | None = field(default=None, compare=False)  # the planner's pairs
 
     def by_flow(self) -> dict[Flow, list[Operation]]:
         out: dict[Flow, list[Operation]] = {}

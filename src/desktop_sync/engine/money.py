@@ -40,6 +40,7 @@ from desktop_sync.engine.ops import (
     PaymentState,
     ShipmentState,
 )
+from desktop_sync.engine.plan_base import day_text
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
 
@@ -69,7 +70,7 @@ def payment_line(p: Payment, share: Decimal) -> str:
     """One entry of the invoice's payments list, as the manager reads it."""
     sign = "−" if p.kind.is_refund else ""
     return tr("No. {number} of {date}: {sign}{amount} ({kind})").format(
-        number=p.number, date=f"{p.date:%d.%m.%Y}", sign=sign, amount=format_rub(share),
+        number=p.number, date=day_text(p.date), sign=sign, amount=format_rub(share),
         kind=tr(_KIND_LABEL[p.kind]),
     )  # fmt: skip
 
@@ -131,7 +132,7 @@ def plan_money(
         inv = onec_invoices[onec_ref]
         ci = crm_invoices[crm_id]
         label = tr("Invoice No. {number} of {date}").format(
-            number=inv.number, date=f"{inv.date:%d.%m.%Y}"
+            number=inv.number, date=day_text(inv.date)
         )
         if Flow.F3 in flows:
             _plan_payments(ops, items, inv, crm_id, ci, by_invoice.get(onec_ref, []), label,
@@ -152,9 +153,7 @@ def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],
         if alloc.invoice_ref is not None:
             continue
         found = _candidates(p, alloc, invoices, outstanding)
-        label = tr("Payment No. {number} of {date}").format(
-            number=p.number, date=f"{p.date:%d.%m.%Y}"
-        )
+        label = tr("Payment No. {number} of {date}").format(number=p.number, date=day_text(p.date))
         if len(found) == 1:
             target = found[0]
             item_key = f"F3:allocate:{p.onec_ref}:{alloc.line_no}:{target.onec_ref}"
@@ -321,7 +320,7 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
         if kind == "shipment":
             shipped += doc.total
             last_doc = tr("No. {number} of {date}").format(
-                number=doc.number, date=f"{doc.date:%d.%m.%Y}"
+                number=doc.number, date=day_text(doc.date)
             )
         else:
             shipped -= doc.total

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from desktop_sync.domain.entities import Counterparty, Invoice, InvoiceLine, Product
-from desktop_sync.domain.money import round_money
+from desktop_sync.domain.money import KOPECK, round_money
 from desktop_sync.i18n import N_, tr
 
 Values = dict[str, Any]
@@ -34,6 +34,7 @@ def phone(value: str | None) -> str:
     return digits
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a plan's rows hold few distinct quantities
 def qty(value: Decimal) -> str:
     """A quantity with no trailing zeros: 2, 2.5, 0.125."""
     q = value.normalize()
@@ -66,14 +67,21 @@ def product_values(p: Product) -> Values:
     }
 
 
+def money_text(value: Decimal) -> str:
+    """``str(round_money(value))``; a finite ``Decimal`` without the conversions."""
+    if type(value) is Decimal and value.is_finite():
+        return str(value.quantize(KOPECK, rounding=ROUND_HALF_UP))
+    return str(round_money(value))
+
+
 def line_values(line: InvoiceLine, product_id: str) -> list[Any]:
+    price = line.price
+    cents = price.quantize(KOPECK)  # equal to the price: the price is in whole kopecks
     return [
         product_id,
         qty(line.quantity),
-        str(round_money(line.price))
-        if line.price == line.price.quantize(Decimal("0.01"))
-        else format(line.price.normalize(), "f"),
-        str(round_money(line.total_with_vat)),
+        str(cents) if price == cents else format(price.normalize(), "f"),
+        money_text(line.total_with_vat),
         line.vat_rate.value,
     ]
 

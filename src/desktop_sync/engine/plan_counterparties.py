@@ -15,26 +15,20 @@ from desktop_sync.domain.entities import (
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult, match_counterparties
-from desktop_sync.engine.model import (
-    Flow,
-    Item,
-    ItemKind,
-    Operation,
-    OpKind,
-    System,
-    onec_ref_for,
-)
+from desktop_sync.engine.model import Flow, Operation, OpKind, System
 from desktop_sync.engine.ops import ContractCreate, CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import (
     CONTRACT,
     COUNTERPARTY,
     Builder,
     Links,
+    evolve,
     field_changes,
-    three_way,
+    linked,
 )
+from desktop_sync.engine.plan_diff import three_way
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 
 def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
@@ -64,7 +58,7 @@ def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     renaming one never renames the others through the company's title.
     """
     name = rq.name if rq.shared and rq.name else co.counterparty.name
-    return replace(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
+    return evolve(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
 
 
 def _compared(rq: CrmRequisite) -> tuple[str, ...]:
@@ -80,6 +74,13 @@ def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
         return {}
     field = "RQ_COMPANY_NAME" if rq.kpp else "RQ_NAME"
     return {"requisite_id": rq.requisite_id, "requisite_field": field}
+
+
+_RULES = {
+    "origin": N_("created by desktop-sync earlier"),
+    "inn_kpp": N_("same INN and KPP"),
+    "inn": N_("same INN, the only one on both sides"),
+}
 
 
 class Counterparties:
@@ -114,11 +115,7 @@ class Counterparties:
         crm_cp = _crm_counterparty(co, rq)
         onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
         crm_v.update({f: v for f, v in onec_v.items() if f not in _compared(rq)})
-        rule_text = {
-            "origin": tr("created by desktop-sync earlier"),
-            "inn_kpp": tr("same INN and KPP"),
-            "inn": tr("same INN, the only one on both sides"),
-        }.get(rule, rule)
+        rule_text = tr(_RULES[rule]) if rule in _RULES else rule
         return self.b.op(
             Operation(
                 op_id=f"F7:link:{onec_ref}",
@@ -157,44 +154,38 @@ class Counterparties:
         company_id, company_of = self._partner_company(cp)
         if problem is not None:
             field_name, message = problem
-            self.b.item(
-                Item(
-                    key=f"F7:requisite:{onec_ref}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F7,
-                    entity_type=COUNTERPARTY,
-                    record_id=onec_ref,
-                    record_label=self._label(cp),
-                    field=nz.label(field_name),
-                    message=message,
-                    action=tr("correct the counterparty in 1C; the next run sends it"),
-                    onec_value=getattr(cp, field_name),
-                    blocks=(op_id,),
-                )
+            self.b.attention(
+                Flow.F7,
+                COUNTERPARTY,
+                f"F7:requisite:{onec_ref}",
+                record_id=onec_ref,
+                record_label=self._label(cp),
+                field=nz.label(field_name),
+                message=message,
+                action=tr("correct the counterparty in 1C; the next run sends it"),
+                onec_value=getattr(cp, field_name),
+                blocks=(op_id,),
             )
         key = self.b.key(Flow.F7, COUNTERPARTY, onec_ref)
         suggestion = self.match.name_suggestions.get(onec_ref)
         if suggestion:
-            self.b.item(
-                Item(
-                    key=f"F7:name:{onec_ref}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F7,
-                    entity_type=COUNTERPARTY,
-                    record_id=onec_ref,
-                    record_label=self._label(cp),
-                    field=nz.label("name"),
-                    message=tr(
-                        "a CRM company without requisites has the same name; "
-                        "names are never matched automatically"
-                    ),
-                    action=tr(
-                        "if it is the same company, add the INN/KPP to it in the CRM; "
-                        "otherwise a new company will be created"
-                    ),
-                    crm_value=", ".join(suggestion),
-                    blocks=(op_id,),
-                )
+            self.b.attention(
+                Flow.F7,
+                COUNTERPARTY,
+                f"F7:name:{onec_ref}",
+                record_id=onec_ref,
+                record_label=self._label(cp),
+                field=nz.label("name"),
+                message=tr(
+                    "a CRM company without requisites has the same name; "
+                    "names are never matched automatically"
+                ),
+                action=tr(
+                    "if it is the same company, add the INN/KPP to it in the CRM; "
+                    "otherwise a new company will be created"
+                ),
+                crm_value=", ".join(suggestion),
+                blocks=(op_id,),
             )
         payload = CounterpartyCreate(cp, nz.counterparty_values(cp))
         if company_id is not None:
@@ -258,23 +249,20 @@ class Counterparties:
         cp = self.snap.onec.counterparties[onec_ref]
         amb = next(a for a in self.match.ambiguous if a.onec_ref == onec_ref)
         blocked = f"F7:ambiguous:{onec_ref}"
-        self.b.item(
-            Item(
-                key=f"F7:ambiguous:{onec_ref}",
-                kind=ItemKind.ATTENTION,
-                flow=Flow.F7,
-                entity_type=COUNTERPARTY,
-                record_id=onec_ref,
-                record_label=self._label(cp),
-                field=nz.label(amb.field),
-                message=amb.message,
-                action=tr(
-                    "several records fit; link the right one by hand or correct the "
-                    "requisites, then run again"
-                ),
-                crm_value=", ".join(amb.crm_keys),
-                blocks=(blocked,),
-            )
+        self.b.attention(
+            Flow.F7,
+            COUNTERPARTY,
+            f"F7:ambiguous:{onec_ref}",
+            record_id=onec_ref,
+            record_label=self._label(cp),
+            field=nz.label(amb.field),
+            message=amb.message,
+            action=tr(
+                "several records fit; link the right one by hand or correct the "
+                "requisites, then run again"
+            ),
+            crm_value=", ".join(amb.crm_keys),
+            blocks=(blocked,),
         )
         self.crm_ready[onec_ref] = blocked
         return blocked
@@ -291,46 +279,40 @@ class Counterparties:
         label = self._label(cp)
         op_id = f"F7:create_onec:{crm_key}"
         key = self.b.key(Flow.F7, COUNTERPARTY, crm_key)
-        new_ref = onec_ref_for(key)
+        new_ref = self.b.new_ref(key)
         if crm_key in self.onec_ready:
             return self.onec_ready[crm_key], new_ref
         if any(crm_key in a.crm_keys for a in self.match.ambiguous):
-            self.b.item(
-                Item(
-                    key=f"F7:ambiguous_crm:{crm_key}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F7,
-                    entity_type=COUNTERPARTY,
-                    record_id=crm_key,
-                    record_label=label,
-                    field=nz.label("inn"),
-                    message=tr("several 1C counterparties fit this company's requisites"),
-                    action=tr(
-                        "leave one counterparty with these requisites in 1C, or mark the "
-                        "others for deletion"
-                    ),
-                    blocks=(op_id,),
-                )
+            self.b.attention(
+                Flow.F7,
+                COUNTERPARTY,
+                f"F7:ambiguous_crm:{crm_key}",
+                record_id=crm_key,
+                record_label=label,
+                field=nz.label("inn"),
+                message=tr("several 1C counterparties fit this company's requisites"),
+                action=tr(
+                    "leave one counterparty with these requisites in 1C, or mark the "
+                    "others for deletion"
+                ),
+                blocks=(op_id,),
             )
         if rq.inn:
             self._same_requisites(crm_key, op_id)
         if not rq.inn:
-            self.b.item(
-                Item(
-                    key=f"F7:no_requisite:{crm_key}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F7,
-                    entity_type=COUNTERPARTY,
-                    record_id=crm_key,
-                    record_label=label,
-                    field=nz.label("inn"),
-                    message=tr(
-                        "the CRM company has no requisites (INN), so it cannot be found "
-                        "or created in 1C safely"
-                    ),
-                    action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
-                    blocks=(op_id,),
-                )
+            self.b.attention(
+                Flow.F7,
+                COUNTERPARTY,
+                f"F7:no_requisite:{crm_key}",
+                record_id=crm_key,
+                record_label=label,
+                field=nz.label("inn"),
+                message=tr(
+                    "the CRM company has no requisites (INN), so it cannot be found "
+                    "or created in 1C safely"
+                ),
+                action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
+                blocks=(op_id,),
             )
         else:
             kind = (
@@ -345,20 +327,17 @@ class Counterparties:
             )
             problem = _requisite_problem(cp)
             if problem is not None:
-                self.b.item(
-                    Item(
-                        key=f"F7:requisite_crm:{crm_key}",
-                        kind=ItemKind.ATTENTION,
-                        flow=Flow.F7,
-                        entity_type=COUNTERPARTY,
-                        record_id=crm_key,
-                        record_label=label,
-                        field=nz.label(problem[0]),
-                        message=problem[1],
-                        action=tr("correct the requisite in the CRM; the next run sends it"),
-                        crm_value=getattr(cp, problem[0]),
-                        blocks=(op_id,),
-                    )
+                self.b.attention(
+                    Flow.F7,
+                    COUNTERPARTY,
+                    f"F7:requisite_crm:{crm_key}",
+                    record_id=crm_key,
+                    record_label=label,
+                    field=nz.label(problem[0]),
+                    message=problem[1],
+                    action=tr("correct the requisite in the CRM; the next run sends it"),
+                    crm_value=getattr(cp, problem[0]),
+                    blocks=(op_id,),
                 )
         self.b.op(
             Operation(
@@ -409,24 +388,21 @@ class Counterparties:
                 "{names}: 1C already has a counterparty with INN {inn} and KPP {kpp}, linked to "
                 "another CRM company; 1C would get two with identical requisites"
             ).format(names=", ".join(names), inn=rq.inn, kpp=rq.kpp or "—")
-        self.b.item(
-            Item(
-                key=f"F7:same_requisites:{rq.inn}/{rq.kpp}",
-                kind=ItemKind.ATTENTION,
-                flow=Flow.F7,
-                entity_type=COUNTERPARTY,
-                record_id=", ".join(keys),
-                record_label=" / ".join(names),
-                field=nz.label("inn"),
-                message=message,
-                action=tr(
-                    "merge the companies in the CRM, or correct the requisites of the one that "
-                    "is wrong; the next run links or creates it"
-                ),
-                crm_value=", ".join(names),
-                onec_value=", ".join(in_onec) or None,
-                blocks=(op_id,),
-            )
+        self.b.attention(
+            Flow.F7,
+            COUNTERPARTY,
+            f"F7:same_requisites:{rq.inn}/{rq.kpp}",
+            record_id=", ".join(keys),
+            record_label=" / ".join(names),
+            field=nz.label("inn"),
+            message=message,
+            action=tr(
+                "merge the companies in the CRM, or correct the requisites of the one that "
+                "is wrong; the next run links or creates it"
+            ),
+            onec_value=", ".join(in_onec) or None,
+            crm_value=", ".join(names),
+            blocks=(op_id,),
         )
 
     def _company_name(self, crm_key: str) -> str:
@@ -453,7 +429,7 @@ class Counterparties:
             if c.kind == "СПокупателем" and c.onec_ref:
                 return None, c.onec_ref
         key = self.b.key(Flow.F7, CONTRACT, onec_ref)
-        ref = onec_ref_for(key)
+        ref = self.b.new_ref(key)
         contract = Contract(tr("Main contract"), onec_ref, "СПокупателем", ref)
         op_id = self.b.op(
             Operation(
@@ -477,14 +453,8 @@ class Counterparties:
 
     def diff_linked(self) -> None:
         """F7 both ways for linked counterparties: a 3-way diff per field."""
-        for link in self.links.of(COUNTERPARTY):
-            if link.onec_ref is None or link.crm_id is None:
-                continue
-            cp = self.snap.onec.counterparties.get(link.onec_ref)
-            found = self.requisites.get(link.crm_id)
-            if cp is None or found is None:
-                continue  # not read this time (incremental) or deleted: see deletions
-            rq, co = found
+        onec, crm = self.snap.onec.counterparties, self.requisites
+        for link, _ref, cp, (rq, co) in linked(self.links, COUNTERPARTY, onec, crm.get):
             onec_v = nz.counterparty_values(cp)
             crm_v = nz.counterparty_values(_crm_counterparty(co, rq))
             three_way(
@@ -504,18 +474,3 @@ class Counterparties:
 
 def _crm_key_order(key: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in key.split("/"))
-
-
-def customers_in_scope(snap: Snapshot) -> list[str]:
-    """1C counterparties that customer documents refer to (customers only)."""
-    refs: dict[str, None] = {}
-    for inv in sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number)):
-        if inv.counterparty_ref and not inv.deleted:
-            refs.setdefault(inv.counterparty_ref)
-    for pay in sorted(snap.onec.payments.values(), key=lambda p: (p.date, p.number)):
-        if pay.counterparty_ref and pay.is_effective and not pay.kind.is_refund:
-            refs.setdefault(pay.counterparty_ref)
-    for sh in sorted(snap.onec.shipments.values(), key=lambda s: (s.date, s.number)):
-        if sh.counterparty_ref and not sh.deleted:
-            refs.setdefault(sh.counterparty_ref)
-    return [r for r in refs if r in snap.onec.counterparties]

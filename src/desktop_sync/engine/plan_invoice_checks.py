@@ -12,7 +12,7 @@ from desktop_sync.domain.entities import Invoice
 from desktop_sync.domain.money import KOPECK, format_rub
 from desktop_sync.domain.vat import vat_on_top
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.model import Flow, Item, ItemKind
+from desktop_sync.engine.model import Flow
 from desktop_sync.engine.plan_base import INVOICE, Builder, fmt_date
 from desktop_sync.i18n import tr
 
@@ -41,20 +41,17 @@ class Refusals:
     def attention(
         self, suffix: str, field_name: str, message: str, action: str, value: Any = None
     ) -> None:
-        self.b.item(
-            Item(
-                key=f"F1:{suffix}:{self.crm_id}",
-                kind=ItemKind.ATTENTION,
-                flow=Flow.F1,
-                entity_type=INVOICE,
-                record_id=self.crm_id,
-                record_label=self.label,
-                field=field_name,
-                message=message,
-                action=action,
-                crm_value=value,
-                blocks=(self.op_id,),
-            )
+        self.b.attention(
+            Flow.F1,
+            INVOICE,
+            f"F1:{suffix}:{self.crm_id}",
+            record_id=self.crm_id,
+            record_label=self.label,
+            field=field_name,
+            message=message,
+            action=action,
+            crm_value=value,
+            blocks=(self.op_id,),
         )
 
 
@@ -177,13 +174,14 @@ def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
                     total=format_rub(line.total_with_vat),
                 )
             )
-    if crm_vat is not None and crm_vat != inv.vat_total:
+    vat_total = inv.vat_total if crm_vat is not None else None
+    if crm_vat is not None and vat_total is not None and crm_vat != vat_total:
         notes.append(
             tr(
                 "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
                 "the total {total} is the same"
             ).format(
-                onec=format_rub(inv.vat_total), crm=format_rub(crm_vat), total=format_rub(inv.total)
+                onec=format_rub(vat_total), crm=format_rub(crm_vat), total=format_rub(inv.total)
             )
         )
     return notes

@@ -3,23 +3,13 @@ order (UT) with its counterparty and contract; afterwards 1C is its master."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from desktop_sync.connectors.bitrix24.models import CrmInvoice
 from desktop_sync.domain.entities import Invoice, InvoiceLine
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import SentIndex, find_sent_invoice
-from desktop_sync.engine.model import (
-    FieldChange,
-    Flow,
-    Item,
-    ItemKind,
-    Operation,
-    OpKind,
-    System,
-    onec_ref_for,
-)
+from desktop_sync.engine.matcher import MatchResult, Pair, SentIndex, find_sent_invoice
+from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
 from desktop_sync.engine.ops import InvoiceCreate, LinkOnly, NumberBack
 from desktop_sync.engine.plan_base import (
     INVOICE,
@@ -27,10 +17,12 @@ from desktop_sync.engine.plan_base import (
     PRODUCT,
     Builder,
     Links,
+    evolve,
     fmt_date,
-    three_way,
+    linked,
 )
 from desktop_sync.engine.plan_counterparties import Counterparties
+from desktop_sync.engine.plan_diff import three_way
 from desktop_sync.engine.plan_invoice_checks import (
     Refusals,
     check_buyer,
@@ -56,6 +48,15 @@ class Invoices:
         self.products = products
         self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice
         self._sent_index: SentIndex | None = None  # the 1C invoices, indexed once a plan
+        self.match = MatchResult()  # 1C ref <-> CRM invoice id: linked, or found in 1C
+        for link in links.of(INVOICE):
+            if (
+                link.onec_ref in snap.onec.invoices
+                and link.crm_id is not None
+                and link.crm_id.isdigit()
+                and int(link.crm_id) in snap.crm.invoices
+            ):
+                self.match.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
@@ -86,18 +87,15 @@ class Invoices:
     def unreadable(self) -> None:
         """CRM invoices whose data could not be understood: named, never guessed."""
         for crm_id, why in sorted(self.snap.crm.unreadable.items()):
-            self.b.item(
-                Item(
-                    key=f"F1:unreadable:{crm_id}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F1,
-                    entity_type=INVOICE,
-                    record_id=str(crm_id),
-                    record_label=tr("CRM invoice id {id}").format(id=crm_id),
-                    field=nz.label("rows"),
-                    message=why,
-                    action=tr("correct the invoice in the CRM; the rest of the run goes on"),
-                )
+            self.b.attention(
+                Flow.F1,
+                INVOICE,
+                f"F1:unreadable:{crm_id}",
+                record_id=str(crm_id),
+                record_label=tr("CRM invoice id {id}").format(id=crm_id),
+                field=nz.label("rows"),
+                message=why,
+                action=tr("correct the invoice in the CRM; the rest of the run goes on"),
             )
 
     def send(self) -> None:
@@ -110,18 +108,15 @@ class Invoices:
         ]
         if not stage:
             if candidates:
-                self.b.item(
-                    Item(
-                        key="F1:no_send_stage",
-                        kind=ItemKind.ATTENTION,
-                        flow=Flow.F1,
-                        entity_type=INVOICE,
-                        record_id="",
-                        record_label=tr("Profile settings"),
-                        field="stage.send",
-                        message=tr("no CRM stage is chosen as “send to 1C”, so no invoice is sent"),
-                        action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
-                    )
+                self.b.attention(
+                    Flow.F1,
+                    INVOICE,
+                    "F1:no_send_stage",
+                    record_id="",
+                    record_label=tr("Profile settings"),
+                    field="stage.send",
+                    message=tr("no CRM stage is chosen as “send to 1C”, so no invoice is sent"),
+                    action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
                 )
             return
         for ci in sorted(candidates, key=lambda c: c.invoice.crm_id or 0):
@@ -134,7 +129,7 @@ class Invoices:
         label = invoice_label(inv)
         op_id = f"F1:create_onec:{crm_id}"
         key = self.b.key(Flow.F1, INVOICE, crm_id)
-        new_ref = onec_ref_for(key)
+        new_ref = self.b.new_ref(key)
         if self._adopt(ci, key, new_ref, label):
             return  # already in 1C (a lost journal, a profile added again): relinked
         say = Refusals(self.b, crm_id, label, op_id)
@@ -145,13 +140,13 @@ class Invoices:
         product_refs = [
             ref for line in inv.lines if (ref := self._row_product(line, say, deps)) is not None
         ]
-        onec_invoice = replace(
+        onec_invoice = evolve(
             inv,
             onec_ref=new_ref,
             counterparty_ref=counterparty_ref,
             contract_ref=contract_ref,
             lines=tuple(
-                replace(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
+                evolve(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
             ),
             comment=tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
                 number=inv.number, id=crm_id, key=key
@@ -162,8 +157,9 @@ class Invoices:
         )
         notes = rounding_notes(inv, ci.tax_value)
         changes = [FieldChange("total", nz.label("total"), None, inv.total)]
-        if inv.vat_total != ci.tax_value:
-            changes.append(FieldChange("vat", tr("VAT"), ci.tax_value, inv.vat_total))
+        vat_total = inv.vat_total  # a property that adds the rows up
+        if vat_total != ci.tax_value:
+            changes.append(FieldChange("vat", tr("VAT"), ci.tax_value, vat_total))
         self.b.op(
             Operation(
                 op_id=op_id,
@@ -227,23 +223,20 @@ class Invoices:
         elif (ref is None or ref not in self.snap.onec.products) and (
             suggested := self.products.same_name(line.product_crm_id)
         ):
-            self.b.item(
-                Item(
-                    key=f"F5:name:{line.product_crm_id}:{suggested}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F5,
-                    entity_type=PRODUCT,
-                    record_id=str(line.product_crm_id),
-                    record_label=line.product_name,
-                    field=nz.label("name"),
-                    message=tr(
-                        "the CRM product is not linked to 1C; 1C has one product with the same name"
-                    ),
-                    action=tr("confirm that they are the same product, and they are linked"),
-                    onec_value=self.snap.onec.products[suggested].name,
-                    crm_value=line.product_name,
-                    blocks=(say.op_id,),
-                )
+            self.b.attention(
+                Flow.F5,
+                PRODUCT,
+                f"F5:name:{line.product_crm_id}:{suggested}",
+                record_id=str(line.product_crm_id),
+                record_label=line.product_name,
+                field=nz.label("name"),
+                message=tr(
+                    "the CRM product is not linked to 1C; 1C has one product with the same name"
+                ),
+                action=tr("confirm that they are the same product, and they are linked"),
+                onec_value=self.snap.onec.products[suggested].name,
+                crm_value=line.product_name,
+                blocks=(say.op_id,),
             )
         elif ref is None or ref not in self.snap.onec.products:
             say.attention(
@@ -330,31 +323,29 @@ class Invoices:
         if found is None:
             return False
         if found.onec_ref is None:
-            self.b.item(
-                Item(
-                    key=f"F1:sent_twice:{crm_id}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F1,
-                    entity_type=INVOICE,
-                    record_id=crm_id,
-                    record_label=label,
-                    field=tr("1C document"),
-                    message=tr(
-                        "1C already holds {n} documents made from this CRM invoice: {numbers}"
-                    ).format(
-                        n=len(found.candidates),
-                        numbers=", ".join(
-                            self.snap.onec.invoices[r].year_number for r in found.candidates
-                        ),
+            self.b.attention(
+                Flow.F1,
+                INVOICE,
+                f"F1:sent_twice:{crm_id}",
+                record_id=crm_id,
+                record_label=label,
+                field=tr("1C document"),
+                message=tr(
+                    "1C already holds {n} documents made from this CRM invoice: {numbers}"
+                ).format(
+                    n=len(found.candidates),
+                    numbers=", ".join(
+                        self.snap.onec.invoices[r].year_number for r in found.candidates
                     ),
-                    action=tr(
-                        "mark the extra documents for deletion in 1C; the remaining one is linked"
-                    ),
-                )
+                ),
+                action=tr(
+                    "mark the extra documents for deletion in 1C; the remaining one is linked"
+                ),
             )
             return True
         ref = found.onec_ref
         self._taken.add(ref)
+        self.match.add(Pair(ref, crm_id, found.rule, known=False))
         doc = self.snap.onec.invoices[ref]
         onec_v = invoice_values_onec(doc)
         crm_v = self.crm_values(ci) or {}
@@ -384,22 +375,17 @@ class Invoices:
 
     def diff_linked(self) -> None:
         """F2: after sending, 1C is the master of a linked invoice."""
-        for link in self.links.of(INVOICE):
-            if link.onec_ref is None or link.crm_id is None:
-                continue
-            inv = self.snap.onec.invoices.get(link.onec_ref)
-            ci = self.snap.crm.invoices.get(int(link.crm_id))
-            if inv is None or ci is None:
-                continue
+        onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
+        for link, ref, inv, ci in linked(self.links, INVOICE, onec, lambda k: crm.get(int(k))):
             label = invoice_label(inv)
             if inv.deleted:
                 self.b.item(
                     Item(
-                        key=f"F2:deleted:{link.onec_ref}",
+                        key=f"F2:deleted:{ref}",
                         kind=ItemKind.CONFLICT,
                         flow=Flow.F2,
                         entity_type=INVOICE,
-                        record_id=link.onec_ref,
+                        record_id=ref,
                         record_label=label,
                         field=tr("deletion mark"),
                         message=tr("marked for deletion in 1C, still active in the CRM"),
@@ -413,7 +399,7 @@ class Invoices:
                 continue
             crm_v = repriced_as_base(crm_v, link.crm_values)
             lines = tuple(
-                replace(
+                evolve(
                     ln,
                     product_crm_id=_int_or_none(
                         self.products.match.pairs[ln.product_ref].crm_key

@@ -6,20 +6,11 @@ from dataclasses import replace
 from typing import Any
 
 from desktop_sync.domain.entities import (
-    Invoice,
     Product,
 )
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import Pair, match_products
-from desktop_sync.engine.model import (
-    FieldChange,
-    Flow,
-    Item,
-    ItemKind,
-    Operation,
-    OpKind,
-    System,
-)
+from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
 from desktop_sync.engine.ops import LinkOnly, ProductCreate, ProductUpdate
 from desktop_sync.engine.plan_base import (
     PRODUCT,
@@ -27,8 +18,9 @@ from desktop_sync.engine.plan_base import (
     Builder,
     Links,
     field_changes,
-    three_way,
+    linked,
 )
+from desktop_sync.engine.plan_diff import three_way
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
@@ -62,19 +54,16 @@ class Products:
             return None
         amb = [a for a in self.match.ambiguous if onec_ref in a.onec_refs]
         if amb:
-            self.b.item(
-                Item(
-                    key=f"F5:ambiguous:{onec_ref}",
-                    kind=ItemKind.ATTENTION,
-                    flow=Flow.F5,
-                    entity_type=PRODUCT,
-                    record_id=onec_ref,
-                    record_label=p.name,
-                    field=nz.label("article"),
-                    message=amb[0].message,
-                    action=tr("make the article unique, or link the product by hand"),
-                    blocks=(op_id,),
-                )
+            self.b.attention(
+                Flow.F5,
+                PRODUCT,
+                f"F5:ambiguous:{onec_ref}",
+                record_id=onec_ref,
+                record_label=p.name,
+                field=nz.label("article"),
+                message=amb[0].message,
+                action=tr("make the article unique, or link the product by hand"),
+                blocks=(op_id,),
             )
         self._same_name_in_crm(p, onec_ref, op_id)
         self.b.op(
@@ -113,19 +102,16 @@ class Products:
             if p.article
             else tr("a product without a name")
         )
-        self.b.item(
-            Item(
-                key=f"F5:noname:{onec_ref}",
-                kind=ItemKind.ATTENTION,
-                flow=Flow.F5,
-                entity_type=PRODUCT,
-                record_id=onec_ref,
-                record_label=label,
-                field=nz.label("name"),
-                message=tr("the name is empty in 1C; the CRM cannot keep a product without one"),
-                action=tr("fill in the product's name in 1C; the next synchronisation sends it"),
-                blocks=blocks,
-            )
+        self.b.attention(
+            Flow.F5,
+            PRODUCT,
+            f"F5:noname:{onec_ref}",
+            record_id=onec_ref,
+            record_label=label,
+            field=nz.label("name"),
+            message=tr("the name is empty in 1C; the CRM cannot keep a product without one"),
+            action=tr("fill in the product's name in 1C; the next synchronisation sends it"),
+            blocks=blocks,
         )
         return True
 
@@ -227,27 +213,24 @@ class Products:
         decision = self.b.settings.decisions.get(key)
         if decision is not None and decision.action == "skip":
             return  # not the same product: a new one is created
-        self.b.item(
-            Item(
-                key=key,
-                kind=ItemKind.ATTENTION,
-                flow=Flow.F5,
-                entity_type=PRODUCT,
-                record_id=str(found[0]),
-                record_label=p.name,
-                field=nz.label("name"),
-                message=tr(
-                    "the CRM catalog has a product of the same name that is not linked to 1C; "
-                    "names are never matched automatically"
-                ),
-                action=tr(
-                    "confirm that they are the same product, and they are linked; or skip, "
-                    "and a new CRM product is created"
-                ),
-                onec_value=p.name,
-                crm_value=self.snap.crm.products[found[0]].product.name,
-                blocks=(op_id,),
-            )
+        self.b.attention(
+            Flow.F5,
+            PRODUCT,
+            key,
+            record_id=str(found[0]),
+            record_label=p.name,
+            field=nz.label("name"),
+            message=tr(
+                "the CRM catalog has a product of the same name that is not linked to 1C; "
+                "names are never matched automatically"
+            ),
+            action=tr(
+                "confirm that they are the same product, and they are linked; or skip, "
+                "and a new CRM product is created"
+            ),
+            onec_value=p.name,
+            crm_value=self.snap.crm.products[found[0]].product.name,
+            blocks=(op_id,),
         )
 
     def same_name(self, crm_id: int) -> str | None:
@@ -264,14 +247,9 @@ class Products:
         return found[0] if len(found) == 1 else None
 
     def diff_linked(self) -> None:
-        for link in self.links.of(PRODUCT):
-            if link.onec_ref is None or link.crm_id is None:
-                continue
-            p = self.snap.onec.products.get(link.onec_ref)
-            cp = self.snap.crm.products.get(int(link.crm_id))
-            if p is None or cp is None:
-                continue
-            if self._nameless(p, link.onec_ref):
+        onec, crm = self.snap.onec.products, self.snap.crm.products
+        for link, ref, p, cp in linked(self.links, PRODUCT, onec, lambda k: crm.get(int(k))):
+            if self._nameless(p, ref):
                 continue  # nothing is sent until 1C names it again
             onec_v, crm_v = nz.product_values(p), nz.product_values(cp.product)
             fields = compared(onec_v)
@@ -343,17 +321,3 @@ def update_crm(
         payload=ProductUpdate(values, onec_v, crm_v),
         depends_on=depends_on,
     )
-
-
-def products_in_scope(snap: Snapshot) -> list[str]:
-    refs: dict[str, None] = {}
-    docs: list[Invoice] = sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number))
-    for doc in docs:
-        for ln in doc.lines:
-            if ln.product_ref:
-                refs.setdefault(ln.product_ref)
-    for sh in sorted(snap.onec.shipments.values(), key=lambda s: (s.date, s.number)):
-        for ln in sh.lines:
-            if ln.product_ref:
-                refs.setdefault(ln.product_ref)
-    return [r for r in refs if r in snap.onec.products]

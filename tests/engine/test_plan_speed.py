@@ -1,0 +1,60 @@
+"""The planner's shortcuts for speed (issue 18) give exactly what the plain library calls
+give: create keys and 1C refs, copies of records, dates, money as text."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+import uuid
+from decimal import Decimal
+
+from desktop_sync.domain.entities import Invoice, make_line
+from desktop_sync.domain.money import round_money
+from desktop_sync.domain.vat import VatRate
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.model import NAMESPACE, Flow, idempotency_key, onec_ref_for
+from desktop_sync.engine.plan_base import Builder, PlanSettings, day_text, evolve, uuid5_text
+from desktop_sync.engine.planner import Links, build_plan
+from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
+
+PROFILE = "11111111-2222-4333-8444-555555555555"
+
+
+def test_keys_and_refs_are_the_models() -> None:
+    b = Builder(PlanSettings(PROFILE))
+    for n in range(300):
+        source = f"{n}/ёжик {n}"
+        for flow, entity in ((Flow.F1, "invoice"), (Flow.F7, "contract"), (Flow.F6, "store")):
+            key = b.key(flow, entity, source)
+            assert key == idempotency_key(PROFILE, flow, entity, source)
+            assert b.new_ref(key) == onec_ref_for(key)
+        assert uuid5_text(NAMESPACE.bytes, source) == str(uuid.uuid5(NAMESPACE, source))
+
+
+def test_evolve_is_replace() -> None:
+    line = make_line(1, "Бумага", Decimal(2), Decimal("10.50"), VatRate.VAT22, product_crm_id=7)
+    inv = Invoice("12", dt.date(2026, 3, 2), None, (line,), crm_id=3)
+    assert evolve(line, product_ref="p") == dataclasses.replace(line, product_ref="p")
+    assert evolve(inv, onec_ref="r", lines=()) == dataclasses.replace(inv, onec_ref="r", lines=())
+    assert evolve(inv) == inv and evolve(inv) is not inv
+
+
+def test_dates_and_money_as_text() -> None:
+    for day in (dt.date(2026, 3, 2), dt.date(1899, 12, 31), dt.date(999, 1, 1), dt.date(1, 1, 1)):
+        assert day_text(day) == f"{day:%d.%m.%Y}"
+    for text in ("1.005", "-1.005", "2", "2.50", "1E+3", "123456789.125", "-0", "0.004999"):
+        assert nz.money_text(Decimal(text)) == str(round_money(Decimal(text)))
+
+
+def test_planning_leaves_the_garbage_collector_as_it_was() -> None:
+    snap = Snapshot(onec=OnecData(), crm=CrmData())
+    assert gc.isenabled()
+    build_plan(snap, Links(), PlanSettings(PROFILE))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_plan(snap, Links(), PlanSettings(PROFILE))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
