@@ -167,17 +167,15 @@ def resume_unfinished(journal: Journal, writers: Mapping[System, Writer]) -> tup
     return found, missing
 
 
-def _save_link(journal: Journal, applied: Applied, run_id: int) -> None:
-    if applied.link_type is None:
-        return
-    journal.save_link(
-        applied.link_type,
-        applied.onec_ref,
-        applied.crm_id,
-        onec_values=applied.onec_values,
-        crm_values=applied.crm_values,
-        run_id=run_id,
+def _link_write(applied: Applied, link_type: str) -> LinkWrite:
+    return LinkWrite(
+        link_type, applied.onec_ref, applied.crm_id, applied.onec_values, applied.crm_values
     )
+
+
+def _save_link(journal: Journal, applied: Applied, run_id: int) -> None:
+    if applied.link_type is not None:
+        journal.save_links([_link_write(applied, applied.link_type)], run_id=run_id)
 
 
 def _linked(op: Operation) -> Applied:
@@ -242,10 +240,7 @@ class _Run:
         with self.journal.transaction():
             self.journal.add_operations(self.run_id, [_row(op) for op in ops], OpState.APPLIED)
             self.journal.save_links(
-                [
-                    LinkWrite(op.entity_type, a.onec_ref, a.crm_id, a.onec_values, a.crm_values)
-                    for op, a in zip(ops, made, strict=True)
-                ],
+                [_link_write(a, op.entity_type) for op, a in zip(ops, made, strict=True)],
                 run_id=self.run_id,
             )
         for op, applied in zip(ops, made, strict=True):
@@ -319,15 +314,7 @@ class _Run:
         after = {**_after_image(op), "result": outcome.result}
         self._applied.append((op_row, outcome.target_id, after))
         if outcome.link_type is not None:
-            self._links.append(
-                LinkWrite(
-                    outcome.link_type,
-                    outcome.onec_ref,
-                    outcome.crm_id,
-                    outcome.onec_values,
-                    outcome.crm_values,
-                )
-            )
+            self._links.append(_link_write(outcome, outcome.link_type))
         self.results[op.op_id] = outcome
         summary.count("applied", op.flow)
         if outcome.result.get(FOUND):  # a create that found its record: relinked
