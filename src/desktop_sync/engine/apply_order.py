@@ -72,8 +72,7 @@ class Deferred:
     def needed_by(self, op: Operation) -> bool:
         """``op`` waits for a held operation, or writes a record one of them writes."""
         return bool(self.ids) and (
-            any(d in self.ids for d in op.depends_on)
-            or (op.target, op.target_id or "") in self.records
+            any(d in self.ids for d in op.depends_on) or _record(op) in self.records
         )
 
     def add(self, op: Operation, size: int) -> list[Operation] | None:
@@ -81,7 +80,7 @@ class Deferred:
         group = self.groups.setdefault((op.target, op.entity_type, op.kind), [])
         group.append(op)
         self.ids.add(op.op_id)
-        self.records.add((op.target, op.target_id or ""))
+        self.records.add(_record(op))
         if len(group) < size:
             return None
         return self._take(op)
@@ -89,10 +88,19 @@ class Deferred:
     def _take(self, op: Operation) -> list[Operation]:
         group = self.groups.pop((op.target, op.entity_type, op.kind))
         self.ids.difference_update(o.op_id for o in group)
-        self.records = {(o.target, o.target_id or "") for g in self.groups.values() for o in g}
+        self.records = {_record(o) for g in self.groups.values() for o in g}
         return group
 
     def take_all(self) -> list[list[Operation]]:
         groups = list(self.groups.values())
         self.groups, self.ids, self.records = {}, set(), set()
         return groups
+
+
+def _record(op: Operation) -> tuple[System, str]:
+    """The record ``op`` writes: a CRM invoice by its id for every write about it (its
+    fields, its payment, a note on it), so that their order stays the plan's."""
+    crm_id = getattr(op.payload, "crm_id", None)
+    if op.target is System.CRM and crm_id is not None:
+        return op.target, str(crm_id)
+    return op.target, op.target_id or ""

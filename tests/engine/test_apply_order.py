@@ -1,0 +1,62 @@
+"""The executor's order: single-record updates are held for a batch, never past an
+operation that needs one of them or writes the same record."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from desktop_sync.engine.apply_order import Deferred
+from desktop_sync.engine.model import Flow, Operation, OpKind, System
+from desktop_sync.engine.ops import CrmPayment, EntityType, NumberBack, Payload, PaymentState
+
+
+def _op(
+    op_id: str,
+    kind: OpKind,
+    entity: EntityType,
+    target_id: str | None,
+    payload: Payload,
+    depends: tuple[str, ...] = (),
+) -> Operation:
+    return Operation(
+        op_id, Flow.F3, kind, System.CRM, entity, "ref", target_id, "", "", "",
+        payload=payload, depends_on=depends,
+    )  # fmt: skip
+
+
+def _state(crm_id: int) -> Operation:
+    return _op(
+        f"F3:state:{crm_id}", OpKind.SET_PAYMENT_STATE, EntityType.INVOICE_PAYMENT,
+        str(crm_id), PaymentState(crm_id, {"paid": Decimal(1)}),
+    )  # fmt: skip
+
+
+def test_updates_are_held_until_their_batch_is_full() -> None:
+    held = Deferred()
+    assert Deferred.wanted(_state(1), 50) and not Deferred.wanted(_state(1), 1)
+    assert held.add(_state(1), 2) is None
+    full = held.add(_state(2), 2)
+    assert full is not None and [o.op_id for o in full] == ["F3:state:1", "F3:state:2"]
+    assert held.take_all() == []
+
+
+def test_a_write_of_the_same_invoice_or_a_dependant_lets_them_go_first() -> None:
+    held = Deferred()
+    held.add(_state(15), 50)
+    payment = _op(
+        "F3:crm_payment:x", OpKind.CREATE, EntityType.CRM_PAYMENT, None,
+        CrmPayment(15, Decimal(10), True),
+    )  # fmt: skip
+    other = _op(
+        "F3:crm_payment:y", OpKind.CREATE, EntityType.CRM_PAYMENT, None,
+        CrmPayment(16, Decimal(10), True),
+    )  # fmt: skip
+    assert held.needed_by(payment)  # the same invoice: its fields are written first
+    assert not held.needed_by(other)
+    back = _op(
+        "F1:number_back:20", OpKind.UPDATE, EntityType.INVOICE_BACK, "20",
+        NumberBack("F1:create:20", "20"), depends=("F3:state:15",),
+    )  # fmt: skip
+    assert held.needed_by(back)  # depends on a held one
+    assert [[o.op_id for o in g] for g in held.take_all()] == [["F3:state:15"]]
+    assert not held.needed_by(payment)
