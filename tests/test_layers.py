@@ -104,9 +104,6 @@ def test_the_command_line_goes_through_the_door() -> None:
     assert _front_offenders("cli") == []
 
 
-@pytest.mark.xfail(
-    strict=False, reason="the window is being switched to the door (issue 17); drop the mark"
-)
 def test_the_window_goes_through_the_door() -> None:
     assert _front_offenders("gui") == []
 

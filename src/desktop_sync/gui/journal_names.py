@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from desktop_sync.domain.entities import Return, Shipment
-from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.engine.records import Snapshot, requisites_of
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
+from desktop_sync.readmodel import field_label, field_value
 
 _CRM_GROUP = {
     "counterparty": "company",
@@ -125,7 +125,7 @@ def changes_text(before: Any, after: Any) -> str:
     old = old if isinstance(old, Mapping) else {}
     parts = []
     for field, value in new.items():
-        was = nz.display(field, old.get(field))
-        now = nz.display(field, value)
-        parts.append(f"{nz.label(field)}: {fmt.value(was)} → {fmt.value(now)}")
+        was = field_value(field, old.get(field))
+        now = field_value(field, value)
+        parts.append(f"{field_label(field)}: {fmt.value(was)} → {fmt.value(now)}")
     return "; ".join(parts)

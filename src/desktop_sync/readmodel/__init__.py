@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from desktop_sync.engine.lookup import InvoiceStatus, PaymentLine, find_invoices
 from desktop_sync.engine.matcher import MatchResult, match_counterparties, match_products
+from desktop_sync.engine.normalize import display as field_value  # in words, for the window
+from desktop_sync.engine.normalize import label as field_label
 from desktop_sync.engine.records import Plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
 from desktop_sync.journal import LinkValues
@@ -124,6 +126,8 @@ __all__ = [
     "Views",
     "build_views",
     "empty_snapshot",
+    "field_label",
+    "field_value",
     "find_invoices",
     "marks_from_plan",
 ]

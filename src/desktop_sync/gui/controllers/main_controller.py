@@ -20,9 +20,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
-from desktop_sync.engine.records import InvoiceStatus, LinkValues, Plan, RunSummary
+from desktop_sync.engine.records import InvoiceStatus, LinkValues, Plan, RunSummary, Snapshot
 from desktop_sync.engine.service import ConnectError, SyncService
-from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.gui.controllers import help as help_menu
 from desktop_sync.gui.controllers import reading
 from desktop_sync.gui.controllers.filters import TableFilters

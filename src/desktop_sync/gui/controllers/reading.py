@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile
-from desktop_sync.engine.records import Flow, LinkValues, Plan
+from desktop_sync.engine.records import Flow, LinkValues, Plan, Snapshot
 from desktop_sync.engine.service import SyncService
-from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
 from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows

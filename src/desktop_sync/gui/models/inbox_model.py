@@ -9,9 +9,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desktop_sync.engine.decisions import DecisionRefused, ItemView, check
-from desktop_sync.engine.model import confirmable
-from desktop_sync.engine.records import InboxRecord
+from desktop_sync.engine.records import (
+    DecisionRefused,
+    InboxRecord,
+    ItemView,
+    check_decision,
+    confirmable,
+)
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import N_, tr
 
@@ -44,7 +48,7 @@ class InboxEntry:
         button for one it cannot is disabled rather than refused after the click."""
         view = ItemView(self.key, self.kind, self.entity_type, self.field, self.record_label)
         try:
-            check(view, action, "-" if action == "value" else None)
+            check_decision(view, action, "-" if action == "value" else None)
         except DecisionRefused:
             return False
         return True

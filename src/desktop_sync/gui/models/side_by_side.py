@@ -18,10 +18,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desktop_sync.engine import normalize as nz
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
-from desktop_sync.readmodel import ColumnKind, Row, SyncState, Table
+from desktop_sync.readmodel import ColumnKind, Row, SyncState, Table, field_value
 
 SortRole = Qt.ItemDataRole.UserRole  # native, comparable values
 RowRole = Qt.ItemDataRole.UserRole + 1  # the backing Row
@@ -196,7 +195,7 @@ class SideBySideModel(QAbstractTableModel):
         if kind is ColumnKind.PHONE:
             return fmt.phone(str(v))
         # codes in words: «Товар», «шт», «22 %», not goods/796/НДС22
-        return str(nz.display(self._table.columns[i].key, v))
+        return str(field_value(self._table.columns[i].key, v))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
