@@ -15,6 +15,7 @@ from desktop_sync.cli.context import (
     json_fields,
     pass_context,
 )
+from desktop_sync.cli.door import ask
 from desktop_sync.cli.journal_cmds import open_door, word
 from desktop_sync.cli.progress import TerminalProgress, enabled
 from desktop_sync.config import Profile
@@ -279,10 +280,8 @@ def inbox_resolve(
 @pass_context
 def setup_cmd(ctx: Context, as_json: bool) -> None:
     """Create the CRM custom fields the sync needs (admin rights)."""
-    profile = ctx.store.get(ctx.profile_name)
     try:
-        with SyncService.open(profile, ctx.paths) as svc:
-            created = svc.setup()
+        created = ask(ctx, lambda svc: svc.setup())
     except SetupIncomplete as exc:
         # A 500, an HTML page, a dropped answer: what was created stays, and a second
         # `setup` creates only what is still missing (it looks before it adds).
@@ -306,15 +305,13 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
 @pass_context
 def check_cmd(ctx: Context, as_json: bool) -> None:
     """Connect to both systems: configuration, rights, what is missing and how to fix it."""
-    profile = ctx.store.get(ctx.profile_name)
     try:
-        with SyncService.open(profile, ctx.paths) as svc:
-            checked = svc.check()
+        checked = ask(ctx, lambda svc: svc.check())
     except ConnectError as exc:
         if as_json:
             emit_json({"ok": False, "message": str(exc)})
         raise
-    problems = _check_problems(profile, checked)
+    problems = _check_problems(ctx.store.get(ctx.profile_name), checked)
     if as_json:
         emit_json(_check_json(checked, problems))
     else:

@@ -73,26 +73,26 @@ def profile_secrets(profile: Profile) -> tuple[str, str]:
     """The profile's 1C password and Bitrix24 webhook from the OS keyring (or the
     environment); a missing one is a :class:`ConnectError` saying where to enter it."""
     secrets = SecretStore(profile.uuid)
-    try:
-        password = secrets.get(SecretKind.ONEC_PASSWORD)
-        webhook = secrets.get(SecretKind.CRM_SECRET)
-    except KeyringUnavailable as exc:
-        raise ConnectError(str(exc)) from None
-    if password is None:
-        raise ConnectError(
-            tr(
-                "the 1C password of profile «{name}» is not set: enter it in the connection "
-                "settings, or set {env}"
-            ).format(name=profile.name, env=SecretKind.ONEC_PASSWORD.env)
-        )
-    if webhook is None:
-        raise ConnectError(
-            tr(
-                "the Bitrix24 webhook of profile «{name}» is not set: enter it in the "
-                "connection settings, or set {env}"
-            ).format(name=profile.name, env=SecretKind.CRM_SECRET.env)
-        )
-    return password, webhook
+    unset = {
+        SecretKind.ONEC_PASSWORD: tr(
+            "the 1C password of profile «{name}» is not set: enter it in the connection "
+            "settings, or set {env}"
+        ),
+        SecretKind.CRM_SECRET: tr(
+            "the Bitrix24 webhook of profile «{name}» is not set: enter it in the "
+            "connection settings, or set {env}"
+        ),
+    }
+    found: list[str] = []
+    for kind, message in unset.items():
+        try:
+            value = secrets.get(kind)
+        except KeyringUnavailable as exc:
+            raise ConnectError(str(exc)) from None
+        if value is None:
+            raise ConnectError(message.format(name=profile.name, env=kind.env))
+        found.append(value)
+    return found[0], found[1]
 
 
 class JournalDoor:
