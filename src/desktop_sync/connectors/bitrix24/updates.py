@@ -44,9 +44,13 @@ class Updates:
     def run(self, writes: Sequence[Sequence[Command]], what: str) -> list[Exception | None]:
         """Each record's commands; its outcome: None (all done) or its first error. A
         record's commands go in one request; a request whose answer is lost gives each
-        of its records that error (``outcome_unknown``), naming what was sent."""
+        of its records that error (``outcome_unknown``), naming what was sent. A record
+        a batch cannot carry (``batchable``) goes call by call."""
         out: list[Exception | None] = [None] * len(writes)
-        for chunk in _chunks(writes):
+        alone = {n for n, record in enumerate(writes) if not _fits(record)}
+        for n in sorted(alone):
+            out[n] = self._alone(writes[n], what)
+        for chunk in _chunks([[] if n in alone else w for n, w in enumerate(writes)]):
             commands = {f"w{n}x{k}": c for n in chunk for k, c in enumerate(writes[n])}
             methods = ", ".join(sorted({method for method, _params in commands.values()}))
             try:
@@ -59,6 +63,34 @@ class Updates:
                 errors = (outcome(reply, f"w{n}x{k}", lambda _r: 1) for k in range(len(writes[n])))
                 out[n] = next((e for e in errors if isinstance(e, Exception)), None)
         return out
+
+    def _alone(self, record: Sequence[Command], what: str) -> Exception | None:
+        """A record whose commands cannot travel in a batch: call by call (JSON)."""
+        try:
+            for method, params in record:
+                self.rest.call(method, params, what=what)
+        except Bitrix24Error as exc:
+            return exc
+        return None
+
+
+def batchable(value: Any) -> bool:
+    """Whether a command's parameters survive a batch's query string: a null or an empty
+    list or map is dropped there (a field to clear would stay as it was), and ``$`` in a
+    text is read as a reference to another command's result."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return "$" not in value
+    if isinstance(value, Mapping):
+        return bool(value) and all(batchable(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return bool(value) and all(batchable(v) for v in value)
+    return True
+
+
+def _fits(record: Sequence[Command]) -> bool:
+    return all(batchable(params) for _method, params in record)
 
 
 def _chunks(writes: Sequence[Sequence[Command]]) -> list[list[int]]:
