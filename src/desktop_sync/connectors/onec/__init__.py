@@ -1,15 +1,7 @@
 """The 1C:Enterprise OData client: BP 3.0 and UT 11, each a mapping over one transport."""
 
-from desktop_sync.connectors.onec.client import (
-    BankDetails,
-    Changes,
-    CheckReport,
-    EntityAccess,
-    OnecClient,
-    Organization,
-    comment_with_key,
-    ref_for_key,
-)
+from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
+from desktop_sync.connectors.onec.client import OnecClient, comment_with_key, ref_for_key
 from desktop_sync.connectors.onec.errors import (
     OnecAccessDenied,
     OnecAlreadyExists,
@@ -28,6 +20,7 @@ from desktop_sync.connectors.onec.errors import (
 )
 from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.profiles import BP30, Problem, Profile
+from desktop_sync.connectors.onec.records import BankDetails, Changes, Organization
 from desktop_sync.connectors.onec.transport import CreateResult
 
 __all__ = [

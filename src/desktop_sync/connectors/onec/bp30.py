@@ -18,20 +18,7 @@ from desktop_sync.connectors.onec.literals import Guid, Query
 from desktop_sync.connectors.onec.mapping import Configuration
 from desktop_sync.connectors.onec.records import payments_of
 from desktop_sync.connectors.onec.transport import CreateResult
-from desktop_sync.domain.entities import (
-    Contract,
-    Counterparty,
-    Invoice,
-    Payment,
-    PaymentKind,
-    PriceType,
-    Product,
-    ProductKind,
-    Return,
-    Shipment,
-    StockLevel,
-    Unit,
-)
+from desktop_sync.domain import entities as e
 from desktop_sync.i18n import tr
 
 # What a goods-account balance row is read for: its subconto (product, warehouse) and
@@ -47,11 +34,11 @@ class Bp30(Configuration):
 
     # --- catalogs ---------------------------------------------------------------------
 
-    def counterparties(self) -> list[Counterparty]:
+    def counterparties(self) -> list[e.Counterparty]:
         rows = self.rows("counterparties", Query(filter=lit.eq("IsFolder", False)))
         return [convert.counterparty(r) for r in rows]
 
-    def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
+    def contracts(self, counterparty_ref: str | None = None) -> list[e.Contract]:
         flt = lit.eq("Owner_Key", Guid(counterparty_ref)) if counterparty_ref else ""
         return [
             convert.contract(r)
@@ -59,19 +46,19 @@ class Bp30(Configuration):
             if not r.get("DeletionMark")
         ]
 
-    def units(self) -> list[Unit]:
+    def units(self) -> list[e.Unit]:
         if "units" not in self._cache:
             self._cache["units"] = [convert.unit(r) for r in self.read("units")]
-        units: list[Unit] = self._cache["units"]
+        units: list[e.Unit] = self._cache["units"]
         return units
 
-    def price_types(self) -> list[PriceType]:
+    def price_types(self) -> list[e.PriceType]:
         # BP has no "base" flag: the first price type by code is taken as the base one.
         rows = self.read("price_types", Query(orderby=("Code",)))
         first = rows[0]["Ref_Key"] if rows else None
         return [convert.price_type(r, first) for r in rows if not r.get("DeletionMark")]
 
-    def products(self, with_prices: bool = True) -> list[Product]:
+    def products(self, with_prices: bool = True) -> list[e.Product]:
         """Products with the base price type's current price (two more requests)."""
         units = {u.onec_ref or "": u for u in self.units()}
         rows = self.rows("products", Query(filter=lit.eq("IsFolder", False)))
@@ -85,13 +72,13 @@ class Bp30(Configuration):
 
     # --- documents --------------------------------------------------------------------
 
-    def invoice_from(self, r: dict[str, Any]) -> Invoice | None:
+    def invoice_from(self, r: dict[str, Any]) -> e.Invoice | None:
         entity = self.profile.set("invoices")
         h = convert.head(r)
         if h is None:
             return None
         included = bool(r.get("СуммаВключаетНДС", True))
-        return Invoice(
+        return e.Invoice(
             **h,
             lines=tuple(
                 convert.lines(r.get("Товары") or [], entity, included, self.product_names())
@@ -104,8 +91,8 @@ class Bp30(Configuration):
         self,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
-    ) -> list[Payment]:
+        kinds: tuple[e.PaymentKind, ...] = tuple(e.PaymentKind),
+    ) -> list[e.Payment]:
         return payments_of(
             self.payment_rows(since, until, kinds),
             amount="СуммаПлатежа",
@@ -115,7 +102,7 @@ class Bp30(Configuration):
 
     def shipments(
         self, since: dt.date | None = None, until: dt.date | None = None
-    ) -> list[Shipment]:
+    ) -> list[e.Shipment]:
         entity = self.profile.set("shipments")
         names = self.product_names()
         out = []
@@ -129,7 +116,7 @@ class Bp30(Configuration):
                 r.get("Услуги") or [], entity, included, names, start=len(goods) + 1
             )
             out.append(
-                Shipment(
+                e.Shipment(
                     **h,
                     lines=tuple(goods + services),
                     invoice_ref=convert.ref(r.get("СчетНаОплатуПокупателю_Key")),
@@ -137,7 +124,7 @@ class Bp30(Configuration):
             )
         return out
 
-    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Return]:
+    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[e.Return]:
         entity = self.profile.set("returns")
         names = self.product_names()
         rows = self.read("returns", Query(filter=self.window(since, until)))
@@ -163,7 +150,7 @@ class Bp30(Configuration):
                 continue
             shipment = convert.ref(r.get("ДокументРеализации_Key"))
             out.append(
-                Return(
+                e.Return(
                     **h,
                     lines=tuple(
                         convert.lines(
@@ -181,7 +168,7 @@ class Bp30(Configuration):
 
     # --- stock ------------------------------------------------------------------------
 
-    def stock(self, as_of: dt.datetime | None = None) -> list[StockLevel]:
+    def stock(self, as_of: dt.datetime | None = None) -> list[e.StockLevel]:
         """Quantities on the goods account per product and warehouse (A7 "Stock in BP").
 
         ``as_of`` (aware) is converted to the 1C server's zone; the balance is taken
@@ -210,12 +197,12 @@ class Bp30(Configuration):
             if product is None:
                 continue
             quantity = convert.number(r.get("КоличествоBalance"), register, "КоличествоBalance")
-            out.append(StockLevel(product, warehouse or "", quantity, as_of=taken))
+            out.append(e.StockLevel(product, warehouse or "", quantity, as_of=taken))
         return out
 
     # --- writes -----------------------------------------------------------------------
 
-    def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult:
+    def create_counterparty(self, cp: e.Counterparty, key: str) -> CreateResult:
         entity = self.profile.set("counterparties")
         return self.odata.create(entity, bodies.counterparty(cp, key, entity))
 
@@ -232,16 +219,16 @@ class Bp30(Configuration):
         )
         return self.odata.create(self.profile.set("contracts"), body)
 
-    def create_product(self, product: Product, key: str) -> CreateResult:
+    def create_product(self, product: e.Product, key: str) -> CreateResult:
         entity = self.profile.set("products")
         unit_ref = self.unit_ref(product, entity)
-        is_service = product.kind is ProductKind.SERVICE
+        is_service = product.kind is e.ProductKind.SERVICE
         kinds = self.cached("product_kinds", "product_kinds")
         kind_ref = next((k["Ref_Key"] for k in kinds if bool(k.get("Услуга")) == is_service), None)
         body = bodies.product(product, key, unit_ref, kind_ref, bodies.bp_product(product))
         return self.odata.create(entity, body)
 
-    def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
+    def invoice_body(self, invoice: e.Invoice, key: str) -> dict[str, Any]:
         """Every field posting needs (1C fills no form defaults over OData, A7)."""
         entity = self.profile.set("invoices")
         if not invoice.counterparty_ref:

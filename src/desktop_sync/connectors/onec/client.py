@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from desktop_sync.connectors.onec import access, paging
+from desktop_sync.connectors.onec import records as rec
 from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
 from desktop_sync.connectors.onec.bodies import comment_with_key as comment_with_key
 from desktop_sync.connectors.onec.bodies import ref_for_key as ref_for_key
@@ -27,27 +28,15 @@ from desktop_sync.connectors.onec.literals import Query
 from desktop_sync.connectors.onec.mapping import Configuration
 from desktop_sync.connectors.onec.metadata import Metadata
 from desktop_sync.connectors.onec.profiles import Problem, Profile, detect, profile
-from desktop_sync.connectors.onec.records import (
-    BankDetails,
-    Changes,
-    Characteristic,
-    Organization,
-    Package,
-    Partner,
-    Settings,
-)
 from desktop_sync.connectors.onec.transport import Connection, CreateResult, Transport
 from desktop_sync.connectors.onec.ut11 import Ut11
 from desktop_sync.domain import entities as e
 from desktop_sync.domain.vat import VatRate
 
 __all__ = [
-    "BankDetails",
-    "Changes",
     "CheckReport",
     "EntityAccess",
     "OnecClient",
-    "Organization",
     "comment_with_key",
     "configuration_for",
     "ref_for_key",
@@ -57,11 +46,11 @@ _MAPPINGS: dict[str, type[Configuration]] = {"bp30": Bp30, "ut11": Ut11}
 
 
 def configuration_for(
-    odata: Transport, chosen: str | Profile, settings: Settings | None = None
+    odata: Transport, chosen: str | Profile, settings: rec.Settings | None = None
 ) -> Configuration:
     """The one place a configuration's mapping is chosen (by the profile's name)."""
     named = chosen if isinstance(chosen, Profile) else profile(chosen)
-    return _MAPPINGS[named.name](odata, named, settings or Settings())
+    return _MAPPINGS[named.name](odata, named, settings or rec.Settings())
 
 
 class OnecClient:
@@ -87,7 +76,7 @@ class OnecClient:
         chosen = configuration if isinstance(configuration, Profile) else profile(configuration)
         ZoneInfo(timezone)  # an unknown zone, too
         self.transport = Transport(url, user, password, **connection)
-        settings = Settings(timezone, organization, warehouse, page_size, allowed_only)
+        settings = rec.Settings(timezone, organization, warehouse, page_size, allowed_only)
         self.config = configuration_for(self.transport, chosen, settings)
 
     def __enter__(self) -> OnecClient:
@@ -232,13 +221,13 @@ class OnecClient:
 
     # --- catalogs (the configuration's mapping) ----------------------------------------
 
-    def organizations(self) -> list[Organization]:
+    def organizations(self) -> list[rec.Organization]:
         return self.config.organizations()
 
-    def organization(self) -> Organization:
+    def organization(self) -> rec.Organization:
         return self.config.organization()
 
-    def bank_details(self) -> BankDetails:
+    def bank_details(self) -> rec.BankDetails:
         return self.config.bank_details()
 
     def counterparties(self) -> list[e.Counterparty]:
@@ -277,14 +266,14 @@ class OnecClient:
         """UT 11's catalog of VAT rates (BP 3.0 has none: an enumeration)."""
         return self.config.vat_rates()
 
-    def partners(self) -> list[Partner]:
+    def partners(self) -> list[rec.Partner]:
         """UT 11's partners (BP 3.0 has none)."""
         return self.config.partners()
 
-    def packages(self, product_ref: str | None = None) -> list[Package]:
+    def packages(self, product_ref: str | None = None) -> list[rec.Package]:
         return self.config.packages(product_ref)
 
-    def characteristics(self, product_ref: str | None = None) -> list[Characteristic]:
+    def characteristics(self, product_ref: str | None = None) -> list[rec.Characteristic]:
         return self.config.characteristics(product_ref)
 
     def partner_of(self, counterparty_ref: str) -> str | None:
@@ -336,7 +325,7 @@ class OnecClient:
 
     def changes(
         self, logical: str, previous: dict[str, str], since: dt.date | None = None
-    ) -> Changes:
+    ) -> rec.Changes:
         return self.config.changes(logical, previous, since)
 
     # --- writes --------------------------------------------------------------------------
