@@ -302,10 +302,10 @@ def _expired_webhook(world: World) -> None:
 
 TRANSPORT_CASES: dict[str, TransportCase] = {
     "crm-html-page-instead-of-json": TransportCase(
-        _crm("html500:1@crm.company.list"), ("Битрикс24", "HTML", "crm.company.list"), True
+        _crm("html500:1@batch"), ("Битрикс24", "HTML", "batch"), True
     ),
     "crm-malformed-json": TransportCase(
-        _crm("badjson:1@crm.item.list"), ("Битрикс24", "crm.item.list"), True
+        _crm("badjson:1@batch"), ("Битрикс24", "batch"), True
     ),
     "onec-login-page-with-200": TransportCase(_onec_always("html200"), ("1С",), True),
     "onec-html-502": TransportCase(_onec_always("html"), ("1С",), True),

@@ -19,11 +19,12 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.mapping import as_datetime
+from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
+from desktop_sync.connectors.bitrix24.reads import CrmLists, Known, read_lists
 from desktop_sync.connectors.onec import OnecClient
-from desktop_sync.domain.entities import Requisite
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
@@ -149,54 +150,82 @@ def read_crm(
     stock: bool = False,
     previous: Cached | None = None,
 ) -> tuple[CrmData, dt.datetime | None]:
-    """The CRM side; with ``previous``, only what changed since its cursor."""
+    """The CRM side; with ``previous``, only what changed since its cursor.
+
+    Every list travels in shared batch requests (``connectors.bitrix24.reads``): with
+    nothing changed, the whole read is one request."""
     steps = 4
-    data = CrmData()
     since = (
         previous.crm_cursor - OVERLAP
         if previous is not None and previous.crm_cursor is not None
         else None
     )
-    incremental = previous is not None and since is not None
-
-    def merge(old: dict[int, Any], new: dict[int, Any]) -> dict[int, Any]:
-        return {**old, **new} if incremental else new
-
+    old = previous.crm if previous is not None and since is not None else None
+    reuse = previous is not None and bool(previous.crm.stages)
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
-    requisites: dict[int, tuple[Requisite, ...]] = {}
-    companies = {
-        c.counterparty.crm_id: c
-        for c in client.companies.read(since, requisites=requisites)
-        if c.counterparty.crm_id is not None
-    }
-    data.companies = merge(previous.crm.companies if previous else {}, companies)
-    if incremental:  # a requisite added later does not move its company's DATE_MODIFY
-        data.companies = {
-            cid: replace(
-                co, counterparty=replace(co.counterparty, requisites=requisites.get(cid, ()))
-            )
-            for cid, co in data.companies.items()
-        }
+    lists = read_lists(
+        client,
+        since if old is not None else None,
+        known=_known(old),
+        stores=not reuse,
+        stock=stock,
+        stock_since=old.stock_at if old is not None else "",
+    )
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
-    prices = client.catalog.base_prices()
-    products = {
-        p.product.crm_id: p
-        for p in client.catalog.products(since, prices=prices)
-        if p.product.crm_id
-    }
-    data.products = merge(previous.crm.products if previous else {}, products)
-    if incremental:  # a new price does not move its product's timestampX
-        data.products = {
-            pid: replace(cp, product=replace(cp.product, price=prices.get(pid)))
-            for pid, cp in data.products.items()
-        }
+    data = CrmData(read_at=lists.read_at)
+    data.companies = _crm_companies(lists, old)
+    data.products = _crm_products(lists, old)
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
-    unreadable: dict[int, str] = {}
-    invoices = {
-        i.invoice.crm_id: i
-        for i in client.invoices.read(since, unreadable=unreadable)
-        if i.invoice.crm_id
-    }
+    _invoices_into(client, data, lists, old)
+    _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
+    if previous is not None and reuse:
+        data.stages, data.stores = previous.crm.stages, previous.crm.stores
+    else:
+        data.stages = {s.id: s.name for s in client.invoices.stages()}
+        data.stores = {w.crm_id: w for w in lists.stores or () if w.crm_id is not None}
+    if stock and lists.stock is not None:
+        data.stock = {(a.product_id, a.store_id): a.amount for a in lists.stock}
+        data.stock_at = lists.stock_at
+    elif stock and old is not None:  # no store document moved since the last read
+        data.stock, data.stock_at = old.stock, old.stock_at
+    _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
+    return data, _newest(data)
+
+
+def _known(old: CrmData | None) -> Known:
+    """What the last read saw, for the probe to tell what really changed."""
+    if old is None:
+        return Known()
+    invoices = {iid: inv.updated for iid, inv in old.invoices.items()}
+    return Known(invoices, old.companies, as_datetime(old.read_at))
+
+
+def _crm_companies(lists: CrmLists, old: CrmData | None) -> dict[int, CrmCompany]:
+    read = {c.counterparty.crm_id: c for c in lists.companies if c.counterparty.crm_id is not None}
+    return {**old.companies, **read} if old is not None else read
+
+
+def _crm_products(lists: CrmLists, old: CrmData | None) -> dict[int, CrmProduct]:
+    """Products read now over the cached ones; a base price set since is the price (a
+    new price does not move its product's timestampX), else the one known before."""
+    read = {p.product.crm_id: p for p in lists.products if p.product.crm_id}
+    if old is None:
+        return read
+    out = {**old.products, **read}
+    for pid, cp in out.items():
+        known = old.products.get(pid)
+        price = lists.prices.get(pid, known.product.price if known else cp.product.price)
+        if price != cp.product.price:
+            out[pid] = replace(cp, product=replace(cp.product, price=price))
+    return out
+
+
+def _invoices_into(
+    client: Bitrix24Client, data: CrmData, lists: CrmLists, old: CrmData | None
+) -> None:
+    """Invoices read now (with their rows) over the cached ones."""
+    unreadable = lists.unreadable
+    invoices = {i.invoice.crm_id: i for i in lists.invoices if i.invoice.crm_id}
 
     # A buyer with several requisites (a head office and its branch, a UT partner's
     # legal entities): which one the manager chose on the invoice, read for the
@@ -211,24 +240,9 @@ def read_crm(
         invoices.update(
             {iid: replace(invoices[iid], requisite_id=chosen.get(iid)) for iid in several}
         )
-    data.invoices = merge(previous.crm.invoices if previous else {}, invoices)
+    data.invoices = {**old.invoices, **invoices} if old is not None else invoices
     for crm_id in unreadable:
         data.invoices.pop(crm_id, None)  # an older readable copy must not stand in for it
-    data.unreadable = {
-        **(previous.crm.unreadable if previous and incremental else {}),
-        **unreadable,
-    }
+    data.unreadable = {**(old.unreadable if old is not None else {}), **unreadable}
     for crm_id in invoices:
         data.unreadable.pop(crm_id, None)  # read fine this time
-    _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
-    if previous is not None and previous.crm.stages:
-        data.stages, data.stores = previous.crm.stages, previous.crm.stores
-    else:
-        data.stages = {s.id: s.name for s in client.invoices.stages()}
-        data.stores = {w.crm_id: w for w in client.inventory.stores() if w.crm_id is not None}
-    if stock:
-        data.stock = {
-            (a.product_id, a.store_id): a.amount for a in client.inventory.store_amounts()
-        }
-    _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
-    return data, _newest(data)

@@ -15,9 +15,16 @@ class Access:
 
     def __init__(self, rest: RestClient) -> None:
         self.rest = rest
+        self._scopes: list[str] | None = None
 
     def scopes(self) -> list[str]:
-        return [str(s) for s in self.rest.call("scope").result or []]
+        """The scopes granted, asked once per run (until :meth:`forget`)."""
+        if self._scopes is None:
+            self._scopes = [str(s) for s in self.rest.call("scope").result or []]
+        return list(self._scopes)
+
+    def forget(self) -> None:
+        self._scopes = None
 
     def current_user(self) -> dict[str, Any]:
         result = self.rest.call("profile").result

@@ -5,14 +5,16 @@ measures, VAT rates, price types: one batch request per run) and the base prices
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import Params, outcome
+from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params, outcome
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.models import CrmProduct
+from desktop_sync.connectors.bitrix24.paging import ListScan, Settle, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.domain.entities import PriceType, Product, ProductKind, Unit
@@ -48,29 +50,36 @@ class Catalog:
         self._cache: dict[str, Any] = {}
         self._iblock: int | None = None
 
+    def reference_commands(self) -> dict[str, tuple[str, Params]]:
+        """The reference lists' commands for a batch, if they are not read yet."""
+        if "lists" in self._cache:
+            return {}
+        return {k: (m, {}) for k, m in _REFERENCE_LISTS.items()}
+
+    def take_references(self, reply: BatchReply) -> None:
+        """Keep the reference lists a batch answered; a list longer than a page is
+        read on, page by page."""
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for k, method in _REFERENCE_LISTS.items():
+            if k in reply.errors:
+                raise reply.errors[k]
+            rows = list((reply.results.get(k) or {}).get(k) or [])
+            start = reply.nexts.get(k)
+            while start:
+                page = self.rest.call(method, {"start": start})
+                rows += (page.result or {}).get(k) or []
+                start = page.next
+            lists[k] = rows
+        self._cache["lists"] = lists
+
     def _reference(self, key: str) -> list[dict[str, Any]]:
         """One of the catalog's reference lists (catalogs, measures, VAT rates, price
         types). The four travel in one batch request, once per client until
-        :meth:`forget`; a list longer than a page is read on, page by page."""
-        cache = self._cache
-        if "lists" not in cache:
-            reply = self.rest.batch(
-                {k: (m, {}) for k, m in _REFERENCE_LISTS.items()},
-                what="catalog reference lists",
-            )
-            lists: dict[str, list[dict[str, Any]]] = {}
-            for k, method in _REFERENCE_LISTS.items():
-                if k in reply.errors:
-                    raise reply.errors[k]
-                rows = list((reply.results.get(k) or {}).get(k) or [])
-                start = reply.nexts.get(k)
-                while start:
-                    page = self.rest.call(method, {"start": start})
-                    rows += (page.result or {}).get(k) or []
-                    start = page.next
-                lists[k] = rows
-            cache["lists"] = lists
-        found: list[dict[str, Any]] = cache["lists"][key]
+        :meth:`forget` (or beside the first pages of a catalog read)."""
+        if "lists" not in self._cache:
+            reply = self.rest.batch(self.reference_commands(), what="catalog reference lists")
+            self.take_references(reply)
+        found: list[dict[str, Any]] = self._cache["lists"][key]
         return found
 
     def forget(self) -> None:
@@ -133,17 +142,92 @@ class Catalog:
             for r in rows
         ]
 
+    def _base_type(self) -> int | None:
+        return next((p.crm_id for p in self.price_types() if p.base), None)
+
     def base_prices(self) -> dict[int, Decimal]:
-        base = next((p.crm_id for p in self.price_types() if p.base), None)
-        if base is None:
+        if self._base_type() is None:
             return {}
-        rows = self.rest.scan(
-            "catalog.price.list",
-            {"filter": {"catalogGroupId": base}},
-            id_field="id",
-            items_key="prices",
-        )
+        lists = {"prices": self.price_scan(self._base_type())}
+        return self.prices_of(scan_together(self.rest, lists).rows["prices"])
+
+    @staticmethod
+    def prices_of(rows: Sequence[Mapping[str, Any]]) -> dict[int, Decimal]:
         return {int(r["productId"]): mapping.as_decimal(r["price"], "a price") for r in rows}
+
+    def product_scan(
+        self, iblock: int | str, since: dt.datetime | None = None, pages: float = math.inf
+    ) -> ListScan:
+        flt: dict[str, Any] = {"iblockId": iblock}
+        if since is not None:
+            flt[">=timestampX"] = iso(since)
+        return ListScan(
+            "catalog.product.list",
+            {"select": PRODUCT_SELECT, "filter": flt},
+            id_field="id",
+            items_key="products",
+            pages=pages,
+        )
+
+    def price_scan(
+        self, base: int | str | None, since: dt.datetime | None = None, pages: float = math.inf
+    ) -> ListScan:
+        flt: dict[str, Any] = {"catalogGroupId": 0 if base is None else base}
+        if since is not None:
+            flt[">=timestampX"] = iso(since)
+        return ListScan(
+            "catalog.price.list", {"filter": flt}, id_field="id", items_key="prices", pages=pages
+        )
+
+    def scans(
+        self, since: dt.datetime | None = None, *, pages: float = math.inf
+    ) -> tuple[dict[str, ListScan], dict[str, tuple[str, Params]], Settle]:
+        """The product and base-price lists (changed ``since``) for :func:`scan_together`,
+        with the reference lists' commands if they are not read yet.
+
+        Unread, the catalog and the base price type are taken in the same batch by
+        reference to the first of each list (the usual portal); once the lists are
+        read, a wrong guess starts its list again with the right one."""
+        extra = self.reference_commands()
+        if extra:
+            iblock: int | str = "$result[catalogs][catalogs][0][iblockId]"
+            base: int | str | None = "$result[priceTypes][priceTypes][0][id]"
+        else:
+            iblock, base = self.product_iblock(), self._base_type()
+        lists = {
+            "products": self.product_scan(iblock, since, pages),
+            "prices": self.price_scan(base, since, pages),
+        }
+
+        def settle(reply: BatchReply) -> dict[str, tuple[ListScan, bool]]:
+            self.take_references(reply)
+            first = _first(reply, "catalogs")
+            guessed = (first.get("iblockId"), _first(reply, "priceTypes").get("id"))
+            right = (self.product_iblock(), self._base_type())
+            return {
+                "products": (
+                    self.product_scan(right[0], since, pages),
+                    _int(guessed[0]) != right[0],
+                ),
+                "prices": (self.price_scan(right[1], since, pages), _int(guessed[1]) != right[1]),
+            }
+
+        return lists, extra, settle
+
+    def read(self, since: dt.datetime | None = None) -> tuple[list[CrmProduct], dict[int, Decimal]]:
+        """Products (changed ``since``) and base prices (set ``since``), their pages
+        sharing batch requests with each other and with the reference lists."""
+        lists, extra, settle = self.scans(since)
+        got = scan_together(self.rest, lists, extra, settle=settle)
+        prices = self.prices_of(got.rows["prices"])
+        return self.products_of(got.rows["products"], prices), prices
+
+    def products_of(
+        self, rows: Sequence[Mapping[str, Any]], prices: Mapping[int, Decimal]
+    ) -> list[CrmProduct]:
+        measures = {u.crm_id: u for u in self.measures() if u.crm_id is not None}
+        vats = self.vat_rates()
+        return [mapping.product(r, measures, vats, prices.get(int(r["id"]))) for r in rows]
 
     def products(
         self,
@@ -152,24 +236,12 @@ class Catalog:
         prices: Mapping[int, Decimal] | None = None,
     ) -> list[CrmProduct]:
         """Catalog products with their base price (``prices``: the base prices already
-        read, see :meth:`base_prices`)."""
-        flt: dict[str, Any] = {"iblockId": self.product_iblock()}
-        if modified_since is not None:
-            flt[">=timestampX"] = iso(modified_since)
-        rows = self.rest.scan(
-            "catalog.product.list",
-            {
-                "select": PRODUCT_SELECT,
-                "filter": flt,
-            },
-            id_field="id",
-            items_key="products",
-        )
-        measures = {u.crm_id: u for u in self.measures() if u.crm_id is not None}
-        vats = self.vat_rates()
+        read, see :meth:`base_prices`; without them, both are read together)."""
         if prices is None:
-            prices = self.base_prices()
-        return [mapping.product(r, measures, vats, prices.get(int(r["id"]))) for r in rows]
+            return self.read(modified_since)[0]
+        lists = {"products": self.product_scan(self.product_iblock(), modified_since)}
+        rows = scan_together(self.rest, lists).rows["products"]
+        return self.products_of(rows, prices)
 
     def find_product_by_xml_id(self, xml_id: str) -> int | None:
         result = (
@@ -291,3 +363,15 @@ class Catalog:
                 },
                 what=what,
             )
+
+
+def _first(reply: BatchReply, key: str) -> Mapping[str, Any]:
+    rows = (reply.results.get(key) or {}).get(key) or []
+    return rows[0] if rows and isinstance(rows[0], Mapping) else {}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -104,3 +104,6 @@ class Bitrix24Client:
     def forget(self) -> None:
         """Drop what was read once per client: the next run sees the portal as it is."""
         self.catalog.forget()
+        self.access.forget()
+        self.userfields.forget()
+        self.inventory.forget()

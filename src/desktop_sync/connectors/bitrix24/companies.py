@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import Params, outcome
+from desktop_sync.connectors.bitrix24.envelope import PAGE, Params, outcome
 from desktop_sync.connectors.bitrix24.models import CrmCompany
+from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
@@ -28,16 +30,49 @@ class Companies:
     def __init__(self, rest: RestClient) -> None:
         self.rest = rest
 
-    def company_rows(self, modified_since: dt.datetime | None = None) -> list[dict[str, Any]]:
+    def company_scan(
+        self,
+        since: dt.datetime | None = None,
+        pages: float = math.inf,
+        *,
+        ids: Sequence[int] = (),
+    ) -> ListScan:
+        """Companies (changed ``since``, or these ``ids``)."""
         flt: dict[str, Any] = {}
-        if modified_since is not None:
-            flt[">=DATE_MODIFY"] = iso(modified_since)
-        return list(self.rest.scan("crm.company.list", {"select": COMPANY_SELECT, "filter": flt}))
+        if since is not None:
+            flt[">=DATE_MODIFY"] = iso(since)
+        if ids:
+            flt["@ID"] = list(ids)
+            pages = len(ids) / PAGE
+        params = {"select": COMPANY_SELECT, "filter": flt}
+        return ListScan("crm.company.list", params, pages=pages)
+
+    def requisite_scan(
+        self,
+        entity_type: int = 4,
+        since: dt.datetime | None = None,
+        stamp: str = "DATE_MODIFY",
+        pages: float = math.inf,
+        *,
+        owners: Sequence[int] = (),
+    ) -> ListScan:
+        """Requisites of companies (4) or contacts (3): with ``since``, those whose
+        ``stamp`` (DATE_MODIFY or DATE_CREATE) is no older; with ``owners``, theirs."""
+        flt: dict[str, Any] = {"ENTITY_TYPE_ID": entity_type}
+        if since is not None:
+            flt[f">={stamp}"] = iso(since)
+        if owners:
+            flt["@ENTITY_ID"] = list(owners)
+            pages = max(1.0, len(owners) * 1.2 / PAGE)
+        return ListScan("crm.requisite.list", {"filter": flt}, pages=pages)
+
+    def company_rows(self, modified_since: dt.datetime | None = None) -> list[dict[str, Any]]:
+        lists = {"companies": self.company_scan(modified_since)}
+        return scan_together(self.rest, lists).rows["companies"]
 
     def requisite_rows(self, entity_type: int = 4) -> list[dict[str, Any]]:
-        return list(
-            self.rest.scan("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": entity_type}})
-        )
+        lists = {"requisites": self.requisite_scan(entity_type)}
+        return scan_together(self.rest, lists).rows["requisites"]
 
     def read(
         self,
@@ -50,33 +85,32 @@ class Companies:
         Every requisite is read whatever ``modified_since`` says (adding one does not
         touch its company's DATE_MODIFY); with ``requisites``, they are also handed
         back by owner, so an incremental reader can refresh unchanged companies too.
+        The two lists share their batch requests.
         """
-        rows = self.company_rows(modified_since)
-        by_owner: dict[int, list[dict[str, Any]]] = {}
-        for req in self.requisite_rows(4):
-            owner = mapping.as_int(req.get("ENTITY_ID"))
-            if owner is not None:
-                by_owner.setdefault(owner, []).append(req)
+        lists = {
+            "companies": self.company_scan(modified_since),
+            "requisites": self.requisite_scan(4),
+        }
+        got = scan_together(self.rest, lists).rows
+        by_owner = by_owner_of(got["requisites"])
         if requisites is not None:
-            requisites.update(
-                {
-                    owner: tuple(mapping.requisite(r) for r in reqs)
-                    for owner, reqs in by_owner.items()
-                }
-            )
+            requisites.update(requisites_by_owner(got["requisites"]))
         return [
             mapping.company(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
-            for r in rows
+            for r in got["companies"]
             if r.get("IS_MY_COMPANY") != "Y"
         ]
 
     def contacts(self) -> list[CrmCompany]:
-        rows = list(self.rest.scan("crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}))
-        by_owner: dict[int, list[dict[str, Any]]] = {}
-        for req in self.requisite_rows(3):
-            by_owner.setdefault(mapping.as_int(req.get("ENTITY_ID")) or 0, []).append(req)
+        lists = {
+            "contacts": ListScan("crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}),
+            "requisites": self.requisite_scan(3),
+        }
+        got = scan_together(self.rest, lists).rows
+        by_owner = by_owner_of(got["requisites"])
         return [
-            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, [])) for r in rows
+            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
+            for r in got["contacts"]
         ]
 
     def _find_by_origin(self, method: str, originator_id: str, origin_id: str) -> int | None:
@@ -273,3 +307,20 @@ def requisite_fields(
     if xml_id is not None:
         fields["XML_ID"] = xml_id
     return fields
+
+
+def by_owner_of(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:
+    """Requisite rows by the id of the company (or contact) they belong to."""
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    for req in rows:
+        owner = mapping.as_int(req.get("ENTITY_ID"))
+        if owner is not None:
+            out.setdefault(owner, []).append(req)
+    return out
+
+
+def requisites_by_owner(rows: Sequence[Mapping[str, Any]]) -> dict[int, tuple[Requisite, ...]]:
+    return {
+        owner: tuple(mapping.requisite(r) for r in reqs)
+        for owner, reqs in by_owner_of(rows).items()
+    }

@@ -89,6 +89,14 @@ class BatchReply:
     nexts: dict[str, int] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()  # not run (after an error with halt)
     unknown: tuple[str, ...] = ()  # writes whose outcome is unknown (batch_all only)
+    time: Mapping[str, Any] | None = None  # the envelope's ``time`` (the portal's clock)
+
+    def merge(self, other: BatchReply) -> None:
+        """Take another reply's results, errors, totals and nexts over this one's."""
+        self.results.update(other.results)
+        self.errors.update(other.errors)
+        self.totals.update(other.totals)
+        self.nexts.update(other.nexts)
 
 
 @dataclass
@@ -100,6 +108,28 @@ class Counters:
 
 
 Params = Mapping[str, Any]
+
+
+def batch_reply(
+    commands: Mapping[str, tuple[str, Mapping[str, Any]]], data: Mapping[str, Any], halt: bool
+) -> BatchReply:
+    """A batch's answer by command key: results, errors in plain words, totals, nexts."""
+    body = data.get("result")
+    if not isinstance(body, Mapping):
+        raise Bitrix24BadResponse("Bitrix24 answered a batch without its results.", method="batch")
+    results = as_map(body.get("result"))
+    raw_errors = as_map(body.get("result_error"))
+    reply = BatchReply(results=dict(results), time=data.get("time"))
+    for key, err in raw_errors.items():
+        method = commands[key][0].lower() if key in commands else "batch"
+        if isinstance(err, Mapping):
+            text = str(err.get("error_description") or "")
+            reply.errors[key] = map_error(method, 400, err.get("error"), text, noun(method))
+    reply.totals = {key: int(value) for key, value in as_map(body.get("result_total")).items()}
+    reply.nexts = {key: int(value) for key, value in as_map(body.get("result_next")).items()}
+    if halt:
+        reply.skipped = tuple(k for k in commands if k not in results and k not in raw_errors)
+    return reply
 
 
 def rows_of(result: Any, items_key: str | None, method: str) -> list[dict[str, Any]]:

@@ -8,9 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
+from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
 from desktop_sync.connectors.bitrix24.models import StoreAmount, StoreDocument
+from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.domain.entities import Warehouse
+
+MODE = "catalog.document.mode.status"
 
 
 class Inventory:
@@ -18,21 +22,44 @@ class Inventory:
 
     def __init__(self, rest: RestClient) -> None:
         self.rest = rest
+        self._mode: bool | None = None
 
     def enabled(self) -> bool:
-        return self.rest.call("catalog.document.mode.status").result in ("Y", True)
+        """Inventory management is on: asked once per run (until :meth:`forget`)."""
+        if self._mode is None:
+            self._mode = self.rest.call(MODE).result in ("Y", True)
+        return self._mode
 
-    def stores(self) -> list[Warehouse]:
-        rows = list(self.rest.scan("catalog.store.list", {}, id_field="id", items_key="stores"))
-        return [Warehouse(name=str(r["title"]), crm_id=int(r["id"])) for r in rows]
+    def mode_command(self) -> dict[str, tuple[str, Params]]:
+        """The mode's question for a batch, if it is not answered yet."""
+        return {} if self._mode is not None else {"mode": (MODE, {})}
 
-    def store_amounts(self, product_ids: Sequence[int] | None = None) -> list[StoreAmount]:
-        flt: dict[str, Any] = {}
-        if product_ids is not None:
-            flt["@productId"] = list(product_ids)
-        rows = self.rest.scan(
-            "catalog.storeproduct.list", {"filter": flt}, id_field="id", items_key="storeProducts"
-        )
+    def take_mode(self, reply: BatchReply) -> None:
+        if "mode" in reply.results:
+            self._mode = reply.results["mode"] in ("Y", True)
+
+    def forget(self) -> None:
+        self._mode = None
+
+    @staticmethod
+    def amount_scan() -> ListScan:
+        return ListScan("catalog.storeproduct.list", {}, id_field="id", items_key="storeProducts")
+
+    @staticmethod
+    def store_scan() -> ListScan:
+        return ListScan("catalog.store.list", {}, id_field="id", items_key="stores", pages=1)
+
+    @staticmethod
+    def documents_scan(since: str) -> ListScan:
+        """Store documents conducted or cancelled at ``since`` (the portal's time) or later:
+        only they move the stock."""
+        return ListScan(
+            "catalog.document.list", {"filter": {">=dateStatus": since}}, id_field="id",
+            items_key="documents", pages=1,
+        )  # fmt: skip
+
+    @staticmethod
+    def amounts_of(rows: Sequence[Mapping[str, Any]]) -> list[StoreAmount]:
         return [
             StoreAmount(
                 int(r["productId"]),
@@ -42,6 +69,22 @@ class Inventory:
             )
             for r in rows
         ]
+
+    @staticmethod
+    def stores_of(rows: Sequence[Mapping[str, Any]]) -> list[Warehouse]:
+        return [Warehouse(name=str(r["title"]), crm_id=int(r["id"])) for r in rows]
+
+    def stores(self) -> list[Warehouse]:
+        return self.stores_of(scan_together(self.rest, {"s": self.store_scan()}).rows["s"])
+
+    def store_amounts(self, product_ids: Sequence[int] | None = None) -> list[StoreAmount]:
+        flt: dict[str, Any] = {}
+        if product_ids is not None:
+            flt["@productId"] = list(product_ids)
+        rows = self.rest.scan(
+            "catalog.storeproduct.list", {"filter": flt}, id_field="id", items_key="storeProducts"
+        )
+        return self.amounts_of(list(rows))
 
     def find_store_document(self, title: str) -> StoreDocument | None:
         result = (

@@ -4,11 +4,12 @@ and the buyer's requisite chosen on them. An invoice's key is its ``xmlId``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import Params
+from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24BadResponse,
     Bitrix24Error,
@@ -16,13 +17,16 @@ from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24RequestError,
     Bitrix24ServerError,
 )
-from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS
+from desktop_sync.connectors.bitrix24.fields import sync_values
 from desktop_sync.connectors.bitrix24.models import CrmInvoice, Stage
+from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.domain.entities import InvoiceLine
 
 INVOICE = 31
+ROW_GROUP = 200  # invoices per row scan
+ROWS_EXPECTED = 2.5  # rows an invoice is expected to have: how many pages a group is given
 
 
 class Invoices:
@@ -51,66 +55,69 @@ class Invoices:
         )
         return [mapping.stage(r) for r in rows]
 
+    def item_scan(
+        self,
+        updated_since: dt.datetime | None = None,
+        extra_filter: Mapping[str, Any] | None = None,
+        pages: float = math.inf,
+    ) -> ListScan:
+        flt: dict[str, Any] = dict(extra_filter or {})
+        if updated_since is not None:
+            flt[">=updatedTime"] = iso(updated_since)
+        return ListScan(
+            "crm.item.list",
+            {"entityTypeId": INVOICE, "filter": flt, "select": ["*"]},  # "*": custom fields too
+            id_field="id",
+            items_key="items",
+            pages=pages,
+        )
+
     def invoice_items(
         self,
         updated_since: dt.datetime | None = None,
         extra_filter: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        flt: dict[str, Any] = dict(extra_filter or {})
-        if updated_since is not None:
-            flt[">=updatedTime"] = iso(updated_since)
-        return list(
-            self.rest.scan(
-                "crm.item.list",
-                {
-                    "entityTypeId": INVOICE,
-                    "filter": flt,
-                    "select": ["*"],
-                },  # "*" includes the custom fields
-                id_field="id",
-                items_key="items",
-            )
-        )
+        lists = {"items": self.item_scan(updated_since, extra_filter)}
+        return scan_together(self.rest, lists).rows["items"]
+
+    @staticmethod
+    def row_scans(invoice_ids: Sequence[int], group: int = ROW_GROUP) -> dict[str, ListScan]:
+        """ID scans of the rows of ``group`` invoices each (keys ``g0``, ``g1``, …).
+
+        ``filter[=ownerId]`` with a list is an ``IN`` in the portal's ORM (kept well
+        below the 1,000 parameters a PHP portal parses)."""
+        ids = list(dict.fromkeys(invoice_ids))
+        groups = [ids[k : k + group] for k in range(0, len(ids), group)]
+        return {f"g{n}": _row_scan(grp) for n, grp in enumerate(groups)}
+
+    @staticmethod
+    def rows_by_owner(
+        rows: Iterable[Mapping[str, Any]], invoice_ids: Sequence[int] = ()
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Rows by invoice, in their order on the invoice."""
+        out: dict[int, list[dict[str, Any]]] = {i: [] for i in invoice_ids}
+        for row in rows:
+            out.setdefault(int(row["ownerId"]), []).append(dict(row))
+        for mine in out.values():
+            mine.sort(key=lambda r: (mapping.as_int(r.get("sort")) or 0, int(r["id"])))
+        return out
 
     def product_rows(
-        self, invoice_ids: Sequence[int], *, group: int = 16
+        self, invoice_ids: Sequence[int], *, group: int = ROW_GROUP
     ) -> dict[int, list[dict[str, Any]]]:
-        """Rows of many invoices, 50 commands per batch, each command for ``group`` invoices.
-
-        ``filter[=ownerId]`` with a list is an ``IN`` in the portal's ORM; each command
-        counts its rows (``start=0``), so a group with more than 50 rows is read on.
-        A portal that refuses the list form gets one command per invoice instead.
-        """
-        ids = list(dict.fromkeys(invoice_ids))
-        out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        groups = [ids[k : k + group] for k in range(0, len(ids), group)]
-        for start in range(0, len(groups), 50):
-            chunk = groups[start : start + 50]
-            commands: dict[str, tuple[str, Mapping[str, Any]]] = {
-                f"g{n}": ("crm.item.productrow.list", _rows_params(grp, 0))
-                for n, grp in enumerate(chunk)
-            }
-            reply = self.rest.batch(commands, what="invoice product rows")
-            for n, grp in enumerate(chunk):
-                key = f"g{n}"
-                if key in reply.errors:
-                    if group > 1 and isinstance(
-                        reply.errors[key], (Bitrix24RequestError, Bitrix24NotFound)
-                    ):
-                        out.update(self.product_rows(grp, group=1))
-                        continue
-                    raise reply.errors[key]
-                rows = list((reply.results.get(key) or {}).get("productRows") or [])
-                total = reply.totals.get(key, len(rows))
-                while len(rows) < total:
-                    more = self.rest.call("crm.item.productrow.list", _rows_params(grp, len(rows)))
-                    page = (more.result or {}).get("productRows") or []
-                    if not page:
-                        break
-                    rows.extend(page)
-                for row in rows:
-                    out.setdefault(int(row["ownerId"]), []).append(row)
-        return out
+        """Rows of many invoices: the scans of :meth:`row_scans` sharing batch requests.
+        A portal that refuses the list form gets one scan per invoice instead."""
+        try:
+            got = scan_together(
+                self.rest, self.row_scans(invoice_ids, group), what="invoice product rows"
+            )
+        except (Bitrix24RequestError, Bitrix24NotFound):
+            if group == 1:
+                raise
+            return self.product_rows(invoice_ids, group=1)
+        return self.rows_by_owner(
+            (r for rows in got.rows.values() for r in rows), list(dict.fromkeys(invoice_ids))
+        )
 
     def read(
         self,
@@ -127,7 +134,26 @@ class Invoices:
         reason, instead of failing the whole read over one record.
         """
         items = self.invoice_items(updated_since, extra_filter)
+        return self.with_rows(items, with_rows=with_rows, unreadable=unreadable)
+
+    def with_rows(
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        with_rows: bool = True,
+        unreadable: dict[int, str] | None = None,
+    ) -> list[CrmInvoice]:
+        """Invoices of the items read, with their rows (read now)."""
         rows = self.product_rows([int(i["id"]) for i in items]) if with_rows else {}
+        return self.of(items, rows, unreadable)
+
+    @staticmethod
+    def of(
+        items: Sequence[Mapping[str, Any]],
+        rows: Mapping[int, Sequence[Mapping[str, Any]]],
+        unreadable: dict[int, str] | None = None,
+    ) -> list[CrmInvoice]:
+        """Invoices of the items and rows read; see :meth:`read` for ``unreadable``."""
         out: list[CrmInvoice] = []
         for item in items:
             try:
@@ -195,14 +221,7 @@ class Invoices:
 
     def set_sync_fields(self, invoice_id: int, **values: Any) -> None:
         """Write our custom fields (keys of ``fields.SYNC_FIELDS``: paid=Decimal(...))."""
-        by_key = {f.key: f for f in SYNC_FIELDS}
-        fields: dict[str, Any] = {}
-        for key, value in values.items():
-            spec = by_key[key]
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            fields[spec.camel] = list(value) if spec.multiple else value
-        self.update_invoice(invoice_id, fields)
+        self.update_invoice(invoice_id, sync_values(values))
 
     def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
         rows = [mapping.product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
@@ -256,6 +275,12 @@ class Invoices:
         )
 
 
-def _rows_params(invoice_ids: Sequence[int], start: int) -> dict[str, Any]:
+def _row_scan(invoice_ids: Sequence[int]) -> ListScan:
     owner: int | list[int] = invoice_ids[0] if len(invoice_ids) == 1 else list(invoice_ids)
-    return {"filter": {"=ownerType": "SI", "=ownerId": owner}, "start": start}
+    return ListScan(
+        "crm.item.productrow.list",
+        {"filter": {"=ownerType": "SI", "=ownerId": owner}},
+        id_field="id",
+        items_key="productRows",
+        pages=max(1.0, len(invoice_ids) * ROWS_EXPECTED / PAGE),
+    )

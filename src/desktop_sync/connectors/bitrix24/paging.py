@@ -1,12 +1,20 @@
 """Reading whole lists: the fast ID scan and the same read for many keys, over the
-REST transport's calls and batches (research/bitrix24.md §2)."""
+REST transport's calls and batches (research/bitrix24.md §2).
+
+:func:`scan_together` reads several lists at the floor of requests: every page of
+every list travels in a batch (none in a plain first call), the lists share each
+batch, and one-off commands (reference lists, checks) ride along in the first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, PAGE, Params, rows_of
+from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, PAGE, BatchReply, Params, rows_of
+from desktop_sync.connectors.bitrix24.errors import Bitrix24ServerError
 
 if TYPE_CHECKING:
     from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -64,6 +72,32 @@ def scan(
                 return
 
 
+def batch_all(
+    rest: RestClient, commands: Mapping[str, tuple[str, Params]], *, what: str = ""
+) -> BatchReply:
+    """Any number of independent commands, 50 per batch, merged into one reply.
+
+    A batch that times out or breaks does not stop the rest: its writes are
+    listed in ``unknown`` (look them up before any retry), its reads in ``errors``.
+    """
+    merged = BatchReply()
+    keys = list(commands)
+    unknown: list[str] = []
+    for start in range(0, len(keys), MAX_BATCH):
+        chunk = {k: commands[k] for k in keys[start : start + MAX_BATCH]}
+        try:
+            reply = rest.batch(chunk, what=what)
+        except Bitrix24ServerError as exc:
+            unknown.extend(exc.unknown_keys)
+            for key in chunk:
+                if key not in exc.unknown_keys:
+                    merged.errors[key] = exc
+            continue
+        merged.merge(reply)
+    merged.unknown = tuple(unknown)
+    return merged
+
+
 def get_many(
     rest: RestClient, method: str, params_by_key: Mapping[str, Params], what: str = ""
 ) -> dict[str, Any]:
@@ -78,3 +112,129 @@ def get_many(
                 raise reply.errors[key]
             out[key[1:]] = reply.results.get(key)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ListScan:
+    """One list read by the fast ID scan: ``order {id: ASC}``, ``filter {>id: last}``,
+    ``start=-1``. ``pages``: how many pages it is expected to have, if known (a probe
+    of what changed expects one); the slots of a batch go where they are needed."""
+
+    method: str
+    params: Params = field(default_factory=dict)
+    id_field: str = "ID"
+    items_key: str | None = None
+    pages: float = math.inf
+
+    def page(self, last: Any) -> dict[str, Any]:
+        base = {k: v for k, v in self.params.items() if k not in ("order", "start")}
+        flt = dict(base.pop("filter", None) or {})
+        return {
+            **base,
+            "filter": {**flt, f">{self.id_field}": last},
+            "order": {self.id_field: "ASC"},
+            "start": -1,
+        }
+
+    def after(self, key: str) -> str:
+        """A reference to the last id of the page ``key`` (resolved by the portal)."""
+        path = f"[{self.items_key}]" if self.items_key else ""
+        return f"$result[{key}]{path}[{PAGE - 1}][{self.id_field}]"
+
+
+# After the first batch: lists whose parameters change from now on (a reference the
+# portal resolved becomes a literal) and whether they start again (a guess was wrong).
+Settle = Callable[[BatchReply], Mapping[str, tuple[ListScan, bool]]]
+
+
+@dataclass
+class Together:
+    rows: dict[str, list[dict[str, Any]]]
+    extra: BatchReply  # the one-off commands' replies (errors per key, never raised)
+    requests: int = 0
+    started: str = ""  # when the portal began the first batch (its clock, ISO 8601)
+
+
+def shares(slots: int, wanted: Mapping[str, float]) -> dict[str, int]:
+    """``slots`` commands shared fairly: a list that needs fewer leaves the rest to others."""
+    out: dict[str, int] = {}
+    left = slots
+    waiting = sorted(wanted, key=lambda n: wanted[n])
+    while waiting and left > 0:
+        name = waiting.pop(0)
+        fair = max(1, left // (len(waiting) + 1))
+        out[name] = int(min(max(wanted[name], 1), fair))
+        left -= out[name]
+    return out
+
+
+def scan_together(
+    rest: RestClient,
+    lists: Mapping[str, ListScan],
+    extra: Mapping[str, tuple[str, Params]] | None = None,
+    *,
+    settle: Settle | None = None,
+    what: str = "",
+) -> Together:
+    """Every row of several lists, the lists sharing each batch request.
+
+    Each batch gives each unfinished list a chain of pages (``$result[key][…][49][id]``
+    references); a page shorter than 50 rows ends its list. ``extra`` commands (at
+    most a few) go in the first batch; their replies are handed back as they came.
+    """
+    specs = dict(lists)
+    out = Together({name: [] for name in specs}, BatchReply())
+    last: dict[str, Any] = dict.fromkeys(specs, 0)
+    read: dict[str, int] = dict.fromkeys(specs, 0)
+    active = list(specs)
+    pending = dict(extra or {})
+    while active or pending:
+        cmds: dict[str, tuple[str, Params]] = dict(pending)
+        given = shares(MAX_BATCH - len(cmds), {n: _left(specs[n], read[n]) for n in active})
+        for name, count in given.items():
+            spec = specs[name]
+            for i in range(count):
+                ref = last[name] if i == 0 else spec.after(f"{name}_{i - 1}")
+                cmds[f"{name}_{i}"] = (spec.method, spec.page(ref))
+        reply = rest.batch(cmds, what=what)
+        out.requests += 1
+        out.started = out.started or str((reply.time or {}).get("date_start") or "")
+        _keep_extra(out.extra, reply, pending)
+        changed = settle(reply) if settle is not None and pending else {}
+        pending = {}
+        for name, count in given.items():
+            if name in changed:
+                specs[name], again = changed[name]
+                if again:  # the guess was wrong: what this batch read is not wanted
+                    out.rows[name], last[name], read[name] = [], 0, 0
+                    continue
+            spec = specs[name]
+            for i in range(count):
+                key = f"{name}_{i}"
+                if key in reply.errors:
+                    raise reply.errors[key]
+                page = rows_of(reply.results.get(key), spec.items_key, spec.method)
+                out.rows[name].extend(page)
+                read[name] += 1
+                if len(page) < PAGE:
+                    active.remove(name)
+                    break
+                last[name] = page[-1][spec.id_field]
+    return out
+
+
+def _left(spec: ListScan, read: int) -> float:
+    """Pages a list is still expected to have: unknown once it has more than expected."""
+    return max(1.0, spec.pages - read) if read < spec.pages else math.inf
+
+
+def _keep_extra(into: BatchReply, reply: BatchReply, keys: Mapping[str, Any]) -> None:
+    for key in keys:
+        if key in reply.errors:
+            into.errors[key] = reply.errors[key]
+        elif key in reply.results:
+            into.results[key] = reply.results[key]
+        if key in reply.nexts:
+            into.nexts[key] = reply.nexts[key]
+        if key in reply.totals:
+            into.totals[key] = reply.totals[key]

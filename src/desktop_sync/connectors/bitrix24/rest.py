@@ -38,6 +38,7 @@ from desktop_sync.connectors.bitrix24.envelope import (
     Reply,
     as_error,
     as_map,
+    batch_reply,
     has_reference,
     is_read,
     map_error,
@@ -430,67 +431,20 @@ class RestClient:
             again = self.batch({k: commands[k] for k in limited}, what=what)
             for key in limited:
                 reply.errors.pop(key, None)
-            reply.results.update(again.results)
-            reply.errors.update(again.errors)
-            reply.totals.update(again.totals)
-            reply.nexts.update(again.nexts)
+            reply.merge(again)
         return reply
 
     def batch_all(
         self, commands: Mapping[str, tuple[str, Params]], *, what: str = ""
     ) -> BatchReply:
-        """Any number of independent commands, 50 per batch, merged into one reply.
-
-        A batch that times out or breaks does not stop the rest: its writes are
-        listed in ``unknown`` (look them up before any retry), its reads in ``errors``.
-        """
-        merged = BatchReply()
-        keys = list(commands)
-        unknown: list[str] = []
-        for start in range(0, len(keys), MAX_BATCH):
-            chunk = {k: commands[k] for k in keys[start : start + MAX_BATCH]}
-            try:
-                reply = self.batch(chunk, what=what)
-            except Bitrix24ServerError as exc:
-                unknown.extend(exc.unknown_keys)
-                for key in chunk:
-                    if key not in exc.unknown_keys:
-                        merged.errors[key] = exc
-                continue
-            merged.results.update(reply.results)
-            merged.errors.update(reply.errors)
-            merged.totals.update(reply.totals)
-            merged.nexts.update(reply.nexts)
-        merged.unknown = tuple(unknown)
-        return merged
+        """Any number of independent commands, 50 per batch (see :func:`paging.batch_all`)."""
+        return paging.batch_all(self, commands, what=what)
 
     def _batch_reply(
         self, commands: Mapping[str, tuple[str, Params]], data: Mapping[str, Any], halt: bool
     ) -> BatchReply:
-        body = data.get("result")
-        if not isinstance(body, Mapping):
-            raise Bitrix24BadResponse(
-                "Bitrix24 answered a batch without its results.", method="batch"
-            )
-        results = as_map(body.get("result"))
-        raw_errors = as_map(body.get("result_error"))
-        times = as_map(body.get("result_time"))
-        reply = BatchReply(results=dict(results))
-        for key, err in raw_errors.items():
-            method = commands[key][0].lower() if key in commands else "batch"
-            if isinstance(err, Mapping):
-                reply.errors[key] = map_error(
-                    method,
-                    400,
-                    err.get("error"),
-                    str(err.get("error_description") or ""),
-                    noun(method),
-                )
-        for key, value in as_map(body.get("result_total")).items():
-            reply.totals[key] = int(value)
-        for key, value in as_map(body.get("result_next")).items():
-            reply.nexts[key] = int(value)
-        for key, info in times.items():
+        reply = batch_reply(commands, data, halt)
+        for key, info in as_map(data["result"].get("result_time")).items():
             if key in commands:
                 self.budget.observe(commands[key][0].lower(), info)
         # a 429 inside a batch blocks that method for the next calls
@@ -498,8 +452,6 @@ class RestClient:
             if err.code == "OPERATION_TIME_LIMIT":
                 self.counters.got_429 += 1
                 self.budget.block(commands[key][0].lower())
-        if halt:
-            reply.skipped = tuple(k for k in commands if k not in results and k not in raw_errors)
         return reply
 
     # --- listing -----------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from desktop_sync.connectors.bitrix24.access import Access
 from desktop_sync.connectors.bitrix24.errors import Bitrix24PermissionError
 from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS, CustomField
 from desktop_sync.connectors.bitrix24.models import CustomFieldInfo
+from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 
 
@@ -15,24 +19,35 @@ class UserFields:
     def __init__(self, rest: RestClient, access: Access) -> None:
         self.rest = rest
         self.access = access
+        self._fields: list[CustomFieldInfo] | None = None
 
-    def custom_fields(self) -> list[CustomFieldInfo]:
-        """The smart invoice's custom fields. ``entityId`` is not among the documented
-        filter fields of ``userfieldconfig.list``, so every CRM field is listed and
-        the invoice's are kept here."""
-        rows = self.rest.scan(
-            "userfieldconfig.list",
-            {"moduleId": "crm"},
-            id_field="id",
-            items_key="fields",
-        )
-        return [
+    @staticmethod
+    def field_scan(pages: float = 2) -> ListScan:
+        """Every CRM field: ``entityId`` is not among the documented filter fields of
+        ``userfieldconfig.list``, so the invoice's are kept afterwards."""
+        return ListScan(
+            "userfieldconfig.list", {"moduleId": "crm"}, id_field="id", items_key="fields",
+            pages=pages,
+        )  # fmt: skip
+
+    def take(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Keep the fields a read brought (see :meth:`field_scan`) until :meth:`forget`."""
+        self._fields = [
             CustomFieldInfo(
                 int(r["id"]), str(r["fieldName"]), str(r["userTypeId"]), r.get("multiple") == "Y"
             )
             for r in rows
             if r.get("entityId") == "CRM_SMART_INVOICE"
         ]
+
+    def forget(self) -> None:
+        self._fields = None
+
+    def custom_fields(self) -> list[CustomFieldInfo]:
+        """The smart invoice's custom fields, asked once per run (until :meth:`forget`)."""
+        if self._fields is None:
+            self.take(scan_together(self.rest, {"f": self.field_scan()}).rows["f"])
+        return list(self._fields or ())
 
     def missing_custom_fields(self) -> list[CustomField]:
         have = {f.name for f in self.custom_fields()}
@@ -56,6 +71,7 @@ class UserFields:
             },
             what=f"custom field «{spec.label_ru}»",
         ).result
+        self._fields = None  # asked again: the new field is among them
         return int(result["field"]["id"])
 
     def setup_custom_fields(self) -> list[CustomField]:

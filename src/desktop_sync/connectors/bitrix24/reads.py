@@ -1,0 +1,220 @@
+"""What a synchronisation reads from Bitrix24, in the fewest requests.
+
+Every list the sync needs — companies, requisites, products, base prices, invoices,
+the CRM's custom fields, and stores and stock when asked — is read by the ID scan,
+the lists sharing each batch request (``paging.scan_together``); the catalog's
+reference lists and the inventory mode ride in the first batch. With ``since``,
+each list is a probe of what changed since then (one page expected). Then one
+follow-up read, only if something changed: the rows of the invoices read, the
+companies touched (whole, with every requisite) and the stock if a store document
+moved. A sync with nothing changed reads everything it needs in one request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import mapping
+from desktop_sync.connectors.bitrix24.client import Bitrix24Client
+from desktop_sync.connectors.bitrix24.companies import by_owner_of
+from desktop_sync.connectors.bitrix24.envelope import BatchReply
+from desktop_sync.connectors.bitrix24.errors import Bitrix24NotFound, Bitrix24RequestError
+from desktop_sync.connectors.bitrix24.models import (
+    CrmCompany,
+    CrmInvoice,
+    CrmProduct,
+    StoreAmount,
+)
+from desktop_sync.connectors.bitrix24.paging import Together, scan_together
+from desktop_sync.domain.entities import Warehouse
+
+_IN_LIST = 200  # ids in one IN filter: well below the 1,000 parameters PHP parses
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last read saw: a record the probe finds unchanged is not read again
+    (the probe's window overlaps the last read, so it finds some every time).
+
+    Unchanged means the same stamp, and a stamp older than the second that read
+    began in (``before``): the portal stamps whole seconds, so a record changed again
+    in the second it was read carries the stamp it was read with."""
+
+    invoices: Mapping[int, dt.datetime] = field(default_factory=dict)  # id -> updatedTime
+    companies: Mapping[int, CrmCompany] = field(default_factory=dict)
+    before: dt.datetime | None = None  # when the last read began (the portal's clock)
+
+    def unchanged(self, stamp: dt.datetime | None, seen: dt.datetime | None) -> bool:
+        return (
+            stamp is not None
+            and stamp == seen
+            and self.before is not None
+            and stamp < self.before.replace(microsecond=0)
+        )
+
+
+@dataclass
+class CrmLists:
+    """The lists of one read: everything (``since`` None) or what changed since."""
+
+    companies: list[CrmCompany]  # with ``since``: those changed or with a changed requisite
+    products: list[CrmProduct]  # with ``since``: priced from ``prices`` only
+    prices: dict[int, Decimal]  # base prices: all, or those set since
+    invoices: list[CrmInvoice] = field(default_factory=list)
+    unreadable: dict[int, str] = field(default_factory=dict)  # invoice id -> why
+    stores: list[Warehouse] | None = None  # None: not asked for
+    stock: list[StoreAmount] | None = None  # None: not read (no store document moved)
+    stock_at: str = ""  # the portal's time when the stock was read (ISO 8601)
+    read_at: str = ""  # the portal's time when this read began (ISO 8601)
+    requests: int = 0
+
+
+def read_lists(
+    client: Bitrix24Client,
+    since: dt.datetime | None = None,
+    *,
+    known: Known | None = None,
+    stores: bool = True,
+    stock: bool = False,
+    stock_since: str = "",
+) -> CrmLists:
+    """Every list of a sync in as few batch requests as their pages allow.
+
+    ``stock``: the stock balances are wanted; with ``stock_since`` (the portal's time
+    of the last stock read) they are read only if a store document was conducted or
+    cancelled since, else ``stock`` is None in the answer (the last read stands).
+    """
+    known = known or Known()
+    got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
+    rows = got.rows
+    prices = client.catalog.prices_of(rows["prices"])
+    out = CrmLists(
+        companies=[] if since is not None else _companies(rows["companies"], rows["requisites"]),
+        products=client.catalog.products_of(rows["products"], prices),
+        prices=prices,
+        stores=client.inventory.stores_of(rows["stores"]) if stores else None,
+        read_at=got.started,
+        requests=got.requests,
+    )
+    items = [i for i in rows["items"] if _new_item(i, known)]
+    changed, owners = _touched(rows, known) if since is not None else ({}, [])
+    moved = stock and bool(stock_since) and bool(rows["documents"])
+    more = _follow_up(client, [int(i["id"]) for i in items], changed, owners, moved)
+    out.requests += more.requests
+    reqs = [r for k, v in more.rows.items() if k.startswith("r") for r in v]
+    found = [r for k, v in more.rows.items() if k.startswith("c") for r in v]
+    if owners:
+        out.companies = _companies([*changed.values(), *found], reqs)
+    lines = client.invoices.rows_by_owner(r for k, v in more.rows.items() if k[0] == "g" for r in v)
+    out.invoices = client.invoices.of(items, lines, out.unreadable)
+    if stock and (not stock_since or moved):
+        amounts = rows["stock"] if "stock" in rows else more.rows["stock"]
+        out.stock = client.inventory.amounts_of(amounts)
+        out.stock_at = got.started if "stock" in rows else more.started
+    return out
+
+
+def _probe(
+    client: Bitrix24Client,
+    since: dt.datetime | None,
+    *,
+    stores: bool,
+    stock: bool,
+    stock_since: str,
+) -> Together:
+    """The first batch: every list (from ``since``), the reference lists and checks."""
+    pages = 1.0 if since is not None else math.inf
+    lists, extra, settle = client.catalog.scans(since, pages=pages)
+    lists["companies"] = client.companies.company_scan(since, pages)
+    lists["requisites"] = client.companies.requisite_scan(4, since, "DATE_MODIFY", pages)
+    if since is not None:  # a requisite added later has no DATE_MODIFY on every portal
+        lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
+    lists["items"] = client.invoices.item_scan(since, pages=pages)
+    lists["fields"] = client.userfields.field_scan()
+    if stores:
+        lists["stores"] = client.inventory.store_scan()
+    if stock:
+        extra = {**extra, **client.inventory.mode_command()}
+        if stock_since:
+            lists["documents"] = client.inventory.documents_scan(stock_since)
+        else:
+            lists["stock"] = client.inventory.amount_scan()
+    got = scan_together(client.rest, lists, extra, settle=settle)
+    client.inventory.take_mode(got.extra)
+    client.userfields.take(got.rows["fields"])
+    return got
+
+
+def _new_item(item: Mapping[str, Any], known: Known) -> bool:
+    seen = known.invoices.get(mapping.as_int(item.get("id")) or 0)
+    return not known.unchanged(mapping.as_datetime(item.get("updatedTime")), seen)
+
+
+def _touched(
+    rows: Mapping[str, list[dict[str, Any]]], known: Known
+) -> tuple[dict[int, dict[str, Any]], list[int]]:
+    """Company rows changed since the last read, and the ids of every company changed
+    or holding a requisite that changed (each is read again whole: the first
+    requisite gives a company its kind and tax numbers)."""
+    changed: dict[int, dict[str, Any]] = {}
+    for row in rows["companies"]:
+        cid = mapping.as_int(row.get("ID")) or 0
+        seen = known.companies.get(cid)
+        stamp = mapping.as_datetime(row.get("DATE_MODIFY") or row.get("DATE_CREATE"))
+        if not known.unchanged(stamp, seen.modified if seen is not None else None):
+            changed[cid] = row
+    owners = set(changed)
+    for req in rows["requisites"] + rows["new_requisites"]:
+        owner = mapping.as_int(req.get("ENTITY_ID")) or 0
+        seen = known.companies.get(owner)
+        if seen is None or mapping.requisite(req) not in seen.counterparty.requisites:
+            owners.add(owner)
+    return changed, sorted(owners - {0})
+
+
+def _follow_up(
+    client: Bitrix24Client,
+    invoice_ids: Sequence[int],
+    changed: Mapping[int, Any],
+    owners: Sequence[int],
+    stock: bool,
+) -> Together:
+    """One read for what the probe found changed (nothing to read: no request)."""
+    lists = client.invoices.row_scans(invoice_ids)
+    for n in range(0, len(owners), _IN_LIST):
+        part = owners[n : n + _IN_LIST]
+        lists[f"r{n}"] = client.companies.requisite_scan(4, owners=part)
+        unread = [o for o in part if o not in changed]
+        if unread:
+            lists[f"c{n}"] = client.companies.company_scan(ids=unread)
+    if stock:
+        lists["stock"] = client.inventory.amount_scan()
+    if not lists:
+        return Together({}, BatchReply())
+    try:
+        return scan_together(client.rest, lists)
+    except (Bitrix24RequestError, Bitrix24NotFound):
+        if not invoice_ids:
+            raise
+    # a portal that refuses a list of owners for rows: one scan per invoice
+    others = {k: v for k, v in lists.items() if not k.startswith("g")}
+    got = scan_together(client.rest, others) if others else Together({}, BatchReply())
+    lines = client.invoices.product_rows(invoice_ids, group=1)
+    got.rows["g"] = [r for rows in lines.values() for r in rows]
+    return got
+
+
+def _companies(
+    rows: Sequence[Mapping[str, Any]], reqs: Sequence[Mapping[str, Any]]
+) -> list[CrmCompany]:
+    owners = by_owner_of(reqs)
+    return [
+        mapping.company(r, list(owners.get(mapping.as_int(r.get("ID")) or 0, [])))
+        for r in rows
+        if r.get("IS_MY_COMPANY") != "Y"
+    ]

@@ -1,0 +1,72 @@
+"""Whole reads at the floor of requests (issue 18): every page of every list in a batch
+(none in a plain first call), lists read together sharing each batch request.
+
+The floor of a read is its lists' pages (50 rows each), 50 to a batch request."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
+
+
+def _floor(*rows: int) -> int:
+    return max(1, math.ceil(sum(max(1, math.ceil(n / 50)) for n in rows) / 50))
+
+
+def _requests(portal: Bitrix24Sandbox, read: Callable[[], object]) -> int:
+    before = portal.stats.requests
+    read()
+    return portal.stats.requests - before
+
+
+def test_invoices_with_their_rows_at_the_floor(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(medium.add_webhook(), throttle=False)
+    floor = _floor(len(medium.store.items), len(medium.store.product_rows))
+    assert _requests(medium, client.invoices.read) == floor  # 3 on the medium set (was 5)
+
+
+def test_companies_and_requisites_share_their_batches(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(medium.add_webhook(), throttle=False)
+    requisites = sum(1 for r in medium.store.requisites if r["ENTITY_TYPE_ID"] == 4)
+    floor = _floor(len(medium.store.companies), requisites)
+    assert _requests(medium, client.companies.read) == floor  # 1 (was 4)
+
+
+def test_the_catalog_read_takes_prices_once_beside_the_reference_lists(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    """Products and base prices are read together, the reference lists (catalog, units,
+    VAT rates, price types) in the same first batch; the prices are read once."""
+    client = make_client(medium.add_webhook(), throttle=False)
+    base = next(t["id"] for t in medium.store.price_types if t.get("base") == "Y")
+    prices = sum(1 for p in medium.store.prices if p["catalogGroupId"] == base)
+    floor = _floor(len(medium.store.products), prices)
+    types = medium.stats.subcalls["catalog.pricetype.list"]
+    products: list[object] = []
+    assert _requests(medium, lambda: products.extend(client.catalog.products())) == floor  # 2
+    assert medium.stats.subcalls["catalog.pricetype.list"] - types == 1
+    assert len(products) == len(medium.store.products)
+
+
+def test_a_wrong_guess_of_the_catalog_is_read_again(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    """The first batch takes the first catalog and price type by reference; a portal
+    whose first ones are not the product catalog and the base price type has its
+    products and prices read again with the right ones."""
+    right = client.catalog.products()
+    client.forget()
+    offers = next(c for c in portal.store.catalogs if c.get("productIblockId"))
+    portal.store.catalogs.remove(offers)
+    portal.store.catalogs.insert(0, offers)
+    base = next(t for t in portal.store.price_types if t.get("base") == "Y")
+    wholesale = {**base, "id": 77, "name": "Оптовая", "base": "N"}
+    portal.store.price_types.insert(0, wholesale)
+    assert client.catalog.products() == right
