@@ -106,7 +106,7 @@ def _first_sync(rows: list[Row], size: str) -> list[Goal]:
         return [
             _missing(n, "≤ 1.1 × floor", u, cmd) for n, u in zip(names, ("req", "s"), strict=True)
         ]
-    writes = int(r.extra.get("crm_writes", 0))
+    writes = int(r.extra.get("crm_write_commands", r.extra.get("crm_writes", 0)))
     reads = int(r.extra.get("crm_read_floor", 0))
     if not reads:  # a result of before issue 18: the read floor was not kept
         return [
@@ -115,7 +115,7 @@ def _first_sync(rows: list[Row], size: str) -> list[Goal]:
         ]
     fewest = reads + math.ceil(writes / BATCH)
     floor = bucket_seconds(fewest) or None
-    why = f"fewest {fewest}: {reads} to read, {writes} write calls 50 to a batch"
+    why = f"fewest {fewest}: {reads} to read, {writes} write commands 50 to a batch"
     return [
         Goal(names[0], "≤ 1.1 × fewest", r.value, "req", fewest, 1.1 * fewest, note=why),
         Goal(

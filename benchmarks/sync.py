@@ -60,6 +60,7 @@ class RunStats:
     crm_writes: int
     cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
     crm_read_floor: int = 0  # fewest CRM requests to read what the portal held at the start
+    crm_write_commands: int = 0  # write calls alone or inside batches
     top_writes: str = ""  # the CRM methods written most, e.g. "crm.item.update 123"
 
 
@@ -95,6 +96,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     o0, c0 = w.onec.request_count, w.crm.stats.requests
     read_floor = fewest_requests(*crm_lists(w.crm).values())
     writes0 = sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m))
+    commands0 = _write_commands(w)
     ob, cb = _Bytes(), _Bytes()
     real0 = time.perf_counter()
     cpu0 = time.process_time()
@@ -132,7 +134,16 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         cpu_seconds=cpu,
         top_writes=top,
         crm_read_floor=read_floor,
+        crm_write_commands=_write_commands(w) - commands0,
     )
+
+
+def _write_commands(w: World) -> int:
+    """Write commands the portal ran: single calls and commands inside batches."""
+    stats = w.crm.stats
+    with stats.lock:
+        counted = [*stats.calls.items(), *stats.subcalls.items()]
+    return sum(n for m, n in counted if not _is_read(m))
 
 
 def _is_read(method: str) -> bool:
@@ -232,7 +243,8 @@ def rows_for(
                 f"{s.label}: CRM requests",
                 s.crm_requests,
                 "req",
-                note=f"{s.crm_writes} write calls for {s.operations} ops "
+                note=f"{s.crm_writes} write calls ({s.crm_write_commands} write commands "
+                f"in all, batched ones included) for {s.operations} ops "
                 f"(batched 50 a request they would need {-(-s.crm_writes // BATCH)}"
                 + (f"; most: {s.top_writes}" if s.top_writes else "")
                 + f"); {s.crm_bytes / 1e6:.1f} MB",
