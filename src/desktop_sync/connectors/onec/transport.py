@@ -328,9 +328,8 @@ class Transport:
     ) -> list[dict[str, Any]]:
         """``Register_RecordType/SliceLast(Period=…,Condition='…')``: the latest record per
         dimensions at a moment (A4, A8 "Prices")."""
-        q = Query(filter=filter, select=select)
         path = f"{entity}/SliceLast{_args(Period=period, Condition=condition)}"
-        return wire.values(self.request("GET", path, q.params(), entity=entity), entity)
+        return self._virtual_table(entity, path, filter, select)
 
     def balance(
         self,
@@ -349,20 +348,20 @@ class Transport:
         The conditions go inside the parentheses with their inner quotes not doubled,
         as DOC's example shows; ``period`` is a ``datetime'…'`` literal.
         """
-        args = []
-        if period:
-            args.append(f"Period={period}")
-        if account_condition:
-            args.append(f"AccountCondition='{account_condition}'")
-        if condition:
-            args.append(f"Condition='{condition}'")
-        if dimensions:
-            args.append(f"Dimensions='{dimensions}'")
-        q = Query(filter=filter, select=select)
-        data = self.request(
-            "GET", f"{register}/Balance({','.join(args)})", q.params(), entity=register
+        args = _args(
+            Period=period,
+            AccountCondition=account_condition,
+            Condition=condition,
+            Dimensions=dimensions,
         )
-        return wire.values(data, register)
+        return self._virtual_table(register, f"{register}/Balance{args}", filter, select)
+
+    def _virtual_table(
+        self, entity: str, path: str, filter: str, select: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """The rows of a register's virtual table (its parameters already in ``path``)."""
+        q = Query(filter=filter, select=select)
+        return wire.values(self.request("GET", path, q.params(), entity=entity), entity)
 
 
 def _args(**params: str) -> str:
