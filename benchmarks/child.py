@@ -74,7 +74,8 @@ def sync_in_child(w: World, label: str, timeout: float = 7200) -> ChildRun:
     try:
         got: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        return ChildRun(label, 0, {}, 0, 0, 0, onec_n, crm_n, proc.stderr.strip()[-300:])
+        why = proc.stderr.strip()[-300:] or f"no result: the sync ended with code {proc.returncode}"
+        return ChildRun(label, 0, {}, 0, 0, 0, onec_n, crm_n, why)
     return ChildRun(
         label,
         int(got["operations"]),
