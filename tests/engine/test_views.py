@@ -259,8 +259,13 @@ def test_the_tables_take_the_planners_match_instead_of_matching_again(
     given = Matches(
         matcher.match_counterparties(snap.onec.counterparties, snap.crm.companies, []),
         matcher.MatchResult(),  # the planner matched no product
+        matcher.MatchResult(),
     )
     calls.clear()
     views = build_views(snap, links, warehouse_map={"Основной склад": "1"}, matches=given)
+    assert calls == []
+    assert {r.state for r in views.products.rows if r.onec is not None} == {SyncState.ONLY_ONEC}
+    # the plan's own match is taken as well
+    views = build_views(snap, links, Plan(operations=(), items=(), matches=given))
     assert calls == []
     assert {r.state for r in views.products.rows if r.onec is not None} == {SyncState.ONLY_ONEC}

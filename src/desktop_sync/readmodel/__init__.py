@@ -9,10 +9,14 @@ window shows; the GUI only formats and sorts them. The invoice lookup is the doo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from desktop_sync.engine.lookup import InvoiceStatus, PaymentLine, find_invoices
-from desktop_sync.engine.matcher import MatchResult, match_counterparties, match_products
+from desktop_sync.engine.matcher import (
+    Matches,
+    MatchResult,
+    match_counterparties,
+    match_products,
+)
 from desktop_sync.engine.normalize import display as field_value  # in words, for the window
 from desktop_sync.engine.normalize import label as field_label
 from desktop_sync.engine.records import Plan
@@ -43,14 +47,6 @@ from desktop_sync.readmodel.rows import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Matches:
-    """Which 1C record is which CRM record: the planner's answer, when it gives one."""
-
-    counterparties: MatchResult
-    products: MatchResult
-
-
 def build_views(
     snap: Snapshot,
     links: Mapping[str, list[LinkValues]],
@@ -61,18 +57,21 @@ def build_views(
 ) -> Views:
     """All five tables. ``links`` maps an entity type to the journal's links of it.
 
-    ``matches`` is what the planner matched for the same read; without it the records
-    are matched here, once for all the tables (the same rules, the same answer)."""
+    The records are paired as the planner paired them (``matches``, else the plan's);
+    only without a plan are they matched here, once for all the tables."""
     m = Marks()
     for mark in marks_from_plan(plan) if plan is not None else ():
         m.add(mark)
     for mark in marks:
         m.add(mark)
+    if matches is None and plan is not None:
+        matches = plan.matches
     if matches is None:
         matches = Matches(
             match_counterparties(snap.onec.counterparties, snap.crm.companies,
                                  links.get(COUNTERPARTY, [])),
             match_products(snap.onec.products, snap.crm.products, links.get(PRODUCT, [])),
+            MatchResult(),  # the invoice table pairs by the links and 1C's CRM ids
         )  # fmt: skip
     return Views(
         invoices=invoice_table(snap, links.get(INVOICE, []), m),
