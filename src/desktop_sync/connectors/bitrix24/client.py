@@ -66,15 +66,11 @@ class Bitrix24Client:
     def call(self, method: str, params: Params | None = None, *, what: str = "") -> Reply:
         return self.rest.call(method, params, what=what)
 
-    def batch(
-        self, commands: Mapping[str, tuple[str, Params]], *, halt: bool = False, what: str = ""
-    ) -> BatchReply:
-        return self.rest.batch(commands, halt=halt, what=what)
+    def batch(self, commands: Mapping[str, tuple[str, Params]], **how: Any) -> BatchReply:
+        return self.rest.batch(commands, **how)
 
-    def batch_all(
-        self, commands: Mapping[str, tuple[str, Params]], *, what: str = ""
-    ) -> BatchReply:
-        return self.rest.batch_all(commands, what=what)
+    def batch_all(self, commands: Mapping[str, tuple[str, Params]], **how: Any) -> BatchReply:
+        return self.rest.batch_all(commands, **how)
 
     def scan(
         self, method: str, params: Params | None = None, **how: Any

@@ -129,15 +129,23 @@ def company(row: Mapping[str, Any], requisites: Sequence[Mapping[str, Any]]) -> 
         email=str(emails[0].get("VALUE", "")) if emails else "",
         requisites=reqs,
     )
+    return _crm_company(row, cp, yes(row.get("IS_MY_COMPANY")))
+
+
+def _crm_company(
+    row: Mapping[str, Any], cp: Counterparty, mine: bool, entity: str = "company"
+) -> CrmCompany:
+    """A CRM company or contact: the counterparty, its keys, owner and last change."""
     modified = as_datetime(row.get("DATE_MODIFY")) or as_datetime(row.get("DATE_CREATE"))
     assert modified is not None
     return CrmCompany(
         cp,
         row.get("ORIGINATOR_ID") or None,
         row.get("ORIGIN_ID") or None,
-        yes(row.get("IS_MY_COMPANY")),
+        mine,
         as_int(row.get("ASSIGNED_BY_ID")),
         modified,
+        entity=entity,
     )
 
 
@@ -155,17 +163,7 @@ def contact(row: Mapping[str, Any], requisites: Sequence[Mapping[str, Any]]) -> 
         requisites=reqs,
         phone=str(phones[0].get("VALUE", "")) if phones else "",
     )
-    modified = as_datetime(row.get("DATE_MODIFY")) or as_datetime(row.get("DATE_CREATE"))
-    assert modified is not None
-    return CrmCompany(
-        cp,
-        row.get("ORIGINATOR_ID") or None,
-        row.get("ORIGIN_ID") or None,
-        False,
-        as_int(row.get("ASSIGNED_BY_ID")),
-        modified,
-        entity="contact",
-    )
+    return _crm_company(row, cp, False, "contact")
 
 
 # --- products ---------------------------------------------------------------------------

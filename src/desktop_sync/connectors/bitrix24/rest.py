@@ -457,19 +457,10 @@ class RestClient:
     # --- listing -----------------------------------------------------------------------------
 
     def scan(
-        self,
-        method: str,
-        params: Params | None = None,
-        *,
-        id_field: str = "ID",
-        items_key: str | None = None,
-        chain: int = MAX_BATCH,
-        what: str = "",
+        self, method: str, params: Params | None = None, **how: Any
     ) -> Iterator[dict[str, Any]]:
-        """Every row of a list by the fast ID scan (see :func:`paging.scan`)."""
-        return paging.scan(
-            self, method, params, id_field=id_field, items_key=items_key, chain=chain, what=what
-        )
+        """Every row of a list by the fast ID scan (see :func:`paging.scan` for ``how``)."""
+        return paging.scan(self, method, params, **how)
 
     def get_many(
         self, method: str, params_by_key: Mapping[str, Params], what: str = ""
