@@ -48,6 +48,8 @@ Json = Any  # a value decoded from a JSON column: str, number, Decimal, list, di
 class _FromRow:
     """``Record.of(row)``: the record's fields taken by name from a journal row."""
 
+    __slots__ = ()
+
     @classmethod
     def of(cls, row: object) -> Self:
         return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
