@@ -119,44 +119,20 @@ class SetKind(Enum):
     VIRTUAL = "Virtual"  # a virtual table's result rows (no standard fields)
 
 
+_OBJECT_FIELDS = (Field("Ref_Key", Kind.GUID), text("DataVersion"), boolean("DeletionMark"))
+# catalogs and charts (of accounts, of characteristic types) alike
+_CODED_FIELDS = (
+    *_OBJECT_FIELDS,
+    boolean("Predefined"),
+    text("PredefinedDataName"),
+    text("Code"),
+    text("Description", DESCRIPTION_LENGTH),
+)
 STANDARD_FIELDS: dict[SetKind, tuple[Field, ...]] = {
-    SetKind.CATALOG: (
-        Field("Ref_Key", Kind.GUID),
-        text("DataVersion"),
-        boolean("DeletionMark"),
-        boolean("Predefined"),
-        text("PredefinedDataName"),
-        text("Code"),
-        text("Description", DESCRIPTION_LENGTH),
-    ),
-    SetKind.DOCUMENT: (
-        Field("Ref_Key", Kind.GUID),
-        text("DataVersion"),
-        boolean("DeletionMark"),
-        text("Number"),
-        date("Date"),
-        boolean("Posted"),
-    ),
-    SetKind.CHART_OF_ACCOUNTS: (
-        Field("Ref_Key", Kind.GUID),
-        text("DataVersion"),
-        boolean("DeletionMark"),
-        boolean("Predefined"),
-        text("PredefinedDataName"),
-        text("Code"),
-        text("Description", DESCRIPTION_LENGTH),
-        boolean("OffBalance"),
-        text("Order"),
-    ),
-    SetKind.CHART_OF_CHARACTERISTIC_TYPES: (
-        Field("Ref_Key", Kind.GUID),
-        text("DataVersion"),
-        boolean("DeletionMark"),
-        boolean("Predefined"),
-        text("PredefinedDataName"),
-        text("Code"),
-        text("Description", DESCRIPTION_LENGTH),
-    ),
+    SetKind.CATALOG: _CODED_FIELDS,
+    SetKind.DOCUMENT: (*_OBJECT_FIELDS, text("Number"), date("Date"), boolean("Posted")),
+    SetKind.CHART_OF_ACCOUNTS: (*_CODED_FIELDS, boolean("OffBalance"), text("Order")),
+    SetKind.CHART_OF_CHARACTERISTIC_TYPES: _CODED_FIELDS,
 }
 
 
