@@ -1,20 +1,20 @@
 """Printed forms: the invoice «Счёт на оплату» as PDF with its payment QR code (F11).
 
-Qt-free and connector-free: it renders from plain data (:mod:`.invoice`), so the CLI,
-the window and the sync can all print the same document.
+Qt-free and connector-free: it renders (:mod:`.invoice`) from plain data (:mod:`.data`)
+with its payment QR code (:mod:`.qr`), so the CLI, the window and the sync can all print
+the same document.
 """
 
-from desktop_sync.printing.invoice import (
+from desktop_sync.printing.data import (
     BankAccount,
     InvoiceRow,
     Party,
     PrintableInvoice,
     PrintingError,
     amount_in_words,
-    gost_payload,
-    qr_png,
-    render_invoice_pdf,
 )
+from desktop_sync.printing.invoice import render_invoice_pdf
+from desktop_sync.printing.qr import gost_payload, qr_png
 
 __all__ = [
     "BankAccount",

@@ -11,23 +11,17 @@ The words on the form are Russian whatever the window's language: the document g
 a Russian buyer and its bank, so they are fixed text here, not interface strings.
 
 Libraries, none of it hand-written (docs/decisions/printable-invoice.md): fpdf2 draws the
-PDF with DejaVu Sans embedded (``resources/fonts``), segno makes the QR code, num2words
-says the sum in words.
+PDF with DejaVu Sans embedded (``resources/fonts``); the data, its figures and the sum in
+words (num2words) are in :mod:`.data`, the QR code (segno) in :mod:`.qr`. This module is
+the layout only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
-
-import segno
-from num2words import num2words
 
 with warnings.catch_warnings():
     # Without Pillow (the frozen build leaves it out) fpdf2 warns that it cannot add
@@ -37,220 +31,17 @@ with warnings.catch_warnings():
     from fpdf.enums import XPos, YPos
     from fpdf.fonts import FontFace
 
-from desktop_sync.domain.money import ZERO, round_money
-from desktop_sync.domain.vat import VatRate
 from desktop_sync.i18n import resources_dir
-
-# ---------------------------------------------------------------------------------
-# Data
-
-
-class PrintingError(ValueError):
-    """The invoice cannot be printed; the message names the record and the field."""
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    """A seller or a buyer as the form shows it."""
-
-    name: str
-    inn: str = ""
-    kpp: str = ""
-    address: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class BankAccount:
-    """The seller's settlement account and its bank."""
-
-    account: str  # расчётный счёт, 20 digits
-    bank_name: str
-    bic: str  # БИК, 9 digits
-    correspondent_account: str = ""  # корр. счёт, 20 digits ("" for the Bank of Russia)
-    bank_city: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceRow:
-    name: str
-    quantity: Decimal
-    unit: str
-    price: Decimal
-    amount: Decimal  # the row's sum as 1C holds it
-    vat_rate: VatRate = VatRate.WITHOUT
-    vat_amount: Decimal = ZERO
-
-
-@dataclass(frozen=True, slots=True)
-class PrintableInvoice:
-    number: str
-    date: dt.date
-    seller: Party
-    bank: BankAccount
-    buyer: Party
-    rows: Sequence[InvoiceRow]
-    prices_include_vat: bool = True
-    purpose: str = ""  # назначение платежа; by default «Оплата по счёту № … от …»
-    director: str = ""  # руководитель (for the signature line)
-    accountant: str = ""  # главный бухгалтер
-    notes: Sequence[str] = field(default_factory=tuple)
-
-    @property
-    def subtotal(self) -> Decimal:
-        """«Итого»: the sum of the rows."""
-        return sum((r.amount for r in self.rows), ZERO)
-
-    def vat_by_rate(self) -> list[tuple[VatRate, Decimal]]:
-        """VAT per rate, in the order the rates first appear in the rows."""
-        totals: dict[VatRate, Decimal] = {}
-        for row in self.rows:
-            totals[row.vat_rate] = totals.get(row.vat_rate, ZERO) + row.vat_amount
-        return list(totals.items())
-
-    @property
-    def vat_total(self) -> Decimal:
-        return sum((r.vat_amount for r in self.rows), ZERO)
-
-    @property
-    def total(self) -> Decimal:
-        """«Всего к оплате»."""
-        if self.prices_include_vat:
-            return round_money(self.subtotal)
-        return round_money(self.subtotal + self.vat_total)
-
-    @property
-    def title(self) -> str:
-        return f"Счёт на оплату № {self.number} от {self.date:%d.%m.%Y}"
-
-    @property
-    def payment_purpose(self) -> str:
-        if self.purpose:
-            return self.purpose
-        text = f"Оплата по счёту № {self.number} от {self.date:%d.%m.%Y}"
-        vat = [(rate, amount) for rate, amount in self.vat_by_rate() if rate.percent and amount]
-        if vat:
-            parts = [f"НДС {_rate_text(rate)} {money_text(amount)} руб." for rate, amount in vat]
-            return f"{text}, в т.ч. " + ", ".join(parts)
-        return f"{text}, без налога (НДС)"
-
-
-# ---------------------------------------------------------------------------------
-# Text
-
-
-def money_text(value: Decimal) -> str:
-    """``1234567.5`` → ``1 234 567,50`` (a no-break space between thousands)."""
-    text = f"{round_money(value):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
-
-
-def quantity_text(value: Decimal) -> str:
-    """``3`` → ``3``, ``2.500`` → ``2,5``."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", "\u00a0")
-    return format(value.normalize(), "f").replace(".", ",")
-
-
-def _rate_text(rate: VatRate) -> str:
-    percent = rate.percent
-    if percent is None:
-        return "без НДС"
-    if rate.is_calculated:
-        base = int(percent)
-        return f"{base}/{100 + base}"
-    return f"{int(percent)}%"
-
-
-def amount_in_words(value: Decimal) -> str:
-    """«Сто двадцать три рубля 45 копеек»: roubles in words, kopecks in digits.
-
-    num2words says it; we only capitalise, as the form does. Older num2words releases
-    (the newest with a Windows wheel) join the two parts with a comma: dropped.
-    """
-    text = num2words(round_money(value), lang="ru", to="currency", currency="RUB", cents=False)
-    text = " ".join(str(text).replace(",", " ").split())
-    return text[:1].upper() + text[1:]
-
-
-# ---------------------------------------------------------------------------------
-# The payment QR code: ГОСТ Р 56042-2014
-
-_GOST_HEADER = "ST0001" + "2"  # format ST, version 0001, encoding 2 = UTF-8
-_GOST_SEPARATORS = "|#;:^~"
-# Maximum lengths of the standard's fields (table 1 and 2).
-_GOST_LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210}
-
-
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
-
-
-def gost_payload(invoice: PrintableInvoice) -> str:
-    """The payment string of ГОСТ Р 56042-2014, UTF-8 («ST00012»).
-
-    ``ST00012|Name=…|PersonalAcc=…|BankName=…|BIC=…|CorrespAcc=…|PayeeINN=…|KPP=…|
-    Purpose=…|Sum=<kopecks>``: the five mandatory fields first, then the additional
-    ones. The separator is the character after the header; «|» unless a value holds it,
-    then the first of ``#;:^~`` no value holds. Line breaks become spaces; values longer
-    than the standard allows are cut to its limit.
-    """
-    fields = _gost_fields(invoice)
-    values = "".join(v for _, v in fields)
-    sep = next((s for s in _GOST_SEPARATORS if s not in values), None)
-    if sep is None:
-        raise PrintingError(
-            f"{invoice.title}: the payment details hold every separator the QR code may use"
-        )
-    return sep.join([_GOST_HEADER, *(f"{k}={v}" for k, v in fields)])
-
-
-def _gost_fields(invoice: PrintableInvoice) -> list[tuple[str, str]]:
-    seller, bank = invoice.seller, invoice.bank
-    problems = []
-    if len(_digits(bank.account)) != 20:
-        problems.append("расчётный счёт (20 цифр)")
-    if len(_digits(bank.bic)) != 9:
-        problems.append("БИК (9 цифр)")
-    if not bank.bank_name.strip():
-        problems.append("банк")
-    if not seller.name.strip():
-        problems.append("наименование организации")
-    if problems:
-        raise PrintingError(
-            f"{invoice.title}: для QR-кода оплаты не заполнено или неверно: " + ", ".join(problems)
-        )
-    kopecks = int(round_money(invoice.total) * 100)
-    raw = [
-        ("Name", seller.name),
-        ("PersonalAcc", _digits(bank.account)),
-        ("BankName", bank.bank_name),
-        ("BIC", _digits(bank.bic)),
-        ("CorrespAcc", _digits(bank.correspondent_account) or "0"),
-        ("PayeeINN", _digits(seller.inn)),
-        ("KPP", _digits(seller.kpp)),
-        ("Purpose", invoice.payment_purpose),
-        ("Sum", str(kopecks)),
-    ]
-    fields = []
-    for key, value in raw:
-        text = " ".join(value.split())
-        if not text:
-            continue
-        limit = _GOST_LIMITS.get(key)
-        fields.append((key, text[:limit] if limit else text))
-    return fields
-
-
-def qr_png(payload: str, scale: int = 8) -> bytes:
-    """The QR code as PNG (for a screen), with the standard's quiet zone of four modules."""
-    out = io.BytesIO()
-    qr = _qr_code(payload)
-    qr.save(out, kind="png", scale=scale, border=4)
-    return out.getvalue()
-
-
-# ---------------------------------------------------------------------------------
-# The PDF
+from desktop_sync.printing.data import (
+    Party,
+    PrintableInvoice,
+    PrintingError,
+    amount_in_words,
+    money_text,
+    quantity_text,
+    rate_text,
+)
+from desktop_sync.printing.qr import digits, gost_payload, qr_code
 
 
 @cache
@@ -316,17 +107,17 @@ def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
     pdf.rect(x0 + c1 + c2, y0 + h, c3, h)
     pdf.set_xy(x0 + c1, y0)
     pdf.cell(c2, h, " БИК")
-    pdf.cell(c3, h, " " + _digits(bank.bic))
+    pdf.cell(c3, h, " " + digits(bank.bic))
     pdf.set_xy(x0 + c1, y0 + h)
     pdf.cell(c2, h, " Сч. №")
-    pdf.cell(c3, h, " " + _digits(bank.correspondent_account))
+    pdf.cell(c3, h, " " + digits(bank.correspondent_account))
     # Row 3: ИНН | КПП | Сч. № | account
     y = y0 + 2 * h
     pdf.rect(x0, y, half, h)
     pdf.rect(x0 + half, y, half, h)
     pdf.set_xy(x0, y)
-    pdf.cell(half, h, f" ИНН {_digits(inv.seller.inn)}")
-    pdf.cell(half, h, f" КПП {_digits(inv.seller.kpp)}")
+    pdf.cell(half, h, f" ИНН {digits(inv.seller.inn)}")
+    pdf.cell(half, h, f" КПП {digits(inv.seller.kpp)}")
     # Rows 3-5: the payee (three lines) | Сч. № | account
     pdf.rect(x0, y + h, c1, 2 * h)
     pdf.set_xy(x0 + 1, y + h + 0.5)
@@ -339,7 +130,7 @@ def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
     pdf.rect(x0 + c1 + c2, y, c3, 3 * h)
     pdf.set_xy(x0 + c1, y)
     pdf.cell(c2, h, " Сч. №")
-    pdf.cell(c3, h, " " + _digits(bank.account))
+    pdf.cell(c3, h, " " + digits(bank.account))
     # The QR code, to the right of the block, and what it is for.
     qr_x = pdf.w - pdf.r_margin - qr_size
     _draw_qr(pdf, payload, qr_x, y0 - 2, qr_size)
@@ -349,16 +140,11 @@ def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
     pdf.set_xy(x0, max(y + 3 * h, y0 + qr_size + 1) + 4)
 
 
-def _qr_code(payload: str) -> segno.QRCode:
-    """Byte mode in UTF-8 without an ECI header (what bank apps read), level M."""
-    return segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
-
-
 def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
     """The QR code as filled rectangles, one per run of dark modules in a row: sharp at
     any printer's resolution, and no raster image (so no imaging library) in the PDF.
     The standard's quiet zone of four modules is inside ``size``."""
-    qr = _qr_code(payload)
+    qr = qr_code(payload)
     width, _ = qr.symbol_size(scale=1, border=4)
     module = size / width
     pdf.set_fill_color(0)
@@ -447,7 +233,7 @@ def _totals(pdf: FPDF, inv: PrintableInvoice) -> None:
             if rate.percent is None:
                 lines.append(("Без налога (НДС):", "-"))
             else:
-                lines.append((f"{label} ({_rate_text(rate)}):", money_text(amount)))
+                lines.append((f"{label} ({rate_text(rate)}):", money_text(amount)))
     else:
         lines.append(("Без налога (НДС):", "-"))
     lines.append(("Всего к оплате:", money_text(inv.total)))
