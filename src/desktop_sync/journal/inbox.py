@@ -1,0 +1,82 @@
+"""The inbox: what a run could not decide alone, open until someone (or a later run)
+resolves it. Texts that may carry an error message pass through
+:func:`desktop_sync.redact.scrub` on their way in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from desktop_sync.journal.base import JournalBase, current_user
+from desktop_sync.journal.models import InboxItem, InboxKind, InboxState
+from desktop_sync.redact import scrub
+
+
+class InboxJournal(JournalBase):
+    """The inbox items of one profile."""
+
+    def raise_item(self, kind: InboxKind, dedup_key: str, **fields: Any) -> tuple[int, bool]:
+        """Open an inbox item unless the same one is already open; returns (id, is_new)."""
+        for key in ("message", "action", "record_label"):
+            if key in fields:
+                fields[key] = scrub(fields[key])
+        with self.session() as s:
+            existing = s.scalars(
+                select(InboxItem).where(
+                    InboxItem.profile_uuid == self.profile_uuid,
+                    InboxItem.dedup_key == dedup_key,
+                    InboxItem.state == InboxState.OPEN.value,
+                )
+            ).first()
+            if existing is not None:
+                for key, value in fields.items():
+                    setattr(existing, key, value)
+                return existing.id, False
+            item = InboxItem(
+                profile_uuid=self.profile_uuid, kind=kind.value, dedup_key=dedup_key, **fields
+            )
+            s.add(item)
+            s.flush()
+            return item.id, True
+
+    def inbox(self, *, open_only: bool = True) -> list[InboxItem]:
+        stmt = select(InboxItem).where(InboxItem.profile_uuid == self.profile_uuid)
+        if open_only:
+            stmt = stmt.where(InboxItem.state == InboxState.OPEN.value)
+        with self.session() as s:
+            return list(s.scalars(stmt.order_by(InboxItem.id)))
+
+    def resolve_item(self, item_id: int, resolution: dict[str, Any], by: str = "") -> None:
+        with self.session() as s:
+            item = s.get(InboxItem, item_id)
+            if item is None or item.profile_uuid != self.profile_uuid:
+                raise KeyError(item_id)
+            if item.state == InboxState.RESOLVED.value:
+                raise ValueError(f"inbox item {item_id} is already resolved")
+            _resolve(item, resolution, by or current_user())
+
+    def close_items_not_in(self, dedup_keys: set[str], prefix: str) -> int:
+        """Resolve open items (of ``prefix``) the latest full run no longer raises."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(InboxItem).where(
+                    InboxItem.profile_uuid == self.profile_uuid,
+                    InboxItem.state == InboxState.OPEN.value,
+                    InboxItem.dedup_key.startswith(prefix),
+                )
+            ).all()
+            closed = 0
+            for item in rows:
+                if item.dedup_key not in dedup_keys:
+                    _resolve(item, {"auto": "больше не воспроизводится"}, "desktop-sync")
+                    closed += 1
+            return closed
+
+
+def _resolve(item: InboxItem, resolution: dict[str, Any], by: str) -> None:
+    item.state = InboxState.RESOLVED.value
+    item.resolution = resolution
+    item.resolved_by = by
+    item.resolved_at = dt.datetime.now(dt.UTC)

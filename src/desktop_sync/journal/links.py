@@ -1,0 +1,231 @@
+"""Links between a 1C record and its CRM record, with the last synced values of each side.
+
+Core statements built once (a sync saves thousands of links; building and compiling a
+statement each time cost more than the write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from desktop_sync.journal.base import JournalBase
+from desktop_sync.journal.models import EntityLink
+from desktop_sync.journal.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class LinkValues:
+    """A link and the last synced values of each side (the 3-way diff's base)."""
+
+    entity_type: str
+    onec_ref: str | None
+    crm_id: str | None
+    onec_values: dict[str, Any]
+    crm_values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWrite:
+    """One link to save (:meth:`Journal.save_links`); None leaves that side's values as they are."""
+
+    entity_type: str
+    onec_ref: str | None
+    crm_id: str | None
+    onec_values: dict[str, Any] | None = None
+    crm_values: dict[str, Any] | None = None
+
+
+# A link written: (an existing row is updated, the statement's parameters).
+_Params = tuple[bool, dict[str, Any]]
+_SIDES = ("onec_ref", "crm_id", "onec_values", "crm_values")
+
+
+class LinkJournal(JournalBase):
+    """The links of one profile."""
+
+    def link(
+        self, entity_type: str, *, onec_ref: str | None = None, crm_id: str | None = None
+    ) -> LinkValues | None:
+        if onec_ref is None and crm_id is None:
+            raise ValueError("a link is looked up by onec_ref or crm_id")
+        stmt = select(EntityLink).where(
+            EntityLink.profile_uuid == self.profile_uuid, EntityLink.entity_type == entity_type
+        )
+        stmt = (
+            stmt.where(EntityLink.onec_ref == onec_ref)
+            if onec_ref is not None
+            else stmt.where(EntityLink.crm_id == crm_id)
+        )
+        with self.session() as s:
+            row = s.scalars(stmt).first()
+            return None if row is None else _link_values(row)
+
+    def links(self, entity_type: str) -> list[LinkValues]:
+        stmt = select(EntityLink).where(
+            EntityLink.profile_uuid == self.profile_uuid, EntityLink.entity_type == entity_type
+        )
+        with self.session() as s:
+            return [_link_values(row) for row in s.scalars(stmt.order_by(EntityLink.id))]
+
+    def save_link(
+        self,
+        entity_type: str,
+        onec_ref: str | None,
+        crm_id: str | None,
+        *,
+        onec_values: dict[str, Any] | None = None,
+        crm_values: dict[str, Any] | None = None,
+        run_id: int | None = None,
+    ) -> None:
+        """Create or update the link of a record (found by either side's id)."""
+        link = LinkWrite(entity_type, onec_ref, crm_id, onec_values, crm_values)
+        key = {"profile": self.profile_uuid, "entity": entity_type}
+        with self.session() as s:
+            conn = s.connection()
+            row_id = None
+            if onec_ref is not None:
+                row_id = conn.execute(_LINK_BY_ONEC, {**key, "ref": onec_ref}).scalar()
+            if row_id is None and crm_id is not None:
+                row_id = conn.execute(_LINK_BY_CRM, {**key, "ref": crm_id}).scalar()
+            _execute(conn, [self._params(link, row_id, run_id, utcnow())])
+
+    def save_links(self, links: Sequence[LinkWrite], run_id: int | None = None) -> None:
+        """:meth:`save_link` for several records: one look-up, then bulk inserts and updates."""
+        keys_onec = [(x.entity_type, x.onec_ref) for x in links if x.onec_ref is not None]
+        keys_crm = [(x.entity_type, x.crm_id) for x in links if x.crm_id is not None]
+        if (
+            len(links) <= 1
+            or len(set(keys_onec)) < len(keys_onec)
+            or (len(set(keys_crm)) < len(keys_crm))
+        ):  # one record twice in the batch: one at a time, each sees the one before
+            for x in links:
+                self.save_link(
+                    x.entity_type,
+                    x.onec_ref,
+                    x.crm_id,
+                    onec_values=x.onec_values,
+                    crm_values=x.crm_values,
+                    run_id=run_id,
+                )
+            return
+        now = utcnow()
+        with self.session() as s:
+            conn = s.connection()
+            found = conn.execute(
+                select(_LINKS.c.id, _LINKS.c.entity_type, _LINKS.c.onec_ref, _LINKS.c.crm_id)
+                .where(
+                    _LINKS.c.profile_uuid == self.profile_uuid,
+                    _LINKS.c.entity_type.in_(sorted({x.entity_type for x in links})),
+                    or_(
+                        _LINKS.c.onec_ref.in_(sorted({r for _, r in keys_onec if r})),
+                        _LINKS.c.crm_id.in_(sorted({c for _, c in keys_crm if c})),
+                    ),
+                )
+                .order_by(_LINKS.c.id)
+            ).all()
+            by_onec: dict[tuple[str, str], int] = {}
+            by_crm: dict[tuple[str, str], int] = {}
+            for row_id, entity, onec_ref, crm_id in found:
+                if onec_ref is not None:
+                    by_onec.setdefault((entity, onec_ref), row_id)
+                if crm_id is not None:
+                    by_crm.setdefault((entity, crm_id), row_id)
+            params = []
+            for x in links:
+                row_id = None
+                if x.onec_ref is not None:
+                    row_id = by_onec.get((x.entity_type, x.onec_ref))
+                if row_id is None and x.crm_id is not None:
+                    row_id = by_crm.get((x.entity_type, x.crm_id))
+                params.append(self._params(x, row_id, run_id, now))
+            _execute(conn, params)
+
+    def _params(
+        self, link: LinkWrite, row_id: int | None, run_id: int | None, now: dt.datetime
+    ) -> _Params:
+        """The parameters that update the link's row ``row_id``, or insert it if None."""
+        values: dict[str, Any] = {"run_id": run_id, "synced_at": now}
+        for name in _SIDES:
+            value = getattr(link, name)
+            if value is not None:
+                values[name] = value
+        if row_id is not None:
+            return True, {**values, "link_id": row_id}
+        new_row = {
+            "profile_uuid": self.profile_uuid,
+            "entity_type": link.entity_type,
+            "onec_values": {},
+            "crm_values": {},
+            **values,
+        }
+        return False, new_row
+
+
+def _execute(conn: Connection, params: Iterable[_Params]) -> None:
+    """Inserts, then updates: one statement per set of columns written."""
+    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for is_update, values in params:
+        groups.setdefault((is_update, tuple(values)), []).append(values)
+    for (is_update, names), group in sorted(groups.items(), key=lambda g: g[0][0]):
+        if is_update:
+            conn.execute(_link_update(tuple(n for n in names if n != "link_id")), group)
+        else:
+            conn.execute(_link_insert(names), group)
+
+
+_LINKS = cast(Table, EntityLink.__table__)
+
+
+def _link_by(side: str) -> Select[int]:
+    """The first link of a profile's entity whose ``side`` (onec_ref, crm_id) is ``:ref``."""
+    return (
+        select(_LINKS.c.id)
+        .where(
+            _LINKS.c.profile_uuid == bindparam("profile"),
+            _LINKS.c.entity_type == bindparam("entity"),
+            _LINKS.c[side] == bindparam("ref"),
+        )
+        .order_by(_LINKS.c.id)
+        .limit(1)
+    )
+
+
+_LINK_BY_ONEC = _link_by("onec_ref")
+_LINK_BY_CRM = _link_by("crm_id")
+
+
+@functools.cache
+def _link_insert(names: tuple[str, ...]) -> Insert:
+    return insert(_LINKS).values({n: bindparam(n) for n in names})
+
+
+@functools.cache
+def _link_update(names: tuple[str, ...]) -> Update:
+    return (
+        update(_LINKS)
+        .where(_LINKS.c.id == bindparam("link_id"))
+        .values({n: bindparam(n) for n in names})
+    )
+
+
+def _link_values(row: EntityLink) -> LinkValues:
+    return LinkValues(
+        row.entity_type, row.onec_ref, row.crm_id, dict(row.onec_values), dict(row.crm_values)
+    )
