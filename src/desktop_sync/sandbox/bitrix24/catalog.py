@@ -178,6 +178,16 @@ def _list(
     return paged({key: out}, len(out), page)
 
 
+def _by_id(
+    table: Table, params: dict[str, Any], missing: str, code: int | str = 200040300020
+) -> dict[str, Any]:
+    """The row ``id`` names; the portal's "not exists" error (``missing``) when none."""
+    row = table.rows.get(as_int(param(params, "id")))
+    if row is None:
+        raise catalog_error(missing, code)
+    return row
+
+
 def _admin(ctx: Ctx) -> None:
     if not ctx.user.admin:
         raise denied()
@@ -443,10 +453,7 @@ def _new_price(ctx: Ctx, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _price(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.store.prices.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Price is not exists", 200040300020)
-    return row
+    return _by_id(ctx.store.prices, params, "Price is not exists")
 
 
 @method("catalog.price.add", "catalog")
@@ -519,9 +526,7 @@ def store_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.store.get", "catalog")
 def store_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = ctx.store.stores.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Store is not exists", 200040300020)
+    row = _by_id(ctx.store.stores, params, "Store is not exists")
     return Outcome({"store": orm(row)}, rows=1)
 
 
@@ -538,9 +543,7 @@ def stock_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 @method("catalog.storeproduct.get", "catalog")
 def stock_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = ctx.store.store_products.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Store product is not exists", 200040300020)
+    row = _by_id(ctx.store.store_products, params, "Store product is not exists")
     return Outcome({"storeProduct": orm(row)}, rows=1)
 
 
@@ -750,9 +753,9 @@ def element_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def _open_element(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """The element ``id`` of a document not conducted yet, for a change (admin only)."""
     _admin(ctx)
-    row = ctx.store.document_elements.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error("Document element not found", "ERROR_DOCUMENT_STATUS")
+    row = _by_id(
+        ctx.store.document_elements, params, "Document element not found", "ERROR_DOCUMENT_STATUS"
+    )
     if _document(ctx, row["docId"])["status"] != "N":
         raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
     return row
