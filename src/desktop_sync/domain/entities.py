@@ -165,13 +165,23 @@ def make_line(
 
 
 @dataclass(frozen=True, slots=True)
-class Invoice:
-    """Счёт на оплату покупателю (BP) / Заказ клиента (UT) / smart invoice (CRM)."""
+class LinesDocument:
+    """What an invoice, a shipment and a return share: number, date, customer, lines."""
 
     number: str
     date: dt.date
     counterparty_ref: str | None
     lines: tuple[InvoiceLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return total([line.total_with_vat for line in self.lines])
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice(LinesDocument):
+    """Счёт на оплату покупателю (BP) / Заказ клиента (UT) / smart invoice (CRM)."""
+
     currency: str = "RUB"
     onec_ref: str | None = None
     crm_id: int | None = None
@@ -182,10 +192,6 @@ class Invoice:
     stage: str = ""
     posted: bool = False
     deleted: bool = False
-
-    @property
-    def total(self) -> Decimal:
-        return total([line.total_with_vat for line in self.lines])
 
     @property
     def vat_total(self) -> Decimal:
@@ -252,40 +258,24 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
-class Shipment:
+class Shipment(LinesDocument):
     """Реализация товаров и услуг (УПД), linked to its invoice."""
 
-    number: str
-    date: dt.date
-    counterparty_ref: str | None
-    lines: tuple[InvoiceLine, ...]
     invoice_ref: str | None = None
     posted: bool = True
     deleted: bool = False
     onec_ref: str | None = None
 
-    @property
-    def total(self) -> Decimal:
-        return total([line.total_with_vat for line in self.lines])
-
 
 @dataclass(frozen=True, slots=True)
-class Return:
+class Return(LinesDocument):
     """Возврат товаров от покупателя, against a shipment (and so an invoice)."""
 
-    number: str
-    date: dt.date
-    counterparty_ref: str | None
-    lines: tuple[InvoiceLine, ...]
     shipment_ref: str | None = None
     invoice_ref: str | None = None
     posted: bool = True
     deleted: bool = False
     onec_ref: str | None = None
-
-    @property
-    def total(self) -> Decimal:
-        return total([line.total_with_vat for line in self.lines])
 
 
 @dataclass(frozen=True, slots=True)
