@@ -59,6 +59,20 @@ def test_webhook_must_match_portal_and_shape() -> None:
     assert "abc123" not in str(info.value)
 
 
+def test_an_empty_value_removes_a_stage_a_store_or_a_filter() -> None:
+    p = _profile().with_setting("stage.send", "DT31_1:S").with_setting("warehouse.Основной", "3")
+    p = p.with_setting("filter.organization", "ООО «Ромашка»")
+    assert (p.stages, p.warehouses, p.filters) == (
+        {"send": "DT31_1:S"},
+        {"Основной": "3"},
+        {"organization": "ООО «Ромашка»"},
+    )
+    cleared = p.with_setting("stage.send", "").with_setting("warehouse.Основной", "")
+    cleared = cleared.with_setting("filter.organization", "").with_setting("filter.other", "")
+    assert (cleared.stages, cleared.warehouses, cleared.filters) == ({}, {}, {})
+    assert p.stages == {"send": "DT31_1:S"}  # the profile itself is left as it was
+
+
 def test_store_roundtrip_and_settings(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path / "profiles.json")
     p = store.add(_profile(organization="ООО «Северный ветер»"))

@@ -113,30 +113,15 @@ class Profile:
         """Apply ``profile set NAME KEY VALUE``."""
         head, _, rest = key.partition(".")
         if head == "stage" and rest:
-            stages = dict(self.stages)
-            if value:
-                stages[rest] = value
-            else:
-                stages.pop(rest, None)
-            return replace(self, stages=stages).validate()
+            return replace(self, stages=_set_or_drop(self.stages, rest, value)).validate()
         if head == "warehouse" and rest:
-            warehouses = dict(self.warehouses)
-            if value:
-                if not value.isdigit():
-                    raise ConfigError(
-                        tr("{key}: the Bitrix24 store id must be a number").format(key=key)
-                    )
-                warehouses[rest] = value
-            else:
-                warehouses.pop(rest, None)
-            return replace(self, warehouses=warehouses)
+            if value and not value.isdigit():
+                raise ConfigError(
+                    tr("{key}: the Bitrix24 store id must be a number").format(key=key)
+                )
+            return replace(self, warehouses=_set_or_drop(self.warehouses, rest, value))
         if head == "filter" and rest:
-            filters = dict(self.filters)
-            if value:
-                filters[rest] = value
-            else:
-                filters.pop(rest, None)
-            return replace(self, filters=filters)
+            return replace(self, filters=_set_or_drop(self.filters, rest, value))
         simple = {
             "onec.url": "onec_url",
             "onec.user": "onec_user",
@@ -185,6 +170,16 @@ class Profile:
     def from_json(cls, data: dict[str, Any]) -> Profile:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _set_or_drop(mapping: dict[str, str], key: str, value: str) -> dict[str, str]:
+    """A copy of ``mapping`` with ``key`` set to ``value``, or without it if ``value`` is ""."""
+    changed = dict(mapping)
+    if value:
+        changed[key] = value
+    else:
+        changed.pop(key, None)
+    return changed
 
 
 class ProfileStore:
