@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -96,15 +96,14 @@ class LinkJournal(JournalBase):
     ) -> None:
         """Create or update the link of a record (found by either side's id)."""
         link = LinkWrite(entity_type, onec_ref, crm_id, onec_values, crm_values)
-        key = {"profile": self.profile_uuid, "entity": entity_type}
         with self.session() as s:
             conn = s.connection()
-            row_id = None
-            if onec_ref is not None:
-                row_id = conn.execute(_LINK_BY_ONEC, {**key, "ref": onec_ref}).scalar()
-            if row_id is None and crm_id is not None:
-                row_id = conn.execute(_LINK_BY_CRM, {**key, "ref": crm_id}).scalar()
-            _execute(conn, [self._params(link, row_id, run_id, utcnow())])
+
+            def find(side: str, entity: str, ref: str) -> int | None:
+                key = {"profile": self.profile_uuid, "entity": entity, "ref": ref}
+                return conn.execute(_LINK_BY[side], key).scalar()
+
+            _execute(conn, [self._params(link, _row_id(link, find), run_id, utcnow())])
 
     def save_links(self, links: Sequence[LinkWrite], run_id: int | None = None) -> None:
         """:meth:`save_link` for several records: one look-up, then bulk inserts and updates."""
@@ -128,7 +127,8 @@ class LinkJournal(JournalBase):
         now = utcnow()
         with self.session() as s:
             conn = s.connection()
-            found = conn.execute(
+            found: dict[tuple[str, str, str], int] = {}
+            for row_id, entity, onec_ref, crm_id in conn.execute(
                 select(_LINKS.c.id, _LINKS.c.entity_type, _LINKS.c.onec_ref, _LINKS.c.crm_id)
                 .where(
                     _LINKS.c.profile_uuid == self.profile_uuid,
@@ -139,23 +139,15 @@ class LinkJournal(JournalBase):
                     ),
                 )
                 .order_by(_LINKS.c.id)
-            ).all()
-            by_onec: dict[tuple[str, str], int] = {}
-            by_crm: dict[tuple[str, str], int] = {}
-            for row_id, entity, onec_ref, crm_id in found:
-                if onec_ref is not None:
-                    by_onec.setdefault((entity, onec_ref), row_id)
-                if crm_id is not None:
-                    by_crm.setdefault((entity, crm_id), row_id)
-            params = []
-            for x in links:
-                row_id = None
-                if x.onec_ref is not None:
-                    row_id = by_onec.get((x.entity_type, x.onec_ref))
-                if row_id is None and x.crm_id is not None:
-                    row_id = by_crm.get((x.entity_type, x.crm_id))
-                params.append(self._params(x, row_id, run_id, now))
-            _execute(conn, params)
+            ):
+                for side, ref in (("onec_ref", onec_ref), ("crm_id", crm_id)):
+                    if ref is not None:
+                        found.setdefault((side, entity, ref), row_id)
+
+            def find(side: str, entity: str, ref: str) -> int | None:
+                return found.get((side, entity, ref))
+
+            _execute(conn, [self._params(x, _row_id(x, find), run_id, now) for x in links])
 
     def _params(
         self, link: LinkWrite, row_id: int | None, run_id: int | None, now: dt.datetime
@@ -176,6 +168,16 @@ class LinkJournal(JournalBase):
             **values,
         }
         return False, new_row
+
+
+def _row_id(link: LinkWrite, find: Callable[[str, str, str], int | None]) -> int | None:
+    """The row of a link: ``find(side, entity, ref)`` by its 1C side first, then its CRM side."""
+    row_id = None
+    if link.onec_ref is not None:
+        row_id = find("onec_ref", link.entity_type, link.onec_ref)
+    if row_id is None and link.crm_id is not None:
+        row_id = find("crm_id", link.entity_type, link.crm_id)
+    return row_id
 
 
 def _execute(conn: Connection, params: Iterable[_Params]) -> None:
@@ -207,8 +209,7 @@ def _link_by(side: str) -> Select[int]:
     )
 
 
-_LINK_BY_ONEC = _link_by("onec_ref")
-_LINK_BY_CRM = _link_by("crm_id")
+_LINK_BY = {side: _link_by(side) for side in ("onec_ref", "crm_id")}
 
 
 @functools.cache
