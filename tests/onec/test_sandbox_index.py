@@ -86,3 +86,58 @@ def test_order_by_key_pages_as_the_general_order(
     assert [r["Ref_Key"] for r in fast] == [r["Ref_Key"] for r in general]
     page = _read(http, sandbox, **{"$orderby": f"Ref_Key{direction}", "$top": "5", "$skip": "3"})
     assert [r["Ref_Key"] for r in page] == [r["Ref_Key"] for r in general[3:8]]
+
+
+COUNTERPARTIES = "Catalog_Контрагенты"
+
+
+def _counterparties(http: httpx.Client, sb: OnecSandbox, flt: str) -> list[str]:
+    qs = quote(flt, safe=chr(39) + "(),$:/")
+    r = http.get(f"{sb.url}/{COUNTERPARTIES}?$format=json&$filter={qs}")
+    assert r.status_code == 200, r.text
+    return [row["Ref_Key"] for row in loads_decimal(r.content)["value"]]
+
+
+def test_look_up_by_inn_and_kpp_answers_as_a_scan_and_looks_only_at_that_inn(
+    http: httpx.Client, sandbox: OnecSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = sandbox.store.all(COUNTERPARTIES)
+    some = next(r for r in records if r["ИНН"] and r["КПП"])
+    flt = f"(IsFolder eq false) and (ИНН eq '{some['ИНН']}') and (КПП eq '{some['КПП']}')"
+    expected = [
+        r["Ref_Key"]
+        for r in records
+        if not r["IsFolder"] and r["ИНН"] == some["ИНН"] and r["КПП"] == some["КПП"]
+    ]
+    seen: list[str] = []
+    real = Evaluator.matches
+
+    def counting(self: Evaluator, node: Any, rec: dict[str, Any]) -> bool:
+        seen.append(str(rec["Ref_Key"]))
+        return real(self, node, rec)
+
+    monkeypatch.setattr(Evaluator, "matches", counting)
+    assert _counterparties(http, sandbox, flt) == expected
+    same_inn = [r["Ref_Key"] for r in records if r["ИНН"] == some["ИНН"]]
+    assert sorted(seen) == sorted(same_inn)  # not every counterparty of the base
+    assert _counterparties(http, sandbox, "ИНН eq '0000000000'") == []
+    # an equality of another shape (a function, an "or") is evaluated on every record
+    seen.clear()
+    both = f"ИНН eq '{some['ИНН']}' or КПП eq '{some['КПП']}'"
+    assert _counterparties(http, sandbox, both) == [
+        r["Ref_Key"] for r in records if r["ИНН"] == some["ИНН"] or r["КПП"] == some["КПП"]
+    ]
+    assert len(seen) == len(records)
+
+
+def test_a_changed_inn_is_found_by_its_new_value(fresh: OnecSandbox) -> None:
+    with httpx.Client(auth=(fresh.user, fresh.password), timeout=5) as http:
+        some = next(r for r in fresh.store.all(COUNTERPARTIES) if r["ИНН"])
+        old = str(some["ИНН"])
+        assert some["Ref_Key"] in _counterparties(http, fresh, f"ИНН eq '{old}'")
+        fresh.edit(COUNTERPARTIES, some["Ref_Key"], ИНН="9909909909")
+        assert some["Ref_Key"] not in _counterparties(http, fresh, f"ИНН eq '{old}'")
+        assert some["Ref_Key"] in _counterparties(http, fresh, "ИНН eq '9909909909'")
+        added = fresh.add(COUNTERPARTIES, Description="Новый", ИНН="9909909909")
+        found = _counterparties(http, fresh, "ИНН eq '9909909909'")
+        assert found[-1] == added["Ref_Key"] and some["Ref_Key"] in found

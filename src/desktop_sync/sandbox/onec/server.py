@@ -369,7 +369,12 @@ class App:
             node = Parser(text).parse()
             ev.check(node)
             with self.store.lock:
-                rows = index.candidates(self.store.rows[entity.name], node)
+                rows = index.candidates(
+                    self.store.rows[entity.name],
+                    node,
+                    entity,
+                    lambda name, value: self.store.equal_index(entity.name, name).get(value, []),
+                )
             rows = [r for r in rows if ev.matches(node, r)]
         else:
             rows = self.store.all(entity.name)

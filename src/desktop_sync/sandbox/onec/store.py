@@ -87,6 +87,9 @@ class Store:
         self.write_hooks: dict[str, WriteHook] = {}
         self.unit_cost: dict[str, Decimal] = {}
         self._version = 0
+        self._equal_indexes: dict[
+            tuple[str, str], tuple[tuple[int, int], dict[str, list[str]]]
+        ] = {}
         self._codes: dict[str, int] = {}
         self._blanks: dict[str, Record] = {}
         self._numbers: dict[tuple[str, int], int] = {}
@@ -144,6 +147,22 @@ class Store:
                 404, NOT_FOUND, f'Экземпляр сущности "{short}" не найден по переданному ключу.'
             )
         return rec
+
+    def equal_index(self, name: str, field: str) -> dict[str, list[str]]:
+        """Keys of the set's records by the text they hold in ``field`` (a composite value
+        left out), in the set's order; built again after any write or deletion."""
+        stamp = (len(self.rows[name]), self._version)
+        cached = self._equal_indexes.get((name, field))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        built: dict[str, list[str]] = {}
+        type_key = field + "_Type"
+        for key, rec in self.rows[name].items():
+            value = rec.get(field)
+            if isinstance(value, str) and type_key not in rec:
+                built.setdefault(value, []).append(key)
+        self._equal_indexes[(name, field)] = (stamp, built)
+        return built
 
     def all(self, name: str) -> list[Record]:
         with self.lock:
