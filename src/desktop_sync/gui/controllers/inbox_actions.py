@@ -7,27 +7,20 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.tray import Tray
 from desktop_sync.gui.models.inbox_model import InboxEntry
-from desktop_sync.gui.views.main_window import MainWindowView
-from desktop_sync.gui.workers import Runner
 from desktop_sync.i18n import ntr, tr
 
 if TYPE_CHECKING:
-    from desktop_sync.engine.service import SyncService
+    pass
 
 
-class InboxHost(Protocol):
-    runner: Runner
-    window: MainWindowView
+class InboxHost(WindowHost, Protocol):
     inbox: InboxWidget
     inbox_tab: int
     tray: Tray
-
-    @property
-    def svc(self) -> SyncService | None: ...
-    def show_error(self, message: str) -> None: ...
 
 
 class InboxActions:

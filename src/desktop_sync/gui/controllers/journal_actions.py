@@ -14,26 +14,17 @@ from desktop_sync.gui.controllers.history import (
     HistoryRecord,
     history_task,
 )
+from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, write_csv
 from desktop_sync.gui.controllers.reading import RecordRef
-from desktop_sync.gui.views.main_window import MainWindowView
-from desktop_sync.gui.workers import Runner
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:
-    from desktop_sync.engine.service import SyncService
+    pass
 
 
-class JournalHost(Protocol):
-    """What these actions need of the window."""
-
-    runner: Runner
-    window: MainWindowView
+class JournalHost(WindowHost, Protocol):
     journal: JournalWidget
-
-    @property
-    def svc(self) -> SyncService | None: ...
-    def show_error(self, message: str) -> None: ...
 
 
 class JournalActions:

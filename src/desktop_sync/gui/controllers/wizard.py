@@ -152,10 +152,9 @@ class ConnectionWizard(QWizard):
         p = profile
 
         # 1. 1C
-        self.page_onec = CheckedPage(self)
-        self.page_onec.setTitle(tr("1C:Enterprise"))
-        self.page_onec.setSubTitle(
-            tr("Where the 1C base publishes OData, and who the program logs in as.")
+        self.page_onec = self._checked_page(
+            tr("1C:Enterprise"),
+            tr("Where the 1C base publishes OData, and who the program logs in as."),
         )
         form = QFormLayout(self.page_onec)
         self.name = QLineEdit(p.name if p else "")
@@ -214,10 +213,9 @@ class ConnectionWizard(QWizard):
         self.addPage(self.page_onec)
 
         # 2. CRM
-        self.page_crm = CheckedPage(self)
-        self.page_crm.setTitle(tr("Bitrix24"))
-        self.page_crm.setSubTitle(
-            tr("The portal's address and an inbound webhook with the crm and catalog rights.")
+        self.page_crm = self._checked_page(
+            tr("Bitrix24"),
+            tr("The portal's address and an inbound webhook with the crm and catalog rights."),
         )
         form2 = QFormLayout(self.page_crm)
         self.crm_url = QLineEdit(p.crm_url if p else "")
@@ -243,13 +241,12 @@ class ConnectionWizard(QWizard):
             edit.textChanged.connect(self._recheck)
 
         # 3. test
-        self.page_test = CheckedPage(self)
-        self.page_test.setTitle(tr("Check the connection"))
-        self.page_test.setSubTitle(
+        self.page_test = self._checked_page(
+            tr("Check the connection"),
             tr(
                 "The settings are saved, the secrets go to the keyring, and both systems "
                 "are asked to answer."
-            )
+            ),
         )
         lay = QVBoxLayout(self.page_test)
         self.test_button = QPushButton(tr("Save and test the connection"))
@@ -287,6 +284,12 @@ class ConnectionWizard(QWizard):
         self.addPage(self.page_map)
         self.checked: Checked | None = None
         self.saved_name = ""
+
+    def _checked_page(self, title: str, subtitle: str) -> CheckedPage:
+        page = CheckedPage(self)
+        page.setTitle(title)
+        page.setSubTitle(subtitle)
+        return page
 
     def profile(self) -> Profile:
         base = self._base
