@@ -99,7 +99,7 @@ def peak_rss_apart(size: str) -> list[Row]:
 def _rss_row(size: str, run: ChildRun) -> Row:
     return Row(
         "Memory",
-        f"peak RSS of the sync process, first full sync ({size}), sandboxes in another",
+        f"peak RSS of the sync process, {run.label} ({size}), sandboxes in another",
         run.rss_mb or None,
         "MB",
         note=run.error or "ru_maxrss of the sync process alone (goal for large: ≤ 300 MB)",
