@@ -4,9 +4,9 @@ fields and base price, an invoice's rows and date), many to a batch request.
 Every changed field reaches the record, or the update is refused before anything is
 written: never "applied" with a field left behind. Each update is a short list of
 commands: sent in a batch with other records' (50 commands a request, a record's
-commands in one request and in order), or one by one when a value holds a ``$``
-(inside a batch, Bitrix24 would read ``$result[…]`` in it as a reference to another
-command's answer) or when the update goes alone.
+commands in one request and in order), or one by one when a batch cannot carry them
+(a ``$`` in a value, which Bitrix24 would read as a reference to another command's
+answer; a field to clear) or when the update goes alone.
 """
 
 from __future__ import annotations
@@ -114,17 +114,21 @@ class LinkedUpdates:
     # -- many updates in batches -----------------------------------------------------------
 
     def many(self, ops: Sequence[Operation]) -> list[Outcome]:
-        """Updates of one kind in few batch requests; one outcome each."""
+        """Updates of one kind in few batch requests; one outcome each (what a batch
+        cannot carry goes call by call: ``Updates.run``)."""
         out: dict[int, Outcome] = {}
+        priced = [n for n, op in enumerate(ops) if _price_changes(op)]
+        try:
+            prices = self._price_rows([ops[n] for n in priced])
+        except Bitrix24Error as exc:  # the prices' read failed: those updates wait
+            prices = {}
+            out.update(dict.fromkeys(priced, exc))
         sent: list[tuple[int, list[Command]]] = []
-        prices = self._price_rows([op for op in ops if _price_changes(op)])
         for n, op in enumerate(ops):
+            if n in out:
+                continue
             try:
-                commands = self.commands(op, prices)
-                if "$" in repr(commands):
-                    out[n] = self.one(op)
-                else:
-                    sent.append((n, commands))
+                sent.append((n, self.commands(op, prices)))
             except (WriteError, Bitrix24Error) as exc:
                 out[n] = exc
         answers = self.batch.run([c for _n, c in sent], what="updates") if sent else []
