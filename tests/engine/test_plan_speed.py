@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 
 from desktop_sync.domain.entities import Invoice, make_line
-from desktop_sync.domain.money import round_money
+from desktop_sync.domain.money import NBSP, format_rub, round_money
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.model import NAMESPACE, Flow, idempotency_key, onec_ref_for
@@ -58,3 +58,22 @@ def test_planning_leaves_the_garbage_collector_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _grouped_by_hand(value: Decimal) -> str:
+    """How format_rub grouped the digits before it let the format spec do it."""
+    q = round_money(value)
+    whole, frac = f"{abs(q):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.append(whole[-3:])
+        whole = whole[:-3]
+    return f"{'-' if q < 0 else ''}{NBSP.join(reversed(groups))},{frac}{NBSP}₽"
+
+
+def test_roubles_grouped_as_before() -> None:
+    texts = ["0", "-0", "-0.001", "0.005", "-0.005", "999.995", "1E+15", "1000", "-1000.5"]
+    values = [Decimal(t) for t in texts]
+    values += [Decimal(n * 7919 % 10**k) / 100 * (-1) ** n for n in range(2000) for k in (3, 9)]
+    for value in values:
+        assert format_rub(value) == _grouped_by_hand(value), value

@@ -71,12 +71,8 @@ def format_rub(value: Decimal) -> str:
     """``1234567.8`` → ``'1 234 567,80 ₽'`` (Russian grouping, non-breaking spaces)."""
     q = round_money(value)
     sign = "-" if q < 0 else ""
-    whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.append(whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{NBSP.join(reversed(groups))},{frac}{NBSP}₽"
+    grouped = f"{abs(q):,.2f}".replace(",", NBSP).replace(".", ",")
+    return f"{sign}{grouped}{NBSP}₽"
 
 
 def _parse_int(text: str) -> int:

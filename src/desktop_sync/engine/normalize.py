@@ -86,13 +86,16 @@ def line_values(line: InvoiceLine, product_id: str) -> list[Any]:
     ]
 
 
-def invoice_values(inv: Invoice, counterparty_id: str, product_ids: list[str]) -> Values:
-    """``counterparty_id``/``product_ids`` are already mapped to the 1C side's refs."""
+def invoice_values(
+    inv: Invoice, counterparty_id: str, product_ids: list[str], total: Decimal | None = None
+) -> Values:
+    """``counterparty_id``/``product_ids`` are already mapped to the 1C side's refs;
+    ``total``: the invoice's, when the caller has added it up already."""
     return {
         "date": inv.date.isoformat(),
         "counterparty": counterparty_id,
         "rows": [line_values(ln, pid) for ln, pid in zip(inv.lines, product_ids, strict=True)],
-        "total": str(inv.total),
+        "total": str(inv.total if total is None else total),
         "currency": inv.currency,
     }
 

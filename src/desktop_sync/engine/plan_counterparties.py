@@ -93,8 +93,10 @@ class Counterparties:
         )
         self.requisites: dict[str, tuple[CrmRequisite, CrmCompany]] = {}
         self.by_requisites: dict[tuple[str, str], list[str]] = {}  # (ИНН, КПП) -> crm keys
-        for co in snap.crm.companies.values():
-            for rq in requisites_of(co):
+        self.units: dict[int, tuple[CrmRequisite, ...]] = {}  # CRM company -> requisites_of
+        for cid, co in snap.crm.companies.items():
+            self.units[cid] = units = requisites_of(co)
+            for rq in units:
                 self.requisites[rq.key] = (rq, co)
                 if rq.inn:
                     self.by_requisites.setdefault((rq.inn, rq.kpp), []).append(rq.key)
@@ -116,6 +118,7 @@ class Counterparties:
         onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
         crm_v.update({f: v for f, v in onec_v.items() if f not in _compared(rq)})
         rule_text = tr(_RULES[rule]) if rule in _RULES else rule
+        label = self._label(cp)
         return self.b.op(
             Operation(
                 op_id=f"F7:link:{onec_ref}",
@@ -127,9 +130,9 @@ class Counterparties:
                 target_id=crm_key,
                 idempotency_key="",
                 reason=tr("{name}: found in the CRM ({rule}); will be linked").format(
-                    name=self._label(cp), rule=rule_text
+                    name=label, rule=rule_text
                 ),
-                record_label=self._label(cp),
+                record_label=label,
                 changes=field_changes(crm_v, onec_v),
                 payload=LinkOnly(onec_v, crm_v),
             )

@@ -140,13 +140,20 @@ def check_rows(say: Refusals, inv: Invoice) -> None:
             )
 
 
-def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
+def rounding_notes(
+    inv: Invoice,
+    crm_vat: Decimal | None = None,
+    *,
+    vat_total: Decimal | None = None,
+    total: Decimal | None = None,
+) -> list[str]:
     """Where a kopeck of VAT rounding goes, in words (the plan and the journal say it).
 
     The rows keep the manager's prices and the CRM's row sums, so the totals agree.
     VAT on top: the CRM rounds the price with VAT per unit, so a row's VAT is what
     makes its total the CRM's and may differ from 1C's own sum × rate. VAT in the
     price: 1C computes it on each row's sum, the CRM per unit; the total still agrees.
+    ``vat_total``, ``total``: the invoice's, when the caller has added them up already.
     """
     notes: list[str] = []
     for line in inv.lines:
@@ -174,14 +181,17 @@ def rounding_notes(inv: Invoice, crm_vat: Decimal | None = None) -> list[str]:
                     total=format_rub(line.total_with_vat),
                 )
             )
-    vat_total = inv.vat_total if crm_vat is not None else None
+    if crm_vat is not None and vat_total is None:
+        vat_total = inv.vat_total
     if crm_vat is not None and vat_total is not None and crm_vat != vat_total:
         notes.append(
             tr(
                 "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
                 "the total {total} is the same"
             ).format(
-                onec=format_rub(vat_total), crm=format_rub(crm_vat), total=format_rub(inv.total)
+                onec=format_rub(vat_total),
+                crm=format_rub(crm_vat),
+                total=format_rub(inv.total if total is None else total),
             )
         )
     return notes

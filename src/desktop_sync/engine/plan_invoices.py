@@ -33,7 +33,7 @@ from desktop_sync.engine.plan_invoice_checks import (
     rounding_notes,
 )
 from desktop_sync.engine.plan_products import Products
-from desktop_sync.engine.snapshot import Snapshot, requisites_of
+from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 
 
@@ -62,7 +62,7 @@ class Invoices:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
         if company is None:
             return None
-        reqs = requisites_of(company)
+        reqs = self.cps.units[ci.invoice.counterparty_crm_id or -1]
         # F7 may add requisites to this company earlier in this same run (a UT partner's
         # other counterparty): F1 reads the company as it will be after F7, not as read,
         # so the outcome is the same whether or not a killed run added them already.
@@ -155,9 +155,9 @@ class Invoices:
         reason = tr("{label}: new, will be created in 1C for {buyer}").format(
             label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
         )
-        notes = rounding_notes(inv, ci.tax_value)
-        changes = [FieldChange("total", nz.label("total"), None, inv.total)]
-        vat_total = inv.vat_total  # a property that adds the rows up
+        total, vat_total = inv.total, inv.vat_total  # properties that add the rows up
+        notes = rounding_notes(inv, ci.tax_value, vat_total=vat_total, total=total)
+        changes = [FieldChange("total", nz.label("total"), None, total)]
         if vat_total != ci.tax_value:
             changes.append(FieldChange("vat", tr("VAT"), ci.tax_value, vat_total))
         self.b.op(
@@ -176,7 +176,7 @@ class Invoices:
                 payload=InvoiceCreate(
                     onec_invoice,
                     crm_id,
-                    nz.invoice_values(inv, counterparty_ref or "", product_refs)
+                    nz.invoice_values(inv, counterparty_ref or "", product_refs, total)
                     if len(product_refs) == len(inv.lines)
                     else {},
                 ),
