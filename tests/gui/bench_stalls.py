@@ -46,7 +46,7 @@ def main(size: str) -> int:
     from desktop_sync.gui.controllers.progress import ProgressStrip
 
     slowest: dict[str, float] = {}
-    handlers = [(mc.MainController, n) for n in ("_loaded", "_review", "_applied")]
+    handlers = [(mc.MainController, n) for n in ("_loaded", "_review", "_open_review", "_applied")]
     handlers += [(ProgressStrip, "show"), (InboxActions, "show")]
     for cls, name in handlers:
         original = getattr(cls, name)

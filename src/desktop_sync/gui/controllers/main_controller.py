@@ -298,7 +298,12 @@ class MainController(QObject):
     # -- synchronizing -------------------------------------------------------------------
 
     def _review(self, loaded: Loaded) -> None:
-        self._loaded(loaded)
+        self._loaded(loaded)  # the dialog in the next turn: neither handler is long
+        QTimer.singleShot(0, lambda: self._open_review(loaded))
+
+    def _open_review(self, loaded: Loaded) -> None:
+        if self._closing or self.plan_dialog is not None:
+            return
         dialog = PlanReviewDialog(loaded.plan, self.window, loaded.plan_rows)
         self.plan_dialog = dialog
         dialog.accepted.connect(lambda: self.apply(loaded.plan, dialog.excluded()))
