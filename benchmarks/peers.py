@@ -83,8 +83,8 @@ def ours(what: str) -> Reader:
                 return sum(1 + len(i.invoice.lines) for i in c.invoices.read())
             if what == "companies":
                 return sum(1 + len(co.counterparty.requisites) for co in c.companies.read())
-            prices = c.catalog.base_prices()  # read once, handed to the product read
-            return len(c.catalog.products(prices=prices)) + len(prices)
+            products, prices = c.catalog.read()  # both lists' pages share batch requests
+            return len(products) + len(prices)
 
     return read
 
