@@ -304,9 +304,7 @@ TRANSPORT_CASES: dict[str, TransportCase] = {
     "crm-html-page-instead-of-json": TransportCase(
         _crm("html500:1@batch"), ("Битрикс24", "HTML", "batch"), True
     ),
-    "crm-malformed-json": TransportCase(
-        _crm("badjson:1@batch"), ("Битрикс24", "batch"), True
-    ),
+    "crm-malformed-json": TransportCase(_crm("badjson:1@batch"), ("Битрикс24", "batch"), True),
     "onec-login-page-with-200": TransportCase(_onec_always("html200"), ("1С",), True),
     "onec-html-502": TransportCase(_onec_always("html"), ("1С",), True),
     "crm-expired-webhook": TransportCase(_expired_webhook, ("Битрикс24",), True),
