@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import re
+import sys
 import uuid
 from decimal import Decimal
 
@@ -77,3 +79,14 @@ def test_roubles_grouped_as_before() -> None:
     values += [Decimal(n * 7919 % 10**k) / 100 * (-1) ** n for n in range(2000) for k in (3, 9)]
     for value in values:
         assert format_rub(value) == _grouped_by_hand(value), value
+
+
+def test_whitespace_collapsed_as_the_expression_does() -> None:
+    spaces = re.compile(r"\s+")
+    blanks = [chr(c) for c in range(sys.maxunicode + 1) if spaces.fullmatch(chr(c))]
+    assert all(not c.isprintable() for c in blanks if c != " ")  # what the shortcut needs
+    parts = ["a", "Б", "«", "1", "\u200b", *blanks]
+    texts = ["", " ", "ООО «Ромашка»", " ООО  «Ромашка» ", "\xa0x", "x\t", "x \ny"]
+    texts += [a + b + c for a in parts for b in parts[:8] for c in (" ", "x", "  ")]
+    for value in texts:
+        assert nz.text.__wrapped__(value) == spaces.sub(" ", value).strip(), repr(value)

@@ -24,7 +24,12 @@ _SPACES = re.compile(r"\s+")
 @functools.lru_cache(maxsize=1 << 16)  # a plan normalises the same names many times
 def text(value: str | None) -> str:
     """Trim and collapse whitespace; nothing else (quotes and case are real data)."""
-    return _SPACES.sub(" ", value or "").strip()
+    value = value or ""
+    # Every whitespace character but the space is unprintable: a printable text with no
+    # double, leading or trailing space is already as the expression would leave it.
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
+    return _SPACES.sub(" ", value).strip()
 
 
 def phone(value: str | None) -> str:
