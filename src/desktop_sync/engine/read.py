@@ -155,11 +155,7 @@ def read_crm(
     Every list travels in shared batch requests (``connectors.bitrix24.reads``): with
     nothing changed, the whole read is one request."""
     steps = 4
-    since = (
-        previous.crm_cursor - OVERLAP
-        if previous is not None and previous.crm_cursor is not None
-        else None
-    )
+    since = _since(previous)
     old = previous.crm if previous is not None and since is not None else None
     reuse = previous is not None and bool(previous.crm.stages)
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
@@ -190,6 +186,18 @@ def read_crm(
         data.stock, data.stock_at = old.stock, old.stock_at
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
     return data, _newest(data)
+
+
+def _since(previous: Cached | None) -> dt.datetime | None:
+    """Where the probes of what changed start: the newest change the last read saw,
+    minus the overlap. A stamp later than the moment that read began (the portal's
+    clock; a clock that ran ahead and was set back, records carried over from another
+    server) counts as that moment: taken as it came, a stamp a year ahead hid every
+    change for a year, those the last run wrote too (the large set's second run)."""
+    if previous is None or previous.crm_cursor is None:
+        return None
+    began = as_datetime(previous.crm.read_at) or dt.datetime.now(dt.UTC)
+    return min(previous.crm_cursor, began) - OVERLAP
 
 
 def _known(old: CrmData | None) -> Known:
