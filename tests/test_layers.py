@@ -118,6 +118,34 @@ def test_connectors_know_neither_engine_journal_nor_config() -> None:
     assert offenders == []
 
 
+# The engine's planning speaks the CRM port's neutral records (desktop_sync.crm), never
+# a connector's: a second CRM plugs in behind the port (docs/decisions/crm-port.md).
+CRM_NEUTRAL = ("planner", "plan_", "matcher", "money", "stock", "snapshot", "model", "ops")
+
+
+def test_engine_planning_does_not_import_a_crm_connector() -> None:
+    planning = [p for p in (SRC / "engine").glob("*.py") if p.stem.startswith(CRM_NEUTRAL)]
+    assert len(planning) >= 10, planning  # the rule still sees the planner's modules
+    offenders = [
+        f"{path.relative_to(SRC)}: {n}"
+        for path in planning
+        for n in _imports(path)
+        if n.startswith("desktop_sync.connectors.bitrix24")  # (1C is no CRM: not behind it)
+    ]
+    assert offenders == []
+
+
+def test_the_crm_port_imports_only_the_domain() -> None:
+    offenders = [
+        f"{path.relative_to(SRC)}: {n}"
+        for path in (SRC / "crm").rglob("*.py")
+        for n in _imports(path)
+        if n.startswith("desktop_sync")
+        and not n.startswith(("desktop_sync.crm", "desktop_sync.domain"))
+    ]
+    assert offenders == []
+
+
 def test_journal_does_not_import_engine() -> None:
     offenders = [
         f"{path.relative_to(SRC)}: {n}"

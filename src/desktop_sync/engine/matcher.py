@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
-from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
+from desktop_sync.crm.types import CrmCompany, CrmProduct
 from desktop_sync.domain.entities import Counterparty, Invoice, Product
 from desktop_sync.engine.normalize import text
 from desktop_sync.engine.ops import ORIGINATOR as ORIGINATOR

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from desktop_sync.connectors.bitrix24.models import CrmCompany
+from desktop_sync.crm.types import CrmCompany
 from desktop_sync.domain.entities import (
     Contract,
     Counterparty,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop_sync.connectors.bitrix24.models import CrmInvoice
+from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice, InvoiceLine
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult, Pair, SentIndex, find_sent_invoice

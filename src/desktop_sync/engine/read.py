@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.mapping import as_datetime
-from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmProduct
-from desktop_sync.connectors.bitrix24.reads import CrmLists, Known, read_lists
+from desktop_sync.connectors.bitrix24.reads import read_lists
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData

@@ -1,5 +1,5 @@
 """What a sync read from both systems: domain objects, and the CRM's own wrappers
-(``connectors.bitrix24.models``) where the CRM holds more than the domain does.
+(``desktop_sync.crm.types``) where the CRM holds more than the domain does.
 
 Readers (``engine.readers``) fill it; the matcher and the planner only read it.
 """
@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from desktop_sync.connectors.bitrix24.models import CrmCompany, CrmInvoice, CrmProduct
+from desktop_sync.crm.types import CrmCompany, CrmInvoice, CrmProduct
 from desktop_sync.domain.entities import (
     Contract,
     Counterparty,

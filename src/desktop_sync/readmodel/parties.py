@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from typing import Any, Protocol
 
-from desktop_sync.connectors.bitrix24.models import CrmCompany
+from desktop_sync.crm.types import CrmCompany
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult
 from desktop_sync.engine.plan_products import compared

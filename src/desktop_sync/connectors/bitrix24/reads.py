@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -24,54 +22,10 @@ from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.companies import by_owner_of
 from desktop_sync.connectors.bitrix24.envelope import BatchReply
 from desktop_sync.connectors.bitrix24.errors import Bitrix24NotFound, Bitrix24RequestError
-from desktop_sync.connectors.bitrix24.models import (
-    CrmCompany,
-    CrmInvoice,
-    CrmProduct,
-    StoreAmount,
-)
 from desktop_sync.connectors.bitrix24.paging import Together, scan_together
-from desktop_sync.domain.entities import Warehouse
+from desktop_sync.crm.types import CrmCompany, CrmLists, Known
 
 _IN_LIST = 200  # ids in one IN filter: well below the 1,000 parameters PHP parses
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the last read saw: a record the probe finds unchanged is not read again
-    (the probe's window overlaps the last read, so it finds some every time).
-
-    Unchanged means the same stamp, and a stamp older than the second that read
-    began in (``before``): the portal stamps whole seconds, so a record changed again
-    in the second it was read carries the stamp it was read with."""
-
-    invoices: Mapping[int, dt.datetime] = field(default_factory=dict)  # id -> updatedTime
-    companies: Mapping[int, CrmCompany] = field(default_factory=dict)
-    before: dt.datetime | None = None  # when the last read began (the portal's clock)
-
-    def unchanged(self, stamp: dt.datetime | None, seen: dt.datetime | None) -> bool:
-        return (
-            stamp is not None
-            and stamp == seen
-            and self.before is not None
-            and stamp < self.before.replace(microsecond=0)
-        )
-
-
-@dataclass
-class CrmLists:
-    """The lists of one read: everything (``since`` None) or what changed since."""
-
-    companies: list[CrmCompany]  # with ``since``: those changed or with a changed requisite
-    products: list[CrmProduct]  # with ``since``: priced from ``prices`` only
-    prices: dict[int, Decimal]  # base prices: all, or those set since
-    invoices: list[CrmInvoice] = field(default_factory=list)
-    unreadable: dict[int, str] = field(default_factory=dict)  # invoice id -> why
-    stores: list[Warehouse] | None = None  # None: not asked for
-    stock: list[StoreAmount] | None = None  # None: not read (no store document moved)
-    stock_at: str = ""  # the portal's time when the stock was read (ISO 8601)
-    read_at: str = ""  # the portal's time when this read began (ISO 8601)
-    requests: int = 0
 
 
 def read_lists(

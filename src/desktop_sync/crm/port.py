@@ -1,0 +1,200 @@
+"""The CRM port: what the engine reads from and writes to a CRM, as protocols.
+
+A CRM connector implements :class:`CrmPort` (one part per kind of record) and a
+:class:`ListReader` (the sync's read of every list, or of what changed). The records
+are those of :mod:`desktop_sync.crm.types` and the domain's. Every write that creates
+a record carries its idempotency key (the 1C reference, or a key the engine made) and
+has a look-up by that key, so that a write whose outcome is unknown is resolved before
+any retry. The first connector is Bitrix24 (``connectors.bitrix24``); what a second
+one would implement is in docs/decisions/crm-port.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+
+from desktop_sync.crm.types import CrmLists, Known, Stage, StoreAmount, StoreDocument
+from desktop_sync.domain.entities import Counterparty, Product, Warehouse
+
+
+class NamedField(Protocol):
+    """A custom field the sync keeps on a CRM record (its name in the CRM)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+@runtime_checkable
+class CrmCompanies(Protocol):
+    """Companies (and private persons) with their requisites."""
+
+    def add_companies(
+        self, items: Sequence[tuple[Counterparty, str]], *, originator_id: str
+    ) -> list[tuple[int, int | None] | Exception]:
+        """Create each counterparty keyed by its 1C reference (the ``str``) under the
+        source system ``originator_id``: (company id, requisite id) or the error, each."""
+        ...
+
+    def requisite_owner(self, requisite_id: int) -> tuple[int, int]:
+        """The (owner kind, owner id) a requisite belongs to."""
+        ...
+
+
+@runtime_checkable
+class CrmCatalog(Protocol):
+    """The product catalog and its base prices."""
+
+    def find_product_by_xml_id(self, xml_id: str) -> int | None:
+        """The product created with this external (1C) key, if any: the look-up before
+        a retried create."""
+        ...
+
+    def add_product(self, product: Product, *, xml_id: str) -> int:
+        """Create one product keyed by its 1C reference; its id."""
+        ...
+
+    def add_products(self, items: Sequence[tuple[Product, str]]) -> list[int | Exception]:
+        """Create many products, each keyed by its 1C reference; an id or the error each."""
+        ...
+
+
+@runtime_checkable
+class CrmInvoices(Protocol):
+    """Invoices: their stages and the buyer's requisite chosen on each."""
+
+    def stages(self, category_id: int | None = None) -> list[Stage]:
+        """The stages of the invoices' pipeline (``category_id``; None: the default)."""
+        ...
+
+    def invoice_requisites(self, invoice_ids: Sequence[int]) -> dict[int, int]:
+        """Invoice id -> the id of the buyer's requisite chosen on it."""
+        ...
+
+
+@runtime_checkable
+class CrmPayments(Protocol):
+    """The payment mark: an invoice paid in full."""
+
+    def full_payments(self, invoices: Sequence[tuple[int, Decimal]]) -> list[int | Exception]:
+        """Mark each (invoice id, amount) paid; the payment's id or the error, each."""
+        ...
+
+
+@runtime_checkable
+class CrmTimeline(Protocol):
+    """Notes on an invoice's timeline (the idempotency marker is in the text)."""
+
+    def comment_texts(self, invoice_id: int) -> list[str]:
+        """The texts of the invoice's notes: the look-up before a retried note."""
+        ...
+
+    def add_comment(
+        self, invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] = ()
+    ) -> int:
+        """Add a note (with files: name, content); its id."""
+        ...
+
+
+@runtime_checkable
+class CrmCustomFields(Protocol):
+    """The sync's own fields on the invoice (1C number and date, paid, shipped, ...)."""
+
+    def setup_custom_fields(self) -> Sequence[NamedField]:
+        """Create those missing (``setup``); the fields created."""
+        ...
+
+    def missing_custom_fields(self) -> Sequence[NamedField]:
+        """Those not there yet (the check)."""
+        ...
+
+
+@runtime_checkable
+class CrmInventory(Protocol):
+    """Stores, stock balances and stock documents (receipt, write-off)."""
+
+    def enabled(self) -> bool:
+        """Whether the CRM keeps stock at all."""
+        ...
+
+    def stores(self) -> list[Warehouse]: ...
+
+    def store_amounts(self, product_ids: Sequence[int] | None = None) -> list[StoreAmount]:
+        """The balances of these products (None: all) in every store."""
+        ...
+
+    def find_store_document(self, title: str) -> StoreDocument | None:
+        """The document whose title carries this idempotency key, if any."""
+        ...
+
+    def add_store_document(
+        self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""
+    ) -> StoreDocument:
+        """Create a draft document of this kind; its rows are added after."""
+        ...
+
+    def document_elements(self, doc_id: int) -> list[dict[str, Any]]:
+        """The document's rows (``elementId`` is the product's id)."""
+        ...
+
+    def conduct_document(self, doc_id: int) -> None:
+        """Post the document: the balances move."""
+        ...
+
+
+@runtime_checkable
+class CrmPort(Protocol):
+    """One CRM, as the engine sees it: one part per kind of record."""
+
+    @property
+    def portal(self) -> str:
+        """The CRM's address (no secret in it)."""
+        ...
+
+    @property
+    def companies(self) -> CrmCompanies: ...
+
+    @property
+    def catalog(self) -> CrmCatalog: ...
+
+    @property
+    def invoices(self) -> CrmInvoices: ...
+
+    @property
+    def payments(self) -> CrmPayments: ...
+
+    @property
+    def timeline(self) -> CrmTimeline: ...
+
+    @property
+    def userfields(self) -> CrmCustomFields: ...
+
+    @property
+    def inventory(self) -> CrmInventory: ...
+
+    def missing_scopes(self, needed: Iterable[str] = ...) -> list[str]:
+        """The permissions the sync needs and the credentials lack."""
+        ...
+
+    def forget(self) -> None:
+        """Drop what was read once per client: the next run sees the CRM as it is."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ListReader(Protocol):
+    """The sync's read of a CRM (its client bound): every list the planner needs, or,
+    with ``since``, what changed since then; ``known`` is what the last read saw."""
+
+    def __call__(
+        self,
+        since: dt.datetime | None = None,
+        *,
+        known: Known | None = None,
+        stores: bool = True,
+        stock: bool = False,
+        stock_since: str = "",
+    ) -> CrmLists: ...
