@@ -404,6 +404,9 @@ def _contact(store: Store, cp: Counterparty, when: dt.datetime, assigned: int) -
     return store.contacts.insert(row)
 
 
+_HOURS_BEFORE_TODAY = 200 * 24  # ``created`` is 200 days before the story's today
+
+
 def _seed_products(store: Store, ds: Dataset, created: dt.datetime) -> dict[str, int]:
     """-> product onec_ref -> catalog product id."""
     measure_by_okei = {m["code"]: m["id"] for m in store.measures}
@@ -417,7 +420,9 @@ def _seed_products(store: Store, ds: Dataset, created: dt.datetime) -> dict[str,
             store,
             name,
             price,
-            created + dt.timedelta(hours=n),
+            # an hour apart, all before the story's today (a portal stamps with its
+            # clock): the large set's 13,334 products reached 2027 without the wrap
+            created + dt.timedelta(hours=n % _HOURS_BEFORE_TODAY),
             type_=7 if p.kind is ProductKind.SERVICE else 1,
             measure=measure_by_okei.get(p.unit.okei if p.unit else "796", 1),
             vat_id=vat_id_for(p.vat_rate),
