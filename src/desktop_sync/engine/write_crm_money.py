@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.updates import (
     Command,
     Updates,
@@ -21,6 +20,7 @@ from desktop_sync.connectors.bitrix24.updates import (
     payment_paid,
     sync_fields,
 )
+from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
@@ -99,7 +99,7 @@ def _done(op: Operation) -> Applied:
     return Applied(str(getattr(p, "crm_id", op.target_id or "")))
 
 
-def crm_payments(client: Bitrix24Client, batch: Updates, ops: Sequence[Operation]) -> list[Outcome]:
+def crm_payments(client: CrmPort, batch: Updates, ops: Sequence[Operation]) -> list[Outcome]:
     """New payments of whole invoices in a few batch requests; a known one is only
     marked paid or unpaid (in one batch request too)."""
     out: dict[int, Outcome] = {}
@@ -134,7 +134,7 @@ def _payment_applied(op: Operation, p: CrmPayment, payment_id: int) -> Applied:
     )
 
 
-def payment_note(client: Bitrix24Client, op: Operation, p: PaymentNote) -> Applied:
+def payment_note(client: CrmPort, op: Operation, p: PaymentNote) -> Applied:
     """A 1C payment on the invoice's timeline, with our key in it: never twice."""
     if any(marker(op.idempotency_key) in t for t in client.timeline.comment_texts(p.crm_id)):
         # noted before (a lost journal, a profile added again): never twice

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client, StoreDocument
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.crm.port import CrmPort
+from desktop_sync.crm.types import StoreDocument
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import StoreDocument as Move
@@ -30,7 +32,7 @@ def _target(p: Move, results: Mapping[str, Applied]) -> dict[int, Decimal]:
     return target
 
 
-def _rows(client: Bitrix24Client, p: Move, target: dict[int, Decimal]) -> dict[int, Decimal]:
+def _rows(client: CrmPort, p: Move, target: dict[int, Decimal]) -> dict[int, Decimal]:
     """The amount each row moves, against fresh balances (only what still differs)."""
     fresh = {
         a.product_id: a.amount
@@ -95,7 +97,7 @@ def _add_rows(
         raise next(iter(reply.errors.values()))
 
 
-def find_conducted(client: Bitrix24Client, key: str) -> Applied | None:
+def find_conducted(client: CrmPort, key: str) -> Applied | None:
     """An unconducted document is finished by the next plan, never counted as done."""
     doc = client.inventory.find_store_document(document_title(key))
     return Applied(str(doc.id)) if doc is not None and doc.status != "N" else None
