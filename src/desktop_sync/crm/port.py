@@ -17,7 +17,14 @@ from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from desktop_sync.crm.types import CrmLists, Known, Stage, StoreAmount, StoreDocument
-from desktop_sync.domain.entities import Counterparty, Product, Warehouse
+from desktop_sync.domain.entities import (
+    Counterparty,
+    CounterpartyKind,
+    Product,
+    Requisite,
+    Warehouse,
+)
+from desktop_sync.domain.vat import VatRate
 
 
 class NamedField(Protocol):
@@ -42,6 +49,30 @@ class CrmCompanies(Protocol):
         """The (owner kind, owner id) a requisite belongs to."""
         ...
 
+    def find_company_by_origin(self, originator_id: str, origin_id: str) -> int | None:
+        """The company created under this key, if any: the look-up before a retry."""
+        ...
+
+    def add_company(self, cp: Counterparty, *, originator_id: str, origin_id: str) -> int:
+        """Create one company (no requisite) under its key; its id."""
+        ...
+
+    def find_requisite_by_xml_id(self, xml_id: str) -> int | None:
+        """The requisite created with this external (1C) key, if any."""
+        ...
+
+    def add_requisite(
+        self,
+        owner_id: int,
+        req: Requisite,
+        *,
+        name: str,
+        kind: CounterpartyKind = ...,
+        xml_id: str | None = None,
+    ) -> int:
+        """Add a requisite (INN, KPP, legal name) to a company under its 1C key; its id."""
+        ...
+
 
 @runtime_checkable
 class CrmCatalog(Protocol):
@@ -58,6 +89,15 @@ class CrmCatalog(Protocol):
 
     def add_products(self, items: Sequence[tuple[Product, str]]) -> list[int | Exception]:
         """Create many products, each keyed by its 1C reference; an id or the error each."""
+        ...
+
+    def measure_id(self, okei: str) -> int | None:
+        """The CRM's unit of measure with this OKEI code, if it has one (a product
+        whose unit the CRM lacks is refused, never created with a default)."""
+        ...
+
+    def vat_id(self, rate: VatRate) -> int | None:
+        """The CRM's VAT rate of this rate, if it has one (likewise)."""
         ...
 
 
@@ -173,6 +213,17 @@ class CrmPort(Protocol):
 
     @property
     def inventory(self) -> CrmInventory: ...
+
+    def companies_by_origin(
+        self, originator_id: str, origin_ids: Sequence[str]
+    ) -> dict[str, tuple[int | None, int | None]]:
+        """Many look-ups at once before creating: origin id -> (company id, requisite
+        id) for those found either way."""
+        ...
+
+    def products_by_xml_id(self, xml_ids: Sequence[str]) -> dict[str, int]:
+        """Many look-ups at once before creating: 1C key -> product id, those found."""
+        ...
 
     def missing_scopes(self, needed: Iterable[str] = ...) -> list[str]:
         """The permissions the sync needs and the credentials lack."""

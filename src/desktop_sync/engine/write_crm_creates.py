@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24Error, lookup
+from desktop_sync.connectors.bitrix24 import Bitrix24Error
+from desktop_sync.crm.port import CrmPort
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.executor import FOUND, Applied, WriteError
@@ -70,7 +71,7 @@ class Creates:
     """The writer's creates; ``one`` and ``many`` are the writer's own (a record that
     must go alone, the rest of a batch after some were decided)."""
 
-    def __init__(self, client: Bitrix24Client, one: One, many: Many) -> None:
+    def __init__(self, client: CrmPort, one: One, many: Many) -> None:
         self.client = client
         self.one = one
         self.many = many
@@ -207,14 +208,14 @@ class Creates:
         refs = [op.source_id for op in ops]
         out: dict[str, Outcome] = {}
         if isinstance(ops[0].payload, ProductCreate):
-            products = lookup.products_by_xml_id(self.client, refs)
+            products = self.client.products_by_xml_id(refs)
             for op in ops:
                 if op.source_id in products:
                     out[op.op_id] = self._product(
                         _product_of(op), op.source_id, products[op.source_id], found=True
                     )
             return out
-        companies = lookup.companies_by_origin(self.client, ORIGINATOR, refs)
+        companies = self.client.companies_by_origin(ORIGINATOR, refs)
         for op in ops:
             if op.source_id in companies:
                 out[op.op_id] = self._company_found(op, *companies[op.source_id])

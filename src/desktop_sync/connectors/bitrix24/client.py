@@ -17,9 +17,10 @@ lookup so that a write whose outcome is unknown can be resolved before any retry
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from desktop_sync.connectors.bitrix24 import lookup
 from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES, Access
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.companies import Companies
@@ -96,6 +97,16 @@ class Bitrix24Client:
 
     def missing_scopes(self, needed: Iterable[str] = NEEDED_SCOPES) -> list[str]:
         return self.access.missing_scopes(needed)
+
+    # --- look-ups by key, many at once (``lookup``) --------------------------------------
+
+    def companies_by_origin(
+        self, originator_id: str, origin_ids: Sequence[str]
+    ) -> dict[str, tuple[int | None, int | None]]:
+        return lookup.companies_by_origin(self, originator_id, origin_ids)
+
+    def products_by_xml_id(self, xml_ids: Sequence[str]) -> dict[str, int]:
+        return lookup.products_by_xml_id(self, xml_ids)
 
     def forget(self) -> None:
         """Drop what was read once per client: the next run sees the portal as it is."""

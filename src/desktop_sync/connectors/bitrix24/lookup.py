@@ -10,11 +10,13 @@ request more, not 25.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
+
+if TYPE_CHECKING:  # the client offers these look-ups as its own (the CRM port's)
+    from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 
 
 def _first_id(rows: Any, key: str = "ID") -> int | None:
