@@ -35,6 +35,7 @@ def _memory_keyring() -> Iterator[None]:
     import keyring
 
     from desktop_sync.config.memory_keyring import MemoryKeyring
+    from desktop_sync.redact import forget_secrets
 
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
@@ -43,6 +44,8 @@ def _memory_keyring() -> Iterator[None]:
     finally:
         MemoryKeyring.clear()
         keyring.set_keyring(previous)
+        # A secret one test registered (a password "wrong") must not mask another's words.
+        forget_secrets()
 
 
 @pytest.fixture

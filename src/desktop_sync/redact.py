@@ -55,6 +55,12 @@ def register_secret(value: str | None) -> None:
             _known.add(m.group(1))
 
 
+def forget_secrets() -> None:
+    """Forget every registered value (a test's secrets must not mask the next test's text)."""
+    with _lock:
+        _known.clear()
+
+
 def scrub(text: str) -> str:
     """Return ``text`` with every known secret and secret-looking fragment masked."""
     if not text:
