@@ -12,7 +12,7 @@ one would implement is in docs/decisions/crm-port.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -173,6 +173,13 @@ class CrmInventory(Protocol):
         self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""
     ) -> StoreDocument:
         """Create a draft document of this kind; its rows are added after."""
+        ...
+
+    def add_document_elements(
+        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal]
+    ) -> bool:
+        """Add rows (product id -> amount moved); False: an answer was lost (the
+        document stays unconducted, the next plan finishes it)."""
         ...
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:

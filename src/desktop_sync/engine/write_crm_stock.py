@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.crm.port import CrmPort
-from desktop_sync.crm.types import StoreDocument
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import StoreDocument as Move
@@ -49,7 +46,7 @@ def _rows(client: CrmPort, p: Move, target: dict[int, Decimal]) -> dict[int, Dec
 
 
 def store_document(
-    client: Bitrix24Client, op: Operation, p: Move, results: Mapping[str, Applied]
+    client: CrmPort, op: Operation, p: Move, results: Mapping[str, Applied]
 ) -> Applied:
     """Create (or find and finish) the store document; rows against fresh balances."""
     target = _target(p, results)
@@ -64,37 +61,12 @@ def store_document(
             return Applied("")  # the balances already agree
         doc = client.inventory.add_store_document(p.doc_type, title=p.title, comment=op.reason)
     present = {int(e["elementId"]) for e in client.inventory.document_elements(doc.id)}
-    _add_rows(client, doc, p.store_id, {pid: a for pid, a in rows.items() if pid not in present})
+    missing = {pid: a for pid, a in rows.items() if pid not in present}
+    if not client.inventory.add_document_elements(doc, p.store_id, missing):
+        raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
     if present or rows:
         client.inventory.conduct_document(doc.id)
     return Applied(str(doc.id))
-
-
-def _add_rows(
-    client: Bitrix24Client, doc: StoreDocument, store_id: int, rows: dict[int, Decimal]
-) -> None:
-    """50 rows a request; a lost answer leaves the document unconducted."""
-    side = "storeTo" if doc.doc_type == "S" else "storeFrom"
-    commands: dict[str, tuple[str, Mapping[str, Any]]] = {
-        f"e{pid}": (
-            "catalog.document.element.add",
-            {
-                "fields": {
-                    "docId": doc.id,
-                    "elementId": pid,
-                    side: store_id,
-                    "amount": amount,
-                    "purchasingPrice": Decimal(0),
-                }
-            },
-        )
-        for pid, amount in rows.items()
-    }
-    reply = client.batch_all(commands, what=f"rows of store document «{doc.title}»")
-    if reply.unknown:
-        raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
-    if reply.errors:
-        raise next(iter(reply.errors.values()))
 
 
 def find_conducted(client: CrmPort, key: str) -> Applied | None:

@@ -126,21 +126,31 @@ class Inventory:
         amount: Decimal,
         purchasing_price: Decimal = Decimal(0),
     ) -> int:
-        side = "storeTo" if doc.doc_type == "S" else "storeFrom"
         result = self.rest.call(
             "catalog.document.element.add",
-            {
-                "fields": {
-                    "docId": doc.id,
-                    "elementId": product_id,
-                    side: store_id,
-                    "amount": amount,
-                    "purchasingPrice": purchasing_price,
-                }
-            },
+            _element(doc, product_id, store_id, amount, purchasing_price),
             what=f"row of store document «{doc.title}»",
         ).result
         return int(result["documentElement"]["id"])
+
+    def add_document_elements(
+        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal]
+    ) -> bool:
+        """Rows (product id -> amount) added 50 a request; False: an answer was lost
+        (the document stays unconducted). An error the portal answered is raised."""
+        commands: dict[str, tuple[str, Params]] = {
+            f"e{pid}": (
+                "catalog.document.element.add",
+                _element(doc, pid, store_id, amount, Decimal(0)),
+            )
+            for pid, amount in rows.items()
+        }
+        reply = self.rest.batch_all(commands, what=f"rows of store document «{doc.title}»")
+        if reply.unknown:
+            return False
+        if reply.errors:
+            raise next(iter(reply.errors.values()))
+        return True
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:
         return list(
@@ -154,6 +164,21 @@ class Inventory:
 
     def conduct_document(self, doc_id: int) -> None:
         self.rest.call("catalog.document.conduct", {"id": doc_id}, what=f"store document {doc_id}")
+
+
+def _element(
+    doc: StoreDocument, product_id: int, store_id: int, amount: Decimal, price: Decimal
+) -> Params:
+    side = "storeTo" if doc.doc_type == "S" else "storeFrom"
+    return {
+        "fields": {
+            "docId": doc.id,
+            "elementId": product_id,
+            side: store_id,
+            "amount": amount,
+            "purchasingPrice": price,
+        }
+    }
 
 
 def _document(row: Mapping[str, Any]) -> StoreDocument:
