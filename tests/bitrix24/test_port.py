@@ -4,7 +4,7 @@ loopback, used only through the port's protocols."""
 from __future__ import annotations
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from desktop_sync.connectors.bitrix24.port import as_port, list_reader
+from desktop_sync.connectors.bitrix24.port import as_port
 from desktop_sync.crm.port import (
     CrmCatalog,
     CrmCompanies,
@@ -50,10 +50,10 @@ def test_a_product_made_through_the_port_is_found_by_its_key(
 def test_the_read_through_the_port_sees_every_list(
     client: Bitrix24Client, portal: Bitrix24Sandbox
 ) -> None:
-    read = list_reader(client)
-    lists = read(stores=True)
+    port = as_port(client)
+    lists = port.read_lists(stores=True)
     assert isinstance(lists, CrmLists)
     assert len(lists.products) == len(portal.store.products)
     assert len(lists.invoices) == len(portal.store.items)
-    again = read(known=Known(), stores=False)
+    again = port.read_lists(known=Known(), stores=False)
     assert again.stores is None

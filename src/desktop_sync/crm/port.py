@@ -1,7 +1,7 @@
 """The CRM port: what the engine reads from and writes to a CRM, as protocols.
 
-A CRM connector implements :class:`CrmPort` (one part per kind of record) and a
-:class:`ListReader` (the sync's read of every list, or of what changed). The records
+A CRM connector implements :class:`CrmPort`: one part per kind of record, and the
+sync's read of every list (or of what changed). The records
 are those of :mod:`desktop_sync.crm.types` and the domain's. Every write that creates
 a record carries its idempotency key (the 1C reference, or a key the engine made) and
 has a look-up by that key, so that a write whose outcome is unknown is resolved before
@@ -221,6 +221,20 @@ class CrmPort(Protocol):
     @property
     def inventory(self) -> CrmInventory: ...
 
+    def read_lists(
+        self,
+        since: dt.datetime | None = None,
+        *,
+        known: Known | None = None,
+        stores: bool = True,
+        stock: bool = False,
+        stock_since: str = "",
+    ) -> CrmLists:
+        """The sync's read: every list the planner needs, or, with ``since``, what
+        changed since then (``known``: what the last read saw); stores and stock when
+        asked (stock only if a stock document moved since ``stock_since``)."""
+        ...
+
     def companies_by_origin(
         self, originator_id: str, origin_ids: Sequence[str]
     ) -> dict[str, tuple[int | None, int | None]]:
@@ -241,18 +255,3 @@ class CrmPort(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class ListReader(Protocol):
-    """The sync's read of a CRM (its client bound): every list the planner needs, or,
-    with ``since``, what changed since then; ``known`` is what the last read saw."""
-
-    def __call__(
-        self,
-        since: dt.datetime | None = None,
-        *,
-        known: Known | None = None,
-        stores: bool = True,
-        stock: bool = False,
-        stock_since: str = "",
-    ) -> CrmLists: ...

@@ -20,10 +20,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.mapping import as_datetime
-from desktop_sync.connectors.bitrix24.reads import read_lists
 from desktop_sync.connectors.onec import OnecClient
+from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
@@ -143,7 +142,7 @@ def _newest(data: CrmData) -> dt.datetime | None:
 
 
 def read_crm(
-    client: Bitrix24Client,
+    client: CrmPort,
     progress: ProgressFn,
     cancel: threading.Event,
     *,
@@ -159,8 +158,7 @@ def read_crm(
     old = previous.crm if previous is not None and since is not None else None
     reuse = previous is not None and bool(previous.crm.stages)
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
-    lists = read_lists(
-        client,
+    lists = client.read_lists(
         since if old is not None else None,
         known=_known(old),
         stores=not reuse,
@@ -228,9 +226,7 @@ def _crm_products(lists: CrmLists, old: CrmData | None) -> dict[int, CrmProduct]
     return out
 
 
-def _invoices_into(
-    client: Bitrix24Client, data: CrmData, lists: CrmLists, old: CrmData | None
-) -> None:
+def _invoices_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:
     """Invoices read now (with their rows) over the cached ones."""
     unreadable = lists.unreadable
     invoices = {i.invoice.crm_id: i for i in lists.invoices if i.invoice.crm_id}

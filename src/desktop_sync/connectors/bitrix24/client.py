@@ -17,10 +17,11 @@ lookup so that a write whose outcome is unknown can be resolved before any retry
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from desktop_sync.connectors.bitrix24 import lookup
+from desktop_sync.connectors.bitrix24 import lookup, reads
 from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES, Access
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.companies import Companies
@@ -31,6 +32,7 @@ from desktop_sync.connectors.bitrix24.payments import Payments
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timeline import Timeline
 from desktop_sync.connectors.bitrix24.userfields import UserFields
+from desktop_sync.crm.types import CrmLists, Known
 
 __all__ = ["INVOICE", "NEEDED_SCOPES", "Bitrix24Client"]
 
@@ -98,7 +100,20 @@ class Bitrix24Client:
     def missing_scopes(self, needed: Iterable[str] = NEEDED_SCOPES) -> list[str]:
         return self.access.missing_scopes(needed)
 
-    # --- look-ups by key, many at once (``lookup``) --------------------------------------
+    # --- the sync's read (``reads``), and look-ups by key many at once (``lookup``) ------
+
+    def read_lists(
+        self,
+        since: dt.datetime | None = None,
+        *,
+        known: Known | None = None,
+        stores: bool = True,
+        stock: bool = False,
+        stock_since: str = "",
+    ) -> CrmLists:
+        return reads.read_lists(
+            self, since, known=known, stores=stores, stock=stock, stock_since=stock_since
+        )
 
     def companies_by_origin(
         self, originator_id: str, origin_ids: Sequence[str]

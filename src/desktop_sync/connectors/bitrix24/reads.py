@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.companies import by_owner_of
 from desktop_sync.connectors.bitrix24.envelope import BatchReply
 from desktop_sync.connectors.bitrix24.errors import Bitrix24NotFound, Bitrix24RequestError
 from desktop_sync.connectors.bitrix24.paging import Together, scan_together
 from desktop_sync.crm.types import CrmCompany, CrmLists, Known
+
+if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
+    from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 
 _IN_LIST = 200  # ids in one IN filter: well below the 1,000 parameters PHP parses
 
