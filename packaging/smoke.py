@@ -330,6 +330,7 @@ def main() -> int:
         check_window(s, "smoke-gui", ["smoke-gui"], need_data=False)
         check_window(s, "demo --smoke", ["demo", "--smoke"], need_data=True)
         check_sandbox_and_dry_run(s)
+        s.run("smoke-pdf", ["smoke-pdf"])  # fpdf2, the fonts and the QR code are bundled
         s.run("demo --headless", ["demo", "--headless"], ok=(0, 3))
         check_keyring(s)
         check_log(s)

@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "demo": "desktop_sync.cli.demo_cmd:demo_cmd",
     "smoke-gui": "desktop_sync.cli.smoke_cmd:smoke_gui_cmd",
     "smoke-keyring": "desktop_sync.cli.smoke_cmd:smoke_keyring_cmd",
+    "smoke-pdf": "desktop_sync.cli.smoke_cmd:smoke_pdf_cmd",
 }
 
 

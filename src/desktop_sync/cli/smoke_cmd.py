@@ -160,3 +160,49 @@ def smoke_keyring_cmd() -> None:
         )
     report["roundtrip"] = "ok"
     click.echo(json.dumps(report))
+
+
+@click.command("smoke-pdf", hidden=True)
+def smoke_pdf_cmd() -> None:
+    """Print a sample «Счёт на оплату» in memory: fpdf2, the shipped fonts and the QR code
+    must all be in the executable (a frozen build without them fails only when printing)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from desktop_sync.domain.vat import VatRate
+    from desktop_sync.printing import (
+        BankAccount,
+        InvoiceRow,
+        Party,
+        PrintableInvoice,
+        PrintingError,
+        render_invoice_pdf,
+    )
+
+    sample = PrintableInvoice(
+        number="1",
+        date=dt.date(2026, 3, 3),
+        seller=Party("ООО «Ромашка»", "7701234567", "770101001"),
+        bank=BankAccount(
+            "40702810900000012345", "ПАО «Сбербанк»", "044525225", "30101810400000000225"
+        ),
+        buyer=Party("ООО «Д'Артаньян»", "5001007322", "500101001"),
+        rows=[
+            InvoiceRow(
+                "Стол «Классик»",
+                Decimal("1"),
+                "шт",
+                Decimal("100.00"),
+                Decimal("100.00"),
+                VatRate.VAT22,
+                Decimal("18.03"),
+            )
+        ],
+    )
+    try:
+        data = render_invoice_pdf(sample)
+    except (PrintingError, OSError) as exc:
+        raise CommandError(f"smoke-pdf: {exc}", Exit.INTERNAL) from None
+    if not data.startswith(b"%PDF-"):
+        raise CommandError("smoke-pdf: the output is not a PDF", Exit.INTERNAL)
+    click.echo(json.dumps({"pdf_bytes": len(data)}))

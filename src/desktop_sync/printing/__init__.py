@@ -13,8 +13,20 @@ from desktop_sync.printing.data import (
     PrintingError,
     amount_in_words,
 )
-from desktop_sync.printing.invoice import render_invoice_pdf
 from desktop_sync.printing.qr import gost_payload, qr_png
+
+
+def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
+    """The whole invoice as PDF bytes (:func:`.invoice.render_invoice_pdf`).
+
+    fpdf2 is imported here, on the first invoice printed, not with the package: every
+    command imports the door, the door imports this package, and fpdf2 costs about
+    0.3 s of start-up that a sync never needs.
+    """
+    from desktop_sync.printing.invoice import render_invoice_pdf as render
+
+    return render(invoice)
+
 
 __all__ = [
     "BankAccount",
