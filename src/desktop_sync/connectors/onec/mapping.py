@@ -13,6 +13,7 @@ calls, so the engine can journal each step.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -59,8 +60,9 @@ CUSTOMER_KIND = "СПокупателем"  # the domain's kind of a contract wi
 BANK_SETS = ("Catalog_КлассификаторБанков", "Catalog_Банки")
 
 
-class Configuration:
-    """One configuration's mapping over the transport; the shared part."""
+class Configuration(ABC):
+    """One configuration's mapping over the transport; the shared part (each
+    configuration implements the abstract methods: a missing one fails at construction)."""
 
     bank_accounts_set: ClassVar[str] = "Catalog_БанковскиеСчета"
     organization_account_field: ClassVar[str] = "ОсновнойБанковскийСчет_Key"
@@ -77,56 +79,58 @@ class Configuration:
 
     # --- what each configuration answers differently ---------------------------------
 
-    def counterparties(self) -> list[Counterparty]:
-        raise NotImplementedError
+    @abstractmethod
+    def counterparties(self) -> list[Counterparty]: ...
 
-    def contracts(self, counterparty_ref: str | None = None) -> list[Contract]:
-        raise NotImplementedError
+    @abstractmethod
+    def contracts(self, counterparty_ref: str | None = None) -> list[Contract]: ...
 
-    def units(self) -> list[Unit]:
-        raise NotImplementedError
+    @abstractmethod
+    def units(self) -> list[Unit]: ...
 
-    def price_types(self) -> list[PriceType]:
-        raise NotImplementedError
+    @abstractmethod
+    def price_types(self) -> list[PriceType]: ...
 
-    def products(self, with_prices: bool = True) -> list[Product]:
-        raise NotImplementedError
+    @abstractmethod
+    def products(self, with_prices: bool = True) -> list[Product]: ...
 
-    def invoice_from(self, r: dict[str, Any]) -> Invoice | None:
-        raise NotImplementedError
+    @abstractmethod
+    def invoice_from(self, r: dict[str, Any]) -> Invoice | None: ...
 
+    @abstractmethod
     def payments(
         self,
         since: dt.date | None = None,
         until: dt.date | None = None,
         kinds: tuple[PaymentKind, ...] = tuple(PaymentKind),
-    ) -> list[Payment]:
-        raise NotImplementedError
+    ) -> list[Payment]: ...
 
+    @abstractmethod
     def shipments(
         self, since: dt.date | None = None, until: dt.date | None = None
-    ) -> list[Shipment]:
-        raise NotImplementedError
+    ) -> list[Shipment]: ...
 
-    def returns(self, since: dt.date | None = None, until: dt.date | None = None) -> list[Return]:
-        raise NotImplementedError
+    @abstractmethod
+    def returns(
+        self, since: dt.date | None = None, until: dt.date | None = None
+    ) -> list[Return]: ...
 
-    def stock(self, as_of: dt.datetime | None = None) -> list[StockLevel]:
-        raise NotImplementedError
+    @abstractmethod
+    def stock(self, as_of: dt.datetime | None = None) -> list[StockLevel]: ...
 
-    def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult:
-        raise NotImplementedError
+    @abstractmethod
+    def create_counterparty(self, cp: Counterparty, key: str) -> CreateResult: ...
 
+    @abstractmethod
     def create_contract(
         self, counterparty_ref: str, key: str, name: str = "Основной договор"
-    ) -> CreateResult:
-        raise NotImplementedError
+    ) -> CreateResult: ...
 
-    def create_product(self, product: Product, key: str) -> CreateResult:
-        raise NotImplementedError
+    @abstractmethod
+    def create_product(self, product: Product, key: str) -> CreateResult: ...
 
-    def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def invoice_body(self, invoice: Invoice, key: str) -> dict[str, Any]: ...
 
     # What only some configurations have (UT 11): nothing by default.
 
