@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -58,6 +58,9 @@ class Applied:
 
 
 FOUND = "found"  # in ``Applied.result``: a create found its record already there
+Outcome = Applied | Exception  # one operation of a batch: written, or why not
+# A writer's handler of many operations at once (with what earlier ones produced).
+Many = Callable[[list[Operation], Mapping[str, Applied]], list[Outcome]]
 
 
 class WriteError(Refused):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Self
 
+from desktop_sync.closing import Closing
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
@@ -95,7 +95,7 @@ def profile_secrets(profile: Profile) -> tuple[str, str]:
     return found[0], found[1]
 
 
-class JournalDoor:
+class JournalDoor(Closing):
     """Everything the fronts read from (or decide in) the journal of one profile."""
 
     def __init__(self, profile: Profile, paths: AppPaths, journal: Journal) -> None:
@@ -110,12 +110,6 @@ class JournalDoor:
 
     def close(self) -> None:
         self.journal.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- runs and operations ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24Error
 from desktop_sync.connectors.bitrix24.updates import Updates
 from desktop_sync.engine import write_crm_money as money
-from desktop_sync.engine.executor import Applied, handler_for
+from desktop_sync.engine.executor import Applied, Many, Outcome, handler_for
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     CounterpartyCreate,
@@ -40,9 +40,7 @@ from desktop_sync.engine.write_crm_updates import LinkedUpdates
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
-Outcome = Applied | Exception
 Single = Callable[[Operation, Mapping[str, Applied]], Applied]
-Many = Callable[[list[Operation], Mapping[str, Applied]], list[Outcome]]
 
 
 class CrmWriter:

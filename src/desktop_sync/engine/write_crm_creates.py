@@ -16,7 +16,7 @@ from desktop_sync.connectors.bitrix24 import Bitrix24Error
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import FOUND, Applied, WriteError
+from desktop_sync.engine.executor import FOUND, Applied, Many, Outcome, WriteError
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     ORIGINATOR,
@@ -27,9 +27,7 @@ from desktop_sync.engine.ops import (
 )
 from desktop_sync.i18n import tr
 
-Outcome = Applied | Exception
 One = Callable[[Operation, Mapping[str, Applied]], Outcome]
-Many = Callable[[list[Operation], Mapping[str, Applied]], list[Outcome]]
 
 
 def merge(

@@ -21,7 +21,7 @@ from desktop_sync.connectors.bitrix24.updates import (
     sync_fields,
 )
 from desktop_sync.crm.port import CrmPort
-from desktop_sync.engine.executor import FOUND, Applied, WriteError, refused_kind
+from desktop_sync.engine.executor import FOUND, Applied, Outcome, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     SENT,
@@ -33,8 +33,6 @@ from desktop_sync.engine.ops import (
     ShipmentState,
 )
 from desktop_sync.i18n import tr
-
-Outcome = Applied | Exception
 
 
 def marker(key: str) -> str:

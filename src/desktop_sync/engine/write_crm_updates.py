@@ -28,7 +28,7 @@ from desktop_sync.connectors.bitrix24.updates import (
 from desktop_sync.domain.entities import ProductKind
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.executor import Applied, WriteError, refused_kind
+from desktop_sync.engine.executor import Applied, Outcome, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import (
     CRM_WRITABLE,
@@ -41,8 +41,6 @@ from desktop_sync.engine.ops import (
 )
 from desktop_sync.engine.write_crm_creates import no_unit, no_vat
 from desktop_sync.i18n import tr
-
-Outcome = Applied | Exception
 
 
 def _only_writable(values: Mapping[str, Any], writable: frozenset[str], system: str) -> None:

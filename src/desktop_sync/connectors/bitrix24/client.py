@@ -17,10 +17,10 @@ lookup so that a write whose outcome is unknown can be resolved before any retry
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from desktop_sync.closing import Closing
 from desktop_sync.connectors.bitrix24 import lookup, reads
 from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES, Access
 from desktop_sync.connectors.bitrix24.catalog import Catalog
@@ -32,12 +32,11 @@ from desktop_sync.connectors.bitrix24.payments import Payments
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timeline import Timeline
 from desktop_sync.connectors.bitrix24.userfields import UserFields
-from desktop_sync.crm.types import CrmLists, Known
 
 __all__ = ["INVOICE", "NEEDED_SCOPES", "Bitrix24Client"]
 
 
-class Bitrix24Client:
+class Bitrix24Client(Closing):
     """The Bitrix24 side of the sync, over an inbound webhook (one per thread).
 
     ``options`` are the transport's (:class:`RestClient`): timeout, verify, transport,
@@ -83,12 +82,6 @@ class Bitrix24Client:
     def close(self) -> None:
         self.rest.close()
 
-    def __enter__(self) -> Bitrix24Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}(portal={self.portal!r})"
 
@@ -102,18 +95,7 @@ class Bitrix24Client:
 
     # --- the sync's read (``reads``), and look-ups by key many at once (``lookup``) ------
 
-    def read_lists(
-        self,
-        since: dt.datetime | None = None,
-        *,
-        known: Known | None = None,
-        stores: bool = True,
-        stock: bool = False,
-        stock_since: str = "",
-    ) -> CrmLists:
-        return reads.read_lists(
-            self, since, known=known, stores=stores, stock=stock, stock_since=stock_since
-        )
+    read_lists = reads.read_lists  # the client is the read's first argument: its method
 
     def companies_by_origin(
         self, originator_id: str, origin_ids: Sequence[str]

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from desktop_sync.closing import Closing
 from desktop_sync.connectors import retry
 from desktop_sync.connectors.bitrix24 import paging
 from desktop_sync.connectors.bitrix24.encoding import http_build_query
@@ -108,7 +109,7 @@ class _Again(Exception):
         self.final = final
 
 
-class RestClient:
+class RestClient(Closing):
     """Low-level Bitrix24 REST over an inbound webhook (one per thread)."""
 
     def __init__(
@@ -156,12 +157,6 @@ class RestClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> RestClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(portal={self._origin!r})"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from desktop_sync.closing import Closing
 from desktop_sync.connectors.onec import access, paging
 from desktop_sync.connectors.onec import records as rec
 from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
@@ -53,7 +54,7 @@ def configuration_for(
     return _MAPPINGS[named.name](odata, named, settings or rec.Settings())
 
 
-class OnecClient:
+class OnecClient(Closing):
     """One 1C base: its transport and its configuration's mapping."""
 
     def __init__(
@@ -78,12 +79,6 @@ class OnecClient:
         self.transport = Transport(url, user, password, **connection)
         settings = rec.Settings(timezone, organization, warehouse, page_size, allowed_only)
         self.config = configuration_for(self.transport, chosen, settings)
-
-    def __enter__(self) -> OnecClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self.transport.close()

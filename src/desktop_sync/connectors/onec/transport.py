@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from desktop_sync.closing import Closing
 from desktop_sync.connectors import retry
 from desktop_sync.connectors.http import CertificateFileError, certificate_problem, make_client
 from desktop_sync.connectors.onec import errors as err
@@ -56,7 +57,7 @@ class Connection(TypedDict, total=False):
     sleep: Callable[[float], None]
 
 
-class Transport:
+class Transport(Closing):
     """Low-level OData operations against one 1C publication."""
 
     def __init__(
@@ -102,12 +103,6 @@ class Transport:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> Transport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the wire ----------------------------------------------------------------------
 
