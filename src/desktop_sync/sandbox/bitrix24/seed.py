@@ -29,6 +29,7 @@ from desktop_sync.domain.vat import VatRate
 from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.crm_items import recalc_opportunity
 from desktop_sync.sandbox.bitrix24.dataset_bridge import Dataset, build_dataset
+from desktop_sync.sandbox.bitrix24.deals import seed_deals
 from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ, Store, User, day_start
 
 ADMIN_ID = 1
@@ -118,6 +119,7 @@ def seed(store: Store, seed_value: int, size: str) -> Dataset:
     products = _seed_products(store, ds, created)
     _seed_stock(store, ds, products)
     _seed_invoices(store, ds, owners, products, my_company)
+    seed_deals(store)
     return ds
 
 

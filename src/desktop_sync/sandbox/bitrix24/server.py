@@ -25,6 +25,7 @@ from desktop_sync.sandbox.bitrix24 import (  # noqa: F401  (registers the method
     catalog,
     crm_items,
     crm_legacy,
+    deals,
     misc,
     userfields,
 )

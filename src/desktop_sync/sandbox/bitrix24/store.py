@@ -176,6 +176,8 @@ class Store:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     items: Table = field(default_factory=Table)
     product_rows: Table = field(default_factory=Table)
+    deals: Table = field(default_factory=Table)  # crm.deal.* (deals.py)
+    deal_rows: Table = field(default_factory=Table)  # their product rows (ownerType D)
     payments: Table = field(default_factory=Table)
     payment_products: Table = field(default_factory=Table)
     comments: Table = field(default_factory=Table)
