@@ -21,11 +21,12 @@ from desktop_sync.engine.model import (
     RunSummary,
     System,
 )
+from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, RunEntry, write_csv
 from desktop_sync.gui.controllers.plan_review import PlanReviewDialog
-from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
+from tests.gui.inbox_records import inbox_record
 
 
 def _op(
@@ -116,10 +117,12 @@ def test_summary_says_how_many_were_relinked(qtbot) -> None:
     )
 
 
-def _entry(i: int, kind: str, field: str = "Phone", message: str = "changed in both") -> InboxEntry:
+def _entry(
+    i: int, kind: str, field: str = "Phone", message: str = "changed in both"
+) -> InboxRecord:
     onec = "+7 900" if kind == "conflict" else None
     key = f"F3:allocate:p{i}:1:i{i}" if kind == "attention" else f"F7:conflict:c:r{i}:name"
-    return InboxEntry(i, kind, "F7", "counterparty", f"r{i}", f"ООО «{i}»", field, message,
+    return inbox_record(i, kind, "F7", "counterparty", f"r{i}", f"ООО «{i}»", field, message,
                       "choose", onec, "+7 901", "+7 000", key)  # fmt: skip
 
 
@@ -225,7 +228,7 @@ def test_inbox_disables_a_choice_the_engine_cannot_carry_out(qtbot) -> None:
     off; «Take the 1C value» and «Skip» stay."""
     inbox = InboxWidget()
     qtbot.addWidget(inbox)
-    product = InboxEntry(
+    product = inbox_record(
         1, "conflict", "F5", "product", "p1", "Бумага", "Name", "changed in CRM",
         "choose", "Бумага", "Бумага А4", "Бумага", "F5:conflict:product:p1:name",
     )  # fmt: skip

@@ -14,8 +14,8 @@ from desktop_sync.engine.service import SyncService
 from desktop_sync.gui import fmt
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.main_controller import MainController
-from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.views.main_window import MainWindowView
+from tests.gui.inbox_records import inbox_record
 from tests.gui.sandbox_env import sandbox_env
 
 
@@ -57,12 +57,12 @@ def test_an_invoice_without_a_requisite_opens_in_bitrix24(qtbot) -> None:
     qtbot.addWidget(inbox)
     inbox.portal = "https://shop.bitrix24.ru/"
     entries = [
-        InboxEntry(1, "attention", "F1", "invoice", "14", "Invoice No. СЧ-0014 of 02.03.2026",
+        inbox_record(1, "attention", "F1", "invoice", "14", "Invoice No. СЧ-0014 of 02.03.2026",
                    "Counterparty", "the invoice names no company (or a company with several "
                    "requisites and none chosen)",
                    "choose the buyer company and its requisite in the CRM invoice", None, None,
                    None, "F1:no_company:14"),
-        InboxEntry(2, "conflict", "F7", "counterparty", "r1", "ООО «Х»", "Phone", "both",
+        inbox_record(2, "conflict", "F7", "counterparty", "r1", "ООО «Х»", "Phone", "both",
                    "choose", "1", "2", None, "F7:conflict:c:r1:phone"),
     ]  # fmt: skip
     inbox.set_entries(entries)

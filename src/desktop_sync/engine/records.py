@@ -113,6 +113,29 @@ class InboxRecord(_FromRow):
     dedup_key: str
     state: str  # open | resolved
     resolution: dict[str, Json] | None
+    resolved_by: str = ""  # user@machine (a shared journal: which workstation decided)
+    resolved_at: dt.datetime | None = None
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.kind == "conflict"
+
+    @property
+    def confirmable(self) -> bool:
+        """Only a proposal (a link by name, a payment allocation) can be confirmed."""
+        return confirmable(self.dedup_key)
+
+    def allows(self, action: str) -> bool:
+        """Whether the engine can carry out this decision (``engine/decisions.py``): the
+        window disables a button for one it cannot rather than refuse it after the click."""
+        view = ItemView(
+            self.dedup_key, self.kind, self.entity_type, self.field, self.record_label, self.action
+        )
+        try:
+            check_decision(view, action, "-" if action == "value" else None)
+        except DecisionRefused:
+            return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers.lookup import invoice_url
-from desktop_sync.gui.models.inbox_model import InboxEntry, InboxModel
+from desktop_sync.gui.models.inbox_model import InboxModel
 from desktop_sync.i18n import tr
 
 
-def crm_invoice_id(e: InboxEntry) -> int | None:
+def crm_invoice_id(e: InboxRecord) -> int | None:
     """The CRM invoice an item is about (F1 items name the CRM invoice by its id)."""
-    if e.entity_type == "invoice" and e.key.startswith("F1:") and e.record_id.isdigit():
+    if e.entity_type == "invoice" and e.dedup_key.startswith("F1:") and e.record_id.isdigit():
         return int(e.record_id)
     return None
 
@@ -98,7 +99,7 @@ class InboxWidget(QWidget):
         self.model.modelReset.connect(self._selection_changed)
         self._selection_changed()
 
-    def set_entries(self, entries: list[InboxEntry]) -> None:
+    def set_entries(self, entries: list[InboxRecord]) -> None:
         self.model.set_entries(entries)
         n = len(entries)
         any_conflict = any(e.is_conflict for e in entries)
@@ -114,7 +115,7 @@ class InboxWidget(QWidget):
             ).format(n=n, c=conflicts, a=n - conflicts)
         )
 
-    def selected(self) -> list[InboxEntry]:
+    def selected(self) -> list[InboxRecord]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.entry(r) for r in rows]
 
@@ -132,7 +133,7 @@ class InboxWidget(QWidget):
         self.open_crm.setVisible(len(sel) == 1 and self._invoice_url(sel[0]) != "")
         self.detail.setHtml(_detail_html(sel[0]) if len(sel) == 1 else "")
 
-    def _invoice_url(self, e: InboxEntry) -> str:
+    def _invoice_url(self, e: InboxRecord) -> str:
         crm_id = crm_invoice_id(e)
         return invoice_url(self.portal, crm_id) if crm_id is not None and self.portal else ""
 
@@ -177,7 +178,7 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _detail_html(e: InboxEntry) -> str:
+def _detail_html(e: InboxRecord) -> str:
     parts = [
         f"<b>{_esc(e.record_label)}</b> — {_esc(e.field)}<br>",
         f"<span style='color:gray'>{_esc(labels.flow(e.flow))}</span>",
@@ -193,7 +194,7 @@ def _detail_html(e: InboxEntry) -> str:
         )
     if e.action:
         parts.append(f"<p><i>{tr('What to do')}:</i> {_esc(e.action)}</p>")
-    if e.key.startswith("F1:no_company:"):
+    if e.dedup_key.startswith("F1:no_company:"):
         parts.append(
             "<p>"
             + _esc(

@@ -7,10 +7,10 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.tray import Tray
-from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.i18n import ntr, tr
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class InboxActions:
         self.host = host
         host.inbox.resolve_requested.connect(self.resolve)
 
-    def show(self, entries: list[InboxEntry]) -> None:
+    def show(self, entries: list[InboxRecord]) -> None:
         h = self.host
         h.inbox.set_entries(entries)
         n = len(entries)
@@ -40,12 +40,12 @@ class InboxActions:
         if svc is None:
             return
 
-        def task(progress: Callable[[Any], None], cancel: threading.Event) -> list[InboxEntry]:
+        def task(progress: Callable[[Any], None], cancel: threading.Event) -> list[InboxRecord]:
             for item_id in ids:
                 svc.resolve(item_id, action, value, by="")
-            return [InboxEntry.from_row(r) for r in svc.inbox()]
+            return svc.inbox()
 
-        def done(entries: list[InboxEntry]) -> None:
+        def done(entries: list[InboxRecord]) -> None:
             self.show(entries)
             h.window.show_message(
                 ntr(

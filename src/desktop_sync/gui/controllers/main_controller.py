@@ -20,7 +20,14 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
-from desktop_sync.engine.records import InvoiceStatus, LinkValues, Plan, RunSummary, Snapshot
+from desktop_sync.engine.records import (
+    InboxRecord,
+    InvoiceStatus,
+    LinkValues,
+    Plan,
+    RunSummary,
+    Snapshot,
+)
 from desktop_sync.engine.service import ConnectError, SyncService
 from desktop_sync.gui.controllers import help as help_menu
 from desktop_sync.gui.controllers import reading
@@ -38,7 +45,6 @@ from desktop_sync.gui.controllers.schedule import ScheduleDialog, Scheduler
 from desktop_sync.gui.controllers.tray import Tray
 from desktop_sync.gui.controllers.wizard import ConnectionWizard
 from desktop_sync.gui.gcpolicy import CollectorPolicy
-from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
@@ -49,7 +55,7 @@ from desktop_sync.readmodel import Views, find_invoices
 log = logging.getLogger(__name__)
 
 OpenService = Callable[[Profile, AppPaths], SyncService]
-Opened = tuple[SyncService, tuple[list[InboxEntry], list[RunEntry]]]
+Opened = tuple[SyncService, tuple[list[InboxRecord], list[RunEntry]]]
 
 
 class MainController(QObject):

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile
-from desktop_sync.engine.records import Flow, LinkValues, Plan, Snapshot
+from desktop_sync.engine.records import Flow, InboxRecord, LinkValues, Plan, Snapshot
 from desktop_sync.engine.service import SyncService
 from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
 from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows
-from desktop_sync.gui.models.inbox_model import InboxEntry
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import COUNTERPARTY, INVOICE, PAYMENT, PRODUCT, Mark, Views, build_views
 
@@ -34,20 +33,20 @@ class Loaded:
     plan: Plan
     views: Views
     invoice_links: list[LinkValues]
-    inbox: list[InboxEntry]
+    inbox: list[InboxRecord]
     runs: list[RunEntry]
     read_at: dt.datetime
     plan_rows: dict[Flow, list[PlanRow]]
     names: Namer  # the journal's records named from this read
 
 
-def journal_state(svc: SyncService) -> tuple[list[InboxEntry], list[RunEntry]]:
-    inbox = [InboxEntry.from_row(r) for r in svc.inbox()]
+def journal_state(svc: SyncService) -> tuple[list[InboxRecord], list[RunEntry]]:
+    inbox = svc.inbox()
     runs = [RunEntry.from_row(r) for r in svc.runs(limit=200)]
     return inbox, runs
 
 
-def marks(svc: SyncService, inbox: list[InboxEntry]) -> list[Mark]:
+def marks(svc: SyncService, inbox: list[InboxRecord]) -> list[Mark]:
     """The inbox's items and what the last apply failed, marked on the tables' rows."""
     out = [Mark(e.entity_type, e.record_id, e.kind, f"{e.field}: {e.message}") for e in inbox]
     for op in svc.failed_in_last_apply():
@@ -84,13 +83,13 @@ def read_task(
     return task
 
 
-def status_line(pending: int, inbox: list[InboxEntry], plan: Plan) -> str:
+def status_line(pending: int, inbox: list[InboxRecord], plan: Plan) -> str:
     """What Synchronize will do, in the same numbers as the Inbox tab.
 
     The Inbox is the one list of what waits; the read finds items the journal does not
     hold yet, and says they join the Inbox with the next synchronisation.
     """
-    waiting = {e.key for e in inbox}
+    waiting = {e.dedup_key for e in inbox}
     new = sum(1 for item in plan.items if item.key not in waiting)
     text = tr("{ops} changes are ready to apply. In the Inbox: {items}.").format(
         ops=pending, items=len(inbox)

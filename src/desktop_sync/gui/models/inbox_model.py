@@ -3,68 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desktop_sync.engine.records import (
-    DecisionRefused,
-    InboxRecord,
-    ItemView,
-    check_decision,
-    confirmable,
-)
+from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui import fmt, labels
 from desktop_sync.i18n import N_, tr
 
 SortRole = Qt.ItemDataRole.UserRole
 EntryRole = Qt.ItemDataRole.UserRole + 1
-
-
-@dataclass(frozen=True, slots=True)
-class InboxEntry:
-    id: int
-    kind: str  # conflict | attention
-    flow: str
-    entity_type: str
-    record_id: str
-    record_label: str
-    field: str
-    message: str
-    action: str
-    onec_value: Any
-    crm_value: Any
-    base_value: Any
-    key: str = ""
-
-    @property
-    def is_conflict(self) -> bool:
-        return self.kind == "conflict"
-
-    def allows(self, action: str) -> bool:
-        """Whether the engine can carry out this decision (see engine/decisions.py): a
-        button for one it cannot is disabled rather than refused after the click."""
-        view = ItemView(self.key, self.kind, self.entity_type, self.field, self.record_label)
-        try:
-            check_decision(view, action, "-" if action == "value" else None)
-        except DecisionRefused:
-            return False
-        return True
-
-    @property
-    def confirmable(self) -> bool:
-        """Only a proposal (a link by name, a payment allocation) can be confirmed."""
-        return confirmable(self.key)
-
-    @classmethod
-    def from_row(cls, row: InboxRecord) -> InboxEntry:
-        return cls(
-            row.id, row.kind, row.flow or "", row.entity_type or "", row.record_id or "",
-            row.record_label or "", row.field or "", row.message or "", row.action or "",
-            row.onec_value, row.crm_value, row.base_value, row.dedup_key or "",
-        )  # fmt: skip
 
 
 COLUMNS = (
@@ -82,17 +31,17 @@ COLUMNS = (
 class InboxModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[InboxEntry] = []
+        self._rows: list[InboxRecord] = []
 
-    def set_entries(self, entries: Sequence[InboxEntry]) -> None:
+    def set_entries(self, entries: Sequence[InboxRecord]) -> None:
         self.beginResetModel()
         self._rows = list(entries)
         self.endResetModel()
 
-    def entries(self) -> list[InboxEntry]:
+    def entries(self) -> list[InboxRecord]:
         return list(self._rows)
 
-    def entry(self, row: int) -> InboxEntry:
+    def entry(self, row: int) -> InboxRecord:
         return self._rows[row]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -110,7 +59,7 @@ class InboxModel(QAbstractTableModel):
             return tr(COLUMNS[section][1])
         return None
 
-    def _value(self, e: InboxEntry, key: str) -> Any:
+    def _value(self, e: InboxRecord, key: str) -> Any:
         return {
             "kind": tr("Conflict") if e.is_conflict else tr("Needs attention"),
             "record": e.record_label,
