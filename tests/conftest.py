@@ -7,14 +7,23 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.pgcluster import PgCluster
 
 # Under Wine (.ci/wine/run) the QT_* variables of the caller do not reach Windows
 # programs: this is where the Windows Python gets its offscreen platform.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["DESKTOP_SYNC_LANG"] = "en"
-for _var in ("DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET", "DESKTOP_SYNC_HOME"):
+for _var in (
+    "DESKTOP_SYNC_ONEC_PASSWORD",
+    "DESKTOP_SYNC_CRM_SECRET",
+    "DESKTOP_SYNC_JOURNAL_PASSWORD",
+    "DESKTOP_SYNC_HOME",
+):
     os.environ.pop(_var, None)
 
 
@@ -46,6 +55,19 @@ def _memory_keyring() -> Iterator[None]:
         keyring.set_keyring(previous)
         # A secret one test registered (a password "wrong") must not mask another's words.
         forget_secrets()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL for the session (tests/pgcluster.py); skipped where it
+    cannot start, a failure in CI on Linux."""
+    from tests.pgcluster import start_cluster
+
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@
   POSIX: ``fcntl.flock`` on the whole file. Windows: ``msvcrt.locking`` of one byte
   at ``LOCK_OFFSET`` (1 GiB), far past anything in the file: Windows byte-range
   locks are mandatory, and a lock on byte 0 would also deny others the read of
-  whatever is there. A second run does not wait: it fails at once (exit code 6).
+  whatever is there. A second run does not wait: it fails at once (exit code 6),
+  unless asked to wait (``--wait``): then it tries again every half second.
 - **Who holds it** (process, user, computer, since when) is written to a separate
   file beside it (``<uuid>.holder``), which no lock denies, so the refused run can
   say who is in the way.
@@ -27,6 +28,8 @@ import json
 import os
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +38,7 @@ from desktop_sync.i18n import tr
 
 LOCK_OFFSET = 2**30  # Windows: the locked byte (the file itself stays empty)
 _ATTEMPTS = 5  # a lock file replaced between open and lock: open it again
+_POLL = 0.5  # seconds between tries while waiting (``--wait``)
 
 
 class LockHeld(Locked):
@@ -58,15 +62,33 @@ def _holder_text(info: dict[str, object]) -> str:
 
 
 class RunLock:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, wait: float | None = None, cancel: threading.Event | None = None
+    ) -> None:
         self.path = path
         self.holder_path = path.with_suffix(".holder")
+        self.wait = wait  # seconds to wait for a busy lock (None: refuse at once)
+        self.cancel = cancel
         self._fd: int | None = None
         self._guard: socket.socket | None = None
 
     # --- acquire / release -------------------------------------------------------------
 
     def acquire(self) -> None:
+        """Take the lock; busy: wait up to ``wait`` seconds (polling), then :class:`LockHeld`."""
+        deadline = None if self.wait is None else time.monotonic() + self.wait
+        while True:
+            try:
+                self._acquire_once()
+                return
+            except LockHeld:
+                if deadline is None or time.monotonic() >= deadline:
+                    raise
+                if self.cancel is not None and self.cancel.is_set():
+                    raise
+            (self.cancel or threading.Event()).wait(_POLL)
+
+    def _acquire_once(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = self._lock_file()
         try:

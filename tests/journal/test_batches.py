@@ -3,25 +3,21 @@ settlements; bulk statements give the same journal as one write at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
 from desktop_sync.journal import Journal, LinkWrite, OpState
-from desktop_sync.journal.db import sqlite_url
+from tests.journal.conftest import Backend
 
 PROFILE = "3f2b1c9e-0000-4000-8000-000000000002"
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    j = Journal.open(sqlite_url(tmp_path / "journal.sqlite3"), PROFILE)
-    yield j
-    j.close()
+def journal(backend: Backend) -> Journal:
+    return backend.open(PROFILE)
 
 
 def _commits(journal: Journal) -> list[int]:
@@ -81,37 +77,34 @@ def test_a_failed_transaction_leaves_the_batch_sending(journal: Journal) -> None
     assert [o.id for o in journal.unfinished_by_key()] == ids  # settled by key next run
 
 
-def test_bulk_links_equal_one_at_a_time(tmp_path: Path) -> None:
+def test_bulk_links_equal_one_at_a_time(backend: Backend) -> None:
     def world(bulk: bool) -> list[tuple[Any, ...]]:
-        j = Journal.open(sqlite_url(tmp_path / f"{bulk}.sqlite3"), PROFILE)
-        try:
-            j.save_link("counterparty", "a", None, onec_values={"v": 1}, crm_values={"w": 1})
-            j.save_link("counterparty", None, "20", crm_values={"w": 2})
-            j.save_link("product", "a", "30")
-            writes = [
-                LinkWrite("counterparty", "a", "10", None, {"w": 10}),  # found by 1C ref
-                LinkWrite("counterparty", "b", "20", {"v": 2}, None),  # found by CRM id
-                LinkWrite("counterparty", "c", None, {"v": 3}, {"w": 3}),  # new
-                LinkWrite("product", "p", "31", {"v": 4}, {"w": 4}),  # new, other type
-            ]
-            if bulk:
-                j.save_links(writes, run_id=None)
-            else:
-                for x in writes:
-                    j.save_link(
-                        x.entity_type,
-                        x.onec_ref,
-                        x.crm_id,
-                        onec_values=x.onec_values,
-                        crm_values=x.crm_values,
-                    )
-            return [
-                (v.entity_type, v.onec_ref, v.crm_id, v.onec_values, v.crm_values)
-                for t in ("counterparty", "product")
-                for v in j.links(t)
-            ]
-        finally:
-            j.close()
+        j = backend.open(PROFILE, label=f"bulk{bulk}")
+        j.save_link("counterparty", "a", None, onec_values={"v": 1}, crm_values={"w": 1})
+        j.save_link("counterparty", None, "20", crm_values={"w": 2})
+        j.save_link("product", "a", "30")
+        writes = [
+            LinkWrite("counterparty", "a", "10", None, {"w": 10}),  # found by 1C ref
+            LinkWrite("counterparty", "b", "20", {"v": 2}, None),  # found by CRM id
+            LinkWrite("counterparty", "c", None, {"v": 3}, {"w": 3}),  # new
+            LinkWrite("product", "p", "31", {"v": 4}, {"w": 4}),  # new, other type
+        ]
+        if bulk:
+            j.save_links(writes, run_id=None)
+        else:
+            for x in writes:
+                j.save_link(
+                    x.entity_type,
+                    x.onec_ref,
+                    x.crm_id,
+                    onec_values=x.onec_values,
+                    crm_values=x.crm_values,
+                )
+        return [
+            (v.entity_type, v.onec_ref, v.crm_id, v.onec_values, v.crm_values)
+            for t in ("counterparty", "product")
+            for v in j.links(t)
+        ]
 
     one_by_one = world(bulk=False)
     assert world(bulk=True) == one_by_one

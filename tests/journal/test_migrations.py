@@ -1,17 +1,15 @@
 """The journal migrates from its first schema and ends equal to the models."""
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
-from desktop_sync.journal.db import open_engine, sqlite_url
+from desktop_sync.journal.db import open_engine
 from desktop_sync.journal.migrations import LATEST, JournalTooNew, current_version, migrate
 from desktop_sync.journal.models import Base
+from tests.journal.conftest import Backend
 
 
-def _columns(url: str) -> dict[str, set[str]]:
-    engine = create_engine(url)
+def _columns(engine: Engine) -> dict[str, set[str]]:
     try:
         insp = inspect(engine)
         return {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()}
@@ -19,9 +17,8 @@ def _columns(url: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
-def test_first_schema_migrates_with_data(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "old.sqlite3")
-    engine = create_engine(url)
+def test_first_schema_migrates_with_data(backend: Backend) -> None:
+    engine = backend.raw_engine()
     with engine.begin() as conn:
         assert migrate(conn, target=1) == 1
         conn.execute(
@@ -42,7 +39,7 @@ def test_first_schema_migrates_with_data(tmp_path: Path) -> None:
         )
     engine.dispose()
 
-    migrated = open_engine(url)
+    migrated = open_engine(backend.url(), backend.password)
     try:
         with migrated.connect() as conn:
             assert current_version(conn) == LATEST
@@ -52,16 +49,16 @@ def test_first_schema_migrates_with_data(tmp_path: Path) -> None:
         migrated.dispose()
 
     expected = {t.name: {c.name for c in t.columns} for t in Base.metadata.sorted_tables}
-    actual = _columns(url)
+    actual = _columns(backend.raw_engine())
     actual.pop("schema_version")
     assert actual == expected
 
 
-def test_migrate_is_idempotent_and_refuses_newer(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "j.sqlite3")
-    open_engine(url).dispose()
-    open_engine(url).dispose()
-    engine = create_engine(url)
+def test_migrate_is_idempotent_and_refuses_newer(backend: Backend) -> None:
+    url = backend.url()
+    open_engine(url, backend.password).dispose()
+    open_engine(url, backend.password).dispose()
+    engine = backend.raw_engine()
     with engine.begin() as conn:
         conn.execute(text("UPDATE schema_version SET version = 99"))
     with pytest.raises(JournalTooNew, match="update the program"), engine.begin() as conn:

@@ -18,7 +18,7 @@ from typing import Any
 
 from desktop_sync.config.errors import ConfigError
 from desktop_sync.config.files import replace_file
-from desktop_sync.config.urls import check_url
+from desktop_sync.config.urls import check_journal_url, check_url
 from desktop_sync.i18n import tr
 
 CONFIGURATIONS = ("bp30", "ut11")
@@ -107,7 +107,13 @@ class Profile:
             raise ConfigError(
                 tr("profile {name}: damaged uuid «{value}»").format(name=self.name, value=self.uuid)
             ) from None
-        return replace(self, onec_url=onec_url, crm_url=crm_url, onec_user=self.onec_user.strip())
+        return replace(
+            self,
+            onec_url=onec_url,
+            crm_url=crm_url,
+            onec_user=self.onec_user.strip(),
+            journal_url=check_journal_url(self.journal_url),
+        )
 
     def with_setting(self, key: str, value: str) -> Profile:
         """Apply ``profile set NAME KEY VALUE``."""

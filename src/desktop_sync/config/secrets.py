@@ -1,8 +1,9 @@
 """Secrets in the OS keyring only. No plaintext fallback, ever.
 
-What is stored, per profile UUID: the 1C password and the Bitrix24 inbound webhook
-URL (a secret as a whole). ``DESKTOP_SYNC_ONEC_PASSWORD`` and
-``DESKTOP_SYNC_CRM_SECRET``, when set, are used for the run and never written.
+What is stored, per profile UUID: the 1C password, the Bitrix24 inbound webhook
+URL (a secret as a whole) and, for a shared journal on PostgreSQL, its database
+password. ``DESKTOP_SYNC_ONEC_PASSWORD``, ``DESKTOP_SYNC_CRM_SECRET`` and
+``DESKTOP_SYNC_JOURNAL_PASSWORD``, when set, are used for the run and never written.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from desktop_sync.redact import register_secret
 SERVICE = "desktop-sync"
 ONEC_PASSWORD_ENV = "DESKTOP_SYNC_ONEC_PASSWORD"
 CRM_SECRET_ENV = "DESKTOP_SYNC_CRM_SECRET"
+JOURNAL_PASSWORD_ENV = "DESKTOP_SYNC_JOURNAL_PASSWORD"
 _LOCKED_TIMEOUT = 15.0
 _T = TypeVar("_T")
 
@@ -48,14 +50,27 @@ ALLOWED_BACKENDS: frozenset[str] = frozenset(
 class SecretKind(Enum):
     ONEC_PASSWORD = "onec_password"
     CRM_SECRET = "crm_secret"
+    JOURNAL_PASSWORD = "journal_password"  # a shared journal's database (journal.url)
 
     @property
     def env(self) -> str:
-        return ONEC_PASSWORD_ENV if self is SecretKind.ONEC_PASSWORD else CRM_SECRET_ENV
+        return _ENV[self]
 
     @property
     def label(self) -> str:
-        return "1C password" if self is SecretKind.ONEC_PASSWORD else "Bitrix24 webhook"
+        return _LABEL[self]
+
+
+_ENV = {
+    SecretKind.ONEC_PASSWORD: ONEC_PASSWORD_ENV,
+    SecretKind.CRM_SECRET: CRM_SECRET_ENV,
+    SecretKind.JOURNAL_PASSWORD: JOURNAL_PASSWORD_ENV,
+}
+_LABEL = {
+    SecretKind.ONEC_PASSWORD: "1C password",
+    SecretKind.CRM_SECRET: "Bitrix24 webhook",
+    SecretKind.JOURNAL_PASSWORD: "journal database password",
+}
 
 
 class KeyringUnavailable(Exception):

@@ -9,7 +9,7 @@ from desktop_sync.config.errors import ConfigError
 from desktop_sync.i18n import tr
 from desktop_sync.netaddr import is_loopback
 
-__all__ = ["check_url", "check_webhook", "is_loopback"]
+__all__ = ["check_journal_url", "check_url", "check_webhook", "is_loopback"]
 
 _WEBHOOK_PATH = re.compile(r"^/rest/(\d+)/([^/]+)/?$")
 
@@ -67,6 +67,37 @@ def check_webhook(webhook: str, crm_url: str) -> str:
             ).format(host=parts.hostname, portal=portal.hostname)
         )
     return text + "/"
+
+
+JOURNAL_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_journal_url(url: str) -> str:
+    """Validate ``journal.url``: empty (the SQLite file), ``sqlite:///FILE`` or
+    ``postgresql://user@host[:port]/database`` with no password in it (the password goes
+    to the keyring or ``DESKTOP_SYNC_JOURNAL_PASSWORD``)."""
+    text = url.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in JOURNAL_SCHEMES:
+        raise ConfigError(
+            tr(
+                "journal.url: «{url}» is neither postgresql://user@host/database nor sqlite:///file"
+            ).format(url=_safe(text.split("@")[-1]))
+        )
+    if parts.password:
+        raise ConfigError(
+            tr(
+                "journal.url: put no password in the URL; it goes to the keyring (asked for "
+                "on a terminal) or DESKTOP_SYNC_JOURNAL_PASSWORD"
+            )
+        )
+    if parts.scheme != "sqlite" and not parts.path.strip("/"):
+        raise ConfigError(
+            tr("journal.url: name the database, e.g. postgresql://sync@server/desktop_sync")
+        )
+    return text
 
 
 def _safe(text: str) -> str:

@@ -9,7 +9,9 @@ connects; the fronts hold one or the other and never the journal itself.
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from desktop_sync.closing import Closing
@@ -19,12 +21,11 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.engine import decisions
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
+from desktop_sync.engine.shared import open_journal, run_lock
 from desktop_sync.errors import CannotConnect, SyncError, Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal, LinkValues
-from desktop_sync.journal.db import sqlite_url
 from desktop_sync.redact import scrub
-from desktop_sync.runlock import RunLock
 
 __all__ = [
     "ConnectError",
@@ -64,11 +65,6 @@ class ExportError(ValueError):
     """The export cannot be written where the person asked (the message says why)."""
 
 
-def open_journal(profile: Profile, paths: AppPaths) -> Journal:
-    """The profile's journal: its own URL, or the SQLite file in the data folder."""
-    return Journal.open(profile.journal_url or sqlite_url(paths.journal_path()), profile.uuid)
-
-
 def profile_secrets(profile: Profile) -> tuple[str, str]:
     """The profile's 1C password and Bitrix24 webhook from the OS keyring (or the
     environment); a missing one is a :class:`ConnectError` saying where to enter it."""
@@ -102,6 +98,15 @@ class JournalDoor(Closing):
         self.profile = profile
         self.paths = paths
         self.journal = journal
+        # A busy run lock: wait this many seconds for it (None: refuse at once, exit 6).
+        self.lock_wait: float | None = None
+        self.lock_cancel: threading.Event | None = None  # stops such a wait
+
+    def run_lock(self) -> AbstractContextManager[object]:
+        """The profile's run lock: a file lock here, or the shared journal's (a team's)."""
+        return run_lock(
+            self.profile, self.paths, self.journal, wait=self.lock_wait, cancel=self.lock_cancel
+        )
 
     @classmethod
     def open_journal_only(cls, profile: Profile, paths: AppPaths) -> JournalDoor:
@@ -152,7 +157,7 @@ class JournalDoor(Closing):
         number and :class:`decisions.DecisionRefused` (with the reason) for a decision
         the engine cannot carry out; the item then stays open.
         """
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
+        with self.run_lock():
             decisions.resolve(self.journal, item_id, action, value, by=by)
 
     def links(self, entity_type: str) -> list[LinkValues]:

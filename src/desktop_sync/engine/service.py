@@ -77,7 +77,6 @@ from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
 from desktop_sync.redact import register_secret
-from desktop_sync.runlock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +304,7 @@ class SyncService(JournalDoor):
     ) -> RunSummary:
         """Execute ``plan`` minus ``exclude`` (op ids the person unticked)."""
         cancel = cancel or threading.Event()
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
+        with self.run_lock():
             prepared = self._prepared.get(id(plan))
             self.connect()
             self._settle_locked(progress)
@@ -390,7 +389,7 @@ class SyncService(JournalDoor):
         full: bool = False,
     ) -> tuple[RunSummary, Plan]:
         """Read both systems and plan, journal the plan; write nothing to either system."""
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
+        with self.run_lock():
             plan = self._plan_locked(progress, cancel, flows, full)
             run_id = self.journal.start_run("dry_run", trigger=trigger, app_version=__version__)
             summary = RunSummary(run_id, "dry_run", Outcome.DONE)
@@ -412,7 +411,7 @@ class SyncService(JournalDoor):
     ) -> tuple[RunSummary, Plan]:
         """Prepare and apply at once (command line, scheduler): all of the plan."""
         cancel = cancel or threading.Event()
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
+        with self.run_lock():
             plan = self._plan_locked(progress, cancel, flows, full)
             return self._apply_locked(plan, set(), progress, cancel, trigger), plan
 
@@ -438,7 +437,7 @@ class SyncService(JournalDoor):
 
         Under the profile's run lock: never beside a running synchronisation.
         """
-        with RunLock(self.paths.lock_path(self.profile.uuid)):
+        with self.run_lock():
             return self._setup_locked()
 
     def _setup_locked(self) -> list[str]:

@@ -10,6 +10,7 @@ through the same code.
 from __future__ import annotations
 
 import getpass
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_sync.journal.db import open_engine, session_factory
+from desktop_sync.journal.db import is_shared, open_engine, session_factory
 
 
 def current_user() -> str:
@@ -27,6 +28,11 @@ def current_user() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name (service account, container)
         return ""
+
+
+def workstation() -> str:
+    """``user@machine``: who did something, as the other workstations of a team see it."""
+    return f"{current_user() or '?'}@{socket.gethostname() or '?'}"
 
 
 class JournalBase:
@@ -39,8 +45,13 @@ class JournalBase:
         self._local = threading.local()  # the open transaction() of this thread, if any
 
     @classmethod
-    def open(cls, url: str, profile_uuid: str) -> Self:
-        return cls(open_engine(url), profile_uuid)
+    def open(cls, url: str, profile_uuid: str, password: str | None = None) -> Self:
+        return cls(open_engine(url, password), profile_uuid)
+
+    @property
+    def shared(self) -> bool:
+        """On a database server several workstations share (PostgreSQL)."""
+        return is_shared(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,4 +1,4 @@
-"""Opening the journal: SQLite by default (WAL, foreign keys), any SQLAlchemy URL.
+"""Opening the journal: SQLite by default (WAL, foreign keys), or a shared PostgreSQL.
 
 A journal file is checked before it is used (``PRAGMA quick_check``): a damaged one
 (truncated, overwritten, a folder in its place) is moved aside under a new name and
@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_sync.errors import Transient
+from desktop_sync.errors import CannotConnect, Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal.migrations import migrate
+from desktop_sync.redact import scrub
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -43,6 +45,22 @@ class JournalDamaged(Transient):
                 "move or delete it, then run again"
             ).format(path=path, detail=detail)
         super().__init__(text)
+
+
+class JournalUnreachable(CannotConnect):
+    """The shared journal's database cannot be reached or refused the login (exit 5)."""
+
+    def __init__(self, url: URL, exc: OperationalError) -> None:
+        where = f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}/{url.database}"
+        orig = getattr(exc, "orig", exc)
+        lines = str(orig).strip().splitlines()
+        detail = lines[0].removeprefix("connection failed: ") if lines else type(orig).__name__
+        self.where = where
+        super().__init__(
+            tr("the shared journal {where} cannot be used: {detail}").format(
+                where=where, detail=scrub(detail)
+            )
+        )
 
 
 def sqlite_url(path: Path) -> str:
@@ -129,10 +147,12 @@ def _private(path: Path) -> None:
             pass
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, password: str | None = None) -> Engine:
     """Create an engine for ``url`` and migrate the schema to the latest version.
 
-    Raises :class:`JournalDamaged` when a SQLite journal file is damaged."""
+    ``password`` is a shared journal's (never part of ``url``). Raises
+    :class:`JournalDamaged` when a SQLite journal file is damaged and
+    :class:`JournalUnreachable` when a database server cannot be reached or refuses."""
     file: Path | None = None
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -142,7 +162,7 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = _server_engine(url, password)
     try:
         with engine.begin() as conn:
             migrate(conn)
@@ -150,10 +170,40 @@ def open_engine(url: str) -> Engine:
         engine.dispose()
         if file is not None and _is_damage(exc):
             raise JournalDamaged(file, _set_aside(file), str(getattr(exc, "orig", exc))) from None
+        if file is None and isinstance(exc, OperationalError):
+            raise JournalUnreachable(engine.url, exc) from None
         raise
     if file is not None:
         _private(file)
     return engine
+
+
+def is_shared(engine: Engine) -> bool:
+    """A journal on a database server (PostgreSQL), which several workstations share."""
+    return engine.dialect.name == "postgresql"
+
+
+def _server_engine(url: str, password: str | None) -> Engine:
+    """PostgreSQL through psycopg 3; TCP keepalives so a workstation that vanishes (cable
+    pulled, power lost) is noticed by the server within a minute, and its run lock freed."""
+    target = make_url(url)
+    if target.drivername == "postgresql":
+        target = target.set(drivername="postgresql+psycopg")
+    if password:
+        target = target.set(password=password)
+    return create_engine(
+        target,
+        pool_pre_ping=True,
+        pool_size=2,
+        connect_args={
+            "connect_timeout": 10,
+            "application_name": "desktop-sync",
+            "keepalives": 1,
+            "keepalives_idle": 15,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        },
+    )
 
 
 def _is_damage(exc: BaseException) -> bool:

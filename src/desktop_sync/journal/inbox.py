@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desktop_sync.journal.base import JournalBase, current_user
+from desktop_sync.journal.base import JournalBase, workstation
 from desktop_sync.journal.models import InboxItem, InboxKind, InboxState
 from desktop_sync.redact import scrub
 
@@ -55,7 +55,7 @@ class InboxJournal(JournalBase):
                 raise KeyError(item_id)
             if item.state == InboxState.RESOLVED.value:
                 raise ValueError(f"inbox item {item_id} is already resolved")
-            _resolve(item, resolution, by or current_user())
+            _resolve(item, resolution, by or workstation())
 
     def close_items_not_in(self, dedup_keys: set[str], prefix: str) -> int:
         """Resolve open items (of ``prefix``) the latest full run no longer raises."""

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 Step = Callable[[Connection], None]
+MIGRATION_LOCK_KEY = 0x64_73_6D_69_67  # "dsmig": one key for the whole database
 
 
 def _v1(conn: Connection) -> None:
@@ -134,7 +135,23 @@ def _v2(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_inbox_dedup ON inbox (profile_uuid, dedup_key)"))
 
 
-STEPS: tuple[Step, ...] = (_v1, _v2)
+def _v3(conn: Connection) -> None:
+    """Who holds a profile's run lock on a shared journal (the lock itself is the
+    database's advisory lock; this row only says who and since when)."""
+    md = MetaData()
+    Table(
+        "run_lock",
+        md,
+        Column("profile_uuid", String(36), primary_key=True),
+        Column("holder_user", String(128), nullable=False),
+        Column("machine", String(128), nullable=False),
+        Column("pid", Integer, nullable=False),
+        Column("since", String(32), nullable=False),
+    )
+    md.create_all(conn)
+
+
+STEPS: tuple[Step, ...] = (_v1, _v2, _v3)
 LATEST = len(STEPS)
 
 _version_md = MetaData()
@@ -153,7 +170,12 @@ class JournalTooNew(RuntimeError):
 
 
 def migrate(conn: Connection, target: int = LATEST) -> int:
-    """Bring the schema to ``target``; returns the version reached."""
+    """Bring the schema to ``target``; returns the version reached.
+
+    On PostgreSQL two workstations may open a new journal at once: a transaction-scoped
+    advisory lock makes the second wait for the first's migration, then find it done."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     version = current_version(conn)
     if version > LATEST:
         raise JournalTooNew(

@@ -178,3 +178,16 @@ class InboxItem(Base):
         Index("ix_inbox_open", "profile_uuid", "state"),
         Index("ix_inbox_dedup", "profile_uuid", "dedup_key"),
     )
+
+
+class RunHolder(Base):
+    """Who holds a profile's run lock on a shared journal, and since when (the lock is
+    the database's advisory lock of the holder's session; this row is only its name)."""
+
+    __tablename__ = "run_lock"
+
+    profile_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_user: Mapped[str] = mapped_column(String(128))
+    machine: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    since: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, Update, bindparam, func, insert, select, update
 
-from desktop_sync.journal.base import current_user
+from desktop_sync.journal.base import workstation
 from desktop_sync.journal.inbox import InboxJournal
 from desktop_sync.journal.links import LinkJournal, LinkValues, LinkWrite
 from desktop_sync.journal.models import Cursor, Operation, OpState, RunOutcome, SyncRun
@@ -35,7 +35,7 @@ class Journal(LinkJournal, InboxJournal):
                 profile_uuid=self.profile_uuid,
                 mode=mode,
                 trigger=trigger,
-                started_by=current_user(),
+                started_by=workstation(),
                 app_version=app_version,
                 outcome=RunOutcome.RUNNING.value,
                 counts={},
