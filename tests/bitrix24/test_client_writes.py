@@ -191,7 +191,7 @@ def test_check_reports_what_is_missing_then_nothing(
     report = check(admin)
     assert report.reachable and report.is_admin and report.sees_everything
     assert report.scopes_missing == [] and report.smart_invoices
-    assert len(report.stages) == 6 and report.inventory_management is True
+    assert len(report.stages) == 7 and report.inventory_management is True
     assert len(report.custom_fields_missing) == len(SYNC_FIELDS) and not report.ok
     admin.userfields.setup_custom_fields()
     assert check(admin).ok

@@ -23,7 +23,7 @@ from desktop_sync.i18n import tr
 
 CONFIGURATIONS = ("bp30", "ut11")
 CRM_KINDS = ("bitrix24",)
-STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled")
+STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled", "ship")
 _NAME = re.compile(r"^[\w][\w .-]{0,63}$")
 FILE_VERSION = 1
 
@@ -48,6 +48,7 @@ class Profile:
     start_at_logon: bool = False  # open the window (and its schedule) when the user logs on
     journal_url: str = ""  # empty = the SQLite file in the data dir
     crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
+    ship_post: bool = False  # F10: the sales document is posted at once (else by the accountant)
     demo: bool = False
 
     def validate(self) -> Profile:
@@ -149,6 +150,10 @@ class Profile:
             if value not in ("on", "off"):
                 raise ConfigError(tr("crm.throttle: expected on or off"))
             return replace(self, crm_throttle=value == "on")
+        if key == "ship.post":  # F10: post the sales document at once (else the accountant)
+            if value not in ("on", "off"):
+                raise ConfigError(tr("ship.post: expected on or off"))
+            return replace(self, ship_post=value == "on")
         if key == "schedule.at_logon":
             if value not in ("on", "off"):
                 raise ConfigError(tr("schedule.at_logon: expected on or off"))

@@ -33,6 +33,8 @@ class SyncFields:
     shipped: Decimal | None = None
     shipment_doc: str | None = None
     sync_status: str | None = None
+    closing_number: str | None = None  # F10: the 1C sales document made at the CRM's request
+    closing_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,8 +327,8 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
     shipped = round_money(shipped)
     current = ci.fields
     now_shipped = round_money(current.shipped) if current.shipped is not None else None
-    if not docs and now_shipped in (None, ZERO):
-        return
+    if now_shipped in (None, ZERO) and not any(d.posted and not d.deleted for _k, d in docs):
+        return  # nothing shipped (an unposted sales document, F10's, ships nothing yet)
     changes: dict[str, Any] = {}
     if now_shipped != shipped:
         changes["shipped"] = shipped

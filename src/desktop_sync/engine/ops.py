@@ -33,6 +33,8 @@ class EntityType(StrEnum):
     PAYMENT_NOTE = "payment_note"  # a 1C payment noted on the invoice's timeline
     CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
     STORE_DOCUMENT = "store_document"
+    SALES_DOCUMENT = "sales_document"  # F10: a 1C sales document made at the CRM's request
+    SALES_BACK = "sales_back"  # F10: its number and date, and a note, on the CRM item
 
 
 ORIGINATOR = "desktop-sync"  # ORIGINATOR_ID of the CRM companies desktop-sync made
@@ -204,6 +206,35 @@ class StoreDocument:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class SalesCreate:
+    """F10: a 1C sales document, unposted, based on the 1C document ``base_ref`` (the
+    invoice or order linked to CRM item ``crm_id``)."""
+
+    base_ref: str
+    crm_id: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SalesPost:
+    """F10: the sales document posted at once (a profile setting allows it)."""
+
+    crm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SalesBack:
+    """F10: the sales document's number and date on CRM item ``crm_id`` and a note on its
+    timeline; made by ``from_op`` in this run, or known already (``number``, ``date``)."""
+
+    crm_id: str
+    from_op: str = ""
+    number: str = ""
+    date: str = ""  # ISO
+    note: str = ""  # the timeline text ({number} and {date} filled in when known)
+
+
 Payload = (
     NoPayload
     | LinkOnly
@@ -218,6 +249,9 @@ Payload = (
     | PaymentNote
     | CrmPayment
     | StoreDocument
+    | SalesCreate
+    | SalesPost
+    | SalesBack
 )
 
 NO_PAYLOAD = NoPayload()

@@ -75,6 +75,8 @@ class PlanSettings:
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
     inventory_off: bool = False  # the portal's inventory management (store documents) is off
     decisions: dict[str, Decision] = field(default_factory=dict)
+    ship_stages: tuple[str, ...] = ()  # F10: the "ship" stage of each pipeline
+    ship_post: bool = False  # F10: the sales document is posted at once
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from desktop_sync.engine.plan_base import (
     PlanSettings,
     key_scope,
 )
+from desktop_sync.engine.plan_closing import plan_closing
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
 from desktop_sync.engine.plan_products import Products
@@ -100,6 +101,8 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
         _money(b, snap, links, settings, flows)
+    if Flow.F10 in flows:
+        plan_closing(b, snap, links)
     if Flow.F6 in flows and settings.warehouses and settings.inventory_off:
         b.item(
             Item(
@@ -159,7 +162,7 @@ def _stock(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings) -> 
         b.item(item)
 
 
-FIELD_WRITERS = (INVOICE_BACK, "invoice_payment", "invoice_shipment")
+FIELD_WRITERS = (INVOICE_BACK, "invoice_payment", "invoice_shipment", "sales_back")
 
 
 def _block_custom_field_writes(b: Builder, settings: PlanSettings) -> None:

@@ -59,6 +59,7 @@ from desktop_sync.engine.model import (
     no_progress,
 )
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
+from desktop_sync.engine.plan_closing import SALES, ship_stages
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
     INVOICE,
@@ -82,7 +83,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Cancelled", "ConnectError", "SetupIncomplete", "StalePlan", "SyncService"]
 
-LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT)
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, SALES)
 _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 
 
@@ -247,6 +248,8 @@ class SyncService(JournalDoor):
             inventory_off=inventory_off,
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
+            ship_stages=ship_stages(self.profile.stages.get("ship", "")),
+            ship_post=self.profile.ship_post,
         )
         plan = build_plan(snapshot, links, settings)
         self._prepared[id(plan)] = _Prepared(mark, cached)

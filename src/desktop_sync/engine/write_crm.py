@@ -30,6 +30,7 @@ from desktop_sync.engine.ops import (
     PaymentState,
     ProductCreate,
     ProductUpdate,
+    SalesBack,
     ShipmentState,
     StoreDocument,
     Unsettled,
@@ -37,6 +38,7 @@ from desktop_sync.engine.ops import (
 from desktop_sync.engine.write_crm_creates import Creates, product_applied
 from desktop_sync.engine.write_crm_stock import find_conducted, store_document
 from desktop_sync.engine.write_crm_updates import LinkedUpdates
+from desktop_sync.engine.write_onec_sales import back_found, write_back
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
@@ -61,6 +63,7 @@ class CrmWriter:
             CrmPayment: self._one_payment,
             PaymentNote: self._note,
             StoreDocument: self._store_document,
+            SalesBack: lambda op, r: write_back(self.client, self.batch, op, r),  # F10
             CounterpartyUpdate: self._linked_update,
             ProductUpdate: self._linked_update,
             InvoiceUpdate: lambda op, _r: self.linked.one(op),
@@ -146,6 +149,8 @@ class CrmWriter:
     def lookup(self, op: Unsettled) -> Applied | None:
         if op.entity_type is EntityType.STORE_DOCUMENT:
             return find_conducted(self.client, op.key)
+        if op.entity_type is EntityType.SALES_BACK:
+            return back_found(self.client, op)
         if op.entity_type is EntityType.PAYMENT_NOTE:
             texts = self.client.timeline.comment_texts(int(op.crm_id))
             if any(money.marker(op.key) in t for t in texts):

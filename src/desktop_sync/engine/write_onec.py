@@ -18,8 +18,11 @@ from desktop_sync.engine.ops import (
     CounterpartyUpdate,
     EntityType,
     InvoiceCreate,
+    SalesCreate,
+    SalesPost,
     Unsettled,
 )
+from desktop_sync.engine.write_onec_sales import SalesWrites
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
@@ -40,11 +43,14 @@ def invoice_values_onec(inv: Invoice) -> dict[str, Any]:
 class OnecWriter:
     def __init__(self, client: OnecClient) -> None:
         self.client = client
+        self.sales = SalesWrites(client)  # F10
         self._single: dict[type, Single] = {
             CounterpartyCreate: self._create_counterparty,
             ContractCreate: self._create_contract,
             InvoiceCreate: self._create_invoice,
             CounterpartyUpdate: self._update_counterparty,
+            SalesCreate: self.sales.create,
+            SalesPost: self.sales.post,
         }
 
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
@@ -149,6 +155,8 @@ class OnecWriter:
         return out
 
     def lookup(self, op: Unsettled) -> Applied | None:
+        if op.entity_type is EntityType.SALES_DOCUMENT:
+            return self.sales.lookup(op)
         if op.kind != OpKind.CREATE.value or op.entity_type not in _LOGICAL:
             return None
         ref = self.client.find_created(_LOGICAL[op.entity_type], op.key)

@@ -64,6 +64,20 @@ SYNC_FIELDS: tuple[CustomField, ...] = (
         "Shipment document",
     ),
     CustomField(
+        "closing_number",
+        PREFIX + "DS_CLOSING_NUMBER",
+        "string",
+        "Реализация в 1С: номер",
+        "1C sales document: number",
+    ),
+    CustomField(
+        "closing_date",
+        PREFIX + "DS_CLOSING_DATE",
+        "date",
+        "Реализация в 1С: дата",
+        "1C sales document: date",
+    ),
+    CustomField(
         "sync_status", PREFIX + "DS_SYNC_STATUS", "string", "Статус синхронизации", "Sync status"
     ),
 )

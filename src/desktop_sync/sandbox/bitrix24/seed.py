@@ -46,6 +46,7 @@ STAGES = (
     ("UC_PART", "Частично оплачен", 40, None),
     ("P", "Оплачен", 50, "S"),
     ("D", "Отклонён", 60, "F"),
+    ("UC_SHIP", "Доставлено", 45, None),  # F10's "ship": 1C makes the sales document
 )
 OKEI = {
     "796": ("Штука", "шт", "pcs", "PCE"),

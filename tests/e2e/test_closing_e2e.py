@@ -1,0 +1,179 @@
+"""F10 end to end on both configurations: a linked CRM invoice moved to the profile's
+"ship" stage gets one unposted sales document in 1C based on its 1C invoice (BP 3.0)
+or order (UT 11), with equal rows; the CRM invoice shows the document's number and date
+and a note; once the accountant posts it, F4 shows the shipment; a stage moved back
+before posting waits in the inbox and nothing is deleted in 1C."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.engine.model import Flow, OpKind
+from desktop_sync.engine.planner import INVOICE
+from desktop_sync.i18n import language, set_language
+
+from .conftest import World, make_world
+
+SHIP = "DT31_1:UC_SHIP"
+
+
+@pytest.fixture
+def ship_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str
+) -> Iterator[World]:
+    for world in make_world(tmp_path, monkeypatch, configuration=configuration):
+        with_ship_stage(world)
+        yield world
+
+
+def with_ship_stage(world: World, post: bool = False) -> None:
+    world.profile = world.profile.with_setting("stage.ship", SHIP)
+    if post:
+        world.profile = world.profile.with_setting("ship.post", "on")
+    ProfileStore(world.paths.profiles_file).put(world.profile)
+
+
+def base_field(world: World) -> str:
+    return "ЗаказКлиента" if world.configuration == "ut11" else "СчетНаОплатуПокупателю_Key"
+
+
+def sales_of(world: World, base_ref: str) -> list[dict[str, Any]]:
+    """The sales documents 1C holds based on ``base_ref`` (not marked for deletion)."""
+    shipments = "Document_РеализацияТоваровУслуг"
+    field = base_field(world)
+    return [
+        r
+        for r in world.onec.store.all(shipments)
+        if str(r.get(field)) == base_ref and not r["DeletionMark"]
+    ]
+
+
+def linked_unshipped(world: World, n: int) -> list[tuple[int, str]]:
+    """``n`` CRM invoices linked to 1C documents nothing is shipped against yet."""
+    with world.service() as svc:
+        links = svc.journal.links(INVOICE)
+    out = []
+    for link in sorted(links, key=lambda lk: int(lk.crm_id or 0)):
+        if link.crm_id and link.onec_ref and not sales_of(world, link.onec_ref):
+            out.append((int(link.crm_id), link.onec_ref))
+    assert len(out) >= n
+    return out[:n]
+
+
+def move(world: World, crm_id: int, stage: str) -> None:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.invoices.update_invoice(crm_id, {"stageId": stage})
+
+
+def crm_item(world: World, crm_id: int) -> dict[str, Any]:
+    """The smart invoice as ``crm.item.get`` answers (our fields in camelCase)."""
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        reply = c.rest.call("crm.item.get", {"entityTypeId": 31, "id": crm_id}, what="invoice")
+    item: dict[str, Any] = reply.result["item"]
+    return item
+
+
+def notes(world: World, crm_id: int) -> list[str]:
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        return c.timeline.comment_texts(crm_id)
+
+
+def _rows(doc: dict[str, Any]) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    rows = [*doc.get("Товары", []), *doc.get("Услуги", [])]
+    return sorted(
+        (str(r["Номенклатура_Key"]), r["Количество"], r["Цена"], r["Сумма"]) for r in rows
+    )
+
+
+def test_ship_stage_makes_one_unposted_sales_document_then_posting_shows_shipment(
+    ship_world: World,
+) -> None:
+    world = ship_world
+    with world.service() as svc:
+        svc.run()
+    ((crm_id, base_ref),) = linked_unshipped(world, 1)
+    move(world, crm_id, SHIP)
+    before = language()
+    set_language("ru")
+    try:
+        with world.service() as svc:
+            summary, plan = svc.run()
+    finally:
+        set_language(before)
+    f10 = [op for op in plan.operations if op.flow is Flow.F10]
+    create = [op for op in f10 if op.kind is OpKind.CREATE]
+    assert len(create) == 1 and create[0].source_id == str(crm_id)
+    assert create[0].reason.startswith("Счёт № ")
+    assert create[0].reason.endswith(": будет создана реализация в 1С, не проведена")
+    assert summary.counts["failed"] == 0, summary.failures
+    made = sales_of(world, base_ref)
+    assert len(made) == 1 and made[0]["Posted"] is False
+    invoices = (
+        "Document_ЗаказКлиента"
+        if world.configuration == "ut11"
+        else ("Document_СчетНаОплатуПокупателю")
+    )
+    base = world.onec.store.get(invoices, base_ref)
+    assert base is not None
+    assert _rows(made[0]) == _rows(base)
+    assert made[0]["СуммаДокумента"] == base["СуммаДокумента"]
+    item = crm_item(world, crm_id)
+    number = str(made[0]["Number"]).split("-")[-1].lstrip("0")
+    assert item["ufCrmSmartInvoiceDsClosingNumber"] == number
+    assert str(item["ufCrmSmartInvoiceDsClosingDate"]).startswith(
+        made[0]["Date"].date().isoformat()
+    )
+    assert sum(f"№ {number}" in t for t in notes(world, crm_id)) == 1
+    # a second sync plans nothing
+    with world.service() as svc:
+        _s, again = svc.run()
+    assert again.operations == (), [op.reason for op in again.operations]
+    # the accountant posts it in 1C: F4 shows the shipment on the CRM invoice
+    world.onec.post("Document_РеализацияТоваровУслуг", str(made[0]["Ref_Key"]))
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert any(op.flow is Flow.F4 and op.target_id == str(crm_id) for op in plan.operations)
+    assert not [op for op in plan.operations if op.flow is Flow.F10]
+    item = crm_item(world, crm_id)
+    assert Decimal(str(item["ufCrmSmartInvoiceDsShipped"])) == made[0]["СуммаДокумента"]
+    assert number in str(item["ufCrmSmartInvoiceDsShipmentDoc"])
+    assert len(sales_of(world, base_ref)) == 1
+    with world.service() as svc:
+        _s, again = svc.run()
+    assert again.operations == ()
+
+
+def test_stage_moved_back_before_posting_waits_in_the_inbox(ship_world: World) -> None:
+    world = ship_world
+    with world.service() as svc:
+        svc.run()
+    ((crm_id, base_ref),) = linked_unshipped(world, 1)
+    before = crm_item(world, crm_id)["stageId"]
+    move(world, crm_id, SHIP)
+    with world.service() as svc:
+        svc.run()
+    assert len(sales_of(world, base_ref)) == 1
+    move(world, crm_id, before)
+    with world.service() as svc:
+        _s, plan = svc.run()
+        inbox = svc.inbox()
+    assert not [op for op in plan.operations if op.flow is Flow.F10]
+    waiting = [i for i in inbox if i.dedup_key == f"F10:moved_back:{crm_id}"]
+    assert len(waiting) == 1 and waiting[0].record_id == str(crm_id)
+    made = sales_of(world, base_ref)
+    assert len(made) == 1 and not made[0]["DeletionMark"] and not made[0]["Posted"]
+    # back to "ship": still one document, the item goes away
+    move(world, crm_id, SHIP)
+    with world.service() as svc:
+        _s, plan = svc.run()
+        inbox = svc.inbox()
+    assert not [op for op in plan.operations if op.flow is Flow.F10]
+    assert not [i for i in inbox if i.dedup_key == f"F10:moved_back:{crm_id}"]
+    assert len(sales_of(world, base_ref)) == 1
