@@ -39,6 +39,8 @@ ALLOWED |= {
     "check", "status", "journal", "sandbox", "demo", "invoice", "pdf",
 }  # fmt: skip
 ALLOWED |= {"QR", "QR-", "PDF"}  # the printed invoice (F11): «QR-код»
+# The shared journal and the service (issue 23): its command words, periods (10m, 1h).
+ALLOWED |= {"service", "migrate", "SIGTERM", "PostgreSQL", "m", "h"}
 # Data from the sandboxes' seeded records («Картридж HP 85A», «Кабель UTP 5e»).
 DATA_WORDS = {"HP", "A", "UTP", "shop"}  # the seeded goods, the profile name
 
@@ -106,6 +108,8 @@ HELP_PAGES = [
     ["check"],
     ["status"],
     ["journal"],
+    ["journal", "migrate"],
+    ["service"],
     ["sandbox"],
     ["demo"],
     ["invoice"],

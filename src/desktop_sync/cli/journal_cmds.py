@@ -15,7 +15,14 @@ from desktop_sync.cli.context import (
     json_fields,
     pass_context,
 )
-from desktop_sync.engine.facade import ExportError, JournalDoor, export_table
+from desktop_sync.config.urls import check_journal_url
+from desktop_sync.engine.facade import (
+    ExportError,
+    JournalDoor,
+    NothingToCopy,
+    copy_journal,
+    export_table,
+)
 from desktop_sync.engine.records import OperationRecord
 from desktop_sync.i18n import N_, tr
 
@@ -104,7 +111,7 @@ def _export_value(column: str, value: Any) -> Any:
     return value
 
 
-@click.command("journal")
+@click.group("journal", invoke_without_command=True)
 @click.option("--run", "run_id", type=int, default=None, help="show one run's operations")
 @click.option(
     "--export",
@@ -114,9 +121,15 @@ def _export_value(column: str, value: Any) -> Any:
     help="write the operations to FILE.csv or FILE.xlsx",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@pass_context
-def journal_cmd(ctx: Context, run_id: int | None, export: str | None, as_json: bool) -> None:
+@click.pass_context
+def journal_cmd(
+    click_ctx: click.Context, run_id: int | None, export: str | None, as_json: bool
+) -> None:
     """Every run and every change the sync made."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx = click_ctx.find_object(Context)
+    assert ctx is not None
     with open_door(ctx) as door:
         if run_id is None and export is None:
             _list_runs(door, as_json)
@@ -159,3 +172,36 @@ def _list_runs(door: JournalDoor, as_json: bool) -> None:
                 applied=r.counts.get("applied", 0), planned=r.counts.get("planned", 0)
             )
         )
+
+
+@journal_cmd.command("migrate")
+@click.option(
+    "--to", "to_url", required=True, help="the shared journal: postgresql://user@server/db"
+)
+@pass_context
+def journal_migrate(ctx: Context, to_url: str) -> None:
+    """Copy this profile's journal into a shared PostgreSQL journal and use that from now on."""
+    from desktop_sync.cli.profile_cmds import _journal_password
+
+    profile = ctx.store.get(ctx.profile_name)
+    url = check_journal_url(to_url)
+    if not url.startswith("postgresql"):
+        raise CommandError(tr("journal migrate: --to must be postgresql://user@server/database"))
+    _journal_password(profile, only_if_missing=True)
+    try:
+        copied = copy_journal(profile, ctx.paths, url)
+    except NothingToCopy as exc:
+        raise CommandError(str(exc)) from None
+    ctx.store.put(profile.with_setting("journal.url", url))
+    echo(
+        tr(
+            "Copied {runs} runs, {ops} operations, {links} links and {inbox} inbox items; "
+            "profile «{name}» now uses the shared journal."
+        ).format(
+            runs=copied.runs,
+            ops=copied.operations,
+            links=copied.links,
+            inbox=copied.inbox,
+            name=profile.name,
+        )
+    )

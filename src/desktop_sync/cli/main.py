@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "invoice": "desktop_sync.cli.invoice_cmd:invoice_group",
     "journal": "desktop_sync.cli.journal_cmds:journal_cmd",
     "sandbox": "desktop_sync.cli.sandbox_cmd:sandbox_cmd",
+    "service": "desktop_sync.cli.service_cmd:service_cmd",
     "demo": "desktop_sync.cli.demo_cmd:demo_cmd",
     "smoke-gui": "desktop_sync.cli.smoke_cmd:smoke_gui_cmd",
     "smoke-keyring": "desktop_sync.cli.smoke_cmd:smoke_keyring_cmd",
@@ -94,7 +95,14 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
     opens_window = click_ctx.invoked_subcommand is None
     # A box for errors only where a person clicked (window, demo); never for a scheduled run.
     person_present(click_ctx.invoked_subcommand in (None, "demo"))
-    setup_logging(paths.gui_log_file if opens_window else paths.log_file)
+    service = click_ctx.invoked_subcommand == "service"  # long-lived: a log file of its own
+    setup_logging(
+        paths.gui_log_file
+        if opens_window
+        else paths.service_log_file
+        if service
+        else paths.log_file
+    )
     if paths.home is not None:
         _warn_network_home(paths.home)
     click_ctx.obj = Context(paths=paths, profile_name=profile_name)

@@ -209,7 +209,11 @@ def show(ctx: Context, name: str, as_json: bool) -> None:
     """Show a profile's settings (never its secrets)."""
     profile = ctx.store.get(name)
     data = profile.to_json()
-    data["secrets"] = {kind.value: _secret_state(profile, kind, as_json) for kind in SecretKind}
+    data["secrets"] = {
+        kind.value: _secret_state(profile, kind, as_json)
+        for kind in SecretKind
+        if kind is not SecretKind.JOURNAL_PASSWORD or profile.journal_url.startswith("postgresql")
+    }
     if as_json:
         emit_json(data)
         return
@@ -258,6 +262,7 @@ SETTING_LABELS = {
     "onec_password": N_("1C password"),
     "crm_secret": N_("Bitrix24 webhook"),
     "send": N_("send to 1C"),
+    "journal_password": N_("Journal database password"),
     "paid": N_("paid"),
 }
 
@@ -275,6 +280,42 @@ def set_(ctx: Context, name: str, key: str, value: str) -> None:
     if key == "schedule.at_logon":
         _apply_logon_start(ctx, profile)
 
+    if key == "journal.url" and profile.journal_url.startswith("postgresql"):
+        _journal_password(profile)
+
+
+def _journal_password(profile: Profile, *, only_if_missing: bool = False) -> None:
+    """A shared journal's database password: asked for on a terminal, kept in the keyring."""
+    kind = SecretKind.JOURNAL_PASSWORD
+    if os.environ.get(kind.env):
+        echo(tr("The journal's database password comes from {env}.").format(env=kind.env))
+        return
+    if only_if_missing and backend_info().usable:
+        try:
+            if SecretStore(profile.uuid).get(kind):
+                return
+        except KeyringUnavailable as exc:
+            raise CommandError(str(exc)) from None
+    if not (backend_info().usable and stdin_is_console()):
+        echo(
+            tr(
+                "The journal's database password is not asked for here: set {env} for each "
+                "run, or run this command on a terminal to keep it in the keyring."
+            ).format(env=kind.env)
+        )
+        return
+    entered: str = click.prompt(
+        tr("Password of the journal's database (empty: none)"),
+        hide_input=True,
+        default="",
+        show_default=False,
+    )
+    if entered:
+        try:
+            SecretStore(profile.uuid).set(kind, entered)
+        except KeyringUnavailable as exc:
+            raise CommandError(str(exc)) from None
+        echo(tr("The journal's database password is kept in the keyring."))
 
 def _apply_logon_start(ctx: Context, profile: Profile) -> None:
     from desktop_sync.config import autostart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -137,9 +138,16 @@ def print_summary(summary: RunSummary) -> None:
 @click.option("--only", default=None, help="only these flows, e.g. F1,F7")
 @click.option("--full", is_flag=True, help="read everything (a full reconciliation)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--wait", is_flag=True, help="if another run of this profile is going, wait for it")
 @pass_context
 def sync_cmd(
-    ctx: Context, dry_run: bool, apply_: bool, only: str | None, full: bool, as_json: bool
+    ctx: Context,
+    dry_run: bool,
+    apply_: bool,
+    only: str | None,
+    full: bool,
+    as_json: bool,
+    wait: bool,
 ) -> None:
     """Read both systems, plan, and (with --apply) synchronise."""
     if dry_run == apply_:
@@ -148,6 +156,7 @@ def sync_cmd(
     profile = ctx.store.get(ctx.profile_name)
     try:
         with SyncService.open(profile, ctx.paths) as svc, TerminalProgress(enabled(as_json)) as bar:
+            svc.lock_wait = math.inf if wait else None
             if dry_run:
                 summary, plan = svc.dry_run(bar, flows=flows, trigger="cli", full=full)
             else:

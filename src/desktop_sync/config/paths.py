@@ -46,6 +46,11 @@ class AppPaths:
         """The window's log: a file of its own, never shared with a command running beside it."""
         return self.log_dir / "desktop-sync-gui.log"
 
+    @property
+    def service_log_file(self) -> Path:
+        """``desktop-sync service``'s log: it runs for days beside the commands."""
+        return self.log_dir / "desktop-sync-service.log"
+
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
 

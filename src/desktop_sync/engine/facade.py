@@ -21,7 +21,7 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.engine import decisions
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
-from desktop_sync.engine.shared import open_journal, run_lock
+from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
 from desktop_sync.errors import CannotConnect, SyncError, Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal, LinkValues
@@ -31,8 +31,10 @@ __all__ = [
     "ConnectError",
     "ExportError",
     "JournalDoor",
+    "NothingToCopy",
     "SetupIncomplete",
     "StalePlan",
+    "copy_journal",
     "export_table",
     "open_journal",
     "profile_secrets",
