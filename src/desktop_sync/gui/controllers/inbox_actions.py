@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.inbox import InboxWidget
+from desktop_sync.gui.controllers.inbox_poll import InboxPoller
 from desktop_sync.gui.controllers.tray import Tray
 from desktop_sync.i18n import ntr, tr
 
@@ -27,6 +28,7 @@ class InboxActions:
     def __init__(self, host: InboxHost) -> None:
         self.host = host
         host.inbox.resolve_requested.connect(self.resolve)
+        self.poller = InboxPoller(host, self)  # a shared journal changes from elsewhere too
 
     def show(self, entries: list[InboxRecord]) -> None:
         h = self.host
