@@ -88,6 +88,12 @@ def _stock_rows(store: Store, rec: Record, tabular: str) -> list[tuple[str, Deci
 
 
 def post_shipment(store: Store, s: object, rec: Record) -> list[Movement]:
+    """Реализация: goods leave 41.01 at cost (Дт 90.02.1), the buyer owes the total
+    (Дт 62.01 Кт 90.01.1), the VAT in it is charged (Дт 90.03 Кт 68.02). Refused: a
+    contract not «с покупателем» or not the buyer's, a row without a quantity, an
+    invoice (the base document) of another buyer."""
+    if isinstance(s, EntitySet):
+        refuse(s, rec, _sale_problems(store, rec))
     wh, kind = rec["Склад_Key"], "StandardODATA." + bp30.SHIPMENTS
     moves = [
         _move(
@@ -106,7 +112,24 @@ def post_shipment(store: Store, s: object, rec: Record) -> list[Movement]:
     )
     debt = (account_ref("62.01"), party)
     moves.append(_move(rec, kind, debt, (account_ref("90.01.1"), ()), rec["СуммаДокумента"]))
+    vat = sum((r["СуммаНДС"] for t in ("Товары", "Услуги") for r in rec.get(t, [])), Decimal(0))
+    if vat:
+        moves.append(_move(rec, kind, (account_ref("90.03"), ()), (account_ref("68.02"), ()), vat))
     return moves
+
+
+def _sale_problems(store: Store, rec: Record) -> list[str]:
+    problems = _check_contract(store, rec, "СПокупателем", "с покупателем")
+    problems += zero_quantities(rec)
+    problems += [
+        f'Не заполнена колонка "Количество" в строке {row["LineNumber"]} списка "Услуги"'
+        for row in rec.get("Услуги", [])
+        if row["Количество"] <= 0
+    ]
+    invoice = store.get(bp30.INVOICES, rec.get("СчетНаОплатуПокупателю_Key") or ZERO_GUID)
+    if invoice is not None and invoice["Контрагент_Key"] != rec["Контрагент_Key"]:
+        problems.append("Счет на оплату выписан другому контрагенту")
+    return problems
 
 
 def post_return(store: Store, s: object, rec: Record) -> list[Movement]:
