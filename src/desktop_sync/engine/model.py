@@ -29,6 +29,7 @@ class Flow(StrEnum):
     F5 = "F5"  # products 1C -> CRM
     F6 = "F6"  # stock 1C -> CRM
     F7 = "F7"  # counterparties <-> companies
+    F8 = "F8"  # invoice issued in 1C -> CRM
     F10 = "F10"  # closing documents: a 1C sales document at the CRM's request
 
 

@@ -13,6 +13,7 @@ _FLOWS = {
     Flow.F5: N_("Products from 1C to the CRM"),
     Flow.F6: N_("Stock from 1C to the CRM"),
     Flow.F7: N_("Counterparties (both ways)"),
+    Flow.F8: N_("Invoices issued in 1C to the CRM"),
     Flow.F10: N_("Closing documents: sales documents in 1C at the CRM's request"),
 }
 _KINDS = {

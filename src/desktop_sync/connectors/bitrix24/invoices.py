@@ -22,6 +22,7 @@ from desktop_sync.connectors.bitrix24.models import CrmInvoice, Stage
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
+from desktop_sync.crm.types import InvoiceDraft
 from desktop_sync.domain.entities import InvoiceLine
 
 INVOICE = 31
@@ -210,6 +211,31 @@ class Invoices:
             what=f"invoice {fields.get('accountNumber', xml_id)}",
         ).result
         return int(result["item"]["id"])
+
+    def add_invoice_draft(self, draft: InvoiceDraft) -> int:
+        """F8: a smart invoice made from a 1C invoice (its rows are set apart)."""
+        fields: dict[str, Any] = {
+            "title": draft.title,
+            "begindate": draft.date.isoformat(),
+            "currencyId": draft.currency,
+            **sync_values(draft.fields),
+        }
+        if draft.company_id:
+            fields["companyId"] = draft.company_id
+        if draft.contact_id:
+            fields["contactId"] = draft.contact_id
+        if draft.stage_id:
+            fields["stageId"] = draft.stage_id
+        if draft.assigned_by:
+            fields["assignedById"] = draft.assigned_by
+        return self.add_invoice(fields, xml_id=draft.xml_id)
+
+    def move_to_stage(self, invoice_id: int, stage_id: str) -> None:
+        self.rest.call(
+            "crm.item.update",
+            {"entityTypeId": INVOICE, "id": invoice_id, "fields": {"stageId": stage_id}},
+            what=f"invoice {invoice_id}",
+        )
 
     def update_invoice(self, invoice_id: int, fields: Mapping[str, Any]) -> CrmInvoice:
         result = self.rest.call(

@@ -1,0 +1,357 @@
+"""F8: customer invoices issued in 1C become CRM invoices.
+
+A 1C invoice (BP 3.0 ``СчетНаОплатуПокупателю``, UT 11 ``ЗаказКлиента``) that
+desktop-sync did not make from a CRM invoice (no link, not found by F1, no key mark in
+its comment), not marked for deletion and dated on or after the profile's start day
+becomes a smart invoice: its buyer matched or created by F7 (ИНН/КПП, never the name),
+its rows with the catalog products of F5, the 1C number and date in our fields, the
+title in the accountant's words, and the Ref_Key as its key (``xmlId``): a create
+whose answer was lost, or a journal lost with it, finds it and never makes a twin.
+
+From then on the invoice is linked as any other: 1C is the master of its rows and
+sums (F2), its payments and shipments reach it (F3/F4). One marked for deletion in 1C
+moves to the profile's "cancelled" stage, or waits for a person when none is chosen.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from desktop_sync.crm.types import CrmInvoice
+from desktop_sync.domain.entities import Invoice, InvoiceLine, Payment, payment_state
+from desktop_sync.domain.money import ZERO, round_money
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
+from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
+from desktop_sync.engine.money import payment_line
+from desktop_sync.engine.ops import SENT, InvoiceCancel, IssuedInvoice
+from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
+from desktop_sync.engine.plan_counterparties import Counterparties
+from desktop_sync.engine.plan_products import Products
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.i18n import tr
+
+if TYPE_CHECKING:
+    from desktop_sync.config import Profile
+
+# The CRM invoice's title: the accountant's words, whatever language the window speaks.
+TITLE = "Счёт № {number} от {date}"
+KOPECK = Decimal("0.01")
+
+
+def issued_in_onec(ci: CrmInvoice, onec_ref: str) -> bool:
+    """A CRM invoice F8 made from this 1C invoice: its key is the 1C Ref_Key."""
+    return (ci.xml_id or "").strip().lower() == onec_ref.lower()
+
+
+def issued_settings(profile: Profile, today: dt.date) -> dict[str, Any]:
+    """The profile's F8 settings as ``PlanSettings`` fields; the start day defaults to the
+    first of ``today``'s month (a first run does not bring years of history)."""
+    since = profile.issued_since
+    return {
+        "issued_since": dt.date.fromisoformat(since) if since else today.replace(day=1),
+        "issued_stage": profile.stages.get("issued", ""),
+        "cancelled_stage": profile.stages.get("cancelled", ""),
+        "responsible": int(profile.crm_responsible) if profile.crm_responsible else None,
+    }
+
+
+def title_of(inv: Invoice) -> str:
+    return TITLE.format(number=inv.number, date=day_text(inv.date))
+
+
+def _label(inv: Invoice) -> str:
+    return tr("Invoice No. {number} of {date}").format(number=inv.number, date=day_text(inv.date))
+
+
+class IssuedInvoices:
+    """F8's part of a plan. ``invoices``: the 1C invoices F1 linked or found this plan."""
+
+    def __init__(
+        self,
+        b: Builder,
+        snap: Snapshot,
+        links: Links,
+        cps: Counterparties,
+        products: Products,
+        invoices: MatchResult,
+    ) -> None:
+        self.b = b
+        self.snap = snap
+        self.links = links
+        self.cps = cps
+        self.products = products
+        self.match = invoices
+        self._payments: dict[str, list[Payment]] | None = None
+
+    # -- new invoices --------------------------------------------------------------------
+
+    def issue(self) -> None:
+        """Each 1C invoice in scope not in the CRM yet: a create (or, when the CRM holds
+        one by its key already, the same create that completes and links it)."""
+        since = self.b.settings.issued_since
+        if since is None:
+            return
+        linked = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
+        by_key = {
+            ci.xml_id.strip().lower(): ci for ci in self.snap.crm.invoices.values() if ci.xml_id
+        }
+        for ref, inv in sorted(
+            self.snap.onec.invoices.items(), key=lambda kv: (kv[1].date, kv[1].number, kv[0])
+        ):
+            if (
+                ref in linked
+                or ref in self.match.pairs
+                or inv.deleted
+                or inv.date < since
+                or OUR_MARK in inv.comment
+            ):
+                continue
+            self._issue_one(ref, inv, by_key.get(ref.lower()))
+
+    def _issue_one(self, ref: str, inv: Invoice, found: CrmInvoice | None) -> None:
+        label = _label(inv)
+        op_id = f"F8:create_crm:{ref}"
+        deps: list[str] = []
+        self._check(ref, inv, label, op_id)
+        company, company_of, contact, buyer = self._buyer(ref, inv, label, op_id, deps)
+        products = tuple(self._row(ref, ln, label, op_id, deps) for ln in inv.lines)
+        values = nz.invoice_values(
+            inv, inv.counterparty_ref or "", [ln.product_ref or "" for ln in inv.lines]
+        )
+        settings = self.b.settings
+        if found is None:
+            reason = tr("{label}: issued in 1C, will be created in the CRM for {buyer}")
+        else:
+            reason = tr(
+                "{label}: issued in 1C, already in the CRM (id {id}) under its 1C key; "
+                "will be completed and linked, not created again"
+            )
+            self.match.add(Pair(ref, str(found.invoice.crm_id), "key", known=False))
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F8,
+                kind=OpKind.CREATE,
+                target=System.CRM,
+                entity_type=INVOICE,
+                source_id=ref,
+                target_id=str(found.invoice.crm_id) if found is not None else None,
+                idempotency_key=self.b.key(Flow.F8, INVOICE, ref),
+                reason=reason.format(
+                    label=label, buyer=buyer, id=found.invoice.crm_id if found else ""
+                ),
+                record_label=label,
+                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
+                payload=IssuedInvoice(
+                    invoice=inv,
+                    title=title_of(inv),
+                    company=company,
+                    company_of=company_of,
+                    products=products,
+                    stage=settings.issued_stage,
+                    responsible=settings.responsible,
+                    fields=self._fields(ref, inv),
+                    values=values,
+                    contact=contact,
+                ),
+                depends_on=tuple(dict.fromkeys(deps)),
+            )
+        )
+
+    def _fields(self, ref: str, inv: Invoice) -> dict[str, Any]:
+        """Our fields on the new invoice: the 1C number and date and what is paid so far,
+        as F3 writes them (so that the next run has nothing to change)."""
+        if self._payments is None:
+            self._payments = defaultdict(list)
+            for p in self.snap.onec.payments.values():
+                for r in {a.invoice_ref for a in p.allocations if a.invoice_ref}:
+                    self._payments[r].append(p)
+        state = payment_state(ref, inv.total, self._payments.get(ref, []))
+        fields: dict[str, Any] = {
+            "onec_number": inv.number,
+            "onec_date": inv.date,
+            "sync_status": SENT,
+            "paid": state.paid,
+            "outstanding": state.outstanding,
+        }
+        if state.payments:
+            fields["last_payment_date"] = state.last_payment_date
+            fields["payments"] = tuple(payment_line(p, _share(p, ref)) for p in state.payments)
+        return fields
+
+    def _attention(
+        self, ref: str, label: str, op_id: str, suffix: str, field: str, message: str, action: str
+    ) -> None:
+        self.b.attention(
+            Flow.F8,
+            INVOICE,
+            f"F8:{suffix}:{ref}",
+            record_id=ref,
+            record_label=label,
+            field=field,
+            message=message,
+            action=action,
+            blocks=(op_id,),
+        )
+
+    def _check(self, ref: str, inv: Invoice, label: str, op_id: str) -> None:
+        """What the CRM invoice could not hold as 1C has it: held back, said in words."""
+        if inv.currency != "RUB":
+            self._attention(
+                ref, label, op_id, "currency", nz.label("currency"),
+                tr("the invoice is in {currency}; only roubles are synchronised").format(
+                    currency=inv.currency
+                ),
+                tr("issue the invoice in roubles in 1C, or enter it in the CRM by hand"),
+            )  # fmt: skip
+        if not inv.lines:
+            self._attention(
+                ref, label, op_id, "no_rows", nz.label("rows"),
+                tr("the 1C invoice has no rows"),
+                tr("add the goods or services to the invoice in 1C"),
+            )  # fmt: skip
+        for ln in inv.lines:
+            gross = ln.total_with_vat
+            if ln.quantity <= 0:
+                self._attention(
+                    ref, label, op_id, f"row{ln.line_no}_qty", tr("Quantity"),
+                    tr("row {n} «{name}»: the quantity is {value}").format(
+                        n=ln.line_no, name=ln.product_name, value=ln.quantity
+                    ),
+                    tr("correct the row in the 1C invoice"),
+                )  # fmt: skip
+            elif round_money((gross / ln.quantity).quantize(KOPECK) * ln.quantity) != gross:
+                self._attention(
+                    ref, label, op_id, f"row{ln.line_no}_sum", nz.label("rows"),
+                    tr(
+                        "row {n} «{name}»: the sum {sum} is not the quantity {qty} times a "
+                        "price in whole kopecks; a CRM row is the price times the quantity, "
+                        "so the totals would differ"
+                    ).format(n=ln.line_no, name=ln.product_name, sum=gross, qty=ln.quantity),
+                    tr("correct the row's price or sum in the 1C invoice"),
+                )  # fmt: skip
+
+    def _buyer(
+        self, ref: str, inv: Invoice, label: str, op_id: str, deps: list[str]
+    ) -> tuple[str | None, str | None, bool, str]:
+        """(CRM company key known now, or the operation creating it, a private person's
+        contact, the buyer's name) by the F7 rules."""
+        cp_ref = inv.counterparty_ref or ""
+        cp = self.snap.onec.counterparties.get(cp_ref)
+        if cp is None:
+            self._attention(
+                ref, label, op_id, "no_buyer", nz.label("counterparty"),
+                tr("the 1C invoice names no counterparty desktop-sync can read"),
+                tr("choose the buyer in the 1C invoice"),
+            )  # fmt: skip
+            return None, None, False, "—"
+        dep = self.cps.ensure_in_crm(cp_ref, label)
+        if dep:
+            deps.append(dep)
+        pair = self.cps.match.pairs.get(cp_ref)
+        if pair is not None:
+            company_id = pair.crm_key.split("/")[0]
+            co = self.snap.crm.companies.get(int(company_id)) if company_id.isdigit() else None
+            return pair.crm_key, None, co is not None and co.entity == "contact", cp.name
+        if dep:
+            return None, dep, False, cp.name
+        self._attention(
+            ref, label, op_id, "buyer", nz.label("counterparty"),
+            tr("the buyer «{name}» is not in the CRM and cannot be created there").format(
+                name=cp.name
+            ),
+            tr("see the counterparty's own item; the invoice follows it"),
+        )  # fmt: skip
+        return None, None, False, cp.name
+
+    def _row(
+        self, ref: str, ln: InvoiceLine, label: str, op_id: str, deps: list[str]
+    ) -> tuple[int | None, str | None]:
+        """(CRM product id known now, or the operation creating it) of one row (F5)."""
+        product_ref = ln.product_ref or ""
+        if product_ref not in self.snap.onec.products:
+            self._attention(
+                ref, label, op_id, f"row{ln.line_no}", nz.label("rows"),
+                tr("row {n} «{name}» is not a catalog product in 1C").format(
+                    n=ln.line_no, name=ln.product_name
+                ),
+                tr("choose the product from the catalog in the 1C invoice row"),
+            )  # fmt: skip
+            return None, None
+        dep = self.products.ensure_in_crm(product_ref, label)
+        if dep:
+            deps.append(dep)
+        pair = self.products.match.pairs.get(product_ref)
+        if pair is not None and pair.crm_key.isdigit():
+            return int(pair.crm_key), None
+        if dep:
+            return None, dep
+        self._attention(
+            ref, label, op_id, f"product{ln.line_no}", nz.label("rows"),
+            tr("row {n}: the product «{name}» cannot be sent to the CRM catalog").format(
+                n=ln.line_no, name=ln.product_name
+            ),
+            tr("see the product's own item; the invoice follows it"),
+        )  # fmt: skip
+        return None, None
+
+    # -- marked for deletion ----------------------------------------------------------------
+
+    def cancel_deleted(self) -> None:
+        """A linked invoice F8 made, marked for deletion in 1C: its CRM invoice moves to
+        the "cancelled" stage (never deleted); with no such stage chosen, a person decides."""
+        stage = self.b.settings.cancelled_stage
+        onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
+        for link in self.links.of(INVOICE):
+            ref, crm_id = link.onec_ref or "", link.crm_id or ""
+            inv = onec.get(ref)
+            ci = crm.get(int(crm_id)) if crm_id.isdigit() else None
+            if inv is None or ci is None or not inv.deleted or not issued_in_onec(ci, ref):
+                continue
+            label = _label(inv)
+            if not stage:
+                self.b.attention(
+                    Flow.F8,
+                    INVOICE,
+                    f"F8:deleted:{ref}",
+                    record_id=ref,
+                    record_label=label,
+                    field=tr("deletion mark"),
+                    message=tr(
+                        "marked for deletion in 1C; no CRM stage is chosen for cancelled "
+                        "invoices, so the CRM invoice stays as it is"
+                    ),
+                    action=tr(
+                        "choose the stage: desktop-sync profile set NAME stage.cancelled "
+                        "DT31_1:D; or decline the invoice in the CRM by hand and skip this"
+                    ),
+                )
+            elif ci.stage_id != stage:
+                self.b.op(
+                    Operation(
+                        op_id=f"F8:cancel:{ref}",
+                        flow=Flow.F8,
+                        kind=OpKind.UPDATE,
+                        target=System.CRM,
+                        entity_type=INVOICE,
+                        source_id=ref,
+                        target_id=crm_id,
+                        idempotency_key="",
+                        reason=tr(
+                            "{label}: marked for deletion in 1C; the CRM invoice moves to "
+                            "the cancelled stage"
+                        ).format(label=label),
+                        record_label=label,
+                        changes=(FieldChange("stage", tr("Stage"), ci.stage_id, stage),),
+                        payload=InvoiceCancel(int(crm_id), stage),
+                    )
+                )
+
+
+def _share(p: Payment, invoice_ref: str) -> Decimal:
+    return round_money(sum((a.amount for a in p.allocations if a.invoice_ref == invoice_ref), ZERO))

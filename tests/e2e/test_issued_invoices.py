@@ -1,0 +1,211 @@
+"""F8 end to end: an invoice the accountant issues in 1C reaches the CRM once, with the
+same rows and totals; its payments show there; a change in 1C updates it; a deletion
+mark moves it to the "cancelled" stage. On BP 3.0 and UT 11, through both APIs."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.crm.types import CrmInvoice
+from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine.model import Flow, Plan
+
+from .conftest import World, make_world
+
+SINCE = "2026-03-12"  # after every seeded 1C invoice: only those issued here are in scope
+RATES = (0, 5, 7, 10, 18, 20, 22)
+
+
+@pytest.fixture
+def issued_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str
+) -> Iterator[World]:
+    gen = make_world(tmp_path, monkeypatch, configuration=configuration)
+    world = next(gen)
+    set_profile(world, ("onec.invoices_since", SINCE))
+    yield world
+    gen.close()
+
+
+def set_profile(world: World, *settings: tuple[str, str]) -> None:
+    profile = world.profile
+    for key, value in settings:
+        profile = profile.with_setting(key, value)
+    ProfileStore(world.paths.profiles_file).put(profile)
+    world.profile = profile
+
+
+def _last_seeded(world: World) -> dict[str, Any]:
+    rows = world.onec.store.rows[world.story.invoices].values()
+    return copy.deepcopy(max(rows, key=lambda r: r["Date"]))
+
+
+def _rate(amount: Decimal, vat: Decimal) -> int:
+    """The row's VAT rate, from its sum and VAT (BP names it, UT by a reference)."""
+    for r in RATES:
+        if (amount * r / (100 + r)).quantize(Decimal("0.01")) == vat:
+            return r
+    raise AssertionError(f"no VAT rate gives {vat} of {amount}")
+
+
+def _set_quantity(row: dict[str, Any], qty: Decimal) -> None:
+    rate = _rate(row["Сумма"], row["СуммаНДС"])
+    row["Количество"] = qty
+    if "КоличествоУпаковок" in row:
+        row["КоличествоУпаковок"] = qty
+    row["Сумма"] = (row["Цена"] * qty).quantize(Decimal("0.01"))
+    row["СуммаНДС"] = (row["Сумма"] * rate / (100 + rate)).quantize(Decimal("0.01"))
+    if "СуммаСНДС" in row:
+        row["СуммаСНДС"] = row["Сумма"]
+
+
+def issue(world: World, day: int, quantities: tuple[int, ...] = (3, 2)) -> str:
+    """An invoice the accountant makes in 1C (the form copies a recent one), posted."""
+    like = _last_seeded(world)
+    for name in ("Ref_Key", "DataVersion", "Number", "Posted", "DeletionMark"):
+        like.pop(name, None)
+    rows = like["Товары"][: len(quantities)]
+    for n, (row, qty) in enumerate(zip(rows, quantities, strict=True), start=1):
+        row["LineNumber"] = n
+        _set_quantity(row, Decimal(qty))
+    total = sum((r["Сумма"] for r in rows), Decimal(0))
+    like.update(Date=dt.datetime(2026, 3, day, 11), Товары=rows, СуммаДокумента=total)
+    for stage in like.get("ЭтапыГрафикаОплаты") or []:
+        stage["СуммаПлатежа"] = total
+    rec = world.onec.add(world.story.invoices, **like)
+    ref = str(rec["Ref_Key"])
+    world.onec.post(world.story.invoices, ref)
+    return ref
+
+
+def edit_quantity(world: World, ref: str, row: int, qty: int) -> Decimal:
+    rec = world.story.invoice(ref)
+    rows = copy.deepcopy(rec["Товары"])
+    _set_quantity(rows[row], Decimal(qty))
+    total = sum((r["Сумма"] for r in rows), Decimal(0))
+    world.onec.unpost(world.story.invoices, ref)
+    world.onec.edit(world.story.invoices, ref, Товары=rows, СуммаДокумента=total)
+    world.onec.post(world.story.invoices, ref)
+    return total
+
+
+def onec_invoice(world: World, ref: str) -> Invoice:
+    with world.story.client() as c:
+        found = c.invoice(ref)
+    assert found is not None
+    return found
+
+
+def crm_of(world: World, ref: str) -> list[CrmInvoice]:
+    """Every CRM invoice carrying the 1C invoice's key (one, or a twin)."""
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        found = c.call(
+            "crm.item.list", {"entityTypeId": 31, "filter": {"=xmlId": ref}, "select": ["id"]}
+        ).result
+        return [c.invoices.get(int(i["id"])) for i in found["items"]]
+
+
+def sync(world: World) -> Plan:
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    return plan
+
+
+def f8_ops(plan: Plan, ref: str) -> list[str]:
+    """What a plan writes for the 1C invoice (its printed PDF, F11, is another's test)."""
+    return [
+        op.op_id
+        for op in plan.operations
+        if (op.source_id == ref or ref in op.op_id) and op.flow.value != "F11"
+    ]
+
+
+def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> None:
+    world = issued_world
+    ref = issue(world, 13)
+    onec = onec_invoice(world, ref)
+    with world.service() as svc:
+        _snap, preview = svc.prepare()
+    create = next(op for op in preview.operations if op.op_id == f"F8:create_crm:{ref}")
+    assert create.flow is Flow.F8
+    assert f"No. {onec.number} of 13.03.2026: issued in 1C, will be created" in create.reason
+
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    inv = ci.invoice
+    assert [(ln.quantity, ln.total_with_vat, ln.vat_rate) for ln in inv.lines] == [
+        (ln.quantity, ln.total_with_vat, ln.vat_rate) for ln in onec.lines
+    ]
+    assert ci.opportunity == onec.total and inv.total == onec.total
+    assert all(ln.product_crm_id for ln in inv.lines)
+    assert ci.fields.onec_number == onec.number and ci.fields.onec_date == onec.date
+    assert ci.fields.outstanding == onec.total and ci.fields.paid == 0
+    assert inv.date == onec.date
+    assert ci.stage_id == "DT31_1:N"  # no stage chosen: the pipeline's first
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        item = c.call("crm.item.get", {"entityTypeId": 31, "id": inv.crm_id}).result["item"]
+        company = c.call("crm.company.get", {"id": ci.company_id}).result
+    assert item["title"] == f"Счёт № {onec.number} от 13.03.2026"
+    buyer = world.story.row(world.story.counterparties, str(onec.counterparty_ref))
+    assert company and ci.company_id  # the buyer's company, made or matched by ИНН/КПП
+    reqs = world.crm.store.requisites.rows.values()
+    assert any(r["ENTITY_ID"] == ci.company_id and r["RQ_INN"] == buyer["ИНН"] for r in list(reqs))
+
+    # a second sync plans nothing for it
+    again = sync(world)
+    assert f8_ops(again, ref) == []
+
+    # 40 % paid in 1C shows as paid 40 % on it
+    part = (onec.total * Decimal("0.4")).quantize(Decimal("0.01"))
+    world.story.payment([(ref, part)], "901", 14)
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    assert ci.fields.paid == part and ci.fields.outstanding == onec.total - part
+
+    # the accountant changes a quantity in 1C: the CRM invoice follows, no twin
+    total = edit_quantity(world, ref, 0, 5)
+    plan = sync(world)
+    assert f"F2:update_crm:invoice:{ref}" in f8_ops(plan, ref)
+    (ci,) = crm_of(world, ref)
+    assert ci.opportunity == total and ci.invoice.lines[0].quantity == 5
+    assert ci.fields.outstanding == total - part
+    assert f8_ops(sync(world), ref) == []
+
+
+def test_deletion_mark_moves_it_to_cancelled_or_waits(issued_world: World) -> None:
+    world = issued_world
+    ref = issue(world, 14, (1,))
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    world.onec.mark_deleted(world.story.invoices, ref)
+    sync(world)
+    with world.service() as svc:
+        keys = [i.dedup_key for i in svc.journal.inbox()]
+    assert f"F8:deleted:{ref}" in keys
+    (ci,) = crm_of(world, ref)
+    assert ci.stage_id == "DT31_1:N"  # nothing moved without a stage chosen
+
+    set_profile(world, ("stage.cancelled", "DT31_1:D"))
+    plan = sync(world)
+    assert f"F8:cancel:{ref}" in f8_ops(plan, ref)
+    (ci,) = crm_of(world, ref)  # moved, never deleted
+    assert ci.stage_id == "DT31_1:D"
+    assert f8_ops(sync(world), ref) == []
+
+
+def test_before_the_start_day_nothing_is_sent(issued_world: World) -> None:
+    world = issued_world
+    ref = issue(world, 11)  # before SINCE
+    with world.service() as svc:
+        _snap, plan = svc.prepare()
+    assert f8_ops(plan, ref) == []
