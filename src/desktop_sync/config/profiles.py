@@ -6,7 +6,6 @@ in the OS keyring (``config.secrets``), keyed by the profile's stable UUID.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -24,7 +23,7 @@ from desktop_sync.i18n import tr
 
 CONFIGURATIONS = ("bp30", "ut11")
 CRM_KINDS = ("bitrix24",)
-STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled", "ship", "issued")
+STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled", "ship")
 _NAME = re.compile(r"^[\w][\w .-]{0,63}$")
 FILE_VERSION = 1
 
@@ -49,11 +48,11 @@ class Profile:
     start_at_logon: bool = False  # open the window (and its schedule) when the user logs on
     journal_url: str = ""  # empty = the SQLite file in the data dir
     crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
+    # F9: deal pipeline id -> {meaning: stage id} ("send", "paid", "partly_paid", "ship");
+    # a deal with a smart invoice of its own: which of the two is sent ("invoice"/"deal")
+    deal_stages: dict[str, dict[str, str]] = field(default_factory=dict)
+    sale_carrier: str = "invoice"
     ship_post: bool = False  # F10: the sales document is posted at once (else by the accountant)
-    # F8: 1C invoices dated on or after this day (ISO; empty: the first of the current
-    # month) reach the CRM, with this CRM user responsible (a user id; empty: the CRM's choice)
-    issued_since: str = ""
-    crm_responsible: str = ""
     demo: bool = False
 
     def validate(self) -> Profile:
@@ -134,6 +133,8 @@ class Profile:
             return replace(self, warehouses=_set_or_drop(self.warehouses, rest, value))
         if head == "filter" and rest:
             return replace(self, filters=_set_or_drop(self.filters, rest, value))
+        if head == "deal" and rest:
+            return _deal_setting(self, rest, value.strip())
         simple = {
             "onec.url": "onec_url",
             "onec.user": "onec_user",
@@ -155,8 +156,6 @@ class Profile:
             if value not in ("on", "off"):
                 raise ConfigError(tr("crm.throttle: expected on or off"))
             return replace(self, crm_throttle=value == "on")
-        if key in ("onec.invoices_since", "crm.responsible"):
-            return _issued_setting(self, key, value.strip())
         if key == "ship.post":  # F10: post the sales document at once (else the accountant)
             if value not in ("on", "off"):
                 raise ConfigError(tr("ship.post: expected on or off"))
@@ -183,8 +182,8 @@ class Profile:
                         "schedule.minutes",
                         "schedule.at_logon",
                         "crm.throttle",
-                        "onec.invoices_since",
-                        "crm.responsible",
+                        "deal.<pipeline>.<send|paid|partly_paid|ship>",
+                        "deal.carrier",
                     ]
                 ),
             )
@@ -199,26 +198,32 @@ class Profile:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def _issued_setting(profile: Profile, key: str, value: str) -> Profile:
-    """F8's settings: the first day of the 1C invoices sent to the CRM, the responsible."""
-    if key == "crm.responsible":
-        if value and not value.isdigit():
-            raise ConfigError(tr("crm.responsible: the CRM user id must be a number"))
-        return replace(profile, crm_responsible=value)
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(
-                tr("onec.invoices_since: expected a date like 2026-03-01, not «{value}»").format(
-                    value=value
-                )
-            ) from None
-    return replace(profile, issued_since=value)
-
-
 DEAL_MEANINGS = ("send", "paid", "partly_paid", "ship")
 SALE_CARRIERS = ("invoice", "deal")
+
+
+def _deal_setting(profile: Profile, rest: str, value: str) -> Profile:
+    """F9: ``deal.<pipeline>.<meaning> STAGE`` (an empty stage drops it) and
+    ``deal.carrier invoice|deal``."""
+    if rest == "carrier":
+        if value not in SALE_CARRIERS:
+            raise ConfigError(
+                tr("deal.carrier: expected invoice (the smart invoice is sent) or deal")
+            )
+        return replace(profile, sale_carrier=value)
+    pipeline, _, meaning = rest.partition(".")
+    if not pipeline.isdigit() or meaning not in DEAL_MEANINGS:
+        raise ConfigError(
+            tr(
+                "deal.{rest}: expected deal.<pipeline id>.<{meanings}>, e.g. "
+                "deal.1.send C1:UC_AGREED"
+            ).format(rest=rest, meanings="|".join(DEAL_MEANINGS))
+        )
+    stages = {k: dict(v) for k, v in profile.deal_stages.items()}
+    stages[pipeline] = _set_or_drop(stages.get(pipeline, {}), meaning, value)
+    if not stages[pipeline]:
+        del stages[pipeline]
+    return replace(profile, deal_stages=stages)
 
 
 def _set_or_drop(mapping: dict[str, str], key: str, value: str) -> dict[str, str]:

@@ -16,19 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
-from desktop_sync.crm.types import (
-    CrmInvoice,
-    CrmLists,
-    InvoiceDraft,
-    Known,
-    Stage,
-    StoreAmount,
-    StoreDocument,
-)
+from desktop_sync.crm.types import CrmInvoice, CrmLists, Known, Stage, StoreAmount, StoreDocument
 from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
-    InvoiceLine,
     Product,
     Requisite,
     Warehouse,
@@ -122,32 +113,6 @@ class CrmInvoices(Protocol):
         """Invoice id -> the id of the buyer's requisite chosen on it."""
         ...
 
-    def find_invoice_by_xml_id(self, xml_id: str) -> int | None:
-        """The invoice carrying this key (F8: the 1C Ref_Key), if any."""
-        ...
-
-    def get(self, invoice_id: int) -> CrmInvoice:
-        """One invoice with its rows, read now."""
-        ...
-
-    def add_invoice_draft(self, draft: InvoiceDraft) -> int:
-        """A new invoice (without rows) carrying ``draft.xml_id``; its id."""
-        ...
-
-    def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
-        """The invoice's rows become ``lines`` (their ``product_crm_id``), all at once."""
-        ...
-
-    def link_invoice_requisite(
-        self, invoice_id: int, requisite_id: int, my_requisite_id: int = 0
-    ) -> None:
-        """The buyer's requisite chosen on the invoice."""
-        ...
-
-    def move_to_stage(self, invoice_id: int, stage_id: str) -> None:
-        """The invoice moves to ``stage_id`` (nothing else changes)."""
-        ...
-
 
 @runtime_checkable
 class CrmPayments(Protocol):
@@ -227,6 +192,30 @@ class CrmInventory(Protocol):
 
 
 @runtime_checkable
+class CrmDeals(Protocol):
+    """Deals (F9): read as invoices are (``CrmInvoice``, the title kept), by pipeline."""
+
+    def stages(self, category_id: int = 0) -> list[Stage]:
+        """The stages of one deal pipeline."""
+        ...
+
+    def read(
+        self, categories: Sequence[int], unreadable: dict[int, str] | None = None
+    ) -> list[CrmInvoice]:
+        """The deals of these pipelines with their rows; one not understood is named
+        in ``unreadable`` (deal id -> why)."""
+        ...
+
+    def setup_custom_fields(self) -> Sequence[NamedField]:
+        """Create the sync's fields on deals (``setup``); the fields created."""
+        ...
+
+    def missing_custom_fields(self) -> Sequence[NamedField]:
+        """The sync's fields deals do not have yet."""
+        ...
+
+
+@runtime_checkable
 class CrmPort(Protocol):
     """One CRM, as the engine sees it: one part per kind of record."""
 
@@ -255,6 +244,9 @@ class CrmPort(Protocol):
 
     @property
     def inventory(self) -> CrmInventory: ...
+
+    @property
+    def deals(self) -> CrmDeals: ...
 
     def read_lists(
         self,

@@ -33,6 +33,7 @@ class EntityType(StrEnum):
     PAYMENT_NOTE = "payment_note"  # a 1C payment noted on the invoice's timeline
     CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
     STORE_DOCUMENT = "store_document"
+    DEAL = "deal"  # F9: a CRM deal sent to 1C as an invoice (BP) or customer order (UT)
     SALES_DOCUMENT = "sales_document"  # F10: a 1C sales document made at the CRM's request
     SALES_BACK = "sales_back"  # F10: its number and date, and a note, on the CRM item
 
@@ -123,6 +124,7 @@ class NumberBack:
 
     from_op: str
     crm_id: str
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ class PaymentState:
     crm_id: int
     fields: Mapping[str, Any]
     stage: str | None = None
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,7 @@ class ShipmentState:
 
     crm_id: int
     fields: Mapping[str, Any]
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,35 +239,6 @@ class SalesBack:
     note: str = ""  # the timeline text ({number} and {date} filled in when known)
 
 
-@dataclass(frozen=True, slots=True)
-class IssuedInvoice:
-    """F8: a customer invoice issued in 1C, created as a CRM invoice whose key (``xmlId``)
-    is its Ref_Key. The buyer: ``company`` (a CRM key ``company/requisite`` known when
-    planned) or ``company_of`` (the operation creating it in this run); each row's CRM
-    product likewise, ``products[n]`` = (CRM id, or the operation creating it).
-    ``fields``: our custom fields at creation; ``values``: the invoice in 1C terms (the
-    link's base on both sides)."""
-
-    invoice: Invoice
-    title: str
-    company: str | None
-    company_of: str | None
-    products: tuple[tuple[int | None, str | None], ...]
-    stage: str
-    responsible: int | None
-    fields: Mapping[str, Any]
-    values: Mapping[str, Any]
-    contact: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceCancel:
-    """F8: an invoice marked for deletion in 1C moves its CRM invoice to ``stage``."""
-
-    crm_id: int
-    stage: str
-
-
 Payload = (
     NoPayload
     | LinkOnly
@@ -281,8 +256,6 @@ Payload = (
     | SalesCreate
     | SalesPost
     | SalesBack
-    | IssuedInvoice
-    | InvoiceCancel
 )
 
 NO_PAYLOAD = NoPayload()

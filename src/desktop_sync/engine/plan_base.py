@@ -37,6 +37,7 @@ CONTRACT = EntityType.CONTRACT
 PRODUCT = EntityType.PRODUCT
 INVOICE = EntityType.INVOICE
 INVOICE_BACK = EntityType.INVOICE_BACK  # the 1C number and date written back to the CRM
+DEAL = EntityType.DEAL  # F9: a CRM deal sent to 1C as an invoice or order
 
 # The fields an update of each system carries, per record type (what the writers can
 # do, ``ops``). A change of any other field is never planned as a write, which would be
@@ -75,13 +76,14 @@ class PlanSettings:
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
     inventory_off: bool = False  # the portal's inventory management (store documents) is off
     decisions: dict[str, Decision] = field(default_factory=dict)
-    # F8: 1C invoices dated on or after ``issued_since`` (None: none) become CRM invoices
-    # at ``issued_stage`` ("": the first), ``responsible`` (None: the CRM's choice); one
-    # marked for deletion in 1C moves to ``cancelled_stage`` ("": a person decides)
-    issued_since: dt.date | None = None
-    issued_stage: str = ""
-    cancelled_stage: str = ""
-    responsible: int | None = None
+    # F9: deal pipeline -> {meaning: stage} ("send", "paid", "partly_paid", "ship"); which
+    # of a deal and its own smart invoice is sent ("invoice" or "deal"); the 1C document
+    # a deal becomes ("invoice": BP's СчетНаОплатуПокупателю, "order": UT's ЗаказКлиента);
+    # our fields deals lack (their writes wait for setup)
+    deal_stages: dict[int, dict[str, str]] = field(default_factory=dict)
+    sale_carrier: str = "invoice"
+    deal_document: str = "invoice"
+    missing_deal_fields: tuple[str, ...] = ()
     ship_stages: tuple[str, ...] = ()  # F10: the "ship" stage of each pipeline
     ship_post: bool = False  # F10: the sales document is posted at once
 

@@ -12,6 +12,7 @@ from desktop_sync.engine.matcher import MatchResult, Pair, SentIndex, find_sent_
 from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
 from desktop_sync.engine.ops import InvoiceCreate, LinkOnly, NumberBack
 from desktop_sync.engine.plan_base import (
+    DEAL,
     INVOICE,
     INVOICE_BACK,
     PRODUCT,
@@ -32,13 +33,19 @@ from desktop_sync.engine.plan_invoice_checks import (
     repriced_as_base,
     rounding_notes,
 )
-from desktop_sync.engine.plan_onec_invoices import issued_in_onec
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 
 
 class Invoices:
+    """F1 of smart invoices; a subclass sends deals the same way (``plan_deals``): the
+    CRM records (``records``), their links' entity (``ENTITY``) and ``TAG``, the prefix
+    of the CRM id in operation ids and item keys, are what differ."""
+
+    ENTITY = INVOICE
+    TAG = ""
+
     def __init__(
         self, b: Builder, snap: Snapshot, links: Links, cps: Counterparties, products: Products
     ) -> None:
@@ -47,17 +54,46 @@ class Invoices:
         self.links = links
         self.cps = cps
         self.products = products
-        self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice
+        self._taken: set[str] | None = None  # 1C documents linked to a CRM invoice or deal
         self._sent_index: SentIndex | None = None  # the 1C invoices, indexed once a plan
+        self.skip: set[int] = set()  # CRM invoices not sent: their deal carries the sale (F9)
         self.match = MatchResult()  # 1C ref <-> CRM invoice id: linked, or found in 1C
-        for link in links.of(INVOICE):
+        records = self.records()
+        for link in links.of(self.ENTITY):
             if (
                 link.onec_ref in snap.onec.invoices
                 and link.crm_id is not None
                 and link.crm_id.isdigit()
-                and int(link.crm_id) in snap.crm.invoices
+                and int(link.crm_id) in records
             ):
                 self.match.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
+
+    def records(self) -> dict[int, CrmInvoice]:
+        """The CRM records this flow sends."""
+        return self.snap.crm.invoices
+
+    def label(self, ci: CrmInvoice) -> str:
+        return invoice_label(ci.invoice)
+
+    def comment(self, ci: CrmInvoice, key: str) -> str:
+        """The 1C document's comment: where it came from, and its key."""
+        return tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
+            number=ci.invoice.number, id=ci.invoice.crm_id, key=key
+        )
+
+    def create_reason(self, ci: CrmInvoice, label: str) -> str:
+        return tr("{label}: new, will be created in 1C for {buyer}").format(
+            label=label, buyer=ci.invoice.counterparty_name or self._buyer(ci) or "—"
+        )
+
+    def back_reason(self, label: str) -> str:
+        return tr("{label}: the 1C number and date will be written to the CRM invoice").format(
+            label=label
+        )
+
+    def as_looked_up(self, inv: Invoice) -> Invoice:
+        """The CRM record as 1C documents are searched for it (by its id in our comment)."""
+        return inv
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
         company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
@@ -106,7 +142,6 @@ class Invoices:
             ci
             for ci in self.snap.crm.invoices.values()
             if self.links.crm(INVOICE, str(ci.invoice.crm_id)) is None
-            and (ci.xml_id or "").lower() not in self.snap.onec.invoices  # made by F8
         ]
         if not stage:
             if candidates:
@@ -122,19 +157,19 @@ class Invoices:
                 )
             return
         for ci in sorted(candidates, key=lambda c: c.invoice.crm_id or 0):
-            if ci.stage_id == stage:
+            if ci.stage_id == stage and ci.invoice.crm_id not in self.skip:
                 self._send_one(ci)
 
     def _send_one(self, ci: CrmInvoice) -> None:
         inv = ci.invoice
         crm_id = str(inv.crm_id)
-        label = invoice_label(inv)
-        op_id = f"F1:create_onec:{crm_id}"
-        key = self.b.key(Flow.F1, INVOICE, crm_id)
+        label = self.label(ci)
+        op_id = f"F1:create_onec:{self.TAG}{crm_id}"
+        key = self.b.key(Flow.F1, self.ENTITY, crm_id)
         new_ref = self.b.new_ref(key)
         if self._adopt(ci, key, new_ref, label):
             return  # already in 1C (a lost journal, a profile added again): relinked
-        say = Refusals(self.b, crm_id, label, op_id)
+        say = Refusals(self.b, self.TAG + crm_id, label, op_id)
         check_invoice(say, inv)
         deps: list[str] = []
         counterparty_ref, contract_ref = self._buyer_refs(ci, say, deps)
@@ -150,13 +185,9 @@ class Invoices:
             lines=tuple(
                 evolve(ln, product_ref=r) for ln, r in zip(inv.lines, product_refs, strict=False)
             ),
-            comment=tr("From Bitrix24 invoice {number} (id {id}); desktop-sync key {key}").format(
-                number=inv.number, id=crm_id, key=key
-            ),
+            comment=self.comment(ci, key),
         )
-        reason = tr("{label}: new, will be created in 1C for {buyer}").format(
-            label=label, buyer=inv.counterparty_name or self._buyer(ci) or "—"
-        )
+        reason = self.create_reason(ci, label)
         total, vat_total = inv.total, inv.vat_total  # properties that add the rows up
         notes = rounding_notes(inv, ci.tax_value, vat_total=vat_total, total=total)
         changes = [FieldChange("total", nz.label("total"), None, total)]
@@ -168,7 +199,7 @@ class Invoices:
                 flow=Flow.F1,
                 kind=OpKind.CREATE,
                 target=System.ONEC,
-                entity_type=INVOICE,
+                entity_type=self.ENTITY,
                 source_id=crm_id,
                 target_id=new_ref,
                 idempotency_key=key,
@@ -285,7 +316,7 @@ class Invoices:
         """The 1C number and date written back to the CRM invoice once ``after`` is done."""
         self.b.op(
             Operation(
-                op_id=f"F1:number_back:{crm_id}",
+                op_id=f"F1:number_back:{self.TAG}{crm_id}",
                 flow=Flow.F1,
                 kind=OpKind.UPDATE,
                 target=System.CRM,
@@ -293,11 +324,9 @@ class Invoices:
                 source_id=onec_ref,
                 target_id=crm_id,
                 idempotency_key="",
-                reason=tr(
-                    "{label}: the 1C number and date will be written to the CRM invoice"
-                ).format(label=label),
+                reason=self.back_reason(label),
                 record_label=label,
-                payload=NumberBack(after, crm_id),
+                payload=NumberBack(after, crm_id, deal=self.ENTITY is DEAL),
                 depends_on=(after,),
             )
         )
@@ -308,12 +337,14 @@ class Invoices:
         (and the 1C number written back when the CRM lacks it). Two candidates: a person
         decides, nothing created."""
         inv, crm_id = ci.invoice, str(ci.invoice.crm_id)
-        if self._taken is None:
-            self._taken = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
+        if self._taken is None:  # a 1C document is linked to one CRM invoice or deal
+            self._taken = {
+                lk.onec_ref for t in (INVOICE, DEAL) for lk in self.links.of(t) if lk.onec_ref
+            }
         if self._sent_index is None:
             self._sent_index = SentIndex(self.snap.onec.invoices)
         found = find_sent_invoice(
-            inv,
+            self.as_looked_up(inv),
             ci.fields.onec_number,
             ci.fields.onec_date,
             key,
@@ -328,7 +359,7 @@ class Invoices:
             self.b.attention(
                 Flow.F1,
                 INVOICE,
-                f"F1:sent_twice:{crm_id}",
+                f"F1:sent_twice:{self.TAG}{crm_id}",
                 record_id=crm_id,
                 record_label=label,
                 field=tr("1C document"),
@@ -353,11 +384,11 @@ class Invoices:
         crm_v = self.crm_values(ci) or {}
         link_id = self.b.op(
             Operation(
-                op_id=f"F1:link:{crm_id}",
+                op_id=f"F1:link:{self.TAG}{crm_id}",
                 flow=Flow.F1,
                 kind=OpKind.LINK,
                 target=System.ONEC,
-                entity_type=INVOICE,
+                entity_type=self.ENTITY,
                 source_id=crm_id,
                 target_id=ref,
                 idempotency_key="",
@@ -380,8 +411,6 @@ class Invoices:
         onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
         for link, ref, inv, ci in linked(self.links, INVOICE, onec, lambda k: crm.get(int(k))):
             label = invoice_label(inv)
-            if inv.deleted and issued_in_onec(ci, ref):
-                continue  # F8's: it moves to the "cancelled" stage (plan_onec_invoices)
             if inv.deleted:
                 self.b.item(
                     Item(

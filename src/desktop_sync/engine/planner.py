@@ -33,8 +33,8 @@ from desktop_sync.engine.plan_base import (
 )
 from desktop_sync.engine.plan_closing import plan_closing
 from desktop_sync.engine.plan_counterparties import Counterparties
+from desktop_sync.engine.plan_deals import Deals, block_deal_field_writes, plan_deal_money
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
-from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.plan_scope import customers_in_scope, products_in_scope
 from desktop_sync.engine.snapshot import Snapshot
@@ -95,17 +95,18 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         for ref in products_in_scope(snap):
             products.ensure_in_crm(ref, sold)
         products.diff_linked()
+    deals = Deals(b, snap, links, cps, products)  # F9: deals sent as invoices are
     if Flow.F1 in flows:
         invoices.unreadable()
+        invoices.skip = deals.carried_invoices()
         invoices.send()
-    if Flow.F8 in flows:
-        issued = IssuedInvoices(b, snap, links, cps, products, invoices.match)
-        issued.issue()
-        issued.cancel_deleted()
+        deals.unreadable()
+        deals.send()
     if Flow.F2 in flows:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
         _money(b, snap, links, settings, flows)
+        plan_deal_money(b, snap, links, flows)
     if Flow.F10 in flows:
         plan_closing(b, snap, links)
     if Flow.F6 in flows and settings.warehouses and settings.inventory_off:
@@ -132,6 +133,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         _stock(b, snap, links, settings)
     if settings.missing_crm_fields:
         _block_custom_field_writes(b, settings)
+    block_deal_field_writes(b)
     return b.build(Matches(cps.match, products.match, invoices.match))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from desktop_sync.connectors.bitrix24.mapping import as_datetime
@@ -148,6 +148,7 @@ def read_crm(
     *,
     stock: bool = False,
     previous: Cached | None = None,
+    deals: Sequence[int] = (),
 ) -> tuple[CrmData, dt.datetime | None]:
     """The CRM side; with ``previous``, only what changed since its cursor.
 
@@ -171,6 +172,10 @@ def read_crm(
     data.products = _crm_products(lists, old)
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
     _invoices_into(client, data, lists, old)
+    if deals:  # F9: the deals of the mapped pipelines, read whole (two requests), and
+        read = client.deals.read(deals, data.deals_unreadable)  # which of our fields they lack
+        data.deals = {d.invoice.crm_id: d for d in read if d.invoice.crm_id}
+        client.deals.missing_custom_fields()
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores

@@ -60,7 +60,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
 from desktop_sync.engine.plan_closing import SALES, ship_stages
-from desktop_sync.engine.plan_onec_invoices import issued_settings
+from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
     INVOICE,
@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Cancelled", "ConnectError", "SetupIncomplete", "StalePlan", "SyncService"]
 
-LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, SALES)
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, SALES, DEAL)
 _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 
 
@@ -226,7 +226,8 @@ class SyncService(JournalDoor):
         try:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
-            crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous)
+            crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous,
+                                   deals=deal_pipelines(self.profile))  # fmt: skip
             missing_fields = tuple(f.label for f in self.crm.userfields.missing_custom_fields())
             inventory_off = stock and not self.crm.inventory.enabled()
         except SYSTEM_ERRORS as exc:
@@ -249,9 +250,9 @@ class SyncService(JournalDoor):
             inventory_off=inventory_off,
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
+            **deal_settings(self.profile, self.crm),  # F9 (the deal fields asked in the read)
             ship_stages=ship_stages(self.profile.stages.get("ship", "")),
             ship_post=self.profile.ship_post,
-            **issued_settings(self.profile, dt.date.today()),
         )
         plan = build_plan(snapshot, links, settings)
         self._prepared[id(plan)] = _Prepared(mark, cached)
@@ -448,7 +449,8 @@ class SyncService(JournalDoor):
     def _setup_locked(self) -> list[str]:
         self.connect()
         try:
-            return [f.label for f in self.crm.userfields.setup_custom_fields()]
+            made = [*self.crm.userfields.setup_custom_fields()]
+            return [f.label for f in [*made, *self.crm.deals.setup_custom_fields()]]
         except Bitrix24PermissionError as exc:
             raise ConnectError.of(exc) from None
         except Bitrix24Error as exc:  # a 500, an HTML page, a dropped answer

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from desktop_sync.connectors.bitrix24.deals import deal_update, deal_values
 from desktop_sync.connectors.bitrix24.updates import (
     Command,
     Updates,
@@ -52,7 +53,24 @@ def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Command]
     if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
         fields["outstanding"] = Decimal(str(made.result["total"]))
         fields["paid"] = Decimal("0.00")
-    return [invoice_fields(int(p.crm_id), sync_fields(fields))]
+    return [_marks(int(p.crm_id), fields, p.deal)]
+
+
+def _marks(crm_id: int, fields: Mapping[str, Any], deal: bool) -> Command:
+    """Our fields on a smart invoice, or on a deal (F9)."""
+    return (
+        deal_update(crm_id, deal_values(fields))
+        if deal
+        else invoice_fields(crm_id, sync_fields(fields))
+    )
+
+
+def _stage(crm_id: int, stage: str, deal: bool) -> Command:
+    return (
+        deal_update(crm_id, {"STAGE_ID": stage})
+        if deal
+        else invoice_fields(crm_id, {"stageId": stage})
+    )
 
 
 def commands(op: Operation, results: Mapping[str, Applied]) -> list[Command]:
@@ -61,12 +79,12 @@ def commands(op: Operation, results: Mapping[str, Applied]) -> list[Command]:
     if isinstance(p, NumberBack):
         return _number_back(p, results)
     if isinstance(p, PaymentState):
-        out = [invoice_fields(p.crm_id, sync_fields(p.fields))]
+        out = [_marks(p.crm_id, p.fields, p.deal)]
         if p.stage:
-            out.append(invoice_fields(p.crm_id, {"stageId": p.stage}))
+            out.append(_stage(p.crm_id, p.stage, p.deal))
         return out
     if isinstance(p, ShipmentState):
-        return [invoice_fields(p.crm_id, sync_fields(p.fields))]
+        return [_marks(p.crm_id, p.fields, p.deal)]
     if isinstance(p, CrmPayment) and p.payment_id is not None:
         return [payment_paid(int(p.payment_id), p.paid)]
     raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))

@@ -30,6 +30,7 @@ _LOGICAL = {
     EntityType.COUNTERPARTY: "counterparties",
     EntityType.CONTRACT: "contracts",
     EntityType.INVOICE: "invoices",
+    EntityType.DEAL: "invoices",  # F9: a deal becomes a 1C invoice (BP) or order (UT)
 }
 Single = Callable[[Operation], Applied]
 
@@ -91,7 +92,7 @@ class OnecWriter:
         back = self.client.invoice(made.ref)
         if back is None:
             raise OutcomeUnknown(tr("the invoice was sent but 1C does not show it yet"))
-        applied = _invoice_applied(back, made.ref, p.crm_id, p.crm_values)
+        applied = _invoice_applied(back, made.ref, p.crm_id, p.crm_values, op.entity_type)
         if not made.created:
             applied = replace(applied, result={**applied.result, FOUND: True})
             applied.result.pop("total", None)  # paid or not: F3 says, not "all owed"
@@ -162,11 +163,11 @@ class OnecWriter:
         ref = self.client.find_created(_LOGICAL[op.entity_type], op.key)
         if ref is None:
             return None
-        if op.entity_type is EntityType.INVOICE:
+        if op.entity_type in (EntityType.INVOICE, EntityType.DEAL):
             back = self.client.invoice(ref)
             if back is None:
                 return None
-            return _invoice_applied(back, ref, op.crm_id or op.source_id)
+            return _invoice_applied(back, ref, op.crm_id or op.source_id, None, op.entity_type)
         if op.entity_type is EntityType.COUNTERPARTY:
             return Applied(
                 ref,
@@ -180,13 +181,18 @@ class OnecWriter:
 
 
 def _invoice_applied(
-    back: Invoice, ref: str, crm_id: str, crm_values: Mapping[str, Any] | None = None
+    back: Invoice,
+    ref: str,
+    crm_id: str,
+    crm_values: Mapping[str, Any] | None = None,
+    link: str = EntityType.INVOICE,
 ) -> Applied:
-    """The invoice as 1C holds it now (its number, date and total for the CRM)."""
+    """The invoice as 1C holds it now (its number, date and total for the CRM); ``link``:
+    what it is linked to (a CRM invoice, or a deal: F9)."""
     values = invoice_values_onec(back)
     return Applied(
         ref,
-        EntityType.INVOICE,
+        link,
         onec_ref=ref,
         crm_id=crm_id,
         onec_values=values,

@@ -320,6 +320,7 @@ def invoice(
         updated=updated,
         assigned_by=as_int(item.get("assignedById")),
         fields=sync_fields(item),
+        deal_id=as_int(item.get("parentId2")),
     )
 
 

@@ -352,25 +352,32 @@ def _apply(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any], *, new: bool) 
                 row[name] = coerce_uf_value(ufs[name], value)
             except ValueError:
                 raise _field_error(ufs[name]["editFormLabel"].get("ru", name)) from None
-        elif name not in DEAL_FIELDS or name in _READ_ONLY:
-            continue  # unknown keys are ignored, as the portal does
-        elif name == "CATEGORY_ID" and not new:
-            continue  # the pipeline is changed by crm.item.update only
-        elif name in _INTS:
-            row[name] = None if value in (None, "", 0, "0") else as_int(value)
-        elif name in _DATES:
-            parsed = parse_datetime(value)
-            if parsed is None and value not in (None, ""):
-                raise _field_error(name)
-            row[name] = day_start(parsed.date()) if parsed else None
-        elif name == "OPPORTUNITY":
-            try:
-                row[name] = rowcalc.money(rowcalc.dec(value))
-            except ArithmeticError:
-                raise _field_error("Сумма") from None
-            row["IS_MANUAL_OPPORTUNITY"] = "Y"
-        else:
-            row[name] = None if value is None else str(value)
+        elif name in DEAL_FIELDS and name not in _READ_ONLY and (new or name != "CATEGORY_ID"):
+            _set(row, name, value)  # the pipeline is changed by crm.item.update only
+        # unknown keys are ignored, as the portal does
+    _check(ctx, row)
+
+
+def _set(row: dict[str, Any], name: str, value: Any) -> None:
+    if name in _INTS:
+        row[name] = None if value in (None, "", 0, "0") else as_int(value)
+    elif name in _DATES:
+        parsed = parse_datetime(value)
+        if parsed is None and value not in (None, ""):
+            raise _field_error(name)
+        row[name] = day_start(parsed.date()) if parsed else None
+    elif name == "OPPORTUNITY":
+        try:
+            row[name] = rowcalc.money(rowcalc.dec(value))
+        except ArithmeticError:
+            raise _field_error("Сумма") from None
+        row["IS_MANUAL_OPPORTUNITY"] = "Y"
+    else:
+        row[name] = None if value is None else str(value)
+
+
+def _check(ctx: Ctx, row: dict[str, Any]) -> None:
+    """The deal's company, contact, pipeline and stage exist; the stage's semantics."""
     if row.get("COMPANY_ID") and row["COMPANY_ID"] not in ctx.store.companies.rows:
         raise _field_error("Компания")
     if row.get("CONTACT_ID") and row["CONTACT_ID"] not in ctx.store.contacts.rows:

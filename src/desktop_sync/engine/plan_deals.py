@@ -1,0 +1,220 @@
+"""F9: a CRM deal in a mapped pipeline reaching that pipeline's "send" stage becomes a
+1C invoice (BP 3.0) or customer order (UT 11), exactly as F1 sends a smart invoice
+(the same checks, counterparty and contract, rows, create key and look-up before a
+create, the 1C number and date written back); then F3/F4 show its payments and
+shipments on the deal, and the pipeline's "paid" stage when it is covered. Pure.
+
+A deal with a smart invoice of its own (the invoice's ``parentId2``) is sent once:
+the profile says which of the two carries the sale (``sale_carrier``, by default the
+smart invoice); the other is not sent, and the window shows it as linked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from desktop_sync.crm.types import CrmInvoice
+from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.model import Flow, Item, ItemKind, Operation
+from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
+from desktop_sync.engine.ops import EntityType, NumberBack, PaymentState, ShipmentState
+from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links
+
+__all__ = ["DEAL", "Deals", "block_deal_field_writes", "deal_pipelines", "deal_settings",
+           "plan_deal_money"]  # fmt: skip
+from desktop_sync.engine.plan_invoices import Invoices
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.i18n import tr
+
+if TYPE_CHECKING:
+    from desktop_sync.config.profiles import Profile
+    from desktop_sync.crm.port import CrmPort
+
+
+def deal_label(ci: CrmInvoice) -> str:
+    """«Сделка № 45 «Поставка бумаги»» (no title: the number alone)."""
+    if ci.title:
+        return tr("Deal No. {id} «{title}»").format(id=ci.invoice.crm_id, title=ci.title)
+    return tr("Deal No. {id}").format(id=ci.invoice.crm_id)
+
+
+def carried_by_invoice(snap: Snapshot) -> dict[int, int]:
+    """Deal id -> the id of a smart invoice of its own (the lowest, if several)."""
+    out: dict[int, int] = {}
+    for iid, ci in sorted(snap.crm.invoices.items()):
+        if ci.deal_id:
+            out.setdefault(ci.deal_id, iid)
+    return out
+
+
+class Deals(Invoices):
+    """F1's sending, of deals: their own links (``deal``), op ids and item keys."""
+
+    ENTITY = DEAL
+    TAG = "deal-"
+
+    def records(self) -> dict[int, CrmInvoice]:
+        return self.snap.crm.deals
+
+    def label(self, ci: CrmInvoice) -> str:
+        return deal_label(ci)
+
+    def comment(self, ci: CrmInvoice, key: str) -> str:
+        return tr("From Bitrix24 deal No. {id} «{title}»; desktop-sync key {key}").format(
+            id=ci.invoice.crm_id, title=ci.title, key=key
+        )
+
+    def create_reason(self, ci: CrmInvoice, label: str) -> str:
+        buyer = ci.invoice.counterparty_name or self._buyer(ci) or "—"
+        if self.b.settings.deal_document == "order":
+            return tr("{label}: a customer order will be created in 1C for {buyer}").format(
+                label=label, buyer=buyer
+            )
+        return tr("{label}: an invoice will be created in 1C for {buyer}").format(
+            label=label, buyer=buyer
+        )
+
+    def back_reason(self, label: str) -> str:
+        return tr("{label}: the 1C number and date will be written to the deal").format(label=label)
+
+    def as_looked_up(self, inv: Invoice) -> Invoice:
+        # our comment names a smart invoice's id, never a deal's: an invoice with the
+        # same id is not this deal
+        return replace(inv, crm_id=None)
+
+    def unreadable(self) -> None:
+        for deal_id, why in sorted(self.snap.crm.deals_unreadable.items()):
+            self.b.attention(
+                Flow.F1,
+                DEAL,
+                f"F1:unreadable:{self.TAG}{deal_id}",
+                record_id=str(deal_id),
+                record_label=tr("Deal No. {id}").format(id=deal_id),
+                field=nz.label("rows"),
+                message=why,
+                action=tr("correct the deal in the CRM; the rest of the run goes on"),
+            )
+
+    def send(self) -> None:
+        """Deals at their pipeline's "send" stage, not in 1C yet and not carried by a
+        smart invoice of their own, are created there."""
+        settings = self.b.settings
+        own = carried_by_invoice(self.snap)
+        for deal_id, ci in sorted(self.records().items()):
+            stages = settings.deal_stages.get(ci.category_id, {})
+            if not stages.get("send") or ci.stage_id != stages["send"]:
+                continue
+            if self.links.crm(DEAL, str(deal_id)) is not None:
+                continue
+            invoice = own.get(deal_id)
+            if invoice is not None and (
+                settings.sale_carrier != "deal" or self.links.crm(INVOICE, str(invoice))
+            ):
+                continue  # its smart invoice carries the sale (or was sent already)
+            self._send_one(ci)
+
+    def carried_invoices(self) -> set[int]:
+        """Smart invoices not sent because their deal carries the sale (the profile's
+        ``sale_carrier`` is "deal" and the deal's pipeline is mapped)."""
+        settings = self.b.settings
+        if settings.sale_carrier != "deal":
+            return set()
+        sent = {lk.crm_id for lk in self.links.of(DEAL)}
+        return {
+            iid
+            for iid, ci in self.snap.crm.invoices.items()
+            if ci.deal_id is not None
+            and (ci.deal_id in self.snap.crm.deals or str(ci.deal_id) in sent)
+        }
+
+
+def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) -> None:
+    """F3/F4 of the 1C documents made from deals: the deal's fields and its pipeline's
+    "paid" stage, as for a smart invoice (no timeline note, no Bitrix24 payment)."""
+    settings = b.settings
+    deal_links = links.of(DEAL)
+    if not deal_links:
+        return
+    docs: dict[str, list[tuple[str, Any]]] = {}
+    for sh in snap.onec.shipments.values():
+        if sh.invoice_ref:
+            docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
+    for ret in snap.onec.returns.values():
+        shipment = snap.onec.shipments.get(ret.shipment_ref or "")
+        invoice_ref = ret.invoice_ref or (shipment.invoice_ref if shipment else None)
+        if invoice_ref:
+            docs.setdefault(invoice_ref, []).append(("return", ret))
+    by_category: dict[int, dict[int, CrmInvoice]] = {}
+    for deal_id, ci in snap.crm.deals.items():
+        by_category.setdefault(ci.category_id, {})[deal_id] = ci
+    for category, deals in sorted(by_category.items()):
+        stages = settings.deal_stages.get(category, {})
+        ops: list[Operation] = []
+        items: list[Item] = []
+        plan_money(
+            ops=ops, items=items, decisions=settings.decisions,
+            invoice_links=[lk for lk in deal_links if lk.crm_id and lk.crm_id.isdigit()
+                           and int(lk.crm_id) in deals],
+            note_links=set(), onec_invoices=snap.onec.invoices, payments=snap.onec.payments,
+            shipments_by_invoice=docs, crm_invoices=deals,
+            settings=MoneySettings(stages.get("paid", ""), stages.get("partly_paid", ""),
+                                   stages.get("send", "")),
+            flows=flows, key=b.key,
+        )  # fmt: skip
+        for op in ops:
+            if op.entity_type in (PAYMENT_NOTE, CRM_PAYMENT):
+                continue  # a deal's timeline and Bitrix24 payments are not ours to write
+            p = op.payload
+            if isinstance(p, PaymentState | ShipmentState):
+                p = replace(p, deal=True)
+            b.op(replace(op, payload=p))
+        for item in items:
+            b.item(item)
+
+
+def block_deal_field_writes(b: Builder) -> None:
+    """Without our fields on deals, the portal drops what we write into them."""
+    missing = b.settings.missing_deal_fields
+    blocked = tuple(
+        op.op_id
+        for op in b.ops.values()
+        if isinstance(op.payload, NumberBack | PaymentState | ShipmentState) and op.payload.deal
+    )
+    if not missing or not blocked:
+        return
+    b.item(
+        Item(
+            key="F9:setup",
+            kind=ItemKind.ATTENTION,
+            flow=Flow.F3,
+            entity_type=EntityType.DEAL,
+            record_id="",
+            record_label=tr("Bitrix24 settings"),
+            field=tr("custom fields"),
+            message=tr(
+                "deals lack the fields desktop-sync writes to ({fields}), so payments, "
+                "shipments and 1C numbers cannot be shown there"
+            ).format(fields=", ".join(missing)),
+            action=tr("ask the portal administrator to run: desktop-sync setup"),
+            blocks=blocked,
+        )
+    )
+
+
+def deal_pipelines(profile: Profile) -> tuple[int, ...]:
+    """The deal pipelines the profile maps (their deals are read)."""
+    return tuple(sorted(int(k) for k in profile.deal_stages if k.isdigit()))
+
+
+def deal_settings(profile: Profile, crm: CrmPort) -> dict[str, Any]:
+    """The plan's F9 settings from the profile, and which of our fields deals lack (asked
+    when the deals were read: ``read_crm``; the client keeps the answer for the run)."""
+    missing = crm.deals.missing_custom_fields() if profile.deal_stages else ()
+    return {
+        "deal_stages": {int(k): dict(v) for k, v in profile.deal_stages.items() if k.isdigit()},
+        "sale_carrier": profile.sale_carrier,
+        "deal_document": "order" if profile.configuration == "ut11" else "invoice",
+        "missing_deal_fields": tuple(getattr(f, "label", f.name) for f in missing),
+    }

@@ -1,0 +1,143 @@
+"""F9 end to end, on both configurations: a deal moved to its pipeline's "send" stage
+becomes one 1C invoice (BP) or customer order (UT) with equal rows and totals; its
+payment in 1C marks the deal paid (fields and stage); a deal with a smart invoice of
+its own makes one 1C document, not two; a second sync plans nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.engine.model import Flow
+from desktop_sync.engine.ops import EntityType
+
+from .conftest import World, make_world
+
+SEND, PAID = "C1:UC_AGREED", "C1:UC_PAID"
+
+
+@pytest.fixture
+def deal_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configuration: str
+) -> Iterator[World]:
+    gen = make_world(tmp_path, monkeypatch, configuration=configuration)
+    world = next(gen)
+    profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
+    world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+    with world.service() as svc:  # deals' fields: setup made them with the invoice's
+        assert svc.crm.deals.missing_custom_fields() == []
+    yield world
+    gen.close()
+
+
+def _crm(world: World) -> Bitrix24Client:
+    return Bitrix24Client(world.crm.webhook, throttle=False)
+
+
+def _deal_links(world: World) -> dict[int, str]:
+    with world.service() as svc:
+        return {int(lk.crm_id or 0): lk.onec_ref or "" for lk in svc.links(EntityType.DEAL)}
+
+
+def _new_deal(world: World, title: str = "Поставка бумаги") -> tuple[int, Any]:
+    """After a first sync: a deal at «Согласовано» with the buyer and rows of a smart
+    invoice that sync sent to 1C (so its company and products are known to 1C)."""
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        sent = sorted(int(lk.crm_id or 0) for lk in svc.links(EntityType.INVOICE))
+    with _crm(world) as c:
+        invoice = next(
+            i
+            for i in (c.invoices.get(n) for n in sent)
+            if i.company_id and len(i.invoice.lines) > 1
+        )
+        deal_id = c.deals.add_deal(
+            {
+                "TITLE": title,
+                "CATEGORY_ID": 1,
+                "STAGE_ID": "C1:NEW",
+                "COMPANY_ID": invoice.company_id,
+            }
+        )
+        c.deals.set_product_rows(deal_id, invoice.invoice.lines)
+        c.deals.update_deal(deal_id, {"STAGE_ID": SEND})
+        return deal_id, c.deals.get(deal_id)
+
+
+def _made_from(world: World, deal_id: int) -> list[Any]:
+    """The 1C documents whose comment names this deal."""
+    with world.service() as svc:
+        mark = f"deal No. {deal_id} «"
+        return [
+            i for i in svc.onec.invoices() if mark in i.comment or f"№ {deal_id} «" in i.comment
+        ]
+
+
+def test_deal_becomes_one_onec_document_and_its_payment_marks_it_paid(deal_world: World) -> None:
+    world = deal_world
+    deal_id, deal = _new_deal(world)
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    reasons = [op.reason for op in plan.operations if op.entity_type == EntityType.DEAL]
+    assert any(r.startswith(f"Deal No. {deal_id} «Поставка бумаги»: ") for r in reasons), reasons
+    links = _deal_links(world)
+    assert deal_id in links
+    with world.service() as svc:
+        doc = svc.onec.invoice(links[deal_id])
+    assert doc is not None
+    assert len(_made_from(world, deal_id)) == 1
+    assert doc.total == deal.opportunity
+    assert len(doc.lines) == len(deal.invoice.lines)
+    assert [ln.quantity for ln in doc.lines] == [ln.quantity for ln in deal.invoice.lines]
+    with _crm(world) as c:
+        back = c.deals.get(deal_id)
+    assert back.fields.onec_number == doc.number
+    assert back.fields.onec_date == doc.date
+    assert back.fields.outstanding == doc.total
+
+    world.story.payment([(links[deal_id], doc.total)], "701", 17)
+    with world.service() as svc:
+        summary, _plan = svc.run(flows=(Flow.F3,))
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        _s, again = svc.run()
+    with _crm(world) as c:
+        paid = c.deals.get(deal_id)
+    assert paid.fields.paid == doc.total
+    assert paid.fields.outstanding == Decimal("0.00")
+    assert paid.stage_id == PAID
+    assert again.operations == ()
+    assert len(_made_from(world, deal_id)) == 1
+
+
+def test_deal_with_its_own_smart_invoice_is_sent_once(deal_world: World) -> None:
+    world = deal_world
+    deal_id, deal = _new_deal(world, "Канцтовары")
+    with _crm(world) as c:
+        invoice_id = c.invoices.add_invoice(
+            {"title": "Счёт по сделке", "companyId": deal.company_id, "parentId2": deal_id,
+             "stageId": "DT31_1:S"},
+            xml_id=f"test-{deal_id}",
+        )  # fmt: skip
+        c.invoices.set_product_rows(invoice_id, deal.invoice.lines)
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        invoices = {int(lk.crm_id or 0) for lk in svc.links(EntityType.INVOICE)}
+    assert invoice_id in invoices  # the smart invoice carries the sale (the default)
+    assert deal_id not in _deal_links(world)
+    assert _made_from(world, deal_id) == []
+
+    # the other way round: the deal carries the sale; its invoice is not sent
+    profile = world.profile.with_setting("deal.carrier", "deal")
+    world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+    with world.service() as svc:
+        _s, plan = svc.run()
+    assert plan.operations == ()  # the invoice went first: the deal stays linked to it
