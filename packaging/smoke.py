@@ -68,6 +68,8 @@ ALLOWED_STDERR = [
     r"(org\.freedesktop\.DBus\.Error\.AccessDenied: Failed to set fd limit to \d+: "
     r"Operation not permitted|Activating service name='org\.freedesktop\.secrets'.*|"
     r"Successfully activated service 'org\.freedesktop\.secrets')",
+    # check_shared_journal: a PostgreSQL journal on a port where nothing listens.
+    r"desktop-sync: the shared journal 127\.0\.0\.1:1/smoke cannot be used: .*",
 ]
 _ALLOWED = [re.compile(rf"^{p}$") for p in ALLOWED_STDERR]
 
@@ -313,6 +315,17 @@ def du(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() or p.is_symlink())
 
 
+def check_shared_journal(s: Smoke) -> None:
+    """psycopg and its libpq are bundled: a shared journal where nothing listens is
+    "cannot connect" (exit 5, libpq's own refusal), not a missing module (exit 1)."""
+    s.run("profile set journal.url", ["profile", "set", "smoke", "journal.url",
+                                      "postgresql://sync@127.0.0.1:1/smoke"])  # fmt: skip
+    result = s.run("journal (PostgreSQL)", ["--profile", "smoke", "journal"], ok=(5,))
+    if "refused" not in result.stderr.lower() and result.returncode == 5:
+        s.fail("journal (PostgreSQL)", f"not libpq's refusal: {result.stderr[-300:]!r}")
+    s.run("profile set journal.url ''", ["profile", "set", "smoke", "journal.url", ""])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="smoke-test the built executable")
     parser.add_argument("--exe", type=Path, default=DEFAULT_EXE)
@@ -330,6 +343,7 @@ def main() -> int:
         check_window(s, "smoke-gui", ["smoke-gui"], need_data=False)
         check_window(s, "demo --smoke", ["demo", "--smoke"], need_data=True)
         check_sandbox_and_dry_run(s)
+        check_shared_journal(s)
         s.run("smoke-pdf", ["smoke-pdf"])  # fpdf2, the fonts and the QR code are bundled
         s.run("demo --headless", ["demo", "--headless"], ok=(0, 3))
         check_keyring(s)

@@ -146,4 +146,5 @@ def test_an_unreachable_or_refusing_database_says_where_and_never_the_password(
         assert described.category is Category.CANNOT_CONNECT and described.exit_code == 5
         assert PASSWORD not in str(exc) and "wrong-" not in str(exc)
     assert "password authentication failed" in str(wrong.value)
+    assert "DESKTOP_SYNC_JOURNAL_PASSWORD" in str(wrong.value)  # what to do
     assert "127.0.0.1:1/nothing" in str(down.value)

@@ -56,11 +56,15 @@ class JournalUnreachable(CannotConnect):
         lines = str(orig).strip().splitlines()
         detail = lines[0].removeprefix("connection failed: ") if lines else type(orig).__name__
         self.where = where
-        super().__init__(
-            tr("the shared journal {where} cannot be used: {detail}").format(
-                where=where, detail=scrub(detail)
-            )
+        text = tr("the shared journal {where} cannot be used: {detail}").format(
+            where=where, detail=scrub(detail)
         )
+        if "password" in detail.lower():
+            text += "; " + tr(
+                "its password is taken from the keyring (`desktop-sync profile set NAME "
+                "journal.url URL` on a terminal asks for it) or from DESKTOP_SYNC_JOURNAL_PASSWORD"
+            )
+        super().__init__(text)
 
 
 def sqlite_url(path: Path) -> str:
