@@ -120,7 +120,10 @@ def test_connectors_know_neither_engine_journal_nor_config() -> None:
 
 # The engine's planning speaks the CRM port's neutral records (desktop_sync.crm), never
 # a connector's: a second CRM plugs in behind the port (docs/decisions/crm-port.md).
+# The writers of updates, payment marks and stock documents speak the port's changes
+# (``crm.changes``): how a change travels is the connector's business.
 CRM_NEUTRAL = ("planner", "plan_", "matcher", "money", "stock", "snapshot", "model", "ops")
+CRM_NEUTRAL += ("write_crm_updates", "write_crm_money", "write_crm_stock")
 
 
 def test_engine_planning_does_not_import_a_crm_connector() -> None:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
-from desktop_sync.crm.types import CrmInvoice, CrmLists, Known, Stage, StoreAmount, StoreDocument
+from desktop_sync.crm.changes import Change
+from desktop_sync.crm.types import CrmLists, Known, Stage, StoreAmount, StoreDocument
 from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
@@ -192,26 +193,17 @@ class CrmInventory(Protocol):
 
 
 @runtime_checkable
-class CrmDeals(Protocol):
-    """Deals (F9): read as invoices are (``CrmInvoice``, the title kept), by pipeline."""
+class CrmChanges(Protocol):
+    """Changes to records the CRM holds (``crm.changes``): a record's changes go
+    together and in order, many records to a request where the CRM allows it."""
 
-    def stages(self, category_id: int = 0) -> list[Stage]:
-        """The stages of one deal pipeline."""
+    def write(self, records: Sequence[Sequence[Change]], what: str) -> list[Exception | None]:
+        """Each record's changes; one outcome per record: None (all written) or its
+        first error (the CRM's, in its category). ``what``: for the messages."""
         ...
 
-    def read(
-        self, categories: Sequence[int], unreadable: dict[int, str] | None = None
-    ) -> list[CrmInvoice]:
-        """The deals of these pipelines with their rows; one not understood is named
-        in ``unreadable`` (deal id -> why)."""
-        ...
-
-    def setup_custom_fields(self) -> Sequence[NamedField]:
-        """Create the sync's fields on deals (``setup``); the fields created."""
-        ...
-
-    def missing_custom_fields(self) -> Sequence[NamedField]:
-        """The sync's fields deals do not have yet."""
+    def write_alone(self, record: Sequence[Change], what: str) -> None:
+        """One record's changes, each its own request; the CRM's error is raised."""
         ...
 
 
@@ -246,7 +238,7 @@ class CrmPort(Protocol):
     def inventory(self) -> CrmInventory: ...
 
     @property
-    def deals(self) -> CrmDeals: ...
+    def changes(self) -> CrmChanges: ...
 
     def read_lists(
         self,

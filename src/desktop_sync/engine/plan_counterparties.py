@@ -72,8 +72,8 @@ def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
     """Where a name change goes in the CRM: the requisite when the company is shared."""
     if not rq.shared or rq.requisite_id is None:
         return {}
-    field = "RQ_COMPANY_NAME" if rq.kpp else "RQ_NAME"
-    return {"requisite_id": rq.requisite_id, "requisite_field": field}
+    # an organisation's requisite has a KPP; a sole trader's has none
+    return {"requisite_id": rq.requisite_id, "organisation": bool(rq.kpp)}
 
 
 _RULES = {

@@ -24,9 +24,7 @@ from desktop_sync.engine.ops import (
     CounterpartyUpdate,
     CrmPayment,
     EntityType,
-    InvoiceCancel,
     InvoiceUpdate,
-    IssuedInvoice,
     NumberBack,
     PaymentNote,
     PaymentState,
@@ -38,7 +36,6 @@ from desktop_sync.engine.ops import (
     Unsettled,
 )
 from desktop_sync.engine.write_crm_creates import Creates, product_applied
-from desktop_sync.engine.write_crm_issued import IssuedWrites
 from desktop_sync.engine.write_crm_stock import find_conducted, store_document
 from desktop_sync.engine.write_crm_updates import LinkedUpdates
 from desktop_sync.engine.write_onec_sales import back_found, write_back
@@ -56,8 +53,7 @@ class CrmWriter:
         self.client = client
         self.batch = Updates(client.rest)
         self.creates = Creates(client, self._one, self.apply_many)
-        self.linked = LinkedUpdates(client, self.batch)
-        self.issued = IssuedWrites(client)  # F8: invoices issued in 1C
+        self.linked = LinkedUpdates(client)
         self._single: dict[type, Single] = {
             CounterpartyCreate: self.creates.create_company,
             ProductCreate: self.creates.create_product,
@@ -71,13 +67,11 @@ class CrmWriter:
             CounterpartyUpdate: self._linked_update,
             ProductUpdate: self._linked_update,
             InvoiceUpdate: lambda op, _r: self.linked.one(op),
-            IssuedInvoice: self.issued.create,
-            InvoiceCancel: self.issued.cancel,
         }
         self._many: dict[type, Many] = {
             CounterpartyCreate: self.creates.creates,
             ProductCreate: self.creates.creates,
-            CrmPayment: lambda ops, _r: money.crm_payments(self.client, self.batch, ops),
+            CrmPayment: lambda ops, _r: money.crm_payments(self.client, ops),
             NumberBack: self._updates,
             PaymentState: self._updates,
             ShipmentState: self._updates,
@@ -126,14 +120,14 @@ class CrmWriter:
     # -- the invoice's fields, payments, notes, stock -----------------------------------
 
     def _updates(self, ops: list[Operation], results: Mapping[str, Applied]) -> list[Outcome]:
-        return money.updates(self.batch, ops, results)
+        return money.updates(self.client, ops, results)
 
     def _one_update(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
-        return _raised(money.updates(self.batch, [op], results)[0])
+        return _raised(money.updates(self.client, [op], results)[0])
 
     def _one_payment(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
         """Bitrix24's payment of the whole invoice, paid or unpaid as 1C says."""
-        return _raised(money.crm_payments(self.client, self.batch, [op])[0])
+        return _raised(money.crm_payments(self.client, [op])[0])
 
     def _note(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
         assert isinstance(op.payload, PaymentNote)
@@ -171,8 +165,6 @@ class CrmWriter:
             if product_id is None:
                 return None
             return product_applied(str(product_id), op.source_id, dict(op.values))
-        if op.entity_type is EntityType.INVOICE:  # F8: the CRM writes no other invoice create
-            return self.issued.lookup(op)
         return None
 
 

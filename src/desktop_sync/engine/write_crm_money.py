@@ -13,14 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.connectors.bitrix24.deals import deal_update, deal_values
-from desktop_sync.connectors.bitrix24.updates import (
-    Command,
-    Updates,
-    invoice_fields,
-    payment_paid,
-    sync_fields,
-)
+from desktop_sync.crm.changes import Change, InvoiceMarks, InvoiceStage, PaymentPaid
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, Outcome, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
@@ -41,7 +34,7 @@ def marker(key: str) -> str:
     return f"[desktop-sync:{key}]"
 
 
-def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Command]:
+def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Change]:
     made = results.get(p.from_op)
     if made is None:
         raise WriteError(tr("the invoice was not created in 1C"))
@@ -53,55 +46,38 @@ def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Command]
     if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
         fields["outstanding"] = Decimal(str(made.result["total"]))
         fields["paid"] = Decimal("0.00")
-    return [_marks(int(p.crm_id), fields, p.deal)]
+    return [InvoiceMarks(int(p.crm_id), fields)]
 
 
-def _marks(crm_id: int, fields: Mapping[str, Any], deal: bool) -> Command:
-    """Our fields on a smart invoice, or on a deal (F9)."""
-    return (
-        deal_update(crm_id, deal_values(fields))
-        if deal
-        else invoice_fields(crm_id, sync_fields(fields))
-    )
-
-
-def _stage(crm_id: int, stage: str, deal: bool) -> Command:
-    return (
-        deal_update(crm_id, {"STAGE_ID": stage})
-        if deal
-        else invoice_fields(crm_id, {"stageId": stage})
-    )
-
-
-def commands(op: Operation, results: Mapping[str, Applied]) -> list[Command]:
-    """What one update sends; a ``WriteError`` when it cannot be sent."""
+def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
+    """What one update changes; a ``WriteError`` when it cannot be sent."""
     p = op.payload
     if isinstance(p, NumberBack):
         return _number_back(p, results)
     if isinstance(p, PaymentState):
-        out = [_marks(p.crm_id, p.fields, p.deal)]
+        out: list[Change] = [InvoiceMarks(p.crm_id, p.fields)]
         if p.stage:
-            out.append(_stage(p.crm_id, p.stage, p.deal))
+            out.append(InvoiceStage(p.crm_id, p.stage))
         return out
     if isinstance(p, ShipmentState):
-        return [_marks(p.crm_id, p.fields, p.deal)]
+        return [InvoiceMarks(p.crm_id, p.fields)]
     if isinstance(p, CrmPayment) and p.payment_id is not None:
-        return [payment_paid(int(p.payment_id), p.paid)]
+        return [PaymentPaid(int(p.payment_id), p.paid)]
     raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))
 
 
 def updates(
-    client: Updates, ops: Sequence[Operation], results: Mapping[str, Applied]
+    client: CrmPort, ops: Sequence[Operation], results: Mapping[str, Applied]
 ) -> list[Outcome]:
-    """Each operation's commands, all of them in as few batch requests as fit."""
+    """Each operation's changes, all of them in as few batch requests as fit."""
     out: dict[int, Outcome] = {}
-    sent: list[tuple[int, list[Command]]] = []
+    sent: list[tuple[int, list[Change]]] = []
     for n, op in enumerate(ops):
         try:
-            sent.append((n, commands(op, results)))
+            sent.append((n, changes(op, results)))
         except WriteError as exc:
             out[n] = exc
-    answers = client.run([c for _n, c in sent], what="invoices") if sent else []
+    answers = client.changes.write([c for _n, c in sent], what="invoices") if sent else []
     for (n, _c), error in zip(sent, answers, strict=True):
         out[n] = error if error is not None else _done(ops[n])
     return [out[n] for n in range(len(ops))]
@@ -115,12 +91,12 @@ def _done(op: Operation) -> Applied:
     return Applied(str(getattr(p, "crm_id", op.target_id or "")))
 
 
-def crm_payments(client: CrmPort, batch: Updates, ops: Sequence[Operation]) -> list[Outcome]:
+def crm_payments(client: CrmPort, ops: Sequence[Operation]) -> list[Outcome]:
     """New payments of whole invoices in a few batch requests; a known one is only
     marked paid or unpaid (in one batch request too)."""
     out: dict[int, Outcome] = {}
     known = [n for n, op in enumerate(ops) if _payment(op).payment_id is not None]
-    for n, outcome in zip(known, updates(batch, [ops[n] for n in known], {}), strict=True):
+    for n, outcome in zip(known, updates(client, [ops[n] for n in known], {}), strict=True):
         out[n] = outcome
     new = [n for n in range(len(ops)) if n not in out]
     if new:

@@ -15,16 +15,16 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24Error
-from desktop_sync.connectors.bitrix24.mapping import product_row_payload
-from desktop_sync.connectors.bitrix24.updates import (
-    Command,
-    Updates,
-    base_price,
-    base_price_rows,
-    base_price_type,
-    invoice_fields,
+from desktop_sync.crm.changes import (
+    BasePrice,
+    Change,
+    CompanyTitle,
+    InvoiceDate,
+    InvoiceRows,
+    ProductFields,
+    RequisiteName,
 )
+from desktop_sync.crm.port import CrmPort
 from desktop_sync.domain.entities import ProductKind
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
@@ -40,6 +40,7 @@ from desktop_sync.engine.ops import (
     Update,
 )
 from desktop_sync.engine.write_crm_creates import no_unit, no_vat
+from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
 
@@ -93,102 +94,65 @@ def _price(values: Mapping[str, Any], label: str) -> Decimal | None:
 
 
 class LinkedUpdates:
-    def __init__(self, client: Bitrix24Client, batch: Updates) -> None:
-        self.client = client
-        self.batch = batch
+    """Updates of linked records as the CRM port's changes (``crm.changes``)."""
 
-    # -- one update, one by one ------------------------------------------------------------
+    def __init__(self, client: CrmPort) -> None:
+        self.client = client
 
     def one(self, op: Operation) -> Applied:
-        """The update's commands, each its own request."""
-        prices = self._price_rows_alone(op)
-        for method, params in self.commands(op, prices):
-            self.client.call(method, params, what=op.record_label)
+        """The update's changes, each its own request."""
+        self.client.changes.write_alone(self.changes(op), what=op.record_label)
         return updated(op, _update(op))
-
-    def _price_rows_alone(self, op: Operation) -> dict[int, int | None]:
-        return self._price_rows([op] if _price_changes(op) else [])
-
-    # -- many updates in batches -----------------------------------------------------------
 
     def many(self, ops: Sequence[Operation]) -> list[Outcome]:
         """Updates of one kind in few batch requests; one outcome each (what a batch
-        cannot carry goes call by call: ``Updates.run``)."""
+        cannot carry goes call by call)."""
         out: dict[int, Outcome] = {}
-        priced = [n for n, op in enumerate(ops) if _price_changes(op)]
-        try:
-            prices = self._price_rows([ops[n] for n in priced])
-        except Bitrix24Error as exc:  # the prices' read failed: those updates wait
-            prices = {}
-            out.update(dict.fromkeys(priced, exc))
-        sent: list[tuple[int, list[Command]]] = []
+        sent: list[tuple[int, list[Change]]] = []
         for n, op in enumerate(ops):
-            if n in out:
-                continue
             try:
-                sent.append((n, self.commands(op, prices)))
-            except (WriteError, Bitrix24Error) as exc:
+                sent.append((n, self.changes(op)))
+            except SyncError as exc:  # refused here, or the CRM's unit or VAT list unread
                 out[n] = exc
-        answers = self.batch.run([c for _n, c in sent], what="updates") if sent else []
+        answers = self.client.changes.write([c for _n, c in sent], what="updates")
         for (n, _c), error in zip(sent, answers, strict=True):
             out[n] = error if error is not None else updated(ops[n], _update(ops[n]))
         return [out[n] for n in range(len(ops))]
 
-    def _price_rows(self, ops: Sequence[Operation]) -> dict[int, int | None]:
-        """The base price row of each product whose price changes (one batch read)."""
-        ids = [int(op.target_id or 0) for op in ops]
-        if not ids:
-            return {}
-        return base_price_rows(self.client.rest, base_price_type(self.client.catalog), ids)
+    # -- what each update changes ------------------------------------------------------------
 
-    # -- what each update sends --------------------------------------------------------------
-
-    def commands(self, op: Operation, prices: Mapping[int, int | None]) -> list[Command]:
+    def changes(self, op: Operation) -> list[Change]:
         p = op.payload
         if isinstance(p, CounterpartyUpdate):
             return self._counterparty(op, p)
         if isinstance(p, ProductUpdate):
-            return self._product(op, p, prices)
+            return self._product(op, p)
         if isinstance(p, InvoiceUpdate):
             return self._invoice(op, p)
         raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))
 
     @staticmethod
-    def _counterparty(op: Operation, p: CounterpartyUpdate) -> list[Command]:
+    def _counterparty(op: Operation, p: CounterpartyUpdate) -> list[Change]:
         _only_writable(p.values, CRM_WRITABLE[EntityType.COUNTERPARTY], "CRM")
         if "name" not in p.values:
             return []
+        name = str(p.values["name"])
         if p.requisite_id:
             # one of several requisites of the company: its own name, not the title
-            field = p.requisite_field or "RQ_COMPANY_NAME"
-            return [
-                (
-                    "crm.requisite.update",
-                    {"id": int(p.requisite_id), "fields": {field: p.values["name"]}},
-                )
-            ]
-        company_id = int((op.target_id or "").split("/")[0])
-        return [("crm.company.update", {"id": company_id, "fields": {"TITLE": p.values["name"]}})]
+            return [RequisiteName(int(p.requisite_id), name, p.organisation)]
+        return [CompanyTitle(int((op.target_id or "").split("/")[0]), name)]
 
     @staticmethod
-    def _invoice(op: Operation, p: InvoiceUpdate) -> list[Command]:
+    def _invoice(op: Operation, p: InvoiceUpdate) -> list[Change]:
         crm_id = int(op.target_id or 0)
-        out: list[Command] = []
+        out: list[Change] = []
         if "rows" in p.values or "total" in p.values:
-            rows = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(p.lines)]
-            out.append(
-                (
-                    "crm.item.productrow.set",
-                    {"ownerType": "SI", "ownerId": crm_id, "productRows": rows},
-                )
-            )
+            out.append(InvoiceRows(crm_id, tuple(p.lines)))
         if "date" in p.values:
-            out.append(invoice_fields(crm_id, {"begindate": p.values["date"]}))
+            out.append(InvoiceDate(crm_id, p.values["date"]))
         return out
 
-    def _product(
-        self, op: Operation, p: ProductUpdate, prices: Mapping[int, int | None]
-    ) -> list[Command]:
+    def _product(self, op: Operation, p: ProductUpdate) -> list[Change]:
         unknown = [f for f in p.values if f not in PRODUCT_SYNCED]
         if unknown:
             raise WriteError(
@@ -197,42 +161,33 @@ class LinkedUpdates:
                 ),
                 field=nz.label(unknown[0]),
             )
-        fields = self._product_fields(p.values, op.record_label)
-        price = _price(p.values, op.record_label)
         product_id = int(op.target_id or 0)
-        out: list[Command] = []
-        if fields:
-            service = p.crm_values.get("kind") == ProductKind.SERVICE.value
-            method = "catalog.product.service.update" if service else "catalog.product.update"
-            out.append((method, {"id": product_id, "fields": fields}))
+        service = p.crm_values.get("kind") == ProductKind.SERVICE.value
+        fields = self._product_fields(product_id, service, p.values, op.record_label)
+        price = _price(p.values, op.record_label)
+        out: list[Change] = [fields] if fields != ProductFields(product_id, service) else []
         if price is not None:
-            base = base_price_type(self.client.catalog)
-            out.append(base_price(product_id, price, base, prices.get(product_id)))
+            out.append(BasePrice(product_id, price))
         return out
 
-    def _product_fields(self, values: Mapping[str, Any], label: str) -> dict[str, Any]:
+    def _product_fields(
+        self, product_id: int, service: bool, values: Mapping[str, Any], label: str
+    ) -> ProductFields:
         """The catalog fields of a product update (the price goes apart)."""
         catalog = self.client.catalog
-        fields: dict[str, Any] = {}
+        name = measure = vat_id = None
         if "name" in values:
             if not nz.text(values["name"]):
                 raise WriteError(
                     tr("«{name}»: the name is empty").format(name=label), field=nz.label("name")
                 )
-            fields["name"] = values["name"]
+            name = str(values["name"])
         if "unit" in values:
             measure = catalog.measure_id(str(values["unit"])) if values["unit"] else None
             if measure is None:
                 raise no_unit(label, values["unit"] or "—")
-            fields["measure"] = measure
         if "vat" in values:
             vat_id = catalog.vat_id(VatRate(values["vat"]))
             if vat_id is None:
                 raise no_vat(label, values["vat"])
-            fields["vatId"] = vat_id
-            fields["vatIncluded"] = "Y"
-        return fields
-
-
-def _price_changes(op: Operation) -> bool:
-    return isinstance(op.payload, ProductUpdate) and "price" in op.payload.values
+        return ProductFields(product_id, service, name, measure, vat_id)
