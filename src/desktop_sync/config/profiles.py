@@ -6,6 +6,7 @@ in the OS keyring (``config.secrets``), keyed by the profile's stable UUID.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from desktop_sync.i18n import tr
 
 CONFIGURATIONS = ("bp30", "ut11")
 CRM_KINDS = ("bitrix24",)
-STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled", "ship")
+STAGE_MEANINGS = ("send", "paid", "partly_paid", "shipped", "cancelled", "ship", "issued")
 _NAME = re.compile(r"^[\w][\w .-]{0,63}$")
 FILE_VERSION = 1
 
@@ -53,6 +54,10 @@ class Profile:
     deal_stages: dict[str, dict[str, str]] = field(default_factory=dict)
     sale_carrier: str = "invoice"
     ship_post: bool = False  # F10: the sales document is posted at once (else by the accountant)
+    # F8: 1C invoices dated on or after this day (ISO; empty: the first of the current
+    # month) reach the CRM, with this CRM user responsible (a user id; empty: the CRM's choice)
+    issued_since: str = ""
+    crm_responsible: str = ""
     demo: bool = False
 
     def validate(self) -> Profile:
@@ -156,6 +161,8 @@ class Profile:
             if value not in ("on", "off"):
                 raise ConfigError(tr("crm.throttle: expected on or off"))
             return replace(self, crm_throttle=value == "on")
+        if key in ("onec.invoices_since", "crm.responsible"):
+            return _issued_setting(self, key, value.strip())
         if key == "ship.post":  # F10: post the sales document at once (else the accountant)
             if value not in ("on", "off"):
                 raise ConfigError(tr("ship.post: expected on or off"))
@@ -182,6 +189,8 @@ class Profile:
                         "schedule.minutes",
                         "schedule.at_logon",
                         "crm.throttle",
+                        "onec.invoices_since",
+                        "crm.responsible",
                         "deal.<pipeline>.<send|paid|partly_paid|ship>",
                         "deal.carrier",
                     ]
@@ -224,6 +233,28 @@ def _deal_setting(profile: Profile, rest: str, value: str) -> Profile:
     if not stages[pipeline]:
         del stages[pipeline]
     return replace(profile, deal_stages=stages)
+
+
+def _issued_setting(profile: Profile, key: str, value: str) -> Profile:
+    """F8's settings: the first day of the 1C invoices sent to the CRM, the responsible."""
+    if key == "crm.responsible":
+        if value and not value.isdigit():
+            raise ConfigError(tr("crm.responsible: the CRM user id must be a number"))
+        return replace(profile, crm_responsible=value)
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(
+                tr("onec.invoices_since: expected a date like 2026-03-01, not «{value}»").format(
+                    value=value
+                )
+            ) from None
+    return replace(profile, issued_since=value)
+
+
+DEAL_MEANINGS = ("send", "paid", "partly_paid", "ship")
+SALE_CARRIERS = ("invoice", "deal")
 
 
 def _set_or_drop(mapping: dict[str, str], key: str, value: str) -> dict[str, str]:

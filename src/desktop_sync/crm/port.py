@@ -17,10 +17,19 @@ from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from desktop_sync.crm.changes import Change
-from desktop_sync.crm.types import CrmLists, Known, Stage, StoreAmount, StoreDocument
+from desktop_sync.crm.types import (
+    CrmInvoice,
+    CrmLists,
+    InvoiceDraft,
+    Known,
+    Stage,
+    StoreAmount,
+    StoreDocument,
+)
 from desktop_sync.domain.entities import (
     Counterparty,
     CounterpartyKind,
+    InvoiceLine,
     Product,
     Requisite,
     Warehouse,
@@ -112,6 +121,32 @@ class CrmInvoices(Protocol):
 
     def invoice_requisites(self, invoice_ids: Sequence[int]) -> dict[int, int]:
         """Invoice id -> the id of the buyer's requisite chosen on it."""
+        ...
+
+    def find_invoice_by_xml_id(self, xml_id: str) -> int | None:
+        """The invoice carrying this key (F8: the 1C Ref_Key), if any."""
+        ...
+
+    def get(self, invoice_id: int) -> CrmInvoice:
+        """One invoice with its rows, read now."""
+        ...
+
+    def add_invoice_draft(self, draft: InvoiceDraft) -> int:
+        """A new invoice (without rows) carrying ``draft.xml_id``; its id."""
+        ...
+
+    def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
+        """The invoice's rows become ``lines`` (their ``product_crm_id``), all at once."""
+        ...
+
+    def link_invoice_requisite(
+        self, invoice_id: int, requisite_id: int, my_requisite_id: int = 0
+    ) -> None:
+        """The buyer's requisite chosen on the invoice."""
+        ...
+
+    def move_to_stage(self, invoice_id: int, stage_id: str) -> None:
+        """The invoice moves to ``stage_id`` (nothing else changes)."""
         ...
 
 

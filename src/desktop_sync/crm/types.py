@@ -166,3 +166,22 @@ class CrmLists:
     stock_at: str = ""  # the portal's time when the stock was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
     requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDraft:
+    """A CRM invoice to make from a 1C invoice (F8); its rows are set apart.
+
+    ``xml_id``: its key (the 1C Ref_Key); ``stage_id`` empty: the pipeline's first stage;
+    ``assigned_by`` None: the CRM's own choice; ``fields``: our custom fields by their
+    keys (``SyncFields`` names)."""
+
+    xml_id: str
+    title: str
+    date: dt.date
+    company_id: int | None
+    contact_id: int | None
+    stage_id: str
+    assigned_by: int | None
+    currency: str
+    fields: Mapping[str, object]

@@ -236,6 +236,35 @@ class SalesBack:
     note: str = ""  # the timeline text ({number} and {date} filled in when known)
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedInvoice:
+    """F8: a customer invoice issued in 1C, created as a CRM invoice whose key (``xmlId``)
+    is its Ref_Key. The buyer: ``company`` (a CRM key ``company/requisite`` known when
+    planned) or ``company_of`` (the operation creating it in this run); each row's CRM
+    product likewise, ``products[n]`` = (CRM id, or the operation creating it).
+    ``fields``: our custom fields at creation; ``values``: the invoice in 1C terms (the
+    link's base on both sides)."""
+
+    invoice: Invoice
+    title: str
+    company: str | None
+    company_of: str | None
+    products: tuple[tuple[int | None, str | None], ...]
+    stage: str
+    responsible: int | None
+    fields: Mapping[str, Any]
+    values: Mapping[str, Any]
+    contact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceCancel:
+    """F8: an invoice marked for deletion in 1C moves its CRM invoice to ``stage``."""
+
+    crm_id: int
+    stage: str
+
+
 Payload = (
     NoPayload
     | LinkOnly
@@ -253,6 +282,8 @@ Payload = (
     | SalesCreate
     | SalesPost
     | SalesBack
+    | IssuedInvoice
+    | InvoiceCancel
 )
 
 NO_PAYLOAD = NoPayload()

@@ -76,6 +76,13 @@ class PlanSettings:
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
     inventory_off: bool = False  # the portal's inventory management (store documents) is off
     decisions: dict[str, Decision] = field(default_factory=dict)
+    # F8: 1C invoices dated on or after ``issued_since`` (None: none) become CRM invoices
+    # at ``issued_stage`` ("": the first), ``responsible`` (None: the CRM's choice); one
+    # marked for deletion in 1C moves to ``cancelled_stage`` ("": a person decides)
+    issued_since: dt.date | None = None
+    issued_stage: str = ""
+    cancelled_stage: str = ""
+    responsible: int | None = None
     # F9: deal pipeline -> {meaning: stage} ("send", "paid", "partly_paid", "ship"); which
     # of a deal and its own smart invoice is sent ("invoice" or "deal"); the 1C document
     # a deal becomes ("invoice": BP's СчетНаОплатуПокупателю, "order": UT's ЗаказКлиента);

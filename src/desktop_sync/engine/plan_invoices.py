@@ -33,6 +33,7 @@ from desktop_sync.engine.plan_invoice_checks import (
     repriced_as_base,
     rounding_notes,
 )
+from desktop_sync.engine.plan_onec_invoices import issued_in_onec
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
@@ -142,6 +143,7 @@ class Invoices:
             ci
             for ci in self.snap.crm.invoices.values()
             if self.links.crm(INVOICE, str(ci.invoice.crm_id)) is None
+            and (ci.xml_id or "").lower() not in self.snap.onec.invoices  # made by F8
         ]
         if not stage:
             if candidates:
@@ -411,6 +413,8 @@ class Invoices:
         onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
         for link, ref, inv, ci in linked(self.links, INVOICE, onec, lambda k: crm.get(int(k))):
             label = invoice_label(inv)
+            if inv.deleted and issued_in_onec(ci, ref):
+                continue  # F8's: it moves to the "cancelled" stage (plan_onec_invoices)
             if inv.deleted:
                 self.b.item(
                     Item(

@@ -35,6 +35,7 @@ from desktop_sync.engine.plan_closing import plan_closing
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_deals import Deals, block_deal_field_writes, plan_deal_money
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
+from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.plan_scope import customers_in_scope, products_in_scope
 from desktop_sync.engine.snapshot import Snapshot
@@ -102,6 +103,10 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.send()
         deals.unreadable()
         deals.send()
+    if Flow.F8 in flows:
+        issued = IssuedInvoices(b, snap, links, cps, products, invoices.match)
+        issued.issue()
+        issued.cancel_deleted()
     if Flow.F2 in flows:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:

@@ -61,6 +61,7 @@ from desktop_sync.engine.model import (
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
 from desktop_sync.engine.plan_closing import SALES, ship_stages
 from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings
+from desktop_sync.engine.plan_onec_invoices import issued_settings
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
     INVOICE,
@@ -253,6 +254,7 @@ class SyncService(JournalDoor):
             **deal_settings(self.profile, self.crm),  # F9 (the deal fields asked in the read)
             ship_stages=ship_stages(self.profile.stages.get("ship", "")),
             ship_post=self.profile.ship_post,
+            **issued_settings(self.profile, dt.date.today()),
         )
         plan = build_plan(snapshot, links, settings)
         self._prepared[id(plan)] = _Prepared(mark, cached)
