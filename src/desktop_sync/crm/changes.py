@@ -85,6 +85,20 @@ class InvoiceStage:
 
 
 @dataclass(frozen=True, slots=True)
+class DealMarks:
+    """The sync's own fields on a deal (F9), by their ``crm.types.SyncFields`` names."""
+
+    deal_id: int
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DealStage:
+    deal_id: int
+    stage_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentPaid:
     """A payment the CRM holds, marked paid or not paid."""
 
@@ -101,5 +115,7 @@ Change = (
     | InvoiceDate
     | InvoiceMarks
     | InvoiceStage
+    | DealMarks
+    | DealStage
     | PaymentPaid
 )

@@ -228,6 +228,30 @@ class CrmInventory(Protocol):
 
 
 @runtime_checkable
+class CrmDeals(Protocol):
+    """Deals (F9): read as invoices are (``CrmInvoice``, the title kept), by pipeline."""
+
+    def stages(self, category_id: int = 0) -> list[Stage]:
+        """The stages of one deal pipeline."""
+        ...
+
+    def read(
+        self, categories: Sequence[int], unreadable: dict[int, str] | None = None
+    ) -> list[CrmInvoice]:
+        """The deals of these pipelines with their rows; one not understood is named
+        in ``unreadable`` (deal id -> why)."""
+        ...
+
+    def setup_custom_fields(self) -> Sequence[NamedField]:
+        """Create the sync's fields on deals (``setup``); the fields created."""
+        ...
+
+    def missing_custom_fields(self) -> Sequence[NamedField]:
+        """The sync's fields deals do not have yet."""
+        ...
+
+
+@runtime_checkable
 class CrmChanges(Protocol):
     """Changes to records the CRM holds (``crm.changes``): a record's changes go
     together and in order, many records to a request where the CRM allows it."""
@@ -271,6 +295,9 @@ class CrmPort(Protocol):
 
     @property
     def inventory(self) -> CrmInventory: ...
+
+    @property
+    def deals(self) -> CrmDeals: ...
 
     @property
     def changes(self) -> CrmChanges: ...

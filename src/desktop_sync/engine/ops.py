@@ -33,6 +33,7 @@ class EntityType(StrEnum):
     PAYMENT_NOTE = "payment_note"  # a 1C payment noted on the invoice's timeline
     CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
     STORE_DOCUMENT = "store_document"
+    DEAL = "deal"  # F9: a CRM deal sent to 1C as an invoice (BP) or customer order (UT)
     SALES_DOCUMENT = "sales_document"  # F10: a 1C sales document made at the CRM's request
     SALES_BACK = "sales_back"  # F10: its number and date, and a note, on the CRM item
 
@@ -123,6 +124,7 @@ class NumberBack:
 
     from_op: str
     crm_id: str
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ class PaymentState:
     crm_id: int
     fields: Mapping[str, Any]
     stage: str | None = None
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,7 @@ class ShipmentState:
 
     crm_id: int
     fields: Mapping[str, Any]
+    deal: bool = False  # the CRM record is a deal (F9), not a smart invoice
 
 
 @dataclass(frozen=True, slots=True)

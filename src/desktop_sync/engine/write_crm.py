@@ -24,7 +24,9 @@ from desktop_sync.engine.ops import (
     CounterpartyUpdate,
     CrmPayment,
     EntityType,
+    InvoiceCancel,
     InvoiceUpdate,
+    IssuedInvoice,
     NumberBack,
     PaymentNote,
     PaymentState,
@@ -36,6 +38,7 @@ from desktop_sync.engine.ops import (
     Unsettled,
 )
 from desktop_sync.engine.write_crm_creates import Creates, product_applied
+from desktop_sync.engine.write_crm_issued import IssuedWrites
 from desktop_sync.engine.write_crm_stock import find_conducted, store_document
 from desktop_sync.engine.write_crm_updates import LinkedUpdates
 from desktop_sync.engine.write_onec_sales import back_found, write_back
@@ -54,6 +57,7 @@ class CrmWriter:
         self.batch = Updates(client.rest)
         self.creates = Creates(client, self._one, self.apply_many)
         self.linked = LinkedUpdates(client)
+        self.issued = IssuedWrites(client)  # F8: invoices issued in 1C
         self._single: dict[type, Single] = {
             CounterpartyCreate: self.creates.create_company,
             ProductCreate: self.creates.create_product,
@@ -67,6 +71,8 @@ class CrmWriter:
             CounterpartyUpdate: self._linked_update,
             ProductUpdate: self._linked_update,
             InvoiceUpdate: lambda op, _r: self.linked.one(op),
+            IssuedInvoice: self.issued.create,
+            InvoiceCancel: self.issued.cancel,
         }
         self._many: dict[type, Many] = {
             CounterpartyCreate: self.creates.creates,
@@ -165,6 +171,8 @@ class CrmWriter:
             if product_id is None:
                 return None
             return product_applied(str(product_id), op.source_id, dict(op.values))
+        if op.entity_type is EntityType.INVOICE:  # F8: the CRM writes no other invoice create
+            return self.issued.lookup(op)
         return None
 
 

@@ -13,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.crm.changes import Change, InvoiceMarks, InvoiceStage, PaymentPaid
+from desktop_sync.crm.changes import (
+    Change,
+    DealMarks,
+    DealStage,
+    InvoiceMarks,
+    InvoiceStage,
+    PaymentPaid,
+)
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, Outcome, WriteError, refused_kind
 from desktop_sync.engine.model import Operation
@@ -46,7 +53,12 @@ def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Change]:
     if "total" in made.result:  # nothing paid yet: the whole sum is outstanding
         fields["outstanding"] = Decimal(str(made.result["total"]))
         fields["paid"] = Decimal("0.00")
-    return [InvoiceMarks(int(p.crm_id), fields)]
+    return [_marks(int(p.crm_id), fields, p.deal)]
+
+
+def _marks(crm_id: int, fields: Mapping[str, Any], deal: bool) -> Change:
+    """Our fields on a smart invoice, or on a deal (F9)."""
+    return DealMarks(crm_id, fields) if deal else InvoiceMarks(crm_id, fields)
 
 
 def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
@@ -55,12 +67,12 @@ def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
     if isinstance(p, NumberBack):
         return _number_back(p, results)
     if isinstance(p, PaymentState):
-        out: list[Change] = [InvoiceMarks(p.crm_id, p.fields)]
+        out: list[Change] = [_marks(p.crm_id, p.fields, p.deal)]
         if p.stage:
-            out.append(InvoiceStage(p.crm_id, p.stage))
+            out.append(DealStage(p.crm_id, p.stage) if p.deal else InvoiceStage(p.crm_id, p.stage))
         return out
     if isinstance(p, ShipmentState):
-        return [InvoiceMarks(p.crm_id, p.fields)]
+        return [_marks(p.crm_id, p.fields, p.deal)]
     if isinstance(p, CrmPayment) and p.payment_id is not None:
         return [PaymentPaid(int(p.payment_id), p.paid)]
     raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))

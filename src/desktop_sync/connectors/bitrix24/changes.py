@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from desktop_sync.connectors.bitrix24.catalog import Catalog
+from desktop_sync.connectors.bitrix24.deals import deal_update, deal_values
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.mapping import product_row_payload
 from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -25,6 +26,8 @@ from desktop_sync.crm.changes import (
     BasePrice,
     Change,
     CompanyTitle,
+    DealMarks,
+    DealStage,
     InvoiceDate,
     InvoiceMarks,
     InvoiceRows,
@@ -104,6 +107,10 @@ class Changes:
                 return invoice_fields(invoice_id, sync_fields(values))
             case InvoiceStage(invoice_id, stage_id):
                 return invoice_fields(invoice_id, {"stageId": stage_id})
+            case DealMarks(deal_id, values):
+                return deal_update(deal_id, deal_values(values))
+            case DealStage(deal_id, stage_id):
+                return deal_update(deal_id, {"STAGE_ID": stage_id})
             case PaymentPaid(payment_id, paid):
                 return payment_paid(payment_id, paid)
 

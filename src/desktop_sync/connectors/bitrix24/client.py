@@ -7,6 +7,7 @@ one REST transport (composition: each part holds the transport, none inherits it
 - ``timeline``: comments and files on an invoice;
 - ``userfields``: our custom fields on the smart invoice;
 - ``inventory``: stores, stock balances and store documents;
+- ``deals``: deals with their rows, pipelines and stages, our fields on them (F9);
 - ``access``: the webhook's user and scopes.
 
 Reads use the fast ID scan and batches; writes carry their idempotency keys where
@@ -26,6 +27,7 @@ from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES, Access
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.changes import Changes
 from desktop_sync.connectors.bitrix24.companies import Companies
+from desktop_sync.connectors.bitrix24.deals import Deals
 from desktop_sync.connectors.bitrix24.envelope import BatchReply, Counters, Params, Reply
 from desktop_sync.connectors.bitrix24.inventory import Inventory
 from desktop_sync.connectors.bitrix24.invoices import INVOICE, Invoices
@@ -55,6 +57,7 @@ class Bitrix24Client(Closing):
         self.userfields = UserFields(self.rest, self.access)
         self.inventory = Inventory(self.rest)
         self.changes = Changes(self.rest, self.catalog)
+        self.deals = Deals(self.rest)
 
     # --- the transport, shared by every part -----------------------------------------
 
@@ -113,3 +116,4 @@ class Bitrix24Client(Closing):
         self.access.forget()
         self.userfields.forget()
         self.inventory.forget()
+        self.deals.forget()
