@@ -166,6 +166,10 @@ class CrmLists:
     stock_at: str = ""  # the portal's time when the stock was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
     requests: int = 0
+    # A full read (``since`` None): every 1C key it saw on a CRM record (a company's
+    # ORIGIN_ID, a requisite's XML_ID, a product's xmlId; lower case). None: a read of
+    # what changed, which cannot say that a key is on no record.
+    keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

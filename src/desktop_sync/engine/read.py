@@ -19,15 +19,17 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from desktop_sync.connectors.bitrix24.mapping import as_datetime
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known
 from desktop_sync.engine.cache import Cached
+from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
-from desktop_sync.errors import Cancelled
+from desktop_sync.errors import Cancelled, SyncError
 from desktop_sync.i18n import N_, tr
 
 FULL_EVERY = dt.timedelta(hours=24)
@@ -141,6 +143,12 @@ def _newest(data: CrmData) -> dt.datetime | None:
     return max(stamps) if stamps else None
 
 
+class CrmRead(NamedTuple):
+    data: CrmData
+    cursor: dt.datetime | None  # the newest change seen: where the next read's probes start
+    keys: frozenset[str] | None  # a full read: the 1C keys on CRM records (``CrmLists.keys``)
+
+
 def read_crm(
     client: CrmPort,
     progress: ProgressFn,
@@ -149,7 +157,7 @@ def read_crm(
     stock: bool = False,
     previous: Cached | None = None,
     deals: Sequence[int] = (),
-) -> tuple[CrmData, dt.datetime | None]:
+) -> CrmRead:
     """The CRM side; with ``previous``, only what changed since its cursor.
 
     Every list travels in shared batch requests (``connectors.bitrix24.reads``): with
@@ -188,7 +196,26 @@ def read_crm(
     elif stock and old is not None:  # no store document moved since the last read
         data.stock, data.stock_at = old.stock, old.stock_at
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
-    return data, _newest(data)
+    return CrmRead(data, _newest(data), lists.keys)
+
+
+def check_scopes(client: CrmPort, after: SyncError | None = None) -> None:
+    """The webhook's permissions (the read's first request answers them; asked here
+    otherwise): the sync goes on only with all of them. ``after``: the error a request
+    met, raised as it is if the permissions cannot be asked either."""
+    try:
+        missing = client.missing_scopes()
+    except SyncError:
+        if after is None:
+            raise
+        raise ConnectError.of(after) from None
+    if missing:
+        raise ConnectError(
+            tr(
+                "Bitrix24: the webhook lacks the permissions {scopes}; add them to the "
+                "inbound webhook"
+            ).format(scopes=", ".join(missing))
+        )
 
 
 def _since(previous: Cached | None) -> dt.datetime | None:

@@ -71,10 +71,11 @@ from desktop_sync.engine.planner import (
     build_plan,
     key_scope,
 )
-from desktop_sync.engine.read import FULL_EVERY, read_crm, read_onec
+from desktop_sync.engine.read import FULL_EVERY, check_scopes, read_crm, read_onec
 from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
+from desktop_sync.engine.write_crm_creates import creates_knowing
 from desktop_sync.engine.write_onec import OnecWriter
 from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
@@ -93,6 +94,8 @@ _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 class _Prepared:
     mark: int  # the journal's applied operations when the read began
     cache: Cached  # what the read saw, kept as the snapshot cache under the run lock
+    keys: frozenset[str] | None = None  # a full read: the 1C keys on CRM records
+    write_mark: int = 0  # the journal's newest operation (any profile) before the read
 
 
 class SyncService(JournalDoor):
@@ -160,24 +163,19 @@ class SyncService(JournalDoor):
 
     # -- connecting ---------------------------------------------------------------------
 
-    def connect(self) -> None:
-        """Log in to both systems and check that the 1C base publishes what we need."""
+    def connect(self, *, scopes: bool = True) -> None:
+        """Log in to both systems, check the 1C base publishes what we need and the
+        webhook's permissions (``scopes`` False: the CRM read's first request asks)."""
         if self._connected:
             return
         try:
             self.onec.connect()
             self.onec.organization()
-            missing = self.crm.missing_scopes()
+            if scopes:
+                check_scopes(self.crm)
         except SYSTEM_ERRORS as exc:
             raise ConnectError.of(exc) from None
-        if missing:
-            raise ConnectError(
-                tr(
-                    "Bitrix24: the webhook lacks the permissions {scopes}; add them to the "
-                    "inbound webhook"
-                ).format(scopes=", ".join(missing))
-            )
-        self._connected = True
+        self._connected = scopes
 
     # -- preparing ----------------------------------------------------------------------
 
@@ -215,10 +213,10 @@ class SyncService(JournalDoor):
         progress(Progress(Stage.CONNECT))
         self.onec.forget()  # lookups of an earlier run in this session may be stale
         self.crm.forget()
-        self.connect()
+        self.connect(scopes=False)
         # Taken before anything is read: what any run applies from now on makes this
         # plan stale, even a write that lands while we are reading.
-        mark = self.journal.applied_count()
+        mark, write_mark = self.journal.applied_count(), self.journal.write_mark()
         cache_file = cache_path(self.paths.data_dir, self.profile.uuid)
         previous = None if full else load_cache(cache_file, self.profile.uuid)
         now = dt.datetime.now(dt.UTC)
@@ -227,11 +225,15 @@ class SyncService(JournalDoor):
         try:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
             onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
-            crm, cursor = read_crm(self.crm, progress, cancel, stock=stock, previous=previous,
-                                   deals=deal_pipelines(self.profile))  # fmt: skip
+            crm, cursor, keys = read_crm(self.crm, progress, cancel, stock=stock, previous=previous,
+                                         deals=deal_pipelines(self.profile))  # fmt: skip
+            check_scopes(self.crm)  # answered by the read's first request
+            self._connected = True
             missing_fields = tuple(f.label for f in self.crm.userfields.missing_custom_fields())
             inventory_off = stock and not self.crm.inventory.enabled()
         except SYSTEM_ERRORS as exc:
+            if isinstance(exc, Bitrix24PermissionError):
+                check_scopes(self.crm, exc)  # a permission missing: say which ones
             raise ConnectError.of(exc) from None
         cached = Cached(
             self.profile.uuid, onec, crm,
@@ -257,7 +259,7 @@ class SyncService(JournalDoor):
             **issued_settings(self.profile, dt.date.today()),
         )
         plan = build_plan(snapshot, links, settings)
-        self._prepared[id(plan)] = _Prepared(mark, cached)
+        self._prepared[id(plan)] = _Prepared(mark, cached, keys, write_mark)
         while len(self._prepared) > _KEEP_PREPARED:  # a window refreshed all day long
             del self._prepared[next(iter(self._prepared))]
         return snapshot, plan
@@ -365,15 +367,17 @@ class SyncService(JournalDoor):
                 else:
                     chosen.append(op)
             try:
-                execute(
-                    chosen,
-                    journal=self.journal,
-                    run_id=run_id,
-                    writers=self.writers,
-                    summary=summary,
-                    progress=progress,
-                    cancel=cancel,
-                )
+                read = self._prepared.get(id(plan))
+                with creates_knowing(self.writers[System.CRM], self.journal, read):
+                    execute(
+                        chosen,
+                        journal=self.journal,
+                        run_id=run_id,
+                        writers=self.writers,
+                        summary=summary,
+                        progress=progress,
+                        cancel=cancel,
+                    )
                 summary.outcome = self._outcome(summary)
             except Cancelled:
                 summary.outcome = Outcome.CANCELLED
@@ -432,7 +436,7 @@ class SyncService(JournalDoor):
     ) -> Plan:
         """Under the run lock: settle what an interrupted run left, read, plan, and keep
         the read as the next incremental read's start."""
-        self.connect()
+        self.connect(scopes=False)
         self._settle_locked(progress)
         _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
         self._keep_cache(plan)

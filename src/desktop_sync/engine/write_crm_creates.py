@@ -1,5 +1,7 @@
 """CRM creates of companies (with their requisites) and catalog products: one at a time
-or many to a batch request, each looked up by its key first, never made twice.
+or many to a batch request, never made twice: each is looked up by its key first, unless
+the door knows the key is on no CRM record (``Creates.knowing``; the argument is in
+docs/decisions/exactly-once-creates.md).
 
 Keys (DESIGN.md): a company carries ``ORIGINATOR_ID=desktop-sync`` and
 ``ORIGIN_ID=<1C Ref_Key>``; its requisite ``XML_ID=<1C Ref_Key>``; a product
@@ -8,9 +10,10 @@ Keys (DESIGN.md): a company carries ``ORIGINATOR_ID=desktop-sync`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Error
 from desktop_sync.crm.port import CrmPort
@@ -26,6 +29,7 @@ from desktop_sync.engine.ops import (
     Unsettled,
 )
 from desktop_sync.i18n import tr
+from desktop_sync.journal import Journal
 
 One = Callable[[Operation, Mapping[str, Applied]], Outcome]
 
@@ -65,6 +69,31 @@ def no_vat(name: str, rate: object) -> WriteError:
     )
 
 
+class ReadKeys(Protocol):
+    """A plan's read: a full read's 1C keys on CRM records (``CrmLists.keys``; None:
+    not a full read), and the journal's ``write_mark`` taken before it began."""
+
+    @property
+    def keys(self) -> frozenset[str] | None: ...
+
+    @property
+    def write_mark(self) -> int: ...
+
+
+def creates_knowing(
+    writer: object, journal: Journal, read: ReadKeys | None
+) -> AbstractContextManager[None]:
+    """For one apply: the CRM creates skip the look-up of a key the plan's full read did
+    not see, unless a profile sharing the journal may have written since that read began
+    (docs/decisions/exactly-once-creates.md)."""
+    creates = getattr(writer, "creates", None)
+    if read is None or read.keys is None or not isinstance(creates, Creates):
+        return nullcontext()
+    if journal.written_since(read.write_mark):
+        return nullcontext()
+    return creates.knowing(read.keys)
+
+
 class Creates:
     """The writer's creates; ``one`` and ``many`` are the writer's own (a record that
     must go alone, the rest of a batch after some were decided)."""
@@ -73,6 +102,23 @@ class Creates:
         self.client = client
         self.one = one
         self.many = many
+        # The 1C keys on CRM records as a full read saw them, while no earlier write is
+        # unsettled (set by the door for one apply); None: every create is looked up.
+        self.seen: frozenset[str] | None = None
+
+    @contextmanager
+    def knowing(self, seen: frozenset[str] | None) -> Iterator[None]:
+        """For one apply: the keys a full read saw on CRM records (None: look every key
+        up). A create whose key is not among them is made without the look-up."""
+        self.seen = seen
+        try:
+            yield
+        finally:
+            self.seen = None
+
+    def look_up(self, onec_ref: str) -> bool:
+        """Whether a create's key may be on a CRM record already (see ``knowing``)."""
+        return self.seen is None or onec_ref.strip().lower() in self.seen
 
     def _company(
         self,
@@ -93,7 +139,7 @@ class Creates:
             found = company_id is not None
         if company_id is None:
             company_id = c.add_company(cp, originator_id=ORIGINATOR, origin_id=onec_ref)
-        if requisite_id is None and cp.inn:
+        if requisite_id is None and cp.inn and look_up:
             requisite_id = c.find_requisite_by_xml_id(onec_ref)
             found = found or requisite_id is not None
         if requisite_id is None and cp.inn:
@@ -125,7 +171,12 @@ class Creates:
     def create_company(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         p = op.payload
         assert isinstance(p, CounterpartyCreate)
-        return self._company(p.counterparty, op.source_id, self._partner_company(p, results))
+        return self._company(
+            p.counterparty,
+            op.source_id,
+            self._partner_company(p, results),
+            look_up=self.look_up(op.source_id),
+        )
 
     @staticmethod
     def _partner_company(p: CounterpartyCreate, results: Mapping[str, Applied]) -> int | None:
@@ -142,7 +193,7 @@ class Creates:
     def _product(
         self, p: Product, onec_ref: str, product_id: int | None, *, found: bool = False
     ) -> Applied:
-        if product_id is None:
+        if product_id is None and self.look_up(onec_ref):
             product_id = self.client.catalog.find_product_by_xml_id(onec_ref)  # made before?
             found = product_id is not None
         if product_id is None:
@@ -203,8 +254,11 @@ class Creates:
     def _found_before(self, ops: list[Operation]) -> dict[str, Outcome]:
         """Creates whose key is on a CRM record already: completed where half-made,
         relinked, never made twice."""
+        ops = [op for op in ops if self.look_up(op.source_id)]
         refs = [op.source_id for op in ops]
         out: dict[str, Outcome] = {}
+        if not ops:
+            return out
         if isinstance(ops[0].payload, ProductCreate):
             products = self.client.products_by_xml_id(refs)
             for op in ops:
@@ -239,8 +293,8 @@ class Creates:
     def _company_made(self, op: Operation, ids: tuple[int, int | None]) -> Applied:
         company_id, requisite_id = ids
         cp = _counterparty_of(op)
-        if requisite_id is None and cp.inn:
-            return self._company(cp, op.source_id, company_id)  # add the missing requisite
+        if requisite_id is None and cp.inn:  # add the missing requisite
+            return self._company(cp, op.source_id, company_id, look_up=self.look_up(op.source_id))
         return self._company_applied(cp, op.source_id, company_id, requisite_id, found=False)
 
     def company_of_key(self, op: Unsettled) -> Applied | None:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, func, insert, select, update
+from sqlalchemy import Table, Update, and_, bindparam, func, insert, or_, select, update
 
 from desktop_sync.journal.base import workstation
 from desktop_sync.journal.inbox import InboxJournal
@@ -218,6 +218,25 @@ class Journal(LinkJournal, InboxJournal):
         )
         with self.session() as s:
             return int(s.scalar(stmt) or 0)
+
+    def write_mark(self) -> int:
+        """The newest operation of any profile sharing this journal (0: none yet): a mark
+        for :meth:`written_since`."""
+        with self.session() as s:
+            return int(s.scalar(select(func.max(Operation.id))) or 0)
+
+    def written_since(self, mark: int) -> bool:
+        """Whether any profile sharing this journal may have written to a system since
+        ``mark``: an operation after it applied or not settled, or any left unsettled."""
+        unsettled = [OpState.SENDING.value, OpState.OUTCOME_UNKNOWN.value]
+        stmt = select(Operation.id).where(
+            or_(
+                and_(Operation.id > mark, Operation.state == OpState.APPLIED.value),
+                Operation.state.in_(unsettled),
+            )
+        )
+        with self.session() as s:
+            return s.scalar(stmt.limit(1)) is not None
 
     def applied_keys(self) -> set[str]:
         stmt = (

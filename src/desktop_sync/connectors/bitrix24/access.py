@@ -26,6 +26,16 @@ class Access:
     def forget(self) -> None:
         self._scopes = None
 
+    def scope_command(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """``scope`` as a command for a batch a run sends anyway, if not known yet."""
+        return {} if self._scopes is not None else {"scope": ("scope", {})}
+
+    def take(self, result: object) -> None:
+        """The answer of :meth:`scope_command` (a list of scopes; anything else is not
+        taken, and :meth:`scopes` asks)."""
+        if isinstance(result, list):
+            self._scopes = [str(s) for s in result]
+
     def current_user(self) -> dict[str, Any]:
         result = self.rest.call("profile").result
         return dict(result) if isinstance(result, Mapping) else {}

@@ -56,6 +56,7 @@ def read_lists(
         stores=client.inventory.stores_of(rows["stores"]) if stores else None,
         read_at=got.started,
         requests=got.requests,
+        keys=None if since is not None else _keys(rows),
     )
     items = [i for i in rows["items"] if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
@@ -92,6 +93,7 @@ def _probe(
         lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
     lists["items"] = client.invoices.item_scan(since, pages=pages)
     lists["fields"] = client.userfields.field_scan()
+    extra = {**extra, **client.access.scope_command()}  # the webhook's permissions
     if stores:
         lists["stores"] = client.inventory.store_scan()
     if stock:
@@ -102,8 +104,18 @@ def _probe(
             lists["stock"] = client.inventory.amount_scan()
     got = scan_together(client.rest, lists, extra, settle=settle)
     client.inventory.take_mode(got.extra)
+    client.access.take(got.extra.results.get("scope"))
     client.userfields.take(got.rows["fields"])
     return got
+
+
+def _keys(rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> frozenset[str]:
+    """The 1C keys on CRM records, as a full read saw them: what the key look-up before
+    a create would find (docs/decisions/exactly-once-creates.md)."""
+    found = [r.get("ORIGIN_ID") for r in rows["companies"]]
+    found += [r.get("XML_ID") for r in rows["requisites"]]
+    found += [r.get("xmlId") for r in rows["products"]]
+    return frozenset(str(k).strip().lower() for k in found if k)
 
 
 def _new_item(item: Mapping[str, Any], known: Known) -> bool:
