@@ -45,8 +45,10 @@ def set_profile(world: World, *settings: tuple[str, str]) -> None:
 
 
 def _last_seeded(world: World) -> dict[str, Any]:
+    """The newest invoice the accountant made (not one desktop-sync made from the CRM)."""
     rows = world.onec.store.rows[world.story.invoices].values()
-    return copy.deepcopy(max(rows, key=lambda r: r["Date"]))
+    own = [r for r in rows if "[desktop-sync:" not in str(r.get("Комментарий") or "")]
+    return copy.deepcopy(max(own, key=lambda r: r["Date"]))
 
 
 def _rate(amount: Decimal, vat: Decimal) -> int:
