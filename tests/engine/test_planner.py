@@ -218,8 +218,11 @@ def test_f1_sends_invoice_with_counterparty_contract_and_number_back() -> None:
         (Flow.F5, OpKind.LINK, "product"),
         (Flow.F1, OpKind.CREATE, INVOICE),
         (Flow.F1, OpKind.UPDATE, "invoice_number"),
+        (Flow.F11, OpKind.TIMELINE, "invoice_pdf"),  # its printed form, once it is made
     ]
     create = plan.operations[3]
+    pdf = plan.operations[5]
+    assert pdf.depends_on == (create.op_id,) and pdf.payload.document.buyer.inn == INN
     sent = create.payload.invoice
     assert sent.counterparty_ref == plan.operations[0].target_id  # deterministic ref
     assert sent.contract_ref == plan.operations[1].target_id

@@ -257,6 +257,7 @@ SETTING_LABELS = {
     "start_at_logon": N_("Start at logon"),
     "journal_url": N_("Journal database"),
     "crm_throttle": N_("Pace CRM requests"),
+    "invoice_pdf": N_("Printed invoice (PDF) on the CRM timeline"),
     "demo": N_("Demo profile"),
     "secrets": N_("Secrets"),
     "onec_password": N_("1C password"),
@@ -316,6 +317,7 @@ def _journal_password(profile: Profile, *, only_if_missing: bool = False) -> Non
         except KeyringUnavailable as exc:
             raise CommandError(str(exc)) from None
         echo(tr("The journal's database password is kept in the keyring."))
+
 
 def _apply_logon_start(ctx: Context, profile: Profile) -> None:
     from desktop_sync.config import autostart

@@ -49,6 +49,7 @@ class Profile:
     start_at_logon: bool = False  # open the window (and its schedule) when the user logs on
     journal_url: str = ""  # empty = the SQLite file in the data dir
     crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
+    invoice_pdf: bool = True  # F11: the printed invoice (PDF) on the CRM invoice's timeline
     # F9: deal pipeline id -> {meaning: stage id} ("send", "paid", "partly_paid", "ship");
     # a deal with a smart invoice of its own: which of the two is sent ("invoice"/"deal")
     deal_stages: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -167,6 +168,10 @@ class Profile:
             if value not in ("on", "off"):
                 raise ConfigError(tr("ship.post: expected on or off"))
             return replace(self, ship_post=value == "on")
+        if key == "print.invoice_pdf":
+            if value not in ("on", "off"):
+                raise ConfigError(tr("print.invoice_pdf: expected on or off"))
+            return replace(self, invoice_pdf=value == "on")
         if key == "schedule.at_logon":
             if value not in ("on", "off"):
                 raise ConfigError(tr("schedule.at_logon: expected on or off"))
@@ -189,6 +194,7 @@ class Profile:
                         "schedule.minutes",
                         "schedule.at_logon",
                         "crm.throttle",
+                        "print.invoice_pdf",
                         "onec.invoices_since",
                         "crm.responsible",
                         "deal.<pipeline>.<send|paid|partly_paid|ship>",

@@ -7,6 +7,8 @@ account from 1C's organization (``OnecClient.organization`` and ``bank_details``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from desktop_sync.connectors.onec import BankDetails, Organization
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.snapshot import Snapshot
@@ -27,7 +29,7 @@ def seller_bank(details: BankDetails) -> BankAccount:
     )
 
 
-def _unit_names(snap: Snapshot) -> dict[str, str]:
+def unit_names(snap: Snapshot) -> dict[str, str]:
     """ОКЕИ code → the short name 1C's products use for it ("796" → "шт")."""
     names: dict[str, str] = {}
     for product in snap.onec.products.values():
@@ -37,33 +39,51 @@ def _unit_names(snap: Snapshot) -> dict[str, str]:
 
 
 def printable_invoice(
-    snap: Snapshot, inv: Invoice, seller: Party, bank: BankAccount
+    snap: Snapshot,
+    inv: Invoice,
+    seller: Party,
+    bank: BankAccount,
+    *,
+    units: Mapping[str, str] | None = None,
 ) -> PrintableInvoice:
-    """The 1C invoice ``inv`` as the printed form shows it."""
-    units = _unit_names(snap)
-    rows = []
+    """The 1C invoice ``inv`` as the printed form shows it (``units``: ``unit_names``,
+    made once for many invoices)."""
+    units = unit_names(snap) if units is None else units
+    product_units = {}
     for line in inv.lines:
         product = snap.onec.products.get(line.product_ref or "")
-        unit = (
-            product.unit.name
-            if product is not None and product.unit is not None and product.unit.name
-            else units.get(line.unit_okei, "")
-        )
-        rows.append(
-            InvoiceRow(
-                line.product_name,
-                line.quantity,
-                unit,
-                line.price,
-                line.amount,
-                line.vat_rate,
-                line.vat_amount,
-            )
-        )
+        if product is not None and product.unit is not None and product.unit.name:
+            product_units[line.product_ref or ""] = product.unit.name
     cp = snap.onec.counterparties.get(inv.counterparty_ref or "")
     buyer = (
         Party(cp.name, cp.inn, cp.kpp) if cp is not None else Party(inv.counterparty_name or "—")
     )
+    return printable_of(inv, buyer, seller, bank, units, product_units)
+
+
+def printable_of(
+    inv: Invoice,
+    buyer: Party,
+    seller: Party,
+    bank: BankAccount,
+    units: Mapping[str, str],
+    product_units: Mapping[str, str] | None = None,
+) -> PrintableInvoice:
+    """The form of ``inv`` with its parties given (``units``: ОКЕИ code → name;
+    ``product_units``: a product's own unit name, by its 1C ref)."""
+    product_units = product_units or {}
+    rows = [
+        InvoiceRow(
+            line.product_name,
+            line.quantity,
+            product_units.get(line.product_ref or "") or units.get(line.unit_okei, ""),
+            line.price,
+            line.amount,
+            line.vat_rate,
+            line.vat_amount,
+        )
+        for line in inv.lines
+    ]
     return PrintableInvoice(
         number=inv.number,
         date=inv.date,

@@ -31,6 +31,7 @@ class Flow(StrEnum):
     F7 = "F7"  # counterparties <-> companies
     F8 = "F8"  # invoice issued in 1C -> CRM
     F10 = "F10"  # closing documents: a 1C sales document at the CRM's request
+    F11 = "F11"  # the printed invoice (PDF) on the CRM invoice's timeline
 
 
 ALL_FLOWS: tuple[Flow, ...] = tuple(Flow)

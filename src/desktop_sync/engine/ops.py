@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from desktop_sync.domain.entities import Contract, Counterparty, Invoice, InvoiceLine, Product
+from desktop_sync.printing.data import PrintableInvoice
 
 
 class EntityType(StrEnum):
@@ -33,6 +34,7 @@ class EntityType(StrEnum):
     PAYMENT_NOTE = "payment_note"  # a 1C payment noted on the invoice's timeline
     CRM_PAYMENT = "crm_payment"  # Bitrix24's own payment of a fully paid invoice
     STORE_DOCUMENT = "store_document"
+    INVOICE_PDF = "invoice_pdf"  # the printed invoice on the CRM invoice's timeline (F11)
     DEAL = "deal"  # F9: a CRM deal sent to 1C as an invoice (BP) or customer order (UT)
     SALES_DOCUMENT = "sales_document"  # F10: a 1C sales document made at the CRM's request
     SALES_BACK = "sales_back"  # F10: its number and date, and a note, on the CRM item
@@ -269,6 +271,24 @@ class InvoiceCancel:
     stage: str
 
 
+@dataclass(frozen=True, slots=True)
+class InvoicePdf:
+    """The printed invoice «Счёт на оплату» (F11) on the CRM invoice's timeline, once per
+    version. ``document``: the form without the seller and its bank (read from 1C when
+    the PDF is made); ``values``: what the version shows, kept in the link for the next
+    version's words on what changed (``changed``); ``from_op``: the operation creating
+    the invoice in this run: the CRM's (``crm_id`` 0 until it is done), or 1C's
+    (``document`` without a number: 1C's number, date and rows are read when the PDF is
+    made, with ``units``, ОКЕИ code → name)."""
+
+    crm_id: int
+    document: PrintableInvoice
+    values: Mapping[str, Any]
+    changed: str = ""
+    from_op: str = ""
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
 Payload = (
     NoPayload
     | LinkOnly
@@ -283,6 +303,7 @@ Payload = (
     | PaymentNote
     | CrmPayment
     | StoreDocument
+    | InvoicePdf
     | SalesCreate
     | SalesPost
     | SalesBack

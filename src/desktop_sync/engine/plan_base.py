@@ -76,6 +76,7 @@ class PlanSettings:
     warehouses: dict[str, str] = field(default_factory=dict)  # 1C warehouse -> CRM store
     inventory_off: bool = False  # the portal's inventory management (store documents) is off
     decisions: dict[str, Decision] = field(default_factory=dict)
+    invoice_pdf: bool = True  # F11: the printed invoice on the CRM invoice's timeline
     # F8: 1C invoices dated on or after ``issued_since`` (None: none) become CRM invoices
     # at ``issued_stage`` ("": the first), ``responsible`` (None: the CRM's choice); one
     # marked for deletion in 1C moves to ``cancelled_stage`` ("": a person decides)

@@ -34,6 +34,7 @@ from desktop_sync.engine.plan_base import (
 from desktop_sync.engine.plan_closing import plan_closing
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_deals import Deals, block_deal_field_writes, plan_deal_money
+from desktop_sync.engine.plan_invoice_pdf import plan_invoice_pdfs
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
 from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
 from desktop_sync.engine.plan_products import Products
@@ -136,6 +137,8 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         )
     elif Flow.F6 in flows and settings.warehouses:
         _stock(b, snap, links, settings)
+    if Flow.F11 in flows and settings.invoice_pdf:
+        plan_invoice_pdfs(b, snap, links)
     if settings.missing_crm_fields:
         _block_custom_field_writes(b, settings)
     block_deal_field_writes(b)

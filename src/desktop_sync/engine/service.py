@@ -61,6 +61,7 @@ from desktop_sync.engine.model import (
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
 from desktop_sync.engine.plan_closing import SALES, ship_stages
 from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings
+from desktop_sync.engine.plan_invoice_pdf import INVOICE_PDF
 from desktop_sync.engine.plan_onec_invoices import issued_settings
 from desktop_sync.engine.planner import (
     COUNTERPARTY,
@@ -76,6 +77,7 @@ from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_crm_creates import creates_knowing
+from desktop_sync.engine.write_crm_pdf import OnecSide
 from desktop_sync.engine.write_onec import OnecWriter
 from desktop_sync.errors import Cancelled
 from desktop_sync.i18n import tr
@@ -86,7 +88,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Cancelled", "ConnectError", "SetupIncomplete", "StalePlan", "SyncService"]
 
-LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, SALES, DEAL)
+LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, INVOICE_PDF, SALES, DEAL)
 _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 
 
@@ -115,7 +117,7 @@ class SyncService(JournalDoor):
         self.crm = crm
         self.writers: dict[System, Writer] = {
             System.ONEC: OnecWriter(onec),
-            System.CRM: CrmWriter(crm),
+            System.CRM: CrmWriter(crm, OnecSide(onec)),
         }
         self._connected = False
         self._prepared: dict[int, _Prepared] = {}
@@ -253,6 +255,7 @@ class SyncService(JournalDoor):
             inventory_off=inventory_off,
             flows=flows or ALL_FLOWS,
             decisions=self._decisions(),
+            invoice_pdf=self.profile.invoice_pdf,
             **deal_settings(self.profile, self.crm),  # F9 (the deal fields asked in the read)
             ship_stages=ship_stages(self.profile.stages.get("ship", "")),
             ship_post=self.profile.ship_post,

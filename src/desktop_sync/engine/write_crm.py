@@ -25,6 +25,7 @@ from desktop_sync.engine.ops import (
     CrmPayment,
     EntityType,
     InvoiceCancel,
+    InvoicePdf,
     InvoiceUpdate,
     IssuedInvoice,
     NumberBack,
@@ -39,6 +40,7 @@ from desktop_sync.engine.ops import (
 )
 from desktop_sync.engine.write_crm_creates import Creates, product_applied
 from desktop_sync.engine.write_crm_issued import IssuedWrites
+from desktop_sync.engine.write_crm_pdf import OnecSide, PdfAttacher
 from desktop_sync.engine.write_crm_stock import find_conducted, store_document
 from desktop_sync.engine.write_crm_updates import LinkedUpdates
 from desktop_sync.engine.write_onec_sales import back_found, write_back
@@ -52,8 +54,9 @@ class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
     UPDATES = 50  # single-record updates per batch request
 
-    def __init__(self, client: Bitrix24Client) -> None:
+    def __init__(self, client: Bitrix24Client, onec: OnecSide | None = None) -> None:
         self.client = client
+        self.pdfs = PdfAttacher(client, onec)  # F11: the seller's bank read from 1C
         self.batch = Updates(client.rest)
         self.creates = Creates(client, self._one, self.apply_many)
         self.linked = LinkedUpdates(client)
@@ -66,6 +69,7 @@ class CrmWriter:
             ShipmentState: self._one_update,
             CrmPayment: self._one_payment,
             PaymentNote: self._note,
+            InvoicePdf: self.pdfs.attach,
             StoreDocument: self._store_document,
             SalesBack: lambda op, r: write_back(self.client, self.batch, op, r),  # F10
             CounterpartyUpdate: self._linked_update,
@@ -153,6 +157,8 @@ class CrmWriter:
     # -- after a lost answer --------------------------------------------------------------
 
     def lookup(self, op: Unsettled) -> Applied | None:
+        if op.entity_type is EntityType.INVOICE_PDF:
+            return self.pdfs.lookup(op)
         if op.entity_type is EntityType.STORE_DOCUMENT:
             return find_conducted(self.client, op.key)
         if op.entity_type is EntityType.SALES_BACK:

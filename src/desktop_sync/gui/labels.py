@@ -15,6 +15,7 @@ _FLOWS = {
     Flow.F7: N_("Counterparties (both ways)"),
     Flow.F8: N_("Invoices issued in 1C to the CRM"),
     Flow.F10: N_("Closing documents: sales documents in 1C at the CRM's request"),
+    Flow.F11: N_("Printed invoices (PDF) to the CRM"),
 }
 _KINDS = {
     OpKind.CREATE: N_("Create"),

@@ -1,0 +1,132 @@
+"""F11 in the sync: every linked invoice gets its printed form (PDF) on the CRM
+invoice's timeline once per version, through the real clients and both sandboxes.
+
+A changed 1C invoice gets one new PDF whose comment says what changed; an unchanged
+one never a second; a lost answer is found by the key in the comment, not repeated;
+the profile's switch turns it off.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.config import ProfileStore
+from desktop_sync.engine.model import Flow
+from desktop_sync.sandbox.dataset import ORGANIZATION_INN
+
+from ..printing.pdf_reading import pdf_text
+from .conftest import World, make_world
+
+PDF_ENTITY = "invoice_pdf"
+
+
+def _pdf_comments(world: World) -> dict[int, list[dict[str, Any]]]:
+    """Per CRM invoice: its timeline comments that carry a file."""
+    st = world.crm.store
+    with st.lock:
+        rows = [dict(r) for r in st.comments.rows.values()]
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("FILES") and r.get("ENTITY_TYPE") == "dynamic_31":
+            out.setdefault(int(r["ENTITY_ID"]), []).append(r)
+    return out
+
+
+def _file(world: World, comment: dict[str, Any]) -> tuple[str, bytes]:
+    (file_id,) = [int(k) for k in comment["FILES"]]
+    return world.crm.store.files[file_id]
+
+
+def _converge(world: World, runs: int = 4) -> None:
+    for _ in range(runs):
+        with world.service() as svc:
+            _summary, plan = svc.run()
+        if not plan.operations:
+            return
+    raise AssertionError(f"no convergence: {[op.reason for op in plan.operations[:5]]}")
+
+
+def _double_first_row(world: World, ref: str) -> None:
+    """The accountant doubles the first row's quantity in 1C (sums follow)."""
+    story = world.story
+    doc = story.invoice(ref)
+    rows = copy.deepcopy(doc["Товары"])
+    first = rows[0]
+    added = Decimal(0)
+    for name in ("Количество", "КоличествоУпаковок", "Сумма", "СуммаНДС", "СуммаСНДС"):
+        if isinstance(first.get(name), Decimal | int):
+            if name in ("СуммаСНДС",) or (name == "Сумма" and "СуммаСНДС" not in first):
+                added = Decimal(first[name])
+            first[name] = Decimal(first[name]) * 2
+    total = Decimal(doc["СуммаДокумента"]) + added
+    world.onec.edit(story.invoices, ref, Товары=rows, СуммаДокумента=total)
+
+
+def test_one_pdf_per_linked_invoice_and_one_more_per_change(world: World) -> None:
+    _converge(world)
+    with world.service() as svc:
+        links = {lk.onec_ref: int(lk.crm_id or 0) for lk in svc.journal.links("invoice")}
+        pdf_links = svc.journal.links(PDF_ENTITY)
+    comments = _pdf_comments(world)
+    assert links, "the story links invoices"
+    assert len(pdf_links) == len(links)
+    assert sorted(comments) == sorted(links.values())
+    assert all(len(c) == 1 for c in comments.values())
+    crm_id = sorted(links.values())[0]
+    ref = next(r for r, c in links.items() if c == crm_id)
+    name, data = _file(world, comments[crm_id][0])
+    assert name.startswith("Счёт_") and name.endswith(".pdf")
+    text = pdf_text(data)
+    assert "Счёт на оплату" in text and ORGANIZATION_INN in text
+    assert "[desktop-sync:" in comments[crm_id][0]["COMMENT"]
+
+    assert ref
+    _double_first_row(world, ref)
+    _converge(world)
+    after = _pdf_comments(world)
+    assert len(after[crm_id]) == 2
+    newest = max(after[crm_id], key=lambda c: int(c["ID"]))
+    assert "Счёт изменён" in newest["COMMENT"] or "The invoice changed" in newest["COMMENT"]
+    assert {k: len(v) for k, v in after.items() if k != crm_id} == {
+        k: 1 for k in comments if k != crm_id
+    }
+
+
+def test_a_lost_answer_is_found_by_its_key_not_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = make_world(tmp_path, monkeypatch, crm_faults="drop:1@crm.timeline.comment.add")
+    world = next(gen)
+    try:
+        with world.service() as svc:
+            summary, plan = svc.run()
+        pdf_ops = [op for op in plan.operations if op.flow is Flow.F11]
+        if not pdf_ops:  # the first run links; the PDFs follow on the next
+            with world.service() as svc:
+                summary, plan = svc.run()
+            pdf_ops = [op for op in plan.operations if op.flow is Flow.F11]
+        assert pdf_ops
+        assert summary.per_flow[Flow.F11.value].get("failed", 0) == 0
+        counts = Counter({k: len(v) for k, v in _pdf_comments(world).items()})
+        assert counts and max(counts.values()) == 1
+    finally:
+        gen.close()
+
+
+def test_switched_off_in_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = make_world(tmp_path, monkeypatch)
+    world = next(gen)
+    try:
+        store = ProfileStore(world.paths.profiles_file)
+        world.profile = store.get("shop").with_setting("print.invoice_pdf", "off")
+        store.put(world.profile)
+        _converge(world)
+        assert _pdf_comments(world) == {}
+    finally:
+        gen.close()
