@@ -51,13 +51,17 @@ def _new_deal(world: World, title: str = "Поставка бумаги") -> tup
     with world.service() as svc:
         summary, _plan = svc.run()
         assert summary.counts.get("failed", 0) == 0, summary.failures
+    return deal_like_sent_invoice(world, title)
+
+
+def deal_like_sent_invoice(world: World, title: str, nth: int = 0) -> tuple[int, Any]:
+    """A new deal at «Согласовано» with the buyer and rows of the ``nth`` smart invoice
+    (with a company and several rows) that a sync sent to 1C."""
+    with world.service() as svc:
         sent = sorted(int(lk.crm_id or 0) for lk in svc.links(EntityType.INVOICE))
     with _crm(world) as c:
-        invoice = next(
-            i
-            for i in (c.invoices.get(n) for n in sent)
-            if i.company_id and len(i.invoice.lines) > 1
-        )
+        fit = [i for i in map(c.invoices.get, sent) if i.company_id and len(i.invoice.lines) > 1]
+        invoice = fit[nth]
         deal_id = c.deals.add_deal(
             {
                 "TITLE": title,
@@ -71,7 +75,7 @@ def _new_deal(world: World, title: str = "Поставка бумаги") -> tup
         return deal_id, c.deals.get(deal_id)
 
 
-def _made_from(world: World, deal_id: int) -> list[Any]:
+def made_from(world: World, deal_id: int) -> list[Any]:
     """The 1C documents whose comment names this deal."""
     with world.service() as svc:
         mark = f"deal No. {deal_id} «"
@@ -93,7 +97,7 @@ def test_deal_becomes_one_onec_document_and_its_payment_marks_it_paid(deal_world
     with world.service() as svc:
         doc = svc.onec.invoice(links[deal_id])
     assert doc is not None
-    assert len(_made_from(world, deal_id)) == 1
+    assert len(made_from(world, deal_id)) == 1
     assert doc.total == deal.opportunity
     assert len(doc.lines) == len(deal.invoice.lines)
     assert [ln.quantity for ln in doc.lines] == [ln.quantity for ln in deal.invoice.lines]
@@ -114,7 +118,7 @@ def test_deal_becomes_one_onec_document_and_its_payment_marks_it_paid(deal_world
     assert paid.fields.outstanding == Decimal("0.00")
     assert paid.stage_id == PAID
     assert again.operations == ()
-    assert len(_made_from(world, deal_id)) == 1
+    assert len(made_from(world, deal_id)) == 1
 
 
 def test_deal_with_its_own_smart_invoice_is_sent_once(deal_world: World) -> None:
@@ -133,7 +137,7 @@ def test_deal_with_its_own_smart_invoice_is_sent_once(deal_world: World) -> None
         invoices = {int(lk.crm_id or 0) for lk in svc.links(EntityType.INVOICE)}
     assert invoice_id in invoices  # the smart invoice carries the sale (the default)
     assert deal_id not in _deal_links(world)
-    assert _made_from(world, deal_id) == []
+    assert made_from(world, deal_id) == []
 
     # the other way round: the deal carries the sale; its invoice is not sent
     profile = world.profile.with_setting("deal.carrier", "deal")
