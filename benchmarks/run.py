@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from benchmarks import child, crm_reads, engine, goals, gui, peers, sync
+from benchmarks import child, crm_reads, engine, goals, gui, peers, shared_journal, sync
 from benchmarks.common import Row, Timer
 from benchmarks.report import table, write_chart, write_json
 
@@ -86,6 +86,7 @@ def collect(
         "planner", lambda: engine.planner_rows((2_000,) if quick else (10_000, 100_000)), rows, log
     )
     _step("journal", lambda: engine.journal_rows(200 if quick else 2_000), rows, log)
+    _step("shared journal", lambda: shared_journal.rows(200 if quick else 2_000), rows, log)
     _step("gui", lambda: gui.run(sync_sizes[-1]), rows, log)
     if rss:
         _step("memory", lambda: child.peak_rss_apart(sync_sizes[-1]), rows, log)

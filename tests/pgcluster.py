@@ -79,7 +79,7 @@ class PgCluster:
             host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres",
             autocommit=True,
         ) as conn:  # fmt: skip
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql.encode())
 
     def new_database(self, prefix: str = "j") -> str:
         name = f"{prefix}{os.getpid()}_{next(_counter)}"

@@ -50,10 +50,13 @@ def parse_every(text: str) -> float:
 
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``stop`` (the run in progress ends between operations)."""
+    """SIGTERM and SIGINT set ``stop`` (the run in progress ends between operations).
+
+    The handler runs in the main thread, which only waits for the service's thread: it
+    never holds ``stop``'s lock when a signal lands (setting an Event from a handler that
+    interrupted that Event's own wait in the same thread would deadlock)."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the current operation", signum)
         stop.set()
 
     wanted = [signal.SIGINT, getattr(signal, "SIGTERM", signal.SIGINT)]
@@ -124,7 +127,17 @@ def service_cmd(ctx: Context, every: str, dry_run: bool) -> None:
     period = parse_every(every)
     profile = ctx.store.get(ctx.profile_name)  # a wrong name: exit 2 before anything starts
     stop = threading.Event()
-    with stop_on_signals(stop):
+
+    failed: list[Exception] = []
+
+    def loop() -> None:
+        try:
+            scheduled()
+        except Exception as exc:  # reported by the main thread as any command's error
+            failed.append(exc)
+            stop.set()
+
+    def scheduled() -> None:
         _say(
             tr("service of profile «{name}» started: every {every}, {mode}").format(
                 name=profile.name, every=every, mode=tr("dry run") if dry_run else tr("apply")
@@ -135,4 +148,13 @@ def service_cmd(ctx: Context, every: str, dry_run: bool) -> None:
             _say(run_once(ctx, dry_run, stop))
             if stop.wait(max(0.0, period - (time.monotonic() - began))):
                 break
+        log.info("stop asked: the service ends")
         _say(tr("service of profile «{name}» stopped").format(name=profile.name))
+
+    worker = threading.Thread(target=loop, name="service")
+    with stop_on_signals(stop):
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+    if failed:
+        raise failed[0]
