@@ -40,6 +40,7 @@ DEMO_PROFILE = "demo"
 DEMO_SEED = 1
 DEMO_SIZE = "small"
 DEMO_SEND_STAGE = "DT31_1:S"
+DEMO_ISSUED_SINCE = "2026-02-01"  # the seed's story ends on 2026-03-16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +94,7 @@ def demo_profile(store: ProfileStore, boxes: DemoSandboxes, configuration: str =
         crm_url=boxes.crm_url,
         configuration=configuration,
         stages={"send": DEMO_SEND_STAGE},
+        issued_since=DEMO_ISSUED_SINCE,  # F8: the seeded 1C invoices of the story's last weeks
         crm_throttle=False,  # the sandbox runs with its rate limit off
         demo=True,
     ).validate()
