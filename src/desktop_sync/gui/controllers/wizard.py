@@ -122,6 +122,7 @@ _MEANINGS = {
     "partly_paid": N_("Partly paid"),
     "shipped": N_("Shipped"),
     "cancelled": N_("Cancelled"),
+    "issued": N_("Invoices issued in 1C arrive at"),
 }
 
 
