@@ -184,3 +184,28 @@ def test_stage_moved_back_before_posting_waits_in_the_inbox(ship_world: World) -
     assert not [op for op in plan.operations if op.flow is Flow.F10]
     assert not [i for i in inbox if i.dedup_key == f"F10:moved_back:{crm_id}"]
     assert len(sales_of(world, base_ref)) == 1
+
+
+def test_ship_post_setting_posts_at_once_and_the_next_run_shows_the_shipment(
+    world: World,
+) -> None:
+    with_ship_stage(world, post=True)
+    with world.service() as svc:
+        svc.run()
+    ((crm_id, base_ref),) = linked_unshipped(world, 1)
+    move(world, crm_id, SHIP)
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    kinds = sorted(op.kind.value for op in plan.operations if op.flow is Flow.F10)
+    assert kinds == ["create", "post", "update"]
+    made = sales_of(world, base_ref)
+    assert len(made) == 1 and made[0]["Posted"] is True
+    with world.service() as svc:
+        _s, plan = svc.run()
+    assert [op.flow for op in plan.operations] == [Flow.F4]
+    item = crm_item(world, crm_id)
+    assert Decimal(str(item["ufCrmSmartInvoiceDsShipped"])) == made[0]["СуммаДокумента"]
+    with world.service() as svc:
+        _s, plan = svc.run()
+    assert plan.operations == ()

@@ -49,8 +49,8 @@ def invoice_requests(snap: Snapshot, links: Links) -> Iterator[Request]:
             continue
         ci = snap.crm.invoices.get(int(link.crm_id))
         base = snap.onec.invoices.get(link.onec_ref)
-        if ci is None or base is None:
-            continue
+        if ci is None or base is None or base.deleted:
+            continue  # a base marked for deletion: F2 asks a person first
         yield Request(
             link.crm_id, int(link.crm_id), invoice_label(ci.invoice), ci.stage_id, ci.fields,
             link.onec_ref,

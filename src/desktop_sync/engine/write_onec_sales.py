@@ -91,14 +91,16 @@ def write_back(
         number, date = str(made.result["number"]), str(made.result["date"])
     day = dt.date.fromisoformat(date)
     item = int(p.crm_id)
-    fields = sync_fields({"closing_number": number, "closing_date": day})
-    error = batch.run([[invoice_fields(item, fields)]], what="invoices")[0]
-    if error is not None:
-        raise error
+    # The note first, the fields after: the next plan compares the fields, so a run
+    # killed between the two writes the fields again (the note is found by its key).
     key = op.idempotency_key
     if not any(marker(key) in t for t in crm.timeline.comment_texts(item)):
         text = p.note.format(number=number, date=day_text(day))
         crm.timeline.add_comment(item, f"{text} {marker(key)}")
+    fields = sync_fields({"closing_number": number, "closing_date": day})
+    error = batch.run([[invoice_fields(item, fields)]], what="invoices")[0]
+    if error is not None:
+        raise error
     return Applied(p.crm_id)
 
 
