@@ -10,11 +10,9 @@ the planner did not pair is still looked up, and the record relinked, never made
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
-
 import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +39,7 @@ def configuration() -> str:
 
 
 @pytest.fixture
-def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+def lookups(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """How often each key look-up was asked (the real one runs)."""
     asked: Counter[str] = Counter()
     for cls, name in LOOKUPS:
@@ -52,7 +50,7 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
             return _real(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(cls, name, counted)
-    yield asked
+    return asked
 
 
 def test_a_first_sync_makes_its_creates_without_looking_keys_up(
@@ -60,7 +58,7 @@ def test_a_first_sync_makes_its_creates_without_looking_keys_up(
 ) -> None:
     with world.service() as svc:
         summary, plan = svc.run()
-    created = [op for op in plan.operations if op.kind.value == "create" and op.target.value == "crm"]
+    created = [op for op in plan.operations if op.kind.value == "create"]
     assert created and summary.counts.get("failed", 0) == 0, summary.failures
     assert sum(lookups.values()) == 0, lookups  # was one batch per 25 creates
 
@@ -90,7 +88,7 @@ def test_a_key_the_read_saw_is_looked_up_and_relinked(
         summary, plan = svc.run(full=True)
     mine = [(op.kind.value, op.reason) for op in plan.operations if op.source_id == ref]
     mine += [(i.kind.value, i.message) for i in plan.items if i.record_id == ref]
-    assert ("create" in {k for k, _ in mine}), mine
+    assert "create" in {k for k, _ in mine}, mine
     assert summary.counts.get("failed", 0) == 0, summary.failures
     assert lookups["companies_by_origin"] + lookups["find_company_by_origin"] > 0, lookups
     assert _companies_with_origin(world, ref) == 1

@@ -49,6 +49,7 @@ class Catalog:
         self.rest = rest
         self._cache: dict[str, Any] = {}
         self._iblock: int | None = None
+        self._price_rows: dict[int, int] = {}  # product id -> its base price row, as read
 
     def reference_commands(self) -> dict[str, tuple[str, Params]]:
         """The reference lists' commands for a batch, if they are not read yet."""
@@ -86,6 +87,7 @@ class Catalog:
         """Drop the reference lists read so far: the next run sees the portal as it is."""
         self._cache = {}
         self._iblock = None
+        self._price_rows = {}
 
     def product_iblock(self) -> int:
         if self._iblock is None:
@@ -154,6 +156,17 @@ class Catalog:
     @staticmethod
     def prices_of(rows: Sequence[Mapping[str, Any]]) -> dict[int, Decimal]:
         return {int(r["productId"]): mapping.as_decimal(r["price"], "a price") for r in rows}
+
+    def keep_price_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The base price rows a read listed (``price_scan``): a price written later in
+        this run updates its row without reading it again (the first row of a product,
+        as a read by product gives it)."""
+        for r in rows:
+            self._price_rows.setdefault(int(r["productId"]), int(r["id"]))
+
+    def price_rows(self) -> Mapping[int, int]:
+        """Product id -> its base price row, as this run's read listed them."""
+        return self._price_rows
 
     def product_scan(
         self, iblock: int | str, since: dt.datetime | None = None, pages: float = math.inf

@@ -82,7 +82,8 @@ class Changes:
         if not prices:
             return {}
         ids = [p.product_id for p in prices]
-        return base_price_rows(self.rest, base_price_type(self.catalog), ids)
+        known = self.catalog.price_rows()  # listed by this run's read
+        return base_price_rows(self.rest, base_price_type(self.catalog), ids, known)
 
     def command(self, change: Change, rows: Rows) -> Command:
         """The method and parameters of one change."""

@@ -49,6 +49,7 @@ def read_lists(
     got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
     rows = got.rows
     prices = client.catalog.prices_of(rows["prices"])
+    client.catalog.keep_price_rows(rows["prices"])
     out = CrmLists(
         companies=[] if since is not None else _companies(rows["companies"], rows["requisites"]),
         products=client.catalog.products_of(rows["products"], prices),

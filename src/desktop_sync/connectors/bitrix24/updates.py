@@ -117,16 +117,18 @@ def base_price_type(catalog: Catalog) -> int:
 
 
 def base_price_rows(
-    rest: RestClient, base: int, product_ids: Sequence[int]
+    rest: RestClient, base: int, product_ids: Sequence[int], known: Mapping[int, int] = {}
 ) -> dict[int, int | None]:
-    """Each product's base price row (None: it has none yet), 50 products a request."""
+    """Each product's base price row (None: it has none yet), 50 products a request;
+    those ``known`` (listed by this run's read: ``Catalog.price_rows``) are not read."""
+    unknown = [pid for pid in dict.fromkeys(product_ids) if pid not in known]
     reply = rest.batch_all(
         {
             f"p{pid}": (
                 "catalog.price.list",
                 {"filter": {"productId": pid, "catalogGroupId": base}},
             )
-            for pid in dict.fromkeys(product_ids)
+            for pid in unknown
         },
         what="prices of products",
     )
@@ -137,7 +139,7 @@ def base_price_rows(
     out: dict[int, int | None] = {}
     for pid in product_ids:
         rows = (reply.results.get(f"p{pid}") or {}).get("prices") or []
-        out[pid] = int(rows[0]["id"]) if rows else None
+        out[pid] = known[pid] if pid in known else int(rows[0]["id"]) if rows else None
     return out
 
 
