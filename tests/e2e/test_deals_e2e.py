@@ -145,3 +145,26 @@ def test_deal_with_its_own_smart_invoice_is_sent_once(deal_world: World) -> None
     with world.service() as svc:
         _s, plan = svc.run()
     assert plan.operations == ()  # the invoice went first: the deal stays linked to it
+
+
+def test_the_window_shows_deals_beside_smart_invoices(deal_world: World) -> None:
+    from desktop_sync.gui.models.side_by_side import RowFilter
+    from desktop_sync.i18n import tr
+    from desktop_sync.readmodel import DEAL, INVOICE, build_views
+
+    world = deal_world
+    deal_id, _deal = _new_deal(world)
+    with world.service() as svc:
+        svc.run()
+        snap, plan = svc.prepare()
+        links = {t: svc.links(t) for t in (INVOICE, DEAL)}
+    views = build_views(snap, links, plan)
+    rows = views.invoices.rows
+    deal_rows = [r for r in rows if r.crm is not None and r.crm["record"] == tr("Deal")]
+    sent = next(r for r in deal_rows if r.crm_id == str(deal_id))
+    assert sent.onec is not None and sent.onec["total"] == sent.crm["total"]
+    assert str(sent.crm["number"]).endswith("«Поставка бумаги»")
+    assert {r.crm_id for r in deal_rows} >= {str(d) for d in snap.crm.deals}
+    only_deals = RowFilter(record=tr("Deal"))
+    assert [r for r in rows if only_deals.accepts(r)] == deal_rows
+    assert any(RowFilter(record=tr("Smart invoice")).accepts(r) for r in rows)

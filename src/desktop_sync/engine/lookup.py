@@ -108,10 +108,10 @@ def crm_counterparty_name(snap: Snapshot, company_id: int | None, fallback: str)
     return fallback
 
 
-def crm_figures(snap: Snapshot, crm_id: int) -> dict[str, Any]:
-    """A CRM invoice's figures as its custom fields show them, by the invoice table's
-    column keys."""
-    ci = snap.crm.invoices[crm_id]
+def crm_figures(snap: Snapshot, crm_id: int, deal: bool = False) -> dict[str, Any]:
+    """A CRM invoice's (or ``deal``'s: F9) figures as its custom fields show them, by the
+    invoice table's column keys."""
+    ci = snap.crm.deals[crm_id] if deal else snap.crm.invoices[crm_id]
     inv = ci.invoice
     total = round_money(ci.opportunity)
     paid = ZERO if ci.fields.paid is None else round_money(ci.fields.paid)

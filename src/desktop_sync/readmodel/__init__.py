@@ -28,6 +28,7 @@ from desktop_sync.readmodel.parties import counterparty_table, product_table
 from desktop_sync.readmodel.rows import (
     COUNTERPARTY,
     COUNTERPARTY_COLUMNS,
+    DEAL,
     INVOICE,
     INVOICE_COLUMNS,
     PAYMENT,
@@ -74,7 +75,7 @@ def build_views(
             MatchResult(),  # the invoice table pairs by the links and 1C's CRM ids
         )  # fmt: skip
     return Views(
-        invoices=invoice_table(snap, links.get(INVOICE, []), m),
+        invoices=invoice_table(snap, links.get(INVOICE, []), m, links.get(DEAL, [])),
         payments=payment_table(snap, links.get(INVOICE, []), m),
         stock=stock_table(snap, matches.products, m, warehouse_map or {}),
         counterparties=counterparty_table(snap, matches.counterparties, m, _customers(snap)),
@@ -104,6 +105,7 @@ def empty_snapshot() -> Snapshot:
 __all__ = [
     "COUNTERPARTY",
     "COUNTERPARTY_COLUMNS",
+    "DEAL",
     "INVOICE",
     "INVOICE_COLUMNS",
     "PAYMENT",

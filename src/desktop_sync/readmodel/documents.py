@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -24,6 +24,7 @@ from desktop_sync.i18n import tr
 from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel.marks import Marks, search, state_of
 from desktop_sync.readmodel.rows import (
+    DEAL,
     INVOICE,
     INVOICE_COLUMNS,
     PAYMENT,
@@ -47,6 +48,7 @@ def _onec_invoice_values(snap: Snapshot, inv: Invoice, by_inv: Mapping[str, list
     else:
         stage = tr("Posted") if inv.posted else tr("Not posted")
     return {
+        "record": tr("1C document"),
         "number": inv.number,
         "date": inv.date,
         "counterparty": counterparty_name(snap, inv),
@@ -58,13 +60,19 @@ def _onec_invoice_values(snap: Snapshot, inv: Invoice, by_inv: Mapping[str, list
     }
 
 
-def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Table:
+def invoice_table(
+    snap: Snapshot, links: list[LinkValues], marks: Marks, deal_links: Sequence[LinkValues] = ()
+) -> Table:
+    """1C's invoices (orders) beside the CRM's smart invoices and deals (F9): the column
+    "record" says which, for the window's filter by kind."""
     cols = INVOICE_COLUMNS
     by_inv = payments_by_invoice(snap.onec.payments.values())
     shipped = shipped_by_invoice(snap)
     linked = crm_of(links)
+    deals = crm_of(deal_links)
     rows: list[Row] = []
     used: set[int] = set()
+    used_deals: set[int] = set()
     onec_invoices = sorted(
         snap.onec.invoices.values(), key=lambda i: (i.date, i.number), reverse=True
     )
@@ -77,9 +85,15 @@ def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Tabl
         right: dict[str, Any] | None = None
         differs: list[str] = []
         base = SyncState.ONLY_ONEC
-        if crm_id is not None and crm_id in snap.crm.invoices:
+        if ref in deals and deals[ref] in snap.crm.deals:
+            crm_id = deals[ref]
+            used_deals.add(crm_id)
+            right = _deal_figures(snap, crm_id)
+            differs = [k for k in _INVOICE_COMPARED if left[k] != right[k]]
+            base = SyncState.IN_SYNC
+        elif crm_id is not None and crm_id in snap.crm.invoices:
             used.add(crm_id)
-            right = crm_figures(snap, crm_id)
+            right = {**crm_figures(snap, crm_id), "record": tr("Smart invoice")}
             differs = [k for k in _INVOICE_COMPARED if left[k] != right[k]]
             base = SyncState.IN_SYNC
         ids = [ref, str(crm_id) if crm_id is not None else None]
@@ -93,7 +107,7 @@ def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Tabl
     for cid in sorted(snap.crm.invoices, reverse=True):
         if cid in used:
             continue
-        right = crm_figures(snap, cid)
+        right = {**crm_figures(snap, cid), "record": tr("Smart invoice")}
         state, note, detail = state_of(
             SyncState.ONLY_CRM, (), marks.of([INVOICE], [str(cid)]), cols
         )
@@ -101,7 +115,22 @@ def invoice_table(snap: Snapshot, links: list[LinkValues], marks: Marks) -> Tabl
             Row(f"crm-inv:{cid}", None, right, state, (), note, cast(dt.date, right["date"]),
                 str(right["counterparty"]), None, str(cid), search(right), detail)
         )  # fmt: skip
+    for cid in sorted(set(snap.crm.deals) - used_deals, reverse=True):
+        right = _deal_figures(snap, cid)
+        state, note, detail = state_of(SyncState.ONLY_CRM, (), marks.of([DEAL], [str(cid)]), cols)
+        rows.append(
+            Row(f"crm-deal:{cid}", None, right, state, (), note, cast(dt.date, right["date"]),
+                str(right["counterparty"]), None, str(cid), search(right), detail)
+        )  # fmt: skip
     return Table(INVOICE, cols, _newest_first(rows))
+
+
+def _deal_figures(snap: Snapshot, deal_id: int) -> dict[str, Any]:
+    """A deal's figures (F9), its title after its number."""
+    figures = crm_figures(snap, deal_id, deal=True)
+    title = snap.crm.deals[deal_id].title
+    number = f"{figures['number']} «{title}»" if title else figures["number"]
+    return {**figures, "record": tr("Deal"), "number": number}
 
 
 # -- payments ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from desktop_sync.i18n import N_, tr
 COUNTERPARTY = "counterparty"
 PRODUCT = "product"
 INVOICE = "invoice"
+DEAL = "deal"  # F9: a CRM deal sent to 1C as an invoice or order
 PAYMENT = "payment"
 SHIPMENT = "shipment"
 STOCK = "stock"
@@ -157,6 +158,7 @@ class Views:
 
 
 INVOICE_COLUMNS = (
+    Column("record", N_("Record")),  # a smart invoice or a deal (F9) on the CRM side
     Column("number", N_("Number")),
     Column("date", N_("Date"), ColumnKind.DATE),
     Column("counterparty", N_("Counterparty")),

@@ -29,6 +29,7 @@ class TableFilters(QObject):
         f.counterparty.textChanged.connect(lambda _t: self.timer.start())
         f.pending.toggled.connect(self.apply)
         f.state.currentIndexChanged.connect(self.apply)
+        f.record.currentIndexChanged.connect(self.apply)
         f.period.toggled.connect(self._period_toggled)
         f.date_from.dateChanged.connect(self.apply)
         f.date_to.dateChanged.connect(self.apply)
@@ -49,6 +50,7 @@ class TableFilters(QObject):
             counterparty=f.counterparty.text().strip(),
             states=frozenset({state}) if state is not None else frozenset(),
             search=f.search.text().strip(),
+            record=str(f.record.currentData() or ""),
         )
 
     def apply(self, *_: object) -> None:
@@ -63,6 +65,7 @@ class TableFilters(QObject):
         data_tab = index < len(MainWindowView.DATA_TABS)
         self.window.filters.setVisible(data_tab)
         self.window.filters.count.setVisible(data_tab)
+        self.window.filters.record.setVisible(index == 0)  # the invoices tab (F9: deals)
         self.update_counts()
 
     def update_counts(self) -> None:

@@ -20,7 +20,16 @@ from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
 from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows
 from desktop_sync.i18n import tr
-from desktop_sync.readmodel import COUNTERPARTY, INVOICE, PAYMENT, PRODUCT, Mark, Views, build_views
+from desktop_sync.readmodel import (
+    COUNTERPARTY,
+    DEAL,
+    INVOICE,
+    PAYMENT,
+    PRODUCT,
+    Mark,
+    Views,
+    build_views,
+)
 
 Namer = Callable[[journal_names.Op], str]
 
@@ -74,7 +83,7 @@ def read_task(
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> Loaded:
         snap, plan = svc.prepare(progress, cancel)
         inbox, runs = journal_state(svc)
-        links = {t: svc.links(t) for t in (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT)}
+        links = {t: svc.links(t) for t in (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT, DEAL)}
         views = build_views(snap, links, plan, marks(svc, inbox), warehouse_map)
         return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
                       dt.datetime.now().astimezone(), plan_rows(plan),

@@ -59,9 +59,13 @@ class RowFilter:
     counterparty: str = ""
     states: frozenset[SyncState] = field(default_factory=frozenset)  # empty: all
     search: str = ""
+    record: str = ""  # the invoice table's kind of record (a smart invoice, a deal); "": all
 
     def accepts(self, row: Row) -> bool:
         if self.pending_only and not row.pending:
+            return False
+        kind = (row.crm or row.onec or {}).get("record")
+        if self.record and kind is not None and kind != self.record:
             return False
         if self.states and row.state not in self.states:
             return False

@@ -119,6 +119,10 @@ class FilterBar(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.state.setMinimumContentsLength(14)
+        self.record = QComboBox()  # the invoices tab: smart invoices, deals (F9), or both
+        self.record.addItem(tr("Invoices and deals"), "")
+        self.record.addItem(tr("Smart invoice"), tr("Smart invoice"))
+        self.record.addItem(tr("Deal"), tr("Deal"))
         self.search.setMinimumWidth(160)
         self.count = QLabel()  # shown in the window's status bar (MainWindowView)
         self.count.setObjectName("rowCount")
@@ -130,6 +134,7 @@ class FilterBar(QWidget):
         lay.addWidget(self.date_to)
         lay.addWidget(self.counterparty, 1)
         lay.addWidget(self.state)
+        lay.addWidget(self.record)
 
 
 class MainWindowView(QMainWindow):
