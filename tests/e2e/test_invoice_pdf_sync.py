@@ -22,6 +22,9 @@ from desktop_sync.sandbox.dataset import ORGANIZATION_INN
 
 from ..printing.pdf_reading import pdf_text
 from .conftest import World, make_world
+from .test_issued_invoices import crm_of, edit_quantity, issue, issued_world, onec_invoice, sync
+
+__all__ = ["issued_world"]  # the fixture, imported for pytest
 
 PDF_ENTITY = "invoice_pdf"
 
@@ -130,3 +133,27 @@ def test_switched_off_in_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert _pdf_comments(world) == {}
     finally:
         gen.close()
+
+
+def test_issued_in_1c_gets_its_pdf_in_the_same_run_and_one_more_per_change(
+    issued_world: World,
+) -> None:
+    """F8 and F11 together: the invoice made in the CRM from 1C gets its PDF in that run;
+    the next run plans nothing; a changed 1C invoice gets exactly one more."""
+    world = issued_world
+    sync(world)
+    ref = issue(world, 13)
+    plan = sync(world)
+    pdf_ops = [op for op in plan.operations if op.flow is Flow.F11 and ref in op.source_id]
+    assert len(pdf_ops) == 1 and pdf_ops[0].depends_on == (f"F8:create_crm:{ref}",)
+    (made,) = crm_of(world, ref)
+    assert made.invoice.crm_id is not None
+    assert len(_pdf_comments(world)[made.invoice.crm_id]) == 1
+    assert sync(world).operations == ()
+    edit_quantity(world, ref, 0, 5)
+    sync(world)
+    _converge(world)
+    comments = _pdf_comments(world)[made.invoice.crm_id]
+    assert len(comments) == 2
+    (_name, data) = _file(world, max(comments, key=lambda c: int(c["ID"])))
+    assert onec_invoice(world, ref).number in pdf_text(data)

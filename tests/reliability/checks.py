@@ -50,6 +50,7 @@ def crm_state(world: World) -> dict[str, Counter[str]]:
         requisites = list(st.requisites.rows.values())
         products = list(st.products.rows.values())
         items = list(st.items.rows.values())
+        comments = list(st.comments.rows.values())
     return {
         "origin": Counter(
             str(c.get("ORIGIN_ID")) for c in companies if c.get("ORIGINATOR_ID") == ORIGINATOR
@@ -58,6 +59,8 @@ def crm_state(world: World) -> dict[str, Counter[str]]:
         "requisites": Counter(f"{r.get('RQ_INN')}/{r.get('RQ_KPP')}" for r in requisites),
         "product_xml": Counter(str(p.get("xmlId") or "") for p in products),
         "invoices": Counter(f"{i.get('id')}|{i.get('stageId')}|{_ds_fields(i)}" for i in items),
+        # F11: the printed invoices (comments with a file) per CRM invoice, never twice
+        "pdfs": Counter(str(c.get("ENTITY_ID")) for c in comments if c.get("FILES")),
     }
 
 

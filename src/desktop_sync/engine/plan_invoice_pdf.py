@@ -8,7 +8,8 @@ may spell differently). A version already attached is linked in the journal as
 comment what changed since the last one (the last version's values are in its link).
 
 An invoice this plan creates in 1C (F1) gets its PDF in the same run, after the create:
-its number, date and rows are 1C's, read when the PDF is made, and so is the version.
+its number, date and rows are 1C's, read when the PDF is made, and so is the version. An
+invoice issued in 1C that this plan creates in the CRM (F8) gets it after that create.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from typing import Any
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.invoice_print import printable_invoice, unit_names
 from desktop_sync.engine.model import Flow, Operation, OpKind, System
-from desktop_sync.engine.ops import CounterpartyCreate, EntityType, InvoiceCreate, InvoicePdf
+from desktop_sync.engine.ops import (
+    CounterpartyCreate,
+    EntityType,
+    InvoiceCreate,
+    InvoicePdf,
+    IssuedInvoice,
+)
 from desktop_sync.engine.plan_base import Builder, Links
 from desktop_sync.engine.plan_invoice_checks import invoice_label
 from desktop_sync.engine.snapshot import Snapshot
@@ -139,11 +146,48 @@ def _after_creates(b: Builder, snap: Snapshot, units: Mapping[str, str]) -> None
         )  # fmt: skip
 
 
+def _after_issued(b: Builder, snap: Snapshot, units: Mapping[str, str]) -> None:
+    """The PDF of each invoice issued in 1C that this plan creates in the CRM (F8)."""
+    creates = [
+        op
+        for op in b.ops.values()
+        if op.target is System.CRM
+        and op.kind is OpKind.CREATE
+        and isinstance(op.payload, IssuedInvoice)
+        and op.source_id in snap.onec.invoices
+    ]
+    for op in creates:
+        inv = snap.onec.invoices[op.source_id]
+        if not _printable(inv):
+            continue
+        doc = printable_invoice(snap, inv, NO_SELLER, NO_BANK, units=units)
+        source = f"{op.source_id}/{digest(doc)}"
+        crm_id = int(op.target_id) if op.target_id and op.target_id.isdigit() else 0
+        b.op(
+            Operation(
+                op_id=f"F11:pdf:{source}",
+                flow=Flow.F11,
+                kind=OpKind.TIMELINE,
+                target=System.CRM,
+                entity_type=INVOICE_PDF,
+                source_id=source,
+                target_id=str(crm_id or ""),
+                idempotency_key=b.key(Flow.F11, INVOICE_PDF, source),
+                reason=tr("{label}: the printed invoice (PDF) will be attached to the CRM invoice")
+                .format(label=op.record_label),
+                record_label=op.record_label,
+                payload=InvoicePdf(crm_id, doc, version_values(doc, 1), from_op=op.op_id),
+                depends_on=(op.op_id,),
+            )
+        )  # fmt: skip
+
+
 def plan_invoice_pdfs(b: Builder, snap: Snapshot, links: Links) -> None:
     """One ``TIMELINE`` operation per linked invoice whose current version has no PDF,
-    and one after each invoice this plan creates in 1C."""
+    and one after each invoice this plan creates in 1C (F1) or in the CRM (F8)."""
     units = unit_names(snap)
     _after_creates(b, snap, units)
+    _after_issued(b, snap, units)
     linked: dict[str, int] = {}
     for link in links.of(EntityType.INVOICE):
         ref, crm = link.onec_ref, link.crm_id
