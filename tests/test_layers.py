@@ -63,6 +63,7 @@ DOOR = (
     "desktop_sync.engine.service",  # SyncService: the door
     "desktop_sync.engine.facade",  # JournalDoor (the journal alone), the door's errors
     "desktop_sync.engine.records",  # what the door hands back, and the plan's types
+    "desktop_sync.engine.profiles_door",  # ProfilesDoor: the profiles, secrets, logon start
     "desktop_sync.readmodel",  # the window's tables (Qt-free)
 )
 FRONT_MAY_IMPORT = (
@@ -106,6 +107,19 @@ def test_the_command_line_goes_through_the_door() -> None:
 
 def test_the_window_goes_through_the_door() -> None:
     assert _front_offenders("gui") == []
+
+
+def test_the_fronts_reach_profiles_through_the_door() -> None:
+    """The profiles file is the door's (``ProfilesDoor``): a front never opens the
+    ``ProfileStore`` itself, so a removed profile always takes its secrets and its
+    start at logon with it."""
+    offenders = [
+        str(path.relative_to(SRC))
+        for front in ("cli", "gui")
+        for path in sorted((SRC / front).rglob("*.py"))
+        if "ProfileStore" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
 
 
 def test_connectors_know_neither_engine_journal_nor_config() -> None:

@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from desktop_sync.config import AppPaths, ProfileStore
+from desktop_sync.config import AppPaths
 from desktop_sync.domain.money import dumps_decimal
+from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.exitcodes import Exit
 
 
@@ -30,29 +31,14 @@ class Context:
 
     def __post_init__(self) -> None:
         if self.profile_name is None:
-            self.profile_name = default_profile(self.store)
+            # ``desktop-sync demo`` leaves a ``demo`` profile (pointing at sandboxes that
+            # stop with it): without --profile, one real profile beside it means that one
+            self.profile_name = self.store.default_name()
 
     @property
-    def store(self) -> ProfileStore:
-        return ProfileStore(self.paths.profiles_file)
-
-
-def default_profile(store: ProfileStore) -> str | None:
-    """The one real profile when the demo's is beside it: the demo never gets in the way.
-
-    ``desktop-sync demo`` leaves a ``demo`` profile (pointing at sandboxes that stop
-    with it); a command without ``--profile`` on a machine with one real profile
-    means that one. None leaves the choice to the store (the only one, or an error
-    naming them).
-    """
-    try:
-        profiles = store.load()
-    except Exception:  # a broken profiles.json is reported by the command itself
-        return None
-    real = [name for name, p in profiles.items() if not p.demo]
-    if len(real) == 1 and len(profiles) > 1:
-        return real[0]
-    return None
+    def store(self) -> ProfilesDoor:
+        """The profiles, through the door (``engine.profiles_door``)."""
+        return ProfilesDoor(self.paths)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -30,8 +30,9 @@ from contextlib import contextmanager
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, pass_context
-from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import SecretKind
+from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def running_sandboxes(
         one.stop()
 
 
-def check_demo_name_free(store: ProfileStore) -> None:
+def check_demo_name_free(store: ProfilesDoor) -> None:
     """A real profile that happens to be called ``demo`` is never overwritten."""
     existing = store.load().get(DEMO_PROFILE)
     if existing is not None and not existing.demo:
@@ -84,7 +85,7 @@ def check_demo_name_free(store: ProfileStore) -> None:
         )
 
 
-def demo_profile(store: ProfileStore, boxes: DemoSandboxes, configuration: str = "bp30") -> Profile:
+def demo_profile(store: ProfilesDoor, boxes: DemoSandboxes, configuration: str = "bp30") -> Profile:
     """Create or refresh the ``demo`` profile (a new UUID: a fresh journal for fresh data)."""
     check_demo_name_free(store)
     profile = Profile(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import click
@@ -319,15 +318,15 @@ def _journal_password(profile: Profile, *, only_if_missing: bool = False) -> Non
         echo(tr("The journal's database password is kept in the keyring."))
 
 
-def _apply_logon_start(ctx: Context, profile: Profile) -> None:
-    from desktop_sync.config import autostart
+def _no_logon_start(exc: OSError) -> str:
+    return tr("cannot set the start at logon: {reason}").format(reason=exc.strerror or exc)
 
+
+def _apply_logon_start(ctx: Context, profile: Profile) -> None:
     try:
-        done = autostart.apply(profile.start_at_logon, profile.name, ctx.paths.home)
+        done = ctx.store.start_at_logon(profile)
     except OSError as exc:
-        raise CommandError(
-            tr("cannot set the start at logon: {reason}").format(reason=exc.strerror or exc)
-        ) from None
+        raise CommandError(_no_logon_start(exc)) from None
     if not done:
         echo(tr("Starting at logon is not supported on this system; nothing was changed."))
     elif profile.start_at_logon:
@@ -341,10 +340,11 @@ def remove(ctx: Context, name: str) -> None:
     """Remove a profile and its secrets from the keyring (the journal is kept)."""
     profile = ctx.store.get(name)
     try:
-        SecretStore(profile.uuid).delete_all()
+        at_logon = ctx.store.forget(profile)  # its secrets and its start at logon too
     except KeyringUnavailable as exc:
         raise CommandError(str(exc)) from None
-    ctx.store.remove(name)
-    if profile.start_at_logon:  # nothing left to open at logon for it
-        _apply_logon_start(ctx, dataclasses.replace(profile, start_at_logon=False))
+    except OSError as exc:
+        raise CommandError(_no_logon_start(exc)) from None
+    if at_logon is False:
+        echo(tr("Starting at logon is not supported on this system; nothing was changed."))
     echo(tr("Profile «{name}» removed.").format(name=name))

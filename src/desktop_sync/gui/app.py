@@ -99,12 +99,10 @@ def _bring_forward(controller: object) -> None:
 
 def _instance_suffix(paths: AppPaths, profile_name: str | None) -> str:
     """The demo has a window of its own; every other start shares the one window."""
-    from desktop_sync.config import ProfileStore
+    from desktop_sync.engine.profiles_door import ProfilesDoor
 
-    try:
-        profile = ProfileStore(paths.profiles_file).load().get(profile_name or "")
-    except Exception:  # a damaged file is the window's to report, not this check's
-        return ""
+    # a damaged file is the window's to report, not this check's: None
+    profile = ProfilesDoor(paths).find(profile_name)
     return "demo" if profile is not None and profile.demo else ""
 
 

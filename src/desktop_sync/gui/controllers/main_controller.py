@@ -19,7 +19,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
+from desktop_sync.config import AppPaths, ConfigError, Profile
+from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.engine.records import (
     InboxRecord,
     InvoiceStatus,
@@ -144,7 +145,7 @@ class MainController(QObject):
 
     def load_profiles(self, select: str | None = None) -> None:
         try:
-            profiles = ProfileStore(self.paths.profiles_file).load()
+            profiles = ProfilesDoor(self.paths).load()
         except ConfigError as exc:
             self.show_error(str(exc))
             profiles = {}
@@ -433,7 +434,7 @@ class MainController(QObject):
 
     def _schedule_saved(self, name: str) -> None:
         try:
-            self.profiles = ProfileStore(self.paths.profiles_file).load()
+            self.profiles = ProfilesDoor(self.paths).load()
         except ConfigError as exc:
             self.show_error(str(exc))
             return

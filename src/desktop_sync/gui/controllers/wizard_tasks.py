@@ -7,16 +7,15 @@ touches a widget. The systems are reached only through the door (``SyncService``
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from desktop_sync.config import AppPaths, ConfigError, Profile, ProfileStore
+from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import SecretKind, SecretStore
+from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -35,14 +34,6 @@ class Checked:
     crm_stores: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
 
 
-def _apply_autostart(before: Profile | None, after: Profile, paths: AppPaths) -> None:
-    """Start at logon switched on or off only when the choice changed."""
-    if after.start_at_logon != bool(before and before.start_at_logon):
-        from desktop_sync.config import autostart
-
-        autostart.apply(after.start_at_logon, after.name, paths.home)
-
-
 def save_and_test(
     paths: AppPaths, profile: Profile, secrets: dict[SecretKind, str], *, test: bool = True
 ) -> TaskOf[Checked]:
@@ -57,10 +48,9 @@ def save_and_test(
         for kind, value in secrets.items():
             if value:
                 store.set(kind, value)
-        profiles = ProfileStore(paths.profiles_file)
-        before = profiles.load().get(checked.name)
-        profiles.put(checked)
-        _apply_autostart(before, checked, paths)
+        profiles = ProfilesDoor(paths)
+        before = profiles.find(checked.name)
+        profiles.save(checked)  # the start at logon switched if that choice changed
         if not test:
             return Checked(tr("Saved."))
         progress(tr("Connecting to 1C and Bitrix24…"))
@@ -84,16 +74,7 @@ def save_and_test(
 def forget(paths: AppPaths, profile: Profile) -> None:
     """Remove a profile the wizard saved for its check: the profile, its secrets, its
     start at logon. Nothing of a connection that never worked stays behind."""
-    with contextlib.suppress(ConfigError):
-        ProfileStore(paths.profiles_file).remove(profile.name)
-    try:
-        SecretStore(profile.uuid).delete_all()
-    except Exception:  # no keyring: nothing was stored in it either
-        log.info("no secrets to remove for the abandoned profile")
-    if profile.start_at_logon:
-        from desktop_sync.config import autostart
-
-        autostart.apply(False, profile.name, paths.home)
+    ProfilesDoor(paths).forget(profile, quiet=True)
 
 
 def forget_task(paths: AppPaths, profile: Profile) -> TaskOf[None]:
@@ -109,7 +90,7 @@ def prepare_crm(paths: AppPaths, name: str) -> TaskOf[str]:
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
         from desktop_sync.engine.service import SyncService
 
-        profile = ProfileStore(paths.profiles_file).get(name)
+        profile = ProfilesDoor(paths).get(name)
         with SyncService.open(profile, paths) as svc:
             created = svc.setup()
         if not created:
@@ -123,9 +104,7 @@ def save_mapping(
     paths: AppPaths, name: str, stages: dict[str, str], warehouses: dict[str, str]
 ) -> TaskOf[str]:
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
-        store = ProfileStore(paths.profiles_file)
-        profile = store.get(name)
-        store.put(dataclasses.replace(profile, stages=stages, warehouses=warehouses))
+        ProfilesDoor(paths).change(name, stages=stages, warehouses=warehouses)
         return name
 
     return task
@@ -135,12 +114,6 @@ def save_schedule(paths: AppPaths, name: str, minutes: int, at_logon: bool) -> T
     """The schedule alone: the interval and the start at logon (written only on a change)."""
 
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> Profile:
-        store = ProfileStore(paths.profiles_file)
-        before = store.get(name)
-        after = store.put(
-            dataclasses.replace(before, schedule_minutes=minutes, start_at_logon=at_logon)
-        )
-        _apply_autostart(before, after, paths)
-        return after
+        return ProfilesDoor(paths).change(name, schedule_minutes=minutes, start_at_logon=at_logon)
 
     return task
