@@ -103,3 +103,42 @@ def test_the_client_says_which_invoice(client: Bitrix24Client) -> None:
     with pytest.raises(Bitrix24Error) as err:
         client.timeline.add_comment(999999, "Счёт", [("счёт.pdf", PDF)])
     assert "999999" in str(err.value)
+
+
+def test_list_shows_the_files_and_a_missing_invoice_is_refused(
+    portal: Bitrix24Sandbox, http: httpx.Client
+) -> None:
+    invoice_id = _invoice_id(portal)
+    fields = {
+        "ENTITY_ID": invoice_id,
+        "ENTITY_TYPE": "dynamic_31",
+        "COMMENT": "Счёт (PDF)",
+        "FILES": [["счёт.pdf", base64.b64encode(PDF).decode()]],
+    }
+    made = http.post(portal.webhook + "crm.timeline.comment.add", json={"fields": fields})
+    listed = http.post(
+        portal.webhook + "crm.timeline.comment.list",
+        json={"filter": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31"}},
+    ).json()["result"]
+    (row,) = [r for r in listed if int(r["ID"]) == made.json()["result"]]
+    (file,) = row["FILES"].values()
+    assert {"id", "name", "size", "urlDownload"} <= set(file) and file["name"] == "счёт.pdf"
+    missing = http.post(
+        portal.webhook + "crm.timeline.comment.list",
+        json={"filter": {"ENTITY_ID": 999999, "ENTITY_TYPE": "dynamic_31"}},
+    )
+    assert missing.status_code == 400
+
+
+def test_a_body_over_the_limit_gets_nginx_413_and_nothing_is_made(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    invoice_id = _invoice_id(portal)
+    before = len(portal.store.comments.rows)
+    portal.portal.max_body = 4096  # the front server's client_max_body_size, made small
+    with pytest.raises(Bitrix24Error) as err:
+        client.timeline.add_comment(invoice_id, "Счёт", [("счёт.pdf", PDF)])
+    assert "413" in str(err.value)
+    assert len(portal.store.comments.rows) == before
+    client.timeline.add_comment(invoice_id, "без файла")  # small: accepted
+    assert len(portal.store.comments.rows) == before + 1

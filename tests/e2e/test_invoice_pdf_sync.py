@@ -122,13 +122,17 @@ def test_a_lost_answer_is_found_by_its_key_not_repeated(
         gen.close()
 
 
+def _printing(world: World, *, on: bool) -> None:
+    store = ProfileStore(world.paths.profiles_file)
+    world.profile = store.get("shop").with_setting("print.invoice_pdf", "on" if on else "off")
+    store.put(world.profile)
+
+
 def test_switched_off_in_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gen = make_world(tmp_path, monkeypatch)
     world = next(gen)
     try:
-        store = ProfileStore(world.paths.profiles_file)
-        world.profile = store.get("shop").with_setting("print.invoice_pdf", "off")
-        store.put(world.profile)
+        _printing(world, on=False)
         _converge(world)
         assert _pdf_comments(world) == {}
     finally:
@@ -157,3 +161,23 @@ def test_issued_in_1c_gets_its_pdf_in_the_same_run_and_one_more_per_change(
     assert len(comments) == 2
     (_name, data) = _file(world, max(comments, key=lambda c: int(c["ID"])))
     assert onec_invoice(world, ref).number in pdf_text(data)
+
+
+def test_a_pdf_over_the_portals_limit_waits_in_the_inbox_naming_the_invoice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = make_world(tmp_path, monkeypatch)
+    world = next(gen)
+    try:
+        _printing(world, on=False)
+        _converge(world)  # everything else done: only the PDFs are left
+        _printing(world, on=True)
+        world.crm.portal.max_body = 16 * 1024  # a PDF is some 40 KB, in Base64 more
+        with world.service() as svc:
+            summary, _plan = svc.run()
+            items = [i for i in svc.inbox() if i.flow == "F11"]
+        assert summary.per_flow["F11"].get("failed", 0) >= 1
+        assert items and "KB" in items[0].message and items[0].record_label
+        assert _pdf_comments(world) == {}
+    finally:
+        gen.close()

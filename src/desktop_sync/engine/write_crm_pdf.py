@@ -27,6 +27,7 @@ from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteEr
 from desktop_sync.engine.invoice_print import printable_of, seller_bank, seller_party
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import EntityType, InvoicePdf, Unsettled
+from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 from desktop_sync.printing import BankAccount, Party, PrintingError, render_invoice_pdf
 from desktop_sync.printing.version import digest, version_values
@@ -123,7 +124,16 @@ class PdfAttacher:
             raise WriteError(str(exc)) from None
         name = file_name(doc.number, f"{doc.date:%d.%m.%Y}", version)
         text = f"{comment_text(p)} {marker(key)} {version_tag(version)}"
-        comment_id = self.crm.timeline.add_comment(crm_id, text, [(name, data)])
+        try:
+            comment_id = self.crm.timeline.add_comment(crm_id, text, [(name, data)])
+        except SyncError as exc:
+            if getattr(exc, "status", None) == 413:  # the portal's front server refused it
+                raise WriteError(
+                    tr("the printed invoice ({size} KB) is larger than the CRM accepts").format(
+                        size=len(data) // 1024
+                    )
+                ) from None
+            raise
         return self._applied(op, p, source, str(comment_id), crm_id, relinked=False)
 
     def _made_in_onec(

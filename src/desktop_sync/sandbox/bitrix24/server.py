@@ -47,6 +47,7 @@ QUERY_LIMIT = RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
 OPERATION_LIMIT = RestError(
     429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."
 )
+MAX_BODY = 100 * 1024 * 1024
 HTML_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -133,6 +134,10 @@ class Portal:
         self.stats = Stats()
         self.moved_to: str | None = None
         self.stopping = threading.Event()
+        # The front nginx's client_max_body_size: a larger request is refused with its
+        # 413 page before the portal sees it (the cloud's value is not published; a file
+        # in Base64 grows by a third, so a 75 MB PDF would not pass).
+        self.max_body = MAX_BODY
 
     # --- one method call -----------------------------------------------------------
 
@@ -293,6 +298,19 @@ class Handler(BaseHTTPRequestHandler):
                 params.update(parse_str(body.decode("utf-8", errors="replace")))
         return params
 
+    def _too_large(self, length: int) -> None:
+        """nginx's answer to a body over ``client_max_body_size``: 413, an HTML page, the
+        connection closed (the body is drained first, so the client sees the page)."""
+        left = length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                break
+            left -= len(chunk)
+        self.close_connection = True
+        page = HTML_PAGE.format(code=413, reason="Request Entity Too Large")
+        self._send(413, page.encode(), "text/html; charset=utf-8", {"Connection": "close"})
+
     def _send(
         self,
         status: int,
@@ -327,6 +345,10 @@ class Handler(BaseHTTPRequestHandler):
                     302, b"", "text/html", {"Location": portal.moved_to.rstrip("/") + self.path}
                 )
                 return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > portal.max_body:
+            self._too_large(length)
+            return
         params = self._read_params()
         with portal.stats.lock:
             portal.stats.requests += 1
