@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -122,3 +124,62 @@ def test_written_and_read_in_frames_so_no_call_holds_the_gil_long(
         ends.append(pos)
     with pytest.raises(msgspec.DecodeError):
         cache.decode(data[: ends[len(ends) // 2]], bp_world.profile.uuid)
+
+
+def test_saved_and_loaded_a_frame_at_a_time_never_the_whole_file(
+    bp_world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 18 (the large set in 300 MB): the file of the large set is about 130 MB;
+    saving kept every encoded frame in a list until the last was written and loading
+    read the whole file before decoding it."""
+    with bp_world.service() as svc:
+        svc.run()
+    cached = cache.load(_cache_file(bp_world), bp_world.profile.uuid)
+    assert cached is not None
+    monkeypatch.setattr(cache, "FRAME", 5)
+    path = tmp_path / "again.snapshot"
+    tracemalloc.start()
+    try:
+        cache.save(path, cached)
+        saving = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        reads: list[int] = []
+        real_open = Path.open
+
+        def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+            fh = real_open(self, *args, **kwargs)
+            real_read = fh.read
+
+            class Reading:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(fh, name)
+
+                def __enter__(self) -> Reading:
+                    return self
+
+                def __exit__(self, *exc: object) -> None:
+                    fh.close()
+
+                def read(self, n: int = -1) -> bytes:
+                    data: bytes = real_read(n)
+                    reads.append(len(data))
+                    return data
+
+            return Reading()
+
+        monkeypatch.setattr(Path, "open", counting_open)
+
+        def counting_read_bytes(self: Path) -> bytes:
+            with real_open(self, "rb") as fh:
+                data = fh.read()
+            reads.append(len(data))
+            return data
+
+        monkeypatch.setattr(Path, "read_bytes", counting_read_bytes)
+        again = cache.load(path, bp_world.profile.uuid)
+    finally:
+        tracemalloc.stop()
+    size = path.stat().st_size
+    assert again == cached
+    assert saving < size / 2, (saving, size)
+    assert reads and max(reads) < size / 10, (max(reads, default=0), size)

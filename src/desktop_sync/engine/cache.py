@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import io
+import itertools
 import logging
 import os
 import tempfile
@@ -29,7 +31,7 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -86,53 +88,79 @@ def _part_decoder(side: str, name: str) -> msgspec.msgpack.Decoder[Any]:
     return msgspec.msgpack.Decoder(typing.get_type_hints(_SIDES[side])[name])
 
 
+def _parts(cached: Cached) -> Iterator[tuple[str, str, list[Any] | dict[Any, Any]]]:
+    """Each collection in parts of at most ``FRAME`` records, one part alive at a time."""
+    for side in _SIDES:
+        data = getattr(cached, side)
+        for name in _collections(side):
+            value = getattr(data, name)
+            if isinstance(value, dict):
+                items = iter(value.items())
+                while part := dict(itertools.islice(items, FRAME)):
+                    yield side, name, part
+            else:
+                for i in range(0, len(value), FRAME):
+                    yield side, name, value[i : i + FRAME]
+
+
+def _frame_count(cached: Cached) -> int:
+    """How many frames :func:`_frames` yields, known before any is encoded."""
+    count = 1
+    for side in _SIDES:
+        data = getattr(cached, side)
+        count += sum(2 * -(-len(getattr(data, name)) // FRAME) for name in _collections(side))
+    return count
+
+
 def _frames(cached: Cached) -> Iterator[bytes]:
-    """The snapshot without its collections, then (key, part) pairs of each collection."""
+    """The snapshot without its collections, then (key, part) pairs of each collection.
+
+    A generator: the file is written a frame at a time, never held whole in memory
+    (the large set's file is about 130 MB; issue 18's 300 MB for the whole sync)."""
     shells = {}
     for side in _SIDES:
         data = getattr(cached, side)
         empty = {name: type(getattr(data, name))() for name in _collections(side)}
         shells[side] = dataclasses.replace(data, **empty)
     yield _encoder.encode(dataclasses.replace(cached, **shells))
-    for side in _SIDES:
-        data = getattr(cached, side)
-        for name in _collections(side):
-            value = getattr(data, name)
-            items = list(value.items()) if isinstance(value, dict) else list(value)
-            for i in range(0, len(items), FRAME):
-                chunk = items[i : i + FRAME]
-                yield _encoder.encode((side, name))
-                yield _encoder.encode(dict(chunk) if isinstance(value, dict) else chunk)
+    for side, name, part in _parts(cached):
+        yield _encoder.encode((side, name))
+        yield _encoder.encode(part)
 
 
-def _split(view: memoryview) -> Iterator[memoryview]:
-    pos = 0
-    while pos < len(view):
-        size = int.from_bytes(view[pos : pos + 4], "big")
-        pos += 4
-        if pos + size > len(view):
+def _read_frames(stream: BinaryIO) -> Iterator[bytes]:
+    """The frames of ``stream`` (after the magic), each read when it is decoded."""
+    here = stream.tell()
+    end = stream.seek(0, io.SEEK_END)
+    stream.seek(here)
+    while size_bytes := stream.read(4):
+        size = int.from_bytes(size_bytes, "big")
+        if len(size_bytes) < 4 or stream.tell() + size > end:  # never a buffer past the end
             raise msgspec.DecodeError("the snapshot file is cut short")
-        yield view[pos : pos + size]
-        pos += size
+        frame = stream.read(size)
+        if len(frame) < size:
+            raise msgspec.DecodeError("the snapshot file is cut short")
+        yield frame
 
 
 def cache_path(data_dir: Path, profile_uuid: str) -> Path:
     return data_dir / "cache" / f"{profile_uuid}.snapshot"
 
 
-def _framed(cached: Cached) -> list[bytes]:
-    """The file's pieces: the magic, then each frame after its 4-byte length."""
-    frames = list(_frames(cached))
-    out = [MAGIC]
-    for frame in (_encoder.encode(_Header(cached.format, cached.profile_uuid, len(frames))),
-                  *frames):  # fmt: skip
-        out += (len(frame).to_bytes(4, "big"), frame)
-    return out
+def _write(fh: BinaryIO, cached: Cached) -> None:
+    """The magic, then each frame after its 4-byte length, written as it is encoded."""
+    fh.write(MAGIC)
+    header = _encoder.encode(_Header(cached.format, cached.profile_uuid, _frame_count(cached)))
+    for frame in itertools.chain((header,), _frames(cached)):
+        fh.write(len(frame).to_bytes(4, "big"))
+        fh.write(frame)
 
 
 def encode(cached: Cached) -> bytes:
     """The file's bytes: the magic, a small header, then the snapshot in frames."""
-    return b"".join(_framed(cached))
+    out = io.BytesIO()
+    _write(out, cached)
+    return out.getvalue()
 
 
 def decode(data: bytes, profile_uuid: str) -> Cached | None:
@@ -140,9 +168,14 @@ def decode(data: bytes, profile_uuid: str) -> Cached | None:
 
     Raises ``msgspec.DecodeError`` (or ``ValidationError``) for damaged content.
     """
-    if not data.startswith(MAGIC):
+    return _decode_stream(io.BytesIO(data), profile_uuid)
+
+
+def _decode_stream(stream: BinaryIO, profile_uuid: str) -> Cached | None:
+    """:func:`decode` from a file: one frame's bytes in memory at a time."""
+    if stream.read(len(MAGIC)) != MAGIC:
         raise msgspec.DecodeError("not a desktop-sync snapshot")
-    parts = _split(memoryview(data)[len(MAGIC) :])
+    parts = _read_frames(stream)
     header = _header_decoder.decode(next(parts, b""))
     if header.format != FORMAT or header.profile_uuid != profile_uuid:
         return None  # another version or profile: not damage, just not usable
@@ -169,14 +202,18 @@ def decode(data: bytes, profile_uuid: str) -> Cached | None:
 
 def load(path: Path, profile_uuid: str) -> Cached | None:
     try:
-        data = path.read_bytes()
+        fh = path.open("rb")
     except FileNotFoundError:
         return None
     except OSError as exc:
         log.warning("snapshot cache %s unreadable (%s): full read", path, exc.strerror)
         return None
     try:
-        cached = decode(data, profile_uuid)
+        with fh:
+            cached = _decode_stream(fh, profile_uuid)
+    except OSError as exc:
+        log.warning("snapshot cache %s unreadable (%s): full read", path, exc.strerror)
+        return None
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
         # Not removed here: a read writes nothing (a window's refresh may run beside a
         # synchronisation); the next run's save under the run lock replaces it.
@@ -189,11 +226,10 @@ def load(path: Path, profile_uuid: str) -> Cached | None:
 
 def save(path: Path, cached: Cached) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pieces = _framed(cached)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.writelines(pieces)
+            _write(fh, cached)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
