@@ -183,6 +183,17 @@ def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> No
     assert ci.fields.outstanding == total - part
     assert f8_ops(sync(world), ref) == []
 
+    # renumbered and redated in 1C: the title, the date and our fields follow
+    world.onec.edit(
+        world.story.invoices, ref, Number="СВ00-000777", Date=dt.datetime(2026, 3, 15, 9)
+    )
+    plan = sync(world)
+    assert f"F8:title:{ref}" in f8_ops(plan, ref)
+    (ci,) = crm_of(world, ref)
+    assert ci.title == "Счёт № 777 от 15.03.2026" and ci.invoice.date == dt.date(2026, 3, 15)
+    assert ci.fields.onec_number == "777" and ci.fields.onec_date == dt.date(2026, 3, 15)
+    assert f8_ops(sync(world), ref) == []
+
 
 def test_deletion_mark_moves_it_to_cancelled_or_waits(issued_world: World) -> None:
     world = issued_world

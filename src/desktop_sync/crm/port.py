@@ -145,8 +145,8 @@ class CrmInvoices(Protocol):
         """The buyer's requisite chosen on the invoice."""
         ...
 
-    def move_to_stage(self, invoice_id: int, stage_id: str) -> None:
-        """The invoice moves to ``stage_id`` (nothing else changes)."""
+    def set_header(self, invoice_id: int, *, stage_id: str = "", title: str = "") -> None:
+        """The invoice moves to ``stage_id`` and/or takes ``title`` ("": kept as it is)."""
         ...
 
 

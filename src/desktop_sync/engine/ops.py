@@ -264,11 +264,13 @@ class IssuedInvoice:
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceCancel:
-    """F8: an invoice marked for deletion in 1C moves its CRM invoice to ``stage``."""
+class InvoiceHeader:
+    """F8: the CRM invoice of a 1C invoice moves to ``stage`` (marked for deletion in 1C:
+    the "cancelled" stage) or takes ``title`` (the 1C number or date changed); "": kept."""
 
     crm_id: int
-    stage: str
+    stage: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +310,7 @@ Payload = (
     | SalesPost
     | SalesBack
     | IssuedInvoice
-    | InvoiceCancel
+    | InvoiceHeader
 )
 
 NO_PAYLOAD = NoPayload()

@@ -28,7 +28,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
 from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
 from desktop_sync.engine.money import payment_line
-from desktop_sync.engine.ops import SENT, InvoiceCancel, IssuedInvoice
+from desktop_sync.engine.ops import SENT, InvoiceHeader, IssuedInvoice
 from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_products import Products
@@ -300,57 +300,92 @@ class IssuedInvoices:
         )  # fmt: skip
         return None, None
 
-    # -- marked for deletion ----------------------------------------------------------------
+    # -- linked: marked for deletion, renumbered ----------------------------------------------
 
-    def cancel_deleted(self) -> None:
-        """A linked invoice F8 made, marked for deletion in 1C: its CRM invoice moves to
-        the "cancelled" stage (never deleted); with no such stage chosen, a person decides."""
-        stage = self.b.settings.cancelled_stage
+    def follow_linked(self) -> None:
+        """The linked invoices F8 made: one marked for deletion in 1C moves to the
+        "cancelled" stage (never deleted; with no such stage chosen, a person decides);
+        one whose 1C number or date changed takes the new title, unless someone retitled
+        it in the CRM."""
         onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
         for link in self.links.of(INVOICE):
             ref, crm_id = link.onec_ref or "", link.crm_id or ""
             inv = onec.get(ref)
             ci = crm.get(int(crm_id)) if crm_id.isdigit() else None
-            if inv is None or ci is None or not inv.deleted or not issued_in_onec(ci, ref):
+            if inv is None or ci is None or not issued_in_onec(ci, ref):
                 continue
-            label = _label(inv)
-            if not stage:
-                self.b.attention(
-                    Flow.F8,
-                    INVOICE,
-                    f"F8:deleted:{ref}",
-                    record_id=ref,
-                    record_label=label,
-                    field=tr("deletion mark"),
-                    message=tr(
-                        "marked for deletion in 1C; no CRM stage is chosen for cancelled "
-                        "invoices, so the CRM invoice stays as it is"
-                    ),
-                    action=tr(
-                        "choose the stage: desktop-sync profile set NAME stage.cancelled "
-                        "DT31_1:D; or decline the invoice in the CRM by hand and skip this"
-                    ),
-                )
-            elif ci.stage_id != stage:
-                self.b.op(
-                    Operation(
-                        op_id=f"F8:cancel:{ref}",
-                        flow=Flow.F8,
-                        kind=OpKind.UPDATE,
-                        target=System.CRM,
-                        entity_type=INVOICE,
-                        source_id=ref,
-                        target_id=crm_id,
-                        idempotency_key="",
-                        reason=tr(
-                            "{label}: marked for deletion in 1C; the CRM invoice moves to "
-                            "the cancelled stage"
-                        ).format(label=label),
-                        record_label=label,
-                        changes=(FieldChange("stage", tr("Stage"), ci.stage_id, stage),),
-                        payload=InvoiceCancel(int(crm_id), stage),
-                    )
-                )
+            if inv.deleted:
+                self._cancel(ref, inv, ci)
+            else:
+                self._retitle(ref, inv, ci)
+
+    def _cancel(self, ref: str, inv: Invoice, ci: CrmInvoice) -> None:
+        stage = self.b.settings.cancelled_stage
+        label = _label(inv)
+        if not stage:
+            self.b.attention(
+                Flow.F8,
+                INVOICE,
+                f"F8:deleted:{ref}",
+                record_id=ref,
+                record_label=label,
+                field=tr("deletion mark"),
+                message=tr(
+                    "marked for deletion in 1C; no CRM stage is chosen for cancelled "
+                    "invoices, so the CRM invoice stays as it is"
+                ),
+                action=tr(
+                    "choose the stage: desktop-sync profile set NAME stage.cancelled "
+                    "DT31_1:D; or decline the invoice in the CRM by hand and skip this"
+                ),
+            )
+        elif ci.stage_id != stage:
+            reason = tr(
+                "{label}: marked for deletion in 1C; the CRM invoice moves to the cancelled stage"
+            )
+            change = FieldChange("stage", tr("Stage"), ci.stage_id, stage)
+            self._header(ref, inv, ci, "cancel", reason, change, stage=stage)
+
+    def _retitle(self, ref: str, inv: Invoice, ci: CrmInvoice) -> None:
+        number, day = ci.fields.onec_number, ci.fields.onec_date
+        if not number or day is None:
+            return
+        before, after = TITLE.format(number=number, date=day_text(day)), title_of(inv)
+        if ci.title == before != after:
+            reason = tr("{label}: its 1C number or date changed; the CRM invoice's title follows")
+            change = FieldChange("title", tr("Title"), before, after)
+            self._header(ref, inv, ci, "title", reason, change, title=after)
+
+    def _header(
+        self,
+        ref: str,
+        inv: Invoice,
+        ci: CrmInvoice,
+        what: str,
+        reason: str,
+        change: FieldChange,
+        *,
+        stage: str = "",
+        title: str = "",
+    ) -> None:
+        crm_id = ci.invoice.crm_id or 0
+        label = _label(inv)
+        self.b.op(
+            Operation(
+                op_id=f"F8:{what}:{ref}",
+                flow=Flow.F8,
+                kind=OpKind.UPDATE,
+                target=System.CRM,
+                entity_type=INVOICE,
+                source_id=ref,
+                target_id=str(crm_id),
+                idempotency_key="",
+                reason=reason.format(label=label),
+                record_label=label,
+                changes=(change,),
+                payload=InvoiceHeader(crm_id, stage=stage, title=title),
+            )
+        )
 
 
 def _share(p: Payment, invoice_ref: str) -> Decimal:

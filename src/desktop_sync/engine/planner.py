@@ -107,7 +107,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
     if Flow.F8 in flows:
         issued = IssuedInvoices(b, snap, links, cps, products, invoices.match)
         issued.issue()
-        issued.cancel_deleted()
+        issued.follow_linked()
     if Flow.F2 in flows:
         invoices.diff_linked()
     if flows & {Flow.F3, Flow.F4}:

@@ -24,7 +24,7 @@ from desktop_sync.engine.ops import (
     CounterpartyUpdate,
     CrmPayment,
     EntityType,
-    InvoiceCancel,
+    InvoiceHeader,
     InvoicePdf,
     InvoiceUpdate,
     IssuedInvoice,
@@ -76,7 +76,7 @@ class CrmWriter:
             ProductUpdate: self._linked_update,
             InvoiceUpdate: lambda op, _r: self.linked.one(op),
             IssuedInvoice: self.issued.create,
-            InvoiceCancel: self.issued.cancel,
+            InvoiceHeader: self.issued.header,
         }
         self._many: dict[type, Many] = {
             CounterpartyCreate: self.creates.creates,

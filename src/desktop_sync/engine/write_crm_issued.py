@@ -1,5 +1,5 @@
-"""F8's CRM writes: a CRM invoice made from a 1C invoice, and moved to the "cancelled"
-stage when 1C marks it for deletion.
+"""F8's CRM writes: a CRM invoice made from a 1C invoice; moved to the "cancelled" stage
+when 1C marks it for deletion, retitled when its 1C number or date changes.
 
 The invoice's key is its ``xmlId`` = the 1C Ref_Key. It is looked up before it is
 made: one made before (a run killed after the portal made it, a lost journal) is
@@ -17,7 +17,7 @@ from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import InvoiceDraft
 from desktop_sync.engine.executor import FOUND, Applied, WriteError
 from desktop_sync.engine.model import Operation
-from desktop_sync.engine.ops import EntityType, InvoiceCancel, IssuedInvoice, Unsettled
+from desktop_sync.engine.ops import EntityType, InvoiceHeader, IssuedInvoice, Unsettled
 from desktop_sync.i18n import tr
 
 
@@ -56,10 +56,10 @@ class IssuedWrites:
             invoices.link_invoice_requisite(crm_id, requisite)
         return _applied(crm_id, ref, p.values, found=found)
 
-    def cancel(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
+    def header(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
         p = op.payload
-        assert isinstance(p, InvoiceCancel)
-        self.client.invoices.move_to_stage(p.crm_id, p.stage)
+        assert isinstance(p, InvoiceHeader)
+        self.client.invoices.set_header(p.crm_id, stage_id=p.stage, title=p.title)
         return Applied(str(p.crm_id))
 
     def lookup(self, op: Unsettled) -> Applied | None:

@@ -230,10 +230,11 @@ class Invoices:
             fields["assignedById"] = draft.assigned_by
         return self.add_invoice(fields, xml_id=draft.xml_id)
 
-    def move_to_stage(self, invoice_id: int, stage_id: str) -> None:
+    def set_header(self, invoice_id: int, *, stage_id: str = "", title: str = "") -> None:
+        fields = {k: v for k, v in (("stageId", stage_id), ("title", title)) if v}
         self.rest.call(
             "crm.item.update",
-            {"entityTypeId": INVOICE, "id": invoice_id, "fields": {"stageId": stage_id}},
+            {"entityTypeId": INVOICE, "id": invoice_id, "fields": fields},
             what=f"invoice {invoice_id}",
         )
 

@@ -320,6 +320,7 @@ def invoice(
         updated=updated,
         assigned_by=as_int(item.get("assignedById")),
         fields=sync_fields(item),
+        title=str(item.get("title") or ""),
         deal_id=as_int(item.get("parentId2")),
     )
 
