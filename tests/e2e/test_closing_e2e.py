@@ -17,12 +17,14 @@ import pytest
 from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.model import Flow, OpKind
+from desktop_sync.engine.ops import EntityType
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.i18n import language, set_language
 
 from .conftest import World, make_world
 
 SHIP = "DT31_1:UC_SHIP"
+DEAL_SHIP = "C1:UC_SHIP"  # «Закрывающие документы» of the sandbox's pipeline «Опт»
 
 
 @pytest.fixture
@@ -209,3 +211,42 @@ def test_ship_post_setting_posts_at_once_and_the_next_run_shows_the_shipment(
     with world.service() as svc:
         _s, plan = svc.run()
     assert plan.operations == ()
+
+
+def test_deal_at_its_pipelines_ship_stage_gets_one_sales_document(world: World) -> None:
+    from .test_deals_e2e import SEND, deal_like_sent_invoice
+
+    world.profile = ProfileStore(world.paths.profiles_file).put(
+        world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.ship", DEAL_SHIP)
+    )
+    with world.service() as svc:
+        svc.run()
+    deal_id, _deal = deal_like_sent_invoice(world, "Поставка бумаги")
+    with world.service() as svc:
+        svc.run()  # F9: the deal becomes a 1C document
+        base_ref = next(
+            lk.onec_ref for lk in svc.links(EntityType.DEAL) if lk.crm_id == str(deal_id)
+        )
+    assert base_ref and not sales_of(world, base_ref)
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.deals.update_deal(deal_id, {"STAGE_ID": DEAL_SHIP})
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    create = [op for op in plan.operations if op.flow is Flow.F10 and op.kind is OpKind.CREATE]
+    assert [op.source_id for op in create] == [f"deal-{deal_id}"]
+    made = sales_of(world, base_ref)
+    assert len(made) == 1 and made[0]["Posted"] is False
+    number = str(made[0]["Number"]).split("-")[-1].lstrip("0")
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        assert c.deals.get(deal_id).fields.closing_number == number
+    with world.service() as svc:
+        _s, again = svc.run()
+    assert again.operations == (), [op.reason for op in again.operations]
+    world.onec.post("Document_РеализацияТоваровУслуг", str(made[0]["Ref_Key"]))
+    with world.service() as svc:
+        _s, plan = svc.run()
+    assert [op.flow for op in plan.operations] == [Flow.F4]
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        assert c.deals.get(deal_id).fields.shipped == made[0]["СуммаДокумента"]
+    assert len(sales_of(world, base_ref)) == 1

@@ -19,13 +19,14 @@ from typing import Any
 
 from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
-from .invariants import base_price_type
+from .invariants import CRM_ID_IN_COMMENT, base_price_type
 from .people import CrmUser, OnecUser, PersonError
 
 NO_REF = "00000000-0000-0000-0000-000000000000"
 CENT = Decimal("0.01")
 NEW_STAGE = "DT31_1:N"
 SEND_STAGE = "DT31_1:S"
+SHIP_STAGE = "DT31_1:UC_SHIP"  # F10: the client confirmed delivery; 1C makes the sale
 START = dt.date(2026, 3, 2)  # day 1 of the simulation (a Monday; VAT 22 % already)
 
 # the rates a manager picks on a CRM row: 22 %, 10 %, 0 %, without VAT
@@ -105,6 +106,8 @@ class Business:
     # dict, so an invoice of contact 6 goes to 1C for company 6's counterparty (seed 1,
     # day 2). DESKTOP_SYNC_SIM_STRICT=1 turns them on.
     contact_invoices: bool = False
+    # F10: CRM invoice id -> its 1C invoice (BP) / order (UT), moved to the "ship" stage
+    closing: dict[int, str] = field(default_factory=dict)
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -633,6 +636,7 @@ class Business:
         touched = {inv for _s, inv in self._shipments} | {
             str(r.get("СчетНаОплату_Key")) for r in self._allocated_rows()
         }
+        touched |= set(self.closing.values())  # a sales document asked for: shipped
         if self.configuration == "ut11":
             touched |= {
                 inv["Ref_Key"]
@@ -994,6 +998,44 @@ class Business:
         self.onec.post(self.sets.shipments, ship_ref)
         return f"shipment {ship_ref} posted again"
 
+    # closing documents (F10) ---------------------------------------------------------
+
+    def m_request_closing(self) -> str | None:
+        """The client confirmed delivery: the manager moves a sent invoice to "ship";
+        the next sync asks 1C for the sales document based on its 1C document."""
+        cands = []
+        for inv in self._sent_invoices():
+            m = CRM_ID_IN_COMMENT.search(str(inv.get("Комментарий") or ""))
+            if m and int(m.group(1)) in self.invoices and int(m.group(1)) not in self.closing:
+                cands.append((int(m.group(1)), str(inv["Ref_Key"]), str(inv["Number"])))
+        if not cands:
+            return None
+        crm_id, ref, number = self.rng.choice(cands)
+        self.crm.call(
+            "crm.item.update", {"entityTypeId": 31, "id": crm_id, "fields": {"stageId": SHIP_STAGE}}
+        )
+        self.closing[crm_id] = ref
+        return f"invoice {crm_id} ({number} in 1C) moved to the ship stage"
+
+    def a_post_closing(self) -> str | None:
+        """The accountant checks a sales document the sync made and posts it."""
+        field_name = (
+            "ЗаказКлиента" if self.configuration == "ut11" else "СчетНаОплатуПокупателю_Key"
+        )
+        made = [
+            d
+            for d in self.onec.list(self.sets.shipments)
+            if "[desktop-sync:" in str(d.get("Комментарий") or "")
+            and not d.get("Posted")
+            and not d.get("DeletionMark")
+        ]
+        if not made:
+            return None
+        doc = self.rng.choice(made)
+        self.onec.post(self.sets.shipments, doc["Ref_Key"])
+        self._shipments.append((str(doc["Ref_Key"]), str(doc.get(field_name))))
+        return f"sales document {doc['Number']} made by the sync checked and posted"
+
     # stock ---------------------------------------------------------------------------
 
     def _goods(self) -> list[dict[str, Any]]:
@@ -1184,6 +1226,8 @@ class Business:
             ("accountant", 4, self.a_shipment),
             ("accountant", 1, self.a_return),
             ("accountant", 1, self.a_unpost_shipment),
+            ("manager", 3, self.m_request_closing),
+            ("accountant", 2, self.a_post_closing),
             ("accountant", 2, self.a_goods_receipt),
             ("accountant", 2, self.a_move),
         ]

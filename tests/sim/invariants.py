@@ -94,6 +94,7 @@ class Snapshot:
     base_prices: dict[str, Decimal] = field(default_factory=dict)  # 1C ref -> base price
     crm_prices: dict[int, Decimal] = field(default_factory=dict)  # CRM product -> base price
     compared: Counter[str] = field(default_factory=Counter)  # pairs checked, by kind
+    shipments: list[dict[str, Any]] = field(default_factory=list)  # 1C sales documents
 
 
 PRICE_SETTINGS = "Document_УстановкаЦенНоменклатуры"
@@ -165,8 +166,9 @@ def read(
                         ref = confirmed.get(str(doc["Ref_Key"]), "")
                 if ref:
                     s.paid[ref] = s.paid.get(ref, Decimal(0)) + sign * amount
+    s.shipments = onec.list(sets.shipments)
     for set_name, sign in ((sets.shipments, 1), (sets.returns, -1)):
-        ships = {str(d["Ref_Key"]): d for d in onec.list(sets.shipments)}
+        ships = {str(d["Ref_Key"]): d for d in s.shipments}
         for doc in onec.list(set_name):
             if not doc.get("Posted") or doc.get("DeletionMark"):
                 continue
@@ -184,7 +186,7 @@ def read(
             amount = sum(
                 (
                     dec(r.get("Сумма")) + (Decimal(0) if included else dec(r.get("СуммаНДС")))
-                    for r in doc.get("Товары") or []
+                    for r in [*(doc.get("Товары") or []), *(doc.get("Услуги") or [])]
                 ),
                 Decimal(0),
             )
@@ -474,4 +476,38 @@ def check_stock(
             got = crm_amounts.get((int(crm_id), int(store)), Decimal(0))
             if want != got:
                 out.append(Finding("pairs", f"stock of {ref} in «{name}»", "quantity", want, got))
+    return out
+
+
+def check_closing(s: Snapshot, sets: Any, requested: dict[int, str]) -> list[Finding]:
+    """F10: ``requested``: CRM invoice id -> its 1C invoice (BP) / order (UT), moved to
+    the "ship" stage. One sales document per request, never two made by the sync for one
+    base document; the CRM invoice names it (number); a base marked for deletion first
+    waits for a person (F2), so it is left out."""
+    out: list[Finding] = []
+    field_name = "ЗаказКлиента" if sets.configuration == "ut11" else "СчетНаОплатуПокупателю_Key"
+    based: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for doc in s.shipments:
+        if not doc.get("DeletionMark"):
+            based[str(doc.get(field_name))].append(doc)
+    deleted = {str(i["Ref_Key"]) for i in s.invoices if i.get("DeletionMark")}
+    for base, docs in based.items():
+        ours = [d for d in docs if "[desktop-sync:" in str(d.get("Комментарий") or "")]
+        if len(ours) > 1:
+            out.append(
+                Finding("duplicates", f"1C document {base}", "sales documents", 1, len(ours))
+            )
+    for crm_id, base in sorted(requested.items()):
+        if base in deleted:
+            continue
+        s.compared["closing"] += 1
+        docs = based.get(base, [])
+        label = f"CRM invoice {crm_id}"
+        if not docs:
+            out.append(Finding("lost", label, "sales document in 1C", 0, "requested"))
+            continue
+        numbers = {str(d.get("Number") or "").split("-")[-1].lstrip("0") for d in docs}
+        shown = _uf(s.items.get(crm_id, {}), "closing_number")
+        if shown not in numbers:
+            out.append(Finding("pairs", label, "sales document number", sorted(numbers), shown))
     return out

@@ -44,7 +44,7 @@ from tests.killing import kill_hard
 from tests.reliability.checks import journal_problems
 
 from . import invariants
-from .business import SEND_STAGE, Business
+from .business import SEND_STAGE, SHIP_STAGE, Business
 from .people import CrmUser, OnecUser
 
 # Known defects being fixed by others (issue 15). A finding or inbox item they explain
@@ -126,7 +126,7 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
                 onec_user=one.user,
                 crm_url=crm.url,
                 configuration=configuration,
-                stages={"send": SEND_STAGE},
+                stages={"send": SEND_STAGE, "ship": SHIP_STAGE},
                 crm_throttle=False,
             )
         )
@@ -411,6 +411,7 @@ class Simulation:
         waiting = frozenset(i.key for i in plan.items)
         findings = invariants.check(snap, self.sets, links, waiting)  # (2), (4), lost
         findings += self.stock_findings(links)
+        findings += invariants.check_closing(snap, self.sets, self.biz.closing)  # F10
         self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
         for f in findings:

@@ -14,20 +14,24 @@ document was posted waits in the inbox for a person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
-from desktop_sync.crm.types import SyncFields
+from desktop_sync.crm.types import CrmInvoice, SyncFields
 from desktop_sync.domain.entities import Shipment
 from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
 from desktop_sync.engine.ops import EntityType, LinkOnly, SalesBack, SalesCreate, SalesPost
-from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
+from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, PlanSettings, day_text
+from desktop_sync.engine.plan_deals import deal_label
 from desktop_sync.engine.plan_invoice_checks import invoice_label
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
+from desktop_sync.journal import LinkValues
 
 SALES = EntityType.SALES_DOCUMENT
 SALES_BACK = EntityType.SALES_BACK
+DEAL_TAG = "deal-"  # a deal's id as F10's links and keys hold it
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +44,45 @@ class Request:
     stage_id: str
     fields: SyncFields
     base_ref: str
+    ship: frozenset[str]  # the "ship" stage(s) of the item's pipeline
+    settled: frozenset[str] = frozenset()  # later stages that are no step back (paid)
 
 
-def invoice_requests(snap: Snapshot, links: Links) -> Iterator[Request]:
+def invoice_requests(snap: Snapshot, links: Links, settings: PlanSettings) -> Iterator[Request]:
     """The smart invoices linked to a 1C invoice (BP) or customer order (UT)."""
-    for link in links.of(INVOICE):
+    ship = frozenset(settings.ship_stages)
+    settled = frozenset({settings.paid_stage, settings.partly_paid_stage} - {""})
+    for link, ci in _linked(links, INVOICE, snap, snap.crm.invoices):
+        yield Request(
+            link.crm_id or "", ci.invoice.crm_id or 0, invoice_label(ci.invoice), ci.stage_id,
+            ci.fields, link.onec_ref or "", ship, settled,
+        )  # fmt: skip
+
+
+def deal_requests(snap: Snapshot, links: Links, settings: PlanSettings) -> Iterator[Request]:
+    """The deals linked to a 1C invoice or order (F9): their pipeline's "ship" stage.
+    Their ids are tagged (``deal-45``): a deal and a smart invoice may share a number."""
+    for link, ci in _linked(links, DEAL, snap, snap.crm.deals):
+        stages = settings.deal_stages.get(ci.category_id, {})
+        ship = frozenset({stages.get("ship", "")} - {""})
+        settled = frozenset({stages.get("paid", ""), stages.get("partly_paid", "")} - {""})
+        yield Request(
+            f"{DEAL_TAG}{link.crm_id}", ci.invoice.crm_id or 0, deal_label(ci), ci.stage_id,
+            ci.fields, link.onec_ref or "", ship, settled,
+        )  # fmt: skip
+
+
+def _linked(
+    links: Links, entity: str, snap: Snapshot, records: Mapping[int, CrmInvoice]
+) -> Iterator[tuple[LinkValues, CrmInvoice]]:
+    for link in links.of(entity):
         if not link.onec_ref or not link.crm_id or not link.crm_id.isdigit():
             continue
-        ci = snap.crm.invoices.get(int(link.crm_id))
+        ci = records.get(int(link.crm_id))
         base = snap.onec.invoices.get(link.onec_ref)
         if ci is None or base is None or base.deleted:
             continue  # a base marked for deletion: F2 asks a person first
-        yield Request(
-            link.crm_id, int(link.crm_id), invoice_label(ci.invoice), ci.stage_id, ci.fields,
-            link.onec_ref,
-        )  # fmt: skip
+        yield link, ci
 
 
 def ship_stages(setting: str) -> tuple[str, ...]:
@@ -62,30 +90,37 @@ def ship_stages(setting: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in setting.split(",") if s.strip())
 
 
-def plan_closing(b: Builder, snap: Snapshot, links: Links, more: Iterable[Request] = ()) -> None:
-    """F10 for every linked CRM item (smart invoices, and ``more``: deals)."""
-    ship = set(b.settings.ship_stages)
-    if not ship:
+def plan_closing(b: Builder, snap: Snapshot, links: Links) -> None:
+    """F10 for every linked CRM item: smart invoices and deals."""
+    requests = sorted(
+        (
+            r
+            for r in chain(
+                invoice_requests(snap, links, b.settings), deal_requests(snap, links, b.settings)
+            )
+            if r.ship
+        ),
+        key=lambda r: r.crm_id,
+    )
+    if not requests:
         return
     made = {lk.crm_id: lk.onec_ref for lk in links.of(SALES) if lk.crm_id and lk.onec_ref}
     by_base: dict[str, list[Shipment]] = {}
     for sh in snap.onec.shipments.values():
         if sh.invoice_ref and not sh.deleted:
             by_base.setdefault(sh.invoice_ref, []).append(sh)
-    settled = {b.settings.paid_stage, b.settings.partly_paid_stage} - {""}
-    requests = sorted([*invoice_requests(snap, links), *more], key=lambda r: r.crm_id)
     for req in requests:
         ref = made.get(req.crm_id)
         if ref is not None:
             doc = snap.onec.shipments.get(ref)
             if doc is None:
                 continue  # not read this time, or deleted in 1C: nothing to say
-            if req.stage_id in ship:
+            if req.stage_id in req.ship:
                 _back(b, req, doc)
-            elif not doc.posted and not doc.deleted and req.stage_id not in settled:
+            elif not doc.posted and not doc.deleted and req.stage_id not in req.settled:
                 _moved_back(b, snap, req, doc)
             continue
-        if req.stage_id in ship:
+        if req.stage_id in req.ship:
             _request(b, snap, req, by_base.get(req.base_ref, []))
 
 
@@ -144,7 +179,7 @@ def _request(b: Builder, snap: Snapshot, req: Request, based: list[Shipment]) ->
                 record_label=req.label, payload=SalesPost(req.crm_id), depends_on=(create_id,),
             )
         )  # fmt: skip
-    b.op(_back_op(b, req, SalesBack(str(req.item_id), from_op=create_id, note=_note(post)), last))
+    b.op(_back_op(b, req, SalesBack(req.crm_id, from_op=create_id, note=_note(post)), last))
 
 
 def _values(req: Request, doc: Shipment) -> dict[str, str]:
@@ -164,7 +199,7 @@ def _back(b: Builder, req: Request, doc: Shipment, after: str = "") -> None:
     if req.fields.closing_number == doc.number and req.fields.closing_date == doc.date:
         return
     back = SalesBack(
-        str(req.item_id), number=doc.number, date=doc.date.isoformat(), note=_note(doc.posted)
+        req.crm_id, number=doc.number, date=doc.date.isoformat(), note=_note(doc.posted)
     )
     b.op(_back_op(b, req, back, after))
 

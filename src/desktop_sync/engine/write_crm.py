@@ -71,7 +71,7 @@ class CrmWriter:
             PaymentNote: self._note,
             InvoicePdf: self.pdfs.attach,
             StoreDocument: self._store_document,
-            SalesBack: lambda op, r: write_back(self.client, self.batch, op, r),  # F10
+            SalesBack: lambda op, r: write_back(self.client, op, r),  # F10
             CounterpartyUpdate: self._linked_update,
             ProductUpdate: self._linked_update,
             InvoiceUpdate: lambda op, _r: self.linked.one(op),

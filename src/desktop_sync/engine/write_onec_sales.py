@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from desktop_sync.connectors.bitrix24.updates import Updates, invoice_fields, sync_fields
 from desktop_sync.connectors.onec import OnecClient, sales
 from desktop_sync.connectors.onec.convert import date as onec_date
 from desktop_sync.connectors.onec.convert import printed_number
+from desktop_sync.crm.changes import DealMarks, InvoiceMarks
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation, OpKind
 from desktop_sync.engine.ops import EntityType, SalesBack, SalesCreate, SalesPost, Unsettled
 from desktop_sync.engine.plan_base import day_text
+from desktop_sync.engine.plan_closing import DEAL_TAG
 from desktop_sync.engine.write_crm_money import marker
 from desktop_sync.i18n import tr
 
@@ -77,10 +78,10 @@ class SalesWrites:
         )
 
 
-def write_back(
-    crm: CrmPort, batch: Updates, op: Operation, results: Mapping[str, Applied]
-) -> Applied:
-    """The CRM item: the sales document's number and date in our fields, a note (once)."""
+def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> Applied:
+    """The CRM item: the sales document's number and date in our fields, and a note on
+    a smart invoice's timeline (once: it carries the key). A deal (``deal-45``) gets
+    the fields only: a deal's timeline is not ours to write (as F9's payments)."""
     p = op.payload
     assert isinstance(p, SalesBack)
     number, date = p.number, p.date
@@ -90,17 +91,17 @@ def write_back(
             raise WriteError(tr("the sales document was not created in 1C"))
         number, date = str(made.result["number"]), str(made.result["date"])
     day = dt.date.fromisoformat(date)
-    item = int(p.crm_id)
+    deal = p.crm_id.startswith(DEAL_TAG)
+    item = int(p.crm_id.removeprefix(DEAL_TAG))
     # The note first, the fields after: the next plan compares the fields, so a run
     # killed between the two writes the fields again (the note is found by its key).
     key = op.idempotency_key
-    if not any(marker(key) in t for t in crm.timeline.comment_texts(item)):
+    if not deal and not any(marker(key) in t for t in crm.timeline.comment_texts(item)):
         text = p.note.format(number=number, date=day_text(day))
         crm.timeline.add_comment(item, f"{text} {marker(key)}")
-    fields = sync_fields({"closing_number": number, "closing_date": day})
-    error = batch.run([[invoice_fields(item, fields)]], what="invoices")[0]
-    if error is not None:
-        raise error
+    values = {"closing_number": number, "closing_date": day}
+    marks = DealMarks(item, values) if deal else InvoiceMarks(item, values)
+    crm.changes.write_alone([marks], what=op.record_label)
     return Applied(p.crm_id)
 
 
