@@ -222,3 +222,21 @@ def test_before_the_start_day_nothing_is_sent(issued_world: World) -> None:
     with world.service() as svc:
         _snap, plan = svc.prepare()
     assert f8_ops(plan, ref) == []
+
+
+def test_the_window_shows_it_planned_then_in_sync(issued_world: World) -> None:
+    from desktop_sync.readmodel import INVOICE, SyncState, build_views
+
+    world = issued_world
+    ref = issue(world, 13, (2,))
+    with world.service() as svc:
+        snap, plan = svc.prepare()
+        before = build_views(snap, {INVOICE: svc.links(INVOICE)}, plan).invoices.rows
+        svc.run()
+        snap, plan = svc.prepare()
+        after = build_views(snap, {INVOICE: svc.links(INVOICE)}, plan).invoices.rows
+    row = next(r for r in before if r.onec_id == ref)
+    assert row.state is SyncState.WILL_CHANGE and row.crm is None  # «will be created»
+    row = next(r for r in after if r.onec_id == ref)
+    assert row.state is SyncState.IN_SYNC and row.crm is not None
+    assert row.crm["total"] == row.onec["total"] and row.crm["outstanding"] == row.onec["total"]
