@@ -168,3 +168,57 @@ def test_the_window_shows_deals_beside_smart_invoices(deal_world: World) -> None
     only_deals = RowFilter(record=tr("Deal"))
     assert [r for r in rows if only_deals.accepts(r)] == deal_rows
     assert any(RowFilter(record=tr("Smart invoice")).accepts(r) for r in rows)
+
+
+def test_deal_names_one_of_several_requisites_of_its_company(deal_world: World) -> None:
+    """As for an invoice: without a requisite chosen on the deal it waits; with one
+    chosen, 1C gets that counterparty."""
+    from desktop_sync.domain.entities import CounterpartyKind, Requisite
+    from desktop_sync.domain.requisites import make_inn
+
+    world = deal_world
+    with world.service() as svc:
+        svc.run()
+    deal_id, deal = deal_like_sent_invoice(world, "Два лица")
+    company_id = deal.company_id or 0
+    inn, kpp, name = make_inn("773412399"), "773401001", "ООО «Второе лицо сделки»"
+    with _crm(world) as c:
+        second = c.companies.add_requisite(
+            company_id, Requisite(inn, kpp, name), name=name, kind=CounterpartyKind.ORGANIZATION
+        )
+    with world.service() as svc:
+        _s, plan = svc.run()
+    (item,) = [i for i in plan.items if i.key == f"F1:no_company:deal-{deal_id}"]
+    assert item.record_label == f"Deal No. {deal_id} «Два лица»"
+    with _crm(world) as c:
+        fields = {"ENTITY_TYPE_ID": 2, "ENTITY_ID": deal_id, "REQUISITE_ID": second}
+        c.call("crm.requisite.link.register", {"fields": fields})
+        c.deals.update_deal(deal_id, {"COMMENTS": "реквизит выбран"})
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        cp = svc.journal.link(EntityType.COUNTERPARTY, crm_id=f"{company_id}/{second}")
+        made = svc.onec.invoice(_deal_links(world)[deal_id])
+    assert cp is not None and made is not None and made.counterparty_ref == cp.onec_ref
+
+
+def test_deals_cost_two_requests_a_run_and_none_unmapped(deal_world: World) -> None:
+    """The deals of the mapped pipelines with the list of our fields in one request,
+    their rows in another; a profile mapping no pipeline asks nothing about deals."""
+    import time
+
+    from .test_crm_requests import _counted, _sync
+
+    world = deal_world
+    _sync(world)
+    _sync(world)
+    time.sleep(1.1)  # the portal stamps whole seconds (see test_crm_requests)
+    _sync(world)
+    with_deals, methods = _counted(world, lambda: _sync(world))
+    assert methods["crm.deal.list"] == 1 and methods["crm.deal.userfield.list"] == 1, methods
+    profile = world.profile.with_setting("deal.1.send", "").with_setting("deal.1.paid", "")
+    world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+    _sync(world)
+    without, methods = _counted(world, lambda: _sync(world))
+    assert not [m for m in methods if m.startswith("crm.deal.")], methods
+    assert with_deals - without == 2

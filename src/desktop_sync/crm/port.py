@@ -236,10 +236,17 @@ class CrmDeals(Protocol):
         ...
 
     def read(
-        self, categories: Sequence[int], unreadable: dict[int, str] | None = None
+        self,
+        categories: Sequence[int],
+        unreadable: dict[int, str] | None = None,
+        expected: int = 0,
     ) -> list[CrmInvoice]:
         """The deals of these pipelines with their rows; one not understood is named
-        in ``unreadable`` (deal id -> why)."""
+        in ``unreadable`` (deal id -> why); ``expected``: how many the last read found."""
+        ...
+
+    def deal_requisites(self, deal_ids: Sequence[int]) -> dict[int, int]:
+        """Deal id -> the id of the buyer's requisite chosen on it."""
         ...
 
     def setup_custom_fields(self) -> Sequence[NamedField]:
@@ -297,10 +304,10 @@ class CrmPort(Protocol):
     def inventory(self) -> CrmInventory: ...
 
     @property
-    def deals(self) -> CrmDeals: ...
+    def changes(self) -> CrmChanges: ...
 
     @property
-    def changes(self) -> CrmChanges: ...
+    def deals(self) -> CrmDeals: ...
 
     def read_lists(
         self,

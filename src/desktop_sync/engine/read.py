@@ -180,15 +180,14 @@ def read_crm(
     data.products = _crm_products(lists, old)
     _step(cancel, progress, Stage.READ_CRM, 2, steps, tr("Invoices"))
     _invoices_into(client, data, lists, old)
-    if deals:  # F9: the deals of the mapped pipelines, read whole (two requests), and
-        read = client.deals.read(deals, data.deals_unreadable)  # which of our fields they lack
-        data.deals = {d.invoice.crm_id: d for d in read if d.invoice.crm_id}
-        client.deals.missing_custom_fields()
+    if deals:  # F9: the deals of the mapped pipelines (with which of our fields they lack)
+        _deals_into(client, data, deals, len(old.deals) if old is not None else 0)
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores
     else:
-        data.stages = {s.id: s.name for s in client.invoices.stages()}
+        stages = lists.stages if lists.stages is not None else client.invoices.stages()
+        data.stages = {s.id: s.name for s in stages}
         data.stores = {w.crm_id: w for w in lists.stores or () if w.crm_id is not None}
     if stock and lists.stock is not None:
         data.stock = {(a.product_id, a.store_id): a.amount for a in lists.stock}
@@ -256,6 +255,23 @@ def _crm_products(lists: CrmLists, old: CrmData | None) -> dict[int, CrmProduct]
         if price != cp.product.price:
             out[pid] = replace(cp, product=replace(cp.product, price=price))
     return out
+
+
+def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expected: int) -> None:
+    """F9: the deals of these pipelines, read whole (two requests: the deals with our
+    fields' list, then their rows), and the requisite chosen on a deal whose company
+    has several (one more, only then)."""
+    read = client.deals.read(pipelines, data.deals_unreadable, expected)
+    deals = {d.invoice.crm_id: d for d in read if d.invoice.crm_id}
+    several = [
+        did
+        for did, d in deals.items()
+        if (co := data.companies.get(d.company_id or -1)) and len(co.counterparty.requisites) > 1
+    ]
+    if several:
+        chosen = client.deals.deal_requisites(several)
+        deals.update({did: replace(deals[did], requisite_id=chosen.get(did)) for did in several})
+    data.deals = deals
 
 
 def _invoices_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:

@@ -57,7 +57,7 @@ class Bitrix24Client(Closing):
         self.userfields = UserFields(self.rest, self.access)
         self.inventory = Inventory(self.rest)
         self.changes = Changes(self.rest, self.catalog)
-        self.deals = Deals(self.rest)
+        self.deals = Deals(self.rest, self.invoices)
 
     # --- the transport, shared by every part -----------------------------------------
 

@@ -19,6 +19,7 @@ from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
 from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse
 from desktop_sync.connectors.bitrix24.fields import PREFIX, SYNC_FIELDS, CustomField
+from desktop_sync.connectors.bitrix24.invoices import Invoices
 from desktop_sync.connectors.bitrix24.models import CrmInvoice, Stage
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -90,8 +91,9 @@ def deal_of(row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> CrmInv
 class Deals:
     """Deals with their rows, pipelines and stages, and our fields on them."""
 
-    def __init__(self, rest: RestClient) -> None:
+    def __init__(self, rest: RestClient, invoices: Invoices) -> None:
         self.rest = rest
+        self.invoices = invoices  # the requisite chosen on a deal is read as an invoice's
         self._fields: list[str] | None = None
 
     # -- pipelines and stages ------------------------------------------------------------
@@ -114,9 +116,12 @@ class Deals:
     # -- reading ---------------------------------------------------------------------------
 
     @staticmethod
-    def deal_scan(categories: Sequence[int]) -> ListScan:
+    def deal_scan(categories: Sequence[int], expected: int = 0) -> ListScan:
+        """The deals of these pipelines; ``expected``: how many the last read found (the
+        batch's page commands are given by it, not all 50 to a list of a few deals)."""
         flt: dict[str, Any] = {"@CATEGORY_ID": list(categories)}
-        return ListScan("crm.deal.list", {"filter": flt, "select": ["*", "UF_*"]})
+        pages = expected // PAGE + 1
+        return ListScan("crm.deal.list", {"filter": flt, "select": ["*", "UF_*"]}, pages=pages)
 
     @staticmethod
     def row_scans(deal_ids: Sequence[int], group: int = ROW_GROUP) -> dict[str, ListScan]:
@@ -135,13 +140,22 @@ class Deals:
         return out
 
     def read(
-        self, categories: Sequence[int], unreadable: dict[int, str] | None = None
+        self,
+        categories: Sequence[int],
+        unreadable: dict[int, str] | None = None,
+        expected: int = 0,
     ) -> list[CrmInvoice]:
         """The deals of these pipelines with their rows (two reads: the deals, then
-        their rows). A deal that cannot be understood is named in ``unreadable``."""
+        their rows). A deal that cannot be understood is named in ``unreadable``;
+        ``expected``: how many deals the last read found."""
         if not categories:
             return []
-        got = scan_together(self.rest, {"deals": self.deal_scan(categories)}, what="deals")
+        asked: dict[str, tuple[str, Params]] = {"fields": ("crm.deal.userfield.list", {})}
+        scan = self.deal_scan(categories, expected)
+        got = scan_together(self.rest, {"deals": scan}, asked, what="deals")
+        fields = got.extra.results.get("fields")
+        if isinstance(fields, list):
+            self._fields = [str(r.get("FIELD_NAME") or "") for r in fields]
         rows = got.rows["deals"]
         ids = [int(r["ID"]) for r in rows]
         lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
@@ -170,6 +184,10 @@ class Deals:
                     raise
                 unreadable[deal_id] = f"{row.get('TITLE') or deal_id}: {exc}"
         return out
+
+    def deal_requisites(self, deal_ids: Sequence[int]) -> dict[int, int]:
+        """The buyer's requisite chosen on each deal (as on an invoice, 50 a request)."""
+        return self.invoices.invoice_requisites(deal_ids, entity_type_id=DEAL)
 
     def get(self, deal_id: int) -> CrmInvoice:
         row = self.rest.call("crm.deal.get", {"id": deal_id}, what=f"deal {deal_id}").result

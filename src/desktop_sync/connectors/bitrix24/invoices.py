@@ -258,12 +258,18 @@ class Invoices:
             what=f"rows of invoice {invoice_id}",
         )
 
-    def invoice_requisites(self, invoice_ids: Sequence[int]) -> dict[int, int]:
+    def invoice_requisites(
+        self, invoice_ids: Sequence[int], *, entity_type_id: int = INVOICE
+    ) -> dict[int, int]:
         """The buyer's requisite chosen on each invoice (``crm.requisite.link.get``, 50
         to a batch request); an invoice without a choice is left out. A failure other
-        than "no link" is raised: a missing choice must not be invented by an outage."""
+        than "no link" is raised: a missing choice must not be invented by an outage.
+        ``entity_type_id`` 2: of deals."""
         commands: dict[str, tuple[str, Params]] = {
-            f"i{iid}": ("crm.requisite.link.get", {"entityTypeId": INVOICE, "entityId": iid})
+            f"i{iid}": (
+                "crm.requisite.link.get",
+                {"entityTypeId": entity_type_id, "entityId": iid},
+            )
             for iid in invoice_ids
         }
         reply = self.rest.batch_all(commands, what="requisites chosen on invoices")
