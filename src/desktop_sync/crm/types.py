@@ -170,6 +170,7 @@ class CrmLists:
     # ORIGIN_ID, a requisite's XML_ID, a product's xmlId; lower case). None: a read of
     # what changed, which cannot say that a key is on no record.
     keys: frozenset[str] | None = None
+    stages: list[Stage] | None = None  # the invoice pipeline's stages (with ``stores``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.companies import by_owner_of
-from desktop_sync.connectors.bitrix24.envelope import BatchReply
-from desktop_sync.connectors.bitrix24.errors import Bitrix24NotFound, Bitrix24RequestError
+from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
+from desktop_sync.connectors.bitrix24.errors import (
+    Bitrix24Error,
+    Bitrix24NotFound,
+    Bitrix24RequestError,
+)
+from desktop_sync.connectors.bitrix24.invoices import INVOICE
 from desktop_sync.connectors.bitrix24.paging import Together, scan_together
-from desktop_sync.crm.types import CrmCompany, CrmLists, Known
+from desktop_sync.crm.types import CrmCompany, CrmLists, Known, Stage
 
 if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
     from desktop_sync.connectors.bitrix24.client import Bitrix24Client
@@ -55,6 +60,7 @@ def read_lists(
         products=client.catalog.products_of(rows["products"], prices),
         prices=prices,
         stores=client.inventory.stores_of(rows["stores"]) if stores else None,
+        stages=_stages(client, got.extra) if stores else None,
         read_at=got.started,
         requests=got.requests,
         keys=None if since is not None else _keys(rows),
@@ -95,8 +101,9 @@ def _probe(
     lists["items"] = client.invoices.item_scan(since, pages=pages)
     lists["fields"] = client.userfields.field_scan()
     extra = {**extra, **client.access.scope_command()}  # the webhook's permissions
-    if stores:
+    if stores:  # the reference lists of a first read: stores, the invoice pipeline
         lists["stores"] = client.inventory.store_scan()
+        extra = {**extra, **_STAGES}
     if stock:
         extra = {**extra, **client.inventory.mode_command()}
         if stock_since:
@@ -117,6 +124,34 @@ def _keys(rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> frozenset[str]:
     found += [r.get("XML_ID") for r in rows["requisites"]]
     found += [r.get("xmlId") for r in rows["products"]]
     return frozenset(str(k).strip().lower() for k in found if k)
+
+
+# The invoice pipeline's stages, in the first batch: guessed to be those of the first
+# pipeline (the default on the usual portal); a wrong guess asks again (_stages).
+_STAGES: dict[str, tuple[str, Params]] = {
+    "categories": ("crm.category.list", {"entityTypeId": INVOICE}),
+    "stages": (
+        "crm.status.list",
+        {
+            "filter": {"ENTITY_ID": "SMART_INVOICE_STAGE_$result[categories][categories][0][id]"},
+            "order": {"SORT": "ASC"},
+        },
+    ),
+}
+
+
+def _stages(client: Bitrix24Client, extra: BatchReply) -> list[Stage]:
+    """The stages of the default invoice pipeline, from the first batch's answers."""
+    if "categories" in extra.errors:
+        raise extra.errors["categories"]
+    cats = (extra.results.get("categories") or {}).get("categories") or []
+    default = [c for c in cats if c.get("isDefault") == "Y"] or cats
+    if not default:
+        raise Bitrix24Error("Smart invoices have no pipeline in this Bitrix24.")
+    wanted = int(default[0]["id"])
+    if wanted != int(cats[0]["id"]) or "stages" in extra.errors:
+        return client.invoices.stages(wanted)
+    return [mapping.stage(r) for r in extra.results.get("stages") or []]
 
 
 def _new_item(item: Mapping[str, Any], known: Known) -> bool:
