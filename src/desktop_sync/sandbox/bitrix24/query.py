@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -119,20 +120,21 @@ def _compare(op: str, actual: Any, wanted: Any) -> bool:
         if isinstance(wanted, list):
             return not any(_eq(actual, v) for v in wanted)
         return not _eq(actual, wanted)
-    if actual is None or wanted is None or isinstance(wanted, list):
+    order = _ORDER.get(op)
+    if order is None or actual is None or wanted is None or isinstance(wanted, list):
         return False
     try:
-        if op == ">":
-            return bool(actual > wanted)
-        if op == ">=":
-            return bool(actual >= wanted)
-        if op == "<":
-            return bool(actual < wanted)
-        if op == "<=":
-            return bool(actual <= wanted)
+        return bool(order(actual, wanted))
     except TypeError:
         return False
-    return False
+
+
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 def _eq(actual: Any, wanted: Any) -> bool:

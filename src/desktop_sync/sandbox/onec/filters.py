@@ -14,6 +14,7 @@ compared (1C's query language refuses it), a composite field never equals a bare
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -482,20 +483,20 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         a = dt.datetime(1, 1, 1)
     if b is None and isinstance(a, dt.datetime):
         b = dt.datetime(1, 1, 1)
-    if op == "eq":
-        return bool(a == b)
-    if op == "ne":
-        return bool(a != b)
     try:
-        if op == "gt":
-            return bool(a > b)
-        if op == "ge":
-            return bool(a >= b)
-        if op == "lt":
-            return bool(a < b)
-        return bool(a <= b)
+        return bool(_COMPARISONS[op](a, b))
     except TypeError:
         raise bad_query("Несовместимые типы в операции сравнения $filter") from None
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:

@@ -13,7 +13,8 @@ import datetime as dt
 import struct
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -231,6 +232,22 @@ class Store:
                 hook(self, s, rec)
             return rec
 
+    @contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """Register records written as 1C writes them, in one transaction: an
+        ``ODataError`` inside leaves every register as it was."""
+        saved = list(self.movements)
+        saved_acc = {n: list(v) for n, v in self.accumulation.items()}
+        saved_info = {n: list(v) for n, v in self.info_records.items()}
+        try:
+            yield
+        except ODataError:
+            self.movements = saved
+            self.accumulation = saved_acc
+            self.info_records = saved_info
+            self._acc_by_recorder.clear()
+            raise
+
     def update(self, name: str, key: str, changes: Record) -> Record:
         with self.lock:
             rec = self.require(name, key)
@@ -240,10 +257,7 @@ class Store:
             changes = self._complete_rows(s, changes)
             new = copy.deepcopy(rec)
             new.update({k: v for k, v in changes.items() if k not in ("Ref_Key", "Posted")})
-            saved = list(self.movements)
-            saved_acc = {n: list(v) for n, v in self.accumulation.items()}
-            saved_info = {n: list(v) for n, v in self.info_records.items()}
-            try:
+            with self._all_or_nothing():
                 if s.is_document:
                     # A posted document written again is re-posted; PATCH {"Posted": …}
                     # is treated as /Post or /Unpost with the same checks (the stricter
@@ -254,12 +268,6 @@ class Store:
                     self._unpost(s, new)
                     if want:
                         self._post(s, new)
-            except ODataError:
-                self.movements = saved
-                self.accumulation = saved_acc
-                self.info_records = saved_info
-                self._acc_by_recorder.clear()
-                raise
             new["DataVersion"] = self._next_version()
             self.rows[name][rec["Ref_Key"]] = new
             hook = self.write_hooks.get(name)
@@ -283,18 +291,12 @@ class Store:
             # A refused re-posting leaves the document and its records as they were
             # (1C posts in one transaction).
             was_posted = rec["Posted"]
-            saved = list(self.movements)
-            saved_acc = {n: list(v) for n, v in self.accumulation.items()}
-            saved_info = {n: list(v) for n, v in self.info_records.items()}
             try:
-                if was_posted:
-                    self._unpost(s, rec)
-                self._post(s, rec)
+                with self._all_or_nothing():
+                    if was_posted:
+                        self._unpost(s, rec)
+                    self._post(s, rec)
             except ODataError:
-                self.movements = saved
-                self.accumulation = saved_acc
-                self.info_records = saved_info
-                self._acc_by_recorder.clear()
                 rec["Posted"] = was_posted
                 raise
             rec["DataVersion"] = self._next_version()
