@@ -95,6 +95,8 @@ def demo_profile(store: ProfilesDoor, boxes: DemoSandboxes, configuration: str =
         crm_url=boxes.crm_url,
         configuration=configuration,
         stages={"send": DEMO_SEND_STAGE},
+        # F9: the seeded wholesale pipeline's «Согласовано» deals become 1C documents
+        deal_stages={"1": {"send": "C1:UC_AGREED", "paid": "C1:UC_PAID"}},
         issued_since=DEMO_ISSUED_SINCE,  # F8: the seeded 1C invoices of the story's last weeks
         crm_throttle=False,  # the sandbox runs with its rate limit off
         demo=True,
