@@ -18,6 +18,7 @@ from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.model import Flow, Plan
+from desktop_sync.engine.plan_onec_invoices import crm_vat
 
 from .conftest import World, make_world
 
@@ -149,6 +150,9 @@ def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> No
         (ln.quantity, ln.total_with_vat, ln.vat_rate) for ln in onec.lines
     ]
     assert ci.opportunity == onec.total and inv.total == onec.total
+    # VAT: the CRM takes it per unit, 1C per row sum; the plan said where they differ
+    assert ci.tax_value == crm_vat(onec)
+    assert (ci.tax_value == onec.vat_total) != ("VAT " in create.reason)
     assert all(ln.product_crm_id for ln in inv.lines)
     assert ci.fields.onec_number == onec.number and ci.fields.onec_date == onec.date
     assert ci.fields.outstanding == onec.total and ci.fields.paid == 0

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice, InvoiceLine, Payment, payment_state
-from desktop_sync.domain.money import ZERO, round_money
+from desktop_sync.domain.money import ZERO, format_rub, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
 from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
@@ -126,6 +126,7 @@ class IssuedInvoices:
         settings = self.b.settings
         if found is None:
             reason = tr("{label}: issued in 1C, will be created in the CRM for {buyer}")
+            reason += _vat_note(inv)
         else:
             reason = tr(
                 "{label}: issued in 1C, already in the CRM (id {id}) under its 1C key; "
@@ -386,6 +387,32 @@ class IssuedInvoices:
                 payload=InvoiceHeader(crm_id, stage=stage, title=title),
             )
         )
+
+
+def crm_vat(inv: Invoice) -> Decimal:
+    """The VAT the CRM will show for the invoice's rows: it derives each unit's price
+    without VAT from the price with VAT (rounded per unit), where 1C takes VAT on each
+    row's sum; the totals are the same."""
+    out = ZERO
+    for ln in inv.lines:
+        if ln.quantity <= 0:
+            continue
+        price = (ln.total_with_vat / ln.quantity).quantize(KOPECK, ROUND_HALF_UP)
+        pct = ln.vat_rate.percent or ZERO
+        exclusive = (price * 100 / (100 + pct)).quantize(KOPECK, ROUND_HALF_UP)
+        out += ((price - exclusive) * ln.quantity).quantize(KOPECK, ROUND_HALF_UP)
+    return out
+
+
+def _vat_note(inv: Invoice) -> str:
+    """Said in the plan when the CRM's VAT will differ from 1C's by rounding."""
+    onec, crm = inv.vat_total, crm_vat(inv)
+    if onec == crm:
+        return ""
+    return "; " + tr(
+        "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
+        "the total {total} is the same"
+    ).format(onec=format_rub(onec), crm=format_rub(crm), total=format_rub(inv.total))
 
 
 def _share(p: Payment, invoice_ref: str) -> Decimal:
