@@ -63,8 +63,9 @@ def test_a_1c_invoice_is_planned_in_the_accountants_words() -> None:
     finally:
         set_language("en")
     (op,) = f8(plan.operations)
-    assert op.reason == (
-        "Счёт № 28 от 03.03.2026: выставлен в 1С, будет создан в CRM для ООО «Ромашка»"
+    assert op.reason.startswith(
+        "Счёт № 28 от 03.03.2026: выставлен в 1С, будет создан в CRM для ООО «Ромашка»; "
+        "НДС 189,34\xa0₽ в 1С (от суммы каждой строки), 189,33\xa0₽ в CRM (за единицу)"
     )
     assert (op.kind, op.target, op.entity_type, op.source_id) == (
         OpKind.CREATE,
