@@ -25,7 +25,7 @@ from tests.e2e.conftest import World
 from tests.pgcluster import PASSWORD, PgCluster
 from tests.reliability.checks import open_world
 
-ONEC_DELAY = "delay:0.01"  # a run lasts a second or two: room for the other workstation
+ONEC_DELAY = 0.01  # seconds per 1C answer: a run lasts a few seconds, room for the other
 
 
 def exe() -> str:
@@ -78,6 +78,11 @@ class Team:
     database: str
     url: str
 
+    def slow(self, on: bool = True) -> None:
+        """Every 1C answer a little late (``ONEC_DELAY``): a run lasts long enough for the
+        other workstation to meet it. The sandbox is the test's, so this is immediate."""
+        self.a.world.onec.faults.delay = ONEC_DELAY if on else 0.0
+
     def holder(self) -> tuple[int, str] | None:
         """(pid, machine) of the run lock's holder row, if any."""
         with psycopg.connect(
@@ -122,7 +127,7 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster)
     database = pg_cluster.new_database("team")
     url = pg_cluster.url(database)
     monkeypatch.setenv("DESKTOP_SYNC_JOURNAL_PASSWORD", PASSWORD)
-    with open_world(tmp_path / "a", monkeypatch, onec_faults=ONEC_DELAY) as world:
+    with open_world(tmp_path / "a", monkeypatch) as world:
         store = ProfileStore(world.paths.profiles_file)
         ours = dataclasses.replace(world.profile, journal_url=url)
         store.put(ours)

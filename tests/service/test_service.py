@@ -50,6 +50,7 @@ def test_three_scheduled_syncs_then_a_clean_stop_on_sigterm(team: Team) -> None:
 
 
 def test_sigterm_in_the_middle_of_a_run_stops_between_operations(team: Team) -> None:
+    team.slow()
     service = team.a.start("service", "--every", "10m")
     team.wait_for_holder(service.pid)
     time.sleep(0.5)
