@@ -244,3 +244,24 @@ def test_the_window_shows_it_planned_then_in_sync(issued_world: World) -> None:
     row = next(r for r in after if r.onec_id == ref)
     assert row.state is SyncState.IN_SYNC and row.crm is not None
     assert row.crm["total"] == row.onec["total"] and row.crm["outstanding"] == row.onec["total"]
+
+
+def test_journal_deleted_relinks_it_and_makes_no_twin(issued_world: World) -> None:
+    """The journal is lost after the CRM invoice was made: the next run finds it under
+    its key, links it again (F2/F3/F4 follow it as before) and makes no second one."""
+    world = issued_world
+    ref = issue(world, 13)
+    sync(world)
+    (made,) = crm_of(world, ref)
+    journal = world.paths.journal_path()
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{journal}{extra}").unlink(missing_ok=True)
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0
+    (op,) = [o for o in plan.operations if o.op_id == f"F8:create_crm:{ref}"]
+    assert op.target_id == str(made.invoice.crm_id)  # found under its key, completed
+    assert [c.invoice.crm_id for c in crm_of(world, ref)] == [made.invoice.crm_id]
+    with world.service() as svc:
+        assert ref in {lk.onec_ref for lk in svc.links("invoice")}
+    assert f8_ops(sync(world), ref) == []
