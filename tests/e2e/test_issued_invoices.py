@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -265,3 +266,22 @@ def test_journal_deleted_relinks_it_and_makes_no_twin(issued_world: World) -> No
     with world.service() as svc:
         assert ref in {lk.onec_ref for lk in svc.links("invoice")}
     assert f8_ops(sync(world), ref) == []
+
+
+def test_a_crm_edit_of_its_rows_is_a_conflict(issued_world: World) -> None:
+    """1C is the master of an F8 invoice's rows and sums: a manager's edit in the CRM
+    waits for a person, and nothing is written either way."""
+    world = issued_world
+    ref = issue(world, 13, (2,))
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    edited = [replace(ln, quantity=ln.quantity + 1) for ln in ci.invoice.lines]
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.invoices.set_product_rows(ci.invoice.crm_id or 0, edited)
+    plan = sync(world)
+    assert f8_ops(plan, ref) == []
+    with world.service() as svc:
+        keys = {i.dedup_key for i in svc.journal.inbox()}
+    assert f"F2:conflict:invoice:{ref}:rows" in keys
+    (after,) = crm_of(world, ref)
+    assert after.invoice.lines[0].quantity == ci.invoice.lines[0].quantity + 1
