@@ -148,3 +148,24 @@ def test_an_unreachable_or_refusing_database_says_where_and_never_the_password(
     assert "password authentication failed" in str(wrong.value)
     assert "DESKTOP_SYNC_JOURNAL_PASSWORD" in str(wrong.value)  # what to do
     assert "127.0.0.1:1/nothing" in str(down.value)
+
+
+def test_the_file_lock_of_one_workstation_waits_too(tmp_path: Path) -> None:
+    from desktop_sync.runlock import LockHeld, RunLock
+
+    first = RunLock(tmp_path / "p.lock")
+    first.acquire()
+    with pytest.raises(LockHeld):
+        RunLock(tmp_path / "p.lock").acquire()  # no wait: refused at once
+    threading.Timer(1.0, first.release).start()
+    started = time.monotonic()
+    with RunLock(tmp_path / "p.lock", wait=30):
+        assert 0.8 <= time.monotonic() - started < 10
+    cancel = threading.Event()
+    first.acquire()
+    try:
+        threading.Timer(0.5, cancel.set).start()
+        with pytest.raises(LockHeld):  # a wait the person cancelled
+            RunLock(tmp_path / "p.lock", wait=60, cancel=cancel).acquire()
+    finally:
+        first.release()
