@@ -169,3 +169,17 @@ def test_the_file_lock_of_one_workstation_waits_too(tmp_path: Path) -> None:
             RunLock(tmp_path / "p.lock", wait=60, cancel=cancel).acquire()
     finally:
         first.release()
+
+
+def test_a_server_gone_since_the_journal_was_opened_is_cannot_connect(
+    backend_pg: Backend,
+) -> None:
+    from sqlalchemy import create_engine
+
+    gone = create_engine("postgresql+psycopg://sync@127.0.0.1:1/journal")
+    try:
+        with pytest.raises(JournalUnreachable) as refused:
+            DbRunLock(gone, SCOPE).acquire()
+    finally:
+        gone.dispose()
+    assert describe(refused.value).exit_code == 5

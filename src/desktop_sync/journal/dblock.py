@@ -26,10 +26,12 @@ from types import TracebackType
 from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, text
+from sqlalchemy.exc import OperationalError
 
 from desktop_sync.errors import Locked
 from desktop_sync.i18n import tr
 from desktop_sync.journal.base import current_user
+from desktop_sync.journal.db import JournalUnreachable
 from desktop_sync.journal.models import RunHolder
 from desktop_sync.journal.types import utcnow
 
@@ -72,7 +74,10 @@ class DbRunLock:
 
     def acquire(self) -> None:
         deadline = None if self.wait is None else time.monotonic() + self.wait
-        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except OperationalError as exc:  # the server went away since the journal was opened
+            raise JournalUnreachable(self.engine.url, exc) from None
         try:
             for statement in _KEEPALIVES:
                 conn.execute(text(statement))
