@@ -1,4 +1,5 @@
-"""Writes to Bitrix24, as the executor asks for them (``Writer`` protocol).
+"""Writes to the CRM through its port (``crm.port``), as the executor asks for them
+(``Writer`` protocol).
 
 Keys on the CRM side (DESIGN.md): a company carries ``ORIGINATOR_ID=desktop-sync``
 and ``ORIGIN_ID=<1C Ref_Key>``; its requisite ``XML_ID=<1C Ref_Key>``; a product
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24Error
-from desktop_sync.connectors.bitrix24.updates import Updates
+from desktop_sync.crm.errors import CrmError
+from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine import write_crm_money as money
 from desktop_sync.engine.executor import Applied, Many, Outcome, handler_for
 from desktop_sync.engine.model import Operation
@@ -54,10 +55,9 @@ class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
     UPDATES = 50  # single-record updates per batch request
 
-    def __init__(self, client: Bitrix24Client, onec: OnecSide | None = None) -> None:
+    def __init__(self, client: CrmPort, onec: OnecSide | None = None) -> None:
         self.client = client
         self.pdfs = PdfAttacher(client, onec)  # F11: the seller's bank read from 1C
-        self.batch = Updates(client.rest)
         self.creates = Creates(client, self._one, self.apply_many)
         self.linked = LinkedUpdates(client)
         self.issued = IssuedWrites(client)  # F8: invoices issued in 1C
@@ -95,7 +95,7 @@ class CrmWriter:
         handler = handler_for(
             self._single, op, tr("desktop-sync cannot make this change in the CRM: {what}")
         )
-        return handler(op, results)  # a Bitrix24 error is in its category already
+        return handler(op, results)  # a CRM error is in its category already
 
     def batch_size(self, op: Operation) -> int:
         p = op.payload
@@ -118,7 +118,7 @@ class CrmWriter:
             return [self._one(op, results) for op in ops]
         try:
             return many(ops, results)
-        except Bitrix24Error as exc:
+        except CrmError as exc:
             return [exc for _ in ops]
 
     def _one(self, op: Operation, results: Mapping[str, Applied]) -> Outcome:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any, Protocol
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Error
+from desktop_sync.crm.errors import CrmError
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Product, Requisite
 from desktop_sync.engine import normalize as nz
@@ -286,7 +286,7 @@ class Creates:
                 look_up=False,
                 requisite_id=requisite_id,
             )
-        except Bitrix24Error as exc:
+        except CrmError as exc:
             return exc  # in its category already: the executor decides (errors.py)
         return replace(made, result={FOUND: True})
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from desktop_sync.crm.errors import CrmError
 from desktop_sync.errors import (
     CannotConnect,
     Refused,
-    SyncError,
     Transient,
 )
 
@@ -25,7 +25,7 @@ def scrub(text: str) -> str:
     return _WEBHOOK.sub("/rest/***", text)
 
 
-class Bitrix24Error(SyncError):
+class Bitrix24Error(CrmError):
     """Base of every Bitrix24 error. ``code`` and ``status`` are the portal's, when any.
 
     Each subclass is in one category of :mod:`desktop_sync.errors`; the base itself
