@@ -17,8 +17,8 @@ from pathlib import Path
 from desktop_sync.closing import Closing
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
-from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.onec.errors import OnecError
+from desktop_sync.crm.errors import CrmError
 from desktop_sync.engine import decisions
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
@@ -42,7 +42,7 @@ __all__ = [
 
 
 # What either system answered, already in words and in its category (desktop_sync.errors).
-SYSTEM_ERRORS = (OnecError, Bitrix24Error)
+SYSTEM_ERRORS = (OnecError, CrmError)
 
 
 class ConnectError(CannotConnect):

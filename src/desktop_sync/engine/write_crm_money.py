@@ -3,7 +3,7 @@ written back, payment and shipment fields, Bitrix24's own payments; and the paym
 notes on the invoice's timeline. Each operation gets its own outcome.
 
 An outcome is an ``Applied``, a ``WriteError`` decided here, or the connector's
-``Bitrix24Error`` (in its category already: the executor decides).
+``CrmError`` (in its category already: the executor decides).
 """
 
 from __future__ import annotations
