@@ -222,3 +222,28 @@ def test_deals_cost_two_requests_a_run_and_none_unmapped(deal_world: World) -> N
     without, methods = _counted(world, lambda: _sync(world))
     assert not [m for m in methods if m.startswith("crm.deal.")], methods
     assert with_deals - without == 2
+
+
+def test_after_sending_1c_leads_the_deal(deal_world: World) -> None:
+    """F2 for deals: the accountant changes a quantity in 1C; the deal's rows and sum
+    follow (no second document); the next run plans nothing."""
+    from .test_issued_invoices import edit_quantity
+
+    world = deal_world
+    deal_id, _deal = _new_deal(world)
+    with world.service() as svc:
+        svc.run()
+    ref = _deal_links(world)[deal_id]
+    edit_quantity(world, ref, 0, 7)
+    with world.service() as svc:
+        summary, plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        _s, again = svc.run()
+        doc = svc.onec.invoice(ref)
+    assert any(op.flow.value == "F2" and op.target_id == str(deal_id) for op in plan.operations)
+    with _crm(world) as c:
+        after = c.deals.get(deal_id)
+    assert doc is not None and after.invoice.lines[0].quantity == Decimal(7)
+    assert after.opportunity == doc.total
+    assert len(made_from(world, deal_id)) == 1
+    assert again.operations == (), [op.reason for op in again.operations]

@@ -32,7 +32,7 @@ def test_entity_types_keep_the_names_the_journal_stores() -> None:
     stored = {
         "counterparty", "contract", "product", "invoice", "invoice_number", "invoice_payment",
         "invoice_shipment", "payment_note", "crm_payment", "store_document",
-        "invoice_pdf",
+        "invoice_pdf", "deal", "sales_document", "sales_back",
     }  # fmt: skip
     assert {e.value for e in EntityType} == stored
     assert EntityType.INVOICE_BACK == "invoice_number"  # a plain string in the journal

@@ -85,6 +85,20 @@ class InvoiceStage:
 
 
 @dataclass(frozen=True, slots=True)
+class DealRows:
+    """A deal's rows, all at once (F9: 1C's changes of the document made from it)."""
+
+    deal_id: int
+    lines: tuple[InvoiceLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DealDate:
+    deal_id: int
+    date: dt.date | str
+
+
+@dataclass(frozen=True, slots=True)
 class DealMarks:
     """The sync's own fields on a deal (F9), by their ``crm.types.SyncFields`` names."""
 
@@ -115,6 +129,8 @@ Change = (
     | InvoiceDate
     | InvoiceMarks
     | InvoiceStage
+    | DealRows
+    | DealDate
     | DealMarks
     | DealStage
     | PaymentPaid

@@ -53,11 +53,13 @@ CRM_WRITABLE: dict[EntityType, frozenset[str]] = {
     EntityType.PRODUCT: frozenset(PRODUCT_SYNCED),
     EntityType.COUNTERPARTY: frozenset({"name"}),
     EntityType.INVOICE: frozenset({"rows", "total", "date"}),
+    EntityType.DEAL: frozenset({"rows", "total", "date"}),  # F9: 1C's changes reach the deal
 }
 ONEC_WRITABLE: dict[EntityType, frozenset[str]] = {
     EntityType.PRODUCT: frozenset(),  # 1C leads products
     EntityType.COUNTERPARTY: frozenset({"name"}),
     EntityType.INVOICE: frozenset(),  # after sending, 1C leads the invoice
+    EntityType.DEAL: frozenset(),  # and the deal sent as one (F9)
 }
 
 
@@ -163,6 +165,7 @@ UPDATES: dict[EntityType, type[Update]] = {
     EntityType.COUNTERPARTY: CounterpartyUpdate,
     EntityType.PRODUCT: ProductUpdate,
     EntityType.INVOICE: InvoiceUpdate,
+    EntityType.DEAL: InvoiceUpdate,  # a deal's rows and date (F9)
 }
 
 

@@ -410,8 +410,8 @@ class Invoices:
 
     def diff_linked(self) -> None:
         """F2: after sending, 1C is the master of a linked invoice."""
-        onec, crm = self.snap.onec.invoices, self.snap.crm.invoices
-        for link, ref, inv, ci in linked(self.links, INVOICE, onec, lambda k: crm.get(int(k))):
+        onec, crm = self.snap.onec.invoices, self.records()  # smart invoices, or deals (F9)
+        for link, ref, inv, ci in linked(self.links, self.ENTITY, onec, lambda k: crm.get(int(k))):
             label = invoice_label(inv)
             if inv.deleted and issued_in_onec(ci, ref):
                 continue  # F8's: it moves to the "cancelled" stage (plan_onec_invoices)
@@ -421,7 +421,7 @@ class Invoices:
                         key=f"F2:deleted:{ref}",
                         kind=ItemKind.CONFLICT,
                         flow=Flow.F2,
-                        entity_type=INVOICE,
+                        entity_type=self.ENTITY,
                         record_id=ref,
                         record_label=label,
                         field=tr("deletion mark"),
@@ -449,7 +449,7 @@ class Invoices:
             three_way(
                 self.b,
                 Flow.F2,
-                INVOICE,
+                self.ENTITY,
                 link,
                 onec_v,
                 crm_v,

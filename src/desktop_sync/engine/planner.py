@@ -110,6 +110,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         issued.follow_linked()
     if Flow.F2 in flows:
         invoices.diff_linked()
+        deals.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
         _money(b, snap, links, settings, flows)
         plan_deal_money(b, snap, links, flows)

@@ -19,6 +19,8 @@ from desktop_sync.crm.changes import (
     BasePrice,
     Change,
     CompanyTitle,
+    DealDate,
+    DealRows,
     InvoiceDate,
     InvoiceRows,
     ProductFields,
@@ -146,10 +148,13 @@ class LinkedUpdates:
     def _invoice(op: Operation, p: InvoiceUpdate) -> list[Change]:
         crm_id = int(op.target_id or 0)
         out: list[Change] = []
+        deal = op.entity_type == EntityType.DEAL  # F9: a deal sent as an invoice
         if "rows" in p.values or "total" in p.values:
-            out.append(InvoiceRows(crm_id, tuple(p.lines)))
+            lines = tuple(p.lines)
+            out.append(DealRows(crm_id, lines) if deal else InvoiceRows(crm_id, lines))
         if "date" in p.values:
-            out.append(InvoiceDate(crm_id, p.values["date"]))
+            date = p.values["date"]
+            out.append(DealDate(crm_id, date) if deal else InvoiceDate(crm_id, date))
         return out
 
     def _product(self, op: Operation, p: ProductUpdate) -> list[Change]:

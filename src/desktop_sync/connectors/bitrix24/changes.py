@@ -26,7 +26,9 @@ from desktop_sync.crm.changes import (
     BasePrice,
     Change,
     CompanyTitle,
+    DealDate,
     DealMarks,
+    DealRows,
     DealStage,
     InvoiceDate,
     InvoiceMarks,
@@ -108,6 +110,12 @@ class Changes:
                 return invoice_fields(invoice_id, sync_fields(values))
             case InvoiceStage(invoice_id, stage_id):
                 return invoice_fields(invoice_id, {"stageId": stage_id})
+            case DealRows(deal_id, lines):
+                payload = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
+                params = {"ownerType": "D", "ownerId": deal_id, "productRows": payload}
+                return "crm.item.productrow.set", params
+            case DealDate(deal_id, date):
+                return deal_update(deal_id, {"BEGINDATE": date})
             case DealMarks(deal_id, values):
                 return deal_update(deal_id, deal_values(values))
             case DealStage(deal_id, stage_id):
