@@ -8,9 +8,6 @@ account is read from 1C at the moment of printing (three small requests).
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from pathlib import Path
 
 import click
@@ -19,29 +16,12 @@ from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pas
 from desktop_sync.cli.door import ask
 from desktop_sync.i18n import tr
 from desktop_sync.printing import PrintingError, render_invoice_pdf
+from desktop_sync.printing.files import default_name, save_pdf
 
 
 @click.group("invoice")
 def invoice_group() -> None:
     """Invoices: the printed form with the payment QR code."""
-
-
-def _default_name(number: str, date_text: str) -> str:
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", number).strip("_") or "invoice"
-    return f"Счёт_{safe}_от_{date_text}.pdf"
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Whole or nothing: a temporary file beside the target, then renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".invoice-", suffix=".pdf", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @invoice_group.command("pdf")
@@ -62,9 +42,9 @@ def pdf_cmd(ctx: Context, invoice: str, output: Path | None, as_json: bool) -> N
         data = render_invoice_pdf(printable)
     except PrintingError as exc:
         raise CommandError(str(exc)) from None
-    target = output or Path.cwd() / _default_name(inv.number, f"{inv.date:%d.%m.%Y}")
+    target = output or Path.cwd() / default_name(inv.number, f"{inv.date:%d.%m.%Y}")
     try:
-        _write(target, data)
+        save_pdf(target, data)
     except OSError as exc:
         raise CommandError(
             tr("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)

@@ -11,7 +11,6 @@ first PDF of a run is made; an invoice created in 1C in this run is read back fr
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 
 from desktop_sync.connectors.onec import (
@@ -30,6 +29,7 @@ from desktop_sync.engine.ops import EntityType, InvoicePdf, Unsettled
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 from desktop_sync.printing import BankAccount, Party, PrintingError, render_invoice_pdf
+from desktop_sync.printing.files import default_name
 from desktop_sync.printing.version import digest, version_values
 
 
@@ -67,8 +67,8 @@ class OnecSide:
 
 
 def file_name(doc_number: str, date_text: str, version: str) -> str:
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", doc_number).strip("_") or "invoice"
-    return f"Счёт_{safe}_от_{date_text}_{version[:8]}.pdf"
+    """The PDF's name on the timeline: the invoice's, with the version's start."""
+    return default_name(doc_number, date_text).removesuffix(".pdf") + f"_{version[:8]}.pdf"
 
 
 def comment_text(p: InvoicePdf) -> str:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_sync.gui import fmt
 from desktop_sync.gui.debounce import debounced
 from desktop_sync.i18n import tr
+from desktop_sync.printing.files import default_name
 from desktop_sync.readmodel import InvoiceStatus
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -31,6 +35,8 @@ Finder = Callable[[str], list[InvoiceStatus]]
 
 
 class LookupWidget(QWidget):
+    print_requested = Signal(object, str)  # the invoice (InvoiceStatus), the PDF's path
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.finder: Finder = lambda _q: []
@@ -72,9 +78,20 @@ class LookupWidget(QWidget):
         self.portal = ""  # the profile's Bitrix24 address: a link opens the invoice there
         self.detail = QTextBrowser()
         self.detail.setOpenExternalLinks(True)
+        self.print_button = QPushButton(tr("Print the invoice (PDF)"))
+        self.print_button.setToolTip(
+            tr("The invoice «Счёт на оплату» with the payment QR code, from 1C's data")
+        )
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(self._ask_print)
+        card = QWidget()
+        card_lay = QVBoxLayout(card)
+        card_lay.setContentsMargins(0, 0, 0, 0)
+        card_lay.addWidget(self.detail, 1)
+        card_lay.addWidget(self.print_button)
         split = QSplitter()
         split.addWidget(self.table)
-        split.addWidget(self.detail)
+        split.addWidget(card)
         split.setSizes([900, 420])
         lay.addWidget(split, 1)
         self._debounce = debounced(self, 200, self.search)
@@ -102,14 +119,33 @@ class LookupWidget(QWidget):
         if self.results:
             t.selectRow(0)
         else:
+            self.print_button.setEnabled(False)
             self.detail.setHtml(
                 f"<p>{tr('No invoice found.')}</p>" if self.query.text().strip() else ""
             )
 
-    def _show_detail(self) -> None:
+    def selected(self) -> InvoiceStatus | None:
         rows = self.table.selectionModel().selectedRows()
-        if rows:
-            self.detail.setHtml(status_html(self.results[rows[0].row()], self.portal))
+        return self.results[rows[0].row()] if rows else None
+
+    def _show_detail(self) -> None:
+        chosen = self.selected()
+        # the printed form is 1C's document: an invoice only in the CRM has none yet
+        self.print_button.setEnabled(chosen is not None and bool(chosen.onec_ref))
+        if chosen is not None:
+            self.detail.setHtml(status_html(chosen, self.portal))
+
+    def _ask_print(self) -> None:
+        chosen = self.selected()
+        if chosen is None or not chosen.onec_ref:
+            return
+        day = f"{chosen.date:%d.%m.%Y}" if chosen.date else ""
+        suggested = Path.home() / default_name(chosen.number, day)
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Save the invoice as PDF"), str(suggested), tr("PDF files (*.pdf)")
+        )
+        if path:
+            self.print_requested.emit(chosen, path)
 
 
 def invoice_url(portal: str, crm_id: int) -> str:

@@ -39,6 +39,7 @@ from desktop_sync.gui.controllers.journal import JournalWidget, RunEntry
 from desktop_sync.gui.controllers.journal_actions import JournalActions
 from desktop_sync.gui.controllers.language import LanguageMenu, apply_saved_language, gui_settings
 from desktop_sync.gui.controllers.lookup import LookupWidget
+from desktop_sync.gui.controllers.lookup_print import LookupPrinting
 from desktop_sync.gui.controllers.plan_review import PlanReviewDialog
 from desktop_sync.gui.controllers.progress import ProgressStrip
 from desktop_sync.gui.controllers.reading import Loaded, status_line
@@ -104,6 +105,7 @@ class MainController(QObject):
         self.lookup.finder = self._find_invoices
         self.records = JournalActions(self)
         self.decisions = InboxActions(self)
+        self.printing = LookupPrinting(self)  # the lookup card's printed invoice
         self._connect()
         w.installEventFilter(self)
         self._busy_changed(False)
