@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
-from .invariants import CRM_ID_IN_COMMENT, base_price_type
+from .invariants import CRM_ID_IN_COMMENT, DEAL_COMMENT, base_price_type
 from .people import CrmUser, OnecUser, PersonError
 
 NO_REF = "00000000-0000-0000-0000-000000000000"
@@ -27,6 +27,9 @@ CENT = Decimal("0.01")
 NEW_STAGE = "DT31_1:N"
 SEND_STAGE = "DT31_1:S"
 SHIP_STAGE = "DT31_1:UC_SHIP"  # F10: the client confirmed delivery; 1C makes the sale
+# F9/F10 on deals: the sandbox's pipeline 1 «Опт»
+DEAL_PIPELINE = 1
+DEAL_NEW, DEAL_SEND, DEAL_SHIP = "C1:NEW", "C1:UC_AGREED", "C1:UC_SHIP"
 START = dt.date(2026, 3, 2)  # day 1 of the simulation (a Monday; VAT 22 % already)
 
 # the rates a manager picks on a CRM row: 22 %, 10 %, 0 %, without VAT
@@ -108,6 +111,8 @@ class Business:
     contact_invoices: bool = False
     # F10: CRM invoice id -> its 1C invoice (BP) / order (UT), moved to the "ship" stage
     closing: dict[int, str] = field(default_factory=dict)
+    deals: dict[int, int] = field(default_factory=dict)  # F9: deal id -> its company
+    closing_deals: set[int] = field(default_factory=set)  # deals moved to their "ship"
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -655,7 +660,12 @@ class Business:
     # payments ------------------------------------------------------------------------
 
     def _sent_invoices(self) -> list[dict[str, Any]]:
-        return [r for r in self.onec_invoices_from_crm() if r.get("СуммаДокумента")]
+        """1C documents made from CRM invoices (not from deals: F9's are left to F9)."""
+        return [
+            r
+            for r in self.onec_invoices_from_crm()
+            if r.get("СуммаДокумента") and not DEAL_COMMENT.search(str(r.get("Комментарий") or ""))
+        ]
 
     def a_payment(self) -> str | None:
         invs = self._sent_invoices()
@@ -1017,6 +1027,69 @@ class Business:
         self.closing[crm_id] = ref
         return f"invoice {crm_id} ({number} in 1C) moved to the ship stage"
 
+    def m_new_deal(self) -> str | None:
+        """A deal in the pipeline «Опт» for a company with a valid ИНН, with catalog rows
+        (VAT included; no UT product sold by characteristics), moved to «Согласовано»:
+        the next sync makes its 1C invoice (BP) or order (UT), F9."""
+        buyers = [c for c in self.companies.values() if c.valid]
+        if not buyers:
+            return None
+        buyer = self.rng.choice(buyers)
+        chars = self._characteristic_products()
+        rows = [r | {"taxIncluded": "Y"} for r in self._rows("Y") if r["productId"] not in chars]
+        if not rows:
+            return None
+        n = self.next_serial()
+        deal_id = int(
+            self.crm.call(
+                "crm.deal.add",
+                {
+                    "fields": {
+                        "TITLE": f"Сделка симуляции {self.day}-{n}",
+                        "CATEGORY_ID": DEAL_PIPELINE,
+                        "STAGE_ID": DEAL_NEW,
+                        "COMPANY_ID": buyer.crm_id,
+                        "CURRENCY_ID": "RUB",
+                    }
+                },
+            )
+        )
+        self.crm.call(
+            "crm.item.productrow.set", {"ownerType": "D", "ownerId": deal_id, "productRows": rows}
+        )
+        self.crm.call("crm.deal.update", {"id": deal_id, "fields": {"STAGE_ID": DEAL_SEND}})
+        self.deals[deal_id] = buyer.crm_id
+        return f"deal {deal_id} for company {buyer.crm_id}, {len(rows)} rows, agreed"
+
+    def _characteristic_products(self) -> set[int]:
+        """CRM products whose 1C product (UT) is sold by characteristics."""
+        if self.configuration != "ut11":
+            return set()
+        with_chars = {
+            str(p["Ref_Key"]).lower()
+            for p in self.onec.list(self.sets.products)
+            if p.get("ИспользованиеХарактеристик") not in (None, "", "НеИспользовать")
+        }
+        return {
+            int(p["id"])
+            for p in self.crm_products()
+            if str(p.get("xmlId") or "").lower() in with_chars
+        }
+
+    def m_request_closing_deal(self) -> str | None:
+        """A deal sent to 1C (its 1C number is on it) moves to «Закрывающие документы»."""
+        cands = []
+        for deal_id in sorted(set(self.deals) - self.closing_deals):
+            deal = self.crm.call("crm.deal.get", {"id": deal_id})
+            if deal.get("UF_CRM_DS_ONEC_NUMBER"):
+                cands.append(deal_id)
+        if not cands:
+            return None
+        deal_id = self.rng.choice(cands)
+        self.crm.call("crm.deal.update", {"id": deal_id, "fields": {"STAGE_ID": DEAL_SHIP}})
+        self.closing_deals.add(deal_id)
+        return f"deal {deal_id} moved to «Закрывающие документы»"
+
     def a_post_closing(self) -> str | None:
         """The accountant checks a sales document the sync made and posts it."""
         field_name = (
@@ -1227,6 +1300,8 @@ class Business:
             ("accountant", 1, self.a_return),
             ("accountant", 1, self.a_unpost_shipment),
             ("manager", 3, self.m_request_closing),
+            ("manager", 3, self.m_new_deal),
+            ("manager", 4, self.m_request_closing_deal),
             ("accountant", 2, self.a_post_closing),
             ("accountant", 2, self.a_goods_receipt),
             ("accountant", 2, self.a_move),

@@ -37,6 +37,7 @@ BP_KIND_RATES = {
     "БезНДС": None,
 }
 CRM_ID_IN_COMMENT = re.compile(r"\(id (\d+)\)")
+DEAL_COMMENT = re.compile(r"(?:No\.|№) (\d+) «")  # a 1C document made from a deal (F9)
 
 
 def money(x: Decimal) -> Decimal:
@@ -95,6 +96,7 @@ class Snapshot:
     crm_prices: dict[int, Decimal] = field(default_factory=dict)  # CRM product -> base price
     compared: Counter[str] = field(default_factory=Counter)  # pairs checked, by kind
     shipments: list[dict[str, Any]] = field(default_factory=list)  # 1C sales documents
+    deals: dict[int, dict[str, Any]] = field(default_factory=dict)  # CRM deals (F9)
 
 
 PRICE_SETTINGS = "Document_УстановкаЦенНоменклатуры"
@@ -218,6 +220,8 @@ def read(
         },
         key="products",
     )
+    deals = crm.list_all("crm.deal.list", {"select": ["*", "UF_*"]})
+    s.deals = {int(d["ID"]): d for d in deals}
     items = crm.list_all("crm.item.list", {"entityTypeId": 31, "select": ["*", "uf*"]}, "items")
     s.items = {int(i["id"]): i for i in items}
     twins = sorted(  # the rows of CRM invoices that have a 1C twin, 50 to a batch
@@ -510,4 +514,46 @@ def check_closing(s: Snapshot, sets: Any, requested: dict[int, str]) -> list[Fin
         shown = _uf(s.items.get(crm_id, {}), "closing_number")
         if shown not in numbers:
             out.append(Finding("pairs", label, "sales document number", sorted(numbers), shown))
+    return out
+
+
+def check_deals(s: Snapshot, deals: dict[int, int], closing: set[int]) -> list[Finding]:
+    """F9/F10 on deals: one 1C document per deal (its number on the deal); a deal moved
+    to its "ship" stage names one sales document based on that document."""
+    out: list[Finding] = []
+    made: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for inv in s.invoices:
+        comment = str(inv.get("Комментарий") or "")
+        m = DEAL_COMMENT.search(comment)
+        if m and "desktop-sync" in comment and not inv.get("DeletionMark"):
+            made[int(m.group(1))].append(inv)
+    for deal_id in sorted(deals):
+        deal = s.deals.get(deal_id, {})
+        docs = made.get(deal_id, [])
+        label = f"deal {deal_id}"
+        if len(docs) > 1:
+            out.append(Finding("duplicates", label, "1C documents", 1, len(docs)))
+        shown = _uf(deal, "onec_number")
+        if not docs:
+            continue  # not sent yet (its buyer waits, or the day's sync has not run)
+        s.compared["deals"] += 1
+        number = str(docs[0].get("Number") or "").split("-")[-1].lstrip("0")
+        if shown != number:
+            out.append(Finding("pairs", label, "1C number", number, shown))
+        if deal_id not in closing:
+            continue
+        s.compared["closing"] += 1
+        base = str(docs[0]["Ref_Key"])
+        sales = [
+            d
+            for d in s.shipments
+            if base in (str(d.get("ЗаказКлиента")), str(d.get("СчетНаОплатуПокупателю_Key")))
+            and not d.get("DeletionMark")
+        ]
+        numbers = {str(d.get("Number") or "").split("-")[-1].lstrip("0") for d in sales}
+        closed = _uf(deal, "closing_number")
+        if not sales:
+            out.append(Finding("lost", label, "sales document in 1C", 0, "requested"))
+        elif closed not in numbers:
+            out.append(Finding("pairs", label, "sales document number", sorted(numbers), closed))
     return out

@@ -44,7 +44,7 @@ from tests.killing import kill_hard
 from tests.reliability.checks import journal_problems
 
 from . import invariants
-from .business import SEND_STAGE, SHIP_STAGE, Business
+from .business import DEAL_PIPELINE, DEAL_SEND, DEAL_SHIP, SEND_STAGE, SHIP_STAGE, Business
 from .people import CrmUser, OnecUser
 
 # Known defects being fixed by others (issue 15). A finding or inbox item they explain
@@ -127,6 +127,7 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
                 crm_url=crm.url,
                 configuration=configuration,
                 stages={"send": SEND_STAGE, "ship": SHIP_STAGE},
+                deal_stages={str(DEAL_PIPELINE): {"send": DEAL_SEND, "ship": DEAL_SHIP}},
                 crm_throttle=False,
             )
         )
@@ -412,6 +413,7 @@ class Simulation:
         findings = invariants.check(snap, self.sets, links, waiting)  # (2), (4), lost
         findings += self.stock_findings(links)
         findings += invariants.check_closing(snap, self.sets, self.biz.closing)  # F10
+        findings += invariants.check_deals(snap, self.biz.deals, self.biz.closing_deals)
         self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
         for f in findings:
