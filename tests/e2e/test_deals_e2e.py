@@ -247,3 +247,22 @@ def test_after_sending_1c_leads_the_deal(deal_world: World) -> None:
     assert after.opportunity == doc.total
     assert len(made_from(world, deal_id)) == 1
     assert again.operations == (), [op.reason for op in again.operations]
+
+
+def test_a_mapped_stage_the_pipeline_lacks_is_named(deal_world: World) -> None:
+    """Bad input, in the user's words: the setting, the stage, and the stages there are;
+    the window shows a deal's stage by its name."""
+    from desktop_sync.readmodel import DEAL, INVOICE, build_views
+
+    world = deal_world
+    profile = world.profile.with_setting("deal.1.paid", "C1:PAYED")
+    world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+    with world.service() as svc:
+        snap, plan = svc.prepare()
+        links = {t: svc.links(t) for t in (INVOICE, DEAL)}
+    (item,) = [i for i in plan.items if i.key == "F1:deal_stage:1:paid"]
+    assert item.field == "deal.1.paid" and "C1:PAYED" in item.message
+    assert "C1:UC_PAID «Оплачено»" in item.action
+    rows = build_views(snap, links, plan).invoices.rows
+    stages = {r.crm["stage"] for r in rows if r.crm is not None and r.key.startswith("crm-deal")}
+    assert "Согласовано" in stages

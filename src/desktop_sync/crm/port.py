@@ -240,9 +240,11 @@ class CrmDeals(Protocol):
         categories: Sequence[int],
         unreadable: dict[int, str] | None = None,
         expected: int = 0,
+        stages: dict[str, str] | None = None,
     ) -> list[CrmInvoice]:
         """The deals of these pipelines with their rows; one not understood is named
-        in ``unreadable`` (deal id -> why); ``expected``: how many the last read found."""
+        in ``unreadable`` (deal id -> why); ``expected``: how many the last read found;
+        ``stages`` gets the pipelines' stages (id -> name)."""
         ...
 
     def deal_requisites(self, deal_ids: Sequence[int]) -> dict[int, int]:

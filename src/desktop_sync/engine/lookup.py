@@ -127,7 +127,7 @@ def crm_figures(snap: Snapshot, crm_id: int, deal: bool = False) -> dict[str, An
         "total": total,
         "paid": paid,
         "outstanding": outstanding,
-        "stage": snap.crm.stages.get(ci.stage_id, ci.stage_id),
+        "stage": (snap.crm.deal_stages if deal else snap.crm.stages).get(ci.stage_id, ci.stage_id),
         "shipped": ZERO if ci.fields.shipped is None else round_money(ci.fields.shipped),
     }
 

@@ -101,6 +101,7 @@ class Deals(Invoices):
         """Deals at their pipeline's "send" stage, not in 1C yet and not carried by a
         smart invoice of their own, are created there."""
         settings = self.b.settings
+        self._check_stages()
         own = carried_by_invoice(self.snap)
         for deal_id, ci in sorted(self.records().items()):
             stages = settings.deal_stages.get(ci.category_id, {})
@@ -114,6 +115,33 @@ class Deals(Invoices):
             ):
                 continue  # its smart invoice carries the sale (or was sent already)
             self._send_one(ci)
+
+    def _check_stages(self) -> None:
+        """A mapped stage the pipeline does not have: the setting is named, never guessed."""
+        known = self.snap.crm.deal_stages
+        if not known:
+            return  # not read (no pipeline mapped)
+        for pipeline, stages in sorted(self.b.settings.deal_stages.items()):
+            for meaning, stage in sorted(stages.items()):
+                if stage in known:
+                    continue
+                ours = sorted(s for s in known if s.startswith(f"C{pipeline}:") or (
+                    pipeline == 0 and ":" not in s))  # fmt: skip
+                self.b.attention(
+                    Flow.F1,
+                    DEAL,
+                    f"F1:deal_stage:{pipeline}:{meaning}",
+                    record_id="",
+                    record_label=tr("Profile settings"),
+                    field=f"deal.{pipeline}.{meaning}",
+                    message=tr("the deal pipeline {pipeline} has no stage {stage}").format(
+                        pipeline=pipeline, stage=stage
+                    ),
+                    action=tr("choose one of {stages}: desktop-sync profile set NAME "
+                              "deal.{pipeline}.{meaning} STAGE").format(
+                        stages=", ".join(f"{s} «{known[s]}»" for s in ours) or "—",
+                        pipeline=pipeline, meaning=meaning),
+                )  # fmt: skip
 
     def carried_invoices(self) -> set[int]:
         """Smart invoices not sent because their deal carries the sale (the profile's

@@ -261,7 +261,7 @@ def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expect
     """F9: the deals of these pipelines, read whole (two requests: the deals with our
     fields' list, then their rows), and the requisite chosen on a deal whose company
     has several (one more, only then)."""
-    read = client.deals.read(pipelines, data.deals_unreadable, expected)
+    read = client.deals.read(pipelines, data.deals_unreadable, expected, data.deal_stages)
     deals = {d.invoice.crm_id: d for d in read if d.invoice.crm_id}
     several = [
         did

@@ -82,6 +82,7 @@ class CrmData:
     unreadable: dict[int, str] = field(default_factory=dict)  # invoice id -> why
     deals: dict[int, CrmInvoice] = field(default_factory=dict)  # F9: mapped pipelines' deals
     deals_unreadable: dict[int, str] = field(default_factory=dict)  # deal id -> why
+    deal_stages: dict[str, str] = field(default_factory=dict)  # F9: of the mapped pipelines
     stock_at: str = ""  # the portal's time when ``stock`` was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
 

@@ -144,18 +144,28 @@ class Deals:
         categories: Sequence[int],
         unreadable: dict[int, str] | None = None,
         expected: int = 0,
+        stages: dict[str, str] | None = None,
     ) -> list[CrmInvoice]:
         """The deals of these pipelines with their rows (two reads: the deals, then
         their rows). A deal that cannot be understood is named in ``unreadable``;
-        ``expected``: how many deals the last read found."""
+        ``expected``: how many deals the last read found; ``stages`` gets the
+        pipelines' stages (id -> name), asked in the deals' first request."""
         if not categories:
             return []
         asked: dict[str, tuple[str, Params]] = {"fields": ("crm.deal.userfield.list", {})}
+        for cat in categories:
+            where = {"filter": {"ENTITY_ID": stage_entity(cat)}, "order": {"SORT": "ASC"}}
+            asked[f"stages{cat}"] = ("crm.status.list", where)
         scan = self.deal_scan(categories, expected)
         got = scan_together(self.rest, {"deals": scan}, asked, what="deals")
         fields = got.extra.results.get("fields")
         if isinstance(fields, list):
             self._fields = [str(r.get("FIELD_NAME") or "") for r in fields]
+        named = stages if stages is not None else {}
+        for cat in categories:
+            found = got.extra.results.get(f"stages{cat}")
+            for row in found if isinstance(found, list) else ():
+                named[str(row["STATUS_ID"])] = str(row.get("NAME") or "")
         rows = got.rows["deals"]
         ids = [int(r["ID"]) for r in rows]
         lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
