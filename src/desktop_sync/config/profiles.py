@@ -195,6 +195,7 @@ class Profile:
                         "schedule.at_logon",
                         "crm.throttle",
                         "print.invoice_pdf",
+                        "ship.post",
                         "onec.invoices_since",
                         "crm.responsible",
                         "deal.<pipeline>.<send|paid|partly_paid|ship>",
