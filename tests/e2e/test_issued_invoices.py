@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -77,7 +78,7 @@ def issue(world: World, day: int, quantities: tuple[int, ...] = (3, 2)) -> str:
     like = _last_seeded(world)
     for name in ("Ref_Key", "DataVersion", "Number", "Posted", "DeletionMark"):
         like.pop(name, None)
-    rows = like["Товары"][: len(quantities)]
+    rows = [copy.deepcopy(like["Товары"][k % len(like["Товары"])]) for k in range(len(quantities))]
     for n, (row, qty) in enumerate(zip(rows, quantities, strict=True), start=1):
         row["LineNumber"] = n
         _set_quantity(row, Decimal(qty))
@@ -285,3 +286,22 @@ def test_a_crm_edit_of_its_rows_is_a_conflict(issued_world: World) -> None:
     assert f"F2:conflict:invoice:{ref}:rows" in keys
     (after,) = crm_of(world, ref)
     assert after.invoice.lines[0].quantity == ci.invoice.lines[0].quantity + 1
+
+
+def test_several_are_made_in_two_requests(issued_world: World) -> None:
+    """Three invoices issued in 1C: their keys looked up in one request, the invoices
+    with their rows and requisites made in one batch request (not four calls each)."""
+    world = issued_world
+    sync(world)
+    refs = [issue(world, 13), issue(world, 14, (1,)), issue(world, 15, (2, 1))]
+    stats = world.crm.stats
+    with world.service() as svc:
+        _snap, plan = svc.prepare(flows=(Flow.F8,))
+        assert len(f8_ops(plan, refs[0]) + f8_ops(plan, refs[1]) + f8_ops(plan, refs[2])) == 3
+        requests, subcalls = stats.requests, Counter(stats.subcalls)
+        summary = svc.apply(plan)
+    assert summary.counts["failed"] == 0
+    assert stats.requests - requests == 2, Counter(stats.subcalls) - subcalls
+    for ref in refs:
+        (ci,) = crm_of(world, ref)
+        assert ci.opportunity == onec_invoice(world, ref).total

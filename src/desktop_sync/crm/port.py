@@ -135,6 +135,17 @@ class CrmInvoices(Protocol):
         """A new invoice (without rows) carrying ``draft.xml_id``; its id."""
         ...
 
+    def invoices_by_xml_id(self, xml_ids: Sequence[str]) -> dict[str, int]:
+        """``key (lower case) -> invoice id`` of the invoices carrying these keys."""
+        ...
+
+    def add_drafts(
+        self, drafts: Sequence[tuple[InvoiceDraft, Sequence[InvoiceLine], int | None]]
+    ) -> list[int | Exception]:
+        """New invoices with their rows and the buyer's requisite chosen (None: none),
+        many to a request; one outcome each: the id or the CRM's error."""
+        ...
+
     def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
         """The invoice's rows become ``lines`` (their ``product_crm_id``), all at once."""
         ...

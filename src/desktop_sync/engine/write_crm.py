@@ -54,6 +54,7 @@ Single = Callable[[Operation, Mapping[str, Applied]], Applied]
 class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
     UPDATES = 50  # single-record updates per batch request
+    ISSUED = 16  # F8: invoices per batch request (the invoice, its rows, its requisite)
 
     def __init__(self, client: CrmPort, onec: OnecSide | None = None) -> None:
         self.client = client
@@ -87,6 +88,7 @@ class CrmWriter:
             ShipmentState: self._updates,
             CounterpartyUpdate: lambda ops, _r: self.linked.many(ops),
             ProductUpdate: lambda ops, _r: self.linked.many(ops),
+            IssuedInvoice: self.issued.create_many,
         }
 
     # -- the executor's side -------------------------------------------------------------
@@ -107,6 +109,8 @@ class CrmWriter:
             return self.BATCH if p.payment_id is None else self.UPDATES
         if isinstance(p, ProductCreate) or (isinstance(p, CounterpartyCreate) and not p.joins):
             return self.BATCH
+        if isinstance(p, IssuedInvoice):
+            return self.ISSUED
         return 1
 
     def apply_many(

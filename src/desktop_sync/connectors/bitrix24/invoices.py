@@ -214,21 +214,67 @@ class Invoices:
 
     def add_invoice_draft(self, draft: InvoiceDraft) -> int:
         """F8: a smart invoice made from a 1C invoice (its rows are set apart)."""
-        fields: dict[str, Any] = {
-            "title": draft.title,
-            "begindate": draft.date.isoformat(),
-            "currencyId": draft.currency,
-            **sync_values(draft.fields),
+        return self.add_invoice(_draft_fields(draft), xml_id=draft.xml_id)
+
+    def invoices_by_xml_id(self, xml_ids: Sequence[str]) -> dict[str, int]:
+        """``key (lower case) -> invoice id`` of the invoices carrying these keys (one
+        list command each, 50 to a batch request)."""
+        commands: dict[str, tuple[str, Params]] = {
+            f"x{n}": (
+                "crm.item.list",
+                {"entityTypeId": INVOICE, "filter": {"=xmlId": x}, "select": ["id"], "start": -1},
+            )
+            for n, x in enumerate(xml_ids)
         }
-        if draft.company_id:
-            fields["companyId"] = draft.company_id
-        if draft.contact_id:
-            fields["contactId"] = draft.contact_id
-        if draft.stage_id:
-            fields["stageId"] = draft.stage_id
-        if draft.assigned_by:
-            fields["assignedById"] = draft.assigned_by
-        return self.add_invoice(fields, xml_id=draft.xml_id)
+        reply = self.rest.batch_all(commands, what="invoices by their 1C key")
+        out: dict[str, int] = {}
+        for n, x in enumerate(xml_ids):
+            error = reply.errors.get(f"x{n}")
+            if error is not None:
+                raise error
+            if f"x{n}" in reply.unknown:
+                raise Bitrix24ServerError("Bitrix24 did not answer a batch of reads.")
+            items = (reply.results.get(f"x{n}") or {}).get("items") or []
+            if items:
+                out[x.strip().lower()] = int(items[0]["id"])
+        return out
+
+    def add_drafts(
+        self, drafts: Sequence[tuple[InvoiceDraft, Sequence[InvoiceLine], int | None]]
+    ) -> list[int | Exception]:
+        """F8: invoices with their rows and the buyer's requisite chosen on them (``None``:
+        none), up to 16 to a batch request (three commands each); one outcome each: the
+        id, or the portal's error (an invoice made whose rows were refused: the error;
+        its key finds it). No value may hold a ``$`` (a reference inside a batch)."""
+        out: list[int | Exception] = []
+        for start in range(0, len(drafts), DRAFTS_PER_BATCH):
+            chunk = drafts[start : start + DRAFTS_PER_BATCH]
+            commands: dict[str, tuple[str, Params]] = {}
+            for n, (draft, lines, requisite) in enumerate(chunk):
+                fields = {**_draft_fields(draft), "xmlId": draft.xml_id}
+                commands[f"a{n}"] = ("crm.item.add", {"entityTypeId": INVOICE, "fields": fields})
+                made = f"$result[a{n}][item][id]"
+                rows = [mapping.product_row_payload(ln, (k + 1) * 10) for k, ln in enumerate(lines)]
+                commands[f"r{n}"] = (
+                    "crm.item.productrow.set",
+                    {"ownerType": "SI", "ownerId": made, "productRows": rows},
+                )
+                if requisite:
+                    commands[f"l{n}"] = (
+                        "crm.requisite.link.register",
+                        _requisite_link(made, requisite),
+                    )
+            reply = self.rest.batch(commands, what="invoices from 1C")
+            for n in range(len(chunk)):
+                errors = [reply.errors[k] for k in (f"a{n}", f"r{n}", f"l{n}") if k in reply.errors]
+                item = (reply.results.get(f"a{n}") or {}).get("item") or {}
+                if errors:
+                    out.append(errors[0])
+                elif "id" not in item:
+                    out.append(Bitrix24ServerError("Bitrix24 did not say which invoice it made."))
+                else:
+                    out.append(int(item["id"]))
+        return out
 
     def set_header(self, invoice_id: int, *, stage_id: str = "", title: str = "") -> None:
         fields = {k: v for k, v in (("stageId", stage_id), ("title", title)) if v}
@@ -294,18 +340,44 @@ class Invoices:
     ) -> None:
         self.rest.call(
             "crm.requisite.link.register",
-            {
-                "fields": {
-                    "ENTITY_TYPE_ID": INVOICE,
-                    "ENTITY_ID": invoice_id,
-                    "REQUISITE_ID": requisite_id,
-                    "BANK_DETAIL_ID": 0,
-                    "MC_REQUISITE_ID": my_requisite_id,
-                    "MC_BANK_DETAIL_ID": 0,
-                }
-            },
+            _requisite_link(invoice_id, requisite_id, my_requisite_id),
             what=f"invoice {invoice_id}",
         )
+
+
+DRAFTS_PER_BATCH = 16  # three commands each: the invoice, its rows, the requisite chosen
+
+
+def _requisite_link(invoice: int | str, requisite_id: int, my_requisite_id: int = 0) -> Params:
+    return {
+        "fields": {
+            "ENTITY_TYPE_ID": INVOICE,
+            "ENTITY_ID": invoice,
+            "REQUISITE_ID": requisite_id,
+            "BANK_DETAIL_ID": 0,
+            "MC_REQUISITE_ID": my_requisite_id,
+            "MC_BANK_DETAIL_ID": 0,
+        }
+    }
+
+
+def _draft_fields(draft: InvoiceDraft) -> dict[str, Any]:
+    """F8: a smart invoice's fields for a 1C invoice (its key apart)."""
+    fields: dict[str, Any] = {
+        "title": draft.title,
+        "begindate": draft.date.isoformat(),
+        "currencyId": draft.currency,
+        **sync_values(draft.fields),
+    }
+    if draft.company_id:
+        fields["companyId"] = draft.company_id
+    if draft.contact_id:
+        fields["contactId"] = draft.contact_id
+    if draft.stage_id:
+        fields["stageId"] = draft.stage_id
+    if draft.assigned_by:
+        fields["assignedById"] = draft.assigned_by
+    return fields
 
 
 def _row_scan(invoice_ids: Sequence[int]) -> ListScan:
