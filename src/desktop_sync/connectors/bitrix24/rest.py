@@ -326,14 +326,8 @@ class RestClient(Closing):
         if code == "QUERY_LIMIT_EXCEEDED" or status == 503:
             self.counters.got_503 += 1
             if attempt > self.max_retries * 2:
-                raise Bitrix24RateLimited(
-                    tr(
-                        "Bitrix24 kept refusing {method}: too many requests. Try again later."
-                    ).format(method=method),
-                    method=method,
-                    code=code,
-                    status=status,
-                )
+                message = tr("Bitrix24 kept refusing {method}: too many requests. Try again later.")
+                raise _limited(message, method, code, status)
             self.counters.retries += 1
             if self.throttle_on:
                 self.throttle.full()  # the next acquire waits for the bucket to drain
@@ -345,15 +339,11 @@ class RestClient(Closing):
             self.counters.got_429 += 1
             until = self.budget.block(method)
             if attempt > self.max_retries or until - self.clock() > self.max_wait:
-                raise Bitrix24RateLimited(
-                    tr(
-                        "Bitrix24 has blocked {method} for its operation-time limit; "
-                        "the run will resume later."
-                    ).format(method=method),
-                    method=method,
-                    code=code,
-                    status=status,
+                message = tr(
+                    "Bitrix24 has blocked {method} for its operation-time limit; "
+                    "the run will resume later."
                 )
+                raise _limited(message, method, code, status)
             self.counters.retries += 1
             if not self.throttle_on:  # no proactive wait will come: wait here
                 self.sleep(max(0.0, until - self.clock()))
@@ -462,3 +452,11 @@ class RestClient(Closing):
     ) -> dict[str, Any]:
         """Run the same read for many keys, 50 per batch; raises the first error."""
         return paging.get_many(self, method, params_by_key, what)
+
+
+def _limited(message: str, method: str, code: Any, status: int) -> Bitrix24RateLimited:
+    """The portal's rate limits held past what the run waits for (``message`` names
+    the method as ``{method}``)."""
+    return Bitrix24RateLimited(
+        message.format(method=method), method=method, code=code, status=status
+    )
