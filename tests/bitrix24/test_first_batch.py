@@ -33,3 +33,18 @@ def test_a_default_pipeline_that_is_not_the_first_is_asked_for(
     )  # the guess (the first pipeline) is wrong
     lists = client.read_lists()
     assert lists.stages and lists.stages == client.invoices.stages(int(default["id"]))
+
+
+def test_a_full_read_lists_the_requisites_chosen_on_invoices(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    invoice = next(i for i in client.invoices.read() if i.company_id)
+    company = next(
+        c for c in client.companies.read() if c.counterparty.crm_id == invoice.company_id
+    )
+    requisite = company.counterparty.requisites[0].crm_id or 0
+    client.invoices.link_invoice_requisite(invoice.invoice.crm_id or 0, requisite)
+    before = portal.stats.subcalls["crm.requisite.link.get"]
+    lists = client.read_lists()
+    assert lists.chosen == {invoice.invoice.crm_id: requisite}  # in the scans' batches
+    assert portal.stats.subcalls["crm.requisite.link.get"] == before

@@ -171,6 +171,7 @@ class CrmLists:
     # what changed, which cannot say that a key is on no record.
     keys: frozenset[str] | None = None
     stages: list[Stage] | None = None  # the invoice pipeline's stages (with ``stores``)
+    chosen: dict[int, int] | None = None  # a full read: invoice id -> the requisite chosen
 
 
 @dataclass(frozen=True, slots=True)

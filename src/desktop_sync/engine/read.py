@@ -287,8 +287,12 @@ def _invoices_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData
         return len(company.counterparty.requisites) if company is not None else 0
 
     several = [iid for iid, inv in invoices.items() if held(inv.company_id) > 1]
-    if several:
-        chosen = client.invoices.invoice_requisites(several)
+    if several:  # a full read listed every choice (``CrmLists.chosen``)
+        chosen = (
+            lists.chosen
+            if lists.chosen is not None
+            else client.invoices.invoice_requisites(several)
+        )
         invoices.update(
             {iid: replace(invoices[iid], requisite_id=chosen.get(iid)) for iid in several}
         )

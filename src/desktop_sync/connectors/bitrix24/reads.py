@@ -26,7 +26,7 @@ from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24RequestError,
 )
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
-from desktop_sync.connectors.bitrix24.paging import Together, scan_together
+from desktop_sync.connectors.bitrix24.paging import ListScan, Together, scan_together
 from desktop_sync.crm.types import CrmCompany, CrmLists, Known, Stage
 
 if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
@@ -61,6 +61,7 @@ def read_lists(
         prices=prices,
         stores=client.inventory.stores_of(rows["stores"]) if stores else None,
         stages=_stages(client, got.extra) if stores else None,
+        chosen=None if since is not None else _chosen(rows["links"]),
         read_at=got.started,
         requests=got.requests,
         keys=None if since is not None else _keys(rows),
@@ -99,6 +100,10 @@ def _probe(
     if since is not None:  # a requisite added later has no DATE_MODIFY on every portal
         lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
     lists["items"] = client.invoices.item_scan(since, pages=pages)
+    if since is None:  # the buyer's requisite chosen on each invoice (few have one)
+        lists["links"] = ListScan(
+            "crm.requisite.link.list", {"filter": {"ENTITY_TYPE_ID": INVOICE}}, "ENTITY_ID"
+        )
     lists["fields"] = client.userfields.field_scan()
     extra = {**extra, **client.access.scope_command()}  # the webhook's permissions
     if stores:  # the reference lists of a first read: stores, the invoice pipeline
@@ -152,6 +157,14 @@ def _stages(client: Bitrix24Client, extra: BatchReply) -> list[Stage]:
     if wanted != int(cats[0]["id"]) or "stages" in extra.errors:
         return client.invoices.stages(wanted)
     return [mapping.stage(r) for r in extra.results.get("stages") or []]
+
+
+def _chosen(rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
+    """Invoice id -> the requisite chosen on it, from the links listed."""
+    pairs = (
+        (mapping.as_int(r.get("ENTITY_ID")), mapping.as_int(r.get("REQUISITE_ID"))) for r in rows
+    )
+    return {invoice: req for invoice, req in pairs if invoice and req}
 
 
 def _new_item(item: Mapping[str, Any], known: Known) -> bool:
