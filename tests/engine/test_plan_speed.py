@@ -62,6 +62,31 @@ def test_planning_leaves_the_garbage_collector_as_it_was() -> None:
         gc.enable()
 
 
+def test_what_planning_made_does_not_wait_as_young_objects() -> None:
+    """After planning, the plan's objects are in the oldest generation: the first
+    allocation after it must not walk them all as young ones (10 % of a plan's CPU)."""
+    from benchmarks.engine import synth
+
+    snap, links, _entities = synth(2_000)
+    gc.collect()
+    plan = build_plan(snap, links, PlanSettings(PROFILE, send_stage="DT31_1:S"))
+    first = plan.operations[0]
+    assert any(o is first for o in gc.get_objects(generation=2))  # was young: walked again
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_kept_frozen_stay_frozen() -> None:
+    """The window's collector policy keeps objects frozen: planning leaves them so."""
+    snap = Snapshot(onec=OnecData(), crm=CrmData())
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        build_plan(snap, Links(), PlanSettings(PROFILE))
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def _grouped_by_hand(value: Decimal) -> str:
     """How format_rub grouped the digits before it let the format spec do it."""
     q = round_money(value)

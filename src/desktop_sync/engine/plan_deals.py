@@ -205,6 +205,8 @@ def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) 
 def block_deal_field_writes(b: Builder) -> None:
     """Without our fields on deals, the portal drops what we write into them."""
     missing = b.settings.missing_deal_fields
+    if not missing:  # (before looking at every operation of the plan)
+        return
     blocked = tuple(
         op.op_id
         for op in b.ops.values()
