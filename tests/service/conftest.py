@@ -25,6 +25,8 @@ from tests.e2e.conftest import World
 from tests.pgcluster import PASSWORD, PgCluster
 from tests.reliability.checks import open_world
 
+# Numbers the tests measured, printed at the end of the session (pytest's summary).
+MEASURED: dict[str, str] = {}
 ONEC_DELAY = 0.01  # seconds per 1C answer: a run lasts a few seconds, room for the other
 
 
@@ -135,3 +137,10 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster)
         b = _second_home(world, tmp_path / "b", url)
         assert a.profile.uuid != b.profile.uuid
         yield Team(Workstation("A", a), Workstation("B", b), pg_cluster, database, url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if MEASURED:
+        terminalreporter.section("shared journal (issue 23)")
+        for what, value in MEASURED.items():
+            terminalreporter.write_line(f"{what}: {value}")

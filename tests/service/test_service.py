@@ -13,7 +13,7 @@ from desktop_sync.cli.service_cmd import parse_every
 from desktop_sync.engine.facade import JournalDoor
 from tests.pgcluster import PASSWORD
 
-from .conftest import Team
+from .conftest import MEASURED, Team
 
 
 def test_three_scheduled_syncs_then_a_clean_stop_on_sigterm(team: Team) -> None:
@@ -32,7 +32,7 @@ def test_three_scheduled_syncs_then_a_clean_stop_on_sigterm(team: Team) -> None:
     stopped_at = time.monotonic()
     service.send_signal(signal.SIGTERM)
     out, err = service.communicate(timeout=30)
-    print(f"\nthe service stopped {time.monotonic() - stopped_at:.2f} s after SIGTERM")
+    MEASURED["the service stopped after SIGTERM"] = f"{time.monotonic() - stopped_at:.2f} s"
     assert service.returncode == 0, err
     assert out.rstrip().endswith("service of profile «shop» stopped"), out
     assert "Traceback" not in err and PASSWORD not in out + err

@@ -18,7 +18,7 @@ from tests.killing import kill_hard
 from tests.reliability.checks import State, diff, open_world, service, state
 from tests.reliability.test_faults import converge
 
-from .conftest import Team, Workstation
+from .conftest import MEASURED, Team, Workstation
 
 DONE = (Exit.OK, Exit.WAITING)
 
@@ -71,7 +71,9 @@ def test_two_workstations_at_once_one_applies_the_other_is_refused_or_waits(
     _out_b, err_b = waiting.communicate(timeout=120)
     assert again.returncode in DONE, err_a
     assert waiting.returncode in DONE, err_b
-    print(f"\nthe waiting workstation ran {time.monotonic() - started:.1f} s after it started")
+    MEASURED["the waiting workstation (--wait) finished"] = (
+        f"{time.monotonic() - started:.1f} s after it started, behind the other's run"
+    )
     # One journal: both workstations see every run, and who started each.
     runs = JournalDoor.open_journal_only(team.b.world.profile, team.b.world.paths)
     try:
@@ -97,7 +99,7 @@ def test_a_killed_workstation_gives_way_within_seconds(team: Team, reference: St
             took = time.monotonic() - killed
     finally:
         door.close()
-    print(f"\nrun lock taken over {took:.2f} s after the holder was SIGKILLed")
+    MEASURED["run lock taken over after the holding workstation was SIGKILLed"] = f"{took:.2f} s"
     assert took < 5
     after = team.b.run("sync", "--apply", "--json")
     assert after.returncode in DONE, after.stderr
