@@ -118,7 +118,15 @@ def _first_sync(rows: list[Row], size: str) -> list[Goal]:
         ]
     fewest = reads + math.ceil(writes / BATCH)
     floor = bucket_seconds(fewest) or None
-    why = f"fewest {fewest}: {reads} to read, {writes} write commands 50 to a batch"
+    why = (
+        f"fewest {fewest}: {reads} to read (every list's pages, 50 to a batch), "
+        f"{writes} write commands 50 to a batch (the run's own, in any order)"
+    )
+    if r.extra.get("crm_reading") is not None:
+        why += (
+            f"; ours {r.value:.0f}: {r.extra['crm_reading']} reading, "
+            f"{r.extra['crm_writing']} writing"
+        )
     return [
         Goal(names[0], "≤ 1.1 × fewest", r.value, "req", fewest, 1.1 * fewest, note=why),
         Goal(

@@ -61,7 +61,36 @@ class RunStats:
     cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
     crm_read_floor: int = 0  # fewest CRM requests to read what the portal held at the start
     crm_write_commands: int = 0  # write calls alone or inside batches
+    crm_reading: int = 0  # CRM requests that only read (a call or a batch of reads)
+    crm_writing: int = 0  # CRM requests that write (a write call, a batch holding one)
     top_writes: str = ""  # the CRM methods written most, e.g. "crm.item.update 123"
+
+
+class _Kinds:
+    """CRM requests as sent, told apart: reading only, or writing (a batch holding at
+    least one write command counts as writing)."""
+
+    def __init__(self) -> None:
+        self.reading = 0
+        self.writing = 0
+
+    def hook(self, response: httpx.Response) -> None:
+        import json
+
+        from desktop_sync.connectors.bitrix24.rest import is_read
+
+        method = response.request.url.path.rstrip("/").rsplit("/", 1)[-1].lower()
+        methods = [method]
+        if method == "batch":
+            try:
+                cmd = json.loads(response.request.content or b"{}").get("cmd") or {}
+                methods = [str(c).split("?", 1)[0].lower() for c in cmd.values()]
+            except ValueError:
+                methods = []
+        if all(is_read(m) for m in methods):
+            self.reading += 1
+        else:
+            self.writing += 1
 
 
 class _Bytes:
@@ -73,8 +102,12 @@ class _Bytes:
 
 
 def _hook(client: Any, meter: _Bytes) -> None:
+    _hook_fn(client, meter.hook)
+
+
+def _hook_fn(client: Any, fn: Any) -> None:
     http: httpx.Client = client._http
-    http.event_hooks = {**http.event_hooks, "response": [*http.event_hooks["response"], meter.hook]}
+    http.event_hooks = {**http.event_hooks, "response": [*http.event_hooks["response"], fn]}
 
 
 def _rows(snap: Snapshot) -> int:
@@ -98,6 +131,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     writes0 = sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m))
     commands0 = _write_commands(w)
     ob, cb = _Bytes(), _Bytes()
+    kinds = _Kinds()
     real0 = time.perf_counter()
     cpu0 = time.process_time()
     calls0 = dict(w.crm.stats.calls)
@@ -105,6 +139,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     with SyncService.open(w.profile, w.paths) as svc:
         _hook(svc.onec, ob)
         _hook(svc.crm.rest, cb)
+        _hook_fn(svc.crm.rest, kinds.hook)
         if clock is not None:
             pace(svc.crm, clock)
         snap, plan = svc.prepare()
@@ -134,6 +169,8 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         cpu_seconds=cpu,
         top_writes=top,
         crm_read_floor=read_floor,
+        crm_reading=kinds.reading,
+        crm_writing=kinds.writing,
         crm_write_commands=_write_commands(w) - commands0,
     )
 
