@@ -140,3 +140,18 @@ def test_a_base_marked_for_deletion_is_refused_by_name(bp: tuple[OnecSandbox, On
         sales.create(c.config, str(inv["Ref_Key"]), "test/F10/4", "test")
     assert "marked for deletion" in str(caught.value) or "помечен" in str(caught.value)
     assert not [r for r in sb.store.all(bp30.SHIPMENTS) if "test/F10/4" in str(r["Комментарий"])]
+
+
+def test_ut11_posting_refuses_a_row_without_quantity(ut: tuple[OnecSandbox, OnecClient]) -> None:
+    sb, c = ut
+    order = _unshipped(sb, ut11.ORDERS, "ЗаказКлиента")
+    made = sales.create(c.config, str(order["Ref_Key"]), "test/F10/5", "test")
+    doc = sb.store.get(ut11.SHIPMENTS, made.ref)
+    assert doc is not None
+    rows = [dict(r) for r in doc["Товары"]]
+    rows[0]["Количество"] = Decimal(0)
+    sb.edit(ut11.SHIPMENTS, made.ref, Товары=rows)
+    with pytest.raises(OnecError) as caught:
+        sales.post(c.config, made.ref)
+    assert 'Не заполнена колонка "Количество" в строке 1 списка "Товары"' in str(caught.value)
+    assert not sb.store.recorded(ut11.STOCK, made.ref)

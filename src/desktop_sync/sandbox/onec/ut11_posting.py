@@ -133,7 +133,9 @@ def post_order(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
 
 
 def post_shipment(store: Store, s: EntitySet, rec: Record) -> list[Movement]:
-    """Goods leave the warehouse (ВНаличии); what the order reserved there is released."""
+    """Goods leave the warehouse (ВНаличии); what the order reserved there is released.
+    Refused: what any sale refuses, a row without a quantity."""
+    refuse(s, rec, [no_quantity(row) for row in rec.get("Товары", []) if row["Количество"] <= 0])
     _check_sale(store, s, rec)
     reserved: dict[tuple[str, str, str], Decimal] = {}
     order = rec.get("ЗаказКлиента") or ""
