@@ -123,6 +123,7 @@ _MEANINGS = {
     "shipped": N_("Shipped"),
     "cancelled": N_("Cancelled"),
     "issued": N_("Invoices issued in 1C arrive at"),
+    "ship": N_("Delivered (1C makes the sales document, not posted)"),
 }
 
 
