@@ -115,3 +115,20 @@ def test_a_permission_missing_is_named(world: World, monkeypatch: pytest.MonkeyP
     with world.service() as svc, pytest.raises(ConnectError) as raised:
         svc.prepare()
     assert "catalog, userfieldconfig" in str(raised.value)
+
+
+def test_a_store_document_made_now_is_not_asked_for_its_rows(world: World) -> None:
+    from desktop_sync.engine.model import Flow
+
+    from .test_stock_e2e import _map_warehouse
+
+    _map_warehouse(world)
+    stats = world.crm.stats
+    with world.service() as svc:
+        svc.run(flows=(Flow.F7, Flow.F5))
+        before = stats.calls["catalog.document.element.list"]
+        made = stats.calls["catalog.document.add"]
+        summary, _plan = svc.run(flows=(Flow.F6,))
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    assert stats.calls["catalog.document.add"] > made
+    assert stats.calls["catalog.document.element.list"] == before  # was one per document

@@ -56,11 +56,13 @@ def store_document(
         if not rows:
             return Applied(str(doc.id))  # conducted before (an answer was lost)
         doc = None  # an earlier move of the same quantities: this one is new
+    present: set[int] = set()  # a document made just now has no rows yet
     if doc is None:
         if not rows:
             return Applied("")  # the balances already agree
         doc = client.inventory.add_store_document(p.doc_type, title=p.title, comment=op.reason)
-    present = {int(e["elementId"]) for e in client.inventory.document_elements(doc.id)}
+    else:  # found unconducted: the rows an earlier attempt added are not added again
+        present = {int(e["elementId"]) for e in client.inventory.document_elements(doc.id)}
     missing = {pid: a for pid, a in rows.items() if pid not in present}
     if not client.inventory.add_document_elements(doc, p.store_id, missing):
         raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
