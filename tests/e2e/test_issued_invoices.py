@@ -200,6 +200,13 @@ def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> No
     assert ci.fields.onec_number == "777" and ci.fields.onec_date == dt.date(2026, 3, 15)
     assert f8_ops(sync(world), ref) == []
 
+    # shipped in part in 1C: F4 shows it on the CRM invoice as on any other
+    shipment = world.story.shipment(ref, "903", Decimal("0.5"))
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    assert ci.fields.shipped == world.story.shipped(shipment.ref) > 0
+    assert "903" in (ci.fields.shipment_doc or "")
+
 
 def test_deletion_mark_moves_it_to_cancelled_or_waits(issued_world: World) -> None:
     world = issued_world
