@@ -41,6 +41,7 @@ class EntityType(StrEnum):
 
 
 ORIGINATOR = "desktop-sync"  # ORIGINATOR_ID of the CRM companies desktop-sync made
+DEAL_TAG = "deal-"  # F10: a deal's id in its links and keys (a smart invoice's is bare)
 SENT = "отправлен в 1С"  # the sync-status field once the invoice is in 1C (for the managers)
 
 # What F5 keeps equal: the fields a CRM catalog product holds and desktop-sync writes.

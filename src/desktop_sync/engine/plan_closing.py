@@ -21,7 +21,14 @@ from itertools import chain
 from desktop_sync.crm.types import CrmInvoice, SyncFields
 from desktop_sync.domain.entities import Shipment
 from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
-from desktop_sync.engine.ops import EntityType, LinkOnly, SalesBack, SalesCreate, SalesPost
+from desktop_sync.engine.ops import (
+    DEAL_TAG,
+    EntityType,
+    LinkOnly,
+    SalesBack,
+    SalesCreate,
+    SalesPost,
+)
 from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, PlanSettings, day_text
 from desktop_sync.engine.plan_deals import deal_label
 from desktop_sync.engine.plan_invoice_checks import invoice_label
@@ -31,7 +38,6 @@ from desktop_sync.journal import LinkValues
 
 SALES = EntityType.SALES_DOCUMENT
 SALES_BACK = EntityType.SALES_BACK
-DEAL_TAG = "deal-"  # a deal's id as F10's links and keys hold it
 
 
 @dataclass(frozen=True, slots=True)

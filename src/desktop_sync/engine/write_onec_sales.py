@@ -19,9 +19,14 @@ from desktop_sync.crm.changes import DealMarks, InvoiceMarks
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation, OpKind
-from desktop_sync.engine.ops import EntityType, SalesBack, SalesCreate, SalesPost, Unsettled
-from desktop_sync.engine.plan_base import day_text
-from desktop_sync.engine.plan_closing import DEAL_TAG
+from desktop_sync.engine.ops import (
+    DEAL_TAG,
+    EntityType,
+    SalesBack,
+    SalesCreate,
+    SalesPost,
+    Unsettled,
+)
 from desktop_sync.engine.write_crm_money import marker
 from desktop_sync.i18n import tr
 
@@ -97,7 +102,7 @@ def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> A
     # killed between the two writes the fields again (the note is found by its key).
     key = op.idempotency_key
     if not deal and not any(marker(key) in t for t in crm.timeline.comment_texts(item)):
-        text = p.note.format(number=number, date=day_text(day))
+        text = p.note.format(number=number, date=f"{day:%d.%m.%Y}")
         crm.timeline.add_comment(item, f"{text} {marker(key)}")
     values = {"closing_number": number, "closing_date": day}
     marks = DealMarks(item, values) if deal else InvoiceMarks(item, values)
