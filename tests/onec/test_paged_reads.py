@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -144,3 +145,20 @@ def test_repeated_values_are_held_once(base: OnecSandbox) -> None:
     # The scan's keys and the records' own keys are the same strings.
     keys = {k: k for k in versions}
     assert all(keys[inv.onec_ref] is inv.onec_ref for inv in invoices)
+
+
+def test_a_set_read_again_is_not_kept_beside_its_cached_copy() -> None:
+    """Issue 18 (the large set in 300 MB): the cached copy of a changed set stayed
+    alive beside the new read until the whole read and plan were done."""
+    cancel = threading.Event()
+    with start(seed=1, size="small") as sb, make_client(sb) as c:
+        data, versions = read_onec(c, no_progress, cancel)
+        changed = {**versions, "invoices": {}}  # the scan says the invoices changed
+        previous = Cached(
+            "p", replace(data), CrmData(), dt.datetime.now(dt.UTC), onec_versions=changed
+        )
+        c.forget()
+        again, _ = read_onec(c, no_progress, cancel, previous=previous)
+    assert again.invoices and again.invoices == data.invoices
+    assert previous.onec.invoices == {}  # not kept twice
+    assert again.counterparties is data.counterparties  # unchanged: the cached copy

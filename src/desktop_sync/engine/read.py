@@ -99,7 +99,10 @@ def read_onec(
     stock: bool = False,
     previous: Cached | None = None,
 ) -> tuple[OnecData, dict[str, dict[str, str]]]:
-    """Everything the flows need from 1C; with ``previous``, only the changed sets."""
+    """Everything the flows need from 1C; with ``previous``, only the changed sets.
+
+    The sets read again are emptied in ``previous.onec`` as they are read: the
+    cached copies are not needed any more and are not kept beside the new ones."""
     steps = len(GROUPS) + 2
     data = OnecData()
     _step(cancel, progress, Stage.READ_ONEC, 0, steps, tr("Organization"))
@@ -120,6 +123,9 @@ def read_onec(
             for name in group.fields:  # unchanged since the last read: reuse it
                 setattr(data, name, getattr(previous.onec, name))
             continue
+        if previous is not None:  # read again: the cached copy is not kept beside it
+            for name in group.fields:  # (issue 18: the large set in 300 MB)
+                setattr(previous.onec, name, type(getattr(previous.onec, name))())
         group.load(client, data)
         if group.load is _products:
             reloaded = True
