@@ -27,49 +27,16 @@ def scan(
     *,
     id_field: str = "ID",
     items_key: str | None = None,
-    chain: int = MAX_BATCH,
+    pages: float = math.inf,
     what: str = "",
 ) -> Iterator[dict[str, Any]]:
-    """Every row of a list, by the fast ID scan (research §2).
-
-    ``order {ID: ASC}``, ``filter {>ID: last}``, ``start=-1`` (no COUNT query);
-    the first page is one call, further pages are chained ``chain`` to a batch
-    with ``$result[pN][items][49][id]`` references. Stops at a page shorter
-    than 50 rows.
-    """
-    base = dict(params or {})
-    user_filter = dict(base.pop("filter", None) or {})
-    base.pop("order", None)
-    base.pop("start", None)
-    path = f"[{items_key}]" if items_key else ""
-
-    def page_params(last: Any) -> dict[str, Any]:
-        return {
-            **base,
-            "filter": {**user_filter, f">{id_field}": last},
-            "order": {id_field: "ASC"},
-            "start": -1,
-        }
-
-    first = rest.call(method, page_params(0), what=what)
-    rows = rows_of(first.result, items_key, method)
-    yield from rows
-    while len(rows) == PAGE:
-        last = rows[-1][id_field]
-        cmds: dict[str, tuple[str, Params]] = {}
-        for i in range(chain):
-            ref = last if i == 0 else f"$result[p{i - 1}]{path}[{PAGE - 1}][{id_field}]"
-            cmds[f"p{i}"] = (method, page_params(ref))
-        reply = rest.batch(cmds, what=what)
-        rows = []
-        for i in range(chain):
-            key = f"p{i}"
-            if key in reply.errors:
-                raise reply.errors[key]
-            rows = rows_of(reply.results.get(key), items_key, method)
-            yield from rows
-            if len(rows) < PAGE:
-                return
+    """Every row of a list, by the fast ID scan (research §2): ``order {ID: ASC}``,
+    ``filter {>ID: last}``, ``start=-1`` (no COUNT query), every page in a batch
+    request from the first (:func:`scan_together`: a list of up to 50 pages is one
+    request; a plain first-page call made it two). ``pages``: how many it is expected
+    to have, if known. Stops at a page shorter than 50 rows."""
+    spec = ListScan(method, dict(params or {}), id_field, items_key, pages)
+    yield from scan_together(rest, {"rows": spec}, what=what).rows["rows"]
 
 
 def batch_all(
