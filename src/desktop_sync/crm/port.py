@@ -242,6 +242,10 @@ class CrmInventory(Protocol):
 class CrmDeals(Protocol):
     """Deals (F9): read as invoices are (``CrmInvoice``, the title kept), by pipeline."""
 
+    def categories(self) -> list[tuple[int, str]]:
+        """(id, name) of each deal pipeline."""
+        ...
+
     def stages(self, category_id: int = 0) -> list[Stage]:
         """The stages of one deal pipeline."""
         ...

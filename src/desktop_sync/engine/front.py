@@ -48,6 +48,11 @@ def setting_choices(svc: SyncService) -> SettingChoices:
             if w.crm_id is not None
         ),
         warehouses=tuple(sorted(w.name for w in svc.onec.warehouses())),
+        deal_stages=tuple(
+            Choice(st.id, f"{name}: {st.name}")
+            for pipeline, name in svc.crm.deals.categories()
+            for st in svc.crm.deals.stages(pipeline)
+        ),
     )
 
 

@@ -153,6 +153,7 @@ class SettingChoices:
     stages: tuple[Choice, ...]  # the CRM invoice stages
     stores: tuple[Choice, ...]  # the CRM stores (inventory)
     warehouses: tuple[str, ...]  # the 1C warehouses, by name
+    deal_stages: tuple[Choice, ...] = ()  # F9: every deal pipeline's stages («Опт: …»)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,11 @@ from desktop_sync.gui.controllers.wizard_fields import (
     time_zone_box,
 )
 from desktop_sync.gui.controllers.wizard_tasks import (
+    DEAL_MEANINGS,
     Checked,
     forget,
     forget_task,
+    merged_deals,
     prepare_crm,
     save_and_test,
     save_mapping,
@@ -279,6 +281,7 @@ class ConnectionWizard(QWizard):
         )
         self.map_form = QFormLayout(self.page_map)
         self.stage_boxes: dict[str, QComboBox] = {}
+        self.deal_boxes: dict[str, QComboBox] = {}
         self.store_boxes: dict[str, QComboBox] = {}
         self.map_hint = QLabel(tr("Test the connection first: the lists come from the systems."))
         self.map_hint.setWordWrap(True)
@@ -403,6 +406,7 @@ class ConnectionWizard(QWizard):
             for sid, name in checked.stages:
                 box.addItem(name, sid)
             box.setCurrentIndex(max(0, box.findData(profile.stages.get(meaning, ""))))
+        self._fill_deals(checked, profile)
         for wh in checked.onec_warehouses:
             box = self.store_boxes.get(wh)
             if box is None:
@@ -414,6 +418,26 @@ class ConnectionWizard(QWizard):
             for sid, name in checked.crm_stores:
                 box.addItem(name, sid)
             box.setCurrentIndex(max(0, box.findData(profile.warehouses.get(wh, ""))))
+
+    def _fill_deals(self, checked: Checked, profile: Profile) -> None:
+        """F9: a deal pipeline's "send" and "paid" stages (shown: the profile's first)."""
+        self._deals_before = {k: dict(v) for k, v in profile.deal_stages.items()}
+        for meaning, label in DEAL_MEANINGS.items() if checked.deal_stages else ():
+            box = self.deal_boxes.get(meaning)
+            if box is None:
+                box = self.deal_boxes[meaning] = QComboBox()
+                self.map_form.addRow(tr(label), box)
+            box.clear()
+            box.addItem("—", "")
+            for sid, name in checked.deal_stages:
+                box.addItem(name, sid)
+            shown = next((v[meaning] for v in self._deals_before.values() if meaning in v), "")
+            box.setCurrentIndex(max(0, box.findData(shown)))
+
+    def deal_mapping(self) -> dict[str, dict[str, str]]:
+        """The profile's deal stages with the boxes' choices (other pipelines kept)."""
+        chosen = {m: str(b.currentData() or "") for m, b in self.deal_boxes.items()}
+        return merged_deals(getattr(self, "_deals_before", {}), chosen)
 
     def mapping(self) -> tuple[dict[str, str], dict[str, str]]:
         stages = {m: str(b.currentData()) for m, b in self.stage_boxes.items() if b.currentData()}
@@ -428,7 +452,7 @@ class ConnectionWizard(QWizard):
         stages, stores = self.mapping()
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
         self.runner.start(
-            save_mapping(self.paths, self.saved_name, stages, stores),
+            save_mapping(self.paths, self.saved_name, stages, stores, self.deal_mapping()),
             name="save mapping",
             on_done=self._mapping_saved,
             on_failed=lambda msg, _exc: self._mapping_failed(msg),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.engine.profiles_door import ProfilesDoor
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Checked:
     stages: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
     onec_warehouses: list[str] = field(default_factory=list)
     crm_stores: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+    deal_stages: list[tuple[str, str]] = field(default_factory=list)  # F9: (id, name)
 
 
 def save_and_test(
@@ -66,6 +67,7 @@ def save_and_test(
             [(c.id, c.name) for c in choices.stages],
             list(choices.warehouses),
             [(c.id, c.name) for c in choices.stores],
+            [(c.id, c.name) for c in choices.deal_stages],
         )
 
     return task
@@ -100,11 +102,42 @@ def prepare_crm(paths: AppPaths, name: str) -> TaskOf[str]:
     return task
 
 
+DEAL_MEANINGS = {  # F9: one pipeline's stages (another's: profile set NAME deal.N.send …)
+    "send": N_("Deals: send to 1C (creates the invoice in 1C)"),
+    "paid": N_("Deals: paid in full"),
+}
+
+
+def deal_pipeline(stage: str) -> str:
+    """A deal stage's pipeline: ``C1:UC_AGREED`` is pipeline 1's, ``NEW`` pipeline 0's."""
+    head, sep, _ = stage.partition(":")
+    return head[1:] if sep and head[1:].isdigit() else "0"
+
+
+def merged_deals(
+    before: dict[str, dict[str, str]], chosen: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The profile's deal stages (``before``) with the wizard's ``chosen`` stage of each
+    meaning (empty: none) in the pipeline it belongs to; other pipelines' stages kept."""
+    out = {k: {m: s for m, s in v.items() if m not in chosen} for k, v in before.items()}
+    for meaning, stage in chosen.items():
+        if stage:
+            out.setdefault(deal_pipeline(stage), {})[meaning] = stage
+    return {k: v for k, v in out.items() if v}
+
+
 def save_mapping(
-    paths: AppPaths, name: str, stages: dict[str, str], warehouses: dict[str, str]
+    paths: AppPaths,
+    name: str,
+    stages: dict[str, str],
+    warehouses: dict[str, str],
+    deals: dict[str, dict[str, str]] | None = None,
 ) -> TaskOf[str]:
+    """The stages, warehouses and (``deals``, F9) deal pipelines' stages chosen."""
+
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
-        ProfilesDoor(paths).change(name, stages=stages, warehouses=warehouses)
+        more = {} if deals is None else {"deal_stages": deals}
+        ProfilesDoor(paths).change(name, stages=stages, warehouses=warehouses, **more)
         return name
 
     return task
