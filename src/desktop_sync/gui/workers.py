@@ -5,22 +5,60 @@ in a pool thread; every progress report, the result and any exception travel bac
 by queued signals. An exception never escapes: it is logged with its traceback and
 emitted as one plain sentence (``failed``), so a dialog waiting for ``done`` is
 always released.
+
+Progress reports reach the GUI thread at most every :data:`PROGRESS_EVERY` seconds
+(a new stage at once, the last report always before the result): the apply reports
+every operation, and a burst of them (links, skipped steps, a batch's rows) queued
+hundreds of handlers that the window ran in one turn of its loop, each waiting for
+the GIL (issue 18: no stall over 50 ms).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from desktop_sync.engine.records import Progress
 from desktop_sync.gui.errors import plain_message
 
 log = logging.getLogger(__name__)
 
 Task = Callable[[Callable[[Any], None], threading.Event], Any]
+
+PROGRESS_EVERY = 0.04  # seconds between two progress reports of one stage (25 a second)
+
+
+class Coalesced:
+    """A task's ``progress``: reports of one stage passed on at most every
+    :data:`PROGRESS_EVERY`; the ones between are held, only the newest kept."""
+
+    def __init__(self, emit: Callable[[Any], None]) -> None:
+        self.emit = emit
+        self.stage: object = None
+        self.last = -PROGRESS_EVERY
+        self.held: list[Progress] = []
+
+    def __call__(self, report: Any) -> None:
+        if not isinstance(report, Progress):  # a sentence, a flag: rare, passed on at once
+            self.emit(report)
+            return
+        now = time.monotonic()
+        if report.stage == self.stage and now - self.last < PROGRESS_EVERY:
+            self.held[:] = [report]
+            return
+        self.stage, self.last = report.stage, now
+        self.held.clear()
+        self.emit(report)
+
+    def flush(self) -> None:
+        """The newest held report, before the result: the strip ends where the task did."""
+        if self.held:
+            self.emit(self.held.pop())
 
 
 class Signals(QObject):
@@ -43,9 +81,11 @@ class Worker(QRunnable):
 
     def run(self) -> None:  # runs in a pool thread
         signals = self.signals
+        progress = Coalesced(signals.progress.emit)
         try:
-            result = self.task(signals.progress.emit, self.cancel)
+            result = self.task(progress, self.cancel)
         except Exception as exc:  # every error reaches the person as one sentence
+            progress.flush()
             message, expected = plain_message(exc)
             if expected:
                 log.warning("%s: %s", self.name, message)
@@ -53,6 +93,7 @@ class Worker(QRunnable):
                 log.exception("%s failed unexpectedly", self.name)
             signals.failed.emit(message, exc)
         else:
+            progress.flush()
             signals.done.emit(result)
         finally:
             signals.finished.emit()
