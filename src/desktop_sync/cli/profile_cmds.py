@@ -225,9 +225,20 @@ def show(ctx: Context, name: str, as_json: bool) -> None:
                 echo(f"{label:<{width}}  —")
             for sub, v in value.items():
                 sub_label = tr(SETTING_LABELS[sub]) if sub in SETTING_LABELS else sub
+                if isinstance(v, dict):  # a deal pipeline's stages (F9)
+                    v = ", ".join(f"{_label(m)} {s}" for m, s in v.items())
                 echo(f"{label:<{width}}  {sub_label}: {_shown(v)}")
+        elif key == "sale_carrier":  # F9: which of a deal and its smart invoice is sent
+            echo(f"{label:<{width}}  {tr(_CARRIERS.get(str(value), str(value)))}")
         else:
             echo(f"{label:<{width}}  {_shown(value)}")
+
+
+_CARRIERS = {"invoice": N_("the smart invoice"), "deal": N_("the deal")}
+
+
+def _label(key: str) -> str:
+    return tr(SETTING_LABELS[key]) if key in SETTING_LABELS else key
 
 
 def _shown(value: object) -> str:
@@ -257,6 +268,8 @@ SETTING_LABELS = {
     "journal_url": N_("Journal database"),
     "crm_throttle": N_("Pace CRM requests"),
     "invoice_pdf": N_("Printed invoice (PDF) on the CRM timeline"),
+    "deal_stages": N_("Deal pipelines: stages"),
+    "sale_carrier": N_("A deal with its own smart invoice: sent to 1C is"),
     "demo": N_("Demo profile"),
     "secrets": N_("Secrets"),
     "onec_password": N_("1C password"),
