@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 
+from . import issued as f8
 from .invariants import CRM_ID_IN_COMMENT, DEAL_COMMENT, base_price_type
 from .people import CrmUser, OnecUser, PersonError
 
@@ -113,6 +114,10 @@ class Business:
     closing: dict[int, str] = field(default_factory=dict)
     deals: dict[int, int] = field(default_factory=dict)  # F9: deal id -> its company
     closing_deals: set[int] = field(default_factory=set)  # deals moved to their "ship"
+    # F8: the profile's start day for invoices issued in 1C; those the accountant issued
+    issued_since: dt.date | None = None
+    issued: list[str] = field(default_factory=list)
+    issued_paid: set[str] = field(default_factory=set)
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -656,6 +661,90 @@ class Business:
         self.onec.mark_deleted(self.sets.invoices, inv["Ref_Key"])
         self.expect(f"F2:deleted:{inv['Ref_Key']}", f"invoice {inv['Number']} marked deleted")
         return f"invoice {inv['Number']} ({inv['Ref_Key']}) marked for deletion"
+
+    def a_edit_invoice(self) -> str | None:
+        """The accountant adds one to a row's quantity of a 1C invoice made from the CRM
+        (nothing paid, shipped or asked to ship on it; UT: unposted, written, posted): 1C
+        leads it, the CRM invoice follows, and its printed form gets a new version (F11)."""
+        touched = {inv for _s, inv in self._shipments} | {
+            str(r.get("СчетНаОплату_Key")) for r in self._allocated_rows()
+        }
+        touched |= set(self.closing.values())
+        if self.configuration == "ut11":
+            paid = {str(r.get("ОбъектРасчетов_Key")) for r in self._allocated_rows()}
+            touched |= {
+                i["Ref_Key"]
+                for i in self._sent_invoices()
+                if settlement_ref(str(i["Ref_Key"])) in paid
+            }
+        cands = [
+            i
+            for i in self._sent_invoices()
+            if str(i["Ref_Key"]) not in touched
+            and not i.get("DeletionMark")
+            and i.get("Товары")
+            and i.get("СуммаВключаетНДС", i.get("ЦенаВключаетНДС", True))
+        ]
+        if not cands:
+            return None
+        inv = self.rng.choice(cands)
+        rows = [dict(r) for r in inv["Товары"]]
+        row = rows[self.rng.randrange(len(rows))]
+        amount, vat = Decimal(str(row["Сумма"])), Decimal(str(row["СуммаНДС"]))
+        rate = next(
+            (r for r in (0, 5, 7, 10, 18, 20, 22)
+             if (amount * r / (100 + r)).quantize(Decimal("0.01")) == vat),
+            None,
+        )  # fmt: skip
+        if rate is None:
+            return None
+        qty = Decimal(str(row["Количество"])) + 1
+        row["Количество"] = qty
+        if "КоличествоУпаковок" in row:
+            row["КоличествоУпаковок"] = qty
+        row["Сумма"] = money(Decimal(str(row["Цена"])) * qty)
+        row["СуммаНДС"] = money(row["Сумма"] * rate / (100 + rate))
+        if "СуммаСНДС" in row:
+            row["СуммаСНДС"] = row["Сумма"]
+        total = sum((Decimal(str(r["Сумма"])) for r in rows), Decimal(0))
+        ref = str(inv["Ref_Key"])
+        if self.configuration == "ut11":
+            self.onec.unpost(self.sets.invoices, ref)
+        self.onec.edit(self.sets.invoices, ref, {"Товары": rows, "СуммаДокумента": total})
+        if self.configuration == "ut11":
+            self.onec.post(self.sets.invoices, ref)
+        return f"invoice {inv['Number']} ({ref}): a row's quantity now {qty}, total {total}"
+
+    def a_issue_invoice(self) -> str | None:
+        """F8: the accountant issues an invoice in 1C (a phone order of a known customer:
+        a copy of one made from the CRM, without its comment), posted; the sync makes it a
+        CRM invoice with its PDF."""
+        cands = [i for i in self._sent_invoices() if i.get("Товары")]
+        if self.issued_since is None or not cands:
+            return None
+        like = self.rng.choice(cands)
+        when = max(self.at(10), dt.datetime.combine(self.issued_since, dt.time(10)))
+        rows = self.rng.randint(1, len(like["Товары"]))
+        made = f8.issue(self.onec, self.sets.invoices, like, when, rows)
+        self.issued.append(str(made["Ref_Key"]))
+        return f"issued in 1C: invoice {made.get('Number')} ({made['Ref_Key']}), {rows} rows"
+
+    def a_pay_issued(self) -> str | None:
+        """A customer pays 40 % of an invoice issued in 1C (F3 shows it on the CRM one)."""
+        invoices = {str(r["Ref_Key"]): r for r in self.onec.list(self.sets.invoices)}
+        owed = [
+            invoices[r]
+            for r in self.issued
+            if r in invoices and r not in self.issued_paid and not invoices[r].get("DeletionMark")
+        ]
+        if not owed:
+            return None
+        inv = self.rng.choice(owed)
+        amount = money(Decimal(str(inv["СуммаДокумента"])) * Decimal("0.4"))
+        ref = self._payment([(inv, amount)], "bank")
+        self._payments.append(("bank", ref))
+        self.issued_paid.add(str(inv["Ref_Key"]))
+        return f"bank receipt {ref}: 40 % of invoice {inv['Number']} issued in 1C, {amount}"
 
     # payments ------------------------------------------------------------------------
 
@@ -1292,6 +1381,9 @@ class Business:
             ("accountant", 1, self.a_rename_counterparty),
             ("accountant", 1, self.a_mark_product_deleted),
             ("accountant", 1, self.a_mark_invoice_deleted),
+            ("accountant", 1, self.a_edit_invoice),
+            ("accountant", 2, self.a_issue_invoice),
+            ("accountant", 2, self.a_pay_issued),
             ("accountant", 7, self.a_payment),
             ("accountant", 1, self.a_refund),
             ("accountant", 3, self.a_unallocated_payment),

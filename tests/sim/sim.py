@@ -10,7 +10,9 @@ under sandbox faults — and, some days, a decision in the inbox. Then the invar
 2. linked pairs agree on every field the sync owns (``invariants.check``);
 3. every inbox item is one the generator expected, and every expected one is there;
 4. no duplicates on either side;
-5. the journal has nothing left in "sending" or "outcome unknown".
+5. the journal has nothing left in "sending" or "outcome unknown";
+6. each linked invoice's timeline holds one PDF per version of it seen (``pdfs``);
+7. each invoice the accountant issued in 1C is one CRM invoice equal to it (``issued``).
 
 A failure names the seed, the day, the differing field and the action log.
 """
@@ -18,6 +20,7 @@ A failure names the seed, the day, the differing field and the action log.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import random
 import shutil
@@ -43,7 +46,8 @@ from tests.e2e.story import STORIES
 from tests.killing import kill_hard
 from tests.reliability.checks import journal_problems
 
-from . import invariants
+from . import invariants, pdfs
+from . import issued as f8
 from .business import DEAL_PIPELINE, DEAL_SEND, DEAL_SHIP, SEND_STAGE, SHIP_STAGE, Business
 from .people import CrmUser, OnecUser
 
@@ -113,6 +117,7 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
                 for w in onec_user.list("Catalog_Склады")
                 if not w.get("IsFolder")
             ]
+            since = f8.start_day(onec_user, STORIES[configuration].invoices)  # F8
         finally:
             crm_user.close()
             onec_user.close()
@@ -129,6 +134,7 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
                 stages={"send": SEND_STAGE, "ship": SHIP_STAGE},
                 deal_stages={str(DEAL_PIPELINE): {"send": DEAL_SEND, "ship": DEAL_SHIP}},
                 crm_throttle=False,
+                issued_since=since.isoformat(),
             )
         )
         world = World(one, crm, paths, profile)
@@ -194,10 +200,13 @@ class Simulation:
             random.Random(f"business/{world.configuration}/{seed}"),
         )
         self.biz.contact_invoices = strict()
+        if world.profile.issued_since:
+            self.biz.issued_since = dt.date.fromisoformat(world.profile.issued_since)
         self.baseline: set[str] = set()  # items of the seeded data, before day 1
         self.day = 0
         self.known_seen: set[str] = set()
         self.failed: list[str] = []
+        self.pdf_seen: dict[int, set[str]] = {}  # F11: each linked invoice's versions seen
         self.negative: set[str] = set()
         self.expected_ever: set[str] = set()
         self.seen_ever: set[str] = set()
@@ -409,11 +418,21 @@ class Simulation:
                 (str(link.onec_ref).lower(), str(link.crm_id))
                 for link in svc.journal.links(PRODUCT)
             }
+            invoice_links = {
+                (str(link.onec_ref).lower(), str(link.crm_id))
+                for link in svc.journal.links("invoice")
+            }
         waiting = frozenset(i.key for i in plan.items)
         findings = invariants.check(snap, self.sets, links, waiting)  # (2), (4), lost
         findings += self.stock_findings(links)
         findings += invariants.check_closing(snap, self.sets, self.biz.closing)  # F10
         findings += invariants.check_deals(snap, self.biz.deals, self.biz.closing_deals)
+        printed, n_printed = pdfs.check_pdfs(  # F11: one PDF per version seen
+            self.crm_user, snap.invoices, snap.cps, invoice_links, self.pdf_seen
+        )
+        findings += printed
+        findings += f8.check_issued(self.crm_user, snap, self.biz.issued)  # F8
+        snap.compared["pdfs"] += n_printed
         self.tally.pairs += snap.compared
         real = [f for f in findings if not f.defect or strict()]
         for f in findings:
