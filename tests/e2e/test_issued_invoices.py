@@ -21,6 +21,7 @@ from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.model import Flow, Plan
 from desktop_sync.engine.plan_onec_invoices import crm_vat
+from desktop_sync.sandbox.bitrix24.seed import MANAGER_ID
 
 from .conftest import World, make_world
 
@@ -312,3 +313,18 @@ def test_several_are_made_in_two_requests(issued_world: World) -> None:
     for ref in refs:
         (ci,) = crm_of(world, ref)
         assert ci.opportunity == onec_invoice(world, ref).total
+
+
+def test_stage_and_responsible_from_the_profile(issued_world: World) -> None:
+    """The stage it starts at and the responsible manager come from the profile; even at
+    the "send to 1C" stage it is never sent back to 1C as a CRM invoice (F1)."""
+    world = issued_world
+    set_profile(world, ("stage.issued", "DT31_1:S"), ("crm.responsible", str(MANAGER_ID)))
+    sync(world)  # the CRM's own invoices at "send" reach 1C first
+    ref = issue(world, 13, (1,))
+    documents = len(world.onec.store.rows[world.story.invoices])  # with the one issued
+    sync(world)
+    (ci,) = crm_of(world, ref)
+    assert ci.stage_id == "DT31_1:S" and ci.assigned_by == MANAGER_ID
+    assert len(world.onec.store.rows[world.story.invoices]) == documents
+    assert sync(world).operations == ()
