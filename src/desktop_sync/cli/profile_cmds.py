@@ -277,6 +277,8 @@ SETTING_LABELS = {
     "send": N_("send to 1C"),
     "journal_password": N_("Journal database password"),
     "paid": N_("paid"),
+    "ship": N_("delivered: 1C makes the sales document"),
+    "ship_post": N_("Sales document posted at once"),
 }
 
 
