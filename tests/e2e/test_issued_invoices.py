@@ -160,6 +160,7 @@ def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> No
     assert ci.fields.onec_number == onec.number and ci.fields.onec_date == onec.date
     assert ci.fields.outstanding == onec.total and ci.fields.paid == 0
     assert inv.date == onec.date
+    assert onec.organization_ref == world.story.invoice(ref)["Организация_Key"]
     assert ci.stage_id == "DT31_1:N"  # no stage chosen: the pipeline's first
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         item = c.call("crm.item.get", {"entityTypeId": 31, "id": inv.crm_id}).result["item"]

@@ -99,6 +99,17 @@ def test_what_is_not_sent() -> None:
     assert f8(build_plan(snap(invoice()), Links(), only_f1).operations) == []
 
 
+def test_only_the_profiles_organisation_is_sent() -> None:
+    """A base keeping several organisations' books: the other's invoices stay in 1C."""
+    ours = invoice(organization_ref="0a0b0c0d-0000-4000-8000-00000000000a")
+    theirs = invoice(
+        "0a0b0c0d-0000-4000-8000-000000000036", organization_ref="0a0b0c0d-0000-4000-8000-0b"
+    )
+    s = snap(ours, theirs)
+    s.onec.organization_ref = ours.organization_ref
+    assert [op.source_id for op in f8(build_plan(s, Links(), SETTINGS).operations)] == [REF]
+
+
 def test_an_invoice_in_the_crm_under_its_key_is_completed_not_made_again() -> None:
     """A run killed after the portal made it, its journal lost: the same create, which
     finds it by its key; and F1 never sends it to 1C as a CRM invoice of its own."""

@@ -192,6 +192,7 @@ class Invoice(LinesDocument):
     stage: str = ""
     posted: bool = False
     deleted: bool = False
+    organization_ref: str | None = None  # 1C: the organisation that issued it
 
     @property
     def vat_total(self) -> Decimal:

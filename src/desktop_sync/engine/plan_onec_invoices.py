@@ -97,6 +97,7 @@ class IssuedInvoices:
         if since is None:
             return
         linked = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
+        own = self.snap.onec.organization_ref  # a base may keep several organisations' books
         by_key = {
             ci.xml_id.strip().lower(): ci for ci in self.snap.crm.invoices.values() if ci.xml_id
         }
@@ -109,6 +110,7 @@ class IssuedInvoices:
                 or inv.deleted
                 or inv.date < since
                 or OUR_MARK in inv.comment
+                or (own and inv.organization_ref and inv.organization_ref != own)
             ):
                 continue
             self._issue_one(ref, inv, by_key.get(ref.lower()))

@@ -85,6 +85,7 @@ class Bp30(Configuration):
             ),
             contract_ref=convert.ref(r.get("ДоговорКонтрагента_Key")),
             comment=str(r.get("Комментарий") or ""),
+            organization_ref=convert.ref(r.get("Организация_Key")),
         )
 
     def payments(

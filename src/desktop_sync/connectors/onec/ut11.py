@@ -211,6 +211,7 @@ class Ut11(Configuration):
             lines=self._doc_lines(r, self.profile.set("invoices")),
             contract_ref=convert.ref(r.get("Договор_Key")),
             comment=str(r.get("Комментарий") or ""),
+            organization_ref=convert.ref(r.get("Организация_Key")),
         )
 
     def _order_of(self, value: Any, type_: Any) -> str | None:
