@@ -7,6 +7,8 @@ now. Over loopback, against the sandbox portal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 
@@ -48,3 +50,45 @@ def test_a_full_read_lists_the_requisites_chosen_on_invoices(
     lists = client.read_lists()
     assert lists.chosen == {invoice.invoice.crm_id: requisite}  # in the scans' batches
     assert portal.stats.subcalls["crm.requisite.link.get"] == before
+
+
+def test_a_full_read_takes_the_fewest_requests_its_pages_allow(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    """Every list's pages 50 to a batch, the rows of the invoices in the same batches as
+    the lists (each list's size comes with its first page; the invoices go first)."""
+    st = medium.store
+    sizes = (st.companies, st.requisites, st.products, st.prices, st.items, st.product_rows)
+    pages = sum(len(t.rows) // 50 + 1 for t in sizes)
+    requests, commands = medium.stats.requests, sum(medium.stats.subcalls.values())
+    lists = make_client(medium.webhook).read_lists()
+    assert sum(len(i.invoice.lines) for i in lists.invoices) == len(st.product_rows.rows)
+    requests = medium.stats.requests - requests
+    commands = sum(medium.stats.subcalls.values()) - commands
+    assert requests == -(-commands // 50)  # every batch full but the last
+    # beyond the 180 pages: the reference lists and checks (14) in the first batch, and
+    # pages asked past the end of a group of rows (its size is only estimated)
+    assert pages == 180 and commands < 220
+    assert requests == 5  # was 6: four batches of the lists, then two of the rows
+
+
+def test_a_portal_that_refuses_a_list_of_owners_still_gives_the_rows(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    from desktop_sync.sandbox.bitrix24 import registry
+    from desktop_sync.sandbox.bitrix24.errors import bad_argument
+
+    scopes, original = registry.METHODS["crm.item.productrow.list"]
+
+    def strict(ctx: registry.Ctx, params: dict[str, object]) -> registry.Outcome:
+        flt = params.get("filter")
+        if isinstance(flt, dict) and isinstance(flt.get("=ownerId"), list):
+            raise bad_argument("Invalid filter: field 'ownerId' has invalid value")
+        return original(ctx, params)
+
+    registry.METHODS["crm.item.productrow.list"] = (scopes, strict)
+    try:
+        lists = client.read_lists()
+    finally:
+        registry.METHODS["crm.item.productrow.list"] = (scopes, original)
+    assert sum(len(i.invoice.lines) for i in lists.invoices) == len(portal.store.product_rows.rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, PAGE, BatchReply, Params, rows_of
@@ -113,6 +113,10 @@ class ListScan:
 # portal resolved becomes a literal) and whether they start again (a guess was wrong).
 Settle = Callable[[BatchReply], Mapping[str, tuple[ListScan, bool]]]
 
+# After each batch: the lists that start from what a list's new rows say (the rows of
+# the invoices just read), in the next batch beside the lists still running.
+Follow = Callable[[str, list[dict[str, Any]]], Mapping[str, ListScan]]
+
 
 @dataclass
 class Together:
@@ -122,10 +126,15 @@ class Together:
     started: str = ""  # when the portal began the first batch (its clock, ISO 8601)
 
 
-def shares(slots: int, wanted: Mapping[str, float]) -> dict[str, int]:
-    """``slots`` commands shared fairly: a list that needs fewer leaves the rest to others."""
+def shares(slots: int, wanted: Mapping[str, float], lead: str = "") -> dict[str, int]:
+    """``slots`` commands shared fairly: a list that needs fewer leaves the rest to others.
+    ``lead``, if its size is known, takes what it needs first."""
     out: dict[str, int] = {}
     left = slots
+    if wanted.get(lead, math.inf) < math.inf:
+        out[lead] = int(min(max(wanted[lead], 1), slots))
+        left -= out[lead]
+        wanted = {n: w for n, w in wanted.items() if n != lead}
     waiting = sorted(wanted, key=lambda n: wanted[n])
     while waiting and left > 0:
         name = waiting.pop(0)
@@ -141,6 +150,8 @@ def scan_together(
     extra: Mapping[str, tuple[str, Params]] | None = None,
     *,
     settle: Settle | None = None,
+    follow: Follow | None = None,
+    lead: str = "",
     what: str = "",
 ) -> Together:
     """Every row of several lists, the lists sharing each batch request.
@@ -148,6 +159,9 @@ def scan_together(
     Each batch gives each unfinished list a chain of pages (``$result[key][…][49][id]``
     references); a page shorter than 50 rows ends its list. ``extra`` commands (at
     most a few) go in the first batch; their replies are handed back as they came.
+    ``follow``: lists started by the rows a batch brought (their names must be new);
+    ``lead``: the list whose rows start them, given its pages first once its size is
+    known, so that they are not left for a batch of their own at the end.
     """
     specs = dict(lists)
     out = Together({name: [] for name in specs}, BatchReply())
@@ -157,18 +171,22 @@ def scan_together(
     pending = dict(extra or {})
     while active or pending:
         cmds: dict[str, tuple[str, Params]] = dict(pending)
-        given = shares(MAX_BATCH - len(cmds), {n: _left(specs[n], read[n]) for n in active})
+        given = shares(MAX_BATCH - len(cmds), {n: _left(specs[n], read[n]) for n in active}, lead)
         for name, count in given.items():
             spec = specs[name]
             for i in range(count):
                 ref = last[name] if i == 0 else spec.after(f"{name}_{i - 1}")
-                cmds[f"{name}_{i}"] = (spec.method, spec.page(ref))
+                params = spec.page(ref)
+                if i == read[name] == 0 and spec.pages == math.inf:
+                    params["start"] = 0  # its size comes with its first page
+                cmds[f"{name}_{i}"] = (spec.method, params)
         reply = rest.batch(cmds, what=what)
         out.requests += 1
         out.started = out.started or str((reply.time or {}).get("date_start") or "")
         _keep_extra(out.extra, reply, pending)
         changed = settle(reply) if settle is not None and pending else {}
         pending = {}
+        fresh: dict[str, list[dict[str, Any]]] = {}
         for name, count in given.items():
             if name in changed:
                 specs[name], again = changed[name]
@@ -176,17 +194,24 @@ def scan_together(
                     out.rows[name], last[name], read[name] = [], 0, 0
                     continue
             spec = specs[name]
+            if read[name] == 0 and spec.pages == math.inf and f"{name}_0" in reply.totals:
+                spec = specs[name] = replace(spec, pages=reply.totals[f"{name}_0"] // PAGE + 1)
             for i in range(count):
                 key = f"{name}_{i}"
                 if key in reply.errors:
                     raise reply.errors[key]
                 page = rows_of(reply.results.get(key), spec.items_key, spec.method)
                 out.rows[name].extend(page)
+                fresh.setdefault(name, []).extend(page)
                 read[name] += 1
                 if len(page) < PAGE:
                     active.remove(name)
                     break
                 last[name] = page[-1][spec.id_field]
+        for name, rows in fresh.items():
+            for new, spec in (follow(name, rows) if follow is not None else {}).items():
+                specs[new], out.rows[new], last[new], read[new] = spec, [], 0, 0
+                active.append(new)
     return out
 
 

@@ -13,6 +13,7 @@ moved. A sync with nothing changed reads everything it needs in one request.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24RequestError,
 )
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
-from desktop_sync.connectors.bitrix24.paging import ListScan, Together, scan_together
+from desktop_sync.connectors.bitrix24.paging import Follow, ListScan, Together, scan_together
 from desktop_sync.crm.types import CrmCompany, CrmLists, Known, Stage
 
 if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
@@ -51,7 +52,15 @@ def read_lists(
     cancelled since, else ``stock`` is None in the answer (the last read stands).
     """
     known = known or Known()
-    got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
+    chained = since is None  # a full read: every invoice's rows in the lists' batches
+    try:
+        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since,
+                     rows=chained)  # fmt: skip
+    except (Bitrix24RequestError, Bitrix24NotFound) as exc:
+        if not chained or exc.method != "crm.item.productrow.list":
+            raise
+        chained = False  # a portal that refuses a list of owners: rows read after
+        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
     rows = got.rows
     prices = client.catalog.prices_of(rows["prices"])
     client.catalog.keep_price_rows(rows["prices"])
@@ -69,13 +78,16 @@ def read_lists(
     items = [i for i in rows["items"] if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
     moved = stock and bool(stock_since) and bool(rows["documents"])
-    more = _follow_up(client, [int(i["id"]) for i in items], changed, owners, moved)
+    unread = [] if chained else [int(i["id"]) for i in items]
+    more = _follow_up(client, unread, changed, owners, moved)
     out.requests += more.requests
     reqs = [r for k, v in more.rows.items() if k.startswith("r") for r in v]
     found = [r for k, v in more.rows.items() if k.startswith("c") for r in v]
     if owners:
         out.companies = _companies([*changed.values(), *found], reqs)
-    lines = client.invoices.rows_by_owner(r for k, v in more.rows.items() if k[0] == "g" for r in v)
+    lines = client.invoices.rows_by_owner(
+        r for got_rows in (rows, more.rows) for k, v in got_rows.items() if k[0] == "g" for r in v
+    )
     out.invoices = client.invoices.of(items, lines, out.unreadable)
     if stock and (not stock_since or moved):
         amounts = rows["stock"] if "stock" in rows else more.rows["stock"]
@@ -91,8 +103,10 @@ def _probe(
     stores: bool,
     stock: bool,
     stock_since: str,
+    rows: bool = False,
 ) -> Together:
-    """The first batch: every list (from ``since``), the reference lists and checks."""
+    """The first batch: every list (from ``since``), the reference lists and checks;
+    ``rows``: the rows of the invoices listed, each batch's in the next (``_rows_of``)."""
     pages = 1.0 if since is not None else math.inf
     lists, extra, settle = client.catalog.scans(since, pages=pages)
     lists["companies"] = client.companies.company_scan(since, pages)
@@ -115,7 +129,8 @@ def _probe(
             lists["documents"] = client.inventory.documents_scan(stock_since)
         else:
             lists["stock"] = client.inventory.amount_scan()
-    got = scan_together(client.rest, lists, extra, settle=settle)
+    follow = _rows_of(client) if rows else None
+    got = scan_together(client.rest, lists, extra, settle=settle, follow=follow, lead="items")
     client.inventory.take_mode(got.extra)
     client.access.take(got.extra.results.get("scope"))
     client.userfields.take(got.rows["fields"])
@@ -157,6 +172,20 @@ def _stages(client: Bitrix24Client, extra: BatchReply) -> list[Stage]:
     if wanted != int(cats[0]["id"]) or "stages" in extra.errors:
         return client.invoices.stages(wanted)
     return [mapping.stage(r) for r in extra.results.get("stages") or []]
+
+
+def _rows_of(client: Bitrix24Client) -> Follow:
+    """The scans of the rows of the invoices a batch brought (keys ``g<batch>_<n>``)."""
+    batches = itertools.count()
+
+    def follow(name: str, rows: list[dict[str, Any]]) -> dict[str, ListScan]:
+        if name != "items" or not rows:
+            return {}
+        n = next(batches)
+        scans = client.invoices.row_scans([int(r["id"]) for r in rows])
+        return {f"g{n}_{key}": scan for key, scan in scans.items()}
+
+    return follow
 
 
 def _chosen(rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
