@@ -1,9 +1,10 @@
 """CRM requests of a synchronisation (issue 18), counted by the sandbox portal.
 
-With nothing changed a sync asks Bitrix24 at most three times: the scope check, one
-batch of every list's probe (companies, requisites, products, prices, invoices, the
-custom fields, the inventory mode) and at most one follow-up; the reference checks
-are asked once a run. What changed is still seen: a requisite added to a company
+With nothing changed a sync asks Bitrix24 at most three times: one batch of every
+list's probe (companies, requisites, products, prices, invoices, the custom fields,
+the inventory mode, the webhook's permissions) and at most a follow-up (one request
+on the small set: tests/e2e/test_create_lookups.py); the reference checks are asked
+once a run. What changed is still seen: a requisite added to a company
 that did not change, a base price set on a product that did not, a store document
 conducted.
 """
