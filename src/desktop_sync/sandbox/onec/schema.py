@@ -195,6 +195,12 @@ class AccountingRegister:
     ext_dimensions: int = 3
 
 
+# A register record's recorder (``Recorder`` + ``Recorder_Type``, as [UTX] shows for a
+# register with several recorder types), then its line and activity.
+_RECORDER = (Field("Recorder", Kind.STRING), Field("Recorder_Type", Kind.STRING))
+_RECORD_LINE = (int64("LineNumber"), boolean("Active"))
+
+
 @dataclass(frozen=True, slots=True)
 class InformationRegister:
     """A periodic information register subordinate to a recorder (BP's prices).
@@ -209,17 +215,9 @@ class InformationRegister:
 
     @property
     def record_fields(self) -> tuple[Field, ...]:
-        """A flat record: its recorder (``Recorder`` + ``Recorder_Type``, as [UTX] shows
-        for a register with several recorder types), line and activity besides the
-        period, dimensions, resources and attributes."""
-        return (
-            Field("Period", Kind.DATETIME),
-            Field("Recorder", Kind.STRING),
-            Field("Recorder_Type", Kind.STRING),
-            int64("LineNumber"),
-            boolean("Active"),
-            *self.slice_fields[1:],
-        )
+        """A flat record: its recorder, line and activity besides the period,
+        dimensions, resources and attributes."""
+        return (Field("Period", Kind.DATETIME), *_RECORDER, *_RECORD_LINE, *self.slice_fields[1:])
 
     @property
     def slice_fields(self) -> tuple[Field, ...]:
@@ -246,11 +244,9 @@ class AccumulationRegister:
     @property
     def record_fields(self) -> tuple[Field, ...]:
         return (
-            Field("Recorder", Kind.STRING),
-            Field("Recorder_Type", Kind.STRING),
+            *_RECORDER,
             Field("Period", Kind.DATETIME),
-            int64("LineNumber"),
-            boolean("Active"),
+            *_RECORD_LINE,
             text("RecordType"),
             *self.dimensions,
             *(number(r) for r in self.resources),

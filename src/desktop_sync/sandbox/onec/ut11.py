@@ -162,6 +162,19 @@ def _goods_row(*extra: Field) -> tuple[Field, ...]:
     )
 
 
+def _goods_parties(partner: str) -> tuple[tuple[str, str], ...]:
+    """What a return or a receipt of goods needs before posting: the organization,
+    the partner (named as the document names it), its counterparty, the warehouse and
+    the currency."""
+    return (
+        ("Организация_Key", "Организация"),
+        ("Партнер_Key", partner),
+        ("Контрагент_Key", "Контрагент"),
+        ("Склад_Key", "Склад"),
+        ("Валюта_Key", "Валюта"),
+    )
+
+
 def _cash_document(name: str, presentation: str, own: tuple[Field, ...]) -> EntitySet:
     return EntitySet(
         name,
@@ -525,13 +538,7 @@ def build_schema() -> Schema:
             sale_header,
             tabular=(TabularPart("Товары", _goods_row(*composite("ДокументРеализации"))),),
             presentation="Возврат товаров от клиента",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Партнер_Key", "Клиент"),
-                ("Контрагент_Key", "Контрагент"),
-                ("Склад_Key", "Склад"),
-                ("Валюта_Key", "Валюта"),
-            ),
+            required_for_posting=_goods_parties("Клиент"),
             required_in_rows=goods_checks,
         )
     )
@@ -604,13 +611,7 @@ def _add_stock_documents(s: Schema, sale_header: tuple[Field, ...]) -> None:
             (*header, text("НомерВходящегоДокумента"), date("ДатаВходящегоДокумента")),
             tabular=(TabularPart("Товары", _goods_row()),),
             presentation="Приобретение товаров и услуг",
-            required_for_posting=(
-                ("Организация_Key", "Организация"),
-                ("Партнер_Key", "Поставщик"),
-                ("Контрагент_Key", "Контрагент"),
-                ("Склад_Key", "Склад"),
-                ("Валюта_Key", "Валюта"),
-            ),
+            required_for_posting=_goods_parties("Поставщик"),
             required_in_rows=(("Товары", "Номенклатура_Key", "Номенклатура"),),
         )
     )
