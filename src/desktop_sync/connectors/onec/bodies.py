@@ -77,33 +77,46 @@ def contacts(cp: Counterparty) -> list[dict[str, Any]]:
     return rows
 
 
+def catalog_item(key: str, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A catalog item we create, in any configuration: the reference made of our key,
+    its name, its ``fields``, and our key in its comment."""
+    return {
+        "Ref_Key": ref_for_key(key),
+        "Description": name,
+        **fields,
+        "Комментарий": comment_with_key("", key),
+    }
+
+
+def counterparty_fields(cp: Counterparty, own: dict[str, Any]) -> dict[str, Any]:
+    """A counterparty's fields every configuration has, with its ``own`` (BP: the legal
+    kind; UT: the partner and both legal kinds) after the full name."""
+    return {
+        "НаименованиеПолное": cp.full_name or cp.name,
+        **own,
+        "ИНН": cp.inn,
+        "КПП": cp.kpp,
+        "КонтактнаяИнформация": contacts(cp),
+    }
+
+
 def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
     check_requisites(cp, entity)
     legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
-    return {
-        "Ref_Key": ref_for_key(key),
-        "Description": cp.name,
-        "НаименованиеПолное": cp.full_name or cp.name,
-        "ЮридическоеФизическоеЛицо": legal,
-        "ИНН": cp.inn,
-        "КПП": cp.kpp,
-        "Комментарий": comment_with_key("", key),
-        "КонтактнаяИнформация": contacts(cp),
-    }
+    own = {"ЮридическоеФизическоеЛицо": legal}
+    return catalog_item(key, cp.name, counterparty_fields(cp, own))
 
 
 def contract(
     counterparty_ref: str, key: str, name: str, organization_ref: str, currency_ref: str, kind: str
 ) -> dict[str, Any]:
-    return {
-        "Ref_Key": ref_for_key(key),
-        "Description": name,
+    fields = {
         "Owner_Key": counterparty_ref,
         "Организация_Key": organization_ref,
         "ВидДоговора": kind,
         "ВалютаВзаиморасчетов_Key": currency_ref,
-        "Комментарий": comment_with_key("", key),
     }
+    return catalog_item(key, name, fields)
 
 
 def product(
@@ -111,14 +124,7 @@ def product(
 ) -> dict[str, Any]:
     """A product to create: the fields every configuration has, then its ``own``
     (BP: ``Услуга`` and ``ВидСтавкиНДС``; UT: ``ТипНоменклатуры`` and ``СтавкаНДС_Key``)."""
-    body: dict[str, Any] = {
-        "Ref_Key": ref_for_key(key),
-        "Description": p.name,
-        "НаименованиеПолное": p.name,
-        "Артикул": p.article,
-        **own,
-        "Комментарий": comment_with_key("", key),
-    }
+    body = catalog_item(key, p.name, {"НаименованиеПолное": p.name, "Артикул": p.article, **own})
     if unit_ref:
         body["ЕдиницаИзмерения_Key"] = unit_ref
     if kind_ref:

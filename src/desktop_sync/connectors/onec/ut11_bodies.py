@@ -82,38 +82,24 @@ def agreement(r: dict[str, Any]) -> Agreement:
 
 
 def partner(cp: Counterparty, key: str) -> dict[str, Any]:
-    return {
-        "Ref_Key": ref_for_key(key + "/partner"),
-        "Description": cp.name,
+    fields = {
         "НаименованиеПолное": cp.full_name or cp.name,
         "ЮрФизЛицо": legal(cp.kind)[0],
         "Клиент": True,
-        "Комментарий": comment_with_key("", key + "/partner"),
     }
+    return bodies.catalog_item(key + "/partner", cp.name, fields)
 
 
 def counterparty(cp: Counterparty, key: str, partner_ref: str) -> dict[str, Any]:
     _company, kind, legal_kind = legal(cp.kind)
-    return {
-        "Ref_Key": ref_for_key(key),
-        "Description": cp.name,
-        "НаименованиеПолное": cp.full_name or cp.name,
-        "Партнер_Key": partner_ref,
-        "ЮрФизЛицо": kind,
-        "ЮридическоеФизическоеЛицо": legal_kind,
-        "ИНН": cp.inn,
-        "КПП": cp.kpp,
-        "Комментарий": comment_with_key("", key),
-        "КонтактнаяИнформация": bodies.contacts(cp),
-    }
+    own = {"Партнер_Key": partner_ref, "ЮрФизЛицо": kind, "ЮридическоеФизическоеЛицо": legal_kind}
+    return bodies.catalog_item(key, cp.name, bodies.counterparty_fields(cp, own))
 
 
 def contract(
     key: str, name: str, partner_ref: str, counterparty_ref: str, org_ref: str, currency_ref: str
 ) -> dict[str, Any]:
-    return {
-        "Ref_Key": ref_for_key(key),
-        "Description": name,
+    fields = {
         "Партнер_Key": partner_ref,
         "Контрагент_Key": counterparty_ref,
         "Организация_Key": org_ref,
@@ -121,8 +107,8 @@ def contract(
         "Статус": "Действует",
         "ВалютаВзаиморасчетов_Key": currency_ref,
         "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
-        "Комментарий": comment_with_key("", key),
     }
+    return bodies.catalog_item(key, name, fields)
 
 
 def product(
