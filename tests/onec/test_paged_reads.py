@@ -153,7 +153,7 @@ def test_a_set_read_again_is_not_kept_beside_its_cached_copy() -> None:
     cancel = threading.Event()
     with start(seed=1, size="small") as sb, make_client(sb) as c:
         data, versions = read_onec(c, no_progress, cancel)
-        changed = {**versions, "invoices": {}}  # the scan says the invoices changed
+        changed = {**versions, "invoices": ""}  # the scan says the invoices changed
         previous = Cached(
             "p", replace(data), CrmData(), dt.datetime.now(dt.UTC), onec_versions=changed
         )
@@ -162,3 +162,18 @@ def test_a_set_read_again_is_not_kept_beside_its_cached_copy() -> None:
     assert again.invoices and again.invoices == data.invoices
     assert previous.onec.invoices == {}  # not kept twice
     assert again.counterparties is data.counterparties  # unchanged: the cached copy
+
+
+def test_a_set_is_remembered_by_its_fingerprint_not_its_scan() -> None:
+    """Issue 18: the cache kept every set's whole ``Ref_Key → DataVersion`` scan (23 MB
+    of the large set's sync) only to compare it for equality with the next one."""
+    with start(seed=1, size="small") as sb, make_client(sb) as c:
+        first = c.fingerprint("invoices")
+        assert first == c.fingerprint("invoices") and isinstance(first, str)
+        assert len(first) < 80
+        entity = c.profile.set("invoices")
+        ref = next(iter(c.scan("invoices")))
+        sb.store.update(entity, ref, {"Комментарий": "changed in 1C"})
+        assert c.fingerprint("invoices") != first
+        _data, versions = read_onec(c, no_progress, threading.Event())
+    assert all(isinstance(v, str) and len(v) < 80 for v in versions.values())

@@ -42,8 +42,8 @@ from desktop_sync.engine.snapshot import CrmData, OnecData
 log = logging.getLogger(__name__)
 
 # 2: products carry UT packages and characteristics; 3: invoice requisites;
-# 4: MessagePack validated by type instead of pickle; 5: in frames
-FORMAT = 5
+# 4: MessagePack validated by type instead of pickle; 5: in frames; 6: 1C sets' fingerprints
+FORMAT = 6
 FRAME = 256  # records of one collection per frame (a few ms to encode or decode)
 MAGIC = b"DSYNC-SNAPSHOT\x00"  # file header: what this file is, before any decoding
 
@@ -57,7 +57,7 @@ class Cached:
     crm: CrmData
     full_at: dt.datetime  # when the last full reconciliation read everything
     crm_cursor: dt.datetime | None = None  # the portal's newest change seen
-    onec_versions: dict[str, dict[str, str]] = field(default_factory=dict)  # set -> versions
+    onec_versions: dict[str, str] = field(default_factory=dict)  # set -> its fingerprint
     format: int = FORMAT
 
 

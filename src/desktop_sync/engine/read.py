@@ -98,7 +98,7 @@ def read_onec(
     *,
     stock: bool = False,
     previous: Cached | None = None,
-) -> tuple[OnecData, dict[str, dict[str, str]]]:
+) -> tuple[OnecData, dict[str, str]]:
     """Everything the flows need from 1C; with ``previous``, only the changed sets.
 
     The sets read again are emptied in ``previous.onec`` as they are read: the
@@ -111,7 +111,9 @@ def read_onec(
     # Only the sets this configuration has (UT's partners, agreements and settlement
     # objects; BP has none of them).
     published = client.profile.sets
-    versions = {lg: client.scan(lg) for group in GROUPS for lg in group.logicals if lg in published}
+    versions = {
+        lg: client.fingerprint(lg) for group in GROUPS for lg in group.logicals if lg in published
+    }
     reloaded = False
     for n, group in enumerate(GROUPS, start=1):
         _step(cancel, progress, Stage.READ_ONEC, n, steps, tr(group.label))

@@ -10,6 +10,7 @@ whatever the configuration.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, Unpack
@@ -317,6 +318,17 @@ class OnecClient(Closing):
 
     def scan(self, logical: str, since: dt.date | None = None) -> dict[str, str]:
         return self.config.scan(logical, since)
+
+    def fingerprint(self, logical: str) -> str:
+        """What a whole set looks like now, in one light request: a digest of its
+        ``Ref_Key → DataVersion`` scan, equal only while no record of it was added,
+        changed or removed. Kept between runs instead of the scan itself (on the large
+        set the scans' strings took 23 MB of the sync's memory; issue 18)."""
+        scanned = self.config.scan(logical)
+        digest = hashlib.sha256()
+        for ref in sorted(scanned):
+            digest.update(f"{ref}={scanned[ref]};".encode())
+        return f"{len(scanned)}:{digest.hexdigest()}"
 
     def changes(
         self, logical: str, previous: dict[str, str], since: dt.date | None = None
