@@ -35,6 +35,7 @@ from desktop_sync.sandbox.onec.story import (
     LIMITED_USER,
     at,
     contact_rows,
+    kept_counterparties,
     number,
     price_settings,
     unit_cost,
@@ -289,7 +290,6 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
 
 
 def _seed_counterparties(store: Store, ds: Dataset) -> None:
-    heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
     extra = (
         (
             ref("onec-only", "supplier"),
@@ -340,12 +340,8 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
                 "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
             },
         )
-    n = 0
-    for cp in ds.counterparties:
-        if cp.onec_ref not in ds.counterparties_in_onec:
-            continue
-        n += 1
-        head = heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None
+    for kept in kept_counterparties(ds):
+        cp = kept.cp
         contact = contact_rows(cp)
         store.insert(
             bp30.COUNTERPARTIES,
@@ -356,11 +352,10 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
                 "ЮридическоеФизическоеЛицо": _legal_kind(cp.kind),
                 "ИНН": cp.inn,
                 "КПП": cp.kpp,
-                "ГоловнойКонтрагент_Key": head if head and head != cp.onec_ref else ZERO_GUID,
+                "ГоловнойКонтрагент_Key": kept.head_key,
                 "ОсновнойДоговорКонтрагента_Key": ds.contracts[cp.onec_ref or ""],
                 "КонтактнаяИнформация": contact,
-                # A few marked for deletion: only ones the CRM does not know.
-                "DeletionMark": n % 7 == 5 and cp.onec_ref not in ds.counterparties_in_crm,
+                "DeletionMark": kept.deleted,
             },
         )
         store.insert(

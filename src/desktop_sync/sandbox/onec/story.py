@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from desktop_sync.domain.entities import Counterparty
@@ -18,6 +19,7 @@ from desktop_sync.sandbox.dataset import (
     Dataset,
     ref,
 )
+from desktop_sync.sandbox.onec.schema import ZERO_GUID
 from desktop_sync.sandbox.onec.store import Store, User
 
 PREFIX = "СВ00-"
@@ -106,6 +108,40 @@ def contact_rows(cp: Counterparty) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCounterparty:
+    """A story's counterparty kept in 1C, with what both configurations say of it
+    beyond the story: its head office and whether it is marked for deletion."""
+
+    cp: Counterparty
+    head: str | None  # the head office's Ref_Key: a branch's (same ИНН, КПП …01001) or its own
+    deleted: bool
+
+    @property
+    def branch(self) -> bool:
+        return bool(self.head and self.head != self.cp.onec_ref)
+
+    @property
+    def head_key(self) -> str:
+        """``ГоловнойКонтрагент_Key``: a branch's head office, the empty reference otherwise."""
+        return self.head if self.head and self.branch else ZERO_GUID
+
+
+def kept_counterparties(ds: Dataset) -> list[KeptCounterparty]:
+    """The story's counterparties 1C keeps, in order. A few are marked for deletion:
+    only ones the CRM does not know."""
+    heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
+    kept = [cp for cp in ds.counterparties if cp.onec_ref in ds.counterparties_in_onec]
+    return [
+        KeptCounterparty(
+            cp,
+            heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None,
+            n % 7 == 5 and cp.onec_ref not in ds.counterparties_in_crm,
+        )
+        for n, cp in enumerate(kept, start=1)
+    ]
 
 
 def rouble() -> dict[str, object]:

@@ -31,6 +31,7 @@ from desktop_sync.sandbox.onec.story import (
     LIMITED_USER,
     at,
     contact_rows,
+    kept_counterparties,
     number,
     price_settings,
     unit_cost,
@@ -301,13 +302,8 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
         },
     )
     _seed_onec_only(store, ds)
-    heads = {(c.inn, c.kpp): c.onec_ref for c in ds.counterparties if c.kpp.endswith("01001")}
-    n = 0
-    for cp in ds.counterparties:
-        if cp.onec_ref not in ds.counterparties_in_onec:
-            continue
-        n += 1
-        head = heads.get((cp.inn, cp.kpp.replace("02002", "01001"))) if cp.kpp else None
+    for kept in kept_counterparties(ds):
+        cp, head = kept.cp, kept.head
         owner = head if head and head in ds.counterparties_in_onec else cp.onec_ref
         partner = partner_ref(owner or "")
         p_kind, cp_kind, legal = _kinds(cp.kind)
@@ -350,10 +346,10 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
                 "ЮридическоеФизическоеЛицо": legal,
                 "ИНН": cp.inn,
                 "КПП": cp.kpp,
-                "ОбособленноеПодразделение": bool(head and head != cp.onec_ref),
-                "ГоловнойКонтрагент_Key": head if head and head != cp.onec_ref else ZERO_GUID,
+                "ОбособленноеПодразделение": kept.branch,
+                "ГоловнойКонтрагент_Key": kept.head_key,
                 "КонтактнаяИнформация": contacts,
-                "DeletionMark": n % 7 == 5 and cp.onec_ref not in ds.counterparties_in_crm,
+                "DeletionMark": kept.deleted,
             },
         )
         store.insert(
