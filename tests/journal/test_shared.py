@@ -4,7 +4,6 @@ journal in, and a database that cannot be reached (tests/pgcluster.py starts it)
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from desktop_sync.journal.copy import TargetNotEmpty, copy_profile
 from desktop_sync.journal.db import JournalUnreachable, open_engine, sqlite_url
 from desktop_sync.journal.dblock import DbRunLock, LockHeldElsewhere
 from tests.journal.conftest import Backend
+from tests.killing import kill_hard
 from tests.pgcluster import PASSWORD
 
 SCOPE = "5a7d0c11-0000-4000-8000-00000000000a"
@@ -40,6 +40,7 @@ def _holder(url: str) -> subprocess.Popen[str]:
         [sys.executable, "-c", _HOLDER, url, SCOPE, PASSWORD],
         stdout=subprocess.PIPE,
         text=True,
+        encoding="utf-8",
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "held"
@@ -86,7 +87,7 @@ def test_a_killed_holder_frees_the_lock_within_seconds(backend_pg: Backend) -> N
         with pytest.raises(LockHeldElsewhere, match=f"process {proc.pid}"):
             DbRunLock(j.engine, SCOPE).acquire()
         killed = time.monotonic()
-        proc.send_signal(signal.SIGKILL)
+        kill_hard(proc)
         with DbRunLock(j.engine, SCOPE, wait=30):
             took = time.monotonic() - killed
     finally:

@@ -80,10 +80,10 @@ class Team:
     database: str
     url: str
 
-    def slow(self, on: bool = True) -> None:
-        """Every 1C answer a little late (``ONEC_DELAY``): a run lasts long enough for the
-        other workstation to meet it. The sandbox is the test's, so this is immediate."""
-        self.a.world.onec.faults.delay = ONEC_DELAY if on else 0.0
+    def slow(self, on: bool = True, delay: float = ONEC_DELAY) -> None:
+        """Every 1C answer a little late (``delay`` seconds): a run lasts long enough for
+        the other workstation to meet it. The sandbox is the test's: this is immediate."""
+        self.a.world.onec.faults.delay = delay if on else 0.0
 
     def holder(self) -> tuple[int, str] | None:
         """(pid, machine) of the run lock's holder row, if any."""
@@ -137,6 +137,16 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster)
         b = _second_home(world, tmp_path / "b", url)
         assert a.profile.uuid != b.profile.uuid
         yield Team(Workstation("A", a), Workstation("B", b), pg_cluster, database, url)
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_left() -> Iterator[None]:
+    """Commands run in this process (``cli.main.run``) set up the log file: remove it
+    after each test, or a later test's own ``setup_logging`` would be a no-op."""
+    yield
+    from desktop_sync.logsetup import close_logging
+
+    close_logging()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -51,10 +51,11 @@ def _inbox(ws: Workstation) -> list[dict[str, object]]:
 def test_two_workstations_at_once_one_applies_the_other_is_refused_or_waits(
     team: Team, reference: State
 ) -> None:
-    team.slow()
+    team.slow(delay=0.5)  # A stays inside its run, however slowly B starts on a busy machine
     first = team.a.start("sync", "--apply", "--json")
     team.wait_for_holder(first.pid)
     refused = team.b.run("sync", "--apply")
+    team.slow(False)  # and A finishes at once
     assert refused.returncode == Exit.LOCKED, refused.stderr
     assert f"process {first.pid} " in refused.stderr
     assert f"on {socket.gethostname()}, since " in refused.stderr
@@ -63,6 +64,7 @@ def test_two_workstations_at_once_one_applies_the_other_is_refused_or_waits(
     assert first.returncode in DONE, err
 
     # Again, with --wait: the second workstation waits its turn, then runs (nothing to redo).
+    team.slow()
     again = team.a.start("sync", "--apply")
     team.wait_for_holder(again.pid)
     started = time.monotonic()
