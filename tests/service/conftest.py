@@ -22,6 +22,7 @@ import pytest
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
 from tests.e2e.conftest import World
+from tests.killing import kill_hard
 from tests.pgcluster import PASSWORD, PgCluster
 from tests.reliability.checks import open_world
 
@@ -40,6 +41,7 @@ def exe() -> str:
 class Workstation:
     name: str
     world: World  # this workstation's home and profile; the sandboxes are the team's
+    started: list[subprocess.Popen[str]] = dataclasses.field(default_factory=list)
 
     def env(self) -> dict[str, str]:
         return {
@@ -51,7 +53,7 @@ class Workstation:
         }
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [exe(), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -59,6 +61,15 @@ class Workstation:
             encoding="utf-8",
             env=self.env(),
         )
+        self.started.append(proc)
+        return proc
+
+    def reap(self) -> None:
+        """Whatever a failed test left running: ended, its pipes closed."""
+        for proc in self.started:
+            if proc.poll() is None:
+                kill_hard(proc)
+            proc.communicate(timeout=30)
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -136,7 +147,12 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster)
         a = World(world.onec, world.crm, world.paths, ours)
         b = _second_home(world, tmp_path / "b", url)
         assert a.profile.uuid != b.profile.uuid
-        yield Team(Workstation("A", a), Workstation("B", b), pg_cluster, database, url)
+        team = Team(Workstation("A", a), Workstation("B", b), pg_cluster, database, url)
+        try:
+            yield team
+        finally:
+            team.a.reap()
+            team.b.reap()
 
 
 @pytest.fixture(autouse=True)
