@@ -52,29 +52,9 @@ def read_lists(
     cancelled since, else ``stock`` is None in the answer (the last read stands).
     """
     known = known or Known()
-    chained = since is None  # a full read: every invoice's rows in the lists' batches
-    try:
-        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since,
-                     rows=chained)  # fmt: skip
-    except (Bitrix24RequestError, Bitrix24NotFound) as exc:
-        if not chained or exc.method != "crm.item.productrow.list":
-            raise
-        chained = False  # a portal that refuses a list of owners: rows read after
-        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
+    got, chained = _first(client, since, stores=stores, stock=stock, stock_since=stock_since)
     rows = got.rows
-    prices = client.catalog.prices_of(rows["prices"])
-    client.catalog.keep_price_rows(rows["prices"])
-    out = CrmLists(
-        companies=[] if since is not None else _companies(rows["companies"], rows["requisites"]),
-        products=client.catalog.products_of(rows["products"], prices),
-        prices=prices,
-        stores=client.inventory.stores_of(rows["stores"]) if stores else None,
-        stages=_stages(client, got.extra) if stores else None,
-        chosen=None if since is not None else _chosen(rows["links"]),
-        read_at=got.started,
-        requests=got.requests,
-        keys=None if since is not None else _keys(rows),
-    )
+    out = _lists_of(client, got, since, stores=stores)
     items = [i for i in rows["items"] if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
     moved = stock and bool(stock_since) and bool(rows["documents"])
@@ -94,6 +74,49 @@ def read_lists(
         out.stock = client.inventory.amounts_of(amounts)
         out.stock_at = got.started if "stock" in rows else more.started
     return out
+
+
+def _first(
+    client: Bitrix24Client,
+    since: dt.datetime | None,
+    *,
+    stores: bool,
+    stock: bool,
+    stock_since: str,
+) -> tuple[Together, bool]:
+    """The first batch, and whether the invoices' rows came chained in the lists'
+    batches (a full read does so unless the portal refuses a list of owners)."""
+    chained = since is None
+    try:
+        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since,
+                     rows=chained)  # fmt: skip
+    except (Bitrix24RequestError, Bitrix24NotFound) as exc:
+        if not chained or exc.method != "crm.item.productrow.list":
+            raise
+        chained = False  # a portal that refuses a list of owners: rows read after
+        got = _probe(client, since, stores=stores, stock=stock, stock_since=stock_since)
+    return got, chained
+
+
+def _lists_of(
+    client: Bitrix24Client, got: Together, since: dt.datetime | None, *, stores: bool
+) -> CrmLists:
+    """The answer as far as the first batch tells it (invoices and stock come after)."""
+    rows = got.rows
+    full = since is None
+    prices = client.catalog.prices_of(rows["prices"])
+    client.catalog.keep_price_rows(rows["prices"])
+    return CrmLists(
+        companies=_companies(rows["companies"], rows["requisites"]) if full else [],
+        products=client.catalog.products_of(rows["products"], prices),
+        prices=prices,
+        stores=client.inventory.stores_of(rows["stores"]) if stores else None,
+        stages=_stages(client, got.extra) if stores else None,
+        chosen=_chosen(rows["links"]) if full else None,
+        read_at=got.started,
+        requests=got.requests,
+        keys=_keys(rows) if full else None,
+    )
 
 
 def _probe(
