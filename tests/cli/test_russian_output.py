@@ -32,6 +32,7 @@ ALLOWED = {
     "P", "D", "UC", "TO1C", "PART", "DT31", "html", "html200", "timeout", "drop",
     "lost", "delay", "badjson", "burst", "method", "item", "list", "on", "off", "small",
     "medium", "large", "s", "it", "bitrix24", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
+    "F8", "F9", "F10", "F11",
 }  # fmt: skip
 # The commands themselves are typed as they are.
 ALLOWED |= {

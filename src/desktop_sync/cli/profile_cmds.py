@@ -274,11 +274,13 @@ SETTING_LABELS = {
     "secrets": N_("Secrets"),
     "onec_password": N_("1C password"),
     "crm_secret": N_("Bitrix24 webhook"),
-    "send": N_("send to 1C"),
     "journal_password": N_("Journal database password"),
+    "send": N_("send to 1C"),
     "paid": N_("paid"),
     "ship": N_("delivered: 1C makes the sales document"),
     "ship_post": N_("Sales document posted at once"),
+    "issued_since": N_("1C invoices to the CRM from"),
+    "crm_responsible": N_("Responsible for invoices from 1C (CRM user)"),
 }
 
 
@@ -294,7 +296,6 @@ def set_(ctx: Context, name: str, key: str, value: str) -> None:
     echo(tr("{name}: {key} = {value}").format(name=name, key=key, value=value or "—"))
     if key == "schedule.at_logon":
         _apply_logon_start(ctx, profile)
-
     if key == "journal.url" and profile.journal_url.startswith("postgresql"):
         _journal_password(profile)
 

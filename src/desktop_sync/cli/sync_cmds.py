@@ -53,7 +53,9 @@ def _flows(only: str | None) -> tuple[Flow, ...] | None:
             out.append(Flow(name))
         except ValueError:
             raise CommandError(
-                tr("--only: unknown flow «{name}»; flows are F1 … F7").format(name=part.strip())
+                tr("--only: unknown flow «{name}»; flows are {flows}").format(
+                    name=part.strip(), flows=", ".join(f.value for f in Flow)
+                )
             ) from None
     return tuple(out)
 

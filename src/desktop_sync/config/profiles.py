@@ -49,11 +49,11 @@ class Profile:
     start_at_logon: bool = False  # open the window (and its schedule) when the user logs on
     journal_url: str = ""  # empty = the SQLite file in the data dir
     crm_throttle: bool = True  # pace requests to the portal's limit; off only for a sandbox
-    invoice_pdf: bool = True  # F11: the printed invoice (PDF) on the CRM invoice's timeline
     # F9: deal pipeline id -> {meaning: stage id} ("send", "paid", "partly_paid", "ship");
     # a deal with a smart invoice of its own: which of the two is sent ("invoice"/"deal")
     deal_stages: dict[str, dict[str, str]] = field(default_factory=dict)
     sale_carrier: str = "invoice"
+    invoice_pdf: bool = True  # F11: the printed invoice (PDF) on the CRM invoice's timeline
     ship_post: bool = False  # F10: the sales document is posted at once (else by the accountant)
     # F8: 1C invoices dated on or after this day (ISO; empty: the first of the current
     # month) reach the CRM, with this CRM user responsible (a user id; empty: the CRM's choice)
@@ -164,14 +164,14 @@ class Profile:
             return replace(self, crm_throttle=value == "on")
         if key in ("onec.invoices_since", "crm.responsible"):
             return _issued_setting(self, key, value.strip())
-        if key == "ship.post":  # F10: post the sales document at once (else the accountant)
-            if value not in ("on", "off"):
-                raise ConfigError(tr("ship.post: expected on or off"))
-            return replace(self, ship_post=value == "on")
         if key == "print.invoice_pdf":
             if value not in ("on", "off"):
                 raise ConfigError(tr("print.invoice_pdf: expected on or off"))
             return replace(self, invoice_pdf=value == "on")
+        if key == "ship.post":  # F10: post the sales document at once (else the accountant)
+            if value not in ("on", "off"):
+                raise ConfigError(tr("ship.post: expected on or off"))
+            return replace(self, ship_post=value == "on")
         if key == "schedule.at_logon":
             if value not in ("on", "off"):
                 raise ConfigError(tr("schedule.at_logon: expected on or off"))
@@ -195,9 +195,9 @@ class Profile:
                         "schedule.at_logon",
                         "crm.throttle",
                         "print.invoice_pdf",
-                        "ship.post",
                         "onec.invoices_since",
                         "crm.responsible",
+                        "ship.post",
                         "deal.<pipeline>.<send|paid|partly_paid|ship>",
                         "deal.carrier",
                     ]
@@ -212,6 +212,24 @@ class Profile:
     def from_json(cls, data: dict[str, Any]) -> Profile:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _issued_setting(profile: Profile, key: str, value: str) -> Profile:
+    """F8's settings: the first day of the 1C invoices sent to the CRM, the responsible."""
+    if key == "crm.responsible":
+        if value and not value.isdigit():
+            raise ConfigError(tr("crm.responsible: the CRM user id must be a number"))
+        return replace(profile, crm_responsible=value)
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(
+                tr("onec.invoices_since: expected a date like 2026-03-01, not «{value}»").format(
+                    value=value
+                )
+            ) from None
+    return replace(profile, issued_since=value)
 
 
 DEAL_MEANINGS = ("send", "paid", "partly_paid", "ship")
@@ -240,28 +258,6 @@ def _deal_setting(profile: Profile, rest: str, value: str) -> Profile:
     if not stages[pipeline]:
         del stages[pipeline]
     return replace(profile, deal_stages=stages)
-
-
-def _issued_setting(profile: Profile, key: str, value: str) -> Profile:
-    """F8's settings: the first day of the 1C invoices sent to the CRM, the responsible."""
-    if key == "crm.responsible":
-        if value and not value.isdigit():
-            raise ConfigError(tr("crm.responsible: the CRM user id must be a number"))
-        return replace(profile, crm_responsible=value)
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(
-                tr("onec.invoices_since: expected a date like 2026-03-01, not «{value}»").format(
-                    value=value
-                )
-            ) from None
-    return replace(profile, issued_since=value)
-
-
-DEAL_MEANINGS = ("send", "paid", "partly_paid", "ship")
-SALE_CARRIERS = ("invoice", "deal")
 
 
 def _set_or_drop(mapping: dict[str, str], key: str, value: str) -> dict[str, str]:
