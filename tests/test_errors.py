@@ -183,3 +183,17 @@ def test_a_damaged_journal_is_said_in_the_window_too(tmp_path: Path) -> None:
     )
     text, expected = plain_message(damaged)  # before: "something went wrong inside"
     assert expected and "journal.sqlite" in text
+
+
+def test_a_held_lock_names_its_holder_in_the_window_too(russian: None) -> None:
+    """Issue 23: the command line named who holds the lock and since when; the window
+    said only «another synchronisation is running» (errors._sentence dropped the who)."""
+    from desktop_sync.journal.dblock import LockHeldElsewhere
+
+    who = "процесс 4242 пользователя ivan на компьютере BUH-2, с 2026-12-06 10:00"
+    said = describe(LockHeldElsewhere("идёт другая синхронизация", who))
+    assert said.exit_code is Exit.LOCKED
+    assert who in said.reason and who in said.sentence
+    assert said.sentence.startswith("Уже идёт другая синхронизация этого профиля")
+    alone = describe(LockHeldElsewhere("идёт другая синхронизация"))
+    assert alone.sentence == Category.LOCKED.message

@@ -178,9 +178,14 @@ class BadConfiguration(SyncError):
 
 
 class Locked(SyncError):
-    """Another run holds this profile's lock (exit code 6)."""
+    """Another run holds this profile's lock (exit code 6); ``who`` holds it, in words
+    (process, user, machine, since when), when the lock knows."""
 
     kind = Category.LOCKED
+
+    def __init__(self, message: str = "", who: str = "") -> None:
+        super().__init__(f"{message} ({who})" if message and who else message)
+        self.who = who
 
 
 def category_of(exc: object) -> Category | None:
@@ -222,7 +227,7 @@ def describe(exc: BaseException) -> Described:
         assert isinstance(exc, SyncError)
         reason = scrub(str(exc)) or kind.message
         return Described(
-            kind, kind.title, reason, _sentence(kind, reason), exc.exit_code, expected=True
+            kind, kind.title, reason, _sentence(kind, reason, exc), exc.exit_code, expected=True
         )
     bug = tr(
         "Something went wrong inside the program ({kind}). Nothing was lost; the details are "
@@ -236,9 +241,12 @@ def in_words(text: str) -> str:
     return text.replace("$metadata", tr("the base's list of published objects"))
 
 
-def _sentence(kind: Category, reason: str) -> str:
+def _sentence(kind: Category, reason: str, exc: SyncError) -> str:
     if kind is Category.CANNOT_CONNECT:
         return tr("Cannot connect: {reason}").format(reason=in_words(reason))
+    who = getattr(exc, "who", "")
+    if kind is Category.LOCKED and who:
+        return tr("{message} It is held by {who}.").format(message=kind.message, who=who)
     if kind in (Category.CANCELLED, Category.LOCKED):
         return kind.message
     return reason

@@ -171,9 +171,7 @@ class RunLock:
     def _held(self) -> LockHeld:
         info = self.holder()
         message = tr("another synchronisation of this profile is running")
-        if info:
-            message += f" ({_holder_text(info)})"
-        return LockHeld(message)
+        return LockHeld(message, _holder_text(info) if info else "")
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -153,7 +153,7 @@ class DbRunLock:
             who = self.holder(conn)
         except Exception:  # who holds it is a courtesy; the lock is what counts
             who = None
-        return LockHeldElsewhere(f"{message} ({who})" if who else message)
+        return LockHeldElsewhere(message, who or "")
 
 
 _HOLDERS = cast(Table, RunHolder.__table__)
