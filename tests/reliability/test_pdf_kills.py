@@ -3,8 +3,8 @@
 
 The portal is made to execute ``crm.timeline.comment.add`` and then hold the answer
 (the sandbox's ``timeout`` fault), so the kill lands exactly where the outcome is
-unknown: the comment is on the timeline, the journal says "sending". The restarted run
-finds it by the key in its text instead of sending it again: each linked invoice ends
+unknown: the comments of that batch request are on the timelines, the journal says
+"sending". The restarted run finds each by the key in its text instead of sending it again: each linked invoice ends
 with exactly one PDF comment, and the run after plans nothing.
 """
 
@@ -93,7 +93,8 @@ def test_killed_while_a_pdf_is_unanswered_then_restarted_sends_no_twin(
         proc.communicate(timeout=30)
         assert was_killed(proc.returncode)
         tally.kills += 1
-        assert sum(pdf_comments(world).values()) == 1  # made, never answered
+        made = sum(pdf_comments(world).values())  # a batch request: made, never answered
+        assert made >= 1
         portal.faults = FaultPlan("", 7)
         portal.stopping.set()  # release the held answer's thread at once
         portal.stopping.clear()
@@ -116,6 +117,6 @@ def test_killed_while_a_pdf_is_unanswered_then_restarted_sends_no_twin(
         tally.duplicated += twins
         assert twins == 0, counts
         assert set(counts) == linked and set(counts.values()) == {1}
-        assert found == 1, "the restarted run found the comment by its key"
+        assert found == made, "the restarted run found each comment by its key"
         assert journal_problems(world.paths.journal_path()) == []
         tally.passed += 1

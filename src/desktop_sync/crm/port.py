@@ -184,6 +184,17 @@ class CrmTimeline(Protocol):
         """Add a note (with files: name, content); its id."""
         ...
 
+    def texts_of(self, invoice_ids: Sequence[int]) -> Mapping[int, list[str] | Exception]:
+        """Each invoice's note texts, many invoices to a request; a failed read's error."""
+        ...
+
+    def add_comments(
+        self, comments: Sequence[tuple[int, str, Sequence[tuple[str, bytes]]]]
+    ) -> list[int | Exception]:
+        """Many notes (invoice id, text, files), several to a request; each note's id or
+        its own error (a lost answer: outcome unknown)."""
+        ...
+
 
 @runtime_checkable
 class CrmCustomFields(Protocol):

@@ -89,6 +89,7 @@ class CrmWriter:
             CounterpartyUpdate: lambda ops, _r: self.linked.many(ops),
             ProductUpdate: lambda ops, _r: self.linked.many(ops),
             IssuedInvoice: self.issued.create_many,
+            InvoicePdf: self.pdfs.attach_many,  # F11: look-ups and adds in batches
         }
 
     # -- the executor's side -------------------------------------------------------------
@@ -111,6 +112,8 @@ class CrmWriter:
             return self.BATCH
         if isinstance(p, IssuedInvoice):
             return self.ISSUED
+        if isinstance(p, InvoicePdf):
+            return self.UPDATES  # the adds split further by body size (timeline.BATCH_BODY)
         return 1
 
     def apply_many(

@@ -6,6 +6,11 @@ the file's name too). Before a comment is added the timeline is read: a comment 
 the key or the version is the one made before (an answer lost, a run killed, a journal
 lost) and is taken, never made twice. The seller and its bank are read from 1C when the
 first PDF of a run is made; an invoice created in 1C in this run is read back from 1C.
+
+Many PDFs travel in batches (issue 18): the timelines read 50 to a request, the comments
+added several to a request within a body cap, each settled from its own answer. The
+timeline of an invoice made in this run (not found) is not read: no attempt could have
+written to it (docs/decisions/exactly-once-creates.md); every other one is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from desktop_sync.connectors.onec import (
 )
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.domain.entities import Invoice
-from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
+from desktop_sync.engine.executor import FOUND, Applied, Outcome, OutcomeUnknown, WriteError
 from desktop_sync.engine.invoice_print import printable_of, seller_bank, seller_party
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import EntityType, InvoicePdf, Unsettled
@@ -66,6 +71,33 @@ class OnecSide:
         return made
 
 
+@dataclasses.dataclass(frozen=True)
+class _Pdf:
+    """One PDF to attach: its payload (1C's version for an invoice made this run)."""
+
+    p: InvoicePdf
+    crm_id: int
+    key: str
+    version: str
+    source: str
+    text: str
+    look_up: bool
+
+    def tags(self) -> list[str]:
+        return [marker(self.key), version_tag(self.version)]
+
+
+def _refused(exc: Exception, data: bytes) -> Exception:
+    """A comment's error; the portal's front server refusing its size, in words."""
+    if getattr(exc, "status", None) == 413:
+        return WriteError(
+            tr("the printed invoice ({size} KB) is larger than the CRM accepts").format(
+                size=len(data) // 1024
+            )
+        )
+    return exc
+
+
 def file_name(doc_number: str, date_text: str, version: str) -> str:
     """The PDF's name on the timeline: the invoice's, with the version's start."""
     return default_name(doc_number, date_text).removesuffix(".pdf") + f"_{version[:8]}.pdf"
@@ -100,11 +132,58 @@ class PdfAttacher:
         return self._seller
 
     def attach(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
+        outcome = self.attach_many([op], results)[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def attach_many(self, ops: list[Operation], results: Mapping[str, Applied]) -> list[Outcome]:
+        """Many PDFs: the timelines that may hold one already read 50 to a batch request,
+        the comments added several to a batch request; one outcome each (a refused one
+        fails alone)."""
+        out: dict[int, Outcome] = {}
+        ready: dict[int, _Pdf] = {}
+        for n, op in enumerate(ops):
+            try:
+                ready[n] = self._prepare(op, results)
+            except SyncError as exc:
+                out[n] = exc
+        asked = [pdf.crm_id for pdf in ready.values() if pdf.look_up and pdf.crm_id]
+        texts = self.crm.timeline.texts_of(asked) if asked else {}
+        for n, pdf in list(ready.items()):
+            seen = texts.get(pdf.crm_id, [])
+            if isinstance(seen, Exception):
+                out[n] = seen
+            elif pdf.look_up and any(t in text for text in seen for t in pdf.tags()):
+                out[n] = self._applied(ops[n], pdf.p, pdf.source, "", pdf.crm_id, relinked=True)
+            else:
+                continue
+            del ready[n]
+        comments: dict[int, tuple[int, str, list[tuple[str, bytes]]]] = {}
+        for n, pdf in ready.items():
+            try:
+                comments[n] = (pdf.crm_id, pdf.text, [self._render(pdf)])
+            except SyncError as exc:
+                out[n] = exc
+        made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
+        for (n, (_id, _text, files)), m in zip(comments.items(), made, strict=True):
+            pdf = ready[n]
+            out[n] = (
+                _refused(m, files[0][1])
+                if isinstance(m, Exception)
+                else self._applied(ops[n], pdf.p, pdf.source, str(m), pdf.crm_id, relinked=False)
+            )
+        return [out[n] for n in range(len(ops))]
+
+    def _prepare(self, op: Operation, results: Mapping[str, Applied]) -> _Pdf:
+        """What the comment will be; whether its timeline may hold it already: only an
+        invoice made in this run (not found) has a timeline no attempt could have
+        written to (docs/decisions/exactly-once-creates.md)."""
         p = op.payload
         assert isinstance(p, InvoicePdf)
         crm_id = p.crm_id
+        made = results.get(p.from_op) if p.from_op else None
         if not crm_id and p.from_op:
-            made = results.get(p.from_op)
             if made is None or not made.target_id.isdigit():
                 raise WriteError(tr("the invoice was not created in the CRM"))
             crm_id = int(made.target_id)
@@ -112,29 +191,19 @@ class PdfAttacher:
         if not p.document.number:  # made in 1C in this run: 1C's number and rows
             ref, p = self._made_in_onec(p, results)
         version = digest(p.document)
-        source = f"{ref}/{version}"
         key = op.idempotency_key
-        if self._find(crm_id, key, version):
-            return self._applied(op, p, source, "", crm_id, relinked=True)
+        text = f"{comment_text(p)} {marker(key)} {version_tag(version)}"
+        fresh = made is not None and not made.result.get(FOUND)
+        return _Pdf(p, crm_id, key, version, f"{ref}/{version}", text, look_up=not fresh)
+
+    def _render(self, pdf: _Pdf) -> tuple[str, bytes]:
         seller, bank = self._seller_and_bank()
-        doc = dataclasses.replace(p.document, seller=seller, bank=bank)
+        doc = dataclasses.replace(pdf.p.document, seller=seller, bank=bank)
         try:
             data = render_invoice_pdf(doc)
         except PrintingError as exc:
             raise WriteError(str(exc)) from None
-        name = file_name(doc.number, f"{doc.date:%d.%m.%Y}", version)
-        text = f"{comment_text(p)} {marker(key)} {version_tag(version)}"
-        try:
-            comment_id = self.crm.timeline.add_comment(crm_id, text, [(name, data)])
-        except SyncError as exc:
-            if getattr(exc, "status", None) == 413:  # the portal's front server refused it
-                raise WriteError(
-                    tr("the printed invoice ({size} KB) is larger than the CRM accepts").format(
-                        size=len(data) // 1024
-                    )
-                ) from None
-            raise
-        return self._applied(op, p, source, str(comment_id), crm_id, relinked=False)
+        return file_name(doc.number, f"{doc.date:%d.%m.%Y}", pdf.version), data
 
     def _made_in_onec(
         self, p: InvoicePdf, results: Mapping[str, Applied]
