@@ -32,6 +32,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from desktop_sync.errors import Locked
 from desktop_sync.i18n import tr
@@ -61,7 +62,30 @@ def _holder_text(info: dict[str, object]) -> str:
     )
 
 
-class RunLock:
+class HeldLock:
+    """A lock held for a ``with`` block: ``acquire`` on entry, ``release`` on exit (the
+    file lock here, the shared journal's lock in ``journal.dblock``)."""
+
+    def acquire(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class RunLock(HeldLock):
     def __init__(
         self, path: Path, *, wait: float | None = None, cancel: threading.Event | None = None
     ) -> None:
@@ -128,18 +152,6 @@ class RunLock:
             if self._guard is not None:
                 self._guard.close()
                 self._guard = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
     # --- who holds it ------------------------------------------------------------------
 

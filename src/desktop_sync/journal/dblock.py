@@ -22,7 +22,6 @@ import os
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, text
@@ -34,6 +33,7 @@ from desktop_sync.journal.base import current_user
 from desktop_sync.journal.db import JournalUnreachable
 from desktop_sync.journal.models import RunHolder
 from desktop_sync.journal.types import utcnow
+from desktop_sync.runlock import HeldLock
 
 _KEEPALIVES = (
     "SET tcp_keepalives_idle = 15",
@@ -54,7 +54,7 @@ def lock_key(scope: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class DbRunLock:
+class DbRunLock(HeldLock):
     """The run lock of one profile (``scope``) on a shared journal's database."""
 
     def __init__(
@@ -109,18 +109,6 @@ class DbRunLock:
         finally:
             conn.invalidate()
             conn.close()
-
-    def __enter__(self) -> DbRunLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
     # --- who holds it ------------------------------------------------------------------
 
