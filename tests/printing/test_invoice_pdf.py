@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
 
+from desktop_sync.domain.money import round_money
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.printing import (
     BankAccount,
@@ -18,6 +20,7 @@ from desktop_sync.printing import (
     gost_payload,
     render_invoice_pdf,
 )
+from desktop_sync.printing.version import digest
 
 from .pdf_reading import decoded_qr, pdf_text
 
@@ -212,3 +215,76 @@ def test_a_long_invoice_runs_onto_more_pages() -> None:
     assert "Товар «60»" in text and "Всего наименований 60, на сумму 600,00 руб." in text
     assert "Шестьсот рублей 00 копеек" in text
     assert decoded_qr(data).endswith("|Sum=60000")
+
+
+def _discounted() -> PrintableInvoice:
+    """The seed's row (37 705,81 × 1 = 35 820,52 after 5 %), a fractional quantity with a
+    discount and a row without one."""
+    rows = [
+        InvoiceRow(
+            "Шкаф «Модерн»",
+            D("1"),
+            "шт",
+            D("37705.81"),
+            D("35820.52"),
+            VatRate.VAT22,
+            D("6459.44"),
+        ),
+        InvoiceRow(
+            "Кабель ВВГ 3×2,5", D("12.5"), "м", D("98.76"), D("1111.05"), VatRate.VAT10, D("101.00")
+        ),
+        InvoiceRow(
+            "Доставка", D("1"), "усл", D("1500.00"), D("1500.00"), VatRate.VAT22, D("270.49")
+        ),
+    ]
+    return invoice(rows=rows)
+
+
+def _money(text: str) -> D:
+    return D(text.replace(" ", "").replace(",", "."))
+
+
+_MONEY = r"-?\d{1,3}(?: \d{3})*,\d{2}"
+
+
+def test_a_discount_gets_its_column_and_every_row_adds_up() -> None:
+    inv = _discounted()
+    text = pdf_text(render_invoice_pdf(inv))
+    assert "№ Товары (работы, услуги) Кол-во Ед. Цена Скидка Сумма" in text
+    found = re.findall(
+        rf"(\d+) (?:Шкаф «Модерн»|Кабель ВВГ 3×2,5|Доставка) (\d+(?:,\d+)?) (?:шт|м|усл) "
+        rf"({_MONEY}) (?:({_MONEY}) )?({_MONEY})",
+        text,
+    )
+    assert [(n, qty, price, discount, amount) for n, qty, price, discount, amount in found] == [
+        ("1", "1", "37 705,81", "1 885,29", "35 820,52"),
+        ("2", "12,5", "98,76", "123,45", "1 111,05"),
+        ("3", "1", "1 500,00", "", "1 500,00"),
+    ]
+    for _, qty, price, discount, amount in found:
+        quantity = D(qty.replace(",", "."))
+        assert round_money(_money(price) * quantity) - _money(discount or "0") == _money(amount)
+    # The totals and VAT are the rows' sums, as without the column.
+    for expected in (
+        "Итого: 38 431,57",
+        "В том числе НДС (22%): 6 729,93",
+        "В том числе НДС (10%): 101,00",
+        "Всего к оплате: 38 431,57",
+        "Всего наименований 3, на сумму 38 431,57 руб.",
+    ):
+        assert expected in text, expected
+    assert decoded_qr(render_invoice_pdf(inv)).endswith("|Sum=3843157")
+
+
+def test_without_a_discount_the_rows_keep_their_six_columns() -> None:
+    text = pdf_text(render_invoice_pdf(invoice()))
+    assert "№ Товары (работы, услуги) Кол-во Ед. Цена Сумма" in text
+    assert "Скидка" not in text
+    assert "1 Стол письменный «Классик» 2 шт 15 000,00 30 000,00" in text
+
+
+def test_the_column_changes_no_version() -> None:
+    """The discount is what price × quantity lacks of the sum, all three already in the
+    version: an invoice without discounts keeps the digest its PDF was attached under."""
+    assert [row.discount for row in _discounted().rows] == [D("1885.29"), D("123.45"), D("0")]
+    assert digest(invoice()) == "c7bea214bf842fea"

@@ -53,6 +53,13 @@ class InvoiceRow:
     vat_rate: VatRate = VatRate.WITHOUT
     vat_amount: Decimal = ZERO
 
+    @property
+    def discount(self) -> Decimal:
+        """«Скидка»: what price × quantity lacks of the row's sum (1C's СуммаСкидки with
+        any automatic discount). Derived from the figures the form shows, so every printed
+        row adds up to the kopeck and the version (:mod:`.version`) does not move."""
+        return round_money(self.quantity * self.price) - self.amount
+
 
 @dataclass(frozen=True, slots=True)
 class PrintableInvoice:

@@ -196,14 +196,24 @@ def _parties(pdf: FPDF, inv: PrintableInvoice) -> None:
 
 
 def _rows(pdf: FPDF, inv: PrintableInvoice) -> None:
+    """The rows; with a discount on any row, a «Скидка» column (the row's discount sum)
+    between «Цена» and «Сумма», so that Цена × Кол-во − Скидка = Сумма, as 1C prints it."""
     pdf.set_font(_FONT, "", 8.5)
     pdf.set_line_width(_LINE)
-    headings = ("№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена", "Сумма")
+    discounts = any(row.discount for row in inv.rows)
+    headings = ["№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена", "Сумма"]
+    widths = [8, 84, 17, 12, 22, 24]
+    align = ["CENTER", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT"]
+    if discounts:
+        headings.insert(5, "Скидка")
+        widths[1:2] = [62]  # the name gives the column its room
+        widths.insert(5, 22)
+        align.insert(5, "RIGHT")
     with pdf.table(
         width=pdf.w - pdf.l_margin - pdf.r_margin,
         align="LEFT",
-        col_widths=(8, 84, 17, 12, 22, 24),
-        text_align=("CENTER", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT"),
+        col_widths=tuple(widths),
+        text_align=tuple(align),
         line_height=4.5,
         padding=0.8,
         first_row_as_headings=True,
@@ -211,16 +221,17 @@ def _rows(pdf: FPDF, inv: PrintableInvoice) -> None:
     ) as table:
         table.row(headings)
         for n, row in enumerate(inv.rows, start=1):
-            table.row(
-                (
-                    str(n),
-                    row.name,
-                    quantity_text(row.quantity),
-                    row.unit,
-                    money_text(row.price),
-                    money_text(row.amount),
-                )
-            )
+            cells = [
+                str(n),
+                row.name,
+                quantity_text(row.quantity),
+                row.unit,
+                money_text(row.price),
+                money_text(row.amount),
+            ]
+            if discounts:
+                cells.insert(5, money_text(row.discount) if row.discount else "")
+            table.row(cells)
     pdf.ln(2)
 
 
