@@ -288,3 +288,20 @@ def test_the_column_changes_no_version() -> None:
     version: an invoice without discounts keeps the digest its PDF was attached under."""
     assert [row.discount for row in _discounted().rows] == [D("1885.29"), D("123.45"), D("0")]
     assert digest(invoice()) == "c7bea214bf842fea"
+
+
+def test_the_printed_discount_is_1c_s_discount_sum() -> None:
+    """The form's «Скидка» of a 1C document's row equals its СуммаСкидки (the row's sum
+    being 1C's ``round(price × quantity − discount)``), prices with VAT in or on top."""
+    from desktop_sync.domain.entities import Invoice, make_line
+    from desktop_sync.engine.invoice_print import printable_of
+
+    lines = (
+        make_line(1, "Шкаф «Модерн»", D("1"), D("37705.81"), VatRate.VAT22, discount=D("1885.29")),
+        make_line(2, "Кабель", D("0.333"), D("99.99"), VatRate.VAT10, discount=D("1.50")),
+        make_line(3, "Монтаж", D("3"), D("333.33"), VatRate.VAT22, vat_included=False),
+        make_line(4, "Лампа", D("7"), D("12.34"), VatRate.VAT22, discount=D("0.01")),
+    )
+    doc = Invoice("28", dt.date(2026, 3, 3), None, lines)
+    printed = printable_of(doc, BUYER, SELLER, BANK, {})
+    assert [row.discount for row in printed.rows] == [line.discount for line in lines]
