@@ -98,7 +98,10 @@ class Invoices:
         """Rows by invoice, in their order on the invoice."""
         out: dict[int, list[dict[str, Any]]] = {i: [] for i in invoice_ids}
         for row in rows:
-            out.setdefault(int(row["ownerId"]), []).append(dict(row))
+            # the read's own dict as it is (a copy of every row doubled them, issue 18)
+            out.setdefault(int(row["ownerId"]), []).append(
+                row if isinstance(row, dict) else dict(row)
+            )
         for mine in out.values():
             mine.sort(key=lambda r: (mapping.as_int(r.get("sort")) or 0, int(r["id"])))
         return out

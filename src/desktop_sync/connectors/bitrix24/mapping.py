@@ -162,6 +162,7 @@ def contact(row: Mapping[str, Any], requisites: Sequence[Mapping[str, Any]]) -> 
         crm_id=as_int(row.get("ID")),
         requisites=reqs,
         phone=str(phones[0].get("VALUE", "")) if phones else "",
+        email=str(emails[0].get("VALUE", "")) if (emails := row.get("EMAIL") or []) else "",
     )
     return _crm_company(row, cp, False, "contact")
 
@@ -279,6 +280,23 @@ def sync_fields(item: Mapping[str, Any]) -> SyncFields:
         else:
             values[f.key] = str(raw)
     return SyncFields(**values)
+
+
+# The fields of a product row and of a smart invoice that the two functions around here
+# read (and the read's own: an invoice's ``updatedTime``, a row's owner and order): a list
+# read cuts its rows to them as each page is decoded (``paging.ListScan.keep``), so the
+# portal's other fields are not kept in memory for the whole read (issue 18). A field
+# read here must be listed here (tests/bitrix24/test_slim_rows.py).
+LINE_FIELDS = (
+    "id", "ownerId", "sort", "quantity", "price", "priceExclusive", "priceNetto",
+    "priceBrutto", "taxRate", "taxIncluded", "measureCode", "productName", "productId",
+)  # fmt: skip
+ITEM_FIELDS = (
+    "id", "begindate", "createdTime", "updatedTime", "companyId", "contactId",
+    "accountNumber", "currencyId", "comments", "stageId", "xmlId", "categoryId",
+    "mycompanyId", "opportunity", "taxValue", "isManualOpportunity", "assignedById",
+    "title", "parentId2", *(f.camel for f in SYNC_FIELDS),
+)  # fmt: skip
 
 
 def invoice(

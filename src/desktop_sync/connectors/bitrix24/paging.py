@@ -92,6 +92,15 @@ class ListScan:
     id_field: str = "ID"
     items_key: str | None = None
     pages: float = math.inf
+    keep: tuple[str, ...] = ()  # the fields the read maps (all when empty): a row is
+    # cut to them as its page is decoded, so the rest of the answer is not kept
+
+    def slim(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The page's rows cut to the fields kept (and the id the scan pages by)."""
+        if not self.keep:
+            return page
+        fields = (self.id_field, *self.keep)
+        return [{k: r[k] for k in fields if k in r} for r in page]
 
     def page(self, last: Any) -> dict[str, Any]:
         base = {k: v for k, v in self.params.items() if k not in ("order", "start")}
@@ -200,7 +209,7 @@ def scan_together(
                 key = f"{name}_{i}"
                 if key in reply.errors:
                     raise reply.errors[key]
-                page = rows_of(reply.results.get(key), spec.items_key, spec.method)
+                page = spec.slim(rows_of(reply.results.pop(key, None), spec.items_key, spec.method))
                 out.rows[name].extend(page)
                 fresh.setdefault(name, []).extend(page)
                 read[name] += 1

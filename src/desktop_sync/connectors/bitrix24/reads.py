@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -27,6 +28,7 @@ from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24RequestError,
 )
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
+from desktop_sync.connectors.bitrix24.mapping import ITEM_FIELDS, LINE_FIELDS
 from desktop_sync.connectors.bitrix24.paging import Follow, ListScan, Together, scan_together
 from desktop_sync.crm.types import CrmCompany, CrmLists, Known, Stage
 
@@ -55,9 +57,11 @@ def read_lists(
     got, chained = _first(client, since, stores=stores, stock=stock, stock_since=stock_since)
     rows = got.rows
     out = _lists_of(client, got, since, stores=stores)
-    items = [i for i in rows["items"] if _new_item(i, known)]
+    items = [i for i in rows.pop("items") if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
     moved = stock and bool(stock_since) and bool(rows["documents"])
+    for done in ("products", "prices", "requisites", "new_requisites", "links", "fields"):
+        rows.pop(done, None)  # mapped: the raw rows go before the invoices are mapped
     unread = [] if chained else [int(i["id"]) for i in items]
     more = _follow_up(client, unread, changed, owners, moved)
     out.requests += more.requests
@@ -65,15 +69,25 @@ def read_lists(
     found = [r for k, v in more.rows.items() if k.startswith("c") for r in v]
     if owners:
         out.companies = _companies([*changed.values(), *found], reqs)
-    lines = client.invoices.rows_by_owner(
-        r for got_rows in (rows, more.rows) for k, v in got_rows.items() if k[0] == "g" for r in v
-    )
-    out.invoices = client.invoices.of(items, lines, out.unreadable)
+    rows.pop("companies", None)
+    del changed, found, reqs
     if stock and (not stock_since or moved):
-        amounts = rows["stock"] if "stock" in rows else more.rows["stock"]
+        first = "stock" in rows
+        amounts = rows.pop("stock") if first else more.rows.pop("stock")
         out.stock = client.inventory.amounts_of(amounts)
-        out.stock_at = got.started if "stock" in rows else more.started
+        out.stock_at = got.started if first else more.started
+    lines = client.invoices.rows_by_owner(_popped_rows(rows, more.rows))
+    out.invoices = client.invoices.of(items, lines, out.unreadable)
     return out
+
+
+def _popped_rows(
+    *lists: dict[str, list[dict[str, Any]]],
+) -> Iterator[dict[str, Any]]:
+    """The invoices' product rows (keys ``g…``), each list let go once taken."""
+    for got in lists:
+        for key in [k for k in got if k[0] == "g"]:
+            yield from got.pop(key)
 
 
 def _first(
@@ -136,7 +150,7 @@ def _probe(
     lists["requisites"] = client.companies.requisite_scan(4, since, "DATE_MODIFY", pages)
     if since is not None:  # a requisite added later has no DATE_MODIFY on every portal
         lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
-    lists["items"] = client.invoices.item_scan(since, pages=pages)
+    lists["items"] = replace(client.invoices.item_scan(since, pages=pages), keep=ITEM_FIELDS)
     if since is None:  # the buyer's requisite chosen on each invoice (few have one)
         lists["links"] = ListScan(
             "crm.requisite.link.list", {"filter": {"ENTITY_TYPE_ID": INVOICE}}, "ENTITY_ID"
@@ -206,7 +220,7 @@ def _rows_of(client: Bitrix24Client) -> Follow:
             return {}
         n = next(batches)
         scans = client.invoices.row_scans([int(r["id"]) for r in rows])
-        return {f"g{n}_{key}": scan for key, scan in scans.items()}
+        return {f"g{n}_{key}": replace(scan, keep=LINE_FIELDS) for key, scan in scans.items()}
 
     return follow
 
@@ -254,7 +268,9 @@ def _follow_up(
     stock: bool,
 ) -> Together:
     """One read for what the probe found changed (nothing to read: no request)."""
-    lists = client.invoices.row_scans(invoice_ids)
+    lists = {
+        k: replace(v, keep=LINE_FIELDS) for k, v in client.invoices.row_scans(invoice_ids).items()
+    }
     for n in range(0, len(owners), _IN_LIST):
         part = owners[n : n + _IN_LIST]
         lists[f"r{n}"] = client.companies.requisite_scan(4, owners=part)
