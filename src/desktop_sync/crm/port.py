@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from desktop_sync.crm.changes import Change
 from desktop_sync.crm.types import (
+    CrmCompany,
     CrmInvoice,
     CrmLists,
     InvoiceDraft,
@@ -53,6 +54,10 @@ class CrmCompanies(Protocol):
     ) -> list[tuple[int, int | None] | Exception]:
         """Create each counterparty keyed by its 1C reference (the ``str``) under the
         source system ``originator_id``: (company id, requisite id) or the error, each."""
+        ...
+
+    def contacts_of(self, ids: Sequence[int]) -> list[CrmCompany]:
+        """These private persons (contacts) with their requisites (``entity`` "contact")."""
         ...
 
     def requisite_owner(self, requisite_id: int) -> tuple[int, int]:

@@ -37,6 +37,7 @@ from desktop_sync.engine.plan_deals import Deals, block_deal_field_writes, plan_
 from desktop_sync.engine.plan_invoice_pdf import plan_invoice_pdfs
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
 from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
+from desktop_sync.engine.plan_persons import pair_person_links
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.plan_scope import customers_in_scope, products_in_scope
 from desktop_sync.engine.snapshot import Snapshot
@@ -93,6 +94,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
     b = Builder(settings)
     flows = set(settings.flows)
     cps = Counterparties(b, snap, links)
+    pair_person_links(cps.match, snap, links)  # private persons linked before (F22)
     products = Products(b, snap, links)
     invoices = Invoices(b, snap, links, cps, products)
     if Flow.F7 in flows:
@@ -106,6 +108,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
             products.ensure_in_crm(ref, sold)
         products.diff_linked()
     deals = Deals(b, snap, links, cps, products)  # F9: deals sent as invoices are
+    deals.persons = invoices.persons  # one private person's counterparty for both
     if Flow.F1 in flows:
         invoices.unreadable()
         invoices.skip = deals.carried_invoices()

@@ -190,6 +190,7 @@ def read_crm(
     _invoices_into(client, data, lists, old)
     if deals:  # F9: the deals of the mapped pipelines (with which of our fields they lack)
         _deals_into(client, data, deals, len(old.deals) if old is not None else 0)
+    _contacts_into(client, data, lists, old)
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores
@@ -280,6 +281,21 @@ def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expect
         chosen = client.deals.deal_requisites(several)
         deals.update({did: replace(deals[did], requisite_id=chosen.get(did)) for did in several})
     data.deals = deals
+
+
+def _contacts_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:
+    """The private persons buying on an invoice or deal without a company: those of the
+    invoices read now and of deals whose contact is not known yet (one request, only
+    when there are any); the others as the last read saw them."""
+    known = old.contacts if old is not None else {}
+    fresh = {i.contact_id for i in lists.invoices if i.contact_id and not i.company_id}
+    fresh |= {
+        d.contact_id
+        for d in data.deals.values()
+        if d.contact_id and not d.company_id and d.contact_id not in known
+    }
+    read = {c.counterparty.crm_id: c for c in client.companies.contacts_of(sorted(fresh))}
+    data.contacts = {**known, **{k: v for k, v in read.items() if k is not None}}
 
 
 def _invoices_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:

@@ -83,6 +83,7 @@ class CrmData:
     deals: dict[int, CrmInvoice] = field(default_factory=dict)  # F9: mapped pipelines' deals
     deals_unreadable: dict[int, str] = field(default_factory=dict)  # deal id -> why
     deal_stages: dict[str, str] = field(default_factory=dict)  # F9: of the mapped pipelines
+    contacts: dict[int, CrmCompany] = field(default_factory=dict)  # buyers without a company
     stock_at: str = ""  # the portal's time when ``stock`` was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
 

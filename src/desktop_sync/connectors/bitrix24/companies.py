@@ -113,6 +113,27 @@ class Companies:
             for r in got["contacts"]
         ]
 
+    def contacts_of(self, ids: Sequence[int]) -> list[CrmCompany]:
+        """These contacts (private persons buying on a deal or invoice without a
+        company), with their requisites (an ИНН of a private person or sole trader):
+        one batch request for both lists."""
+        if not ids:
+            return []
+        lists = {
+            "contacts": ListScan(
+                "crm.contact.list",
+                {"filter": {"@ID": list(ids)}, "select": ["*", "PHONE", "EMAIL"]},
+                pages=len(ids) / PAGE,
+            ),
+            "requisites": self.requisite_scan(3, owners=ids),
+        }
+        got = scan_together(self.rest, lists).rows
+        by_owner = by_owner_of(got["requisites"])
+        return [
+            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
+            for r in got["contacts"]
+        ]
+
     def _find_by_origin(self, method: str, originator_id: str, origin_id: str) -> int | None:
         rows = (
             self.rest.call(

@@ -1,0 +1,165 @@
+"""A private person buying without a company (a deal or smart invoice whose buyer is a
+contact): its 1C counterparty of kind «Физическое лицо» (BP 3.0
+``ЮридическоеФизическоеЛицо``; UT 11 a private person partner and its counterparty).
+
+Found by our key only, never by name: the journal's link (CRM key ``contact/<id>``),
+the 1C counterparty F7 made from it earlier (the contact's origin mark), or created
+under the key's reference (a repeat after a crash finds it there). Its ИНН (12
+digits) goes with it when the contact's requisite has one. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from desktop_sync.crm.types import CrmCompany
+from desktop_sync.domain.entities import CounterpartyKind
+from desktop_sync.domain.requisites import RequisiteError, validate_inn
+from desktop_sync.engine import normalize as nz
+from desktop_sync.engine.matcher import ORIGINATOR, MatchResult, Pair
+from desktop_sync.engine.model import Flow, Operation, OpKind, System
+from desktop_sync.engine.ops import CounterpartyCreate, LinkOnly
+from desktop_sync.engine.plan_base import COUNTERPARTY, Builder, Links, field_changes
+from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.i18n import tr
+
+CONTACT = "contact/"
+
+
+def contact_key(contact_id: int) -> str:
+    """The CRM key of a private person's counterparty link: ``contact/<id>``."""
+    return f"{CONTACT}{contact_id}"
+
+
+def pair_person_links(match: MatchResult, snap: Snapshot, links: Links) -> None:
+    """Private persons linked before are known pairs (F7 creates no CRM twin of them)."""
+    for link in links.of(COUNTERPARTY):
+        if (
+            link.crm_id is not None
+            and link.crm_id.startswith(CONTACT)
+            and link.onec_ref in snap.onec.counterparties
+        ):
+            match.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
+
+
+def person_label(co: CrmCompany) -> str:
+    """«Иванов Пётр Сергеевич (контакт 7)», with the ИНН when it has one."""
+    cp = co.counterparty
+    name = cp.name or tr("contact without a name")
+    if cp.inn:
+        return tr("{name} (contact {id}, INN {inn})").format(name=name, id=cp.crm_id, inn=cp.inn)
+    return tr("{name} (contact {id})").format(name=name, id=cp.crm_id)
+
+
+class Persons:
+    """The private persons of one plan: each made to exist in 1C once."""
+
+    def __init__(self, b: Builder, snap: Snapshot, match: MatchResult) -> None:
+        self.b = b
+        self.snap = snap
+        self.match = match
+        self.ready: dict[str, tuple[str | None, str]] = {}  # crm key -> (op id, 1C ref)
+
+    def in_onec(self, contact_id: int, why: str) -> tuple[str | None, str | None]:
+        """(op id, 1C ref) after which the contact's counterparty exists in 1C; (None,
+        None) when the contact was not read."""
+        key = contact_key(contact_id)
+        ref = self.match.by_crm.get(key)
+        if ref is not None:
+            return None, ref
+        if key in self.ready:
+            return self.ready[key]
+        co = self.snap.crm.contacts.get(contact_id)
+        if co is None:
+            return None, None
+        label = person_label(co)
+        origin = co.origin_id if co.originator_id == ORIGINATOR else None
+        if origin and origin in self.snap.onec.counterparties:
+            self.ready[key] = (self._link(key, origin, co, label), origin)
+            return self.ready[key]
+        idem = self.b.key(Flow.F7, COUNTERPARTY, key)
+        new_ref = self.b.new_ref(idem)
+        cp = replace(
+            co.counterparty,
+            kind=CounterpartyKind.PERSON,
+            kpp="",
+            onec_ref=new_ref,
+            crm_id=None,
+            requisites=(),
+            full_name=co.counterparty.full_name or co.counterparty.name,
+        )
+        op_id = f"F7:create_onec:{key}"
+        self._check(key, co, label, op_id)
+        values = nz.counterparty_values(cp)
+        self.b.op(
+            Operation(
+                op_id=op_id,
+                flow=Flow.F7,
+                kind=OpKind.CREATE,
+                target=System.ONEC,
+                entity_type=COUNTERPARTY,
+                source_id=key,
+                target_id=new_ref,
+                idempotency_key=idem,
+                reason=tr(
+                    "{name}: a private person, not in 1C yet; a counterparty «Физическое "
+                    "лицо» will be created ({why})"
+                ).format(name=label, why=why),
+                record_label=label,
+                changes=field_changes({}, values),
+                payload=CounterpartyCreate(cp, values),
+            )
+        )
+        self.ready[key] = (op_id, new_ref)
+        return self.ready[key]
+
+    def _check(self, key: str, co: CrmCompany, label: str, op_id: str) -> None:
+        """A name and, when given, a valid 12-digit ИНН; else named, nothing created."""
+        cp = co.counterparty
+        problem: tuple[str, str] | None = None
+        if not cp.name.strip():
+            problem = "name", tr("the contact has no name")
+        elif cp.inn:
+            try:
+                validate_inn(cp.inn)
+                if len(cp.inn) != 12:
+                    problem = "inn", tr("a private person's INN has 12 digits")
+            except RequisiteError as exc:
+                problem = "inn", str(exc)
+        if problem is None:
+            return
+        self.b.attention(
+            Flow.F7,
+            COUNTERPARTY,
+            f"F7:person:{key}",
+            record_id=key,
+            record_label=label,
+            field=nz.label(problem[0]),
+            message=problem[1],
+            action=tr("correct the contact in the CRM; the next run sends it"),
+            crm_value=getattr(cp, problem[0]),
+            blocks=(op_id,),
+        )
+
+    def _link(self, key: str, onec_ref: str, co: CrmCompany, label: str) -> str:
+        """The 1C counterparty F7 made from this contact: linked, not created again."""
+        onec_v = nz.counterparty_values(self.snap.onec.counterparties[onec_ref])
+        self.match.add(Pair(onec_ref, key, "origin", known=False))
+        return self.b.op(
+            Operation(
+                op_id=f"F7:link:{onec_ref}",
+                flow=Flow.F7,
+                kind=OpKind.LINK,
+                target=System.CRM,
+                entity_type=COUNTERPARTY,
+                source_id=onec_ref,
+                target_id=key,
+                idempotency_key="",
+                reason=tr(
+                    "{name}: found in 1C (created by desktop-sync earlier); will be linked"
+                ).format(name=label),
+                record_label=label,
+                payload=LinkOnly(onec_v, onec_v),
+            )
+        )
+

@@ -1,0 +1,114 @@
+"""A deal whose buyer is a contact and no company (a private person), end to end on both
+configurations: the contact (name, phone, its requisite's 12-digit ИНН) becomes one 1C
+counterparty of kind «Физическое лицо» (UT 11: with its private person partner), keyed by
+the contact's id, never found by name; the deal becomes one 1C document for it; a second
+sync plans nothing; the same contact's next deal reuses the counterparty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.domain.entities import CounterpartyKind, Requisite
+from desktop_sync.domain.requisites import make_inn
+from desktop_sync.engine.ops import EntityType
+
+from .conftest import World
+from .test_deals_e2e import SEND, deal_world, made_from
+
+__all__ = ["deal_world"]  # the fixture, shared with the deals' own tests
+
+INN = make_inn("7707083893")  # 12 digits: a private person's ИНН
+
+
+def _crm(world: World) -> Bitrix24Client:
+    return Bitrix24Client(world.crm.webhook, throttle=False)
+
+
+def _contact(world: World) -> int:
+    """Петров Иван Сергеевич, with a phone, an e-mail and a private person's requisite."""
+    with _crm(world) as c:
+        contact_id = int(
+            c.companies.rest.call(
+                "crm.contact.add",
+                {"fields": {"LAST_NAME": "Петров", "NAME": "Иван", "SECOND_NAME": "Сергеевич",
+                            "PHONE": [{"VALUE": "+7 900 123-45-67", "VALUE_TYPE": "WORK"}],
+                            "EMAIL": [{"VALUE": "petrov@example.ru", "VALUE_TYPE": "WORK"}]}},
+            ).result
+        )  # fmt: skip
+        c.companies.add_requisite(
+            contact_id,
+            Requisite(inn=INN),
+            name="Петров Иван Сергеевич",
+            kind=CounterpartyKind.PERSON,
+            owner_type=3,
+        )
+    return contact_id
+
+
+def _deal(world: World, contact_id: int, title: str) -> tuple[int, Any]:
+    """A deal at «Согласовано» for the contact alone, with a sent invoice's rows."""
+    with world.service() as svc:
+        sent = sorted(int(lk.crm_id or 0) for lk in svc.links(EntityType.INVOICE))
+    with _crm(world) as c:
+        rows = next(i for i in map(c.invoices.get, sent) if len(i.invoice.lines) > 1)
+        deal_id = c.deals.add_deal(
+            {"TITLE": title, "CATEGORY_ID": 1, "STAGE_ID": "C1:NEW", "CONTACT_ID": contact_id}
+        )
+        c.deals.set_product_rows(deal_id, rows.invoice.lines)
+        c.deals.update_deal(deal_id, {"STAGE_ID": SEND})
+        return deal_id, c.deals.get(deal_id)
+
+
+def _persons(world: World) -> list[Any]:
+    with world.service() as svc:
+        return [cp for cp in svc.onec.counterparties() if cp.inn == INN]
+
+
+def test_a_contacts_deal_makes_one_private_person_counterparty_and_reuses_it(
+    deal_world: World,
+) -> None:
+    world = deal_world
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+    contact_id = _contact(world)
+    deal_id, deal = _deal(world, contact_id, "Бумага для дома")
+    assert deal.company_id is None and deal.contact_id == contact_id
+
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    reasons = [op.reason for op in plan.operations]
+    person = [r for r in reasons if "Петров Иван Сергеевич" in r and "Физическое лицо" in r]
+    assert len(person) == 1, reasons
+    head = f"Deal No. {deal_id} «Бумага для дома»: "
+    sent = [r for r in reasons if r.startswith(head) and "will be created in 1C for" in r]
+    assert sent and "in 1C for Петров Иван Сергеевич;" in sent[0], reasons
+    docs = made_from(world, deal_id)
+    assert len(docs) == 1
+    made = _persons(world)
+    assert len(made) == 1
+    cp = made[0]
+    assert cp.kind is CounterpartyKind.PERSON
+    assert cp.name == "Петров Иван Сергеевич"
+    assert cp.kpp == ""
+    assert docs[0].counterparty_ref == cp.onec_ref  # not a company that has the contact's id
+    assert docs[0].total == deal.opportunity
+
+    with world.service() as svc:
+        _s, again = svc.run()
+    assert again.operations == (), [op.reason for op in again.operations]
+
+    second_id, _second = _deal(world, contact_id, "Тетради")
+    with world.service() as svc:
+        summary, plan = svc.run()
+    assert summary.counts.get("failed", 0) == 0, summary.failures
+    assert not any("Физическое лицо" in op.reason for op in plan.operations)
+    docs2 = made_from(world, second_id)
+    assert len(docs2) == 1
+    assert docs2[0].counterparty_ref == cp.onec_ref
+    assert len(_persons(world)) == 1
+    with world.service() as svc:
+        _s, again = svc.run()
+    assert again.operations == ()
