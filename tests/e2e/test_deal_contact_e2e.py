@@ -6,6 +6,8 @@ sync plans nothing; the same contact's next deal reuses the counterparty."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
@@ -15,6 +17,7 @@ from desktop_sync.engine.ops import EntityType
 
 from .conftest import World
 from .test_deals_e2e import SEND, deal_world, made_from
+from .test_issued_invoices import crm_of, set_profile
 
 __all__ = ["deal_world"]  # the fixture, shared with the deals' own tests
 
@@ -112,3 +115,36 @@ def test_a_contacts_deal_makes_one_private_person_counterparty_and_reuses_it(
     with world.service() as svc:
         _s, again = svc.run()
     assert again.operations == ()
+
+
+def test_an_invoice_issued_in_onec_to_that_person_reaches_the_crm_for_the_contact(
+    deal_world: World,
+) -> None:
+    """F8 for the person desktop-sync made: the CRM invoice's buyer is the contact (not a
+    company, not a new contact), and the next sync plans nothing."""
+    world = deal_world
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+    contact_id = _contact(world)
+    deal_id, _deal_read = _deal(world, contact_id, "Бумага для дома")
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+    like = copy.deepcopy(world.story.invoice(made_from(world, deal_id)[0].onec_ref or ""))
+    for name in ("Ref_Key", "DataVersion", "Number", "Posted", "DeletionMark"):
+        like.pop(name, None)
+    like.update(Date=dt.datetime(2026, 3, 20, 11), Комментарий="")
+    ref = str(world.onec.add(world.story.invoices, **like)["Ref_Key"])
+    world.onec.post(world.story.invoices, ref)
+    set_profile(world, ("onec.invoices_since", "2026-03-19"))
+
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        _s, again = svc.run()
+    made = crm_of(world, ref)
+    assert len(made) == 1
+    assert made[0].contact_id == contact_id and made[0].company_id is None
+    assert again.operations == (), [op.reason for op in again.operations]
+    assert len(_persons(world)) == 1

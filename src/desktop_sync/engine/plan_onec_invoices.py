@@ -257,6 +257,8 @@ class IssuedInvoices:
         if dep:
             deps.append(dep)
         pair = self.cps.match.pairs.get(cp_ref)
+        if pair is not None and pair.crm_key.startswith("contact/"):  # a private person
+            return pair.crm_key.removeprefix("contact/"), None, True, cp.name
         if pair is not None:
             company_id = pair.crm_key.split("/")[0]
             co = self.snap.crm.companies.get(int(company_id)) if company_id.isdigit() else None
