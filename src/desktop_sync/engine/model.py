@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_sync.connectors.onec.client import ref_for_key
 from desktop_sync.engine.ops import NO_PAYLOAD, EntityType, Payload
@@ -90,6 +90,32 @@ class Operation:
     changes: tuple[FieldChange, ...] = ()
     payload: Payload = NO_PAYLOAD
     depends_on: tuple[str, ...] = ()
+
+
+class Head(NamedTuple):
+    """What kind of write an operation is, where and of what (``operation``)."""
+
+    flow: Flow
+    kind: OpKind
+    target: System
+    entity_type: EntityType
+
+
+def operation(
+    op_id: str,
+    head: Head,
+    ids: tuple[str, str | None],
+    label: str,
+    reason: str,
+    payload: Payload = NO_PAYLOAD,
+    *,
+    key: str = "",
+    changes: tuple[FieldChange, ...] = (),
+    depends_on: tuple[str, ...] = (),
+) -> Operation:
+    """An ``Operation`` from its head, its (source, target) ids, the record's label and
+    the reason; ``key`` is the idempotency key (a create's, none for a link or update)."""
+    return Operation(op_id, *head, *ids, key, reason, label, changes, payload, depends_on)
 
 
 @dataclass(frozen=True, slots=True)

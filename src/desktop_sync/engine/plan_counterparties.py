@@ -15,7 +15,7 @@ from desktop_sync.domain.entities import (
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult, match_counterparties
-from desktop_sync.engine.model import Flow, Operation, OpKind, System
+from desktop_sync.engine.model import Flow, Head, OpKind, System, operation
 from desktop_sync.engine.ops import ContractCreate, CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import (
     CONTRACT,
@@ -119,22 +119,16 @@ class Counterparties:
         crm_v.update({f: v for f, v in onec_v.items() if f not in _compared(rq)})
         rule_text = tr(_RULES[rule]) if rule in _RULES else rule
         label = self._label(cp)
+        reason = tr("{name}: found in the CRM ({rule}); will be linked")
         return self.b.op(
-            Operation(
-                op_id=f"F7:link:{onec_ref}",
-                flow=Flow.F7,
-                kind=OpKind.LINK,
-                target=System.CRM,
-                entity_type=COUNTERPARTY,
-                source_id=onec_ref,
-                target_id=crm_key,
-                idempotency_key="",
-                reason=tr("{name}: found in the CRM ({rule}); will be linked").format(
-                    name=label, rule=rule_text
-                ),
-                record_label=label,
+            operation(
+                f"F7:link:{onec_ref}",
+                Head(Flow.F7, OpKind.LINK, System.CRM, COUNTERPARTY),
+                (onec_ref, crm_key),
+                label,
+                reason.format(name=label, rule=rule_text),
+                LinkOnly(onec_v, crm_v),
                 changes=field_changes(crm_v, onec_v),
-                payload=LinkOnly(onec_v, crm_v),
             )
         )
 
@@ -204,19 +198,15 @@ class Counterparties:
                 "{name}: not in the CRM yet; a company with requisites will be created ({why})"
             )
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F7,
-                kind=OpKind.CREATE,
-                target=System.CRM,
-                entity_type=COUNTERPARTY,
-                source_id=onec_ref,
-                target_id=None,
-                idempotency_key=key,
-                reason=reason.format(name=self._label(cp), why=why),
-                record_label=self._label(cp),
+            operation(
+                op_id,
+                Head(Flow.F7, OpKind.CREATE, System.CRM, COUNTERPARTY),
+                (onec_ref, None),
+                self._label(cp),
+                reason.format(name=self._label(cp), why=why),
+                payload,
+                key=key,
                 changes=field_changes({}, nz.counterparty_values(cp)),
-                payload=payload,
                 depends_on=(company_of,) if company_of else (),
             )
         )
@@ -241,7 +231,7 @@ class Counterparties:
             if ref == cp.onec_ref or sib.partner_ref != cp.partner_ref or sib.deleted:
                 continue
             pair = self.match.pairs.get(ref)
-            if pair is not None and pair.crm_key[:1].isdigit():  # not a contact/<id>
+            if pair is not None:
                 return int(pair.crm_key.split("/")[0]), None
             op_id = self.crm_ready.get(ref, "")
             if made is None and op_id.startswith("F7:create_crm:") and not self.b.is_blocked(op_id):
@@ -342,22 +332,17 @@ class Counterparties:
                     crm_value=getattr(cp, problem[0]),
                     blocks=(op_id,),
                 )
+        reason = tr("{name}: not in 1C yet; a counterparty will be created ({why})")
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F7,
-                kind=OpKind.CREATE,
-                target=System.ONEC,
-                entity_type=COUNTERPARTY,
-                source_id=crm_key,
-                target_id=new_ref,
-                idempotency_key=key,
-                reason=tr("{name}: not in 1C yet; a counterparty will be created ({why})").format(
-                    name=label, why=why
-                ),
-                record_label=label,
+            operation(
+                op_id,
+                Head(Flow.F7, OpKind.CREATE, System.ONEC, COUNTERPARTY),
+                (crm_key, new_ref),
+                label,
+                reason.format(name=label, why=why),
+                CounterpartyCreate(cp, nz.counterparty_values(cp)),
+                key=key,
                 changes=field_changes({}, nz.counterparty_values(cp)),
-                payload=CounterpartyCreate(cp, nz.counterparty_values(cp)),
             )
         )
         self.onec_ready[crm_key] = op_id
@@ -434,21 +419,16 @@ class Counterparties:
         key = self.b.key(Flow.F7, CONTRACT, onec_ref)
         ref = self.b.new_ref(key)
         contract = Contract(tr("Main contract"), onec_ref, "СПокупателем", ref)
+        reason = tr("{name}: has no contract with the buyer in 1C; one will be created")
         op_id = self.b.op(
-            Operation(
-                op_id=f"F7:contract:{onec_ref}",
-                flow=Flow.F7,
-                kind=OpKind.CREATE,
-                target=System.ONEC,
-                entity_type=CONTRACT,
-                source_id=onec_ref,
-                target_id=ref,
-                idempotency_key=key,
-                reason=tr(
-                    "{name}: has no contract with the buyer in 1C; one will be created"
-                ).format(name=label),
-                record_label=label,
-                payload=ContractCreate(contract),
+            operation(
+                f"F7:contract:{onec_ref}",
+                Head(Flow.F7, OpKind.CREATE, System.ONEC, CONTRACT),
+                (onec_ref, ref),
+                label,
+                reason.format(name=label),
+                ContractCreate(contract),
+                key=key,
                 depends_on=(after,) if after else (),
             )
         )

@@ -9,7 +9,16 @@ from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice, InvoiceLine
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult, Pair, SentIndex, find_sent_invoice
-from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
+from desktop_sync.engine.model import (
+    FieldChange,
+    Flow,
+    Head,
+    Item,
+    ItemKind,
+    OpKind,
+    System,
+    operation,
+)
 from desktop_sync.engine.ops import InvoiceCreate, LinkOnly, NumberBack
 from desktop_sync.engine.plan_base import (
     DEAL,
@@ -34,7 +43,6 @@ from desktop_sync.engine.plan_invoice_checks import (
     rounding_notes,
 )
 from desktop_sync.engine.plan_onec_invoices import issued_in_onec
-from desktop_sync.engine.plan_persons import CONTACT, Persons, contact_key
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
@@ -60,7 +68,6 @@ class Invoices:
         self._sent_index: SentIndex | None = None  # the 1C invoices, indexed once a plan
         self.skip: set[int] = set()  # CRM invoices not sent: their deal carries the sale (F9)
         self.match = MatchResult()  # 1C ref <-> CRM invoice id: linked, or found in 1C
-        self.persons = Persons(b, snap, cps.match)  # contact buyers (shared with deals)
         records = self.records()
         for link in links.of(self.ENTITY):
             if (
@@ -99,10 +106,10 @@ class Invoices:
         return inv
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
-        company = self.snap.crm.companies.get(ci.company_id or -1)  # a contact's id is not one
+        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
         if company is None:
-            return self._person_key(ci, onec_counterparty)
-        reqs = self.cps.units[company.counterparty.crm_id or -1]
+            return None
+        reqs = self.cps.units[ci.invoice.counterparty_crm_id or -1]
         # F7 may add requisites to this company earlier in this same run (a UT partner's
         # other counterparty): F1 reads the company as it will be after F7, not as read,
         # so the outcome is the same whether or not a killed run added them already.
@@ -120,20 +127,9 @@ class Invoices:
             )
         return chosen
 
-    def _person_key(self, ci: CrmInvoice, onec_counterparty: str | None) -> str | None:
-        """A buyer that is a contact only (a private person): ``contact/<id>``; for a
-        sent document, only when its 1C counterparty is that person's."""
-        if not ci.contact_id or ci.company_id or ci.contact_id not in self.snap.crm.contacts:
-            return None
-        key = contact_key(ci.contact_id)
-        if onec_counterparty and self.cps.match.by_crm.get(key) != onec_counterparty:
-            return None
-        return key
-
     def _buyer(self, ci: CrmInvoice) -> str:
-        company = self.snap.crm.companies.get(ci.company_id or -1)
-        buyer = company or self.snap.crm.contacts.get(ci.contact_id or -1)
-        return buyer.counterparty.name if buyer is not None else ""
+        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
+        return company.counterparty.name if company else ""
 
     def unreadable(self) -> None:
         """CRM invoices whose data could not be understood: named, never guessed."""
@@ -208,26 +204,21 @@ class Invoices:
         changes = [FieldChange("total", nz.label("total"), None, total)]
         if vat_total != ci.tax_value:
             changes.append(FieldChange("vat", tr("VAT"), ci.tax_value, vat_total))
+        values = (
+            nz.invoice_values(inv, counterparty_ref or "", product_refs, total)
+            if len(product_refs) == len(inv.lines)
+            else {}
+        )
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F1,
-                kind=OpKind.CREATE,
-                target=System.ONEC,
-                entity_type=self.ENTITY,
-                source_id=crm_id,
-                target_id=new_ref,
-                idempotency_key=key,
-                reason="; ".join([reason, *notes]),
-                record_label=label,
+            operation(
+                op_id,
+                Head(Flow.F1, OpKind.CREATE, System.ONEC, self.ENTITY),
+                (crm_id, new_ref),
+                label,
+                "; ".join([reason, *notes]),
+                InvoiceCreate(onec_invoice, crm_id, values),
+                key=key,
                 changes=tuple(changes),
-                payload=InvoiceCreate(
-                    onec_invoice,
-                    crm_id,
-                    nz.invoice_values(inv, counterparty_ref or "", product_refs, total)
-                    if len(product_refs) == len(inv.lines)
-                    else {},
-                ),
                 depends_on=tuple(dict.fromkeys(deps)),
             )
         )
@@ -242,18 +233,13 @@ class Invoices:
         if company_key is None:
             check_buyer(say, bool(ci.contact_id and not ci.company_id))
             return None, None
-        if company_key.startswith(CONTACT):  # a private person (F22)
-            dep, counterparty_ref = self.persons.in_onec(ci.contact_id or 0, say.label)
-        else:
-            dep, counterparty_ref = self.cps.ensure_in_onec(company_key, say.label)
+        dep, counterparty_ref = self.cps.ensure_in_onec(company_key, say.label)
         if dep:
             deps.append(dep)
         if counterparty_ref is None:
             return None, None
         dep_c, contract_ref = self.cps.ensure_contract(
-            counterparty_ref,
-            deps[-1] if deps else None,
-            ci.invoice.counterparty_name or self._buyer(ci) or say.label,
+            counterparty_ref, deps[-1] if deps else None, ci.invoice.counterparty_name or say.label
         )
         if dep_c:
             deps.append(dep_c)
@@ -335,18 +321,13 @@ class Invoices:
     def _number_back(self, crm_id: str, onec_ref: str, after: str, label: str) -> None:
         """The 1C number and date written back to the CRM invoice once ``after`` is done."""
         self.b.op(
-            Operation(
-                op_id=f"F1:number_back:{self.TAG}{crm_id}",
-                flow=Flow.F1,
-                kind=OpKind.UPDATE,
-                target=System.CRM,
-                entity_type=INVOICE_BACK,
-                source_id=onec_ref,
-                target_id=crm_id,
-                idempotency_key="",
-                reason=self.back_reason(label),
-                record_label=label,
-                payload=NumberBack(after, crm_id, deal=self.ENTITY is DEAL),
+            operation(
+                f"F1:number_back:{self.TAG}{crm_id}",
+                Head(Flow.F1, OpKind.UPDATE, System.CRM, INVOICE_BACK),
+                (onec_ref, crm_id),
+                label,
+                self.back_reason(label),
+                NumberBack(after, crm_id, deal=self.ENTITY is DEAL),
                 depends_on=(after,),
             )
         )
@@ -402,24 +383,18 @@ class Invoices:
         doc = self.snap.onec.invoices[ref]
         onec_v = invoice_values_onec(doc)
         crm_v = self.crm_values(ci) or {}
+        reason = tr(
+            "{label}: already in 1C as No. {number} of {date}; will be linked, not created again"
+        )
+        result = {"number": doc.number, "date": doc.date.isoformat()}
         link_id = self.b.op(
-            Operation(
-                op_id=f"F1:link:{self.TAG}{crm_id}",
-                flow=Flow.F1,
-                kind=OpKind.LINK,
-                target=System.ONEC,
-                entity_type=self.ENTITY,
-                source_id=crm_id,
-                target_id=ref,
-                idempotency_key="",
-                reason=tr(
-                    "{label}: already in 1C as No. {number} of {date}; will be linked, "
-                    "not created again"
-                ).format(label=label, number=doc.number, date=fmt_date(doc)),
-                record_label=label,
-                payload=LinkOnly(
-                    onec_v, crm_v, result={"number": doc.number, "date": doc.date.isoformat()}
-                ),
+            operation(
+                f"F1:link:{self.TAG}{crm_id}",
+                Head(Flow.F1, OpKind.LINK, System.ONEC, self.ENTITY),
+                (crm_id, ref),
+                label,
+                reason.format(label=label, number=doc.number, date=fmt_date(doc)),
+                LinkOnly(onec_v, crm_v, result=result),
             )
         )
         if ci.fields.onec_number != doc.number or ci.fields.onec_date != doc.date:

@@ -10,7 +10,7 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import Pair, match_products
-from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
+from desktop_sync.engine.model import FieldChange, Flow, Head, Operation, OpKind, System, operation
 from desktop_sync.engine.ops import LinkOnly, ProductCreate, ProductUpdate
 from desktop_sync.engine.plan_base import (
     PRODUCT,
@@ -66,23 +66,17 @@ class Products:
                 blocks=(op_id,),
             )
         self._same_name_in_crm(p, onec_ref, op_id)
+        reason = tr("{name}: not in the CRM catalog yet; will be created ({why})")
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F5,
-                kind=OpKind.CREATE,
-                target=System.CRM,
-                entity_type=PRODUCT,
-                source_id=onec_ref,
-                target_id=None,
-                idempotency_key=self.b.key(Flow.F5, PRODUCT, onec_ref),
-                reason=tr("{name}: not in the CRM catalog yet; will be created ({why})").format(
-                    name=p.name, why=why
-                )
-                + self._cannot_hold(p),
-                record_label=p.name,
+            operation(
+                op_id,
+                Head(Flow.F5, OpKind.CREATE, System.CRM, PRODUCT),
+                (onec_ref, None),
+                p.name,
+                reason.format(name=p.name, why=why) + self._cannot_hold(p),
+                ProductCreate(p, nz.product_values(p)),
+                key=self.b.key(Flow.F5, PRODUCT, onec_ref),
                 changes=field_changes({}, nz.product_values(p)),
-                payload=ProductCreate(p, nz.product_values(p)),
             )
         )
         self.crm_ready[onec_ref] = op_id
@@ -124,26 +118,19 @@ class Products:
         crm_p = self.snap.crm.products[int(pair.crm_key)].product
         onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
         differ = {f: onec_v[f] for f in compared(onec_v) if onec_v[f] != crm_v[f]}
+        rule = {
+            "xml_id": tr("the mark of 1C's catalog exchange"),
+            "confirmed": tr("a person's confirmation"),
+        }.get(pair.rule, tr("article"))
+        reason = tr("{name}: found in the CRM catalog (by {rule}); will be linked")
         op_id = self.b.op(
-            Operation(
-                op_id=f"F5:link:{onec_ref}",
-                flow=Flow.F5,
-                kind=OpKind.LINK,
-                target=System.CRM,
-                entity_type=PRODUCT,
-                source_id=onec_ref,
-                target_id=pair.crm_key,
-                idempotency_key="",
-                reason=tr("{name}: found in the CRM catalog (by {rule}); will be linked").format(
-                    name=p.name,
-                    rule={
-                        "xml_id": tr("the mark of 1C's catalog exchange"),
-                        "confirmed": tr("a person's confirmation"),
-                    }.get(pair.rule, tr("article")),
-                )
-                + self._cannot_hold(p),
-                record_label=p.name,
-                payload=LinkOnly({**onec_v, **{f: crm_v[f] for f in differ}}, crm_v),
+            operation(
+                f"F5:link:{onec_ref}",
+                Head(Flow.F5, OpKind.LINK, System.CRM, PRODUCT),
+                (onec_ref, pair.crm_key),
+                p.name,
+                reason.format(name=p.name, rule=rule) + self._cannot_hold(p),
+                LinkOnly({**onec_v, **{f: crm_v[f] for f in differ}}, crm_v),
             )
         )
         if differ:
@@ -301,23 +288,17 @@ def update_crm(
     depends_on: tuple[str, ...] = (),
 ) -> Operation:
     """The CRM product update that carries ``values`` (what differs) from 1C."""
-    return Operation(
-        op_id=f"{Flow.F5.value}:update_crm:{PRODUCT}:{onec_ref}",
-        flow=Flow.F5,
-        kind=OpKind.UPDATE,
-        target=System.CRM,
-        entity_type=PRODUCT,
-        source_id=onec_ref,
-        target_id=crm_id,
-        idempotency_key="",
-        reason=tr("{name}: changed in 1C ({fields}); the CRM will be updated").format(
-            name=label, fields=", ".join(nz.label(f) for f in values)
-        ),
-        record_label=label,
+    reason = tr("{name}: changed in 1C ({fields}); the CRM will be updated")
+    return operation(
+        f"{Flow.F5.value}:update_crm:{PRODUCT}:{onec_ref}",
+        Head(Flow.F5, OpKind.UPDATE, System.CRM, PRODUCT),
+        (onec_ref, crm_id),
+        label,
+        reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
+        ProductUpdate(values, onec_v, crm_v),
         changes=tuple(
             FieldChange(f, nz.label(f), nz.display(f, crm_v.get(f)), nz.display(f, v))
             for f, v in values.items()
         ),
-        payload=ProductUpdate(values, onec_v, crm_v),
         depends_on=depends_on,
     )
