@@ -231,7 +231,7 @@ class Counterparties:
             if ref == cp.onec_ref or sib.partner_ref != cp.partner_ref or sib.deleted:
                 continue
             pair = self.match.pairs.get(ref)
-            if pair is not None:
+            if pair is not None and pair.crm_key[:1].isdigit():  # not a contact/<id>
                 return int(pair.crm_key.split("/")[0]), None
             op_id = self.crm_ready.get(ref, "")
             if made is None and op_id.startswith("F7:create_crm:") and not self.b.is_blocked(op_id):

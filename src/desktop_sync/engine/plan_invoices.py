@@ -43,6 +43,7 @@ from desktop_sync.engine.plan_invoice_checks import (
     rounding_notes,
 )
 from desktop_sync.engine.plan_onec_invoices import issued_in_onec
+from desktop_sync.engine.plan_persons import CONTACT, Persons, contact_key
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
@@ -68,6 +69,7 @@ class Invoices:
         self._sent_index: SentIndex | None = None  # the 1C invoices, indexed once a plan
         self.skip: set[int] = set()  # CRM invoices not sent: their deal carries the sale (F9)
         self.match = MatchResult()  # 1C ref <-> CRM invoice id: linked, or found in 1C
+        self.persons = Persons(b, snap, cps.match)  # contact buyers (shared with deals)
         records = self.records()
         for link in links.of(self.ENTITY):
             if (
@@ -106,10 +108,10 @@ class Invoices:
         return inv
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
-        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
+        company = self.snap.crm.companies.get(ci.company_id or -1)  # a contact's id is not one
         if company is None:
-            return None
-        reqs = self.cps.units[ci.invoice.counterparty_crm_id or -1]
+            return self._person_key(ci, onec_counterparty)
+        reqs = self.cps.units[company.counterparty.crm_id or -1]
         # F7 may add requisites to this company earlier in this same run (a UT partner's
         # other counterparty): F1 reads the company as it will be after F7, not as read,
         # so the outcome is the same whether or not a killed run added them already.
@@ -127,9 +129,20 @@ class Invoices:
             )
         return chosen
 
+    def _person_key(self, ci: CrmInvoice, onec_counterparty: str | None) -> str | None:
+        """A buyer that is a contact only (a private person): ``contact/<id>``; for a
+        sent document, only when its 1C counterparty is that person's."""
+        if not ci.contact_id or ci.company_id or ci.contact_id not in self.snap.crm.contacts:
+            return None
+        key = contact_key(ci.contact_id)
+        if onec_counterparty and self.cps.match.by_crm.get(key) != onec_counterparty:
+            return None
+        return key
+
     def _buyer(self, ci: CrmInvoice) -> str:
-        company = self.snap.crm.companies.get(ci.invoice.counterparty_crm_id or -1)
-        return company.counterparty.name if company else ""
+        company = self.snap.crm.companies.get(ci.company_id or -1)
+        buyer = company or self.snap.crm.contacts.get(ci.contact_id or -1)
+        return buyer.counterparty.name if buyer is not None else ""
 
     def unreadable(self) -> None:
         """CRM invoices whose data could not be understood: named, never guessed."""
@@ -233,13 +246,18 @@ class Invoices:
         if company_key is None:
             check_buyer(say, bool(ci.contact_id and not ci.company_id))
             return None, None
-        dep, counterparty_ref = self.cps.ensure_in_onec(company_key, say.label)
+        if company_key.startswith(CONTACT):  # a private person (F22)
+            dep, counterparty_ref = self.persons.in_onec(ci.contact_id or 0, say.label)
+        else:
+            dep, counterparty_ref = self.cps.ensure_in_onec(company_key, say.label)
         if dep:
             deps.append(dep)
         if counterparty_ref is None:
             return None, None
         dep_c, contract_ref = self.cps.ensure_contract(
-            counterparty_ref, deps[-1] if deps else None, ci.invoice.counterparty_name or say.label
+            counterparty_ref,
+            deps[-1] if deps else None,
+            ci.invoice.counterparty_name or self._buyer(ci) or say.label,
         )
         if dep_c:
             deps.append(dep_c)
