@@ -30,11 +30,12 @@ from desktop_sync.connectors.bitrix24.errors import (
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
 from desktop_sync.connectors.bitrix24.mapping import ITEM_FIELDS, LINE_FIELDS
 from desktop_sync.connectors.bitrix24.paging import Follow, ListScan, Together, scan_together
-from desktop_sync.crm.types import CrmCompany, CrmLists, Known, Stage
+from desktop_sync.crm.types import CrmCompany, CrmInvoice, CrmLists, Known, Stage
 
 if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
     from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 
+_PART = 500  # invoices mapped at a time, their raw rows let go after
 _IN_LIST = 200  # ids in one IN filter: well below the 1,000 parameters PHP parses
 
 
@@ -77,7 +78,25 @@ def read_lists(
         out.stock = client.inventory.amounts_of(amounts)
         out.stock_at = got.started if first else more.started
     lines = client.invoices.rows_by_owner(_popped_rows(rows, more.rows))
-    out.invoices = client.invoices.of(items, lines, out.unreadable)
+    out.invoices = _invoices(client, items, lines, out.unreadable)
+    return out
+
+
+def _invoices(
+    client: Bitrix24Client,
+    items: list[dict[str, Any]],
+    lines: dict[int, list[dict[str, Any]]],
+    unreadable: dict[int, str],
+) -> list[CrmInvoice]:
+    """The invoices mapped in parts, each part's raw rows let go once mapped (the raw
+    and the mapped invoices of the large set are never all alive together)."""
+    out: list[CrmInvoice] = []
+    items.reverse()
+    while items:
+        part = items[-_PART:][::-1]
+        del items[-_PART:]
+        mine = {i: lines.pop(i, []) for i in (int(r["id"]) for r in part)}
+        out.extend(client.invoices.of(part, mine, unreadable))
     return out
 
 
