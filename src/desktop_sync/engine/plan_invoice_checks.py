@@ -106,10 +106,10 @@ def check_buyer(say: Refusals, contact_only: bool) -> None:
             "contact",
             nz.label("counterparty"),
             tr(
-                "the buyer is a contact (a private person); invoices of private "
-                "persons are not sent to 1C by this version"
+                "the buyer is a contact (a private person) the CRM did not return; "
+                "it may have been deleted"
             ),
-            tr("enter this invoice in 1C by hand, or issue it to a company"),
+            tr("choose an existing contact or a company as the buyer in the CRM"),
         )
     else:
         say.attention(

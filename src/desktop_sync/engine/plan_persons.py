@@ -162,4 +162,3 @@ class Persons:
                 payload=LinkOnly(onec_v, onec_v),
             )
         )
-

@@ -285,13 +285,13 @@ def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expect
 
 def _contacts_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:
     """The private persons buying on an invoice or deal without a company: those of the
-    invoices read now and of deals whose contact is not known yet (one request, only
-    when there are any); the others as the last read saw them."""
+    invoices read now, and any not known yet (a deal's, a snapshot from before contacts
+    were read): one request, only when there are any; the others as last read."""
     known = old.contacts if old is not None else {}
     fresh = {i.contact_id for i in lists.invoices if i.contact_id and not i.company_id}
     fresh |= {
         d.contact_id
-        for d in data.deals.values()
+        for d in (*data.invoices.values(), *data.deals.values())
         if d.contact_id and not d.company_id and d.contact_id not in known
     }
     read = {c.counterparty.crm_id: c for c in client.companies.contacts_of(sorted(fresh))}
