@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
+from desktop_sync.engine.model import (
+    FieldChange,
+    Flow,
+    Head,
+    Item,
+    ItemKind,
+    OpKind,
+    System,
+    operation,
+)
 from desktop_sync.engine.ops import UPDATES, EntityType, LinkOnly
 from desktop_sync.engine.plan_base import WRITABLE, Builder
 from desktop_sync.i18n import tr
@@ -137,22 +146,18 @@ def _rebase(d: _Diff, agreed: dict[str, Any]) -> None:
     settled, or the same edit made by hand on both sides): the link's base takes it,
     so that a later change on one side is that side's change, not a conflict."""
     b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
+    reason = tr(
+        "{name}: 1C and the CRM already agree ({fields}); nothing to write, "
+        "the journal takes it as the last synchronised value"
+    )
     b.op(
-        Operation(
-            op_id=f"{flow.value}:rebase:{entity_type}:{link.onec_ref}",
-            flow=flow,
-            kind=OpKind.LINK,
-            target=System.CRM,
-            entity_type=EntityType(entity_type),
-            source_id=link.onec_ref or "",
-            target_id=link.crm_id,
-            idempotency_key="",
-            reason=tr(
-                "{name}: 1C and the CRM already agree ({fields}); nothing to write, "
-                "the journal takes it as the last synchronised value"
-            ).format(name=label, fields=", ".join(nz.label(f) for f in agreed)),
-            record_label=label,
-            payload=LinkOnly(
+        operation(
+            f"{flow.value}:rebase:{entity_type}:{link.onec_ref}",
+            Head(flow, OpKind.LINK, System.CRM, EntityType(entity_type)),
+            (link.onec_ref or "", link.crm_id),
+            label,
+            reason.format(name=label, fields=", ".join(nz.label(f) for f in agreed)),
+            LinkOnly(
                 onec_values={**link.onec_values, **agreed},
                 crm_values={**link.crm_values, **agreed},
                 rebase=True,
@@ -195,24 +200,23 @@ def _update(d: _Diff, target: System, values: dict[str, Any], extra: dict[str, A
         if to_crm
         else tr("{name}: changed in the CRM ({fields}); 1C will be updated")
     )
+    ids = (
+        (link.onec_ref if to_crm else link.crm_id) or "",
+        link.crm_id if to_crm else link.onec_ref,
+    )
     b.op(
-        Operation(
-            op_id=f"{flow.value}:update_{target.value}:{entity_type}:{link.onec_ref}",
-            flow=flow,
-            kind=OpKind.UPDATE,
-            target=target,
-            entity_type=EntityType(entity_type),
-            source_id=(link.onec_ref if to_crm else link.crm_id) or "",
-            target_id=link.crm_id if to_crm else link.onec_ref,
-            idempotency_key="",
-            reason=reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
-            record_label=label,
+        operation(
+            f"{flow.value}:update_{target.value}:{entity_type}:{link.onec_ref}",
+            Head(flow, OpKind.UPDATE, target, EntityType(entity_type)),
+            ids,
+            label,
+            reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
+            UPDATES[EntityType(entity_type)](
+                values=values, onec_values=onec_v, crm_values=crm_v, **(extra or {})
+            ),
             changes=tuple(
                 FieldChange(f, nz.label(f), nz.display(f, current.get(f)), nz.display(f, v))
                 for f, v in values.items()
-            ),
-            payload=UPDATES[EntityType(entity_type)](
-                values=values, onec_values=onec_v, crm_values=crm_v, **(extra or {})
             ),
         )
     )

@@ -26,7 +26,7 @@ from desktop_sync.domain.entities import Invoice, InvoiceLine, Payment, payment_
 from desktop_sync.domain.money import ZERO, format_rub, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
-from desktop_sync.engine.model import FieldChange, Flow, Operation, OpKind, System
+from desktop_sync.engine.model import FieldChange, Flow, Head, OpKind, System, operation
 from desktop_sync.engine.money import payment_line
 from desktop_sync.engine.ops import SENT, InvoiceHeader, IssuedInvoice
 from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
@@ -136,21 +136,13 @@ class IssuedInvoices:
             )
             self.match.add(Pair(ref, str(found.invoice.crm_id), "key", known=False))
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F8,
-                kind=OpKind.CREATE,
-                target=System.CRM,
-                entity_type=INVOICE,
-                source_id=ref,
-                target_id=str(found.invoice.crm_id) if found is not None else None,
-                idempotency_key=self.b.key(Flow.F8, INVOICE, ref),
-                reason=reason.format(
-                    label=label, buyer=buyer, id=found.invoice.crm_id if found else ""
-                ),
-                record_label=label,
-                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
-                payload=IssuedInvoice(
+            operation(
+                op_id,
+                Head(Flow.F8, OpKind.CREATE, System.CRM, INVOICE),
+                (ref, str(found.invoice.crm_id) if found is not None else None),
+                label,
+                reason.format(label=label, buyer=buyer, id=found.invoice.crm_id if found else ""),
+                IssuedInvoice(
                     invoice=inv,
                     title=title_of(inv),
                     company=company,
@@ -162,6 +154,8 @@ class IssuedInvoices:
                     values=values,
                     contact=contact,
                 ),
+                key=self.b.key(Flow.F8, INVOICE, ref),
+                changes=(FieldChange("total", nz.label("total"), None, inv.total),),
                 depends_on=tuple(dict.fromkeys(deps)),
             )
         )
@@ -376,19 +370,14 @@ class IssuedInvoices:
         crm_id = ci.invoice.crm_id or 0
         label = _label(inv)
         self.b.op(
-            Operation(
-                op_id=f"F8:{what}:{ref}",
-                flow=Flow.F8,
-                kind=OpKind.UPDATE,
-                target=System.CRM,
-                entity_type=INVOICE,
-                source_id=ref,
-                target_id=str(crm_id),
-                idempotency_key="",
-                reason=reason.format(label=label),
-                record_label=label,
+            operation(
+                f"F8:{what}:{ref}",
+                Head(Flow.F8, OpKind.UPDATE, System.CRM, INVOICE),
+                (ref, str(crm_id)),
+                label,
+                reason.format(label=label),
+                InvoiceHeader(crm_id, stage=stage, title=title),
                 changes=(change,),
-                payload=InvoiceHeader(crm_id, stage=stage, title=title),
             )
         )
 

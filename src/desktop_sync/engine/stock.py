@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from desktop_sync.domain.entities import Product, StockLevel, Warehouse
-from desktop_sync.engine.model import FieldChange, Flow, Item, ItemKind, Operation, OpKind, System
+from desktop_sync.engine.model import (
+    FieldChange,
+    Flow,
+    Head,
+    Item,
+    ItemKind,
+    Operation,
+    OpKind,
+    System,
+    operation,
+)
 from desktop_sync.engine.ops import EntityType, StoreDocument
 from desktop_sync.engine.ops import document_title as document_title
 from desktop_sync.i18n import tr
@@ -174,35 +184,27 @@ def _document(
     source = f"{store_id}/{doc_type}/{digest}"
     op_key = s.key(Flow.F6, STORE_DOCUMENT, source)
     what = tr("stock receipt") if doc_type == "S" else tr("stock write-off")
-    return Operation(
-        op_id=f"F6:{store_id}:{doc_type}",
-        flow=Flow.F6,
-        kind=OpKind.MOVE_STOCK,
-        target=System.CRM,
-        entity_type=STORE_DOCUMENT,
-        source_id=source,
-        target_id=str(store_id),
-        idempotency_key=op_key,
-        reason=tr(
-            "«{warehouse}»: {n} products differ from 1C; a {what} document will "
-            "bring the CRM store to 1C's quantities"
-        ).format(warehouse=name, n=len(rows) + len(rows_new), what=what),
-        record_label=name,
-        changes=tuple(
-            FieldChange(
-                str(pid),
-                s.names.get(pid, str(pid)),
-                s.crm(pid),
-                q,
-            )
-            for pid, q in rows.items()
-        ),
-        payload=StoreDocument(
+    reason = tr(
+        "«{warehouse}»: {n} products differ from 1C; a {what} document will "
+        "bring the CRM store to 1C's quantities"
+    )
+    return operation(
+        f"F6:{store_id}:{doc_type}",
+        Head(Flow.F6, OpKind.MOVE_STOCK, System.CRM, STORE_DOCUMENT),
+        (source, str(store_id)),
+        name,
+        reason.format(warehouse=name, n=len(rows) + len(rows_new), what=what),
+        StoreDocument(
             store_id=store_id,
             doc_type=doc_type,
             target={str(p): q for p, q in rows.items()},
             pending={pending[ref]: q for ref, q in rows_new.items()},
             title=document_title(op_key),
+        ),
+        key=op_key,
+        changes=tuple(
+            FieldChange(str(pid), s.names.get(pid, str(pid)), s.crm(pid), q)
+            for pid, q in rows.items()
         ),
         depends_on=tuple(sorted(pending[ref] for ref in rows_new)),
     )
