@@ -148,3 +148,35 @@ def test_an_invoice_issued_in_onec_to_that_person_reaches_the_crm_for_the_contac
     assert made[0].contact_id == contact_id and made[0].company_id is None
     assert again.operations == (), [op.reason for op in again.operations]
     assert len(_persons(world)) == 1
+
+
+def test_a_contact_whose_inn_1c_already_has_is_linked_not_created_again(
+    deal_world: World,
+) -> None:
+    """A seeded private person (in 1C and, as a contact, in the CRM, with the same ИНН and
+    no mark of ours): the deal uses the 1C counterparty; none is created."""
+    world = deal_world
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        people = {cp.inn: cp for cp in svc.onec.counterparties() if cp.inn and not cp.kpp}
+    with _crm(world) as c:
+        reqs = c.companies.requisite_rows(3)
+    req = next(r for r in reqs if r.get("RQ_INN") in people)
+    person = people[req["RQ_INN"]]
+    before = len(_all_counterparties(world))
+    deal_id, _d = _deal(world, int(req["ENTITY_ID"]), "Для дачи")
+    with world.service() as svc:
+        summary, plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        _s, again = svc.run()
+    assert not any("Физическое лицо" in op.reason for op in plan.operations)
+    docs = made_from(world, deal_id)
+    assert len(docs) == 1 and docs[0].counterparty_ref == person.onec_ref
+    assert len(_all_counterparties(world)) == before
+    assert again.operations == (), [op.reason for op in again.operations]
+
+
+def _all_counterparties(world: World) -> list[Any]:
+    with world.service() as svc:
+        return svc.onec.counterparties()

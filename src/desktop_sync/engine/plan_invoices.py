@@ -43,7 +43,7 @@ from desktop_sync.engine.plan_invoice_checks import (
     rounding_notes,
 )
 from desktop_sync.engine.plan_onec_invoices import issued_in_onec
-from desktop_sync.engine.plan_persons import CONTACT, Persons, contact_key
+from desktop_sync.engine.plan_persons import CONTACT, Persons, person_key
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
@@ -109,8 +109,8 @@ class Invoices:
 
     def _company_key(self, ci: CrmInvoice, onec_counterparty: str | None = None) -> str | None:
         company = self.snap.crm.companies.get(ci.company_id or -1)  # a contact's id is not one
-        if company is None:
-            return self._person_key(ci, onec_counterparty)
+        if company is None:  # a private person's key (``contact/<id>``), if it is one
+            return person_key(self.snap, self.cps.match, ci, onec_counterparty)
         reqs = self.cps.units[company.counterparty.crm_id or -1]
         # F7 may add requisites to this company earlier in this same run (a UT partner's
         # other counterparty): F1 reads the company as it will be after F7, not as read,
@@ -128,16 +128,6 @@ class Invoices:
                 None,
             )
         return chosen
-
-    def _person_key(self, ci: CrmInvoice, onec_counterparty: str | None) -> str | None:
-        """A buyer that is a contact only (a private person): ``contact/<id>``; for a
-        sent document, only when its 1C counterparty is that person's."""
-        if not ci.contact_id or ci.company_id or ci.contact_id not in self.snap.crm.contacts:
-            return None
-        key = contact_key(ci.contact_id)
-        if onec_counterparty and self.cps.match.by_crm.get(key) != onec_counterparty:
-            return None
-        return key
 
     def _buyer(self, ci: CrmInvoice) -> str:
         company = self.snap.crm.companies.get(ci.company_id or -1)

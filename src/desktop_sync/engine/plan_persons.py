@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from desktop_sync.crm.types import CrmCompany
+from desktop_sync.crm.types import CrmCompany, CrmInvoice
 from desktop_sync.domain.entities import CounterpartyKind
 from desktop_sync.domain.requisites import RequisiteError, validate_inn
 from desktop_sync.engine import normalize as nz
@@ -21,14 +21,29 @@ from desktop_sync.engine.model import Flow, Operation, OpKind, System
 from desktop_sync.engine.ops import CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import COUNTERPARTY, Builder, Links, field_changes
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 CONTACT = "contact/"
+_ORIGIN = N_("created by desktop-sync earlier")
+_INN = N_("the same INN, the only one in 1C")
 
 
 def contact_key(contact_id: int) -> str:
     """The CRM key of a private person's counterparty link: ``contact/<id>``."""
     return f"{CONTACT}{contact_id}"
+
+
+def person_key(
+    snap: Snapshot, match: MatchResult, ci: CrmInvoice, onec_counterparty: str | None
+) -> str | None:
+    """The CRM key of a buyer that is a contact only (a private person), if it was read;
+    for a sent document, only when its 1C counterparty is that person's."""
+    if not ci.contact_id or ci.company_id or ci.contact_id not in snap.crm.contacts:
+        return None
+    key = contact_key(ci.contact_id)
+    if onec_counterparty and match.by_crm.get(key) != onec_counterparty:
+        return None
+    return key
 
 
 def pair_person_links(match: MatchResult, snap: Snapshot, links: Links) -> None:
@@ -74,8 +89,17 @@ class Persons:
             return None, None
         label = person_label(co)
         origin = co.origin_id if co.originator_id == ORIGINATOR else None
+        if origin and origin in self.match.pairs:  # linked by F7 already: used as it is
+            self.ready[key] = (None, origin)
+            return self.ready[key]
         if origin and origin in self.snap.onec.counterparties:
-            self.ready[key] = (self._link(key, origin, co, label), origin)
+            self.ready[key] = (self._link(key, origin, label, tr(_ORIGIN)), origin)
+            return self.ready[key]
+        same = self._same_inn(co.counterparty.inn)
+        if len(same) == 1:  # the person is in 1C already (the same ИНН, no КПП)
+            ref = same[0]
+            op = None if ref in self.match.pairs else self._link(key, ref, label, tr(_INN))
+            self.ready[key] = (op, ref)
             return self.ready[key]
         idem = self.b.key(Flow.F7, COUNTERPARTY, key)
         new_ref = self.b.new_ref(idem)
@@ -141,8 +165,18 @@ class Persons:
             blocks=(op_id,),
         )
 
-    def _link(self, key: str, onec_ref: str, co: CrmCompany, label: str) -> str:
-        """The 1C counterparty F7 made from this contact: linked, not created again."""
+    def _same_inn(self, inn: str) -> list[str]:
+        """1C counterparties (not marked for deletion, no КПП) with this ИНН."""
+        if not inn:
+            return []
+        return sorted(
+            ref
+            for ref, cp in self.snap.onec.counterparties.items()
+            if not cp.deleted and nz.text(cp.inn) == inn and not nz.text(cp.kpp)
+        )
+
+    def _link(self, key: str, onec_ref: str, label: str, rule: str) -> str:
+        """The contact's 1C counterparty found (``rule``): linked, not created again."""
         onec_v = nz.counterparty_values(self.snap.onec.counterparties[onec_ref])
         self.match.add(Pair(onec_ref, key, "origin", known=False))
         return self.b.op(
@@ -155,9 +189,9 @@ class Persons:
                 source_id=onec_ref,
                 target_id=key,
                 idempotency_key="",
-                reason=tr(
-                    "{name}: found in 1C (created by desktop-sync earlier); will be linked"
-                ).format(name=label),
+                reason=tr("{name}: found in 1C ({rule}); will be linked").format(
+                    name=label, rule=rule
+                ),
                 record_label=label,
                 payload=LinkOnly(onec_v, onec_v),
             )
