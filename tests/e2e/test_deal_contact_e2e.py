@@ -1,8 +1,9 @@
-"""A deal whose buyer is a contact and no company (a private person), end to end on both
-configurations: the contact (name, phone, its requisite's 12-digit ИНН) becomes one 1C
-counterparty of kind «Физическое лицо» (UT 11: with its private person partner), keyed by
-the contact's id, never found by name; the deal becomes one 1C document for it; a second
-sync plans nothing; the same contact's next deal reuses the counterparty."""
+"""A deal (or smart invoice) whose buyer is a contact and no company (a private
+person), end to end on both configurations: the contact (name, phone, its requisite's
+12-digit ИНН) becomes one 1C counterparty of kind «Физическое лицо» (UT 11: with its
+private person partner), keyed by the contact's id, never found by name; the deal
+becomes one 1C document for it; a second sync plans nothing; the same contact's next
+deal reuses the counterparty."""
 
 from __future__ import annotations
 
@@ -180,3 +181,35 @@ def test_a_contact_whose_inn_1c_already_has_is_linked_not_created_again(
 def _all_counterparties(world: World) -> list[Any]:
     with world.service() as svc:
         return svc.onec.counterparties()
+
+
+def test_a_contacts_smart_invoice_and_deal_in_one_run_share_one_counterparty(
+    deal_world: World,
+) -> None:
+    """A smart invoice and a deal of the same contact, sent in the same run: one private
+    person counterparty for both (the plan makes it once)."""
+    world = deal_world
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+    contact_id = _contact(world)
+    deal_id, deal = _deal(world, contact_id, "Бумага для дома")
+    with _crm(world) as c:
+        invoice_id = c.invoices.add_invoice(
+            {"title": "Счёт частному лицу", "contactId": contact_id, "stageId": "DT31_1:S"},
+            xml_id=f"test-person-{contact_id}",
+        )
+        c.invoices.set_product_rows(invoice_id, deal.invoice.lines)
+    with world.service() as svc:
+        summary, plan = svc.run()
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        sent = {int(lk.crm_id or 0): lk.onec_ref for lk in svc.links(EntityType.INVOICE)}
+        _s, again = svc.run()
+    assert sum("Физическое лицо" in op.reason for op in plan.operations) == 1
+    made = _persons(world)
+    assert len(made) == 1
+    with world.service() as svc:
+        doc = svc.onec.invoice(sent[invoice_id] or "")
+    assert doc is not None and doc.counterparty_ref == made[0].onec_ref
+    assert made_from(world, deal_id)[0].counterparty_ref == made[0].onec_ref
+    assert again.operations == (), [op.reason for op in again.operations]
