@@ -9,6 +9,7 @@ is midnight in the portal's zone and becomes a ``date``. Money is ``Decimal``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -68,9 +69,15 @@ def as_datetime(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(str(value))
     except ValueError:
         raise Bitrix24BadResponse(f"Bitrix24 sent {value!r} where a time was expected.") from None
-    if parsed.tzinfo is None:
+    offset = parsed.utcoffset()
+    if offset is None:
         raise Bitrix24BadResponse(f"Bitrix24 sent the time {value!r} without its time zone.")
-    return parsed
+    return parsed.replace(tzinfo=_zone(offset))  # one zone object per offset, not per time
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(offset: dt.timedelta) -> dt.timezone:
+    return dt.timezone(offset)
 
 
 def as_date(value: Any) -> dt.date | None:

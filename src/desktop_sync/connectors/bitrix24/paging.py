@@ -95,12 +95,17 @@ class ListScan:
     keep: tuple[str, ...] = ()  # the fields the read maps (all when empty): a row is
     # cut to them as its page is decoded, so the rest of the answer is not kept
 
-    def slim(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The page's rows cut to the fields kept (and the id the scan pages by)."""
+    def slim(self, page: list[dict[str, Any]], texts: dict[str, str]) -> list[dict[str, Any]]:
+        """The page's rows cut to the fields kept (and the id the scan pages by), each
+        text held once in ``texts`` (a product's name on every row that sells it)."""
         if not self.keep:
             return page
         fields = (self.id_field, *self.keep)
-        return [{k: r[k] for k in fields if k in r} for r in page]
+        return [
+            {k: texts.setdefault(v, v) if type(v) is str else v for k in fields if k in r
+             for v in (r[k],)}
+            for r in page
+        ]  # fmt: skip
 
     def page(self, last: Any) -> dict[str, Any]:
         base = {k: v for k, v in self.params.items() if k not in ("order", "start")}
@@ -178,6 +183,7 @@ def scan_together(
     read: dict[str, int] = dict.fromkeys(specs, 0)
     active = list(specs)
     pending = dict(extra or {})
+    texts: dict[str, str] = {}  # the kept rows' texts, one object each
     while active or pending:
         cmds: dict[str, tuple[str, Params]] = dict(pending)
         given = shares(MAX_BATCH - len(cmds), {n: _left(specs[n], read[n]) for n in active}, lead)
@@ -209,7 +215,8 @@ def scan_together(
                 key = f"{name}_{i}"
                 if key in reply.errors:
                     raise reply.errors[key]
-                page = spec.slim(rows_of(reply.results.pop(key, None), spec.items_key, spec.method))
+                raw = rows_of(reply.results.pop(key, None), spec.items_key, spec.method)
+                page = spec.slim(raw, texts)
                 out.rows[name].extend(page)
                 fresh.setdefault(name, []).extend(page)
                 read[name] += 1
