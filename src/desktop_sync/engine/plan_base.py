@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from desktop_sync.connectors.onec.bodies import KEY_NAMESPACE
-from desktop_sync.domain.entities import Invoice
+from desktop_sync.domain.entities import Invoice, Return, Shipment
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import Matches
 from desktop_sync.engine.model import (
@@ -194,6 +194,24 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldC
     )
 
 
+def documents_by_invoice(
+    shipments: Mapping[str, Shipment], returns: Mapping[str, Return]
+) -> dict[str, list[tuple[str, Any]]]:
+    """Each 1C invoice's shipments and returns (``money.plan_money``'s
+    ``shipments_by_invoice``), for smart invoices and deals alike."""
+    docs: dict[str, list[tuple[str, Any]]] = {}
+    for sh in shipments.values():
+        if sh.invoice_ref:
+            docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
+    for ret in returns.values():
+        # A BP return names its shipment; the shipment names the invoice.
+        shipment = shipments.get(ret.shipment_ref or "")
+        invoice_ref = ret.invoice_ref or (shipment.invoice_ref if shipment else None)
+        if invoice_ref:
+            docs.setdefault(invoice_ref, []).append(("return", ret))
+    return docs
+
+
 class Builder:
     """Collects operations and items; keeps them unique and ordered."""
 
@@ -278,6 +296,24 @@ class Builder:
                 blocks=blocks,
             )
         )
+
+    def unreadable(
+        self, what: tuple[EntityType, str], found: Mapping[int, str], label: str, action: str
+    ) -> None:
+        """F1: an attention item for each CRM record (``label`` with its ``{id}``) whose
+        data could not be understood; ``what`` is its type and its items' key prefix."""
+        entity_type, prefix = what
+        for crm_id, why in sorted(found.items()):
+            self.attention(
+                Flow.F1,
+                entity_type,
+                f"{prefix}{crm_id}",
+                record_id=str(crm_id),
+                record_label=label.format(id=crm_id),
+                field=nz.label("rows"),
+                message=why,
+                action=action,
+            )
 
     def is_blocked(self, op_id: str) -> bool:
         """Held back by an item raised so far (or skipped by the person)."""

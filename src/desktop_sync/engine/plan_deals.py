@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
-from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.model import Flow, Item, ItemKind, Operation
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
 from desktop_sync.engine.ops import EntityType, NumberBack, PaymentState, ShipmentState
-from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links
+from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, documents_by_invoice
 
 __all__ = ["DEAL", "Deals", "block_deal_field_writes", "deal_pipelines", "deal_settings",
            "plan_deal_money"]  # fmt: skip
@@ -85,17 +84,12 @@ class Deals(Invoices):
         return replace(inv, crm_id=None)
 
     def unreadable(self) -> None:
-        for deal_id, why in sorted(self.snap.crm.deals_unreadable.items()):
-            self.b.attention(
-                Flow.F1,
-                DEAL,
-                f"F1:unreadable:{self.TAG}{deal_id}",
-                record_id=str(deal_id),
-                record_label=tr("Deal No. {id}").format(id=deal_id),
-                field=nz.label("rows"),
-                message=why,
-                action=tr("correct the deal in the CRM; the rest of the run goes on"),
-            )
+        self.b.unreadable(
+            (DEAL, f"F1:unreadable:{self.TAG}"),
+            self.snap.crm.deals_unreadable,
+            tr("Deal No. {id}"),
+            tr("correct the deal in the CRM; the rest of the run goes on"),
+        )
 
     def send(self) -> None:
         """Deals at their pipeline's "send" stage, not in 1C yet and not carried by a
@@ -165,15 +159,7 @@ def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) 
     deal_links = links.of(DEAL)
     if not deal_links:
         return
-    docs: dict[str, list[tuple[str, Any]]] = {}
-    for sh in snap.onec.shipments.values():
-        if sh.invoice_ref:
-            docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
-    for ret in snap.onec.returns.values():
-        shipment = snap.onec.shipments.get(ret.shipment_ref or "")
-        invoice_ref = ret.invoice_ref or (shipment.invoice_ref if shipment else None)
-        if invoice_ref:
-            docs.setdefault(invoice_ref, []).append(("return", ret))
+    docs = documents_by_invoice(snap.onec.shipments, snap.onec.returns)
     by_category: dict[int, dict[int, CrmInvoice]] = {}
     for deal_id, ci in snap.crm.deals.items():
         by_category.setdefault(ci.category_id, {})[deal_id] = ci

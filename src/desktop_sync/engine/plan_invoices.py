@@ -136,17 +136,12 @@ class Invoices:
 
     def unreadable(self) -> None:
         """CRM invoices whose data could not be understood: named, never guessed."""
-        for crm_id, why in sorted(self.snap.crm.unreadable.items()):
-            self.b.attention(
-                Flow.F1,
-                INVOICE,
-                f"F1:unreadable:{crm_id}",
-                record_id=str(crm_id),
-                record_label=tr("CRM invoice id {id}").format(id=crm_id),
-                field=nz.label("rows"),
-                message=why,
-                action=tr("correct the invoice in the CRM; the rest of the run goes on"),
-            )
+        self.b.unreadable(
+            (INVOICE, "F1:unreadable:"),
+            self.snap.crm.unreadable,
+            tr("CRM invoice id {id}"),
+            tr("correct the invoice in the CRM; the rest of the run goes on"),
+        )
 
     def send(self) -> None:
         """F1: CRM invoices at the "send" stage, not yet in 1C, are created there."""

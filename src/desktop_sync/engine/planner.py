@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
-from typing import Any
 
 from desktop_sync.engine.matcher import Matches
 from desktop_sync.engine.model import Decision, Flow, Item, ItemKind, Operation, OpKind, Plan
@@ -29,6 +28,7 @@ from desktop_sync.engine.plan_base import (
     Builder,
     Links,
     PlanSettings,
+    documents_by_invoice,
     key_scope,
 )
 from desktop_sync.engine.plan_closing import plan_closing
@@ -212,16 +212,7 @@ def _money(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings,
            flows: set[Flow]) -> None:  # fmt: skip
     ops: list[Operation] = []
     items: list[Item] = []
-    docs: dict[str, list[tuple[str, Any]]] = {}
-    for sh in snap.onec.shipments.values():
-        if sh.invoice_ref:
-            docs.setdefault(sh.invoice_ref, []).append(("shipment", sh))
-    for ret in snap.onec.returns.values():
-        # A BP return names its shipment; the shipment names the invoice.
-        shipment = snap.onec.shipments.get(ret.shipment_ref or "")
-        invoice_ref = ret.invoice_ref or (shipment.invoice_ref if shipment else None)
-        if invoice_ref:
-            docs.setdefault(invoice_ref, []).append(("return", ret))
+    docs = documents_by_invoice(snap.onec.shipments, snap.onec.returns)
     plan_money(
         ops=ops, items=items, decisions=settings.decisions,
         invoice_links=links.of(INVOICE),
