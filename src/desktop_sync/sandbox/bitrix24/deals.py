@@ -29,10 +29,10 @@ from typing import Any
 from desktop_sync.sandbox.bitrix24 import crm_items
 from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.errors import RestError
+from desktop_sync.sandbox.bitrix24.legacy_list import legacy_page
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     compile_filter,
-    list_page,
     paginate,
     parse_datetime,
     resolver,
@@ -303,17 +303,8 @@ def deal_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     samples = dict(_SAMPLES)
     for name, uf in deal_userfields(ctx.store).items():
         samples[name] = {"double": Decimal(0), "integer": 0, "date": _T}.get(uf["userTypeId"], "")
-    rules = FilterRules(resolver(names), strict=False, allow_logic=False, samples=samples)
-    raw_filter = params.get("filter") or params.get("FILTER")
-    page = list_page(
-        [r for r in ctx.store.deals.ordered() if _visible(ctx, r)],
-        compile_filter(raw_filter, rules),
-        order=params.get("order") or params.get("ORDER"),
-        resolve=resolver(names),
-        id_field="ID",
-        start=params.get("start", 0),
-        legacy=True,
-        raw_filter=raw_filter,
+    page = legacy_page(
+        params, [r for r in ctx.store.deals.ordered() if _visible(ctx, r)], names, samples
     )
     chosen = _select(ctx.store, params.get("select") or params.get("SELECT"))
     if chosen is None:

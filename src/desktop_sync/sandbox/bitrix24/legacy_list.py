@@ -7,6 +7,7 @@ from typing import Any
 
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
+    Page,
     compile_filter,
     list_page,
     resolver,
@@ -36,6 +37,28 @@ def select_fields(
     return out
 
 
+def legacy_page(
+    params: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    names: list[str],
+    samples: dict[str, Any],
+) -> Page:
+    """The page of ``rows`` a legacy list's filter, order and ``start`` ask for (any
+    field of ``names``; ``samples`` gives a field's type for the filter's values)."""
+    rules = FilterRules(resolver(names), strict=False, allow_logic=False, samples=samples)
+    raw_filter = params.get("filter") or params.get("FILTER")
+    return list_page(
+        rows,
+        compile_filter(raw_filter, rules),
+        order=params.get("order") or params.get("ORDER"),
+        resolve=resolver(names),
+        id_field="ID",
+        start=params.get("start", 0),
+        legacy=True,
+        raw_filter=raw_filter,
+    )
+
+
 def legacy_list(
     params: dict[str, Any],
     rows: Iterable[dict[str, Any]],
@@ -44,20 +67,7 @@ def legacy_list(
     multi: Sequence[str] = (),
     samples: dict[str, Any] | None = None,
 ) -> Outcome:
-    names = list(fields) + list(multi)
-    rules = FilterRules(resolver(names), strict=False, allow_logic=False, samples=samples or {})
-    raw_filter = params.get("filter") or params.get("FILTER")
-    test = compile_filter(raw_filter, rules)
-    page = list_page(
-        list(rows),
-        test,
-        order=params.get("order") or params.get("ORDER"),
-        resolve=resolver(names),
-        id_field="ID",
-        start=params.get("start", 0),
-        legacy=True,
-        raw_filter=raw_filter,
-    )
+    page = legacy_page(params, list(rows), list(fields) + list(multi), samples or {})
     chosen = select_fields(params.get("select") or params.get("SELECT"), fields, multi)
     result = [{f: legacy(r.get(f)) for f in chosen} for r in page.rows]
     return paged(result, len(result), page)
