@@ -231,8 +231,8 @@ _UT_ROWS = (
     "СуммаНДС",
     "СуммаСНДС",
 )
-_UT_SALE = (
-    *_DOC,
+# A UT 11 sale's header that its base order gives it (``sales``: a sale made from one)
+UT_SALE_HEADER = (
     "Организация_Key",
     "Партнер_Key",
     "Контрагент_Key",
@@ -242,6 +242,10 @@ _UT_SALE = (
     "Валюта_Key",
     "ЦенаВключаетНДС",
     "НалогообложениеНДС",
+)
+_UT_SALE = (
+    *_DOC,
+    *UT_SALE_HEADER,
     "ХозяйственнаяОперация",
     "СуммаДокумента",
     "Комментарий",

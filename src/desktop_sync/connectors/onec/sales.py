@@ -27,6 +27,7 @@ from desktop_sync.connectors.onec import convert
 from desktop_sync.connectors.onec.bodies import comment_with_key, ref_for_key
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.connectors.onec.mapping import Configuration
+from desktop_sync.connectors.onec.profiles import UT_SALE_HEADER
 from desktop_sync.connectors.onec.transport import CreateResult
 from desktop_sync.i18n import tr
 
@@ -192,19 +193,8 @@ def _ut11(config: Configuration, base: dict[str, Any], entity: str) -> dict[str,
             (convert.number(r.get("СуммаСНДС") or r.get("Сумма"), entity, "Сумма") for r in rows),
             Decimal(0),
         )
-    header = (
-        "Организация_Key",
-        "Партнер_Key",
-        "Контрагент_Key",
-        "Соглашение_Key",
-        "Договор_Key",
-        "Склад_Key",
-        "Валюта_Key",
-        "ЦенаВключаетНДС",
-        "НалогообложениеНДС",
-    )
     return {
-        **{k: base.get(k) for k in header},
+        **{k: base.get(k) for k in UT_SALE_HEADER},
         "ХозяйственнаяОперация": "РеализацияКлиенту",
         "Статус": "Отгружено",
         "СуммаДокумента": total,
