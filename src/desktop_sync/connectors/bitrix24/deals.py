@@ -11,14 +11,18 @@ on a deal are its user fields ``UF_CRM_DS_…`` (``crm.deal.userfield.*``), writ
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
 from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse
-from desktop_sync.connectors.bitrix24.fields import PREFIX, SYNC_FIELDS, CustomField
+from desktop_sync.connectors.bitrix24.fields import (
+    PREFIX,
+    SYNC_FIELDS,
+    CustomField,
+    values_as_fields,
+)
 from desktop_sync.connectors.bitrix24.invoices import Invoices
 from desktop_sync.connectors.bitrix24.models import CrmInvoice, Stage
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
@@ -42,13 +46,7 @@ _BY_KEY = {f.key: f for f in DEAL_FIELDS}
 
 def deal_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Our fields by their keys (``paid=Decimal(…)``) as the deal's fields."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        spec = _BY_KEY[key]
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        out[spec.name] = list(value) if spec.multiple else value
-    return out
+    return values_as_fields(values, _BY_KEY, lambda spec: spec.name)
 
 
 def deal_update(deal_id: int, fields: Mapping[str, Any]) -> Command:

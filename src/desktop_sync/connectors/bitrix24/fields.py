@@ -7,7 +7,7 @@ read and written by ``crm.item.*`` in camelCase (``ufCrmSmartInvoice<Code>``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,10 +86,20 @@ BY_KEY = {f.key: f for f in SYNC_FIELDS}
 
 def sync_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Our custom fields by their keys (``paid=Decimal(…)``) as the invoice's fields."""
+    return values_as_fields(values, BY_KEY, lambda spec: spec.camel)
+
+
+def values_as_fields(
+    values: Mapping[str, Any],
+    by_key: Mapping[str, CustomField],
+    name: Callable[[CustomField], str],
+) -> dict[str, Any]:
+    """Our fields by their keys as a record's fields, each under ``name(spec)`` (the
+    smart invoice's camelCase name, the deal's UF_CRM_ name): dates as ISO text."""
     fields: dict[str, Any] = {}
     for key, value in values.items():
-        spec = BY_KEY[key]
+        spec = by_key[key]
         if isinstance(value, dt.date):
             value = value.isoformat()
-        fields[spec.camel] = list(value) if spec.multiple else value
+        fields[name(spec)] = list(value) if spec.multiple else value
     return fields
