@@ -4,8 +4,9 @@
 The portal is made to execute ``crm.timeline.comment.add`` and then hold the answer
 (the sandbox's ``timeout`` fault), so the kill lands exactly where the outcome is
 unknown: the comments of that batch request are on the timelines, the journal says
-"sending". The restarted run finds each by the key in its text instead of sending it again: each linked invoice ends
-with exactly one PDF comment, and the run after plans nothing.
+"sending". The restarted run finds each by the key in its text instead of sending it
+again: each linked invoice ends with exactly one PDF comment, and the run after plans
+nothing.
 """
 
 from __future__ import annotations
