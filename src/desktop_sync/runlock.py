@@ -30,6 +30,7 @@ import socket
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -62,15 +63,15 @@ def _holder_text(info: dict[str, object]) -> str:
     )
 
 
-class HeldLock:
+class HeldLock(ABC):
     """A lock held for a ``with`` block: ``acquire`` on entry, ``release`` on exit (the
     file lock here, the shared journal's lock in ``journal.dblock``)."""
 
-    def acquire(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def acquire(self) -> None: ...
 
-    def release(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def release(self) -> None: ...
 
     def __enter__(self) -> Self:
         self.acquire()
