@@ -9,9 +9,6 @@ note on its timeline, and the next run plans nothing for it.
 from __future__ import annotations
 
 import random
-import sqlite3
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -27,11 +24,11 @@ from tests.e2e.test_closing_e2e import (
     sales_of,
     with_ship_stage,
 )
-from tests.killing import kill_hard, was_killed
 
 from .checks import CONFIGURATIONS, open_world
 from .conftest import Tally, soak_enabled
-from .test_kills import _env, _exe, cli_apply
+from .killed_runs import apply_killed_twice
+from .test_kills import cli_apply
 
 REQUESTS = 2  # CRM invoices moved to "ship" at once (the small seed has two unshipped)
 
@@ -42,21 +39,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
         soak = soak_enabled(metafunc.config)
         metafunc.parametrize("seed", range(1, 17) if soak else (1,))
-
-
-def _f10_rows(db: Path) -> int:
-    """F10 operations journalled so far (any state)."""
-    if not db.exists():
-        return 0
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            (n,) = con.execute("SELECT count(*) FROM operation WHERE flow = 'F10'").fetchone()
-            return int(n)
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_killed_closing_requests_leave_no_twins(
@@ -77,30 +59,7 @@ def test_killed_closing_requests_leave_no_twins(
         asked = linked_unshipped(world, REQUESTS)
         for crm_id, _base in asked:
             move(world, crm_id, SHIP)
-        db = world.paths.journal_path()
-        before = _f10_rows(db)
-        killed = 0
-        for _ in range(2):
-            proc = subprocess.Popen(
-                [_exe(), "sync", "--apply", "--json"],
-                env=_env(world),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            at = before + rng.randint(1, 2 * REQUESTS)  # creates and write-backs
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                if _f10_rows(db) >= at:
-                    time.sleep(rng.uniform(0, 0.06))  # a request may be on its way
-                    kill_hard(proc)
-                    break
-                time.sleep(0.005)
-            _out, err = proc.communicate(timeout=60)
-            assert was_killed(proc.returncode) or proc.returncode in (Exit.OK, Exit.WAITING), err
-            killed += was_killed(proc.returncode)
-            before = _f10_rows(db)
+        killed = apply_killed_twice(world, rng, ("F10",), 2 * REQUESTS)
         tally.kills += killed
         final = cli_apply(world)
         assert final.returncode in (Exit.OK, Exit.WAITING), final.stderr

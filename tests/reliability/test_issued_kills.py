@@ -9,20 +9,17 @@ rows and total, and the next run plans nothing for it.
 from __future__ import annotations
 
 import random
-import sqlite3
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from desktop_sync.exitcodes import Exit
 from tests.e2e.test_issued_invoices import crm_of, issue, onec_invoice, set_profile
-from tests.killing import kill_hard, was_killed
 
 from .checks import CONFIGURATIONS, open_world
 from .conftest import Tally, soak_enabled
-from .test_kills import _env, _exe, cli_apply
+from .killed_runs import apply_killed_twice
+from .test_kills import cli_apply
 
 SINCE = "2026-03-01"  # the seed's newest 1C invoices, and those issued here
 
@@ -33,21 +30,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
         soak = soak_enabled(metafunc.config)
         metafunc.parametrize("seed", range(1, 17) if soak else (1,))
-
-
-def _f8_rows(db: Path) -> int:
-    """F8 operations journalled so far (any state)."""
-    if not db.exists():
-        return 0
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            (n,) = con.execute("SELECT count(*) FROM operation WHERE flow = 'F8'").fetchone()
-            return int(n)
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_killed_issued_creates_leave_no_twins(
@@ -74,30 +56,7 @@ def test_killed_issued_creates_leave_no_twins(
             _snap, plan = svc.prepare()
         refs = [op.source_id for op in plan.operations if op.op_id.startswith("F8:create_crm:")]
         assert len(refs) == 3, refs  # the seed's newest (the others are linked), and two
-        db = world.paths.journal_path()
-        before = _f8_rows(db)
-        killed = 0
-        for _ in range(2):
-            proc = subprocess.Popen(
-                [_exe(), "sync", "--apply", "--json"],
-                env=_env(world),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            at = before + rng.randint(1, len(refs))
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                if _f8_rows(db) >= at:
-                    time.sleep(rng.uniform(0, 0.03))  # a request may be on its way
-                    kill_hard(proc)
-                    break
-                time.sleep(0.005)
-            _out, err = proc.communicate(timeout=60)
-            assert was_killed(proc.returncode) or proc.returncode in (Exit.OK, Exit.WAITING), err
-            killed += was_killed(proc.returncode)
-            before = _f8_rows(db)
+        killed = apply_killed_twice(world, rng, ("F8",), len(refs), jitter=0.03)
         tally.kills += killed
         final = cli_apply(world)
         assert final.returncode in (Exit.OK, Exit.WAITING), final.stderr

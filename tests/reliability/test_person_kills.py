@@ -7,9 +7,6 @@ restarted. Every contact ends with exactly one 1C counterparty, every deal with 
 from __future__ import annotations
 
 import random
-import sqlite3
-import subprocess
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,11 +18,11 @@ from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, Requisit
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.exitcodes import Exit
 from tests.e2e.test_deals_e2e import PAID, SEND, made_from
-from tests.killing import kill_hard, was_killed
 
 from .checks import CONFIGURATIONS, open_world
 from .conftest import Tally, soak_enabled
-from .test_kills import _env, _exe, cli_apply
+from .killed_runs import apply_killed_twice
+from .test_kills import cli_apply
 
 PEOPLE = 2
 
@@ -36,23 +33,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seed" in metafunc.fixturenames:
         soak = soak_enabled(metafunc.config)
         metafunc.parametrize("seed", range(1, 17) if soak else (1,))
-
-
-def _rows(db: Path) -> int:
-    """F7 and F1 operations journalled so far (the person's counterparty, its contract,
-    the document and its write-back), any state."""
-    if not db.exists():
-        return 0
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            sql = "SELECT count(*) FROM operation WHERE flow IN ('F1', 'F7')"
-            (n,) = con.execute(sql).fetchone()
-            return int(n)
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 def _person_deal(c: Bitrix24Client, n: int, lines: Sequence[InvoiceLine]) -> tuple[int, str]:
@@ -95,30 +75,7 @@ def test_killed_person_sends_leave_no_twins(
         with Bitrix24Client(world.crm.webhook, throttle=False) as c:
             lines = next(i for i in map(c.invoices.get, sent) if i.invoice.lines).invoice.lines
             made = [_person_deal(c, n, lines) for n in range(PEOPLE)]
-        db = world.paths.journal_path()
-        before = _rows(db)
-        killed = 0
-        for _ in range(2):
-            proc = subprocess.Popen(
-                [_exe(), "sync", "--apply", "--json"],
-                env=_env(world),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            at = before + rng.randint(1, 4 * PEOPLE)  # person, contract, document, back
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                if _rows(db) >= at:
-                    time.sleep(rng.uniform(0, 0.06))
-                    kill_hard(proc)
-                    break
-                time.sleep(0.005)
-            _out, err = proc.communicate(timeout=60)
-            assert was_killed(proc.returncode) or proc.returncode in (Exit.OK, Exit.WAITING), err
-            killed += was_killed(proc.returncode)
-            before = _rows(db)
+        killed = apply_killed_twice(world, rng, ("F1", "F7"), 4 * PEOPLE)
         tally.kills += killed
         final = cli_apply(world)
         assert final.returncode in (Exit.OK, Exit.WAITING), final.stderr
