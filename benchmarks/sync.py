@@ -196,6 +196,8 @@ def change(w: World, count: int, salt: str) -> int:
     with SyncService.open(w.profile, w.paths) as svc:
         cps = [link for link in svc.journal.links("counterparty") if link.onec_ref and link.crm_id]
         prods = [link for link in svc.journal.links("product") if link.onec_ref]
+    # a private person's link is ``contact/<id>``: a company is renamed in the CRM
+    companies = [link for link in cps if str(link.crm_id).split("/")[0].isdigit()]
     done = 0
     i = 0
     while done < count and i < 3 * count + 3:
@@ -209,8 +211,8 @@ def change(w: World, count: int, salt: str) -> int:
             w.onec.edit(
                 "Catalog_Номенклатура", str(prods[n].onec_ref), Description=f"Товар {salt} {n}"
             )
-        elif kind == 2 and len(cps) - 1 - n >= 0:
-            company = str(cps[len(cps) - 1 - n].crm_id).split("/")[0]
+        elif kind == 2 and len(companies) - 1 - n >= 0:
+            company = str(companies[len(companies) - 1 - n].crm_id).split("/")[0]
             w.crm.edit_company(int(company), TITLE=f"ООО «Бенч {salt} {n}»")
         else:
             continue
