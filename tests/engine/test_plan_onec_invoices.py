@@ -21,7 +21,7 @@ from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
 from desktop_sync.i18n import set_language
 from desktop_sync.journal import LinkValues
 
-from .test_planner import PROFILE, company, cp, crm_invoice
+from .test_planner import PROFILE, company, cp, crm_invoice, product
 
 D = Decimal
 BUYER = "0a0b0c0d-0000-4000-8000-000000000001"
@@ -150,3 +150,25 @@ def test_profile_settings() -> None:
         p.with_setting("onec.invoices_since", "1 марта")
     with pytest.raises(ConfigError, match="number"):
         p.with_setting("crm.responsible", "Иванов")
+
+
+def test_the_window_says_an_invoice_waits_for_its_product_not_only_in_1c() -> None:
+    """A 1C invoice whose product waits for a person (here: no name in 1C) is held back
+    through what it depends on; its row says what Synchronize will do once that item is
+    decided, not «only in 1C» (the demo's № 24 and 25): here the CRM catalog has an
+    unlinked product of the same name, and names are never matched automatically."""
+    from desktop_sync.readmodel import SyncState, build_views
+
+    namesake = Product("Бумага", unit=Unit("796", "шт"), price=D("350"), crm_id=100)
+    s = snap(invoice(), crm=CrmData(products={100: product(namesake, None)}))
+    plan = build_plan(s, Links(), SETTINGS)
+    assert f8(plan.operations) == []  # held back behind the product
+    set_language("ru")
+    try:
+        (row,) = build_views(s, {}, plan).invoices.rows
+        words = row.state_text()
+    finally:
+        set_language("en")
+    assert row.state is SyncState.WAITING and row.pending
+    assert words == "Ждёт решения: создать в CRM после решения по «Бумага»"
+    assert "never matched automatically" in row.detail  # the item's words, as planned

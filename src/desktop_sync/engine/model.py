@@ -171,6 +171,8 @@ class Plan:
     flows: tuple[Flow, ...] = ALL_FLOWS
     full: bool = True  # a full reconciliation (not only what changed since the last run)
     matches: Matches | None = field(default=None, compare=False)  # the planner's pairs
+    # what an item holds back, directly or through what it depends on: (operation, item key)
+    held: tuple[tuple[Operation, str], ...] = field(default=(), compare=False)
 
     def by_flow(self) -> dict[Flow, list[Operation]]:
         out: dict[Flow, list[Operation]] = {}

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_sync.engine.records import ItemKind, Plan
+from desktop_sync.engine.records import Item, ItemKind, Operation, Plan
 from desktop_sync.i18n import N_, tr
 from desktop_sync.readmodel.rows import Column, Mark, SyncState
 
@@ -39,16 +39,38 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
     for op in plan.operations:
         for rid in (op.source_id, op.target_id):
             if rid:
-                short = tr("{action} {where}").format(
-                    action=tr(_OP_KINDS.get(op.kind.value, op.kind.value)).lower(),
-                    where=tr("in 1C") if op.target.value == "onec" else tr("in the CRM"),
-                )
-                out.append(Mark(op.entity_type, rid, "planned", op.reason, short))
+                out.append(Mark(op.entity_type, rid, "planned", op.reason, _action(op)))
+    items = {item.key: item for item in plan.items}
     for item in plan.items:
-        kind = "conflict" if item.kind is ItemKind.CONFLICT else "attention"
-        text = f"{item.field}: {item.message}" if item.field else item.message
-        out.append(Mark(item.entity_type, item.record_id, kind, text))
+        out.append(Mark(item.entity_type, item.record_id, _item_kind(item), _item_text(item)))
+    for op, key in plan.held:  # held back by an item about another record (its product)
+        by = items.get(key)
+        if by is None or (by.entity_type, by.record_id) == (op.entity_type, op.source_id):
+            continue
+        short = tr("{action} after «{record}» is decided").format(
+            action=_action(op), record=by.record_label
+        )
+        text = f"{short}\n{by.record_label}: {_item_text(by)}"
+        for rid in (op.source_id, op.target_id):
+            if rid:
+                out.append(Mark(op.entity_type, rid, _item_kind(by), text, short))
     return out
+
+
+def _action(op: Operation) -> str:
+    """What an operation does, in a few words: «create in the CRM»."""
+    return tr("{action} {where}").format(
+        action=tr(_OP_KINDS.get(op.kind.value, op.kind.value)).lower(),
+        where=tr("in 1C") if op.target.value == "onec" else tr("in the CRM"),
+    )
+
+
+def _item_kind(item: Item) -> str:
+    return "conflict" if item.kind is ItemKind.CONFLICT else "attention"
+
+
+def _item_text(item: Item) -> str:
+    return f"{item.field}: {item.message}" if item.field else item.message
 
 
 def state_of(
@@ -61,10 +83,10 @@ def state_of(
         ("conflict", SyncState.CONFLICT),
         ("attention", SyncState.WAITING),
     ):
-        found = [m.message for m in marks if m.kind == kind]
-        if found:
-            text = "; ".join(dict.fromkeys(found))
-            return state, text, text
+        found = [m for m in marks if m.kind == kind]
+        if found:  # the note in a few words where a mark has them, the whole story beside
+            note = "; ".join(dict.fromkeys(m.short or m.message for m in found))
+            return state, note, "; ".join(dict.fromkeys(m.message for m in found))
     planned = [m for m in marks if m.kind == "planned"]
     detail = "\n".join(dict.fromkeys(m.message for m in planned))
     what = ", ".join(labels.get(d, d) for d in differs)
