@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_sync.sandbox.bitrix24.args import as_dict, yes
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.phpquery import parse_str
-from desktop_sync.sandbox.bitrix24.registry import as_dict, yes
 
 MAX_COMMANDS = 50
 PLACEHOLDER = re.compile(r"\$(result|next|total|time|error)([^\s]*)", re.IGNORECASE)

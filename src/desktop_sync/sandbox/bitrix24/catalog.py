@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24 import rows as rowcalc
+from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
@@ -29,15 +30,12 @@ from desktop_sync.sandbox.bitrix24.registry import (
     Ctx,
     Handler,
     Outcome,
-    as_dict,
-    as_int,
-    as_list,
+    deleting,
     method,
-    orm,
     paged,
-    param,
     removed,
 )
+from desktop_sync.sandbox.bitrix24.render import orm
 from desktop_sync.sandbox.bitrix24.store import Table, now_portal
 
 _T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -182,10 +180,7 @@ def _by_id(
     table: Table, params: dict[str, Any], missing: str, code: int | str = 200040300020
 ) -> dict[str, Any]:
     """The row ``id`` names; the portal's "not exists" error (``missing``) when none."""
-    row = table.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise catalog_error(missing, code)
-    return row
+    return by_id(table, params, catalog_error(missing, code))
 
 
 def _admin(ctx: Ctx) -> None:
@@ -628,10 +623,9 @@ def document_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"document": orm(row)}, rows=1, writes=1)
 
 
-@method("catalog.document.delete", "catalog")
-def document_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _open_document(ctx, params)
-    return removed(ctx.store.documents, row["id"])
+document_delete = deleting(
+    "catalog.document.delete", "catalog", _open_document, lambda s: s.documents
+)
 
 
 def _elements(store_table: Table, doc_id: int) -> list[dict[str, Any]]:
@@ -770,7 +764,6 @@ def element_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"documentElement": orm(row)}, rows=1, writes=1)
 
 
-@method("catalog.document.element.delete", "catalog")
-def element_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _open_element(ctx, params)
-    return removed(ctx.store.document_elements, row["id"])
+element_delete = deleting(
+    "catalog.document.element.delete", "catalog", _open_element, lambda s: s.document_elements
+)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24 import rows as rowcalc
+from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param, yes
 from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, bad_argument, not_found
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
@@ -29,19 +30,8 @@ from desktop_sync.sandbox.bitrix24.query import (
     resolver,
     sort_rows,
 )
-from desktop_sync.sandbox.bitrix24.registry import (
-    Ctx,
-    Outcome,
-    as_dict,
-    as_int,
-    as_list,
-    method,
-    orm,
-    paged,
-    param,
-    removed,
-    yes,
-)
+from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, deleting, method, paged
+from desktop_sync.sandbox.bitrix24.render import orm
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
 from desktop_sync.sandbox.bitrix24.userfields import (
     camel_uf_name,
@@ -178,9 +168,7 @@ def _visible_items(
 
 def _get_item(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     _check_entity(params)
-    row = ctx.store.items.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise not_found("Item not found")
+    row = by_id(ctx.store.items, params, not_found("Item not found"))
     if not ctx.store.item_visible(ctx.user, row):
         raise access_denied(description="Access denied")
     return row
@@ -578,9 +566,7 @@ def productrow_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _product_row(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.store.product_rows.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise not_found("Product row not found")
+    row = by_id(ctx.store.product_rows, params, not_found("Product row not found"))
     _owner(ctx, row["ownerType"], row["ownerId"])
     return row
 
@@ -666,9 +652,7 @@ def payment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if param(params, "entityId") in (None, "") or param(params, "entityTypeId") in (None, ""):
         raise payment_error("Required fields: entityTypeId, entityId", code=100)
     _check_entity(params)
-    owner = ctx.store.items.rows.get(as_int(param(params, "entityId")))
-    if owner is None:
-        raise payment_error("Entity not found")
+    owner = by_id(ctx.store.items, params, payment_error("Entity not found"), "entityId")
     count = sum(1 for p in ctx.store.payments if p["entityId"] == owner["id"])
     row = {
         "entityId": owner["id"],
@@ -684,10 +668,7 @@ def payment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _payment(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    p = ctx.store.payments.rows.get(as_int(param(params, "id")))
-    if p is None:
-        raise payment_error("Payment not found")
-    return p
+    return by_id(ctx.store.payments, params, payment_error("Payment not found"))
 
 
 @method("crm.item.payment.list", "crm")
@@ -736,10 +717,7 @@ def payment_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(True, writes=1)
 
 
-@method("crm.item.payment.delete", "crm")
-def payment_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    p = _payment(ctx, params)
-    return removed(ctx.store.payments, p["id"])
+payment_delete = deleting("crm.item.payment.delete", "crm", _payment, lambda s: s.payments)
 
 
 @method("crm.item.payment.product.add", "crm")

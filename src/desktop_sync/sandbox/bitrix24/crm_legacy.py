@@ -13,20 +13,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.legacy_list import legacy_list, select_fields
 from desktop_sync.sandbox.bitrix24.query import candidates, resolver
-from desktop_sync.sandbox.bitrix24.registry import (
-    Ctx,
-    Outcome,
-    as_dict,
-    as_int,
-    as_list,
-    legacy,
-    method,
-    param,
-    removed,
-)
+from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, deleting, method
+from desktop_sync.sandbox.bitrix24.render import legacy
 from desktop_sync.sandbox.bitrix24.store import Store, Table, now_portal
 
 _T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -219,12 +211,9 @@ def company_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _company(ctx: Ctx, params: dict[str, Any], *, not_found: str) -> dict[str, Any]:
-    company_id = as_int(param(params, "id"))
-    if company_id <= 0:
+    if as_int(param(params, "id")) <= 0:
         raise legacy_error("ID is not defined or invalid.")
-    row = ctx.store.companies.rows.get(company_id)
-    if row is None:
-        raise legacy_error(not_found)
+    row = by_id(ctx.store.companies, params, legacy_error(not_found))
     if not ctx.store.company_visible(ctx.user, row):
         raise legacy_error("Access denied.")
     return row
@@ -277,10 +266,13 @@ def company_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(True, writes=1)
 
 
-@method("crm.company.delete", "crm")
-def company_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _company(ctx, params, not_found="Company is not found")
-    return removed(ctx.store.companies, row["ID"])
+company_delete = deleting(
+    "crm.company.delete",
+    "crm",
+    lambda ctx, params: _company(ctx, params, not_found="Company is not found"),
+    lambda s: s.companies,
+    "ID",
+)
 
 
 @method("crm.company.fields", "crm")
@@ -329,9 +321,7 @@ def contact_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _contact(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.store.contacts.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise legacy_error("Not found")
+    row = by_id(ctx.store.contacts, params, legacy_error("Not found"))
     if not ctx.store.company_visible(ctx.user, row):
         raise legacy_error("Access denied.")
     return row
@@ -405,9 +395,7 @@ def requisite_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _requisite(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.store.requisites.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise requisite_error("Not found.")
+    row = by_id(ctx.store.requisites, params, requisite_error("Not found."))
     if not _requisite_owner_visible(ctx, row):
         raise requisite_error("Access denied.")
     return row
@@ -473,10 +461,7 @@ def requisite_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(True, writes=1)
 
 
-@method("crm.requisite.delete", "crm")
-def requisite_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _requisite(ctx, params)
-    return removed(ctx.store.requisites, row["ID"])
+requisite_delete = deleting("crm.requisite.delete", "crm", _requisite, lambda s: s.requisites, "ID")
 
 
 @method("crm.requisite.fields", "crm")
@@ -691,9 +676,7 @@ def comment_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _comment(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.store.comments.rows.get(as_int(param(params, "id")))
-    if row is None:
-        raise legacy_error("Not found.")
+    row = by_id(ctx.store.comments, params, legacy_error("Not found."))
     _comment_owner(ctx, row["ENTITY_TYPE"], row["ENTITY_ID"])
     return row
 
@@ -715,10 +698,9 @@ def comment_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(row["ID"], writes=1)
 
 
-@method("crm.timeline.comment.delete", "crm")
-def comment_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _comment(ctx, params)
-    return removed(ctx.store.comments, row["ID"])
+comment_delete = deleting(
+    "crm.timeline.comment.delete", "crm", _comment, lambda s: s.comments, "ID"
+)
 
 
 def company_select(select: Any) -> list[str]:

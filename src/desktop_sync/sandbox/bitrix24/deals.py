@@ -28,6 +28,7 @@ from typing import Any
 
 from desktop_sync.sandbox.bitrix24 import crm_items
 from desktop_sync.sandbox.bitrix24 import rows as rowcalc
+from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param, yes
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.legacy_list import legacy_page
 from desktop_sync.sandbox.bitrix24.query import (
@@ -37,20 +38,8 @@ from desktop_sync.sandbox.bitrix24.query import (
     parse_datetime,
     resolver,
 )
-from desktop_sync.sandbox.bitrix24.registry import (
-    METHODS,
-    Ctx,
-    Outcome,
-    as_dict,
-    as_int,
-    as_list,
-    legacy,
-    method,
-    orm,
-    paged,
-    param,
-    yes,
-)
+from desktop_sync.sandbox.bitrix24.registry import METHODS, Ctx, Outcome, method, paged
+from desktop_sync.sandbox.bitrix24.render import legacy, orm
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
 from desktop_sync.sandbox.bitrix24.userfields import coerce_uf_value, render_uf_value
 
@@ -314,12 +303,9 @@ def deal_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _deal(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    deal_id = as_int(param(params, "id"))
-    if deal_id <= 0:
+    if as_int(param(params, "id")) <= 0:
         raise _error("ID is not defined or invalid.")
-    row = ctx.store.deals.rows.get(deal_id)
-    if row is None:
-        raise _error("Not found")
+    row = by_id(ctx.store.deals, params, _error("Not found"))
     if not _visible(ctx, row):
         raise _error("Access denied.")
     return row

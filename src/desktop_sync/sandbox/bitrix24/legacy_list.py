@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from desktop_sync.sandbox.bitrix24.args import as_list
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
     Page,
@@ -12,7 +13,8 @@ from desktop_sync.sandbox.bitrix24.query import (
     list_page,
     resolver,
 )
-from desktop_sync.sandbox.bitrix24.registry import Outcome, as_list, legacy, paged
+from desktop_sync.sandbox.bitrix24.registry import Outcome, paged
+from desktop_sync.sandbox.bitrix24.render import legacy
 
 
 def select_fields(

@@ -1,14 +1,15 @@
-"""Method registry: lower-case name -> (scope, handler), and what a handler returns."""
+"""Method registry: lower-case name -> (scope, handler), and what a handler returns.
+
+What a method reads from its parameters is in ``args``; how it renders values, ``render``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from desktop_sync.sandbox.bitrix24.store import Store, Table, User, Webhook, iso
+from desktop_sync.sandbox.bitrix24.store import Store, Table, User, Webhook
 
 if TYPE_CHECKING:
     from desktop_sync.sandbox.bitrix24.query import Page
@@ -75,75 +76,17 @@ def method(name: str, scope: str | tuple[str, ...] | None) -> Callable[[Handler]
     return register
 
 
-# --- rendering per family ----------------------------------------------------
+def deleting(
+    name: str,
+    scope: str,
+    fetch: Callable[[Ctx, dict[str, Any]], dict[str, Any]],
+    table: Callable[[Store], Table],
+    key: str = "id",
+) -> Handler:
+    """Register ``name`` as a plain delete: the row ``fetch`` finds (with its checks and
+    errors) is removed from ``table``; the portal answers ``true``, one write."""
 
+    def delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
+        return removed(table(ctx.store), fetch(ctx, params)[key])
 
-def legacy(value: Any) -> Any:
-    """Legacy CRM (CDBResult) values: every scalar is text; datetimes ISO 8601."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, dt.datetime):
-        return iso(value)
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: legacy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [legacy(v) for v in value]
-    return value
-
-
-def orm(value: Any) -> Any:
-    """``crm.item``/``catalog`` values: real numbers; datetimes ISO 8601."""
-    if isinstance(value, dt.datetime):
-        return iso(value)
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: orm(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [orm(v) for v in value]
-    return value
-
-
-def as_int(value: Any, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, list):
-        return {str(i): v for i, v in enumerate(value)}
-    return {}
-
-
-def as_list(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return list(value.values())
-    if value in (None, ""):
-        return []
-    return [value]
-
-
-def param(params: dict[str, Any], name: str) -> Any:
-    """A top-level parameter, looked up as written, then upper/lower case (CRM's resolveParam)."""
-    for key in (name, name.upper(), name.lower()):
-        if key in params:
-            return params[key]
-    return None
-
-
-def yes(value: Any) -> bool:
-    return str(value).upper() in ("Y", "1", "TRUE") or value is True
+    return method(name, scope)(delete)

@@ -20,6 +20,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, by_id, param, yes
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
     FilterRules,
@@ -29,18 +30,8 @@ from desktop_sync.sandbox.bitrix24.query import (
     resolver,
     sort_rows,
 )
-from desktop_sync.sandbox.bitrix24.registry import (
-    Ctx,
-    Outcome,
-    as_dict,
-    as_int,
-    method,
-    orm,
-    paged,
-    param,
-    removed,
-    yes,
-)
+from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, method, paged, removed
+from desktop_sync.sandbox.bitrix24.render import orm
 from desktop_sync.sandbox.bitrix24.store import day_start, iso
 
 TYPES = frozenset(
@@ -220,10 +211,7 @@ def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _field(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    field = ctx.store.userfields.rows.get(as_int(param(params, "id")))
-    if field is None:
-        raise _uf_error("The user field is not found")
-    return field
+    return by_id(ctx.store.userfields, params, _uf_error("The user field is not found"))
 
 
 @method("userfieldconfig.get", "userfieldconfig")
