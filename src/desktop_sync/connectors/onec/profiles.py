@@ -102,31 +102,52 @@ _PAY = (
         "LineNumber", "СчетНаОплату_Key", "СуммаПлатежа", "ДоговорКонтрагента_Key")),
 )  # fmt: skip
 
+# The sets both configurations publish under the same names.
+_SAME_SETS = {
+    "organizations": "Catalog_Организации",
+    "counterparties": "Catalog_Контрагенты",
+    "contracts": "Catalog_ДоговорыКонтрагентов",
+    "products": "Catalog_Номенклатура",
+    "product_kinds": "Catalog_ВидыНоменклатуры",
+    "warehouses": "Catalog_Склады",
+    "currencies": "Catalog_Валюты",
+    "cash_receipts": "Document_ПриходныйКассовыйОрдер",
+    "card_payments": "Document_ОперацияПоПлатежнойКарте",
+    "cash_refunds": "Document_РасходныйКассовыйОрдер",
+    "shipments": "Document_РеализацияТоваровУслуг",
+}
+# Each kind of payment by the logical name of its set (the same in both configurations).
+_PAYMENT_LOGICAL = {
+    PaymentKind.BANK: "bank_receipts",
+    PaymentKind.CASH: "cash_receipts",
+    PaymentKind.CARD: "card_payments",
+    PaymentKind.BANK_REFUND: "bank_refunds",
+    PaymentKind.CASH_REFUND: "cash_refunds",
+}
+
+
+def _payment_sets(sets: dict[str, str]) -> dict[PaymentKind, str]:
+    """The entity set each kind of payment is read from, in a configuration's ``sets``."""
+    return {kind: sets[logical] for kind, logical in _PAYMENT_LOGICAL.items()}
+
+
+_BP30_SETS = {
+    **_SAME_SETS,
+    "units": "Catalog_КлассификаторЕдиницИзмерения",
+    "price_types": "Catalog_ТипыЦенНоменклатуры",
+    "bank_accounts": "Catalog_БанковскиеСчета",
+    "accounts": "ChartOfAccounts_Хозрасчетный",
+    "invoices": "Document_СчетНаОплатуПокупателю",
+    "bank_receipts": "Document_ПоступлениеНаРасчетныйСчет",
+    "bank_refunds": "Document_СписаниеСРасчетногоСчета",
+    "returns": "Document_ВозвратТоваровОтПокупателя",
+    "prices": "InformationRegister_ЦеныНоменклатуры_RecordType",
+}
+
 BP30 = Profile(
     name="bp30",
     title="1С:Бухгалтерия предприятия 3.0",
-    sets={
-        "organizations": "Catalog_Организации",
-        "counterparties": "Catalog_Контрагенты",
-        "contracts": "Catalog_ДоговорыКонтрагентов",
-        "products": "Catalog_Номенклатура",
-        "product_kinds": "Catalog_ВидыНоменклатуры",
-        "units": "Catalog_КлассификаторЕдиницИзмерения",
-        "warehouses": "Catalog_Склады",
-        "price_types": "Catalog_ТипыЦенНоменклатуры",
-        "currencies": "Catalog_Валюты",
-        "bank_accounts": "Catalog_БанковскиеСчета",
-        "accounts": "ChartOfAccounts_Хозрасчетный",
-        "invoices": "Document_СчетНаОплатуПокупателю",
-        "bank_receipts": "Document_ПоступлениеНаРасчетныйСчет",
-        "cash_receipts": "Document_ПриходныйКассовыйОрдер",
-        "card_payments": "Document_ОперацияПоПлатежнойКарте",
-        "bank_refunds": "Document_СписаниеСРасчетногоСчета",
-        "cash_refunds": "Document_РасходныйКассовыйОрдер",
-        "shipments": "Document_РеализацияТоваровУслуг",
-        "returns": "Document_ВозвратТоваровОтПокупателя",
-        "prices": "InformationRegister_ЦеныНоменклатуры_RecordType",
-    },
+    sets=_BP30_SETS,
     # Every field the client reads or writes: 1C ignores unknown fields on writes,
     # so a field missing here would be lost without a word (checked by a test).
     fields={
@@ -205,13 +226,7 @@ BP30 = Profile(
             *(f"Товары/{f}" for f in _ROWS),
         ),
     },
-    payment_sets={
-        PaymentKind.BANK: "Document_ПоступлениеНаРасчетныйСчет",
-        PaymentKind.CASH: "Document_ПриходныйКассовыйОрдер",
-        PaymentKind.CARD: "Document_ОперацияПоПлатежнойКарте",
-        PaymentKind.BANK_REFUND: "Document_СписаниеСРасчетногоСчета",
-        PaymentKind.CASH_REFUND: "Document_РасходныйКассовыйОрдер",
-    },
+    payment_sets=_payment_sets(_BP30_SETS),
     writes=("counterparties", "contracts", "products", "invoices"),
 )
 
@@ -258,38 +273,30 @@ _UT_PAY = (
         "LineNumber", "Партнер_Key", "Договор_Key", "ОбъектРасчетов_Key", "Сумма")),
 )  # fmt: skip
 
+_UT11_SETS = {
+    **_SAME_SETS,
+    "partners": "Catalog_Партнеры",
+    "agreements": "Catalog_СоглашенияСКлиентами",
+    # Units and packages are one catalog in UT 11: a unit has no owner, a package
+    # belongs to one product.
+    "units": "Catalog_УпаковкиЕдиницыИзмерения",
+    "characteristics": "Catalog_ХарактеристикиНоменклатуры",
+    "vat_rates": "Catalog_СтавкиНДС",
+    "price_types": "Catalog_ВидыЦен",
+    "invoices": "Document_ЗаказКлиента",
+    # What a payment row settles (UT 11.5): its Объект is the order.
+    "settlement_objects": "Catalog_ОбъектыРасчетов",
+    "bank_receipts": "Document_ПоступлениеБезналичныхДенежныхСредств",
+    "bank_refunds": "Document_СписаниеБезналичныхДенежныхСредств",
+    "returns": "Document_ВозвратТоваровОтКлиента",
+    "prices": "InformationRegister_ЦеныНоменклатуры25_RecordType",
+    "stock": "AccumulationRegister_ТоварыНаСкладах_RecordType",
+}
+
 UT11 = Profile(
     name="ut11",
     title="1С:Управление торговлей 11",
-    sets={
-        "organizations": "Catalog_Организации",
-        "partners": "Catalog_Партнеры",
-        "counterparties": "Catalog_Контрагенты",
-        "agreements": "Catalog_СоглашенияСКлиентами",
-        "contracts": "Catalog_ДоговорыКонтрагентов",
-        "products": "Catalog_Номенклатура",
-        "product_kinds": "Catalog_ВидыНоменклатуры",
-        # Units and packages are one catalog in UT 11: a unit has no owner, a package
-        # belongs to one product.
-        "units": "Catalog_УпаковкиЕдиницыИзмерения",
-        "characteristics": "Catalog_ХарактеристикиНоменклатуры",
-        "vat_rates": "Catalog_СтавкиНДС",
-        "warehouses": "Catalog_Склады",
-        "price_types": "Catalog_ВидыЦен",
-        "currencies": "Catalog_Валюты",
-        "invoices": "Document_ЗаказКлиента",
-        # What a payment row settles (UT 11.5): its Объект is the order.
-        "settlement_objects": "Catalog_ОбъектыРасчетов",
-        "bank_receipts": "Document_ПоступлениеБезналичныхДенежныхСредств",
-        "cash_receipts": "Document_ПриходныйКассовыйОрдер",
-        "card_payments": "Document_ОперацияПоПлатежнойКарте",
-        "bank_refunds": "Document_СписаниеБезналичныхДенежныхСредств",
-        "cash_refunds": "Document_РасходныйКассовыйОрдер",
-        "shipments": "Document_РеализацияТоваровУслуг",
-        "returns": "Document_ВозвратТоваровОтКлиента",
-        "prices": "InformationRegister_ЦеныНоменклатуры25_RecordType",
-        "stock": "AccumulationRegister_ТоварыНаСкладах_RecordType",
-    },
+    sets=_UT11_SETS,
     fields={
         "organizations": (*_CAT, "ИНН", "КПП", "БанковскийСчетПоУмолчанию_Key"),
         "partners": (*_CAT, "IsFolder", "НаименованиеПолное", "ЮрФизЛицо", "Клиент", "Комментарий"),
@@ -381,13 +388,7 @@ UT11 = Profile(
             *(f"Товары/{f}" for f in (*_UT_ROWS, "ДокументРеализации", "ДокументРеализации_Type")),
         ),
     },
-    payment_sets={
-        PaymentKind.BANK: "Document_ПоступлениеБезналичныхДенежныхСредств",
-        PaymentKind.CASH: "Document_ПриходныйКассовыйОрдер",
-        PaymentKind.CARD: "Document_ОперацияПоПлатежнойКарте",
-        PaymentKind.BANK_REFUND: "Document_СписаниеБезналичныхДенежныхСредств",
-        PaymentKind.CASH_REFUND: "Document_РасходныйКассовыйОрдер",
-    },
+    payment_sets=_payment_sets(_UT11_SETS),
     writes=("partners", "counterparties", "contracts", "products", "invoices"),
     vat_as_enum=False,
     customer_contract_kind="СКлиентом",
