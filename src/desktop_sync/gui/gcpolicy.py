@@ -5,7 +5,10 @@ snapshot takes up to a second, and it holds the GIL in whichever thread triggers
 it — usually the worker — so the GUI thread stops with it. The policy:
 
 - while a worker runs, automatic collection is off (reference counting still frees
-  almost everything: snapshots are acyclic dataclasses);
+  almost everything: snapshots are acyclic dataclasses), and nothing is kept frozen
+  (``gc.unfreeze``: a list splice). Python 3.11's ``gc.get_freeze_count`` walks every
+  frozen object, and the planner asks it after each plan: with a read snapshot frozen
+  that walk held the GIL for 55-90 ms, the longest stall of a medium sync (issue 18);
 - when the runner becomes idle, what survived is frozen (``gc.freeze``: constant
   time) so later collections scan only new objects, and collection is back on;
 - every ``full_minutes`` of idleness, a full collection reclaims cyclic garbage
@@ -36,6 +39,7 @@ class CollectorPolicy(QObject):
         self.busy = busy
         if busy:
             gc.disable()
+            gc.unfreeze()
         else:
             gc.freeze()
             gc.enable()
