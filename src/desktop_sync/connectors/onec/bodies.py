@@ -100,23 +100,31 @@ def counterparty_fields(cp: Counterparty, own: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def counterparty_item(cp: Counterparty, key: str, own: dict[str, Any]) -> dict[str, Any]:
+    """A counterparty to create, in any configuration, with its ``own`` fields."""
+    return catalog_item(key, cp.name, counterparty_fields(cp, own))
+
+
+def contract_item(
+    key: str, name: str, organization_ref: str, currency_ref: str, own: dict[str, Any]
+) -> dict[str, Any]:
+    """A customer contract to create: its ``own`` fields (whose it is, of which kind),
+    then the organisation and the settlement currency every configuration's has."""
+    fields = {**own, "Организация_Key": organization_ref, "ВалютаВзаиморасчетов_Key": currency_ref}
+    return catalog_item(key, name, fields)
+
+
 def counterparty(cp: Counterparty, key: str, entity: str) -> dict[str, Any]:
     check_requisites(cp, entity)
     legal = "ЮридическоеЛицо" if cp.kind is CounterpartyKind.ORGANIZATION else "ФизическоеЛицо"
-    own = {"ЮридическоеФизическоеЛицо": legal}
-    return catalog_item(key, cp.name, counterparty_fields(cp, own))
+    return counterparty_item(cp, key, {"ЮридическоеФизическоеЛицо": legal})
 
 
 def contract(
     counterparty_ref: str, key: str, name: str, organization_ref: str, currency_ref: str, kind: str
 ) -> dict[str, Any]:
-    fields = {
-        "Owner_Key": counterparty_ref,
-        "Организация_Key": organization_ref,
-        "ВидДоговора": kind,
-        "ВалютаВзаиморасчетов_Key": currency_ref,
-    }
-    return catalog_item(key, name, fields)
+    own = {"Owner_Key": counterparty_ref, "ВидДоговора": kind}
+    return contract_item(key, name, organization_ref, currency_ref, own)
 
 
 def product(

@@ -93,22 +93,20 @@ def partner(cp: Counterparty, key: str) -> dict[str, Any]:
 def counterparty(cp: Counterparty, key: str, partner_ref: str) -> dict[str, Any]:
     _company, kind, legal_kind = legal(cp.kind)
     own = {"Партнер_Key": partner_ref, "ЮрФизЛицо": kind, "ЮридическоеФизическоеЛицо": legal_kind}
-    return bodies.catalog_item(key, cp.name, bodies.counterparty_fields(cp, own))
+    return bodies.counterparty_item(cp, key, own)
 
 
 def contract(
     key: str, name: str, partner_ref: str, counterparty_ref: str, org_ref: str, currency_ref: str
 ) -> dict[str, Any]:
-    fields = {
+    own = {
         "Партнер_Key": partner_ref,
         "Контрагент_Key": counterparty_ref,
-        "Организация_Key": org_ref,
         "ТипДоговора": CUSTOMER,
         "Статус": "Действует",
-        "ВалютаВзаиморасчетов_Key": currency_ref,
         "ПорядокРасчетов": "ПоДоговорамКонтрагентов",
     }
-    return bodies.catalog_item(key, name, fields)
+    return bodies.contract_item(key, name, org_ref, currency_ref, own)
 
 
 def product(
