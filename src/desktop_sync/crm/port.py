@@ -238,11 +238,23 @@ class CrmInventory(Protocol):
         """Create a draft document of this kind; its rows are added after."""
         ...
 
-    def add_document_elements(
-        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal]
-    ) -> bool:
-        """Add rows (product id -> amount moved); False: an answer was lost (the
-        document stays unconducted, the next plan finishes it)."""
+    def find_with_amounts(
+        self, title: str, product_ids: Sequence[int]
+    ) -> tuple[StoreDocument | None, list[StoreAmount]]:
+        """:meth:`find_store_document` and :meth:`store_amounts` of these products, together."""
+        ...
+
+    def write_document(
+        self,
+        doc: StoreDocument | None,
+        store_id: int,
+        rows: Mapping[int, Decimal],
+        draft: tuple[str, str, str] = ("", "", ""),
+    ) -> StoreDocument | None:
+        """Add rows (product id -> amount moved) and post the document; with ``doc`` None
+        a draft (type, title, comment) is created first. A refusal is raised before the
+        document is posted; None: an answer was lost (the document stays unconducted,
+        the next plan finishes it)."""
         ...
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:

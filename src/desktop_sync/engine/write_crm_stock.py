@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from desktop_sync.crm.port import CrmPort
+from desktop_sync.crm.types import StoreAmount
 from desktop_sync.engine.executor import Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import StoreDocument as Move
@@ -29,13 +30,9 @@ def _target(p: Move, results: Mapping[str, Applied]) -> dict[int, Decimal]:
     return target
 
 
-def _rows(client: CrmPort, p: Move, target: dict[int, Decimal]) -> dict[int, Decimal]:
+def _rows(p: Move, target: dict[int, Decimal], amounts: list[StoreAmount]) -> dict[int, Decimal]:
     """The amount each row moves, against fresh balances (only what still differs)."""
-    fresh = {
-        a.product_id: a.amount
-        for a in client.inventory.store_amounts(sorted(target))
-        if a.store_id == p.store_id
-    }
+    fresh = {a.product_id: a.amount for a in amounts if a.store_id == p.store_id}
     rows = {}
     for pid, want in target.items():
         delta = want - fresh.get(pid, Decimal(0))
@@ -48,10 +45,12 @@ def _rows(client: CrmPort, p: Move, target: dict[int, Decimal]) -> dict[int, Dec
 def store_document(
     client: CrmPort, op: Operation, p: Move, results: Mapping[str, Applied]
 ) -> Applied:
-    """Create (or find and finish) the store document; rows against fresh balances."""
+    """Create (or find and finish) the store document; rows against fresh balances. The
+    look-up and the balances share a request; the document, its rows and its posting go
+    50 commands to a batch request (the new document referred to by the rows)."""
     target = _target(p, results)
-    doc = client.inventory.find_store_document(p.title)
-    rows = _rows(client, p, target)
+    doc, amounts = client.inventory.find_with_amounts(p.title, sorted(target))
+    rows = _rows(p, target, amounts)
     if doc is not None and doc.status != "N":
         if not rows:
             return Applied(str(doc.id))  # conducted before (an answer was lost)
@@ -60,15 +59,17 @@ def store_document(
     if doc is None:
         if not rows:
             return Applied("")  # the balances already agree
-        doc = client.inventory.add_store_document(p.doc_type, title=p.title, comment=op.reason)
     else:  # found unconducted: the rows an earlier attempt added are not added again
         present = {int(e["elementId"]) for e in client.inventory.document_elements(doc.id)}
+        if not (present or rows):
+            return Applied(str(doc.id))
     missing = {pid: a for pid, a in rows.items() if pid not in present}
-    if not client.inventory.add_document_elements(doc, p.store_id, missing):
+    written = client.inventory.write_document(
+        doc, p.store_id, missing, (p.doc_type, p.title, op.reason)
+    )
+    if written is None:
         raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
-    if present or rows:
-        client.inventory.conduct_document(doc.id)
-    return Applied(str(doc.id))
+    return Applied(str(written.id))
 
 
 def find_conducted(client: CrmPort, key: str) -> Applied | None:

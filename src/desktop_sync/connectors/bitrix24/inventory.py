@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
+from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, BatchReply, Params
+from desktop_sync.connectors.bitrix24.errors import Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.models import StoreAmount, StoreDocument
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -87,70 +90,72 @@ class Inventory:
         return self.amounts_of(list(rows))
 
     def find_store_document(self, title: str) -> StoreDocument | None:
-        result = (
-            self.rest.call(
-                "catalog.document.list",
-                # the newest: an unfinished one after earlier conducted ones of the title
-                {"filter": {"=title": title}, "start": -1, "order": {"id": "DESC"}},
-            ).result
-            or {}
-        )
-        rows = result.get("documents") or []
-        return _document(rows[0]) if rows else None
+        return _found(self.rest.call(*_find(title)).result)
+
+    def find_with_amounts(
+        self, title: str, product_ids: Sequence[int]
+    ) -> tuple[StoreDocument | None, list[StoreAmount]]:
+        """The document of this title (if any) and these products' balances, read together:
+        one request while the balances fit in 50 pages."""
+        scan = replace(self.amount_scan(), params={"filter": {"@productId": list(product_ids)}})
+        got = scan_together(self.rest, {"a": scan}, {"doc": _find(title)})
+        if "doc" in got.extra.errors:
+            raise got.extra.errors["doc"]
+        return _found(got.extra.results.get("doc")), self.amounts_of(got.rows["a"])
 
     def add_store_document(
         self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""
     ) -> StoreDocument:
-        if doc_type not in ("S", "D"):
-            raise ValueError("the sync writes only S (оприходование) and D (списание) documents")
         result = self.rest.call(
-            "catalog.document.add",
-            {
-                "fields": {
-                    "docType": doc_type,
-                    "title": title,
-                    "docNumber": doc_number,
-                    "currency": "RUB",
-                    "commentary": comment,
-                }
-            },
-            what=f"store document «{title}»",
+            *_add(doc_type, title, doc_number, comment), what=f"store document «{title}»"
         ).result
         return _document(result["document"])
 
-    def add_document_element(
+    def write_document(
         self,
-        doc: StoreDocument,
-        product_id: int,
+        doc: StoreDocument | None,
         store_id: int,
-        amount: Decimal,
-        purchasing_price: Decimal = Decimal(0),
+        rows: Mapping[int, Decimal],
+        draft: tuple[str, str, str] = ("", "", ""),
+    ) -> StoreDocument | None:
+        """A document's rows (product id -> amount) and its conduct, 50 commands to a batch
+        request; with ``doc`` None it is added first (``draft``: its type, title, comment),
+        in the same request, its rows and conduct referring to it by ``$result``. Each
+        request halts at a refusal, so a document missing rows is never conducted; the
+        refusal is raised. None: an answer was lost (the document stays unconducted, the
+        next plan finishes it)."""
+        doc_type = doc.doc_type if doc is not None else draft[0]
+        commands: list[tuple[str, Callable[[int | str], tuple[str, Params]]]] = [
+            (f"e{pid}", partial(_element, doc_type, pid, store_id, amount))
+            for pid, amount in rows.items()
+        ]
+        commands.append(("conduct", lambda ref: ("catalog.document.conduct", {"id": ref})))
+        if doc is None:
+            commands.insert(0, ("doc", lambda _ref: _add(*draft[:2], "", draft[2])))
+        what = f"store document «{doc.title if doc is not None else draft[1]}»"
+        for start in range(0, len(commands), MAX_BATCH):
+            ref: int | str = doc.id if doc is not None else "$result[doc][document][id]"
+            chunk = {key: make(ref) for key, make in commands[start : start + MAX_BATCH]}
+            try:
+                reply = self.rest.batch(chunk, halt=True, what=what)
+            except Bitrix24ServerError as exc:
+                if exc.outcome_unknown:
+                    return None
+                raise
+            if reply.errors:
+                raise next(iter(reply.errors.values()))
+            if "doc" in reply.results:
+                doc = _document(reply.results["doc"]["document"])
+        return doc
+
+    def add_document_element(
+        self, doc: StoreDocument, product_id: int, store_id: int, amount: Decimal
     ) -> int:
         result = self.rest.call(
-            "catalog.document.element.add",
-            _element(doc, product_id, store_id, amount, purchasing_price),
+            *_element(doc.doc_type, product_id, store_id, amount, doc.id),
             what=f"row of store document «{doc.title}»",
         ).result
         return int(result["documentElement"]["id"])
-
-    def add_document_elements(
-        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal]
-    ) -> bool:
-        """Rows (product id -> amount) added 50 a request; False: an answer was lost
-        (the document stays unconducted). An error the portal answered is raised."""
-        commands: dict[str, tuple[str, Params]] = {
-            f"e{pid}": (
-                "catalog.document.element.add",
-                _element(doc, pid, store_id, amount, Decimal(0)),
-            )
-            for pid, amount in rows.items()
-        }
-        reply = self.rest.batch_all(commands, what=f"rows of store document «{doc.title}»")
-        if reply.unknown:
-            return False
-        if reply.errors:
-            raise next(iter(reply.errors.values()))
-        return True
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:
         return list(
@@ -166,17 +171,40 @@ class Inventory:
         self.rest.call("catalog.document.conduct", {"id": doc_id}, what=f"store document {doc_id}")
 
 
-def _element(
-    doc: StoreDocument, product_id: int, store_id: int, amount: Decimal, price: Decimal
-) -> Params:
-    side = "storeTo" if doc.doc_type == "S" else "storeFrom"
-    return {
+def _find(title: str) -> tuple[str, Params]:
+    # the newest: an unfinished one after earlier conducted ones of the title
+    return "catalog.document.list", {
+        "filter": {"=title": title}, "start": -1, "order": {"id": "DESC"}
+    }  # fmt: skip
+
+
+def _found(result: Any) -> StoreDocument | None:
+    rows = (result or {}).get("documents") or []
+    return _document(rows[0]) if rows else None
+
+
+def _add(doc_type: str, title: str, doc_number: str, comment: str) -> tuple[str, Params]:
+    if doc_type not in ("S", "D"):
+        raise ValueError("the sync writes only S (оприходование) and D (списание) documents")
+    return "catalog.document.add", {
         "fields": {
-            "docId": doc.id,
+            "docType": doc_type, "title": title, "docNumber": doc_number, "currency": "RUB",
+            "commentary": comment,
+        }
+    }  # fmt: skip
+
+
+def _element(
+    doc_type: str, product_id: int, store_id: int, amount: Decimal, doc_id: int | str
+) -> tuple[str, Params]:
+    side = "storeTo" if doc_type == "S" else "storeFrom"
+    return "catalog.document.element.add", {
+        "fields": {
+            "docId": doc_id,
             "elementId": product_id,
             side: store_id,
             "amount": amount,
-            "purchasingPrice": price,
+            "purchasingPrice": Decimal(0),
         }
     }
 
