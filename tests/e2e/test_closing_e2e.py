@@ -250,3 +250,41 @@ def test_deal_at_its_pipelines_ship_stage_gets_one_sales_document(world: World) 
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         assert c.deals.get(deal_id).fields.shipped == made[0]["СуммаДокумента"]
     assert len(sales_of(world, base_ref)) == 1
+
+
+def test_a_portal_without_the_closing_fields_still_gets_payments_and_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A portal where ``setup`` ran before F10 added the closing number and date: only
+    the write-back of the sales document waits, behind one item naming those fields and
+    saying to run setup; the payment and the 1C numbers still reach the CRM invoices."""
+    for world in make_world(tmp_path, monkeypatch):
+        with_ship_stage(world)
+        with world.service() as svc:
+            svc.run()
+        with Bitrix24Client(world.crm.webhook, throttle=False) as c:  # setup of an older day
+            for f in c.rest.call("userfieldconfig.list", {"moduleId": "crm"}).result["fields"]:
+                if "CLOSING" in str(f["fieldName"]):
+                    c.rest.call("userfieldconfig.delete", {"moduleId": "crm", "id": f["id"]})
+        (paid_id, paid_ref), (ship_id, _ref) = linked_unshipped(world, 2)
+        world.story.payment([(paid_ref, Decimal("100.00"))], "901", 17, "bank")
+        move(world, ship_id, SHIP)
+        was = language()
+        set_language("ru")
+        try:
+            with world.service() as svc:
+                summary, plan = svc.run()
+        finally:
+            set_language(was)
+        assert summary.counts["failed"] == 0
+        (item,) = [i for i in plan.items if i.key == "F3:setup"]
+        assert item.message == (
+            "в смарт-счёте нет полей, в которые пишет desktop-sync (Реализация в 1С: номер, "
+            "Реализация в 1С: дата); то, что пишется в них, ждёт, остальное записывается"
+        )
+        assert item.action == "попросите администратора портала выполнить: desktop-sync setup"
+        assert item.blocks == (f"F10:back:{ship_id}",)  # the sales document's write-back
+        done = {op.entity_type for op in plan.operations}
+        assert EntityType.INVOICE_PAYMENT in done and EntityType.SALES_DOCUMENT in done
+        assert EntityType.SALES_BACK not in done
+        assert Decimal(str(crm_item(world, paid_id)["ufCrmSmartInvoiceDsPaid"])) >= Decimal("100")

@@ -11,25 +11,25 @@ smart invoice); the other is not sent, and the window shows it as linked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
-from desktop_sync.engine.model import Flow, Item, ItemKind, Operation
+from desktop_sync.engine.model import Flow, Item, Operation
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
-from desktop_sync.engine.ops import EntityType, NumberBack, PaymentState, ShipmentState
+from desktop_sync.engine.ops import PaymentState, ShipmentState
 from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, documents_by_invoice
 
-__all__ = ["DEAL", "Deals", "block_deal_field_writes", "deal_pipelines", "deal_settings",
-           "plan_deal_money"]  # fmt: skip
+__all__ = ["DEAL", "Deals", "deal_pipelines", "deal_settings", "missing_of", "plan_deal_money"]
 from desktop_sync.engine.plan_invoices import Invoices
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:
     from desktop_sync.config.profiles import Profile
-    from desktop_sync.crm.port import CrmPort
+    from desktop_sync.crm.port import CrmPort, NamedField
 
 
 def deal_label(ci: CrmInvoice) -> str:
@@ -188,37 +188,6 @@ def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) 
             b.item(item)
 
 
-def block_deal_field_writes(b: Builder) -> None:
-    """Without our fields on deals, the portal drops what we write into them."""
-    missing = b.settings.missing_deal_fields
-    if not missing:  # (before looking at every operation of the plan)
-        return
-    blocked = tuple(
-        op.op_id
-        for op in b.ops.values()
-        if isinstance(op.payload, NumberBack | PaymentState | ShipmentState) and op.payload.deal
-    )
-    if not missing or not blocked:
-        return
-    b.item(
-        Item(
-            key="F9:setup",
-            kind=ItemKind.ATTENTION,
-            flow=Flow.F3,
-            entity_type=EntityType.DEAL,
-            record_id="",
-            record_label=tr("Bitrix24 settings"),
-            field=tr("custom fields"),
-            message=tr(
-                "deals lack the fields desktop-sync writes to ({fields}), so payments, "
-                "shipments and 1C numbers cannot be shown there"
-            ).format(fields=", ".join(missing)),
-            action=tr("ask the portal administrator to run: desktop-sync setup"),
-            blocks=blocked,
-        )
-    )
-
-
 def deal_pipelines(profile: Profile) -> tuple[int, ...]:
     """The deal pipelines the profile maps (their deals are read)."""
     return tuple(sorted(int(k) for k in profile.deal_stages if k.isdigit()))
@@ -232,5 +201,10 @@ def deal_settings(profile: Profile, crm: CrmPort) -> dict[str, Any]:
         "deal_stages": {int(k): dict(v) for k, v in profile.deal_stages.items() if k.isdigit()},
         "sale_carrier": profile.sale_carrier,
         "deal_document": "order" if profile.configuration == "ut11" else "invoice",
-        "missing_deal_fields": tuple(getattr(f, "label", f.name) for f in missing),
+        "missing_deal_fields": missing_of(missing),
     }
+
+
+def missing_of(fields: Iterable[NamedField]) -> tuple[tuple[str, str], ...]:
+    """Our fields a portal lacks as the plan's settings carry them: (key, label)."""
+    return tuple((getattr(f, "key", f.name), getattr(f, "label", f.name)) for f in fields)

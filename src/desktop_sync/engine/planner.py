@@ -33,7 +33,8 @@ from desktop_sync.engine.plan_base import (
 )
 from desktop_sync.engine.plan_closing import plan_closing
 from desktop_sync.engine.plan_counterparties import Counterparties
-from desktop_sync.engine.plan_deals import Deals, block_deal_field_writes, plan_deal_money
+from desktop_sync.engine.plan_deals import Deals, plan_deal_money
+from desktop_sync.engine.plan_fields import block_missing_field_writes
 from desktop_sync.engine.plan_invoice_pdf import plan_invoice_pdfs
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
 from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
@@ -151,9 +152,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         _stock(b, snap, links, settings)
     if Flow.F11 in flows and settings.invoice_pdf:
         plan_invoice_pdfs(b, snap, links)
-    if settings.missing_crm_fields:
-        _block_custom_field_writes(b, settings)
-    block_deal_field_writes(b)
+    block_missing_field_writes(b)  # what needs a field setup has not made yet waits
     return b.build(Matches(cps.match, products.match, invoices.match))
 
 
@@ -187,25 +186,6 @@ def _stock(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings) -> 
         b.op(op)
     for item in items:
         b.item(item)
-
-
-FIELD_WRITERS = (INVOICE_BACK, "invoice_payment", "invoice_shipment", "sales_back")
-
-
-def _block_custom_field_writes(b: Builder, settings: PlanSettings) -> None:
-    """Without our custom fields the portal silently drops what we write into them."""
-    blocked = tuple(op.op_id for op in b.ops.values() if op.entity_type in FIELD_WRITERS)
-    if not blocked:
-        return
-    b.item(Item(
-        key="F3:setup", kind=ItemKind.ATTENTION, flow=Flow.F3, entity_type="invoice",
-        record_id="", record_label=tr("Bitrix24 settings"), field=tr("custom fields"),
-        message=tr("the smart invoice lacks the fields desktop-sync writes to ({fields}), so "
-                   "payments, shipments and 1C numbers cannot be shown there").format(
-            fields=", ".join(settings.missing_crm_fields)),
-        action=tr("ask the portal administrator to run: desktop-sync setup"),
-        blocks=blocked,
-    ))  # fmt: skip
 
 
 def _money(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings,

@@ -60,7 +60,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
 from desktop_sync.engine.plan_closing import SALES, ship_stages
-from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings
+from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings, missing_of
 from desktop_sync.engine.plan_invoice_pdf import INVOICE_PDF
 from desktop_sync.engine.plan_onec_invoices import issued_settings
 from desktop_sync.engine.planner import (
@@ -231,7 +231,7 @@ class SyncService(JournalDoor):
                                          deals=deal_pipelines(self.profile))  # fmt: skip
             check_scopes(self.crm)  # answered by the read's first request
             self._connected = True
-            missing_fields = tuple(f.label for f in self.crm.userfields.missing_custom_fields())
+            missing_fields = missing_of(self.crm.userfields.missing_custom_fields())
             inventory_off = stock and not self.crm.inventory.enabled()
         except SYSTEM_ERRORS as exc:
             if isinstance(exc, Bitrix24PermissionError):
