@@ -182,16 +182,15 @@ def invoice(
                 "СуммаНДС": line.vat_amount,
             }
         )
-    included = inv.lines[0].vat_included if inv.lines else True
-    if any(line.vat_included != included for line in inv.lines):
-        raise OnecError(
-            tr(
-                "invoice {number}: some rows include VAT and some do not; a 1C invoice has "
-                "one setting for all rows"
-            ).format(number=inv.number),
-            entity=entity,
-            field="СуммаВключаетНДС",
-        )
+    included = one_vat_mode(
+        inv,
+        entity,
+        "СуммаВключаетНДС",
+        tr(
+            "invoice {number}: some rows include VAT and some do not; a 1C invoice has "
+            "one setting for all rows"
+        ),
+    )
     return {
         "Ref_Key": ref_for_key(key),
         "Date": convert.to_onec_date(inv.date),
@@ -207,3 +206,12 @@ def invoice(
         "Комментарий": comment_with_key(inv.comment, key),
         "Товары": rows,
     }
+
+
+def one_vat_mode(invoice: Invoice, entity: str, field: str, refusal: str) -> bool:
+    """Whether the rows' prices include VAT: one setting for all rows of a 1C document
+    (its ``field``), or ``refusal`` (a sentence with ``{number}``) as the error."""
+    included = invoice.lines[0].vat_included if invoice.lines else True
+    if any(line.vat_included != included for line in invoice.lines):
+        raise OnecError(refusal.format(number=invoice.number), entity=entity, field=field)
+    return included

@@ -193,17 +193,15 @@ def order(
 
 def one_vat_mode(invoice: Invoice, entity: str) -> bool:
     """``ЦенаВключаетНДС`` of the order: one setting for all rows, or an error."""
-    included = invoice.lines[0].vat_included if invoice.lines else True
-    if any(line.vat_included != included for line in invoice.lines):
-        raise OnecError(
-            tr(
-                "invoice {number}: some rows include VAT and some do not; a 1C order has "
-                "one setting for all rows"
-            ).format(number=invoice.number),
-            entity=entity,
-            field="ЦенаВключаетНДС",
-        )
-    return included
+    return bodies.one_vat_mode(
+        invoice,
+        entity,
+        "ЦенаВключаетНДС",
+        tr(
+            "invoice {number}: some rows include VAT and some do not; a 1C order has "
+            "one setting for all rows"
+        ),
+    )
 
 
 def order_rows(
