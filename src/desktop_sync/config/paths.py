@@ -12,6 +12,19 @@ APP_NAME = "desktop-sync"
 HOME_ENV = "DESKTOP_SYNC_HOME"
 
 
+class InFolder:
+    """A file of one of the folders, named once: ``paths.log_file`` is
+    ``paths.log_dir / "desktop-sync.log"``."""
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.folder = folder
+        self.name = name
+
+    def __get__(self, paths: AppPaths, owner: type[AppPaths] | None = None) -> Path:
+        folder: Path = getattr(paths, self.folder)
+        return folder / self.name
+
+
 @dataclass(frozen=True, slots=True)
 class AppPaths:
     config_dir: Path
@@ -32,24 +45,12 @@ class AppPaths:
             Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
         )
 
-    @property
-    def profiles_file(self) -> Path:
-        return self.config_dir / "profiles.json"
-
-    @property
-    def log_file(self) -> Path:
-        """The commands' log (``desktop-sync sync`` …, scheduled tasks)."""
-        return self.log_dir / "desktop-sync.log"
-
-    @property
-    def gui_log_file(self) -> Path:
-        """The window's log: a file of its own, never shared with a command running beside it."""
-        return self.log_dir / "desktop-sync-gui.log"
-
-    @property
-    def service_log_file(self) -> Path:
-        """``desktop-sync service``'s log: it runs for days beside the commands."""
-        return self.log_dir / "desktop-sync-service.log"
+    profiles_file = InFolder("config_dir", "profiles.json")
+    log_file = InFolder("log_dir", "desktop-sync.log")  # the commands' (sync …, scheduled tasks)
+    # the window's log: a file of its own, never shared with a command running beside it
+    gui_log_file = InFolder("log_dir", "desktop-sync-gui.log")
+    # ``desktop-sync service``'s log: it runs for days beside the commands
+    service_log_file = InFolder("log_dir", "desktop-sync-service.log")
 
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
