@@ -62,3 +62,27 @@ def test_many_timelines_are_read_in_one_request(
     assert sum(stats.calls.values()) - before == math.ceil((len(ids) + 1) / 50)
     assert texts[ids[0]] == ["Счёт [desktop-sync:k1]"]
     assert isinstance(texts[999999], Bitrix24Error)
+
+
+def test_fifty_pdfs_are_one_request_and_a_smaller_front_server_is_learned_once(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    invoice_id = min(portal.store.items.rows)
+    stats = portal.portal.stats
+    requests = stats.requests
+    made = client.timeline.add_comments(
+        [(invoice_id, f"Счёт {n}", [(f"счёт_{n}.pdf", PDF)]) for n in range(50)]
+    )
+    assert all(isinstance(m, int) for m in made)
+    assert stats.requests - requests == 1  # was 3 under a 1 MB cap with this PDF
+    portal.portal.max_body = 4 * len(PDF) * 3 // 2  # three fit, four do not
+    requests = stats.requests
+    made = client.timeline.add_comments(
+        [(invoice_id, f"Ещё {n}", [(f"ещё_{n}.pdf", PDF)]) for n in range(12)]
+    )
+    assert all(isinstance(m, int) for m in made), made
+    # refused once (413, nothing made), halved until it fits, then kept
+    assert stats.requests - requests <= 3 + math.ceil(12 / 2)
+    assert client.timeline.body_cap < portal.portal.max_body
+    texts = [t for _i, t in _with_files(portal) if t.startswith("Ещё")]
+    assert sorted(texts) == sorted(f"Ещё {n}" for n in range(12))  # each once

@@ -12,10 +12,12 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.models import TimelineComment, TimelineFile
 from desktop_sync.connectors.bitrix24.rest import RestClient
 
-# A batch of comments with files stays under this body (a PDF is some 37 KB, 50 KB in
-# Base64, a little more form-encoded: some 19 to a batch request). A portal whose front
-# server takes less answers 413 before anything is made; each is then sent alone.
-BATCH_BODY = 1024 * 1024
+# A batch of comments with files starts under this body: PHP's default post_max_size
+# (8 MB; the cloud front's client_max_body_size is not published). 50 PDFs of some 37 KB
+# are about 2.6 MB form-encoded: one request. A front server that takes less answers 413
+# before anything is made: the cap is then halved below that body for the rest of the
+# run and the comments are sent again in smaller batches (one alone at the end).
+BATCH_BODY = 8 * 1024 * 1024
 Comment = tuple[int, str, Sequence[tuple[str, bytes]]]
 
 
@@ -24,6 +26,7 @@ class Timeline:
 
     def __init__(self, rest: RestClient) -> None:
         self.rest = rest
+        self.body_cap = BATCH_BODY  # lowered by a 413, kept for the client's life
 
     def add_comment(
         self, invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] = ()
@@ -39,26 +42,31 @@ class Timeline:
 
     def add_comments(self, comments: Sequence[Comment]) -> list[int | Exception]:
         """Many comments (invoice id, text, files), several to a batch request within
-        ``BATCH_BODY``; each comment's id or its own error. A batch whose answer is lost
+        ``body_cap``; each comment's id or its own error. A batch whose answer is lost
         gives its error (outcome unknown) to each of its comments; one the front server
-        refuses as too large (413, nothing made) is sent again one comment at a time."""
+        refuses as too large (413, nothing made) lowers the cap below its body, and its
+        comments go again in smaller batches."""
         out: list[int | Exception] = []
-        for group in _groups([_add_params(*c) for c in comments]):
-            out.extend(self._add_group(group, [comments[n] for n, _p in group]))
+        rest = [(_add_params(*c), c) for c in comments]
+        while rest:
+            group = _group([p for p, _c in rest], self.body_cap)
+            sent = self._add_group(rest[: len(group)])
+            if sent is None:  # too large for the front server: nothing was made
+                self.body_cap = max(1, sum(group) // 2)
+                continue
+            out.extend(sent)
+            rest = rest[len(group) :]
         return out
 
-    def _add_group(
-        self, group: list[tuple[int, Params]], comments: list[Comment]
-    ) -> list[int | Exception]:
+    def _add_group(self, group: list[tuple[Params, Comment]]) -> list[int | Exception] | None:
+        """One batch request's comments; None: the front server refused it as too large."""
         if len(group) == 1:
-            return [self._add_alone(comments[0])]
-        cmds = {f"c{n}": ("crm.timeline.comment.add", p) for n, p in group}
+            return [self._add_alone(group[0][1])]
+        cmds = {f"c{n}": ("crm.timeline.comment.add", p) for n, (p, _c) in enumerate(group)}
         try:
             reply = self.rest.batch(cmds, what="timelines of invoices")
         except Bitrix24Error as exc:  # the request refused, or its answer lost
-            if exc.status != 413:
-                return [exc for _ in group]
-            return [self._add_alone(c) for c in comments]
+            return None if exc.status == 413 else [exc for _ in group]
         out: list[int | Exception] = []
         for key in cmds:
             if key in reply.errors:
@@ -148,16 +156,13 @@ def _add_params(invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] =
     return {"fields": fields}
 
 
-def _groups(params: list[Params]) -> list[list[tuple[int, Params]]]:
-    """The comments in order, as many to a group as fit in ``BATCH_BODY`` and
-    ``MAX_BATCH`` (form-encoded, as the batch sends them)."""
-    groups: list[list[tuple[int, Params]]] = []
-    size = 0
-    for n, p in enumerate(params):
+def _group(params: list[Params], cap: int) -> list[int]:
+    """The form-encoded sizes of the first comments that fit together in ``cap`` and
+    ``MAX_BATCH`` (one at least)."""
+    sizes: list[int] = []
+    for p in params[:MAX_BATCH]:
         one = len(http_build_query(p)) + 64
-        if not groups or len(groups[-1]) >= MAX_BATCH or size + one > BATCH_BODY:
-            groups.append([])
-            size = 0
-        groups[-1].append((n, p))
-        size += one
-    return groups
+        if sizes and sum(sizes) + one > cap:
+            break
+        sizes.append(one)
+    return sizes
