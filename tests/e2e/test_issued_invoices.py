@@ -74,8 +74,11 @@ def _set_quantity(row: dict[str, Any], qty: Decimal) -> None:
         row["СуммаСНДС"] = row["Сумма"]
 
 
-def issue(world: World, day: int, quantities: tuple[int, ...] = (3, 2)) -> str:
-    """An invoice the accountant makes in 1C (the form copies a recent one), posted."""
+def issue(
+    world: World, day: int, quantities: tuple[int, ...] = (3, 2), *, posted: bool = True
+) -> str:
+    """An invoice the accountant makes in 1C (the form copies a recent one), posted (or
+    saved only: a draft)."""
     like = _last_seeded(world)
     for name in ("Ref_Key", "DataVersion", "Number", "Posted", "DeletionMark"):
         like.pop(name, None)
@@ -89,7 +92,8 @@ def issue(world: World, day: int, quantities: tuple[int, ...] = (3, 2)) -> str:
         stage["СуммаПлатежа"] = total
     rec = world.onec.add(world.story.invoices, **like)
     ref = str(rec["Ref_Key"])
-    world.onec.post(world.story.invoices, ref)
+    if posted:
+        world.onec.post(world.story.invoices, ref)
     return ref
 
 
@@ -329,3 +333,19 @@ def test_stage_and_responsible_from_the_profile(issued_world: World) -> None:
     assert ci.stage_id == "DT31_1:S" and ci.assigned_by == MANAGER_ID
     assert len(world.onec.store.rows[world.story.invoices]) == documents
     assert sync(world).operations == ()
+
+
+def test_a_ut_draft_order_reaches_the_crm_once_posted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UT 11: an order saved as a draft (not posted) is no commitment yet and stays in
+    1C; posted, the next sync makes its CRM invoice (BP 3.0's invoices go unposted:
+    tests/engine/test_plan_onec_invoices.py)."""
+    for world in make_world(tmp_path, monkeypatch, configuration="ut11"):
+        set_profile(world, ("onec.invoices_since", SINCE))
+        ref = issue(world, 13, (2,), posted=False)
+        sync(world)
+        assert crm_of(world, ref) == []
+        world.onec.post(world.story.invoices, ref)
+        sync(world)
+        assert len(crm_of(world, ref)) == 1

@@ -145,7 +145,10 @@ def test_profile_settings() -> None:
         "issued_stage": "DT31_1:N",
         "cancelled_stage": "DT31_1:D",
         "responsible": 7,
+        "issued_posted_only": False,  # BP 3.0's invoices are not posted in practice
     }
+    ut = replace(p, configuration="ut11")
+    assert issued_settings(ut, dt.date(2026, 12, 6))["issued_posted_only"] is True
     with pytest.raises(ConfigError, match="2026-03-01"):
         p.with_setting("onec.invoices_since", "1 марта")
     with pytest.raises(ConfigError, match="number"):
@@ -153,8 +156,8 @@ def test_profile_settings() -> None:
 
 
 def test_the_window_says_an_invoice_waits_for_its_product_not_only_in_1c() -> None:
-    """A 1C invoice whose product waits for a person (here: no name in 1C) is held back
-    through what it depends on; its row says what Synchronize will do once that item is
+    """A 1C invoice whose product waits for a person is held back through what it
+    depends on; its row says what Synchronize will do once that item is
     decided, not «only in 1C» (the demo's № 24 and 25): here the CRM catalog has an
     unlinked product of the same name, and names are never matched automatically."""
     from desktop_sync.readmodel import SyncState, build_views
@@ -172,3 +175,16 @@ def test_the_window_says_an_invoice_waits_for_its_product_not_only_in_1c() -> No
     assert row.state is SyncState.WAITING and row.pending
     assert words == "Ждёт решения: создать в CRM после решения по «Бумага»"
     assert "never matched automatically" in row.detail  # the item's words, as planned
+
+
+def test_a_ut_draft_order_waits_until_posted() -> None:
+    """UT 11: a customer order saved but not posted (a draft) is no commitment yet: F8
+    sends it once posted. BP 3.0's invoices go unposted, as accountants leave them."""
+    draft = invoice(posted=False)
+    ut = replace(SETTINGS, issued_posted_only=True)
+    assert f8(build_plan(snap(draft), Links(), ut).operations) == []
+    assert [op.source_id for op in f8(build_plan(snap(draft), Links(), SETTINGS).operations)] == [
+        REF
+    ]
+    posted = replace(draft, posted=True)
+    assert [op.source_id for op in f8(build_plan(snap(posted), Links(), ut).operations)] == [REF]

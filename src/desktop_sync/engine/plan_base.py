@@ -84,6 +84,7 @@ class PlanSettings:
     issued_stage: str = ""
     cancelled_stage: str = ""
     responsible: int | None = None
+    issued_posted_only: bool = False  # F8: UT 11's draft (unposted) orders wait
     # F9: deal pipeline -> {meaning: stage} ("send", "paid", "partly_paid", "ship"); which
     # of a deal and its own smart invoice is sent ("invoice" or "deal"); the 1C document
     # a deal becomes ("invoice": BP's СчетНаОплатуПокупателю, "order": UT's ЗаказКлиента);

@@ -50,13 +50,16 @@ def issued_in_onec(ci: CrmInvoice, onec_ref: str) -> bool:
 
 def issued_settings(profile: Profile, today: dt.date) -> dict[str, Any]:
     """The profile's F8 settings as ``PlanSettings`` fields; the start day defaults to the
-    first of ``today``'s month (a first run does not bring years of history)."""
+    first of ``today``'s month (a first run does not bring years of history). UT 11's
+    customer orders wait until posted: a draft («Черновик», not posted) is no commitment
+    yet and is still being edited; BP 3.0's invoices are not posted in practice."""
     since = profile.issued_since
     return {
         "issued_since": dt.date.fromisoformat(since) if since else today.replace(day=1),
         "issued_stage": profile.stages.get("issued", ""),
         "cancelled_stage": profile.stages.get("cancelled", ""),
         "responsible": int(profile.crm_responsible) if profile.crm_responsible else None,
+        "issued_posted_only": profile.configuration == "ut11",
     }
 
 
@@ -98,6 +101,7 @@ class IssuedInvoices:
             return
         linked = {lk.onec_ref for lk in self.links.of(INVOICE) if lk.onec_ref}
         own = self.snap.onec.organization_ref  # a base may keep several organisations' books
+        drafts_wait = self.b.settings.issued_posted_only
         by_key = {
             ci.xml_id.strip().lower(): ci for ci in self.snap.crm.invoices.values() if ci.xml_id
         }
@@ -109,6 +113,7 @@ class IssuedInvoices:
                 or ref in self.match.pairs
                 or inv.deleted
                 or inv.date < since
+                or (drafts_wait and not inv.posted)
                 or OUR_MARK in inv.comment
                 or (own and inv.organization_ref and inv.organization_ref != own)
             ):
