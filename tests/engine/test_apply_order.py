@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from desktop_sync.engine.apply_order import Deferred
 from desktop_sync.engine.model import Flow, Operation, OpKind, System
-from desktop_sync.engine.ops import CrmPayment, EntityType, NumberBack, Payload, PaymentState
+from desktop_sync.engine.ops import (
+    CrmPayment,
+    EntityType,
+    NoPayload,
+    NumberBack,
+    Payload,
+    PaymentState,
+)
 
 
 def _op(
@@ -60,3 +67,18 @@ def test_a_write_of_the_same_invoice_or_a_dependant_lets_them_go_first() -> None
     assert held.needed_by(back)  # depends on a held one
     assert [[o.op_id for o in g] for g in held.take_all()] == [["F3:state:15"]]
     assert not held.needed_by(payment)
+
+
+def test_a_product_of_the_same_id_as_a_held_invoice_does_not_let_them_go() -> None:
+    """Invoice 46 and product 46 are different records: the held write-backs stay held
+    (they went alone once, a request each, when a product update had the id of one)."""
+    held = Deferred()
+    held.add(_op("F5:update:46", OpKind.UPDATE, EntityType.PRODUCT, "46", NoPayload()), 25)
+    back = _op(
+        "F1:number_back:46", OpKind.UPDATE, EntityType.INVOICE_BACK, "46",
+        NumberBack("F1:create:46", "46"),
+    )  # fmt: skip
+    assert not held.needed_by(back)
+    held.add(back, 50)
+    same = _op("F5:update:46b", OpKind.UPDATE, EntityType.PRODUCT, "46", NoPayload())
+    assert held.needed_by(same)  # the same product: still in the plan's order

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop_sync.engine.model import Operation, OpKind, System
+from desktop_sync.engine.ops import EntityType
 
 
 class Pending:
@@ -62,7 +63,7 @@ class Deferred:
     def __init__(self) -> None:
         self.groups: dict[tuple[System, str, OpKind], list[Operation]] = {}
         self.ids: set[str] = set()
-        self.records: set[tuple[System, str]] = set()
+        self.records: set[tuple[System, str, str]] = set()
 
     @staticmethod
     def wanted(op: Operation, batch_size: int) -> bool:
@@ -97,10 +98,16 @@ class Deferred:
         return groups
 
 
-def _record(op: Operation) -> tuple[System, str]:
+# Records whose ids are counted apart from the CRM items' (invoice 46 is not product 46).
+_OWN_IDS = frozenset({EntityType.COUNTERPARTY, EntityType.PRODUCT})
+
+
+def _record(op: Operation) -> tuple[System, str, str]:
     """The record ``op`` writes: a CRM invoice by its id for every write about it (its
-    fields, its payment, a note on it), so that their order stays the plan's."""
+    fields, its payment, a note on it), so that their order stays the plan's; a company
+    or a product by its own id."""
+    family = op.entity_type if op.entity_type in _OWN_IDS else ""
     crm_id = getattr(op.payload, "crm_id", None)
     if op.target is System.CRM and crm_id is not None:
-        return op.target, str(crm_id)
-    return op.target, op.target_id or ""
+        return op.target, family, str(crm_id)
+    return op.target, family, op.target_id or ""
