@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -71,25 +72,17 @@ def _label(inv: Invoice) -> str:
     return tr("Invoice No. {number} of {date}").format(number=inv.number, date=day_text(inv.date))
 
 
+@dataclass
 class IssuedInvoices:
-    """F8's part of a plan. ``invoices``: the 1C invoices F1 linked or found this plan."""
+    """F8's part of a plan. ``match``: the 1C invoices F1 linked or found this plan."""
 
-    def __init__(
-        self,
-        b: Builder,
-        snap: Snapshot,
-        links: Links,
-        cps: Counterparties,
-        products: Products,
-        invoices: MatchResult,
-    ) -> None:
-        self.b = b
-        self.snap = snap
-        self.links = links
-        self.cps = cps
-        self.products = products
-        self.match = invoices
-        self._payments: dict[str, list[Payment]] | None = None
+    b: Builder
+    snap: Snapshot
+    links: Links
+    cps: Counterparties
+    products: Products
+    match: MatchResult
+    _payments: dict[str, list[Payment]] | None = field(default=None, init=False)
 
     # -- new invoices --------------------------------------------------------------------
 
@@ -187,18 +180,19 @@ class IssuedInvoices:
         return fields
 
     def _attention(
-        self, ref: str, label: str, op_id: str, suffix: str, field: str, message: str, action: str
+        self, ref: str, label: str, op_id: str, suffix: str, what: str, message: str, action: str
     ) -> None:
+        """An item about the 1C invoice ``ref``, holding back ``op_id`` (none: "")."""
         self.b.attention(
             Flow.F8,
             INVOICE,
             f"F8:{suffix}:{ref}",
             record_id=ref,
             record_label=label,
-            field=field,
+            field=what,
             message=message,
             action=action,
-            blocks=(op_id,),
+            blocks=(op_id,) if op_id else (),
         )
 
     def _check(self, ref: str, inv: Invoice, label: str, op_id: str) -> None:
@@ -279,28 +273,28 @@ class IssuedInvoices:
         """(CRM product id known now, or the operation creating it) of one row (F5)."""
         product_ref = ln.product_ref or ""
         if product_ref not in self.snap.onec.products:
-            self._attention(
-                ref, label, op_id, f"row{ln.line_no}", nz.label("rows"),
-                tr("row {n} «{name}» is not a catalog product in 1C").format(
-                    n=ln.line_no, name=ln.product_name
-                ),
+            suffix, message, action = (
+                "row",
+                tr("row {n} «{name}» is not a catalog product in 1C"),
                 tr("choose the product from the catalog in the 1C invoice row"),
-            )  # fmt: skip
-            return None, None
-        dep = self.products.ensure_in_crm(product_ref, label)
-        if dep:
-            deps.append(dep)
-        pair = self.products.match.pairs.get(product_ref)
-        if pair is not None and pair.crm_key.isdigit():
-            return int(pair.crm_key), None
-        if dep:
-            return None, dep
+            )
+        else:
+            dep = self.products.ensure_in_crm(product_ref, label)
+            if dep:
+                deps.append(dep)
+            pair = self.products.match.pairs.get(product_ref)
+            if pair is not None and pair.crm_key.isdigit():
+                return int(pair.crm_key), None
+            if dep:
+                return None, dep
+            suffix, message, action = (
+                "product",
+                tr("row {n}: the product «{name}» cannot be sent to the CRM catalog"),
+                tr("see the product's own item; the invoice follows it"),
+            )
         self._attention(
-            ref, label, op_id, f"product{ln.line_no}", nz.label("rows"),
-            tr("row {n}: the product «{name}» cannot be sent to the CRM catalog").format(
-                n=ln.line_no, name=ln.product_name
-            ),
-            tr("see the product's own item; the invoice follows it"),
+            ref, label, op_id, f"{suffix}{ln.line_no}", nz.label("rows"),
+            message.format(n=ln.line_no, name=ln.product_name), action,
         )  # fmt: skip
         return None, None
 
@@ -327,22 +321,13 @@ class IssuedInvoices:
         stage = self.b.settings.cancelled_stage
         label = _label(inv)
         if not stage:
-            self.b.attention(
-                Flow.F8,
-                INVOICE,
-                f"F8:deleted:{ref}",
-                record_id=ref,
-                record_label=label,
-                field=tr("deletion mark"),
-                message=tr(
-                    "marked for deletion in 1C; no CRM stage is chosen for cancelled "
-                    "invoices, so the CRM invoice stays as it is"
-                ),
-                action=tr(
-                    "choose the stage: desktop-sync profile set NAME stage.cancelled "
-                    "DT31_1:D; or decline the invoice in the CRM by hand and skip this"
-                ),
-            )
+            self._attention(
+                ref, label, "", "deleted", tr("deletion mark"),
+                tr("marked for deletion in 1C; no CRM stage is chosen for cancelled "
+                   "invoices, so the CRM invoice stays as it is"),
+                tr("choose the stage: desktop-sync profile set NAME stage.cancelled "
+                   "DT31_1:D; or decline the invoice in the CRM by hand and skip this"),
+            )  # fmt: skip
         elif ci.stage_id != stage:
             reason = tr(
                 "{label}: marked for deletion in 1C; the CRM invoice moves to the cancelled stage"
