@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.errors import RestError
@@ -46,12 +47,25 @@ def param(params: dict[str, Any], name: str) -> Any:
 
 
 def by_id(
-    table: Table, params: dict[str, Any], missing: RestError, key: str = "id"
+    table: Table,
+    params: dict[str, Any],
+    error: Callable[[str], RestError],
+    missing: str,
+    *,
+    key: str = "id",
+    visible: Callable[[dict[str, Any]], bool] | None = None,
+    check: Callable[[dict[str, Any]], object] | None = None,
 ) -> dict[str, Any]:
-    """The stored row the parameter ``key`` names; ``missing`` raised when there is none."""
+    """The stored row the parameter ``key`` names. The portal's ``error`` says
+    ``missing`` when there is none and "Access denied." when the caller may not see it
+    (``visible``); ``check`` raises what else the portal refuses the row for."""
     row = table.rows.get(as_int(param(params, key)))
     if row is None:
-        raise missing
+        raise error(missing)
+    if visible is not None and not visible(row):
+        raise error("Access denied.")
+    if check is not None:
+        check(row)
     return row
 
 

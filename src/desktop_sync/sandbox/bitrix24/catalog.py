@@ -11,7 +11,6 @@ administrator (stricter than a portal with tuned catalog rights).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -20,10 +19,9 @@ from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.query import (
-    FilterRules,
+    DATETIME_SAMPLE,
     candidates,
-    compile_filter,
-    list_page,
+    orm_page,
     resolver,
 )
 from desktop_sync.sandbox.bitrix24.registry import (
@@ -35,10 +33,9 @@ from desktop_sync.sandbox.bitrix24.registry import (
     paged,
     removed,
 )
-from desktop_sync.sandbox.bitrix24.render import orm
+from desktop_sync.sandbox.bitrix24.render import orm, orm_fields
 from desktop_sync.sandbox.bitrix24.store import Table, now_portal
 
-_T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ACCESS_DENIED = 200040300010
 TYPE_PRODUCT = 1
 TYPE_SERVICE = 7
@@ -63,8 +60,8 @@ PRODUCT_FIELDS: dict[str, Any] = {
     "detailText": "",
     "createdBy": 0,
     "modifiedBy": 0,
-    "dateCreate": _T,
-    "timestampX": _T,
+    "dateCreate": DATETIME_SAMPLE,
+    "timestampX": DATETIME_SAMPLE,
 }
 PRICE_FIELDS: dict[str, Any] = {
     "id": 0,
@@ -75,7 +72,7 @@ PRICE_FIELDS: dict[str, Any] = {
     "quantityFrom": 0,
     "quantityTo": 0,
     "extraId": 0,
-    "timestampX": _T,
+    "timestampX": DATETIME_SAMPLE,
 }
 STORE_FIELDS: dict[str, Any] = {
     "id": 0,
@@ -87,8 +84,8 @@ STORE_FIELDS: dict[str, Any] = {
     "xmlId": "",
     "sort": 0,
     "isDefault": "",
-    "dateCreate": _T,
-    "dateModify": _T,
+    "dateCreate": DATETIME_SAMPLE,
+    "dateModify": DATETIME_SAMPLE,
 }
 STOCK_FIELDS: dict[str, Any] = {
     "id": 0,
@@ -111,10 +108,10 @@ DOCUMENT_FIELDS: dict[str, Any] = {
     "createdBy": 0,
     "modifiedBy": 0,
     "statusBy": 0,
-    "dateCreate": _T,
-    "dateModify": _T,
-    "dateStatus": _T,
-    "dateDocument": _T,
+    "dateCreate": DATETIME_SAMPLE,
+    "dateModify": DATETIME_SAMPLE,
+    "dateStatus": DATETIME_SAMPLE,
+    "dateDocument": DATETIME_SAMPLE,
 }
 ELEMENT_FIELDS: dict[str, Any] = {
     "id": 0,
@@ -146,21 +143,13 @@ def _list(
     indexed: tuple[str, ...] = (),
 ) -> Outcome:
     resolve = resolver(list(schema))
-    rules = FilterRules(resolve, strict=True, allow_logic=True, samples=schema)
-    raw_filter = param(params, "filter")
-    test = compile_filter(raw_filter, rules)
-    if isinstance(rows, Table):
-        rows = candidates(rows, raw_filter, resolve, id_field="id", indexed=indexed)
-    page = list_page(
-        rows,
-        test,
-        order=param(params, "order"),
-        resolve=resolve,
-        id_field="id",
-        start=params.get("start", 0),
-        legacy=False,
-        raw_filter=raw_filter,
-    )
+
+    def pool(raw_filter: Any) -> list[dict[str, Any]]:
+        if isinstance(rows, Table):
+            return candidates(rows, raw_filter, resolve, id_field="id", indexed=indexed)
+        return rows
+
+    page = orm_page(params, resolve, schema, pool)
     select_raw = [str(s) for s in as_list(param(params, "select"))]
     if not select_raw and required_select:
         # catalog.product.list: select is required and must name id and iblockId
@@ -172,7 +161,7 @@ def _list(
             raise catalog_error(f"Required select fields: {', '.join(missing)}", 200040400001)
     else:
         names = list(schema)
-    out = [{n: orm(r.get(n)) for n in names} for r in page.rows]
+    out = [orm_fields(r, names) for r in page.rows]
     return paged({key: out}, len(out), page)
 
 
@@ -180,7 +169,7 @@ def _by_id(
     table: Table, params: dict[str, Any], missing: str, code: int | str = 200040300020
 ) -> dict[str, Any]:
     """The row ``id`` names; the portal's "not exists" error (``missing``) when none."""
-    return by_id(table, params, catalog_error(missing, code))
+    return by_id(table, params, lambda text: catalog_error(text, code), missing)
 
 
 def _admin(ctx: Ctx) -> None:
@@ -205,12 +194,17 @@ _PRICE_TYPE_FIELDS = {"name": "", "base": "", "sort": 0, "xmlId": "", "createdBy
 # the reference lists: (method, rows of the store, the list's key, fields after the id)
 _REFERENCE_LISTS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
     ("catalog.measure.list", "measures", "measures", _MEASURE_FIELDS),
-    ("catalog.vat.list", "vats", "vats", {**_VAT_FIELDS, "timestampX": _T}),
+    ("catalog.vat.list", "vats", "vats", {**_VAT_FIELDS, "timestampX": DATETIME_SAMPLE}),
     (
         "catalog.pricetype.list",
         "price_types",
         "priceTypes",
-        {**_PRICE_TYPE_FIELDS, "modifiedBy": 0, "dateCreate": _T, "timestampX": _T},
+        {
+            **_PRICE_TYPE_FIELDS,
+            "modifiedBy": 0,
+            "dateCreate": DATETIME_SAMPLE,
+            "timestampX": DATETIME_SAMPLE,
+        },
     ),
 )
 
@@ -264,7 +258,7 @@ def _product(ctx: Ctx, params: dict[str, Any], kinds: set[int]) -> dict[str, Any
 
 
 def _render_product(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: orm(row.get(k)) for k in PRODUCT_FIELDS}
+    return orm_fields(row, PRODUCT_FIELDS)
 
 
 @method("catalog.product.get", "catalog")

@@ -13,7 +13,7 @@ payment never moves the stage by itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any
 
@@ -21,17 +21,18 @@ from desktop_sync.sandbox.bitrix24 import rows as rowcalc
 from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param, yes
 from desktop_sync.sandbox.bitrix24.errors import RestError, access_denied, bad_argument, not_found
 from desktop_sync.sandbox.bitrix24.query import (
+    DATETIME_SAMPLE,
     FilterRules,
     candidates,
     compile_filter,
-    list_page,
+    orm_page,
     paginate,
     parse_datetime,
     resolver,
     sort_rows,
 )
 from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, deleting, method, paged
-from desktop_sync.sandbox.bitrix24.render import orm
+from desktop_sync.sandbox.bitrix24.render import orm, orm_fields
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
 from desktop_sync.sandbox.bitrix24.userfields import (
     camel_uf_name,
@@ -40,7 +41,6 @@ from desktop_sync.sandbox.bitrix24.userfields import (
 )
 
 INVOICE = 31
-_T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 ITEM_FIELDS: dict[str, Any] = {
     # name -> typed sample (for filter coercion)
@@ -51,10 +51,10 @@ ITEM_FIELDS: dict[str, Any] = {
     "categoryId": 0,
     "stageId": "",
     "previousStageId": "",
-    "movedTime": _T,
+    "movedTime": DATETIME_SAMPLE,
     "movedBy": 0,
-    "begindate": _T,
-    "closedate": _T,
+    "begindate": DATETIME_SAMPLE,
+    "closedate": DATETIME_SAMPLE,
     "companyId": 0,
     "contactId": 0,
     "contactIds": 0,
@@ -69,8 +69,8 @@ ITEM_FIELDS: dict[str, Any] = {
     "assignedById": 0,
     "observers": 0,
     "opened": "",
-    "createdTime": _T,
-    "updatedTime": _T,
+    "createdTime": DATETIME_SAMPLE,
+    "updatedTime": DATETIME_SAMPLE,
     "createdBy": 0,
     "updatedBy": 0,
     "parentId2": 0,
@@ -163,13 +163,13 @@ def _visible_items(
         rows = candidates(ctx.store.items, raw_filter, resolve, id_field="id")
     if ctx.user.sees_all():
         return rows
-    return [r for r in rows if ctx.store.item_visible(ctx.user, r)]
+    return [r for r in rows if ctx.sees_item(r)]
 
 
 def _get_item(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     _check_entity(params)
-    row = by_id(ctx.store.items, params, not_found("Item not found"))
-    if not ctx.store.item_visible(ctx.user, row):
+    row = by_id(ctx.store.items, params, not_found, "Item not found")
+    if not ctx.sees_item(row):
         raise access_denied(description="Access denied")
     return row
 
@@ -198,24 +198,16 @@ def item_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         samples[uf_name] = {
             "double": Decimal(0),
             "integer": 0,
-            "datetime": _T,
-            "date": _T,
+            "datetime": DATETIME_SAMPLE,
+            "date": DATETIME_SAMPLE,
             "boolean": True,
         }.get(uf["userTypeId"], "")
-    rules = FilterRules(resolve, strict=True, allow_logic=True, samples=samples)
-    raw_filter = param(params, "filter")
-    test = compile_filter(raw_filter, rules)
-    _check_order(param(params, "order"), resolve)
-    page = list_page(
-        _visible_items(ctx, raw_filter, resolve),
-        test,
-        order=param(params, "order"),
-        resolve=resolve,
-        id_field="id",
-        start=params.get("start", 0),
-        legacy=False,
-        raw_filter=raw_filter,
-    )
+
+    def visible(raw_filter: Any) -> list[dict[str, Any]]:
+        _check_order(param(params, "order"), resolve)
+        return _visible_items(ctx, raw_filter, resolve)
+
+    page = orm_page(params, resolve, samples, visible)
     select = _select(ctx.store, param(params, "select"))
     original = yes(param(params, "useOriginalUfNames"))
     items = [render_item(ctx.store, r, select=select, original_uf=original) for r in page.rows]
@@ -233,6 +225,32 @@ def _field_error(title: str) -> RestError:
     return RestError(400, "CRM_FIELD_ERROR_VALUE_NOT_VALID", f'Incorrect value for field "{title}"')
 
 
+def field_value(
+    name: str,
+    value: Any,
+    *,
+    ints: Collection[str],
+    dates: Collection[str],
+    money: str,
+    error: Callable[[str], RestError],
+) -> Any:
+    """A CRM record's field value as the portal stores it: an id (0 or empty is none),
+    a day (refused when unreadable), the amount (refused as «Сумма»), else text."""
+    if name in ints:
+        return None if value in (None, "", 0, "0") else as_int(value)
+    if name in dates:
+        parsed = parse_datetime(value)
+        if parsed is None and value not in (None, ""):
+            raise error(name)
+        return day_start(parsed.date()) if parsed else None
+    if name == money:
+        try:
+            return rowcalc.money(rowcalc.dec(value))
+        except ArithmeticError:
+            raise error("Сумма") from None
+    return None if value is None else str(value)
+
+
 def _apply_item_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
     resolve = _resolve_field(ctx.store)
     ufs = _uf_map(ctx.store)
@@ -246,25 +264,19 @@ def _apply_item_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) ->
             except ValueError:
                 raise _field_error(ufs[name]["editFormLabel"].get("ru", name)) from None
             continue
-        if name in _INT_FIELDS:
-            if name in ("contactIds", "observers"):
-                row[name] = [as_int(v) for v in as_list(value)]
-                continue
-            row[name] = None if value in (None, "", 0, "0") else as_int(value)
-        elif name in _DATE_FIELDS:
-            parsed = parse_datetime(value)
-            if parsed is None and value not in (None, ""):
-                raise _field_error(name)
-            row[name] = day_start(parsed.date()) if parsed else None
-        elif name == "opportunity":
-            try:
-                row[name] = rowcalc.money(rowcalc.dec(value))
-            except ArithmeticError:
-                raise _field_error("Сумма") from None
+        if name in ("contactIds", "observers"):
+            row[name] = [as_int(v) for v in as_list(value)]
         elif name == "isManualOpportunity":
             row[name] = "Y" if yes(value) else "N"
         else:
-            row[name] = None if value is None else str(value)
+            row[name] = field_value(
+                name,
+                value,
+                ints=_INT_FIELDS,
+                dates=_DATE_FIELDS,
+                money="opportunity",
+                error=_field_error,
+            )
     if row.get("companyId") and row["companyId"] not in ctx.store.companies.rows:
         raise _field_error("Компания")
     if row.get("contactId") and row["contactId"] not in ctx.store.contacts.rows:
@@ -478,7 +490,7 @@ def _owner(ctx: Ctx, owner_type: Any, owner_id: Any) -> dict[str, Any]:
     row = ctx.store.items.rows.get(as_int(owner_id))
     if row is None:
         raise RestError(400, "OWNER_NOT_FOUND", "Owner not found")
-    if not ctx.store.item_visible(ctx.user, row):
+    if not ctx.sees_item(row):
         raise access_denied()
     return row
 
@@ -529,7 +541,7 @@ def _build_row(ctx: Ctx, owner: dict[str, Any], data: dict[str, Any], sort: int)
 
 
 def _render_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: orm(row.get(k)) for k in _ROW_OUT}
+    return orm_fields(row, _ROW_OUT)
 
 
 def _after_rows_change(ctx: Ctx, owner: dict[str, Any]) -> None:
@@ -566,7 +578,7 @@ def productrow_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _product_row(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = by_id(ctx.store.product_rows, params, not_found("Product row not found"))
+    row = by_id(ctx.store.product_rows, params, not_found, "Product row not found")
     _owner(ctx, row["ownerType"], row["ownerId"])
     return row
 
@@ -652,7 +664,7 @@ def payment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if param(params, "entityId") in (None, "") or param(params, "entityTypeId") in (None, ""):
         raise payment_error("Required fields: entityTypeId, entityId", code=100)
     _check_entity(params)
-    owner = by_id(ctx.store.items, params, payment_error("Entity not found"), "entityId")
+    owner = by_id(ctx.store.items, params, payment_error, "Entity not found", key="entityId")
     count = sum(1 for p in ctx.store.payments if p["entityId"] == owner["id"])
     row = {
         "entityId": owner["id"],
@@ -668,7 +680,7 @@ def payment_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _payment(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    return by_id(ctx.store.payments, params, payment_error("Payment not found"))
+    return by_id(ctx.store.payments, params, payment_error, "Payment not found")
 
 
 @method("crm.item.payment.list", "crm")

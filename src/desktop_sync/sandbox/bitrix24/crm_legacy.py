@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, param
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.legacy_list import legacy_list, select_fields
-from desktop_sync.sandbox.bitrix24.query import candidates, resolver
-from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, deleting, method
-from desktop_sync.sandbox.bitrix24.render import legacy
+from desktop_sync.sandbox.bitrix24.query import DATETIME_SAMPLE, candidates, resolver
+from desktop_sync.sandbox.bitrix24.registry import Ctx, Outcome, added, deleting, method
+from desktop_sync.sandbox.bitrix24.render import legacy, legacy_fields
 from desktop_sync.sandbox.bitrix24.store import Store, Table, now_portal
-
-_T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 COMPANY_FIELDS = (
     "ID",
@@ -102,9 +100,9 @@ _SAMPLES: dict[str, Any] = {
     "PRESET_ID": 0,
     "SORT": 0,
     "REVENUE": Decimal(0),
-    "DATE_CREATE": _T,
-    "DATE_MODIFY": _T,
-    "CREATED": _T,
+    "DATE_CREATE": DATETIME_SAMPLE,
+    "DATE_MODIFY": DATETIME_SAMPLE,
+    "CREATED": DATETIME_SAMPLE,
 }
 ENTITY_COMPANY = 4
 ENTITY_CONTACT = 3
@@ -167,7 +165,7 @@ def _apply_fields(
 
 
 def _render_full(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    out = {f: legacy(row.get(f)) for f in names}
+    out = legacy_fields(row, names)
     for name in MULTI:
         if row.get(name):
             out[name] = legacy(row[name])
@@ -206,17 +204,14 @@ _WATCHED = (*_BY_ORIGIN, "COMPANY_ID", "ENTITY_ID", "RQ_INN", "XML_ID")  # index
 @method("crm.company.list", "crm")
 def company_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     pool = _pool(ctx.store.companies, params, [*COMPANY_FIELDS, *MULTI], indexed_text=_BY_ORIGIN)
-    rows = [r for r in pool if ctx.store.company_visible(ctx.user, r)]
+    rows = [r for r in pool if ctx.sees(r)]
     return legacy_list(params, rows, COMPANY_FIELDS, multi=MULTI, samples=_SAMPLES)
 
 
 def _company(ctx: Ctx, params: dict[str, Any], *, not_found: str) -> dict[str, Any]:
     if as_int(param(params, "id")) <= 0:
         raise legacy_error("ID is not defined or invalid.")
-    row = by_id(ctx.store.companies, params, legacy_error(not_found))
-    if not ctx.store.company_visible(ctx.user, row):
-        raise legacy_error("Access denied.")
-    return row
+    return by_id(ctx.store.companies, params, legacy_error, not_found, visible=ctx.sees)
 
 
 @method("crm.company.get", "crm")
@@ -251,10 +246,7 @@ def company_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "DATE_MODIFY": now,
     }
     _apply_fields(ctx.store, row, fields, COMPANY_FIELDS, _COMPANY_INTS)
-    new_id = ctx.store.companies.insert(row)
-    if not row["TITLE"]:
-        row["TITLE"] = f"Компания №{new_id}"
-    return Outcome(new_id, writes=1)
+    return added(ctx.store.companies, row, "Компания №{}")
 
 
 @method("crm.company.update", "crm")
@@ -316,15 +308,12 @@ def contact_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         indexed=("COMPANY_ID",),
         indexed_text=_BY_ORIGIN,
     )
-    rows = [r for r in pool if ctx.store.company_visible(ctx.user, r)]
+    rows = [r for r in pool if ctx.sees(r)]
     return legacy_list(params, rows, CONTACT_FIELDS, multi=MULTI, samples=_SAMPLES)
 
 
 def _contact(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = by_id(ctx.store.contacts, params, legacy_error("Not found"))
-    if not ctx.store.company_visible(ctx.user, row):
-        raise legacy_error("Access denied.")
-    return row
+    return by_id(ctx.store.contacts, params, legacy_error, "Not found", visible=ctx.sees)
 
 
 @method("crm.contact.get", "crm")
@@ -371,10 +360,10 @@ def contact_update(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 # --- requisites -----------------------------------------------------------------
 
 
-def _requisite_owner_visible(ctx: Ctx, row: dict[str, Any]) -> bool:
+def _owner_seen(ctx: Ctx, row: dict[str, Any]) -> bool:
     table = ctx.store.companies if row["ENTITY_TYPE_ID"] == ENTITY_COMPANY else ctx.store.contacts
     owner = table.rows.get(row["ENTITY_ID"])
-    return owner is not None and ctx.store.company_visible(ctx.user, owner)
+    return owner is not None and ctx.sees(owner)
 
 
 def requisite_error(description: str) -> RestError:
@@ -390,21 +379,18 @@ def requisite_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         indexed=("ENTITY_ID",),
         indexed_text=("RQ_INN", "XML_ID"),
     )
-    rows = [r for r in pool if _requisite_owner_visible(ctx, r)]
+    rows = [r for r in pool if _owner_seen(ctx, r)]
     return legacy_list(params, rows, REQUISITE_FIELDS, samples=_SAMPLES)
 
 
 def _requisite(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = by_id(ctx.store.requisites, params, requisite_error("Not found."))
-    if not _requisite_owner_visible(ctx, row):
-        raise requisite_error("Access denied.")
-    return row
+    visible = partial(_owner_seen, ctx)
+    return by_id(ctx.store.requisites, params, requisite_error, "Not found.", visible=visible)
 
 
 @method("crm.requisite.get", "crm")
 def requisite_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _requisite(ctx, params)
-    return Outcome({f: legacy(row.get(f)) for f in REQUISITE_FIELDS}, rows=1)
+    return Outcome(legacy_fields(_requisite(ctx, params), REQUISITE_FIELDS), rows=1)
 
 
 _REQ_INTS = {"ENTITY_TYPE_ID", "ENTITY_ID", "PRESET_ID", "SORT"}
@@ -425,7 +411,7 @@ def requisite_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     owner = table.rows.get(as_int(fields["ENTITY_ID"]))
     if owner is None:
         raise requisite_error("Entity is not found.")
-    if not ctx.store.company_visible(ctx.user, owner):
+    if not ctx.sees(owner):
         raise requisite_error("Access denied.")
     now = now_portal()
     row: dict[str, Any] = dict.fromkeys(REQUISITE_FIELDS)
@@ -586,7 +572,7 @@ def status_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 # --- timeline comments ------------------------------------------------------------
 
 _COMMENT_FIELDS = ("ID", "CREATED", "ENTITY_ID", "ENTITY_TYPE", "AUTHOR_ID", "COMMENT", "FILES")
-_ENTITY_TYPES = {"company": 4, "contact": 3, "dynamic_31": 31, "smart_invoice": 31}
+_ENTITY_TYPES = {"company": 4, "contact": 3, "deal": 2, "dynamic_31": 31, "smart_invoice": 31}
 
 
 def _comment_owner(ctx: Ctx, etype_name: str, entity_id: int) -> None:
@@ -596,11 +582,11 @@ def _comment_owner(ctx: Ctx, etype_name: str, entity_id: int) -> None:
     owner: dict[str, Any] | None
     if etype == 31:
         owner = ctx.store.items.rows.get(entity_id)
-        visible = owner is not None and ctx.store.item_visible(ctx.user, owner)
+        visible = owner is not None and ctx.sees_item(owner)
     else:
-        table = ctx.store.companies if etype == 4 else ctx.store.contacts
+        table = {4: ctx.store.companies, 3: ctx.store.contacts, 2: ctx.store.deals}[etype]
         owner = table.rows.get(entity_id)
-        visible = owner is not None and ctx.store.company_visible(ctx.user, owner)
+        visible = owner is not None and ctx.sees(owner)
     if owner is None:
         raise legacy_error("Entity not found.")
     if not visible:
@@ -671,20 +657,23 @@ def comment_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         params,
         ctx.store.comments,
         _COMMENT_FIELDS,
-        samples={"ID": 0, "ENTITY_ID": 0, "AUTHOR_ID": 0, "CREATED": _T},
+        samples={"ID": 0, "ENTITY_ID": 0, "AUTHOR_ID": 0, "CREATED": DATETIME_SAMPLE},
     )
 
 
 def _comment(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    row = by_id(ctx.store.comments, params, legacy_error("Not found."))
-    _comment_owner(ctx, row["ENTITY_TYPE"], row["ENTITY_ID"])
-    return row
+    return by_id(
+        ctx.store.comments,
+        params,
+        legacy_error,
+        "Not found.",
+        check=lambda row: _comment_owner(ctx, row["ENTITY_TYPE"], row["ENTITY_ID"]),
+    )
 
 
 @method("crm.timeline.comment.get", "crm")
 def comment_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    row = _comment(ctx, params)
-    return Outcome({f: legacy(row.get(f)) for f in _COMMENT_FIELDS}, rows=1)
+    return Outcome(legacy_fields(_comment(ctx, params), _COMMENT_FIELDS), rows=1)
 
 
 @method("crm.timeline.comment.update", "crm")

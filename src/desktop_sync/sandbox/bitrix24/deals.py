@@ -32,19 +32,18 @@ from desktop_sync.sandbox.bitrix24.args import as_dict, as_int, as_list, by_id, 
 from desktop_sync.sandbox.bitrix24.errors import RestError
 from desktop_sync.sandbox.bitrix24.legacy_list import legacy_page
 from desktop_sync.sandbox.bitrix24.query import (
+    DATETIME_SAMPLE,
     FilterRules,
     compile_filter,
     paginate,
-    parse_datetime,
     resolver,
 )
-from desktop_sync.sandbox.bitrix24.registry import METHODS, Ctx, Outcome, method, paged
-from desktop_sync.sandbox.bitrix24.render import legacy, orm
+from desktop_sync.sandbox.bitrix24.registry import METHODS, Ctx, Outcome, added, method, paged
+from desktop_sync.sandbox.bitrix24.render import legacy, orm, orm_fields
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
 from desktop_sync.sandbox.bitrix24.userfields import coerce_uf_value, render_uf_value
 
 DEAL = 2
-_T = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 DEAL_FIELDS = (
     "ID",
@@ -86,11 +85,11 @@ _SAMPLES: dict[str, Any] = {
     "MODIFY_BY_ID": 0,
     "OPPORTUNITY": Decimal(0),
     "TAX_VALUE": Decimal(0),
-    "DATE_CREATE": _T,
-    "DATE_MODIFY": _T,
-    "BEGINDATE": _T,
-    "CLOSEDATE": _T,
-    "MOVED_TIME": _T,
+    "DATE_CREATE": DATETIME_SAMPLE,
+    "DATE_MODIFY": DATETIME_SAMPLE,
+    "BEGINDATE": DATETIME_SAMPLE,
+    "CLOSEDATE": DATETIME_SAMPLE,
+    "MOVED_TIME": DATETIME_SAMPLE,
 }
 _INTS = {"CATEGORY_ID", "COMPANY_ID", "CONTACT_ID", "MYCOMPANY_ID", "ASSIGNED_BY_ID"}
 _DATES = {"BEGINDATE", "CLOSEDATE"}
@@ -282,18 +281,16 @@ def _select(store: Store, raw: Any) -> list[str] | None:
     return out
 
 
-def _visible(ctx: Ctx, row: dict[str, Any]) -> bool:
-    return ctx.user.sees_all() or row.get("ASSIGNED_BY_ID") == ctx.user.id
-
-
 @method("crm.deal.list", "crm")
 def deal_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     names = [*DEAL_FIELDS, *deal_userfields(ctx.store)]
     samples = dict(_SAMPLES)
     for name, uf in deal_userfields(ctx.store).items():
-        samples[name] = {"double": Decimal(0), "integer": 0, "date": _T}.get(uf["userTypeId"], "")
+        samples[name] = {"double": Decimal(0), "integer": 0, "date": DATETIME_SAMPLE}.get(
+            uf["userTypeId"], ""
+        )
     page = legacy_page(
-        params, [r for r in ctx.store.deals.ordered() if _visible(ctx, r)], names, samples
+        params, [r for r in ctx.store.deals.ordered() if ctx.sees(r)], names, samples
     )
     chosen = _select(ctx.store, params.get("select") or params.get("SELECT"))
     if chosen is None:
@@ -305,10 +302,7 @@ def deal_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 def _deal(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     if as_int(param(params, "id")) <= 0:
         raise _error("ID is not defined or invalid.")
-    row = by_id(ctx.store.deals, params, _error("Not found"))
-    if not _visible(ctx, row):
-        raise _error("Access denied.")
-    return row
+    return by_id(ctx.store.deals, params, _error, "Not found", visible=ctx.sees)
 
 
 @method("crm.deal.get", "crm")
@@ -336,21 +330,11 @@ def _apply(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any], *, new: bool) 
 
 
 def _set(row: dict[str, Any], name: str, value: Any) -> None:
-    if name in _INTS:
-        row[name] = None if value in (None, "", 0, "0") else as_int(value)
-    elif name in _DATES:
-        parsed = parse_datetime(value)
-        if parsed is None and value not in (None, ""):
-            raise _field_error(name)
-        row[name] = day_start(parsed.date()) if parsed else None
-    elif name == "OPPORTUNITY":
-        try:
-            row[name] = rowcalc.money(rowcalc.dec(value))
-        except ArithmeticError:
-            raise _field_error("Сумма") from None
+    row[name] = crm_items.field_value(
+        name, value, ints=_INTS, dates=_DATES, money="OPPORTUNITY", error=_field_error
+    )
+    if name == "OPPORTUNITY":
         row["IS_MANUAL_OPPORTUNITY"] = "Y"
-    else:
-        row[name] = None if value is None else str(value)
 
 
 def _check(ctx: Ctx, row: dict[str, Any]) -> None:
@@ -404,10 +388,7 @@ def deal_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         "ORIGIN_ID": None,
     }
     _apply(ctx, row, as_dict(param(params, "fields")), new=True)
-    new_id = ctx.store.deals.insert(row)
-    if not row["TITLE"]:
-        row["TITLE"] = f"Сделка #{new_id}"
-    return Outcome(new_id, writes=1)
+    return added(ctx.store.deals, row, "Сделка #{}")
 
 
 @method("crm.deal.update", "crm")
@@ -526,13 +507,13 @@ def _deal_owner(ctx: Ctx, owner_id: Any) -> dict[str, Any]:
     deal = ctx.store.deals.rows.get(as_int(owner_id))
     if deal is None:
         raise RestError(400, "OWNER_NOT_FOUND", "Owner not found")
-    if not _visible(ctx, deal):
+    if not ctx.sees(deal):
         raise RestError(403, "ACCESS_DENIED", "Access denied")
     return deal
 
 
 def _render_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: orm(row.get(k)) for k in crm_items._ROW_OUT}
+    return orm_fields(row, crm_items._ROW_OUT)
 
 
 def _productrow_set(ctx: Ctx, params: dict[str, Any]) -> Outcome:

@@ -14,7 +14,7 @@ from desktop_sync.sandbox.bitrix24.query import (
     resolver,
 )
 from desktop_sync.sandbox.bitrix24.registry import Outcome, paged
-from desktop_sync.sandbox.bitrix24.render import legacy
+from desktop_sync.sandbox.bitrix24.render import legacy_fields
 
 
 def select_fields(
@@ -71,7 +71,7 @@ def legacy_list(
 ) -> Outcome:
     page = legacy_page(params, list(rows), list(fields) + list(multi), samples or {})
     chosen = select_fields(params.get("select") or params.get("SELECT"), fields, multi)
-    result = [{f: legacy(r.get(f)) for f in chosen} for r in page.rows]
+    result = [legacy_fields(r, chosen) for r in page.rows]
     return paged(result, len(result), page)
 
 

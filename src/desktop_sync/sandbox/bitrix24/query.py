@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from desktop_sync.sandbox.bitrix24.args import param
 from desktop_sync.sandbox.bitrix24.errors import bad_argument
 from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ, Table
 
 PAGE = 50
+# the sample of a datetime field: a filter value on it is read as a datetime
+DATETIME_SAMPLE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _OP = re.compile(r"^(>=|<=|!=|!@|=%|%=|!%|>|<|@|%|=|!)?(.+)$", re.DOTALL)
 
 Row = dict[str, Any]
@@ -420,3 +423,27 @@ def list_page(
         first = list(itertools.islice((r for r in chosen if test(r)), PAGE))
         return Page(first, None if legacy else 0, None, 0, 0)
     return paginate([r for r in chosen if test(r)], start, legacy=legacy)
+
+
+def orm_page(
+    params: dict[str, Any],
+    resolve: Resolver,
+    samples: dict[str, Any],
+    rows: Callable[[Any], Sequence[Row]],
+) -> Page:
+    """The page a ``crm.item``/``catalog`` list asks for: its strict filter (logic
+    allowed; ``samples`` give the fields' types), order and ``start``, over the rows
+    ``rows`` gives for the raw filter once that filter is read."""
+    rules = FilterRules(resolve, strict=True, allow_logic=True, samples=samples)
+    raw_filter = param(params, "filter")
+    test = compile_filter(raw_filter, rules)
+    return list_page(
+        rows(raw_filter),
+        test,
+        order=param(params, "order"),
+        resolve=resolve,
+        id_field="id",
+        start=params.get("start", 0),
+        legacy=False,
+        raw_filter=raw_filter,
+    )

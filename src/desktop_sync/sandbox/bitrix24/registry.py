@@ -21,6 +21,14 @@ class Ctx:
     user: User
     hook: Webhook
 
+    def sees(self, row: dict[str, Any]) -> bool:
+        """The caller may see this legacy CRM record (company, contact, deal)."""
+        return self.store.company_visible(self.user, row)
+
+    def sees_item(self, row: dict[str, Any]) -> bool:
+        """The caller may see this smart invoice."""
+        return self.store.item_visible(self.user, row)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -39,6 +47,15 @@ def removed(table: Table, row_id: int) -> Outcome:
     """Delete one stored row; the portal answers ``true``, one write."""
     del table.rows[row_id]
     return Outcome(True, writes=1)
+
+
+def added(table: Table, row: dict[str, Any], untitled: str) -> Outcome:
+    """Store a new legacy CRM record and answer its id; one added without a title gets
+    the portal's own (``untitled`` with the id in ``{}``), one write."""
+    new_id = table.insert(row)
+    if not row["TITLE"]:
+        row["TITLE"] = untitled.format(new_id)
+    return Outcome(new_id, writes=1)
 
 
 def paged(result: Any, rendered: int, page: Page) -> Outcome:

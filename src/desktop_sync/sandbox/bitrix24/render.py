@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -38,3 +39,13 @@ def orm(value: Any) -> Any:
     if isinstance(value, list):
         return [orm(v) for v in value]
     return value
+
+
+def legacy_fields(row: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The fields ``names`` of a stored row, rendered as legacy CRM renders them."""
+    return {f: legacy(row.get(f)) for f in names}
+
+
+def orm_fields(row: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The fields ``names`` of a stored row, rendered as ``crm.item``/``catalog`` do."""
+    return {f: orm(row.get(f)) for f in names}

@@ -211,7 +211,7 @@ def uf_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 
 
 def _field(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    return by_id(ctx.store.userfields, params, _uf_error("The user field is not found"))
+    return by_id(ctx.store.userfields, params, _uf_error, "The user field is not found")
 
 
 @method("userfieldconfig.get", "userfieldconfig")
