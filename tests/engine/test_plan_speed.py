@@ -6,16 +6,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import hashlib
 import re
 import sys
 import uuid
 from decimal import Decimal
 
+import pytest
+
 from desktop_sync.domain.entities import Invoice, make_line
 from desktop_sync.domain.money import NBSP, format_rub, round_money
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.model import NAMESPACE, Flow, idempotency_key, onec_ref_for
+from desktop_sync.engine.model import NAMESPACE, Flow, Plan, idempotency_key, onec_ref_for
 from desktop_sync.engine.plan_base import Builder, PlanSettings, day_text, evolve, uuid5_text
 from desktop_sync.engine.planner import Links, build_plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
@@ -118,3 +121,59 @@ def test_whitespace_collapsed_as_the_expression_does() -> None:
     texts += [a + b + c for a in parts for b in parts[:8] for c in (" ", "x", "  ")]
     for value in texts:
         assert nz.text.__wrapped__(value) == spaces.sub(" ", value).strip(), repr(value)
+
+
+def _digest(plan: Plan) -> str:
+    text = "\n".join(map(repr, (*plan.operations, *plan.items)))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_the_plan_of_a_fixed_snapshot_is_the_one_planned_before() -> None:
+    """The speed work changes no plan: every operation (its id, key, reason, payload,
+    dependencies) and item, in the same order, as ca3fbfa planned them. A plan changed on
+    purpose updates these digests in the same commit, saying why."""
+    from benchmarks.engine import synth
+
+    snap, links, _entities = synth(3_000)
+    settings = PlanSettings(PROFILE, send_stage="DT31_1:S")
+    plan = build_plan(snap, links, settings)
+    assert (len(plan.operations), len(plan.items)) == (2_930, 230)
+    assert _digest(plan) == "e496f6b5fc29c33b"  # in English, as the tests run
+    plan = build_plan(snap, links, dataclasses.replace(settings, invoice_pdf=False))
+    assert (len(plan.operations), len(plan.items)) == (2_330, 230)
+    assert _digest(plan) == "3468f194cb785185"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Unslotted:
+    a: int
+    b: str = "x"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Checked:
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "b", [*self.b, self.a])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Counted:
+    a: int
+    n: int = dataclasses.field(init=False, default=0)
+
+
+def test_evolve_falls_back_to_replace_where_init_does_more() -> None:
+    for obj, changes in (
+        (_Unslotted(1), {"b": "y"}),
+        (_Checked(1, [5]), {"a": 2}),
+        (_Counted(3), {"a": 4}),
+        (_Counted(3), {}),
+    ):
+        assert evolve(obj, **changes) == dataclasses.replace(obj, **changes)
+    with pytest.raises(ValueError, match="init=False"):
+        evolve(_Counted(3), n=1)
+    with pytest.raises(TypeError):
+        evolve(_Counted(3), zz=1)

@@ -14,7 +14,7 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import MatchResult, match_counterparties
+from desktop_sync.engine.matcher import MatchResult, Pair, match_counterparties
 from desktop_sync.engine.model import Flow, Head, OpKind, System, operation
 from desktop_sync.engine.ops import ContractCreate, CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import (
@@ -103,6 +103,7 @@ class Counterparties:
         self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
         self.joins: dict[int, list[str]] = {}  # CRM company -> ops adding a requisite to it
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
+        self._contracts: dict[str, tuple[str | None, str]] = {}  # 1C ref -> ensure_contract
 
     def _label(self, cp: Counterparty) -> str:
         if not cp.name.strip():  # nothing to recognise it by but its requisites and ref
@@ -110,6 +111,15 @@ class Counterparties:
                 inn=cp.inn or "—", ref=cp.onec_ref or "—"
             )
         return f"{cp.name} (ИНН {cp.inn})" if cp.inn else cp.name
+
+    def _linked(self, onec_ref: str, crm_key: str, pair: Pair) -> str:
+        """The op id linking a matched pair ("" when linked before), made once a plan:
+        every invoice of a company asks for it again (issue 18)."""
+        op_id = self.crm_ready.get(onec_ref)
+        if op_id is None:
+            op_id = "" if pair.known else self.link_op(onec_ref, crm_key, pair.rule)
+            self.crm_ready[onec_ref] = op_id
+        return op_id
 
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
         cp = self.snap.onec.counterparties[onec_ref]
@@ -141,9 +151,7 @@ class Counterparties:
             return None
         pair = self.match.pairs.get(onec_ref)
         if pair is not None:
-            op_id = "" if pair.known else self.link_op(onec_ref, pair.crm_key, pair.rule)
-            self.crm_ready[onec_ref] = op_id
-            return op_id or None
+            return self._linked(onec_ref, pair.crm_key, pair) or None
         if any(a.onec_ref == onec_ref for a in self.match.ambiguous):
             return self._ambiguous(onec_ref)
         problem = _requisite_problem(cp)
@@ -264,9 +272,7 @@ class Counterparties:
         """(op id, 1C ref) after which the CRM counterparty exists in 1C."""
         onec_ref = self.match.by_crm.get(crm_key)
         if onec_ref is not None:
-            pair = self.match.pairs[onec_ref]
-            op_id = "" if pair.known else self.link_op(onec_ref, crm_key, pair.rule)
-            return op_id or None, onec_ref
+            return self._linked(onec_ref, crm_key, self.match.pairs[onec_ref]) or None, onec_ref
         rq, co = self.requisites[crm_key]
         cp = _crm_counterparty(co, rq)
         label = self._label(cp)
@@ -412,7 +418,14 @@ class Counterparties:
     def ensure_contract(
         self, onec_ref: str, after: str | None, label: str
     ) -> tuple[str | None, str]:
-        """(op id, contract ref) for the counterparty's contract with the buyer."""
+        """(op id, contract ref) for the counterparty's contract with the buyer; asked
+        once a plan per counterparty (the first ``after`` and ``label`` are kept)."""
+        found = self._contracts.get(onec_ref)
+        if found is None:
+            found = self._contracts[onec_ref] = self._contract(onec_ref, after, label)
+        return found
+
+    def _contract(self, onec_ref: str, after: str | None, label: str) -> tuple[str | None, str]:
         for c in self.snap.onec.contracts.get(onec_ref, []):
             if c.kind == "СПокупателем" and c.onec_ref:
                 return None, c.onec_ref

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.domain.entities import Invoice
+from desktop_sync.domain.entities import Counterparty, Invoice
 from desktop_sync.engine.invoice_print import printable_invoice, unit_names
-from desktop_sync.engine.model import Flow, Operation, OpKind, System
+from desktop_sync.engine.model import Flow, Head, Operation, OpKind, System, operation
 from desktop_sync.engine.ops import (
     CounterpartyCreate,
     EntityType,
@@ -99,95 +99,101 @@ def _printable(inv: Invoice) -> bool:
     return not inv.deleted and bool(inv.lines)
 
 
-def _buyer(b: Builder, snap: Snapshot, ref: str) -> Party:
-    """The buyer of an invoice to be made in 1C: read, or made earlier in this plan."""
-    cp = snap.onec.counterparties.get(ref)
-    if cp is None:
-        for op in b.ops.values():
-            if op.target_id == ref and isinstance(op.payload, CounterpartyCreate):
-                cp = op.payload.counterparty
-                break
-    return Party(cp.name, cp.inn, cp.kpp) if cp is not None else Party("—")
+class _Buyers:
+    """The buyer of each invoice to be made in 1C: read, or made earlier in this plan
+    (the counterparties this plan creates are looked up once, not per invoice)."""
+
+    def __init__(self, b: Builder, snap: Snapshot) -> None:
+        self.b = b
+        self.snap = snap
+        self.made: dict[str, Counterparty] | None = None  # 1C ref -> created in this plan
+        self.parties: dict[str, Party] = {}
+
+    def party(self, ref: str) -> Party:
+        found = self.parties.get(ref)
+        if found is None:
+            cp = self.snap.onec.counterparties.get(ref) or self._made().get(ref)
+            found = Party(cp.name, cp.inn, cp.kpp) if cp is not None else Party("—")
+            self.parties[ref] = found
+        return found
+
+    def _made(self) -> dict[str, Counterparty]:
+        if self.made is None:
+            self.made = {}
+            for op in self.b.ops.values():
+                if op.target_id and isinstance(op.payload, CounterpartyCreate):
+                    self.made.setdefault(op.target_id, op.payload.counterparty)
+        return self.made
 
 
-def _after_creates(b: Builder, snap: Snapshot, units: Mapping[str, str]) -> None:
-    """The PDF of each invoice this plan creates in 1C (F1), once it is made."""
-    creates = [
+def _created(b: Builder, target: System, payload: type[Any]) -> list[Operation]:
+    """The operations of this plan creating in ``target`` what ``payload`` carries."""
+    return [
         op
         for op in b.ops.values()
-        if op.target is System.ONEC
-        and op.kind is OpKind.CREATE
-        and isinstance(op.payload, InvoiceCreate)
-        and op.source_id.isdigit()
+        if op.target is target and op.kind is OpKind.CREATE and isinstance(op.payload, payload)
     ]
-    for op in creates:
+
+
+_PDF = Head(Flow.F11, OpKind.TIMELINE, System.CRM, INVOICE_PDF)
+
+
+def _pdf_op(
+    b: Builder, source: str, crm_id: str, label: str, reason: str, payload: InvoicePdf
+) -> None:
+    """The F11 operation attaching the PDF of ``source`` (``ref/version``) to the CRM
+    invoice ``crm_id``; after the operation that creates the invoice, if there is one."""
+    b.op(
+        operation(
+            f"F11:pdf:{source}",
+            _PDF,
+            (source, crm_id),
+            label,
+            reason,
+            payload,
+            key=b.key(Flow.F11, INVOICE_PDF, source),
+            depends_on=(payload.from_op,) if payload.from_op else (),
+        )
+    )
+
+
+def _after_creates(b: Builder, snap: Snapshot, units: Mapping[str, str], attached: str) -> None:
+    """The PDF of each invoice this plan creates in 1C (F1), once it is made."""
+    buyers = _Buyers(b, snap)
+    for op in _created(b, System.ONEC, InvoiceCreate):
+        if not op.source_id.isdigit():
+            continue
         assert isinstance(op.payload, InvoiceCreate)
         inv = op.payload.invoice
-        doc = PrintableInvoice(
-            "", inv.date, NO_SELLER, NO_BANK, _buyer(b, snap, inv.counterparty_ref or ""), []
-        )
+        buyer = buyers.party(inv.counterparty_ref or "")
+        doc = PrintableInvoice("", inv.date, NO_SELLER, NO_BANK, buyer, [])
+        payload = InvoicePdf(int(op.source_id), doc, {}, from_op=op.op_id, units=units)
+        label = op.record_label
         source = f"{op.target_id}/new"
-        b.op(
-            Operation(
-                op_id=f"F11:pdf:{source}",
-                flow=Flow.F11,
-                kind=OpKind.TIMELINE,
-                target=System.CRM,
-                entity_type=INVOICE_PDF,
-                source_id=source,
-                target_id=op.source_id,
-                idempotency_key=b.key(Flow.F11, INVOICE_PDF, source),
-                reason=tr("{label}: the printed invoice (PDF) will be attached to the CRM invoice")
-                .format(label=op.record_label),
-                record_label=op.record_label,
-                payload=InvoicePdf(int(op.source_id), doc, {}, from_op=op.op_id, units=units),
-                depends_on=(op.op_id,),
-            )
-        )  # fmt: skip
+        _pdf_op(b, source, op.source_id, label, attached.format(label=label), payload)
 
 
-def _after_issued(b: Builder, snap: Snapshot, units: Mapping[str, str]) -> None:
+def _after_issued(b: Builder, snap: Snapshot, units: Mapping[str, str], attached: str) -> None:
     """The PDF of each invoice issued in 1C that this plan creates in the CRM (F8)."""
-    creates = [
-        op
-        for op in b.ops.values()
-        if op.target is System.CRM
-        and op.kind is OpKind.CREATE
-        and isinstance(op.payload, IssuedInvoice)
-        and op.source_id in snap.onec.invoices
-    ]
-    for op in creates:
-        inv = snap.onec.invoices[op.source_id]
-        if not _printable(inv):
+    for op in _created(b, System.CRM, IssuedInvoice):
+        inv = snap.onec.invoices.get(op.source_id)
+        if inv is None or not _printable(inv):
             continue
         doc = printable_invoice(snap, inv, NO_SELLER, NO_BANK, units=units)
-        source = f"{op.source_id}/{digest(doc)}"
         crm_id = int(op.target_id) if op.target_id and op.target_id.isdigit() else 0
-        b.op(
-            Operation(
-                op_id=f"F11:pdf:{source}",
-                flow=Flow.F11,
-                kind=OpKind.TIMELINE,
-                target=System.CRM,
-                entity_type=INVOICE_PDF,
-                source_id=source,
-                target_id=str(crm_id or ""),
-                idempotency_key=b.key(Flow.F11, INVOICE_PDF, source),
-                reason=tr("{label}: the printed invoice (PDF) will be attached to the CRM invoice")
-                .format(label=op.record_label),
-                record_label=op.record_label,
-                payload=InvoicePdf(crm_id, doc, version_values(doc, 1), from_op=op.op_id),
-                depends_on=(op.op_id,),
-            )
-        )  # fmt: skip
+        payload = InvoicePdf(crm_id, doc, version_values(doc, 1), from_op=op.op_id)
+        label = op.record_label
+        source = f"{op.source_id}/{digest(doc)}"
+        _pdf_op(b, source, str(crm_id or ""), label, attached.format(label=label), payload)
 
 
 def plan_invoice_pdfs(b: Builder, snap: Snapshot, links: Links) -> None:
     """One ``TIMELINE`` operation per linked invoice whose current version has no PDF,
     and one after each invoice this plan creates in 1C (F1) or in the CRM (F8)."""
     units = unit_names(snap)
-    _after_creates(b, snap, units)
-    _after_issued(b, snap, units)
+    attached = tr("{label}: the printed invoice (PDF) will be attached to the CRM invoice")
+    _after_creates(b, snap, units, attached)
+    _after_issued(b, snap, units, attached)
     linked: dict[str, int] = {}
     for link in links.of(EntityType.INVOICE):
         ref, crm = link.onec_ref, link.crm_id
@@ -201,40 +207,25 @@ def plan_invoice_pdfs(b: Builder, snap: Snapshot, links: Links) -> None:
             linked[ref] = int(crm)
     if not linked:
         return
-    attached = _versions(links.of(INVOICE_PDF))
+    versions = _versions(links.of(INVOICE_PDF))
     for ref, crm_id in sorted(linked.items(), key=lambda kv: kv[1]):
         inv = snap.onec.invoices[ref]
         if not _printable(inv):
             continue
         doc = printable_invoice(snap, inv, NO_SELLER, NO_BANK, units=units)
         version = digest(doc)
-        seen = attached.get(ref, {})
+        seen = versions.get(ref, {})
         if version in seen:
             continue
         last = max(seen.values(), key=lambda v: int(v.get("seq") or 0), default=None)
         values = version_values(doc, 1 + (int(last.get("seq") or 0) if last else 0))
         changed = what_changed(last, values) if last is not None else ""
-        source = f"{ref}/{version}"
         label = invoice_label(inv)
         reason = (
             tr("{label}: changed ({what}); a new printed invoice (PDF) will be attached to the "
                "CRM invoice").format(label=label, what=changed)
             if changed
-            else tr("{label}: the printed invoice (PDF) will be attached to the CRM invoice")
-            .format(label=label)
+            else attached.format(label=label)
         )  # fmt: skip
-        b.op(
-            Operation(
-                op_id=f"F11:pdf:{source}",
-                flow=Flow.F11,
-                kind=OpKind.TIMELINE,
-                target=System.CRM,
-                entity_type=INVOICE_PDF,
-                source_id=source,
-                target_id=str(crm_id),
-                idempotency_key=b.key(Flow.F11, INVOICE_PDF, source),
-                reason=reason,
-                record_label=label,
-                payload=InvoicePdf(crm_id, doc, values, changed),
-            )
-        )
+        payload = InvoicePdf(crm_id, doc, values, changed)
+        _pdf_op(b, f"{ref}/{version}", str(crm_id), label, reason, payload)
