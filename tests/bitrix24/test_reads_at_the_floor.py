@@ -70,3 +70,15 @@ def test_a_wrong_guess_of_the_catalog_is_read_again(
     wholesale = {**base, "id": 77, "name": "Оптовая", "base": "N"}
     portal.store.price_types.insert(0, wholesale)
     assert client.catalog.products() == right
+
+
+def test_a_list_expected_to_have_a_part_of_a_page_more_gets_its_whole_last_page() -> None:
+    """60 contacts are 1.2 pages: two pages in the one batch request (the second page
+    went in a request of its own when 1.2 was cut to 1)."""
+    from desktop_sync.connectors.bitrix24.paging import shares
+
+    assert shares(50, {"contacts": 60 / 50, "requisites": math.inf}) == {
+        "contacts": 2,
+        "requisites": 48,
+    }
+    assert shares(50, {"items": 4.3}, lead="items") == {"items": 5}

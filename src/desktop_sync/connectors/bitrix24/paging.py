@@ -142,18 +142,19 @@ class Together:
 
 def shares(slots: int, wanted: Mapping[str, float], lead: str = "") -> dict[str, int]:
     """``slots`` commands shared fairly: a list that needs fewer leaves the rest to others.
-    ``lead``, if its size is known, takes what it needs first."""
+    ``lead``, if its size is known, takes what it needs first. A list expected to have
+    1.2 pages needs 2 (its second page in a request of its own otherwise)."""
     out: dict[str, int] = {}
     left = slots
     if wanted.get(lead, math.inf) < math.inf:
-        out[lead] = int(min(max(wanted[lead], 1), slots))
+        out[lead] = int(min(_pages(wanted[lead]), slots))
         left -= out[lead]
         wanted = {n: w for n, w in wanted.items() if n != lead}
     waiting = sorted(wanted, key=lambda n: wanted[n])
     while waiting and left > 0:
         name = waiting.pop(0)
         fair = max(1, left // (len(waiting) + 1))
-        out[name] = int(min(max(wanted[name], 1), fair))
+        out[name] = int(min(_pages(wanted[name]), fair))
         left -= out[name]
     return out
 
@@ -229,6 +230,11 @@ def scan_together(
                 specs[new], out.rows[new], last[new], read[new] = spec, [], 0, 0
                 active.append(new)
     return out
+
+
+def _pages(expected: float) -> float:
+    """Pages to ask for a list expected to have ``expected`` (at least one)."""
+    return max(1, math.ceil(expected)) if expected < math.inf else math.inf
 
 
 def _left(spec: ListScan, read: int) -> float:
