@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.args import as_dict, yes
@@ -41,22 +41,10 @@ class SubResult:
     error: RestError | None = None
 
 
-@dataclass
-class BatchState:
-    result: dict[str, Any] = field(default_factory=dict)
-    error: dict[str, Any] = field(default_factory=dict)
-    total: dict[str, Any] = field(default_factory=dict)
-    next: dict[str, Any] = field(default_factory=dict)
-    time: dict[str, Any] = field(default_factory=dict)
-
-    def source(self, kind: str) -> dict[str, Any]:
-        return {
-            "result": self.result,
-            "error": self.error,
-            "total": self.total,
-            "next": self.next,
-            "time": self.time,
-        }[kind.lower()]
+# what a batch answers per command, in the answer's order; a placeholder names one
+KINDS = ("result", "error", "total", "next", "time")
+# the batch so far: kind -> command key -> its value
+BatchState = dict[str, dict[str, Any]]
 
 
 def _walk(data: Any, path: str) -> Any:
@@ -80,10 +68,10 @@ def substitute(value: Any, state: BatchState) -> Any:
         return value
     whole = PLACEHOLDER.fullmatch(value)
     if whole:
-        return _walk(state.source(whole.group(1)), whole.group(2))
+        return _walk(state[whole.group(1).lower()], whole.group(2))
 
     def repl(m: re.Match[str]) -> str:
-        resolved = _walk(state.source(m.group(1)), m.group(2))
+        resolved = _walk(state[m.group(1).lower()], m.group(2))
         if isinstance(resolved, bool) or not isinstance(resolved, (str, int, float)):
             return m.group(0)
         return str(resolved)
@@ -97,10 +85,10 @@ Runner = Callable[[str, dict[str, Any]], SubResult]
 def run_batch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
     halt = yes(params.get("halt", 0))
     commands = as_dict(params.get("cmd"))
-    state = BatchState()
+    state: BatchState = {kind: {} for kind in KINDS}
     for index, (key, command) in enumerate(commands.items()):
         if index >= MAX_COMMANDS:
-            state.error[key] = {
+            state["error"][key] = {
                 "error": "ERROR_BATCH_LENGTH_EXCEEDED",
                 "error_description": "Max batch length exceeded",
             }
@@ -118,21 +106,12 @@ def run_batch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
         else:
             sub = run(method_name, substitute(parse_str(query), state))
         if sub.error is not None:
-            state.error[key] = sub.error.body()
+            state["error"][key] = sub.error.body()
             if halt:
                 break
             continue
-        state.result[key] = sub.result
-        if sub.total is not None:
-            state.total[key] = sub.total
-        if sub.next is not None:
-            state.next[key] = sub.next
-        if sub.time is not None:
-            state.time[key] = sub.time
-    return {
-        "result": state.result,
-        "result_error": state.error,
-        "result_total": state.total,
-        "result_next": state.next,
-        "result_time": state.time,
-    }
+        state["result"][key] = sub.result
+        for kind, value in (("total", sub.total), ("next", sub.next), ("time", sub.time)):
+            if value is not None:
+                state[kind][key] = value
+    return {("result" if kind == "result" else f"result_{kind}"): state[kind] for kind in KINDS}

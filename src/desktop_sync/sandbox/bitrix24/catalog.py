@@ -209,17 +209,19 @@ _REFERENCE_LISTS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
 )
 
 
-def _reference_list(attr: str, key: str, fields: dict[str, Any]) -> Handler:
-    schema = {"id": 0, **fields}
+def _table_list(
+    attr: str, key: str, schema: dict[str, Any], indexed: tuple[str, ...] = ()
+) -> Handler:
+    """A list method over the store's ``attr`` rows, answered under ``key``."""
 
     def handler(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-        return _list(params, getattr(ctx.store, attr), schema, key)
+        return _list(params, getattr(ctx.store, attr), schema, key, indexed=indexed)
 
     return handler
 
 
 for _name, _attr, _key, _fields in _REFERENCE_LISTS:
-    method(_name, "catalog")(_reference_list(_attr, _key, _fields))
+    method(_name, "catalog")(_table_list(_attr, _key, {"id": 0, **_fields}))
 
 
 # --- products and services -----------------------------------------------------------
@@ -409,9 +411,9 @@ def product_delete(ctx: Ctx, params: dict[str, Any]) -> Outcome:
 # --- prices ----------------------------------------------------------------------------
 
 
-@method("catalog.price.list", "catalog")
-def price_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(params, ctx.store.prices, PRICE_FIELDS, "prices", indexed=("productId",))
+price_list = method("catalog.price.list", "catalog")(
+    _table_list("prices", "prices", PRICE_FIELDS, ("productId",))
+)
 
 
 def _apply_price(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -429,13 +431,8 @@ def _apply_price_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -
 
 
 def _new_price(ctx: Ctx, fields: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "currency": "RUB",
-        "quantityFrom": None,
-        "quantityTo": None,
-        "extraId": None,
-        "price": Decimal(0),
-    }
+    empty = dict.fromkeys(("quantityFrom", "quantityTo", "extraId"))
+    row: dict[str, Any] = {"currency": "RUB", **empty, "price": Decimal(0)}
     _apply_price(ctx, row, fields)
     ctx.store.prices.insert(row, "id")
     return row
@@ -519,15 +516,9 @@ def store_get(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome({"store": orm(row)}, rows=1)
 
 
-@method("catalog.storeproduct.list", "catalog")
-def stock_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(
-        params,
-        ctx.store.store_products,
-        STOCK_FIELDS,
-        "storeProducts",
-        indexed=("productId", "storeId"),
-    )
+stock_list = method("catalog.storeproduct.list", "catalog")(
+    _table_list("store_products", "storeProducts", STOCK_FIELDS, ("productId", "storeId"))
+)
 
 
 @method("catalog.storeproduct.get", "catalog")
@@ -688,15 +679,9 @@ def document_cancel(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     return Outcome(True, writes=1)
 
 
-@method("catalog.document.element.list", "catalog")
-def element_list(ctx: Ctx, params: dict[str, Any]) -> Outcome:
-    return _list(
-        params,
-        ctx.store.document_elements,
-        ELEMENT_FIELDS,
-        "documentElements",
-        indexed=("docId",),
-    )
+element_list = method("catalog.document.element.list", "catalog")(
+    _table_list("document_elements", "documentElements", ELEMENT_FIELDS, ("docId",))
+)
 
 
 def _element_fields(ctx: Ctx, row: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -725,14 +710,8 @@ def element_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     doc = _document(ctx, fields.get("docId"))
     if doc["status"] != "N":
         raise catalog_error("Conducted document", "ERROR_DOCUMENT_STATUS")
-    row: dict[str, Any] = {
-        "docId": doc["id"],
-        "elementId": None,
-        "storeFrom": None,
-        "storeTo": None,
-        "amount": None,
-        "purchasingPrice": Decimal(0),
-    }
+    empty = dict.fromkeys(("elementId", "storeFrom", "storeTo", "amount"))
+    row: dict[str, Any] = {"docId": doc["id"], **empty, "purchasingPrice": Decimal(0)}
     _element_fields(ctx, row, fields)
     ctx.store.document_elements.insert(row, "id")
     return Outcome({"documentElement": orm(row)}, rows=1, writes=1)

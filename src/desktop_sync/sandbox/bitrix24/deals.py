@@ -41,7 +41,7 @@ from desktop_sync.sandbox.bitrix24.query import (
 from desktop_sync.sandbox.bitrix24.registry import METHODS, Ctx, Outcome, added, method, paged
 from desktop_sync.sandbox.bitrix24.render import legacy, orm, orm_fields
 from desktop_sync.sandbox.bitrix24.store import Store, day_start, now_portal
-from desktop_sync.sandbox.bitrix24.userfields import coerce_uf_value, render_uf_value
+from desktop_sync.sandbox.bitrix24.userfields import coerce_uf_value, new_field, render_uf_value
 
 DEAL = 2
 
@@ -204,6 +204,16 @@ def _render_uf(field: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# what crm.deal.userfield.add takes, by userfieldconfig.add's name for it
+_UF_KEYS = {
+    "XML_ID": "xmlId",
+    "SORT": "sort",
+    "MULTIPLE": "multiple",
+    "MANDATORY": "mandatory",
+    "SETTINGS": "settings",
+}
+
+
 @method("crm.deal.userfield.add", "crm")
 def userfield_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     if not ctx.user.admin:
@@ -220,22 +230,10 @@ def userfield_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         raise _error(f"Field {name} already exists")
     label = data.get("EDIT_FORM_LABEL")
     labels = as_dict(label) if isinstance(label, dict) else {"ru": str(label or name)}
-    field = {
-        "entityId": ENTITY,
-        "fieldName": name,
-        "userTypeId": kind,
-        "xmlId": data.get("XML_ID"),
-        "sort": as_int(data.get("SORT"), 100),
-        "multiple": "Y" if yes(data.get("MULTIPLE")) else "N",
-        "mandatory": "Y" if yes(data.get("MANDATORY")) else "N",
-        "showFilter": "Y" if yes(data.get("SHOW_FILTER")) else "N",
-        "showInList": "Y",
-        "editInList": "Y",
-        "isSearchable": "N",
-        "settings": as_dict(data.get("SETTINGS")),
-        "editFormLabel": {str(k): str(v) for k, v in labels.items()},
-        "helpMessage": {},
-    }
+    camel = {key: data.get(legacy_key) for legacy_key, key in _UF_KEYS.items()}
+    camel["showFilter"] = "Y" if yes(data.get("SHOW_FILTER")) else "N"
+    camel["editFormLabel"] = labels
+    field = new_field(ENTITY, name, kind, camel)
     return Outcome(ctx.store.userfields.insert(field, "id"), writes=1)
 
 

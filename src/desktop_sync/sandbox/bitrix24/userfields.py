@@ -143,6 +143,31 @@ def _render(field: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _texts(texts: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in texts.items()}
+
+
+def new_field(entity: str, name: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A user field as the portal stores it, from what an ``add`` gave (``data`` in
+    ``userfieldconfig.add``'s camelCase names, the help message already decided)."""
+    return {
+        "entityId": entity,
+        "fieldName": name,
+        "userTypeId": kind,
+        "xmlId": data.get("xmlId"),
+        "sort": as_int(data.get("sort"), 100),
+        "multiple": "Y" if yes(data.get("multiple")) else "N",
+        "mandatory": "Y" if yes(data.get("mandatory")) else "N",
+        "showFilter": str(data.get("showFilter") or "N"),
+        "showInList": "Y",  # not taken by add
+        "editInList": str(data.get("editInList") or "Y"),
+        "isSearchable": str(data.get("isSearchable") or "N"),
+        "settings": as_dict(data.get("settings")),
+        "editFormLabel": _texts(as_dict(data.get("editFormLabel"))),
+        "helpMessage": data.get("helpMessage") or {},
+    }
+
+
 @method("userfieldconfig.add", "userfieldconfig")
 def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
     _check_rights(ctx, param(params, "moduleId"))
@@ -160,24 +185,8 @@ def uf_add(ctx: Ctx, params: dict[str, Any]) -> Outcome:
         raise _uf_error("Fail to create new user field")
     if any(f["fieldName"] == name and f["entityId"] == entity for f in ctx.store.userfields):
         raise _uf_error(f"Field {name} already exists")
-    label = as_dict(data.get("editFormLabel"))
-    field = {
-        "entityId": entity,
-        "fieldName": name,
-        "userTypeId": kind,
-        "xmlId": data.get("xmlId"),
-        "sort": as_int(data.get("sort"), 100),
-        "multiple": "Y" if yes(data.get("multiple")) else "N",
-        "mandatory": "Y" if yes(data.get("mandatory")) else "N",
-        "showFilter": str(data.get("showFilter") or "N"),
-        "showInList": "Y",  # not taken by add
-        "editInList": str(data.get("editInList") or "Y"),
-        "isSearchable": str(data.get("isSearchable") or "N"),
-        "settings": as_dict(data.get("settings")),
-        "editFormLabel": {str(k): str(v) for k, v in label.items()},
-        "helpMessage": {str(k): str(v) for k, v in as_dict(data.get("helpMessage")).items()}
-        or dict.fromkeys(_LANGS),
-    }
+    help_message = _texts(as_dict(data.get("helpMessage"))) or dict.fromkeys(_LANGS)
+    field = new_field(entity, name, kind, data | {"helpMessage": help_message})
     ctx.store.userfields.insert(field, "id")
     return Outcome({"field": _render(field)}, writes=1)
 
