@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socketserver
 import ssl
 import threading
 from dataclasses import dataclass
@@ -104,6 +105,13 @@ def _generate(files: TlsFiles, hosts: tuple[str, ...]) -> None:
             serialization.NoEncryption(),
         )
     )
+
+
+def serve_tls(server: socketserver.TCPServer, directory: Path) -> Path:
+    """Answer on ``server`` over TLS with a CA made in ``directory``; the CA file to trust."""
+    files = make_tls(directory)
+    server.socket = server_context(files).wrap_socket(server.socket, server_side=True)
+    return files.ca_file
 
 
 def server_context(files: TlsFiles) -> ssl.SSLContext:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
-import ssl
 import tempfile
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -16,7 +15,7 @@ from desktop_sync.sandbox.bitrix24.seed import ADMIN_ID, MANAGER_ID, seed
 from desktop_sync.sandbox.bitrix24.server import Portal, PortalServer, Stats
 from desktop_sync.sandbox.bitrix24.store import ALL_SCOPES, Store, now_portal
 from desktop_sync.sandbox.serving import Serving
-from desktop_sync.sandbox.tls import make_tls, server_context
+from desktop_sync.sandbox.tls import serve_tls
 
 
 class Bitrix24Sandbox(Serving):
@@ -41,10 +40,7 @@ class Bitrix24Sandbox(Serving):
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         scheme = "http"
         if tls_dir is not None:
-            files = make_tls(tls_dir)
-            context: ssl.SSLContext = server_context(files)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-            self.ca_file = files.ca_file
+            self.ca_file = serve_tls(self._server, tls_dir)
             scheme = "https"
         bound_host, bound_port = self._server.server_address[:2]
         self.host = str(bound_host)

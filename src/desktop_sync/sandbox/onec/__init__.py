@@ -29,6 +29,7 @@ from desktop_sync.sandbox.onec.server import App, Handler, Server, Stats
 from desktop_sync.sandbox.onec.store import Record, Store
 from desktop_sync.sandbox.onec.story import LIMITED_PASSWORD, LIMITED_USER, PASSWORD, USER
 from desktop_sync.sandbox.serving import Serving
+from desktop_sync.sandbox.tls import serve_tls
 
 TIMEZONE = "Europe/Moscow"
 
@@ -38,30 +39,41 @@ __all__ = ["OnecSandbox", "Store", "start"]
 class OnecSandbox(Serving):
     """A running sandbox; stop it (or use ``with``) to free the port and threads."""
 
+    user = USER
+    password = PASSWORD
+    limited_user = LIMITED_USER
+    limited_password = LIMITED_PASSWORD
+    timezone = TIMEZONE
+
     def __init__(
         self,
-        server: Server,
-        app: App,
-        store: Store,
+        host: str,
+        port: int,
+        *,
+        seed: int,
+        size: str,
         configuration: str,
-        url: str,
-        ca_file: pathlib.Path | None,
-        seed: int = 1,
+        faults: str,
+        tls_dir: pathlib.Path | None,
+        base: str,
     ) -> None:
-        self._server = server
-        self._app = app
-        self.store = store
+        """Build the seeded base and serve it on ``host:port`` (0 = a free port)."""
+        self.store = _build_store(configuration, seed, size)
         self.configuration = configuration
-        self.url = url
-        self.ca_file = ca_file
-        self.user = USER
-        self.password = PASSWORD
-        self.limited_user = LIMITED_USER
-        self.limited_password = LIMITED_PASSWORD
-        self.timezone = TIMEZONE
-        self.faults: Faults = app.faults
         self._seed = seed
-        self._serve(server, app.stopping, "onec-sandbox")
+        server = Server((host, port), Handler)
+        scheme = "http"
+        self.ca_file: pathlib.Path | None = None
+        if tls_dir is not None:
+            self.ca_file = serve_tls(server, tls_dir)
+            scheme = "https"
+        real_port = server.server_address[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        self.url = f"{scheme}://{shown_host}:{real_port}/{base}/odata/standard.odata"
+        self._app = App(self.store, base, Faults(faults, seed), self.url)
+        self.faults: Faults = self._app.faults
+        server.RequestHandlerClass = type("BoundHandler", (Handler,), {"app": self._app})
+        self._serve(server, self._app.stopping, "onec-sandbox")
 
     @property
     def stats(self) -> Stats:
@@ -142,22 +154,13 @@ def start(
     base: str = "accounting",
 ) -> OnecSandbox:
     """Build the seeded base and serve it on ``host:port`` (0 = a free port)."""
-    store = _build_store(configuration, seed, size)
-    fault_plan = Faults(faults, seed)
-    server = Server((host, port), Handler)
-    scheme = "http"
-    ca_file = None
-    if tls_dir is not None:
-        from desktop_sync.sandbox.tls import make_tls, server_context
-
-        files = make_tls(tls_dir)
-        server.socket = server_context(files).wrap_socket(server.socket, server_side=True)
-        scheme = "https"
-        ca_file = files.ca_file
-    real_port = server.server_address[1]
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"{scheme}://{shown_host}:{real_port}/{base}/odata/standard.odata"
-    app = App(store, base, fault_plan, url)
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    server.RequestHandlerClass = handler
-    return OnecSandbox(server, app, store, configuration, url, ca_file, seed)
+    return OnecSandbox(
+        host,
+        port,
+        seed=seed,
+        size=size,
+        configuration=configuration,
+        faults=faults,
+        tls_dir=tls_dir,
+        base=base,
+    )
