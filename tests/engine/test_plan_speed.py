@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import pickle
 import re
 import sys
 import uuid
@@ -18,7 +19,21 @@ from desktop_sync.domain.entities import Invoice, make_line
 from desktop_sync.domain.money import NBSP, format_rub, round_money
 from desktop_sync.domain.vat import VatRate
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.model import NAMESPACE, Flow, Plan, idempotency_key, onec_ref_for
+from desktop_sync.engine.evolve import constructor
+from desktop_sync.engine.model import (
+    NAMESPACE,
+    FieldChange,
+    Flow,
+    Head,
+    Operation,
+    OpKind,
+    Plan,
+    System,
+    idempotency_key,
+    onec_ref_for,
+    operation,
+)
+from desktop_sync.engine.ops import NO_PAYLOAD, EntityType
 from desktop_sync.engine.plan_base import Builder, PlanSettings, day_text, evolve, uuid5_text
 from desktop_sync.engine.planner import Links, build_plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
@@ -43,6 +58,21 @@ def test_evolve_is_replace() -> None:
     assert evolve(line, product_ref="p") == dataclasses.replace(line, product_ref="p")
     assert evolve(inv, onec_ref="r", lines=()) == dataclasses.replace(inv, onec_ref="r", lines=())
     assert evolve(inv) == inv and evolve(inv) is not inv
+
+
+def test_operations_made_faster_are_the_same() -> None:
+    """``model.operation`` makes an ``Operation`` without its ``__init__``: equal, hashed
+    alike, pickled alike, every field set."""
+    values = ("F1:x:1", Flow.F1, OpKind.CREATE, System.ONEC, EntityType.INVOICE, "1", None)
+    values += ("k", "why", "label", (FieldChange("total", "Total", None, 1),), NO_PAYLOAD, ("a",))
+    made, plain = constructor(Operation)(*values), Operation(*values)
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert pickle.loads(pickle.dumps(made)) == plain
+    assert constructor(Operation) is not Operation
+    head = Head(Flow.F1, OpKind.CREATE, System.ONEC, EntityType.INVOICE)
+    assert operation("F1:x:1", head, ("1", None), "label", "why") == Operation(
+        "F1:x:1", *head, "1", None, "", "why", "label"
+    )
 
 
 def test_dates_and_money_as_text() -> None:
@@ -173,6 +203,8 @@ def test_evolve_falls_back_to_replace_where_init_does_more() -> None:
         (_Counted(3), {}),
     ):
         assert evolve(obj, **changes) == dataclasses.replace(obj, **changes)
+    assert constructor(_Checked) is _Checked and constructor(_Counted) is _Counted
+    assert constructor(_Unslotted) is _Unslotted
     with pytest.raises(ValueError, match="init=False"):
         evolve(_Counted(3), n=1)
     with pytest.raises(TypeError):

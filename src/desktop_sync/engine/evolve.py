@@ -11,7 +11,7 @@ function made once per class and set of changed fields, as ``dataclasses`` makes
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from typing import Any, TypeVar
 
@@ -29,32 +29,54 @@ def evolve(obj: _T, **changes: Any) -> _T:
     return result
 
 
+def constructor(cls: Callable[..., _T]) -> Callable[..., _T]:
+    """A function taking every field of the dataclass ``cls`` positionally, in order,
+    that makes the same object as ``cls(...)``, faster in the same way as ``evolve``
+    (the planner makes some 100,000 operations a plan); ``cls`` itself where its
+    ``__init__`` does more than set its fields."""
+    assert isinstance(cls, type)
+    names = _plain_fields(cls)
+    if names is None:
+        return cls
+    made: Callable[..., _T] = _made(cls, names, names)
+    return made
+
+
 def _replace(obj: Any, **changes: Any) -> Any:
     return replace(obj, **changes)
 
 
 def _maker(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
-    """A function ``(obj, **changed)`` -> the copy; ``replace`` itself where a class
-    does more in ``__init__`` than set its fields (``__post_init__``, a field that is
-    not an argument) or keeps them in no slot."""
+    """A function ``(obj, **changed)`` -> the copy; ``replace`` itself where the class
+    does more in ``__init__`` than set its fields, or ``changed`` names no field."""
+    names = _plain_fields(cls)
+    if names is None or not set(changed) <= set(names):
+        return _replace
+    arguments = ("_obj", "*", *changed) if changed else ("_obj",)
+    return _made(cls, arguments, [n if n in changed else f"_obj.{n}" for n in names])
+
+
+def _plain_fields(cls: type) -> list[str] | None:
+    """The dataclass's field names when its ``__init__`` only sets them, each in a slot
+    (no ``__post_init__``, no field that is not an argument); else None."""
     every = fields(cls)
     names = [f.name for f in every]
-    slots = [_slot(cls, name) for name in names]
     if (
         hasattr(cls, "__post_init__")
         or any(not f.init for f in every)
-        or not set(changed) <= set(names)
-        or any(s is None for s in slots)
+        or any(_slot(cls, name) is None for name in names)
         or any(name.startswith("_") for name in names)  # the made function's own names
     ):
-        return _replace
-    setters = {f"_set_{i}": s.__set__ for i, s in enumerate(slots) if s is not None}
-    body = "".join(
-        f"    _set_{i}(_copy, {name if name in changed else '_obj.' + name})\n"
-        for i, name in enumerate(names)
-    )
-    arguments = ", ".join(("_obj", "*", *changed) if changed else ("_obj",))
-    source = f"def make({arguments}):\n    _copy = _new(_cls)\n{body}    return _copy\n"
+        return None
+    return names
+
+
+def _made(cls: type, arguments: Sequence[str], values: list[str]) -> Callable[..., Any]:
+    """``def make(arguments)``: a new ``cls`` whose slots, in field order, are set to
+    ``values`` (Python expressions of the arguments)."""
+    setters = {f"_set_{i}": _slot(cls, f.name).__set__ for i, f in enumerate(fields(cls))}  # type: ignore[union-attr]
+    body = "".join(f"    _set_{i}(_copy, {value})\n" for i, value in enumerate(values))
+    source = f"def make({', '.join(arguments)}):\n    _copy = _new(_cls)\n{body}    return _copy\n"
     scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **setters}
     exec(source, scope)  # noqa: S102 - made from the dataclass's own field names
     make: Callable[..., Any] = scope["make"]

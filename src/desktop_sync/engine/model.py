@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop_sync.connectors.onec.client import ref_for_key
+from desktop_sync.engine.evolve import constructor
 from desktop_sync.engine.ops import NO_PAYLOAD, EntityType, Payload
 
 if TYPE_CHECKING:
@@ -115,7 +116,10 @@ def operation(
 ) -> Operation:
     """An ``Operation`` from its head, its (source, target) ids, the record's label and
     the reason; ``key`` is the idempotency key (a create's, none for a link or update)."""
-    return Operation(op_id, *head, *ids, key, reason, label, changes, payload, depends_on)
+    return _new_operation(op_id, *head, *ids, key, reason, label, changes, payload, depends_on)
+
+
+_new_operation = constructor(Operation)  # Operation(...), faster (a plan makes 100,000)
 
 
 @dataclass(frozen=True, slots=True)
