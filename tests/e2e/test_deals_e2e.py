@@ -1,7 +1,8 @@
 """F9 end to end, on both configurations: a deal moved to its pipeline's "send" stage
 becomes one 1C invoice (BP) or customer order (UT) with equal rows and totals; its
-payment in 1C marks the deal paid (fields and stage); a deal with a smart invoice of
-its own makes one 1C document, not two; a second sync plans nothing."""
+payment in 1C marks the deal paid (fields, stage and a note on its timeline); a deal
+with a smart invoice of its own makes one 1C document, not two; a second sync plans
+nothing."""
 
 from __future__ import annotations
 
@@ -114,9 +115,12 @@ def test_deal_becomes_one_onec_document_and_its_payment_marks_it_paid(deal_world
         _s, again = svc.run()
     with _crm(world) as c:
         paid = c.deals.get(deal_id)
+        notes = [t for t in c.timeline.comment_texts(deal_id, deal=True) if "701" in t]
     assert paid.fields.paid == doc.total
     assert paid.fields.outstanding == Decimal("0.00")
     assert paid.stage_id == PAID
+    # the payment noted on the deal's timeline as on a smart invoice's, once
+    assert len(notes) == 1 and notes[0].startswith("1C: payment") and "[desktop-sync:" in notes[0]
     assert again.operations == ()
     assert len(made_from(world, deal_id)) == 1
 

@@ -9,6 +9,7 @@ run plans nothing for it.
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,39 @@ def test_killed_deal_sends_leave_no_twins(
         assert {str(d) for d in deals} <= linked
         tally.passed += 1
         tally.notes.append(f"deals seed {seed}: {killed}/2 runs killed")
+
+
+def test_killed_deal_payment_notes_are_noted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, tally: Tally
+) -> None:
+    """The deals' payments noted on their timelines (F3), the run killed among those
+    writes twice, then restarted: one note per payment on each deal, none twice (a note
+    whose answer was lost is found on the deal's timeline by its key). The CRM side is
+    the same on both configurations: BP 3.0 only."""
+    rng = random.Random(f"deal-notes/{seed}")
+    tally.tried += 1
+    with open_world(tmp_path, monkeypatch, onec_faults="delay:0.005") as world:
+        profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
+        world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+        with world.service() as svc:  # the smart invoices first
+            assert svc.run()[0].counts.get("failed", 0) == 0
+        deals = [deal_like_sent_invoice(world, f"Сделка {n}", n)[0] for n in range(DEALS)]
+        with world.service() as svc:  # then the deals made like them
+            assert svc.run()[0].counts.get("failed", 0) == 0
+        for n, deal_id in enumerate(deals):
+            (doc,) = made_from(world, deal_id)
+            world.story.payment([(doc.onec_ref, Decimal("100.00"))], f"90{n}", 17)
+        killed = apply_killed_twice(world, rng, ("F3",), 2 * DEALS)
+        tally.kills += killed
+        final = cli_apply(world)
+        assert final.returncode in (Exit.OK, Exit.WAITING), final.stderr
+        twins = 0
+        with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+            for n, deal_id in enumerate(deals):
+                texts = c.timeline.comment_texts(deal_id, deal=True)
+                notes = [t for t in texts if f"№ 90{n} " in t or f"No. 90{n} " in t]
+                twins += max(len(notes) - 1, 0)
+                assert len(notes) == 1, (deal_id, notes)
+        tally.duplicated += twins
+        tally.passed += 1
+        tally.notes.append(f"deal notes seed {seed}: {killed}/2 runs killed")

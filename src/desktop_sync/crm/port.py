@@ -179,14 +179,20 @@ class CrmPayments(Protocol):
 class CrmTimeline(Protocol):
     """Notes on an invoice's timeline (the idempotency marker is in the text)."""
 
-    def comment_texts(self, invoice_id: int) -> list[str]:
-        """The texts of the invoice's notes: the look-up before a retried note."""
+    def comment_texts(self, invoice_id: int, *, deal: bool = False) -> list[str]:
+        """The texts of the invoice's (``deal``: the deal's) notes: the look-up before a
+        retried note."""
         ...
 
     def add_comment(
-        self, invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] = ()
+        self,
+        invoice_id: int,
+        text: str,
+        files: Sequence[tuple[str, bytes]] = (),
+        *,
+        deal: bool = False,
     ) -> int:
-        """Add a note (with files: name, content); its id."""
+        """Add a note (with files: name, content) to an invoice (``deal``: a deal); its id."""
         ...
 
     def texts_of(self, invoice_ids: Sequence[int]) -> Mapping[int, list[str] | Exception]:

@@ -193,6 +193,7 @@ class ShipmentState:
 class PaymentNote:
     crm_id: int
     text: str
+    deal: bool = False  # on a deal's timeline (F9), not a smart invoice's
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +328,10 @@ _IMAGED = ("crm_id", "from_op", "values")  # what of a payload the journal keeps
 def journal_image(payload: Payload) -> dict[str, Any]:
     """The part of a payload the journal keeps (JSON; the names are those of the rows
     journalled before payloads were typed, so old and new rows read alike)."""
-    return {name: getattr(payload, name) for name in _IMAGED if hasattr(payload, name)}
+    image = {name: getattr(payload, name) for name in _IMAGED if hasattr(payload, name)}
+    if getattr(payload, "deal", False):  # a deal's (F9) id, not a smart invoice's
+        image["deal"] = True
+    return image
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +345,7 @@ class Unsettled:
     source_id: str = ""
     crm_id: str = ""
     values: Mapping[str, Any] = field(default_factory=dict)
+    deal: bool = False  # ``crm_id`` is a deal's (F9), not a smart invoice's
 
     @classmethod
     def from_image(
@@ -360,4 +365,5 @@ class Unsettled:
             source_id=str(image.get("source_id") or ""),
             crm_id="" if crm_id is None else str(crm_id),
             values=dict(image.get("values") or {}),
+            deal=bool(image.get("deal")),
         )

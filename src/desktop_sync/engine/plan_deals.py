@@ -19,7 +19,7 @@ from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.model import Flow, Item, Operation
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
-from desktop_sync.engine.ops import PaymentState, ShipmentState
+from desktop_sync.engine.ops import PaymentNote, PaymentState, ShipmentState
 from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, documents_by_invoice
 
 __all__ = ["DEAL", "Deals", "deal_pipelines", "deal_settings", "missing_of", "plan_deal_money"]
@@ -153,13 +153,15 @@ class Deals(Invoices):
 
 
 def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) -> None:
-    """F3/F4 of the 1C documents made from deals: the deal's fields and its pipeline's
-    "paid" stage, as for a smart invoice (no timeline note, no Bitrix24 payment)."""
+    """F3/F4 of the 1C documents made from deals: the deal's fields, its pipeline's
+    "paid" stage and each payment noted on its timeline, as for a smart invoice (no
+    Bitrix24 payment: a deal has none)."""
     settings = b.settings
     deal_links = links.of(DEAL)
     if not deal_links:
         return
     docs = documents_by_invoice(snap.onec.shipments, snap.onec.returns)
+    noted = {link.onec_ref for link in links.of(PAYMENT_NOTE) if link.onec_ref}
     by_category: dict[int, dict[int, CrmInvoice]] = {}
     for deal_id, ci in snap.crm.deals.items():
         by_category.setdefault(ci.category_id, {})[deal_id] = ci
@@ -171,17 +173,17 @@ def plan_deal_money(b: Builder, snap: Snapshot, links: Links, flows: set[Flow]) 
             ops=ops, items=items, decisions=settings.decisions,
             invoice_links=[lk for lk in deal_links if lk.crm_id and lk.crm_id.isdigit()
                            and int(lk.crm_id) in deals],
-            note_links=set(), onec_invoices=snap.onec.invoices, payments=snap.onec.payments,
+            note_links=noted, onec_invoices=snap.onec.invoices, payments=snap.onec.payments,
             shipments_by_invoice=docs, crm_invoices=deals,
             settings=MoneySettings(stages.get("paid", ""), stages.get("partly_paid", ""),
                                    stages.get("send", "")),
             flows=flows, key=b.key,
         )  # fmt: skip
         for op in ops:
-            if op.entity_type in (PAYMENT_NOTE, CRM_PAYMENT):
-                continue  # a deal's timeline and Bitrix24 payments are not ours to write
+            if op.entity_type == CRM_PAYMENT:
+                continue  # Bitrix24's payments belong to smart invoices
             p = op.payload
-            if isinstance(p, PaymentState | ShipmentState):
+            if isinstance(p, PaymentState | ShipmentState | PaymentNote):
                 p = replace(p, deal=True)
             b.op(replace(op, payload=p))
         for item in items:

@@ -171,8 +171,7 @@ class CrmWriter:
         if op.entity_type is EntityType.SALES_BACK:
             return back_found(self.client, op)
         if op.entity_type is EntityType.PAYMENT_NOTE:
-            texts = self.client.timeline.comment_texts(int(op.crm_id))
-            if any(money.marker(op.key) in t for t in texts):
+            if money.noted(self.client, op.key, int(op.crm_id), op.deal):
                 return money.note_found(op.key, op.source_id, relinked=False)
             return None
         if op.kind != "create":

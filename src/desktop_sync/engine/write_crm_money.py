@@ -139,14 +139,21 @@ def _payment_applied(op: Operation, p: CrmPayment, payment_id: int) -> Applied:
 
 
 def payment_note(client: CrmPort, op: Operation, p: PaymentNote) -> Applied:
-    """A 1C payment on the invoice's timeline, with our key in it: never twice."""
-    if any(marker(op.idempotency_key) in t for t in client.timeline.comment_texts(p.crm_id)):
+    """A 1C payment on the invoice's (or the deal's) timeline, with our key in it: never
+    twice."""
+    if noted(client, op.idempotency_key, p.crm_id, p.deal):
         # noted before (a lost journal, a profile added again): never twice
         return note_found(op.idempotency_key, op.source_id)
-    comment_id = client.timeline.add_comment(p.crm_id, f"{p.text} {marker(op.idempotency_key)}")
+    text = f"{p.text} {marker(op.idempotency_key)}"
+    comment_id = client.timeline.add_comment(p.crm_id, text, deal=p.deal)
     return Applied(
         str(comment_id), EntityType.PAYMENT_NOTE, onec_ref=op.source_id, crm_id=str(comment_id)
     )
+
+
+def noted(client: CrmPort, key: str, crm_id: int, deal: bool = False) -> bool:
+    """The note made under ``key`` is on the invoice's (the deal's) timeline."""
+    return any(marker(key) in t for t in client.timeline.comment_texts(crm_id, deal=deal))
 
 
 def note_found(key: str, source_id: str, *, relinked: bool = True) -> Applied:

@@ -19,6 +19,7 @@ from desktop_sync.connectors.bitrix24.rest import RestClient
 # run and the comments are sent again in smaller batches (one alone at the end).
 BATCH_BODY = 8 * 1024 * 1024
 Comment = tuple[int, str, Sequence[tuple[str, bytes]]]
+INVOICE_TIMELINE, DEAL_TIMELINE = "dynamic_31", "deal"  # ENTITY_TYPE of a smart invoice, a deal
 
 
 class Timeline:
@@ -29,14 +30,22 @@ class Timeline:
         self.body_cap = BATCH_BODY  # lowered by a 413, kept for the client's life
 
     def add_comment(
-        self, invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] = ()
+        self,
+        invoice_id: int,
+        text: str,
+        files: Sequence[tuple[str, bytes]] = (),
+        *,
+        deal: bool = False,
     ) -> int:
-        """A comment on the invoice's timeline; ``files`` (name, content) go with it, in
-        Base64 without line breaks, as ``FILES: [[name, base64], …]``."""
+        """A comment on the invoice's timeline (``deal``: the deal's); ``files`` (name,
+        content) go with it, in Base64 without line breaks, as ``FILES: [[name, base64], …]``."""
+        params = _add_params(invoice_id, text, files)
+        if deal:
+            params["fields"]["ENTITY_TYPE"] = DEAL_TIMELINE
         result = self.rest.call(
             "crm.timeline.comment.add",
-            _add_params(invoice_id, text, files),
-            what=f"timeline of invoice {invoice_id}",
+            params,
+            what=f"timeline of {'deal' if deal else 'invoice'} {invoice_id}",
         ).result
         return int(result)
 
@@ -132,11 +141,13 @@ class Timeline:
             out.append(TimelineComment(int(r.get("ID") or 0), str(r.get("COMMENT") or ""), files))
         return out
 
-    def comment_texts(self, invoice_id: int) -> list[str]:
+    def comment_texts(self, invoice_id: int, *, deal: bool = False) -> list[str]:
+        """The texts of the invoice's (``deal``: the deal's) timeline comments."""
+        entity = DEAL_TIMELINE if deal else INVOICE_TIMELINE
         rows = (
             self.rest.call(
                 "crm.timeline.comment.list",
-                {"filter": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": "dynamic_31"}},
+                {"filter": {"ENTITY_ID": invoice_id, "ENTITY_TYPE": entity}},
             ).result
             or []
         )
