@@ -82,3 +82,39 @@ def test_a_product_of_the_same_id_as_a_held_invoice_does_not_let_them_go() -> No
     held.add(back, 50)
     same = _op("F5:update:46b", OpKind.UPDATE, EntityType.PRODUCT, "46", NoPayload())
     assert held.needed_by(same)  # the same product: still in the plan's order
+
+
+def test_updates_of_one_kind_fill_batches_of_their_own_size() -> None:
+    """A product's price alone is one command (50 to a request), its fields and price two
+    (25): held apart, each batch fills to its own size (mixed, the price-only ones were
+    25 to a request; a company without a requisite likewise goes 50 to a request)."""
+    from desktop_sync.connectors.bitrix24 import Bitrix24Client
+    from desktop_sync.domain.entities import Counterparty, CounterpartyKind
+    from desktop_sync.engine.ops import CounterpartyCreate, ProductUpdate
+    from desktop_sync.engine.write_crm import CrmWriter
+
+    def update(n: int, values: dict[str, object]) -> Operation:
+        return _op(
+            f"F5:update:{n}", OpKind.UPDATE, EntityType.PRODUCT, str(n),
+            ProductUpdate(values, {}, {}),
+        )  # fmt: skip
+
+    with Bitrix24Client("http://127.0.0.1:9/rest/1/x/") as client:  # nothing is sent
+        writer = CrmWriter(client)
+        price, both = update(1, {"price": 2}), update(2, {"name": "Б", "price": 2})
+        assert (writer.batch_size(price), writer.batch_size(both)) == (50, 25)
+        person = Counterparty("Без ИНН", CounterpartyKind.ORGANIZATION)
+        company = _op(
+            "F2:create:1", OpKind.CREATE, EntityType.COUNTERPARTY, None,
+            CounterpartyCreate(person, {}),
+        )  # fmt: skip
+        assert writer.batch_size(company) == 50  # no requisite: one command
+    held = Deferred()
+    for n in range(25):
+        assert held.add(update(100 + n, {"price": 1}), 50) is None
+        full = held.add(update(200 + n, {"name": "А", "price": 1}), 25)
+    assert full is not None and {o.op_id for o in full} == {
+        f"F5:update:{200 + n}" for n in range(25)
+    }
+    groups = held.take_all()
+    assert [len(g) for g in groups] == [25]  # the price-only ones, still filling to 50

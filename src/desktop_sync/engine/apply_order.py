@@ -61,7 +61,8 @@ class Deferred:
     each operation still journalled and settled on its own."""
 
     def __init__(self) -> None:
-        self.groups: dict[tuple[System, str, OpKind], list[Operation]] = {}
+        # by kind and batch size (a product's price alone is one command, 50 to a request)
+        self.groups: dict[tuple[System, str, OpKind, int], list[Operation]] = {}
         self.ids: set[str] = set()
         self.records: set[tuple[System, str, str]] = set()
 
@@ -78,16 +79,14 @@ class Deferred:
 
     def add(self, op: Operation, size: int) -> list[Operation] | None:
         """Hold ``op``; its batch when full."""
-        group = self.groups.setdefault((op.target, op.entity_type, op.kind), [])
+        key = (op.target, op.entity_type, op.kind, size)
+        group = self.groups.setdefault(key, [])
         group.append(op)
         self.ids.add(op.op_id)
         self.records.add(_record(op))
         if len(group) < size:
             return None
-        return self._take(op)
-
-    def _take(self, op: Operation) -> list[Operation]:
-        group = self.groups.pop((op.target, op.entity_type, op.kind))
+        group = self.groups.pop(key)
         self.ids.difference_update(o.op_id for o in group)
         self.records = {_record(o) for g in self.groups.values() for o in g}
         return group

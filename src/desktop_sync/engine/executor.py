@@ -325,7 +325,8 @@ class _Run:
 
 
 def _batch_of(first: Operation, pending: Pending, writer: Writer, run: _Run) -> list[Operation]:
-    """``first`` and the later creates of its kind that depend on nothing still pending:
+    """``first`` and the later creates of its kind and batch size (a company without a
+    requisite is one command, 50 to a request) that depend on nothing still pending:
     one request. They are taken out of ``pending``."""
     size = writer.batch_size(first)
     if size <= 1:
@@ -335,7 +336,7 @@ def _batch_of(first: Operation, pending: Pending, writer: Writer, run: _Run) -> 
     def fits(op: Operation) -> bool:
         return (
             (op.target, op.entity_type, op.kind) == kind
-            and writer.batch_size(op) > 1
+            and writer.batch_size(op) == size
             and all(d in run.results for d in op.depends_on)
         )
 

@@ -104,11 +104,14 @@ class CrmWriter:
         p = op.payload
         if isinstance(p, NumberBack | PaymentState | ShipmentState | CounterpartyUpdate):
             return self.UPDATES
-        if isinstance(p, ProductUpdate):
-            return self.BATCH  # two commands each (its fields, its price)
+        if isinstance(p, ProductUpdate):  # its fields, its price: one command each
+            fields = any(f in p.values for f in ("name", "unit", "vat"))
+            return self.UPDATES // max(1, fields + ("price" in p.values))
         if isinstance(p, CrmPayment):
             return self.BATCH if p.payment_id is None else self.UPDATES
-        if isinstance(p, ProductCreate) or (isinstance(p, CounterpartyCreate) and not p.joins):
+        if isinstance(p, CounterpartyCreate) and not p.joins:  # its requisite if it has one
+            return self.BATCH if p.counterparty.inn else self.UPDATES
+        if isinstance(p, ProductCreate):
             return self.BATCH
         if isinstance(p, IssuedInvoice):
             return self.ISSUED
