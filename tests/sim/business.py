@@ -22,6 +22,7 @@ from desktop_sync.sandbox.onec.ut11_seed import settlement_ref
 from . import issued as f8
 from .invariants import CRM_ID_IN_COMMENT, DEAL_COMMENT, base_price_type
 from .people import CrmUser, OnecUser, PersonError
+from .persons import MOST, Person, new_person
 
 NO_REF = "00000000-0000-0000-0000-000000000000"
 CENT = Decimal("0.01")
@@ -118,6 +119,10 @@ class Business:
     issued_since: dt.date | None = None
     issued: list[str] = field(default_factory=list)
     issued_paid: set[str] = field(default_factory=set)
+    # private persons (contacts without a company) buying; ("invoice" | "deal", CRM id) ->
+    # the contact buying
+    persons: dict[int, Person] = field(default_factory=dict)
+    bought: dict[tuple[str, int], int] = field(default_factory=dict)
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -376,13 +381,8 @@ class Business:
             "crm.item.update", {"entityTypeId": 31, "id": crm_id, "fields": {"stageId": SEND_STAGE}}
         )
         inv.sent = True
-        if inv.contact_id is not None:
-            # the invoice waits: a private person's invoice, or the contact's missing requisite
-            self.expect(
-                f"F1:contact:{crm_id}|F7:no_requisite:{inv.contact_id}",
-                f"invoice {crm_id} is for a private person",
-            )
-        elif inv.company_id is not None and not self.companies[inv.company_id].valid:
+        # a private person's (a contact's) invoice is sent as a company's (issue 22)
+        if inv.company_id is not None and not self.companies[inv.company_id].valid:
             self.expect(
                 "F7:requisite_crm:",
                 f"invoice {crm_id}: the buyer's ИНН is invalid",
@@ -1150,6 +1150,50 @@ class Business:
         self.deals[deal_id] = buyer.crm_id
         return f"deal {deal_id} for company {buyer.crm_id}, {len(rows)} rows, agreed"
 
+    def m_person_buys(self) -> str | None:
+        """A private person (a contact, no company) buys by a smart invoice or a deal, at
+        once agreed: F1/F9 make its 1C document for one «Физическое лицо» counterparty of
+        that contact. A few persons per run, buying again on later days; some bear a 1C
+        private person's exact name (never matched by it)."""
+        if self.persons and (len(self.persons) >= MOST or self.rng.random() < 0.5):
+            person = self.persons[self.rng.choice(sorted(self.persons))]
+        else:
+            n = self.next_serial()
+            name, namesakes = new_person(self.onec, self.sets.counterparties, self.persons,
+                                         self.rng, n)  # fmt: skip
+            cid = int(self.crm.call("crm.contact.add", {"fields": Person(0, name).fields()}))
+            person = self.persons[cid] = Person(cid, name, namesakes)
+        cid = person.contact_id
+        if self.rng.random() < 0.5:  # a smart invoice
+            fields = {"title": f"Счёт симуляции {self.day}-{self.next_serial()}",
+                      "stageId": NEW_STAGE, "currencyId": "RUB", "opportunity": 0,
+                      "contactId": cid}  # fmt: skip
+            item = self.crm.call("crm.item.add", {"entityTypeId": 31, "fields": fields})["item"]
+            crm_id = int(item["id"])
+            rows = self._rows()
+            self.crm.call(
+                "crm.item.productrow.set",
+                {"ownerType": "SI", "ownerId": crm_id, "productRows": rows},
+            )
+            self.invoices[crm_id] = CrmInvoice(crm_id, None, cid)
+            self.bought[("invoice", crm_id)] = cid
+            return f"invoice {crm_id} for {person.label}: " + self._send(crm_id)
+        chars = self._characteristic_products()
+        rows = [r | {"taxIncluded": "Y"} for r in self._rows("Y") if r["productId"] not in chars]
+        if not rows:
+            return None
+        fields = {"TITLE": f"Сделка симуляции {self.day}-{self.next_serial()}",
+                  "CATEGORY_ID": DEAL_PIPELINE, "STAGE_ID": DEAL_NEW, "CONTACT_ID": cid,
+                  "CURRENCY_ID": "RUB"}  # fmt: skip
+        deal_id = int(self.crm.call("crm.deal.add", {"fields": fields}))
+        self.crm.call(
+            "crm.item.productrow.set", {"ownerType": "D", "ownerId": deal_id, "productRows": rows}
+        )
+        self.crm.call("crm.deal.update", {"id": deal_id, "fields": {"STAGE_ID": DEAL_SEND}})
+        self.deals[deal_id] = 0  # no company
+        self.bought[("deal", deal_id)] = cid
+        return f"deal {deal_id} for {person.label}, {len(rows)} rows, agreed"
+
     def _characteristic_products(self) -> set[int]:
         """CRM products whose 1C product (UT) is sold by characteristics."""
         if self.configuration != "ut11":
@@ -1393,6 +1437,7 @@ class Business:
             ("accountant", 1, self.a_unpost_shipment),
             ("manager", 3, self.m_request_closing),
             ("manager", 3, self.m_new_deal),
+            ("manager", 2, self.m_person_buys),
             ("manager", 4, self.m_request_closing_deal),
             ("accountant", 2, self.a_post_closing),
             ("accountant", 2, self.a_goods_receipt),

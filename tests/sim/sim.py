@@ -50,6 +50,7 @@ from . import invariants, pdfs
 from . import issued as f8
 from .business import DEAL_PIPELINE, DEAL_SEND, DEAL_SHIP, SEND_STAGE, SHIP_STAGE, Business
 from .people import CrmUser, OnecUser
+from .persons import check_persons
 
 # Known defects being fixed by others (issue 15). A finding or inbox item they explain
 # is counted and printed, not failed; DESKTOP_SYNC_SIM_STRICT=1 fails on them too.
@@ -422,11 +423,17 @@ class Simulation:
                 (str(link.onec_ref).lower(), str(link.crm_id))
                 for link in svc.journal.links("invoice")
             }
+            person_links = {  # private persons: contact -> its 1C counterparty
+                int(link.crm_id.removeprefix("contact/")): str(link.onec_ref)
+                for link in svc.journal.links("counterparty")
+                if link.crm_id and link.crm_id.startswith("contact/") and link.onec_ref
+            }
         waiting = frozenset(i.key for i in plan.items)
         findings = invariants.check(snap, self.sets, links, waiting)  # (2), (4), lost
         findings += self.stock_findings(links)
         findings += invariants.check_closing(snap, self.sets, self.biz.closing)  # F10
         findings += invariants.check_deals(snap, self.biz.deals, self.biz.closing_deals)
+        findings += check_persons(snap, self.biz.persons, self.biz.bought, person_links)
         printed, n_printed = pdfs.check_pdfs(  # F11: one PDF per version seen
             self.crm_user, snap.invoices, snap.cps, invoice_links, self.pdf_seen
         )
