@@ -42,8 +42,8 @@ def test_a_new_document_its_rows_and_its_posting_share_requests(
     ids = _products(client, ROWS)
     store_id = client.inventory.stores()[0].crm_id or 0
     title = "desktop-sync ds:p1:F6:batched"
-    doc, amounts = client.inventory.find_with_amounts(title, ids)
-    assert doc is None and not [a for a in amounts if a.amount]
+    docs, amounts = client.inventory.find_with_amounts([title, "no such"], ids)
+    assert docs == {} and not [a for a in amounts if a.amount]
     stats = portal.portal.stats
     requests = stats.requests
     rows = {pid: Decimal(n + 1) for n, pid in enumerate(ids)}
@@ -51,8 +51,9 @@ def test_a_new_document_its_rows_and_its_posting_share_requests(
     assert made is not None
     assert stats.requests - requests == math.ceil((ROWS + 2) / 50)  # was 1 + 2 + 1 alone
     assert stats.calls["catalog.document.add"] == stats.calls["catalog.document.conduct"] == 0
-    found, _ = client.inventory.find_with_amounts(title, ids)
-    assert found is not None and found.id == made.id and found.status == "Y"
+    found, _ = client.inventory.find_with_amounts([title, "no such"], ids)
+    assert list(found) == [title] and found[title].id == made.id
+    assert found[title].status == "Y"
     assert _amounts(client, ids, store_id) == rows
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.engine.model import Flow
 from desktop_sync.engine.planner import PRODUCT
 
@@ -50,9 +55,27 @@ def test_stock_follows_1c(world: World) -> None:
     assert checked > 0
 
 
-def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
+def _title_look_ups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The requests that look store documents up by their title: how many each asked."""
+    seen: list[int] = []
+    batch = RestClient.batch
+
+    def counted(self: RestClient, commands: Mapping[str, tuple[str, Any]], **kw: Any) -> Any:
+        finds = [p for m, p in commands.values() if "=title" in (p.get("filter") or {})]
+        if finds:
+            seen.append(len(finds))
+        return batch(self, commands, **kw)
+
+    monkeypatch.setattr(RestClient, "batch", counted)
+    return seen
+
+
+def test_receipt_to_one_store_and_write_off_from_another(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A person changed the CRM balances by hand: 1C (the master) brings them back, by an
-    S document in one store and a D document in the other; an unmapped store is untouched."""
+    S document in one store and a D document in the other; an unmapped store is untouched.
+    Both documents are looked up, with the fresh balances, in one request."""
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         stores = c.inventory.stores()
     with world.story.client() as o:
@@ -81,11 +104,13 @@ def test_receipt_to_one_store_and_write_off_from_another(world: World) -> None:
     want_a, want_b = in_a["amount"], in_b["amount"]
     in_a["amount"] -= 1  # sold without a document: the CRM shows too little in A
     in_b["amount"] += 5  # counted twice: too much in B
+    look_ups = _title_look_ups(monkeypatch)
     with world.service() as svc:
         summary, plan = svc.run(flows=(Flow.F6,))
         assert summary.counts["failed"] == 0
         kinds = sorted(op.payload.doc_type for op in plan.operations)
         assert kinds == ["D", "S"]
+        assert look_ups == [2]  # was a request for each document
         _s, again = svc.run(flows=(Flow.F6,))
     assert again.operations == ()
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:

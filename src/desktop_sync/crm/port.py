@@ -245,9 +245,10 @@ class CrmInventory(Protocol):
         ...
 
     def find_with_amounts(
-        self, title: str, product_ids: Sequence[int]
-    ) -> tuple[StoreDocument | None, list[StoreAmount]]:
-        """:meth:`find_store_document` and :meth:`store_amounts` of these products, together."""
+        self, titles: Sequence[str], product_ids: Sequence[int]
+    ) -> tuple[dict[str, StoreDocument], list[StoreAmount]]:
+        """:meth:`find_store_document` of each title (those found) and :meth:`store_amounts`
+        of these products, together."""
         ...
 
     def write_document(

@@ -42,7 +42,7 @@ from desktop_sync.engine.ops import (
 from desktop_sync.engine.write_crm_creates import Creates, product_applied
 from desktop_sync.engine.write_crm_issued import IssuedWrites
 from desktop_sync.engine.write_crm_pdf import OnecSide, PdfAttacher
-from desktop_sync.engine.write_crm_stock import find_conducted, store_document
+from desktop_sync.engine.write_crm_stock import find_conducted, store_document, store_documents
 from desktop_sync.engine.write_crm_updates import LinkedUpdates
 from desktop_sync.engine.write_onec_sales import back_found, write_back
 from desktop_sync.errors import SyncError
@@ -55,6 +55,7 @@ class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
     UPDATES = 50  # single-record updates per batch request
     ISSUED = 16  # F8: invoices per batch request (the invoice, its rows, its requisite)
+    DOCUMENTS = 10  # F6: store documents whose look-ups share the balances' read
 
     def __init__(self, client: CrmPort, onec: OnecSide | None = None) -> None:
         self.client = client
@@ -90,6 +91,7 @@ class CrmWriter:
             ProductUpdate: lambda ops, _r: self.linked.many(ops),
             IssuedInvoice: self.issued.create_many,
             InvoicePdf: self.pdfs.attach_many,  # F11: look-ups and adds in batches
+            StoreDocument: lambda ops, r: store_documents(self.client, ops, r),  # F6
         }
 
     # -- the executor's side -------------------------------------------------------------
@@ -117,6 +119,8 @@ class CrmWriter:
             return self.ISSUED
         if isinstance(p, InvoicePdf):
             return self.UPDATES  # the adds split further by body size (timeline.BATCH_BODY)
+        if isinstance(p, StoreDocument):
+            return self.DOCUMENTS
         return 1
 
     def apply_many(

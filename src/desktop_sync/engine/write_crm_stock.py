@@ -7,15 +7,17 @@ against the balances read just before writing; a lost answer leaves it unconduct
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import StoreAmount
-from desktop_sync.engine.executor import Applied, OutcomeUnknown, WriteError
+from desktop_sync.crm.types import StoreDocument as StoreDoc
+from desktop_sync.engine.executor import Applied, Outcome, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import StoreDocument as Move
 from desktop_sync.engine.ops import document_title
+from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 
 
@@ -45,12 +47,55 @@ def _rows(p: Move, target: dict[int, Decimal], amounts: list[StoreAmount]) -> di
 def store_document(
     client: CrmPort, op: Operation, p: Move, results: Mapping[str, Applied]
 ) -> Applied:
-    """Create (or find and finish) the store document; rows against fresh balances. The
-    look-up and the balances share a request; the document, its rows and its posting go
-    50 commands to a batch request (the new document referred to by the rows)."""
-    target = _target(p, results)
-    doc, amounts = client.inventory.find_with_amounts(p.title, sorted(target))
-    rows = _rows(p, target, amounts)
+    """Create (or find and finish) the store document; rows against fresh balances."""
+    return _raised(store_documents(client, [op], results)[0])
+
+
+def store_documents(
+    client: CrmPort, ops: Sequence[Operation], results: Mapping[str, Applied]
+) -> list[Outcome]:
+    """Several store documents, one outcome each: their look-ups and the fresh balances
+    share a request; each document, its rows and its posting go 50 commands to a batch
+    request (the new document referred to by the rows). A document whose store and
+    products another one of the group moved is read again after it."""
+    out: dict[str, Outcome] = {}
+    targets: dict[str, dict[int, Decimal]] = {}
+    for op in ops:
+        try:
+            targets[op.op_id] = _target(_move(op), results)
+        except WriteError as exc:
+            out[op.op_id] = exc
+    todo = [op for op in ops if op.op_id in targets]
+    moved: set[tuple[int, int]] = set()  # (store, product) the group's documents moved
+    docs: dict[str, StoreDoc] = {}
+    amounts: list[StoreAmount] = []
+    if todo:
+        try:
+            docs, amounts = client.inventory.find_with_amounts(
+                [_move(op).title for op in todo],
+                sorted({i for op in todo for i in targets[op.op_id]}),
+            )
+        except SyncError as exc:
+            return [out.get(op.op_id, exc) for op in ops]
+    for op in todo:
+        p, target = _move(op), targets[op.op_id]
+        try:
+            if any((p.store_id, pid) in moved for pid in target):
+                found, fresh = client.inventory.find_with_amounts([p.title], sorted(target))
+                doc, now = found.get(p.title), fresh
+            else:
+                doc, now = docs.get(p.title), amounts
+            out[op.op_id] = _write(client, op, p, doc, _rows(p, target, now))
+        except SyncError as exc:
+            out[op.op_id] = exc
+        moved |= {(p.store_id, pid) for pid in target}
+    return [out[op.op_id] for op in ops]
+
+
+def _write(
+    client: CrmPort, op: Operation, p: Move, doc: StoreDoc | None, rows: dict[int, Decimal]
+) -> Applied:
+    """The document found (or None) brought to ``rows``, and posted."""
     if doc is not None and doc.status != "N":
         if not rows:
             return Applied(str(doc.id))  # conducted before (an answer was lost)
@@ -70,6 +115,17 @@ def store_document(
     if written is None:
         raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
     return Applied(str(written.id))
+
+
+def _move(op: Operation) -> Move:
+    assert isinstance(op.payload, Move)
+    return op.payload
+
+
+def _raised(outcome: Outcome) -> Applied:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def find_conducted(client: CrmPort, key: str) -> Applied | None:

@@ -93,15 +93,18 @@ class Inventory:
         return _found(self.rest.call(*_find(title)).result)
 
     def find_with_amounts(
-        self, title: str, product_ids: Sequence[int]
-    ) -> tuple[StoreDocument | None, list[StoreAmount]]:
-        """The document of this title (if any) and these products' balances, read together:
-        one request while the balances fit in 50 pages."""
+        self, titles: Sequence[str], product_ids: Sequence[int]
+    ) -> tuple[dict[str, StoreDocument], list[StoreAmount]]:
+        """The documents of these titles (those there are) and these products' balances,
+        read together: one request while the balances fit in 50 pages."""
         scan = replace(self.amount_scan(), params={"filter": {"@productId": list(product_ids)}})
-        got = scan_together(self.rest, {"a": scan}, {"doc": _find(title)})
-        if "doc" in got.extra.errors:
-            raise got.extra.errors["doc"]
-        return _found(got.extra.results.get("doc")), self.amounts_of(got.rows["a"])
+        finds = {f"doc{n}": _find(title) for n, title in enumerate(titles)}
+        got = scan_together(self.rest, {"a": scan}, finds)
+        for key in finds:
+            if key in got.extra.errors:
+                raise got.extra.errors[key]
+        found = {t: _found(got.extra.results.get(f"doc{n}")) for n, t in enumerate(titles)}
+        return {t: d for t, d in found.items() if d is not None}, self.amounts_of(got.rows["a"])
 
     def add_store_document(
         self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""
