@@ -108,25 +108,35 @@ _READ_ONLY = {
 ENTITY = "CRM_DEAL"
 _UF_NAME = re.compile(r"^[A-Z0-9_]{1,43}$")
 
-# Pipeline 0 («Общая»): the portal's own stage codes; semantics S success, F failure.
-DEFAULT_STAGES = (
-    ("NEW", "Новая", 10, ""),
-    ("PREPARATION", "Подготовка документов", 20, ""),
-    ("PREPAYMENT_INVOICE", "Счёт на предоплату", 30, ""),
-    ("EXECUTING", "В работе", 40, ""),
-    ("FINAL_INVOICE", "Финальный счёт", 50, ""),
-    ("WON", "Сделка успешна", 60, "S"),
-    ("LOSE", "Сделка провалена", 70, "F"),
-    ("APOLOGY", "Анализ причины провала", 80, "F"),
+_LOST = ("LOSE", "Сделка провалена")
+
+
+def pipeline_stages(
+    *working: tuple[str, str], failures: tuple[tuple[str, str], ...] = (_LOST,)
+) -> tuple[tuple[str, str, int, str], ...]:
+    """A pipeline's stages as the portal lays them out: (code, name, sort, semantics).
+    ``NEW`` first, the ``working`` stages, then ``WON`` (S, success) and the
+    ``failures`` (F); sorted in steps of ten."""
+    stages = [
+        ("NEW", "Новая", ""),
+        *((code, name, "") for code, name in working),
+        ("WON", "Сделка успешна", "S"),
+        *((code, name, "F") for code, name in failures),
+    ]
+    return tuple((code, name, 10 * n, kind) for n, (code, name, kind) in enumerate(stages, 1))
+
+
+# Pipeline 0 («Общая»): the portal's own stage codes.
+DEFAULT_STAGES = pipeline_stages(
+    ("PREPARATION", "Подготовка документов"),
+    ("PREPAYMENT_INVOICE", "Счёт на предоплату"),
+    ("EXECUTING", "В работе"),
+    ("FINAL_INVOICE", "Финальный счёт"),
+    failures=(_LOST, ("APOLOGY", "Анализ причины провала")),
 )
 # Pipeline 1 («Опт»): a wholesale pipeline whose "agreed" stage asks 1C for the invoice.
-WHOLESALE_STAGES = (
-    ("NEW", "Новая", 10, ""),
-    ("UC_AGREED", "Согласовано", 20, ""),
-    ("UC_PAID", "Оплачено", 30, ""),
-    ("UC_SHIP", "Закрывающие документы", 40, ""),
-    ("WON", "Сделка успешна", 50, "S"),
-    ("LOSE", "Сделка провалена", 60, "F"),
+WHOLESALE_STAGES = pipeline_stages(
+    ("UC_AGREED", "Согласовано"), ("UC_PAID", "Оплачено"), ("UC_SHIP", "Закрывающие документы")
 )
 
 

@@ -15,31 +15,18 @@ from decimal import Decimal
 from desktop_sync.domain.entities import (
     CounterpartyKind,
     InvoiceLine,
+    Payment,
     PaymentKind,
     ProductKind,
 )
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
-from desktop_sync.sandbox.dataset import (
-    Dataset,
-    ref,
-)
+from desktop_sync.sandbox.dataset import Dataset, ref
 from desktop_sync.sandbox.onec import bp30, bp30_posting, story
 from desktop_sync.sandbox.onec.bp30_posting import account_ref, stock_place
 from desktop_sync.sandbox.onec.schema import ZERO_GUID
-from desktop_sync.sandbox.onec.store import Movement, Record, Store, User
-from desktop_sync.sandbox.onec.story import (
-    BANK_ACCOUNT_REF,
-    CURRENCY_REF,
-    LIMITED_PASSWORD,
-    LIMITED_USER,
-    at,
-    contact_rows,
-    kept_counterparties,
-    number,
-    price_settings,
-    unit_cost,
-)
+from desktop_sync.sandbox.onec.store import Movement, Record, Store
+from desktop_sync.sandbox.onec.story import BANK_ACCOUNT_REF, CURRENCY_REF, at, number
 
 # The subconto kinds (виды субконто) of the accounts below: goods by product, batch and
 # warehouse; settlements by counterparty, contract and settlement document.
@@ -99,25 +86,25 @@ _VAT_KIND = {
 }
 
 
+# what the manager (partial rights) may read
+_MANAGER_READS = {
+    bp30.COUNTERPARTIES,
+    bp30.CONTRACTS,
+    bp30.PRODUCTS,
+    bp30.UNITS,
+    bp30.INVOICES,
+    bp30.ORGANIZATIONS,
+    bp30.CURRENCIES,
+    bp30.WAREHOUSES,
+}
+
+
 def seed(store: Store, ds: Dataset) -> None:
-    story.open_base(store, bp30_posting.install)
-    store.users[LIMITED_USER] = User(
-        LIMITED_PASSWORD,
-        read={
-            bp30.COUNTERPARTIES,
-            bp30.CONTRACTS,
-            bp30.PRODUCTS,
-            bp30.UNITS,
-            bp30.INVOICES,
-            bp30.ORGANIZATIONS,
-            bp30.CURRENCIES,
-            bp30.WAREHOUSES,
-        },
-        write={bp30.INVOICES},
-        rls={bp30.COUNTERPARTIES: lambda r: r["ЮридическоеФизическоеЛицо"] != "ФизическоеЛицо"},
+    rls = {bp30.COUNTERPARTIES: lambda r: r["ЮридическоеФизическоеЛицо"] != "ФизическоеЛицо"}
+    story.open_base(
+        store, bp30_posting.install, story.manager(_MANAGER_READS, {bp30.INVOICES}, rls)
     )
     ins = store.insert
-    ins(bp30.CURRENCIES, story.rouble())
     for i, name in enumerate(EXT_TYPES, start=1):
         ins(
             "ChartOfCharacteristicTypes_ВидыСубконтоХозрасчетные",
@@ -167,15 +154,7 @@ def seed(store: Store, ds: Dataset) -> None:
         },
     )
     for unit in ds.units:
-        ins(
-            bp30.UNITS,
-            {
-                "Ref_Key": unit.onec_ref or ref("unit", unit.okei),
-                "Code": unit.okei,
-                "Description": unit.name,
-                "НаименованиеПолное": unit.name,
-            },
-        )
+        ins(bp30.UNITS, story.unit(unit))
     kinds = {
         ProductKind.GOODS: ref("product_kind", "goods"),
         ProductKind.SERVICE: ref("product_kind", "service"),
@@ -218,7 +197,7 @@ def seed(store: Store, ds: Dataset) -> None:
             },
         )
         if p.price is not None:
-            store.unit_cost[p.onec_ref] = unit_cost(p.price)
+            store.unit_cost[p.onec_ref] = story.unit_cost(p.price)
             priced.append((p.onec_ref, p.price))
     _seed_prices(store, ds, priced)
     _seed_invoices(store, ds)
@@ -230,24 +209,15 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
     """Prices are set the way 1C users set them: by posted price-setting documents
     (before the story begins). The base price type carries the story's price; the
     other types are a tenth lower; an older base price shows SliceLast at work."""
-    docs = store.schema.sets[bp30.PRICE_SETTINGS]
-    for k, (tag, when, price_type, rows) in enumerate(price_settings(ds, priced), start=1):
-        rec = store.insert(
-            bp30.PRICE_SETTINGS,
-            {
-                "Ref_Key": ref("price_setting", tag),
-                "Number": number(str(k)),
-                "Date": when,
-                "ТипЦен_Key": price_type,
-                "Товары": [
-                    {"LineNumber": n, "Номенклатура_Key": p, "Цена": price}
-                    for n, (p, price) in enumerate(rows, start=1)
-                ],
-            },
-        )
-        # Posted before the closed period ended: the rule runs without the period check.
-        bp30_posting.post_prices(store, docs, rec)
-        rec["Posted"] = True
+
+    def own(price_type: str, rows: list[tuple[str, Decimal]]) -> Record:
+        goods = [
+            {"LineNumber": n, "Номенклатура_Key": p, "Цена": price}
+            for n, (p, price) in enumerate(rows, start=1)
+        ]
+        return {"ТипЦен_Key": price_type, "Товары": goods}
+
+    story.seed_prices(store, ds, priced, bp30.PRICE_SETTINGS, bp30_posting.post_prices, own)
 
 
 def _seed_counterparties(store: Store, ds: Dataset) -> None:
@@ -301,9 +271,9 @@ def _seed_counterparties(store: Store, ds: Dataset) -> None:
                 "ВалютаВзаиморасчетов_Key": CURRENCY_REF,
             },
         )
-    for kept in kept_counterparties(ds):
+    for kept in story.kept_counterparties(ds):
         cp = kept.cp
-        contact = contact_rows(cp)
+        contact = story.contact_rows(cp)
         store.insert(
             bp30.COUNTERPARTIES,
             {
@@ -375,19 +345,22 @@ def _seed_invoices(store: Store, ds: Dataset) -> None:
             store.rows[bp30.INVOICES][inv.onec_ref or ""]["Posted"] = True
 
 
-_PAYMENT_DOCS = {
-    PaymentKind.BANK: ("Document_ПоступлениеНаРасчетныйСчет", "ОплатаПокупателя"),
-    PaymentKind.CASH: ("Document_ПриходныйКассовыйОрдер", "ОплатаПокупателя"),
-    PaymentKind.CARD: ("Document_ОперацияПоПлатежнойКарте", "ОплатаПокупателя"),
-    PaymentKind.BANK_REFUND: ("Document_СписаниеСРасчетногоСчета", "ВозвратПокупателю"),
-    PaymentKind.CASH_REFUND: ("Document_РасходныйКассовыйОрдер", "ВозвратПокупателю"),
+_BANK: Record = {"СчетБанк_Key": account_ref("51")}
+_CASH: Record = {"СчетКасса_Key": account_ref("50.01")}
+# a payment's document: its set, its operation and the account it moves
+_PAYMENT_FIELDS = story.PaymentFields("ВидОперации", "ВалютаДокумента_Key", "СчетОрганизации_Key")
+_PAYMENT_DOCS: dict[PaymentKind, tuple[str, str, Record]] = {
+    PaymentKind.BANK: ("Document_ПоступлениеНаРасчетныйСчет", "ОплатаПокупателя", _BANK),
+    PaymentKind.CASH: ("Document_ПриходныйКассовыйОрдер", "ОплатаПокупателя", _CASH),
+    PaymentKind.CARD: ("Document_ОперацияПоПлатежнойКарте", "ОплатаПокупателя", {}),
+    PaymentKind.BANK_REFUND: ("Document_СписаниеСРасчетногоСчета", "ВозвратПокупателю", _BANK),
+    PaymentKind.CASH_REFUND: ("Document_РасходныйКассовыйОрдер", "ВозвратПокупателю", _CASH),
 }
 
 
 def _seed_payments(store: Store, ds: Dataset) -> None:
-    names = {c.onec_ref: c.name for c in ds.counterparties}
-    for i, p in enumerate(ds.payments):
-        set_name, operation = _PAYMENT_DOCS[p.kind]
+    def document(p: Payment) -> tuple[str, str, Record]:
+        set_name, operation, account = _PAYMENT_DOCS[p.kind]
         rate = calculated_rate(standard_rate(p.date))
         rows = [
             {
@@ -406,41 +379,9 @@ def _seed_payments(store: Store, ds: Dataset) -> None:
             }
             for a in p.allocations
         ]
-        values: Record = {
-            "Ref_Key": p.onec_ref,
-            "Number": number(p.number),
-            "Date": at(p.date, 11, i % 3600),
-            "ВидОперации": operation,
-            "Организация_Key": ds.organization_ref,
-            "Контрагент_Key": p.counterparty_ref or ZERO_GUID,
-            "ВалютаДокумента_Key": CURRENCY_REF,
-            "СуммаДокумента": p.amount,
-            "РасшифровкаПлатежа": rows,
-            "DeletionMark": p.deleted,
-        }
-        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND, PaymentKind.CARD):
-            values["СчетОрганизации_Key"] = BANK_ACCOUNT_REF
-            values["НазначениеПлатежа"] = p.purpose
-        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND):
-            values["СчетБанк_Key"] = account_ref("51")
-        if p.kind is PaymentKind.CASH:
-            values.update(
-                {
-                    "СчетКасса_Key": account_ref("50.01"),
-                    "Основание": p.purpose,
-                    "ПринятоОт": names.get(p.counterparty_ref, ""),
-                }
-            )
-        if p.kind is PaymentKind.CASH_REFUND:
-            values.update(
-                {
-                    "СчетКасса_Key": account_ref("50.01"),
-                    "Основание": p.purpose,
-                    "Выдать": names.get(p.counterparty_ref, ""),
-                }
-            )
-        rec = store.insert(set_name, values)
-        rec["Posted"] = p.posted and not p.deleted
+        return set_name, operation, account | {"РасшифровкаПлатежа": rows}
+
+    story.seed_payments(store, ds, document, _PAYMENT_FIELDS)
 
 
 def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:

@@ -14,6 +14,7 @@ from desktop_sync.sandbox.onec.schema import (
     text,
 )
 
+CURRENCIES = "Catalog_Валюты"
 ORGANIZATIONS = "Catalog_Организации"
 WAREHOUSES = "Catalog_Склады"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from desktop_sync.domain.entities import Counterparty
+from desktop_sync.domain.entities import Counterparty, Payment, PaymentKind, Unit
 from desktop_sync.sandbox.dataset import (
     ORGANIZATION_INN,
     ORGANIZATION_KPP,
@@ -19,8 +19,9 @@ from desktop_sync.sandbox.dataset import (
     Dataset,
     ref,
 )
-from desktop_sync.sandbox.onec.schema import ZERO_GUID
-from desktop_sync.sandbox.onec.store import Store, User
+from desktop_sync.sandbox.onec import shared_sets
+from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
+from desktop_sync.sandbox.onec.store import Record, Store, User
 
 PREFIX = "СВ00-"
 CLOSED_UNTIL = dt.date(2025, 11, 30)  # дата запрета изменения данных
@@ -41,13 +42,101 @@ CENT = Decimal("0.01")
 PriceSetting = tuple[str, dt.datetime, str, list[tuple[str, Decimal]]]
 
 
-def open_base(store: Store, install: Callable[[Store], None]) -> None:
-    """A new base of the company: its numbering, closed period, posting rules (``install``)
-    and the accountant with full rights."""
+def manager(read: set[str], write: set[str], rls: dict[str, Callable[[Record], bool]]) -> User:
+    """The manager's partial rights: the sets it may ``read`` and ``write``, and the
+    records it sees (record-level security ``rls``)."""
+    return User(LIMITED_PASSWORD, read=read, write=write, rls=rls)
+
+
+def open_base(store: Store, install: Callable[[Store], None], limited: User) -> None:
+    """A new base of the company: its numbering, closed period, posting rules (``install``),
+    the accountant with full rights, the ``limited`` manager and the rouble."""
     store.number_prefix = PREFIX
     store.closed_until = CLOSED_UNTIL
     install(store)
     store.users[USER] = User(PASSWORD)
+    store.users[LIMITED_USER] = limited
+    store.insert(shared_sets.CURRENCIES, rouble())
+
+
+_BY_BANK = (PaymentKind.BANK, PaymentKind.BANK_REFUND, PaymentKind.CARD)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFields:
+    """What a configuration's cash documents call the operation, the currency and the
+    organization's bank account."""
+
+    operation: str
+    currency: str
+    bank_account: str
+
+
+def seed_payments(
+    store: Store,
+    ds: Dataset,
+    document: Callable[[Payment], tuple[str, str, Record]],
+    fields: PaymentFields,
+) -> None:
+    """Every payment of the story as a cash document of the configuration: ``document``
+    gives its set, its operation and its own fields. The key, number, time (apart by
+    the second), organization, counterparty, currency, sum, deletion mark and posting
+    are the story's; so are the purpose and, by bank or card, the organization's
+    account, or in cash the payer's or the payee's name."""
+    names = {c.onec_ref: c.name for c in ds.counterparties}
+    for i, p in enumerate(ds.payments):
+        set_name, operation, own = document(p)
+        own |= {fields.operation: operation, fields.currency: CURRENCY_REF}
+        if p.kind in _BY_BANK:
+            own |= {fields.bank_account: BANK_ACCOUNT_REF, "НазначениеПлатежа": p.purpose}
+        else:
+            who = "ПринятоОт" if p.kind is PaymentKind.CASH else "Выдать"
+            own |= {"Основание": p.purpose, who: names.get(p.counterparty_ref, "")}
+        head: Record = {
+            "Ref_Key": p.onec_ref,
+            "Number": number(p.number),
+            "Date": at(p.date, 11, i % 3600),
+            "Организация_Key": ds.organization_ref,
+            "Контрагент_Key": p.counterparty_ref or ZERO_GUID,
+            "СуммаДокумента": p.amount,
+            "DeletionMark": p.deleted,
+        }
+        rec = store.insert(set_name, head | own)
+        rec["Posted"] = p.posted and not p.deleted
+
+
+def unit(u: Unit) -> Record:
+    """A unit of measure by its ОКЕИ code (in Code)."""
+    return {
+        "Ref_Key": u.onec_ref or ref("unit", u.okei),
+        "Code": u.okei,
+        "Description": u.name,
+        "НаименованиеПолное": u.name,
+    }
+
+
+def seed_prices(
+    store: Store,
+    ds: Dataset,
+    priced: list[tuple[str, Decimal]],
+    documents: str,
+    post: Callable[[Store, EntitySet, Record], object],
+    own: Callable[[str, list[tuple[str, Decimal]]], Record],
+) -> None:
+    """The price-setting documents of ``price_settings``, posted before the story
+    begins: ``own`` gives a document's fields in the configuration's terms (for its
+    price type and rows), ``post`` the configuration's posting of prices."""
+    docs = store.schema.sets[documents]
+    for k, (tag, when, price_type, rows) in enumerate(price_settings(ds, priced), start=1):
+        head: Record = {
+            "Ref_Key": ref("price_setting", tag),
+            "Number": number(str(k)),
+            "Date": when,
+        }
+        rec = store.insert(documents, head | own(price_type, rows))
+        # Posted before the closed period ended: the rule runs without the period check.
+        post(store, docs, rec)
+        rec["Posted"] = True
 
 
 def at(day: dt.date, hour: int, second: int = 0) -> dt.datetime:

@@ -14,28 +14,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, PaymentKind, ProductKind
+from desktop_sync.domain.entities import (
+    CounterpartyKind,
+    InvoiceLine,
+    Payment,
+    PaymentKind,
+    ProductKind,
+)
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
-from desktop_sync.sandbox.dataset import (
-    Dataset,
-    ref,
-)
+from desktop_sync.sandbox.dataset import Dataset, ref
 from desktop_sync.sandbox.onec import story, ut11, ut11_posting
 from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
-from desktop_sync.sandbox.onec.store import Record, Store, User
-from desktop_sync.sandbox.onec.story import (
-    BANK_ACCOUNT_REF,
-    CURRENCY_REF,
-    LIMITED_PASSWORD,
-    LIMITED_USER,
-    at,
-    contact_rows,
-    kept_counterparties,
-    number,
-    price_settings,
-    unit_cost,
-)
+from desktop_sync.sandbox.onec.store import Record, Store
+from desktop_sync.sandbox.onec.story import BANK_ACCOUNT_REF, CURRENCY_REF, at, number
 from desktop_sync.sandbox.onec.ut11_posting import is_goods, settlement_ref
 
 CASH_DESK_REF = ref("cash_desk", "main")
@@ -75,31 +67,29 @@ def _kinds(kind: CounterpartyKind) -> tuple[str, str, str]:
     return "ЧастноеЛицо", "ФизЛицо", "ФизическоеЛицо"
 
 
+# what the manager (partial rights) may read
+_MANAGER_READS = {
+    ut11.PARTNERS,
+    ut11.COUNTERPARTIES,
+    ut11.AGREEMENTS,
+    ut11.CONTRACTS,
+    ut11.PRODUCTS,
+    ut11.PACKAGES,
+    ut11.VAT_RATES,
+    ut11.ORDERS,
+    ut11.ORGANIZATIONS,
+    ut11.CURRENCIES,
+    ut11.WAREHOUSES,
+    ut11.PRICE_TYPES,
+    ut11.CHARACTERISTICS,
+    f"{ut11.PRICES}_RecordType",
+}
+
+
 def seed(store: Store, ds: Dataset) -> None:
-    story.open_base(store, ut11_posting.install)
-    store.users[LIMITED_USER] = User(
-        LIMITED_PASSWORD,
-        read={
-            ut11.PARTNERS,
-            ut11.COUNTERPARTIES,
-            ut11.AGREEMENTS,
-            ut11.CONTRACTS,
-            ut11.PRODUCTS,
-            ut11.PACKAGES,
-            ut11.VAT_RATES,
-            ut11.ORDERS,
-            ut11.ORGANIZATIONS,
-            ut11.CURRENCIES,
-            ut11.WAREHOUSES,
-            ut11.PRICE_TYPES,
-            ut11.CHARACTERISTICS,
-            f"{ut11.PRICES}_RecordType",
-        },
-        write={ut11.ORDERS},
-        rls={ut11.COUNTERPARTIES: lambda r: r["ЮрФизЛицо"] != "ФизЛицо"},
-    )
+    rls = {ut11.COUNTERPARTIES: lambda r: r["ЮрФизЛицо"] != "ФизЛицо"}
+    story.open_base(store, ut11_posting.install, story.manager(_MANAGER_READS, {ut11.ORDERS}, rls))
     ins = store.insert
-    ins(ut11.CURRENCIES, story.rouble())
     ins(
         ut11.ORGANIZATIONS,
         story.organization(ds)
@@ -130,16 +120,8 @@ def seed(store: Store, ds: Dataset) -> None:
             },
         )
     for unit in ds.units:
-        ins(
-            ut11.PACKAGES,
-            {
-                "Ref_Key": unit.onec_ref or ref("unit", unit.okei),
-                "Code": unit.okei,
-                "Description": unit.name,
-                "НаименованиеПолное": unit.name,
-                "ТипИзмеряемойВеличины": "Время" if unit.okei == "356" else "Количество",
-            },
-        )
+        kind = "Время" if unit.okei == "356" else "Количество"
+        ins(ut11.PACKAGES, story.unit(unit) | {"ТипИзмеряемойВеличины": kind})
     for wh in ds.warehouses:
         ins(ut11.WAREHOUSES, {"Ref_Key": wh.onec_ref, "Description": wh.name})
     for pt in ds.price_types:
@@ -250,7 +232,7 @@ def _seed_products(store: Store, ds: Dataset) -> None:
             )
         if p.price is None:
             continue
-        store.unit_cost[p.onec_ref] = unit_cost(p.price)
+        store.unit_cost[p.onec_ref] = story.unit_cost(p.price)
         priced.append((p.onec_ref, p.price))
     _seed_prices(store, ds, priced)
 
@@ -259,30 +241,16 @@ def _seed_prices(store: Store, ds: Dataset, priced: list[tuple[str, Decimal]]) -
     """Prices set by agreed, posted price-setting documents before the story: the base
     type carries the story's price, the others a tenth lower; an older base price shows
     SliceLast at work (as in the BP base)."""
-    docs = store.schema.sets[ut11.PRICE_SETTINGS]
-    for k, (tag, when, price_type, rows) in enumerate(price_settings(ds, priced), start=1):
-        rec = store.insert(
-            ut11.PRICE_SETTINGS,
-            {
-                "Ref_Key": ref("price_setting", tag),
-                "Number": number(str(k)),
-                "Date": when,
-                "Статус": "Согласован",
-                "ВидыЦен": [{"LineNumber": 1, "ВидЦены_Key": price_type}],
-                "Товары": [
-                    {
-                        "LineNumber": n,
-                        "Номенклатура_Key": p,
-                        "ВидЦены_Key": price_type,
-                        "Цена": price,
-                    }
-                    for n, (p, price) in enumerate(rows, start=1)
-                ],
-            },
-        )
-        # Posted before the closed period ended: the rule runs without the period check.
-        ut11_posting.post_prices(store, docs, rec)
-        rec["Posted"] = True
+
+    def own(price_type: str, rows: list[tuple[str, Decimal]]) -> Record:
+        goods = [
+            {"LineNumber": n, "Номенклатура_Key": p, "ВидЦены_Key": price_type, "Цена": price}
+            for n, (p, price) in enumerate(rows, start=1)
+        ]
+        kinds = [{"LineNumber": 1, "ВидЦены_Key": price_type}]
+        return {"Статус": "Согласован", "ВидыЦен": kinds, "Товары": goods}
+
+    story.seed_prices(store, ds, priced, ut11.PRICE_SETTINGS, ut11_posting.post_prices, own)
 
 
 def _seed_partners(store: Store, ds: Dataset) -> None:
@@ -302,12 +270,12 @@ def _seed_partners(store: Store, ds: Dataset) -> None:
         },
     )
     _seed_onec_only(store, ds)
-    for kept in kept_counterparties(ds):
+    for kept in story.kept_counterparties(ds):
         cp, head = kept.cp, kept.head
         owner = head if head and head in ds.counterparties_in_onec else cp.onec_ref
         partner = partner_ref(owner or "")
         p_kind, cp_kind, legal = _kinds(cp.kind)
-        contacts = contact_rows(cp)
+        contacts = story.contact_rows(cp)
         if store.get(ut11.PARTNERS, partner) is None:
             name = cp.name.removesuffix(" (филиал)")
             store.insert(
@@ -527,19 +495,22 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
     _seed_shipments_and_stock(store, ds, partner_of, ship_wh)
 
 
-_PAYMENT_DOCS = {
-    PaymentKind.BANK: (ut11.BANK_RECEIPTS, "ПоступлениеОплатыОтКлиента"),
-    PaymentKind.CASH: (ut11.CASH_RECEIPTS, "ПоступлениеОплатыОтКлиента"),
-    PaymentKind.CARD: (ut11.CARD_PAYMENTS, "ПоступлениеОплатыОтКлиента"),
-    PaymentKind.BANK_REFUND: (ut11.BANK_REFUNDS, "ВозвратОплатыКлиенту"),
-    PaymentKind.CASH_REFUND: (ut11.CASH_REFUNDS, "ВозвратОплатыКлиенту"),
+_BANK: Record = {"ПроведеноБанком": True}
+_CASH: Record = {"Касса_Key": CASH_DESK_REF}
+# a payment's document: its set, its business operation and where the money is
+_PAYMENT_FIELDS = story.PaymentFields("ХозяйственнаяОперация", "Валюта_Key", "БанковскийСчет_Key")
+_PAYMENT_DOCS: dict[PaymentKind, tuple[str, str, Record]] = {
+    PaymentKind.BANK: (ut11.BANK_RECEIPTS, "ПоступлениеОплатыОтКлиента", _BANK),
+    PaymentKind.CASH: (ut11.CASH_RECEIPTS, "ПоступлениеОплатыОтКлиента", _CASH),
+    PaymentKind.CARD: (ut11.CARD_PAYMENTS, "ПоступлениеОплатыОтКлиента", {}),
+    PaymentKind.BANK_REFUND: (ut11.BANK_REFUNDS, "ВозвратОплатыКлиенту", _BANK),
+    PaymentKind.CASH_REFUND: (ut11.CASH_REFUNDS, "ВозвратОплатыКлиенту", _CASH),
 }
 
 
 def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> None:
-    names = {c.onec_ref: c.name for c in ds.counterparties}
-    for i, p in enumerate(ds.payments):
-        set_name, operation = _PAYMENT_DOCS[p.kind]
+    def document(p: Payment) -> tuple[str, str, Record]:
+        set_name, operation, where = _PAYMENT_DOCS[p.kind]
         rate = calculated_rate(standard_rate(p.date))
         cp = p.counterparty_ref or ""
         rows = [
@@ -556,30 +527,9 @@ def _seed_payments(store: Store, ds: Dataset, partner_of: dict[str, str]) -> Non
             }
             for a in p.allocations
         ]
-        values: Record = {
-            "Ref_Key": p.onec_ref,
-            "Number": number(p.number),
-            "Date": at(p.date, 11, i % 3600),
-            "ХозяйственнаяОперация": operation,
-            "Организация_Key": ds.organization_ref,
-            "Контрагент_Key": cp or ZERO_GUID,
-            "Валюта_Key": CURRENCY_REF,
-            "СуммаДокумента": p.amount,
-            "РасшифровкаПлатежа": rows,
-            "DeletionMark": p.deleted,
-        }
-        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND, PaymentKind.CARD):
-            values["БанковскийСчет_Key"] = BANK_ACCOUNT_REF
-            values["НазначениеПлатежа"] = p.purpose
-        if p.kind in (PaymentKind.BANK, PaymentKind.BANK_REFUND):
-            values["ПроведеноБанком"] = True
-        if p.kind in (PaymentKind.CASH, PaymentKind.CASH_REFUND):
-            values["Касса_Key"] = CASH_DESK_REF
-            values["Основание"] = p.purpose
-            who = "ПринятоОт" if p.kind is PaymentKind.CASH else "Выдать"
-            values[who] = names.get(p.counterparty_ref, "")
-        rec = store.insert(set_name, values)
-        rec["Posted"] = p.posted and not p.deleted
+        return set_name, operation, where | {"РасшифровкаПлатежа": rows}
+
+    story.seed_payments(store, ds, document, _PAYMENT_FIELDS)
 
 
 def _sale_header(ds: Dataset, partner: str, cp: str, wh: str, operation: str) -> Record:
