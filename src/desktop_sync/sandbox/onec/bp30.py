@@ -158,18 +158,8 @@ def build_schema() -> Schema:
         )
     )
     s.add(
-        EntitySet(
-            ORGANIZATIONS,
-            CATALOG,
-            (
-                text("НаименованиеПолное"),
-                text("НаименованиеСокращенное"),
-                text("ИНН", 12),
-                text("КПП", 9),
-                enum("ЮридическоеФизическоеЛицо", "ЮридическоеФизическоеЛицо"),
-                ref("ОсновнойБанковскийСчет", BANK_ACCOUNTS),
-                text("Префикс"),
-            ),
+        shared_sets.organizations(
+            "ЮридическоеФизическоеЛицо", "ОсновнойБанковскийСчет", BANK_ACCOUNTS
         )
     )
     s.add(

@@ -41,6 +41,24 @@ def banks(name: str) -> EntitySet:
     return EntitySet(name, SetKind.CATALOG, fields, code_length=9)
 
 
+def organizations(legal_kind: str, bank_account: str, bank_accounts: str) -> EntitySet:
+    """The company's organizations; the configuration names the legal-kind enumeration
+    (``legal_kind``, a field of that name too) and the main bank account's field."""
+    return EntitySet(
+        ORGANIZATIONS,
+        SetKind.CATALOG,
+        (
+            text("НаименованиеПолное"),
+            text("НаименованиеСокращенное"),
+            text("ИНН", 12),
+            text("КПП", 9),
+            enum(legal_kind, legal_kind),
+            ref(bank_account, bank_accounts),
+            text("Префикс"),
+        ),
+    )
+
+
 def moves(
     name: str,
     header: tuple[Field, ...],

@@ -202,21 +202,7 @@ def _cash_document(name: str, presentation: str, own: tuple[Field, ...]) -> Enti
 def build_schema() -> Schema:
     s = Schema("ut11", enums=dict(ENUMS))
     s.add(shared_sets.currencies(CURRENCIES))
-    s.add(
-        EntitySet(
-            ORGANIZATIONS,
-            CATALOG,
-            (
-                text("НаименованиеПолное"),
-                text("НаименованиеСокращенное"),
-                text("ИНН", 12),
-                text("КПП", 9),
-                enum("ЮрФизЛицо", "ЮрФизЛицо"),
-                ref("БанковскийСчетПоУмолчанию", BANK_ACCOUNTS),
-                text("Префикс"),
-            ),
-        )
-    )
+    s.add(shared_sets.organizations("ЮрФизЛицо", "БанковскийСчетПоУмолчанию", BANK_ACCOUNTS))
     s.add(shared_sets.banks(BANKS))
     s.add(
         EntitySet(
