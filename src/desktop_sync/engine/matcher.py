@@ -71,17 +71,19 @@ class Matches:
     invoices: MatchResult
 
 
-def _requisites(companies: dict[int, CrmCompany]) -> list[tuple[CrmRequisite, CrmCompany]]:
-    return [(rq, co) for co in companies.values() for rq in requisites_of(co)]
-
-
 def match_counterparties(
     onec: dict[str, Counterparty],
     crm: dict[int, CrmCompany],
     links: list[LinkValues],
+    units: Mapping[int, tuple[CrmRequisite, ...]] | None = None,
 ) -> MatchResult:
+    """``units``: each CRM company's ``requisites_of``, when the caller has them."""
     result = MatchResult()
-    reqs = _requisites(crm)
+    reqs = [
+        (rq, co)
+        for cid, co in crm.items()
+        for rq in (requisites_of(co) if units is None else units[cid])
+    ]
     by_key = {rq.key: (rq, co) for rq, co in reqs}
     # 1. the link table
     for link in links:

@@ -4,6 +4,7 @@ keeps operations and items unique and ordered, and the 3-way diff of linked reco
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -144,6 +145,7 @@ def fmt_date(inv: Invoice) -> str:
     return day_text(inv.date)
 
 
+@functools.lru_cache(maxsize=4096)  # a plan's documents share few dates
 def day_text(day: dt.date) -> str:
     """``f"{day:%d.%m.%Y}"`` without strftime (several times faster; a plan writes a date
     into most of its reasons)."""
@@ -366,8 +368,10 @@ def topological(ops: tuple[Operation, ...]) -> tuple[Operation, ...]:
     for op in ops:
         if op.op_id in done:
             continue
-        if any(dep in by_id and dep not in done for dep in op.depends_on):
-            visit(op)
+        for dep in op.depends_on:
+            if dep in by_id and dep not in done:
+                visit(op)
+                break
         else:  # nothing to put first (most operations: none, or all placed already)
             done.add(op.op_id)
             out.append(op)

@@ -76,6 +76,11 @@ def _requisite_extra(rq: CrmRequisite) -> dict[str, Any]:
     return {"requisite_id": rq.requisite_id, "organisation": bool(rq.kpp)}
 
 
+_LINK = Head(Flow.F7, OpKind.LINK, System.CRM, COUNTERPARTY)
+_CREATE_CRM = Head(Flow.F7, OpKind.CREATE, System.CRM, COUNTERPARTY)
+_CREATE_ONEC = Head(Flow.F7, OpKind.CREATE, System.ONEC, COUNTERPARTY)
+_CONTRACT = Head(Flow.F7, OpKind.CREATE, System.ONEC, CONTRACT)
+
 _RULES = {
     "origin": N_("created by desktop-sync earlier"),
     "inn_kpp": N_("same INN and KPP"),
@@ -88,9 +93,6 @@ class Counterparties:
         self.b = b
         self.snap = snap
         self.links = links
-        self.match: MatchResult = match_counterparties(
-            snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY)
-        )
         self.requisites: dict[str, tuple[CrmRequisite, CrmCompany]] = {}
         self.by_requisites: dict[tuple[str, str], list[str]] = {}  # (ИНН, КПП) -> crm keys
         self.units: dict[int, tuple[CrmRequisite, ...]] = {}  # CRM company -> requisites_of
@@ -100,10 +102,17 @@ class Counterparties:
                 self.requisites[rq.key] = (rq, co)
                 if rq.inn:
                     self.by_requisites.setdefault((rq.inn, rq.kpp), []).append(rq.key)
+        self.match: MatchResult = match_counterparties(
+            snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY), self.units
+        )
         self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
         self.joins: dict[int, list[str]] = {}  # CRM company -> ops adding a requisite to it
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
         self._contracts: dict[str, tuple[str | None, str]] = {}  # 1C ref -> ensure_contract
+        self._contract_name = tr("Main contract")
+        self._contract_reason = tr(
+            "{name}: has no contract with the buyer in 1C; one will be created"
+        )
 
     def _label(self, cp: Counterparty) -> str:
         if not cp.name.strip():  # nothing to recognise it by but its requisites and ref
@@ -133,7 +142,7 @@ class Counterparties:
         return self.b.op(
             operation(
                 f"F7:link:{onec_ref}",
-                Head(Flow.F7, OpKind.LINK, System.CRM, COUNTERPARTY),
+                _LINK,
                 (onec_ref, crm_key),
                 label,
                 reason.format(name=label, rule=rule_text),
@@ -208,7 +217,7 @@ class Counterparties:
         self.b.op(
             operation(
                 op_id,
-                Head(Flow.F7, OpKind.CREATE, System.CRM, COUNTERPARTY),
+                _CREATE_CRM,
                 (onec_ref, None),
                 self._label(cp),
                 reason.format(name=self._label(cp), why=why),
@@ -342,7 +351,7 @@ class Counterparties:
         self.b.op(
             operation(
                 op_id,
-                Head(Flow.F7, OpKind.CREATE, System.ONEC, COUNTERPARTY),
+                _CREATE_ONEC,
                 (crm_key, new_ref),
                 label,
                 reason.format(name=label, why=why),
@@ -431,15 +440,14 @@ class Counterparties:
                 return None, c.onec_ref
         key = self.b.key(Flow.F7, CONTRACT, onec_ref)
         ref = self.b.new_ref(key)
-        contract = Contract(tr("Main contract"), onec_ref, "СПокупателем", ref)
-        reason = tr("{name}: has no contract with the buyer in 1C; one will be created")
+        contract = Contract(self._contract_name, onec_ref, "СПокупателем", ref)
         op_id = self.b.op(
             operation(
                 f"F7:contract:{onec_ref}",
-                Head(Flow.F7, OpKind.CREATE, System.ONEC, CONTRACT),
+                _CONTRACT,
                 (onec_ref, ref),
                 label,
-                reason.format(name=label),
+                self._contract_reason.format(name=label),
                 ContractCreate(contract),
                 key=key,
                 depends_on=(after,) if after else (),

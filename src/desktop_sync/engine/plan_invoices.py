@@ -48,6 +48,8 @@ from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import tr
 
+_NUMBER_BACK = Head(Flow.F1, OpKind.UPDATE, System.CRM, INVOICE_BACK)
+
 
 class Invoices:
     """F1 of smart invoices; a subclass sends deals the same way (``plan_deals``): the
@@ -70,6 +72,7 @@ class Invoices:
         self.skip: set[int] = set()  # CRM invoices not sent: their deal carries the sale (F9)
         self.match = MatchResult()  # 1C ref <-> CRM invoice id: linked, or found in 1C
         self.persons = Persons(b, snap, cps.match)  # contact buyers (shared with deals)
+        self._create = Head(Flow.F1, OpKind.CREATE, System.ONEC, self.ENTITY)
         records = self.records()
         for link in links.of(self.ENTITY):
             if (
@@ -210,7 +213,7 @@ class Invoices:
         self.b.op(
             operation(
                 op_id,
-                Head(Flow.F1, OpKind.CREATE, System.ONEC, self.ENTITY),
+                self._create,
                 (crm_id, new_ref),
                 label,
                 "; ".join([reason, *notes]),
@@ -326,7 +329,7 @@ class Invoices:
         self.b.op(
             operation(
                 f"F1:number_back:{self.TAG}{crm_id}",
-                Head(Flow.F1, OpKind.UPDATE, System.CRM, INVOICE_BACK),
+                _NUMBER_BACK,
                 (onec_ref, crm_id),
                 label,
                 self.back_reason(label),

@@ -22,8 +22,14 @@ from desktop_sync.engine.plan_base import (
 )
 from desktop_sync.engine.plan_diff import three_way
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
+
+_LINK_RULES = {
+    "xml_id": N_("the mark of 1C's catalog exchange"),
+    "confirmed": N_("a person's confirmation"),
+}
+_BY_ARTICLE = N_("article")
 
 
 class Products:
@@ -118,10 +124,7 @@ class Products:
         crm_p = self.snap.crm.products[int(pair.crm_key)].product
         onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
         differ = {f: onec_v[f] for f in compared(onec_v) if onec_v[f] != crm_v[f]}
-        rule = {
-            "xml_id": tr("the mark of 1C's catalog exchange"),
-            "confirmed": tr("a person's confirmation"),
-        }.get(pair.rule, tr("article"))
+        rule = tr(_LINK_RULES.get(pair.rule, _BY_ARTICLE))
         reason = tr("{name}: found in the CRM catalog (by {rule}); will be linked")
         op_id = self.b.op(
             operation(
