@@ -55,18 +55,24 @@ class BasePrice:
     price: Decimal
 
 
+# An invoice's changes reach a smart invoice, or a deal (F9: ``deal``, the CRM item
+# ``item_id`` is a deal, and the document made from it in 1C changed).
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceRows:
     """An invoice's rows, all at once (each line's ``product_crm_id``)."""
 
-    invoice_id: int
+    item_id: int
     lines: tuple[InvoiceLine, ...]
+    deal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceDate:
-    invoice_id: int
+    item_id: int
     date: dt.date | str
+    deal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,42 +80,16 @@ class InvoiceMarks:
     """The sync's own fields on an invoice by their ``crm.types.SyncFields`` names (the
     1C number and date, the payment and shipment marks, the sync status)."""
 
-    invoice_id: int
+    item_id: int
     values: Mapping[str, Any]
+    deal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceStage:
-    invoice_id: int
+    item_id: int
     stage_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class DealRows:
-    """A deal's rows, all at once (F9: 1C's changes of the document made from it)."""
-
-    deal_id: int
-    lines: tuple[InvoiceLine, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DealDate:
-    deal_id: int
-    date: dt.date | str
-
-
-@dataclass(frozen=True, slots=True)
-class DealMarks:
-    """The sync's own fields on a deal (F9), by their ``crm.types.SyncFields`` names."""
-
-    deal_id: int
-    values: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class DealStage:
-    deal_id: int
-    stage_id: str
+    deal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +109,5 @@ Change = (
     | InvoiceDate
     | InvoiceMarks
     | InvoiceStage
-    | DealRows
-    | DealDate
-    | DealMarks
-    | DealStage
     | PaymentPaid
 )

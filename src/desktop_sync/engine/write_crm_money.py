@@ -15,8 +15,6 @@ from typing import Any
 
 from desktop_sync.crm.changes import (
     Change,
-    DealMarks,
-    DealStage,
     InvoiceMarks,
     InvoiceStage,
     PaymentPaid,
@@ -58,7 +56,7 @@ def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Change]:
 
 def _marks(crm_id: int, fields: Mapping[str, Any], deal: bool) -> Change:
     """Our fields on a smart invoice, or on a deal (F9)."""
-    return DealMarks(crm_id, fields) if deal else InvoiceMarks(crm_id, fields)
+    return InvoiceMarks(crm_id, fields, deal)
 
 
 def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
@@ -69,7 +67,7 @@ def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
     if isinstance(p, PaymentState):
         out: list[Change] = [_marks(p.crm_id, p.fields, p.deal)]
         if p.stage:
-            out.append(DealStage(p.crm_id, p.stage) if p.deal else InvoiceStage(p.crm_id, p.stage))
+            out.append(InvoiceStage(p.crm_id, p.stage, p.deal))
         return out
     if isinstance(p, ShipmentState):
         return [_marks(p.crm_id, p.fields, p.deal)]

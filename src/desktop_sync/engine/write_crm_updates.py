@@ -19,8 +19,6 @@ from desktop_sync.crm.changes import (
     BasePrice,
     Change,
     CompanyTitle,
-    DealDate,
-    DealRows,
     InvoiceDate,
     InvoiceRows,
     ProductFields,
@@ -151,10 +149,10 @@ class LinkedUpdates:
         deal = op.entity_type == EntityType.DEAL  # F9: a deal sent as an invoice
         if "rows" in p.values or "total" in p.values:
             lines = tuple(p.lines)
-            out.append(DealRows(crm_id, lines) if deal else InvoiceRows(crm_id, lines))
+            out.append(InvoiceRows(crm_id, lines, deal))
         if "date" in p.values:
             date = p.values["date"]
-            out.append(DealDate(crm_id, date) if deal else InvoiceDate(crm_id, date))
+            out.append(InvoiceDate(crm_id, date, deal))
         return out
 
     def _product(self, op: Operation, p: ProductUpdate) -> list[Change]:

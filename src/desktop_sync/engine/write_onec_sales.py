@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from desktop_sync.connectors.onec import OnecClient, sales
 from desktop_sync.connectors.onec.convert import date as onec_date
 from desktop_sync.connectors.onec.convert import printed_number
-from desktop_sync.crm.changes import DealMarks, InvoiceMarks
+from desktop_sync.crm.changes import InvoiceMarks
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.engine.executor import FOUND, Applied, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation, OpKind
@@ -105,8 +105,7 @@ def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> A
         text = p.note.format(number=number, date=f"{day:%d.%m.%Y}")
         crm.timeline.add_comment(item, f"{text} {marker(key)}")
     values = {"closing_number": number, "closing_date": day}
-    marks = DealMarks(item, values) if deal else InvoiceMarks(item, values)
-    crm.changes.write_alone([marks], what=op.record_label)
+    crm.changes.write_alone([InvoiceMarks(item, values, deal)], what=op.record_label)
     return Applied(p.crm_id)
 
 

@@ -26,10 +26,6 @@ from desktop_sync.crm.changes import (
     BasePrice,
     Change,
     CompanyTitle,
-    DealDate,
-    DealMarks,
-    DealRows,
-    DealStage,
     InvoiceDate,
     InvoiceMarks,
     InvoiceRows,
@@ -100,26 +96,23 @@ class Changes:
             case BasePrice(product_id, price):
                 base = base_price_type(self.catalog)
                 return base_price(product_id, price, base, rows.get(product_id))
-            case InvoiceRows(invoice_id, lines):
+            case InvoiceRows(item_id, lines, deal):
                 payload = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
-                params = {"ownerType": "SI", "ownerId": invoice_id, "productRows": payload}
+                params = {"ownerType": "D" if deal else "SI", "ownerId": item_id,
+                          "productRows": payload}  # fmt: skip
                 return "crm.item.productrow.set", params
-            case InvoiceDate(invoice_id, date):
-                return invoice_fields(invoice_id, {"begindate": date})
-            case InvoiceMarks(invoice_id, values):
-                return invoice_fields(invoice_id, sync_fields(values))
-            case InvoiceStage(invoice_id, stage_id):
-                return invoice_fields(invoice_id, {"stageId": stage_id})
-            case DealRows(deal_id, lines):
-                payload = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
-                params = {"ownerType": "D", "ownerId": deal_id, "productRows": payload}
-                return "crm.item.productrow.set", params
-            case DealDate(deal_id, date):
-                return deal_update(deal_id, {"BEGINDATE": date})
-            case DealMarks(deal_id, values):
-                return deal_update(deal_id, deal_values(values))
-            case DealStage(deal_id, stage_id):
-                return deal_update(deal_id, {"STAGE_ID": stage_id})
+            case InvoiceDate(item_id, date, deal):
+                if deal:
+                    return deal_update(item_id, {"BEGINDATE": date})
+                return invoice_fields(item_id, {"begindate": date})
+            case InvoiceMarks(item_id, values, deal):
+                if deal:
+                    return deal_update(item_id, deal_values(values))
+                return invoice_fields(item_id, sync_fields(values))
+            case InvoiceStage(item_id, stage_id, deal):
+                if deal:
+                    return deal_update(item_id, {"STAGE_ID": stage_id})
+                return invoice_fields(item_id, {"stageId": stage_id})
             case PaymentPaid(payment_id, paid):
                 return payment_paid(payment_id, paid)
 
