@@ -95,49 +95,69 @@ def _like(pattern: str, text: str) -> bool:
     return re.match(regex, text, re.IGNORECASE | re.DOTALL) is not None
 
 
-def _compare(op: str, actual: Any, wanted: Any) -> bool:
-    if op in ("@", "!@"):
-        values = wanted if isinstance(wanted, list) else [wanted]
-        values = [v for v in values if v is not None]
-        hit = any(_eq(actual, v) for v in values)
-        return hit if op == "@" else not hit
-    if op in ("%", "!%"):
-        hit = (
-            wanted is not None
-            and actual is not None
-            and (str(wanted).casefold() in str(actual).casefold())
-        )
-        return hit if op == "%" else not hit
-    if op in ("=%", "%="):
+def _in(actual: Any, wanted: Any) -> bool:
+    values = wanted if isinstance(wanted, list) else [wanted]
+    return any(_eq(actual, v) for v in values if v is not None)
+
+
+def _contains(actual: Any, wanted: Any) -> bool:
+    if wanted is None or actual is None:
+        return False
+    return str(wanted).casefold() in str(actual).casefold()
+
+
+def _equals(actual: Any, wanted: Any) -> bool:
+    if isinstance(wanted, list):
+        return any(_eq(actual, v) for v in wanted)
+    return _eq(actual, wanted)
+
+
+def _like_as(template: str) -> Callable[[Any, Any], bool]:
+    """``=%`` / ``%=``: a LIKE pattern, or the value as a prefix / suffix (``template``)."""
+
+    def test(actual: Any, wanted: Any) -> bool:
         if actual is None or wanted is None:
             return False
-        pattern = (
-            str(wanted) if "%" in str(wanted) else (f"{wanted}%" if op == "=%" else f"%{wanted}")
-        )
-        return _like(pattern, str(actual))
-    if op in ("", "="):
-        if isinstance(wanted, list):
-            return any(_eq(actual, v) for v in wanted)
-        return _eq(actual, wanted)
-    if op in ("!", "!="):
-        if isinstance(wanted, list):
-            return not any(_eq(actual, v) for v in wanted)
-        return not _eq(actual, wanted)
-    order = _ORDER.get(op)
-    if order is None or actual is None or wanted is None or isinstance(wanted, list):
-        return False
-    try:
-        return bool(order(actual, wanted))
-    except TypeError:
-        return False
+        text = str(wanted)
+        return _like(text if "%" in text else template.format(text), str(actual))
+
+    return test
 
 
-_ORDER: dict[str, Callable[[Any, Any], Any]] = {
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
+def _ordered(order: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
+    def test(actual: Any, wanted: Any) -> bool:
+        if actual is None or wanted is None or isinstance(wanted, list):
+            return False
+        try:
+            return bool(order(actual, wanted))
+        except TypeError:
+            return False
+
+    return test
+
+
+# a filter key's operator -> its test of (stored value, wanted value)
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "@": _in,
+    "%": _contains,
+    "": _equals,
+    "=": _equals,
+    "=%": _like_as("{}%"),
+    "%=": _like_as("%{}"),
+    ">": _ordered(operator.gt),
+    ">=": _ordered(operator.ge),
+    "<": _ordered(operator.lt),
+    "<=": _ordered(operator.le),
 }
+# the operators that deny another
+_NEGATED = {"!@": "@", "!%": "%", "!": "=", "!=": "="}
+
+
+def _compare(op: str, actual: Any, wanted: Any) -> bool:
+    if op in _NEGATED:
+        return not _TESTS[_NEGATED[op]](actual, wanted)
+    test = _TESTS.get(op)
+    return test is not None and test(actual, wanted)
 
 
 def _eq(actual: Any, wanted: Any) -> bool:
