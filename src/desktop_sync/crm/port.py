@@ -21,6 +21,7 @@ from desktop_sync.crm.types import (
     CrmCompany,
     CrmInvoice,
     CrmLists,
+    DocumentDraft,
     InvoiceDraft,
     Known,
     Stage,
@@ -252,16 +253,11 @@ class CrmInventory(Protocol):
         ...
 
     def write_document(
-        self,
-        doc: StoreDocument | None,
-        store_id: int,
-        rows: Mapping[int, Decimal],
-        draft: tuple[str, str, str] = ("", "", ""),
+        self, doc: StoreDocument | DocumentDraft, store_id: int, rows: Mapping[int, Decimal]
     ) -> StoreDocument | None:
-        """Add rows (product id -> amount moved) and post the document; with ``doc`` None
-        a draft (type, title, comment) is created first. A refusal is raised before the
-        document is posted; None: an answer was lost (the document stays unconducted,
-        the next plan finishes it)."""
+        """Add rows (product id -> amount moved) and post the document (a draft is
+        created first). A refusal is raised before the document is posted; None: an
+        answer was lost (the document stays unconducted, the next plan finishes it)."""
         ...
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:

@@ -107,6 +107,16 @@ class StoreDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentDraft:
+    """A store document to create: its kind (S receipt, D write-off), title (with the
+    key that finds it again) and comment."""
+
+    doc_type: str
+    title: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CustomFieldInfo:
     id: int
     name: str

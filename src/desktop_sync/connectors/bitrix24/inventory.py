@@ -15,6 +15,7 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.models import StoreAmount, StoreDocument
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.crm.types import DocumentDraft
 from desktop_sync.domain.entities import Warehouse
 
 MODE = "catalog.document.mode.status"
@@ -115,29 +116,26 @@ class Inventory:
         return _document(result["document"])
 
     def write_document(
-        self,
-        doc: StoreDocument | None,
-        store_id: int,
-        rows: Mapping[int, Decimal],
-        draft: tuple[str, str, str] = ("", "", ""),
+        self, doc: StoreDocument | DocumentDraft, store_id: int, rows: Mapping[int, Decimal]
     ) -> StoreDocument | None:
         """A document's rows (product id -> amount) and its conduct, 50 commands to a batch
-        request; with ``doc`` None it is added first (``draft``: its type, title, comment),
-        in the same request, its rows and conduct referring to it by ``$result``. Each
-        request halts at a refusal, so a document missing rows is never conducted; the
-        refusal is raised. None: an answer was lost (the document stays unconducted, the
-        next plan finishes it)."""
-        doc_type = doc.doc_type if doc is not None else draft[0]
+        request; a draft is added first, in the same request, its rows and conduct
+        referring to it by ``$result``. Each request halts at a refusal, so a document
+        missing rows is never conducted; the refusal is raised. None: an answer was lost
+        (the document stays unconducted, the next plan finishes it)."""
         commands: list[tuple[str, Callable[[int | str], tuple[str, Params]]]] = [
-            (f"e{pid}", partial(_element, doc_type, pid, store_id, amount))
+            (f"e{pid}", partial(_element, doc.doc_type, pid, store_id, amount))
             for pid, amount in rows.items()
         ]
         commands.append(("conduct", lambda ref: ("catalog.document.conduct", {"id": ref})))
-        if doc is None:
-            commands.insert(0, ("doc", lambda _ref: _add(*draft[:2], "", draft[2])))
-        what = f"store document «{doc.title if doc is not None else draft[1]}»"
+        if isinstance(doc, DocumentDraft):
+            draft = doc
+            commands.insert(
+                0, ("doc", lambda _ref: _add(draft.doc_type, draft.title, "", draft.comment))
+            )
+        what = f"store document «{doc.title}»"
         for start in range(0, len(commands), MAX_BATCH):
-            ref: int | str = doc.id if doc is not None else "$result[doc][document][id]"
+            ref = doc.id if isinstance(doc, StoreDocument) else "$result[doc][document][id]"
             chunk = {key: make(ref) for key, make in commands[start : start + MAX_BATCH]}
             try:
                 reply = self.rest.batch(chunk, halt=True, what=what)
@@ -149,7 +147,7 @@ class Inventory:
                 raise next(iter(reply.errors.values()))
             if "doc" in reply.results:
                 doc = _document(reply.results["doc"]["document"])
-        return doc
+        return doc if isinstance(doc, StoreDocument) else None
 
     def add_document_element(
         self, doc: StoreDocument, product_id: int, store_id: int, amount: Decimal
