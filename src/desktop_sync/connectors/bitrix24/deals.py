@@ -16,7 +16,6 @@ from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
-from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse
 from desktop_sync.connectors.bitrix24.fields import (
     PREFIX,
     SYNC_FIELDS,
@@ -182,16 +181,12 @@ class Deals:
         lines: Mapping[int, Sequence[Mapping[str, Any]]],
         unreadable: dict[int, str] | None = None,
     ) -> list[CrmInvoice]:
-        out: list[CrmInvoice] = []
-        for row in rows:
-            deal_id = int(row["ID"])
-            try:
-                out.append(deal_of(row, lines.get(deal_id, [])))
-            except Bitrix24BadResponse as exc:
-                if unreadable is None:
-                    raise
-                unreadable[deal_id] = f"{row.get('TITLE') or deal_id}: {exc}"
-        return out
+        return mapping.readable(
+            rows,
+            lambda row: deal_of(row, lines.get(int(row["ID"]), [])),
+            lambda row: (int(row["ID"]), row.get("TITLE") or row["ID"]),
+            unreadable,
+        )
 
     def deal_requisites(self, deal_ids: Sequence[int]) -> dict[int, int]:
         """The buyer's requisite chosen on each deal (as on an invoice, 50 a request)."""

@@ -11,7 +11,6 @@ from typing import Any
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
 from desktop_sync.connectors.bitrix24.errors import (
-    Bitrix24BadResponse,
     Bitrix24Error,
     Bitrix24NotFound,
     Bitrix24RequestError,
@@ -158,16 +157,12 @@ class Invoices:
         unreadable: dict[int, str] | None = None,
     ) -> list[CrmInvoice]:
         """Invoices of the items and rows read; see :meth:`read` for ``unreadable``."""
-        out: list[CrmInvoice] = []
-        for item in items:
-            try:
-                out.append(mapping.invoice(item, rows.get(int(item["id"]), [])))
-            except Bitrix24BadResponse as exc:
-                if unreadable is None:
-                    raise
-                number = item.get("accountNumber") or item["id"]
-                unreadable[int(item["id"])] = f"{number}: {exc}"
-        return out
+        return mapping.readable(
+            items,
+            lambda item: mapping.invoice(item, rows.get(int(item["id"]), [])),
+            lambda item: (int(item["id"]), item.get("accountNumber") or item["id"]),
+            unreadable,
+        )
 
     def get(self, invoice_id: int) -> CrmInvoice:
         item = self.rest.call(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse
 from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS
@@ -42,6 +42,30 @@ PRESET_KIND = {
     2: CounterpartyKind.SOLE_TRADER,
     3: CounterpartyKind.PERSON,
 }
+
+
+T = TypeVar("T")
+Row = Mapping[str, Any]
+
+
+def readable(
+    rows: Iterable[Row],
+    convert: Callable[[Row], T],
+    name: Callable[[Row], tuple[int, object]],
+    unreadable: dict[int, str] | None,
+) -> list[T]:
+    """Each row converted; one the sync cannot understand is named in ``unreadable``
+    (its id -> its ``name`` and why) and left out, or raised when that is None."""
+    out: list[T] = []
+    for row in rows:
+        try:
+            out.append(convert(row))
+        except Bitrix24BadResponse as exc:
+            if unreadable is None:
+                raise
+            key, label = name(row)
+            unreadable[key] = f"{label}: {exc}"
+    return out
 
 
 def as_int(value: Any) -> int | None:
