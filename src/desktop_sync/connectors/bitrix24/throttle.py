@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 Clock = Callable[[], float]
@@ -70,22 +70,19 @@ class _Usage:
     blocked_until: float | None = None
 
 
+@dataclass(eq=False)
 class OperatingBudget:
-    def __init__(
-        self,
-        clock: Clock,
-        sleep: Sleep,
-        *,
-        limit: float = DEFAULT_OPERATING_LIMIT,
-        safety: float = 0.9,
-    ) -> None:
-        self.clock = clock
-        self.sleep = sleep
-        self.limit = limit
-        self.safety = safety
-        self._usage: dict[str, _Usage] = {}
-        self._lock = threading.Lock()
-        self.waited = 0.0
+    """Each method's operating seconds as the portal reports them, and the waits before
+    a method near its ``limit`` (``safety``: the share of it used before waiting)."""
+
+    clock: Clock
+    sleep: Sleep
+    _: KW_ONLY
+    limit: float = DEFAULT_OPERATING_LIMIT
+    safety: float = 0.9
+    waited: float = field(default=0.0, init=False)
+    _usage: dict[str, _Usage] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def observe(self, method: str, time_info: Mapping[str, Any] | None) -> None:
         if not isinstance(time_info, Mapping) or "operating" not in time_info:
