@@ -11,7 +11,7 @@ import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
-from desktop_sync.crm.types import DocumentDraft
+from desktop_sync.crm.types import StoreDocument
 from desktop_sync.domain.entities import Product, ProductKind, Unit
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 
@@ -48,7 +48,7 @@ def test_a_new_document_its_rows_and_its_posting_share_requests(
     stats = portal.portal.stats
     requests = stats.requests
     rows = {pid: Decimal(n + 1) for n, pid in enumerate(ids)}
-    made = client.inventory.write_document(DocumentDraft("S", title, "1С"), store_id, rows)
+    made = client.inventory.write_document(StoreDocument(0, "S", title, "", ""), store_id, rows)
     assert made is not None
     assert stats.requests - requests == math.ceil((ROWS + 2) / 50)  # was 1 + 2 + 1 alone
     assert stats.calls["catalog.document.add"] == stats.calls["catalog.document.conduct"] == 0
@@ -66,7 +66,7 @@ def test_a_refused_row_leaves_the_document_unposted(
     title = "desktop-sync ds:p1:F6:refused"
     rows = {ids[0]: Decimal(1), 999_999: Decimal(1), ids[1]: Decimal(1)}  # no such product
     with pytest.raises(Bitrix24Error, match="Product"):
-        client.inventory.write_document(DocumentDraft("S", title), store_id, rows)
+        client.inventory.write_document(StoreDocument(0, "S", title, "", ""), store_id, rows)
     doc = client.inventory.find_store_document(title)
     assert doc is not None and doc.status == "N"  # made, not posted: the next plan ends it
     assert [int(e["elementId"]) for e in client.inventory.document_elements(doc.id)] == [ids[0]]

@@ -21,7 +21,6 @@ from desktop_sync.crm.types import (
     CrmCompany,
     CrmInvoice,
     CrmLists,
-    DocumentDraft,
     InvoiceDraft,
     Known,
     Stage,
@@ -253,11 +252,12 @@ class CrmInventory(Protocol):
         ...
 
     def write_document(
-        self, doc: StoreDocument | DocumentDraft, store_id: int, rows: Mapping[int, Decimal]
+        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal], comment: str = ""
     ) -> StoreDocument | None:
-        """Add rows (product id -> amount moved) and post the document (a draft is
-        created first). A refusal is raised before the document is posted; None: an
-        answer was lost (the document stays unconducted, the next plan finishes it)."""
+        """Add rows (product id -> amount moved) and post the document (one not made yet,
+        id 0, is created first). A refusal is raised before the document is posted;
+        None: an answer was lost (the document stays unconducted, the next plan
+        finishes it)."""
         ...
 
     def document_elements(self, doc_id: int) -> list[dict[str, Any]]:

@@ -99,21 +99,11 @@ class StoreAmount:
 
 @dataclass(frozen=True, slots=True)
 class StoreDocument:
-    id: int
+    id: int  # 0: not made yet (its kind and title say what to make)
     doc_type: str
     title: str
     doc_number: str
     status: str  # N new, Y conducted, C cancelled
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentDraft:
-    """A store document to create: its kind (S receipt, D write-off), title (with the
-    key that finds it again) and comment."""
-
-    doc_type: str
-    title: str
-    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)

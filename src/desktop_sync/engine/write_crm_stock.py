@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from desktop_sync.crm.port import CrmPort
-from desktop_sync.crm.types import DocumentDraft, StoreAmount
+from desktop_sync.crm.types import StoreAmount
 from desktop_sync.crm.types import StoreDocument as StoreDoc
 from desktop_sync.engine.executor import Applied, Outcome, OutcomeUnknown, WriteError
 from desktop_sync.engine.model import Operation
@@ -109,8 +109,8 @@ def _write(
         if not (present or rows):
             return Applied(str(doc.id))
     missing = {pid: a for pid, a in rows.items() if pid not in present}
-    draft = DocumentDraft(p.doc_type, p.title, op.reason)
-    written = client.inventory.write_document(doc or draft, p.store_id, missing)
+    new = StoreDoc(0, p.doc_type, p.title, "", "")
+    written = client.inventory.write_document(doc or new, p.store_id, missing, op.reason)
     if written is None:
         raise OutcomeUnknown(tr("no answer while adding rows to a store document"))
     return Applied(str(written.id))

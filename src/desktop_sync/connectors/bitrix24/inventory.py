@@ -15,7 +15,6 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.models import StoreAmount, StoreDocument
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
-from desktop_sync.crm.types import DocumentDraft
 from desktop_sync.domain.entities import Warehouse
 
 MODE = "catalog.document.mode.status"
@@ -116,26 +115,25 @@ class Inventory:
         return _document(result["document"])
 
     def write_document(
-        self, doc: StoreDocument | DocumentDraft, store_id: int, rows: Mapping[int, Decimal]
+        self, doc: StoreDocument, store_id: int, rows: Mapping[int, Decimal], comment: str = ""
     ) -> StoreDocument | None:
         """A document's rows (product id -> amount) and its conduct, 50 commands to a batch
-        request; a draft is added first, in the same request, its rows and conduct
-        referring to it by ``$result``. Each request halts at a refusal, so a document
-        missing rows is never conducted; the refusal is raised. None: an answer was lost
-        (the document stays unconducted, the next plan finishes it)."""
+        request; one not made yet (id 0) is added first, with ``comment``, in the same
+        request, its rows and conduct referring to it by ``$result``. Each request halts
+        at a refusal, so a document missing rows is never conducted; the refusal is
+        raised. None: an answer was lost (the document stays unconducted, the next plan
+        finishes it)."""
         commands: list[tuple[str, Callable[[int | str], tuple[str, Params]]]] = [
             (f"e{pid}", partial(_element, doc.doc_type, pid, store_id, amount))
             for pid, amount in rows.items()
         ]
         commands.append(("conduct", lambda ref: ("catalog.document.conduct", {"id": ref})))
-        if isinstance(doc, DocumentDraft):
-            draft = doc
-            commands.insert(
-                0, ("doc", lambda _ref: _add(draft.doc_type, draft.title, "", draft.comment))
-            )
+        if not doc.id:
+            add = _add(doc.doc_type, doc.title, doc.doc_number, comment)
+            commands.insert(0, ("doc", lambda _ref: add))
         what = f"store document «{doc.title}»"
         for start in range(0, len(commands), MAX_BATCH):
-            ref = doc.id if isinstance(doc, StoreDocument) else "$result[doc][document][id]"
+            ref: int | str = doc.id or "$result[doc][document][id]"
             chunk = {key: make(ref) for key, make in commands[start : start + MAX_BATCH]}
             try:
                 reply = self.rest.batch(chunk, halt=True, what=what)
@@ -147,7 +145,7 @@ class Inventory:
                 raise next(iter(reply.errors.values()))
             if "doc" in reply.results:
                 doc = _document(reply.results["doc"]["document"])
-        return doc if isinstance(doc, StoreDocument) else None
+        return doc
 
     def add_document_element(
         self, doc: StoreDocument, product_id: int, store_id: int, amount: Decimal
