@@ -50,6 +50,33 @@ def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
     return None
 
 
+def hold_f7(
+    b: Builder,
+    key: str,
+    record: tuple[str, str],
+    field: str,
+    message: str,
+    action: str,
+    op_id: str,
+    **values: Any,
+) -> None:
+    """An F7 attention item on one counterparty (``record``: its id and label) that holds
+    the operation ``op_id`` back; ``values``: its ``onec_value``, ``crm_value``."""
+    record_id, label = record
+    b.attention(
+        Flow.F7,
+        COUNTERPARTY,
+        key,
+        record_id=record_id,
+        record_label=label,
+        field=field,
+        message=message,
+        action=action,
+        blocks=(op_id,),
+        **values,
+    )
+
+
 def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     """The CRM company seen through one of its requisites, as a counterparty.
 
@@ -168,38 +195,34 @@ class Counterparties:
         company_id, company_of = self._partner_company(cp)
         if problem is not None:
             field_name, message = problem
-            self.b.attention(
-                Flow.F7,
-                COUNTERPARTY,
+            hold_f7(
+                self.b,
                 f"F7:requisite:{onec_ref}",
-                record_id=onec_ref,
-                record_label=self._label(cp),
-                field=nz.label(field_name),
-                message=message,
-                action=tr("correct the counterparty in 1C; the next run sends it"),
+                (onec_ref, self._label(cp)),
+                nz.label(field_name),
+                message,
+                tr("correct the counterparty in 1C; the next run sends it"),
+                op_id,
                 onec_value=getattr(cp, field_name),
-                blocks=(op_id,),
             )
         key = self.b.key(Flow.F7, COUNTERPARTY, onec_ref)
         suggestion = self.match.name_suggestions.get(onec_ref)
         if suggestion:
-            self.b.attention(
-                Flow.F7,
-                COUNTERPARTY,
+            hold_f7(
+                self.b,
                 f"F7:name:{onec_ref}",
-                record_id=onec_ref,
-                record_label=self._label(cp),
-                field=nz.label("name"),
-                message=tr(
+                (onec_ref, self._label(cp)),
+                nz.label("name"),
+                tr(
                     "a CRM company without requisites has the same name; "
                     "names are never matched automatically"
                 ),
-                action=tr(
+                tr(
                     "if it is the same company, add the INN/KPP to it in the CRM; "
                     "otherwise a new company will be created"
                 ),
+                op_id,
                 crm_value=", ".join(suggestion),
-                blocks=(op_id,),
             )
         payload = CounterpartyCreate(cp, nz.counterparty_values(cp))
         if company_id is not None:
@@ -259,20 +282,18 @@ class Counterparties:
         cp = self.snap.onec.counterparties[onec_ref]
         amb = next(a for a in self.match.ambiguous if a.onec_ref == onec_ref)
         blocked = f"F7:ambiguous:{onec_ref}"
-        self.b.attention(
-            Flow.F7,
-            COUNTERPARTY,
-            f"F7:ambiguous:{onec_ref}",
-            record_id=onec_ref,
-            record_label=self._label(cp),
-            field=nz.label(amb.field),
-            message=amb.message,
-            action=tr(
+        hold_f7(
+            self.b,
+            blocked,
+            (onec_ref, self._label(cp)),
+            nz.label(amb.field),
+            amb.message,
+            tr(
                 "several records fit; link the right one by hand or correct the "
                 "requisites, then run again"
             ),
+            blocked,
             crm_value=", ".join(amb.crm_keys),
-            blocks=(blocked,),
         )
         self.crm_ready[onec_ref] = blocked
         return blocked
@@ -291,36 +312,32 @@ class Counterparties:
         if crm_key in self.onec_ready:
             return self.onec_ready[crm_key], new_ref
         if any(crm_key in a.crm_keys for a in self.match.ambiguous):
-            self.b.attention(
-                Flow.F7,
-                COUNTERPARTY,
+            hold_f7(
+                self.b,
                 f"F7:ambiguous_crm:{crm_key}",
-                record_id=crm_key,
-                record_label=label,
-                field=nz.label("inn"),
-                message=tr("several 1C counterparties fit this company's requisites"),
-                action=tr(
+                (crm_key, label),
+                nz.label("inn"),
+                tr("several 1C counterparties fit this company's requisites"),
+                tr(
                     "leave one counterparty with these requisites in 1C, or mark the "
                     "others for deletion"
                 ),
-                blocks=(op_id,),
+                op_id,
             )
         if rq.inn:
             self._same_requisites(crm_key, op_id)
         if not rq.inn:
-            self.b.attention(
-                Flow.F7,
-                COUNTERPARTY,
+            hold_f7(
+                self.b,
                 f"F7:no_requisite:{crm_key}",
-                record_id=crm_key,
-                record_label=label,
-                field=nz.label("inn"),
-                message=tr(
+                (crm_key, label),
+                nz.label("inn"),
+                tr(
                     "the CRM company has no requisites (INN), so it cannot be found "
                     "or created in 1C safely"
                 ),
-                action=tr("add a requisite with the INN (and KPP) to the company in the CRM"),
-                blocks=(op_id,),
+                tr("add a requisite with the INN (and KPP) to the company in the CRM"),
+                op_id,
             )
         else:
             kind = (
@@ -335,17 +352,15 @@ class Counterparties:
             )
             problem = _requisite_problem(cp)
             if problem is not None:
-                self.b.attention(
-                    Flow.F7,
-                    COUNTERPARTY,
+                hold_f7(
+                    self.b,
                     f"F7:requisite_crm:{crm_key}",
-                    record_id=crm_key,
-                    record_label=label,
-                    field=nz.label(problem[0]),
-                    message=problem[1],
-                    action=tr("correct the requisite in the CRM; the next run sends it"),
+                    (crm_key, label),
+                    nz.label(problem[0]),
+                    problem[1],
+                    tr("correct the requisite in the CRM; the next run sends it"),
+                    op_id,
                     crm_value=getattr(cp, problem[0]),
-                    blocks=(op_id,),
                 )
         reason = tr("{name}: not in 1C yet; a counterparty will be created ({why})")
         self.b.op(
@@ -391,21 +406,19 @@ class Counterparties:
                 "{names}: 1C already has a counterparty with INN {inn} and KPP {kpp}, linked to "
                 "another CRM company; 1C would get two with identical requisites"
             ).format(names=", ".join(names), inn=rq.inn, kpp=rq.kpp or "—")
-        self.b.attention(
-            Flow.F7,
-            COUNTERPARTY,
+        hold_f7(
+            self.b,
             f"F7:same_requisites:{rq.inn}/{rq.kpp}",
-            record_id=", ".join(keys),
-            record_label=" / ".join(names),
-            field=nz.label("inn"),
-            message=message,
-            action=tr(
+            (", ".join(keys), " / ".join(names)),
+            nz.label("inn"),
+            message,
+            tr(
                 "merge the companies in the CRM, or correct the requisites of the one that "
                 "is wrong; the next run links or creates it"
             ),
+            op_id,
             onec_value=", ".join(in_onec) or None,
             crm_value=", ".join(names),
-            blocks=(op_id,),
         )
 
     def _company_name(self, crm_key: str) -> str:

@@ -17,9 +17,10 @@ from desktop_sync.domain.entities import CounterpartyKind
 from desktop_sync.domain.requisites import RequisiteError, validate_inn
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import ORIGINATOR, MatchResult, Pair
-from desktop_sync.engine.model import Flow, Operation, OpKind, System
+from desktop_sync.engine.model import Flow, Head, OpKind, System, operation
 from desktop_sync.engine.ops import CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import COUNTERPARTY, Builder, Links, field_changes
+from desktop_sync.engine.plan_counterparties import hold_f7
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import N_, tr
 
@@ -115,23 +116,20 @@ class Persons:
         op_id = f"F7:create_onec:{key}"
         self._check(key, co, label, op_id)
         values = nz.counterparty_values(cp)
+        reason = tr(
+            "{name}: a private person, not in 1C yet; a counterparty «Физическое лицо» will "
+            "be created ({why})"
+        )
         self.b.op(
-            Operation(
-                op_id=op_id,
-                flow=Flow.F7,
-                kind=OpKind.CREATE,
-                target=System.ONEC,
-                entity_type=COUNTERPARTY,
-                source_id=key,
-                target_id=new_ref,
-                idempotency_key=idem,
-                reason=tr(
-                    "{name}: a private person, not in 1C yet; a counterparty «Физическое "
-                    "лицо» will be created ({why})"
-                ).format(name=label, why=why),
-                record_label=label,
+            operation(
+                op_id,
+                Head(Flow.F7, OpKind.CREATE, System.ONEC, COUNTERPARTY),
+                (key, new_ref),
+                label,
+                reason.format(name=label, why=why),
+                CounterpartyCreate(cp, values),
+                key=idem,
                 changes=field_changes({}, values),
-                payload=CounterpartyCreate(cp, values),
             )
         )
         self.ready[key] = (op_id, new_ref)
@@ -152,17 +150,11 @@ class Persons:
                 problem = "inn", str(exc)
         if problem is None:
             return
-        self.b.attention(
-            Flow.F7,
-            COUNTERPARTY,
-            f"F7:person:{key}",
-            record_id=key,
-            record_label=label,
-            field=nz.label(problem[0]),
-            message=problem[1],
-            action=tr("correct the contact in the CRM; the next run sends it"),
-            crm_value=getattr(cp, problem[0]),
-            blocks=(op_id,),
+        field, message = problem
+        action = tr("correct the contact in the CRM; the next run sends it")
+        item, value = f"F7:person:{key}", getattr(cp, field)
+        hold_f7(
+            self.b, item, (key, label), nz.label(field), message, action, op_id, crm_value=value
         )
 
     def _same_inn(self, inn: str) -> list[str]:
@@ -179,20 +171,14 @@ class Persons:
         """The contact's 1C counterparty found (``rule``): linked, not created again."""
         onec_v = nz.counterparty_values(self.snap.onec.counterparties[onec_ref])
         self.match.add(Pair(onec_ref, key, "origin", known=False))
+        reason = tr("{name}: found in 1C ({rule}); will be linked").format(name=label, rule=rule)
         return self.b.op(
-            Operation(
-                op_id=f"F7:link:{onec_ref}",
-                flow=Flow.F7,
-                kind=OpKind.LINK,
-                target=System.CRM,
-                entity_type=COUNTERPARTY,
-                source_id=onec_ref,
-                target_id=key,
-                idempotency_key="",
-                reason=tr("{name}: found in 1C ({rule}); will be linked").format(
-                    name=label, rule=rule
-                ),
-                record_label=label,
-                payload=LinkOnly(onec_v, onec_v),
+            operation(
+                f"F7:link:{onec_ref}",
+                Head(Flow.F7, OpKind.LINK, System.CRM, COUNTERPARTY),
+                (onec_ref, key),
+                label,
+                reason,
+                LinkOnly(onec_v, onec_v),
             )
         )
