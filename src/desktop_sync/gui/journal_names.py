@@ -9,11 +9,13 @@ plainly ("CRM No. 16").
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from desktop_sync.domain.entities import Return, Shipment
-from desktop_sync.engine.records import Snapshot, requisites_of
+from desktop_sync.engine.records import OperationRecord, Snapshot, requisites_of
 from desktop_sync.gui import fmt
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import field_label, field_value
@@ -32,19 +34,29 @@ _CRM_GROUP = {
 }
 
 
-class Op(Protocol):
-    """What naming reads of an operation (read-only: a journal entry is frozen)."""
+@dataclass(frozen=True, slots=True)
+class OpEntry:
+    """A journalled operation as the window shows and names it."""
 
-    @property
-    def entity_type(self) -> str: ...
-    @property
-    def source_id(self) -> str: ...
-    @property
-    def target_id(self) -> str: ...
-    @property
-    def target_system(self) -> str: ...
-    @property
-    def after(self) -> Any: ...
+    id: int
+    flow: str
+    kind: str
+    target_system: str
+    entity_type: str
+    source_id: str
+    target_id: str
+    reason: str
+    before: Any
+    after: Any
+    state: str
+    error: str
+    updated_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, o: OperationRecord) -> OpEntry:
+        return cls(o.id, o.flow, o.kind, o.target_system, o.entity_type, o.source_id or "",
+                   o.target_id or "", o.reason or "", o.before, o.after, o.state, o.error or "",
+                   o.updated_at)  # fmt: skip
 
 
 def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
@@ -83,11 +95,11 @@ def index(snapshot: Snapshot | None) -> dict[tuple[str, str], str]:
     return names
 
 
-def namer(snapshot: Snapshot | None) -> Callable[[Op], str]:
+def namer(snapshot: Snapshot | None) -> Callable[[OpEntry], str]:
     """A function naming an operation's record, built once per read."""
     names = index(snapshot)
 
-    def name(op: Op) -> str:
+    def name(op: OpEntry) -> str:
         group = _CRM_GROUP.get(op.entity_type, op.entity_type)
         for ident in (op.target_id, op.source_id):
             for part in filter(None, (ident or "").split(",")):

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desktop_sync.gui import fmt, labels
-from desktop_sync.gui.controllers.journal import OpEntry, OpsModel, RunEntry
+from desktop_sync.gui.controllers.journal import OpsModel, RunEntry
+from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:

@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.records import OperationRecord, RunRecord
+from desktop_sync.engine.records import RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
+from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.i18n import N_, tr
 from desktop_sync.xlsx import write_xlsx
 
@@ -56,29 +57,6 @@ class RunEntry:
     def from_row(cls, r: RunRecord) -> RunEntry:
         return cls(r.id, r.started_at, r.finished_at, r.trigger, r.mode, r.outcome,
                    dict(r.counts or {}), r.message or "", r.started_by or "")  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class OpEntry:
-    id: int
-    flow: str
-    kind: str
-    target_system: str
-    entity_type: str
-    source_id: str
-    target_id: str
-    reason: str
-    before: Any
-    after: Any
-    state: str
-    error: str
-    updated_at: dt.datetime | None
-
-    @classmethod
-    def from_row(cls, o: OperationRecord) -> OpEntry:
-        return cls(o.id, o.flow, o.kind, o.target_system, o.entity_type, o.source_id or "",
-                   o.target_id or "", o.reason or "", o.before, o.after, o.state, o.error or "",
-                   o.updated_at)  # fmt: skip
 
 
 _STATE_COLOURS = {"applied": "#2e7d32", "failed": "#c62828", "outcome_unknown": "#b26a00",

@@ -15,8 +15,9 @@ from desktop_sync.gui.controllers.history import (
     history_task,
 )
 from desktop_sync.gui.controllers.host import WindowHost
-from desktop_sync.gui.controllers.journal import JournalWidget, OpEntry, write_csv
+from desktop_sync.gui.controllers.journal import JournalWidget, write_csv
 from desktop_sync.gui.controllers.reading import RecordRef
+from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:

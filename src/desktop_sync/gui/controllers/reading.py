@@ -31,7 +31,7 @@ from desktop_sync.readmodel import (
     build_views,
 )
 
-Namer = Callable[[journal_names.Op], str]
+Namer = Callable[[journal_names.OpEntry], str]
 
 
 @dataclass
