@@ -240,6 +240,10 @@ def test_deal_at_its_pipelines_ship_stage_gets_one_sales_document(world: World) 
     number = str(made[0]["Number"]).split("-")[-1].lstrip("0")
     with Bitrix24Client(world.crm.webhook, throttle=False) as c:
         assert c.deals.get(deal_id).fields.closing_number == number
+        said = re.compile(rf"(№|No\.) {re.escape(number)} ")
+        texts = c.timeline.comment_texts(deal_id, deal=True)
+    # the note on the deal's timeline, as on a smart invoice's: once, with its key
+    assert sum(bool(said.search(t)) and "[desktop-sync:" in t for t in texts) == 1
     with world.service() as svc:
         _s, again = svc.run()
     assert again.operations == (), [op.reason for op in again.operations]

@@ -85,8 +85,7 @@ class SalesWrites:
 
 def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> Applied:
     """The CRM item: the sales document's number and date in our fields, and a note on
-    a smart invoice's timeline (once: it carries the key). A deal (``deal-45``) gets
-    the fields only: a deal's timeline is not ours to write (as F9's payments)."""
+    its timeline, a smart invoice's or a deal's (``deal-45``), once: it carries the key."""
     p = op.payload
     assert isinstance(p, SalesBack)
     number, date = p.number, p.date
@@ -101,9 +100,9 @@ def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> A
     # The note first, the fields after: the next plan compares the fields, so a run
     # killed between the two writes the fields again (the note is found by its key).
     key = op.idempotency_key
-    if not deal and not any(marker(key) in t for t in crm.timeline.comment_texts(item)):
+    if not any(marker(key) in t for t in crm.timeline.comment_texts(item, deal=deal)):
         text = p.note.format(number=number, date=f"{day:%d.%m.%Y}")
-        crm.timeline.add_comment(item, f"{text} {marker(key)}")
+        crm.timeline.add_comment(item, f"{text} {marker(key)}", deal=deal)
     values = {"closing_number": number, "closing_date": day}
     crm.changes.write_alone([InvoiceMarks(item, values, deal)], what=op.record_label)
     return Applied(p.crm_id)
@@ -112,8 +111,10 @@ def write_back(crm: CrmPort, op: Operation, results: Mapping[str, Applied]) -> A
 def back_found(crm: CrmPort, op: Unsettled) -> Applied | None:
     """A write-back whose answer was lost: done when its note is there (the fields are
     overwritten by the next plan anyway)."""
-    if op.entity_type is not EntityType.SALES_BACK or not op.crm_id.isdigit():
+    item = op.crm_id.removeprefix(DEAL_TAG)
+    if op.entity_type is not EntityType.SALES_BACK or not item.isdigit():
         return None
-    if any(marker(op.key) in t for t in crm.timeline.comment_texts(int(op.crm_id))):
+    texts = crm.timeline.comment_texts(int(item), deal=item != op.crm_id)
+    if any(marker(op.key) in t for t in texts):
         return Applied(op.crm_id)
     return None
