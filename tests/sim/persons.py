@@ -81,6 +81,7 @@ def check_persons(
     for cid, refs in sorted(used.items()):
         person = persons[cid]
         s.compared["persons"] += 1
+        s.compared["persons named like another"] += bool(person.namesakes)
         if len(refs) > 1:
             out.append(Finding("duplicates", person.label, "1C counterparties", 1, len(refs)))
         for ref in sorted(refs):
