@@ -1,12 +1,12 @@
 """An invoice or deal the sync cannot understand is named, with why, and left out; the
-others are read (both go through ``mapping.readable``)."""
+others are read (both through ``mapping.readable``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from desktop_sync.connectors.bitrix24.deals import Deals
+from desktop_sync.connectors.bitrix24 import Bitrix24Client, mapping
+from desktop_sync.connectors.bitrix24.deals import deal_of
 from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse
 from desktop_sync.connectors.bitrix24.invoices import Invoices
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
@@ -30,7 +30,6 @@ def test_a_broken_invoice_is_named_and_the_others_read(
 
 def test_a_broken_deal_is_named_by_its_title() -> None:
     unreadable: dict[int, str] = {}
-    assert (
-        Deals.of([{"ID": "7", "TITLE": "Сделка 7", "OPPORTUNITY": "много"}], {}, unreadable) == []
-    )
+    broken = {"ID": "7", "TITLE": "Сделка 7", "OPPORTUNITY": "много"}
+    assert mapping.readable([broken], {}, deal_of, ("ID", "TITLE"), unreadable) == []
     assert list(unreadable) == [7] and unreadable[7].startswith("Сделка 7: ")

@@ -11,7 +11,7 @@ on a deal are its user fields ``UF_CRM_DS_…`` (``crm.deal.userfield.*``), writ
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -173,20 +173,7 @@ class Deals:
                     lines.setdefault(int(r["ownerId"]), []).append(dict(r))
         for mine in lines.values():
             mine.sort(key=lambda r: (mapping.as_int(r.get("sort")) or 0, int(r["id"])))
-        return self.of(rows, lines, unreadable)
-
-    @staticmethod
-    def of(
-        rows: Iterable[Mapping[str, Any]],
-        lines: Mapping[int, Sequence[Mapping[str, Any]]],
-        unreadable: dict[int, str] | None = None,
-    ) -> list[CrmInvoice]:
-        return mapping.readable(
-            rows,
-            lambda row: deal_of(row, lines.get(int(row["ID"]), [])),
-            lambda row: (int(row["ID"]), row.get("TITLE") or row["ID"]),
-            unreadable,
-        )
+        return mapping.readable(rows, lines, deal_of, ("ID", "TITLE"), unreadable)
 
     def deal_requisites(self, deal_ids: Sequence[int]) -> dict[int, int]:
         """The buyer's requisite chosen on each deal (as on an invoice, 50 a request)."""

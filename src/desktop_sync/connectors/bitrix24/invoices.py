@@ -157,12 +157,7 @@ class Invoices:
         unreadable: dict[int, str] | None = None,
     ) -> list[CrmInvoice]:
         """Invoices of the items and rows read; see :meth:`read` for ``unreadable``."""
-        return mapping.readable(
-            items,
-            lambda item: mapping.invoice(item, rows.get(int(item["id"]), [])),
-            lambda item: (int(item["id"]), item.get("accountNumber") or item["id"]),
-            unreadable,
-        )
+        return mapping.readable(items, rows, mapping.invoice, ("id", "accountNumber"), unreadable)
 
     def get(self, invoice_id: int) -> CrmInvoice:
         item = self.rest.call(

@@ -50,21 +50,23 @@ Row = Mapping[str, Any]
 
 def readable(
     rows: Iterable[Row],
-    convert: Callable[[Row], T],
-    name: Callable[[Row], tuple[int, object]],
+    lines: Mapping[int, Sequence[Row]],
+    convert: Callable[[Row, Sequence[Row]], T],
+    keys: tuple[str, str],
     unreadable: dict[int, str] | None,
 ) -> list[T]:
-    """Each row converted; one the sync cannot understand is named in ``unreadable``
-    (its id -> its ``name`` and why) and left out, or raised when that is None."""
+    """Each row converted with its lines (found by its id, the field ``keys[0]``); one the
+    sync cannot understand is named in ``unreadable`` (its id -> its ``keys[1]`` field
+    and why) and left out, or raised when that is None."""
     out: list[T] = []
+    key, name = keys
     for row in rows:
         try:
-            out.append(convert(row))
+            out.append(convert(row, lines.get(int(row[key]), [])))
         except Bitrix24BadResponse as exc:
             if unreadable is None:
                 raise
-            key, label = name(row)
-            unreadable[key] = f"{label}: {exc}"
+            unreadable[int(row[key])] = f"{row.get(name) or row[key]}: {exc}"
     return out
 
 
