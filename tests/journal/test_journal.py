@@ -86,6 +86,23 @@ def test_links_keep_both_sides_values(journal: Journal) -> None:
     assert len(journal.links("company")) == 1
 
 
+def test_links_of_a_type_share_their_texts_and_decimals(journal: Journal) -> None:
+    """Issue 18: the large set's 30,000 links held every key, reference and amount once
+    per occurrence; read back together they share them, each link its own dicts."""
+    row = ["bd100198-6528-5d75-9957-ccf25b7fe49b", Decimal("9524.00"), "НДС22"]
+    values = {"date": dt.date(2026, 2, 27), "rows": [row], "total": Decimal("9524.00")}
+    journal.save_link("invoice", "a", "1", onec_values=values, crm_values=values)
+    journal.save_link("invoice", "b", "2", onec_values=values, crm_values={"total": None})
+    a, b = journal.links("invoice")
+    assert a.onec_values == a.crm_values == b.onec_values == values
+    assert b.crm_values == {"total": None}
+    assert a.onec_values is not a.crm_values and a.onec_values["rows"] is not b.onec_values["rows"]
+    ((ref, amount, vat),) = b.onec_values["rows"]
+    assert ref is a.crm_values["rows"][0][0] and vat is a.onec_values["rows"][0][2]
+    assert amount is a.onec_values["total"] and a.onec_values["date"] is b.onec_values["date"]
+    assert next(iter(a.crm_values)) is next(iter(b.onec_values))  # the keys too
+
+
 def test_cursors(journal: Journal) -> None:
     assert journal.cursor("crm", "invoice") is None
     when = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC).isoformat()

@@ -17,17 +17,19 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
+    Text,
     Update,
     bindparam,
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 
 from desktop_sync.journal.base import JournalBase
 from desktop_sync.journal.models import EntityLink
-from desktop_sync.journal.types import utcnow
+from desktop_sync.journal.types import SharedJson, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +80,17 @@ class LinkJournal(JournalBase):
             return None if row is None else _link_values(row)
 
     def links(self, entity_type: str) -> list[LinkValues]:
-        stmt = select(EntityLink).where(
-            EntityLink.profile_uuid == self.profile_uuid, EntityLink.entity_type == entity_type
-        )
+        """Every link of one type, as rows (no ORM object per link) whose values share
+        their texts and decimals (the large set's 30,000 links: issue 18, memory)."""
+        decode = SharedJson()
         with self.session() as s:
-            return [_link_values(row) for row in s.scalars(stmt.order_by(EntityLink.id))]
+            rows = s.connection().execute(
+                _LINKS_OF, {"profile": self.profile_uuid, "entity": entity_type}
+            )
+            return [
+                LinkValues(kind, onec_ref, crm_id, decode(onec), decode(crm))
+                for kind, onec_ref, crm_id, onec, crm in rows
+            ]
 
     def save_link(
         self,
@@ -210,6 +218,21 @@ def _link_by(side: str) -> Select[int]:
 
 
 _LINK_BY = {side: _link_by(side) for side in ("onec_ref", "crm_id")}
+# A type's links with their values as the stored JSON texts (decoded by SharedJson).
+_LINKS_OF = (
+    select(
+        _LINKS.c.entity_type,
+        _LINKS.c.onec_ref,
+        _LINKS.c.crm_id,
+        type_coerce(_LINKS.c.onec_values, Text),
+        type_coerce(_LINKS.c.crm_values, Text),
+    )
+    .where(
+        _LINKS.c.profile_uuid == bindparam("profile"),
+        _LINKS.c.entity_type == bindparam("entity"),
+    )
+    .order_by(_LINKS.c.id)
+)
 
 
 @functools.cache

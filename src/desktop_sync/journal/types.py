@@ -70,6 +70,43 @@ def loads_journal(text: str) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
+class SharedJson:
+    """Many journal JSON texts decoded with each text, decimal and date held once.
+
+    ``json.loads`` makes new objects for every key and value of every text: the links
+    of the large set (30,000 rows, two texts each) repeat the same keys, references,
+    VAT names and amounts thousands of times (issue 18, the large set in 300 MB).
+    Only immutable values are shared; every dict and list is the text's own."""
+
+    __slots__ = ("_decoder", "_texts", "_typed")
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._typed: dict[tuple[str, str], Any] = {}  # ("$dec" | "$date", spelling)
+        self._decoder = json.JSONDecoder(object_pairs_hook=self._object)
+
+    def __call__(self, text: str) -> Any:
+        return self._decoder.decode(text)
+
+    def _value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self._texts.setdefault(value, value)
+        if kind is list:
+            return [self._value(item) for item in value]
+        return value  # a number, None, or an object already shared by _object
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> Any:
+        d = {self._texts.setdefault(k, k): self._value(v) for k, v in pairs}
+        if len(d) == 1 and ("$dec" in d or "$date" in d):
+            [key] = d.items()
+            typed = self._typed.get(key)
+            if typed is None:
+                typed = self._typed[key] = _decode(d)
+            return typed
+        return d
+
+
 class JsonDecimal(TypeDecorator[Any]):
     """JSON with Decimals and dates kept exact and typed."""
 
