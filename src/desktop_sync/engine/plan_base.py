@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from desktop_sync.connectors.onec.bodies import KEY_NAMESPACE
 from desktop_sync.domain.entities import Invoice, Return, Shipment
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.evolve import evolve as evolve
-from desktop_sync.engine.matcher import Matches
+from desktop_sync.engine.matcher import Matches, MatchResult, Pair
 from desktop_sync.engine.model import (
     ALL_FLOWS,
     NAMESPACE,
@@ -201,6 +202,49 @@ def documents_by_invoice(
         if invoice_ref:
             docs.setdefault(invoice_ref, []).append(("return", ret))
     return docs
+
+
+class InCrm(ABC):
+    """1C records made to exist in the CRM once a plan (F7's counterparties, F5's
+    products): linked to the CRM record they were matched with, or created there.
+    ``crm_ready``: per 1C ref, the op id after which it exists ("": nothing to do)."""
+
+    def __init__(self, match: MatchResult) -> None:
+        self.match = match
+        self.crm_ready: dict[str, str] = {}
+
+    @abstractmethod
+    def read_in_onec(self, onec_ref: str) -> bool:
+        """Whether the 1C record was read (a ref of another kind, or not read: none)."""
+
+    @abstractmethod
+    def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
+        """The operation linking the 1C record to the CRM record matched by ``rule``."""
+
+    @abstractmethod
+    def create_in_crm(self, onec_ref: str, why: str) -> str:
+        """The op id creating an unmatched 1C record in the CRM ("": none made)."""
+
+    def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
+        """An op id after which the 1C record exists (and is linked) in the CRM."""
+        if onec_ref in self.crm_ready:
+            return self.crm_ready[onec_ref] or None
+        if not self.read_in_onec(onec_ref):
+            return None
+        pair = self.match.pairs.get(onec_ref)
+        if pair is not None:
+            return self.linked(onec_ref, pair.crm_key, pair) or None
+        made = self.crm_ready[onec_ref] = self.create_in_crm(onec_ref, why)
+        return made or None
+
+    def linked(self, onec_ref: str, crm_key: str, pair: Pair) -> str:
+        """The op id linking a matched pair ("" when linked before), made once a plan:
+        every invoice of a company asks for it again (issue 18)."""
+        op_id = self.crm_ready.get(onec_ref)
+        if op_id is None:
+            op_id = "" if pair.known else self.link_op(onec_ref, crm_key, pair.rule)
+            self.crm_ready[onec_ref] = op_id
+        return op_id
 
 
 class Builder:

@@ -14,13 +14,14 @@ from desktop_sync.domain.entities import (
 )
 from desktop_sync.domain.requisites import RequisiteError, validate_inn, validate_kpp
 from desktop_sync.engine import normalize as nz
-from desktop_sync.engine.matcher import MatchResult, Pair, match_counterparties
+from desktop_sync.engine.matcher import match_counterparties
 from desktop_sync.engine.model import Flow, Head, OpKind, System, operation
 from desktop_sync.engine.ops import ContractCreate, CounterpartyCreate, LinkOnly
 from desktop_sync.engine.plan_base import (
     CONTRACT,
     COUNTERPARTY,
     Builder,
+    InCrm,
     Links,
     evolve,
     field_changes,
@@ -115,7 +116,7 @@ _RULES = {
 }
 
 
-class Counterparties:
+class Counterparties(InCrm):
     def __init__(self, b: Builder, snap: Snapshot, links: Links) -> None:
         self.b = b
         self.snap = snap
@@ -129,10 +130,11 @@ class Counterparties:
                 self.requisites[rq.key] = (rq, co)
                 if rq.inn:
                     self.by_requisites.setdefault((rq.inn, rq.kpp), []).append(rq.key)
-        self.match: MatchResult = match_counterparties(
-            snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY), self.units
+        super().__init__(
+            match_counterparties(
+                snap.onec.counterparties, snap.crm.companies, links.of(COUNTERPARTY), self.units
+            )
         )
-        self.crm_ready: dict[str, str] = {}  # onec ref -> op id that makes it exist in the CRM
         self.joins: dict[int, list[str]] = {}  # CRM company -> ops adding a requisite to it
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
         self._contracts: dict[str, tuple[str | None, str]] = {}  # 1C ref -> ensure_contract
@@ -147,15 +149,6 @@ class Counterparties:
                 inn=cp.inn or "—", ref=cp.onec_ref or "—"
             )
         return f"{cp.name} (ИНН {cp.inn})" if cp.inn else cp.name
-
-    def _linked(self, onec_ref: str, crm_key: str, pair: Pair) -> str:
-        """The op id linking a matched pair ("" when linked before), made once a plan:
-        every invoice of a company asks for it again (issue 18)."""
-        op_id = self.crm_ready.get(onec_ref)
-        if op_id is None:
-            op_id = "" if pair.known else self.link_op(onec_ref, crm_key, pair.rule)
-            self.crm_ready[onec_ref] = op_id
-        return op_id
 
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
         cp = self.snap.onec.counterparties[onec_ref]
@@ -178,18 +171,15 @@ class Counterparties:
             )
         )
 
-    def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
-        """An op id after which the 1C counterparty exists (and is linked) in the CRM."""
-        if onec_ref in self.crm_ready:
-            return self.crm_ready[onec_ref] or None
-        cp = self.snap.onec.counterparties.get(onec_ref)
-        if cp is None:
-            return None
-        pair = self.match.pairs.get(onec_ref)
-        if pair is not None:
-            return self._linked(onec_ref, pair.crm_key, pair) or None
+    def read_in_onec(self, onec_ref: str) -> bool:
+        return onec_ref in self.snap.onec.counterparties
+
+    def create_in_crm(self, onec_ref: str, why: str) -> str:
+        """A company with the counterparty's requisites (or its requisite added to its
+        UT partner's company); waits for a person when the requisites do not fit."""
         if any(a.onec_ref == onec_ref for a in self.match.ambiguous):
             return self._ambiguous(onec_ref)
+        cp = self.snap.onec.counterparties[onec_ref]
         problem = _requisite_problem(cp)
         op_id = f"F7:create_crm:{onec_ref}"
         company_id, company_of = self._partner_company(cp)
@@ -250,7 +240,6 @@ class Counterparties:
                 depends_on=(company_of,) if company_of else (),
             )
         )
-        self.crm_ready[onec_ref] = op_id
         return op_id
 
     def adds_requisite(self, company_id: int | None) -> bool:
@@ -295,14 +284,13 @@ class Counterparties:
             blocked,
             crm_value=", ".join(amb.crm_keys),
         )
-        self.crm_ready[onec_ref] = blocked
         return blocked
 
     def ensure_in_onec(self, crm_key: str, why: str) -> tuple[str | None, str | None]:
         """(op id, 1C ref) after which the CRM counterparty exists in 1C."""
         onec_ref = self.match.by_crm.get(crm_key)
         if onec_ref is not None:
-            return self._linked(onec_ref, crm_key, self.match.pairs[onec_ref]) or None, onec_ref
+            return self.linked(onec_ref, crm_key, self.match.pairs[onec_ref]) or None, onec_ref
         rq, co = self.requisites[crm_key]
         cp = _crm_counterparty(co, rq)
         label = self._label(cp)

@@ -16,6 +16,7 @@ from desktop_sync.engine.plan_base import (
     PRODUCT,
     PRODUCT_SYNCED,
     Builder,
+    InCrm,
     Links,
     field_changes,
     linked,
@@ -32,32 +33,24 @@ _LINK_RULES = {
 _BY_ARTICLE = N_("article")
 
 
-class Products:
+class Products(InCrm):
     def __init__(self, b: Builder, snap: Snapshot, links: Links) -> None:
         self.b = b
         self.snap = snap
         self.links = links
-        self.match = match_products(snap.onec.products, snap.crm.products, links.of(PRODUCT))
-        self.crm_ready: dict[str, str] = {}
+        super().__init__(match_products(snap.onec.products, snap.crm.products, links.of(PRODUCT)))
         self._confirmed_by_person()
 
-    def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
-        if onec_ref in self.crm_ready:
-            return self.crm_ready[onec_ref] or None
-        p = self.snap.onec.products.get(onec_ref)
-        if p is None:
-            return None
-        pair = self.match.pairs.get(onec_ref)
-        if pair is not None:
-            op_id = ""
-            if not pair.known:
-                op_id = self._link(p, onec_ref, pair)
-            self.crm_ready[onec_ref] = op_id
-            return op_id or None
+    def read_in_onec(self, onec_ref: str) -> bool:
+        return onec_ref in self.snap.onec.products
+
+    def create_in_crm(self, onec_ref: str, why: str) -> str:
+        """A CRM catalog product; none for a product without a name (a person names it
+        in 1C first)."""
+        p = self.snap.onec.products[onec_ref]
         op_id = f"F5:create_crm:{onec_ref}"
         if self._nameless(p, onec_ref, blocks=(op_id,)):
-            self.crm_ready[onec_ref] = ""
-            return None
+            return ""
         amb = [a for a in self.match.ambiguous if onec_ref in a.onec_refs]
         if amb:
             self.b.attention(
@@ -85,7 +78,6 @@ class Products:
                 changes=field_changes({}, nz.product_values(p)),
             )
         )
-        self.crm_ready[onec_ref] = op_id
         return op_id
 
     def _nameless(self, p: Product, onec_ref: str, blocks: tuple[str, ...] = ()) -> bool:
@@ -115,32 +107,31 @@ class Products:
         )
         return True
 
-    def _link(self, p: Product, onec_ref: str, pair: Pair) -> str:
+    def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
         """Link a product found in the CRM catalog; what differs goes to the CRM (1C is
         the master) in an update right after, in the same run.
 
         The link's 1C base holds the CRM's values of the fields that differ, so an
         update that does not get through is planned again by the next run."""
-        crm_p = self.snap.crm.products[int(pair.crm_key)].product
+        p = self.snap.onec.products[onec_ref]
+        crm_p = self.snap.crm.products[int(crm_key)].product
         onec_v, crm_v = nz.product_values(p), nz.product_values(crm_p)
         differ = {f: onec_v[f] for f in compared(onec_v) if onec_v[f] != crm_v[f]}
-        rule = tr(_LINK_RULES.get(pair.rule, _BY_ARTICLE))
+        by = tr(_LINK_RULES.get(rule, _BY_ARTICLE))
         reason = tr("{name}: found in the CRM catalog (by {rule}); will be linked")
         op_id = self.b.op(
             operation(
                 f"F5:link:{onec_ref}",
                 Head(Flow.F5, OpKind.LINK, System.CRM, PRODUCT),
-                (onec_ref, pair.crm_key),
+                (onec_ref, crm_key),
                 p.name,
-                reason.format(name=p.name, rule=rule) + self._cannot_hold(p),
+                reason.format(name=p.name, rule=by) + self._cannot_hold(p),
                 LinkOnly({**onec_v, **{f: crm_v[f] for f in differ}}, crm_v),
             )
         )
         if differ:
             self.b.op(
-                update_crm(
-                    onec_ref, pair.crm_key, p.name, differ, onec_v, crm_v, depends_on=(op_id,)
-                )
+                update_crm(onec_ref, crm_key, p.name, differ, onec_v, crm_v, depends_on=(op_id,))
             )
         return op_id
 
