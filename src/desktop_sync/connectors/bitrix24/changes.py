@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.deals import deal_update, deal_values
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
-from desktop_sync.connectors.bitrix24.mapping import product_row_payload
+from desktop_sync.connectors.bitrix24.mapping import rows_set
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.updates import (
     Command,
@@ -97,10 +97,7 @@ class Changes:
                 base = base_price_type(self.catalog)
                 return base_price(product_id, price, base, rows.get(product_id))
             case InvoiceRows(item_id, lines, deal):
-                payload = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
-                params = {"ownerType": "D" if deal else "SI", "ownerId": item_id,
-                          "productRows": payload}  # fmt: skip
-                return "crm.item.productrow.set", params
+                return rows_set("D" if deal else "SI", item_id, lines)
             case InvoiceDate(item_id, date, deal):
                 if deal:
                     return deal_update(item_id, {"BEGINDATE": date})

@@ -195,12 +195,7 @@ class Deals:
         self.rest.call(method, params, what=f"deal {deal_id}")
 
     def set_product_rows(self, deal_id: int, lines: Sequence[InvoiceLine]) -> None:
-        rows = [mapping.product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
-        self.rest.call(
-            "crm.item.productrow.set",
-            {"ownerType": "D", "ownerId": deal_id, "productRows": rows},
-            what=f"rows of deal {deal_id}",
-        )
+        self.rest.call(*mapping.rows_set("D", deal_id, lines), what=f"rows of deal {deal_id}")
 
     # -- our fields on deals ---------------------------------------------------------------
 

@@ -247,11 +247,7 @@ class Invoices:
                 fields = {**_draft_fields(draft), "xmlId": draft.xml_id}
                 commands[f"a{n}"] = ("crm.item.add", {"entityTypeId": INVOICE, "fields": fields})
                 made = f"$result[a{n}][item][id]"
-                rows = [mapping.product_row_payload(ln, (k + 1) * 10) for k, ln in enumerate(lines)]
-                commands[f"r{n}"] = (
-                    "crm.item.productrow.set",
-                    {"ownerType": "SI", "ownerId": made, "productRows": rows},
-                )
+                commands[f"r{n}"] = mapping.rows_set("SI", made, lines)
                 if requisite:
                     commands[f"l{n}"] = (
                         "crm.requisite.link.register",
@@ -290,11 +286,8 @@ class Invoices:
         self.update_invoice(invoice_id, sync_values(values))
 
     def set_product_rows(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> None:
-        rows = [mapping.product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
         self.rest.call(
-            "crm.item.productrow.set",
-            {"ownerType": "SI", "ownerId": invoice_id, "productRows": rows},
-            what=f"rows of invoice {invoice_id}",
+            *mapping.rows_set("SI", invoice_id, lines), what=f"rows of invoice {invoice_id}"
         )
 
     def invoice_requisites(

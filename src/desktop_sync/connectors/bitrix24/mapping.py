@@ -45,6 +45,7 @@ PRESET_KIND = {
 
 
 T = TypeVar("T")
+Command = tuple[str, dict[str, Any]]  # a REST method and its parameters
 Row = Mapping[str, Any]
 
 
@@ -414,3 +415,11 @@ def product_row_payload(line: InvoiceLine, sort: int) -> dict[str, Any]:
     if line.product_crm_id:
         payload["productId"] = line.product_crm_id
     return payload
+
+
+def rows_set(owner_type: str, owner_id: int | str, lines: Sequence[InvoiceLine]) -> Command:
+    """``crm.item.productrow.set``: all the rows of a smart invoice (``SI``) or a deal
+    (``D``) at once; ``owner_id`` may be a ``$result`` reference inside a batch."""
+    rows = [product_row_payload(line, (n + 1) * 10) for n, line in enumerate(lines)]
+    params = {"ownerType": owner_type, "ownerId": owner_id, "productRows": rows}
+    return "crm.item.productrow.set", params
