@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests import summaries
+
 if TYPE_CHECKING:
     from tests.pgcluster import PgCluster
 
@@ -98,6 +100,16 @@ POSIX_ONLY = re.compile(r"^(?:import|from) (fcntl|grp|pty|pwd|resource|termios|t
 _not_on_windows: dict[str, str] = {}
 
 
+def not_on_windows_lines(counts: summaries.Counts) -> list[str]:
+    return [
+        f"not collected on Windows: {name} imports {module} (POSIX only) at module level"
+        for name, module in sorted(counts.items())
+    ]
+
+
+summaries.provide("POSIX-only modules", "tests.conftest:not_on_windows_lines", _not_on_windows.copy)
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     if sys.platform != "win32" or collection_path.suffix != ".py":
         return None
@@ -109,10 +121,24 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for name, module in sorted(_not_on_windows.items()):
-        terminalreporter.write_line(
-            f"not collected on Windows: {name} imports {module} (POSIX only) at module level"
-        )
+    # The harnesses' sections (tests/summaries.py): under pytest-xdist the controller
+    # prints what its workers counted; a worker prints nothing (nobody sees it).
+    config = terminalreporter.config
+    if not hasattr(config, "workeroutput"):
+        controller = bool(getattr(config.option, "numprocesses", None))
+        summaries.write(terminalreporter, controller=controller)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: its counts go to the controller
+        workeroutput[summaries.WORKER_KEY] = summaries.own()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist's controller, as each worker ends: add up its counts."""
+    summaries.receive(getattr(node, "workeroutput", {}).get(summaries.WORKER_KEY, {}))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests import summaries
+
 
 def soak_enabled(config: pytest.Config) -> bool:
     return bool(config.getoption("--soak", default=False)) or os.environ.get(
@@ -49,12 +51,20 @@ def tally(request: pytest.FixtureRequest) -> Tally:
     return TALLIES[name]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TALLIES:
-        return
-    terminalreporter.section("reliability summary")
-    for name, t in sorted(TALLIES.items()):
-        terminalreporter.write_line(
+def summary_lines(counts: summaries.Counts) -> list[str]:
+    lines = []
+    for name, fields in sorted(counts.items()):
+        t = Tally(**fields)
+        lines.append(
             f"{name:<10} tried {t.tried:>3}  passed {t.passed:>3}  "
             f"lost {t.lost}  duplicated {t.duplicated}" + (f"  kills {t.kills}" if t.kills else "")
         )
+    return lines
+
+
+# Printed at the end of the session, whole under pytest-xdist (tests/summaries.py).
+summaries.provide(
+    "reliability summary",
+    "tests.reliability.conftest:summary_lines",
+    lambda: {name: dict(vars(t)) for name, t in TALLIES.items()},
+)

@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
+from tests import summaries
 from tests.e2e.conftest import World
 from tests.killing import kill_hard
 from tests.pgcluster import PASSWORD, PgCluster
@@ -165,8 +166,11 @@ def _no_log_handler_left() -> Iterator[None]:
     close_logging()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if MEASURED:
-        terminalreporter.section("shared journal (issue 23)")
-        for what, value in MEASURED.items():
-            terminalreporter.write_line(f"{what}: {value}")
+def summary_lines(counts: summaries.Counts) -> list[str]:
+    return [f"{what}: {value}" for what, value in counts.items()]
+
+
+# Printed at the end of the session, whole under pytest-xdist (tests/summaries.py).
+summaries.provide(
+    "shared journal (issue 23)", "tests.service.conftest:summary_lines", MEASURED.copy
+)

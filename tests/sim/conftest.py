@@ -8,12 +8,30 @@ printed at the end of the session."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
+
+from tests import summaries
 
 from .sim import Tally
 
 TALLY = Tally()
+
+
+def _counts() -> summaries.Counts:
+    if not TALLY.runs:
+        return {}
+    return {k: dict(v) if isinstance(v, Counter) else v for k, v in vars(TALLY).items()}
+
+
+def summary_lines(counts: summaries.Counts) -> list[str]:
+    known, pairs = Counter(counts.pop("known", {})), Counter(counts.pop("pairs", {}))
+    return [Tally(**counts, known=known, pairs=pairs).line()]
+
+
+# Printed at the end of the session, whole under pytest-xdist (tests/summaries.py).
+summaries.provide("day-after-day simulation", "tests.sim.conftest:summary_lines", _counts)
 
 
 def soak_enabled(config: pytest.Config) -> bool:
@@ -24,9 +42,3 @@ def soak_enabled(config: pytest.Config) -> bool:
 @pytest.fixture(scope="session")
 def tally() -> Tally:
     return TALLY
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if TALLY.runs:
-        terminalreporter.section("day-after-day simulation")
-        terminalreporter.write_line(TALLY.line())
