@@ -35,8 +35,9 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.ops import NO_PAYLOAD, EntityType
 from desktop_sync.engine.plan_base import Builder, PlanSettings, day_text, evolve, uuid5_text
-from desktop_sync.engine.planner import Links, build_plan
+from desktop_sync.engine.planner import COUNTERPARTY, INVOICE, Links, build_plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
+from desktop_sync.journal import LinkValues
 
 PROFILE = "11111111-2222-4333-8444-555555555555"
 
@@ -209,3 +210,20 @@ def test_evolve_falls_back_to_replace_where_init_does_more() -> None:
         evolve(_Counted(3), n=1)
     with pytest.raises(TypeError):
         evolve(_Counted(3), zz=1)
+
+
+def test_links_found_by_either_side_as_the_first_of_them() -> None:
+    first = LinkValues(INVOICE, "r1", "7", {"a": 1}, {})
+    links = Links(
+        {
+            INVOICE: [
+                first,
+                LinkValues(INVOICE, "r1", "8", {}, {}),
+                LinkValues(INVOICE, None, "7", {}, {}),
+            ]
+        }
+    )
+    assert links.onec(INVOICE, "r1") is first and links.crm(INVOICE, "7") is first
+    assert links.crm(INVOICE, "8") is links.of(INVOICE)[1]
+    assert links.onec(INVOICE, "r9") is None and links.crm(COUNTERPARTY, "7") is None
+    assert links == Links(dict(links.by_type))  # the index is not part of the value

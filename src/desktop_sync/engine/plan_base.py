@@ -104,21 +104,30 @@ class Links:
     """The link table, per entity type, as the journal holds it before the run."""
 
     by_type: dict[str, list[LinkValues]] = field(default_factory=dict)
+    # (entity type, side) -> id -> the first link of it: made when first asked (a scan of
+    # every link per invoice made planning quadratic)
+    _index: dict[tuple[str, str], dict[str, LinkValues]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def of(self, entity_type: str) -> list[LinkValues]:
         return self.by_type.get(entity_type, [])
 
     def onec(self, entity_type: str, onec_ref: str) -> LinkValues | None:
-        for link in self.of(entity_type):
-            if link.onec_ref == onec_ref:
-                return link
-        return None
+        return self._by(entity_type, "onec").get(onec_ref)
 
     def crm(self, entity_type: str, crm_id: str) -> LinkValues | None:
-        for link in self.of(entity_type):
-            if link.crm_id == crm_id:
-                return link
-        return None
+        return self._by(entity_type, "crm").get(crm_id)
+
+    def _by(self, entity_type: str, side: str) -> dict[str, LinkValues]:
+        found = self._index.get((entity_type, side))
+        if found is None:
+            found = self._index[entity_type, side] = {}
+            for link in self.of(entity_type):
+                key = link.onec_ref if side == "onec" else link.crm_id
+                if key is not None:
+                    found.setdefault(key, link)
+        return found
 
 
 _OnecT = TypeVar("_OnecT")

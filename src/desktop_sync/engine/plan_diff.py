@@ -41,6 +41,10 @@ def three_way(
 ) -> None:
     """Propagate what changed on one side; a change on both (or on the non-master)
     is a conflict with both values and the base."""
+    fields = tuple(fields)
+    base_1, base_2 = link.onec_values, link.crm_values
+    if all(onec_v.get(f) == base_1.get(f) and crm_v.get(f) == base_2.get(f) for f in fields):
+        return  # unchanged on both sides since the last sync (most linked records)
     d = _Diff(b, flow, entity_type, link, onec_v, crm_v, label, master, frozenset(identity))
     to_crm: dict[str, Any] = {}
     to_onec: dict[str, Any] = {}
