@@ -7,10 +7,16 @@ from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.snapshot import Snapshot
 
 
-def customers_in_scope(snap: Snapshot) -> list[str]:
-    """1C counterparties that customer documents refer to (customers only)."""
+def invoices_by_date(snap: Snapshot) -> list[Invoice]:
+    """The 1C invoices in the order they were made (date, then number)."""
+    return sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number))
+
+
+def customers_in_scope(snap: Snapshot, invoices: list[Invoice] | None = None) -> list[str]:
+    """1C counterparties that customer documents refer to (customers only);
+    ``invoices``: ``invoices_by_date``, when the caller has it."""
     refs: dict[str, None] = {}
-    for inv in sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number)):
+    for inv in invoices_by_date(snap) if invoices is None else invoices:
         if inv.counterparty_ref and not inv.deleted:
             refs.setdefault(inv.counterparty_ref)
     for pay in sorted(snap.onec.payments.values(), key=lambda p: (p.date, p.number)):
@@ -22,10 +28,9 @@ def customers_in_scope(snap: Snapshot) -> list[str]:
     return [r for r in refs if r in snap.onec.counterparties]
 
 
-def products_in_scope(snap: Snapshot) -> list[str]:
+def products_in_scope(snap: Snapshot, invoices: list[Invoice] | None = None) -> list[str]:
     refs: dict[str, None] = {}
-    docs: list[Invoice] = sorted(snap.onec.invoices.values(), key=lambda i: (i.date, i.number))
-    for doc in docs:
+    for doc in invoices_by_date(snap) if invoices is None else invoices:
         for ln in doc.lines:
             if ln.product_ref:
                 refs.setdefault(ln.product_ref)

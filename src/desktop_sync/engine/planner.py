@@ -40,7 +40,11 @@ from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
 from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
 from desktop_sync.engine.plan_persons import pair_person_links
 from desktop_sync.engine.plan_products import Products
-from desktop_sync.engine.plan_scope import customers_in_scope, products_in_scope
+from desktop_sync.engine.plan_scope import (
+    customers_in_scope,
+    invoices_by_date,
+    products_in_scope,
+)
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.engine.stock import plan_stock
 from desktop_sync.i18n import tr
@@ -98,14 +102,15 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
     pair_person_links(cps.match, snap, links)  # private persons linked before (F22)
     products = Products(b, snap, links)
     invoices = Invoices(b, snap, links, cps, products)
+    by_date = invoices_by_date(snap) if flows & {Flow.F5, Flow.F7} else []
     if Flow.F7 in flows:
         doc = tr("a customer in 1C documents")
-        for ref in customers_in_scope(snap):
+        for ref in customers_in_scope(snap, by_date):
             cps.ensure_in_crm(ref, doc)
         cps.diff_linked()
     if Flow.F5 in flows:
         sold = tr("sold to customers")
-        for ref in products_in_scope(snap):
+        for ref in products_in_scope(snap, by_date):
             products.ensure_in_crm(ref, sold)
         products.diff_linked()
     deals = Deals(b, snap, links, cps, products)  # F9: deals sent as invoices are
