@@ -1,9 +1,9 @@
-"""F8 under SIGKILL: invoices issued in 1C (the seed's newest, and two issued here),
-a real ``desktop-sync sync --apply`` killed at a random point of their creates in the
-CRM (after a random number of F8 operations journalled, a random moment later: before
-the look-up, between the invoice and its rows, before the answer is journalled), then
-restarted. Every 1C invoice ends as exactly one CRM invoice under its key, with its
-rows and total, and the next run plans nothing for it.
+"""F8 under SIGKILL: invoices issued in 1C (the seed's newest unless it is a UT draft,
+and two issued here), a real ``desktop-sync sync --apply`` killed at a random point of
+their creates in the CRM (after a random number of F8 operations journalled, a random
+moment later: before the look-up, between the invoice and its rows, before the answer
+is journalled), then restarted. Every 1C invoice ends as exactly one CRM invoice under
+its key, with its rows and total, and the next run plans nothing for it.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def test_killed_issued_creates_leave_no_twins(
         with world.service() as svc:  # what an uninterrupted run would create
             _snap, plan = svc.prepare()
         refs = [op.source_id for op in plan.operations if op.op_id.startswith("F8:create_crm:")]
-        assert len(refs) == 3, refs  # the seed's newest (the others are linked), and two
+        # The seed's newest (the others are linked), and two issued here; on UT 11 the
+        # seed's newest order is a draft, which waits until posted (invoices-from-1c.md).
+        assert len(refs) == (3 if configuration == "bp30" else 2), refs
         killed = apply_killed_twice(world, rng, ("F8",), len(refs), jitter=0.03)
         tally.kills += killed
         final = cli_apply(world)
