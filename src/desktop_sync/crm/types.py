@@ -191,3 +191,15 @@ class InvoiceDraft:
     assigned_by: int | None
     currency: str
     fields: Mapping[str, object]
+
+
+def read_moment(stamp: str) -> dt.datetime | None:
+    """A read's stored ``read_at``/``stock_at`` (ISO 8601 with its offset) as a time;
+    "" (never read) and a stamp without a zone give None, so the caller starts afresh."""
+    if not stamp:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment if moment.utcoffset() is not None else None

@@ -21,10 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from desktop_sync.connectors.bitrix24.mapping import as_datetime
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.crm.port import CrmPort
-from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known
+from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known, read_moment
 from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
@@ -234,7 +233,7 @@ def _since(previous: Cached | None) -> dt.datetime | None:
     change for a year, those the last run wrote too (the large set's second run)."""
     if previous is None or previous.crm_cursor is None:
         return None
-    began = as_datetime(previous.crm.read_at) or dt.datetime.now(dt.UTC)
+    began = read_moment(previous.crm.read_at) or dt.datetime.now(dt.UTC)
     return min(previous.crm_cursor, began) - OVERLAP
 
 
@@ -243,7 +242,7 @@ def _known(old: CrmData | None) -> Known:
     if old is None:
         return Known()
     invoices = {iid: inv.updated for iid, inv in old.invoices.items()}
-    return Known(invoices, old.companies, as_datetime(old.read_at))
+    return Known(invoices, old.companies, read_moment(old.read_at))
 
 
 def _crm_companies(lists: CrmLists, old: CrmData | None) -> dict[int, CrmCompany]:
