@@ -41,7 +41,8 @@ class SubResult:
     error: RestError | None = None
 
 
-# what a batch answers per command, in the answer's order; a placeholder names one
+# what a batch answers per command, in the answer's order; a later command's
+# `$result[key]`-style reference names one of these kinds
 KINDS = ("result", "error", "total", "next", "time")
 # the batch so far: kind -> command key -> its value
 BatchState = dict[str, dict[str, Any]]
