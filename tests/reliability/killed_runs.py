@@ -10,11 +10,33 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+from desktop_sync.config import ProfileStore
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
+from tests.e2e.test_deals_e2e import PAID, SEND
 from tests.killing import kill_hard, was_killed
 
+from .checks import CONFIGURATIONS
+from .conftest import soak_enabled
 from .test_kills import _env, _exe
+
+
+def by_configuration_and_seed(metafunc: pytest.Metafunc) -> None:
+    """Each test of a kill family on both configurations, with seed 1 (16 with --soak);
+    a module takes it as its ``pytest_generate_tests``."""
+    if "configuration" in metafunc.fixturenames:
+        metafunc.parametrize("configuration", CONFIGURATIONS)
+    if "seed" in metafunc.fixturenames:
+        soak = soak_enabled(metafunc.config)
+        metafunc.parametrize("seed", range(1, 17) if soak else (1,))
+
+
+def map_the_deal_pipeline(world: World) -> None:
+    """Pipeline 1's deals sent at «Согласовано» and paid at «Оплачено» (the deals' e2e)."""
+    profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
+    world.profile = ProfileStore(world.paths.profiles_file).put(profile)
 
 
 def journalled(db: Path, flows: tuple[str, ...]) -> int:

@@ -25,20 +25,15 @@ from tests.e2e.test_closing_e2e import (
     with_ship_stage,
 )
 
-from .checks import CONFIGURATIONS, open_world
-from .conftest import Tally, soak_enabled
-from .killed_runs import apply_killed_twice
+from .checks import open_world
+from .conftest import Tally
+from .killed_runs import apply_killed_twice, by_configuration_and_seed
 from .test_kills import cli_apply
 
 REQUESTS = 2  # CRM invoices moved to "ship" at once (the small seed has two unshipped)
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "configuration" in metafunc.fixturenames:
-        metafunc.parametrize("configuration", CONFIGURATIONS)
-    if "seed" in metafunc.fixturenames:
-        soak = soak_enabled(metafunc.config)
-        metafunc.parametrize("seed", range(1, 17) if soak else (1,))
+pytest_generate_tests = by_configuration_and_seed
 
 
 def test_killed_closing_requests_leave_no_twins(

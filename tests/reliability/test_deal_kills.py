@@ -14,26 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.ops import EntityType
 from desktop_sync.exitcodes import Exit
-from tests.e2e.test_deals_e2e import PAID, SEND, deal_like_sent_invoice, made_from
+from tests.e2e.test_deals_e2e import deal_like_sent_invoice, made_from
 
-from .checks import CONFIGURATIONS, open_world
-from .conftest import Tally, soak_enabled
-from .killed_runs import apply_killed_twice
+from .checks import open_world
+from .conftest import Tally
+from .killed_runs import apply_killed_twice, by_configuration_and_seed, map_the_deal_pipeline
 from .test_kills import cli_apply
 
 DEALS = 2  # deals moved to "send" at once
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "configuration" in metafunc.fixturenames:
-        metafunc.parametrize("configuration", CONFIGURATIONS)
-    if "seed" in metafunc.fixturenames:
-        soak = soak_enabled(metafunc.config)
-        metafunc.parametrize("seed", range(1, 17) if soak else (1,))
+pytest_generate_tests = by_configuration_and_seed
 
 
 def test_killed_deal_sends_leave_no_twins(
@@ -48,8 +42,7 @@ def test_killed_deal_sends_leave_no_twins(
     with open_world(
         tmp_path, monkeypatch, onec_faults="delay:0.005", configuration=configuration
     ) as world:
-        profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
-        world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+        map_the_deal_pipeline(world)
         first = cli_apply(world)
         assert first.returncode in (Exit.OK, Exit.WAITING), first.stderr
         deals = [deal_like_sent_invoice(world, f"Сделка {n}", n)[0] for n in range(DEALS)]
@@ -84,8 +77,7 @@ def test_killed_deal_payment_notes_are_noted_once(
     rng = random.Random(f"deal-notes/{seed}")
     tally.tried += 1
     with open_world(tmp_path, monkeypatch, onec_faults="delay:0.005") as world:
-        profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
-        world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+        map_the_deal_pipeline(world)
         with world.service() as svc:  # the smart invoices first
             assert svc.run()[0].counts.get("failed", 0) == 0
         deals = [deal_like_sent_invoice(world, f"Сделка {n}", n)[0] for n in range(DEALS)]

@@ -16,20 +16,15 @@ import pytest
 from desktop_sync.exitcodes import Exit
 from tests.e2e.test_issued_invoices import crm_of, issue, onec_invoice, set_profile
 
-from .checks import CONFIGURATIONS, open_world
-from .conftest import Tally, soak_enabled
-from .killed_runs import apply_killed_twice
+from .checks import open_world
+from .conftest import Tally
+from .killed_runs import apply_killed_twice, by_configuration_and_seed
 from .test_kills import cli_apply
 
 SINCE = "2026-03-01"  # the seed's newest 1C invoices, and those issued here
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "configuration" in metafunc.fixturenames:
-        metafunc.parametrize("configuration", CONFIGURATIONS)
-    if "seed" in metafunc.fixturenames:
-        soak = soak_enabled(metafunc.config)
-        metafunc.parametrize("seed", range(1, 17) if soak else (1,))
+pytest_generate_tests = by_configuration_and_seed
 
 
 def test_killed_issued_creates_leave_no_twins(

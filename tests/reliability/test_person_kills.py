@@ -12,27 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.domain.entities import CounterpartyKind, InvoiceLine, Requisite
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.exitcodes import Exit
-from tests.e2e.test_deals_e2e import PAID, SEND, made_from
+from tests.e2e.test_deals_e2e import SEND, made_from
 
-from .checks import CONFIGURATIONS, open_world
-from .conftest import Tally, soak_enabled
-from .killed_runs import apply_killed_twice
+from .checks import open_world
+from .conftest import Tally
+from .killed_runs import apply_killed_twice, by_configuration_and_seed, map_the_deal_pipeline
 from .test_kills import cli_apply
 
 PEOPLE = 2
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "configuration" in metafunc.fixturenames:
-        metafunc.parametrize("configuration", CONFIGURATIONS)
-    if "seed" in metafunc.fixturenames:
-        soak = soak_enabled(metafunc.config)
-        metafunc.parametrize("seed", range(1, 17) if soak else (1,))
+pytest_generate_tests = by_configuration_and_seed
 
 
 def _person_deal(c: Bitrix24Client, n: int, lines: Sequence[InvoiceLine]) -> tuple[int, str]:
@@ -66,8 +60,7 @@ def test_killed_person_sends_leave_no_twins(
     with open_world(
         tmp_path, monkeypatch, onec_faults="delay:0.005", configuration=configuration
     ) as world:
-        profile = world.profile.with_setting("deal.1.send", SEND).with_setting("deal.1.paid", PAID)
-        world.profile = ProfileStore(world.paths.profiles_file).put(profile)
+        map_the_deal_pipeline(world)
         first = cli_apply(world)
         assert first.returncode in (Exit.OK, Exit.WAITING), first.stderr
         with world.service() as svc:
