@@ -335,17 +335,30 @@ def test_stage_and_responsible_from_the_profile(issued_world: World) -> None:
     assert sync(world).operations == ()
 
 
-def test_a_ut_draft_order_reaches_the_crm_once_posted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("configuration", ["ut11"])
+def test_a_ut_draft_order_reaches_the_crm_once_posted(issued_world: World) -> None:
     """UT 11: an order saved as a draft (not posted) is no commitment yet and stays in
-    1C; posted, the next sync makes its CRM invoice (BP 3.0's invoices go unposted:
+    1C, and its row in the window says it goes once posted; posted, the next sync makes
+    its CRM invoice (BP 3.0's invoices go unposted:
     tests/engine/test_plan_onec_invoices.py)."""
-    for world in make_world(tmp_path, monkeypatch, configuration="ut11"):
-        set_profile(world, ("onec.invoices_since", SINCE))
-        ref = issue(world, 13, (2,), posted=False)
-        sync(world)
-        assert crm_of(world, ref) == []
-        world.onec.post(world.story.invoices, ref)
-        sync(world)
-        assert len(crm_of(world, ref)) == 1
+    from desktop_sync.i18n import set_language
+    from desktop_sync.readmodel import INVOICE, SyncState, build_views
+
+    world = issued_world
+    set_profile(world, ("print.invoice_pdf", "off"))  # F11's PDFs are other tests'
+    ref = issue(world, 13, (2,), posted=False)
+    assert f8_ops(sync(world), ref) == [] and crm_of(world, ref) == []
+    set_language("ru")  # the window's language: the plan's words are in it
+    try:
+        with world.service() as svc:
+            snap, plan = svc.prepare()
+            rows = build_views(snap, {INVOICE: svc.links(INVOICE)}, plan).invoices.rows
+        (row,) = [r for r in rows if r.onec_id == ref]
+        words = row.state_text()
+    finally:
+        set_language("en")
+    assert row.state is SyncState.ONLY_ONEC and row.onec and row.onec["stage"] == "Не проведён"
+    assert words == "Только в 1С: не проведён, уйдёт в CRM после проведения"
+    world.onec.post(world.story.invoices, ref)
+    assert f"F8:create_crm:{ref}" in f8_ops(sync(world), ref)
+    assert len(crm_of(world, ref)) == 1

@@ -179,10 +179,29 @@ def test_the_window_says_an_invoice_waits_for_its_product_not_only_in_1c() -> No
 
 def test_a_ut_draft_order_waits_until_posted() -> None:
     """UT 11: a customer order saved but not posted (a draft) is no commitment yet: F8
-    sends it once posted. BP 3.0's invoices go unposted, as accountants leave them."""
+    sends it once posted, and the window's row says so beside «Не проведён». BP 3.0's
+    invoices go unposted, as accountants leave them."""
+    from desktop_sync.readmodel import SyncState, build_views
+
     draft = invoice(posted=False)
     ut = replace(SETTINGS, issued_posted_only=True)
-    assert f8(build_plan(snap(draft), Links(), ut).operations) == []
+    set_language("ru")  # the plan's words are in the window's language
+    try:
+        plan = build_plan(snap(draft), Links(), ut)
+        (row,) = build_views(snap(draft), {}, plan).invoices.rows
+        words, stage = row.state_text(), (row.onec or {})["stage"]
+    finally:
+        set_language("en")
+    assert f8(plan.operations) == [] and plan.items == ()
+    assert row.state is SyncState.ONLY_ONEC and not row.pending  # nobody needs to act
+    assert (stage, words) == (
+        "Не проведён",
+        "Только в 1С: не проведён, уйдёт в CRM после проведения",
+    )
+    assert "после проведения в 1С (черновик ещё редактируется)" in row.detail
+    # an old draft (before the start day) is not F8's: nothing said
+    old = build_plan(snap(replace(draft, date=dt.date(2026, 2, 27))), Links(), ut)
+    assert old.notes == ()
     assert [op.source_id for op in f8(build_plan(snap(draft), Links(), SETTINGS).operations)] == [
         REF
     ]

@@ -177,6 +177,9 @@ class Plan:
     matches: Matches | None = field(default=None, compare=False)  # the planner's pairs
     # what an item holds back, directly or through what it depends on: (operation, item key)
     held: tuple[tuple[Operation, str], ...] = field(default=(), compare=False)
+    # what a record waits for that needs no person, in words: (entity type, record id,
+    # a few words, the whole story); e.g. a UT 11 draft order goes once posted
+    notes: tuple[tuple[str, str, str, str], ...] = field(default=(), compare=False)
 
     def by_flow(self) -> dict[Flow, list[Operation]]:
         out: dict[Flow, list[Operation]] = {}

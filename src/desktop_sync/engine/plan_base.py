@@ -268,6 +268,7 @@ class Builder:
         self._item_blocks: dict[str, set[str]] = {}  # per item key, for repeated raises
         self._keys: dict[tuple[Flow, str, str], str] = {}
         self._refs: dict[str, str] = {}
+        self.notes: list[tuple[str, str, str, str]] = []  # ``Plan.notes``
 
     def key(self, flow: Flow, entity_type: str, source_id: str) -> str:
         """The create key (``model.idempotency_key``), made once a plan."""
@@ -393,6 +394,7 @@ class Builder:
             full=self.settings.full,
             matches=matches,
             held=tuple((op, cause[op.op_id]) for op in self.ops.values() if op.op_id in cause),
+            notes=tuple(self.notes),
         )
 
 

@@ -68,6 +68,14 @@ def title_of(inv: Invoice) -> str:
     return TITLE.format(number=inv.number, date=day_text(inv.date))
 
 
+def _draft_words() -> tuple[str, str]:
+    """(a few words, the whole story) of a UT 11 draft order F8 waits for."""
+    return tr("not posted, goes to the CRM once posted"), tr(
+        "not posted: a UT 11 customer order goes to the CRM once it is posted in 1C "
+        "(a draft is still being edited)"
+    )
+
+
 def _label(inv: Invoice) -> str:
     return tr("Invoice No. {number} of {date}").format(number=inv.number, date=day_text(inv.date))
 
@@ -106,10 +114,12 @@ class IssuedInvoices:
                 or ref in self.match.pairs
                 or inv.deleted
                 or inv.date < since
-                or (drafts_wait and not inv.posted)
                 or OUR_MARK in inv.comment
                 or (own and inv.organization_ref and inv.organization_ref != own)
             ):
+                continue
+            if drafts_wait and not inv.posted:  # the window says why it is not sent
+                self.b.notes.append((INVOICE, ref, *_draft_words()))
                 continue
             self._issue_one(ref, inv, by_key.get(ref.lower()))
 

@@ -3,6 +3,8 @@
 The state of a row comes, in order of weight, from: an error of the last run, an
 open conflict, an item waiting for a person, a field that differs or an
 operation the last plan proposes, a record present on one side only, or "in sync".
+A note of the plan (what a record waits for that needs no person: a UT 11 draft order
+goes to the CRM once posted) says why beside the last three.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
         for rid in (op.source_id, op.target_id):
             if rid:
                 out.append(Mark(op.entity_type, rid, _item_kind(by), text, short))
+    for entity_type, rid, short, text in plan.notes:  # waits for nobody: «goes once posted»
+        out.append(Mark(entity_type, rid, "note", text, short))
     return out
 
 
@@ -95,9 +99,10 @@ def state_of(
         return SyncState.WILL_CHANGE, note, "\n".join(x for x in (what, detail) if x)
     if base is SyncState.IN_SYNC and differs:
         base = SyncState.DIFFERS
-    if differs:
-        return base, what, what
-    return base, "", ""
+    words = [what] if what else []
+    noted = [m for m in marks if m.kind == "note"]  # «goes to the CRM once posted»
+    note = "; ".join(dict.fromkeys([*words, *(m.short or m.message for m in noted)]))
+    return base, note, "; ".join(dict.fromkeys([*words, *(m.message for m in noted)]))
 
 
 _OP_KINDS = {

@@ -93,7 +93,7 @@ class Mark:
 
     entity_type: str
     record_id: str
-    kind: str  # "conflict" | "attention" | "error" | "planned"
+    kind: str  # "conflict" | "attention" | "error" | "planned" | "note"
     message: str
     short: str = ""  # a few words for the state column ("create in 1C")
 
