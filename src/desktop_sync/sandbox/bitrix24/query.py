@@ -183,35 +183,39 @@ def compile_filter(raw: Any, rules: FilterRules) -> Callable[[Row], bool]:
         return lambda row: True
     if not isinstance(raw, dict):
         raise bad_argument("Parameter 'filter' must be array.")
-    logic = str(raw.get("logic", raw.get("LOGIC", "AND"))).upper() if rules.allow_logic else "AND"
-    tests: list[Callable[[Row], bool]] = []
-    for key, value in raw.items():
-        if rules.allow_logic and key.upper() == "LOGIC":
-            continue
-        if (
-            rules.allow_logic
-            and (key.isdigit() or isinstance(value, dict))
-            and isinstance(value, dict)
-        ):
-            tests.append(compile_filter(value, rules))
-            continue
-        m = _OP.match(key)
-        if not m:
-            continue
-        op, name = m.group(1) or "", m.group(2)
-        field_name = rules.resolve(name)
-        if field_name is None:
-            if rules.strict:
-                raise bad_argument(f"Invalid filter: field '{name}' is not allowed in filter")
-            continue
-        sample = rules.samples.get(field_name)
-        wanted = coerce_like(sample, value) if sample is not None else value
-        if isinstance(wanted, dict):
-            wanted = list(wanted.values())
-        tests.append(_field_test(op, field_name, wanted))
-    if logic == "OR" and rules.allow_logic:
+    tests = [t for key, value in raw.items() if (t := _term_test(key, value, rules)) is not None]
+    if rules.allow_logic and _is_or(raw):
         return lambda row: any(t(row) for t in tests) if tests else True
     return lambda row: all(t(row) for t in tests)
+
+
+def _is_or(raw: dict[str, Any]) -> bool:
+    """A filter whose terms are joined by OR (``crm.item.list``'s nested ``logic``)."""
+    return str(raw.get("logic", raw.get("LOGIC", "AND"))).upper() == "OR"
+
+
+def _term_test(key: str, value: Any, rules: FilterRules) -> Callable[[Row], bool] | None:
+    """One key of a filter: a nested group (where logic is allowed) or a field's test;
+    None for what the portal ignores (the ``logic`` key, an unknown field of a legacy
+    list, a key that is no field)."""
+    if rules.allow_logic and key.upper() == "LOGIC":
+        return None
+    if rules.allow_logic and isinstance(value, dict):
+        return compile_filter(value, rules)
+    m = _OP.match(key)
+    if not m:
+        return None
+    op, name = m.group(1) or "", m.group(2)
+    field_name = rules.resolve(name)
+    if field_name is None:
+        if rules.strict:
+            raise bad_argument(f"Invalid filter: field '{name}' is not allowed in filter")
+        return None
+    sample = rules.samples.get(field_name)
+    wanted = coerce_like(sample, value) if sample is not None else value
+    if isinstance(wanted, dict):
+        wanted = list(wanted.values())
+    return _field_test(op, field_name, wanted)
 
 
 def _field_test(op: str, field_name: str, wanted: Any) -> Callable[[Row], bool]:
@@ -312,9 +316,7 @@ def _id_bound(
     raw_filter: Any, resolve: Resolver, id_field: str, ops: tuple[str, str]
 ) -> tuple[int, bool] | None:
     """(value, inclusive) of a top-level ``>id``/``>=id`` (or ``<``/``<=``) filter, if any."""
-    if not isinstance(raw_filter, dict):
-        return None
-    if str(raw_filter.get("logic", raw_filter.get("LOGIC", "AND"))).upper() == "OR":
+    if not isinstance(raw_filter, dict) or _is_or(raw_filter):
         return None
     for key, value in raw_filter.items():
         m = _OP.match(str(key))
@@ -370,35 +372,44 @@ def candidates(
     the portal's database does; the filter itself is still applied to what comes back,
     so the answer is the same. Otherwise every row.
     """
-    if not isinstance(raw_filter, dict) or (
-        str(raw_filter.get("logic", raw_filter.get("LOGIC", "AND"))).upper() == "OR"
-    ):
+    if not isinstance(raw_filter, dict) or _is_or(raw_filter):
         return table.ordered()
-    best: list[int] | None = None
-    for key, value in raw_filter.items():
-        m = _OP.match(str(key))
-        if not m or (m.group(1) or "") not in ("", "=", "@"):
-            continue
-        name = resolve(m.group(2))
-        if name is None or (name != id_field and name not in indexed and name not in indexed_text):
-            continue
-        wanted: set[Any] | None = (
-            _text_values(value) if name in indexed_text else _int_values(value)
-        )
-        if wanted is None:
-            continue
-        if name == id_field:
-            ids = sorted(i for i in wanted if i in table.rows)
-        else:
-            index = table.index(name)
-            if index is None:
-                continue
-            ids = sorted(i for v in wanted for i in index.get(v, ()))
-        if best is None or len(ids) < len(best):
-            best = ids
+    index = _Index(table, resolve, id_field, frozenset(indexed), frozenset(indexed_text))
+    found = (index.ids(str(key), value) for key, value in raw_filter.items())
+    best = min((ids for ids in found if ids is not None), key=len, default=None)
     if best is None:
         return table.ordered()
     return [table.rows[i] for i in best if i in table.rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What ``candidates`` may answer from an index: ids, and the ``indexed`` fields."""
+
+    table: Table
+    resolve: Resolver
+    id_field: str
+    ints: frozenset[str]
+    texts: frozenset[str]
+
+    def ids(self, key: str, value: Any) -> list[int] | None:
+        """The ids (ascending) a top-level ``=``/``@`` term can match, or None where no
+        index answers it."""
+        m = _OP.match(key)
+        if not m or (m.group(1) or "") not in ("", "=", "@"):
+            return None
+        name = self.resolve(m.group(2))
+        if name is None or (name != self.id_field and name not in self.ints | self.texts):
+            return None
+        wanted: set[Any] | None = _text_values(value) if name in self.texts else _int_values(value)
+        if wanted is None:
+            return None
+        if name == self.id_field:
+            return sorted(i for i in wanted if i in self.table.rows)
+        index = self.table.index(name)
+        if index is None:
+            return None
+        return sorted(i for v in wanted for i in index.get(v, ()))
 
 
 def list_page(
@@ -419,30 +430,43 @@ def list_page(
     at the first 50 matches. (What the portal would spend is charged separately, by
     the cost model.)
     """
-    asked = [resolve(str(k)) for k in order] if isinstance(order, dict) else []
-    directions = [str(v).upper() for v in order.values()] if isinstance(order, dict) else []
-    by_id = asked in ([], [id_field]) and all(d != "DESC" for d in directions)
-    if not by_id:
+    if not _by_id(order, resolve, id_field):
         matched = [r for r in rows if test(r)]
         return paginate(sort_rows(matched, order, resolve, id_field), start, legacy=legacy)
-    chosen: Sequence[Row] = rows
-    lower = _id_bound(raw_filter, resolve, id_field, (">", ">="))
-    upper = _id_bound(raw_filter, resolve, id_field, ("<", "<="))
-    if lower is not None or upper is not None:
-
-        def key(r: Row) -> int:
-            return int(r.get(id_field) or 0)
-
-        lo, hi = 0, len(rows)
-        if lower is not None:
-            lo = (bisect.bisect_left if lower[1] else bisect.bisect_right)(rows, lower[0], key=key)
-        if upper is not None:
-            hi = (bisect.bisect_right if upper[1] else bisect.bisect_left)(rows, upper[0], key=key)
-        chosen = rows[lo : max(lo, hi)]
+    chosen = _id_range(rows, raw_filter, resolve, id_field)
     if intval(start) == -1:
         first = list(itertools.islice((r for r in chosen if test(r)), PAGE))
         return Page(first, None if legacy else 0, None, 0, 0)
     return paginate([r for r in chosen if test(r)], start, legacy=legacy)
+
+
+def _by_id(order: Any, resolve: Resolver, id_field: str) -> bool:
+    """The order is by id ascending, or not given: the rows' own order."""
+    if not isinstance(order, dict):
+        return True
+    asked = [resolve(str(k)) for k in order]
+    return asked in ([], [id_field]) and all(str(d).upper() != "DESC" for d in order.values())
+
+
+def _id_range(
+    rows: Sequence[Row], raw_filter: Any, resolve: Resolver, id_field: str
+) -> Sequence[Row]:
+    """The rows (in ascending id order) within the filter's top-level ``>id``/``<id``
+    bounds, found by bisection; all of them without bounds."""
+    lower = _id_bound(raw_filter, resolve, id_field, (">", ">="))
+    upper = _id_bound(raw_filter, resolve, id_field, ("<", "<="))
+    if lower is None and upper is None:
+        return rows
+
+    def key(r: Row) -> int:
+        return int(r.get(id_field) or 0)
+
+    lo, hi = 0, len(rows)
+    if lower is not None:
+        lo = (bisect.bisect_left if lower[1] else bisect.bisect_right)(rows, lower[0], key=key)
+    if upper is not None:
+        hi = (bisect.bisect_right if upper[1] else bisect.bisect_left)(rows, upper[0], key=key)
+    return rows[lo : max(lo, hi)]
 
 
 def orm_page(
