@@ -41,6 +41,7 @@ from desktop_sync.printing.data import (
     quantity_text,
     rate_text,
 )
+from desktop_sync.printing.fonts import add_font
 from desktop_sync.printing.qr import digits, gost_payload, qr_code
 
 
@@ -64,8 +65,8 @@ def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
     pdf.set_author(invoice.seller.name)
     pdf.set_creator("desktop-sync")
     pdf.set_creation_date(dt.datetime.combine(invoice.date, dt.time(), tzinfo=dt.UTC))
-    pdf.add_font(_FONT, "", str(_font_dir() / "DejaVuSans.ttf"))
-    pdf.add_font(_FONT, "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+    add_font(pdf, _FONT, "", _font_dir() / "DejaVuSans.ttf")
+    add_font(pdf, _FONT, "B", _font_dir() / "DejaVuSans-Bold.ttf")
     pdf.set_margins(15, 12, 12)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
