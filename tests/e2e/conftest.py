@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.engine.records import Plan, RunSummary
 from desktop_sync.engine.service import SyncService
+from desktop_sync.i18n import language, set_language
 from desktop_sync.sandbox import bitrix24, onec
 
 from .story import STORIES, Story
@@ -39,6 +42,19 @@ class World:
 
     def service(self) -> SyncService:
         return SyncService.open(self.profile, self.paths)
+
+    def sync(self, lang: str | None = None, **run: Any) -> tuple[RunSummary, Plan]:
+        """One synchronisation through the door (``run``: ``SyncService.run``'s
+        arguments), its words in ``lang`` if given; nothing may fail."""
+        was = language()
+        set_language(lang or was)
+        try:
+            with self.service() as svc:
+                summary, plan = svc.run(**run)
+        finally:
+            set_language(was)
+        assert summary.counts.get("failed", 0) == 0, summary.failures
+        return summary, plan
 
     def env(self) -> dict[str, str]:
         return {
@@ -84,6 +100,33 @@ def make_world(
     finally:
         one.stop()
         crm.stop()
+
+
+def set_profile(world: World, *settings: tuple[str, str]) -> None:
+    """Profile settings (``profile set`` keys), saved as the command saves them."""
+    profile = world.profile
+    for key, value in settings:
+        profile = profile.with_setting(key, value)
+    ProfileStore(world.paths.profiles_file).put(profile)
+    world.profile = profile
+
+
+def converge(world: World, runs: int = 4) -> None:
+    """Synchronise until a run plans nothing (failures allowed on the way)."""
+    for _ in range(runs):
+        with world.service() as svc:
+            _summary, plan = svc.run()
+        if not plan.operations:
+            return
+    raise AssertionError(f"no convergence: {[op.reason for op in plan.operations[:5]]}")
+
+
+def only_pdfs_left(world: World) -> None:
+    """Everything synchronised with the printed invoices (F11) off, then switched on:
+    the next run has only the PDFs to make."""
+    set_profile(world, ("print.invoice_pdf", "off"))
+    converge(world)
+    set_profile(world, ("print.invoice_pdf", "on"))
 
 
 @pytest.fixture(params=CONFIGURATIONS)

@@ -16,9 +16,9 @@ from desktop_sync.domain.entities import CounterpartyKind, Requisite
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.engine.ops import EntityType
 
-from .conftest import World
+from .conftest import World, set_profile
 from .test_deals_e2e import SEND, deal_world, made_from
-from .test_issued_invoices import crm_of, set_profile
+from .test_issued_invoices import crm_of
 
 __all__ = ["deal_world"]  # the fixture, shared with the deals' own tests
 
@@ -73,16 +73,12 @@ def test_a_contacts_deal_makes_one_private_person_counterparty_and_reuses_it(
     deal_world: World,
 ) -> None:
     world = deal_world
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
+    world.sync()
     contact_id = _contact(world)
     deal_id, deal = _deal(world, contact_id, "Бумага для дома")
     assert deal.company_id is None and deal.contact_id == contact_id
 
-    with world.service() as svc:
-        summary, plan = svc.run()
-    assert summary.counts.get("failed", 0) == 0, summary.failures
+    _summary, plan = world.sync()
     reasons = [op.reason for op in plan.operations]
     person = [r for r in reasons if "Петров Иван Сергеевич" in r and "Физическое лицо" in r]
     assert len(person) == 1, reasons
@@ -100,22 +96,17 @@ def test_a_contacts_deal_makes_one_private_person_counterparty_and_reuses_it(
     assert docs[0].counterparty_ref == cp.onec_ref  # not a company that has the contact's id
     assert docs[0].total == deal.opportunity
 
-    with world.service() as svc:
-        _s, again = svc.run()
+    again = world.sync()[1]
     assert again.operations == (), [op.reason for op in again.operations]
 
     second_id, _second = _deal(world, contact_id, "Тетради")
-    with world.service() as svc:
-        summary, plan = svc.run()
-    assert summary.counts.get("failed", 0) == 0, summary.failures
+    _summary, plan = world.sync()
     assert not any("Физическое лицо" in op.reason for op in plan.operations)
     docs2 = made_from(world, second_id)
     assert len(docs2) == 1
     assert docs2[0].counterparty_ref == cp.onec_ref
     assert len(_persons(world)) == 1
-    with world.service() as svc:
-        _s, again = svc.run()
-    assert again.operations == ()
+    assert world.sync()[1].operations == ()
 
 
 def test_an_invoice_issued_in_onec_to_that_person_reaches_the_crm_for_the_contact(
@@ -124,14 +115,10 @@ def test_an_invoice_issued_in_onec_to_that_person_reaches_the_crm_for_the_contac
     """F8 for the person desktop-sync made: the CRM invoice's buyer is the contact (not a
     company, not a new contact), and the next sync plans nothing."""
     world = deal_world
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
+    world.sync()
     contact_id = _contact(world)
     deal_id, _deal_read = _deal(world, contact_id, "Бумага для дома")
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
+    world.sync()
     like = copy.deepcopy(world.story.invoice(made_from(world, deal_id)[0].onec_ref or ""))
     for name in ("Ref_Key", "DataVersion", "Number", "Posted", "DeletionMark"):
         like.pop(name, None)
@@ -140,10 +127,8 @@ def test_an_invoice_issued_in_onec_to_that_person_reaches_the_crm_for_the_contac
     world.onec.post(world.story.invoices, ref)
     set_profile(world, ("onec.invoices_since", "2026-03-19"))
 
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
-        _s, again = svc.run()
+    world.sync()
+    again = world.sync()[1]
     made = crm_of(world, ref)
     assert len(made) == 1
     assert made[0].contact_id == contact_id and made[0].company_id is None
@@ -157,20 +142,16 @@ def test_a_contact_whose_inn_1c_already_has_is_linked_not_created_again(
     """A seeded private person (in 1C and, as a contact, in the CRM, with the same ИНН and
     no mark of ours): the deal uses the 1C counterparty; none is created."""
     world = deal_world
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
-        people = {cp.inn: cp for cp in svc.onec.counterparties() if cp.inn and not cp.kpp}
+    world.sync()
+    people = {cp.inn: cp for cp in _all_counterparties(world) if cp.inn and not cp.kpp}
     with _crm(world) as c:
         reqs = c.companies.requisite_rows(3)
     req = next(r for r in reqs if r.get("RQ_INN") in people)
     person = people[req["RQ_INN"]]
     before = len(_all_counterparties(world))
     deal_id, _d = _deal(world, int(req["ENTITY_ID"]), "Для дачи")
-    with world.service() as svc:
-        summary, plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
-        _s, again = svc.run()
+    _summary, plan = world.sync()
+    again = world.sync()[1]
     assert not any("Физическое лицо" in op.reason for op in plan.operations)
     docs = made_from(world, deal_id)
     assert len(docs) == 1 and docs[0].counterparty_ref == person.onec_ref
@@ -189,9 +170,7 @@ def test_a_contacts_smart_invoice_and_deal_in_one_run_share_one_counterparty(
     """A smart invoice and a deal of the same contact, sent in the same run: one private
     person counterparty for both (the plan makes it once)."""
     world = deal_world
-    with world.service() as svc:
-        summary, _plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
+    world.sync()
     contact_id = _contact(world)
     deal_id, deal = _deal(world, contact_id, "Бумага для дома")
     with _crm(world) as c:
@@ -200,11 +179,10 @@ def test_a_contacts_smart_invoice_and_deal_in_one_run_share_one_counterparty(
             xml_id=f"test-person-{contact_id}",
         )
         c.invoices.set_product_rows(invoice_id, deal.invoice.lines)
+    _summary, plan = world.sync()
+    again = world.sync()[1]
     with world.service() as svc:
-        summary, plan = svc.run()
-        assert summary.counts.get("failed", 0) == 0, summary.failures
         sent = {int(lk.crm_id or 0): lk.onec_ref for lk in svc.links(EntityType.INVOICE)}
-        _s, again = svc.run()
     assert sum("Физическое лицо" in op.reason for op in plan.operations) == 1
     made = _persons(world)
     assert len(made) == 1

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from desktop_sync.config import ProfileStore
 from desktop_sync.engine.model import Flow
 from desktop_sync.sandbox.dataset import ORGANIZATION_INN
 
 from ..printing.pdf_reading import pdf_text
-from .conftest import World, make_world
+from .conftest import World, converge, make_world, only_pdfs_left, set_profile
 from .test_issued_invoices import crm_of, edit_quantity, issue, issued_world, onec_invoice, sync
 
 __all__ = ["issued_world"]  # the fixture, imported for pytest
@@ -46,15 +45,6 @@ def _file(world: World, comment: dict[str, Any]) -> tuple[str, bytes]:
     return world.crm.store.files[file_id]
 
 
-def _converge(world: World, runs: int = 4) -> None:
-    for _ in range(runs):
-        with world.service() as svc:
-            _summary, plan = svc.run()
-        if not plan.operations:
-            return
-    raise AssertionError(f"no convergence: {[op.reason for op in plan.operations[:5]]}")
-
-
 def _double_first_row(world: World, ref: str) -> None:
     """The accountant doubles the first row's quantity in 1C (sums follow)."""
     story = world.story
@@ -72,7 +62,7 @@ def _double_first_row(world: World, ref: str) -> None:
 
 
 def test_one_pdf_per_linked_invoice_and_one_more_per_change(world: World) -> None:
-    _converge(world)
+    converge(world)
     with world.service() as svc:
         links = {lk.onec_ref: int(lk.crm_id or 0) for lk in svc.journal.links("invoice")}
         pdf_links = svc.journal.links(PDF_ENTITY)
@@ -91,7 +81,7 @@ def test_one_pdf_per_linked_invoice_and_one_more_per_change(world: World) -> Non
 
     assert ref
     _double_first_row(world, ref)
-    _converge(world)
+    converge(world)
     after = _pdf_comments(world)
     assert len(after[crm_id]) == 2
     newest = max(after[crm_id], key=lambda c: int(c["ID"]))
@@ -122,21 +112,11 @@ def test_a_lost_answer_is_found_by_its_key_not_repeated(
         gen.close()
 
 
-def _printing(world: World, *, on: bool) -> None:
-    store = ProfileStore(world.paths.profiles_file)
-    world.profile = store.get("shop").with_setting("print.invoice_pdf", "on" if on else "off")
-    store.put(world.profile)
-
-
-def test_switched_off_in_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    gen = make_world(tmp_path, monkeypatch)
-    world = next(gen)
-    try:
-        _printing(world, on=False)
-        _converge(world)
-        assert _pdf_comments(world) == {}
-    finally:
-        gen.close()
+@pytest.mark.parametrize("configuration", ["bp30"])
+def test_switched_off_in_the_profile(world: World) -> None:
+    set_profile(world, ("print.invoice_pdf", "off"))
+    converge(world)
+    assert _pdf_comments(world) == {}
 
 
 def test_issued_in_1c_gets_its_pdf_in_the_same_run_and_one_more_per_change(
@@ -156,28 +136,20 @@ def test_issued_in_1c_gets_its_pdf_in_the_same_run_and_one_more_per_change(
     assert sync(world).operations == ()
     edit_quantity(world, ref, 0, 5)
     sync(world)
-    _converge(world)
+    converge(world)
     comments = _pdf_comments(world)[made.invoice.crm_id]
     assert len(comments) == 2
     (_name, data) = _file(world, max(comments, key=lambda c: int(c["ID"])))
     assert onec_invoice(world, ref).number in pdf_text(data)
 
 
-def test_a_pdf_over_the_portals_limit_waits_in_the_inbox_naming_the_invoice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gen = make_world(tmp_path, monkeypatch)
-    world = next(gen)
-    try:
-        _printing(world, on=False)
-        _converge(world)  # everything else done: only the PDFs are left
-        _printing(world, on=True)
-        world.crm.portal.max_body = 16 * 1024  # a PDF is some 40 KB, in Base64 more
-        with world.service() as svc:
-            summary, _plan = svc.run()
-            items = [i for i in svc.inbox() if i.flow == "F11"]
-        assert summary.per_flow["F11"].get("failed", 0) >= 1
-        assert items and "KB" in items[0].message and items[0].record_label
-        assert _pdf_comments(world) == {}
-    finally:
-        gen.close()
+@pytest.mark.parametrize("configuration", ["bp30"])
+def test_a_pdf_over_the_portals_limit_waits_in_the_inbox_naming_the_invoice(world: World) -> None:
+    only_pdfs_left(world)
+    world.crm.portal.max_body = 16 * 1024  # a PDF is some 40 KB, in Base64 more
+    with world.service() as svc:
+        summary, _plan = svc.run()
+        items = [i for i in svc.inbox() if i.flow == "F11"]
+    assert summary.per_flow["F11"].get("failed", 0) >= 1
+    assert items and "KB" in items[0].message and items[0].record_label
+    assert _pdf_comments(world) == {}

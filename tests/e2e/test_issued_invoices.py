@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from desktop_sync.config import ProfileStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice
@@ -23,7 +22,7 @@ from desktop_sync.engine.model import Flow, Plan
 from desktop_sync.engine.plan_onec_invoices import crm_vat
 from desktop_sync.sandbox.bitrix24.seed import MANAGER_ID
 
-from .conftest import World, make_world
+from .conftest import World, make_world, set_profile
 
 SINCE = "2026-03-12"  # after every seeded 1C invoice: only those issued here are in scope
 RATES = (0, 5, 7, 10, 18, 20, 22)
@@ -38,14 +37,6 @@ def issued_world(
     set_profile(world, ("onec.invoices_since", SINCE))
     yield world
     gen.close()
-
-
-def set_profile(world: World, *settings: tuple[str, str]) -> None:
-    profile = world.profile
-    for key, value in settings:
-        profile = profile.with_setting(key, value)
-    ProfileStore(world.paths.profiles_file).put(profile)
-    world.profile = profile
 
 
 def _last_seeded(world: World) -> dict[str, Any]:
@@ -125,10 +116,7 @@ def crm_of(world: World, ref: str) -> list[CrmInvoice]:
 
 
 def sync(world: World) -> Plan:
-    with world.service() as svc:
-        summary, plan = svc.run()
-    assert summary.counts["failed"] == 0, summary.failures
-    return plan
+    return world.sync()[1]
 
 
 def f8_ops(plan: Plan, ref: str) -> list[str]:

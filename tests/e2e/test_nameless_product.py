@@ -5,7 +5,6 @@ no new item on the next run, and the name reaches the CRM once 1C has it again."
 from __future__ import annotations
 
 from desktop_sync.engine.model import Flow
-from desktop_sync.i18n import language, set_language
 from desktop_sync.sandbox.onec import bp30, ut11
 
 from .conftest import World
@@ -24,14 +23,7 @@ def test_a_product_emptied_in_1c_waits_named_by_its_article(world: World) -> Non
     ref, crm_id, product = _a_goods_product(world, _linked(world))
     before = _crm_product(world, crm_id).name
     _rename(world, ref, "   ")
-    lang = language()
-    set_language("ru")
-    try:
-        with world.service() as svc:
-            summary, plan = svc.run()
-    finally:
-        set_language(lang)
-    assert summary.counts["failed"] == 0, summary.failures
+    _summary, plan = world.sync("ru")
     assert [op.op_id for op in plan.operations if op.flow is Flow.F5] == []
     (item,) = [i for i in plan.items if i.key == f"F5:noname:{ref}"]
     assert item.record_label == f"товар без наименования (артикул {product.article})"
