@@ -236,6 +236,21 @@ def test_invoice_status_has_payments_and_shipments(snap: Snapshot) -> None:
     assert status.crm_id == 101 and status.stage == "Новый" and status.year_number == "12/2026"
 
 
+def test_a_crm_invoice_of_a_private_person_names_the_contact(snap: Snapshot) -> None:
+    """A smart invoice whose buyer is a contact and no company (a private person): the
+    table names the contact, as the CRM does, and the lookup finds it by that name."""
+    person = Counterparty("Петров Иван Сергеевич", CounterpartyKind.PERSON, crm_id=7)
+    snap.crm.contacts = {7: CrmCompany(person, None, None, False, None, NOW, entity="contact")}
+    inv = _invoice(None, "СЧ-0011", 21, "300.00", None, crm_id=103)
+    snap.crm.invoices[103] = CrmInvoice(
+        inv, None, "DT31_1:N", 1, None, 7, None, D("300.00"), D(0), False, NOW, NOW, None
+    )
+    row = next(r for r in build_views(snap, _links()).invoices.rows if r.crm_id == "103")
+    assert row.crm and row.crm["counterparty"] == "Петров Иван Сергеевич"
+    assert row.counterparty == "Петров Иван Сергеевич"
+    assert [s.number for s in find_invoices(snap, _links()[INVOICE], "петров")] == ["СЧ-0011"]
+
+
 def test_empty_snapshot_gives_empty_tables() -> None:
     views = build_views(empty_snapshot(), {})
     assert all(not t.rows for t in views.tables())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from desktop_sync.crm.types import CrmInvoice
 from desktop_sync.domain.entities import Invoice, Payment, payment_state
 from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.engine import normalize as nz
@@ -102,10 +103,13 @@ def counterparty_name(snap: Snapshot, inv: Invoice) -> str:
     return inv.counterparty_name
 
 
-def crm_counterparty_name(snap: Snapshot, company_id: int | None, fallback: str) -> str:
-    if company_id is not None and company_id in snap.crm.companies:
-        return snap.crm.companies[company_id].counterparty.name
-    return fallback
+def crm_counterparty_name(snap: Snapshot, ci: CrmInvoice) -> str:
+    """The buyer of a CRM invoice as the CRM names it: its company, else its contact (a
+    private person), else the name the invoice itself carries."""
+    company = snap.crm.companies.get(ci.company_id) if ci.company_id is not None else None
+    if company is None and ci.contact_id is not None:
+        company = snap.crm.contacts.get(ci.contact_id)
+    return company.counterparty.name if company is not None else ci.invoice.counterparty_name
 
 
 def crm_figures(snap: Snapshot, crm_id: int, deal: bool = False) -> dict[str, Any]:
@@ -123,7 +127,7 @@ def crm_figures(snap: Snapshot, crm_id: int, deal: bool = False) -> dict[str, An
     return {
         "number": inv.number,
         "date": inv.date,
-        "counterparty": crm_counterparty_name(snap, ci.company_id, inv.counterparty_name),
+        "counterparty": crm_counterparty_name(snap, ci),
         "total": total,
         "paid": paid,
         "outstanding": outstanding,
@@ -231,7 +235,7 @@ def find_invoices(
     for cid, ci in snap.crm.invoices.items():  # CRM invoices not (yet) in 1C
         if cid in onec_of:
             continue
-        name = crm_counterparty_name(snap, ci.company_id, ci.invoice.counterparty_name)
+        name = crm_counterparty_name(snap, ci)
         if q in (str(cid), ci.invoice.number.casefold()) or (len(q) >= 3 and q in name.casefold()):
             result.append(crm_status(snap, cid))
     result.sort(key=lambda s: (s.date, s.number), reverse=True)

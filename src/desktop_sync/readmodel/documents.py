@@ -156,9 +156,7 @@ def _paid_in_crm(
     right = {
         "number": p.number if shown else "",
         "date": p.date if shown else None,
-        "counterparty": crm_counterparty_name(
-            snap, first.company_id, first.invoice.counterparty_name
-        ),
+        "counterparty": crm_counterparty_name(snap, first),
         "kind": kind if shown else "",
         "amount": p.effect if shown else None,
         "invoice": ", ".join(ci.invoice.number for _, ci in crm_invs),
