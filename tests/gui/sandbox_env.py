@@ -24,8 +24,13 @@ class SandboxEnv:
 
 @contextmanager
 def sandbox_env(
-    home: Path, size: str = "small", schedule_minutes: int = 0, configuration: str = "bp30"
+    home: Path,
+    size: str = "small",
+    schedule_minutes: int = 0,
+    configuration: str = "bp30",
+    issued_since: str = "",
 ) -> Iterator[SandboxEnv]:
+    """``issued_since``: ``onec.invoices_since`` (F8), e.g. the demo's for screenshots."""
     from desktop_sync.sandbox import bitrix24, onec
 
     onec_sb = onec.start(port=0, size=size, configuration=configuration)
@@ -44,6 +49,7 @@ def sandbox_env(
             configuration=configuration,
             stages={"send": "DT31_1:UC_TO1C"},
             schedule_minutes=schedule_minutes,
+            issued_since=issued_since,
             demo=True,
         )
         profile = ProfileStore(paths.profiles_file).put(profile)
