@@ -279,9 +279,10 @@ class MainWindowView(QMainWindow):
         strip = QHBoxLayout(self.progress_strip)
         strip.setContentsMargins(0, 4, 0, 0)
         self.progress_label = QLabel()
-        self.progress_label.setSizePolicy(
-            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred
-        )
+        # Ignored: the text (a record's name) never widens the window; a long one is cut
+        # at the strip's edge. Before, each longer name grew the window, and every growth
+        # repainted the tables while the worker ran (issue 18: no stall over 50 ms)
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar()
         self.progress.setMinimumWidth(260)
         self.progress.setTextVisible(True)
@@ -289,6 +290,12 @@ class MainWindowView(QMainWindow):
         strip.addWidget(self.progress_label, 1)
         strip.addWidget(self.progress)
         strip.addWidget(self.cancel_button)
+        # its room is kept while hidden: showing it at every read and apply resized the
+        # tables, and repainting them called the models' Python data() thousands of
+        # times while the worker held the GIL (issue 18: no stall over 50 ms)
+        keep_room = self.progress_strip.sizePolicy()
+        keep_room.setRetainSizeWhenHidden(True)
+        self.progress_strip.setSizePolicy(keep_room)
         self.progress_strip.hide()
         root.addWidget(self.progress_strip)
 
