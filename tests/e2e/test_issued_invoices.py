@@ -350,3 +350,33 @@ def test_a_ut_draft_order_reaches_the_crm_once_posted(issued_world: World) -> No
     world.onec.post(world.story.invoices, ref)
     assert f"F8:create_crm:{ref}" in f8_ops(sync(world), ref)
     assert len(crm_of(world, ref)) == 1
+
+
+@pytest.mark.parametrize("configuration", ["ut11"])
+def test_status_says_a_ut_draft_order_goes_once_posted(issued_world: World) -> None:
+    """`desktop-sync status` of a UT 11 draft order says why it is not in the CRM, in the
+    window's words; `--json` carries them as ``note``."""
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    from desktop_sync.cli.main import run
+    from desktop_sync.i18n import set_language
+
+    world = issued_world
+    ref = issue(world, 13, (2,), posted=False)
+    query = f"{onec_invoice(world, ref).number}/2026"
+    home = ["--home", str(world.paths.config_dir.parent)]
+    said = {}
+    set_language("ru")
+    try:
+        for argv in (["status", query], ["status", query, "--json"]):
+            out = io.StringIO()
+            with redirect_stdout(out):
+                assert run([*home, *argv]) == 0
+            said[len(argv)] = out.getvalue()
+    finally:
+        set_language("en")
+    assert "В CRM его нет: не проведён, уйдёт в CRM после проведения." in said[2]
+    data = json.loads(said[3])
+    assert data["crm_id"] is None and data["note"] == "не проведён, уйдёт в CRM после проведения"

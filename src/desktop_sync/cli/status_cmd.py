@@ -43,6 +43,7 @@ def status_data(st: InvoiceStatus) -> dict[str, Any]:
             "stage": data.get("crm", {}).get("stage"),
             "onec_number": st.year_number if st.in_onec else None,
             "crm_number": st.crm_number if st.crm_total is not None else None,
+            "note": st.note,  # what it waits for that needs no person, in words
         }
     )
     return data
@@ -85,5 +86,7 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
                 number=data["crm"]["number"], id=st.crm_id, stage=data["crm"]["stage"]
             )
         )
+    elif st.note:  # e.g. a UT 11 draft order: it goes once posted
+        echo(tr("Not in the CRM: {why}.").format(why=st.note))
     else:
         echo(tr("Not in the CRM."))

@@ -6,6 +6,7 @@ the service's methods of the same names are the door (the fronts call those).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desktop_sync.connectors.bitrix24.check import check as crm_check
@@ -57,9 +58,14 @@ def setting_choices(svc: SyncService) -> SettingChoices:
 
 
 def invoice_status(svc: SyncService, query: str) -> lookup.InvoiceStatus:
-    """The invoice ``status`` names, read now (payments and shipments: F3, F4)."""
-    snap, _plan = svc.prepare(flows=(Flow.F3, Flow.F4))
-    return lookup.locate(snap, svc.links(INVOICE), query)
+    """The invoice ``status`` names, read now (payments and shipments: F3, F4), with what
+    it waits for (F8: a UT 11 draft order goes to the CRM once posted)."""
+    snap, plan = svc.prepare(flows=(Flow.F3, Flow.F4, Flow.F8))
+    found = lookup.locate(snap, svc.links(INVOICE), query)
+    notes = [
+        short for kind, rid, short, _ in plan.notes if (kind, rid) == (INVOICE, found.onec_ref)
+    ]
+    return replace(found, note="; ".join(notes)) if notes else found
 
 
 def for_print(svc: SyncService, query: str) -> ForPrint:
