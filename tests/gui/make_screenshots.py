@@ -36,13 +36,12 @@ def main(out: Path, lang: str) -> list[Path]:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from desktop_sync.cli.demo_cmd import DEMO_ISSUED_SINCE
     from desktop_sync.engine.service import SyncService
     from desktop_sync.gui.controllers.main_controller import MainController
     from desktop_sync.gui.resources import app_icon
     from desktop_sync.gui.views.main_window import MainWindowView
     from desktop_sync.i18n import set_language
-    from tests.gui.sandbox_env import sandbox_env
+    from tests.gui.sandbox_env import demo_env
 
     set_language(lang)
     app = QApplication.instance() or QApplication([])
@@ -82,9 +81,7 @@ def main(out: Path, lang: str) -> list[Path]:
     configuration = os.environ.get("CONFIGURATION", "bp30")
     with (
         tempfile.TemporaryDirectory() as tmp,
-        sandbox_env(  # F8 on, as in the demo: 1C's invoices go to the CRM
-            Path(tmp) / "home", configuration=configuration, issued_since=DEMO_ISSUED_SINCE
-        ) as env,
+        demo_env(Path(tmp) / "home", configuration) as env,  # what the demo shows
     ):
         c = MainController(
             env.paths, "demo",

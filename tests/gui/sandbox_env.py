@@ -24,13 +24,8 @@ class SandboxEnv:
 
 @contextmanager
 def sandbox_env(
-    home: Path,
-    size: str = "small",
-    schedule_minutes: int = 0,
-    configuration: str = "bp30",
-    issued_since: str = "",
+    home: Path, size: str = "small", schedule_minutes: int = 0, configuration: str = "bp30"
 ) -> Iterator[SandboxEnv]:
-    """``issued_since``: ``onec.invoices_since`` (F8), e.g. the demo's for screenshots."""
     from desktop_sync.sandbox import bitrix24, onec
 
     onec_sb = onec.start(port=0, size=size, configuration=configuration)
@@ -49,7 +44,6 @@ def sandbox_env(
             configuration=configuration,
             stages={"send": "DT31_1:UC_TO1C"},
             schedule_minutes=schedule_minutes,
-            issued_since=issued_since,
             demo=True,
         )
         profile = ProfileStore(paths.profiles_file).put(profile)
@@ -62,6 +56,34 @@ def sandbox_env(
                 os.environ[k] = v
         crm_sb.stop()
         onec_sb.stop()
+
+
+@contextmanager
+def demo_env(home: Path, configuration: str = "bp30") -> Iterator[SandboxEnv]:
+    """What ``desktop-sync demo`` opens, made by the demo's own pieces: its sandboxes and
+    seed, its profile (F8's start day, the deal pipeline, the send stage) and the CRM's
+    custom fields set up, so screenshots show what the demo shows."""
+    from desktop_sync.cli.demo_cmd import demo_profile, running_sandboxes
+    from desktop_sync.engine.profiles_door import ProfilesDoor
+    from desktop_sync.engine.service import SyncService
+
+    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
+    try:
+        with running_sandboxes(configuration=configuration) as boxes:
+            os.environ[ONEC_PASSWORD_ENV] = boxes.onec_password
+            os.environ[CRM_SECRET_ENV] = boxes.crm_webhook
+            paths = AppPaths.resolve(home)
+            paths.ensure()
+            profile = demo_profile(ProfilesDoor(paths), boxes, configuration)
+            with SyncService.open(profile, paths, crm_throttle=False) as svc:
+                svc.setup()  # as the demo does: what an administrator runs once
+            yield SandboxEnv(paths, profile, boxes, boxes)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @contextmanager
