@@ -41,7 +41,7 @@ from desktop_sync.printing.data import (
     quantity_text,
     rate_text,
 )
-from desktop_sync.printing.fonts import add_font
+from desktop_sync.printing.fonts import add_font, before_output
 from desktop_sync.printing.qr import digits, gost_payload, qr_code
 
 
@@ -76,6 +76,7 @@ def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
     _rows(pdf, invoice)
     _totals(pdf, invoice)
     _signatures(pdf, invoice)
+    before_output(pdf)
     return bytes(pdf.output())
 
 
