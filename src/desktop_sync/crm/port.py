@@ -12,7 +12,7 @@ one would implement is in docs/decisions/crm-port.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -388,6 +388,11 @@ class CrmPort(Protocol):
 
     def forget(self) -> None:
         """Drop what was read once per client: the next run sees the CRM as it is."""
+        ...
+
+    def while_waiting(self, work: Callable[[], bool]) -> None:
+        """Work to do while the CRM's rate limit makes a request wait, instead of sleeping:
+        ``work`` does one small unit and returns whether there was one."""
         ...
 
     def close(self) -> None: ...

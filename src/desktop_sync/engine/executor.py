@@ -397,6 +397,10 @@ def execute(
     settled on its own afterwards.
     """
     run = _Run(journal, run_id, writers, summary)
+    for writer in writers.values():  # a writer may prepare what needs no earlier write
+        ahead = getattr(writer, "ahead", None)
+        if ahead is not None:
+            ahead(ops, run.results)
     total = len(ops)
     pending = Pending(list(ops))
     deferred = Deferred()

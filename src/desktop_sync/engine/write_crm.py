@@ -96,6 +96,11 @@ class CrmWriter:
 
     # -- the executor's side -------------------------------------------------------------
 
+    def ahead(self, ops: list[Operation], results: Mapping[str, Applied]) -> None:
+        """The run's operations, before the first is written, and what they produce as
+        they are written (``executor.execute``)."""
+        self.pdfs.ahead(ops, results)
+
     def apply(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         handler = handler_for(
             self._single, op, tr("desktop-sync cannot make this change in the CRM: {what}")

@@ -16,6 +16,7 @@ written to it (docs/decisions/exactly-once-creates.md); every other one is.
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Mapping
 
 from desktop_sync.connectors.onec import (
@@ -33,7 +34,13 @@ from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import EntityType, InvoicePdf, Unsettled
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
-from desktop_sync.printing import BankAccount, Party, PrintingError, render_invoice_pdf
+from desktop_sync.printing import (
+    BankAccount,
+    Party,
+    PrintableInvoice,
+    PrintingError,
+    render_invoice_pdf,
+)
 from desktop_sync.printing.files import default_name
 from desktop_sync.printing.version import digest, version_values
 
@@ -116,10 +123,46 @@ def comment_text(p: InvoicePdf) -> str:
 class PdfAttacher:
     """The handler of ``InvoicePdf`` operations (registered in ``CrmWriter``)."""
 
+    AHEAD = 100  # PDFs rendered ahead at most (about 4 MB), taken as their batches go
+
     def __init__(self, crm: CrmPort, onec: OnecSide | None) -> None:
         self.crm = crm
         self.onec = onec
         self._seller: tuple[Party, BankAccount] | None = None
+        self._todo: deque[Operation] = deque()  # PDFs to render ahead (``ahead``)
+        self._results: Mapping[str, Applied] = {}
+        self._early: dict[str, tuple[_Pdf, tuple[str, bytes]]] = {}  # by key: ready, file
+
+    def ahead(self, ops: list[Operation], results: Mapping[str, Applied]) -> None:
+        """The PDFs this run will attach, before its first write, and ``results``, what
+        the run's writes produce as they go: each PDF whose invoice is ready (known
+        before the run, or made and numbered already) is prepared and rendered while the
+        CRM's rate limit makes a request wait (``CrmPort.while_waiting``), so rendering
+        costs the run no time (issue 18)."""
+        self._todo = deque(op for op in ops if isinstance(op.payload, InvoicePdf))
+        self._results = results
+        self._early.clear()
+        if self._todo:
+            self.crm.while_waiting(self._prepare_one_ahead)
+
+    def _prepare_one_ahead(self) -> bool:
+        """One PDF prepared and rendered ahead; False: none ready, or room for none."""
+        if len(self._early) >= self.AHEAD:
+            return False
+        for _ in range(len(self._todo)):
+            op = self._todo.popleft()
+            p = op.payload
+            assert isinstance(p, InvoicePdf)
+            if p.from_op and p.from_op not in self._results:
+                self._todo.append(op)  # its invoice is not made yet
+                continue
+            try:
+                pdf = self._prepare(op, self._results)
+                self._early[op.idempotency_key] = (pdf, self._file(pdf.p.document, pdf.version))
+            except Exception:  # noqa: S110  # tried again when its batch goes, failing in words there
+                pass
+            return True
+        return False
 
     def _side(self) -> OnecSide:
         if self.onec is None:
@@ -143,7 +186,14 @@ class PdfAttacher:
         fails alone)."""
         out: dict[int, Outcome] = {}
         ready: dict[int, _Pdf] = {}
+        rendered: dict[int, tuple[str, bytes]] = {}
+        mine = {op.idempotency_key for op in ops}
+        self._todo = deque(op for op in self._todo if op.idempotency_key not in mine)
         for n, op in enumerate(ops):
+            early = self._early.pop(op.idempotency_key, None)
+            if early is not None:
+                ready[n], rendered[n] = early
+                continue
             try:
                 ready[n] = self._prepare(op, results)
             except SyncError as exc:
@@ -162,9 +212,12 @@ class PdfAttacher:
         comments: dict[int, tuple[int, str, list[tuple[str, bytes]]]] = {}
         for n, pdf in ready.items():
             try:
-                comments[n] = (pdf.crm_id, pdf.text, [self._render(pdf)])
+                file = rendered.get(n) or self._file(pdf.p.document, pdf.version)
+                comments[n] = (pdf.crm_id, pdf.text, [file])
             except SyncError as exc:
                 out[n] = exc
+        if self._todo:  # room again for the next PDFs rendered ahead
+            self.crm.while_waiting(self._prepare_one_ahead)
         made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
         for (n, (_id, _text, files)), m in zip(comments.items(), made, strict=True):
             pdf = ready[n]
@@ -196,14 +249,14 @@ class PdfAttacher:
         fresh = made is not None and not made.result.get(FOUND)
         return _Pdf(p, crm_id, key, version, f"{ref}/{version}", text, look_up=not fresh)
 
-    def _render(self, pdf: _Pdf) -> tuple[str, bytes]:
+    def _file(self, document: PrintableInvoice, version: str) -> tuple[str, bytes]:
         seller, bank = self._seller_and_bank()
-        doc = dataclasses.replace(pdf.p.document, seller=seller, bank=bank)
+        doc = dataclasses.replace(document, seller=seller, bank=bank)
         try:
             data = render_invoice_pdf(doc)
         except PrintingError as exc:
             raise WriteError(str(exc)) from None
-        return file_name(doc.number, f"{doc.date:%d.%m.%Y}", pdf.version), data
+        return file_name(doc.number, f"{doc.date:%d.%m.%Y}", version), data
 
     def _made_in_onec(
         self, p: InvoicePdf, results: Mapping[str, Applied]

@@ -18,7 +18,7 @@ lookup so that a write whose outcome is unknown can be resolved before any retry
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.closing import Closing
@@ -78,6 +78,9 @@ class Bitrix24Client(Closing):
 
     def batch_all(self, commands: Mapping[str, tuple[str, Params]], **how: Any) -> BatchReply:
         return self.rest.batch_all(commands, **how)
+
+    def while_waiting(self, work: Callable[[], bool]) -> None:
+        self.rest.while_waiting(work)
 
     def scan(
         self, method: str, params: Params | None = None, **how: Any

@@ -147,6 +147,7 @@ class RestClient(Closing):
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.counters = Counters()
+        self._idle: Callable[[], bool] | None = None  # while_waiting
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -245,7 +246,19 @@ class RestClient(Closing):
                 code="OPERATION_TIME_LIMIT",
                 status=429,
             )
+        self._work_while_waiting()
         self.throttle.acquire()
+
+    def while_waiting(self, work: Callable[[], bool]) -> None:
+        """Work to do while the bucket makes a request wait, instead of sleeping: ``work``
+        does one small unit and says whether there was one (``False``: nothing left). Time
+        spent working drains the bucket as a sleep would, so it costs the run nothing."""
+        self._idle = work
+
+    def _work_while_waiting(self) -> None:
+        while self._idle is not None and self.throttle.deficit() > 0:
+            if not self._idle():
+                self._idle = None
 
     def _exchange(self, ex: _Exchange) -> Mapping[str, Any]:
         """One request, retried while that is safe: the answer's JSON body, or an error.

@@ -44,6 +44,12 @@ class RequestThrottle:
         self.level = max(0.0, self.level - (now - self._last) * self.rate)
         self._last = now
 
+    def deficit(self) -> float:
+        """Seconds until one more request fits in the bucket (0: it fits now)."""
+        with self._lock:
+            self._drain()
+            return max(0.0, self.level + 1 - self.capacity) / self.rate
+
     def acquire(self) -> None:
         """Wait until one more request fits in the bucket, then count it."""
         with self._lock:

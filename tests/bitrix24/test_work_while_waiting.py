@@ -1,0 +1,57 @@
+"""Work done while the bucket makes a request wait (``while_waiting``) replaces the sleep:
+the time it takes drains the bucket as a sleep would, so it costs the run nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
+from tests.bitrix24.conftest import FakeClock
+
+
+@pytest.fixture
+def limited(fake_clock: FakeClock) -> Iterator[Bitrix24Sandbox]:
+    with start(size="small", rate_limit=True) as sandbox:
+        sandbox.set_clock(fake_clock.time)
+        yield sandbox
+
+
+def test_the_wait_is_spent_working_not_sleeping(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
+    for _ in range(50):  # the bucket is full: each next request waits half a second
+        client.call("scope")
+    units: list[float] = []
+
+    def work() -> bool:  # a unit of work takes 0.1 s of the clock; 12 units in all
+        if len(units) == 12:
+            return False
+        units.append(fake_clock.time())
+        fake_clock.sleep(0.1)  # the clock moving, as real work moves it
+        return True
+
+    client.while_waiting(work)
+    slept_before = client.rest.throttle.waited
+    start_at = fake_clock.time()
+    for _ in range(4):
+        client.call("scope")
+    assert len(units) == 12  # all of it done while waiting
+    slept = client.rest.throttle.waited - slept_before
+    assert slept == pytest.approx(4 * 0.5 - 12 * 0.1, abs=0.11)  # the rest of the wait
+    assert fake_clock.time() - start_at == pytest.approx(4 * 0.5, abs=0.11)  # no time lost
+    assert limited.stats.rejected_503 == 0
+
+
+def test_without_a_wait_no_work_is_done(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
+    done: list[int] = []
+    client.while_waiting(lambda: bool(done.append(1)))
+    for _ in range(10):  # far below the burst: nothing waits
+        client.call("scope")
+    assert done == []
