@@ -14,6 +14,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import BATCH, BUCKET, Row, bucket_seconds
 
@@ -136,12 +137,24 @@ def _first_sync(rows: list[Row], size: str) -> list[Goal]:
             "s",
             floor,
             None if floor is None else 1.1 * floor,
-            note=f"{BUCKET}"
+            note=f"{BUCKET}; {_time_split(r.extra)}"
             if floor
             else f"the fewest requests fit in the burst: no bucket wait; {r.value:.0f} made "
             f"need {bucket_seconds(int(r.value)):.0f} s at 2/s",
         ),
     ]
+
+
+def _time_split(extra: dict[str, Any]) -> str:
+    """The first sync's time: real (our CPU, the sandboxes', neither) + the bucket waits."""
+    if "our_cpu_seconds" not in extra:
+        return "no split in this result"
+    real, cpu, ours = extra["real_seconds"], extra["cpu_seconds"], extra["our_cpu_seconds"]
+    return (
+        f"{real + extra['waited_seconds']:.1f} s = our CPU {ours:.1f} s + sandboxes' CPU "
+        f"{cpu - ours:.1f} s + {real - cpu:.1f} s neither (a busy machine) + "
+        f"{extra['waited_seconds']:.1f} s waited for the bucket"
+    )
 
 
 def _peers(rows: list[Row]) -> list[Goal]:

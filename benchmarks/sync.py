@@ -59,6 +59,8 @@ class RunStats:
     failed: int
     crm_writes: int
     cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
+    our_cpu_seconds: float = 0.0  # the sync's own thread (it runs in one: this one)
+    waited_seconds: float = 0.0  # the client's throttle waits (virtual: added, not slept)
     crm_read_floor: int = 0  # fewest CRM requests to read what the portal held at the start
     crm_write_commands: int = 0  # write calls alone or inside batches
     crm_reading: int = 0  # CRM requests that only read (a call or a batch of reads)
@@ -134,6 +136,8 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
     kinds = _Kinds()
     real0 = time.perf_counter()
     cpu0 = time.process_time()
+    ours0 = time.thread_time()  # the sync runs in this thread; the sandboxes in their own
+    slept0 = clock.slept if clock else 0.0
     calls0 = dict(w.crm.stats.calls)
     v0 = clock.now() if clock else 0.0
     with SyncService.open(w.profile, w.paths) as svc:
@@ -146,6 +150,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         summary = svc.apply(plan)
     real = time.perf_counter() - real0
     cpu = time.process_time() - cpu0
+    ours = time.thread_time() - ours0
     written = {
         m: n - calls0.get(m, 0)
         for m, n in w.crm.stats.calls.items()
@@ -167,11 +172,24 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         failed=summary.counts.get("failed", 0),
         crm_writes=sum(n for m, n in w.crm.stats.calls.items() if not _is_read(m)) - writes0,
         cpu_seconds=cpu,
+        our_cpu_seconds=ours,
+        waited_seconds=(clock.slept - slept0) if clock else 0.0,
         top_writes=top,
         crm_read_floor=read_floor,
         crm_reading=kinds.reading,
         crm_writing=kinds.writing,
         crm_write_commands=_write_commands(w) - commands0,
+    )
+
+
+def split(s: RunStats) -> str:
+    """Where the time went: real elapsed (our CPU, the sandboxes' CPU, the rest: waiting
+    for a core on a busy machine) and the throttle's waits added to it."""
+    other = s.real_seconds - s.cpu_seconds
+    return (
+        f"{s.real_seconds:.1f} s real = our CPU {s.our_cpu_seconds:.1f} s + sandboxes' CPU "
+        f"{s.cpu_seconds - s.our_cpu_seconds:.1f} s + {other:.1f} s neither (a busy machine); "
+        f"+ {s.waited_seconds:.1f} s waited for the bucket"
     )
 
 
@@ -312,7 +330,7 @@ def rows_for(
                 crm_floor,
                 crm_source,
                 f"{s.applied} applied, {s.failed} failed; changed {s.changed}"
-                + (f"; real work {s.real_seconds:.1f} s" if rate_limit else ""),
+                + (f"; {split(s)}" if rate_limit else ""),
                 wall_s=s.real_seconds,
                 cpu_s=s.cpu_seconds,
             )
