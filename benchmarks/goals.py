@@ -153,7 +153,9 @@ def _time_split(extra: dict[str, Any]) -> str:
     return (
         f"{real + extra['waited_seconds']:.1f} s = our CPU {ours:.1f} s + sandboxes' CPU "
         f"{cpu - ours:.1f} s + {real - cpu:.1f} s neither (a busy machine) + "
-        f"{extra['waited_seconds']:.1f} s waited for the bucket"
+        f"{extra['waited_seconds']:.1f} s waited for the bucket; the bucket stood empty "
+        f"{extra.get('idle_seconds', 0.0):.1f} s of it, and the requests made need "
+        f"{bucket_seconds(int(extra['crm_requests'])):.1f} s of it at least"
     )
 
 

@@ -61,6 +61,7 @@ class RunStats:
     cpu_seconds: float = 0.0  # this process, every thread: the sync and both sandboxes
     our_cpu_seconds: float = 0.0  # the sync's own thread (it runs in one: this one)
     waited_seconds: float = 0.0  # the client's throttle waits (virtual: added, not slept)
+    idle_seconds: float = 0.0  # the bucket stood empty: nothing to send (reading, planning)
     crm_read_floor: int = 0  # fewest CRM requests to read what the portal held at the start
     crm_write_commands: int = 0  # write calls alone or inside batches
     crm_reading: int = 0  # CRM requests that only read (a call or a batch of reads)
@@ -148,6 +149,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
             pace(svc.crm, clock)
         snap, plan = svc.prepare()
         summary = svc.apply(plan)
+        idle = svc.crm.rest.throttle.stood_empty()
     real = time.perf_counter() - real0
     cpu = time.process_time() - cpu0
     ours = time.thread_time() - ours0
@@ -174,6 +176,7 @@ def sync_once(w: World, label: str, changed: int, clock: VirtualClock | None) ->
         cpu_seconds=cpu,
         our_cpu_seconds=ours,
         waited_seconds=(clock.slept - slept0) if clock else 0.0,
+        idle_seconds=idle,
         top_writes=top,
         crm_read_floor=read_floor,
         crm_reading=kinds.reading,
@@ -189,7 +192,8 @@ def split(s: RunStats) -> str:
     return (
         f"{s.real_seconds:.1f} s real = our CPU {s.our_cpu_seconds:.1f} s + sandboxes' CPU "
         f"{s.cpu_seconds - s.our_cpu_seconds:.1f} s + {other:.1f} s neither (a busy machine); "
-        f"+ {s.waited_seconds:.1f} s waited for the bucket"
+        f"+ {s.waited_seconds:.1f} s waited for the bucket; the bucket stood empty "
+        f"{s.idle_seconds:.1f} s of it (nothing to send yet: reading, planning)"
     )
 
 

@@ -38,11 +38,20 @@ class RequestThrottle:
         self._last = clock()
         self._lock = threading.Lock()
         self.waited = 0.0
+        self.idle = 0.0  # seconds the bucket stood empty (counted as it is next drained)
 
     def _drain(self) -> None:
         now = self.clock()
-        self.level = max(0.0, self.level - (now - self._last) * self.rate)
+        drained = (now - self._last) * self.rate
+        self.idle += max(0.0, drained - self.level) / self.rate
+        self.level = max(0.0, self.level - drained)
         self._last = now
+
+    def stood_empty(self) -> float:
+        """Seconds the bucket stood empty so far (nothing sent while it could have been)."""
+        with self._lock:
+            self._drain()
+            return self.idle
 
     def deficit(self) -> float:
         """Seconds until one more request fits in the bucket (0: it fits now)."""
