@@ -226,9 +226,9 @@ class SyncService(JournalDoor):
             previous = None  # the periodic full reconciliation: deletions and drift
         try:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
-            onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             crm, cursor, keys = read_crm(self.crm, progress, cancel, stock=stock, previous=previous,
                                          deals=deal_pipelines(self.profile))  # fmt: skip
+            onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
             check_scopes(self.crm)  # answered by the read's first request
             self._connected = True
             missing_fields = missing_of(self.crm.userfields.missing_custom_fields())
