@@ -346,7 +346,7 @@ def test_a_ut_draft_order_reaches_the_crm_once_posted(issued_world: World) -> No
     finally:
         set_language("en")
     assert row.state is SyncState.ONLY_ONEC and row.onec and row.onec["stage"] == "Не проведён"
-    assert words == "Только в 1С: не проведён, уйдёт в CRM после проведения"
+    assert words == "Только в 1С: в CRM после проведения"  # fits the state column
     world.onec.post(world.story.invoices, ref)
     assert f"F8:create_crm:{ref}" in f8_ops(sync(world), ref)
     assert len(crm_of(world, ref)) == 1
@@ -377,6 +377,8 @@ def test_status_says_a_ut_draft_order_goes_once_posted(issued_world: World) -> N
             said[len(argv)] = out.getvalue()
     finally:
         set_language("en")
-    assert "В CRM его нет: не проведён, уйдёт в CRM после проведения." in said[2]
+    why = "заказ клиента УТ 11 уходит в CRM после проведения в 1С; этот — черновик, его ещё "
+    why += "редактируют"
+    assert f"В CRM его нет: {why}." in said[2]
     data = json.loads(said[3])
-    assert data["crm_id"] is None and data["note"] == "не проведён, уйдёт в CRM после проведения"
+    assert data["crm_id"] is None and data["note"] == why

@@ -196,9 +196,9 @@ def test_a_ut_draft_order_waits_until_posted() -> None:
     assert row.state is SyncState.ONLY_ONEC and not row.pending  # nobody needs to act
     assert (stage, words) == (
         "Не проведён",
-        "Только в 1С: не проведён, уйдёт в CRM после проведения",
+        "Только в 1С: в CRM после проведения",
     )
-    assert "после проведения в 1С (черновик ещё редактируется)" in row.detail
+    assert row.detail.endswith("после проведения в 1С; этот — черновик, его ещё редактируют")
     # an old draft (before the start day) is not F8's: nothing said
     old = build_plan(snap(replace(draft, date=dt.date(2026, 2, 27))), Links(), ut)
     assert old.notes == ()

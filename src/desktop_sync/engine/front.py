@@ -63,7 +63,7 @@ def invoice_status(svc: SyncService, query: str) -> lookup.InvoiceStatus:
     snap, plan = svc.prepare(flows=(Flow.F3, Flow.F4, Flow.F8))
     found = lookup.locate(snap, svc.links(INVOICE), query)
     notes = [
-        short for kind, rid, short, _ in plan.notes if (kind, rid) == (INVOICE, found.onec_ref)
+        text for kind, rid, _short, text in plan.notes if (kind, rid) == (INVOICE, found.onec_ref)
     ]
     return replace(found, note="; ".join(notes)) if notes else found
 

@@ -67,7 +67,7 @@ class InvoiceStatus:
     crm_total: Decimal | None = None  # the CRM invoice's total; None: not in the CRM
     fully_paid: bool = False
     last_payment_date: dt.date | None = None
-    note: str = ""  # what it waits for that needs no person: «not posted, goes … once posted»
+    note: str = ""  # what it waits for that needs no person, e.g. a UT 11 draft: posting
 
     @property
     def year_number(self) -> str:

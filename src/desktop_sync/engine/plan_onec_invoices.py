@@ -70,9 +70,9 @@ def title_of(inv: Invoice) -> str:
 
 def _draft_words() -> tuple[str, str]:
     """(a few words, the whole story) of a UT 11 draft order F8 waits for."""
-    return tr("not posted, goes to the CRM once posted"), tr(
-        "not posted: a UT 11 customer order goes to the CRM once it is posted in 1C "
-        "(a draft is still being edited)"
+    return tr("to the CRM once posted"), tr(
+        "a UT 11 customer order goes to the CRM once it is posted in 1C; this one is a "
+        "draft, still being edited"
     )
 
 
