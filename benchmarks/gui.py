@@ -12,7 +12,11 @@ human threshold usually quoted for "feels instant" is 100 ms.
 Each gap also gets the window process's CPU time over it: a gap in which the process
 ran (all threads) for less than 80 % of it was mostly a wait for a core, which a
 loaded machine causes and the program cannot; the note gives the longest gap the
-process itself filled, and the load average (issue 18).
+process itself filled, and the load average (issue 18). The GUI thread's own time over
+the longest gap comes from Linux's ``/proc/self/task/<tid>/schedstat``: on a core, waiting
+in the run queue for one (the machine), or neither: blocked on a lock such as the GIL (the
+program, or a worker holding the GIL while it waits for a core). Each gap of 40 ms or more
+is listed with that split and where the other threads were as it ended.
 """
 
 from __future__ import annotations
