@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -55,51 +56,78 @@ def parse_datetime(text: str) -> dt.datetime | None:
 def coerce(f: Field, value: Any, schema: Schema, owner: str) -> Value:
     """Turn a JSON value written by a client into the stored value, or refuse it."""
     try:
-        match f.kind:
-            case Kind.GUID:
-                if value is None or value == "":
-                    return ZERO_GUID
-                if not isinstance(value, str) or not GUID_RE.match(value):
-                    raise ValueError
-                return value.lower()
-            case Kind.BOOL:
-                if not isinstance(value, bool):
-                    raise ValueError
-                return value
-            case Kind.DOUBLE:
-                if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-                    raise ValueError
-                number = Decimal(value)
-                if not number.is_finite():
-                    raise ValueError
-                return number
-            case Kind.INT64:
-                if isinstance(value, bool):
-                    raise ValueError
-                if isinstance(value, int):
-                    return value
-                if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-                    return int(value)
-                raise ValueError
-            case Kind.DATETIME:
-                if not isinstance(value, str):
-                    raise ValueError
-                return parse_datetime(value)
-            case Kind.ENUM:
-                if not isinstance(value, str):
-                    raise ValueError
-                if value and value not in schema.enums.get(f.enum, ()):
-                    raise ValueError
-                return value
-            case _:
-                if value is None:
-                    return ""
-                if not isinstance(value, str):
-                    raise ValueError
-                # 1C silently cuts a string to the attribute's length.
-                return value[: f.length] if f.length else value
+        return _COERCE.get(f.kind, _string)(f, value, schema)
     except (ValueError, InvalidOperation):
         raise _bad(f, value, owner) from None
+
+
+# Each kind's reading of a written value: the stored value, or ValueError.
+
+
+def _guid(f: Field, value: Any, schema: Schema) -> Value:
+    if value is None or value == "":
+        return ZERO_GUID
+    if not isinstance(value, str) or not GUID_RE.match(value):
+        raise ValueError
+    return value.lower()
+
+
+def _bool(f: Field, value: Any, schema: Schema) -> Value:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
+def _double(f: Field, value: Any, schema: Schema) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise ValueError
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def _int64(f: Field, value: Any, schema: Schema) -> Value:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    raise ValueError
+
+
+def _datetime(f: Field, value: Any, schema: Schema) -> Value:
+    if not isinstance(value, str):
+        raise ValueError
+    return parse_datetime(value)
+
+
+def _enum(f: Field, value: Any, schema: Schema) -> Value:
+    if not isinstance(value, str):
+        raise ValueError
+    if value and value not in schema.enums.get(f.enum, ()):
+        raise ValueError
+    return value
+
+
+def _string(f: Field, value: Any, schema: Schema) -> Value:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError
+    # 1C silently cuts a string to the attribute's length.
+    return value[: f.length] if f.length else value
+
+
+_COERCE: dict[Kind, Callable[[Field, Any, Schema], Value]] = {
+    Kind.GUID: _guid,
+    Kind.BOOL: _bool,
+    Kind.DOUBLE: _double,
+    Kind.INT64: _int64,
+    Kind.DATETIME: _datetime,
+    Kind.ENUM: _enum,
+}
 
 
 def to_json(f: Field, value: Value) -> Any:
