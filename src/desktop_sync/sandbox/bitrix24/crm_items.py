@@ -500,14 +500,7 @@ def _build_row(ctx: Ctx, owner: dict[str, Any], data: dict[str, Any], sort: int)
     product = ctx.store.products.rows.get(product_id) if product_id else None
     if product_id and product is None:
         raise RestError(400, "100", f"Product {product_id} is not found")
-    measure_code = as_int(data.get("measureCode"), 0) or None
-    if measure_code is None and product is not None:
-        measure = next((m for m in ctx.store.measures if m["id"] == product["measure"]), None)
-        measure_code = int(measure["code"]) if measure else None
-    measure_code = measure_code or 796
-    measure_name = next(
-        (m["symbol"] for m in ctx.store.measures if int(m["code"]) == measure_code), "шт"
-    )
+    measure_code, measure_name = _measure(ctx, data, product)
     try:
         tax_rate = (
             None if data.get("taxRate") in (None, "", "null") else rowcalc.dec(data["taxRate"])
@@ -538,6 +531,16 @@ def _build_row(ctx: Ctx, owner: dict[str, Any], data: dict[str, Any], sort: int)
         raise RestError(400, "100", "Quantity must be greater than zero")
     rowcalc.compute(row)
     return row
+
+
+def _measure(ctx: Ctx, data: dict[str, Any], product: dict[str, Any] | None) -> tuple[int, str]:
+    """A row's unit (OKEI code, symbol): the one written, else the product's, else «шт»."""
+    code = as_int(data.get("measureCode"), 0) or None
+    if code is None and product is not None:
+        measure = next((m for m in ctx.store.measures if m["id"] == product["measure"]), None)
+        code = int(measure["code"]) if measure else None
+    code = code or 796
+    return code, next((m["symbol"] for m in ctx.store.measures if int(m["code"]) == code), "шт")
 
 
 def _render_row(row: dict[str, Any]) -> dict[str, Any]:
