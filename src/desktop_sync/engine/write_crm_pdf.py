@@ -123,7 +123,7 @@ def comment_text(p: InvoicePdf) -> str:
 class PdfAttacher:
     """The handler of ``InvoicePdf`` operations (registered in ``CrmWriter``)."""
 
-    AHEAD = 100  # PDFs rendered ahead at most (about 4 MB), taken as their batches go
+    AHEAD = 150  # PDFs rendered ahead at most: three batch requests' worth (about 6 MB)
 
     def __init__(self, crm: CrmPort, onec: OnecSide | None) -> None:
         self.crm = crm
