@@ -19,7 +19,7 @@ from desktop_sync.engine.service import SyncService
 from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
 from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import ntr, tr
 from desktop_sync.readmodel import (
     COUNTERPARTY,
     DEAL,
@@ -104,7 +104,11 @@ def status_line(pending: int, inbox: list[InboxRecord], plan: Plan) -> str:
         ops=pending, items=len(inbox)
     )
     if new:
-        text += " " + tr("{new} more will join it when you synchronize.").format(new=new)
+        text += " " + ntr(
+            "{new} more will join it when you synchronize.",
+            "{new} more will join it when you synchronize.",
+            new,
+        ).format(new=new)
     return text
 
 
