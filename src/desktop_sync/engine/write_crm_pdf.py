@@ -187,8 +187,6 @@ class PdfAttacher:
         out: dict[int, Outcome] = {}
         ready: dict[int, _Pdf] = {}
         rendered: dict[int, tuple[str, bytes]] = {}
-        mine = {op.idempotency_key for op in ops}
-        self._todo = deque(op for op in self._todo if op.idempotency_key not in mine)
         for n, op in enumerate(ops):
             early = self._early.pop(op.idempotency_key, None)
             if early is not None:
@@ -209,13 +207,21 @@ class PdfAttacher:
             else:
                 continue
             del ready[n]
+        mine = {op.idempotency_key for op in ops}  # rendered ahead in the look-ups' wait, or now
+        self._todo = deque(op for op in self._todo if op.idempotency_key not in mine)
         comments: dict[int, tuple[int, str, list[tuple[str, bytes]]]] = {}
         for n, pdf in ready.items():
             try:
-                file = rendered.get(n) or self._file(pdf.p.document, pdf.version)
+                file = (
+                    rendered.get(n)
+                    or self._early_file(pdf)
+                    or self._file(pdf.p.document, pdf.version)
+                )
                 comments[n] = (pdf.crm_id, pdf.text, [file])
             except SyncError as exc:
                 out[n] = exc
+        for key in mine:  # a PDF found on its timeline needs none
+            self._early.pop(key, None)
         if self._todo:  # room again for the next PDFs rendered ahead
             self.crm.while_waiting(self._prepare_one_ahead)
         made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
@@ -248,6 +254,10 @@ class PdfAttacher:
         text = f"{comment_text(p)} {marker(key)} {version_tag(version)}"
         fresh = made is not None and not made.result.get(FOUND)
         return _Pdf(p, crm_id, key, version, f"{ref}/{version}", text, look_up=not fresh)
+
+    def _early_file(self, pdf: _Pdf) -> tuple[str, bytes] | None:
+        early = self._early.pop(pdf.key, None)
+        return early[1] if early is not None and early[0].version == pdf.version else None
 
     def _file(self, document: PrintableInvoice, version: str) -> tuple[str, bytes]:
         seller, bank = self._seller_and_bank()

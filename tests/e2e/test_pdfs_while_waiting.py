@@ -1,0 +1,63 @@
+"""F11's PDFs are rendered while the portal's bucket makes a request wait (issue 18): the
+writer is handed the run's operations first (``ahead``) and renders each PDF whose
+invoice is ready inside the throttle's waits, not after the timelines are read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.connectors.bitrix24.throttle import RequestThrottle
+from desktop_sync.engine import write_crm_pdf
+from desktop_sync.engine.model import Flow
+
+from .conftest import World, only_pdfs_left
+
+
+class _Clock:
+    """Stands still unless slept: a wait's work takes none of it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+
+@pytest.mark.parametrize("configuration", ["bp30"])
+def test_the_pdfs_are_rendered_while_the_bucket_makes_requests_wait(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_pdfs_left(world)
+    rendered: list[int] = []
+    at_look_up: list[int] = []
+    render, post = write_crm_pdf.render_invoice_pdf, RestClient._post
+
+    def counted_render(invoice: Any) -> bytes:
+        rendered.append(1)
+        return render(invoice)
+
+    def noted_post(self: RestClient, method: str, body: Mapping[str, Any]) -> Any:
+        commands = body.get("cmd") or {} if method == "batch" else {}
+        if any(str(c).startswith("crm.timeline.comment.list") for c in commands.values()):
+            at_look_up.append(len(rendered))  # as the request leaves, its wait over
+        return post(self, method, body)
+
+    monkeypatch.setattr(write_crm_pdf, "render_invoice_pdf", counted_render)
+    monkeypatch.setattr(RestClient, "_post", noted_post)
+    clock = _Clock()
+    with world.service() as svc:
+        rest = svc.crm.rest
+        rest.throttle_on = True  # a bucket of one: every request after the first waits
+        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
+        summary, plan = svc.run()
+    n = sum(1 for op in plan.operations if op.flow is Flow.F11)
+    assert n >= 2 and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
+    assert len(rendered) == n  # each once: none rendered again when its batch went
+    assert at_look_up and at_look_up[0] == n  # all of them before the timelines were read
