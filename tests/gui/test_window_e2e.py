@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from desktop_sync.engine.model import Plan, Progress, Stage
 from desktop_sync.engine.read import Cancelled
 from desktop_sync.gui.controllers.main_controller import MainController
+from desktop_sync.gui.models.side_by_side import SideBySideModel
 from tests.gui.sandbox_env import sandbox_env
 from tests.gui.test_workers import StallMeter
 
@@ -249,3 +250,43 @@ def test_resolve_a_conflict_take_1c(qtbot, window, env):
     ]
     update = next(op for op in c.plan.operations if op.source_id == link.onec_ref)
     assert any(ch.after == "ООО «Имя из 1С»" for ch in update.changes)
+
+
+def test_the_tables_are_not_asked_while_the_apply_runs(qtbot, env, monkeypatch):
+    """Issue 18: every cell the window paints is a call into Python, which waits for the
+    worker's GIL. During the apply the window repainted its tables: each longer record
+    name in the progress strip widened it, and the review's closing repainted them just
+    as the worker began (writing the snapshot cache). Now neither happens while it runs."""
+    asked: list[float] = []
+    data = SideBySideModel.data
+
+    def counted(self, index, role=0):
+        asked.append(time.monotonic())
+        return data(self, index, role)
+
+    monkeypatch.setattr(SideBySideModel, "data", counted)  # before the window exists
+    c = MainController(env.paths, "demo", open_service=fast_open)
+    qtbot.addWidget(c.window)
+    c.window.show()
+    try:
+        qtbot.waitUntil(lambda: c.snapshot is not None, timeout=30_000)
+        _idle(qtbot, c)
+        spans: list[tuple[float, float]] = []
+        apply = c.svc.apply
+
+        def timed(*args, **kwargs):
+            started = time.monotonic()
+            try:
+                return apply(*args, **kwargs)
+            finally:
+                spans.append((started, time.monotonic()))
+
+        c.svc.apply = timed
+        qtbot.mouseClick(c.window.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=30_000)
+        c.plan_dialog.apply_button.click()
+        qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=60_000)
+        (started, ended), *_ = spans
+        assert asked and not [t for t in asked if started <= t <= ended]
+    finally:
+        c.shutdown()

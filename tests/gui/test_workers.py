@@ -193,3 +193,22 @@ def test_a_burst_of_progress_reaches_the_window_coalesced(qtbot) -> None:
     assert reports[0].stage is Stage.READ_ONEC and reports[0].done == 1  # a new stage: at once
     assert any(p.stage is Stage.APPLY and p.done == 1 for p in reports)
     assert reports[-1].stage is Stage.APPLY and reports[-1].current == "operation 3000"
+
+
+def test_a_delayed_task_is_busy_at_once_and_runs_after_its_delay(qtbot) -> None:
+    runner = Runner()
+    ran: list[bool] = []
+    done: list[object] = []
+    runner.start(lambda _p, _c: ran.append(True), on_done=done.append, delay_ms=30)
+    assert runner.busy and not ran  # busy at once: nothing else starts in between
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert ran and not runner.busy
+
+
+def test_closing_drops_a_task_still_waiting_for_its_delay(qtbot) -> None:
+    runner = Runner()
+    ran: list[bool] = []
+    runner.start(lambda _p, _c: ran.append(True), delay_ms=50)
+    assert runner.wait(1_000) and not runner.busy
+    qtbot.wait(100)
+    assert not ran  # never started: nothing written after the window closed

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from desktop_sync.engine.records import Progress
 from desktop_sync.gui.errors import plain_message
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 Task = Callable[[Callable[[Any], None], threading.Event], Any]
 
 PROGRESS_EVERY = 0.04  # seconds between two progress reports of one stage (25 a second)
+# The apply starts this long after the review closes: the window first repaints what the
+# dialog covered (all three tables, each cell a call into Python) with no worker beside
+# it to take the GIL from; started at once, that repaint waited on the worker's snapshot
+# cache write (issue 18: no stall over 50 ms).
+REPAINT_FIRST_MS = 20
 
 
 class Coalesced:
@@ -109,6 +114,7 @@ class Runner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._active: list[Worker] = []
+        self._waiting: list[Worker] = []  # started with a delay, not in the pool yet
 
     @property
     def busy(self) -> bool:
@@ -122,7 +128,9 @@ class Runner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[str, object], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        delay_ms: int = 0,
     ) -> Worker:
+        """Busy at once; the task enters the pool after ``delay_ms`` (0: now)."""
         worker = Worker(task, name)
         s = worker.signals
         if on_progress is not None:
@@ -143,8 +151,17 @@ class Runner(QObject):
         self._active.append(worker)
         if len(self._active) == 1:
             self.busy_changed.emit(True)
-        self.pool.start(worker)
+        if delay_ms > 0:
+            self._waiting.append(worker)
+            QTimer.singleShot(delay_ms, self, lambda: self._launch(worker))
+        else:
+            self.pool.start(worker)
         return worker
+
+    def _launch(self, worker: Worker) -> None:
+        if worker in self._waiting:  # not dropped by wait() meanwhile
+            self._waiting.remove(worker)
+            self.pool.start(worker)  # a Cancel pressed meanwhile: the task sees it at once
 
     def _finished(self, worker: Worker) -> None:
         if worker in self._active:
@@ -157,6 +174,10 @@ class Runner(QObject):
             worker.cancel.set()
 
     def wait(self, msecs: int = 30_000) -> bool:
-        """Cancel what runs and wait for the pool (closing the window)."""
+        """Cancel what runs and wait for the pool (closing the window); a task still
+        waiting for its delay never starts."""
         self.cancel_all()
+        for worker in self._waiting[:]:
+            self._waiting.remove(worker)
+            self._finished(worker)
         return self.pool.waitForDone(msecs)

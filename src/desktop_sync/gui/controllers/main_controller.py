@@ -50,7 +50,7 @@ from desktop_sync.gui.gcpolicy import CollectorPolicy
 from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
-from desktop_sync.gui.workers import Runner
+from desktop_sync.gui.workers import REPAINT_FIRST_MS, Runner
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import Views, find_invoices
 
@@ -334,7 +334,7 @@ class MainController(QObject):
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> RunSummary:
             return svc.apply(plan, exclude, progress, cancel, trigger=trigger)
 
-        self.runner.start(task, name="apply", on_done=self._applied,
+        self.runner.start(task, name="apply", on_done=self._applied, delay_ms=REPAINT_FIRST_MS,
                           on_failed=self._apply_failed, on_progress=self.progress.show)  # fmt: skip
 
     def _applied(self, summary: RunSummary) -> None:
