@@ -93,14 +93,17 @@ def add_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     font.biggest_size_pt = 0
     font.subset = SubsetMap(font)
     pdf.fonts[font.fontkey] = font
-    _added.setdefault(pdf, {})[font.fontkey] = face
+    with _lock:  # the window may print an invoice while a sync prints others
+        _added.setdefault(pdf, {})[font.fontkey] = face
 
 
 def before_output(pdf: FPDF) -> None:
     """Right before ``pdf.output()``: each face added here is subset from its common part
     when every glyph the document uses is in it (an invoice in Russian or English), from
     the whole font otherwise (a Greek or Armenian name, say)."""
-    for key, face in _added.pop(pdf, {}).items():
+    with _lock:
+        added = _added.pop(pdf, {})
+    for key, face in added.items():
         font = pdf.fonts[key]
         assert isinstance(font, TTFFont)
         if face.common_names.issuperset(font.subset.get_all_glyph_names()):
