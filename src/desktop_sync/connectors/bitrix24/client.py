@@ -120,3 +120,4 @@ class Bitrix24Client(Closing):
         self.userfields.forget()
         self.inventory.forget()
         self.deals.forget()
+        self.rest.while_waiting(None)  # an earlier run's work left undone: not this run's

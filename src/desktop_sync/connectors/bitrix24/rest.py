@@ -249,7 +249,7 @@ class RestClient(Closing):
         self._work_while_waiting()
         self.throttle.acquire()
 
-    def while_waiting(self, work: Callable[[], bool]) -> None:
+    def while_waiting(self, work: Callable[[], bool] | None) -> None:
         """Work to do while the bucket makes a request wait, instead of sleeping: ``work``
         does one small unit and says whether there was one (``False``: nothing left). Time
         spent working drains the bucket as a sleep would, so it costs the run nothing."""
