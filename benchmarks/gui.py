@@ -94,7 +94,7 @@ def _child(profile_name: str) -> dict[str, Any]:
     last_cpu = [time.process_time()]
     sched = GuiThreadClock()
     worst: dict[str, float] = {}
-    long_gaps: list[dict[str, float]] = []
+    long_gaps: list[dict[str, Any]] = []
 
     def tick() -> None:
         now, cpu = clock.elapsed(), time.process_time()
