@@ -260,6 +260,9 @@ def run_series(
         if rate_limit:
             clock = VirtualClock()
             w.crm.set_clock(clock.now)
+            # cold, as the floor assumes: the setup's requests (custom fields) were an
+            # earlier event; left in the bucket they met the sync's burst with a 503
+            fill_bucket(w.crm, 0.0)
         out.append(sync_once(w, "first full sync", 0, clock))
         for n in range(1, 4):  # what the first run leaves (money follows the 1C numbers)
             settle = sync_once(w, f"settling run {n}", 0, clock)

@@ -1,13 +1,16 @@
 """Work done while the bucket makes a request wait (``while_waiting``) replaces the sleep:
-the time it takes drains the bucket as a sleep would, so it costs the run nothing."""
+the time it takes drains the bucket as a sleep would, so it costs the run nothing. And the
+mirror of the bucket leaves room for the requests' arrival jitter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
 from tests.bitrix24.conftest import FakeClock
 
@@ -55,3 +58,29 @@ def test_without_a_wait_no_work_is_done(
     for _ in range(10):  # far below the burst: nothing waits
         client.call("scope")
     assert done == []
+
+
+def test_a_slower_request_then_a_quicker_one_meet_no_503(
+    limited: Bitrix24Sandbox,
+    fake_clock: FakeClock,
+    make_client: Callable[..., Bitrix24Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The portal counts a request when it arrives: one that travels 100 ms and the next
+    that travels none arrive 100 ms closer than they left. The client's mirror keeps that
+    jitter free (``throttle.JITTER``) instead of filling the bucket to the last request."""
+    client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
+    post = RestClient._post
+    sent: list[int] = []
+
+    def travelling(self: RestClient, method: str, body: Any) -> Any:
+        sent.append(1)
+        if len(sent) % 2:
+            fake_clock.sleep(0.1)  # this one is slower on the way
+        return post(self, method, body)
+
+    monkeypatch.setattr(RestClient, "_post", travelling)
+    for _ in range(70):  # past the burst: each waits for the bucket
+        client.call("scope")
+    assert limited.stats.rejected_503 == 0
+    assert client.counters.got_503 == 0
