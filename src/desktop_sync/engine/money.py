@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -66,6 +66,18 @@ class MoneySettings:
     send_stage: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A CRM invoice this plan creates from a 1C invoice (F8): ``after``, the operation
+    creating it; ``invoice``, the CRM invoice as it will be once made (its fields, stage
+    and sum: F3/F4 plan against it), or as the CRM holds it under its key (``crm_id``;
+    0: its id is known once it is made)."""
+
+    after: str
+    crm_id: int
+    invoice: Any
+
+
 def payment_line(p: Payment, share: Decimal) -> str:
     """One entry of the invoice's payments list, as the manager reads it."""
     sign = "−" if p.kind.is_refund else ""
@@ -106,16 +118,15 @@ def plan_money(
     settings: MoneySettings,
     flows: set[Flow],
     key: Callable[[Flow, str, str], str],
+    created: Mapping[str, Created] | None = None,
 ) -> None:
     """Append F3/F4 operations and items. ``key(flow, entity, source)`` makes create keys;
-    ``note_links`` holds the ids of payment notes already on a CRM timeline."""
-    linked = {
-        link.onec_ref: int(link.crm_id)
-        for link in invoice_links
-        if link.onec_ref and link.crm_id and link.crm_id.isdigit()
-        and link.onec_ref in onec_invoices and int(link.crm_id) in crm_invoices
-    }  # fmt: skip
-    invoices = [onec_invoices[r] for r in linked]
+    ``note_links`` holds the ids of payment notes already on a CRM timeline; ``created``:
+    per 1C ref, the CRM invoice this plan creates (F8): its payments and shipments are
+    written in the same run, after it is made, so that the next run has nothing to do."""
+    targets = _targets(invoice_links, onec_invoices, crm_invoices, created or {})
+    invoices = [onec_invoices[t[0]] for t in targets]
+    refs = {t[0] for t in targets}
 
     # Allocation rows that name an invoice, plus unallocated rows a person confirmed.
     by_invoice: dict[str, list[Payment]] = defaultdict(list)
@@ -124,16 +135,16 @@ def plan_money(
         effective = p
         if Flow.F3 in flows and not p.kind.is_refund and p.is_effective:
             effective = _allocated(p, items, decisions, invoices, base_outstanding)
-        for ref in {a.invoice_ref for a in effective.allocations if a.invoice_ref in linked}:
-            assert ref is not None
-            by_invoice[ref].append(effective)
+        for ref in {a.invoice_ref for a in effective.allocations if a.invoice_ref}:
+            if ref in refs:
+                by_invoice[ref].append(effective)
 
-    for onec_ref, crm_id in sorted(linked.items(), key=lambda kv: kv[1]):
+    for onec_ref, crm_id, ci, after in targets:
         inv = onec_invoices[onec_ref]
-        ci = crm_invoices[crm_id]
         label = tr("Invoice No. {number} of {date}").format(
             number=inv.number, date=day_text(inv.date)
         )
+        first = len(ops)
         if Flow.F3 in flows:
             _plan_payments(ops, items, inv, crm_id, ci, by_invoice.get(onec_ref, []), label,
                            note_links, settings, key)  # fmt: skip
@@ -142,6 +153,37 @@ def plan_money(
         if Flow.F4 in flows:
             _plan_shipments(ops, items, inv, crm_id, ci, shipments_by_invoice.get(onec_ref, []),
                             label)  # fmt: skip
+        if after:  # written once the invoice is made (its id: the create's result)
+            ops[first:] = [_after(op, after, crm_id) for op in ops[first:]]
+
+
+def _targets(
+    invoice_links: list[LinkValues],
+    onec_invoices: dict[str, Invoice],
+    crm_invoices: dict[int, Any],
+    created: Mapping[str, Created],
+) -> list[tuple[str, int, Any, str]]:
+    """(1C ref, CRM id, CRM invoice, the op making it in this plan or "") of each invoice
+    F3/F4 plan for: those linked (by CRM id), then those this plan creates (F8)."""
+    linked = {
+        link.onec_ref: int(link.crm_id)
+        for link in invoice_links
+        if link.onec_ref and link.crm_id and link.crm_id.isdigit()
+        and link.onec_ref in onec_invoices and int(link.crm_id) in crm_invoices
+    }  # fmt: skip
+    out = [(ref, crm_id, crm_invoices[crm_id], "") for ref, crm_id in
+           sorted(linked.items(), key=lambda kv: kv[1])]  # fmt: skip
+    out += [
+        (ref, c.crm_id, c.invoice, c.after)
+        for ref, c in created.items()
+        if ref in onec_invoices and ref not in linked
+    ]
+    return out
+
+
+def _after(op: Operation, after: str, crm_id: int) -> Operation:
+    """``op`` about a CRM invoice made by ``after`` in this run."""
+    return replace(op, depends_on=(after,), target_id=op.target_id if crm_id else None)
 
 
 def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from desktop_sync.crm.types import CrmInvoice
+from desktop_sync.crm.types import CrmInvoice, SyncFields
 from desktop_sync.domain.entities import Invoice, InvoiceLine, Payment, payment_state
 from desktop_sync.domain.money import ZERO, format_rub, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
 from desktop_sync.engine.model import FieldChange, Flow, Head, OpKind, System, operation
-from desktop_sync.engine.money import payment_line
+from desktop_sync.engine.money import Created, payment_line
 from desktop_sync.engine.ops import SENT, InvoiceHeader, IssuedInvoice
 from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
 from desktop_sync.engine.plan_counterparties import Counterparties
@@ -380,6 +380,39 @@ class IssuedInvoices:
                 changes=(change,),
             )
         )
+
+
+def created_in_crm(b: Builder, snap: Snapshot) -> dict[str, Created]:
+    """Per 1C ref, the CRM invoice this plan creates from it (F8), as F3/F4 see it: made
+    with our fields as ``_fields`` gives them and the profile's stage, or found under its
+    key (the CRM's invoice as read: the create completes only its rows)."""
+    out: dict[str, Created] = {}
+    for op in b.ops.values():
+        p = op.payload
+        if op.flow is not Flow.F8 or op.kind is not OpKind.CREATE:
+            continue
+        assert isinstance(p, IssuedInvoice)
+        crm_id = int(op.target_id) if op.target_id and op.target_id.isdigit() else 0
+        found = snap.crm.invoices.get(crm_id) if crm_id else None
+        out[op.source_id] = Created(op.op_id, crm_id, found or _as_created(p))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _AsCreated:
+    """What F3/F4 read of a CRM invoice (``CrmInvoice``) F8 is about to make."""
+
+    fields: SyncFields
+    stage_id: str | None  # None: the pipeline's first, known once made
+    opportunity: Decimal
+
+
+def _as_created(p: IssuedInvoice) -> _AsCreated:
+    fields = SyncFields(**{k: v for k, v in p.fields.items() if k in _SYNC_FIELDS})
+    return _AsCreated(fields, p.stage or None, p.invoice.total)
+
+
+_SYNC_FIELDS = frozenset(SyncFields.__dataclass_fields__)
 
 
 def crm_vat(inv: Invoice) -> Decimal:

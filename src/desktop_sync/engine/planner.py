@@ -18,7 +18,13 @@ from collections.abc import Iterator
 
 from desktop_sync.engine.matcher import Matches
 from desktop_sync.engine.model import Decision, Flow, Item, ItemKind, Operation, OpKind, Plan
-from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE, MoneySettings, plan_money
+from desktop_sync.engine.money import (
+    CRM_PAYMENT,
+    PAYMENT_NOTE,
+    Created,
+    MoneySettings,
+    plan_money,
+)
 from desktop_sync.engine.plan_base import (
     CONTRACT,
     COUNTERPARTY,
@@ -37,7 +43,7 @@ from desktop_sync.engine.plan_deals import Deals, plan_deal_money
 from desktop_sync.engine.plan_fields import block_missing_field_writes
 from desktop_sync.engine.plan_invoice_pdf import plan_invoice_pdfs
 from desktop_sync.engine.plan_invoices import Invoices, invoice_values_onec
-from desktop_sync.engine.plan_onec_invoices import IssuedInvoices
+from desktop_sync.engine.plan_onec_invoices import IssuedInvoices, created_in_crm
 from desktop_sync.engine.plan_persons import pair_person_links
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.plan_scope import (
@@ -129,7 +135,8 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.diff_linked()
         deals.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
-        _money(b, snap, links, settings, flows)
+        made = created_in_crm(b, snap) if Flow.F8 in flows else {}
+        _money(b, snap, links, settings, flows, made)
         plan_deal_money(b, snap, links, flows)
     if Flow.F10 in flows:
         plan_closing(b, snap, links)
@@ -194,7 +201,7 @@ def _stock(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings) -> 
 
 
 def _money(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings,
-           flows: set[Flow]) -> None:  # fmt: skip
+           flows: set[Flow], created: dict[str, Created]) -> None:  # fmt: skip
     ops: list[Operation] = []
     items: list[Item] = []
     docs = documents_by_invoice(snap.onec.shipments, snap.onec.returns)
@@ -207,7 +214,7 @@ def _money(b: Builder, snap: Snapshot, links: Links, settings: PlanSettings,
         shipments_by_invoice=docs, crm_invoices=snap.crm.invoices,
         settings=MoneySettings(settings.paid_stage, settings.partly_paid_stage,
                                settings.send_stage),
-        flows=flows, key=b.key,
+        flows=flows, key=b.key, created=created,
     )  # fmt: skip
     for op in ops:
         b.op(op)

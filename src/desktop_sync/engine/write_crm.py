@@ -83,7 +83,7 @@ class CrmWriter:
         self._many: dict[type, Many] = {
             CounterpartyCreate: self.creates.creates,
             ProductCreate: self.creates.creates,
-            CrmPayment: lambda ops, _r: money.crm_payments(self.client, ops),
+            CrmPayment: lambda ops, r: money.crm_payments(self.client, ops, r),
             NumberBack: self._updates,
             PaymentState: self._updates,
             ShipmentState: self._updates,
@@ -154,13 +154,13 @@ class CrmWriter:
     def _one_update(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         return _raised(money.updates(self.client, [op], results)[0])
 
-    def _one_payment(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
+    def _one_payment(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         """Bitrix24's payment of the whole invoice, paid or unpaid as 1C says."""
-        return _raised(money.crm_payments(self.client, [op])[0])
+        return _raised(money.crm_payments(self.client, [op], results)[0])
 
-    def _note(self, op: Operation, _results: Mapping[str, Applied]) -> Applied:
+    def _note(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         assert isinstance(op.payload, PaymentNote)
-        return money.payment_note(self.client, op, op.payload)
+        return money.payment_note(self.client, op, op.payload, results)
 
     def _store_document(self, op: Operation, results: Mapping[str, Applied]) -> Applied:
         assert isinstance(op.payload, StoreDocument)
@@ -183,6 +183,8 @@ class CrmWriter:
         if op.entity_type is EntityType.SALES_BACK:
             return back_found(self.client, op)
         if op.entity_type is EntityType.PAYMENT_NOTE:
+            if not op.crm_id.isdigit() or int(op.crm_id) == 0:
+                return None  # on an invoice made in that run: planned again, looked up then
             if money.noted(self.client, op.key, int(op.crm_id), op.deal):
                 return money.note_found(op.key, op.source_id, relinked=False)
             return None

@@ -54,6 +54,18 @@ def _number_back(p: NumberBack, results: Mapping[str, Applied]) -> list[Change]:
     return [_marks(int(p.crm_id), fields, p.deal)]
 
 
+def invoice_of(op: Operation, crm_id: int, results: Mapping[str, Applied]) -> int:
+    """The CRM invoice ``op`` writes: ``crm_id``, or (0) the one made in this run by the
+    operation it depends on (F8: an invoice issued in 1C, paid or shipped there)."""
+    if crm_id:
+        return crm_id
+    for dep in op.depends_on:
+        made = results.get(dep)
+        if made is not None and made.target_id.isdigit():
+            return int(made.target_id)
+    raise WriteError(tr("the invoice was not created in the CRM"))
+
+
 def _marks(crm_id: int, fields: Mapping[str, Any], deal: bool) -> Change:
     """Our fields on a smart invoice, or on a deal (F9)."""
     return InvoiceMarks(crm_id, fields, deal)
@@ -65,12 +77,13 @@ def changes(op: Operation, results: Mapping[str, Applied]) -> list[Change]:
     if isinstance(p, NumberBack):
         return _number_back(p, results)
     if isinstance(p, PaymentState):
-        out: list[Change] = [_marks(p.crm_id, p.fields, p.deal)]
+        crm_id = invoice_of(op, p.crm_id, results)
+        out: list[Change] = [_marks(crm_id, p.fields, p.deal)]
         if p.stage:
-            out.append(InvoiceStage(p.crm_id, p.stage, p.deal))
+            out.append(InvoiceStage(crm_id, p.stage, p.deal))
         return out
     if isinstance(p, ShipmentState):
-        return [_marks(p.crm_id, p.fields, p.deal)]
+        return [_marks(invoice_of(op, p.crm_id, results), p.fields, p.deal)]
     if isinstance(p, CrmPayment) and p.payment_id is not None:
         return [PaymentPaid(int(p.payment_id), p.paid)]
     raise refused_kind(op, tr("desktop-sync cannot make this change in the CRM: {what}"))
@@ -89,31 +102,42 @@ def updates(
             out[n] = exc
     answers = client.changes.write([c for _n, c in sent], what="invoices") if sent else []
     for (n, _c), error in zip(sent, answers, strict=True):
-        out[n] = error if error is not None else _done(ops[n])
+        out[n] = error if error is not None else _done(ops[n], results)
     return [out[n] for n in range(len(ops))]
 
 
-def _done(op: Operation) -> Applied:
+def _done(op: Operation, results: Mapping[str, Applied]) -> Applied:
     p = op.payload
     if isinstance(p, CrmPayment):
         assert p.payment_id is not None
         return _payment_applied(op, p, int(p.payment_id))
-    return Applied(str(getattr(p, "crm_id", op.target_id or "")))
+    crm_id = getattr(p, "crm_id", None)
+    if isinstance(crm_id, int):
+        return Applied(str(invoice_of(op, crm_id, results)))
+    return Applied(str(crm_id if crm_id is not None else op.target_id or ""))
 
 
-def crm_payments(client: CrmPort, ops: Sequence[Operation]) -> list[Outcome]:
+def crm_payments(
+    client: CrmPort, ops: Sequence[Operation], results: Mapping[str, Applied]
+) -> list[Outcome]:
     """New payments of whole invoices in a few batch requests; a known one is only
     marked paid or unpaid (in one batch request too)."""
     out: dict[int, Outcome] = {}
     known = [n for n, op in enumerate(ops) if _payment(op).payment_id is not None]
     for n, outcome in zip(known, updates(client, [ops[n] for n in known], {}), strict=True):
         out[n] = outcome
-    new = [n for n in range(len(ops)) if n not in out]
+    new: list[tuple[int, int]] = []  # (n, the CRM invoice)
+    for n, op in enumerate(ops):
+        if n not in out:
+            try:
+                new.append((n, invoice_of(op, _payment(op).crm_id, results)))
+            except WriteError as exc:
+                out[n] = exc
     if new:
         made = client.payments.full_payments(
-            [(_payment(ops[n]).crm_id, Decimal(str(_payment(ops[n]).total))) for n in new]
+            [(crm_id, Decimal(str(_payment(ops[n]).total))) for n, crm_id in new]
         )
-        for n, m in zip(new, made, strict=True):
+        for (n, _id), m in zip(new, made, strict=True):
             out[n] = (
                 m if isinstance(m, Exception) else _payment_applied(ops[n], _payment(ops[n]), m)
             )
@@ -136,14 +160,21 @@ def _payment_applied(op: Operation, p: CrmPayment, payment_id: int) -> Applied:
     )
 
 
-def payment_note(client: CrmPort, op: Operation, p: PaymentNote) -> Applied:
+def payment_note(
+    client: CrmPort, op: Operation, p: PaymentNote, results: Mapping[str, Applied]
+) -> Applied:
     """A 1C payment on the invoice's (or the deal's) timeline, with our key in it: never
-    twice."""
-    if noted(client, op.idempotency_key, p.crm_id, p.deal):
+    twice. An invoice made in this run (not found under its key) has a timeline no
+    earlier attempt could have written to: nothing to look up."""
+    crm_id = invoice_of(op, p.crm_id, results)
+    fresh = not p.crm_id and not any(
+        results[d].result.get(FOUND) for d in op.depends_on if d in results
+    )
+    if not fresh and noted(client, op.idempotency_key, crm_id, p.deal):
         # noted before (a lost journal, a profile added again): never twice
         return note_found(op.idempotency_key, op.source_id)
     text = f"{p.text} {marker(op.idempotency_key)}"
-    comment_id = client.timeline.add_comment(p.crm_id, text, deal=p.deal)
+    comment_id = client.timeline.add_comment(crm_id, text, deal=p.deal)
     return Applied(
         str(comment_id), EntityType.PAYMENT_NOTE, onec_ref=op.source_id, crm_id=str(comment_id)
     )
