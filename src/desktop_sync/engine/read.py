@@ -139,6 +139,7 @@ def read_onec(
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     if stock:
         data.stock = client.stock()
+    client.forget_numbers()
     _step(cancel, progress, Stage.READ_ONEC, steps, steps, "")
     return data, versions
 

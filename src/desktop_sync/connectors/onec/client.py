@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from desktop_sync.closing import Closing
-from desktop_sync.connectors.onec import access, paging
+from desktop_sync.connectors.onec import access, paging, wire
 from desktop_sync.connectors.onec import records as rec
 from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
 from desktop_sync.connectors.onec.bodies import comment_with_key as comment_with_key
@@ -122,6 +122,10 @@ class OnecClient(Closing):
     def forget(self) -> None:
         """Drop what earlier lookups kept: the next run sees 1C as it is now."""
         self.config.forget()
+
+    def forget_numbers(self) -> None:
+        """Once a read is over: the numbers it shared are either in its records or gone."""
+        wire.forget_numbers()
 
     # --- connection and profile check --------------------------------------------------
 

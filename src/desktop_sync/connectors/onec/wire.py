@@ -21,6 +21,13 @@ from desktop_sync.i18n import tr
 # price or a VAT amount repeated over thousands of rows is held once (issue 18).
 _decimal = functools.lru_cache(maxsize=1 << 16)(Decimal)
 
+
+def forget_numbers() -> None:
+    """Let go of the numbers shared during a read: those no record kept (a row's sum,
+    seen once) held 65,536 entries of the cache alive into the plan (issue 18)."""
+    _decimal.cache_clear()
+
+
 _LOGIN_HINTS = ("<form", "password", "пароль", "вход", "login", "авториз")
 _FIELD_IN_MESSAGE = re.compile(r"(?:свойства|Свойство|поле|Поле)\s+['\"«]([^'\"»]+)['\"»]")
 
@@ -57,18 +64,18 @@ def _encode(obj: Any, out: list[str]) -> None:
         raise TypeError(f"cannot send {type(obj).__name__} to 1C")
 
 
-def answer(resp: httpx.Response, entity: str, expect: str) -> Any:
-    """The answer's JSON (or bytes, or None), or the error it means, in words."""
+def answer(resp: httpx.Response, body: bytes, entity: str, expect: str) -> Any:
+    """The answer's JSON (or bytes, or None), or the error it means, in words; ``body``
+    is the answer's content, read apart from ``resp`` (``Transport._once``)."""
     if not 200 <= resp.status_code < 300:
-        _refuse(resp, entity)
-    return _data(resp, entity, expect)
+        _refuse(resp, body, entity)
+    return _data(resp, body, entity, expect)
 
 
-def _data(resp: httpx.Response, entity: str, expect: str) -> Any:
+def _data(resp: httpx.Response, body: bytes, entity: str, expect: str) -> Any:
     """A 2xx answer's content; a web page instead of data is an error."""
     status = resp.status_code
     ctype = resp.headers.get("content-type", "").lower()
-    body = resp.content
     if _is_html(ctype, body):
         text = body.decode("utf-8", "replace").lower()
         if any(h in text for h in _LOGIN_HINTS):
@@ -103,10 +110,9 @@ def _data(resp: httpx.Response, entity: str, expect: str) -> Any:
         ) from None
 
 
-def _refuse(resp: httpx.Response, entity: str) -> NoReturn:
+def _refuse(resp: httpx.Response, body: bytes, entity: str) -> NoReturn:
     """Raise the error a non-2xx answer means (1C's code and message kept)."""
     status = resp.status_code
-    body = resp.content
     code, message = _odata_error(body)
     field = ""
     m = _FIELD_IN_MESSAGE.search(message)
