@@ -25,6 +25,7 @@ from desktop_sync.engine.facade import (
 )
 from desktop_sync.engine.records import OperationRecord
 from desktop_sync.i18n import N_, tr
+from desktop_sync.readmodel import journal_reason
 
 OP_COLUMNS = (
     "id",
@@ -152,8 +153,8 @@ def journal_cmd(
         return
     for op in ops:
         echo(
-            f"{op.id}\t{op.flow}\t{word(op.kind)}\t{word(op.state)}\t{op.reason}"
-            + (f"\t{op.error}" if op.error else "")
+            f"{op.id}\t{op.flow}\t{word(op.kind)}\t{word(op.state)}\t"
+            f"{journal_reason(op.reason, op.state)}" + (f"\t{op.error}" if op.error else "")
         )
 
 

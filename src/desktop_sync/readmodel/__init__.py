@@ -25,6 +25,7 @@ from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel.documents import invoice_table, payment_table, stock_table
 from desktop_sync.readmodel.marks import Marks, marks_from_plan
 from desktop_sync.readmodel.parties import counterparty_table, product_table
+from desktop_sync.readmodel.reasons import done_reason, journal_reason
 from desktop_sync.readmodel.rows import (
     COUNTERPARTY,
     COUNTERPARTY_COLUMNS,
@@ -126,9 +127,11 @@ __all__ = [
     "Table",
     "Views",
     "build_views",
+    "done_reason",
     "empty_snapshot",
     "field_label",
     "field_value",
     "find_invoices",
+    "journal_reason",
     "marks_from_plan",
 ]

@@ -38,6 +38,7 @@ from desktop_sync.engine.records import RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.i18n import N_, tr
+from desktop_sync.readmodel import journal_reason
 from desktop_sync.xlsx import write_xlsx
 
 
@@ -147,7 +148,7 @@ class OpsModel(QAbstractTableModel):
         if col == 3:
             return labels.op_state(o.state)
         if col == 4:
-            return without_name(o.reason, self.namer(o))
+            return without_name(journal_reason(o.reason, o.state), self.namer(o))
         if col == 5:
             return journal_names.changes_text(o.before, o.after)
         return o.error
@@ -161,7 +162,7 @@ class OpsModel(QAbstractTableModel):
         o = self._ops[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return o.reason  # the whole sentence
+            return journal_reason(o.reason, o.state)  # the whole sentence
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(o, col)
         if role == Qt.ItemDataRole.ForegroundRole:
