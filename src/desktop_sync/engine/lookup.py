@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from desktop_sync.domain.entities import Invoice, Payment, payment_state
 from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.money import payment_line
+from desktop_sync.engine.ops import EntityType
 from desktop_sync.engine.snapshot import Snapshot
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
@@ -217,12 +218,33 @@ def _onec_hit(snap: Snapshot, inv: Invoice, cid: int | None, q: str) -> bool:
 
 
 def find_invoices(
-    snap: Snapshot, links: Sequence[LinkValues], query: str, limit: int = 50
+    snap: Snapshot,
+    links: Sequence[LinkValues],
+    query: str,
+    limit: int = 50,
+    notes: Iterable[tuple[str, str, str, str]] = (),
 ) -> list[InvoiceStatus]:
-    """Invoices by 1C number, ``number/year``, CRM id or account number, or counterparty.
+    """Invoices by 1C number, ``number/year``, CRM id or account number, or counterparty;
+    each with what it waits for that needs no person (``notes``: the plan's, e.g. a UT 11
+    draft order goes to the CRM once posted), as ``desktop-sync status`` says it.
 
     Answers from the last snapshot: it touches neither system.
     """
+    found = _found(snap, links, query, limit)
+    said: dict[str, list[str]] = {}
+    for kind, rid, _short, text in notes:
+        if kind == EntityType.INVOICE:
+            said.setdefault(rid, []).append(text)
+    if not said:
+        return found
+    return [
+        replace(s, note="; ".join(said[s.onec_ref])) if s.onec_ref in said else s for s in found
+    ]
+
+
+def _found(
+    snap: Snapshot, links: Sequence[LinkValues], query: str, limit: int
+) -> list[InvoiceStatus]:
     q = nz.text(query).casefold()
     if not q:
         return []

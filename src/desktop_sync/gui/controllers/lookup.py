@@ -183,6 +183,8 @@ def status_html(s: InvoiceStatus, portal: str = "") -> str:
             else ""
         )
         lines.append(f"<p>{stage}{link}</p>")
+    elif s.note:  # e.g. a UT 11 draft order: it goes once posted (as `status` says)
+        lines.append("<p>" + html.escape(tr("Not in the CRM: {why}.").format(why=s.note)) + "</p>")
     else:
         lines.append(f"<p>{tr('Not in the CRM yet.')}</p>")
     lines.append(f"<h4>{tr('Payments')}</h4>")
