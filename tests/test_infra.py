@@ -61,7 +61,7 @@ def test_logs_are_scrubbed(tmp_path: Path) -> None:
 
 def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     path = tmp_path / "locks" / "p.lock"
-    with RunLock(path), pytest.raises(LockHeld, match="another synchronisation"):
+    with RunLock(path), pytest.raises(LockHeld, match="another synchronization"):
         RunLock(path).acquire()
     with RunLock(path):  # free again
         pass

@@ -101,7 +101,7 @@ _WORDS: dict[Category, tuple[str, str]] = {
     ),
     Category.LOCKED: (
         N_("Another run is going"),
-        N_("Another synchronisation of this profile is running; try again when it ends."),
+        N_("Another synchronization of this profile is running; try again when it ends."),
     ),
 }
 

@@ -183,7 +183,7 @@ class RunLock(HeldLock):
 
     def _held(self) -> LockHeld:
         info = self.holder()
-        message = tr("another synchronisation of this profile is running")
+        message = tr("another synchronization of this profile is running")
         return LockHeld(message, _holder_text(info) if info else "")
 
 

@@ -125,7 +125,7 @@ def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_pat
             with RunLock(env.paths.lock_path(env.profile.uuid)):
                 c.scheduler.run()
                 qtbot.waitUntil(lambda: not c.runner.busy and bool(c.last_error), timeout=30_000)
-            assert "Another synchronisation" in c.last_error
+            assert "Another synchronization" in c.last_error
             c.last_error = ""
             c.scheduler.run()
             qtbot.waitUntil(lambda: c.last_summary is not None, timeout=60_000)

@@ -31,7 +31,7 @@ def test_a_plan_made_stale_by_another_run_is_refused_and_read_again(qtbot, env):
             scheduler.run(trigger="schedule")
             applied_before = scheduler.journal.applied_count()
         c.apply(stale, set())
-        qtbot.waitUntil(lambda: "another synchronisation" in c.last_error, timeout=60_000)
+        qtbot.waitUntil(lambda: "another synchronization" in c.last_error, timeout=60_000)
         assert "\n" not in c.last_error and "Traceback" not in c.last_error
         # read again: the new plan creates nothing the scheduler made
         qtbot.waitUntil(lambda: c.plan is not stale and not c.runner.busy, timeout=60_000)

@@ -114,7 +114,7 @@ def test_known_errors_become_plain_sentences() -> None:
         plain_message(ConnectError("1С: wrong password"))[0] == "Cannot connect: 1С: wrong password"
     )
     text, expected = plain_message(LockHeld("held"))
-    assert expected and "Another synchronisation" in text
+    assert expected and "Another synchronization" in text
 
 
 def test_no_cyclic_collection_while_a_worker_runs(qtbot) -> None:

@@ -39,7 +39,7 @@ def test_the_refused_run_names_who_holds_the_lock(tmp_path: Path) -> None:
     text = str(refused.value)
     assert str(os.getpid()) in text
     assert socket.gethostname() in text
-    assert "another synchronisation" in text
+    assert "another synchronization" in text
 
 
 def test_a_refused_run_leaks_no_handle(tmp_path: Path) -> None:

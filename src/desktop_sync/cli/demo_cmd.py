@@ -142,12 +142,12 @@ def _headless(paths: AppPaths, profile: Profile) -> int:
 
     # A failure reaches cli.main as it is: words and exit code from errors.describe.
     with SyncService.open(profile, paths) as svc, TerminalProgress(enabled(False)) as bar:
-        echo(tr("== Dry run: what a synchronisation would change"))
+        echo(tr("== Dry run: what a synchronization would change"))
         summary, plan = svc.dry_run(bar, trigger="cli")
         print_plan(plan)
         print_summary(summary)
         echo()
-        echo(tr("== Synchronisation"))
+        echo(tr("== Synchronization"))
         summary, _plan = svc.run(bar, trigger="cli")
         print_summary(summary)
     code = int(OUTCOME_EXIT[summary.outcome])
@@ -184,7 +184,7 @@ def _window(ctx: Context, profile: Profile, smoke: bool) -> int:
 
 @click.command("demo")
 @click.option(
-    "--headless", is_flag=True, help="no window: run a full demo synchronisation and print it"
+    "--headless", is_flag=True, help="no window: run a full demo synchronization and print it"
 )
 @click.option(
     "--configuration",

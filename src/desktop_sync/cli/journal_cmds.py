@@ -165,7 +165,7 @@ def _list_runs(door: JournalDoor, as_json: bool) -> None:
         emit_json({"runs": [json_fields(r, spec) for r in runs]})
         return
     if not runs:
-        echo(tr("The journal is empty: no synchronisation has run yet."))
+        echo(tr("The journal is empty: no synchronization has run yet."))
     for r in runs:
         echo(
             f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{word(r.mode)}\t{word(r.outcome)}\t"

@@ -119,11 +119,11 @@ def _say(line: str) -> None:
 
 @click.command("service")
 @click.option("--every", "every", default="10m", show_default=True,
-              help="how often to synchronise: 30s, 10m, 1h")  # fmt: skip
+              help="how often to synchronize: 30s, 10m, 1h")  # fmt: skip
 @click.option("--dry-run", "dry_run", is_flag=True, help="plan and journal only, write nothing")
 @pass_context
 def service_cmd(ctx: Context, every: str, dry_run: bool) -> None:
-    """Scheduled synchronisations without a window (a server); stops on SIGTERM."""
+    """Scheduled synchronizations without a window (a server); stops on SIGTERM."""
     period = parse_every(every)
     profile = ctx.store.get(ctx.profile_name)  # a wrong name: exit 2 before anything starts
     stop = threading.Event()

@@ -151,7 +151,7 @@ def sync_cmd(
     as_json: bool,
     wait: bool,
 ) -> None:
-    """Read both systems, plan, and (with --apply) synchronise."""
+    """Read both systems, plan, and (with --apply) synchronize."""
     if dry_run == apply_:
         raise CommandError(tr("choose exactly one of --dry-run and --apply"))
     flows = _flows(only)
@@ -258,7 +258,7 @@ def _item_number(text: str) -> int:
 def inbox_resolve(
     ctx: Context, item_id: str, take: str | None, value: str | None, skip: bool, confirm: bool
 ) -> None:
-    """Resolve one item (its number from `inbox`, e.g. 10 or #10); the next synchronisation
+    """Resolve one item (its number from `inbox`, e.g. 10 or #10); the next synchronization
     carries the decision out."""
     number = _item_number(item_id)
     chosen = [x for x in (take, skip or None, confirm or None) if x]
@@ -283,7 +283,7 @@ def inbox_resolve(
             raise CommandError(
                 tr("Item #{id} stays open: {reason}").format(id=number, reason=exc)
             ) from None
-    echo(tr("Item #{id} resolved; the next synchronisation carries it out.").format(id=number))
+    echo(tr("Item #{id} resolved; the next synchronization carries it out.").format(id=number))
 
 
 @click.command("setup")

@@ -70,7 +70,7 @@ def desktop_entry(argv: list[str]) -> str:
         "[Desktop Entry]\n"
         "Type=Application\n"
         "Name=desktop-sync\n"
-        "Comment=1C and Bitrix24 in step: scheduled synchronisation\n"
+        "Comment=1C and Bitrix24 in step: scheduled synchronization\n"
         f"Exec={exec_line}\n"
         "Icon=desktop-sync\n"
         "X-GNOME-Autostart-enabled=true\n"

@@ -85,13 +85,13 @@ def check(item: ItemView, action: str, value: Any = None) -> Any:
                 tr(
                     "«{record}»: 1C leads products, desktop-sync does not write them into 1C. "
                     "Take the 1C value, or change «{field}» in 1C yourself (the next "
-                    "synchronisation carries it to the CRM), or skip"
+                    "synchronization carries it to the CRM), or skip"
                 ).format(record=item.record_label, field=item.field)
             )
         raise DecisionRefused(
             tr(
                 "«{record}»: desktop-sync does not change «{field}» in {system}. Change it "
-                "there yourself (the next synchronisation compares again), or skip"
+                "there yourself (the next synchronization compares again), or skip"
             ).format(record=item.record_label, field=item.field, system=_system(target))
         )
     if action == "value":

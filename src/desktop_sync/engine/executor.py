@@ -316,7 +316,7 @@ class _Run:
                 message=tr("{system} refused: {reason}").format(
                     system="1С" if op.target is System.ONEC else "CRM", reason=str(outcome)
                 ),
-                action=tr("correct the record and run the synchronisation again"),
+                action=tr("correct the record and run the synchronization again"),
             )
             summary.count("attention", op.flow)
             return

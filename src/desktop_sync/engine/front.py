@@ -89,7 +89,7 @@ def for_print(svc: SyncService, query: str) -> ForPrint:
         raise lookup.InvoiceLookupError(
             tr(
                 "Invoice {number} (crm:{id}) is not in 1C yet: the printed form is 1C's "
-                "document; synchronise first"
+                "document; synchronize first"
             ).format(number=hit.number, id=hit.crm_id)
         )
     try:

@@ -152,7 +152,7 @@ def _rebase(d: _Diff, agreed: dict[str, Any]) -> None:
     b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
     reason = tr(
         "{name}: 1C and the CRM already agree ({fields}); nothing to write, "
-        "the journal takes it as the last synchronised value"
+        "the journal takes it as the last synchronized value"
     )
     b.op(
         operation(

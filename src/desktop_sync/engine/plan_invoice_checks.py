@@ -68,7 +68,7 @@ def check_invoice(say: Refusals, inv: Invoice) -> None:
         say.attention(
             "currency",
             nz.label("currency"),
-            tr("the invoice is in {currency}; only roubles are synchronised").format(
+            tr("the invoice is in {currency}; only roubles are synchronized").format(
                 currency=inv.currency
             ),
             tr("issue the invoice in roubles, or enter it in 1C by hand"),

@@ -210,7 +210,7 @@ class IssuedInvoices:
         if inv.currency != "RUB":
             self._attention(
                 ref, label, op_id, "currency", nz.label("currency"),
-                tr("the invoice is in {currency}; only roubles are synchronised").format(
+                tr("the invoice is in {currency}; only roubles are synchronized").format(
                     currency=inv.currency
                 ),
                 tr("issue the invoice in roubles in 1C, or enter it in the CRM by hand"),

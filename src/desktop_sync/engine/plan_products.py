@@ -102,7 +102,7 @@ class Products(InCrm):
             record_label=label,
             field=nz.label("name"),
             message=tr("the name is empty in 1C; the CRM cannot keep a product without one"),
-            action=tr("fill in the product's name in 1C; the next synchronisation sends it"),
+            action=tr("fill in the product's name in 1C; the next synchronization sends it"),
             blocks=blocks,
         )
         return True

@@ -327,7 +327,7 @@ class SyncService(JournalDoor):
                 self._prepared.pop(id(plan), None)
                 raise StalePlan(
                     tr(
-                        "another synchronisation changed the systems after this plan was "
+                        "another synchronization changed the systems after this plan was "
                         "read; nothing was written. Read both systems again, review the new "
                         "plan and apply it"
                     )

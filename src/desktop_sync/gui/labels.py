@@ -45,7 +45,7 @@ _STATES = {
     "skipped": N_("Skipped"),
     "waiting": N_("Waiting"),
 }
-_MODES = {"apply": N_("Synchronisation"), "dry_run": N_("Dry run")}
+_MODES = {"apply": N_("Synchronization"), "dry_run": N_("Dry run")}
 _TRIGGERS = {"manual": N_("by hand"), "schedule": N_("on schedule"), "cli": N_("command line")}
 
 

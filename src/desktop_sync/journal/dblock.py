@@ -136,7 +136,7 @@ class DbRunLock(HeldLock):
         )
 
     def _held(self, conn: Connection) -> LockHeldElsewhere:
-        message = tr("another synchronisation of this profile is running")
+        message = tr("another synchronization of this profile is running")
         try:
             who = self.holder(conn)
         except Exception:  # who holds it is a courtesy; the lock is what counts

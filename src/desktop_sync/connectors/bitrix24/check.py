@@ -82,6 +82,6 @@ def check(client: Bitrix24Client) -> CheckReport:
             report.problems.append(str(exc))
         if report.inventory_management is False:
             report.problems.append(
-                "Inventory management is off in Bitrix24: stock cannot be synchronised."
+                "Inventory management is off in Bitrix24: stock cannot be synchronized."
             )
     return report

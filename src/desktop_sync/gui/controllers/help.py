@@ -23,7 +23,7 @@ def about(parent: QWidget) -> None:
     QMessageBox.about(
         parent,
         tr("About desktop-sync"),
-        tr("desktop-sync {version}: supervised synchronisation of 1C and Bitrix24.").format(
+        tr("desktop-sync {version}: supervised synchronization of 1C and Bitrix24.").format(
             version=__version__
         ),
     )

@@ -201,7 +201,7 @@ def _detail_html(e: InboxRecord) -> str:
                 tr(
                     "«Open the invoice in Bitrix24»: in the invoice card, in the client "
                     "block, choose the company and its requisite and save. The next "
-                    "synchronisation sends the invoice to 1C."
+                    "synchronization sends the invoice to 1C."
                 )
             )
             + "</p>"

@@ -51,8 +51,8 @@ class InboxActions:
             self.show(entries)
             h.window.show_message(
                 ntr(
-                    "{n} decision recorded; the next synchronisation carries it out.",
-                    "{n} decisions recorded; the next synchronisation carries them out.",
+                    "{n} decision recorded; the next synchronization carries it out.",
+                    "{n} decisions recorded; the next synchronization carries them out.",
                     len(ids),
                 ).format(n=len(ids)),
                 "info",

@@ -66,12 +66,12 @@ class Scheduler(QObject):
         if minutes > 0:
             self.timer.start(minutes * 60_000)
             return ntr(
-                "Synchronised automatically every {n} minute.",
-                "Synchronised automatically every {n} minutes.",
+                "Synchronized automatically every {n} minute.",
+                "Synchronized automatically every {n} minutes.",
                 minutes,
             ).format(n=minutes)
         self.timer.stop()
-        return tr("Automatic synchronisation is off.")
+        return tr("Automatic synchronization is off.")
 
     def stop(self) -> None:
         self.timer.stop()
@@ -87,7 +87,7 @@ class Scheduler(QObject):
             summary, _plan = svc.run(progress, cancel, trigger="schedule")
             return summary
 
-        h.progress.start(tr("Automatic synchronisation…"))
+        h.progress.start(tr("Automatic synchronization…"))
         h.runner.start(task, name="scheduled run", on_done=self._done,
                        on_failed=self._failed, on_progress=h.progress.show)  # fmt: skip
 
@@ -115,7 +115,7 @@ class Scheduler(QObject):
 
     def _failed(self, message: str, exc: object) -> None:
         self.host.progress.end()
-        self.host.tray.notify(tr("Automatic synchronisation did not run"), message)
+        self.host.tray.notify(tr("Automatic synchronization did not run"), message)
         self.host.show_error(message)
 
 
@@ -131,11 +131,11 @@ class ScheduleDialog(QDialog):
         self.paths = paths
         self.runner = runner
         self.profile = profile
-        self.setWindowTitle(tr("Automatic synchronisation"))
+        self.setWindowTitle(tr("Automatic synchronization"))
         lay = QVBoxLayout(self)
         intro = QLabel(
             tr(
-                "While the window is open (or in the tray), «{name}» is synchronised on its "
+                "While the window is open (or in the tray), «{name}» is synchronized on its "
                 "own: what needs no decision is applied, the rest waits in the Inbox and the "
                 "tray says so."
             ).format(name=profile.name)
@@ -144,7 +144,7 @@ class ScheduleDialog(QDialog):
         lay.addWidget(intro)
         form = QFormLayout()
         self.minutes = minutes_box(profile.schedule_minutes, step=15)
-        form.addRow(tr("Synchronise automatically every"), self.minutes)
+        form.addRow(tr("Synchronize automatically every"), self.minutes)
         self.at_logon = at_logon_box(profile.start_at_logon)
         form.addRow("", self.at_logon)
         lay.addLayout(form)

@@ -233,7 +233,7 @@ class ConnectionWizard(QWizard):
         self.schedule = minutes_box(p.schedule_minutes if p else 0)
         form2.addRow(tr("Portal address"), self.crm_url)
         form2.addRow(tr("Inbound webhook"), self.crm_webhook)
-        form2.addRow(tr("Synchronise automatically every"), self.schedule)
+        form2.addRow(tr("Synchronize automatically every"), self.schedule)
         self.at_logon = at_logon_box(bool(p and p.start_at_logon))
         form2.addRow("", self.at_logon)
         form2.addRow(self.page_crm.problems)
@@ -260,7 +260,7 @@ class ConnectionWizard(QWizard):
         lay.addWidget(self.test_result)
         self.prepare_button = QPushButton(tr("Prepare the CRM (administrator rights)"))
         self.prepare_button.setToolTip(
-            tr("Creates the invoice fields the synchronisation writes to: 1C number, paid, …")
+            tr("Creates the invoice fields the synchronization writes to: 1C number, paid, …")
         )
         self.prepare_button.setEnabled(False)
         self.prepare_result = QLabel()

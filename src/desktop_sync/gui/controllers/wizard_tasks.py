@@ -96,7 +96,7 @@ def prepare_crm(paths: AppPaths, name: str) -> TaskOf[str]:
         with SyncService.open(profile, paths) as svc:
             created = svc.setup()
         if not created:
-            return tr("The CRM already has every field the synchronisation writes to.")
+            return tr("The CRM already has every field the synchronization writes to.")
         return tr("Created in the CRM: {fields}.").format(fields=", ".join(created))
 
     return task

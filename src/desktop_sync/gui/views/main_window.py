@@ -174,7 +174,7 @@ class MainWindowView(QMainWindow):
         self.act_lang_en = QAction("English", self)
         for a in (self.act_lang_ru, self.act_lang_en):
             a.setCheckable(True)
-        self.act_schedule = QAction(tr("Automatic synchronisation…"), self)
+        self.act_schedule = QAction(tr("Automatic synchronization…"), self)
         self.act_about = QAction(tr("About"), self)
 
         menu = self.menuBar()
@@ -183,7 +183,7 @@ class MainWindowView(QMainWindow):
         m_file.addAction(self.act_edit_profile)
         m_file.addSeparator()
         m_file.addAction(self.act_quit)
-        m_sync = menu.addMenu(tr("&Synchronisation"))
+        m_sync = menu.addMenu(tr("&Synchronization"))
         m_sync.addAction(self.act_refresh)
         m_sync.addAction(self.act_sync)
         m_sync.addAction(self.act_cancel)

@@ -29,7 +29,7 @@ class SummaryDialog(QDialog):
     def __init__(self, summary: RunSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = summary
-        self.setWindowTitle(tr("Synchronisation finished"))
+        self.setWindowTitle(tr("Synchronization finished"))
         self.setMinimumWidth(520)
         lay = QVBoxLayout(self)
         colour = _COLOURS.get(summary.outcome, "#546e7a")
