@@ -202,6 +202,6 @@ def test_a_loaded_snapshot_holds_each_text_and_decimal_spelling_once(bp_world: W
     assert len({id(r) for r in refs}) == len(set(refs))
     assert len({id(n) for n in names}) == len(set(names))
     assert len({id(p) for p in prices}) == len({str(p) for p in prices})
-    spelled = cache.Shared()
+    spelled = cache._Shared()
     one, other, again = spelled((Decimal("1.0"), Decimal("1.00"), Decimal("1.0")))
     assert (str(one), str(other)) == ("1.0", "1.00") and again is one

@@ -173,17 +173,14 @@ def decode(data: bytes, profile_uuid: str) -> Cached | None:
     return _decode_stream(io.BytesIO(data), profile_uuid)
 
 
-class Shared:
+class _Shared:
     """One object per text and per decimal spelling across a loaded snapshot.
 
     msgspec makes a new string for every occurrence: a product's reference and name
     repeated over every row that sells it, the same price on thousands of rows. The
     read shares them (connectors intern references, decimals are decoded once per
     spelling); a loaded snapshot is made to share them too: the large set's 332 MB
-    of decoded objects become 221 MB (issue 18: the large set in 300 MB). The 1C read
-    passes each set it read through one too (``engine.read.read_onec``): a decimal
-    shared only within the connector's last 65,536 spellings, a document's number or
-    comment text, were one object per occurrence there."""
+    of decoded objects become 221 MB (issue 18: the large set in 300 MB)."""
 
     __slots__ = ("decimals", "fields", "texts")
 
@@ -243,7 +240,7 @@ def _decode_stream(stream: BinaryIO, profile_uuid: str) -> Cached | None:
     cached = _decoder.decode(next(parts, b""))
     if cached.format != FORMAT or cached.profile_uuid != profile_uuid:
         return None
-    seen, shared = 1, Shared()
+    seen, shared = 1, _Shared()
     for key in parts:
         side, name = _key_decoder.decode(key)
         payload = next(parts, None)

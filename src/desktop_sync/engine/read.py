@@ -24,7 +24,7 @@ from typing import NamedTuple
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known, read_moment
-from desktop_sync.engine.cache import Cached, Shared
+from desktop_sync.engine.cache import Cached
 from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
 from desktop_sync.engine.snapshot import CrmData, OnecData
@@ -113,7 +113,7 @@ def read_onec(
     versions = {
         lg: client.fingerprint(lg) for group in GROUPS for lg in group.logicals if lg in published
     }
-    reloaded, share = False, Shared()
+    reloaded = False
     for n, group in enumerate(GROUPS, start=1):
         _step(cancel, progress, Stage.READ_ONEC, n, steps, tr(group.label))
         if previous is not None and all(
@@ -128,8 +128,6 @@ def read_onec(
             for name in group.fields:  # (issue 18: the large set in 300 MB)
                 setattr(previous.onec, name, type(getattr(previous.onec, name))())
         group.load(client, data)
-        for name in group.fields:  # texts and decimals one object each, as a loaded cache
-            setattr(data, name, share(getattr(data, name)))
         if group.load is _products:
             reloaded = True
     if not reloaded and data.products:
