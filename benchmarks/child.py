@@ -31,9 +31,8 @@ from desktop_sync.engine.service import SyncService
 paths = AppPaths.resolve(None)
 profile = ProfileStore(paths.profiles_file).get(sys.argv[1])
 t0, c0 = time.perf_counter(), time.process_time()
-with SyncService.open(profile, paths) as svc:
-    snap, plan = svc.prepare()
-    summary = svc.apply(plan)
+with SyncService.open(profile, paths) as svc:  # as `desktop-sync sync` runs it
+    summary, plan = svc.run()
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak_kb = usage.ru_maxrss
 try:  # this process's own peak: ru_maxrss also counts the parent's pages at the spawn

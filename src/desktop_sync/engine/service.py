@@ -95,7 +95,7 @@ _KEEP_PREPARED = 4  # plans this service can still apply (each holds its read)
 @dataclass
 class _Prepared:
     mark: int  # the journal's applied operations when the read began
-    cache: Cached  # what the read saw, kept as the snapshot cache under the run lock
+    cache: Cached | None  # what the read saw, until saved as the snapshot cache
     keys: frozenset[str] | None = None  # a full read: the 1C keys on CRM records
     write_mark: int = 0  # the journal's newest operation (any profile) before the read
 
@@ -278,10 +278,10 @@ class SyncService(JournalDoor):
             raise ConnectError.of(exc) from None
 
     def _keep_cache(self, plan: Plan) -> None:
-        """Under the run lock: the plan's read becomes the next incremental read's start."""
-        prepared = self._prepared.get(id(plan))
-        if prepared is not None:
-            save_cache(cache_path(self.paths.data_dir, self.profile.uuid), prepared.cache)
+        """Under the run lock: the plan's read saved as the next read's start, then let go."""
+        if (prepared := self._prepared.get(id(plan))) and (cached := prepared.cache):
+            save_cache(cache_path(self.paths.data_dir, self.profile.uuid), cached)
+            prepared.cache = None
 
     # -- applying -----------------------------------------------------------------------
 
