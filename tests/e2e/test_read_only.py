@@ -172,7 +172,7 @@ def test_plan_read_during_another_runs_creates_is_refused(
         assert creates, "the window's plan proposes what the run is creating"
         summary = scheduled.finish()
         assert summary.counts.get("failed", 0) == 0, summary.failures
-        with pytest.raises(StalePlan, match="another synchronisation changed the systems"):
+        with pytest.raises(StalePlan, match="another synchronization changed the systems"):
             window.apply(plan)
         assert _crm_twins(world) == {}
         # the window reads again: the new plan creates nothing
