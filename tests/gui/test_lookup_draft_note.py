@@ -43,3 +43,21 @@ def test_the_lookup_card_of_a_ut_draft_says_it_goes_once_posted(ut_world: World)
     assert "В CRM его нет: заказ клиента УТ 11 уходит в CRM после проведения в 1С" in card
     assert "В CRM пока нет." not in card
     assert "В CRM пока нет." in plain_card
+
+
+def test_the_windows_lookup_gives_the_plans_reason_for_a_draft(qtbot, tmp_path: Path) -> None:
+    """The window's finder passes the read's plan notes (the card said «Not in the CRM
+    yet.» for the demo's UT 11 drafts before)."""
+    from tests.gui.sandbox_env import demo_env, loaded_window
+
+    with (
+        demo_env(tmp_path / "home", configuration="ut11") as env,
+        loaded_window(qtbot, env) as c,
+    ):
+        assert c.plan is not None and c.plan.notes, "the UT 11 demo has draft orders"
+        _kind, ref, _short, _text = c.plan.notes[0]
+        draft = c.snapshot.onec.invoices[ref]
+        c.lookup.query.setText(f"{draft.number}/{draft.date.year}")
+        c.lookup.search()
+        assert c.lookup.results and c.lookup.results[0].note
+        assert "goes to the CRM once it is posted in 1C" in c.lookup.detail.toHtml()

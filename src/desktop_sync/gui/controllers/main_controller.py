@@ -383,7 +383,8 @@ class MainController(QObject):
     def _find_invoices(self, query: str) -> list[InvoiceStatus]:
         if self.snapshot is None:
             return []
-        return find_invoices(self.snapshot, self.invoice_links, query)
+        notes = self.plan.notes if self.plan is not None else ()
+        return find_invoices(self.snapshot, self.invoice_links, query, notes=notes)
 
     # -- the window, the tray, the dialogs ---------------------------------------------
 
@@ -453,7 +454,7 @@ class MainController(QObject):
                 self.window.hide()
                 self.tray.notify(
                     tr("desktop-sync keeps running"),
-                    tr("Automatic synchronisation goes on; the tray icon opens the window."),
+                    tr("Automatic synchronization goes on; the tray icon opens the window."),
                 )
                 event.ignore()
                 return True
