@@ -24,7 +24,12 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 
 def test_the_sync_process_does_not_import_what_it_does_not_use_yet() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", _CODE], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", _CODE],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+        timeout=60,
     )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
