@@ -59,6 +59,17 @@ def _memory_keyring() -> Iterator[None]:
         forget_secrets()
 
 
+@pytest.fixture(autouse=True)
+def _own_log_file() -> Iterator[None]:
+    """A test that runs the CLI in-process leaves the app's log handler on its own home
+    (``setup_logging`` is idempotent); the next test on the same worker must start
+    without it, or its messages name the other test's log file."""
+    yield
+    from desktop_sync.logsetup import close_logging
+
+    close_logging()
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     """One throwaway PostgreSQL for the session (tests/pgcluster.py); skipped where it
