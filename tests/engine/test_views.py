@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -284,3 +285,17 @@ def test_the_tables_take_the_planners_match_instead_of_matching_again(
     views = build_views(snap, links, Plan(operations=(), items=(), matches=given))
     assert calls == []
     assert {r.state for r in views.products.rows if r.onec is not None} == {SyncState.ONLY_ONEC}
+
+
+def test_a_product_found_but_not_yet_sold_is_not_called_different(snap: Snapshot) -> None:
+    """A catalog product found in the CRM (here by its article) that F5 leaves alone until
+    it is sold read «Различается» with nothing different and nothing planned (the demo's
+    «Клавиатура»): equal, it is in sync and says when it will be linked."""
+    views = build_views(snap, {})
+    row = {r.key: r for r in views.products.rows}["p:p1"]
+    assert row.state is SyncState.IN_SYNC and not row.differs
+    assert row.note == "found in the CRM; linked once sold to a customer"
+    snap.onec.products["p1"] = replace(snap.onec.products["p1"], name="Бумага А4 (белая)")
+    row = {r.key: r for r in build_views(snap, {}).products.rows}["p:p1"]
+    assert row.state is SyncState.DIFFERS and row.differs
+    assert row.note.endswith("; found in the CRM; linked once sold to a customer")

@@ -147,6 +147,11 @@ def product_table(snap: Snapshot, match: MatchResult, marks: Marks, extra_onec: 
             differs = _differs(cols, left, right, compared(left))
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
         state, note, detail = state_of(base, differs, marks.of([PRODUCT], [ref, crm_key]), cols)
+        if state is SyncState.DIFFERS and base is SyncState.DIFFERS:
+            # found, nothing planned: F5 links (and updates) a product once it is sold
+            why = tr("found in the CRM; linked once sold to a customer")
+            state = state if differs else SyncState.IN_SYNC
+            note, detail = f"{note}; {why}" if note else why, f"{detail}; {why}" if detail else why
         rows.append(
             Row(f"p:{ref}", left, right, state, tuple(differs), note, None, "", ref, crm_key,
                 search(left, right), detail)
