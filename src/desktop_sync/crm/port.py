@@ -88,6 +88,13 @@ class CrmCompanies(Protocol):
         """Add a requisite (INN, KPP, legal name) to a company under its 1C key; its id."""
         ...
 
+    def add_requisites(
+        self, items: Sequence[tuple[int, Counterparty, str]]
+    ) -> list[int | Exception]:
+        """Many requisites in few batch requests, each (company id, counterparty, its 1C
+        key): the requisite's id or the CRM's error, each."""
+        ...
+
 
 @runtime_checkable
 class CrmCatalog(Protocol):

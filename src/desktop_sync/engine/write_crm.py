@@ -116,7 +116,9 @@ class CrmWriter:
             return self.UPDATES // max(1, fields + ("price" in p.values))
         if isinstance(p, CrmPayment):
             return self.BATCH if p.payment_id is None else self.UPDATES
-        if isinstance(p, CounterpartyCreate) and not p.joins:  # its requisite if it has one
+        if isinstance(p, CounterpartyCreate) and p.joins:  # UT 11: a requisite alone
+            return self.UPDATES
+        if isinstance(p, CounterpartyCreate):  # its requisite if it has one
             return self.BATCH if p.counterparty.inn else self.UPDATES
         if isinstance(p, ProductCreate):
             return self.BATCH

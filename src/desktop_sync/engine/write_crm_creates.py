@@ -229,6 +229,9 @@ class Creates:
         alone = {op.op_id: self.one(op, results) for op in ops if "$" in repr(_record(op))}
         if alone:
             return merge(ops, alone, self.many, results)
+        joining = [op for op in ops if _joins(op)]
+        if joining:
+            return merge(ops, self._join_many(joining, results), self.many, results)
         found = self._found_before(ops)
         if found:
             return merge(ops, found, self.many, results)
@@ -250,6 +253,54 @@ class Creates:
             m if isinstance(m, Exception) else self._company_made(op, m)
             for op, m in zip(ops, made, strict=True)
         ]
+
+    def _join_many(
+        self, ops: list[Operation], results: Mapping[str, Applied]
+    ) -> dict[str, Outcome]:
+        """UT 11: counterparties joining their partner's company, their requisites added in
+        one batch request. A requisite a full read may have seen is looked up by its key
+        first (one batch request for all): found, it is relinked, never added twice."""
+        out: dict[str, Outcome] = {}
+        company: dict[str, int] = {}
+        for op in ops:
+            try:
+                partner = self._partner_company(_payload(op), results)
+            except WriteError as exc:
+                out[op.op_id] = exc
+                continue
+            if partner is None:  # a joining create always names the company it joins
+                out[op.op_id] = WriteError(
+                    tr("the company of the partner was not created in the CRM")
+                )
+            else:
+                company[op.op_id] = partner
+        ops = [op for op in ops if op.op_id in company]
+        refs = [
+            op.source_id for op in ops if _counterparty_of(op).inn and self.look_up(op.source_id)
+        ]
+        found = self.client.companies_by_origin(ORIGINATOR, refs) if refs else {}
+        adds: list[Operation] = []
+        for op in ops:
+            cp = _counterparty_of(op)
+            requisite_id = found.get(op.source_id, (None, None))[1]
+            if requisite_id is None and cp.inn:
+                adds.append(op)
+                continue
+            out[op.op_id] = self._company_applied(
+                cp, op.source_id, company[op.op_id], requisite_id, found=requisite_id is not None
+            )
+        made = self.client.companies.add_requisites(
+            [(company[op.op_id], _counterparty_of(op), op.source_id) for op in adds]
+        )
+        for op, m in zip(adds, made, strict=True):
+            out[op.op_id] = (
+                m
+                if isinstance(m, Exception)
+                else self._company_applied(
+                    _counterparty_of(op), op.source_id, company[op.op_id], m, found=False
+                )
+            )
+        return out
 
     def _found_before(self, ops: list[Operation]) -> dict[str, Outcome]:
         """Creates whose key is on a CRM record already: completed where half-made,
@@ -318,6 +369,16 @@ class Creates:
 def _product_of(op: Operation) -> Product:
     assert isinstance(op.payload, ProductCreate)
     return op.payload.product
+
+
+def _payload(op: Operation) -> CounterpartyCreate:
+    assert isinstance(op.payload, CounterpartyCreate)
+    return op.payload
+
+
+def _joins(op: Operation) -> bool:
+    """UT 11: a counterparty whose requisite joins its partner's company."""
+    return isinstance(op.payload, CounterpartyCreate) and op.payload.joins
 
 
 def _counterparty_of(op: Operation) -> Counterparty:

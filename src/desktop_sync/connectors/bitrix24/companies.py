@@ -226,6 +226,22 @@ class Companies:
             out.append((company, requisite if isinstance(requisite, int) else None))
         return out
 
+    def add_requisites(
+        self, items: Sequence[tuple[int, Counterparty, str]]
+    ) -> list[int | Exception]:
+        """Many requisites, each added to a company that exists (UT 11: a counterparty
+        joining its partner's company), 50 to a batch request: (company id, counterparty,
+        1C key as ``XML_ID``). One outcome per item: the requisite's id or the error."""
+        commands: dict[str, tuple[str, Params]] = {}
+        for n, (company_id, cp, xml_id) in enumerate(items):
+            req = Requisite(cp.inn, cp.kpp, cp.full_name or cp.name)
+            fields = requisite_fields(company_id, req, name=cp.name, kind=cp.kind, xml_id=xml_id)
+            commands[f"r{n}"] = ("crm.requisite.add", {"fields": fields})
+        if not commands:
+            return []
+        reply = self.rest.batch_all(commands, what="requisites")
+        return [outcome(reply, f"r{n}", int) for n in range(len(items))]
+
     def add_contact(self, cp: Counterparty, *, originator_id: str, origin_id: str) -> int:
         """A private person becomes a contact (its requisite: preset 3, owner type 3)."""
         parts = cp.name.split()
