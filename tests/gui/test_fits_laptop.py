@@ -57,3 +57,17 @@ def test_first_size_never_exceeds_the_screen(qtbot) -> None:
     free = w.screen().availableGeometry().size()
     size = MainWindowView.first_size()
     assert size.width() <= max(free.width(), 1) and size.height() <= max(free.height(), 1)
+
+
+def test_the_period_fields_write_dates_as_the_tables_do(qtbot, lang: str) -> None:
+    """English tables write 2026-03-16; the period fields wrote 06.09.2026 in both."""
+    import datetime as dt
+
+    from desktop_sync.gui import fmt
+
+    w = MainWindowView()
+    qtbot.addWidget(w)
+    field = w.filters.date_to
+    day = field.date().toPython()
+    assert isinstance(day, dt.date)
+    assert field.text() == fmt.date(day)

@@ -39,6 +39,11 @@ def date(value: dt.date | None) -> str:
     return f"{value:%d.%m.%Y}" if language() == "ru" else f"{value:%Y-%m-%d}"
 
 
+def date_edit_format() -> str:
+    """What a date field shows, the way the tables write dates (``date``)."""
+    return "dd.MM.yyyy" if language() == "ru" else "yyyy-MM-dd"
+
+
 def phone(text: str) -> str:
     """A Russian number as people write it: +7 (495) 123-45-67; anything else as it is."""
     digits = re.sub(r"\D", "", text)

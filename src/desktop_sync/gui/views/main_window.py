@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_sync.gui import fmt
 from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
 from desktop_sync.i18n import tr
@@ -102,7 +103,7 @@ class FilterBar(QWidget):
             d.setCalendarPopup(True)
             d.setDate(value)
             d.setEnabled(False)
-            d.setDisplayFormat("dd.MM.yyyy")
+            d.setDisplayFormat(fmt.date_edit_format())
         self.counterparty = QLineEdit()
         self.counterparty.setPlaceholderText(tr("Counterparty"))
         self.counterparty.setClearButtonEnabled(True)
