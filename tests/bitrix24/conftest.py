@@ -52,6 +52,14 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
+def limited(fake_clock: FakeClock) -> Iterator[Bitrix24Sandbox]:
+    """A small portal with its rate limit on, its bucket on the test's clock."""
+    with start(size="small", rate_limit=True) as sandbox:
+        sandbox.set_clock(fake_clock.time)
+        yield sandbox
+
+
+@pytest.fixture
 def make_client() -> Iterator[Callable[..., Bitrix24Client]]:
     clients: list[Bitrix24Client] = []
 

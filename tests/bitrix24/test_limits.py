@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client, Bitrix24RateLimited
-from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 from desktop_sync.sandbox.bitrix24.limits import CostModel
 from tests.bitrix24.conftest import FakeClock
-
-
-@pytest.fixture
-def limited(fake_clock: FakeClock) -> Iterator[Bitrix24Sandbox]:
-    with start(size="small", rate_limit=True) as sandbox:
-        sandbox.set_clock(fake_clock.time)
-        yield sandbox
 
 
 def test_bucket_refuses_the_51st_quick_request_then_drains(

@@ -4,22 +4,15 @@ mirror of the bucket leaves room for the requests' arrival jitter."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.rest import RestClient
-from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
+from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 from tests.bitrix24.conftest import FakeClock
-
-
-@pytest.fixture
-def limited(fake_clock: FakeClock) -> Iterator[Bitrix24Sandbox]:
-    with start(size="small", rate_limit=True) as sandbox:
-        sandbox.set_clock(fake_clock.time)
-        yield sandbox
 
 
 def test_the_wait_is_spent_working_not_sleeping(

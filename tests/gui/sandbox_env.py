@@ -23,6 +23,22 @@ class SandboxEnv:
 
 
 @contextmanager
+def _secrets(onec_password: str, crm_webhook: str) -> Iterator[None]:
+    """The two secrets in the environment for as long as the block runs."""
+    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
+    os.environ[ONEC_PASSWORD_ENV] = onec_password
+    os.environ[CRM_SECRET_ENV] = crm_webhook
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
 def sandbox_env(
     home: Path, size: str = "small", schedule_minutes: int = 0, configuration: str = "bp30"
 ) -> Iterator[SandboxEnv]:
@@ -30,30 +46,23 @@ def sandbox_env(
 
     onec_sb = onec.start(port=0, size=size, configuration=configuration)
     crm_sb = bitrix24.start(port=0, size=size, rate_limit=False)
-    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
     try:
-        os.environ[ONEC_PASSWORD_ENV] = onec_sb.password
-        os.environ[CRM_SECRET_ENV] = crm_sb.webhook
-        paths = AppPaths.resolve(home)
-        paths.ensure()
-        profile = Profile(
-            name="demo",
-            onec_url=onec_sb.url,
-            onec_user=onec_sb.user,
-            crm_url=crm_sb.url,
-            configuration=configuration,
-            stages={"send": "DT31_1:UC_TO1C"},
-            schedule_minutes=schedule_minutes,
-            demo=True,
-        )
-        profile = ProfileStore(paths.profiles_file).put(profile)
-        yield SandboxEnv(paths, profile, onec_sb, crm_sb)
+        with _secrets(onec_sb.password, crm_sb.webhook):
+            paths = AppPaths.resolve(home)
+            paths.ensure()
+            profile = Profile(
+                name="demo",
+                onec_url=onec_sb.url,
+                onec_user=onec_sb.user,
+                crm_url=crm_sb.url,
+                configuration=configuration,
+                stages={"send": "DT31_1:UC_TO1C"},
+                schedule_minutes=schedule_minutes,
+                demo=True,
+            )
+            profile = ProfileStore(paths.profiles_file).put(profile)
+            yield SandboxEnv(paths, profile, onec_sb, crm_sb)
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         crm_sb.stop()
         onec_sb.stop()
 
@@ -67,23 +76,16 @@ def demo_env(home: Path, configuration: str = "bp30") -> Iterator[SandboxEnv]:
     from desktop_sync.engine.profiles_door import ProfilesDoor
     from desktop_sync.engine.service import SyncService
 
-    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
-    try:
-        with running_sandboxes(configuration=configuration) as boxes:
-            os.environ[ONEC_PASSWORD_ENV] = boxes.onec_password
-            os.environ[CRM_SECRET_ENV] = boxes.crm_webhook
-            paths = AppPaths.resolve(home)
-            paths.ensure()
-            profile = demo_profile(ProfilesDoor(paths), boxes, configuration)
-            with SyncService.open(profile, paths, crm_throttle=False) as svc:
-                svc.setup()  # as the demo does: what an administrator runs once
-            yield SandboxEnv(paths, profile, boxes, boxes)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with (
+        running_sandboxes(configuration=configuration) as boxes,
+        _secrets(boxes.onec_password, boxes.crm_webhook),
+    ):
+        paths = AppPaths.resolve(home)
+        paths.ensure()
+        profile = demo_profile(ProfilesDoor(paths), boxes, configuration)
+        with SyncService.open(profile, paths, crm_throttle=False) as svc:
+            svc.setup()  # as the demo does: what an administrator runs once
+        yield SandboxEnv(paths, profile, boxes, boxes)
 
 
 @contextmanager
