@@ -268,12 +268,8 @@ class Creates:
             except WriteError as exc:
                 out[op.op_id] = exc
                 continue
-            if partner is None:  # a joining create always names the company it joins
-                out[op.op_id] = WriteError(
-                    tr("the company of the partner was not created in the CRM")
-                )
-            else:
-                company[op.op_id] = partner
+            assert partner is not None  # a joining create names the company it joins
+            company[op.op_id] = partner
         ops = [op for op in ops if op.op_id in company]
         refs = [
             op.source_id for op in ops if _counterparty_of(op).inn and self.look_up(op.source_id)
