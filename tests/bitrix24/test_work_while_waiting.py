@@ -11,6 +11,7 @@ import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.crm.port import Waiting
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 from tests.bitrix24.conftest import FakeClock
 
@@ -23,12 +24,12 @@ def test_the_wait_is_spent_working_not_sleeping(
         client.call("scope")
     units: list[float] = []
 
-    def work() -> bool:  # a unit of work takes 0.1 s of the clock; 12 units in all
+    def work() -> Waiting:  # a unit of work takes 0.1 s of the clock; 12 units in all
         if len(units) == 12:
-            return False
+            return Waiting.NONE_LEFT
         units.append(fake_clock.time())
         fake_clock.sleep(0.1)  # the clock moving, as real work moves it
-        return True
+        return Waiting.DID_ONE
 
     client.while_waiting(work)
     slept_before = client.rest.throttle.waited
@@ -47,10 +48,52 @@ def test_without_a_wait_no_work_is_done(
 ) -> None:
     client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
     done: list[int] = []
-    client.while_waiting(lambda: bool(done.append(1)))
+
+    def work() -> Waiting:
+        done.append(1)
+        return Waiting.DID_ONE
+
+    client.while_waiting(work)
     for _ in range(10):  # far below the burst: nothing waits
         client.call("scope")
     assert done == []
+
+
+def test_work_not_ready_yet_waits_for_a_later_wait_and_none_left_is_never_asked_again(
+    limited: Bitrix24Sandbox, fake_clock: FakeClock, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    """Work that becomes ready only later in the run (a PDF whose invoice the run makes
+    after its first waits) is asked again at each wait, once per wait while none is ready
+    (no spinning); when none is left it is not asked again."""
+    client = make_client(limited.webhook, clock=fake_clock.time, sleep=fake_clock.sleep)
+    for _ in range(50):  # the bucket is full: each next request waits half a second
+        client.call("scope")
+    asked: list[int] = []
+    done: list[float] = []
+    ready = 0  # units made ready by the "run" so far
+
+    def work() -> Waiting:
+        asked.append(1)
+        if len(done) == 4:
+            return Waiting.NONE_LEFT
+        if len(done) >= ready:
+            return Waiting.NOT_YET
+        done.append(fake_clock.time())
+        fake_clock.sleep(0.1)
+        return Waiting.DID_ONE
+
+    client.while_waiting(work)
+    for _ in range(3):  # nothing ready: asked once a wait, the wait slept
+        client.call("scope")
+    assert (len(asked), done) == (3, [])
+    ready = 4  # the run made what the work needs
+    client.call("scope")  # this wait does all four, then learns none is left
+    assert len(done) == 4
+    assert len(asked) == 3 + 5
+    for _ in range(3):
+        client.call("scope")
+    assert len(asked) == 3 + 5  # never asked again
+    assert limited.stats.rejected_503 == 0
 
 
 def test_a_slower_request_then_a_quicker_one_meet_no_503(

@@ -13,6 +13,7 @@ from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.throttle import RequestThrottle
 from desktop_sync.engine import write_crm_pdf
 from desktop_sync.engine.model import Flow
+from desktop_sync.engine.ops import InvoicePdf
 
 from .conftest import World, only_pdfs_left
 
@@ -61,3 +62,41 @@ def test_the_pdfs_are_rendered_while_the_bucket_makes_requests_wait(
     assert n >= 2 and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
     assert len(rendered) == n  # each once: none rendered again when its batch went
     assert at_look_up and at_look_up[0] == n  # all of them before the timelines were read
+
+
+@pytest.mark.parametrize("configuration", ["bp30"])
+def test_the_pdfs_of_invoices_made_in_1c_in_the_run_are_rendered_in_the_later_waits(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run makes its invoices in 1C after its first requests have waited: no
+    PDF is ready then. The work is kept for the later waits (the write-back of the 1C
+    numbers, the store documents), not dropped at the first: each PDF is rendered, its
+    invoice read back from 1C, before the first comment is added, none after."""
+    rendered: list[int] = []
+    sent: list[tuple[str, int]] = []  # each CRM request's first method, PDFs rendered then
+    render, post = write_crm_pdf.render_invoice_pdf, RestClient._post
+
+    def counted_render(invoice: Any) -> bytes:
+        rendered.append(1)
+        return render(invoice)
+
+    def noted_post(self: RestClient, method: str, body: Mapping[str, Any]) -> Any:
+        commands = body.get("cmd") or {} if method == "batch" else {}
+        first = str(next(iter(commands.values()), method)).partition("?")[0]
+        sent.append((first, len(rendered)))  # as the request leaves, its wait over
+        return post(self, method, body)
+
+    monkeypatch.setattr(write_crm_pdf, "render_invoice_pdf", counted_render)
+    monkeypatch.setattr(RestClient, "_post", noted_post)
+    clock = _Clock()
+    with world.service() as svc:
+        rest = svc.crm.rest
+        rest.throttle_on = True  # a bucket of one: every request after the first waits
+        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
+        summary, plan = svc.run()
+    pdfs = [op for op in plan.operations if isinstance(op.payload, InvoicePdf)]
+    made_in_onec = [op for op in pdfs if not op.payload.document.number]
+    assert made_in_onec and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
+    first_add = next(n for n, (m, _) in enumerate(sent) if m == "crm.timeline.comment.add")
+    assert sent[first_add - 1][1] == len(pdfs), sent  # all rendered in the waits before it
+    assert len(rendered) == len(pdfs)  # none again when its batch went

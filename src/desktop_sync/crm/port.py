@@ -12,6 +12,7 @@ one would implement is in docs/decisions/crm-port.md.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
@@ -36,6 +37,14 @@ from desktop_sync.domain.entities import (
     Warehouse,
 )
 from desktop_sync.domain.vat import VatRate
+
+
+class Waiting(enum.Enum):
+    """What one unit of work done while a request waits (``while_waiting``) found."""
+
+    DID_ONE = "did one"  # one unit done: more may follow in the same wait
+    NOT_YET = "not yet"  # none ready now: sleep the rest of this wait, ask again next wait
+    NONE_LEFT = "none left"  # nothing more to do: not asked again
 
 
 class NamedField(Protocol):
@@ -397,9 +406,9 @@ class CrmPort(Protocol):
         """Drop what was read once per client: the next run sees the CRM as it is."""
         ...
 
-    def while_waiting(self, work: Callable[[], bool]) -> None:
+    def while_waiting(self, work: Callable[[], Waiting]) -> None:
         """Work to do while the CRM's rate limit makes a request wait, instead of sleeping:
-        ``work`` does one small unit and returns whether there was one."""
+        ``work`` does one small unit and says what it found (:class:`Waiting`)."""
         ...
 
     def close(self) -> None: ...

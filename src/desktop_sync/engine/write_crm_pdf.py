@@ -26,7 +26,7 @@ from desktop_sync.connectors.onec import (
     OnecError,
     OnecUnavailable,
 )
-from desktop_sync.crm.port import CrmPort
+from desktop_sync.crm.port import CrmPort, Waiting
 from desktop_sync.domain.entities import Invoice
 from desktop_sync.engine.executor import FOUND, Applied, Outcome, OutcomeUnknown, WriteError
 from desktop_sync.engine.invoice_print import printable_of, seller_bank, seller_party
@@ -145,10 +145,14 @@ class PdfAttacher:
         if self._todo:
             self.crm.while_waiting(self._prepare_one_ahead)
 
-    def _prepare_one_ahead(self) -> bool:
-        """One PDF prepared and rendered ahead; False: none ready, or room for none."""
+    def _prepare_one_ahead(self) -> Waiting:
+        """One PDF prepared and rendered ahead. None ready (its invoice not made yet, or
+        room for no more) is kept for a later wait: an invoice made in 1C in this run is
+        made after the first waits, and its PDF can be made only then."""
+        if not self._todo:
+            return Waiting.NONE_LEFT
         if len(self._early) >= self.AHEAD:
-            return False
+            return Waiting.NOT_YET
         for _ in range(len(self._todo)):
             op = self._todo.popleft()
             p = op.payload
@@ -161,8 +165,8 @@ class PdfAttacher:
                 self._early[op.idempotency_key] = (pdf, self._file(pdf.p.document, pdf.version))
             except Exception:  # noqa: S110  # tried again when its batch goes, failing in words there
                 pass
-            return True
-        return False
+            return Waiting.DID_ONE
+        return Waiting.NOT_YET
 
     def _side(self) -> OnecSide:
         if self.onec is None:

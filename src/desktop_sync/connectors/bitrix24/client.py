@@ -35,6 +35,7 @@ from desktop_sync.connectors.bitrix24.payments import Payments
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timeline import Timeline
 from desktop_sync.connectors.bitrix24.userfields import UserFields
+from desktop_sync.crm.port import Waiting
 
 __all__ = ["INVOICE", "NEEDED_SCOPES", "Bitrix24Client"]
 
@@ -79,7 +80,7 @@ class Bitrix24Client(Closing):
     def batch_all(self, commands: Mapping[str, tuple[str, Params]], **how: Any) -> BatchReply:
         return self.rest.batch_all(commands, **how)
 
-    def while_waiting(self, work: Callable[[], bool]) -> None:
+    def while_waiting(self, work: Callable[[], Waiting]) -> None:
         self.rest.while_waiting(work)
 
     def scan(

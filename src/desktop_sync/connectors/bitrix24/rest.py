@@ -59,6 +59,7 @@ from desktop_sync.connectors.bitrix24.throttle import (
 )
 from desktop_sync.connectors.bitrix24.webhook import check_url
 from desktop_sync.connectors.http import CertificateFileError, make_client
+from desktop_sync.crm.port import Waiting
 from desktop_sync.domain.money import dumps_decimal, loads_decimal
 from desktop_sync.i18n import tr
 from desktop_sync.netaddr import is_loopback
@@ -147,7 +148,7 @@ class RestClient(Closing):
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.counters = Counters()
-        self._idle: Callable[[], bool] | None = None  # while_waiting
+        self._idle: Callable[[], Waiting] | None = None  # while_waiting
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -249,16 +250,21 @@ class RestClient(Closing):
         self._work_while_waiting()
         self.throttle.acquire()
 
-    def while_waiting(self, work: Callable[[], bool] | None) -> None:
+    def while_waiting(self, work: Callable[[], Waiting] | None) -> None:
         """Work to do while the bucket makes a request wait, instead of sleeping: ``work``
-        does one small unit and says whether there was one (``False``: nothing left). Time
-        spent working drains the bucket as a sleep would, so it costs the run nothing."""
+        does one small unit and says what it found: one done (more may follow in this
+        wait), none ready yet (the rest of this wait is slept; asked again at the next),
+        none left (never asked again). Time spent working drains the bucket as a sleep
+        would, so it costs the run nothing."""
         self._idle = work
 
     def _work_while_waiting(self) -> None:
         while self._idle is not None and self.throttle.deficit() > 0:
-            if not self._idle():
+            found = self._idle()
+            if found is Waiting.NONE_LEFT:
                 self._idle = None
+            elif found is not Waiting.DID_ONE:  # none ready yet: sleep the rest of this wait
+                return
 
     def _exchange(self, ex: _Exchange) -> Mapping[str, Any]:
         """One request, retried while that is safe: the answer's JSON body, or an error.
