@@ -30,10 +30,10 @@ class ProgressStrip:
         w.progress_label.setText(text)
         w.progress.setRange(0, 0)
         w.cancel_button.setEnabled(True)
-        w.progress_strip.show()
+        w.show_progress(True)
 
     def end(self) -> None:
-        self.window.progress_strip.hide()
+        self.window.show_progress(False)
 
     def cancelling(self) -> None:
         self.window.progress_label.setText(tr("Cancelling… the current step finishes first."))

@@ -100,7 +100,7 @@ def status_line(pending: int, inbox: list[InboxRecord], plan: Plan) -> str:
     """
     waiting = {e.dedup_key for e in inbox}
     new = sum(1 for item in plan.items if item.key not in waiting)
-    text = tr("{ops} changes are ready to apply. In the Inbox: {items}.").format(
+    text = tr("Changes ready to apply on all tabs: {ops}. In the Inbox: {items}.").format(
         ops=pending, items=len(inbox)
     )
     if new:

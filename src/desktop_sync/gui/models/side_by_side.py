@@ -139,6 +139,11 @@ class SideBySideModel(QAbstractTableModel):
     def side_columns(self, side: str) -> list[int]:
         return [i for i, (s, _) in enumerate(self._layout) if s == side]
 
+    def column_key(self, column: int) -> str:
+        """The key of a 1C or CRM column ("total"); "" for the state."""
+        side, i = self._layout[column]
+        return "" if side == STATE else self._table.columns[i].key
+
     @property
     def state_column(self) -> int:
         return len(self._table.columns)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QStatusBar,
     QTabWidget,
     QToolButton,
@@ -31,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt
-from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel
+from desktop_sync.gui.models.side_by_side import STATE_COLOURS, STATE_SYMBOLS, SideBySideModel
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 from desktop_sync.readmodel import SyncState
 
 STYLE = """
@@ -48,7 +49,9 @@ QLabel#messageLine { padding: 4px 8px; border-radius: 4px; }
 QLabel#messageLine[level="error"] { background: rgba(198, 40, 40, 0.12); color: palette(text); }
 QLabel#messageLine[level="info"] { background: rgba(21, 101, 192, 0.10); color: palette(text); }
 QFrame#progressStrip { border-top: 1px solid palette(mid); }
+QLabel#rowDetail { border-top: 1px solid palette(mid); padding-top: 2px; }
 """
+_NO_ROW = N_("Select a row to see its state in full here.")
 
 
 class ConnectionPill(QLabel):
@@ -291,19 +294,62 @@ class MainWindowView(QMainWindow):
         strip.addWidget(self.progress_label, 1)
         strip.addWidget(self.progress)
         strip.addWidget(self.cancel_button)
-        # its room is kept while hidden: showing it at every read and apply resized the
-        # tables, and repainting them called the models' Python data() thousands of
-        # times while the worker held the GIL (issue 18: no stall over 50 ms)
-        keep_room = self.progress_strip.sizePolicy()
-        keep_room.setRetainSizeWhenHidden(True)
-        self.progress_strip.setSizePolicy(keep_room)
-        self.progress_strip.hide()
-        root.addWidget(self.progress_strip)
+        # the selected row's state in full, in the strip's room while nothing runs: the
+        # state column shows its start, this line the whole story (the tooltip too)
+        self.row_detail = QLabel()
+        self.row_detail.setObjectName("rowDetail")
+        self.row_detail.setWordWrap(True)
+        self.row_detail.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.row_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row_detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        # one room for both, of one height: the strip's showing and hiding, a longer
+        # record's name or row's story never resize the tables (issue 18: no stall)
+        self.bottom = QStackedWidget()
+        self.bottom.addWidget(self.row_detail)
+        self.bottom.addWidget(self.progress_strip)
+        lines = self.row_detail.fontMetrics().lineSpacing() * 2 + 6
+        self.bottom.setFixedHeight(max(lines, self.progress_strip.sizeHint().height()))
+        self.bottom.setCurrentWidget(self.row_detail)
+        root.addWidget(self.bottom)
+        for key, table in self.tables.items():
+            table.selection.currentRowChanged.connect(self.show_row_detail)
+            self.models[key].modelReset.connect(self.show_row_detail)
+        self.tabs.currentChanged.connect(self.show_row_detail)
+        self.show_row_detail()
 
         self.setCentralWidget(central)
         self.setStatusBar(QStatusBar())
         self.statusBar().addPermanentWidget(self.last_read)
         self.statusBar().addPermanentWidget(self.filters.count)  # rows shown / to act on
+
+    def show_progress(self, shown: bool) -> None:
+        """The progress strip while a read or an apply runs; the row's detail after."""
+        self.bottom.setCurrentWidget(self.progress_strip if shown else self.row_detail)
+
+    def show_row_detail(self, *_: object) -> None:
+        """The current data tab's selected row: its state and its whole story."""
+        index = self.tabs.currentIndex()
+        if not 0 <= index < len(self.DATA_TABS):
+            self.row_detail.setText("")
+            return
+        table = self.tables[self.DATA_TABS[index]]
+        current = table.selection.currentIndex()
+        model = self.models[self.DATA_TABS[index]]
+        if not current.isValid() or current.row() >= model.rowCount():
+            self.row_detail.setText(
+                f'<span style="color: gray">{html.escape(tr(_NO_ROW))}</span>'
+                if model.rowCount()
+                else ""
+            )
+            return
+        row = model.row_at(current.row())
+        story = "; ".join(x for x in row.detail.splitlines() if x) or row.note
+        head = f"{STATE_SYMBOLS[row.state]} {row.state.label}"
+        colour = STATE_COLOURS[row.state]
+        self.row_detail.setText(
+            f'<b style="color: {colour}">{html.escape(head)}</b>'
+            + (f": {html.escape(story)}" if story else "")
+        )
 
     def show_stock_notice(self, mapped: bool) -> None:
         """Stock goes to the CRM only for mapped warehouses: say so where it shows."""

@@ -6,6 +6,10 @@ and a click on either header sorts both.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_sync.gui import fmt
 from desktop_sync.gui.models.side_by_side import CRM, ONEC, STATE, SideBySideModel
 from desktop_sync.i18n import tr
+from desktop_sync.readmodel import ColumnKind
 
 ROW_HEIGHT = 26
 
@@ -88,7 +94,8 @@ class SideBySideView(QWidget):
         self.right.setObjectName("crmTable")
         for v in (self.left, self.middle):
             v.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.middle.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for v in self.views:  # the same room under each: the last rows line up
+            v.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.middle.horizontalHeader().setStretchLastSection(True)
         self.middle.setMinimumWidth(200)
 
@@ -197,9 +204,30 @@ class SideBySideView(QWidget):
         for view, cols in zip(self.views, shown, strict=True):
             for c in range(m.columnCount()):
                 view.setColumnHidden(c, c not in cols)
-        for c, w in _widths(m).items():
+        widths = _widths(m, self.left)
+        for c, w in widths.items():
             for view in self.views:
                 view.setColumnWidth(c, w)
+        for view, side in ((self.left, ONEC), (self.right, CRM)):
+            hh = view.horizontalHeader()
+            for place, c in enumerate(_order(m, side)):
+                hh.moveSection(hh.visualIndex(c), place)
+        self._size_panes(widths)
+
+    def _size_panes(self, widths: dict[int, int]) -> None:
+        """Each side as wide as its key columns (number, date, counterparty, sum), the
+        state pane the rest, within ``STATE_PANE``; a wider screen widens the sides."""
+        m = self.model
+        need = [
+            _key_width(_order(m, side), widths, m) + 2 * view.frameWidth()
+            for view, side in ((self.left, ONEC), (self.right, CRM))
+        ]
+        need[1] += self.right.verticalScrollBar().sizeHint().width()
+        room = self.splitter.width() - self.splitter.handleWidth() * 2
+        if room < sum(need) + STATE_PANE[0]:
+            room = 1346 - self.splitter.handleWidth() * 2  # not laid out yet: a laptop
+        middle = max(STATE_PANE[0], min(STATE_PANE[1], room - sum(need)))
+        self.splitter.setSizes([need[0], middle, need[1]])
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.selection.selectedIndexes()})
@@ -211,15 +239,67 @@ _WIDTHS = {
     "invoice": 120, "product": 240, "warehouse": 160, "quantity": 90, "name": 240,
     "inn": 120, "kpp": 100, "phone": 150, "email": 190, "article": 110, "unit": 70, "vat": 90,
 }  # fmt: skip
+# What a cell of a kind looks like at its widest, measured in the view's own font: the
+# columns a person reads first fit whatever the font, the language or the screen's DPI.
+_SAMPLES: dict[ColumnKind, Callable[[], str]] = {
+    ColumnKind.DATE: lambda: fmt.date(dt.date(2026, 12, 28)),
+    ColumnKind.MONEY: lambda: fmt.money(Decimal("-9999999.99")),
+    ColumnKind.QTY: lambda: fmt.qty(Decimal("99999.999")),
+    ColumnKind.PHONE: lambda: fmt.phone("+74951234567"),
+}
+# a name (a counterparty, a product) gets this many average characters; a longer one is
+# cut with "…" and the detail line under the tables has it whole
+_NAME_CHARS = {"counterparty": 24, "name": 28, "product": 28}
+_NUMBER_SAMPLE = "БП00-000123"  # a 1C number with its prefix, the longest kind seen
+# the columns read first, in this order; the others follow them, a scroll away
+_AFTER = {"record": "total"}  # the kind of record (a smart invoice, a deal) after the sum
+_KEYS = ("number", "date", "counterparty", "total", "amount", "name", "inn", "article",
+         "product", "warehouse", "quantity")  # fmt: skip
+PAD = 18  # a cell's margins and the header's sort arrow
+STATE_PANE = (300, 420)  # the state pane's least and most width when the panes are sized
 
 
-def _widths(m: SideBySideModel) -> dict[int, int]:
+def _widths(m: SideBySideModel, view: QTableView) -> dict[int, int]:
+    """Each column's start width: the key columns measured, the others as before."""
+    cells = view.fontMetrics()
+    head = view.horizontalHeader().fontMetrics()
     out: dict[int, int] = {}
     cols = m.table.columns
     for c in range(m.columnCount()):
         if c == m.state_column:
             out[c] = 290
+            continue
+        col = cols[c if c < len(cols) else c - len(cols) - 1]
+        label = head.horizontalAdvance(tr(col.label)) + PAD
+        if col.kind in _SAMPLES:
+            out[c] = max(label, cells.horizontalAdvance(_SAMPLES[col.kind]()) + PAD)
+        elif col.key in _NAME_CHARS:
+            out[c] = max(label, cells.averageCharWidth() * _NAME_CHARS[col.key] + PAD)
+        elif col.key == "number":
+            out[c] = max(label, cells.horizontalAdvance(_NUMBER_SAMPLE) + PAD)
         else:
-            key = cols[c % (len(cols) + 1) if c < len(cols) else c - len(cols) - 1].key
-            out[c] = _WIDTHS.get(key, 120)
+            out[c] = max(label, _WIDTHS.get(col.key, 120))
     return out
+
+
+def _order(m: SideBySideModel, side: str) -> list[int]:
+    """A side's columns in the order shown: each in the model's order, a column of
+    ``_AFTER`` moved behind the one it follows."""
+    shown = m.side_columns(side)
+    keys = {m.column_key(c): c for c in shown}
+    order = [c for c in shown if m.column_key(c) not in _AFTER]
+    for key, after in _AFTER.items():
+        if key in keys:
+            at = order.index(keys[after]) + 1 if after in keys else len(order)
+            order.insert(at, keys[key])
+    return order
+
+
+def _key_width(order: list[int], widths: dict[int, int], m: SideBySideModel) -> int:
+    """The width of the leading run of key columns (what must fit without a scroll)."""
+    total = 0
+    for c in order:
+        if m.column_key(c) not in _KEYS:
+            break
+        total += widths[c]
+    return total

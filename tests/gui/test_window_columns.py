@@ -1,0 +1,74 @@
+"""The demo's tables read at 1366×768 in both languages: the key columns of each side fit
+without a scroll, the selected row's state shows whole under the tables, and the two
+counts of the status bar say what they count (seen on the screenshots of stop 29)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.gui.models.side_by_side import CRM, ONEC
+from desktop_sync.i18n import language, set_language
+from desktop_sync.readmodel import SyncState
+from tests.gui.sandbox_env import demo_env, loaded_window
+
+KEYS = {"invoices": ("number", "date", "counterparty", "total"),
+        "payments": ("number", "date", "counterparty", "amount")}  # fmt: skip
+
+
+@pytest.fixture(params=["ru", "en"])
+def lang(request: pytest.FixtureRequest):
+    before = language()
+    set_language(request.param)
+    yield request.param
+    set_language(before)
+
+
+def _visible(view, column: int) -> bool:
+    """The whole column within the view's viewport: no scroll needed to read it."""
+    left = view.columnViewportPosition(column)
+    return left >= 0 and left + view.columnWidth(column) <= view.viewport().width()
+
+
+def _key(model, column: int) -> str:
+    cols = model.table.columns
+    return cols[column if column < len(cols) else column - len(cols) - 1].key
+
+
+def test_the_demo_reads_at_1366_without_scrolling(qtbot, tmp_path: Path, lang: str) -> None:
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        w = c.window
+        w.resize(1366, 768)
+        w.show()
+        qtbot.waitUntil(lambda: w.width() == 1366)
+        for key, keys in KEYS.items():
+            w.tabs.setCurrentIndex(w.DATA_TABS.index(key))
+            table, model = w.tables[key], w.models[key]
+            qtbot.wait(10)
+            for view, side in ((table.left, ONEC), (table.right, CRM)):
+                for col in model.side_columns(side):
+                    name = _key(model, col)
+                    if name in keys:
+                        assert _visible(view, col), (lang, key, side, name)
+            assert table.middle.columnWidth(model.state_column) >= 300, (lang, key)
+
+        # the selected row's whole state under the tables, not only in a tooltip
+        w.tabs.setCurrentIndex(0)
+        model, table = w.models["invoices"], w.tables["invoices"]
+        waits = [i for i, r in enumerate(model.rows()) if r.state is SyncState.WAITING]
+        longest = max(waits, key=lambda i: len(model.row_at(i).detail))
+        row = model.row_at(longest)
+        table.middle.selectRow(longest)
+        shown = w.row_detail.text()
+        assert row.state.label in shown
+        for part in row.detail.splitlines():  # every line of the story, to its end
+            assert html.escape(part[-30:]) in shown, (lang, part)
+        assert w.row_detail.isVisible() and not w.progress_strip.isVisible()
+
+        # the two counts name what they count: the plan's changes on every tab, this
+        # tab's rows
+        assert w.tabs.tabText(0) in w.filters.count.text()
+        message = w.statusBar().currentMessage()
+        assert ("на всех вкладках" if lang == "ru" else "on all tabs") in message
