@@ -92,8 +92,16 @@ def main(out: Path, lang: str) -> list[Path]:
         w.showMaximized()
         wait(lambda: c.snapshot is not None and not c.runner.busy)
         names = dict(enumerate(MainWindowView.DATA_TABS))
+
+        def select_waiting(key: str) -> None:  # the line under the tables shows it whole
+            rows = w.models[key].rows()
+            waits = [i for i, r in enumerate(rows) if r.waits] or ([0] if rows else [])
+            if waits:
+                w.tables[key].middle.selectRow(waits[0])
+
         for index, key in names.items():
             w.tabs.setCurrentIndex(index)
+            select_waiting(key)
             shot(w, f"main-{key}" if key != "invoices" else "main")
 
         c.synchronize()
@@ -105,6 +113,10 @@ def main(out: Path, lang: str) -> list[Path]:
         shot(c.summary_dialog, "summary")
         c.summary_dialog.accept()
         wait(lambda: not c.runner.busy)
+        w.tabs.setCurrentIndex(0)  # the tables after the run: what is left, and why
+        select_waiting("invoices")
+        shot(w, "main-after")
+        w.tabs.setCurrentIndex(c.inbox_tab)
         c.inbox.table.selectRow(0)
         shot(w, "inbox")
 
