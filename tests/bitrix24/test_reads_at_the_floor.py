@@ -6,6 +6,7 @@ The floor of a read is its lists' pages (50 rows each), 50 to a batch request.""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
@@ -82,3 +83,26 @@ def test_a_list_expected_to_have_a_part_of_a_page_more_gets_its_whole_last_page(
         "requisites": 48,
     }
     assert shares(50, {"items": 4.3}, lead="items") == {"items": 5}
+
+
+def test_a_full_read_brings_the_buyers_contacts_in_its_own_batches(
+    medium: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    """The private persons buying on an invoice without a company, and their requisites,
+    ride in the batches of the invoices' rows (the read's follow-ups), not in a request of
+    their own after the read: the sync's whole CRM read is at the floor of its lists (5 on
+    the medium set, was 6)."""
+    from desktop_sync.engine.model import no_progress
+    from desktop_sync.engine.read import read_crm
+
+    client = make_client(medium.add_webhook(), throttle=False)
+    st = medium.store
+    lists = (st.companies, st.requisites, st.products, st.prices, st.items, st.product_rows)
+    floor = _floor(*map(len, lists), len(st.store_products))
+    before = medium.stats.requests
+    crm = read_crm(client, no_progress, threading.Event(), stock=True).data
+    assert medium.stats.requests - before == floor
+    persons = {i.contact_id for i in crm.invoices.values() if i.contact_id and not i.company_id}
+    assert persons and set(crm.contacts) == persons
+    assert all(c.counterparty.name for c in crm.contacts.values())
+    assert any(c.counterparty.requisites for c in crm.contacts.values())

@@ -172,6 +172,9 @@ class CrmLists:
     keys: frozenset[str] | None = None
     stages: list[Stage] | None = None  # the invoice pipeline's stages (with ``stores``)
     chosen: dict[int, int] | None = None  # a full read: invoice id -> the requisite chosen
+    # A full read: the contacts buying on an invoice without a company, read with the
+    # lists (None: not read with them).
+    contacts: list[CrmCompany] | None = None
 
 
 @dataclass(frozen=True, slots=True)

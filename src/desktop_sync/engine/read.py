@@ -285,16 +285,20 @@ def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expect
 
 def _contacts_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:
     """The private persons buying on an invoice or deal without a company: those of the
-    invoices read now, and any not known yet (a deal's, a snapshot from before contacts
-    were read): one request, only when there are any; the others as last read."""
+    invoices read now (a full read brings them with the lists: ``CrmLists.contacts``), and
+    any not known yet (a deal's, a snapshot from before contacts were read): one request,
+    only when there are any; the others as last read."""
     known = old.contacts if old is not None else {}
     fresh = {i.contact_id for i in lists.invoices if i.contact_id and not i.company_id}
+    came = set(fresh) if lists.contacts is not None else set()  # asked with the lists
     fresh |= {
         d.contact_id
         for d in (*data.invoices.values(), *data.deals.values())
         if d.contact_id and not d.company_id and d.contact_id not in known
     }
-    read = {c.counterparty.crm_id: c for c in client.companies.contacts_of(sorted(fresh))}
+    brought = [c for c in lists.contacts or () if c.counterparty.crm_id in fresh]
+    asked = client.companies.contacts_of(sorted(fresh - came))
+    read = {c.counterparty.crm_id: c for c in [*brought, *asked]}
     data.contacts = {**known, **{k: v for k, v in read.items() if k is not None}}
 
 

@@ -119,7 +119,13 @@ class Companies:
         one batch request for both lists."""
         if not ids:
             return []
-        lists = {
+        got = scan_together(self.rest, self.contact_scans(ids)).rows
+        return contacts_of_rows(got["contacts"], got["requisites"])
+
+    def contact_scans(self, ids: Sequence[int]) -> dict[str, ListScan]:
+        """The scans of these contacts and of their requisites (``contacts``,
+        ``requisites``): a request of their own, or beside other lists."""
+        return {
             "contacts": ListScan(
                 "crm.contact.list",
                 {"filter": {"@ID": list(ids)}, "select": ["*", "PHONE", "EMAIL"]},
@@ -127,12 +133,6 @@ class Companies:
             ),
             "requisites": self.requisite_scan(3, owners=ids),
         }
-        got = scan_together(self.rest, lists).rows
-        by_owner = by_owner_of(got["requisites"])
-        return [
-            mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, []))
-            for r in got["contacts"]
-        ]
 
     def _find_by_origin(self, method: str, originator_id: str, origin_id: str) -> int | None:
         rows = (
@@ -344,6 +344,16 @@ def requisite_fields(
     if xml_id is not None:
         fields["XML_ID"] = xml_id
     return fields
+
+
+def contacts_of_rows(
+    contacts: Sequence[Mapping[str, Any]], requisites: Sequence[Mapping[str, Any]]
+) -> list[CrmCompany]:
+    """Contacts as read (``Companies.contact_scans``), each with its requisites."""
+    by_owner = by_owner_of(requisites)
+    return [
+        mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, [])) for r in contacts
+    ]
 
 
 def by_owner_of(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.companies import by_owner_of
+from desktop_sync.connectors.bitrix24.companies import by_owner_of, contacts_of_rows
 from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24Error,
@@ -77,9 +77,21 @@ def read_lists(
         amounts = rows.pop("stock") if first else more.rows.pop("stock")
         out.stock = client.inventory.amounts_of(amounts)
         out.stock_at = got.started if first else more.started
+    if chained:
+        out.contacts = _contacts(rows)
     lines = client.invoices.rows_by_owner(_popped_rows(rows, more.rows))
     out.invoices = _invoices(client, items, lines, out.unreadable)
     return out
+
+
+def _contacts(rows: dict[str, list[dict[str, Any]]]) -> list[CrmCompany]:
+    """The contacts the invoices' batches brought (keys ``k…``), with their requisites."""
+    keys = [k for k in rows if k[0] == "k"]
+    contacts = [r for k in keys if k.endswith("contacts") for r in rows[k]]
+    reqs = [r for k in keys if k.endswith("requisites") for r in rows[k]]
+    for key in keys:
+        del rows[key]
+    return contacts_of_rows(contacts, reqs)
 
 
 def _invoices(
@@ -231,17 +243,31 @@ def _stages(client: Bitrix24Client, extra: BatchReply) -> list[Stage]:
 
 
 def _rows_of(client: Bitrix24Client) -> Follow:
-    """The scans of the rows of the invoices a batch brought (keys ``g<batch>_<n>``)."""
+    """The scans of the rows of the invoices a batch brought (keys ``g<batch>_<n>``),
+    and of the contacts buying on those without a company, with their requisites (keys
+    ``k<batch>_…``): in the next batch, not in a request of their own after the read."""
     batches = itertools.count()
+    seen: set[int] = set()  # contacts asked for already
 
     def follow(name: str, rows: list[dict[str, Any]]) -> dict[str, ListScan]:
         if name != "items" or not rows:
             return {}
         n = next(batches)
         scans = client.invoices.row_scans([int(r["id"]) for r in rows])
-        return {f"g{n}_{key}": replace(scan, keep=LINE_FIELDS) for key, scan in scans.items()}
+        out = {f"g{n}_{key}": replace(scan, keep=LINE_FIELDS) for key, scan in scans.items()}
+        buyers = {mapping.as_int(r.get("contactId")) for r in rows if not _company_of(r)}
+        fresh = sorted(c for c in buyers if c and c not in seen)
+        seen.update(fresh)
+        for part in range(0, len(fresh), _IN_LIST):
+            contacts = client.companies.contact_scans(fresh[part : part + _IN_LIST])
+            out.update({f"k{n}_{part}_{key}": scan for key, scan in contacts.items()})
+        return out
 
     return follow
+
+
+def _company_of(item: Mapping[str, Any]) -> int | None:
+    return mapping.as_int(item.get("companyId")) or None
 
 
 def _chosen(rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
