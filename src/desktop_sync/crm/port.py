@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from desktop_sync.crm.changes import Change
 from desktop_sync.crm.types import (
@@ -45,6 +45,9 @@ class Waiting(enum.Enum):
     DID_ONE = "did one"  # one unit done: more may follow in the same wait
     NOT_YET = "not yet"  # none ready now: sleep the rest of this wait, ask again next wait
     NONE_LEFT = "none left"  # nothing more to do: not asked again
+
+
+T = TypeVar("T")
 
 
 class NamedField(Protocol):
@@ -409,6 +412,15 @@ class CrmPort(Protocol):
     def while_waiting(self, work: Callable[[], Waiting]) -> None:
         """Work to do while the CRM's rate limit makes a request wait, instead of sleeping:
         ``work`` does one small unit and says what it found (:class:`Waiting`)."""
+        ...
+
+    def together(
+        self, works: Sequence[Callable[[], T]], *, in_order: bool = False
+    ) -> list[T | BaseException]:
+        """Independent writes (``works``, each some batch requests) run so that their
+        batches share requests where they fit; each work's result or what it raised, in
+        order. ``in_order``: no command of a later work goes before an earlier work's
+        (they write the same records)."""
         ...
 
     def close(self) -> None: ...

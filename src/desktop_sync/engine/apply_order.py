@@ -2,12 +2,15 @@
 
 ``Pending``: the operations still to apply, in plan order, taken one by one or a batch
 of one kind at a time. ``Deferred``: single-record updates held until a batch of them
-is full or something needs them.
+is full or something needs them. ``batch_of``: one kind's batch; ``fill``: what else
+fits in its request (the next kind's creates, held updates: one request of mixed
+kinds, docs/decisions/mixed-batches.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from typing import Protocol
 
 from desktop_sync.engine.model import Operation, OpKind, System
 from desktop_sync.engine.ops import EntityType
@@ -39,16 +42,50 @@ class Pending:
     def rest(self) -> list[Operation]:
         return [op for i, op in enumerate(self.ops) if i >= self.next and not self.taken[i]]
 
-    def take_like(self, size: int, fits: Callable[[Operation], bool]) -> list[Operation]:
-        """Up to ``size`` later operations that ``fits``, in order, taken out."""
+    def take_like(self, size: int, fits: Callable[[Operation], bool | None]) -> list[Operation]:
+        """Up to ``size`` later operations that ``fits``, in order, taken out (``fits``
+        None: look no further)."""
         out: list[Operation] = []
         for i in range(self.next, len(self.ops)):
             if len(out) >= size:
                 break
-            if not self.taken[i] and fits(self.ops[i]):
+            if self.taken[i]:
+                continue
+            ok = fits(self.ops[i])
+            if ok is None:
+                break
+            if ok:
                 self.taken[i] = True
                 out.append(self.ops[i])
         return out
+
+    def take_creates(
+        self, room: int, weight: Callable[[Operation], int], ready: Callable[[Operation], bool]
+    ) -> list[Operation]:
+        """The next creates of one kind that are ``ready`` and whose commands (``weight``
+        each) fit in ``room``, taken out: they fill a request that would leave part
+        empty. Looks at most ``LOOK_AHEAD`` operations ahead."""
+        kind: tuple[System, str, int] | None = None
+        seen = 0
+
+        def fits(op: Operation) -> bool | None:
+            nonlocal kind, room, seen
+            seen += 1
+            if seen > LOOK_AHEAD or room <= 0:
+                return None
+            if op.kind is not OpKind.CREATE or not ready(op):
+                return False
+            w = weight(op)
+            if kind not in (None, (op.target, op.entity_type, w)) or w > room:
+                return False
+            kind, room = (op.target, op.entity_type, w), room - w
+            return True
+
+        return self.take_like(MAX_TAKEN, fits)
+
+
+LOOK_AHEAD = 2_000  # operations looked at to fill a request (a plan may have 100,000)
+MAX_TAKEN = 50
 
 
 _DEFERRED_KINDS = frozenset({OpKind.UPDATE, OpKind.SET_PAYMENT_STATE, OpKind.SET_SHIPMENT_STATE})
@@ -95,6 +132,109 @@ class Deferred:
         groups = list(self.groups.values())
         self.groups, self.ids, self.records = {}, set(), set()
         return groups
+
+    def waits_for(self, op: Operation) -> bool:
+        """``op`` depends on a held operation (it needs that one's answer first)."""
+        return any(d in self.ids for d in op.depends_on)
+
+    def take_room(
+        self, room: int, weight: Callable[[Operation], int], target: System
+    ) -> list[list[Operation]]:
+        """Held updates to ``target`` whose commands (``weight`` each) fit in ``room``, in
+        order, taken out: they fill a request that would leave part empty."""
+        out: list[list[Operation]] = []
+        for key, group in list(self.groups.items()):
+            if key[0] is not target:
+                continue
+            n = 0
+            while n < len(group) and weight(group[n]) <= room:
+                room -= weight(group[n])
+                n += 1
+            if n:
+                out.append(group[:n])
+                self.groups[key] = group[n:]
+                if n == len(group):
+                    del self.groups[key]
+            if room <= 0:
+                break
+        if out:
+            self.ids = {o.op_id for g in self.groups.values() for o in g}
+            self.records = {_record(o) for g in self.groups.values() for o in g}
+        return out
+
+
+class Sizes(Protocol):
+    """A writer as the order needs it (``executor.Writer``)."""
+
+    def batch_size(self, op: Operation) -> int: ...
+
+
+def batch_of(
+    first: Operation, pending: Pending, writer: Sizes, done: Container[str]
+) -> list[Operation]:
+    """``first`` and the later creates of its kind and batch size (a company without a
+    requisite is one command, 50 to a request) that depend on nothing still pending:
+    one request. They are taken out of ``pending``."""
+    size = writer.batch_size(first)
+    if size <= 1:
+        return [first]
+    kind = (first.target, first.entity_type, first.kind)
+
+    def fits(op: Operation) -> bool:
+        return (
+            (op.target, op.entity_type, op.kind) == kind
+            and writer.batch_size(op) == size
+            and all(d in done for d in op.depends_on)
+        )
+
+    return [first, *pending.take_like(size - 1, fits)]
+
+
+def _room(group: list[Operation], writer: Sizes) -> tuple[int, Callable[[Operation], int]]:
+    """How many more commands the request of ``group`` could carry (0: none, or the
+    writer does not share its requests), and the commands of each operation."""
+    commands: Callable[[Operation], int] | None = getattr(writer, "commands", None)
+    if commands is None or not hasattr(writer, "apply_together"):
+        return 0, lambda _op: 1
+    return max(0, int(getattr(writer, "REQUEST", 0)) - sum(map(commands, group))), commands
+
+
+def fill(
+    group: list[Operation],
+    writer: Sizes,
+    done: Container[str],
+    pending: Pending,
+    deferred: Deferred,
+) -> list[list[Operation]]:
+    """What fills the room ``group`` leaves in its request: the next kind's creates that
+    wait for nothing, then held updates."""
+    room, commands = _room(group, writer)
+    if not room:
+        return []
+
+    def ready(op: Operation) -> bool:
+        return (
+            op.target is group[0].target
+            and all(d in done for d in op.depends_on)
+            and not deferred.needed_by(op)
+        )
+
+    creates = pending.take_creates(room, commands, ready)
+    room -= sum(map(commands, creates))
+    held = deferred.take_room(room, commands, group[0].target) if room else []
+    return [creates, *held] if creates else held
+
+
+def rides_after(op: Operation, deferred: Deferred, writer: Sizes, failed: Container[str]) -> bool:
+    """``op`` only writes a record a held update writes, waits for none of them and is
+    written now: the held go first in its request(s), in order."""
+    return (
+        hasattr(writer, "apply_together")
+        and op.kind is not OpKind.LINK
+        and not deferred.wanted(op, writer.batch_size(op))
+        and not deferred.waits_for(op)
+        and not any(dep in failed for dep in op.depends_on)
+    )
 
 
 # Records whose ids are counted apart from the CRM items' (invoice 46 is not product 46).

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
-from desktop_sync.engine.apply_order import Deferred, Pending
+from desktop_sync.engine.apply_order import Deferred, Pending, batch_of, fill, rides_after
 from desktop_sync.engine.model import (
     Operation,
     OpKind,
@@ -332,39 +332,30 @@ class _Run:
             summary.count("relinked", op.flow)
 
 
-def _batch_of(first: Operation, pending: Pending, writer: Writer, run: _Run) -> list[Operation]:
-    """``first`` and the later creates of its kind and batch size (a company without a
-    requisite is one command, 50 to a request) that depend on nothing still pending:
-    one request. They are taken out of ``pending``."""
-    size = writer.batch_size(first)
-    if size <= 1:
-        return [first]
-    kind = (first.target, first.entity_type, first.kind)
-
-    def fits(op: Operation) -> bool:
-        return (
-            (op.target, op.entity_type, op.kind) == kind
-            and writer.batch_size(op) == size
-            and all(d in run.results for d in op.depends_on)
-        )
-
-    return [first, *pending.take_like(size - 1, fits)]
-
-
-def _write(group: list[Operation], writer: Writer, run: _Run) -> None:
-    """One request's writes: journalled "sending" (committed) first, then settled."""
+def _write(groups: list[list[Operation]], writer: Writer, run: _Run, in_order: bool) -> None:
+    """Independent groups' writes (each a batch, or one write), their requests shared
+    where the writer can (``apply_together``; ``in_order``: they write the same
+    records): all journalled "sending" (committed) first, then each settled."""
+    group = [op for g in groups for op in g]
     rows = run.sending(group)  # committed before the write
-    if len(group) == 1:
-        try:
-            outcomes: list[Applied | Exception] = [writer.apply(group[0], run.results)]
-        except SyncError as exc:
-            outcomes = [exc]
+    together = getattr(writer, "apply_together", None)
+    if len(groups) > 1 and together is not None:
+        outcomes = [o for outs in together(groups, run.results, in_order) for o in outs]
     else:
-        outcomes = writer.apply_many(group, run.results)
+        outcomes = [o for g in groups for o in _one_group(g, writer, run)]
     with run.journal.transaction():  # the batch's settlements: one commit
         for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
             run.settle(g, op_row, outcome)
         run.flush()
+
+
+def _one_group(group: list[Operation], writer: Writer, run: _Run) -> list[Outcome]:
+    if len(group) > 1:
+        return writer.apply_many(group, run.results)
+    try:
+        return [writer.apply(group[0], run.results)]
+    except SyncError as exc:
+        return [exc]
 
 
 def _links(first: Operation, pending: Pending, run: _Run) -> list[Operation]:
@@ -394,7 +385,10 @@ def execute(
     Independent creates of one kind (companies, products) go to the CRM 25 to a batch
     request when the writer offers ``apply_many``, single-record updates 50 to a batch
     (``Deferred``): each is journalled "sending" before the batch leaves, and each is
-    settled on its own afterwards.
+    settled on its own afterwards. Independent groups of different kinds share a
+    request where the writer offers ``apply_together``: a part-full batch takes the
+    next kind's ready creates and held updates (``apply_order.fill``); the held go
+    first in the request of an operation on their records (docs/decisions/mixed-batches.md).
     """
     run = _Run(journal, run_id, writers, summary)
     for writer in writers.values():  # a writer may prepare what needs no earlier write
@@ -406,10 +400,12 @@ def execute(
     deferred = Deferred()
     done = 0
 
-    def write(group: list[Operation]) -> None:
+    def write(groups: list[list[Operation]], in_order: bool = False) -> None:
+        """Groups written together, each system's apart."""
         nonlocal done
-        _write(group, writers[group[0].target], run)
-        done += len(group)
+        for target in dict.fromkeys(g[0].target for g in groups):
+            _write([g for g in groups if g[0].target is target], writers[target], run, in_order)
+        done += sum(len(g) for g in groups)
 
     while pending:
         op = pending.pop()
@@ -420,9 +416,13 @@ def execute(
                 for rest in [*held, op, *pending.rest()]:
                     run.skip(rest, tr("cancelled by the user"))
             raise Cancelled
+        writer = writers[op.target]
+        first: list[list[Operation]] = []  # held updates of op's records: in its request
         if deferred.needed_by(op):
-            for group in deferred.take_all():
-                write(group)
+            if rides_after(op, deferred, writer, run.held):
+                first = deferred.take_all()
+            else:
+                write(deferred.take_all())
         if any(dep in run.held for dep in op.depends_on):
             run.held.add(op.op_id)
             run.skip(op, tr("waits for a step that did not succeed"))
@@ -431,15 +431,17 @@ def execute(
         if op.kind is OpKind.LINK:
             done += len(_links(op, pending, run))
             continue
-        writer = writers[op.target]
         if deferred.wanted(op, writer.batch_size(op)):
             full = deferred.add(op, writer.batch_size(op))
             if full is not None:
-                write(full)
+                write([full])
             continue
-        write(_batch_of(op, pending, writer, run))
-    for group in deferred.take_all():
-        write(group)
+        group = batch_of(op, pending, writer, run.results)
+        if first:
+            write([*first, group], in_order=True)
+            continue
+        write([group, *fill(group, writer, run.results, pending, deferred)])
+    write(deferred.take_all())
     progress(Progress(Stage.APPLY, total, total, ""))
 
 

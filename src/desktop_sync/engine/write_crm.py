@@ -14,6 +14,7 @@ store documents are written by ``write_crm_stock``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from desktop_sync.crm.errors import CrmError
 from desktop_sync.crm.port import CrmPort
@@ -54,6 +55,7 @@ Single = Callable[[Operation, Mapping[str, Applied]], Applied]
 class CrmWriter:
     BATCH = 25  # creates per batch request: two commands each (company + requisite)
     UPDATES = 50  # single-record updates per batch request
+    REQUEST = 50  # commands per batch request (independent groups share one: together)
     ISSUED = 16  # F8: invoices per batch request (the invoice, its rows, its requisite)
     DOCUMENTS = 10  # F6: store documents whose look-ups share the balances' read
 
@@ -130,6 +132,23 @@ class CrmWriter:
             return self.DOCUMENTS
         return 1
 
+    def commands(self, op: Operation) -> int:
+        """The commands ``op`` takes in a batch request (at most)."""
+        return -(-self.REQUEST // max(1, self.batch_size(op)))
+
+    def apply_together(
+        self, groups: list[list[Operation]], results: Mapping[str, Applied], in_order: bool
+    ) -> list[list[Outcome]]:
+        """Independent groups (each as ``apply_many`` takes it), their batch requests
+        shared where they fit (``CrmPort.together``); one outcome per operation."""
+        works = [partial(self._group, g, results) for g in groups]
+        together = getattr(self.client, "together", None)
+        done = together(works, in_order=in_order) if together else [w() for w in works]
+        return [_group_outcomes(g, d) for g, d in zip(groups, done, strict=True)]
+
+    def _group(self, group: list[Operation], results: Mapping[str, Applied]) -> list[Outcome]:
+        return self.apply_many(group, results) if len(group) > 1 else [self._one(group[0], results)]
+
     def apply_many(
         self, ops: list[Operation], results: Mapping[str, Applied]
     ) -> list[Applied | Exception]:
@@ -202,6 +221,16 @@ class CrmWriter:
         if op.entity_type is EntityType.INVOICE:  # F8: the CRM writes no other invoice create
             return self.issued.lookup(op)
         return None
+
+
+def _group_outcomes(group: list[Operation], done: list[Outcome] | BaseException) -> list[Outcome]:
+    """A group's outcomes; what it raised, as each of its operations' (a bug is raised
+    when the first is settled: executor.settle)."""
+    if isinstance(done, Exception):
+        return [done for _ in group]
+    if isinstance(done, BaseException):
+        raise done
+    return done
 
 
 def _raised(outcome: Outcome) -> Applied:

@@ -19,10 +19,10 @@ lookup so that a write whose outcome is unknown can be resolved before any retry
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop_sync.closing import Closing
-from desktop_sync.connectors.bitrix24 import lookup, reads
+from desktop_sync.connectors.bitrix24 import lookup, reads, sharing
 from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES, Access
 from desktop_sync.connectors.bitrix24.catalog import Catalog
 from desktop_sync.connectors.bitrix24.changes import Changes
@@ -38,6 +38,8 @@ from desktop_sync.connectors.bitrix24.userfields import UserFields
 from desktop_sync.crm.port import Waiting
 
 __all__ = ["INVOICE", "NEEDED_SCOPES", "Bitrix24Client"]
+
+T = TypeVar("T")
 
 
 class Bitrix24Client(Closing):
@@ -82,6 +84,11 @@ class Bitrix24Client(Closing):
 
     def while_waiting(self, work: Callable[[], Waiting]) -> None:
         self.rest.while_waiting(work)
+
+    def together(
+        self, works: Sequence[Callable[[], T]], *, in_order: bool = False
+    ) -> list[T | BaseException]:
+        return sharing.together(self.rest, works, in_order=in_order)
 
     def scan(
         self, method: str, params: Params | None = None, **how: Any

@@ -89,6 +89,11 @@ _LOST = (
 )
 
 
+# A batch parked to share a request with other groups' (``sharing``): its answer, or
+# None when the batch is not one of theirs.
+Shared = Callable[[Mapping[str, tuple[str, Params]], str], BatchReply | None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Exchange:
     """One request as the retry loop sees it: where it goes, what it carries, whether it
@@ -149,6 +154,9 @@ class RestClient(Closing):
         self.max_wait = max_wait
         self.counters = Counters()
         self._idle: Callable[[], Waiting] | None = None  # while_waiting
+        # sharing.together: a batch asked by one of several groups of writes, parked to
+        # share a request with the others (None: outside such groups, sent as it is)
+        self.shared: Shared | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -389,6 +397,10 @@ class RestClient(Closing):
             raise ValueError(f"a batch holds at most {MAX_BATCH} commands")
         if any(k.isdigit() for k in commands):
             raise ValueError("batch keys must not be numbers")
+        if self.shared is not None and not halt:
+            shared = self.shared(commands, what)
+            if shared is not None:
+                return shared
         methods = [m.lower() for m, _ in commands.values()]
         cmd = {key: f"{m.lower()}?{http_build_query(p)}" for key, (m, p) in commands.items()}
         read = all(is_read(m) for m in methods)
