@@ -329,6 +329,7 @@ class MainWindowView(QMainWindow):
     def show_row_detail(self, *_: object) -> None:
         """The current data tab's selected row: its state and its whole story."""
         index = self.tabs.currentIndex()
+        self.row_detail.setToolTip("")
         if not 0 <= index < len(self.DATA_TABS):
             self.row_detail.setText("")
             return
@@ -350,6 +351,7 @@ class MainWindowView(QMainWindow):
             f'<b style="color: {colour}">{html.escape(head)}</b>'
             + (f": {html.escape(story)}" if story else "")
         )
+        self.row_detail.setToolTip(f"{head}\n{row.detail}" if row.detail else "")
 
     def show_stock_notice(self, mapped: bool) -> None:
         """Stock goes to the CRM only for mapped warehouses: say so where it shows."""

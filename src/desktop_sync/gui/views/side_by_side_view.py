@@ -249,7 +249,7 @@ _SAMPLES: dict[ColumnKind, Callable[[], str]] = {
 }
 # a name (a counterparty, a product) gets this many average characters; a longer one is
 # cut with "…" and the detail line under the tables has it whole
-_NAME_CHARS = {"counterparty": 24, "name": 28, "product": 28}
+_NAME_CHARS = {"counterparty": 24, "name": 34, "product": 30}
 _NUMBER_SAMPLE = "БП00-000123"  # a 1C number with its prefix, the longest kind seen
 # the columns read first, in this order; the others follow them, a scroll away
 _AFTER = {"record": "total"}  # the kind of record (a smart invoice, a deal) after the sum
