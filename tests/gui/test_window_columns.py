@@ -74,3 +74,23 @@ def test_the_demo_reads_at_1366_without_scrolling(qtbot, tmp_path: Path, lang: s
         assert w.tabs.tabText(0) in w.filters.count.text()
         message = w.statusBar().currentMessage()
         assert ("на всех вкладках" if lang == "ru" else "on all tabs") in message
+
+
+def test_the_line_under_the_tables_says_each_thing_once() -> None:
+    """The column's words first, then what differs and each reason not already said (the
+    counterparties' line read «Synchronize will: Name, Phone, E-mail; …»)."""
+    from desktop_sync.gui.models.side_by_side import row_story
+    from desktop_sync.readmodel import COUNTERPARTY_COLUMNS, Row, Table
+
+    table = Table("counterparties", COUNTERPARTY_COLUMNS, ())
+    found = "АО «Луч» (ИНН 1162883827): found in the CRM; will be linked"
+    linked = Row("k", {}, {}, SyncState.WILL_CHANGE, differs=("name", "phone"),
+                 note="link in the CRM", detail=f"Name, Phone\n{found}")  # fmt: skip
+    head, story = row_story(linked, table)
+    assert head == "→ Synchronize will: link in the CRM"
+    assert (
+        story == "Differs: Name, Phone; АО «Луч» (ИНН 1162883827): found in the CRM; will be linked"
+    )
+    waits = Row("k", {}, None, SyncState.WAITING, note="Counterparty: none chosen",
+                detail="Counterparty: none chosen")  # fmt: skip
+    assert row_story(waits, table) == ("! Waiting for a person: Counterparty: none chosen", "")

@@ -51,6 +51,18 @@ STATE_SYMBOLS: dict[SyncState, str] = {
 }
 
 
+def row_story(row: Row, table: Table) -> tuple[str, str]:
+    """A row's state as the column says it («→ Synchronize will: link in the CRM») and the
+    rest of its story in one line: what differs, then each reason the column cut short."""
+    head = f"{STATE_SYMBOLS[row.state]} {row.state_text()}"
+    differs = ", ".join(table.column_label(k) for k in row.differs)
+    parts = [tr("Differs") + ": " + differs] if differs and differs not in head else []
+    for line in row.detail.splitlines():
+        if line and line not in head and line != differs:
+            parts.append(line)
+    return head, "; ".join(parts)
+
+
 @dataclass
 class RowFilter:
     pending_only: bool = False

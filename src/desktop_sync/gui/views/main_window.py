@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_sync.gui import fmt
-from desktop_sync.gui.models.side_by_side import STATE_COLOURS, STATE_SYMBOLS, SideBySideModel
+from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel, row_story
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
 from desktop_sync.i18n import N_, tr
 from desktop_sync.readmodel import SyncState
@@ -49,7 +49,7 @@ QLabel#messageLine { padding: 4px 8px; border-radius: 4px; }
 QLabel#messageLine[level="error"] { background: rgba(198, 40, 40, 0.12); color: palette(text); }
 QLabel#messageLine[level="info"] { background: rgba(21, 101, 192, 0.10); color: palette(text); }
 QFrame#progressStrip { border-top: 1px solid palette(mid); }
-QLabel#rowDetail { border-top: 1px solid palette(mid); padding-top: 2px; }
+QLabel#rowDetail { padding-top: 2px; }
 """
 _NO_ROW = N_("Select a row to see its state in full here.")
 
@@ -344,12 +344,11 @@ class MainWindowView(QMainWindow):
             )
             return
         row = model.row_at(current.row())
-        story = "; ".join(x for x in row.detail.splitlines() if x) or row.note
-        head = f"{STATE_SYMBOLS[row.state]} {row.state.label}"
+        head, story = row_story(row, model.table)
         colour = STATE_COLOURS[row.state]
         self.row_detail.setText(
             f'<b style="color: {colour}">{html.escape(head)}</b>'
-            + (f": {html.escape(story)}" if story else "")
+            + (f" — {html.escape(story)}" if story else "")
         )
         self.row_detail.setToolTip(f"{head}\n{row.detail}" if row.detail else "")
 
