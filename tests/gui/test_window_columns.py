@@ -94,3 +94,17 @@ def test_the_line_under_the_tables_says_each_thing_once() -> None:
     waits = Row("k", {}, None, SyncState.WAITING, note="Counterparty: none chosen",
                 detail="Counterparty: none chosen")  # fmt: skip
     assert row_story(waits, table) == ("! Waiting for a person: Counterparty: none chosen", "")
+
+
+def test_the_journal_shows_each_flow_name_whole(qtbot, lang: str) -> None:
+    """180 px cut «Контрагенты (в обе стороны)» and "Products from 1C to the CRM"."""
+    from desktop_sync.engine.records import Flow
+    from desktop_sync.gui import labels
+    from desktop_sync.gui.controllers.journal import JournalWidget
+
+    journal = JournalWidget()
+    qtbot.addWidget(journal)
+    table = journal.ops_table
+    for flow in Flow:
+        name = labels.flow(flow)
+        assert table.fontMetrics().horizontalAdvance(name) + 8 <= table.columnWidth(0), name

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.records import RunRecord
+from desktop_sync.engine.records import Flow, RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.i18n import N_, tr
@@ -243,7 +243,12 @@ class JournalWidget(QWidget):
         self.ops_table.horizontalHeader().setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
-        for col, w in enumerate((180, 150, 200, 100, 360, 220)):  # the flow in words too
+        # the flow in words, each name whole in this font (180 px cut «Контрагенты (в обе
+        # стороны)» and "Products from 1C to the CRM" at 1366 px); "before → after" gives
+        # way
+        fm = self.ops_table.fontMetrics()
+        flows = max(fm.horizontalAdvance(labels.flow(f)) for f in Flow) + 16
+        for col, w in enumerate((flows, 150, 200, 100, 360, max(160, 400 - flows))):
             self.ops_table.setColumnWidth(col, w)
         bar = QHBoxLayout()
         self.state_filter = QComboBox()
