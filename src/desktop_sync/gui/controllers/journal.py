@@ -114,6 +114,9 @@ OP_HEADERS = (N_("Flow"), N_("What"), N_("Record"), N_("State"), N_("Why"),
               N_("Before → after"), N_("Error"))  # fmt: skip
 
 
+FLOW_MAX = 260  # pixels of a flow's name in the journal before it is cut
+
+
 class OpsModel(QAbstractTableModel):
     """A run's operations: a model, so a run of thousands opens at once."""
 
@@ -244,10 +247,10 @@ class JournalWidget(QWidget):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
         # the flow in words, each name whole in this font (180 px cut «Контрагенты (в обе
-        # стороны)» and "Products from 1C to the CRM" at 1366 px); "before → after" gives
-        # way
+        # стороны)» and "Products from 1C to the CRM" at 1366 px) up to FLOW_MAX, a longer
+        # one (F10's) cut with its tooltip whole; "before → after" gives way
         fm = self.ops_table.fontMetrics()
-        flows = max(fm.horizontalAdvance(labels.flow(f)) for f in Flow) + 16
+        flows = min(max(fm.horizontalAdvance(labels.flow(f)) for f in Flow), FLOW_MAX) + 16
         for col, w in enumerate((flows, 150, 200, 100, 360, max(160, 400 - flows))):
             self.ops_table.setColumnWidth(col, w)
         bar = QHBoxLayout()
