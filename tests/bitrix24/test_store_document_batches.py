@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.encoding import http_build_query
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.crm.types import StoreDocument
 from desktop_sync.domain.entities import Product, ProductKind, Unit
@@ -71,3 +73,38 @@ def test_a_refused_row_leaves_the_document_unposted(
     assert doc is not None and doc.status == "N"  # made, not posted: the next plan ends it
     assert [int(e["elementId"]) for e in client.inventory.document_elements(doc.id)] == [ids[0]]
     assert _amounts(client, ids, store_id).get(ids[0], Decimal(0)) == 0
+
+
+def test_the_balances_of_many_products_are_asked_200_to_a_command(
+    client: Bitrix24Client, portal: Bitrix24Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch command is parsed by PHP's ``parse_str``, which keeps the first 1,000
+    variables (``max_input_vars``) and drops the rest: a store document's look-up asked
+    the balances of all its products in one list filter (1,200 in the medium first sync),
+    so the portal would have seen part of them, and the rest would have counted as none.
+    The ids now go 200 to a command, the commands sharing the request, and only the
+    documents' stores are asked (``stores``)."""
+    real = sorted({int(r["productId"]) for r in portal.store.store_products})
+    store_id = int(
+        portal.store.store_products.rows[min(portal.store.store_products.rows)]["storeId"]
+    )
+    ids = [*range(10_000_000, 10_001_100), *real]  # no such products first, then the real
+    sent: list[dict[str, tuple[str, Any]]] = []
+    batch = client.rest.batch
+
+    def noted(commands: Any, **how: Any) -> Any:
+        sent.append(dict(commands))
+        return batch(commands, **how)
+
+    monkeypatch.setattr(client.rest, "batch", noted)
+    _docs, amounts = client.inventory.find_with_amounts(["no such"], ids)
+    assert len(sent) == 1  # one request
+    for command in sent[0].values():
+        assert http_build_query(command[1]).count("&") + 1 <= 1000  # what parse_str keeps
+    want = {
+        (int(r["productId"]), int(r["storeId"])): r["amount"] for r in portal.store.store_products
+    }
+    assert {(a.product_id, a.store_id): a.amount for a in amounts} == want
+    _docs, amounts = client.inventory.find_with_amounts(["no such"], ids, [store_id])
+    mine = {k: v for k, v in want.items() if k[1] == store_id}
+    assert mine != want and {(a.product_id, a.store_id): a.amount for a in amounts} == mine

@@ -264,10 +264,10 @@ class CrmInventory(Protocol):
         ...
 
     def find_with_amounts(
-        self, titles: Sequence[str], product_ids: Sequence[int]
+        self, titles: Sequence[str], product_ids: Sequence[int], stores: Sequence[int] = ()
     ) -> tuple[dict[str, StoreDocument], list[StoreAmount]]:
         """:meth:`find_store_document` of each title (those found) and :meth:`store_amounts`
-        of these products, together."""
+        of these products (in ``stores`` only, if given), together."""
         ...
 
     def write_document(

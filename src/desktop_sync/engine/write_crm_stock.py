@@ -74,6 +74,7 @@ def store_documents(
             docs, amounts = client.inventory.find_with_amounts(
                 [_move(op).title for op in todo],
                 sorted({i for op in todo for i in targets[op.op_id]}),
+                sorted({_move(op).store_id for op in todo}),
             )
         except SyncError as exc:
             return [out.get(op.op_id, exc) for op in ops]
@@ -81,7 +82,9 @@ def store_documents(
         p, target = _move(op), targets[op.op_id]
         try:
             if any((p.store_id, pid) in moved for pid in target):
-                found, fresh = client.inventory.find_with_amounts([p.title], sorted(target))
+                found, fresh = client.inventory.find_with_amounts(
+                    [p.title], sorted(target), [p.store_id]
+                )
                 doc, now = found.get(p.title), fresh
             else:
                 doc, now = docs.get(p.title), amounts

@@ -25,6 +25,9 @@ from desktop_sync.i18n import N_, tr
 
 PAGE = 50
 MAX_BATCH = 50
+# Ids in one IN filter (``@ID``): a batch command is parsed by PHP's ``parse_str``, which
+# keeps at most ``max_input_vars`` (1,000 by default) variables and drops the rest.
+IN_LIST = 200
 _READ_VERBS = {
     "list",
     "get",

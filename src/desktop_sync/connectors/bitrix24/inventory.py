@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, BatchReply, Params
+from desktop_sync.connectors.bitrix24.envelope import IN_LIST, MAX_BATCH, BatchReply, Params
 from desktop_sync.connectors.bitrix24.errors import Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.models import StoreAmount, StoreDocument
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
@@ -93,18 +93,28 @@ class Inventory:
         return _found(self.rest.call(*_find(title)).result)
 
     def find_with_amounts(
-        self, titles: Sequence[str], product_ids: Sequence[int]
+        self, titles: Sequence[str], product_ids: Sequence[int], stores: Sequence[int] = ()
     ) -> tuple[dict[str, StoreDocument], list[StoreAmount]]:
-        """The documents of these titles (those there are) and these products' balances,
-        read together: one request while the balances fit in 50 pages."""
-        scan = replace(self.amount_scan(), params={"filter": {"@productId": list(product_ids)}})
+        """The documents of these titles (those there are) and these products' balances
+        (in ``stores`` only, if given), read together: one request while the balances fit
+        in 50 pages. The products go :data:`IN_LIST` to a list filter: the portal keeps
+        only the first 1,000 parameters of a command, and a longer list lost the rest."""
+        flt: dict[str, Any] = {"@storeId": list(stores)} if stores else {}
+        ids = list(product_ids)
+        scans = {
+            f"a{n}": replace(
+                self.amount_scan(), params={"filter": {**flt, "@productId": ids[n : n + IN_LIST]}}
+            )
+            for n in range(0, len(ids), IN_LIST)
+        }
         finds = {f"doc{n}": _find(title) for n, title in enumerate(titles)}
-        got = scan_together(self.rest, {"a": scan}, finds)
+        got = scan_together(self.rest, scans, finds)
         for key in finds:
             if key in got.extra.errors:
                 raise got.extra.errors[key]
         found = {t: _found(got.extra.results.get(f"doc{n}")) for n, t in enumerate(titles)}
-        return {t: d for t, d in found.items() if d is not None}, self.amounts_of(got.rows["a"])
+        amounts = [a for key in scans for a in self.amounts_of(got.rows[key])]
+        return {t: d for t, d in found.items() if d is not None}, amounts
 
     def add_store_document(
         self, doc_type: str, *, title: str, doc_number: str = "", comment: str = ""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
 from desktop_sync.connectors.bitrix24.companies import by_owner_of, contacts_of_rows
-from desktop_sync.connectors.bitrix24.envelope import BatchReply, Params
+from desktop_sync.connectors.bitrix24.envelope import IN_LIST, BatchReply, Params
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24Error,
     Bitrix24NotFound,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # the client offers this read as its own (the CRM port's)
     from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 
 _PART = 500  # invoices mapped at a time, their raw rows let go after
-_IN_LIST = 200  # ids in one IN filter: well below the 1,000 parameters PHP parses
 
 
 def read_lists(
@@ -258,8 +257,8 @@ def _rows_of(client: Bitrix24Client) -> Follow:
         buyers = {mapping.as_int(r.get("contactId")) for r in rows if not _company_of(r)}
         fresh = sorted(c for c in buyers if c and c not in seen)
         seen.update(fresh)
-        for part in range(0, len(fresh), _IN_LIST):
-            contacts = client.companies.contact_scans(fresh[part : part + _IN_LIST])
+        for part in range(0, len(fresh), IN_LIST):
+            contacts = client.companies.contact_scans(fresh[part : part + IN_LIST])
             out.update({f"k{n}_{part}_{key}": scan for key, scan in contacts.items()})
         return out
 
@@ -316,8 +315,8 @@ def _follow_up(
     lists = {
         k: replace(v, keep=LINE_FIELDS) for k, v in client.invoices.row_scans(invoice_ids).items()
     }
-    for n in range(0, len(owners), _IN_LIST):
-        part = owners[n : n + _IN_LIST]
+    for n in range(0, len(owners), IN_LIST):
+        part = owners[n : n + IN_LIST]
         lists[f"r{n}"] = client.companies.requisite_scan(4, owners=part)
         unread = [o for o in part if o not in changed]
         if unread:
