@@ -8,8 +8,12 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.encoding import http_build_query
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 
 
@@ -106,3 +110,27 @@ def test_a_full_read_brings_the_buyers_contacts_in_its_own_batches(
     assert persons and set(crm.contacts) == persons
     assert all(c.counterparty.name for c in crm.contacts.values())
     assert any(c.counterparty.requisites for c in crm.contacts.values())
+
+
+def test_many_contacts_are_asked_200_to_a_command(
+    portal: Bitrix24Sandbox, client: Bitrix24Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PHP's ``parse_str`` keeps a batch command's first 1,000 variables: the contacts of
+    a read (a deal's buyers, a snapshot from before contacts were read) go 200 ids to a
+    list filter, their commands sharing the request, not all in one filter."""
+    real = sorted(int(r["ID"]) for r in portal.store.contacts)
+    ids = [*range(10_000_000, 10_001_100), *real]  # no such contacts first, then the real
+    sent: list[dict[str, tuple[str, Any]]] = []
+    batch = client.rest.batch
+
+    def noted(commands: Any, **how: Any) -> Any:
+        sent.append(dict(commands))
+        return batch(commands, **how)
+
+    monkeypatch.setattr(client.rest, "batch", noted)
+    contacts = client.companies.contacts_of(ids)
+    assert len(sent) == 1  # one request
+    for _method, params in sent[0].values():
+        assert http_build_query(params).count("&") + 1 <= 1000  # what parse_str keeps
+    assert sorted(c.counterparty.crm_id or 0 for c in contacts) == real
+    assert any(c.counterparty.requisites for c in contacts)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.envelope import PAGE, Params, outcome
+from desktop_sync.connectors.bitrix24.envelope import IN_LIST, PAGE, Params, outcome
 from desktop_sync.connectors.bitrix24.models import CrmCompany
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
@@ -119,8 +119,15 @@ class Companies:
         one batch request for both lists."""
         if not ids:
             return []
-        got = scan_together(self.rest, self.contact_scans(ids)).rows
-        return contacts_of_rows(got["contacts"], got["requisites"])
+        lists = {
+            f"{key}{n}": scan
+            for n in range(0, len(ids), IN_LIST)
+            for key, scan in self.contact_scans(ids[n : n + IN_LIST]).items()
+        }  # IN_LIST ids to a list filter: the portal keeps a command's first 1,000 parameters
+        got = scan_together(self.rest, lists).rows
+        rows = {kind: [r for k, v in got.items() if k.startswith(kind) for r in v]
+                for kind in ("contacts", "requisites")}  # fmt: skip
+        return contacts_of_rows(rows["contacts"], rows["requisites"])
 
     def contact_scans(self, ids: Sequence[int]) -> dict[str, ListScan]:
         """The scans of these contacts and of their requisites (``contacts``,
