@@ -61,27 +61,26 @@ class Pending:
 
     def take_creates(
         self, room: int, weight: Callable[[Operation], int], ready: Callable[[Operation], bool]
-    ) -> list[Operation]:
-        """The next creates of one kind that are ``ready`` and whose commands (``weight``
-        each) fit in ``room``, taken out: they fill a request that would leave part
-        empty. Looks at most ``LOOK_AHEAD`` operations ahead."""
-        kind: tuple[System, str, int] | None = None
+    ) -> list[list[Operation]]:
+        """The next creates that are ``ready`` and whose commands (``weight`` each) fit in
+        ``room``, taken out, by kind: they fill a request that would leave part empty.
+        Looks at most ``LOOK_AHEAD`` operations ahead."""
         seen = 0
 
         def fits(op: Operation) -> bool | None:
-            nonlocal kind, room, seen
+            nonlocal room, seen
             seen += 1
             if seen > LOOK_AHEAD or room <= 0:
                 return None
-            if op.kind is not OpKind.CREATE or not ready(op):
+            if op.kind is not OpKind.CREATE or weight(op) > room or not ready(op):
                 return False
-            w = weight(op)
-            if kind not in (None, (op.target, op.entity_type, w)) or w > room:
-                return False
-            kind, room = (op.target, op.entity_type, w), room - w
+            room -= weight(op)
             return True
 
-        return self.take_like(MAX_TAKEN, fits)
+        kinds: dict[tuple[System, str, int], list[Operation]] = {}
+        for op in self.take_like(MAX_TAKEN, fits):
+            kinds.setdefault((op.target, op.entity_type, weight(op)), []).append(op)
+        return list(kinds.values())
 
 
 LOOK_AHEAD = 2_000  # operations looked at to fill a request (a plan may have 100,000)
@@ -220,9 +219,8 @@ def fill(
         )
 
     creates = pending.take_creates(room, commands, ready)
-    room -= sum(map(commands, creates))
-    held = deferred.take_room(room, commands, group[0].target) if room else []
-    return [creates, *held] if creates else held
+    room -= sum(commands(op) for g in creates for op in g)
+    return [*creates, *(deferred.take_room(room, commands, group[0].target) if room else [])]
 
 
 def rides_after(op: Operation, deferred: Deferred, writer: Sizes, failed: Container[str]) -> bool:

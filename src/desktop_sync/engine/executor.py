@@ -336,16 +336,20 @@ def _write(groups: list[list[Operation]], writer: Writer, run: _Run, in_order: b
     """Independent groups' writes (each a batch, or one write), their requests shared
     where the writer can (``apply_together``; ``in_order``: they write the same
     records): all journalled "sending" (committed) first, then each settled."""
-    group = [op for g in groups for op in g]
-    rows = run.sending(group)  # committed before the write
     together = getattr(writer, "apply_together", None)
-    if len(groups) > 1 and together is not None:
+    if len(groups) > 1 and together is None:  # each its own request(s), one after another
+        for one in groups:
+            _write([one], writer, run, in_order)
+        return
+    ops = [op for g in groups for op in g]
+    rows = run.sending(ops)  # committed before the write
+    if together is not None and len(groups) > 1:
         outcomes = [o for outs in together(groups, run.results, in_order) for o in outs]
     else:
-        outcomes = [o for g in groups for o in _one_group(g, writer, run)]
+        outcomes = _one_group(ops, writer, run)
     with run.journal.transaction():  # the batch's settlements: one commit
-        for g, op_row, outcome in zip(group, rows, outcomes, strict=True):
-            run.settle(g, op_row, outcome)
+        for op, op_row, outcome in zip(ops, rows, outcomes, strict=True):
+            run.settle(op, op_row, outcome)
         run.flush()
 
 

@@ -147,7 +147,9 @@ class CrmWriter:
         return [_group_outcomes(g, d) for g, d in zip(groups, done, strict=True)]
 
     def _group(self, group: list[Operation], results: Mapping[str, Applied]) -> list[Outcome]:
-        return self.apply_many(group, results) if len(group) > 1 else [self._one(group[0], results)]
+        """One group of a shared request: even one operation in a batch (a single call
+        would leave alone, not with the others)."""
+        return self.apply_many(group, results)
 
     def apply_many(
         self, ops: list[Operation], results: Mapping[str, Applied]
