@@ -18,6 +18,8 @@ from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.throttle import OperatingBudget, RequestThrottle
 from desktop_sync.engine.service import SyncService
 from desktop_sync.sandbox import bitrix24, onec
+from desktop_sync.sandbox.bitrix24.server import PortalServer
+from desktop_sync.sandbox.onec.server import Server as OnecServer
 
 BURST = 50  # research/bitrix24.md §3: the published leaky bucket of a non-Enterprise portal
 RATE = 2.0  # requests per second drained
@@ -79,6 +81,50 @@ class Timer:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
         return self
+
+
+class SandboxCpu:
+    """CPU time of the sandboxes' request threads in this process (each connection's
+    thread, counted as it ends), so that "our CPU" is the rest: the sync's own thread and
+    any thread the sync starts (the writers' groups sharing batch requests)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._lock = threading.Lock()
+        self._live: set[threading.Thread] = set()
+        for server in (PortalServer, OnecServer):
+            self._wrap(server)
+
+    def _wrap(self, server: Any) -> None:
+        if getattr(server.process_request_thread, "_metered", False):
+            return
+        original = server.process_request_thread
+        meter = self
+
+        def metered(self: Any, request: Any, address: Any) -> None:
+            thread = threading.current_thread()
+            with meter._lock:
+                meter._live.add(thread)
+            start = time.thread_time()
+            try:
+                original(self, request, address)
+            finally:
+                with meter._lock:
+                    meter.total += time.thread_time() - start
+                    meter._live.discard(thread)
+
+        metered._metered = True  # type: ignore[attr-defined]
+        server.process_request_thread = metered
+
+    def settled(self, timeout: float = 2.0) -> float:
+        """The total once the connections the clients closed have ended their threads."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            live = list(self._live)
+        for thread in live:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            return self.total
 
 
 def pages(rows: int) -> int:
