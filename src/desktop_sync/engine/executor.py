@@ -337,6 +337,9 @@ def _write(groups: list[list[Operation]], writer: Writer, run: _Run, in_order: b
     where the writer can (``apply_together``; ``in_order``: they write the same
     records): all journalled "sending" (committed) first, then each settled."""
     together = getattr(writer, "apply_together", None)
+    parts = getattr(writer, "parts", None)  # a group's independent parts, to share too
+    if together is not None and parts is not None:
+        groups = [part for g in groups for part in parts(g)]
     if len(groups) > 1 and together is None:  # each its own request(s), one after another
         for one in groups:
             _write([one], writer, run, in_order)

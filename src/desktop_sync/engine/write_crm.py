@@ -146,6 +146,16 @@ class CrmWriter:
         done = together(works, in_order=in_order) if together else [w() for w in works]
         return [_group_outcomes(g, d) for g, d in zip(groups, done, strict=True)]
 
+    def parts(self, group: list[Operation]) -> list[list[Operation]]:
+        """A group's parts that write independently, to share a request as two groups: UT
+        11's requisites joining their partner's company apart from the companies made."""
+        joins = [
+            op for op in group if isinstance(op.payload, CounterpartyCreate) and op.payload.joins
+        ]
+        if not joins or len(joins) == len(group):
+            return [group]
+        return [joins, [op for op in group if op not in joins]]
+
     def _group(self, group: list[Operation], results: Mapping[str, Applied]) -> list[Outcome]:
         """One group of a shared request: even one operation in a batch (a single call
         would leave alone, not with the others)."""
