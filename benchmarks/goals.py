@@ -150,9 +150,16 @@ def _time_split(extra: dict[str, Any]) -> str:
     if "our_cpu_seconds" not in extra:
         return "no split in this result"
     real, cpu, ours = extra["real_seconds"], extra["cpu_seconds"], extra["our_cpu_seconds"]
+    on_cpu = extra.get("clock") == "cpu"  # the CPU clock: the machine's load left out
+    base = cpu if on_cpu else real
+    load = (
+        f"(the CPU clock: the load left out, {real:.1f} s real)"
+        if on_cpu
+        else f"+ {real - cpu:.1f} s neither (a busy machine)"
+    )
     return (
-        f"{real + extra['waited_seconds']:.1f} s = our CPU {ours:.1f} s + sandboxes' CPU "
-        f"{cpu - ours:.1f} s + {real - cpu:.1f} s neither (a busy machine) + "
+        f"{base + extra['waited_seconds']:.1f} s = our CPU {ours:.1f} s + sandboxes' CPU "
+        f"{cpu - ours:.1f} s {load} + "
         f"{extra['waited_seconds']:.1f} s waited for the bucket; the bucket stood empty "
         f"{extra.get('idle_seconds', 0.0):.1f} s of it, and the requests made need "
         f"{bucket_seconds(int(extra['crm_requests'])):.1f} s of it at least"
