@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop_sync.engine.apply_order import Deferred
+from desktop_sync.engine.apply_order import Deferred, Pending
 from desktop_sync.engine.model import Flow, Operation, OpKind, System
 from desktop_sync.engine.ops import (
     CrmPayment,
@@ -118,3 +118,32 @@ def test_updates_of_one_kind_fill_batches_of_their_own_size() -> None:
     }
     groups = held.take_all()
     assert [len(g) for g in groups] == [25]  # the price-only ones, still filling to 50
+
+
+def _create(n: int, depends: tuple[str, ...] = ()) -> Operation:
+    return _op(f"F3:create:{n}", OpKind.CREATE, EntityType.CRM_PAYMENT, None, NoPayload(), depends)
+
+
+def test_held_updates_fill_a_requests_room_in_order_and_leave_the_rest_held() -> None:
+    held = Deferred()
+    for n in range(1, 6):
+        held.add(_state(n), 50)
+    taken = held.take_room(3, lambda _op: 1, System.CRM)
+    assert [[o.op_id for o in g] for g in taken] == [["F3:state:1", "F3:state:2", "F3:state:3"]]
+    assert held.needed_by(_state(4)) and not held.needed_by(_state(1))  # only the rest held
+    assert held.take_room(9, lambda _op: 1, System.ONEC) == []  # another system's room
+    assert [o.op_id for g in held.take_all() for o in g] == ["F3:state:4", "F3:state:5"]
+
+
+def test_creates_fill_a_requests_room_when_they_wait_for_nothing() -> None:
+    ops = [_create(1), _state(7), _create(2, ("F3:create:x",)), _create(3), _create(4)]
+    pending = Pending(ops)
+    pending.pop()  # the first: its own batch
+    weight = {"F3:create:3": 2, "F3:create:4": 1}
+
+    def ready(op: Operation) -> bool:
+        return not op.depends_on  # create 2 waits for one not yet written
+
+    groups = pending.take_creates(2, lambda op: weight.get(op.op_id, 1), ready)
+    assert [[o.op_id for o in g] for g in groups] == [["F3:create:3"]]  # 4 has no room left
+    assert [o.op_id for o in pending.rest()] == ["F3:state:7", "F3:create:2", "F3:create:4"]
