@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -127,7 +127,7 @@ class Companies:
         got = scan_together(self.rest, lists).rows
         rows = {kind: [r for k, v in got.items() if k.startswith(kind) for r in v]
                 for kind in ("contacts", "requisites")}  # fmt: skip
-        return contacts_of_rows(rows["contacts"], rows["requisites"])
+        return with_requisites(rows["contacts"], rows["requisites"], mapping.contact)
 
     def contact_scans(self, ids: Sequence[int]) -> dict[str, ListScan]:
         """The scans of these contacts and of their requisites (``contacts``,
@@ -353,14 +353,15 @@ def requisite_fields(
     return fields
 
 
-def contacts_of_rows(
-    contacts: Sequence[Mapping[str, Any]], requisites: Sequence[Mapping[str, Any]]
+def with_requisites(
+    rows: Sequence[Mapping[str, Any]],
+    requisites: Sequence[Mapping[str, Any]],
+    make: Callable[[Mapping[str, Any], Sequence[Mapping[str, Any]]], CrmCompany],
 ) -> list[CrmCompany]:
-    """Contacts as read (``Companies.contact_scans``), each with its requisites."""
+    """Companies or contacts as read (``make``: ``mapping.company`` or ``.contact``), each
+    with its requisites."""
     by_owner = by_owner_of(requisites)
-    return [
-        mapping.contact(r, by_owner.get(mapping.as_int(r.get("ID")) or 0, [])) for r in contacts
-    ]
+    return [make(r, list(by_owner.get(mapping.as_int(r.get("ID")) or 0, []))) for r in rows]
 
 
 def by_owner_of(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:

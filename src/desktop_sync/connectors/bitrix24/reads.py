@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_sync.connectors.bitrix24 import mapping
-from desktop_sync.connectors.bitrix24.companies import by_owner_of, contacts_of_rows
+from desktop_sync.connectors.bitrix24.companies import with_requisites
 from desktop_sync.connectors.bitrix24.envelope import IN_LIST, BatchReply, Params
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24Error,
@@ -90,7 +90,7 @@ def _contacts(rows: dict[str, list[dict[str, Any]]]) -> list[CrmCompany]:
     reqs = [r for k in keys if k.endswith("requisites") for r in rows[k]]
     for key in keys:
         del rows[key]
-    return contacts_of_rows(contacts, reqs)
+    return with_requisites(contacts, reqs, mapping.contact)
 
 
 def _invoices(
@@ -341,9 +341,5 @@ def _follow_up(
 def _companies(
     rows: Sequence[Mapping[str, Any]], reqs: Sequence[Mapping[str, Any]]
 ) -> list[CrmCompany]:
-    owners = by_owner_of(reqs)
-    return [
-        mapping.company(r, list(owners.get(mapping.as_int(r.get("ID")) or 0, [])))
-        for r in rows
-        if r.get("IS_MY_COMPANY") != "Y"
-    ]
+    theirs = [r for r in rows if r.get("IS_MY_COMPANY") != "Y"]
+    return with_requisites(theirs, reqs, mapping.company)
