@@ -30,6 +30,8 @@ class Ut11Lookups:
     def __init__(self, profile: Profile, cached: Cached) -> None:
         self.profile = profile
         self._cached = cached
+        # the rates built from the catalog's rows, kept while the run's cache holds them
+        self._rates: tuple[list[dict[str, Any]], dict[str, VatRate]] | None = None
 
     def cached(self, key: str, logical: str) -> list[dict[str, Any]]:
         return self._cached(key, logical, None)
@@ -37,15 +39,20 @@ class Ut11Lookups:
     # --- VAT --------------------------------------------------------------------------
 
     def vat_rates(self) -> dict[str, VatRate]:
-        """``Catalog_СтавкиНДС`` ref → the rate (by ``ПеречислениеСтавкаНДС``)."""
+        """``Catalog_СтавкиНДС`` ref → the rate (by ``ПеречислениеСтавкаНДС``); built once
+        from the run's rows, not for every document row that names a rate."""
+        rows = self.cached("vat_rates", "vat_rates")
+        if self._rates is not None and self._rates[0] is rows:
+            return self._rates[1]
         entity = self.profile.set("vat_rates")
         out: dict[str, VatRate] = {}
-        for r in self.cached("vat_rates", "vat_rates"):
+        for r in rows:
             if r.get("DeletionMark"):
                 continue
             out[convert.key(r["Ref_Key"])] = convert.vat_rate(
                 r.get("ПеречислениеСтавкаНДС"), entity, "ПеречислениеСтавкаНДС"
             )
+        self._rates = (rows, out)
         return out
 
     def rate(self, value: Any, entity: str) -> VatRate:
