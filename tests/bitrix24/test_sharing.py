@@ -130,3 +130,24 @@ def test_one_group_or_none_runs_as_it_is(client: Bitrix24Client) -> None:
     assert client.together([]) == []
     (only,) = client.together([lambda: client.catalog.add_products([_product(90)])])
     assert isinstance(only, list) and isinstance(only[0], int)
+
+
+def test_a_groups_look_up_goes_first_then_the_writes_together(
+    client: Bitrix24Client, portal: Bitrix24Sandbox
+) -> None:
+    _references(client)
+    portal.stats.reset()
+
+    def looked_up_then_made() -> list[int | Exception]:
+        assert client.products_by_xml_id(["mix-product-7"]) == {}  # a read, in a batch
+        return client.catalog.add_products([_product(7)])
+
+    companies, products = client.together(
+        [
+            lambda: client.companies.add_companies([_company(0)], originator_id="desktop-sync"),
+            looked_up_then_made,
+        ]
+    )
+    assert portal.stats.calls["batch"] == 2  # the read, then both writes (3 if not)
+    assert isinstance(companies, list) and isinstance(companies[0], tuple)
+    assert isinstance(products, list) and isinstance(products[0], int)

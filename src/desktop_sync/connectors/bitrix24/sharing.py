@@ -118,8 +118,9 @@ class Together:
     # -- the coordinator's side ---------------------------------------------------------
 
     def _send(self, parked: list[_Group]) -> list[_Group]:
-        """One request of the parked batches that fit; the groups it answered."""
-        kind = parked[0].parked.read if parked[0].parked else False
+        """One request of the parked batches that fit, reads first (they change nothing,
+        and a group's writes may wait for its look-ups); the groups it answered."""
+        kind = any(g.parked is not None and g.parked.read for g in parked)
         chosen: list[_Group] = []
         size = 0
         for g in parked:
