@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import pickle
@@ -205,3 +206,23 @@ def test_a_loaded_snapshot_holds_each_text_and_decimal_spelling_once(bp_world: W
     spelled = cache._Shared()
     one, other, again = spelled((Decimal("1.0"), Decimal("1.00"), Decimal("1.0")))
     assert (str(one), str(other)) == ("1.0", "1.00") and again is one
+
+
+def test_a_loaded_snapshot_holds_each_date_and_unit_once(bp_world: World) -> None:
+    """Issue 18: msgspec made a date for every document and a unit of measure for every
+    product (the large set: 106,703 dates and 33,335 units, 5.5 MB); once per value now.
+    A time keeps its offset: the same instant at another offset is another value."""
+    with bp_world.service() as svc:
+        svc.run()
+    cached = cache.load(_cache_file(bp_world), bp_world.profile.uuid)
+    assert cached is not None
+    dates = [inv.date for inv in cached.onec.invoices.values()]
+    dates += [pay.date for pay in cached.onec.payments.values()]
+    units = [p.unit for p in cached.onec.products.values() if p.unit is not None]
+    assert len(dates) > len(set(dates)) and len(units) > len(set(units))  # they repeat
+    assert len({id(d) for d in dates}) == len(set(dates))
+    assert len({id(u) for u in units}) == len(set(units))
+    moscow = dt.datetime(2026, 3, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    utc = moscow.astimezone(dt.UTC)
+    one, other, again = cache._Shared()((moscow, utc, moscow.replace()))
+    assert one is moscow and other is utc and again is moscow

@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 
 import msgspec
 
+from desktop_sync.domain.entities import Unit
 from desktop_sync.engine.snapshot import CrmData, OnecData
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class _Header:
 
 
 _SIDES: dict[str, type[OnecData] | type[CrmData]] = {"onec": OnecData, "crm": CrmData}
+_BY_VALUE = (Unit,)  # frozen records of plain values, one object per value once loaded
 _encoder = msgspec.msgpack.Encoder()
 _header_decoder = msgspec.msgpack.Decoder(_Header)
 _decoder = msgspec.msgpack.Decoder(Cached)
@@ -182,12 +184,16 @@ class _Shared:
     spelling); a loaded snapshot is made to share them too: the large set's 332 MB
     of decoded objects become 221 MB (issue 18: the large set in 300 MB)."""
 
-    __slots__ = ("decimals", "fields", "texts")
+    __slots__ = ("decimals", "fields", "texts", "values")
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
         self.decimals: dict[str, Decimal] = {}  # by spelling: 1.0 and 1.00 stay apart
         self.fields: dict[type, tuple[str, ...]] = {}
+        # Dates, times and units of measure by value (a document's day, the stock's
+        # moment, "796 шт" on every product); a time with its offset, never only the
+        # instant (12:00+03:00 is not 09:00+00:00 to whoever prints it).
+        self.values: dict[tuple[Any, ...], Any] = {}
 
     def __call__(self, obj: Any) -> Any:
         kind = type(obj)
@@ -195,6 +201,10 @@ class _Shared:
             return self.texts.setdefault(obj, obj)
         if kind is Decimal:
             return self.decimals.setdefault(str(obj), obj)
+        if kind is dt.date:
+            return self.values.setdefault((kind, obj), obj)
+        if kind is dt.datetime or kind is dt.time:
+            return self.values.setdefault((kind, obj, obj.utcoffset()), obj)
         if kind is tuple:
             return tuple([self(item) for item in obj])
         if kind is dict:
@@ -209,16 +219,18 @@ class _Shared:
             shared = self(value)
             if shared is not value:  # a frozen record just decoded, seen by no one yet
                 object.__setattr__(obj, name, shared)
+        if kind in _BY_VALUE:
+            return self.values.setdefault((kind, obj), obj)
         return obj
 
 
 def _record_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a snapshot record that may hold text or decimals (none of a date,
-    a number or an enum)."""
+    """The fields of a snapshot record that may hold text, decimals, dates or units (none
+    of a number or an enum)."""
     if not dataclasses.is_dataclass(kind):
         return ()
     hints = typing.get_type_hints(kind)
-    plain = (bool, int, dt.date, dt.datetime)
+    plain = (bool, int)
     return tuple(
         f.name
         for f in dataclasses.fields(kind)
