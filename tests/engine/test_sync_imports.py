@@ -11,7 +11,8 @@ import subprocess
 import sys
 
 # Not needed by a sync until it does that one thing (a PDF written, a table exported).
-HEAVY = ("PySide6", "fpdf", "fontTools", "PIL", "openpyxl", "xlsxwriter", "psycopg")
+HEAVY = ("PySide6", "fpdf", "fontTools", "PIL", "openpyxl", "xlsxwriter", "psycopg",
+         "num2words", "segno")  # fmt: skip
 
 _CODE = """
 import json, sys

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from num2words import num2words
-
 from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.domain.vat import VatRate
 
@@ -144,6 +142,8 @@ def amount_in_words(value: Decimal) -> str:
     num2words says it; we only capitalise, as the form does. Older num2words releases
     (the newest with a Windows wheel) join the two parts with a comma: dropped.
     """
+    from num2words import num2words  # imported when an invoice is printed (issue 18)
+
     text = num2words(round_money(value), lang="ru", to="currency", currency="RUB", cents=False)
     text = " ".join(str(text).replace(",", " ").split())
     return text[:1].upper() + text[1:]

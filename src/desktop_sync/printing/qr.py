@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
-
-import segno
+from typing import TYPE_CHECKING
 
 from desktop_sync.domain.money import round_money
 from desktop_sync.printing.data import PrintableInvoice, PrintingError
+
+if TYPE_CHECKING:  # imported where a code is made: a sync that prints none never loads it
+    import segno
 
 _GOST_HEADER = "ST0001" + "2"  # format ST, version 0001, encoding 2 = UTF-8
 _GOST_SEPARATORS = "|#;:^~"
@@ -78,6 +80,8 @@ def _gost_fields(invoice: PrintableInvoice) -> list[tuple[str, str]]:
 
 def qr_code(payload: str) -> segno.QRCode:
     """Byte mode in UTF-8 without an ECI header (what bank apps read), level M."""
+    import segno  # imported when a code is made (issue 18: the sync process)
+
     return segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
 
 
