@@ -7,7 +7,7 @@ configuration's forms do (see ``story.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,13 @@ def only_pdfs_left(world: World) -> None:
     set_profile(world, ("print.invoice_pdf", "off"))
     converge(world)
     set_profile(world, ("print.invoice_pdf", "on"))
+
+
+def noted(texts: Iterable[str], number: str) -> int:
+    """How many of a timeline's comments note the 1C document ``number`` («… № 801 от …»,
+    "… No. 801 of …"). Not a bare ``number in text``: a comment's key marker is hex
+    («[desktop-sync:…8302ef801794]») and holds such digits by chance (one run in 15)."""
+    return sum(f"№ {number} " in t or f"No. {number} " in t for t in texts)
 
 
 @pytest.fixture(params=CONFIGURATIONS)

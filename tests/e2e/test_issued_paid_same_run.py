@@ -14,7 +14,7 @@ import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 
-from .conftest import World, make_world, set_profile
+from .conftest import World, make_world, noted, set_profile
 from .test_issued_invoices import SINCE, crm_of, issue, onec_invoice, sync
 
 PAID = "DT31_1:P"
@@ -57,10 +57,10 @@ def test_paid_and_shipped_in_1c_reach_the_crm_in_the_run_that_creates_it(
     assert ci.fields.paid == total and ci.fields.outstanding == 0
     assert ci.stage_id == PAID
     texts = _comments(world, ci.invoice.crm_id or 0)
-    assert sum("801" in t for t in texts) == 1 and sum("802" in t for t in texts) == 1
+    assert noted(texts, "801") == 1 and noted(texts, "802") == 1
     (ci,) = crm_of(world, part)
     assert ci.fields.paid == some and ci.stage_id != PAID
-    assert sum("803" in t for t in _comments(world, ci.invoice.crm_id or 0)) == 1
+    assert noted(_comments(world, ci.invoice.crm_id or 0), "803") == 1
     (ci,) = crm_of(world, ship)
     assert ci.fields.shipped == world.story.shipped(shipment.ref) > 0
     assert "804" in (ci.fields.shipment_doc or "")
@@ -94,5 +94,5 @@ def test_a_lost_note_on_an_invoice_made_in_that_run_is_found_not_repeated(
     assert "F3:note:" in " ".join(op.op_id for op in plan.operations)  # planned again
     assert summary.counts.get("failed", 0) == 0
     (ci,) = crm_of(world, ref)
-    assert sum("805" in t for t in _comments(world, ci.invoice.crm_id or 0)) == 1
+    assert noted(_comments(world, ci.invoice.crm_id or 0), "805") == 1
     assert again_plans_nothing(world)

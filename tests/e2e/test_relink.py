@@ -23,7 +23,7 @@ from desktop_sync.engine.model import OpKind
 from desktop_sync.engine.service import SyncService
 from tests.reliability.checks import diff, state
 
-from .conftest import World
+from .conftest import World, noted
 
 
 def _full_sync(world: World) -> None:
@@ -161,7 +161,7 @@ def test_payment_notes_are_not_written_twice_after_the_journal_is_lost(world: Wo
 
     def notes() -> int:
         with Bitrix24Client(world.crm.webhook, throttle=False) as c:
-            return sum("4242" in t for t in c.timeline.comment_texts(int(link.crm_id or 0)))
+            return noted(c.timeline.comment_texts(int(link.crm_id or 0)), "4242")
 
     assert notes() == 1
     journal: Path = world.paths.journal_path()

@@ -29,7 +29,7 @@ import pytest
 
 from desktop_sync.exitcodes import Exit
 from desktop_sync.sandbox.bitrix24.faults import FaultPlan
-from tests.e2e.conftest import World, set_profile
+from tests.e2e.conftest import World, noted, set_profile
 from tests.e2e.test_issued_invoices import crm_of, issue, onec_invoice
 from tests.e2e.test_issued_paid_same_run import PAID, SINCE
 from tests.killing import kill_hard, was_killed
@@ -125,7 +125,7 @@ def chain_problems(world: World, chain: Chain) -> Counter[str]:
         (full, chain.numbers[1]),
         (part, chain.numbers[2]),
     ):
-        n = sum(number in t for t in notes[crm_id.invoice.crm_id])
+        n = noted(notes[crm_id.invoice.crm_id], number)
         found["lost note"] += n == 0
         found["duplicated note"] += max(n - 1, 0)
     paid = _payments(world, full.invoice.crm_id or 0)
