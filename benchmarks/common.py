@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config.environment import secrets_environment
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.throttle import OperatingBudget, RequestThrottle
 from desktop_sync.engine.service import SyncService
@@ -237,10 +238,6 @@ class World:
 def world(
     size: str, *, seed: int = 1, rate_limit: bool = False, configuration: str = "bp30"
 ) -> Iterator[World]:
-    saved = {
-        k: os.environ.get(k)
-        for k in ("DESKTOP_SYNC_HOME", "DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET")
-    }
     import keyring
 
     from desktop_sync.config.memory_keyring import MemoryKeyring
@@ -249,12 +246,12 @@ def world(
     keyring.set_keyring(MemoryKeyring())  # type: ignore[no-untyped-call]  # never the user's
     one = onec.start(port=0, seed=seed, size=size, configuration=configuration)
     crm = bitrix24.start(port=0, seed=seed, size=size, rate_limit=rate_limit)
-    with tempfile.TemporaryDirectory(prefix="ds-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="ds-bench-") as tmp,
+        secrets_environment(one.password, crm.webhook, home=Path(tmp) / "home"),
+    ):
         try:
             home = Path(tmp) / "home"
-            os.environ["DESKTOP_SYNC_HOME"] = str(home)
-            os.environ["DESKTOP_SYNC_ONEC_PASSWORD"] = one.password
-            os.environ["DESKTOP_SYNC_CRM_SECRET"] = crm.webhook
             paths = AppPaths.resolve(home)
             paths.ensure()
             profile = Profile(
@@ -285,8 +282,3 @@ def world(
             crm.stop()
             MemoryKeyring.clear()
             keyring.set_keyring(previous)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v

@@ -20,13 +20,14 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.common import BUCKET, FEWEST, Row, bucket_seconds, fewest_requests, fill_bucket
+from desktop_sync.config.environment import environment
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.sandbox import bitrix24
 
@@ -44,18 +45,9 @@ def _count(result: Any) -> int:
     return 0
 
 
-@contextmanager
-def _ca_env(ca: Path) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
-    os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = str(ca)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def _ca_env(ca: Path) -> AbstractContextManager[None]:
+    """The sandbox's certificate authority for the peers' HTTP libraries."""
+    return environment({"SSL_CERT_FILE": str(ca), "REQUESTS_CA_BUNDLE": str(ca)})
 
 
 def _rows_cmd(invoice_ids: list[Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_sync.cli.main import run
+from desktop_sync.config.environment import secrets_environment
 from desktop_sync.logsetup import close_logging
 
 CONTRACT = {0, 2, 3, 4, 5, 6}
@@ -226,23 +227,11 @@ def test_random_command_lines_keep_the_contract(
     ],
 )
 def test_unreachable_systems_are_exit_5(tmp_path: Path, argv: list[str]) -> None:
-    env = {
-        "DESKTOP_SYNC_ONEC_PASSWORD": "x",
-        "DESKTOP_SYNC_CRM_SECRET": "http://127.0.0.1:9/rest/1/abc/",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with secrets_environment("x", "http://127.0.0.1:9/rest/1/abc/"):
         home = ["--home", str(tmp_path / "home")]
         added = invoke([*home, "profile", "add", "shop", *UNREACHABLE])
         assert added[0] == 0, added
         code, out, err = invoke([*home, *argv])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     check_contract(argv, code, out, err)
     assert code == 5, err
 

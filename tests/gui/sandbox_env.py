@@ -4,14 +4,13 @@ screenshot command. Secrets travel by the environment variables, never written a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
-from desktop_sync.config.secrets import CRM_SECRET_ENV, ONEC_PASSWORD_ENV
+from desktop_sync.config.environment import secrets_environment
 
 
 @dataclass
@@ -23,22 +22,6 @@ class SandboxEnv:
 
 
 @contextmanager
-def _secrets(onec_password: str, crm_webhook: str) -> Iterator[None]:
-    """The two secrets in the environment for as long as the block runs."""
-    saved = {k: os.environ.get(k) for k in (ONEC_PASSWORD_ENV, CRM_SECRET_ENV)}
-    os.environ[ONEC_PASSWORD_ENV] = onec_password
-    os.environ[CRM_SECRET_ENV] = crm_webhook
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextmanager
 def sandbox_env(
     home: Path, size: str = "small", schedule_minutes: int = 0, configuration: str = "bp30"
 ) -> Iterator[SandboxEnv]:
@@ -47,7 +30,7 @@ def sandbox_env(
     onec_sb = onec.start(port=0, size=size, configuration=configuration)
     crm_sb = bitrix24.start(port=0, size=size, rate_limit=False)
     try:
-        with _secrets(onec_sb.password, crm_sb.webhook):
+        with secrets_environment(onec_sb.password, crm_sb.webhook):
             paths = AppPaths.resolve(home)
             paths.ensure()
             profile = Profile(
@@ -78,7 +61,7 @@ def demo_env(home: Path, configuration: str = "bp30") -> Iterator[SandboxEnv]:
 
     with (
         running_sandboxes(configuration=configuration) as boxes,
-        _secrets(boxes.onec_password, boxes.crm_webhook),
+        secrets_environment(boxes.onec_password, boxes.crm_webhook),
     ):
         paths = AppPaths.resolve(home)
         paths.ensure()

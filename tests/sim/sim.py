@@ -35,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop_sync.config import AppPaths, Profile, ProfileStore
+from desktop_sync.config.environment import secrets_environment
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine.model import Plan
 from desktop_sync.engine.planner import PRODUCT
@@ -101,53 +102,44 @@ def open_world(tmp: Path, configuration: str, size: str = "small") -> Iterator[W
     fields the portal administrator creates once."""
     one = onec.start(port=0, configuration=configuration, size=size)
     crm = bitrix24.start(port=0, rate_limit=False, size=size)
-    saved = {
-        k: os.environ.get(k) for k in ("DESKTOP_SYNC_ONEC_PASSWORD", "DESKTOP_SYNC_CRM_SECRET")
-    }
     try:
-        paths = AppPaths.resolve(tmp / "home")
-        paths.ensure()
-        os.environ["DESKTOP_SYNC_ONEC_PASSWORD"] = one.password
-        os.environ["DESKTOP_SYNC_CRM_SECRET"] = crm.webhook
-        crm_user, onec_user = CrmUser(crm.webhook), OnecUser(one.url, one.user, one.password)
-        try:
-            found = crm_user.call("catalog.store.list", {"select": ["id", "title"]})["stores"]
-            stores = {str(s["title"]): str(s["id"]) for s in found}
-            names = [
-                str(w["Description"])
-                for w in onec_user.list("Catalog_Склады")
-                if not w.get("IsFolder")
-            ]
-            since = f8.start_day(onec_user, STORIES[configuration].invoices)  # F8
-        finally:
-            crm_user.close()
-            onec_user.close()
-        # what the administrator maps once: each 1C warehouse to the CRM store of its name
-        mapping = {n: stores[n] for n in names if n in stores}
-        profile = ProfileStore(paths.profiles_file).add(
-            Profile(
-                warehouses=mapping,
-                name="shop",
-                onec_url=one.url,
-                onec_user=one.user,
-                crm_url=crm.url,
-                configuration=configuration,
-                stages={"send": SEND_STAGE, "ship": SHIP_STAGE},
-                deal_stages={str(DEAL_PIPELINE): {"send": DEAL_SEND, "ship": DEAL_SHIP}},
-                crm_throttle=False,
-                issued_since=since.isoformat(),
+        with secrets_environment(one.password, crm.webhook):
+            paths = AppPaths.resolve(tmp / "home")
+            paths.ensure()
+            crm_user, onec_user = CrmUser(crm.webhook), OnecUser(one.url, one.user, one.password)
+            try:
+                found = crm_user.call("catalog.store.list", {"select": ["id", "title"]})["stores"]
+                stores = {str(s["title"]): str(s["id"]) for s in found}
+                names = [
+                    str(w["Description"])
+                    for w in onec_user.list("Catalog_Склады")
+                    if not w.get("IsFolder")
+                ]
+                since = f8.start_day(onec_user, STORIES[configuration].invoices)  # F8
+            finally:
+                crm_user.close()
+                onec_user.close()
+            # what the administrator maps once: each 1C warehouse to the CRM store of its name
+            mapping = {n: stores[n] for n in names if n in stores}
+            profile = ProfileStore(paths.profiles_file).add(
+                Profile(
+                    warehouses=mapping,
+                    name="shop",
+                    onec_url=one.url,
+                    onec_user=one.user,
+                    crm_url=crm.url,
+                    configuration=configuration,
+                    stages={"send": SEND_STAGE, "ship": SHIP_STAGE},
+                    deal_stages={str(DEAL_PIPELINE): {"send": DEAL_SEND, "ship": DEAL_SHIP}},
+                    crm_throttle=False,
+                    issued_since=since.isoformat(),
+                )
             )
-        )
-        world = World(one, crm, paths, profile)
-        with world.service() as svc:
-            svc.setup()
-        yield world
+            world = World(one, crm, paths, profile)
+            with world.service() as svc:
+                svc.setup()
+            yield world
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         one.stop()
         crm.stop()
 

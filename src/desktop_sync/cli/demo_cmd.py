@@ -31,6 +31,7 @@ import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, pass_context
 from desktop_sync.config import AppPaths, Profile
+from desktop_sync.config.environment import secrets_environment
 from desktop_sync.config.secrets import SecretKind
 from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.i18n import tr
@@ -103,11 +104,6 @@ def demo_profile(store: ProfilesDoor, boxes: DemoSandboxes, configuration: str =
     ).validate()
     store.put(profile)
     return profile
-
-
-def _secrets_in_environment(boxes: DemoSandboxes) -> None:
-    os.environ[SecretKind.ONEC_PASSWORD.env] = boxes.onec_password
-    os.environ[SecretKind.CRM_SECRET.env] = boxes.crm_webhook
 
 
 def _secrets_in_memory_keyring(profile: Profile, boxes: DemoSandboxes) -> None:
@@ -216,9 +212,9 @@ def demo_cmd(ctx: Context, headless: bool, configuration: str, smoke: bool) -> N
             )
         )
         if headless:
-            _secrets_in_environment(boxes)
-            _setup_crm(ctx.paths, profile)
-            code = _headless(ctx.paths, profile)
+            with secrets_environment(boxes.onec_password, boxes.crm_webhook):
+                _setup_crm(ctx.paths, profile)
+                code = _headless(ctx.paths, profile)
         else:
             _secrets_in_memory_keyring(profile, boxes)
             _setup_crm(ctx.paths, profile)
