@@ -324,31 +324,15 @@ class Evaluator:
         for i, part in enumerate(parts):
             if cur is None:
                 return None
-            last = i == len(parts) - 1
-            if part in cur and last:
-                value = cur[part]
-                type_key = part + "_Type"
-                if type_key in cur and isinstance(value, str):
-                    return Composite(value, cur[type_key])
-                if entity is not None and isinstance(value, str):
-                    f = entity.field(part)
-                    if f is not None and f.kind is Kind.GUID:
-                        return Guid(value)
-                elif isinstance(value, str) and GUID_RE.match(value) and part.endswith("_Key"):
-                    return Guid(value)
-                return value
-            if part in cur:
-                return cur[part]
+            if part in cur:  # a value: the last part's typed, any other's as it is
+                return _leaf(cur, part, entity) if i == len(parts) - 1 else cur[part]
             key_name = part + "_Key"
-            if key_name in cur and entity is not None:
-                f = entity.field(key_name)
-                if f is None or not f.target:
-                    return None
-                target = cur[key_name]
-                entity = self.sets(f.target)
-                cur = None if target == ZERO_GUID else self.resolve(f.target, target)
-                continue
-            return None
+            f = entity.field(key_name) if key_name in cur and entity is not None else None
+            if f is None or not f.target:
+                return None
+            target = cur[key_name]
+            entity = self.sets(f.target)
+            cur = None if target == ZERO_GUID else self.resolve(f.target, target)
         return cur
 
     def eval(self, node: Node, rec: dict[str, Any], env: dict[str, dict[str, Any]]) -> Any:
@@ -379,55 +363,82 @@ class Evaluator:
         raise bad_query("Неверное выражение $filter")
 
     def _call(self, name: str, args: list[Any], node: Node) -> Any:
-        def text(v: Any) -> str:
-            if isinstance(v, Guid | Composite):
-                return v.value
-            return "" if v is None else str(v)
-
-        try:
-            match name:
-                case "substringof":
-                    return text(args[0]).lower() in text(args[1]).lower()
-                case "startswith":
-                    return text(args[0]).startswith(text(args[1]))
-                case "endswith":
-                    return text(args[0]).endswith(text(args[1]))
-                case "concat":
-                    return text(args[0]) + text(args[1])
-                case "substring":
-                    start = int(args[1])  # 0-based, as OData v3 defines it
-                    s = text(args[0])
-                    return s[start:] if len(args) == 2 else s[start : start + int(args[2])]
-                case "like":
-                    return _like(text(args[0]), text(args[1]))
-                case "year" | "month" | "day" | "hour" | "minute" | "second":
-                    v = args[0]
-                    return getattr(v, name) if isinstance(v, dt.datetime) else None
-                case "quarter":
-                    v = args[0]
-                    return (v.month - 1) // 3 + 1 if isinstance(v, dt.datetime) else None
-                case "dayofweek":
-                    v = args[0]
-                    return v.isoweekday() if isinstance(v, dt.datetime) else None
-                case "dayofyear":
-                    v = args[0]
-                    return v.timetuple().tm_yday if isinstance(v, dt.datetime) else None
-                case "round":
-                    return Decimal(args[0]).quantize(Decimal(1))
-                case "cast":
-                    v, type_name = args[0], str(args[1])
-                    full = type_name if "." in type_name else f"StandardODATA.{type_name}"
-                    if isinstance(v, Guid):
-                        return Guid(v.value, full)
-                    return v
-                case "isof":
-                    if len(args) == 2 and isinstance(args[0], Composite):
-                        t = str(args[1])
-                        return args[0].type_ in (t, f"StandardODATA.{t}")
-                    return False
-        except (IndexError, TypeError, ValueError, InvalidOperation):
-            pass
+        function = _FUNCTIONS.get(name)
+        if function is not None:
+            try:
+                return function(args)
+            except (IndexError, TypeError, ValueError, InvalidOperation):
+                pass
         raise ODataError(400, BAD_FUNCTION, f"Неверные аргументы функции '{name}'")
+
+
+def _leaf(cur: dict[str, Any], part: str, entity: EntitySet | None) -> Any:
+    """A path's last value: a composite reference with its type, a reference field's
+    value a ``Guid`` (by the entity's field, else by the name and the form)."""
+    value = cur[part]
+    if not isinstance(value, str):
+        return value
+    type_key = part + "_Type"
+    if type_key in cur:
+        return Composite(value, cur[type_key])
+    if entity is not None:
+        f = entity.field(part)
+        return Guid(value) if f is not None and f.kind is Kind.GUID else value
+    return Guid(value) if GUID_RE.match(value) and part.endswith("_Key") else value
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, Guid | Composite):
+        return v.value
+    return "" if v is None else str(v)
+
+
+def _substring(args: list[Any]) -> str:
+    start = int(args[1])  # 0-based, as OData v3 defines it
+    s = _text(args[0])
+    return s[start:] if len(args) == 2 else s[start : start + int(args[2])]
+
+
+def _of_datetime(part: Callable[[dt.datetime], Any]) -> Callable[[list[Any]], Any]:
+    """A function of a date: its part, or None when the value is not a date."""
+    return lambda args: part(args[0]) if isinstance(args[0], dt.datetime) else None
+
+
+def _cast(args: list[Any]) -> Any:
+    v, type_name = args[0], str(args[1])
+    full = type_name if "." in type_name else f"StandardODATA.{type_name}"
+    return Guid(v.value, full) if isinstance(v, Guid) else v
+
+
+def _isof(args: list[Any]) -> bool:
+    if len(args) == 2 and isinstance(args[0], Composite):
+        t = str(args[1])
+        return args[0].type_ in (t, f"StandardODATA.{t}")
+    return False
+
+
+# The functions 1C supports, each on its evaluated arguments; a wrong argument raises
+# IndexError, TypeError, ValueError or InvalidOperation (code 21 in ``_call``).
+_FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
+    "substringof": lambda a: _text(a[0]).lower() in _text(a[1]).lower(),
+    "startswith": lambda a: _text(a[0]).startswith(_text(a[1])),
+    "endswith": lambda a: _text(a[0]).endswith(_text(a[1])),
+    "concat": lambda a: _text(a[0]) + _text(a[1]),
+    "substring": _substring,
+    "like": lambda a: _like(_text(a[0]), _text(a[1])),
+    "year": _of_datetime(lambda v: v.year),
+    "month": _of_datetime(lambda v: v.month),
+    "day": _of_datetime(lambda v: v.day),
+    "hour": _of_datetime(lambda v: v.hour),
+    "minute": _of_datetime(lambda v: v.minute),
+    "second": _of_datetime(lambda v: v.second),
+    "quarter": _of_datetime(lambda v: (v.month - 1) // 3 + 1),
+    "dayofweek": _of_datetime(lambda v: v.isoweekday()),
+    "dayofyear": _of_datetime(lambda v: v.timetuple().tm_yday),
+    "round": lambda a: Decimal(a[0]).quantize(Decimal(1)),
+    "cast": _cast,
+    "isof": _isof,
+}
 
 
 def _like(value: str, pattern: str) -> bool:
@@ -462,23 +473,8 @@ def _norm(v: Any) -> Any:
 
 def _compare(op: str, a: Any, b: Any) -> bool:
     a, b = _norm(a), _norm(b)
-    if isinstance(a, Composite) or isinstance(b, Composite):
-        comp, other = (a, b) if isinstance(a, Composite) else (b, a)
-        if isinstance(other, Guid) and other.type_:
-            equal = comp.value == other.value and comp.type_ == other.type_
-        else:
-            equal = False  # A3: a bare guid never matches a composite field
-        return equal if op == "eq" else (not equal if op == "ne" else False)
-    if isinstance(a, Guid) and isinstance(b, Guid):
-        if op in ("eq", "ne"):
-            return (a.value == b.value) == (op == "eq")
-        raise bad_query("Сравнение ссылок допускается только на равенство и неравенство")
-    if isinstance(a, Guid) or isinstance(b, Guid):
-        g, other = (a, b) if isinstance(a, Guid) else (b, a)
-        if other is None:
-            equal = g.value == ZERO_GUID
-            return equal if op == "eq" else not equal if op == "ne" else False
-        raise bad_query("Несовместимые типы в операции сравнения $filter")
+    if isinstance(a, Composite | Guid) or isinstance(b, Composite | Guid):
+        return _compare_refs(op, a, b)
     if a is None and isinstance(b, dt.datetime):
         a = dt.datetime(1, 1, 1)
     if b is None and isinstance(a, dt.datetime):
@@ -487,6 +483,28 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         return bool(_COMPARISONS[op](a, b))
     except TypeError:
         raise bad_query("Несовместимые типы в операции сравнения $filter") from None
+
+
+def _compare_refs(op: str, a: Any, b: Any) -> bool:
+    """A comparison where one side is a reference (a composite field, a guid)."""
+    if isinstance(a, Composite) or isinstance(b, Composite):
+        comp, other = (a, b) if isinstance(a, Composite) else (b, a)
+        # A3: a bare guid never matches a composite field
+        typed = isinstance(other, Guid) and bool(other.type_)
+        return _equality(op, typed and comp.value == other.value and comp.type_ == other.type_)
+    if isinstance(a, Guid) and isinstance(b, Guid):
+        if op in ("eq", "ne"):
+            return (a.value == b.value) == (op == "eq")
+        raise bad_query("Сравнение ссылок допускается только на равенство и неравенство")
+    g, other = (a, b) if isinstance(a, Guid) else (b, a)
+    if other is None:
+        return _equality(op, g.value == ZERO_GUID)
+    raise bad_query("Несовместимые типы в операции сравнения $filter")
+
+
+def _equality(op: str, equal: bool) -> bool:
+    """``eq``/``ne`` of two references; no order between them (``gt`` … false)."""
+    return equal if op == "eq" else (not equal if op == "ne" else False)
 
 
 _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {

@@ -15,9 +15,11 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from desktop_sync.sandbox.onec.schema import (
+    AccountingRegister,
     AccumulationRegister,
     EntitySet,
     Field,
+    InformationRegister,
     Kind,
     Schema,
     TabularPart,
@@ -80,6 +82,12 @@ _string = json.encoder.encode_basestring
 # --- selection ---------------------------------------------------------------------------
 
 
+def _bad_select(name: str) -> Exception:
+    from desktop_sync.sandbox.onec.errors import bad_query
+
+    return bad_query(f"Неверное значение параметра $select: '{name}'")
+
+
 class Selection:
     """``$select``: ``*``, ``**`` (no tabular parts), ``Товары/Цена``, ``X____Presentation``."""
 
@@ -92,47 +100,49 @@ class Selection:
         self.no_tabular = False
         if self.all or text is None:
             return
-        from desktop_sync.sandbox.onec.errors import bad_query
-
         for raw in text.split(","):
-            name = raw.strip()
-            if name == "**":
-                self.all = True
-                self.no_tabular = True
-            elif name == "*":
-                self.all = True
-            elif (
-                "/" in name and (nav := entity.field(name.split("/", 1)[0] + "_Key")) and nav.target
+            self._add(entity, raw.strip())
+
+    def _add(self, entity: EntitySet, name: str) -> None:
+        if name in ("*", "**"):
+            self.all = True
+            self.no_tabular = self.no_tabular or name == "**"
+        elif "/" in name:
+            self._add_path(entity, name)
+        elif name.endswith(PRESENTATION):
+            base = name[: -len(PRESENTATION)]
+            if (
+                base not in ("Ref", "")
+                and entity.field(base + "_Key") is None
+                and entity.field(base) is None
             ):
-                # A field of an expanded reference: ``Контрагент/ИНН`` with $expand.
-                self.navs.setdefault(name.split("/", 1)[0], []).append(name.split("/", 1)[1])
-            elif "/" in name:
-                tab, sub = name.split("/", 1)
-                part = entity.tabular_part(tab)
-                if part is None or (sub != "*" and part.field(sub) is None):
-                    raise bad_query(f"Неверное значение параметра $select: '{name}'")
-                current = self.tabular.get(tab, set())
-                if current is not None:
-                    if sub == "*":
-                        self.tabular[tab] = None
-                    else:
-                        current.add(sub)
-                        self.tabular[tab] = current
-            elif name.endswith(PRESENTATION):
-                base = name[: -len(PRESENTATION)]
-                if (
-                    base not in ("Ref", "")
-                    and entity.field(base + "_Key") is None
-                    and entity.field(base) is None
-                ):
-                    raise bad_query(f"Неверное значение параметра $select: '{name}'")
-                self.presentations.add(base)
-            elif entity.field(name) is not None:
-                self.fields.add(name)
-            elif entity.tabular_part(name) is not None:
-                self.tabular[name] = None
+                raise _bad_select(name)
+            self.presentations.add(base)
+        elif entity.field(name) is not None:
+            self.fields.add(name)
+        elif entity.tabular_part(name) is not None:
+            self.tabular[name] = None
+        else:
+            raise _bad_select(name)
+
+    def _add_path(self, entity: EntitySet, name: str) -> None:
+        """``Контрагент/ИНН`` (a field of an expanded reference, with $expand) or
+        ``Товары/Цена``, ``Товары/*`` (a tabular part's columns)."""
+        head, sub = name.split("/", 1)
+        nav = entity.field(head + "_Key")
+        if nav and nav.target:
+            self.navs.setdefault(head, []).append(sub)
+            return
+        part = entity.tabular_part(head)
+        if part is None or (sub != "*" and part.field(sub) is None):
+            raise _bad_select(name)
+        current = self.tabular.get(head, set())
+        if current is not None:
+            if sub == "*":
+                self.tabular[head] = None
             else:
-                raise bad_query(f"Неверное значение параметра $select: '{name}'")
+                current.add(sub)
+                self.tabular[head] = current
 
     def has(self, name: str) -> bool:
         return self.all or name in self.fields
@@ -335,55 +345,7 @@ def metadata(schema: Schema) -> str:
     sets: list[str] = []
     assoc_sets: list[str] = []
     for s in schema.sets.values():
-        props = []
-        navs = []
-        for f in s.all_fields:
-            props.append(_prop(f, nullable=f.name != "Ref_Key"))
-            if f.target and f.nav_name:
-                rel = f"{s.name}_{f.nav_name}"
-                navs.append(
-                    f'<NavigationProperty Name="{f.nav_name}" '
-                    f'Relationship="StandardODATA.{rel}" FromRole="Begin" ToRole="End"/>'
-                )
-                assocs.append(
-                    f'<Association Name="{rel}"><End Role="Begin" Type="StandardODATA.{s.name}" '
-                    f'Multiplicity="*"/><End Role="End" Type="StandardODATA.{f.target}" '
-                    'Multiplicity="0..1"/></Association>'
-                )
-                assoc_sets.append(
-                    f'<AssociationSet Name="{rel}" Association="StandardODATA.{rel}">'
-                    f'<End Role="Begin" EntitySet="{s.name}"/>'
-                    f'<End Role="End" EntitySet="{f.target}"/></AssociationSet>'
-                )
-        for t in s.tabular:
-            props.append(
-                f'<Property Name="{t.name}" '
-                f'Type="Collection(StandardODATA.{s.name}_{t.name}_RowType)" Nullable="false"/>'
-            )
-            row_props = "".join(_prop(f) for f in t.fields)
-            types.append(
-                f'<ComplexType Name="{s.name}_{t.name}_RowType">'
-                f'<Property Name="Ref_Key" Type="Edm.Guid" Nullable="true"/>{row_props}'
-                "</ComplexType>"
-            )
-            types.append(
-                f'<EntityType Name="{s.name}_{t.name}"><Key><PropertyRef Name="Ref_Key"/>'
-                '<PropertyRef Name="LineNumber"/></Key>'
-                '<Property Name="Ref_Key" Type="Edm.Guid" Nullable="false"/>'
-                + "".join(_prop(f, f.name != "LineNumber") for f in t.fields)
-                + "</EntityType>"
-            )
-            sets.append(
-                f'<EntitySet Name="{s.name}_{t.name}" '
-                f'EntityType="StandardODATA.{s.name}_{t.name}"/>'
-            )
-        types.append(
-            f'<EntityType Name="{s.name}"><Key><PropertyRef Name="Ref_Key"/></Key>'
-            + "".join(props)
-            + "".join(navs)
-            + "</EntityType>"
-        )
-        sets.append(f'<EntitySet Name="{s.name}" EntityType="StandardODATA.{s.name}"/>')
+        _set_metadata(s, types, sets, assocs, assoc_sets)
     functions: list[str] = []
     documents = [s for s in schema.sets.values() if s.is_document]
     for s in documents:
@@ -394,65 +356,9 @@ def metadata(schema: Schema) -> str:
                 '<Parameter Name="PostingModeOperational" Type="Edm.Boolean"/></FunctionImport>'
             )
     for info in schema.info_registers.values():
-        rec_type = f"{info.name}_RecordType"
-        # Subordinate to a recorder: a record is keyed by its recorder and line ([UTX]).
-        keys = "".join(
-            f'<PropertyRef Name="{k}"/>' for k in ("Recorder", "LineNumber", "Recorder_Type")
-        )
-        types.append(
-            f'<EntityType Name="{rec_type}"><Key>{keys}</Key>'
-            + "".join(
-                _prop(f, f.name not in ("Period", "Recorder", "Recorder_Type", "LineNumber"))
-                for f in info.record_fields
-            )
-            + "</EntityType>"
-        )
-        sets.append(f'<EntitySet Name="{rec_type}" EntityType="StandardODATA.{rec_type}"/>')
-        types.append(
-            f'<ComplexType Name="{info.name}_SliceLast">'
-            + "".join(_prop(f) for f in info.slice_fields)
-            + "</ComplexType>"
-        )
-        functions.append(
-            f'<FunctionImport Name="SliceLast" IsBindable="true" '
-            f'ReturnType="Collection(StandardODATA.{info.name}_SliceLast)">'
-            f'<Parameter Name="bindingParameter" Type="StandardODATA.{rec_type}"/>'
-            '<Parameter Name="Period" Type="Edm.DateTime"/>'
-            '<Parameter Name="Condition" Type="Edm.String"/></FunctionImport>'
-        )
+        _info_register_metadata(info, types, sets, functions)
     for reg in schema.registers.values():
-        row_type = f"{reg.name}_Balance"
-        props = [
-            '<Property Name="Account_Key" Type="Edm.Guid" Nullable="true"/>',
-            *(_prop(f) for f in reg.dimensions),
-        ]
-        for i in range(1, reg.ext_dimensions + 1):
-            props.append(f'<Property Name="ExtDimension{i}" Type="Edm.String" Nullable="true"/>')
-            props.append(
-                f'<Property Name="ExtDimension{i}_Type" Type="Edm.String" Nullable="true"/>'
-            )
-        for r in reg.resources:
-            for suffix in ("Balance", "BalanceDr", "BalanceCr"):
-                props.append(f'<Property Name="{r}{suffix}" Type="Edm.Double" Nullable="true"/>')
-        types.append(f'<ComplexType Name="{row_type}">' + "".join(props) + "</ComplexType>")
-        functions.append(
-            f'<FunctionImport Name="Balance" IsBindable="true" '
-            f'ReturnType="Collection(StandardODATA.{row_type})">'
-            f'<Parameter Name="bindingParameter" Type="StandardODATA.{reg.name}"/>'
-            '<Parameter Name="Period" Type="Edm.DateTime"/>'
-            '<Parameter Name="AccountCondition" Type="Edm.String"/>'
-            '<Parameter Name="Condition" Type="Edm.String"/>'
-            '<Parameter Name="ExtraDimensions" Type="Edm.String"/></FunctionImport>'
-        )
-        # The register itself (record sets by recorder) is declared so the bound
-        # function has a binding type; reading its record sets is not served.
-        types.append(
-            f'<EntityType Name="{reg.name}"><Key><PropertyRef Name="Recorder"/>'
-            '<PropertyRef Name="Recorder_Type"/></Key>'
-            '<Property Name="Recorder" Type="Edm.String" Nullable="false"/>'
-            '<Property Name="Recorder_Type" Type="Edm.String" Nullable="false"/></EntityType>'
-        )
-        sets.append(f'<EntitySet Name="{reg.name}" EntityType="StandardODATA.{reg.name}"/>')
+        _register_metadata(reg, types, sets, functions)
     for acc in schema.accumulation.values():
         _accumulation_metadata(acc, types, sets, functions)
     return (
@@ -469,6 +375,129 @@ def metadata(schema: Schema) -> str:
         + "".join(functions)
         + "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"
     )
+
+
+def _set_metadata(
+    s: EntitySet, types: list[str], sets: list[str], assocs: list[str], assoc_sets: list[str]
+) -> None:
+    """A catalog or document: its entity type with its references' navigation
+    properties and associations, and each tabular part's row type and entity set."""
+    props = []
+    navs = []
+    for f in s.all_fields:
+        props.append(_prop(f, nullable=f.name != "Ref_Key"))
+        if f.target and f.nav_name:
+            rel = f"{s.name}_{f.nav_name}"
+            navs.append(
+                f'<NavigationProperty Name="{f.nav_name}" '
+                f'Relationship="StandardODATA.{rel}" FromRole="Begin" ToRole="End"/>'
+            )
+            assocs.append(
+                f'<Association Name="{rel}"><End Role="Begin" Type="StandardODATA.{s.name}" '
+                f'Multiplicity="*"/><End Role="End" Type="StandardODATA.{f.target}" '
+                'Multiplicity="0..1"/></Association>'
+            )
+            assoc_sets.append(
+                f'<AssociationSet Name="{rel}" Association="StandardODATA.{rel}">'
+                f'<End Role="Begin" EntitySet="{s.name}"/>'
+                f'<End Role="End" EntitySet="{f.target}"/></AssociationSet>'
+            )
+    for t in s.tabular:
+        props.append(
+            f'<Property Name="{t.name}" '
+            f'Type="Collection(StandardODATA.{s.name}_{t.name}_RowType)" Nullable="false"/>'
+        )
+        row_props = "".join(_prop(f) for f in t.fields)
+        types.append(
+            f'<ComplexType Name="{s.name}_{t.name}_RowType">'
+            f'<Property Name="Ref_Key" Type="Edm.Guid" Nullable="true"/>{row_props}'
+            "</ComplexType>"
+        )
+        types.append(
+            f'<EntityType Name="{s.name}_{t.name}"><Key><PropertyRef Name="Ref_Key"/>'
+            '<PropertyRef Name="LineNumber"/></Key>'
+            '<Property Name="Ref_Key" Type="Edm.Guid" Nullable="false"/>'
+            + "".join(_prop(f, f.name != "LineNumber") for f in t.fields)
+            + "</EntityType>"
+        )
+        sets.append(
+            f'<EntitySet Name="{s.name}_{t.name}" EntityType="StandardODATA.{s.name}_{t.name}"/>'
+        )
+    types.append(
+        f'<EntityType Name="{s.name}"><Key><PropertyRef Name="Ref_Key"/></Key>'
+        + "".join(props)
+        + "".join(navs)
+        + "</EntityType>"
+    )
+    sets.append(f'<EntitySet Name="{s.name}" EntityType="StandardODATA.{s.name}"/>')
+
+
+def _info_register_metadata(
+    info: InformationRegister, types: list[str], sets: list[str], functions: list[str]
+) -> None:
+    """An information register subordinate to a recorder: its record type (keyed by its
+    recorder and line, [UTX]) and the bound ``SliceLast`` with its row type."""
+    rec_type = f"{info.name}_RecordType"
+    keys = "".join(
+        f'<PropertyRef Name="{k}"/>' for k in ("Recorder", "LineNumber", "Recorder_Type")
+    )
+    types.append(
+        f'<EntityType Name="{rec_type}"><Key>{keys}</Key>'
+        + "".join(
+            _prop(f, f.name not in ("Period", "Recorder", "Recorder_Type", "LineNumber"))
+            for f in info.record_fields
+        )
+        + "</EntityType>"
+    )
+    sets.append(f'<EntitySet Name="{rec_type}" EntityType="StandardODATA.{rec_type}"/>')
+    types.append(
+        f'<ComplexType Name="{info.name}_SliceLast">'
+        + "".join(_prop(f) for f in info.slice_fields)
+        + "</ComplexType>"
+    )
+    functions.append(
+        f'<FunctionImport Name="SliceLast" IsBindable="true" '
+        f'ReturnType="Collection(StandardODATA.{info.name}_SliceLast)">'
+        f'<Parameter Name="bindingParameter" Type="StandardODATA.{rec_type}"/>'
+        '<Parameter Name="Period" Type="Edm.DateTime"/>'
+        '<Parameter Name="Condition" Type="Edm.String"/></FunctionImport>'
+    )
+
+
+def _register_metadata(
+    reg: AccountingRegister, types: list[str], sets: list[str], functions: list[str]
+) -> None:
+    """An accounting register: the bound ``Balance`` with its row type, and the register
+    itself, declared so the bound function has a binding type (reading its record sets
+    is not served)."""
+    row_type = f"{reg.name}_Balance"
+    props = [
+        '<Property Name="Account_Key" Type="Edm.Guid" Nullable="true"/>',
+        *(_prop(f) for f in reg.dimensions),
+    ]
+    for i in range(1, reg.ext_dimensions + 1):
+        props.append(f'<Property Name="ExtDimension{i}" Type="Edm.String" Nullable="true"/>')
+        props.append(f'<Property Name="ExtDimension{i}_Type" Type="Edm.String" Nullable="true"/>')
+    for r in reg.resources:
+        for suffix in ("Balance", "BalanceDr", "BalanceCr"):
+            props.append(f'<Property Name="{r}{suffix}" Type="Edm.Double" Nullable="true"/>')
+    types.append(f'<ComplexType Name="{row_type}">' + "".join(props) + "</ComplexType>")
+    functions.append(
+        f'<FunctionImport Name="Balance" IsBindable="true" '
+        f'ReturnType="Collection(StandardODATA.{row_type})">'
+        f'<Parameter Name="bindingParameter" Type="StandardODATA.{reg.name}"/>'
+        '<Parameter Name="Period" Type="Edm.DateTime"/>'
+        '<Parameter Name="AccountCondition" Type="Edm.String"/>'
+        '<Parameter Name="Condition" Type="Edm.String"/>'
+        '<Parameter Name="ExtraDimensions" Type="Edm.String"/></FunctionImport>'
+    )
+    types.append(
+        f'<EntityType Name="{reg.name}"><Key><PropertyRef Name="Recorder"/>'
+        '<PropertyRef Name="Recorder_Type"/></Key>'
+        '<Property Name="Recorder" Type="Edm.String" Nullable="false"/>'
+        '<Property Name="Recorder_Type" Type="Edm.String" Nullable="false"/></EntityType>'
+    )
+    sets.append(f'<EntitySet Name="{reg.name}" EntityType="StandardODATA.{reg.name}"/>')
 
 
 def _accumulation_metadata(
