@@ -17,14 +17,16 @@ from desktop_sync.domain.entities import (
     InvoiceLine,
     Payment,
     PaymentKind,
+    Product,
     ProductKind,
+    Shipment,
 )
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
 from desktop_sync.sandbox.dataset import Dataset, ref
 from desktop_sync.sandbox.onec import bp30, bp30_posting, story
 from desktop_sync.sandbox.onec.bp30_posting import account_ref, stock_place
-from desktop_sync.sandbox.onec.schema import ZERO_GUID
+from desktop_sync.sandbox.onec.schema import ZERO_GUID, EntitySet
 from desktop_sync.sandbox.onec.store import Movement, Record, Store
 from desktop_sync.sandbox.onec.story import BANK_ACCOUNT_REF, CURRENCY_REF, at, number
 
@@ -391,29 +393,7 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
     returns = store.schema.sets["Document_ВозвратТоваровОтПокупателя"]
     for i, sh in enumerate(ds.shipments):
         wh = ds.warehouses[0 if i % 3 else 1].onec_ref or ""
-        goods: list[Record] = []
-        services: list[Record] = []
-        for ln in sh.lines:
-            p = products.get(ln.product_ref)
-            row = _rows((ln,))[0]
-            if p is not None and p.kind is ProductKind.SERVICE:
-                row.pop("Содержание")
-                row.update(
-                    {"Содержание": ln.product_name, "СчетДоходов_Key": account_ref("90.01.1")}
-                )
-                services.append(row | {"LineNumber": len(services) + 1})
-            else:
-                row.pop("Содержание")
-                row.update(
-                    {
-                        "СчетУчета_Key": account_ref("41.01"),
-                        "СчетДоходов_Key": account_ref("90.01.1"),
-                        "СчетРасходов_Key": account_ref("90.02.1"),
-                    }
-                )
-                goods.append(row | {"LineNumber": len(goods) + 1})
-                key = (ln.product_ref or "", wh)
-                moved[key] = moved.get(key, Decimal(0)) + ln.quantity
+        goods, services = _shipment_rows(sh, products, wh, moved)
         contract = ds.contracts.get(sh.counterparty_ref or "", ZERO_GUID)
         rec = store.insert(
             bp30.SHIPMENTS,
@@ -444,42 +424,90 @@ def _seed_shipments_and_stock(store: Store, ds: Dataset) -> None:
         ret_day = sh.date + dt.timedelta(days=3)
         if i % 4 == 1 and goods and ret_day <= ds.today:
             first = goods[0]
-            price: Decimal = first["Цена"]
-            rate = VatRate.from_onec(first["СтавкаНДС"])
-            ret = store.insert(
-                returns.name,
-                {
-                    "Ref_Key": ref("return", i),
-                    "Number": number(str(i // 4 + 1)),
-                    "Date": at(ret_day, 12, i),
-                    "Организация_Key": ds.organization_ref,
-                    "Склад_Key": wh,
-                    "Контрагент_Key": sh.counterparty_ref,
-                    "ДоговорКонтрагента_Key": contract,
-                    "ДокументРеализации_Key": sh.onec_ref,
-                    "ВалютаДокумента_Key": CURRENCY_REF,
-                    "СуммаВключаетНДС": True,
-                    "СуммаДокумента": price,
-                    "СчетУчетаРасчетовСКонтрагентом_Key": account_ref("62.01"),
-                    "Товары": [
-                        {
-                            "LineNumber": 1,
-                            "Номенклатура_Key": first["Номенклатура_Key"],
-                            "Количество": Decimal(1),
-                            "Цена": price,
-                            "Сумма": price,
-                            "СтавкаНДС": rate.value,
-                            "СуммаНДС": vat_in_sum(price, rate),
-                            "СчетУчета_Key": account_ref("41.01"),
-                        }
-                    ],
-                },
-            )
-            store.movements.extend(bp30_posting.post_return(store, returns, ret))
-            ret["Posted"] = True
+            _seed_return(store, returns, ds, (i, sh, wh, contract), first)
             key = (first["Номенклатура_Key"], wh)
             moved[key] = moved.get(key, Decimal(0)) - 1
-    # Opening stock: what is left now (ds.stock) plus what was moved since.
+    _seed_opening_stock(store, ds, moved)
+
+
+def _shipment_rows(
+    sh: Shipment,
+    products: dict[str | None, Product],
+    wh: str,
+    moved: dict[tuple[str, str], Decimal],
+) -> tuple[list[Record], list[Record]]:
+    """A shipment's goods and services rows; the goods counted in ``moved``."""
+    goods: list[Record] = []
+    services: list[Record] = []
+    for ln in sh.lines:
+        p = products.get(ln.product_ref)
+        row = _rows((ln,))[0]
+        if p is not None and p.kind is ProductKind.SERVICE:
+            row.pop("Содержание")
+            row.update({"Содержание": ln.product_name, "СчетДоходов_Key": account_ref("90.01.1")})
+            services.append(row | {"LineNumber": len(services) + 1})
+        else:
+            row.pop("Содержание")
+            row.update(
+                {
+                    "СчетУчета_Key": account_ref("41.01"),
+                    "СчетДоходов_Key": account_ref("90.01.1"),
+                    "СчетРасходов_Key": account_ref("90.02.1"),
+                }
+            )
+            goods.append(row | {"LineNumber": len(goods) + 1})
+            key = (ln.product_ref or "", wh)
+            moved[key] = moved.get(key, Decimal(0)) + ln.quantity
+    return goods, services
+
+
+def _seed_return(
+    store: Store,
+    returns: EntitySet,
+    ds: Dataset,
+    of: tuple[int, Shipment, str, str],
+    first: Record,
+) -> None:
+    """One unit of the shipment's first goods row comes back three days later, posted
+    (``of``: the shipment's position, the shipment, its warehouse and contract)."""
+    i, sh, wh, contract = of
+    price: Decimal = first["Цена"]
+    rate = VatRate.from_onec(first["СтавкаНДС"])
+    ret = store.insert(
+        returns.name,
+        {
+            "Ref_Key": ref("return", i),
+            "Number": number(str(i // 4 + 1)),
+            "Date": at(sh.date + dt.timedelta(days=3), 12, i),
+            "Организация_Key": ds.organization_ref,
+            "Склад_Key": wh,
+            "Контрагент_Key": sh.counterparty_ref,
+            "ДоговорКонтрагента_Key": contract,
+            "ДокументРеализации_Key": sh.onec_ref,
+            "ВалютаДокумента_Key": CURRENCY_REF,
+            "СуммаВключаетНДС": True,
+            "СуммаДокумента": price,
+            "СчетУчетаРасчетовСКонтрагентом_Key": account_ref("62.01"),
+            "Товары": [
+                {
+                    "LineNumber": 1,
+                    "Номенклатура_Key": first["Номенклатура_Key"],
+                    "Количество": Decimal(1),
+                    "Цена": price,
+                    "Сумма": price,
+                    "СтавкаНДС": rate.value,
+                    "СуммаНДС": vat_in_sum(price, rate),
+                    "СчетУчета_Key": account_ref("41.01"),
+                }
+            ],
+        },
+    )
+    store.movements.extend(bp30_posting.post_return(store, returns, ret))
+    ret["Posted"] = True
+
+
+def _seed_opening_stock(store: Store, ds: Dataset, moved: dict[tuple[str, str], Decimal]) -> None:
+    """Opening stock: what is left now (ds.stock) plus what was moved since."""
     opening: dict[tuple[str, str], Decimal] = dict(moved)
     for level in ds.stock:
         key = (level.product_ref, level.warehouse_ref)

@@ -16,10 +16,12 @@ from decimal import Decimal
 
 from desktop_sync.domain.entities import (
     CounterpartyKind,
+    Invoice,
     InvoiceLine,
     Payment,
     PaymentKind,
     ProductKind,
+    Shipment,
 )
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.domain.vat import VatRate, calculated_rate, standard_rate, vat_in_sum
@@ -436,25 +438,7 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
             status = "Закрыт"
         else:
             status = "КОтгрузке" if i % 2 == 0 else "НеСогласован"
-        rows = []
-        for n, ln in enumerate(inv.lines, start=1):
-            key = (ln.product_ref or "", wh)
-            option = "Отгрузить" if inv.onec_ref in shipped else "Требуется"
-            goods = is_goods(store, key[0])
-            if status == "КОтгрузке" and goods and free.get(key, Decimal(0)) >= ln.quantity:
-                free[key] -= ln.quantity
-                option = "СоСклада"
-            if not goods:
-                option = "НеТребуется"
-            rows.append(
-                _row(
-                    store,
-                    ln,
-                    n,
-                    base_price,
-                    {"ВариантОбеспечения": option, "Склад_Key": wh, "Содержание": ""},
-                )
-            )
+        rows = _order_rows(store, inv, (status, wh, base_price), free)
         rec = store.insert(
             ut11.ORDERS,
             {
@@ -493,6 +477,35 @@ def _seed_documents(store: Store, ds: Dataset) -> None:
             rec["Posted"] = True
     _seed_payments(store, ds, partner_of)
     _seed_shipments_and_stock(store, ds, partner_of, ship_wh)
+
+
+def _order_rows(
+    store: Store, inv: Invoice, how: tuple[str, str, str], free: dict[tuple[str, str], Decimal]
+) -> list[Record]:
+    """An order's rows (``how``: its status, warehouse and base price type): goods to
+    ship (a closed order), reserved from free stock (СоСклада, taken from ``free``) or
+    waiting for supply (Требуется); services need none."""
+    status, wh, base_price = how
+    rows = []
+    for n, ln in enumerate(inv.lines, start=1):
+        key = (ln.product_ref or "", wh)
+        option = "Отгрузить" if status == "Закрыт" else "Требуется"
+        goods = is_goods(store, key[0])
+        if status == "КОтгрузке" and goods and free.get(key, Decimal(0)) >= ln.quantity:
+            free[key] -= ln.quantity
+            option = "СоСклада"
+        if not goods:
+            option = "НеТребуется"
+        rows.append(
+            _row(
+                store,
+                ln,
+                n,
+                base_price,
+                {"ВариантОбеспечения": option, "Склад_Key": wh, "Содержание": ""},
+            )
+        )
+    return rows
 
 
 _BANK: Record = {"ПроведеноБанком": True}
@@ -585,41 +598,59 @@ def _seed_shipments_and_stock(
         goods = [r for r in rows if is_goods(store, r["Номенклатура_Key"])]
         if i % 4 == 1 and goods and ret_day <= ds.today:
             first = goods[0]
-            price: Decimal = first["Цена"]
-            rate = VatRate.from_onec(
-                next(r.value for r in VatRate if vat_ref(r) == first["СтавкаНДС_Key"])
-            )
-            ret = store.insert(
-                ut11.RETURNS,
-                {
-                    "Ref_Key": ref("return", i),
-                    "Number": number(str(i // 4 + 1)),
-                    "Date": at(ret_day, 12, i),
-                    **_sale_header(ds, partner, cp, wh, "ВозвратТоваровОтКлиента"),
-                    "СуммаДокумента": price,
-                    "Товары": [
-                        {
-                            **first,
-                            "LineNumber": 1,
-                            "КодСтроки": 1,
-                            "КоличествоУпаковок": Decimal(1),
-                            "Количество": Decimal(1),
-                            "Сумма": price,
-                            "СуммаРучнойСкидки": Decimal(0),
-                            "СуммаНДС": vat_in_sum(price, rate),
-                            "СуммаСНДС": price,
-                            "ДокументРеализации": sh.onec_ref,
-                            "ДокументРеализации_Type": SHIPMENT_TYPE,
-                        }
-                    ],
-                },
-            )
-            for k in ("ЗаказКлиента", "ЗаказКлиента_Type"):
-                ret["Товары"][0].pop(k, None)
-            ut11_posting.post_return(store, returns, ret)
-            ret["Posted"] = True
+            _seed_return(store, returns, ds, (i, sh, partner, cp, wh), first)
             key = (first["Номенклатура_Key"], first["Характеристика_Key"], wh)
             moved[key] = moved.get(key, Decimal(0)) - 1
+    _seed_opening_stock(store, ds, moved, shipments)
+
+
+def _seed_return(
+    store: Store,
+    returns: EntitySet,
+    ds: Dataset,
+    of: tuple[int, Shipment, str, str, str],
+    first: Record,
+) -> None:
+    """One unit of the shipment's first goods row comes back three days later, posted
+    (``of``: the shipment's position, the shipment, its partner, counterparty and
+    warehouse)."""
+    i, sh, partner, cp, wh = of
+    price: Decimal = first["Цена"]
+    rate = VatRate.from_onec(next(r.value for r in VatRate if vat_ref(r) == first["СтавкаНДС_Key"]))
+    ret = store.insert(
+        ut11.RETURNS,
+        {
+            "Ref_Key": ref("return", i),
+            "Number": number(str(i // 4 + 1)),
+            "Date": at(sh.date + dt.timedelta(days=3), 12, i),
+            **_sale_header(ds, partner, cp, wh, "ВозвратТоваровОтКлиента"),
+            "СуммаДокумента": price,
+            "Товары": [
+                {
+                    **first,
+                    "LineNumber": 1,
+                    "КодСтроки": 1,
+                    "КоличествоУпаковок": Decimal(1),
+                    "Количество": Decimal(1),
+                    "Сумма": price,
+                    "СуммаРучнойСкидки": Decimal(0),
+                    "СуммаНДС": vat_in_sum(price, rate),
+                    "СуммаСНДС": price,
+                    "ДокументРеализации": sh.onec_ref,
+                    "ДокументРеализации_Type": SHIPMENT_TYPE,
+                }
+            ],
+        },
+    )
+    for k in ("ЗаказКлиента", "ЗаказКлиента_Type"):
+        ret["Товары"][0].pop(k, None)
+    ut11_posting.post_return(store, returns, ret)
+    ret["Posted"] = True
+
+
+def _seed_opening_stock(
+    store: Store, ds: Dataset, moved: dict[tuple[str, str, str], Decimal], shipments: EntitySet
+) -> None:
     # Opening stock (ввод остатков before the story): now (ds.stock) plus what moved.
     opening: dict[tuple[str, str, str], Decimal] = dict(moved)
     for level in ds.stock:
