@@ -49,6 +49,21 @@ def test_every_reason_template_is_said_as_done_in_both_languages() -> None:
     assert journal_reason(planned, "applied") == "«Склад»: оплата № 3 отмечена в ленте"
 
 
+def test_a_name_that_holds_a_future_word_is_kept() -> None:
+    """Only the template's words change: a company «Всё будет хорошо» (a buyer, a record
+    label) keeps its name in the done reason (was «Всё хорошо»)."""
+    ru, en = catalog("ru"), "{label}: issued in 1C, will be created in the CRM for {buyer}"
+    name = "ООО «Всё будет хорошо»"
+    planned = ru[en].format(label=f"Счёт № 7 от 02.03.2026 ({name})", buyer=name)
+    assert done_reason(planned) == (
+        f"Счёт № 7 от 02.03.2026 ({name}): выставлен в 1С, создан в CRM для {name}"
+    )
+    planned = en.format(label="Light will be on LLC", buyer="Light will be on LLC")
+    assert done_reason(planned) == (
+        "Light will be on LLC: issued in 1C, created in the CRM for Light will be on LLC"
+    )
+
+
 @pytest.mark.parametrize("configuration", ["bp30"])
 def test_the_journal_command_says_done_operations_as_done(world: World) -> None:
     world.sync(lang="ru")
