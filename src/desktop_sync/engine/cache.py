@@ -43,8 +43,9 @@ from desktop_sync.engine.snapshot import CrmData, OnecData
 log = logging.getLogger(__name__)
 
 # 2: products carry UT packages and characteristics; 3: invoice requisites;
-# 4: MessagePack validated by type instead of pickle; 5: in frames; 6: 1C sets' fingerprints
-FORMAT = 6
+# 4: MessagePack validated by type instead of pickle; 5: in frames; 6: 1C sets' fingerprints;
+# 7: the 1C invoices' record digests (``OnecData.scanned``)
+FORMAT = 7
 FRAME = 256  # records of one collection per frame (a few ms to encode or decode)
 MAGIC = b"DSYNC-SNAPSHOT\x00"  # file header: what this file is, before any decoding
 

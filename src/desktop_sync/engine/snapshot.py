@@ -69,6 +69,9 @@ class OnecData:
     returns: dict[str, Return] = field(default_factory=dict)
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     stock: list[StockLevel] = field(default_factory=list)
+    # set -> its records' (Ref_Key, DataVersion) digests as read (connectors.onec.versions):
+    # the next read asks again only for the records added or changed since
+    scanned: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass

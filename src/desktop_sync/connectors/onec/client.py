@@ -10,7 +10,6 @@ whatever the configuration.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, Unpack
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from desktop_sync.closing import Closing
-from desktop_sync.connectors.onec import access, paging, wire
+from desktop_sync.connectors.onec import access, paging, versions, wire
 from desktop_sync.connectors.onec import records as rec
 from desktop_sync.connectors.onec.access import CheckReport, EntityAccess
 from desktop_sync.connectors.onec.bodies import comment_with_key as comment_with_key
@@ -290,6 +289,10 @@ class OnecClient(Closing):
     def invoices_by_number(self, printed: str, year: int) -> list[e.Invoice]:
         return self.config.invoices_by_number(printed, year)
 
+    def invoices_by_refs(self, refs: list[str]) -> list[e.Invoice]:
+        """The invoices of these keys, as :meth:`invoices` reads them (those changed)."""
+        return self.config.invoices_by_refs(refs)
+
     def invoice(self, ref: str) -> e.Invoice | None:
         return self.config.invoice(ref)
 
@@ -328,11 +331,7 @@ class OnecClient(Closing):
         ``Ref_Key → DataVersion`` scan, equal only while no record of it was added,
         changed or removed. Kept between runs instead of the scan itself (on the large
         set the scans' strings took 23 MB of the sync's memory; issue 18)."""
-        scanned = self.config.scan(logical)
-        digest = hashlib.sha256()
-        for ref in sorted(scanned):
-            digest.update(f"{ref}={scanned[ref]};".encode())
-        return f"{len(scanned)}:{digest.hexdigest()}"
+        return versions.fingerprint(self.config.scan(logical))
 
     def changes(
         self, logical: str, previous: dict[str, str], since: dt.date | None = None
