@@ -11,6 +11,9 @@ missing:
 - a placeholder inside longer text is replaced only when the resolved value is
   text or a number; otherwise the literal text stays.
 
+A command over PHP's ``max_input_vars`` (1,000 variables) is refused in its
+``result_error`` (``MAX_INPUT_VARS_EXCEEDED``), not cut short as PHP would.
+
 HTTP status is always 200; errors go to ``result_error[key]``; ``halt=1`` stops
 at the first error and leaves later keys out; empty maps come back as ``[]``.
 """
@@ -23,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_sync.sandbox.bitrix24.args import as_dict, yes
-from desktop_sync.sandbox.bitrix24.errors import RestError
-from desktop_sync.sandbox.bitrix24.phpquery import parse_str
+from desktop_sync.sandbox.bitrix24.errors import RestError, input_vars_exceeded
+from desktop_sync.sandbox.bitrix24.phpquery import InputVarsExceeded, parse_str
 
 MAX_COMMANDS = 50
 PLACEHOLDER = re.compile(r"\$(result|next|total|time|error)([^\s]*)", re.IGNORECASE)
@@ -105,7 +108,12 @@ def run_batch(params: dict[str, Any], run: Runner) -> dict[str, Any]:
                 )
             )
         else:
-            sub = run(method_name, substitute(parse_str(query), state))
+            try:
+                sub_params = parse_str(query)
+            except InputVarsExceeded as exc:  # stricter than PHP, which drops the rest
+                sub = SubResult(error=input_vars_exceeded(exc.count, exc.limit))
+            else:
+                sub = run(method_name, substitute(sub_params, state))
         if sub.error is not None:
             state["error"][key] = sub.error.body()
             if halt:

@@ -40,3 +40,16 @@ def bad_argument(description: str, code: Any = "INVALID_ARG_VALUE") -> RestError
 
 def not_found(description: str, code: Any = "NOT_FOUND") -> RestError:
     return RestError(400, code, description)
+
+
+def input_vars_exceeded(count: int, limit: int) -> RestError:
+    """A query string over PHP's ``max_input_vars``. The portal has no such error: PHP
+    keeps the first ``limit`` variables with a warning and the method runs on what is
+    left. The sandbox refuses instead (docs/decisions/bitrix24-sandbox.md), with PHP's
+    warning for a description."""
+    return RestError(
+        400,
+        "MAX_INPUT_VARS_EXCEEDED",
+        f"Input variables exceeded {limit} ({count} in this query). "
+        "To increase the limit change max_input_vars in php.ini.",
+    )

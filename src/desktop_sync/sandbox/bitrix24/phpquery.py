@@ -5,6 +5,10 @@
 maps; an array whose keys are exactly ``0..n-1`` becomes a Python list (as
 ``json_encode`` would write it), any other array a dict with text keys. Every
 leaf is a string, as in PHP.
+
+PHP keeps at most ``max_input_vars`` (1,000 by default) variables of one query string
+and drops the rest with a warning; the sandbox refuses instead (``InputVarsExceeded``),
+so a client's command that a real portal would cut short fails a test loudly.
 """
 
 from __future__ import annotations
@@ -14,10 +18,36 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 _KEY = re.compile(r"\[([^\]]*)\]")
+# php.ini's max_input_vars default
+MAX_INPUT_VARS = 1000
 
 
-def parse_str(query: str) -> dict[str, Any]:
-    """Parse ``query`` like PHP's ``parse_str`` (last value wins, ``[]`` appends)."""
+class InputVarsExceeded(ValueError):
+    """A query string with more variables than PHP keeps (``max_input_vars``)."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"Input variables exceeded {limit} ({count} given)")
+        self.count = count
+        self.limit = limit
+
+
+def count_vars(query: str) -> int:
+    """The variables PHP counts against ``max_input_vars``: every non-empty
+    ``&``-separated pair (``php_default_treat_data`` splits with ``strtok``), however
+    deep its key: ``filter[@ID][]=5`` is one, as ``a=1`` is."""
+    return sum(1 for pair in query.split("&") if pair)
+
+
+def parse_str(query: str, *, max_vars: int | None = MAX_INPUT_VARS) -> dict[str, Any]:
+    """Parse ``query`` like PHP's ``parse_str`` (last value wins, ``[]`` appends).
+
+    Stricter than PHP: over ``max_vars`` variables raises ``InputVarsExceeded`` where
+    PHP would keep the first ``max_vars`` and silently drop the rest (``None``: no limit).
+    """
+    if max_vars is not None:
+        count = count_vars(query)
+        if count > max_vars:
+            raise InputVarsExceeded(count, max_vars)
     root: dict[str, Any] = {}
     for pair in query.split("&"):
         if not pair:

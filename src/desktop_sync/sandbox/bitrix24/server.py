@@ -4,7 +4,9 @@ Request path: ``/rest/USER_ID/CODE/METHOD[.json]`` (webhook) or
 ``/rest/METHOD[.json]`` with ``auth=TOKEN`` (OAuth; the sandbox issues no
 tokens, so any token is refused). Parameters are merged from the query string
 and the body (form-urlencoded with PHP brackets, or JSON), as PHP's
-``$_REQUEST`` would. Order of checks, as in the core ``rest`` module: leaky
+``$_REQUEST`` would; a query string or form body over PHP's ``max_input_vars``
+(1,000 variables) is refused with 400 ``MAX_INPUT_VARS_EXCEEDED`` (PHP would drop
+the rest). Order of checks, as in the core ``rest`` module: leaky
 bucket (503) -> auth (401) -> method exists (404) -> scope (403) -> operating
 time (429) -> the method itself.
 """
@@ -30,7 +32,12 @@ from desktop_sync.sandbox.bitrix24 import (  # noqa: F401  (registers the method
     userfields,
 )
 from desktop_sync.sandbox.bitrix24.batch import SubResult, run_batch
-from desktop_sync.sandbox.bitrix24.errors import RestError, insufficient_scope, method_not_found
+from desktop_sync.sandbox.bitrix24.errors import (
+    RestError,
+    input_vars_exceeded,
+    insufficient_scope,
+    method_not_found,
+)
 from desktop_sync.sandbox.bitrix24.faults import KINDS_EXECUTED, FaultPlan
 from desktop_sync.sandbox.bitrix24.limits import (
     WINDOW,
@@ -39,7 +46,7 @@ from desktop_sync.sandbox.bitrix24.limits import (
     OperatingLimiter,
     operating_cost,
 )
-from desktop_sync.sandbox.bitrix24.phpquery import normalize, parse_str
+from desktop_sync.sandbox.bitrix24.phpquery import InputVarsExceeded, normalize, parse_str
 from desktop_sync.sandbox.bitrix24.registry import METHODS, Ctx, Outcome
 from desktop_sync.sandbox.bitrix24.store import PORTAL_TZ, Store, Webhook, iso, now_portal
 
@@ -349,7 +356,13 @@ class Handler(BaseHTTPRequestHandler):
         if length > portal.max_body:
             self._too_large(length)
             return
-        params = self._read_params()
+        try:
+            params = self._read_params()
+        except InputVarsExceeded as exc:  # stricter than PHP, which drops the rest
+            with portal.stats.lock:
+                portal.stats.requests += 1
+            self._send(400, encode(input_vars_exceeded(exc.count, exc.limit).body()))
+            return
         with portal.stats.lock:
             portal.stats.requests += 1
         status, body, method, user_id, fault = self._dispatch(portal, parts[1:], params)
