@@ -10,7 +10,7 @@ import math
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
@@ -220,3 +220,27 @@ def test_invoices_changed_since_the_cached_read_are_the_only_ones_read_again(con
     assert again.invoices == whole and gone not in again.invoices
     assert again.invoices[changed].comment == "changed in 1C"
     assert previous.onec.invoices == {}  # not kept twice
+
+
+def test_rows_read_again_take_names_from_the_unchanged_catalog_not_a_new_read() -> None:
+    """Issue 18: an invoice read again named its products from a new read of the whole
+    catalog (20,000 products on the large set, alive through the plan beside the cached
+    ones), though the catalog's scan said nothing had changed; and the cached products
+    were all copied to carry prices that had not changed either."""
+    cancel = threading.Event()
+    with start(seed=1, size="small") as sb, make_client(sb) as c:
+        data, versions = read_onec(c, no_progress, cancel)
+        cached = replace(data, invoices=dict(data.invoices))
+        previous = Cached("p", cached, CrmData(), dt.datetime.now(dt.UTC), onec_versions=versions)
+        newest = max(data.invoices.values(), key=lambda i: i.date)
+        sb.store.update(c.profile.set("invoices"), str(newest.onec_ref), {"Комментарий": "new"})
+        c.forget()
+        wire = _Wire(c)
+        again, _ = read_onec(c, no_progress, cancel, previous=previous)
+    catalog = c.profile.set("products")
+    asked = zip(wire.gets, wire.paths, strict=True)
+    scan = ["Ref_Key,DataVersion"]
+    reads = [q for q, p in asked if unquote(p) == catalog and q.get("$select") != scan]
+    assert reads == []  # its light scan only
+    assert again.invoices[str(newest.onec_ref)].lines == newest.lines
+    assert all(again.products[ref] is p for ref, p in data.products.items())

@@ -181,6 +181,8 @@ def read_onec(
         ):
             for name in group.fields:  # unchanged since the last read: reuse it
                 setattr(data, name, getattr(previous.onec, name))
+            if group.load is _products:  # the rows read after it name them: no new read
+                client.know_products(data.products)
             continue
         if previous is not None and _again_by_record(client, data, previous, group, scans):
             continue
@@ -193,8 +195,13 @@ def read_onec(
     if not reloaded and data.products:
         # A price is a register record: no catalog version moves with it, so the base
         # prices are read again on every run (one light request).
+        # A product whose price is spelled as before stays the cached object (not a
+        # second copy of the catalog beside the cached one while the plan is made).
         prices = client.prices()
-        data.products = {ref: replace(p, price=prices.get(ref)) for ref, p in data.products.items()}
+        data.products = {
+            ref: p if str(p.price) == str(prices.get(ref)) else replace(p, price=prices.get(ref))
+            for ref, p in data.products.items()
+        }
     _step(cancel, progress, Stage.READ_ONEC, steps - 1, steps, tr("Warehouses"))
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     if stock:

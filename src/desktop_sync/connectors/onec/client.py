@@ -122,6 +122,12 @@ class OnecClient(Closing):
         """Drop what earlier lookups kept: the next run sees 1C as it is now."""
         self.config.forget()
 
+    def know_products(self, products: dict[str, e.Product]) -> None:
+        """The catalog as an earlier read gave it, unchanged since (its scan says so): the
+        document rows read now take their product names and units from it, instead of
+        reading all of it again (issue 18: 20,000 products on the large set)."""
+        self.config._cache["products"] = products  # what product_names gives; the run keeps it
+
     def forget_numbers(self) -> None:
         """Once a read is over: the numbers it shared are either in its records or gone."""
         wire.forget_numbers()
