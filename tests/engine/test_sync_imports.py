@@ -12,7 +12,7 @@ import sys
 
 # Not needed by a sync until it does that one thing (a PDF written, a table exported).
 HEAVY = ("PySide6", "fpdf", "fontTools", "PIL", "openpyxl", "xlsxwriter", "psycopg",
-         "num2words", "segno")  # fmt: skip
+         "num2words", "segno", "rich", "pygments")  # fmt: skip
 
 _CODE = """
 import json, sys

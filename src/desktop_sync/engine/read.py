@@ -233,7 +233,8 @@ def read_crm(
     previous: Cached | None = None,
     deals: Sequence[int] = (),
 ) -> CrmRead:
-    """The CRM side; with ``previous``, only what changed since its cursor.
+    """The CRM side; with ``previous``, only what changed since its cursor (``previous.crm``
+    is emptied once read: its records are in the new read or were read again).
 
     Every list travels in shared batch requests (``connectors.bitrix24.reads``): with
     nothing changed, the whole read is one request."""
@@ -270,6 +271,8 @@ def read_crm(
         data.stock_at = lists.stock_at
     elif stock and old is not None:  # no store document moved since the last read
         data.stock, data.stock_at = old.stock, old.stock_at
+    if previous is not None:  # what it held is in ``data`` now, or was read again: the
+        previous.crm = CrmData()  # older copies are not kept beside it (issue 18)
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
     return CrmRead(data, _newest(data), lists.keys)
 

@@ -1,0 +1,34 @@
+"""What an incremental read lets go of (issue 18: the large set in 300 MB). Real
+clients against the sandboxes over loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.engine import cache
+from desktop_sync.engine.model import no_progress
+from desktop_sync.engine.read import read_crm
+from tests.e2e.conftest import World, make_world
+
+
+@pytest.fixture
+def bp_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from make_world(tmp_path, monkeypatch)
+
+
+def test_the_cached_crm_records_are_let_go_once_read_again(bp_world: World) -> None:
+    """The cached CRM lists stayed alive beside the new read (their records read again
+    too: 14,000 on the large set's run after its first sync) until the plan was made."""
+    with bp_world.service() as svc:
+        svc.run()
+        path = cache.cache_path(bp_world.paths.data_dir, bp_world.profile.uuid)
+        previous = cache.load(path, bp_world.profile.uuid)
+        assert previous is not None and previous.crm.invoices and previous.crm.companies
+        before = dict(previous.crm.invoices)
+        read = read_crm(svc.crm, no_progress, threading.Event(), previous=previous)
+    assert read.data.invoices.keys() == before.keys()
+    assert not previous.crm.invoices and not previous.crm.companies and not previous.crm.products
