@@ -47,3 +47,24 @@ def http_build_query(params: Mapping[str, Any]) -> str:
     for key, value in params.items():
         _pairs(str(key), value, out)
     return "&".join(out)
+
+
+# php.ini's max_input_vars: PHP's parse_str keeps the first 1,000 variables of a batch
+# command and silently drops the rest (a variable is a pair, however deep its key).
+MAX_VARS = 1000
+
+
+def variables(params: Mapping[str, Any]) -> int:
+    """The variables of ``http_build_query(params)``, as PHP counts them: one for each
+    leaf that is not null."""
+    return sum(_leaves(value) for value in params.values())
+
+
+def _leaves(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, Mapping):
+        return sum(_leaves(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_leaves(v) for v in value)
+    return 1

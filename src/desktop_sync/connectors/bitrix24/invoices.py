@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
+from desktop_sync.connectors.bitrix24.encoding import MAX_VARS, variables
 from desktop_sync.connectors.bitrix24.envelope import PAGE, Params
 from desktop_sync.connectors.bitrix24.errors import (
     Bitrix24Error,
@@ -238,7 +239,9 @@ class Invoices:
         """F8: invoices with their rows and the buyer's requisite chosen on them (``None``:
         none), up to 16 to a batch request (three commands each); one outcome each: the
         id, or the portal's error (an invoice made whose rows were refused: the error;
-        its key finds it). No value may hold a ``$`` (a reference inside a batch)."""
+        its key finds it). No value may hold a ``$`` (a reference inside a batch). Rows
+        over the 1,000 variables PHP keeps of a batch command (100 rows or more) are set
+        by a call of their own once the invoice is made."""
         out: list[int | Exception] = []
         for start in range(0, len(drafts), DRAFTS_PER_BATCH):
             chunk = drafts[start : start + DRAFTS_PER_BATCH]
@@ -247,7 +250,9 @@ class Invoices:
                 fields = {**_draft_fields(draft), "xmlId": draft.xml_id}
                 commands[f"a{n}"] = ("crm.item.add", {"entityTypeId": INVOICE, "fields": fields})
                 made = f"$result[a{n}][item][id]"
-                commands[f"r{n}"] = mapping.rows_set("SI", made, lines)
+                rows = mapping.rows_set("SI", made, lines)
+                if variables(rows[1]) <= MAX_VARS:
+                    commands[f"r{n}"] = rows
                 if requisite:
                     commands[f"l{n}"] = (
                         "crm.requisite.link.register",
@@ -261,9 +266,19 @@ class Invoices:
                     out.append(errors[0])
                 elif "id" not in item:
                     out.append(Bitrix24ServerError("Bitrix24 did not say which invoice it made."))
-                else:
+                elif f"r{n}" in commands:
                     out.append(int(item["id"]))
+                else:
+                    out.append(self._rows_alone(int(item["id"]), chunk[n][1]))
         return out
+
+    def _rows_alone(self, invoice_id: int, lines: Sequence[InvoiceLine]) -> int | Exception:
+        """A made invoice's rows too many for a batch command: their own call (JSON)."""
+        try:
+            self.set_product_rows(invoice_id, lines)
+        except Bitrix24Error as exc:
+            return exc
+        return invoice_id
 
     def set_header(self, invoice_id: int, *, stage_id: str = "", title: str = "") -> None:
         fields = {k: v for k, v in (("stageId", stage_id), ("title", title)) if v}

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.connectors.bitrix24.catalog import Catalog
+from desktop_sync.connectors.bitrix24.encoding import MAX_VARS, variables
 from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, Params, outcome
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error, Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.fields import sync_values
@@ -45,7 +46,8 @@ class Updates:
         """Each record's commands; its outcome: None (all done) or its first error. A
         record's commands go in one request; a request whose answer is lost gives each
         of its records that error (``outcome_unknown``), naming what was sent. A record
-        a batch cannot carry (``batchable``) goes call by call."""
+        a batch cannot carry (``batchable``, or over PHP's 1,000 variables) goes call
+        by call."""
         out: list[Exception | None] = [None] * len(writes)
         alone = {n for n, record in enumerate(writes) if not _fits(record)}
         for n in sorted(alone):
@@ -90,7 +92,9 @@ def batchable(value: Any) -> bool:
 
 
 def _fits(record: Sequence[Command]) -> bool:
-    return all(batchable(params) for _method, params in record)
+    """Every command survives a batch, none over the variables PHP's ``parse_str``
+    keeps (an invoice of 100 rows or more: the portal would set only the first)."""
+    return all(batchable(params) and variables(params) <= MAX_VARS for _method, params in record)
 
 
 def _chunks(writes: Sequence[Sequence[Command]]) -> list[list[int]]:
