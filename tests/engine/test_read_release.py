@@ -3,6 +3,7 @@ clients against the sandboxes over loopback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from desktop_sync.engine import cache
 from desktop_sync.engine.model import no_progress
-from desktop_sync.engine.read import read_crm
+from desktop_sync.engine.read import read_crm, read_onec
+from desktop_sync.engine.snapshot import CrmData
 from tests.e2e.conftest import World, make_world
 
 
@@ -32,3 +34,18 @@ def test_the_cached_crm_records_are_let_go_once_read_again(bp_world: World) -> N
         read = read_crm(svc.crm, no_progress, threading.Event(), previous=previous)
     assert read.data.invoices.keys() == before.keys()
     assert not previous.crm.invoices and not previous.crm.companies and not previous.crm.products
+
+
+def test_the_cached_stock_and_warehouses_are_let_go_once_read_again(bp_world: World) -> None:
+    """1C stock balances and warehouses are read on every run; their cached copies (the
+    large set's 23,961 balances) stayed alive beside them until the plan was made."""
+    cancel = threading.Event()
+    with bp_world.service() as svc:
+        first, versions = read_onec(svc.onec, no_progress, cancel, stock=True)
+        previous = cache.Cached(
+            "p", first, CrmData(), dt.datetime.now(dt.UTC), onec_versions=versions
+        )
+        assert first.stock and first.warehouses
+        data, _ = read_onec(svc.onec, no_progress, cancel, stock=True, previous=previous)
+    assert data.stock and data.warehouses
+    assert not previous.onec.stock and not previous.onec.warehouses

@@ -206,6 +206,8 @@ def read_onec(
     data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
     if stock:
         data.stock = client.stock()
+    if previous is not None:  # read again on every run: the cached ones not kept beside
+        previous.onec.stock, previous.onec.warehouses = [], {}
     client.forget_numbers()
     _step(cancel, progress, Stage.READ_ONEC, steps, steps, "")
     return data, versions
