@@ -29,7 +29,7 @@ from desktop_sync.connectors.bitrix24 import (
 )
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine import front
-from desktop_sync.engine.cache import Cached, cache_path
+from desktop_sync.engine.cache import Cached, cache_path, give_back
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished
@@ -437,12 +437,12 @@ class SyncService(JournalDoor):
         flows: tuple[Flow, ...] | None,
         full: bool,
     ) -> Plan:
-        """Under the run lock: settle what an interrupted run left, read, plan, and keep
-        the read as the next incremental read's start."""
+        """Under the run lock: settle, read, plan, keep the read as the next one's start."""
         self.connect(scopes=False)
         self._settle_locked(progress)
-        _snapshot, plan = self.prepare(progress, cancel, flows, full=full)
+        plan = self.prepare(progress, cancel, flows, full=full)[1]  # the read: not kept
         self._keep_cache(plan)
+        give_back()  # what the read held, to the system before the apply (issue 18)
         return plan
 
     # -- setup --------------------------------------------------------------------------
