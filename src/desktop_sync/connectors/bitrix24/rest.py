@@ -29,7 +29,7 @@ import httpx
 from desktop_sync.closing import Closing
 from desktop_sync.connectors import retry
 from desktop_sync.connectors.bitrix24 import paging
-from desktop_sync.connectors.bitrix24.encoding import http_build_query
+from desktop_sync.connectors.bitrix24.encoding import MAX_VARS, http_build_query
 from desktop_sync.connectors.bitrix24.envelope import (
     MAX_BATCH,
     PAGE,
@@ -403,6 +403,9 @@ class RestClient(Closing):
                 return shared
         methods = [m.lower() for m, _ in commands.values()]
         cmd = {key: f"{m.lower()}?{http_build_query(p)}" for key, (m, p) in commands.items()}
+        over = next((k for k, q in cmd.items() if q.count("&") >= MAX_VARS), None)
+        if over is not None:  # a real portal would run it cut short, silently
+            raise ValueError(f"batch command {over} is over PHP's {MAX_VARS} input variables")
         read = all(is_read(m) for m in methods)
         what = what or ", ".join(sorted({noun(m) for m in methods}))
 
