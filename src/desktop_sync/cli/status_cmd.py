@@ -86,6 +86,8 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
                 number=data["crm"]["number"], id=st.crm_id, stage=data["crm"]["stage"]
             )
         )
+        if st.note and not st.in_onec:  # not at the send stage: goes to 1C from there
+            echo(tr("Not in 1C: {why}.").format(why=st.note))
     elif st.note:  # e.g. a UT 11 draft order: it goes once posted
         echo(tr("Not in the CRM: {why}.").format(why=st.note))
     else:

@@ -59,12 +59,12 @@ def setting_choices(svc: SyncService) -> SettingChoices:
 
 def invoice_status(svc: SyncService, query: str) -> lookup.InvoiceStatus:
     """The invoice ``status`` names, read now (payments and shipments: F3, F4), with what
-    it waits for (F8: a UT 11 draft order goes to the CRM once posted)."""
-    snap, plan = svc.prepare(flows=(Flow.F3, Flow.F4, Flow.F8))
+    it waits for (F8: a UT 11 draft order goes to the CRM once posted; F1: a CRM invoice
+    goes to 1C from the send stage)."""
+    snap, plan = svc.prepare(flows=(Flow.F1, Flow.F3, Flow.F4, Flow.F8))
     found = lookup.locate(snap, svc.links(INVOICE), query)
-    notes = [
-        text for kind, rid, _short, text in plan.notes if (kind, rid) == (INVOICE, found.onec_ref)
-    ]
+    rid = found.onec_ref or str(found.crm_id)  # F1: a CRM invoice not at the send stage
+    notes = [text for kind, r, _short, text in plan.notes if (kind, r) == (INVOICE, rid)]
     return replace(found, note="; ".join(notes)) if notes else found
 
 

@@ -238,8 +238,13 @@ def find_invoices(
     if not said:
         return found
     return [
-        replace(s, note="; ".join(said[s.onec_ref])) if s.onec_ref in said else s for s in found
+        replace(s, note="; ".join(said[k])) if (k := _said_key(s)) in said else s for s in found
     ]
+
+
+def _said_key(s: InvoiceStatus) -> str:
+    """The record a plan's note names: the 1C document, or the CRM invoice 1C lacks."""
+    return s.onec_ref if s.onec_ref else str(s.crm_id)
 
 
 def _found(

@@ -168,9 +168,14 @@ class Invoices:
                     action=tr("choose it: desktop-sync profile set NAME stage.send DT31_1:S"),
                 )
             return
+        waits = _waits_words(self.snap.crm.stages, stage)
         for ci in sorted(candidates, key=lambda c: c.invoice.crm_id or 0):
-            if ci.stage_id == stage and ci.invoice.crm_id not in self.skip:
+            if ci.invoice.crm_id in self.skip:
+                continue
+            if ci.stage_id == stage:
                 self._send_one(ci)
+            elif str(ci.invoice.crm_id) not in self.match.by_crm:  # why it stays CRM-only
+                self.b.notes.append((INVOICE, str(ci.invoice.crm_id), *waits))
 
     def _send_one(self, ci: CrmInvoice) -> None:
         inv = ci.invoice
@@ -480,3 +485,13 @@ def invoice_values_onec(inv: Invoice) -> dict[str, Any]:
     return nz.invoice_values(
         inv, inv.counterparty_ref or "", [ln.product_ref or "" for ln in inv.lines]
     )
+
+
+def _waits_words(stages: dict[str, str], send_stage: str) -> tuple[str, str]:
+    """(a few words, the whole story) of a CRM invoice not at the profile's send stage:
+    it stays in the CRM only until moved there. Said once a plan, for all of them."""
+    name = stages.get(send_stage) or send_stage
+    return tr("to 1C from the stage «{stage}»").format(stage=name), tr(
+        "a CRM invoice goes to 1C once it is moved to the stage «{stage}» (the profile's "
+        "“send to 1C” stage); this one is at another stage"
+    ).format(stage=name)

@@ -183,6 +183,8 @@ def status_html(s: InvoiceStatus, portal: str = "") -> str:
             else ""
         )
         lines.append(f"<p>{stage}{link}</p>")
+        if s.note and not s.in_onec:  # not at the send stage: goes to 1C from there
+            lines.append("<p>" + html.escape(tr("Not in 1C: {why}.").format(why=s.note)) + "</p>")
     elif s.note:  # e.g. a UT 11 draft order: it goes once posted (as `status` says)
         lines.append("<p>" + html.escape(tr("Not in the CRM: {why}.").format(why=s.note)) + "</p>")
     else:
