@@ -14,7 +14,12 @@ import pytest
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.bitrix24.encoding import http_build_query
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
-from desktop_sync.sandbox.bitrix24.phpquery import MAX_INPUT_VARS, count_vars
+from desktop_sync.sandbox.bitrix24.phpquery import (
+    MAX_INPUT_VARS,
+    InputVarsExceeded,
+    count_vars,
+    parse_str,
+)
 
 
 def _list(variables: int) -> dict[str, Any]:
@@ -32,6 +37,15 @@ def test_php_counts_each_pair_however_deep_its_key() -> None:
     assert count_vars("a=1&&b=2&") == 2  # strtok skips empty pieces
     assert count_vars("flag") == 1  # a name without a value is a variable too
     assert count_vars(http_build_query(_list(1000))) == 1000
+
+
+def test_parse_str_refuses_the_1001st_variable_not_an_empty_piece() -> None:
+    query = http_build_query(_list(MAX_INPUT_VARS))
+    assert len(parse_str(query + "&&&")["filter"]["@ID"]) == MAX_INPUT_VARS - 2
+    with pytest.raises(InputVarsExceeded) as refused:
+        parse_str(query + "&x=1")
+    assert (refused.value.count, refused.value.limit) == (1001, 1000)
+    assert parse_str(query + "&x=1", max_vars=None)["x"] == "1"
 
 
 def test_a_batch_command_over_1000_variables_is_refused_in_its_result_error(

@@ -44,7 +44,7 @@ def parse_str(query: str, *, max_vars: int | None = MAX_INPUT_VARS) -> dict[str,
     Stricter than PHP: over ``max_vars`` variables raises ``InputVarsExceeded`` where
     PHP would keep the first ``max_vars`` and silently drop the rest (``None``: no limit).
     """
-    if max_vars is not None:
+    if max_vars is not None and query.count("&") >= max_vars:  # else surely within
         count = count_vars(query)
         if count > max_vars:
             raise InputVarsExceeded(count, max_vars)
