@@ -136,7 +136,7 @@ def test_issued_in_1c_reaches_crm_once_and_follows_1c(issued_world: World) -> No
         _snap, preview = svc.prepare()
     create = next(op for op in preview.operations if op.op_id == f"F8:create_crm:{ref}")
     assert create.flow is Flow.F8
-    assert f"No. {onec.number} of 13.03.2026: issued in 1C, will be created" in create.reason
+    assert f"No. {onec.number} of 2026-03-13: issued in 1C, will be created" in create.reason
 
     sync(world)
     (ci,) = crm_of(world, ref)

@@ -40,7 +40,7 @@ from desktop_sync.engine.ops import (
     PaymentState,
     ShipmentState,
 )
-from desktop_sync.engine.plan_base import day_text
+from desktop_sync.engine.plan_base import day_text, label_day
 from desktop_sync.i18n import N_, tr
 from desktop_sync.journal import LinkValues
 
@@ -142,7 +142,7 @@ def plan_money(
     for onec_ref, crm_id, ci, after in targets:
         inv = onec_invoices[onec_ref]
         label = tr("Invoice No. {number} of {date}").format(
-            number=inv.number, date=day_text(inv.date)
+            number=inv.number, date=label_day(inv.date)
         )
         first = len(ops)
         if Flow.F3 in flows:
@@ -195,7 +195,7 @@ def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],
         if alloc.invoice_ref is not None:
             continue
         found = _candidates(p, alloc, invoices, outstanding)
-        label = tr("Payment No. {number} of {date}").format(number=p.number, date=day_text(p.date))
+        label = tr("Payment No. {number} of {date}").format(number=p.number, date=label_day(p.date))
         if len(found) == 1:
             target = found[0]
             item_key = f"F3:allocate:{p.onec_ref}:{alloc.line_no}:{target.onec_ref}"

@@ -32,6 +32,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.ops import CRM_WRITABLE, ONEC_WRITABLE, EntityType
 from desktop_sync.engine.ops import PRODUCT_SYNCED as PRODUCT_SYNCED
+from desktop_sync.i18n import language
 from desktop_sync.journal import LinkValues
 
 COUNTERPARTY = EntityType.COUNTERPARTY
@@ -152,7 +153,14 @@ def linked(
 
 
 def fmt_date(inv: Invoice) -> str:
-    return day_text(inv.date)
+    return label_day(inv.date)
+
+
+def label_day(day: dt.date) -> str:
+    """A date in what a person reads (a record's label, a reason, a message), as the
+    window's tables write it: 16.03.2026 in Russian, 2026-03-16 in English. What is
+    written into 1C or the CRM (a title, a payments list) keeps ``day_text``."""
+    return day.isoformat() if language() == "en" else day_text(day)
 
 
 @functools.lru_cache(maxsize=4096)  # a plan's documents share few dates

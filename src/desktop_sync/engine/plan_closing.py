@@ -29,7 +29,7 @@ from desktop_sync.engine.ops import (
     SalesCreate,
     SalesPost,
 )
-from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, PlanSettings, day_text
+from desktop_sync.engine.plan_base import DEAL, INVOICE, Builder, Links, PlanSettings, label_day
 from desktop_sync.engine.plan_deals import deal_label
 from desktop_sync.engine.plan_invoice_checks import invoice_label
 from desktop_sync.engine.snapshot import Snapshot
@@ -147,7 +147,7 @@ def _request(b: Builder, snap: Snapshot, req: Request, based: list[Shipment]) ->
                 reason=tr(
                     "{label}: already shipped in 1C by the sales document No. {number} of "
                     "{date}; will be linked, not created again"
-                ).format(label=req.label, number=found.number, date=day_text(found.date)),
+                ).format(label=req.label, number=found.number, date=label_day(found.date)),
                 record_label=req.label,
                 payload=LinkOnly(_values(req, found), _values(req, found)),
             )
@@ -229,7 +229,7 @@ def _moved_back(b: Builder, snap: Snapshot, req: Request, doc: Shipment) -> None
             "moved to the stage «{stage}» before the sales document No. {number} of {date} "
             "was posted in 1C; desktop-sync deletes nothing in 1C"
         ).format(stage=snap.crm.stages.get(req.stage_id, req.stage_id), number=doc.number,
-                 date=day_text(doc.date)),
+                 date=label_day(doc.date)),
         action=tr(
             "if the goods will not be shipped, mark the sales document for deletion in 1C; "
             "otherwise move the CRM item back to the shipping stage"

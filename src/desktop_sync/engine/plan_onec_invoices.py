@@ -30,7 +30,7 @@ from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
 from desktop_sync.engine.model import FieldChange, Flow, Head, OpKind, System, operation
 from desktop_sync.engine.money import Created, payment_line
 from desktop_sync.engine.ops import SENT, InvoiceHeader, IssuedInvoice
-from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text
+from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text, label_day
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
@@ -77,7 +77,7 @@ def _draft_words() -> tuple[str, str]:
 
 
 def _label(inv: Invoice) -> str:
-    return tr("Invoice No. {number} of {date}").format(number=inv.number, date=day_text(inv.date))
+    return tr("Invoice No. {number} of {date}").format(number=inv.number, date=label_day(inv.date))
 
 
 @dataclass
