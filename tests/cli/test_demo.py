@@ -73,7 +73,7 @@ def test_headless_demo_syncs_and_keeps_no_secret(tmp_path: Path, configuration: 
     demo = _profiles(home)["demo"]
     assert demo["demo"] is True and demo["configuration"] == configuration
     assert demo["crm_throttle"] is False
-    assert demo["stages"] == {"send": "DT31_1:S"}
+    assert demo["stages"] == {"send": "DT31_1:UC_TO1C"}
     assert str(demo["onec_url"]).startswith("http://127.0.0.1:")
     assert str(demo["crm_url"]).startswith("http://127.0.0.1:")
     # The sandbox's webhook path (/rest/<user>/<code>/) is a secret: never on disk.

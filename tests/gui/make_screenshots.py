@@ -127,7 +127,7 @@ def main(out: Path, lang: str) -> list[Path]:
         w.tabs.setCurrentIndex(c.lookup_tab)
         assert c.snapshot is not None
         # an invoice in both systems (the one the run sent to 1C), else a 1C one
-        c.lookup.query.setText("СЧ-0002")  # at the demo's send stage: made in 1C
+        c.lookup.query.setText("СЧ-0004")  # at the demo's send stage: made in 1C
         c.lookup.search()
         if not c.lookup.table.rowCount():
             inv = sorted(c.snapshot.onec.invoices.values(), key=lambda i: i.date)[-3]

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 DEMO_PROFILE = "demo"
 DEMO_SEED = 1
 DEMO_SIZE = "small"
-DEMO_SEND_STAGE = "DT31_1:S"
+DEMO_SEND_STAGE = "DT31_1:UC_TO1C"  # «Передать в 1С»: the seeded portal's stage for it
 DEMO_ISSUED_SINCE = "2026-02-01"  # the seed's story ends on 2026-03-16
 
 
