@@ -59,17 +59,21 @@ def test_killed_while_a_mixed_request_is_unanswered_then_restarted(
             text=True,
             encoding="utf-8",
         )
-        deadline = time.monotonic() + 30
-        companies, products = before
-        while (companies, products) <= before and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)
-            companies, products = _made(world)
-        # the portal has executed the request: companies and products in it together
-        # (one kind a request, the products would wait behind the held companies)
-        assert companies > before[0] and products > before[1], (before, companies, products)
-        kill_hard(proc)
-        proc.communicate(timeout=30)
+        try:
+            deadline = time.monotonic() + 30
+            companies, products = before
+            # the portal runs a request's commands one by one: both kinds seen, or none
+            while not (companies > before[0] and products > before[1]):
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, (before, companies, products)
+                time.sleep(0.02)
+                companies, products = _made(world)
+            # the portal has executed the request: companies and products in it together
+            # (one kind a request, the products would wait behind the held companies)
+        finally:  # never left running, also when an assertion above fails
+            if proc.poll() is None:
+                kill_hard(proc)
+                proc.communicate(timeout=30)
         assert was_killed(proc.returncode)
         tally.kills += 1
         portal.faults = FaultPlan("", 7)
