@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from tests.killing import kill_hard, was_killed
 
 from .checks import CONFIGURATIONS
 from .conftest import soak_enabled
-from .test_kills import _env, _exe
+from .test_kills import start_apply
 
 
 def by_configuration_and_seed(metafunc: pytest.Metafunc) -> None:
@@ -72,14 +71,7 @@ def apply_killed_twice(
     before = journalled(db, flows)
     killed = 0
     for _ in range(2):
-        proc = subprocess.Popen(
-            [_exe(), "sync", "--apply", "--json"],
-            env=_env(world),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        proc = start_apply(world, output=False)
         at = before + rng.randint(1, spread)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

@@ -61,6 +61,19 @@ def _env(world: World) -> dict[str, str]:
     }
 
 
+def start_apply(world: World, *, output: bool = True) -> subprocess.Popen[str]:
+    """``desktop-sync sync --apply --json`` started as a process of its own (to be killed);
+    ``output=False``: its standard output is thrown away."""
+    return subprocess.Popen(
+        [_exe(), "sync", "--apply", "--json"],
+        env=_env(world),
+        stdout=subprocess.PIPE if output else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
 def cli_apply(world: World, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [_exe(), "sync", "--apply", "--json"],
@@ -127,14 +140,7 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
         branch_of_a_partner(world)  # UT 11: F7 joins a requisite F1 must see in the same run
         killed = 0
         for _ in range(kills):
-            proc = subprocess.Popen(
-                [_exe(), "sync", "--apply", "--json"],
-                env=_env(world),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
+            proc = start_apply(world)
             time.sleep(rng.uniform(0.05, 1.0) * reference.seconds)
             if proc.poll() is None:
                 kill_hard(proc)

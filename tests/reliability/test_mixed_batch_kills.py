@@ -11,7 +11,6 @@ once, none is lost, and the run after plans nothing.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from tests.killing import kill_hard, was_killed
 
 from .checks import creates_exactly_once, crm_state, journal_problems, open_world, service
 from .conftest import Tally
-from .test_kills import _env, _exe
+from .test_kills import start_apply
 
 
 def _made(world: World) -> tuple[int, int]:
@@ -51,14 +50,7 @@ def test_killed_while_a_mixed_request_is_unanswered_then_restarted(
         portal = world.crm.portal
         portal.faults = FaultPlan("timeout:1@crm.company.add", 7)
         portal.faults.timeout_seconds = 60.0
-        proc = subprocess.Popen(
-            [_exe(), "sync", "--apply", "--json"],
-            env=_env(world),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        proc = start_apply(world)
         try:
             deadline = time.monotonic() + 30
             companies, products = before

@@ -18,7 +18,6 @@ configuration serves every point (each point issues its own three invoices).
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from tests.killing import kill_hard, was_killed
 
 from .checks import CONFIGURATIONS, journal_problems, open_world, service
 from .conftest import Tally, soak_enabled
-from .test_kills import _env, _exe
+from .test_kills import start_apply
 
 READS = (".list", ".get", ".fields", ".status")  # what a request only reads
 
@@ -147,14 +146,7 @@ def killed_at(world: World, n: int, kind: str) -> bool:
     portal = world.crm.portal
     portal.faults = StopAtWrite(n, kind)
     start = len(world.crm.stats.log)
-    proc = subprocess.Popen(
-        [_exe(), "sync", "--apply", "--json"],
-        env=_env(world),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
+    proc = start_apply(world, output=False)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:

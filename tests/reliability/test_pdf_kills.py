@@ -12,7 +12,6 @@ nothing.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,7 +27,7 @@ from tests.killing import kill_hard, was_killed
 from .checks import CONFIGURATIONS, journal_problems, open_world, service
 from .conftest import Tally
 from .test_faults import converge
-from .test_kills import _env, _exe, cli_apply
+from .test_kills import cli_apply, start_apply
 
 
 def pdf_comments(world: World) -> Counter[int]:
@@ -76,14 +75,7 @@ def test_killed_while_a_pdf_is_unanswered_then_restarted_sends_no_twin(
         portal = world.crm.portal
         portal.faults = FaultPlan("timeout:1@crm.timeline.comment.add", 7)
         portal.faults.timeout_seconds = 60.0
-        proc = subprocess.Popen(
-            [_exe(), "sync", "--apply", "--json"],
-            env=_env(world),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        proc = start_apply(world)
         deadline = time.monotonic() + 60
         while not _sending_pdf(world.paths.journal_path()) and time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()
