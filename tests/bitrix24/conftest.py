@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.encoding import http_build_query
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
 
 
@@ -29,6 +30,27 @@ class FakeClock:
         with self._lock:
             self.now += max(seconds, 0.0)
             self.slept += max(seconds, 0.0)
+
+
+Commands = dict[str, tuple[str, Any]]
+
+
+def record_batches(client: Bitrix24Client, monkeypatch: pytest.MonkeyPatch) -> list[Commands]:
+    """The commands of each batch request ``client`` sends from now on (then sent as they were)."""
+    sent: list[Commands] = []
+    batch = client.rest.batch
+
+    def noted(commands: Any, **how: Any) -> Any:
+        sent.append(dict(commands))
+        return batch(commands, **how)
+
+    monkeypatch.setattr(client.rest, "batch", noted)
+    return sent
+
+
+def within_input_vars(commands: Commands) -> bool:
+    """Each command's query has no more variables than PHP's ``parse_str`` keeps (1,000)."""
+    return all(http_build_query(params).count("&") + 1 <= 1000 for _m, params in commands.values())
 
 
 @pytest.fixture
