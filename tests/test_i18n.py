@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,13 @@ import pytest
 from desktop_sync.i18n import (
     PLURAL_SEPARATOR,
     catalog,
+    day_label,
+    dotted_day,
     ntr,
     parse_po,
     resources_dir,
     set_language,
+    time_label,
     tr,
 )
 
@@ -119,3 +123,26 @@ def test_russian_is_the_default_unless_the_system_speaks_english(
     finally:
         i18n._current.clear()
         set_language("en")
+
+
+def test_dates_as_the_language_writes_them() -> None:
+    """One helper for every front (the window's tables, the plan's labels, the lookup card,
+    `status`, the lock's holder): ISO in English, dd.mm.yyyy in Russian; what is written
+    into 1C or the CRM is dd.mm.yyyy whatever the language."""
+    from desktop_sync.engine.plan_base import day_text, label_day
+    from desktop_sync.gui import fmt
+
+    day, moment = dt.date(2026, 3, 4), dt.datetime(2026, 3, 4, 9, 5)
+    assert (day_label(day), time_label(moment)) == ("2026-03-04", "2026-03-04 09:05")
+    assert fmt.date(day) == "2026-03-04" and fmt.date(moment) == "2026-03-04 09:05"
+    try:
+        set_language("ru")
+        assert (day_label(day), time_label(moment)) == ("04.03.2026", "04.03.2026 09:05")
+        assert fmt.date(day) == "04.03.2026" and fmt.date(moment) == "04.03.2026 09:05"
+        assert label_day is day_label  # the plan's labels: the same one
+    finally:
+        set_language("en")
+    assert day_text is dotted_day and dotted_day(day) == "04.03.2026"
+    assert dotted_day(dt.date(999, 1, 2)) == f"{dt.date(999, 1, 2):%d.%m.%Y}"
+    utc = dt.datetime(2026, 3, 4, 9, 5, tzinfo=dt.UTC)  # said in the local time
+    assert time_label(utc) == f"{utc.astimezone():%Y-%m-%d %H:%M}"

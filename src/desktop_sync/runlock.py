@@ -36,7 +36,7 @@ from types import TracebackType
 from typing import Self
 
 from desktop_sync.errors import Locked
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import time_label, tr
 
 LOCK_OFFSET = 2**30  # Windows: the locked byte (the file itself stays empty)
 _ATTEMPTS = 5  # a lock file replaced between open and lock: open it again
@@ -59,8 +59,16 @@ def _holder_text(info: dict[str, object]) -> str:
         pid=info.get("pid", "?"),
         user=info.get("user", "?"),
         machine=info.get("machine", "?"),
-        since=info.get("since", "?"),
+        since=_since(info.get("since")),
     )
+
+
+def _since(value: object) -> str:
+    """The holder's start as the language writes a moment (the file keeps it as ISO)."""
+    try:
+        return time_label(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "?")
 
 
 class HeldLock(ABC):

@@ -232,7 +232,7 @@ def test_invoice_status_has_payments_and_shipments(snap: Snapshot) -> None:
         D("400.00"),
         D("600.00"),
     )
-    assert status.shipped == D("1000.00") and status.shipments == ("3 16.02.2026",)
+    assert status.shipped == D("1000.00") and status.shipments == ("3 2026-02-16",)  # English
     assert [(p.number, p.amount) for p in status.payments] == [("7", D("400.00"))]
     assert status.crm_id == 101 and status.stage == "Новый" and status.year_number == "12/2026"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import socket
 import sys
 import types
@@ -40,6 +41,25 @@ def test_the_refused_run_names_who_holds_the_lock(tmp_path: Path) -> None:
     assert str(os.getpid()) in text
     assert socket.gethostname() in text
     assert "another synchronization" in text
+
+
+def test_the_holder_says_since_when_as_the_language_writes_dates(tmp_path: Path) -> None:
+    from desktop_sync.i18n import set_language
+
+    path = tmp_path / "locks" / "p.lock"
+    with RunLock(path):
+        with pytest.raises(LockHeld) as refused:
+            RunLock(path).acquire()
+        english = str(refused.value)
+        set_language("ru")
+        try:
+            with pytest.raises(LockHeld) as refused:
+                RunLock(path).acquire()
+            russian = str(refused.value)
+        finally:
+            set_language("en")
+    assert re.search(r"since \d{4}-\d{2}-\d{2} \d{2}:\d{2}", english), english
+    assert re.search(r"с \d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", russian), russian
 
 
 def test_a_refused_run_leaks_no_handle(tmp_path: Path) -> None:

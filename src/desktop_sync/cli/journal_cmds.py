@@ -24,7 +24,7 @@ from desktop_sync.engine.facade import (
     export_table,
 )
 from desktop_sync.engine.records import OperationRecord
-from desktop_sync.i18n import N_, tr
+from desktop_sync.i18n import N_, time_label, tr
 from desktop_sync.readmodel import journal_reason
 
 OP_COLUMNS = (
@@ -168,7 +168,7 @@ def _list_runs(door: JournalDoor, as_json: bool) -> None:
         echo(tr("The journal is empty: no synchronization has run yet."))
     for r in runs:
         echo(
-            f"#{r.id}\t{r.started_at:%Y-%m-%d %H:%M}\t{word(r.mode)}\t{word(r.outcome)}\t"
+            f"#{r.id}\t{time_label(r.started_at)}\t{word(r.mode)}\t{word(r.outcome)}\t"
             + tr("applied {applied} of {planned}").format(
                 applied=r.counts.get("applied", 0), planned=r.counts.get("planned", 0)
             )

@@ -10,7 +10,7 @@ from desktop_sync.cli.context import Context, echo, emit_json, pass_context
 from desktop_sync.cli.door import ask
 from desktop_sync.domain.money import format_rub
 from desktop_sync.engine.records import InvoiceStatus
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import day_label, tr
 
 
 def status_data(st: InvoiceStatus) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
         echo(
             tr("Invoice No. {number} of {date} — {counterparty}").format(
                 number=o["number"],
-                date=st.date.strftime("%d.%m.%Y"),
+                date=day_label(st.date),
                 counterparty=o["counterparty"] or "—",
             )
         )
@@ -77,8 +77,8 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
                 left=format_rub(o["outstanding"]),
             )
         )
-        for line in o["payments"]:
-            echo(f"  • {line}")
+        for line in st.payments:  # as the language writes dates (the JSON: as the CRM)
+            echo(f"  • {line.said or line.text}")
         echo(tr("Shipped: {amount}").format(amount=format_rub(o["shipped"])))
     if "crm" in data:
         echo(

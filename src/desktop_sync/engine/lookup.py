@@ -21,7 +21,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.money import payment_line
 from desktop_sync.engine.ops import EntityType
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.i18n import N_, tr
+from desktop_sync.i18n import N_, day_label, tr
 from desktop_sync.journal import LinkValues
 
 PAYMENT_KINDS = {
@@ -47,6 +47,7 @@ class PaymentLine:
     kind: str
     amount: Decimal  # signed: a refund is negative
     text: str = ""  # the entry as the CRM invoice's payments list shows it
+    said: str = ""  # the same entry, its date as the language writes dates (``status``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ def _payment_line(p: Payment, ref: str) -> PaymentLine:
         tr(PAYMENT_KINDS.get(p.kind.value, p.kind.value)),
         round_money(share * (-1 if p.kind.is_refund else 1)),
         payment_line(p, share),
+        payment_line(p, share, day_label),
     )
 
 
@@ -169,7 +171,7 @@ def onec_status(snap: Snapshot, inv: Invoice, linked: Mapping[str, int]) -> Invo
     ]
     st = payment_state(ref, inv.total, pays)
     ships = tuple(
-        f"{sh.number} {sh.date:%d.%m.%Y}"
+        f"{sh.number} {day_label(sh.date)}"
         for sh in sorted(snap.onec.shipments.values(), key=lambda s: (s.date, s.number))
         if sh.invoice_ref == ref and sh.posted and not sh.deleted
     )

@@ -13,6 +13,7 @@ purpose, or by counterparty and amount, and waits for the accountant to confirm.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -78,11 +79,12 @@ class Created:
     invoice: Any
 
 
-def payment_line(p: Payment, share: Decimal) -> str:
-    """One entry of the invoice's payments list, as the manager reads it."""
+def payment_line(p: Payment, share: Decimal, day: Callable[[dt.date], str] = day_text) -> str:
+    """One entry of the invoice's payments list, as the manager reads it in the CRM (its
+    date as written there); ``day=label_day``: as the language writes dates (``status``)."""
     sign = "−" if p.kind.is_refund else ""
     return tr("No. {number} of {date}: {sign}{amount} ({kind})").format(
-        number=p.number, date=day_text(p.date), sign=sign, amount=format_rub(share),
+        number=p.number, date=day(p.date), sign=sign, amount=format_rub(share),
         kind=tr(_KIND_LABEL[p.kind]),
     )  # fmt: skip
 

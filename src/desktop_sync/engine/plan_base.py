@@ -4,7 +4,6 @@ keeps operations and items unique and ordered, and the 3-way diff of linked reco
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +31,7 @@ from desktop_sync.engine.model import (
 )
 from desktop_sync.engine.ops import CRM_WRITABLE, ONEC_WRITABLE, EntityType
 from desktop_sync.engine.ops import PRODUCT_SYNCED as PRODUCT_SYNCED
-from desktop_sync.i18n import language
+from desktop_sync.i18n import day_label, dotted_day
 from desktop_sync.journal import LinkValues
 
 COUNTERPARTY = EntityType.COUNTERPARTY
@@ -156,20 +155,10 @@ def fmt_date(inv: Invoice) -> str:
     return label_day(inv.date)
 
 
-def label_day(day: dt.date) -> str:
-    """A date in what a person reads (a record's label, a reason, a message), as the
-    window's tables write it: 16.03.2026 in Russian, 2026-03-16 in English. What is
-    written into 1C or the CRM (a title, a payments list) keeps ``day_text``."""
-    return day.isoformat() if language() == "en" else day_text(day)
-
-
-@functools.lru_cache(maxsize=4096)  # a plan's documents share few dates
-def day_text(day: dt.date) -> str:
-    """``f"{day:%d.%m.%Y}"`` without strftime (several times faster; a plan writes a date
-    into most of its reasons)."""
-    if day.year < 1000:  # how strftime writes such a year differs between platforms
-        return f"{day:%d.%m.%Y}"
-    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+# A date a person reads (ISO in English, dd.mm.yyyy in Russian) and a date written into
+# 1C or the CRM (dd.mm.yyyy in any language): one of each, in desktop_sync.i18n.
+label_day = day_label
+day_text = dotted_day
 
 
 def uuid5_text(namespace: bytes, name: str) -> str:

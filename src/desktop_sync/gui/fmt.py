@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.domain.money import format_rub, round_money
-from desktop_sync.i18n import language
+from desktop_sync.i18n import day_label, language, time_label
 
 NBSP = "\u00a0"
 
@@ -34,9 +34,8 @@ def date(value: dt.date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        local = value.astimezone() if value.tzinfo else value
-        return f"{local:%d.%m.%Y %H:%M}" if language() == "ru" else f"{local:%Y-%m-%d %H:%M}"
-    return f"{value:%d.%m.%Y}" if language() == "ru" else f"{value:%Y-%m-%d}"
+        return time_label(value)
+    return day_label(value)
 
 
 def date_edit_format() -> str:

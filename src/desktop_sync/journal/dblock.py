@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from desktop_sync.errors import Locked
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import time_label, tr
 from desktop_sync.journal.base import current_user
 from desktop_sync.journal.db import JournalUnreachable
 from desktop_sync.journal.models import RunHolder
@@ -130,9 +130,8 @@ class DbRunLock(HeldLock):
         row = conn.execute(select(_HOLDERS).where(_HOLDERS.c.profile_uuid == self.scope)).first()
         if row is None:
             return None
-        since = row.since.astimezone().strftime("%Y-%m-%d %H:%M")
         return tr("process {pid} of {user} on {machine}, since {since}").format(
-            pid=row.pid, user=row.holder_user, machine=row.machine, since=since
+            pid=row.pid, user=row.holder_user, machine=row.machine, since=time_label(row.since)
         )
 
     def _held(self, conn: Connection) -> LockHeldElsewhere:

@@ -18,7 +18,7 @@ from desktop_sync.connectors.onec.records import Characteristic, Package
 from desktop_sync.connectors.onec.ut11_bodies import UNDEFINED, Agreement
 from desktop_sync.domain.entities import InvoiceLine, Product, Unit
 from desktop_sync.domain.vat import VatRate
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import day_label, tr
 
 _WAREHOUSES = Query(filter=lit.eq("IsFolder", False), orderby=("Code",))
 Cached = Callable[[str, str, Query | None], list[dict[str, Any]]]
@@ -120,7 +120,7 @@ class Ut11Lookups:
                         "1C has {count} agreements in force for this customer on {date}: "
                         "leave one in force"
                     )
-                ).format(count=len(candidates), date=f"{on:%d.%m.%Y}"),
+                ).format(count=len(candidates), date=day_label(on)),
                 entity=self.profile.set("agreements"),
                 field="Соглашение_Key",
             )
