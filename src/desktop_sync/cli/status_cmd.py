@@ -17,7 +17,12 @@ def status_data(st: InvoiceStatus) -> dict[str, Any]:
     """The ``--json`` contract: the 1C side, the CRM side, and a summary on top."""
     data: dict[str, Any] = {"crm_id": st.crm_id, "onec_ref": st.onec_ref}
     if st.crm_total is not None:
-        data["crm"] = {"number": st.crm_number, "stage": st.stage, "total": st.crm_total}
+        data["crm"] = {
+            "record": "deal" if st.deal else "invoice",  # F9: a deal sent as an invoice
+            "number": st.crm_number,
+            "stage": st.stage,
+            "total": st.crm_total,
+        }
     if st.in_onec:
         data["onec"] = {
             "number": st.number,
@@ -54,8 +59,8 @@ def status_data(st: InvoiceStatus) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_context
 def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
-    """An invoice by CRM id (crm:ID), account number, or 1C number[/year]: paid, owed,
-    shipped."""
+    """An invoice by CRM id (crm:ID), account number, or 1C number[/year], or a deal
+    (deal:ID): paid, owed, shipped."""
     st = ask(ctx, lambda svc: svc.invoice_status(invoice))
     data = status_data(st)
     if as_json:
@@ -81,13 +86,15 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
             echo(f"  • {line.said or line.text}")
         echo(tr("Shipped: {amount}").format(amount=format_rub(o["shipped"])))
     if "crm" in data:
-        echo(
-            tr("In the CRM: invoice {number} (id {id}), stage «{stage}»").format(
-                number=data["crm"]["number"], id=st.crm_id, stage=data["crm"]["stage"]
-            )
+        crm = (
+            tr("In the CRM: deal {number}, stage «{stage}»")
+            if st.deal
+            else tr("In the CRM: invoice {number} (id {id}), stage «{stage}»")
         )
+        echo(crm.format(number=st.crm_number, id=st.crm_id, stage=st.stage))
         if st.note and not st.in_onec:  # not at the send stage: goes to 1C from there
-            echo(tr("Not in 1C: {why}.").format(why=st.note))
+            missing = tr("This deal is not in 1C: {why}.") if st.deal else tr("Not in 1C: {why}.")
+            echo(missing.format(why=st.note))
     elif st.note:  # e.g. a UT 11 draft order: it goes once posted
         echo(tr("Not in the CRM: {why}.").format(why=st.note))
     else:

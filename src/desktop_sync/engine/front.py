@@ -6,7 +6,6 @@ the service's methods of the same names are the door (the fronts call those).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desktop_sync.connectors.bitrix24.check import check as crm_check
@@ -22,6 +21,7 @@ from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.invoice_print import printable_invoice, seller_bank, seller_party
 from desktop_sync.engine.model import Flow
+from desktop_sync.engine.ops import EntityType
 from desktop_sync.engine.planner import INVOICE
 from desktop_sync.engine.records import Checked, Choice, ForPrint, SettingChoices
 from desktop_sync.engine.snapshot import Snapshot
@@ -60,12 +60,10 @@ def setting_choices(svc: SyncService) -> SettingChoices:
 def invoice_status(svc: SyncService, query: str) -> lookup.InvoiceStatus:
     """The invoice ``status`` names, read now (payments and shipments: F3, F4), with what
     it waits for (F8: a UT 11 draft order goes to the CRM once posted; F1: a CRM invoice
-    goes to 1C from the send stage)."""
+    goes to 1C from the send stage, a deal from its pipeline's: ``deal:ID``)."""
     snap, plan = svc.prepare(flows=(Flow.F1, Flow.F3, Flow.F4, Flow.F8))
-    found = lookup.locate(snap, svc.links(INVOICE), query)
-    rid = found.onec_ref or str(found.crm_id)  # F1: a CRM invoice not at the send stage
-    notes = [text for kind, r, _short, text in plan.notes if (kind, r) == (INVOICE, rid)]
-    return replace(found, note="; ".join(notes)) if notes else found
+    found = lookup.locate(snap, svc.links(INVOICE), query, svc.links(EntityType.DEAL))
+    return lookup.noted([found], plan.notes)[0]
 
 
 def for_print(svc: SyncService, query: str) -> ForPrint:

@@ -70,6 +70,7 @@ class InvoiceStatus:
     fully_paid: bool = False
     last_payment_date: dt.date | None = None
     note: str = ""  # what it waits for that needs no person, e.g. a UT 11 draft: posting
+    deal: bool = False  # the CRM side is a deal (F9), not a smart invoice
 
     @property
     def year_number(self) -> str:
@@ -190,15 +191,26 @@ def onec_status(snap: Snapshot, inv: Invoice, linked: Mapping[str, int]) -> Invo
     )  # fmt: skip
 
 
-def crm_status(snap: Snapshot, crm_id: int, onec_ref: str | None = None) -> InvoiceStatus:
-    """A CRM invoice 1C does not have (or no longer has): the CRM's figures."""
-    ci = snap.crm.invoices[crm_id]
-    v = crm_figures(snap, crm_id)
+def crm_status(
+    snap: Snapshot, crm_id: int, onec_ref: str | None = None, deal: bool = False
+) -> InvoiceStatus:
+    """A CRM invoice (or ``deal``: F9) 1C does not have (or no longer has): the CRM's
+    figures. A deal's number is the window's: its id and title, «45 «Поставка бумаги»»."""
+    ci = (snap.crm.deals if deal else snap.crm.invoices)[crm_id]
+    v = crm_figures(snap, crm_id, deal)
+    number = f"{ci.invoice.number} «{ci.title}»" if deal and ci.title else ci.invoice.number
     return InvoiceStatus(
         ci.invoice.number, ci.invoice.date, v["counterparty"], v["total"], v["paid"],
         v["outstanding"], v["shipped"], (), (), onec_ref, crm_id, str(v["stage"]),
-        ci.invoice.number, False, ci.invoice.total,
+        number, False, ci.invoice.total, deal=deal,
     )  # fmt: skip
+
+
+def with_deal(snap: Snapshot, st: InvoiceStatus, deal_id: int) -> InvoiceStatus:
+    """A 1C document's status with the CRM side of the deal it was made from (F9)."""
+    crm = crm_status(snap, deal_id, deal=True)
+    return replace(st, crm_id=deal_id, stage=crm.stage, crm_number=crm.crm_number,
+                   crm_total=crm.crm_total, deal=True)  # fmt: skip
 
 
 # -- finding ---------------------------------------------------------------------------------
@@ -225,18 +237,26 @@ def find_invoices(
     query: str,
     limit: int = 50,
     notes: Iterable[tuple[str, str, str, str]] = (),
+    deal_links: Sequence[LinkValues] = (),
 ) -> list[InvoiceStatus]:
-    """Invoices by 1C number, ``number/year``, CRM id or account number, or counterparty;
-    each with what it waits for that needs no person (``notes``: the plan's, e.g. a UT 11
-    draft order goes to the CRM once posted), as ``desktop-sync status`` says it.
+    """Invoices by 1C number, ``number/year``, CRM id or account number, or counterparty,
+    and deals (F9) by id, title or buyer (``deal_links``: those 1C has); each with what it
+    waits for that needs no person (``notes``: the plan's, e.g. a UT 11 draft order goes
+    to the CRM once posted), as ``desktop-sync status`` says it.
 
     Answers from the last snapshot: it touches neither system.
     """
-    found = _found(snap, links, query, limit)
-    said: dict[str, list[str]] = {}
+    return noted(_found(snap, links, query, limit, deal_links), notes)
+
+
+def noted(
+    found: list[InvoiceStatus], notes: Iterable[tuple[str, str, str, str]]
+) -> list[InvoiceStatus]:
+    """``found``, each with the plan's notes about its record joined in ``note``."""
+    said: dict[tuple[str, str], list[str]] = {}
     for kind, rid, _short, text in notes:
-        if kind == EntityType.INVOICE:
-            said.setdefault(rid, []).append(text)
+        if kind in (EntityType.INVOICE, EntityType.DEAL):
+            said.setdefault((kind, rid), []).append(text)
     if not said:
         return found
     return [
@@ -244,21 +264,30 @@ def find_invoices(
     ]
 
 
-def _said_key(s: InvoiceStatus) -> str:
-    """The record a plan's note names: the 1C document, or the CRM invoice 1C lacks."""
-    return s.onec_ref if s.onec_ref else str(s.crm_id)
+def _said_key(s: InvoiceStatus) -> tuple[str, str]:
+    """The record a plan's note names: the 1C document, or the CRM invoice or deal 1C lacks."""
+    if s.onec_ref:
+        return EntityType.INVOICE, s.onec_ref
+    return (EntityType.DEAL if s.deal else EntityType.INVOICE), str(s.crm_id)
 
 
 def _found(
-    snap: Snapshot, links: Sequence[LinkValues], query: str, limit: int
+    snap: Snapshot,
+    links: Sequence[LinkValues],
+    query: str,
+    limit: int,
+    deal_links: Sequence[LinkValues] = (),
 ) -> list[InvoiceStatus]:
     q = nz.text(query).casefold()
     if not q:
         return []
     linked = crm_of(links)
     onec_of = {v: k for k, v in linked.items()}
+    of_deal = {k: v for k, v in crm_of(deal_links).items() if v in snap.crm.deals}
     result = [
-        onec_status(snap, inv, linked)
+        with_deal(snap, onec_status(snap, inv, {}), of_deal[ref])
+        if (ref := inv.onec_ref or "") in of_deal
+        else onec_status(snap, inv, linked)
         for inv in snap.onec.invoices.values()
         if _onec_hit(snap, inv, linked.get(inv.onec_ref or "", inv.crm_id), q)
     ]
@@ -268,6 +297,13 @@ def _found(
         name = crm_counterparty_name(snap, ci)
         if q in (str(cid), ci.invoice.number.casefold()) or (len(q) >= 3 and q in name.casefold()):
             result.append(crm_status(snap, cid))
+    sent = set(of_deal.values())
+    for cid, ci in snap.crm.deals.items():  # deals not (yet) in 1C
+        name = crm_counterparty_name(snap, ci)
+        if cid not in sent and (
+            q == str(cid) or (len(q) >= 3 and q in f"{ci.title} {name}".casefold())
+        ):
+            result.append(crm_status(snap, cid, deal=True))
     result.sort(key=lambda s: (s.date, s.number), reverse=True)
     return result[:limit]
 
@@ -320,13 +356,21 @@ def _by_onec_number(snap: Snapshot, text: str) -> list[Invoice]:
     ]
 
 
-def locate(snap: Snapshot, links: Sequence[LinkValues], query: str) -> InvoiceStatus:
+def locate(
+    snap: Snapshot, links: Sequence[LinkValues], query: str, deal_links: Sequence[LinkValues] = ()
+) -> InvoiceStatus:
     """The one invoice ``status`` names: ``crm:ID``, a CRM id, the CRM's account number, or
-    the 1C number[/year]. A bare number that is both a CRM id and another invoice's 1C
-    number, or a 1C number several years carry, is asked about, never guessed."""
+    the 1C number[/year]; or a deal (F9): ``deal:ID``. A bare number that is both a CRM
+    id and another invoice's 1C number, or a 1C number several years carry, is asked
+    about, never guessed."""
     by_crm = {int(lk.crm_id): lk.onec_ref for lk in links if lk.crm_id and lk.crm_id.isdigit()}
     by_onec = {lk.onec_ref: int(lk.crm_id) for lk in links if lk.onec_ref and lk.crm_id}
     text = query.strip()
+    if text.lower().startswith("deal:"):  # F9: a deal, sent to 1C or not
+        deal_id = text.split(":", 1)[1].strip()
+        if deal_id.isdigit() and int(deal_id) in snap.crm.deals:
+            return _deal_status(snap, deal_links, int(deal_id))
+        raise InvoiceLookupError(tr("no deal «{query}» in the CRM").format(query=query))
     if text.lower().startswith(("crm:", "id:")):
         crm_id_text = text.split(":", 1)[1].strip()
         if crm_id_text.isdigit() and int(crm_id_text) in snap.crm.invoices:
@@ -361,6 +405,16 @@ def locate(snap: Snapshot, links: Sequence[LinkValues], query: str) -> InvoiceSt
         ref = found[0].onec_ref
         return _status(snap, links, ref, by_onec.get(ref), query)
     return _status(snap, links, None, None, query)
+
+
+def _deal_status(snap: Snapshot, deal_links: Sequence[LinkValues], deal_id: int) -> InvoiceStatus:
+    """A deal: the 1C document made from it (its figures) with the deal's stage, or the
+    deal's own figures while 1C has none."""
+    ref = next((k for k, v in crm_of(deal_links).items() if v == deal_id), None)
+    inv = snap.onec.invoices.get(ref) if ref else None
+    if inv is None:
+        return crm_status(snap, deal_id, ref, deal=True)
+    return with_deal(snap, onec_status(snap, inv, {}), deal_id)
 
 
 def _status(

@@ -93,22 +93,47 @@ class Deals(Invoices):
 
     def send(self) -> None:
         """Deals at their pipeline's "send" stage, not in 1C yet and not carried by a
-        smart invoice of their own, are created there."""
+        smart invoice of their own, are created there; any other deal not in 1C says why
+        it stays in the CRM (a note, as F1's invoices not at the send stage)."""
         settings = self.b.settings
         self._check_stages()
         own = carried_by_invoice(self.snap)
         for deal_id, ci in sorted(self.records().items()):
-            stages = settings.deal_stages.get(ci.category_id, {})
-            if not stages.get("send") or ci.stage_id != stages["send"]:
-                continue
             if self.links.crm(DEAL, str(deal_id)) is not None:
                 continue
+            send = settings.deal_stages.get(ci.category_id, {}).get("send", "")
             invoice = own.get(deal_id)
             if invoice is not None and (
                 settings.sale_carrier != "deal" or self.links.crm(INVOICE, str(invoice))
-            ):
-                continue  # its smart invoice carries the sale (or was sent already)
-            self._send_one(ci)
+            ):  # its smart invoice carries the sale (or was sent already)
+                self.b.notes.append((DEAL, str(deal_id), *self._carried_words(invoice)))
+            elif send and ci.stage_id == send:
+                self._send_one(ci)
+            else:
+                self.b.notes.append((DEAL, str(deal_id), *self._waits_words(ci, send)))
+
+    def _waits_words(self, ci: CrmInvoice, send: str) -> tuple[str, str]:
+        """(a few words, the whole story) of a deal not at its pipeline's send stage."""
+        if not send:
+            return tr("not sent: its pipeline has no “send to 1C” stage"), tr(
+                "the profile chooses no “send to 1C” stage for the deal pipeline {pipeline}, "
+                "so its deals are not sent: desktop-sync profile set NAME "
+                "deal.{pipeline}.send STAGE"
+            ).format(pipeline=ci.category_id)
+        name = self.snap.crm.deal_stages.get(send) or send
+        return tr("to 1C from the stage «{stage}»").format(stage=name), tr(
+            "a deal goes to 1C once it is moved to the stage «{stage}» (the “send to 1C” "
+            "stage of its pipeline in the profile); this one is at another stage"
+        ).format(stage=name)
+
+    def _carried_words(self, invoice_id: int) -> tuple[str, str]:
+        """(a few words, the whole story) of a deal whose own smart invoice carries the sale."""
+        own = self.snap.crm.invoices.get(invoice_id)
+        number = own.invoice.number if own is not None else str(invoice_id)
+        return tr("to 1C as its invoice {number}").format(number=number), tr(
+            "the deal's own smart invoice {number} (id {id}) carries the sale to 1C (the "
+            "profile's deal.carrier, or it went first); the deal itself is not sent"
+        ).format(number=number, id=invoice_id)
 
     def _check_stages(self) -> None:
         """A mapped stage the pipeline does not have: the setting is named, never guessed."""

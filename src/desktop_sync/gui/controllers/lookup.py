@@ -148,9 +148,10 @@ class LookupWidget(QWidget):
             self.print_requested.emit(chosen, path)
 
 
-def invoice_url(portal: str, crm_id: int) -> str:
-    """The smart invoice's card on the portal (entity type 31)."""
-    return f"{portal.rstrip('/')}/crm/type/31/details/{crm_id}/"
+def invoice_url(portal: str, crm_id: int, deal: bool = False) -> str:
+    """The smart invoice's card on the portal (entity type 31), or the ``deal``'s."""
+    where = "deal" if deal else "type/31"
+    return f"{portal.rstrip('/')}/crm/{where}/details/{crm_id}/"
 
 
 def status_html(s: InvoiceStatus, portal: str = "") -> str:
@@ -159,9 +160,14 @@ def status_html(s: InvoiceStatus, portal: str = "") -> str:
     if s.onec_ref:
         numbers.append(tr("in 1C: {number}").format(number=html.escape(s.number)))
     if s.crm_number:
-        numbers.append(tr("in the CRM: {number}").format(number=html.escape(s.crm_number)))
+        crm = tr("in the CRM: deal {number}") if s.deal else tr("in the CRM: {number}")
+        numbers.append(crm.format(number=html.escape(s.crm_number)))
     lines = [
-        "<h3>" + tr("Invoice of {date}").format(date=fmt.date(s.date)) + "</h3>",
+        "<h3>"
+        + (tr("Deal of {date}") if s.deal and not s.onec_ref else tr("Invoice of {date}")).format(
+            date=fmt.date(s.date)
+        )
+        + "</h3>",
         f"<p>{tr('Number')} " + " · ".join(numbers) + "</p>",
         f"<p>{s.counterparty}</p>",
         "<table cellpadding=3>",
@@ -176,7 +182,7 @@ def status_html(s: InvoiceStatus, portal: str = "") -> str:
     if s.crm_id is not None:
         stage = tr("Stage in the CRM: {stage}").format(stage=html.escape(s.stage or "—"))
         link = (
-            f' · <a href="{html.escape(invoice_url(portal, s.crm_id))}">'
+            f' · <a href="{html.escape(invoice_url(portal, s.crm_id, s.deal))}">'
             + tr("Open in Bitrix24")
             + "</a>"
             if portal
@@ -184,7 +190,8 @@ def status_html(s: InvoiceStatus, portal: str = "") -> str:
         )
         lines.append(f"<p>{stage}{link}</p>")
         if s.note and not s.in_onec:  # not at the send stage: goes to 1C from there
-            lines.append("<p>" + html.escape(tr("Not in 1C: {why}.").format(why=s.note)) + "</p>")
+            missing = tr("This deal is not in 1C: {why}.") if s.deal else tr("Not in 1C: {why}.")
+            lines.append("<p>" + html.escape(missing.format(why=s.note)) + "</p>")
     elif s.note:  # e.g. a UT 11 draft order: it goes once posted (as `status` says)
         lines.append("<p>" + html.escape(tr("Not in the CRM: {why}.").format(why=s.note)) + "</p>")
     else:

@@ -23,7 +23,6 @@ from desktop_sync.config import AppPaths, ConfigError, Profile
 from desktop_sync.engine.profiles_door import ProfilesDoor
 from desktop_sync.engine.records import (
     InboxRecord,
-    InvoiceStatus,
     LinkValues,
     Plan,
     RunSummary,
@@ -52,7 +51,7 @@ from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
 from desktop_sync.gui.workers import REPAINT_FIRST_MS, Runner
 from desktop_sync.i18n import tr
-from desktop_sync.readmodel import Views, find_invoices
+from desktop_sync.readmodel import Views
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,6 @@ class MainController(QObject):
         self.inbox_tab = w.add_tab(self.inbox, tr("Inbox"))
         self.journal_tab = w.add_tab(self.journal, tr("Journal"))
         self.lookup_tab = w.add_tab(self.lookup, tr("Invoice lookup"))
-        self.lookup.finder = self._find_invoices
         self.records = JournalActions(self)
         self.decisions = InboxActions(self)
         self.printing = LookupPrinting(self)  # the lookup card's printed invoice
@@ -183,8 +181,8 @@ class MainController(QObject):
     def open_profile(self, profile: Profile) -> None:
         old, self.svc = self.svc, None
         self.profile = profile
-        self.snapshot = None
-        self.plan = None
+        self.snapshot, self.plan = None, None
+        self.lookup.finder = lambda _q: []  # nothing read of this profile yet
         self.window.demo_badge.setVisible(profile.demo)
         self.lookup.portal = profile.crm_url
         self.inbox.portal = profile.crm_url
@@ -268,6 +266,7 @@ class MainController(QObject):
         self.snapshot = loaded.snapshot
         self.plan = loaded.plan
         self.invoice_links = loaded.invoice_links
+        self.lookup.finder = loaded.find_invoices  # answers from this read
         self.window.onec_state.set_state("ok", tr("connected"))
         self.window.crm_state.set_state("ok", tr("connected"))
         self.set_views(loaded.views)
@@ -379,12 +378,6 @@ class MainController(QObject):
         self.filters.show_for_tab(index)
         if index == self.lookup_tab:
             self.lookup.query.setFocus()
-
-    def _find_invoices(self, query: str) -> list[InvoiceStatus]:
-        if self.snapshot is None:
-            return []
-        notes = self.plan.notes if self.plan is not None else ()
-        return find_invoices(self.snapshot, self.invoice_links, query, notes=notes)
 
     # -- the window, the tray, the dialogs ---------------------------------------------
 

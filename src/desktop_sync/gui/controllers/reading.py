@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile
@@ -26,9 +26,11 @@ from desktop_sync.readmodel import (
     INVOICE,
     PAYMENT,
     PRODUCT,
+    InvoiceStatus,
     Mark,
     Views,
     build_views,
+    find_invoices,
 )
 
 Namer = Callable[[journal_names.OpEntry], str]
@@ -47,6 +49,13 @@ class Loaded:
     read_at: dt.datetime
     plan_rows: dict[Flow, list[PlanRow]]
     names: Namer  # the journal's records named from this read
+    deal_links: list[LinkValues] = field(default_factory=list)  # F9: deals 1C has
+
+    def find_invoices(self, query: str) -> list[InvoiceStatus]:
+        """The lookup tab's answer from this read, with what its plan notes (a UT 11
+        draft, a CRM invoice or deal not at its send stage)."""
+        return find_invoices(self.snapshot, self.invoice_links, query, notes=self.plan.notes,
+                             deal_links=self.deal_links)  # fmt: skip
 
 
 def journal_state(svc: SyncService) -> tuple[list[InboxRecord], list[RunEntry]]:
@@ -87,7 +96,7 @@ def read_task(
         views = build_views(snap, links, plan, marks(svc, inbox), warehouse_map)
         return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
                       dt.datetime.now().astimezone(), plan_rows(plan),
-                      journal_names.namer(snap))  # fmt: skip
+                      journal_names.namer(snap), links[DEAL])  # fmt: skip
 
     return task
 
