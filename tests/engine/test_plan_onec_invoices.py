@@ -173,7 +173,8 @@ def test_the_window_says_an_invoice_waits_for_its_product_not_only_in_1c() -> No
     finally:
         set_language("en")
     assert row.state is SyncState.WAITING and row.pending
-    assert words == "Ждёт решения: создать в CRM после решения по «Бумага»"
+    assert words == "Ждёт решения: сначала «Бумага»"  # the cell; the whole in the tooltip
+    assert "создать в CRM после решения по «Бумага»" in row.detail
     assert "never matched automatically" in row.detail  # the item's words, as planned
 
 

@@ -111,3 +111,35 @@ def test_the_journal_shows_each_flow_name_whole(qtbot, lang: str) -> None:
         width = table.fontMetrics().horizontalAdvance(labels.flow(flow))
         if flow is not Flow.F10:
             assert width + 8 <= table.columnWidth(0), labels.flow(flow)
+
+
+def test_a_row_waiting_behind_another_record_reads_whole_in_its_cell(
+    qtbot, tmp_path: Path, lang: str
+) -> None:
+    """The demo's 1C invoices № 24 and 25 wait behind a product of the same name: their
+    cell said «Ждёт решения: создать в CRM после решения по «Картр…», cut at 1366×768.
+    The cell names whom it waits for; what it will do and the item, whole, are in the
+    tooltip and the line under the tables."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        w = c.window
+        w.resize(1366, 768)
+        w.show()
+        qtbot.waitUntil(lambda: w.width() == 1366)
+        model, table = w.models["invoices"], w.tables["invoices"]
+        decided = "после решения по «" if lang == "ru" else "» is decided"
+        held = [i for i, r in enumerate(model.rows()) if decided in r.detail]
+        assert held, "the demo has invoices held behind a product"
+        bold = QFont(table.middle.font())
+        bold.setBold(True)
+        room = table.middle.columnWidth(model.state_column) - 12  # the cell's margins
+        for i in held:
+            index = model.index(i, model.state_column)
+            cell = model.data(index, Qt.ItemDataRole.DisplayRole)
+            assert QFontMetrics(bold).horizontalAdvance(cell) <= room, (lang, cell)
+            tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+            assert decided in tip and "Картридж HP 85A" in tip  # the whole story
+            table.middle.selectRow(i)
+            assert decided in html.unescape(w.row_detail.text())

@@ -49,10 +49,13 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
         by = items.get(key)
         if by is None or (by.entity_type, by.record_id) == (op.entity_type, op.source_id):
             continue
-        short = tr("{action} after «{record}» is decided").format(
+        # the cell: whom it waits for, short enough for the state column at 1366×768;
+        # the tooltip and the line under the tables: what it will do, and the item whole
+        short = tr("«{record}» first").format(record=by.record_label)
+        whole = tr("{action} after «{record}» is decided").format(
             action=_action(op), record=by.record_label
         )
-        text = f"{short}\n{by.record_label}: {_item_text(by)}"
+        text = f"{whole}\n{by.record_label}: {_item_text(by)}"
         for rid in (op.source_id, op.target_id):
             if rid:
                 out.append(Mark(op.entity_type, rid, _item_kind(by), text, short))
