@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from fontTools import subset, ttLib  # type: ignore[import-untyped]  # no type information
-from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+
+from desktop_sync.printing.pdflib import FPDF, SubsetMap, TTFFont
 
 # What an invoice is written in: Latin with its extensions A, Cyrillic, punctuation,
 # the currency signs (₽) and the letter-like symbols (№). About 900 of DejaVu's 6,000

@@ -19,17 +19,8 @@ the layout only.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from functools import cache
 from pathlib import Path
-
-with warnings.catch_warnings():
-    # Without Pillow (the frozen build leaves it out) fpdf2 warns that it cannot add
-    # raster images; the invoice has none: its QR code is drawn as rectangles.
-    warnings.filterwarnings("ignore", message="Pillow could not be imported", category=UserWarning)
-    from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-    from fpdf.fonts import FontFace
 
 from desktop_sync.i18n import resources_dir
 from desktop_sync.printing.data import (
@@ -42,6 +33,7 @@ from desktop_sync.printing.data import (
     rate_text,
 )
 from desktop_sync.printing.fonts import add_font, before_output
+from desktop_sync.printing.pdflib import FPDF, FontFace, XPos, YPos
 from desktop_sync.printing.qr import digits, gost_payload, qr_code
 
 
