@@ -13,9 +13,16 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import TypeVar
 
 HARD_KILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
 KILLED_CODE: int = HARD_KILL if sys.platform == "win32" else -HARD_KILL
+# What bounds a wait for a process (to reach a point, to end): only a hang takes this
+# long, however loaded the machine; a wait of a few seconds fails a test for the load.
+HANG = 600.0
+
+P = TypeVar("P", subprocess.Popen[bytes], subprocess.Popen[str])
 
 
 def kill_hard(target: int | subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
@@ -28,3 +35,18 @@ def kill_hard(target: int | subprocess.Popen[bytes] | subprocess.Popen[str]) -> 
 def was_killed(returncode: int | None) -> bool:
     """True when ``returncode`` is what ``kill_hard`` leaves behind."""
     return returncode == KILLED_CODE
+
+
+@contextlib.contextmanager
+def reaped(proc: P) -> Iterator[P]:
+    """``proc`` for the block; on leaving it, also when the block failed (an assertion,
+    a ``communicate`` that timed out), the process is killed if still running, waited
+    for and its pipes closed. A process left running outlives its test: its ``Popen`` is
+    collected in a later test on the same worker, which then fails on the
+    ResourceWarning (``filterwarnings = error``) for a fault that is not its own."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            kill_hard(proc)
+        proc.communicate()  # again after the block's own: nothing read twice, no error

@@ -19,7 +19,7 @@ from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.service import ConnectError
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .conftest import World, make_world
 
@@ -171,22 +171,20 @@ def test_killed_apply_is_finished_without_twins(
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         }
         db = world.paths.journal_path()
-        proc = subprocess.Popen(
-            [exe, "sync", "--apply", "--json"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
         killed_in = ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            states = _journal_states(db)
-            if states["applied"] >= kill_after:
-                killed_in = "sending" if states["sending"] else "between"
-                kill_hard(proc)
-                break
-            time.sleep(0.01)
-        proc.wait(30)
+        argv = [exe, "sync", "--apply", "--json"]
+        out = subprocess.DEVNULL
+        with reaped(subprocess.Popen(argv, env=env, stdout=out, stderr=out)) as proc:
+            hang = time.monotonic() + HANG
+            while proc.poll() is None:
+                states = _journal_states(db)
+                if states["applied"] >= kill_after:
+                    killed_in = "sending" if states["sending"] else "between"
+                    kill_hard(proc)
+                    break
+                assert time.monotonic() < hang, f"{kill_after} not applied in {HANG:.0f} s"
+                time.sleep(0.01)
+            proc.wait(HANG)
         assert was_killed(proc.returncode), "the run ended before it could be killed"
         assert killed_in
         # The next run settles what was in flight, then finishes the rest: no twins.

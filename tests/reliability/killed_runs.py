@@ -15,7 +15,7 @@ from desktop_sync.config import ProfileStore
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
 from tests.e2e.test_deals_e2e import PAID, SEND
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .checks import CONFIGURATIONS
 from .conftest import soak_enabled
@@ -71,16 +71,16 @@ def apply_killed_twice(
     before = journalled(db, flows)
     killed = 0
     for _ in range(2):
-        proc = start_apply(world, output=False)
         at = before + rng.randint(1, spread)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if journalled(db, flows) >= at:
+        with reaped(start_apply(world, output=False)) as proc:
+            hang = time.monotonic() + HANG
+            while proc.poll() is None and journalled(db, flows) < at:
+                assert time.monotonic() < hang, f"{at} operations not journalled in {HANG:.0f} s"
+                time.sleep(0.005)
+            if proc.poll() is None:  # not when the run ended first
                 time.sleep(rng.uniform(0, jitter))
                 kill_hard(proc)
-                break
-            time.sleep(0.005)
-        _out, err = proc.communicate(timeout=60)
+            _out, err = proc.communicate(timeout=HANG)
         assert was_killed(proc.returncode) or proc.returncode in (Exit.OK, Exit.WAITING), err
         killed += was_killed(proc.returncode)
         before = journalled(db, flows)

@@ -28,7 +28,7 @@ import pytest
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import World
 from tests.e2e.test_same_run import branch_of_a_partner
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .checks import (
     CONFIGURATIONS,
@@ -140,13 +140,13 @@ def test_random_kills_then_restart_equal_uninterrupted_run(
         branch_of_a_partner(world)  # UT 11: F7 joins a requisite F1 must see in the same run
         killed = 0
         for _ in range(kills):
-            proc = start_apply(world)
-            time.sleep(rng.uniform(0.05, 1.0) * reference.seconds)
-            if proc.poll() is None:
-                kill_hard(proc)
-                killed += 1
-                tally.kills += 1
-            out, err = proc.communicate(timeout=60)
+            with reaped(start_apply(world)) as proc:
+                time.sleep(rng.uniform(0.05, 1.0) * reference.seconds)  # the moment drawn
+                if proc.poll() is None:
+                    kill_hard(proc)
+                    killed += 1
+                    tally.kills += 1
+                out, err = proc.communicate(timeout=HANG)
             outputs += [out, err]
             assert was_killed(proc.returncode) or proc.returncode in (
                 Exit.OK,

@@ -19,7 +19,7 @@ import pytest
 from desktop_sync.engine.model import OpKind, System
 from desktop_sync.sandbox.bitrix24.faults import FaultPlan
 from tests.e2e.conftest import World
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .checks import creates_exactly_once, crm_state, journal_problems, open_world, service
 from .conftest import Tally
@@ -50,22 +50,19 @@ def test_killed_while_a_mixed_request_is_unanswered_then_restarted(
         portal = world.crm.portal
         portal.faults = FaultPlan("timeout:1@crm.company.add", 7)
         portal.faults.timeout_seconds = 60.0
-        proc = start_apply(world)
-        try:
-            deadline = time.monotonic() + 30
+        with reaped(start_apply(world)) as proc:  # never left running, also on a failure
+            hang = time.monotonic() + HANG
             companies, products = before
             # the portal runs a request's commands one by one: both kinds seen, or none
             while not (companies > before[0] and products > before[1]):
                 assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, (before, companies, products)
+                assert time.monotonic() < hang, (before, companies, products)
                 time.sleep(0.02)
                 companies, products = _made(world)
             # the portal has executed the request: companies and products in it together
             # (one kind a request, the products would wait behind the held companies)
-        finally:  # never left running, also when an assertion above fails
-            if proc.poll() is None:
-                kill_hard(proc)
-                proc.communicate(timeout=30)
+            kill_hard(proc)
+            proc.communicate(timeout=HANG)
         assert was_killed(proc.returncode)
         tally.kills += 1
         portal.faults = FaultPlan("", 7)

@@ -31,7 +31,7 @@ from desktop_sync.sandbox.bitrix24.faults import FaultPlan
 from tests.e2e.conftest import World, noted, set_profile
 from tests.e2e.test_issued_invoices import crm_of, issue, onec_invoice
 from tests.e2e.test_issued_paid_same_run import PAID, SINCE
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .checks import CONFIGURATIONS, journal_problems, open_world, service
 from .conftest import Tally, soak_enabled
@@ -140,24 +140,28 @@ def chain_problems(world: World, chain: Chain) -> Counter[str]:
     return +found
 
 
+def _faulted(world: World, start: int, kind: str) -> bool:
+    """The portal has answered (or holds) a request of the run with ``kind``."""
+    with world.crm.stats.lock:
+        return any(e.fault == kind for e in world.crm.stats.log[start:])
+
+
 def killed_at(world: World, n: int, kind: str) -> bool:
     """One ``sync --apply`` killed at its ``n``-th write request; False when the run
     ended before it (every point passed)."""
     portal = world.crm.portal
     portal.faults = StopAtWrite(n, kind)
     start = len(world.crm.stats.log)
-    proc = start_apply(world, output=False)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            with world.crm.stats.lock:
-                hit = any(e.fault == kind for e in world.crm.stats.log[start:])
-            if hit:
+        with reaped(start_apply(world, output=False)) as proc:
+            hang = time.monotonic() + HANG
+            while proc.poll() is None and not _faulted(world, start, kind):
+                assert time.monotonic() < hang, f"no write request {n} in {HANG:.0f} s"
+                time.sleep(0.005)
+            if proc.poll() is None:  # not when the run has ended before the point
                 kill_hard(proc)
-                break
-            time.sleep(0.005)
-        _out, err = proc.communicate(timeout=60)
-    finally:
+            _out, err = proc.communicate(timeout=HANG)
+    finally:  # the process is gone: nothing of it can reach the portal unfaulted
         portal.faults = FaultPlan("", 7)
         portal.stopping.set()  # release a held answer's thread at once
         portal.stopping.clear()

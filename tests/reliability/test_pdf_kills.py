@@ -22,7 +22,7 @@ from desktop_sync.config import ProfileStore
 from desktop_sync.exitcodes import Exit
 from desktop_sync.sandbox.bitrix24.faults import FaultPlan
 from tests.e2e.conftest import World
-from tests.killing import kill_hard, was_killed
+from tests.killing import HANG, kill_hard, reaped, was_killed
 
 from .checks import CONFIGURATIONS, journal_problems, open_world, service
 from .conftest import Tally
@@ -75,15 +75,18 @@ def test_killed_while_a_pdf_is_unanswered_then_restarted_sends_no_twin(
         portal = world.crm.portal
         portal.faults = FaultPlan("timeout:1@crm.timeline.comment.add", 7)
         portal.faults.timeout_seconds = 60.0
-        proc = start_apply(world)
-        deadline = time.monotonic() + 60
-        while not _sending_pdf(world.paths.journal_path()) and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)
-        while sum(pdf_comments(world).values()) == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)  # the portal has executed the add; its answer is held
-        kill_hard(proc)
-        proc.communicate(timeout=30)
+        with reaped(start_apply(world)) as proc:
+            hang = time.monotonic() + HANG
+            while not _sending_pdf(world.paths.journal_path()):
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < hang, f"no PDF on its way in {HANG:.0f} s"
+                time.sleep(0.02)
+            while sum(pdf_comments(world).values()) == 0:  # the add executed, answer held
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < hang, f"no PDF on a timeline in {HANG:.0f} s"
+                time.sleep(0.02)
+            kill_hard(proc)
+            proc.communicate(timeout=HANG)
         assert was_killed(proc.returncode)
         tally.kills += 1
         made = sum(pdf_comments(world).values())  # a batch request: made, never answered

@@ -44,7 +44,7 @@ from desktop_sync.journal import InboxState
 from desktop_sync.sandbox import bitrix24, onec
 from tests.e2e.conftest import World
 from tests.e2e.story import STORIES
-from tests.killing import kill_hard
+from tests.killing import HANG, kill_hard, reaped
 from tests.reliability.checks import journal_problems
 
 from . import invariants, pdfs
@@ -256,19 +256,15 @@ class Simulation:
 
     def kill(self) -> None:
         self.world.onec.set_faults("delay:0.05")  # room for a kill in the middle
+        argv, out = [_exe(), "sync", "--apply", "--json"], subprocess.DEVNULL
         try:
-            proc = subprocess.Popen(
-                [_exe(), "sync", "--apply", "--json"],
-                env=_env(self.world),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            self._wait_for_writes(proc, self.rng.randint(1, 5))
-            if proc.poll() is None:
-                kill_hard(proc)
-                self.tally.kills += 1
-                self.biz.log.append(f"day {self.day:>2} (sync killed half-way)")
-            proc.wait(timeout=120)
+            with reaped(subprocess.Popen(argv, env=_env(self.world), stdout=out, stderr=out)) as p:
+                self._wait_for_writes(p, self.rng.randint(1, 5))
+                if p.poll() is None:
+                    kill_hard(p)
+                    self.tally.kills += 1
+                    self.biz.log.append(f"day {self.day:>2} (sync killed half-way)")
+                p.wait(timeout=HANG)
             self.tally.syncs += 1
         finally:
             self.world.onec.set_faults("")
@@ -278,8 +274,9 @@ class Simulation:
         kill lands at the same point of the run whatever the machine's speed, so a
         seed replays the same day."""
         db = self.world.paths.journal_path()
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline:
+        hang = time.monotonic() + HANG
+        while proc.poll() is None:
+            assert time.monotonic() < hang, f"{writes} writes not journalled in {HANG:.0f} s"
             if db.exists():
                 with contextlib.suppress(sqlite3.Error):
                     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
