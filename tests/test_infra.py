@@ -13,7 +13,7 @@ import pytest
 from desktop_sync.logsetup import close_logging, setup_logging
 from desktop_sync.redact import register_secret, scrub
 from desktop_sync.runlock import LockHeld, RunLock
-from tests.killing import kill_hard
+from tests.killing import HANG, kill_hard
 
 
 @pytest.mark.parametrize(
@@ -87,14 +87,14 @@ def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
         with pytest.raises(LockHeld, match=str(proc.pid)):
             RunLock(path).acquire()
         kill_hard(proc)
-        proc.wait(10)
+        proc.wait(HANG)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + HANG  # the lock goes with the process; a hang bound
     while True:
         try:
             with RunLock(path):

@@ -21,6 +21,7 @@ from desktop_sync.gui.single_instance import (
     ask_running_instance,
     instance_key,
 )
+from tests.killing import HANG
 
 
 def test_second_start_reaches_the_first(qtbot, tmp_path: Path) -> None:
@@ -29,7 +30,7 @@ def test_second_start_reaches_the_first(qtbot, tmp_path: Path) -> None:
     first = SingleInstance(key)
     assert first.listen()
     try:
-        with qtbot.waitSignal(first.activated, timeout=5_000):
+        with qtbot.waitSignal(first.activated, timeout=int(HANG * 1000)):
             assert ask_running_instance(key)
     finally:
         first.close()
@@ -45,11 +46,12 @@ def test_keys_differ_by_home_and_for_the_demo(tmp_path: Path) -> None:
 
 def test_a_second_desktop_sync_only_brings_the_window_forward(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    # The first window stays up to 5 minutes (killed at the end); a second window would
-    # stay 10. So the second start ending by itself within its timeout shows that it
-    # only brought the first forward, however slowly a busy machine (or Wine, with
-    # other tests beside it) starts a process: no wall-clock bound of a few seconds.
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_SYNC_GUI_QUIT_AFTER_MS="300000")
+    # The first window stays up to 30 minutes (killed at the end); a second window would
+    # stay an hour. So the second start ending by itself within its timeout (5 minutes)
+    # shows that it only brought the first forward, however slowly a busy machine (or
+    # Wine, with other tests beside it) starts a process. Every wait here bounds a hang
+    # only (tests.killing.HANG): no wall-clock bound of a few seconds.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_SYNC_GUI_QUIT_AFTER_MS="1800000")
     first = subprocess.Popen(
         [sys.executable, "-m", "desktop_sync", "--home", str(home)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -58,21 +60,21 @@ def test_a_second_desktop_sync_only_brings_the_window_forward(tmp_path: Path) ->
         from desktop_sync.config import AppPaths
 
         key = instance_key(AppPaths.resolve(home).config_dir)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG
         while not _listening(home, key):
             assert first.poll() is None, first.stderr.read() if first.stderr else ""
             assert time.monotonic() < deadline, "the first window never listened"
             time.sleep(0.2)
         second = subprocess.run(
             [sys.executable, "-m", "desktop_sync", "--home", str(home)],
-            env=dict(env, DESKTOP_SYNC_GUI_QUIT_AFTER_MS="600000"),
-            capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
+            env=dict(env, DESKTOP_SYNC_GUI_QUIT_AFTER_MS="3600000"),
+            capture_output=True, text=True, encoding="utf-8", timeout=300, check=False,
         )  # fmt: skip  # a second window would have sat there: TimeoutExpired
         assert second.returncode == 0, second.stderr
         assert first.poll() is None  # the first one is still the window
         log = (home / "logs" / "desktop-sync-gui.log").read_text(encoding="utf-8")
         assert "already open" in log
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG
         while "brought forward" not in log:  # the first window heard it
             assert time.monotonic() < deadline, log[-2000:]
             time.sleep(0.2)

@@ -23,7 +23,7 @@ import pytest
 from desktop_sync.config import AppPaths, Profile, ProfileStore
 from tests import summaries
 from tests.e2e.conftest import World
-from tests.killing import kill_hard
+from tests.killing import HANG, kill_hard
 from tests.pgcluster import PASSWORD, PgCluster
 from tests.reliability.checks import open_world
 
@@ -109,7 +109,7 @@ class Team:
                 return None
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def wait_for_holder(self, pid: int, timeout: float = 60) -> None:
+    def wait_for_holder(self, pid: int, timeout: float = HANG) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.holder()
