@@ -294,8 +294,10 @@ def test_a_product_found_but_not_yet_sold_is_not_called_different(snap: Snapshot
     views = build_views(snap, {})
     row = {r.key: r for r in views.products.rows}["p:p1"]
     assert row.state is SyncState.IN_SYNC and not row.differs
-    assert row.note == "found in the CRM; linked once sold to a customer"
+    assert row.note == "found in the CRM; linked when sold"  # the cell; the whole beside
+    assert row.detail == "found in the CRM; linked once sold to a customer"
     snap.onec.products["p1"] = replace(snap.onec.products["p1"], name="Бумага А4 (белая)")
     row = {r.key: r for r in build_views(snap, {}).products.rows}["p:p1"]
     assert row.state is SyncState.DIFFERS and row.differs
-    assert row.note.endswith("; found in the CRM; linked once sold to a customer")
+    assert row.note.endswith("; found in the CRM; linked when sold")
+    assert row.detail.endswith("; found in the CRM; linked once sold to a customer")

@@ -143,3 +143,50 @@ def test_a_row_waiting_behind_another_record_reads_whole_in_its_cell(
             assert decided in tip and "Картридж HP 85A" in tip  # the whole story
             table.middle.selectRow(i)
             assert decided in html.unescape(w.row_detail.text())
+
+
+@pytest.mark.parametrize("synced", [False, True], ids=["demo", "after-a-run"])
+def test_every_state_cell_reads_whole_at_1366(
+    qtbot, tmp_path: Path, lang: str, synced: bool
+) -> None:
+    """Every row's state cell on every data tab fits its column at 1366×768, on the demo
+    and on a profile with a run behind it (its inbox items marked from the journal). The
+    demo's СЧ-0012 read «! Ждёт решения: Строки: строка 3 «Ручка шарикова…»: its item's
+    sentence is the tooltip's and the line's under the tables; the cell names the field
+    and where it is decided («Строки — во «Входящих»»)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from desktop_sync.engine.service import SyncService
+
+    with demo_env(tmp_path / "home") as env:
+        if synced:
+            with SyncService.open(env.profile, env.paths, crm_throttle=False) as svc:
+                svc.run()
+        with loaded_window(qtbot, env) as c:
+            w = c.window
+            w.resize(1366, 768)
+            w.show()
+            qtbot.waitUntil(lambda: w.width() == 1366)
+            cut: list[tuple[str, str, int, int]] = []
+            items = 0
+            for key in w.DATA_TABS:
+                w.tabs.setCurrentIndex(w.DATA_TABS.index(key))
+                qtbot.wait(10)
+                model, table = w.models[key], w.tables[key]
+                bold = QFont(table.middle.font())
+                bold.setBold(True)
+                room = table.middle.columnWidth(model.state_column) - 12  # the margins
+                for i, row in enumerate(model.rows()):
+                    index = model.index(i, model.state_column)
+                    cell = model.data(index, Qt.ItemDataRole.DisplayRole)
+                    font = bold if row.pending else table.middle.font()
+                    width = QFontMetrics(font).horizontalAdvance(cell)
+                    if width > room:
+                        cut.append((key, cell, width, room))
+                    if row.state is SyncState.WAITING and ": " in row.detail:
+                        items += 1
+                        tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+                        assert row.detail in tip
+            assert not cut, (lang, cut)
+            assert items, "the demo has rows waiting for a person"

@@ -23,7 +23,7 @@ from desktop_sync.engine.records import Plan
 from desktop_sync.engine.snapshot import CrmData, OnecData, Snapshot
 from desktop_sync.journal import LinkValues
 from desktop_sync.readmodel.documents import invoice_table, payment_table, stock_table
-from desktop_sync.readmodel.marks import Marks, marks_from_plan
+from desktop_sync.readmodel.marks import Marks, item_mark, marks_from_plan
 from desktop_sync.readmodel.parties import counterparty_table, product_table
 from desktop_sync.readmodel.reasons import done_reason, journal_reason
 from desktop_sync.readmodel.rows import (
@@ -132,6 +132,7 @@ __all__ = [
     "field_label",
     "field_value",
     "find_invoices",
+    "item_mark",
     "journal_reason",
     "marks_from_plan",
 ]

@@ -44,7 +44,8 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
                 out.append(Mark(op.entity_type, rid, "planned", op.reason, _action(op)))
     items = {item.key: item for item in plan.items}
     for item in plan.items:
-        out.append(Mark(item.entity_type, item.record_id, _item_kind(item), _item_text(item)))
+        out.append(item_mark(item.entity_type, item.record_id, _item_kind(item), item.field,
+                             item.message))  # fmt: skip
     for op, key in plan.held:  # held back by an item about another record (its product)
         by = items.get(key)
         if by is None or (by.entity_type, by.record_id) == (op.entity_type, op.source_id):
@@ -70,6 +71,23 @@ def _action(op: Operation) -> str:
         action=tr(_OP_KINDS.get(op.kind.value, op.kind.value)).lower(),
         where=tr("in 1C") if op.target.value == "onec" else tr("in the CRM"),
     )
+
+
+CELL_CHARS = 24  # an item's words the state column shows whole at 1366×768, after
+# «! Waiting for a person: » (24 characters; bold, ~7.5 px each, in a 366 px cell)
+
+
+def item_mark(entity_type: str, record_id: str, kind: str, field: str, message: str) -> Mark:
+    """An inbox item on its record's row. A long item names the field and where it is
+    decided in the state column («Строки — во «Входящих»»): the demo's «Строки: строка 3
+    «Ручка шариковая» — не товар из каталога» was cut there at 1366×768. A short one
+    («Phone: changed in both») stays whole. The whole sentence is the tooltip's and the
+    line's under the tables."""
+    whole = f"{field}: {message}" if field else message
+    if len(whole) <= CELL_CHARS:
+        return Mark(entity_type, record_id, kind, whole)
+    short = tr("{field} — in the Inbox").format(field=field) if field else tr("in the Inbox")
+    return Mark(entity_type, record_id, kind, whole, short)
 
 
 def _item_kind(item: Item) -> str:

@@ -150,8 +150,10 @@ def product_table(snap: Snapshot, match: MatchResult, marks: Marks, extra_onec: 
         if state is SyncState.DIFFERS and base is SyncState.DIFFERS:
             # found, nothing planned: F5 links (and updates) a product once it is sold
             why = tr("found in the CRM; linked once sold to a customer")
+            short = tr("found in the CRM; linked when sold")  # the Russian cut at 1366×768
             state = state if differs else SyncState.IN_SYNC
-            note, detail = f"{note}; {why}" if note else why, f"{detail}; {why}" if detail else why
+            note = f"{note}; {short}" if note else short
+            detail = f"{detail}; {why}" if detail else why
         rows.append(
             Row(f"p:{ref}", left, right, state, tuple(differs), note, None, "", ref, crm_key,
                 search(left, right), detail)

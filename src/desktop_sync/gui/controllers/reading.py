@@ -31,6 +31,7 @@ from desktop_sync.readmodel import (
     Views,
     build_views,
     find_invoices,
+    item_mark,
 )
 
 Namer = Callable[[journal_names.OpEntry], str]
@@ -66,7 +67,7 @@ def journal_state(svc: SyncService) -> tuple[list[InboxRecord], list[RunEntry]]:
 
 def marks(svc: SyncService, inbox: list[InboxRecord]) -> list[Mark]:
     """The inbox's items and what the last apply failed, marked on the tables' rows."""
-    out = [Mark(e.entity_type, e.record_id, e.kind, f"{e.field}: {e.message}") for e in inbox]
+    out = [item_mark(e.entity_type, e.record_id, e.kind, e.field, e.message) for e in inbox]
     for op in svc.failed_in_last_apply():
         for rid in (op.source_id, op.target_id):
             if rid:
