@@ -45,6 +45,9 @@ def main(out: Path, lang: str) -> list[Path]:
 
     set_language(lang)
     app = QApplication.instance() or QApplication([])
+    from desktop_sync.gui.app import qt_in_language
+
+    qt_in_language(app)  # Qt's own words in the language, as the window's start does
     app.setWindowIcon(app_icon())
     real_screen = QGuiApplication.platformName() not in ("offscreen", "minimal")
 

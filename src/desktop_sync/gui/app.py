@@ -6,13 +6,13 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths
 from desktop_sync.gui.qtcompat import pin_singletons
 from desktop_sync.gui.single_instance import SingleInstance, ask_running_instance, instance_key
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import language, tr
 from desktop_sync.logsetup import setup_logging
 from desktop_sync.stdio import prepare_stdio
 
@@ -50,7 +50,33 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("desktop-sync")
     app.setOrganizationName("desktop-sync")
     app.setQuitOnLastWindowClosed(True)
+    qt_in_language(app)
     return app
+
+
+_qt_words: list[QTranslator] = []  # the one installed, to take back on a switch
+
+
+def qt_in_language(app: QApplication) -> bool:
+    """Qt's own words in the window's language, as Qt ships them (``qtbase_ru.qm``): a
+    message box's «ОК» (was "OK" under «О программе» in Russian), a line edit's context
+    menu («Копировать», was "Copy"), the calendar's months. English: Qt's own. True when
+    a translation was installed."""
+    for old in _qt_words:
+        app.removeTranslator(old)
+    _qt_words.clear()
+    lang = language()
+    QLocale.setDefault(QLocale(lang))
+    if lang == "en":
+        return False
+    words = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not words.load(QLocale(lang), "qtbase", "_", folder):
+        log.warning("Qt's own words in %s not found in %s: they stay English", lang, folder)
+        return False
+    app.installTranslator(words)
+    _qt_words.append(words)
+    return True
 
 
 def run_gui(paths: AppPaths, profile_name: str | None) -> int:
@@ -112,7 +138,9 @@ def show_startup_error(text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
         create_app()
-        QMessageBox.critical(None, "desktop-sync", text)
+        box = QMessageBox(QMessageBox.Icon.Critical, "desktop-sync", text)
+        box.addButton(tr("OK"), QMessageBox.ButtonRole.AcceptRole)  # Qt's stays "OK"
+        box.exec()
     except Exception:  # no display at all: the log has it
         log.exception("cannot show the start-up error")
 

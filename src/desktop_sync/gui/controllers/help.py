@@ -20,10 +20,13 @@ def open_log(paths: AppPaths) -> None:
 def about(parent: QWidget) -> None:
     from desktop_sync import __version__
 
-    QMessageBox.about(
-        parent,
-        tr("About desktop-sync"),
+    box = QMessageBox(parent)
+    box.setWindowTitle(tr("About desktop-sync"))
+    box.setText(
         tr("desktop-sync {version}: supervised synchronization of 1C and Bitrix24.").format(
             version=__version__
-        ),
+        )
     )
+    box.setIconPixmap(parent.windowIcon().pixmap(64, 64))
+    box.addButton(tr("OK"), QMessageBox.ButtonRole.AcceptRole)  # Qt's own stays "OK" in Russian
+    box.exec()

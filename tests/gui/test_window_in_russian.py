@@ -1,0 +1,175 @@
+"""Everything the window shows reads in Russian when the language is Russian: every tab,
+the plan review, the summary, the wizard, the schedule, the tray's menu and «О программе»,
+on the demo before and after a Synchronize. The words each widget shows (labels, buttons,
+menus, headers, cells, tooltips, placeholders, choices) are scanned for English prose as
+the command line's are (tests/cli/test_russian_output.latin_words)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.i18n import language, set_language
+from tests.cli.test_russian_output import latin_words
+from tests.gui.sandbox_env import demo_env, loaded_window
+
+# Latin words of the demo's records and of what the window names as it is written
+DATA = {"e", "PDF", "Windows", "Linux", "macOS", "ODATA"}
+KEPT = {"English", "Ctrl"}  # a language's own name, a key's
+KEPT |= {"CSV", "XLSX", "UTC", "catalog"}  # formats, time zones, the CRM's scope names
+
+
+@pytest.fixture
+def russian() -> Iterator[None]:
+    """Russian, and the application as the window's start makes it (Qt's own words)."""
+    from desktop_sync.gui.app import create_app, qt_in_language
+
+    before = language()
+    set_language("ru")
+    app = create_app()
+    yield
+    set_language(before)
+    qt_in_language(app)
+
+
+def texts(root) -> Iterator[tuple[str, str]]:
+    """(where, words) of every visible widget under ``root`` and of its menus."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QMenu,
+        QTabBar,
+        QWidget,
+    )
+
+    yield "title", root.windowTitle()
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible() and not isinstance(w, QMenu):
+            continue
+        name = type(w).__name__
+        yield f"{name} tooltip", w.toolTip()
+        if isinstance(w, QLabel):
+            yield name, re.sub(r"<[^>]+>", " ", w.text())
+        elif isinstance(w, QAbstractButton):
+            yield name, w.text().replace("&", "")
+        elif isinstance(w, QLineEdit):
+            yield f"{name} placeholder", w.placeholderText()
+        elif isinstance(w, QComboBox):
+            yield from ((name, w.itemText(i)) for i in range(w.count()))
+        elif isinstance(w, QTabBar):
+            yield from ((name, w.tabText(i)) for i in range(w.count()))
+        elif isinstance(w, QGroupBox):
+            yield name, w.title()
+        elif isinstance(w, QMenu):
+            yield name, w.title().replace("&", "")
+            for a in w.actions():  # without the shortcut: «Копировать\tCtrl+C»
+                yield name, a.text().replace("&", "").split("\t")[0]
+        if isinstance(w, QAbstractItemView) and w.model() is not None:
+            model = w.model()
+            for c in range(model.columnCount()):
+                yield f"{name} header", str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+            for r in range(min(model.rowCount(), 60)):
+                for c in range(model.columnCount()):
+                    index = model.index(r, c)
+                    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                        value = model.data(index, role)
+                        if isinstance(value, str):
+                            yield f"{name} cell", value
+
+
+def english(root) -> list[tuple[str, str, set[str]]]:
+    found = []
+    for where, text in texts(root):
+        text = re.sub(r"\S+@\S+", " ", text)  # e-mail addresses
+        words = latin_words(text) - DATA - KEPT if text else set()
+        if words:
+            found.append((where, text[:120], words))
+    return found
+
+
+def test_every_screen_reads_in_russian(qtbot, tmp_path: Path, russian: None) -> None:
+    from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        w = c.window
+        w.resize(1366, 768)
+        w.show()
+        seen: list[tuple[str, str, str, set[str]]] = []
+
+        def scan(screen: str, root) -> None:
+            qtbot.wait(10)
+            seen.extend((screen, *f) for f in english(root))
+
+        for i in range(w.tabs.count()):
+            w.tabs.setCurrentIndex(i)
+            scan(w.tabs.tabText(i), w)
+        for field in w.findChildren(QLineEdit):  # Qt's own menu: was Undo, Copy, Paste…
+            menu = field.createStandardContextMenu()
+            seen.extend(("a field's menu", *f) for f in english(menu))
+            menu.deleteLater()
+        c.synchronize()
+        qtbot.waitUntil(lambda: c.plan_dialog is not None and c.plan_dialog.filled, timeout=120_000)
+        scan("plan", c.plan_dialog)
+        c.plan_dialog.accept()
+        qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=120_000)
+        scan("summary", c.summary_dialog)
+        c.summary_dialog.accept()
+        qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
+        for i in range(w.tabs.count()):  # after the run: the inbox, the journal's run
+            w.tabs.setCurrentIndex(i)
+            if i == c.inbox_tab:
+                c.inbox.table.selectRow(0)
+            if i == c.lookup_tab:
+                c.lookup.query.setText("СЧ-0004")
+                c.lookup.search()
+                c.lookup.table.selectRow(0)
+            scan(f"after: {w.tabs.tabText(i)}", w)
+
+        c.open_wizard(None)  # a new connection, each page
+        wizard = c.wizard
+        assert wizard is not None
+        scan("wizard 1", wizard)
+        wizard.organization.setText("ООО «Ромашка»")
+        wizard.onec_url.setText("http://1c.romashka.ru/buh")
+        wizard.next()
+        scan("wizard 1, problems", wizard)
+        wizard.reject()
+        c.open_wizard(c.profile)
+        wizard = c.wizard
+        assert wizard is not None
+        for page in ("1C", "CRM", "check", "mapping"):
+            if page == "check":
+                wizard.test()
+                qtbot.waitUntil(lambda: wizard.tested or wizard.test_button.isEnabled(),
+                                timeout=120_000)  # fmt: skip
+            scan(f"wizard {page}", wizard)
+            wizard.next()
+        wizard.reject()
+        qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
+
+        c.open_schedule()
+        assert c.schedule_dialog is not None
+        scan("schedule", c.schedule_dialog)
+        c.schedule_dialog.reject()
+
+        if c.tray.menu is not None:
+            seen.extend(("tray", *f) for f in english(c.tray.menu))
+
+        def about() -> None:
+            box = next(b for b in w.findChildren(QMessageBox) if b.isVisible())
+            scan("about", box)
+            box.accept()
+
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(200, about)
+        w.act_about.trigger()
+        assert not seen, "\n".join(sorted({str(s) for s in seen}))
