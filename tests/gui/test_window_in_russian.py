@@ -7,7 +7,7 @@ the command line's are (tests/cli/test_russian_output.latin_words)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from tests.gui.sandbox_env import demo_env, loaded_window
 DATA = {"e", "PDF", "Windows", "Linux", "macOS", "ODATA"}
 KEPT = {"English", "Ctrl"}  # a language's own name, a key's
 KEPT |= {"CSV", "XLSX", "UTC", "catalog"}  # formats, time zones, the CRM's scope names
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+DOTTED_DAY = re.compile(r"\b\d{2}\.\d{2}\.\d{4}\b")
 
 
 @pytest.fixture
@@ -86,90 +88,130 @@ def texts(root) -> Iterator[tuple[str, str]]:
 
 
 def english(root) -> list[tuple[str, str, set[str]]]:
+    """English prose in what ``root`` shows (Russian window)."""
     found = []
     for where, text in texts(root):
         text = re.sub(r"\S+@\S+", " ", text)  # e-mail addresses
         words = latin_words(text) - DATA - KEPT if text else set()
+        words |= set(ISO_DAY.findall(text))  # a date as English writes it
         if words:
             found.append((where, text[:120], words))
     return found
 
 
-def test_every_screen_reads_in_russian(qtbot, tmp_path: Path, russian: None) -> None:
+def russian_words(root) -> list[tuple[str, str, set[str]]]:
+    """Russian words in what ``root`` shows of its own (English window): the records'
+    data (cells, choices, «names», the lines that tell a record's story) set aside."""
+    found = []
+    for where, text in texts(root):
+        days = set(DOTTED_DAY.findall(text))  # a date as Russian writes it, anywhere
+        if days:
+            found.append((where, text[:120], days))
+        if where.endswith(("cell", "QComboBox")):
+            continue
+        text = re.sub(r"«[^»\n]*»", " ", text)
+        words = set(re.findall(r"[А-Яа-яЁё]+", text)) - {"Русский"}  # its own name
+        if words:
+            found.append((where, text[:120], words))
+    return found
+
+
+def walk(qtbot, c, scan: Callable[[str, object], None]) -> None:
+    """Every screen of the demo, ``scan``ned as a person sees it: each tab before and
+    after a Synchronize, the plan review, the summary, the new-connection wizard with its
+    problems, each page of the profile's, the schedule, the tray menu, about, a field's
+    context menu."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QLineEdit, QMessageBox
 
-    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
-        w = c.window
-        w.resize(1366, 768)
-        w.show()
-        seen: list[tuple[str, str, str, set[str]]] = []
+    w = c.window
+    w.resize(1366, 768)
+    w.show()
+    for i in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(i)
+        scan(w.tabs.tabText(i), w)
+    for field in w.findChildren(QLineEdit):  # Qt's own menu: was Undo, Copy, Paste…
+        menu = field.createStandardContextMenu()
+        scan("a field's menu", menu)
+        menu.deleteLater()
+    c.synchronize()
+    qtbot.waitUntil(lambda: c.plan_dialog is not None and c.plan_dialog.filled, timeout=120_000)
+    scan("plan", c.plan_dialog)
+    c.plan_dialog.accept()
+    qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=120_000)
+    scan("summary", c.summary_dialog)
+    c.summary_dialog.accept()
+    qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
+    for i in range(w.tabs.count()):  # after the run: the inbox, the journal's run
+        w.tabs.setCurrentIndex(i)
+        if i == c.inbox_tab:
+            c.inbox.table.selectRow(0)
+        if i == c.lookup_tab:
+            c.lookup.query.setText("СЧ-0004")
+            c.lookup.search()
+            c.lookup.table.selectRow(0)
+        scan(f"after: {w.tabs.tabText(i)}", w)
 
-        def scan(screen: str, root) -> None:
-            qtbot.wait(10)
-            seen.extend((screen, *f) for f in english(root))
-
-        for i in range(w.tabs.count()):
-            w.tabs.setCurrentIndex(i)
-            scan(w.tabs.tabText(i), w)
-        for field in w.findChildren(QLineEdit):  # Qt's own menu: was Undo, Copy, Paste…
-            menu = field.createStandardContextMenu()
-            seen.extend(("a field's menu", *f) for f in english(menu))
-            menu.deleteLater()
-        c.synchronize()
-        qtbot.waitUntil(lambda: c.plan_dialog is not None and c.plan_dialog.filled, timeout=120_000)
-        scan("plan", c.plan_dialog)
-        c.plan_dialog.accept()
-        qtbot.waitUntil(lambda: c.summary_dialog is not None, timeout=120_000)
-        scan("summary", c.summary_dialog)
-        c.summary_dialog.accept()
-        qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
-        for i in range(w.tabs.count()):  # after the run: the inbox, the journal's run
-            w.tabs.setCurrentIndex(i)
-            if i == c.inbox_tab:
-                c.inbox.table.selectRow(0)
-            if i == c.lookup_tab:
-                c.lookup.query.setText("СЧ-0004")
-                c.lookup.search()
-                c.lookup.table.selectRow(0)
-            scan(f"after: {w.tabs.tabText(i)}", w)
-
-        c.open_wizard(None)  # a new connection, each page
-        wizard = c.wizard
-        assert wizard is not None
-        scan("wizard 1", wizard)
-        wizard.organization.setText("ООО «Ромашка»")
-        wizard.onec_url.setText("http://1c.romashka.ru/buh")
+    c.open_wizard(None)  # a new connection
+    wizard = c.wizard
+    assert wizard is not None
+    scan("wizard 1", wizard)
+    wizard.organization.setText("ООО «Ромашка»")
+    wizard.onec_url.setText("http://1c.romashka.ru/buh")
+    wizard.next()
+    scan("wizard 1, problems", wizard)
+    wizard.reject()
+    c.open_wizard(c.profile)
+    wizard = c.wizard
+    assert wizard is not None
+    for page in ("1C", "CRM", "check", "mapping"):
+        if page == "check":
+            wizard.test()
+            qtbot.waitUntil(lambda: wizard.tested or wizard.test_button.isEnabled(),
+                            timeout=120_000)  # fmt: skip
+        scan(f"wizard {page}", wizard)
         wizard.next()
-        scan("wizard 1, problems", wizard)
-        wizard.reject()
-        c.open_wizard(c.profile)
-        wizard = c.wizard
-        assert wizard is not None
-        for page in ("1C", "CRM", "check", "mapping"):
-            if page == "check":
-                wizard.test()
-                qtbot.waitUntil(lambda: wizard.tested or wizard.test_button.isEnabled(),
-                                timeout=120_000)  # fmt: skip
-            scan(f"wizard {page}", wizard)
-            wizard.next()
-        wizard.reject()
-        qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
+    wizard.reject()
+    qtbot.waitUntil(lambda: not c.runner.busy, timeout=120_000)
 
-        c.open_schedule()
-        assert c.schedule_dialog is not None
-        scan("schedule", c.schedule_dialog)
-        c.schedule_dialog.reject()
+    c.open_schedule()
+    assert c.schedule_dialog is not None
+    scan("schedule", c.schedule_dialog)
+    c.schedule_dialog.reject()
+    if c.tray.menu is not None:
+        scan("tray", c.tray.menu)
 
-        if c.tray.menu is not None:
-            seen.extend(("tray", *f) for f in english(c.tray.menu))
+    def about() -> None:
+        box = next(b for b in w.findChildren(QMessageBox) if b.isVisible())
+        scan("about", box)
+        box.accept()
 
-        def about() -> None:
-            box = next(b for b in w.findChildren(QMessageBox) if b.isVisible())
-            scan("about", box)
-            box.accept()
+    QTimer.singleShot(200, about)
+    w.act_about.trigger()
 
-        from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(200, about)
-        w.act_about.trigger()
-        assert not seen, "\n".join(sorted({str(s) for s in seen}))
+def test_every_screen_reads_in_russian(qtbot, tmp_path: Path, russian: None) -> None:
+    seen: list[tuple[str, str, str, set[str]]] = []
+
+    def scan(screen: str, root) -> None:
+        qtbot.wait(10)
+        seen.extend((screen, *f) for f in english(root))
+
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        walk(qtbot, c, scan)
+    assert not seen, "\n".join(sorted({str(s) for s in seen}))
+
+
+def test_every_screen_reads_in_english(qtbot, tmp_path: Path) -> None:
+    """The reverse: no Russian of the window's own in English (the records' names and
+    the CRM's stage names are the data's)."""
+    seen: list[tuple[str, str, str, set[str]]] = []
+
+    def scan(screen: str, root) -> None:
+        qtbot.wait(10)
+        seen.extend((screen, *f) for f in russian_words(root))
+
+    assert language() == "en"
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        walk(qtbot, c, scan)
+    assert not seen, "\n".join(sorted({str(s) for s in seen}))
