@@ -265,3 +265,22 @@ def test_read_retries_back_off_exponentially_with_jitter() -> None:
     for n, wait in enumerate(slept):
         assert 0.5 * 2**n <= wait <= 0.5 * 2**n + 0.5, (n, wait)
     assert slept != [0.5, 1.0, 2.0]  # not the bare exponential: jittered
+
+
+def test_an_answer_is_decoded_from_its_bytes_as_json_would() -> None:
+    """Issue 18: the answer is decoded from its bytes (no text of it beside them: the
+    large set's stock balance was 36 MB at its decode); a byte order mark is skipped and
+    every number keeps its spelling, as ``json.loads(text, parse_float=Decimal)`` did."""
+    from decimal import Decimal
+
+    from desktop_sync.connectors.onec import wire
+
+    body = '{"value": [{"Description": "Склад «Юг»", "Сумма": 1.10, "N": 12, "E": 1e5}]}'
+    for content in (body.encode(), b"\xef\xbb\xbf" + body.encode()):
+        resp = httpx.Response(200, headers={"content-type": "application/json"})
+        [row] = wire.answer(resp, content, "", "json")["value"]
+        assert row == {"Description": "Склад «Юг»", "Сумма": Decimal("1.10"), "N": 12, "E": 100000}
+        assert str(row["Сумма"]) == "1.10" and str(row["E"]) == "1E+5" and type(row["N"]) is int
+    bad = httpx.Response(200, headers={"content-type": "application/json"})
+    with pytest.raises(OnecBadResponse, match="malformed JSON"):
+        wire.answer(bad, b'{"value": "\xff"}', "", "json")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import re
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import httpx
+import msgspec
 
 from desktop_sync.connectors.onec import errors as err
 from desktop_sync.connectors.onec import literals as lit
@@ -27,6 +29,11 @@ def forget_numbers() -> None:
     seen once) held 65,536 entries of the cache alive into the plan (issue 18)."""
     _decimal.cache_clear()
 
+
+# An answer's JSON decoded from its bytes, as json.loads(text, parse_float=Decimal) does:
+# the same values, without the answer's text, which Cyrillic makes two bytes a character
+# (the large set's stock balance: 8.8 MB of JSON, 36 -> 22 MB at the decode's peak).
+_JSON = msgspec.json.Decoder(float_hook=_decimal)
 
 _LOGIN_HINTS = ("<form", "password", "пароль", "вход", "login", "авториз")
 _FIELD_IN_MESSAGE = re.compile(r"(?:свойства|Свойство|поле|Поле)\s+['\"«]([^'\"»]+)['\"»]")
@@ -100,9 +107,9 @@ def _data(resp: httpx.Response, body: bytes, entity: str, expect: str) -> Any:
         return None
     if expect == "bytes":
         return body
-    try:
-        return json.loads(body.decode("utf-8-sig"), parse_float=_decimal)
-    except (ValueError, UnicodeDecodeError):
+    try:  # from the bytes: no text of the whole answer beside them (issue 18, memory)
+        return _JSON.decode(memoryview(body)[3:] if body.startswith(codecs.BOM_UTF8) else body)
+    except ValueError:  # msgspec.DecodeError, malformed UTF-8 included
         raise err.OnecBadResponse(
             tr("1C sent malformed JSON for {what}").format(what=entity or tr("the request")),
             entity=entity,
