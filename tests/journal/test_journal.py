@@ -1,5 +1,6 @@
 import datetime as dt
 import gc
+import pickle
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
+from desktop_sync.journal import InboxKind, Journal, LinkValues, OpState, RunOutcome
 from desktop_sync.journal.db import sqlite_url
 from desktop_sync.journal.types import SharedJson
 from desktop_sync.redact import register_secret
@@ -201,3 +202,43 @@ def test_naive_datetimes_are_refused(journal: Journal) -> None:
         with pytest.raises(StatementError, match="naive"):
             s.flush()
         s.rollback()
+
+
+def test_links_read_together_are_packed_and_share_the_callers_texts(journal: Journal) -> None:
+    """Issue 18: the large set's 30,322 links held two dicts each and their own copies of
+    the references and names the snapshot holds (31 MB): a read keeps each side packed
+    (one packing for both when they are the same text), its keys' tuple shared, and
+    takes a caller's texts; each access gives the caller a dict of its own."""
+    name, ref = "ООО «Ромашка»", "ba9a3b97-e03d-59eb-878b-8b7ffbc51117"
+    values = {"inn": "7707083893", "name": name}
+    journal.save_link("counterparty", ref, "2/2", onec_values=values, crm_values=values)
+    journal.save_link("counterparty", "b", "3", onec_values=values, crm_values={"inn": "1"})
+    journal.save_link("product", "p", "5", onec_values={}, crm_values={"ref": ref})
+    shared = {t: t for t in ("".join(name), "".join(ref))}  # equal texts, other objects
+    read = journal.links_of(("counterparty", "product", "deal"), shared)
+    (a, b), (p,), deals = read["counterparty"], read["product"], read["deal"]
+    assert deals == [] and read["counterparty"] == journal.links("counterparty")
+    assert (a.onec_ref, a.crm_id, a.onec_values, a.crm_values) == (ref, "2/2", values, values)
+    assert b.crm_values == {"inn": "1"} and p.onec_values == {} and p.crm_values == {"ref": ref}
+    assert a.onec_ref is shared[ref] and p.crm_values["ref"] is shared[ref]
+    assert a.onec_values["name"] is shared[name] is b.onec_values["name"]
+    assert isinstance(a._onec, tuple) and isinstance(b._onec, tuple)
+    assert a._onec is a._crm and a._onec[0] is b._onec[0]  # one packing, one keys' tuple
+    assert a.onec_values is not a.onec_values and a.onec_values is not a.crm_values
+    with pytest.raises(AttributeError):
+        a.crm_id = "9"
+    assert a == LinkValues("counterparty", ref, "2/2", dict(values), dict(values))
+    assert pickle.loads(pickle.dumps(a)) == a and "name" in repr(a)
+
+
+def test_a_read_link_is_remade_with_fields_its_base_lacks(journal: Journal) -> None:
+    """The planner remakes a link whose base predates a compared field (plan_products):
+    a packed link is no dataclass, so it is made anew, not ``dataclasses.replace``d."""
+    from desktop_sync.engine.plan_products import _with_new_fields
+
+    journal.save_link("product", "p", "5", onec_values={"name": "А"}, crm_values={"name": "А"})
+    [link] = journal.links("product")
+    made = _with_new_fields(link, ("name", "vat"), {"name": "А", "vat": "НДС22"})
+    assert (made.entity_type, made.onec_ref, made.crm_id) == ("product", "p", "5")
+    assert made.onec_values == {"name": "А", "vat": None}
+    assert made.crm_values == {"name": "А", "vat": "НДС22"}

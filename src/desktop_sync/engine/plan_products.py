@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from desktop_sync.domain.entities import (
@@ -265,8 +264,10 @@ def _with_new_fields(
     new = [f for f in fields if f not in link.onec_values and f not in link.crm_values]
     if not new:
         return link
-    return replace(
-        link,
+    return LinkValues(
+        link.entity_type,
+        link.onec_ref,
+        link.crm_id,
         onec_values={**link.onec_values, **dict.fromkeys(new)},
         crm_values={**link.crm_values, **{f: crm_v.get(f) for f in new}},
     )

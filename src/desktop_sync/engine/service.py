@@ -74,7 +74,7 @@ from desktop_sync.engine.planner import (
 )
 from desktop_sync.engine.read import FULL_EVERY, check_scopes, read_crm, read_onec
 from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
-from desktop_sync.engine.snapshot import Snapshot
+from desktop_sync.engine.snapshot import Snapshot, link_texts
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_crm_creates import creates_knowing
 from desktop_sync.engine.write_crm_pdf import OnecSide
@@ -244,7 +244,7 @@ class SyncService(JournalDoor):
         )  # fmt: skip
         snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
-        links = Links({t: self.journal.links(t) for t in LINKED_TYPES})
+        links = Links(self.journal.links_of(LINKED_TYPES, link_texts(snapshot)))
         settings = PlanSettings(
             key_scope(self.profile.crm_url, self.profile.uuid),
             send_stage=self.profile.stages.get("send", ""),

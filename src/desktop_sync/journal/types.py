@@ -80,11 +80,13 @@ class SharedJson:
 
     __slots__ = ("_decoder",)
 
-    def __init__(self) -> None:
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        """``texts``: text -> the object to hold it as, taken over and filled (a caller
+        sharing texts with what it holds already)."""
         # The decoder's hook holds the tables, never this object: no reference cycle, so
         # the tables go with the read, not at the next collection (the planner pauses
         # the collector: the large set's 3.8 MB of tables stayed through the plan).
-        self._decoder = json.JSONDecoder(object_pairs_hook=_SharedObjects())
+        self._decoder = json.JSONDecoder(object_pairs_hook=_SharedObjects(texts))
 
     def __call__(self, text: str) -> Any:
         return self._decoder.decode(text)
@@ -95,8 +97,8 @@ class _SharedObjects:
 
     __slots__ = ("texts", "typed")
 
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self.texts: dict[str, str] = {} if texts is None else texts
         self.typed: dict[tuple[str, str], Any] = {}  # ("$dec" | "$date", spelling)
 
     def _value(self, value: Any) -> Any:
