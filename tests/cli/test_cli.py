@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.killing import HANG
+
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 
 
@@ -29,7 +31,7 @@ def run(
         text=True,
         encoding="utf-8",
         env=full_env,
-        timeout=60,
+        timeout=HANG,  # a hang, not a speed: Wine under load starts a process slowly
         check=False,
     )
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.killing import HANG
+
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 SUMMARY = re.compile(
     r"Run #(\d+) \((dry run|apply)\): planned (\d+), applied (\d+), failed (\d+), "
@@ -25,7 +27,7 @@ SUMMARY = re.compile(
 
 
 def run(
-    home: Path, *args: str, timeout: float = 120, display: bool = True
+    home: Path, *args: str, timeout: float = HANG, display: bool = True
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from desktop_sync.sandbox import bitrix24, onec
-from tests.killing import kill_hard
+from tests.killing import HANG, kill_hard
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 CONTRACT = {0, 2, 3, 4, 5, 6}
@@ -34,7 +34,7 @@ def run(
     env: dict[str, str] | None = None,
     lang: str = "en",
     preexec: object = None,
-    timeout: float = 120,
+    timeout: float = HANG,
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
     full_env["PYTHON_KEYRING_BACKEND"] = NO_KEYRING
@@ -517,7 +517,7 @@ def test_no_display_gives_one_line_and_exit_2(tmp_path: Path) -> None:
         env.pop(var, None)
     env.update(DESKTOP_SYNC_HOME=str(tmp_path / "h"), DESKTOP_SYNC_LANG="en")
     result = subprocess.run(
-        [EXE], capture_output=True, text=True, encoding="utf-8", env=env, timeout=60, check=False
+        [EXE], capture_output=True, text=True, encoding="utf-8", env=env, timeout=HANG, check=False
     )
     if not sys.platform.startswith("linux"):
         pytest.skip("the display check is for Linux")
@@ -558,7 +558,7 @@ def test_a_display_without_an_x_server_gives_one_line_and_exit_2(tmp_path: Path)
     env.pop("WAYLAND_DISPLAY", None)
     env.update(DISPLAY=f":{free}", DESKTOP_SYNC_HOME=str(tmp_path / "h"), DESKTOP_SYNC_LANG="en")
     result = subprocess.run(
-        [EXE], capture_output=True, text=True, encoding="utf-8", env=env, timeout=60, check=False
+        [EXE], capture_output=True, text=True, encoding="utf-8", env=env, timeout=HANG, check=False
     )
     line = one_line(result)
     assert result.returncode == 2
@@ -589,7 +589,7 @@ def test_the_window_on_this_machine_names_what_is_missing(tmp_path: Path) -> Non
         text=True,
         encoding="utf-8",
         env=env,
-        timeout=60,
+        timeout=HANG,
         check=False,
     )
     line = one_line(result)

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 import pytest
 
 from desktop_sync.sandbox import bitrix24, onec
+from tests.killing import HANG
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 
@@ -42,7 +43,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, str]]:
         added = subprocess.run(
             [EXE, "profile", "add", "shop", "--onec-url", one.url, "--onec-user", one.user,
              "--crm-url", crm.url],
-            env=env, capture_output=True, text=True, encoding="utf-8", timeout=60, check=False,
+            env=env, capture_output=True, text=True, encoding="utf-8", timeout=HANG, check=False,
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
         yield env
@@ -73,7 +74,7 @@ def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
             break
         out += chunk
     os.close(master)
-    return proc.wait(timeout=120), out.decode("utf-8", "replace")
+    return proc.wait(timeout=HANG), out.decode("utf-8", "replace")
 
 
 PHASES = ("Reading 1C", "Reading the CRM")
@@ -95,7 +96,7 @@ def test_sync_shows_its_progress_on_a_terminal(world: dict[str, str]) -> None:
 def test_no_progress_in_a_pipe_or_with_json(world: dict[str, str]) -> None:
     piped = subprocess.run(
         [EXE, "sync", "--dry-run"], env=world, capture_output=True, text=True,
-        encoding="utf-8", timeout=120, check=False,
+        encoding="utf-8", timeout=HANG, check=False,
     )  # fmt: skip
     assert piped.returncode in (0, 3), piped.stderr
     assert not any(p in piped.stdout + piped.stderr for p in PHASES)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from desktop_sync.sandbox import bitrix24, onec
+from tests.killing import HANG
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 
@@ -85,7 +86,7 @@ def run(home: Path, *args: str, env: dict[str, str] | None = None) -> str:
         text=True,
         encoding="utf-8",
         env=full_env,
-        timeout=180,
+        timeout=HANG,
         check=False,
         stdin=subprocess.DEVNULL,
     )

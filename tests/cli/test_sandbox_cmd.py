@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from desktop_sync.sandbox.faults import FaultSpecError, split_faults
+from tests.killing import HANG
 
 
 def test_faults_are_split_by_side() -> None:
@@ -68,7 +69,7 @@ def test_the_command_says_which_side_and_how_to_write_it(tmp_path: Path) -> None
             text=True,
             encoding="utf-8",
             env=_env(tmp_path, "ru"),
-            timeout=60,
+            timeout=HANG,
             check=False,
         )
 
@@ -88,7 +89,7 @@ def test_the_command_says_which_side_and_how_to_write_it(tmp_path: Path) -> None
         text=True,
         encoding="utf-8",
         env=_env(tmp_path),
-        timeout=60,
+        timeout=HANG,
         check=False,
     ).stdout
     assert "onec:KIND:F" in help_text and "crm:KIND:F" in help_text
@@ -130,4 +131,4 @@ def test_tls_one_ca_verifies_both_and_each_side_gets_its_faults(tmp_path: Path) 
         assert crm.json()["error"] == "QUERY_LIMIT_EXCEEDED"
     finally:
         proc.terminate()
-        proc.communicate(timeout=20)  # closes the pipes
+        proc.communicate(timeout=HANG)  # closes the pipes

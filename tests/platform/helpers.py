@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.killing import HANG
+
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
 
 
@@ -27,7 +29,7 @@ def run_cli(
     *args: str,
     ansi: str | None = None,
     text: bool = True,
-    timeout: float = 60,
+    timeout: float = HANG,
     extra_env: dict[str, str] | None = None,
     stdin: Any = None,
 ) -> subprocess.CompletedProcess[Any]:

@@ -97,5 +97,5 @@ def _listening(home: Path, key: str) -> bool:
         "sys.exit(0 if s.waitForConnected(300) else 1)\n"
     )
     return (
-        subprocess.run([sys.executable, "-c", code, key], timeout=30, check=False).returncode == 0
+        subprocess.run([sys.executable, "-c", code, key], timeout=HANG, check=False).returncode == 0
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.killing import HANG
 from tests.platform.helpers import cli_env, run_cli
 
 ADD = (
@@ -47,7 +48,7 @@ def test_text_output_is_utf8_when_piped_not_a_crash(tmp_path: Path) -> None:
 def test_headless_demo_with_a_cp1251_pipe(tmp_path: Path) -> None:
     """The plan's arrows and the ruble sign: ``demo --headless`` under a Russian code page."""
     result = run_cli(
-        tmp_path / "home", "demo", "--headless", ansi="cp1251", text=False, timeout=180
+        tmp_path / "home", "demo", "--headless", ansi="cp1251", text=False, timeout=HANG
     )
     out = result.stdout.decode("utf-8")
     assert result.returncode in (0, 3), out[-2000:] + result.stderr.decode("utf-8", "replace")
@@ -107,7 +108,7 @@ def _windowless(home: Path, tmp_path: Path, *args: str) -> dict[str, object]:
     env = cli_env(home)
     proc = subprocess.run(
         [sys.executable, "-c", WINDOWLESS, str(out), *args],
-        env=env, capture_output=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+        env=env, capture_output=True, timeout=HANG, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert out.is_file(), proc.stderr.decode("utf-8", "replace")[-3000:]
     result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
@@ -154,7 +155,7 @@ def test_secret_prompt_only_on_a_real_console(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_profile_add_with_stdin_from_nul_does_not_wait(tmp_path: Path) -> None:
-    result = run_cli(tmp_path / "home", *ADD, timeout=30, stdin=subprocess.DEVNULL)
+    result = run_cli(tmp_path / "home", *ADD, timeout=HANG, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr
 
 
@@ -220,7 +221,7 @@ def test_prepare_stdio_keeps_a_console_and_fixes_a_pipe() -> None:
     )
     env = {**os.environ, "PYTHONIOENCODING": "cp1251"}
     proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, timeout=60, check=False
+        [sys.executable, "-c", code], env=env, capture_output=True, timeout=HANG, check=False
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode("utf-8").splitlines()
@@ -232,7 +233,7 @@ def test_nul_is_not_a_console() -> None:
     code = "from desktop_sync.stdio import stdin_is_console; print(stdin_is_console())"
     proc = subprocess.run(
         [sys.executable, "-c", code], stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, encoding="utf-8", timeout=60, check=False,
+        text=True, encoding="utf-8", timeout=HANG, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
