@@ -19,7 +19,10 @@ import locale
 import os
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+
+from desktop_sync.domain.money import format_rub, round_money
 
 LANGUAGES = ("ru", "en")
 LANG_ENV = "DESKTOP_SYNC_LANG"
@@ -186,6 +189,16 @@ def day_label(day: dt.date) -> str:
     window's tables write it: 16.03.2026 in Russian, 2026-03-16 in English."""
     lang = _current[0] if _current else language()  # a plan asks for every record
     return day.isoformat() if lang == "en" else dotted_day(day)
+
+
+def money_label(value: Decimal) -> str:
+    """An amount in what a person reads, as the window's tables write it: 7 353,68 ₽ in
+    Russian, 7,353.68 ₽ in English (a plan's reason, an item, a card, ``status``). What
+    is written into 1C or the CRM keeps ``domain.money.format_rub``."""
+    lang = _current[0] if _current else language()
+    if lang != "en":
+        return format_rub(value)
+    return f"{round_money(value):,.2f}\u00a0₽"
 
 
 def time_label(moment: dt.datetime) -> str:

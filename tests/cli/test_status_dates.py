@@ -1,7 +1,8 @@
-"""`desktop-sync status` and the window's lookup card write dates as the language does
-(the tables' way): 2026-03-14 in English, 14.03.2026 in Russian — the header, each
-payment and each shipment. `status --json` keeps the payments list as the CRM shows it
-(written there as dd.mm.yyyy whatever the language). On the sandboxes."""
+"""`desktop-sync status` and the window's lookup card write dates and amounts as the
+language does (the tables' way): 2026-03-14 and 7,353.68 ₽ in English, 14.03.2026 and
+7 353,68 ₽ in Russian — the header, each payment and each shipment. `status --json`
+keeps the payments list as the CRM shows it (written there as dd.mm.yyyy whatever the
+language). On the sandboxes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from tests.e2e.conftest import World, make_world
 
 DOTTED = re.compile(r"\b\d{2}\.\d{2}\.\d{4}\b")
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+RU_MONEY = re.compile(r"\d,\d{2}\s₽")  # 7 353,68 ₽
+EN_MONEY = re.compile(r"\d\.\d{2}\s₽")  # 7,353.68 ₽
 
 
 @pytest.fixture
@@ -64,8 +67,10 @@ def test_status_and_the_card_write_dates_as_the_language(world: World) -> None:
     payments = [line for line in english.splitlines() if line.startswith("  • ")]
     assert payments and all(ISO.search(line) for line in payments), english
     assert not DOTTED.search(english), english
+    assert EN_MONEY.search(english) and not RU_MONEY.search(english), english  # amounts too
     assert f"от {inv.date:%d.%m.%Y} —" in russian.splitlines()[0], russian
     assert not ISO.search(russian), russian
+    assert RU_MONEY.search(russian) and not EN_MONEY.search(russian), russian
     # the JSON keeps the CRM's payments list as written there
     assert all(DOTTED.search(p) for p in _json_payments(world, query))
 
@@ -73,6 +78,7 @@ def test_status_and_the_card_write_dates_as_the_language(world: World) -> None:
     card = status_html(found)
     assert found.shipments and all(ISO.search(s) for s in found.shipments)
     assert not DOTTED.search(card), card
+    assert not RU_MONEY.search(card), card
     set_language("ru")
     try:
         (found,) = [s for s in find_invoices(snap, links, query) if s.onec_ref == inv.onec_ref]
@@ -81,6 +87,7 @@ def test_status_and_the_card_write_dates_as_the_language(world: World) -> None:
         set_language("en")
     assert all(DOTTED.search(s) for s in found.shipments)
     assert not ISO.search(card), card
+    assert not EN_MONEY.search(card), card
 
 
 def _json_payments(world: World, query: str) -> list[str]:

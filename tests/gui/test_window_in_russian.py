@@ -22,6 +22,8 @@ KEPT = {"English", "Ctrl"}  # a language's own name, a key's
 KEPT |= {"CSV", "XLSX", "UTC", "catalog"}  # formats, time zones, the CRM's scope names
 ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 DOTTED_DAY = re.compile(r"\b\d{2}\.\d{2}\.\d{4}\b")
+RU_MONEY = re.compile(r"\d+,\d{2}\s₽")  # 7 353,68 ₽
+EN_MONEY = re.compile(r"\d+\.\d{2}\s₽")  # 7,353.68 ₽
 
 
 @pytest.fixture
@@ -94,6 +96,7 @@ def english(root) -> list[tuple[str, str, set[str]]]:
         text = re.sub(r"\S+@\S+", " ", text)  # e-mail addresses
         words = latin_words(text) - DATA - KEPT if text else set()
         words |= set(ISO_DAY.findall(text))  # a date as English writes it
+        words |= set(EN_MONEY.findall(text))  # an amount as English writes it
         if words:
             found.append((where, text[:120], words))
     return found
@@ -105,6 +108,7 @@ def russian_words(root) -> list[tuple[str, str, set[str]]]:
     found = []
     for where, text in texts(root):
         days = set(DOTTED_DAY.findall(text))  # a date as Russian writes it, anywhere
+        days |= set(RU_MONEY.findall(text))  # an amount as Russian writes it
         if days:
             found.append((where, text[:120], days))
         if where.endswith(("cell", "QComboBox")):

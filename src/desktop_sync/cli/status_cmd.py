@@ -8,9 +8,8 @@ import click
 
 from desktop_sync.cli.context import Context, echo, emit_json, pass_context
 from desktop_sync.cli.door import ask
-from desktop_sync.domain.money import format_rub
 from desktop_sync.engine.records import InvoiceStatus
-from desktop_sync.i18n import day_label, tr
+from desktop_sync.i18n import day_label, money_label, tr
 
 
 def status_data(st: InvoiceStatus) -> dict[str, Any]:
@@ -77,14 +76,14 @@ def status_cmd(ctx: Context, invoice: str, as_json: bool) -> None:
         )
         echo(
             tr("Total {total}; paid {paid}; outstanding {left}").format(
-                total=format_rub(o["total"]),
-                paid=format_rub(o["paid"]),
-                left=format_rub(o["outstanding"]),
+                total=money_label(o["total"]),
+                paid=money_label(o["paid"]),
+                left=money_label(o["outstanding"]),
             )
         )
         for line in st.payments:  # as the language writes dates (the JSON: as the CRM)
             echo(f"  • {line.said or line.text}")
-        echo(tr("Shipped: {amount}").format(amount=format_rub(o["shipped"])))
+        echo(tr("Shipped: {amount}").format(amount=money_label(o["shipped"])))
     if "crm" in data:
         crm = (
             tr("In the CRM: deal {number}, stage «{stage}»")

@@ -21,7 +21,7 @@ from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.money import payment_line
 from desktop_sync.engine.ops import EntityType
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.i18n import N_, day_label, tr
+from desktop_sync.i18n import N_, day_label, money_label, tr
 from desktop_sync.journal import LinkValues
 
 PAYMENT_KINDS = {
@@ -160,7 +160,7 @@ def _payment_line(p: Payment, ref: str) -> PaymentLine:
         tr(PAYMENT_KINDS.get(p.kind.value, p.kind.value)),
         round_money(share * (-1 if p.kind.is_refund else 1)),
         payment_line(p, share),
-        payment_line(p, share, day_label),
+        payment_line(p, share, day_label, money_label),
     )
 
 

@@ -42,7 +42,7 @@ from desktop_sync.engine.ops import (
     ShipmentState,
 )
 from desktop_sync.engine.plan_base import day_text, label_day
-from desktop_sync.i18n import N_, tr
+from desktop_sync.i18n import N_, money_label, tr
 from desktop_sync.journal import LinkValues
 
 INVOICE_PAYMENT = EntityType.INVOICE_PAYMENT
@@ -79,12 +79,18 @@ class Created:
     invoice: Any
 
 
-def payment_line(p: Payment, share: Decimal, day: Callable[[dt.date], str] = day_text) -> str:
+def payment_line(
+    p: Payment,
+    share: Decimal,
+    day: Callable[[dt.date], str] = day_text,
+    money: Callable[[Decimal], str] = format_rub,
+) -> str:
     """One entry of the invoice's payments list, as the manager reads it in the CRM (its
-    date as written there); ``day=label_day``: as the language writes dates (``status``)."""
+    date and amount as written there); ``day=label_day, money=money_label``: as the
+    language writes them (``status``, the lookup)."""
     sign = "−" if p.kind.is_refund else ""
     return tr("No. {number} of {date}: {sign}{amount} ({kind})").format(
-        number=p.number, date=day(p.date), sign=sign, amount=format_rub(share),
+        number=p.number, date=day(p.date), sign=sign, amount=money(share),
         kind=tr(_KIND_LABEL[p.kind]),
     )  # fmt: skip
 
@@ -213,7 +219,7 @@ def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],
                 field=tr("Invoice"),
                 message=tr("{amount} names no invoice; it looks like payment of invoice "
                            "No. {invoice} (purpose: «{purpose}»)").format(
-                    amount=format_rub(alloc.amount), invoice=target.number,
+                    amount=money_label(alloc.amount), invoice=target.number,
                     purpose=p.purpose or "—"),
                 action=tr("confirm the allocation, or allocate the payment in 1C"),
                 onec_value=target.number,
@@ -224,7 +230,7 @@ def _allocated(p: Payment, items: list[Item], decisions: dict[str, Decision],
                 flow=Flow.F3, entity_type="payment", record_id=p.onec_ref or "",
                 record_label=label, field=tr("Invoice"),
                 message=tr("{amount} names no invoice; several invoices fit: {numbers}").format(
-                    amount=format_rub(alloc.amount),
+                    amount=money_label(alloc.amount),
                     numbers=", ".join(i.number for i in found)),
                 action=tr("allocate the payment to invoices in 1C"),
             ))  # fmt: skip
@@ -310,9 +316,9 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
             why = tr("paid in full")
         elif state.partly_paid:
             why = tr("paid {paid} of {total}, {left} outstanding").format(
-                paid=format_rub(state.paid),
-                total=format_rub(inv.total),
-                left=format_rub(state.outstanding),
+                paid=money_label(state.paid),
+                total=money_label(inv.total),
+                left=money_label(state.outstanding),
             )
         else:
             why = tr("not paid")
@@ -331,7 +337,7 @@ def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id
             key=f"F3:overpaid:{ref}", kind=ItemKind.ATTENTION, flow=Flow.F3,
             entity_type="invoice", record_id=ref, record_label=label, field=tr("Paid"),
             message=tr("overpaid by {amount}: an advance of the customer").format(
-                amount=format_rub(state.overpaid)),
+                amount=money_label(state.overpaid)),
             action=tr("offset the advance against another invoice, or refund it, in 1C"),
             onec_value=state.paid, crm_value=inv.total,
         ))  # fmt: skip
@@ -384,7 +390,7 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
             target=System.CRM, entity_type=INVOICE_SHIPMENT, source_id=ref,
             target_id=str(crm_id), idempotency_key="",
             reason=tr("{label}: shipped {amount}; the CRM invoice will show it").format(
-                label=label, amount=format_rub(shipped)),
+                label=label, amount=money_label(shipped)),
             record_label=label,
             changes=tuple(_change(k, {"shipped": now_shipped,
                                       "shipment_doc": current.shipment_doc}[k], v)
@@ -397,7 +403,8 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
             entity_type="invoice", record_id=ref, record_label=label, field=tr("Shipped"),
             message=tr("shipped {shipped}, more than the invoice's {total} (e.g. VAT 22% on a "
                        "2026 shipment of a 2025 invoice at 20%); “paid” is measured against the "
-                       "invoice").format(shipped=format_rub(shipped), total=format_rub(inv.total)),
+                       "invoice").format(shipped=money_label(shipped),
+                                         total=money_label(inv.total)),
             action=tr("check the shipment in 1C; if the VAT rate change explains it, ask the "
                       "customer to pay the difference"),
             onec_value=shipped, crm_value=inv.total,

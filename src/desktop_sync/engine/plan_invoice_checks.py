@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_sync.domain.entities import Invoice
-from desktop_sync.domain.money import KOPECK, format_rub
+from desktop_sync.domain.money import KOPECK
 from desktop_sync.domain.vat import vat_on_top
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.model import Flow
 from desktop_sync.engine.plan_base import INVOICE, Builder, fmt_date
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import money_label, tr
 
 EARLIEST = dt.date(2000, 1, 1)  # before it, a date is an empty or mistyped one (1899-12-31)
 AHEAD = dt.timedelta(days=366)  # an invoice dated more than a year ahead is a typo
@@ -169,7 +169,7 @@ def rounding_notes(
                 tr(
                     "row {n}: the CRM's price {price} has a fraction of a kopeck; the row's sum "
                     "{amount} is the CRM's"
-                ).format(n=line.line_no, price=line.price, amount=format_rub(line.amount))
+                ).format(n=line.line_no, price=line.price, amount=money_label(line.amount))
             )
         if line.vat_included:
             continue
@@ -181,11 +181,11 @@ def rounding_notes(
                     "row's total is the CRM's {total} (the CRM rounds the price with VAT per unit)"
                 ).format(
                     n=line.line_no,
-                    vat=format_rub(line.vat_amount),
-                    formula=format_rub(formula),
+                    vat=money_label(line.vat_amount),
+                    formula=money_label(formula),
                     rate=nz.display("vat", line.vat_rate.value),
-                    amount=format_rub(line.amount),
-                    total=format_rub(line.total_with_vat),
+                    amount=money_label(line.amount),
+                    total=money_label(line.total_with_vat),
                 )
             )
     if crm_vat is not None and vat_total is None:
@@ -196,9 +196,9 @@ def rounding_notes(
                 "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
                 "the total {total} is the same"
             ).format(
-                onec=format_rub(vat_total),
-                crm=format_rub(crm_vat),
-                total=format_rub(inv.total if total is None else total),
+                onec=money_label(vat_total),
+                crm=money_label(crm_vat),
+                total=money_label(inv.total if total is None else total),
             )
         )
     return notes

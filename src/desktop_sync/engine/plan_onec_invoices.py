@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_sync.crm.types import CrmInvoice, SyncFields
 from desktop_sync.domain.entities import Invoice, InvoiceLine, Payment, payment_state
-from desktop_sync.domain.money import ZERO, format_rub, round_money
+from desktop_sync.domain.money import ZERO, round_money
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import OUR_MARK, MatchResult, Pair
 from desktop_sync.engine.model import FieldChange, Flow, Head, OpKind, System, operation
@@ -34,7 +34,7 @@ from desktop_sync.engine.plan_base import INVOICE, Builder, Links, day_text, lab
 from desktop_sync.engine.plan_counterparties import Counterparties
 from desktop_sync.engine.plan_products import Products
 from desktop_sync.engine.snapshot import Snapshot
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import money_label, tr
 
 if TYPE_CHECKING:
     from desktop_sync.config import Profile
@@ -438,7 +438,7 @@ def _vat_note(inv: Invoice) -> str:
     return "; " + tr(
         "VAT {onec} in 1C (on each row's sum), {crm} in the CRM (per unit); "
         "the total {total} is the same"
-    ).format(onec=format_rub(onec), crm=format_rub(crm), total=format_rub(inv.total))
+    ).format(onec=money_label(onec), crm=money_label(crm), total=money_label(inv.total))
 
 
 def _share(p: Payment, invoice_ref: str) -> Decimal:

@@ -7,19 +7,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from desktop_sync.domain.money import format_rub, round_money
-from desktop_sync.i18n import day_label, language, time_label
+from desktop_sync.i18n import day_label, language, money_label, time_label
 
 NBSP = "\u00a0"
 
 
 def money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    if language() == "ru":
-        return format_rub(value)
-    q = round_money(value)
-    return f"{q:,.2f}{NBSP}₽"
+    return "" if value is None else money_label(value)
 
 
 def qty(value: Decimal | None) -> str:
