@@ -190,3 +190,27 @@ def test_every_state_cell_reads_whole_at_1366(
                         assert row.detail in tip
             assert not cut, (lang, cut)
             assert items, "the demo has rows waiting for a person"
+
+
+def test_the_plan_review_shows_what_will_be_done_whole(qtbot, tmp_path: Path, lang: str) -> None:
+    """«What will be done» was 170 px: "Add to the timeline in th…", «Создать в 1С; номер
+    1С…» on the demo's plan. It fits the plan's words now, in both languages, as the
+    screenshots size the dialog (1300 px), and its tooltip says them too."""
+    from desktop_sync.gui.controllers.plan_review import PlanReviewDialog
+
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
+        assert c.plan is not None
+        dialog = PlanReviewDialog(c.plan, c.window)
+        qtbot.addWidget(dialog)
+        dialog.resize(1300, 680)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.filled, timeout=60_000)
+        tree = dialog.tree
+        room = tree.columnWidth(1) - 12  # the cell's margins
+        shown = list(dialog._items.values())
+        assert shown
+        for item in shown:
+            width = tree.fontMetrics().horizontalAdvance(item.text(1))
+            assert width <= room, (lang, item.text(1), width, room)
+            assert item.toolTip(1) == item.text(1)
+        assert tree.columnWidth(2) >= 380  # «Why» keeps its room

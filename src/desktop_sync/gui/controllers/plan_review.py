@@ -154,6 +154,7 @@ def section_title(flow: Flow, rows: list[PlanRow]) -> str:
 
 
 CHUNK = 200  # items added per turn of the event loop
+WHAT_MAX, WHY_MIN = 320, 380  # px: «What will be done» fits its words up to this
 
 
 class PlanReviewDialog(QDialog):
@@ -226,9 +227,10 @@ class PlanReviewDialog(QDialog):
         hh = self.tree.header()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
+        what = self._what_width()  # «Добавить в ленту в CRM» whole, not «…в th…»
         self.tree.setColumnWidth(0, 260)
-        self.tree.setColumnWidth(1, 170)
-        self.tree.setColumnWidth(2, 480)
+        self.tree.setColumnWidth(1, what)
+        self.tree.setColumnWidth(2, max(WHY_MIN, 480 - (what - 170)))  # the rest as before
         lay.addWidget(self.tree, 1)
         self._fill()
         self.tree.itemChanged.connect(self._changed)
@@ -300,6 +302,15 @@ class PlanReviewDialog(QDialog):
             waiting.addChildren(children)
             waiting.setExpanded(True)
 
+    def _what_width(self) -> int:
+        """«What will be done» wide enough for the plan's longest (a few distinct words:
+        "Add to the timeline in the CRM", «Создать в 1С; номер 1С — в CRM»), at most
+        ``WHAT_MAX``; 170 px cut both."""
+        whats = {r.what for rows in self.rows.values() for r in rows}
+        metrics = self.tree.fontMetrics()
+        need = max((metrics.horizontalAdvance(w) for w in whats), default=0) + 16
+        return min(max(170, need), WHAT_MAX)
+
     def _fill_more(self) -> None:
         """Add up to ``CHUNK`` operations; a plan of thousands never stalls the window."""
         budget = CHUNK
@@ -318,6 +329,7 @@ class PlanReviewDialog(QDialog):
                     item.setCheckState(0, Qt.CheckState.Checked)
                     item.setData(0, OpRole, r.op_id)
                     item.setToolTip(0, r.record)
+                    item.setToolTip(1, r.what)
                     item.setToolTip(2, r.reason)
                     item.setToolTip(3, r.changes.replace("; ", "\n"))
                     self._items[r.op_id] = item
