@@ -51,3 +51,38 @@ def test_status_bar_agrees_with_the_inbox_and_items_alone_can_be_sent(
             assert len(c.inbox.model.entries()) >= len(plan.items)
         finally:
             c.shutdown()
+
+
+def test_an_empty_inbox_says_what_will_join_it(qtbot, tmp_path: Path) -> None:
+    """The demo before its first run: the Inbox said «Ничего не ждёт вашего решения.»
+    while four rows on the tabs read «Ждёт решения» and the status bar said they join it
+    at the next Synchronize. It says so itself now, in both languages; a decision taken
+    is not counted again."""
+    from desktop_sync.i18n import set_language
+    from tests.gui.sandbox_env import demo_env, loaded_window
+
+    for lang in ("ru", "en"):
+        set_language(lang)
+        try:
+            with demo_env(tmp_path / lang) as env, loaded_window(qtbot, env) as c:
+                assert c.plan is not None and not c.inbox.model.entries()
+                n = len(c.plan.items)
+                headline = c.inbox.headline.text()
+                if lang == "ru":
+                    assert headline.startswith("Пока ничего не ждёт вашего решения."), headline
+                    assert f"Ещё {n} попадут сюда при синхронизации" in headline, headline
+                else:
+                    assert headline.startswith("Nothing waits for you yet."), headline
+                    assert f"{n} more will join it when you synchronize" in headline, headline
+                with SyncService.open(env.profile, env.paths, crm_throttle=False) as svc:
+                    svc.run()  # after a run they are in it: nothing more to join
+                    entries = svc.inbox()
+                joins = "попад" if lang == "ru" else "will join"
+                c.decisions.show(entries)
+                assert len(entries) == n and joins not in c.inbox.headline.text()
+                c.decisions.resolve([entries[0].id], "skip", None)  # decided: gone, not new
+                left = n - 1
+                qtbot.waitUntil(lambda c=c, left=left: len(c.inbox.model.entries()) == left)
+                assert joins not in c.inbox.headline.text(), c.inbox.headline.text()
+        finally:
+            set_language("en")

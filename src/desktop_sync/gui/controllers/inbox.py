@@ -5,6 +5,8 @@ plan carries it out.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +26,7 @@ from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers.lookup import invoice_url
 from desktop_sync.gui.models.inbox_model import InboxModel
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import ntr, tr
 
 
 def crm_invoice_id(e: InboxRecord) -> int | None:
@@ -41,6 +43,7 @@ class InboxWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = InboxModel(self)
+        self.planned: set[str] = set()  # the last plan's items: they join at a run
         self.portal = ""  # the profile's Bitrix24 address
         lay = QVBoxLayout(self)
         self.headline = QLabel()
@@ -99,14 +102,20 @@ class InboxWidget(QWidget):
         self.model.modelReset.connect(self._selection_changed)
         self._selection_changed()
 
-    def set_entries(self, entries: list[InboxRecord]) -> None:
+    def set_entries(
+        self, entries: list[InboxRecord], planned: Collection[str] | None = None
+    ) -> None:
+        """``planned``: the keys of the last plan's items (a read's), some not here yet."""
         self.model.set_entries(entries)
+        if planned is not None:
+            self.planned = set(planned)
         n = len(entries)
         any_conflict = any(e.is_conflict for e in entries)
         for col in (3, 4, 5):  # the values only mean something for conflicts
             self.table.setColumnHidden(col, not any_conflict)
         conflicts = sum(1 for e in entries if e.is_conflict)
-        self.headline.setText(
+        new = len(self.planned - {e.dedup_key for e in entries})
+        text = (
             tr("Nothing waits for you.")
             if not n
             else tr(
@@ -114,6 +123,19 @@ class InboxWidget(QWidget):
                 "Select one or several alike, then choose what to do."
             ).format(n=n, c=conflicts, a=n - conflicts)
         )
+        if new:  # the demo before its first run said «Nothing waits» with 4 on the tabs
+            text = (
+                (text if n else tr("Nothing waits for you yet."))
+                + " "
+                + ntr(
+                    "{new} more will join it when you synchronize; on the tabs it reads "
+                    "«Waiting for a person».",
+                    "{new} more will join it when you synchronize; on the tabs they read "
+                    "«Waiting for a person».",
+                    new,
+                ).format(new=new)
+            )
+        self.headline.setText(text)
 
     def selected(self) -> list[InboxRecord]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -4,7 +4,7 @@ window says of what waits (the tab's title, the tray's tooltip)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_sync.engine.records import InboxRecord
@@ -30,9 +30,9 @@ class InboxActions:
         host.inbox.resolve_requested.connect(self.resolve)
         self.poller = InboxPoller(host, self)  # a shared journal changes from elsewhere too
 
-    def show(self, entries: list[InboxRecord]) -> None:
+    def show(self, entries: list[InboxRecord], planned: Collection[str] | None = None) -> None:
         h = self.host
-        h.inbox.set_entries(entries)
+        h.inbox.set_entries(entries, planned)
         n = len(entries)
         h.window.tabs.setTabText(h.inbox_tab, tr("Inbox ({n})").format(n=n) if n else tr("Inbox"))
         h.tray.set_waiting(n)
@@ -42,13 +42,15 @@ class InboxActions:
         if svc is None:
             return
 
+        decided = {e.dedup_key for e in h.inbox.model.entries() if e.id in ids}
+
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> list[InboxRecord]:
             for item_id in ids:
                 svc.resolve(item_id, action, value, by="")
             return svc.inbox()
 
         def done(entries: list[InboxRecord]) -> None:
-            self.show(entries)
+            self.show(entries, h.inbox.planned - decided)  # decided: not to join it again
             h.window.show_message(
                 ntr(
                     "{n} decision recorded; the next synchronization carries it out.",

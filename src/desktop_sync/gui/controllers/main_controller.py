@@ -271,7 +271,7 @@ class MainController(QObject):
         self.window.crm_state.set_state("ok", tr("connected"))
         self.set_views(loaded.views)
         self.journal.set_names(loaded.names)
-        self.decisions.show(loaded.inbox)
+        self.decisions.show(loaded.inbox, {item.key for item in loaded.plan.items})
         self.journal.set_runs(loaded.runs)
         pending = len(loaded.plan.operations)
         self.window.last_read.setText(tr("Read at {time}").format(time=f"{loaded.read_at:%H:%M}"))
