@@ -219,3 +219,29 @@ def test_every_screen_reads_in_english(qtbot, tmp_path: Path) -> None:
     with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as c:
         walk(qtbot, c, scan)
     assert not seen, "\n".join(sorted({str(s) for s in seen}))
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_empty_states_say_what_comes(qtbot, lang: str) -> None:
+    """A new profile's journal said nothing at all (an empty table, an empty title); the
+    lookup, which finds deals too (f7e5cf7), said «Счёт не найден.» and asked for an
+    invoice only."""
+    from desktop_sync.gui.controllers.journal import JournalWidget
+    from desktop_sync.gui.controllers.lookup import LookupWidget
+
+    set_language(lang)
+    try:
+        journal = JournalWidget()
+        qtbot.addWidget(journal)
+        journal.set_runs([])
+        said = journal.ops_title.text()
+        assert said.startswith("Запусков ещё не было" if lang == "ru" else "No runs yet"), said
+        lookup = LookupWidget()
+        qtbot.addWidget(lookup)
+        deal = "сделк" if lang == "ru" else "deal"
+        assert deal in lookup.query.placeholderText()
+        lookup.query.setText("нет такого")
+        lookup.search()
+        assert deal in lookup.detail.toPlainText()
+    finally:
+        set_language("en")

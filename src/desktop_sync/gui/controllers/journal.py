@@ -208,6 +208,10 @@ def _table(headers: list[str]) -> QTableWidget:
     return t
 
 
+def no_runs_text() -> str:
+    return tr("No runs yet: each synchronization is written here, with every change.")
+
+
 class JournalWidget(QWidget):
     run_selected = Signal(int)
     export_requested = Signal(str)  # path
@@ -262,7 +266,7 @@ class JournalWidget(QWidget):
         self.search.setPlaceholderText(tr("Find a record in this run…"))
         self.search.setClearButtonEnabled(True)
         self.export_button = QPushButton(tr("Export (CSV, XLSX)…"))
-        self.ops_title = QLabel()
+        self.ops_title = QLabel(no_runs_text())  # a new profile's journal: what will come here
         bar.addWidget(self.ops_title, 1)
         bar.addWidget(self.search)
         bar.addWidget(self.state_filter)
@@ -297,6 +301,8 @@ class JournalWidget(QWidget):
             return  # nothing new: no rebuild, the selection stays
         selected = self.current_run.id if self.current_run else None
         self.runs = runs
+        if not runs:
+            self.ops_title.setText(no_runs_text())
         t = self.runs_table
         t.setRowCount(len(runs))
         for r, run in enumerate(runs):

@@ -44,7 +44,7 @@ class LookupWidget(QWidget):
         lay = QVBoxLayout(self)
         self.query = QLineEdit()
         self.query.setPlaceholderText(
-            tr("Invoice number, number/year, CRM id, or part of the counterparty's name")
+            tr("Invoice number, number/year, CRM id, a deal, or part of the counterparty's name")
         )
         self.query.setClearButtonEnabled(True)
         lay.addWidget(self.query)
@@ -121,7 +121,7 @@ class LookupWidget(QWidget):
         else:
             self.print_button.setEnabled(False)
             self.detail.setHtml(
-                f"<p>{tr('No invoice found.')}</p>" if self.query.text().strip() else ""
+                f"<p>{tr('No invoice or deal found.')}</p>" if self.query.text().strip() else ""
             )
 
     def selected(self) -> InvoiceStatus | None:
