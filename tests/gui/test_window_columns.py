@@ -143,6 +143,16 @@ def test_a_row_waiting_behind_another_record_reads_whole_in_its_cell(
             assert decided in tip and "Картридж HP 85A" in tip  # the whole story
             table.middle.selectRow(i)
             assert decided in html.unescape(w.row_detail.text())
+        # a 1C product held behind the CRM's product of its own name said «сначала
+        # «Картридж HP 85A»» on «Картридж HP 85A»: it names the namesake
+        w.tabs.setCurrentIndex(w.DATA_TABS.index("products"))
+        model = w.models["products"]
+        held = [r for r in model.rows() if decided in r.detail and r.onec]
+        assert held, "the demo's products held behind a CRM product of their name"
+        for row in held:
+            assert f"«{row.onec['name']}»" not in row.note, (lang, row.note)
+            namesake = "одноимённая" if lang == "ru" else "namesake"
+            assert namesake in row.note and row.onec["name"] in row.detail
 
 
 @pytest.mark.parametrize("synced", [False, True], ids=["demo", "after-a-run"])

@@ -52,7 +52,11 @@ def marks_from_plan(plan: Plan) -> list[Mark]:
             continue
         # the cell: whom it waits for, short enough for the state column at 1366×768;
         # the tooltip and the line under the tables: what it will do, and the item whole
-        short = tr("«{record}» first").format(record=by.record_label)
+        short = (  # a 1C product behind the CRM's of its name: not «Картридж» before itself
+            tr("its namesake first")
+            if by.record_label == op.record_label
+            else tr("«{record}» first").format(record=by.record_label)
+        )
         whole = tr("{action} after «{record}» is decided").format(
             action=_action(op), record=by.record_label
         )
