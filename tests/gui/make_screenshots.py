@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SIZE = (1366, 768)
-
 
 def main(out: Path, lang: str) -> list[Path]:
     if not os.environ.get("DISPLAY"):
@@ -39,9 +37,9 @@ def main(out: Path, lang: str) -> list[Path]:
     from desktop_sync.engine.service import SyncService
     from desktop_sync.gui.controllers.main_controller import MainController
     from desktop_sync.gui.resources import app_icon
-    from desktop_sync.gui.views.main_window import MainWindowView
     from desktop_sync.i18n import set_language
     from tests.gui.sandbox_env import demo_env
+    from tests.gui.screens import SIZE, every_screen
 
     set_language(lang)
     app = QApplication.instance() or QApplication([])
@@ -77,10 +75,6 @@ def main(out: Path, lang: str) -> list[Path]:
         picture.save(str(path))
         saved.append(path)
 
-    def centre(dialog: QWidget, width: int, height: int) -> None:
-        dialog.resize(width, height)
-        dialog.move((SIZE[0] - width) // 2, max(0, (SIZE[1] - height) // 2 - 20))
-
     configuration = os.environ.get("CONFIGURATION", "bp30")
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -94,85 +88,8 @@ def main(out: Path, lang: str) -> list[Path]:
         w.resize(*SIZE)
         w.showMaximized()
         wait(lambda: c.snapshot is not None and not c.runner.busy)
-        names = dict(enumerate(MainWindowView.DATA_TABS))
-
-        def select_waiting(key: str) -> None:  # the line under the tables shows it whole
-            rows = w.models[key].rows()
-            waits = [i for i, r in enumerate(rows) if r.waits] or ([0] if rows else [])
-            if waits:
-                w.tables[key].middle.selectRow(waits[0])
-
-        for index, key in names.items():
-            w.tabs.setCurrentIndex(index)
-            select_waiting(key)
-            shot(w, f"main-{key}" if key != "invoices" else "main")
-
-        c.synchronize()
-        wait(lambda: c.plan_dialog is not None and c.plan_dialog.filled)
-        centre(c.plan_dialog, 1300, 680)
-        shot(c.plan_dialog, "plan")
-        c.plan_dialog.accept()
-        wait(lambda: c.summary_dialog is not None)
-        shot(c.summary_dialog, "summary")
-        c.summary_dialog.accept()
-        wait(lambda: not c.runner.busy)
-        w.tabs.setCurrentIndex(0)  # the tables after the run: what is left, and why
-        select_waiting("invoices")
-        shot(w, "main-after")
-        w.tabs.setCurrentIndex(c.inbox_tab)
-        c.inbox.table.selectRow(0)
-        shot(w, "inbox")
-
-        w.tabs.setCurrentIndex(c.journal_tab)
-        wait(lambda: not c.runner.busy)
-        shot(w, "journal")
-
-        w.tabs.setCurrentIndex(c.lookup_tab)
-        assert c.snapshot is not None
-        # an invoice in both systems (the one the run sent to 1C), else a 1C one
-        c.lookup.query.setText("СЧ-0004")  # at the demo's send stage: made in 1C
-        c.lookup.search()
-        if not c.lookup.table.rowCount():
-            inv = sorted(c.snapshot.onec.invoices.values(), key=lambda i: i.date)[-3]
-            c.lookup.query.setText(inv.number)
-            c.lookup.search()
-        if c.lookup.table.rowCount():
-            c.lookup.table.selectRow(0)
-        shot(w, "lookup")
-        w.tabs.setCurrentIndex(0)
-
-        # the connection wizard, page by page (as Connection → Connection settings… opens it)
-        c.open_wizard(c.profile)
-        wizard = c.wizard
-        assert wizard is not None
-        centre(wizard, 760, 560)
-        shot(wizard, "wizard-1c")
-        wizard.next()
-        shot(wizard, "wizard-crm")
-        wizard.next()
-        wizard.test()
-        wait(lambda: wizard.tested or wizard.test_button.isEnabled())
-        shot(wizard, "wizard-check")
-        wizard.next()
-        shot(wizard, "wizard-mapping")
-        wizard.reject()
-        wait(lambda: not c.runner.busy)
-
-        # a new connection: the name proposed, every problem of the page at once
-        c.open_wizard(None)
-        fresh = c.wizard
-        assert fresh is not None
-        centre(fresh, 760, 560)
-        fresh.organization.setText("ООО «Ромашка»")
-        fresh.onec_url.setText("http://1c.romashka.ru/buh")
-        fresh.next()
-        shot(fresh, "wizard-new")
-        fresh.reject()
-
-        c.open_schedule()
-        assert c.schedule_dialog is not None
-        shot(c.schedule_dialog, "schedule")
-        c.schedule_dialog.reject()
+        for name, widget in every_screen(c, wait):
+            shot(widget, name)
 
         c.shutdown()
         w.close()

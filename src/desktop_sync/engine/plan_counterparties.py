@@ -139,6 +139,7 @@ class Counterparties(InCrm):
         self.onec_ready: dict[str, str] = {}  # crm key -> op id that makes it exist in 1C
         self._contracts: dict[str, tuple[str | None, str]] = {}  # 1C ref -> ensure_contract
         self._contract_name = tr("Main contract")
+        self._named = tr("{name} (INN {inn})")  # «ООО «Ромашка» (ИНН 7707083893)»
         self._contract_reason = tr(
             "{name}: has no contract with the buyer in 1C; one will be created"
         )
@@ -148,7 +149,7 @@ class Counterparties(InCrm):
             return tr("counterparty without a name (INN {inn}, 1C ref {ref})").format(
                 inn=cp.inn or "—", ref=cp.onec_ref or "—"
             )
-        return f"{cp.name} (ИНН {cp.inn})" if cp.inn else cp.name
+        return self._named.format(name=cp.name, inn=cp.inn) if cp.inn else cp.name
 
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
         cp = self.snap.onec.counterparties[onec_ref]
@@ -166,7 +167,7 @@ class Counterparties(InCrm):
                 (onec_ref, crm_key),
                 label,
                 reason.format(name=label, rule=rule_text),
-                LinkOnly(onec_v, crm_v),
+                LinkOnly(onec_v, onec_v if crm_v == onec_v else crm_v),  # one dict if alike
                 changes=field_changes(crm_v, onec_v),
             )
         )
