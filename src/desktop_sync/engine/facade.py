@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from desktop_sync.closing import Closing
 from desktop_sync.config import AppPaths, Profile
@@ -20,11 +21,12 @@ from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretSt
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.crm.errors import CrmError
 from desktop_sync.engine import decisions
+from desktop_sync.engine.model import Item, Outcome, RunSummary
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
 from desktop_sync.errors import CannotConnect, SyncError, Transient
 from desktop_sync.i18n import tr
-from desktop_sync.journal import Journal, LinkValues
+from desktop_sync.journal import Journal, LinkValues, RunOutcome
 from desktop_sync.redact import scrub
 
 __all__ = [
@@ -189,3 +191,22 @@ def export_table(
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+# -- what a run journals of its plan and summary (``SyncService``) ---------------------------
+
+_ITEM_FIELDS = ("entity_type", "record_id", "record_label", "field", "message", "action",
+                "onec_value", "crm_value", "base_value")  # fmt: skip
+
+
+def item_fields(item: Item) -> dict[str, Any]:
+    """An inbox item's fields as the journal takes them."""
+    return {"flow": item.flow.value, **{f: getattr(item, f) for f in _ITEM_FIELDS}}
+
+
+def run_counts(summary: RunSummary) -> dict[str, Any]:
+    return {**summary.counts, "flows": summary.per_flow}
+
+
+def run_outcome(outcome: Outcome) -> RunOutcome:
+    return RunOutcome(outcome.value)  # the same words: done, waiting, partial, …

@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from desktop_sync import __version__
 from desktop_sync.config import AppPaths, Profile
@@ -39,15 +38,17 @@ from desktop_sync.engine.facade import (
     JournalDoor,
     SetupIncomplete,
     StalePlan,
+    item_fields,
     open_journal,
     profile_secrets,
+    run_counts,
+    run_outcome,
 )
 from desktop_sync.engine.lookup import InvoiceStatus
 from desktop_sync.engine.model import (
     ALL_FLOWS,
     Decision,
     Flow,
-    Item,
     ItemKind,
     Outcome,
     Plan,
@@ -205,12 +206,14 @@ class SyncService(JournalDoor):
         flows: tuple[Flow, ...] | None = None,
         *,
         full: bool = False,
+        saved: bool = False,
     ) -> tuple[Snapshot, Plan]:
         """Read both systems and plan; write nothing anywhere (no run lock needed).
 
         Incremental after the first run; ``full`` forces a full reconciliation.
         Operations an interrupted run left unfinished are settled by ``run``,
-        ``dry_run`` and ``apply`` under the run lock, never here."""
+        ``dry_run`` and ``apply`` under the run lock, never here; ``saved`` (they alone,
+        under it) keeps a full read as the snapshot cache at once, planned from there."""
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
         self.onec.forget()  # lookups of an earlier run in this session may be stale
@@ -242,6 +245,12 @@ class SyncService(JournalDoor):
             full_at=now if previous is None else previous.full_at,
             crm_cursor=cursor, onec_versions=versions,
         )  # fmt: skip
+        if saved and previous is None:  # planned from the saved copy: its texts and numbers
+            save_cache(cache_file, cached)  # shared (issue 18: the large set's read 160 MB
+            del onec, crm, cached  # of objects, the copy 118): the read let go, then loaded
+            if (loaded := load_cache(cache_file, self.profile.uuid)) is None:
+                return self.prepare(progress, cancel, flows, full=True)  # unreadable: read again
+            cached, onec, crm = loaded, loaded.onec, loaded.crm
         snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
         links = Links(self.journal.links_of(LINKED_TYPES, link_texts(snapshot)))
@@ -262,7 +271,8 @@ class SyncService(JournalDoor):
             **issued_settings(self.profile, dt.date.today()),
         )
         plan = build_plan(snapshot, links, settings)
-        self._prepared[id(plan)] = _Prepared(mark, cached, keys, write_mark)
+        self._prepared[id(plan)] = _Prepared(mark, None if saved and previous is None else cached,
+                                          keys, write_mark)  # fmt: skip
         while len(self._prepared) > _KEEP_PREPARED:  # a window refreshed all day long
             del self._prepared[next(iter(self._prepared))]
         return snapshot, plan
@@ -293,7 +303,7 @@ class SyncService(JournalDoor):
                 InboxKind.CONFLICT if item.kind is ItemKind.CONFLICT else InboxKind.ATTENTION,
                 item.key,
                 run_id=run_id,
-                **_item_fields(item),
+                **item_fields(item),
             )
             summary.count("conflict" if item.kind is ItemKind.CONFLICT else "attention", item.flow)
         if plan.full:
@@ -389,7 +399,7 @@ class SyncService(JournalDoor):
             self.journal.finish_run(run_id, RunOutcome.CRASHED, summary.counts, message=str(exc))
             raise
         self.journal.finish_run(
-            run_id, _run_outcome(summary.outcome), _counts(summary), message=summary.message
+            run_id, run_outcome(summary.outcome), run_counts(summary), message=summary.message
         )
         progress(Progress(Stage.DONE))
         return summary
@@ -412,7 +422,7 @@ class SyncService(JournalDoor):
                 summary.count("planned", op.flow)
             self._record_items(plan, run_id, summary)
             summary.outcome = Outcome.WAITING if plan.items else Outcome.DONE
-            self.journal.finish_run(run_id, _run_outcome(summary.outcome), _counts(summary))
+            self.journal.finish_run(run_id, run_outcome(summary.outcome), run_counts(summary))
             return summary, plan
 
     def run(
@@ -440,7 +450,7 @@ class SyncService(JournalDoor):
         """Under the run lock: settle, read, plan, keep the read as the next one's start."""
         self.connect(scopes=False)
         self._settle_locked(progress)
-        plan = self.prepare(progress, cancel, flows, full=full)[1]  # the read: not kept
+        plan = self.prepare(progress, cancel, flows, full=full, saved=True)[1]  # not kept
         self._keep_cache(plan)
         give_back()  # what the read held, to the system before the apply (issue 18)
         return plan
@@ -482,19 +492,3 @@ class SyncService(JournalDoor):
     def invoice_for_print(self, query: str) -> ForPrint:
         """The 1C invoice to print, with the seller and its bank read from 1C now."""
         return front.for_print(self, query)
-
-
-_ITEM_FIELDS = ("entity_type", "record_id", "record_label", "field", "message", "action",
-                "onec_value", "crm_value", "base_value")  # fmt: skip
-
-
-def _item_fields(item: Item) -> dict[str, Any]:
-    return {"flow": item.flow.value, **{f: getattr(item, f) for f in _ITEM_FIELDS}}
-
-
-def _counts(summary: RunSummary) -> dict[str, Any]:
-    return {**summary.counts, "flows": summary.per_flow}
-
-
-def _run_outcome(outcome: Outcome) -> RunOutcome:
-    return RunOutcome(outcome.value)  # the same words: done, waiting, partial, …
