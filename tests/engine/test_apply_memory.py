@@ -47,3 +47,31 @@ def test_kept_writes_share_one_empty_result() -> None:
     assert (one.onec_values, one.crm_values) == (None, None)
     found = _kept(Applied("3", result={"found": True}))
     assert found.result == {"found": True}
+
+
+def test_a_held_operation_is_kept_for_the_window_without_its_payload() -> None:
+    from desktop_sync.engine.model import Item, ItemKind
+    from desktop_sync.engine.ops import NO_PAYLOAD, LinkOnly, ProductCreate
+    from desktop_sync.engine.plan_base import Builder, PlanSettings
+
+    b = Builder(PlanSettings("p"))
+    values = {"name": "Бумага"}
+    held = operation(
+        "F5:create_crm:r1",
+        Head(Flow.F5, OpKind.CREATE, System.CRM, EntityType.PRODUCT),
+        ("r1", None),
+        "Бумага",
+        "Бумага: будет создан",
+        ProductCreate(None, values),  # type: ignore[arg-type]  # only carried here
+        key="k-r1",
+    )
+    b.op(held)
+    b.item(Item("F5:name:1:r1", ItemKind.ATTENTION, Flow.F5, "product", "1", "Бумага", "name",
+                "same name", blocks=(held.op_id,)))  # fmt: skip
+    plan = b.build()
+    assert plan.operations == ()
+    ((op, key),) = plan.held
+    assert key == "F5:name:1:r1"
+    assert op.payload is NO_PAYLOAD
+    assert (op.op_id, op.reason, op.idempotency_key) == (held.op_id, held.reason, "k-r1")
+    assert LinkOnly({}, {}).result is LinkOnly({}, {}).result  # one empty result for all

@@ -77,13 +77,16 @@ class NoPayload:
     """An operation that carries nothing but its envelope (tests, reviews)."""
 
 
+NO_RESULT: Mapping[str, Any] = {}  # one for every link without a result (read, never written)
+
+
 @dataclass(frozen=True, slots=True)
 class LinkOnly:
     """A record found on both sides (or values both sides reached): only the link is new."""
 
     onec_values: Mapping[str, Any]
     crm_values: Mapping[str, Any]
-    result: Mapping[str, Any] = field(default_factory=dict)  # for dependent operations
+    result: Mapping[str, Any] = field(default_factory=lambda: NO_RESULT)  # for dependents
     rebase: bool = False  # the link's base takes values both sides already agree on
 
 

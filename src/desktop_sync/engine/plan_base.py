@@ -29,7 +29,7 @@ from desktop_sync.engine.model import (
     System,
     confirmable,
 )
-from desktop_sync.engine.ops import CRM_WRITABLE, ONEC_WRITABLE, EntityType
+from desktop_sync.engine.ops import CRM_WRITABLE, NO_PAYLOAD, ONEC_WRITABLE, EntityType
 from desktop_sync.engine.ops import PRODUCT_SYNCED as PRODUCT_SYNCED
 from desktop_sync.i18n import day_label, dotted_day
 from desktop_sync.journal import LinkValues
@@ -390,7 +390,13 @@ class Builder:
             flows=self.settings.flows,
             full=self.settings.full,
             matches=matches,
-            held=tuple((op, cause[op.op_id]) for op in self.ops.values() if op.op_id in cause),
+            # without their payloads: what only a writer reads, and nothing writes a held
+            # operation (the large first sync's 6,922: issue 18, memory)
+            held=tuple(
+                (replace(op, payload=NO_PAYLOAD), cause[op.op_id])
+                for op in self.ops.values()
+                if op.op_id in cause
+            ),
             notes=tuple(self.notes),
         )
 
