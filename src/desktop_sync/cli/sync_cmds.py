@@ -223,7 +223,7 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
         echo(f"#{i.id} [{i.flow}] {kind}: {i.record_label} — {i.field}: {i.message}")
         if i.kind == "conflict":
             echo(
-                f"      1С: {_value(i.onec_value)} | CRM: {_value(i.crm_value)} | "
+                f"      {tr('1C')}: {_value(i.onec_value)} | CRM: {_value(i.crm_value)} | "
                 + tr("last synced")
                 + f": {_value(i.base_value)}"
             )
@@ -334,7 +334,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
 def _check_problems(profile: Profile, checked: Checked) -> list[str]:
     """What to fix, each in one line: 1C's, the CRM's, and the profile's stages."""
     onec, crm = checked.onec, checked.crm
-    problems = [f"1С: {p.message}" for p in onec.problems]
+    problems = [f"{tr('1C')}: {p.message}" for p in onec.problems]  # «1С» in Russian only
     problems += [
         tr("1C: the user cannot read {entity}").format(entity=e.entity)
         for e in onec.entities
@@ -345,7 +345,7 @@ def _check_problems(profile: Profile, checked: Checked) -> list[str]:
         for e in onec.entities
         if e.writable is False and e.published
     ]
-    problems += [f"Битрикс24: {p}" for p in crm.problems]
+    problems += [f"{tr('Bitrix24')}: {p}" for p in crm.problems]
     if not profile.stages.get("send"):
         problems.append(
             tr(
