@@ -56,7 +56,7 @@ def test_a_full_run_plans_from_the_saved_copy_with_the_read_let_go(
     monkeypatch.setattr(service, "read_onec", reading)
     monkeypatch.setattr(service, "build_plan", planning)
     with bp_world.service() as svc:
-        summary, from_saved = svc.dry_run()
+        _summary, from_saved = svc.dry_run()
     assert alive_at_plan == [False]
     assert path.exists()  # saved under the run lock
     assert _shape(from_saved) == _shape(from_read)
