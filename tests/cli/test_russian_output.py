@@ -188,6 +188,9 @@ def test_a_working_session_is_in_russian(session: tuple[Path, dict[str, str]]) -
         outputs[" ".join(step[:2])] = text = run(home, *step, env=env)
         assert latin_words(text) == set(), (step, text)
     assert "Создано в Битрикс24: Номер в 1С" in outputs["setup"]
+    created = outputs["setup"].split(":", 1)[1].strip().rstrip(".").split(", ")
+    assert "Номер в 1С (сделки)" in created  # the deals' fields said apart from the invoices'
+    assert len(created) == len(set(created)), created
     assert "(выполнение)" in outputs["sync --apply"]
     assert "выполнено" in outputs["journal"]
     assert "уточните" in outputs["status 2"]

@@ -468,8 +468,9 @@ class SyncService(JournalDoor):
     def _setup_locked(self) -> list[str]:
         self.connect()
         try:
-            made = [*self.crm.userfields.setup_custom_fields()]
-            return [f.label for f in [*made, *self.crm.deals.setup_custom_fields()]]
+            made = [f.label for f in self.crm.userfields.setup_custom_fields()]
+            for_deals = self.crm.deals.setup_custom_fields()  # the same names: said apart
+            return [*made, *(tr("{field} (deals)").format(field=f.label) for f in for_deals)]
         except Bitrix24PermissionError as exc:
             raise ConnectError.of(exc) from None
         except Bitrix24Error as exc:  # a 500, an HTML page, a dropped answer
