@@ -148,7 +148,10 @@ def run(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         hint = f" ({tr('see')} `{exc.ctx.command_path} --help`)" if exc.ctx else ""
         return _fail(exc.format_message().splitlines()[0] + hint, Exit.USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl+C (SIGINT) into Abort; a prompt left without an answer is one too
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            return _fail(tr("interrupted"), Exit.PARTIAL)
         return _fail(tr("cancelled"), Exit.USAGE)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

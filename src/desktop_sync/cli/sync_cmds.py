@@ -167,6 +167,8 @@ def sync_cmd(
         if as_json:
             emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
         raise
+    except KeyboardInterrupt:  # Ctrl+C: the journal marks the run interrupted (service.run)
+        raise CommandError(_interrupted(dry_run), Exit.PARTIAL) from None
     if as_json:
         data = summary.to_json()
         if dry_run:
@@ -193,6 +195,15 @@ def sync_cmd(
     code = OUTCOME_EXIT[summary.outcome]
     if code != Exit.OK:
         raise SystemExit(int(code))
+
+
+def _interrupted(dry_run: bool) -> str:
+    if dry_run:
+        return tr("interrupted: nothing was changed in 1C or Bitrix24")
+    return tr(
+        "interrupted: what was already written is kept and journalled; the next "
+        "`desktop-sync sync --apply` finishes the rest without making anything twice"
+    )
 
 
 @click.group("inbox", invoke_without_command=True)
