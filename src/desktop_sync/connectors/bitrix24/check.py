@@ -14,6 +14,7 @@ from desktop_sync.connectors.bitrix24.access import NEEDED_SCOPES
 from desktop_sync.connectors.bitrix24.client import Bitrix24Client
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.models import Stage
+from desktop_sync.i18n import tr
 
 
 @dataclass
@@ -49,20 +50,26 @@ def check(client: Bitrix24Client) -> CheckReport:
     report.sees_everything = report.is_admin
     if not report.is_admin:
         report.problems.append(
-            f"The webhook belongs to {report.user or 'a user'} who is not an administrator: "
-            "companies and invoices not assigned to them are invisible to the sync."
+            tr(
+                "the webhook belongs to {user}, who is not an administrator: companies and "
+                "invoices not assigned to them are invisible to the sync"
+            ).format(user=report.user or tr("(no name)"))
         )
     report.scopes_missing = [s for s in NEEDED_SCOPES if s not in report.scopes_granted]
     if report.scopes_missing:
         report.problems.append(
-            "The webhook lacks the permissions " + ", ".join(report.scopes_missing) + "."
+            tr(
+                "the webhook lacks the permissions {scopes}: add them to the inbound webhook"
+            ).format(scopes=", ".join(report.scopes_missing))
         )
     if "crm" in report.scopes_granted:
         try:
             report.stages = client.invoices.stages()
             report.smart_invoices = True
         except Bitrix24Error as exc:
-            report.problems.append(f"Smart invoices are not available: {exc}")
+            report.problems.append(
+                tr("smart invoices are not available: {reason}").format(reason=exc)
+            )
     if "userfieldconfig" in report.scopes_granted and report.smart_invoices:
         try:
             report.custom_fields_missing = [
@@ -72,8 +79,10 @@ def check(client: Bitrix24Client) -> CheckReport:
             report.problems.append(str(exc))
         if report.custom_fields_missing:
             report.problems.append(
-                f"{len(report.custom_fields_missing)} custom fields are missing: run "
-                "`desktop-sync setup` with an administrator's webhook."
+                tr(
+                    "custom fields are missing ({n}): run `desktop-sync setup` with an "
+                    "administrator's webhook"
+                ).format(n=len(report.custom_fields_missing))
             )
     if "catalog" in report.scopes_granted:
         try:
@@ -82,6 +91,6 @@ def check(client: Bitrix24Client) -> CheckReport:
             report.problems.append(str(exc))
         if report.inventory_management is False:
             report.problems.append(
-                "Inventory management is off in Bitrix24: stock cannot be synchronized."
+                tr("inventory management is off in Bitrix24: stock cannot be synchronized")
             )
     return report

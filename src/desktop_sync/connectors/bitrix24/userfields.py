@@ -11,6 +11,7 @@ from desktop_sync.connectors.bitrix24.fields import SYNC_FIELDS, CustomField
 from desktop_sync.connectors.bitrix24.models import CustomFieldInfo
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.i18n import tr
 
 
 class UserFields:
@@ -69,7 +70,7 @@ class UserFields:
                     "showInList": "Y",
                 },
             },
-            what=f"custom field «{spec.label_ru}»",
+            what=tr("custom field «{name}»").format(name=spec.label_ru),
         ).result
         self._fields = None  # asked again: the new field is among them
         return int(result["field"]["id"])
