@@ -407,6 +407,28 @@ def test_a_bad_webhook_in_the_environment_is_a_usage_error(tmp_path: Path, webho
     assert "abc" not in line  # the webhook's code is a secret
 
 
+def test_a_webhook_of_another_portal_on_the_same_host_names_both_ports(tmp_path: Path) -> None:
+    """Two portals (two sandboxes) on one host differ by the port alone: the sentence
+    named the host twice («он ведёт на 127.0.0.1, а портал профиля — 127.0.0.1»)."""
+    home = tmp_path / "home"
+    stale = {"DESKTOP_SYNC_CRM_SECRET": "http://127.0.0.1:33075/rest/1/stalecode/"}
+    argv = ["profile", "add", "shop", "--onec-url", "http://127.0.0.1:8/b/odata/standard.odata",
+            "--onec-user", "u", "--crm-url", "http://127.0.0.1:37967"]  # fmt: skip
+    for lang in ("ru", "en"):
+        added = run(home, *argv, env=stale, lang=lang)
+        line = one_line(added)
+        assert added.returncode == 2, line
+        assert "127.0.0.1:33075" in line and "127.0.0.1:37967" in line, line
+        assert "DESKTOP_SYNC_CRM_SECRET" in line, line  # where the stale webhook came from
+        assert "stalecode" not in line
+    add_profile(home, "http://127.0.0.1:8/b/odata/standard.odata", "http://127.0.0.1:37967")
+    synced = run(home, "sync", "--dry-run", env={**stale, "DESKTOP_SYNC_ONEC_PASSWORD": "x"})
+    line = one_line(synced)
+    assert synced.returncode == 2, line
+    assert "127.0.0.1:33075" in line and "127.0.0.1:37967" in line, line
+    assert "stalecode" not in line
+
+
 # -- ordinary mistakes -------------------------------------------------------------------
 
 

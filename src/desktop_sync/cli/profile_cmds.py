@@ -8,6 +8,7 @@ import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, emit_json, pass_context
 from desktop_sync.config import Profile
+from desktop_sync.config.errors import ConfigError
 from desktop_sync.config.profiles import CONFIGURATIONS
 from desktop_sync.config.secrets import (
     KeyringUnavailable,
@@ -91,7 +92,16 @@ def add(
     password = _secret_from_input(SecretKind.ONEC_PASSWORD, ask=info.usable)
     webhook = _secret_from_input(SecretKind.CRM_SECRET, ask=info.usable)
     if webhook:
-        webhook = check_webhook(webhook, profile.crm_url)
+        try:
+            webhook = check_webhook(webhook, profile.crm_url)
+        except ConfigError as exc:
+            if os.environ.get(SecretKind.CRM_SECRET.env):  # a variable left from another portal
+                raise CommandError(
+                    tr("{reason} (the webhook from {env})").format(
+                        reason=exc, env=SecretKind.CRM_SECRET.env
+                    )
+                ) from None
+            raise
     secrets = SecretStore(profile.uuid)
     stored: list[str] = []
     if info.usable:

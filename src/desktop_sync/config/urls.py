@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from desktop_sync.config.errors import ConfigError
 from desktop_sync.i18n import tr
@@ -48,6 +48,11 @@ def check_url(url: str, what: str) -> str:
     return text.rstrip("/")
 
 
+def _host_port(parts: SplitResult) -> str:
+    """``host`` or ``host:port`` as the address wrote it (no user, no path)."""
+    return f"{parts.hostname}:{parts.port}" if parts.port is not None else str(parts.hostname)
+
+
 def check_webhook(webhook: str, crm_url: str) -> str:
     """Validate a Bitrix24 inbound webhook URL against the profile's portal URL."""
     text = check_url(webhook, tr("Bitrix24 webhook"))
@@ -61,10 +66,11 @@ def check_webhook(webhook: str, crm_url: str) -> str:
         )
     portal = urlsplit(crm_url)
     if (parts.hostname, parts.port) != (portal.hostname, portal.port):
+        # the port too: two portals (or sandboxes) on one host differ by it alone
         raise ConfigError(
             tr(
                 "Bitrix24 webhook: it points to {host}, but the profile's portal is {portal}"
-            ).format(host=parts.hostname, portal=portal.hostname)
+            ).format(host=_host_port(parts), portal=_host_port(portal))
         )
     return text + "/"
 
