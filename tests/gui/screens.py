@@ -28,6 +28,15 @@ def select_waiting(w: Any, key: str) -> None:
         w.tables[key].middle.selectRow(waits[0])
 
 
+def select_longest(dialog: Any) -> None:
+    """The plan's operation with the longest reason selected: the pane under the tree
+    says it whole."""
+    rows = dialog._row_of
+    if rows:
+        op_id = max(rows, key=lambda k: len(rows[k].reason) + len(rows[k].changes))
+        dialog.tree.setCurrentItem(dialog._items[op_id])
+
+
 def every_screen(c: Any, wait: Wait, *, every_tab_after: bool = False) -> Iterator[tuple[str, Any]]:
     """The data tabs, the plan review, the summary, the tables after the run (each data
     tab with ``every_tab_after``), the inbox, the journal, the lookup, each page of the
@@ -42,6 +51,7 @@ def every_screen(c: Any, wait: Wait, *, every_tab_after: bool = False) -> Iterat
     c.synchronize()
     wait(lambda: c.plan_dialog is not None and c.plan_dialog.filled)
     centre(c.plan_dialog, 1300, 680)
+    select_longest(c.plan_dialog)
     yield "plan", c.plan_dialog
     c.plan_dialog.accept()
     wait(lambda: c.summary_dialog is not None)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from desktop_sync.engine.records import InboxRecord
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers.lookup import invoice_url
 from desktop_sync.gui.models.inbox_model import InboxModel
+from desktop_sync.gui.views.detail_pane import DETAIL_HEIGHT, DetailPane, MiddleElide, esc
 from desktop_sync.i18n import ntr, tr
 
 
@@ -64,14 +64,16 @@ class InboxWidget(QWidget):
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for col, width in enumerate((150, 250, 130, 150, 150, 150, 420)):
             self.table.setColumnWidth(col, width)
-        self.detail = QTextBrowser()
-        self.detail.setOpenLinks(False)
+        self._elide = MiddleElide(self.table)  # «Счёт № СЧ-0012…05.03.2026»: both ends
+        self.table.setItemDelegateForColumn(1, self._elide)
+        self.detail = DetailPane()  # the selected item whole, wrapped: no hovering
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([560, 140])
+        split.setSizes([560, max(140, DETAIL_HEIGHT)])
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
         lay.addWidget(split, 1)
 
         row = QHBoxLayout()
@@ -196,30 +198,26 @@ class InboxWidget(QWidget):
                 )
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _detail_html(e: InboxRecord) -> str:
     parts = [
-        f"<b>{_esc(e.record_label)}</b> — {_esc(e.field)}<br>",
-        f"<span style='color:gray'>{_esc(labels.flow(e.flow))}</span>",
-        f"<p>{_esc(e.message)}</p>",
+        f"<b>{esc(e.record_label)}</b> — {esc(e.field)}<br>",
+        f"<span style='color:gray'>{esc(labels.flow(e.flow))}</span>",
+        f"<p>{esc(e.message)}</p>",
     ]
     if e.is_conflict:
         parts.append(
             "<table cellpadding=4>"
-            f"<tr><td>{tr('1C value')}</td><td><b>{_esc(fmt.value(e.onec_value))}</b></td></tr>"
-            f"<tr><td>{tr('CRM value')}</td><td><b>{_esc(fmt.value(e.crm_value))}</b></td></tr>"
-            f"<tr><td>{tr('Last synced')}</td><td>{_esc(fmt.value(e.base_value))}</td></tr>"
+            f"<tr><td>{tr('1C value')}</td><td><b>{esc(fmt.value(e.onec_value))}</b></td></tr>"
+            f"<tr><td>{tr('CRM value')}</td><td><b>{esc(fmt.value(e.crm_value))}</b></td></tr>"
+            f"<tr><td>{tr('Last synced')}</td><td>{esc(fmt.value(e.base_value))}</td></tr>"
             "</table>"
         )
     if e.action:
-        parts.append(f"<p><i>{tr('What to do')}:</i> {_esc(e.action)}</p>")
+        parts.append(f"<p><i>{tr('What to do')}:</i> {esc(e.action)}</p>")
     if e.dedup_key.startswith("F1:no_company:"):
         parts.append(
             "<p>"
-            + _esc(
+            + esc(
                 tr(
                     "«Open the invoice in Bitrix24»: in the invoice card, in the client "
                     "block, choose the company and its requisite and save. The next "

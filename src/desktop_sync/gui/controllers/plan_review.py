@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -33,10 +34,13 @@ from PySide6.QtWidgets import (
 
 from desktop_sync.engine.records import Flow, ItemKind, Operation, OpKind, Plan, System
 from desktop_sync.gui import fmt, labels
+from desktop_sync.gui.controllers import plan_detail
 from desktop_sync.gui.debounce import debounced
+from desktop_sync.gui.views.detail_pane import DETAIL_HEIGHT, DetailPane, MiddleElide
 from desktop_sync.i18n import tr
 
 OpRole = Qt.ItemDataRole.UserRole
+NoteRole = Qt.ItemDataRole.UserRole + 1  # a section's flow; a waiting item's index
 
 
 _MONEY_FIELDS = frozenset({"price", "total", "amount", "paid", "outstanding", "opportunity"})
@@ -155,6 +159,7 @@ def section_title(flow: Flow, rows: list[PlanRow]) -> str:
 
 CHUNK = 200  # items added per turn of the event loop
 WHAT_MAX, WHY_MIN = 320, 380  # px: «What will be done» fits its words up to this
+RECORD_WIDTH = 290  # px: "Invoice No. СЧ-0004 of 2026-03-13" whole (260 cut its date)
 
 
 class PlanReviewDialog(QDialog):
@@ -228,12 +233,23 @@ class PlanReviewDialog(QDialog):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         what = self._what_width()  # «Добавить в ленту в CRM» whole, not «…в th…»
-        self.tree.setColumnWidth(0, 260)
+        self.tree.setColumnWidth(0, RECORD_WIDTH)
         self.tree.setColumnWidth(1, what)
         self.tree.setColumnWidth(2, max(WHY_MIN, 480 - (what - 170)))  # the rest as before
-        lay.addWidget(self.tree, 1)
+        self._elide = MiddleElide(self.tree)  # a name's start and its variant or date
+        self.tree.setItemDelegateForColumn(0, self._elide)
+        self.detail = DetailPane()  # the selected row whole: no hovering at 1366×768
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([640 - DETAIL_HEIGHT, DETAIL_HEIGHT])
+        split.setChildrenCollapsible(False)
+        lay.addWidget(split, 1)
         self._fill()
         self.tree.itemChanged.connect(self._changed)
+        self.tree.currentItemChanged.connect(self._show_detail)
 
         row = QHBoxLayout()
         self.tick_all = QPushButton(tr("Tick all"))
@@ -271,6 +287,7 @@ class PlanReviewDialog(QDialog):
                 group.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
             )
             group.setCheckState(0, Qt.CheckState.Checked)
+            group.setData(0, NoteRole, labels.flow(flow))
             groups.append(group)
             self._pending.append((group, list(rows)))
         self.groups = groups
@@ -286,7 +303,7 @@ class PlanReviewDialog(QDialog):
             waiting.setFirstColumnSpanned(True)
             waiting.setFont(0, bold)
             children = []
-            for it in self.plan.items:
+            for index, it in enumerate(self.plan.items):
                 kind = tr("Conflict") if it.kind is ItemKind.CONFLICT else tr("Needs attention")
                 values = ""
                 if it.kind is ItemKind.CONFLICT:
@@ -297,10 +314,25 @@ class PlanReviewDialog(QDialog):
                     [it.record_label, f"{kind}: {it.field}", it.message, values]
                 )
                 child.setToolTip(2, it.action or it.message)
+                child.setData(0, NoteRole, index)
                 children.append(child)
                 self._waiting.append(child)
             waiting.addChildren(children)
             waiting.setExpanded(True)
+
+    def _show_detail(self, item: QTreeWidgetItem | None, *_: object) -> None:
+        """The current row's whole text in the pane under the tree."""
+        parent = item.parent() if item is not None else None
+        op_id = item.data(0, OpRole) if item is not None else None
+        row = self._row_of.get(op_id) if isinstance(op_id, str) else None
+        note = item.data(0, NoteRole) if item is not None else None
+        if row is not None and parent is not None:
+            text = plan_detail.operation_html(row, str(parent.data(0, NoteRole) or ""))
+        elif isinstance(note, int) and 0 <= note < len(self.plan.items):
+            text = plan_detail.waiting_html(self.plan.items[note])
+        else:  # a section's title, or nothing selected
+            text = plan_detail.section_html(item.text(0)) if item is not None else ""
+        self.detail.show_html(text)
 
     def _what_width(self) -> int:
         """«What will be done» wide enough for the plan's longest (a few distinct words:
