@@ -160,13 +160,12 @@ _VALUES: dict[str, dict[str, str]] = {
     "unit": _UNITS,
 }
 
-_NBSP = "\u00a0"
-
 
 def display(field: str, value: Any) -> Any:
     """A normalized value as the person reads it (kinds, units and VAT codes in words)."""
     if isinstance(value, str) and value in _VALUES.get(field, {}):
         return tr(_VALUES[field][value])
     if field == "vat" and isinstance(value, str) and value.startswith("НДС"):
-        return value.removeprefix("НДС").replace("_", "/") + _NBSP + "%"
+        # English "22%", Russian «22 %» (a no-break space, as Russian typesetting has it)
+        return tr("{rate}%").format(rate=value.removeprefix("НДС").replace("_", "/"))
     return value
