@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_sync.config import AppPaths
 from desktop_sync.gui.qtcompat import pin_singletons
-from desktop_sync.gui.single_instance import SingleInstance, ask_running_instance, instance_key
+from desktop_sync.gui.single_instance import SingleInstance, instance_key
 from desktop_sync.i18n import language, tr
 from desktop_sync.logsetup import setup_logging
 from desktop_sync.stdio import prepare_stdio
@@ -90,14 +90,16 @@ def run_gui(paths: AppPaths, profile_name: str | None) -> int:
     apply_saved_language(paths)
     app = create_app()
     key = instance_key(paths.config_dir, _instance_suffix(paths, profile_name))
-    if ask_running_instance(key):
+    single = SingleInstance(key, lock_file=paths.config_dir / f"{key}.lock")
+    if not single.claim():  # listening from here on: a later start finds this window
         log.info("a window is already open for %s: brought it forward", paths.config_dir)
         return 0
     app.setWindowIcon(app_icon())
-    controller = MainController(paths, profile_name)
-    single = SingleInstance(key)
-    if not single.listen():
-        log.warning("single-instance listener not started: %s", single.server.errorString())
+    try:
+        controller = MainController(paths, profile_name)
+    except BaseException:
+        single.close()  # the next start is the first, not kept waiting on this one
+        raise
     single.activated.connect(lambda: _bring_forward(controller))
     app._desktop_sync_controller = controller  # type: ignore[attr-defined]
     previous_hook = sys.excepthook
