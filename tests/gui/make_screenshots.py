@@ -6,7 +6,8 @@
 (a real X server with a window manager: whole-screen PNGs at 1366×768 with the frames and
 dialogs as a person sees them; without a display it falls back to ``offscreen`` and grabs
 each window alone). ``CONFIGURATION=ut11`` for a UT 11 base; languages as arguments after
-the folder (default: ru en).
+the folder (default: ru en); ``--day-two`` walks the demo's second day instead
+(synchronize, decide in the Inbox, synchronize again, reopen the window: ``day2-*``).
 
 Screens: the five data tabs, the plan review, the summary, the inbox, the journal, the
 invoice lookup, each page of the connection wizard, the schedule dialog.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 
-def main(out: Path, lang: str) -> list[Path]:
+def main(out: Path, lang: str, *, second_day: bool = False) -> list[Path]:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["DESKTOP_SYNC_LANG"] = lang
@@ -39,7 +40,7 @@ def main(out: Path, lang: str) -> list[Path]:
     from desktop_sync.gui.resources import app_icon
     from desktop_sync.i18n import set_language
     from tests.gui.sandbox_env import demo_env
-    from tests.gui.screens import SIZE, every_screen
+    from tests.gui.screens import SIZE, day_two, every_screen
 
     set_language(lang)
     app = QApplication.instance() or QApplication([])
@@ -80,25 +81,39 @@ def main(out: Path, lang: str) -> list[Path]:
         tempfile.TemporaryDirectory() as tmp,
         demo_env(Path(tmp) / "home", configuration) as env,  # what the demo shows
     ):
-        c = MainController(
-            env.paths, "demo",
-            open_service=lambda p, a: SyncService.open(p, a, crm_throttle=False),
-        )  # fmt: skip
-        w = c.window
-        w.resize(*SIZE)
-        w.showMaximized()
-        wait(lambda: c.snapshot is not None and not c.runner.busy)
-        for name, widget in every_screen(c, wait):
-            shot(widget, name)
 
-        c.shutdown()
-        w.close()
-        settle(0.2)
+        def open_window() -> Any:
+            c = MainController(
+                env.paths, "demo",
+                open_service=lambda p, a: SyncService.open(p, a, crm_throttle=False),
+            )  # fmt: skip
+            c.window.resize(*SIZE)
+            c.window.showMaximized()
+            wait(lambda: c.snapshot is not None and not c.runner.busy)
+            opened.append(c)
+            return c
+
+        def reopen() -> Any:
+            close(opened[-1])
+            return open_window()
+
+        def close(c: Any) -> None:
+            c.shutdown()
+            c.window.close()
+            settle(0.2)
+
+        opened: list[Any] = []
+        c = open_window()
+        walk = day_two(c, wait, reopen) if second_day else every_screen(c, wait)
+        for name, widget in walk:
+            shot(widget, name)
+        close(opened[-1])
     return saved
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    for language in sys.argv[2:] or ["ru", "en"]:
-        for p in main(target, language):
+    args = [a for a in sys.argv[1:] if a != "--day-two"]
+    target = Path(args[0] if args else "docs/screenshots")
+    for language in args[1:] or ["ru", "en"]:
+        for p in main(target, language, second_day="--day-two" in sys.argv):
             print(p)

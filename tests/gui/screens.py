@@ -114,3 +114,59 @@ def every_screen(c: Any, wait: Wait, *, every_tab_after: bool = False) -> Iterat
     c.open_schedule()
     yield "schedule", c.schedule_dialog
     c.schedule_dialog.reject()
+
+
+def decide_one(c: Any, wait: Wait) -> str:
+    """A decision in the Inbox, as a person takes it: the first item that can be
+    confirmed (a product linked by its name), else skip the first. Its record's label."""
+    inbox = c.inbox
+    entries = inbox.model.entries()
+    row = next((i for i, e in enumerate(entries) if e.confirmable), 0)
+    inbox.table.selectRow(row)
+    button = inbox.confirm if inbox.confirm.isEnabled() else inbox.skip
+    button.click()
+    wait(lambda: not c.runner.busy)
+    return str(entries[row].record_label)
+
+
+def run_and_close(c: Any, wait: Wait) -> Iterator[tuple[str, Any]]:
+    """Synchronize: the plan review (applied as it is) and the summary."""
+    c.synchronize()
+    wait(lambda: c.plan_dialog is not None and c.plan_dialog.filled)
+    centre(c.plan_dialog, 1300, 680)
+    select_longest(c.plan_dialog)
+    yield "plan", c.plan_dialog
+    c.plan_dialog.accept()
+    wait(lambda: c.summary_dialog is not None)
+    yield "summary", c.summary_dialog
+    c.summary_dialog.accept()
+    wait(lambda: not c.runner.busy)
+
+
+def day_two(c: Any, wait: Wait, reopen: Callable[[], Any]) -> Iterator[tuple[str, Any]]:
+    """The demo's second day: synchronize, decide in the Inbox, synchronize again, then
+    close the window and open it again (``reopen`` gives the new controller; the walk goes
+    on with it). Names start with ``day2-``."""
+    w = c.window
+    for name, widget in run_and_close(c, wait):
+        yield f"day2-first-{name}", widget
+    w.tabs.setCurrentIndex(c.inbox_tab)
+    c.inbox.table.selectRow(0)
+    yield "day2-inbox", w
+    decide_one(c, wait)
+    yield "day2-decided", w
+    for name, widget in run_and_close(c, wait):
+        yield f"day2-second-{name}", widget
+    c = reopen()
+    w = c.window
+    yield "day2-reopened", w
+    for index, key in enumerate(w.DATA_TABS):
+        w.tabs.setCurrentIndex(index)
+        select_waiting(w, key)
+        yield f"day2-reopened-{key}", w
+    w.tabs.setCurrentIndex(c.inbox_tab)
+    c.inbox.table.selectRow(0)
+    yield "day2-reopened-inbox", w
+    w.tabs.setCurrentIndex(c.journal_tab)
+    wait(lambda: not c.runner.busy)
+    yield "day2-reopened-journal", w

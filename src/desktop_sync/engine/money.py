@@ -33,6 +33,7 @@ from desktop_sync.engine.model import (
     OpKind,
     System,
 )
+from desktop_sync.engine.normalize import label as field_label
 from desktop_sync.engine.ops import (
     SENT,
     CrmPayment,
@@ -411,20 +412,5 @@ def _plan_shipments(ops: list[Operation], items: list[Item], inv: Invoice, crm_i
         ))  # fmt: skip
 
 
-_LABELS = {
-    "sync_status": N_("Sync status"),
-    "onec_number": N_("1C number"),
-    "onec_date": N_("1C date"),
-    "paid": N_("Paid"),
-    "outstanding": N_("Outstanding"),
-    "last_payment_date": N_("Last payment"),
-    "payments": N_("Payments"),
-    "stage": N_("Stage"),
-    "shipped": N_("Shipped"),
-    "shipment_doc": N_("Shipment document"),
-    "crm_payment": N_("Bitrix24 payment"),
-}
-
-
 def _change(field: str, before: Any, after: Any) -> FieldChange:
-    return FieldChange(field, tr(_LABELS[field]), before, after)
+    return FieldChange(field, field_label(field), before, after)  # the journal's names too

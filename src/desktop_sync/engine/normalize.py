@@ -121,6 +121,21 @@ _LABELS: dict[str, str] = {
     "rows": N_("Rows"),
     "total": N_("Total"),
     "currency": N_("Currency"),
+    # an invoice's state as the money flows write it (engine/money.py): the journal's
+    # «Было → станет» names them by this table too (it said last_payment_date)
+    "sync_status": N_("Sync status"),
+    "onec_number": N_("1C number"),
+    "onec_date": N_("1C date"),
+    "paid": N_("Paid"),
+    "outstanding": N_("Outstanding"),
+    "last_payment_date": N_("Last payment"),
+    "payments": N_("Payments"),
+    "stage": N_("Stage"),
+    "shipped": N_("Shipped"),
+    "shipment_doc": N_("Shipment document"),
+    "crm_payment": N_("Bitrix24 payment"),
+    "title": N_("Title"),
+    "base": N_("Based on"),
 }
 
 

@@ -57,7 +57,7 @@ def value(v: Any) -> str:
     if isinstance(v, dt.date):
         return date(v)
     if isinstance(v, list | tuple):
-        return "; ".join(value(x) for x in v)
+        return "; ".join(value(x) for x in v) or "—"  # an empty list: nothing, as None
     if isinstance(v, dict):
         return ", ".join(f"{k}: {value(x)}" for k, x in v.items())
     text = str(v)

@@ -101,7 +101,7 @@ def namer(snapshot: Snapshot | None) -> Callable[[OpEntry], str]:
 
     def name(op: OpEntry) -> str:
         group = _CRM_GROUP.get(op.entity_type, op.entity_type)
-        for ident in (op.target_id, op.source_id):
+        for ident in (_crm_record(op), op.target_id, op.source_id):
             for part in filter(None, (ident or "").split(",")):
                 found = names.get(("ref", part)) or names.get((group, part))
                 if found:
@@ -115,6 +115,20 @@ def namer(snapshot: Snapshot | None) -> Callable[[OpEntry], str]:
         return tr("a record the last read did not see")
 
     return name
+
+
+# Operations whose target id is not the record's: a timeline entry's, a Bitrix24
+# payment's (the invoice 26's three payment operations were named «счёт CRM 21»,
+# «счёт CRM 17» and «счёт CRM СЧ-0005», by the ids of the invoice, the entry, the payment)
+_TARGET_NOT_THE_RECORD = frozenset({"payment_note", "crm_payment"})
+
+
+def _crm_record(op: OpEntry) -> str:
+    """The CRM record an operation is about, where its target id names something else."""
+    if op.entity_type not in _TARGET_NOT_THE_RECORD or not isinstance(op.after, Mapping):
+        return ""
+    crm_id = op.after.get("crm_id")
+    return str(crm_id) if crm_id not in (None, "") else ""
 
 
 def _carried_name(after: Any) -> str:

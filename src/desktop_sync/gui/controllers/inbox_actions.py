@@ -5,23 +5,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from desktop_sync.engine.records import InboxRecord
+from desktop_sync.engine.records import InboxRecord, Plan
 from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.inbox import InboxWidget
 from desktop_sync.gui.controllers.inbox_poll import InboxPoller
+from desktop_sync.gui.controllers.reading import status_line
 from desktop_sync.gui.controllers.tray import Tray
 from desktop_sync.i18n import ntr, tr
-
-if TYPE_CHECKING:
-    pass
 
 
 class InboxHost(WindowHost, Protocol):
     inbox: InboxWidget
     inbox_tab: int
     tray: Tray
+    plan: Plan | None
 
 
 class InboxActions:
@@ -36,6 +35,9 @@ class InboxActions:
         n = len(entries)
         h.window.tabs.setTabText(h.inbox_tab, tr("Inbox ({n})").format(n=n) if n else tr("Inbox"))
         h.tray.set_waiting(n)
+        if h.plan is not None and not h.runner.busy:  # «In the Inbox: 4» said 3 were left
+            line = status_line(len(h.plan.operations), entries, h.plan, h.inbox.planned)
+            h.window.statusBar().showMessage(line)
 
     def resolve(self, ids: list[int], action: str, value: object) -> None:
         h, svc = self.host, self.host.svc

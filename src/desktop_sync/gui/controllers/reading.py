@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,14 +102,18 @@ def read_task(
     return task
 
 
-def status_line(pending: int, inbox: list[InboxRecord], plan: Plan) -> str:
+def status_line(
+    pending: int, inbox: list[InboxRecord], plan: Plan, planned: Collection[str] | None = None
+) -> str:
     """What Synchronize will do, in the same numbers as the Inbox tab.
 
     The Inbox is the one list of what waits; the read finds items the journal does not
-    hold yet, and says they join the Inbox with the next synchronisation.
+    hold yet, and says they join the Inbox with the next synchronisation. ``planned``:
+    the plan's item keys still to join (a decision taken since the read leaves them).
     """
     waiting = {e.dedup_key for e in inbox}
-    new = sum(1 for item in plan.items if item.key not in waiting)
+    keys = planned if planned is not None else [item.key for item in plan.items]
+    new = sum(1 for key in keys if key not in waiting)
     text = tr("Changes ready to apply on all tabs: {ops}. In the Inbox: {items}.").format(
         ops=pending, items=len(inbox)
     )

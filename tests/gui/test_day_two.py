@@ -1,0 +1,100 @@
+"""The demo's second day in the window (tests/gui/screens.day_two, the screenshots'
+walk): synchronize, decide in the Inbox, synchronize again, reopen the window. What a
+person found wrong on it, in both languages:
+
+- after the decision the status bar said «Во «Входящих»: 4» beside «Входящие (3)»;
+- the journal named the three operations of one CRM invoice «счёт CRM 21», «счёт CRM 17»
+  and «счёт CRM СЧ-0005» (the ids of the invoice, its timeline entry and its payment);
+- its «Было → станет» wrote field codes (last_payment_date, outstanding, crm_payment)
+  in Russian too, and an empty list of payments as nothing at all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_sync.engine.service import SyncService
+from desktop_sync.gui.controllers.main_controller import MainController
+from desktop_sync.i18n import language, set_language
+from tests.gui.sandbox_env import demo_env
+from tests.gui.screens import day_two
+from tests.killing import HANG
+
+CODE = re.compile(r"(^|; )[a-z]+(_[a-z]+)*:")  # «last_payment_date: …», «payments: …»
+
+
+@pytest.fixture(params=["ru", "en"])
+def lang(request: pytest.FixtureRequest):
+    before = language()
+    set_language(request.param)
+    yield request.param
+    set_language(before)
+
+
+def _inbox_count(c: Any) -> str:
+    return str(c.inbox.model.rowCount())
+
+
+def test_the_second_day_reads_right(qtbot, tmp_path: Path, lang: str) -> None:
+    opened: list[Any] = []
+
+    def wait(cond: Any) -> None:
+        qtbot.waitUntil(lambda: bool(cond()), timeout=int(HANG * 1000))
+
+    def open_window() -> Any:
+        c = MainController(
+            env.paths, "demo",
+            open_service=lambda p, a: SyncService.open(p, a, crm_throttle=False),
+        )  # fmt: skip
+        qtbot.addWidget(c.window)
+        c.window.resize(1366, 768)
+        c.window.show()
+        wait(lambda: c.snapshot is not None and not c.runner.busy)
+        opened.append(c)
+        return c
+
+    def reopen() -> Any:
+        opened[-1].shutdown()
+        opened[-1].window.close()
+        return open_window()
+
+    with demo_env(tmp_path / "home") as env:
+        try:
+            seen = []
+            for name, _widget in day_two(open_window(), wait, reopen):
+                c = opened[-1]
+                seen.append(name)
+                if name == "day2-decided":
+                    bar = c.window.statusBar().currentMessage()
+                    inbox = ("Во «Входящих»: " if lang == "ru" else "In the Inbox: ") + (
+                        _inbox_count(c) + "."
+                    )
+                    assert inbox in bar, (bar, _inbox_count(c))
+                    assert ("попадут" if lang == "ru" else "will join") not in bar, bar
+                if name == "day2-reopened-journal":
+                    _journal_reads_right(c, wait)
+            assert "day2-reopened-journal" in seen
+        finally:
+            for c in opened:
+                c.shutdown()
+
+
+def _journal_reads_right(c: Any, wait: Any) -> None:
+    journal = c.journal
+    journal.runs_table.selectRow(0)  # the second run: the decided payment carried out
+    wait(lambda: journal.ops_model.rowCount() > 0)
+    model = journal.ops_model
+    ops = [model.op_at(r) for r in range(model.rowCount())]
+    payment_ops = [o for o in ops if o.entity_type in ("invoice_payment", "payment_note",
+                                                      "crm_payment")]  # fmt: skip
+    assert len(payment_ops) >= 2, [o.entity_type for o in ops]
+    names = {model.namer(o) for o in payment_ops}
+    assert len(names) == 1, names  # one CRM invoice, one name
+    for r in range(model.rowCount()):
+        changes = str(model.data(model.index(r, 5)))
+        assert not CODE.search(changes), changes
+        assert ":  →" not in changes, changes  # an empty «before» says «—»
