@@ -98,3 +98,29 @@ def _journal_reads_right(c: Any, wait: Any) -> None:
         changes = str(model.data(model.index(r, 5)))
         assert not CODE.search(changes), changes
         assert ":  →" not in changes, changes  # an empty «before» says «—»
+
+
+def test_the_inbox_headline_names_only_the_kinds_there_are(qtbot, lang: str) -> None:
+    """«Ждут вашего решения: 3 (конфликтов — 0, требуют внимания — 3)» on the demo's
+    Inbox (only attention items): the kind there is none of is not said."""
+    from desktop_sync.gui.controllers.inbox import InboxWidget
+    from tests.gui.inbox_records import inbox_record
+
+    def item(n: int, kind: str) -> Any:
+        return inbox_record(n, kind, "F5", "product", f"p{n}", f"Товар {n}", "Наименование",
+                            "есть одноимённый", "подтвердите", "a", "b", None,
+                            f"F5:name:p{n}")  # fmt: skip
+
+    widget = InboxWidget()
+    qtbot.addWidget(widget)
+    zero = "конфликтов — 0" if lang == "ru" else "0 conflicts"
+    widget.set_entries([item(1, "attention"), item(2, "attention"), item(3, "attention")])
+    text = widget.headline.text()
+    assert zero not in text and "3" in text, text
+    assert ("требующих внимания" if lang == "ru" else "3 items need your attention") in text
+    widget.set_entries([item(1, "conflict")])
+    text = widget.headline.text()
+    assert ("1 конфликт." if lang == "ru" else "1 conflict waits for you.") in text, text
+    widget.set_entries([item(1, "conflict"), item(2, "attention")])
+    text = widget.headline.text()
+    assert ("конфликтов — 1" if lang == "ru" else "1 conflicts and 1") in text, text

@@ -117,14 +117,7 @@ class InboxWidget(QWidget):
             self.table.setColumnHidden(col, not any_conflict)
         conflicts = sum(1 for e in entries if e.is_conflict)
         new = len(self.planned - {e.dedup_key for e in entries})
-        text = (
-            tr("Nothing waits for you.")
-            if not n
-            else tr(
-                "{n} items wait for you: {c} conflicts and {a} that need attention. "
-                "Select one or several alike, then choose what to do."
-            ).format(n=n, c=conflicts, a=n - conflicts)
-        )
+        text = tr("Nothing waits for you.") if not n else _waiting_text(n, conflicts)
         if new:  # the demo before its first run said «Nothing waits» with 4 on the tabs
             text = (
                 (text if n else tr("Nothing waits for you yet."))
@@ -196,6 +189,21 @@ class InboxWidget(QWidget):
                     self.model.index(r, 0),
                     selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
                 )
+
+
+def _waiting_text(n: int, conflicts: int) -> str:
+    """«Ждут вашего решения: 3 (конфликтов — 0, …)» said the kind there was none of."""
+    if conflicts and conflicts < n:
+        return tr(
+            "{n} items wait for you: {c} conflicts and {a} that need attention. "
+            "Select one or several alike, then choose what to do."
+        ).format(n=n, c=conflicts, a=n - conflicts)
+    head = (
+        ntr("{n} conflict waits for you.", "{n} conflicts wait for you.", n)
+        if conflicts
+        else ntr("{n} item needs your attention.", "{n} items need your attention.", n)
+    )
+    return head.format(n=n) + " " + tr("Select one or several alike, then choose what to do.")
 
 
 def _detail_html(e: InboxRecord) -> str:
