@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile
@@ -94,12 +94,47 @@ def read_task(
         snap, plan = svc.prepare(progress, cancel)
         inbox, runs = journal_state(svc)
         links = {t: svc.links(t) for t in (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT, DEAL)}
-        views = build_views(snap, links, plan, marks(svc, inbox), warehouse_map)
+        shown = with_confirmed_allocations(snap, svc.inbox(open_only=False))
+        views = build_views(shown, links, plan, marks(svc, inbox), warehouse_map)
         return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
                       dt.datetime.now().astimezone(), plan_rows(plan),
                       journal_names.namer(snap), links[DEAL])  # fmt: skip
 
     return task
+
+
+ALLOCATE = "F3:allocate:"  # + payment ref : row : invoice ref (engine/money._allocated)
+
+
+def with_confirmed_allocations(snap: Snapshot, items: list[InboxRecord]) -> Snapshot:
+    """The read as the plan sees it: a payment row that names no invoice in 1C, allocated
+    where a person confirmed the invoice it pays. The tables said «Only in 1C: not
+    allocated to an invoice» of such a payment, and «Differs: Paid, Outstanding» of its
+    invoice, after the run had written it to the CRM as paid (day two of the demo)."""
+    confirmed: dict[tuple[str, int], str] = {}
+    for e in items:
+        r = e.resolution or {}
+        if (
+            e.state == "resolved"
+            and e.dedup_key.startswith(ALLOCATE)
+            and r.get("action") == "confirm"
+        ):
+            pay, line, inv = [*e.dedup_key[len(ALLOCATE) :].split(":"), "", "", ""][:3]
+            if line.isdigit() and inv in snap.onec.invoices:
+                confirmed[(pay, int(line))] = inv
+    payments = dict(snap.onec.payments)
+    for ref, p in snap.onec.payments.items():
+        rows = tuple(
+            replace(a, invoice_ref=confirmed[(ref, a.line_no)])
+            if a.invoice_ref is None and (ref, a.line_no) in confirmed
+            else a
+            for a in p.allocations
+        )
+        if rows != p.allocations:
+            payments[ref] = replace(p, allocations=rows)
+    if payments == snap.onec.payments:
+        return snap
+    return replace(snap, onec=replace(snap.onec, payments=payments))
 
 
 def status_line(
