@@ -70,6 +70,7 @@ def every_screen(c: Any, wait: Wait, *, every_tab_after: bool = False) -> Iterat
     yield "inbox", w
     w.tabs.setCurrentIndex(c.journal_tab)
     wait(lambda: not c.runner.busy)
+    c.journal.ops_table.selectRow(0)
     yield "journal", w
 
     w.tabs.setCurrentIndex(c.lookup_tab)
@@ -169,4 +170,5 @@ def day_two(c: Any, wait: Wait, reopen: Callable[[], Any]) -> Iterator[tuple[str
     yield "day2-reopened-inbox", w
     w.tabs.setCurrentIndex(c.journal_tab)
     wait(lambda: not c.runner.busy)
+    c.journal.ops_table.selectRow(0)
     yield "day2-reopened-journal", w

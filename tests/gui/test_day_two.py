@@ -7,6 +7,7 @@ person found wrong on it, in both languages:
   and «счёт CRM СЧ-0005» (the ids of the invoice, its timeline entry and its payment);
 - invoice 26 read «Различается: Оплачено, Осталось оплатить» and payment 29 «Только в
   1С: не разнесена по счёту» after the run wrote the allocation the person confirmed;
+- its operations' cells are cut, nothing under the table said them whole;
 - its «Было → станет» wrote field codes (last_payment_date, outstanding, crm_payment)
   in Russian too, and an empty list of payments as nothing at all.
 """
@@ -121,6 +122,13 @@ def _journal_reads_right(c: Any, wait: Any) -> None:
         changes = str(model.data(model.index(r, 5)))
         assert not CODE.search(changes), changes
         assert ":  →" not in changes, changes  # an empty «before» says «—»
+        # the operation whole under the table: its cells are cut at 1366×768
+        journal.ops_table.selectRow(r)
+        shown = " ".join(journal.detail.toPlainText().split())
+        why = str(model.data(model.index(r, 4)))
+        for text in (model.namer(ops[r]), why, *changes.split("; ")):
+            assert " ".join(text.split()) in shown, (text, shown)
+        assert journal.detail.horizontalScrollBar().maximum() == 0
 
 
 def test_the_inbox_headline_names_only_the_kinds_there_are(qtbot, lang: str) -> None:

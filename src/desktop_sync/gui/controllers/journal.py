@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop_sync.engine.records import Flow, RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.gui.journal_names import OpEntry
+from desktop_sync.gui.views.detail_pane import DETAIL_HEIGHT, DetailPane, fields_html
 from desktop_sync.i18n import N_, tr
 from desktop_sync.readmodel import journal_reason
 from desktop_sync.xlsx import write_xlsx
@@ -276,10 +277,13 @@ class JournalWidget(QWidget):
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addLayout(bar)
         bl.addWidget(self.ops_table)
+        self.detail = DetailPane()  # the selected operation whole: its why, each change
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.runs_table)
         split.addWidget(bottom)
-        split.setSizes([260, 420])
+        split.addWidget(self.detail)
+        split.setSizes([170, 470 - DETAIL_HEIGHT - 40, DETAIL_HEIGHT + 40])
+        split.setChildrenCollapsible(False)
         lay.addWidget(split)
         for table in (self.runs_table, self.ops_table):  # headers never clipped
             table.horizontalHeader().setMinimumSectionSize(40)
@@ -290,11 +294,26 @@ class JournalWidget(QWidget):
             lambda index: self.record_requested.emit(self.ops_model.op_at(index.row()))
         )
         self.ops_table.setToolTip(tr("Double-click an operation to see its record's history."))
+        self.ops_table.selectionModel().currentRowChanged.connect(self._show_op)
+        self.ops_model.modelReset.connect(lambda: self.detail.show_html(""))
         self.runs_table.itemSelectionChanged.connect(self._run_changed)
         self.state_filter.currentIndexChanged.connect(self._fill_ops)
         self.search.textChanged.connect(self._fill_ops)
         self.export_button.clicked.connect(self._ask_export)
         self.export_button.setEnabled(False)
+
+    def _show_op(self, current: QModelIndex, *_: object) -> None:
+        """The current operation's whole text under the table (its cells are cut)."""
+        if not current.isValid():
+            self.detail.show_html("")
+            return
+        m, row = self.ops_model, current.row()
+        text = [str(m.data(m.index(row, col))) for col in range(len(OP_HEADERS))]
+        heads = [tr(h) for h in OP_HEADERS]
+        changes = "\n" + text[5].replace("; ", "\n") if text[5] else ""
+        fields = [(heads[1], text[1]), (heads[3], text[3]), (heads[4], text[4]),
+                  (heads[5], changes), (heads[6], text[6])]  # fmt: skip
+        self.detail.show_html(fields_html(text[2], text[0], fields))
 
     def set_runs(self, runs: list[RunEntry]) -> None:
         if runs == self.runs:
