@@ -2,7 +2,8 @@
 walk): synchronize, decide in the Inbox, synchronize again, reopen the window. What a
 person found wrong on it, in both languages:
 
-- after the decision the status bar said «Во «Входящих»: 4» beside «Входящие (3)»;
+- after the decision the status bar said «Во «Входящих»: 4» beside «Входящие (3)», and
+  «Изменений к выполнению: 0» as if the decision would change nothing;
 - the journal named the three operations of one CRM invoice «счёт CRM 21», «счёт CRM 17»
   and «счёт CRM СЧ-0005» (the ids of the invoice, its timeline entry and its payment);
 - invoice 26 read «Различается: Оплачено, Осталось оплатить» and payment 29 «Только в
@@ -78,6 +79,11 @@ def test_the_second_day_reads_right(qtbot, tmp_path: Path, lang: str) -> None:
                     )
                     assert inbox in bar, (bar, _inbox_count(c))
                     assert ("попадут" if lang == "ru" else "will join") not in bar, bar
+                    taken = "принятых после чтения: 1" if lang == "ru" else "1 decision taken"
+                    assert taken in bar, bar  # not «0 changes» alone: the decision comes next
+                if name == "day2-second-plan":
+                    bar = c.window.statusBar().currentMessage()
+                    assert ("после чтения" if lang == "ru" else "since the read") not in bar
                 if name == "day2-reopened":
                     _nothing_differs_when_nothing_is_to_do(c)
                 if name == "day2-reopened-journal":

@@ -28,6 +28,7 @@ class InboxActions:
         self.host = host
         host.inbox.resolve_requested.connect(self.resolve)
         self.poller = InboxPoller(host, self)  # a shared journal changes from elsewhere too
+        self.decided = 0  # decisions taken since the last read: its plan does not hold them
 
     def show(self, entries: list[InboxRecord], planned: Collection[str] | None = None) -> None:
         h = self.host
@@ -36,7 +37,9 @@ class InboxActions:
         h.window.tabs.setTabText(h.inbox_tab, tr("Inbox ({n})").format(n=n) if n else tr("Inbox"))
         h.tray.set_waiting(n)
         if h.plan is not None and not h.runner.busy:  # «In the Inbox: 4» said 3 were left
-            line = status_line(len(h.plan.operations), entries, h.plan, h.inbox.planned)
+            line = status_line(
+                len(h.plan.operations), entries, h.plan, h.inbox.planned, self.decided
+            )
             h.window.statusBar().showMessage(line)
 
     def resolve(self, ids: list[int], action: str, value: object) -> None:
@@ -52,6 +55,7 @@ class InboxActions:
             return svc.inbox()
 
         def done(entries: list[InboxRecord]) -> None:
+            self.decided += len(ids)  # «Changes ready: 0» is the read's; these come next
             self.show(entries, h.inbox.planned - decided)  # decided: not to join it again
             h.window.show_message(
                 ntr(

@@ -271,6 +271,7 @@ class MainController(QObject):
         self.window.crm_state.set_state("ok", tr("connected"))
         self.set_views(loaded.views)
         self.journal.set_names(loaded.names)
+        self.decisions.decided = 0  # this read's plan holds them
         self.decisions.show(loaded.inbox, {item.key for item in loaded.plan.items})
         self.journal.set_runs(loaded.runs)
         pending = len(loaded.plan.operations)

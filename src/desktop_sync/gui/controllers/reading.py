@@ -138,13 +138,18 @@ def with_confirmed_allocations(snap: Snapshot, items: list[InboxRecord]) -> Snap
 
 
 def status_line(
-    pending: int, inbox: list[InboxRecord], plan: Plan, planned: Collection[str] | None = None
+    pending: int,
+    inbox: list[InboxRecord],
+    plan: Plan,
+    planned: Collection[str] | None = None,
+    decided: int = 0,
 ) -> str:
     """What Synchronize will do, in the same numbers as the Inbox tab.
 
     The Inbox is the one list of what waits; the read finds items the journal does not
     hold yet, and says they join the Inbox with the next synchronisation. ``planned``:
-    the plan's item keys still to join (a decision taken since the read leaves them).
+    the plan's item keys still to join (a decision taken since the read leaves them);
+    ``decided``: decisions taken since the read.
     """
     waiting = {e.dedup_key for e in inbox}
     keys = planned if planned is not None else [item.key for item in plan.items]
@@ -158,6 +163,12 @@ def status_line(
             "{new} more will join it when you synchronize.",
             new,
         ).format(new=new)
+    if decided:  # after a decision the read's «0 changes» alone read as «nothing to do»
+        text += " " + ntr(
+            "{n} decision taken since the read: Synchronize carries it out.",
+            "{n} decisions taken since the read: Synchronize carries them out.",
+            decided,
+        ).format(n=decided)
     return text
 
 
