@@ -53,6 +53,7 @@ def texts(root) -> Iterator[tuple[str, str]]:
         QLineEdit,
         QMenu,
         QTabBar,
+        QTextEdit,
         QWidget,
     )
 
@@ -74,6 +75,9 @@ def texts(root) -> Iterator[tuple[str, str]]:
             yield from ((name, w.tabText(i)) for i in range(w.count()))
         elif isinstance(w, QGroupBox):
             yield name, w.title()
+        elif isinstance(w, QTextEdit):  # the panes under the tables: a row's whole text
+            yield name, w.toPlainText()
+            yield f"{name} placeholder", w.placeholderText()
         elif isinstance(w, QMenu):
             yield name, w.title().replace("&", "")
             for a in w.actions():  # without the shortcut: «Копировать\tCtrl+C»
@@ -104,11 +108,15 @@ def english(root) -> list[tuple[str, str, set[str]]]:
     return found
 
 
-def russian_words(root, data: Collection[str] = ()) -> list[tuple[str, str, set[str]]]:
+def russian_words(
+    root, data: Collection[str] = (), kept: re.Pattern[str] | None = None
+) -> list[tuple[str, str, set[str]]]:
     """Russian words in what ``root`` shows of its own (English window): the records'
-    data set aside (cells, choices, «names», the tables' values in ``data``)."""
+    data set aside (cells, choices, «names», the tables' values in ``data``, what
+    ``kept`` matches)."""
     found = []
     for where, text in texts(root):
+        text = kept.sub(" ", text) if kept is not None else text
         days = set(DOTTED_DAY.findall(text))  # a date as Russian writes it, anywhere
         days |= set(RU_MONEY.findall(text))  # an amount as Russian writes it
         if days:
@@ -227,3 +235,40 @@ def test_empty_states_say_what_comes(qtbot, lang: str) -> None:
         assert deal in lookup.detail.toPlainText()
     finally:
         set_language("en")
+
+
+def test_the_second_day_reads_in_russian(qtbot, tmp_path: Path, russian: None) -> None:
+    """The demo's second day (tests/gui/screens.day_two): a decision, a second run, the
+    window reopened; every screen of it, and the panes under the tables, in Russian."""
+    from tests.gui.test_day_two import walk_day_two
+
+    seen: list[tuple[str, str, str, set[str]]] = []
+
+    def scan(screen: str, root, _c) -> None:
+        qtbot.wait(10)
+        seen.extend((screen, *f) for f in english(root))
+
+    with demo_env(tmp_path / "home") as env:
+        walk_day_two(qtbot, env, scan)
+    assert not seen, "\n".join(sorted({str(s) for s in seen}))
+
+
+# A payment as the CRM invoice's payments field holds it, written there in the CRM's own
+# format («No. 29 of 14.03.2026: 329 167,78 ₽ (bank transfer)», engine/money.payment_line,
+# e2fc7b3): the data written, shown as the plan and the journal write it.
+CRM_LINE = re.compile(r"No\. \S+ of \d{2}\.\d{2}\.\d{4}: [\d\s]+,\d{2}\s₽")
+
+
+def test_the_second_day_reads_in_english(qtbot, tmp_path: Path) -> None:
+    from tests.gui.test_day_two import walk_day_two
+
+    seen: list[tuple[str, str, str, set[str]]] = []
+    assert language() == "en"
+
+    def scan(screen: str, root, c) -> None:
+        qtbot.wait(10)
+        seen.extend((screen, *f) for f in russian_words(root, table_values(c), CRM_LINE))
+
+    with demo_env(tmp_path / "home") as env:
+        walk_day_two(qtbot, env, scan)
+    assert not seen, "\n".join(sorted({str(s) for s in seen}))
