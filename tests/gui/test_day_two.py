@@ -94,6 +94,13 @@ def test_the_second_day_reads_right(qtbot, tmp_path: Path, lang: str) -> None:
         if name == "day2-second-plan":
             bar = c.window.statusBar().currentMessage()
             assert ("после чтения" if lang == "ru" else "since the read") not in bar
+            changes = {r.changes for rows in c.plan_dialog.rows.values() for r in rows}
+            paid = (  # English said "payment not paid → payment paid"
+                "Оплата в Битрикс24: не оплачена → оплачена"
+                if lang == "ru"
+                else "Bitrix24 payment: not marked paid → marked paid"
+            )
+            assert paid in changes, changes
         if name == "day2-reopened":
             _nothing_differs_when_nothing_is_to_do(c)
         if name == "day2-reopened-journal":

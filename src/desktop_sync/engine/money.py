@@ -270,7 +270,9 @@ def _plan_crm_payment(ops: list[Operation], inv: Invoice, crm_id: int, ci: Any,
 
 
 def _paid_word(paid: bool) -> str:
-    return tr("payment paid") if paid else tr("payment not paid")
+    # "Bitrix24 payment: not marked paid → marked paid" (was "payment not paid → payment
+    # paid"); «не оплачена → оплачена» as before
+    return tr("marked paid") if paid else tr("not marked paid")
 
 
 def _plan_payments(ops: list[Operation], items: list[Item], inv: Invoice, crm_id: int, ci: Any,
