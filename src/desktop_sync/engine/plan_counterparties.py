@@ -78,7 +78,7 @@ def hold_f7(
     )
 
 
-def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
+def crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     """The CRM company seen through one of its requisites, as a counterparty.
 
     A company holding several requisites (a UT partner's legal entities, a head office
@@ -89,7 +89,7 @@ def _crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
     return evolve(co.counterparty, name=name, inn=rq.inn, kpp=rq.kpp, requisites=())
 
 
-def _compared(rq: CrmRequisite) -> tuple[str, ...]:
+def compared_fields(rq: CrmRequisite) -> tuple[str, ...]:
     """The fields a counterparty and its CRM requisite are kept equal in. A company of
     several legal entities has its own phone and e-mail (the partner's), not any one
     counterparty's: those are not compared."""
@@ -154,9 +154,9 @@ class Counterparties(InCrm):
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
         cp = self.snap.onec.counterparties[onec_ref]
         rq, co = self.requisites[crm_key]
-        crm_cp = _crm_counterparty(co, rq)
+        crm_cp = crm_counterparty(co, rq)
         onec_v, crm_v = nz.counterparty_values(cp), nz.counterparty_values(crm_cp)
-        crm_v.update({f: v for f, v in onec_v.items() if f not in _compared(rq)})
+        crm_v.update({f: v for f, v in onec_v.items() if f not in compared_fields(rq)})
         rule_text = tr(_RULES[rule]) if rule in _RULES else rule
         label = self._label(cp)
         reason = tr("{name}: found in the CRM ({rule}); will be linked")
@@ -293,7 +293,7 @@ class Counterparties(InCrm):
         if onec_ref is not None:
             return self.linked(onec_ref, crm_key, self.match.pairs[onec_ref]) or None, onec_ref
         rq, co = self.requisites[crm_key]
-        cp = _crm_counterparty(co, rq)
+        cp = crm_counterparty(co, rq)
         label = self._label(cp)
         op_id = f"F7:create_onec:{crm_key}"
         key = self.b.key(Flow.F7, COUNTERPARTY, crm_key)
@@ -412,7 +412,7 @@ class Counterparties(InCrm):
 
     def _company_name(self, crm_key: str) -> str:
         rq, co = self.requisites[crm_key]
-        name = _crm_counterparty(co, rq).name or co.counterparty.name
+        name = crm_counterparty(co, rq).name or co.counterparty.name
         return f"«{name}» (id {crm_key.split('/')[0]})"
 
     def _partner_in_onec(self, co: CrmCompany, crm_key: str) -> str | None:
@@ -462,7 +462,7 @@ class Counterparties(InCrm):
         onec, crm = self.snap.onec.counterparties, self.requisites
         for link, _ref, cp, (rq, co) in linked(self.links, COUNTERPARTY, onec, crm.get):
             onec_v = nz.counterparty_values(cp)
-            crm_v = nz.counterparty_values(_crm_counterparty(co, rq))
+            crm_v = nz.counterparty_values(crm_counterparty(co, rq))
             three_way(
                 self.b,
                 Flow.F7,
@@ -472,7 +472,7 @@ class Counterparties(InCrm):
                 crm_v,
                 self._label(cp),
                 master=None,
-                fields=_compared(rq),
+                fields=compared_fields(rq),
                 identity=("inn", "kpp"),
                 extra=_requisite_extra(rq),
             )

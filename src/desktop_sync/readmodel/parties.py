@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from desktop_sync.crm.types import CrmCompany
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.matcher import MatchResult
+from desktop_sync.engine.plan_counterparties import compared_fields, crm_counterparty
 from desktop_sync.engine.plan_products import compared
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import tr
@@ -59,8 +60,10 @@ def _differs(
 
 
 def _company_values(rq: CrmRequisite, co: CrmCompany) -> dict[str, Any]:
+    """The CRM side as the planner sees it: a company of several requisites named by the
+    requisite (a branch «… (филиал)» beside its head office)."""
     return {
-        "name": co.counterparty.name,
+        "name": crm_counterparty(co, rq).name,
         "inn": rq.inn,
         "kpp": rq.kpp,
         "phone": nz.phone(co.counterparty.phone),
@@ -89,7 +92,9 @@ def counterparty_table(
             used_crm.add(crm_key)
             rq, co = crm_units[crm_key]
             right = _company_values(rq, co)
-            differs = _differs(cols, left, right)
+            # kept equal in what F7 keeps equal: a shared company's phone and e-mail are
+            # its own, not a branch's (it read «Различается: Телефон, Эл. почта» forever)
+            differs = _differs(cols, left, right, compared_fields(rq))
             base = SyncState.IN_SYNC if pair.known else SyncState.DIFFERS
         else:
             base = SyncState.ONLY_ONEC
