@@ -8,7 +8,8 @@ person found wrong on it, in both languages:
   and «счёт CRM СЧ-0005» (the ids of the invoice, its timeline entry and its payment);
 - invoice 26 read «Различается: Оплачено, Осталось оплатить» and payment 29 «Только в
   1С: не разнесена по счёту» after the run wrote the allocation the person confirmed;
-- its operations' cells are cut, nothing under the table said them whole;
+- its operations' cells are cut, nothing under the table said them whole; a run's outcome
+  was cut too («Готово; есть вопросы, ждущие реш…») beside an empty «Сообщение»;
 - its «Было → станет» wrote field codes (last_payment_date, outstanding, crm_payment)
   in Russian too, and an empty list of payments as nothing at all.
 """
@@ -132,7 +133,13 @@ def _nothing_differs_when_nothing_is_to_do(c: Any) -> None:
 
 def _journal_reads_right(c: Any, wait: Any) -> None:
     journal = c.journal
-    journal.runs_table.selectRow(0)  # the second run: the decided payment carried out
+    runs = journal.runs_table
+    for r in range(runs.rowCount()):  # «Готово; есть вопросы, ждущие реш…» was cut
+        item = runs.item(r, 3)
+        assert item is not None
+        need = runs.fontMetrics().horizontalAdvance(item.text()) + 12
+        assert need <= runs.columnWidth(3), (item.text(), need, runs.columnWidth(3))
+    runs.selectRow(0)  # the second run: the decided payment carried out
     wait(lambda: journal.ops_model.rowCount() > 0)
     model = journal.ops_model
     ops = [model.op_at(r) for r in range(model.rowCount())]

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.records import Flow, RunRecord
+from desktop_sync.engine.records import Flow, Outcome, RunRecord
 from desktop_sync.gui import fmt, journal_names, labels
 from desktop_sync.gui.journal_names import OpEntry
 from desktop_sync.gui.views.detail_pane import DETAIL_HEIGHT, DetailPane, fields_html
@@ -236,7 +236,10 @@ class JournalWidget(QWidget):
                 tr("Message"),
             ]
         )
-        for col, w in enumerate((60, 140, 210, 250, 80, 80, 80)):
+        # an outcome whole in this font: 250 px cut «Готово; есть вопросы, ждущие реш…»
+        outcomes = max(self.runs_table.fontMetrics().horizontalAdvance(labels.outcome(o))
+                       for o in Outcome) + 16  # fmt: skip
+        for col, w in enumerate((60, 140, 210, max(250, outcomes), 80, 80, 80)):
             self.runs_table.setColumnWidth(col, w)
         self.ops_model = OpsModel(self)
         self.ops_table = QTableView()
