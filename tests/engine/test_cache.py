@@ -16,6 +16,7 @@ import msgspec
 import pytest
 
 from desktop_sync.engine import cache
+from desktop_sync.engine.sharing import Sharing
 from tests.e2e.conftest import World, make_world
 
 
@@ -203,7 +204,7 @@ def test_a_loaded_snapshot_holds_each_text_and_decimal_spelling_once(bp_world: W
     assert len({id(r) for r in refs}) == len(set(refs))
     assert len({id(n) for n in names}) == len(set(names))
     assert len({id(p) for p in prices}) == len({str(p) for p in prices})
-    spelled = cache._Shared()
+    spelled = Sharing()
     one, other, again = spelled((Decimal("1.0"), Decimal("1.00"), Decimal("1.0")))
     assert (str(one), str(other)) == ("1.0", "1.00") and again is one
 
@@ -224,5 +225,5 @@ def test_a_loaded_snapshot_holds_each_date_and_unit_once(bp_world: World) -> Non
     assert len({id(u) for u in units}) == len(set(units))
     moscow = dt.datetime(2026, 3, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
     utc = moscow.astimezone(dt.UTC)
-    one, other, again = cache._Shared()((moscow, utc, moscow.replace()))
+    one, other, again = Sharing()((moscow, utc, moscow.replace()))
     assert one is moscow and other is utc and again is moscow

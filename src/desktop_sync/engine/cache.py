@@ -22,7 +22,6 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import datetime as dt
-import enum
 import functools
 import io
 import itertools
@@ -33,13 +32,12 @@ import tempfile
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import msgspec
 
-from desktop_sync.domain.entities import Unit
+from desktop_sync.engine.sharing import Sharing
 from desktop_sync.engine.snapshot import CrmData, OnecData
 
 log = logging.getLogger(__name__)
@@ -73,7 +71,6 @@ class _Header:
 
 
 _SIDES: dict[str, type[OnecData] | type[CrmData]] = {"onec": OnecData, "crm": CrmData}
-_BY_VALUE = (Unit,)  # frozen records of plain values, one object per value once loaded
 _encoder = msgspec.msgpack.Encoder()
 _header_decoder = msgspec.msgpack.Decoder(_Header)
 _decoder = msgspec.msgpack.Decoder(Cached)
@@ -178,72 +175,6 @@ def decode(data: bytes, profile_uuid: str) -> Cached | None:
     return _decode_stream(io.BytesIO(data), profile_uuid)
 
 
-class _Shared:
-    """One object per text and per decimal spelling across a loaded snapshot.
-
-    msgspec makes a new string for every occurrence: a product's reference and name
-    repeated over every row that sells it, the same price on thousands of rows. The
-    read shares them (connectors intern references, decimals are decoded once per
-    spelling); a loaded snapshot is made to share them too: the large set's 332 MB
-    of decoded objects become 221 MB (issue 18: the large set in 300 MB)."""
-
-    __slots__ = ("decimals", "fields", "texts", "values")
-
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self.decimals: dict[str, Decimal] = {}  # by spelling: 1.0 and 1.00 stay apart
-        self.fields: dict[type, tuple[str, ...]] = {}
-        # Dates, times and units of measure by value (a document's day, the stock's
-        # moment, "796 шт" on every product); a time with its offset, never only the
-        # instant (12:00+03:00 is not 09:00+00:00 to whoever prints it).
-        self.values: dict[tuple[Any, ...], Any] = {}
-
-    def __call__(self, obj: Any) -> Any:
-        kind = type(obj)
-        if kind is str:
-            return self.texts.setdefault(obj, obj)
-        if kind is Decimal:
-            return self.decimals.setdefault(str(obj), obj)
-        if kind is dt.date:
-            return self.values.setdefault((kind, obj), obj)
-        if kind is dt.datetime or kind is dt.time:
-            return self.values.setdefault((kind, obj, obj.utcoffset()), obj)
-        if kind is tuple:
-            return tuple([self(item) for item in obj])
-        if kind is dict:
-            return {self(k): self(v) for k, v in obj.items()}
-        if kind is list:
-            return [self(item) for item in obj]
-        names = self.fields.get(kind)
-        if names is None:
-            names = self.fields[kind] = _record_fields(kind)
-        for name in names:
-            value = getattr(obj, name)
-            shared = self(value)
-            if shared is not value:  # a frozen record just decoded, seen by no one yet
-                object.__setattr__(obj, name, shared)
-        if kind in _BY_VALUE:
-            return self.values.setdefault((kind, obj), obj)
-        return obj
-
-
-def _record_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a snapshot record that may hold text, decimals, dates or units (none
-    of a number or an enum)."""
-    if not dataclasses.is_dataclass(kind):
-        return ()
-    hints = typing.get_type_hints(kind)
-    plain = (bool, int)
-    return tuple(
-        f.name
-        for f in dataclasses.fields(kind)
-        if not (
-            hints[f.name] in plain
-            or (isinstance(hints[f.name], type) and issubclass(hints[f.name], enum.Enum))
-        )
-    )
-
-
 def _decode_stream(stream: BinaryIO, profile_uuid: str) -> Cached | None:
     """:func:`decode` from a file: one frame's bytes in memory at a time."""
     if stream.read(len(MAGIC)) != MAGIC:
@@ -255,7 +186,7 @@ def _decode_stream(stream: BinaryIO, profile_uuid: str) -> Cached | None:
     cached = _decoder.decode(next(parts, b""))
     if cached.format != FORMAT or cached.profile_uuid != profile_uuid:
         return None
-    seen, shared = 1, _Shared()
+    seen, shared = 1, Sharing()
     for key in parts:
         side, name = _key_decoder.decode(key)
         payload = next(parts, None)

@@ -25,9 +25,10 @@ from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.connectors.onec import versions as onec_versions
 from desktop_sync.crm.port import CrmPort
 from desktop_sync.crm.types import CrmCompany, CrmLists, CrmProduct, Known, read_moment
-from desktop_sync.engine.cache import Cached
+from desktop_sync.engine.cache import Cached, give_back
 from desktop_sync.engine.facade import ConnectError
 from desktop_sync.engine.model import Progress, ProgressFn, Stage
+from desktop_sync.engine.sharing import Sharing
 from desktop_sync.engine.snapshot import CrmData, OnecData
 from desktop_sync.errors import Cancelled, SyncError
 from desktop_sync.i18n import N_, tr
@@ -126,6 +127,7 @@ def _again_by_record(
     previous: Cached,
     group: _Group,
     scans: dict[str, _Scanned],
+    share: Sharing,
 ) -> bool:
     """The invoices read again only where added or changed since the cached read, the
     others kept (issue 18: the large set's run after a first sync read 34,543 invoices
@@ -138,7 +140,8 @@ def _again_by_record(
     kept, previous.onec.invoices = previous.onec.invoices, {}
     for ref in (*scan.removed, *scan.changed):
         kept.pop(ref, None)
-    kept.update({i.onec_ref: i for i in client.invoices_by_refs(scan.changed) if i.onec_ref})
+    again = share(client.invoices_by_refs(scan.changed))  # (the kept ones are shared)
+    kept.update({i.onec_ref: i for i in again if i.onec_ref})
     data.invoices = kept
     return True
 
@@ -150,11 +153,15 @@ def read_onec(
     *,
     stock: bool = False,
     previous: Cached | None = None,
+    share: Sharing | None = None,
 ) -> tuple[OnecData, dict[str, str]]:
     """Everything the flows need from 1C; with ``previous``, only the changed sets.
 
     The sets read again are emptied in ``previous.onec`` as they are read: the
-    cached copies are not needed any more and are not kept beside the new ones."""
+    cached copies are not needed any more and are not kept beside the new ones. Each
+    set read is given ``share``'s one object per text, decimal and date as soon as it
+    is read (the read as small as its saved copy loaded: issue 18)."""
+    share = share or Sharing()
     steps = len(GROUPS) + 2
     data = OnecData()
     _step(cancel, progress, Stage.READ_ONEC, 0, steps, tr("Organization"))
@@ -184,12 +191,15 @@ def read_onec(
             if group.load is _products:  # the rows read after it name them: no new read
                 client.know_products(data.products)
             continue
-        if previous is not None and _again_by_record(client, data, previous, group, scans):
+        if previous is not None and _again_by_record(client, data, previous, group, scans, share):
             continue
         if previous is not None:  # read again: the cached copy is not kept beside it
             for name in group.fields:  # (issue 18: the large set in 300 MB)
                 setattr(previous.onec, name, type(getattr(previous.onec, name))())
         group.load(client, data)
+        for name in group.fields:
+            setattr(data, name, share(getattr(data, name)))
+        give_back()  # the pages' answers and second copies, freed: not the next set's floor
         if group.load is _products:
             reloaded = True
     if not reloaded and data.products:
@@ -203,9 +213,9 @@ def read_onec(
             for ref, p in data.products.items()
         }
     _step(cancel, progress, Stage.READ_ONEC, steps - 1, steps, tr("Warehouses"))
-    data.warehouses = {w.onec_ref: w for w in client.warehouses() if w.onec_ref}
+    data.warehouses = share({w.onec_ref: w for w in client.warehouses() if w.onec_ref})
     if stock:
-        data.stock = client.stock()
+        data.stock = share(client.stock())
     if previous is not None:  # read again on every run: the cached ones not kept beside
         previous.onec.stock, previous.onec.warehouses = [], {}
     client.forget_numbers()
@@ -234,23 +244,28 @@ def read_crm(
     stock: bool = False,
     previous: Cached | None = None,
     deals: Sequence[int] = (),
+    share: Sharing | None = None,
 ) -> CrmRead:
     """The CRM side; with ``previous``, only what changed since its cursor (``previous.crm``
     is emptied once read: its records are in the new read or were read again).
 
     Every list travels in shared batch requests (``connectors.bitrix24.reads``): with
-    nothing changed, the whole read is one request."""
+    nothing changed, the whole read is one request. What is read now is given
+    ``share``'s one object per text, decimal and date (as :func:`read_onec`)."""
+    share = share or Sharing()
     steps = 4
     since = _since(previous)
     old = previous.crm if previous is not None and since is not None else None
     reuse = previous is not None and bool(previous.crm.stages)
     _step(cancel, progress, Stage.READ_CRM, 0, steps, tr("Companies and requisites"))
-    lists = client.read_lists(
-        since if old is not None else None,
-        known=_known(old),
-        stores=not reuse,
-        stock=stock,
-        stock_since=old.stock_at if old is not None else "",
+    lists = share(
+        client.read_lists(
+            since if old is not None else None,
+            known=_known(old),
+            stores=not reuse,
+            stock=stock,
+            stock_since=old.stock_at if old is not None else "",
+        )
     )
     _step(cancel, progress, Stage.READ_CRM, 1, steps, tr("Product catalog"))
     data = CrmData(read_at=lists.read_at)
@@ -260,6 +275,7 @@ def read_crm(
     _invoices_into(client, data, lists, old)
     if deals:  # F9: the deals of the mapped pipelines (with which of our fields they lack)
         _deals_into(client, data, deals, len(old.deals) if old is not None else 0)
+        data.deals = share(data.deals)
     _contacts_into(client, data, lists, old)
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
@@ -275,6 +291,7 @@ def read_crm(
         data.stock, data.stock_at = old.stock, old.stock_at
     if previous is not None:  # what it held is in ``data`` now, or was read again: the
         previous.crm = CrmData()  # older copies are not kept beside it (issue 18)
+    give_back()  # the answers' bytes and raw rows, freed (the large set's: 43 MB)
     _step(cancel, progress, Stage.READ_CRM, steps, steps, "")
     return CrmRead(data, _newest(data), lists.keys)
 

@@ -75,6 +75,7 @@ from desktop_sync.engine.planner import (
 )
 from desktop_sync.engine.read import FULL_EVERY, check_scopes, read_crm, read_onec
 from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
+from desktop_sync.engine.sharing import Sharing
 from desktop_sync.engine.snapshot import Snapshot, link_texts
 from desktop_sync.engine.write_crm import CrmWriter
 from desktop_sync.engine.write_crm_creates import creates_knowing
@@ -206,14 +207,12 @@ class SyncService(JournalDoor):
         flows: tuple[Flow, ...] | None = None,
         *,
         full: bool = False,
-        saved: bool = False,
     ) -> tuple[Snapshot, Plan]:
         """Read both systems and plan; write nothing anywhere (no run lock needed).
 
         Incremental after the first run; ``full`` forces a full reconciliation.
         Operations an interrupted run left unfinished are settled by ``run``,
-        ``dry_run`` and ``apply`` under the run lock, never here; ``saved`` (they alone,
-        under it) keeps a full read as the snapshot cache at once, planned from there."""
+        ``dry_run`` and ``apply`` under the run lock, never here."""
         cancel = cancel or threading.Event()
         progress(Progress(Stage.CONNECT))
         self.onec.forget()  # lookups of an earlier run in this session may be stale
@@ -229,9 +228,13 @@ class SyncService(JournalDoor):
             previous = None  # the periodic full reconciliation: deletions and drift
         try:
             stock = bool(self.profile.warehouses) and Flow.F6 in (flows or ALL_FLOWS)
+            share = Sharing()  # one object per text across both sides (a product's name)
             crm, cursor, keys = read_crm(self.crm, progress, cancel, stock=stock, previous=previous,
-                                         deals=deal_pipelines(self.profile))  # fmt: skip
-            onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous)
+                                         deals=deal_pipelines(self.profile),
+                                         share=share)  # fmt: skip
+            onec, versions = read_onec(self.onec, progress, cancel, stock=stock, previous=previous,
+                                       share=share)  # fmt: skip
+            del share  # its tables of every text read: not kept past the read
             check_scopes(self.crm)  # answered by the read's first request
             self._connected = True
             missing_fields = missing_of(self.crm.userfields.missing_custom_fields())
@@ -245,12 +248,6 @@ class SyncService(JournalDoor):
             full_at=now if previous is None else previous.full_at,
             crm_cursor=cursor, onec_versions=versions,
         )  # fmt: skip
-        if saved and previous is None:  # planned from the saved copy: its texts and numbers
-            save_cache(cache_file, cached)  # shared (issue 18: the large set's read 160 MB
-            del onec, crm, cached  # of objects, the copy 118): the read let go, then loaded
-            if (loaded := load_cache(cache_file, self.profile.uuid)) is None:
-                return self.prepare(progress, cancel, flows, full=True)  # unreadable: read again
-            cached, onec, crm = loaded, loaded.onec, loaded.crm
         snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
         links = Links(self.journal.links_of(LINKED_TYPES, link_texts(snapshot)))
@@ -271,8 +268,7 @@ class SyncService(JournalDoor):
             **issued_settings(self.profile, dt.date.today()),
         )
         plan = build_plan(snapshot, links, settings)
-        self._prepared[id(plan)] = _Prepared(mark, None if saved and previous is None else cached,
-                                          keys, write_mark)  # fmt: skip
+        self._prepared[id(plan)] = _Prepared(mark, cached, keys, write_mark)
         while len(self._prepared) > _KEEP_PREPARED:  # a window refreshed all day long
             del self._prepared[next(iter(self._prepared))]
         return snapshot, plan
@@ -450,7 +446,7 @@ class SyncService(JournalDoor):
         """Under the run lock: settle, read, plan, keep the read as the next one's start."""
         self.connect(scopes=False)
         self._settle_locked(progress)
-        plan = self.prepare(progress, cancel, flows, full=full, saved=True)[1]  # not kept
+        plan = self.prepare(progress, cancel, flows, full=full)[1]  # the snapshot not kept
         self._keep_cache(plan)
         give_back()  # what the read held, to the system before the apply (issue 18)
         return plan
