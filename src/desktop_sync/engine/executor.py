@@ -28,6 +28,8 @@ from desktop_sync.engine.model import (
     System,
 )
 from desktop_sync.engine.ops import LinkOnly, Unsettled, journal_image
+from desktop_sync.engine.outage import Outage
+from desktop_sync.engine.outage import may_pass as _may_pass  # tried again next run
 from desktop_sync.errors import (
     Cancelled,
     Category,
@@ -77,11 +79,6 @@ class WriteError(Refused):
 
 class TemporaryFailure(Transient):
     """Refused for a reason that may pass (limits, a system down): retry next run."""
-
-
-def _may_pass(exc: BaseException) -> bool:
-    """A look-up that failed for a reason that may pass: it is tried again next run."""
-    return category_of(exc) in (Category.OUTCOME_UNKNOWN, Category.TRANSIENT)
 
 
 H = TypeVar("H")
@@ -235,6 +232,7 @@ class _Run:
         self.summary = summary
         self.results: dict[str, Applied] = {}
         self.held: set[str] = set()
+        self.outage = Outage()  # a system that stopped answering: its other writes wait
         # applied writes of the batch being settled, journalled together by flush()
         self._applied: list[tuple[int, str, dict[str, Any]]] = []
         self._links: list[LinkWrite] = []
@@ -248,6 +246,17 @@ class _Run:
     def skip(self, op: Operation, why: str) -> None:
         self.journal.add_operation(self.run_id, **_row(op), state=OpState.SKIPPED.value, error=why)
         self.summary.count("skipped", op.flow)
+
+    def unreached(self, ops: list[Operation]) -> None:
+        """Writes to a system that stopped answering: failed, planned again next run."""
+        with self.journal.transaction():
+            for op in ops:
+                why = Outage.reason(op.target)
+                self.journal.add_operation(
+                    self.run_id, **_row(op), state=OpState.FAILED.value, error=why
+                )
+                self.held.add(op.op_id)
+                self.summary.count("failed", op.flow)
 
     def links(self, ops: list[Operation]) -> None:
         """Records found on both sides: journalled applied and linked, a few bulk
@@ -283,13 +292,13 @@ class _Run:
             unsettled = Unsettled.from_image(
                 op.entity_type, op.kind.value, op.idempotency_key, _after_image(op)
             )
-            if op.idempotency_key and unsettled is not None:
+            if op.idempotency_key and unsettled is not None and op.target not in self.outage.down:
                 try:
                     hit = self.writers[op.target].lookup(unsettled)
                 except SyncError as exc:
                     if not _may_pass(exc):
                         raise
-                    hit = None
+                    self.outage.lookup_failed(op.target)  # next run's look-up settles it
             if hit is None:
                 self.held.add(op.op_id)
                 _count_failure(summary, op, tr("no answer; checked again on the next run"))
@@ -347,7 +356,10 @@ def _write(groups: list[list[Operation]], writer: Writer, run: _Run, in_order: b
         groups = [part for g in groups for part in parts(g)]
     if len(groups) > 1 and together is None:  # each its own request(s), one after another
         for one in groups:
-            _write([one], writer, run, in_order)
+            if one[0].target in run.outage.down:
+                run.unreached(one)
+            else:
+                _write([one], writer, run, in_order)
         return
     ops = [op for g in groups for op in g]
     rows = run.sending(ops)  # committed before the write
@@ -359,6 +371,7 @@ def _write(groups: list[list[Operation]], writer: Writer, run: _Run, in_order: b
         for op, op_row, outcome in zip(ops, rows, outcomes, strict=True):
             run.settle(op, op_row, outcome)
         run.flush()
+    run.outage.request_done(ops[0].target, outcomes)
 
 
 def _one_group(group: list[Operation], writer: Writer, run: _Run) -> list[Outcome]:
@@ -416,7 +429,11 @@ def execute(
         """Groups written together, each system's apart."""
         nonlocal done
         for target in dict.fromkeys(g[0].target for g in groups):
-            _write([g for g in groups if g[0].target is target], writers[target], run, in_order)
+            same = [g for g in groups if g[0].target is target]
+            if target in run.outage.down:
+                run.unreached([op for g in same for op in g])
+            else:
+                _write(same, writers[target], run, in_order)
         done += sum(len(g) for g in groups)
 
     while pending:
@@ -454,6 +471,8 @@ def execute(
             continue
         write([group, *fill(group, writer, run.results, pending, deferred)])
     write(deferred.take_all())
+    if run.outage.down:
+        summary.message = Outage.message(run.outage.down)
     progress(Progress(Stage.APPLY, total, total, ""))
 
 

@@ -32,6 +32,7 @@ from desktop_sync.engine.executor import FOUND, Applied, Outcome, OutcomeUnknown
 from desktop_sync.engine.invoice_print import printable_of, seller_bank, seller_party
 from desktop_sync.engine.model import Operation
 from desktop_sync.engine.ops import EntityType, InvoicePdf, Unsettled
+from desktop_sync.engine.outage import may_pass
 from desktop_sync.errors import SyncError
 from desktop_sync.i18n import tr
 from desktop_sync.printing import (
@@ -191,15 +192,20 @@ class PdfAttacher:
         out: dict[int, Outcome] = {}
         ready: dict[int, _Pdf] = {}
         rendered: dict[int, tuple[str, bytes]] = {}
+        gone: SyncError | None = None  # 1C did not answer: the batch's next reads would not
         for n, op in enumerate(ops):
             early = self._early.pop(op.idempotency_key, None)
             if early is not None:
                 ready[n], rendered[n] = early
                 continue
+            if gone is not None:
+                out[n] = gone
+                continue
             try:
                 ready[n] = self._prepare(op, results)
             except SyncError as exc:
                 out[n] = exc
+                gone = exc if may_pass(exc) else None
         asked = [pdf.crm_id for pdf in ready.values() if pdf.look_up and pdf.crm_id]
         texts = self.crm.timeline.texts_of(asked) if asked else {}
         for n, pdf in list(ready.items()):
