@@ -429,6 +429,18 @@ def test_a_webhook_of_another_portal_on_the_same_host_names_both_ports(tmp_path:
     assert "stalecode" not in line
 
 
+def test_a_profile_name_typed_with_spaces_around_is_found_by_its_name(tmp_path: Path) -> None:
+    """`profile add "shop "` made a profile «shop » that `--profile shop` never found."""
+    home = tmp_path / "home"
+    added = run(home, "profile", "add", " shop ", "--onec-url", "https://1c.example.ru/b",
+                "--onec-user", "u", "--crm-url", "https://s.bitrix24.ru")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "Profile «shop» created." in added.stdout
+    shown = run(home, "--profile", "shop", "profile", "show", "shop")
+    assert shown.returncode == 0, shown.stderr
+    assert run(home, "--profile", "shop", "journal").returncode == 0
+
+
 # -- ordinary mistakes -------------------------------------------------------------------
 
 

@@ -73,6 +73,7 @@ def add(
 ) -> None:
     """Create a profile; secrets go to the OS keyring (or come from the environment)."""
     onec_url = complete_odata_url(onec_url)
+    name = name.strip()  # «shop » would be listed as shop and never found as shop
     profile = Profile(
         name=name,
         onec_url=onec_url,
