@@ -51,10 +51,12 @@ def _secret_from_input(kind: SecretKind, ask: bool = True) -> str | None:
 )
 @click.option("--onec-user", required=True, help="1C user name (Cyrillic is fine)")
 @click.option("--crm-url", required=True, help="Bitrix24 portal URL: https://company.bitrix24.ru")
-@click.option("--crm-kind", default="bitrix24", show_default=True, type=click.Choice(["bitrix24"]))
+@click.option("--crm-kind", default="bitrix24", show_default=True, type=click.Choice(["bitrix24"]),
+              help="the CRM: Bitrix24 (the only one so far)")  # fmt: skip
 @click.option(
-    "--configuration", default="bp30", show_default=True, type=click.Choice(CONFIGURATIONS)
-)
+    "--configuration", default="bp30", show_default=True, type=click.Choice(CONFIGURATIONS),
+    help="the 1C configuration (bp30: Бухгалтерия 3.0, ut11: УТ 11)",
+)  # fmt: skip
 @click.option("--organization", default="", help="the 1C organization: its name or ИНН")
 @click.option(
     "--onec-timezone", default="Europe/Moscow", show_default=True, help="the 1C server's time zone"

@@ -16,17 +16,24 @@ from desktop_sync.i18n import tr
 
 
 @click.command("sandbox")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="the address to serve on (this computer only by default)")  # fmt: skip
 @click.option("--onec-port", type=int, default=0, help="0 = a free port")
 @click.option("--crm-port", type=int, default=0, help="0 = a free port")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="the sample data's seed: the same seed, the same data")  # fmt: skip
 @click.option(
-    "--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True
-)
+    "--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True,
+    help="how much sample data: small (tens of records), medium (thousands), large",
+)  # fmt: skip
 @click.option(
-    "--configuration", type=click.Choice(["bp30", "ut11"]), default="bp30", show_default=True
-)
-@click.option("--rate-limit", type=click.Choice(["on", "off"]), default="on", show_default=True)
+    "--configuration", type=click.Choice(["bp30", "ut11"]), default="bp30", show_default=True,
+    help="the 1C configuration (bp30: Бухгалтерия 3.0, ut11: УТ 11)",
+)  # fmt: skip
+@click.option(
+    "--rate-limit", type=click.Choice(["on", "off"]), default="on", show_default=True,
+    help="whether the Bitrix24 sandbox limits requests as a real portal does",
+)  # fmt: skip
 @click.option(
     "--faults",
     default="",
