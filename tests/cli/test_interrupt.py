@@ -10,6 +10,7 @@ finishes the job without a twin.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -50,11 +51,15 @@ def _default_sigint() -> None:  # a person's terminal: SIGINT not ignored
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT to another process is POSIX")
 @pytest.mark.parametrize(
-    ("lang", "said"),
-    [("ru", "прервано: уже записанное сохранено"), ("en", "interrupted: what was already")],
+    ("lang", "said", "as_json"),
+    [
+        ("ru", "прервано: уже записанное сохранено", False),
+        ("en", "interrupted: what was already", False),
+        ("en", "interrupted: what was already", True),  # and the one JSON object on stdout
+    ],
 )
 def test_ctrl_c_during_apply_is_one_sentence_exit_4_and_the_next_run_finishes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, said: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, said: str, as_json: bool
 ) -> None:
     gen = make_world(tmp_path, monkeypatch, onec_faults="delay:0.05")
     world = next(gen)
@@ -66,7 +71,7 @@ def test_ctrl_c_during_apply_is_one_sentence_exit_4_and_the_next_run_finishes(
             "DESKTOP_SYNC_LANG": lang,
         }
         db = world.paths.journal_path()
-        argv = [EXE, "sync", "--apply"]
+        argv = [EXE, "sync", "--apply", *(["--json"] if as_json else [])]
         popen = subprocess.Popen(
             argv,
             env=env,
@@ -89,6 +94,9 @@ def test_ctrl_c_during_apply_is_one_sentence_exit_4_and_the_next_run_finishes(
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert len(lines) == 1, err
         assert lines[0].startswith("desktop-sync: " + said), lines[0]
+        if as_json:
+            data = json.loads(out)
+            assert data["outcome"] == "cancelled" and data["message"].startswith(said), data
 
         with world.service() as svc:
             summary, _plan = svc.run()  # settles what was in flight, then the rest

@@ -168,6 +168,8 @@ def sync_cmd(
             emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
         raise
     except KeyboardInterrupt:  # Ctrl+C: the journal marks the run interrupted (service.run)
+        if as_json:  # still the one object --json promises
+            emit_json({"outcome": Outcome.CANCELLED.value, "message": _interrupted(dry_run)})
         raise CommandError(_interrupted(dry_run), Exit.PARTIAL) from None
     if as_json:
         data = summary.to_json()
