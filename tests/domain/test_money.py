@@ -66,3 +66,14 @@ def test_rounding_is_within_half_kopeck(value: Decimal) -> None:
     assert abs(rounded - value) <= Decimal("0.005")
     assert rounded == round_money(rounded)
     assert round_money(-value) == -rounded  # symmetric: half away from zero
+
+
+def test_an_answer_holds_each_number_spelling_once() -> None:
+    """Issue 18: a CRM answer of 2,500 product rows made a Decimal for every number in
+    it (six a row); one per spelling now, and 1.0 and 1.00 stay apart (a Decimal keeps
+    its exponent: the spelling is what was sent)."""
+    rows = loads_decimal('[{"p": 1.50, "q": 1.0}, {"p": 1.50, "q": 1.00}, {"p": 2.5}]')
+    assert rows[0]["p"] is rows[1]["p"] and rows[0]["p"] == Decimal("1.50")
+    assert rows[0]["q"] is not rows[1]["q"] and str(rows[1]["q"]) == "1.00"
+    again = loads_decimal('{"p": 1.50}')
+    assert again["p"] == rows[0]["p"]

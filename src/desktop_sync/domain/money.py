@@ -80,8 +80,19 @@ def _parse_int(text: str) -> int:
 
 
 def loads_decimal(data: str | bytes) -> Any:
-    """``json.loads`` with every non-integer number parsed as ``Decimal``."""
-    return json.loads(data, parse_float=Decimal, parse_int=_parse_int)
+    """``json.loads`` with every non-integer number parsed as ``Decimal``, one object per
+    spelling in the answer (a Decimal is immutable): a batch of 2,500 product rows holds
+    six numbers a row, most of them the same few prices and rates (issue 18: the large
+    set's CRM read held its raw rows' 360,000 numbers until they were mapped)."""
+    spelled: dict[str, Decimal] = {}
+
+    def parse_float(text: str) -> Decimal:
+        found = spelled.get(text)
+        if found is None:
+            found = spelled[text] = Decimal(text)
+        return found
+
+    return json.loads(data, parse_float=parse_float, parse_int=_parse_int)
 
 
 class _DecimalEncoder(json.JSONEncoder):
