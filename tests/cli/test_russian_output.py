@@ -37,7 +37,8 @@ ALLOWED = {
 }  # fmt: skip
 # The commands themselves are typed as they are.
 ALLOWED |= {
-    "profile", "add", "list", "show", "set", "remove", "sync", "inbox", "resolve", "setup",
+    "profile", "add", "list", "show", "set", "remove", "secret", "sync", "inbox", "resolve",
+    "setup",
     "check", "status", "journal", "sandbox", "demo", "invoice", "pdf",
 }  # fmt: skip
 ALLOWED |= {"QR", "QR-", "PDF"}  # the printed invoice (F11): «QR-код»
@@ -102,6 +103,7 @@ HELP_PAGES = [
     ["profile", "show"],
     ["profile", "set"],
     ["profile", "remove"],
+    ["profile", "secret"],
     ["sync"],
     ["inbox"],
     ["inbox", "list"],

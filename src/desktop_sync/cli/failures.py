@@ -18,9 +18,23 @@ from desktop_sync.exitcodes import Exit
 
 
 def explain(exc: BaseException) -> tuple[str, Exit] | None:
-    """A sentence and an exit code for a known failure; None for a bug."""
+    """A sentence and an exit code for a known failure; None for a bug. A missing
+    secret is said the command line's way: how to give it from here (exit 2)."""
+    words = said_here(exc)
+    if words is not None:
+        return words, Exit.USAGE
     said = describe(exc)
     return (said.reason, said.exit_code) if said.expected else None
+
+
+def said_here(exc: BaseException) -> str | None:
+    """The command line's own words for a failure the window words its own way."""
+    from desktop_sync.cli.profile_cmds import secret_missing_words
+    from desktop_sync.engine.facade import SecretMissing
+
+    if isinstance(exc, SecretMissing):
+        return secret_missing_words(exc.profile, exc.secret)
+    return None
 
 
 def private_files() -> None:

@@ -362,6 +362,67 @@ def _apply_logon_start(ctx: Context, profile: Profile) -> None:
         echo(tr("The window will open at logon, and run the schedule."))
 
 
+@profile_group.command("secret")
+@click.argument("name")
+@pass_context
+def secret(ctx: Context, name: str) -> None:
+    """Store the profile's 1C password and Bitrix24 webhook in the OS keyring: from
+    DESKTOP_SYNC_ONEC_PASSWORD and DESKTOP_SYNC_CRM_SECRET, or asked for without echo
+    (an empty answer keeps the stored one). Never from the command line itself."""
+    profile = ctx.store.get(name)
+    info = backend_info()
+    if not info.usable:
+        raise CommandError(no_keyring_message())
+    password = _secret_from_input(SecretKind.ONEC_PASSWORD)
+    webhook = _secret_from_input(SecretKind.CRM_SECRET)
+    if not password and not webhook:
+        raise CommandError(
+            tr(
+                "nothing to store for profile «{name}»: run it in a terminal to be asked, "
+                "or set {env1} and/or {env2}"
+            ).format(
+                name=profile.name,
+                env1=SecretKind.ONEC_PASSWORD.env,
+                env2=SecretKind.CRM_SECRET.env,
+            )
+        )
+    if webhook:
+        try:
+            webhook = check_webhook(webhook, profile.crm_url)
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
+    stored: list[str] = []
+    secrets = SecretStore(profile.uuid)
+    try:
+        for kind, value, what in (
+            (SecretKind.ONEC_PASSWORD, password, N_("1C password")),
+            (SecretKind.CRM_SECRET, webhook, N_("Bitrix24 webhook")),
+        ):
+            if value:
+                secrets.set(kind, value)
+                stored.append(tr(what))
+    except KeyringUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    echo(tr("Saved in the system keyring: {what}.").format(what=", ".join(stored)))
+
+
+def secret_missing_words(profile: str, kind: SecretKind) -> str:
+    """A missing secret, said the command line's way (the window says «enter it in the
+    connection settings», which exists only there)."""
+    text = (
+        tr(
+            "the 1C password of profile «{name}» is not set: store it with "
+            "`desktop-sync profile secret {name}`, or set {env}"
+        )
+        if kind is SecretKind.ONEC_PASSWORD
+        else tr(
+            "the Bitrix24 webhook of profile «{name}» is not set: store it with "
+            "`desktop-sync profile secret {name}`, or set {env}"
+        )
+    )
+    return text.format(name=profile, env=kind.env)
+
+
 @profile_group.command("remove")
 @click.argument("name")
 @pass_context

@@ -17,6 +17,7 @@ from desktop_sync.cli.context import (
     pass_context,
 )
 from desktop_sync.cli.door import ask
+from desktop_sync.cli.failures import said_here
 from desktop_sync.cli.journal_cmds import open_door, word
 from desktop_sync.cli.progress import TerminalProgress, enabled
 from desktop_sync.config import Profile
@@ -165,7 +166,7 @@ def sync_cmd(
                 summary, plan = svc.run(bar, flows=flows, trigger="cli", full=full)
     except ConnectError as exc:  # words and exit code 5: errors.describe, in cli.main
         if as_json:
-            emit_json({"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)})
+            emit_json(_connect_failed_json(exc))
         raise
     except KeyboardInterrupt:  # Ctrl+C: the journal marks the run interrupted (service.run)
         if as_json:  # still the one object --json promises
@@ -197,6 +198,15 @@ def sync_cmd(
     code = OUTCOME_EXIT[summary.outcome]
     if code != Exit.OK:
         raise SystemExit(int(code))
+
+
+def _connect_failed_json(exc: ConnectError) -> dict[str, str]:
+    """The one object --json promises when a run could not start; a missing secret is a
+    configuration error (exit 2), not a connection's."""
+    words = said_here(exc)
+    if words is not None:
+        return {"outcome": "bad_configuration", "message": words}
+    return {"outcome": Outcome.CANNOT_CONNECT.value, "message": str(exc)}
 
 
 def _interrupted(dry_run: bool) -> str:
@@ -333,7 +343,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
         checked = ask(ctx, lambda svc: svc.check())
     except ConnectError as exc:
         if as_json:
-            emit_json({"ok": False, "message": str(exc)})
+            emit_json({"ok": False, "message": said_here(exc) or str(exc)})
         raise
     problems = _check_problems(ctx.store.get(ctx.profile_name), checked)
     if as_json:

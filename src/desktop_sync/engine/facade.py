@@ -20,7 +20,7 @@ from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
 from desktop_sync.connectors.onec.errors import OnecError
 from desktop_sync.crm.errors import CrmError
-from desktop_sync.engine import decisions
+from desktop_sync.engine import decisions, inbox_words
 from desktop_sync.engine.model import Item, Outcome, RunSummary
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
@@ -34,6 +34,7 @@ __all__ = [
     "ExportError",
     "JournalDoor",
     "NothingToCopy",
+    "SecretMissing",
     "SetupIncomplete",
     "StalePlan",
     "copy_journal",
@@ -56,6 +57,19 @@ class ConnectError(CannotConnect):
         return cls(tr("{system}: {reason}").format(system=exc.system, reason=scrub(str(exc))))
 
 
+class SecretMissing(ConnectError):
+    """The keyring holds no 1C password or Bitrix24 webhook for the profile (and its
+    variable is not set): a configuration error (exit 2), not a connection's. The message
+    is the window's (where to enter it there); the command line says its own way."""
+
+    kind = Category.BAD_CONFIGURATION
+
+    def __init__(self, message: str, *, profile: str, secret: SecretKind) -> None:
+        super().__init__(message)
+        self.profile = profile
+        self.secret = secret
+
+
 class StalePlan(Transient):
     """Another run changed the systems after this plan was made: prepare again."""
 
@@ -71,7 +85,7 @@ class ExportError(ValueError):
 
 def profile_secrets(profile: Profile) -> tuple[str, str]:
     """The profile's 1C password and Bitrix24 webhook from the OS keyring (or the
-    environment); a missing one is a :class:`ConnectError` saying where to enter it."""
+    environment); a missing one is a :class:`SecretMissing` saying where to enter it."""
     secrets = SecretStore(profile.uuid)
     unset = {
         SecretKind.ONEC_PASSWORD: tr(
@@ -90,7 +104,8 @@ def profile_secrets(profile: Profile) -> tuple[str, str]:
         except KeyringUnavailable as exc:
             raise ConnectError(str(exc)) from None
         if value is None:
-            raise ConnectError(message.format(name=profile.name, env=kind.env))
+            text = message.format(name=profile.name, env=kind.env)
+            raise SecretMissing(text, profile=profile.name, secret=kind)
         found.append(value)
     return found[0], found[1]
 
