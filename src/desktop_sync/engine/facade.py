@@ -9,6 +9,7 @@ connects; the fronts hold one or the other and never the journal itself.
 from __future__ import annotations
 
 import csv
+import functools
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -24,7 +25,7 @@ from desktop_sync.engine import decisions, inbox_words
 from desktop_sync.engine.model import Item, Outcome, RunSummary
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
-from desktop_sync.errors import CannotConnect, SyncError, Transient
+from desktop_sync.errors import CannotConnect, Category, SyncError, Transient
 from desktop_sync.i18n import tr
 from desktop_sync.journal import Journal, LinkValues, RunOutcome
 from desktop_sync.redact import scrub
@@ -166,7 +167,18 @@ class JournalDoor(Closing):
     # -- the inbox and links ------------------------------------------------------------
 
     def inbox(self, *, open_only: bool = True) -> list[InboxRecord]:
-        return [InboxRecord.of(i) for i in self.journal.inbox(open_only=open_only)]
+        """The items, their values in words (a counterparty or a product by its name,
+        a missing CRM side «нет в CRM»: ``inbox_words``); the journal keeps the values
+        a decision is checked against."""
+        known = functools.cache(self._linked_values)
+        return [
+            inbox_words.shown(InboxRecord.of(i), known)
+            for i in self.journal.inbox(open_only=open_only)
+        ]
+
+    def _linked_values(self, entity_type: str, onec_ref: str) -> dict[str, Json] | None:
+        link = self.journal.link(entity_type, onec_ref=onec_ref)
+        return link.onec_values if link is not None else None
 
     def resolve(self, item_id: int, action: str, value: Json = None, by: str = "") -> None:
         """Record a person's decision; the next plan carries it out.

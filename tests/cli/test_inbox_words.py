@@ -1,0 +1,117 @@
+"""`desktop-sync inbox` names what a conflict is about: a counterparty by its name with
+ИНН/КПП, a product by its name, a CRM invoice without a company «нет в CRM» — never a
+1C reference (a GUID) or «crm:None», in Russian and in English. The values are made
+in words by the door (``engine/inbox_words``), so the window's Inbox shows the same.
+Real sandboxes on loopback (tests/e2e's world, both configurations), the real console
+script."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.engine.planner import COUNTERPARTY, INVOICE
+from tests.e2e.conftest import World, make_world
+from tests.killing import HANG
+
+EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@pytest.fixture(params=["bp30", "ut11"])
+def world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[World]:
+    yield from make_world(tmp_path, monkeypatch, configuration=str(request.param))
+
+
+def _inbox(world: World, lang: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
+    env.update(world.env(), DESKTOP_SYNC_LANG=lang)
+    done = subprocess.run(
+        [EXE, "inbox", *args], capture_output=True, text=True, encoding="utf-8",
+        env=env, timeout=HANG, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+def _conflicts(world: World) -> tuple[str, str]:
+    """After a first sync: a linked counterparty renamed on both sides, one linked
+    invoice's company cleared in the CRM, another's moved to another company and its
+    first row's quantity changed (1C leads a sent invoice: conflicts). Returns the
+    names the second invoice's conflict must show: (its 1C buyer, its CRM company)."""
+    world.sync()
+    with world.service() as svc:
+        parties = [lk for lk in svc.journal.links(COUNTERPARTY) if lk.crm_id and "/" in lk.crm_id]
+        invoices = [lk for lk in svc.journal.links(INVOICE) if lk.crm_id and lk.onec_ref]
+    assert len(invoices) >= 2 and len(parties) >= 2
+    renamed = parties[0]
+    assert renamed.onec_ref and renamed.crm_id
+    world.onec.edit(world.story.counterparties, renamed.onec_ref, Description="Имя из 1С")
+    first, second = invoices[0], invoices[1]
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        c.companies.update_company(int(renamed.crm_id.split("/")[0]), {"TITLE": "Имя из CRM"})
+        c.invoices.update_invoice(int(first.crm_id or 0), {"companyId": 0})
+        was = c.invoices.get(int(second.crm_id or 0))
+        buyer = str(was.company_id)
+        other = next(lk for lk in parties if not (lk.crm_id or "").startswith(buyer + "/"))
+        c.invoices.update_invoice(
+            int(second.crm_id or 0), {"companyId": int((other.crm_id or "").split("/")[0])}
+        )
+        lines = list(was.invoice.lines)
+        lines[0] = replace(lines[0], quantity=lines[0].quantity + 5)
+        c.invoices.set_product_rows(int(second.crm_id or 0), lines)
+    summary, _plan = world.sync()
+    assert summary.counts["conflict"] >= 3
+    with world.service() as svc:
+        onec_buyer = svc.journal.link(COUNTERPARTY, onec_ref=second.onec_values["counterparty"])
+    assert onec_buyer is not None
+    return str(onec_buyer.onec_values["name"]), str(other.onec_values["name"])
+
+
+def test_inbox_names_records_and_never_shows_a_guid_or_none(world: World) -> None:
+    buyer, moved_to = _conflicts(world)
+    for lang, missing, inn, row in (
+        ("ru", "нет в CRM", "ИНН", "строка 1: "),
+        ("en", "not in the CRM", "INN", "row 1: "),
+    ):
+        out = _inbox(world, lang)
+        conflicts = [ln for ln in out.splitlines() if ln.startswith("      1")]
+        assert len(conflicts) >= 4, out  # the name, two counterparties, the rows
+        assert not GUID.search(out), out
+        assert "None" not in out and "crm:" not in out, out
+        assert missing in out  # the invoice whose company was cleared
+        assert f"{buyer} ({inn} " in out and f"{moved_to} ({inn} " in out
+        assert row in out
+        assert "Имя из 1С" in out and "Имя из CRM" in out  # the renamed counterparty
+        items = json.loads(_inbox(world, lang, "--json"))["items"]
+        shown = json.dumps(items, ensure_ascii=False)
+        assert not GUID.search(shown) and "crm:None" not in shown
+
+
+def test_the_journal_keeps_what_a_decision_is_checked_against(world: World) -> None:
+    """The words are the door's: the journal's item keeps the references the next plan
+    compares a decision with, and a decision taken on the door's item holds."""
+    _conflicts(world)
+    with world.service() as svc:
+        raw = [i for i in svc.journal.inbox() if i.kind == "conflict" and i.flow == "F2"]
+        assert any(isinstance(i.onec_value, str) and GUID.match(i.onec_value) for i in raw)
+        shown = {i.id: i for i in svc.inbox()}
+        for item in raw:
+            assert not GUID.search(str(shown[item.id].onec_value))
+            svc.resolve(item.id, "skip", by="Бухгалтер")
+    world.sync()
+    with world.service() as svc:
+        assert [i for i in svc.inbox() if i.flow == "F2" and i.kind == "conflict"] == []
