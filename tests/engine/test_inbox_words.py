@@ -1,0 +1,90 @@
+"""engine/inbox_words: an inbox item's values in words, each kind of reference (unit
+tests; the whole path on real sandboxes is tests/cli/test_inbox_words.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from desktop_sync.engine.inbox_words import GUID, shown
+from desktop_sync.engine.plan_base import COUNTERPARTY, PRODUCT
+from desktop_sync.i18n import language, set_language
+
+CP = "ce314be0-7e87-5183-94c3-d1d66e7e6064"
+OTHER = "79b0bf72-8ce3-5f30-af7f-5797eb44e767"
+GOODS = "f8cd0e23-c791-5b9b-8994-76e6c5cbeac9"
+UNKNOWN = "00000000-1111-2222-3333-444444444444"
+KNOWN: dict[tuple[str, str], Mapping[str, Any]] = {
+    (COUNTERPARTY, CP): {"name": "ПАО «Восток-Снаб»", "inn": "6074957275", "kpp": "607401001"},
+    (COUNTERPARTY, OTHER): {"name": "ИП Петров", "inn": "500100732259", "kpp": ""},
+    (PRODUCT, GOODS): {"name": "Монтаж оборудования"},
+}
+
+
+def known(entity_type: str, ref: str) -> Mapping[str, Any] | None:
+    return KNOWN.get((entity_type, ref))
+
+
+@dataclass(frozen=True)
+class Rec:
+    dedup_key: str
+    onec_value: Any
+    crm_value: Any
+    base_value: Any = None
+
+
+@pytest.fixture(params=["ru", "en"])
+def lang(request: pytest.FixtureRequest) -> Iterator[str]:
+    was = language()
+    set_language(str(request.param))
+    yield str(request.param)
+    set_language(was)
+
+
+def _texts(r: Rec) -> str:
+    return " | ".join(str(v) for v in (r.onec_value, r.crm_value, r.base_value))
+
+
+def test_a_counterparty_by_name_with_inn_and_kpp_and_a_missing_side(lang: str) -> None:
+    key = f"F2:conflict:invoice:{CP}:counterparty"
+    out = shown(Rec(key, CP, "crm:None", CP), known)
+    inn, kpp, missing = (
+        ("ИНН", "КПП", "нет в CRM") if lang == "ru" else ("INN", "KPP", "not in the CRM")
+    )
+    assert out.onec_value == f"ПАО «Восток-Снаб» ({inn} 6074957275, {kpp} 607401001)"
+    assert out.crm_value == missing
+    out = shown(Rec(key, OTHER, "crm:12/7", UNKNOWN), known)
+    assert out.onec_value == f"ИП Петров ({inn} 500100732259)"
+    assert "12" in out.crm_value and "7" not in out.crm_value.replace("12", "")
+    assert not GUID.search(_texts(out)) and "crm:" not in _texts(out)
+    out = shown(Rec(key, CP, "crm:contact/3"), known)
+    assert "3" in out.crm_value and "contact/" not in out.crm_value
+
+
+def test_rows_name_their_product_and_only_the_rows_that_differ(lang: str) -> None:
+    same = [GOODS, "20", "37737.22", "754744.40", "НДС22"]
+    onec = [[GOODS, "1", "19741.20", "19741.20", "НДС0"], same]
+    crm = [["crm:55", "6", "3290.20", "19741.20", "НДС0"], same]
+    out = shown(Rec(f"F2:conflict:invoice:{CP}:rows", onec, crm, onec), known)
+    text = _texts(out)
+    assert not GUID.search(text) and "crm:" not in text and "None" not in text
+    row = "строка 1: " if lang == "ru" else "row 1: "
+    assert out.onec_value.startswith(row + "Монтаж оборудования: 1 × ")
+    assert "55" in out.crm_value and "754" not in text  # the second row is the same
+    fewer = shown(Rec(f"F2:conflict:invoice:{CP}:rows", onec, [same], None), known)
+    assert fewer.onec_value.count(row[:-3]) == 2 and fewer.base_value is None
+
+
+def test_values_in_words_already_are_left_alone() -> None:
+    r = Rec(f"F7:conflict:counterparty:{CP}:name", "Имя из 1С", "Имя из CRM", "ООО «Ромашка»")
+    assert shown(r, known) is r
+    attention = Rec("F1:no_company:12", None, None)
+    assert shown(attention, known) is attention
+
+
+def test_an_unknown_reference_is_named_by_what_it_is(lang: str) -> None:
+    out = shown(Rec(f"F2:conflict:invoice:{CP}:counterparty", UNKNOWN, CP), known)
+    assert not GUID.search(str(out.onec_value)) and out.onec_value
