@@ -19,6 +19,7 @@ from desktop_sync.connectors.bitrix24 import (
     Bitrix24ServerError,
 )
 from desktop_sync.connectors.bitrix24.errors import scrub
+from desktop_sync.i18n import language, set_language
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox, start
 from desktop_sync.sandbox.bitrix24.faults import parse_faults
 
@@ -64,6 +65,27 @@ def test_not_found_names_the_record(client: Bitrix24Client) -> None:
         client.invoices.get(4242)
     with pytest.raises(Bitrix24NotFound, match="does not offer"):
         client.call("crm.deal.nonexistent")
+
+
+def test_what_a_request_was_about_is_said_in_russian(
+    portal: Bitrix24Sandbox, make_client: Callable[..., Bitrix24Client]
+) -> None:
+    """A request's subject came out in English inside a Russian sentence («… (invoice
+    4242) …», «… (payments of invoices) …»): each is translated where the message is made."""
+    was = language()
+    set_language("ru")
+    try:
+        with pytest.raises(Bitrix24NotFound) as info:
+            make_client(portal.webhook).invoices.get(4242)
+        manager = make_client(portal.manager_webhook())
+        foreign = next(i for i in portal.store.items if i["assignedById"] != 2)
+        with pytest.raises(Bitrix24AccessDenied) as denied:
+            manager.invoices.get(foreign["id"])
+    finally:
+        set_language(was)
+    assert "счёт 4242" in str(info.value) and "invoice" not in str(info.value)
+    assert f"счёт {foreign['id']}" in str(denied.value)
+    assert "invoice" not in str(denied.value)
 
 
 def test_fault_injected_500_is_retried_on_reads(

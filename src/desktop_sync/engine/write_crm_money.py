@@ -31,7 +31,7 @@ from desktop_sync.engine.ops import (
     PaymentState,
     ShipmentState,
 )
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 
 def marker(key: str) -> str:
@@ -100,7 +100,7 @@ def updates(
             sent.append((n, changes(op, results)))
         except WriteError as exc:
             out[n] = exc
-    answers = client.changes.write([c for _n, c in sent], what="invoices") if sent else []
+    answers = client.changes.write([c for _n, c in sent], what=N_("invoices")) if sent else []
     for (n, _c), error in zip(sent, answers, strict=True):
         out[n] = error if error is not None else _done(ops[n], results)
     return [out[n] for n in range(len(ops))]

@@ -41,7 +41,7 @@ from desktop_sync.engine.ops import (
 )
 from desktop_sync.engine.write_crm_creates import no_unit, no_vat
 from desktop_sync.errors import SyncError
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import N_, tr
 
 
 def _only_writable(values: Mapping[str, Any], writable: frozenset[str], system: str) -> None:
@@ -114,7 +114,7 @@ class LinkedUpdates:
                 sent.append((n, self.changes(op)))
             except SyncError as exc:  # refused here, or the CRM's unit or VAT list unread
                 out[n] = exc
-        answers = self.client.changes.write([c for _n, c in sent], what="updates")
+        answers = self.client.changes.write([c for _n, c in sent], what=N_("updates"))
         for (n, _c), error in zip(sent, answers, strict=True):
             out[n] = error if error is not None else updated(ops[n], _update(ops[n]))
         return [out[n] for n in range(len(ops))]

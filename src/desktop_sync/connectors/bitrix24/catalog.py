@@ -19,6 +19,7 @@ from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.domain.entities import PriceType, Product, ProductKind, Unit
 from desktop_sync.domain.vat import VatRate
+from desktop_sync.i18n import N_
 
 # The catalog's reference lists, read together in one batch request (items key -> method).
 _REFERENCE_LISTS = {
@@ -78,7 +79,7 @@ class Catalog:
         types). The four travel in one batch request, once per client until
         :meth:`forget` (or beside the first pages of a catalog read)."""
         if "lists" not in self._cache:
-            reply = self.rest.batch(self.reference_commands(), what="catalog reference lists")
+            reply = self.rest.batch(self.reference_commands(), what=N_("catalog reference lists"))
             self.take_references(reply)
         found: list[dict[str, Any]] = self._cache["lists"][key]
         return found
@@ -328,7 +329,7 @@ class Catalog:
             price = self._price_add(product, f"$result[p{n}][element][id]")
             if price is not None:
                 commands[f"q{n}"] = ("catalog.price.add", price)
-        reply = self.rest.batch_all(commands, what="products")
+        reply = self.rest.batch_all(commands, what=N_("products"))
         return [
             outcome(reply, f"p{n}", lambda r: int(r["element"]["id"])) for n in range(len(items))
         ]

@@ -15,6 +15,7 @@ from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
+from desktop_sync.i18n import N_
 
 COMPANY_SELECT = ["*", "UF_*", "PHONE", "EMAIL"]
 PRESET = {
@@ -221,7 +222,7 @@ class Companies:
                         )
                     },
                 )
-        reply = self.rest.batch_all(commands, what="companies")
+        reply = self.rest.batch_all(commands, what=N_("companies"))
         out: list[tuple[int, int | None] | Exception] = []
         for n, (cp, _origin) in enumerate(items):
             company = outcome(reply, f"c{n}", int)
@@ -246,7 +247,7 @@ class Companies:
             commands[f"r{n}"] = ("crm.requisite.add", {"fields": fields})
         if not commands:
             return []
-        reply = self.rest.batch_all(commands, what="requisites")
+        reply = self.rest.batch_all(commands, what=N_("requisites"))
         return [outcome(reply, f"r{n}", int) for n in range(len(items))]
 
     def add_contact(self, cp: Counterparty, *, originator_id: str, origin_id: str) -> int:

@@ -27,6 +27,7 @@ from desktop_sync.connectors.bitrix24.models import CrmInvoice, Stage
 from desktop_sync.connectors.bitrix24.paging import ListScan, scan_together
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.domain.entities import InvoiceLine
+from desktop_sync.i18n import N_, tr
 
 DEAL = 2
 ROW_GROUP = 200  # deals per row scan
@@ -154,7 +155,7 @@ class Deals:
             where = {"filter": {"ENTITY_ID": stage_entity(cat)}, "order": {"SORT": "ASC"}}
             asked[f"stages{cat}"] = ("crm.status.list", where)
         scan = self.deal_scan(categories, expected)
-        got = scan_together(self.rest, {"deals": scan}, asked, what="deals")
+        got = scan_together(self.rest, {"deals": scan}, asked, what=N_("deals"))
         fields = got.extra.results.get("fields")
         if isinstance(fields, list):
             self._fields = [str(r.get("FIELD_NAME") or "") for r in fields]
@@ -167,7 +168,7 @@ class Deals:
         ids = [int(r["ID"]) for r in rows]
         lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
         if ids:
-            more = scan_together(self.rest, self.row_scans(ids), what="deal product rows")
+            more = scan_together(self.rest, self.row_scans(ids), what=N_("deal product rows"))
             for part in more.rows.values():
                 for r in part:
                     lines.setdefault(int(r["ownerId"]), []).append(dict(r))
@@ -180,22 +181,28 @@ class Deals:
         return self.invoices.invoice_requisites(deal_ids, entity_type_id=DEAL)
 
     def get(self, deal_id: int) -> CrmInvoice:
-        row = self.rest.call("crm.deal.get", {"id": deal_id}, what=f"deal {deal_id}").result
-        got = scan_together(self.rest, self.row_scans([deal_id]), what=f"rows of deal {deal_id}")
+        row = self.rest.call(
+            "crm.deal.get", {"id": deal_id}, what=tr("deal {id}").format(id=deal_id)
+        ).result
+        got = scan_together(
+            self.rest, self.row_scans([deal_id]), what=tr("rows of deal {id}").format(id=deal_id)
+        )
         return deal_of(row, [r for part in got.rows.values() for r in part])
 
     # -- writing ---------------------------------------------------------------------------
 
     def add_deal(self, fields: Mapping[str, Any]) -> int:
-        reply = self.rest.call("crm.deal.add", {"fields": dict(fields)}, what="deal")
+        reply = self.rest.call("crm.deal.add", {"fields": dict(fields)}, what=N_("deal"))
         return int(reply.result)
 
     def update_deal(self, deal_id: int, fields: Mapping[str, Any]) -> None:
         method, params = deal_update(deal_id, fields)
-        self.rest.call(method, params, what=f"deal {deal_id}")
+        self.rest.call(method, params, what=tr("deal {id}").format(id=deal_id))
 
     def set_product_rows(self, deal_id: int, lines: Sequence[InvoiceLine]) -> None:
-        self.rest.call(*mapping.rows_set("D", deal_id, lines), what=f"rows of deal {deal_id}")
+        self.rest.call(
+            *mapping.rows_set("D", deal_id, lines), what=tr("rows of deal {id}").format(id=deal_id)
+        )
 
     # -- our fields on deals ---------------------------------------------------------------
 
@@ -229,7 +236,7 @@ class Deals:
                         "SHOW_FILTER": "Y",
                     }
                 },
-                what=f"deal field «{spec.label_ru}»",
+                what=tr("deal field «{name}»").format(name=spec.label_ru),
             )
             created.append(spec)
         self._fields = None

@@ -24,6 +24,7 @@ from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.timestamps import iso
 from desktop_sync.crm.types import InvoiceDraft
 from desktop_sync.domain.entities import InvoiceLine
+from desktop_sync.i18n import N_, tr
 
 INVOICE = 31
 ROW_GROUP = 200  # invoices per row scan
@@ -113,7 +114,7 @@ class Invoices:
         A portal that refuses the list form gets one scan per invoice instead."""
         try:
             got = scan_together(
-                self.rest, self.row_scans(invoice_ids, group), what="invoice product rows"
+                self.rest, self.row_scans(invoice_ids, group), what=N_("invoice product rows")
             )
         except (Bitrix24RequestError, Bitrix24NotFound):
             if group == 1:
@@ -164,7 +165,7 @@ class Invoices:
         item = self.rest.call(
             "crm.item.get",
             {"entityTypeId": INVOICE, "id": invoice_id},
-            what=f"invoice {invoice_id}",
+            what=tr("invoice {id}").format(id=invoice_id),
         ).result["item"]
         rows = self.product_rows([invoice_id])[invoice_id]
         return mapping.invoice(item, rows)
@@ -202,7 +203,7 @@ class Invoices:
         result = self.rest.call(
             "crm.item.add",
             {"entityTypeId": INVOICE, "fields": data},
-            what=f"invoice {fields.get('accountNumber', xml_id)}",
+            what=tr("invoice {id}").format(id=fields.get("accountNumber", xml_id)),
         ).result
         return int(result["item"]["id"])
 
@@ -220,7 +221,7 @@ class Invoices:
             )
             for n, x in enumerate(xml_ids)
         }
-        reply = self.rest.batch_all(commands, what="invoices by their 1C key")
+        reply = self.rest.batch_all(commands, what=N_("invoices by their 1C key"))
         out: dict[str, int] = {}
         for n, x in enumerate(xml_ids):
             error = reply.errors.get(f"x{n}")
@@ -258,7 +259,7 @@ class Invoices:
                         "crm.requisite.link.register",
                         _requisite_link(made, requisite),
                     )
-            reply = self.rest.batch(commands, what="invoices from 1C")
+            reply = self.rest.batch(commands, what=N_("invoices from 1C"))
             for n in range(len(chunk)):
                 errors = [reply.errors[k] for k in (f"a{n}", f"r{n}", f"l{n}") if k in reply.errors]
                 item = (reply.results.get(f"a{n}") or {}).get("item") or {}
@@ -285,14 +286,14 @@ class Invoices:
         self.rest.call(
             "crm.item.update",
             {"entityTypeId": INVOICE, "id": invoice_id, "fields": fields},
-            what=f"invoice {invoice_id}",
+            what=tr("invoice {id}").format(id=invoice_id),
         )
 
     def update_invoice(self, invoice_id: int, fields: Mapping[str, Any]) -> CrmInvoice:
         result = self.rest.call(
             "crm.item.update",
             {"entityTypeId": INVOICE, "id": invoice_id, "fields": dict(fields)},
-            what=f"invoice {invoice_id}",
+            what=tr("invoice {id}").format(id=invoice_id),
         ).result
         return mapping.invoice(result["item"], [])
 
@@ -319,7 +320,7 @@ class Invoices:
             )
             for iid in invoice_ids
         }
-        reply = self.rest.batch_all(commands, what="requisites chosen on invoices")
+        reply = self.rest.batch_all(commands, what=N_("requisites chosen on invoices"))
         out: dict[int, int] = {}
         for iid in invoice_ids:
             key = f"i{iid}"
@@ -342,7 +343,7 @@ class Invoices:
         self.rest.call(
             "crm.requisite.link.register",
             _requisite_link(invoice_id, requisite_id, my_requisite_id),
-            what=f"invoice {invoice_id}",
+            what=tr("invoice {id}").format(id=invoice_id),
         )
 
 

@@ -12,6 +12,7 @@ from desktop_sync.connectors.bitrix24.envelope import Params, outcome
 from desktop_sync.connectors.bitrix24.errors import Bitrix24BadResponse, Bitrix24ServerError
 from desktop_sync.connectors.bitrix24.invoices import INVOICE, Invoices
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.i18n import N_
 
 
 class Payments:
@@ -37,7 +38,7 @@ class Payments:
                 f"i{iid}": ("crm.item.payment.list", {"entityTypeId": INVOICE, "entityId": iid})
                 for iid in ids
             },
-            what="payments of invoices",
+            what=N_("payments of invoices"),
         )
         rows = self.invoices.product_rows(ids)
         out: dict[int, int | Exception] = {}
@@ -78,7 +79,7 @@ class Payments:
         for group in groups:
             if not group:
                 continue
-            reply = self.rest.batch_all(group, what="payments of invoices")
+            reply = self.rest.batch_all(group, what=N_("payments of invoices"))
             for n in sorted({int(key[1:].split("x")[0]) for key in group}):
                 if f"p{n}" in group:
                     out[n] = outcome(reply, f"p{n}", int)

@@ -328,7 +328,7 @@ class RestClient(Closing):
     def call(self, method: str, params: Params | None = None, *, what: str = "") -> Reply:
         """Call one method; returns its ``result`` and envelope or raises a typed error."""
         method = method.lower()
-        what = what or noun(method)
+        what = tr(what) if what else noun(method)  # callers name it in English (N_)
         read = is_read(method)
         data = self._exchange(
             _Exchange(
@@ -407,7 +407,7 @@ class RestClient(Closing):
         if over is not None:  # a real portal would run it cut short, silently
             raise ValueError(f"batch command {over} is over PHP's {MAX_VARS} input variables")
         read = all(is_read(m) for m in methods)
-        what = what or ", ".join(sorted({noun(m) for m in methods}))
+        what = tr(what) if what else ", ".join(sorted({noun(m) for m in methods}))
 
         def lost(exc: Exception) -> Bitrix24Error:
             writes = tuple(k for k, (m, _) in commands.items() if not is_read(m))

@@ -11,6 +11,7 @@ from desktop_sync.connectors.bitrix24.envelope import MAX_BATCH, Params
 from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
 from desktop_sync.connectors.bitrix24.models import TimelineComment, TimelineFile
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.i18n import N_
 
 # A batch of comments with files starts under this body: PHP's default post_max_size
 # (8 MB; the cloud front's client_max_body_size is not published). 50 PDFs of some 37 KB
@@ -73,7 +74,7 @@ class Timeline:
             return [self._add_alone(group[0][1])]
         cmds = {f"c{n}": ("crm.timeline.comment.add", p) for n, (p, _c) in enumerate(group)}
         try:
-            reply = self.rest.batch(cmds, what="timelines of invoices")
+            reply = self.rest.batch(cmds, what=N_("timelines of invoices"))
         except Bitrix24Error as exc:  # the request refused, or its answer lost
             return None if exc.status == 413 else [exc for _ in group]
         out: list[int | Exception] = []
@@ -104,7 +105,7 @@ class Timeline:
                 )
                 for iid in dict.fromkeys(invoice_ids)
             },
-            what="timelines of invoices",
+            what=N_("timelines of invoices"),
         )
         out: dict[int, list[str] | Exception] = {}
         for iid in invoice_ids:

@@ -21,6 +21,7 @@ from desktop_sync.connectors.bitrix24.errors import Bitrix24Error, Bitrix24Serve
 from desktop_sync.connectors.bitrix24.fields import sync_values
 from desktop_sync.connectors.bitrix24.invoices import INVOICE
 from desktop_sync.connectors.bitrix24.rest import RestClient
+from desktop_sync.i18n import N_, tr
 
 Command = tuple[str, Params]
 
@@ -56,7 +57,7 @@ class Updates:
             commands = {f"w{n}x{k}": c for n in chunk for k, c in enumerate(writes[n])}
             methods = ", ".join(sorted({method for method, _params in commands.values()}))
             try:
-                reply = self.rest.batch(commands, what=f"{methods}: {what}")
+                reply = self.rest.batch(commands, what=f"{methods}: {tr(what)}")
             except Bitrix24ServerError as exc:
                 for n in chunk:
                     out[n] = exc
@@ -134,7 +135,7 @@ def base_price_rows(
             )
             for pid in unknown
         },
-        what="prices of products",
+        what=N_("prices of products"),
     )
     if reply.errors or reply.unknown:
         raise next(iter(reply.errors.values()), None) or Bitrix24ServerError(
