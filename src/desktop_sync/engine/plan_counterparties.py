@@ -28,6 +28,7 @@ from desktop_sync.engine.plan_base import (
     linked,
 )
 from desktop_sync.engine.plan_diff import three_way
+from desktop_sync.engine.plan_persons import CONTACT, hold_f7, link_person
 from desktop_sync.engine.snapshot import CrmRequisite, Snapshot, requisites_of
 from desktop_sync.i18n import N_, tr
 
@@ -49,33 +50,6 @@ def _requisite_problem(cp: Counterparty) -> tuple[str, str] | None:
     except RequisiteError as exc:
         return ("inn" if exc.field == "ИНН" else "kpp"), str(exc)
     return None
-
-
-def hold_f7(
-    b: Builder,
-    key: str,
-    record: tuple[str, str],
-    field: str,
-    message: str,
-    action: str,
-    op_id: str,
-    **values: Any,
-) -> None:
-    """An F7 attention item on one counterparty (``record``: its id and label) that holds
-    the operation ``op_id`` back; ``values``: its ``onec_value``, ``crm_value``."""
-    record_id, label = record
-    b.attention(
-        Flow.F7,
-        COUNTERPARTY,
-        key,
-        record_id=record_id,
-        record_label=label,
-        field=field,
-        message=message,
-        action=action,
-        blocks=(op_id,),
-        **values,
-    )
 
 
 def crm_counterparty(co: CrmCompany, rq: CrmRequisite) -> Counterparty:
@@ -152,6 +126,8 @@ class Counterparties(InCrm):
         return self._named.format(name=cp.name, inn=cp.inn) if cp.inn else cp.name
 
     def link_op(self, onec_ref: str, crm_key: str, rule: str) -> str:
+        if crm_key.startswith(CONTACT):  # a private person (plan_persons.pair_person_links)
+            return link_person(self.b, self.snap, self.match, onec_ref, crm_key, rule)
         cp = self.snap.onec.counterparties[onec_ref]
         rq, co = self.requisites[crm_key]
         crm_cp = crm_counterparty(co, rq)
