@@ -72,7 +72,7 @@ def test_a_crashed_windows_lock_and_socket_are_taken_over(tmp_path: Path) -> Non
     )
     crashed = subprocess.Popen(
         [sys.executable, "-c", code, key, str(lock)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
     )  # fmt: skip
     try:
         assert crashed.stdout is not None and crashed.stdout.readline().strip() == "ready"
