@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import traceback
 from dataclasses import dataclass
 
 from desktop_sync import __version__
@@ -392,6 +393,9 @@ class SyncService(JournalDoor):
                 summary.outcome = Outcome.CANCELLED
                 summary.message = tr("cancelled by the user; what was done is kept")
         except BaseException as exc:
+            # Ctrl+C inside a journal statement: its cursor, alive in the traceback's
+            # frames, kept SQLite's write lock ("database is locked" below). Let go first.
+            traceback.clear_frames(exc.__traceback__)
             self.journal.finish_run(run_id, RunOutcome.CRASHED, summary.counts, message=str(exc))
             raise
         self.journal.finish_run(
