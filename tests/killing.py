@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 HARD_KILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
@@ -50,3 +53,18 @@ def reaped(proc: P) -> Iterator[P]:
         if proc.poll() is None:
             kill_hard(proc)
         proc.communicate()  # again after the block's own: nothing read twice, no error
+
+
+def journal_states(db: Path) -> Counter[str]:
+    """The journal's operations by state, read by another process while a run writes
+    them (read-only; a locked or half-made journal counts as empty): when to stop it."""
+    if not db.exists():
+        return Counter()
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return Counter(s for (s,) in con.execute("SELECT state FROM operation"))
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return Counter()

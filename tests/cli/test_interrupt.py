@@ -14,11 +14,9 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -26,23 +24,10 @@ import pytest
 from desktop_sync.engine.model import OpKind
 from desktop_sync.exitcodes import Exit
 from tests.e2e.conftest import make_world
-from tests.killing import HANG, reaped
+from tests.killing import HANG, journal_states, reaped
 from tests.reliability.checks import crm_state
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
-
-
-def _states(db: Path) -> Counter[str]:
-    if not db.exists():
-        return Counter()
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return Counter(s for (s,) in con.execute("SELECT state FROM operation"))
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return Counter()
 
 
 def _default_sigint() -> None:  # a person's terminal: SIGINT not ignored
@@ -83,7 +68,7 @@ def test_ctrl_c_during_apply_is_one_sentence_exit_4_and_the_next_run_finishes(
         )
         with reaped(popen) as proc:
             hang = time.monotonic() + HANG
-            while proc.poll() is None and _states(db)["applied"] < 3:
+            while proc.poll() is None and journal_states(db)["applied"] < 3:
                 assert time.monotonic() < hang, "3 writes not applied before the hang bound"
                 time.sleep(0.01)
             assert proc.poll() is None, "the run ended before it could be interrupted"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from desktop_sync.config.secrets import SecretKind, SecretStore
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.model import Flow, OpKind, Outcome
 from desktop_sync.engine.service import ConnectError
-from tests.killing import HANG, kill_hard, reaped, was_killed
+from tests.killing import HANG, journal_states, kill_hard, reaped, was_killed
 
 from .conftest import World, make_world
 
@@ -142,19 +141,6 @@ def test_cli_sync_json_and_exit_codes(world: World) -> None:
     assert "Traceback" not in bad.stderr
 
 
-def _journal_states(db: Path) -> Counter[str]:
-    if not db.exists():
-        return Counter()
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return Counter(s for (s,) in con.execute("SELECT state FROM operation"))
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return Counter()
-
-
 @pytest.mark.parametrize("kill_after", [3, 25])
 def test_killed_apply_is_finished_without_twins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_after: int, configuration: str
@@ -177,7 +163,7 @@ def test_killed_apply_is_finished_without_twins(
         with reaped(subprocess.Popen(argv, env=env, stdout=out, stderr=out)) as proc:
             hang = time.monotonic() + HANG
             while proc.poll() is None:
-                states = _journal_states(db)
+                states = journal_states(db)
                 if states["applied"] >= kill_after:
                     killed_in = "sending" if states["sending"] else "between"
                     kill_hard(proc)
