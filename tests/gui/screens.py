@@ -48,16 +48,7 @@ def every_screen(c: Any, wait: Wait, *, every_tab_after: bool = False) -> Iterat
         select_waiting(w, key)
         yield (f"main-{key}" if key != "invoices" else "main"), w
 
-    c.synchronize()
-    wait(lambda: c.plan_dialog is not None and c.plan_dialog.filled)
-    centre(c.plan_dialog, 1300, 680)
-    select_longest(c.plan_dialog)
-    yield "plan", c.plan_dialog
-    c.plan_dialog.accept()
-    wait(lambda: c.summary_dialog is not None)
-    yield "summary", c.summary_dialog
-    c.summary_dialog.accept()
-    wait(lambda: not c.runner.busy)
+    yield from run_and_close(c, wait)
     for index, key in tabs.items() if every_tab_after else ():
         w.tabs.setCurrentIndex(index)
         select_waiting(w, key)
