@@ -72,6 +72,11 @@ class CrmCompanies(Protocol):
         """These private persons (contacts) with their requisites (``entity`` "contact")."""
         ...
 
+    def contacts_with_inn(self, inns: Sequence[str]) -> list[CrmCompany]:
+        """The private persons (contacts) holding a requisite with one of these ИНН,
+        with their requisites: few requests for any number of them."""
+        ...
+
     def requisite_owner(self, requisite_id: int) -> tuple[int, int]:
         """The (owner kind, owner id) a requisite belongs to."""
         ...

@@ -33,6 +33,10 @@ _RULES = {"origin": _ORIGIN, "person_inn": _INN}
 _NAMESAKE = N_(
     "the CRM contact {contact} has the same name and no INN; names are never matched automatically"
 )
+_SHARED = N_(
+    "the INN {inn} of this private person is held by several CRM contacts: {contacts}; "
+    "they are not matched by guess"
+)
 _TWO = N_(
     "several 1C counterparties have the INN {inn} of the CRM contact {contact}; "
     "they are not matched by guess"
@@ -99,6 +103,7 @@ def pair_person_links(match: MatchResult, snap: Snapshot, links: Links) -> None:
             and link.onec_ref in snap.onec.counterparties
         ):
             match.add(Pair(link.onec_ref, link.crm_id, "link", known=True))
+    shared = shared_inns(snap)
     for contact_id, co in sorted(snap.crm.contacts.items()):
         key = contact_key(contact_id)
         if key in match.by_crm:
@@ -107,6 +112,9 @@ def pair_person_links(match: MatchResult, snap: Snapshot, links: Links) -> None:
         same = same_inn(snap, co.counterparty.inn)
         if origin and origin in snap.onec.counterparties and origin not in match.pairs:
             match.add(Pair(origin, key, "origin", known=False))
+        elif co.counterparty.inn in shared:  # (each 1C ref once: the first contact's turn)
+            if shared[co.counterparty.inn][0] == contact_id:
+                _several_contacts(match, snap, shared[co.counterparty.inn], same)
         elif len(same) == 1 and same[0] not in match.pairs:
             match.add(Pair(same[0], key, "person_inn", known=False))
         elif len(same) > 1:
@@ -117,6 +125,30 @@ def pair_person_links(match: MatchResult, snap: Snapshot, links: Links) -> None:
             message = tr(_NAMESAKE).format(contact=person_label(co))
             for ref in namesakes(snap, match, co):
                 match.ambiguous.append(Ambiguity(ref, (key,), (ref,), "inn", message))
+
+
+def shared_inns(snap: Snapshot) -> dict[str, list[int]]:
+    """ИНН held by more than one contact read -> those contacts (ascending)."""
+    by_inn: dict[str, list[int]] = {}
+    for contact_id, co in sorted(snap.crm.contacts.items()):
+        if co.counterparty.inn:
+            by_inn.setdefault(co.counterparty.inn, []).append(contact_id)
+    return {inn: ids for inn, ids in by_inn.items() if len(ids) > 1}
+
+
+def _several_contacts(
+    match: MatchResult, snap: Snapshot, contact_ids: list[int], same: list[str]
+) -> None:
+    """Several contacts hold the ИНН of 1C counterparties ``same``: each of them not
+    paired yet waits for a person, naming every contact; none is linked by guess."""
+    contacts = [snap.crm.contacts[c] for c in contact_ids]
+    keys = tuple(contact_key(c) for c in contact_ids)
+    message = tr(_SHARED).format(
+        inn=contacts[0].counterparty.inn, contacts=", ".join(map(person_label, contacts))
+    )
+    for ref in same:
+        if ref not in match.pairs:
+            match.ambiguous.append(Ambiguity(ref, keys, (ref,), "inn", message))
 
 
 def namesakes(snap: Snapshot, match: MatchResult, co: CrmCompany) -> list[str]:
@@ -204,6 +236,10 @@ class Persons:
         if co is None:
             return None, None
         label = person_label(co)
+        shared = [a for a in self.match.ambiguous if key in a.crm_keys and len(a.crm_keys) > 1]
+        if shared and shared[0].onec_ref is not None:  # (pair_person_links: its ИНН)
+            self.ready[key] = (self._several(key, label, shared[0]), shared[0].onec_ref)
+            return self.ready[key]
         origin = co.origin_id if co.originator_id == ORIGINATOR else None
         if origin and origin in self.match.pairs:  # linked by F7 already: used as it is
             self.ready[key] = (None, origin)
@@ -310,6 +346,16 @@ class Persons:
         hold_f7(
             self.b, item, (key, label), nz.label(field), message, action, op_id, crm_value=value
         )
+
+    def _several(self, key: str, label: str, amb: Ambiguity) -> str:
+        """The contact's 1C person whose ИНН other contacts hold too: held, named."""
+        held = f"F7:ambiguous:{key}"
+        action = tr(
+            "leave the INN on one contact in the CRM (or merge the contacts); the next run "
+            "links the person to it"
+        )
+        hold_f7(self.b, held, (key, label), nz.label("inn"), amb.message, action, held)
+        return held
 
     def _link(self, key: str, onec_ref: str, rule: str) -> str:
         """The contact's 1C counterparty found (``rule``): linked, not created again."""

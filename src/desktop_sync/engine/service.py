@@ -75,6 +75,7 @@ from desktop_sync.engine.planner import (
     key_scope,
 )
 from desktop_sync.engine.read import FULL_EVERY, check_scopes, read_crm, read_onec
+from desktop_sync.engine.read_persons import add_person_contacts
 from desktop_sync.engine.records import Checked, ForPrint, SettingChoices
 from desktop_sync.engine.sharing import Sharing
 from desktop_sync.engine.snapshot import Snapshot, link_texts
@@ -252,6 +253,7 @@ class SyncService(JournalDoor):
         snapshot = Snapshot(onec=onec, crm=crm, full=previous is None)
         progress(Progress(Stage.PLAN))
         links = Links(self.journal.links_of(LINKED_TYPES, link_texts(snapshot)))
+        add_person_contacts(self.crm, snapshot, links)  # contacts the read did not bring
         settings = PlanSettings(
             key_scope(self.profile.crm_url, self.profile.uuid),
             send_stage=self.profile.stages.get("send", ""),

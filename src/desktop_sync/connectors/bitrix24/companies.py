@@ -130,6 +130,33 @@ class Companies:
                 for kind in ("contacts", "requisites")}  # fmt: skip
         return with_requisites(rows["contacts"], rows["requisites"], mapping.contact)
 
+    def contacts_with_inn(self, inns: Sequence[str]) -> list[CrmCompany]:
+        """The contacts holding a requisite with one of these ИНН (1C private persons
+        whose contact the read did not bring), with all their requisites: one batch
+        request for the requisites (``ENTITY_TYPE_ID`` 3, ``@RQ_INN``), one more for the
+        contacts only when some are found. A requisite whose ИНН is none of these is not
+        taken (a portal that ignored the filter must not make every contact a match)."""
+        if not inns:
+            return []
+        wanted = set(inns)
+        lists = {
+            f"requisites{n}": ListScan(
+                "crm.requisite.list",
+                {"filter": {"ENTITY_TYPE_ID": 3, "@RQ_INN": list(inns[n : n + IN_LIST])}},
+                pages=1,  # most ИНН have no contact: a page each, more only if it is full
+            )
+            for n in range(0, len(inns), IN_LIST)
+        }
+        got = scan_together(self.rest, lists).rows
+        owners = {
+            owner
+            for rows in got.values()
+            for r in rows
+            if str(r.get("RQ_INN") or "").strip() in wanted
+            and (owner := mapping.as_int(r.get("ENTITY_ID"))) is not None
+        }
+        return self.contacts_of(sorted(owners))
+
     def contact_scans(self, ids: Sequence[int]) -> dict[str, ListScan]:
         """The scans of these contacts and of their requisites (``contacts``,
         ``requisites``): a request of their own, or beside other lists."""

@@ -1,0 +1,138 @@
+"""A 1C private person whose CRM contact has no invoice or deal: the read looks the
+contact up by the person's ИНН (``crm.requisite.list`` of contacts, ``@RQ_INN``), so the
+person is linked to it instead of made a CRM company beside it (a duplicate
+counterparty). Before, only contacts buying on a CRM invoice or deal were read.
+
+The seeded world has such a person on both configurations: «Иванов Дмитрий Сергеевич»
+(ИНН 503766444957), a customer of a 1C invoice, and CRM contact 2 with the same ИНН and
+no invoice or deal of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
+from desktop_sync.connectors.bitrix24.companies import Companies
+from desktop_sync.crm.types import CrmCompany
+from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
+from desktop_sync.engine.ops import EntityType
+from tests.cli.test_inbox_words import _inbox
+
+from .conftest import World, set_profile
+from .test_person_is_contact import INN, companies_with_inn, person_links, seed_person
+
+
+def _crm(world: World) -> Bitrix24Client:
+    return Bitrix24Client(world.crm.webhook, throttle=False)
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The ИНН each look-up of contacts asked the CRM for (the real one, over the wire)."""
+    calls: list[list[str]] = []
+    real = Companies.contacts_with_inn
+
+    def spy(self: Companies, inns: Sequence[str]) -> list[CrmCompany]:
+        calls.append(list(inns))
+        return real(self, inns)
+
+    monkeypatch.setattr(Companies, "contacts_with_inn", spy)
+    return calls
+
+
+def _crm_invoices_of(world: World, onec_ref: str) -> list[tuple[int | None, int | None]]:
+    """(company, contact) of each CRM invoice linked to a 1C invoice of the person."""
+    with world.service() as svc:
+        refs = {
+            int(lk.crm_id or 0): lk.onec_ref
+            for lk in svc.links(EntityType.INVOICE)
+            if lk.crm_id and lk.crm_id.isdigit()
+        }
+        mine = [
+            cid
+            for cid, ref in refs.items()
+            if (doc := svc.onec.invoice(ref or "")) is not None and doc.counterparty_ref == onec_ref
+        ]
+    with _crm(world) as c:
+        return [(inv.company_id, inv.contact_id) for inv in map(c.invoices.get, mine)]
+
+
+def test_a_person_whose_contact_has_no_invoice_is_linked_to_it(
+    world: World, asked: list[list[str]]
+) -> None:
+    onec_ref, contact_id = seed_person(world)
+    with world.service() as svc:  # F8 from the person's 1C invoice's day
+        day = min(i.date for i in svc.onec.invoices() if i.counterparty_ref == onec_ref)
+    set_profile(world, ("onec.invoices_since", day.isoformat()[:10]))
+
+    _summary, plan = world.sync()
+    mine = [op.op_id for op in plan.operations if onec_ref in op.op_id and "F7" in op.op_id]
+    assert mine == [f"F7:link:{onec_ref}"], [
+        op.reason for op in plan.operations if onec_ref in op.op_id
+    ]
+    assert companies_with_inn(world) == []
+    assert person_links(world, onec_ref) == [f"contact/{contact_id}"]
+    issued = _crm_invoices_of(world, onec_ref)
+    assert issued and all(i == (None, contact_id) for i in issued), issued
+
+    assert len(asked) == 1 and INN in asked[0]  # one look-up, every person in it
+    again = world.sync()[1]
+    assert again.operations == (), [op.reason for op in again.operations]
+    assert len(asked) == 1  # each linked now: not asked again
+
+
+def test_a_person_without_a_contact_is_made_a_company_as_before(
+    world: World, asked: list[list[str]]
+) -> None:
+    onec_ref, contact_id = seed_person(world)
+    with _crm(world) as c:  # the contact's requisite holds another ИНН: no contact has it
+        rid = next(
+            int(r["ID"]) for r in c.companies.requisite_rows(3) if int(r["ENTITY_ID"]) == contact_id
+        )
+        c.companies.update_requisite(rid, {"RQ_INN": "500100732259"})
+
+    world.sync()
+    assert len(asked) == 1 and INN in asked[0]  # asked once, found nothing
+    made = companies_with_inn(world)
+    assert len(made) == 1
+    assert person_links(world, onec_ref) != [f"contact/{contact_id}"]
+    again = world.sync()[1]
+    assert again.operations == (), [op.reason for op in again.operations]
+    assert len(asked) == 1 and companies_with_inn(world) == made
+
+
+def test_a_person_whose_inn_two_contacts_hold_waits_naming_both(world: World) -> None:
+    onec_ref, contact_id = seed_person(world)
+    with _crm(world) as c:
+        twin = c.companies.add_contact(
+            _person("Иванов Дмитрий Сергеевич"), originator_id="", origin_id=""
+        )
+        c.companies.add_requisite(
+            twin, Requisite(INN, "", "Иванов Дмитрий Сергеевич"), name="Иванов Дмитрий Сергеевич",
+            kind=CounterpartyKind.PERSON, owner_type=3,
+        )  # fmt: skip
+
+    _summary, plan = world.sync()
+    assert [op.op_id for op in plan.operations if onec_ref in op.op_id] == []
+    assert companies_with_inn(world) == []
+    assert person_links(world, onec_ref) == []
+    about = [i for i in plan.items if i.record_id == onec_ref]
+    assert len(about) == 1, [i.message for i in plan.items]
+    assert f"{contact_id}" in about[0].message and f"{twin}" in about[0].message
+    inbox = _inbox_json(world)
+    text = json.dumps(
+        [i for i in inbox if i["record"] == about[0].record_label], ensure_ascii=False
+    )
+    assert "contact/" not in text and "Иванов Дмитрий Сергеевич" in text, text
+
+
+def _person(name: str) -> Counterparty:
+    return Counterparty(name=name, kind=CounterpartyKind.PERSON)
+
+
+def _inbox_json(world: World) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = json.loads(_inbox(world, "ru", "--json"))["items"]
+    return items
