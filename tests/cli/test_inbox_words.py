@@ -47,7 +47,7 @@ def _inbox(world: World, lang: str, *args: str) -> str:
     return done.stdout
 
 
-def _conflicts(world: World) -> tuple[str, str]:
+def make_conflicts(world: World) -> tuple[str, str]:
     """After a first sync: a linked counterparty renamed on both sides, one linked
     invoice's company cleared in the CRM, another's moved to another company and its
     first row's quantity changed (1C leads a sent invoice: conflicts). Returns the
@@ -82,7 +82,7 @@ def _conflicts(world: World) -> tuple[str, str]:
 
 
 def test_inbox_names_records_and_never_shows_a_guid_or_none(world: World) -> None:
-    buyer, moved_to = _conflicts(world)
+    buyer, moved_to = make_conflicts(world)
     for lang, missing, inn, row in (
         ("ru", "нет в CRM", "ИНН", "строка 1: "),
         ("en", "not in the CRM", "INN", "row 1: "),
@@ -104,7 +104,7 @@ def test_inbox_names_records_and_never_shows_a_guid_or_none(world: World) -> Non
 def test_the_journal_keeps_what_a_decision_is_checked_against(world: World) -> None:
     """The words are the door's: the journal's item keeps the references the next plan
     compares a decision with, and a decision taken on the door's item holds."""
-    _conflicts(world)
+    make_conflicts(world)
     with world.service() as svc:
         raw = [i for i in svc.journal.inbox() if i.kind == "conflict" and i.flow == "F2"]
         assert any(isinstance(i.onec_value, str) and GUID.match(i.onec_value) for i in raw)

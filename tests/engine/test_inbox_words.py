@@ -88,3 +88,48 @@ def test_values_in_words_already_are_left_alone() -> None:
 def test_an_unknown_reference_is_named_by_what_it_is(lang: str) -> None:
     out = shown(Rec(f"F2:conflict:invoice:{CP}:counterparty", UNKNOWN, CP), known)
     assert not GUID.search(str(out.onec_value)) and out.onec_value
+
+
+def test_a_plan_item_is_said_as_its_inbox_record(lang: str) -> None:
+    """The plan review and the Inbox show one conflict in the same words: a plan's
+    ``Item`` (``key``) goes through the same function as the journal's record."""
+    from desktop_sync.engine.model import Flow, Item, ItemKind
+
+    key = f"F2:conflict:invoice:{CP}:counterparty"
+    item = Item(key, ItemKind.CONFLICT, Flow.F2, "invoice", CP, "Счёт № 1", "Контрагент",
+                "изменено с обеих сторон", onec_value=CP, crm_value="crm:None",
+                base_value=OTHER)  # fmt: skip
+    said, record = shown(item, known), shown(Rec(key, CP, "crm:None", OTHER), known)
+    assert (said.onec_value, said.crm_value, said.base_value) == (
+        record.onec_value, record.crm_value, record.base_value,
+    )  # fmt: skip
+    assert said.key == key and not GUID.search(_texts(Rec(key, *_values(said))))
+
+
+def _values(r: Any) -> tuple[Any, Any, Any]:
+    return r.onec_value, r.crm_value, r.base_value
+
+
+@dataclass(frozen=True)
+class Party:
+    dedup_key: str
+    onec_value: Any
+    crm_value: Any
+    base_value: Any = None
+    entity_type: str = COUNTERPARTY
+
+
+def test_a_counterparty_item_names_each_record_it_lists(lang: str) -> None:
+    """Two 1C persons with a contact's ИНН, a contact or CRM companies that fit a 1C
+    counterparty: each named, never ``contact/3`` or a GUID; an ИНН stays an ИНН."""
+    out = shown(Party("F7:person_inn:contact/3", f"{CP}, {UNKNOWN}", "503766444957"), known)
+    assert out.onec_value.startswith("ПАО «Восток-Снаб» (")
+    assert out.onec_value.count(", ") >= 2 and not GUID.search(out.onec_value)
+    assert out.crm_value == "503766444957"
+    out = shown(Party(f"F7:ambiguous:{CP}", None, "contact/3"), known)
+    contact = "контакт CRM № 3" if lang == "ru" else "CRM contact 3"
+    assert out.crm_value.startswith(contact), out.crm_value
+    out = shown(Party(f"F7:ambiguous:{CP}", None, "12/7, 15/3"), known)
+    assert "12" in out.crm_value and "15" in out.crm_value and "/" not in out.crm_value
+    named = Party("F7:person:contact/3", None, "Иванов Пётр")
+    assert shown(named, known) is named

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop_sync.closing import Closing
 from desktop_sync.config import AppPaths, Profile
@@ -44,6 +44,8 @@ __all__ = [
     "profile_secrets",
 ]
 
+
+T = TypeVar("T")
 
 # What either system answered, already in words and in its category (desktop_sync.errors).
 SYSTEM_ERRORS = (OnecError, CrmError)
@@ -170,11 +172,14 @@ class JournalDoor(Closing):
         """The items, their values in words (a counterparty or a product by its name,
         a missing CRM side «нет в CRM»: ``inbox_words``); the journal keeps the values
         a decision is checked against."""
+        return self.in_words([InboxRecord.of(i) for i in self.journal.inbox(open_only=open_only)])
+
+    def in_words(self, items: Iterable[T]) -> list[T]:
+        """Inbox records or a plan's items with their values in words, as the Inbox
+        shows them (the plan review shows its items so); the items themselves keep the
+        values a decision is checked against."""
         known = functools.cache(self._linked_values)
-        return [
-            inbox_words.shown(InboxRecord.of(i), known)
-            for i in self.journal.inbox(open_only=open_only)
-        ]
+        return [inbox_words.shown(i, known) for i in items]
 
     def _linked_values(self, entity_type: str, onec_ref: str) -> dict[str, Json] | None:
         link = self.journal.link(entity_type, onec_ref=onec_ref)

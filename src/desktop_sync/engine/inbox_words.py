@@ -9,7 +9,12 @@ the moment: a counterparty by its name with ИНН/КПП, a product by its name
 the journal's link of that record), a missing CRM side «нет в CRM», rows one by one
 (only the rows that differ, when the sides have as many), dates and sums as the
 window writes them. A reference the journal does not know is named by what it is,
-never shown as a GUID.
+never shown as a GUID. A counterparty's attention item that lists the records it is
+about (two 1C persons with a contact's ИНН, a contact or CRM companies that fit a 1C
+counterparty) names each of them the same way.
+
+The plan review shows the plan's items with the same words (``JournalDoor.in_words``):
+an inbox record's ``dedup_key`` and a plan item's ``key`` are the same text.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from desktop_sync.i18n import day_label, language, money_label, tr
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 CRM_PREFIX = "crm:"
+# a counterparty's reference as the plan keeps it: a 1C GUID, a CRM contact
+# (``contact/3``) or a CRM company's requisite (``12/7``)
+REFERENCE = re.compile(GUID.pattern[1:-1].join(("^(", r"|contact/\d+|\d+/\d+)$")))
 
 # (entity type, 1C ref) -> that record's last synchronized 1C values, None if not linked
 Known = Callable[[str, str], Mapping[str, Any] | None]
@@ -47,19 +55,35 @@ def _field(dedup_key: str) -> str:
 
 
 def shown(record: R, known: Known) -> R:
-    """``record`` (an inbox record: ``dedup_key``, ``onec_value``, ``crm_value``,
-    ``base_value``) with its three values in words; the record itself when they are
-    words already."""
+    """``record`` (an inbox record, or a plan's item: its ``dedup_key`` or ``key``,
+    ``entity_type``, ``onec_value``, ``crm_value``, ``base_value``) with its three
+    values in words; the record itself when they are words already."""
     r: Any = record
-    field = _field(r.dedup_key)
+    key = str(getattr(r, "dedup_key", None) or getattr(r, "key", ""))
+    field = _field(key)
     values = (r.onec_value, r.crm_value, r.base_value)
-    if not any(_needs_words(field, v) for v in values):
+    if getattr(r, "entity_type", "") == COUNTERPARTY and not field:
+        texts = tuple(_parties(v, known) for v in values)
+    elif not any(_needs_words(field, v) for v in values):
         return record
-    if field == "rows" and all(isinstance(v, list | None) for v in values):
+    elif field == "rows" and all(isinstance(v, list | None) for v in values):
         texts = _rows_texts(values, known)
     else:
         texts = tuple(value_words(field, v, known) for v in values)
+    if texts == values:
+        return record
     return replace(r, onec_value=texts[0], crm_value=texts[1], base_value=texts[2])  # type: ignore[no-any-return]
+
+
+def _parties(value: Any, known: Known) -> Any:
+    """A counterparty item's value that lists references («ref1, ref2», ``contact/3``,
+    ``12/7, 15/3``): each named; any other value (an ИНН, a name) as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    parts = value.split(", ")
+    if not all(REFERENCE.match(p) for p in parts):
+        return value_words("", value, known) if _needs_words("", value) else value
+    return ", ".join(party(p if GUID.match(p) else CRM_PREFIX + p, known) for p in parts)
 
 
 def _needs_words(field: str, value: Any) -> bool:

@@ -313,7 +313,7 @@ class MainController(QObject):
     def _open_review(self, loaded: Loaded) -> None:
         if self._closing or self.plan_dialog is not None:
             return
-        dialog = PlanReviewDialog(loaded.plan, self.window, loaded.plan_rows)
+        dialog = PlanReviewDialog(loaded.plan, self.window, loaded.plan_rows, loaded.items)
         self.plan_dialog = dialog
         dialog.accepted.connect(lambda: self.apply(loaded.plan, dialog.excluded()))
         dialog.finished.connect(self._review_closed)

@@ -31,6 +31,17 @@ def operation_html(row: PlanRow, section: str) -> str:
     )
 
 
+def waiting_cells(item: Item) -> list[str]:
+    """An item's row in the tree: its record, kind and field, what is wrong, the values."""
+    kind = tr("Conflict") if item.kind is ItemKind.CONFLICT else tr("Needs attention")
+    values = ""
+    if item.kind is ItemKind.CONFLICT:
+        values = tr("1C: {onec}; CRM: {crm}").format(
+            onec=fmt.value(item.onec_value), crm=fmt.value(item.crm_value)
+        )
+    return [item.record_label, f"{kind}: {item.field}", item.message, values]
+
+
 def waiting_html(item: Item) -> str:
     """An item the plan leaves to a person: what is wrong, the values, what to do."""
     kind = tr("Conflict") if item.kind is ItemKind.CONFLICT else tr("Needs attention")

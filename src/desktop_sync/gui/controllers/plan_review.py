@@ -10,6 +10,7 @@ creation in 1C and the write-back of the 1C number to the CRM tick together).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.records import Flow, ItemKind, Operation, OpKind, Plan, System
+from desktop_sync.engine.records import Flow, Item, Operation, OpKind, Plan, System
 from desktop_sync.gui import fmt, labels
 from desktop_sync.gui.controllers import plan_detail
 from desktop_sync.gui.debounce import debounced
@@ -168,10 +169,12 @@ class PlanReviewDialog(QDialog):
         plan: Plan,
         parent: QWidget | None = None,
         rows: dict[Flow, list[PlanRow]] | None = None,
+        items: Sequence[Item] | None = None,
     ) -> None:
         super().__init__(parent)
         self.plan = plan
         self.rows = rows if rows is not None else plan_rows(plan)
+        self.items = tuple(items) if items is not None else plan.items  # door.in_words's
         self.setWindowTitle(tr("Review the plan"))
         self.resize(1100, 640)
         self._items: dict[str, QTreeWidgetItem] = {}
@@ -295,24 +298,16 @@ class PlanReviewDialog(QDialog):
         for group in groups:
             group.setFirstColumnSpanned(True)
         self._fill_more()  # the first screenful now, the rest turn by turn
-        if self.plan.items:
+        if self.items:
             waiting = QTreeWidgetItem(
                 self.tree,
-                [tr("Waiting for a person — not applied ({n})").format(n=len(self.plan.items))],
+                [tr("Waiting for a person — not applied ({n})").format(n=len(self.items))],
             )
             waiting.setFirstColumnSpanned(True)
             waiting.setFont(0, bold)
             children = []
-            for index, it in enumerate(self.plan.items):
-                kind = tr("Conflict") if it.kind is ItemKind.CONFLICT else tr("Needs attention")
-                values = ""
-                if it.kind is ItemKind.CONFLICT:
-                    values = tr("1C: {onec}; CRM: {crm}").format(
-                        onec=fmt.value(it.onec_value), crm=fmt.value(it.crm_value)
-                    )
-                child = QTreeWidgetItem(
-                    [it.record_label, f"{kind}: {it.field}", it.message, values]
-                )
+            for index, it in enumerate(self.items):
+                child = QTreeWidgetItem(plan_detail.waiting_cells(it))
                 child.setToolTip(2, it.action or it.message)
                 child.setData(0, NoteRole, index)
                 children.append(child)
@@ -328,8 +323,8 @@ class PlanReviewDialog(QDialog):
         note = item.data(0, NoteRole) if item is not None else None
         if row is not None and parent is not None:
             text = plan_detail.operation_html(row, str(parent.data(0, NoteRole) or ""))
-        elif isinstance(note, int) and 0 <= note < len(self.plan.items):
-            text = plan_detail.waiting_html(self.plan.items[note])
+        elif isinstance(note, int) and 0 <= note < len(self.items):
+            text = plan_detail.waiting_html(self.items[note])
         else:  # a section's title, or nothing selected
             text = plan_detail.section_html(item.text(0)) if item is not None else ""
         self.detail.show_html(text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_sync.config import AppPaths, Profile
-from desktop_sync.engine.records import Flow, InboxRecord, LinkValues, Plan, Snapshot
+from desktop_sync.engine.records import Flow, InboxRecord, Item, LinkValues, Plan, Snapshot
 from desktop_sync.engine.service import SyncService
 from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
@@ -50,6 +50,7 @@ class Loaded:
     read_at: dt.datetime
     plan_rows: dict[Flow, list[PlanRow]]
     names: Namer  # the journal's records named from this read
+    items: list[Item]  # the plan's items, their values in words as the Inbox says them
     deal_links: list[LinkValues] = field(default_factory=list)  # F9: deals 1C has
 
     def find_invoices(self, query: str) -> list[InvoiceStatus]:
@@ -98,7 +99,8 @@ def read_task(
         views = build_views(shown, links, plan, marks(svc, inbox), warehouse_map)
         return Loaded(snap, plan, views, links[INVOICE], inbox, runs,
                       dt.datetime.now().astimezone(), plan_rows(plan),
-                      journal_names.namer(snap), links[DEAL])  # fmt: skip
+                      journal_names.namer(snap), svc.in_words(plan.items),
+                      links[DEAL])  # fmt: skip
 
     return task
 
