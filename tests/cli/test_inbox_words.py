@@ -115,3 +115,30 @@ def test_the_journal_keeps_what_a_decision_is_checked_against(world: World) -> N
     world.sync()
     with world.service() as svc:
         assert [i for i in svc.inbox() if i.flow == "F2" and i.kind == "conflict"] == []
+
+
+def test_inbox_json_names_the_contact_and_the_1c_persons_of_a_person_item(world: World) -> None:
+    """Two 1C private persons with the ИНН of a CRM contact wait for a person (F7,
+    engine/plan_persons): `inbox --json` said ``"crm_value": "contact/2"`` and listed
+    the two 1C references; it says the contact and the persons in words, as the rest of
+    the inbox does."""
+    from tests.e2e.test_person_is_contact import invoice_for, seed_person
+
+    onec_ref, contact_id = seed_person(world)
+    invoice_for(world, contact_id)
+    person = world.onec.store.get(world.story.counterparties, onec_ref)
+    assert person is not None
+    kind = ("ИНН", "ЮридическоеФизическоеЛицо", "ЮрФизЛицо", "Партнер_Key")
+    twin = {k: person[k] for k in kind if k in person}
+    world.onec.add(world.story.counterparties, Description="Иванов Д. С. (второй)", **twin)
+    world.sync()
+    for lang, contact in (
+        ("ru", f"контакт CRM № {contact_id}"),
+        ("en", f"CRM contact {contact_id}"),
+    ):
+        items = json.loads(_inbox(world, lang, "--json"))["items"]
+        person_items = [i for i in items if i["flow"] == "F7"]
+        assert len(person_items) >= 2, person_items
+        shown = json.dumps(items, ensure_ascii=False)
+        assert "contact/" not in shown and not GUID.search(shown), shown
+        assert contact in shown
