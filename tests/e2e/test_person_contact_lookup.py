@@ -136,3 +136,23 @@ def _person(name: str) -> Counterparty:
 def _inbox_json(world: World) -> list[dict[str, object]]:
     items: list[dict[str, object]] = json.loads(_inbox(world, "ru", "--json"))["items"]
     return items
+
+
+def test_a_person_held_by_an_item_is_asked_once_until_a_full_read(
+    world: World, asked: list[list[str]]
+) -> None:
+    """A person F7 cannot send (an ИНН whose check digits are wrong: an item waits) stays
+    unlinked: asked about by the first run only, not by every run after it (an unchanged
+    run stays at its requests), and again by a full read."""
+    onec_ref, contact_id = seed_person(world)
+    wrong = INN[:-1] + str((int(INN[-1]) + 1) % 10)
+    world.onec.edit(world.story.counterparties, onec_ref, ИНН=wrong)
+
+    _summary, plan = world.sync()
+    assert [i for i in plan.items if i.record_id == onec_ref]  # held, named
+    assert len(asked) == 1 and wrong in asked[0]
+    world.sync()
+    assert len(asked) == 1  # asked since the last full read: not again
+    world.sync(full=True)
+    assert len(asked) == 2 and wrong in asked[1]
+    assert person_links(world, onec_ref) == [] and contact_id

@@ -277,6 +277,7 @@ def read_crm(
         _deals_into(client, data, deals, len(old.deals) if old is not None else 0)
         data.deals = share(data.deals)
     _contacts_into(client, data, lists, old)
+    data.persons_asked = old.persons_asked if old is not None else []  # (read_persons)
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores

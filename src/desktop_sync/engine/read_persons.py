@@ -9,8 +9,11 @@ holding the ИНН of such persons are looked up (``crm.requisite.list`` of cont
 ``plan_persons.pair_person_links`` links each to its person.
 
 Only persons the plan would send are asked about: customers of 1C documents, not linked
-in the journal, whose ИНН no contact or company read holds. An unchanged run has none
-(each was linked by the run that met it) and asks nothing.
+in the journal, whose ИНН no contact or company read holds, not asked about since the
+last full read (``CrmData.persons_asked``, kept with the snapshot: a person held by an
+item stays unlinked, and was asked on every run). An unchanged run asks nothing. A
+contact given such a person's ИНН later is found by the next full read (at least daily),
+as a contact's own changes are.
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ def customers(snap: Snapshot) -> set[str]:
 def persons_to_look_up(snap: Snapshot, linked: Set[str]) -> list[str]:
     """The ИНН of the 1C private persons whose CRM contact may exist unread: customers,
     not ``linked``, not marked for deletion, no КПП, a 12-digit ИНН that no contact or
-    company of the read holds."""
+    company of the read holds and that was not asked about since the last full read."""
     held = {
         nz.text(rq.inn)
         for co in (*snap.crm.contacts.values(), *snap.crm.companies.values())
         for rq in co.counterparty.requisites
     }
     held |= {nz.text(co.counterparty.inn) for co in snap.crm.contacts.values()}
+    held.update(snap.crm.persons_asked)
     people = customers(snap)
     out: set[str] = set()
     for ref in people:
@@ -74,4 +78,5 @@ def add_person_contacts(client: CrmPort, snap: Snapshot, links: Links) -> int:
         raise ConnectError.of(exc) from None
     found = {co.counterparty.crm_id: co for co in read if co.counterparty.crm_id is not None}
     snap.crm.contacts.update(found)
+    snap.crm.persons_asked = sorted({*snap.crm.persons_asked, *inns})
     return len(found)

@@ -87,6 +87,8 @@ class CrmData:
     deals_unreadable: dict[int, str] = field(default_factory=dict)  # deal id -> why
     deal_stages: dict[str, str] = field(default_factory=dict)  # F9: of the mapped pipelines
     contacts: dict[int, CrmCompany] = field(default_factory=dict)  # buyers without a company
+    # ИНН of 1C private persons asked about since the last full read (engine/read_persons)
+    persons_asked: list[str] = field(default_factory=list)
     stock_at: str = ""  # the portal's time when ``stock`` was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
 
