@@ -107,7 +107,7 @@ def test_the_journal_keeps_what_a_decision_is_checked_against(world: World) -> N
     make_conflicts(world)
     with world.service() as svc:
         raw = [i for i in svc.journal.inbox() if i.kind == "conflict" and i.flow == "F2"]
-        assert any(isinstance(i.onec_value, str) and GUID.match(i.onec_value) for i in raw)
+        assert any(GUID.fullmatch(str(i.onec_value)) for i in raw)
         shown = {i.id: i for i in svc.inbox()}
         for item in raw:
             assert not GUID.search(str(shown[item.id].onec_value))
@@ -142,3 +142,24 @@ def test_inbox_json_names_the_contact_and_the_1c_persons_of_a_person_item(world:
         shown = json.dumps(items, ensure_ascii=False)
         assert "contact/" not in shown and not GUID.search(shown), shown
         assert contact in shown
+
+
+def test_inbox_items_are_shown_in_the_language_of_the_moment(world: World) -> None:
+    """A run in Russian, then `inbox` in English: the items in English, as a run in
+    English writes them (and the other way round). The journal kept each item's words
+    in the language of the run that found it."""
+    from desktop_sync.i18n import language, set_language
+
+    was = language()
+    set_language("ru")
+    try:
+        make_conflicts(world)
+    finally:
+        set_language(was)
+    after_ru = {lang: json.loads(_inbox(world, lang, "--json"))["items"] for lang in ("ru", "en")}
+    world.sync(lang="en")
+    after_en = {lang: json.loads(_inbox(world, lang, "--json"))["items"] for lang in ("ru", "en")}
+    assert len(after_en["en"]) >= 5
+    for lang in ("ru", "en"):
+        for before, now in zip(after_ru[lang], after_en[lang], strict=True):
+            assert before == now

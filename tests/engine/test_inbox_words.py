@@ -133,3 +133,21 @@ def test_a_counterparty_item_names_each_record_it_lists(lang: str) -> None:
     assert "12" in out.crm_value and "15" in out.crm_value and "/" not in out.crm_value
     named = Party("F7:person:contact/3", None, "Иванов Пётр")
     assert shown(named, known) is named
+
+
+def test_an_item_is_said_in_the_language_of_the_moment(lang: str) -> None:
+    """What the journal keeps an item's words were made of (desktop_sync.said): said
+    again when the language differs; an item written before (nothing kept) as written."""
+    from desktop_sync import said
+    from desktop_sync.engine.inbox_words import in_language
+    from desktop_sync.engine.records import InboxRecord
+
+    other = "en" if lang == "ru" else "ru"
+    set_language(other)
+    made = {"lang": other, "field": said.parse("ИНН" if other == "ru" else "INN")}
+    set_language(lang)
+    rec = InboxRecord(1, None, "attention", "F7", COUNTERPARTY, CP, "ООО «Ромашка»", "x",
+                      None, None, None, "m", "a", "F7:x", "open", None)  # fmt: skip
+    assert in_language(rec, made).field == ("ИНН" if lang == "ru" else "INN")
+    assert in_language(rec, None) is rec
+    assert in_language(rec, {**made, "lang": lang}) is rec

@@ -169,10 +169,11 @@ class JournalDoor(Closing):
     # -- the inbox and links ------------------------------------------------------------
 
     def inbox(self, *, open_only: bool = True) -> list[InboxRecord]:
-        """The items, their values in words (a counterparty or a product by its name,
-        a missing CRM side «нет в CRM»: ``inbox_words``); the journal keeps the values
-        a decision is checked against."""
-        return self.in_words([InboxRecord.of(i) for i in self.journal.inbox(open_only=open_only)])
+        """The items in the language of the moment, their values in words (a
+        counterparty or a product by its name, a missing CRM side «нет в CRM»:
+        ``inbox_words``); the journal keeps the values a decision is checked against."""
+        rows = self.journal.inbox(open_only=open_only)
+        return self.in_words([inbox_words.in_language(InboxRecord.of(i), i.said) for i in rows])
 
     def in_words(self, items: Iterable[T]) -> list[T]:
         """Inbox records or a plan's items with their values in words, as the Inbox

@@ -26,6 +26,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from desktop_sync import said
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.decisions import conflict_field
 from desktop_sync.engine.plan_base import COUNTERPARTY, PRODUCT
@@ -73,6 +74,17 @@ def shown(record: R, known: Known) -> R:
     if texts == values:
         return record
     return replace(r, onec_value=texts[0], crm_value=texts[1], base_value=texts[2])  # type: ignore[no-any-return]
+
+
+def in_language(record: R, made_of: Mapping[str, Any] | None) -> R:
+    """``record`` with its message, action, field and record said in the language of
+    the moment, from what the journal keeps they were made of (``desktop_sync.said``);
+    as written when it keeps nothing (an item written before, a system's own words)."""
+    if not made_of or made_of.get("lang") == language():
+        return record
+    texts = {k: said.say(v) for k, v in made_of.items() if k != "lang"}
+    r: Any = record
+    return replace(r, **texts) if texts else record
 
 
 def _parties(value: Any, known: Known) -> Any:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from desktop_sync import said
+from desktop_sync.i18n import language
 from desktop_sync.journal.base import JournalBase, workstation
 from desktop_sync.journal.models import InboxItem, InboxKind, InboxState
 from desktop_sync.redact import scrub
@@ -22,6 +24,7 @@ class InboxJournal(JournalBase):
         for key in ("message", "action", "record_label"):
             if key in fields:
                 fields[key] = scrub(fields[key])
+        fields["said"] = _made_of(fields)
         with self.session() as s:
             existing = s.scalars(
                 select(InboxItem).where(
@@ -80,3 +83,14 @@ def _resolve(item: InboxItem, resolution: dict[str, Any], by: str) -> None:
     item.resolution = resolution
     item.resolved_by = by
     item.resolved_at = dt.datetime.now(dt.UTC)
+
+
+SAID = ("message", "action", "field", "record_label")
+
+
+def _made_of(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """What an item's words are made of (``desktop_sync.said``), in the language they
+    are written in; None when none of them is the catalog's."""
+    made = {k: said.parse(str(fields[k])) for k in SAID if fields.get(k)}
+    kept = {k: v for k, v in made.items() if v is not None}
+    return {"lang": language(), **kept} if kept else None

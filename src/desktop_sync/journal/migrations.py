@@ -151,7 +151,13 @@ def _v3(conn: Connection) -> None:
     md.create_all(conn)
 
 
-STEPS: tuple[Step, ...] = (_v1, _v2, _v3)
+def _v4(conn: Connection) -> None:
+    """An inbox item keeps what its words were made of (``desktop_sync.said``), so that
+    it is shown in the language of the moment; items written before keep their words."""
+    conn.execute(text("ALTER TABLE inbox ADD COLUMN said TEXT"))
+
+
+STEPS: tuple[Step, ...] = (_v1, _v2, _v3, _v4)
 LATEST = len(STEPS)
 
 _version_md = MetaData()

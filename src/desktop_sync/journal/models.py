@@ -168,6 +168,9 @@ class InboxItem(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     action: Mapped[str] = mapped_column(Text, default="")
     dedup_key: Mapped[str] = mapped_column(String(160), default="")
+    # what message, action, field and record_label were made of (desktop_sync.said), to
+    # show them in the language of the moment; None: shown as written
+    said: Mapped[dict[str, Any] | None] = mapped_column(JsonDecimal)
     state: Mapped[str] = mapped_column(String(16), default=InboxState.OPEN.value)
     resolution: Mapped[dict[str, Any] | None] = mapped_column(JsonDecimal)
     resolved_by: Mapped[str] = mapped_column(String(128), default="")

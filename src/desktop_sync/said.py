@@ -1,0 +1,130 @@
+"""What a text says, kept so that it can be said again in the other language.
+
+An inbox item's message, action, field and record are made by ``tr(...).format(...)``
+in the language of the run that found it, and the journal keeps those words. To show
+an item in the language of the moment, the journal also keeps what the words were made
+of (:func:`parse`, when the item is written): the catalog's English source of the text
+and its arguments, each argument again a text of the catalog, a date, an amount, or a
+name kept as it is. :func:`say` makes the words from that in the current language.
+
+A text no catalog entry makes (a system's own answer, texts joined by hand) is not
+parsed: it is shown as it was written. So is every item written before this was kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from desktop_sync.i18n import PLURAL_SEPARATOR, catalog, day_label, language, money_label
+
+Said = (
+    Any  # str (said as it is) | {"id": source, "args": {name: Said}} | {"date": …} | {"money": …}
+)
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+MAX_DEPTH = 4
+_DAY = {
+    "ru": re.compile(r"^(\d\d)\.(\d\d)\.(\d{4})$"),
+    "en": re.compile(r"^(\d{4})-(\d\d)-(\d\d)$"),
+}
+_MONEY = {"ru": re.compile(r"^-?\d{1,3}(?:[\u00a0 ]\d{3})*,\d\d[\u00a0 ]₽$"),
+          "en": re.compile(r"^-?\d{1,3}(?:,\d{3})*\.\d\d[\u00a0 ]₽$")}  # fmt: skip
+
+
+class _Template:
+    """One catalog entry as written in one language: a regular expression of it."""
+
+    __slots__ = ("anchor", "names", "pattern", "source", "weight")
+
+    def __init__(self, source: str, written: str) -> None:
+        self.source = source
+        parts = PLACEHOLDER.split(written)  # literal, name, literal, name, …
+        literals, names = parts[0::2], parts[1::2]
+        regex, seen = [], set()
+        for i, literal in enumerate(literals):
+            regex.append(re.escape(literal))
+            if i < len(names):
+                name = names[i]
+                regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                seen.add(name)
+        self.pattern = re.compile("".join(regex), re.DOTALL)
+        self.names = names
+        self.anchor = max(literals, key=len)
+        self.weight = sum(len(x) for x in literals)
+
+
+@functools.cache
+def _templates(lang: str) -> tuple[dict[str, str], list[_Template]]:
+    """(text -> source) of the catalog's plain texts, and its texts with arguments,
+    the most literal first, as written in ``lang``."""
+    plain: dict[str, str] = {}
+    formed: list[_Template] = []
+    for source, russian in catalog("ru").items():
+        if PLURAL_SEPARATOR in russian or ("{" in source and not PLACEHOLDER.search(source)):
+            continue
+        written = russian if lang == "ru" else source
+        if set(PLACEHOLDER.findall(written)) != set(PLACEHOLDER.findall(source)):
+            continue  # a translation that drops an argument cannot be said back
+        if PLACEHOLDER.search(written):
+            if len(PLACEHOLDER.sub("", written).strip()) >= 2:
+                formed.append(_Template(source, written))
+        else:
+            plain.setdefault(written, source)
+    formed.sort(key=lambda t: -t.weight)
+    return plain, formed
+
+
+def parse(text: str, lang: str | None = None) -> Said | None:
+    """What ``text`` (written in ``lang``, the current language by default) is made of;
+    ``None`` when no catalog entry makes it."""
+    found = _parse(text, lang or language(), 0)
+    return None if isinstance(found, str) else found
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, lang: str, depth: int) -> Said:
+    plain, formed = _templates(lang)
+    if text in plain:
+        return {"id": plain[text], "args": {}}
+    if (day := _DAY[lang].match(text)) is not None:
+        parts = day.groups() if lang == "en" else day.groups()[::-1]
+        return {"date": "-".join(parts)}
+    if _MONEY[lang].match(text):
+        try:
+            amount = Decimal(
+                re.sub(r"[^\d,.-]", "", text).replace(",", "" if lang == "en" else ".")
+            )
+        except InvalidOperation:
+            return text
+        return {"money": str(amount)}
+    if depth >= MAX_DEPTH or not text:
+        return text
+    for t in formed:
+        if t.anchor in text and (m := t.pattern.fullmatch(text)) is not None:
+            args = {name: _parse(m.group(name), lang, depth + 1) for name in t.names}
+            return {"id": t.source, "args": args}
+    return text
+
+
+def say(said: Said) -> str:
+    """The words of ``said`` in the current language."""
+    lang = language()
+    if isinstance(said, str):
+        return said
+    if not isinstance(said, dict):
+        return str(said)
+    if "date" in said:
+        return day_label(dt.date.fromisoformat(str(said["date"])))
+    if "money" in said:
+        return money_label(Decimal(str(said["money"])))
+    source = str(said.get("id", ""))
+    written = source if lang == "en" else catalog(lang).get(source, source)
+    args = {k: say(v) for k, v in dict(said.get("args") or {}).items()}
+    try:
+        return written.format(**args)
+    except (KeyError, IndexError, ValueError):
+        return source.format(**args) if args else source
