@@ -133,7 +133,7 @@ def _setup_crm(paths: AppPaths, profile: Profile) -> None:
 
 def _headless(paths: AppPaths, profile: Profile) -> int:
     from desktop_sync.cli.progress import TerminalProgress, enabled
-    from desktop_sync.cli.sync_cmds import OUTCOME_EXIT, print_plan, print_summary
+    from desktop_sync.cli.sync_cmds import outcome_exit, print_plan, print_summary
     from desktop_sync.engine.service import SyncService
 
     # A failure reaches cli.main as it is: words and exit code from errors.describe.
@@ -146,7 +146,7 @@ def _headless(paths: AppPaths, profile: Profile) -> int:
         echo(tr("== Synchronization"))
         summary, _plan = svc.run(bar, trigger="cli")
         print_summary(summary)
-    code = int(OUTCOME_EXIT[summary.outcome])
+    code = int(outcome_exit(summary.outcome))
     echo()
     echo(exit_meaning(code))
     return code

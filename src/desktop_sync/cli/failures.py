@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 from desktop_sync.config import AppPaths
 from desktop_sync.errors import describe
@@ -29,12 +30,14 @@ def explain(exc: BaseException) -> tuple[str, Exit] | None:
 
 def said_here(exc: BaseException) -> str | None:
     """The command line's own words for a failure the window words its own way."""
+    # A SecretMissing was raised by the engine's facade, so it is imported already; a
+    # usage or profile error does not import the engine to find out (a command's start-up).
+    facade = sys.modules.get("desktop_sync.engine.facade")
+    if facade is None or not isinstance(exc, facade.SecretMissing):
+        return None
     from desktop_sync.cli.profile_cmds import secret_missing_words
-    from desktop_sync.engine.facade import SecretMissing
 
-    if isinstance(exc, SecretMissing):
-        return secret_missing_words(exc.profile, exc.secret)
-    return None
+    return secret_missing_words(exc.profile, exc.secret)
 
 
 def private_files() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,16 +16,11 @@ from desktop_sync.cli.context import (
     pass_context,
 )
 from desktop_sync.config.urls import check_journal_url
-from desktop_sync.engine.facade import (
-    ExportError,
-    JournalDoor,
-    NothingToCopy,
-    copy_journal,
-    export_table,
-)
-from desktop_sync.engine.records import OperationRecord
 from desktop_sync.i18n import N_, time_label, tr
-from desktop_sync.readmodel import journal_reason
+
+if TYPE_CHECKING:  # the journal's door is imported when a command opens it, not by --help
+    from desktop_sync.engine.facade import JournalDoor
+    from desktop_sync.engine.records import OperationRecord
 
 OP_COLUMNS = (
     "id",
@@ -97,6 +92,8 @@ def word(code: str | None) -> str:
 
 def open_door(ctx: Context) -> JournalDoor:
     """The profile's journal through the door: no secret is read, nothing is reached."""
+    from desktop_sync.engine.facade import JournalDoor
+
     return JournalDoor.open_journal_only(ctx.store.get(ctx.profile_name), ctx.paths)
 
 
@@ -129,6 +126,9 @@ def journal_cmd(
     """Every run and every change the sync made."""
     if click_ctx.invoked_subcommand is not None:
         return
+    from desktop_sync.engine.facade import ExportError, export_table
+    from desktop_sync.readmodel import journal_reason
+
     ctx = click_ctx.find_object(Context)
     assert ctx is not None
     with open_door(ctx) as door:
@@ -183,6 +183,7 @@ def _list_runs(door: JournalDoor, as_json: bool) -> None:
 def journal_migrate(ctx: Context, to_url: str) -> None:
     """Copy this profile's journal into a shared PostgreSQL journal and use that from now on."""
     from desktop_sync.cli.profile_cmds import _journal_password
+    from desktop_sync.engine.facade import NothingToCopy, copy_journal
 
     profile = ctx.store.get(ctx.profile_name)
     url = check_journal_url(to_url)

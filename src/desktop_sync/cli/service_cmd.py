@@ -23,14 +23,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from desktop_sync.cli.context import CommandError, Context, echo, pass_context
-from desktop_sync.engine.records import Outcome, RunSummary
-from desktop_sync.engine.service import SyncService
 from desktop_sync.errors import Cancelled, describe
 from desktop_sync.i18n import tr
+
+if TYPE_CHECKING:  # the engine is imported by the run, not by `service --help`
+    from desktop_sync.engine.records import RunSummary
 
 log = logging.getLogger("desktop_sync.service")
 
@@ -87,6 +89,9 @@ def _health(summary: RunSummary, seconds: float) -> str:
 
 def run_once(ctx: Context, dry_run: bool, stop: threading.Event) -> str:
     """One scheduled synchronisation; its health line (never raises for the expected)."""
+    from desktop_sync.engine.records import Outcome
+    from desktop_sync.engine.service import SyncService
+
     started = time.monotonic()
     try:
         profile = ctx.store.get(ctx.profile_name)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from desktop_sync.cli.context import Context, echo, emit_json, pass_context
 from desktop_sync.cli.door import ask
-from desktop_sync.engine.records import InvoiceStatus
 from desktop_sync.i18n import day_label, money_label, tr
+
+if TYPE_CHECKING:
+    from desktop_sync.engine.records import InvoiceStatus
 
 
 def status_data(st: InvoiceStatus) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,32 +19,32 @@ from desktop_sync.cli.context import (
 from desktop_sync.cli.door import ask
 from desktop_sync.cli.failures import said_here
 from desktop_sync.cli.journal_cmds import open_door, word
-from desktop_sync.cli.progress import TerminalProgress, enabled
-from desktop_sync.config import Profile
-from desktop_sync.engine.records import (
-    COUNT_KEYS,
-    Checked,
-    DecisionRefused,
-    Flow,
-    OpKind,
-    Outcome,
-    Plan,
-    RunSummary,
-)
-from desktop_sync.engine.service import ConnectError, SetupIncomplete, SyncService
 from desktop_sync.exitcodes import Exit
 from desktop_sync.i18n import language, tr
 
-OUTCOME_EXIT = {
-    Outcome.DONE: Exit.OK,
-    Outcome.WAITING: Exit.WAITING,
-    Outcome.PARTIAL: Exit.PARTIAL,
-    Outcome.CANNOT_CONNECT: Exit.CANNOT_CONNECT,
-    Outcome.CANCELLED: Exit.PARTIAL,
-}
+# The engine is imported by the commands that run it, not here: a help page, a usage
+# error or `profile list` does not pay for it (docs/decisions/ci-time.md).
+if TYPE_CHECKING:
+    from desktop_sync.config import Profile
+    from desktop_sync.engine.records import Checked, Flow, Outcome, Plan, RunSummary
+    from desktop_sync.engine.service import ConnectError
+
+
+def outcome_exit(outcome: Outcome) -> Exit:
+    from desktop_sync.engine.records import Outcome
+
+    return {
+        Outcome.DONE: Exit.OK,
+        Outcome.WAITING: Exit.WAITING,
+        Outcome.PARTIAL: Exit.PARTIAL,
+        Outcome.CANNOT_CONNECT: Exit.CANNOT_CONNECT,
+        Outcome.CANCELLED: Exit.PARTIAL,
+    }[outcome]
 
 
 def _flows(only: str | None) -> tuple[Flow, ...] | None:
+    from desktop_sync.engine.records import Flow
+
     if not only:
         return None
     out = []
@@ -88,6 +88,8 @@ def amount(v: Decimal) -> str:
 
 
 def print_plan(plan: Plan) -> None:
+    from desktop_sync.engine.records import OpKind
+
     if plan.is_empty():
         echo(tr("Nothing to do: both systems agree."))
         return
@@ -114,6 +116,8 @@ def print_plan(plan: Plan) -> None:
 
 
 def print_summary(summary: RunSummary) -> None:
+    from desktop_sync.engine.records import COUNT_KEYS
+
     c = summary.counts
     echo(
         tr(
@@ -155,6 +159,10 @@ def sync_cmd(
     """Read both systems, plan, and (with --apply) synchronize."""
     if dry_run == apply_:
         raise CommandError(tr("choose exactly one of --dry-run and --apply"))
+    from desktop_sync.cli.progress import TerminalProgress, enabled
+    from desktop_sync.engine.records import Outcome
+    from desktop_sync.engine.service import ConnectError, SyncService
+
     flows = _flows(only)
     profile = ctx.store.get(ctx.profile_name)
     try:
@@ -195,7 +203,7 @@ def sync_cmd(
         if dry_run:
             print_plan(plan)
         print_summary(summary)
-    code = OUTCOME_EXIT[summary.outcome]
+    code = outcome_exit(summary.outcome)
     if code != Exit.OK:
         raise SystemExit(int(code))
 
@@ -203,6 +211,8 @@ def sync_cmd(
 def _connect_failed_json(exc: ConnectError) -> dict[str, str]:
     """The one object --json promises when a run could not start; a missing secret is a
     configuration error (exit 2), not a connection's."""
+    from desktop_sync.engine.records import Outcome
+
     words = said_here(exc)
     if words is not None:
         return {"outcome": "bad_configuration", "message": words}
@@ -283,6 +293,8 @@ def inbox_resolve(
 ) -> None:
     """Resolve one item (its number from `inbox`, e.g. 10 or #10); the next synchronization
     carries the decision out."""
+    from desktop_sync.engine.records import DecisionRefused
+
     number = _item_number(item_id)
     chosen = [x for x in (take, skip or None, confirm or None) if x]
     if len(chosen) != 1:
@@ -314,6 +326,8 @@ def inbox_resolve(
 @pass_context
 def setup_cmd(ctx: Context, as_json: bool) -> None:
     """Create the CRM custom fields the sync needs (admin rights)."""
+    from desktop_sync.engine.service import SetupIncomplete
+
     try:
         created = ask(ctx, lambda svc: svc.setup())
     except SetupIncomplete as exc:
@@ -339,6 +353,8 @@ def setup_cmd(ctx: Context, as_json: bool) -> None:
 @pass_context
 def check_cmd(ctx: Context, as_json: bool) -> None:
     """Connect to both systems: configuration, rights, what is missing and how to fix it."""
+    from desktop_sync.engine.service import ConnectError
+
     try:
         checked = ask(ctx, lambda svc: svc.check())
     except ConnectError as exc:
