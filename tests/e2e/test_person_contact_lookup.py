@@ -22,7 +22,13 @@ from desktop_sync.engine.ops import EntityType
 from tests.cli.test_inbox_words import _inbox
 
 from .conftest import World, set_profile
-from .test_person_is_contact import INN, companies_with_inn, person_links, seed_person
+from .test_person_is_contact import (
+    INN,
+    companies_with_inn,
+    invoice_for,
+    person_links,
+    seed_person,
+)
 
 
 def _crm(world: World) -> Bitrix24Client:
@@ -105,6 +111,8 @@ def test_a_person_without_a_contact_is_made_a_company_as_before(
 
 
 def test_a_person_whose_inn_two_contacts_hold_waits_naming_both(world: World) -> None:
+    """One of the two read with its own invoice, the other found by the person's ИНН:
+    neither is linked by guess; the person's item and the invoice's name both contacts."""
     onec_ref, contact_id = seed_person(world)
     with _crm(world) as c:
         twin = c.companies.add_contact(
@@ -114,19 +122,20 @@ def test_a_person_whose_inn_two_contacts_hold_waits_naming_both(world: World) ->
             twin, Requisite(INN, "", "Иванов Дмитрий Сергеевич"), name="Иванов Дмитрий Сергеевич",
             kind=CounterpartyKind.PERSON, owner_type=3,
         )  # fmt: skip
+    invoice_for(world, contact_id)
 
     _summary, plan = world.sync()
-    assert [op.op_id for op in plan.operations if onec_ref in op.op_id] == []
+    ours = (onec_ref, f"contact/{contact_id}")
+    assert [op.op_id for op in plan.operations if any(r in op.op_id for r in ours)] == []
     assert companies_with_inn(world) == []
     assert person_links(world, onec_ref) == []
-    about = [i for i in plan.items if i.record_id == onec_ref]
-    assert len(about) == 1, [i.message for i in plan.items]
-    assert f"{contact_id}" in about[0].message and f"{twin}" in about[0].message
-    inbox = _inbox_json(world)
-    text = json.dumps(
-        [i for i in inbox if i["record"] == about[0].record_label], ensure_ascii=False
-    )
-    assert "contact/" not in text and "Иванов Дмитрий Сергеевич" in text, text
+    about = [i for i in plan.items if i.record_id in ours]
+    assert len(about) == 2, [i.message for i in plan.items]  # the person's, the invoice's
+    assert all(f"{contact_id}" in i.message and f"{twin}" in i.message for i in about)
+    inbox = [i for i in _inbox_json(world) if i["flow"] == "F7" and INN in str(i["record"])]
+    text = json.dumps(inbox, ensure_ascii=False)
+    assert len(inbox) == 2 and "contact/" not in text, text
+    assert "Иванов Дмитрий Сергеевич" in text, text
 
 
 def _person(name: str) -> Counterparty:

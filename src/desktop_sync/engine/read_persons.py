@@ -9,7 +9,7 @@ holding the ИНН of such persons are looked up (``crm.requisite.list`` of cont
 ``plan_persons.pair_person_links`` links each to its person.
 
 Only persons the plan would send are asked about: customers of 1C documents, not linked
-in the journal, whose ИНН no contact or company read holds, not asked about since the
+in the journal, whose ИНН no company read holds, not asked about since the
 last full read (``CrmData.persons_asked``, kept with the snapshot: a person held by an
 item stays unlinked, and was asked on every run). An unchanged run asks nothing. A
 contact given such a person's ИНН later is found by the next full read (at least daily),
@@ -43,14 +43,13 @@ def customers(snap: Snapshot) -> set[str]:
 
 def persons_to_look_up(snap: Snapshot, linked: Set[str]) -> list[str]:
     """The ИНН of the 1C private persons whose CRM contact may exist unread: customers,
-    not ``linked``, not marked for deletion, no КПП, a 12-digit ИНН that no contact or
-    company of the read holds and that was not asked about since the last full read."""
+    not ``linked``, not marked for deletion, no КПП, a 12-digit ИНН that no CRM company
+    of the read holds (F7 matches the company) and that was not asked about since the
+    last full read. A contact read already does not make the question moot: another
+    contact may hold the same ИНН, and the person must not be linked to one by guess."""
     held = {
-        nz.text(rq.inn)
-        for co in (*snap.crm.contacts.values(), *snap.crm.companies.values())
-        for rq in co.counterparty.requisites
+        nz.text(rq.inn) for co in snap.crm.companies.values() for rq in co.counterparty.requisites
     }
-    held |= {nz.text(co.counterparty.inn) for co in snap.crm.contacts.values()}
     held.update(snap.crm.persons_asked)
     people = customers(snap)
     out: set[str] = set()
