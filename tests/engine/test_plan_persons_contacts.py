@@ -14,6 +14,7 @@ from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisi
 from desktop_sync.domain.requisites import make_inn
 from desktop_sync.engine.model import Plan
 from desktop_sync.engine.planner import Links, build_plan
+from desktop_sync.engine.read_persons import persons_to_look_up
 from desktop_sync.engine.snapshot import CrmData, OnecData
 from desktop_sync.i18n import language, set_language
 from desktop_sync.journal import LinkValues
@@ -114,3 +115,52 @@ def test_a_namesake_without_an_inn_on_either_side_is_left_as_before() -> None:
     plan = plan_of({"p1": person("p1", inn="")}, contact(inn=""))
     assert not [i for i in plan.items if i.record_id in {"p1", KEY}]
     assert "F7:create_crm:p1" in counterparty_ops(plan)
+
+
+def test_two_contacts_with_the_persons_inn_wait_naming_both() -> None:
+    """One read with its CRM invoice, one found by the person's ИНН (engine/read_persons):
+    the person is linked to neither by guess (before: to the lowest id); its item and the
+    invoice's name both contacts."""
+    twin_id = 8
+    twin = replace(contact(), counterparty=replace(contact().counterparty, crm_id=twin_id))
+    invoices = {"i-p1": onec_invoice("i-p1", "p1")}
+    onec = OnecData(counterparties={"p1": person("p1")}, invoices=invoices, products={P1: PAPER})
+    ci = replace(_crm_invoice(), company_id=None, contact_id=CONTACT_ID)
+    crm = CrmData(
+        invoices={ci.invoice.crm_id or 0: ci}, contacts={CONTACT_ID: contact(), twin_id: twin}
+    )
+    plan = build_plan(snapshot(onec, crm), Links(), SETTINGS)
+    assert counterparty_ops(plan) == []
+    items = {i.record_id: i for i in plan.items if i.flow.value == "F7"}
+    assert set(items) == {"p1", KEY}
+    for item in items.values():
+        assert f"contact {CONTACT_ID}," in item.message and f"contact {twin_id}," in item.message
+    assert items["p1"].crm_value == f"{KEY}, contact/{twin_id}"  # words: engine/inbox_words
+    assert not [op for op in plan.operations if op.entity_type == "invoice"]  # held with it
+
+
+def test_persons_asked_about_are_the_unlinked_customers_no_company_holds() -> None:
+    """engine/read_persons: a customer of a 1C document, kind «Физическое лицо», a 12-digit
+    ИНН, no КПП, not marked for deletion, not linked, its ИНН on no CRM company read and
+    not asked since the last full read."""
+    inns = {n: make_inn(f"77070838{n:02d}") for n in range(8)}
+    people = {
+        "asked": person("asked", inns[0]),
+        "linked": person("linked", inns[1]),
+        "not a customer": person("not a customer", inns[2]),
+        "branch": replace(person("branch", inns[3]), kpp="770701001"),
+        "deleted": replace(person("deleted", inns[4]), deleted=True),
+        "company": replace(
+            person("company", make_inn("7707083893")[:10]), kind=CounterpartyKind.ORGANIZATION
+        ),
+        "held by a company": person("held by a company", inns[5]),
+        "asked before": person("asked before", inns[6]),
+        "contact read": person("contact read", PERSON_INN),
+    }
+    invoices = {f"i-{r}": onec_invoice(f"i-{r}", r) for r in people if r != "not a customer"}
+    company = replace(contact(inns[5]), entity="company")
+    crm = CrmData(
+        companies={CONTACT_ID: company}, contacts={CONTACT_ID: contact()}, persons_asked=[inns[6]]
+    )
+    snap = snapshot(OnecData(counterparties=people, invoices=invoices), crm)
+    assert persons_to_look_up(snap, {"linked"}) == sorted([inns[0], PERSON_INN])
