@@ -69,3 +69,24 @@ def test_a_text_no_catalog_entry_makes_is_not_parsed(keep_language: None) -> Non
     set_language("ru")
     assert said.parse("1С ответила: ошибка записи документа") is None
     assert said.say("как есть") == "как есть"
+
+
+def test_reasons_joined_by_a_semicolon_are_each_said_again(keep_language: None) -> None:
+    """A product's link reason and its packages' note, joined by «; »: each said again,
+    never taken whole for the catalog's «{name}: {key} = {value}»."""
+    set_language("ru")
+    text = (
+        "Бумага офисная А4: найден в каталоге CRM (по отметке обмена каталогом с 1С); "
+        "будет связан; упаковки «Коробка (10 шт)» = 10 базовых единиц остаются в 1С: товар "
+        "в CRM хранит базовую единицу, счета CRM считаются в базовых единицах"
+    )
+    set_language("en")
+    assert said.again(text, "ru") == (
+        "Бумага офисная А4: found in the CRM catalog (by the mark of 1C's catalog exchange); "
+        "will be linked; packages «Коробка (10 шт)» = 10 base units stay in 1C: the CRM "
+        "product keeps the base unit, CRM invoices count base units"
+    )
+    assert said.again(text, "") == text  # a run written before its language was kept
+    # a system's own answer stays in its words, in our sentence said again
+    assert said.again("1С: ошибка; повторите", "ru") == "1C: ошибка; повторите"
+    assert said.again("ошибка; повторите", "ru") == "ошибка; повторите"

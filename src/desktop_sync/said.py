@@ -6,6 +6,8 @@ an item in the language of the moment, the journal also keeps what the words wer
 of (:func:`parse`, when the item is written): the catalog's English source of the text
 and its arguments, each argument again a text of the catalog, a date, an amount, or a
 name kept as it is. :func:`say` makes the words from that in the current language.
+A run's message and its operations' reasons and errors are parsed when they are shown
+(:func:`again`), from the language the journal keeps of their run.
 
 A text no catalog entry makes (a system's own answer, texts joined by hand) is not
 parsed: it is shown as it was written. So is every item written before this was kept.
@@ -78,11 +80,55 @@ def _templates(lang: str) -> tuple[dict[str, str], list[_Template]]:
     return plain, formed
 
 
+JOIN = "; "  # a plan's reasons joined (``…; будет связан; упаковки …``)
+MAX_PARTS = 8
+
+
 def parse(text: str, lang: str | None = None) -> Said | None:
     """What ``text`` (written in ``lang``, the current language by default) is made of;
-    ``None`` when no catalog entry makes it."""
-    found = _parse(text, lang or language(), 0)
-    return None if isinstance(found, str) else found
+    ``None`` when no catalog entry makes it. Texts joined by «; » are each parsed: of
+    the ways to cut it there, the one whose texts hold the most of the catalog's words
+    (never «{name}: {key} = {value}» across a whole reason)."""
+    lang = lang or language()
+    parts = text.split(JOIN)
+    if len(parts) > MAX_PARTS:
+        parts = [text]
+    best = _cut(tuple(parts), lang)
+    if best is None:
+        return None
+    return best[1][0] if len(best[1]) == 1 else {"join": best[1]}
+
+
+def _cut(parts: tuple[str, ...], lang: str) -> tuple[int, list[Said]] | None:
+    """The best way to say ``parts`` as consecutive texts: (weight, their parses)."""
+    best: list[tuple[int, list[Said]] | None] = [None] * len(parts) + [(0, [])]
+    for i in range(len(parts) - 1, -1, -1):
+        for j in range(i + 1, len(parts) + 1):
+            rest = best[j]
+            made = _parse(JOIN.join(parts[i:j]), lang, 0)
+            if rest is None or isinstance(made, str):
+                continue
+            weight, now = _weight(made, lang) + rest[0], best[i]
+            if now is None or weight > now[0]:
+                best[i] = (weight, [made, *rest[1]])
+    return best[0]
+
+
+def _weight(said: Said, lang: str) -> int:
+    """How much of a parse is the catalog's own words."""
+    if not isinstance(said, dict):
+        return 0
+    if "id" not in said:
+        return 1  # a date, an amount
+    args = dict(said.get("args") or {})
+    return _weights(lang).get(str(said["id"]), 0) + sum(_weight(a, lang) for a in args.values())
+
+
+@functools.cache
+def _weights(lang: str) -> dict[str, int]:
+    plain, formed = _templates(lang)
+    return {**{source: len(text) for text, source in plain.items()},
+            **{t.source: t.weight for t in formed}}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)
@@ -121,6 +167,8 @@ def say(said: Said) -> str:
         return day_label(dt.date.fromisoformat(str(said["date"])))
     if "money" in said:
         return money_label(Decimal(str(said["money"])))
+    if "join" in said:
+        return JOIN.join(say(part) for part in said["join"])
     source = str(said.get("id", ""))
     written = source if lang == "en" else catalog(lang).get(source, source)
     args = {k: say(v) for k, v in dict(said.get("args") or {}).items()}
@@ -128,3 +176,12 @@ def say(said: Said) -> str:
         return written.format(**args)
     except (KeyError, IndexError, ValueError):
         return source.format(**args) if args else source
+
+
+def again(text: str, written_in: str) -> str:
+    """``text``, written in ``written_in``, in the current language; as written when its
+    language is not known (written before it was kept) or no catalog entry makes it."""
+    if not text or not written_in or written_in == language():
+        return text
+    made = parse(text, written_in)
+    return text if made is None else say(made)

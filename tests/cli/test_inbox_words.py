@@ -36,10 +36,15 @@ def world(
 
 
 def _inbox(world: World, lang: str, *args: str) -> str:
+    return _inbox_like(world, lang, "inbox", *args)
+
+
+def _inbox_like(world: World, lang: str, *args: str) -> str:
+    """A command's output (``args``), in ``lang``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
     env.update(world.env(), DESKTOP_SYNC_LANG=lang)
     done = subprocess.run(
-        [EXE, "inbox", *args], capture_output=True, text=True, encoding="utf-8",
+        [EXE, *args], capture_output=True, text=True, encoding="utf-8",
         env=env, timeout=HANG, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -163,3 +168,14 @@ def test_inbox_items_are_shown_in_the_language_of_the_moment(world: World) -> No
     for lang in ("ru", "en"):
         for before, now in zip(after_ru[lang], after_en[lang], strict=True):
             assert before == now
+    # the journal's texts too: the first run's (in Russian) operations in English
+    first = min(r["run"] for r in json.loads(_inbox_like(world, "en", "journal", "--json"))["runs"])
+    reasons = {
+        lang: [op["reason"] for op in json.loads(
+            _inbox_like(world, lang, "journal", "--run", str(first), "--json"))["operations"]]
+        for lang in ("ru", "en")
+    }  # fmt: skip
+    assert len(reasons["en"]) >= 10
+    assert sum("будет" in r for r in reasons["ru"]) >= 10
+    assert not [r for r in reasons["en"] if "будет" in r or "Счёт №" in r], reasons["en"]
+    assert sum("will be" in r for r in reasons["en"]) >= 10

@@ -13,9 +13,11 @@ import functools
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from desktop_sync import said
 from desktop_sync.closing import Closing
 from desktop_sync.config import AppPaths, Profile
 from desktop_sync.config.secrets import KeyringUnavailable, SecretKind, SecretStore
@@ -26,8 +28,9 @@ from desktop_sync.engine.model import Item, Outcome, RunSummary
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
 from desktop_sync.errors import CannotConnect, Category, SyncError, Transient
-from desktop_sync.i18n import tr
+from desktop_sync.i18n import language, tr
 from desktop_sync.journal import Journal, LinkValues, RunOutcome
+from desktop_sync.journal.models import Operation, SyncRun
 from desktop_sync.redact import scrub
 
 __all__ = [
@@ -141,29 +144,26 @@ class JournalDoor(Closing):
     # -- runs and operations ------------------------------------------------------------
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
-        """The latest runs, newest first."""
-        return [RunRecord.of(r) for r in self.journal.runs(limit=limit)]
+        """The latest runs, newest first, in the language of the moment."""
+        return [_run(r) for r in self.journal.runs(limit=limit)]
 
     def find_run(self, run_id: int) -> RunRecord | None:
         row = self.journal.run(run_id)
-        return None if row is None else RunRecord.of(row)
+        return None if row is None else _run(row)
 
     def operations(self, run_id: int | None = None) -> list[OperationRecord]:
-        """One run's operations; ``None``: every run's, newest run first."""
-        if run_id is not None:
-            return [OperationRecord.of(o) for o in self.journal.operations(run_id)]
-        return [
-            OperationRecord.of(o)
-            for r in self.journal.runs(limit=1_000_000)
-            for o in self.journal.operations(r.id)
-        ]
+        """One run's operations; ``None``: every run's, newest run first. Their reasons
+        in the language of the moment (``said.again``: from their run's language)."""
+        runs = self.journal.runs(limit=1_000_000) if run_id is None else [self.journal.run(run_id)]
+        return [_operation(o, r.lang) for r in runs if r is not None
+                for o in self.journal.operations(r.id)]  # fmt: skip
 
     def failed_in_last_apply(self) -> list[OperationRecord]:
         """What the latest run failed to write, if it was an apply (the window marks it)."""
         runs = self.journal.runs(limit=1)
         if not runs or runs[0].mode != "apply":
             return []
-        return [OperationRecord.of(o) for o in self.journal.operations(runs[0].id)
+        return [_operation(o, runs[0].lang) for o in self.journal.operations(runs[0].id)
                 if o.state == "failed"]  # fmt: skip
 
     # -- the inbox and links ------------------------------------------------------------
@@ -200,6 +200,20 @@ class JournalDoor(Closing):
     def links(self, entity_type: str) -> list[LinkValues]:
         """The records of one type known on both sides (with their last synced values)."""
         return self.journal.links(entity_type)
+
+
+def _run(row: SyncRun) -> RunRecord:
+    record = RunRecord.of(row)
+    return replace(record, message=said.again(record.message, row.lang))
+
+
+def _operation(row: Operation, lang: str) -> OperationRecord:
+    """An operation of a run whose texts are in ``lang``, in the language of the moment."""
+    record = OperationRecord.of(row)
+    if not lang or lang == language():
+        return record
+    return replace(record, reason=said.again(record.reason, lang),
+                   error=said.again(record.error, lang))  # fmt: skip
 
 
 def export_table(

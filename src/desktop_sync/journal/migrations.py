@@ -152,9 +152,11 @@ def _v3(conn: Connection) -> None:
 
 
 def _v4(conn: Connection) -> None:
-    """An inbox item keeps what its words were made of (``desktop_sync.said``), so that
-    it is shown in the language of the moment; items written before keep their words."""
+    """An inbox item keeps what its words were made of (``desktop_sync.said``), and a
+    run the language its texts are written in, so that both are shown in the language
+    of the moment; what was written before keeps its words."""
     conn.execute(text("ALTER TABLE inbox ADD COLUMN said TEXT"))
+    conn.execute(text("ALTER TABLE sync_run ADD COLUMN lang VARCHAR(8) NOT NULL DEFAULT ''"))
 
 
 STEPS: tuple[Step, ...] = (_v1, _v2, _v3, _v4)

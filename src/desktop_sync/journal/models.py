@@ -73,6 +73,7 @@ class SyncRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
     app_version: Mapped[str] = mapped_column(String(32), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="")  # its texts' language; "": unknown
 
     operations: Mapped[list[Operation]] = relationship(back_populates="run")
 

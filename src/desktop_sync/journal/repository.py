@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, Update, and_, bindparam, func, insert, or_, select, update
 
+from desktop_sync.i18n import language
 from desktop_sync.journal.base import workstation
 from desktop_sync.journal.inbox import InboxJournal
 from desktop_sync.journal.links import LinkJournal, LinkValues, LinkWrite
@@ -40,6 +41,7 @@ class Journal(LinkJournal, InboxJournal):
                 outcome=RunOutcome.RUNNING.value,
                 counts={},
                 message="",
+                lang=language(),
             )
             s.add(run)
             s.flush()
