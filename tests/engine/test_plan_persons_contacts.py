@@ -164,3 +164,28 @@ def test_persons_asked_about_are_the_unlinked_customers_no_company_holds() -> No
     )
     snap = snapshot(OnecData(counterparties=people, invoices=invoices), crm)
     assert persons_to_look_up(snap, {"linked"}) == sorted([inns[0], PERSON_INN])
+
+
+def test_two_contacts_with_one_inn_and_no_1c_person_are_not_made_two() -> None:
+    """Both buying on a CRM invoice, no 1C counterparty with their ИНН: one person is not
+    made two 1C counterparties (before: F7:create_onec for each); each create waits,
+    its item naming both contacts."""
+    twin_id = 8
+    twin = replace(contact(), counterparty=replace(contact().counterparty, crm_id=twin_id))
+    ci = replace(_crm_invoice(), company_id=None, contact_id=CONTACT_ID)
+    ci2 = replace(
+        ci, invoice=replace(ci.invoice, crm_id=(ci.invoice.crm_id or 0) + 1), contact_id=twin_id
+    )
+    crm = CrmData(
+        invoices={i.invoice.crm_id or 0: i for i in (ci, ci2)},
+        contacts={CONTACT_ID: contact(), twin_id: twin},
+    )
+    plan = build_plan(snapshot(OnecData(products={P1: PAPER}), crm), Links(), SETTINGS)
+    assert counterparty_ops(plan) == []
+    blocked = {b for i in plan.items for b in i.blocks}
+    assert {f"F7:create_onec:{KEY}", f"F7:create_onec:contact/{twin_id}"} <= blocked
+    items = [i for i in plan.items if i.key.startswith("F7:person_inn:")]
+    assert len(items) == 2
+    assert all(
+        f"contact {CONTACT_ID}," in i.message and f"contact {twin_id}," in i.message for i in items
+    )

@@ -219,6 +219,7 @@ class Persons:
         self.snap = snap
         self.match = match
         self.ready: dict[str, tuple[str | None, str]] = {}  # crm key -> (op id, 1C ref)
+        self._shared: dict[str, list[int]] | None = None  # shared_inns, when first asked
 
     def in_onec(self, contact_id: int, why: str) -> tuple[str | None, str | None]:
         """(op id, 1C ref) after which the contact's counterparty exists in 1C; (None,
@@ -288,8 +289,9 @@ class Persons:
         return self.ready[key]
 
     def _doubts(self, key: str, co: CrmCompany, label: str, op_id: str, same: list[str]) -> None:
-        """Several 1C counterparties with the contact's ИНН, or (the contact has none) a
-        1C private person of the same name: a person decides, the create waits."""
+        """Several 1C counterparties with the contact's ИНН, (the contact has none) a 1C
+        private person of the same name, or other contacts with its ИНН (none in 1C): a
+        person decides, the create waits."""
         inn = co.counterparty.inn
         if len(same) > 1:
             message = tr("several 1C counterparties have this INN; they are not matched by guess")
@@ -307,6 +309,16 @@ class Persons:
                 "otherwise skip this item and a new counterparty will be created"
             )
             found = ", ".join(self._named(ref) for ref in refs)
+        elif inn and (twins := self._twins(inn)):  # one person, not two 1C counterparties
+            message = tr(
+                "several CRM contacts have this INN: {contacts}; one person is not made two "
+                "1C counterparties"
+            ).format(contacts=", ".join(map(person_label, twins)))
+            action = tr(
+                "leave the INN on one contact in the CRM (or merge the contacts); the next "
+                "run sends it"
+            )
+            found = None
         else:
             return
         hold_f7(
@@ -320,6 +332,12 @@ class Persons:
             crm_value=inn or None,
             onec_value=found,
         )
+
+    def _twins(self, inn: str) -> list[CrmCompany]:
+        """The contacts read that hold this ИНН, when more than one does."""
+        if self._shared is None:
+            self._shared = shared_inns(self.snap)
+        return [self.snap.crm.contacts[c] for c in self._shared.get(inn, ())]
 
     def _named(self, ref: str) -> str:
         cp = self.snap.onec.counterparties[ref]
