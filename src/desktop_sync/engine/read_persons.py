@@ -8,12 +8,12 @@ holding the ИНН of such persons are looked up (``crm.requisite.list`` of cont
 ``@RQ_INN``: one request, one more for the contacts found) and join the read, where
 ``plan_persons.pair_person_links`` links each to its person.
 
-Only persons the plan would send are asked about: customers of 1C documents, not linked
-in the journal, whose ИНН no company read holds, not asked about since the
-last full read (``CrmData.persons_asked``, kept with the snapshot: a person held by an
-item stays unlinked, and was asked on every run). An unchanged run asks nothing. A
-contact given such a person's ИНН later is found by the next full read (at least daily),
-as a contact's own changes are.
+Only persons the plan would send are asked about: customers of 1C documents (F7's
+scope), not linked in the journal, whose ИНН no company read holds, not asked about
+since the last full read (``CrmData.persons_asked``, kept with the snapshot: a person
+held by an item stays unlinked, and was asked on every run). An unchanged run asks
+nothing. A contact given such a person's ИНН later is found by the next full read (at
+least daily), as a contact's own changes are.
 """
 
 from __future__ import annotations
@@ -25,20 +25,8 @@ from desktop_sync.domain.entities import CounterpartyKind
 from desktop_sync.engine import normalize as nz
 from desktop_sync.engine.facade import SYSTEM_ERRORS, ConnectError
 from desktop_sync.engine.plan_base import COUNTERPARTY, Links
+from desktop_sync.engine.plan_scope import customers_in_scope
 from desktop_sync.engine.snapshot import Snapshot
-
-
-def customers(snap: Snapshot) -> set[str]:
-    """The 1C counterparties customer documents name (``plan_scope.customers_in_scope``'s
-    set, without its order)."""
-    refs = {i.counterparty_ref for i in snap.onec.invoices.values() if not i.deleted}
-    refs |= {
-        p.counterparty_ref
-        for p in snap.onec.payments.values()
-        if p.is_effective and not p.kind.is_refund
-    }
-    refs |= {s.counterparty_ref for s in snap.onec.shipments.values() if not s.deleted}
-    return {r for r in refs if r}
 
 
 def persons_to_look_up(snap: Snapshot, linked: Set[str]) -> list[str]:
@@ -51,16 +39,16 @@ def persons_to_look_up(snap: Snapshot, linked: Set[str]) -> list[str]:
         nz.text(rq.inn) for co in snap.crm.companies.values() for rq in co.counterparty.requisites
     }
     held.update(snap.crm.persons_asked)
-    people = customers(snap)
-    out: set[str] = set()
-    for ref in people:
-        cp = snap.onec.counterparties.get(ref)
-        if cp is None or ref in linked or cp.deleted or cp.kind is not CounterpartyKind.PERSON:
-            continue
-        inn = nz.text(cp.inn)
-        if len(inn) == 12 and inn.isdigit() and not nz.text(cp.kpp) and inn not in held:
-            out.add(inn)
-    return sorted(out)
+    persons = {
+        ref: inn
+        for ref, cp in snap.onec.counterparties.items()
+        if cp.kind is CounterpartyKind.PERSON and not cp.deleted and ref not in linked
+        if len(inn := nz.text(cp.inn)) == 12 and inn.isdigit() and inn not in held
+        if not nz.text(cp.kpp)
+    }
+    if not persons:  # (the customers' scan only when someone may be asked about)
+        return []
+    return sorted({persons[ref] for ref in customers_in_scope(snap) if ref in persons})
 
 
 def add_person_contacts(client: CrmPort, snap: Snapshot, links: Links) -> int:
