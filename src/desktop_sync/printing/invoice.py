@@ -32,7 +32,7 @@ from desktop_sync.printing.data import (
     quantity_text,
     rate_text,
 )
-from desktop_sync.printing.fonts import add_font, before_output
+from desktop_sync.printing.fonts import add_font, lacks_glyphs
 from desktop_sync.printing.pdflib import FPDF, FontFace, XPos, YPos
 from desktop_sync.printing.qr import digits, gost_payload, qr_code
 
@@ -51,14 +51,21 @@ def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
     """The whole invoice as PDF bytes (A4 portrait, one page for up to ~25 rows)."""
     if not invoice.rows:
         raise PrintingError(f"{invoice.title}: в счёте нет строк")
+    pdf = _laid_out(invoice, whole=False)
+    if lacks_glyphs(pdf):  # a Greek or Armenian name, say: in DejaVu's whole faces
+        pdf = _laid_out(invoice, whole=True)
+    return bytes(pdf.output())
+
+
+def _laid_out(invoice: PrintableInvoice, *, whole: bool) -> FPDF:
     payload = gost_payload(invoice)
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(invoice.title)
     pdf.set_author(invoice.seller.name)
     pdf.set_creator("desktop-sync")
     pdf.set_creation_date(dt.datetime.combine(invoice.date, dt.time(), tzinfo=dt.UTC))
-    add_font(pdf, _FONT, "", _font_dir() / "DejaVuSans.ttf")
-    add_font(pdf, _FONT, "B", _font_dir() / "DejaVuSans-Bold.ttf")
+    add_font(pdf, _FONT, "", _font_dir() / "DejaVuSans.ttf", whole=whole)
+    add_font(pdf, _FONT, "B", _font_dir() / "DejaVuSans-Bold.ttf", whole=whole)
     pdf.set_margins(15, 12, 12)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -68,8 +75,7 @@ def render_invoice_pdf(invoice: PrintableInvoice) -> bytes:
     _rows(pdf, invoice)
     _totals(pdf, invoice)
     _signatures(pdf, invoice)
-    before_output(pdf)
-    return bytes(pdf.output())
+    return pdf
 
 
 def _bank_block(pdf: FPDF, inv: PrintableInvoice, payload: str) -> None:
