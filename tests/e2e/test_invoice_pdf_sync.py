@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from desktop_sync.engine.model import Flow
+from desktop_sync.engine.ops import InvoiceCreate
 from desktop_sync.sandbox.dataset import ORGANIZATION_INN
 
 from ..printing.pdf_reading import pdf_text
@@ -153,3 +154,25 @@ def test_a_pdf_over_the_portals_limit_waits_in_the_inbox_naming_the_invoice(worl
     assert summary.per_flow["F11"].get("failed", 0) >= 1
     assert items and "KB" in items[0].message and items[0].record_label
     assert _pdf_comments(world) == {}
+
+
+def test_an_invoice_made_in_1c_this_run_prints_its_products_names(world: World) -> None:
+    """The apply keeps of 1C's catalog only the products of the invoices it makes in
+    1C (issue 18); each such invoice, read back for its PDF, still names every row."""
+    plan = world.sync()[1]
+    made = [op for op in plan.operations if isinstance(op.payload, InvoiceCreate)]
+    assert made, "the story has CRM invoices for 1C to make"
+    links = {lk.onec_ref: int(lk.crm_id or 0) for lk in _links(world)}
+    comments = _pdf_comments(world)
+    for op in made:
+        assert isinstance(op.payload, InvoiceCreate)
+        crm_id = int(op.payload.crm_id)
+        assert crm_id in links.values() and len(comments[crm_id]) == 1, op.reason
+        text = " ".join(pdf_text(_file(world, comments[crm_id][0])[1]).split())
+        for line in op.payload.invoice.lines:
+            assert " ".join(line.product_name.split()) in text, (op.reason, line.product_name)
+
+
+def _links(world: World) -> list[Any]:
+    with world.service() as svc:
+        return list(svc.journal.links("invoice"))

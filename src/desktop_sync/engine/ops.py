@@ -10,7 +10,7 @@ types existed: the image and the stored entity names are the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -124,6 +124,18 @@ class InvoiceCreate:
     invoice: Invoice
     crm_id: str
     crm_values: Mapping[str, Any]
+
+
+def products_in_1c_invoices(payloads: Iterable[object]) -> set[str]:
+    """The 1C products of the invoices these operations create in 1C: what reading one
+    back names its rows with (the rest of the catalog need not be kept; issue 18)."""
+    return {
+        line.product_ref
+        for p in payloads
+        if isinstance(p, InvoiceCreate)
+        for line in p.invoice.lines
+        if line.product_ref
+    }
 
 
 @dataclass(frozen=True, slots=True)

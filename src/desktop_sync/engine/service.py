@@ -61,6 +61,7 @@ from desktop_sync.engine.model import (
     no_progress,
 )
 from desktop_sync.engine.money import CRM_PAYMENT, PAYMENT_NOTE
+from desktop_sync.engine.ops import products_in_1c_invoices
 from desktop_sync.engine.plan_closing import SALES, ship_stages
 from desktop_sync.engine.plan_deals import DEAL, deal_pipelines, deal_settings, missing_of
 from desktop_sync.engine.plan_invoice_pdf import INVOICE_PDF
@@ -353,6 +354,7 @@ class SyncService(JournalDoor):
         trigger: str,
     ) -> RunSummary:
         self.journal.close_interrupted_runs()
+        self.onec.keep_products(products_in_1c_invoices(op.payload for op in plan.operations))
         run_id = self.journal.start_run("apply", trigger=trigger, app_version=__version__)
         summary = RunSummary(run_id, "apply", Outcome.DONE)
         try:

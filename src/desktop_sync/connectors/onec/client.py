@@ -128,6 +128,16 @@ class OnecClient(Closing):
         reading all of it again (issue 18: 20,000 products on the large set)."""
         self.config._cache["products"] = products  # what product_names gives; the run keeps it
 
+    def keep_products(self, refs: set[str]) -> None:
+        """Of the catalog a read kept, only ``refs``: what the writes to come read back
+        (an invoice made in 1C, its rows named). The rest is let go before the apply
+        (issue 18: 20,000 products held through the large set's apply); a product
+        asked later than that is read on its own (UT 11) or by the next read."""
+        cache = self.config._cache
+        for name in ("products", "product_rows"):
+            if name in cache:
+                cache[name] = {r: v for r, v in cache[name].items() if r in refs}
+
     def forget_numbers(self) -> None:
         """Once a read is over: the numbers it shared are either in its records or gone."""
         wire.forget_numbers()
