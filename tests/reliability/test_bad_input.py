@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 
+from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.engine.model import OpKind, System
 from desktop_sync.engine.planner import COUNTERPARTY, PRODUCT
 from desktop_sync.engine.service import ConnectError
 from desktop_sync.journal import OpState
 from tests.e2e.conftest import World
+from tests.e2e.test_person_is_contact import INN as PERSON_INN
 
 from .checks import (
     CONFIGURATIONS,
@@ -147,7 +149,18 @@ class DataWorld:
     first_plan_ops: tuple[Any, ...]
 
 
+def _without_the_persons_contact(world: World) -> None:
+    """The seeded private person who is a CRM contact (tests/e2e/test_person_is_contact)
+    is linked to the contact, not created (engine/read_persons): its contact's ИНН taken
+    away, it is one of the counterparties a first run creates, as the cases need."""
+    with Bitrix24Client(world.crm.webhook, throttle=False) as c:
+        for r in c.companies.requisite_rows(3):
+            if r.get("RQ_INN") == PERSON_INN:
+                c.companies.update_requisite(int(r["ID"]), {"RQ_INN": ""})
+
+
 def _mutate(world: World) -> dict[str, str]:
+    _without_the_persons_contact(world)
     cps, prods = _scope(world)
     records: dict[str, str] = {}
     for n, (name, case) in enumerate(ONEC_CP_CASES.items()):
