@@ -40,6 +40,16 @@ def test_contacts_holding_the_inn_are_found_with_their_requisites(
     assert found[0].entity == "contact"
 
 
+def test_contacts_read_already_are_not_asked_again(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    """A contact the read brought (its invoice's buyer) is not read again: one request."""
+    inn, contact_id = next(iter(_contact_inns(portal).items()))
+    before = portal.stats.requests
+    assert client.companies.contacts_with_inn([inn], besides={contact_id}) == []
+    assert portal.stats.requests - before == 1
+
+
 def test_nothing_found_is_one_request(portal: Bitrix24Sandbox, client: Bitrix24Client) -> None:
     before = portal.stats.requests
     assert client.companies.contacts_with_inn([NOBODY]) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -41,9 +42,9 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = Companies.contacts_with_inn
 
-    def spy(self: Companies, inns: Sequence[str]) -> list[CrmCompany]:
+    def spy(self: Companies, inns: Sequence[str], **how: Any) -> list[CrmCompany]:
         calls.append(list(inns))
-        return real(self, inns)
+        return real(self, inns, **how)
 
     monkeypatch.setattr(Companies, "contacts_with_inn", spy)
     return calls

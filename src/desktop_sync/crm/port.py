@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -72,9 +72,12 @@ class CrmCompanies(Protocol):
         """These private persons (contacts) with their requisites (``entity`` "contact")."""
         ...
 
-    def contacts_with_inn(self, inns: Sequence[str]) -> list[CrmCompany]:
+    def contacts_with_inn(
+        self, inns: Sequence[str], *, besides: Collection[int] = ()
+    ) -> list[CrmCompany]:
         """The private persons (contacts) holding a requisite with one of these ИНН,
-        with their requisites: few requests for any number of them."""
+        with their requisites, but those of ``besides`` (read already): few requests for
+        any number of them."""
         ...
 
     def requisite_owner(self, requisite_id: int) -> tuple[int, int]:

@@ -60,7 +60,7 @@ def add_person_contacts(client: CrmPort, snap: Snapshot, links: Links) -> int:
     if not inns:
         return 0
     try:
-        read = client.companies.contacts_with_inn(inns)
+        read = client.companies.contacts_with_inn(inns, besides=snap.crm.contacts.keys())
     except SYSTEM_ERRORS as exc:  # as the read's own failures: the system, in words
         raise ConnectError.of(exc) from None
     found = {co.counterparty.crm_id: co for co in read if co.counterparty.crm_id is not None}

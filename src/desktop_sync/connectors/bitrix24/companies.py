@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -130,12 +130,15 @@ class Companies:
                 for kind in ("contacts", "requisites")}  # fmt: skip
         return with_requisites(rows["contacts"], rows["requisites"], mapping.contact)
 
-    def contacts_with_inn(self, inns: Sequence[str]) -> list[CrmCompany]:
+    def contacts_with_inn(
+        self, inns: Sequence[str], *, besides: Collection[int] = ()
+    ) -> list[CrmCompany]:
         """The contacts holding a requisite with one of these ИНН (1C private persons
-        whose contact the read did not bring), with all their requisites: one batch
-        request for the requisites (``ENTITY_TYPE_ID`` 3, ``@RQ_INN``), one more for the
-        contacts only when some are found. A requisite whose ИНН is none of these is not
-        taken (a portal that ignored the filter must not make every contact a match)."""
+        whose contact the read did not bring), with all their requisites, but those of
+        ``besides`` (read already): one batch request for the requisites
+        (``ENTITY_TYPE_ID`` 3, ``@RQ_INN``), one more for the contacts only when others
+        are found. A requisite whose ИНН is none of these is not taken (a portal that
+        ignored the filter must not make every contact a match)."""
         if not inns:
             return []
         wanted = set(inns)
@@ -155,7 +158,7 @@ class Companies:
             if str(r.get("RQ_INN") or "").strip() in wanted
             and (owner := mapping.as_int(r.get("ENTITY_ID"))) is not None
         }
-        return self.contacts_of(sorted(owners))
+        return self.contacts_of(sorted(owners - set(besides)))
 
     def contact_scans(self, ids: Sequence[int]) -> dict[str, ListScan]:
         """The scans of these contacts and of their requisites (``contacts``,
