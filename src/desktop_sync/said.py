@@ -9,6 +9,10 @@ name kept as it is. :func:`say` makes the words from that in the current languag
 A run's message and its operations' reasons and errors are parsed when they are shown
 (:func:`again`), from the language the journal keeps of their run.
 
+An argument may itself be a list of such texts joined by «, » (the contacts holding
+one ИНН, the fields an update changes, the systems that stopped answering): each of
+its texts is said again, the list kept in its order.
+
 A text no catalog entry makes (a system's own answer, texts joined by hand) is not
 parsed: it is shown as it was written. So is every item written before this was kept.
 """
@@ -23,9 +27,8 @@ from typing import Any
 
 from desktop_sync.i18n import PLURAL_SEPARATOR, catalog, day_label, language, money_label
 
-Said = (
-    Any  # str (said as it is) | {"id": source, "args": {name: Said}} | {"date": …} | {"money": …}
-)
+Said = Any  # str (said as it is) | {"id": source, "args": {name: Said}} | {"date": …}
+# | {"money": …} | {"join": [Said, …], "sep": ", "} (texts joined; no "sep": "; ")
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 MAX_DEPTH = 4
@@ -33,6 +36,8 @@ _DAY = {
     "ru": re.compile(r"^(\d\d)\.(\d\d)\.(\d{4})$"),
     "en": re.compile(r"^(\d{4})-(\d\d)-(\d\d)$"),
 }
+_RATE = {"ru": re.compile(r"^(\d+(?:/\d+)?)[\u00a0 ]%$"), "en": re.compile(r"^(\d+(?:/\d+)?)%$")}
+RATE = "{rate}%"  # a VAT rate (``normalize.display``): no words of its own to be found by
 _MONEY = {"ru": re.compile(r"^-?\d{1,3}(?:[\u00a0 ]\d{3})*,\d\d[\u00a0 ]₽$"),
           "en": re.compile(r"^-?\d{1,3}(?:,\d{3})*\.\d\d[\u00a0 ]₽$")}  # fmt: skip
 
@@ -82,6 +87,9 @@ def _templates(lang: str) -> tuple[dict[str, str], list[_Template]]:
 
 JOIN = "; "  # a plan's reasons joined (``…; будет связан; упаковки …``)
 MAX_PARTS = 8
+LIST = ", "  # an argument listing texts (``Иванов (контакт 2), Петров (контакт 3)``)
+MAX_ITEMS = 64  # a longer list is said as written
+MAX_SPAN = 4  # «, » inside one listed text: «{name} (contact {id}, INN {inn})» has one
 
 
 def parse(text: str, lang: str | None = None) -> Said | None:
@@ -93,20 +101,25 @@ def parse(text: str, lang: str | None = None) -> Said | None:
     parts = text.split(JOIN)
     if len(parts) > MAX_PARTS:
         parts = [text]
-    best = _cut(tuple(parts), lang)
+    best = _cut(tuple(parts), lang, JOIN)
     if best is None:
         return None
     return best[1][0] if len(best[1]) == 1 else {"join": best[1]}
 
 
-def _cut(parts: tuple[str, ...], lang: str) -> tuple[int, list[Said]] | None:
-    """The best way to say ``parts`` as consecutive texts: (weight, their parses)."""
+def _cut(
+    parts: tuple[str, ...], lang: str, sep: str, depth: int = 0
+) -> tuple[int, list[Said]] | None:
+    """The best way to say ``parts`` as consecutive texts joined by ``sep``: (weight,
+    their parses). Joined reasons («; ») are each a catalog text; a list («, ») may hold
+    names too (said as written), each listed text at most ``MAX_SPAN`` parts long."""
     best: list[tuple[int, list[Said]] | None] = [None] * len(parts) + [(0, [])]
+    span = len(parts) if sep == JOIN else MAX_SPAN
     for i in range(len(parts) - 1, -1, -1):
-        for j in range(i + 1, len(parts) + 1):
+        for j in range(i + 1, min(i + span, len(parts)) + 1):
             rest = best[j]
-            made = _parse(JOIN.join(parts[i:j]), lang, 0)
-            if rest is None or isinstance(made, str):
+            made = _parse(sep.join(parts[i:j]), lang, depth)
+            if rest is None or (sep == JOIN and isinstance(made, str)):
                 continue
             weight, now = _weight(made, lang) + rest[0], best[i]
             if now is None or weight > now[0]:
@@ -114,10 +127,29 @@ def _cut(parts: tuple[str, ...], lang: str) -> tuple[int, list[Said]] | None:
     return best[0]
 
 
+def _listed(text: str, lang: str, depth: int) -> Said:
+    """An argument: one text (:func:`_parse`), or a list of texts joined by «, » when
+    that holds more of the catalog's words and most of its parts are catalog texts (a
+    record's name with a comma in it stays a name)."""
+    single = _parse(text, lang, depth)
+    pieces = text.split(LIST)
+    if len(pieces) < 2 or len(pieces) > MAX_ITEMS or depth >= MAX_DEPTH:
+        return single
+    cut = _cut(tuple(pieces), lang, LIST, depth)
+    if cut is None or len(cut[1]) < 2:
+        return single
+    texts = sum(1 for part in cut[1] if not isinstance(part, str))
+    if texts * 2 <= len(cut[1]) or cut[0] <= _weight(single, lang):
+        return single
+    return {"join": cut[1], "sep": LIST}
+
+
 def _weight(said: Said, lang: str) -> int:
     """How much of a parse is the catalog's own words."""
     if not isinstance(said, dict):
         return 0
+    if "join" in said:
+        return sum(_weight(part, lang) for part in said["join"])
     if "id" not in said:
         return 1  # a date, an amount
     args = dict(said.get("args") or {})
@@ -147,11 +179,13 @@ def _parse(text: str, lang: str, depth: int) -> Said:
         except InvalidOperation:
             return text
         return {"money": str(amount)}
+    if (rate := _RATE[lang].match(text)) is not None:
+        return {"id": RATE, "args": {"rate": rate.group(1)}}
     if depth >= MAX_DEPTH or not text:
         return text
     for t in formed:
         if t.anchor in text and (m := t.pattern.fullmatch(text)) is not None:
-            args = {name: _parse(m.group(name), lang, depth + 1) for name in t.names}
+            args = {name: _listed(m.group(name), lang, depth + 1) for name in t.names}
             return {"id": t.source, "args": args}
     return text
 
@@ -168,7 +202,7 @@ def say(said: Said) -> str:
     if "money" in said:
         return money_label(Decimal(str(said["money"])))
     if "join" in said:
-        return JOIN.join(say(part) for part in said["join"])
+        return str(said.get("sep", JOIN)).join(say(part) for part in said["join"])
     source = str(said.get("id", ""))
     written = source if lang == "en" else catalog(lang).get(source, source)
     args = {k: say(v) for k, v in dict(said.get("args") or {}).items()}

@@ -137,6 +137,12 @@ def test_a_person_whose_inn_two_contacts_hold_waits_naming_both(world: World) ->
     text = json.dumps(inbox, ensure_ascii=False)
     assert len(inbox) == 2 and "contact/" not in text, text
     assert "Иванов Дмитрий Сергеевич" in text, text
+    # the list of contacts inside the message is said again whole in English
+    english = json.loads(_inbox(world, "en", "--json"))["items"]
+    mine = [i for i in english if i["flow"] == "F7" and INN in str(i["record"])]
+    told = " ".join(str(i["message"]) for i in mine)
+    assert len(mine) == 2 and "контакт" not in told, told
+    assert told.count(f"(contact {twin}, INN {INN})") == 2, told
 
 
 def _person(name: str) -> Counterparty:
