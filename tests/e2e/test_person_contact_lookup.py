@@ -172,3 +172,60 @@ def test_a_person_held_by_an_item_is_asked_once_until_a_full_read(
     world.sync(full=True)
     assert len(asked) == 2 and wrong in asked[1]
     assert person_links(world, onec_ref) == [] and contact_id
+
+
+def _contact_with_inn(world: World, name: str) -> int:
+    """A new CRM contact whose requisite holds the person's ИНН (no invoice or deal)."""
+    with _crm(world) as c:
+        contact = c.companies.add_contact(_person(name), originator_id="", origin_id="")
+        c.companies.add_requisite(
+            contact, Requisite(INN, "", name), name=name, kind=CounterpartyKind.PERSON,
+            owner_type=3,
+        )  # fmt: skip
+    return contact
+
+
+def _take_inn_away(world: World, contact_id: int) -> None:
+    with _crm(world) as c:
+        rid = next(
+            int(r["ID"]) for r in c.companies.requisite_rows(3) if int(r["ENTITY_ID"]) == contact_id
+        )
+        c.companies.update_requisite(rid, {"RQ_INN": ""})
+
+
+def _held_naming(plan: Any, onec_ref: str) -> str:
+    return " ".join(i.message for i in plan.items if i.record_id == onec_ref)
+
+
+def test_window_plans_ask_once_and_a_contact_changed_since_is_seen_by_the_next_read(
+    world: World, asked: list[list[str]]
+) -> None:
+    """Plans the window shows and never applies (``prepare``, no snapshot saved) ask about
+    a person held by an item once, not on each refresh. A contact given the person's ИНН
+    since, or whose ИНН is taken away, is seen by the next read (incremental), not only
+    by the next full one: the read lists the contacts' requisites changed since."""
+    onec_ref, contact_id = seed_person(world)
+    wrong = INN[:-1] + str((int(INN[-1]) + 1) % 10)
+    world.onec.edit(world.story.counterparties, onec_ref, ИНН=wrong)
+    world.sync()  # the snapshot saved, the wrong ИНН asked about
+    world.onec.edit(world.story.counterparties, onec_ref, ИНН=INN)
+    twin = _contact_with_inn(world, "Иванов Дмитрий Сергеевич")
+    assert len(asked) == 1
+
+    with world.service() as svc:  # the window: one service, plans shown, none applied
+        first = svc.prepare()[1]
+        again = svc.prepare()[1]
+        assert len(asked) == 2 and INN in asked[1], asked  # before: asked on each plan
+        for plan in (first, again):  # the same plan: both contacts found, the person held
+            held = _held_naming(plan, onec_ref)
+            assert f"{contact_id}" in held and f"{twin}" in held, held
+        third = _contact_with_inn(world, "Иванов Д. С.")
+        later = svc.prepare()[1]
+        assert len(asked) == 3, asked  # a contact's requisite added since: asked again
+        assert f"{third}" in _held_naming(later, onec_ref)  # before: at the next full read
+
+    _take_inn_away(world, twin)
+    _take_inn_away(world, third)
+    world.sync()  # incremental: the two contacts read again, one keeps the ИНН
+    assert person_links(world, onec_ref) == [f"contact/{contact_id}"]
+    assert companies_with_inn(world) == []

@@ -175,6 +175,9 @@ class CrmLists:
     # A full read: the contacts buying on an invoice without a company, read with the
     # lists (None: not read with them).
     contacts: list[CrmCompany] | None = None
+    # A read of what changed: (contact id, ИНН) of the contacts' requisites changed or
+    # added since (a contact given a 1C private person's ИНН, or its ИНН taken away)
+    contact_inns: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -278,6 +278,7 @@ def read_crm(
         data.deals = share(data.deals)
     _contacts_into(client, data, lists, old)
     data.persons_asked = old.persons_asked if old is not None else []  # (read_persons)
+    data.contacts_touched = lists.contact_inns
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores
@@ -376,8 +377,9 @@ def _deals_into(client: CrmPort, data: CrmData, pipelines: Sequence[int], expect
 def _contacts_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData | None) -> None:
     """The private persons buying on an invoice or deal without a company: those of the
     invoices read now (a full read brings them with the lists: ``CrmLists.contacts``), and
-    any not known yet (a deal's, a snapshot from before contacts were read): one request,
-    only when there are any; the others as last read."""
+    any not known yet (a deal's, a snapshot from before contacts were read), and those
+    whose requisite changed since (``CrmLists.contact_inns``: an ИНН given or taken away):
+    one request, only when there are any; the others as last read."""
     known = old.contacts if old is not None else {}
     fresh = {i.contact_id for i in lists.invoices if i.contact_id and not i.company_id}
     came = set(fresh) if lists.contacts is not None else set()  # asked with the lists
@@ -386,6 +388,7 @@ def _contacts_into(client: CrmPort, data: CrmData, lists: CrmLists, old: CrmData
         for d in (*data.invoices.values(), *data.deals.values())
         if d.contact_id and not d.company_id and d.contact_id not in known
     }
+    fresh |= {c for c, _inn in lists.contact_inns if c in known}  # its ИНН changed
     brought = [c for c in lists.contacts or () if c.counterparty.crm_id in fresh]
     asked = client.companies.contacts_of(sorted(fresh - came))
     read = {c.counterparty.crm_id: c for c in [*brought, *asked]}

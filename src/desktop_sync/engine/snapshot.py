@@ -89,6 +89,8 @@ class CrmData:
     contacts: dict[int, CrmCompany] = field(default_factory=dict)  # buyers without a company
     # ИНН of 1C private persons asked about since the last full read (engine/read_persons)
     persons_asked: list[str] = field(default_factory=list)
+    # (contact, ИНН) of the contacts' requisites changed since the last read (read_persons)
+    contacts_touched: list[tuple[int, str]] = field(default_factory=list)
     stock_at: str = ""  # the portal's time when ``stock`` was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
 

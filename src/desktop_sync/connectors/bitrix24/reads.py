@@ -59,6 +59,7 @@ def read_lists(
     out = _lists_of(client, got, since, stores=stores)
     items = [i for i in rows.pop("items") if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
+    out.contact_inns = _contact_inns(rows)
     moved = stock and bool(stock_since) and bool(rows["documents"])
     for done in ("products", "prices", "requisites", "new_requisites", "links", "fields"):
         rows.pop(done, None)  # mapped: the raw rows go before the invoices are mapped
@@ -81,6 +82,17 @@ def read_lists(
     lines = client.invoices.rows_by_owner(_popped_rows(rows, more.rows))
     out.invoices = _invoices(client, items, lines, out.unreadable)
     return out
+
+
+def _contact_inns(rows: dict[str, list[dict[str, Any]]]) -> list[tuple[int, str]]:
+    """(contact, ИНН) of the contacts' requisites changed or added since (popped)."""
+    found = {
+        (owner, str(r.get("RQ_INN") or "").strip())
+        for key in ("person_DATE_MODIFY", "person_DATE_CREATE")
+        for r in rows.pop(key, ())
+        if (owner := mapping.as_int(r.get("ENTITY_ID")))
+    }
+    return sorted(found)
 
 
 def _contacts(rows: dict[str, list[dict[str, Any]]]) -> list[CrmCompany]:
@@ -180,6 +192,8 @@ def _probe(
     lists["requisites"] = client.companies.requisite_scan(4, since, "DATE_MODIFY", pages)
     if since is not None:  # a requisite added later has no DATE_MODIFY on every portal
         lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
+        for stamp in ("DATE_MODIFY", "DATE_CREATE"):  # contacts': read_persons asks again
+            lists[f"person_{stamp}"] = client.companies.requisite_scan(3, since, stamp, 1)
     lists["items"] = replace(client.invoices.item_scan(since, pages=pages), keep=ITEM_FIELDS)
     if since is None:  # the buyer's requisite chosen on each invoice (few have one)
         lists["links"] = ListScan(
