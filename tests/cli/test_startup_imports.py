@@ -76,3 +76,41 @@ def test_help_pages_and_usage_errors_do_not_import_the_engine(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.splitlines()[-1])
     assert found == {}, found
+
+
+# A fresh process, the command line's module imported as `desktop-sync` does: what it
+# holds at the end (its own import counts, unlike PROBE's commands after the first).
+FRESH = """
+import json, sys
+from desktop_sync.cli.main import run
+run(sys.argv[2:])
+print(json.dumps(sorted(m for m in sys.argv[1].split(",") if m in sys.modules)), file=sys.stderr)
+"""
+START_UP = ("keyring", "importlib.metadata")
+
+
+def imported_by(tmp_path: Path, *args: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
+    env.update(DESKTOP_SYNC_HOME=str(tmp_path / "home"), DESKTOP_SYNC_LANG="en")
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH, ",".join(START_UP), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=HANG,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    found: list[str] = json.loads(result.stderr.splitlines()[-1])
+    return found
+
+
+def test_the_keyring_and_the_version_are_imported_only_when_asked(tmp_path: Path) -> None:
+    """keyring (its backends' discovery) and importlib.metadata (the email parser): about
+    40 ms of every command's start-up, needed only for a secret and for `--version`."""
+    assert imported_by(tmp_path, "--help") == []
+    assert imported_by(tmp_path, "profile", "list") == []
+    assert imported_by(tmp_path, "--version") == ["importlib.metadata"]

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import click
 
-from desktop_sync import __version__
 from desktop_sync.cli.context import CommandError, Context
 from desktop_sync.cli.failures import explain, private_files, private_folders
 from desktop_sync.cli.words import (
@@ -70,7 +69,14 @@ class LazyGroup(click.Group):
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, "--version", prog_name="desktop-sync")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
@@ -110,6 +116,18 @@ def cli(click_ctx: click.Context, home: str | None, profile_name: str | None) ->
         from desktop_sync.cli.gui_launch import launch_gui
 
         sys.exit(launch_gui(click_ctx.obj))
+
+
+def _show_version(ctx: click.Context, value: bool) -> None:
+    """``--version`` as click's own option says it; the version is read only here."""
+    if not value or ctx.resilient_parsing:
+        return
+    from desktop_sync import __version__
+
+    click.echo(
+        tr("%(prog)s, version %(version)s") % {"prog": "desktop-sync", "version": __version__}
+    )
+    ctx.exit()
 
 
 def _warn_network_home(home: Path) -> None:

@@ -14,13 +14,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, TypeVar
 
 from desktop_sync.redact import register_secret
+
+if TYPE_CHECKING:
+    # keyring itself is imported when a secret is asked for: 40-60 ms of every
+    # command's start-up (its backends' discovery, importlib_metadata), which a help
+    # page, `profile list` or a usage error never needs (docs/decisions/ci-time.md).
+    import keyring.backend
 
 SERVICE = "desktop-sync"
 ONEC_PASSWORD_ENV = "DESKTOP_SYNC_ONEC_PASSWORD"
@@ -100,6 +102,8 @@ def _secure_backend() -> keyring.backend.KeyringBackend | None:
     Never keyring's chainer itself: when its first backend fails, the chainer falls
     through to the next one, which may be a file in plain text.
     """
+    import keyring
+
     for backend in _backends(keyring.get_keyring()):
         if _qualified(backend) in ALLOWED_BACKENDS:
             return backend
@@ -109,6 +113,8 @@ def _secure_backend() -> keyring.backend.KeyringBackend | None:
 def backend_info() -> BackendInfo:
     """Which keyring backend would be used, and whether it is acceptable."""
     try:
+        import keyring
+
         backend = _secure_backend()
         if backend is None:
             return BackendInfo(
@@ -142,6 +148,8 @@ def _call_with_timeout(fn: Callable[[], _T], what: str) -> _T:
             "(log in to your desktop session or open the password manager) and try again"
         )
     if error:
+        import keyring.errors
+
         exc = error[0]
         if isinstance(exc, keyring.errors.KeyringLocked):
             raise KeyringUnavailable("the keyring is locked: unlock it and try again") from None
@@ -198,6 +206,8 @@ class SecretStore:
             return
 
         def _delete() -> None:
+            import keyring.errors
+
             with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing stored
                 backend.delete_password(SERVICE, self._username(kind))
 
