@@ -227,3 +227,40 @@ def test_links_found_by_either_side_as_the_first_of_them() -> None:
     assert links.crm(INVOICE, "8") is links.of(INVOICE)[1]
     assert links.onec(INVOICE, "r9") is None and links.crm(COUNTERPARTY, "7") is None
     assert links == Links(dict(links.by_type))  # the index is not part of the value
+
+
+def test_namesakes_looked_up_by_name_not_by_scanning_the_catalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A product created in the CRM asks whether an unlinked CRM product has its name, and
+    a CRM row of an unlinked product whether a 1C product has its: each name is compared
+    once a plan, not the whole other catalog again for each (quadratic: the medium first
+    sync's 782 creates scanned the CRM catalog 782 times)."""
+    from desktop_sync.crm.types import CrmProduct
+    from desktop_sync.domain.entities import Product
+    from desktop_sync.engine.plan_products import Products
+
+    n = 200
+    onec = {f"r{i}": Product(f"Товар 1С {i}", onec_ref=f"r{i}") for i in range(n)}
+    crm = {
+        i + 1: CrmProduct(Product(f"Товар CRM {i}", crm_id=i + 1), None, 1, True, None)
+        for i in range(n)
+    }
+    onec["twin"] = Product("Товар CRM 7", onec_ref="twin")  # one namesake each way
+    crm[n + 1] = CrmProduct(Product("Товар 1С 5", crm_id=n + 1), None, 1, True, None)
+    b = Builder(PlanSettings(PROFILE))
+    products = Products(b, Snapshot(OnecData(products=onec), CrmData(products=crm)), Links())
+    asked: list[str] = []
+    plain = nz.text
+
+    def counted(value: str | None) -> str:
+        asked.append(value or "")
+        return plain(value)
+
+    monkeypatch.setattr(nz, "text", counted)
+    for ref in onec:
+        products.create_in_crm(ref, "sold")
+    found = [products.same_name(pid) for pid in crm]
+    assert len(asked) <= 10 * (len(onec) + len(crm))  # before: 2 × 201 × 201 more
+    assert found.count(None) == n - 1 and found[7] == "twin" and found[n] == "r5"
+    assert set(b.items) == {f"F5:name:{n + 1}:r5", "F5:name:8:twin"}

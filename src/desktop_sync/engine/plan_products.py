@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from desktop_sync.domain.entities import (
     Product,
@@ -39,6 +40,9 @@ class Products(InCrm):
         self.links = links
         super().__init__(match_products(snap.onec.products, snap.crm.products, links.of(PRODUCT)))
         self._confirmed_by_person()
+        # each side's products by name as compared (``_named``), made when first asked
+        self._crm_names: dict[str, list[int]] | None = None
+        self._onec_names: dict[str, list[str]] | None = None
 
     def read_in_onec(self, onec_ref: str) -> bool:
         return onec_ref in self.snap.onec.products
@@ -181,11 +185,14 @@ class Products(InCrm):
         the create waits for a person (as a company of the same name does in F7), or the
         CRM would hold two products of one name and the next run would suggest linking a
         product that is already linked. Confirmed: linked instead; skipped: created."""
-        name = nz.text(p.name).casefold()
+        if self._crm_names is None:  # asked for each product created: not a scan each time
+            self._crm_names = _named(
+                (pid, cp.product) for pid, cp in self.snap.crm.products.items()
+            )
         found = [
             pid
-            for pid, cp in self.snap.crm.products.items()
-            if str(pid) not in self.match.by_crm and nz.text(cp.product.name).casefold() == name
+            for pid in self._crm_names.get(nz.text(p.name).casefold(), ())
+            if str(pid) not in self.match.by_crm
         ]
         if len(found) != 1:
             return
@@ -218,11 +225,12 @@ class Products(InCrm):
         crm = self.snap.crm.products.get(crm_id)
         if crm is None:
             return None
-        name = nz.text(crm.product.name).casefold()
+        if self._onec_names is None:  # asked for each row of an unlinked product
+            self._onec_names = _named(self.snap.onec.products.items())
         found = [
             ref
-            for ref, p in self.snap.onec.products.items()
-            if ref not in self.match.pairs and nz.text(p.name).casefold() == name
+            for ref in self._onec_names.get(nz.text(crm.product.name).casefold(), ())
+            if ref not in self.match.pairs
         ]
         return found[0] if len(found) == 1 else None
 
@@ -247,6 +255,17 @@ class Products(InCrm):
 
 
 SYNCED = PRODUCT_SYNCED  # what F5 keeps equal (see plan_base)
+
+_K = TypeVar("_K")
+
+
+def _named(products: Iterable[tuple[_K, Product]]) -> dict[str, list[_K]]:
+    """The products' ids by their names as compared (whitespace collapsed, case folded),
+    in the order given."""
+    out: dict[str, list[_K]] = {}
+    for key, p in products:
+        out.setdefault(nz.text(p.name).casefold(), []).append(key)
+    return out
 
 
 def compared(onec_v: dict[str, Any]) -> tuple[str, ...]:
