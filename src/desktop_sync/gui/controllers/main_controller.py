@@ -46,6 +46,7 @@ from desktop_sync.gui.controllers.schedule import ScheduleDialog, Scheduler
 from desktop_sync.gui.controllers.tray import Tray
 from desktop_sync.gui.controllers.wizard import ConnectionWizard
 from desktop_sync.gui.gcpolicy import CollectorPolicy
+from desktop_sync.gui.release import Release
 from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
@@ -73,6 +74,8 @@ class MainController(QObject):
         w.setWindowIcon(app_icon())
         self.runner = Runner(self)
         self.collector = CollectorPolicy(self)
+        self.release = Release(self)  # the previous read, freed a piece at a time
+        self.shown: Loaded | None = None
         self.runner.busy_changed.connect(self.collector.set_busy)
         self.svc: SyncService | None = None
         self.profile: Profile | None = None
@@ -260,6 +263,8 @@ class MainController(QObject):
         dialog.open()
 
     def _loaded(self, loaded: Loaded) -> None:
+        self.release.later(self.shown)
+        self.shown = loaded
         self.progress.end()
         self.window.show_stock_notice(self.profile is None or bool(self.profile.warehouses))
         self._set_phase("read")
@@ -308,7 +313,7 @@ class MainController(QObject):
 
     def _review(self, loaded: Loaded) -> None:
         self._loaded(loaded)  # the dialog in the next turn: neither handler is long
-        QTimer.singleShot(0, lambda: self._open_review(loaded))
+        QTimer.singleShot(1, lambda: self._open_review(loaded))  # 0 ran in the same turn
 
     def _open_review(self, loaded: Loaded) -> None:
         if self._closing or self.plan_dialog is not None:

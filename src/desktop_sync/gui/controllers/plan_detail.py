@@ -15,7 +15,7 @@ from desktop_sync.gui.views.detail_pane import fields_html
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:
-    from desktop_sync.gui.controllers.plan_review import PlanRow
+    from desktop_sync.gui.controllers.plan_rows import PlanRow
 
 
 def operation_html(row: PlanRow, section: str) -> str:

@@ -9,11 +9,7 @@ creation in 1C and the write-back of the 1C number to the CRM tick together).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -33,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_sync.engine.records import Flow, Item, Operation, OpKind, Plan, System
-from desktop_sync.gui import fmt, labels
+from desktop_sync.engine.records import Flow, Item, OpKind, Plan, System
+from desktop_sync.gui import labels
 from desktop_sync.gui.controllers import plan_detail
+from desktop_sync.gui.controllers.plan_rows import PlanRow, plan_rows, section_title
 from desktop_sync.gui.debounce import debounced
 from desktop_sync.gui.views.detail_pane import DETAIL_HEIGHT, DetailPane, MiddleElide
 from desktop_sync.i18n import tr
@@ -43,122 +40,10 @@ from desktop_sync.i18n import tr
 OpRole = Qt.ItemDataRole.UserRole
 NoteRole = Qt.ItemDataRole.UserRole + 1  # a section's flow; a waiting item's index
 
-
-_MONEY_FIELDS = frozenset({"price", "total", "amount", "paid", "outstanding", "opportunity"})
-
-
-def _value(field_name: str, v: Any) -> str:
-    """A value as the person writes it; a price kept as text (32401.63) as money."""
-    if field_name in _MONEY_FIELDS and isinstance(v, str):
-        try:
-            return fmt.money(Decimal(v))
-        except ArithmeticError:
-            return fmt.value(v)
-    return fmt.value(v)
-
-
-def _changes_text(op: Operation) -> str:
-    if not op.changes:
-        return tr("new record") if op.kind.value == "create" else ""
-    return "; ".join(
-        f"{c.label}: {_value(c.field, c.before)} → {_value(c.field, c.after)}" for c in op.changes
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PlanRow:
-    """One row's texts, computed off the GUI thread (see :func:`plan_rows`).
-
-    ``companions``: operations shown and ticked with this one (the 1C number written
-    back to the CRM invoice that this row creates in 1C)."""
-
-    op_id: str
-    record: str
-    what: str
-    reason: str
-    changes: str
-    kind: str = ""
-    target: str = ""
-    amount: Decimal | None = None
-    companions: tuple[str, ...] = field(default_factory=tuple)
-
-    def text(self) -> str:
-        """What the search box looks in, lower case."""
-        return f"{self.record}\n{self.what}\n{self.reason}\n{self.changes}".casefold()
-
-
-def _reason(op: Operation) -> str:
-    """The reason without the record's name in front: the name has its own column."""
-    label = op.record_label
-    for sep in (": ", " — ", " - "):
-        if label and op.reason.startswith(label + sep):
-            return op.reason[len(label) + len(sep) :]
-    return op.reason
-
-
-def _amount(op: Operation) -> Decimal | None:
-    """The money an operation concerns, for a section's sum: an invoice's total."""
-    invoice = getattr(op.payload, "invoice", None)
-    total = getattr(invoice, "total", None)
-    if isinstance(total, Decimal):
-        return total
-    value = getattr(op.payload, "total", None)
-    return value if isinstance(value, Decimal) else None
-
-
-def _companion_of(op: Operation, ids: set[str]) -> str | None:
-    """The operation this one only completes (the number back after the create)."""
-    parent = getattr(op.payload, "from_op", None)
-    if isinstance(parent, str) and parent in ids and op.depends_on == (parent,):
-        return parent
-    return None
-
-
-def plan_rows(plan: Plan) -> dict[Flow, list[PlanRow]]:
-    """The review's rows by flow. Pure Python: the read worker calls it."""
-    ids = {op.op_id for op in plan.operations}
-    companions: dict[str, list[Operation]] = {}
-    for op in plan.operations:
-        parent = _companion_of(op, ids)
-        if parent is not None:
-            companions.setdefault(parent, []).append(op)
-    carried = {c.op_id for cs in companions.values() for c in cs}
-    out: dict[Flow, list[PlanRow]] = {}
-    for flow, ops in sorted(plan.by_flow().items()):
-        rows = []
-        for op in ops:
-            if op.op_id in carried:
-                continue
-            with_it = companions.get(op.op_id, [])
-            what = f"{labels.kind(op.kind)} {labels.target(op.target)}"
-            reason, changes = _reason(op), _changes_text(op)
-            if with_it:
-                what = tr("{what}; the 1C number to the CRM").format(what=what)
-                reason = "; ".join([reason, *(_reason(c) for c in with_it)])
-                changes = "; ".join(t for t in [changes, *map(_changes_text, with_it)] if t)
-            rows.append(
-                PlanRow(op.op_id, op.record_label, what, reason, changes, op.kind.value,
-                        op.target.value, _amount(op), tuple(c.op_id for c in with_it))
-            )  # fmt: skip
-        if rows:
-            out[flow] = rows
-    return out
-
-
-def section_title(flow: Flow, rows: list[PlanRow]) -> str:
-    """«Invoices from the CRM to 1C (12) · create: 10, update: 2 · sum: 1 234,00 ₽»."""
-    counts = Counter(r.kind for r in rows)
-    kinds = ", ".join(
-        f"{labels.kind(k).lower()}: {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
-    )
-    text = f"{labels.flow(flow)} ({len(rows)}) · {kinds}"
-    amounts = [r.amount for r in rows if r.amount is not None]
-    if amounts:
-        text += " · " + tr("sum: {amount}").format(amount=fmt.money(sum(amounts, Decimal(0))))
-    return text
-
+__all__ = ["NoteRole", "OpRole", "PlanReviewDialog", "PlanRow", "plan_rows", "section_title"]
 
 CHUNK = 200  # items added per turn of the event loop
+FIRST_CHUNK = 60  # with the dialog itself: a screenful
 WHAT_MAX, WHY_MIN = 320, 380  # px: «What will be done» fits its words up to this
 RECORD_WIDTH = 290  # px: "Invoice No. СЧ-0004 of 2026-03-13" whole (260 cut its date)
 
@@ -251,6 +136,7 @@ class PlanReviewDialog(QDialog):
         split.setChildrenCollapsible(False)
         lay.addWidget(split, 1)
         self._fill()
+        self.finished.connect(self._pending.clear)  # closed: the rest is never shown
         self.tree.itemChanged.connect(self._changed)
         self.tree.currentItemChanged.connect(self._show_detail)
 
@@ -282,7 +168,7 @@ class PlanReviewDialog(QDialog):
         bold = self.font()
         bold.setBold(True)
         groups: list[QTreeWidgetItem] = []
-        self._pending: list[tuple[QTreeWidgetItem, list[PlanRow]]] = []
+        self._pending: list[tuple[QTreeWidgetItem, list[PlanRow | tuple[int, Item]]]] = []
         for flow, rows in self.rows.items():
             group = QTreeWidgetItem([section_title(flow, list(rows))])
             group.setFont(0, bold)
@@ -292,28 +178,20 @@ class PlanReviewDialog(QDialog):
             group.setCheckState(0, Qt.CheckState.Checked)
             group.setData(0, NoteRole, labels.flow(flow))
             groups.append(group)
-            self._pending.append((group, list(rows)))
+            self._pending.append((group, [*rows]))
         self.groups = groups
         self.tree.addTopLevelItems(groups)
         for group in groups:
             group.setFirstColumnSpanned(True)
-        self._fill_more()  # the first screenful now, the rest turn by turn
-        if self.items:
+        if self.items:  # its rows come after the operations', turn by turn as theirs
             waiting = QTreeWidgetItem(
                 self.tree,
                 [tr("Waiting for a person — not applied ({n})").format(n=len(self.items))],
             )
             waiting.setFirstColumnSpanned(True)
             waiting.setFont(0, bold)
-            children = []
-            for index, it in enumerate(self.items):
-                child = QTreeWidgetItem(plan_detail.waiting_cells(it))
-                child.setToolTip(2, it.action or it.message)
-                child.setData(0, NoteRole, index)
-                children.append(child)
-                self._waiting.append(child)
-            waiting.addChildren(children)
-            waiting.setExpanded(True)
+            self._pending.append((waiting, list(enumerate(self.items))))
+        self._fill_more(FIRST_CHUNK)  # the first screenful now, the rest turn by turn
 
     def _show_detail(self, item: QTreeWidgetItem | None, *_: object) -> None:
         """The current row's whole text in the pane under the tree."""
@@ -338,9 +216,9 @@ class PlanReviewDialog(QDialog):
         need = max((metrics.horizontalAdvance(w) for w in whats), default=0) + 16
         return min(max(170, need), WHAT_MAX)
 
-    def _fill_more(self) -> None:
-        """Add up to ``CHUNK`` operations; a plan of thousands never stalls the window."""
-        budget = CHUNK
+    def _fill_more(self, budget: int = CHUNK) -> None:
+        """Add up to ``budget`` rows (operations, then the items that wait); a plan of
+        thousands never stalls the window."""
         self._bulk = True
         checkable = (
             QTreeWidgetItem().flags() | Qt.ItemFlag.ItemIsUserCheckable
@@ -349,19 +227,8 @@ class PlanReviewDialog(QDialog):
             while self._pending and budget > 0:
                 group, rows = self._pending[0]
                 take, rest = rows[:budget], rows[budget:]
-                children = []
-                for r in take:
-                    item = QTreeWidgetItem([r.record, r.what, r.reason, r.changes])
-                    item.setFlags(checkable)
-                    item.setCheckState(0, Qt.CheckState.Checked)
-                    item.setData(0, OpRole, r.op_id)
-                    item.setToolTip(0, r.record)
-                    item.setToolTip(1, r.what)
-                    item.setToolTip(2, r.reason)
-                    item.setToolTip(3, r.changes.replace("; ", "\n"))
-                    self._items[r.op_id] = item
-                    self._row_of[r.op_id] = r
-                    children.append(item)
+                op, item = self._op_item, self._item_waiting
+                children = [op(r, checkable) if isinstance(r, PlanRow) else item(*r) for r in take]
                 group.addChildren(children)
                 if group.childCount() == len(children):
                     group.setExpanded(True)
@@ -375,8 +242,25 @@ class PlanReviewDialog(QDialog):
         if self._pending and not self._scheduled:
             self._scheduled = True
             QTimer.singleShot(0, self._next_chunk)
-        else:
-            self.filled = True
+        self.filled = not self._pending
+
+    def _op_item(self, r: PlanRow, checkable: Qt.ItemFlag) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([r.record, r.what, r.reason, r.changes])
+        item.setFlags(checkable)
+        item.setCheckState(0, Qt.CheckState.Checked)
+        item.setData(0, OpRole, r.op_id)
+        for column, tip in enumerate((r.record, r.what, r.reason, r.changes.replace("; ", "\n"))):
+            item.setToolTip(column, tip)
+        self._items[r.op_id] = item
+        self._row_of[r.op_id] = r
+        return item
+
+    def _item_waiting(self, index: int, it: Item) -> QTreeWidgetItem:
+        child = QTreeWidgetItem(plan_detail.waiting_cells(it))
+        child.setToolTip(2, it.action or it.message)
+        child.setData(0, NoteRole, index)
+        self._waiting.append(child)
+        return child
 
     def _changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._bulk:

@@ -18,7 +18,7 @@ from desktop_sync.engine.records import Flow, InboxRecord, Item, LinkValues, Pla
 from desktop_sync.engine.service import SyncService
 from desktop_sync.gui import journal_names
 from desktop_sync.gui.controllers.journal import RunEntry
-from desktop_sync.gui.controllers.plan_review import PlanRow, plan_rows
+from desktop_sync.gui.controllers.plan_rows import PlanRow, plan_rows
 from desktop_sync.i18n import ntr, tr
 from desktop_sync.readmodel import (
     COUNTERPARTY,
