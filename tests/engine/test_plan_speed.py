@@ -264,3 +264,85 @@ def test_namesakes_looked_up_by_name_not_by_scanning_the_catalog(
     assert len(asked) <= 10 * (len(onec) + len(crm))  # before: 2 × 201 × 201 more
     assert found.count(None) == n - 1 and found[7] == "twin" and found[n] == "r5"
     assert set(b.items) == {f"F5:name:{n + 1}:r5", "F5:name:8:twin"}
+
+
+def test_companies_created_in_1c_look_their_requisites_up_not_scan_1c(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CRM company about to be created in 1C asks whether 1C holds a counterparty with
+    its ИНН and КПП already: 1C's counterparties are indexed once a plan, not compared
+    again for each company (quadratic, as the products' namesakes were)."""
+    from desktop_sync.crm.types import CrmCompany
+    from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
+    from desktop_sync.domain.requisites import make_inn
+    from desktop_sync.engine.plan_counterparties import Counterparties
+
+    n = 150
+    org = CounterpartyKind.ORGANIZATION
+    onec = {
+        f"r{i}": Counterparty(
+            f"1С {i}", org, make_inn(f"{500000000 + i}"), "770101001", onec_ref=f"r{i}"
+        )
+        for i in range(n)
+    }
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    crm = {
+        i + 1: CrmCompany(
+            Counterparty(
+                f"CRM {i}",
+                org,
+                crm_id=i + 1,
+                requisites=(Requisite(make_inn(f"{600000000 + i}"), "770101001", crm_id=i + 1),),
+            ),
+            None,
+            None,
+            False,
+            1,
+            when,
+        )
+        for i in range(n)
+    }
+    b = Builder(PlanSettings(PROFILE))
+    cps = Counterparties(
+        b, Snapshot(OnecData(counterparties=onec), CrmData(companies=crm)), Links()
+    )
+    asked: list[str] = []
+    plain = nz.text
+
+    def counted(value: str | None) -> str:
+        asked.append(value or "")
+        return plain(value)
+
+    monkeypatch.setattr(nz, "text", counted)
+    made = [cps.ensure_in_onec(f"{i + 1}/{i + 1}", "sold") for i in range(n)]
+    assert len(asked) <= 10 * (len(onec) + len(crm))  # before: 150 × 150 more
+    assert all(op and op.startswith("F7:create_onec:") and ref for op, ref in made)
+    assert not b.items
+
+
+def test_shortcuts_of_money_rates_and_requisites_give_what_the_plain_code_gave() -> None:
+    """``round_money`` skips the conversion of a finite ``Decimal``; a 1C VAT rate is
+    looked up by its name; a CRM requisite's key is made once: the same answers, the
+    same refusals."""
+    from desktop_sync.domain.money import KOPECK, MoneyError, to_decimal
+    from desktop_sync.domain.vat import VatRate
+    from desktop_sync.engine.snapshot import CrmRequisite
+
+    class _Sub(Decimal):
+        pass
+
+    for value in ("0.005", "-0.005", "1E+3", "-0", "1234.565", 7, "12,5", _Sub("2.675")):
+        plain = to_decimal(value).quantize(KOPECK, rounding="ROUND_HALF_UP")
+        assert round_money(value) == plain and str(round_money(value)) == str(plain)
+    for bad in (Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), True, 1.5):
+        with pytest.raises(MoneyError):
+            round_money(bad)  # type: ignore[arg-type]
+    assert all(VatRate.from_onec(rate.value) is rate for rate in VatRate)
+    for name in ("НДС 22", "", "ндс22", None, 22):
+        with pytest.raises(ValueError, match="unknown VAT rate"):
+            VatRate.from_onec(name)  # type: ignore[arg-type]
+    rq = CrmRequisite(4, 9, "7707083893", "770701001")
+    assert (rq.key, CrmRequisite(4, None, "", "").key) == ("4/9", "4")
+    assert dataclasses.replace(rq, requisite_id=None).key == "4"
+    assert pickle.loads(pickle.dumps(rq)).key == "4/9"
+    assert rq == CrmRequisite(4, 9, "7707083893", "770701001") and "key" not in repr(rq)

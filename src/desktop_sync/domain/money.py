@@ -49,6 +49,8 @@ def to_decimal(value: object) -> Decimal:
 
 def round_money(value: Decimal | int | str) -> Decimal:
     """Round to kopecks the way 1C does (half away from zero)."""
+    if type(value) is Decimal and value.is_finite():  # most calls: no conversion to make
+        return value.quantize(KOPECK, rounding=ROUND_HALF_UP)
     return to_decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP)
 
 

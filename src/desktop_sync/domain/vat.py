@@ -53,10 +53,10 @@ class VatRate(Enum):
     @classmethod
     def from_onec(cls, name: str) -> VatRate:
         """Parse 1C's enumeration name; raises ``ValueError`` naming the value."""
-        for rate in cls:
-            if rate.value == name:
-                return rate
-        raise ValueError(f"unknown VAT rate {name!r}")
+        rate = _BY_NAME.get(name) if isinstance(name, str) else None
+        if rate is None:  # (each row of every 1C document read asks: not a scan each time)
+            raise ValueError(f"unknown VAT rate {name!r}")
+        return rate
 
     @classmethod
     def from_percent(cls, percent: Decimal | int | None) -> VatRate:
@@ -90,6 +90,8 @@ _PERCENT: dict[VatRate, Decimal | None] = {
     VatRate.VAT7_107: Decimal(7),
     VatRate.VAT5_105: Decimal(5),
 }
+
+_BY_NAME: dict[str, VatRate] = {rate.value: rate for rate in VatRate}
 
 _NOMINAL = (
     VatRate.VAT22,

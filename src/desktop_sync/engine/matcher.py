@@ -318,11 +318,14 @@ def find_sent_invoice(
         return SentInvoice(key_ref, "key")
     if index is None or index.onec is not onec:
         index = SentIndex(onec)
-    by_key = sorted(ref for ref in index.by_mark.get(key, ()) if ref not in taken)
+    marked = index.by_mark.get(key, ())
+    commented = index.by_crm_id.get(str(crm_invoice.crm_id), ())
+    if not marked and not commented and not (onec_number and onec_date is not None):
+        return None  # nothing of ours names it, no 1C number (most CRM invoices)
+    by_key = sorted(ref for ref in marked if ref not in taken)
     if len(by_key) == 1:
         return SentInvoice(by_key[0], "key")
-    crm_id = str(crm_invoice.crm_id)
-    ours = [(ref, onec[ref]) for ref in index.by_crm_id.get(crm_id, ()) if ref not in taken]
+    ours = [(ref, onec[ref]) for ref in commented if ref not in taken]
     if onec_number:
         fitting = [
             ref
@@ -336,20 +339,22 @@ def find_sent_invoice(
             for ref, inv in ours
             if inv.date == crm_invoice.date and inv.total == crm_invoice.total
         ]
-    if len(fitting) == 1:
-        return SentInvoice(fitting[0], "comment")
-    if len(fitting) > 1:
-        return SentInvoice(None, "comment", tuple(sorted(fitting)))
+    if fitting:
+        return _one_of(fitting, "comment")
     if onec_number and onec_date is not None:
-        numbered = sorted(
+        numbered = [
             ref
             for ref in index.by_number.get(text(onec_number), ())
             if ref not in taken
             and onec[ref].date == onec_date
             and onec[ref].total == crm_invoice.total
-        )
-        if len(numbered) == 1:
-            return SentInvoice(numbered[0], "number")
-        if len(numbered) > 1:
-            return SentInvoice(None, "number", tuple(numbered))
+        ]
+        return _one_of(numbered, "number") if numbered else None
     return None
+
+
+def _one_of(found: list[str], rule: str) -> SentInvoice:
+    """The document found by ``rule``; several: none, a person decides among them."""
+    if len(found) == 1:
+        return SentInvoice(found[0], rule)
+    return SentInvoice(None, rule, tuple(sorted(found)))

@@ -233,8 +233,9 @@ class InCrm(ABC):
 
     def ensure_in_crm(self, onec_ref: str, why: str) -> str | None:
         """An op id after which the 1C record exists (and is linked) in the CRM."""
-        if onec_ref in self.crm_ready:
-            return self.crm_ready[onec_ref] or None
+        ready = self.crm_ready.get(onec_ref)
+        if ready is not None:
+            return ready or None
         if not self.read_in_onec(onec_ref):
             return None
         pair = self.match.pairs.get(onec_ref)
@@ -263,16 +264,20 @@ class Builder:
         self.skipped: set[str] = set()  # blocked by an item the person chose to skip
         self._blocks: set[str] = set()  # every op id some raised item blocks
         self._item_blocks: dict[str, set[str]] = {}  # per item key, for repeated raises
-        self._keys: dict[tuple[Flow, str, str], str] = {}
+        # (flow, entity type) -> (the keys' common beginning, source id -> its key)
+        self._keys: dict[tuple[Flow, str], tuple[str, dict[str, str]]] = {}
         self._refs: dict[str, str] = {}
         self.notes: list[tuple[str, str, str, str]] = []  # ``Plan.notes``
 
     def key(self, flow: Flow, entity_type: str, source_id: str) -> str:
         """The create key (``model.idempotency_key``), made once a plan."""
-        found = self._keys.get((flow, entity_type, source_id))
+        kind = self._keys.get((flow, entity_type))
+        if kind is None:
+            start = f"{self.settings.profile_uuid}/{flow}/{entity_type}/"
+            kind = self._keys[flow, entity_type] = (start, {})
+        found = kind[1].get(source_id)
         if found is None:
-            name = f"{self.settings.profile_uuid}/{flow}/{entity_type}/{source_id}"
-            found = self._keys[flow, entity_type, source_id] = uuid5_text(_KEYS, name)
+            found = kind[1][source_id] = uuid5_text(_KEYS, f"{kind[0]}{source_id}")
         return found
 
     def new_ref(self, key: str) -> str:

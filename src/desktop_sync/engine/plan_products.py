@@ -31,6 +31,9 @@ _LINK_RULES = {
     "confirmed": N_("a person's confirmation"),
 }
 _BY_ARTICLE = N_("article")
+_CREATE = Head(Flow.F5, OpKind.CREATE, System.CRM, PRODUCT)
+_LINK = Head(Flow.F5, OpKind.LINK, System.CRM, PRODUCT)
+_UPDATE = Head(Flow.F5, OpKind.UPDATE, System.CRM, PRODUCT)
 
 
 class Products(InCrm):
@@ -72,7 +75,7 @@ class Products(InCrm):
         self.b.op(
             operation(
                 op_id,
-                Head(Flow.F5, OpKind.CREATE, System.CRM, PRODUCT),
+                _CREATE,
                 (onec_ref, None),
                 p.name,
                 reason.format(name=p.name, why=why) + self._cannot_hold(p),
@@ -125,7 +128,7 @@ class Products(InCrm):
         op_id = self.b.op(
             operation(
                 f"F5:link:{onec_ref}",
-                Head(Flow.F5, OpKind.LINK, System.CRM, PRODUCT),
+                _LINK,
                 (onec_ref, crm_key),
                 p.name,
                 reason.format(name=p.name, rule=by) + self._cannot_hold(p),
@@ -144,6 +147,8 @@ class Products(InCrm):
         product keeps the base unit and has no characteristics. (An inbox item per
         product would bury real problems under hundreds of notes; nothing here needs a
         person's decision.)"""
+        if not p.packages and not p.characteristics:  # most products
+            return ""
         notes: list[str] = []
         if p.packages:
             names = ", ".join(f"«{name}» = {qty.normalize():f}" for name, qty in p.packages)
@@ -305,7 +310,7 @@ def update_crm(
     reason = tr("{name}: changed in 1C ({fields}); the CRM will be updated")
     return operation(
         f"{Flow.F5.value}:update_crm:{PRODUCT}:{onec_ref}",
-        Head(Flow.F5, OpKind.UPDATE, System.CRM, PRODUCT),
+        _UPDATE,
         (onec_ref, crm_id),
         label,
         reason.format(name=label, fields=", ".join(nz.label(f) for f in values)),
