@@ -24,6 +24,8 @@ def to_decimal(value: object) -> Decimal:
 
     Floats are refused: they have already lost the kopecks' exactness.
     """
+    if type(value) is Decimal and value.is_finite():  # most calls: as JSON was parsed
+        return value
     if isinstance(value, bool):
         raise MoneyError(f"not a number: {value!r}")
     if isinstance(value, Decimal):

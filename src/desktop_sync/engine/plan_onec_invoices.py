@@ -91,6 +91,8 @@ class IssuedInvoices:
     products: Products
     match: MatchResult
     _payments: dict[str, list[Payment]] | None = field(default=None, init=False)
+    # the op ids of the CRM invoices this plan creates (``created_in_crm``), in order
+    created: dict[str, None] = field(default_factory=dict, init=False)
 
     # -- new invoices --------------------------------------------------------------------
 
@@ -143,6 +145,7 @@ class IssuedInvoices:
                 "will be completed and linked, not created again"
             )
             self.match.add(Pair(ref, str(found.invoice.crm_id), "key", known=False))
+        self.created[op_id] = None
         self.b.op(
             operation(
                 op_id,
@@ -382,15 +385,15 @@ class IssuedInvoices:
         )
 
 
-def created_in_crm(b: Builder, snap: Snapshot) -> dict[str, Created]:
+def created_in_crm(b: Builder, snap: Snapshot, issued: IssuedInvoices) -> dict[str, Created]:
     """Per 1C ref, the CRM invoice this plan creates from it (F8), as F3/F4 see it: made
     with our fields as ``_fields`` gives them and the profile's stage, or found under its
-    key (the CRM's invoice as read: the create completes only its rows)."""
+    key (the CRM's invoice as read: the create completes only its rows). ``issued``
+    says which operations are those (not a scan of the whole plan's)."""
     out: dict[str, Created] = {}
-    for op in b.ops.values():
+    for op_id in issued.created:
+        op = b.ops[op_id]
         p = op.payload
-        if op.flow is not Flow.F8 or op.kind is not OpKind.CREATE:
-            continue
         assert isinstance(p, IssuedInvoice)
         crm_id = int(op.target_id) if op.target_id and op.target_id.isdigit() else 0
         found = snap.crm.invoices.get(crm_id) if crm_id else None

@@ -127,6 +127,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.send()
         deals.unreadable()
         deals.send()
+    issued = None
     if Flow.F8 in flows:
         issued = IssuedInvoices(b, snap, links, cps, products, invoices.match)
         issued.issue()
@@ -135,7 +136,7 @@ def _build_plan(snap: Snapshot, links: Links, settings: PlanSettings) -> Plan:
         invoices.diff_linked()
         deals.diff_linked()
     if flows & {Flow.F3, Flow.F4}:
-        made = created_in_crm(b, snap) if Flow.F8 in flows else {}
+        made = created_in_crm(b, snap, issued) if issued is not None else {}
         _money(b, snap, links, settings, flows, made)
         plan_deal_money(b, snap, links, flows)
     if Flow.F10 in flows:
