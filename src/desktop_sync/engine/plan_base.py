@@ -382,15 +382,17 @@ class Builder:
             for op in dependent:
                 if op.op_id not in blocked:
                     held = [d for d in op.depends_on if d in blocked]
-                    dep = next((d for d in held if d in cause), held[0] if held else None)
-                    if dep is not None:
+                    if held:  # (most: none; no generator made for them)
+                        dep = next((d for d in held if d in cause), held[0])
                         blocked.add(op.op_id)
                         changed = True
                         if dep in cause:  # waits for the item its dependency waits for
                             cause[op.op_id] = cause[dep]
         ops = tuple(op for op in self.ops.values() if op.op_id not in blocked)
         return Plan(
-            operations=topological(ops),
+            # every dependency of an operation not held is not held either: ``self.ops``
+            # finds them as a table of ``ops`` would (not made again: 100,000 entries)
+            operations=topological(ops, self.ops),
             items=tuple(sorted(self.items.values(), key=lambda i: (i.flow, i.key))),
             flows=self.settings.flows,
             full=self.settings.full,
@@ -411,9 +413,14 @@ def planned_changes(op: Operation) -> dict[str, Any]:
     return {c.field: c.after for c in op.changes}
 
 
-def topological(ops: tuple[Operation, ...]) -> tuple[Operation, ...]:
-    """Dependencies first; otherwise keep the planner's (deterministic) order."""
-    by_id = {op.op_id: op for op in ops}
+def topological(
+    ops: tuple[Operation, ...], by_id: Mapping[str, Operation] | None = None
+) -> tuple[Operation, ...]:
+    """Dependencies first; otherwise keep the planner's (deterministic) order. ``by_id``:
+    the operations by id, when the caller has them (it may hold more, but none that an
+    operation of ``ops`` depends on)."""
+    if by_id is None:
+        by_id = {op.op_id: op for op in ops}
     done: set[str] = set()
     out: list[Operation] = []
 
