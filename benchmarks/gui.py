@@ -2,7 +2,8 @@
 
 Runs in a child process (Qt offscreen, its own QApplication): the real window
 (``MainController``) opens a profile on both sandboxes, loads the side-by-side
-view, then Synchronize → review → Apply → summary, as a person would. The
+view, then Synchronize → review → Apply → summary, as a person would (Apply is clicked
+as soon as the review is on screen). The
 sandboxes are served by the benchmark's own process, not the window's: their
 threads would hold the window's GIL, which a real 1C and portal never do. A 5 ms
 QTimer ticks throughout; every gap between ticks is recorded. The floor is the
@@ -135,7 +136,7 @@ def _child(profile_name: str) -> dict[str, Any]:
     ok = wait(lambda: c.snapshot is not None and not c.runner.busy, 600)
     loaded = time.monotonic() - t0
     c.window.sync_button.click()
-    ok = ok and wait(lambda: c.plan_dialog is not None, 600)
+    ok = ok and wait(lambda: c.plan_dialog is not None and c.plan_dialog.isVisible(), 600)
     ops = len(c.plan_dialog.plan.operations) if c.plan_dialog is not None else 0
     if c.plan_dialog is not None:
         c.plan_dialog.apply_button.click()

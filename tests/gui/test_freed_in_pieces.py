@@ -110,3 +110,26 @@ def test_the_review_makes_its_waiting_rows_turn_by_turn_and_stops_when_closed(
         for _ in range(5):
             qtbot.wait(20)
         assert len(closed._items) + len(closed._waiting) == made < CHUNK + FIRST_CHUNK
+
+
+def test_the_review_is_shown_in_a_turn_after_the_one_that_makes_it(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Before: made and shown in one turn (its first paint with it: one gap of the GUI
+    thread's own work of about 45 ms on the medium set); a review closed before it is
+    shown is never shown."""
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
+        c: Any = window
+        c._open_review(c.shown)
+        dialog = c.plan_dialog
+        assert dialog is not None and not dialog.isVisible()
+        qtbot.waitUntil(dialog.isVisible, timeout=60_000)
+        dialog.reject()
+        qtbot.waitUntil(lambda: c.plan_dialog is None, timeout=60_000)
+
+        closed = PlanReviewDialog(c.plan, c.window, c.shown.plan_rows, c.shown.items)
+        qtbot.addWidget(closed)
+        closed.open_soon()
+        closed.reject()
+        qtbot.wait(50)
+        assert not closed.isVisible()

@@ -322,7 +322,7 @@ class MainController(QObject):
         self.plan_dialog = dialog
         dialog.accepted.connect(lambda: self.apply(loaded.plan, dialog.excluded()))
         dialog.finished.connect(self._review_closed)
-        dialog.open()
+        dialog.open_soon()
 
     def _review_closed(self, _result: int) -> None:
         if self.plan_dialog is not None:
