@@ -127,8 +127,9 @@ def _exit_code_witnessed(handle):  # type: ignore[no-untyped-def]
             pass
     elif code == 1:
         said = (
-            f"{command!r}: exit 1, and no Python ever started in it: the launcher (or "
-            "Wine) failed before python.exe ran; a launcher's own message is lost in a pipe"
+            f"{command!r}: exit 1, and no Python ever started in it: unless it was killed, "
+            "its launcher (or Wine) failed to start python.exe; a launcher's own message "
+            "is lost in a pipe"
         )
         _spawn_log(said)
         try:
