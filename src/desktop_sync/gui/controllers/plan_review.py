@@ -251,7 +251,7 @@ class PlanReviewDialog(QDialog):
             self._bulk = False
         if self._pending and not self._scheduled:
             self._scheduled = True
-            QTimer.singleShot(0, self._next_chunk)
+            QTimer.singleShot(1, self._next_chunk)  # a timer: 0 may run in the pass under way
         self.filled = not self._pending
 
     def _op_item(self, r: PlanRow, checkable: Qt.ItemFlag) -> QTreeWidgetItem:
