@@ -156,6 +156,7 @@ def test_a_pdf_over_the_portals_limit_waits_in_the_inbox_naming_the_invoice(worl
     assert _pdf_comments(world) == {}
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_an_invoice_made_in_1c_this_run_prints_its_products_names(world: World) -> None:
     """The apply keeps of 1C's catalog only the products of the invoices it makes in
     1C (issue 18); each such invoice, read back for its PDF, still names every row."""

@@ -40,6 +40,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     return requests
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_the_first_syncs_kinds_share_requests(world: World, sent: Sent) -> None:
     _summary, plan = world.sync()
     kinds = {type(op.payload).__name__ for op in plan.operations if op.target is System.CRM}

@@ -65,6 +65,7 @@ def test_the_pdfs_are_rendered_while_the_bucket_makes_requests_wait(
 
 
 @pytest.mark.parametrize("configuration", ["bp30"])
+@pytest.mark.usefixtures("payloads_kept")
 def test_the_pdfs_of_invoices_made_in_1c_in_the_run_are_rendered_in_the_later_waits(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

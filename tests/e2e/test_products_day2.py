@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.domain.entities import Product
@@ -167,6 +169,7 @@ def set_base_price(world: World, ref: str, price: Decimal) -> None:
         assert c.prices()[ref] == price
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_price_change_in_1c_reaches_the_crm_base_price(world: World) -> None:
     _first_sync(world)
     ref, crm_id, p = _a_goods_product(world, _linked(world))

@@ -70,6 +70,7 @@ def _title_look_ups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_receipt_to_one_store_and_write_off_from_another(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -121,6 +122,7 @@ def test_receipt_to_one_store_and_write_off_from_another(
         assert amounts.get(key, Decimal(0)) == amount
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_stock_of_products_created_in_the_same_run(world: World) -> None:
     """A fresh portal with a warehouse mapped: one apply creates the products and brings
     the store to 1C's quantities; the second apply plans nothing."""

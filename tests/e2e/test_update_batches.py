@@ -104,6 +104,7 @@ def test_a_run_killed_after_an_update_batch_is_finished_without_repeats(world: W
     assert all(numbers[crm_id] for crm_id in crm_ids)
 
 
+@pytest.mark.usefixtures("payloads_kept")
 def test_product_renames_travel_in_batches(world: World) -> None:
     """Products renamed in 1C: the CRM catalog takes every change through batch
     requests, not a request (or three, with a price) a product."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from desktop_sync.engine.executor import Applied, _kept, _row
+from desktop_sync.engine.executor import Applied, _kept, row_of
 from desktop_sync.engine.model import Flow, Head, OpKind, System, operation
 from desktop_sync.engine.ops import EntityType
 from desktop_sync.journal import Journal, OpState
@@ -29,8 +29,8 @@ def test_journalling_an_operation_leaves_its_reason_as_planned(tmp_path: Path) -
     try:
         run = journal.start_run("apply")
         with journal.transaction():
-            journal.add_operations(run, [_row(op)], OpState.SENDING)
-        journal.add_operation(run, **_row(op), state=OpState.SKIPPED.value, error="x")
+            journal.add_operations(run, [row_of(op)], OpState.SENDING)
+        journal.add_operation(run, **row_of(op), state=OpState.SKIPPED.value, error="x")
         # SQLite's UTF-8 copy of a bound string stays inside the string object: 2 bytes a
         # letter more for as long as the plan lives, had the plan's own string been bound
         assert sys.getsizeof(op.reason) == size

@@ -10,7 +10,7 @@ kinds, docs/decisions/mixed-batches.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from typing import Protocol
+from typing import Protocol, cast
 
 from desktop_sync.engine.model import Operation, OpKind, System
 from desktop_sync.engine.ops import EntityType
@@ -18,11 +18,14 @@ from desktop_sync.engine.ops import EntityType
 
 class Pending:
     """The operations still to apply, in plan order; taking one is O(1) (a plan of the
-    large set has tens of thousands: copying or shifting the list per step was O(n²))."""
+    large set has tens of thousands: copying or shifting the list per step was O(n²)).
+
+    It takes the list over: a taken operation's place is emptied, so nothing here keeps
+    an operation, and its payload, alive once it is written (issue 18: the large first
+    sync's printed invoices came on top of 30,000 written operations' payloads)."""
 
     def __init__(self, ops: list[Operation]) -> None:
-        self.ops = ops
-        self.taken = [False] * len(ops)
+        self.ops = cast("list[Operation | None]", ops)
         self.next = 0
 
     def __bool__(self) -> bool:
@@ -30,17 +33,19 @@ class Pending:
         return self.next < len(self.ops)
 
     def _skip(self) -> None:
-        while self.next < len(self.ops) and self.taken[self.next]:
+        while self.next < len(self.ops) and self.ops[self.next] is None:
             self.next += 1
 
     def pop(self) -> Operation:
         self._skip()
-        self.taken[self.next] = True
+        op = self.ops[self.next]
+        assert op is not None  # a taken one is skipped
+        self.ops[self.next] = None
         self.next += 1
-        return self.ops[self.next - 1]
+        return op
 
     def rest(self) -> list[Operation]:
-        return [op for i, op in enumerate(self.ops) if i >= self.next and not self.taken[i]]
+        return [op for op in self.ops[self.next :] if op is not None]
 
     def take_like(self, size: int, fits: Callable[[Operation], bool | None]) -> list[Operation]:
         """Up to ``size`` later operations that ``fits``, in order, taken out (``fits``
@@ -49,14 +54,15 @@ class Pending:
         for i in range(self.next, len(self.ops)):
             if len(out) >= size:
                 break
-            if self.taken[i]:
+            op = self.ops[i]
+            if op is None:
                 continue
-            ok = fits(self.ops[i])
+            ok = fits(op)
             if ok is None:
                 break
             if ok:
-                self.taken[i] = True
-                out.append(self.ops[i])
+                self.ops[i] = None
+                out.append(op)
         return out
 
     def take_creates(

@@ -244,7 +244,8 @@ class _Run:
         self._applied, self._links = [], []
 
     def skip(self, op: Operation, why: str) -> None:
-        self.journal.add_operation(self.run_id, **_row(op), state=OpState.SKIPPED.value, error=why)
+        state = OpState.SKIPPED.value
+        self.journal.add_operation(self.run_id, **row_of(op), state=state, error=why)
         self.summary.count("skipped", op.flow)
 
     def unreached(self, ops: list[Operation]) -> None:
@@ -253,7 +254,7 @@ class _Run:
             for op in ops:
                 why = Outage.reason(op.target)
                 self.journal.add_operation(
-                    self.run_id, **_row(op), state=OpState.FAILED.value, error=why
+                    self.run_id, **row_of(op), state=OpState.FAILED.value, error=why
                 )
                 self.held.add(op.op_id)
                 self.summary.count("failed", op.flow)
@@ -263,7 +264,7 @@ class _Run:
         statements in one transaction (nothing is written to either system)."""
         made = [_linked(op) for op in ops]
         with self.journal.transaction():
-            self.journal.add_operations(self.run_id, [_row(op) for op in ops], OpState.APPLIED)
+            self.journal.add_operations(self.run_id, [row_of(op) for op in ops], OpState.APPLIED)
             self.journal.save_links(
                 [_link_write(a, op.entity_type) for op, a in zip(ops, made, strict=True)],
                 run_id=self.run_id,
@@ -278,7 +279,7 @@ class _Run:
         """The journal rows, committed as "sending" (one transaction) before the request leaves."""
         with self.journal.transaction():
             return self.journal.add_operations(
-                self.run_id, [_row(op) for op in ops], OpState.SENDING
+                self.run_id, [row_of(op) for op in ops], OpState.SENDING
             )
 
     def settle(self, op: Operation, op_row: int, outcome: Applied | Exception) -> None:
@@ -421,7 +422,7 @@ def execute(
         if ahead is not None:
             ahead(ops, run.results)
     total = len(ops)
-    pending = Pending(list(ops))
+    pending = Pending(ops)  # taken over: emptied as they are written
     deferred = Deferred()
     done = 0
 
@@ -476,7 +477,7 @@ def execute(
     progress(Progress(Stage.APPLY, total, total, ""))
 
 
-def _row(op: Operation) -> dict[str, Any]:
+def row_of(op: Operation) -> dict[str, Any]:
     return {
         "flow": op.flow.value,
         "kind": op.kind.value,

@@ -10,7 +10,7 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -180,6 +180,14 @@ class Plan:
     # what a record waits for that needs no person, in words: (entity type, record id,
     # a few words, the whole story); e.g. a UT 11 draft order goes once posted
     notes: tuple[tuple[str, str, str, str], ...] = field(default=(), compare=False)
+
+    def without_payloads(self) -> Plan:
+        """The plan with its operations' payloads left out (what only a writer reads), as
+        ``SyncService.run`` hands it back: the writes' own data is let go as they are
+        written, not kept for the run's whole length (issue 18)."""
+        return replace(
+            self, operations=tuple(replace(op, payload=NO_PAYLOAD) for op in self.operations)
+        )
 
     def by_flow(self) -> dict[Flow, list[Operation]]:
         out: dict[Flow, list[Operation]] = {}

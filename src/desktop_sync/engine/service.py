@@ -32,7 +32,7 @@ from desktop_sync.engine import front
 from desktop_sync.engine.cache import Cached, cache_path, give_back
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
-from desktop_sync.engine.executor import Writer, execute, resume_unfinished
+from desktop_sync.engine.executor import Writer, execute, resume_unfinished, row_of
 from desktop_sync.engine.facade import (
     SYSTEM_ERRORS,
     ConnectError,
@@ -51,6 +51,7 @@ from desktop_sync.engine.model import (
     Decision,
     Flow,
     ItemKind,
+    Operation,
     Outcome,
     Plan,
     Progress,
@@ -352,34 +353,28 @@ class SyncService(JournalDoor):
         progress: ProgressFn,
         cancel: threading.Event,
         trigger: str,
+        ops: list[Operation] | None = None,
     ) -> RunSummary:
+        """``ops``: the plan's operations with their payloads, taken over (``run``)."""
         self.journal.close_interrupted_runs()
-        self.onec.keep_products(products_in_1c_invoices(op.payload for op in plan.operations))
+        ops = list(plan.operations) if ops is None else ops
+        self.onec.keep_products(products_in_1c_invoices(op.payload for op in ops))
         run_id = self.journal.start_run("apply", trigger=trigger, app_version=__version__)
         summary = RunSummary(run_id, "apply", Outcome.DONE)
         try:
             self._record_items(plan, run_id, summary)
             chosen = []
-            for op in plan.operations:
+            for op in ops:
                 summary.count("planned", op.flow)
                 if op.op_id in exclude or any(d in exclude for d in op.depends_on):
                     exclude.add(op.op_id)
-                    self.journal.add_operation(
-                        run_id,
-                        flow=op.flow.value,
-                        kind=op.kind.value,
-                        target_system=op.target.value,
-                        entity_type=op.entity_type,
-                        source_id=op.source_id,
-                        target_id=op.target_id or "",
-                        idempotency_key=op.idempotency_key,
-                        reason=op.reason,
-                        state=OpState.SKIPPED.value,
-                        error=tr("unticked in the plan"),
-                    )
+                    why = tr("unticked in the plan")
+                    state = OpState.SKIPPED.value
+                    self.journal.add_operation(run_id, **row_of(op), state=state, error=why)
                     summary.count("skipped", op.flow)
                 else:
                     chosen.append(op)
+            ops.clear()  # the chosen are the executor's now
             try:
                 read = self._prepared.get(id(plan))
                 with creates_knowing(self.writers[System.CRM], self.journal, read):
@@ -441,8 +436,12 @@ class SyncService(JournalDoor):
         """Prepare and apply at once (command line, scheduler): all of the plan."""
         cancel = cancel or threading.Event()
         with self.run_lock():
-            plan = self._plan_locked(progress, cancel, flows, full)
-            return self._apply_locked(plan, set(), progress, cancel, trigger), plan
+            planned = self._plan_locked(progress, cancel, flows, full)
+            plan, ops = planned.without_payloads(), list(planned.operations)
+            if (prepared := self._prepared.pop(id(planned), None)) is not None:
+                self._prepared[id(plan)] = prepared
+            del planned  # what a write needs goes with it once written (Pending)
+            return self._apply_locked(plan, set(), progress, cancel, trigger, ops), plan
 
     def _plan_locked(
         self,

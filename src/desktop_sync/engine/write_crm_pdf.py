@@ -28,6 +28,7 @@ from desktop_sync.connectors.onec import (
 )
 from desktop_sync.crm.port import CrmPort, Waiting
 from desktop_sync.domain.entities import Invoice
+from desktop_sync.engine.cache import give_back
 from desktop_sync.engine.executor import FOUND, Applied, Outcome, OutcomeUnknown, WriteError
 from desktop_sync.engine.invoice_print import printable_of, seller_bank, seller_party
 from desktop_sync.engine.model import Operation
@@ -235,6 +236,9 @@ class PdfAttacher:
         if self._todo:  # room again for the next PDFs rendered ahead
             self.crm.while_waiting(self._prepare_one_ahead)
         made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
+        # The request's bodies, megabytes of Base64 each time, freed to the system: the C
+        # library kept them for the next batch's and held more each time (issue 18).
+        give_back()
         for (n, (_id, _text, files)), m in zip(comments.items(), made, strict=True):
             pdf = ready[n]
             out[n] = (

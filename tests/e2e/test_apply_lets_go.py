@@ -1,0 +1,47 @@
+"""A run lets go of each write's payload once it is written (issue 18: the large first
+sync's printed invoices came on top of 30,000 written operations' payloads), and hands
+back a plan that names every operation, without payloads."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+
+from desktop_sync.engine import write_crm_pdf
+from desktop_sync.engine.ops import NO_PAYLOAD, CounterpartyCreate, ProductCreate
+
+from .conftest import World
+
+
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+def test_the_written_operations_payloads_are_let_go_before_the_invoices_print(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, int]] = []
+    attach = write_crm_pdf.PdfAttacher.attach_many
+
+    def counted(self: Any, ops: Any, results: Any) -> Any:
+        if not seen:  # the first printed invoices: every company and product written
+            seen.append((_alive(ProductCreate), _alive(CounterpartyCreate)))
+        return attach(self, ops, results)
+
+    monkeypatch.setattr(write_crm_pdf.PdfAttacher, "attach_many", counted)
+    with world.service() as svc:
+        _dry, planned = svc.dry_run()
+        creates = sum(isinstance(op.payload, ProductCreate) for op in planned.operations)
+        del planned, _dry
+        summary, plan = svc.run()
+    assert summary.counts["failed"] == 0, summary.failures
+    assert creates and seen == [(0, 0)]  # before: every one of them, held by the plan
+    assert len(plan.operations) == summary.counts["planned"]
+    assert all(op.payload is NO_PAYLOAD for op in plan.operations)
+    assert (
+        sum(op.entity_type == "product" and op.kind == "create" for op in plan.operations)
+        == creates
+    )
