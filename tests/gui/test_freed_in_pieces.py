@@ -138,19 +138,15 @@ def test_the_review_is_shown_in_a_turn_after_the_one_that_makes_it(
 def test_the_next_rows_wait_for_a_later_turn_when_made_in_a_timers_handler(
     qtbot: Any, tmp_path: Path
 ) -> None:
-    """The review is made in a timer's handler (``_open_review``); a ``singleShot(0)`` posted
-    there ran in the same pass of the loop: 200 more rows in the turn that made the dialog."""
-    from PySide6.QtCore import QTimer
+    """The review is made in a timer's handler (``_open_review``); the ``singleShot(0)`` for
+    its next rows was a posted event, which can run in the pass under way: 200 more rows in
+    the turn that made the dialog. Now a timer: posted events alone never run it."""
+    from PySide6.QtCore import QCoreApplication
 
     with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
         c: Any = window
-        seen: list[int] = []
-
-        def make() -> None:
-            dialog = PlanReviewDialog(c.plan, c.window, c.shown.plan_rows, c.shown.items * 40)
-            qtbot.addWidget(dialog)
-            QTimer.singleShot(0, lambda: seen.append(len(dialog._items) + len(dialog._waiting)))
-
-        QTimer.singleShot(0, make)
-        qtbot.waitUntil(lambda: bool(seen), timeout=60_000)
-        assert seen == [FIRST_CHUNK], seen
+        dialog = PlanReviewDialog(c.plan, c.window, c.shown.plan_rows, c.shown.items * 40)
+        qtbot.addWidget(dialog)
+        QCoreApplication.sendPostedEvents()
+        assert len(dialog._items) + len(dialog._waiting) == FIRST_CHUNK
+        qtbot.waitUntil(lambda: dialog.filled, timeout=60_000)
