@@ -60,11 +60,19 @@ print(json.dumps(found))
 
 
 def test_help_pages_and_usage_errors_do_not_import_the_engine(tmp_path: Path) -> None:
+    result = _python(tmp_path, PROBE, ",".join(HEAVY), json.dumps(LIGHT))
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found == {}, found
+
+
+def _python(tmp_path: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh Python, in English, on a home of its own, no keyring; it must
+    end well."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
     env.update(DESKTOP_SYNC_HOME=str(tmp_path / "home"), DESKTOP_SYNC_LANG="en")
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(HEAVY), json.dumps(LIGHT)],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -74,8 +82,7 @@ def test_help_pages_and_usage_errors_do_not_import_the_engine(tmp_path: Path) ->
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout.splitlines()[-1])
-    assert found == {}, found
+    return result
 
 
 # A fresh process, the command line's module imported as `desktop-sync` does: what it
@@ -90,20 +97,7 @@ START_UP = ("keyring", "importlib.metadata")
 
 
 def imported_by(tmp_path: Path, *args: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_SYNC_")}
-    env.update(DESKTOP_SYNC_HOME=str(tmp_path / "home"), DESKTOP_SYNC_LANG="en")
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    result = subprocess.run(
-        [sys.executable, "-c", FRESH, ",".join(START_UP), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=HANG,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, result.stderr
+    result = _python(tmp_path, FRESH, ",".join(START_UP), *args)
     found: list[str] = json.loads(result.stderr.splitlines()[-1])
     return found
 

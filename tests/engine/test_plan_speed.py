@@ -250,14 +250,7 @@ def test_namesakes_looked_up_by_name_not_by_scanning_the_catalog(
     crm[n + 1] = CrmProduct(Product("Товар 1С 5", crm_id=n + 1), None, 1, True, None)
     b = Builder(PlanSettings(PROFILE))
     products = Products(b, Snapshot(OnecData(products=onec), CrmData(products=crm)), Links())
-    asked: list[str] = []
-    plain = nz.text
-
-    def counted(value: str | None) -> str:
-        asked.append(value or "")
-        return plain(value)
-
-    monkeypatch.setattr(nz, "text", counted)
+    asked = _texts_normalised(monkeypatch)
     for ref in onec:
         products.create_in_crm(ref, "sold")
     found = [products.same_name(pid) for pid in crm]
@@ -306,14 +299,7 @@ def test_companies_created_in_1c_look_their_requisites_up_not_scan_1c(
     cps = Counterparties(
         b, Snapshot(OnecData(counterparties=onec), CrmData(companies=crm)), Links()
     )
-    asked: list[str] = []
-    plain = nz.text
-
-    def counted(value: str | None) -> str:
-        asked.append(value or "")
-        return plain(value)
-
-    monkeypatch.setattr(nz, "text", counted)
+    asked = _texts_normalised(monkeypatch)
     made = [cps.ensure_in_onec(f"{i + 1}/{i + 1}", "sold") for i in range(n)]
     assert len(asked) <= 10 * (len(onec) + len(crm))  # before: 150 × 150 more
     assert all(op and op.startswith("F7:create_onec:") and ref for op, ref in made)
@@ -346,3 +332,16 @@ def test_shortcuts_of_money_rates_and_requisites_give_what_the_plain_code_gave()
     assert dataclasses.replace(rq, requisite_id=None).key == "4"
     assert pickle.loads(pickle.dumps(rq)).key == "4/9"
     assert rq == CrmRequisite(4, 9, "7707083893", "770701001") and "key" not in repr(rq)
+
+
+def _texts_normalised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, each text the planner normalises to compare (``nz.text``)."""
+    asked: list[str] = []
+    plain = nz.text
+
+    def counted(value: str | None) -> str:
+        asked.append(value or "")
+        return plain(value)
+
+    monkeypatch.setattr(nz, "text", counted)
+    return asked
