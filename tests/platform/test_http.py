@@ -162,6 +162,23 @@ def test_an_ip_address_is_checked_by_openssl_not_by_windows_name_rules() -> None
     assert not isinstance(tls_context(host="[::1]"), truststore.SSLContext)
 
 
+def test_the_system_roots_are_loaded_once_for_every_client_by_ip(tmp_path: Path) -> None:
+    """Loading the roots cost each client by IP 60-75 ms of CPU (both of every service the
+    tests open: the sandboxes are at 127.0.0.1); one context is shared, and a profile's
+    CA file still gets its own, leaving the shared one as it was."""
+    from desktop_sync.connectors.http import tls_context
+    from desktop_sync.sandbox.onec import start
+
+    shared = tls_context(host="127.0.0.1")
+    assert tls_context(host="192.168.1.10") is shared
+    before = shared.cert_store_stats()
+    with start(seed=1, size="small", tls_dir=tmp_path / "tls") as sb:
+        own = tls_context(str(sb.ca_file), host="127.0.0.1")
+    assert own is not shared
+    assert own.cert_store_stats()["x509_ca"] == before["x509_ca"] + 1
+    assert shared.cert_store_stats() == before
+
+
 def test_untrusted_bitrix24_certificate_is_named(tmp_path: Path) -> None:
     from desktop_sync.connectors.bitrix24 import Bitrix24Client
     from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
