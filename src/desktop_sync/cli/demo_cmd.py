@@ -144,7 +144,7 @@ def _headless(paths: AppPaths, profile: Profile) -> int:
         print_summary(summary)
         echo()
         echo(tr("== Synchronization"))
-        summary, _plan = svc.run(bar, trigger="cli")
+        summary, _plan = svc.run(bar, trigger="cli", operations=False)
         print_summary(summary)
     code = int(outcome_exit(summary.outcome))
     echo()

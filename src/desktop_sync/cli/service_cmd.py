@@ -99,7 +99,7 @@ def run_once(ctx: Context, dry_run: bool, stop: threading.Event) -> str:
             if dry_run:
                 summary, _plan = svc.dry_run(cancel=stop, trigger="schedule")
             else:
-                summary, _plan = svc.run(cancel=stop, trigger="schedule")
+                summary, _plan = svc.run(cancel=stop, trigger="schedule", operations=False)
     except Cancelled:
         return tr("stopped before anything was written")
     except Exception as exc:  # the service lives on: the next run may pass

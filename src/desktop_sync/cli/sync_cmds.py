@@ -171,7 +171,10 @@ def sync_cmd(
             if dry_run:
                 summary, plan = svc.dry_run(bar, flows=flows, trigger="cli", full=full)
             else:
-                summary, plan = svc.run(bar, flows=flows, trigger="cli", full=full)
+                # the items alone are reported: each operation let go once written
+                summary, plan = svc.run(
+                    bar, flows=flows, trigger="cli", full=full, operations=False
+                )
     except ConnectError as exc:  # words and exit code 5: errors.describe, in cli.main
         if as_json:
             emit_json(_connect_failed_json(exc))

@@ -432,12 +432,14 @@ class SyncService(JournalDoor):
         trigger: str = "cli",
         *,
         full: bool = False,
+        operations: bool = True,
     ) -> tuple[RunSummary, Plan]:
-        """Prepare and apply at once (command line, scheduler): all of the plan."""
+        """Prepare and apply at once: all of the plan (``operations`` False: its items back)."""
         cancel = cancel or threading.Event()
         with self.run_lock():
             planned = self._plan_locked(progress, cancel, flows, full)
-            plan, ops = planned.without_payloads(), list(planned.operations)
+            plan = planned.without_payloads() if operations else planned.items_only()
+            ops = list(planned.operations)
             if (prepared := self._prepared.pop(id(planned), None)) is not None:
                 self._prepared[id(plan)] = prepared
             del planned  # what a write needs goes with it once written (Pending)
