@@ -45,9 +45,9 @@ try:
             "ignore", message="Pillow could not be imported", category=UserWarning
         )
         from fpdf import FPDF
-        from fpdf.enums import XPos, YPos
+        from fpdf.enums import RenderStyle, XPos, YPos
         from fpdf.fonts import FontFace, SubsetMap, TTFFont
 finally:
     sys.meta_path.remove(_refusing)
 
-__all__ = ["FPDF", "FontFace", "SubsetMap", "TTFFont", "XPos", "YPos"]
+__all__ = ["FPDF", "FontFace", "RenderStyle", "SubsetMap", "TTFFont", "XPos", "YPos"]
