@@ -10,10 +10,23 @@ batch command: research §3).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote_plus
+
+# What urllib's quote_plus(text, safe="") escapes, the space aside (it becomes "+").
+_UNSAFE = re.compile(rb"[^A-Za-z0-9_.~ -]")
+_ESCAPED = {bytes([b]): b"%%%02X" % b for b in range(256)}
+
+
+def quote_plus(text: str) -> str:
+    """``urllib.parse.quote_plus(text, safe="")``, the same string, made by one regular
+    expression over the UTF-8 bytes: urllib looks every character up in turn (in Python
+    3.11), about 2 ms of CPU for a PDF's 50 KB of Base64 in a timeline comment, done
+    twice for each PDF (its size, then the batch); this is a quarter of that (issue 18)."""
+    data = _UNSAFE.sub(lambda m: _ESCAPED[m.group()], text.encode("utf-8"))
+    return data.decode("ascii").replace(" ", "+")
 
 
 def _scalar(value: Any) -> str:
@@ -39,7 +52,7 @@ def _pairs(prefix: str, value: Any, out: list[str]) -> None:
         for i, v in enumerate(value):
             _pairs(f"{prefix}[{i}]", v, out)
         return
-    out.append(f"{quote_plus(prefix, safe='')}={quote_plus(_scalar(value), safe='')}")
+    out.append(f"{quote_plus(prefix)}={quote_plus(_scalar(value))}")
 
 
 def http_build_query(params: Mapping[str, Any]) -> str:
