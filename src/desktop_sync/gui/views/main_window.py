@@ -35,7 +35,20 @@ from desktop_sync.gui import fmt
 from desktop_sync.gui.models.side_by_side import STATE_COLOURS, SideBySideModel, row_story
 from desktop_sync.gui.views.side_by_side_view import SideBySideView
 from desktop_sync.i18n import N_, tr
-from desktop_sync.readmodel import SyncState
+from desktop_sync.readmodel import (
+    COUNTERPARTY,
+    COUNTERPARTY_COLUMNS,
+    INVOICE,
+    INVOICE_COLUMNS,
+    PAYMENT,
+    PAYMENT_COLUMNS,
+    PRODUCT,
+    PRODUCT_COLUMNS,
+    STOCK,
+    STOCK_COLUMNS,
+    SyncState,
+    Table,
+)
 
 STYLE = """
 QLabel[sideTitle="true"] { font-weight: 600; padding: 2px 6px; border-left: 4px solid #1565c0; }
@@ -51,6 +64,15 @@ QLabel#messageLine[level="info"] { background: rgba(21, 101, 192, 0.10); color: 
 QFrame#progressStrip { border-top: 1px solid palette(mid); }
 QLabel#rowDetail { padding-top: 2px; }
 """
+# Each tab's columns, known before anything is read: the panes are laid out when the
+# window is made, not in the turn that shows the first read (issue 18: no stall over 50 ms)
+EMPTY = {
+    "invoices": Table(INVOICE, INVOICE_COLUMNS, ()),
+    "payments": Table(PAYMENT, PAYMENT_COLUMNS, ()),
+    "stock": Table(STOCK, STOCK_COLUMNS, ()),
+    "counterparties": Table(COUNTERPARTY, COUNTERPARTY_COLUMNS, ()),
+    "products": Table(PRODUCT, PRODUCT_COLUMNS, ()),
+}
 _NO_ROW = N_("Select a row to see its state in full here.")
 
 
@@ -270,7 +292,7 @@ class MainWindowView(QMainWindow):
             "products": tr("Products"),
         }
         for key in self.DATA_TABS:
-            model = SideBySideModel(parent=self)
+            model = SideBySideModel(EMPTY[key], parent=self)
             view = SideBySideView(model)
             self.models[key] = model
             self.tables[key] = view

@@ -1,0 +1,128 @@
+"""What the window does on which turn of its loop (issue 18: no stall over 50 ms).
+
+Each turn of the GUI thread that repaints the tables calls the model's Python ``data()``
+for every visible cell and role (some 1,300 calls for the three panes of a tab: 10 ms of
+the medium sync's longest turns). Counted here, never timed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QDialog
+
+from desktop_sync.gui.controllers.plan_review import CHUNK, FIRST_CHUNK, PlanReviewDialog
+from desktop_sync.gui.models.side_by_side import SideBySideModel
+from desktop_sync.gui.views.main_window import MainWindowView
+from desktop_sync.readmodel import INVOICE, INVOICE_COLUMNS, Row, SyncState, Table
+from tests.gui.sandbox_env import demo_env, loaded_window
+
+
+def _invoices(n: int) -> Table:
+    rows = tuple(
+        Row(
+            key=f"k{i}",
+            onec={"number": f"СЧ-{i}", "date": dt.date(2026, 3, 1), "total": Decimal(i)},
+            crm={"number": f"СЧ-{i}", "total": Decimal(i)},
+            state=SyncState.IN_SYNC,
+        )
+        for i in range(n)
+    )
+    return Table(INVOICE, INVOICE_COLUMNS, rows)
+
+
+class Counted:
+    """Counts the calls of ``SideBySideModel.data`` while installed."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        self.calls = 0
+        original = SideBySideModel.data
+
+        def data(model: SideBySideModel, index: Any, role: int = 0) -> Any:
+            self.calls += 1
+            return original(model, index, role)
+
+        monkeypatch.setattr(SideBySideModel, "data", data)
+
+
+def _shown(qtbot: Any) -> MainWindowView:
+    w = MainWindowView()
+    qtbot.addWidget(w)
+    w.models["invoices"].set_table(_invoices(300))
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    for _ in range(3):
+        QApplication.processEvents()
+    return w
+
+
+def test_a_dialog_opening_and_closing_does_not_repaint_the_tables(
+    qtbot: Any, monkeypatch: Any
+) -> None:
+    """Before: an item view repaints its viewport whenever its window is activated or
+    deactivated, so the plan review's and the summary's opening and closing each repainted
+    the tab's three tables in the turn of the dialog's own first paint."""
+    counted = Counted(monkeypatch)  # before the model is made: the binding looks once
+    w = _shown(qtbot)
+    assert counted.calls > 0  # the first paint asked the model
+    dialog = QDialog(w)
+    dialog.resize(200, 100)
+    counted.calls = 0
+    dialog.open()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    for _ in range(5):
+        QApplication.processEvents()
+    opened, counted.calls = counted.calls, 0
+    dialog.accept()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert (opened, counted.calls) == (0, 0)
+
+
+def test_the_first_read_keeps_the_columns_the_window_was_made_with(
+    qtbot: Any, monkeypatch: Any
+) -> None:
+    """Each tab's columns are known before anything is read: hidden, sized and ordered
+    when the window is made. Before, the first read changed every table's columns (from
+    none), and hiding, sizing and moving them in the five tabs' fifteen panes, with every
+    header measured again, came in the turn that showed the first read."""
+    w = MainWindowView()
+    qtbot.addWidget(w)
+    view = w.tables["invoices"]
+    assert view.left.horizontalHeader().count() == 2 * len(INVOICE_COLUMNS) + 1
+    laid: list[str] = []
+    monkeypatch.setattr(view, "apply_columns", lambda: laid.append("columns"))
+    w.models["invoices"].set_table(_invoices(300))
+    assert laid == []
+
+
+def test_the_review_puts_the_rows_after_its_first_screenful_in_the_tree_at_once(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """The rows after the first screenful are made turn by turn and go into the tree
+    together. Before, each turn's rows went in as made: every insertion under a shown
+    section laid the whole tree out again and repainted it, 20-25 ms of the GUI thread in
+    every turn of the medium plan's filling."""
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
+        c: Any = window
+        dialog = PlanReviewDialog(c.plan, c.window, c.shown.plan_rows, c.shown.items * 100)
+        qtbot.addWidget(dialog)
+
+        def made() -> int:
+            return len(dialog._items) + len(dialog._waiting)
+
+        inserted: list[int] = []
+        dialog.tree.model().rowsInserted.connect(lambda *_: inserted.append(made()))
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.filled, timeout=60_000)
+        assert made() > FIRST_CHUNK + CHUNK
+        assert inserted and set(inserted) == {made()}, inserted
+        shown = sum(g.childCount() for g in dialog.groups) + len(dialog._waiting)
+        assert shown == made()
