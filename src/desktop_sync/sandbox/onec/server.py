@@ -107,6 +107,9 @@ class App:
         self.stats = Stats()
         self.stopping = threading.Event()
         self.hang_seconds = 30.0
+        # $select parsed once for every entity of a page, not once each (the sandbox's own
+        # CPU, issue 18); a bad one still fails only where an entity is rendered, as before
+        self._selections: dict[tuple[str, str | None], render.Selection] = {}
 
     # --- helpers --------------------------------------------------------------------
 
@@ -447,6 +450,17 @@ class App:
             return f"{entity.presentation or entity.name} {rec['Number']} от {when}"
         return str(rec.get("Description", ""))
 
+    def selection(self, entity: EntitySet, text: str | None) -> render.Selection:
+        """``render.Selection(entity, text)``, kept for the next entity (read only)."""
+        key = (entity.name, text)
+        found = self._selections.get(key)
+        if found is None:
+            found = render.Selection(entity, text)
+            if len(self._selections) >= 256:
+                self._selections.clear()
+            self._selections[key] = found
+        return found
+
     def render_entity(
         self,
         entity: EntitySet,
@@ -456,7 +470,7 @@ class App:
         links: bool,
         expand: list[str],
     ) -> dict[str, Any]:
-        selection = render.Selection(entity, query.get("$select"))
+        selection = self.selection(entity, query.get("$select"))
         for nav in selection.navs:
             if nav not in expand:
                 raise bad_query(f"Поле '{nav}' в $select требует $expand={nav}")
@@ -470,7 +484,7 @@ class App:
             other = self.store.get(f.target, rec[f.name])
             sub = ",".join(selection.navs[nav]) if nav in selection.navs else None
             expanded[nav] = (
-                render.entity_json(target, other, render.Selection(target, sub), links=links)
+                render.entity_json(target, other, self.selection(target, sub), links=links)
                 if other
                 else None
             )
