@@ -129,7 +129,7 @@ def run_and_close(c: Any, wait: Wait) -> Iterator[tuple[str, Any]]:
     select_longest(c.plan_dialog)
     yield "plan", c.plan_dialog
     c.plan_dialog.accept()
-    wait(lambda: c.summary_dialog is not None)
+    wait(lambda: c.summary_dialog is not None and c.summary_dialog.isVisible())
     yield "summary", c.summary_dialog
     c.summary_dialog.accept()
     wait(lambda: not c.runner.busy)

@@ -126,3 +126,33 @@ def test_the_review_puts_the_rows_after_its_first_screenful_in_the_tree_at_once(
         assert inserted and set(inserted) == {made()}, inserted
         shown = sum(g.childCount() for g in dialog.groups) + len(dialog._waiting)
         assert shown == made()
+
+
+def test_the_summary_is_shown_in_a_turn_after_the_one_that_makes_it(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Before: made and shown in the handler that shows the re-read (its first paint with
+    the tables'); a summary closed before it shows is never shown."""
+    from desktop_sync.config import AppPaths
+    from desktop_sync.engine.records import Outcome, RunSummary
+    from desktop_sync.gui.controllers.main_controller import MainController
+
+    c = MainController(AppPaths.resolve(tmp_path / "home"))
+    qtbot.addWidget(c.window)
+    try:
+        c._summary_pending = RunSummary(1, "apply", Outcome.DONE)
+        c._show_pending_summary()
+        dialog = c.summary_dialog
+        assert dialog is not None and not dialog.isVisible()
+        qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+        dialog.reject()
+
+        c._summary_pending = RunSummary(2, "apply", Outcome.DONE)
+        c._show_pending_summary()
+        closed = c.summary_dialog
+        assert closed is not None and closed is not dialog
+        closed.reject()
+        qtbot.wait(50)
+        assert not closed.isVisible()
+    finally:
+        c.shutdown()

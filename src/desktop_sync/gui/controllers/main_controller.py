@@ -260,7 +260,7 @@ class MainController(QObject):
         dialog = SummaryDialog(summary, self.window)
         self.summary_dialog = dialog
         dialog.accepted.connect(lambda: self.window.tabs.setCurrentIndex(self.inbox_tab))
-        dialog.open()
+        dialog.open_soon()  # its first paint in a turn after the re-read's tables
 
     def _loaded(self, loaded: Loaded) -> None:
         self.release.later(self.shown)

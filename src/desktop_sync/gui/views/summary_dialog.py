@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -85,3 +86,14 @@ class SummaryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
         lay.addWidget(buttons)
+        self._closed = False
+        self.finished.connect(self._close)
+
+    def _close(self, _result: int) -> None:
+        self._closed = True
+
+    def open_soon(self) -> None:
+        """Show the dialog in a later turn of the event loop: its first paint apart from the
+        turn that shows the re-read's tables (issue 18: no stall over 50 ms); not if it was
+        closed meanwhile."""
+        QTimer.singleShot(1, self, lambda: None if self._closed else self.open())
