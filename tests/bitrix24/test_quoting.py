@@ -43,3 +43,50 @@ def test_a_lone_surrogate_is_refused_as_urllib_refuses_it() -> None:
         _urllib("\ud800")
     with pytest.raises(UnicodeEncodeError):
         quote_plus("\ud800")
+
+
+def test_nested_values_of_every_kind_are_built_as_before() -> None:
+    """``http_build_query`` with its fast paths (text first, keys quoted once) writes
+    what the plain recursion writes: maps, lists, tuples, their subclasses, numbers,
+    Decimals, dates, booleans, None left out."""
+    import datetime as dt
+    from collections import OrderedDict
+    from decimal import Decimal
+
+    class Rows(list[object]):
+        pass
+
+    params = {
+        "fields": OrderedDict(
+            title="Стол «Классик» 2×3",
+            sum=Decimal("12345.60"),
+            n=7,
+            on=True,
+            off=False,
+            gone=None,
+            when=dt.date(2026, 3, 3),
+            at=dt.datetime(2026, 3, 3, 10, 5, tzinfo=dt.UTC),
+            rows=Rows([{"id": 1, "price": Decimal("1.5")}, ("a", "b c")]),
+        ),
+        "select[]": ["ID", "TITLE"],
+    }
+    expected = "&".join(
+        f"{_urllib(k)}={_urllib(v)}"
+        for k, v in (
+            ("fields[title]", "Стол «Классик» 2×3"),
+            ("fields[sum]", "12345.60"),
+            ("fields[n]", "7"),
+            ("fields[on]", "1"),
+            ("fields[off]", "0"),
+            ("fields[when]", "2026-03-03"),
+            ("fields[at]", "2026-03-03T10:05:00+00:00"),
+            ("fields[rows][0][id]", "1"),
+            ("fields[rows][0][price]", "1.5"),
+            ("fields[rows][1][0]", "a"),
+            ("fields[rows][1][1]", "b c"),
+            ("select[][0]", "ID"),
+            ("select[][1]", "TITLE"),
+        )
+    )
+    assert http_build_query(params) == expected
+    assert http_build_query(params) == expected  # the keys now from the cache

@@ -10,6 +10,7 @@ batch command: research §3).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -42,17 +43,23 @@ def _scalar(value: Any) -> str:
 
 
 def _pairs(prefix: str, value: Any, out: list[str]) -> None:
-    if value is None:
+    kind = type(value)
+    if kind is str:  # most values: no ABC checks before them
+        out.append(f"{_quoted_key(prefix)}={quote_plus(value)}")
+    elif value is None:
         return
-    if isinstance(value, Mapping):
+    elif kind is dict or isinstance(value, Mapping):
         for k, v in value.items():
             _pairs(f"{prefix}[{k}]", v, out)
-        return
-    if isinstance(value, (list, tuple)):
+    elif kind is list or kind is tuple or isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             _pairs(f"{prefix}[{i}]", v, out)
-        return
-    out.append(f"{quote_plus(prefix)}={quote_plus(_scalar(value))}")
+    else:
+        out.append(f"{_quoted_key(prefix)}={quote_plus(_scalar(value))}")
+
+
+# The same keys come back in every command (``fields[TITLE]``): quoted once.
+_quoted_key = functools.lru_cache(maxsize=4096)(quote_plus)
 
 
 def http_build_query(params: Mapping[str, Any]) -> str:
