@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -54,27 +56,38 @@ def _long_task(seconds: float, steps: int = 40):
 
 
 def test_long_task_keeps_the_event_loop_responsive(qtbot) -> None:
+    """The task runs off the GUI thread and the GUI thread's loop turns while it runs:
+    checked by its cause, not timed. Midway the task waits for a tick of a timer on the GUI
+    thread; a GUI thread that waited for the task (a call on its thread, a lock held across
+    the task) would never tick, and the task would give up. Before, a gap of the loop longer
+    than half the task failed, a timing a loaded machine decides (109 ms seen in CI); the
+    longest stall is measured by `python -m benchmarks --only gui`."""
     runner = Runner()
     meter = StallMeter()
     seen: list[Progress] = []
     results: list[str] = []
+    gui = threading.get_ident()
+    ran_on: list[int] = []
+    ticked = threading.Event()
+    meter.timer.timeout.connect(ticked.set)
+    long = _long_task(1.0)
+
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> str:
+        ran_on.append(threading.get_ident())
+        ticked.clear()
+        if not ticked.wait(30):  # a deadlock guard, not a timing: the loop never turned
+            return "the GUI thread's loop did not turn while the task ran"
+        return str(long(progress, cancel))
+
     meter.start()
-    t0 = time.perf_counter()
-    with qtbot.waitSignal(runner.busy_changed, timeout=10_000, check_params_cb=lambda b: not b):
-        runner.start(_long_task(1.0), on_progress=seen.append, on_done=results.append)
-    took = time.perf_counter() - t0
+    with qtbot.waitSignal(runner.busy_changed, timeout=60_000, check_params_cb=lambda b: not b):
+        runner.start(task, on_progress=seen.append, on_done=results.append)
     meter.stop()
     assert results == ["finished"]
+    assert ran_on and ran_on[0] != gui
     done = [p.done for p in seen]  # in order, at most 25 a second, the last one always
     assert done == sorted(set(done)) and seen[-1].current == "operation 40", done
-    # The task took about a second and the loop kept ticking through it: a GUI thread
-    # waiting for the task would tick a few times at most. How long its longest gap is
-    # is measured by `python -m benchmarks --only gui`, not asserted here: a loaded
-    # machine (CI runs two test workers and Wine beside them) stretches any gap (109 ms
-    # seen there once), so only a gap of half the task fails.
-    assert took >= 0.9
-    assert meter.ticks > 50
-    assert meter.worst < took * 500, f"longest stall {meter.worst} ms during a {took:.2f} s task"
+    print(f"longest event-loop stall during a 1 s task: {meter.worst} ms ({meter.ticks} ticks)")
     assert not runner.busy
 
 
