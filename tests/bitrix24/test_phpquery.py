@@ -60,3 +60,14 @@ def test_examples_from_the_docs() -> None:
     assert http_build_query({"filter": {">=DATE_MODIFY": "2026-05-14T10:00:00+03:00"}}) == (
         "filter%5B%3E%3DDATE_MODIFY%5D=2026-05-14T10%3A00%3A00%2B03%3A00"
     )
+
+
+def test_a_key_read_again_is_read_alike_and_results_stay_apart() -> None:
+    """Keys are read once and kept (the sandbox's own CPU): a second command with the
+    same keys gets the same structure, and changing one result leaves the other."""
+    query = "fields%5BTITLE%5D=A&fields%5BROWS%5D%5B%5D=1&fields%5BROWS%5D%5B%5D=2"
+    first = parse_str(query)
+    first["fields"]["ROWS"].append("3")
+    first["fields"]["TITLE"] = "changed"
+    assert parse_str(query) == {"fields": {"TITLE": "A", "ROWS": ["1", "2"]}}
+    assert parse_str("a.b+c%5B0%5D=x") == {"a_b_c": ["x"]}

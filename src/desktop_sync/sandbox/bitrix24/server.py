@@ -110,10 +110,13 @@ class Stats:
 def php_json(value: Any) -> Any:
     """PHP arrays as ``json_encode`` writes them: an empty map is ``[]``, and a map keyed
     exactly ``0..n-1`` (e.g. batch commands with numeric keys) is a list."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most leaves, answered first
+        return value
+    if kind is dict or isinstance(value, dict):
         if not value:
             return []
-        if list(value) == [str(i) for i in range(len(value))]:
+        if next(iter(value)) == "0" and list(value) == [str(i) for i in range(len(value))]:
             return [php_json(v) for v in value.values()]
         return {k: php_json(v) for k, v in value.items()}
     if isinstance(value, list):
