@@ -8,6 +8,7 @@ the medium sync's longest turns). Counted here, never timed.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,38 @@ def test_the_summary_is_shown_in_a_turn_after_the_one_that_makes_it(
         assert not closed.isVisible()
     finally:
         c.shutdown()
+
+
+def test_the_reviews_rows_are_painted_in_a_turn_after_it_shows(qtbot: Any, tmp_path: Path) -> None:
+    """Shown, the tree laid itself out again once painted and painted its visible rows twice
+    in the pass that showed the dialog. Its rows now wait for the next turn: one paint."""
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
+        c: Any = window
+        dialog = PlanReviewDialog(c.plan, c.window, c.shown.plan_rows, c.shown.items)
+        qtbot.addWidget(dialog)
+        dialog.open_soon()
+        for _ in range(1000):  # a pass of the loop at a time, until the one that shows it
+            QApplication.processEvents()
+            if dialog.isVisible():
+                break
+            time.sleep(0.002)
+        assert dialog.isVisible() and not dialog.tree.updatesEnabled()
+        qtbot.waitUntil(dialog.tree.updatesEnabled, timeout=5_000)
+        dialog.reject()
+
+
+def test_a_reads_tables_are_painted_in_a_turn_after_the_handler_that_shows_it(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Before: reset and painted in one pass (the first read's 20-40 ms turn). The review
+    is made after that paint, not in the turn of it."""
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
+        c: Any = window
+        tabs = c.window.tabs
+        qtbot.waitUntil(tabs.updatesEnabled, timeout=5_000)
+        c._review(c.shown)
+        assert not tabs.updatesEnabled() and c.plan_dialog is None
+        qtbot.waitUntil(tabs.updatesEnabled, timeout=5_000)
+        qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=5_000)
+        opened: Any = c.plan_dialog
+        opened.reject()

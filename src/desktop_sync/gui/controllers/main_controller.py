@@ -50,7 +50,7 @@ from desktop_sync.gui.release import Release
 from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
-from desktop_sync.gui.workers import REPAINT_FIRST_MS, Runner
+from desktop_sync.gui.workers import REPAINT_FIRST_MS, REVIEW_AFTER_MS, Runner
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import Views
 
@@ -263,6 +263,8 @@ class MainController(QObject):
         dialog.open_soon()  # its first paint in a turn after the re-read's tables
 
     def _loaded(self, loaded: Loaded) -> None:
+        self.window.tabs.setUpdatesEnabled(False)  # painted a turn later (issue 18)
+        QTimer.singleShot(1, self, lambda: self.window.tabs.setUpdatesEnabled(True))
         self.release.later(self.shown)
         self.shown = loaded
         self.progress.end()
@@ -312,8 +314,8 @@ class MainController(QObject):
     # -- synchronizing -------------------------------------------------------------------
 
     def _review(self, loaded: Loaded) -> None:
-        self._loaded(loaded)  # the dialog in the next turn: neither handler is long
-        QTimer.singleShot(1, lambda: self._open_review(loaded))  # 0 ran in the same turn
+        self._loaded(loaded)  # the dialog after the tables' paint: no handler is long
+        QTimer.singleShot(REVIEW_AFTER_MS, lambda: self._open_review(loaded))
 
     def _open_review(self, loaded: Loaded) -> None:
         if self._closing or self.plan_dialog is not None:
