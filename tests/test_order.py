@@ -48,9 +48,31 @@ def test_the_longest_files_come_first_and_the_rest_keep_their_order() -> None:
     ]
 
 
+def _pytest_commands(script: Path) -> list[str]:
+    """The script's ``python -m pytest`` commands, each with its continued lines."""
+    text = script.read_text(encoding="utf-8")
+    return [m.group(0) for m in re.finditer(r"-m pytest (?:\\\n|[^\n])*", text)]
+
+
 def test_ci_keeps_the_collection_order() -> None:
     for script in (ROOT / ".ci" / "run", ROOT / ".ci" / "wine" / "run"):
-        command = re.search(r"-m pytest [^|]*", script.read_text(encoding="utf-8"))
-        assert command is not None, script
-        assert "--dist loadfile" in command.group(0), script
-        assert "--no-loadscope-reorder" in command.group(0), script
+        suite = [c for c in _pytest_commands(script) if "--collect-only" not in c]
+        assert len(suite) == 1, (script, suite)
+        assert "--dist loadfile" in suite[0], script
+        assert "--no-loadscope-reorder" in suite[0], script
+
+
+def test_ci_rewrites_the_tests_once_before_its_workers() -> None:
+    """Under PYTHONDONTWRITEBYTECODE each worker rewrote and compiled all of tests/
+    (8 s of CPU each): one collection with bytecode writing on runs first, beside lint,
+    and the suite waits for it."""
+    script = ROOT / ".ci" / "run"
+    text = script.read_text(encoding="utf-8")
+    assert "PYTHONDONTWRITEBYTECODE=1" in text  # else there would be nothing to do
+    collect = [c for c in _pytest_commands(script) if "--collect-only" in c]
+    assert len(collect) == 1, _pytest_commands(script)
+    start = text.index(collect[0])
+    line = text[text.rindex("\n", 0, start) + 1 : start]
+    assert "env -u PYTHONDONTWRITEBYTECODE" in line, line
+    waited = text.index('wait "$collect_pid"')
+    assert start < text.index('echo "== ruff"') < waited < text.index("-n auto")
