@@ -240,17 +240,37 @@ def save(path: Path, cached: Cached) -> None:
         raise
 
 
-def _malloc_trim() -> Any:
-    """glibc's ``malloc_trim``; None where the C library has none (Windows, macOS, musl)."""
+def map_large_blocks() -> None:
+    """Blocks of ``LARGE`` bytes and more mapped apart by the C library, and so given back
+    to the system as soon as they are freed.
+
+    glibc maps a block apart only above a threshold that rises to the largest such block
+    freed so far (up to 32 MB): once the first MBs of an answer or of a request's body are
+    freed, the next ones come from the heap, whose pages stay the process's, split by
+    what is allocated between them. The large set's first sync peaked at its printed
+    invoices' batches (MBs of Base64 each, built several times over), 8-10 MB higher for
+    it (issue 18). The threshold is fixed at glibc's own first value; where there is no
+    glibc (Windows, macOS, musl) nothing is done."""
+    if _mallopt is not None:
+        _mallopt(M_MMAP_THRESHOLD, LARGE)
+
+
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+LARGE = 128 * 1024
+
+
+def _glibc(name: str) -> Any:
+    """A glibc function; None where the C library has none (Windows, macOS, musl)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(None).malloc_trim
+        return getattr(ctypes.CDLL(None), name)
     except (AttributeError, OSError):
         return None
 
 
-_trim = _malloc_trim()
+_trim = _glibc("malloc_trim")
+_mallopt = _glibc("mallopt")
 
 
 def give_back() -> None:

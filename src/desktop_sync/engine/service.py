@@ -14,7 +14,6 @@ does both at once for the command line and the scheduler.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 import traceback
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from desktop_sync.connectors.bitrix24 import (
 )
 from desktop_sync.connectors.onec import OnecClient
 from desktop_sync.engine import front
-from desktop_sync.engine.cache import Cached, cache_path, give_back
+from desktop_sync.engine.cache import Cached, cache_path, give_back, map_large_blocks
 from desktop_sync.engine.cache import load as load_cache
 from desktop_sync.engine.cache import save as save_cache
 from desktop_sync.engine.executor import Writer, execute, resume_unfinished, row_of
@@ -90,8 +89,6 @@ from desktop_sync.i18n import tr
 from desktop_sync.journal import InboxKind, Journal, OpState, RunOutcome
 from desktop_sync.redact import register_secret
 
-log = logging.getLogger(__name__)
-
 __all__ = ["Cancelled", "ConnectError", "SetupIncomplete", "StalePlan", "SyncService"]
 
 LINKED_TYPES = (COUNTERPARTY, PRODUCT, INVOICE, PAYMENT_NOTE, CRM_PAYMENT, INVOICE_PDF, SALES, DEAL)
@@ -144,6 +141,7 @@ class SyncService(JournalDoor):
         the profile's portal: a secret never leaves for a place the profile does not name.
         """
         profile = profile.validate()
+        map_large_blocks()  # the C library's MB blocks given back once freed (issue 18)
         password, webhook = profile_secrets(profile)
         register_secret(password)
         register_secret(webhook)
