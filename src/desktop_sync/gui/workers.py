@@ -36,9 +36,9 @@ PROGRESS_EVERY = 0.04  # seconds between two progress reports of one stage (25 a
 # it to take the GIL from; started at once, that repaint waited on the worker's snapshot
 # cache write (issue 18: no stall over 50 ms).
 REPAINT_FIRST_MS = 20
-# The plan review is made this long after a read is shown, after the tables' paint: that
-# comes a turn after the handler that shows the read (a timer of 1 ms could fire in it)
-REVIEW_AFTER_MS = 20
+# The plan review is made, and the summary shown, this long after a read is shown: after
+# the tables' paint, a turn after the handler that shows the read (1 ms could fire in it)
+AFTER_PAINT_MS = 20
 
 
 class Coalesced:

@@ -50,7 +50,7 @@ from desktop_sync.gui.release import Release
 from desktop_sync.gui.resources import app_icon
 from desktop_sync.gui.views.main_window import MainWindowView
 from desktop_sync.gui.views.summary_dialog import SummaryDialog
-from desktop_sync.gui.workers import REPAINT_FIRST_MS, REVIEW_AFTER_MS, Runner
+from desktop_sync.gui.workers import AFTER_PAINT_MS, REPAINT_FIRST_MS, Runner
 from desktop_sync.i18n import tr
 from desktop_sync.readmodel import Views
 
@@ -260,7 +260,7 @@ class MainController(QObject):
         dialog = SummaryDialog(summary, self.window)
         self.summary_dialog = dialog
         dialog.accepted.connect(lambda: self.window.tabs.setCurrentIndex(self.inbox_tab))
-        dialog.open_soon()  # its first paint in a turn after the re-read's tables
+        dialog.open_soon(AFTER_PAINT_MS)  # its first paint after the re-read's tables' paint
 
     def _loaded(self, loaded: Loaded) -> None:
         self.window.tabs.setUpdatesEnabled(False)  # painted a turn later (issue 18)
@@ -315,7 +315,7 @@ class MainController(QObject):
 
     def _review(self, loaded: Loaded) -> None:
         self._loaded(loaded)  # the dialog after the tables' paint: no handler is long
-        QTimer.singleShot(REVIEW_AFTER_MS, lambda: self._open_review(loaded))
+        QTimer.singleShot(AFTER_PAINT_MS, lambda: self._open_review(loaded))
 
     def _open_review(self, loaded: Loaded) -> None:
         if self._closing or self.plan_dialog is not None:

@@ -92,8 +92,8 @@ class SummaryDialog(QDialog):
     def _close(self, _result: int) -> None:
         self._closed = True
 
-    def open_soon(self) -> None:
+    def open_soon(self, delay_ms: int = 1) -> None:
         """Show the dialog in a later turn of the event loop: its first paint apart from the
-        turn that shows the re-read's tables (issue 18: no stall over 50 ms); not if it was
-        closed meanwhile."""
-        QTimer.singleShot(1, self, lambda: None if self._closed else self.open())
+        turn that shows the re-read's tables and the one that paints them (issue 18: no
+        stall over 50 ms); not if it was closed meanwhile."""
+        QTimer.singleShot(delay_ms, self, lambda: None if self._closed else self.open())
