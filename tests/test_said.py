@@ -172,3 +172,32 @@ def test_a_name_with_commas_is_not_taken_for_a_list(keep_language: None) -> None
     )
     set_language("en")
     assert said.again(text, "ru") == f"{name}: changed in 1C (Name); the CRM will be updated"
+
+
+@pytest.mark.parametrize(("written", "shown"), [("ru", "en"), ("en", "ru")])
+def test_the_system_names_are_said_again(keep_language: None, written: str, shown: str) -> None:
+    """«1С» was passed into the sentences as it is, so an English run wrote «changed in 1С»
+    and a Russian run's item stayed «1С» in English; now the names are the catalog's, and
+    the connectors' errors name their system in the language of the moment."""
+    from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
+    from desktop_sync.connectors.onec.errors import OnecError
+    from desktop_sync.engine.facade import ConnectError
+
+    set_language(written)
+    one_c, bitrix = ("1С", "Битрикс24") if written == "ru" else ("1C", "Bitrix24")
+    assert str(ConnectError.of(Bitrix24Error("Ромашка"))) == f"{bitrix}: Ромашка"
+    texts = [
+        tr("changed in {source}, but desktop-sync does not write «{field}» to {system}").format(
+            source=tr("1C"), field=tr("Phone"), system="CRM"
+        ),
+        tr("{system} refused: {reason}").format(system=tr("1C"), reason="Ромашка"),
+        str(ConnectError.of(OnecError("Ромашка"))),
+    ]
+    assert all(one_c in t for t in texts), texts
+    made = [said.parse(t) for t in texts]
+    set_language(shown)
+    again = [said.say(m) for m in made]
+    one_c = "1С" if shown == "ru" else "1C"
+    assert all(one_c in t for t in again), again
+    if shown == "en":
+        assert not [t for t in again if re.search("[А-Яа-яЁё]", t.replace("Ромашка", ""))]

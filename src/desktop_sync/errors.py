@@ -123,7 +123,8 @@ class SyncError(Exception):
     """The root of every error desktop-sync raises on purpose."""
 
     kind: ClassVar[Category] = Category.REFUSED
-    system: ClassVar[str] = ""  # the system that said so ("1С", "Битрикс24"), if any
+    # The system that said so, if any: N_("1C") or N_("Bitrix24"), tr() where shown.
+    system: ClassVar[str] = ""
 
     @property
     def category(self) -> Category:

@@ -39,9 +39,9 @@ def test_a_typed_name_is_normalized_as_the_sync_compares_it() -> None:
         ("product", "name", "take_crm", "1C leads products"),
         ("product", "price", "value", "1C leads products"),
         ("counterparty", "inn", "take_onec", "in CRM"),  # a requisite's ИНН is not rewritten
-        ("counterparty", "phone", "take_crm", "in 1С"),
+        ("counterparty", "phone", "take_crm", "in 1C"),
         ("invoice", "counterparty", "take_onec", "in CRM"),
-        ("invoice", "rows", "take_crm", "in 1С"),
+        ("invoice", "rows", "take_crm", "in 1C"),
     ],
 )
 def test_what_the_engine_cannot_write_is_refused_with_the_reason(

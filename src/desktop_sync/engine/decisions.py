@@ -54,7 +54,7 @@ def conflict_field(dedup_key: str) -> str | None:
 
 
 def _system(system: System) -> str:
-    return "1С" if system is System.ONEC else "CRM"
+    return tr("1C") if system is System.ONEC else "CRM"
 
 
 def check(item: ItemView, action: str, value: Any = None) -> Any:

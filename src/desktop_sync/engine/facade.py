@@ -60,7 +60,7 @@ class ConnectError(CannotConnect):
     @classmethod
     def of(cls, exc: SyncError) -> ConnectError:
         """A system's error met while connecting or reading, named by its system."""
-        return cls(tr("{system}: {reason}").format(system=exc.system, reason=scrub(str(exc))))
+        return cls(tr("{system}: {reason}").format(system=tr(exc.system), reason=scrub(str(exc))))
 
 
 class SecretMissing(ConnectError):

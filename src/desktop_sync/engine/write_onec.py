@@ -105,7 +105,7 @@ class OnecWriter:
         if cannot:  # never journalled as applied with a field left behind
             raise WriteError(
                 tr("desktop-sync does not write {fields} to {system}").format(
-                    fields=", ".join(nz.label(f) for f in cannot), system="1С"
+                    fields=", ".join(nz.label(f) for f in cannot), system=tr("1C")
                 ),
                 field=nz.label(cannot[0]),
             )

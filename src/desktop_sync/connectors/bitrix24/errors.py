@@ -16,6 +16,7 @@ from desktop_sync.errors import (
     Refused,
     Transient,
 )
+from desktop_sync.i18n import N_
 
 _WEBHOOK = re.compile(r"/rest/\d+/[^/\s?#]+")
 
@@ -32,7 +33,7 @@ class Bitrix24Error(CrmError):
     is "refused by the system".
     """
 
-    system = "Битрикс24"
+    system = N_("Bitrix24")  # said in the language of the moment where shown (tr)
 
     def __init__(
         self,

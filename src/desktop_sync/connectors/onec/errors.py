@@ -14,6 +14,7 @@ from desktop_sync.errors import (
     SyncError,
     Transient,
 )
+from desktop_sync.i18n import N_
 from desktop_sync.redact import scrub
 
 
@@ -25,7 +26,7 @@ class OnecError(SyncError):
     """
 
     retryable = False
-    system = "1С"
+    system = N_("1C")  # said in the language of the moment where shown (tr)
     retry_after = 0.0  # seconds the server asked to wait (Retry-After), when it did
 
     def __init__(
