@@ -13,6 +13,9 @@ An argument may itself be a list of such texts joined by «, » (the contacts ho
 one ИНН, the fields an update changes, the systems that stopped answering): each of
 its texts is said again, the list kept in its order.
 
+An item's values are records' data, but some are our words around it («Иванов (ИНН
+7701…)», a list of them): those are kept too (:func:`parse_value`).
+
 A text no catalog entry makes (a system's own answer, texts joined by hand) is not
 parsed: it is shown as it was written. So is every item written before this was kept.
 """
@@ -105,6 +108,23 @@ def parse(text: str, lang: str | None = None) -> Said | None:
     if best is None:
         return None
     return best[1][0] if len(best[1]) == 1 else {"join": best[1]}
+
+
+def parse_value(text: str, lang: str | None = None) -> Said | None:
+    """What an item's value (``Иванов (ИНН 7701…), Петров (ИНН 7702…)``) is made of
+    when our words are in it: a text of the catalog with arguments, or a list of such
+    texts; ``None`` for a record's own data (a name, a stage, a reference), which is
+    never said again, even when it reads as one of the catalog's plain texts."""
+    made = _listed(text, lang or language(), 0)
+    return made if _formed(made) else None
+
+
+def _formed(said: Said) -> bool:
+    if not isinstance(said, dict):
+        return False
+    if "join" in said:
+        return any(_formed(part) for part in said["join"])
+    return bool(said.get("args"))
 
 
 def _cut(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,3 +152,40 @@ def test_an_item_is_said_in_the_language_of_the_moment(lang: str) -> None:
     assert in_language(rec, made).field == ("ИНН" if lang == "ru" else "INN")
     assert in_language(rec, None) is rec
     assert in_language(rec, {**made, "lang": lang}) is rec
+
+
+def test_a_value_in_our_words_is_said_again_and_a_records_data_is_not(
+    lang: str, tmp_path: Path
+) -> None:
+    """An item's value made of our words around the records' data («Иванов (ИНН 7701…),
+    Петров (ИНН 7702…)», plan_persons and plan_counterparties write such) stayed in the
+    language of the run that found it; the journal now keeps what it is made of, and the
+    door says it again. A record's own data (a name, a stage that reads as one of the
+    catalog's plain texts, references) is never said again."""
+    from desktop_sync.engine.inbox_words import in_language
+    from desktop_sync.engine.records import InboxRecord
+    from desktop_sync.i18n import tr
+    from desktop_sync.journal import InboxKind, Journal
+    from desktop_sync.journal.db import sqlite_url
+
+    other = "en" if lang == "ru" else "ru"
+    set_language(other)
+    named = tr("{name} (INN {inn})")
+    value = f"{named.format(name='Иванов', inn='7701')}, {named.format(name='Петров', inn='7702')}"
+    journal = Journal.open(
+        sqlite_url(tmp_path / "j.sqlite3"), "3f2b1c9e-0000-4000-8000-0000000000aa"
+    )
+    try:
+        journal.raise_item(
+            InboxKind.ATTENTION, "F7:person_inn:x", message="m", onec_value=value,
+            crm_value=tr("Phone"), base_value=f"{CP}, {OTHER}",
+        )  # fmt: skip
+        (item,) = journal.inbox()
+    finally:
+        journal.close()
+    set_language(lang)
+    shown_now = in_language(InboxRecord.of(item), item.said)
+    inn = "ИНН" if lang == "ru" else "INN"
+    assert shown_now.onec_value == f"Иванов ({inn} 7701), Петров ({inn} 7702)"
+    assert shown_now.crm_value == item.crm_value  # the record's own data, as it is
+    assert shown_now.base_value == f"{CP}, {OTHER}"

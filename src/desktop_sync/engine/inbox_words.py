@@ -77,9 +77,10 @@ def shown(record: R, known: Known) -> R:
 
 
 def in_language(record: R, made_of: Mapping[str, Any] | None) -> R:
-    """``record`` with its message, action, field and record said in the language of
-    the moment, from what the journal keeps they were made of (``desktop_sync.said``);
-    as written when it keeps nothing (an item written before, a system's own words)."""
+    """``record`` with its message, action, field and record (and a value with our
+    words in it, «Иванов (ИНН …)») said in the language of the moment, from what the
+    journal keeps they were made of (``desktop_sync.said``); as written when it keeps
+    nothing (an item written before, a system's own words, a record's own data)."""
     if not made_of or made_of.get("lang") == language():
         return record
     texts = {k: said.say(v) for k, v in made_of.items() if k != "lang"}

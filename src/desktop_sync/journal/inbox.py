@@ -86,11 +86,17 @@ def _resolve(item: InboxItem, resolution: dict[str, Any], by: str) -> None:
 
 
 SAID = ("message", "action", "field", "record_label")
+# Values are the records' data, kept as they are, unless our words are around them
+# («Иванов (ИНН 7701…)»: said.parse_value).
+SAID_VALUES = ("onec_value", "crm_value", "base_value")
 
 
 def _made_of(fields: dict[str, Any]) -> dict[str, Any] | None:
     """What an item's words are made of (``desktop_sync.said``), in the language they
     are written in; None when none of them is the catalog's."""
     made = {k: said.parse(str(fields[k])) for k in SAID if fields.get(k)}
+    for k in SAID_VALUES:
+        if isinstance(fields.get(k), str) and fields[k]:
+            made[k] = said.parse_value(fields[k])
     kept = {k: v for k, v in made.items() if v is not None}
     return {"lang": language(), **kept} if kept else None
