@@ -27,6 +27,7 @@ BUDGET_S = 0.002  # seconds of freeing per turn of the event loop
 BIG = 32  # a container with more entries is split wherever it is
 DEPTH = 6  # smaller objects are split this far below what was handed over
 ROUND = 64  # objects let go of between two looks at the clock
+PIECE = 256  # entries taken at a time out of a big list, dict or set held last here
 _CONTAINERS = (tuple, list, dict, set, frozenset)
 
 
@@ -34,6 +35,28 @@ def _split(obj: object, depth: int) -> bool:
     if isinstance(obj, _CONTAINERS):
         return len(obj) > BIG or depth < DEPTH
     return depth < DEPTH and gc.is_tracked(obj) and not isinstance(obj, type)
+
+
+def _take_apart(obj: object, depth: int, held: list[tuple[object, int]]) -> None:
+    """What ``obj`` (held last here) refers to, onto ``held``. A big list, dict or set gives
+    :data:`PIECE` entries at a time, itself kept for the rest: its whole list of parts (a
+    journal index of 16,000 entries: 32,000 parts) was made in one go, 5-12 ms in one step
+    of a 2 ms budget (issue 18)."""
+    big = isinstance(obj, _CONTAINERS) and len(obj) > BIG
+    if big and isinstance(obj, list | dict | set) and len(obj) > PIECE:
+        held.append((obj, depth))  # the rest after this piece
+        piece: list[object]
+        if isinstance(obj, list):
+            piece = obj[-PIECE:]
+            del obj[-PIECE:]
+        elif isinstance(obj, dict):
+            piece = [x for _ in range(PIECE) for x in obj.popitem()]
+        else:
+            piece = [obj.pop() for _ in range(PIECE)]
+        held.extend((part, DEPTH) for part in piece)
+        return
+    below = DEPTH if big else depth + 1  # a big one's entries freed whole
+    held.extend((part, below) for part in gc.get_referents(obj))
 
 
 class Release(QObject):
@@ -66,9 +89,7 @@ class Release(QObject):
                     break
                 obj, depth = held.pop()
                 if sys.getrefcount(obj) <= 2 and _split(obj, depth):  # ``obj`` and the argument
-                    big = isinstance(obj, _CONTAINERS) and len(obj) > BIG
-                    below = DEPTH if big else depth + 1  # a big one's entries freed whole
-                    held.extend((part, below) for part in gc.get_referents(obj))
+                    _take_apart(obj, depth, held)
                 del obj
             if time.perf_counter() >= deadline:
                 break
