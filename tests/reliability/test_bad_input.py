@@ -315,12 +315,12 @@ def _expired_webhook(world: World) -> None:
 
 TRANSPORT_CASES: dict[str, TransportCase] = {
     "crm-html-page-instead-of-json": TransportCase(
-        _crm("html500:1@batch"), ("Битрикс24", "HTML", "batch"), True
+        _crm("html500:1@batch"), ("Bitrix24", "HTML", "batch"), True
     ),
-    "crm-malformed-json": TransportCase(_crm("badjson:1@batch"), ("Битрикс24", "batch"), True),
-    "onec-login-page-with-200": TransportCase(_onec_always("html200"), ("1С",), True),
-    "onec-html-502": TransportCase(_onec_always("html"), ("1С",), True),
-    "crm-expired-webhook": TransportCase(_expired_webhook, ("Битрикс24",), True),
+    "crm-malformed-json": TransportCase(_crm("badjson:1@batch"), ("Bitrix24", "batch"), True),
+    "onec-login-page-with-200": TransportCase(_onec_always("html200"), ("1C",), True),
+    "onec-html-502": TransportCase(_onec_always("html"), ("1C",), True),
+    "crm-expired-webhook": TransportCase(_expired_webhook, ("Bitrix24",), True),
     # creates travel in batches now; an update is still a call of its own
     "crm-html-page-on-writes": TransportCase(
         _crm("html502:1@crm.item.update"), ("crm.item.update", "HTML"), False
