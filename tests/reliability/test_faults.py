@@ -130,7 +130,7 @@ def test_faults_then_clean_runs_converge(
             except ConnectError as exc:  # exit 5: a read failed past its retries
                 outcomes.append(f"cannot_connect: {exc}")
         for text in (o for o in outcomes if o.startswith("cannot_connect")):
-            assert text.removeprefix("cannot_connect: ").startswith(("1С", "Битрикс24")), text
+            assert text.removeprefix("cannot_connect: ").startswith(("1C: ", "Bitrix24: ")), text
         fired = sum(world.crm.stats.faults.values())
         assert fired or not crm_faults, "no CRM fault fired: the case tests nothing"
         assert onec_fired or not onec_faults, "no 1C fault fired: the case tests nothing"
