@@ -11,9 +11,11 @@ import pytest
 
 from desktop_sync.connectors.bitrix24.rest import RestClient
 from desktop_sync.connectors.bitrix24.throttle import RequestThrottle
+from desktop_sync.connectors.bitrix24.timeline import Timeline
 from desktop_sync.engine import write_crm_pdf
-from desktop_sync.engine.model import Flow
+from desktop_sync.engine.model import Flow, Operation
 from desktop_sync.engine.ops import InvoicePdf
+from desktop_sync.engine.write_crm import CrmWriter
 
 from .conftest import World, only_pdfs_left
 
@@ -103,3 +105,46 @@ def test_the_pdfs_of_invoices_made_in_1c_in_the_run_are_rendered_in_the_later_wa
     # the comments sharing one request: no wait left between) as its batch is built
     assert sent[first_add][1] == len(pdfs), sent
     assert len(rendered) == len(pdfs)  # none again when its batch went
+
+
+@pytest.mark.parametrize("configuration", ["bp30"])
+def test_no_pdf_is_rendered_while_a_batch_of_comments_is_sent(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one batch's comments are sent (its bodies alive: MBs of Base64 built from its
+    PDFs), the request's wait renders no more PDFs into the buffer: they wait for the
+    next waits (issue 18: the large set's peak was at these batches). One PDF to a
+    request and one rendered ahead here, so that PDFs are left to render as each goes."""
+    only_pdfs_left(world)
+    rendered: list[bool] = []
+    sending = [False]
+    render, add = write_crm_pdf.render_invoice_pdf, Timeline.add_comments
+    size = CrmWriter.batch_size
+
+    def counted_render(invoice: Any) -> bytes:
+        rendered.append(sending[0])
+        return render(invoice)
+
+    def noted_add(self: Timeline, comments: Any) -> Any:
+        sending[0] = True
+        try:
+            return add(self, comments)
+        finally:
+            sending[0] = False
+
+    def one_pdf(self: CrmWriter, op: Operation) -> int:
+        return 1 if isinstance(op.payload, InvoicePdf) else size(self, op)
+
+    monkeypatch.setattr(write_crm_pdf, "render_invoice_pdf", counted_render)
+    monkeypatch.setattr(Timeline, "add_comments", noted_add)
+    monkeypatch.setattr(CrmWriter, "batch_size", one_pdf)
+    monkeypatch.setattr(write_crm_pdf.PdfAttacher, "AHEAD", 1)  # room as each one goes
+    clock = _Clock()
+    with world.service() as svc:
+        rest = svc.crm.rest
+        rest.throttle_on = True  # a bucket of one: every request after the first waits
+        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
+        summary, plan = svc.run()
+    n = sum(1 for op in plan.operations if op.flow is Flow.F11)
+    assert n >= 2 and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
+    assert len(rendered) == n and not any(rendered)  # before: those after the first

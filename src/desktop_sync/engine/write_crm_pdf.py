@@ -134,6 +134,9 @@ class PdfAttacher:
         self._todo: deque[Operation] = deque()  # PDFs to render ahead (``ahead``)
         self._results: Mapping[str, Applied] = {}
         self._early: dict[str, tuple[_Pdf, tuple[str, bytes]]] = {}  # by key: ready, file
+        # A batch of comments is being sent: its bodies (MBs of Base64) are alive, the
+        # next PDFs wait for a later wait (issue 18: the large set's peak was there)
+        self._sending = False
 
     def ahead(self, ops: list[Operation], results: Mapping[str, Applied]) -> None:
         """The PDFs this run will attach, before its first write, and ``results``, what
@@ -153,7 +156,7 @@ class PdfAttacher:
         made after the first waits, and its PDF can be made only then."""
         if not self._todo:
             return Waiting.NONE_LEFT
-        if len(self._early) >= self.AHEAD:
+        if self._sending or len(self._early) >= self.AHEAD:
             return Waiting.NOT_YET
         for _ in range(len(self._todo)):
             op = self._todo.popleft()
@@ -235,7 +238,11 @@ class PdfAttacher:
             self._early.pop(key, None)
         if self._todo:  # room again for the next PDFs rendered ahead
             self.crm.while_waiting(self._prepare_one_ahead)
-        made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
+        self._sending = True
+        try:
+            made = self.crm.timeline.add_comments(list(comments.values())) if comments else []
+        finally:
+            self._sending = False
         # The request's bodies, megabytes of Base64 each time, freed to the system: the C
         # library kept them for the next batch's and held more each time (issue 18).
         give_back()
