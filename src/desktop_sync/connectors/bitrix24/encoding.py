@@ -9,6 +9,7 @@ batch command: research §3).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import re
@@ -46,6 +47,8 @@ def _pairs(prefix: str, value: Any, out: list[str]) -> None:
     kind = type(value)
     if kind is str:  # most values: no ABC checks before them
         out.append(f"{_quoted_key(prefix)}={quote_plus(value)}")
+    elif kind is bytes:  # a file's content: Base64, made here (as JSON carries bytes)
+        out.append(f"{_quoted_key(prefix)}={quote_plus(base64.b64encode(value).decode())}")
     elif value is None:
         return
     elif kind is dict or isinstance(value, Mapping):

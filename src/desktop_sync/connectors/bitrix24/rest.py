@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 
 from desktop_sync.closing import Closing
 from desktop_sync.connectors import retry
@@ -60,7 +61,7 @@ from desktop_sync.connectors.bitrix24.throttle import (
 from desktop_sync.connectors.bitrix24.webhook import check_url
 from desktop_sync.connectors.http import CertificateFileError, make_client
 from desktop_sync.crm.port import Waiting
-from desktop_sync.domain.money import dumps_decimal, loads_decimal
+from desktop_sync.domain.money import loads_decimal
 from desktop_sync.i18n import tr
 from desktop_sync.netaddr import is_loopback
 
@@ -174,7 +175,9 @@ class RestClient(Closing):
     # --- one HTTP exchange ---------------------------------------------------------------
 
     def _post(self, method: str, body: Params) -> httpx.Response:
-        content = dumps_decimal(dict(body)).encode("utf-8")
+        # JSON made straight into bytes, a Decimal as its exact string and a file's bytes
+        # as Base64: no text of the body beside them (a batch of PDFs is MBs: issue 18)
+        content = msgspec.json.encode(dict(body))
         for _ in range(4):
             url = f"{self._origin}{self._path}{method}"
             request = self._http.build_request(

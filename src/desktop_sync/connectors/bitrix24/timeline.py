@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,7 +163,7 @@ def _add_params(invoice_id: int, text: str, files: Sequence[tuple[str, bytes]] =
         "COMMENT": text,
     }
     if files:
-        fields["FILES"] = [[name, base64.b64encode(data).decode("ascii")] for name, data in files]
+        fields["FILES"] = [[name, data] for name, data in files]  # Base64 when encoded
     return {"fields": fields}
 
 
