@@ -32,7 +32,7 @@ paths = AppPaths.resolve(None)
 profile = ProfileStore(paths.profiles_file).get(sys.argv[1])
 t0, c0 = time.perf_counter(), time.process_time()
 with SyncService.open(profile, paths) as svc:  # as `desktop-sync sync` runs it
-    summary, plan = svc.run()
+    summary, plan = svc.run(operations=False)  # (its items alone are reported)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak_kb = usage.ru_maxrss
 try:  # this process's own peak: ru_maxrss also counts the parent's pages at the spawn
@@ -41,7 +41,7 @@ try:  # this process's own peak: ru_maxrss also counts the parent's pages at the
 except (OSError, StopIteration, ValueError):
     pass
 print(json.dumps({
-    "operations": len(plan.operations),
+    "operations": summary.counts.get("planned", 0),
     "counts": dict(summary.counts),
     "outcome": str(getattr(summary, "outcome", "")),
     "wall": time.perf_counter() - t0,
