@@ -17,6 +17,8 @@ from .conftest import World
 
 
 def _alive(kind: type) -> int:
+    """Objects of ``kind`` alive in the process: compared with the count before the run,
+    as an earlier test in the same process may have left some."""
     gc.collect()
     return sum(1 for o in gc.get_objects() if type(o) is kind)
 
@@ -37,9 +39,10 @@ def test_the_written_operations_payloads_are_let_go_before_the_invoices_print(
         _dry, planned = svc.dry_run()
         creates = sum(isinstance(op.payload, ProductCreate) for op in planned.operations)
         del planned, _dry
+        before = (_alive(ProductCreate), _alive(CounterpartyCreate))
         summary, plan = svc.run()
     assert summary.counts["failed"] == 0, summary.failures
-    assert creates and seen == [(0, 0)]  # before: every one of them, held by the plan
+    assert creates and seen == [before]  # before: every one of them, held by the plan
     assert len(plan.operations) == summary.counts["planned"]
     assert all(op.payload is NO_PAYLOAD for op in plan.operations)
     assert (
@@ -62,7 +65,7 @@ def test_a_run_reporting_its_items_alone_lets_each_operation_go_once_written(
         if not seen:  # operations alive; those not settled yet (this batch is "sending")
             run_id = svc.journal.runs(limit=1)[0].id
             settled = sum(r.state != "sending" for r in svc.journal.operations(run_id))
-            seen.append((_alive(Operation), planned - settled))
+            seen.append((_alive(Operation) - before, planned - settled))
         return attach(self, ops, results)
 
     monkeypatch.setattr(write_crm_pdf.PdfAttacher, "attach_many", counted)
@@ -71,6 +74,7 @@ def test_a_run_reporting_its_items_alone_lets_each_operation_go_once_written(
         planned, items = len(dry_plan.operations), len(dry_plan.items)
         pdfs = sum(isinstance(op.payload, InvoicePdf) for op in dry_plan.operations)
         del dry_plan, _dry
+        before = _alive(Operation)
         summary, plan = svc.run(operations=False)
     assert summary.counts["failed"] == 0, summary.failures
     assert pdfs and summary.counts["planned"] == planned
