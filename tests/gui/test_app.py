@@ -114,6 +114,15 @@ def test_wizard_reports_a_bad_setting_in_words(qtbot, tmp_path: Path) -> None:
         controller.shutdown()
 
 
+def _recording(run, plans):
+    def recorded(*args, **kwargs):
+        summary, plan = run(*args, **kwargs)
+        plans.append(plan)
+        return summary, plan
+
+    return recorded
+
+
 def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_path: Path) -> None:
     with sandbox_env(tmp_path / "home", schedule_minutes=5) as env:
         c = MainController(env.paths, "demo", open_service=fast_open)
@@ -127,9 +136,13 @@ def test_schedule_runs_what_needs_no_person_and_respects_the_lock(qtbot, tmp_pat
                 qtbot.waitUntil(lambda: not c.runner.busy and bool(c.last_error), timeout=30_000)
             assert "Another synchronization" in c.last_error
             c.last_error = ""
+            plans = []  # what the run hands back: its items alone, each write let go once done
+            run = c.svc.run
+            c.svc.run = _recording(run, plans)
             c.scheduler.run()
             qtbot.waitUntil(lambda: c.last_summary is not None, timeout=60_000)
             qtbot.waitUntil(lambda: not c.runner.busy, timeout=30_000)
+            assert len(plans) == 1 and not plans[0].operations
             assert c.journal.runs[0].trigger == "schedule"
             assert c.last_summary.counts["applied"] > 0
             assert c.last_summary.counts["skipped"] == 0

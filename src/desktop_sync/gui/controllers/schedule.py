@@ -84,7 +84,7 @@ class Scheduler(QObject):
             return
 
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> RunSummary:
-            summary, _plan = svc.run(progress, cancel, trigger="schedule")
+            summary, _plan = svc.run(progress, cancel, trigger="schedule", operations=False)
             return summary
 
         h.progress.start(tr("Automatic synchronization…"))
