@@ -66,3 +66,22 @@ def test_an_invoice_embeds_the_faces_glyphs_with_their_own_outlines_and_bounds()
             assert mine.getCoordinates(glyphs)[0] == own.getCoordinates(theirs)[0], chr(c)
             bounds = ("xMin", "yMin", "xMax", "yMax")
             assert [getattr(mine, b, 0) for b in bounds] == [getattr(own, b, 0) for b in bounds]
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_the_common_part_and_an_invoices_fonts_carry_no_hinting(face: str) -> None:
+    """The glyphs' instructions for a screen's pixel grid are not shipped: PDF viewers
+    rasterise without them and every PDF is about 29 % smaller (printing/fonts.py)."""
+    from desktop_sync.printing import render_invoice_pdf
+
+    from .test_invoice_pdf import invoice
+
+    part = _font(common_path(resources_dir() / "fonts" / face).read_bytes())
+    embedded = _embedded_faces(render_invoice_pdf(invoice(number="7")))
+    for font in (part, *embedded.values()):
+        assert not {"fpgm", "prep", "cvt ", "hdmx", "LTSH", "VDMX"} & set(font.keys())
+        glyphs = font["glyf"]
+        assert all(
+            not getattr(glyphs[name], "program", None) or not glyphs[name].program.getBytecode()
+            for name in font.getGlyphOrder()
+        )

@@ -60,9 +60,15 @@ def common_path(path: Path) -> Path:
 
 
 def common_part(whole: bytes) -> bytes:
-    """The face's glyphs of ``COMMON``, their names kept."""
+    """The face's glyphs of ``COMMON``, their names kept, without TrueType hinting: the
+    glyphs' instructions for a screen's pixel grid, which PDF viewers render without
+    (pdf.js, PDFium, Preview and Acrobat rasterise outlines of their own) and a printer
+    has no use for. Every PDF was 29 % smaller without them (36.7 -> 26.0 KB), at the same
+    CPU: the bytes rendered ahead and sent 50 to a batch (issue 18; printable-invoice.md)."""
     font = _opened(whole)
-    options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True)
+    options = subset.Options(
+        notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=False
+    )
     options.drop_tables += _DROPPED
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[c for first, last in COMMON for c in range(first, last + 1)])
