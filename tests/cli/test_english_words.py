@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from tests.e2e.conftest import World, make_world
+from tests.e2e.conftest import World, make_world, phone_changed_in_1c
 from tests.killing import HANG
 
 EXE = shutil.which("desktop-sync", path=str(Path(sys.executable).parent)) or "desktop-sync"
@@ -78,19 +78,7 @@ def _ours(text: str, records: set[str]) -> list[str]:
 def test_an_english_run_says_1c_and_bitrix24_and_no_cyrillic_of_its_own(world: World) -> None:
     world.sync(lang="en")
     # A phone changed in 1C, which desktop-sync does not write to the CRM: «changed in 1C»
-    with world.service() as svc:
-        links = svc.journal.links("counterparty")
-    link = next(lk for lk in links if lk.onec_values.get("phone") and lk.onec_ref)
-    record = world.onec.store.get(world.story.counterparties, link.onec_ref or "")
-    assert record is not None
-    contacts = [dict(r) for r in record["КонтактнаяИнформация"]]
-    phone = next(r for r in contacts if r["Тип"] == "Телефон")
-    phone["НомерТелефона"] = phone["Представление"] = "+7 (495) 111-22-33"
-    with world.story.client() as c:
-        c.connect()
-        c.update(
-            world.story.counterparties, link.onec_ref or "", {"КонтактнаяИнформация": contacts}
-        )
+    links = phone_changed_in_1c(world)
     # A linked company renamed in the CRM: a conflict
     company = next(lk for lk in links if lk.crm_id and "/" in lk.crm_id and lk.onec_ref)
     with Bitrix24Client(world.crm.webhook, throttle=False) as crm:

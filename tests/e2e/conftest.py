@@ -18,6 +18,7 @@ from desktop_sync.config import AppPaths, Profile, ProfileStore
 from desktop_sync.engine.records import Plan, RunSummary
 from desktop_sync.engine.service import SyncService
 from desktop_sync.i18n import language, set_language
+from desktop_sync.journal.links import LinkValues
 from desktop_sync.sandbox import bitrix24, onec
 
 from .story import STORIES, Story
@@ -119,6 +120,25 @@ def converge(world: World, runs: int = 4) -> None:
         if not plan.operations:
             return
     raise AssertionError(f"no convergence: {[op.reason for op in plan.operations[:5]]}")
+
+
+def phone_changed_in_1c(world: World) -> list[LinkValues]:
+    """A linked counterparty's phone changed in 1C (a field desktop-sync does not write
+    to the CRM); the counterparties' links as they were before."""
+    with world.service() as svc:
+        links = svc.journal.links("counterparty")
+    link = next(lk for lk in links if lk.onec_values.get("phone") and lk.onec_ref)
+    record = world.onec.store.get(world.story.counterparties, link.onec_ref or "")
+    assert record is not None
+    contacts = [dict(r) for r in record["КонтактнаяИнформация"]]
+    phone = next(r for r in contacts if r["Тип"] == "Телефон")
+    phone["НомерТелефона"] = phone["Представление"] = "+7 (495) 111-22-33"
+    with world.story.client() as c:
+        c.connect()
+        c.update(
+            world.story.counterparties, link.onec_ref or "", {"КонтактнаяИнформация": contacts}
+        )
+    return links
 
 
 def only_pdfs_left(world: World) -> None:

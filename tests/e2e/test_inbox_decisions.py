@@ -18,7 +18,7 @@ from desktop_sync.engine.model import Flow, OpKind
 from desktop_sync.engine.planner import PRODUCT
 from desktop_sync.journal.models import InboxItem
 
-from .conftest import World
+from .conftest import World, phone_changed_in_1c
 
 
 def _first_sync(world: World) -> None:
@@ -177,19 +177,7 @@ def test_a_change_no_writer_carries_waits_and_is_never_journalled_as_done(
     CRM's old phone looked like a CRM change and was sent back to 1C on every run): one
     attention item, the same every run; skipped, it is gone."""
     _first_sync(world)
-    with world.service() as svc:
-        links = svc.journal.links("counterparty")
-    link = next(lk for lk in links if lk.onec_values.get("phone") and lk.onec_ref)
-    record = world.onec.store.get(world.story.counterparties, link.onec_ref or "")
-    assert record is not None
-    contacts = [dict(r) for r in record["КонтактнаяИнформация"]]
-    phone = next(r for r in contacts if r["Тип"] == "Телефон")
-    phone["НомерТелефона"] = phone["Представление"] = "+7 (495) 111-22-33"
-    with world.story.client() as c:
-        c.connect()
-        c.update(
-            world.story.counterparties, link.onec_ref or "", {"КонтактнаяИнформация": contacts}
-        )
+    phone_changed_in_1c(world)
     for _day in range(2):
         with world.service() as svc:
             summary, plan = svc.run()

@@ -33,6 +33,17 @@ class _Clock:
         self.now += max(0.0, seconds)
 
 
+def _paced_run(world: World) -> tuple[Any, Any]:
+    """One run behind a bucket of one on a clock that stands still: every request after
+    the first waits, and a wait's work takes none of the clock."""
+    clock = _Clock()
+    with world.service() as svc:
+        rest = svc.crm.rest
+        rest.throttle_on = True
+        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
+        return svc.run()
+
+
 @pytest.mark.parametrize("configuration", ["bp30"])
 def test_the_pdfs_are_rendered_while_the_bucket_makes_requests_wait(
     world: World, monkeypatch: pytest.MonkeyPatch
@@ -54,12 +65,7 @@ def test_the_pdfs_are_rendered_while_the_bucket_makes_requests_wait(
 
     monkeypatch.setattr(write_crm_pdf, "render_invoice_pdf", counted_render)
     monkeypatch.setattr(RestClient, "_post", noted_post)
-    clock = _Clock()
-    with world.service() as svc:
-        rest = svc.crm.rest
-        rest.throttle_on = True  # a bucket of one: every request after the first waits
-        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
-        summary, plan = svc.run()
+    summary, plan = _paced_run(world)
     n = sum(1 for op in plan.operations if op.flow is Flow.F11)
     assert n >= 2 and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
     assert len(rendered) == n  # each once: none rendered again when its batch went
@@ -91,12 +97,7 @@ def test_the_pdfs_of_invoices_made_in_1c_in_the_run_are_rendered_in_the_later_wa
 
     monkeypatch.setattr(write_crm_pdf, "render_invoice_pdf", counted_render)
     monkeypatch.setattr(RestClient, "_post", noted_post)
-    clock = _Clock()
-    with world.service() as svc:
-        rest = svc.crm.rest
-        rest.throttle_on = True  # a bucket of one: every request after the first waits
-        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
-        summary, plan = svc.run()
+    summary, plan = _paced_run(world)
     pdfs = [op for op in plan.operations if isinstance(op.payload, InvoicePdf)]
     made_in_onec = [op for op in pdfs if not op.payload.document.number]
     assert made_in_onec and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
@@ -139,12 +140,7 @@ def test_no_pdf_is_rendered_while_a_batch_of_comments_is_sent(
     monkeypatch.setattr(Timeline, "add_comments", noted_add)
     monkeypatch.setattr(CrmWriter, "batch_size", one_pdf)
     monkeypatch.setattr(write_crm_pdf.PdfAttacher, "AHEAD", 1)  # room as each one goes
-    clock = _Clock()
-    with world.service() as svc:
-        rest = svc.crm.rest
-        rest.throttle_on = True  # a bucket of one: every request after the first waits
-        rest.throttle = RequestThrottle(clock.time, clock.sleep, burst=1, rate=2.0)
-        summary, plan = svc.run()
+    summary, plan = _paced_run(world)
     n = sum(1 for op in plan.operations if op.flow is Flow.F11)
     assert n >= 2 and summary.per_flow[Flow.F11.value].get("failed", 0) == 0
     assert len(rendered) == n and not any(rendered)  # before: those after the first
