@@ -201,3 +201,28 @@ def test_the_system_names_are_said_again(keep_language: None, written: str, show
     assert all(one_c in t for t in again), again
     if shown == "en":
         assert not [t for t in again if re.search("[А-Яа-яЁё]", t.replace("Ромашка", ""))]
+
+
+@pytest.mark.parametrize(("written", "shown"), [("ru", "en"), ("en", "ru")])
+def test_a_run_stopped_by_a_system_is_said_again(
+    keep_language: None, written: str, shown: str
+) -> None:
+    """A run's message when a system failed it («Битрикс24: Битрикс24 не ответил вовремя
+    …») was «{system}: {reason}», a text with no words of its own around its arguments:
+    it was shown in the language of the run. Each system now has a sentence of its own."""
+    from desktop_sync.connectors.bitrix24.errors import Bitrix24Error
+    from desktop_sync.connectors.onec.errors import OnecError
+    from desktop_sync.engine.facade import ConnectError
+
+    def messages() -> list[str]:
+        late = tr("Bitrix24 did not answer {method} ({what}) in time.")
+        refused = tr("1C did not accept the user name or password")
+        return [
+            str(ConnectError.of(Bitrix24Error(late.format(method="batch", what=tr("invoices"))))),
+            str(ConnectError.of(OnecError(refused))),
+        ]
+
+    set_language(written)
+    texts = messages()
+    set_language(shown)
+    assert [said.again(text, written) for text in texts] == messages()

@@ -28,7 +28,7 @@ from desktop_sync.engine.model import Item, Outcome, RunSummary
 from desktop_sync.engine.records import InboxRecord, Json, OperationRecord, RunRecord
 from desktop_sync.engine.shared import NothingToCopy, copy_journal, open_journal, run_lock
 from desktop_sync.errors import CannotConnect, Category, SyncError, Transient
-from desktop_sync.i18n import language, tr
+from desktop_sync.i18n import N_, language, tr
 from desktop_sync.journal import Journal, LinkValues, RunOutcome
 from desktop_sync.journal.models import Operation, SyncRun
 from desktop_sync.redact import scrub
@@ -54,13 +54,22 @@ T = TypeVar("T")
 SYSTEM_ERRORS = (OnecError, CrmError)
 
 
+# A sentence of each system's own, not «{system}: {reason}»: a run's message is said
+# again in the language of the moment (said.py), and a text with no words of its own
+# around its arguments cannot be found by.
+_NAMED = {"1C": N_("1C: {reason}"), "Bitrix24": N_("Bitrix24: {reason}")}
+
+
 class ConnectError(CannotConnect):
     """Cannot connect to or log in to one of the systems (exit code 5)."""
 
     @classmethod
     def of(cls, exc: SyncError) -> ConnectError:
         """A system's error met while connecting or reading, named by its system."""
-        return cls(tr("{system}: {reason}").format(system=tr(exc.system), reason=scrub(str(exc))))
+        reason = scrub(str(exc))
+        if (named := _NAMED.get(exc.system)) is not None:
+            return cls(tr(named).format(reason=reason))
+        return cls(tr("{system}: {reason}").format(system=tr(exc.system), reason=reason))
 
 
 class SecretMissing(ConnectError):
