@@ -5,10 +5,12 @@ then those contacts with all their requisites; few requests for any number of И
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from desktop_sync.connectors.bitrix24 import Bitrix24Client
-from desktop_sync.domain.entities import CounterpartyKind, Requisite
+from desktop_sync.domain.entities import Counterparty, CounterpartyKind, Requisite
 from desktop_sync.sandbox.bitrix24 import Bitrix24Sandbox
 from tests.bitrix24.conftest import record_batches, within_input_vars
 
@@ -83,3 +85,47 @@ def test_the_portal_filters_requisites_by_a_list_of_inn(
     ).result
     assert rows and {r["RQ_INN"] for r in rows} == {inn}
     assert {r["ENTITY_TYPE_ID"] for r in rows} == {"3"}
+
+
+def test_a_full_read_lists_the_contacts_requisites_apart_from_the_companies(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    """A full read lists every requisite in one list (its pages known from its first):
+    the contacts' come back as (contact, ИНН), never on a company of the same id."""
+    contact = client.companies.add_contact(_person("Петров П. П."), originator_id="", origin_id="")
+    client.companies.add_requisite(
+        contact, Requisite(NOBODY, "", "Петров П. П."), name="Петров П. П.",
+        kind=CounterpartyKind.PERSON, owner_type=3,
+    )  # fmt: skip
+    lists = client.read_lists()
+    listed = set(lists.contact_requisites or [])
+    assert {(c, inn) for inn, c in _contact_inns(portal).items()} | {(contact, NOBODY)} <= listed
+    theirs: dict[int, set[int]] = {}
+    for r in portal.store.requisites.ordered():
+        if int(r["ENTITY_TYPE_ID"]) == 4:
+            theirs.setdefault(int(r["ENTITY_ID"]), set()).add(int(r["ID"]))
+    for co in lists.companies:
+        cid = co.counterparty.crm_id or 0
+        assert {rq.crm_id for rq in co.counterparty.requisites} == theirs.get(cid, set()), cid
+    assert {c for c, _inn in listed} & {co.counterparty.crm_id for co in lists.companies}
+    assert client.read_lists(dt.datetime.now(dt.UTC)).contact_requisites is None  # what changed
+
+
+def test_contacts_found_among_those_a_full_read_listed_cost_one_request(
+    portal: Bitrix24Sandbox, client: Bitrix24Client
+) -> None:
+    """With the read's list, the ИНН are not asked about: one request reads the contacts
+    found (none when they were read already), a requisite of another ИНН is not taken."""
+    inn, contact_id = next(iter(_contact_inns(portal).items()))
+    listed = [(contact_id, inn), (contact_id + 1000, NOBODY)]
+    before = portal.stats.requests
+    found = client.companies.contacts_with_inn([inn], listed=listed)
+    assert portal.stats.requests - before == 1
+    assert [c.counterparty.crm_id for c in found] == [contact_id]
+    assert client.companies.contacts_with_inn([inn], besides={contact_id}, listed=listed) == []
+    assert client.companies.contacts_with_inn(["770000000022"], listed=listed) == []
+    assert portal.stats.requests - before == 1
+
+
+def _person(name: str) -> Counterparty:
+    return Counterparty(name=name, kind=CounterpartyKind.PERSON)

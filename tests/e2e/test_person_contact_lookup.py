@@ -229,3 +229,55 @@ def test_window_plans_ask_once_and_a_contact_changed_since_is_seen_by_the_next_r
     world.sync()  # incremental: the two contacts read again, one keeps the ИНН
     assert person_links(world, onec_ref) == [f"contact/{contact_id}"]
     assert companies_with_inn(world) == []
+
+
+@pytest.fixture
+def look_ups(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The CRM requests each persons' look-up made after the read (counted by the portal)."""
+    from desktop_sync.engine.read_persons import add_person_contacts as real
+
+    counts: list[int] = []
+
+    def counted(*args: Any) -> int:
+        before = world.crm.stats.requests
+        try:
+            return real(*args)
+        finally:
+            counts.append(world.crm.stats.requests - before)
+
+    monkeypatch.setattr("desktop_sync.engine.service.add_person_contacts", counted)
+    return counts
+
+
+def test_a_full_read_finds_the_persons_contact_among_the_requisites_it_listed(
+    world: World, look_ups: list[int]
+) -> None:
+    """A full read lists the contacts' requisites with the companies' (issue 18: the
+    medium first full sync's CRM requests 83 -> 82): the person's ИНН is found among
+    them, not asked about in a request of its own; only the contact found is read (one
+    request; none when its invoice brought it). The person is linked to the contact,
+    not made a company."""
+    onec_ref, contact_id = seed_person(world)
+    with world.service() as svc:  # F8 from the person's 1C invoice's day
+        day = min(i.date for i in svc.onec.invoices() if i.counterparty_ref == onec_ref)
+    set_profile(world, ("onec.invoices_since", day.isoformat()[:10]))
+
+    world.sync()
+    assert look_ups == [1]  # the contact found (before: 2, its ИНН asked first)
+    assert person_links(world, onec_ref) == [f"contact/{contact_id}"]
+    assert companies_with_inn(world) == []
+
+
+def test_a_full_read_that_brought_the_persons_contact_asks_nothing_after_it(
+    world: World, look_ups: list[int]
+) -> None:
+    """The contact buys on an invoice of its own: the read brought it, and the person's
+    ИНН is found among the requisites it listed: the look-up makes no request (before:
+    one, the ИНН asked about)."""
+    onec_ref, contact_id = seed_person(world)
+    invoice_for(world, contact_id)
+
+    world.sync()
+    assert look_ups == [0]
+    assert person_links(world, onec_ref) == [f"contact/{contact_id}"]
+    assert companies_with_inn(world) == []

@@ -73,11 +73,16 @@ class CrmCompanies(Protocol):
         ...
 
     def contacts_with_inn(
-        self, inns: Sequence[str], *, besides: Collection[int] = ()
+        self,
+        inns: Sequence[str],
+        *,
+        besides: Collection[int] = (),
+        listed: Iterable[tuple[int, str]] | None = None,
     ) -> list[CrmCompany]:
         """The private persons (contacts) holding a requisite with one of these ИНН,
         with their requisites, but those of ``besides`` (read already): few requests for
-        any number of them."""
+        any number of them. ``listed``: (contact, ИНН) of every contact's requisite (a
+        full read's ``CrmLists.contact_requisites``): only the contacts found are read."""
         ...
 
     def requisite_owner(self, requisite_id: int) -> tuple[int, int]:

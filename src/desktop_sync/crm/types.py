@@ -178,6 +178,10 @@ class CrmLists:
     # A read of what changed: (contact id, ИНН) of the contacts' requisites changed or
     # added since (a contact given a 1C private person's ИНН, or its ИНН taken away)
     contact_inns: list[tuple[int, str]] = field(default_factory=list)
+    # A full read: (contact id, ИНН) of every contact's requisite, listed with the
+    # companies' (None: not listed). The 1C private persons' contacts are found among
+    # them (engine/read_persons): no look-up request of their own.
+    contact_requisites: list[tuple[int, str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,6 +279,7 @@ def read_crm(
     _contacts_into(client, data, lists, old)
     data.persons_asked = old.persons_asked if old is not None else []  # (read_persons)
     data.contacts_touched = lists.contact_inns
+    data.contacts_listed = lists.contact_requisites
     _step(cancel, progress, Stage.READ_CRM, 3, steps, tr("Stages"))
     if previous is not None and reuse:
         data.stages, data.stores = previous.crm.stages, previous.crm.stores

@@ -4,9 +4,13 @@ The CRM read brings only the contacts buying on an invoice or deal without a com
 (``read._contacts_into``). A 1C private person (kind «Физическое лицо», a 12-digit ИНН,
 no КПП) whose contact has neither would be made a CRM company beside the contact: a
 duplicate counterparty. So, once both sides are read and before the plan, the contacts
-holding the ИНН of such persons are looked up (``crm.requisite.list`` of contacts,
-``@RQ_INN``: one request, one more for the contacts found) and join the read, where
-``plan_persons.pair_person_links`` links each to its person.
+holding the ИНН of such persons are looked up and join the read, where
+``plan_persons.pair_person_links`` links each to its person. A full read listed every
+contact's requisite with the companies' (``CrmData.contacts_listed``, in the read's own
+batches): the ИНН are found among them, and one request reads the contacts found that
+the read did not bring (none when there are none: issue 18, the medium first full sync
+82 CRM requests, was 83). A read of what changed asks (``crm.requisite.list`` of
+contacts, ``@RQ_INN``: one request, one more for the contacts found).
 
 Only persons the plan would send are asked about: customers of 1C documents (F7's
 scope), not linked in the journal, whose ИНН no company read holds, not asked about
@@ -103,7 +107,9 @@ def add_person_contacts(client: CrmPort, snap: Snapshot, links: Links) -> int:
     found: dict[int, CrmCompany] = {}
     if ask:
         try:
-            read = client.companies.contacts_with_inn(ask, besides=snap.crm.contacts.keys())
+            read = client.companies.contacts_with_inn(
+                ask, besides=snap.crm.contacts.keys(), listed=snap.crm.contacts_listed
+            )
         except SYSTEM_ERRORS as exc:  # as the read's own failures: the system, in words
             raise ConnectError.of(exc) from None
         found = {co.counterparty.crm_id: co for co in read if co.counterparty.crm_id is not None}

@@ -93,6 +93,9 @@ class CrmData:
     persons_asked: list[str] = field(default_factory=list)
     # (contact, ИНН) of the contacts' requisites changed since the last read (read_persons)
     contacts_touched: list[tuple[int, str]] = field(default_factory=list)
+    # a full read: (contact, ИНН) of every contact's requisite (read_persons looks among
+    # them, no request of its own); None: a read of what changed, which did not list them
+    contacts_listed: list[tuple[int, str]] | None = None
     stock_at: str = ""  # the portal's time when ``stock`` was read (ISO 8601)
     read_at: str = ""  # the portal's time when this read began (ISO 8601)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop_sync.connectors.bitrix24 import mapping
@@ -50,16 +50,17 @@ class Companies:
 
     def requisite_scan(
         self,
-        entity_type: int = 4,
+        entity_type: int | None = 4,
         since: dt.datetime | None = None,
         stamp: str = "DATE_MODIFY",
         pages: float = math.inf,
         *,
         owners: Sequence[int] = (),
     ) -> ListScan:
-        """Requisites of companies (4) or contacts (3): with ``since``, those whose
-        ``stamp`` (DATE_MODIFY or DATE_CREATE) is no older; with ``owners``, theirs."""
-        flt: dict[str, Any] = {"ENTITY_TYPE_ID": entity_type}
+        """Requisites of companies (4) or contacts (3), or of both (None): with ``since``,
+        those whose ``stamp`` (DATE_MODIFY or DATE_CREATE) is no older; with ``owners``,
+        theirs."""
+        flt: dict[str, Any] = {} if entity_type is None else {"ENTITY_TYPE_ID": entity_type}
         if since is not None:
             flt[f">={stamp}"] = iso(since)
         if owners:
@@ -131,17 +132,26 @@ class Companies:
         return with_requisites(rows["contacts"], rows["requisites"], mapping.contact)
 
     def contacts_with_inn(
-        self, inns: Sequence[str], *, besides: Collection[int] = ()
+        self,
+        inns: Sequence[str],
+        *,
+        besides: Collection[int] = (),
+        listed: Iterable[tuple[int, str]] | None = None,
     ) -> list[CrmCompany]:
         """The contacts holding a requisite with one of these ИНН (1C private persons
         whose contact the read did not bring), with all their requisites, but those of
         ``besides`` (read already): one batch request for the requisites
         (``ENTITY_TYPE_ID`` 3, ``@RQ_INN``), one more for the contacts only when others
         are found. A requisite whose ИНН is none of these is not taken (a portal that
-        ignored the filter must not make every contact a match)."""
+        ignored the filter must not make every contact a match). ``listed``: (contact,
+        ИНН) of every contact's requisite, as a full read listed them: the contacts are
+        found among them, and only the request for the contacts found is made."""
         if not inns:
             return []
         wanted = set(inns)
+        if listed is not None:
+            found = {owner for owner, inn in listed if inn in wanted}
+            return self.contacts_of(sorted(found - set(besides)))
         lists = {
             f"requisites{n}": ListScan(
                 "crm.requisite.list",

@@ -1,13 +1,13 @@
 """What a synchronisation reads from Bitrix24, in the fewest requests.
 
-Every list the sync needs — companies, requisites, products, base prices, invoices,
-the CRM's custom fields, and stores and stock when asked — is read by the ID scan,
-the lists sharing each batch request (``paging.scan_together``); the catalog's
-reference lists and the inventory mode ride in the first batch. With ``since``,
-each list is a probe of what changed since then (one page expected). Then one
-follow-up read, only if something changed: the rows of the invoices read, the
-companies touched (whole, with every requisite) and the stock if a store document
-moved. A sync with nothing changed reads everything it needs in one request.
+Every list the sync needs — companies, requisites (a full read: the contacts' too),
+products, base prices, invoices, the CRM's custom fields, and stores and stock when
+asked — is read by the ID scan, the lists sharing each batch request
+(``paging.scan_together``); the catalog's reference lists and the inventory mode ride
+in the first batch. With ``since``, each list is a probe of what changed since then
+(one page expected). Then one follow-up read, only if something changed: the rows of
+the invoices read, the companies touched (whole, with every requisite) and the stock if
+a store document moved. A sync with nothing changed reads everything it needs in one request.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def read_lists(
     known = known or Known()
     got, chained = _first(client, since, stores=stores, stock=stock, stock_since=stock_since)
     rows = got.rows
+    contacts = _contact_requisites(rows) if since is None else None
     out = _lists_of(client, got, since, stores=stores)
+    out.contact_requisites = contacts
     items = [i for i in rows.pop("items") if _new_item(i, known)]
     changed, owners = _touched(rows, known) if since is not None else ({}, [])
     out.contact_inns = _contact_inns(rows)
@@ -82,6 +84,23 @@ def read_lists(
     lines = client.invoices.rows_by_owner(_popped_rows(rows, more.rows))
     out.invoices = _invoices(client, items, lines, out.unreadable)
     return out
+
+
+def _contact_requisites(rows: dict[str, list[dict[str, Any]]]) -> list[tuple[int, str]]:
+    """(contact, ИНН) of the contacts' requisites a full read listed with the companies'
+    (those stay in ``rows["requisites"]``). The 1C private persons' contacts are found
+    among them (engine/read_persons): every requisite is one list, its pages known from
+    its first, where the look-up by ИНН was a request of its own after the read."""
+    companies: list[dict[str, Any]] = []
+    contacts: set[tuple[int, str]] = set()
+    for r in rows["requisites"]:
+        kind = mapping.as_int(r.get("ENTITY_TYPE_ID"))
+        if kind == 4:
+            companies.append(r)
+        elif kind == 3 and (owner := mapping.as_int(r.get("ENTITY_ID"))):
+            contacts.add((owner, str(r.get("RQ_INN") or "").strip()))
+    rows["requisites"] = companies
+    return sorted(contacts)
 
 
 def _contact_inns(rows: dict[str, list[dict[str, Any]]]) -> list[tuple[int, str]]:
@@ -189,7 +208,9 @@ def _probe(
     pages = 1.0 if since is not None else math.inf
     lists, extra, settle = client.catalog.scans(since, pages=pages)
     lists["companies"] = client.companies.company_scan(since, pages)
-    lists["requisites"] = client.companies.requisite_scan(4, since, "DATE_MODIFY", pages)
+    # A full read lists every requisite, the contacts' too (``_contact_requisites``).
+    kinds = 4 if since is not None else None
+    lists["requisites"] = client.companies.requisite_scan(kinds, since, "DATE_MODIFY", pages)
     if since is not None:  # a requisite added later has no DATE_MODIFY on every portal
         lists["new_requisites"] = client.companies.requisite_scan(4, since, "DATE_CREATE", 1)
         for stamp in ("DATE_MODIFY", "DATE_CREATE"):  # contacts': read_persons asks again
