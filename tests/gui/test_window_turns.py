@@ -192,3 +192,32 @@ def test_a_reads_tables_are_painted_in_a_turn_after_the_handler_that_shows_it(
         qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=5_000)
         opened: Any = c.plan_dialog
         opened.reject()
+
+
+def test_a_read_started_as_another_is_shown_waits_for_the_tables_paint(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Before: Synchronize in the pass that showed a read put the next read in the pool at
+    once. On a profile with history that read first decodes the saved snapshot (some 250 ms
+    of Python), and the tables' paint (each cell a call into Python) waited for the
+    interpreter lock all along: day two's window stalled 223-281 ms. The read now enters
+    the pool a timer later, after the tables' updates are back on."""
+    with demo_env(tmp_path / "home") as env, loaded_window(qtbot, env) as window:
+        c: Any = window
+        tabs = c.window.tabs
+        qtbot.waitUntil(tabs.updatesEnabled, timeout=5_000)
+        launched: list[bool] = []
+        launch = c.runner._launch
+
+        def recorded(worker: Any) -> None:
+            launched.append(tabs.updatesEnabled())
+            launch(worker)
+
+        c.runner._launch = recorded
+        c._loaded(c.shown)
+        c.synchronize()
+        assert c.runner.busy and c.runner._waiting, "in the pool in the pass that shows a read"
+        assert c.runner.pool.activeThreadCount() == 0
+        qtbot.waitUntil(lambda: c.plan_dialog is not None, timeout=60_000)
+        assert launched == [True]
+        c.plan_dialog.reject()

@@ -244,7 +244,7 @@ class MainController(QObject):
         self._set_phase("reading")
         task = reading.read_task(self.svc, warehouse_map)
         self.runner.start(task, name=name, on_done=then, on_failed=self._connect_failed,
-                          on_progress=self.progress.show)  # fmt: skip
+                          on_progress=self.progress.show, delay_ms=REPAINT_FIRST_MS)  # fmt: skip
 
     def _set_phase(self, phase: str) -> None:
         """The tables' empty states and the status line follow what is happening now."""
