@@ -18,6 +18,7 @@ from desktop_sync.gui.controllers.host import WindowHost
 from desktop_sync.gui.controllers.journal import JournalWidget, write_csv
 from desktop_sync.gui.controllers.reading import RecordRef
 from desktop_sync.gui.journal_names import OpEntry
+from desktop_sync.gui.workers import REPAINT_FIRST_MS
 from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ class JournalActions:
         def task(progress: Callable[[Any], None], cancel: threading.Event) -> list[OpEntry]:
             return [OpEntry.from_row(o) for o in svc.operations(run_id)]
 
-        h.runner.start(task, name="operations",
+        # after the paint of the read that selected the run (its rows' fetch is 50 ms of
+        # Python beside each cell's call into Python: 43-85 ms stalls, issue 18)
+        h.runner.start(task, name="operations", delay_ms=REPAINT_FIRST_MS,
                        on_done=lambda ops: h.journal.set_operations(run_id, ops),
                        on_failed=self._failed)  # fmt: skip
 
