@@ -16,6 +16,7 @@ the GIL (issue 18: no stall over 50 ms).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,34 @@ REPAINT_FIRST_MS = 20
 # The plan review is made, and the summary shown, this long after a read is shown: after
 # the tables' paint, a turn after the handler that shows the read (1 ms could fire in it)
 AFTER_PAINT_MS = 20
+
+
+# While a task runs the interpreter hands its lock between threads at least this often
+# (the program's 2 ms otherwise, gui/app.py). The GUI thread takes the lock each time Qt
+# calls into Python (a tick's handler, a model's ``data``, an event filter), and each
+# time waits up to the switch interval for a worker running Python: a tick with a few
+# such calls waited 40-60 ms behind the medium read's tables and plan (issue 18).
+BUSY_SWITCH_INTERVAL = 0.0005
+
+
+class _Switching:
+    """The switch interval while any runner is busy; the program's own when none is."""
+
+    busy = 0
+    idle = 0.0
+
+    @classmethod
+    def started(cls) -> None:
+        cls.busy += 1
+        if cls.busy == 1:
+            cls.idle = sys.getswitchinterval()
+            sys.setswitchinterval(min(cls.idle, BUSY_SWITCH_INTERVAL))
+
+    @classmethod
+    def ended(cls) -> None:
+        cls.busy -= 1
+        if cls.busy == 0:
+            sys.setswitchinterval(cls.idle)
 
 
 class Coalesced:
@@ -155,6 +184,7 @@ class Runner(QObject):
         s.failed.connect(failed)
         self._active.append(worker)
         if len(self._active) == 1:
+            _Switching.started()
             self.busy_changed.emit(True)
         if delay_ms > 0:
             self._waiting.append(worker)
@@ -172,6 +202,7 @@ class Runner(QObject):
         if worker in self._active:
             self._active.remove(worker)
             if not self._active:
+                _Switching.ended()
                 self.busy_changed.emit(False)
 
     def cancel_all(self) -> None:
