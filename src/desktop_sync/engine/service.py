@@ -295,15 +295,13 @@ class SyncService(JournalDoor):
     # -- applying -----------------------------------------------------------------------
 
     def _record_items(self, plan: Plan, run_id: int, summary: RunSummary) -> None:
-        keys: set[str] = set()
+        keys = {item.key for item in plan.items}
+        self.journal.raise_items(  # one look-up and one flush (issue 18: before the writes)
+            (InboxKind.CONFLICT if item.kind is ItemKind.CONFLICT else InboxKind.ATTENTION,
+             item.key, {"run_id": run_id, **item_fields(item)})
+            for item in plan.items
+        )  # fmt: skip
         for item in plan.items:
-            keys.add(item.key)
-            self.journal.raise_item(
-                InboxKind.CONFLICT if item.kind is ItemKind.CONFLICT else InboxKind.ATTENTION,
-                item.key,
-                run_id=run_id,
-                **item_fields(item),
-            )
             summary.count("conflict" if item.kind is ItemKind.CONFLICT else "attention", item.flow)
         if plan.full:
             for flow in plan.flows:

@@ -5,9 +5,10 @@ resolves it. Texts that may carry an error message pass through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from desktop_sync import said
 from desktop_sync.i18n import language
@@ -21,10 +22,7 @@ class InboxJournal(JournalBase):
 
     def raise_item(self, kind: InboxKind, dedup_key: str, **fields: Any) -> tuple[int, bool]:
         """Open an inbox item unless the same one is already open; returns (id, is_new)."""
-        for key in ("message", "action", "record_label"):
-            if key in fields:
-                fields[key] = scrub(fields[key])
-        fields["said"] = _made_of(fields)
+        _written(fields)
         with self.session() as s:
             existing = s.scalars(
                 select(InboxItem).where(
@@ -43,6 +41,48 @@ class InboxJournal(JournalBase):
             s.add(item)
             s.flush()
             return item.id, True
+
+    def raise_items(self, items: Iterable[tuple[InboxKind, str, dict[str, Any]]]) -> None:
+        """Many :meth:`raise_item` at once, as they would be one by one (an item already
+        open is updated, a key given twice is one item), in one transaction: one look-up
+        of the open items for 500 keys and the new ones inserted together, not a look-up
+        and an insert each (a plan's 341 items took 0.3 s before the run's first write,
+        0.07 s so: issue 18)."""
+        wanted: dict[str, tuple[InboxKind, dict[str, Any]]] = {}
+        for kind, dedup_key, fields in items:
+            before = wanted.get(dedup_key)
+            _written(fields)
+            wanted[dedup_key] = (before[0], {**before[1], **fields}) if before else (kind, fields)
+        keys = list(wanted)
+        new: list[dict[str, Any]] = []
+        with self.session() as s:
+            for n in range(0, len(keys), _KEYS_AT_ONCE):
+                part = keys[n : n + _KEYS_AT_ONCE]
+                found = s.scalars(
+                    select(InboxItem)
+                    .where(
+                        InboxItem.profile_uuid == self.profile_uuid,
+                        InboxItem.state == InboxState.OPEN.value,
+                        InboxItem.dedup_key.in_(part),
+                    )
+                    .order_by(InboxItem.id)
+                )
+                existing: dict[str, InboxItem] = {}
+                for item in found:
+                    existing.setdefault(item.dedup_key, item)
+                for dedup_key in part:
+                    kind, fields = wanted[dedup_key]
+                    if (row := existing.get(dedup_key)) is not None:
+                        for key, value in fields.items():
+                            setattr(row, key, value)
+                    else:
+                        new.append(
+                            {"profile_uuid": self.profile_uuid, "kind": kind.value,
+                             "dedup_key": dedup_key, **fields}
+                        )  # fmt: skip
+            if new:  # in bulk (executemany): the rows' ids are not wanted
+                s.execute(insert(InboxItem), new)
+            s.flush()
 
     def inbox(self, *, open_only: bool = True) -> list[InboxItem]:
         stmt = select(InboxItem).where(InboxItem.profile_uuid == self.profile_uuid)
@@ -76,6 +116,17 @@ class InboxJournal(JournalBase):
                     _resolve(item, {"auto": "больше не воспроизводится"}, "desktop-sync")
                     closed += 1
             return closed
+
+
+_KEYS_AT_ONCE = 500  # dedup keys to one look-up (SQLite's and PostgreSQL's parameter limits)
+
+
+def _written(fields: dict[str, Any]) -> None:
+    """An item's fields as the journal keeps them: texts scrubbed, what words are made of."""
+    for key in ("message", "action", "record_label"):
+        if key in fields:
+            fields[key] = scrub(fields[key])
+    fields["said"] = _made_of(fields)
 
 
 def _resolve(item: InboxItem, resolution: dict[str, Any], by: str) -> None:
