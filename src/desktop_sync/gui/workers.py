@@ -37,7 +37,7 @@ PROGRESS_EVERY = 0.04  # seconds between two progress reports of one stage (25 a
 # it to take the GIL from; started at once, that repaint waited on the worker's snapshot
 # cache write (issue 18: no stall over 50 ms). A read starts this long after it is asked
 # for too: asked in the pass that showed the last read (Synchronize as the window opens),
-# a profile with history decoded its saved snapshot beside the tables' paint (223-281 ms).
+# a profile with history decoded its saved snapshot beside the tables' paint (223-288 ms).
 REPAINT_FIRST_MS = 20
 # The plan review is made, and the summary shown, this long after a read is shown: after
 # the tables' paint, a turn after the handler that shows the read (1 ms could fire in it)

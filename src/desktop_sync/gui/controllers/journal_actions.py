@@ -49,7 +49,7 @@ class JournalActions:
             return [OpEntry.from_row(o) for o in svc.operations(run_id)]
 
         # after the paint of the read that selected the run (its rows' fetch is 50 ms of
-        # Python beside each cell's call into Python: 43-85 ms stalls, issue 18)
+        # Python beside each cell's call into Python: 42-85 ms stalls, issue 18)
         h.runner.start(task, name="operations", delay_ms=REPAINT_FIRST_MS,
                        on_done=lambda ops: h.journal.set_operations(run_id, ops),
                        on_failed=self._failed)  # fmt: skip
