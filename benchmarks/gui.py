@@ -221,6 +221,11 @@ def _note(data: dict[str, Any]) -> str:
             f"{split['queued_ms']:.0f} ms waiting for one (the machine), "
             f"{split['blocked_ms']:.0f} ms blocked (a lock such as the GIL: the program)"
         )
+    worst = [g for g in data.get("long_gaps", []) if g["gap_ms"] == data["worst_ms"]]
+    if worst and worst[0]["where"]:  # the worker's innermost frames as the gap ended
+        note += "; the other threads as it ended: " + " | ".join(
+            " < ".join(stack.split(" < ")[:3]) for stack in worst[0]["where"]
+        )
     if not data["ok"]:
         note = f"DID NOT FINISH ({data['error']}); " + note
     return note
