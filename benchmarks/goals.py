@@ -282,6 +282,16 @@ def _gui(rows: list[Row]) -> Goal:
     return Goal(name, "≤ 50 ms", r.value, "ms", r.floor, 50.0, note=r.group)
 
 
+def _gui_day_two(rows: list[Row]) -> Goal:
+    """The same goal for a second window on the same profile: its journal, saved snapshot
+    and links (a window opened on a profile with history stalled 254-291 ms before)."""
+    name = "longest GUI stall, day two (a window on a profile with history)"
+    r = _find(rows, "GUI responsiveness", "longest stall, day two (a profile with history)")
+    if r is None or r.value is None:
+        return _missing(name, "≤ 50 ms", "ms", "--only gui")
+    return Goal(name, "≤ 50 ms", r.value, "ms", r.floor, 50.0, note=r.group)
+
+
 def _planner(rows: list[Row]) -> Goal:
     name = "planner, 100,000 entities, CPU time"
     r = _find(rows, "Engine", "planner: 100,000 entities")
@@ -320,6 +330,7 @@ def goals(rows: list[Row], results: Path | None = None, size: str = "medium") ->
         *_large(rows, results),
         _journal(rows),
         _gui(rows),
+        _gui_day_two(rows),
         _planner(rows),
         _ut_bytes(rows, size),
     ]
