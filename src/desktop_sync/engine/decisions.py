@@ -53,10 +53,6 @@ def conflict_field(dedup_key: str) -> str | None:
     return dedup_key.rsplit(":", 1)[-1]
 
 
-def _system(system: System) -> str:
-    return tr("1C") if system is System.ONEC else "CRM"
-
-
 def check(item: ItemView, action: str, value: Any = None) -> Any:
     """Refuse a decision the engine cannot carry out (:class:`DecisionRefused`);
     returns the value to record (a typed value normalized as the sync compares it)."""
@@ -92,7 +88,7 @@ def check(item: ItemView, action: str, value: Any = None) -> Any:
             tr(
                 "«{record}»: desktop-sync does not change «{field}» in {system}. Change it "
                 "there yourself (the next synchronization compares again), or skip"
-            ).format(record=item.record_label, field=item.field, system=_system(target))
+            ).format(record=item.record_label, field=item.field, system=target.label)
         )
     if action == "value":
         if value is None or not str(value).strip():

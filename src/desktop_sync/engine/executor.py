@@ -329,7 +329,7 @@ class _Run:
                 record_label=op.record_label,
                 field=getattr(outcome, "field", "") or "",
                 message=tr("{system} refused: {reason}").format(
-                    system=tr("1C") if op.target is System.ONEC else "CRM", reason=str(outcome)
+                    system=op.target.label, reason=str(outcome)
                 ),
                 action=tr("correct the record and run the synchronization again"),
             )

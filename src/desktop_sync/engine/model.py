@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from desktop_sync.connectors.onec.client import ref_for_key
 from desktop_sync.engine.evolve import constructor
 from desktop_sync.engine.ops import NO_PAYLOAD, EntityType, Payload
+from desktop_sync.i18n import tr
 
 if TYPE_CHECKING:
     from desktop_sync.engine.matcher import Matches
@@ -45,6 +46,11 @@ class System(StrEnum):
     @property
     def other(self) -> System:
         return System.CRM if self is System.ONEC else System.ONEC
+
+    @property
+    def label(self) -> str:
+        """The system in a sentence, in the language of the moment: «1С», or "CRM"."""
+        return tr("1C") if self is System.ONEC else "CRM"
 
 
 class OpKind(StrEnum):

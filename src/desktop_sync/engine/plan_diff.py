@@ -175,8 +175,7 @@ def _unwritable(d: _Diff, target: System, f: str) -> None:
     skips it). The base stays, so it is said again until both sides agree."""
     b, flow, entity_type, link, label = d.b, d.flow, d.entity_type, d.link, d.label
     onec_v, crm_v = d.onec_v, d.crm_v
-    system = tr("1C") if target is System.ONEC else "CRM"
-    source = "CRM" if target is System.ONEC else tr("1C")
+    system, source = target.label, target.other.label
     b.attention(
         flow,
         entity_type,
