@@ -50,15 +50,19 @@ class Outage:
 
     @staticmethod
     def reason(target: System) -> str:
-        system = tr("1C") if target is System.ONEC else tr("Bitrix24")
         return tr("not sent: {system} stopped answering; the next run sends it").format(
-            system=system
+            system=_named(target)
         )
 
     @staticmethod
     def message(targets: set[System]) -> str:
-        names = ", ".join(tr("1C") if t is System.ONEC else tr("Bitrix24") for t in sorted(targets))
+        names = ", ".join(_named(t) for t in sorted(targets))
         return tr(
             "{systems} stopped answering during the run: what was not sent waits for the "
             "next run, which also checks what was in flight"
         ).format(systems=names)
+
+
+def _named(target: System) -> str:
+    """The system that stopped answering, by its own name: «1С», «Битрикс24»."""
+    return tr("1C") if target is System.ONEC else tr("Bitrix24")
